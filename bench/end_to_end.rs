@@ -1,0 +1,69 @@
+//! End-to-end throughput harness: a mixed sample batch through the whole
+//! `issue` pipeline onto disk (one PDF per document, manifest, rejects,
+//! register), reporting documents/s, seconds per stage and peak RSS.
+//!
+//!     cargo bench --bench end_to_end -- 10000 219293
+//!
+//! Sizes default to 10000. Work happens under target/bench-e2e/ (removed
+//! after each size). Results go to bench/RESULTS.md by hand, with the date,
+//! machine and command.
+
+use std::path::PathBuf;
+use std::time::Instant;
+
+use chrono::NaiveDate;
+use terbit::issue::{issue, IssueOptions};
+use terbit::region::Region;
+use terbit::samples::{self, SampleOptions};
+use terbit::template::Template;
+
+fn peak_rss_mb() -> f64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).map(|l| l.to_string()))
+        .and_then(|l| l.split_whitespace().nth(1).and_then(|k| k.parse::<f64>().ok()))
+        .map(|kb| kb / 1024.0)
+        .unwrap_or(f64::NAN)
+}
+
+fn main() {
+    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let sizes = if sizes.is_empty() { vec![10_000] } else { sizes };
+    let region = Region::kediri();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
+    for n in sizes {
+        let root = target.join("bench-e2e").join(n.to_string());
+        let _ = std::fs::remove_dir_all(&root);
+        std::fs::create_dir_all(&root).unwrap();
+        let batch = root.join("batch.csv");
+        let t = Instant::now();
+        samples::write_birth(&SampleOptions { region: &region, count: n, seed: 1, defects: 0.05, as_of: date }, &batch).unwrap();
+        let gen = t.elapsed().as_secs_f64();
+        terbit::keys::generate(&root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
+        let opts = IssueOptions {
+            batch: vec![batch],
+            keys_dir: root.join("keys"),
+            region: region.clone(),
+            template: Template::birth_default(),
+            out: root.join("out"),
+            register: root.join("register.sqlite"),
+            issue_date: date,
+            issued_at: 1_795_392_000,
+        };
+        let t = Instant::now();
+        let s = issue(&opts).unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        println!(
+            "{n} applications: {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB (sample generation {gen:.2} s, not counted)",
+            s.issued,
+            s.rejected,
+            s.issued as f64 / secs,
+            peak_rss_mb()
+        );
+        for (stage, t) in &s.seconds_by_stage {
+            println!("    {stage:<20} {t:>8.3} s");
+        }
+        let _ = std::fs::remove_dir_all(&root);
+    }
+}

@@ -1,0 +1,249 @@
+//! Read stage: batch files (CSV or Parquet) into one polars `DataFrame`.
+//!
+//! Every column is read as text — typing is validation's job, so a bad date
+//! becomes a reject naming the row, not a failed read. Columns are matched
+//! by header name (never by position): a missing required column refuses
+//! the file, an unknown one is a warning. Each row keeps its origin
+//! (`file:line` for CSV, counting quoted newlines; `file:row N` for Parquet)
+//! so every reject points at the exact place to fix.
+
+use std::io::Cursor;
+use std::path::{Path, PathBuf};
+
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+
+/// The columns a kind expects.
+#[derive(Debug, Clone)]
+pub struct Columns {
+    pub required: Vec<&'static str>,
+    pub optional: Vec<&'static str>,
+}
+
+impl Columns {
+    pub fn all(&self) -> impl Iterator<Item = &'static str> + '_ {
+        self.required.iter().chain(self.optional.iter()).copied()
+    }
+}
+
+/// One batch: the rows of all its files, in file order then row order.
+#[derive(Debug)]
+pub struct Batch {
+    /// All expected columns as String, in [`Columns::all`] order.
+    pub df: DataFrame,
+    pub files: Vec<PathBuf>,
+    /// Per row: index into `files` and the line (CSV) or row number (Parquet).
+    pub origin: Vec<(u32, u32)>,
+    /// Per file: whether `origin` holds line numbers (CSV) or row numbers.
+    pub by_line: Vec<bool>,
+    pub warnings: Vec<String>,
+    /// SHA-256 over the raw bytes of every file, in order: names the run.
+    pub fingerprint: [u8; 32],
+}
+
+impl Batch {
+    /// "batch.csv:17" or "batch.parquet:row 16" for row `i`.
+    pub fn source(&self, i: usize) -> String {
+        let (f, n) = self.origin[i];
+        let name = self.files[f as usize].file_name().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+        if self.by_line[f as usize] {
+            format!("{name}:{n}")
+        } else {
+            format!("{name}:row {n}")
+        }
+    }
+}
+
+/// Read and concatenate batch files.
+pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Batch> {
+    use sha2::{Digest, Sha256};
+    if paths.is_empty() {
+        return Err(Error::Usage("no batch file given".into()));
+    }
+    let mut frames = Vec::new();
+    let mut origin = Vec::new();
+    let mut by_line = Vec::new();
+    let mut warnings = Vec::new();
+    let mut hasher = Sha256::new();
+    for (fi, path) in paths.iter().enumerate() {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        hasher.update((bytes.len() as u64).to_le_bytes());
+        hasher.update(&bytes);
+        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+        let (df, lines) = if is_parquet { read_parquet(path, bytes)? } else { read_csv(path, bytes)? };
+        let df = conform(path, df, columns, &mut warnings)?;
+        origin.extend(lines.into_iter().map(|l| (fi as u32, l)));
+        by_line.push(!is_parquet);
+        frames.push(df);
+    }
+    let mut df = frames.remove(0);
+    for f in frames {
+        df.vstack_mut(&f).map_err(|e| Error::batch(&paths[0], e.to_string()))?;
+    }
+    df.rechunk_mut();
+    Ok(Batch { df, files: paths.to_vec(), origin, by_line, warnings, fingerprint: hasher.finalize().into() })
+}
+
+fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
+    let df = ParquetReader::new(Cursor::new(bytes))
+        .finish()
+        .map_err(|e| Error::batch(path, format!("not a readable Parquet file: {e}")))?;
+    let rows = (1..=df.height() as u32).collect();
+    Ok((df, rows))
+}
+
+/// Check UTF-8 up front: a file with a bad byte is refused whole, naming the
+/// line, rather than half-read with replacement characters.
+fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
+    if let Err(e) = std::str::from_utf8(bytes) {
+        let at = e.valid_up_to();
+        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
+        return Err(Error::batch(
+            path,
+            format!("line {line}: byte {at} is not UTF-8; export the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"),
+        ));
+    }
+    Ok(())
+}
+
+/// The line each data record starts on, honouring quoted newlines; blank
+/// lines between records are skipped, as the CSV parser skips them.
+fn record_lines(body: &[u8]) -> Vec<u32> {
+    let mut lines = Vec::new();
+    let mut line: u32 = 1;
+    let mut in_quotes = false;
+    let mut at_record_start = true;
+    let mut header_done = false;
+    for &b in body {
+        if at_record_start && !in_quotes && b != b'\n' && b != b'\r' {
+            if header_done {
+                lines.push(line);
+            }
+            at_record_start = false;
+        }
+        match b {
+            b'"' => in_quotes = !in_quotes,
+            b'\n' => {
+                line += 1;
+                if !in_quotes {
+                    if !at_record_start {
+                        header_done = true;
+                    }
+                    at_record_start = true;
+                }
+            }
+            _ => {}
+        }
+    }
+    lines
+}
+
+fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
+    check_utf8(path, &bytes)?;
+    let body = bytes.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&bytes).to_vec();
+    if body.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(Error::batch(path, "file is empty: expected a header line and rows"));
+    }
+    let lines = record_lines(&body);
+    let df = CsvReadOptions::default()
+        .with_has_header(true)
+        .with_infer_schema_length(Some(0))
+        .with_parse_options(CsvParseOptions::default().with_quote_char(Some(b'"')).with_missing_is_null(true))
+        .into_reader_with_file_handle(Cursor::new(body))
+        .finish()
+        .map_err(|e| Error::batch(path, format!("not a readable CSV file: {e}")))?;
+    // If the parser and our line scan disagree (e.g. a stray quote), fall
+    // back to row numbers rather than point at wrong lines.
+    let lines = if lines.len() == df.height() { lines } else { (2..2 + df.height() as u32).collect() };
+    Ok((df, lines))
+}
+
+/// Select the expected columns by name, as String, in the declared order.
+fn conform(path: &Path, df: DataFrame, columns: &Columns, warnings: &mut Vec<String>) -> Result<DataFrame> {
+    let present: Vec<String> = df.get_column_names().iter().map(|s| s.trim().to_string()).collect();
+    let missing: Vec<&str> = columns.required.iter().copied().filter(|c| !present.iter().any(|p| p == c)).collect();
+    if !missing.is_empty() {
+        let hint = if present.len() == 1 && present[0].contains(';') {
+            " (the file seems to use ';' as separator; terbit reads comma-separated files)"
+        } else {
+            ""
+        };
+        return Err(Error::batch(
+            path,
+            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), present.join(", ")),
+        ));
+    }
+    let mut seen = std::collections::BTreeSet::new();
+    for p in &present {
+        if !seen.insert(p.as_str()) {
+            return Err(Error::batch(path, format!("column {p:?} appears twice in the header")));
+        }
+    }
+    for p in &present {
+        if !columns.all().any(|c| c == p) {
+            warnings.push(format!("{}: column {p:?} is not used by this kind and was ignored", path.display()));
+        }
+    }
+    let height = df.height();
+    let mut out = Vec::new();
+    for name in columns.all() {
+        let col = match present.iter().position(|p| p == name) {
+            Some(i) => df.columns()[i]
+                .cast(&DataType::String)
+                .map_err(|e| Error::batch(path, format!("column {name:?}: {e}")))?
+                .with_name(name.into()),
+            None => Column::full_null(name.into(), height, &DataType::String),
+        };
+        out.push(col);
+    }
+    DataFrame::new(height, out).map_err(|e| Error::batch(path, e.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn cols() -> Columns {
+        Columns { required: vec!["a", "b"], optional: vec!["c"] }
+    }
+
+    fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {
+        let p = dir.join(name);
+        std::fs::write(&p, bytes).unwrap();
+        p
+    }
+
+    #[test]
+    fn columns_by_name_with_bom_crlf_and_quoted_newlines() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "x.csv", b"\xEF\xBB\xBFb,extra,a\r\n1,z,\"two\nlines\"\r\n3,y,4\r\n");
+        let b = read(&[p], &cols()).unwrap();
+        assert_eq!(b.df.get_column_names(), ["a", "b", "c"]);
+        assert_eq!(b.df.column("a").unwrap().str().unwrap().get(0), Some("two\nlines"));
+        assert_eq!(b.df.column("b").unwrap().str().unwrap().get(1), Some("3"));
+        assert_eq!(b.source(0), "x.csv:2");
+        assert_eq!(b.source(1), "x.csv:4");
+        assert_eq!(b.warnings.len(), 1);
+    }
+
+    #[test]
+    fn refusals_name_the_file_and_problem() {
+        let d = tempfile::tempdir().unwrap();
+        let e = read(&[write(d.path(), "m.csv", b"a,c\n1,2\n")], &cols()).unwrap_err().to_string();
+        assert!(e.contains("m.csv") && e.contains("missing required column(s): b"), "{e}");
+        let e = read(&[write(d.path(), "u.csv", b"a,b\n1,2\n3,\xff\n")], &cols()).unwrap_err().to_string();
+        assert!(e.contains("u.csv") && e.contains("line 3"), "{e}");
+        let e = read(&[write(d.path(), "e.csv", b"")], &cols()).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = read(&[write(d.path(), "s.csv", b"a;b\n1;2\n")], &cols()).unwrap_err().to_string();
+        assert!(e.contains("';'"), "{e}");
+    }
+
+    #[test]
+    fn header_only_is_an_empty_batch() {
+        let d = tempfile::tempdir().unwrap();
+        let b = read(&[write(d.path(), "h.csv", b"a,b\n")], &cols()).unwrap();
+        assert_eq!(b.df.height(), 0);
+    }
+}

@@ -1,0 +1,331 @@
+//! Signing keys and the trust list (DESIGN §5, §7).
+//!
+//! A key is an Ed25519 seed in `<dir>/<kid>.key` (hex, mode 0600); the public
+//! half goes into `<dir>/trust.json`, the file auditors carry. The kid is the
+//! first 8 bytes of the RFC 9679 COSE key thumbprint, so any COSE tool can
+//! recompute it from the public key alone.
+
+use std::fs;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use chrono::{DateTime, Utc};
+use ed25519_dalek::{SigningKey, VerifyingKey};
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+pub type Kid = [u8; 8];
+
+/// RFC 9679 thumbprint input for an OKP Ed25519 key: the deterministic CBOR
+/// map {1: 1 (OKP), -1: 6 (Ed25519), -2: x}.
+pub fn thumbprint_input(public: &[u8; 32]) -> Vec<u8> {
+    let mut v = Vec::with_capacity(41);
+    v.extend_from_slice(&[0xa3, 0x01, 0x01, 0x20, 0x06, 0x21, 0x58, 0x20]);
+    v.extend_from_slice(public);
+    v
+}
+
+pub fn kid_of(public: &[u8; 32]) -> Kid {
+    let digest = Sha256::digest(thumbprint_input(public));
+    let mut kid = [0u8; 8];
+    kid.copy_from_slice(&digest[..8]);
+    kid
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum KeyStatus {
+    Active,
+    Retired,
+    Revoked,
+}
+
+/// One trust-list entry, exactly the DESIGN §7 shape.
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustEntry {
+    pub kid: String,
+    pub issuer: String,
+    pub alg: String,
+    pub public_key: String,
+    pub not_before: String,
+    pub not_after: Option<String>,
+    pub status: KeyStatus,
+    pub revoked_from: Option<String>,
+}
+
+/// A trust entry whose fields have been checked and decoded.
+#[derive(Debug, Clone)]
+pub struct TrustedKey {
+    pub kid: Kid,
+    pub issuer: String,
+    pub key: VerifyingKey,
+    pub not_before: i64,
+    pub not_after: Option<i64>,
+    pub status: KeyStatus,
+    pub revoked_from: Option<i64>,
+}
+
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TrustList {
+    pub keys: Vec<TrustEntry>,
+}
+
+fn parse_time(path: &Path, field: &str, s: &str) -> Result<i64> {
+    DateTime::parse_from_rfc3339(s)
+        .map(|t| t.timestamp())
+        .map_err(|e| Error::config(path, format!("field `{field}`: {s:?} is not an RFC 3339 time ({e})")))
+}
+
+pub fn rfc3339(epoch: i64) -> String {
+    DateTime::<Utc>::from_timestamp(epoch, 0)
+        .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
+        .unwrap_or_else(|| epoch.to_string())
+}
+
+impl TrustList {
+    pub fn load(path: &Path) -> Result<TrustList> {
+        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&bytes, path)
+    }
+
+    pub fn parse(bytes: &[u8], path: &Path) -> Result<TrustList> {
+        if bytes.len() > 16 << 20 {
+            return Err(Error::config(path, "trust list larger than 16 MiB"));
+        }
+        let list: TrustList =
+            serde_json::from_slice(bytes).map_err(|e| Error::config(path, format!("not a trust list: {e}")))?;
+        // Check every entry up front so a bad entry is named, not skipped.
+        for (i, _) in list.keys.iter().enumerate() {
+            list.decode(i, path)?;
+        }
+        Ok(list)
+    }
+
+    fn decode(&self, i: usize, path: &Path) -> Result<TrustedKey> {
+        let e = &self.keys[i];
+        let field = |f: &str| format!("keys[{i}].{f}");
+        let bad = |f: &str, m: String| Error::config(path, format!("field `{}`: {m}", field(f)));
+        if e.alg != "EdDSA" {
+            return Err(bad("alg", format!("{:?} is not supported (only EdDSA)", e.alg)));
+        }
+        let pk: [u8; 32] = hex::decode(&e.public_key)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| bad("public_key", "must be 64 hex characters".into()))?;
+        let key = VerifyingKey::from_bytes(&pk).map_err(|_| bad("public_key", "not an Ed25519 point".into()))?;
+        let kid: Kid = hex::decode(&e.kid)
+            .ok()
+            .and_then(|v| v.try_into().ok())
+            .ok_or_else(|| bad("kid", "must be 16 hex characters".into()))?;
+        if kid != kid_of(&pk) {
+            return Err(bad("kid", format!("{} is not the thumbprint of public_key", e.kid)));
+        }
+        if e.issuer.len() != 4 || !e.issuer.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(bad("issuer", format!("{:?} is not a 4-digit regency code", e.issuer)));
+        }
+        let not_before = parse_time(path, &field("not_before"), &e.not_before)?;
+        let not_after = e.not_after.as_deref().map(|s| parse_time(path, &field("not_after"), s)).transpose()?;
+        let revoked_from =
+            e.revoked_from.as_deref().map(|s| parse_time(path, &field("revoked_from"), s)).transpose()?;
+        if e.status == KeyStatus::Revoked && revoked_from.is_none() {
+            return Err(bad("revoked_from", "a revoked key needs the time it is revoked from".into()));
+        }
+        Ok(TrustedKey { kid, issuer: e.issuer.clone(), key, not_before, not_after, status: e.status, revoked_from })
+    }
+
+    /// All decoded keys (entries were checked on load).
+    pub fn trusted(&self) -> Vec<TrustedKey> {
+        (0..self.keys.len()).filter_map(|i| self.decode(i, Path::new("")).ok()).collect()
+    }
+
+    pub fn find(&self, kid: &Kid) -> Option<TrustedKey> {
+        self.trusted().into_iter().find(|k| &k.kid == kid)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<()> {
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::config(path, e.to_string()))?;
+        text.push('\n');
+        crate::sink::write_atomic(path, text.as_bytes())
+    }
+}
+
+/// What `keys generate` made.
+#[derive(Debug)]
+pub struct Generated {
+    pub kid: Kid,
+    pub key_file: PathBuf,
+    pub trust_file: PathBuf,
+}
+
+/// Create a key for `issuer` from `seed` in `dir`, valid from `not_before`.
+/// The seed comes from the caller (the CLI draws it from the OS) so that this
+/// function stays deterministic and testable.
+pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> Result<Generated> {
+    if crate::refdata::reference().regency_name(issuer).is_none() {
+        return Err(Error::Usage(format!("--issuer {issuer:?} is not a regency code (e.g. 3506)")));
+    }
+    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let signing = SigningKey::from_bytes(seed);
+    let public = signing.verifying_key().to_bytes();
+    let kid = kid_of(&public);
+    let key_file = dir.join(format!("{}.key", hex::encode(kid)));
+    let trust_file = dir.join("trust.json");
+    let mut list = if trust_file.exists() { TrustList::load(&trust_file)? } else { TrustList::default() };
+    if list.keys.iter().any(|k| k.kid == hex::encode(kid)) {
+        return Err(Error::Usage(format!("key {} is already in {}", hex::encode(kid), trust_file.display())));
+    }
+    write_secret(&key_file, &Zeroizing::new(format!("{}\n", hex::encode(seed))))?;
+    list.keys.push(TrustEntry {
+        kid: hex::encode(kid),
+        issuer: issuer.to_string(),
+        alg: "EdDSA".into(),
+        public_key: hex::encode(public),
+        not_before: rfc3339(not_before),
+        not_after: None,
+        status: KeyStatus::Active,
+        revoked_from: None,
+    });
+    list.save(&trust_file)?;
+    Ok(Generated { kid, key_file, trust_file })
+}
+
+fn write_secret(path: &Path, text: &str) -> Result<()> {
+    let mut opts = fs::OpenOptions::new();
+    opts.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        opts.mode(0o600);
+    }
+    let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
+    f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(path, e))
+}
+
+/// A signing key ready for a run: the secret, its kid and issuer.
+pub struct Signer {
+    pub key: SigningKey,
+    pub kid: Kid,
+    pub issuer: String,
+}
+
+impl std::fmt::Debug for Signer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        write!(f, "Signer {{ kid: {}, issuer: {} }}", hex::encode(self.kid), self.issuer)
+    }
+}
+
+/// Read a key file: 64 hex characters (the seed), refusing files that other
+/// users can read.
+pub fn read_key_file(path: &Path) -> Result<SigningKey> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let meta = fs::metadata(path).map_err(|e| Error::io(path, e))?;
+        if meta.permissions().mode() & 0o077 != 0 {
+            return Err(Error::config(
+                path,
+                format!("private key is readable by group or others (mode {:o}); run: chmod 600 {}",
+                    meta.permissions().mode() & 0o777, path.display()),
+            ));
+        }
+    }
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| Error::io(path, e))?);
+    let mut seed = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), &mut seed[..])
+        .map_err(|_| Error::config(path, "a key file holds one line of 64 hex characters"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Pick the signing key for `issuer` at time `at` from a keys directory:
+/// an active trust entry whose window covers `at` and whose key file is
+/// present; the newest such key wins.
+pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
+    let trust_file = dir.join("trust.json");
+    let list = TrustList::load(&trust_file)?;
+    let mut candidates: Vec<TrustedKey> = list
+        .trusted()
+        .into_iter()
+        .filter(|k| k.issuer == issuer && k.status == KeyStatus::Active)
+        .filter(|k| k.not_before <= at && k.not_after.is_none_or(|na| at < na))
+        .filter(|k| dir.join(format!("{}.key", hex::encode(k.kid))).exists())
+        .collect();
+    candidates.sort_by_key(|k| (k.not_before, k.kid));
+    let chosen = candidates.pop().ok_or_else(|| {
+        Error::NoKey(format!(
+            "{} has no active key for issuer {issuer} valid at {} with its .key file beside it; \
+             run `terbit keys generate --issuer {issuer} --dir {}`",
+            trust_file.display(),
+            rfc3339(at),
+            dir.display()
+        ))
+    })?;
+    let key_file = dir.join(format!("{}.key", hex::encode(chosen.kid)));
+    let key = read_key_file(&key_file)?;
+    if key.verifying_key() != chosen.key {
+        return Err(Error::config(&key_file, "this private key does not match its trust.json public key"));
+    }
+    Ok(Signer { key, kid: chosen.kid, issuer: issuer.to_string() })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn kid_matches_known_answer_vector() {
+        let pk: [u8; 32] =
+            hex::decode("9b0d3e2e540c521d18052d3ff0b7c0d7bb9fe30b192994823db06566a1e2339e").unwrap().try_into().unwrap();
+        assert_eq!(
+            hex::encode(thumbprint_input(&pk)),
+            "a3010120062158209b0d3e2e540c521d18052d3ff0b7c0d7bb9fe30b192994823db06566a1e2339e"
+        );
+        assert_eq!(hex::encode(kid_of(&pk)), "fb995a816e6f7d65");
+    }
+
+    #[test]
+    fn generate_then_sign_with_it() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate(dir.path(), "3506", &[7u8; 32], 1_700_000_000).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            assert_eq!(fs::metadata(&g.key_file).unwrap().permissions().mode() & 0o777, 0o600);
+        }
+        let s = signer_for(dir.path(), "3506", 1_700_000_001).unwrap();
+        assert_eq!(s.kid, g.kid);
+        assert!(!format!("{s:?}").contains(&hex::encode([7u8; 32])));
+        // Before its window, and for another issuer, there is no key.
+        assert!(signer_for(dir.path(), "3506", 1_699_999_999).is_err());
+        assert!(signer_for(dir.path(), "3527", 1_700_000_001).is_err());
+        // A second key for the same issuer is appended, not overwritten.
+        generate(dir.path(), "3506", &[8u8; 32], 1_700_000_100).unwrap();
+        assert_eq!(TrustList::load(&g.trust_file).unwrap().keys.len(), 2);
+    }
+
+    #[test]
+    fn world_readable_key_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let g = generate(dir.path(), "3506", &[9u8; 32], 0).unwrap();
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            fs::set_permissions(&g.key_file, fs::Permissions::from_mode(0o644)).unwrap();
+            let e = read_key_file(&g.key_file).unwrap_err().to_string();
+            assert!(e.contains("chmod 600"), "{e}");
+        }
+    }
+
+    #[test]
+    fn malformed_trust_lists_are_named_errors() {
+        for bad in [&b"{"[..], b"{\"keys\": [{}]}", b"\x00\xff", b"{\"keys\":[{\"kid\":\"00\",\"issuer\":\"3506\",\"alg\":\"EdDSA\",\"public_key\":\"zz\",\"not_before\":\"x\",\"not_after\":null,\"status\":\"active\",\"revoked_from\":null}]}"] {
+            let e = TrustList::parse(bad, Path::new("t.json")).unwrap_err().to_string();
+            assert!(e.starts_with("t.json"), "{e}");
+        }
+    }
+}

@@ -1,0 +1,51 @@
+//! terbit — issue signed, print-ready civil-registration documents in bulk,
+//! and verify them offline.
+//!
+//! One nightly run is a pipeline of pure stages; only the CLI (`main.rs`)
+//! touches the clock, and only [`sink`] writes files:
+//!
+//! 1. **read** ([`batch`]): CSV or Parquet batch files into one polars
+//!    `DataFrame`, headers matched by name, every row traced to `file:line`.
+//! 2. **validate** ([`validate`]): columnar polars rules over the whole batch;
+//!    each violation becomes a [`validate::Reject`] with rule, field, value and
+//!    message. Every row ends accepted or rejected.
+//! 3. **number** ([`register`]): accepted applications get gap-free document
+//!    numbers from the SQLite register, in one transaction; an application
+//!    already issued is never numbered again.
+//! 4. **seal** ([`dk1`]): the signed record as a COSE_Sign1 (Ed25519) in a
+//!    `DK1:` Base45 QR text, exactly as DESIGN §5 describes.
+//! 5. **render** ([`render`], driven by a [`template`]): one A4 PDF per
+//!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]).
+//!    Seal and render run on rayon workers.
+//! 6. **sink** ([`sink`]): one writer thread behind a bounded crossbeam
+//!    channel writes each PDF atomically and the manifest in input order.
+//! 7. **report** ([`issue::RunSummary`]): counts, rejects and timings.
+//!
+//! [`verify`] is the auditor's side: DK1 text, PDFs and run directories
+//! checked against a trust list ([`keys::TrustList`]). [`samples`] makes
+//! realistic synthetic batches for demos, tests and benchmarks.
+//!
+//! Every run is deterministic: the same batch, register state, key, issue
+//! date and templates give byte-identical PDFs and manifests.
+
+#![forbid(unsafe_code)]
+
+pub mod batch;
+pub mod csvout;
+pub mod dk1;
+pub mod error;
+pub mod issue;
+pub mod keys;
+pub mod qr;
+pub mod refdata;
+pub mod region;
+pub mod register;
+pub mod render;
+pub mod samples;
+pub mod sink;
+pub mod template;
+pub mod validate;
+pub mod verify;
+pub mod words;
+
+pub use error::{Error, Result};

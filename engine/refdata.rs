@@ -1,0 +1,129 @@
+//! Indonesian administrative area codes (Kemendagri), embedded in the binary
+//! so any regency can adopt terbit without downloading anything.
+//!
+//! Source: `engine/reference/idn-area/` — data from the `idn-area-data`
+//! package (fityannugroho/idn-area-data, v4.0.1) under the Open Database
+//! License (ODbL 1.0); see `LICENSE-ODbL.md` and `SOURCE.md` there. That
+//! attribution must travel with any build that ships this data.
+//!
+//! Codes are kept without dots: regency `3506`, district `350601`, village
+//! `3506012001` (the form NIKs and forms use).
+
+use std::collections::BTreeMap;
+use std::sync::OnceLock;
+
+pub const ATTRIBUTION: &str = "Area codes: idn-area-data v4.0.1 (fityannugroho), \
+Open Database License (ODbL) 1.0 — https://opendatacommons.org/licenses/odbl/1-0/";
+
+const PROVINCES: &str = include_str!("reference/idn-area/provinces.csv");
+const REGENCIES: &str = include_str!("reference/idn-area/regencies.csv");
+const DISTRICTS: &str = include_str!("reference/idn-area/districts.csv");
+const VILLAGES: &str = include_str!("reference/idn-area/villages.csv");
+
+#[derive(Debug, Clone)]
+pub struct Area {
+    pub code: String,
+    pub parent: String,
+    pub name: String,
+}
+
+/// All codes of the country, keyed by dot-less code (sorted maps, so every
+/// listing is in code order).
+#[derive(Debug)]
+pub struct Reference {
+    pub provinces: BTreeMap<String, Area>,
+    pub regencies: BTreeMap<String, Area>,
+    pub districts: BTreeMap<String, Area>,
+    pub villages: BTreeMap<String, Area>,
+}
+
+/// The embedded reference, parsed once per process.
+pub fn reference() -> &'static Reference {
+    static REF: OnceLock<Reference> = OnceLock::new();
+    REF.get_or_init(|| Reference {
+        provinces: parse(PROVINCES, false),
+        regencies: parse(REGENCIES, true),
+        districts: parse(DISTRICTS, true),
+        villages: parse(VILLAGES, true),
+    })
+}
+
+fn parse(text: &str, has_parent: bool) -> BTreeMap<String, Area> {
+    let mut out = BTreeMap::new();
+    for line in text.lines().skip(1) {
+        let fields = split_csv_line(line);
+        let undot = |s: &str| s.replace('.', "");
+        let (code, parent, name) = match (has_parent, fields.as_slice()) {
+            (true, [c, p, n]) => (undot(c), undot(p), n.clone()),
+            (false, [c, n]) => (undot(c), String::new(), n.clone()),
+            // The embedded files are checked by a unit test; a malformed line
+            // would be a packaging error, never user input.
+            _ => continue,
+        };
+        out.insert(code.clone(), Area { code, parent, name });
+    }
+    out
+}
+
+/// Split one CSV line with RFC 4180 quoting (no embedded newlines).
+pub fn split_csv_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut cur = String::new();
+    let mut in_quotes = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, in_quotes) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                cur.push('"');
+                chars.next();
+            }
+            ('"', true) => in_quotes = false,
+            ('"', false) if cur.is_empty() => in_quotes = true,
+            (',', false) => fields.push(std::mem::take(&mut cur)),
+            _ => cur.push(c),
+        }
+    }
+    fields.push(cur);
+    fields
+}
+
+impl Reference {
+    pub fn regency_name(&self, code: &str) -> Option<&str> {
+        self.regencies.get(code).map(|a| a.name.as_str())
+    }
+
+    /// Districts (6-digit codes) of a regency, in code order.
+    pub fn districts_of<'a>(&'a self, regency: &'a str) -> impl Iterator<Item = &'a Area> + 'a {
+        self.districts.range(regency.to_string()..).take_while(move |(k, _)| k.starts_with(regency)).map(|(_, a)| a)
+    }
+
+    /// Villages (10-digit codes) of a regency, in code order.
+    pub fn villages_of<'a>(&'a self, regency: &'a str) -> impl Iterator<Item = &'a Area> + 'a {
+        self.villages.range(regency.to_string()..).take_while(move |(k, _)| k.starts_with(regency)).map(|(_, a)| a)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_counts_match_source() {
+        let r = reference();
+        assert_eq!(r.provinces.len(), 38);
+        assert_eq!(r.regencies.len(), 514);
+        assert_eq!(r.districts.len(), 7285);
+        assert_eq!(r.villages.len(), 83762);
+        assert_eq!(r.regency_name("3506"), Some("Kabupaten Kediri"));
+        assert_eq!(r.districts.get("350601").map(|a| a.name.as_str()), Some("Semen"));
+        assert!(r.districts_of("3506").count() > 20);
+        assert!(r.villages_of("3506").all(|v| v.code.starts_with("3506") && v.code.len() == 10));
+    }
+
+    #[test]
+    fn quoted_fields() {
+        assert_eq!(split_csv_line(r#"a,"b,c","d""e""#), vec!["a", "b,c", "d\"e"]);
+        let r = reference();
+        assert_eq!(r.villages.get("3513152017").map(|a| a.name.as_str()), Some("Soka\"an"));
+    }
+}

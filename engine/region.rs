@@ -1,0 +1,130 @@
+//! A region file: everything that makes terbit one regency's engine — its
+//! code and names, the official in whose name documents are signed, the
+//! place of issue and the service points where citizens collect documents.
+//! Adopting terbit elsewhere means writing one of these, not code.
+
+use std::path::Path;
+
+use serde::Deserialize;
+
+use crate::error::{Error, Result};
+use crate::refdata::reference;
+
+/// Kabupaten Kediri, the default region (embedded so `terbit demo` needs no files).
+pub const KEDIRI_TOML: &str = include_str!("../templates/regions/3506-kediri.toml");
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Region {
+    /// Four-digit regency code, e.g. "3506".
+    pub code: String,
+    /// "Kabupaten Kediri".
+    pub name: String,
+    pub province: String,
+    /// Printed before the date of issue: "Kediri, 23 Juni 2021".
+    pub place_of_issue: String,
+    /// The issuing office, printed in the header.
+    pub office: String,
+    /// Hours east of UTC for the issue time in claims (WIB = 7).
+    #[serde(default = "default_utc_offset")]
+    pub utc_offset_hours: i32,
+    pub official: Official,
+    pub service_points: Vec<ServicePoint>,
+}
+
+fn default_utc_offset() -> i32 {
+    7
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Official {
+    pub title: String,
+    pub name: String,
+    pub nip: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServicePoint {
+    /// Short code used in batch files and as an output folder name.
+    pub code: String,
+    pub name: String,
+}
+
+impl Region {
+    pub fn kediri() -> Region {
+        // The embedded file is tested below; a failure here is a build defect.
+        Region::parse(KEDIRI_TOML, Path::new("<embedded 3506-kediri.toml>"))
+            .expect("embedded region file is valid")
+    }
+
+    pub fn load(path: &Path) -> Result<Region> {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        Region::parse(&text, path)
+    }
+
+    pub fn parse(text: &str, path: &Path) -> Result<Region> {
+        let region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        region.check(path)?;
+        Ok(region)
+    }
+
+    fn check(&self, path: &Path) -> Result<()> {
+        if reference().regency_name(&self.code).is_none() {
+            return Err(Error::config(
+                path,
+                format!("field `code`: {:?} is not a regency code in the reference data", self.code),
+            ));
+        }
+        if self.service_points.is_empty() {
+            return Err(Error::config(path, "field `service_points`: at least one is needed"));
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for sp in &self.service_points {
+            // Service-point codes become folder names: keep them to a safe alphabet.
+            let safe = !sp.code.is_empty()
+                && sp.code.len() <= 32
+                && sp.code.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-' || b == b'_');
+            if !safe {
+                return Err(Error::config(
+                    path,
+                    format!("field `service_points.code`: {:?} must be 1–32 of A–Z, 0–9, '-' or '_'", sp.code),
+                ));
+            }
+            if !seen.insert(sp.code.as_str()) {
+                return Err(Error::config(path, format!("field `service_points.code`: {:?} appears twice", sp.code)));
+            }
+        }
+        if !(-12..=14).contains(&self.utc_offset_hours) {
+            return Err(Error::config(path, "field `utc_offset_hours`: must be between -12 and 14"));
+        }
+        Ok(())
+    }
+
+    pub fn service_point(&self, code: &str) -> Option<&ServicePoint> {
+        self.service_points.iter().find(|s| s.code == code)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn embedded_kediri_is_valid() {
+        let r = Region::kediri();
+        assert_eq!(r.code, "3506");
+        assert!(r.service_point("DUKCAPIL").is_some());
+    }
+
+    #[test]
+    fn errors_name_the_field() {
+        let bad = KEDIRI_TOML.replace("code = \"3506\"", "code = \"9999\"");
+        let e = Region::parse(&bad, Path::new("r.toml")).unwrap_err().to_string();
+        assert!(e.contains("r.toml") && e.contains("`code`"), "{e}");
+        let bad = KEDIRI_TOML.replace("code = \"DUKCAPIL\"", "code = \"../x\"");
+        let e = Region::parse(&bad, Path::new("r.toml")).unwrap_err().to_string();
+        assert!(e.contains("service_points.code"), "{e}");
+    }
+}

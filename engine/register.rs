@@ -1,0 +1,207 @@
+//! Number stage and the register: an embedded SQLite database that is the
+//! source of truth for what was issued (DESIGN §6).
+//!
+//! Document numbers follow `RRRR-LL-DDMMYYYY-NNNN` (DESIGN §4): regency,
+//! letters of the kind (LU/LT birth on time/late), issue date and a serial
+//! that is gap-free per regency, kind and day and never reused. Numbers for
+//! a whole batch are assigned in one transaction, so a crash leaves either
+//! all of them or none. An application already numbered by the same run is
+//! given its number back (a resumed run reproduces identical files); one
+//! numbered by another run is never numbered again.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+pub struct Register {
+    conn: Connection,
+    path: PathBuf,
+}
+
+/// An accepted application waiting for its number.
+#[derive(Debug, Clone)]
+pub struct Pending<'a> {
+    pub application_id: &'a str,
+    pub nik: &'a str,
+    /// Kind letters for the number: "LU", "LT", ...
+    pub letters: &'static str,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Numbered {
+    /// Freshly numbered in this run.
+    New { number: String },
+    /// Numbered earlier by this same run (a resumed or repeated run).
+    Resumed { number: String },
+    /// Issued by another run: must not be issued again.
+    AlreadyIssued { number: String, run_id: String },
+}
+
+impl Numbered {
+    pub fn number(&self) -> &str {
+        match self {
+            Numbered::New { number } | Numbered::Resumed { number } | Numbered::AlreadyIssued { number, .. } => number,
+        }
+    }
+}
+
+pub fn document_number(regency: &str, letters: &str, issue_date: NaiveDate, serial: i64) -> String {
+    format!("{regency}-{letters}-{}-{serial:04}", issue_date.format("%d%m%Y"))
+}
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS documents(
+    application_id  TEXT PRIMARY KEY,
+    run_id          TEXT NOT NULL,
+    kind            TEXT NOT NULL,
+    regency         TEXT NOT NULL,
+    issue_date      TEXT NOT NULL,
+    serial          INTEGER NOT NULL,
+    document_number TEXT NOT NULL UNIQUE,
+    nik             TEXT NOT NULL,
+    status          TEXT NOT NULL CHECK (status IN ('numbered', 'issued')),
+    sha256          TEXT
+);
+CREATE TABLE IF NOT EXISTS serials(
+    regency    TEXT NOT NULL,
+    kind       TEXT NOT NULL,
+    issue_date TEXT NOT NULL,
+    last       INTEGER NOT NULL,
+    PRIMARY KEY (regency, kind, issue_date)
+);
+CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id);
+";
+
+impl Register {
+    pub fn open(path: &Path) -> Result<Register> {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let conn = Connection::open(path).map_err(|e| reg_err(path, e))?;
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
+            .map_err(|e| reg_err(path, e))?;
+        conn.execute_batch(SCHEMA).map_err(|e| reg_err(path, e))?;
+        Ok(Register { conn, path: path.to_path_buf() })
+    }
+
+    fn err(&self, e: rusqlite::Error) -> Error {
+        reg_err(&self.path, e)
+    }
+
+    /// Number a batch's accepted applications in one transaction, in order.
+    pub fn number(
+        &mut self,
+        run_id: &str,
+        kind: &str,
+        regency: &str,
+        issue_date: NaiveDate,
+        pending: &[Pending],
+    ) -> Result<Vec<Numbered>> {
+        let date = issue_date.format("%Y-%m-%d").to_string();
+        let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
+        let mut out = Vec::with_capacity(pending.len());
+        {
+            let mut find = tx
+                .prepare("SELECT document_number, run_id FROM documents WHERE application_id = ?1")
+                .map_err(|e| reg_err(&self.path, e))?;
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'numbered')",
+                )
+                .map_err(|e| reg_err(&self.path, e))?;
+            let mut last: i64 = tx
+                .query_row(
+                    "SELECT last FROM serials WHERE regency = ?1 AND kind = ?2 AND issue_date = ?3",
+                    params![regency, kind, date],
+                    |r| r.get(0),
+                )
+                .optional()
+                .map_err(|e| reg_err(&self.path, e))?
+                .unwrap_or(0);
+            for p in pending {
+                let existing: Option<(String, String)> = find
+                    .query_row([p.application_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                    .optional()
+                    .map_err(|e| reg_err(&self.path, e))?;
+                out.push(match existing {
+                    Some((number, r)) if r == run_id => Numbered::Resumed { number },
+                    Some((number, r)) => Numbered::AlreadyIssued { number, run_id: r },
+                    None => {
+                        last += 1;
+                        let number = document_number(regency, p.letters, issue_date, last);
+                        insert
+                            .execute(params![p.application_id, run_id, kind, regency, date, last, number, p.nik])
+                            .map_err(|e| reg_err(&self.path, e))?;
+                        Numbered::New { number }
+                    }
+                });
+            }
+            tx.execute(
+                "INSERT INTO serials(regency, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(regency, kind, issue_date) DO UPDATE SET last = excluded.last",
+                params![regency, kind, date, last],
+            )
+            .map_err(|e| reg_err(&self.path, e))?;
+        }
+        tx.commit().map_err(|e| reg_err(&self.path, e))?;
+        Ok(out)
+    }
+
+    /// Record documents whose files are on disk, in one transaction.
+    pub fn mark_issued<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
+        let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
+        {
+            let mut upd = tx
+                .prepare("UPDATE documents SET status = 'issued', sha256 = ?2 WHERE document_number = ?1")
+                .map_err(|e| reg_err(&self.path, e))?;
+            for (number, sha) in docs {
+                upd.execute(params![number, sha]).map_err(|e| reg_err(&self.path, e))?;
+            }
+        }
+        tx.commit().map_err(|e| self.err(e))
+    }
+
+    /// Count of documents per status, for reports and tests.
+    pub fn count(&self, status: &str) -> Result<i64> {
+        self.conn
+            .query_row("SELECT count(*) FROM documents WHERE status = ?1", [status], |r| r.get(0))
+            .map_err(|e| self.err(e))
+    }
+}
+
+fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Register { path: path.to_path_buf(), message: e.to_string() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2021, 6, 23).unwrap()
+    }
+
+    #[test]
+    fn gap_free_and_never_twice() {
+        let d = tempfile::tempdir().unwrap();
+        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
+        let p = |id: &'static str| Pending { application_id: id, nik: "3506010101010001", letters: "LU" };
+        let n = reg.number("run1", "birth", "3506", date(), &[p("a"), p("b")]).unwrap();
+        assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
+        assert_eq!(n[1].number(), "3506-LU-23062021-0002");
+        // Same run again: the same numbers come back, nothing new.
+        let again = reg.number("run1", "birth", "3506", date(), &[p("a"), p("c")]).unwrap();
+        assert_eq!(again[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
+        assert_eq!(again[1].number(), "3506-LU-23062021-0003");
+        // Another run never re-issues.
+        let other = reg.number("run2", "birth", "3506", date(), &[p("b")]).unwrap();
+        assert!(matches!(other[0], Numbered::AlreadyIssued { .. }));
+        reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
+        assert_eq!(reg.count("issued").unwrap(), 1);
+        assert_eq!(reg.count("numbered").unwrap(), 2);
+    }
+}

@@ -1,0 +1,141 @@
+//! Sink stage: the only writer of run output. It receives rendered
+//! documents in input order from a bounded channel, writes each PDF
+//! atomically (temporary file, then rename, so a reader never sees half a
+//! document), appends its manifest row and records it in the register.
+
+use std::fs;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+use crate::csvout;
+use crate::error::{Error, Result};
+use crate::register::Register;
+
+pub const MANIFEST_HEADER: [&str; 8] =
+    ["document_number", "application_id", "kind", "nik", "service_point", "file", "sha256", "qr"];
+pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "field", "value", "message"];
+
+/// Write `bytes` to `path` atomically: a temporary file beside it, synced,
+/// then renamed over the target.
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    write_atomic_opt(path, bytes, true)
+}
+
+fn tmp_path(path: &Path) -> PathBuf {
+    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
+    name.push(format!(".tmp-{}", std::process::id()));
+    path.with_file_name(name)
+}
+
+/// As [`write_atomic`]; `sync` = false skips the fsync for bulk files whose
+/// durability the register's final commit covers.
+pub fn write_atomic_opt(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
+    let tmp = tmp_path(path);
+    let res = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        if sync {
+            f.sync_all()?;
+        }
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// A finished document on its way to disk.
+#[derive(Debug, Clone)]
+pub struct IssuedDoc {
+    pub number: String,
+    pub application_id: String,
+    pub kind: &'static str,
+    pub nik: String,
+    pub service_point: String,
+    /// Path relative to the run directory.
+    pub file: String,
+    pub sha256: String,
+    pub qr: String,
+    pub pdf: Vec<u8>,
+}
+
+/// Writes one run's documents and manifest.
+pub struct Sink {
+    run_dir: PathBuf,
+    manifest_tmp: PathBuf,
+    manifest: BufWriter<fs::File>,
+    register: Register,
+    made_dirs: std::collections::BTreeSet<PathBuf>,
+    pub written: usize,
+}
+
+impl Sink {
+    pub fn create(run_dir: &Path, register: Register) -> Result<Sink> {
+        fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
+        let manifest_tmp = tmp_path(&run_dir.join("manifest.csv"));
+        let f = fs::File::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
+        let mut manifest = BufWriter::with_capacity(1 << 20, f);
+        manifest.write_all(csvout::line(MANIFEST_HEADER).as_bytes()).map_err(|e| Error::io(&manifest_tmp, e))?;
+        Ok(Sink { run_dir: run_dir.to_path_buf(), manifest_tmp, manifest, register, made_dirs: Default::default(), written: 0 })
+    }
+
+    /// Write one ordered chunk of documents and record them as issued.
+    pub fn write_chunk(&mut self, docs: &[IssuedDoc]) -> Result<()> {
+        for d in docs {
+            let path = self.run_dir.join(&d.file);
+            if let Some(dir) = path.parent() {
+                if !self.made_dirs.contains(dir) {
+                    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                    self.made_dirs.insert(dir.to_path_buf());
+                }
+            }
+            // A resumed run reproduces identical bytes: skip rewriting them.
+            let same = fs::metadata(&path).is_ok_and(|m| m.len() == d.pdf.len() as u64)
+                && fs::read(&path).is_ok_and(|b| b == d.pdf);
+            if !same {
+                write_atomic_opt(&path, &d.pdf, false)?;
+            }
+            let row = csvout::line([
+                d.number.as_str(),
+                d.application_id.as_str(),
+                d.kind,
+                d.nik.as_str(),
+                d.service_point.as_str(),
+                d.file.as_str(),
+                d.sha256.as_str(),
+                d.qr.as_str(),
+            ]);
+            self.manifest.write_all(row.as_bytes()).map_err(|e| Error::io(&self.manifest_tmp, e))?;
+        }
+        self.register.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
+        self.written += docs.len();
+        Ok(())
+    }
+
+    /// Flush and publish the manifest; give the register back.
+    pub fn finish(self) -> Result<Register> {
+        let path = self.run_dir.join("manifest.csv");
+        let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
+        f.sync_all().map_err(|e| Error::io(&self.manifest_tmp, e))?;
+        fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
+        Ok(self.register)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn atomic_write_replaces_and_leaves_no_temp() {
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("a.txt");
+        write_atomic(&p, b"one").unwrap();
+        write_atomic(&p, b"two").unwrap();
+        assert_eq!(fs::read(&p).unwrap(), b"two");
+        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
+        assert!(write_atomic(&d.path().join("missing/dir/x"), b"x").is_err());
+    }
+}

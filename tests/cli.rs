@@ -1,0 +1,80 @@
+//! The command line as operators' and auditors' scripts use it: the demo
+//! works from nothing, and exit codes mean what DESIGN §7 says.
+
+use std::path::Path;
+use std::process::Command;
+
+fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .expect("run terbit");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+#[test]
+fn demo_then_verify_with_exit_codes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["demo", "--out", "demo", "--count", "60"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("0 problem(s)"), "{out}");
+    let runs: Vec<_> = std::fs::read_dir(d.join("demo/runs")).unwrap().flatten().filter(|e| e.path().is_dir()).collect();
+    assert_eq!(runs.len(), 1);
+    let run = runs[0].path();
+
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", run.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+
+    // Take one QR text from the manifest, verify it, then a tampered copy.
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let qr = manifest.lines().nth(1).unwrap().rsplit(',').next().unwrap().to_string();
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", &qr]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("GENUINE") && out.contains("document number"), "{out}");
+    let mut bad = qr.clone();
+    bad.replace_range(10..11, if &qr[10..11] == "A" { "B" } else { "A" });
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", "--json", &bad]);
+    assert_eq!(code, 1, "{out}");
+
+    // Could not run: missing trust list, unreadable target.
+    assert_eq!(terbit(d, &["verify", "--trust", "nope.json", &qr]).0, 2);
+    assert_eq!(terbit(d, &["verify", "--trust", "demo/keys/trust.json", "no-such-file"]).0, 2);
+    // A second demo in the same folder reuses the key and the run.
+    let (code, out, err) = terbit(d, &["demo", "--out", "demo", "--count", "60"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("reusing"), "{out}");
+}
+
+#[test]
+fn keys_generate_makes_a_private_file_and_trust_entry() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, err) = terbit(tmp.path(), &["keys", "generate", "--issuer", "3527", "--dir", "k"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let trust: serde_json::Value = serde_json::from_slice(&std::fs::read(tmp.path().join("k/trust.json")).unwrap()).unwrap();
+    let e = &trust["keys"][0];
+    assert_eq!(e["issuer"], "3527");
+    assert_eq!(e["alg"], "EdDSA");
+    assert_eq!(e["status"], "active");
+    assert_eq!(e["kid"].as_str().unwrap().len(), 16);
+    assert_eq!(e["public_key"].as_str().unwrap().len(), 64);
+    let key = tmp.path().join(format!("k/{}.key", e["kid"].as_str().unwrap()));
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+    }
+    assert!(!out.contains(std::fs::read_to_string(&key).unwrap().trim()), "the secret is never printed");
+    assert_eq!(terbit(tmp.path(), &["keys", "generate", "--issuer", "9999", "--dir", "k"]).0, 2);
+}
+
+#[test]
+fn bad_batch_exits_2_naming_the_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    std::fs::write(tmp.path().join("b.csv"), "application_id;child_name\n1;x\n").unwrap();
+    let (code, _, err) = terbit(tmp.path(), &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("b.csv") && err.contains("missing required column"), "{err}");
+}

@@ -1,0 +1,189 @@
+//! End-to-end: a sample batch through the whole pipeline, then every
+//! promise checked from the outside — each application issued or rejected
+//! (never both, never neither), files match the manifest, every QR drawn
+//! verifies, tampering fails, re-runs issue nothing new, output is
+//! byte-identical for the same inputs.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+use terbit::dk1::{self, Claims};
+use terbit::issue::{issue, IssueOptions};
+use terbit::keys::{self, kid_of, Signer, TrustList};
+use terbit::refdata::split_csv_line;
+use terbit::region::Region;
+use terbit::samples::{self, SampleOptions};
+use terbit::template::Template;
+use terbit::verify::{self, Verdict};
+
+fn date() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+}
+
+struct Setup {
+    _tmp: tempfile::TempDir,
+    root: PathBuf,
+    batch: PathBuf,
+    keys: PathBuf,
+}
+
+fn setup(count: usize, defects: f64, ext: &str) -> Setup {
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path().to_path_buf();
+    let region = Region::kediri();
+    let batch = root.join(format!("batch.{ext}"));
+    samples::write_birth(&SampleOptions { region: &region, count, seed: 42, defects, as_of: date() }, &batch).unwrap();
+    let keys = root.join("keys");
+    keys::generate(&keys, "3506", &[42u8; 32], 1_700_000_000).unwrap();
+    Setup { _tmp: tmp, root, batch, keys }
+}
+
+fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
+    IssueOptions {
+        batch: vec![batch.to_path_buf()],
+        keys_dir: s.keys.clone(),
+        region: Region::kediri(),
+        template: Template::birth_default(),
+        out: s.root.join(out),
+        register: s.root.join(format!("{out}.sqlite")),
+        issue_date: date(),
+        issued_at: 1_795_392_000,
+    }
+}
+
+fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
+    let text = fs::read_to_string(path).unwrap();
+    let mut lines = text.lines();
+    let header = split_csv_line(lines.next().unwrap());
+    lines.map(|l| header.iter().cloned().zip(split_csv_line(l)).collect()).collect()
+}
+
+#[test]
+fn every_application_ends_issued_or_rejected_and_verifies() {
+    let s = setup(300, 0.1, "csv");
+    let summary = issue(&options(&s, "out", &s.batch)).unwrap();
+    assert_eq!(summary.applications, 300);
+    assert_eq!(summary.issued + summary.rejected, 300);
+    assert!(summary.rejected >= 10, "10% defects should reject some: {summary:?}");
+
+    let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
+    let rejects = read_csv(&summary.run_dir.join("rejects.csv"));
+    let issued: BTreeSet<String> = manifest.iter().map(|r| r["application_id"].clone()).collect();
+    let rejected: BTreeSet<String> = rejects.iter().map(|r| r["application_id"].clone()).collect();
+    assert_eq!(issued.len(), manifest.len(), "no application issued twice");
+    assert!(issued.is_disjoint(&rejected), "never both issued and rejected");
+    let all: BTreeSet<String> = read_csv(&s.batch).iter().map(|r| r["application_id"].clone()).collect();
+    assert_eq!(issued.union(&rejected).cloned().collect::<BTreeSet<_>>(), all, "never neither");
+    for r in &rejects {
+        assert!(r["source"].starts_with("batch.csv:"), "{r:?}");
+        assert!(!r["rule"].is_empty() && !r["message"].is_empty());
+    }
+
+    // Numbers are gap-free per letters' shared sequence: serials 1..=n.
+    let mut serials: Vec<u32> = manifest.iter().map(|r| r["document_number"].rsplit('-').next().unwrap().parse().unwrap()).collect();
+    serials.sort();
+    assert_eq!(serials, (1..=manifest.len() as u32).collect::<Vec<_>>());
+
+    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    for row in &manifest {
+        let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
+        assert!(row["file"].starts_with(&format!("{}/birth/", row["service_point"])));
+        let report = verify::verify_pdf(&bytes, &trust);
+        assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
+        assert_eq!(report.qr.as_deref(), Some(row["qr"].as_str()), "the drawn QR is the manifest's");
+        assert!(report.fields.iter().any(|(k, v)| k == "document number" && v == &row["document_number"]));
+    }
+    let run = verify::verify_run(&summary.run_dir, &trust).unwrap();
+    assert!(run.problems.is_empty(), "{:?}", run.problems);
+    assert_eq!(run.genuine, manifest.len());
+}
+
+#[test]
+fn tampered_text_wrong_key_and_unknown_kid_are_rejected() {
+    let s = setup(20, 0.0, "csv");
+    let summary = issue(&options(&s, "out", &s.batch)).unwrap();
+    let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
+    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let qr = &manifest[0]["qr"];
+    assert!(verify::verify_text(qr, &trust).verdict.is_genuine());
+
+    // One character changed, at every position in turn.
+    for i in 4..qr.len() {
+        let mut t = qr.clone();
+        let c = if &t[i..i + 1] == "A" { "B" } else { "A" };
+        t.replace_range(i..i + 1, c);
+        assert!(!verify::verify_text(&t, &trust).verdict.is_genuine(), "position {i}");
+    }
+
+    let claims: Claims = dk1::decode(qr).unwrap().claims;
+    let other = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);
+    // Wrong key claiming the trusted kid: the signature fails.
+    let trusted_kid = dk1::decode(qr).unwrap().kid;
+    let forged = dk1::seal(&claims, &Signer { key: other.clone(), kid: trusted_kid, issuer: "3506".into() });
+    assert!(matches!(verify::verify_text(&forged, &trust).verdict, Verdict::Invalid(_)));
+    // A key the trust list does not know.
+    let unknown = dk1::seal(&claims, &Signer { kid: kid_of(&other.verifying_key().to_bytes()), key: other, issuer: "3506".into() });
+    assert!(matches!(verify::verify_text(&unknown, &trust).verdict, Verdict::Untrusted(_)));
+}
+
+#[test]
+fn rerun_issues_nothing_new_and_output_is_deterministic() {
+    let s = setup(120, 0.05, "parquet");
+    let first = issue(&options(&s, "out", &s.batch)).unwrap();
+    let manifest1 = fs::read(first.run_dir.join("manifest.csv")).unwrap();
+    let second = issue(&options(&s, "out", &s.batch)).unwrap();
+    assert_eq!(second.run_id, first.run_id);
+    assert_eq!(second.resumed, first.issued, "everything was already numbered by this run");
+    assert_eq!(fs::read(second.run_dir.join("manifest.csv")).unwrap(), manifest1);
+    let reg = terbit::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    assert_eq!(reg.count("issued").unwrap() as usize, first.issued);
+
+    // A fresh register and output folder: byte-identical documents.
+    let other = issue(&options(&s, "again", &s.batch)).unwrap();
+    assert_eq!(fs::read(other.run_dir.join("manifest.csv")).unwrap(), manifest1);
+    for row in read_csv(&first.run_dir.join("manifest.csv")) {
+        assert_eq!(fs::read(first.run_dir.join(&row["file"])).unwrap(), fs::read(other.run_dir.join(&row["file"])).unwrap());
+    }
+
+    // The same applications in another batch file are never issued again.
+    let copy = s.root.join("copy.parquet");
+    fs::copy(&s.batch, &copy).unwrap();
+    let renamed = issue(&options(&s, "out", &copy)).unwrap();
+    assert_eq!(renamed.run_id, first.run_id, "a run is named by content, not file name");
+    assert_eq!(renamed.rejected, first.rejected);
+}
+
+#[test]
+fn already_issued_applications_are_rejected_with_their_number() {
+    let s = setup(30, 0.0, "csv");
+    let first = issue(&options(&s, "out", &s.batch)).unwrap();
+    assert_eq!(first.issued, 30);
+    // A later batch repeating five of today's applications plus new ones.
+    let text = fs::read_to_string(&s.batch).unwrap();
+    let mut lines: Vec<&str> = text.lines().take(6).collect();
+    let extra = s.root.join("more.csv");
+    samples::write_birth(&SampleOptions { region: &Region::kediri(), count: 3, seed: 99, defects: 0.0, as_of: date() }, &extra).unwrap();
+    let more = fs::read_to_string(&extra).unwrap();
+    let fresh: Vec<String> = more.lines().skip(1).map(|l| l.replacen("3506-20261123-", "3506-20261123-9", 1)).collect();
+    lines.extend(fresh.iter().map(String::as_str));
+    let next = s.root.join("next.csv");
+    fs::write(&next, lines.join("\n") + "\n").unwrap();
+    let second = issue(&options(&s, "out", &next)).unwrap();
+    assert_eq!(second.issued, 3);
+    assert_eq!(second.rejects_by_rule.get("ALREADY_ISSUED"), Some(&5));
+    let rejects = read_csv(&second.run_dir.join("rejects.csv"));
+    assert!(rejects.iter().all(|r| r["message"].contains("3506-LU-23112026-") || r["message"].contains("3506-LT-23112026-")));
+}
+
+#[test]
+fn missing_key_is_a_clear_error() {
+    let s = setup(5, 0.0, "csv");
+    let mut o = options(&s, "out", &s.batch);
+    o.keys_dir = s.root.join("nokeys");
+    let e = issue(&o).unwrap_err().to_string();
+    assert!(e.contains("trust.json"), "{e}");
+}
