@@ -215,8 +215,13 @@ fn print_summary(s: &RunSummary) {
     }
     println!("run {} → {}", s.run_id, s.run_dir.display());
     println!(
-        "  {} applications: {} issued ({} resumed), {} rejected ({} reasons)",
-        s.applications, s.issued, s.resumed, s.rejected, s.reject_rows
+        "  {} applications: {} issued ({} new; {} already numbered by an earlier attempt of this run), {} rejected ({} reasons)",
+        s.applications,
+        s.issued,
+        s.issued - s.resumed,
+        s.resumed,
+        s.rejected,
+        s.reject_rows
     );
     for (rule, n) in &s.rejects_by_rule {
         println!("    {rule:<18} {n}");

@@ -107,7 +107,7 @@ fn nik_date_valid(f: &str) -> Expr {
     let day = col(format!("{f}__day"));
     let max_day = when(mm.clone().eq(lit(2)))
         .then(when((yy % lit(4)).eq(lit(0))).then(lit(29)).otherwise(lit(28)))
-        .when(mm.clone().is_in(lit(Series::new("".into(), [4i32, 6, 9, 11])), false))
+        .when(mm.clone().is_in(lit(Series::new("".into(), [4i32, 6, 9, 11])).implode(false), false))
         .then(lit(30))
         .otherwise(lit(31));
     mm.clone().gt_eq(lit(1)).and(mm.lt_eq(lit(12))).and(day.clone().gt_eq(lit(1))).and(day.lt_eq(max_day)).fill_null(lit(false))
@@ -127,7 +127,7 @@ fn rules(ctx: &Context) -> Vec<Rule> {
         rules.push(Rule {
             code: "NIK_DISTRICT",
             field: f,
-            violated: ok(f).and(col(f).str().slice(lit(0), lit(6u64)).is_in(lit(districts.clone()), false).not()),
+            violated: ok(f).and(col(f).str().slice(lit(0), lit(6u64)).is_in(lit(districts.clone()).implode(false), false).not()),
         });
         rules.push(Rule { code: "NIK_DATE", field: f, violated: ok(f).and(col(format!("{f}__date_ok")).not()) });
         rules.push(Rule {
@@ -137,7 +137,7 @@ fn rules(ctx: &Context) -> Vec<Rule> {
         });
     }
     let female = |f: &str| col(format!("{f}__dd")).gt(lit(40));
-    let sex_ok = col("sex").is_in(lit(Series::new("".into(), ["L", "P"])), false).fill_null(lit(false));
+    let sex_ok = col("sex").is_in(lit(Series::new("".into(), ["L", "P"])).implode(false), false).fill_null(lit(false));
     rules.push(Rule { code: "SEX", field: "sex", violated: present("sex").and(sex_ok.clone().not()) });
     rules.push(Rule {
         code: "NIK_SEX",
@@ -169,13 +169,13 @@ fn rules(ctx: &Context) -> Vec<Rule> {
     rules.push(Rule {
         code: "SERVICE_POINT",
         field: "service_point",
-        violated: present("service_point").and(col("service_point").is_in(lit(points), false).not()),
+        violated: present("service_point").and(col("service_point").is_in(lit(points).implode(false), false).not()),
     });
     let villages = str_series("v", r.villages_of(&ctx.region.code).map(|v| v.code.clone()));
     rules.push(Rule {
         code: "VILLAGE",
         field: "village_code",
-        violated: present("village_code").and(col("village_code").is_in(lit(villages), false).not()),
+        violated: present("village_code").and(col("village_code").is_in(lit(villages).implode(false), false).not()),
     });
     let order_ok = col("birth_order").str().contains(lit("^[1-9][0-9]?$"), true).fill_null(lit(false));
     rules.push(Rule { code: "BIRTH_ORDER", field: "birth_order", violated: present("birth_order").and(order_ok.not()) });
