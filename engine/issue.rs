@@ -205,17 +205,25 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 summary.resumed += 1;
                 to_issue.push((i, number))
             }
-            Numbered::AlreadyIssued { number, run_id } => {
+            Numbered::AlreadyIssued { number, run_id, written } => {
                 let row = validated.accepted_rows[i];
                 let id = get(&cols, 0, i);
+                let message = if written {
+                    format!(
+                        "permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})"
+                    )
+                } else {
+                    format!(
+                        "permohonan {id} sudah bernomor {number} pada run {run_id} yang belum selesai / application {id} \
+                         was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
+                    )
+                };
                 rejects.push(Reject {
                     row,
                     source: batch.source(row),
                     rule: "ALREADY_ISSUED",
                     field: "application_id",
-                    message: format!(
-                        "permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})"
-                    ),
+                    message,
                     value: id.clone(),
                     application_id: id,
                 });

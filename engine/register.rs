@@ -36,8 +36,10 @@ pub enum Numbered {
     New { number: String },
     /// Numbered earlier by this same run (a resumed or repeated run).
     Resumed { number: String },
-    /// Issued by another run: must not be issued again.
-    AlreadyIssued { number: String, run_id: String },
+    /// Numbered by another run: must not be issued again. `written` is
+    /// false when that run stopped before writing the document, so the
+    /// operator knows to re-run that run's batch to finish it.
+    AlreadyIssued { number: String, run_id: String, written: bool },
 }
 
 impl Numbered {
@@ -105,7 +107,7 @@ impl Register {
         let mut out = Vec::with_capacity(pending.len());
         {
             let mut find = tx
-                .prepare("SELECT document_number, run_id FROM documents WHERE application_id = ?1")
+                .prepare("SELECT document_number, run_id, status FROM documents WHERE application_id = ?1")
                 .map_err(|e| reg_err(&self.path, e))?;
             let mut insert = tx
                 .prepare(
@@ -123,13 +125,13 @@ impl Register {
                 .map_err(|e| reg_err(&self.path, e))?
                 .unwrap_or(0);
             for p in pending {
-                let existing: Option<(String, String)> = find
-                    .query_row([p.application_id], |r| Ok((r.get(0)?, r.get(1)?)))
+                let existing: Option<(String, String, String)> = find
+                    .query_row([p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()
                     .map_err(|e| reg_err(&self.path, e))?;
                 out.push(match existing {
-                    Some((number, r)) if r == run_id => Numbered::Resumed { number },
-                    Some((number, r)) => Numbered::AlreadyIssued { number, run_id: r },
+                    Some((number, r, _)) if r == run_id => Numbered::Resumed { number },
+                    Some((number, r, status)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
                     None => {
                         last += 1;
                         let number = document_number(regency, p.letters, issue_date, last);
@@ -199,8 +201,10 @@ mod tests {
         assert_eq!(again[1].number(), "3506-LU-23062021-0003");
         // Another run never re-issues.
         let other = reg.number("run2", "birth", "3506", date(), &[p("b")]).unwrap();
-        assert!(matches!(other[0], Numbered::AlreadyIssued { .. }));
+        assert!(matches!(other[0], Numbered::AlreadyIssued { written: false, .. }), "{other:?}");
         reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
+        let other = reg.number("run2", "birth", "3506", date(), &[p("a")]).unwrap();
+        assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
         assert_eq!(reg.count("issued").unwrap(), 1);
         assert_eq!(reg.count("numbered").unwrap(), 2);
     }

@@ -375,3 +375,130 @@ pub fn parse_date(s: &str) -> Option<NaiveDate> {
 pub fn is_late(birth: NaiveDate, issue: NaiveDate) -> bool {
     (issue - birth).num_days() > 60 || birth.year() < issue.year() - 1
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::samples::{birth_rows, to_frame, SampleOptions};
+
+    fn issue_date() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
+    fn batch_of(rows: &[Vec<String>]) -> Batch {
+        Batch {
+            df: to_frame(&birth_columns(), rows).unwrap(),
+            files: vec!["t.csv".into()],
+            origin: (0..rows.len() as u32).map(|i| (0, i + 2)).collect(),
+            by_line: vec![true],
+            warnings: vec![],
+            fingerprint: [0; 32],
+        }
+    }
+
+    fn base() -> Vec<String> {
+        let region = Region::kediri();
+        let mut row = birth_rows(&SampleOptions { region: &region, count: 1, seed: 3, defects: 0.0, as_of: issue_date() })
+            .remove(0);
+        // A fixed, known-good child: a girl born 2026-10-05 in Semen (350601).
+        row[3] = "3506014510260007".into();
+        row[4] = "P".into();
+        row[5] = "2026-10-05".into();
+        row[10] = "3506015203950001".into(); // mother: woman born 1995-03-12
+        row[12] = "3506011107930002".into(); // father: man born 1993-07-11
+        row
+    }
+
+    /// Column index by name.
+    fn c(name: &str) -> usize {
+        birth_columns().all().position(|n| n == name).unwrap()
+    }
+
+    fn codes(rows: Vec<Vec<String>>) -> Vec<Vec<(&'static str, &'static str)>> {
+        let region = Region::kediri();
+        let b = batch_of(&rows);
+        let v = validate(&b, &Context { region: &region, issue_date: issue_date() }).unwrap();
+        let mut out = vec![Vec::new(); rows.len()];
+        for r in &v.rejects {
+            out[r.row].push((r.rule, r.field));
+            assert!(!r.message.is_empty());
+            assert_eq!(r.source, format!("t.csv:{}", r.row + 2));
+        }
+        assert_eq!(v.accepted_rows.len() + out.iter().filter(|o| !o.is_empty()).count(), rows.len());
+        out
+    }
+
+    #[test]
+    fn each_defect_yields_exactly_its_rule() {
+        let set = |f: &str, v: &str| {
+            let mut r = base();
+            r[c(f)] = v.to_string();
+            r
+        };
+        let cases: Vec<(Vec<String>, Vec<(&str, &str)>)> = vec![
+            (base(), vec![]),
+            (set("child_name", "  Siti Aminah  "), vec![]),
+            ({ let mut r = set("father_name", ""); r[c("father_nik")] = String::new(); r }, vec![]),
+            (set("child_nik", "350601451026000"), vec![("NIK_FORMAT", "child_nik")]),
+            (set("child_nik", "9999994510260007"), vec![("NIK_DISTRICT", "child_nik")]),
+            (set("child_nik", "3506017210260007"), vec![("NIK_DATE", "child_nik")]),
+            (set("child_nik", "3506014510260000"), vec![("NIK_SERIAL", "child_nik")]),
+            (set("sex", "L"), vec![("NIK_SEX", "child_nik")]),
+            (set("sex", "X"), vec![("SEX", "sex")]),
+            (set("mother_nik", "3506011203950001"), vec![("NIK_SEX", "mother_nik")]),
+            (set("father_nik", "3506015107930002"), vec![("NIK_SEX", "father_nik")]),
+            (set("birth_date", "2026-02-30"), vec![("DATE_FORMAT", "birth_date")]),
+            (set("birth_date", "05/10/2026"), vec![("DATE_FORMAT", "birth_date")]),
+            ({ let mut r = set("birth_date", "2026-12-05"); r[c("child_nik")] = "3506014512260007".into(); r }, vec![("DATE_FUTURE", "birth_date")]),
+            (set("birth_date", "2026-10-06"), vec![("NIK_BIRTH_DATE", "child_nik")]),
+            (set("service_point", "XYZ"), vec![("SERVICE_POINT", "service_point")]),
+            (set("village_code", "3578011001"), vec![("VILLAGE", "village_code")]),
+            (set("birth_order", "0"), vec![("BIRTH_ORDER", "birth_order")]),
+            (set("child_name", "B4DI"), vec![("NAME", "child_name")]),
+            (set("mother_name", " "), vec![("REQUIRED", "mother_name")]),
+        ];
+        let expected: Vec<_> = cases.iter().map(|(_, e)| e.clone()).collect();
+        let rows: Vec<_> = cases.into_iter().enumerate().map(|(i, (mut r, _))| {
+            // Distinct applications and children, so no duplicate rule fires.
+            r[0] = format!("APP-{i}");
+            let serial = format!("{:04}", i + 10);
+            if r[c("child_nik")].len() == 16 && !r[c("child_nik")].ends_with("0000") {
+                r[c("child_nik")].replace_range(12..16, &serial);
+            }
+            r
+        }).collect();
+        assert_eq!(codes(rows), expected);
+    }
+
+    #[test]
+    fn duplicates_keep_the_first() {
+        let mut second = base();
+        second[0] = "APP-2".into();
+        let mut first = base();
+        first[0] = "APP-1".into();
+        let mut same_id = base();
+        same_id[0] = "APP-1".into();
+        same_id[c("child_nik")] = "3506014510260099".into();
+        let got = codes(vec![first, second, same_id]);
+        assert_eq!(got[0], vec![]);
+        assert_eq!(got[1], vec![("DUPLICATE_SUBJECT", "child_nik")]);
+        assert_eq!(got[2], vec![("DUPLICATE_ID", "application_id")]);
+    }
+
+    #[test]
+    fn messages_name_the_values() {
+        let region = Region::kediri();
+        let mut r = base();
+        r[c("birth_date")] = "2026-10-06".into();
+        let v = validate(&batch_of(&[r]), &Context { region: &region, issue_date: issue_date() }).unwrap();
+        let m = &v.rejects[0].message;
+        assert!(m.contains("451026") && m.contains("2026-10-06") && m.contains("woman"), "{m}");
+    }
+
+    #[test]
+    fn late_registration() {
+        let d = |s| parse_date(s).unwrap();
+        assert!(!is_late(d("2026-10-01"), d("2026-11-23")));
+        assert!(is_late(d("2026-09-01"), d("2026-11-23")));
+    }
+}
