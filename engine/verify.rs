@@ -220,6 +220,12 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
             continue;
         };
         report.documents += 1;
+        // The manifest is untrusted too: never follow it outside the run.
+        let rel = Path::new(file.as_str());
+        if file.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
+            report.problems.push(RunProblem { file: file.clone(), problem: "unsafe path in the manifest".into() });
+            continue;
+        }
         if listed.insert(file.clone(), number.clone()).is_some() {
             report.problems.push(RunProblem { file: file.clone(), problem: "listed twice in the manifest".into() });
         }
@@ -269,4 +275,77 @@ fn pdfs_under(dir: &Path) -> Vec<PathBuf> {
     }
     out.sort();
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{kid_of, Signer};
+    use crate::render::{Document as Doc, Renderer};
+    use crate::template::{Template, BIRTH_FIELDS};
+    use chrono::NaiveDate;
+
+    fn signed_pdf() -> (Vec<u8>, TrustList, String) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let kid = kid_of(&key.verifying_key().to_bytes());
+        let trust = TrustList {
+            keys: vec![crate::keys::TrustEntry {
+                kid: hex::encode(kid),
+                issuer: "3506".into(),
+                alg: "EdDSA".into(),
+                public_key: hex::encode(key.verifying_key().to_bytes()),
+                not_before: "2020-01-01T00:00:00Z".into(),
+                not_after: None,
+                status: KeyStatus::Active,
+                revoked_from: None,
+            }],
+        };
+        let signer = Signer { key, kid, issuer: "3506".into() };
+        let values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let claims = crate::issue::birth_claims(&values, "3506-LU-23112026-0001", "3506", 1_795_392_000, date);
+        let text = dk1::seal(&claims, &signer);
+        let m = qr::encode(&text).unwrap();
+        let pdf = Renderer::new(Template::birth_default())
+            .render(&Doc { values: &values, number: "3506-LU-23112026-0001", qr: &m, issue_date: date })
+            .unwrap();
+        (pdf, trust, text)
+    }
+
+    #[test]
+    fn pdf_verifies_and_reports_fields() {
+        let (pdf, trust, text) = signed_pdf();
+        let r = verify_pdf(&pdf, &trust);
+        assert_eq!(r.verdict, Verdict::Genuine);
+        assert_eq!(r.qr.as_deref(), Some(text.as_str()));
+        assert!(r.fields.iter().any(|(k, v)| k == "mother" && v == "MOTHER_NAME"));
+        // Not yet valid: a window that opens after the issue time.
+        let mut late = trust.clone();
+        late.keys[0].not_before = "2027-01-01T00:00:00Z".into();
+        assert!(matches!(verify_text(&text, &late).verdict, Verdict::Untrusted(_)));
+        let mut other_issuer = trust.clone();
+        other_issuer.keys[0].issuer = "3527".into();
+        assert!(matches!(verify_text(&text, &other_issuer).verdict, Verdict::Untrusted(_)));
+        let mut revoked = trust.clone();
+        revoked.keys[0].status = KeyStatus::Revoked;
+        revoked.keys[0].revoked_from = Some("2026-01-01T00:00:00Z".into());
+        assert!(matches!(verify_text(&text, &revoked).verdict, Verdict::Revoked(_)));
+        let mut retired = trust;
+        retired.keys[0].status = KeyStatus::Retired;
+        assert_eq!(verify_text(&text, &retired).verdict, Verdict::Genuine, "retired keys keep verifying");
+    }
+
+    #[test]
+    fn truncated_and_damaged_pdfs_are_errors_not_panics() {
+        let (pdf, trust, _) = signed_pdf();
+        for n in (0..pdf.len()).step_by(97) {
+            assert!(!verify_pdf(&pdf[..n], &trust).verdict.is_genuine() || n > pdf.len() / 2);
+        }
+        for i in (0..pdf.len()).step_by(13) {
+            let mut bad = pdf.clone();
+            bad[i] ^= 0x55;
+            let _ = verify_pdf(&bad, &trust);
+        }
+        assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
+    }
 }
