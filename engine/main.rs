@@ -214,14 +214,14 @@ fn print_summary(s: &RunSummary) {
         tracing::warn!("{w}");
     }
     println!("run {} → {}", s.run_id, s.run_dir.display());
+    let resumed = if s.resumed > 0 {
+        format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)
+    } else {
+        String::new()
+    };
     println!(
-        "  {} applications: {} issued ({} new; {} already numbered by an earlier attempt of this run), {} rejected ({} reasons)",
-        s.applications,
-        s.issued,
-        s.issued - s.resumed,
-        s.resumed,
-        s.rejected,
-        s.reject_rows
+        "  {} applications: {} issued{resumed}, {} rejected ({} reasons)",
+        s.applications, s.issued, s.rejected, s.reject_rows
     );
     for (rule, n) in &s.rejects_by_rule {
         println!("    {rule:<18} {n}");
@@ -233,6 +233,7 @@ fn print_summary(s: &RunSummary) {
     println!("  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
     println!("  manifest: {}", s.run_dir.join("manifest.csv").display());
     println!("  rejects:  {}", s.run_dir.join("rejects.csv").display());
+    println!("  report:   {}", s.run_dir.join("report.json").display());
 }
 
 fn verify_targets(trust_path: &Path, json: bool, targets: &[String]) -> Result<ExitCode> {
