@@ -66,7 +66,9 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
             let png = root.join("page");
             let st = Command::new("pdftoppm").args(["-r", "150", "-gray", "-png", "-singlefile"]).arg(s.run_dir.join(&row[5])).arg(&png).status().unwrap();
             assert!(st.success());
-            let out = Command::new("zbarimg").args(["-q", "--raw"]).arg(root.join("page.png")).output().unwrap();
+            // QR only: zbar's linear decoders sometimes "find" an
+            // Interleaved 2 of 5 code in the QR's modules (seen once in 1,897).
+            let out = Command::new("zbarimg").args(["-q", "--raw", "-Sdisable", "-Sqrcode.enable"]).arg(root.join("page.png")).output().unwrap();
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), row[7], "zbarimg at 150 dpi, {}", row[5]);
         }
     }
