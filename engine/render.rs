@@ -9,11 +9,8 @@
 //! same bytes. The QR is a pre-packed 1-bit image XObject (far cheaper than
 //! drawing each module as a rectangle, and what `verify` reads back).
 
-use std::io::Write;
-
 use chrono::{Datelike, NaiveDate};
-use flate2::write::ZlibEncoder;
-use flate2::Compression;
+use flate2::{Compress, Compression, FlushCompress, Status};
 use lopdf::{Object, StringFormat};
 use printpdf::{
     BuiltinFont, CurTransMat, DictItem, ExternalStream, ExternalXObject, Line, LinePoint, Mm, Op, PdfDocument,
@@ -65,6 +62,33 @@ fn builtin(font: Font) -> BuiltinFont {
         Font::Bold => BuiltinFont::HelveticaBold,
         Font::Italic => BuiltinFont::HelveticaOblique,
     }
+}
+
+thread_local! {
+    /// One zlib state per worker thread, reset per stream. A fresh encoder
+    /// per stream allocates ~256 KiB that glibc hands back to the kernel
+    /// each time, and the page faults cost more than the compression.
+    static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::new(6), true));
+}
+
+/// zlib-wrapped deflate (PDF `/FlateDecode`) at level 6: level 9, printpdf's
+/// default, costs far more time for a few bytes on pages this small.
+pub fn deflate(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    DEFLATE.with(|cell| {
+        let mut z = cell.borrow_mut();
+        z.reset();
+        let mut out = Vec::with_capacity(data.len() / 2 + 128);
+        loop {
+            let consumed = z.total_in() as usize;
+            let status = z
+                .compress_vec(&data[consumed.min(data.len())..], &mut out, FlushCompress::Finish)
+                .map_err(|e| e.to_string())?;
+            match status {
+                Status::StreamEnd => return Ok(out),
+                _ => out.reserve(out.capacity().max(256)),
+            }
+        }
+    })
 }
 
 /// A template prepared for a run: rendering many documents reuses it.
@@ -205,9 +229,7 @@ impl Renderer {
                 if stream.dict.has(b"Filter") {
                     continue;
                 }
-                let mut enc = ZlibEncoder::new(Vec::with_capacity(stream.content.len() / 2 + 64), Compression::new(6));
-                enc.write_all(&stream.content).map_err(|e| err(e.to_string()))?;
-                let packed = enc.finish().map_err(|e| err(e.to_string()))?;
+                let packed = deflate(&stream.content).map_err(err)?;
                 id_hash.update(&stream.content);
                 stream.set_content(packed);
                 stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
@@ -252,6 +274,17 @@ mod tests {
         assert_eq!(doc.get_pages().len(), 1);
         let other = Document { number: "3506-LU-23062021-0002", ..d };
         assert_ne!(r.render(&other).unwrap(), a);
+    }
+
+    #[test]
+    fn deflate_round_trips() {
+        use std::io::Read;
+        for data in [Vec::new(), b"BT /F1 12 Tf ET".repeat(1000), (0..70_000u32).map(|i| (i * 7919 % 251) as u8).collect()] {
+            let packed = deflate(&data).unwrap();
+            let mut back = Vec::new();
+            flate2::read::ZlibDecoder::new(&packed[..]).read_to_end(&mut back).unwrap();
+            assert_eq!(back, data);
+        }
     }
 
     #[test]
