@@ -12,8 +12,7 @@
 use std::collections::BTreeMap;
 
 use ciborium::Value;
-use coset::{iana, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
-use ed25519_dalek::{Signature, Signer as _, Verifier as _, VerifyingKey};
+use ed25519_dalek::VerifyingKey;
 
 use crate::keys::{Kid, Signer};
 
@@ -162,7 +161,7 @@ fn encoded(v: &Value) -> Vec<u8> {
     b
 }
 
-fn canonical_map(mut entries: Vec<(Value, Value)>) -> Value {
+pub(crate) fn canonical_map(mut entries: Vec<(Value, Value)>) -> Value {
     entries.sort_by_cached_key(|(k, _)| {
         let e = encoded(k);
         (e.len(), e)
@@ -180,14 +179,7 @@ pub fn seal(claims: &Claims, signer: &Signer) -> String {
 
 /// Sign `claims` and return the tagged COSE_Sign1 bytes.
 pub fn seal_cose(claims: &Claims, signer: &Signer) -> Vec<u8> {
-    let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(signer.kid.to_vec()).build();
-    let sign1 = CoseSign1Builder::new()
-        .protected(protected)
-        .payload(claims.to_cbor())
-        .create_signature(b"", |tbs| signer.key.sign(tbs).to_bytes().to_vec())
-        .build();
-    // Serialising a well-formed structure into memory cannot fail.
-    sign1.to_tagged_vec().unwrap_or_default()
+    crate::signed::sign(claims.to_cbor(), signer)
 }
 
 /// Why a QR text is not a well-formed, correctly signed DK1 document.
@@ -219,7 +211,7 @@ pub struct Sealed {
     pub kid: Kid,
     pub claims: Claims,
     pub payload: Vec<u8>,
-    sign1: CoseSign1,
+    env: crate::signed::Envelope,
 }
 
 /// Parse an untrusted QR text. Never panics; every failure is named.
@@ -230,32 +222,20 @@ pub fn decode(qr_text: &str) -> Result<Sealed, Dk1Error> {
     }
     let body = qr_text.strip_prefix(PREFIX).ok_or(Dk1Error::Prefix)?;
     let bytes = base45::decode(body).map_err(|e| Dk1Error::Base45(format!("{e:?}")))?;
-    // from_tagged_slice requires tag 18 and rejects trailing bytes.
-    let sign1 = CoseSign1::from_tagged_slice(&bytes).map_err(|e| Dk1Error::Cose(e.to_string()))?;
-    let h = &sign1.protected.header;
-    if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
-        return Err(Dk1Error::Algorithm);
-    }
-    if !h.crit.is_empty() {
-        return Err(Dk1Error::Cose("critical headers are not understood".into()));
-    }
-    let kid: Kid = h.key_id.as_slice().try_into().map_err(|_| Dk1Error::Kid)?;
-    let payload = sign1.payload.clone().ok_or(Dk1Error::NoPayload)?;
-    let claims = parse_claims(&payload)?;
-    Ok(Sealed { kid, claims, payload, sign1 })
+    // The envelope parser requires tag 18, pins EdDSA and rejects trailing bytes.
+    let env = crate::signed::parse(&bytes).map_err(|e| match e.as_str() {
+        "algorithm is not EdDSA (-8)" => Dk1Error::Algorithm,
+        "protected header has no 8-byte kid" => Dk1Error::Kid,
+        "no payload" => Dk1Error::NoPayload,
+        _ => Dk1Error::Cose(e),
+    })?;
+    let claims = parse_claims(&env.payload)?;
+    Ok(Sealed { kid: env.kid, claims, payload: env.payload.clone(), env })
 }
 
 impl Sealed {
     pub fn check_signature(&self, key: &VerifyingKey) -> Result<(), Dk1Error> {
-        self.sign1.verify_signature(b"", |sig, tbs| {
-            let sig = Signature::from_slice(sig).map_err(|_| Dk1Error::Signature)?;
-            key.verify(tbs, &sig).map_err(|_| Dk1Error::Signature)
-        })
-    }
-
-    /// Re-encode for tests and tools that need the COSE bytes.
-    pub fn cose_bytes(&self) -> Vec<u8> {
-        self.sign1.clone().to_tagged_vec().unwrap_or_default()
+        self.env.check_signature(key).map_err(|_| Dk1Error::Signature)
     }
 }
 
@@ -360,7 +340,8 @@ fn get_int(m: &BTreeMap<i64, &Value>, k: i64) -> Option<i64> {
 mod tests {
     use super::*;
     use crate::keys::kid_of;
-    use ed25519_dalek::SigningKey;
+    use coset::{iana, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
+    use ed25519_dalek::{Signer as _, SigningKey};
 
     pub(crate) fn vector_claims() -> Claims {
         Claims {
@@ -458,6 +439,38 @@ mod tests {
         // Deeply nested arrays in place of the payload.
         let deep = vec![0x81u8; 5000];
         assert!(decode(&format!("DK1:{}", base45::encode(&deep))).is_err());
+    }
+
+    /// A small in-tree fuzz loop (the cargo-fuzz target in tests/fuzz runs
+    /// the same decoder far longer): thousands of mutated COSE structures
+    /// must each decode to a value or an error, never a panic.
+    #[test]
+    fn mutated_cose_never_panics() {
+        use rand::{Rng, SeedableRng};
+        let mut rng = rand_chacha::ChaCha8Rng::seed_from_u64(18);
+        let base = base45::decode(&VECTOR_QR[4..]).unwrap();
+        let key = vector_signer().key.verifying_key();
+        for _ in 0..20_000 {
+            let mut b = base.clone();
+            for _ in 0..rng.random_range(1..4) {
+                let i = rng.random_range(0..b.len());
+                match rng.random_range(0..4) {
+                    0 => b[i] = rng.random(),
+                    1 => b.insert(i, rng.random()),
+                    2 => {
+                        b.remove(i);
+                    }
+                    _ => b.truncate(i),
+                }
+                if b.is_empty() {
+                    break;
+                }
+            }
+            if let Ok(s) = decode(&format!("DK1:{}", base45::encode(&b))) {
+                // Anything that still parses must not verify unless unchanged.
+                assert!(s.check_signature(&key).is_err() || b == base);
+            }
+        }
     }
 
     fn base45_body_hex() -> String {

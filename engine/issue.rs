@@ -26,6 +26,7 @@ use crate::qr;
 use crate::refdata::reference;
 use crate::region::Region;
 use crate::register::{Numbered, Pending, Register};
+use crate::seal::BatchSeal;
 use crate::render::{Document, Renderer};
 use crate::sink::{self, IssuedDoc, Sink};
 use crate::template::{Template, BIRTH_FIELDS};
@@ -63,6 +64,8 @@ pub struct RunSummary {
     pub seconds_by_stage: BTreeMap<String, f64>,
     pub warnings: Vec<String>,
     pub kid: String,
+    /// Root of the batch seal over the manifest (seal.json).
+    pub merkle_root: String,
 }
 
 /// Per-document data taken out of the accepted frame, chunk by chunk.
@@ -238,8 +241,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let sink = Sink::create(&summary.run_dir, register)?;
     let kid_hex = summary.kid.clone();
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
-    let (written, register) = std::thread::scope(|scope| -> Result<(usize, Register)> {
-        let writer = scope.spawn(move || -> Result<(usize, Register)> {
+    let (written, finished) = std::thread::scope(|scope| -> Result<(usize, sink::Finished)> {
+        let writer = scope.spawn(move || -> Result<(usize, sink::Finished)> {
             let mut sink = sink;
             for chunk in rx {
                 sink.write_chunk(&chunk)?;
@@ -272,8 +275,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         produced?;
         written
     })?;
-    drop(register);
+    drop(finished.register);
     summary.seconds_by_stage.insert("seal_render_write".into(), t.elapsed().as_secs_f64());
+    // The batch seal: one signature over every document's number and bytes.
+    let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &signer);
+    sink::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
+    summary.merkle_root = seal.merkle_root;
     summary.issued = written;
     for (i, _) in &to_issue {
         *summary.issued_by_service_point.entry(get(&cols, 1, *i)).or_default() += 1;

@@ -5,6 +5,7 @@
 //! first 8 bytes of the RFC 9679 COSE key thumbprint, so any COSE tool can
 //! recompute it from the public key alone.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -73,6 +74,10 @@ pub struct TrustedKey {
 #[serde(deny_unknown_fields)]
 pub struct TrustList {
     pub keys: Vec<TrustEntry>,
+    /// Revoked or superseded documents from verified revocation lists,
+    /// keyed by (issuer, document number). Not part of trust.json.
+    #[serde(skip)]
+    pub revocations: BTreeMap<(String, String), crate::revocation::Entry>,
 }
 
 fn parse_time(path: &Path, field: &str, s: &str) -> Result<i64> {
@@ -145,6 +150,17 @@ impl TrustList {
 
     pub fn find(&self, kid: &Kid) -> Option<TrustedKey> {
         self.trusted().into_iter().find(|k| &k.kid == kid)
+    }
+
+    /// Add a revocation list after checking its signature against this
+    /// trust list.
+    pub fn add_revocations(&mut self, path: &Path) -> Result<usize> {
+        let list = crate::revocation::RevocationList::load(path, self)?;
+        let n = list.entries.len();
+        for e in list.entries {
+            self.revocations.insert((list.issuer.clone(), e.document_number.clone()), e);
+        }
+        Ok(n)
     }
 
     pub fn save(&self, path: &Path) -> Result<()> {

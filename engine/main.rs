@@ -16,6 +16,8 @@ use terbit::dk1::Kind;
 use terbit::issue::{self, IssueOptions, RunSummary};
 use terbit::keys::{self, TrustList};
 use terbit::region::Region;
+use terbit::revocation::RevocationList;
+use terbit::seal;
 use terbit::samples::{self, SampleOptions};
 use terbit::template::{Template, BIRTH_FIELDS};
 use terbit::verify::{self, Verdict};
@@ -86,17 +88,58 @@ enum Command {
         #[arg(long)]
         issued_on: Option<NaiveDate>,
     },
-    /// Verify documents: DK1 text, PDF files, or run directories.
-    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json 'DK1:...'")]
+    /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
+    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json scan.jpg 'DK1:...'\n\nRevocation lists (revocations-*.json) beside the trust file are read too.")]
     Verify {
         #[arg(long, default_value = "keys/trust.json")]
         trust: PathBuf,
+        /// Signed revocation list(s); default: revocations-*.json beside the trust file.
+        #[arg(long)]
+        revocations: Vec<PathBuf>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
         #[arg(required = true)]
         targets: Vec<String>,
     },
+    /// Revoke an issued document; rewrites the signed revocation list.
+    #[command(after_help = "Example:\n  terbit revoke 3506-LU-23112026-0007 --reason \"issued on forged evidence\"")]
+    Revoke {
+        number: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: RevokeArgs,
+    },
+    /// Mark a document as replaced by a newer one; rewrites the signed revocation list.
+    #[command(after_help = "Example:\n  terbit supersede 3506-LU-23112026-0007 --by 3506-LU-24112026-0001 --reason \"name corrected\"")]
+    Supersede {
+        number: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: RevokeArgs,
+    },
+    /// Inclusion proof of one document in a run's batch seal.
+    #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
+    Prove {
+        run: PathBuf,
+        number: String,
+    },
+}
+
+#[derive(clap::Args)]
+struct RevokeArgs {
+    #[arg(long, default_value = "out/register.sqlite")]
+    register: PathBuf,
+    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json.
+    #[arg(long, default_value = "keys")]
+    keys: PathBuf,
+    /// Date the revocation takes effect (default: today in UTC).
+    #[arg(long)]
+    on: Option<NaiveDate>,
 }
 
 #[derive(Subcommand)]
@@ -197,7 +240,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { trust, json, targets } => verify_targets(&trust, json, &targets),
+        Command::Verify { trust, revocations, json, targets } => verify_targets(&trust, &revocations, json, &targets),
+        Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
+        Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
+        Command::Prove { run, number } => prove(&run, &number),
         Command::Demo { out, count } => demo(&out, count),
     }
 }
@@ -234,10 +280,75 @@ fn print_summary(s: &RunSummary) {
     println!("  manifest: {}", s.run_dir.join("manifest.csv").display());
     println!("  rejects:  {}", s.run_dir.join("rejects.csv").display());
     println!("  report:   {}", s.run_dir.join("report.json").display());
+    println!("  seal:     {} (Merkle root {})", s.run_dir.join("seal.json").display(), s.merkle_root);
 }
 
-fn verify_targets(trust_path: &Path, json: bool, targets: &[String]) -> Result<ExitCode> {
-    let trust = TrustList::load(trust_path)?;
+fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
+    if !a.register.exists() {
+        bail!("register {} does not exist (use --register)", a.register.display());
+    }
+    let mut register = terbit::register::Register::open(&a.register)?;
+    let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
+    let regency = register.revoke(number, by, reason, since)?;
+    let now = Utc::now().timestamp();
+    let signer = keys::signer_for(&a.keys, &regency, now)?;
+    let list = RevocationList::make(register.revocations(&regency)?, now, &signer);
+    let path = a.keys.join(format!("revocations-{regency}.json"));
+    terbit::sink::write_atomic(&path, list.to_json().as_bytes())?;
+    match by {
+        Some(by) => println!("{number} superseded by {by}: {reason}"),
+        None => println!("{number} revoked: {reason}"),
+    }
+    println!("signed revocation list ({} entries): {} — give it to auditors with trust.json", list.entries.len(), path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn prove(run: &Path, number: &str) -> Result<ExitCode> {
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).with_context(|| format!("{}: no manifest.csv", run.display()))?;
+    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::refdata::split_csv_line).collect();
+    let leaves: Vec<_> = rows.iter().map(|r| seal::leaf(r.first().map_or("", |s| s), r.get(6).map_or("", |s| s))).collect();
+    let index = rows.iter().position(|r| r.first().map(String::as_str) == Some(number)).with_context(|| format!("{number} is not in {}", run.display()))?;
+    let root = seal::root(&leaves);
+    let path = seal::proof(&leaves, index);
+    let sealed: seal::BatchSeal = serde_json::from_slice(&std::fs::read(run.join("seal.json")).context("seal.json")?)?;
+    if sealed.merkle_root != hex::encode(root) {
+        bail!("the manifest does not match seal.json's root: run `terbit verify` on {}", run.display());
+    }
+    let proof = serde_json::json!({
+        "document_number": number,
+        "sha256": rows[index][6],
+        "index": index,
+        "documents": leaves.len(),
+        "merkle_root": hex::encode(root),
+        "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
+        "seal": "seal.json of run ".to_string() + &sealed.run_id,
+    });
+    println!("{}", serde_json::to_string_pretty(&proof)?);
+    Ok(ExitCode::SUCCESS)
+}
+
+fn load_trust(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustList> {
+    let mut trust = TrustList::load(trust_path)?;
+    let mut lists = revocations.to_vec();
+    if lists.is_empty() {
+        let dir = trust_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        if let Ok(entries) = std::fs::read_dir(dir) {
+            lists = entries
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("revocations-") && n.ends_with(".json")))
+                .collect();
+            lists.sort();
+        }
+    }
+    for l in lists {
+        trust.add_revocations(&l)?;
+    }
+    Ok(trust)
+}
+
+fn verify_targets(trust_path: &Path, revocations: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
+    let trust = load_trust(trust_path, revocations)?;
     let mut all_genuine = true;
     let mut out = Vec::new();
     for t in targets {
@@ -246,16 +357,18 @@ fn verify_targets(trust_path: &Path, json: bool, targets: &[String]) -> Result<E
             serde_json::json!({"target": "DK1 text", "report": verify::verify_text(t, &trust)})
         } else if path.is_dir() {
             let r = verify::verify_run(path, &trust).map_err(anyhow::Error::msg)?;
-            all_genuine &= r.problems.is_empty();
+            all_genuine &= r.is_clean();
             serde_json::json!({"target": t, "run": r})
         } else {
             let bytes = std::fs::read(path).with_context(|| format!("{t}: not DK1 text, and not a readable file"))?;
             let report = if bytes.starts_with(b"%PDF") {
                 verify::verify_pdf(&bytes, &trust)
+            } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
+                verify::verify_image(&bytes, &trust)
             } else if bytes.starts_with(terbit::dk1::PREFIX.as_bytes()) {
                 verify::verify_text(&String::from_utf8_lossy(&bytes), &trust)
             } else {
-                bail!("{t}: not a PDF, a DK1 text file or a run directory");
+                bail!("{t}: not a PDF, PNG or JPEG, a DK1 text file or a run directory");
             };
             serde_json::json!({"target": t, "report": report})
         };
@@ -282,6 +395,11 @@ fn print_verification(e: &serde_json::Value) {
         for p in problems {
             println!("  {}: {}", p["file"].as_str().unwrap_or(""), p["problem"].as_str().unwrap_or(""));
         }
+        if run["seal_ok"] == true {
+            println!("  batch seal: holds (the run is complete and untouched)");
+        } else {
+            println!("  batch seal: FAILS — {}", run["seal_problem"].as_str().unwrap_or(""));
+        }
         return;
     }
     let r = &e["report"];
@@ -291,12 +409,17 @@ fn print_verification(e: &serde_json::Value) {
         Verdict::Invalid(why) => format!("INVALID: {why}"),
         Verdict::Untrusted(why) => format!("UNTRUSTED: {why}"),
         Verdict::Revoked(why) => format!("REVOKED: {why}"),
+        Verdict::Superseded(why) => format!("SUPERSEDED: {why}"),
     };
     println!("{target}: {word}");
     if let Some(kid) = r["kid"].as_str() {
         println!("  kid {kid}, issuer {}", r["issuer"].as_str().unwrap_or("?"));
     }
-    for f in r["fields"].as_array().into_iter().flatten() {
+    let fields = r["fields"].as_array().cloned().unwrap_or_default();
+    if !fields.is_empty() {
+        println!("  signed fields — compare them with the paper:");
+    }
+    for f in fields {
         println!("  {:<16} {}", f[0].as_str().unwrap_or(""), f[1].as_str().unwrap_or(""));
     }
 }
@@ -329,12 +452,13 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     println!("3. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;
     print_summary(&s);
-    let trust = TrustList::load(&keys_dir.join("trust.json"))?;
+    let trust = load_trust(&keys_dir.join("trust.json"), &[])?;
     let r = verify::verify_run(&s.run_dir, &trust).map_err(anyhow::Error::msg)?;
-    println!("4. verify {}: {} documents, {} genuine, {} problem(s)", s.run_dir.display(), r.documents, r.genuine, r.problems.len());
+    println!("4. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
+        if r.seal_ok { "holds".to_string() } else { format!("FAILS: {}", r.seal_problem) });
     for p in &r.problems {
         println!("   {}: {}", p.file, p.problem);
     }
     println!("\nTry: terbit verify --trust {} {}", keys_dir.join("trust.json").display(), s.run_dir.display());
-    Ok(if r.problems.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if r.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

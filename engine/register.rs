@@ -75,6 +75,13 @@ CREATE TABLE IF NOT EXISTS serials(
     PRIMARY KEY (regency, kind, issue_date)
 );
 CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id);
+CREATE TABLE IF NOT EXISTS revocations(
+    document_number TEXT PRIMARY KEY REFERENCES documents(document_number),
+    status          TEXT NOT NULL CHECK (status IN ('revoked', 'superseded')),
+    superseded_by   TEXT REFERENCES documents(document_number),
+    reason          TEXT NOT NULL,
+    since           TEXT NOT NULL
+);
 ";
 
 impl Register {
@@ -167,6 +174,76 @@ impl Register {
         tx.commit().map_err(|e| self.err(e))
     }
 
+    fn regency_and_status(&self, number: &str) -> Result<Option<(String, String)>> {
+        self.conn
+            .query_row("SELECT regency, status FROM documents WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record that `number` is revoked, or superseded by `by`, with a reason.
+    /// Returns the issuing regency. Refuses unknown or unwritten documents
+    /// and a second revocation of the same document.
+    pub fn revoke(&mut self, number: &str, by: Option<&str>, reason: &str, since: NaiveDate) -> Result<String> {
+        let usage = Error::Usage;
+        let (regency, status) = self
+            .regency_and_status(number)?
+            .ok_or_else(|| usage(format!("document {number} is not in the register {}", self.path.display())))?;
+        if status != "issued" {
+            return Err(usage(format!("document {number} was numbered but never written; finish its run first")));
+        }
+        if let Some(by) = by {
+            if by == number {
+                return Err(usage("a document cannot supersede itself".into()));
+            }
+            match self.regency_and_status(by)? {
+                Some((r, st)) if r == regency && st == "issued" => {}
+                Some(_) => return Err(usage(format!("document {by} is not an issued document of regency {regency}"))),
+                None => return Err(usage(format!("document {by} is not in the register"))),
+            }
+        }
+        if reason.trim().is_empty() {
+            return Err(usage("a reason is required".into()));
+        }
+        let status = if by.is_some() { "superseded" } else { "revoked" };
+        let changed = self
+            .conn
+            .execute(
+                "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(document_number) DO NOTHING",
+                params![number, status, by, reason.trim(), since.format("%Y-%m-%d").to_string()],
+            )
+            .map_err(|e| self.err(e))?;
+        if changed == 0 {
+            return Err(usage(format!("document {number} is already revoked or superseded")));
+        }
+        Ok(regency)
+    }
+
+    /// Every revocation of a regency's documents, by document number.
+    pub fn revocations(&self, regency: &str) -> Result<Vec<crate::revocation::Entry>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since
+                 FROM revocations r JOIN documents d ON d.document_number = r.document_number
+                 WHERE d.regency = ?1 ORDER BY r.document_number",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt
+            .query_map([regency], |r| {
+                Ok(crate::revocation::Entry {
+                    document_number: r.get(0)?,
+                    status: r.get(1)?,
+                    superseded_by: r.get(2)?,
+                    reason: r.get(3)?,
+                    since: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Count of documents per status, for reports and tests.
     pub fn count(&self, status: &str) -> Result<i64> {
         self.conn
@@ -207,5 +284,15 @@ mod tests {
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
         assert_eq!(reg.count("issued").unwrap(), 1);
         assert_eq!(reg.count("numbered").unwrap(), 2);
+        // Revocation: only issued documents, once, with a reason.
+        let d2 = date();
+        assert!(reg.revoke("3506-LU-23062021-0002", None, "x", d2).is_err(), "never written");
+        assert!(reg.revoke("3506-LU-23062021-0009", None, "x", d2).is_err(), "unknown");
+        assert!(reg.revoke("3506-LU-23062021-0001", None, " ", d2).is_err(), "no reason");
+        assert_eq!(reg.revoke("3506-LU-23062021-0001", None, "data error", d2).unwrap(), "3506");
+        assert!(reg.revoke("3506-LU-23062021-0001", None, "again", d2).is_err(), "twice");
+        let list = reg.revocations("3506").unwrap();
+        assert_eq!(list.len(), 1);
+        assert_eq!(list[0].status, "revoked");
     }
 }

@@ -7,6 +7,8 @@ use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
+use sha2::{Digest, Sha256};
+
 use crate::csvout;
 use crate::error::{Error, Result};
 use crate::register::Register;
@@ -69,6 +71,16 @@ pub struct Sink {
     register: Register,
     made_dirs: std::collections::BTreeSet<PathBuf>,
     pub written: usize,
+    /// Merkle leaves of the manifest rows, for the batch seal.
+    leaves: Vec<crate::seal::Hash>,
+    manifest_hash: Sha256,
+}
+
+/// What a finished sink hands back.
+pub struct Finished {
+    pub register: Register,
+    pub leaves: Vec<crate::seal::Hash>,
+    pub manifest_sha256: crate::seal::Hash,
 }
 
 impl Sink {
@@ -77,8 +89,20 @@ impl Sink {
         let manifest_tmp = tmp_path(&run_dir.join("manifest.csv"));
         let f = fs::File::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
         let mut manifest = BufWriter::with_capacity(1 << 20, f);
-        manifest.write_all(csvout::line(MANIFEST_HEADER).as_bytes()).map_err(|e| Error::io(&manifest_tmp, e))?;
-        Ok(Sink { run_dir: run_dir.to_path_buf(), manifest_tmp, manifest, register, made_dirs: Default::default(), written: 0 })
+        let header = csvout::line(MANIFEST_HEADER);
+        manifest.write_all(header.as_bytes()).map_err(|e| Error::io(&manifest_tmp, e))?;
+        let mut manifest_hash = Sha256::new();
+        manifest_hash.update(header.as_bytes());
+        Ok(Sink {
+            run_dir: run_dir.to_path_buf(),
+            manifest_tmp,
+            manifest,
+            register,
+            made_dirs: Default::default(),
+            written: 0,
+            leaves: Vec::new(),
+            manifest_hash,
+        })
     }
 
     /// Write one ordered chunk of documents and record them as issued.
@@ -108,19 +132,22 @@ impl Sink {
                 d.qr.as_str(),
             ]);
             self.manifest.write_all(row.as_bytes()).map_err(|e| Error::io(&self.manifest_tmp, e))?;
+            self.manifest_hash.update(row.as_bytes());
+            self.leaves.push(crate::seal::leaf(&d.number, &d.sha256));
         }
         self.register.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
         self.written += docs.len();
         Ok(())
     }
 
-    /// Flush and publish the manifest; give the register back.
-    pub fn finish(self) -> Result<Register> {
+    /// Flush and publish the manifest; give the register back with what
+    /// the batch seal needs.
+    pub fn finish(self) -> Result<Finished> {
         let path = self.run_dir.join("manifest.csv");
         let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
         f.sync_all().map_err(|e| Error::io(&self.manifest_tmp, e))?;
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
-        Ok(self.register)
+        Ok(Finished { register: self.register, leaves: self.leaves, manifest_sha256: self.manifest_hash.finalize().into() })
     }
 }
 

@@ -26,7 +26,10 @@ pub enum Verdict {
     Invalid(String),
     /// Well-formed but signed by a key the trust list does not vouch for.
     Untrusted(String),
+    /// The document (or its key) was revoked.
     Revoked(String),
+    /// The document was replaced by a newer one.
+    Superseded(String),
 }
 
 impl Verdict {
@@ -132,6 +135,13 @@ pub fn verify_text(text: &str, trust: &TrustList) -> Report {
         ))
     } else if key.status == KeyStatus::Revoked && key.revoked_from.is_some_and(|r| at >= r) {
         Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
+    } else if let Some(e) = trust.revocations.get(&(sealed.claims.issuer.clone(), sealed.claims.record.number.clone())) {
+        match &e.superseded_by {
+            Some(by) if e.status == "superseded" => {
+                Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
+            }
+            _ => Verdict::Revoked(format!("document revoked since {}: {}", e.since, e.reason)),
+        }
     } else {
         Verdict::Genuine
     };
@@ -149,15 +159,78 @@ fn dict<'a>(doc: &'a Document, o: &'a Object) -> Option<&'a Dictionary> {
     deref(doc, o)?.as_dict().ok()
 }
 
-/// The QR texts of the 1-bit images the PDF's pages use, page by page.
-pub fn qr_texts_in_pdf(bytes: &[u8]) -> Result<Vec<String>, String> {
+/// What a page of a PDF shows: the QR codes its drawing uses and its text.
+#[derive(Debug, Default)]
+pub struct Page {
+    pub qr: Vec<String>,
+    pub text: String,
+}
+
+const MAX_STREAM: usize = 4 << 20;
+
+/// The page's content streams, decompressed (size-limited).
+fn page_content(doc: &Document, page: &Dictionary) -> Vec<u8> {
+    let mut out = Vec::new();
+    let refs: Vec<&Object> = match page.get(b"Contents").ok().and_then(|c| deref(doc, c)) {
+        Some(Object::Array(a)) => a.iter().collect(),
+        Some(o) => vec![o],
+        None => vec![],
+    };
+    for r in refs {
+        if let Some(Object::Stream(s)) = deref(doc, r) {
+            if let Ok(c) = s.decompressed_content_with_limit(MAX_STREAM).or_else(|_| Ok::<_, ()>(s.content.clone())) {
+                out.extend_from_slice(&c);
+                out.push(b'\n');
+            }
+        }
+    }
+    out
+}
+
+/// Names of the XObjects a content stream draws (`/Name Do`), and its text
+/// (the operands of `Tj`/`TJ`, as bytes: terbit's fonts are WinAnsi).
+fn drawn_and_text(content: &[u8]) -> (Vec<Vec<u8>>, String) {
+    let Ok(ops) = lopdf::content::Content::decode(content) else { return (vec![], String::new()) };
+    let mut drawn = Vec::new();
+    let mut text = Vec::new();
+    for op in ops.operations {
+        match op.operator.as_str() {
+            "Do" => drawn.extend(op.operands.first().and_then(|o| o.as_name().ok()).map(|n| n.to_vec())),
+            "Tj" | "'" | "\"" | "TJ" => {
+                for o in &op.operands {
+                    match o {
+                        Object::String(b, _) => text.extend_from_slice(b),
+                        Object::Array(items) => items.iter().for_each(|i| {
+                            if let Object::String(b, _) = i {
+                                text.extend_from_slice(b)
+                            }
+                        }),
+                        _ => {}
+                    }
+                }
+                text.push(b'\n');
+            }
+            _ => {}
+        }
+    }
+    (drawn, text.iter().map(|b| *b as char).collect())
+}
+
+/// Each page's text and the QR codes decoded from the 1-bit images the
+/// page actually draws (an image merely stored in the file does not count).
+pub fn pdf_pages(bytes: &[u8]) -> Result<Vec<Page>, String> {
     let doc = Document::load_mem(bytes).map_err(|e| format!("not a readable PDF: {e}"))?;
-    let mut texts = Vec::new();
+    let mut pages = Vec::new();
     for (_, page_id) in doc.get_pages() {
         let Ok(page) = doc.get_dictionary(page_id) else { continue };
-        let Some(res) = page.get(b"Resources").ok().and_then(|r| dict(&doc, r)) else { continue };
-        let Some(xobjects) = res.get(b"XObject").ok().and_then(|x| dict(&doc, x)) else { continue };
-        for (_, obj) in xobjects.iter() {
+        let (drawn, text) = drawn_and_text(&page_content(&doc, page));
+        let mut out = Page { qr: vec![], text };
+        let res = page.get(b"Resources").ok().and_then(|r| dict(&doc, r));
+        let xobjects = res.and_then(|r| r.get(b"XObject").ok()).and_then(|x| dict(&doc, x));
+        for (name, obj) in xobjects.into_iter().flat_map(|x| x.iter()) {
+            if !drawn.iter().any(|d| d == name) {
+                continue;
+            }
             let Some(Object::Stream(s)) = deref(&doc, obj) else { continue };
             let int = |k: &[u8]| s.dict.get(k).ok().and_then(|v| v.as_i64().ok());
             let is_qr = s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image".as_slice())
@@ -169,23 +242,61 @@ pub fn qr_texts_in_pdf(bytes: &[u8]) -> Result<Vec<String>, String> {
             let Ok(data) = s.decompressed_content_with_limit(1 << 20) else { continue };
             let Some(dark) = Matrix::unpack_1bit(w as usize, h as usize, &data) else { continue };
             if let Some(t) = qr::decode_modules(w as usize, &dark) {
-                texts.push(t);
+                out.qr.push(t);
             }
         }
+        pages.push(out);
     }
-    Ok(texts)
+    Ok(pages)
 }
 
-/// Verify a PDF by decoding the QR image drawn on it.
+/// Verify a PDF: decode the QR drawn on its first page that has one, and
+/// check that the page shows the document number the QR signs — a genuine
+/// QR pasted onto another document's page is caught here.
 pub fn verify_pdf(bytes: &[u8], trust: &TrustList) -> Report {
-    match qr_texts_in_pdf(bytes) {
-        Err(e) => Report::invalid(e),
-        Ok(texts) if texts.is_empty() => Report::invalid("no QR code found in the PDF"),
-        Ok(texts) => verify_text(&texts[0], trust),
+    let pages = match pdf_pages(bytes) {
+        Ok(p) => p,
+        Err(e) => return Report::invalid(e),
+    };
+    let Some(page) = pages.iter().find(|p| !p.qr.is_empty()) else {
+        return Report::invalid("no QR code drawn on any page of the PDF");
+    };
+    let mut report = verify_text(&page.qr[0], trust);
+    if report.verdict.is_genuine() {
+        let number = report.fields.iter().find(|(k, _)| k == "document number").map(|(_, v)| v.clone()).unwrap_or_default();
+        if !page.text.contains(&number) {
+            report.verdict = Verdict::Invalid(format!(
+                "the QR is genuine but signs document {number}, which this page does not show: the QR was copied from another document"
+            ));
+        }
     }
+    report
 }
 
-/// One problem found in a run directory.
+/// Verify a scan or photo (PNG or JPEG): locate and decode the QR code,
+/// trying smaller scales for large photos. The page itself cannot be read
+/// back, so the signed fields are shown for comparison with the paper.
+pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
+    let img = match image::load_from_memory(bytes) {
+        Ok(i) => i.to_luma8(),
+        Err(e) => return Report::invalid(format!("not a readable PNG or JPEG image: {e}")),
+    };
+    let mut current = img;
+    for _ in 0..4 {
+        let (w, h) = (current.width() as usize, current.height() as usize);
+        let found = qr::decode_all_grey(w, h, |x, y| current.get_pixel(x as u32, y as u32).0[0]);
+        if let Some(text) = found.into_iter().find(|t| t.starts_with(dk1::PREFIX)) {
+            return verify_text(&text, trust);
+        }
+        if w < 400 || h < 400 {
+            break;
+        }
+        current = image::imageops::resize(&current, (w / 2) as u32, (h / 2) as u32, image::imageops::FilterType::Triangle);
+    }
+    Report::invalid("no DK1 QR code found in the image")
+}
+
+/// One problem found in a run directory (one line per file).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunProblem {
     pub file: String,
@@ -197,11 +308,22 @@ pub struct RunReport {
     pub documents: usize,
     pub genuine: usize,
     pub problems: Vec<RunProblem>,
+    /// Whether the batch seal holds for the files as they are now.
+    pub seal_ok: bool,
+    /// Why the seal check failed (empty when it holds).
+    pub seal_problem: String,
+}
+
+impl RunReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.seal_ok
+    }
 }
 
 /// Check a run directory: every manifest row's file exists with its
-/// SHA-256, its drawn QR equals the manifest's and verifies; no PDF is
-/// present that the manifest does not list.
+/// SHA-256, its drawn QR is the manifest's and verifies for that number,
+/// numbers are unique, no PDF is present that the manifest does not list;
+/// and the batch seal's signed Merkle root matches the files as they are.
 pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
     let manifest = dir.join("manifest.csv");
     let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
@@ -213,6 +335,9 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
     };
     let mut report = RunReport::default();
     let mut listed = BTreeMap::new();
+    let mut numbers = std::collections::BTreeSet::new();
+    // Leaves from the files as found: any altered or missing file breaks the root.
+    let mut leaves = Vec::new();
     for (n, line) in lines.enumerate() {
         let row = crate::refdata::split_csv_line(line);
         let (Some(number), Some(file), Some(sha), Some(qr)) = (row.get(i_num), row.get(i_file), row.get(i_sha), row.get(i_qr)) else {
@@ -220,41 +345,74 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
             continue;
         };
         report.documents += 1;
+        let mut issues: Vec<String> = Vec::new();
+        if !numbers.insert(number.clone()) {
+            issues.push(format!("document number {number} appears twice in the manifest"));
+        }
         // The manifest is untrusted too: never follow it outside the run.
         let rel = Path::new(file.as_str());
-        if file.is_empty() || rel.is_absolute() || rel.components().any(|c| !matches!(c, std::path::Component::Normal(_))) {
-            report.problems.push(RunProblem { file: file.clone(), problem: "unsafe path in the manifest".into() });
-            continue;
-        }
-        if listed.insert(file.clone(), number.clone()).is_some() {
-            report.problems.push(RunProblem { file: file.clone(), problem: "listed twice in the manifest".into() });
-        }
-        let path = dir.join(file);
-        let bytes = match std::fs::read(&path) {
-            Ok(b) => b,
-            Err(_) => {
-                report.problems.push(RunProblem { file: file.clone(), problem: "missing".into() });
-                continue;
+        let safe = !file.is_empty() && !rel.is_absolute() && rel.components().all(|c| matches!(c, std::path::Component::Normal(_)));
+        let bytes = if !safe {
+            issues.push("unsafe path in the manifest".into());
+            None
+        } else {
+            if listed.insert(file.clone(), number.clone()).is_some() {
+                issues.push("listed twice in the manifest".into());
             }
+            std::fs::read(dir.join(file)).ok()
         };
-        if hex::encode(Sha256::digest(&bytes)) != *sha {
-            report.problems.push(RunProblem { file: file.clone(), problem: "altered (SHA-256 differs from the manifest)".into() });
+        match &bytes {
+            None if safe => {
+                issues.push("missing".into());
+                leaves.push(crate::seal::leaf(number, "missing"));
+            }
+            None => leaves.push(crate::seal::leaf(number, "missing")),
+            Some(bytes) => {
+                let actual = hex::encode(Sha256::digest(bytes));
+                leaves.push(crate::seal::leaf(number, &actual));
+                if actual != *sha {
+                    issues.push("altered (SHA-256 differs from the manifest)".into());
+                }
+                let r = verify_pdf(bytes, trust);
+                match &r.verdict {
+                    Verdict::Genuine if r.qr.as_deref() != Some(qr.as_str()) => issues.push("the QR drawn differs from the manifest's".into()),
+                    Verdict::Genuine if !r.fields.iter().any(|(k, v)| k == "document number" && v == number) => {
+                        issues.push("the QR is for another document number".into())
+                    }
+                    Verdict::Genuine => {}
+                    Verdict::Invalid(why) => issues.push(format!("invalid: {why}")),
+                    Verdict::Untrusted(why) => issues.push(format!("untrusted: {why}")),
+                    Verdict::Revoked(why) => issues.push(format!("revoked: {why}")),
+                    Verdict::Superseded(why) => issues.push(format!("superseded: {why}")),
+                }
+            }
         }
-        let r = verify_pdf(&bytes, trust);
-        if r.qr.as_deref() != Some(qr.as_str()) && !matches!(r.verdict, Verdict::Invalid(_)) {
-            report.problems.push(RunProblem { file: file.clone(), problem: "QR drawn differs from the manifest's".into() });
-        }
-        match &r.verdict {
-            Verdict::Genuine if r.fields.iter().any(|(k, v)| k == "document number" && v == number) => report.genuine += 1,
-            Verdict::Genuine => report.problems.push(RunProblem { file: file.clone(), problem: "QR is for another document number".into() }),
-            other => report.problems.push(RunProblem { file: file.clone(), problem: format!("{other:?}") }),
+        if issues.is_empty() {
+            report.genuine += 1;
+        } else {
+            report.problems.push(RunProblem { file: file.clone(), problem: issues.join("; ") });
         }
     }
+    let mut extra = 0;
     for path in pdfs_under(dir) {
         let rel = path.strip_prefix(dir).unwrap_or(&path).to_string_lossy().replace('\\', "/");
         if !listed.contains_key(&rel) {
+            extra += 1;
             report.problems.push(RunProblem { file: rel, problem: "not listed in the manifest".into() });
         }
+    }
+    let manifest_sha: crate::seal::Hash = Sha256::digest(text.as_bytes()).into();
+    let seal = std::fs::read(dir.join("seal.json"))
+        .map_err(|_| "seal.json is missing".to_string())
+        .and_then(|b| serde_json::from_slice::<crate::seal::BatchSeal>(&b).map_err(|e| format!("seal.json is not a batch seal: {e}")))
+        .and_then(|s| s.check(trust, &leaves, &manifest_sha))
+        .and_then(|_| match extra {
+            0 => Ok(()),
+            n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
+        });
+    match seal {
+        Ok(()) => report.seal_ok = true,
+        Err(e) => report.seal_problem = e,
     }
     Ok(report)
 }
@@ -299,9 +457,11 @@ mod tests {
                 status: KeyStatus::Active,
                 revoked_from: None,
             }],
+            ..Default::default()
         };
         let signer = Signer { key, kid, issuer: "3506".into() };
-        let values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
+        let mut values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
+        values[13] = "3506-LU-23112026-0001".into(); // document_number, as the page prints it
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let claims = crate::issue::birth_claims(&values, "3506-LU-23112026-0001", "3506", 1_795_392_000, date);
         let text = dk1::seal(&claims, &signer);
@@ -347,5 +507,81 @@ mod tests {
             let _ = verify_pdf(&bad, &trust);
         }
         assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
+    }
+}
+
+#[cfg(test)]
+mod pasted {
+    use super::tests_support::*;
+    use super::*;
+
+    #[test]
+    fn a_qr_copied_onto_another_documents_page_is_caught() {
+        let (pdf_a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
+        let (pdf_b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
+        assert!(verify_pdf(&pdf_a, &trust).verdict.is_genuine());
+        // Page of A, QR image of B.
+        let mut a = Document::load_mem(&pdf_a).unwrap();
+        let b = Document::load_mem(&pdf_b).unwrap();
+        let qr_of = |d: &Document| {
+            d.objects.iter().find_map(|(id, o)| match o {
+                Object::Stream(s) if s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image".as_slice()) => Some((*id, s.clone())),
+                _ => None,
+            })
+        };
+        let (id_a, _) = qr_of(&a).unwrap();
+        let (_, stream_b) = qr_of(&b).unwrap();
+        a.objects.insert(id_a, Object::Stream(stream_b));
+        let mut pasted = Vec::new();
+        a.save_to(&mut pasted).unwrap();
+        let r = verify_pdf(&pasted, &trust);
+        match &r.verdict {
+            Verdict::Invalid(why) => assert!(why.contains("3506-LU-23112026-0002") && why.contains("copied"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // The signed fields are still shown, for comparison with the page.
+        assert!(r.fields.iter().any(|(k, v)| k == "name" && v == "CHILD TWO"));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::keys::{kid_of, Signer};
+    use crate::render::{Document as Doc, Renderer};
+    use crate::template::{Template, BIRTH_FIELDS};
+    use chrono::NaiveDate;
+
+    pub fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
+        TrustList {
+            keys: vec![crate::keys::TrustEntry {
+                kid: hex::encode(kid_of(&key.verifying_key().to_bytes())),
+                issuer: "3506".into(),
+                alg: "EdDSA".into(),
+                public_key: hex::encode(key.verifying_key().to_bytes()),
+                not_before: "2020-01-01T00:00:00Z".into(),
+                not_after: None,
+                status: KeyStatus::Active,
+                revoked_from: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// A rendered, signed birth certificate and the trust list for its key.
+    pub fn pdf_for(number: &str, name: &str) -> (Vec<u8>, TrustList) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let trust = trust_for(&key);
+        let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+        let mut values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
+        values[2] = name.to_string();
+        values[13] = number.to_string(); // document_number, as the page prints it
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let claims = crate::issue::birth_claims(&values, number, "3506", 1_795_392_000, date);
+        let m = qr::encode(&dk1::seal(&claims, &signer)).unwrap();
+        let pdf = Renderer::new(Template::birth_default())
+            .render(&Doc { values: &values, number, qr: &m, issue_date: date })
+            .unwrap();
+        (pdf, trust)
     }
 }

@@ -99,7 +99,77 @@ fn every_application_ends_issued_or_rejected_and_verifies() {
     }
     let run = verify::verify_run(&summary.run_dir, &trust).unwrap();
     assert!(run.problems.is_empty(), "{:?}", run.problems);
+    assert!(run.seal_ok, "{}", run.seal_problem);
     assert_eq!(run.genuine, manifest.len());
+
+    // Every document has an inclusion proof against the sealed root.
+    let seal: terbit::seal::BatchSeal = serde_json::from_slice(&fs::read(summary.run_dir.join("seal.json")).unwrap()).unwrap();
+    assert_eq!(seal.documents as usize, manifest.len());
+    let leaves: Vec<_> = manifest.iter().map(|r| terbit::seal::leaf(&r["document_number"], &r["sha256"])).collect();
+    let root: [u8; 32] = hex::decode(&seal.merkle_root).unwrap().try_into().unwrap();
+    for i in (0..leaves.len()).step_by(7) {
+        let path = terbit::seal::proof(&leaves, i);
+        assert!(terbit::seal::verify_proof(&leaves[i], i, leaves.len(), &path, &root));
+    }
+}
+
+#[test]
+fn altered_deleted_and_added_files_are_each_named_and_break_the_seal() {
+    let s = setup(40, 0.0, "csv");
+    let summary = issue(&options(&s, "out", &s.batch)).unwrap();
+    let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
+    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let (altered, deleted) = (&manifest[3]["file"], &manifest[7]["file"]);
+    let mut bytes = fs::read(summary.run_dir.join(altered)).unwrap();
+    let n = bytes.len();
+    bytes[n / 2] ^= 0x20;
+    fs::write(summary.run_dir.join(altered), bytes).unwrap();
+    fs::remove_file(summary.run_dir.join(deleted)).unwrap();
+    let added = format!("{}/birth/3506-LU-23112026-9999.pdf", manifest[0]["service_point"]);
+    fs::copy(summary.run_dir.join(&manifest[0]["file"]), summary.run_dir.join(&added)).unwrap();
+
+    let run = verify::verify_run(&summary.run_dir, &trust).unwrap();
+    let mut named: Vec<(String, String)> = run.problems.iter().map(|p| (p.file.clone(), p.problem.clone())).collect();
+    named.sort();
+    assert_eq!(run.problems.len(), 3, "{named:?}");
+    let find = |f: &str| named.iter().find(|(file, _)| file == f).map(|(_, p)| p.clone()).unwrap_or_default();
+    assert!(find(altered).starts_with("altered"), "{named:?}");
+    assert_eq!(find(deleted), "missing");
+    assert_eq!(find(&added), "not listed in the manifest");
+    assert!(!run.seal_ok && !run.seal_problem.is_empty());
+    assert_eq!(run.genuine, manifest.len() - 2);
+}
+
+#[test]
+fn revoked_and_superseded_documents_fail_verification() {
+    let s = setup(10, 0.0, "csv");
+    let summary = issue(&options(&s, "out", &s.batch)).unwrap();
+    let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
+    let (a, b, c) = (&manifest[0], &manifest[1], &manifest[2]);
+    let mut reg = terbit::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    reg.revoke(&a["document_number"], None, "issued on forged evidence", date()).unwrap();
+    reg.revoke(&b["document_number"], Some(&c["document_number"]), "name corrected", date()).unwrap();
+    let signer = keys::signer_for(&s.keys, "3506", 1_795_392_000).unwrap();
+    let list = terbit::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1_795_400_000, &signer);
+    let path = s.root.join("revocations-3506.json");
+    fs::write(&path, list.to_json()).unwrap();
+
+    let mut trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    assert_eq!(trust.add_revocations(&path).unwrap(), 2);
+    let pdf = |r: &BTreeMap<String, String>| fs::read(summary.run_dir.join(&r["file"])).unwrap();
+    assert!(matches!(verify::verify_pdf(&pdf(a), &trust).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
+    match verify::verify_pdf(&pdf(b), &trust).verdict {
+        Verdict::Superseded(why) => assert!(why.contains(&c["document_number"]), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(verify::verify_pdf(&pdf(c), &trust).verdict, Verdict::Genuine);
+
+    // An edited list (an entry removed without re-signing) is refused.
+    let mut forged = list.clone();
+    forged.entries.remove(0);
+    fs::write(&path, forged.to_json()).unwrap();
+    let mut trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    assert!(trust.add_revocations(&path).is_err());
 }
 
 #[test]

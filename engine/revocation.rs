@@ -1,0 +1,126 @@
+//! Revoked and superseded documents (e.g. a family card replaced by a
+//! newer one). The register is the record; a signed per-issuer list —
+//! `revocations-<issuer>.json`, carried by auditors beside `trust.json` —
+//! is how offline verifiers learn of it. Only the signed payload counts:
+//! the readable entries in the file are checked against it.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use ciborium::Value;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Error, Result};
+use crate::keys::{rfc3339, Signer, TrustList};
+
+pub const FORMAT: &str = "terbit-revocations/1";
+const LIST_KEY: i64 = -65539;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Entry {
+    pub document_number: String,
+    /// "revoked" or "superseded".
+    pub status: String,
+    pub superseded_by: Option<String>,
+    pub reason: String,
+    /// Date (YYYY-MM-DD) the revocation was recorded.
+    pub since: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RevocationList {
+    pub format: String,
+    pub issuer: String,
+    pub kid: String,
+    pub updated_at: String,
+    pub entries: Vec<Entry>,
+    /// Tagged COSE_Sign1 (hex) over {1: issuer, 6: updated-at, -65539:
+    /// [[number, 1 revoked | 2 superseded, superseded-by or "", reason, since], …]}.
+    pub cose: String,
+}
+
+fn payload(issuer: &str, updated_at: i64, entries: &[Entry]) -> Vec<u8> {
+    let int = |i: i64| Value::Integer(i.into());
+    let list = entries
+        .iter()
+        .map(|e| {
+            Value::Array(vec![
+                Value::Text(e.document_number.clone()),
+                int(if e.status == "superseded" { 2 } else { 1 }),
+                Value::Text(e.superseded_by.clone().unwrap_or_default()),
+                Value::Text(e.reason.clone()),
+                Value::Text(e.since.clone()),
+            ])
+        })
+        .collect();
+    let top = crate::dk1::canonical_map(vec![
+        (int(1), Value::Text(issuer.into())),
+        (int(6), int(updated_at)),
+        (int(LIST_KEY), Value::Array(list)),
+    ]);
+    let mut out = Vec::new();
+    let _ = ciborium::into_writer(&top, &mut out);
+    out
+}
+
+impl RevocationList {
+    /// Sign the full list of an issuer's entries (sorted by number).
+    pub fn make(mut entries: Vec<Entry>, updated_at: i64, signer: &Signer) -> RevocationList {
+        entries.sort_by(|a, b| a.document_number.cmp(&b.document_number));
+        let cose = crate::signed::sign(payload(&signer.issuer, updated_at, &entries), signer);
+        RevocationList {
+            format: FORMAT.into(),
+            issuer: signer.issuer.clone(),
+            kid: hex::encode(signer.kid),
+            updated_at: rfc3339(updated_at),
+            entries,
+            cose: hex::encode(cose),
+        }
+    }
+
+    pub fn to_json(&self) -> String {
+        let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
+        s.push('\n');
+        s
+    }
+
+    /// Load and verify a list against the trust list. A list that does not
+    /// verify is an error, never silently ignored.
+    pub fn load(path: &Path, trust: &TrustList) -> Result<RevocationList> {
+        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        if bytes.len() > 64 << 20 {
+            return Err(Error::config(path, "revocation list larger than 64 MiB"));
+        }
+        let list: RevocationList =
+            serde_json::from_slice(&bytes).map_err(|e| Error::config(path, format!("not a revocation list: {e}")))?;
+        list.check(trust).map_err(|m| Error::config(path, m))?;
+        Ok(list)
+    }
+
+    pub fn check(&self, trust: &TrustList) -> std::result::Result<(), String> {
+        if self.format != FORMAT {
+            return Err(format!("unknown format {:?}", self.format));
+        }
+        let bytes = hex::decode(&self.cose).map_err(|_| "field `cose` is not hex".to_string())?;
+        let env = crate::signed::parse(&bytes)?;
+        env.open(trust, &self.issuer)?;
+        let updated_at = ciborium::from_reader::<Value, _>(env.payload.as_slice())
+            .ok()
+            .and_then(|v| match v {
+                Value::Map(m) => m.into_iter().find(|(k, _)| k.as_integer() == Some(6.into())).and_then(|(_, v)| v.as_integer()),
+                _ => None,
+            })
+            .and_then(|i| i64::try_from(i).ok())
+            .ok_or("signed payload has no update time")?;
+        if payload(&self.issuer, updated_at, &self.entries) != env.payload {
+            return Err("the readable entries differ from the signed ones".into());
+        }
+        Ok(())
+    }
+
+    pub fn by_number(&self) -> BTreeMap<String, Entry> {
+        self.entries.iter().map(|e| (e.document_number.clone(), e.clone())).collect()
+    }
+}

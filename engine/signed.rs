@@ -1,0 +1,66 @@
+//! Signed files other than the QR — batch seals and revocation lists — use
+//! the same envelope as DK1: a tagged COSE_Sign1, EdDSA, kid in the
+//! protected header, deterministic CBOR payload. One format, one verifier,
+//! and auditors can check these files with any COSE library too.
+
+use coset::{iana, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
+use ed25519_dalek::{Signature, Signer as _, Verifier as _};
+
+use crate::keys::{Kid, Signer, TrustList, TrustedKey};
+
+/// Sign `payload` (already deterministic CBOR) as a tagged COSE_Sign1.
+pub fn sign(payload: Vec<u8>, signer: &Signer) -> Vec<u8> {
+    let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(signer.kid.to_vec()).build();
+    let sign1 = CoseSign1Builder::new()
+        .protected(protected)
+        .payload(payload)
+        .create_signature(b"", |tbs| signer.key.sign(tbs).to_bytes().to_vec())
+        .build();
+    // Serialising a well-formed structure into memory cannot fail.
+    sign1.to_tagged_vec().unwrap_or_default()
+}
+
+/// A parsed, not yet verified envelope.
+#[derive(Debug, Clone)]
+pub struct Envelope {
+    pub kid: Kid,
+    pub payload: Vec<u8>,
+    sign1: CoseSign1,
+}
+
+/// Parse a tagged COSE_Sign1: alg pinned to EdDSA, 8-byte kid, no critical
+/// headers, no trailing bytes.
+pub fn parse(bytes: &[u8]) -> Result<Envelope, String> {
+    let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| format!("not a tagged COSE_Sign1: {e}"))?;
+    let h = &sign1.protected.header;
+    if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
+        return Err("algorithm is not EdDSA (-8)".into());
+    }
+    if !h.crit.is_empty() {
+        return Err("critical headers are not understood".into());
+    }
+    let kid: Kid = h.key_id.as_slice().try_into().map_err(|_| "protected header has no 8-byte kid".to_string())?;
+    let payload = sign1.payload.clone().ok_or("no payload")?;
+    Ok(Envelope { kid, payload, sign1 })
+}
+
+impl Envelope {
+    pub fn check_signature(&self, key: &ed25519_dalek::VerifyingKey) -> Result<(), ()> {
+        self.sign1.verify_signature(b"", |sig, tbs| {
+            let sig = Signature::from_slice(sig).map_err(|_| ())?;
+            key.verify(tbs, &sig).map_err(|_| ())
+        })
+    }
+
+    /// Verify against the trust list: known kid, good signature, key of
+    /// `issuer`. (Signing windows apply to documents, checked by callers
+    /// that know the claimed time.)
+    pub fn open(&self, trust: &TrustList, issuer: &str) -> Result<TrustedKey, String> {
+        let key = trust.find(&self.kid).ok_or_else(|| format!("kid {} is not in the trust list", hex::encode(self.kid)))?;
+        self.check_signature(&key.key).map_err(|_| "signature does not verify".to_string())?;
+        if key.issuer != issuer {
+            return Err(format!("signed by a key of issuer {}, not {issuer}", key.issuer));
+        }
+        Ok(key)
+    }
+}
