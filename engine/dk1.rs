@@ -478,6 +478,23 @@ mod tests {
     }
 
     #[test]
+    fn unknown_record_keys_are_ignored() {
+        let c = vector_claims();
+        let Value::Map(mut top) = ciborium::from_reader::<Value, _>(c.to_cbor().as_slice()).unwrap() else { panic!() };
+        let rec = top.iter_mut().find(|(k, _)| k.as_integer() == Some((-65537).into())).unwrap();
+        let Value::Map(entries) = &mut rec.1 else { panic!() };
+        entries.push((int(99), Value::Map(vec![(int(1), Value::Bytes(vec![1, 2]))])));
+        entries.push((int(20), Value::Float(1.5)));
+        let mut payload = Vec::new();
+        ciborium::into_writer(&Value::Map(top), &mut payload).unwrap();
+        let s = vector_signer();
+        let text = format!("DK1:{}", base45::encode(crate::signed::sign(payload, &s)));
+        let d = decode(&text).unwrap();
+        assert_eq!(d.claims, c, "unknown keys 20 and 99 are ignored");
+        d.check_signature(&s.key.verifying_key()).unwrap();
+    }
+
+    #[test]
     fn wrong_algorithm_is_refused() {
         let s = vector_signer();
         let protected = HeaderBuilder::new().algorithm(iana::Algorithm::ES256).key_id(s.kid.to_vec()).build();

@@ -299,7 +299,7 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),
     }
-    println!("signed revocation list ({} entries): {} — give it to auditors with trust.json", list.entries.len(), path.display());
+    println!("signed revocation list, {} entries in all: {} — give it to auditors with trust.json", list.entries.len(), path.display());
     Ok(ExitCode::SUCCESS)
 }
 

@@ -178,7 +178,7 @@ impl BatchSeal {
             Some(true) if self.documents == leaves.len() as u64 && self.merkle_root == hex::encode(root(leaves)) => Ok(()),
             Some(true) => Err("seal.json's readable figures differ from what it signs".into()),
             _ => Err(format!(
-                "the run does not match its seal: {} documents and root {} recomputed, manifest SHA-256 {}",
+                "the run's files or manifest differ from what was sealed (recomputed from the files: {} documents, root {}, manifest SHA-256 {})",
                 leaves.len(),
                 hex::encode(root(leaves)),
                 hex::encode(manifest_sha256)

@@ -496,6 +496,24 @@ mod tests {
     }
 
     #[test]
+    fn rotated_keys_and_signing_windows() {
+        let (_, trust, text) = signed_pdf();
+        // A newer key for the same issuer does not disturb the older one.
+        let newer = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let mut rotated = trust.clone();
+        let mut e = super::tests_support::trust_for(&newer).keys.remove(0);
+        e.not_before = "2026-12-01T00:00:00Z".into();
+        rotated.keys.push(e);
+        rotated.keys[0].status = KeyStatus::Retired;
+        rotated.keys[0].not_after = Some("2026-12-01T00:00:00Z".into());
+        assert_eq!(verify_text(&text, &rotated).verdict, Verdict::Genuine);
+        // A window that closed before the issue time.
+        let mut closed = trust;
+        closed.keys[0].not_after = Some("2026-06-01T00:00:00Z".into());
+        assert!(matches!(verify_text(&text, &closed).verdict, Verdict::Untrusted(ref w) if w.contains("window")));
+    }
+
+    #[test]
     fn truncated_and_damaged_pdfs_are_errors_not_panics() {
         let (pdf, trust, _) = signed_pdf();
         for n in (0..pdf.len()).step_by(97) {
