@@ -220,19 +220,7 @@ mod tests {
     fn seal_checks_and_detects_changes() {
         let key = ed25519_dalek::SigningKey::from_bytes(&[4u8; 32]);
         let kid = crate::keys::kid_of(&key.verifying_key().to_bytes());
-        let trust = TrustList {
-            keys: vec![crate::keys::TrustEntry {
-                kid: hex::encode(kid),
-                issuer: "3506".into(),
-                alg: "EdDSA".into(),
-                public_key: hex::encode(key.verifying_key().to_bytes()),
-                not_before: "2020-01-01T00:00:00Z".into(),
-                not_after: None,
-                status: crate::keys::KeyStatus::Active,
-                revoked_from: None,
-            }],
-            ..Default::default()
-        };
+        let trust = crate::verify::tests_support::trust_for(&key);
         let signer = Signer { key, kid, issuer: "3506".into() };
         let ls = leaves(10);
         let m = [7u8; 32];

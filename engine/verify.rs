@@ -446,19 +446,7 @@ mod tests {
     fn signed_pdf() -> (Vec<u8>, TrustList, String) {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let kid = kid_of(&key.verifying_key().to_bytes());
-        let trust = TrustList {
-            keys: vec![crate::keys::TrustEntry {
-                kid: hex::encode(kid),
-                issuer: "3506".into(),
-                alg: "EdDSA".into(),
-                public_key: hex::encode(key.verifying_key().to_bytes()),
-                not_before: "2020-01-01T00:00:00Z".into(),
-                not_after: None,
-                status: KeyStatus::Active,
-                revoked_from: None,
-            }],
-            ..Default::default()
-        };
+        let trust = super::tests_support::trust_for(&key);
         let signer = Signer { key, kid, issuer: "3506".into() };
         let mut values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
         values[13] = "3506-LU-23112026-0001".into(); // document_number, as the page prints it
