@@ -54,6 +54,7 @@ fn main() {
             register: root.join("register.sqlite"),
             issue_date: date,
             issued_at: 1_795_392_000,
+            max_reject_rate: None,
         };
         let t = Instant::now();
         let s = issue(&opts).unwrap();

@@ -35,6 +35,10 @@ pub enum Error {
 
     #[error("{0}")]
     Usage(String),
+
+    /// The whole batch was refused (e.g. over the reject threshold).
+    #[error("batch refused: {0}")]
+    Refused(String),
 }
 
 impl Error {

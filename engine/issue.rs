@@ -47,6 +47,9 @@ pub struct IssueOptions {
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
     pub issued_at: i64,
+    /// Refuse the whole batch when more than this share of applications is
+    /// rejected (0–1), before anything is numbered.
+    pub max_reject_rate: Option<f64>,
 }
 
 #[derive(Debug, Default, Serialize)]
@@ -178,6 +181,22 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // same day is the same run, so a re-run resumes instead of re-issuing.
     summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(batch.fingerprint)[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
+    // A batch that looks broken (a wrong export, a shifted column) is
+    // refused whole, before anything is numbered; its rejects show why.
+    if let Some(max) = opts.max_reject_rate {
+        let rate = validated.rejected_applications() as f64 / validated.rows.max(1) as f64;
+        if rate > max {
+            write_rejects_and_report(&mut summary, &validated.rejects)?;
+            return Err(Error::Refused(format!(
+                "{:.1}% of the {} applications were rejected, above --max-reject-rate {:.1}%: nothing was issued. \
+                 Check the export, then see {} for the reasons",
+                rate * 100.0,
+                validated.rows,
+                max * 100.0,
+                summary.run_dir.join("rejects.csv").display()
+            )));
+        }
+    }
     let signer = keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?;
     summary.kid = hex::encode(signer.kid);
 
@@ -207,6 +226,22 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             Numbered::Resumed { number } => {
                 summary.resumed += 1;
                 to_issue.push((i, number))
+            }
+            Numbered::SubjectActive { number } => {
+                let row = validated.accepted_rows[i];
+                let nik = get(&cols, 3, i);
+                rejects.push(Reject {
+                    row,
+                    source: batch.source(row),
+                    rule: "SUBJECT_ACTIVE",
+                    field: "child_nik",
+                    message: format!(
+                        "NIK {nik} sudah memiliki akta kelahiran {number} yang masih berlaku / NIK {nik} already holds \
+                         birth certificate {number}, still active; revoke it first (terbit revoke) if it must be replaced"
+                    ),
+                    value: nik,
+                    application_id: get(&cols, 0, i),
+                });
             }
             Numbered::AlreadyIssued { number, run_id, written } => {
                 let row = validated.accepted_rows[i];
@@ -286,9 +321,17 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         *summary.issued_by_service_point.entry(get(&cols, 1, *i)).or_default() += 1;
     }
 
+    write_rejects_and_report(&mut summary, &rejects)?;
+    Ok(summary)
+}
+
+/// `rejects.csv` (one row per violated rule) and `report.json`.
+fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[Reject]) -> Result<()> {
     let t = Instant::now();
+    std::fs::create_dir_all(&summary.run_dir).map_err(|e| Error::io(&summary.run_dir, e))?;
     let mut text = csvout::line(sink::REJECTS_HEADER);
-    for r in &rejects {
+    summary.rejects_by_rule.clear();
+    for r in rejects {
         text.push_str(&csvout::line([
             r.application_id.as_str(),
             r.source.as_str(),
@@ -307,6 +350,5 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     report.push('\n');
-    sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
-    Ok(summary)
+    sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())
 }

@@ -87,6 +87,10 @@ enum Command {
         /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
         #[arg(long)]
         issued_on: Option<NaiveDate>,
+        /// Refuse the whole batch, issuing nothing, when more than this share
+        /// of applications is rejected (0–1; e.g. 0.2 for a wrong export).
+        #[arg(long)]
+        max_reject_rate: Option<f64>,
     },
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
     #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json scan.jpg 'DK1:...'\n\nRevocation lists (revocations-*.json) beside the trust file are read too.")]
@@ -227,7 +231,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{n} birth applications ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { batch, keys, region, template, out, register, issued_on } => {
+        Command::Issue { batch, keys, region, template, out, register, issued_on, max_reject_rate } => {
+            if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
+                bail!("--max-reject-rate must be a share between 0 and 1");
+            }
             let region = load_region(region.as_deref())?;
             let template = match template {
                 Some(p) => Template::load(&p, "birth", BIRTH_FIELDS)?,
@@ -235,7 +242,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let (issue_date, issued_at) = issue_time(&region, issued_on)?;
             let register = register.unwrap_or_else(|| out.join("register.sqlite"));
-            let opts = IssueOptions { batch, keys_dir: keys, region, template, out, register, issue_date, issued_at };
+            let opts = IssueOptions { batch, keys_dir: keys, region, template, out, register, issue_date, issued_at, max_reject_rate };
             let s = issue::issue(&opts)?;
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
@@ -270,7 +277,7 @@ fn print_summary(s: &RunSummary) {
         s.applications, s.issued, s.rejected, s.reject_rows
     );
     for (rule, n) in &s.rejects_by_rule {
-        println!("    {rule:<18} {n}");
+        println!("    {rule:<18} {n:>7}  {:5.2}% of applications", *n as f64 * 100.0 / s.applications.max(1) as f64);
     }
     for (sp, n) in &s.issued_by_service_point {
         println!("  {sp:<16} {n} documents");
@@ -448,6 +455,7 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         register: out.join("register.sqlite"),
         issue_date,
         issued_at,
+        max_reject_rate: None,
     };
     println!("3. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;

@@ -40,12 +40,18 @@ pub enum Numbered {
     /// false when that run stopped before writing the document, so the
     /// operator knows to re-run that run's batch to finish it.
     AlreadyIssued { number: String, run_id: String, written: bool },
+    /// The subject (NIK) already holds an active document of this kind
+    /// under another application: never two at once.
+    SubjectActive { number: String },
 }
 
 impl Numbered {
     pub fn number(&self) -> &str {
         match self {
-            Numbered::New { number } | Numbered::Resumed { number } | Numbered::AlreadyIssued { number, .. } => number,
+            Numbered::New { number }
+            | Numbered::Resumed { number }
+            | Numbered::AlreadyIssued { number, .. }
+            | Numbered::SubjectActive { number } => number,
         }
     }
 }
@@ -75,6 +81,7 @@ CREATE TABLE IF NOT EXISTS serials(
     PRIMARY KEY (regency, kind, issue_date)
 );
 CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id);
+CREATE INDEX IF NOT EXISTS documents_subject ON documents(kind, nik);
 CREATE TABLE IF NOT EXISTS revocations(
     document_number TEXT PRIMARY KEY REFERENCES documents(document_number),
     status          TEXT NOT NULL CHECK (status IN ('revoked', 'superseded')),
@@ -116,6 +123,15 @@ impl Register {
             let mut find = tx
                 .prepare("SELECT document_number, run_id, status FROM documents WHERE application_id = ?1")
                 .map_err(|e| reg_err(&self.path, e))?;
+            // An active document: not revoked or superseded.
+            let mut active = tx
+                .prepare(
+                    "SELECT d.document_number FROM documents d
+                     WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3
+                       AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
+                     ORDER BY d.document_number LIMIT 1",
+                )
+                .map_err(|e| reg_err(&self.path, e))?;
             let mut insert = tx
                 .prepare(
                     "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status)
@@ -139,14 +155,21 @@ impl Register {
                 out.push(match existing {
                     Some((number, r, _)) if r == run_id => Numbered::Resumed { number },
                     Some((number, r, status)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
-                    None => {
+                    None => match active
+                        .query_row(params![kind, p.nik, p.application_id], |r| r.get::<_, String>(0))
+                        .optional()
+                        .map_err(|e| reg_err(&self.path, e))?
+                    {
+                        Some(number) => Numbered::SubjectActive { number },
+                        None => {
                         last += 1;
                         let number = document_number(regency, p.letters, issue_date, last);
                         insert
                             .execute(params![p.application_id, run_id, kind, regency, date, last, number, p.nik])
                             .map_err(|e| reg_err(&self.path, e))?;
                         Numbered::New { number }
-                    }
+                        }
+                    },
                 });
             }
             tx.execute(
@@ -268,7 +291,7 @@ mod tests {
     fn gap_free_and_never_twice() {
         let d = tempfile::tempdir().unwrap();
         let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: "3506010101010001", letters: "LU" };
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU" };
         let n = reg.number("run1", "birth", "3506", date(), &[p("a"), p("b")]).unwrap();
         assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
         assert_eq!(n[1].number(), "3506-LU-23062021-0002");
@@ -294,5 +317,12 @@ mod tests {
         let list = reg.revocations("3506").unwrap();
         assert_eq!(list.len(), 1);
         assert_eq!(list[0].status, "revoked");
+        // Another application for a subject with an active document is refused;
+        // once that document is revoked, a new one may be issued.
+        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU" };
+        let n = reg.number("run3", "birth", "3506", date(), &[same_child("x")]).unwrap();
+        assert!(matches!(n[0], Numbered::New { .. }));
+        let n = reg.number("run4", "birth", "3506", date(), &[same_child("y")]).unwrap();
+        assert!(matches!(n[0], Numbered::SubjectActive { .. }), "{n:?}");
     }
 }

@@ -165,6 +165,23 @@ fn rules(ctx: &Context) -> Vec<Rule> {
             )
             .fill_null(lit(false)),
     });
+    // Parents must be of a plausible age at the birth. The NIK's year has no
+    // century: the parent is taken to be born in the latest year ≤ the child's.
+    for (f, min, max) in [("mother_nik", 10, 60), ("father_nik", 12, 90)] {
+        let child_year = col("birth_date__d").dt().year();
+        let yy = col(format!("{f}__yy"));
+        let y2000 = yy.clone() + lit(2000);
+        let parent_year = when(y2000.clone().lt_eq(child_year.clone())).then(y2000).otherwise(yy + lit(1900));
+        let age = child_year - parent_year;
+        rules.push(Rule {
+            code: "PARENT_AGE",
+            field: f,
+            violated: ok(f)
+                .and(col(format!("{f}__date_ok")))
+                .and(age.clone().lt(lit(min)).or(age.gt(lit(max))))
+                .fill_null(lit(false)),
+        });
+    }
     let points = str_series("p", ctx.region.service_points.iter().map(|s| s.code.clone()));
     rules.push(Rule {
         code: "SERVICE_POINT",
@@ -358,6 +375,15 @@ fn message(code: &str, field: &str, value: &str, get: &dyn Fn(&str) -> Option<St
             "nama {value:?} berisi karakter tidak sah atau terlalu panjang / {label} {value:?} has characters \
              other than letters, spaces and . , ' - or is over 100 characters"
         ),
+        "PARENT_AGE" => {
+            let (who, range) = if field == "mother_nik" { ("ibu", "10–60") } else { ("ayah", "12–90") };
+            let bd = get("birth_date").unwrap_or_default();
+            let yy = value.get(10..12).unwrap_or("");
+            format!(
+                "umur {who} (lahir tahun ..{yy}) tidak wajar saat kelahiran {bd} / {label} gives a birth year ending {yy}, \
+                 not {range} years before the child's birth on {bd}"
+            )
+        }
         "DUPLICATE_ID" => format!("nomor permohonan {value} ganda dalam batch / application ID {value} appears earlier in the batch"),
         "DUPLICATE_SUBJECT" => format!(
             "anak dengan NIK {value} sudah dimohonkan di baris sebelumnya / a birth certificate for NIK {value} is already applied for earlier in the batch"
@@ -456,6 +482,9 @@ mod tests {
             (set("birth_order", "0"), vec![("BIRTH_ORDER", "birth_order")]),
             (set("child_name", "B4DI"), vec![("NAME", "child_name")]),
             (set("mother_name", " "), vec![("REQUIRED", "mother_name")]),
+            // Mother born 2020 (too young), father born 1930 (96 years before the birth).
+            (set("mother_nik", "3506015203200001"), vec![("PARENT_AGE", "mother_nik")]),
+            (set("father_nik", "3506011107300002"), vec![("PARENT_AGE", "father_nik")]),
         ];
         let expected: Vec<_> = cases.iter().map(|(_, e)| e.clone()).collect();
         let rows: Vec<_> = cases.into_iter().enumerate().map(|(i, (mut r, _))| {

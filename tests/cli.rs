@@ -71,6 +71,22 @@ fn keys_generate_makes_a_private_file_and_trust_entry() {
 }
 
 #[test]
+fn a_batch_over_the_reject_threshold_is_refused_whole() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert_eq!(terbit(d, &["samples", "--count", "50", "--defects", "0.6", "--as-of", "2026-11-23", "--out", "b.csv"]).0, 0);
+    assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]).0, 0);
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("batch refused") && err.contains("rejects.csv"), "{err}");
+    let reg = terbit::register::Register::open(&d.join("out/register.sqlite")).unwrap();
+    assert_eq!(reg.count("numbered").unwrap() + reg.count("issued").unwrap(), 0, "nothing numbered");
+    // Under a looser threshold the same batch runs.
+    let (code, out, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.9"]);
+    assert_eq!(code, 0, "{out}{err}");
+}
+
+#[test]
 fn bad_batch_exits_2_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("b.csv"), "application_id;child_name\n1;x\n").unwrap();

@@ -49,6 +49,7 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
         register: root.join("register.sqlite"),
         issue_date: date,
         issued_at: 1_795_392_000,
+        max_reject_rate: None,
     })
     .unwrap();
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));

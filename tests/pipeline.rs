@@ -51,6 +51,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         register: s.root.join(format!("{out}.sqlite")),
         issue_date: date(),
         issued_at: 1_795_392_000,
+        max_reject_rate: None,
     }
 }
 
