@@ -219,6 +219,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.seconds_by_stage.insert("number".into(), t.elapsed().as_secs_f64());
 
     let mut rejects: Vec<Reject> = validated.rejects.clone();
+    // A register-level reject of accepted row `i`.
+    let reject_at = |i: usize, rule: &'static str, field: &'static str, value: String, message: String| {
+        let row = validated.accepted_rows[i];
+        Reject { row, source: batch.source(row), rule, field, value, message, application_id: get(&cols, 0, i) }
+    };
     let mut to_issue: Vec<(usize, String)> = Vec::with_capacity(n);
     for (i, num) in numbered.into_iter().enumerate() {
         match num {
@@ -228,23 +233,14 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 to_issue.push((i, number))
             }
             Numbered::SubjectActive { number } => {
-                let row = validated.accepted_rows[i];
                 let nik = get(&cols, 3, i);
-                rejects.push(Reject {
-                    row,
-                    source: batch.source(row),
-                    rule: "SUBJECT_ACTIVE",
-                    field: "child_nik",
-                    message: format!(
-                        "NIK {nik} sudah memiliki akta kelahiran {number} yang masih berlaku / NIK {nik} already holds \
-                         birth certificate {number}, still active; revoke it first (terbit revoke) if it must be replaced"
-                    ),
-                    value: nik,
-                    application_id: get(&cols, 0, i),
-                });
+                let message = format!(
+                    "NIK {nik} sudah memiliki akta kelahiran {number} yang masih berlaku / NIK {nik} already holds \
+                     birth certificate {number}, still active; revoke it first (terbit revoke) if it must be replaced"
+                );
+                rejects.push(reject_at(i, "SUBJECT_ACTIVE", "child_nik", nik, message));
             }
             Numbered::AlreadyIssued { number, run_id, written } => {
-                let row = validated.accepted_rows[i];
                 let id = get(&cols, 0, i);
                 let message = if written {
                     format!(
@@ -256,15 +252,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                          was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
                     )
                 };
-                rejects.push(Reject {
-                    row,
-                    source: batch.source(row),
-                    rule: "ALREADY_ISSUED",
-                    field: "application_id",
-                    message,
-                    value: id.clone(),
-                    application_id: id,
-                });
+                rejects.push(reject_at(i, "ALREADY_ISSUED", "application_id", id, message));
             }
         }
     }

@@ -258,3 +258,18 @@ fn missing_key_is_a_clear_error() {
     let e = issue(&o).unwrap_err().to_string();
     assert!(e.contains("trust.json"), "{e}");
 }
+
+#[test]
+fn a_second_application_for_a_child_with_an_active_certificate_is_rejected() {
+    let s = setup(5, 0.0, "csv");
+    issue(&options(&s, "out", &s.batch)).unwrap();
+    let text = fs::read_to_string(&s.batch).unwrap();
+    let mut lines = text.lines();
+    let header = lines.next().unwrap();
+    let again = lines.next().unwrap().replacen("3506-20261123-", "3506-20261124-", 1);
+    let next = s.root.join("again.csv");
+    fs::write(&next, format!("{header}\n{again}\n")).unwrap();
+    let second = issue(&options(&s, "out", &next)).unwrap();
+    assert_eq!(second.issued, 0);
+    assert_eq!(second.rejects_by_rule.get("SUBJECT_ACTIVE"), Some(&1), "{second:?}");
+}
