@@ -18,7 +18,6 @@ use chrono::NaiveDate;
 use terbit::issue::{issue, IssueOptions};
 use terbit::region::Region;
 use terbit::samples::{self, SampleOptions};
-use terbit::template::Template;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -45,17 +44,7 @@ fn main() {
         samples::write_birth(&SampleOptions { region: &region, count: n, seed: 1, defects: 0.05, as_of: date }, &batch).unwrap();
         let gen = t.elapsed().as_secs_f64();
         terbit::keys::generate(&root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
-        let opts = IssueOptions {
-            batch: vec![batch],
-            keys_dir: root.join("keys"),
-            region: region.clone(),
-            template: Template::birth_default(),
-            out: root.join("out"),
-            register: root.join("register.sqlite"),
-            issue_date: date,
-            issued_at: 1_795_392_000,
-            max_reject_rate: None,
-        };
+        let opts = IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date);
         let t = Instant::now();
         let s = issue(&opts).unwrap();
         let secs = t.elapsed().as_secs_f64();

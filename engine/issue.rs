@@ -52,6 +52,25 @@ pub struct IssueOptions {
     pub max_reject_rate: Option<f64>,
 }
 
+impl IssueOptions {
+    /// The embedded defaults (Kabupaten Kediri, the birth template, the
+    /// register at `<out>/register.sqlite`, issued at midnight UTC of the
+    /// issue date, no reject threshold) for one batch file.
+    pub fn defaults(batch: PathBuf, keys_dir: PathBuf, out: PathBuf, issue_date: NaiveDate) -> IssueOptions {
+        IssueOptions {
+            batch: vec![batch],
+            keys_dir,
+            region: Region::kediri(),
+            template: Template::birth_default(),
+            register: out.join("register.sqlite"),
+            out,
+            issue_date,
+            issued_at: issue_date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
+            max_reject_rate: None,
+        }
+    }
+}
+
 #[derive(Debug, Default, Serialize)]
 pub struct RunSummary {
     pub run_id: String,

@@ -12,7 +12,6 @@ use chrono::NaiveDate;
 use terbit::issue::{issue, IssueOptions};
 use terbit::region::Region;
 use terbit::samples::{self, SampleOptions};
-use terbit::template::Template;
 
 fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool).arg(arg).output().is_ok()
@@ -40,18 +39,7 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
     let batch = root.join("batch.csv");
     samples::write_birth(&SampleOptions { region: &Region::kediri(), count: 120, seed: 11, defects: 0.05, as_of: date }, &batch).unwrap();
     terbit::keys::generate(&root.join("keys"), "3506", &[11u8; 32], 0).unwrap();
-    let s = issue(&IssueOptions {
-        batch: vec![batch],
-        keys_dir: root.join("keys"),
-        region: Region::kediri(),
-        template: Template::birth_default(),
-        out: root.join("out"),
-        register: root.join("register.sqlite"),
-        issue_date: date,
-        issued_at: 1_795_392_000,
-        max_reject_rate: None,
-    })
-    .unwrap();
+    let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));
     assert_eq!(manifest.len(), s.issued);
 
