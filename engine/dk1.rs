@@ -14,6 +14,8 @@ use std::collections::BTreeMap;
 use ciborium::Value;
 use ed25519_dalek::VerifyingKey;
 
+use crate::signed::EnvelopeError;
+
 use crate::keys::{Kid, Signer};
 
 pub const PREFIX: &str = "DK1:";
@@ -210,7 +212,6 @@ pub enum Dk1Error {
 pub struct Sealed {
     pub kid: Kid,
     pub claims: Claims,
-    pub payload: Vec<u8>,
     env: crate::signed::Envelope,
 }
 
@@ -223,14 +224,14 @@ pub fn decode(qr_text: &str) -> Result<Sealed, Dk1Error> {
     let body = qr_text.strip_prefix(PREFIX).ok_or(Dk1Error::Prefix)?;
     let bytes = base45::decode(body).map_err(|e| Dk1Error::Base45(format!("{e:?}")))?;
     // The envelope parser requires tag 18, pins EdDSA and rejects trailing bytes.
-    let env = crate::signed::parse(&bytes).map_err(|e| match e.as_str() {
-        "algorithm is not EdDSA (-8)" => Dk1Error::Algorithm,
-        "protected header has no 8-byte kid" => Dk1Error::Kid,
-        "no payload" => Dk1Error::NoPayload,
-        _ => Dk1Error::Cose(e),
+    let env = crate::signed::parse(&bytes).map_err(|e| match e {
+        EnvelopeError::Algorithm => Dk1Error::Algorithm,
+        EnvelopeError::Kid => Dk1Error::Kid,
+        EnvelopeError::NoPayload => Dk1Error::NoPayload,
+        other => Dk1Error::Cose(other.to_string()),
     })?;
     let claims = parse_claims(&env.payload)?;
-    Ok(Sealed { kid: env.kid, claims, payload: env.payload.clone(), env })
+    Ok(Sealed { kid: env.kid, claims, env })
 }
 
 impl Sealed {

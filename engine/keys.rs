@@ -148,8 +148,12 @@ impl TrustList {
         (0..self.keys.len()).filter_map(|i| self.decode(i, Path::new("")).ok()).collect()
     }
 
+    /// The key with this kid. Only that entry is decoded: verifying a run
+    /// looks a key up once per document.
     pub fn find(&self, kid: &Kid) -> Option<TrustedKey> {
-        self.trusted().into_iter().find(|k| &k.kid == kid)
+        let kid_hex = hex::encode(kid);
+        let i = self.keys.iter().position(|e| e.kid.eq_ignore_ascii_case(&kid_hex))?;
+        self.decode(i, Path::new("")).ok()
     }
 
     /// Add a revocation list after checking its signature against this

@@ -104,16 +104,9 @@ impl RevocationList {
             return Err(format!("unknown format {:?}", self.format));
         }
         let bytes = hex::decode(&self.cose).map_err(|_| "field `cose` is not hex".to_string())?;
-        let env = crate::signed::parse(&bytes)?;
+        let env = crate::signed::parse(&bytes).map_err(|e| e.to_string())?;
         env.open(trust, &self.issuer)?;
-        let updated_at = ciborium::from_reader::<Value, _>(env.payload.as_slice())
-            .ok()
-            .and_then(|v| match v {
-                Value::Map(m) => m.into_iter().find(|(k, _)| k.as_integer() == Some(6.into())).and_then(|(_, v)| v.as_integer()),
-                _ => None,
-            })
-            .and_then(|i| i64::try_from(i).ok())
-            .ok_or("signed payload has no update time")?;
+        let updated_at = crate::signed::signed_time(&env.payload).ok_or("signed payload has no update time")?;
         if payload(&self.issuer, updated_at, &self.entries) != env.payload {
             return Err("the readable entries differ from the signed ones".into());
         }

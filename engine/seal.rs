@@ -161,29 +161,26 @@ impl BatchSeal {
             return Err(format!("unknown seal format {:?}", self.format));
         }
         let bytes = hex::decode(&self.cose).map_err(|_| "seal's cose is not hex".to_string())?;
-        let env = crate::signed::parse(&bytes)?;
+        let env = crate::signed::parse(&bytes).map_err(|e| e.to_string())?;
         let key = env.open(trust, &self.issuer)?;
-        let mut issued_at = 0;
-        let signed = ciborium::from_reader::<Value, _>(env.payload.as_slice()).ok().and_then(|v| {
-            let Value::Map(top) = v else { return None };
-            let get = |m: &[(Value, Value)], k: i64| m.iter().find(|(kk, _)| kk.as_integer() == Some(k.into())).map(|(_, v)| v.clone());
-            issued_at = get(&top, 6)?.as_integer().and_then(|i| i64::try_from(i).ok())?;
-            let expected = payload(&self.issuer, issued_at, &self.run_id, self.documents, &root(leaves), manifest_sha256);
-            Some(expected == env.payload)
-        });
+        let issued_at = crate::signed::signed_time(&env.payload).ok_or("the signed seal has no issue time")?;
         if key.not_before > issued_at || key.not_after.is_some_and(|na| issued_at >= na) {
             return Err("sealed outside the key's signing window".into());
         }
-        match signed {
-            Some(true) if self.documents == leaves.len() as u64 && self.merkle_root == hex::encode(root(leaves)) => Ok(()),
-            Some(true) => Err("seal.json's readable figures differ from what it signs".into()),
-            _ => Err(format!(
+        let recomputed = root(leaves);
+        let expected = payload(&self.issuer, issued_at, &self.run_id, self.documents, &recomputed, manifest_sha256);
+        if expected != env.payload {
+            return Err(format!(
                 "the run's files or manifest differ from what was sealed (recomputed from the files: {} documents, root {}, manifest SHA-256 {})",
                 leaves.len(),
-                hex::encode(root(leaves)),
+                hex::encode(recomputed),
                 hex::encode(manifest_sha256)
-            )),
+            ));
         }
+        if self.documents != leaves.len() as u64 || self.merkle_root != hex::encode(recomputed) {
+            return Err("seal.json's readable figures differ from what it signs".into());
+        }
+        Ok(())
     }
 }
 

@@ -20,6 +20,21 @@ pub fn sign(payload: Vec<u8>, signer: &Signer) -> Vec<u8> {
     sign1.to_tagged_vec().unwrap_or_default()
 }
 
+/// Why bytes are not a well-formed envelope.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum EnvelopeError {
+    #[error("not a tagged COSE_Sign1 structure: {0}")]
+    Cose(String),
+    #[error("algorithm is not EdDSA (-8)")]
+    Algorithm,
+    #[error("critical headers are not understood")]
+    Critical,
+    #[error("protected header has no 8-byte kid")]
+    Kid,
+    #[error("no payload")]
+    NoPayload,
+}
+
 /// A parsed, not yet verified envelope.
 #[derive(Debug, Clone)]
 pub struct Envelope {
@@ -30,18 +45,28 @@ pub struct Envelope {
 
 /// Parse a tagged COSE_Sign1: alg pinned to EdDSA, 8-byte kid, no critical
 /// headers, no trailing bytes.
-pub fn parse(bytes: &[u8]) -> Result<Envelope, String> {
-    let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| format!("not a tagged COSE_Sign1: {e}"))?;
+pub fn parse(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| EnvelopeError::Cose(e.to_string()))?;
     let h = &sign1.protected.header;
     if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {
-        return Err("algorithm is not EdDSA (-8)".into());
+        return Err(EnvelopeError::Algorithm);
     }
     if !h.crit.is_empty() {
-        return Err("critical headers are not understood".into());
+        return Err(EnvelopeError::Critical);
     }
-    let kid: Kid = h.key_id.as_slice().try_into().map_err(|_| "protected header has no 8-byte kid".to_string())?;
-    let payload = sign1.payload.clone().ok_or("no payload")?;
+    let kid: Kid = h.key_id.as_slice().try_into().map_err(|_| EnvelopeError::Kid)?;
+    let payload = sign1.payload.clone().ok_or(EnvelopeError::NoPayload)?;
     Ok(Envelope { kid, payload, sign1 })
+}
+
+/// The signing time (claim 6, epoch seconds) of a payload whose top level
+/// is a CBOR map with integer keys, as every terbit payload is.
+pub fn signed_time(payload: &[u8]) -> Option<i64> {
+    let ciborium::Value::Map(top) = ciborium::from_reader(payload).ok()? else { return None };
+    top.into_iter()
+        .find(|(k, _)| k.as_integer() == Some(6.into()))
+        .and_then(|(_, v)| v.as_integer())
+        .and_then(|i| i64::try_from(i).ok())
 }
 
 impl Envelope {
