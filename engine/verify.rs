@@ -177,11 +177,11 @@ fn page_content(doc: &Document, page: &Dictionary) -> Vec<u8> {
         None => vec![],
     };
     for r in refs {
-        if let Some(Object::Stream(s)) = deref(doc, r) {
-            if let Ok(c) = s.decompressed_content_with_limit(MAX_STREAM).or_else(|_| Ok::<_, ()>(s.content.clone())) {
-                out.extend_from_slice(&c);
-                out.push(b'\n');
-            }
+        // Unfiltered streams come back as they are; a stream that does not
+        // decode within the limit contributes nothing (never its raw bytes).
+        if let Some(Ok(c)) = deref(doc, r).and_then(|o| o.as_stream().ok()).map(|s| s.decompressed_content_with_limit(MAX_STREAM)) {
+            out.extend_from_slice(&c);
+            out.push(b'\n');
         }
     }
     out
