@@ -311,10 +311,11 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
 }
 
 fn prove(run: &Path, number: &str) -> Result<ExitCode> {
-    let manifest = std::fs::read_to_string(run.join("manifest.csv")).with_context(|| format!("{}: no manifest.csv", run.display()))?;
-    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::refdata::split_csv_line).collect();
-    let leaves: Vec<_> = rows.iter().map(|r| seal::leaf(r.first().map_or("", |s| s), r.get(6).map_or("", |s| s))).collect();
-    let index = rows.iter().position(|r| r.first().map(String::as_str) == Some(number)).with_context(|| format!("{number} is not in {}", run.display()))?;
+    let (_, rows) = verify::read_manifest(run).map_err(anyhow::Error::msg)?;
+    let rows: Vec<verify::ManifestRow> =
+        rows.into_iter().collect::<Option<_>>().with_context(|| format!("{}: malformed manifest rows; run `terbit verify` on it", run.display()))?;
+    let leaves: Vec<_> = rows.iter().map(|r| seal::leaf(&r.number, &r.sha256)).collect();
+    let index = rows.iter().position(|r| r.number == number).with_context(|| format!("{number} is not in {}", run.display()))?;
     let root = seal::root(&leaves);
     let path = seal::proof(&leaves, index);
     let sealed: seal::BatchSeal = serde_json::from_slice(&std::fs::read(run.join("seal.json")).context("seal.json")?)?;
@@ -323,7 +324,7 @@ fn prove(run: &Path, number: &str) -> Result<ExitCode> {
     }
     let proof = serde_json::json!({
         "document_number": number,
-        "sha256": rows[index][6],
+        "sha256": rows[index].sha256,
         "index": index,
         "documents": leaves.len(),
         "merkle_root": hex::encode(root),

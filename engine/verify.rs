@@ -324,7 +324,18 @@ impl RunReport {
 /// SHA-256, its drawn QR is the manifest's and verifies for that number,
 /// numbers are unique, no PDF is present that the manifest does not list;
 /// and the batch seal's signed Merkle root matches the files as they are.
-pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
+/// One manifest row, as far as verification needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestRow {
+    pub number: String,
+    pub file: String,
+    pub sha256: String,
+    pub qr: String,
+}
+
+/// A run's `manifest.csv` (its text and rows, columns found by header name;
+/// `None` for a row that lacks a column).
+pub fn read_manifest(dir: &Path) -> Result<(String, Vec<Option<ManifestRow>>), String> {
     let manifest = dir.join("manifest.csv");
     let text = std::fs::read_to_string(&manifest).map_err(|e| format!("{}: {e}", manifest.display()))?;
     let mut lines = text.lines();
@@ -333,14 +344,25 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
     let (Some(i_num), Some(i_file), Some(i_sha), Some(i_qr)) = (idx("document_number"), idx("file"), idx("sha256"), idx("qr")) else {
         return Err(format!("{}: not a terbit manifest (header {:?})", manifest.display(), header));
     };
+    let rows = lines
+        .map(|line| {
+            let row = crate::refdata::split_csv_line(line);
+            let col = |i: usize| row.get(i).cloned();
+            Some(ManifestRow { number: col(i_num)?, file: col(i_file)?, sha256: col(i_sha)?, qr: col(i_qr)? })
+        })
+        .collect();
+    Ok((text, rows))
+}
+
+pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
+    let (text, rows) = read_manifest(dir)?;
     let mut report = RunReport::default();
     let mut listed = BTreeMap::new();
     let mut numbers = std::collections::BTreeSet::new();
     // Leaves from the files as found: any altered or missing file breaks the root.
     let mut leaves = Vec::new();
-    for (n, line) in lines.enumerate() {
-        let row = crate::refdata::split_csv_line(line);
-        let (Some(number), Some(file), Some(sha), Some(qr)) = (row.get(i_num), row.get(i_file), row.get(i_sha), row.get(i_qr)) else {
+    for (n, row) in rows.iter().enumerate() {
+        let Some(ManifestRow { number, file, sha256: sha, qr }) = row else {
             report.problems.push(RunProblem { file: format!("manifest.csv:{}", n + 2), problem: "malformed row".into() });
             continue;
         };
