@@ -52,6 +52,13 @@ pub struct IssueOptions {
     pub max_reject_rate: Option<f64>,
 }
 
+/// Epoch seconds of a date's start in UTC: the issue time used when only
+/// an issue date is given (documents are dated by day; keys' windows start
+/// at a day's start too).
+pub fn midnight_utc(d: NaiveDate) -> i64 {
+    d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+}
+
 impl IssueOptions {
     /// The embedded defaults (Kabupaten Kediri, the birth template, the
     /// register at `<out>/register.sqlite`, issued at midnight UTC of the
@@ -65,7 +72,7 @@ impl IssueOptions {
             register: out.join("register.sqlite"),
             out,
             issue_date,
-            issued_at: issue_date.and_time(chrono::NaiveTime::MIN).and_utc().timestamp(),
+            issued_at: midnight_utc(issue_date),
             max_reject_rate: None,
         }
     }

@@ -9,7 +9,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
-use chrono::{NaiveDate, NaiveTime, Utc};
+use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use terbit::dk1::Kind;
@@ -185,9 +185,6 @@ fn load_region(path: Option<&Path>) -> Result<Region> {
     })
 }
 
-fn date_at(d: NaiveDate) -> i64 {
-    d.and_time(NaiveTime::MIN).and_utc().timestamp()
-}
 
 /// Today's date where the region is.
 fn today(region: &Region) -> NaiveDate {
@@ -197,7 +194,7 @@ fn today(region: &Region) -> NaiveDate {
 /// Issue date and issue time: --issued-on, else SOURCE_DATE_EPOCH, else today.
 fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDate, i64)> {
     if let Some(d) = issued_on {
-        return Ok((d, date_at(d)));
+        return Ok((d, issue::midnight_utc(d)));
     }
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
         let epoch: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
@@ -206,7 +203,7 @@ fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDat
         return Ok((local.date_naive(), epoch));
     }
     let d = today(region);
-    Ok((d, date_at(d)))
+    Ok((d, issue::midnight_utc(d)))
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -258,7 +255,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
 fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
-    let nb = date_at(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+    let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
     Ok(keys::generate(dir, issuer, &seed, nb)?)
 }
 
@@ -448,15 +445,11 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         println!("2. signing key: reusing the key in {}", keys_dir.display());
     }
     let opts = IssueOptions {
-        batch: vec![batch],
-        keys_dir: keys_dir.clone(),
-        region,
-        template: Template::birth_default(),
         out: out.join("runs"),
         register: out.join("register.sqlite"),
-        issue_date,
+        region,
         issued_at,
-        max_reject_rate: None,
+        ..IssueOptions::defaults(batch, keys_dir.clone(), out.to_path_buf(), issue_date)
     };
     println!("3. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;
