@@ -17,13 +17,21 @@ use crate::error::{Error, Result};
 /// The columns a kind expects.
 #[derive(Debug, Clone)]
 pub struct Columns {
-    pub required: Vec<&'static str>,
-    pub optional: Vec<&'static str>,
+    pub required: Vec<String>,
+    pub optional: Vec<String>,
 }
 
 impl Columns {
-    pub fn all(&self) -> impl Iterator<Item = &'static str> + '_ {
-        self.required.iter().chain(self.optional.iter()).copied()
+    pub fn all(&self) -> impl Iterator<Item = &str> + '_ {
+        self.required.iter().chain(self.optional.iter()).map(String::as_str)
+    }
+
+    /// A schema's columns, in schema order.
+    pub fn of(schema: &crate::schema::Schema) -> Columns {
+        Columns {
+            required: schema.columns.iter().filter(|c| c.required).map(|c| c.name.clone()).collect(),
+            optional: schema.columns.iter().filter(|c| !c.required).map(|c| c.name.clone()).collect(),
+        }
     }
 }
 
@@ -55,34 +63,71 @@ impl Batch {
     }
 }
 
-/// Read and concatenate batch files.
-pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Batch> {
-    use sha2::{Digest, Sha256};
-    if paths.is_empty() {
-        return Err(Error::Usage("no batch file given".into()));
+/// One file as read, before its columns are matched to a kind.
+#[derive(Debug)]
+pub struct RawFile {
+    pub path: PathBuf,
+    df: DataFrame,
+    lines: Vec<u32>,
+    is_parquet: bool,
+    /// SHA-256 of the file's bytes.
+    pub sha256: [u8; 32],
+}
+
+impl RawFile {
+    /// Column names as in the header, trimmed.
+    pub fn header(&self) -> Vec<String> {
+        self.df.get_column_names().iter().map(|s| s.trim().to_string()).collect()
     }
+
+    pub fn rows(&self) -> usize {
+        self.df.height()
+    }
+}
+
+/// Read one batch file (CSV or Parquet by extension), every column as text.
+pub fn read_raw(path: &Path) -> Result<RawFile> {
+    use sha2::{Digest, Sha256};
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let sha256 = Sha256::digest(&bytes).into();
+    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let (df, lines) = if is_parquet { read_parquet(path, bytes)? } else { read_csv(path, bytes)? };
+    Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
+}
+
+/// Match files' columns to a kind's and concatenate them into one batch.
+pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
+    use sha2::{Digest, Sha256};
+    let Some(first) = files.first() else {
+        return Err(Error::Usage("no batch file given".into()));
+    };
+    let first_path = first.path.clone();
     let mut frames = Vec::new();
     let mut origin = Vec::new();
     let mut by_line = Vec::new();
     let mut warnings = Vec::new();
     let mut hasher = Sha256::new();
-    for (fi, path) in paths.iter().enumerate() {
-        let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-        hasher.update((bytes.len() as u64).to_le_bytes());
-        hasher.update(&bytes);
-        let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-        let (df, lines) = if is_parquet { read_parquet(path, bytes)? } else { read_csv(path, bytes)? };
-        let df = conform(path, df, columns, &mut warnings)?;
-        origin.extend(lines.into_iter().map(|l| (fi as u32, l)));
-        by_line.push(!is_parquet);
+    let mut paths = Vec::new();
+    for (fi, f) in files.into_iter().enumerate() {
+        hasher.update(f.sha256);
+        let df = conform(&f.path, f.df, columns, &mut warnings)?;
+        origin.extend(f.lines.into_iter().map(|l| (fi as u32, l)));
+        by_line.push(!f.is_parquet);
         frames.push(df);
+        paths.push(f.path);
     }
     let mut df = frames.remove(0);
     for f in frames {
-        df.vstack_mut(&f).map_err(|e| Error::batch(&paths[0], e.to_string()))?;
+        df.vstack_mut(&f).map_err(|e| Error::batch(&first_path, e.to_string()))?;
     }
     df.rechunk_mut();
-    Ok(Batch { df, files: paths.to_vec(), origin, by_line, warnings, fingerprint: hasher.finalize().into() })
+    Ok(Batch { df, files: paths, origin, by_line, warnings, fingerprint: hasher.finalize().into() })
+}
+
+/// Read and concatenate batch files of one kind.
+pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Batch> {
+    let files = paths.iter().map(|p| read_raw(p)).collect::<Result<Vec<_>>>()?;
+    assemble(files, columns)
 }
 
 fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
@@ -162,7 +207,7 @@ fn read_csv(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
 /// Select the expected columns by name, as String, in the declared order.
 fn conform(path: &Path, df: DataFrame, columns: &Columns, warnings: &mut Vec<String>) -> Result<DataFrame> {
     let present: Vec<String> = df.get_column_names().iter().map(|s| s.trim().to_string()).collect();
-    let missing: Vec<&str> = columns.required.iter().copied().filter(|c| !present.iter().any(|p| p == c)).collect();
+    let missing: Vec<&str> = columns.required.iter().map(String::as_str).filter(|c| !present.iter().any(|p| p == c)).collect();
     if !missing.is_empty() {
         let hint = if present.len() == 1 && present[0].contains(';') {
             " (the file seems to use ';' as separator; terbit reads comma-separated files)"
@@ -205,7 +250,7 @@ mod tests {
     use super::*;
 
     fn cols() -> Columns {
-        Columns { required: vec!["a", "b"], optional: vec!["c"] }
+        Columns { required: vec!["a".into(), "b".into()], optional: vec!["c".into()] }
     }
 
     fn write(dir: &Path, name: &str, bytes: &[u8]) -> PathBuf {

@@ -1,36 +1,40 @@
 //! The nightly job: read → validate → number → seal + render (rayon) →
 //! sink (one writer behind a bounded crossbeam channel) → report.
 //!
-//! Accepted applications flow through in chunks, in input order: each chunk
-//! is sealed and rendered in parallel, then handed to the writer, which
-//! writes it while the next chunk renders. At most `CHANNEL_CHUNKS` chunks
-//! wait in the channel, so memory stays bounded however large the batch,
-//! and the output order never depends on thread scheduling.
+//! A run takes batch files of any of the kinds its templates declare; each
+//! file's kind is recognised from its header (or forced with `kind`). Kinds
+//! are validated and numbered in the order their first file was given.
+//! Accepted applications then flow through in chunks, in that order: each
+//! chunk is sealed and rendered in parallel, then handed to the writer,
+//! which writes it while the next chunk renders. At most `CHANNEL_CHUNKS`
+//! chunks wait in the channel, so memory stays bounded however large the
+//! batch, and the output order never depends on thread scheduling.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::time::Instant;
 
-use chrono::NaiveDate;
+use chrono::{Days, NaiveDate};
 use polars::prelude::*;
 use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::batch;
+use crate::batch::{self, Batch, Columns, RawFile};
 use crate::csvout;
-use crate::dk1::{self, Claims, Extra, Kind, Record};
+use crate::dk1::{self, Claims, Extra, Record};
 use crate::error::{Error, Result};
 use crate::keys::{self, Signer};
 use crate::qr;
 use crate::refdata::reference;
 use crate::region::Region;
 use crate::register::{Numbered, Pending, Register};
-use crate::seal::BatchSeal;
 use crate::render::{Document, Renderer};
+use crate::schema::{MembersInRecord, NumberStyle, DERIVED, ROW_NO};
+use crate::seal::BatchSeal;
 use crate::sink::{self, IssuedDoc, Sink};
-use crate::template::{Template, BIRTH_FIELDS};
-use crate::validate::{self, Context, Reject};
+use crate::template::{Template, Templates};
+use crate::validate::{self, Context, Reject, Validated};
 
 const CHUNK: usize = 512;
 const CHANNEL_CHUNKS: usize = 2;
@@ -40,7 +44,9 @@ pub struct IssueOptions {
     pub batch: Vec<PathBuf>,
     pub keys_dir: PathBuf,
     pub region: Region,
-    pub template: Template,
+    pub templates: Templates,
+    /// Treat every batch file as this kind instead of recognising it.
+    pub kind: Option<String>,
     /// Root of outputs; the run goes to `<out>/<run-id>/`.
     pub out: PathBuf,
     pub register: PathBuf,
@@ -60,7 +66,7 @@ pub fn midnight_utc(d: NaiveDate) -> i64 {
 }
 
 impl IssueOptions {
-    /// The embedded defaults (Kabupaten Kediri, the birth template, the
+    /// The embedded defaults (Kabupaten Kediri, the embedded templates, the
     /// register at `<out>/register.sqlite`, issued at midnight UTC of the
     /// issue date, no reject threshold) for one batch file.
     pub fn defaults(batch: PathBuf, keys_dir: PathBuf, out: PathBuf, issue_date: NaiveDate) -> IssueOptions {
@@ -68,7 +74,8 @@ impl IssueOptions {
             batch: vec![batch],
             keys_dir,
             region: Region::kediri(),
-            template: Template::birth_default(),
+            templates: Templates::embedded(),
+            kind: None,
             register: out.join("register.sqlite"),
             out,
             issue_date,
@@ -82,14 +89,20 @@ impl IssueOptions {
 pub struct RunSummary {
     pub run_id: String,
     pub run_dir: PathBuf,
+    /// Applications (a family card's members count as one), input rows.
     pub applications: usize,
+    pub rows: usize,
     pub issued: usize,
     /// Of `issued`: numbered by an earlier attempt of this same run.
     pub resumed: usize,
     pub rejected: usize,
     pub reject_rows: usize,
     pub rejects_by_rule: BTreeMap<String, usize>,
+    pub applications_by_kind: BTreeMap<String, usize>,
+    pub issued_by_kind: BTreeMap<String, usize>,
     pub issued_by_service_point: BTreeMap<String, usize>,
+    /// Merged print files, one per service point: path relative to the run.
+    pub print_files: BTreeMap<String, String>,
     pub seconds_by_stage: BTreeMap<String, f64>,
     pub warnings: Vec<String>,
     pub kid: String,
@@ -97,87 +110,156 @@ pub struct RunSummary {
     pub merkle_root: String,
 }
 
-/// Per-document data taken out of the accepted frame, chunk by chunk.
-pub struct Row {
-    /// Values in [`BIRTH_FIELDS`] order.
-    pub values: Vec<String>,
+/// One document to make: values in the template's field order (from the
+/// subject row, plus derived values) and, for group kinds, each member row
+/// in the template's member-field order.
+pub struct DocInput {
     pub number: String,
+    pub values: Vec<String>,
+    pub members: Vec<Vec<String>>,
 }
 
-/// Derived values appended to a row's input values, in BIRTH_FIELDS order.
-fn derived(region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str) -> Vec<String> {
+/// One kind's share of the run.
+struct KindRun<'a> {
+    template: &'a Template,
+    batch: Batch,
+    validated: Validated,
+    cols: Vec<StringChunked>,
+    /// Accepted applications: their rows in the accepted frame, subject row first.
+    apps: Vec<Vec<usize>>,
+    register_rejects: Vec<Reject>,
+    /// (application index in `apps`, number) in order.
+    to_issue: Vec<(usize, String)>,
+}
+
+/// Derived values, appended to the input values in [`DERIVED`] order, then
+/// the village parts of each village column.
+pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str, members: usize) -> Vec<String> {
     let r = reference();
-    let village = &row[8];
-    let district = village.get(..6).unwrap_or("");
-    vec![
-        number.to_string(),
-        issue_date.format("%Y-%m-%d").to_string(),
-        region.name.clone(),
-        region.province.clone(),
-        region.place_of_issue.clone(),
-        region.office.clone(),
-        region.official.title.clone(),
-        region.official.name.clone(),
-        region.official.nip.clone(),
-        region.service_point(&row[1]).map(|s| s.name.clone()).unwrap_or_default(),
-        r.villages.get(village).map(|v| v.name.clone()).unwrap_or_default(),
-        r.districts.get(district).map(|d| d.name.clone()).unwrap_or_default(),
-        kid.to_string(),
-    ]
+    let expiry = t
+        .record
+        .expiry_days
+        .and_then(|d| issue_date.checked_add_days(Days::new(d.max(0) as u64)))
+        .map(|d| d.format("%Y-%m-%d").to_string())
+        .unwrap_or_default();
+    let sp = &row[t.schema.service_point];
+    let mut out = Vec::with_capacity(DERIVED.len() + 8);
+    for name in DERIVED {
+        out.push(match *name {
+            "document_number" => number.to_string(),
+            "issue_date" => issue_date.format("%Y-%m-%d").to_string(),
+            "region_name" => region.name.clone(),
+            "province" => region.province.clone(),
+            "place_of_issue" => region.place_of_issue.clone(),
+            "office" => region.office.clone(),
+            "official_title" => region.official.title.clone(),
+            "official_name" => region.official.name.clone(),
+            "official_nip" => region.official.nip.clone(),
+            "service_point_name" => region.service_point(sp).map(|s| s.name.clone()).unwrap_or_default(),
+            "kid" => kid.to_string(),
+            "member_count" => members.to_string(),
+            "expiry_date" => expiry.clone(),
+            // Filled per page by the renderer.
+            _ => String::new(),
+        });
+    }
+    for c in t.schema.village_columns() {
+        let v = row[c].as_str();
+        let village = r.villages.get(v);
+        let district = v.get(..6).and_then(|d| r.districts.get(d));
+        let regency = v.get(..4).and_then(|d| r.regencies.get(d));
+        let province = v.get(..2).and_then(|d| r.provinces.get(d));
+        for a in [village, district, regency, province] {
+            out.push(a.map(|a| a.name.clone()).unwrap_or_default());
+        }
+    }
+    out
 }
 
-/// The signed record of a birth certificate (DESIGN §5; kind-specific keys:
-/// 11 sex, 12 mother's name, 13 father's name, 14 birth order).
-pub fn birth_claims(v: &[String], number: &str, issuer: &str, issued_at: i64, issue_date: NaiveDate) -> Claims {
+/// The signed record of a document (DESIGN §5), as the template's
+/// `[record]` declares it.
+pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, issue_date: NaiveDate) -> Claims {
+    let rec = &t.record;
+    let opt = |x: &Option<crate::template::Text>| x.as_ref().map(|x| x.fill(&doc.values)).filter(|s| !s.is_empty());
     let mut extra = BTreeMap::new();
-    extra.insert(11, Extra::Text(v[4].clone()));
-    extra.insert(12, Extra::Text(v[9].to_uppercase()));
-    if !v[11].is_empty() {
-        extra.insert(13, Extra::Text(v[11].to_uppercase()));
+    for (key, text, int) in &rec.extra {
+        let v = text.fill(&doc.values);
+        if v.is_empty() {
+            continue;
+        }
+        extra.insert(*key, match (int, v.parse::<i64>()) {
+            (true, Ok(n)) => Extra::Int(n),
+            _ => Extra::Text(v),
+        });
     }
-    if let Ok(n) = v[7].parse::<i64>() {
-        extra.insert(14, Extra::Int(n));
+    let mut record = Record {
+        kind: rec.code,
+        number: doc.number.clone(),
+        nik: rec.nik.fill(&doc.values),
+        name: rec.name.fill(&doc.values),
+        birth_date: opt(&rec.birth_date),
+        birth_place: opt(&rec.birth_place),
+        issue_date: issue_date.format("%Y-%m-%d").to_string(),
+        extra,
+        ..Default::default()
+    };
+    if let Some(m) = &rec.member_nik {
+        let niks: Vec<String> = doc.members.iter().map(|row| m.fill(row)).collect();
+        let list = match rec.members {
+            MembersInRecord::Always => true,
+            MembersInRecord::Several => niks.len() > 1,
+            MembersInRecord::Never => false,
+        };
+        if list || rec.member_digest {
+            record.member_count = Some(niks.len() as u64);
+        }
+        if rec.member_digest {
+            let d = Sha256::digest(niks.join("\n").as_bytes());
+            let mut digest = [0u8; 16];
+            digest.copy_from_slice(&d[..16]);
+            record.member_digest = Some(digest);
+        }
+        if list {
+            record.related = niks;
+        }
     }
-    Claims {
-        issuer: issuer.to_string(),
-        issued_at,
-        expiry: None,
-        record: Record {
-            kind: Kind::Birth.code() as u64,
-            number: number.to_string(),
-            nik: v[3].clone(),
-            name: v[2].to_uppercase(),
-            birth_date: Some(v[5].clone()),
-            birth_place: Some(v[6].to_uppercase()),
-            issue_date: issue_date.format("%Y-%m-%d").to_string(),
-            extra,
-            ..Default::default()
-        },
-    }
+    let expiry = rec
+        .expiry_days
+        .and_then(|d| issue_date.checked_add_days(Days::new(d.max(0) as u64)))
+        .map(midnight_utc);
+    Claims { issuer: issuer.to_string(), issued_at, expiry, record }
 }
 
-/// Seal and render one document. Pure: the same row gives the same bytes.
-pub fn make_document(row: &Row, signer: &Signer, renderer: &Renderer, opts: &IssueOptions) -> Result<IssuedDoc> {
-    let claims = birth_claims(&row.values, &row.number, &opts.region.code, opts.issued_at, opts.issue_date);
+/// Seal and render one document. Pure: the same input gives the same bytes.
+pub fn make_document(doc: &DocInput, t: &Template, signer: &Signer, renderer: &Renderer, opts: &IssueOptions) -> Result<IssuedDoc> {
+    let claims = claims_for(t, doc, &opts.region.code, opts.issued_at, opts.issue_date);
     let text = dk1::seal(&claims, signer);
-    let matrix = qr::encode(&text).map_err(|e| Error::Render { document: row.number.clone(), message: e.to_string() })?;
-    let pdf = renderer.render(&Document { values: &row.values, number: &row.number, qr: &matrix, issue_date: opts.issue_date })?;
-    let service_point = row.values[1].clone();
+    let matrix = qr::encode(&text).map_err(|e| Error::Render { document: doc.number.clone(), message: e.to_string() })?;
+    let (pdf, objects) = renderer.render_objects(&Document {
+        values: &doc.values,
+        members: &doc.members,
+        number: &doc.number,
+        qr: &matrix,
+        issue_date: opts.issue_date,
+    })?;
+    let service_point = doc.values[t.schema.service_point].clone();
     Ok(IssuedDoc {
-        file: format!("{service_point}/{}/{}.pdf", Kind::Birth.name(), row.number),
-        number: row.number.clone(),
-        application_id: row.values[0].clone(),
-        kind: Kind::Birth.name(),
-        nik: row.values[3].clone(),
+        file: format!("{service_point}/{}/{}.pdf", t.kind, doc.number),
+        number: doc.number.clone(),
+        application_id: doc.values[t.schema.id].clone(),
+        kind: t.kind.clone(),
+        nik: claims.record.nik.clone(),
         service_point,
         sha256: hex::encode(Sha256::digest(&pdf)),
         qr: text,
         pdf,
+        objects: Some(objects),
     })
 }
 
-fn string_columns(df: &DataFrame) -> Result<Vec<StringChunked>> {
-    batch::Columns::all(&validate::birth_columns())
+fn string_columns(t: &Template, df: &DataFrame) -> Result<Vec<StringChunked>> {
+    t.schema
+        .names()
         .map(|c| {
             df.column(c)
                 .and_then(|s| s.str().cloned())
@@ -190,34 +272,98 @@ fn get(cols: &[StringChunked], c: usize, i: usize) -> String {
     cols[c].get(i).unwrap_or("").to_string()
 }
 
+/// Group the accepted rows into applications (in order of first row), the
+/// subject row first: the head of a family card, else the first row.
+fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> Vec<Vec<usize>> {
+    let mut index: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut apps: Vec<Vec<usize>> = Vec::new();
+    for (i, app) in v.accepted_apps.iter().enumerate() {
+        let k = *index.entry(*app).or_insert_with(|| {
+            apps.push(Vec::new());
+            apps.len() - 1
+        });
+        apps[k].push(i);
+    }
+    if let Some((hc, hv)) = &t.schema.head {
+        for rows in &mut apps {
+            if let Some(p) = rows.iter().position(|r| cols[*hc].get(*r) == Some(hv.as_str())) {
+                let head = rows.remove(p);
+                rows.insert(0, head);
+            }
+        }
+    }
+    apps
+}
+
+/// Read every file and sort the files into kinds, in the order given.
+fn read_by_kind<'a>(opts: &'a IssueOptions, warnings: &mut Vec<String>) -> Result<(Vec<(&'a Template, Vec<RawFile>)>, [u8; 32])> {
+    let mut by_kind: Vec<(&Template, Vec<RawFile>)> = Vec::new();
+    let mut run_hash = Sha256::new();
+    for path in &opts.batch {
+        let raw = batch::read_raw(path)?;
+        run_hash.update(raw.sha256);
+        let t = match &opts.kind {
+            Some(k) => opts.templates.get(k).ok_or_else(|| Error::Usage(format!("--kind {k:?}: no template for that kind")))?,
+            None => opts.templates.kind_of_header(&raw.header()).map_err(|m| Error::batch(path, m))?,
+        };
+        if opts.kind.is_none() {
+            warnings.push(format!("{}: {} rows of kind {}", path.display(), raw.rows(), t.kind));
+        }
+        match by_kind.iter_mut().find(|(k, _)| k.kind == t.kind) {
+            Some((_, files)) => files.push(raw),
+            None => by_kind.push((t, vec![raw])),
+        }
+    }
+    if by_kind.is_empty() {
+        return Err(Error::Usage("no batch file given".into()));
+    }
+    Ok((by_kind, run_hash.finalize().into()))
+}
+
 /// Run the whole job.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
-    let t = Instant::now();
-    let batch = batch::read(&opts.batch, &validate::birth_columns())?;
-    summary.warnings = batch.warnings.clone();
-    summary.seconds_by_stage.insert("read".into(), t.elapsed().as_secs_f64());
+    let t0 = Instant::now();
+    let mut notes = Vec::new();
+    let (files, fingerprint) = read_by_kind(opts, &mut notes)?;
+    let mut batches = Vec::new();
+    for (t, f) in files {
+        let b = batch::assemble(f, &Columns::of(&t.schema))?;
+        summary.warnings.extend(b.warnings.iter().cloned());
+        batches.push((t, b));
+    }
+    summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
 
-    let t = Instant::now();
-    let validated = validate::validate(&batch, &Context { region: &opts.region, issue_date: opts.issue_date })?;
-    summary.seconds_by_stage.insert("validate".into(), t.elapsed().as_secs_f64());
-    summary.applications = validated.rows;
+    let t0 = Instant::now();
+    let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
+    let mut kinds: Vec<KindRun> = Vec::new();
+    for (template, batch) in batches {
+        let validated = validate::validate(&batch, &template.schema, &ctx)?;
+        summary.applications += validated.applications;
+        summary.rows += validated.rows;
+        *summary.applications_by_kind.entry(template.kind.clone()).or_default() += validated.applications;
+        let cols = string_columns(template, &validated.accepted)?;
+        let apps = applications(template, &validated, &cols);
+        kinds.push(KindRun { template, batch, validated, cols, apps, register_rejects: Vec::new(), to_issue: Vec::new() });
+    }
+    summary.seconds_by_stage.insert("validate".into(), t0.elapsed().as_secs_f64());
 
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
-    summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(batch.fingerprint)[..8]);
+    summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(fingerprint)[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
     // A batch that looks broken (a wrong export, a shifted column) is
     // refused whole, before anything is numbered; its rejects show why.
     if let Some(max) = opts.max_reject_rate {
-        let rate = validated.rejected_applications() as f64 / validated.rows.max(1) as f64;
+        let rejected: usize = kinds.iter().map(|k| k.validated.rejected_applications).sum();
+        let rate = rejected as f64 / summary.applications.max(1) as f64;
         if rate > max {
-            write_rejects_and_report(&mut summary, &validated.rejects)?;
+            write_rejects_and_report(&mut summary, &kinds)?;
             return Err(Error::Refused(format!(
                 "{:.1}% of the {} applications were rejected, above --max-reject-rate {:.1}%: nothing was issued. \
                  Check the export, then see {} for the reasons",
                 rate * 100.0,
-                validated.rows,
+                summary.applications,
                 max * 100.0,
                 summary.run_dir.join("rejects.csv").display()
             )));
@@ -226,67 +372,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let signer = keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?;
     summary.kid = hex::encode(signer.kid);
 
-    let t = Instant::now();
-    let cols = string_columns(&validated.accepted)?;
-    let n = validated.accepted.height();
-    let letters: Vec<&'static str> = (0..n)
-        .map(|i| {
-            let late = validate::parse_date(cols[5].get(i).unwrap_or(""))
-                .is_some_and(|b| validate::is_late(b, opts.issue_date));
-            if late { "LT" } else { "LU" }
-        })
-        .collect();
-    let pending: Vec<Pending> = (0..n)
-        .map(|i| Pending { application_id: cols[0].get(i).unwrap_or(""), nik: cols[3].get(i).unwrap_or(""), letters: letters[i] })
-        .collect();
+    let t0 = Instant::now();
     let mut register = Register::open(&opts.register)?;
-    let numbered = register.number(&summary.run_id, Kind::Birth.name(), &opts.region.code, opts.issue_date, &pending)?;
-    drop(pending);
-    summary.seconds_by_stage.insert("number".into(), t.elapsed().as_secs_f64());
-
-    let mut rejects: Vec<Reject> = validated.rejects.clone();
-    // A register-level reject of accepted row `i`.
-    let reject_at = |i: usize, rule: &'static str, field: &'static str, value: String, message: String| {
-        let row = validated.accepted_rows[i];
-        Reject { row, source: batch.source(row), rule, field, value, message, application_id: get(&cols, 0, i) }
-    };
-    let mut to_issue: Vec<(usize, String)> = Vec::with_capacity(n);
-    for (i, num) in numbered.into_iter().enumerate() {
-        match num {
-            Numbered::New { number } => to_issue.push((i, number)),
-            Numbered::Resumed { number } => {
-                summary.resumed += 1;
-                to_issue.push((i, number))
-            }
-            Numbered::SubjectActive { number } => {
-                let nik = get(&cols, 3, i);
-                let message = format!(
-                    "NIK {nik} sudah memiliki akta kelahiran {number} yang masih berlaku / NIK {nik} already holds \
-                     birth certificate {number}, still active; revoke it first (terbit revoke) if it must be replaced"
-                );
-                rejects.push(reject_at(i, "SUBJECT_ACTIVE", "child_nik", nik, message));
-            }
-            Numbered::AlreadyIssued { number, run_id, written } => {
-                let id = get(&cols, 0, i);
-                let message = if written {
-                    format!(
-                        "permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})"
-                    )
-                } else {
-                    format!(
-                        "permohonan {id} sudah bernomor {number} pada run {run_id} yang belum selesai / application {id} \
-                         was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
-                    )
-                };
-                rejects.push(reject_at(i, "ALREADY_ISSUED", "application_id", id, message));
-            }
-        }
+    for k in &mut kinds {
+        number_kind(k, opts, &summary.run_id, &mut register, &mut summary.resumed)?;
     }
-    rejects.sort_by_key(|r| r.row);
+    summary.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
 
     // Seal + render on rayon workers, write on one thread, in order.
-    let t = Instant::now();
-    let renderer = Renderer::new(opts.template.clone());
+    let t0 = Instant::now();
+    let renderers: Vec<Renderer> = kinds.iter().map(|k| Renderer::new(k.template.clone(), &opts.region)).collect::<Result<_>>()?;
     let sink = Sink::create(&summary.run_dir, register)?;
     let kid_hex = summary.kid.clone();
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
@@ -294,27 +389,23 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         let writer = scope.spawn(move || -> Result<(usize, sink::Finished)> {
             let mut sink = sink;
             for chunk in rx {
-                sink.write_chunk(&chunk)?;
+                sink.write_chunk(chunk)?;
             }
             let written = sink.written;
             Ok((written, sink.finish()?))
         });
         let produced = (|| -> Result<()> {
-            for chunk in to_issue.chunks(CHUNK) {
-                let rows: Vec<Row> = chunk
-                    .iter()
-                    .map(|(i, number)| {
-                        let mut values: Vec<String> = (0..cols.len()).map(|c| get(&cols, c, *i)).collect();
-                        let extra = derived(&opts.region, &values, number, opts.issue_date, &kid_hex);
-                        values.extend(extra);
-                        debug_assert_eq!(values.len(), BIRTH_FIELDS.len());
-                        Row { values, number: number.clone() }
-                    })
-                    .collect();
-                let docs = rows.par_iter().map(|r| make_document(r, &signer, &renderer, opts)).collect::<Result<Vec<_>>>()?;
-                if tx.send(docs).is_err() {
-                    // The writer stopped: its error is reported below.
-                    break;
+            for (k, renderer) in kinds.iter().zip(&renderers) {
+                for chunk in k.to_issue.chunks(CHUNK) {
+                    let docs: Vec<DocInput> = chunk.iter().map(|(a, number)| doc_input(k, opts, *a, number, &kid_hex)).collect();
+                    let docs = docs
+                        .par_iter()
+                        .map(|d| make_document(d, k.template, &signer, renderer, opts))
+                        .collect::<Result<Vec<_>>>()?;
+                    if tx.send(docs).is_err() {
+                        // The writer stopped: its error is reported below.
+                        return Ok(());
+                    }
                 }
             }
             Ok(())
@@ -325,44 +416,194 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         written
     })?;
     drop(finished.register);
-    summary.seconds_by_stage.insert("seal_render_write".into(), t.elapsed().as_secs_f64());
+    summary.seconds_by_stage.insert("seal_render_write".into(), t0.elapsed().as_secs_f64());
+    summary.print_files = finished.print_files;
     // The batch seal: one signature over every document's number and bytes.
     let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &signer);
     sink::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
     summary.merkle_root = seal.merkle_root;
     summary.issued = written;
-    for (i, _) in &to_issue {
-        *summary.issued_by_service_point.entry(get(&cols, 1, *i)).or_default() += 1;
+    for k in &kinds {
+        for (a, _) in &k.to_issue {
+            let first = k.apps[*a][0];
+            *summary.issued_by_service_point.entry(get(&k.cols, k.template.schema.service_point, first)).or_default() += 1;
+        }
+        *summary.issued_by_kind.entry(k.template.kind.clone()).or_default() += k.to_issue.len();
     }
-
-    write_rejects_and_report(&mut summary, &rejects)?;
+    write_rejects_and_report(&mut summary, &kinds)?;
     Ok(summary)
 }
 
+/// Number one kind's accepted applications; register-level refusals
+/// become rejects of the application's subject row.
+fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mut Register, resumed: &mut usize) -> Result<()> {
+    let t = k.template;
+    let s = &t.schema;
+    let col = |name: &Option<String>| name.as_ref().and_then(|n| s.index(n));
+    let late = col(&t.number.late_date);
+    let district = col(&t.number.district_from);
+    let letters: Vec<&str> = k
+        .apps
+        .iter()
+        .map(|rows| {
+            let is_late = late
+                .and_then(|c| k.cols[c].get(rows[0]))
+                .and_then(validate::parse_date)
+                .zip(t.number.late_after_days)
+                .is_some_and(|(d, days)| validate::is_late(d, opts.issue_date, days));
+            match (&t.number.late_letters, is_late) {
+                (Some(l), true) => l.as_str(),
+                _ => t.number.letters.as_str(),
+            }
+        })
+        .collect();
+    let scopes: Vec<String> = k
+        .apps
+        .iter()
+        .map(|rows| match (t.number.style, district) {
+            (NumberStyle::FamilyCard, Some(c)) => k.cols[c].get(rows[0]).unwrap_or("").chars().take(6).collect(),
+            _ => opts.region.code.clone(),
+        })
+        .collect();
+    let pending: Vec<Pending> = k
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(a, rows)| Pending {
+            application_id: k.cols[s.id].get(rows[0]).unwrap_or(""),
+            nik: k.cols[s.subject].get(rows[0]).unwrap_or(""),
+            letters: letters[a],
+            scope: &scopes[a],
+        })
+        .collect();
+    let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, &pending)?;
+    drop(pending);
+    let subject = &s.columns[s.subject].name;
+    for (a, num) in numbered.into_iter().enumerate() {
+        let first = k.apps[a][0];
+        let row = k.validated.accepted_rows[first];
+        let reject = |rule: &'static str, field: &str, value: String, message: String| Reject {
+            row,
+            app: k.validated.accepted_apps[first],
+            source: k.batch.source(row),
+            rule,
+            field: field.to_string(),
+            value,
+            message,
+            application_id: get(&k.cols, s.id, first),
+        };
+        match num {
+            Numbered::New { number } => k.to_issue.push((a, number)),
+            Numbered::Resumed { number } => {
+                *resumed += 1;
+                k.to_issue.push((a, number))
+            }
+            Numbered::SubjectActive { number } => {
+                let who = get(&k.cols, s.subject, first);
+                let message = format!(
+                    "{who} sudah memiliki {} {number} yang masih berlaku / {who} already holds {} {number}, still active; \
+                     revoke it first (terbit revoke) if it must be replaced",
+                    t.title, t.kind
+                );
+                k.register_rejects.push(reject("SUBJECT_ACTIVE", subject, who, message));
+            }
+            Numbered::AlreadyIssued { number, run_id, written } => {
+                let id = get(&k.cols, s.id, first);
+                let message = if written {
+                    format!("permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})")
+                } else {
+                    format!(
+                        "permohonan {id} sudah bernomor {number} pada run {run_id} yang belum selesai / application {id} \
+                         was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
+                    )
+                };
+                k.register_rejects.push(reject("ALREADY_ISSUED", &s.columns[s.id].name, id, message));
+            }
+        }
+    }
+    Ok(())
+}
+
+fn doc_input(k: &KindRun, opts: &IssueOptions, app: usize, number: &str, kid: &str) -> DocInput {
+    let t = k.template;
+    let rows = &k.apps[app];
+    let ncols = k.cols.len();
+    let row_values = |r: usize| -> Vec<String> { (0..ncols).map(|c| get(&k.cols, c, r)).collect() };
+    let mut values = row_values(rows[0]);
+    let members: Vec<Vec<String>> = if t.schema.group {
+        // Table order: the input order of the rows (the head first).
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                let mut m = row_values(*r);
+                debug_assert_eq!(t.schema.member_fields().last().map(String::as_str), Some(ROW_NO));
+                m.push((i + 1).to_string());
+                m
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let extra = derive(t, &opts.region, &values, number, opts.issue_date, kid, rows.len());
+    values.extend(extra);
+    debug_assert_eq!(values.len(), t.fields.len());
+    DocInput { number: number.to_string(), values, members }
+}
+
 /// `rejects.csv` (one row per violated rule) and `report.json`.
-fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[Reject]) -> Result<()> {
+fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRun]) -> Result<()> {
     let t = Instant::now();
     std::fs::create_dir_all(&summary.run_dir).map_err(|e| Error::io(&summary.run_dir, e))?;
     let mut text = csvout::line(sink::REJECTS_HEADER);
     summary.rejects_by_rule.clear();
-    for r in rejects {
-        text.push_str(&csvout::line([
-            r.application_id.as_str(),
-            r.source.as_str(),
-            r.rule,
-            r.field,
-            r.value.as_str(),
-            r.message.as_str(),
-        ]));
-        *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
+    summary.reject_rows = 0;
+    let mut rejected: BTreeSet<(usize, usize)> = BTreeSet::new();
+    for (ki, k) in kinds.iter().enumerate() {
+        let mut all: Vec<&Reject> = k.validated.rejects.iter().chain(k.register_rejects.iter()).collect();
+        all.sort_by_key(|r| r.row);
+        for r in all {
+            text.push_str(&csvout::line([
+                r.application_id.as_str(),
+                r.source.as_str(),
+                r.rule,
+                r.field.as_str(),
+                r.value.as_str(),
+                r.message.as_str(),
+            ]));
+            *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
+            summary.reject_rows += 1;
+            rejected.insert((ki, r.app));
+        }
     }
     sink::write_atomic(&summary.run_dir.join("rejects.csv"), text.as_bytes())?;
-    summary.reject_rows = rejects.len();
-    let mut rejected_rows: Vec<usize> = rejects.iter().map(|r| r.row).collect();
-    rejected_rows.dedup();
-    summary.rejected = rejected_rows.len();
+    summary.rejected = rejected.len();
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     report.push('\n');
     sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())
+}
+
+/// A document of `t` with every value set to its field's name, the number
+/// in place, then `set` applied (for tests and benchmarks).
+pub fn placeholder_document(t: &Template, number: &str, set: &[(&str, &str)]) -> DocInput {
+    let mut values: Vec<String> = t.fields.clone();
+    let mut put = |name: &str, v: &str| {
+        if let Some(i) = t.field(name) {
+            values[i] = v.to_string();
+        }
+    };
+    put("document_number", number);
+    for (k, v) in set {
+        put(k, v);
+    }
+    let members = if t.schema.group {
+        let mut m = t.schema.member_fields();
+        if let Some(last) = m.last_mut() {
+            *last = "1".into();
+        }
+        vec![m]
+    } else {
+        Vec::new()
+    };
+    DocInput { number: number.to_string(), values, members }
 }

@@ -12,14 +12,12 @@ use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
-use terbit::dk1::Kind;
 use terbit::issue::{self, IssueOptions, RunSummary};
 use terbit::keys::{self, TrustList};
 use terbit::region::Region;
 use terbit::revocation::RevocationList;
 use terbit::seal;
 use terbit::samples::{self, SampleOptions};
-use terbit::template::{Template, BIRTH_FIELDS};
 use terbit::verify::{self, Verdict};
 
 #[derive(Parser)]
@@ -47,8 +45,9 @@ enum Command {
     #[command(subcommand)]
     Keys(KeysCommand),
     /// Realistic synthetic applications (.csv or .parquet by extension).
-    #[command(after_help = "Example:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv")]
+    #[command(after_help = "Examples:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv\n  terbit samples --kind family_card --count 500 --out kk.parquet\n\nKinds: birth, death, family_card (one row per member), move_out, move_in, ktp.\nDefects are taken in turn from every rule the kind's schema implies.")]
     Samples {
+        /// birth, death, family_card, move_out, move_in or ktp.
         #[arg(long, default_value = "birth")]
         kind: String,
         #[arg(long)]
@@ -67,7 +66,7 @@ enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Example:\n  terbit issue batch.csv --keys keys --out out --issued-on 2026-11-23")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n\nEach file's kind is recognised from its header (or give --kind).")]
     Issue {
         #[arg(required = true)]
         batch: Vec<PathBuf>,
@@ -76,9 +75,13 @@ enum Command {
         /// Region file (default: embedded Kabupaten Kediri).
         #[arg(long)]
         region: Option<PathBuf>,
-        /// Birth template (default: embedded templates/birth.toml).
+        /// Use this template for a kind: KIND=FILE (repeatable; default: the
+        /// region's templates, else the embedded ones).
+        #[arg(long, value_name = "KIND=FILE")]
+        template: Vec<String>,
+        /// Treat every batch file as this kind instead of recognising it by its header.
         #[arg(long)]
-        template: Option<PathBuf>,
+        kind: Option<String>,
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// SQLite register (default: <out>/register.sqlite).
@@ -216,30 +219,42 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Samples { kind, count, seed, defects, as_of, region, out } => {
-            if Kind::from_name(&kind) != Some(Kind::Birth) {
-                bail!("--kind {kind:?}: this version generates birth applications (kinds: birth)");
-            }
             if !(0.0..=1.0).contains(&defects) {
                 bail!("--defects {defects}: a share between 0 and 1");
             }
             let region = load_region(region.as_deref())?;
+            let templates = region.templates()?;
+            let Some(t) = templates.get(&kind) else {
+                bail!("--kind {kind:?}: kinds are {}", samples::KINDS.join(", "));
+            };
             let as_of = as_of.unwrap_or_else(|| today(&region));
-            let n = samples::write_birth(&SampleOptions { region: &region, count, seed, defects, as_of }, &out)?;
-            println!("{n} birth applications ({:.0}% with defects) → {}", defects * 100.0, out.display());
+            let n = samples::write(t, &SampleOptions { region: &region, count, seed, defects, as_of }, &out)?;
+            println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { batch, keys, region, template, out, register, issued_on, max_reject_rate } => {
+        Command::Issue { batch, keys, region, template, kind, out, register, issued_on, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
             let region = load_region(region.as_deref())?;
-            let template = match template {
-                Some(p) => Template::load(&p, "birth", BIRTH_FIELDS)?,
-                None => Template::birth_default(),
-            };
+            let mut templates = region.templates()?;
+            for t in &template {
+                let Some((k, file)) = t.split_once('=') else {
+                    bail!("--template {t:?}: give KIND=FILE, e.g. birth=templates/birth.toml");
+                };
+                if templates.get(k).is_none() {
+                    bail!("--template {t:?}: {k:?} is not a document kind ({})", samples::KINDS.join(", "));
+                }
+                templates.set(k, Path::new(file))?;
+            }
+            if let Some(k) = &kind {
+                if templates.get(k).is_none() {
+                    bail!("--kind {k:?}: kinds are {}", samples::KINDS.join(", "));
+                }
+            }
             let (issue_date, issued_at) = issue_time(&region, issued_on)?;
             let register = register.unwrap_or_else(|| out.join("register.sqlite"));
-            let opts = IssueOptions { batch, keys_dir: keys, region, template, out, register, issue_date, issued_at, max_reject_rate };
+            let opts = IssueOptions { batch, keys_dir: keys, region, templates, kind, out, register, issue_date, issued_at, max_reject_rate };
             let s = issue::issue(&opts)?;
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
@@ -276,8 +291,12 @@ fn print_summary(s: &RunSummary) {
     for (rule, n) in &s.rejects_by_rule {
         println!("    {rule:<18} {n:>7}  {:5.2}% of applications", *n as f64 * 100.0 / s.applications.max(1) as f64);
     }
+    for (kind, n) in &s.applications_by_kind {
+        println!("  {kind:<16} {n:>7} applications, {:>7} issued", s.issued_by_kind.get(kind).copied().unwrap_or(0));
+    }
     for (sp, n) in &s.issued_by_service_point {
-        println!("  {sp:<16} {n} documents");
+        let print = s.print_files.get(sp).map(|f| format!("  → print file {f}")).unwrap_or_default();
+        println!("  {sp:<16} {n:>7} documents{print}");
     }
     let secs: f64 = s.seconds_by_stage.values().sum();
     println!("  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
@@ -433,9 +452,20 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let region = Region::kediri();
     let (issue_date, issued_at) = issue_time(&region, None)?;
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
-    let batch = out.join("batch.csv");
-    samples::write_birth(&SampleOptions { region: &region, count, seed: 1, defects: 0.05, as_of: issue_date }, &batch)?;
-    println!("1. sample batch: {count} birth applications (5% defective) → {}", batch.display());
+    let templates = region.templates()?;
+    let mut batch = Vec::new();
+    for kind in samples::KINDS {
+        let file = out.join(format!("batch-{kind}.csv"));
+        let t = templates.get(kind).context("embedded templates")?;
+        let n = if kind == "birth" { count } else { count.div_ceil(4) };
+        samples::write(t, &SampleOptions { region: &region, count: n, seed: 1, defects: 0.05, as_of: issue_date }, &file)?;
+        batch.push(file);
+    }
+    println!(
+        "1. sample batch: {count} birth applications and {} of each other kind (5% defective) → {}",
+        count.div_ceil(4),
+        out.join("batch-*.csv").display()
+    );
     let keys_dir = out.join("keys");
     let have_key = keys::signer_for(&keys_dir, &region.code, issued_at).is_ok();
     if !have_key {
@@ -449,7 +479,8 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         register: out.join("register.sqlite"),
         region,
         issued_at,
-        ..IssueOptions::defaults(batch, keys_dir.clone(), out.to_path_buf(), issue_date)
+        batch,
+        ..IssueOptions::defaults(PathBuf::new(), keys_dir.clone(), out.to_path_buf(), issue_date)
     };
     println!("3. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;

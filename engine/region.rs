@@ -3,7 +3,8 @@
 //! place of issue and the service points where citizens collect documents.
 //! Adopting terbit elsewhere means writing one of these, not code.
 
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
@@ -30,6 +31,14 @@ pub struct Region {
     pub utc_offset_hours: i32,
     pub official: Official,
     pub service_points: Vec<ServicePoint>,
+    /// Optional logo (PNG or JPEG) printed where templates place a `logo`
+    /// element; relative to the region file.
+    #[serde(default)]
+    pub logo: Option<PathBuf>,
+    /// Templates this region uses instead of the embedded ones, by kind;
+    /// relative to the region file.
+    #[serde(default)]
+    pub templates: BTreeMap<String, PathBuf>,
 }
 
 fn default_utc_offset() -> i32 {
@@ -65,7 +74,15 @@ impl Region {
     }
 
     pub fn parse(text: &str, path: &Path) -> Result<Region> {
-        let region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        let mut region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        // Files named in a region file are relative to it.
+        let base = path.parent().unwrap_or(Path::new(""));
+        if let Some(logo) = &mut region.logo {
+            *logo = base.join(&*logo);
+        }
+        for t in region.templates.values_mut() {
+            *t = base.join(&*t);
+        }
         region.check(path)?;
         Ok(region)
     }
@@ -96,10 +113,24 @@ impl Region {
                 return Err(Error::config(path, format!("field `service_points.code`: {:?} appears twice", sp.code)));
             }
         }
+        for kind in self.templates.keys() {
+            if !crate::template::EMBEDDED.iter().any(|(k, _)| k == kind) {
+                return Err(Error::config(path, format!("field `templates`: {kind:?} is not a document kind")));
+            }
+        }
         if !(-12..=14).contains(&self.utc_offset_hours) {
             return Err(Error::config(path, "field `utc_offset_hours`: must be between -12 and 14"));
         }
         Ok(())
+    }
+
+    /// The embedded templates with this region's overrides applied.
+    pub fn templates(&self) -> Result<crate::template::Templates> {
+        let mut t = crate::template::Templates::embedded();
+        for (kind, path) in &self.templates {
+            t.set(kind, path)?;
+        }
+        Ok(t)
     }
 
     pub fn service_point(&self, code: &str) -> Option<&ServicePoint> {

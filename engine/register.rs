@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
+use crate::schema::NumberStyle;
 
 pub struct Register {
     conn: Connection,
@@ -25,9 +26,13 @@ pub struct Register {
 #[derive(Debug, Clone)]
 pub struct Pending<'a> {
     pub application_id: &'a str,
+    /// The subject: one active document per kind and subject.
     pub nik: &'a str,
-    /// Kind letters for the number: "LU", "LT", ...
-    pub letters: &'static str,
+    /// Kind letters for the number: "LU", "LT", ... (registration style).
+    pub letters: &'a str,
+    /// What the serial counts within: the regency (registration style) or
+    /// the district (family card numbers).
+    pub scope: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -56,13 +61,17 @@ impl Numbered {
     }
 }
 
-pub fn document_number(regency: &str, letters: &str, issue_date: NaiveDate, serial: i64) -> String {
-    format!("{regency}-{letters}-{}-{serial:04}", issue_date.format("%d%m%Y"))
+/// `RRRR-LL-DDMMYYYY-NNNN`, or a KK number `DDDDDD` + `DDMMYY` + `NNNN`.
+pub fn document_number(style: NumberStyle, scope: &str, letters: &str, issue_date: NaiveDate, serial: i64) -> String {
+    match style {
+        NumberStyle::Registration => format!("{scope}-{letters}-{}-{serial:04}", issue_date.format("%d%m%Y")),
+        NumberStyle::FamilyCard => format!("{scope}{}{serial:04}", issue_date.format("%d%m%y")),
+    }
 }
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS documents(
-    application_id  TEXT PRIMARY KEY,
+    application_id  TEXT NOT NULL,
     run_id          TEXT NOT NULL,
     kind            TEXT NOT NULL,
     regency         TEXT NOT NULL,
@@ -71,14 +80,15 @@ CREATE TABLE IF NOT EXISTS documents(
     document_number TEXT NOT NULL UNIQUE,
     nik             TEXT NOT NULL,
     status          TEXT NOT NULL CHECK (status IN ('numbered', 'issued')),
-    sha256          TEXT
+    sha256          TEXT,
+    PRIMARY KEY (kind, application_id)
 );
 CREATE TABLE IF NOT EXISTS serials(
-    regency    TEXT NOT NULL,
+    scope      TEXT NOT NULL,
     kind       TEXT NOT NULL,
     issue_date TEXT NOT NULL,
     last       INTEGER NOT NULL,
-    PRIMARY KEY (regency, kind, issue_date)
+    PRIMARY KEY (scope, kind, issue_date)
 );
 CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id);
 CREATE INDEX IF NOT EXISTS documents_subject ON documents(kind, nik);
@@ -107,6 +117,8 @@ impl Register {
         reg_err(&self.path, e)
     }
 
+
+
     /// Number a batch's accepted applications in one transaction, in order.
     pub fn number(
         &mut self,
@@ -114,14 +126,16 @@ impl Register {
         kind: &str,
         regency: &str,
         issue_date: NaiveDate,
+        style: NumberStyle,
         pending: &[Pending],
     ) -> Result<Vec<Numbered>> {
+
         let date = issue_date.format("%Y-%m-%d").to_string();
         let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
         let mut out = Vec::with_capacity(pending.len());
         {
             let mut find = tx
-                .prepare("SELECT document_number, run_id, status FROM documents WHERE application_id = ?1")
+                .prepare("SELECT document_number, run_id, status FROM documents WHERE kind = ?1 AND application_id = ?2")
                 .map_err(|e| reg_err(&self.path, e))?;
             // An active document: not revoked or superseded.
             let mut active = tx
@@ -138,18 +152,14 @@ impl Register {
                      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'numbered')",
                 )
                 .map_err(|e| reg_err(&self.path, e))?;
-            let mut last: i64 = tx
-                .query_row(
-                    "SELECT last FROM serials WHERE regency = ?1 AND kind = ?2 AND issue_date = ?3",
-                    params![regency, kind, date],
-                    |r| r.get(0),
-                )
-                .optional()
-                .map_err(|e| reg_err(&self.path, e))?
-                .unwrap_or(0);
+            let mut serial_of = tx
+                .prepare("SELECT last FROM serials WHERE scope = ?1 AND kind = ?2 AND issue_date = ?3")
+                .map_err(|e| reg_err(&self.path, e))?;
+            // Last serial per scope, read once and written back at the end.
+            let mut last: std::collections::BTreeMap<String, i64> = Default::default();
             for p in pending {
                 let existing: Option<(String, String, String)> = find
-                    .query_row([p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
                     .optional()
                     .map_err(|e| reg_err(&self.path, e))?;
                 out.push(match existing {
@@ -162,22 +172,44 @@ impl Register {
                     {
                         Some(number) => Numbered::SubjectActive { number },
                         None => {
-                        last += 1;
-                        let number = document_number(regency, p.letters, issue_date, last);
-                        insert
-                            .execute(params![p.application_id, run_id, kind, regency, date, last, number, p.nik])
-                            .map_err(|e| reg_err(&self.path, e))?;
-                        Numbered::New { number }
+                            if !last.contains_key(p.scope) {
+                                let l: i64 = serial_of
+                                    .query_row(params![p.scope, kind, date], |r| r.get(0))
+                                    .optional()
+                                    .map_err(|e| reg_err(&self.path, e))?
+                                    .unwrap_or(0);
+                                last.insert(p.scope.to_string(), l);
+                            }
+                            let serial = last.get_mut(p.scope).map(|l| {
+                                *l += 1;
+                                *l
+                            });
+                            let serial = serial.unwrap_or(1);
+                            // A KK number has room for four digits; registration numbers
+                            // widen past 9999 (a regency-wide re-issue in one day).
+                            if serial > 9999 && style == NumberStyle::FamilyCard {
+                                return Err(Error::Register {
+                                    path: self.path.clone(),
+                                    message: format!("serials of {kind} in {} for {date} are exhausted (9999 a day)", p.scope),
+                                });
+                            }
+                            let number = document_number(style, p.scope, p.letters, issue_date, serial);
+                            insert
+                                .execute(params![p.application_id, run_id, kind, regency, date, serial, number, p.nik])
+                                .map_err(|e| reg_err(&self.path, e))?;
+                            Numbered::New { number }
                         }
                     },
                 });
             }
-            tx.execute(
-                "INSERT INTO serials(regency, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
-                 ON CONFLICT(regency, kind, issue_date) DO UPDATE SET last = excluded.last",
-                params![regency, kind, date, last],
-            )
-            .map_err(|e| reg_err(&self.path, e))?;
+            for (scope, last) in &last {
+                tx.execute(
+                    "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = excluded.last",
+                    params![scope, kind, date, last],
+                )
+                .map_err(|e| reg_err(&self.path, e))?;
+            }
         }
         tx.commit().map_err(|e| reg_err(&self.path, e))?;
         Ok(out)
@@ -291,19 +323,19 @@ mod tests {
     fn gap_free_and_never_twice() {
         let d = tempfile::tempdir().unwrap();
         let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU" };
-        let n = reg.number("run1", "birth", "3506", date(), &[p("a"), p("b")]).unwrap();
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506" };
+        let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, &[p("a"), p("b")]).unwrap();
         assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
         assert_eq!(n[1].number(), "3506-LU-23062021-0002");
         // Same run again: the same numbers come back, nothing new.
-        let again = reg.number("run1", "birth", "3506", date(), &[p("a"), p("c")]).unwrap();
+        let again = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, &[p("a"), p("c")]).unwrap();
         assert_eq!(again[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
         assert_eq!(again[1].number(), "3506-LU-23062021-0003");
         // Another run never re-issues.
-        let other = reg.number("run2", "birth", "3506", date(), &[p("b")]).unwrap();
+        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, &[p("b")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: false, .. }), "{other:?}");
         reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
-        let other = reg.number("run2", "birth", "3506", date(), &[p("a")]).unwrap();
+        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, &[p("a")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
         assert_eq!(reg.count("issued").unwrap(), 1);
         assert_eq!(reg.count("numbered").unwrap(), 2);
@@ -319,10 +351,10 @@ mod tests {
         assert_eq!(list[0].status, "revoked");
         // Another application for a subject with an active document is refused;
         // once that document is revoked, a new one may be issued.
-        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU" };
-        let n = reg.number("run3", "birth", "3506", date(), &[same_child("x")]).unwrap();
+        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506" };
+        let n = reg.number("run3", "birth", "3506", date(), NumberStyle::Registration, &[same_child("x")]).unwrap();
         assert!(matches!(n[0], Numbered::New { .. }));
-        let n = reg.number("run4", "birth", "3506", date(), &[same_child("y")]).unwrap();
+        let n = reg.number("run4", "birth", "3506", date(), NumberStyle::Registration, &[same_child("y")]).unwrap();
         assert!(matches!(n[0], Numbered::SubjectActive { .. }), "{n:?}");
     }
 }

@@ -13,14 +13,16 @@ use chrono::{Datelike, NaiveDate};
 use flate2::{Compress, Compression, FlushCompress, Status};
 use lopdf::{Object, StringFormat};
 use printpdf::{
-    BuiltinFont, CurTransMat, DictItem, ExternalStream, ExternalXObject, Line, LinePoint, Mm, Op, PdfDocument,
-    PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, TextItem, XObject, XObjectId, XObjectTransform,
+    BuiltinFont, CurTransMat, DictItem, ExternalStream, ExternalXObject, FontId, Line, LinePoint, Mm, Op, ParsedFont,
+    PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, TextItem, XObject, XObjectId,
+    XObjectTransform,
 };
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
 use crate::qr::Matrix;
-use crate::template::{Align, Element, Font, Part, Template};
+use crate::region::Region;
+use crate::template::{Align, Element, Font, Table, Template};
 
 /// Name of the QR image resource in every document.
 pub const QR_XOBJECT: &str = "QR";
@@ -91,102 +93,267 @@ pub fn deflate(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
     })
 }
 
+/// Whether the base-14 fonts (WinAnsi encoding) can show `c`.
+pub fn winansi(c: char) -> bool {
+    matches!(c as u32, 0x20..=0x7E | 0xA0..=0xFF)
+        || "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ".contains(c)
+}
+
+/// The embedded fallback font (DejaVu Sans, templates/fonts/), parsed once.
+struct Fallback {
+    regular: ParsedFont,
+    bold: ParsedFont,
+}
+
+const DEJAVU: &[u8] = include_bytes!("../templates/fonts/DejaVuSans.ttf");
+const DEJAVU_BOLD: &[u8] = include_bytes!("../templates/fonts/DejaVuSans-Bold.ttf");
+const FALLBACK_REGULAR: &str = "FDejaVuSans";
+const FALLBACK_BOLD: &str = "FDejaVuSansBold";
+
+fn fallback() -> Option<&'static Fallback> {
+    static F: std::sync::OnceLock<Option<Fallback>> = std::sync::OnceLock::new();
+    F.get_or_init(|| {
+        let mut w = Vec::new();
+        Some(Fallback { regular: ParsedFont::from_bytes(DEJAVU, 0, &mut w)?, bold: ParsedFont::from_bytes(DEJAVU_BOLD, 0, &mut w)? })
+    })
+    .as_ref()
+}
+
+fn fallback_width_mm(font: &ParsedFont, s: &str, size: f32) -> f32 {
+    let upm = font.units_per_em.max(1) as f32;
+    let units: f32 = s
+        .chars()
+        .map(|c| font.lookup_glyph_index(c as u32).and_then(|g| font.get_glyph_width(g)).unwrap_or(font.units_per_em / 2) as f32)
+        .sum();
+    units / upm * size / PT_PER_MM
+}
+
+/// A prepared image (the region's logo): deflated once per run.
+#[derive(Clone)]
+struct Image {
+    width: usize,
+    height: usize,
+    deflated: Vec<u8>,
+}
+
+const LOGO_XOBJECT: &str = "LOGO";
+
+fn load_logo(path: &std::path::Path) -> Result<Image> {
+    let bad = |m: String| Error::config(path, m);
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let img = image::load_from_memory(&bytes).map_err(|e| bad(format!("logo is not a readable PNG or JPEG: {e}")))?;
+    if img.width() > 2000 || img.height() > 2000 {
+        return Err(bad("logo larger than 2000×2000 pixels: scale it down (it prints ~2 cm wide)".into()));
+    }
+    // Transparent parts print as paper white.
+    let rgba = img.to_rgba8();
+    let mut rgb = Vec::with_capacity(rgba.len() / 4 * 3);
+    for p in rgba.pixels() {
+        let a = p[3] as u32;
+        for c in 0..3 {
+            rgb.push(((p[c] as u32 * a + 255 * (255 - a)) / 255) as u8);
+        }
+    }
+    Ok(Image { width: rgba.width() as usize, height: rgba.height() as usize, deflated: deflate(&rgb).map_err(bad)? })
+}
+
 /// A template prepared for a run: rendering many documents reuses it.
 pub struct Renderer {
     template: Template,
+    logo: Option<Image>,
+    page_field: Option<usize>,
+    pages_field: Option<usize>,
 }
 
 /// Everything about one document that the renderer needs.
 pub struct Document<'a> {
     /// Values in the order of the template's field list.
     pub values: &'a [String],
+    /// Group kinds: each member row in the template's member-field order.
+    pub members: &'a [Vec<String>],
     pub number: &'a str,
     pub qr: &'a Matrix,
     pub issue_date: NaiveDate,
 }
 
+fn image_dict(w: usize, h: usize, color: &[u8], bits: i64) -> std::collections::BTreeMap<String, DictItem> {
+    let mut dict = std::collections::BTreeMap::new();
+    dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
+    dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
+    dict.insert("Width".to_string(), DictItem::Int(w as i64));
+    dict.insert("Height".to_string(), DictItem::Int(h as i64));
+    dict.insert("ColorSpace".to_string(), DictItem::Name(color.to_vec()));
+    dict.insert("BitsPerComponent".to_string(), DictItem::Int(bits));
+    dict
+}
+
+/// Page-level drawing helpers, in template millimetres.
+struct Canvas {
+    height_mm: f32,
+    ops: Vec<Op>,
+    /// Whether the fallback font was used (it must then be embedded).
+    used_fallback: bool,
+}
+
+impl Canvas {
+    fn pt(&self, x: f32, y: f32) -> Point {
+        Point { x: Pt(x * PT_PER_MM), y: Pt((self.height_mm - y) * PT_PER_MM) }
+    }
+
+    fn text(&mut self, s: String, x: f32, y: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, min_scale: f32) {
+        if s.is_empty() {
+            return;
+        }
+        // Text the base-14 fonts cannot encode would print as "?": use the
+        // embedded font for it (and only for it, so most pages embed nothing).
+        let fb = if s.chars().all(winansi) { None } else { fallback().map(|f| if font == Font::Bold { (&f.bold, FALLBACK_BOLD) } else { (&f.regular, FALLBACK_REGULAR) }) };
+        let width = |size: f32| match fb {
+            Some((f, _)) => fallback_width_mm(f, &s, size),
+            None => text_width_mm(&s, font, size),
+        };
+        let mut size = size;
+        let mut w = width(size);
+        // Long values shrink to fit their box rather than overflow.
+        if let Some(max) = max_width {
+            if w > max {
+                size = (size * max / w).max(size * min_scale);
+                w = width(size);
+            }
+        }
+        let x0 = match align {
+            Align::Left => x,
+            Align::Center => x - w / 2.0,
+            Align::Right => x - w,
+        };
+        let handle = match fb {
+            Some((_, id)) => {
+                self.used_fallback = true;
+                PdfFontHandle::External(FontId(id.to_string()))
+            }
+            None => PdfFontHandle::Builtin(builtin(font)),
+        };
+        let pos = self.pt(x0, y);
+        self.ops.push(Op::StartTextSection);
+        self.ops.push(Op::SetFont { font: handle, size: Pt(size) });
+        self.ops.push(Op::SetTextCursor { pos });
+        self.ops.push(Op::ShowText { items: vec![TextItem::Text(s)] });
+        self.ops.push(Op::EndTextSection);
+    }
+
+    fn line(&mut self, points: &[(f32, f32)], closed: bool, width: f32) {
+        self.ops.push(Op::SetOutlineThickness { pt: Pt(width) });
+        let points = points.iter().map(|(a, b)| LinePoint { p: self.pt(*a, *b), bezier: false }).collect();
+        self.ops.push(Op::DrawLine { line: Line { points, is_closed: closed } });
+    }
+
+    fn image(&mut self, id: &str, x: f32, y: f32, w: f32, h: f32) {
+        let bottom = (self.height_mm - y - h) * PT_PER_MM;
+        self.ops.push(Op::SaveGraphicsState);
+        self.ops.push(Op::SetTransformationMatrix {
+            matrix: CurTransMat::Raw([w * PT_PER_MM, 0.0, 0.0, h * PT_PER_MM, x * PT_PER_MM, bottom]),
+        });
+        self.ops.push(Op::UseXobject { id: XObjectId(id.into()), transform: XObjectTransform { no_auto_scale: true, ..Default::default() } });
+        self.ops.push(Op::RestoreGraphicsState);
+    }
+
+    /// One page's slice of the member table, blank rows included (as the
+    /// printed forms have them).
+    fn table(&mut self, t: &Table, members: &[Vec<String>]) {
+        let width: f32 = t.columns.iter().map(|c| c.width).sum();
+        let height = t.header_height + t.row_height * t.rows as f32;
+        self.line(&[(t.x, t.y), (t.x + width, t.y), (t.x + width, t.y + height), (t.x, t.y + height)], true, 0.6);
+        self.line(&[(t.x, t.y + t.header_height), (t.x + width, t.y + t.header_height)], false, 0.6);
+        for r in 1..t.rows {
+            let y = t.y + t.header_height + t.row_height * r as f32;
+            self.line(&[(t.x, y), (t.x + width, y)], false, 0.2);
+        }
+        let mut x = t.x;
+        for (i, c) in t.columns.iter().enumerate() {
+            if i > 0 {
+                self.line(&[(x, t.y), (x, t.y + height)], false, 0.3);
+            }
+            let cx = x + c.width / 2.0;
+            let fit = Some(c.width - 1.5);
+            let title_y = if c.title_en.is_some() { t.y + t.header_height / 2.0 - 0.2 } else { t.y + t.header_height / 2.0 + 1.2 };
+            self.text(c.title.clone(), cx, title_y, t.size, Font::Bold, Align::Center, fit, 0.5);
+            if let Some(en) = &c.title_en {
+                self.text(en.clone(), cx, title_y + t.size * 0.42, t.size * 0.85, Font::Italic, Align::Center, fit, 0.5);
+            }
+            for (r, m) in members.iter().enumerate() {
+                let y = t.y + t.header_height + t.row_height * r as f32 + t.row_height / 2.0 + t.size * 0.17;
+                let (tx, align) = match c.align {
+                    Align::Left => (x + 0.8, Align::Left),
+                    Align::Center => (cx, Align::Center),
+                    Align::Right => (x + c.width - 0.8, Align::Right),
+                };
+                self.text(c.text.fill(m), tx, y, t.size, Font::Regular, align, fit, 0.5);
+            }
+            x += c.width;
+        }
+    }
+}
+
 impl Renderer {
-    pub fn new(template: Template) -> Renderer {
-        Renderer { template }
+    /// Prepare `template` for a run in `region` (whose logo, if any, is
+    /// read and compressed here, once).
+    pub fn new(template: Template, region: &Region) -> Result<Renderer> {
+        let logo = match &region.logo {
+            Some(p) if template.elements.iter().any(|e| matches!(e, Element::Logo { .. })) => Some(load_logo(p)?),
+            _ => None,
+        };
+        let page_field = template.field("page");
+        let pages_field = template.field("pages");
+        Ok(Renderer { template, logo, page_field, pages_field })
     }
 
     pub fn template(&self) -> &Template {
         &self.template
     }
 
-    fn ops(&self, doc: &Document) -> Vec<Op> {
-        let h = self.template.height_mm;
-        let pt = |x: f32, y: f32| Point { x: Pt(x * PT_PER_MM), y: Pt((h - y) * PT_PER_MM) };
-        let mut ops = Vec::with_capacity(self.template.elements.len() * 5);
+    fn page_ops(&self, doc: &Document, values: &[String], page: usize, pages: usize) -> Canvas {
+        let mut c = Canvas { height_mm: self.template.height_mm, ops: Vec::with_capacity(self.template.elements.len() * 5), used_fallback: false };
         for e in &self.template.elements {
             match e {
-                Element::Text { x, y, size, font, align, max_width, parts } => {
-                    let mut s = String::new();
-                    for p in parts {
-                        match p {
-                            Part::Lit(l) => s.push_str(l),
-                            Part::Field { index, format } => {
-                                s.push_str(&format.apply(doc.values.get(*index).map(String::as_str).unwrap_or("")))
-                            }
-                        }
+                Element::Text { x, y, size, font, align, max_width, text, pages: on } => {
+                    if on.includes(page, pages) {
+                        c.text(text.fill(values), *x, *y, *size, *font, *align, *max_width, 0.6);
                     }
-                    let mut size = *size;
-                    let mut w = text_width_mm(&s, *font, size);
-                    // Long names shrink to fit their box (down to 60%) rather than overflow.
-                    if let Some(max) = max_width {
-                        if w > *max {
-                            size = (size * max / w).max(size * 0.6);
-                            w = text_width_mm(&s, *font, size);
-                        }
+                }
+                Element::Line { x1, y1, x2, y2, width, pages: on } => {
+                    if on.includes(page, pages) {
+                        c.line(&[(*x1, *y1), (*x2, *y2)], false, *width);
                     }
-                    let x0 = match align {
-                        Align::Left => *x,
-                        Align::Center => x - w / 2.0,
-                        Align::Right => x - w,
-                    };
-                    ops.push(Op::StartTextSection);
-                    ops.push(Op::SetFont { font: PdfFontHandle::Builtin(builtin(*font)), size: Pt(size) });
-                    ops.push(Op::SetTextCursor { pos: pt(x0, *y) });
-                    ops.push(Op::ShowText { items: vec![TextItem::Text(s)] });
-                    ops.push(Op::EndTextSection);
                 }
-                Element::Line { x1, y1, x2, y2, width } => {
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: vec![LinePoint { p: pt(*x1, *y1), bezier: false }, LinePoint { p: pt(*x2, *y2), bezier: false }],
-                            is_closed: false,
-                        },
-                    });
+                Element::Rect { x, y, w, h, width, pages: on } => {
+                    if on.includes(page, pages) {
+                        c.line(&[(*x, *y), (x + w, *y), (x + w, y + h), (*x, y + h)], true, *width);
+                    }
                 }
-                Element::Rect { x, y, w, h: rh, width } => {
-                    ops.push(Op::SetOutlineThickness { pt: Pt(*width) });
-                    let corners = [(*x, *y), (x + w, *y), (x + w, y + rh), (*x, y + rh)];
-                    ops.push(Op::DrawLine {
-                        line: Line {
-                            points: corners.iter().map(|(a, b)| LinePoint { p: pt(*a, *b), bezier: false }).collect(),
-                            is_closed: true,
-                        },
-                    });
+                Element::Logo { x, y, size, pages: on } => {
+                    if let Some(logo) = self.logo.as_ref().filter(|_| on.includes(page, pages)) {
+                        let w = size * logo.width as f32 / logo.height.max(1) as f32;
+                        c.image(LOGO_XOBJECT, *x, *y, w, *size);
+                    }
                 }
-                Element::Qr { x, y, size } => {
-                    let s = size * PT_PER_MM;
-                    let bottom = (h - y - size) * PT_PER_MM;
-                    ops.push(Op::SaveGraphicsState);
-                    ops.push(Op::SetTransformationMatrix { matrix: CurTransMat::Raw([s, 0.0, 0.0, s, x * PT_PER_MM, bottom]) });
-                    ops.push(Op::UseXobject {
-                        id: XObjectId(QR_XOBJECT.into()),
-                        transform: XObjectTransform { no_auto_scale: true, ..Default::default() },
-                    });
-                    ops.push(Op::RestoreGraphicsState);
+                Element::Qr { x, y, size } => c.image(QR_XOBJECT, *x, *y, *size, *size),
+                Element::Table(t) => {
+                    let from = ((page - 1) * t.rows).min(doc.members.len());
+                    let to = (page * t.rows).min(doc.members.len());
+                    c.table(t, &doc.members[from..to]);
                 }
             }
         }
-        ops
+        c
     }
 
     /// Render one document to PDF bytes. Pure: same inputs, same bytes.
     pub fn render(&self, doc: &Document) -> Result<Vec<u8>> {
+        self.render_objects(doc).map(|(bytes, _)| bytes)
+    }
+
+    /// As [`Renderer::render`], also giving the document as objects (for
+    /// the merged print file, which then needs no parsing).
+    pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, lopdf::Document)> {
         let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
         let mut pdf = PdfDocument::new(&format!("{} {}", self.template.title, doc.number));
         let date = printpdf::DateTime {
@@ -201,13 +368,7 @@ impl Renderer {
         pdf.metadata.info.producer = "terbit (printpdf)".into();
         pdf.metadata.info.identifier = doc.number.into();
         let n = doc.qr.size;
-        let mut dict = std::collections::BTreeMap::new();
-        dict.insert("Type".to_string(), DictItem::Name(b"XObject".to_vec()));
-        dict.insert("Subtype".to_string(), DictItem::Name(b"Image".to_vec()));
-        dict.insert("Width".to_string(), DictItem::Int(n as i64));
-        dict.insert("Height".to_string(), DictItem::Int(n as i64));
-        dict.insert("ColorSpace".to_string(), DictItem::Name(b"DeviceGray".to_vec()));
-        dict.insert("BitsPerComponent".to_string(), DictItem::Int(1));
+        let mut dict = image_dict(n, n, b"DeviceGray", 1);
         // Modules must stay crisp when the page is scaled for print or screen.
         dict.insert("Interpolate".to_string(), DictItem::Bool(false));
         pdf.resources.xobjects.map.insert(
@@ -219,14 +380,50 @@ impl Renderer {
                 dpi: None,
             }),
         );
-        pdf.pages = vec![PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), self.ops(doc))];
-        let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+        if let Some(logo) = &self.logo {
+            let mut dict = image_dict(logo.width, logo.height, b"DeviceRGB", 8);
+            // Already deflated once per run: the stream loop below skips it.
+            dict.insert("Filter".to_string(), DictItem::Name(b"FlateDecode".to_vec()));
+            pdf.resources.xobjects.map.insert(
+                XObjectId(LOGO_XOBJECT.into()),
+                XObject::External(ExternalXObject {
+                    stream: ExternalStream { dict, content: logo.deflated.clone(), compress: false },
+                    width: Some(Px(logo.width)),
+                    height: Some(Px(logo.height)),
+                    dpi: None,
+                }),
+            );
+        }
+        let pages = self.template.pages_for(doc.members.len());
+        let mut values = doc.values.to_vec();
+        let mut fallback_used = false;
+        for page in 1..=pages {
+            for (field, v) in [(self.page_field, page), (self.pages_field, pages)] {
+                if let Some(i) = field {
+                    if let Some(slot) = values.get_mut(i) {
+                        *slot = v.to_string();
+                    }
+                }
+            }
+            let c = self.page_ops(doc, &values, page, pages);
+            fallback_used |= c.used_fallback;
+            pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
+        }
+        if fallback_used {
+            let f = fallback().ok_or_else(|| err("the embedded fallback font did not parse".into()))?;
+            pdf.resources.fonts.map.insert(FontId(FALLBACK_REGULAR.into()), PdfFont::new(f.regular.clone()));
+            pdf.resources.fonts.map.insert(FontId(FALLBACK_BOLD.into()), PdfFont::new(f.bold.clone()));
+        }
+        // Subsetting only concerns the embedded font: a page that needs it
+        // carries only the glyphs it shows.
+        let opts = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
         let mut warnings = Vec::new();
         let mut lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut warnings);
         let mut id_hash = Sha256::new();
         for obj in lo.objects.values_mut() {
             if let Object::Stream(stream) = obj {
                 if stream.dict.has(b"Filter") {
+                    id_hash.update(&stream.content);
                     continue;
                 }
                 let packed = deflate(&stream.content).map_err(err)?;
@@ -245,25 +442,24 @@ impl Renderer {
         );
         let mut out = Vec::with_capacity(8 * 1024);
         lo.save_to(&mut out).map_err(|e| err(e.to_string()))?;
-        Ok(out)
+        Ok((out, lo))
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::BIRTH_FIELDS;
 
-    fn values() -> Vec<String> {
-        BIRTH_FIELDS.iter().map(|f| format!("{f} value")).collect()
+    fn values(t: &Template) -> Vec<String> {
+        t.fields.iter().map(|f| format!("{f} value")).collect()
     }
 
     #[test]
     fn deterministic_and_well_formed() {
-        let r = Renderer::new(Template::birth_default());
+        let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
         let qr = crate::qr::encode("DK1:TEST 123").unwrap();
-        let v = values();
-        let d = Document { values: &v, number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let v = values(r.template());
+        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
         let a = r.render(&d).unwrap();
         let b = r.render(&d).unwrap();
         assert_eq!(a, b);

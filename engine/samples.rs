@@ -1,10 +1,12 @@
-//! Realistic synthetic applications for demos, tests and benchmarks:
-//! Indonesian names, real village codes of the region, NIKs built by the
-//! NIK rules, parents of plausible ages, the region's service points — and
-//! a chosen share of rows with the defects real exports have. Deterministic
-//! for a seed and reference date.
+//! Realistic synthetic applications for demos, tests and benchmarks, for
+//! all six kinds: Indonesian names, real village codes of the region, NIKs
+//! and KK numbers built by their rules, families of plausible ages, the
+//! region's service points — and a chosen share of applications with a
+//! defect. Defects are derived from the kind's schema, one per rule the
+//! schema implies, taken in turn, so `--defects` exercises every rule.
+//! Deterministic for a seed and reference date.
 
-use std::collections::HashSet;
+use std::collections::{BTreeMap, HashSet};
 use std::path::Path;
 
 use chrono::{Datelike, Days, NaiveDate};
@@ -12,11 +14,11 @@ use polars::prelude::*;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
-use crate::batch::Columns;
 use crate::error::{Error, Result};
 use crate::refdata::reference;
 use crate::region::Region;
-use crate::validate::birth_columns;
+use crate::schema::{Check, ColType, Schema, VillageScope};
+use crate::template::Template;
 
 const MALE: &[&str] = &[
     "Agus", "Budi", "Joko", "Slamet", "Bambang", "Eko", "Hadi", "Wahyu", "Dwi", "Rizky", "Fajar", "Aditya", "Bagus",
@@ -33,167 +35,707 @@ const SURNAMES: &[&str] = &[
     "Purnomo", "Wibowo", "Utomo", "Rahayu", "Permata", "Ramadhani", "Pratama", "Firmansyah", "Maulana",
     "Syahputra", "Hakim", "Anggraini", "Cahyani", "Kusuma", "Hartono",
 ];
-
-/// What kinds of defect `--defects` mixes in, in turn.
-pub const DEFECTS: &[&str] = &[
-    "bad_nik", "impossible_date", "nik_date_mismatch", "missing_field", "duplicate", "future_date",
-    "unknown_village", "sex_mismatch",
+const OCCUPATIONS: &[&str] = &[
+    "PETANI/PEKEBUN", "WIRASWASTA", "KARYAWAN SWASTA", "PEDAGANG", "GURU", "BURUH HARIAN LEPAS", "MENGURUS RUMAH TANGGA",
+    "PEGAWAI NEGERI SIPIL", "SOPIR", "PERANGKAT DESA", "NELAYAN/PERIKANAN",
 ];
+const RELIGIONS: &[&str] = &["ISLAM", "ISLAM", "ISLAM", "ISLAM", "ISLAM", "ISLAM", "KRISTEN", "KATOLIK", "HINDU", "BUDDHA"];
+const HAMLETS: &[&str] = &["DSN KRAJAN", "DSN SUMBER", "DSN NGASEM", "DSN SIDOREJO", "DSN KEDUNGREJO", "JL. MERDEKA", "JL. DIPONEGORO", "JL. KARTINI"];
+const DEATH_PLACES: &[&str] = &["RUMAH", "RSUD", "PUSKESMAS", "RUMAH SAKIT SWASTA"];
 
 pub struct SampleOptions<'a> {
     pub region: &'a Region,
     pub count: usize,
     pub seed: u64,
-    /// Share of rows with a defect (0.0–1.0).
+    /// Share of applications with a defect (0.0–1.0).
     pub defects: f64,
-    /// The day the batch is for: births are before it.
+    /// The day the batch is for: events are before it.
     pub as_of: NaiveDate,
 }
 
-fn pick<'a>(rng: &mut ChaCha8Rng, xs: &[&'a str]) -> &'a str {
+/// The kinds the generator knows.
+pub const KINDS: [&str; 6] = ["birth", "death", "family_card", "move_out", "move_in", "ktp"];
+
+struct Gen<'a> {
+    rng: ChaCha8Rng,
+    opts: &'a SampleOptions<'a>,
+    villages: Vec<&'static str>,
+    all_villages: Vec<&'static str>,
+    points: Vec<String>,
+    niks: HashSet<String>,
+}
+
+type Row = BTreeMap<String, String>;
+
+fn pick<'a, T: ?Sized>(rng: &mut ChaCha8Rng, xs: &'a [&'a T]) -> &'a T {
     xs[rng.random_range(0..xs.len())]
-}
-
-fn name(rng: &mut ChaCha8Rng, female: bool) -> String {
-    let given = if female { FEMALE } else { MALE };
-    let first = pick(rng, given);
-    let mut second = pick(rng, given);
-    while second == first {
-        second = pick(rng, given);
-    }
-    match rng.random_range(0..3) {
-        0 => format!("{first} {}", pick(rng, SURNAMES)),
-        1 => format!("{first} {second}"),
-        _ => format!("{first} {second} {}", pick(rng, SURNAMES)),
-    }
-}
-
-fn nik(district: &str, birth: NaiveDate, female: bool, serial: u32) -> String {
-    let day = birth.day() + if female { 40 } else { 0 };
-    format!("{district}{day:02}{:02}{:02}{serial:04}", birth.month(), birth.year() % 100)
 }
 
 fn days_before(d: NaiveDate, n: u64) -> NaiveDate {
     d.checked_sub_days(Days::new(n)).unwrap_or(d)
 }
 
-/// Generate birth applications as rows of text, in column order.
-pub fn birth_rows(opts: &SampleOptions) -> Vec<Vec<String>> {
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
-    // Defects draw from their own stream, so the same seed gives the same
-    // people whatever the defect rate.
-    let mut defect_rng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed_defec7);
-    let r = reference();
-    let villages: Vec<&str> = r.villages_of(&opts.region.code).map(|v| v.code.as_str()).collect();
-    let districts: Vec<&str> = r.districts_of(&opts.region.code).map(|d| d.code.as_str()).collect();
-    let points: Vec<&str> = opts.region.service_points.iter().map(|s| s.code.as_str()).collect();
-    let city = opts.region.place_of_issue.to_uppercase();
-    let mut niks = HashSet::new();
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(opts.count);
-    for i in 0..opts.count {
-        let village = pick(&mut rng, &villages);
-        let district = &village[..6];
-        let female = rng.random_bool(0.49);
-        // Most births are registered within the 60-day window; some are late.
-        let age_days = if rng.random_bool(0.85) { rng.random_range(0..=55) } else { rng.random_range(61..=15 * 365) };
-        let birth = days_before(opts.as_of, age_days);
-        let mut serial = rng.random_range(1..=9999u32);
-        let mut child_nik = nik(district, birth, female, serial);
-        while !niks.insert(child_nik.clone()) {
-            serial = serial % 9999 + 1;
-            child_nik = nik(district, birth, female, serial);
-        }
-        let surname = pick(&mut rng, SURNAMES);
-        let child_name = format!("{} {surname}", name(&mut rng, female));
-        let mother_birth = days_before(birth, rng.random_range(18 * 365..=40 * 365));
-        let mother_district = if rng.random_bool(0.8) { district } else { pick(&mut rng, &districts) };
-        let mother_nik = nik(mother_district, mother_birth, true, rng.random_range(1..=9999));
-        let mother_name = name(&mut rng, true);
-        let (father_name, father_nik) = if rng.random_bool(0.9) {
-            let fb = days_before(birth, rng.random_range(20 * 365..=50 * 365));
-            (format!("{} {surname}", name(&mut rng, false)), nik(district, fb, false, rng.random_range(1..=9999)))
-        } else {
-            (String::new(), String::new())
-        };
-        let birth_place = if rng.random_bool(0.7) { city.clone() } else { r.districts.get(district).map(|d| d.name.to_uppercase()).unwrap_or_else(|| city.clone()) };
-        let order = [1, 1, 1, 2, 2, 2, 3, 3, 4, 5][rng.random_range(0..10)];
-        let mut row = vec![
-            format!("{}-{}-{:06}", opts.region.code, opts.as_of.format("%Y%m%d"), i + 1),
-            pick(&mut rng, &points).to_string(),
-            child_name,
-            child_nik,
-            if female { "P" } else { "L" }.to_string(),
-            birth.format("%Y-%m-%d").to_string(),
-            birth_place,
-            order.to_string(),
-            village.to_string(),
-            mother_name,
-            mother_nik,
-            father_name,
-            father_nik,
-        ];
-        if defect_rng.random_bool(opts.defects.clamp(0.0, 1.0)) {
-            let defect = DEFECTS[defect_rng.random_range(0..DEFECTS.len())];
-            apply_defect(&mut defect_rng, defect, &mut row, &rows, opts.as_of);
-        }
-        rows.push(row);
-    }
-    rows
+fn ymd(d: NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
 }
 
-fn apply_defect(rng: &mut ChaCha8Rng, defect: &str, row: &mut [String], earlier: &[Vec<String>], as_of: NaiveDate) {
-    match defect {
-        "bad_nik" => {
-            let n = &mut row[3];
-            if rng.random_bool(0.5) {
-                n.pop();
-            } else {
-                n.replace_range(4..5, "O");
+fn nik_of(district: &str, birth: NaiveDate, female: bool, serial: u32) -> String {
+    let day = birth.day() + if female { 40 } else { 0 };
+    format!("{district}{day:02}{:02}{:02}{serial:04}", birth.month(), birth.year() % 100)
+}
+
+impl Gen<'_> {
+    fn given(&mut self, female: bool) -> String {
+        let g = if female { FEMALE } else { MALE };
+        let first = pick(&mut self.rng, g);
+        let mut second = pick(&mut self.rng, g);
+        while second == first {
+            second = pick(&mut self.rng, g);
+        }
+        match self.rng.random_range(0..3) {
+            0 => format!("{first} {}", pick(&mut self.rng, SURNAMES)),
+            1 => format!("{first} {second}"),
+            _ => format!("{first} {second} {}", pick(&mut self.rng, SURNAMES)),
+        }
+    }
+
+    /// A NIK unique within the batch.
+    fn nik(&mut self, district: &str, birth: NaiveDate, female: bool) -> String {
+        let mut serial = self.rng.random_range(1..=9999u32);
+        loop {
+            let n = nik_of(district, birth, female, serial);
+            if self.niks.insert(n.clone()) {
+                return n;
+            }
+            serial = serial % 9999 + 1;
+        }
+    }
+
+    fn village(&mut self) -> &'static str {
+        let v = &self.villages;
+        v[self.rng.random_range(0..v.len())]
+    }
+
+    fn elsewhere(&mut self) -> &'static str {
+        loop {
+            let v = self.all_villages[self.rng.random_range(0..self.all_villages.len())];
+            if !v.starts_with(&self.opts.region.code) {
+                return v;
             }
         }
-        "impossible_date" => row[5] = format!("{}-02-30", as_of.year() - 1),
-        "nik_date_mismatch" => {
-            // Shift the NIK's day by one within the month, keeping the +40 coding.
-            let dd: u32 = row[3][6..8].parse().unwrap_or(1);
-            let shifted = if dd % 40 >= 28 { dd - 1 } else { dd + 1 };
-            row[3].replace_range(6..8, &format!("{shifted:02}"));
+    }
+
+    fn point(&mut self) -> String {
+        self.points[self.rng.random_range(0..self.points.len())].clone()
+    }
+
+    fn born(&mut self, min_years: u64, max_years: u64) -> NaiveDate {
+        days_before(self.opts.as_of, self.rng.random_range(min_years * 365 + 1..=max_years * 365))
+    }
+
+    fn place(&mut self, village: &str) -> String {
+        let r = reference();
+        if self.rng.random_bool(0.6) {
+            self.opts.region.place_of_issue.to_uppercase()
+        } else {
+            r.districts.get(&village[..6]).map(|d| d.name.to_uppercase()).unwrap_or_else(|| "SURABAYA".into())
         }
-        "missing_field" => {
-            let f = [2, 6, 9][rng.random_range(0..3)];
-            row[f] = String::new();
+    }
+
+    fn address(&mut self) -> String {
+        let h = pick(&mut self.rng, HAMLETS);
+        if h.starts_with("JL.") {
+            format!("{h} NO. {}", self.rng.random_range(1..200))
+        } else {
+            h.to_string()
         }
-        "duplicate" if !earlier.is_empty() => {
-            let id = row[0].clone();
-            row.clone_from_slice(&earlier[rng.random_range(0..earlier.len())]);
-            row[0] = id;
+    }
+
+    fn app_id(&self, kind: &str, i: usize) -> String {
+        let tag = match kind {
+            "birth" => "LHR",
+            "death" => "MTI",
+            "family_card" => "KK",
+            "move_out" => "PND",
+            "move_in" => "DTG",
+            _ => "KTP",
+        };
+        format!("{}-{tag}-{}-{:06}", self.opts.region.code, self.opts.as_of.format("%Y%m%d"), i + 1)
+    }
+
+    fn birth(&mut self, i: usize) -> Vec<Row> {
+        let village = self.village();
+        let district = &village[..6];
+        let female = self.rng.random_bool(0.49);
+        // Most births are registered within the 60-day window; some are late.
+        let age_days = if self.rng.random_bool(0.85) { self.rng.random_range(0..=55) } else { self.rng.random_range(61..=15 * 365) };
+        let birth = days_before(self.opts.as_of, age_days);
+        let surname = pick(&mut self.rng, SURNAMES);
+        let mother_birth = days_before(birth, self.rng.random_range(18 * 365..=40 * 365));
+        let mut r = Row::new();
+        r.insert("application_id".into(), self.app_id("birth", i));
+        r.insert("service_point".into(), self.point());
+        r.insert("child_name".into(), format!("{} {surname}", self.given(female)));
+        r.insert("child_nik".into(), self.nik(district, birth, female));
+        r.insert("sex".into(), if female { "P" } else { "L" }.into());
+        r.insert("birth_date".into(), ymd(birth));
+        r.insert("birth_place".into(), self.place(village));
+        r.insert("birth_order".into(), [1, 1, 1, 2, 2, 2, 3, 3, 4, 5][self.rng.random_range(0..10)].to_string());
+        r.insert("village_code".into(), village.into());
+        r.insert("mother_name".into(), self.given(true));
+        r.insert("mother_nik".into(), self.nik(district, mother_birth, true));
+        if self.rng.random_bool(0.9) {
+            let fb = days_before(birth, self.rng.random_range(20 * 365..=50 * 365));
+            r.insert("father_name".into(), format!("{} {surname}", self.given(false)));
+            r.insert("father_nik".into(), self.nik(district, fb, false));
         }
-        "future_date" => {
-            let future = as_of.checked_add_days(Days::new(rng.random_range(1..30))).unwrap_or(as_of);
-            let female = row[4] == "P";
-            row[5] = future.format("%Y-%m-%d").to_string();
-            let serial = row[3][12..].to_string();
-            row[3] = format!("{}{}", &nik(&row[3][..6], future, female, 0)[..12], serial);
+        vec![r]
+    }
+
+    fn death(&mut self, i: usize) -> Vec<Row> {
+        let village = self.village();
+        let district = &village[..6];
+        let female = self.rng.random_bool(0.5);
+        let birth = self.born(30, 95);
+        let died = days_before(self.opts.as_of, self.rng.random_range(1..60));
+        let mut r = Row::new();
+        r.insert("application_id".into(), self.app_id("death", i));
+        r.insert("service_point".into(), self.point());
+        r.insert("deceased_nik".into(), self.nik(district, birth, female));
+        r.insert("deceased_name".into(), self.given(female));
+        r.insert("sex".into(), if female { "P" } else { "L" }.into());
+        r.insert("birth_date".into(), ymd(birth));
+        r.insert("birth_place".into(), self.place(village));
+        r.insert("death_date".into(), ymd(died));
+        let place = pick(&mut self.rng, DEATH_PLACES);
+        r.insert("death_place".into(), format!("{place} {}", self.opts.region.place_of_issue.to_uppercase()));
+        r.insert("village_code".into(), village.into());
+        let rf = self.rng.random_bool(0.5);
+        let rb = self.born(20, 60);
+        r.insert("reporter_name".into(), self.given(rf));
+        r.insert("reporter_nik".into(), self.nik(district, rb, rf));
+        vec![r]
+    }
+
+    fn person(&mut self, district: &str, female: bool, birth: NaiveDate) -> Row {
+        let mut r = Row::new();
+        r.insert("nik".into(), self.nik(district, birth, female));
+        r.insert("name".into(), self.given(female));
+        r.insert("sex".into(), if female { "P" } else { "L" }.into());
+        r.insert("birth_date".into(), ymd(birth));
+        r
+    }
+
+    /// A family: head, usually a wife, children, sometimes a parent.
+    fn family(&mut self, district: &str, max: usize) -> Vec<Row> {
+        let head_birth = self.born(25, 65);
+        let mut out = vec![self.person(district, false, head_birth)];
+        out[0].insert("family_relationship".into(), "KEPALA KELUARGA".into());
+        let children = if self.rng.random_bool(0.03) { self.rng.random_range(6..=11) } else { self.rng.random_range(0..=4) };
+        if self.rng.random_bool(0.85) && out.len() < max {
+            let wb = days_before(head_birth, 0).checked_add_days(Days::new(self.rng.random_range(0..8 * 365))).unwrap_or(head_birth);
+            let mut w = self.person(district, true, wb.min(days_before(self.opts.as_of, 20 * 365)));
+            w.insert("family_relationship".into(), "ISTRI".into());
+            out.push(w);
         }
-        "unknown_village" => row[8] = "3578011001".into(), // a Surabaya village: not this regency
-        "sex_mismatch" => row[4] = if row[4] == "P" { "L".into() } else { "P".into() },
-        _ => row[3].truncate(15),
+        for _ in 0..children {
+            if out.len() >= max {
+                break;
+            }
+            let youngest = (self.opts.as_of - head_birth).num_days() as u64 / 365;
+            let age = self.rng.random_range(0..=youngest.saturating_sub(20).max(1));
+            let cb = days_before(self.opts.as_of, age * 365 + self.rng.random_range(1..365));
+            let f = self.rng.random_bool(0.5);
+            let mut c = self.person(district, f, cb);
+            c.insert("family_relationship".into(), "ANAK".into());
+            out.push(c);
+        }
+        out
+    }
+
+    fn family_card(&mut self, i: usize) -> Vec<Row> {
+        let village = self.village();
+        let district = &village[..6];
+        let id = self.app_id("family_card", i);
+        let sp = self.point();
+        let address = self.address();
+        let (rt, rw) = (format!("{:03}", self.rng.random_range(1..20)), format!("{:03}", self.rng.random_range(1..10)));
+        let postal = format!("641{:02}", self.rng.random_range(1..90));
+        let surname = pick(&mut self.rng, SURNAMES);
+        let mut family = self.family(district, 30);
+        if self.rng.random_bool(0.1) && family.len() < 30 {
+            let pb = self.born(70, 90);
+            let mut p = self.person(district, true, pb);
+            p.insert("family_relationship".into(), "ORANG TUA".into());
+            family.push(p);
+        }
+        let head_name = format!("{} {surname}", family[0]["name"]);
+        let wife_name = family.iter().find(|m| m["family_relationship"] == "ISTRI").map(|m| m["name"].clone());
+        let mut rows = Vec::new();
+        for m in family {
+            let rel = m["family_relationship"].clone();
+            let birth = validate_date(&m["birth_date"]);
+            let age = (self.opts.as_of - birth).num_days() / 365;
+            let mut r = Row::new();
+            r.insert("application_id".into(), id.clone());
+            r.insert("service_point".into(), sp.clone());
+            r.insert("address".into(), address.clone());
+            r.insert("rt".into(), rt.clone());
+            r.insert("rw".into(), rw.clone());
+            r.insert("village_code".into(), village.into());
+            r.insert("postal_code".into(), postal.clone());
+            r.insert("member_nik".into(), m["nik"].clone());
+            r.insert("member_name".into(), if rel == "KEPALA KELUARGA" { head_name.clone() } else if rel == "ANAK" { format!("{} {surname}", m["name"]) } else { m["name"].clone() });
+            r.insert("sex".into(), m["sex"].clone());
+            r.insert("birth_place".into(), self.place(village));
+            r.insert("birth_date".into(), m["birth_date"].clone());
+            r.insert("religion".into(), RELIGIONS[0].into());
+            let edu = match age {
+                0..=5 => "TIDAK/BELUM SEKOLAH",
+                6..=12 => "BELUM TAMAT SD/SEDERAJAT",
+                13..=15 => "SLTP/SEDERAJAT",
+                _ => ["TAMAT SD/SEDERAJAT", "SLTP/SEDERAJAT", "SLTA/SEDERAJAT", "SLTA/SEDERAJAT", "DIPLOMA IV/STRATA I"][self.rng.random_range(0..5)],
+            };
+            r.insert("education".into(), edu.into());
+            let occ = if age < 18 { "PELAJAR/MAHASISWA" } else { pick(&mut self.rng, OCCUPATIONS) };
+            r.insert("occupation".into(), occ.into());
+            let married = matches!(rel.as_str(), "KEPALA KELUARGA" | "ISTRI") && wife_name.is_some();
+            let marital = if married { "KAWIN" } else if rel == "ORANG TUA" { "CERAI MATI" } else if rel == "KEPALA KELUARGA" { "CERAI HIDUP" } else { "BELUM KAWIN" };
+            r.insert("marital_status".into(), marital.into());
+            r.insert("relationship".into(), rel.clone());
+            r.insert("citizenship".into(), "WNI".into());
+            if rel == "ANAK" {
+                r.insert("father_name".into(), head_name.clone());
+                if let Some(w) = &wife_name {
+                    r.insert("mother_name".into(), w.clone());
+                }
+            } else {
+                let f = self.given(false);
+                r.insert("father_name".into(), f);
+                let m = self.given(true);
+                r.insert("mother_name".into(), m);
+            }
+            rows.push(r);
+        }
+        rows
+    }
+
+    fn kk(&mut self, district: &str) -> String {
+        let issued = days_before(self.opts.as_of, self.rng.random_range(30..20 * 365));
+        format!("{district}{}{:04}", issued.format("%d%m%y"), self.rng.random_range(1..=9999))
+    }
+
+    fn move_out(&mut self, i: usize) -> Vec<Row> {
+        let origin = self.village();
+        let district = &origin[..6];
+        let dest = if self.rng.random_bool(0.3) {
+            let mut v = self.village();
+            while v == origin {
+                v = self.village();
+            }
+            v
+        } else {
+            self.elsewhere()
+        };
+        let class = if dest[..6] == origin[..6] {
+            "ANTAR DESA/KELURAHAN"
+        } else if dest[..4] == origin[..4] {
+            "ANTAR KECAMATAN"
+        } else if dest[..2] == origin[..2] {
+            "ANTAR KABUPATEN/KOTA"
+        } else {
+            "ANTAR PROVINSI"
+        };
+        let n = [1, 1, 1, 2, 2, 3, 4][self.rng.random_range(0..7)];
+        let people = self.family(district, n);
+        let id = self.app_id("move_out", i);
+        let sp = self.point();
+        let kk = self.kk(district);
+        let (oa, da) = (self.address(), self.address());
+        let reason = ["PEKERJAAN", "PEKERJAAN", "KELUARGA", "PENDIDIKAN", "PERUMAHAN"][self.rng.random_range(0..5)];
+        let move_date = ymd(self.opts.as_of.checked_add_days(Days::new(self.rng.random_range(0..30))).unwrap_or(self.opts.as_of));
+        people
+            .into_iter()
+            .map(|mut p| {
+                p.insert("application_id".into(), id.clone());
+                p.insert("service_point".into(), sp.clone());
+                p.insert("kk_number".into(), kk.clone());
+                p.insert("origin_village".into(), origin.into());
+                p.insert("origin_address".into(), format!("{oa} RT 00{} RW 00{}", i % 9 + 1, i % 5 + 1));
+                p.insert("destination_village".into(), dest.into());
+                p.insert("destination_address".into(), da.clone());
+                p.insert("reason".into(), reason.into());
+                p.insert("classification".into(), class.into());
+                p.insert("move_date".into(), move_date.clone());
+                p
+            })
+            .collect()
+    }
+
+    fn move_in(&mut self, i: usize) -> Vec<Row> {
+        let origin = self.elsewhere();
+        let dest = self.village();
+        let n = [1, 1, 1, 2, 2, 3, 4][self.rng.random_range(0..7)];
+        let people = self.family(&origin[..6], n);
+        let id = self.app_id("move_in", i);
+        let sp = self.point();
+        let arrived = days_before(self.opts.as_of, self.rng.random_range(1..30));
+        let skpwni = format!("{}-PD-{}-{:04}", &origin[..4], days_before(arrived, 3).format("%d%m%Y"), self.rng.random_range(1..500));
+        let (oa, da) = (self.address(), self.address());
+        people
+            .into_iter()
+            .map(|mut p| {
+                p.insert("application_id".into(), id.clone());
+                p.insert("service_point".into(), sp.clone());
+                p.insert("skpwni_number".into(), skpwni.clone());
+                p.insert("origin_village".into(), origin.into());
+                p.insert("origin_address".into(), oa.clone());
+                p.insert("destination_village".into(), dest.into());
+                p.insert("destination_address".into(), da.clone());
+                p.insert("arrival_date".into(), ymd(arrived));
+                p
+            })
+            .collect()
+    }
+
+    fn ktp(&mut self, i: usize) -> Vec<Row> {
+        let village = self.village();
+        let district = &village[..6];
+        let female = self.rng.random_bool(0.5);
+        let birth = if self.rng.random_bool(0.3) { self.born(17, 19) } else { self.born(17, 75) };
+        let age = (self.opts.as_of - birth).num_days() / 365;
+        let mut r = Row::new();
+        r.insert("application_id".into(), self.app_id("ktp", i));
+        r.insert("service_point".into(), self.point());
+        r.insert("nik".into(), self.nik(district, birth, female));
+        r.insert("name".into(), self.given(female));
+        r.insert("birth_place".into(), self.place(village));
+        r.insert("birth_date".into(), ymd(birth));
+        r.insert("sex".into(), if female { "P" } else { "L" }.into());
+        if self.rng.random_bool(0.7) {
+            r.insert("blood_type".into(), ["A", "B", "AB", "O", "O"][self.rng.random_range(0..5)].into());
+        }
+        r.insert("address".into(), self.address());
+        r.insert("rt".into(), format!("{:03}", self.rng.random_range(1..20)));
+        r.insert("rw".into(), format!("{:03}", self.rng.random_range(1..10)));
+        r.insert("village_code".into(), village.into());
+        r.insert("religion".into(), pick(&mut self.rng, RELIGIONS).into());
+        r.insert("marital_status".into(), if age < 22 { "BELUM KAWIN" } else { "KAWIN" }.into());
+        r.insert("occupation".into(), if age < 22 { "PELAJAR/MAHASISWA".to_string() } else { pick(&mut self.rng, OCCUPATIONS).to_string() });
+        r.insert("citizenship".into(), "WNI".into());
+        vec![r]
     }
 }
 
-/// The rows as a DataFrame of text columns.
-pub fn to_frame(columns: &Columns, rows: &[Vec<String>]) -> Result<DataFrame> {
-    let cols: Vec<Column> = columns
-        .all()
+fn validate_date(s: &str) -> NaiveDate {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
+}
+
+/// One way to break an application, aimed at one rule.
+#[derive(Debug, Clone)]
+pub struct Defect {
+    pub rule: &'static str,
+    pub column: String,
+}
+
+/// Every defect the schema's rules can catch, in rule order.
+pub fn defects_for(schema: &Schema) -> Vec<Defect> {
+    let mut out = Vec::new();
+    let mut d = |rule: &'static str, column: &str| out.push(Defect { rule, column: column.to_string() });
+    for c in &schema.columns {
+        let f = c.name.as_str();
+        if c.required && c.ty != ColType::Id && c.ty != ColType::ServicePoint {
+            d("REQUIRED", f);
+        }
+        match c.ty {
+            ColType::Id if !schema.group => d("DUPLICATE_ID", f),
+            ColType::Id => {}
+            ColType::ServicePoint => d("SERVICE_POINT", f),
+            ColType::Nik => {
+                for r in ["NIK_FORMAT", "NIK_DISTRICT", "NIK_DATE", "NIK_SERIAL"] {
+                    d(r, f);
+                }
+                if c.sex.is_some() || c.sex_column.is_some() {
+                    d("NIK_SEX", f);
+                }
+                if c.birth_date.is_some() {
+                    d("NIK_BIRTH_DATE", f);
+                }
+            }
+            ColType::Kk => {
+                for r in ["KK_FORMAT", "KK_DISTRICT", "KK_DATE", "KK_SERIAL"] {
+                    d(r, f);
+                }
+            }
+            ColType::Name => d("NAME", f),
+            ColType::Date => {
+                d("DATE_FORMAT", f);
+                if !c.future {
+                    d("DATE_FUTURE", f);
+                }
+                d("DATE_RANGE", f);
+                if c.after.is_some() {
+                    d("DATE_ORDER", f);
+                }
+            }
+            ColType::Sex => d("SEX", f),
+            ColType::Village => d("VILLAGE", f),
+            ColType::Choice => d("CHOICE", f),
+            ColType::Number => d("NUMBER", f),
+            ColType::Text => d("TEXT", f),
+        }
+    }
+    for ch in &schema.checks {
+        match ch {
+            Check::ParentAge { parent, .. } => d("PARENT_AGE", parent),
+            Check::SamePlace { b, .. } => d("SAME_PLACE", b),
+            Check::MinAge { date, .. } => d("MIN_AGE", date),
+        }
+    }
+    let subject = schema.columns[schema.subject].name.clone();
+    d("DUPLICATE_SUBJECT", &subject);
+    if schema.group {
+        for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
+            d("DUPLICATE_MEMBER", &c.name.clone());
+        }
+        if let Some(c) = schema.columns.iter().find(|c| !c.member && c.ty == ColType::Text) {
+            d("GROUP_MISMATCH", &c.name.clone());
+        }
+        if let Some((hc, _)) = &schema.head {
+            d("HEAD_COUNT", &schema.columns[*hc].name.clone());
+        }
+    }
+    out
+}
+
+/// Break `app` (its rows) for `defect`, aiming at that one rule: an
+/// application-level value changes on every row, a date bound to a NIK
+/// takes the NIK along. `earlier` are the applications before it (for
+/// duplicates).
+pub(crate) fn apply(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app: &mut [Row], earlier: &[Vec<Row>], as_of: NaiveDate) {
+    apply_one(rng, schema, defect, app, earlier, as_of);
+    let f = defect.column.as_str();
+    let Some(spec) = schema.column(f) else { return };
+    let at = usize::from(spec.member && app.len() > 1);
+    if matches!(defect.rule, "DATE_FUTURE" | "DATE_RANGE") {
+        // The NIK whose embedded date is this date follows it.
+        for nik in schema.columns.iter().filter(|c| c.birth_date.as_deref() == Some(f)) {
+            let row = &mut app[at];
+            if let (Some(d), Some(n)) = (row.get(f).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()), row.get(&nik.name).cloned()) {
+                let female = n.get(6..8).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| x > 40);
+                let serial = n.get(12..).and_then(|x| x.parse().ok()).unwrap_or(1);
+                row.insert(nik.name.clone(), nik_of(n.get(..6).unwrap_or("350601"), d, female, serial));
+            }
+        }
+    }
+    let spread = schema.group && !spec.member && !matches!(defect.rule, "GROUP_MISMATCH" | "DUPLICATE_ID" | "DUPLICATE_SUBJECT");
+    if spread {
+        let v = app[0].get(f).cloned();
+        for r in app.iter_mut().skip(1) {
+            match &v {
+                Some(v) => r.insert(f.to_string(), v.clone()),
+                None => r.remove(f),
+            };
+        }
+    }
+}
+
+fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app: &mut [Row], earlier: &[Vec<Row>], as_of: NaiveDate) {
+    let f = defect.column.as_str();
+    let spec = schema.column(f);
+    // Member-level defects hit a member row other than the subject where there is one.
+    let at = usize::from(spec.is_some_and(|c| c.member) && app.len() > 1);
+    let key = f.to_string();
+    let row = &mut app[at];
+    let val = row.get(f).cloned().unwrap_or_default();
+    let set = |row: &mut Row, v: String| {
+        row.insert(key.clone(), v);
+    };
+    match defect.rule {
+        "REQUIRED" => set(row, String::new()),
+        "DUPLICATE_ID" => {
+            if let Some(prev) = earlier.last() {
+                set(row, prev[0].get(f).cloned().unwrap_or_default());
+            }
+        }
+        "SERVICE_POINT" => set(row, "KANTOR-LAMA".into()),
+        "NIK_FORMAT" | "KK_FORMAT" => set(row, val.chars().take(15).collect()),
+        "NIK_DISTRICT" | "KK_DISTRICT" => set(row, format!("999999{}", val.get(6..).unwrap_or(""))),
+        "NIK_DATE" | "KK_DATE" => set(row, format!("{}{}", val.get(..8).unwrap_or(""), format!("13{}", val.get(10..).unwrap_or("")))),
+        "NIK_SERIAL" | "KK_SERIAL" => set(row, format!("{}0000", val.get(..12).unwrap_or(""))),
+        "NIK_SEX" => {
+            // The day as written gains or loses the women's 40.
+            let dd: u32 = val.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(1);
+            let flipped = if dd > 40 { dd - 40 } else { dd + 40 };
+            set(row, format!("{}{flipped:02}{}", val.get(..6).unwrap_or(""), val.get(8..).unwrap_or("")));
+        }
+        "NIK_BIRTH_DATE" => {
+            let dd: u32 = val.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(1);
+            let shifted = if dd % 40 >= 28 { dd - 1 } else { dd + 1 };
+            set(row, format!("{}{shifted:02}{}", val.get(..6).unwrap_or(""), val.get(8..).unwrap_or("")));
+        }
+        "NAME" => set(row, format!("{}2", val)),
+        "DATE_FORMAT" => set(row, format!("{}-02-30", as_of.year() - 1)),
+        "DATE_FUTURE" => set(row, ymd(as_of.checked_add_days(Days::new(rng.random_range(1..30))).unwrap_or(as_of))),
+        "DATE_RANGE" => set(row, "1899-12-31".into()),
+        // (a NIK bound to the date is updated by `apply`)
+        "DATE_ORDER" => {
+            if let Some(a) = spec.and_then(|c| c.after.clone()) {
+                let before = row.get(a.as_str()).map(|s| days_before(validate_date(s), 1)).unwrap_or(as_of);
+                set(row, ymd(before));
+            }
+        }
+        "SEX" => set(row, "X".into()),
+        "VILLAGE" => match spec.map(|c| c.scope) {
+            Some(VillageScope::Region) => set(row, "3578011001".into()), // a Surabaya village
+            _ => set(row, "9999012001".into()),
+        },
+        "CHOICE" => set(row, val.to_lowercase() + "?"),
+        "NUMBER" => set(row, "0".into()),
+        "TEXT" => set(row, "X".repeat(spec.and_then(|c| c.max_len).unwrap_or(200) as usize + 1)),
+        "PARENT_AGE" => {
+            // The parent's NIK says born in the child's year.
+            let child = schema.checks.iter().find_map(|c| match c {
+                Check::ParentAge { parent, date, .. } if parent == f => Some(date.clone()),
+                _ => None,
+            });
+            if let Some(yy) = child.and_then(|d| row.get(d.as_str()).and_then(|s| s.get(2..4)).map(str::to_string)) {
+                set(row, format!("{}{yy}{}", val.get(..10).unwrap_or(""), val.get(12..).unwrap_or("")));
+            }
+        }
+        "SAME_PLACE" => {
+            let a = schema.checks.iter().find_map(|c| match c {
+                Check::SamePlace { a, b } if b == f => Some(a.clone()),
+                _ => None,
+            });
+            if let Some(a) = a {
+                // Copy into whichever side accepts any village, so the
+                // code stays valid and only the sameness is wrong.
+                let a_country = schema.column(&a).is_some_and(|c| c.scope == VillageScope::Country);
+                let (from, to) = if a_country { (f.to_string(), a) } else { (a, f.to_string()) };
+                for r in app.iter_mut() {
+                    let v = r.get(&from).cloned().unwrap_or_default();
+                    r.insert(to.clone(), v);
+                }
+            }
+        }
+        "MIN_AGE" => {
+            // Ten years old and unmarried; the NIK keeps matching.
+            let birth = days_before(as_of, 10 * 365);
+            set(row, ymd(birth));
+            let female = row.get("sex").is_some_and(|s| s == "P");
+            if let Some(n) = row.get("nik").cloned() {
+                let fixed = nik_of(n.get(..6).unwrap_or("350601"), birth, female, n.get(12..).and_then(|s| s.parse().ok()).unwrap_or(1));
+                row.insert("nik".into(), fixed);
+            }
+            row.insert("marital_status".into(), "BELUM KAWIN".into());
+        }
+        "DUPLICATE_SUBJECT" => {
+            if let Some(prev) = earlier.last() {
+                let id = schema.columns[schema.id].name.clone();
+                let my_id = app[0].get(&id).cloned().unwrap_or_default();
+                for (i, r) in app.iter_mut().enumerate() {
+                    if let Some(p) = prev.get(i).or(prev.last()) {
+                        *r = p.clone();
+                        r.insert(id.clone(), my_id.clone());
+                    }
+                }
+            }
+        }
+        "DUPLICATE_MEMBER" => {
+            // The head's line entered twice (all but the relationship).
+            if app.len() > 1 {
+                let last = app.len() - 1;
+                let head = schema.head.as_ref().map(|(hc, _)| schema.columns[*hc].name.as_str());
+                for c in schema.columns.iter().filter(|c| c.member && Some(c.name.as_str()) != head) {
+                    let v = app[0].get(&c.name).cloned();
+                    match v {
+                        Some(v) => app[last].insert(c.name.clone(), v),
+                        None => app[last].remove(&c.name),
+                    };
+                }
+            }
+        }
+        "GROUP_MISMATCH" => {
+            if app.len() > 1 {
+                let last = app.len() - 1;
+                let v = app[last].get(f).cloned().unwrap_or_default();
+                app[last].insert(key, format!("{v} B"));
+            }
+        }
+        "HEAD_COUNT" => {
+            for r in app.iter_mut() {
+                if r.get(f).is_some_and(|v| v == "KEPALA KELUARGA") {
+                    r.insert(key.clone(), "SUAMI".into());
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+/// Generate `opts.count` applications of `t`'s kind as rows of text in the
+/// schema's column order (a family card gives one row per member).
+pub fn rows(t: &Template, opts: &SampleOptions) -> Result<Vec<Vec<String>>> {
+    if !KINDS.contains(&t.kind.as_str()) {
+        return Err(Error::Usage(format!("samples: no generator for kind {:?} (kinds: {})", t.kind, KINDS.join(", "))));
+    }
+    let r = reference();
+    let mut g = Gen {
+        rng: ChaCha8Rng::seed_from_u64(opts.seed ^ (t.record.code << 40)),
+        opts,
+        villages: r.villages.keys().filter(|k| k.starts_with(opts.region.code.as_str())).map(String::as_str).collect(),
+        all_villages: r.villages.keys().map(String::as_str).collect(),
+        points: opts.region.service_points.iter().map(|s| s.code.clone()).collect(),
+        niks: HashSet::new(),
+    };
+    // Defects draw from their own stream, so the same seed gives the same
+    // people whatever the defect rate.
+    let mut drng = ChaCha8Rng::seed_from_u64(opts.seed ^ 0x5eed_defec7);
+    let defects = defects_for(&t.schema);
+    let mut next_defect = 0usize;
+    let mut apps: Vec<Vec<Row>> = Vec::with_capacity(opts.count);
+    for i in 0..opts.count {
+        let mut app = match t.kind.as_str() {
+            "birth" => g.birth(i),
+            "death" => g.death(i),
+            "family_card" => g.family_card(i),
+            "move_out" => g.move_out(i),
+            "move_in" => g.move_in(i),
+            _ => g.ktp(i),
+        };
+        if !defects.is_empty() && drng.random_bool(opts.defects.clamp(0.0, 1.0)) {
+            let d = &defects[next_defect % defects.len()];
+            next_defect += 1;
+            apply(&mut drng, &t.schema, d, &mut app, &apps, opts.as_of);
+        }
+        apps.push(app);
+    }
+    let names: Vec<&str> = t.schema.names().collect();
+    Ok(apps
+        .into_iter()
+        .flatten()
+        .map(|row| names.iter().map(|n| row.get(*n).cloned().unwrap_or_default()).collect())
+        .collect())
+}
+
+/// The rows as a DataFrame of text columns named `names`, in that order.
+pub fn to_frame(names: &[&str], rows: &[Vec<String>]) -> Result<DataFrame> {
+    let cols: Vec<Column> = names
+        .iter()
+        .copied()
         .enumerate()
         .map(|(c, name)| Column::new(name.into(), rows.iter().map(|r| r[c].as_str()).collect::<Vec<&str>>()))
         .collect();
     DataFrame::new(rows.len(), cols).map_err(|e| Error::Usage(e.to_string()))
 }
 
-/// Write birth samples to `out` (.csv or .parquet by extension).
-pub fn write_birth(opts: &SampleOptions, out: &Path) -> Result<usize> {
-    let rows = birth_rows(opts);
-    let mut df = to_frame(&birth_columns(), &rows)?;
+/// Write samples of `t`'s kind to `out` (.csv or .parquet by extension);
+/// returns the number of rows.
+pub fn write(t: &Template, opts: &SampleOptions, out: &Path) -> Result<usize> {
+    let rows = rows(t, opts)?;
+    let names: Vec<&str> = t.schema.names().collect();
+    let mut df = to_frame(&names, &rows)?;
     let mut buf = Vec::new();
     let is_parquet = out.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     let res = if is_parquet {
@@ -209,9 +751,15 @@ pub fn write_birth(opts: &SampleOptions, out: &Path) -> Result<usize> {
     Ok(rows.len())
 }
 
+/// Birth samples with the embedded template (demos and tests).
+pub fn write_birth(opts: &SampleOptions, out: &Path) -> Result<usize> {
+    write(&Template::birth_default(), opts, out)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::template::Templates;
 
     fn opts(region: &Region, defects: f64) -> SampleOptions<'_> {
         SampleOptions { region, count: 300, seed: 7, defects, as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() }
@@ -220,19 +768,30 @@ mod tests {
     #[test]
     fn deterministic_and_rule_abiding() {
         let region = Region::kediri();
-        let a = birth_rows(&opts(&region, 0.0));
-        assert_eq!(a, birth_rows(&opts(&region, 0.0)));
+        let t = Template::birth_default();
+        let a = rows(&t, &opts(&region, 0.0)).unwrap();
+        assert_eq!(a, rows(&t, &opts(&region, 0.0)).unwrap());
+        let c = |n: &str| t.schema.index(n).unwrap();
         for row in &a {
-            let nik = &row[3];
+            let nik = &row[c("child_nik")];
             assert_eq!(nik.len(), 16);
             assert!(reference().districts.contains_key(&nik[..6]));
             let dd: u32 = nik[6..8].parse().unwrap();
-            assert_eq!(dd > 40, row[4] == "P");
-            assert!(row[8].starts_with("3506"));
-            assert!(reference().villages.contains_key(&row[8]));
+            assert_eq!(dd > 40, row[c("sex")] == "P");
+            assert!(reference().villages.contains_key(&row[c("village_code")]));
         }
-        let b = birth_rows(&opts(&region, 0.5));
+        let b = rows(&t, &opts(&region, 0.5)).unwrap();
         let changed = a.iter().zip(&b).filter(|(x, y)| x != y).count();
         assert!((100..200).contains(&changed), "{changed} defective rows of 300 at 50%");
+    }
+
+    #[test]
+    fn every_kind_generates() {
+        let region = Region::kediri();
+        for (kind, t) in &Templates::embedded().0 {
+            let r = rows(t, &SampleOptions { count: 20, ..opts(&region, 0.0) }).unwrap();
+            assert!(r.len() >= 20, "{kind}");
+            assert!(r.iter().all(|row| row.len() == t.schema.columns.len()));
+        }
     }
 }

@@ -11,6 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::csvout;
 use crate::error::{Error, Result};
+use crate::print::PrintFile;
 use crate::register::Register;
 
 pub const MANIFEST_HEADER: [&str; 8] =
@@ -53,7 +54,7 @@ pub fn write_atomic_opt(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
 pub struct IssuedDoc {
     pub number: String,
     pub application_id: String,
-    pub kind: &'static str,
+    pub kind: String,
     pub nik: String,
     pub service_point: String,
     /// Path relative to the run directory.
@@ -61,6 +62,13 @@ pub struct IssuedDoc {
     pub sha256: String,
     pub qr: String,
     pub pdf: Vec<u8>,
+    /// The same document as objects, for the merged print file.
+    pub objects: Option<lopdf::Document>,
+}
+
+/// The merged print file of a service point, relative to the run directory.
+pub fn print_file(service_point: &str) -> String {
+    format!("print/{service_point}.pdf")
 }
 
 /// Writes one run's documents and manifest.
@@ -74,6 +82,8 @@ pub struct Sink {
     /// Merkle leaves of the manifest rows, for the batch seal.
     leaves: Vec<crate::seal::Hash>,
     manifest_hash: Sha256,
+    /// One merged print file per service point.
+    print: std::collections::BTreeMap<String, PrintFile>,
 }
 
 /// What a finished sink hands back.
@@ -81,6 +91,8 @@ pub struct Finished {
     pub register: Register,
     pub leaves: Vec<crate::seal::Hash>,
     pub manifest_sha256: crate::seal::Hash,
+    /// Service point → merged print file, relative to the run directory.
+    pub print_files: std::collections::BTreeMap<String, String>,
 }
 
 impl Sink {
@@ -102,12 +114,13 @@ impl Sink {
             written: 0,
             leaves: Vec::new(),
             manifest_hash,
+            print: Default::default(),
         })
     }
 
     /// Write one ordered chunk of documents and record them as issued.
-    pub fn write_chunk(&mut self, docs: &[IssuedDoc]) -> Result<()> {
-        for d in docs {
+    pub fn write_chunk(&mut self, mut docs: Vec<IssuedDoc>) -> Result<()> {
+        for d in &mut docs {
             let path = self.run_dir.join(&d.file);
             if let Some(dir) = path.parent() {
                 if !self.made_dirs.contains(dir) {
@@ -124,7 +137,7 @@ impl Sink {
             let row = csvout::line([
                 d.number.as_str(),
                 d.application_id.as_str(),
-                d.kind,
+                d.kind.as_str(),
                 d.nik.as_str(),
                 d.service_point.as_str(),
                 d.file.as_str(),
@@ -134,6 +147,15 @@ impl Sink {
             self.manifest.write_all(row.as_bytes()).map_err(|e| Error::io(&self.manifest_tmp, e))?;
             self.manifest_hash.update(row.as_bytes());
             self.leaves.push(crate::seal::leaf(&d.number, &d.sha256));
+            if let Some(objects) = d.objects.take() {
+                let pf = match self.print.entry(d.service_point.clone()) {
+                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                    std::collections::btree_map::Entry::Vacant(e) => {
+                        e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)))?)
+                    }
+                };
+                pf.append(objects, &d.number)?;
+            }
         }
         self.register.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
         self.written += docs.len();
@@ -147,7 +169,17 @@ impl Sink {
         let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
         f.sync_all().map_err(|e| Error::io(&self.manifest_tmp, e))?;
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
-        Ok(Finished { register: self.register, leaves: self.leaves, manifest_sha256: self.manifest_hash.finalize().into() })
+        let mut print_files = std::collections::BTreeMap::new();
+        for (sp, pf) in self.print {
+            pf.finish()?;
+            print_files.insert(sp.clone(), print_file(&sp));
+        }
+        Ok(Finished {
+            register: self.register,
+            leaves: self.leaves,
+            manifest_sha256: self.manifest_hash.finalize().into(),
+            print_files,
+        })
     }
 }
 

@@ -1,32 +1,33 @@
-//! Templates: a document's layout as data (TOML in `templates/`), compiled
-//! once per run into a list of drawing elements with their field bindings
-//! resolved to indexes. A template that names a field the kind does not
-//! have is refused when it is loaded — never halfway through a run.
+//! Templates: one document kind as data (TOML in `templates/`) — its input
+//! schema ([`crate::schema`]), numbering, signed record and page layout —
+//! compiled once per run with every field binding resolved to an index. A
+//! template that names a field the kind does not have is refused when it is
+//! loaded, naming the file, line and field — never halfway through a run.
 //!
-//! Text elements hold literal text with `{field}` or `{field|format}`
-//! placeholders. Coordinates are millimetres from the page's top-left
-//! corner, as a designer measures a paper form.
+//! Text holds literal text with `{field}` or `{field|format}` placeholders.
+//! Coordinates are millimetres from the page's top-left corner, as a
+//! designer measures a paper form. A `table` element lists the members of a
+//! group kind (a family card) and flows onto further pages; every other
+//! element is drawn on every page unless `pages = "first"` or `"last"`.
 
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::schema::{NumberSpec, RawSchema, RecordSpec, Schema};
 use crate::words;
 
-/// The embedded birth-certificate template (so the defaults need no files).
-pub const BIRTH_TOML: &str = include_str!("../templates/birth.toml");
-
-/// Values a birth template may use: the input columns, then values the
-/// engine derives. [`crate::render`] fills them in this order.
-pub const BIRTH_FIELDS: &[&str] = &[
-    "application_id", "service_point", "child_name", "child_nik", "sex", "birth_date", "birth_place",
-    "birth_order", "village_code", "mother_name", "mother_nik", "father_name", "father_nik",
-    // derived
-    "document_number", "issue_date", "region_name", "province", "place_of_issue", "office",
-    "official_title", "official_name", "official_nip", "service_point_name", "village_name",
-    "district_name", "kid",
+/// The six embedded templates (so the defaults need no files), by kind.
+pub const EMBEDDED: [(&str, &str); 6] = [
+    ("birth", include_str!("../templates/birth.toml")),
+    ("death", include_str!("../templates/death.toml")),
+    ("family_card", include_str!("../templates/family_card.toml")),
+    ("move_out", include_str!("../templates/move_out.toml")),
+    ("move_in", include_str!("../templates/move_in.toml")),
+    ("ktp", include_str!("../templates/ktp.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -48,6 +49,29 @@ pub enum Align {
     Right,
 }
 
+/// Which pages of a multi-page document an element is drawn on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Pages {
+    #[default]
+    All,
+    First,
+    Last,
+    /// Every page but the last ("continued overleaf").
+    BeforeLast,
+}
+
+impl Pages {
+    pub fn includes(self, page: usize, pages: usize) -> bool {
+        match self {
+            Pages::All => true,
+            Pages::First => page == 1,
+            Pages::Last => page == pages,
+            Pages::BeforeLast => page < pages,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     Plain,
@@ -58,6 +82,8 @@ pub enum Format {
     Sex,
     Ordinal,
 }
+
+const FORMATS: &str = "upper, date_long, date_words, group4, sex, ordinal";
 
 impl Format {
     fn parse(s: &str) -> Option<Format> {
@@ -72,23 +98,26 @@ impl Format {
         })
     }
 
-    pub fn apply(self, v: &str) -> String {
+    pub fn apply(self, v: &str, out: &mut String) {
         let date = || NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
         match self {
-            Format::Plain => v.to_string(),
-            Format::Upper => v.to_uppercase(),
-            Format::DateLong => date().map(words::date_long).unwrap_or_else(|| v.to_string()),
-            Format::DateWords => date().map(words::date_words).unwrap_or_else(|| v.to_string()),
-            Format::Group4 => words::group_digits(v),
-            Format::Sex => match v {
-                "L" => "LAKI-LAKI".into(),
-                "P" => "PEREMPUAN".into(),
-                _ => v.to_string(),
-            },
+            Format::Plain => out.push_str(v),
+            Format::Upper => out.extend(v.chars().flat_map(char::to_uppercase)),
+            Format::DateLong => out.push_str(&date().map(words::date_long).unwrap_or_else(|| v.to_string())),
+            Format::DateWords => out.push_str(&date().map(words::date_words).unwrap_or_else(|| v.to_string())),
+            Format::Group4 => out.push_str(&words::group_digits(v)),
+            Format::Sex => out.push_str(match v {
+                "L" => "LAKI-LAKI",
+                "P" => "PEREMPUAN",
+                _ => v,
+            }),
             Format::Ordinal => match v.parse::<u64>() {
-                Ok(1) => "PERTAMA".into(),
-                Ok(n) => format!("KE{}", words::number(n).to_uppercase()),
-                Err(_) => v.to_string(),
+                Ok(1) => out.push_str("PERTAMA"),
+                Ok(n) => {
+                    out.push_str("KE");
+                    out.push_str(&words::number(n).to_uppercase());
+                }
+                Err(_) => out.push_str(v),
             },
         }
     }
@@ -100,21 +129,92 @@ pub enum Part {
     Field { index: usize, format: Format },
 }
 
+/// Template text compiled against a field list.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct Text(pub Vec<Part>);
+
+impl Text {
+    /// The text with `values` (in the field list's order) filled in.
+    pub fn fill(&self, values: &[String]) -> String {
+        let mut s = String::new();
+        for p in &self.0 {
+            match p {
+                Part::Lit(l) => s.push_str(l),
+                Part::Field { index, format } => format.apply(values.get(*index).map(String::as_str).unwrap_or(""), &mut s),
+            }
+        }
+        s
+    }
+
+    pub fn fields(&self) -> impl Iterator<Item = usize> + '_ {
+        self.0.iter().filter_map(|p| match p {
+            Part::Field { index, .. } => Some(*index),
+            Part::Lit(_) => None,
+        })
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TableColumn {
+    pub title: String,
+    pub title_en: Option<String>,
+    pub width: f32,
+    pub align: Align,
+    /// Compiled against the schema's member fields.
+    pub text: Text,
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Element {
-    Text { x: f32, y: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, parts: Vec<Part> },
-    Line { x1: f32, y1: f32, x2: f32, y2: f32, width: f32 },
-    Rect { x: f32, y: f32, w: f32, h: f32, width: f32 },
+    Text { x: f32, y: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, text: Text, pages: Pages },
+    Line { x1: f32, y1: f32, x2: f32, y2: f32, width: f32, pages: Pages },
+    Rect { x: f32, y: f32, w: f32, h: f32, width: f32, pages: Pages },
     Qr { x: f32, y: f32, size: f32 },
+    /// The region's logo, if it has one (height `size`, width by aspect).
+    Logo { x: f32, y: f32, size: f32, pages: Pages },
+    Table(Table),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct Table {
+    pub x: f32,
+    pub y: f32,
+    pub header_height: f32,
+    pub row_height: f32,
+    /// Member rows per page.
+    pub rows: usize,
+    pub size: f32,
+    pub columns: Vec<TableColumn>,
+}
+
+/// The signed record's values as template text (see [`RecordSpec`]).
+#[derive(Debug, Clone)]
+pub struct Record {
+    pub code: u64,
+    pub nik: Text,
+    pub name: Text,
+    pub birth_date: Option<Text>,
+    pub birth_place: Option<Text>,
+    pub expiry_days: Option<i64>,
+    pub member_nik: Option<Text>,
+    pub members: crate::schema::MembersInRecord,
+    pub member_digest: bool,
+    pub extra: Vec<(u64, Text, bool)>,
 }
 
 #[derive(Debug, Clone)]
 pub struct Template {
     pub path: PathBuf,
+    pub kind: String,
     pub title: String,
     pub width_mm: f32,
     pub height_mm: f32,
+    pub schema: Schema,
+    pub number: NumberSpec,
+    pub record: Record,
     pub elements: Vec<Element>,
+    /// The field list documents of this kind hold values in.
+    pub fields: Vec<String>,
 }
 
 #[derive(Deserialize)]
@@ -123,6 +223,9 @@ struct RawTemplate {
     kind: String,
     title: String,
     page: RawPage,
+    schema: RawSchema,
+    number: NumberSpec,
+    record: RecordSpec,
     element: Vec<RawElement>,
 }
 
@@ -131,6 +234,17 @@ struct RawTemplate {
 struct RawPage {
     width_mm: f32,
     height_mm: f32,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawColumn {
+    title: String,
+    title_en: Option<String>,
+    width: f32,
+    #[serde(default)]
+    align: Align,
+    text: String,
 }
 
 #[derive(Deserialize)]
@@ -147,6 +261,8 @@ enum RawElement {
         align: Align,
         max_width: Option<f32>,
         text: String,
+        #[serde(default)]
+        pages: Pages,
     },
     Line {
         x1: f32,
@@ -155,6 +271,8 @@ enum RawElement {
         y2: f32,
         #[serde(default = "default_width")]
         width: f32,
+        #[serde(default)]
+        pages: Pages,
     },
     Rect {
         x: f32,
@@ -163,16 +281,42 @@ enum RawElement {
         h: f32,
         #[serde(default = "default_width")]
         width: f32,
+        #[serde(default)]
+        pages: Pages,
     },
     Qr {
         x: f32,
         y: f32,
         size: f32,
     },
+    Logo {
+        x: f32,
+        y: f32,
+        size: f32,
+        #[serde(default)]
+        pages: Pages,
+    },
+    Table {
+        x: f32,
+        y: f32,
+        #[serde(default = "default_header_height")]
+        header_height: f32,
+        row_height: f32,
+        rows: usize,
+        #[serde(default = "default_table_size")]
+        size: f32,
+        column: Vec<RawColumn>,
+    },
 }
 
 fn default_size() -> f32 {
     10.0
+}
+fn default_table_size() -> f32 {
+    7.0
+}
+fn default_header_height() -> f32 {
+    9.0
 }
 fn default_font() -> Font {
     Font::Regular
@@ -190,8 +334,15 @@ fn element_line(text: &str, n: usize) -> usize {
     text.match_indices("[[element]]").nth(n).map(|(at, _)| line_of(text, at)).unwrap_or(0)
 }
 
+/// Line of the first occurrence of `needle` after `[section]`, for errors
+/// in the schema and record sections.
+fn line_in(text: &str, section: &str, needle: &str) -> usize {
+    let from = text.find(section).unwrap_or(0);
+    text[from..].find(needle).map(|at| line_of(text, from + at)).unwrap_or_else(|| line_of(text, from))
+}
+
 /// Split "Kediri, {issue_date|date_long}" into literal and field parts.
-fn compile_text(s: &str, fields: &[&str]) -> std::result::Result<Vec<Part>, String> {
+pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, String> {
     let mut parts = Vec::new();
     let mut rest = s;
     while let Some(open) = rest.find('{') {
@@ -206,13 +357,11 @@ fn compile_text(s: &str, fields: &[&str]) -> std::result::Result<Vec<Part>, Stri
         };
         let index = fields
             .iter()
-            .position(|f| *f == name)
+            .position(|f| f == name)
             .ok_or_else(|| format!("unknown field `{name}`; this kind has: {}", fields.join(", ")))?;
         let format = match fmt {
             None => Format::Plain,
-            Some(f) => Format::parse(f).ok_or_else(|| {
-                format!("unknown format `{f}`; formats: upper, date_long, date_words, group4, sex, ordinal")
-            })?,
+            Some(f) => Format::parse(f).ok_or_else(|| format!("unknown format `{f}`; formats: {FORMATS}"))?,
         };
         parts.push(Part::Field { index, format });
         rest = &rest[close + 1..];
@@ -220,22 +369,27 @@ fn compile_text(s: &str, fields: &[&str]) -> std::result::Result<Vec<Part>, Stri
     if !rest.is_empty() {
         parts.push(Part::Lit(rest.to_string()));
     }
-    Ok(parts)
+    Ok(Text(parts))
 }
 
 impl Template {
+    /// The embedded template of `kind`.
+    pub fn embedded(kind: &str) -> Option<Template> {
+        let (_, text) = EMBEDDED.iter().find(|(k, _)| *k == kind)?;
+        // Every embedded template is tested below; a failure is a packaging defect.
+        Some(Template::parse(text, Path::new(&format!("<embedded templates/{kind}.toml>")), kind).expect("embedded template is valid"))
+    }
+
     pub fn birth_default() -> Template {
-        // Tested below; a failure would be a packaging defect.
-        Template::parse(BIRTH_TOML, Path::new("<embedded templates/birth.toml>"), "birth", BIRTH_FIELDS)
-            .expect("embedded birth template is valid")
+        Template::embedded("birth").expect("birth is embedded")
     }
 
-    pub fn load(path: &Path, kind: &str, fields: &[&str]) -> Result<Template> {
+    pub fn load(path: &Path, kind: &str) -> Result<Template> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Template::parse(&text, path, kind, fields)
+        Template::parse(&text, path, kind)
     }
 
-    pub fn parse(text: &str, path: &Path, kind: &str, fields: &[&str]) -> Result<Template> {
+    pub fn parse(text: &str, path: &Path, kind: &str) -> Result<Template> {
         let raw: RawTemplate = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| format!("line {}: ", line_of(text, s.start))).unwrap_or_default();
             Error::config(path, format!("{line}{}", e.message()))
@@ -246,34 +400,198 @@ impl Template {
         if !(50.0..=1000.0).contains(&raw.page.width_mm) || !(50.0..=1000.0).contains(&raw.page.height_mm) {
             return Err(Error::config(path, "field `page`: width_mm and height_mm must be 50–1000"));
         }
+        let schema = Schema::check(raw.schema, path)?;
+        raw.number.check(&schema, path)?;
+        let fields = schema.fields();
+        let member_fields = schema.member_fields();
+        let record = compile_record(raw.record, &schema, &fields, &member_fields, text, path)?;
         let mut elements = Vec::with_capacity(raw.element.len());
         let mut qr = 0;
+        let mut tables = 0;
         for (n, e) in raw.element.into_iter().enumerate() {
+            let at = |f: &str, m: String| Error::config(path, format!("element at line {}: field `{f}`: {m}", element_line(text, n)));
             elements.push(match e {
-                RawElement::Text { x, y, size, font, align, max_width, text: t } => {
-                    let parts = compile_text(&t, fields).map_err(|m| {
-                        Error::config(path, format!("element at line {}: field `text`: {m}", element_line(text, n)))
-                    })?;
-                    Element::Text { x, y, size, font, align, max_width, parts }
+                RawElement::Text { x, y, size, font, align, max_width, text: t, pages } => {
+                    let text = compile_text(&t, &fields).map_err(|m| at("text", m))?;
+                    Element::Text { x, y, size, font, align, max_width, text, pages }
                 }
-                RawElement::Line { x1, y1, x2, y2, width } => Element::Line { x1, y1, x2, y2, width },
-                RawElement::Rect { x, y, w, h, width } => Element::Rect { x, y, w, h, width },
+                RawElement::Line { x1, y1, x2, y2, width, pages } => Element::Line { x1, y1, x2, y2, width, pages },
+                RawElement::Rect { x, y, w, h, width, pages } => Element::Rect { x, y, w, h, width, pages },
+                RawElement::Logo { x, y, size, pages } => Element::Logo { x, y, size, pages },
                 RawElement::Qr { x, y, size } => {
                     qr += 1;
                     if size < 20.0 {
-                        return Err(Error::config(
-                            path,
-                            format!("element at line {}: field `size`: a QR needs at least 20 mm so modules stay ≥ 0.4 mm", element_line(text, n)),
-                        ));
+                        return Err(at("size", "a QR needs at least 20 mm so modules stay ≥ 0.4 mm".into()));
                     }
                     Element::Qr { x, y, size }
+                }
+                RawElement::Table { x, y, header_height, row_height, rows, size, column } => {
+                    tables += 1;
+                    if !schema.group {
+                        return Err(at("type", "a table lists members: only group kinds ([schema] group = true) have one".into()));
+                    }
+                    if rows == 0 || row_height <= 0.0 || column.is_empty() {
+                        return Err(at("rows", "a table needs rows ≥ 1, row_height > 0 and at least one column".into()));
+                    }
+                    let columns = column
+                        .into_iter()
+                        .map(|c| {
+                            Ok(TableColumn {
+                                text: compile_text(&c.text, &member_fields).map_err(|m| at("column.text", m))?,
+                                title: c.title,
+                                title_en: c.title_en,
+                                width: c.width,
+                                align: c.align,
+                            })
+                        })
+                        .collect::<Result<Vec<_>>>()?;
+                    Element::Table(Table { x, y, header_height, row_height, rows, size, columns })
                 }
             });
         }
         if qr != 1 {
-            return Err(Error::config(path, format!("a template needs exactly one `qr` element, found {qr}")));
+            return Err(Error::config(path, format!("a template needs exactly one `qr` element (drawn on every page), found {qr}")));
         }
-        Ok(Template { path: path.to_path_buf(), title: raw.title, width_mm: raw.page.width_mm, height_mm: raw.page.height_mm, elements })
+        if tables > 1 {
+            return Err(Error::config(path, "a template has at most one `table` element"));
+        }
+        Ok(Template {
+            path: path.to_path_buf(),
+            kind: raw.kind,
+            title: raw.title,
+            width_mm: raw.page.width_mm,
+            height_mm: raw.page.height_mm,
+            schema,
+            number: raw.number,
+            record,
+            elements,
+            fields,
+        })
+    }
+
+    pub fn table(&self) -> Option<&Table> {
+        self.elements.iter().find_map(|e| match e {
+            Element::Table(t) => Some(t),
+            _ => None,
+        })
+    }
+
+    /// Pages a document with `members` member rows takes.
+    pub fn pages_for(&self, members: usize) -> usize {
+        match self.table() {
+            Some(t) => members.div_ceil(t.rows).max(1),
+            None => 1,
+        }
+    }
+
+    pub fn field(&self, name: &str) -> Option<usize> {
+        self.fields.iter().position(|f| f == name)
+    }
+}
+
+fn compile_record(
+    r: RecordSpec,
+    schema: &Schema,
+    fields: &[String],
+    member_fields: &[String],
+    text: &str,
+    path: &Path,
+) -> Result<Record> {
+    let c = |name: &str, t: &str, within: &[String]| {
+        compile_text(t, within).map_err(|m| {
+            Error::config(path, format!("line {}: field `record.{name}`: {m}", line_in(text, "[record]", &format!("{name} ="))))
+        })
+    };
+    if !(1..=255).contains(&r.code) {
+        return Err(Error::config(path, "field `record.code`: 1–255"));
+    }
+    let mut keys = std::collections::BTreeSet::new();
+    let mut extra = Vec::new();
+    for e in &r.extra {
+        if e.key < 11 || !keys.insert(e.key) {
+            return Err(Error::config(path, format!("field `record.extra.key`: {} must be 11 or more and used once", e.key)));
+        }
+        extra.push((e.key, c("extra", &e.text, fields)?, e.int));
+    }
+    let member_nik = match &r.member_nik {
+        Some(t) if schema.group => Some(c("member_nik", t, member_fields)?),
+        None if !schema.group => None,
+        _ => return Err(Error::config(path, "field `record.member_nik`: required for group kinds, and only for them")),
+    };
+    Ok(Record {
+        code: r.code,
+        nik: c("nik", &r.nik, fields)?,
+        name: c("name", &r.name, fields)?,
+        birth_date: r.birth_date.as_deref().map(|t| c("birth_date", t, fields)).transpose()?,
+        birth_place: r.birth_place.as_deref().map(|t| c("birth_place", t, fields)).transpose()?,
+        expiry_days: r.expiry_days,
+        member_nik,
+        members: r.members,
+        member_digest: r.member_digest,
+        extra,
+    })
+}
+
+/// The templates of one run, by kind: the embedded ones, replaced by a
+/// region's overrides or files given on the command line.
+#[derive(Debug, Clone)]
+pub struct Templates(pub BTreeMap<String, Template>);
+
+impl Templates {
+    pub fn embedded() -> Templates {
+        Templates(EMBEDDED.iter().filter_map(|(k, _)| Template::embedded(k).map(|t| (k.to_string(), t))).collect())
+    }
+
+    /// Replace `kind`'s template by the file at `path`.
+    pub fn set(&mut self, kind: &str, path: &Path) -> Result<()> {
+        let t = Template::load(path, kind)?;
+        self.0.insert(kind.to_string(), t);
+        Ok(())
+    }
+
+    pub fn get(&self, kind: &str) -> Option<&Template> {
+        self.0.get(kind)
+    }
+
+    /// The kind whose schema a header fits: every required column present,
+    /// and more of its columns than any other kind. `None` if no kind fits
+    /// or two fit equally well.
+    pub fn kind_of_header(&self, header: &[String]) -> std::result::Result<&Template, String> {
+        let mut best: Vec<(usize, &Template)> = Vec::new();
+        for t in self.0.values() {
+            if t.schema.required().all(|c| header.iter().any(|h| h == c)) {
+                let hits = t.schema.names().filter(|c| header.iter().any(|h| h == c)).count();
+                best.push((hits, t));
+            }
+        }
+        best.sort_by(|a, b| b.0.cmp(&a.0));
+        match best.as_slice() {
+            [] => {
+                let closest = self
+                    .0
+                    .values()
+                    .map(|t| {
+                        let missing: Vec<&str> = t.schema.required().filter(|c| !header.iter().any(|h| h == c)).collect();
+                        (missing.len(), t.kind.clone(), missing.join(", "))
+                    })
+                    .min();
+                let hint = if header.len() == 1 && header[0].contains(';') {
+                    " (the file seems to use ';' as separator; terbit reads comma-separated files)"
+                } else {
+                    ""
+                };
+                Err(match closest {
+                    Some((_, kind, missing)) => format!(
+                        "the header fits no document kind; for the closest, {kind}, it is missing required column(s): {missing}; \
+                         the header has: {}{hint}",
+                        header.join(", ")
+                    ),
+                    None => "no templates loaded".into(),
+                })
+            }
+            [(a, t), (b, u), ..] if a == b => Err(format!("the header fits both {} and {}: give --kind", t.kind, u.kind)),
+            [(_, t), ..] => Ok(t),
+        }
     }
 }
 
@@ -282,31 +600,59 @@ mod tests {
     use super::*;
 
     #[test]
-    fn embedded_template_compiles() {
-        let t = Template::birth_default();
-        assert!(t.elements.iter().any(|e| matches!(e, Element::Qr { .. })));
-        assert_eq!(t.width_mm, 210.0);
+    fn embedded_templates_compile() {
+        let all = Templates::embedded();
+        assert_eq!(all.0.len(), 6);
+        for (kind, t) in &all.0 {
+            assert!(t.elements.iter().any(|e| matches!(e, Element::Qr { .. })), "{kind}");
+            assert_eq!(&t.kind, kind);
+        }
+        let fc = all.get("family_card").unwrap();
+        assert!(fc.width_mm > fc.height_mm, "the family card is landscape");
+        assert!(fc.table().is_some());
     }
 
     #[test]
     fn unknown_field_is_refused_with_its_line() {
-        let bad = BIRTH_TOML.replacen("{child_name", "{chld_name", 1);
-        let e = Template::parse(&bad, Path::new("b.toml"), "birth", BIRTH_FIELDS).unwrap_err().to_string();
+        let (_, birth) = EMBEDDED[0];
+        let bad = birth.replacen("{child_name", "{chld_name", 1);
+        let e = Template::parse(&bad, Path::new("b.toml"), "birth").unwrap_err().to_string();
         assert!(e.contains("b.toml") && e.contains("line ") && e.contains("chld_name"), "{e}");
-        let bad = BIRTH_TOML.replacen("type = \"qr\"", "type = \"qrr\"", 1);
-        let e = Template::parse(&bad, Path::new("b.toml"), "birth", BIRTH_FIELDS).unwrap_err().to_string();
+        let bad = birth.replacen("type = \"qr\"", "type = \"qrr\"", 1);
+        let e = Template::parse(&bad, Path::new("b.toml"), "birth").unwrap_err().to_string();
         assert!(e.contains("line "), "{e}");
+        let bad = birth.replacen("nik = \"{child_nik}\"", "nik = \"{chld_nik}\"", 1);
+        let e = Template::parse(&bad, Path::new("b.toml"), "birth").unwrap_err().to_string();
+        assert!(e.contains("record.nik") && e.contains("chld_nik") && e.contains("line "), "{e}");
+    }
+
+    #[test]
+    fn kind_from_header() {
+        let all = Templates::embedded();
+        for (kind, t) in &all.0 {
+            let header: Vec<String> = t.schema.names().map(str::to_string).collect();
+            assert_eq!(&all.kind_of_header(&header).unwrap().kind, kind);
+        }
+        let e = all.kind_of_header(&["application_id".into(), "child_name".into()]).unwrap_err();
+        assert!(e.contains("missing required"), "{e}");
     }
 
     #[test]
     fn formats() {
-        assert_eq!(Format::DateWords.apply("2021-06-23"), "dua puluh tiga Juni dua ribu dua puluh satu");
-        assert_eq!(Format::Ordinal.apply("1"), "PERTAMA");
-        assert_eq!(Format::Ordinal.apply("3"), "KETIGA");
-        assert_eq!(Format::Sex.apply("P"), "PEREMPUAN");
+        let f = |fmt: Format, v: &str| {
+            let mut s = String::new();
+            fmt.apply(v, &mut s);
+            s
+        };
+        assert_eq!(f(Format::DateWords, "2021-06-23"), "dua puluh tiga Juni dua ribu dua puluh satu");
+        assert_eq!(f(Format::Ordinal, "1"), "PERTAMA");
+        assert_eq!(f(Format::Ordinal, "3"), "KETIGA");
+        assert_eq!(f(Format::Sex, "P"), "PEREMPUAN");
+        assert_eq!(f(Format::Upper, "Łucja Søren Müller"), "ŁUCJA SØREN MÜLLER");
+        let fields = vec!["x".to_string()];
         assert_eq!(
-            compile_text("a {x|upper} b", &["x"]).unwrap(),
-            vec![Part::Lit("a ".into()), Part::Field { index: 0, format: Format::Upper }, Part::Lit(" b".into())]
+            compile_text("a {x|upper} b", &fields).unwrap(),
+            Text(vec![Part::Lit("a ".into()), Part::Field { index: 0, format: Format::Upper }, Part::Lit(" b".into())])
         );
     }
 }

@@ -1,63 +1,58 @@
-//! Validate stage: columnar rules over the whole batch (polars).
+//! Validate stage: columnar rules over the whole batch (polars), derived
+//! from the kind's schema ([`crate::schema`]).
 //!
 //! Each rule is a boolean polars expression, "row violates rule", evaluated
 //! once for the batch; shared helper columns (trimmed values, parsed dates,
-//! NIK segments) are computed once and reused by every rule. Only rows that
-//! violate something are then visited in Rust to word their messages.
-//! Every row ends accepted or rejected, and a rejected row gets one reject
-//! per violated rule, each naming its rule code, field, value and source.
+//! NIK segments, the application each row belongs to) are computed once and
+//! reused by every rule. Only rows that violate something are then visited
+//! in Rust to word their messages ([`crate::messages`]). Every application
+//! ends accepted or rejected: a group kind's application (a family card's
+//! members) is rejected whole when any of its rows violates a rule, and
+//! each violation is one reject naming its rule code, field, value and
+//! source line.
+
+use std::collections::HashMap;
 
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use crate::batch::{Batch, Columns};
+use crate::batch::Batch;
 use crate::error::{Error, Result};
+use crate::messages::{self, Msg};
 use crate::refdata::reference;
 use crate::region::Region;
-
-/// Input columns of a birth-certificate application.
-pub fn birth_columns() -> Columns {
-    Columns {
-        required: vec![
-            "application_id", "service_point", "child_name", "child_nik", "sex", "birth_date", "birth_place",
-            "birth_order", "village_code", "mother_name", "mother_nik",
-        ],
-        // A child of an unregistered marriage has only the mother on the certificate.
-        optional: vec!["father_name", "father_nik"],
-    }
-}
-
-const NIK_FIELDS: [&str; 3] = ["child_nik", "mother_nik", "father_nik"];
-const NAME_FIELDS: [&str; 3] = ["child_name", "mother_name", "father_name"];
+use crate::schema::{Check, ColType, Schema, VillageScope};
 
 /// One violated rule of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
     /// Row in the batch (0-based, all files concatenated).
     pub row: usize,
+    /// Application (group) the row belongs to, numbered in batch order.
+    pub app: usize,
     pub application_id: String,
     pub source: String,
     pub rule: &'static str,
-    pub field: &'static str,
+    pub field: String,
     pub value: String,
     pub message: String,
 }
 
 #[derive(Debug)]
 pub struct Validated {
-    /// Accepted rows with cleaned (trimmed) values, in batch order.
+    /// Rows of accepted applications with cleaned (trimmed) values, in
+    /// batch order, columns in schema order.
     pub accepted: DataFrame,
     /// Batch row index of each accepted row.
     pub accepted_rows: Vec<usize>,
+    /// Application index of each accepted row (rows of one application are
+    /// not necessarily adjacent in the batch).
+    pub accepted_apps: Vec<usize>,
     /// Rejects ordered by row, then by rule order.
     pub rejects: Vec<Reject>,
     pub rows: usize,
-}
-
-impl Validated {
-    pub fn rejected_applications(&self) -> usize {
-        self.rows - self.accepted_rows.len()
-    }
+    pub applications: usize,
+    pub rejected_applications: usize,
 }
 
 /// What the rules need to know besides the batch.
@@ -66,9 +61,10 @@ pub struct Context<'a> {
     pub issue_date: NaiveDate,
 }
 
-struct Rule {
-    code: &'static str,
-    field: &'static str,
+pub(crate) struct Rule {
+    pub code: &'static str,
+    pub field: String,
+    pub msg: Msg,
     violated: Expr,
 }
 
@@ -76,148 +72,295 @@ fn days(d: NaiveDate) -> i32 {
     (d - NaiveDate::from_ymd_opt(1970, 1, 1).unwrap_or_default()).num_days() as i32
 }
 
-fn str_series(name: &str, values: impl IntoIterator<Item = String>) -> Series {
-    Series::new(name.into(), values.into_iter().collect::<Vec<String>>())
+fn str_series(values: impl IntoIterator<Item = String>) -> Expr {
+    lit(Series::new("".into(), values.into_iter().collect::<Vec<String>>())).implode(false)
 }
 
-/// Helper columns for one NIK column: `<f>__ok` (16 digits), `__dd` (day as
-/// written, +40 for women), `__day`, `__mm`, `__yy`.
-fn nik_helpers(f: &str) -> Vec<Expr> {
+fn h(f: &str, what: &str) -> String {
+    format!("{f}__{what}")
+}
+
+/// Helper columns for a 16-digit identifier with a DDMMYY segment at 6:
+/// `__ok` (16 digits), `__dd` (day as written), `__mm`, `__yy`.
+fn id_helpers(f: &str) -> Vec<Expr> {
     let c = col(f);
     let ok = c.clone().str().contains(lit("^[0-9]{16}$"), true).fill_null(lit(false));
     let seg = |o: i64| c.clone().str().slice(lit(o), lit(2u64)).cast(DataType::Int32);
-    vec![
-        ok.alias(format!("{f}__ok")),
-        seg(6).alias(format!("{f}__dd")),
-        seg(8).alias(format!("{f}__mm")),
-        seg(10).alias(format!("{f}__yy")),
-    ]
+    vec![ok.alias(h(f, "ok")), seg(6).alias(h(f, "dd")), seg(8).alias(h(f, "mm")), seg(10).alias(h(f, "yy"))]
 }
 
-fn nik_day(f: &str) -> Expr {
-    let dd = col(format!("{f}__dd"));
-    when(dd.clone().gt(lit(40))).then(dd.clone() - lit(40)).otherwise(dd).alias(format!("{f}__day"))
+/// The day without the +40 women's offset (NIK); a KK's day has none.
+fn id_day(f: &str, nik: bool) -> Expr {
+    let dd = col(h(f, "dd"));
+    if nik {
+        when(dd.clone().gt(lit(40))).then(dd.clone() - lit(40)).otherwise(dd).alias(h(f, "day"))
+    } else {
+        dd.alias(h(f, "day"))
+    }
 }
 
-/// The NIK's embedded date is a real calendar date (century unknown: 29
+/// The embedded date is a real calendar date (century unknown: 29
 /// February is allowed in any year divisible by 4).
-fn nik_date_valid(f: &str) -> Expr {
-    let mm = col(format!("{f}__mm"));
-    let yy = col(format!("{f}__yy"));
-    let day = col(format!("{f}__day"));
+fn id_date_valid(f: &str) -> Expr {
+    let mm = col(h(f, "mm"));
+    let yy = col(h(f, "yy"));
+    let day = col(h(f, "day"));
     let max_day = when(mm.clone().eq(lit(2)))
         .then(when((yy % lit(4)).eq(lit(0))).then(lit(29)).otherwise(lit(28)))
         .when(mm.clone().is_in(lit(Series::new("".into(), [4i32, 6, 9, 11])).implode(false), false))
         .then(lit(30))
         .otherwise(lit(31));
-    mm.clone().gt_eq(lit(1)).and(mm.lt_eq(lit(12))).and(day.clone().gt_eq(lit(1))).and(day.lt_eq(max_day)).fill_null(lit(false))
+    mm.clone()
+        .gt_eq(lit(1))
+        .and(mm.lt_eq(lit(12)))
+        .and(day.clone().gt_eq(lit(1)))
+        .and(day.lt_eq(max_day))
+        .fill_null(lit(false))
+        .alias(h(f, "date_ok"))
 }
 
-fn rules(ctx: &Context) -> Vec<Rule> {
+fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
     let r = reference();
     let mut rules = Vec::new();
+    let mut push = |code: &'static str, field: &str, msg: Msg, violated: Expr| {
+        rules.push(Rule { code, field: field.to_string(), msg, violated });
+    };
     let present = |f: &str| col(f).is_not_null();
-    let ok = |f: &str| col(format!("{f}__ok"));
-    for f in birth_columns().required {
-        rules.push(Rule { code: "REQUIRED", field: f, violated: col(f).is_null() });
+    let ok = |f: &str| col(h(f, "ok"));
+    let districts = str_series(r.districts.keys().cloned());
+    let issue_days = days(ctx.issue_date);
+    let floor = days(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
+    for c in schema.columns.iter().filter(|c| c.required) {
+        push("REQUIRED", &c.name, Msg::Plain, col(&c.name).is_null());
     }
-    let districts = str_series("d", r.districts.keys().cloned());
-    for f in NIK_FIELDS {
-        rules.push(Rule { code: "NIK_FORMAT", field: f, violated: present(f).and(ok(f).not()) });
-        rules.push(Rule {
-            code: "NIK_DISTRICT",
-            field: f,
-            violated: ok(f).and(col(f).str().slice(lit(0), lit(6u64)).is_in(lit(districts.clone()).implode(false), false).not()),
-        });
-        rules.push(Rule { code: "NIK_DATE", field: f, violated: ok(f).and(col(format!("{f}__date_ok")).not()) });
-        rules.push(Rule {
-            code: "NIK_SERIAL",
-            field: f,
-            violated: ok(f).and(col(f).str().slice(lit(12), lit(4u64)).eq(lit("0000"))),
-        });
+    for c in &schema.columns {
+        let f = c.name.as_str();
+        match c.ty {
+            ColType::Id if !schema.group => {
+                push("DUPLICATE_ID", f, Msg::Plain, present(f).and(col(f).is_first_distinct().not()));
+            }
+            ColType::Id => {}
+            ColType::ServicePoint => {
+                let points = str_series(ctx.region.service_points.iter().map(|s| s.code.clone()));
+                push("SERVICE_POINT", f, Msg::Plain, present(f).and(col(f).is_in(points, false).not()));
+            }
+            ColType::Nik | ColType::Kk => {
+                let nik = c.ty == ColType::Nik;
+                let p = if nik { "NIK" } else { "KK" };
+                let code = |s: &str| -> &'static str {
+                    match (nik, s) {
+                        (true, "FORMAT") => "NIK_FORMAT",
+                        (true, "DISTRICT") => "NIK_DISTRICT",
+                        (true, "DATE") => "NIK_DATE",
+                        (true, _) => "NIK_SERIAL",
+                        (false, "FORMAT") => "KK_FORMAT",
+                        (false, "DISTRICT") => "KK_DISTRICT",
+                        (false, "DATE") => "KK_DATE",
+                        (false, _) => "KK_SERIAL",
+                    }
+                };
+                let _ = p;
+                push(code("FORMAT"), f, Msg::Plain, present(f).and(ok(f).not()));
+                push(
+                    code("DISTRICT"),
+                    f,
+                    Msg::Plain,
+                    ok(f).and(col(f).str().slice(lit(0), lit(6u64)).is_in(districts.clone(), false).not()),
+                );
+                let mut bad_date = col(h(f, "date_ok")).not();
+                if !nik {
+                    // A KK's date is its issue date: never after today's.
+                    let issued = concat_str([lit("20"), col(f).str().slice(lit(10), lit(2u64)), col(f).str().slice(lit(8), lit(2u64)), col(f).str().slice(lit(6), lit(2u64))], "", false);
+                    let today = ctx.issue_date.format("%Y%m%d").to_string();
+                    bad_date = bad_date.or(col(h(f, "date_ok")).and(issued.gt(lit(today))));
+                }
+                push(code("DATE"), f, Msg::Plain, ok(f).and(bad_date));
+                push(code("SERIAL"), f, Msg::Plain, ok(f).and(col(f).str().slice(lit(12), lit(4u64)).eq(lit("0000"))));
+                if !nik {
+                    continue;
+                }
+                let female = col(h(f, "dd")).gt(lit(40));
+                if let Some(s) = &c.sex {
+                    let want_female = s == "P";
+                    push("NIK_SEX", f, Msg::NikSexFixed(s.clone()), ok(f).and(female.clone().neq(lit(want_female))));
+                }
+                if let Some(sc) = &c.sex_column {
+                    let valid = col(sc).is_in(str_series(["L".to_string(), "P".to_string()]), false).fill_null(lit(false));
+                    push(
+                        "NIK_SEX",
+                        f,
+                        Msg::NikSexColumn(sc.clone()),
+                        ok(f).and(valid).and(female.clone().neq(col(sc).eq(lit("P")))),
+                    );
+                }
+                if let Some(bd) = &c.birth_date {
+                    let d = col(h(bd, "d"));
+                    push(
+                        "NIK_BIRTH_DATE",
+                        f,
+                        Msg::NikBirthDate { date: bd.clone(), sex: c.sex_column.clone() },
+                        ok(f)
+                            .and(col(h(f, "date_ok")))
+                            .and(
+                                col(h(f, "day"))
+                                    .neq(d.clone().dt().day().cast(DataType::Int32))
+                                    .or(col(h(f, "mm")).neq(d.clone().dt().month().cast(DataType::Int32)))
+                                    .or(col(h(f, "yy")).neq(d.dt().year() % lit(100))),
+                            ),
+                    );
+                }
+            }
+            ColType::Name => {
+                let good = col(f)
+                    .str()
+                    .contains(lit(r"^\p{L}[\p{L}\p{M} .,'\-]*$"), true)
+                    .fill_null(lit(false))
+                    .and(col(f).str().len_chars().lt_eq(lit(100u32)));
+                push("NAME", f, Msg::Plain, present(f).and(good.not()));
+            }
+            ColType::Date => {
+                let d = col(h(f, "d"));
+                let dd = d.clone().cast(DataType::Int32);
+                push("DATE_FORMAT", f, Msg::Plain, present(f).and(d.clone().is_null()));
+                if !c.future {
+                    push("DATE_FUTURE", f, Msg::Plain, dd.clone().gt(lit(issue_days)));
+                }
+                push("DATE_RANGE", f, Msg::Plain, dd.clone().lt(lit(floor)));
+                if let Some(a) = &c.after {
+                    push("DATE_ORDER", f, Msg::DateOrder(a.clone()), dd.lt(col(h(a, "d")).cast(DataType::Int32)));
+                }
+            }
+            ColType::Sex => {
+                let valid = col(f).is_in(str_series(["L".to_string(), "P".to_string()]), false).fill_null(lit(false));
+                push("SEX", f, Msg::Plain, present(f).and(valid.not()));
+            }
+            ColType::Village => {
+                let (set, msg) = match c.scope {
+                    VillageScope::Region => (r.villages_of(&ctx.region.code).map(|v| v.code.clone()).collect::<Vec<_>>(), Msg::VillageRegion),
+                    VillageScope::Country => (r.villages.keys().cloned().collect(), Msg::VillageCountry),
+                };
+                push("VILLAGE", f, msg, present(f).and(col(f).is_in(str_series(set), false).not()));
+            }
+            ColType::Choice => {
+                push("CHOICE", f, Msg::Choice(c.values.clone()), present(f).and(col(f).is_in(str_series(c.values.clone()), false).not()));
+            }
+            ColType::Number => {
+                let n = col(f).str().contains(lit("^[0-9]{1,9}$"), true).fill_null(lit(false));
+                let v = col(f).cast(DataType::Int64);
+                let (min, max) = (c.min.unwrap_or(i64::MIN), c.max.unwrap_or(i64::MAX));
+                push(
+                    "NUMBER",
+                    f,
+                    Msg::Number(c.min, c.max),
+                    present(f).and(n.not().or(v.clone().lt(lit(min))).or(v.gt(lit(max)))),
+                );
+            }
+            ColType::Text => {
+                let max = c.max_len.unwrap_or(200);
+                let bad = col(f).str().len_chars().gt(lit(max)).or(col(f).str().contains(lit(r"[\p{Cc}]"), true));
+                push("TEXT", f, Msg::Text(max), present(f).and(bad));
+            }
+        }
     }
-    let female = |f: &str| col(format!("{f}__dd")).gt(lit(40));
-    let sex_ok = col("sex").is_in(lit(Series::new("".into(), ["L", "P"])).implode(false), false).fill_null(lit(false));
-    rules.push(Rule { code: "SEX", field: "sex", violated: present("sex").and(sex_ok.clone().not()) });
-    rules.push(Rule {
-        code: "NIK_SEX",
-        field: "child_nik",
-        violated: ok("child_nik").and(sex_ok.clone()).and(female("child_nik").neq(col("sex").eq(lit("P")))),
-    });
-    rules.push(Rule { code: "NIK_SEX", field: "mother_nik", violated: ok("mother_nik").and(female("mother_nik").not()) });
-    rules.push(Rule { code: "NIK_SEX", field: "father_nik", violated: ok("father_nik").and(female("father_nik")) });
-    let bd = col("birth_date__d");
-    rules.push(Rule { code: "DATE_FORMAT", field: "birth_date", violated: present("birth_date").and(bd.clone().is_null()) });
-    let bd_days = bd.clone().cast(DataType::Int32);
-    rules.push(Rule { code: "DATE_FUTURE", field: "birth_date", violated: bd_days.clone().gt(lit(days(ctx.issue_date))).fill_null(lit(false)) });
-    let floor = NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default();
-    rules.push(Rule { code: "DATE_RANGE", field: "birth_date", violated: bd_days.lt(lit(days(floor))).fill_null(lit(false)) });
-    rules.push(Rule {
-        code: "NIK_BIRTH_DATE",
-        field: "child_nik",
-        violated: ok("child_nik")
-            .and(col("child_nik__date_ok"))
-            .and(
-                col("child_nik__day")
-                    .neq(bd.clone().dt().day().cast(DataType::Int32))
-                    .or(col("child_nik__mm").neq(bd.clone().dt().month().cast(DataType::Int32)))
-                    .or(col("child_nik__yy").neq(bd.dt().year() % lit(100))),
-            )
-            .fill_null(lit(false)),
-    });
-    // Parents must be of a plausible age at the birth. The NIK's year has no
-    // century: the parent is taken to be born in the latest year ≤ the child's.
-    for (f, min, max) in [("mother_nik", 10, 60), ("father_nik", 12, 90)] {
-        let child_year = col("birth_date__d").dt().year();
-        let yy = col(format!("{f}__yy"));
-        let y2000 = yy.clone() + lit(2000);
-        let parent_year = when(y2000.clone().lt_eq(child_year.clone())).then(y2000).otherwise(yy + lit(1900));
-        let age = child_year - parent_year;
-        rules.push(Rule {
-            code: "PARENT_AGE",
-            field: f,
-            violated: ok(f)
-                .and(col(format!("{f}__date_ok")))
-                .and(age.clone().lt(lit(min)).or(age.gt(lit(max))))
-                .fill_null(lit(false)),
-        });
+    for check in &schema.checks {
+        match check {
+            Check::ParentAge { parent, date, min, max } => {
+                // The NIK's year has no century: the parent is taken to be
+                // born in the latest year ≤ the child's.
+                let child_year = col(h(date, "d")).dt().year();
+                let yy = col(h(parent, "yy"));
+                let y2000 = yy.clone() + lit(2000);
+                let parent_year = when(y2000.clone().lt_eq(child_year.clone())).then(y2000).otherwise(yy + lit(1900));
+                let age = child_year - parent_year;
+                push(
+                    "PARENT_AGE",
+                    parent,
+                    Msg::ParentAge { date: date.clone(), min: *min, max: *max },
+                    ok(parent).and(col(h(parent, "date_ok"))).and(age.clone().lt(lit(*min)).or(age.gt(lit(*max)))),
+                );
+            }
+            Check::SamePlace { a, b } => {
+                push("SAME_PLACE", b, Msg::SamePlace(a.clone()), col(a).eq(col(b)));
+            }
+            Check::MinAge { date, years, exempt, exempt_values } => {
+                // Born on or before this day `years` ago.
+                let latest = ctx
+                    .issue_date
+                    .with_year(ctx.issue_date.year() - years)
+                    .or_else(|| NaiveDate::from_ymd_opt(ctx.issue_date.year() - years, 2, 28))
+                    .unwrap_or(ctx.issue_date);
+                let mut young = col(h(date, "d")).cast(DataType::Int32).gt(lit(days(latest)));
+                if let Some(e) = exempt {
+                    young = young.and(col(e).is_in(str_series(exempt_values.clone()), false).fill_null(lit(false)).not());
+                }
+                push("MIN_AGE", date, Msg::MinAge { years: *years, exempt: exempt.clone() }, young);
+            }
+        }
     }
-    let points = str_series("p", ctx.region.service_points.iter().map(|s| s.code.clone()));
-    rules.push(Rule {
-        code: "SERVICE_POINT",
-        field: "service_point",
-        violated: present("service_point").and(col("service_point").is_in(lit(points).implode(false), false).not()),
-    });
-    let villages = str_series("v", r.villages_of(&ctx.region.code).map(|v| v.code.clone()));
-    rules.push(Rule {
-        code: "VILLAGE",
-        field: "village_code",
-        violated: present("village_code").and(col("village_code").is_in(lit(villages).implode(false), false).not()),
-    });
-    let order_ok = col("birth_order").str().contains(lit("^[1-9][0-9]?$"), true).fill_null(lit(false));
-    rules.push(Rule { code: "BIRTH_ORDER", field: "birth_order", violated: present("birth_order").and(order_ok.not()) });
-    for f in NAME_FIELDS {
-        let good = col(f).str().contains(lit(r"^\p{L}[\p{L}\p{M} .,'\-]*$"), true).fill_null(lit(false))
-            .and(col(f).str().len_chars().lt_eq(lit(100u32)));
-        rules.push(Rule { code: "NAME", field: f, violated: present(f).and(good.not()) });
+    // Several applications for one subject in the batch: the first wins.
+    let s = schema.columns[schema.subject].name.as_str();
+    let subject_ok = if matches!(schema.columns[schema.subject].ty, ColType::Nik | ColType::Kk) { ok(s) } else { present(s) };
+    if schema.group {
+        let g = col("__g");
+        let in_group = concat_str([g.clone().cast(DataType::String), lit("|"), col(s)], "", false);
+        // Seen before in the batch, but not in this application: another application has this person.
+        push(
+            "DUPLICATE_SUBJECT",
+            s,
+            Msg::DuplicateSubject,
+            subject_ok.clone().and(col(s).is_first_distinct().not()).and(in_group.clone().is_first_distinct()),
+        );
+        for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
+            let key = concat_str([g.clone().cast(DataType::String), lit("|"), col(&c.name)], "", false);
+            push("DUPLICATE_MEMBER", &c.name, Msg::Plain, ok(&c.name).and(key.is_first_distinct().not()));
+        }
+        let first = col("__first");
+        for c in schema.columns.iter().filter(|c| !c.member && c.ty != ColType::Id) {
+            let f = col(&c.name);
+            let differs = f.clone().first().over([g.clone()])?.neq_missing(f);
+            push("GROUP_MISMATCH", &c.name, Msg::GroupMismatch, first.clone().not().and(differs));
+        }
+        let size = g.clone().len().over([g.clone()])?.cast(DataType::Int64);
+        push("GROUP_SIZE", &schema.columns[schema.id].name, Msg::GroupSize(schema.max_members), first.clone().and(size.gt(lit(schema.max_members as i64))));
+        if let Some((hc, hv)) = &schema.head {
+            let heads = col(&schema.columns[*hc].name).eq(lit(hv.as_str())).fill_null(lit(false)).cast(DataType::Int64).sum().over([g])?;
+            push("HEAD_COUNT", &schema.columns[*hc].name, Msg::HeadCount(hv.clone()), first.and(heads.neq(lit(1i64))));
+        }
+    } else {
+        push("DUPLICATE_SUBJECT", s, Msg::DuplicateSubject, subject_ok.and(col(s).is_first_distinct().not()));
     }
-    rules.push(Rule {
-        code: "DUPLICATE_ID",
-        field: "application_id",
-        violated: present("application_id").and(col("application_id").is_first_distinct().not()),
-    });
-    rules.push(Rule {
-        code: "DUPLICATE_SUBJECT",
-        field: "child_nik",
-        violated: ok("child_nik").and(col("child_nik").is_first_distinct().not()),
-    });
-    rules
+    Ok(rules)
 }
 
-/// Validate a batch of birth applications.
-pub fn validate(batch: &Batch, ctx: &Context) -> Result<Validated> {
-    let cols = birth_columns();
-    let names: Vec<&str> = cols.all().collect();
+/// Application index per row: rows sharing an ID form one application,
+/// numbered in order of first appearance. A row without an ID is its own
+/// application (and rejected: the ID is required).
+pub fn group_rows(ids: &StringChunked, group: bool) -> (Vec<u32>, usize) {
+    if !group {
+        return ((0..ids.len() as u32).collect(), ids.len());
+    }
+    let mut seen: HashMap<&str, u32> = HashMap::with_capacity(ids.len() / 2);
+    let mut next = 0u32;
+    let out = ids
+        .iter()
+        .map(|id| {
+            let mut new = || {
+                next += 1;
+                next - 1
+            };
+            match id {
+                Some(s) => *seen.entry(s).or_insert_with(new),
+                None => new(),
+            }
+        })
+        .collect();
+    (out, next as usize)
+}
+
+/// Validate a batch of one kind.
+pub fn validate(batch: &Batch, schema: &Schema, ctx: &Context) -> Result<Validated> {
+    let fail = |e: PolarsError| Error::batch(&batch.files[0], format!("validation failed: {e}"));
+    let names: Vec<&str> = schema.names().collect();
     // Stage 1: trimmed values, empty = missing.
     let clean: Vec<Expr> = names
         .iter()
@@ -226,41 +369,52 @@ pub fn validate(batch: &Batch, ctx: &Context) -> Result<Validated> {
             when(t.clone().eq(lit(""))).then(lit(NULL).cast(DataType::String)).otherwise(t).alias(*n)
         })
         .collect();
+    let mut df = batch.df.clone().lazy().with_columns(clean).collect().map_err(fail)?;
+    let id_col = df.column(names[schema.id]).and_then(|c| c.str().cloned()).map_err(fail)?;
+    let (groups, applications) = group_rows(&id_col, schema.group);
+    let g = Column::new("__g".into(), &groups);
+    df.with_column(g).map_err(fail)?;
     // Stage 2: helper columns shared by the rules, computed once.
-    let mut helpers: Vec<Expr> = NIK_FIELDS.iter().flat_map(|f| nik_helpers(f)).collect();
-    helpers.push(
-        col("birth_date")
-            .str()
-            .to_date(StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: false })
-            .alias("birth_date__d"),
-    );
-    let days_exprs: Vec<Expr> = NIK_FIELDS.iter().map(|f| nik_day(f)).collect();
-    let date_ok: Vec<Expr> = NIK_FIELDS.iter().map(|f| nik_date_valid(f).alias(format!("{f}__date_ok"))).collect();
-    let rules = rules(ctx);
+    let ids: Vec<&str> = schema.columns.iter().filter(|c| matches!(c.ty, ColType::Nik | ColType::Kk)).map(|c| c.name.as_str()).collect();
+    let mut helpers: Vec<Expr> = ids.iter().flat_map(|f| id_helpers(f)).collect();
+    for c in schema.columns.iter().filter(|c| c.ty == ColType::Date) {
+        helpers.push(
+            col(&c.name)
+                .str()
+                .to_date(StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: false })
+                .alias(h(&c.name, "d")),
+        );
+    }
+    helpers.push(col("__g").is_first_distinct().alias("__first"));
+    let day_exprs: Vec<Expr> = schema
+        .columns
+        .iter()
+        .filter(|c| matches!(c.ty, ColType::Nik | ColType::Kk))
+        .map(|c| id_day(&c.name, c.ty == ColType::Nik))
+        .collect();
+    let date_ok: Vec<Expr> = ids.iter().map(|f| id_date_valid(f)).collect();
+    let rules = rules(schema, ctx).map_err(fail)?;
     let mut select: Vec<Expr> = names.iter().map(|n| col(*n)).collect();
     select.extend(rules.iter().enumerate().map(|(i, r)| r.violated.clone().fill_null(lit(false)).alias(format!("__rule{i}"))));
-    let out = batch
-        .df
-        .clone()
+    let out = df
         .lazy()
-        .with_columns(clean)
         .with_columns(helpers)
-        .with_columns(days_exprs)
+        .with_columns(day_exprs)
         .with_columns(date_ok)
         .select(select)
         .collect()
-        .map_err(|e| Error::batch(&batch.files[0], format!("validation failed: {e}")))?;
+        .map_err(fail)?;
     let height = out.height();
     let flags: Vec<&BooleanChunked> = (0..rules.len())
         .map(|i| out.column(&format!("__rule{i}")).and_then(|c| c.bool()))
         .collect::<PolarsResult<_>>()
-        .map_err(|e| Error::batch(&batch.files[0], e.to_string()))?;
-    let mut bad = vec![false; height];
+        .map_err(fail)?;
+    let mut bad_app = vec![false; applications];
     let mut hits: Vec<(usize, usize)> = Vec::new();
     for (ri, f) in flags.iter().enumerate() {
         for (row, v) in f.iter().enumerate() {
             if v == Some(true) {
-                bad[row] = true;
+                bad_app[groups[row] as usize] = true;
                 hits.push((row, ri));
             }
         }
@@ -269,265 +423,69 @@ pub fn validate(batch: &Batch, ctx: &Context) -> Result<Validated> {
     let get = |c: &str, row: usize| -> Option<String> {
         out.column(c).ok().and_then(|s| s.str().ok()).and_then(|s| s.get(row)).map(str::to_string)
     };
+    let env = messages::Env { schema, region: ctx.region, issue_date: ctx.issue_date };
+    // Members and heads per application, counted once if a rule needs them.
+    let counts: Option<(Vec<usize>, Vec<usize>)> = hits.iter().any(|(_, ri)| matches!(rules[*ri].code, "GROUP_SIZE" | "HEAD_COUNT")).then(|| {
+        let mut size = vec![0usize; applications];
+        let mut heads = vec![0usize; applications];
+        let head_col = schema.head.as_ref().and_then(|(hc, _)| out.column(names[*hc]).ok()).and_then(|c| c.str().ok());
+        for (r, g) in groups.iter().enumerate() {
+            size[*g as usize] += 1;
+            if let (Some(hcol), Some((_, hv))) = (head_col, &schema.head) {
+                if hcol.get(r) == Some(hv.as_str()) {
+                    heads[*g as usize] += 1;
+                }
+            }
+        }
+        (size, heads)
+    });
     let mut rejects = Vec::with_capacity(hits.len());
     for (row, ri) in hits {
         let rule = &rules[ri];
-        let value = get(rule.field, row).unwrap_or_default();
+        let g = groups[row] as usize;
+        let value = match (rule.code, &counts) {
+            ("GROUP_SIZE", Some((size, _))) => size[g].to_string(),
+            ("HEAD_COUNT", Some((_, heads))) => heads[g].to_string(),
+            _ => get(&rule.field, row).unwrap_or_default(),
+        };
         rejects.push(Reject {
             row,
-            application_id: get("application_id", row).unwrap_or_default(),
+            app: g,
+            application_id: get(names[schema.id], row).unwrap_or_default(),
             source: batch.source(row),
             rule: rule.code,
-            field: rule.field,
-            message: message(rule.code, rule.field, &value, &|c| get(c, row), ctx),
+            message: messages::message(rule.code, &rule.field, &rule.msg, &value, &|c| get(c, row), &env),
+            field: rule.field.clone(),
             value,
         });
     }
-    let keep = BooleanChunked::from_iter_values("keep".into(), bad.iter().map(|b| !b));
-    let accepted = out
-        .select(names.iter().copied())
-        .and_then(|df| df.filter(&keep))
-        .map_err(|e| Error::batch(&batch.files[0], e.to_string()))?;
-    let accepted_rows = bad.iter().enumerate().filter(|(_, b)| !**b).map(|(i, _)| i).collect();
-    Ok(Validated { accepted, accepted_rows, rejects, rows: height })
+    let keep_row: Vec<bool> = groups.iter().map(|g| !bad_app[*g as usize]).collect();
+    let keep = BooleanChunked::from_iter_values("keep".into(), keep_row.iter().copied());
+    let accepted = out.select(names.iter().copied()).and_then(|df| df.filter(&keep)).map_err(fail)?;
+    let accepted_rows: Vec<usize> = (0..height).filter(|r| keep_row[*r]).collect();
+    let accepted_apps = accepted_rows.iter().map(|r| groups[*r] as usize).collect();
+    Ok(Validated {
+        accepted,
+        accepted_rows,
+        accepted_apps,
+        rejects,
+        rows: height,
+        applications,
+        rejected_applications: bad_app.iter().filter(|b| **b).count(),
+    })
 }
 
-fn field_label(f: &str) -> &'static str {
-    match f {
-        "child_nik" => "child's NIK",
-        "mother_nik" => "mother's NIK",
-        "father_nik" => "father's NIK",
-        "child_name" => "child's name",
-        "mother_name" => "mother's name",
-        "father_name" => "father's name",
-        "birth_date" => "birth date",
-        "birth_place" => "birth place",
-        "birth_order" => "birth order",
-        "village_code" => "village code",
-        "service_point" => "service point",
-        "application_id" => "application ID",
-        "sex" => "sex",
-        _ => "field",
-    }
-}
-
-/// A message a service-point clerk can act on: Indonesian, then English.
-fn message(code: &str, field: &str, value: &str, get: &dyn Fn(&str) -> Option<String>, ctx: &Context) -> String {
-    let label = field_label(field);
-    match code {
-        "REQUIRED" => format!("{field} wajib diisi / {label} is required"),
-        "NIK_FORMAT" => format!("NIK harus 16 angka, tertulis {value:?} / {label} must be 16 digits, got {value:?}"),
-        "NIK_DISTRICT" => {
-            let d = value.get(..6).unwrap_or(value);
-            format!("kode kecamatan {d} tidak dikenal / {label} starts with {d}, which is not a district code")
-        }
-        "NIK_DATE" => {
-            let seg = value.get(6..12).unwrap_or("");
-            format!("segmen tanggal NIK {seg} bukan tanggal yang sah / {label} date segment {seg} is not a real date")
-        }
-        "NIK_SERIAL" => format!("nomor urut NIK 0000 tidak sah / {label} serial must be 0001–9999"),
-        "NIK_SEX" => {
-            let seg = value.get(6..8).unwrap_or("");
-            let expected = match field {
-                "mother_nik" => "P".to_string(),
-                "father_nik" => "L".to_string(),
-                _ => get("sex").unwrap_or_default(),
-            };
-            let who = if expected == "P" { "a woman (day + 40)" } else { "a man" };
-            format!("tanggal NIK {seg} tidak sesuai jenis kelamin {expected} / {label} day {seg} does not fit {who}")
-        }
-        "NIK_BIRTH_DATE" => {
-            let seg = value.get(6..12).unwrap_or("");
-            let bd = get("birth_date").unwrap_or_default();
-            let who = if get("sex").as_deref() == Some("P") { "a woman" } else { "a man" };
-            format!(
-                "segmen tanggal NIK {seg} tidak sesuai tanggal lahir {bd} / \
-                 {label} date segment {seg} does not match the birth date {bd} for {who}"
-            )
-        }
-        "SEX" => format!("jenis kelamin harus L atau P, tertulis {value:?} / sex must be L or P, got {value:?}"),
-        "DATE_FORMAT" => format!(
-            "tanggal {value:?} tidak sah (format TTTT-BB-HH) / {label} {value:?} is not a real date in YYYY-MM-DD form"
-        ),
-        "DATE_FUTURE" => format!(
-            "tanggal {value} sesudah tanggal terbit {} / {label} {value} is after the issue date {}",
-            ctx.issue_date, ctx.issue_date
-        ),
-        "DATE_RANGE" => format!("tanggal {value} sebelum 1900 / {label} {value} is before 1900"),
-        "SERVICE_POINT" => format!(
-            "tempat layanan {value:?} tidak ada di {} / service point {value:?} is not one of {}'s ({})",
-            ctx.region.name,
-            ctx.region.name,
-            ctx.region.service_points.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
-        ),
-        "VILLAGE" => {
-            let elsewhere = reference().villages.get(value).map(|v| v.name.clone());
-            match elsewhere {
-                Some(name) => format!(
-                    "desa {value} ({name}) bukan wilayah {} / village {value} ({name}) is not in {}",
-                    ctx.region.name, ctx.region.name
-                ),
-                None => format!("kode desa {value:?} tidak dikenal / village code {value:?} does not exist"),
-            }
-        }
-        "BIRTH_ORDER" => format!("anak ke- harus angka 1–99, tertulis {value:?} / birth order must be 1–99, got {value:?}"),
-        "NAME" => format!(
-            "nama {value:?} berisi karakter tidak sah atau terlalu panjang / {label} {value:?} has characters \
-             other than letters, spaces and . , ' - or is over 100 characters"
-        ),
-        "PARENT_AGE" => {
-            let (who, range) = if field == "mother_nik" { ("ibu", "10–60") } else { ("ayah", "12–90") };
-            let bd = get("birth_date").unwrap_or_default();
-            let yy = value.get(10..12).unwrap_or("");
-            format!(
-                "umur {who} (lahir tahun ..{yy}) tidak wajar saat kelahiran {bd} / {label} gives a birth year ending {yy}, \
-                 not {range} years before the child's birth on {bd}"
-            )
-        }
-        "DUPLICATE_ID" => format!("nomor permohonan {value} ganda dalam batch / application ID {value} appears earlier in the batch"),
-        "DUPLICATE_SUBJECT" => format!(
-            "anak dengan NIK {value} sudah dimohonkan di baris sebelumnya / a birth certificate for NIK {value} is already applied for earlier in the batch"
-        ),
-        _ => format!("{code} {label}"),
-    }
-}
-
-/// The birth date as stored after validation (accepted rows always parse).
+/// A date as stored after validation (accepted rows always parse).
 pub fn parse_date(s: &str) -> Option<NaiveDate> {
     NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
 }
 
-/// Late registration: more than 60 days between birth and issue (Perpres 96/2018).
-pub fn is_late(birth: NaiveDate, issue: NaiveDate) -> bool {
-    (issue - birth).num_days() > 60 || birth.year() < issue.year() - 1
+/// Late registration: more than `after_days` between the event and issue
+/// (a birth: 60 days, Perpres 96/2018).
+pub fn is_late(event: NaiveDate, issue: NaiveDate, after_days: i64) -> bool {
+    (issue - event).num_days() > after_days
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::samples::{birth_rows, to_frame, SampleOptions};
-
-    fn issue_date() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
-    }
-
-    fn batch_of(rows: &[Vec<String>]) -> Batch {
-        Batch {
-            df: to_frame(&birth_columns(), rows).unwrap(),
-            files: vec!["t.csv".into()],
-            origin: (0..rows.len() as u32).map(|i| (0, i + 2)).collect(),
-            by_line: vec![true],
-            warnings: vec![],
-            fingerprint: [0; 32],
-        }
-    }
-
-    fn base() -> Vec<String> {
-        let region = Region::kediri();
-        let mut row = birth_rows(&SampleOptions { region: &region, count: 1, seed: 3, defects: 0.0, as_of: issue_date() })
-            .remove(0);
-        // A fixed, known-good child: a girl born 2026-10-05 in Semen (350601).
-        row[3] = "3506014510260007".into();
-        row[4] = "P".into();
-        row[5] = "2026-10-05".into();
-        row[10] = "3506015203950001".into(); // mother: woman born 1995-03-12
-        row[12] = "3506011107930002".into(); // father: man born 1993-07-11
-        row
-    }
-
-    /// Column index by name.
-    fn c(name: &str) -> usize {
-        birth_columns().all().position(|n| n == name).unwrap()
-    }
-
-    fn codes(rows: Vec<Vec<String>>) -> Vec<Vec<(&'static str, &'static str)>> {
-        let region = Region::kediri();
-        let b = batch_of(&rows);
-        let v = validate(&b, &Context { region: &region, issue_date: issue_date() }).unwrap();
-        let mut out = vec![Vec::new(); rows.len()];
-        for r in &v.rejects {
-            out[r.row].push((r.rule, r.field));
-            assert!(!r.message.is_empty());
-            assert_eq!(r.source, format!("t.csv:{}", r.row + 2));
-        }
-        assert_eq!(v.accepted_rows.len() + out.iter().filter(|o| !o.is_empty()).count(), rows.len());
-        out
-    }
-
-    #[test]
-    fn each_defect_yields_exactly_its_rule() {
-        let set = |f: &str, v: &str| {
-            let mut r = base();
-            r[c(f)] = v.to_string();
-            r
-        };
-        let cases: Vec<(Vec<String>, Vec<(&str, &str)>)> = vec![
-            (base(), vec![]),
-            (set("child_name", "  Siti Aminah  "), vec![]),
-            ({ let mut r = set("father_name", ""); r[c("father_nik")] = String::new(); r }, vec![]),
-            (set("child_nik", "350601451026000"), vec![("NIK_FORMAT", "child_nik")]),
-            (set("child_nik", "9999994510260007"), vec![("NIK_DISTRICT", "child_nik")]),
-            (set("child_nik", "3506017210260007"), vec![("NIK_DATE", "child_nik")]),
-            (set("child_nik", "3506014510260000"), vec![("NIK_SERIAL", "child_nik")]),
-            (set("sex", "L"), vec![("NIK_SEX", "child_nik")]),
-            (set("sex", "X"), vec![("SEX", "sex")]),
-            (set("mother_nik", "3506011203950001"), vec![("NIK_SEX", "mother_nik")]),
-            (set("father_nik", "3506015107930002"), vec![("NIK_SEX", "father_nik")]),
-            (set("birth_date", "2026-02-30"), vec![("DATE_FORMAT", "birth_date")]),
-            (set("birth_date", "05/10/2026"), vec![("DATE_FORMAT", "birth_date")]),
-            ({ let mut r = set("birth_date", "2026-12-05"); r[c("child_nik")] = "3506014512260007".into(); r }, vec![("DATE_FUTURE", "birth_date")]),
-            (set("birth_date", "2026-10-06"), vec![("NIK_BIRTH_DATE", "child_nik")]),
-            (set("service_point", "XYZ"), vec![("SERVICE_POINT", "service_point")]),
-            (set("village_code", "3578011001"), vec![("VILLAGE", "village_code")]),
-            (set("birth_order", "0"), vec![("BIRTH_ORDER", "birth_order")]),
-            (set("child_name", "B4DI"), vec![("NAME", "child_name")]),
-            (set("mother_name", " "), vec![("REQUIRED", "mother_name")]),
-            // Mother born 2020 (too young), father born 1930 (96 years before the birth).
-            (set("mother_nik", "3506015203200001"), vec![("PARENT_AGE", "mother_nik")]),
-            (set("father_nik", "3506011107300002"), vec![("PARENT_AGE", "father_nik")]),
-        ];
-        let expected: Vec<_> = cases.iter().map(|(_, e)| e.clone()).collect();
-        let rows: Vec<_> = cases.into_iter().enumerate().map(|(i, (mut r, _))| {
-            // Distinct applications and children, so no duplicate rule fires.
-            r[0] = format!("APP-{i}");
-            let serial = format!("{:04}", i + 10);
-            if r[c("child_nik")].len() == 16 && !r[c("child_nik")].ends_with("0000") {
-                r[c("child_nik")].replace_range(12..16, &serial);
-            }
-            r
-        }).collect();
-        assert_eq!(codes(rows), expected);
-    }
-
-    #[test]
-    fn duplicates_keep_the_first() {
-        let mut second = base();
-        second[0] = "APP-2".into();
-        let mut first = base();
-        first[0] = "APP-1".into();
-        let mut same_id = base();
-        same_id[0] = "APP-1".into();
-        same_id[c("child_nik")] = "3506014510260099".into();
-        let got = codes(vec![first, second, same_id]);
-        assert_eq!(got[0], vec![]);
-        assert_eq!(got[1], vec![("DUPLICATE_SUBJECT", "child_nik")]);
-        assert_eq!(got[2], vec![("DUPLICATE_ID", "application_id")]);
-    }
-
-    #[test]
-    fn messages_name_the_values() {
-        let region = Region::kediri();
-        let mut r = base();
-        r[c("birth_date")] = "2026-10-06".into();
-        let v = validate(&batch_of(&[r]), &Context { region: &region, issue_date: issue_date() }).unwrap();
-        let m = &v.rejects[0].message;
-        assert!(m.contains("451026") && m.contains("2026-10-06") && m.contains("woman"), "{m}");
-    }
-
-    #[test]
-    fn late_registration() {
-        let d = |s| parse_date(s).unwrap();
-        assert!(!is_late(d("2026-10-01"), d("2026-11-23")));
-        assert!(is_late(d("2026-09-01"), d("2026-11-23")));
-    }
-}
+#[path = "validate_tests.rs"]
+mod tests;

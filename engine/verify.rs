@@ -83,12 +83,24 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
     if let Some(n) = r.member_count {
         f.push(("members".into(), n.to_string()));
     }
+    if let Some(d) = &r.member_digest {
+        // SHA-256 of the member NIKs in table order, joined by newlines: an
+        // auditor recomputes it from the printed table.
+        f.push(("member digest".into(), hex::encode(d)));
+    }
     for (k, v) in &r.extra {
+        // Labels of the embedded templates' record keys (DESIGN §5: 11 and up are per kind).
         let label = match (r.kind, k) {
-            (1, 11) => "sex".to_string(),
+            (1 | 6, 11) => "sex".to_string(),
             (1, 12) => "mother".to_string(),
             (1, 13) => "father".to_string(),
             (1, 14) => "birth order".to_string(),
+            (2, 11) => "date of death".to_string(),
+            (2, 12) => "place of death".to_string(),
+            (3, 11) | (6, 12) => "address".to_string(),
+            (4 | 5, 11) => "origin village".to_string(),
+            (4 | 5, 12) => "destination village".to_string(),
+            (4, 13) => "reason".to_string(),
             _ => format!("field {k}"),
         };
         f.push((label, v.to_string()));
@@ -439,15 +451,21 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
     Ok(report)
 }
 
+/// The run's document PDFs: every PDF below the run directory except the
+/// merged print files in `print/`, which bind copies of listed documents
+/// (verify them as PDFs: every page carries its document's QR).
 fn pdfs_under(dir: &Path) -> Vec<PathBuf> {
     let mut out = Vec::new();
     let mut stack = vec![dir.to_path_buf()];
+    let print = dir.join("print");
     while let Some(d) = stack.pop() {
         let Ok(entries) = std::fs::read_dir(&d) else { continue };
         for e in entries.flatten() {
             let p = e.path();
             if e.file_type().is_ok_and(|t| t.is_dir()) {
-                stack.push(p);
+                if p != print {
+                    stack.push(p);
+                }
             } else if p.extension().is_some_and(|x| x == "pdf") {
                 out.push(p);
             }
@@ -462,7 +480,7 @@ mod tests {
     use super::*;
     use crate::keys::{kid_of, Signer};
     use crate::render::{Document as Doc, Renderer};
-    use crate::template::{Template, BIRTH_FIELDS};
+    use crate::template::Template;
     use chrono::NaiveDate;
 
     fn signed_pdf() -> (Vec<u8>, TrustList, String) {
@@ -470,14 +488,15 @@ mod tests {
         let kid = kid_of(&key.verifying_key().to_bytes());
         let trust = super::tests_support::trust_for(&key);
         let signer = Signer { key, kid, issuer: "3506".into() };
-        let mut values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
-        values[13] = "3506-LU-23112026-0001".into(); // document_number, as the page prints it
+        let t = Template::birth_default();
+        let doc = crate::issue::placeholder_document(&t, "3506-LU-23112026-0001", &[]);
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let claims = crate::issue::birth_claims(&values, "3506-LU-23112026-0001", "3506", 1_795_392_000, date);
+        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let text = dk1::seal(&claims, &signer);
         let m = qr::encode(&text).unwrap();
-        let pdf = Renderer::new(Template::birth_default())
-            .render(&Doc { values: &values, number: "3506-LU-23112026-0001", qr: &m, issue_date: date })
+        let pdf = Renderer::new(t, &crate::region::Region::kediri())
+            .unwrap()
+            .render(&Doc { values: &doc.values, members: &[], number: "3506-LU-23112026-0001", qr: &m, issue_date: date })
             .unwrap();
         (pdf, trust, text)
     }
@@ -488,7 +507,7 @@ mod tests {
         let r = verify_pdf(&pdf, &trust);
         assert_eq!(r.verdict, Verdict::Genuine);
         assert_eq!(r.qr.as_deref(), Some(text.as_str()));
-        assert!(r.fields.iter().any(|(k, v)| k == "mother" && v == "MOTHER_NAME"));
+        assert!(r.fields.iter().any(|(k, v)| k == "sex" && v == "sex"), "{:?}", r.fields);
         // Not yet valid: a window that opens after the issue time.
         let mut late = trust.clone();
         late.keys[0].not_before = "2027-01-01T00:00:00Z".into();
@@ -577,7 +596,7 @@ pub(crate) mod tests_support {
     use super::*;
     use crate::keys::{kid_of, Signer};
     use crate::render::{Document as Doc, Renderer};
-    use crate::template::{Template, BIRTH_FIELDS};
+    use crate::template::Template;
     use chrono::NaiveDate;
 
     pub fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
@@ -601,14 +620,14 @@ pub(crate) mod tests_support {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let trust = trust_for(&key);
         let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
-        let mut values: Vec<String> = BIRTH_FIELDS.iter().map(|f| f.to_string()).collect();
-        values[2] = name.to_string();
-        values[13] = number.to_string(); // document_number, as the page prints it
+        let t = Template::birth_default();
+        let doc = crate::issue::placeholder_document(&t, number, &[("child_name", name)]);
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let claims = crate::issue::birth_claims(&values, number, "3506", 1_795_392_000, date);
+        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let m = qr::encode(&dk1::seal(&claims, &signer)).unwrap();
-        let pdf = Renderer::new(Template::birth_default())
-            .render(&Doc { values: &values, number, qr: &m, issue_date: date })
+        let pdf = Renderer::new(t, &crate::region::Region::kediri())
+            .unwrap()
+            .render(&Doc { values: &doc.values, members: &[], number, qr: &m, issue_date: date })
             .unwrap();
         (pdf, trust)
     }

@@ -16,7 +16,7 @@ use terbit::keys::{self, kid_of, Signer, TrustList};
 use terbit::refdata::split_csv_line;
 use terbit::region::Region;
 use terbit::samples::{self, SampleOptions};
-use terbit::template::Template;
+use terbit::template::Templates;
 use terbit::verify::{self, Verdict};
 
 fn date() -> NaiveDate {
@@ -46,7 +46,8 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         batch: vec![batch.to_path_buf()],
         keys_dir: s.keys.clone(),
         region: Region::kediri(),
-        template: Template::birth_default(),
+        templates: Templates::embedded(),
+        kind: None,
         out: s.root.join(out),
         register: s.root.join(format!("{out}.sqlite")),
         issue_date: date(),
@@ -73,7 +74,12 @@ fn every_application_ends_issued_or_rejected_and_verifies() {
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
     let rejects = read_csv(&summary.run_dir.join("rejects.csv"));
     let issued: BTreeSet<String> = manifest.iter().map(|r| r["application_id"].clone()).collect();
-    let rejected: BTreeSet<String> = rejects.iter().map(|r| r["application_id"].clone()).collect();
+    // A row repeating an earlier application's ID is rejected while the
+    // first is issued: apart from those, an ID is issued or rejected, never both.
+    let rejected: BTreeSet<String> =
+        rejects.iter().filter(|r| r["rule"] != "DUPLICATE_ID").map(|r| r["application_id"].clone()).collect();
+    let rejected_lines: BTreeSet<&str> = rejects.iter().map(|r| r["source"].as_str()).collect();
+    assert_eq!(rejected_lines.len(), summary.rejected, "one source line per rejected application");
     assert_eq!(issued.len(), manifest.len(), "no application issued twice");
     assert!(issued.is_disjoint(&rejected), "never both issued and rejected");
     let all: BTreeSet<String> = read_csv(&s.batch).iter().map(|r| r["application_id"].clone()).collect();
@@ -239,7 +245,7 @@ fn already_issued_applications_are_rejected_with_their_number() {
     let extra = s.root.join("more.csv");
     samples::write_birth(&SampleOptions { region: &Region::kediri(), count: 3, seed: 99, defects: 0.0, as_of: date() }, &extra).unwrap();
     let more = fs::read_to_string(&extra).unwrap();
-    let fresh: Vec<String> = more.lines().skip(1).map(|l| l.replacen("3506-20261123-", "3506-20261123-9", 1)).collect();
+    let fresh: Vec<String> = more.lines().skip(1).map(|l| l.replacen("3506-LHR-20261123-", "3506-LHR-20261123-9", 1)).collect();
     lines.extend(fresh.iter().map(String::as_str));
     let next = s.root.join("next.csv");
     fs::write(&next, lines.join("\n") + "\n").unwrap();
@@ -266,7 +272,7 @@ fn a_second_application_for_a_child_with_an_active_certificate_is_rejected() {
     let text = fs::read_to_string(&s.batch).unwrap();
     let mut lines = text.lines();
     let header = lines.next().unwrap();
-    let again = lines.next().unwrap().replacen("3506-20261123-", "3506-20261124-", 1);
+    let again = lines.next().unwrap().replacen("3506-LHR-20261123-", "3506-LHR-20261124-", 1);
     let next = s.root.join("again.csv");
     fs::write(&next, format!("{header}\n{again}\n")).unwrap();
     let second = issue(&options(&s, "out", &next)).unwrap();

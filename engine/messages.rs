@@ -1,0 +1,177 @@
+//! Reject messages a service-point clerk can act on the next morning:
+//! Indonesian first, then English, naming the field (by the labels the
+//! schema gives it) and the offending value, e.g. "segmen tanggal NIK
+//! 030288 tidak sesuai tanggal lahir 1988-02-13 / NIK date segment 030288
+//! does not match the birth date 1988-02-13 for a woman".
+
+use chrono::NaiveDate;
+
+use crate::refdata::reference;
+use crate::region::Region;
+use crate::schema::Schema;
+
+/// Parameters a rule's message needs besides its field and value.
+#[derive(Debug, Clone)]
+pub enum Msg {
+    Plain,
+    NikSexFixed(String),
+    NikSexColumn(String),
+    NikBirthDate { date: String, sex: Option<String> },
+    DateOrder(String),
+    VillageRegion,
+    VillageCountry,
+    Choice(Vec<String>),
+    Number(Option<i64>, Option<i64>),
+    Text(u32),
+    ParentAge { date: String, min: i32, max: i32 },
+    SamePlace(String),
+    MinAge { years: i32, exempt: Option<String> },
+    DuplicateSubject,
+    GroupMismatch,
+    GroupSize(usize),
+    HeadCount(String),
+}
+
+pub struct Env<'a> {
+    pub schema: &'a Schema,
+    pub region: &'a Region,
+    pub issue_date: NaiveDate,
+}
+
+fn woman_or_man(female: bool) -> &'static str {
+    if female {
+        "a woman (day + 40)"
+    } else {
+        "a man"
+    }
+}
+
+/// The message for one violation. `get` reads another column of the same row.
+pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&str) -> Option<String>, env: &Env) -> String {
+    let (id, en) = env.schema.labels(field);
+    let seg = value.get(6..12).unwrap_or("");
+    match (code, msg) {
+        ("REQUIRED", _) => format!("{id} wajib diisi / {en} is required"),
+        ("NIK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
+        ("KK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
+        ("NIK_DISTRICT" | "KK_DISTRICT", _) => {
+            let d = value.get(..6).unwrap_or(value);
+            format!("{id}: kode kecamatan {d} tidak dikenal / {en} starts with {d}, which is not a district code")
+        }
+        ("NIK_DATE", _) => format!("{id}: segmen tanggal {seg} bukan tanggal yang sah / {en} date segment {seg} is not a real date"),
+        ("KK_DATE", _) => format!(
+            "{id}: segmen tanggal terbit {seg} tidak sah atau sesudah {} / {en} issue-date segment {seg} is not a real date on or before {}",
+            env.issue_date, env.issue_date
+        ),
+        ("NIK_SERIAL" | "KK_SERIAL", _) => format!("{id}: nomor urut 0000 tidak sah / {en} serial must be 0001–9999"),
+        ("NIK_SEX", Msg::NikSexFixed(s)) | ("NIK_SEX", Msg::NikSexColumn(s)) => {
+            let expected = match msg {
+                Msg::NikSexFixed(_) => s.clone(),
+                _ => get(s).unwrap_or_default(),
+            };
+            let dd = value.get(6..8).unwrap_or("");
+            format!(
+                "{id}: tanggal {dd} tidak sesuai jenis kelamin {expected} / {en} day {dd} does not fit {}",
+                woman_or_man(expected == "P")
+            )
+        }
+        ("NIK_BIRTH_DATE", Msg::NikBirthDate { date, sex }) => {
+            let bd = get(date).unwrap_or_default();
+            let female = match sex {
+                Some(s) => get(s).as_deref() == Some("P"),
+                None => value.get(6..8).and_then(|d| d.parse::<u32>().ok()).is_some_and(|d| d > 40),
+            };
+            let who = if female { "a woman" } else { "a man" };
+            format!(
+                "{id}: segmen tanggal {seg} tidak sesuai tanggal lahir {bd} / {en} date segment {seg} does not match the birth date {bd} for {who}"
+            )
+        }
+        ("SEX", _) => format!("{id} harus L atau P, tertulis {value:?} / {en} must be L or P, got {value:?}"),
+        ("DATE_FORMAT", _) => format!("{id} {value:?} bukan tanggal yang sah (format TTTT-BB-HH) / {en} {value:?} is not a real date in YYYY-MM-DD form"),
+        ("DATE_FUTURE", _) => format!(
+            "{id} {value} sesudah tanggal terbit {} / {en} {value} is after the issue date {}",
+            env.issue_date, env.issue_date
+        ),
+        ("DATE_RANGE", _) => format!("{id} {value} sebelum 1900 / {en} {value} is before 1900"),
+        ("DATE_ORDER", Msg::DateOrder(a)) => {
+            let (aid, aen) = env.schema.labels(a);
+            let other = get(a).unwrap_or_default();
+            format!("{id} {value} sebelum {aid} {other} / {en} {value} is before the {aen} {other}")
+        }
+        ("SERVICE_POINT", _) => format!(
+            "{id} {value:?} tidak ada di {} / {en} {value:?} is not one of {}'s ({})",
+            env.region.name,
+            env.region.name,
+            env.region.service_points.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
+        ),
+        ("VILLAGE", Msg::VillageRegion) => match reference().villages.get(value) {
+            Some(v) => format!(
+                "{id}: desa {value} ({}) bukan wilayah {} / {en} {value} ({}) is not in {}",
+                v.name, env.region.name, v.name, env.region.name
+            ),
+            None => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
+        },
+        ("VILLAGE", _) => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
+        ("CHOICE", Msg::Choice(values)) => {
+            let list = values.join(", ");
+            format!("{id} {value:?} tidak sah; pilihan: {list} / {en} {value:?} is not one of: {list}")
+        }
+        ("NUMBER", Msg::Number(min, max)) => {
+            let range = match (min, max) {
+                (Some(a), Some(b)) => format!("{a}–{b}"),
+                (Some(a), None) => format!("≥ {a}"),
+                (None, Some(b)) => format!("≤ {b}"),
+                (None, None) => "a whole number".into(),
+            };
+            format!("{id} harus angka {range}, tertulis {value:?} / {en} must be a whole number {range}, got {value:?}")
+        }
+        ("TEXT", Msg::Text(max)) => format!(
+            "{id} terlalu panjang (maks. {max} karakter) atau berisi karakter kendali / {en} is over {max} characters or holds control characters"
+        ),
+        ("NAME", _) => format!(
+            "{id} {value:?} berisi karakter tidak sah atau terlalu panjang / {en} {value:?} has characters \
+             other than letters, spaces and . , ' - or is over 100 characters"
+        ),
+        ("PARENT_AGE", Msg::ParentAge { date, min, max }) => {
+            let bd = get(date).unwrap_or_default();
+            let yy = value.get(10..12).unwrap_or("");
+            format!(
+                "umur {id} (lahir tahun ..{yy}) tidak wajar pada {bd} / {en} gives a birth year ending {yy}, \
+                 not {min}–{max} years before {bd}"
+            )
+        }
+        ("SAME_PLACE", Msg::SamePlace(a)) => {
+            let (aid, aen) = env.schema.labels(a);
+            format!("{id} sama dengan {aid} ({value}) / {en} is the same as the {aen} ({value})")
+        }
+        ("MIN_AGE", Msg::MinAge { years, exempt }) => {
+            let also = match exempt {
+                Some(e) => {
+                    let (eid, een) = env.schema.labels(e);
+                    let v = get(e).unwrap_or_default();
+                    (format!(" dan {eid} {v}"), format!(" and the {een} is {v}"))
+                }
+                None => (String::new(), String::new()),
+            };
+            format!(
+                "belum berumur {years} tahun pada {} ({id} {value}){} / under {years} on {} ({en} {value}){}",
+                env.issue_date, also.0, env.issue_date, also.1
+            )
+        }
+        ("DUPLICATE_ID", _) => format!("{id} {value} ganda dalam batch / {en} {value} appears earlier in the batch"),
+        ("DUPLICATE_SUBJECT", _) => format!(
+            "{id} {value} sudah dimohonkan pada permohonan sebelumnya dalam batch / {en} {value} is already in an earlier application of the batch"
+        ),
+        ("DUPLICATE_MEMBER", _) => format!("{id} {value} tercantum dua kali dalam permohonan ini / {en} {value} is listed twice in this application"),
+        ("GROUP_MISMATCH", _) => format!(
+            "{id} {value:?} berbeda dengan baris pertama permohonan ini / {en} {value:?} differs from the first row of this application"
+        ),
+        ("GROUP_SIZE", Msg::GroupSize(max)) => format!(
+            "permohonan berisi {value} baris, maksimum {max} / the application has {value} rows, at most {max} are allowed"
+        ),
+        ("HEAD_COUNT", Msg::HeadCount(head)) => format!(
+            "harus tepat satu {head}, ada {value} / exactly one member must be {head} ({en}), found {value}"
+        ),
+        _ => format!("{code}: {en} {value:?}"),
+    }
+}
