@@ -296,7 +296,7 @@ fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> Vec<Vec<
 }
 
 /// Read every file and sort the files into kinds, in the order given.
-fn read_by_kind<'a>(opts: &'a IssueOptions, warnings: &mut Vec<String>) -> Result<(Vec<(&'a Template, Vec<RawFile>)>, [u8; 32])> {
+fn read_by_kind(opts: &IssueOptions) -> Result<(Vec<(&Template, Vec<RawFile>)>, [u8; 32])> {
     let mut by_kind: Vec<(&Template, Vec<RawFile>)> = Vec::new();
     let mut run_hash = Sha256::new();
     for path in &opts.batch {
@@ -306,9 +306,7 @@ fn read_by_kind<'a>(opts: &'a IssueOptions, warnings: &mut Vec<String>) -> Resul
             Some(k) => opts.templates.get(k).ok_or_else(|| Error::Usage(format!("--kind {k:?}: no template for that kind")))?,
             None => opts.templates.kind_of_header(&raw.header()).map_err(|m| Error::batch(path, m))?,
         };
-        if opts.kind.is_none() {
-            warnings.push(format!("{}: {} rows of kind {}", path.display(), raw.rows(), t.kind));
-        }
+        tracing::info!("{}: {} rows of kind {}", path.display(), raw.rows(), t.kind);
         match by_kind.iter_mut().find(|(k, _)| k.kind == t.kind) {
             Some((_, files)) => files.push(raw),
             None => by_kind.push((t, vec![raw])),
@@ -324,8 +322,7 @@ fn read_by_kind<'a>(opts: &'a IssueOptions, warnings: &mut Vec<String>) -> Resul
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let t0 = Instant::now();
-    let mut notes = Vec::new();
-    let (files, fingerprint) = read_by_kind(opts, &mut notes)?;
+    let (files, fingerprint) = read_by_kind(opts)?;
     let mut batches = Vec::new();
     for (t, f) in files {
         let b = batch::assemble(f, &Columns::of(&t.schema))?;

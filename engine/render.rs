@@ -107,8 +107,9 @@ struct Fallback {
 
 const DEJAVU: &[u8] = include_bytes!("../templates/fonts/DejaVuSans.ttf");
 const DEJAVU_BOLD: &[u8] = include_bytes!("../templates/fonts/DejaVuSans-Bold.ttf");
-const FALLBACK_REGULAR: &str = "FDejaVuSans";
-const FALLBACK_BOLD: &str = "FDejaVuSansBold";
+// Subset tag + name (ISO 32000-1 §9.6.4: a subset font's name starts with six capitals and "+").
+const FALLBACK_REGULAR: &str = "TBTSUB+DejaVuSans";
+const FALLBACK_BOLD: &str = "TBTSUB+DejaVuSans-Bold";
 
 fn fallback() -> Option<&'static Fallback> {
     static F: std::sync::OnceLock<Option<Fallback>> = std::sync::OnceLock::new();
@@ -126,6 +127,22 @@ fn fallback_width_mm(font: &ParsedFont, s: &str, size: f32) -> f32 {
         .map(|c| font.lookup_glyph_index(c as u32).and_then(|g| font.get_glyph_width(g)).unwrap_or(font.units_per_em / 2) as f32)
         .sum();
     units / upm * size / PT_PER_MM
+}
+
+/// A subset of `bytes` (a TrueType font) with only the glyphs of `chars`,
+/// parsed: a page naming "Łucja" carries a few kilobytes of font, not 700.
+fn subset_font(bytes: &[u8], parsed: &ParsedFont, chars: &std::collections::BTreeSet<char>) -> Option<ParsedFont> {
+    use allsorts::binary::read::ReadScope;
+    use allsorts::font_data::FontData;
+    use allsorts::subset::{subset, CmapTarget, SubsetProfile};
+    let mut gids: Vec<u16> = chars.iter().filter_map(|c| parsed.lookup_glyph_index(*c as u32)).collect();
+    gids.push(0);
+    gids.sort_unstable();
+    gids.dedup();
+    let data = ReadScope::new(bytes).read::<FontData<'_>>().ok()?;
+    let provider = data.table_provider(0).ok()?;
+    let sub = subset(&provider, &gids, &SubsetProfile::Minimal, CmapTarget::Unicode).ok()?;
+    ParsedFont::from_bytes(&sub, 0, &mut Vec::new())
 }
 
 /// A prepared image (the region's logo): deflated once per run.
@@ -191,8 +208,9 @@ fn image_dict(w: usize, h: usize, color: &[u8], bits: i64) -> std::collections::
 struct Canvas {
     height_mm: f32,
     ops: Vec<Op>,
-    /// Whether the fallback font was used (it must then be embedded).
-    used_fallback: bool,
+    /// Characters shown in the fallback font, regular and bold (a subset
+    /// of it is then embedded).
+    fallback_chars: [std::collections::BTreeSet<char>; 2],
 }
 
 impl Canvas {
@@ -227,7 +245,7 @@ impl Canvas {
         };
         let handle = match fb {
             Some((_, id)) => {
-                self.used_fallback = true;
+                self.fallback_chars[usize::from(id == FALLBACK_BOLD)].extend(s.chars());
                 PdfFontHandle::External(FontId(id.to_string()))
             }
             None => PdfFontHandle::Builtin(builtin(font)),
@@ -311,7 +329,11 @@ impl Renderer {
     }
 
     fn page_ops(&self, doc: &Document, values: &[String], page: usize, pages: usize) -> Canvas {
-        let mut c = Canvas { height_mm: self.template.height_mm, ops: Vec::with_capacity(self.template.elements.len() * 5), used_fallback: false };
+        let mut c = Canvas {
+            height_mm: self.template.height_mm,
+            ops: Vec::with_capacity(self.template.elements.len() * 5),
+            fallback_chars: Default::default(),
+        };
         for e in &self.template.elements {
             match e {
                 Element::Text { x, y, size, font, align, max_width, text, pages: on } => {
@@ -396,7 +418,7 @@ impl Renderer {
         }
         let pages = self.template.pages_for(doc.members.len());
         let mut values = doc.values.to_vec();
-        let mut fallback_used = false;
+        let mut fallback_chars: [std::collections::BTreeSet<char>; 2] = Default::default();
         for page in 1..=pages {
             for (field, v) in [(self.page_field, page), (self.pages_field, pages)] {
                 if let Some(i) = field {
@@ -406,17 +428,21 @@ impl Renderer {
                 }
             }
             let c = self.page_ops(doc, &values, page, pages);
-            fallback_used |= c.used_fallback;
+            for (all, page) in fallback_chars.iter_mut().zip(c.fallback_chars) {
+                all.extend(page);
+            }
             pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
         }
-        if fallback_used {
+        for (chars, (id, bytes, bold)) in fallback_chars.iter().zip([(FALLBACK_REGULAR, DEJAVU, false), (FALLBACK_BOLD, DEJAVU_BOLD, true)]) {
+            if chars.is_empty() {
+                continue;
+            }
             let f = fallback().ok_or_else(|| err("the embedded fallback font did not parse".into()))?;
-            pdf.resources.fonts.map.insert(FontId(FALLBACK_REGULAR.into()), PdfFont::new(f.regular.clone()));
-            pdf.resources.fonts.map.insert(FontId(FALLBACK_BOLD.into()), PdfFont::new(f.bold.clone()));
+            let parsed = if bold { &f.bold } else { &f.regular };
+            let sub = subset_font(bytes, parsed, chars).ok_or_else(|| err("subsetting the fallback font failed".into()))?;
+            pdf.resources.fonts.map.insert(FontId(id.into()), PdfFont::new(sub));
         }
-        // Subsetting only concerns the embedded font: a page that needs it
-        // carries only the glyphs it shows.
-        let opts = PdfSaveOptions { optimize: false, subset_fonts: true, secure: true, image_optimization: None };
+        let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
         let mut warnings = Vec::new();
         let mut lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut warnings);
         let mut id_hash = Sha256::new();

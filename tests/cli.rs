@@ -117,3 +117,47 @@ fn separate_processes_give_byte_identical_output() {
         assert_eq!(terbit(d, &["verify", "--trust", "k/trust.json", r.to_str().unwrap()]).0, 0);
     }
 }
+
+/// Restyling and adoption are configuration: a changed label, a moved
+/// field and a second regency (its logo and its own ktp template) take
+/// effect through files alone, with the same binary.
+#[test]
+fn a_changed_template_and_another_region_need_no_rebuild() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // A birth template with a new label, the child's name moved down 3 mm.
+    let birth = std::fs::read_to_string(root.join("templates/birth.toml")).unwrap();
+    assert!(birth.contains("text = \"telah lahir\"") && birth.contains("y = 150\nsize = 13"));
+    let changed = birth.replace("text = \"telah lahir\"", "text = \"telah dilahirkan\"").replace("y = 150\nsize = 13", "y = 153\nsize = 13");
+    std::fs::write(d.join("my-birth.toml"), changed).unwrap();
+    let region = root.join("templates/regions/3527-sampang.toml");
+    let region = region.to_str().unwrap();
+    for kind in ["birth", "ktp"] {
+        let (code, out, err) = terbit(d, &["samples", "--kind", kind, "--count", "5", "--as-of", "2026-11-23", "--region", region, "--out", &format!("{kind}.csv")]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = terbit(d, &["keys", "generate", "--issuer", "3527", "--not-before", "2026-01-01"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, err) = terbit(
+        d,
+        &["issue", "birth.csv", "ktp.csv", "--region", region, "--template", "birth=my-birth.toml", "--issued-on", "2026-11-23"],
+    );
+    assert_eq!(code, 0, "{out}{err}");
+    let run = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::refdata::split_csv_line).collect();
+    assert_eq!(rows.len(), 10, "{manifest}");
+    let file = |kind: &str| rows.iter().find(|r| r[2] == kind).map(|r| run.join(&r[5])).unwrap();
+    let birth_pdf = lopdf::Document::load(file("birth")).unwrap();
+    let text = birth_pdf.extract_text(&[1]).unwrap();
+    assert!(text.contains("telah dilahirkan") && !text.contains("telah lahir\n"), "{text}");
+    assert!(text.contains("Sampang") && rows.iter().all(|r| r[0].starts_with("3527-")), "{text}");
+    // The region's logo is drawn; Sampang's ktp template signs a 90-day expiry.
+    // The page's XObject resources name both images.
+    assert!(birth_pdf.objects.values().any(|o| o.as_dict().is_ok_and(|d| d.has(b"LOGO") && d.has(b"QR"))));
+    let qr = &rows.iter().find(|r| r[2] == "ktp").unwrap()[7];
+    let (code, out, _) = terbit(d, &["verify", "--trust", "keys/trust.json", qr]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("expires") && out.contains("2027-02-21"), "{out}");
+}

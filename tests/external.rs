@@ -122,3 +122,79 @@ fn scans_verify(root: &Path, pdf: &Path, qr: &str) {
         assert_eq!(r.qr.as_deref(), Some(qr), "{name}");
     }
 }
+
+/// A family card of twelve members flows onto two pages, each with the
+/// QR, and both QRs read back; a name outside WinAnsi prints as itself
+/// through the embedded font; every font is base-14 or embedded; the
+/// merged print file is a sound PDF with every page.
+#[test]
+fn family_of_twelve_on_two_pages_and_names_beyond_winansi() {
+    use terbit::template::Templates;
+    let tmp = tempfile::tempdir().unwrap();
+    let root = tmp.path();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let region = Region::kediri();
+    let templates = Templates::embedded();
+    let fc = templates.get("family_card").unwrap();
+    let opts = SampleOptions { region: &region, count: 40, seed: 12, defects: 0.0, as_of: date };
+    let rows = samples::rows(fc, &opts).unwrap();
+    let col = |n: &str| fc.schema.index(n).unwrap();
+    // The first family, grown to twelve members with more children.
+    let id = rows[0][col("application_id")].clone();
+    let mut family: Vec<Vec<String>> = rows.iter().filter(|r| r[col("application_id")] == id).cloned().collect();
+    let child = rows.iter().find(|r| r[col("relationship")] == "ANAK").unwrap().clone();
+    while family.len() < 12 {
+        let mut c = child.clone();
+        c[col("application_id")] = id.clone();
+        for k in ["address", "rt", "rw", "village_code", "postal_code", "service_point"] {
+            c[col(k)] = family[0][col(k)].clone();
+        }
+        let serial = format!("{:04}", 9000 + family.len());
+        c[col("member_nik")].replace_range(12..16, &serial);
+        family.push(c);
+    }
+    family[0][col("member_name")] = "Łucja Søren Müller".into();
+    let names: Vec<&str> = fc.schema.names().collect();
+    let mut df = samples::to_frame(&names, &family).unwrap();
+    let batch = root.join("kk.csv");
+    let mut f = std::fs::File::create(&batch).unwrap();
+    use polars::prelude::SerWriter;
+    polars::prelude::CsvWriter::new(&mut f).finish(&mut df).unwrap();
+    terbit::keys::generate(&root.join("keys"), "3506", &[12u8; 32], 0).unwrap();
+    let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
+    assert_eq!((s.issued, s.rejected), (1, 0), "{s:?}");
+    let manifest = read_manifest(&s.run_dir.join("manifest.csv"));
+    let pdf = s.run_dir.join(&manifest[0][5]);
+    let doc = lopdf::Document::load(&pdf).unwrap();
+    assert_eq!(doc.get_pages().len(), 2, "twelve members, ten a page");
+    let print = s.run_dir.join(s.print_files.values().next().unwrap());
+    assert_eq!(lopdf::Document::load(&print).unwrap().get_pages().len(), 2);
+
+    if require("qpdf", have("qpdf", "--version")) {
+        for p in [&pdf, &print] {
+            let out = Command::new("qpdf").arg("--check").arg(p).output().unwrap();
+            assert!(out.status.success(), "qpdf --check {}: {}", p.display(), String::from_utf8_lossy(&out.stdout));
+        }
+    }
+    if require("pdftoppm, zbarimg, pdffonts, pdftotext", have("pdftoppm", "-v") && have("zbarimg", "--version") && have("pdffonts", "-v") && have("pdftotext", "-v")) {
+        for page in ["1", "2"] {
+            let png = root.join(format!("p{page}"));
+            let st = Command::new("pdftoppm").args(["-r", "150", "-gray", "-png", "-singlefile", "-f", page, "-l", page]).arg(&pdf).arg(&png).status().unwrap();
+            assert!(st.success());
+            let out = Command::new("zbarimg").args(["-q", "--raw", "-Sdisable", "-Sqrcode.enable"]).arg(root.join(format!("p{page}.png"))).output().unwrap();
+            assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), manifest[0][7], "QR on page {page}");
+        }
+        let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
+        let fonts = String::from_utf8_lossy(&fonts.stdout);
+        for line in fonts.lines().skip(2) {
+            let base14 = line.starts_with("Helvetica");
+            let embedded = line.split_whitespace().rev().nth(4) == Some("yes");
+            assert!(base14 || embedded, "font neither base-14 nor embedded: {line}\n{fonts}");
+        }
+        assert!(fonts.lines().skip(2).any(|l| !l.starts_with("Helvetica")), "the fallback font is embedded for Ł and ø:\n{fonts}");
+        let text = Command::new("pdftotext").arg(&pdf).arg("-").output().unwrap();
+        let text = String::from_utf8_lossy(&text.stdout);
+        assert!(text.contains("ŁUCJA SØREN MÜLLER"), "{text}");
+        assert!(text.contains("Halaman 2 dari 2"), "{text}");
+    }
+}
