@@ -1,10 +1,17 @@
-//! End-to-end throughput harness: a mixed sample batch through the whole
-//! `issue` pipeline onto disk (one PDF per document, manifest, rejects,
-//! register), reporting documents/s, seconds per stage and peak RSS.
+//! End-to-end throughput harness: a mixed sample batch (all six kinds, 5%
+//! defective) through the whole `issue` pipeline onto disk (one PDF per
+//! document, print files, manifest, rejects, register), reporting
+//! documents/s, seconds per stage and peak RSS.
 //!
 //!     cargo bench --bench end_to_end -- 10000 219293
+//!     cargo bench --bench end_to_end -- --validate-only 1000000
+//!     cargo bench --bench end_to_end -- --birth-only 219293
 //!
-//! Sizes default to 10000. Work happens under target/bench-e2e/<pid>/,
+//! `--validate-only` reads and validates (no numbering, no documents) and
+//! reports rows/s; `--birth-only` issues birth certificates only, the batch
+//! of the earliest figures in RESULTS.md. Sizes count applications (a
+//! family card's members are several rows) and default to 10000.
+//! Work happens under target/bench-e2e/<pid>/,
 //! removed only after every size is measured: deleting hundreds of
 //! thousands of files just before a run makes the filesystem slow the next
 //! run's file creation several-fold (measured: 4 s of system time instead
@@ -15,9 +22,10 @@ use std::path::PathBuf;
 use std::time::Instant;
 
 use chrono::NaiveDate;
-use terbit::issue::{issue, IssueOptions};
+use terbit::issue::{check, issue, IssueOptions};
 use terbit::region::Region;
 use terbit::samples::{self, SampleOptions};
+use terbit::template::Templates;
 
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
@@ -28,10 +36,18 @@ fn peak_rss_mb() -> f64 {
         .unwrap_or(f64::NAN)
 }
 
+/// Shares of a night's applications by kind (a rough Sahaja Lekat mix).
+const MIX: [(&str, f64); 6] =
+    [("birth", 0.35), ("death", 0.10), ("family_card", 0.15), ("move_out", 0.10), ("move_in", 0.10), ("ktp", 0.20)];
+
 fn main() {
-    let sizes: Vec<usize> = std::env::args().skip(1).filter_map(|a| a.parse().ok()).collect();
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let validate_only = args.iter().any(|a| a == "--validate-only");
+    let birth_only = args.iter().any(|a| a == "--birth-only");
+    let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
     let sizes = if sizes.is_empty() { vec![10_000] } else { sizes };
     let region = Region::kediri();
+    let templates = Templates::embedded();
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
     let work = target.join("bench-e2e").join(std::process::id().to_string());
@@ -39,20 +55,43 @@ fn main() {
         let root = work.join(n.to_string());
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
-        let batch = root.join("batch.csv");
         let t = Instant::now();
-        samples::write_birth(&SampleOptions { region: &region, count: n, seed: 1, defects: 0.05, as_of: date }, &batch).unwrap();
+        let mix: Vec<(&str, f64)> = if birth_only { vec![("birth", 1.0)] } else { MIX.to_vec() };
+        let mut batch = Vec::new();
+        let mut rows = 0;
+        for (i, (kind, share)) in mix.iter().enumerate() {
+            let count = (n as f64 * share).round() as usize;
+            let file = root.join(format!("{kind}.csv"));
+            let opts = SampleOptions { region: &region, count, seed: 1 + i as u64, defects: 0.05, as_of: date };
+            rows += samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+            batch.push(file);
+        }
         let gen = t.elapsed().as_secs_f64();
         terbit::keys::generate(&root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
-        let opts = IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date);
+        let opts = IssueOptions { batch, ..IssueOptions::defaults(PathBuf::new(), root.join("keys"), root.join("out"), date) };
         // Reset the peak-RSS mark (Linux: "5" to clear_refs), so the figure
-        // is the issue run's, not the sample generator's.
+        // is the run's, not the sample generator's.
         let _ = std::fs::write("/proc/self/clear_refs", "5");
         let t = Instant::now();
+        if validate_only {
+            let (s, _) = check(&opts).unwrap();
+            let secs = t.elapsed().as_secs_f64();
+            println!(
+                "{n} applications ({rows} rows, {} kinds): {} rejected; read + validate {secs:.2} s = {:.0} rows/s; peak RSS {:.0} MB (generation {gen:.1} s, not counted)",
+                mix.len(),
+                s.rejected,
+                rows as f64 / secs,
+                peak_rss_mb()
+            );
+            for (stage, t) in &s.seconds_by_stage {
+                println!("    {stage:<20} {t:>8.3} s");
+            }
+            continue;
+        }
         let s = issue(&opts).unwrap();
         let secs = t.elapsed().as_secs_f64();
         println!(
-            "{n} applications: {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB (sample generation {gen:.2} s, not counted)",
+            "{n} applications ({rows} rows): {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB (sample generation {gen:.2} s, not counted)",
             s.issued,
             s.rejected,
             s.issued as f64 / secs,

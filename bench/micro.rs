@@ -1,49 +1,78 @@
 //! Criterion micro-benchmarks of the per-document stages: seal (CBOR +
-//! Ed25519 + Base45), QR encoding, rendering one PDF, and validation per
-//! 10,000 rows.
+//! Ed25519 + Base45), QR encoding, rendering one PDF (a birth certificate,
+//! a two-page family card of twelve, a name that needs the embedded font),
+//! and validation per 10,000 rows (birth, and family card members).
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
 use terbit::batch::Batch;
 use terbit::dk1;
-use terbit::issue::birth_claims;
+use terbit::issue::{claims_for, placeholder_document};
 use terbit::keys::{kid_of, Signer};
 use terbit::region::Region;
 use terbit::render::{Document, Renderer};
-use terbit::samples::{birth_rows, to_frame, SampleOptions};
-use terbit::template::{Template, BIRTH_FIELDS};
-use terbit::validate::{birth_columns, validate, Context};
+use terbit::samples::{rows, to_frame, SampleOptions};
+use terbit::template::{Template, Templates};
+use terbit::validate::{validate, Context};
 
-fn stages(c: &mut Criterion) {
-    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let region = Region::kediri();
-    let rows = birth_rows(&SampleOptions { region: &region, count: 10_000, seed: 1, defects: 0.05, as_of: date });
-    let key = ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]);
-    let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
-    let mut values = rows[0].clone();
-    values.resize(BIRTH_FIELDS.len(), "x".into());
-    let number = "3506-LU-23112026-0001";
-    let claims = birth_claims(&values, number, "3506", 1_795_392_000, date);
-    let text = dk1::seal(&claims, &signer);
-    let matrix = terbit::qr::encode(&text).unwrap();
-    let renderer = Renderer::new(Template::birth_default());
-
-    c.bench_function("seal", |b| b.iter(|| dk1::seal(&claims, &signer)));
-    c.bench_function("qr_encode", |b| b.iter(|| terbit::qr::encode(&text).unwrap()));
-    c.bench_function("render", |b| {
-        b.iter(|| renderer.render(&Document { values: &values, number, qr: &matrix, issue_date: date }).unwrap())
-    });
-    let df = to_frame(&birth_columns(), &rows).unwrap();
-    let batch = Batch {
+fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
+    let names: Vec<&str> = t.schema.names().collect();
+    Batch {
         origin: (0..rows.len() as u32).map(|i| (0, i + 2)).collect(),
-        df,
+        df: to_frame(&names, rows).unwrap(),
         files: vec!["bench.csv".into()],
         by_line: vec![true],
         warnings: vec![],
         fingerprint: [0; 32],
-    };
+    }
+}
+
+fn stages(c: &mut Criterion) {
+    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let region = Region::kediri();
+    let templates = Templates::embedded();
+    let birth = templates.get("birth").unwrap();
+    let key = ed25519_dalek::SigningKey::from_bytes(&[1u8; 32]);
+    let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+    let number = "3506-LU-23112026-0001";
+    let doc = placeholder_document(birth, number, &[("child_name", "Ayu Lestari Pratama"), ("birth_date", "2026-10-05")]);
+    let claims = claims_for(birth, &doc, "3506", 1_795_392_000, date);
+    let text = dk1::seal(&claims, &signer);
+    let matrix = terbit::qr::encode(&text).unwrap();
+    let renderer = Renderer::new(birth.clone(), &region).unwrap();
+
+    c.bench_function("seal", |b| b.iter(|| dk1::seal(&claims, &signer)));
+    c.bench_function("qr_encode", |b| b.iter(|| terbit::qr::encode(&text).unwrap()));
+    let d = Document { values: &doc.values, members: &[], number, qr: &matrix, issue_date: date };
+    c.bench_function("render_birth", |b| b.iter(|| renderer.render(&d).unwrap()));
+    // The same page with a name outside WinAnsi: a font subset is embedded.
+    let lucja = placeholder_document(birth, number, &[("child_name", "Łucja Søren Müller")]);
+    let dl = Document { values: &lucja.values, ..d };
+    c.bench_function("render_birth_embedded_font", |b| b.iter(|| renderer.render(&dl).unwrap()));
+
+    let fc = templates.get("family_card").unwrap();
+    let fc_renderer = Renderer::new(fc.clone(), &region).unwrap();
+    let mut family = placeholder_document(fc, "3506012311260001", &[]);
+    let member = family.members[0].clone();
+    family.members = (1..=12).map(|i| {
+        let mut m = member.clone();
+        if let Some(last) = m.last_mut() {
+            *last = i.to_string();
+        }
+        m
+    }).collect();
+    let fd = Document { values: &family.values, members: &family.members, number: "3506012311260001", qr: &matrix, issue_date: date };
+    c.bench_function("render_family_card_12_members_2_pages", |b| b.iter(|| fc_renderer.render(&fd).unwrap()));
+
     let ctx = Context { region: &region, issue_date: date };
-    c.bench_function("validate_10k_rows", |b| b.iter(|| validate(&batch, &ctx).unwrap()));
+    for kind in ["birth", "family_card"] {
+        let t = templates.get(kind).unwrap();
+        let mut r = rows(t, &SampleOptions { region: &region, count: 10_000, seed: 1, defects: 0.05, as_of: date }).unwrap();
+        r.truncate(10_000);
+        c.bench_function(&format!("validate_10k_rows_{kind}"), |b| {
+            b.iter_batched(|| batch_of(t, &r), |mut batch| validate(&mut batch, &t.schema, &ctx).unwrap(), criterion::BatchSize::LargeInput)
+        });
+    }
 }
 
 criterion_group! {

@@ -153,34 +153,36 @@ fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
 }
 
 /// The line each data record starts on, honouring quoted newlines; blank
-/// lines between records are skipped, as the CSV parser skips them.
+/// lines between records are skipped, as the CSV parser skips them. Only
+/// quotes and newlines are visited (memchr), so this costs little next to
+/// parsing.
 fn record_lines(body: &[u8]) -> Vec<u32> {
     let mut lines = Vec::new();
     let mut line: u32 = 1;
     let mut in_quotes = false;
-    let mut at_record_start = true;
     let mut header_done = false;
-    for &b in body {
-        if at_record_start && !in_quotes && b != b'\n' && b != b'\r' {
+    let (mut rec_start, mut rec_line) = (0usize, 1u32);
+    let mut end_record = |seg: &[u8], at: u32, lines: &mut Vec<u32>| {
+        if !seg.iter().all(|b| *b == b'\r') {
             if header_done {
-                lines.push(line);
+                lines.push(at);
             }
-            at_record_start = false;
+            header_done = true;
         }
-        match b {
-            b'"' => in_quotes = !in_quotes,
-            b'\n' => {
-                line += 1;
-                if !in_quotes {
-                    if !at_record_start {
-                        header_done = true;
-                    }
-                    at_record_start = true;
-                }
-            }
-            _ => {}
+    };
+    for pos in memchr::memchr2_iter(b'"', b'\n', body) {
+        if body[pos] == b'"' {
+            in_quotes = !in_quotes;
+            continue;
+        }
+        line += 1;
+        if !in_quotes {
+            end_record(&body[rec_start..pos], rec_line, &mut lines);
+            rec_start = pos + 1;
+            rec_line = line;
         }
     }
+    end_record(&body[rec_start.min(body.len())..], rec_line, &mut lines);
     lines
 }
 
@@ -283,6 +285,13 @@ mod tests {
         assert!(e.contains("empty"), "{e}");
         let e = read(&[write(d.path(), "s.csv", b"a;b\n1;2\n")], &cols()).unwrap_err().to_string();
         assert!(e.contains("';'"), "{e}");
+    }
+
+    #[test]
+    fn record_lines_skip_blank_lines_and_follow_quotes() {
+        assert_eq!(record_lines(b"h\n\na\r\n\r\n\"b\nc\"\nd"), vec![3, 5, 7]);
+        assert_eq!(record_lines(b"h\n"), Vec::<u32>::new());
+        assert_eq!(record_lines(b""), Vec::<u32>::new());
     }
 
     #[test]

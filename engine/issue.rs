@@ -318,32 +318,58 @@ fn read_by_kind(opts: &IssueOptions) -> Result<(Vec<(&Template, Vec<RawFile>)>, 
     Ok((by_kind, run_hash.finalize().into()))
 }
 
-/// Run the whole job.
-pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
-    let mut summary = RunSummary::default();
+/// Read and validate every batch file: the stages before anything is
+/// numbered. Returns the kinds in the order their first file was given.
+fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<(Vec<KindRun<'a>>, [u8; 32])> {
     let t0 = Instant::now();
     let (files, fingerprint) = read_by_kind(opts)?;
-    let mut batches = Vec::new();
-    for (t, f) in files {
-        let b = batch::assemble(f, &Columns::of(&t.schema))?;
-        summary.warnings.extend(b.warnings.iter().cloned());
-        batches.push((t, b));
-    }
-    summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
-
-    let t0 = Instant::now();
+    let mut read = t0.elapsed().as_secs_f64();
+    let mut validate_secs = 0.0;
     let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
-    let mut kinds: Vec<KindRun> = Vec::new();
-    for (template, batch) in batches {
-        let validated = validate::validate(&batch, &template.schema, &ctx)?;
+    let mut kinds: Vec<KindRun<'a>> = Vec::new();
+    // One kind at a time: its raw frame is released once validated, before
+    // the next kind's is assembled.
+    for (template, f) in files {
+        let t0 = Instant::now();
+        let mut batch = batch::assemble(f, &Columns::of(&template.schema))?;
+        summary.warnings.extend(batch.warnings.iter().cloned());
+        read += t0.elapsed().as_secs_f64();
+        let t0 = Instant::now();
+        let validated = validate::validate(&mut batch, &template.schema, &ctx)?;
         summary.applications += validated.applications;
         summary.rows += validated.rows;
         *summary.applications_by_kind.entry(template.kind.clone()).or_default() += validated.applications;
         let cols = string_columns(template, &validated.accepted)?;
         let apps = applications(template, &validated, &cols);
         kinds.push(KindRun { template, batch, validated, cols, apps, register_rejects: Vec::new(), to_issue: Vec::new() });
+        validate_secs += t0.elapsed().as_secs_f64();
     }
-    summary.seconds_by_stage.insert("validate".into(), t0.elapsed().as_secs_f64());
+    summary.seconds_by_stage.insert("read".into(), read);
+    summary.seconds_by_stage.insert("validate".into(), validate_secs);
+    Ok((kinds, fingerprint))
+}
+
+/// Read and validate only (a dry run before the night, and the validation
+/// benchmark): counts and rejects by rule in the summary, nothing written.
+pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
+    let mut summary = RunSummary::default();
+    let (kinds, _) = read_and_validate(opts, &mut summary)?;
+    let mut rejects = Vec::new();
+    for k in kinds {
+        summary.rejected += k.validated.rejected_applications;
+        rejects.extend(k.validated.rejects);
+    }
+    for r in &rejects {
+        *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
+    }
+    summary.reject_rows = rejects.len();
+    Ok((summary, rejects))
+}
+
+/// Run the whole job.
+pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
+    let mut summary = RunSummary::default();
+    let (mut kinds, fingerprint) = read_and_validate(opts, &mut summary)?;
 
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
@@ -545,6 +571,22 @@ fn doc_input(k: &KindRun, opts: &IssueOptions, app: usize, number: &str, kid: &s
     values.extend(extra);
     debug_assert_eq!(values.len(), t.fields.len());
     DocInput { number: number.to_string(), values, members }
+}
+
+/// Rejects as `rejects.csv` text (DESIGN §7 columns, formulas neutralised).
+pub fn rejects_csv(rejects: &[Reject]) -> String {
+    let mut text = csvout::line(sink::REJECTS_HEADER);
+    for r in rejects {
+        text.push_str(&csvout::line([
+            r.application_id.as_str(),
+            r.source.as_str(),
+            r.rule,
+            r.field.as_str(),
+            r.value.as_str(),
+            r.message.as_str(),
+        ]));
+    }
+    text
 }
 
 /// `rejects.csv` (one row per violated rule) and `report.json`.

@@ -129,6 +129,25 @@ enum Command {
         #[command(flatten)]
         common: RevokeArgs,
     },
+    /// Validate batch files only (a dry run before the night): counts and
+    /// reasons, nothing numbered, nothing issued.
+    #[command(after_help = "Example:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
+    Check {
+        #[arg(required = true)]
+        batch: Vec<PathBuf>,
+        #[arg(long)]
+        region: Option<PathBuf>,
+        #[arg(long, value_name = "KIND=FILE")]
+        template: Vec<String>,
+        #[arg(long)]
+        kind: Option<String>,
+        /// Date the rules take as today (default: as for issue).
+        #[arg(long)]
+        issued_on: Option<NaiveDate>,
+        /// Write the reasons here (rejects.csv format).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
     /// Inclusion proof of one document in a run's batch seal.
     #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
     Prove {
@@ -237,21 +256,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
             let region = load_region(region.as_deref())?;
-            let mut templates = region.templates()?;
-            for t in &template {
-                let Some((k, file)) = t.split_once('=') else {
-                    bail!("--template {t:?}: give KIND=FILE, e.g. birth=templates/birth.toml");
-                };
-                if templates.get(k).is_none() {
-                    bail!("--template {t:?}: {k:?} is not a document kind ({})", samples::KINDS.join(", "));
-                }
-                templates.set(k, Path::new(file))?;
-            }
-            if let Some(k) = &kind {
-                if templates.get(k).is_none() {
-                    bail!("--kind {k:?}: kinds are {}", samples::KINDS.join(", "));
-                }
-            }
+            let templates = templates_for(&region, &template, kind.as_deref())?;
             let (issue_date, issued_at) = issue_time(&region, issued_on)?;
             let register = register.unwrap_or_else(|| out.join("register.sqlite"));
             let opts = IssueOptions { batch, keys_dir: keys, region, templates, kind, out, register, issue_date, issued_at, max_reject_rate };
@@ -263,8 +268,61 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
+        Command::Check { batch, region, template, kind, issued_on, rejects } => {
+            let region = load_region(region.as_deref())?;
+            let templates = templates_for(&region, &template, kind.as_deref())?;
+            let (issue_date, issued_at) = issue_time(&region, issued_on)?;
+            let opts = IssueOptions {
+                batch,
+                keys_dir: PathBuf::new(),
+                region,
+                templates,
+                kind,
+                out: PathBuf::new(),
+                register: PathBuf::new(),
+                issue_date,
+                issued_at,
+                max_reject_rate: None,
+            };
+            let (s, list) = issue::check(&opts)?;
+            for w in &s.warnings {
+                tracing::warn!("{w}");
+            }
+            println!("{} applications ({} rows): {} would be rejected ({} reasons)", s.applications, s.rows, s.rejected, s.reject_rows);
+            for (rule, n) in &s.rejects_by_rule {
+                println!("    {rule:<18} {n:>7}");
+            }
+            for (stage, t) in &s.seconds_by_stage {
+                println!("  {stage:<10} {t:.2} s");
+            }
+            if let Some(path) = rejects {
+                terbit::sink::write_atomic(&path, issue::rejects_csv(&list).as_bytes())?;
+                println!("  reasons: {}", path.display());
+            }
+            Ok(if s.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+        }
         Command::Demo { out, count } => demo(&out, count),
     }
+}
+
+/// The region's templates with `--template KIND=FILE` overrides, `--kind` checked.
+fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> Result<terbit::template::Templates> {
+    let mut templates = region.templates()?;
+    for t in overrides {
+        let Some((k, file)) = t.split_once('=') else {
+            bail!("--template {t:?}: give KIND=FILE, e.g. birth=templates/birth.toml");
+        };
+        if templates.get(k).is_none() {
+            bail!("--template {t:?}: {k:?} is not a document kind ({})", samples::KINDS.join(", "));
+        }
+        templates.set(k, Path::new(file))?;
+    }
+    if let Some(k) = kind {
+        if templates.get(k).is_none() {
+            bail!("--kind {k:?}: kinds are {}", samples::KINDS.join(", "));
+        }
+    }
+    Ok(templates)
 }
 
 fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {

@@ -30,7 +30,7 @@ fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
 
 fn run(t: &Template, rows: &[Vec<String>]) -> Validated {
     let region = Region::kediri();
-    validate(&batch_of(t, rows), &t.schema, &Context { region: &region, issue_date: issue_date() }).unwrap()
+    validate(&mut batch_of(t, rows), &t.schema, &Context { region: &region, issue_date: issue_date() }).unwrap()
 }
 
 /// Generated applications of `t` grouped by application ID, each as
