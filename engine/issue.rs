@@ -65,6 +65,14 @@ pub fn midnight_utc(d: NaiveDate) -> i64 {
     d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
 }
 
+impl RunSummary {
+    fn rule_percentages(&mut self) {
+        let apps = self.applications.max(1) as f64;
+        self.rejects_by_rule_percent =
+            self.rejects_by_rule.iter().map(|(k, n)| (k.clone(), (*n as f64 * 10_000.0 / apps).round() / 100.0)).collect();
+    }
+}
+
 impl IssueOptions {
     /// The embedded defaults (Kabupaten Kediri, the embedded templates, the
     /// register at `<out>/register.sqlite`, issued at midnight UTC of the
@@ -98,6 +106,8 @@ pub struct RunSummary {
     pub rejected: usize,
     pub reject_rows: usize,
     pub rejects_by_rule: BTreeMap<String, usize>,
+    /// Per rule: its rejects as a percentage of the applications.
+    pub rejects_by_rule_percent: BTreeMap<String, f64>,
     pub applications_by_kind: BTreeMap<String, usize>,
     pub issued_by_kind: BTreeMap<String, usize>,
     pub issued_by_service_point: BTreeMap<String, usize>,
@@ -363,6 +373,7 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
         *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
     }
     summary.reject_rows = rejects.len();
+    summary.rule_percentages();
     Ok((summary, rejects))
 }
 
@@ -616,6 +627,7 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRun]) -> Resu
     }
     sink::write_atomic(&summary.run_dir.join("rejects.csv"), text.as_bytes())?;
     summary.rejected = rejected.len();
+    summary.rule_percentages();
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     report.push('\n');

@@ -279,3 +279,74 @@ fn a_second_application_for_a_child_with_an_active_certificate_is_rejected() {
     assert_eq!(second.issued, 0);
     assert_eq!(second.rejects_by_rule.get("SUBJECT_ACTIVE"), Some(&1), "{second:?}");
 }
+
+/// All six kinds in one run: every application (a family's or a move's
+/// rows count as one) issued or rejected, every document genuine, each
+/// print file holds its service point's documents page for page in
+/// manifest order, and single-person documents keep their QR at ECC level
+/// Q within version 13.
+#[test]
+fn six_kinds_in_one_run() {
+    let s = setup(1, 0.0, "csv");
+    let templates = Templates::embedded();
+    let region = Region::kediri();
+    let mut batch = Vec::new();
+    for (i, kind) in samples::KINDS.iter().enumerate() {
+        let file = s.root.join(format!("{kind}.{}", if i % 2 == 0 { "csv" } else { "parquet" }));
+        let opts = SampleOptions { region: &region, count: 25, seed: 7 + i as u64, defects: 0.1, as_of: date() };
+        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+        batch.push(file);
+    }
+    let mut o = options(&s, "out", &batch[0]);
+    o.batch = batch;
+    let summary = issue(&o).unwrap();
+    assert_eq!(summary.applications, 150);
+    assert_eq!(summary.issued + summary.rejected, 150, "{summary:?}");
+    assert!(summary.rejected > 0);
+    for kind in samples::KINDS {
+        assert_eq!(summary.applications_by_kind[kind], 25);
+        assert!(summary.issued_by_kind[kind] > 15, "{kind}: {summary:?}");
+    }
+    let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
+    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let mut pages_by_point: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
+    for row in &manifest {
+        let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
+        assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
+        assert!(row["file"].starts_with(&format!("{}/{}/", row["service_point"], row["kind"])));
+        let report = verify::verify_pdf(&bytes, &trust);
+        assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
+        let sealed = dk1::decode(&row["qr"]).unwrap();
+        let single = sealed.claims.record.member_count.is_none() && row["kind"] != "family_card";
+        let (version, level) = terbit::qr::choose(row["qr"].len()).unwrap();
+        if single {
+            assert!(version <= 13 && level == qrcode::EcLevel::Q, "{}: {} characters → version {version} {level:?}", row["file"], row["qr"].len());
+        }
+        let pages = lopdf::Document::load_mem(&bytes).unwrap().get_pages().len();
+        pages_by_point.entry(row["service_point"].clone()).or_default().push((row["document_number"].clone(), pages));
+    }
+    // Family cards number as KK numbers: district + DDMMYY + serial.
+    assert!(manifest.iter().filter(|r| r["kind"] == "family_card").all(|r| r["document_number"].len() == 16
+        && r["document_number"][6..12] == *"231126"));
+    for (point, docs) in &pages_by_point {
+        let print = summary.run_dir.join(&summary.print_files[point]);
+        let merged = lopdf::Document::load(&print).unwrap();
+        assert_eq!(merged.get_pages().len(), docs.iter().map(|(_, p)| p).sum::<usize>(), "{point}");
+        // Pages in manifest order: each page's text shows its document's number.
+        let mut page = 1;
+        for (number, n) in docs {
+            let text = merged.extract_text(&[page as u32]).unwrap();
+            assert!(text.contains(number.as_str()), "{point} page {page}: {number}");
+            page += n;
+        }
+    }
+    let rejects = read_csv(&summary.run_dir.join("rejects.csv"));
+    assert!(rejects.iter().all(|r| r["message"].contains(" / ")));
+    // The report counts each rule and gives it as a share of applications.
+    let report: serde_json::Value = serde_json::from_slice(&fs::read(summary.run_dir.join("report.json")).unwrap()).unwrap();
+    for (rule, n) in report["rejects_by_rule"].as_object().unwrap() {
+        let pct = report["rejects_by_rule_percent"][rule].as_f64().unwrap();
+        assert!((pct - n.as_f64().unwrap() * 100.0 / 150.0).abs() < 0.01, "{rule}");
+        assert_eq!(rejects.iter().filter(|r| &r["rule"] == rule).count() as u64, n.as_u64().unwrap());
+    }
+}
