@@ -510,7 +510,9 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
             scope: &scopes[a],
         })
         .collect();
-    let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, &pending)?;
+    // A document that expires stops blocking a new one once it has expired.
+    let active_from = t.record.expiry_days.and_then(|d| opts.issue_date.checked_sub_days(Days::new(d.max(0) as u64)));
+    let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, active_from, &pending)?;
     drop(pending);
     let subject = &s.columns[s.subject].name;
     for (a, num) in numbered.into_iter().enumerate() {

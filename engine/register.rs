@@ -120,6 +120,9 @@ impl Register {
 
 
     /// Number a batch's accepted applications in one transaction, in order.
+    /// Documents of the kind issued before `active_from` have expired (a
+    /// KTP stand-in) and no longer block a new one for the same subject.
+    #[allow(clippy::too_many_arguments)]
     pub fn number(
         &mut self,
         run_id: &str,
@@ -127,9 +130,10 @@ impl Register {
         regency: &str,
         issue_date: NaiveDate,
         style: NumberStyle,
+        active_from: Option<NaiveDate>,
         pending: &[Pending],
     ) -> Result<Vec<Numbered>> {
-
+        let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
         let date = issue_date.format("%Y-%m-%d").to_string();
         let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
         let mut out = Vec::with_capacity(pending.len());
@@ -137,11 +141,11 @@ impl Register {
             let mut find = tx
                 .prepare("SELECT document_number, run_id, status FROM documents WHERE kind = ?1 AND application_id = ?2")
                 .map_err(|e| reg_err(&self.path, e))?;
-            // An active document: not revoked or superseded.
+            // An active document: not expired, revoked or superseded.
             let mut active = tx
                 .prepare(
                     "SELECT d.document_number FROM documents d
-                     WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3
+                     WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3 AND d.issue_date >= ?4
                        AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
                      ORDER BY d.document_number LIMIT 1",
                 )
@@ -166,7 +170,7 @@ impl Register {
                     Some((number, r, _)) if r == run_id => Numbered::Resumed { number },
                     Some((number, r, status)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
                     None => match active
-                        .query_row(params![kind, p.nik, p.application_id], |r| r.get::<_, String>(0))
+                        .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
                         .optional()
                         .map_err(|e| reg_err(&self.path, e))?
                     {
@@ -324,18 +328,18 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
         let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506" };
-        let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, &[p("a"), p("b")]).unwrap();
+        let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b")]).unwrap();
         assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
         assert_eq!(n[1].number(), "3506-LU-23062021-0002");
         // Same run again: the same numbers come back, nothing new.
-        let again = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, &[p("a"), p("c")]).unwrap();
+        let again = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("c")]).unwrap();
         assert_eq!(again[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
         assert_eq!(again[1].number(), "3506-LU-23062021-0003");
         // Another run never re-issues.
-        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, &[p("b")]).unwrap();
+        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("b")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: false, .. }), "{other:?}");
         reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
-        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, &[p("a")]).unwrap();
+        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
         assert_eq!(reg.count("issued").unwrap(), 1);
         assert_eq!(reg.count("numbered").unwrap(), 2);
@@ -352,9 +356,13 @@ mod tests {
         // Another application for a subject with an active document is refused;
         // once that document is revoked, a new one may be issued.
         let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506" };
-        let n = reg.number("run3", "birth", "3506", date(), NumberStyle::Registration, &[same_child("x")]).unwrap();
+        let n = reg.number("run3", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("x")]).unwrap();
         assert!(matches!(n[0], Numbered::New { .. }));
-        let n = reg.number("run4", "birth", "3506", date(), NumberStyle::Registration, &[same_child("y")]).unwrap();
+        let n = reg.number("run4", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("y")]).unwrap();
         assert!(matches!(n[0], Numbered::SubjectActive { .. }), "{n:?}");
+        // An expired document (issued before the active window) does not block.
+        let later = date() + chrono::Days::new(200);
+        let n = reg.number("run5", "birth", "3506", later, NumberStyle::Registration, Some(date() + chrono::Days::new(1)), &[same_child("z")]).unwrap();
+        assert!(matches!(n[0], Numbered::New { .. }), "{n:?}");
     }
 }
