@@ -586,18 +586,16 @@ fn doc_input(k: &KindRun, opts: &IssueOptions, app: usize, number: &str, kid: &s
     DocInput { number: number.to_string(), values, members }
 }
 
-/// Rejects as `rejects.csv` text (DESIGN §7 columns, formulas neutralised).
+/// One `rejects.csv` row (DESIGN §7 columns, formulas neutralised).
+fn reject_line(r: &Reject) -> String {
+    csvout::line([r.application_id.as_str(), r.source.as_str(), r.rule, r.field.as_str(), r.value.as_str(), r.message.as_str()])
+}
+
+/// Rejects as `rejects.csv` text.
 pub fn rejects_csv(rejects: &[Reject]) -> String {
     let mut text = csvout::line(sink::REJECTS_HEADER);
     for r in rejects {
-        text.push_str(&csvout::line([
-            r.application_id.as_str(),
-            r.source.as_str(),
-            r.rule,
-            r.field.as_str(),
-            r.value.as_str(),
-            r.message.as_str(),
-        ]));
+        text.push_str(&reject_line(r));
     }
     text
 }
@@ -614,14 +612,7 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRun]) -> Resu
         let mut all: Vec<&Reject> = k.validated.rejects.iter().chain(k.register_rejects.iter()).collect();
         all.sort_by_key(|r| r.row);
         for r in all {
-            text.push_str(&csvout::line([
-                r.application_id.as_str(),
-                r.source.as_str(),
-                r.rule,
-                r.field.as_str(),
-                r.value.as_str(),
-                r.message.as_str(),
-            ]));
+            text.push_str(&reject_line(r));
             *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
             summary.reject_rows += 1;
             rejected.insert((ki, r.app));

@@ -68,28 +68,15 @@ enum Command {
     /// The nightly job: validate, number, sign, render and file a batch.
     #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n\nEach file's kind is recognised from its header (or give --kind).")]
     Issue {
-        #[arg(required = true)]
-        batch: Vec<PathBuf>,
+        #[command(flatten)]
+        input: BatchArgs,
         #[arg(long, default_value = "keys")]
         keys: PathBuf,
-        /// Region file (default: embedded Kabupaten Kediri).
-        #[arg(long)]
-        region: Option<PathBuf>,
-        /// Use this template for a kind: KIND=FILE (repeatable; default: the
-        /// region's templates, else the embedded ones).
-        #[arg(long, value_name = "KIND=FILE")]
-        template: Vec<String>,
-        /// Treat every batch file as this kind instead of recognising it by its header.
-        #[arg(long)]
-        kind: Option<String>,
         #[arg(long, default_value = "out")]
         out: PathBuf,
         /// SQLite register (default: <out>/register.sqlite).
         #[arg(long)]
         register: Option<PathBuf>,
-        /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
-        #[arg(long)]
-        issued_on: Option<NaiveDate>,
         /// Refuse the whole batch, issuing nothing, when more than this share
         /// of applications is rejected (0–1; e.g. 0.2 for a wrong export).
         #[arg(long)]
@@ -133,17 +120,8 @@ enum Command {
     /// reasons, nothing numbered, nothing issued.
     #[command(after_help = "Example:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
     Check {
-        #[arg(required = true)]
-        batch: Vec<PathBuf>,
-        #[arg(long)]
-        region: Option<PathBuf>,
-        #[arg(long, value_name = "KIND=FILE")]
-        template: Vec<String>,
-        #[arg(long)]
-        kind: Option<String>,
-        /// Date the rules take as today (default: as for issue).
-        #[arg(long)]
-        issued_on: Option<NaiveDate>,
+        #[command(flatten)]
+        input: BatchArgs,
         /// Write the reasons here (rejects.csv format).
         #[arg(long)]
         rejects: Option<PathBuf>,
@@ -154,6 +132,36 @@ enum Command {
         run: PathBuf,
         number: String,
     },
+}
+
+/// Batch files and how to read them (shared by issue and check).
+#[derive(clap::Args)]
+struct BatchArgs {
+    #[arg(required = true)]
+    batch: Vec<PathBuf>,
+    /// Region file (default: embedded Kabupaten Kediri).
+    #[arg(long)]
+    region: Option<PathBuf>,
+    /// Use this template for a kind: KIND=FILE (repeatable; default: the
+    /// region's templates, else the embedded ones).
+    #[arg(long, value_name = "KIND=FILE")]
+    template: Vec<String>,
+    /// Treat every batch file as this kind instead of recognising it by its header.
+    #[arg(long)]
+    kind: Option<String>,
+    /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
+    #[arg(long)]
+    issued_on: Option<NaiveDate>,
+}
+
+impl BatchArgs {
+    /// Region, templates, issue date and time, all checked.
+    fn load(&self) -> Result<(Region, terbit::template::Templates, NaiveDate, i64)> {
+        let region = load_region(self.region.as_deref())?;
+        let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
+        let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
+        Ok((region, templates, issue_date, issued_at))
+    }
 }
 
 #[derive(clap::Args)]
@@ -251,14 +259,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { batch, keys, region, template, kind, out, register, issued_on, max_reject_rate } => {
+        Command::Issue { input, keys, out, register, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
-            let region = load_region(region.as_deref())?;
-            let templates = templates_for(&region, &template, kind.as_deref())?;
-            let (issue_date, issued_at) = issue_time(&region, issued_on)?;
+            let (region, templates, issue_date, issued_at) = input.load()?;
             let register = register.unwrap_or_else(|| out.join("register.sqlite"));
+            let (batch, kind) = (input.batch, input.kind);
             let opts = IssueOptions { batch, keys_dir: keys, region, templates, kind, out, register, issue_date, issued_at, max_reject_rate };
             let s = issue::issue(&opts)?;
             print_summary(&s);
@@ -268,16 +275,14 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
-        Command::Check { batch, region, template, kind, issued_on, rejects } => {
-            let region = load_region(region.as_deref())?;
-            let templates = templates_for(&region, &template, kind.as_deref())?;
-            let (issue_date, issued_at) = issue_time(&region, issued_on)?;
+        Command::Check { input, rejects } => {
+            let (region, templates, issue_date, issued_at) = input.load()?;
             let opts = IssueOptions {
-                batch,
+                batch: input.batch,
                 keys_dir: PathBuf::new(),
                 region,
                 templates,
-                kind,
+                kind: input.kind,
                 out: PathBuf::new(),
                 register: PathBuf::new(),
                 issue_date,

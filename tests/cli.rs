@@ -161,3 +161,23 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("expires") && out.contains("2027-02-21"), "{out}");
 }
+
+/// `check` validates without numbering or writing documents: exit 0 for a
+/// clean batch, 1 with reasons when some application would be rejected.
+#[test]
+fn check_is_a_dry_run() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    for (file, defects) in [("clean.csv", "0"), ("dirty.csv", "0.3")] {
+        let (code, out, err) = terbit(d, &["samples", "--kind", "death", "--count", "30", "--defects", defects, "--as-of", "2026-11-23", "--out", file]);
+        assert_eq!(code, 0, "{out}{err}");
+    }
+    let (code, out, err) = terbit(d, &["check", "clean.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(out.contains("30 applications") && out.contains("0 would be rejected"), "{out}");
+    let (code, out, err) = terbit(d, &["check", "dirty.csv", "--issued-on", "2026-11-23", "--rejects", "why.csv"]);
+    assert_eq!(code, 1, "{out}{err}");
+    let why = std::fs::read_to_string(d.join("why.csv")).unwrap();
+    assert!(why.starts_with("application_id,source,rule,field,value,message") && why.contains("dirty.csv:"), "{why}");
+    assert!(!d.join("out").exists(), "nothing issued");
+}
