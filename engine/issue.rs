@@ -56,7 +56,13 @@ pub struct IssueOptions {
     /// Refuse the whole batch when more than this share of applications is
     /// rejected (0–1), before anything is numbered.
     pub max_reject_rate: Option<f64>,
+    /// Told (documents written, documents to write) after each chunk
+    /// reaches the disk; the CLI draws a progress bar with it.
+    pub progress: Option<Progress>,
 }
+
+/// A progress callback; called from the writer thread.
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
 
 /// Epoch seconds of a date's start in UTC: the issue time used when only
 /// an issue date is given (documents are dated by day; keys' windows start
@@ -89,6 +95,7 @@ impl IssueOptions {
             issue_date,
             issued_at: midnight_utc(issue_date),
             max_reject_rate: None,
+            progress: None,
         }
     }
 }
@@ -419,11 +426,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let sink = Sink::create(&summary.run_dir, register)?;
     let kid_hex = summary.kid.clone();
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
+    let total: usize = kinds.iter().map(|k| k.to_issue.len()).sum();
+    let progress = opts.progress.clone();
     let (written, finished) = std::thread::scope(|scope| -> Result<(usize, sink::Finished)> {
         let writer = scope.spawn(move || -> Result<(usize, sink::Finished)> {
             let mut sink = sink;
             for chunk in rx {
                 sink.write_chunk(chunk)?;
+                if let Some(p) = &progress {
+                    p(sink.written, total);
+                }
             }
             let written = sink.written;
             Ok((written, sink.finish()?))

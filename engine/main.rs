@@ -266,7 +266,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let (region, templates, issue_date, issued_at) = input.load()?;
             let register = register.unwrap_or_else(|| out.join("register.sqlite"));
             let (batch, kind) = (input.batch, input.kind);
-            let opts = IssueOptions { batch, keys_dir: keys, region, templates, kind, out, register, issue_date, issued_at, max_reject_rate };
+            let progress = progress_bar(cli.quiet);
+            let opts = IssueOptions {
+                batch,
+                keys_dir: keys,
+                region,
+                templates,
+                kind,
+                out,
+                register,
+                issue_date,
+                issued_at,
+                max_reject_rate,
+                progress: progress.as_ref().map(|(_, p)| p.clone()),
+            };
             let s = issue::issue(&opts)?;
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
@@ -288,6 +301,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issue_date,
                 issued_at,
                 max_reject_rate: None,
+                progress: None,
             };
             let (s, list) = issue::check(&opts)?;
             for w in &s.warnings {
@@ -308,6 +322,30 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Demo { out, count } => demo(&out, count),
     }
+}
+
+/// A progress bar on stderr (documents written of N, rate, ETA) when
+/// stderr is a terminal and not --quiet; nothing under cron or a pipe.
+fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)> {
+    use std::io::IsTerminal;
+    if quiet || !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = indicatif::ProgressBar::with_draw_target(None, indicatif::ProgressDrawTarget::stderr());
+    let style = indicatif::ProgressStyle::with_template("{bar:40} {pos}/{len} documents  {msg}  ETA {eta}")
+        .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar());
+    bar.set_style(style);
+    let b = bar.clone();
+    let start = std::time::Instant::now();
+    let report: issue::Progress = std::sync::Arc::new(move |done, total| {
+        b.set_length(total as u64);
+        b.set_position(done as u64);
+        b.set_message(format!("{:.0}/s", done as f64 / start.elapsed().as_secs_f64().max(1e-3)));
+        if done >= total {
+            b.finish_and_clear();
+        }
+    });
+    Some((bar, report))
 }
 
 /// The region's templates with `--template KIND=FILE` overrides, `--kind` checked.
