@@ -196,6 +196,8 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TERBIT_LOG").unwrap_or_else(|_| level.into()))
         .with_writer(std::io::stderr)
+        // Colour codes only for a terminal: logs under cron stay plain text.
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .without_time()
         .with_target(false)
         .init();
