@@ -95,6 +95,39 @@ pub fn read_raw(path: &Path) -> Result<RawFile> {
     Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
 }
 
+/// A file's header (column names, trimmed) without reading its rows: the
+/// first line of a CSV, the schema of a Parquet file — so a run can sort
+/// its files into kinds before holding any of them in memory. A header
+/// this cannot read is read with the whole file, whose error names the
+/// problem (not UTF-8 at line N, empty file, not Parquet, ...).
+pub fn header(path: &Path) -> Result<Vec<String>> {
+    use std::io::Read;
+    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        if let Ok(schema) = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).schema()) {
+            return Ok(schema.iter_names().map(|n| n.trim().to_string()).collect());
+        }
+    } else if let Ok(f) = std::fs::File::open(path) {
+        let mut buf = Vec::with_capacity(64 * 1024);
+        if f.take(64 * 1024).read_to_end(&mut buf).is_ok() {
+            let body = buf.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&buf);
+            let line = match memchr::memchr(b'\n', body) {
+                Some(end) => Some(&body[..end]),
+                None if buf.len() < 64 * 1024 => Some(body),
+                None => None,
+            };
+            let line = line.map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+            if let Some(Ok(text)) = line.map(std::str::from_utf8) {
+                // A quoted field may span lines: let the full reader decide.
+                if !text.trim().is_empty() && !text.contains('"') {
+                    return Ok(crate::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect());
+                }
+            }
+        }
+    }
+    Ok(read_raw(path)?.header())
+}
+
 /// Match files' columns to a kind's and concatenate them into one batch.
 pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
     use sha2::{Digest, Sha256};
@@ -292,6 +325,23 @@ mod tests {
         assert_eq!(record_lines(b"h\n\na\r\n\r\n\"b\nc\"\nd"), vec![3, 5, 7]);
         assert_eq!(record_lines(b"h\n"), Vec::<u32>::new());
         assert_eq!(record_lines(b""), Vec::<u32>::new());
+    }
+
+    #[test]
+    fn header_without_reading_rows() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "h.csv", b"\xEF\xBB\xBF b ,a\r\n1,2\n");
+        assert_eq!(header(&p).unwrap(), ["b", "a"]);
+        let p = write(d.path(), "q.csv", b"\"a\",b\n1,2\n");
+        assert_eq!(header(&p).unwrap(), ["a", "b"], "quoted: read by the full reader");
+        let e = header(&write(d.path(), "e.csv", b"")).unwrap_err().to_string();
+        assert!(e.contains("empty"), "{e}");
+        let e = header(&write(d.path(), "u.csv", b"a,\xff\n")).unwrap_err().to_string();
+        assert!(e.contains("line 1"), "{e}");
+        let mut df = df!("x" => ["1"], "y" => ["2"]).unwrap();
+        let pq = d.path().join("t.parquet");
+        ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
+        assert_eq!(header(&pq).unwrap(), ["x", "y"]);
     }
 
     #[test]

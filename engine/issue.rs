@@ -312,43 +312,48 @@ fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> Vec<Vec<
     apps
 }
 
-/// Read every file and sort the files into kinds, in the order given.
-fn read_by_kind(opts: &IssueOptions) -> Result<(Vec<(&Template, Vec<RawFile>)>, [u8; 32])> {
-    let mut by_kind: Vec<(&Template, Vec<RawFile>)> = Vec::new();
-    let mut run_hash = Sha256::new();
-    for path in &opts.batch {
-        let raw = batch::read_raw(path)?;
-        run_hash.update(raw.sha256);
+/// Sort the files into kinds by their headers, in the order given (only
+/// headers are read here: a kind's rows are read when it is validated).
+fn files_by_kind(opts: &IssueOptions) -> Result<Vec<(&Template, Vec<usize>)>> {
+    let mut by_kind: Vec<(&Template, Vec<usize>)> = Vec::new();
+    for (i, path) in opts.batch.iter().enumerate() {
         let t = match &opts.kind {
             Some(k) => opts.templates.get(k).ok_or_else(|| Error::Usage(format!("--kind {k:?}: no template for that kind")))?,
-            None => opts.templates.kind_of_header(&raw.header()).map_err(|m| Error::batch(path, m))?,
+            None => opts.templates.kind_of_header(&batch::header(path)?).map_err(|m| Error::batch(path, m))?,
         };
-        tracing::info!("{}: {} rows of kind {}", path.display(), raw.rows(), t.kind);
         match by_kind.iter_mut().find(|(k, _)| k.kind == t.kind) {
-            Some((_, files)) => files.push(raw),
-            None => by_kind.push((t, vec![raw])),
+            Some((_, files)) => files.push(i),
+            None => by_kind.push((t, vec![i])),
         }
     }
     if by_kind.is_empty() {
         return Err(Error::Usage("no batch file given".into()));
     }
-    Ok((by_kind, run_hash.finalize().into()))
+    Ok(by_kind)
 }
 
 /// Read and validate every batch file: the stages before anything is
 /// numbered. Returns the kinds in the order their first file was given.
 fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<(Vec<KindRun<'a>>, [u8; 32])> {
     let t0 = Instant::now();
-    let (files, fingerprint) = read_by_kind(opts)?;
+    let files = files_by_kind(opts)?;
+    let mut shas: Vec<[u8; 32]> = vec![[0; 32]; opts.batch.len()];
     let mut read = t0.elapsed().as_secs_f64();
     let mut validate_secs = 0.0;
     let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
     let mut kinds: Vec<KindRun<'a>> = Vec::new();
     // One kind at a time: its raw frame is released once validated, before
     // the next kind's is assembled.
-    for (template, f) in files {
+    for (template, indexes) in files {
         let t0 = Instant::now();
-        let mut batch = batch::assemble(f, &Columns::of(&template.schema))?;
+        let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
+        for i in indexes {
+            let r = batch::read_raw(&opts.batch[i])?;
+            tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
+            shas[i] = r.sha256;
+            raw.push(r);
+        }
+        let mut batch = batch::assemble(raw, &Columns::of(&template.schema))?;
         summary.warnings.extend(batch.warnings.iter().cloned());
         read += t0.elapsed().as_secs_f64();
         let t0 = Instant::now();
@@ -361,6 +366,12 @@ fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Re
         kinds.push(KindRun { template, batch, validated, cols, apps, register_rejects: Vec::new(), to_issue: Vec::new() });
         validate_secs += t0.elapsed().as_secs_f64();
     }
+    // The run is named by the files' content in the order given.
+    let mut run_hash = Sha256::new();
+    for sha in &shas {
+        run_hash.update(sha);
+    }
+    let fingerprint: [u8; 32] = run_hash.finalize().into();
     summary.seconds_by_stage.insert("read".into(), read);
     summary.seconds_by_stage.insert("validate".into(), validate_secs);
     Ok((kinds, fingerprint))
