@@ -142,8 +142,10 @@ struct KindRun<'a> {
     batch: Batch,
     validated: Validated,
     cols: Vec<StringChunked>,
-    /// Accepted applications: their rows in the accepted frame, subject row first.
+    /// Accepted applications: their batch rows, subject row first, and
+    /// their application index in the batch.
     apps: Vec<Vec<usize>>,
+    app_index: Vec<usize>,
     register_rejects: Vec<Reject>,
     /// (application index in `apps`, number) in order.
     to_issue: Vec<(usize, String)>,
@@ -291,15 +293,17 @@ fn get(cols: &[StringChunked], c: usize, i: usize) -> String {
 
 /// Group the accepted rows into applications (in order of first row), the
 /// subject row first: the head of a family card, else the first row.
-fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> Vec<Vec<usize>> {
+fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> (Vec<Vec<usize>>, Vec<usize>) {
     let mut index: BTreeMap<usize, usize> = BTreeMap::new();
     let mut apps: Vec<Vec<usize>> = Vec::new();
-    for (i, app) in v.accepted_apps.iter().enumerate() {
+    let mut app_index = Vec::new();
+    for (row, app) in v.accepted_rows.iter().zip(&v.accepted_apps) {
         let k = *index.entry(*app).or_insert_with(|| {
             apps.push(Vec::new());
+            app_index.push(*app);
             apps.len() - 1
         });
-        apps[k].push(i);
+        apps[k].push(*row);
     }
     if let Some((hc, hv)) = &t.schema.head {
         for rows in &mut apps {
@@ -309,7 +313,7 @@ fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> Vec<Vec<
             }
         }
     }
-    apps
+    (apps, app_index)
 }
 
 /// Sort the files into kinds by their headers, in the order given (only
@@ -361,9 +365,9 @@ fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Re
         summary.applications += validated.applications;
         summary.rows += validated.rows;
         *summary.applications_by_kind.entry(template.kind.clone()).or_default() += validated.applications;
-        let cols = string_columns(template, &validated.accepted)?;
-        let apps = applications(template, &validated, &cols);
-        kinds.push(KindRun { template, batch, validated, cols, apps, register_rejects: Vec::new(), to_issue: Vec::new() });
+        let cols = string_columns(template, &validated.cleaned)?;
+        let (apps, app_index) = applications(template, &validated, &cols);
+        kinds.push(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new() });
         validate_secs += t0.elapsed().as_secs_f64();
     }
     // The run is named by the files' content in the order given.
@@ -540,10 +544,10 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     let subject = &s.columns[s.subject].name;
     for (a, num) in numbered.into_iter().enumerate() {
         let first = k.apps[a][0];
-        let row = k.validated.accepted_rows[first];
+        let row = first;
         let reject = |rule: &'static str, field: &str, value: String, message: String| Reject {
             row,
-            app: k.validated.accepted_apps[first],
+            app: k.app_index[a],
             source: k.batch.source(row),
             rule,
             field: field.to_string(),

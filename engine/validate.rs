@@ -40,9 +40,10 @@ pub struct Reject {
 
 #[derive(Debug)]
 pub struct Validated {
-    /// Rows of accepted applications with cleaned (trimmed) values, in
-    /// batch order, columns in schema order.
-    pub accepted: DataFrame,
+    /// Every row with cleaned (trimmed) values, in batch order, columns in
+    /// schema order. Accepted rows are read through `accepted_rows`: not
+    /// copying them out keeps a large batch's text in memory once.
+    pub cleaned: DataFrame,
     /// Batch row index of each accepted row.
     pub accepted_rows: Vec<usize>,
     /// Application index of each accepted row (rows of one application are
@@ -501,13 +502,13 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
     }
     tracing::debug!("validate: {} rejects worded at {:.3} s", rejects.len(), t0.elapsed().as_secs_f64());
     let keep_row: Vec<bool> = groups.iter().map(|g| !bad_app[*g as usize]).collect();
-    let keep = BooleanChunked::from_iter_values("keep".into(), keep_row.iter().copied());
-    let accepted = out.select(names.iter().copied()).and_then(|df| df.filter(&keep)).map_err(fail)?;
+    let cleaned = out.select(names.iter().copied()).map_err(fail)?;
+    drop(out);
     tracing::debug!("validate: accepted frame at {:.3} s", t0.elapsed().as_secs_f64());
     let accepted_rows: Vec<usize> = (0..height).filter(|r| keep_row[*r]).collect();
     let accepted_apps = accepted_rows.iter().map(|r| groups[*r] as usize).collect();
     Ok(Validated {
-        accepted,
+        cleaned,
         accepted_rows,
         accepted_apps,
         rejects,
