@@ -30,7 +30,7 @@ use crate::refdata::reference;
 use crate::region::Region;
 use crate::register::{Numbered, Pending, Register};
 use crate::render::{Document, Renderer};
-use crate::schema::{MembersInRecord, NumberStyle, DERIVED, ROW_NO};
+use crate::schema::{MembersInRecord, NumberStyle, DERIVED};
 use crate::seal::BatchSeal;
 use crate::sink::{self, IssuedDoc, Sink};
 use crate::template::{Template, Templates};
@@ -155,12 +155,7 @@ struct KindRun<'a> {
 /// the village parts of each village column.
 pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str, members: usize) -> Vec<String> {
     let r = reference();
-    let expiry = t
-        .record
-        .expiry_days
-        .and_then(|d| issue_date.checked_add_days(Days::new(d.max(0) as u64)))
-        .map(|d| d.format("%Y-%m-%d").to_string())
-        .unwrap_or_default();
+    let expiry = t.record.expiry_date(issue_date).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     let sp = &row[t.schema.service_point];
     let mut out = Vec::with_capacity(DERIVED.len() + 8);
     for name in DERIVED {
@@ -242,10 +237,7 @@ pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, is
             record.related = niks;
         }
     }
-    let expiry = rec
-        .expiry_days
-        .and_then(|d| issue_date.checked_add_days(Days::new(d.max(0) as u64)))
-        .map(midnight_utc);
+    let expiry = rec.expiry_date(issue_date).map(midnight_utc);
     Claims { issuer: issuer.to_string(), issued_at, expiry, record }
 }
 
@@ -598,8 +590,8 @@ fn doc_input(k: &KindRun, opts: &IssueOptions, app: usize, number: &str, kid: &s
         rows.iter()
             .enumerate()
             .map(|(i, r)| {
+                // Member fields are the columns, then `row_no` (Schema::member_fields).
                 let mut m = row_values(*r);
-                debug_assert_eq!(t.schema.member_fields().last().map(String::as_str), Some(ROW_NO));
                 m.push((i + 1).to_string());
                 m
             })

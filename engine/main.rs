@@ -392,7 +392,8 @@ fn print_summary(s: &RunSummary) {
         s.applications, s.issued, s.rejected, s.reject_rows
     );
     for (rule, n) in &s.rejects_by_rule {
-        println!("    {rule:<18} {n:>7}  {:5.2}% of applications", *n as f64 * 100.0 / s.applications.max(1) as f64);
+        let pct = s.rejects_by_rule_percent.get(rule).copied().unwrap_or(0.0);
+        println!("    {rule:<18} {n:>7}  {pct:5.2}% of applications");
     }
     for (kind, n) in &s.applications_by_kind {
         println!("  {kind:<16} {n:>7} applications, {:>7} issued", s.issued_by_kind.get(kind).copied().unwrap_or(0));

@@ -52,8 +52,7 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
     let seg = value.get(6..12).unwrap_or("");
     match (code, msg) {
         ("REQUIRED", _) => format!("{id} wajib diisi / {en} is required"),
-        ("NIK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
-        ("KK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
+        ("NIK_FORMAT" | "KK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
         ("NIK_DISTRICT" | "KK_DISTRICT", _) => {
             let d = value.get(..6).unwrap_or(value);
             format!("{id}: kode kecamatan {d} tidak dikenal / {en} starts with {d}, which is not a district code")

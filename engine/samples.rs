@@ -19,6 +19,7 @@ use crate::refdata::reference;
 use crate::region::Region;
 use crate::schema::{Check, ColType, Schema, VillageScope};
 use crate::template::Template;
+use crate::validate::parse_date;
 
 const MALE: &[&str] = &[
     "Agus", "Budi", "Joko", "Slamet", "Bambang", "Eko", "Hadi", "Wahyu", "Dwi", "Rizky", "Fajar", "Aditya", "Bagus",
@@ -274,7 +275,7 @@ impl Gen<'_> {
         let mut rows = Vec::new();
         for m in family {
             let rel = m["family_relationship"].clone();
-            let birth = validate_date(&m["birth_date"]);
+            let birth = parse_date(&m["birth_date"]).unwrap_or_default();
             let age = (self.opts.as_of - birth).num_days() / 365;
             let mut r = Row::new();
             r.insert("application_id".into(), id.clone());
@@ -427,10 +428,6 @@ impl Gen<'_> {
     }
 }
 
-fn validate_date(s: &str) -> NaiveDate {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").unwrap_or_default()
-}
-
 /// One way to break an application, aimed at one rule.
 #[derive(Debug, Clone)]
 pub struct Defect {
@@ -521,7 +518,7 @@ pub(crate) fn apply(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app:
         // The NIK whose embedded date is this date follows it.
         for nik in schema.columns.iter().filter(|c| c.birth_date.as_deref() == Some(f)) {
             let row = &mut app[at];
-            if let (Some(d), Some(n)) = (row.get(f).and_then(|d| NaiveDate::parse_from_str(d, "%Y-%m-%d").ok()), row.get(&nik.name).cloned()) {
+            if let (Some(d), Some(n)) = (row.get(f).and_then(|d| parse_date(d)), row.get(&nik.name).cloned()) {
                 let female = n.get(6..8).and_then(|x| x.parse::<u32>().ok()).is_some_and(|x| x > 40);
                 let serial = n.get(12..).and_then(|x| x.parse().ok()).unwrap_or(1);
                 row.insert(nik.name.clone(), nik_of(n.get(..6).unwrap_or("350601"), d, female, serial));
@@ -581,7 +578,7 @@ fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app: &mut [
         // (a NIK bound to the date is updated by `apply`)
         "DATE_ORDER" => {
             if let Some(a) = spec.and_then(|c| c.after.clone()) {
-                let before = row.get(a.as_str()).map(|s| days_before(validate_date(s), 1)).unwrap_or(as_of);
+                let before = row.get(a.as_str()).map(|s| days_before(parse_date(s).unwrap_or_default(), 1)).unwrap_or(as_of);
                 set(row, ymd(before));
             }
         }

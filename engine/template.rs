@@ -99,7 +99,7 @@ impl Format {
     }
 
     pub fn apply(self, v: &str, out: &mut String) {
-        let date = || NaiveDate::parse_from_str(v, "%Y-%m-%d").ok();
+        let date = || crate::validate::parse_date(v);
         match self {
             Format::Plain => out.push_str(v),
             Format::Upper => out.extend(v.chars().flat_map(char::to_uppercase)),
@@ -200,6 +200,13 @@ pub struct Record {
     pub members: crate::schema::MembersInRecord,
     pub member_digest: bool,
     pub extra: Vec<(u64, Text, bool)>,
+}
+
+impl Record {
+    /// The day a document issued on `issue_date` expires, if it does.
+    pub fn expiry_date(&self, issue_date: NaiveDate) -> Option<NaiveDate> {
+        self.expiry_days.and_then(|d| issue_date.checked_add_days(chrono::Days::new(d.max(0) as u64)))
+    }
 }
 
 #[derive(Debug, Clone)]

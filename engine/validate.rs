@@ -147,23 +147,14 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
             }
             ColType::Nik | ColType::Kk => {
                 let nik = c.ty == ColType::Nik;
-                let p = if nik { "NIK" } else { "KK" };
-                let code = |s: &str| -> &'static str {
-                    match (nik, s) {
-                        (true, "FORMAT") => "NIK_FORMAT",
-                        (true, "DISTRICT") => "NIK_DISTRICT",
-                        (true, "DATE") => "NIK_DATE",
-                        (true, _) => "NIK_SERIAL",
-                        (false, "FORMAT") => "KK_FORMAT",
-                        (false, "DISTRICT") => "KK_DISTRICT",
-                        (false, "DATE") => "KK_DATE",
-                        (false, _) => "KK_SERIAL",
-                    }
+                let [format, district, date, serial] = if nik {
+                    ["NIK_FORMAT", "NIK_DISTRICT", "NIK_DATE", "NIK_SERIAL"]
+                } else {
+                    ["KK_FORMAT", "KK_DISTRICT", "KK_DATE", "KK_SERIAL"]
                 };
-                let _ = p;
-                push(code("FORMAT"), f, Msg::Plain, present(f).and(ok(f).not()));
+                push(format, f, Msg::Plain, present(f).and(ok(f).not()));
                 push(
-                    code("DISTRICT"),
+                    district,
                     f,
                     Msg::Plain,
                     ok(f).and(col(f).str().slice(lit(0), lit(6u64)).is_in(districts.clone(), false).not()),
@@ -175,8 +166,8 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                     let today = ctx.issue_date.format("%Y%m%d").to_string();
                     bad_date = bad_date.or(col(h(f, "date_ok")).and(issued.gt(lit(today))));
                 }
-                push(code("DATE"), f, Msg::Plain, ok(f).and(bad_date));
-                push(code("SERIAL"), f, Msg::Plain, ok(f).and(col(f).str().slice(lit(12), lit(4u64)).eq(lit("0000"))));
+                push(date, f, Msg::Plain, ok(f).and(bad_date));
+                push(serial, f, Msg::Plain, ok(f).and(col(f).str().slice(lit(12), lit(4u64)).eq(lit("0000"))));
                 if !nik {
                     continue;
                 }
@@ -302,18 +293,16 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
     let s = schema.columns[schema.subject].name.as_str();
     let subject_ok = if matches!(schema.columns[schema.subject].ty, ColType::Nik | ColType::Kk) { ok(s) } else { present(s) };
     if schema.group {
-        let g = col("__g");
-        let in_group = concat_str([g.clone().cast(DataType::String), lit("|"), col(s)], "", false);
-        // Seen before in the batch, but not in this application: another application has this person.
+        // Seen before in the batch, but not in this application: another
+        // application has this person. (`__key`: application + value, see `group_keys`.)
         push(
             "DUPLICATE_SUBJECT",
             s,
             Msg::DuplicateSubject,
-            subject_ok.clone().and(col(s).is_first_distinct().not()).and(in_group.clone().is_first_distinct()),
+            subject_ok.clone().and(col(s).is_first_distinct().not()).and(col(h(s, "key")).is_first_distinct()),
         );
         for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
-            let key = concat_str([g.clone().cast(DataType::String), lit("|"), col(&c.name)], "", false);
-            push("DUPLICATE_MEMBER", &c.name, Msg::Plain, ok(&c.name).and(key.is_first_distinct().not()));
+            push("DUPLICATE_MEMBER", &c.name, Msg::Plain, ok(&c.name).and(col(h(&c.name, "key")).is_first_distinct().not()));
         }
         // Per-application facts come from Rust (see `group_facts`): the
         // application's first row, its size and its heads, one column each;
@@ -329,7 +318,6 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
         if let Some((hc, hv)) = &schema.head {
             push("HEAD_COUNT", &schema.columns[*hc].name, Msg::HeadCount(hv.clone()), first.and(col("__heads").neq(lit(1u32))));
         }
-        let _ = g;
     } else {
         push("DUPLICATE_SUBJECT", s, Msg::DuplicateSubject, subject_ok.and(col(s).is_first_distinct().not()));
     }
@@ -359,6 +347,20 @@ pub fn group_rows(ids: &StringChunked, group: bool) -> (Vec<u32>, usize) {
         })
         .collect();
     (out, next as usize)
+}
+
+/// Group kinds: "application|value" of the subject and of each member NIK
+/// column, computed once as `<c>__key` (the subject is usually one of them).
+fn group_keys(schema: &Schema) -> Vec<Expr> {
+    let mut cols: Vec<&str> = vec![schema.columns[schema.subject].name.as_str()];
+    for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
+        if !cols.contains(&c.name.as_str()) {
+            cols.push(&c.name);
+        }
+    }
+    cols.into_iter()
+        .map(|c| concat_str([col("__g").cast(DataType::String), lit("|"), col(c)], "", false).alias(h(c, "key")))
+        .collect()
 }
 
 /// Per row: the index of its application's first row, the application's
@@ -426,6 +428,9 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
         );
     }
     helpers.push(col("__g").is_first_distinct().alias("__first"));
+    if schema.group {
+        helpers.extend(group_keys(schema));
+    }
     let day_exprs: Vec<Expr> = schema
         .columns
         .iter()
