@@ -27,6 +27,21 @@ use terbit::region::Region;
 use terbit::samples::{self, SampleOptions};
 use terbit::template::Templates;
 
+// The same allocator as the `terbit` binary, so the figures are its own.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
+/// User and system CPU seconds of this process so far (/proc/self/stat,
+/// in clock ticks of 1/100 s on Linux).
+fn cpu_seconds() -> (f64, f64) {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the parenthesised command name; utime and stime are the
+    // 14th and 15th fields of the whole line.
+    let rest = stat.rsplit_once(')').map(|(_, r)| r).unwrap_or("");
+    let f: Vec<f64> = rest.split_whitespace().map(|x| x.parse().unwrap_or(f64::NAN)).collect();
+    (f.get(11).copied().unwrap_or(f64::NAN) / 100.0, f.get(12).copied().unwrap_or(f64::NAN) / 100.0)
+}
+
 fn peak_rss_mb() -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
@@ -52,9 +67,15 @@ fn main() {
     let region = Region::kediri();
     let templates = Templates::embedded();
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let target = std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target"));
-    let work = target.join("bench-e2e").join(std::process::id().to_string());
-    for n in sizes {
+    // TERBIT_BENCH_DIR puts the output elsewhere (another disk, or tmpfs
+    // to see the run without the filesystem); default under the target dir.
+    let work = match std::env::var_os("TERBIT_BENCH_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target")).join("bench-e2e"),
+    }
+    .join(std::process::id().to_string());
+    let count = sizes.len();
+    for (i, n) in sizes.into_iter().enumerate() {
         let root = work.join(n.to_string());
         let _ = std::fs::remove_dir_all(&root);
         std::fs::create_dir_all(&root).unwrap();
@@ -78,6 +99,15 @@ fn main() {
         cmd.arg("--child").arg(&root).arg(if validate_only { "validate" } else { "issue" }).arg(rows.to_string()).args(&batch);
         let status = cmd.status().unwrap();
         assert!(status.success(), "child run failed");
+        let _ = std::fs::remove_dir_all(&root);
+        if i + 1 < count && !validate_only {
+            // ext4 skips inodes freed in the last ~30 s when it allocates
+            // new ones, reading inode-table blocks for each: creating files
+            // right after deleting many runs several times slower (seen in
+            // a profile as `recently_deleted`). Let the deletions age.
+            println!("  (waiting 40 s for the deleted files to age before the next size)");
+            std::thread::sleep(std::time::Duration::from_secs(40));
+        }
     }
     let _ = std::fs::remove_dir_all(&work);
 }
@@ -103,18 +133,27 @@ fn child(args: &[String]) {
         );
         s
     } else {
+        let cpu0 = cpu_seconds();
         let s = issue(&opts).unwrap();
         let secs = t.elapsed().as_secs_f64();
+        let cpu = cpu_seconds();
         println!(
-            "  issue: {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB",
+            "  issue: {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB; \
+             CPU {:.1} s user + {:.1} s system = {:.0} µs per document",
             s.issued,
             s.rejected,
             s.issued as f64 / secs,
-            peak_rss_mb()
+            peak_rss_mb(),
+            cpu.0 - cpu0.0,
+            cpu.1 - cpu0.1,
+            (cpu.0 - cpu0.0 + cpu.1 - cpu0.1) * 1e6 / s.issued.max(1) as f64
         );
         s
     };
     for (stage, t) in &s.seconds_by_stage {
         println!("    {stage:<20} {t:>8.3} s");
+    }
+    for (step, t) in &s.busy_seconds {
+        println!("      busy {step:<15} {t:>8.3} s  ({:.0} µs per document)", t * 1e6 / s.issued.max(1) as f64);
     }
 }

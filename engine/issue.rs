@@ -12,6 +12,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use chrono::{Days, NaiveDate};
@@ -121,6 +122,11 @@ pub struct RunSummary {
     /// Merged print files, one per service point: path relative to the run.
     pub print_files: BTreeMap<String, String>,
     pub seconds_by_stage: BTreeMap<String, f64>,
+    /// Where the seal + render + write stage's time goes: seconds of work
+    /// per step summed over the threads that do it (seal, qr and render on
+    /// the rayon workers, write on the writer thread). Wall time is
+    /// `seconds_by_stage["seal_render_write"]`.
+    pub busy_seconds: BTreeMap<String, f64>,
     pub warnings: Vec<String>,
     pub kid: String,
     /// Root of the batch seal over the manifest (seal.json).
@@ -241,18 +247,58 @@ pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, is
     Claims { issuer: issuer.to_string(), issued_at, expiry, record }
 }
 
+/// Nanoseconds of work per step of the document stage, summed over threads.
+#[derive(Default)]
+pub struct StepClock {
+    seal: AtomicU64,
+    qr: AtomicU64,
+    render: AtomicU64,
+    write: AtomicU64,
+}
+
+impl StepClock {
+    fn add(counter: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    fn seconds(&self) -> BTreeMap<String, f64> {
+        [("seal", &self.seal), ("qr", &self.qr), ("render", &self.render), ("write", &self.write)]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.load(Ordering::Relaxed) as f64 / 1e9))
+            .collect()
+    }
+}
+
 /// Seal and render one document. Pure: the same input gives the same bytes.
 pub fn make_document(doc: &DocInput, t: &Template, signer: &Signer, renderer: &Renderer, opts: &IssueOptions) -> Result<IssuedDoc> {
+    make_document_timed(doc, t, signer, renderer, opts, &StepClock::default())
+}
+
+fn make_document_timed(
+    doc: &DocInput,
+    t: &Template,
+    signer: &Signer,
+    renderer: &Renderer,
+    opts: &IssueOptions,
+    clock: &StepClock,
+) -> Result<IssuedDoc> {
+    let t0 = Instant::now();
     let claims = claims_for(t, doc, &opts.region.code, opts.issued_at, opts.issue_date);
     let text = dk1::seal(&claims, signer);
+    let t0 = StepClock::add(&clock.seal, t0);
     let matrix = qr::encode(&text).map_err(|e| Error::Render { document: doc.number.clone(), message: e.to_string() })?;
-    let (pdf, objects) = renderer.render_objects(&Document {
+    let t0 = StepClock::add(&clock.qr, t0);
+    let rendered = renderer.render_objects(&Document {
         values: &doc.values,
         members: &doc.members,
         number: &doc.number,
         qr: &matrix,
         issue_date: opts.issue_date,
-    })?;
+    });
+    StepClock::add(&clock.render, t0);
+    let (pdf, fragment) = rendered?;
     let service_point = doc.values[t.schema.service_point].clone();
     Ok(IssuedDoc {
         file: format!("{service_point}/{}/{}.pdf", t.kind, doc.number),
@@ -264,7 +310,7 @@ pub fn make_document(doc: &DocInput, t: &Template, signer: &Signer, renderer: &R
         sha256: hex::encode(Sha256::digest(&pdf)),
         qr: text,
         pdf,
-        objects: Some(objects),
+        fragment,
     })
 }
 
@@ -435,11 +481,14 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
     let total: usize = kinds.iter().map(|k| k.to_issue.len()).sum();
     let progress = opts.progress.clone();
+    let clock = &StepClock::default();
     let (written, finished) = std::thread::scope(|scope| -> Result<(usize, sink::Finished)> {
         let writer = scope.spawn(move || -> Result<(usize, sink::Finished)> {
             let mut sink = sink;
             for chunk in rx {
+                let t = Instant::now();
                 sink.write_chunk(chunk)?;
+                StepClock::add(&clock.write, t);
                 if let Some(p) = &progress {
                     p(sink.written, total);
                 }
@@ -453,7 +502,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                     let docs: Vec<DocInput> = chunk.iter().map(|(a, number)| doc_input(k, opts, *a, number, &kid_hex)).collect();
                     let docs = docs
                         .par_iter()
-                        .map(|d| make_document(d, k.template, &signer, renderer, opts))
+                        .map(|d| make_document_timed(d, k.template, &signer, renderer, opts, clock))
                         .collect::<Result<Vec<_>>>()?;
                     if tx.send(docs).is_err() {
                         // The writer stopped: its error is reported below.
@@ -470,6 +519,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     })?;
     drop(finished.register);
     summary.seconds_by_stage.insert("seal_render_write".into(), t0.elapsed().as_secs_f64());
+    summary.busy_seconds = clock.seconds();
+    tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
     // The batch seal: one signature over every document's number and bytes.
     let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &signer);

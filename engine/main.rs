@@ -20,6 +20,11 @@ use terbit::seal;
 use terbit::samples::{self, SampleOptions};
 use terbit::verify::{self, Verdict};
 
+// Measured in bench/RESULTS.md: issue runs allocate and free many small
+// buffers across threads, where glibc malloc spent ~15% of the CPU time.
+#[global_allocator]
+static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 #[derive(Parser)]
 #[command(name = "terbit", version, about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
 struct Cli {

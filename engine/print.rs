@@ -3,20 +3,29 @@
 //! in the morning (DESIGN §6 files documents per service point and kind;
 //! this is the same set, bound together).
 //!
-//! The file is streamed: each document's objects are renumbered into the
-//! merged file's numbering and written out as they arrive, so memory stays
-//! flat however many documents a service point gets. lopdf parses and
-//! renumbers; its serializer is private, so [`write_object`] writes the
-//! few object types our own documents contain.
+//! The file is streamed: each document arrives as a [`Fragment`], its
+//! objects already serialized on the rendering thread together with where
+//! each object reference sits, so the writer only copies bytes and rewrites
+//! those numbers into the merged file's numbering. The same fragment also
+//! gives the document's own PDF file ([`Fragment::standalone`]): every
+//! object is serialized once. Memory stays flat however many documents a
+//! service point gets. [`write_object`] writes the few object types our
+//! own documents contain (lopdf's serializer is private).
 
 use std::fs;
 use std::io::{BufWriter, Write};
 use std::path::{Path, PathBuf};
 
-use lopdf::{Dictionary, Object, ObjectId, StringFormat};
+use std::ops::Range;
+
+use lopdf::{Dictionary, Object, StringFormat};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+
+/// A binary comment line after the version marks the file as binary for
+/// transfer tools.
+const HEADER: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
 
 const CATALOG: u32 = 1;
 const PAGES: u32 = 2;
@@ -57,8 +66,7 @@ impl PrintFile {
             id_hash: Sha256::new(),
             documents: 0,
         };
-        // A binary comment line marks the file as binary for transfer tools.
-        p.put(b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n")?;
+        p.put(HEADER)?;
         Ok(p)
     }
 
@@ -80,41 +88,21 @@ impl PrintFile {
         self.put(&buf)
     }
 
-    /// Append every page of `doc` (one of our rendered documents).
-    pub fn append(&mut self, mut doc: lopdf::Document, number: &str) -> Result<()> {
-        let bad = |m: &str| Error::Render { document: number.to_string(), message: format!("print file: {m}") };
+    /// Append every page of one rendered document.
+    pub fn append(&mut self, doc: &Fragment, number: &str) -> Result<()> {
         let next = self.offsets.len() as u32;
-        doc.renumber_objects_with(next);
-        let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| bad("no catalog"))?;
-        let pages_id = doc
-            .get_object(root)
-            .and_then(Object::as_dict)
-            .and_then(|c| c.get(b"Pages"))
-            .and_then(Object::as_reference)
-            .map_err(|_| bad("no page tree"))?;
-        let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
-        // Attributes a page may inherit from the page tree it leaves behind.
-        let inherited: Dictionary = doc.get_object(pages_id).and_then(Object::as_dict).cloned().unwrap_or_default();
-        let pages: Vec<ObjectId> = doc.get_pages().into_values().collect();
-        for id in &pages {
-            let page = doc.get_object_mut(*id).and_then(Object::as_dict_mut).map_err(|_| bad("page is not a dictionary"))?;
-            for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
-                if !page.has(key) {
-                    if let Ok(v) = inherited.get(key) {
-                        page.set(key, v.clone());
-                    }
-                }
-            }
-            page.set("Parent", Object::Reference((PAGES, 0)));
+        let end = next as usize + doc.max_id as usize;
+        self.offsets.resize(end, 0);
+        // Local object n becomes next + n - 1; the pages' parent is the
+        // merged page tree.
+        let map = |id: u32| if id == PARENT { PAGES } else { next + id - 1 };
+        let mut buf = Vec::with_capacity(doc.body.len() + doc.objects.len() * 24);
+        for (id, range) in &doc.objects {
+            self.offsets[map(*id) as usize] = self.written + buf.len() as u64;
+            doc.place(&mut buf, *id, range, map);
         }
-        let skip = [Some(root), Some(pages_id), info];
-        for (id, obj) in &doc.objects {
-            if skip.contains(&Some(*id)) {
-                continue;
-            }
-            self.object(id.0, obj)?;
-        }
-        self.kids.extend(pages.iter().map(|p| p.0));
+        self.put(&buf)?;
+        self.kids.extend(doc.pages.iter().map(|p| map(*p)));
         self.id_hash.update(number.as_bytes());
         self.documents += 1;
         Ok(())
@@ -134,20 +122,143 @@ impl PrintFile {
         self.object(CATALOG, &Object::Dictionary(catalog))?;
         let xref_at = self.written;
         let mut x = Vec::with_capacity(self.offsets.len() * 20 + 64);
-        let _ = write!(x, "xref\n0 {}\n0000000000 65535 f \n", self.offsets.len());
-        for off in &self.offsets[1..] {
-            if *off == 0 {
-                x.extend_from_slice(b"0000000000 65535 f \n");
-            } else {
-                let _ = write!(x, "{off:010} 00000 n \n");
-            }
-        }
+        xref(&mut x, &self.offsets);
         let id = hex::encode(&self.id_hash.clone().finalize()[..16]);
         let _ = write!(x, "trailer\n<< /Size {} /Root {CATALOG} 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref_at}\n%%EOF\n", self.offsets.len());
         self.put(&x)?;
         let f = self.out.into_inner().map_err(|e| Error::io(&self.tmp, e.into_error()))?;
         f.sync_all().map_err(io(&self.tmp))?;
         fs::rename(&self.tmp, &self.path).map_err(io(&self.path))
+    }
+}
+
+/// A cross-reference table for objects at `offsets` (index = object
+/// number; 0 = no such object, listed as free).
+fn xref<T: Copy + Into<u64>>(out: &mut Vec<u8>, offsets: &[T]) {
+    let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len());
+    for off in offsets.iter().skip(1).map(|o| (*o).into()) {
+        if off == 0 {
+            out.extend_from_slice(b"0000000000 65535 f \n");
+        } else {
+            let _ = write!(out, "{off:010} 00000 n \n");
+        }
+    }
+}
+
+/// Stands for "the page tree" in a fragment's page dictionaries: its own
+/// page tree in the standalone file, the merged one in a print file.
+const PARENT: u32 = u32::MAX;
+
+/// A rendered document's objects, serialized once, relocatable.
+///
+/// `body` holds each object's serialization (without the `n 0 obj` line)
+/// with references numbered as in the rendered document; `refs` says where
+/// each reference's object number is written, so placing the fragment in a
+/// file renumbers it by copying bytes.
+#[derive(Debug, Clone)]
+pub struct Fragment {
+    body: Vec<u8>,
+    /// Local object number and its bytes in `body`, in number order;
+    /// the document's catalog, page tree and info are not among them.
+    objects: Vec<(u32, Range<usize>)>,
+    /// Where a reference's object number is, and which object it names.
+    refs: Vec<(Range<usize>, u32)>,
+    /// Page objects in page order.
+    pages: Vec<u32>,
+    max_id: u32,
+    /// The standalone file's page tree.
+    pages_id: u32,
+    /// The standalone file's own catalog, page tree and info, serialized.
+    head: Vec<(u32, Vec<u8>)>,
+    trailer: Vec<u8>,
+}
+
+impl Fragment {
+    /// Take a rendered document apart. Pages carry everything they would
+    /// inherit from the page tree, which a print file replaces.
+    pub fn of(doc: &lopdf::Document) -> std::result::Result<Fragment, String> {
+        let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| "no catalog")?;
+        let pages_id = doc
+            .get_object(root)
+            .and_then(Object::as_dict)
+            .and_then(|c| c.get(b"Pages"))
+            .and_then(Object::as_reference)
+            .map_err(|_| "no page tree")?;
+        let info = doc.trailer.get(b"Info").and_then(Object::as_reference).ok();
+        let inherited: Dictionary = doc.get_object(pages_id).and_then(Object::as_dict).cloned().unwrap_or_default();
+        let pages: Vec<u32> = doc.get_pages().into_values().map(|id| id.0).collect();
+        let max_id = doc.objects.keys().map(|id| id.0).max().unwrap_or(0);
+        if max_id >= PARENT || doc.objects.keys().any(|id| id.1 != 0 || id.0 == 0) {
+            return Err("unexpected object numbering".into());
+        }
+        let mut f = Fragment { body: Vec::with_capacity(8 * 1024), objects: Vec::new(), refs: Vec::new(), pages, max_id, pages_id: pages_id.0, head: Vec::new(), trailer: Vec::new() };
+        for (id, obj) in &doc.objects {
+            if *id == root || *id == pages_id || Some(*id) == info {
+                let mut b = Vec::with_capacity(256);
+                write_object(&mut b, obj);
+                f.head.push((id.0, b));
+                continue;
+            }
+            let start = f.body.len();
+            if f.pages.contains(&id.0) {
+                let mut page = obj.as_dict().map_err(|_| "page is not a dictionary")?.clone();
+                for key in [&b"Resources"[..], b"MediaBox", b"CropBox", b"Rotate"] {
+                    if !page.has(key) {
+                        if let Ok(v) = inherited.get(key) {
+                            page.set(key, v.clone());
+                        }
+                    }
+                }
+                page.set("Parent", Object::Reference((PARENT, 0)));
+                write_relocatable(&mut f.body, &mut f.refs, &Object::Dictionary(page));
+            } else {
+                write_relocatable(&mut f.body, &mut f.refs, obj);
+            }
+            f.objects.push((id.0, start..f.body.len()));
+        }
+        let mut trailer = doc.trailer.clone();
+        trailer.set("Size", Object::Integer(i64::from(max_id) + 1));
+        write_object(&mut f.trailer, &Object::Dictionary(trailer));
+        Ok(f)
+    }
+
+    /// Write object `id`'s definition with its references renumbered.
+    fn place(&self, out: &mut Vec<u8>, id: u32, range: &Range<usize>, map: impl Fn(u32) -> u32) {
+        let _ = write!(out, "{} 0 obj\n", map(id));
+        // The refs of this object lie inside its range, in order.
+        let first = self.refs.partition_point(|(r, _)| r.start < range.start);
+        let mut at = range.start;
+        for (r, target) in self.refs[first..].iter().take_while(|(r, _)| r.end <= range.end) {
+            out.extend_from_slice(&self.body[at..r.start]);
+            let _ = write!(out, "{}", map(*target));
+            at = r.end;
+        }
+        out.extend_from_slice(&self.body[at..range.end]);
+        out.extend_from_slice(b"\nendobj\n");
+    }
+
+    /// The document as its own PDF file.
+    pub fn standalone(&self) -> Vec<u8> {
+        let mut out = Vec::with_capacity(self.body.len() + 2048);
+        out.extend_from_slice(HEADER);
+        let mut offsets = vec![0u64; self.max_id as usize + 1];
+        let own = |id: u32| if id == PARENT { self.pages_id } else { id };
+        for (id, range) in &self.objects {
+            offsets[*id as usize] = out.len() as u64;
+            self.place(&mut out, *id, range, own);
+        }
+        for (id, bytes) in &self.head {
+            offsets[*id as usize] = out.len() as u64;
+            let _ = write!(out, "{id} 0 obj\n");
+            out.extend_from_slice(bytes);
+            out.extend_from_slice(b"\nendobj\n");
+        }
+        let xref_at = out.len();
+        xref(&mut out, &offsets);
+        out.extend_from_slice(b"trailer\n");
+        out.extend_from_slice(&self.trailer);
+        let _ = write!(out, "\nstartxref\n{xref_at}\n%%EOF\n");
+        out
     }
 }
 
@@ -165,6 +276,11 @@ fn name(out: &mut Vec<u8>, n: &[u8]) {
 
 /// Serialize one PDF object (ISO 32000-1 §7.3).
 pub fn write_object(out: &mut Vec<u8>, obj: &Object) {
+    write_relocatable(out, &mut Vec::new(), obj)
+}
+
+/// As [`write_object`], noting where each reference's object number is.
+fn write_relocatable(out: &mut Vec<u8>, refs: &mut Vec<(Range<usize>, u32)>, obj: &Object) {
     match obj {
         Object::Null => out.extend_from_slice(b"null"),
         Object::Boolean(b) => out.extend_from_slice(if *b { b"true" } else { b"false" }),
@@ -203,24 +319,27 @@ pub fn write_object(out: &mut Vec<u8>, obj: &Object) {
                 if i > 0 {
                     out.push(b' ');
                 }
-                write_object(out, o);
+                write_relocatable(out, refs, o);
             }
             out.push(b']');
         }
-        Object::Dictionary(d) => dict(out, d, None),
+        Object::Dictionary(d) => dict(out, refs, d, None),
         Object::Stream(s) => {
-            dict(out, &s.dict, Some(s.content.len()));
+            dict(out, refs, &s.dict, Some(s.content.len()));
             out.extend_from_slice(b"\nstream\n");
             out.extend_from_slice(&s.content);
             out.extend_from_slice(b"\nendstream");
         }
         Object::Reference((id, gen)) => {
-            let _ = write!(out, "{id} {gen} R");
+            let start = out.len();
+            let _ = write!(out, "{id}");
+            refs.push((start..out.len(), *id));
+            let _ = write!(out, " {gen} R");
         }
     }
 }
 
-fn dict(out: &mut Vec<u8>, d: &Dictionary, length: Option<usize>) {
+fn dict(out: &mut Vec<u8>, refs: &mut Vec<(Range<usize>, u32)>, d: &Dictionary, length: Option<usize>) {
     out.extend_from_slice(b"<<");
     for (k, v) in d.iter() {
         if length.is_some() && k.as_slice() == b"Length" {
@@ -228,7 +347,7 @@ fn dict(out: &mut Vec<u8>, d: &Dictionary, length: Option<usize>) {
         }
         name(out, k);
         out.push(b' ');
-        write_object(out, v);
+        write_relocatable(out, refs, v);
     }
     if let Some(n) = length {
         let _ = write!(out, "/Length {n}");

@@ -93,12 +93,15 @@ impl Matrix {
     /// 0 bit is black.
     pub fn pack_1bit(&self) -> Vec<u8> {
         let row_bytes = self.size.div_ceil(8);
-        let mut out = vec![0xffu8; row_bytes * self.size];
-        for y in 0..self.size {
-            for x in 0..self.size {
-                if self.dark[y * self.size + x] {
-                    out[y * row_bytes + x / 8] &= !(0x80 >> (x % 8));
+        let mut out = Vec::with_capacity(row_bytes * self.size);
+        for row in self.dark.chunks_exact(self.size) {
+            for eight in row.chunks(8) {
+                // Unused low bits of a row's last byte stay 1 (white).
+                let mut byte = 0xffu8;
+                for (i, &dark) in eight.iter().enumerate() {
+                    byte &= !((dark as u8) << (7 - i));
                 }
+                out.push(byte);
             }
         }
         out

@@ -20,6 +20,7 @@ use printpdf::{
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
+use crate::print::Fragment;
 use crate::qr::Matrix;
 use crate::region::Region;
 use crate::template::{Align, Element, Font, Table, Template};
@@ -70,11 +71,14 @@ thread_local! {
     /// One zlib state per worker thread, reset per stream. A fresh encoder
     /// per stream allocates ~256 KiB that glibc hands back to the kernel
     /// each time, and the page faults cost more than the compression.
-    static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::new(6), true));
+    static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::fast(), true));
 }
 
-/// zlib-wrapped deflate (PDF `/FlateDecode`) at level 6: level 9, printpdf's
-/// default, costs far more time for a few bytes on pages this small.
+/// zlib-wrapped deflate (PDF `/FlateDecode`) at level 1. Measured on a
+/// birth certificate (bench/RESULTS.md): level 6 renders in ~130 µs, level
+/// 1 in ~94 µs, for files ~13% larger; a nightly job of 200,000 documents
+/// is CPU-bound, its disk is not. (printpdf's default, level 9, is slower
+/// still for the same few bytes.)
 pub fn deflate(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
     DEFLATE.with(|cell| {
         let mut z = cell.borrow_mut();
@@ -373,9 +377,9 @@ impl Renderer {
         self.render_objects(doc).map(|(bytes, _)| bytes)
     }
 
-    /// As [`Renderer::render`], also giving the document as objects (for
-    /// the merged print file, which then needs no parsing).
-    pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, lopdf::Document)> {
+    /// As [`Renderer::render`], also giving the document's serialized
+    /// objects for the merged print file (which then needs no parsing).
+    pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, Fragment)> {
         let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
         let mut pdf = PdfDocument::new(&format!("{} {}", self.template.title, doc.number));
         let date = printpdf::DateTime {
@@ -448,7 +452,11 @@ impl Renderer {
         let mut id_hash = Sha256::new();
         for obj in lo.objects.values_mut() {
             if let Object::Stream(stream) = obj {
-                if stream.dict.has(b"Filter") {
+                // Already compressed (the logo), or an image that does not
+                // compress: a QR code's modules are noise to deflate (770
+                // bytes → 728 at level 6), so it is stored as it is.
+                let image = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Image");
+                if stream.dict.has(b"Filter") || image {
                     id_hash.update(&stream.content);
                     continue;
                 }
@@ -466,9 +474,9 @@ impl Renderer {
             "ID",
             Object::Array(vec![Object::String(id.clone(), StringFormat::Hexadecimal), Object::String(id, StringFormat::Hexadecimal)]),
         );
-        let mut out = Vec::with_capacity(8 * 1024);
-        lo.save_to(&mut out).map_err(|e| err(e.to_string()))?;
-        Ok((out, lo))
+        // Each object is serialized once, for both the file and the print file.
+        let fragment = Fragment::of(&lo).map_err(err)?;
+        Ok((fragment.standalone(), fragment))
     }
 }
 

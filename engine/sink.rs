@@ -11,7 +11,7 @@ use sha2::{Digest, Sha256};
 
 use crate::csvout;
 use crate::error::{Error, Result};
-use crate::print::PrintFile;
+use crate::print::{Fragment, PrintFile};
 use crate::register::Register;
 
 pub const MANIFEST_HEADER: [&str; 8] =
@@ -62,8 +62,8 @@ pub struct IssuedDoc {
     pub sha256: String,
     pub qr: String,
     pub pdf: Vec<u8>,
-    /// The same document as objects, for the merged print file.
-    pub objects: Option<lopdf::Document>,
+    /// The same document's objects, for the merged print file.
+    pub fragment: Fragment,
 }
 
 /// The merged print file of a service point, relative to the run directory.
@@ -78,6 +78,9 @@ pub struct Sink {
     manifest: BufWriter<fs::File>,
     register: Register,
     made_dirs: std::collections::BTreeSet<PathBuf>,
+    /// The run directory existed before: a resumed run, whose documents
+    /// may already be on disk.
+    resuming: bool,
     pub written: usize,
     /// Merkle leaves of the manifest rows, for the batch seal.
     leaves: Vec<crate::seal::Hash>,
@@ -97,6 +100,7 @@ pub struct Finished {
 
 impl Sink {
     pub fn create(run_dir: &Path, register: Register) -> Result<Sink> {
+        let resuming = run_dir.exists();
         fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
         let manifest_tmp = tmp_path(&run_dir.join("manifest.csv"));
         let f = fs::File::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
@@ -111,6 +115,7 @@ impl Sink {
             manifest,
             register,
             made_dirs: Default::default(),
+            resuming,
             written: 0,
             leaves: Vec::new(),
             manifest_hash,
@@ -119,8 +124,8 @@ impl Sink {
     }
 
     /// Write one ordered chunk of documents and record them as issued.
-    pub fn write_chunk(&mut self, mut docs: Vec<IssuedDoc>) -> Result<()> {
-        for d in &mut docs {
+    pub fn write_chunk(&mut self, docs: Vec<IssuedDoc>) -> Result<()> {
+        for d in &docs {
             let path = self.run_dir.join(&d.file);
             if let Some(dir) = path.parent() {
                 if !self.made_dirs.contains(dir) {
@@ -129,7 +134,9 @@ impl Sink {
                 }
             }
             // A resumed run reproduces identical bytes: skip rewriting them.
-            let same = fs::metadata(&path).is_ok_and(|m| m.len() == d.pdf.len() as u64)
+            // (A fresh run directory has nothing to compare: no stat per file.)
+            let same = self.resuming
+                && fs::metadata(&path).is_ok_and(|m| m.len() == d.pdf.len() as u64)
                 && fs::read(&path).is_ok_and(|b| b == d.pdf);
             if !same {
                 write_atomic_opt(&path, &d.pdf, false)?;
@@ -147,15 +154,13 @@ impl Sink {
             self.manifest.write_all(row.as_bytes()).map_err(|e| Error::io(&self.manifest_tmp, e))?;
             self.manifest_hash.update(row.as_bytes());
             self.leaves.push(crate::seal::leaf(&d.number, &d.sha256));
-            if let Some(objects) = d.objects.take() {
-                let pf = match self.print.entry(d.service_point.clone()) {
-                    std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
-                    std::collections::btree_map::Entry::Vacant(e) => {
-                        e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)))?)
-                    }
-                };
-                pf.append(objects, &d.number)?;
-            }
+            let pf = match self.print.entry(d.service_point.clone()) {
+                std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::btree_map::Entry::Vacant(e) => {
+                    e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)))?)
+                }
+            };
+            pf.append(&d.fragment, &d.number)?;
         }
         self.register.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
         self.written += docs.len();
