@@ -95,6 +95,24 @@ pub fn read_raw(path: &Path) -> Result<RawFile> {
     Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
 }
 
+/// SHA-256 of a file's bytes, read in blocks (the run's name comes from
+/// its batch files' digests before any of them is parsed).
+pub fn file_sha256(path: &Path) -> Result<[u8; 32]> {
+    use sha2::{Digest, Sha256};
+    use std::io::Read;
+    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(h.finalize().into())
+}
+
 /// A file's header (column names, trimmed) without reading its rows: the
 /// first line of a CSV, the schema of a Parquet file — so a run can sort
 /// its files into kinds before holding any of them in memory. A header

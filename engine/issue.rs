@@ -374,56 +374,83 @@ fn files_by_kind(opts: &IssueOptions) -> Result<Vec<(&Template, Vec<usize>)>> {
     Ok(by_kind)
 }
 
+/// Read and validate one kind's files (`indexes` into the batch list).
+fn read_and_validate_kind<'a>(
+    opts: &'a IssueOptions,
+    template: &'a Template,
+    indexes: &[usize],
+    shas: &mut [[u8; 32]],
+    summary: &mut RunSummary,
+) -> Result<KindRun<'a>> {
+    let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
+    let t0 = Instant::now();
+    let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
+    for &i in indexes {
+        let r = batch::read_raw(&opts.batch[i])?;
+        tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
+        // The run was named by the files' content read before: a file
+        // changed since would mix two batches under one name.
+        if shas[i] != [0; 32] && shas[i] != r.sha256 {
+            return Err(Error::batch(&opts.batch[i], "the file changed while the run was reading it; run again".to_string()));
+        }
+        shas[i] = r.sha256;
+        raw.push(r);
+    }
+    let mut batch = batch::assemble(raw, &Columns::of(&template.schema))?;
+    summary.warnings.extend(batch.warnings.iter().cloned());
+    *summary.seconds_by_stage.entry("read".into()).or_default() += t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let validated = validate::validate(&mut batch, &template.schema, &ctx)?;
+    let cols = string_columns(template, &validated.cleaned)?;
+    let (apps, app_index) = applications(template, &validated, &cols);
+    *summary.seconds_by_stage.entry("validate".into()).or_default() += t0.elapsed().as_secs_f64();
+    Ok(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new() })
+}
+
+fn count_kind(summary: &mut RunSummary, k: &KindRun) {
+    summary.applications += k.validated.applications;
+    summary.rows += k.validated.rows;
+    *summary.applications_by_kind.entry(k.template.kind.clone()).or_default() += k.validated.applications;
+}
+
 /// Read and validate every batch file: the stages before anything is
 /// numbered. Returns the kinds in the order their first file was given.
-fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<(Vec<KindRun<'a>>, [u8; 32])> {
-    let t0 = Instant::now();
+fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<Vec<KindRun<'a>>> {
     let files = files_by_kind(opts)?;
     let mut shas: Vec<[u8; 32]> = vec![[0; 32]; opts.batch.len()];
-    let mut read = t0.elapsed().as_secs_f64();
-    let mut validate_secs = 0.0;
-    let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
-    let mut kinds: Vec<KindRun<'a>> = Vec::new();
+    let mut kinds = Vec::new();
     // One kind at a time: its raw frame is released once validated, before
     // the next kind's is assembled.
     for (template, indexes) in files {
-        let t0 = Instant::now();
-        let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
-        for i in indexes {
-            let r = batch::read_raw(&opts.batch[i])?;
-            tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
-            shas[i] = r.sha256;
-            raw.push(r);
-        }
-        let mut batch = batch::assemble(raw, &Columns::of(&template.schema))?;
-        summary.warnings.extend(batch.warnings.iter().cloned());
-        read += t0.elapsed().as_secs_f64();
-        let t0 = Instant::now();
-        let validated = validate::validate(&mut batch, &template.schema, &ctx)?;
-        summary.applications += validated.applications;
-        summary.rows += validated.rows;
-        *summary.applications_by_kind.entry(template.kind.clone()).or_default() += validated.applications;
-        let cols = string_columns(template, &validated.cleaned)?;
-        let (apps, app_index) = applications(template, &validated, &cols);
-        kinds.push(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new() });
-        validate_secs += t0.elapsed().as_secs_f64();
+        let k = read_and_validate_kind(opts, template, &indexes, &mut shas, summary)?;
+        count_kind(summary, &k);
+        kinds.push(k);
     }
-    // The run is named by the files' content in the order given.
-    let mut run_hash = Sha256::new();
-    for sha in &shas {
-        run_hash.update(sha);
+    Ok(kinds)
+}
+
+/// A kind's rejects for `rejects.csv`, in input order (validation's and the
+/// register's together), and which applications they reject.
+struct KindRejects {
+    rejects: Vec<Reject>,
+    rejected_apps: BTreeSet<usize>,
+}
+
+impl KindRejects {
+    fn of(k: KindRun) -> KindRejects {
+        let mut rejects = k.validated.rejects;
+        rejects.extend(k.register_rejects);
+        rejects.sort_by_key(|r| r.row);
+        let rejected_apps = rejects.iter().map(|r| r.app).collect();
+        KindRejects { rejects, rejected_apps }
     }
-    let fingerprint: [u8; 32] = run_hash.finalize().into();
-    summary.seconds_by_stage.insert("read".into(), read);
-    summary.seconds_by_stage.insert("validate".into(), validate_secs);
-    Ok((kinds, fingerprint))
 }
 
 /// Read and validate only (a dry run before the night, and the validation
 /// benchmark): counts and rejects by rule in the summary, nothing written.
 pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     let mut summary = RunSummary::default();
-    let (kinds, _) = read_and_validate(opts, &mut summary)?;
+    let kinds = read_and_validate(opts, &mut summary)?;
     let mut rejects = Vec::new();
     for k in kinds {
         summary.rejected += k.validated.rejected_applications;
@@ -438,87 +465,87 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
 }
 
 /// Run the whole job.
+///
+/// Kinds go through one after another, each end to end (read, validate,
+/// number, seal + render + write), so only one kind's rows are held at a
+/// time: a 1,000,000-application night stays within bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
-    let (mut kinds, fingerprint) = read_and_validate(opts, &mut summary)?;
-
+    let files = files_by_kind(opts)?;
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
-    summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(fingerprint)[..8]);
+    let t0 = Instant::now();
+    let mut shas = Vec::with_capacity(opts.batch.len());
+    for path in &opts.batch {
+        shas.push(batch::file_sha256(path)?);
+    }
+    summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
+    let mut run_hash = Sha256::new();
+    for sha in &shas {
+        run_hash.update(sha);
+    }
+    summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(run_hash.finalize())[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
+
     // A batch that looks broken (a wrong export, a shifted column) is
     // refused whole, before anything is numbered; its rejects show why.
+    // That needs every kind validated first: this pass keeps only counts
+    // and rejects, and the kinds are read again below.
     if let Some(max) = opts.max_reject_rate {
-        let rejected: usize = kinds.iter().map(|k| k.validated.rejected_applications).sum();
-        let rate = rejected as f64 / summary.applications.max(1) as f64;
+        let mut pre = RunSummary { run_id: summary.run_id.clone(), run_dir: summary.run_dir.clone(), ..RunSummary::default() };
+        let mut rejected = Vec::new();
+        for (template, indexes) in &files {
+            let k = read_and_validate_kind(opts, template, indexes, &mut shas, &mut pre)?;
+            count_kind(&mut pre, &k);
+            rejected.push(KindRejects::of(k));
+        }
+        let count: usize = rejected.iter().map(|k| k.rejected_apps.len()).sum();
+        let rate = count as f64 / pre.applications.max(1) as f64;
         if rate > max {
-            write_rejects_and_report(&mut summary, &kinds)?;
+            write_rejects_and_report(&mut pre, &rejected)?;
             return Err(Error::Refused(format!(
                 "{:.1}% of the {} applications were rejected, above --max-reject-rate {:.1}%: nothing was issued. \
                  Check the export, then see {} for the reasons",
                 rate * 100.0,
-                summary.applications,
+                pre.applications,
                 max * 100.0,
-                summary.run_dir.join("rejects.csv").display()
+                pre.run_dir.join("rejects.csv").display()
             )));
         }
     }
     let signer = keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?;
     summary.kid = hex::encode(signer.kid);
 
-    let t0 = Instant::now();
-    let mut register = Register::open(&opts.register)?;
-    for k in &mut kinds {
-        number_kind(k, opts, &summary.run_id, &mut register, &mut summary.resumed)?;
-    }
-    summary.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
+    let mut sink = Sink::create(&summary.run_dir, Register::open(&opts.register)?)?;
+    let clock = StepClock::default();
+    let mut done: Vec<KindRejects> = Vec::new();
+    let mut total = 0;
+    for (template, indexes) in &files {
+        let mut k = read_and_validate_kind(opts, template, indexes, &mut shas, &mut summary)?;
+        count_kind(&mut summary, &k);
 
-    // Seal + render on rayon workers, write on one thread, in order.
+        let t0 = Instant::now();
+        number_kind(&mut k, opts, &summary.run_id, sink.register(), &mut summary.resumed)?;
+        *summary.seconds_by_stage.entry("number".into()).or_default() += t0.elapsed().as_secs_f64();
+
+        let t0 = Instant::now();
+        total += k.to_issue.len();
+        issue_kind(&k, opts, &signer, &summary.kid, &mut sink, &clock, total)?;
+        *summary.seconds_by_stage.entry("seal_render_write".into()).or_default() += t0.elapsed().as_secs_f64();
+
+        for (a, _) in &k.to_issue {
+            let first = k.apps[*a][0];
+            *summary.issued_by_service_point.entry(get(&k.cols, k.template.schema.service_point, first)).or_default() += 1;
+        }
+        *summary.issued_by_kind.entry(k.template.kind.clone()).or_default() += k.to_issue.len();
+        // The kind's rows are released here; its rejects stay for the report.
+        done.push(KindRejects::of(k));
+    }
     let t0 = Instant::now();
-    let renderers: Vec<Renderer> = kinds.iter().map(|k| Renderer::new(k.template.clone(), &opts.region)).collect::<Result<_>>()?;
-    let sink = Sink::create(&summary.run_dir, register)?;
-    let kid_hex = summary.kid.clone();
-    let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
-    let total: usize = kinds.iter().map(|k| k.to_issue.len()).sum();
-    let progress = opts.progress.clone();
-    let clock = &StepClock::default();
-    let (written, finished) = std::thread::scope(|scope| -> Result<(usize, sink::Finished)> {
-        let writer = scope.spawn(move || -> Result<(usize, sink::Finished)> {
-            let mut sink = sink;
-            for chunk in rx {
-                let t = Instant::now();
-                sink.write_chunk(chunk)?;
-                StepClock::add(&clock.write, t);
-                if let Some(p) = &progress {
-                    p(sink.written, total);
-                }
-            }
-            let written = sink.written;
-            Ok((written, sink.finish()?))
-        });
-        let produced = (|| -> Result<()> {
-            for (k, renderer) in kinds.iter().zip(&renderers) {
-                for chunk in k.to_issue.chunks(CHUNK) {
-                    let docs: Vec<DocInput> = chunk.iter().map(|(a, number)| doc_input(k, opts, *a, number, &kid_hex)).collect();
-                    let docs = docs
-                        .par_iter()
-                        .map(|d| make_document_timed(d, k.template, &signer, renderer, opts, clock))
-                        .collect::<Result<Vec<_>>>()?;
-                    if tx.send(docs).is_err() {
-                        // The writer stopped: its error is reported below.
-                        return Ok(());
-                    }
-                }
-            }
-            Ok(())
-        })();
-        drop(tx);
-        let written = writer.join().map_err(|_| Error::Usage("writer thread panicked".into()))?;
-        produced?;
-        written
-    })?;
+    let written = sink.written;
+    let finished = sink.finish()?;
     drop(finished.register);
-    summary.seconds_by_stage.insert("seal_render_write".into(), t0.elapsed().as_secs_f64());
+    *summary.seconds_by_stage.entry("seal_render_write".into()).or_default() += t0.elapsed().as_secs_f64();
     summary.busy_seconds = clock.seconds();
     tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
@@ -527,15 +554,46 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     sink::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
     summary.merkle_root = seal.merkle_root;
     summary.issued = written;
-    for k in &kinds {
-        for (a, _) in &k.to_issue {
-            let first = k.apps[*a][0];
-            *summary.issued_by_service_point.entry(get(&k.cols, k.template.schema.service_point, first)).or_default() += 1;
-        }
-        *summary.issued_by_kind.entry(k.template.kind.clone()).or_default() += k.to_issue.len();
-    }
-    write_rejects_and_report(&mut summary, &kinds)?;
+    write_rejects_and_report(&mut summary, &done)?;
     Ok(summary)
+}
+
+/// Seal + render one kind's numbered applications on rayon workers and
+/// write them on one thread, in order, behind a bounded channel.
+fn issue_kind(k: &KindRun, opts: &IssueOptions, signer: &Signer, kid_hex: &str, sink: &mut Sink, clock: &StepClock, total: usize) -> Result<()> {
+    let renderer = Renderer::new(k.template.clone(), &opts.region)?;
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
+    let progress = opts.progress.clone();
+    std::thread::scope(|scope| -> Result<()> {
+        let writer = scope.spawn(move || -> Result<()> {
+            for chunk in rx {
+                let t = Instant::now();
+                sink.write_chunk(chunk)?;
+                StepClock::add(&clock.write, t);
+                if let Some(p) = &progress {
+                    p(sink.written, total);
+                }
+            }
+            Ok(())
+        });
+        let produced = (|| -> Result<()> {
+            for chunk in k.to_issue.chunks(CHUNK) {
+                let docs: Vec<DocInput> = chunk.iter().map(|(a, number)| doc_input(k, opts, *a, number, kid_hex)).collect();
+                let docs = docs
+                    .par_iter()
+                    .map(|d| make_document_timed(d, k.template, signer, &renderer, opts, clock))
+                    .collect::<Result<Vec<_>>>()?;
+                if tx.send(docs).is_err() {
+                    // The writer stopped: its error is reported below.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        writer.join().map_err(|_| Error::Usage("writer thread panicked".into()))??;
+        produced
+    })
 }
 
 /// Number one kind's accepted applications; register-level refusals
@@ -671,25 +729,22 @@ pub fn rejects_csv(rejects: &[Reject]) -> String {
 }
 
 /// `rejects.csv` (one row per violated rule) and `report.json`.
-fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRun]) -> Result<()> {
+fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRejects]) -> Result<()> {
     let t = Instant::now();
     std::fs::create_dir_all(&summary.run_dir).map_err(|e| Error::io(&summary.run_dir, e))?;
     let mut text = csvout::line(sink::REJECTS_HEADER);
     summary.rejects_by_rule.clear();
     summary.reject_rows = 0;
-    let mut rejected: BTreeSet<(usize, usize)> = BTreeSet::new();
-    for (ki, k) in kinds.iter().enumerate() {
-        let mut all: Vec<&Reject> = k.validated.rejects.iter().chain(k.register_rejects.iter()).collect();
-        all.sort_by_key(|r| r.row);
-        for r in all {
+    summary.rejected = 0;
+    for k in kinds {
+        for r in &k.rejects {
             text.push_str(&reject_line(r));
             *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
             summary.reject_rows += 1;
-            rejected.insert((ki, r.app));
         }
+        summary.rejected += k.rejected_apps.len();
     }
     sink::write_atomic(&summary.run_dir.join("rejects.csv"), text.as_bytes())?;
-    summary.rejected = rejected.len();
     summary.rule_percentages();
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;

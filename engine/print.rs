@@ -35,8 +35,15 @@ pub struct PrintFile {
     path: PathBuf,
     tmp: PathBuf,
     out: BufWriter<fs::File>,
-    /// Byte offset of each object (index = object number; 0 = not written).
-    offsets: Vec<u64>,
+    /// Where each object starts (index = object number), relative to the
+    /// start of its document's objects; `ABSENT` = no such object. A
+    /// document's objects are written together, so 32 bits suffice: a
+    /// million documents would otherwise keep ~100 MB of 64-bit offsets.
+    offsets: Vec<u32>,
+    /// (first object number, byte offset) of each document, ascending.
+    segments: Vec<(u32, u64)>,
+    /// The page tree and catalog, written last.
+    tail: Vec<(u32, u64)>,
     written: u64,
     kids: Vec<u32>,
     id_hash: Sha256,
@@ -60,7 +67,9 @@ impl PrintFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, f),
             tmp,
-            offsets: vec![0; 3],
+            offsets: vec![ABSENT; 3],
+            segments: Vec::new(),
+            tail: Vec::new(),
             written: 0,
             kids: Vec::new(),
             id_hash: Sha256::new(),
@@ -77,10 +86,7 @@ impl PrintFile {
     }
 
     fn object(&mut self, id: u32, obj: &Object) -> Result<()> {
-        if self.offsets.len() <= id as usize {
-            self.offsets.resize(id as usize + 1, 0);
-        }
-        self.offsets[id as usize] = self.written;
+        self.tail.push((id, self.written));
         let mut buf = Vec::with_capacity(256);
         let _ = write!(buf, "{id} 0 obj\n");
         write_object(&mut buf, obj);
@@ -92,13 +98,15 @@ impl PrintFile {
     pub fn append(&mut self, doc: &Fragment, number: &str) -> Result<()> {
         let next = self.offsets.len() as u32;
         let end = next as usize + doc.max_id as usize;
-        self.offsets.resize(end, 0);
+        self.offsets.resize(end, ABSENT);
+        self.segments.push((next, self.written));
         // Local object n becomes next + n - 1; the pages' parent is the
         // merged page tree.
         let map = |id: u32| if id == PARENT { PAGES } else { next + id - 1 };
         let mut buf = Vec::with_capacity(doc.body.len() + doc.objects.len() * 24);
         for (id, range) in &doc.objects {
-            self.offsets[map(*id) as usize] = self.written + buf.len() as u64;
+            let at = u32::try_from(buf.len()).map_err(|_| Error::Render { document: number.to_string(), message: "document over 4 GiB".into() })?;
+            self.offsets[map(*id) as usize] = at;
             doc.place(&mut buf, *id, range, map);
         }
         self.put(&buf)?;
@@ -122,7 +130,21 @@ impl PrintFile {
         self.object(CATALOG, &Object::Dictionary(catalog))?;
         let xref_at = self.written;
         let mut x = Vec::with_capacity(self.offsets.len() * 20 + 64);
-        xref(&mut x, &self.offsets);
+        let mut seg = 0;
+        let (segments, tail, offsets) = (&self.segments, &self.tail, &self.offsets);
+        let absolute = (0..offsets.len() as u32).map(|id| {
+            if let Some((_, at)) = tail.iter().find(|(t, _)| *t == id) {
+                return *at;
+            }
+            while seg + 1 < segments.len() && segments[seg + 1].0 <= id {
+                seg += 1;
+            }
+            match (offsets[id as usize], segments.get(seg)) {
+                (ABSENT, _) | (_, None) => 0,
+                (rel, Some((_, base))) => base + u64::from(rel),
+            }
+        });
+        xref(&mut x, absolute);
         let id = hex::encode(&self.id_hash.clone().finalize()[..16]);
         let _ = write!(x, "trailer\n<< /Size {} /Root {CATALOG} 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref_at}\n%%EOF\n", self.offsets.len());
         self.put(&x)?;
@@ -132,11 +154,13 @@ impl PrintFile {
     }
 }
 
-/// A cross-reference table for objects at `offsets` (index = object
-/// number; 0 = no such object, listed as free).
-fn xref<T: Copy + Into<u64>>(out: &mut Vec<u8>, offsets: &[T]) {
+const ABSENT: u32 = u32::MAX;
+
+/// A cross-reference table for objects at `offsets` (in object number
+/// order from 0; 0 = no such object, listed as free).
+fn xref(out: &mut Vec<u8>, offsets: impl ExactSizeIterator<Item = u64>) {
     let _ = write!(out, "xref\n0 {}\n0000000000 65535 f \n", offsets.len());
-    for off in offsets.iter().skip(1).map(|o| (*o).into()) {
+    for off in offsets.skip(1) {
         if off == 0 {
             out.extend_from_slice(b"0000000000 65535 f \n");
         } else {
@@ -254,7 +278,7 @@ impl Fragment {
             out.extend_from_slice(b"\nendobj\n");
         }
         let xref_at = out.len();
-        xref(&mut out, &offsets);
+        xref(&mut out, offsets.into_iter());
         out.extend_from_slice(b"trailer\n");
         out.extend_from_slice(&self.trailer);
         let _ = write!(out, "\nstartxref\n{xref_at}\n%%EOF\n");

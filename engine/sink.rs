@@ -123,6 +123,11 @@ impl Sink {
         })
     }
 
+    /// The register, for numbering the next kind between chunks of writing.
+    pub fn register(&mut self) -> &mut Register {
+        &mut self.register
+    }
+
     /// Write one ordered chunk of documents and record them as issued.
     pub fn write_chunk(&mut self, docs: Vec<IssuedDoc>) -> Result<()> {
         for d in &docs {
