@@ -95,22 +95,49 @@ pub fn read_raw(path: &Path) -> Result<RawFile> {
     Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
 }
 
-/// SHA-256 of a file's bytes, read in blocks (the run's name comes from
-/// its batch files' digests before any of them is parsed).
-pub fn file_sha256(path: &Path) -> Result<[u8; 32]> {
+/// What the run needs of a batch file before parsing any of them: the
+/// SHA-256 of its bytes (the run is named by its files' digests) and
+/// whether it holds anything beyond its header line.
+pub struct Fingerprint {
+    pub sha256: [u8; 32],
+    pub has_rows: bool,
+}
+
+/// Read a file in blocks for its [`Fingerprint`].
+pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    // CSV: a non-blank byte after the first line break is a row.
+    let (mut past_header, mut has_rows) = (false, false);
     loop {
         let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        if !has_rows {
+            let mut block = &buf[..n];
+            if !past_header {
+                if let Some(at) = memchr::memchr(b'\n', block) {
+                    past_header = true;
+                    block = &block[at + 1..];
+                }
+            }
+            has_rows = past_header && block.iter().any(|b| !b.is_ascii_whitespace());
+        }
     }
-    Ok(h.finalize().into())
+    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    if is_parquet {
+        // Unreadable metadata is left for the full read to report.
+        has_rows = std::fs::File::open(path)
+            .map_err(PolarsError::from)
+            .and_then(|f| ParquetReader::new(f).num_rows())
+            .map_or(true, |n| n > 0);
+    }
+    Ok(Fingerprint { sha256: h.finalize().into(), has_rows })
 }
 
 /// A file's header (column names, trimmed) without reading its rows: the
@@ -128,6 +155,17 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
     } else if let Ok(f) = std::fs::File::open(path) {
         let mut buf = Vec::with_capacity(64 * 1024);
         if f.take(64 * 1024).read_to_end(&mut buf).is_ok() {
+            // Binary data or another encoding is named as such, not as a
+            // header that fits no kind (a character cut at the 64 KiB mark
+            // is not an error).
+            if let Err(e) = std::str::from_utf8(&buf) {
+                if e.error_len().is_some() {
+                    check_utf8(path, &buf[..e.valid_up_to() + e.error_len().unwrap_or(1)])?;
+                }
+            }
+            if buf.contains(&0) {
+                return Err(Error::batch(path, "holds binary data (NUL bytes), not CSV text"));
+            }
             let body = buf.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&buf);
             let line = match memchr::memchr(b'\n', body) {
                 Some(end) => Some(&body[..end]),
@@ -269,7 +307,7 @@ fn conform(path: &Path, df: DataFrame, columns: &Columns, warnings: &mut Vec<Str
         };
         return Err(Error::batch(
             path,
-            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), present.join(", ")),
+            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), crate::error::clip_list(&present, 30)),
         ));
     }
     let mut seen = std::collections::BTreeSet::new();

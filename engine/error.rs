@@ -6,6 +6,27 @@ use std::path::PathBuf;
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
+/// Untrusted text shortened for a message or a rejects row: at most `max`
+/// characters, then how long it really was. A 10 MB field in a batch must
+/// not become 10 MB in every line that mentions it.
+pub fn clip(s: &str, max: usize) -> String {
+    match s.char_indices().nth(max) {
+        None => s.to_string(),
+        Some((at, _)) => format!("{}… ({} characters)", &s[..at], s.chars().count()),
+    }
+}
+
+/// A list of names for a message, the first `max` of them, then how many
+/// more (a header of a million columns is named by its first few).
+pub fn clip_list(names: &[String], max: usize) -> String {
+    let shown: Vec<String> = names.iter().take(max).map(|n| clip(n, 60)).collect();
+    if names.len() > max {
+        format!("{} … and {} more ({} columns in all)", shown.join(", "), names.len() - max, names.len())
+    } else {
+        shown.join(", ")
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     #[error("{path}: {source}")]
@@ -50,5 +71,19 @@ impl Error {
     }
     pub fn batch(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Batch { path: path.into(), message: message.into() }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn clipping_keeps_short_text_and_says_how_long_long_text_was() {
+        assert_eq!(clip("Siti", 10), "Siti");
+        assert_eq!(clip(&"é".repeat(30), 3), "ééé… (30 characters)");
+        let names: Vec<String> = (0..5).map(|i| format!("c{i}")).collect();
+        assert_eq!(clip_list(&names, 5), "c0, c1, c2, c3, c4");
+        assert_eq!(clip_list(&names, 2), "c0, c1 … and 3 more (5 columns in all)");
     }
 }

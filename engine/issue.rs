@@ -37,6 +37,9 @@ use crate::sink::{self, IssuedDoc, Sink};
 use crate::template::{Template, Templates};
 use crate::validate::{self, Context, Reject, Validated};
 
+/// Where a scheduler may put the signing key's seed instead of a key file.
+pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
+
 const CHUNK: usize = 512;
 const CHANNEL_CHUNKS: usize = 2;
 
@@ -57,6 +60,10 @@ pub struct IssueOptions {
     /// Refuse the whole batch when more than this share of applications is
     /// rejected (0–1), before anything is numbered.
     pub max_reject_rate: Option<f64>,
+    /// The signing key's seed when it comes from outside the keys directory
+    /// (the CLI's `TERBIT_SIGNING_KEY`); its public key must still be in the
+    /// directory's trust list.
+    pub signing_seed: Option<zeroize::Zeroizing<[u8; 32]>>,
     /// Told (documents written, documents to write) after each chunk
     /// reaches the disk; the CLI draws a progress bar with it.
     pub progress: Option<Progress>,
@@ -96,6 +103,7 @@ impl IssueOptions {
             issue_date,
             issued_at: midnight_utc(issue_date),
             max_reject_rate: None,
+            signing_seed: None,
             progress: None,
         }
     }
@@ -476,8 +484,25 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // same day is the same run, so a re-run resumes instead of re-issuing.
     let t0 = Instant::now();
     let mut shas = Vec::with_capacity(opts.batch.len());
+    let mut empty = Vec::new();
     for path in &opts.batch {
-        shas.push(batch::file_sha256(path)?);
+        let f = batch::fingerprint(path)?;
+        shas.push(f.sha256);
+        if !f.has_rows {
+            empty.push(path);
+        }
+    }
+    // A header with no rows is a day without applications of that kind,
+    // unless every file is so: then the export most likely failed.
+    if empty.len() == opts.batch.len() {
+        let names: Vec<String> = empty.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Refused(format!(
+            "{}: no rows below the header; nothing to issue. Check that the export ran (an empty export?)",
+            names.join(", ")
+        )));
+    }
+    for path in empty {
+        summary.warnings.push(format!("{}: header only, no applications of its kind in this batch", path.display()));
     }
     summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
     let mut run_hash = Sha256::new();
@@ -513,7 +538,10 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             )));
         }
     }
-    let signer = keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?;
+    let signer = match &opts.signing_seed {
+        Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,
+        None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
+    };
     summary.kid = hex::encode(signer.kid);
 
     let mut sink = Sink::create(&summary.run_dir, Register::open(&opts.register)?)?;

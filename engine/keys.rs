@@ -262,6 +262,42 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// Parse a secret seed given as text (64 hex characters), e.g. from the
+/// `TERBIT_SIGNING_KEY` environment variable of a scheduler. `source` names
+/// where it came from in errors; the text itself never appears in one.
+pub fn parse_seed(text: &str, source: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let mut seed = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), &mut seed[..])
+        .map_err(|_| Error::Usage(format!("{source}: a signing key is 64 hex characters (the seed); this value is not")))?;
+    Ok(seed)
+}
+
+/// The signing key for `issuer` at `at` given as a seed (not read from the
+/// keys directory): its public key must be in `dir`'s trust list as an
+/// active key of `issuer` valid at `at`.
+pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], source: &str) -> Result<Signer> {
+    let trust_file = dir.join("trust.json");
+    let list = TrustList::load(&trust_file)?;
+    let key = SigningKey::from_bytes(seed);
+    let kid = kid_of(&key.verifying_key().to_bytes());
+    let entry = list.trusted().into_iter().find(|k| k.kid == kid).ok_or_else(|| {
+        Error::NoKey(format!("the key in {source} (kid {}) is not in {}", hex::encode(kid), trust_file.display()))
+    })?;
+    let usable = entry.issuer == issuer
+        && entry.status == KeyStatus::Active
+        && entry.not_before <= at
+        && entry.not_after.is_none_or(|na| at < na);
+    if !usable {
+        return Err(Error::NoKey(format!(
+            "the key in {source} (kid {}) is not an active key of issuer {issuer} at {} in {}",
+            hex::encode(kid),
+            rfc3339(at),
+            trust_file.display()
+        )));
+    }
+    Ok(Signer { key, kid, issuer: issuer.to_string() })
+}
+
 /// Pick the signing key for `issuer` at time `at` from a keys directory:
 /// an active trust entry whose window covers `at` and whose key file is
 /// present; the newest such key wins.
@@ -318,6 +354,15 @@ mod tests {
             assert_eq!(fs::metadata(&g.key_file).unwrap().permissions().mode() & 0o777, 0o600);
         }
         let s = signer_for(dir.path(), "3506", 1_700_000_001).unwrap();
+        // The same key given as a seed (a scheduler's environment variable).
+        let seed = parse_seed(&"07".repeat(32), "TERBIT_SIGNING_KEY").unwrap();
+        let from_env = signer_from_seed(dir.path(), "3506", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap();
+        assert_eq!(from_env.kid, s.kid);
+        assert!(signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").is_err());
+        let other = signer_from_seed(dir.path(), "3506", 1_700_000_001, &[9u8; 32], "TERBIT_SIGNING_KEY").unwrap_err();
+        assert!(other.to_string().contains("not in"), "{other}");
+        let bad = parse_seed("zz", "TERBIT_SIGNING_KEY").unwrap_err().to_string();
+        assert!(bad.contains("64 hex") && !bad.contains("zz"), "{bad}");
         assert_eq!(s.kid, g.kid);
         assert!(!format!("{s:?}").contains(&hex::encode([7u8; 32])));
         // Before its window, and for another issuer, there is no key.

@@ -285,6 +285,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issue_date,
                 issued_at,
                 max_reject_rate,
+                signing_seed: signing_seed_from_env()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
             };
             let s = issue::issue(&opts)?;
@@ -308,6 +309,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issue_date,
                 issued_at,
                 max_reject_rate: None,
+                signing_seed: None,
                 progress: None,
             };
             let (s, list) = issue::check(&opts)?;
@@ -380,6 +382,16 @@ fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Resu
     getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
     let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
     Ok(keys::generate(dir, issuer, &seed, nb)?)
+}
+
+/// The signing key from `TERBIT_SIGNING_KEY`, for schedulers that hand
+/// secrets over in the environment. The variable is removed at once, so no
+/// child process or crash report inherits it.
+fn signing_seed_from_env() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    let Some(value) = std::env::var_os(issue::KEY_ENV) else { return Ok(None) };
+    std::env::remove_var(issue::KEY_ENV);
+    let text = zeroize::Zeroizing::new(value.into_string().unwrap_or_default());
+    Ok(Some(keys::parse_seed(&text, issue::KEY_ENV)?))
 }
 
 fn print_summary(s: &RunSummary) {
@@ -493,7 +505,8 @@ fn verify_targets(trust_path: &Path, revocations: &[PathBuf], json: bool, target
             all_genuine &= r.is_clean();
             serde_json::json!({"target": t, "run": r})
         } else {
-            let bytes = std::fs::read(path).with_context(|| format!("{t}: not DK1 text, and not a readable file"))?;
+            let bytes = std::fs::read(path)
+                .with_context(|| format!("{}: not DK1 text, and not a readable file", terbit::error::clip(t, 80)))?;
             let report = if bytes.starts_with(b"%PDF") {
                 verify::verify_pdf(&bytes, &trust)
             } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {

@@ -136,10 +136,38 @@ pub fn decode_all_grey(width: usize, height: usize, pixel: impl Fn(usize, usize)
     img.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, text)| text)).collect()
 }
 
-/// Decode a module matrix by scaling it up: rqrr needs a few pixels per module.
+/// Decode a module matrix (one value per module, quiet zone included), as
+/// read out of a PDF's 1-bit image.
+///
+/// The modules are known exactly, so they are decoded as a grid, with no
+/// image detection. (rqrr's detector, run on the matrix scaled up, misreads
+/// some valid codes at some scales: one seen here failed at 4–8 pixels per
+/// module and decoded at 2–3.) A matrix that is not a bare code in its
+/// quiet zone is decoded as an image at a few scales.
 pub fn decode_modules(size: usize, dark: &[bool]) -> Option<String> {
-    const SCALE: usize = 4;
-    decode_grey(size * SCALE, size * SCALE, |x, y| if dark[(y / SCALE) * size + x / SCALE] { 0 } else { 255 })
+    if dark.len() != size * size {
+        return None;
+    }
+    if let Some(text) = decode_exact(size, dark) {
+        return Some(text);
+    }
+    [3, 2, 4].into_iter().find_map(|scale| decode_grey(size * scale, size * scale, |x, y| if dark[(y / scale) * size + x / scale] { 0 } else { 255 }))
+}
+
+/// Decode the code whose dark modules' bounding box is the whole symbol.
+fn decode_exact(size: usize, dark: &[bool]) -> Option<String> {
+    let at = |x: usize, y: usize| dark[y * size + x];
+    let rows: Vec<usize> = (0..size).filter(|y| (0..size).any(|x| at(x, *y))).collect();
+    let cols: Vec<usize> = (0..size).filter(|x| (0..size).any(|y| at(*x, y))).collect();
+    let (top, bottom) = (*rows.first()?, *rows.last()?);
+    let (left, right) = (*cols.first()?, *cols.last()?);
+    let n = bottom - top + 1;
+    // A QR symbol is 17 + 4·version modules square, versions 1–40.
+    if right - left + 1 != n || n < 21 || n > 177 || (n - 17) % 4 != 0 {
+        return None;
+    }
+    let grid = rqrr::Grid::new(rqrr::SimpleGrid::from_func(n, |x, y| at(x + left, y + top)));
+    grid.decode().ok().map(|(_, text)| text)
 }
 
 #[cfg(test)]
@@ -166,6 +194,18 @@ mod tests {
         assert_eq!(decode_modules(m.size, &m.dark).as_deref(), Some(text));
         let packed = m.pack_1bit();
         assert_eq!(Matrix::unpack_1bit(m.size, m.size, &packed).unwrap(), m.dark);
+    }
+
+    #[test]
+    fn a_code_the_image_detector_misreads_decodes_from_its_modules() {
+        // Seen in the crash test: rqrr's detector failed on this code at 4
+        // pixels per module (the old decode path).
+        let text = "DK1:RRQT 9P60GO08NEG5E8CP-C98CKR5F-70EL6C46WY0ZNDPJG/E7V50Y30W50:D0EL6C46VW5*SAQF6%96NF6TF63W5VF6NE6D8EQW6E%6BL6NF6PF6RF6$47AK6:JE5IA.%8.HA2699DB*34HB8YB8UXA6JD846KF68465W5QE6.-C2Y85C9KA96JD8469%6%965W5HK6NDCVY127BUQBPZCJ+IOPBM QO0TILH6+M5 U/HCFU33UID4MEUK/H7PL3B6QF0O$X4IX7UCP8HC3FTQ+68GVHNONCLA:6PL6IV5G2N8UP";
+        let m = encode(text).unwrap();
+        assert_eq!(decode_modules(m.size, &m.dark).as_deref(), Some(text));
+        // A matrix of noise, or of the wrong length, decodes to nothing.
+        assert_eq!(decode_modules(30, &[true; 900].map(|_| false)), None);
+        assert_eq!(decode_modules(30, &[true; 10]), None);
     }
 
     #[test]

@@ -107,7 +107,7 @@ impl Register {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
         let conn = Connection::open(path).map_err(|e| reg_err(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;")
+        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
             .map_err(|e| reg_err(path, e))?;
         conn.execute_batch(SCHEMA).map_err(|e| reg_err(path, e))?;
         Ok(Register { conn, path: path.to_path_buf() })

@@ -2,6 +2,20 @@
 //! documents in input order from a bounded channel, writes each PDF
 //! atomically (temporary file, then rename, so a reader never sees half a
 //! document), appends its manifest row and records it in the register.
+//!
+//! Durability policy (a run may be killed or lose power at any instant):
+//! - the register (SQLite, WAL, synchronous=FULL) is the source of truth:
+//!   numbers are committed before any document carrying them is written,
+//!   and a chunk is marked issued only after its files are renamed into
+//!   place;
+//! - document files are not synced one by one (an fsync per file would
+//!   cost more than rendering it); instead the whole filesystem is synced
+//!   once ([`rustix::fs::syncfs`]) before the manifest is published, so a
+//!   run whose `manifest.csv` exists has every file it lists on disk;
+//! - a run started again after a crash finds its directory, removes
+//!   temporary files left behind, and compares each document already on
+//!   disk with the bytes it renders again (they are deterministic): a file
+//!   torn by a power cut is rewritten, an intact one is kept.
 
 use std::fs;
 use std::io::{BufWriter, Write};
@@ -45,6 +59,32 @@ pub fn write_atomic_opt(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
     if let Err(e) = res {
         let _ = fs::remove_file(&tmp);
         return Err(Error::io(path, e));
+    }
+    Ok(())
+}
+
+/// Make a rename in `dir` durable.
+pub fn sync_dir(dir: &Path) -> Result<()> {
+    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
+}
+
+/// Whether `name` is one of our temporary files (`<name>.tmp-<pid>`).
+fn is_temporary(name: &std::ffi::OsStr) -> bool {
+    name.to_str().and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Remove the temporary files a killed run left anywhere in its directory.
+fn remove_temporaries(dir: &Path) -> Result<()> {
+    let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let path = entry.path();
+        let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
+        if kind.is_dir() {
+            remove_temporaries(&path)?;
+        } else if is_temporary(&entry.file_name()) {
+            fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+        }
     }
     Ok(())
 }
@@ -101,6 +141,9 @@ pub struct Finished {
 impl Sink {
     pub fn create(run_dir: &Path, register: Register) -> Result<Sink> {
         let resuming = run_dir.exists();
+        if resuming {
+            remove_temporaries(run_dir)?;
+        }
         fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
         let manifest_tmp = tmp_path(&run_dir.join("manifest.csv"));
         let f = fs::File::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
@@ -176,14 +219,17 @@ impl Sink {
     /// the batch seal needs.
     pub fn finish(self) -> Result<Finished> {
         let path = self.run_dir.join("manifest.csv");
-        let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
-        f.sync_all().map_err(|e| Error::io(&self.manifest_tmp, e))?;
-        fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
         let mut print_files = std::collections::BTreeMap::new();
         for (sp, pf) in self.print {
             pf.finish()?;
             print_files.insert(sp.clone(), print_file(&sp));
         }
+        let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
+        // Every document file reaches the disk before the manifest that
+        // lists them is published (one filesystem sync, not one per file).
+        rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
+        fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
+        sync_dir(&self.run_dir)?;
         Ok(Finished {
             register: self.register,
             leaves: self.leaves,
@@ -206,5 +252,22 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
         assert!(write_atomic(&d.path().join("missing/dir/x"), b"x").is_err());
+    }
+
+    #[test]
+    fn temporaries_of_a_killed_run_are_removed_and_nothing_else() {
+        let d = tempfile::tempdir().unwrap();
+        fs::create_dir_all(d.path().join("SP/birth")).unwrap();
+        for f in ["SP/birth/a.pdf", "SP/birth/a.pdf.tmp-123", "manifest.csv.tmp-9", "SP/x.tmp-", "SP/y.tmp-1a"] {
+            fs::write(d.path().join(f), b"x").unwrap();
+        }
+        remove_temporaries(d.path()).unwrap();
+        let mut left: Vec<String> = ["SP/birth/a.pdf", "SP/birth/a.pdf.tmp-123", "manifest.csv.tmp-9", "SP/x.tmp-", "SP/y.tmp-1a"]
+            .into_iter()
+            .filter(|f| d.path().join(f).exists())
+            .map(String::from)
+            .collect();
+        left.sort();
+        assert_eq!(left, ["SP/birth/a.pdf", "SP/x.tmp-", "SP/y.tmp-1a"]);
     }
 }

@@ -591,7 +591,7 @@ impl Templates {
                     Some((_, kind, missing)) => format!(
                         "the header fits no document kind; for the closest, {kind}, it is missing required column(s): {missing}; \
                          the header has: {}{hint}",
-                        header.join(", ")
+                        crate::error::clip_list(header, 30)
                     ),
                     None => "no templates loaded".into(),
                 })

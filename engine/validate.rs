@@ -23,6 +23,9 @@ use crate::refdata::reference;
 use crate::region::Region;
 use crate::schema::{Check, ColType, Schema, VillageScope};
 
+/// A rejected value is quoted up to this many characters.
+const MAX_VALUE_CHARS: usize = 200;
+
 /// One violated rule of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
@@ -494,10 +497,11 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
             ("HEAD_COUNT", Some((_, heads))) => heads[g].to_string(),
             _ => get(&rule.field, row).unwrap_or_default(),
         };
+        let value = crate::error::clip(&value, MAX_VALUE_CHARS);
         rejects.push(Reject {
             row,
             app: g,
-            application_id: get(names[schema.id], row).unwrap_or_default(),
+            application_id: crate::error::clip(&get(names[schema.id], row).unwrap_or_default(), MAX_VALUE_CHARS),
             source: batch.source(row),
             rule: rule.code,
             message: messages::message(rule.code, &rule.field, &rule.msg, &value, &|c| get(c, row), &env),

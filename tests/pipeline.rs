@@ -53,6 +53,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         issue_date: date(),
         issued_at: 1_795_392_000,
         max_reject_rate: None,
+        signing_seed: None,
         progress: None,
     }
 }

@@ -1,0 +1,184 @@
+//! Bad input, each with its expected outcome: a clear message naming the
+//! file (and line or field where there is one), exit code 2 for input that
+//! cannot be used at all, rejects for row-level problems, exit 1 for a
+//! document that fails verification — and never a panic.
+//!
+//! Small files live in `tests/corpus/` (described in its README); the
+//! large ones (a 10 MB field, 1,000,000 columns, a 100 KB QR text, a
+//! Parquet file with wrong types) are generated here.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+fn corpus(name: &str) -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(name)
+}
+
+struct Outcome {
+    code: i32,
+    stdout: String,
+    stderr: String,
+}
+
+fn terbit(dir: &Path, args: &[&str]) -> Outcome {
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("TERBIT_SIGNING_KEY")
+        .output()
+        .expect("run terbit");
+    let o = Outcome {
+        code: out.status.code().unwrap_or(-1),
+        stdout: String::from_utf8_lossy(&out.stdout).into(),
+        stderr: String::from_utf8_lossy(&out.stderr).into(),
+    };
+    // A panic prints "panicked at" and exits 101: never, for any input.
+    assert!(!o.stderr.contains("panicked") && o.code != 101, "terbit panicked on {args:?}:\n{}", o.stderr);
+    o
+}
+
+/// `terbit issue FILE` in a fresh folder with a key; the outcome.
+fn issue(file: &Path) -> (tempfile::TempDir, Outcome) {
+    let tmp = tempfile::tempdir().unwrap();
+    terbit::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    let o = terbit(tmp.path(), &["issue", file.to_str().unwrap(), "--issued-on", "2026-11-23"]);
+    (tmp, o)
+}
+
+fn expect_refused(file: &Path, words: &[&str]) {
+    let (_t, o) = issue(file);
+    assert_eq!(o.code, 2, "{}: expected exit 2\n{}\n{}", file.display(), o.stdout, o.stderr);
+    let name = file.file_name().unwrap().to_str().unwrap();
+    assert!(o.stderr.contains(name), "the message names the file {name}:\n{}", o.stderr);
+    for w in words {
+        assert!(o.stderr.to_lowercase().contains(&w.to_lowercase()), "message for {name} should say {w:?}:\n{}", o.stderr);
+    }
+}
+
+#[test]
+fn unusable_batch_files_are_refused_with_exit_2_naming_the_file() {
+    expect_refused(&corpus("empty.csv"), &["empty"]);
+    expect_refused(&corpus("header_only.csv"), &["no rows"]);
+    expect_refused(&corpus("garbage.csv"), &["UTF-8"]);
+    expect_refused(&corpus("semicolon.csv"), &["';'"]);
+    expect_refused(&corpus("invalid_utf8.csv"), &["UTF-8", "line 3"]);
+    expect_refused(&corpus("missing.csv"), &["missing.csv"]);
+}
+
+#[test]
+fn a_stray_quote_rejects_rows_or_refuses_the_file_but_loses_nothing() {
+    let (tmp, o) = issue(&corpus("stray_quote.csv"));
+    if o.code == 2 {
+        assert!(o.stderr.contains("stray_quote.csv"), "{}", o.stderr);
+    } else {
+        assert_eq!(o.code, 0, "{}", o.stderr);
+        let run = std::fs::read_dir(tmp.path().join("out")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+        let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+        let n = |k: &str| report[k].as_u64().unwrap();
+        assert_eq!(n("issued") + n("rejected"), n("applications"), "{report}");
+    }
+}
+
+#[test]
+fn a_ten_megabyte_field_is_a_reject_of_its_row() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("big_field.csv");
+    let text = std::fs::read_to_string(corpus("stray_quote.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    // Row 2 (line 3): the child's name is 10 MB of letters.
+    let mut cols: Vec<String> = lines[2].split(',').map(String::from).collect();
+    cols[2] = "A".repeat(10 << 20);
+    lines[2] = cols.join(",");
+    lines.remove(1);
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (out, o) = issue(&file);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let run = std::fs::read_dir(out.path().join("out")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+    let rejects = std::fs::read_to_string(run.join("rejects.csv")).unwrap();
+    assert!(rejects.contains("big_field.csv:2") && rejects.contains("child_name"), "{}", &rejects[..rejects.len().min(2000)]);
+    // The reject names the field without copying 10 MB into the CSV.
+    assert!(rejects.len() < 100_000, "rejects.csv is {} bytes", rejects.len());
+}
+
+#[test]
+fn a_million_columns_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("wide.csv");
+    let header: Vec<String> = (0..1_000_000).map(|i| format!("c{i}")).collect();
+    std::fs::write(&file, header.join(",") + "\n" + &"x,".repeat(999_999) + "x\n").unwrap();
+    expect_refused(&file, &["columns"]);
+}
+
+#[test]
+fn parquet_with_wrong_types_is_refused_or_rejected_clearly() {
+    use polars::prelude::*;
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("typed.parquet");
+    let header = std::fs::read_to_string(corpus("header_only.csv")).unwrap();
+    // Every birth column, as integers and dates instead of text.
+    let cols: Vec<Column> = header
+        .trim()
+        .split(',')
+        .enumerate()
+        .map(|(i, name)| {
+            if i % 2 == 0 {
+                Column::new(name.into(), [1i64, 2, 3])
+            } else {
+                Column::new(name.into(), [1.5f64, 2.5, 3.5])
+            }
+        })
+        .collect();
+    let mut df = DataFrame::new(3, cols).unwrap();
+    ParquetWriter::new(std::fs::File::create(&file).unwrap()).finish(&mut df).unwrap();
+    let (out, o) = issue(&file);
+    match o.code {
+        2 => assert!(o.stderr.contains("typed.parquet"), "{}", o.stderr),
+        0 => {
+            // Read as text, every row fails its rules: all rejected, none issued.
+            let run = std::fs::read_dir(out.path().join("out")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
+            let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+            assert_eq!(report["issued"], 0, "{report}");
+            assert_eq!(report["rejected"], 3, "{report}");
+        }
+        c => panic!("exit {c}: {}", o.stderr),
+    }
+}
+
+#[test]
+fn malformed_trust_lists_and_key_files_are_refused_with_exit_2() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let qr = "DK1:NOTREAL";
+    for trust in ["trust_truncated.json", "trust_bad_key.json"] {
+        let o = terbit(d, &["verify", "--trust", corpus(trust).to_str().unwrap(), qr]);
+        assert_eq!(o.code, 2, "{trust}: {}\n{}", o.stdout, o.stderr);
+        assert!(o.stderr.contains(trust), "{trust}: {}", o.stderr);
+    }
+    // A keys directory whose key file is not a key.
+    let g = terbit::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    std::fs::copy(corpus("key_not_hex.key"), &g.key_file).unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&g.key_file, std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let o = terbit(d, &["issue", corpus("stray_quote.csv").to_str().unwrap(), "--issued-on", "2026-11-23"]);
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("64 hex") && o.stderr.contains(".key"), "{}", o.stderr);
+    assert!(!o.stderr.contains("not-hex-at-all"), "a key file's content is never printed: {}", o.stderr);
+}
+
+#[test]
+fn a_100_kb_qr_text_fails_verification_without_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    terbit::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    // Malformed DK1 text: a document that fails verification (exit 1).
+    let o = terbit(d, &["verify", "--trust", "keys/trust.json", &("DK1:".to_string() + &"A".repeat(100 * 1024))]);
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stdout.len() + o.stderr.len() < 10_000, "the verdict does not echo 100 KB");
+    // Neither DK1 text nor a file: nothing to verify (exit 2), named briefly.
+    let o = terbit(d, &["verify", "--trust", "keys/trust.json", &"x".repeat(100 * 1024)]);
+    assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("102400 characters") && o.stderr.len() < 10_000, "{}", &o.stderr[..o.stderr.len().min(500)]);
+}

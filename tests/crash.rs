@@ -1,0 +1,294 @@
+//! Crash safety: `terbit issue` killed with SIGKILL at random moments and
+//! started again, many times; then one run to the end. Whatever the kills
+//! interrupted, the finished run must be exactly the run that was never
+//! interrupted: no duplicate number, no gap, no application issued twice,
+//! no torn, temporary or unlisted file, a manifest that matches the files
+//! and the register, and byte-identical output.
+//!
+//! Short by default (part of `cargo test`). Issue 7's long run:
+//!
+//!     TERBIT_CRASH_CYCLES=100 TERBIT_CRASH_APPS=20000 \
+//!         cargo test --release --test crash -- --nocapture
+//!
+//! `TERBIT_CRASH_SEED` repeats a sequence of kill moments.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::NaiveDate;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use sha2::{Digest, Sha256};
+use terbit::region::Region;
+use terbit::samples::{self, SampleOptions};
+use terbit::template::Templates;
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+}
+
+struct Setup {
+    root: PathBuf,
+    batch: Vec<PathBuf>,
+    keys: PathBuf,
+}
+
+fn setup(root: &Path, applications: usize) -> Setup {
+    let region = Region::kediri();
+    let templates = Templates::embedded();
+    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut batch = Vec::new();
+    // Three kinds, so kills land between kinds too (a family card is
+    // several rows, numbered per district).
+    for (i, (kind, share)) in [("birth", 0.5), ("family_card", 0.2), ("ktp", 0.3)].into_iter().enumerate() {
+        let file = root.join(format!("{kind}.csv"));
+        let count = ((applications as f64 * share) as usize).max(1);
+        let opts = SampleOptions { region: &region, count, seed: 40 + i as u64, defects: 0.05, as_of: date };
+        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+        batch.push(file);
+    }
+    let keys = root.join("keys");
+    terbit::keys::generate(&keys, "3506", &[3u8; 32], 0).unwrap();
+    Setup { root: root.to_path_buf(), batch, keys }
+}
+
+fn issue_command(s: &Setup, out: &str) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"));
+    c.arg("--quiet")
+        .arg("issue")
+        .args(&s.batch)
+        .arg("--keys")
+        .arg(&s.keys)
+        .arg("--out")
+        .arg(s.root.join(out))
+        .arg("--issued-on")
+        .arg("2026-11-23")
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env_remove("TERBIT_SIGNING_KEY")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped());
+    c
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    hex::encode(Sha256::digest(bytes))
+}
+
+fn all_files(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            all_files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+/// The only run directory under `<out>/`.
+fn run_dir(out: &Path) -> PathBuf {
+    let runs: Vec<PathBuf> = std::fs::read_dir(out).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    assert_eq!(runs.len(), 1, "one run directory expected: {runs:?}");
+    runs.into_iter().next().unwrap()
+}
+
+/// A register row: number, kind, application, serial, status, sha256 and
+/// the number's series (kind, scope, issue date; the scope is the regency,
+/// or for a family card's KK number its district, the number's first six
+/// digits).
+type Row = (String, String, String, i64, String, Option<String>, String);
+
+fn register_rows(register: &Path) -> Vec<Row> {
+    let conn = rusqlite::Connection::open(register).unwrap();
+    let mut st = conn
+        .prepare(
+            "SELECT document_number, kind, application_id, serial, status, sha256, kind || '/' || \
+             CASE WHEN kind = 'family_card' THEN substr(document_number, 1, 6) ELSE regency END || '/' || issue_date \
+             FROM documents ORDER BY document_number",
+        )
+        .unwrap();
+    st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
+        .unwrap()
+        .map(Result::unwrap)
+        .collect()
+}
+
+/// What must hold at every instant, even right after a kill: numbers are
+/// unique and gapless within their series, an application has at most one
+/// number, a document marked issued is on disk with its recorded bytes,
+/// and no file at a final name is torn.
+fn check_between_kills(out: &Path) -> Vec<String> {
+    let mut problems = Vec::new();
+    let register = out.join("register.sqlite");
+    if !register.exists() {
+        return problems;
+    }
+    let rows = register_rows(&register);
+    let mut series: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let mut apps = BTreeSet::new();
+    let mut numbers = BTreeSet::new();
+    for (number, kind, app, serial, _, _, s) in &rows {
+        series.entry(s.clone()).or_default().push(*serial);
+        if !numbers.insert(number.clone()) {
+            problems.push(format!("number {number} given twice"));
+        }
+        if !apps.insert((kind.clone(), app.clone())) {
+            problems.push(format!("application {kind}/{app} has two numbers"));
+        }
+    }
+    for (s, mut serials) in series {
+        serials.sort();
+        let expected: Vec<i64> = (1..=serials.len() as i64).collect();
+        if serials != expected {
+            problems.push(format!("series {s}: serials {serials:?} are not 1..{}", serials.len()));
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(out) else { return problems };
+    let Some(run) = entries.flatten().map(|e| e.path()).find(|p| p.is_dir()) else { return problems };
+    let mut files = Vec::new();
+    all_files(&run, &mut files);
+    let issued: BTreeMap<&str, &str> =
+        rows.iter().filter(|r| r.4 == "issued").filter_map(|r| r.5.as_deref().map(|h| (r.0.as_str(), h))).collect();
+    for f in files.iter().filter(|f| f.extension().is_some_and(|e| e == "pdf") && !f.starts_with(run.join("print"))) {
+        let bytes = std::fs::read(f).unwrap();
+        if !bytes.starts_with(b"%PDF-") || !bytes.trim_ascii_end().ends_with(b"%%EOF") {
+            problems.push(format!("{} is torn ({} bytes)", f.display(), bytes.len()));
+        }
+        let number = f.file_stem().unwrap().to_str().unwrap();
+        if let Some(h) = issued.get(number) {
+            if *h != sha256_hex(&bytes) {
+                problems.push(format!("{} differs from its register entry", f.display()));
+            }
+        }
+    }
+    for number in issued.keys() {
+        if !files.iter().any(|f| f.file_stem().is_some_and(|s| s == *number)) {
+            problems.push(format!("{number} is marked issued but has no file"));
+        }
+    }
+    problems
+}
+
+/// The finished run must equal the uninterrupted one, file for file.
+fn check_finished(crashed: &Path, clean: &Path) -> Vec<String> {
+    let mut problems = check_between_kills(crashed);
+    let (a, b) = (run_dir(crashed), run_dir(clean));
+    let listing = |dir: &Path| {
+        let mut files = Vec::new();
+        all_files(dir, &mut files);
+        files.into_iter().map(|f| (f.strip_prefix(dir).unwrap().to_path_buf(), f)).collect::<BTreeMap<_, _>>()
+    };
+    let (fa, fb) = (listing(&a), listing(&b));
+    let names_a: Vec<_> = fa.keys().collect();
+    let names_b: Vec<_> = fb.keys().collect();
+    if names_a != names_b {
+        let extra: Vec<_> = fa.keys().filter(|k| !fb.contains_key(*k)).collect();
+        let missing: Vec<_> = fb.keys().filter(|k| !fa.contains_key(*k)).collect();
+        problems.push(format!("files differ from the uninterrupted run: extra {extra:?}, missing {missing:?}"));
+    }
+    for (name, path) in &fa {
+        // report.json holds timings; everything else is deterministic.
+        if name.as_os_str() == "report.json" {
+            continue;
+        }
+        if let Some(other) = fb.get(name) {
+            if std::fs::read(path).unwrap() != std::fs::read(other).unwrap() {
+                problems.push(format!("{} differs from the uninterrupted run", name.display()));
+            }
+        }
+    }
+    // The manifest lists exactly the documents on disk, with their digests,
+    // and exactly the register's issued documents.
+    let manifest = std::fs::read_to_string(a.join("manifest.csv")).unwrap();
+    let mut listed = BTreeSet::new();
+    for line in manifest.lines().skip(1) {
+        let cols: Vec<&str> = line.split(',').collect();
+        let (number, file, sha) = (cols[0], cols[5], cols[6]);
+        listed.insert(number.to_string());
+        match std::fs::read(a.join(file)) {
+            Ok(bytes) if sha256_hex(&bytes) == sha => {}
+            _ => problems.push(format!("manifest row {number}: {file} missing or not the listed bytes")),
+        }
+    }
+    let rows = register_rows(&crashed.join("register.sqlite"));
+    let issued: BTreeSet<String> = rows.iter().filter(|r| r.4 == "issued").map(|r| r.0.clone()).collect();
+    if issued != listed {
+        problems.push(format!("register issued {} documents, manifest lists {}", issued.len(), listed.len()));
+    }
+    if rows.iter().any(|r| r.4 != "issued") {
+        problems.push("documents left numbered but not issued".into());
+    }
+    let pdfs = fa.keys().filter(|k| k.extension().is_some_and(|e| e == "pdf") && !k.starts_with("print")).count();
+    if pdfs != listed.len() {
+        problems.push(format!("{pdfs} PDF files on disk, {} in the manifest", listed.len()));
+    }
+    problems
+}
+
+#[test]
+fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
+    let cycles = env_or("TERBIT_CRASH_CYCLES", 12);
+    let applications = env_or("TERBIT_CRASH_APPS", 600) as usize;
+    let seed = env_or("TERBIT_CRASH_SEED", 7);
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(tmp.path(), applications);
+
+    // The run nobody interrupted, and how long it takes.
+    let t = Instant::now();
+    let clean = issue_command(&s, "clean").output().unwrap();
+    assert!(clean.status.success(), "{}", String::from_utf8_lossy(&clean.stderr));
+    let full = t.elapsed();
+
+    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let (mut killed, mut finished_before_kill) = (0, 0);
+    for cycle in 0..cycles {
+        // Anywhere from the start to a little past a whole run's length.
+        let at = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 11 / 10).max(1)));
+        let mut child = issue_command(&s, "crashed").spawn().unwrap();
+        let started = Instant::now();
+        let status = loop {
+            if let Some(status) = child.try_wait().unwrap() {
+                break Some(status);
+            }
+            if started.elapsed() >= at {
+                break None;
+            }
+            std::thread::sleep(Duration::from_micros(500));
+        };
+        match status {
+            Some(status) => {
+                let mut err = String::new();
+                std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+                assert!(status.success(), "cycle {cycle}: the run failed by itself: {err}");
+                finished_before_kill += 1;
+            }
+            None => {
+                child.kill().unwrap(); // SIGKILL
+                child.wait().unwrap();
+                killed += 1;
+            }
+        }
+        let problems = check_between_kills(&s.root.join("crashed"));
+        assert!(problems.is_empty(), "cycle {cycle} (killed at {at:?}, seed {seed}): {problems:#?}");
+    }
+    let last = issue_command(&s, "crashed").output().unwrap();
+    assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
+    let problems = check_finished(&s.root.join("crashed"), &s.root.join("clean"));
+    println!(
+        "crash test: {applications} applications, {cycles} cycles ({killed} killed mid-run, {finished_before_kill} finished first), \
+         a whole run {full:?}, seed {seed}: {} violation(s)",
+        problems.len()
+    );
+    assert!(problems.is_empty(), "{problems:#?}");
+    // And the resumed run verifies like any other.
+    let run = run_dir(&s.root.join("crashed"));
+    let verify = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(["verify", "--trust"])
+        .arg(s.keys.join("trust.json"))
+        .arg(&run)
+        .output()
+        .unwrap();
+    assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
