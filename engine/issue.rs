@@ -135,10 +135,22 @@ pub struct RunSummary {
     /// the rayon workers, write on the writer thread). Wall time is
     /// `seconds_by_stage["seal_render_write"]`.
     pub busy_seconds: BTreeMap<String, f64>,
+    /// Per rule, its first few rejects (in input order), for the report.
+    pub reject_examples: BTreeMap<String, Vec<RejectExample>>,
     pub warnings: Vec<String>,
     pub kid: String,
     /// Root of the batch seal over the manifest (seal.json).
     pub merkle_root: String,
+}
+
+/// A reject as the report quotes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectExample {
+    pub source: String,
+    pub application_id: String,
+    pub field: String,
+    pub value: String,
+    pub message: String,
 }
 
 /// One document to make: values in the template's field order (from the
@@ -664,6 +676,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
             nik: k.cols[s.subject].get(rows[0]).unwrap_or(""),
             letters: letters[a],
             scope: &scopes[a],
+            service_point: k.cols[s.service_point].get(rows[0]).unwrap_or(""),
         })
         .collect();
     // A document that expires stops blocking a new one once it has expired.
@@ -764,11 +777,22 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRejects]) -> 
     summary.rejects_by_rule.clear();
     summary.reject_rows = 0;
     summary.rejected = 0;
+    summary.reject_examples.clear();
     for k in kinds {
         for r in &k.rejects {
             text.push_str(&reject_line(r));
             *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
             summary.reject_rows += 1;
+            let examples = summary.reject_examples.entry(r.rule.to_string()).or_default();
+            if examples.len() < crate::report::EXAMPLES_PER_RULE {
+                examples.push(RejectExample {
+                    source: r.source.clone(),
+                    application_id: r.application_id.clone(),
+                    field: r.field.clone(),
+                    value: r.value.clone(),
+                    message: r.message.clone(),
+                });
+            }
         }
         summary.rejected += k.rejected_apps.len();
     }
@@ -777,7 +801,8 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRejects]) -> 
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     report.push('\n');
-    sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())
+    sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
+    sink::write_atomic(&summary.run_dir.join("report.html"), crate::report::html(summary).as_bytes())
 }
 
 /// A document of `t` with every value set to its field's name, the number

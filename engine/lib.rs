@@ -19,7 +19,12 @@
 //!    Seal and render run on rayon workers.
 //! 6. **sink** ([`sink`]): one writer thread behind a bounded crossbeam
 //!    channel writes each PDF atomically and the manifest in input order.
-//! 7. **report** ([`issue::RunSummary`]): counts, rejects and timings.
+//! 7. **report** ([`issue::RunSummary`], [`report`]): counts, rejects with
+//!    examples, timings and the seal's root, as `report.json` and a
+//!    self-contained `report.html`.
+//!
+//! Kinds go through stages 1–6 one after another, so a night of a million
+//! applications holds one kind's rows at a time.
 //!
 //! [`verify`] is the auditor's side: DK1 text, PDFs and run directories
 //! checked against a trust list ([`keys::TrustList`]). [`samples`] makes
@@ -31,6 +36,7 @@
 #![forbid(unsafe_code)]
 
 pub mod batch;
+pub mod config;
 pub mod csvout;
 pub mod dk1;
 pub mod error;
@@ -43,6 +49,7 @@ pub mod refdata;
 pub mod region;
 pub mod register;
 pub mod render;
+pub mod report;
 pub mod samples;
 pub mod schema;
 pub mod seal;

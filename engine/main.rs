@@ -71,14 +71,19 @@ enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n\nEach file's kind is recognised from its header (or give --kind).")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\nExit 0: run complete; 2: nothing or not all issued (the message says why; run again to resume).")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
-        #[arg(long, default_value = "out")]
-        out: PathBuf,
+        /// Settings file (default: ./terbit.toml when no batch file is given).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Keys folder (trust.json and .key files) [default: keys].
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// Root of run folders [default: out].
+        #[arg(long)]
+        out: Option<PathBuf>,
         /// SQLite register (default: <out>/register.sqlite).
         #[arg(long)]
         register: Option<PathBuf>,
@@ -131,6 +136,19 @@ enum Command {
         #[arg(long)]
         rejects: Option<PathBuf>,
     },
+    /// Documents issued per day, kind and service point, from the register.
+    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --register /var/lib/terbit/register.sqlite --json\n\nDefault range: the last 30 days up to today (UTC).")]
+    Stats {
+        #[arg(long, default_value = "out/register.sqlite")]
+        register: PathBuf,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Machine-readable output (one object per day, kind and service point).
+        #[arg(long)]
+        json: bool,
+    },
     /// Inclusion proof of one document in a run's batch seal.
     #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
     Prove {
@@ -142,7 +160,7 @@ enum Command {
 /// Batch files and how to read them (shared by issue and check).
 #[derive(clap::Args)]
 struct BatchArgs {
-    #[arg(required = true)]
+    /// Batch files (CSV or Parquet).
     batch: Vec<PathBuf>,
     /// Region file (default: embedded Kabupaten Kediri).
     #[arg(long)]
@@ -210,8 +228,62 @@ fn main() -> ExitCode {
         Ok(code) => code,
         Err(e) => {
             eprintln!("error: {e:#}");
+            if let Some(hint) = hint_for(&e) {
+                eprintln!("hint: {hint}");
+            }
             ExitCode::from(2)
         }
+    }
+}
+
+fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: bool) -> Result<ExitCode> {
+    if !register.exists() {
+        bail!("register {} not found: give --register (the file `terbit issue` wrote, default out/register.sqlite)", register.display());
+    }
+    let to = to.unwrap_or_else(|| Utc::now().date_naive());
+    let from = from.unwrap_or_else(|| to - chrono::Days::new(29));
+    if from > to {
+        bail!("--from {from} is after --to {to}");
+    }
+    let rows = terbit::register::Register::open(register)?.stats(from, to)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+        return Ok(ExitCode::SUCCESS);
+    }
+    println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", "date", "kind", "service point", "issued", "revoked");
+    let mut total = (0, 0);
+    let mut by_kind: std::collections::BTreeMap<&str, i64> = Default::default();
+    for r in &rows {
+        println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", r.issue_date, r.kind, r.service_point, r.issued, r.revoked);
+        total.0 += r.issued;
+        total.1 += r.revoked;
+        *by_kind.entry(&r.kind).or_default() += r.issued;
+    }
+    println!("{from} to {to}: {} documents issued, {} of them revoked or superseded since", total.0, total.1);
+    for (k, n) in by_kind {
+        println!("  {k:<12} {n:>8}");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// What to do about an error the operator can fix on the machine.
+fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+    let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()).or_else(|| {
+        e.chain().find_map(|c| match c.downcast_ref::<terbit::error::Error>() {
+            Some(terbit::error::Error::Io { source, .. }) => Some(source),
+            _ => None,
+        })
+    })?;
+    match io.kind() {
+        std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded => Some(
+            "the disk is full: free space (or give --out on another disk) and run the same command again; \
+             the run resumes where it stopped and issues nothing twice",
+        ),
+        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
+            Some("terbit cannot write there: check the folder's owner and permissions, or give --out elsewhere")
+        }
+        std::io::ErrorKind::NotADirectory => Some("a file stands where a folder is needed: check the --out path"),
+        _ => None,
     }
 }
 
@@ -266,12 +338,37 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { input, keys, out, register, max_reject_rate } => {
+        Command::Issue { mut input, config, keys, out, register, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
+            // The settings file: named, or ./terbit.toml when no batch file
+            // is given on the command line. Flags override each setting.
+            let config_path = config.or_else(|| input.batch.is_empty().then(|| PathBuf::from(terbit::config::DEFAULT_FILE)));
+            let conf = match &config_path {
+                Some(p) if p.exists() => terbit::config::Config::load(p)?,
+                Some(p) if input.batch.is_empty() => bail!(
+                    "no batch files given and no settings file {}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
+                    p.display()
+                ),
+                Some(p) => bail!("settings file {} not found", p.display()),
+                None => terbit::config::Config::default(),
+            };
+            if input.region.is_none() {
+                input.region = conf.region.clone();
+            }
+            let mut overrides = conf.templates.clone();
+            overrides.append(&mut input.template);
+            input.template = overrides;
             let (region, templates, issue_date, issued_at) = input.load()?;
-            let register = register.unwrap_or_else(|| out.join("register.sqlite"));
+            if input.batch.is_empty() {
+                input.batch = conf.batch_files(issue_date)?;
+                tracing::info!("{}: {} batch file(s) for {issue_date}", conf.path.display(), input.batch.len());
+            }
+            let keys = keys.or(conf.keys).unwrap_or_else(|| PathBuf::from("keys"));
+            let out = out.or(conf.out).unwrap_or_else(|| PathBuf::from("out"));
+            let register = register.or(conf.register).unwrap_or_else(|| out.join("register.sqlite"));
+            let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
             let (batch, kind) = (input.batch, input.kind);
             let progress = progress_bar(cli.quiet);
             let opts = IssueOptions {
@@ -296,7 +393,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
+        Command::Stats { register, from, to, json } => stats(&register, from, to, json),
         Command::Check { input, rejects } => {
+            if input.batch.is_empty() {
+                bail!("give the batch files to check, e.g. terbit check export.csv");
+            }
             let (region, templates, issue_date, issued_at) = input.load()?;
             let opts = IssueOptions {
                 batch: input.batch,

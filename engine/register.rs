@@ -33,6 +33,8 @@ pub struct Pending<'a> {
     /// What the serial counts within: the regency (registration style) or
     /// the district (family card numbers).
     pub scope: &'a str,
+    /// Where the document is handed out (for statistics).
+    pub service_point: &'a str,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -110,6 +112,15 @@ impl Register {
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
             .map_err(|e| reg_err(path, e))?;
         conn.execute_batch(SCHEMA).map_err(|e| reg_err(path, e))?;
+        // Registers made before service points were recorded gain the column.
+        let has_sp: bool = conn
+            .query_row("SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| reg_err(path, e))?
+            > 0;
+        if !has_sp {
+            conn.execute_batch("ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")
+                .map_err(|e| reg_err(path, e))?;
+        }
         Ok(Register { conn, path: path.to_path_buf() })
     }
 
@@ -152,8 +163,8 @@ impl Register {
                 .map_err(|e| reg_err(&self.path, e))?;
             let mut insert = tx
                 .prepare(
-                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'numbered')",
+                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, service_point)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'numbered', ?9)",
                 )
                 .map_err(|e| reg_err(&self.path, e))?;
             let mut serial_of = tx
@@ -199,7 +210,7 @@ impl Register {
                             }
                             let number = document_number(style, p.scope, p.letters, issue_date, serial);
                             insert
-                                .execute(params![p.application_id, run_id, kind, regency, date, serial, number, p.nik])
+                                .execute(params![p.application_id, run_id, kind, regency, date, serial, number, p.nik, p.service_point])
                                 .map_err(|e| reg_err(&self.path, e))?;
                             Numbered::New { number }
                         }
@@ -315,6 +326,40 @@ fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
     Error::Register { path: path.to_path_buf(), message: e.to_string() }
 }
 
+/// Documents issued per day, kind and service point (one row each).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct StatRow {
+    pub issue_date: String,
+    pub kind: String,
+    pub service_point: String,
+    pub issued: i64,
+    /// Of `issued`: revoked or superseded since.
+    pub revoked: i64,
+}
+
+impl Register {
+    /// Issued documents between `from` and `to` (inclusive), by day, kind
+    /// and service point, in that order.
+    pub fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StatRow>> {
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT d.issue_date, d.kind, d.service_point, COUNT(*), COUNT(r.document_number)
+                 FROM documents d LEFT JOIN revocations r ON r.document_number = d.document_number
+                 WHERE d.status = 'issued' AND d.issue_date BETWEEN ?1 AND ?2
+                 GROUP BY d.issue_date, d.kind, d.service_point
+                 ORDER BY d.issue_date, d.kind, d.service_point",
+            )
+            .map_err(|e| reg_err(&self.path, e))?;
+        let rows = st
+            .query_map(params![from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string()], |r| {
+                Ok(StatRow { issue_date: r.get(0)?, kind: r.get(1)?, service_point: r.get(2)?, issued: r.get(3)?, revoked: r.get(4)? })
+            })
+            .map_err(|e| reg_err(&self.path, e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| reg_err(&self.path, e))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -327,7 +372,7 @@ mod tests {
     fn gap_free_and_never_twice() {
         let d = tempfile::tempdir().unwrap();
         let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506" };
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
         let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b")]).unwrap();
         assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
         assert_eq!(n[1].number(), "3506-LU-23062021-0002");
@@ -355,7 +400,7 @@ mod tests {
         assert_eq!(list[0].status, "revoked");
         // Another application for a subject with an active document is refused;
         // once that document is revoked, a new one may be issued.
-        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506" };
+        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506", service_point: "KEC-A" };
         let n = reg.number("run3", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("x")]).unwrap();
         assert!(matches!(n[0], Numbered::New { .. }));
         let n = reg.number("run4", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("y")]).unwrap();

@@ -90,11 +90,17 @@ impl RevocationList {
     /// verify is an error, never silently ignored.
     pub fn load(path: &Path, trust: &TrustList) -> Result<RevocationList> {
         let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+        Self::parse(&bytes, path, trust)
+    }
+
+    /// As [`RevocationList::load`], from bytes already read (`path` names
+    /// them in errors).
+    pub fn parse(bytes: &[u8], path: &Path, trust: &TrustList) -> Result<RevocationList> {
         if bytes.len() > 64 << 20 {
             return Err(Error::config(path, "revocation list larger than 64 MiB"));
         }
         let list: RevocationList =
-            serde_json::from_slice(&bytes).map_err(|e| Error::config(path, format!("not a revocation list: {e}")))?;
+            serde_json::from_slice(bytes).map_err(|e| Error::config(path, format!("not a revocation list: {e}")))?;
         list.check(trust).map_err(|m| Error::config(path, m))?;
         Ok(list)
     }

@@ -120,12 +120,15 @@ fn register_rows(register: &Path) -> Vec<Row> {
 /// number, a document marked issued is on disk with its recorded bytes,
 /// and no file at a final name is torn.
 fn check_between_kills(out: &Path) -> Vec<String> {
+    check_run(out, &out.join("register.sqlite"))
+}
+
+fn check_run(out: &Path, register: &Path) -> Vec<String> {
     let mut problems = Vec::new();
-    let register = out.join("register.sqlite");
     if !register.exists() {
         return problems;
     }
-    let rows = register_rows(&register);
+    let rows = register_rows(register);
     let mut series: BTreeMap<String, Vec<i64>> = BTreeMap::new();
     let mut apps = BTreeSet::new();
     let mut numbers = BTreeSet::new();
@@ -163,8 +166,9 @@ fn check_between_kills(out: &Path) -> Vec<String> {
             }
         }
     }
+    let on_disk: BTreeSet<String> = files.iter().filter_map(|f| f.file_stem()).map(|s| s.to_string_lossy().into_owned()).collect();
     for number in issued.keys() {
-        if !files.iter().any(|f| f.file_stem().is_some_and(|s| s == *number)) {
+        if !on_disk.contains(*number) {
             problems.push(format!("{number} is marked issued but has no file"));
         }
     }
@@ -291,4 +295,69 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
         .output()
         .unwrap();
     assert!(verify.status.success(), "{}", String::from_utf8_lossy(&verify.stdout));
+}
+
+/// Run `terbit issue` with its output on a tmpfs of `size` in a private
+/// mount namespace (needs root and unshare(1); skipped otherwise unless
+/// TERBIT_REQUIRE_TOOLS=1, as in CI).
+fn issue_on_small_disk(s: &Setup, size: &str, register: &Path) -> Option<std::process::Output> {
+    let probe = Command::new("unshare").args(["-m", "true"]).output();
+    if !probe.is_ok_and(|o| o.status.success()) {
+        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "unshare -m is needed for the disk-full test");
+        eprintln!("skipped: unshare -m is not available here");
+        return None;
+    }
+    let disk = s.root.join("small-disk");
+    std::fs::create_dir_all(&disk).unwrap();
+    let mut c = Command::new("unshare");
+    c.args(["-m", "sh", "-c", "mount -t tmpfs -o size=\"$1\" tmpfs \"$2\" && shift 2 && exec \"$@\"", "sh", size])
+        .arg(&disk)
+        .arg(env!("CARGO_BIN_EXE_terbit"))
+        .arg("issue")
+        .args(&s.batch)
+        .arg("--keys")
+        .arg(&s.keys)
+        .arg("--out")
+        .arg(disk.join("out"))
+        .arg("--register")
+        .arg(register)
+        .arg("--issued-on")
+        .arg("2026-11-23")
+        .env_remove("SOURCE_DATE_EPOCH");
+    Some(c.output().unwrap())
+}
+
+#[test]
+fn a_full_disk_is_a_clear_error_and_the_run_then_resumes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(tmp.path(), 300);
+    let register = s.root.join("register.sqlite");
+    let Some(out) = issue_on_small_disk(&s, "256k", &register) else { return };
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("No space left on device") && err.contains("hint: the disk is full"), "{err}");
+    // Nothing half-registered: no document is marked issued (its file never
+    // reached a finished run), however many were numbered.
+    let rows = register_rows(&register);
+    assert!(!rows.is_empty(), "numbers were committed before writing");
+    // Run again with room: the same numbers, every application accounted for.
+    let again = issue_command(&s, "roomy").arg("--register").arg(&register).output().unwrap();
+    assert!(again.status.success(), "{}", String::from_utf8_lossy(&again.stderr));
+    let after = register_rows(&register);
+    let before: BTreeSet<String> = rows.iter().map(|r| r.0.clone()).collect();
+    assert!(before.iter().all(|n| after.iter().any(|r| &r.0 == n)), "a number given before the failure was lost");
+    assert!(after.iter().all(|r| r.4 == "issued"));
+    let problems = check_run(&s.root.join("roomy"), &register);
+    assert!(problems.is_empty(), "{problems:#?}");
+}
+
+#[test]
+fn an_output_path_through_a_file_is_a_clear_error() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(tmp.path(), 20);
+    std::fs::write(s.root.join("not-a-folder"), b"x").unwrap();
+    let out = issue_command(&s, "not-a-folder/out").output().unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{err}");
+    assert!(err.contains("not-a-folder") && err.contains("hint:"), "{err}");
 }
