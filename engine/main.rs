@@ -524,7 +524,7 @@ fn print_summary(s: &RunSummary) {
     println!("  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
     println!("  manifest: {}", s.run_dir.join("manifest.csv").display());
     println!("  rejects:  {}", s.run_dir.join("rejects.csv").display());
-    println!("  report:   {}", s.run_dir.join("report.json").display());
+    println!("  report:   {} (open in a browser; figures also in report.json)", s.run_dir.join("report.html").display());
     println!("  seal:     {} (Merkle root {})", s.run_dir.join("seal.json").display(), s.merkle_root);
 }
 

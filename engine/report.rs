@@ -52,10 +52,10 @@ fn bars(title: &str, rows: &[(String, usize)], colour: &str) -> String {
     let (label_w, bar_w, row_h) = (190.0, 360.0, 22.0);
     let height = row_h * rows.len() as f64 + 8.0;
     let mut svg = format!(
-        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {} {height}\" width=\"100%\">",
+        "<figure><figcaption>{}</figcaption><svg role=\"img\" aria-label=\"{}\" viewBox=\"0 0 {w} {height}\" width=\"{w}\" height=\"{height}\">",
         esc(title),
         esc(title),
-        label_w + bar_w + 80.0
+        w = label_w + bar_w + 80.0
     );
     for (i, (label, v)) in rows.iter().enumerate() {
         let y = 4.0 + row_h * i as f64;
@@ -160,7 +160,10 @@ pub fn html(s: &RunSummary) -> String {
             let ex = s.reject_examples.get(rule).map(Vec::as_slice).unwrap_or(&[]);
             let shown: Vec<String> = ex
                 .iter()
-                .map(|r| format!("<code>{}</code> {} = “{}”: {}", esc(&r.source), esc(&r.field), esc(&r.value), esc(&r.message)))
+                .map(|r| {
+                    let value = crate::error::clip(&r.value, 40);
+                    format!("<code>{}</code> {} = “{}”: {}", esc(&r.source), esc(&r.field), esc(&value), esc(&r.message))
+                })
                 .collect();
             rows.push(vec![format!("<code>{}</code>", esc(rule)), n(*count), format!("{pct:.2}%"), shown.join("<br>")]);
         }
@@ -192,7 +195,7 @@ pub fn html(s: &RunSummary) -> String {
     let _ = write!(
         h,
         "<h2>Segel / Batch seal</h2><p>Merkle root over every document's number and SHA-256, signed in <code>seal.json</code>:</p>\
-         <p><code id=\"merkle-root\" class=\"root\">{}</code></p>\
+         <p><code class=\"root\" id=\"merkle-root\">{}</code></p>\
          <p class=\"sub\">Check the run: <code>terbit verify --trust keys/trust.json {}</code></p></body></html>\n",
         esc(&s.merkle_root),
         esc(&s.run_dir.display().to_string())
@@ -206,9 +209,9 @@ h1{font-size:1.5rem;margin-bottom:.2rem}h2{font-size:1.15rem;margin-top:2rem;bor
 .cards{display:flex;gap:.8rem;flex-wrap:wrap;margin:1rem 0}.card{flex:1 1 180px;border:1px solid #d5dae0;border-radius:8px;padding:.8rem}\
 .card b{display:block;font-size:1.8rem}.card span{color:#5b6570;font-size:.85rem}.card.ok b{color:#2f6f4e}.card.warn b{color:#a4462f}\
 .charts{display:grid;grid-template-columns:repeat(auto-fit,minmax(420px,1fr));gap:1rem}\
-figure{margin:.5rem 0}figcaption{font-weight:600;margin-bottom:.3rem}svg .l{font-size:12px;fill:#1d232a}svg .v{font-size:12px;fill:#5b6570}\
-table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.9rem}th,td{border-bottom:1px solid #e3e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top}\
-th{background:#f5f7f9}code{font-size:.85em}.root{word-break:break-all}";
+figure{margin:.5rem 0;overflow-x:auto}svg{max-width:100%;height:auto}figcaption{font-weight:600;margin-bottom:.3rem}svg .l{font-size:12px;fill:#1d232a}svg .v{font-size:12px;fill:#5b6570}\
+table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.9rem}th,td{border-bottom:1px solid #e3e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}\
+th{background:#f5f7f9}td:first-child,th:first-child{white-space:nowrap}code{font-size:.85em}.root{word-break:break-all}";
 
 #[cfg(test)]
 mod tests {

@@ -182,3 +182,48 @@ fn check_is_a_dry_run() {
     assert!(why.starts_with("application_id,source,rule,field,value,message") && why.contains("dirty.csv:"), "{why}");
     assert!(!d.join("out").exists(), "nothing issued");
 }
+
+#[test]
+fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let day = d.join("exports/2026-11-23");
+    std::fs::create_dir_all(&day).unwrap();
+    let (code, _, err) = terbit(d, &["samples", "--kind", "birth", "--count", "40", "--as-of", "2026-11-23", "--out", "exports/2026-11-23/birth.csv"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = terbit(d, &["samples", "--kind", "ktp", "--count", "20", "--as-of", "2026-11-23", "--out", "exports/2026-11-23/ktp.csv"]);
+    assert_eq!(code, 0, "{err}");
+    let (code, _, err) = terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "secrets", "--not-before", "2026-01-01"]);
+    assert_eq!(code, 0, "{err}");
+    std::fs::write(
+        d.join("terbit.toml"),
+        "batch = [\"exports/{date}/*.csv\"]\nkeys = \"secrets\"\nout = \"runs\"\nregister = \"state/register.sqlite\"\nmax_reject_rate = 0.5\n",
+    )
+    .unwrap();
+    // No arguments: everything from terbit.toml.
+    let (code, out, err) = terbit(d, &["--quiet", "issue", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(out.contains("60 applications"), "{out}");
+    assert!(d.join("state/register.sqlite").exists());
+    let run = std::fs::read_dir(d.join("runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    assert!(run.join("report.html").exists() && run.join("manifest.csv").exists());
+    // A flag overrides its setting: another output root.
+    let (code, _, err) = terbit(d, &["--quiet", "issue", "--issued-on", "2026-11-23", "--out", "elsewhere", "--register", "state/other.sqlite"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(d.join("elsewhere").is_dir() && d.join("state/other.sqlite").exists());
+    // The next night's export has not arrived: a clear error, exit 2.
+    let (code, _, err) = terbit(d, &["--quiet", "issue", "--issued-on", "2026-11-24"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("2026-11-24") && err.contains("has the night's export run"), "{err}");
+    // Statistics over the register.
+    let (code, out, err) = terbit(d, &["stats", "--register", "state/register.sqlite", "--from", "2026-11-01", "--to", "2026-11-30"]);
+    assert_eq!(code, 0, "{err}");
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let issued = manifest.lines().count() - 1;
+    assert!(out.contains(&format!("{issued} documents issued")), "{out}");
+    assert!(out.contains("birth") && out.contains("ktp") && out.contains("KEC-"), "{out}");
+    // Without terbit.toml and without files: say what to do.
+    let (code, _, err) = terbit(&d.join("exports"), &["issue"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("terbit.toml"), "{err}");
+}
