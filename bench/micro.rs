@@ -1,7 +1,9 @@
 //! Criterion micro-benchmarks of the per-document stages: seal (CBOR +
 //! Ed25519 + Base45), QR encoding, rendering one PDF (a birth certificate,
 //! a two-page family card of twelve, a name that needs the embedded font),
-//! and validation per 10,000 rows (birth, and family card members).
+//! writing (one document file, temporary + rename, on the target dir's
+//! disk; appending a document to a merged print file), and validation per
+//! 10,000 rows (birth, and family card members).
 
 use chrono::NaiveDate;
 use criterion::{criterion_group, criterion_main, Criterion};
@@ -63,6 +65,25 @@ fn stages(c: &mut Criterion) {
     }).collect();
     let fd = Document { values: &family.values, members: &family.members, number: "3506012311260001", qr: &matrix, issue_date: date };
     c.bench_function("render_family_card_12_members_2_pages", |b| b.iter(|| fc_renderer.render(&fd).unwrap()));
+
+    // Writing: a file per document as the sink writes it, on the disk the
+    // benchmark runs on (the target directory), and a print-file append.
+    let (pdf, fragment) = renderer.render_objects(&d).unwrap();
+    let target = std::env::var_os("CARGO_TARGET_DIR").map(std::path::PathBuf::from).unwrap_or_else(|| "target".into());
+    let dir = target.join("bench-micro-write");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut i = 0u64;
+    c.bench_function("write_document_file", |b| {
+        b.iter(|| {
+            i += 1;
+            terbit::sink::write_atomic_opt(&dir.join(format!("{i}.pdf")), &pdf, false).unwrap()
+        })
+    });
+    let mut print = terbit::print::PrintFile::create(&dir.join("print/KEC-X.pdf")).unwrap();
+    c.bench_function("write_print_file_append", |b| b.iter(|| print.append(&fragment, number).unwrap()));
+    print.finish().unwrap();
+    let _ = std::fs::remove_dir_all(&dir);
 
     let ctx = Context { region: &region, issue_date: date };
     for kind in ["birth", "family_card"] {

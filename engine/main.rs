@@ -202,6 +202,7 @@ struct RevokeArgs {
 #[derive(Subcommand)]
 enum KeysCommand {
     /// New Ed25519 key: <dir>/<kid>.key (0600) and an entry in <dir>/trust.json.
+    #[command(after_help = "Example:\n  terbit keys generate --issuer 3506 --dir /etc/terbit/keys --not-before 2027-01-01\n\nGive trust.json to auditors; keep the .key file secret (or hand its 64 hex characters\nto the scheduler as TERBIT_SIGNING_KEY).")]
     Generate {
         #[arg(long)]
         issuer: String,

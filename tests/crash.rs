@@ -193,8 +193,8 @@ fn check_finished(crashed: &Path, clean: &Path) -> Vec<String> {
         problems.push(format!("files differ from the uninterrupted run: extra {extra:?}, missing {missing:?}"));
     }
     for (name, path) in &fa {
-        // report.json holds timings; everything else is deterministic.
-        if name.as_os_str() == "report.json" {
+        // The reports hold timings; everything else is deterministic.
+        if name.as_os_str() == "report.json" || name.as_os_str() == "report.html" {
             continue;
         }
         if let Some(other) = fb.get(name) {
@@ -247,9 +247,15 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
 
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
     let (mut killed, mut finished_before_kill) = (0, 0);
-    for cycle in 0..cycles {
-        // Anywhere from the start to a little past a whole run's length.
-        let at = Duration::from_micros(rng.random_range(0..=(full.as_micros() as u64 * 11 / 10).max(1)));
+    // The shortest run seen bounds the kill moment, so nearly every cycle
+    // kills a run in progress (a resumed run re-renders everything, so it
+    // takes about as long as the first).
+    let mut shortest = full;
+    let mut attempts = 0;
+    while killed < cycles && attempts < cycles * 3 {
+        attempts += 1;
+        let cycle = attempts;
+        let at = Duration::from_micros(rng.random_range(0..=(shortest.as_micros() as u64 * 19 / 20).max(1)));
         let mut child = issue_command(&s, "crashed").spawn().unwrap();
         let started = Instant::now();
         let status = loop {
@@ -266,6 +272,7 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
                 let mut err = String::new();
                 std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
                 assert!(status.success(), "cycle {cycle}: the run failed by itself: {err}");
+                shortest = shortest.min(started.elapsed());
                 finished_before_kill += 1;
             }
             None => {
@@ -277,12 +284,13 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
         let problems = check_between_kills(&s.root.join("crashed"));
         assert!(problems.is_empty(), "cycle {cycle} (killed at {at:?}, seed {seed}): {problems:#?}");
     }
+    assert_eq!(killed, cycles, "{cycles} kills wanted, {killed} in {attempts} attempts");
     let last = issue_command(&s, "crashed").output().unwrap();
     assert!(last.status.success(), "{}", String::from_utf8_lossy(&last.stderr));
     let problems = check_finished(&s.root.join("crashed"), &s.root.join("clean"));
     println!(
-        "crash test: {applications} applications, {cycles} cycles ({killed} killed mid-run, {finished_before_kill} finished first), \
-         a whole run {full:?}, seed {seed}: {} violation(s)",
+        "crash test: {applications} applications, {killed} runs killed mid-run (SIGKILL) and resumed, {finished_before_kill} \
+         attempts finished before their kill moment, a whole run {full:?}, seed {seed}: {} violation(s)",
         problems.len()
     );
     assert!(problems.is_empty(), "{problems:#?}");
