@@ -386,7 +386,13 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 signing_seed: signing_seed_from_env()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
             };
-            let s = issue::issue(&opts)?;
+            let result = issue::issue(&opts);
+            // Kinds are numbered one after another, so the bar's length
+            // grows as the run goes; it is cleared once, at the end.
+            if let Some((bar, _)) = &progress {
+                bar.finish_and_clear();
+            }
+            let s = result?;
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
         }
@@ -452,9 +458,6 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
         b.set_length(total as u64);
         b.set_position(done as u64);
         b.set_message(format!("{:.0}/s", done as f64 / start.elapsed().as_secs_f64().max(1e-3)));
-        if done >= total {
-            b.finish_and_clear();
-        }
     });
     Some((bar, report))
 }
