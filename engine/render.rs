@@ -184,6 +184,33 @@ pub struct Renderer {
     logo: Option<Image>,
     page_field: Option<usize>,
     pages_field: Option<usize>,
+    /// What every page of a role draws whatever the values (labels, rules,
+    /// the logo, table grids, where the QR goes), as a deflated content
+    /// stream made once per run; indexed by [`role`].
+    static_parts: [std::sync::OnceLock<std::result::Result<StaticPart, String>>; 8],
+}
+
+/// A page role's fixed drawing, prepared once.
+struct StaticPart {
+    /// Deflated content stream, wrapped in q … Q.
+    deflated: Vec<u8>,
+    /// Base-14 fonts it sets: the page's resources must list them.
+    fonts: Vec<BuiltinFont>,
+}
+
+/// Which page elements a canvas draws.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layer {
+    /// Only what does not depend on the document.
+    Static,
+    /// Only what does.
+    Dynamic,
+}
+
+/// Elements choose pages by being the first, the last, or before the last:
+/// pages alike in those three are drawn alike.
+fn role(page: usize, pages: usize) -> usize {
+    usize::from(page == 1) | usize::from(page == pages) << 1 | usize::from(page < pages) << 2
 }
 
 /// Everything about one document that the renderer needs.
@@ -278,9 +305,9 @@ impl Canvas {
         self.ops.push(Op::RestoreGraphicsState);
     }
 
-    /// One page's slice of the member table, blank rows included (as the
-    /// printed forms have them).
-    fn table(&mut self, t: &Table, members: &[Vec<String>]) {
+    /// A member table's lines and column titles (blank rows included, as
+    /// the printed forms have them): the same on every page.
+    fn table_grid(&mut self, t: &Table) {
         let width: f32 = t.columns.iter().map(|c| c.width).sum();
         let height = t.header_height + t.row_height * t.rows as f32;
         self.line(&[(t.x, t.y), (t.x + width, t.y), (t.x + width, t.y + height), (t.x, t.y + height)], true, 0.6);
@@ -301,6 +328,16 @@ impl Canvas {
             if let Some(en) = &c.title_en {
                 self.text(en.clone(), cx, title_y + t.size * 0.42, t.size * 0.85, Font::Italic, Align::Center, fit, 0.5);
             }
+            x += c.width;
+        }
+    }
+
+    /// One page's slice of the member table's values.
+    fn table_rows(&mut self, t: &Table, members: &[Vec<String>]) {
+        let mut x = t.x;
+        for c in &t.columns {
+            let cx = x + c.width / 2.0;
+            let fit = Some(c.width - 1.5);
             for (r, m) in members.iter().enumerate() {
                 let y = t.y + t.header_height + t.row_height * r as f32 + t.row_height / 2.0 + t.size * 0.17;
                 let (tx, align) = match c.align {
@@ -325,51 +362,93 @@ impl Renderer {
         };
         let page_field = template.field("page");
         let pages_field = template.field("pages");
-        Ok(Renderer { template, logo, page_field, pages_field })
+        Ok(Renderer { template, logo, page_field, pages_field, static_parts: Default::default() })
     }
 
     pub fn template(&self) -> &Template {
         &self.template
     }
 
-    fn page_ops(&self, doc: &Document, values: &[String], page: usize, pages: usize) -> Canvas {
+    fn page_ops(&self, members: &[Vec<String>], values: &[String], page: usize, pages: usize, layer: Layer) -> Canvas {
         let mut c = Canvas {
             height_mm: self.template.height_mm,
             ops: Vec::with_capacity(self.template.elements.len() * 5),
             fallback_chars: Default::default(),
         };
+        let fixed = layer == Layer::Static;
         for e in &self.template.elements {
             match e {
                 Element::Text { x, y, size, font, align, max_width, text, pages: on } => {
-                    if on.includes(page, pages) {
+                    // A label is fixed unless it needs the embedded font
+                    // (subset per document with the values' characters).
+                    let literal = text.fields().next().is_none() && text.fill(&[]).chars().all(winansi);
+                    if literal == fixed && on.includes(page, pages) {
                         c.text(text.fill(values), *x, *y, *size, *font, *align, *max_width, 0.6);
                     }
                 }
                 Element::Line { x1, y1, x2, y2, width, pages: on } => {
-                    if on.includes(page, pages) {
+                    if fixed && on.includes(page, pages) {
                         c.line(&[(*x1, *y1), (*x2, *y2)], false, *width);
                     }
                 }
                 Element::Rect { x, y, w, h, width, pages: on } => {
-                    if on.includes(page, pages) {
+                    if fixed && on.includes(page, pages) {
                         c.line(&[(*x, *y), (x + w, *y), (x + w, y + h), (*x, y + h)], true, *width);
                     }
                 }
                 Element::Logo { x, y, size, pages: on } => {
-                    if let Some(logo) = self.logo.as_ref().filter(|_| on.includes(page, pages)) {
+                    if let Some(logo) = self.logo.as_ref().filter(|_| fixed && on.includes(page, pages)) {
                         let w = size * logo.width as f32 / logo.height.max(1) as f32;
                         c.image(LOGO_XOBJECT, *x, *y, w, *size);
                     }
                 }
-                Element::Qr { x, y, size } => c.image(QR_XOBJECT, *x, *y, *size, *size),
+                // Where the QR goes is fixed; the image it names is each
+                // document's own.
+                Element::Qr { x, y, size } => {
+                    if fixed {
+                        c.image(QR_XOBJECT, *x, *y, *size, *size)
+                    }
+                }
                 Element::Table(t) => {
-                    let from = ((page - 1) * t.rows).min(doc.members.len());
-                    let to = (page * t.rows).min(doc.members.len());
-                    c.table(t, &doc.members[from..to]);
+                    if fixed {
+                        c.table_grid(t);
+                    } else {
+                        let from = ((page - 1) * t.rows).min(members.len());
+                        let to = (page * t.rows).min(members.len());
+                        c.table_rows(t, &members[from..to]);
+                    }
                 }
             }
         }
         c
+    }
+
+    /// The fixed drawing of pages of `page`'s role, made on first use.
+    fn static_part(&self, page: usize, pages: usize) -> Result<&StaticPart> {
+        let made = self.static_parts[role(page, pages)].get_or_init(|| {
+            let c = self.page_ops(&[], &[], page, pages, Layer::Static);
+            let fonts: std::collections::BTreeSet<BuiltinFont> = c
+                .ops
+                .iter()
+                .filter_map(|op| match op {
+                    Op::SetFont { font: PdfFontHandle::Builtin(f), .. } => Some(*f),
+                    _ => None,
+                })
+                .collect();
+            let mut pdf = PdfDocument::new("static");
+            pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
+            let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
+            let lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut Vec::new());
+            let page_id = lo.get_pages().into_values().next().ok_or("no page")?;
+            let content = lo.get_page_content(page_id);
+            // Its own graphics state: nothing leaks into the values drawn after.
+            let mut wrapped = Vec::with_capacity(content.len() + 8);
+            wrapped.extend_from_slice(b"q\n");
+            wrapped.extend_from_slice(&content);
+            wrapped.extend_from_slice(b"\nQ\n");
+            Ok(StaticPart { deflated: deflate(&wrapped)?, fonts: fonts.into_iter().collect() })
+        });
+        made.as_ref().map_err(|m| Error::Render { document: "(template)".into(), message: format!("{}: {m}", self.template.kind) })
     }
 
     /// Render one document to PDF bytes. Pure: same inputs, same bytes.
@@ -431,9 +510,20 @@ impl Renderer {
                     }
                 }
             }
-            let c = self.page_ops(doc, &values, page, pages);
+            let fixed = self.static_part(page, pages)?;
+            let mut c = self.page_ops(doc.members, &values, page, pages, Layer::Dynamic);
             for (all, page) in fallback_chars.iter_mut().zip(c.fallback_chars) {
                 all.extend(page);
+            }
+            // The fixed part's fonts must be in the page's resources, which
+            // printpdf fills from the fonts the page's own operations set.
+            if !fixed.fonts.is_empty() {
+                let mut ops = Vec::with_capacity(c.ops.len() + fixed.fonts.len() + 2);
+                ops.push(Op::StartTextSection);
+                ops.extend(fixed.fonts.iter().map(|f| Op::SetFont { font: PdfFontHandle::Builtin(*f), size: Pt(10.0) }));
+                ops.push(Op::EndTextSection);
+                ops.append(&mut c.ops);
+                c.ops = ops;
             }
             pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
         }
@@ -465,6 +555,23 @@ impl Renderer {
                 stream.set_content(packed);
                 stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             }
+        }
+        // Each page draws its role's fixed part first, then its values.
+        let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
+        for (i, page_id) in page_ids.into_iter().enumerate() {
+            let fixed = self.static_part(i + 1, pages)?;
+            let mut dict = lopdf::Dictionary::new();
+            dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
+            let stream_id = lo.add_object(lopdf::Stream::new(dict, fixed.deflated.clone()).with_compression(false));
+            id_hash.update(&fixed.deflated);
+            let page = lo.get_object_mut(page_id).and_then(Object::as_dict_mut).map_err(|e| err(e.to_string()))?;
+            let own = page.get(b"Contents").map_err(|e| err(e.to_string()))?.clone();
+            let mut contents = vec![Object::Reference(stream_id)];
+            match own {
+                Object::Array(items) => contents.extend(items),
+                other => contents.push(other),
+            }
+            page.set("Contents", Object::Array(contents));
         }
         // The file identifier is a digest of the content, so a re-run gives
         // the same bytes and two documents never share an /ID.
