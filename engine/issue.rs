@@ -618,10 +618,10 @@ fn issue_kind(k: &KindRun, opts: &IssueOptions, signer: &Signer, kid_hex: &str, 
         });
         let produced = (|| -> Result<()> {
             for chunk in k.to_issue.chunks(CHUNK) {
-                let docs: Vec<DocInput> = chunk.iter().map(|(a, number)| doc_input(k, opts, *a, number, kid_hex)).collect();
-                let docs = docs
+                // Gathering a document's values happens on the workers too.
+                let docs = chunk
                     .par_iter()
-                    .map(|d| make_document_timed(d, k.template, signer, &renderer, opts, clock))
+                    .map(|(a, number)| make_document_timed(&doc_input(k, opts, *a, number, kid_hex), k.template, signer, &renderer, opts, clock))
                     .collect::<Result<Vec<_>>>()?;
                 if tx.send(docs).is_err() {
                     // The writer stopped: its error is reported below.
