@@ -15,8 +15,9 @@
 //! 4. **seal** ([`dk1`]): the signed record as a COSE_Sign1 (Ed25519) in a
 //!    `DK1:` Base45 QR text, exactly as DESIGN §5 describes.
 //! 5. **render** ([`render`], driven by a [`template`]): one A4 PDF per
-//!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]).
-//!    Seal and render run on rayon workers.
+//!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]); the
+//!    template's fixed drawing is made once per run. Seal and render run
+//!    on rayon workers.
 //! 6. **sink** ([`sink`]): one writer thread behind a bounded crossbeam
 //!    channel writes each PDF atomically and the manifest in input order.
 //! 7. **report** ([`issue::RunSummary`], [`report`]): counts, rejects with

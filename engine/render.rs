@@ -8,6 +8,12 @@
 //! and dates come from the issue date, so the same inputs always give the
 //! same bytes. The QR is a pre-packed 1-bit image XObject (far cheaper than
 //! drawing each module as a rectangle, and what `verify` reads back).
+//!
+//! A page is two content streams: the template's fixed drawing for pages
+//! of its role (labels, rules, logo, table grid, the QR's placement), made
+//! and deflated once per run, then the document's own values. About half
+//! of a certificate's operations are fixed, so this halves the work that
+//! printpdf and deflate do per document.
 
 use chrono::{Datelike, NaiveDate};
 use flate2::{Compress, Compression, FlushCompress, Status};
