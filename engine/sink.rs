@@ -136,6 +136,8 @@ pub struct Finished {
     pub manifest_sha256: crate::seal::Hash,
     /// Service point → merged print file, relative to the run directory.
     pub print_files: std::collections::BTreeMap<String, String>,
+    /// Seconds the final filesystem sync took.
+    pub sync_seconds: f64,
 }
 
 impl Sink {
@@ -227,7 +229,9 @@ impl Sink {
         let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
         // Every document file reaches the disk before the manifest that
         // lists them is published (one filesystem sync, not one per file).
+        let t = std::time::Instant::now();
         rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
+        let sync_seconds = t.elapsed().as_secs_f64();
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
         sync_dir(&self.run_dir)?;
         Ok(Finished {
@@ -235,6 +239,7 @@ impl Sink {
             leaves: self.leaves,
             manifest_sha256: self.manifest_hash.finalize().into(),
             print_files,
+            sync_seconds,
         })
     }
 }
