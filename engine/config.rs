@@ -72,7 +72,7 @@ impl Config {
         let batch = raw
             .batch
             .into_iter()
-            .map(|b| if Path::new(&b).is_absolute() { b } else { base.join(b).to_string_lossy().into_owned() })
+            .map(|b| abs(PathBuf::from(b)).to_string_lossy().into_owned())
             .collect();
         let templates = raw
             .templates

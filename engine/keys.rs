@@ -262,6 +262,11 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey> {
     Ok(SigningKey::from_bytes(&seed))
 }
 
+/// Whether `k` may sign for `issuer` at `at`: active, in its window.
+fn signs_for(k: &TrustedKey, issuer: &str, at: i64) -> bool {
+    k.issuer == issuer && k.status == KeyStatus::Active && k.not_before <= at && k.not_after.is_none_or(|na| at < na)
+}
+
 /// Parse a secret seed given as text (64 hex characters), e.g. from the
 /// `TERBIT_SIGNING_KEY` environment variable of a scheduler. `source` names
 /// where it came from in errors; the text itself never appears in one.
@@ -283,11 +288,7 @@ pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], sour
     let entry = list.trusted().into_iter().find(|k| k.kid == kid).ok_or_else(|| {
         Error::NoKey(format!("the key in {source} (kid {}) is not in {}", hex::encode(kid), trust_file.display()))
     })?;
-    let usable = entry.issuer == issuer
-        && entry.status == KeyStatus::Active
-        && entry.not_before <= at
-        && entry.not_after.is_none_or(|na| at < na);
-    if !usable {
+    if !signs_for(&entry, issuer, at) {
         return Err(Error::NoKey(format!(
             "the key in {source} (kid {}) is not an active key of issuer {issuer} at {} in {}",
             hex::encode(kid),
@@ -307,8 +308,7 @@ pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
     let mut candidates: Vec<TrustedKey> = list
         .trusted()
         .into_iter()
-        .filter(|k| k.issuer == issuer && k.status == KeyStatus::Active)
-        .filter(|k| k.not_before <= at && k.not_after.is_none_or(|na| at < na))
+        .filter(|k| signs_for(k, issuer, at))
         .filter(|k| dir.join(format!("{}.key", hex::encode(k.kid))).exists())
         .collect();
     candidates.sort_by_key(|k| (k.not_before, k.kid));

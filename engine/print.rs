@@ -59,9 +59,7 @@ impl PrintFile {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-        name.push(format!(".tmp-{}", std::process::id()));
-        let tmp = path.with_file_name(name);
+        let tmp = crate::sink::tmp_path(path);
         let f = fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut p = PrintFile {
             path: path.to_path_buf(),

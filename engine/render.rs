@@ -194,6 +194,10 @@ pub struct Renderer {
     /// the logo, table grids, where the QR goes), as a deflated content
     /// stream made once per run; indexed by [`role`].
     static_parts: [std::sync::OnceLock<std::result::Result<StaticPart, String>>; 8],
+    /// Per element: a text the same on every document (no field, and
+    /// WinAnsi only — text needing the embedded font is subset per
+    /// document, so it stays with the values).
+    fixed_text: Vec<bool>,
 }
 
 /// A page role's fixed drawing, prepared once.
@@ -368,7 +372,15 @@ impl Renderer {
         };
         let page_field = template.field("page");
         let pages_field = template.field("pages");
-        Ok(Renderer { template, logo, page_field, pages_field, static_parts: Default::default() })
+        let fixed_text = template
+            .elements
+            .iter()
+            .map(|e| match e {
+                Element::Text { text, .. } => text.fields().next().is_none() && text.fill(&[]).chars().all(winansi),
+                _ => false,
+            })
+            .collect();
+        Ok(Renderer { template, logo, page_field, pages_field, static_parts: Default::default(), fixed_text })
     }
 
     pub fn template(&self) -> &Template {
@@ -382,13 +394,10 @@ impl Renderer {
             fallback_chars: Default::default(),
         };
         let fixed = layer == Layer::Static;
-        for e in &self.template.elements {
+        for (e, &fixed_text) in self.template.elements.iter().zip(&self.fixed_text) {
             match e {
                 Element::Text { x, y, size, font, align, max_width, text, pages: on } => {
-                    // A label is fixed unless it needs the embedded font
-                    // (subset per document with the values' characters).
-                    let literal = text.fields().next().is_none() && text.fill(&[]).chars().all(winansi);
-                    if literal == fixed && on.includes(page, pages) {
+                    if fixed_text == fixed && on.includes(page, pages) {
                         c.text(text.fill(values), *x, *y, *size, *font, *align, *max_width, 0.6);
                     }
                 }
@@ -508,6 +517,7 @@ impl Renderer {
         let pages = self.template.pages_for(doc.members.len());
         let mut values = doc.values.to_vec();
         let mut fallback_chars: [std::collections::BTreeSet<char>; 2] = Default::default();
+        let mut fixed_parts = Vec::with_capacity(pages);
         for page in 1..=pages {
             for (field, v) in [(self.page_field, page), (self.pages_field, pages)] {
                 if let Some(i) = field {
@@ -517,6 +527,7 @@ impl Renderer {
                 }
             }
             let fixed = self.static_part(page, pages)?;
+            fixed_parts.push(fixed);
             let mut c = self.page_ops(doc.members, &values, page, pages, Layer::Dynamic);
             for (all, page) in fallback_chars.iter_mut().zip(c.fallback_chars) {
                 all.extend(page);
@@ -564,8 +575,7 @@ impl Renderer {
         }
         // Each page draws its role's fixed part first, then its values.
         let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
-        for (i, page_id) in page_ids.into_iter().enumerate() {
-            let fixed = self.static_part(i + 1, pages)?;
+        for (page_id, fixed) in page_ids.into_iter().zip(fixed_parts) {
             let mut dict = lopdf::Dictionary::new();
             dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             let stream_id = lo.add_object(lopdf::Stream::new(dict, fixed.deflated.clone()).with_compression(false));

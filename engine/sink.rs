@@ -38,7 +38,9 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
     write_atomic_opt(path, bytes, true)
 }
 
-fn tmp_path(path: &Path) -> PathBuf {
+/// The temporary name `path` is written under before its rename (the name
+/// [`remove_temporaries`] recognises).
+pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     path.with_file_name(name)
