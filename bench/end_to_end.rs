@@ -15,8 +15,11 @@
 //! removed only after every size is measured: deleting hundreds of
 //! thousands of files just before a run makes the filesystem slow the next
 //! run's file creation several-fold (measured: 4 s of system time instead
-//! of 0.5 s for 10,000 documents). Results go to bench/RESULTS.md by hand,
-//! with the date, machine and command.
+//! of 0.5 s for 10,000 documents). `TERBIT_BENCH_KEEP=1` leaves the output
+//! in place (its path is printed) so that runs can follow each other
+//! without a mass deletion in between; delete it yourself afterwards.
+//! Results go to bench/RESULTS.md by hand, with the date, machine and
+//! command.
 
 use std::path::PathBuf;
 use std::time::Instant;
@@ -74,6 +77,7 @@ fn main() {
         None => std::env::var_os("CARGO_TARGET_DIR").map(PathBuf::from).unwrap_or_else(|| PathBuf::from("target")).join("bench-e2e"),
     }
     .join(std::process::id().to_string());
+    let keep = std::env::var_os("TERBIT_BENCH_KEEP").is_some_and(|v| v == "1");
     let count = sizes.len();
     for (i, n) in sizes.into_iter().enumerate() {
         let root = work.join(n.to_string());
@@ -99,6 +103,10 @@ fn main() {
         cmd.arg("--child").arg(&root).arg(if validate_only { "validate" } else { "issue" }).arg(rows.to_string()).args(&batch);
         let status = cmd.status().unwrap();
         assert!(status.success(), "child run failed");
+        if keep {
+            println!("  (output kept in {})", root.display());
+            continue;
+        }
         let _ = std::fs::remove_dir_all(&root);
         if i + 1 < count && !validate_only {
             // ext4 skips inodes freed in the last ~30 s when it allocates
@@ -109,7 +117,9 @@ fn main() {
             std::thread::sleep(std::time::Duration::from_secs(40));
         }
     }
-    let _ = std::fs::remove_dir_all(&work);
+    if !keep {
+        let _ = std::fs::remove_dir_all(&work);
+    }
 }
 
 /// One measured run: `--child ROOT issue|validate ROWS BATCH...`.

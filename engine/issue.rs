@@ -1,14 +1,16 @@
-//! The nightly job: read → validate → number → seal + render (rayon) →
-//! sink (one writer behind a bounded crossbeam channel) → report.
+//! The nightly job: read → validate → number → seal + render + write each
+//! document's file (rayon) → sink (manifest, print files, register: one
+//! writer behind a bounded crossbeam channel) → report.
 //!
 //! A run takes batch files of any of the kinds its templates declare; each
 //! file's kind is recognised from its header (or forced with `kind`). Kinds
 //! are validated and numbered in the order their first file was given.
 //! Accepted applications then flow through in chunks, in that order: each
-//! chunk is sealed and rendered in parallel, then handed to the writer,
-//! which writes it while the next chunk renders. At most `CHANNEL_CHUNKS`
-//! chunks wait in the channel, so memory stays bounded however large the
-//! batch, and the output order never depends on thread scheduling.
+//! chunk is sealed, rendered and its files written in parallel, then
+//! handed to the sink, which records it while the next chunk renders. At
+//! most `CHANNEL_CHUNKS` chunks wait in the channel, so memory stays
+//! bounded however large the batch, and the output order never depends on
+//! thread scheduling.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
@@ -41,7 +43,10 @@ use crate::validate::{self, Context, Reject, Validated};
 pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
 
 const CHUNK: usize = 512;
-const CHANNEL_CHUNKS: usize = 2;
+/// Chunks rendered ahead of the sink: enough to ride out the sink's
+/// occasional waits on the disk (a register checkpoint, a print file's
+/// buffer) without the renderers running dry; each is a few MB.
+const CHANNEL_CHUNKS: usize = 8;
 
 /// Everything one run needs, already checked by the caller.
 pub struct IssueOptions {
@@ -273,6 +278,9 @@ pub struct StepClock {
     seal: AtomicU64,
     qr: AtomicU64,
     render: AtomicU64,
+    /// Workers writing documents' own files.
+    file: AtomicU64,
+    /// The sink: manifest, print files, register.
     write: AtomicU64,
 }
 
@@ -284,15 +292,28 @@ impl StepClock {
     }
 
     fn seconds(&self) -> BTreeMap<String, f64> {
-        [("seal", &self.seal), ("qr", &self.qr), ("render", &self.render), ("write", &self.write)]
-            .into_iter()
-            .map(|(k, v)| (k.to_string(), v.load(Ordering::Relaxed) as f64 / 1e9))
-            .collect()
+        [
+            ("seal", &self.seal),
+            ("qr", &self.qr),
+            ("render", &self.render),
+            ("file", &self.file),
+            ("write", &self.write),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.load(Ordering::Relaxed) as f64 / 1e9))
+        .collect()
     }
 }
 
-/// Seal and render one document. Pure: the same input gives the same bytes.
-pub fn make_document(doc: &DocInput, t: &Template, signer: &Signer, renderer: &Renderer, opts: &IssueOptions) -> Result<IssuedDoc> {
+/// Seal and render one document: what the sink records of it, and its
+/// PDF. Pure: the same input gives the same bytes.
+pub fn make_document(
+    doc: &DocInput,
+    t: &Template,
+    signer: &Signer,
+    renderer: &Renderer,
+    opts: &IssueOptions,
+) -> Result<(IssuedDoc, Vec<u8>)> {
     make_document_timed(doc, t, signer, renderer, opts, &StepClock::default())
 }
 
@@ -303,7 +324,7 @@ fn make_document_timed(
     renderer: &Renderer,
     opts: &IssueOptions,
     clock: &StepClock,
-) -> Result<IssuedDoc> {
+) -> Result<(IssuedDoc, Vec<u8>)> {
     let t0 = Instant::now();
     let claims = claims_for(t, doc, &opts.region.code, opts.issued_at, opts.issue_date);
     let text = dk1::seal(&claims, signer);
@@ -320,7 +341,7 @@ fn make_document_timed(
     StepClock::add(&clock.render, t0);
     let (pdf, fragment) = rendered?;
     let service_point = doc.values[t.schema.service_point].clone();
-    Ok(IssuedDoc {
+    let doc = IssuedDoc {
         file: format!("{service_point}/{}/{}.pdf", t.kind, doc.number),
         number: doc.number.clone(),
         application_id: doc.values[t.schema.id].clone(),
@@ -329,9 +350,9 @@ fn make_document_timed(
         service_point,
         sha256: hex::encode(Sha256::digest(&pdf)),
         qr: text,
-        pdf,
         fragment,
-    })
+    };
+    Ok((doc, pdf))
 }
 
 fn string_columns(t: &Template, df: &DataFrame) -> Result<Vec<StringChunked>> {
@@ -600,12 +621,21 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// Seal + render one kind's numbered applications on rayon workers and
-/// write them on one thread, in order, behind a bounded channel.
-fn issue_kind(k: &KindRun, opts: &IssueOptions, signer: &Signer, kid_hex: &str, sink: &mut Sink, clock: &StepClock, total: usize) -> Result<()> {
+/// Seal, render and write one kind's numbered applications on rayon
+/// workers; record them on one thread, in order, behind a bounded channel.
+fn issue_kind(
+    k: &KindRun,
+    opts: &IssueOptions,
+    signer: &Signer,
+    kid_hex: &str,
+    sink: &mut Sink,
+    clock: &StepClock,
+    total: usize,
+) -> Result<()> {
     let renderer = Renderer::new(k.template.clone(), &opts.region)?;
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
     let progress = opts.progress.clone();
+    let files = sink.files();
     std::thread::scope(|scope| -> Result<()> {
         let writer = scope.spawn(move || -> Result<()> {
             for chunk in rx {
@@ -623,7 +653,16 @@ fn issue_kind(k: &KindRun, opts: &IssueOptions, signer: &Signer, kid_hex: &str, 
                 // Gathering a document's values happens on the workers too.
                 let docs = chunk
                     .par_iter()
-                    .map(|(a, number)| make_document_timed(&doc_input(k, opts, *a, number, kid_hex), k.template, signer, &renderer, opts, clock))
+                    .map(|(a, number)| {
+                        let input = doc_input(k, opts, *a, number, kid_hex);
+                        let (doc, pdf) = make_document_timed(
+                            &input, k.template, signer, &renderer, opts, clock,
+                        )?;
+                        let t = Instant::now();
+                        files.write(&doc.file, &pdf)?;
+                        StepClock::add(&clock.file, t);
+                        Ok(doc)
+                    })
                     .collect::<Result<Vec<_>>>()?;
                 if tx.send(docs).is_err() {
                     // The writer stopped: its error is reported below.

@@ -231,8 +231,46 @@ impl Register {
     }
 
     /// Record documents whose files are on disk, in one transaction.
-    pub fn mark_issued<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
-        let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
+    ///
+    /// The commit is not synced on its own (synchronous=NORMAL; in WAL mode
+    /// the database stays consistent, and only a power cut, not a killed
+    /// process, can lose the last marks): a lost mark makes a resumed run
+    /// compare that document's file again and mark it then. [`sync`]
+    /// makes every mark durable before a run publishes its manifest.
+    /// (Synced per chunk, the writer waited on the disk for each commit
+    /// while the renderers ran out of work.)
+    ///
+    /// [`sync`]: Register::sync
+    pub fn mark_issued<'a>(
+        &mut self,
+        docs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<()> {
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|e| self.err(e))?;
+        let res = self.mark_issued_tx(docs);
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.err(e))?;
+        res
+    }
+
+    /// Make every committed transaction durable: the write-ahead log is
+    /// checkpointed into the database, both synced.
+    pub fn sync(&self) -> Result<()> {
+        self.conn
+            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))
+            .map_err(|e| self.err(e))
+    }
+
+    fn mark_issued_tx<'a>(
+        &mut self,
+        docs: impl IntoIterator<Item = (&'a str, &'a str)>,
+    ) -> Result<()> {
+        let tx = self
+            .conn
+            .transaction()
+            .map_err(|e| reg_err(&self.path, e))?;
         {
             let mut upd = tx
                 .prepare("UPDATE documents SET status = 'issued', sha256 = ?2 WHERE document_number = ?1")

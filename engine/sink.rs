@@ -1,13 +1,18 @@
-//! Sink stage: the only writer of run output. It receives rendered
-//! documents in input order from a bounded channel, writes each PDF
-//! atomically (temporary file, then rename, so a reader never sees half a
-//! document), appends its manifest row and records it in the register.
+//! Sink stage: run output. Each document's own PDF is written by the
+//! worker that rendered it ([`DocFiles`], atomically: temporary file, then
+//! rename, so a reader never sees half a document), because the kernel's
+//! per-file work (inode allocation, directory insert) is the largest cost
+//! left per document and one writer thread would queue it on one core.
+//! Everything ordered — the manifest, the service points' print files and
+//! the register — is written by the one [`Sink`], which receives the
+//! documents in input order from a bounded channel.
 //!
 //! Durability policy (a run may be killed or lose power at any instant):
 //! - the register (SQLite, WAL, synchronous=FULL) is the source of truth:
-//!   numbers are committed before any document carrying them is written,
-//!   and a chunk is marked issued only after its files are renamed into
-//!   place;
+//!   numbers are committed (and synced) before any document carrying them
+//!   is written, and a chunk is marked issued only after its files are
+//!   renamed into place (those marks are synced once, at the end, with
+//!   everything else: [`Register::mark_issued`]);
 //! - document files are not synced one by one (an fsync per file would
 //!   cost more than rendering it); instead the whole filesystem is synced
 //!   once ([`rustix::fs::syncfs`]) before the manifest is published, so a
@@ -17,9 +22,15 @@
 //!   disk with the bytes it renders again (they are deterministic): a file
 //!   torn by a power cut is rewritten, an intact one is kept.
 
+use std::collections::BTreeMap;
 use std::fs;
 use std::io::{BufWriter, Write};
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+
+use rustix::fs::{Mode, OFlags};
 
 use sha2::{Digest, Sha256};
 
@@ -91,6 +102,136 @@ fn remove_temporaries(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Writes documents' own files, from any thread.
+pub struct DocFiles {
+    run_dir: PathBuf,
+    /// The run directory existed before: a resumed run, whose documents
+    /// may already be on disk.
+    resuming: bool,
+    /// Directories opened so far, by path relative to the run directory:
+    /// each file is created and renamed relative to its directory's
+    /// descriptor, so the kernel walks no path per file.
+    dirs: Mutex<BTreeMap<String, Arc<OwnedFd>>>,
+    /// Unnamed temporary files work here (cleared on the first refusal).
+    unnamed: AtomicBool,
+}
+
+impl DocFiles {
+    fn dir(&self, rel: &str) -> Result<Arc<OwnedFd>> {
+        // A poisoned lock only means another worker panicked while holding
+        // it; the map itself is always consistent.
+        let mut dirs = self.dirs.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(fd) = dirs.get(rel) {
+            return Ok(fd.clone());
+        }
+        let path = self.run_dir.join(rel);
+        fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
+        let fd = rustix::fs::open(
+            &path,
+            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
+            Mode::empty(),
+        )
+        .map_err(|e| Error::io(&path, e.into()))?;
+        let fd = Arc::new(fd);
+        dirs.insert(rel.to_string(), fd.clone());
+        Ok(fd)
+    }
+
+    /// Write one document's file (`file` relative to the run directory)
+    /// atomically. A resumed run keeps a file already holding exactly
+    /// these bytes (they are deterministic) and replaces any other.
+    ///
+    /// A new file is written unnamed (`O_TMPFILE`) and then linked under
+    /// its name: nothing half-written ever has a name, a killed run leaves
+    /// no temporary behind, and the kernel does one directory insert per
+    /// document instead of a create, a rename and a removal (the profile's
+    /// largest kernel cost per document). Where the filesystem cannot do
+    /// that, and to replace a file, the document goes to a named temporary
+    /// file that is renamed over the target.
+    pub fn write(&self, file: &str, bytes: &[u8]) -> Result<()> {
+        let path = || self.run_dir.join(file);
+        // A fresh run directory has nothing to compare: no stat per file.
+        let existing = self.resuming && fs::symlink_metadata(path()).is_ok();
+        if existing && fs::read(path()).is_ok_and(|b| b == bytes) {
+            return Ok(());
+        }
+        let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
+        let dir = self.dir(dir)?;
+        if !existing && self.unnamed.load(Ordering::Relaxed) {
+            match write_unnamed(&dir, name, bytes) {
+                Ok(()) => return Ok(()),
+                Err(e) if unnamed_unsupported(&e) => {
+                    tracing::debug!(error = %e, "unnamed temporary files unavailable; renaming named ones");
+                    self.unnamed.store(false, Ordering::Relaxed);
+                }
+                // The name exists after all: replace it below.
+                Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                Err(e) => return Err(Error::io(&path(), e)),
+            }
+        }
+        let tmp = format!("{name}.tmp-{}", std::process::id());
+        let res = (|| -> std::io::Result<()> {
+            let fd = rustix::fs::openat(
+                &*dir,
+                &tmp,
+                OFlags::CREATE | OFlags::WRONLY | OFlags::TRUNC | OFlags::CLOEXEC,
+                Mode::from_bits_truncate(0o666),
+            )?;
+            fs::File::from(fd).write_all(bytes)?;
+            Ok(rustix::fs::renameat(&*dir, &tmp, &*dir, name)?)
+        })();
+        if let Err(e) = res {
+            let _ = rustix::fs::unlinkat(&*dir, &tmp, rustix::fs::AtFlags::empty());
+            return Err(Error::io(&path(), e));
+        }
+        Ok(())
+    }
+}
+
+/// Write `bytes` to an unnamed file in `dir` and link it in as `name`
+/// (which must not exist).
+fn write_unnamed(dir: &OwnedFd, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    use std::os::fd::AsRawFd;
+    let fd = rustix::fs::openat(
+        dir,
+        ".",
+        OFlags::TMPFILE | OFlags::WRONLY | OFlags::CLOEXEC,
+        Mode::from_bits_truncate(0o666),
+    )?;
+    let mut f = fs::File::from(fd);
+    f.write_all(bytes)?;
+    // linkat(AT_EMPTY_PATH) would need CAP_DAC_READ_SEARCH; the file's
+    // /proc link needs nothing.
+    let link = format!("/proc/self/fd/{}", f.as_raw_fd());
+    rustix::fs::linkat(
+        rustix::fs::CWD,
+        link.as_str(),
+        dir,
+        name,
+        rustix::fs::AtFlags::SYMLINK_FOLLOW,
+    )?;
+    Ok(())
+}
+
+/// Errors that mean "no unnamed temporary files here" (an old kernel or a
+/// filesystem without `O_TMPFILE`, or no /proc), not a failed write.
+fn unnamed_unsupported(e: &std::io::Error) -> bool {
+    use rustix::io::Errno;
+    let errno = e.raw_os_error().map(Errno::from_raw_os_error);
+    matches!(
+        errno,
+        Some(
+            Errno::OPNOTSUPP
+                | Errno::ISDIR
+                | Errno::INVAL
+                | Errno::NOENT
+                | Errno::XDEV
+                | Errno::PERM
+                | Errno::ACCESS
+        )
+    )
+}
+
 /// A finished document on its way to disk.
 #[derive(Debug, Clone)]
 pub struct IssuedDoc {
@@ -103,8 +244,8 @@ pub struct IssuedDoc {
     pub file: String,
     pub sha256: String,
     pub qr: String,
-    pub pdf: Vec<u8>,
-    /// The same document's objects, for the merged print file.
+    /// The document's objects, for the merged print file (its own PDF is
+    /// already on disk, written by [`DocFiles::write`]).
     pub fragment: Fragment,
 }
 
@@ -119,10 +260,7 @@ pub struct Sink {
     manifest_tmp: PathBuf,
     manifest: BufWriter<fs::File>,
     register: Register,
-    made_dirs: std::collections::BTreeSet<PathBuf>,
-    /// The run directory existed before: a resumed run, whose documents
-    /// may already be on disk.
-    resuming: bool,
+    files: Arc<DocFiles>,
     pub written: usize,
     /// Merkle leaves of the manifest rows, for the batch seal.
     leaves: Vec<crate::seal::Hash>,
@@ -161,8 +299,12 @@ impl Sink {
             manifest_tmp,
             manifest,
             register,
-            made_dirs: Default::default(),
-            resuming,
+            files: Arc::new(DocFiles {
+                run_dir: run_dir.to_path_buf(),
+                resuming,
+                dirs: Default::default(),
+                unnamed: AtomicBool::new(true),
+            }),
             written: 0,
             leaves: Vec::new(),
             manifest_hash,
@@ -170,29 +312,21 @@ impl Sink {
         })
     }
 
+    /// The writer of documents' own files, for the rendering workers.
+    pub fn files(&self) -> Arc<DocFiles> {
+        self.files.clone()
+    }
+
     /// The register, for numbering the next kind between chunks of writing.
     pub fn register(&mut self) -> &mut Register {
         &mut self.register
     }
 
-    /// Write one ordered chunk of documents and record them as issued.
+    /// Record one ordered chunk of documents, whose files are already in
+    /// place: manifest rows, print-file pages, then the register marks
+    /// them issued.
     pub fn write_chunk(&mut self, docs: Vec<IssuedDoc>) -> Result<()> {
         for d in &docs {
-            let path = self.run_dir.join(&d.file);
-            if let Some(dir) = path.parent() {
-                if !self.made_dirs.contains(dir) {
-                    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-                    self.made_dirs.insert(dir.to_path_buf());
-                }
-            }
-            // A resumed run reproduces identical bytes: skip rewriting them.
-            // (A fresh run directory has nothing to compare: no stat per file.)
-            let same = self.resuming
-                && fs::metadata(&path).is_ok_and(|m| m.len() == d.pdf.len() as u64)
-                && fs::read(&path).is_ok_and(|b| b == d.pdf);
-            if !same {
-                write_atomic_opt(&path, &d.pdf, false)?;
-            }
             let row = csvout::line([
                 d.number.as_str(),
                 d.application_id.as_str(),
@@ -232,6 +366,7 @@ impl Sink {
         // Every document file reaches the disk before the manifest that
         // lists them is published (one filesystem sync, not one per file).
         let t = std::time::Instant::now();
+        self.register.sync()?;
         rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
         let sync_seconds = t.elapsed().as_secs_f64();
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
@@ -259,6 +394,65 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
         assert!(write_atomic(&d.path().join("missing/dir/x"), b"x").is_err());
+    }
+
+    fn files(dir: &Path, resuming: bool, unnamed: bool) -> DocFiles {
+        DocFiles {
+            run_dir: dir.to_path_buf(),
+            resuming,
+            dirs: Default::default(),
+            unnamed: AtomicBool::new(unnamed),
+        }
+    }
+
+    fn names(dir: &Path) -> Vec<String> {
+        let mut v: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        v.sort();
+        v
+    }
+
+    #[test]
+    fn document_files_appear_whole_and_a_resumed_run_repairs_torn_ones() {
+        for unnamed in [true, false] {
+            let d = tempfile::tempdir().unwrap();
+            let fresh = files(d.path(), false, unnamed);
+            fresh.write("SP/birth/1.pdf", b"first document").unwrap();
+            fresh.write("SP/birth/2.pdf", b"second document").unwrap();
+            fresh.write("top.pdf", b"at the top").unwrap();
+            assert_eq!(
+                names(&d.path().join("SP/birth")),
+                ["1.pdf", "2.pdf"],
+                "unnamed: {unnamed}"
+            );
+            assert_eq!(fs::read(d.path().join("top.pdf")).unwrap(), b"at the top");
+            // A power cut tore one file; the resumed run rewrites it and
+            // keeps the intact one (same inode: not rewritten).
+            fs::write(d.path().join("SP/birth/2.pdf"), b"second do").unwrap();
+            use std::os::unix::fs::MetadataExt;
+            let ino = fs::metadata(d.path().join("SP/birth/1.pdf")).unwrap().ino();
+            let resumed = files(d.path(), true, unnamed);
+            resumed.write("SP/birth/1.pdf", b"first document").unwrap();
+            resumed.write("SP/birth/2.pdf", b"second document").unwrap();
+            resumed.write("SP/birth/3.pdf", b"third document").unwrap();
+            assert_eq!(
+                fs::metadata(d.path().join("SP/birth/1.pdf")).unwrap().ino(),
+                ino
+            );
+            assert_eq!(
+                fs::read(d.path().join("SP/birth/2.pdf")).unwrap(),
+                b"second document"
+            );
+            assert_eq!(
+                names(&d.path().join("SP/birth")),
+                ["1.pdf", "2.pdf", "3.pdf"]
+            );
+            // A file where a directory must go is an error naming the file.
+            let e = fresh.write("top.pdf/x.pdf", b"x").unwrap_err().to_string();
+            assert!(e.contains("top.pdf"), "{e}");
+        }
     }
 
     #[test]
