@@ -182,6 +182,27 @@ struct KindRun<'a> {
     to_issue: Vec<(usize, String)>,
 }
 
+/// Derived fields every document of a run shares (of one kind: the expiry
+/// date follows the issue date). Texts made only of these are drawn once
+/// per run ([`Renderer::with_run_values`]).
+const RUN_FIELDS: &[&str] = &[
+    "issue_date", "region_name", "province", "place_of_issue", "office", "official_title", "official_name", "official_nip", "kid",
+    "expiry_date",
+];
+
+/// The run's shared fields of `t`: (field index, value).
+pub fn run_values(t: &Template, region: &Region, issue_date: NaiveDate, kid: &str) -> Vec<(usize, String)> {
+    let inputs = t.schema.names().count();
+    let derived = derive(t, region, &vec![String::new(); inputs], "", issue_date, kid, 0);
+    DERIVED
+        .iter()
+        .zip(derived)
+        .enumerate()
+        .filter(|(_, (name, _))| RUN_FIELDS.contains(name))
+        .map(|(i, (_, value))| (inputs + i, value))
+        .collect()
+}
+
 /// Derived values, appended to the input values in [`DERIVED`] order, then
 /// the village parts of each village column.
 pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str, members: usize) -> Vec<String> {
@@ -508,8 +529,10 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
 /// Run the whole job.
 ///
 /// Kinds go through one after another, each end to end (read, validate,
-/// number, seal + render + write), so only one kind's rows are held at a
-/// time: a 1,000,000-application night stays within bounded memory.
+/// number, seal + render + write), the next one read, validated and
+/// numbered while this one's documents are made; so at most two kinds'
+/// rows are held at a time: a 1,000,000-application night stays within
+/// bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let files = files_by_kind(opts)?;
@@ -578,20 +601,42 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.kid = hex::encode(signer.kid);
 
     let mut sink = Sink::create(&summary.run_dir, Register::open(&opts.register)?)?;
+    // The next kind is read, validated and numbered (on a second register
+    // connection) while this kind's documents are made: between kinds the
+    // cores no longer wait on one thread's reading and numbering.
+    let mut numbering = Register::open(&opts.register)?;
+    for r in [&numbering, sink.register()] {
+        // Either connection may wait for the other's transaction: the
+        // sink's marks are short, numbering a kind takes seconds at most.
+        r.wait_for_lock(std::time::Duration::from_secs(300))?;
+    }
     let clock = StepClock::default();
     let mut done: Vec<KindRejects> = Vec::new();
     let mut total = 0;
-    for (template, indexes) in &files {
-        let mut k = read_and_validate_kind(opts, template, indexes, &mut shas, &mut summary)?;
+    let run_id = summary.run_id.clone();
+    let kid = summary.kid.clone();
+    let (t, indexes) = &files[0];
+    let mut next = Some(prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering)?);
+    let mut following = files.iter().skip(1);
+    while let Some((k, part)) = next.take() {
+        summary.warnings.extend(part.warnings);
+        for (stage, secs) in part.seconds_by_stage {
+            *summary.seconds_by_stage.entry(stage).or_default() += secs;
+        }
+        summary.resumed += part.resumed;
         count_kind(&mut summary, &k);
 
         let t0 = Instant::now();
-        number_kind(&mut k, opts, &summary.run_id, sink.register(), &mut summary.resumed)?;
-        *summary.seconds_by_stage.entry("number".into()).or_default() += t0.elapsed().as_secs_f64();
-
-        let t0 = Instant::now();
         total += k.to_issue.len();
-        issue_kind(&k, opts, &signer, &summary.kid, &mut sink, &clock, total)?;
+        let after = following.next();
+        let (issued, prepared) = std::thread::scope(|scope| {
+            let preparing = after.map(|(t, indexes)| scope.spawn(|| prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering)));
+            let issued = issue_kind(&k, opts, &signer, &kid, &mut sink, &clock, total);
+            let prepared = preparing.map(|h| h.join().unwrap_or_else(|_| Err(Error::Usage("the thread preparing the next kind panicked".into()))));
+            (issued, prepared)
+        });
+        issued?;
+        next = prepared.transpose()?;
         *summary.seconds_by_stage.entry("seal_render_write".into()).or_default() += t0.elapsed().as_secs_f64();
 
         for (a, _) in &k.to_issue {
@@ -602,6 +647,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         // The kind's rows are released here; its rejects stay for the report.
         done.push(KindRejects::of(k));
     }
+    drop(numbering);
     let t0 = Instant::now();
     let written = sink.written;
     let finished = sink.finish()?;
@@ -621,6 +667,24 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// Read, validate and number one kind; also what that adds to the run's
+/// summary (warnings, seconds per stage, resumed applications).
+fn prepare_kind<'a>(
+    opts: &'a IssueOptions,
+    template: &'a Template,
+    indexes: &[usize],
+    shas: &mut [[u8; 32]],
+    run_id: &str,
+    register: &mut Register,
+) -> Result<(KindRun<'a>, RunSummary)> {
+    let mut part = RunSummary::default();
+    let mut k = read_and_validate_kind(opts, template, indexes, shas, &mut part)?;
+    let t0 = Instant::now();
+    number_kind(&mut k, opts, run_id, register, &mut part.resumed)?;
+    part.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
+    Ok((k, part))
+}
+
 /// Seal, render and write one kind's numbered applications on rayon
 /// workers; record them on one thread, in order, behind a bounded channel.
 fn issue_kind(
@@ -632,7 +696,7 @@ fn issue_kind(
     clock: &StepClock,
     total: usize,
 ) -> Result<()> {
-    let renderer = Renderer::new(k.template.clone(), &opts.region)?;
+    let renderer = Renderer::new(k.template.clone(), &opts.region)?.with_run_values(&run_values(k.template, &opts.region, opts.issue_date, kid_hex));
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
     let progress = opts.progress.clone();
     let files = sink.files();

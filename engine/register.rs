@@ -124,6 +124,13 @@ impl Register {
         Ok(Register { conn, path: path.to_path_buf() })
     }
 
+    /// Wait up to `d` for another connection's write transaction (the
+    /// issuing job numbers the next kind on a second connection while its
+    /// sink marks documents issued on the first).
+    pub fn wait_for_lock(&self, d: std::time::Duration) -> Result<()> {
+        self.conn.busy_timeout(d).map_err(|e| self.err(e))
+    }
+
     fn err(&self, e: rusqlite::Error) -> Error {
         reg_err(&self.path, e)
     }
@@ -146,7 +153,10 @@ impl Register {
     ) -> Result<Vec<Numbered>> {
         let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
         let date = issue_date.format("%Y-%m-%d").to_string();
-        let tx = self.conn.transaction().map_err(|e| reg_err(&self.path, e))?;
+        // IMMEDIATE: take the write lock up front (waiting for it), so a
+        // read that later writes never fails on a snapshot another
+        // connection has moved past.
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(&self.path, e))?;
         let mut out = Vec::with_capacity(pending.len());
         {
             let mut find = tx
@@ -258,19 +268,11 @@ impl Register {
     /// Make every committed transaction durable: the write-ahead log is
     /// checkpointed into the database, both synced.
     pub fn sync(&self) -> Result<()> {
-        self.conn
-            .query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(()))
-            .map_err(|e| self.err(e))
+        self.conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(())).map_err(|e| self.err(e))
     }
 
-    fn mark_issued_tx<'a>(
-        &mut self,
-        docs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<()> {
-        let tx = self
-            .conn
-            .transaction()
-            .map_err(|e| reg_err(&self.path, e))?;
+    fn mark_issued_tx<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(&self.path, e))?;
         {
             let mut upd = tx
                 .prepare("UPDATE documents SET status = 'issued', sha256 = ?2 WHERE document_number = ?1")

@@ -194,10 +194,15 @@ pub struct Renderer {
     /// the logo, table grids, where the QR goes), as a deflated content
     /// stream made once per run; indexed by [`role`].
     static_parts: [std::sync::OnceLock<std::result::Result<StaticPart, String>>; 8],
-    /// Per element: a text the same on every document (no field, and
-    /// WinAnsi only — text needing the embedded font is subset per
-    /// document, so it stays with the values).
+    /// Per element: a text the same on every document of the run (no
+    /// field, or only fields the run fixes, and WinAnsi only — text
+    /// needing the embedded font is subset per document, so it stays with
+    /// the values).
     fixed_text: Vec<bool>,
+    /// Values of the fields every document of the run shares (the
+    /// region's office and official, the issue date, the key), in the
+    /// field list's order; other fields empty.
+    run_values: Vec<String>,
 }
 
 /// A page role's fixed drawing, prepared once.
@@ -372,15 +377,41 @@ impl Renderer {
         };
         let page_field = template.field("page");
         let pages_field = template.field("pages");
-        let fixed_text = template
+        let mut r = Renderer { template, logo, page_field, pages_field, static_parts: Default::default(), fixed_text: vec![], run_values: vec![] };
+        r.fixed_text = r.fixed_texts(&[]);
+        Ok(r)
+    }
+
+    /// The same renderer for a run whose documents all share the fields
+    /// given in `shared` (field index, value): texts made only of those
+    /// (a signature block's place and date, the official's name) join
+    /// the fixed drawing made once per run instead of being set on every
+    /// document. The documents look the same either way.
+    pub fn with_run_values(mut self, shared: &[(usize, String)]) -> Renderer {
+        let mut values = vec![String::new(); self.template.fields.len()];
+        for (i, v) in shared {
+            if let Some(slot) = values.get_mut(*i) {
+                *slot = v.clone();
+            }
+        }
+        self.run_values = values;
+        let known: Vec<usize> = shared.iter().map(|(i, _)| *i).collect();
+        self.fixed_text = self.fixed_texts(&known);
+        self.static_parts = Default::default();
+        self
+    }
+
+    fn fixed_texts(&self, known: &[usize]) -> Vec<bool> {
+        self.template
             .elements
             .iter()
             .map(|e| match e {
-                Element::Text { text, .. } => text.fields().next().is_none() && text.fill(&[]).chars().all(winansi),
+                Element::Text { text, .. } => {
+                    text.fields().all(|f| known.contains(&f)) && text.fill(&self.run_values).chars().all(winansi)
+                }
                 _ => false,
             })
-            .collect();
-        Ok(Renderer { template, logo, page_field, pages_field, static_parts: Default::default(), fixed_text })
+            .collect()
     }
 
     pub fn template(&self) -> &Template {
@@ -441,7 +472,7 @@ impl Renderer {
     /// The fixed drawing of pages of `page`'s role, made on first use.
     fn static_part(&self, page: usize, pages: usize) -> Result<&StaticPart> {
         let made = self.static_parts[role(page, pages)].get_or_init(|| {
-            let c = self.page_ops(&[], &[], page, pages, Layer::Static);
+            let c = self.page_ops(&[], &self.run_values, page, pages, Layer::Static);
             let fonts: std::collections::BTreeSet<BuiltinFont> = c
                 .ops
                 .iter()
@@ -627,6 +658,51 @@ mod tests {
         assert_eq!(doc.get_pages().len(), 1);
         let other = Document { number: "3506-LU-23062021-0002", ..d };
         assert_ne!(r.render(&other).unwrap(), a);
+    }
+
+    /// Every string a PDF's first page shows, in drawing order per stream.
+    fn shown_strings(pdf: &[u8]) -> Vec<Vec<String>> {
+        let doc = lopdf::Document::load_mem(pdf).unwrap();
+        let page = doc.get_pages().into_values().next().unwrap();
+        doc.get_page_contents(page)
+            .into_iter()
+            .map(|id| {
+                let stream = doc.get_object(id).unwrap().as_stream().unwrap();
+                let content = lopdf::content::Content::decode(&stream.decompressed_content().unwrap()).unwrap();
+                content
+                    .operations
+                    .iter()
+                    .filter(|op| op.operator == "Tj")
+                    .filter_map(|op| op.operands.first().and_then(|o| o.as_str().ok()).map(|b| String::from_utf8_lossy(b).into_owned()))
+                    .collect()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn run_shared_texts_move_to_the_fixed_drawing_and_show_the_same() {
+        let t = Template::birth_default();
+        let official = t.field("official_name").unwrap();
+        let kid = t.field("kid").unwrap();
+        let mut v = values(&t);
+        v[official] = "Dr. Ir. Bambang Setyo Widodo, M.Si.".into();
+        let qr = crate::qr::encode("DK1:TEST 123").unwrap();
+        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let plain = Renderer::new(t.clone(), &Region::kediri()).unwrap();
+        let shared = Renderer::new(t, &Region::kediri()).unwrap().with_run_values(&[(official, v[official].clone()), (kid, v[kid].clone())]);
+        let (a, b) = (shown_strings(&plain.render(&d).unwrap()), shown_strings(&shared.render(&d).unwrap()));
+        // Two streams each: the fixed drawing, then the document's values.
+        assert_eq!((a.len(), b.len()), (2, 2));
+        let has = |strings: &[String], what: &str| strings.iter().any(|s| s.contains(what));
+        assert!(has(&a[1], "Bambang") && !has(&a[0], "Bambang"));
+        assert!(has(&b[0], "Bambang") && !has(&b[1], "Bambang"), "the official's name is drawn once per run");
+        assert!(has(&b[1], "document_number value"), "the number stays with the document");
+        // The same strings are shown either way.
+        let mut all_a: Vec<String> = a.concat();
+        let mut all_b: Vec<String> = b.concat();
+        all_a.sort();
+        all_b.sort();
+        assert_eq!(all_a, all_b);
     }
 
     #[test]

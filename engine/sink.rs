@@ -117,6 +117,12 @@ pub struct DocFiles {
 }
 
 impl DocFiles {
+    /// Writer of documents' files under `run_dir`; `resuming`: files may
+    /// already be there from an interrupted run of the same batch.
+    pub fn new(run_dir: &Path, resuming: bool) -> DocFiles {
+        DocFiles { run_dir: run_dir.to_path_buf(), resuming, dirs: Default::default(), unnamed: AtomicBool::new(true) }
+    }
+
     fn dir(&self, rel: &str) -> Result<Arc<OwnedFd>> {
         // A poisoned lock only means another worker panicked while holding
         // it; the map itself is always consistent.
@@ -299,12 +305,7 @@ impl Sink {
             manifest_tmp,
             manifest,
             register,
-            files: Arc::new(DocFiles {
-                run_dir: run_dir.to_path_buf(),
-                resuming,
-                dirs: Default::default(),
-                unnamed: AtomicBool::new(true),
-            }),
+            files: Arc::new(DocFiles::new(run_dir, resuming)),
             written: 0,
             leaves: Vec::new(),
             manifest_hash,
