@@ -80,6 +80,92 @@ thread_local! {
     static DEFLATE: std::cell::RefCell<Compress> = std::cell::RefCell::new(Compress::new(Compression::fast(), true));
 }
 
+/// zlib-wrapped deflate at the best level, for what is compressed once
+/// per run (a template's fixed drawing): its bytes are in every document.
+fn deflate_best(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
+    use std::io::Write;
+    let mut z = flate2::write::ZlibEncoder::new(Vec::with_capacity(data.len() / 2 + 128), Compression::best());
+    z.write_all(data).map_err(|e| e.to_string())?;
+    z.finish().map_err(|e| e.to_string())
+}
+
+/// Drop what printpdf writes that a reader takes as the default anyway
+/// (crop and trim boxes equal to the media box, an empty annotation list,
+/// empty resource dictionaries, empty document-information strings), write
+/// ASCII information strings as text instead of UTF-16, and put each page's
+/// resources and fonts in the page instead of objects of their own (each
+/// object costs a header and an xref line). That is ~15% of a
+/// certificate's bytes, in every file and every print file: most
+/// certificates then fit one 4 KiB block, which is what the filesystem
+/// allocates, copies and writes back per file.
+fn trim(lo: &mut lopdf::Document) {
+    let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
+    for id in page_ids {
+        let Ok(mut page) = lo.get_object(id).and_then(Object::as_dict).cloned() else { continue };
+        let media = page.get(b"MediaBox").ok().cloned();
+        for key in [&b"CropBox"[..], b"TrimBox"] {
+            if media.is_some() && page.get(key).ok() == media.as_ref() {
+                page.remove(key);
+            }
+        }
+        if page.get(b"Annots").and_then(Object::as_array).is_ok_and(|a| a.is_empty()) {
+            page.remove(b"Annots");
+        }
+        if let Ok(res) = page.get(b"Resources").and_then(Object::as_reference).and_then(|r| lo.get_object(r)).and_then(Object::as_dict) {
+            let inlined = inline_resources(lo, res);
+            page.set("Resources", Object::Dictionary(inlined));
+        }
+        lo.objects.insert(id, Object::Dictionary(page));
+    }
+    if let Ok(info) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
+        if let Ok(d) = lo.get_object_mut(info).and_then(Object::as_dict_mut) {
+            let keys: Vec<Vec<u8>> = d.iter().map(|(k, _)| k.clone()).collect();
+            for k in keys {
+                match d.get(&k) {
+                    Ok(Object::String(b, _)) if b.is_empty() || b == b"\xfe\xff" => {
+                        d.remove(&k);
+                    }
+                    Ok(Object::String(b, _)) if b.starts_with(b"\xfe\xff") && b.len() % 2 == 0 => {
+                        let units: Vec<(u8, u8)> = b[2..].chunks_exact(2).map(|c| (c[0], c[1])).collect();
+                        if units.iter().all(|(hi, lo)| *hi == 0 && (0x20..0x7f).contains(lo)) {
+                            let ascii = units.into_iter().map(|(_, lo)| lo).collect();
+                            d.set(k, Object::String(ascii, StringFormat::Literal));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+    }
+    // What nothing refers to any more goes; the rest is numbered 1..n, so
+    // the cross-reference table has no holes.
+    lo.prune_objects();
+    lo.renumber_objects();
+}
+
+/// A page's resource dictionary with its sub-dictionaries (and fonts)
+/// written in place, and empty ones left out. Streams (images, embedded
+/// font files) stay objects of their own.
+fn inline_resources(lo: &lopdf::Document, res: &lopdf::Dictionary) -> lopdf::Dictionary {
+    let deref = |v: &Object| -> Object {
+        match v.as_reference().and_then(|r| lo.get_object(r)) {
+            Ok(o @ Object::Dictionary(_)) => o.clone(),
+            _ => v.clone(),
+        }
+    };
+    let mut out = lopdf::Dictionary::new();
+    for (key, value) in res.iter() {
+        match deref(value) {
+            Object::Dictionary(d) if d.is_empty() => {}
+            Object::Dictionary(d) if key == b"Font" => {
+                out.set(key.clone(), Object::Dictionary(d.iter().map(|(k, v)| (k.clone(), deref(v))).collect()));
+            }
+            other => out.set(key.clone(), other),
+        }
+    }
+    out
+}
+
 /// zlib-wrapped deflate (PDF `/FlateDecode`) at level 1. Measured on a
 /// birth certificate (bench/RESULTS.md): level 6 renders in ~130 µs, level
 /// 1 in ~94 µs, for files ~13% larger; a nightly job of 200,000 documents
@@ -492,7 +578,7 @@ impl Renderer {
             wrapped.extend_from_slice(b"q\n");
             wrapped.extend_from_slice(&content);
             wrapped.extend_from_slice(b"\nQ\n");
-            Ok(StaticPart { deflated: deflate(&wrapped)?, fonts: fonts.into_iter().collect() })
+            Ok(StaticPart { deflated: deflate_best(&wrapped)?, fonts: fonts.into_iter().collect() })
         });
         made.as_ref().map_err(|m| Error::Render { document: "(template)".into(), message: format!("{}: {m}", self.template.kind) })
     }
@@ -587,6 +673,7 @@ impl Renderer {
         let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
         let mut warnings = Vec::new();
         let mut lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut warnings);
+        trim(&mut lo);
         let mut id_hash = Sha256::new();
         for obj in lo.objects.values_mut() {
             if let Object::Stream(stream) = obj {
@@ -703,6 +790,39 @@ mod tests {
         all_a.sort();
         all_b.sort();
         assert_eq!(all_a, all_b);
+    }
+
+    #[test]
+    fn printpdf_defaults_are_trimmed() {
+        let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
+        let qr = crate::qr::encode("DK1:TEST 123").unwrap();
+        let v = values(r.template());
+        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let pdf = r.render(&d).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let page = doc.get_object(doc.get_pages()[&1]).unwrap().as_dict().unwrap();
+        for key in [&b"CropBox"[..], b"TrimBox", b"Annots"] {
+            assert!(!page.has(key), "{}", String::from_utf8_lossy(key));
+        }
+        assert!(page.has(b"MediaBox"));
+        assert!(doc.objects.values().all(|o| o.as_dict().map_or(true, |d| !d.is_empty())), "no empty dictionaries");
+        let info = doc.get_object(doc.trailer.get(b"Info").unwrap().as_reference().unwrap()).unwrap().as_dict().unwrap();
+        assert!(info.iter().all(|(_, v)| v.as_str().map_or(true, |s| !s.is_empty())));
+        assert_eq!(info.get(b"Creator").unwrap().as_str().unwrap(), b"terbit");
+        assert_eq!(info.get(b"Identifier").unwrap().as_str().unwrap(), b"3506-LU-23062021-0001");
+
+        // An embedded fallback font, written in the page, keeps its font
+        // program and its ToUnicode map (text stays searchable).
+        let t = r.template();
+        let mut v = values(t);
+        v[t.field("child_name").unwrap()] = "Łucja Søren Müller".into();
+        let pdf = r.render(&Document { values: &v, ..d }).unwrap();
+        let doc = lopdf::Document::load_mem(&pdf).unwrap();
+        let page = doc.get_object(doc.get_pages()[&1]).unwrap().as_dict().unwrap();
+        let fonts = page.get(b"Resources").and_then(Object::as_dict).and_then(|r| r.get(b"Font")).and_then(Object::as_dict).unwrap();
+        let type0 = fonts.iter().filter_map(|(_, f)| f.as_dict().ok()).find(|f| f.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Type0")).unwrap();
+        let cmap = type0.get(b"ToUnicode").and_then(Object::as_reference).and_then(|r| doc.get_object(r)).unwrap();
+        assert!(cmap.as_stream().is_ok());
     }
 
     #[test]

@@ -156,7 +156,9 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     assert!(text.contains("Sampang") && rows.iter().all(|r| r[0].starts_with("3527-")), "{text}");
     // The region's logo is drawn; Sampang's ktp template signs a 90-day expiry.
     // The page's XObject resources name both images.
-    assert!(birth_pdf.objects.values().any(|o| o.as_dict().is_ok_and(|d| d.has(b"LOGO") && d.has(b"QR"))));
+    let page = birth_pdf.get_object(birth_pdf.get_pages()[&1]).unwrap().as_dict().unwrap();
+    let xobjects = page.get(b"Resources").and_then(|r| r.as_dict()).and_then(|r| r.get(b"XObject")).and_then(|x| x.as_dict()).unwrap();
+    assert!(xobjects.has(b"LOGO") && xobjects.has(b"QR"));
     let qr = &rows.iter().find(|r| r[2] == "ktp").unwrap()[7];
     let (code, out, _) = terbit(d, &["verify", "--trust", "keys/trust.json", qr]);
     assert_eq!(code, 0, "{out}");
