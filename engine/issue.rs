@@ -630,9 +630,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         total += k.to_issue.len();
         let after = following.next();
         let (issued, prepared) = std::thread::scope(|scope| {
-            let preparing = after.map(|(t, indexes)| scope.spawn(|| prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering)));
+            let preparing = after.map(|(t, indexes)| {
+                std::thread::Builder::new()
+                    .name("terbit-prepare".into())
+                    .spawn_scoped(scope, || prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering))
+            });
             let issued = issue_kind(&k, opts, &signer, &kid, &mut sink, &clock, total);
-            let prepared = preparing.map(|h| h.join().unwrap_or_else(|_| Err(Error::Usage("the thread preparing the next kind panicked".into()))));
+            let prepared = preparing.map(|h| match h {
+                Ok(h) => h.join().unwrap_or_else(|_| Err(Error::Usage("the thread preparing the next kind panicked".into()))),
+                Err(e) => Err(Error::Usage(format!("cannot start a thread to prepare the next kind: {e}"))),
+            });
             (issued, prepared)
         });
         issued?;
@@ -701,17 +708,21 @@ fn issue_kind(
     let progress = opts.progress.clone();
     let files = sink.files();
     std::thread::scope(|scope| -> Result<()> {
-        let writer = scope.spawn(move || -> Result<()> {
-            for chunk in rx {
-                let t = Instant::now();
-                sink.write_chunk(chunk)?;
-                StepClock::add(&clock.write, t);
-                if let Some(p) = &progress {
-                    p(sink.written, total);
+        // Named, so that `top -H` and profiles tell the threads apart.
+        let writer = std::thread::Builder::new()
+            .name("terbit-sink".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                for chunk in rx {
+                    let t = Instant::now();
+                    sink.write_chunk(chunk)?;
+                    StepClock::add(&clock.write, t);
+                    if let Some(p) = &progress {
+                        p(sink.written, total);
+                    }
                 }
-            }
-            Ok(())
-        });
+                Ok(())
+            })
+            .map_err(|e| Error::Usage(format!("cannot start the writer thread: {e}")))?;
         let produced = (|| -> Result<()> {
             for chunk in k.to_issue.chunks(CHUNK) {
                 // Gathering a document's values happens on the workers too.
