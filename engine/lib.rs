@@ -16,16 +16,20 @@
 //!    `DK1:` Base45 QR text, exactly as DESIGN §5 describes.
 //! 5. **render** ([`render`], driven by a [`template`]): one A4 PDF per
 //!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]); the
-//!    template's fixed drawing is made once per run. Seal and render run
-//!    on rayon workers.
+//!    template's fixed drawing (and every text made of run-wide fields) is
+//!    made once per run. Seal and render run on rayon workers, and each
+//!    worker writes its documents' own files atomically
+//!    ([`sink::DocFiles`]).
 //! 6. **sink** ([`sink`]): one writer thread behind a bounded crossbeam
-//!    channel writes each PDF atomically and the manifest in input order.
+//!    channel writes what is ordered — the manifest, the service points'
+//!    print files, the register's marks — in input order.
 //! 7. **report** ([`issue::RunSummary`], [`report`]): counts, rejects with
 //!    examples, timings and the seal's root, as `report.json` and a
 //!    self-contained `report.html`.
 //!
-//! Kinds go through stages 1–6 one after another, so a night of a million
-//! applications holds one kind's rows at a time.
+//! Kinds go through stages 1–6 one after another, the next kind's stages
+//! 1–3 running while this kind's documents are made, so a night of a
+//! million applications holds at most two kinds' rows at a time.
 //!
 //! [`verify`] is the auditor's side: DK1 text, PDFs and run directories
 //! checked against a trust list ([`keys::TrustList`]). [`samples`] makes
