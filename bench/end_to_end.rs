@@ -6,6 +6,7 @@
 //!     cargo bench --bench end_to_end -- 10000 219293
 //!     cargo bench --bench end_to_end -- --validate-only 1000000
 //!     cargo bench --bench end_to_end -- --birth-only 219293
+//!     TERBIT_BENCH_KEEP=1 cargo bench --bench end_to_end -- --repeat=3 219293
 //!
 //! `--validate-only` reads and validates (no numbering, no documents) and
 //! reports rows/s; `--birth-only` issues birth certificates only, the batch
@@ -18,6 +19,9 @@
 //! of 0.5 s for 10,000 documents). `TERBIT_BENCH_KEEP=1` leaves the output
 //! in place (its path is printed) so that runs can follow each other
 //! without a mass deletion in between; delete it yourself afterwards.
+//! `--repeat=N` issues each size's batch N times, each run into a fresh
+//! register and directory, and prints the median: on a shared VM one run
+//! of the same build can differ from the next by ±10%.
 //! Results go to bench/RESULTS.md by hand, with the date, machine and
 //! command.
 
@@ -66,6 +70,7 @@ fn main() {
     let validate_only = args.iter().any(|a| a == "--validate-only");
     let birth_only = args.iter().any(|a| a == "--birth-only");
     let sizes: Vec<usize> = args.iter().filter_map(|a| a.parse().ok()).collect();
+    let repeat: usize = args.iter().find_map(|a| a.strip_prefix("--repeat=")).and_then(|v| v.parse().ok()).unwrap_or(1).max(1);
     let sizes = if sizes.is_empty() { vec![10_000] } else { sizes };
     let region = Region::kediri();
     let templates = Templates::embedded();
@@ -95,14 +100,27 @@ fn main() {
             batch.push(file);
         }
         let gen = t.elapsed().as_secs_f64();
-        terbit::keys::generate(&root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
         println!("{n} applications ({rows} rows; sample generation {gen:.1} s, not counted):");
-        // The run happens in a fresh process, so its peak RSS is its own and
-        // not the generator's heap (which the allocator keeps after freeing).
-        let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
-        cmd.arg("--child").arg(&root).arg(if validate_only { "validate" } else { "issue" }).arg(rows.to_string()).args(&batch);
-        let status = cmd.status().unwrap();
-        assert!(status.success(), "child run failed");
+        let mut rates = Vec::new();
+        for r in 0..repeat {
+            let run_root = if repeat == 1 { root.clone() } else { root.join(format!("run{r}")) };
+            terbit::keys::generate(&run_root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
+            // The run happens in a fresh process, so its peak RSS is its own and
+            // not the generator's heap (which the allocator keeps after freeing).
+            let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
+            cmd.arg("--child").arg(&run_root).arg(if validate_only { "validate" } else { "issue" }).arg(rows.to_string()).args(&batch);
+            let status = cmd.status().unwrap();
+            assert!(status.success(), "child run failed");
+            if let Some(rate) = std::fs::read_to_string(run_root.join("documents_per_second")).ok().and_then(|s| s.trim().parse::<f64>().ok()) {
+                rates.push(rate);
+            }
+        }
+        if rates.len() > 1 {
+            rates.sort_by(f64::total_cmp);
+            let median = rates[rates.len() / 2];
+            let all: Vec<String> = rates.iter().map(|r| format!("{r:.0}")).collect();
+            println!("  median of {} runs: {median:.0} documents/s (all: {})", rates.len(), all.join(", "));
+        }
         if keep {
             println!("  (output kept in {})", root.display());
             continue;
@@ -146,6 +164,8 @@ fn child(args: &[String]) {
         let cpu0 = cpu_seconds();
         let s = issue(&opts).unwrap();
         let secs = t.elapsed().as_secs_f64();
+        // For the parent's median over repeated runs.
+        let _ = std::fs::write(root.join("documents_per_second"), format!("{}\n", s.issued as f64 / secs));
         let cpu = cpu_seconds();
         println!(
             "  issue: {} issued, {} rejected in {secs:.2} s = {:.0} documents/s end to end; peak RSS {:.0} MB; \
