@@ -210,7 +210,7 @@ impl Fragment {
         let inherited: Dictionary = doc.get_object(pages_id).and_then(Object::as_dict).cloned().unwrap_or_default();
         let pages: Vec<u32> = doc.get_pages().into_values().map(|id| id.0).collect();
         let max_id = doc.objects.keys().map(|id| id.0).max().unwrap_or(0);
-        if max_id >= PARENT || doc.objects.keys().any(|id| id.1 != 0 || id.0 == 0) {
+        if max_id == PARENT || doc.objects.keys().any(|id| id.1 != 0 || id.0 == 0) {
             return Err("unexpected object numbering".into());
         }
         let mut f = Fragment { body: Vec::with_capacity(8 * 1024), objects: Vec::new(), refs: Vec::new(), pages, max_id, pages_id: pages_id.0, head: Vec::new(), trailer: Vec::new() };

@@ -172,7 +172,7 @@ impl DocFiles {
                 }
                 // The name exists after all: replace it below.
                 Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-                Err(e) => return Err(Error::io(&path(), e)),
+                Err(e) => return Err(Error::io(path(), e)),
             }
         }
         let tmp = format!("{name}.tmp-{}", std::process::id());
@@ -188,7 +188,7 @@ impl DocFiles {
         })();
         if let Err(e) = res {
             let _ = rustix::fs::unlinkat(&*dir, &tmp, rustix::fs::AtFlags::empty());
-            return Err(Error::io(&path(), e));
+            return Err(Error::io(path(), e));
         }
         Ok(())
     }
