@@ -136,8 +136,9 @@ pub struct RunSummary {
     pub print_files: BTreeMap<String, String>,
     pub seconds_by_stage: BTreeMap<String, f64>,
     /// Where the seal + render + write stage's time goes: seconds of work
-    /// per step summed over the threads that do it (seal, qr and render on
-    /// the rayon workers, write on the writer thread). Wall time is
+    /// per step summed over the threads that do it (seal, qr, render and
+    /// file — writing the document's own PDF — on the rayon workers; write
+    /// — manifest, print files, register — on the sink thread). Wall time is
     /// `seconds_by_stage["seal_render_write"]`.
     pub busy_seconds: BTreeMap<String, f64>,
     /// Per rule, its first few rejects (in input order), for the report.

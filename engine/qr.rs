@@ -7,7 +7,7 @@
 //! them and copy them out, identically for every code of a version: so
 //! each thread asks the canvas once per version and ECC level where each
 //! bit lands ([`Placement`]), and a code is then its ECC codewords plus one
-//! module flip per dark bit (~9 µs), the same modules as the canvas
+//! module flip per dark bit (~11 µs), the same modules as the canvas
 //! draws (unit-tested against it). DESIGN §5 fixes the symbol:
 //! alphanumeric mode, ECC level Q while that keeps version ≤ 13, else M,
 //! and a 4-module quiet zone.

@@ -153,10 +153,7 @@ impl Register {
     ) -> Result<Vec<Numbered>> {
         let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
         let date = issue_date.format("%Y-%m-%d").to_string();
-        // IMMEDIATE: take the write lock up front (waiting for it), so a
-        // read that later writes never fails on a snapshot another
-        // connection has moved past.
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(&self.path, e))?;
+        let tx = write_transaction(&mut self.conn, &self.path)?;
         let mut out = Vec::with_capacity(pending.len());
         {
             let mut find = tx
@@ -251,17 +248,10 @@ impl Register {
     /// while the renderers ran out of work.)
     ///
     /// [`sync`]: Register::sync
-    pub fn mark_issued<'a>(
-        &mut self,
-        docs: impl IntoIterator<Item = (&'a str, &'a str)>,
-    ) -> Result<()> {
-        self.conn
-            .pragma_update(None, "synchronous", "NORMAL")
-            .map_err(|e| self.err(e))?;
+    pub fn mark_issued<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
+        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| self.err(e))?;
         let res = self.mark_issued_tx(docs);
-        self.conn
-            .pragma_update(None, "synchronous", "FULL")
-            .map_err(|e| self.err(e))?;
+        self.conn.pragma_update(None, "synchronous", "FULL").map_err(|e| self.err(e))?;
         res
     }
 
@@ -272,7 +262,7 @@ impl Register {
     }
 
     fn mark_issued_tx<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(&self.path, e))?;
+        let tx = write_transaction(&mut self.conn, &self.path)?;
         {
             let mut upd = tx
                 .prepare("UPDATE documents SET status = 'issued', sha256 = ?2 WHERE document_number = ?1")
@@ -360,6 +350,14 @@ impl Register {
             .query_row("SELECT count(*) FROM documents WHERE status = ?1", [status], |r| r.get(0))
             .map_err(|e| self.err(e))
     }
+}
+
+/// A write transaction that takes the write lock up front (IMMEDIATE,
+/// waiting for it as long as the busy timeout allows), so a transaction that
+/// reads and then writes never fails on a snapshot another connection (the
+/// job's numbering and its sink each have one) has moved past.
+fn write_transaction<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqlite::Transaction<'c>> {
+    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(path, e))
 }
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {

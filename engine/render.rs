@@ -770,12 +770,17 @@ mod tests {
         t.fields.iter().map(|f| format!("{f} value")).collect()
     }
 
+    /// The test documents' number and issue date, with `values` and `qr`.
+    fn document<'a>(values: &'a [String], qr: &'a Matrix) -> Document<'a> {
+        Document { values, members: &[], number: "3506-LU-23062021-0001", qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() }
+    }
+
     #[test]
     fn deterministic_and_well_formed() {
         let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
         let qr = crate::qr::encode("DK1:TEST 123").unwrap();
         let v = values(r.template());
-        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let d = document(&v, &qr);
         let a = r.render(&d).unwrap();
         let b = r.render(&d).unwrap();
         assert_eq!(a, b);
@@ -815,7 +820,7 @@ mod tests {
         let mut v = values(&t);
         v[official] = "Dr. Ir. Bambang Setyo Widodo, M.Si.".into();
         let qr = crate::qr::encode("DK1:TEST 123").unwrap();
-        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let d = document(&v, &qr);
         let plain = Renderer::new(t.clone(), &Region::kediri()).unwrap();
         let shared = Renderer::new(t, &Region::kediri()).unwrap().with_run_values(&[(official, v[official].clone()), (kid, v[kid].clone())]);
         let (a, b) = (shown_strings(&plain.render(&d).unwrap()), shown_strings(&shared.render(&d).unwrap()));
@@ -838,7 +843,7 @@ mod tests {
         let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
         let qr = crate::qr::encode("DK1:TEST 123").unwrap();
         let v = values(r.template());
-        let d = Document { values: &v, members: &[], number: "3506-LU-23062021-0001", qr: &qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+        let d = document(&v, &qr);
         let pdf = r.render(&d).unwrap();
         let doc = lopdf::Document::load_mem(&pdf).unwrap();
         let page = doc.get_object(doc.get_pages()[&1]).unwrap().as_dict().unwrap();

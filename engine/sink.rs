@@ -1,6 +1,7 @@
 //! Sink stage: run output. Each document's own PDF is written by the
-//! worker that rendered it ([`DocFiles`], atomically: temporary file, then
-//! rename, so a reader never sees half a document), because the kernel's
+//! worker that rendered it ([`DocFiles`], atomically: an unnamed file
+//! linked in, or a temporary file renamed, so a reader never sees half a
+//! document), because the kernel's
 //! per-file work (inode allocation, directory insert) is the largest cost
 //! left per document and one writer thread would queue it on one core.
 //! Everything ordered — the manifest, the service points' print files and
@@ -46,7 +47,18 @@ pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "fiel
 /// Write `bytes` to `path` atomically: a temporary file beside it, synced,
 /// then renamed over the target.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    write_atomic_opt(path, bytes, true)
+    let tmp = tmp_path(path);
+    let res = (|| {
+        let mut f = fs::File::create(&tmp)?;
+        f.write_all(bytes)?;
+        f.sync_all()?;
+        fs::rename(&tmp, path)
+    })();
+    if let Err(e) = res {
+        let _ = fs::remove_file(&tmp);
+        return Err(Error::io(path, e));
+    }
+    Ok(())
 }
 
 /// The temporary name `path` is written under before its rename (the name
@@ -55,25 +67,6 @@ pub(crate) fn tmp_path(path: &Path) -> PathBuf {
     let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
     name.push(format!(".tmp-{}", std::process::id()));
     path.with_file_name(name)
-}
-
-/// As [`write_atomic`]; `sync` = false skips the fsync for bulk files whose
-/// durability the register's final commit covers.
-pub fn write_atomic_opt(path: &Path, bytes: &[u8], sync: bool) -> Result<()> {
-    let tmp = tmp_path(path);
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        if sync {
-            f.sync_all()?;
-        }
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
 }
 
 /// Make a rename in `dir` durable.
@@ -175,7 +168,8 @@ impl DocFiles {
                 Err(e) => return Err(Error::io(path(), e)),
             }
         }
-        let tmp = format!("{name}.tmp-{}", std::process::id());
+        // The name a resumed run's clean-up recognises.
+        let tmp = tmp_path(Path::new(name));
         let res = (|| -> std::io::Result<()> {
             let fd = rustix::fs::openat(
                 &*dir,
@@ -329,7 +323,7 @@ impl Sink {
         self.files.clone()
     }
 
-    /// The register, for numbering the next kind between chunks of writing.
+    /// The sink's own register connection (it marks documents issued).
     pub fn register(&mut self) -> &mut Register {
         &mut self.register
     }
@@ -434,12 +428,9 @@ mod tests {
     }
 
     fn files(dir: &Path, resuming: bool, unnamed: bool) -> DocFiles {
-        DocFiles {
-            run_dir: dir.to_path_buf(),
-            resuming,
-            dirs: Default::default(),
-            unnamed: AtomicBool::new(unnamed),
-        }
+        let f = DocFiles::new(dir, resuming);
+        f.unnamed.store(unnamed, Ordering::Relaxed);
+        f
     }
 
     fn names(dir: &Path) -> Vec<String> {
