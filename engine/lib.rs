@@ -42,9 +42,11 @@
 
 pub mod batch;
 pub mod config;
+pub mod contents;
 pub mod csvout;
 pub mod dk1;
 pub mod error;
+pub mod fragment;
 pub mod issue;
 pub mod keys;
 pub mod messages;

@@ -23,10 +23,10 @@ use printpdf::{
     PdfDocument, PdfFont, PdfFontHandle, PdfPage, PdfSaveOptions, Point, Pt, Px, TextItem, XObject, XObjectId,
     XObjectTransform,
 };
-use sha2::{Digest, Sha256};
 
+use crate::contents;
 use crate::error::{Error, Result};
-use crate::print::Fragment;
+use crate::fragment::{Fragment, Skeleton};
 use crate::qr::Matrix;
 use crate::region::Region;
 use crate::template::{Align, Element, Font, Table, Template};
@@ -91,8 +91,7 @@ fn deflate_best(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
 
 /// Drop what printpdf writes that a reader takes as the default anyway
 /// (crop and trim boxes equal to the media box, an empty annotation list,
-/// empty resource dictionaries, empty document-information strings), write
-/// ASCII information strings as text instead of UTF-16, and put each page's
+/// empty resource dictionaries), and put each page's
 /// resources and fonts in the page instead of objects of their own (each
 /// object costs a header and an xref line). That is ~15% of a
 /// certificate's bytes, in every file and every print file: most
@@ -121,26 +120,6 @@ fn trim(lo: &mut lopdf::Document) {
             }
         }
         lo.objects.insert(id, Object::Dictionary(page));
-    }
-    if let Ok(info) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
-        if let Ok(d) = lo.get_object_mut(info).and_then(Object::as_dict_mut) {
-            let keys: Vec<Vec<u8>> = d.iter().map(|(k, _)| k.clone()).collect();
-            for k in keys {
-                match d.get(&k) {
-                    Ok(Object::String(b, _)) if b.is_empty() || b == b"\xfe\xff" => {
-                        d.remove(&k);
-                    }
-                    Ok(Object::String(b, _)) if b.starts_with(b"\xfe\xff") && b.len() % 2 == 0 => {
-                        let units: Vec<(u8, u8)> = b[2..].chunks_exact(2).map(|c| (c[0], c[1])).collect();
-                        if units.iter().all(|(hi, lo)| *hi == 0 && (0x20..0x7f).contains(lo)) {
-                            let ascii = units.into_iter().map(|(_, lo)| lo).collect();
-                            d.set(k, Object::String(ascii, StringFormat::Literal));
-                        }
-                    }
-                    _ => {}
-                }
-            }
-        }
     }
     for id in moved {
         lo.objects.remove(&id);
@@ -232,8 +211,7 @@ pub fn deflate(data: &[u8]) -> std::result::Result<Vec<u8>, String> {
 
 /// Whether the base-14 fonts (WinAnsi encoding) can show `c`.
 pub fn winansi(c: char) -> bool {
-    matches!(c as u32, 0x20..=0x7E | 0xA0..=0xFF)
-        || "€‚ƒ„…†‡ˆ‰Š‹ŒŽ‘’“”•–—˜™š›œžŸ".contains(c)
+    contents::win_ansi_byte(c).is_some()
 }
 
 /// The embedded fallback font (DejaVu Sans, templates/fonts/), parsed once.
@@ -330,14 +308,19 @@ pub struct Renderer {
     /// region's office and official, the issue date, the key), in the
     /// field list's order; other fields empty.
     run_values: Vec<String>,
+    /// Every base-14 font the template draws with: every page lists them
+    /// all in its resources, so pages of one shape have the same
+    /// resources whichever values are empty.
+    fonts: Vec<BuiltinFont>,
+    /// One skeleton per document shape seen (pages, QR size): see
+    /// [`crate::fragment`].
+    skeletons: std::sync::RwLock<Vec<((usize, usize), std::sync::Arc<Skeleton>)>>,
 }
 
 /// A page role's fixed drawing, prepared once.
 struct StaticPart {
     /// Deflated content stream, wrapped in q … Q.
     deflated: Vec<u8>,
-    /// Base-14 fonts it sets: the page's resources must list them.
-    fonts: Vec<BuiltinFont>,
 }
 
 /// Which page elements a canvas draws.
@@ -380,7 +363,12 @@ fn image_dict(w: usize, h: usize, color: &[u8], bits: i64) -> std::collections::
 /// Page-level drawing helpers, in template millimetres.
 struct Canvas {
     height_mm: f32,
+    /// printpdf operations: the fixed drawing, and text needing the
+    /// embedded font.
     ops: Vec<Op>,
+    /// When drawing a document's values: its base-14 text, written
+    /// directly as content-stream bytes ([`contents`]).
+    direct: Option<Vec<u8>>,
     /// Characters shown in the fallback font, regular and bold (a subset
     /// of it is then embedded).
     fallback_chars: [std::collections::BTreeSet<char>; 2],
@@ -416,6 +404,11 @@ impl Canvas {
             Align::Center => x - w / 2.0,
             Align::Right => x - w,
         };
+        if let (None, Some(out)) = (fb, self.direct.as_mut()) {
+            let pos = Point { x: Pt(x0 * PT_PER_MM), y: Pt((self.height_mm - y) * PT_PER_MM) };
+            contents::show_text(out, builtin(font).get_pdf_id(), size, pos.x.0, pos.y.0, &s);
+            return;
+        }
         let handle = match fb {
             Some((_, id)) => {
                 self.fallback_chars[usize::from(id == FALLBACK_BOLD)].extend(s.chars());
@@ -504,7 +497,32 @@ impl Renderer {
         };
         let page_field = template.field("page");
         let pages_field = template.field("pages");
-        let mut r = Renderer { template, logo, page_field, pages_field, static_parts: Default::default(), fixed_text: vec![], run_values: vec![] };
+        let mut fonts = std::collections::BTreeSet::new();
+        for e in &template.elements {
+            match e {
+                Element::Text { font, .. } => {
+                    fonts.insert(builtin(*font));
+                }
+                Element::Table(t) => {
+                    fonts.extend([builtin(Font::Regular), builtin(Font::Bold)]);
+                    if t.columns.iter().any(|c| c.title_en.is_some()) {
+                        fonts.insert(builtin(Font::Italic));
+                    }
+                }
+                _ => {}
+            }
+        }
+        let mut r = Renderer {
+            template,
+            logo,
+            page_field,
+            pages_field,
+            static_parts: Default::default(),
+            fixed_text: vec![],
+            run_values: vec![],
+            fonts: fonts.into_iter().collect(),
+            skeletons: Default::default(),
+        };
         r.fixed_text = r.fixed_texts(&[]);
         Ok(r)
     }
@@ -525,6 +543,7 @@ impl Renderer {
         let known: Vec<usize> = shared.iter().map(|(i, _)| *i).collect();
         self.fixed_text = self.fixed_texts(&known);
         self.static_parts = Default::default();
+        self.skeletons = Default::default();
         self
     }
 
@@ -546,12 +565,13 @@ impl Renderer {
     }
 
     fn page_ops(&self, members: &[Vec<String>], values: &[String], page: usize, pages: usize, layer: Layer) -> Canvas {
+        let fixed = layer == Layer::Static;
         let mut c = Canvas {
             height_mm: self.template.height_mm,
-            ops: Vec::with_capacity(self.template.elements.len() * 5),
+            ops: Vec::with_capacity(if fixed { self.template.elements.len() * 5 } else { 0 }),
+            direct: (!fixed).then(|| Vec::with_capacity(self.template.elements.len() * 48)),
             fallback_chars: Default::default(),
         };
-        let fixed = layer == Layer::Static;
         for (e, &fixed_text) in self.template.elements.iter().zip(&self.fixed_text) {
             match e {
                 Element::Text { x, y, size, font, align, max_width, text, pages: on } => {
@@ -600,14 +620,6 @@ impl Renderer {
     fn static_part(&self, page: usize, pages: usize) -> Result<&StaticPart> {
         let made = self.static_parts[role(page, pages)].get_or_init(|| {
             let c = self.page_ops(&[], &self.run_values, page, pages, Layer::Static);
-            let fonts: std::collections::BTreeSet<BuiltinFont> = c
-                .ops
-                .iter()
-                .filter_map(|op| match op {
-                    Op::SetFont { font: PdfFontHandle::Builtin(f), .. } => Some(*f),
-                    _ => None,
-                })
-                .collect();
             let mut pdf = PdfDocument::new("static");
             pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
             let opts = PdfSaveOptions { optimize: false, subset_fonts: false, secure: true, image_optimization: None };
@@ -619,7 +631,7 @@ impl Renderer {
             wrapped.extend_from_slice(b"q\n");
             wrapped.extend_from_slice(&content);
             wrapped.extend_from_slice(b"\nQ\n");
-            Ok(StaticPart { deflated: deflate_best(&wrapped)?, fonts: fonts.into_iter().collect() })
+            Ok(StaticPart { deflated: deflate_best(&wrapped)? })
         });
         made.as_ref().map_err(|m| Error::Render { document: "(template)".into(), message: format!("{}: {m}", self.template.kind) })
     }
@@ -631,20 +643,120 @@ impl Renderer {
 
     /// As [`Renderer::render`], also giving the document's serialized
     /// objects for the merged print file (which then needs no parsing).
+    ///
+    /// The first document of each shape (pages, QR size) is made whole
+    /// with printpdf and kept as that shape's skeleton; the next ones fill
+    /// its open objects (QR image, their pages' text, information) and
+    /// come out byte for byte as printpdf would have made them. A document
+    /// with text needing the embedded font is always made whole.
     pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, Fragment)> {
         let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
-        let mut pdf = PdfDocument::new(&format!("{} {}", self.template.title, doc.number));
-        let date = printpdf::DateTime {
-            date: printpdf::Date { year: doc.issue_date.year(), month: doc.issue_date.month() as u8, day: doc.issue_date.day() as u8 },
-            time: printpdf::Time { hour: 0, minute: 0, second: 0, millisecond: 0 },
-            offset: printpdf::Offset { hours: 0, minutes: 0, seconds: 0, milliseconds: 0 },
+        let pages = self.template.pages_for(doc.members.len());
+        let drawn = self.draw_values(doc, pages);
+        let fragment = if drawn.iter().all(|c| c.ops.is_empty()) {
+            let skeleton = self.skeleton(doc, &drawn)?;
+            let qr = doc.qr.pack_1bit();
+            let mut own = Vec::with_capacity(pages);
+            for c in &drawn {
+                own.push(deflate(c.direct.as_deref().unwrap_or_default()).map_err(err)?);
+            }
+            let mut streams: Vec<&[u8]> = Vec::with_capacity(pages + 1);
+            streams.push(&qr);
+            streams.extend(own.iter().map(Vec::as_slice));
+            skeleton.fill(&streams, &self.info(doc), doc.number).map_err(err)?
+        } else {
+            let (lo, _) = self.printpdf_document(doc, drawn)?;
+            Fragment::of(&lo, doc.number).map_err(err)?
         };
-        pdf.metadata.info.creation_date = date;
-        pdf.metadata.info.modification_date = date;
-        pdf.metadata.info.metadata_date = date;
-        pdf.metadata.info.creator = "terbit".into();
-        pdf.metadata.info.producer = "terbit (printpdf)".into();
-        pdf.metadata.info.identifier = doc.number.into();
+        Ok((fragment.standalone(), fragment))
+    }
+
+    /// As [`Renderer::render`], every document made whole with printpdf:
+    /// what the skeletons must reproduce.
+    #[cfg(test)]
+    fn render_whole(&self, doc: &Document) -> Result<Vec<u8>> {
+        let drawn = self.draw_values(doc, self.template.pages_for(doc.members.len()));
+        let (lo, _) = self.printpdf_document(doc, drawn)?;
+        Ok(Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m })?.standalone())
+    }
+
+    /// The skeleton of `doc`'s shape, made from `doc` if it is the first.
+    fn skeleton(&self, doc: &Document, drawn: &[Canvas]) -> Result<std::sync::Arc<Skeleton>> {
+        let key = (drawn.len(), doc.qr.size);
+        let find = |list: &[((usize, usize), std::sync::Arc<Skeleton>)]| list.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone());
+        if let Some(s) = find(&self.skeletons.read().unwrap_or_else(|p| p.into_inner())) {
+            return Ok(s);
+        }
+        let own = drawn
+            .iter()
+            .map(|c| Canvas { height_mm: c.height_mm, ops: vec![], direct: c.direct.clone(), fallback_chars: Default::default() })
+            .collect();
+        let (lo, open) = self.printpdf_document(doc, own)?;
+        let made = std::sync::Arc::new(Skeleton::of(&lo, &open).map_err(|m| Error::Render { document: doc.number.into(), message: m })?);
+        let mut list = self.skeletons.write().unwrap_or_else(|p| p.into_inner());
+        // Another worker may have made it meanwhile: the same bytes either way.
+        Ok(match find(&list) {
+            Some(s) => s,
+            None => {
+                list.push((key, made.clone()));
+                made
+            }
+        })
+    }
+
+    /// The document's values drawn page by page: base-14 text as content
+    /// bytes, text in the embedded font as printpdf operations.
+    fn draw_values(&self, doc: &Document, pages: usize) -> Vec<Canvas> {
+        let paged = self.page_field.is_some() || self.pages_field.is_some();
+        let mut values = if paged { doc.values.to_vec() } else { Vec::new() };
+        (1..=pages)
+            .map(|page| {
+                if !paged {
+                    return self.page_ops(doc.members, doc.values, page, pages, Layer::Dynamic);
+                }
+                for (field, v) in [(self.page_field, page), (self.pages_field, pages)] {
+                    if let Some(slot) = field.and_then(|i| values.get_mut(i)) {
+                        *slot = v.to_string();
+                    }
+                }
+                self.page_ops(doc.members, &values, page, pages, Layer::Dynamic)
+            })
+            .collect()
+    }
+
+    /// The information dictionary: title and number, dates from the issue
+    /// date (never the clock), the producing software.
+    fn info(&self, doc: &Document) -> lopdf::Dictionary {
+        // A text string (ISO 32000-1 §7.9.2.2): PDFDocEncoding agrees with
+        // ASCII; anything else goes as UTF-16BE with its byte-order mark.
+        let text = |s: &str| {
+            if s.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+                Object::String(s.as_bytes().to_vec(), StringFormat::Literal)
+            } else {
+                let mut b = vec![0xfe, 0xff];
+                b.extend(s.encode_utf16().flat_map(u16::to_be_bytes));
+                Object::String(b, StringFormat::Hexadecimal)
+            }
+        };
+        let d = doc.issue_date;
+        let date = format!("D:{:04}{:02}{:02}000000+00'00'", d.year(), d.month(), d.day());
+        let mut info = lopdf::Dictionary::new();
+        info.set("Title", text(&format!("{} {}", self.template.title, doc.number)));
+        info.set("Identifier", text(doc.number));
+        info.set("Creator", text("terbit"));
+        info.set("Producer", text("terbit (printpdf)"));
+        info.set("CreationDate", Object::string_literal(date.clone()));
+        info.set("ModDate", Object::string_literal(date));
+        info.set("Trapped", Object::Name(b"False".to_vec()));
+        info
+    }
+
+    /// `doc` made whole with printpdf, its pages' own text given as
+    /// `drawn`; with the object numbers a skeleton leaves open (the QR
+    /// image, then each page's own content stream).
+    fn printpdf_document(&self, doc: &Document, drawn: Vec<Canvas>) -> Result<(lopdf::Document, Vec<u32>)> {
+        let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
+        let mut pdf = PdfDocument::new(&format!("{} {}", self.template.title, doc.number));
         let n = doc.qr.size;
         let mut dict = image_dict(n, n, b"DeviceGray", 1);
         // Modules must stay crisp when the page is scaled for print or screen.
@@ -672,35 +784,27 @@ impl Renderer {
                 }),
             );
         }
-        let pages = self.template.pages_for(doc.members.len());
-        let mut values = doc.values.to_vec();
+        let pages = drawn.len();
         let mut fallback_chars: [std::collections::BTreeSet<char>; 2] = Default::default();
         let mut fixed_parts = Vec::with_capacity(pages);
-        for page in 1..=pages {
-            for (field, v) in [(self.page_field, page), (self.pages_field, pages)] {
-                if let Some(i) = field {
-                    if let Some(slot) = values.get_mut(i) {
-                        *slot = v.to_string();
-                    }
-                }
-            }
-            let fixed = self.static_part(page, pages)?;
-            fixed_parts.push(fixed);
-            let mut c = self.page_ops(doc.members, &values, page, pages, Layer::Dynamic);
+        let mut direct = Vec::with_capacity(pages);
+        let mut printpdf_text = Vec::with_capacity(pages);
+        for (i, c) in drawn.into_iter().enumerate() {
+            fixed_parts.push(self.static_part(i + 1, pages)?);
             for (all, page) in fallback_chars.iter_mut().zip(c.fallback_chars) {
                 all.extend(page);
             }
-            // The fixed part's fonts must be in the page's resources, which
-            // printpdf fills from the fonts the page's own operations set.
-            if !fixed.fonts.is_empty() {
-                let mut ops = Vec::with_capacity(c.ops.len() + fixed.fonts.len() + 2);
-                ops.push(Op::StartTextSection);
-                ops.extend(fixed.fonts.iter().map(|f| Op::SetFont { font: PdfFontHandle::Builtin(*f), size: Pt(10.0) }));
-                ops.push(Op::EndTextSection);
-                ops.append(&mut c.ops);
-                c.ops = ops;
-            }
-            pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), c.ops));
+            // printpdf fills a page's resources from the fonts its
+            // operations set: every font of the template is set once, so
+            // the fixed drawing and the directly written text find theirs.
+            let mut ops = Vec::with_capacity(c.ops.len() + self.fonts.len() + 2);
+            ops.push(Op::StartTextSection);
+            ops.extend(self.fonts.iter().map(|f| Op::SetFont { font: PdfFontHandle::Builtin(*f), size: Pt(10.0) }));
+            ops.push(Op::EndTextSection);
+            printpdf_text.push(!c.ops.is_empty());
+            ops.extend(c.ops);
+            direct.push(c.direct.unwrap_or_default());
+            pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), ops));
         }
         for (chars, (id, bytes, bold)) in fallback_chars.iter().zip([(FALLBACK_REGULAR, DEJAVU, false), (FALLBACK_BOLD, DEJAVU_BOLD, true)]) {
             if chars.is_empty() {
@@ -715,7 +819,39 @@ impl Renderer {
         let mut warnings = Vec::new();
         let mut lo = printpdf::serialize::to_lopdf_doc(&pdf, &opts, &mut warnings);
         trim(&mut lo);
-        let mut id_hash = Sha256::new();
+        if let Ok(info) = lo.trailer.get(b"Info").and_then(Object::as_reference) {
+            lo.objects.insert(info, Object::Dictionary(self.info(doc)));
+        }
+        // Each page's own stream: its directly written text, then what
+        // printpdf drew (only when there is text in the embedded font: its
+        // font-setting prelude draws nothing).
+        let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
+        let mut open = Vec::with_capacity(pages + 1);
+        let first = page_ids.first().and_then(|p| lo.get_object(*p).ok()).and_then(|p| p.as_dict().ok());
+        let qr = first
+            .and_then(|p| p.get(b"Resources").ok())
+            .and_then(|r| r.as_dict().ok())
+            .and_then(|r| r.get(b"XObject").ok())
+            .and_then(|x| x.as_dict().ok())
+            .and_then(|x| x.get(QR_XOBJECT.as_bytes()).ok())
+            .and_then(|q| q.as_reference().ok())
+            .ok_or_else(|| err("printpdf left out the QR image".into()))?;
+        open.push(qr.0);
+        for ((page_id, own), printpdf_text) in page_ids.iter().zip(direct).zip(printpdf_text) {
+            let stream_id = lo
+                .get_object(*page_id)
+                .and_then(Object::as_dict)
+                .and_then(|p| p.get(b"Contents"))
+                .and_then(Object::as_reference)
+                .map_err(|e| err(format!("page contents: {e}")))?;
+            let stream = lo.get_object_mut(stream_id).and_then(Object::as_stream_mut).map_err(|e| err(e.to_string()))?;
+            let mut content = own;
+            if printpdf_text {
+                content.extend_from_slice(&stream.content);
+            }
+            stream.set_content(content);
+            open.push(stream_id.0);
+        }
         for obj in lo.objects.values_mut() {
             if let Object::Stream(stream) = obj {
                 // Already compressed (the logo), or an image that does not
@@ -723,42 +859,23 @@ impl Renderer {
                 // bytes → 728 at level 6), so it is stored as it is.
                 let image = stream.dict.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Image");
                 if stream.dict.has(b"Filter") || image {
-                    id_hash.update(&stream.content);
                     continue;
                 }
                 let packed = deflate(&stream.content).map_err(err)?;
-                id_hash.update(&stream.content);
                 stream.set_content(packed);
                 stream.dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             }
         }
         // Each page draws its role's fixed part first, then its values.
-        let page_ids: Vec<lopdf::ObjectId> = lo.get_pages().into_values().collect();
         for (page_id, fixed) in page_ids.into_iter().zip(fixed_parts) {
             let mut dict = lopdf::Dictionary::new();
             dict.set("Filter", Object::Name(b"FlateDecode".to_vec()));
             let stream_id = lo.add_object(lopdf::Stream::new(dict, fixed.deflated.clone()).with_compression(false));
-            id_hash.update(&fixed.deflated);
             let page = lo.get_object_mut(page_id).and_then(Object::as_dict_mut).map_err(|e| err(e.to_string()))?;
             let own = page.get(b"Contents").map_err(|e| err(e.to_string()))?.clone();
-            let mut contents = vec![Object::Reference(stream_id)];
-            match own {
-                Object::Array(items) => contents.extend(items),
-                other => contents.push(other),
-            }
-            page.set("Contents", Object::Array(contents));
+            page.set("Contents", Object::Array(vec![Object::Reference(stream_id), own]));
         }
-        // The file identifier is a digest of the content, so a re-run gives
-        // the same bytes and two documents never share an /ID.
-        id_hash.update(doc.number.as_bytes());
-        let id = id_hash.finalize()[..16].to_vec();
-        lo.trailer.set(
-            "ID",
-            Object::Array(vec![Object::String(id.clone(), StringFormat::Hexadecimal), Object::String(id, StringFormat::Hexadecimal)]),
-        );
-        // Each object is serialized once, for both the file and the print file.
-        let fragment = Fragment::of(&lo).map_err(err)?;
-        Ok((fragment.standalone(), fragment))
+        Ok((lo, open))
     }
 }
 
@@ -869,6 +986,57 @@ mod tests {
         let type0 = fonts.iter().filter_map(|(_, f)| f.as_dict().ok()).find(|f| f.get(b"Subtype").and_then(Object::as_name).is_ok_and(|n| n == b"Type0")).unwrap();
         let cmap = type0.get(b"ToUnicode").and_then(Object::as_reference).and_then(|r| doc.get_object(r)).unwrap();
         assert!(cmap.as_stream().is_ok());
+    }
+
+    /// Documents made from a skeleton are exactly the documents printpdf
+    /// makes whole, whichever document of a shape came first, for every
+    /// kind, page count and QR size, with documents needing the embedded
+    /// font in between.
+    #[test]
+    fn skeleton_documents_are_the_whole_documents() {
+        let region = Region::kediri();
+        for kind in ["birth", "death", "family_card", "move_out", "move_in", "ktp"] {
+            let t = Template::embedded(kind).unwrap();
+            let shared = crate::issue::run_values(&t, &region, NaiveDate::from_ymd_opt(2021, 6, 23).unwrap(), "dd2fb4e18b5e1ce3");
+            let forward = Renderer::new(t.clone(), &region).unwrap().with_run_values(&shared);
+            let backward = Renderer::new(t.clone(), &region).unwrap().with_run_values(&shared);
+            let mut docs = Vec::new();
+            for i in 0..24usize {
+                let number = format!("3506-LU-23062021-{:04}", i + 1);
+                let name = match i % 6 {
+                    0 => "A".to_string(),
+                    1 => "Łucja Søren Müller".to_string(),
+                    2 => "Zoë (Bu) \\ Siti Nur’aini".to_string(),
+                    _ => "SITI NURHALIZA BINTI ABDULLAH ".repeat(i % 4 + 1),
+                };
+                let mut input = crate::issue::placeholder_document(&t, &number, &[]);
+                for v in input.values.iter_mut().skip(i % 3).step_by(3) {
+                    *v = name.clone();
+                }
+                if t.schema.group {
+                    let row = input.members[0].clone();
+                    input.members = (0..i % 14).map(|_| row.iter().map(|_| name.clone()).collect()).collect();
+                }
+                // QR texts of several versions.
+                let qr = crate::qr::encode(&format!("DK1:{}", "7".repeat(40 + i * 29))).unwrap();
+                docs.push((input, qr));
+            }
+            let sizes: std::collections::BTreeSet<usize> = docs.iter().map(|(_, q)| q.size).collect();
+            assert!(sizes.len() >= 3, "{sizes:?}");
+            let render = |r: &Renderer, (input, qr): &(crate::issue::DocInput, Matrix)| {
+                let d = Document { values: &input.values, members: &input.members, number: &input.number, qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
+                (r.render(&d).unwrap(), r.render_whole(&d).unwrap())
+            };
+            let a: Vec<_> = docs.iter().map(|d| render(&forward, d)).collect();
+            let b: Vec<_> = docs.iter().rev().map(|d| render(&backward, d)).collect();
+            for (i, ((fast, whole), (back, _))) in a.iter().zip(b.iter().rev()).enumerate() {
+                assert!(fast == whole, "{kind} document {i}: skeleton differs from printpdf's whole document");
+                assert!(fast == back, "{kind} document {i}: depends on which document came first");
+                let doc = lopdf::Document::load_mem(fast).unwrap();
+                assert_eq!(doc.get_pages().len(), t.pages_for(docs[i].0.members.len()));
+            }
+            assert!(forward.skeletons.read().unwrap().len() >= 3, "{kind}: skeletons were used");
+        }
     }
 
     #[test]

@@ -37,7 +37,8 @@ use sha2::{Digest, Sha256};
 
 use crate::csvout;
 use crate::error::{Error, Result};
-use crate::print::{Fragment, PrintFile};
+use crate::fragment::Fragment;
+use crate::print::PrintFile;
 use crate::register::Register;
 
 pub const MANIFEST_HEADER: [&str; 8] =
