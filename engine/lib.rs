@@ -17,9 +17,10 @@
 //! 5. **render** ([`render`], driven by a [`template`]): one A4 PDF per
 //!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]); the
 //!    template's fixed drawing (and every text made of run-wide fields) is
-//!    made once per run. Seal and render run on rayon workers, and each
-//!    worker writes its documents' own files atomically
-//!    ([`sink::DocFiles`]).
+//!    made once per run, and each document shape once, as a skeleton that
+//!    the next documents of that shape fill ([`fragment`], [`contents`]).
+//!    Seal and render run on rayon workers, and each worker writes its
+//!    documents' own files atomically ([`sink::DocFiles`]).
 //! 6. **sink** ([`sink`]): one writer thread behind a bounded crossbeam
 //!    channel writes what is ordered — the manifest, the service points'
 //!    print files, the register's marks — in input order.

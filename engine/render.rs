@@ -11,9 +11,15 @@
 //!
 //! A page is two content streams: the template's fixed drawing for pages
 //! of its role (labels, rules, logo, table grid, the QR's placement), made
-//! and deflated once per run, then the document's own values. About half
-//! of a certificate's operations are fixed, so this halves the work that
-//! printpdf and deflate do per document.
+//! by printpdf and deflated once per run, then the document's own values,
+//! whose base-14 text is written directly as content bytes ([`contents`]).
+//!
+//! Documents of one shape (kind, number of pages, QR size) differ only in
+//! their QR image, their pages' own text and their information
+//! dictionary: the first of each shape is made whole by printpdf and kept
+//! as a [`Skeleton`], the others fill it — the same bytes for about a third
+//! of the work (bench/RESULTS.md). A document with text in the embedded
+//! fallback font (a name outside WinAnsi) is always made whole.
 
 use chrono::{Datelike, NaiveDate};
 use flate2::{Compress, Compression, FlushCompress, Status};

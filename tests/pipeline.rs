@@ -352,3 +352,53 @@ fn six_kinds_in_one_run() {
         assert_eq!(rejects.iter().filter(|r| &r["rule"] == rule).count() as u64, n.as_u64().unwrap());
     }
 }
+
+/// Every file a run writes (but the report, which carries timings), by
+/// path relative to the run directory.
+fn run_files(dir: &Path) -> BTreeMap<PathBuf, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![dir.to_path_buf()];
+    while let Some(d) = todo.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                todo.push(p);
+            } else if !p.file_name().unwrap().to_string_lossy().starts_with("report.") {
+                out.insert(p.strip_prefix(dir).unwrap().to_path_buf(), fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn output_is_the_same_on_one_thread_and_on_many() {
+    // Which worker renders which document first (and so makes the shape's
+    // skeleton) depends on scheduling; the bytes must not.
+    let s = setup(1, 0.0, "csv");
+    let templates = Templates::embedded();
+    let region = Region::kediri();
+    let mut batch = Vec::new();
+    for (i, kind) in samples::KINDS.iter().enumerate() {
+        let file = s.root.join(format!("{kind}.csv"));
+        let opts = SampleOptions { region: &region, count: 40, seed: 70 + i as u64, defects: 0.05, as_of: date() };
+        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+        batch.push(file);
+    }
+    let run = |threads: usize, out: &str| {
+        let mut o = options(&s, out, &batch[0]);
+        o.batch = batch.clone();
+        let pool = rayon::ThreadPoolBuilder::new().num_threads(threads).build().unwrap();
+        pool.install(|| issue(&o)).unwrap()
+    };
+    let one = run(1, "one");
+    let many = run(4, "many");
+    assert_eq!(one.run_id, many.run_id);
+    assert!(one.issued > 200, "{one:?}");
+    let (a, b) = (run_files(&one.run_dir), run_files(&many.run_dir));
+    assert_eq!(a.keys().collect::<Vec<_>>(), b.keys().collect::<Vec<_>>());
+    assert!(a.len() > one.issued, "documents, manifest, print files, seal, rejects");
+    for (path, bytes) in &a {
+        assert!(bytes == &b[path], "{} differs between one thread and four", path.display());
+    }
+}
