@@ -1,6 +1,7 @@
 //! Criterion micro-benchmarks of the per-document stages: seal (CBOR +
-//! Ed25519 + Base45), QR encoding, rendering one PDF (a birth certificate,
-//! a two-page family card of twelve, a name that needs the embedded font),
+//! Ed25519 + Base45), QR encoding, rendering one PDF (a birth certificate
+//! from its shape's skeleton and made whole by printpdf, a two-page family
+//! card of twelve, a name that needs the embedded font),
 //! writing (one document file, temporary + rename, on the target dir's
 //! disk; appending a document to a merged print file), and validation per
 //! 10,000 rows (birth, and family card members).
@@ -54,6 +55,8 @@ fn stages(c: &mut Criterion) {
     c.bench_function("qr_encode", |b| b.iter(|| terbit::qr::encode(&text).unwrap()));
     let d = Document { values: &doc.values, members: &[], number, qr: &matrix, issue_date: date };
     c.bench_function("render_birth", |b| b.iter(|| renderer.render(&d).unwrap()));
+    // The same document made whole by printpdf every time (no skeleton).
+    c.bench_function("render_birth_whole_printpdf", |b| b.iter(|| renderer.render_whole(&d).unwrap()));
     // The same page with a name outside WinAnsi: a font subset is embedded.
     let lucja = placeholder_document(birth, number, &[("child_name", "Łucja Søren Müller")]);
     let dl = Document { values: &lucja.values, ..d };

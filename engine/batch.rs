@@ -102,11 +102,15 @@ pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawFile> {
 }
 
 /// What the run needs of a batch file before parsing any of them: the
-/// SHA-256 of its bytes (the run is named by its files' digests) and
-/// whether it holds anything beyond its header line.
+/// SHA-256 of its bytes (the run is named by its files' digests),
+/// whether it holds anything beyond its header line, and about how many
+/// rows it has (to plan memory).
 pub struct Fingerprint {
     pub sha256: [u8; 32],
     pub has_rows: bool,
+    /// Lines after a CSV's header (a line break inside quotes counts
+    /// too), or a Parquet file's row count: an estimate, never parsed.
+    pub rows: u64,
 }
 
 /// Read a file in blocks for its [`Fingerprint`].
@@ -118,12 +122,15 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     let mut buf = vec![0u8; 1 << 20];
     // CSV: a non-blank byte after the first line break is a row.
     let (mut past_header, mut has_rows) = (false, false);
+    let (mut lines, mut last) = (0u64, b'\n');
     loop {
         let n = f.read(&mut buf).map_err(|e| Error::io(path, e))?;
         if n == 0 {
             break;
         }
         h.update(&buf[..n]);
+        lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
+        last = buf[n - 1];
         if !has_rows {
             let mut block = &buf[..n];
             if !past_header {
@@ -135,15 +142,16 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
             has_rows = past_header && block.iter().any(|b| !b.is_ascii_whitespace());
         }
     }
+    // The last line need not end in a line break; the header is not a row.
+    let mut rows = (lines + u64::from(last != b'\n')).saturating_sub(1);
     let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
     if is_parquet {
         // Unreadable metadata is left for the full read to report.
-        has_rows = std::fs::File::open(path)
-            .map_err(PolarsError::from)
-            .and_then(|f| ParquetReader::new(f).num_rows())
-            .map_or(true, |n| n > 0);
+        let n = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).num_rows());
+        has_rows = n.as_ref().map_or(true, |n| *n > 0);
+        rows = n.map_or(0, |n| n as u64);
     }
-    Ok(Fingerprint { sha256: h.finalize().into(), has_rows })
+    Ok(Fingerprint { sha256: h.finalize().into(), has_rows, rows })
 }
 
 /// A file's header (column names, trimmed) without reading its rows: the
@@ -409,6 +417,25 @@ mod tests {
         let pq = d.path().join("t.parquet");
         ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
         assert_eq!(header(&pq).unwrap(), ["x", "y"]);
+    }
+
+    #[test]
+    fn fingerprints_estimate_rows_without_parsing() {
+        let d = tempfile::tempdir().unwrap();
+        for (bytes, rows, has_rows) in [
+            (&b""[..], 0, false),
+            (b"a,b", 0, false),
+            (b"a,b\n", 0, false),
+            (b"a,b\n1,2", 1, true),
+            (b"a,b\r\n1,2\r\n3,4\r\n", 2, true),
+        ] {
+            let f = fingerprint(&write(d.path(), "f.csv", bytes)).unwrap();
+            assert_eq!((f.rows, f.has_rows), (rows, has_rows), "{bytes:?}");
+        }
+        let mut df = df!("x" => ["1", "2", "3"]).unwrap();
+        let pq = d.path().join("t.parquet");
+        ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
+        assert_eq!(fingerprint(&pq).unwrap().rows, 3);
     }
 
     #[test]

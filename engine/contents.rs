@@ -15,9 +15,8 @@ use std::io::Write;
 /// The single WinAnsi (PDF 32000-1 Annex D.2) byte for `c`, or `None` if
 /// the base-14 fonts cannot show it. The same table as printpdf's.
 pub fn win_ansi_byte(c: char) -> Option<u8> {
-    match c as u32 {
-        cp @ (0x20..=0x7E | 0xA0..=0xFF) => return Some(cp as u8),
-        _ => {}
+    if let cp @ (0x20..=0x7E | 0xA0..=0xFF) = c as u32 {
+        return Some(cp as u8);
     }
     Some(match c {
         '\u{20AC}' => 0x80,

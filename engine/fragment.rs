@@ -37,7 +37,7 @@ pub(crate) fn xref(out: &mut Vec<u8>, offsets: impl ExactSizeIterator<Item = u64
         if off == 0 {
             out.extend_from_slice(b"0000000000 65535 f \n");
         } else {
-            let _ = write!(out, "{off:010} 00000 n \n");
+            let _ = writeln!(out, "{off:010} 00000 n ");
         }
     }
 }
@@ -160,7 +160,7 @@ impl Fragment {
 
     /// Write object `id`'s definition with its references renumbered.
     pub(crate) fn place(&self, out: &mut Vec<u8>, id: u32, range: &Range<usize>, map: impl Fn(u32) -> u32) {
-        let _ = write!(out, "{} 0 obj\n", map(id));
+        let _ = writeln!(out, "{} 0 obj", map(id));
         // The refs of this object lie inside its range, in order.
         let first = self.refs.partition_point(|(r, _)| r.start < range.start);
         let mut at = range.start;
@@ -190,7 +190,7 @@ impl Fragment {
         }
         for (id, bytes) in &self.head {
             offsets[*id as usize] = out.len() as u64;
-            let _ = write!(out, "{id} 0 obj\n");
+            let _ = writeln!(out, "{id} 0 obj");
             out.extend_from_slice(bytes);
             out.extend_from_slice(b"\nendobj\n");
         }

@@ -72,6 +72,11 @@ pub struct IssueOptions {
     /// Told (documents written, documents to write) after each chunk
     /// reaches the disk; the CLI draws a progress bar with it.
     pub progress: Option<Progress>,
+    /// The next kind is read, validated and numbered while this one's
+    /// documents are made only if both kinds' batch rows together are at
+    /// most this many ([`AHEAD_MAX_ROWS`] by default; 0: one kind at a
+    /// time, the least memory). The output is the same either way.
+    pub ahead_max_rows: u64,
 }
 
 /// A progress callback; called from the writer thread.
@@ -110,6 +115,7 @@ impl IssueOptions {
             max_reject_rate: None,
             signing_seed: None,
             progress: None,
+            ahead_max_rows: AHEAD_MAX_ROWS,
         }
     }
 }
@@ -182,6 +188,17 @@ struct KindRun<'a> {
     /// (application index in `apps`, number) in order.
     to_issue: Vec<(usize, String)>,
 }
+
+/// The next kind is prepared while this one's documents are made only if
+/// the two kinds' batch rows together are at most this many. Reading and
+/// validating holds ~1.3 KB per row at its peak (polars' string columns
+/// and the rules' working columns; measured on the 1,000,000-application
+/// batch, whose family-card file alone has ~620,000 rows): two such kinds
+/// at once would take that night near 1 GB, so big kinds are prepared
+/// after the one before has released its rows. A nightly batch of the
+/// size the districts report (219,293 applications, no kind over 140,000
+/// rows) always overlaps.
+pub const AHEAD_MAX_ROWS: u64 = 500_000;
 
 /// Derived fields every document of a run shares (of one kind: the expiry
 /// date follows the issue date). Texts made only of these are drawn once
@@ -531,9 +548,9 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
 ///
 /// Kinds go through one after another, each end to end (read, validate,
 /// number, seal + render + write), the next one read, validated and
-/// numbered while this one's documents are made; so at most two kinds'
-/// rows are held at a time: a 1,000,000-application night stays within
-/// bounded memory.
+/// numbered while this one's documents are made when both are small
+/// enough ([`IssueOptions::ahead_max_rows`]); so at most two kinds' rows are held at a
+/// time: a 1,000,000-application night stays within bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
     let files = files_by_kind(opts)?;
@@ -541,10 +558,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // same day is the same run, so a re-run resumes instead of re-issuing.
     let t0 = Instant::now();
     let mut shas = Vec::with_capacity(opts.batch.len());
+    let mut rows = Vec::with_capacity(opts.batch.len());
     let mut empty = Vec::new();
     for path in &opts.batch {
         let f = batch::fingerprint(path)?;
         shas.push(f.sha256);
+        rows.push(f.rows);
         if !f.has_rows {
             empty.push(path);
         }
@@ -618,6 +637,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let kid = summary.kid.clone();
     let (t, indexes) = &files[0];
     let mut next = Some(prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering)?);
+    let rows_of = |indexes: &[usize]| indexes.iter().map(|i| rows[*i]).sum::<u64>();
+    let mut rows_now = rows_of(indexes);
     let mut following = files.iter().skip(1);
     while let Some((k, part)) = next.take() {
         summary.warnings.extend(part.warnings);
@@ -630,8 +651,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         let t0 = Instant::now();
         total += k.to_issue.len();
         let after = following.next();
+        let rows_next = after.map_or(0, |(_, indexes)| rows_of(indexes));
+        let ahead = after.filter(|_| rows_now + rows_next <= opts.ahead_max_rows);
+        rows_now = rows_next;
         let (issued, prepared) = std::thread::scope(|scope| {
-            let preparing = after.map(|(t, indexes)| {
+            let preparing = ahead.map(|(t, indexes)| {
                 std::thread::Builder::new()
                     .name("terbit-prepare".into())
                     .spawn_scoped(scope, || prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering))
@@ -654,6 +678,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         *summary.issued_by_kind.entry(k.template.kind.clone()).or_default() += k.to_issue.len();
         // The kind's rows are released here; its rejects stay for the report.
         done.push(KindRejects::of(k));
+        if let (None, Some((t, indexes))) = (&next, after) {
+            next = Some(prepare_kind(opts, t, indexes, &mut shas, &run_id, &mut numbering)?);
+        }
     }
     drop(numbering);
     let t0 = Instant::now();

@@ -29,8 +29,9 @@
 //!    self-contained `report.html`.
 //!
 //! Kinds go through stages 1–6 one after another, the next kind's stages
-//! 1–3 running while this kind's documents are made, so a night of a
-//! million applications holds at most two kinds' rows at a time.
+//! 1–3 running while this kind's documents are made (unless the two kinds
+//! together are too many rows to hold at once), so a night of a million
+//! applications holds at most two kinds' rows at a time.
 //!
 //! [`verify`] is the auditor's side: DK1 text, PDFs and run directories
 //! checked against a trust list ([`keys::TrustList`]). [`samples`] makes

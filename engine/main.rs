@@ -385,6 +385,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 max_reject_rate,
                 signing_seed: signing_seed_from_env()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
+                ahead_max_rows: issue::AHEAD_MAX_ROWS,
             };
             let result = issue::issue(&opts);
             // Kinds are numbered one after another, so the bar's length
@@ -419,6 +420,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 max_reject_rate: None,
                 signing_seed: None,
                 progress: None,
+                ahead_max_rows: issue::AHEAD_MAX_ROWS,
             };
             let (s, list) = issue::check(&opts)?;
             for w in &s.warnings {

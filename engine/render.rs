@@ -320,8 +320,11 @@ pub struct Renderer {
     fonts: Vec<BuiltinFont>,
     /// One skeleton per document shape seen (pages, QR size): see
     /// [`crate::fragment`].
-    skeletons: std::sync::RwLock<Vec<((usize, usize), std::sync::Arc<Skeleton>)>>,
+    skeletons: std::sync::RwLock<Vec<(Shape, std::sync::Arc<Skeleton>)>>,
 }
+
+/// A document's shape: pages, QR modules per side.
+type Shape = (usize, usize);
 
 /// A page role's fixed drawing, prepared once.
 struct StaticPart {
@@ -677,10 +680,10 @@ impl Renderer {
         Ok((fragment.standalone(), fragment))
     }
 
-    /// As [`Renderer::render`], every document made whole with printpdf:
-    /// what the skeletons must reproduce.
-    #[cfg(test)]
-    fn render_whole(&self, doc: &Document) -> Result<Vec<u8>> {
+    /// As [`Renderer::render`], the document made whole with printpdf
+    /// even when its shape has a skeleton: what the skeletons reproduce
+    /// (tested byte for byte), and the micro-benchmark's baseline.
+    pub fn render_whole(&self, doc: &Document) -> Result<Vec<u8>> {
         let drawn = self.draw_values(doc, self.template.pages_for(doc.members.len()));
         let (lo, _) = self.printpdf_document(doc, drawn)?;
         Ok(Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m })?.standalone())
@@ -689,7 +692,7 @@ impl Renderer {
     /// The skeleton of `doc`'s shape, made from `doc` if it is the first.
     fn skeleton(&self, doc: &Document, drawn: &[Canvas]) -> Result<std::sync::Arc<Skeleton>> {
         let key = (drawn.len(), doc.qr.size);
-        let find = |list: &[((usize, usize), std::sync::Arc<Skeleton>)]| list.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone());
+        let find = |list: &[(Shape, std::sync::Arc<Skeleton>)]| list.iter().find(|(k, _)| *k == key).map(|(_, s)| s.clone());
         if let Some(s) = find(&self.skeletons.read().unwrap_or_else(|p| p.into_inner())) {
             return Ok(s);
         }
