@@ -435,9 +435,10 @@ mod tests {
         // Relocated references survive the copy: the print file's view.
         let mut a = Vec::new();
         let mut b = Vec::new();
+        let map = |n: u32| if n == PARENT { 2 } else { n + 100 };
         for ((id, ra), (_, rb)) in filled.objects.iter().zip(&whole.objects) {
-            filled.place(&mut a, *id, ra, |n| n + 100);
-            whole.place(&mut b, *id, rb, |n| n + 100);
+            filled.place(&mut a, *id, ra, map);
+            whole.place(&mut b, *id, rb, map);
         }
         assert_eq!(a, b);
         assert!(String::from_utf8_lossy(&a).contains("/Contents 102 0 R"));
