@@ -413,8 +413,8 @@ impl Canvas {
             Align::Center => x - w / 2.0,
             Align::Right => x - w,
         };
+        let pos = self.pt(x0, y);
         if let (None, Some(out)) = (fb, self.direct.as_mut()) {
-            let pos = Point { x: Pt(x0 * PT_PER_MM), y: Pt((self.height_mm - y) * PT_PER_MM) };
             contents::show_text(out, builtin(font).get_pdf_id(), size, pos.x.0, pos.y.0, &s);
             return;
         }
@@ -425,7 +425,6 @@ impl Canvas {
             }
             None => PdfFontHandle::Builtin(builtin(font)),
         };
-        let pos = self.pt(x0, y);
         self.ops.push(Op::StartTextSection);
         self.ops.push(Op::SetFont { font: handle, size: Pt(size) });
         self.ops.push(Op::SetTextCursor { pos });
