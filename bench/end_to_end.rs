@@ -142,6 +142,11 @@ fn main() {
 
 /// One measured run: `--child ROOT issue|validate ROWS BATCH...`.
 fn child(args: &[String]) {
+    // As the `terbit` binary does (engine/main.rs); TERBIT_BENCH_THP=1
+    // leaves transparent huge pages on, to compare.
+    if std::env::var_os("TERBIT_BENCH_THP").is_none() {
+        let _ = rustix::thread::disable_transparent_huge_pages(true);
+    }
     let root = PathBuf::from(&args[0]);
     let validate_only = args[1] == "validate";
     let rows: usize = args[2].parse().unwrap();
