@@ -1002,8 +1002,11 @@ mod tests {
     /// font in between.
     #[test]
     fn skeleton_documents_are_the_whole_documents() {
-        let region = Region::kediri();
-        for kind in ["birth", "death", "family_card", "move_out", "move_in", "ktp"] {
+        // Kediri draws no logo; Sampang's logo is one more fixed object.
+        let sampang = Region::load(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("templates/regions/3527-sampang.toml")).unwrap();
+        assert!(sampang.logo.is_some());
+        let kinds = ["birth", "death", "family_card", "move_out", "move_in", "ktp"].map(|k| (k, Region::kediri()));
+        for (kind, region) in kinds.into_iter().chain([("birth", sampang.clone()), ("family_card", sampang)]) {
             let t = Template::embedded(kind).unwrap();
             let shared = crate::issue::run_values(&t, &region, NaiveDate::from_ymd_opt(2021, 6, 23).unwrap(), "dd2fb4e18b5e1ce3");
             let forward = Renderer::new(t.clone(), &region).unwrap().with_run_values(&shared);
@@ -1044,6 +1047,9 @@ mod tests {
                 assert_eq!(doc.get_pages().len(), t.pages_for(docs[i].0.members.len()));
             }
             assert!(forward.skeletons.read().unwrap().len() >= 3, "{kind}: skeletons were used");
+            if region.logo.is_some() && kind == "birth" {
+                assert!(String::from_utf8_lossy(&a[0].0).contains("/LOGO"), "the logo is drawn");
+            }
         }
     }
 
