@@ -673,8 +673,7 @@ impl Renderer {
             streams.extend(own.iter().map(Vec::as_slice));
             skeleton.fill(&streams, &self.info(doc), doc.number).map_err(err)?
         } else {
-            let (lo, _) = self.printpdf_document(doc, drawn)?;
-            Fragment::of(&lo, doc.number).map_err(err)?
+            self.whole(doc, &drawn)?
         };
         Ok((fragment.standalone(), fragment))
     }
@@ -684,8 +683,13 @@ impl Renderer {
     /// (tested byte for byte), and the micro-benchmark's baseline.
     pub fn render_whole(&self, doc: &Document) -> Result<Vec<u8>> {
         let drawn = self.draw_values(doc, self.template.pages_for(doc.members.len()));
+        Ok(self.whole(doc, &drawn)?.standalone())
+    }
+
+    /// `doc`, its values drawn as `drawn`, made whole by printpdf.
+    fn whole(&self, doc: &Document, drawn: &[Canvas]) -> Result<Fragment> {
         let (lo, _) = self.printpdf_document(doc, drawn)?;
-        Ok(Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m })?.standalone())
+        Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m })
     }
 
     /// The skeleton of `doc`'s shape, made from `doc` if it is the first.
@@ -695,11 +699,7 @@ impl Renderer {
         if let Some(s) = find(&self.skeletons.read().unwrap_or_else(|p| p.into_inner())) {
             return Ok(s);
         }
-        let own = drawn
-            .iter()
-            .map(|c| Canvas { height_mm: c.height_mm, ops: vec![], direct: c.direct.clone(), fallback_chars: Default::default() })
-            .collect();
-        let (lo, open) = self.printpdf_document(doc, own)?;
+        let (lo, open) = self.printpdf_document(doc, drawn)?;
         let made = std::sync::Arc::new(Skeleton::of(&lo, &open).map_err(|m| Error::Render { document: doc.number.into(), message: m })?);
         let mut list = self.skeletons.write().unwrap_or_else(|p| p.into_inner());
         // Another worker may have made it meanwhile: the same bytes either way.
@@ -762,7 +762,7 @@ impl Renderer {
     /// `doc` made whole with printpdf, its pages' own text given as
     /// `drawn`; with the object numbers a skeleton leaves open (the QR
     /// image, then each page's own content stream).
-    fn printpdf_document(&self, doc: &Document, drawn: Vec<Canvas>) -> Result<(lopdf::Document, Vec<u32>)> {
+    fn printpdf_document(&self, doc: &Document, drawn: &[Canvas]) -> Result<(lopdf::Document, Vec<u32>)> {
         let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
         let mut pdf = PdfDocument::new(&format!("{} {}", self.template.title, doc.number));
         let n = doc.qr.size;
@@ -797,9 +797,9 @@ impl Renderer {
         let mut fixed_parts = Vec::with_capacity(pages);
         let mut direct = Vec::with_capacity(pages);
         let mut printpdf_text = Vec::with_capacity(pages);
-        for (i, c) in drawn.into_iter().enumerate() {
+        for (i, c) in drawn.iter().enumerate() {
             fixed_parts.push(self.static_part(i + 1, pages)?);
-            for (all, page) in fallback_chars.iter_mut().zip(c.fallback_chars) {
+            for (all, page) in fallback_chars.iter_mut().zip(&c.fallback_chars) {
                 all.extend(page);
             }
             // printpdf fills a page's resources from the fonts its
@@ -810,8 +810,8 @@ impl Renderer {
             ops.extend(self.fonts.iter().map(|f| Op::SetFont { font: PdfFontHandle::Builtin(*f), size: Pt(10.0) }));
             ops.push(Op::EndTextSection);
             printpdf_text.push(!c.ops.is_empty());
-            ops.extend(c.ops);
-            direct.push(c.direct.unwrap_or_default());
+            ops.extend(c.ops.iter().cloned());
+            direct.push(c.direct.clone().unwrap_or_default());
             pdf.pages.push(PdfPage::new(Mm(self.template.width_mm), Mm(self.template.height_mm), ops));
         }
         for (chars, (id, bytes, bold)) in fallback_chars.iter().zip([(FALLBACK_REGULAR, DEJAVU, false), (FALLBACK_BOLD, DEJAVU_BOLD, true)]) {

@@ -283,6 +283,21 @@ fn a_second_application_for_a_child_with_an_active_certificate_is_rejected() {
     assert_eq!(second.rejects_by_rule.get("SUBJECT_ACTIVE"), Some(&1), "{second:?}");
 }
 
+/// A batch file of each kind (`count` applications, seeds from `seed`),
+/// the i-th kind's file with extension `ext(i)`.
+fn six_kind_batch(s: &Setup, count: usize, seed: u64, defects: f64, ext: impl Fn(usize) -> &'static str) -> Vec<PathBuf> {
+    let templates = Templates::embedded();
+    let region = Region::kediri();
+    let mut batch = Vec::new();
+    for (i, kind) in samples::KINDS.iter().enumerate() {
+        let file = s.root.join(format!("{kind}.{}", ext(i)));
+        let opts = SampleOptions { region: &region, count, seed: seed + i as u64, defects, as_of: date() };
+        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+        batch.push(file);
+    }
+    batch
+}
+
 /// All six kinds in one run: every application (a family's or a move's
 /// rows count as one) issued or rejected, every document genuine, each
 /// print file holds its service point's documents page for page in
@@ -291,15 +306,7 @@ fn a_second_application_for_a_child_with_an_active_certificate_is_rejected() {
 #[test]
 fn six_kinds_in_one_run() {
     let s = setup(1, 0.0, "csv");
-    let templates = Templates::embedded();
-    let region = Region::kediri();
-    let mut batch = Vec::new();
-    for (i, kind) in samples::KINDS.iter().enumerate() {
-        let file = s.root.join(format!("{kind}.{}", if i % 2 == 0 { "csv" } else { "parquet" }));
-        let opts = SampleOptions { region: &region, count: 25, seed: 7 + i as u64, defects: 0.1, as_of: date() };
-        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
-        batch.push(file);
-    }
+    let batch = six_kind_batch(&s, 25, 7, 0.1, |i| if i % 2 == 0 { "csv" } else { "parquet" });
     let mut o = options(&s, "out", &batch[0]);
     o.batch = batch;
     let summary = issue(&o).unwrap();
@@ -378,15 +385,7 @@ fn output_is_the_same_on_one_thread_and_on_many() {
     // skeleton), and whether the next kind is numbered during this one,
     // depend on scheduling and memory; the bytes must not.
     let s = setup(1, 0.0, "csv");
-    let templates = Templates::embedded();
-    let region = Region::kediri();
-    let mut batch = Vec::new();
-    for (i, kind) in samples::KINDS.iter().enumerate() {
-        let file = s.root.join(format!("{kind}.csv"));
-        let opts = SampleOptions { region: &region, count: 40, seed: 70 + i as u64, defects: 0.05, as_of: date() };
-        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
-        batch.push(file);
-    }
+    let batch = six_kind_batch(&s, 40, 70, 0.05, |_| "csv");
     let run = |threads: usize, out: &str| {
         let mut o = options(&s, out, &batch[0]);
         o.batch = batch.clone();
