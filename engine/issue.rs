@@ -694,7 +694,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
     // The batch seal: one signature over every document's number and bytes.
-    let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &signer);
+    let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);
     sink::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
     summary.merkle_root = seal.merkle_root;
     summary.issued = written;

@@ -1,7 +1,8 @@
 //! `terbit` command line: raw arguments → checked options → library stages.
 //! Only this file reads the clock, the environment and the OS random source.
-//! Exit codes (DESIGN §7): 0 done / all genuine, 1 a document failed
-//! verification, 2 could not run.
+//! Exit codes (README "Exit codes"): 0 done / all genuine, 1 a document
+//! failed verification, 2 could not run (or a target could not be read),
+//! 3 a photo or scan whose QR could not be read (take it again).
 
 #![forbid(unsafe_code)]
 
@@ -18,7 +19,9 @@ use terbit::region::Region;
 use terbit::revocation::RevocationList;
 use terbit::seal;
 use terbit::samples::{self, SampleOptions};
-use terbit::verify::{self, Verdict};
+use terbit::verify;
+
+mod verify_cli;
 
 // Measured in bench/RESULTS.md: issue runs allocate and free many small
 // buffers across threads, where glibc malloc spent ~15% of the CPU time.
@@ -93,13 +96,17 @@ enum Command {
         max_reject_rate: Option<f64>,
     },
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
-    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json scan.jpg 'DK1:...'\n\nRevocation lists (revocations-*.json) beside the trust file are read too.")]
+    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n\nRevocation lists (revocations-*.json) beside the trust file are read too.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
     Verify {
         #[arg(long, default_value = "keys/trust.json")]
         trust: PathBuf,
         /// Signed revocation list(s); default: revocations-*.json beside the trust file.
         #[arg(long)]
         revocations: Vec<PathBuf>,
+        /// Region file of an issuer whose templates differ from the embedded
+        /// ones (repeatable): its PDFs are checked against its page layouts.
+        #[arg(long)]
+        region: Vec<PathBuf>,
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
@@ -403,7 +410,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { trust, revocations, json, targets } => verify_targets(&trust, &revocations, json, &targets),
+        Command::Verify { trust, revocations, region, json, targets } => verify_cli::run(&trust, &revocations, &region, json, &targets),
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
@@ -585,7 +592,7 @@ fn prove(run: &Path, number: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn load_trust(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustList> {
+pub(crate) fn load_trust(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustList> {
     let mut trust = TrustList::load(trust_path)?;
     let mut lists = revocations.to_vec();
     if lists.is_empty() {
@@ -603,84 +610,6 @@ fn load_trust(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustList> {
         trust.add_revocations(&l)?;
     }
     Ok(trust)
-}
-
-fn verify_targets(trust_path: &Path, revocations: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
-    let trust = load_trust(trust_path, revocations)?;
-    let mut all_genuine = true;
-    let mut out = Vec::new();
-    for t in targets {
-        let path = Path::new(t);
-        let entry = if t.starts_with(terbit::dk1::PREFIX) {
-            serde_json::json!({"target": "DK1 text", "report": verify::verify_text(t, &trust)})
-        } else if path.is_dir() {
-            let r = verify::verify_run(path, &trust).map_err(anyhow::Error::msg)?;
-            all_genuine &= r.is_clean();
-            serde_json::json!({"target": t, "run": r})
-        } else {
-            let bytes = std::fs::read(path)
-                .with_context(|| format!("{}: not DK1 text, and not a readable file", terbit::error::clip(t, 80)))?;
-            let report = if bytes.starts_with(b"%PDF") {
-                verify::verify_pdf(&bytes, &trust)
-            } else if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
-                verify::verify_image(&bytes, &trust)
-            } else if bytes.starts_with(terbit::dk1::PREFIX.as_bytes()) {
-                verify::verify_text(&String::from_utf8_lossy(&bytes), &trust)
-            } else {
-                bail!("{t}: not a PDF, PNG or JPEG, a DK1 text file or a run directory");
-            };
-            serde_json::json!({"target": t, "report": report})
-        };
-        if let Some(r) = entry.get("report") {
-            all_genuine &= r.get("verdict").and_then(|v| v.get("verdict")).and_then(|v| v.as_str()) == Some("genuine");
-        }
-        out.push(entry);
-    }
-    if json {
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        for e in &out {
-            print_verification(e);
-        }
-    }
-    Ok(if all_genuine { ExitCode::SUCCESS } else { ExitCode::from(1) })
-}
-
-fn print_verification(e: &serde_json::Value) {
-    let target = e["target"].as_str().unwrap_or("");
-    if let Some(run) = e.get("run") {
-        let problems = run["problems"].as_array().cloned().unwrap_or_default();
-        println!("{target}: {} documents, {} genuine, {} problem(s)", run["documents"], run["genuine"], problems.len());
-        for p in problems {
-            println!("  {}: {}", p["file"].as_str().unwrap_or(""), p["problem"].as_str().unwrap_or(""));
-        }
-        if run["seal_ok"] == true {
-            println!("  batch seal: holds (the run is complete and untouched)");
-        } else {
-            println!("  batch seal: FAILS — {}", run["seal_problem"].as_str().unwrap_or(""));
-        }
-        return;
-    }
-    let r = &e["report"];
-    let verdict: Verdict = serde_json::from_value(r["verdict"].clone()).unwrap_or(Verdict::Invalid("?".into()));
-    let word = match &verdict {
-        Verdict::Genuine => "GENUINE".to_string(),
-        Verdict::Invalid(why) => format!("INVALID: {why}"),
-        Verdict::Untrusted(why) => format!("UNTRUSTED: {why}"),
-        Verdict::Revoked(why) => format!("REVOKED: {why}"),
-        Verdict::Superseded(why) => format!("SUPERSEDED: {why}"),
-    };
-    println!("{target}: {word}");
-    if let Some(kid) = r["kid"].as_str() {
-        println!("  kid {kid}, issuer {}", r["issuer"].as_str().unwrap_or("?"));
-    }
-    let fields = r["fields"].as_array().cloned().unwrap_or_default();
-    if !fields.is_empty() {
-        println!("  signed fields — compare them with the paper:");
-    }
-    for f in fields {
-        println!("  {:<16} {}", f[0].as_str().unwrap_or(""), f[1].as_str().unwrap_or(""));
-    }
 }
 
 fn demo(out: &Path, count: usize) -> Result<ExitCode> {

@@ -1,7 +1,7 @@
 //! Merged print files: one PDF per service point per run holding every
 //! document filed there, in manifest order, so a village prints one stack
-//! in the morning (DESIGN §6 files documents per service point and kind;
-//! this is the same set, bound together).
+//! in the morning (the run's folders file documents per service point and
+//! kind; this is the same set, bound together).
 //!
 //! The file is streamed: each document arrives as a [`Fragment`], its
 //! objects already serialized on the rendering thread together with where
@@ -40,6 +40,8 @@ pub struct PrintFile {
     written: u64,
     kids: Vec<u32>,
     id_hash: Sha256,
+    /// SHA-256 of every byte written, for the batch seal.
+    digest: Sha256,
     pub documents: usize,
 }
 
@@ -64,6 +66,7 @@ impl PrintFile {
             written: 0,
             kids: Vec::new(),
             id_hash: Sha256::new(),
+            digest: Sha256::new(),
             documents: 0,
         };
         p.put(HEADER)?;
@@ -72,6 +75,7 @@ impl PrintFile {
 
     fn put(&mut self, b: &[u8]) -> Result<()> {
         self.out.write_all(b).map_err(io(&self.tmp))?;
+        self.digest.update(b);
         self.written += b.len() as u64;
         Ok(())
     }
@@ -107,8 +111,9 @@ impl PrintFile {
         Ok(())
     }
 
-    /// Write the page tree, catalog and cross-reference table; publish the file.
-    pub fn finish(mut self) -> Result<()> {
+    /// Write the page tree, catalog and cross-reference table; publish the
+    /// file. Gives its SHA-256.
+    pub fn finish(mut self) -> Result<[u8; 32]> {
         let kids = Object::Array(self.kids.iter().map(|k| Object::Reference((*k, 0))).collect());
         let mut pages = Dictionary::new();
         pages.set("Type", Object::Name(b"Pages".to_vec()));
@@ -141,7 +146,8 @@ impl PrintFile {
         self.put(&x)?;
         let f = self.out.into_inner().map_err(|e| Error::io(&self.tmp, e.into_error()))?;
         f.sync_all().map_err(io(&self.tmp))?;
-        fs::rename(&self.tmp, &self.path).map_err(io(&self.path))
+        fs::rename(&self.tmp, &self.path).map_err(io(&self.path))?;
+        Ok(self.digest.finalize().into())
     }
 }
 

@@ -43,14 +43,14 @@ const PT_PER_MM: f32 = 72.0 / 25.4;
 
 /// Helvetica and Helvetica-Bold advance widths (1/1000 em) for ASCII 32–126,
 /// from the Adobe Core 14 AFM files; used to centre and fit text.
-const HELVETICA: [u16; 95] = [
+pub const HELVETICA_WIDTHS: [u16; 95] = [
     278, 278, 355, 556, 556, 889, 667, 191, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
     556, 556, 556, 556, 278, 278, 584, 584, 584, 556, 1015, 667, 667, 722, 722, 667, 611, 778, 722, 278, 500, 667,
     556, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 278, 278, 278, 469, 556, 333, 556,
     556, 500, 556, 556, 278, 556, 556, 222, 222, 500, 222, 833, 556, 556, 556, 556, 333, 500, 278, 556, 500, 722,
     500, 500, 500, 334, 260, 334, 584,
 ];
-const HELVETICA_BOLD: [u16; 95] = [
+pub const HELVETICA_BOLD_WIDTHS: [u16; 95] = [
     278, 333, 474, 556, 556, 889, 722, 238, 333, 333, 389, 584, 278, 333, 278, 278, 556, 556, 556, 556, 556, 556,
     556, 556, 556, 556, 333, 333, 584, 584, 584, 611, 975, 722, 722, 722, 722, 667, 611, 778, 722, 278, 556, 722,
     611, 833, 722, 778, 667, 778, 722, 667, 611, 722, 667, 944, 667, 667, 611, 333, 278, 333, 584, 556, 333, 556,
@@ -60,7 +60,7 @@ const HELVETICA_BOLD: [u16; 95] = [
 
 /// Width of `s` in millimetres at `size` points.
 pub fn text_width_mm(s: &str, font: Font, size: f32) -> f32 {
-    let table = if font == Font::Bold { &HELVETICA_BOLD } else { &HELVETICA };
+    let table = if font == Font::Bold { &HELVETICA_BOLD_WIDTHS } else { &HELVETICA_WIDTHS };
     let units: u32 = s
         .chars()
         .map(|c| match c as u32 {
@@ -266,6 +266,20 @@ fn subset_font(bytes: &[u8], parsed: &ParsedFont, chars: &std::collections::BTre
     ParsedFont::from_bytes(&sub, 0, &mut Vec::new())
 }
 
+/// The font program terbit embeds for `chars` drawn in the fallback font
+/// (bold or regular), and its glyph → character map: what a verifier
+/// rebuilds to check that an embedded font is the one terbit wrote.
+pub fn fallback_program(bold: bool, chars: &std::collections::BTreeSet<char>) -> Option<(Vec<u8>, std::collections::BTreeMap<u16, char>)> {
+    let f = fallback()?;
+    let (bytes, parsed) = if bold { (DEJAVU_BOLD, &f.bold) } else { (DEJAVU, &f.regular) };
+    let sub = subset_font(bytes, parsed, chars)?;
+    let glyphs = chars.iter().filter_map(|c| sub.lookup_glyph_index(*c as u32).map(|g| (g, *c))).collect();
+    Some((sub.original_bytes.clone(), glyphs))
+}
+
+/// BaseFont names of the embedded fallback font (regular, bold).
+pub const FALLBACK_NAMES: [&str; 2] = [FALLBACK_REGULAR, FALLBACK_BOLD];
+
 /// A prepared image (the region's logo): deflated once per run.
 #[derive(Clone)]
 struct Image {
@@ -369,6 +383,53 @@ fn image_dict(w: usize, h: usize, color: &[u8], bits: i64) -> std::collections::
     dict
 }
 
+/// Where and how large a template text is drawn: the one computation the
+/// renderer draws with and the verifier checks a page against.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Placed {
+    /// Left end of the text, millimetres from the page's left edge.
+    pub x_mm: f32,
+    /// Font size in points after shrinking to fit `max_width`.
+    pub size: f32,
+    /// Width in millimetres at that size.
+    pub width_mm: f32,
+    /// Drawn in the embedded fallback font (text outside WinAnsi).
+    pub fallback: bool,
+}
+
+/// Place `s` as [`Canvas::text`] draws it: shrink a long value to fit its
+/// box (never below `min_scale` of its size), then align it at `x`.
+#[allow(clippy::too_many_arguments)]
+pub fn place_text(s: &str, x: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, min_scale: f32) -> Placed {
+    // Text the base-14 fonts cannot encode would print as "?": the
+    // embedded font draws it (and only it, so most pages embed nothing).
+    let fb = if s.chars().all(winansi) { None } else { fallback().map(|f| if font == Font::Bold { &f.bold } else { &f.regular }) };
+    let width = |size: f32| match fb {
+        Some(f) => fallback_width_mm(f, s, size),
+        None => text_width_mm(s, font, size),
+    };
+    let mut size = size;
+    let mut w = width(size);
+    // Long values shrink to fit their box rather than overflow.
+    if let Some(max) = max_width {
+        if w > max {
+            size = (size * max / w).max(size * min_scale);
+            w = width(size);
+        }
+    }
+    let x_mm = match align {
+        Align::Left => x,
+        Align::Center => x - w / 2.0,
+        Align::Right => x - w,
+    };
+    Placed { x_mm, size, width_mm: w, fallback: fb.is_some() }
+}
+
+/// Millimetres to points.
+pub fn pt(mm: f32) -> f32 {
+    mm * PT_PER_MM
+}
+
 /// Page-level drawing helpers, in template millimetres.
 struct Canvas {
     height_mm: f32,
@@ -392,27 +453,9 @@ impl Canvas {
         if s.is_empty() {
             return;
         }
-        // Text the base-14 fonts cannot encode would print as "?": use the
-        // embedded font for it (and only for it, so most pages embed nothing).
-        let fb = if s.chars().all(winansi) { None } else { fallback().map(|f| if font == Font::Bold { (&f.bold, FALLBACK_BOLD) } else { (&f.regular, FALLBACK_REGULAR) }) };
-        let width = |size: f32| match fb {
-            Some((f, _)) => fallback_width_mm(f, &s, size),
-            None => text_width_mm(&s, font, size),
-        };
-        let mut size = size;
-        let mut w = width(size);
-        // Long values shrink to fit their box rather than overflow.
-        if let Some(max) = max_width {
-            if w > max {
-                size = (size * max / w).max(size * min_scale);
-                w = width(size);
-            }
-        }
-        let x0 = match align {
-            Align::Left => x,
-            Align::Center => x - w / 2.0,
-            Align::Right => x - w,
-        };
+        let placed = place_text(&s, x, size, font, align, max_width, min_scale);
+        let (size, x0) = (placed.size, placed.x_mm);
+        let fb = placed.fallback.then(|| fallback().map(|f| if font == Font::Bold { (&f.bold, FALLBACK_BOLD) } else { (&f.regular, FALLBACK_REGULAR) })).flatten();
         let pos = self.pt(x0, y);
         if let (None, Some(out)) = (fb, self.direct.as_mut()) {
             contents::show_text(out, builtin(font).get_pdf_id(), size, pos.x.0, pos.y.0, &s);
@@ -477,22 +520,41 @@ impl Canvas {
 
     /// One page's slice of the member table's values.
     fn table_rows(&mut self, t: &Table, members: &[Vec<String>]) {
-        let mut x = t.x;
-        for c in &t.columns {
-            let cx = x + c.width / 2.0;
-            let fit = Some(c.width - 1.5);
+        for (i, c) in t.columns.iter().enumerate() {
             for (r, m) in members.iter().enumerate() {
-                let y = t.y + t.header_height + t.row_height * r as f32 + t.row_height / 2.0 + t.size * 0.17;
-                let (tx, align) = match c.align {
-                    Align::Left => (x + 0.8, Align::Left),
-                    Align::Center => (cx, Align::Center),
-                    Align::Right => (x + c.width - 0.8, Align::Right),
-                };
-                self.text(c.text.fill(m), tx, y, t.size, Font::Regular, align, fit, 0.5);
+                let cell = table_cell(t, i, r);
+                self.text(c.text.fill(m), cell.x, cell.y, t.size, Font::Regular, cell.align, Some(cell.fit), 0.5);
             }
-            x += c.width;
         }
     }
+}
+
+/// Where a member table's cell text is anchored (template millimetres).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Cell {
+    /// The anchor for `align`: left end, centre or right end.
+    pub x: f32,
+    /// Baseline.
+    pub y: f32,
+    pub align: Align,
+    /// Width the text is shrunk to fit.
+    pub fit: f32,
+    /// The column's left edge and width.
+    pub left: f32,
+    pub width: f32,
+}
+
+/// The cell of column `column`, row `row` (0-based on its page).
+pub fn table_cell(t: &Table, column: usize, row: usize) -> Cell {
+    let left = t.x + t.columns.iter().take(column).map(|c| c.width).sum::<f32>();
+    let c = &t.columns[column.min(t.columns.len().saturating_sub(1))];
+    let y = t.y + t.header_height + t.row_height * row as f32 + t.row_height / 2.0 + t.size * 0.17;
+    let (x, align) = match c.align {
+        Align::Left => (left + 0.8, Align::Left),
+        Align::Center => (left + c.width / 2.0, Align::Center),
+        Align::Right => (left + c.width - 0.8, Align::Right),
+    };
+    Cell { x, y, align, fit: c.width - 1.5, left, width: c.width }
 }
 
 impl Renderer {

@@ -4,8 +4,12 @@
 //! leaf = SHA-256(0x00 ‖ "number,sha256hex"), node = SHA-256(0x01 ‖ l ‖ r),
 //! split at the largest power of two), so one signed root covers every
 //! document and its exact bytes, and an inclusion proof for one document
-//! is a few dozen hashes. `seal.json` carries the readable figures and,
-//! as the authority, a COSE_Sign1 over them ([`crate::signed`]).
+//! is a few dozen hashes. The merged print files are covered by their own
+//! SHA-256 digests (format `terbit-seal/2`). `seal.json` carries the
+//! readable figures and, as the authority, a COSE_Sign1 over them
+//! ([`crate::signed`]).
+
+use std::collections::BTreeMap;
 
 use ciborium::Value;
 use serde::{Deserialize, Serialize};
@@ -14,7 +18,9 @@ use sha2::{Digest, Sha256};
 use crate::keys::{rfc3339, Signer, TrustList};
 
 pub type Hash = [u8; 32];
-pub const FORMAT: &str = "terbit-seal/1";
+pub const FORMAT: &str = "terbit-seal/2";
+/// Seals made before print files were covered: still checked, without them.
+pub const FORMAT_V1: &str = "terbit-seal/1";
 const SEAL_KEY: i64 = -65538;
 
 pub fn leaf(number: &str, sha256_hex: &str) -> Hash {
@@ -111,19 +117,71 @@ pub struct BatchSeal {
     pub documents: u64,
     pub merkle_root: String,
     pub manifest_sha256: String,
+    /// Merged print file (relative to the run) → its SHA-256 (hex).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub print_files: BTreeMap<String, String>,
     /// Tagged COSE_Sign1 (hex) over {1: issuer, 6: issued-at, -65538:
-    /// {1: run id, 2: documents, 3: root, 4: manifest SHA-256}}.
+    /// {1: run id, 2: documents, 3: root, 4: manifest SHA-256, 5: {print
+    /// file: SHA-256}}} (key 5 from `terbit-seal/2` on).
     pub cose: String,
 }
 
-fn payload(issuer: &str, issued_at: i64, run_id: &str, documents: u64, root: &Hash, manifest: &Hash) -> Vec<u8> {
+/// What a seal signs, read back from its signed payload.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Signed {
+    issuer: String,
+    issued_at: i64,
+    run_id: String,
+    documents: u64,
+    root: Vec<u8>,
+    manifest: Vec<u8>,
+    print_files: BTreeMap<String, Vec<u8>>,
+}
+
+impl Signed {
+    fn parse(payload: &[u8]) -> Option<Signed> {
+        let mut cursor = std::io::Cursor::new(payload);
+        let v: Value = ciborium::de::from_reader_with_recursion_limit(&mut cursor, 8).ok()?;
+        if cursor.position() as usize != payload.len() {
+            return None;
+        }
+        let map = |v: &Value| v.as_map().cloned();
+        let key = |m: &[(Value, Value)], k: i64| m.iter().find(|(kk, _)| kk.as_integer().and_then(|i| i64::try_from(i).ok()) == Some(k)).map(|(_, v)| v.clone());
+        let top = map(&v)?;
+        let inner = map(&key(&top, SEAL_KEY)?)?;
+        let print_files = match key(&inner, 5) {
+            None => BTreeMap::new(),
+            Some(m) => m
+                .as_map()?
+                .iter()
+                .map(|(k, v)| Some((k.as_text()?.to_string(), v.as_bytes()?.clone())))
+                .collect::<Option<BTreeMap<_, _>>>()?,
+        };
+        Some(Signed {
+            issuer: key(&top, 1)?.as_text()?.to_string(),
+            issued_at: i64::try_from(key(&top, 6)?.as_integer()?).ok()?,
+            run_id: key(&inner, 1)?.as_text()?.to_string(),
+            documents: u64::try_from(key(&inner, 2)?.as_integer()?).ok()?,
+            root: key(&inner, 3)?.as_bytes()?.clone(),
+            manifest: key(&inner, 4)?.as_bytes()?.clone(),
+            print_files,
+        })
+    }
+}
+
+fn payload(issuer: &str, issued_at: i64, run_id: &str, documents: u64, root: &Hash, manifest: &Hash, print_files: &BTreeMap<String, Hash>) -> Vec<u8> {
     let int = |i: i64| Value::Integer(i.into());
-    let inner = crate::dk1::canonical_map(vec![
+    let mut entries = vec![
         (int(1), Value::Text(run_id.into())),
         (int(2), int(documents as i64)),
         (int(3), Value::Bytes(root.to_vec())),
         (int(4), Value::Bytes(manifest.to_vec())),
-    ]);
+    ];
+    if !print_files.is_empty() {
+        let files = print_files.iter().map(|(p, h)| (Value::Text(p.clone()), Value::Bytes(h.to_vec()))).collect();
+        entries.push((int(5), crate::dk1::canonical_map(files)));
+    }
+    let inner = crate::dk1::canonical_map(entries);
     let top = crate::dk1::canonical_map(vec![(int(1), Value::Text(issuer.into())), (int(6), int(issued_at)), (int(SEAL_KEY), inner)]);
     let mut out = Vec::new();
     let _ = ciborium::into_writer(&top, &mut out);
@@ -131,10 +189,10 @@ fn payload(issuer: &str, issued_at: i64, run_id: &str, documents: u64, root: &Ha
 }
 
 impl BatchSeal {
-    pub fn make(run_id: &str, issued_at: i64, leaves: &[Hash], manifest_sha256: &Hash, signer: &Signer) -> BatchSeal {
+    pub fn make(run_id: &str, issued_at: i64, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>, signer: &Signer) -> BatchSeal {
         let r = root(leaves);
         let n = leaves.len() as u64;
-        let cose = crate::signed::sign(payload(&signer.issuer, issued_at, run_id, n, &r, manifest_sha256), signer);
+        let cose = crate::signed::sign(payload(&signer.issuer, issued_at, run_id, n, &r, manifest_sha256, print_files), signer);
         BatchSeal {
             format: FORMAT.into(),
             run_id: run_id.into(),
@@ -144,6 +202,7 @@ impl BatchSeal {
             documents: n,
             merkle_root: hex::encode(r),
             manifest_sha256: hex::encode(manifest_sha256),
+            print_files: print_files.iter().map(|(p, h)| (p.clone(), hex::encode(h))).collect(),
             cose: hex::encode(cose),
         }
     }
@@ -154,33 +213,73 @@ impl BatchSeal {
         s
     }
 
-    /// Check the seal's signature and that its signed figures are the ones
-    /// shown and the ones recomputed from the run (`leaves`, manifest hash).
-    pub fn check(&self, trust: &TrustList, leaves: &[Hash], manifest_sha256: &Hash) -> Result<(), String> {
-        if self.format != FORMAT {
-            return Err(format!("unknown seal format {:?}", self.format));
+    /// Check the seal's signature, that its readable figures are the ones
+    /// it signs (naming any that differ), and that the run as found —
+    /// `leaves` from its files, its manifest's digest, its print files'
+    /// digests — is what was sealed (naming what differs).
+    pub fn check(&self, trust: &TrustList, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>) -> Result<(), String> {
+        if self.format != FORMAT && self.format != FORMAT_V1 {
+            return Err(format!("unknown seal format {:?}", crate::error::clip(&self.format, 40)));
         }
         let bytes = hex::decode(&self.cose).map_err(|_| "seal's cose is not hex".to_string())?;
         let env = crate::signed::parse(&bytes).map_err(|e| e.to_string())?;
         let key = env.open(trust, &self.issuer)?;
-        let issued_at = crate::signed::signed_time(&env.payload).ok_or("the signed seal has no issue time")?;
-        if key.not_before > issued_at || key.not_after.is_some_and(|na| issued_at >= na) {
+        let signed = Signed::parse(&env.payload).ok_or("the signed seal is not a batch seal")?;
+        if key.not_before > signed.issued_at || key.not_after.is_some_and(|na| signed.issued_at >= na) {
             return Err("sealed outside the key's signing window".into());
         }
+        let signed_prints: BTreeMap<String, String> = signed.print_files.iter().map(|(p, h)| (p.clone(), hex::encode(h))).collect();
+        let shown = |what: &str, readable: &str, sealed: &str| {
+            (readable != sealed).then(|| format!("seal.json's {what} {:?} is not the signed {:?}", crate::error::clip(readable, 80), crate::error::clip(sealed, 80)))
+        };
+        let edited: Vec<String> = [
+            shown("run_id", &self.run_id, &signed.run_id),
+            shown("issuer", &self.issuer, &signed.issuer),
+            shown("issued_at", &self.issued_at, &rfc3339(signed.issued_at)),
+            shown("documents", &self.documents.to_string(), &signed.documents.to_string()),
+            shown("merkle_root", &self.merkle_root, &hex::encode(&signed.root)),
+            shown("manifest_sha256", &self.manifest_sha256, &hex::encode(&signed.manifest)),
+            (self.print_files != signed_prints).then(|| "seal.json's print_files are not the signed ones".to_string()),
+            (self.format == FORMAT_V1 && !signed.print_files.is_empty()).then(|| "seal.json's format is not the signed one".to_string()),
+        ]
+        .into_iter()
+        .flatten()
+        .collect();
+        if !edited.is_empty() {
+            return Err(format!("seal.json was edited: {}", edited.join("; ")));
+        }
+        let mut changed = Vec::new();
         let recomputed = root(leaves);
-        let expected = payload(&self.issuer, issued_at, &self.run_id, self.documents, &recomputed, manifest_sha256);
-        if expected != env.payload {
-            return Err(format!(
-                "the run's files or manifest differ from what was sealed (recomputed from the files: {} documents, root {}, manifest SHA-256 {})",
-                leaves.len(),
-                hex::encode(recomputed),
-                hex::encode(manifest_sha256)
-            ));
+        if signed.documents != leaves.len() as u64 {
+            changed.push(format!("the manifest lists {} documents, {} were sealed", leaves.len(), signed.documents));
+        } else if recomputed[..] != signed.root[..] {
+            changed.push("a document's file or number differs from what was sealed (Merkle root recomputed from the files differs)".to_string());
         }
-        if self.documents != leaves.len() as u64 || self.merkle_root != hex::encode(recomputed) {
-            return Err("seal.json's readable figures differ from what it signs".into());
+        if manifest_sha256[..] != signed.manifest[..] {
+            changed.push("manifest.csv differs from the sealed manifest".to_string());
         }
-        Ok(())
+        if self.format != FORMAT_V1 {
+            for (path, h) in &signed.print_files {
+                match print_files.get(path) {
+                    None => changed.push(format!("print file {path} is missing")),
+                    Some(found) if found[..] != h[..] => changed.push(format!("print file {path} differs from the sealed one")),
+                    Some(_) => {}
+                }
+            }
+            for path in print_files.keys().filter(|p| !signed.print_files.contains_key(*p)) {
+                changed.push(format!("print file {} was not sealed", crate::verify::show::clip_shown(path, 80)));
+            }
+        }
+        if changed.is_empty() {
+            Ok(())
+        } else {
+            Err(format!("the run differs from what was sealed: {}", changed.join("; ")))
+        }
+    }
+
+    /// Whether the seal covers the run's print files.
+    pub fn covers_print_files(&self) -> bool {
+        self.format != FORMAT_V1
     }
 }
 
@@ -221,19 +320,31 @@ mod tests {
         let signer = Signer { key, kid, issuer: "3506".into() };
         let ls = leaves(10);
         let m = [7u8; 32];
-        let s = BatchSeal::make("run", 1_795_392_000, &ls, &m, &signer);
-        s.check(&trust, &ls, &m).unwrap();
-        assert!(s.check(&trust, &ls[..9], &m).is_err(), "a missing document");
-        assert!(s.check(&trust, &ls, &[8u8; 32]).is_err(), "a changed manifest");
+        let prints = BTreeMap::from([("print/DUKCAPIL.pdf".to_string(), [9u8; 32])]);
+        let s = BatchSeal::make("run", 1_795_392_000, &ls, &m, &prints, &signer);
+        s.check(&trust, &ls, &m, &prints).unwrap();
+        let e = s.check(&trust, &ls[..9], &m, &prints).unwrap_err();
+        assert!(e.contains("9 documents, 10 were sealed"), "a missing document: {e}");
+        let e = s.check(&trust, &ls, &[8u8; 32], &prints).unwrap_err();
+        assert!(e.contains("manifest.csv differs"), "a changed manifest: {e}");
+        let e = s.check(&trust, &ls, &m, &BTreeMap::from([("print/DUKCAPIL.pdf".to_string(), [1u8; 32])])).unwrap_err();
+        assert!(e.contains("print file print/DUKCAPIL.pdf differs"), "{e}");
+        let e = s.check(&trust, &ls, &m, &BTreeMap::new()).unwrap_err();
+        assert!(e.contains("print/DUKCAPIL.pdf is missing"), "{e}");
         let mut shown = s.clone();
         shown.documents = 11;
-        assert!(shown.check(&trust, &ls, &m).is_err(), "readable figures edited");
+        let e = shown.check(&trust, &ls, &m, &prints).unwrap_err();
+        assert!(e.contains("seal.json's documents \"11\" is not the signed \"10\""), "readable figures edited: {e}");
+        let mut renamed = s.clone();
+        renamed.run_id = "other".into();
+        let e = renamed.check(&trust, &ls, &m, &prints).unwrap_err();
+        assert!(e.contains("seal.json was edited: seal.json's run_id \"other\" is not the signed \"run\"") && !e.contains("differs from what was sealed"), "{e}");
         let mut bad = s.clone();
         let mut c = hex::decode(&bad.cose).unwrap();
         let last = c.len() - 1;
         c[last] ^= 1;
         bad.cose = hex::encode(c);
-        assert!(bad.check(&trust, &ls, &m).is_err(), "signature");
-        assert!(s.check(&TrustList::default(), &ls, &m).is_err(), "unknown kid");
+        assert!(bad.check(&trust, &ls, &m, &prints).is_err(), "signature");
+        assert!(s.check(&TrustList::default(), &ls, &m, &prints).is_err(), "unknown kid");
     }
 }

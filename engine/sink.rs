@@ -286,6 +286,8 @@ pub struct Finished {
     pub manifest_sha256: crate::seal::Hash,
     /// Service point → merged print file, relative to the run directory.
     pub print_files: std::collections::BTreeMap<String, String>,
+    /// Print file (relative to the run directory) → its SHA-256.
+    pub print_digests: std::collections::BTreeMap<String, crate::seal::Hash>,
     /// Seconds the final filesystem sync took.
     pub sync_seconds: f64,
 }
@@ -387,8 +389,9 @@ impl Sink {
     pub fn finish(self) -> Result<Finished> {
         let path = self.run_dir.join("manifest.csv");
         let mut print_files = std::collections::BTreeMap::new();
+        let mut print_digests = std::collections::BTreeMap::new();
         for (sp, pf) in self.print {
-            pf.finish()?;
+            print_digests.insert(print_file(&sp), pf.finish()?);
             print_files.insert(sp.clone(), print_file(&sp));
         }
         let f = self.manifest.into_inner().map_err(|e| Error::io(&self.manifest_tmp, e.into_error()))?;
@@ -408,6 +411,7 @@ impl Sink {
             leaves: self.leaves,
             manifest_sha256: self.manifest_hash.finalize().into(),
             print_files,
+            print_digests,
             sync_seconds,
         })
     }

@@ -102,13 +102,17 @@ type Row = (String, String, String, i64, String, Option<String>, String);
 
 fn register_rows(register: &Path) -> Vec<Row> {
     let conn = rusqlite::Connection::open(register).unwrap();
-    let mut st = conn
-        .prepare(
-            "SELECT document_number, kind, application_id, serial, status, sha256, kind || '/' || \
-             CASE WHEN kind = 'family_card' THEN substr(document_number, 1, 6) ELSE regency END || '/' || issue_date \
-             FROM documents ORDER BY document_number",
-        )
-        .unwrap();
+    let st = conn.prepare(
+        "SELECT document_number, kind, application_id, serial, status, sha256, kind || '/' || \
+         CASE WHEN kind = 'family_card' THEN substr(document_number, 1, 6) ELSE regency END || '/' || issue_date \
+         FROM documents ORDER BY document_number",
+    );
+    // A kill right after the register file was created, before its
+    // tables were: nothing numbered yet.
+    let mut st = match st {
+        Err(e) if e.to_string().contains("no such table") => return Vec::new(),
+        other => other.unwrap(),
+    };
     st.query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?)))
         .unwrap()
         .map(Result::unwrap)

@@ -67,6 +67,7 @@ fn verdict_name(v: &Verdict) -> &'static str {
         Verdict::Untrusted(_) => "untrusted",
         Verdict::Revoked(_) => "revoked",
         Verdict::Superseded(_) => "superseded",
+        Verdict::Unreadable(_) => "unreadable",
     }
 }
 
@@ -78,7 +79,7 @@ fn every_vector_reaches_its_verdict_with_a_reason() {
         assert_eq!(verdict_name(&report.verdict), v["expected"].as_str().unwrap(), "{name}: {:?}", report.verdict);
         match &report.verdict {
             Verdict::Genuine => {}
-            Verdict::Invalid(r) | Verdict::Untrusted(r) | Verdict::Revoked(r) | Verdict::Superseded(r) => {
+            Verdict::Invalid(r) | Verdict::Untrusted(r) | Verdict::Revoked(r) | Verdict::Superseded(r) | Verdict::Unreadable(r) => {
                 assert!(r.len() > 10, "{name}: reason {r:?}")
             }
         }

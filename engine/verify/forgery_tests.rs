@@ -1,0 +1,156 @@
+//! Forged documents, made the way forgers edit them: each must fail with
+//! the difference named.
+
+use lopdf::{Document, Object, Stream};
+
+use super::tests_support::*;
+use super::*;
+
+/// The PDF with its page's own content stream (the values) rewritten by `f`.
+fn edit_values(pdf: &[u8], f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
+    let mut doc = Document::load_mem(pdf).unwrap();
+    let page = doc.get_pages().into_values().next().unwrap();
+    let contents = doc.get_dictionary(page).unwrap().get(b"Contents").unwrap().as_array().unwrap().clone();
+    let id = contents.last().unwrap().as_reference().unwrap();
+    let s = doc.get_object_mut(id).unwrap().as_stream_mut().unwrap();
+    let mut content = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+    f(&mut content);
+    s.dict.remove(b"Filter");
+    s.set_content(content);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out
+}
+
+fn replace(content: &mut Vec<u8>, from: &str, to: &str) {
+    let text = String::from_utf8_lossy(content).into_owned();
+    assert!(text.contains(from), "{from:?} not in {text}");
+    *content = text.replacen(from, to, 1).into_bytes();
+}
+
+/// The page of `page_pdf` carrying the QR image of `qr_pdf`.
+fn paste_qr(page_pdf: &[u8], qr_pdf: &[u8]) -> Vec<u8> {
+    let mut a = Document::load_mem(page_pdf).unwrap();
+    let b = Document::load_mem(qr_pdf).unwrap();
+    let image = |d: &Document| {
+        d.objects.iter().find_map(|(id, o)| match o {
+            Object::Stream(s) if s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image".as_slice()) => Some((*id, s.clone())),
+            _ => None,
+        })
+    };
+    let (id_a, _) = image(&a).unwrap();
+    let (_, stream_b) = image(&b).unwrap();
+    a.objects.insert(id_a, Object::Stream(stream_b));
+    let mut out = Vec::new();
+    a.save_to(&mut out).unwrap();
+    out
+}
+
+fn invalid_because(pdf: &[u8], trust: &TrustList) -> String {
+    match verify_pdf(pdf, trust).verdict {
+        Verdict::Invalid(why) => why,
+        other => panic!("expected INVALID, got {other:?}"),
+    }
+}
+
+#[test]
+fn an_edited_name_is_named() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI SANTOSO");
+    assert_eq!(verify_pdf(&pdf, &trust).verdict, Verdict::Genuine);
+    let forged = edit_values(&pdf, |c| replace(c, "(: BUDI SANTOSO)", "(: AGUS SANTOSO)"));
+    let why = invalid_because(&forged, &trust);
+    assert!(why.contains("printed child's name \": AGUS SANTOSO\" differs from the signed child's name \": BUDI SANTOSO\""), "{why}");
+}
+
+#[test]
+fn an_edited_nik_is_named() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    let nik = crate::words::group_digits("3506014507260001");
+    let other = crate::words::group_digits("3506014507260009");
+    let forged = edit_values(&pdf, |c| replace(c, &format!("(: {nik})"), &format!("(: {other})")));
+    let why = invalid_because(&forged, &trust);
+    assert!(why.contains("printed child's NIK") && why.contains(&other) && why.contains(&nik), "{why}");
+}
+
+#[test]
+fn a_pasted_qr_is_caught_even_with_the_number_as_invisible_text() {
+    let (a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
+    let (b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
+    // Page of B, QR of A, and A's number on the page in render mode 3.
+    let pasted = paste_qr(&b, &a);
+    let hidden = edit_values(&pasted, |c| c.extend_from_slice(b"\nBT 3 Tr /F6 12 Tf 269.291 600 Td (: 3506-LU-23112026-0001) Tj 0 Tr ET\n"));
+    let why = invalid_because(&hidden, &trust);
+    assert!(why.contains("3506-LU-23112026-0001") && why.contains("differs from the signed document number"), "{why}");
+    // The printed number changed to the QR's: the name still tells.
+    let renumbered = edit_values(&pasted, |c| replace(c, "(: 3506-LU-23112026-0002)", "(: 3506-LU-23112026-0001)"));
+    let why = invalid_because(&renumbered, &trust);
+    assert!(why.contains("printed child's name \": CHILD TWO\" differs from the signed child's name \": CHILD ONE\""), "{why}");
+}
+
+#[test]
+fn a_number_that_only_shares_a_prefix_is_not_the_signed_number() {
+    let (short, trust) = pdf_for("3506-LU-23112026-1000", "SAME NAME");
+    let (long, _) = pdf_for("3506-LU-23112026-10000", "SAME NAME");
+    let why = invalid_because(&paste_qr(&long, &short), &trust);
+    assert!(why.contains("printed document number \": 3506-LU-23112026-10000\" differs"), "{why}");
+}
+
+#[test]
+fn text_painted_over_or_hidden_is_caught() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    // A white box over the name, the forged name drawn on it.
+    let covered = edit_values(&pdf, |c| c.extend_from_slice(b"\nq 1 g 260 410 200 18 re f Q\nBT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET\n"));
+    let why = invalid_because(&covered, &trust);
+    assert!(why.contains("a filled shape is painted over the printed child's name"), "{why}");
+    // The genuine name made invisible, a forged one drawn beside it.
+    let hidden = edit_values(&pdf, |c| replace(c, "(: BUDI) Tj", "(: BUDI) Tj\nET\nBT 3 Tr /F6 13 Tf 0 0 Td ( ) Tj 0 Tr"));
+    assert_eq!(verify_pdf(&hidden, &trust).verdict, Verdict::Genuine, "invisible text elsewhere changes nothing");
+    let white = edit_values(&pdf, |c| replace(c, "(: BUDI) Tj", "() Tj\nET\nBT 1 g /F6 13 Tf 269.291 416.693 Td (: BUDI) Tj"));
+    let why = invalid_because(&white, &trust);
+    assert!(why.contains("child's name"), "white text does not show the name: {why}");
+}
+
+#[test]
+fn a_qr_of_another_kind_is_refused() {
+    let (birth, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    let death = death_pdf_for("3506-KM-23112026-0001");
+    let why = invalid_because(&paste_qr(&birth, &death), &trust);
+    assert!(why.contains("not a death page") || why.contains("does not show the signed"), "{why}");
+}
+
+#[test]
+fn annotations_and_appended_pages_are_refused() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    let mut doc = Document::load_mem(&pdf).unwrap();
+    let page = doc.get_pages()[&1];
+    let annot = doc.add_object(lopdf::dictionary! { "Type" => "Annot", "Subtype" => "FreeText", "Rect" => vec![260.into(), 370.into(), 460.into(), 390.into()] });
+    doc.get_dictionary_mut(page).unwrap().set("Annots", vec![Object::Reference(annot)]);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    let why = invalid_because(&out, &trust);
+    assert!(why.contains("annotation (FreeText)"), "{why}");
+    // A blank page added after the document.
+    let mut doc = Document::load_mem(&pdf).unwrap();
+    let pages_id = doc.catalog().unwrap().get(b"Pages").unwrap().as_reference().unwrap();
+    let blank = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"BT /F2 12 Tf 10 10 Td (extra) Tj ET".to_vec()));
+    let new_page = doc.add_object(lopdf::dictionary! { "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()], "Contents" => blank });
+    let pages = doc.get_dictionary_mut(pages_id).unwrap();
+    pages.get_mut(b"Kids").unwrap().as_array_mut().unwrap().push(Object::Reference(new_page));
+    pages.set("Count", 2);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    assert!(!verify_pdf(&out, &trust).verdict.is_genuine());
+    let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
+    assert_eq!(docs.len(), 2);
+    assert!(docs[0].report.verdict.is_genuine());
+    assert_eq!(docs[1].report.verdict, Verdict::Invalid("no QR code is drawn on this page".into()));
+}
+
+#[test]
+fn an_untrusted_qrs_fields_are_unverified_only() {
+    let (pdf, _) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    let r = verify_pdf(&pdf, &TrustList::default());
+    assert!(matches!(r.verdict, Verdict::Untrusted(_)));
+    assert!(r.fields.is_empty());
+    assert!(r.unverified.iter().any(|(k, v)| k == "name" && v == "BUDI"));
+}

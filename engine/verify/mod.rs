@@ -1,0 +1,554 @@
+//! The auditor's side: is this document genuine?
+//!
+//! A target is a DK1 text, a PDF made by `issue` (a document file or a
+//! merged print file), a scan or photo, or a run directory. The QR text is
+//! decoded ([`crate::dk1`]), its kid looked up in the trust list, and the
+//! key's issuer, signing window and status checked against the claims
+//! before the signature. Retired keys keep verifying — civil records are
+//! permanent — but a revoked key fails for documents issued from the time
+//! it was revoked.
+//!
+//! A PDF is read page by page ([`page`]): each page must carry its
+//! document's QR and show, where the template prints them, exactly the
+//! values that QR signs ([`layout`]). A photo is only its QR: the signed
+//! fields are shown for the person holding the paper to compare. Whatever
+//! came from the document is shown through [`show::shown`].
+
+pub mod layout;
+pub mod page;
+pub mod photo;
+pub mod run;
+pub mod show;
+
+use std::collections::BTreeMap;
+
+use lopdf::Document;
+use serde::Serialize;
+
+use crate::dk1::{self, Claims, Dk1Error, Kind};
+use crate::keys::{rfc3339, KeyStatus, TrustList};
+use crate::template::{Template, Templates};
+
+pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunProblem, RunReport};
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[serde(tag = "verdict", content = "reason", rename_all = "lowercase")]
+pub enum Verdict {
+    Genuine,
+    /// Malformed, tampered, or not verifiable at all: not genuine.
+    Invalid(String),
+    /// Well-formed but signed by a key the trust list does not vouch for.
+    Untrusted(String),
+    /// The document (or its key) was revoked.
+    Revoked(String),
+    /// The document was replaced by a newer one.
+    Superseded(String),
+    /// No QR code could be read (a photo or scan): nothing is known about
+    /// the document; take the picture again. Never a verdict on the paper.
+    Unreadable(String),
+}
+
+impl Verdict {
+    pub fn is_genuine(&self) -> bool {
+        matches!(self, Verdict::Genuine)
+    }
+    /// The word a person reads first.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Verdict::Genuine => "GENUINE",
+            Verdict::Invalid(_) => "INVALID",
+            Verdict::Untrusted(_) => "UNTRUSTED",
+            Verdict::Revoked(_) => "REVOKED",
+            Verdict::Superseded(_) => "SUPERSEDED",
+            Verdict::Unreadable(_) => "UNREADABLE",
+        }
+    }
+    pub fn reason(&self) -> Option<&str> {
+        match self {
+            Verdict::Genuine => None,
+            Verdict::Invalid(r) | Verdict::Untrusted(r) | Verdict::Revoked(r) | Verdict::Superseded(r) | Verdict::Unreadable(r) => Some(r),
+        }
+    }
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct Report {
+    pub verdict: Verdict,
+    pub kid: Option<String>,
+    pub issuer: Option<String>,
+    pub key_status: Option<KeyStatus>,
+    /// Signed fields whose signature holds, as (label, value), for a person
+    /// to compare with the paper.
+    pub fields: Vec<(String, String)>,
+    /// Fields decoded from a QR whose signature or key did not check: shown
+    /// only under an "UNVERIFIED — do not rely on these" heading.
+    pub unverified: Vec<(String, String)>,
+    pub qr: Option<String>,
+    /// The claims, when their signature holds (for the page check).
+    #[serde(skip)]
+    pub claims: Option<Claims>,
+}
+
+impl Report {
+    fn with(verdict: Verdict) -> Report {
+        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None }
+    }
+    pub fn invalid(reason: impl Into<String>) -> Report {
+        Report::with(Verdict::Invalid(reason.into()))
+    }
+    pub fn unreadable(reason: impl Into<String>) -> Report {
+        Report::with(Verdict::Unreadable(reason.into()))
+    }
+    /// The signed document number, when the signature holds.
+    pub fn number(&self) -> Option<&str> {
+        self.claims.as_ref().map(|c| c.record.number.as_str())
+    }
+}
+/// Signed fields with human labels, in record order.
+pub fn fields(c: &Claims) -> Vec<(String, String)> {
+    let r = &c.record;
+    let kind = Kind::from_code(r.kind).map(|k| k.name().to_string()).unwrap_or_else(|| format!("unknown ({})", r.kind));
+    let mut f = vec![
+        ("issuer".to_string(), c.issuer.clone()),
+        ("issued at".to_string(), rfc3339(c.issued_at)),
+        ("kind".to_string(), kind),
+        ("document number".to_string(), r.number.clone()),
+        ("NIK".to_string(), r.nik.clone()),
+        ("name".to_string(), r.name.clone()),
+    ];
+    if let Some(d) = &r.birth_date {
+        f.push(("birth date".into(), d.clone()));
+    }
+    if let Some(p) = &r.birth_place {
+        f.push(("birth place".into(), p.clone()));
+    }
+    f.push(("issue date".into(), r.issue_date.clone()));
+    if let Some(e) = c.expiry {
+        f.push(("expires".into(), rfc3339(e)));
+    }
+    if !r.related.is_empty() {
+        f.push(("related IDs".into(), r.related.join(", ")));
+    }
+    if let Some(n) = r.member_count {
+        f.push(("members".into(), n.to_string()));
+    }
+    if let Some(d) = &r.member_digest {
+        // SHA-256 of the member NIKs in table order, joined by newlines: an
+        // auditor recomputes it from the printed table.
+        f.push(("member digest".into(), hex::encode(d)));
+    }
+    for (k, v) in &r.extra {
+        // Labels of the embedded templates' record keys (11 and up are per kind: engine/dk1/README.md).
+        let label = match (r.kind, k) {
+            (1 | 6, 11) => "sex".to_string(),
+            (1, 12) => "mother".to_string(),
+            (1, 13) => "father".to_string(),
+            (1, 14) => "birth order".to_string(),
+            (2, 11) => "date of death".to_string(),
+            (2, 12) => "place of death".to_string(),
+            (3, 11) => "address".to_string(),
+            (6, 12) => "village".to_string(),
+            (4 | 5, 11) => "origin village".to_string(),
+            (4 | 5, 12) => "destination village".to_string(),
+            (4, 13) => "reason".to_string(),
+            _ => format!("field {k}"),
+        };
+        f.push((label, v.to_string()));
+    }
+    f
+}
+
+/// Verify a DK1 text against a trust list.
+pub fn verify_text(text: &str, trust: &TrustList) -> Report {
+    let sealed = match dk1::decode(text) {
+        Ok(s) => s,
+        Err(e) => return Report::invalid(e.to_string()),
+    };
+    let mut report = Report {
+        verdict: Verdict::Genuine,
+        kid: Some(hex::encode(sealed.kid)),
+        issuer: Some(sealed.claims.issuer.clone()),
+        key_status: None,
+        fields: vec![],
+        unverified: fields(&sealed.claims),
+        qr: Some(text.trim_end().to_string()),
+        claims: None,
+    };
+    let Some(key) = trust.find(&sealed.kid) else {
+        report.verdict = Verdict::Untrusted(format!("kid {} is not in the trust list", hex::encode(sealed.kid)));
+        return report;
+    };
+    report.key_status = Some(key.status);
+    // The signature first: claims of a forged document say nothing.
+    if let Err(e) = sealed.check_signature(&key.key) {
+        report.verdict = Verdict::Invalid(match e {
+            Dk1Error::Signature => "signature does not verify: the text was altered or signed by another key".into(),
+            other => other.to_string(),
+        });
+        return report;
+    }
+    let at = sealed.claims.issued_at;
+    report.verdict = if key.issuer != sealed.claims.issuer {
+        Verdict::Untrusted(format!("key {} belongs to issuer {}, but the document claims issuer {}", hex::encode(key.kid), key.issuer, sealed.claims.issuer))
+    } else if at < key.not_before || key.not_after.is_some_and(|na| at >= na) {
+        Verdict::Untrusted(format!(
+            "issued at {} outside the key's signing window ({} to {})",
+            rfc3339(at),
+            rfc3339(key.not_before),
+            key.not_after.map(rfc3339).unwrap_or_else(|| "open".into())
+        ))
+    } else if key.status == KeyStatus::Revoked && key.revoked_from.is_some_and(|r| at >= r) {
+        Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
+    } else if let Some(e) = trust.revocations.get(&(sealed.claims.issuer.clone(), sealed.claims.record.number.clone())) {
+        match &e.superseded_by {
+            Some(by) if e.status == "superseded" => {
+                Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
+            }
+            _ => Verdict::Revoked(format!("document revoked since {}: {}", e.since, e.reason)),
+        }
+    } else {
+        Verdict::Genuine
+    };
+    // The issuer's key signed these (revoked or superseded documents too):
+    // they are what the office issued. Untrusted keys' claims stay unverified.
+    if !matches!(report.verdict, Verdict::Untrusted(_)) {
+        report.fields = std::mem::take(&mut report.unverified);
+        report.claims = Some(sealed.claims);
+    }
+    report
+}
+
+/// The page layouts a verifier knows, by issuer: the embedded templates,
+/// each embedded region's own, and any region file given to `verify`.
+#[derive(Debug, Clone)]
+pub struct Layouts {
+    default: Templates,
+    by_issuer: BTreeMap<String, Templates>,
+}
+
+const SAMPANG_KTP: &str = include_str!("../../templates/regions/3527-sampang/ktp.toml");
+
+impl Layouts {
+    /// The embedded templates and regions.
+    pub fn standard() -> Layouts {
+        let default = Templates::embedded();
+        let mut sampang = default.clone();
+        // Tested below: a failure is a packaging defect.
+        if let Ok(t) = Template::parse(SAMPANG_KTP, std::path::Path::new("<embedded 3527-sampang/ktp.toml>"), "ktp") {
+            sampang.0.insert("ktp".into(), t);
+        }
+        Layouts { default, by_issuer: BTreeMap::from([("3527".to_string(), sampang)]) }
+    }
+
+    /// Documents of `region`'s issuer are laid out by its templates.
+    pub fn add_region(&mut self, region: &crate::region::Region) -> crate::Result<()> {
+        self.by_issuer.insert(region.code.clone(), region.templates()?);
+        Ok(())
+    }
+
+    pub fn template(&self, issuer: &str, kind: &str) -> Option<&Template> {
+        self.by_issuer.get(issuer).unwrap_or(&self.default).get(kind)
+    }
+}
+
+fn standard_layouts() -> &'static Layouts {
+    static L: std::sync::OnceLock<Layouts> = std::sync::OnceLock::new();
+    L.get_or_init(Layouts::standard)
+}
+
+/// The largest PDF `verify` parses.
+pub const MAX_PDF: u64 = 256 << 20;
+
+/// One document found in a PDF: its pages (1-based, inclusive) and verdict.
+#[derive(Debug, Clone, Serialize)]
+pub struct PdfDocument {
+    pub first_page: usize,
+    pub last_page: usize,
+    pub report: Report,
+}
+
+/// Verify every page of a PDF: consecutive pages carrying the same QR are
+/// one document (a family card's pages), each page checked against what
+/// that QR signs. A document file holds one document; a print file many.
+/// `Err` when the file as a whole cannot be read.
+pub fn verify_pdf_documents(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Result<Vec<PdfDocument>, Report> {
+    let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", show::clip_shown(&e.to_string(), 120))))?;
+    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    if pages.is_empty() {
+        return Err(Report::invalid("the PDF has no pages"));
+    }
+    let scans: Vec<page::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id)).collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < scans.len() {
+        let qrs: Vec<&page::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
+        let Some(qr) = qrs.first().map(|q| q.text.clone()) else {
+            let why = if scans[i].qrs.is_empty() { "no QR code is drawn on this page" } else { "the QR code drawn on this page is not a DK1 document" };
+            out.push(PdfDocument { first_page: i + 1, last_page: i + 1, report: Report::invalid(why) });
+            i += 1;
+            continue;
+        };
+        let mut j = i + 1;
+        while j < scans.len() && scans[j].qrs.iter().any(|q| q.text == qr) {
+            j += 1;
+        }
+        let mut report = verify_text(&qr, trust);
+        let mut problems: Vec<String> = Vec::new();
+        for (k, s) in scans[i..j].iter().enumerate() {
+            let on = |p: &String| if scans.len() > 1 { format!("page {}: {p}", i + k + 1) } else { p.clone() };
+            problems.extend(s.problems.iter().map(on));
+            if s.qrs.len() > 1 {
+                problems.push(on(&format!("{} QR codes are drawn on the page", s.qrs.len())));
+            }
+        }
+        if let Some(claims) = report.claims.clone() {
+            problems.extend(check_layout(&claims, report.kid.as_deref().unwrap_or(""), &scans[i..j], layouts, (scans.len() > 1).then_some(i)));
+        }
+        if !problems.is_empty() {
+            let number = report.number().unwrap_or("?").to_string();
+            report.verdict = Verdict::Invalid(format!("the page does not show what the QR of {number} signs: {}", problems.join("; ")));
+        }
+        out.push(PdfDocument { first_page: i + 1, last_page: j, report });
+        i = j;
+    }
+    Ok(out)
+}
+
+/// The pages of one document against its signed claims; pages are named
+/// from `offset` + 1 in a file of several pages.
+fn check_layout(claims: &Claims, kid: &str, scans: &[page::Scan], layouts: &Layouts, offset: Option<usize>) -> Vec<String> {
+    let Some(kind) = Kind::from_code(claims.record.kind) else {
+        return vec![format!("the record's kind {} is not one terbit prints", claims.record.kind)];
+    };
+    let Some(t) = layouts.template(&claims.issuer, kind.name()) else {
+        return vec![format!("no {} template is known for issuer {}", kind.name(), claims.issuer)];
+    };
+    let pages = t.pages_for(claims.record.member_count.unwrap_or(1) as usize);
+    let mut out = Vec::new();
+    if scans.len() != pages {
+        out.push(format!("the document has {} page(s), its record {} page(s)", scans.len(), pages));
+    }
+    let mut members = Vec::new();
+    for (k, s) in scans.iter().enumerate() {
+        let r = layout::check_page(t, claims, kid, k + 1, pages, s);
+        let on = |p: String| match offset {
+            Some(o) => format!("page {}: {p}", o + k + 1),
+            None => p,
+        };
+        out.extend(r.problems.into_iter().map(on));
+        members.extend(r.members);
+    }
+    out.extend(layout::check_members(t, claims, &members));
+    out
+}
+
+/// Verify a PDF that is one document (a document file), with the
+/// embedded layouts.
+pub fn verify_pdf(bytes: &[u8], trust: &TrustList) -> Report {
+    verify_pdf_with(bytes, trust, standard_layouts())
+}
+
+/// As [`verify_pdf`], with these layouts.
+pub fn verify_pdf_with(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Report {
+    match verify_pdf_documents(bytes, trust, layouts) {
+        Err(r) => r,
+        Ok(mut docs) if docs.len() == 1 => docs.remove(0).report,
+        Ok(docs) => {
+            let mut first = docs.into_iter().next().map(|d| d.report).unwrap_or_else(|| Report::invalid("no document"));
+            first.verdict = Verdict::Invalid("the file holds pages of more than one document (or a page without its QR): a document file holds one; verify print files page by page".into());
+            first
+        }
+    }
+}
+
+/// Verify a scan or photo (PNG or JPEG): find and read the QR code
+/// ([`photo`]). The page itself is not read back, so the signed fields are
+/// shown for comparison with the paper; an image where no QR can be read
+/// is UNREADABLE, never INVALID.
+pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
+    match photo::read(bytes) {
+        photo::Read::Image(e) => Report::invalid(format!("not a readable PNG or JPEG image: {}", show::clip_shown(&e, 120))),
+        photo::Read::Nothing => Report::unreadable("no QR code could be read: take the photo again, closer and flat, in even light"),
+        photo::Read::Texts(texts) => match texts.iter().find(|t| t.starts_with(dk1::PREFIX)) {
+            Some(t) => verify_text(t, trust),
+            None => Report::invalid("the QR code in the image is not a DK1 document"),
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn signed_pdf() -> (Vec<u8>, TrustList, String) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let (pdf, text) = super::tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
+        (pdf, super::tests_support::trust_for(&key), text)
+    }
+
+    #[test]
+    fn pdf_verifies_and_reports_fields() {
+        let (pdf, trust, text) = signed_pdf();
+        let r = verify_pdf(&pdf, &trust);
+        assert_eq!(r.verdict, Verdict::Genuine);
+        assert_eq!(r.qr.as_deref(), Some(text.as_str()));
+        assert!(r.fields.iter().any(|(k, v)| k == "sex" && v == "sex"), "{:?}", r.fields);
+        // Not yet valid: a window that opens after the issue time.
+        let mut late = trust.clone();
+        late.keys[0].not_before = "2027-01-01T00:00:00Z".into();
+        assert!(matches!(verify_text(&text, &late).verdict, Verdict::Untrusted(_)));
+        let mut other_issuer = trust.clone();
+        other_issuer.keys[0].issuer = "3527".into();
+        assert!(matches!(verify_text(&text, &other_issuer).verdict, Verdict::Untrusted(_)));
+        let mut revoked = trust.clone();
+        revoked.keys[0].status = KeyStatus::Revoked;
+        revoked.keys[0].revoked_from = Some("2026-01-01T00:00:00Z".into());
+        assert!(matches!(verify_text(&text, &revoked).verdict, Verdict::Revoked(_)));
+        let mut retired = trust;
+        retired.keys[0].status = KeyStatus::Retired;
+        assert_eq!(verify_text(&text, &retired).verdict, Verdict::Genuine, "retired keys keep verifying");
+    }
+
+    #[test]
+    fn rotated_keys_and_signing_windows() {
+        let (_, trust, text) = signed_pdf();
+        // A newer key for the same issuer does not disturb the older one.
+        let newer = ed25519_dalek::SigningKey::from_bytes(&[9u8; 32]);
+        let mut rotated = trust.clone();
+        let mut e = super::tests_support::trust_for(&newer).keys.remove(0);
+        e.not_before = "2026-12-01T00:00:00Z".into();
+        rotated.keys.push(e);
+        rotated.keys[0].status = KeyStatus::Retired;
+        rotated.keys[0].not_after = Some("2026-12-01T00:00:00Z".into());
+        assert_eq!(verify_text(&text, &rotated).verdict, Verdict::Genuine);
+        // A window that closed before the issue time.
+        let mut closed = trust;
+        closed.keys[0].not_after = Some("2026-06-01T00:00:00Z".into());
+        assert!(matches!(verify_text(&text, &closed).verdict, Verdict::Untrusted(ref w) if w.contains("window")));
+    }
+
+    #[test]
+    fn truncated_and_damaged_pdfs_are_errors_not_panics() {
+        let (pdf, trust, _) = signed_pdf();
+        for n in (0..pdf.len()).step_by(97) {
+            assert!(!verify_pdf(&pdf[..n], &trust).verdict.is_genuine() || n > pdf.len() / 2);
+        }
+        for i in (0..pdf.len()).step_by(13) {
+            let mut bad = pdf.clone();
+            bad[i] ^= 0x55;
+            let _ = verify_pdf(&bad, &trust);
+        }
+        assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
+    }
+}
+
+#[cfg(test)]
+mod pasted {
+    use super::tests_support::*;
+    use super::*;
+    use lopdf::Object;
+
+    #[test]
+    fn a_qr_copied_onto_another_documents_page_is_caught() {
+        let (pdf_a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
+        let (pdf_b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
+        assert!(verify_pdf(&pdf_a, &trust).verdict.is_genuine());
+        // Page of A, QR image of B.
+        let mut a = Document::load_mem(&pdf_a).unwrap();
+        let b = Document::load_mem(&pdf_b).unwrap();
+        let qr_of = |d: &Document| {
+            d.objects.iter().find_map(|(id, o)| match o {
+                Object::Stream(s) if s.dict.get(b"Subtype").ok().and_then(|v| v.as_name().ok()) == Some(b"Image".as_slice()) => Some((*id, s.clone())),
+                _ => None,
+            })
+        };
+        let (id_a, _) = qr_of(&a).unwrap();
+        let (_, stream_b) = qr_of(&b).unwrap();
+        a.objects.insert(id_a, Object::Stream(stream_b));
+        let mut pasted = Vec::new();
+        a.save_to(&mut pasted).unwrap();
+        let r = verify_pdf(&pasted, &trust);
+        match &r.verdict {
+            Verdict::Invalid(why) => assert!(why.contains("3506-LU-23112026-0002") && why.contains("differs from the signed"), "{why}"),
+            other => panic!("{other:?}"),
+        }
+        // The signed fields are still shown, for comparison with the page.
+        assert!(r.fields.iter().any(|(k, v)| k == "name" && v == "CHILD TWO"));
+    }
+}
+
+#[cfg(test)]
+mod forgery_tests;
+
+#[cfg(test)]
+mod unused_marker {
+    #[test]
+    fn layouts_embed_sampang_ktp() {
+        let l = super::Layouts::standard();
+        assert!(l.template("3527", "ktp").unwrap().path.to_string_lossy().contains("3527-sampang"));
+        assert!(!l.template("3506", "ktp").unwrap().path.to_string_lossy().contains("3527"));
+    }
+}
+
+#[cfg(test)]
+pub(crate) mod tests_support {
+    use super::*;
+    use crate::qr;
+    use crate::keys::{kid_of, Signer};
+    use crate::render::{Document as Doc, Renderer};
+    use crate::template::Template;
+    use chrono::NaiveDate;
+
+    pub fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
+        TrustList {
+            keys: vec![crate::keys::TrustEntry {
+                kid: hex::encode(kid_of(&key.verifying_key().to_bytes())),
+                issuer: "3506".into(),
+                alg: "EdDSA".into(),
+                public_key: hex::encode(key.verifying_key().to_bytes()),
+                not_before: "2020-01-01T00:00:00Z".into(),
+                not_after: None,
+                status: KeyStatus::Active,
+                revoked_from: None,
+            }],
+            ..Default::default()
+        }
+    }
+
+    /// A rendered, signed birth certificate and the trust list for its key.
+    pub fn pdf_for(number: &str, name: &str) -> (Vec<u8>, TrustList) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        (pdf_of("birth", number, &[("child_name", name), ("child_nik", "3506014507260001")]), trust_for(&key))
+    }
+
+    /// A death certificate signed by the same key as [`pdf_for`]'s.
+    pub fn death_pdf_for(number: &str) -> Vec<u8> {
+        pdf_of("death", number, &[])
+    }
+
+    fn pdf_of(kind: &str, number: &str, set: &[(&str, &str)]) -> Vec<u8> {
+        pdf_and_qr(kind, number, set).0
+    }
+
+    /// A rendered document of `kind` with its derived values filled in as a
+    /// run fills them, and its QR text.
+    pub fn pdf_and_qr(kind: &str, number: &str, set: &[(&str, &str)]) -> (Vec<u8>, String) {
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+        let t = Template::embedded(kind).unwrap();
+        let doc = crate::issue::placeholder_document(&t, number, set);
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let text = dk1::seal(&claims, &signer);
+        let m = qr::encode(&text).unwrap();
+        let kid = hex::encode(signer.kid);
+        let values = crate::issue::derive(&t, &crate::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
+        let mut all = doc.values[..t.schema.names().count()].to_vec();
+        all.extend(values);
+        let pdf = Renderer::new(t, &crate::region::Region::kediri())
+            .unwrap()
+            .render(&Doc { values: &all, members: &doc.members, number, qr: &m, issue_date: date })
+            .unwrap();
+        (pdf, text)
+    }
+}

@@ -1,0 +1,501 @@
+//! Auditing a run directory — untrusted input like any document.
+//!
+//! A run handed to an auditor may have been prepared by whoever wants it to
+//! pass. So nothing in it is followed or trusted: every file is opened
+//! relative to a held directory descriptor with `O_NOFOLLOW` (a symbolic
+//! link is a finding, never a path to `/dev/zero` or `/etc`), opened
+//! non-blocking and read only if it is a regular file (a FIFO cannot hang
+//! the audit), and read up to a limit suited to what it is. The manifest is
+//! read with a real CSV parser (quoted newlines are legal in it). The
+//! documents are checked in parallel; the seal then says whether the run
+//! as found — documents, manifest and print files — is what was sealed.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Read;
+use std::os::fd::OwnedFd;
+use std::path::Path;
+
+use rayon::prelude::*;
+use rustix::fs::{FileType, Mode, OFlags};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+use super::show::clip_shown;
+use super::{verify_pdf_documents, Layouts, Verdict};
+use crate::keys::TrustList;
+use crate::seal::{self, Hash};
+
+/// Limits on what a run directory's files may make the audit read.
+pub const MAX_MANIFEST: u64 = 1 << 30;
+pub const MAX_SEAL: u64 = 1 << 20;
+pub const MAX_DOCUMENT: u64 = 16 << 20;
+/// Directories below the run (service point / kind / …).
+const MAX_DEPTH: usize = 8;
+/// Entries listed in the whole run directory.
+const MAX_ENTRIES: usize = 20_000_000;
+
+/// One problem found in a run directory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RunProblem {
+    pub file: String,
+    pub problem: String,
+}
+
+#[derive(Debug, Default, Serialize)]
+pub struct RunReport {
+    pub documents: usize,
+    pub genuine: usize,
+    pub problems: Vec<RunProblem>,
+    /// Whether the batch seal holds for the files as they are now.
+    pub seal_ok: bool,
+    /// Why the seal check failed (empty when it holds).
+    pub seal_problem: String,
+    /// Print files checked (their sealed digests, or page by page).
+    pub print_files: usize,
+}
+
+impl RunReport {
+    pub fn is_clean(&self) -> bool {
+        self.problems.is_empty() && self.seal_ok
+    }
+}
+
+/// One manifest row, as far as verification needs it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ManifestRow {
+    pub number: String,
+    pub file: String,
+    pub sha256: String,
+    pub qr: String,
+}
+
+/// A directory of the run, held open.
+fn open_dir(at: &impl std::os::fd::AsFd, name: &str) -> rustix::io::Result<OwnedFd> {
+    rustix::fs::openat(at, name, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+}
+
+/// The run directory itself, opened without following a link at its end.
+fn open_root(dir: &Path) -> Result<OwnedFd, String> {
+    open_dir(&rustix::fs::CWD, &dir.to_string_lossy()).map_err(|e| match e {
+        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => format!("{}: not a run directory (a link or a file; links are not followed)", clip_shown(&dir.display().to_string(), 200)),
+        e => format!("{}: {}", clip_shown(&dir.display().to_string(), 200), std::io::Error::from(e)),
+    })
+}
+
+/// Why a file of the run could not be read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Unread {
+    Missing,
+    Link,
+    NotAFile,
+    TooLarge(u64),
+    Io(String),
+}
+
+impl std::fmt::Display for Unread {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Unread::Missing => f.write_str("missing"),
+            Unread::Link => f.write_str("a symbolic link (not followed)"),
+            Unread::NotAFile => f.write_str("not a regular file (not read)"),
+            Unread::TooLarge(max) => write!(f, "larger than {} MiB (not read)", max >> 20),
+            Unread::Io(e) => f.write_str(e),
+        }
+    }
+}
+
+fn unread(e: rustix::io::Errno) -> Unread {
+    match e {
+        rustix::io::Errno::NOENT => Unread::Missing,
+        rustix::io::Errno::LOOP | rustix::io::Errno::MLINK => Unread::Link,
+        rustix::io::Errno::NOTDIR => Unread::NotAFile,
+        other => Unread::Io(std::io::Error::from(other).to_string()),
+    }
+}
+
+/// Open `rel` (a relative path of normal components) below `root` without
+/// following any link; a regular file only.
+fn open_file(root: &OwnedFd, rel: &str, max: u64) -> Result<(std::fs::File, u64), Unread> {
+    let parts: Vec<&str> = rel.split('/').collect();
+    let (name, dirs) = parts.split_last().ok_or(Unread::Missing)?;
+    let mut held: Option<OwnedFd> = None;
+    for d in dirs {
+        let next = match &held {
+            None => open_dir(root, d),
+            Some(h) => open_dir(h, d),
+        };
+        held = Some(next.map_err(unread)?);
+    }
+    let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
+    let fd = match &held {
+        None => rustix::fs::openat(root, *name, flags, Mode::empty()),
+        Some(h) => rustix::fs::openat(h, *name, flags, Mode::empty()),
+    }
+    .map_err(unread)?;
+    let st = rustix::fs::fstat(&fd).map_err(unread)?;
+    if FileType::from_raw_mode(st.st_mode) != FileType::RegularFile {
+        return Err(Unread::NotAFile);
+    }
+    let size = st.st_size.max(0) as u64;
+    if size > max {
+        return Err(Unread::TooLarge(max));
+    }
+    Ok((std::fs::File::from(fd), size))
+}
+
+/// Read `rel` below `root` whole (see [`open_file`]).
+pub fn read_file(root: &OwnedFd, rel: &str, max: u64) -> Result<Vec<u8>, Unread> {
+    let (f, size) = open_file(root, rel, max)?;
+    let mut out = Vec::with_capacity(size.min(max) as usize);
+    // The file may grow after fstat: never read past the limit.
+    f.take(max + 1).read_to_end(&mut out).map_err(|e| Unread::Io(e.to_string()))?;
+    if out.len() as u64 > max {
+        return Err(Unread::TooLarge(max));
+    }
+    Ok(out)
+}
+
+/// SHA-256 of `rel` below `root`, streamed.
+fn digest_file(root: &OwnedFd, rel: &str, max: u64) -> Result<Hash, Unread> {
+    let (f, _) = open_file(root, rel, max)?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    let mut r = f.take(max + 1);
+    let mut total = 0u64;
+    loop {
+        let n = r.read(&mut buf).map_err(|e| Unread::Io(e.to_string()))?;
+        if n == 0 {
+            break;
+        }
+        total += n as u64;
+        h.update(&buf[..n]);
+    }
+    if total > max {
+        return Err(Unread::TooLarge(max));
+    }
+    Ok(h.finalize().into())
+}
+
+/// RFC 4180 CSV: records of fields; quoted fields may hold commas, quotes
+/// (doubled) and newlines. `Err((line, message))` for malformed input.
+pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
+    let mut rows = Vec::new();
+    let mut row = Vec::new();
+    let mut field = String::new();
+    let mut chars = text.chars().peekable();
+    let mut line = 1;
+    let mut quoted = false;
+    let mut was_quoted = false;
+    let mut start_line = 1;
+    while let Some(c) = chars.next() {
+        if quoted {
+            match c {
+                '"' if chars.peek() == Some(&'"') => {
+                    chars.next();
+                    field.push('"');
+                }
+                '"' => quoted = false,
+                '\n' => {
+                    line += 1;
+                    field.push(c);
+                }
+                _ => field.push(c),
+            }
+            continue;
+        }
+        match c {
+            '"' if field.is_empty() && !was_quoted => {
+                quoted = true;
+                was_quoted = true;
+                start_line = line;
+            }
+            '"' => return Err((line, "a quote inside an unquoted field".into())),
+            ',' => {
+                row.push(std::mem::take(&mut field));
+                was_quoted = false;
+            }
+            '\r' if chars.peek() == Some(&'\n') => {}
+            '\n' => {
+                row.push(std::mem::take(&mut field));
+                rows.push(std::mem::take(&mut row));
+                was_quoted = false;
+                line += 1;
+            }
+            _ if was_quoted => return Err((line, "text after a closing quote".into())),
+            _ => field.push(c),
+        }
+    }
+    if quoted {
+        return Err((start_line, "a quoted field is never closed".into()));
+    }
+    if !field.is_empty() || !row.is_empty() || was_quoted {
+        row.push(field);
+        rows.push(row);
+    }
+    Ok(rows)
+}
+
+/// A run's `manifest.csv`: its bytes and rows (columns found by header
+/// name; `None` for a row that lacks a column).
+pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
+    manifest_of(&open_root(dir)?)
+}
+
+fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
+    let bytes = read_file(root, "manifest.csv", MAX_MANIFEST).map_err(|e| format!("manifest.csv: {e}"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))?;
+    let mut rows = parse_csv(text).map_err(|(line, m)| format!("manifest.csv:{line}: {m}"))?.into_iter();
+    let header = rows.next().unwrap_or_default();
+    let idx = |name: &str| header.iter().position(|h| h == name);
+    let (Some(i_num), Some(i_file), Some(i_sha), Some(i_qr)) = (idx("document_number"), idx("file"), idx("sha256"), idx("qr")) else {
+        return Err(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header.join(","), 120)));
+    };
+    let rows = rows
+        .map(|row| {
+            let col = |i: usize| row.get(i).cloned();
+            Some(ManifestRow { number: col(i_num)?, file: col(i_file)?, sha256: col(i_sha)?, qr: col(i_qr)? })
+        })
+        .collect();
+    Ok((bytes, rows))
+}
+
+/// A manifest path the audit may open: relative, normal components only.
+fn safe_path(file: &str) -> bool {
+    !file.is_empty()
+        && file.len() <= 4096
+        && file.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\0'))
+        && !file.chars().any(super::show::is_hidden)
+}
+
+/// What one manifest row's document gave.
+struct Checked {
+    leaf: Hash,
+    issues: Vec<String>,
+}
+
+fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &TrustList, layouts: &Layouts) -> Checked {
+    let mut issues = Vec::new();
+    if !safe_path(&row.file) {
+        issues.push("unsafe path in the manifest".into());
+        return Checked { leaf: seal::leaf(&row.number, "missing"), issues };
+    }
+    let bytes = match read_file(root, &row.file, MAX_DOCUMENT) {
+        Ok(b) => b,
+        Err(e) => {
+            issues.push(e.to_string());
+            return Checked { leaf: seal::leaf(&row.number, "missing"), issues };
+        }
+    };
+    let actual = hex::encode(Sha256::digest(&bytes));
+    let leaf = seal::leaf(&row.number, &actual);
+    if actual != row.sha256 {
+        issues.push("altered (SHA-256 differs from the manifest)".into());
+    }
+    match verify_pdf_documents(&bytes, trust, layouts) {
+        Err(r) => issues.push(format!("invalid: {}", r.verdict.reason().unwrap_or(""))),
+        Ok(docs) if docs.len() != 1 => issues.push(format!("the file holds {} documents (or pages without their QR), not one", docs.len())),
+        Ok(docs) => {
+            let r = &docs[0].report;
+            match &r.verdict {
+                Verdict::Genuine if r.qr.as_deref() != Some(row.qr.as_str()) => issues.push("the QR drawn differs from the manifest's".into()),
+                Verdict::Genuine if r.number() != Some(row.number.as_str()) => issues.push("the QR is for another document number".into()),
+                Verdict::Genuine => {}
+                v => issues.push(format!("{}: {}", v.word().to_lowercase(), v.reason().unwrap_or(""))),
+            }
+        }
+    }
+    Checked { leaf, issues }
+}
+
+/// Check a run directory: every manifest row's file exists with its
+/// SHA-256, its pages show what its QR signs and that QR is the manifest's;
+/// numbers are unique; no PDF is present that the manifest does not list;
+/// every print file is the sealed one (or, if not, which of its pages is
+/// wrong); and the batch seal's signed figures match the run as found.
+pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
+    verify_run_with(dir, trust, super::standard_layouts())
+}
+
+/// As [`verify_run`], with these layouts.
+pub fn verify_run_with(dir: &Path, trust: &TrustList, layouts: &Layouts) -> Result<RunReport, String> {
+    let root = open_root(dir)?;
+    let (manifest, rows) = manifest_of(&root)?;
+    let mut report = RunReport::default();
+    let checked: Vec<Option<Checked>> = rows.par_iter().map(|row| row.as_ref().map(|r| check_row(&root, r, trust, layouts))).collect();
+    let mut listed = BTreeSet::new();
+    let mut numbers = BTreeSet::new();
+    let mut leaves = Vec::with_capacity(rows.len());
+    for (n, (row, checked)) in rows.iter().zip(checked).enumerate() {
+        let (Some(row), Some(mut c)) = (row, checked) else {
+            report.problems.push(RunProblem { file: format!("manifest.csv row {}", n + 2), problem: "malformed row".into() });
+            continue;
+        };
+        report.documents += 1;
+        if !numbers.insert(row.number.clone()) {
+            c.issues.push(format!("document number {} appears twice in the manifest", clip_shown(&row.number, 60)));
+        }
+        if safe_path(&row.file) && !listed.insert(row.file.clone()) {
+            c.issues.push("listed twice in the manifest".into());
+        }
+        leaves.push(c.leaf);
+        if c.issues.is_empty() {
+            report.genuine += 1;
+        } else {
+            report.problems.push(RunProblem { file: clip_shown(&row.file, 200), problem: c.issues.join("; ") });
+        }
+    }
+    let found = list_pdfs(&root, &mut report.problems);
+    let mut extra = 0;
+    for rel in found.iter().filter(|p| !p.starts_with("print/")) {
+        if !listed.contains(rel) {
+            extra += 1;
+            report.problems.push(RunProblem { file: clip_shown(rel, 200), problem: "not listed in the manifest".into() });
+        }
+    }
+    let seal = read_file(&root, "seal.json", MAX_SEAL)
+        .map_err(|e| format!("seal.json: {e}"))
+        .and_then(|b| serde_json::from_slice::<seal::BatchSeal>(&b).map_err(|e| format!("seal.json is not a batch seal: {}", clip_shown(&e.to_string(), 120))));
+    // Print files: the sealed digest says they are untouched; one that
+    // differs is read page by page to say which page is wrong.
+    let mut prints: BTreeMap<String, Hash> = BTreeMap::new();
+    let sealed_prints = seal.as_ref().map(|s| s.print_files.clone()).unwrap_or_default();
+    for rel in found.iter().filter(|p| p.starts_with("print/")) {
+        report.print_files += 1;
+        match digest_file(&root, rel, u64::MAX >> 1) {
+            Ok(h) => {
+                prints.insert(rel.clone(), h);
+                if sealed_prints.get(rel) != Some(&hex::encode(h)) {
+                    check_print_file(&root, rel, trust, layouts, &mut report.problems);
+                }
+            }
+            Err(e) => report.problems.push(RunProblem { file: clip_shown(rel, 200), problem: e.to_string() }),
+        }
+    }
+    let manifest_sha: Hash = Sha256::digest(&manifest).into();
+    let checked = seal.and_then(|s| s.check(trust, &leaves, &manifest_sha, &prints)).and_then(|_| match extra {
+        0 => Ok(()),
+        n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
+    });
+    match checked {
+        Ok(()) => report.seal_ok = true,
+        Err(e) => report.seal_problem = e,
+    }
+    Ok(report)
+}
+
+/// A print file that is not the sealed one: every page checked.
+fn check_print_file(root: &OwnedFd, rel: &str, trust: &TrustList, layouts: &Layouts, problems: &mut Vec<RunProblem>) {
+    let file = clip_shown(rel, 200);
+    let bytes = match read_file(root, rel, super::MAX_PDF) {
+        Ok(b) => b,
+        Err(e) => {
+            problems.push(RunProblem { file, problem: format!("differs from the sealed print file, and cannot be read page by page: {e}") });
+            return;
+        }
+    };
+    match verify_pdf_documents(&bytes, trust, layouts) {
+        Err(r) => problems.push(RunProblem { file, problem: format!("invalid: {}", r.verdict.reason().unwrap_or("")) }),
+        Ok(docs) => {
+            let mut bad = 0;
+            for d in docs.iter().filter(|d| !d.report.verdict.is_genuine()) {
+                bad += 1;
+                problems.push(RunProblem {
+                    file: format!("{file} page {}", d.first_page),
+                    problem: format!("{}: {}", d.report.verdict.word().to_lowercase(), d.report.verdict.reason().unwrap_or("")),
+                });
+            }
+            if bad == 0 {
+                problems.push(RunProblem { file, problem: "differs from the sealed print file (every page verifies: pages were added, removed, reordered or re-saved)".into() });
+            }
+        }
+    }
+}
+
+/// Every `.pdf` below the run, as relative paths, without following links;
+/// links and special files are reported, not entered.
+fn list_pdfs(root: &OwnedFd, problems: &mut Vec<RunProblem>) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut entries = 0usize;
+    let mut stack: Vec<(String, OwnedFd, usize)> = match rustix::fs::openat(root, ".", OFlags::RDONLY | OFlags::DIRECTORY | OFlags::CLOEXEC, Mode::empty()) {
+        Ok(fd) => vec![(String::new(), fd, 0)],
+        Err(_) => return out,
+    };
+    while let Some((prefix, fd, depth)) = stack.pop() {
+        let Ok(dir) = rustix::fs::Dir::read_from(&fd) else { continue };
+        for e in dir.flatten() {
+            entries += 1;
+            if entries > MAX_ENTRIES {
+                problems.push(RunProblem { file: ".".into(), problem: format!("more than {MAX_ENTRIES} entries: the rest was not listed") });
+                return out;
+            }
+            let name = e.file_name().to_string_lossy().into_owned();
+            if name == "." || name == ".." {
+                continue;
+            }
+            let rel = format!("{prefix}{name}");
+            let kind = match e.file_type() {
+                FileType::Unknown => rustix::fs::statat(&fd, e.file_name(), rustix::fs::AtFlags::SYMLINK_NOFOLLOW).map(|s| FileType::from_raw_mode(s.st_mode)).unwrap_or(FileType::Unknown),
+                k => k,
+            };
+            match kind {
+                FileType::Directory if depth < MAX_DEPTH => {
+                    if let Ok(sub) = open_dir(&fd, &name) {
+                        stack.push((format!("{rel}/"), sub, depth + 1));
+                    }
+                }
+                FileType::Directory => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "folders nested too deeply (not entered)".into() }),
+                FileType::RegularFile if name.ends_with(".pdf") => out.push(rel),
+                FileType::RegularFile => {}
+                FileType::Symlink => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "a symbolic link (not followed): a run holds none".into() }),
+                _ if name.ends_with(".pdf") => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "not a regular file (not read)".into() }),
+                _ => {}
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_fields_may_hold_quotes_commas_and_newlines() {
+        let rows = parse_csv("a,b\r\n\"x,1\",\"line\nbreak \"\"q\"\"\"\n,\n").unwrap();
+        assert_eq!(rows, vec![vec!["a", "b"], vec!["x,1", "line\nbreak \"q\""], vec!["", ""]]);
+        assert_eq!(parse_csv("a,\"open\nb").unwrap_err().0, 1);
+        assert_eq!(parse_csv("a,b\nx\"y\n").unwrap_err().0, 2);
+        assert_eq!(parse_csv("last,row").unwrap(), vec![vec!["last", "row"]]);
+    }
+
+    #[test]
+    fn run_files_are_read_without_following_links_or_blocking() {
+        let d = tempfile::tempdir().unwrap();
+        std::fs::create_dir(d.path().join("SP")).unwrap();
+        std::fs::write(d.path().join("SP/a.pdf"), b"pdf").unwrap();
+        std::os::unix::fs::symlink("/dev/zero", d.path().join("zero.pdf")).unwrap();
+        std::os::unix::fs::symlink(d.path().join("SP"), d.path().join("linked")).unwrap();
+        rustix::fs::mknodat(rustix::fs::CWD, &d.path().join("fifo.pdf"), FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+        let root = open_root(d.path()).unwrap();
+        assert_eq!(read_file(&root, "SP/a.pdf", 10).unwrap(), b"pdf");
+        assert_eq!(read_file(&root, "SP/a.pdf", 2).unwrap_err(), Unread::TooLarge(2));
+        assert_eq!(read_file(&root, "zero.pdf", 1 << 20).unwrap_err(), Unread::Link);
+        assert!(matches!(read_file(&root, "linked/a.pdf", 1 << 20).unwrap_err(), Unread::NotAFile | Unread::Link));
+        assert_eq!(read_file(&root, "fifo.pdf", 1 << 20).unwrap_err(), Unread::NotAFile);
+        assert_eq!(read_file(&root, "nope.pdf", 10).unwrap_err(), Unread::Missing);
+        let mut problems = Vec::new();
+        assert_eq!(list_pdfs(&root, &mut problems), vec!["SP/a.pdf"]);
+        let mut said: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
+        said.sort();
+        assert_eq!(said, ["fifo.pdf", "linked", "zero.pdf"]);
+    }
+
+    #[test]
+    fn manifest_paths_stay_inside_the_run() {
+        for bad in ["", "/etc/passwd", "../x.pdf", "a/../../x.pdf", "a//b.pdf", "./a.pdf", "a\u{1b}.pdf"] {
+            assert!(!safe_path(bad), "{bad:?}");
+        }
+        assert!(safe_path("DUKCAPIL/birth/3506-LU-23112026-0001.pdf"));
+    }
+}

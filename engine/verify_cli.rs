@@ -1,0 +1,253 @@
+//! `terbit verify`: targets → one answer each → what a person reads (or
+//! JSON) and the exit code.
+//!
+//! Every target gets its own answer, even when another cannot be read.
+//! Everything printed went through [`shown`]: a forged QR or a run's file
+//! names cannot move the cursor or paint a fake verdict. A closed pipe
+//! (`| head -1`) ends the output quietly, with the same exit code.
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::Result;
+use rayon::prelude::*;
+use serde::Serialize;
+use terbit::verify::show::{clip_shown, shown, shown_json};
+use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Verdict};
+
+/// The largest text file of QR texts read.
+const MAX_TEXT_FILE: u64 = 64 << 20;
+
+#[derive(Serialize)]
+#[serde(tag = "type", rename_all = "lowercase")]
+enum Answer {
+    /// A DK1 text, or a photo or scan's QR.
+    Document { report: Report },
+    /// A PDF: its documents, page by page.
+    Pdf { documents: Vec<PdfDocument> },
+    /// A text file of QR texts, one per line.
+    Lines { lines: Vec<(usize, Report)> },
+    Run { run: RunReport },
+    /// The target could not be checked at all.
+    Error { error: String },
+}
+
+/// How an answer counts for the exit code, worst first.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Outcome {
+    Genuine,
+    Unreadable,
+    Error,
+    Failed,
+}
+
+fn outcome_of(v: &Verdict) -> Outcome {
+    match v {
+        Verdict::Genuine => Outcome::Genuine,
+        Verdict::Unreadable(_) => Outcome::Unreadable,
+        _ => Outcome::Failed,
+    }
+}
+
+impl Answer {
+    fn outcome(&self) -> Outcome {
+        match self {
+            Answer::Document { report } => outcome_of(&report.verdict),
+            Answer::Pdf { documents } => documents.iter().map(|d| outcome_of(&d.report.verdict)).max().unwrap_or(Outcome::Failed),
+            Answer::Lines { lines } => lines.iter().map(|(_, r)| outcome_of(&r.verdict)).max().unwrap_or(Outcome::Error),
+            Answer::Run { run } if run.is_clean() => Outcome::Genuine,
+            Answer::Run { .. } => Outcome::Failed,
+            Answer::Error { .. } => Outcome::Error,
+        }
+    }
+}
+
+/// Whether `t`, naming no file, is a QR text typed or pasted (perhaps
+/// damaged) rather than a mistyped file name.
+fn looks_like_qr_text(t: &str) -> bool {
+    let lower = t.to_ascii_lowercase();
+    let path_like = t.contains('/') || [".pdf", ".png", ".jpg", ".jpeg", ".txt", ".csv"].iter().any(|x| lower.ends_with(x));
+    let qr_alphabet = t.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || " $%*+-./:;".contains(c));
+    lower.starts_with("dk") || (!path_like && qr_alphabet && t.chars().count() >= 40)
+}
+
+fn answer(target: &str, trust: &terbit::keys::TrustList, layouts: &Layouts) -> Answer {
+    let path = Path::new(target);
+    let Ok(meta) = std::fs::metadata(path) else {
+        if !looks_like_qr_text(target) {
+            return Answer::Error { error: "no such file or directory (and not a DK1 text)".into() };
+        }
+        // Typed or pasted QR text, however damaged: a verdict, not a file error.
+        return Answer::Document { report: verify::verify_text(target, trust) };
+    };
+    if meta.is_dir() {
+        return match verify::verify_run_with(path, trust, layouts) {
+            Ok(run) => Answer::Run { run },
+            Err(e) => Answer::Error { error: e },
+        };
+    }
+    if !meta.is_file() {
+        return Answer::Error { error: "not a regular file (a device or pipe is not read)".into() };
+    }
+    if meta.len() > verify::MAX_PDF {
+        return Answer::Error { error: format!("larger than {} MiB: not a document terbit made", verify::MAX_PDF >> 20) };
+    }
+    let bytes = match std::fs::read(path) {
+        Ok(b) => b,
+        Err(e) => return Answer::Error { error: e.to_string() },
+    };
+    if bytes.starts_with(b"%PDF") {
+        return match verify::verify_pdf_documents(&bytes, trust, layouts) {
+            Ok(documents) => Answer::Pdf { documents },
+            Err(report) => Answer::Document { report },
+        };
+    }
+    if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
+        return Answer::Document { report: verify::verify_image(&bytes, trust) };
+    }
+    if bytes.len() as u64 > MAX_TEXT_FILE {
+        return Answer::Error { error: "a text file this large is not a list of QR texts".into() };
+    }
+    let Ok(text) = std::str::from_utf8(&bytes) else {
+        return Answer::Error { error: "not a PDF, PNG or JPEG, a text file of DK1 texts or a run directory".into() };
+    };
+    let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
+    if lines.is_empty() {
+        return Answer::Error { error: "an empty text file".into() };
+    }
+    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text(l, trust))).collect() }
+}
+
+/// Standard output that stops quietly when the reader has gone.
+struct Out {
+    w: std::io::StdoutLock<'static>,
+    closed: bool,
+}
+
+impl Out {
+    fn line(&mut self, s: &str) {
+        if self.closed {
+            return;
+        }
+        if writeln!(self.w, "{}", shown(s)).is_err() {
+            self.closed = true;
+        }
+    }
+}
+
+pub fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
+    let trust = crate::load_trust(trust_path, revocations)?;
+    let mut layouts = Layouts::standard();
+    for r in regions {
+        layouts.add_region(&terbit::region::Region::load(r)?)?;
+    }
+    let answers: Vec<Answer> = targets
+        .par_iter()
+        .map(|t| {
+            // A defect in a parser must cost one target its answer, not the
+            // others theirs.
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(t, &trust, &layouts)))
+                .unwrap_or_else(|_| Answer::Error { error: "could not be checked (an internal error while reading it; please report the file)".into() })
+        })
+        .collect();
+    let worst = answers.iter().map(Answer::outcome).max().unwrap_or(Outcome::Genuine);
+    let mut out = Out { w: std::io::stdout().lock(), closed: false };
+    if json {
+        let list: Vec<serde_json::Value> = targets
+            .iter()
+            .zip(&answers)
+            .map(|(t, a)| {
+                let mut v = serde_json::to_value(a).unwrap_or_default();
+                if let Some(o) = v.as_object_mut() {
+                    o.insert("target".into(), serde_json::Value::String(t.clone()));
+                }
+                shown_json(v)
+            })
+            .collect();
+        out.line(&serde_json::to_string_pretty(&list)?);
+    } else {
+        for (t, a) in targets.iter().zip(&answers) {
+            print_answer(&mut out, &clip_shown(t, 200), a);
+        }
+        if answers.len() > 1 {
+            let count = |o: Outcome| answers.iter().filter(|a| a.outcome() == o).count();
+            out.line(&format!(
+                "{} targets: {} genuine, {} not genuine, {} unreadable photos, {} could not be read",
+                answers.len(),
+                count(Outcome::Genuine),
+                count(Outcome::Failed),
+                count(Outcome::Unreadable),
+                count(Outcome::Error)
+            ));
+        }
+    }
+    Ok(match worst {
+        Outcome::Genuine => ExitCode::SUCCESS,
+        Outcome::Failed => ExitCode::from(1),
+        Outcome::Error => ExitCode::from(2),
+        Outcome::Unreadable => ExitCode::from(3),
+    })
+}
+
+fn verdict_line(v: &Verdict) -> String {
+    match (v, v.reason()) {
+        (Verdict::Unreadable(why), _) => format!("UNREADABLE — {why}"),
+        (_, Some(why)) => format!("{}: {why}", v.word()),
+        (_, None) => v.word().to_string(),
+    }
+}
+
+fn print_report(out: &mut Out, head: &str, r: &Report) {
+    out.line(&format!("{head}: {}", verdict_line(&r.verdict)));
+    if let Some(kid) = &r.kid {
+        out.line(&format!("  kid {kid}, issuer {}", r.issuer.as_deref().unwrap_or("?")));
+    }
+    if !r.fields.is_empty() {
+        out.line("  signed fields — compare them with the paper:");
+        for (k, v) in &r.fields {
+            out.line(&format!("  {k:<16} {}", clip_shown(v, 200)));
+        }
+    }
+    if !r.unverified.is_empty() {
+        out.line("  UNVERIFIED — do not rely on these (the signature or the key did not check):");
+        for (k, v) in &r.unverified {
+            out.line(&format!("  | {k:<16} {}", clip_shown(v, 200)));
+        }
+    }
+}
+
+fn print_answer(out: &mut Out, target: &str, a: &Answer) {
+    match a {
+        Answer::Document { report } => print_report(out, target, report),
+        Answer::Error { error } => out.line(&format!("{target}: ERROR — could not be checked: {error}")),
+        Answer::Pdf { documents } if documents.len() == 1 => print_report(out, target, &documents[0].report),
+        Answer::Pdf { documents } => {
+            let genuine = documents.iter().filter(|d| d.report.verdict.is_genuine()).count();
+            let pages = documents.last().map_or(0, |d| d.last_page);
+            out.line(&format!("{target}: {} documents on {pages} pages, {genuine} genuine", documents.len()));
+            for d in documents.iter().filter(|d| !d.report.verdict.is_genuine()) {
+                let at = if d.first_page == d.last_page { format!("page {}", d.first_page) } else { format!("pages {}–{}", d.first_page, d.last_page) };
+                print_report(out, &format!("  {at}"), &d.report);
+            }
+        }
+        Answer::Lines { lines } => {
+            for (n, r) in lines {
+                print_report(out, &format!("{target} line {n}"), r);
+            }
+            let genuine = lines.iter().filter(|(_, r)| r.verdict.is_genuine()).count();
+            out.line(&format!("{target}: {} QR texts, {genuine} genuine", lines.len()));
+        }
+        Answer::Run { run } => {
+            out.line(&format!("{target}: {} documents, {} genuine, {} print files, {} problem(s)", run.documents, run.genuine, run.print_files, run.problems.len()));
+            for p in &run.problems {
+                out.line(&format!("  {}: {}", p.file, p.problem));
+            }
+            if run.seal_ok {
+                out.line("  batch seal: holds (the run is complete and untouched)");
+            } else {
+                out.line(&format!("  batch seal: FAILS — {}", run.seal_problem));
+            }
+        }
+    }
+}
