@@ -134,16 +134,22 @@ def main():
     items = []  # (condition, image path, expected qr)
     for kind, docs in sorted(by_kind.items()):
         for d in docs[:per_kind]:
-            page = render(str(run / d["file"]), str(out / "page.png"))
+            page = None
             for ci, (name, make) in enumerate(CONDITIONS.items()):
                 p = out / f"{kind}-{d['document_number']}-{ci:02d}.jpg"
-                img = make(page, kind, rng, str(out / "tmp.jpg"))
-                img.save(p, quality=95)
+                if not p.exists():
+                    # Made once: the set is kept for the next build's figures.
+                    page = page or render(str(run / d["file"]), str(out / "page.png"))
+                    img = make(page, kind, rng, str(out / "tmp.jpg"))
+                    img.save(p, quality=95)
                 items.append((name, str(p), d["qr"]))
-    zbar = {}
+    cache = out / "zbar.json"
+    zbar = json.loads(cache.read_text()) if cache.exists() else {}
     for _, p, _ in items:
-        r = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", p], capture_output=True, text=True)
-        zbar[p] = [l for l in r.stdout.splitlines() if l]
+        if p not in zbar:
+            r = subprocess.run(["zbarimg", "-q", "--raw", "-Sdisable", "-Sqrcode.enable", p], capture_output=True, text=True)
+            zbar[p] = [l for l in r.stdout.splitlines() if l]
+    cache.write_text(json.dumps(zbar))
     ours = {}
     for i in range(0, len(items), 200):
         chunk = [p for _, p, _ in items[i:i + 200]]

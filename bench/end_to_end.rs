@@ -7,7 +7,11 @@
 //!     cargo bench --bench end_to_end -- --validate-only 1000000
 //!     cargo bench --bench end_to_end -- --birth-only 219293
 //!     TERBIT_BENCH_KEEP=1 cargo bench --bench end_to_end -- --repeat=3 219293
+//!     TERBIT_BENCH_VERIFY=1 cargo bench --bench end_to_end -- 219293
 //!
+//! `TERBIT_BENCH_VERIFY=1` then audits the run as `terbit verify RUN_DIR`
+//! does (every document's pages against its QR, print files, seal) and
+//! reports documents/s and CPU per document of the audit.
 //! `--validate-only` reads and validates (no numbering, no documents) and
 //! reports rows/s; `--birth-only` issues birth certificates only, the batch
 //! of the earliest figures in RESULTS.md. Sizes count applications (a
@@ -190,5 +194,26 @@ fn child(args: &[String]) {
     }
     for (step, t) in &s.busy_seconds {
         println!("      busy {step:<15} {t:>8.3} s  ({:.0} µs per document)", t * 1e6 / s.issued.max(1) as f64);
+    }
+    if !validate_only && std::env::var_os("TERBIT_BENCH_VERIFY").is_some_and(|v| v == "1") {
+        let trust = terbit::keys::TrustList::load(&root.join("keys/trust.json")).unwrap();
+        let cpu0 = cpu_seconds();
+        let t = Instant::now();
+        let r = terbit::verify::verify_run(&s.run_dir, &trust).unwrap();
+        let secs = t.elapsed().as_secs_f64();
+        let cpu = cpu_seconds();
+        assert!(r.is_clean(), "the audit of a fresh run found problems: {:?} {}", r.problems.first(), r.seal_problem);
+        println!(
+            "  verify RUN_DIR: {} documents, {} genuine, {} print files, seal holds, in {secs:.2} s = {:.0} documents/s; \
+             CPU {:.1} s user + {:.1} s system = {:.0} µs per document; peak RSS {:.0} MB",
+            r.documents,
+            r.genuine,
+            r.print_files,
+            r.documents as f64 / secs,
+            cpu.0 - cpu0.0,
+            cpu.1 - cpu0.1,
+            (cpu.0 - cpu0.0 + cpu.1 - cpu0.1) * 1e6 / r.documents.max(1) as f64,
+            peak_rss_mb()
+        );
     }
 }

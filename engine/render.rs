@@ -277,8 +277,9 @@ pub fn fallback_program(bold: bool, chars: &std::collections::BTreeSet<char>) ->
     Some((sub.original_bytes.clone(), glyphs))
 }
 
-/// BaseFont names of the embedded fallback font (regular, bold).
-pub const FALLBACK_NAMES: [&str; 2] = [FALLBACK_REGULAR, FALLBACK_BOLD];
+/// The subset tag that starts the BaseFont name of the embedded fallback
+/// font in every PDF terbit writes.
+pub const FALLBACK_TAG: &str = "TBTSUB+";
 
 /// A prepared image (the region's logo): deflated once per run.
 #[derive(Clone)]

@@ -89,12 +89,14 @@ fn hostile_run_directories_are_refused_quickly() {
     let hostile = d.join("hostile");
     copy_dir(&run, &hostile);
     let manifest = std::fs::read_to_string(hostile.join("manifest.csv")).unwrap();
-    let files: Vec<String> = manifest.lines().skip(1).take(2).map(|l| l.split(',').nth(5).unwrap().to_string()).collect();
+    let files: Vec<String> = manifest.lines().skip(1).take(3).map(|l| l.split(',').nth(5).unwrap().to_string()).collect();
     std::fs::remove_file(hostile.join(&files[0])).unwrap();
     std::os::unix::fs::symlink("/dev/zero", hostile.join(&files[0])).unwrap();
     std::fs::remove_file(hostile.join(&files[1])).unwrap();
     rustix::fs::mknodat(rustix::fs::CWD, &hostile.join(&files[1]), rustix::fs::FileType::Fifo, rustix::fs::Mode::from_raw_mode(0o600), 0).unwrap();
     std::os::unix::fs::symlink("/etc", hostile.join("etc")).unwrap();
+    // A document grown to 17 MiB (sparse: no disk used).
+    std::fs::OpenOptions::new().write(true).open(hostile.join(&files[2])).unwrap().set_len(17 << 20).unwrap();
     let t = Instant::now();
     let (code, out, _) = terbit(d, &["verify", "--trust", TRUST, hostile.to_str().unwrap()]);
     assert!(t.elapsed() < Duration::from_secs(60), "took {:?}", t.elapsed());
@@ -102,12 +104,21 @@ fn hostile_run_directories_are_refused_quickly() {
     assert!(out.contains("a symbolic link (not followed)"), "{out}");
     assert!(out.contains("not a regular file (not read)"), "{out}");
     assert!(out.contains("etc: a symbolic link (not followed)"), "{out}");
+    assert!(out.contains(&format!("{}: larger than 16 MiB (not read)", files[2])), "{out}");
     // The manifest itself a link: the run is refused.
     std::fs::rename(hostile.join("manifest.csv"), d.join("m.csv")).unwrap();
     std::os::unix::fs::symlink(d.join("m.csv"), hostile.join("manifest.csv")).unwrap();
     let (code, out, _) = terbit(d, &["verify", "--trust", TRUST, hostile.to_str().unwrap()]);
     assert_eq!(code, 2, "{out}");
     assert!(out.contains("manifest.csv: a symbolic link (not followed)"), "{out}");
+    // A manifest of 2 GiB (sparse) is refused before it is read.
+    std::fs::remove_file(hostile.join("manifest.csv")).unwrap();
+    std::fs::File::create(hostile.join("manifest.csv")).unwrap().set_len(2 << 30).unwrap();
+    let t = Instant::now();
+    let (code, out, _) = terbit(d, &["verify", "--trust", TRUST, hostile.to_str().unwrap()]);
+    assert!(t.elapsed() < Duration::from_secs(20), "took {:?}", t.elapsed());
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("manifest.csv: larger than 1024 MiB (not read)"), "{out}");
 }
 
 #[test]

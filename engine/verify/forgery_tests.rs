@@ -154,3 +154,73 @@ fn an_untrusted_qrs_fields_are_unverified_only() {
     assert!(r.fields.is_empty());
     assert!(r.unverified.iter().any(|(k, v)| k == "name" && v == "BUDI"));
 }
+
+#[test]
+fn a_move_out_qr_on_the_move_in_page_that_cites_it_is_refused() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (move_out, _) = pdf_and_qr("move_out", "3506-PD-23112026-0001", &[]);
+    let (move_in, _) = pdf_and_qr("move_in", "3506-PP-23112026-0001", &[("skpwni_number", "3506-PD-23112026-0001")]);
+    assert_eq!(verify_pdf(&move_in, &trust).verdict, Verdict::Genuine);
+    let why = invalid_because(&paste_qr(&move_in, &move_out), &trust);
+    assert!(why.contains("not a move_out page") || why.contains("does not show the signed document number"), "{why}");
+}
+
+#[test]
+fn an_edited_family_card_member_nik_is_caught() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (card, _) = pdf_and_qr("family_card", "350601231126", &[]);
+    assert_eq!(verify_pdf(&card, &trust).verdict, Verdict::Genuine);
+    let forged = edit_values(&card, |c| {
+        let text = String::from_utf8_lossy(c).into_owned();
+        // The member table's NIK cell (the head's NIK also heads the card).
+        let at = text.rfind("(member_nik) Tj").unwrap();
+        *c = format!("{}(3506014507260009) Tj{}", &text[..at], &text[at + "(member_nik) Tj".len()..]).into_bytes();
+    });
+    let why = invalid_because(&forged, &trust);
+    assert!(why.contains("member NIKs printed in the table (1 rows) are not the signed members"), "{why}");
+}
+
+#[test]
+fn a_name_in_the_embedded_font_verifies_and_its_font_cannot_be_swapped() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (pdf, _) = pdf_and_qr("birth", "3506-LU-23112026-0001", &[("child_name", "Łucja Ŝtefan")]);
+    assert_eq!(verify_pdf(&pdf, &trust).verdict, Verdict::Genuine);
+    // The embedded font program changed by one byte: its glyphs are no
+    // longer known, so the name it shows is not taken as shown.
+    let mut doc = Document::load_mem(&pdf).unwrap();
+    let id = doc
+        .objects
+        .iter()
+        .find_map(|(id, o)| match o {
+            Object::Stream(s) if s.dict.has(b"Length1") => Some(*id),
+            _ => None,
+        })
+        .expect("an embedded font program");
+    let s = doc.get_object_mut(id).unwrap().as_stream_mut().unwrap();
+    let mut program = s.decompressed_content().unwrap_or_else(|_| s.content.clone());
+    let n = program.len();
+    program[n - 20] ^= 0x01;
+    s.dict.remove(b"Filter");
+    s.set_content(program);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    let why = invalid_because(&out, &trust);
+    assert!(why.contains("child's name"), "{why}");
+}
+
+#[test]
+fn a_qr_copied_onto_another_documents_page_is_caught_and_its_fields_shown() {
+    let (a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
+    let (b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
+    assert!(verify_pdf(&a, &trust).verdict.is_genuine());
+    let r = verify_pdf(&paste_qr(&a, &b), &trust);
+    match &r.verdict {
+        Verdict::Invalid(why) => assert!(why.contains("3506-LU-23112026-0002") && why.contains("differs from the signed"), "{why}"),
+        other => panic!("{other:?}"),
+    }
+    // The signed fields are still shown, for comparison with the page.
+    assert!(r.fields.iter().any(|(k, v)| k == "name" && v == "CHILD TWO"));
+}

@@ -38,6 +38,8 @@ const MAX_OPS: usize = 200_000;
 const MAX_FORM_DEPTH: usize = 8;
 /// Nested `q`.
 const MAX_SAVE_DEPTH: usize = 64;
+/// Content bytes decoded per page, forms counted each time they are drawn.
+const MAX_PAGE_BYTES: usize = 32 << 20;
 
 /// An axis-aligned box in page space (points, origin bottom-left).
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -264,7 +266,7 @@ impl FontInfo {
                 Some(Object::Name(n)) => n == b"Identity",
                 _ => false,
             };
-        let ours = crate::render::FALLBACK_NAMES.iter().position(|n| *n == info.base);
+        let ours = info.base.starts_with(crate::render::FALLBACK_TAG).then(|| usize::from(info.base.contains("Bold")));
         let program = desc
             .get(b"FontDescriptor")
             .ok()
@@ -446,12 +448,14 @@ struct Interp<'a> {
     scan: Scan,
     ops: usize,
     fonts: BTreeMap<lopdf::ObjectId, std::rc::Rc<FontInfo>>,
+    /// Content bytes decoded so far.
+    bytes: usize,
     exhausted: bool,
 }
 
 /// Read one page of `doc`.
 pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId) -> Scan {
-    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), exhausted: false };
+    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false };
     let Ok(page) = doc.get_dictionary(page_id) else {
         it.scan.problems.push("a page object is damaged".into());
         return it.scan;
@@ -580,6 +584,11 @@ impl Path {
 
 impl Interp<'_> {
     fn run(&mut self, content: &[u8], resources: &Dictionary, st: &mut State, depth: usize) {
+        self.bytes += content.len();
+        if self.bytes > MAX_PAGE_BYTES {
+            self.exhausted = true;
+            return;
+        }
         let ops = match lopdf::content::Content::decode(content) {
             Ok(c) => c.operations,
             Err(_) => {
