@@ -126,12 +126,16 @@ struct Out {
 }
 
 impl Out {
+    /// Write `s` and a newline; any control character inside a line is
+    /// shown escaped (the line breaks of `s` itself stay line breaks).
     fn line(&mut self, s: &str) {
-        if self.closed {
-            return;
-        }
-        if writeln!(self.w, "{}", shown(s)).is_err() {
-            self.closed = true;
+        for l in s.split('\n') {
+            if self.closed {
+                return;
+            }
+            if writeln!(self.w, "{}", shown(l)).is_err() {
+                self.closed = true;
+            }
         }
     }
 }

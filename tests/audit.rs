@@ -145,7 +145,10 @@ fn forged_text_is_escaped_and_unverified_fields_are_marked() {
     assert!(out.contains("UNTRUSTED") && out.contains("UNVERIFIED — do not rely on these"), "{out}");
     let (_, json, _) = terbit(d, &["verify", "--json", "--trust", TRUST, &qr]);
     assert!(!json.contains('\u{202E}') && !json.contains("\\u001b"), "{json}");
-    assert!(json.contains("unverified"), "{json}");
+    let parsed: serde_json::Value = serde_json::from_str(&json).expect("verify --json prints JSON");
+    let name = parsed[0]["report"]["unverified"].as_array().unwrap().iter().find(|f| f[0] == "name").unwrap()[1].as_str().unwrap().to_string();
+    assert_eq!(name, "\\u{001B}[2J\\u{001B}[HGENUINE\\u{202E}");
+    assert!(parsed[0]["report"]["fields"].as_array().unwrap().is_empty());
 }
 
 #[test]
