@@ -3,10 +3,11 @@
 terbit reads, beside zbar.
 
     cargo run --release -- demo --out /tmp/deg-demo --count 80
-    python3 bench/degrade.py /tmp/deg-demo /tmp/deg-set [--per-kind 20]
+    python3 bench/degrade.py /tmp/deg-demo /tmp/deg-set [--per-kind 20] [--skip N] [--seed S]
 
 Takes up to --per-kind documents of each of the six kinds from the demo's
-run, renders page 1 with pdftoppm, and makes one picture per condition
+run (after the first --skip of each: a second set to check that what the
+ladder learnt from one set holds on another), renders page 1 with pdftoppm, and makes one picture per condition
 (blur, JPEG, noise, rotation, perspective, uneven light, low contrast,
 low resolution, whole-page phone photos, print-and-scan, QR crops). Then
 reads every picture with `zbarimg` and with `terbit verify --json`, and
@@ -121,7 +122,8 @@ CONDITIONS = {
 
 def main():
     demo, out = Path(sys.argv[1]), Path(sys.argv[2])
-    per_kind = int(sys.argv[sys.argv.index("--per-kind") + 1]) if "--per-kind" in sys.argv else 20
+    opt = lambda name, default: int(sys.argv[sys.argv.index(name) + 1]) if name in sys.argv else default
+    per_kind, skip, seed = opt("--per-kind", 20), opt("--skip", 0), opt("--seed", 1)
     terbit = os.environ.get("TERBIT", "target/release/terbit")
     run = sorted((demo / "runs").iterdir())[-1]
     trust = demo / "keys" / "trust.json"
@@ -130,10 +132,10 @@ def main():
     for r in rows:
         by_kind.setdefault(r["kind"], []).append(r)
     out.mkdir(parents=True, exist_ok=True)
-    rng = np.random.default_rng(1)
+    rng = np.random.default_rng(seed)
     items = []  # (condition, image path, expected qr)
     for kind, docs in sorted(by_kind.items()):
-        for d in docs[:per_kind]:
+        for d in docs[skip:skip + per_kind]:
             page = None
             for ci, (name, make) in enumerate(CONDITIONS.items()):
                 p = out / f"{kind}-{d['document_number']}-{ci:02d}.jpg"
