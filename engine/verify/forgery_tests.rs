@@ -224,3 +224,41 @@ fn a_qr_copied_onto_another_documents_page_is_caught_and_its_fields_shown() {
     // The signed fields are still shown, for comparison with the page.
     assert!(r.fields.iter().any(|(k, v)| k == "name" && v == "CHILD TWO"));
 }
+
+#[test]
+fn text_behind_bytes_a_parser_might_stop_at_is_still_seen() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    // An unknown operator: viewers skip it and draw the forged name.
+    let skipped = edit_values(&pdf, |c| c.extend_from_slice(b"\n@@@ BT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET\n"));
+    let why = invalid_because(&skipped, &trust);
+    assert!(why.contains("other text \": AGUS\" is drawn over the printed child's name"), "{why}");
+    // Bytes that are no content syntax: the page is refused outright.
+    for junk in [&b"}"[..], b"<zz>", b"[1 2", b"1.2.3"] {
+        let mut tail = b"\n".to_vec();
+        tail.extend_from_slice(junk);
+        tail.extend_from_slice(b" BT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET\n");
+        let forged = edit_values(&pdf, |c| c.extend_from_slice(&tail));
+        let why = invalid_because(&forged, &trust);
+        assert!(why.contains("not PDF drawing syntax"), "{}: {why}", String::from_utf8_lossy(junk));
+    }
+}
+
+#[test]
+fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
+    let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
+    // Stream one saves the state and clips to nothing; stream two restores
+    // it and draws a forged name: a viewer shows it, so must the reader.
+    let mut doc = Document::load_mem(&pdf).unwrap();
+    let page = doc.get_pages()[&1];
+    let first = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"q 0 0 1 1 re W n".to_vec()));
+    let second = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"Q BT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET".to_vec()));
+    let d = doc.get_dictionary_mut(page).unwrap();
+    let mut contents = d.get(b"Contents").unwrap().as_array().unwrap().clone();
+    contents.push(Object::Reference(first));
+    contents.push(Object::Reference(second));
+    d.set("Contents", contents);
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    let why = invalid_because(&out, &trust);
+    assert!(why.contains("AGUS"), "{why}");
+}

@@ -14,6 +14,7 @@
 //! fields are shown for the person holding the paper to compare. Whatever
 //! came from the document is shown through [`show::shown`].
 
+pub mod content;
 pub mod layout;
 pub mod page;
 pub mod photo;
@@ -158,8 +159,29 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
     f
 }
 
+/// A trust list with its keys decoded once (an audit looks a key up per
+/// document; decoding one costs a point decompression).
+pub struct Trust<'a> {
+    pub list: &'a TrustList,
+    keys: Vec<crate::keys::TrustedKey>,
+}
+
+impl<'a> Trust<'a> {
+    pub fn new(list: &'a TrustList) -> Trust<'a> {
+        Trust { list, keys: list.trusted() }
+    }
+    fn find(&self, kid: &crate::keys::Kid) -> Option<crate::keys::TrustedKey> {
+        self.keys.iter().find(|k| &k.kid == kid).cloned()
+    }
+}
+
 /// Verify a DK1 text against a trust list.
 pub fn verify_text(text: &str, trust: &TrustList) -> Report {
+    verify_text_with(text, &Trust::new(trust))
+}
+
+/// As [`verify_text`], with the trust list's keys decoded.
+pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
     let sealed = match dk1::decode(text) {
         Ok(s) => s,
         Err(e) => return Report::invalid(e.to_string()),
@@ -199,7 +221,7 @@ pub fn verify_text(text: &str, trust: &TrustList) -> Report {
         ))
     } else if key.status == KeyStatus::Revoked && key.revoked_from.is_some_and(|r| at >= r) {
         Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
-    } else if let Some(e) = trust.revocations.get(&(sealed.claims.issuer.clone(), sealed.claims.record.number.clone())) {
+    } else if let Some(e) = trust.list.revocations.get(&(sealed.claims.issuer.clone(), sealed.claims.record.number.clone())) {
         match &e.superseded_by {
             Some(by) if e.status == "superseded" => {
                 Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
@@ -272,19 +294,25 @@ pub struct PdfDocument {
 /// that QR signs. A document file holds one document; a print file many.
 /// `Err` when the file as a whole cannot be read.
 pub fn verify_pdf_documents(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Result<Vec<PdfDocument>, Report> {
+    verify_pdf_documents_with(bytes, &Trust::new(trust), layouts, None)
+}
+
+/// As [`verify_pdf_documents`], with the trust list's keys decoded, and
+/// the QR text the file should carry if known (see [`page::scan_page`]).
+pub fn verify_pdf_documents_with(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
     // A defect in the PDF parser must cost this file its verdict, not the
     // audit of a whole run its process.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts)))
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts, expected_qr)))
         .unwrap_or_else(|_| Err(Report::invalid("the PDF could not be read (its structure made the reader fail): not a document terbit made")))
 }
 
-fn pdf_documents(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Result<Vec<PdfDocument>, Report> {
+fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
     let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));
     }
-    let scans: Vec<page::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id)).collect();
+    let scans: Vec<page::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < scans.len() {
@@ -299,7 +327,7 @@ fn pdf_documents(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Result<V
         while j < scans.len() && scans[j].qrs.iter().any(|q| q.text == qr) {
             j += 1;
         }
-        let mut report = verify_text(&qr, trust);
+        let mut report = verify_text_with(&qr, trust);
         let mut problems: Vec<String> = Vec::new();
         for (k, s) in scans[i..j].iter().enumerate() {
             let on = |p: &String| if scans.len() > 1 { format!("page {}: {p}", i + k + 1) } else { p.clone() };

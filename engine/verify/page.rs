@@ -181,25 +181,31 @@ fn name<'a>(doc: &'a Document, d: &'a Dictionary, key: &[u8]) -> Option<&'a [u8]
     d.get(key).ok().and_then(|o| deref(doc, o)).and_then(|o| o.as_name().ok())
 }
 
+const HELVETICAS: [&str; 4] = ["Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"];
+
 /// How a font's codes become characters, and how far that can be trusted.
 #[derive(Debug, Clone)]
 struct FontInfo {
     base: String,
-    /// Codes are two bytes (Type0, Identity-H).
-    two_byte: bool,
-    /// Code → character.
-    chars: BTreeMap<u16, char>,
-    /// Code → advance width in 1/1000 em.
-    widths: BTreeMap<u16, f64>,
-    default_width: f64,
+    codes: Codes,
     /// Glyphs known: standard Helvetica with WinAnsi, or terbit's own
     /// embedded subset, checked byte for byte.
     trusted: bool,
 }
 
-const HELVETICAS: [&str; 4] = ["Helvetica", "Helvetica-Bold", "Helvetica-Oblique", "Helvetica-BoldOblique"];
+#[derive(Debug, Clone)]
+enum Codes {
+    /// One byte a code, WinAnsi, Helvetica's widths (bold or not).
+    WinAnsi { bold: bool },
+    /// Two bytes a code (Type0, Identity-H): code → character and width.
+    Cid { chars: BTreeMap<u16, char>, widths: BTreeMap<u16, f64>, default_width: f64 },
+}
 
 impl FontInfo {
+    fn untrusted(base: &str) -> FontInfo {
+        FontInfo { base: base.into(), codes: Codes::Cid { chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0 }, trusted: false }
+    }
+
     fn read(doc: &Document, font: &Dictionary) -> FontInfo {
         let base = name(doc, font, b"BaseFont").map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
         match name(doc, font, b"Subtype") {
@@ -209,29 +215,19 @@ impl FontInfo {
     }
 
     fn simple(doc: &Document, font: &Dictionary, base: String) -> FontInfo {
-        let mut chars = BTreeMap::new();
-        let mut widths = BTreeMap::new();
-        for b in 0u16..=255 {
-            if let Some(c) = win_ansi_char(b as u8) {
-                chars.insert(b, c);
-            }
-        }
-        let bold = base.contains("Bold");
-        for b in 32u16..=126 {
-            let table = if bold { &crate::render::HELVETICA_BOLD_WIDTHS } else { &crate::render::HELVETICA_WIDTHS };
-            widths.insert(b, f64::from(table[(b - 32) as usize]));
-        }
         // A standard font: no program of its own (a FontDescriptor could
         // embed one whose glyphs differ), WinAnsi without differences.
         let standard = HELVETICAS.contains(&base.as_str())
             && name(doc, font, b"Subtype") == Some(b"Type1")
             && !font.has(b"FontDescriptor")
             && matches!(font.get(b"Encoding").ok().and_then(|e| deref(doc, e)), Some(Object::Name(n)) if n == b"WinAnsiEncoding");
-        FontInfo { base, two_byte: false, chars, widths, default_width: 556.0, trusted: standard }
+        let bold = base.contains("Bold");
+        FontInfo { base, codes: Codes::WinAnsi { bold }, trusted: standard }
     }
 
     fn type0(doc: &Document, font: &Dictionary, base: String) -> FontInfo {
-        let mut info = FontInfo { base, two_byte: true, chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0, trusted: false };
+        let mut widths = BTreeMap::new();
+        let mut default_width = 1000.0;
         let desc = font
             .get(b"DescendantFonts")
             .ok()
@@ -245,16 +241,17 @@ impl FontInfo {
             .ok()
             .and_then(|t| deref(doc, t))
             .and_then(|t| t.as_stream().ok())
-            .and_then(|s| s.decompressed_content_with_limit(1 << 20).ok().or_else(|| (!s.dict.has(b"Filter")).then(|| s.content.clone())))
+            .and_then(stream_bytes)
             .map(|c| parse_to_unicode(&c))
             .unwrap_or_default();
-        info.chars = claimed.clone();
-        let Some(desc) = desc else { return info };
+        let Some(desc) = desc else {
+            return FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false };
+        };
         if let Some(Object::Array(w)) = desc.get(b"W").ok().and_then(|w| deref(doc, w)) {
-            read_cid_widths(doc, w, &mut info.widths);
+            read_cid_widths(doc, w, &mut widths);
         }
         if let Some(dw) = desc.get(b"DW").ok().and_then(|w| deref(doc, w)).and_then(num) {
-            info.default_width = dw;
+            default_width = dw;
         }
         // Trusted only as terbit embeds it: Identity-H, identity CID→GID,
         // and a font program equal to the fallback font subset to the
@@ -266,7 +263,7 @@ impl FontInfo {
                 Some(Object::Name(n)) => n == b"Identity",
                 _ => false,
             };
-        let ours = info.base.starts_with(crate::render::FALLBACK_TAG).then(|| usize::from(info.base.contains("Bold")));
+        let ours = base.starts_with(crate::render::FALLBACK_TAG).then(|| base.contains("Bold"));
         let program = desc
             .get(b"FontDescriptor")
             .ok()
@@ -274,30 +271,44 @@ impl FontInfo {
             .and_then(|d| d.get(b"FontFile2").ok())
             .and_then(|f| deref(doc, f))
             .and_then(|f| f.as_stream().ok())
-            .and_then(|s| s.decompressed_content_with_limit(4 << 20).ok().or_else(|| (!s.dict.has(b"Filter")).then(|| s.content.clone())));
-        if let (true, Some(which), Some(program)) = (identity, ours, program) {
+            .and_then(stream_bytes);
+        if let (true, Some(bold), Some(program)) = (identity, ours, program) {
             let wanted: BTreeSet<char> = claimed.values().copied().collect();
-            if let Some((bytes, glyphs)) = crate::render::fallback_program(which == 1, &wanted) {
+            if let Some((bytes, glyphs)) = crate::render::fallback_program(bold, &wanted) {
                 if bytes == program {
-                    info.chars = glyphs;
-                    info.trusted = true;
+                    return FontInfo { base, codes: Codes::Cid { chars: glyphs, widths, default_width }, trusted: true };
                 }
             }
         }
-        info
+        FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false }
     }
 
-    fn decode(&self, bytes: &[u8]) -> Vec<(u16, char)> {
-        let codes: Vec<u16> = if self.two_byte {
-            bytes.chunks(2).map(|c| u16::from(c[0]) << 8 | u16::from(*c.get(1).unwrap_or(&0))).collect()
-        } else {
-            bytes.iter().map(|b| u16::from(*b)).collect()
-        };
-        codes.into_iter().map(|c| (c, self.chars.get(&c).copied().unwrap_or('\u{FFFD}'))).collect()
+    fn two_byte(&self) -> bool {
+        matches!(self.codes, Codes::Cid { .. })
+    }
+
+    /// Each code of `bytes` and the character it shows.
+    fn decode(&self, bytes: &[u8], out: &mut Vec<(u16, char)>) {
+        match &self.codes {
+            Codes::WinAnsi { .. } => out.extend(bytes.iter().map(|b| (u16::from(*b), win_ansi_char(*b).unwrap_or('\u{FFFD}')))),
+            Codes::Cid { chars, .. } => out.extend(bytes.chunks(2).map(|c| {
+                let code = u16::from(c[0]) << 8 | u16::from(*c.get(1).unwrap_or(&0));
+                (code, chars.get(&code).copied().unwrap_or('\u{FFFD}'))
+            })),
+        }
     }
 
     fn width(&self, code: u16) -> f64 {
-        self.widths.get(&code).copied().unwrap_or(self.default_width)
+        match &self.codes {
+            Codes::WinAnsi { bold } => {
+                let table = if *bold { &crate::render::HELVETICA_BOLD_WIDTHS } else { &crate::render::HELVETICA_WIDTHS };
+                match code {
+                    32..=126 => f64::from(table[(code - 32) as usize]),
+                    _ => 556.0,
+                }
+            }
+            Codes::Cid { widths, default_width, .. } => widths.get(&code).copied().unwrap_or(*default_width),
+        }
     }
 }
 
@@ -443,19 +454,42 @@ fn luminance(c: &[f64]) -> Option<f64> {
     }
 }
 
+/// What a drawing program carries from one operator to the next besides
+/// the graphics state: shared by a page's streams, fresh for each form.
+#[derive(Default)]
+struct Ctx {
+    stack: Vec<State>,
+    path: Path,
+    pending_clip: Option<Rect>,
+    tm: M,
+    tlm: M,
+    /// Marked-content nesting; the depth at which optional content began.
+    marked: usize,
+    optional_from: Option<usize>,
+}
+
 struct Interp<'a> {
     doc: &'a Document,
     scan: Scan,
     ops: usize,
-    fonts: BTreeMap<lopdf::ObjectId, std::rc::Rc<FontInfo>>,
+    /// Fonts read on this page, by (resource dictionary, name): a page
+    /// sets its fonts dozens of times.
+    fonts: BTreeMap<(usize, Vec<u8>), std::rc::Rc<FontInfo>>,
     /// Content bytes decoded so far.
     bytes: usize,
     exhausted: bool,
+    /// The QR text the page should carry: its size and packed bits.
+    expected: Option<(String, usize, Vec<u8>)>,
 }
 
 /// Read one page of `doc`.
-pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId) -> Scan {
-    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false };
+/// Read one page of `doc`. `expected_qr`, when the caller already knows
+/// which QR text the page should carry (a run's manifest names it), lets a
+/// QR image be recognised by comparing its bits with that text's encoding
+/// (exact, and cheaper than reading it); any other image is read as usual.
+pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId, expected_qr: Option<&str>) -> Scan {
+    let expected = expected_qr.and_then(|t| qr::encode(t).ok().map(|m| (t.to_string(), m.size, m.pack_1bit())));
+    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false, expected };
     let Ok(page) = doc.get_dictionary(page_id) else {
         it.scan.problems.push("a page object is damaged".into());
         return it.scan;
@@ -475,9 +509,13 @@ pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId) -> Scan {
     }
     annotations(doc, page, &mut it.scan);
     let resources = inherited(doc, page, b"Resources").and_then(|r| dict(doc, r)).cloned().unwrap_or_default();
-    let content = page_content(doc, page, &mut it.scan.problems);
     let mut state = State { clip: it.scan.page, ..State::default() };
-    it.run(&content, &resources, &mut state, 0);
+    // The page's streams are one drawing program: graphics-state saves,
+    // clips, text and marked content carry from one stream to the next.
+    let mut ctx = Ctx::default();
+    for stream in page_streams(doc, page, &mut it.scan.problems) {
+        it.run(Source::Stream(stream), &resources, &mut state, &mut ctx, 0);
+    }
     if it.exhausted {
         it.scan.problems.push(format!("the page has more than {MAX_OPS} drawing operations"));
     }
@@ -514,27 +552,28 @@ fn annotations(doc: &Document, page: &Dictionary, scan: &mut Scan) {
     }
 }
 
-/// The page's content streams, joined.
-fn page_content(doc: &Document, page: &Dictionary, problems: &mut Vec<String>) -> Vec<u8> {
-    let mut out = Vec::new();
+/// The page's content streams.
+fn page_streams<'a>(doc: &'a Document, page: &'a Dictionary, problems: &mut Vec<String>) -> Vec<&'a lopdf::Stream> {
     let refs: Vec<&Object> = match page.get(b"Contents").ok().and_then(|c| deref(doc, c)) {
         Some(Object::Array(a)) => a.iter().collect(),
         Some(o) => vec![o],
         None => vec![],
     };
+    let mut out = Vec::new();
     for r in refs {
         match deref(doc, r).and_then(|o| o.as_stream().ok()) {
-            Some(s) => match stream_bytes(s) {
-                Some(c) if out.len() + c.len() <= MAX_STREAM * 4 => {
-                    out.extend_from_slice(&c);
-                    out.push(b'\n');
-                }
-                _ => problems.push("a content stream of the page cannot be read".into()),
-            },
+            Some(s) => out.push(s),
             None => problems.push("the page's contents are not streams".into()),
         }
     }
     out
+}
+
+/// Content to interpret: a page's stream (parsed once per distinct
+/// stream), or a form's bytes.
+enum Source<'a> {
+    Stream(&'a lopdf::Stream),
+    Bytes(&'a [u8]),
 }
 
 fn stream_bytes(s: &lopdf::Stream) -> Option<Vec<u8>> {
@@ -583,28 +622,31 @@ impl Path {
 }
 
 impl Interp<'_> {
-    fn run(&mut self, content: &[u8], resources: &Dictionary, st: &mut State, depth: usize) {
-        self.bytes += content.len();
-        if self.bytes > MAX_PAGE_BYTES {
-            self.exhausted = true;
-            return;
-        }
-        let ops = match lopdf::content::Content::decode(content) {
-            Ok(c) => c.operations,
-            Err(_) => {
-                self.scan.problems.push("a content stream of the page is not valid PDF drawing syntax".into());
+    fn run(&mut self, source: Source, resources: &Dictionary, st: &mut State, ctx: &mut Ctx, depth: usize) {
+        let parsed = match source {
+            Source::Stream(s) => operations(s),
+            Source::Bytes(b) => super::content::parse(b).map(|ops| (b.len(), std::rc::Rc::new(ops))).map_err(Some),
+        };
+        let ops = match parsed {
+            Ok((len, ops)) => {
+                self.bytes += len;
+                if self.bytes > MAX_PAGE_BYTES {
+                    self.exhausted = true;
+                    return;
+                }
+                ops
+            }
+            Err(None) => {
+                self.scan.problems.push("a content stream of the page cannot be read".into());
+                return;
+            }
+            Err(Some(e)) => {
+                self.scan.problems.push(format!("a content stream is not PDF drawing syntax ({} at byte {}): viewers may draw what follows", e.reason, e.offset));
                 return;
             }
         };
-        let mut stack: Vec<State> = Vec::new();
-        let mut path = Path::default();
-        let mut pending_clip: Option<Rect> = None;
-        let mut tm = IDENTITY;
-        let mut tlm = IDENTITY;
-        // Marked-content nesting; the depth at which optional content began.
-        let mut marked = 0usize;
-        let mut optional_from: Option<usize> = None;
-        for op in &ops {
+        let Ctx { stack, path, pending_clip, tm, tlm, marked, optional_from } = ctx;
+        for op in ops.iter() {
             self.ops += 1;
             if self.ops > MAX_OPS {
                 self.exhausted = true;
@@ -612,6 +654,12 @@ impl Interp<'_> {
             }
             let o = &op.operands;
             let n = nums(o).unwrap_or_default();
+            if let Some(want) = arity(&op.operator) {
+                if o.len() != want || (numeric(&op.operator) && n.len() != want) {
+                    self.scan.problems.push(format!("a drawing operator {} has malformed operands", super::show::clip_shown(&op.operator, 10)));
+                    return;
+                }
+            }
             match op.operator.as_str() {
                 "q" => {
                     if stack.len() >= MAX_SAVE_DEPTH {
@@ -675,7 +723,7 @@ impl Interp<'_> {
                         path.segment(&st.ctm, &[start]);
                     }
                 }
-                "W" | "W*" => pending_clip = Some(path.bbox.unwrap_or(Rect::new(0.0, 0.0, 0.0, 0.0))),
+                "W" | "W*" => *pending_clip = Some(path.bbox.unwrap_or(Rect::new(0.0, 0.0, 0.0, 0.0))),
                 "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "S" | "s" | "n" => {
                     let stroke = matches!(op.operator.as_str(), "S" | "s" | "B" | "B*" | "b" | "b*");
                     let fill = matches!(op.operator.as_str(), "f" | "F" | "f*" | "B" | "B*" | "b" | "b*");
@@ -708,15 +756,15 @@ impl Interp<'_> {
                             None => c,
                         });
                     }
-                    path = Path::default();
+                    *path = Path::default();
                 }
                 "sh" => {
                     let b = st.clip.or(self.scan.page).unwrap_or(Rect::new(-1e6, -1e6, 1e6, 1e6));
                     self.scan.paints.push(Paint { bbox: b, what: "a shading" });
                 }
                 "BT" => {
-                    tm = IDENTITY;
-                    tlm = IDENTITY;
+                    *tm = IDENTITY;
+                    *tlm = IDENTITY;
                 }
                 "Tf" if o.len() == 2 => {
                     st.size = num(&o[1]).unwrap_or(0.0);
@@ -732,16 +780,16 @@ impl Interp<'_> {
                     if op.operator == "TD" {
                         st.leading = -n[1];
                     }
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
-                    tm = tlm;
+                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
+                    *tm = *tlm;
                 }
                 "Tm" if n.len() == 6 => {
-                    tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
-                    tm = tlm;
+                    *tlm = [n[0], n[1], n[2], n[3], n[4], n[5]];
+                    *tm = *tlm;
                 }
                 "T*" => {
-                    tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
-                    tm = tlm;
+                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
+                    *tm = *tlm;
                 }
                 "Tj" | "'" | "\"" | "TJ" => {
                     if op.operator != "Tj" && op.operator != "TJ" {
@@ -749,15 +797,15 @@ impl Interp<'_> {
                             st.word_space = n[0];
                             st.char_space = n[1];
                         }
-                        tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
-                        tm = tlm;
+                        *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
+                        *tm = *tlm;
                     }
                     let items: Vec<&Object> = match (op.operator.as_str(), o.last()) {
                         ("TJ", Some(Object::Array(a))) => a.iter().collect(),
                         (_, Some(s @ Object::String(..))) => vec![s],
                         _ => vec![],
                     };
-                    self.show(&items, st, &mut tm, optional_from.is_some());
+                    self.show(&items, st, tm, optional_from.is_some());
                 }
                 "Do" => {
                     if let Some(name) = o.first().and_then(|x| x.as_name().ok()) {
@@ -769,17 +817,17 @@ impl Interp<'_> {
                     self.scan.paints.push(Paint { bbox: b, what: "an inline image" });
                 }
                 "BMC" | "BDC" => {
-                    marked += 1;
+                    *marked += 1;
                     let optional = op.operator == "BDC" && o.first().and_then(|x| x.as_name().ok()) == Some(b"OC".as_slice());
                     if optional && optional_from.is_none() {
-                        optional_from = Some(marked);
+                        *optional_from = Some(*marked);
                     }
                 }
                 "EMC" => {
-                    if optional_from == Some(marked) {
-                        optional_from = None;
+                    if *optional_from == Some(*marked) {
+                        *optional_from = None;
                     }
-                    marked = marked.saturating_sub(1);
+                    *marked = marked.saturating_sub(1);
                 }
                 _ => {}
             }
@@ -814,42 +862,39 @@ impl Interp<'_> {
         }
         if get(b"Font").is_some() {
             // A font set through a graphics state: not how terbit draws.
-            st.font = Some(std::rc::Rc::new(FontInfo { base: "(set by a graphics state)".into(), two_byte: false, chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0, trusted: false }));
+            st.font = Some(std::rc::Rc::new(FontInfo::untrusted("(set by a graphics state)")));
         }
     }
 
     fn font(&mut self, resources: &Dictionary, key: &[u8]) -> Option<std::rc::Rc<FontInfo>> {
         let doc = self.doc;
-        let obj = resources.get(b"Font").ok().and_then(|f| dict(doc, f))?.get(key).ok()?;
-        let id = match obj {
-            Object::Reference(id) => Some(*id),
-            _ => None,
-        };
-        if let Some(f) = id.and_then(|id| self.fonts.get(&id)) {
+        // The dictionary's address names it for the length of this page.
+        let id = (resources as *const Dictionary as usize, key.to_vec());
+        if let Some(f) = self.fonts.get(&id) {
             return Some(f.clone());
         }
+        let obj = resources.get(b"Font").ok().and_then(|f| dict(doc, f))?.get(key).ok()?;
         let info = std::rc::Rc::new(FontInfo::read(doc, dict(doc, obj)?));
-        if let Some(id) = id {
-            self.fonts.insert(id, info.clone());
-        }
+        self.fonts.insert(id, info.clone());
         Some(info)
     }
 
     fn show(&mut self, items: &[&Object], st: &State, tm: &mut M, optional: bool) {
-        let font = st.font.clone().unwrap_or_else(|| {
-            std::rc::Rc::new(FontInfo { base: "(no font)".into(), two_byte: false, chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0, trusted: false })
-        });
+        let font = st.font.clone().unwrap_or_else(|| std::rc::Rc::new(FontInfo::untrusted("(no font)")));
         let start = *tm;
         let h = st.scale / 100.0;
         let mut text = String::new();
         let mut kerned = false;
         let mut advance = 0.0;
+        let mut codes = Vec::new();
         for item in items {
             match item {
                 Object::String(bytes, _) => {
-                    for (code, c) in font.decode(bytes) {
+                    codes.clear();
+                    font.decode(bytes, &mut codes);
+                    for &(code, c) in &codes {
                         let w = font.width(code) / 1000.0 * st.size;
-                        let space = if !font.two_byte && code == 32 { st.word_space } else { 0.0 };
+                        let space = if !font.two_byte() && code == 32 { st.word_space } else { 0.0 };
                         advance += (w + st.char_space + space) * h;
                         text.push(c);
                     }
@@ -915,7 +960,7 @@ impl Interp<'_> {
                     None => Some(bbox),
                 };
                 let Some(visible) = visible else { return };
-                if let Some(text) = qr_of_image(s).filter(|_| !optional && !st.odd_blend && st.fill_alpha >= 0.99) {
+                if let Some(text) = qr_of_image(s, self.expected.as_ref()).filter(|_| !optional && !st.odd_blend && st.fill_alpha >= 0.99) {
                     self.scan.qrs.push(DrawnQr { text, bbox: visible });
                 } else {
                     self.scan.paints.push(Paint { bbox: visible, what: "an image" });
@@ -945,7 +990,7 @@ impl Interp<'_> {
                     inner.odd_blend = true;
                 }
                 let res = s.dict.get(b"Resources").ok().and_then(|r| dict(doc, r)).cloned().unwrap_or_else(|| resources.clone());
-                self.run(&content, &res, &mut inner, depth + 1);
+                self.run(Source::Bytes(&content), &res, &mut inner, &mut Ctx::default(), depth + 1);
             }
             _ => {
                 let bbox = boxed(&st.ctm, &Rect::new(0.0, 0.0, 1.0, 1.0));
@@ -955,13 +1000,91 @@ impl Interp<'_> {
     }
 }
 
+thread_local! {
+    /// Operator lists of content streams seen lately, by their bytes'
+    /// SHA-256: the template's fixed drawing is the same stream in every
+    /// document of a kind, and parsing it dominated an audit's time. Only
+    /// the parse is shared (a pure function of the bytes); every page is
+    /// still interpreted with its own resources.
+    #[allow(clippy::type_complexity)]
+    static PARSED: std::cell::RefCell<Vec<([u8; 32], (usize, std::rc::Rc<Vec<lopdf::content::Operation>>))>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Streams kept parsed per thread; streams larger than this many bytes are
+/// not kept (a document's own text is small and never repeats).
+const PARSED_KEPT: usize = 32;
+const PARSED_MIN_BYTES: usize = 1024;
+
+/// A stream's operators and decoded length, parsed once per distinct
+/// stream (keyed by its filter and stored bytes, so a hit skips the
+/// inflate too). `Err(None)`: the stream does not decode.
+#[allow(clippy::type_complexity)]
+fn operations(stream: &lopdf::Stream) -> Result<(usize, std::rc::Rc<Vec<lopdf::content::Operation>>), Option<super::content::SyntaxError>> {
+    use sha2::{Digest, Sha256};
+    let parse = |s: &lopdf::Stream| -> Result<(usize, std::rc::Rc<Vec<lopdf::content::Operation>>), Option<super::content::SyntaxError>> {
+        let bytes = stream_bytes(s).ok_or(None)?;
+        let ops = super::content::parse(&bytes).map_err(Some)?;
+        Ok((bytes.len(), std::rc::Rc::new(ops)))
+    };
+    if stream.content.len() < PARSED_MIN_BYTES / 2 {
+        return parse(stream);
+    }
+    let mut h = Sha256::new();
+    h.update(stream.dict.get(b"Filter").ok().map(|f| format!("{f:?}")).unwrap_or_default().as_bytes());
+    h.update([0]);
+    h.update(stream.dict.get(b"DecodeParms").ok().map(|f| format!("{f:?}")).unwrap_or_default().as_bytes());
+    h.update([0]);
+    h.update(&stream.content);
+    let key: [u8; 32] = h.finalize().into();
+    let hit = PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        let i = p.iter().position(|(k, _)| *k == key)?;
+        // Most recently used last: the shared streams stay, the documents'
+        // own streams (seen once) go first.
+        let e = p.remove(i);
+        let found = e.1.clone();
+        p.push(e);
+        Some(found)
+    });
+    if let Some(found) = hit {
+        return Ok(found);
+    }
+    let parsed = parse(stream)?;
+    PARSED.with(|p| {
+        let mut p = p.borrow_mut();
+        if p.len() >= PARSED_KEPT {
+            p.remove(0);
+        }
+        p.push((key, parsed.clone()));
+    });
+    Ok(parsed)
+}
+
+/// Operand count of the operators the reader interprets (`None`: any).
+fn arity(op: &str) -> Option<usize> {
+    Some(match op {
+        "q" | "Q" | "h" | "n" | "f" | "F" | "f*" | "B" | "B*" | "b" | "b*" | "S" | "s" | "W" | "W*" | "BT" | "ET" | "T*" | "EMC" | "BI" => 0,
+        "w" | "g" | "G" | "Tc" | "Tw" | "Tz" | "TL" | "Ts" | "Tr" | "gs" | "Do" | "cs" | "CS" | "Tj" | "'" | "TJ" | "BMC" | "sh" => 1,
+        "m" | "l" | "Td" | "TD" | "Tf" | "BDC" => 2,
+        "rg" | "RG" | "\"" => 3,
+        "k" | "K" | "re" | "v" | "y" => 4,
+        "cm" | "Tm" | "c" => 6,
+        _ => return None,
+    })
+}
+
+/// Operators whose operands must all be numbers.
+fn numeric(op: &str) -> bool {
+    matches!(op, "w" | "g" | "G" | "Tc" | "Tw" | "Tz" | "TL" | "Ts" | "Tr" | "m" | "l" | "Td" | "TD" | "rg" | "RG" | "k" | "K" | "re" | "v" | "y" | "cm" | "Tm" | "c")
+}
+
 fn scale_of(m: &M) -> f64 {
     (m[0] * m[3] - m[1] * m[2]).abs().sqrt()
 }
 
 /// The text of a QR code drawn as a square 1-bit image with one pixel per
 /// module, as terbit draws it.
-fn qr_of_image(s: &lopdf::Stream) -> Option<String> {
+fn qr_of_image(s: &lopdf::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<String> {
     let int = |k: &[u8]| s.dict.get(k).ok().and_then(|v| v.as_i64().ok());
     if int(b"BitsPerComponent") != Some(1) || s.dict.has(b"Decode") || s.dict.has(b"ImageMask") || s.dict.has(b"SMask") || s.dict.has(b"Mask") {
         return None;
@@ -971,6 +1094,12 @@ fn qr_of_image(s: &lopdf::Stream) -> Option<String> {
         return None;
     }
     let data = stream_bytes(s)?;
+    if let Some((text, size, bits)) = expected {
+        // Bits equal to the encoding of the expected text are that text.
+        if *size == w as usize && data.get(..bits.len()) == Some(bits.as_slice()) && data.len() == bits.len() {
+            return Some(text.clone());
+        }
+    }
     let dark = Matrix::unpack_1bit(w as usize, h as usize, &data)?;
     qr::decode_modules(w as usize, &dark)
 }
