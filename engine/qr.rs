@@ -463,12 +463,6 @@ pub fn decode_grey(width: usize, height: usize, pixel: impl Fn(usize, usize) -> 
     img.detect_grids().into_iter().find_map(|g| g.decode().ok().map(|(_, text)| text))
 }
 
-/// Decode every QR code found in a greyscale raster.
-pub fn decode_all_grey(width: usize, height: usize, pixel: impl Fn(usize, usize) -> u8) -> Vec<String> {
-    let mut img = rqrr::PreparedImage::prepare_from_greyscale(width, height, pixel);
-    img.detect_grids().into_iter().filter_map(|g| g.decode().ok().map(|(_, text)| text)).collect()
-}
-
 /// Decode a module matrix (one value per module, quiet zone included), as
 /// read out of a PDF's 1-bit image.
 ///
