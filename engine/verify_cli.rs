@@ -14,7 +14,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use terbit::verify::show::{clip_shown, shown, shown_json};
-use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Verdict};
+use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, Verdict};
 
 /// The largest text file of QR texts read.
 const MAX_TEXT_FILE: u64 = 64 << 20;
@@ -72,17 +72,17 @@ fn looks_like_qr_text(t: &str) -> bool {
     lower.starts_with("dk") || (!path_like && qr_alphabet && t.chars().count() >= 40)
 }
 
-fn answer(target: &str, trust: &terbit::keys::TrustList, layouts: &Layouts) -> Answer {
+fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
     let path = Path::new(target);
     let Ok(meta) = std::fs::metadata(path) else {
         if !looks_like_qr_text(target) {
             return Answer::Error { error: "no such file or directory (and not a DK1 text)".into() };
         }
         // Typed or pasted QR text, however damaged: a verdict, not a file error.
-        return Answer::Document { report: verify::verify_text(target, trust) };
+        return Answer::Document { report: verify::verify_text_with(target, trust) };
     };
     if meta.is_dir() {
-        return match verify::verify_run_with(path, trust, layouts) {
+        return match verify::verify_run_with(path, trust.list, layouts) {
             Ok(run) => Answer::Run { run },
             Err(e) => Answer::Error { error: e },
         };
@@ -98,13 +98,13 @@ fn answer(target: &str, trust: &terbit::keys::TrustList, layouts: &Layouts) -> A
         Err(e) => return Answer::Error { error: e.to_string() },
     };
     if bytes.starts_with(b"%PDF") {
-        return match verify::verify_pdf_documents(&bytes, trust, layouts) {
+        return match verify::verify_pdf_documents_with(&bytes, trust, layouts, None) {
             Ok(documents) => Answer::Pdf { documents },
             Err(report) => Answer::Document { report },
         };
     }
     if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
-        return Answer::Document { report: verify::verify_image(&bytes, trust) };
+        return Answer::Document { report: verify::verify_image_with(&bytes, trust) };
     }
     if bytes.len() as u64 > MAX_TEXT_FILE {
         return Answer::Error { error: "a text file this large is not a list of QR texts".into() };
@@ -116,7 +116,7 @@ fn answer(target: &str, trust: &terbit::keys::TrustList, layouts: &Layouts) -> A
     if lines.is_empty() {
         return Answer::Error { error: "an empty text file".into() };
     }
-    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text(l, trust))).collect() }
+    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text_with(l, trust))).collect() }
 }
 
 /// Standard output that stops quietly when the reader has gone.
@@ -146,12 +146,14 @@ pub fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json
     for r in regions {
         layouts.add_region(&terbit::region::Region::load(r)?)?;
     }
+    // The trust list's keys, decoded once for every target and QR line.
+    let keys = Trust::new(&trust);
     let answers: Vec<Answer> = targets
         .par_iter()
         .map(|t| {
             // A defect in a parser must cost one target its answer, not the
             // others theirs.
-            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(t, &trust, &layouts)))
+            std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| answer(t, &keys, &layouts)))
                 .unwrap_or_else(|_| Answer::Error { error: "could not be checked (an internal error while reading it; please report the file)".into() })
         })
         .collect();

@@ -139,7 +139,8 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
         f.push(("member digest".into(), hex::encode(d)));
     }
     for (k, v) in &r.extra {
-        // Labels of the embedded templates' record keys (11 and up are per kind: engine/dk1/README.md).
+        // Labels of the embedded templates' record keys (11 and up are per
+        // kind: each template's `[[record.extra]]`, templates/*.toml).
         let label = match (r.kind, k) {
             (1 | 6, 11) => "sex".to_string(),
             (1, 12) => "mother".to_string(),
@@ -401,11 +402,16 @@ pub fn verify_pdf_with(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Re
 /// shown for comparison with the paper; an image where no QR can be read
 /// is UNREADABLE, never INVALID.
 pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
+    verify_image_with(bytes, &Trust::new(trust))
+}
+
+/// As [`verify_image`], with the trust list's keys decoded.
+pub fn verify_image_with(bytes: &[u8], trust: &Trust) -> Report {
     match photo::read(bytes) {
         photo::Read::Image(e) => Report::invalid(format!("not a readable PNG or JPEG image: {}", show::clip_shown(&e, 120))),
         photo::Read::Nothing => Report::unreadable("no QR code could be read: take the photo again, closer and flat, in even light"),
         photo::Read::Texts(texts) => match texts.iter().find(|t| t.starts_with(dk1::PREFIX)) {
-            Some(t) => verify_text(t, trust),
+            Some(t) => verify_text_with(t, trust),
             None => Report::invalid("the QR code in the image is not a DK1 document"),
         },
     }

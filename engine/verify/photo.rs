@@ -138,19 +138,20 @@ pub fn read_grey(img: &GrayImage) -> Read {
         base = resize(&base, 0.5);
     }
     let doubled = std::cell::OnceCell::new();
-    let double = || doubled.get_or_init(|| resize(&base, 2.0)).clone();
+    // Made once, on the first rung that needs it, and borrowed by the others.
+    let double = || doubled.get_or_init(|| resize(&base, 2.0));
     type Rung<'a> = Box<dyn Fn() -> Vec<String> + 'a>;
     let mut rungs: Vec<Rung> = vec![
         Box::new(|| decode(&base)),
         Box::new(|| decode_zxing(&base)),
-        Box::new(|| decode(&double())),
-        Box::new(|| decode_zxing(&double())),
+        Box::new(|| decode(double())),
+        Box::new(|| decode_zxing(double())),
         Box::new(|| decode(&global(&base))),
         Box::new(|| decode(&local(&base, (base.width().min(base.height()) / 24).max(8)))),
-        Box::new(|| decode(&global(&double()))),
+        Box::new(|| decode(&global(double()))),
         Box::new(|| {
             let u = double();
-            decode(&local(&u, (u.width().min(u.height()) / 24).max(8)))
+            decode(&local(u, (u.width().min(u.height()) / 24).max(8)))
         }),
     ];
     // Blurred pictures (out of focus, a soft scan): unsharp-masked, and
@@ -160,7 +161,7 @@ pub fn read_grey(img: &GrayImage) -> Read {
     rungs.push(Box::new(|| decode_zxing(&image::imageops::unsharpen(&base, 3.0, 3))));
     rungs.push(Box::new(|| decode_zxing(&image::imageops::unsharpen(&resize(&base, 0.5), 1.0, 5))));
     rungs.push(Box::new(|| decode_zxing(&resize(&base, 0.7))));
-    rungs.push(Box::new(|| decode(&image::imageops::unsharpen(&double(), 3.0, 5))));
+    rungs.push(Box::new(|| decode(&image::imageops::unsharpen(double(), 3.0, 5))));
     if long > WORKING {
         // The original resolution, when halving lost the modules.
         rungs.push(Box::new(|| {
