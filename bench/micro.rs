@@ -13,15 +13,15 @@ use chrono::NaiveDate;
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 use criterion::{criterion_group, criterion_main, Criterion};
-use terbit::batch::Batch;
+use terbit::input::batch::Batch;
 use terbit::dk1;
 use terbit::issue::{claims_for, placeholder_document, run_values};
-use terbit::keys::{kid_of, Signer};
-use terbit::region::Region;
-use terbit::render::{Document, Renderer};
-use terbit::samples::{rows, to_frame, SampleOptions};
-use terbit::template::{Template, Templates};
-use terbit::validate::{validate, Context};
+use terbit::dk1::keys::{kid_of, Signer};
+use terbit::kind::region::Region;
+use terbit::pdf::render::{Document, Renderer};
+use terbit::input::samples::{rows, to_frame, SampleOptions};
+use terbit::kind::template::{Template, Templates};
+use terbit::input::validate::{validate, Context};
 
 fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
     let names: Vec<&str> = t.schema.names().collect();
@@ -46,13 +46,13 @@ fn stages(c: &mut Criterion) {
     let doc = placeholder_document(birth, number, &[("child_name", "Ayu Lestari Pratama"), ("birth_date", "2026-10-05")]);
     let claims = claims_for(birth, &doc, "3506", 1_795_392_000, date);
     let text = dk1::seal(&claims, &signer);
-    let matrix = terbit::qr::encode(&text).unwrap();
+    let matrix = terbit::dk1::qr::encode(&text).unwrap();
     // As the pipeline prepares it: texts every document of the run shares
     // are drawn once per run.
     let renderer = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3"));
 
     c.bench_function("seal", |b| b.iter(|| dk1::seal(&claims, &signer)));
-    c.bench_function("qr_encode", |b| b.iter(|| terbit::qr::encode(&text).unwrap()));
+    c.bench_function("qr_encode", |b| b.iter(|| terbit::dk1::qr::encode(&text).unwrap()));
     let d = Document { values: &doc.values, members: &[], number, qr: &matrix, issue_date: date };
     c.bench_function("render_birth", |b| b.iter(|| renderer.render(&d).unwrap()));
     // The same document made whole by printpdf every time (no skeleton).
@@ -84,14 +84,14 @@ fn stages(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut i = 0u64;
-    let files = terbit::sink::DocFiles::new(&dir, false);
+    let files = terbit::output::sink::DocFiles::new(&dir, false);
     c.bench_function("write_document_file", |b| {
         b.iter(|| {
             i += 1;
             files.write(&format!("KEC-X/birth/{i}.pdf"), &pdf).unwrap()
         })
     });
-    let mut print = terbit::print::PrintFile::create(&dir.join("print/KEC-X.pdf")).unwrap();
+    let mut print = terbit::pdf::print::PrintFile::create(&dir.join("print/KEC-X.pdf")).unwrap();
     c.bench_function("write_print_file_append", |b| b.iter(|| print.append(&fragment, number).unwrap()));
     print.finish().unwrap();
     let _ = std::fs::remove_dir_all(&dir);

@@ -42,32 +42,15 @@
 
 #![forbid(unsafe_code)]
 
-pub mod batch;
-pub mod config;
-pub mod contents;
-pub mod csvout;
-pub mod dk1;
 pub mod error;
-pub mod fragment;
+pub mod util;
+pub mod kind;
+pub mod input;
+pub mod numbering;
+pub mod dk1;
+pub mod pdf;
+pub mod output;
 pub mod issue;
-pub mod keys;
-pub mod messages;
-pub mod print;
-pub mod qr;
-pub mod refdata;
-pub mod region;
-pub mod register;
-pub mod render;
-pub mod report;
-pub mod samples;
-pub mod schema;
-pub mod seal;
-pub mod signed;
-pub mod revocation;
-pub mod sink;
-pub mod template;
-pub mod validate;
 pub mod verify;
-pub mod words;
 
 pub use error::{Error, Result};

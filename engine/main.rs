@@ -14,11 +14,11 @@ use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
 use terbit::issue::{self, IssueOptions, RunSummary};
-use terbit::keys::{self, TrustList};
-use terbit::region::Region;
-use terbit::revocation::RevocationList;
-use terbit::seal;
-use terbit::samples::{self, SampleOptions};
+use terbit::dk1::keys::{self, TrustList};
+use terbit::kind::region::Region;
+use terbit::dk1::revocation::RevocationList;
+use terbit::dk1::seal;
+use terbit::input::samples::{self, SampleOptions};
 use terbit::verify;
 
 mod verify_cli;
@@ -186,7 +186,7 @@ struct BatchArgs {
 
 impl BatchArgs {
     /// Region, templates, issue date and time, all checked.
-    fn load(&self) -> Result<(Region, terbit::template::Templates, NaiveDate, i64)> {
+    fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
         let region = load_region(self.region.as_deref())?;
         let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
         let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
@@ -265,7 +265,7 @@ fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: 
     if from > to {
         bail!("--from {from} is after --to {to}");
     }
-    let rows = terbit::register::Register::open(register)?.stats(from, to)?;
+    let rows = terbit::numbering::register::Register::open(register)?.stats(from, to)?;
     if json {
         println!("{}", serde_json::to_string_pretty(&rows)?);
         return Ok(ExitCode::SUCCESS);
@@ -364,15 +364,15 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             // The settings file: named, or ./terbit.toml when no batch file
             // is given on the command line. Flags override each setting.
-            let config_path = config.or_else(|| input.batch.is_empty().then(|| PathBuf::from(terbit::config::DEFAULT_FILE)));
+            let config_path = config.or_else(|| input.batch.is_empty().then(|| PathBuf::from(terbit::issue::config::DEFAULT_FILE)));
             let conf = match &config_path {
-                Some(p) if p.exists() => terbit::config::Config::load(p)?,
+                Some(p) if p.exists() => terbit::issue::config::Config::load(p)?,
                 Some(p) if input.batch.is_empty() => bail!(
                     "no batch files given and no settings file {}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
                     p.display()
                 ),
                 Some(p) => bail!("settings file {} not found", p.display()),
-                None => terbit::config::Config::default(),
+                None => terbit::issue::config::Config::default(),
             };
             if input.region.is_none() {
                 input.region = conf.region.clone();
@@ -453,7 +453,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  {stage:<10} {t:.2} s");
             }
             if let Some(path) = rejects {
-                terbit::sink::write_atomic(&path, issue::rejects_csv(&list).as_bytes())?;
+                terbit::output::sink::write_atomic(&path, issue::rejects_csv(&list).as_bytes())?;
                 println!("  reasons: {}", path.display());
             }
             Ok(if s.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
@@ -484,7 +484,7 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
 }
 
 /// The region's templates with `--template KIND=FILE` overrides, `--kind` checked.
-fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> Result<terbit::template::Templates> {
+fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> Result<terbit::kind::template::Templates> {
     let mut templates = region.templates()?;
     for t in overrides {
         let Some((k, file)) = t.split_once('=') else {
@@ -557,14 +557,14 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
     if !a.register.exists() {
         bail!("register {} does not exist (use --register)", a.register.display());
     }
-    let mut register = terbit::register::Register::open(&a.register)?;
+    let mut register = terbit::numbering::register::Register::open(&a.register)?;
     let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
     let regency = register.revoke(number, by, reason, since)?;
     let now = Utc::now().timestamp();
     let signer = keys::signer_for(&a.keys, &regency, now)?;
     let list = RevocationList::make(register.revocations(&regency)?, now, &signer);
     let path = a.keys.join(format!("revocations-{regency}.json"));
-    terbit::sink::write_atomic(&path, list.to_json().as_bytes())?;
+    terbit::output::sink::write_atomic(&path, list.to_json().as_bytes())?;
     match by {
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),

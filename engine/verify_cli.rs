@@ -144,7 +144,7 @@ pub fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json
     let trust = crate::load_trust(trust_path, revocations)?;
     let mut layouts = Layouts::standard();
     for r in regions {
-        layouts.add_region(&terbit::region::Region::load(r)?)?;
+        layouts.add_region(&terbit::kind::region::Region::load(r)?)?;
     }
     // The trust list's keys, decoded once for every target and QR line.
     let keys = Trust::new(&trust);

@@ -130,7 +130,7 @@ fn forged_text_is_escaped_and_unverified_fields_are_marked() {
     // Claims with control characters cannot come through issue (validation
     // refuses them): a forger signs them directly.
     let key = ed25519_dalek::SigningKey::from_bytes(&[7u8; 32]);
-    let signer = terbit::keys::Signer { kid: terbit::keys::kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+    let signer = terbit::dk1::keys::Signer { kid: terbit::dk1::keys::kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
     let claims = terbit::dk1::Claims {
         issuer: "3506".into(),
         issued_at: 1_795_392_000,

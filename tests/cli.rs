@@ -79,7 +79,7 @@ fn a_batch_over_the_reject_threshold_is_refused_whole() {
     let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("batch refused") && err.contains("rejects.csv"), "{err}");
-    let reg = terbit::register::Register::open(&d.join("out/register.sqlite")).unwrap();
+    let reg = terbit::numbering::register::Register::open(&d.join("out/register.sqlite")).unwrap();
     assert_eq!(reg.count("numbered").unwrap() + reg.count("issued").unwrap(), 0, "nothing numbered");
     // Under a looser threshold the same batch runs.
     let (code, out, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.9"]);
@@ -147,7 +147,7 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     assert!(!err.contains("  ETA") && !out.contains("  ETA") && !err.contains("\x1b["), "no progress bar when stderr is not a terminal: {err}");
     let run = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
-    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::refdata::split_csv_line).collect();
+    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::kind::refdata::split_csv_line).collect();
     assert_eq!(rows.len(), 10, "{manifest}");
     let file = |kind: &str| rows.iter().find(|r| r[2] == kind).map(|r| run.join(&r[5])).unwrap();
     let birth_pdf = lopdf::Document::load(file("birth")).unwrap();

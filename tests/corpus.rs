@@ -41,7 +41,7 @@ fn terbit(dir: &Path, args: &[&str]) -> Outcome {
 /// `terbit issue FILE` in a fresh folder with a key; the outcome.
 fn issue(file: &Path) -> (tempfile::TempDir, Outcome) {
     let tmp = tempfile::tempdir().unwrap();
-    terbit::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    terbit::dk1::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
     let o = terbit(tmp.path(), &["issue", file.to_str().unwrap(), "--issued-on", "2026-11-23"]);
     (tmp, o)
 }
@@ -156,7 +156,7 @@ fn malformed_trust_lists_and_key_files_are_refused_with_exit_2() {
         assert!(o.stderr.contains(trust), "{trust}: {}", o.stderr);
     }
     // A keys directory whose key file is not a key.
-    let g = terbit::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
     std::fs::copy(corpus("key_not_hex.key"), &g.key_file).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
@@ -172,7 +172,7 @@ fn malformed_trust_lists_and_key_files_are_refused_with_exit_2() {
 fn a_100_kb_qr_text_fails_verification_without_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    terbit::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
     // Malformed DK1 text: a document that fails verification (exit 1).
     let o = terbit(d, &["verify", "--trust", "keys/trust.json", &("DK1:".to_string() + &"A".repeat(100 * 1024))]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);

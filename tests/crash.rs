@@ -21,9 +21,9 @@ use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
-use terbit::region::Region;
-use terbit::samples::{self, SampleOptions};
-use terbit::template::Templates;
+use terbit::kind::region::Region;
+use terbit::input::samples::{self, SampleOptions};
+use terbit::kind::template::Templates;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -50,7 +50,7 @@ fn setup(root: &Path, applications: usize) -> Setup {
         batch.push(file);
     }
     let keys = root.join("keys");
-    terbit::keys::generate(&keys, "3506", &[3u8; 32], 0).unwrap();
+    terbit::dk1::keys::generate(&keys, "3506", &[3u8; 32], 0).unwrap();
     Setup { root: root.to_path_buf(), batch, keys }
 }
 

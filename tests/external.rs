@@ -10,8 +10,8 @@ use std::process::Command;
 
 use chrono::NaiveDate;
 use terbit::issue::{issue, IssueOptions};
-use terbit::region::Region;
-use terbit::samples::{self, SampleOptions};
+use terbit::kind::region::Region;
+use terbit::input::samples::{self, SampleOptions};
 
 fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool).arg(arg).output().is_ok()
@@ -28,7 +28,7 @@ fn require(what: &str, present: bool) -> bool {
 }
 
 fn read_manifest(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path).unwrap().lines().skip(1).map(terbit::refdata::split_csv_line).collect()
+    std::fs::read_to_string(path).unwrap().lines().skip(1).map(terbit::kind::refdata::split_csv_line).collect()
 }
 
 #[test]
@@ -38,7 +38,7 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let batch = root.join("batch.csv");
     samples::write_birth(&SampleOptions { region: &Region::kediri(), count: 120, seed: 11, defects: 0.05, as_of: date }, &batch).unwrap();
-    terbit::keys::generate(&root.join("keys"), "3506", &[11u8; 32], 0).unwrap();
+    terbit::dk1::keys::generate(&root.join("keys"), "3506", &[11u8; 32], 0).unwrap();
     let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));
     assert_eq!(manifest.len(), s.issued);
@@ -87,7 +87,7 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
 /// A page scanned at 150 dpi, then the same page blurred, rotated 3° and
 /// unevenly lit, as PNG and as JPEG: each must verify from the image alone.
 fn scans_verify(root: &Path, pdf: &Path, qr: &str) {
-    let trust = terbit::keys::TrustList::load(&root.join("keys/trust.json")).unwrap();
+    let trust = terbit::dk1::keys::TrustList::load(&root.join("keys/trust.json")).unwrap();
     let st = Command::new("pdftoppm").args(["-r", "150", "-png", "-singlefile"]).arg(pdf).arg(root.join("scan")).status().unwrap();
     assert!(st.success());
     let png = std::fs::read(root.join("scan.png")).unwrap();
@@ -129,7 +129,7 @@ fn scans_verify(root: &Path, pdf: &Path, qr: &str) {
 /// merged print file is a sound PDF with every page.
 #[test]
 fn family_of_twelve_on_two_pages_and_names_beyond_winansi() {
-    use terbit::template::Templates;
+    use terbit::kind::template::Templates;
     let tmp = tempfile::tempdir().unwrap();
     let root = tmp.path();
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
@@ -160,7 +160,7 @@ fn family_of_twelve_on_two_pages_and_names_beyond_winansi() {
     let mut f = std::fs::File::create(&batch).unwrap();
     use polars::prelude::SerWriter;
     polars::prelude::CsvWriter::new(&mut f).finish(&mut df).unwrap();
-    terbit::keys::generate(&root.join("keys"), "3506", &[12u8; 32], 0).unwrap();
+    terbit::dk1::keys::generate(&root.join("keys"), "3506", &[12u8; 32], 0).unwrap();
     let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
     assert_eq!((s.issued, s.rejected), (1, 0), "{s:?}");
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));

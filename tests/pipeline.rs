@@ -12,11 +12,11 @@ use chrono::NaiveDate;
 use sha2::{Digest, Sha256};
 use terbit::dk1::{self, Claims};
 use terbit::issue::{issue, IssueOptions};
-use terbit::keys::{self, kid_of, Signer, TrustList};
-use terbit::refdata::split_csv_line;
-use terbit::region::Region;
-use terbit::samples::{self, SampleOptions};
-use terbit::template::Templates;
+use terbit::dk1::keys::{self, kid_of, Signer, TrustList};
+use terbit::kind::refdata::split_csv_line;
+use terbit::kind::region::Region;
+use terbit::input::samples::{self, SampleOptions};
+use terbit::kind::template::Templates;
 use terbit::verify::{self, Verdict};
 
 fn date() -> NaiveDate {
@@ -113,13 +113,13 @@ fn every_application_ends_issued_or_rejected_and_verifies() {
     assert_eq!(run.genuine, manifest.len());
 
     // Every document has an inclusion proof against the sealed root.
-    let seal: terbit::seal::BatchSeal = serde_json::from_slice(&fs::read(summary.run_dir.join("seal.json")).unwrap()).unwrap();
+    let seal: terbit::dk1::seal::BatchSeal = serde_json::from_slice(&fs::read(summary.run_dir.join("seal.json")).unwrap()).unwrap();
     assert_eq!(seal.documents as usize, manifest.len());
-    let leaves: Vec<_> = manifest.iter().map(|r| terbit::seal::leaf(&r["document_number"], &r["sha256"])).collect();
+    let leaves: Vec<_> = manifest.iter().map(|r| terbit::dk1::seal::leaf(&r["document_number"], &r["sha256"])).collect();
     let root: [u8; 32] = hex::decode(&seal.merkle_root).unwrap().try_into().unwrap();
     for i in (0..leaves.len()).step_by(7) {
-        let path = terbit::seal::proof(&leaves, i);
-        assert!(terbit::seal::verify_proof(&leaves[i], i, leaves.len(), &path, &root));
+        let path = terbit::dk1::seal::proof(&leaves, i);
+        assert!(terbit::dk1::seal::verify_proof(&leaves[i], i, leaves.len(), &path, &root));
     }
 }
 
@@ -156,11 +156,11 @@ fn revoked_and_superseded_documents_fail_verification() {
     let summary = issue(&options(&s, "out", &s.batch)).unwrap();
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
     let (a, b, c) = (&manifest[0], &manifest[1], &manifest[2]);
-    let mut reg = terbit::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    let mut reg = terbit::numbering::register::Register::open(&s.root.join("out.sqlite")).unwrap();
     reg.revoke(&a["document_number"], None, "issued on forged evidence", date()).unwrap();
     reg.revoke(&b["document_number"], Some(&c["document_number"]), "name corrected", date()).unwrap();
     let signer = keys::signer_for(&s.keys, "3506", 1_795_392_000).unwrap();
-    let list = terbit::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1_795_400_000, &signer);
+    let list = terbit::dk1::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1_795_400_000, &signer);
     let path = s.root.join("revocations-3506.json");
     fs::write(&path, list.to_json()).unwrap();
 
@@ -219,7 +219,7 @@ fn rerun_issues_nothing_new_and_output_is_deterministic() {
     assert_eq!(second.run_id, first.run_id);
     assert_eq!(second.resumed, first.issued, "everything was already numbered by this run");
     assert_eq!(fs::read(second.run_dir.join("manifest.csv")).unwrap(), manifest1);
-    let reg = terbit::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    let reg = terbit::numbering::register::Register::open(&s.root.join("out.sqlite")).unwrap();
     assert_eq!(reg.count("issued").unwrap() as usize, first.issued);
 
     // A fresh register and output folder: byte-identical documents.
@@ -328,7 +328,7 @@ fn six_kinds_in_one_run() {
         assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
         let sealed = dk1::decode(&row["qr"]).unwrap();
         let single = sealed.claims.record.member_count.is_none() && row["kind"] != "family_card";
-        let (version, level) = terbit::qr::choose(row["qr"].len()).unwrap();
+        let (version, level) = terbit::dk1::qr::choose(row["qr"].len()).unwrap();
         if single {
             assert!(version <= 13 && level == qrcode::EcLevel::Q, "{}: {} characters → version {version} {level:?}", row["file"], row["qr"].len());
         }

@@ -8,7 +8,7 @@ use std::path::Path;
 
 use serde_json::Value;
 use terbit::dk1::{self, Claims, Extra, Record};
-use terbit::keys::{kid_of, Signer, TrustList};
+use terbit::dk1::keys::{kid_of, Signer, TrustList};
 use terbit::verify::{verify_text, Verdict};
 
 fn vectors() -> Vec<(String, Value)> {

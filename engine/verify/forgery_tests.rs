@@ -65,8 +65,8 @@ fn an_edited_name_is_named() {
 #[test]
 fn an_edited_nik_is_named() {
     let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
-    let nik = crate::words::group_digits("3506014507260001");
-    let other = crate::words::group_digits("3506014507260009");
+    let nik = crate::kind::words::group_digits("3506014507260001");
+    let other = crate::kind::words::group_digits("3506014507260009");
     let forged = edit_values(&pdf, |c| replace(c, &format!("(: {nik})"), &format!("(: {other})")));
     let why = invalid_because(&forged, &trust);
     assert!(why.contains("printed child's NIK") && why.contains(&other) && why.contains(&nik), "{why}");

@@ -1,7 +1,7 @@
 //! Does the page show what its QR signs?
 //!
 //! The template of the QR's kind says where each value is printed, in which
-//! font and at which size ([`crate::render::place_text`], the renderer's own
+//! font and at which size ([`crate::pdf::render::place_text`], the renderer's own
 //! computation). From the signed record we rebuild every text of the
 //! template whose values are all signed (the document number, names, NIKs,
 //! dates, places, the key id, the member count, and the page's fixed
@@ -16,8 +16,8 @@ use sha2::{Digest, Sha256};
 use super::page::{Rect, Run, Scan, Seen};
 use super::show::clip_shown;
 use crate::dk1::{Claims, Extra};
-use crate::render::{pt, place_text, table_cell};
-use crate::template::{Element, Font, Format, Part, Template, Text};
+use crate::pdf::render::{pt, place_text, table_cell};
+use crate::kind::template::{Element, Font, Format, Part, Template, Text};
 
 /// Points a genuine run may sit from its computed place (rounding to a
 /// thousandth of a point, and float noise).
@@ -130,7 +130,7 @@ fn label(t: &Template, index: usize) -> String {
 /// program byte for byte).
 fn font_matches(font: Font, fallback: bool, base: &str) -> bool {
     if fallback {
-        return base.starts_with(crate::render::FALLBACK_TAG) && base.contains("Bold") == (font == Font::Bold);
+        return base.starts_with(crate::pdf::render::FALLBACK_TAG) && base.contains("Bold") == (font == Font::Bold);
     }
     base == match font {
         Font::Regular => "Helvetica",
@@ -155,7 +155,7 @@ struct Expected {
 
 impl Expected {
     #[allow(clippy::too_many_arguments)]
-    fn new(t: &Template, what: String, text: String, x_mm: f32, y_mm: f32, size: f32, font: Font, align: crate::template::Align, max_width: Option<f32>, min_scale: f32, signed: bool) -> Expected {
+    fn new(t: &Template, what: String, text: String, x_mm: f32, y_mm: f32, size: f32, font: Font, align: crate::kind::template::Align, max_width: Option<f32>, min_scale: f32, signed: bool) -> Expected {
         let p = place_text(&text, x_mm, size, font, align, max_width, min_scale);
         let x = f64::from(pt(p.x_mm));
         let y = f64::from(pt(t.height_mm - y_mm));
@@ -283,7 +283,7 @@ pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: 
 
 /// Read this page's member NIKs from the table (the column that prints
 /// what the record's member NIK is made of) and check each cell.
-fn members(t: &Template, table: &crate::template::Table, claims: &Claims, page: usize, scan: &Scan, found: &mut Vec<String>, out: &mut Vec<String>) {
+fn members(t: &Template, table: &crate::kind::template::Table, claims: &Claims, page: usize, scan: &Scan, found: &mut Vec<String>, out: &mut Vec<String>) {
     let Some(nik_text) = &t.record.member_nik else { return };
     let Some(col) = table.columns.iter().position(|c| &c.text == nik_text) else { return };
     let listed = &claims.record.related;
@@ -341,9 +341,9 @@ mod tests {
     #[test]
     fn single_fields_are_recognised() {
         let fields = vec!["a".to_string(), "b".to_string()];
-        let t = crate::template::compile_text("{b|upper}", &fields).unwrap();
+        let t = crate::kind::template::compile_text("{b|upper}", &fields).unwrap();
         assert_eq!(single_field(&t), Some((1, Format::Upper)));
-        let t = crate::template::compile_text("x {a}", &fields).unwrap();
+        let t = crate::kind::template::compile_text("x {a}", &fields).unwrap();
         assert_eq!(single_field(&t), None);
     }
 }

@@ -27,8 +27,8 @@ use lopdf::Document;
 use serde::Serialize;
 
 use crate::dk1::{self, Claims, Dk1Error, Kind};
-use crate::keys::{rfc3339, KeyStatus, TrustList};
-use crate::template::{Template, Templates};
+use crate::dk1::keys::{rfc3339, KeyStatus, TrustList};
+use crate::kind::template::{Template, Templates};
 
 pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunProblem, RunReport};
 
@@ -164,14 +164,14 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
 /// document; decoding one costs a point decompression).
 pub struct Trust<'a> {
     pub list: &'a TrustList,
-    keys: Vec<crate::keys::TrustedKey>,
+    keys: Vec<crate::dk1::keys::TrustedKey>,
 }
 
 impl<'a> Trust<'a> {
     pub fn new(list: &'a TrustList) -> Trust<'a> {
         Trust { list, keys: list.trusted() }
     }
-    fn find(&self, kid: &crate::keys::Kid) -> Option<crate::keys::TrustedKey> {
+    fn find(&self, kid: &crate::dk1::keys::Kid) -> Option<crate::dk1::keys::TrustedKey> {
         self.keys.iter().find(|k| &k.kid == kid).cloned()
     }
 }
@@ -264,7 +264,7 @@ impl Layouts {
     }
 
     /// Documents of `region`'s issuer are laid out by its templates.
-    pub fn add_region(&mut self, region: &crate::region::Region) -> crate::Result<()> {
+    pub fn add_region(&mut self, region: &crate::kind::region::Region) -> crate::Result<()> {
         self.by_issuer.insert(region.code.clone(), region.templates()?);
         Ok(())
     }
@@ -499,15 +499,15 @@ mod layouts_tests {
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
-    use crate::qr;
-    use crate::keys::{kid_of, Signer};
-    use crate::render::{Document as Doc, Renderer};
-    use crate::template::Template;
+    use crate::dk1::qr;
+    use crate::dk1::keys::{kid_of, Signer};
+    use crate::pdf::render::{Document as Doc, Renderer};
+    use crate::kind::template::Template;
     use chrono::NaiveDate;
 
     pub fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
         TrustList {
-            keys: vec![crate::keys::TrustEntry {
+            keys: vec![crate::dk1::keys::TrustEntry {
                 kid: hex::encode(kid_of(&key.verifying_key().to_bytes())),
                 issuer: "3506".into(),
                 alg: "EdDSA".into(),
@@ -548,10 +548,10 @@ pub(crate) mod tests_support {
         let text = dk1::seal(&claims, &signer);
         let m = qr::encode(&text).unwrap();
         let kid = hex::encode(signer.kid);
-        let values = crate::issue::derive(&t, &crate::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
+        let values = crate::issue::derive(&t, &crate::kind::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
         let mut all = doc.values[..t.schema.names().count()].to_vec();
         all.extend(values);
-        let pdf = Renderer::new(t, &crate::region::Region::kediri())
+        let pdf = Renderer::new(t, &crate::kind::region::Region::kediri())
             .unwrap()
             .render(&Doc { values: &all, members: &doc.members, number, qr: &m, issue_date: date })
             .unwrap();

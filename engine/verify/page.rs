@@ -28,7 +28,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use lopdf::{Dictionary, Document, Object};
 
-use crate::qr::{self, Matrix};
+use crate::dk1::qr::{self, Matrix};
 
 /// Decompressed bytes one content stream may have.
 const MAX_STREAM: usize = 8 << 20;
@@ -263,7 +263,7 @@ impl FontInfo {
                 Some(Object::Name(n)) => n == b"Identity",
                 _ => false,
             };
-        let ours = base.starts_with(crate::render::FALLBACK_TAG).then(|| base.contains("Bold"));
+        let ours = base.starts_with(crate::pdf::render::FALLBACK_TAG).then(|| base.contains("Bold"));
         let program = desc
             .get(b"FontDescriptor")
             .ok()
@@ -274,7 +274,7 @@ impl FontInfo {
             .and_then(stream_bytes);
         if let (true, Some(bold), Some(program)) = (identity, ours, program) {
             let wanted: BTreeSet<char> = claimed.values().copied().collect();
-            if let Some((bytes, glyphs)) = crate::render::fallback_program(bold, &wanted) {
+            if let Some((bytes, glyphs)) = crate::pdf::render::fallback_program(bold, &wanted) {
                 if bytes == program {
                     return FontInfo { base, codes: Codes::Cid { chars: glyphs, widths, default_width }, trusted: true };
                 }
@@ -301,7 +301,7 @@ impl FontInfo {
     fn width(&self, code: u16) -> f64 {
         match &self.codes {
             Codes::WinAnsi { bold } => {
-                let table = if *bold { &crate::render::HELVETICA_BOLD_WIDTHS } else { &crate::render::HELVETICA_WIDTHS };
+                let table = if *bold { &crate::pdf::render::HELVETICA_BOLD_WIDTHS } else { &crate::pdf::render::HELVETICA_WIDTHS };
                 match code {
                     32..=126 => f64::from(table[(code - 32) as usize]),
                     _ => 556.0,

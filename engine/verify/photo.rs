@@ -187,7 +187,7 @@ mod tests {
     use super::*;
 
     fn code_image(text: &str, px: u32) -> GrayImage {
-        let m = crate::qr::encode(text).unwrap();
+        let m = crate::dk1::qr::encode(text).unwrap();
         let n = m.size as u32;
         GrayImage::from_fn(n * px, n * px, |x, y| image::Luma([if m.dark[((y / px) * n + x / px) as usize] { 0 } else { 255 }]))
     }

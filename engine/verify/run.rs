@@ -22,8 +22,8 @@ use sha2::{Digest, Sha256};
 
 use super::show::clip_shown;
 use super::{verify_pdf_documents_with, Layouts, Trust, Verdict};
-use crate::keys::TrustList;
-use crate::seal::{self, Hash};
+use crate::dk1::keys::TrustList;
+use crate::dk1::seal::{self, Hash};
 
 /// Limits on what a run directory's files may make the audit read.
 pub const MAX_MANIFEST: u64 = 1 << 30;

@@ -9,10 +9,10 @@ use std::sync::OnceLock;
 
 use chrono::NaiveDate;
 use libfuzzer_sys::fuzz_target;
-use terbit::batch::{self, Columns};
-use terbit::region::Region;
-use terbit::template::Templates;
-use terbit::validate::{self, Context};
+use terbit::input::batch::{self, Columns};
+use terbit::kind::region::Region;
+use terbit::kind::template::Templates;
+use terbit::input::validate::{self, Context};
 
 struct Setup {
     templates: Templates,

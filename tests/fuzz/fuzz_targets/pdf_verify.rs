@@ -9,7 +9,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use terbit::keys::TrustList;
+use terbit::dk1::keys::TrustList;
 use terbit::verify::{verify_pdf_documents, Layouts};
 
 fn setup() -> &'static (TrustList, Layouts) {

@@ -8,8 +8,8 @@ use std::path::Path;
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use terbit::keys::TrustList;
-use terbit::revocation::RevocationList;
+use terbit::dk1::keys::TrustList;
+use terbit::dk1::revocation::RevocationList;
 
 fn trust() -> Option<&'static TrustList> {
     static T: OnceLock<Option<TrustList>> = OnceLock::new();

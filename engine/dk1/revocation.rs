@@ -11,7 +11,7 @@ use ciborium::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-use crate::keys::{rfc3339, Signer, TrustList};
+use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
 pub const FORMAT: &str = "terbit-revocations/1";
 const LIST_KEY: i64 = -65539;
@@ -69,7 +69,7 @@ impl RevocationList {
     /// Sign the full list of an issuer's entries (sorted by number).
     pub fn make(mut entries: Vec<Entry>, updated_at: i64, signer: &Signer) -> RevocationList {
         entries.sort_by(|a, b| a.document_number.cmp(&b.document_number));
-        let cose = crate::signed::sign(payload(&signer.issuer, updated_at, &entries), signer);
+        let cose = crate::dk1::signed::sign(payload(&signer.issuer, updated_at, &entries), signer);
         RevocationList {
             format: FORMAT.into(),
             issuer: signer.issuer.clone(),
@@ -110,9 +110,9 @@ impl RevocationList {
             return Err(format!("unknown format {:?}", self.format));
         }
         let bytes = hex::decode(&self.cose).map_err(|_| "field `cose` is not hex".to_string())?;
-        let env = crate::signed::parse(&bytes).map_err(|e| e.to_string())?;
+        let env = crate::dk1::signed::parse(&bytes).map_err(|e| e.to_string())?;
         env.open(trust, &self.issuer)?;
-        let updated_at = crate::signed::signed_time(&env.payload).ok_or("signed payload has no update time")?;
+        let updated_at = crate::dk1::signed::signed_time(&env.payload).ok_or("signed payload has no update time")?;
         if payload(&self.issuer, updated_at, &self.entries) != env.payload {
             return Err("the readable entries differ from the signed ones".into());
         }

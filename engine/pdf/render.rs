@@ -30,12 +30,12 @@ use printpdf::{
     XObjectTransform,
 };
 
-use crate::contents;
+use crate::pdf::contents;
 use crate::error::{Error, Result};
-use crate::fragment::{Fragment, Skeleton};
-use crate::qr::Matrix;
-use crate::region::Region;
-use crate::template::{Align, Element, Font, Table, Template};
+use crate::pdf::fragment::{Fragment, Skeleton};
+use crate::dk1::qr::Matrix;
+use crate::kind::region::Region;
+use crate::kind::template::{Align, Element, Font, Table, Template};
 
 /// Name of the QR image resource in every document.
 pub const QR_XOBJECT: &str = "QR";
@@ -226,8 +226,8 @@ struct Fallback {
     bold: ParsedFont,
 }
 
-const DEJAVU: &[u8] = include_bytes!("../templates/fonts/DejaVuSans.ttf");
-const DEJAVU_BOLD: &[u8] = include_bytes!("../templates/fonts/DejaVuSans-Bold.ttf");
+const DEJAVU: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans.ttf");
+const DEJAVU_BOLD: &[u8] = include_bytes!("../../templates/fonts/DejaVuSans-Bold.ttf");
 // Subset tag + name (ISO 32000-1 §9.6.4: a subset font's name starts with six capitals and "+").
 const FALLBACK_REGULAR: &str = "TBTSUB+DejaVuSans";
 const FALLBACK_BOLD: &str = "TBTSUB+DejaVuSans-Bold";
@@ -334,7 +334,7 @@ pub struct Renderer {
     /// resources whichever values are empty.
     fonts: Vec<BuiltinFont>,
     /// One skeleton per document shape seen (pages, QR size): see
-    /// [`crate::fragment`].
+    /// [`crate::pdf::fragment`].
     skeletons: std::sync::RwLock<Vec<(Shape, std::sync::Arc<Skeleton>)>>,
 }
 
@@ -966,7 +966,7 @@ mod tests {
     #[test]
     fn deterministic_and_well_formed() {
         let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
-        let qr = crate::qr::encode("DK1:TEST 123").unwrap();
+        let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
         let v = values(r.template());
         let d = document(&v, &qr);
         let a = r.render(&d).unwrap();
@@ -1007,7 +1007,7 @@ mod tests {
         let kid = t.field("kid").unwrap();
         let mut v = values(&t);
         v[official] = "Dr. Ir. Bambang Setyo Widodo, M.Si.".into();
-        let qr = crate::qr::encode("DK1:TEST 123").unwrap();
+        let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
         let d = document(&v, &qr);
         let plain = Renderer::new(t.clone(), &Region::kediri()).unwrap();
         let shared = Renderer::new(t, &Region::kediri()).unwrap().with_run_values(&[(official, v[official].clone()), (kid, v[kid].clone())]);
@@ -1029,7 +1029,7 @@ mod tests {
     #[test]
     fn printpdf_defaults_are_trimmed() {
         let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
-        let qr = crate::qr::encode("DK1:TEST 123").unwrap();
+        let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
         let v = values(r.template());
         let d = document(&v, &qr);
         let pdf = r.render(&d).unwrap();
@@ -1092,7 +1092,7 @@ mod tests {
                     input.members = (0..i % 14).map(|_| row.iter().map(|_| name.clone()).collect()).collect();
                 }
                 // QR texts of several versions.
-                let qr = crate::qr::encode(&format!("DK1:{}", "7".repeat(40 + i * 29))).unwrap();
+                let qr = crate::dk1::qr::encode(&format!("DK1:{}", "7".repeat(40 + i * 29))).unwrap();
                 docs.push((input, qr));
             }
             let sizes: std::collections::BTreeSet<usize> = docs.iter().map(|(_, q)| q.size).collect();

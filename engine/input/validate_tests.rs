@@ -9,8 +9,8 @@ use rand::SeedableRng;
 use rand_chacha::ChaCha8Rng;
 
 use super::*;
-use crate::samples::{apply, defects_for, rows, SampleOptions};
-use crate::template::{Template, Templates};
+use crate::input::samples::{apply, defects_for, rows, SampleOptions};
+use crate::kind::template::{Template, Templates};
 
 fn issue_date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
@@ -19,7 +19,7 @@ fn issue_date() -> NaiveDate {
 fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
     let names: Vec<&str> = t.schema.names().collect();
     Batch {
-        df: crate::samples::to_frame(&names, rows).unwrap(),
+        df: crate::input::samples::to_frame(&names, rows).unwrap(),
         files: vec!["t.csv".into()],
         origin: (0..rows.len() as u32).map(|i| (0, i + 2)).collect(),
         by_line: vec![true],

@@ -9,10 +9,10 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::refdata::reference;
+use crate::kind::refdata::reference;
 
 /// Kabupaten Kediri, the default region (embedded so `terbit demo` needs no files).
-pub const KEDIRI_TOML: &str = include_str!("../templates/regions/3506-kediri.toml");
+pub const KEDIRI_TOML: &str = include_str!("../../templates/regions/3506-kediri.toml");
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -114,7 +114,7 @@ impl Region {
             }
         }
         for kind in self.templates.keys() {
-            if !crate::template::EMBEDDED.iter().any(|(k, _)| k == kind) {
+            if !crate::kind::template::EMBEDDED.iter().any(|(k, _)| k == kind) {
                 return Err(Error::config(path, format!("field `templates`: {kind:?} is not a document kind")));
             }
         }
@@ -125,8 +125,8 @@ impl Region {
     }
 
     /// The embedded templates with this region's overrides applied.
-    pub fn templates(&self) -> Result<crate::template::Templates> {
-        let mut t = crate::template::Templates::embedded();
+    pub fn templates(&self) -> Result<crate::kind::template::Templates> {
+        let mut t = crate::kind::template::Templates::embedded();
         for (kind, path) in &self.templates {
             t.set(kind, path)?;
         }

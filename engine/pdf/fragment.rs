@@ -4,7 +4,7 @@
 //! with the places where object numbers sit, so the same bytes become the
 //! document's own file ([`Fragment::standalone`]) and, renumbered by
 //! copying, part of a service point's merged print file
-//! ([`crate::print::PrintFile`]).
+//! ([`crate::pdf::print::PrintFile`]).
 //!
 //! A [`Skeleton`] is a fragment with some objects left open: every
 //! document of a kind with the same number of pages and the same QR size

@@ -27,7 +27,7 @@ impl Columns {
     }
 
     /// A schema's columns, in schema order.
-    pub fn of(schema: &crate::schema::Schema) -> Columns {
+    pub fn of(schema: &crate::kind::schema::Schema) -> Columns {
         Columns {
             required: schema.columns.iter().filter(|c| c.required).map(|c| c.name.clone()).collect(),
             optional: schema.columns.iter().filter(|c| !c.required).map(|c| c.name.clone()).collect(),
@@ -190,7 +190,7 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
             if let Some(Ok(text)) = line.map(std::str::from_utf8) {
                 // A quoted field may span lines: let the full reader decide.
                 if !text.trim().is_empty() && !text.contains('"') {
-                    return Ok(crate::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect());
+                    return Ok(crate::kind::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect());
                 }
             }
         }

@@ -1,5 +1,5 @@
 //! Templates: one document kind as data (TOML in `templates/`) — its input
-//! schema ([`crate::schema`]), numbering, signed record and page layout —
+//! schema ([`crate::kind::schema`]), numbering, signed record and page layout —
 //! compiled once per run with every field binding resolved to an index. A
 //! template that names a field the kind does not have is refused when it is
 //! loaded, naming the file, line and field — never halfway through a run.
@@ -17,17 +17,17 @@ use chrono::NaiveDate;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
-use crate::schema::{NumberSpec, RawSchema, RecordSpec, Schema};
-use crate::words;
+use crate::kind::schema::{NumberSpec, RawSchema, RecordSpec, Schema};
+use crate::kind::words;
 
 /// The six embedded templates (so the defaults need no files), by kind.
 pub const EMBEDDED: [(&str, &str); 6] = [
-    ("birth", include_str!("../templates/birth.toml")),
-    ("death", include_str!("../templates/death.toml")),
-    ("family_card", include_str!("../templates/family_card.toml")),
-    ("move_out", include_str!("../templates/move_out.toml")),
-    ("move_in", include_str!("../templates/move_in.toml")),
-    ("ktp", include_str!("../templates/ktp.toml")),
+    ("birth", include_str!("../../templates/birth.toml")),
+    ("death", include_str!("../../templates/death.toml")),
+    ("family_card", include_str!("../../templates/family_card.toml")),
+    ("move_out", include_str!("../../templates/move_out.toml")),
+    ("move_in", include_str!("../../templates/move_in.toml")),
+    ("ktp", include_str!("../../templates/ktp.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -99,7 +99,7 @@ impl Format {
     }
 
     pub fn apply(self, v: &str, out: &mut String) {
-        let date = || crate::validate::parse_date(v);
+        let date = || crate::input::validate::parse_date(v);
         match self {
             Format::Plain => out.push_str(v),
             Format::Upper => out.extend(v.chars().flat_map(char::to_uppercase)),
@@ -197,7 +197,7 @@ pub struct Record {
     pub birth_place: Option<Text>,
     pub expiry_days: Option<i64>,
     pub member_nik: Option<Text>,
-    pub members: crate::schema::MembersInRecord,
+    pub members: crate::kind::schema::MembersInRecord,
     pub member_digest: bool,
     pub extra: Vec<(u64, Text, bool)>,
 }

@@ -15,7 +15,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
-use crate::schema::NumberStyle;
+use crate::kind::schema::NumberStyle;
 
 pub struct Register {
     conn: Connection,
@@ -321,7 +321,7 @@ impl Register {
     }
 
     /// Every revocation of a regency's documents, by document number.
-    pub fn revocations(&self, regency: &str) -> Result<Vec<crate::revocation::Entry>> {
+    pub fn revocations(&self, regency: &str) -> Result<Vec<crate::dk1::revocation::Entry>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -332,7 +332,7 @@ impl Register {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([regency], |r| {
-                Ok(crate::revocation::Entry {
+                Ok(crate::dk1::revocation::Entry {
                     document_number: r.get(0)?,
                     status: r.get(1)?,
                     superseded_by: r.get(2)?,

@@ -6,9 +6,9 @@
 
 use chrono::NaiveDate;
 
-use crate::refdata::reference;
-use crate::region::Region;
-use crate::schema::Schema;
+use crate::kind::refdata::reference;
+use crate::kind::region::Region;
+use crate::kind::schema::Schema;
 
 /// Parameters a rule's message needs besides its field and value.
 #[derive(Debug, Clone)]

@@ -9,14 +9,20 @@
 //! [`Sealed::check_signature`] checks it against a public key. Which keys to
 //! trust is [`crate::verify`]'s business.
 
+pub mod keys;
+pub mod qr;
+pub mod revocation;
+pub mod seal;
+pub mod signed;
+
 use std::collections::BTreeMap;
 
 use ciborium::Value;
 use ed25519_dalek::VerifyingKey;
 
-use crate::signed::EnvelopeError;
+use crate::dk1::signed::EnvelopeError;
 
-use crate::keys::{Kid, Signer};
+use crate::dk1::keys::{Kid, Signer};
 
 pub const PREFIX: &str = "DK1:";
 /// The longest alphanumeric text a QR code can hold (version 40-L); anything
@@ -181,7 +187,7 @@ pub fn seal(claims: &Claims, signer: &Signer) -> String {
 
 /// Sign `claims` and return the tagged COSE_Sign1 bytes.
 pub fn seal_cose(claims: &Claims, signer: &Signer) -> Vec<u8> {
-    crate::signed::sign(claims.to_cbor(), signer)
+    crate::dk1::signed::sign(claims.to_cbor(), signer)
 }
 
 /// Why a QR text is not a well-formed, correctly signed DK1 document.
@@ -212,7 +218,7 @@ pub enum Dk1Error {
 pub struct Sealed {
     pub kid: Kid,
     pub claims: Claims,
-    env: crate::signed::Envelope,
+    env: crate::dk1::signed::Envelope,
 }
 
 /// Parse an untrusted QR text. Never panics; every failure is named.
@@ -224,7 +230,7 @@ pub fn decode(qr_text: &str) -> Result<Sealed, Dk1Error> {
     let body = qr_text.strip_prefix(PREFIX).ok_or(Dk1Error::Prefix)?;
     let bytes = base45::decode(body).map_err(|e| Dk1Error::Base45(format!("{e:?}")))?;
     // The envelope parser requires tag 18, pins EdDSA and rejects trailing bytes.
-    let env = crate::signed::parse(&bytes).map_err(|e| match e {
+    let env = crate::dk1::signed::parse(&bytes).map_err(|e| match e {
         EnvelopeError::Algorithm => Dk1Error::Algorithm,
         EnvelopeError::Kid => Dk1Error::Kid,
         EnvelopeError::NoPayload => Dk1Error::NoPayload,
@@ -340,7 +346,7 @@ fn get_int(m: &BTreeMap<i64, &Value>, k: i64) -> Option<i64> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::keys::kid_of;
+    use crate::dk1::keys::kid_of;
     use coset::{iana, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
     use ed25519_dalek::{Signer as _, SigningKey};
 
@@ -489,7 +495,7 @@ mod tests {
         let mut payload = Vec::new();
         ciborium::into_writer(&Value::Map(top), &mut payload).unwrap();
         let s = vector_signer();
-        let text = format!("DK1:{}", base45::encode(crate::signed::sign(payload, &s)));
+        let text = format!("DK1:{}", base45::encode(crate::dk1::signed::sign(payload, &s)));
         let d = decode(&text).unwrap();
         assert_eq!(d.claims, c, "unknown keys 20 and 99 are ignored");
         d.check_signature(&s.key.verifying_key()).unwrap();

@@ -1,7 +1,7 @@
 //! Indonesian administrative area codes (Kemendagri), embedded in the binary
 //! so any regency can adopt terbit without downloading anything.
 //!
-//! Source: `engine/reference/idn-area/` — data from the `idn-area-data`
+//! Source: `engine/kind/reference/idn-area/` — data from the `idn-area-data`
 //! package (fityannugroho/idn-area-data, v4.0.1) under the Open Database
 //! License (ODbL 1.0); see `LICENSE-ODbL.md` and `SOURCE.md` there. That
 //! attribution must travel with any build that ships this data.

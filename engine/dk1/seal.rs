@@ -7,7 +7,7 @@
 //! is a few dozen hashes. The merged print files are covered by their own
 //! SHA-256 digests (format `terbit-seal/2`). `seal.json` carries the
 //! readable figures and, as the authority, a COSE_Sign1 over them
-//! ([`crate::signed`]).
+//! ([`crate::dk1::signed`]).
 
 use std::collections::BTreeMap;
 
@@ -15,7 +15,7 @@ use ciborium::Value;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::keys::{rfc3339, Signer, TrustList};
+use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
 pub type Hash = [u8; 32];
 pub const FORMAT: &str = "terbit-seal/2";
@@ -192,7 +192,7 @@ impl BatchSeal {
     pub fn make(run_id: &str, issued_at: i64, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>, signer: &Signer) -> BatchSeal {
         let r = root(leaves);
         let n = leaves.len() as u64;
-        let cose = crate::signed::sign(payload(&signer.issuer, issued_at, run_id, n, &r, manifest_sha256, print_files), signer);
+        let cose = crate::dk1::signed::sign(payload(&signer.issuer, issued_at, run_id, n, &r, manifest_sha256, print_files), signer);
         BatchSeal {
             format: FORMAT.into(),
             run_id: run_id.into(),
@@ -222,7 +222,7 @@ impl BatchSeal {
             return Err(format!("unknown seal format {:?}", crate::error::clip(&self.format, 40)));
         }
         let bytes = hex::decode(&self.cose).map_err(|_| "seal's cose is not hex".to_string())?;
-        let env = crate::signed::parse(&bytes).map_err(|e| e.to_string())?;
+        let env = crate::dk1::signed::parse(&bytes).map_err(|e| e.to_string())?;
         let key = env.open(trust, &self.issuer)?;
         let signed = Signed::parse(&env.payload).ok_or("the signed seal is not a batch seal")?;
         if key.not_before > signed.issued_at || key.not_after.is_some_and(|na| signed.issued_at >= na) {
@@ -315,7 +315,7 @@ mod tests {
     #[test]
     fn seal_checks_and_detects_changes() {
         let key = ed25519_dalek::SigningKey::from_bytes(&[4u8; 32]);
-        let kid = crate::keys::kid_of(&key.verifying_key().to_bytes());
+        let kid = crate::dk1::keys::kid_of(&key.verifying_key().to_bytes());
         let trust = crate::verify::tests_support::trust_for(&key);
         let signer = Signer { key, kid, issuer: "3506".into() };
         let ls = leaves(10);

@@ -17,7 +17,7 @@ use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::fragment::{write_object, xref, Fragment, HEADER, PARENT};
+use crate::pdf::fragment::{write_object, xref, Fragment, HEADER, PARENT};
 
 
 const CATALOG: u32 = 1;
@@ -54,7 +54,7 @@ impl PrintFile {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let tmp = crate::sink::tmp_path(path);
+        let tmp = crate::output::sink::tmp_path(path);
         let f = fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut p = PrintFile {
             path: path.to_path_buf(),

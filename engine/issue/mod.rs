@@ -12,6 +12,8 @@
 //! bounded however large the batch, and the output order never depends on
 //! thread scheduling.
 
+pub mod config;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -23,21 +25,21 @@ use rayon::prelude::*;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::batch::{self, Batch, Columns, RawFile};
-use crate::csvout;
+use crate::input::batch::{self, Batch, Columns, RawFile};
+use crate::util::csvout;
 use crate::dk1::{self, Claims, Extra, Record};
 use crate::error::{Error, Result};
-use crate::keys::{self, Signer};
-use crate::qr;
-use crate::refdata::reference;
-use crate::region::Region;
-use crate::register::{Numbered, Pending, Register};
-use crate::render::{Document, Renderer};
-use crate::schema::{MembersInRecord, NumberStyle, DERIVED};
-use crate::seal::BatchSeal;
-use crate::sink::{self, IssuedDoc, Sink};
-use crate::template::{Template, Templates};
-use crate::validate::{self, Context, Reject, Validated};
+use crate::dk1::keys::{self, Signer};
+use crate::dk1::qr;
+use crate::kind::refdata::reference;
+use crate::kind::region::Region;
+use crate::numbering::register::{Numbered, Pending, Register};
+use crate::pdf::render::{Document, Renderer};
+use crate::kind::schema::{MembersInRecord, NumberStyle, DERIVED};
+use crate::dk1::seal::BatchSeal;
+use crate::output::sink::{self, IssuedDoc, Sink};
+use crate::kind::template::{Template, Templates};
+use crate::input::validate::{self, Context, Reject, Validated};
 
 /// Where a scheduler may put the signing key's seed instead of a key file.
 pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
@@ -264,7 +266,7 @@ pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue
 /// `[record]` declares it.
 pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, issue_date: NaiveDate) -> Claims {
     let rec = &t.record;
-    let opt = |x: &Option<crate::template::Text>| x.as_ref().map(|x| x.fill(&doc.values)).filter(|s| !s.is_empty());
+    let opt = |x: &Option<crate::kind::template::Text>| x.as_ref().map(|x| x.fill(&doc.values)).filter(|s| !s.is_empty());
     let mut extra = BTreeMap::new();
     for (key, text, int) in &rec.extra {
         let v = text.fill(&doc.values);
@@ -928,7 +930,7 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRejects]) -> 
             *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
             summary.reject_rows += 1;
             let examples = summary.reject_examples.entry(r.rule.to_string()).or_default();
-            if examples.len() < crate::report::EXAMPLES_PER_RULE {
+            if examples.len() < crate::output::report::EXAMPLES_PER_RULE {
                 examples.push(RejectExample {
                     source: r.source.clone(),
                     application_id: r.application_id.clone(),
@@ -946,7 +948,7 @@ fn write_rejects_and_report(summary: &mut RunSummary, kinds: &[KindRejects]) -> 
     let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
     report.push('\n');
     sink::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
-    sink::write_atomic(&summary.run_dir.join("report.html"), crate::report::html(summary).as_bytes())
+    sink::write_atomic(&summary.run_dir.join("report.html"), crate::output::report::html(summary).as_bytes())
 }
 
 /// A document of `t` with every value set to its field's name, the number

@@ -77,7 +77,7 @@ pub struct TrustList {
     /// Revoked or superseded documents from verified revocation lists,
     /// keyed by (issuer, document number). Not part of trust.json.
     #[serde(skip)]
-    pub revocations: BTreeMap<(String, String), crate::revocation::Entry>,
+    pub revocations: BTreeMap<(String, String), crate::dk1::revocation::Entry>,
 }
 
 fn parse_time(path: &Path, field: &str, s: &str) -> Result<i64> {
@@ -159,7 +159,7 @@ impl TrustList {
     /// Add a revocation list after checking its signature against this
     /// trust list.
     pub fn add_revocations(&mut self, path: &Path) -> Result<usize> {
-        let list = crate::revocation::RevocationList::load(path, self)?;
+        let list = crate::dk1::revocation::RevocationList::load(path, self)?;
         let n = list.entries.len();
         for e in list.entries {
             self.revocations.insert((list.issuer.clone(), e.document_number.clone()), e);
@@ -170,7 +170,7 @@ impl TrustList {
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::config(path, e.to_string()))?;
         text.push('\n');
-        crate::sink::write_atomic(path, text.as_bytes())
+        crate::output::sink::write_atomic(path, text.as_bytes())
     }
 }
 
@@ -186,7 +186,7 @@ pub struct Generated {
 /// The seed comes from the caller (the CLI draws it from the OS) so that this
 /// function stays deterministic and testable.
 pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> Result<Generated> {
-    if crate::refdata::reference().regency_name(issuer).is_none() {
+    if crate::kind::refdata::reference().regency_name(issuer).is_none() {
         return Err(Error::Usage(format!("--issuer {issuer:?} is not a regency code (e.g. 3506)")));
     }
     fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;

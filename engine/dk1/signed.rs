@@ -6,7 +6,7 @@
 use coset::{iana, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
 use ed25519_dalek::{Signature, Signer as _, Verifier as _};
 
-use crate::keys::{Kid, Signer, TrustList, TrustedKey};
+use crate::dk1::keys::{Kid, Signer, TrustList, TrustedKey};
 
 /// Sign `payload` (already deterministic CBOR) as a tagged COSE_Sign1.
 pub fn sign(payload: Vec<u8>, signer: &Signer) -> Vec<u8> {

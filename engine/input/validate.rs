@@ -1,11 +1,11 @@
 //! Validate stage: columnar rules over the whole batch (polars), derived
-//! from the kind's schema ([`crate::schema`]).
+//! from the kind's schema ([`crate::kind::schema`]).
 //!
 //! Each rule is a boolean polars expression, "row violates rule", evaluated
 //! once for the batch; shared helper columns (trimmed values, parsed dates,
 //! NIK segments, the application each row belongs to) are computed once and
 //! reused by every rule. Only rows that violate something are then visited
-//! in Rust to word their messages ([`crate::messages`]). Every application
+//! in Rust to word their messages ([`crate::input::messages`]). Every application
 //! ends accepted or rejected: a group kind's application (a family card's
 //! members) is rejected whole when any of its rows violates a rule, and
 //! each violation is one reject naming its rule code, field, value and
@@ -16,12 +16,12 @@ use std::collections::HashMap;
 use chrono::{Datelike, NaiveDate};
 use polars::prelude::*;
 
-use crate::batch::Batch;
+use crate::input::batch::Batch;
 use crate::error::{Error, Result};
-use crate::messages::{self, Msg};
-use crate::refdata::reference;
-use crate::region::Region;
-use crate::schema::{Check, ColType, Schema, VillageScope};
+use crate::input::messages::{self, Msg};
+use crate::kind::refdata::reference;
+use crate::kind::region::Region;
+use crate::kind::schema::{Check, ColType, Schema, VillageScope};
 
 /// A rejected value is quoted up to this many characters.
 const MAX_VALUE_CHARS: usize = 200;

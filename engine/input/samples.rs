@@ -15,11 +15,11 @@ use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
-use crate::refdata::reference;
-use crate::region::Region;
-use crate::schema::{Check, ColType, Schema, VillageScope};
-use crate::template::Template;
-use crate::validate::parse_date;
+use crate::kind::refdata::reference;
+use crate::kind::region::Region;
+use crate::kind::schema::{Check, ColType, Schema, VillageScope};
+use crate::kind::template::Template;
+use crate::input::validate::parse_date;
 
 const MALE: &[&str] = &[
     "Agus", "Budi", "Joko", "Slamet", "Bambang", "Eko", "Hadi", "Wahyu", "Dwi", "Rizky", "Fajar", "Aditya", "Bagus",
@@ -744,7 +744,7 @@ pub fn write(t: &Template, opts: &SampleOptions, out: &Path) -> Result<usize> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    crate::sink::write_atomic(out, &buf)?;
+    crate::output::sink::write_atomic(out, &buf)?;
     Ok(rows.len())
 }
 
@@ -756,7 +756,7 @@ pub fn write_birth(opts: &SampleOptions, out: &Path) -> Result<usize> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::template::Templates;
+    use crate::kind::template::Templates;
 
     fn opts(region: &Region, defects: f64) -> SampleOptions<'_> {
         SampleOptions { region, count: 300, seed: 7, defects, as_of: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() }

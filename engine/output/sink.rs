@@ -35,11 +35,11 @@ use rustix::fs::{Mode, OFlags};
 
 use sha2::{Digest, Sha256};
 
-use crate::csvout;
+use crate::util::csvout;
 use crate::error::{Error, Result};
-use crate::fragment::Fragment;
-use crate::print::PrintFile;
-use crate::register::Register;
+use crate::pdf::fragment::Fragment;
+use crate::pdf::print::PrintFile;
+use crate::numbering::register::Register;
 
 pub const MANIFEST_HEADER: [&str; 8] =
     ["document_number", "application_id", "kind", "nik", "service_point", "file", "sha256", "qr"];
@@ -264,7 +264,7 @@ pub struct Sink {
     files: Arc<DocFiles>,
     pub written: usize,
     /// Merkle leaves of the manifest rows, for the batch seal.
-    leaves: Vec<crate::seal::Hash>,
+    leaves: Vec<crate::dk1::seal::Hash>,
     manifest_hash: Sha256,
     /// One merged print file per service point.
     print: std::collections::BTreeMap<String, PrintFile>,
@@ -282,12 +282,12 @@ const FLUSH_EVERY: usize = 16_384;
 /// What a finished sink hands back.
 pub struct Finished {
     pub register: Register,
-    pub leaves: Vec<crate::seal::Hash>,
-    pub manifest_sha256: crate::seal::Hash,
+    pub leaves: Vec<crate::dk1::seal::Hash>,
+    pub manifest_sha256: crate::dk1::seal::Hash,
     /// Service point → merged print file, relative to the run directory.
     pub print_files: std::collections::BTreeMap<String, String>,
     /// Print file (relative to the run directory) → its SHA-256.
-    pub print_digests: std::collections::BTreeMap<String, crate::seal::Hash>,
+    pub print_digests: std::collections::BTreeMap<String, crate::dk1::seal::Hash>,
     /// Seconds the final filesystem sync took.
     pub sync_seconds: f64,
 }
@@ -348,7 +348,7 @@ impl Sink {
             ]);
             self.manifest.write_all(row.as_bytes()).map_err(|e| Error::io(&self.manifest_tmp, e))?;
             self.manifest_hash.update(row.as_bytes());
-            self.leaves.push(crate::seal::leaf(&d.number, &d.sha256));
+            self.leaves.push(crate::dk1::seal::leaf(&d.number, &d.sha256));
             let pf = match self.print.entry(d.service_point.clone()) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {

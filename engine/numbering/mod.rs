@@ -1,0 +1,4 @@
+//! Document numbers: the SQLite register that hands out gap-free numbers
+//! and remembers what was issued, when, and what was revoked.
+
+pub mod register;

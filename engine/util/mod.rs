@@ -1,0 +1,4 @@
+//! Small helpers every stage may use: CSV cells, file writes that cannot be
+//! seen half done, and showing untrusted text.
+
+pub mod csvout;
