@@ -13,15 +13,14 @@ use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, Utc};
 use clap::{Parser, Subcommand};
 
-use terbit::issue::{self, IssueOptions, RunSummary};
-use terbit::dk1::keys::{self, TrustList};
+use terbit::issue::{self, IssueOptions};
+use terbit::output::summary::RunSummary;
+use terbit::dk1::keys;
 use terbit::kind::region::Region;
-use terbit::dk1::revocation::RevocationList;
-use terbit::dk1::seal;
 use terbit::input::samples::{self, SampleOptions};
 use terbit::verify;
 
-mod verify_cli;
+mod cli;
 
 // Measured in bench/RESULTS.md: issue runs allocate and free many small
 // buffers across threads, where glibc malloc spent ~15% of the CPU time.
@@ -232,7 +231,7 @@ fn main() -> ExitCode {
     std::panic::set_hook(Box::new(|info| {
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
-        eprintln!("internal error{at}: {}", terbit::verify::show::clip_shown(&msg, 300));
+        eprintln!("internal error{at}: {}", terbit::util::show::clip_shown(&msg, 300));
     }));
     let cli = Cli::parse();
     let level = if cli.quiet { "warn" } else { "info" };
@@ -254,36 +253,6 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
-}
-
-fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: bool) -> Result<ExitCode> {
-    if !register.exists() {
-        bail!("register {} not found: give --register (the file `terbit issue` wrote, default out/register.sqlite)", register.display());
-    }
-    let to = to.unwrap_or_else(|| Utc::now().date_naive());
-    let from = from.unwrap_or_else(|| to - chrono::Days::new(29));
-    if from > to {
-        bail!("--from {from} is after --to {to}");
-    }
-    let rows = terbit::numbering::register::Register::open(register)?.stats(from, to)?;
-    if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
-        return Ok(ExitCode::SUCCESS);
-    }
-    println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", "date", "kind", "service point", "issued", "revoked");
-    let mut total = (0, 0);
-    let mut by_kind: std::collections::BTreeMap<&str, i64> = Default::default();
-    for r in &rows {
-        println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", r.issue_date, r.kind, r.service_point, r.issued, r.revoked);
-        total.0 += r.issued;
-        total.1 += r.revoked;
-        *by_kind.entry(&r.kind).or_default() += r.issued;
-    }
-    println!("{from} to {to}: {} documents issued, {} of them revoked or superseded since", total.0, total.1);
-    for (k, n) in by_kind {
-        println!("  {k:<12} {n:>8}");
-    }
-    Ok(ExitCode::SUCCESS)
 }
 
 /// What to do about an error the operator can fix on the machine.
@@ -416,11 +385,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { trust, revocations, region, json, targets } => verify_cli::run(&trust, &revocations, &region, json, &targets),
+        Command::Verify { trust, revocations, region, json, targets } => cli::verify::run(&trust, &revocations, &region, json, &targets),
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
-        Command::Stats { register, from, to, json } => stats(&register, from, to, json),
+        Command::Stats { register, from, to, json } => cli::stats::stats(&register, from, to, json),
         Command::Check { input, rejects } => {
             if input.batch.is_empty() {
                 bail!("give the batch files to check, e.g. terbit check export.csv");
@@ -453,12 +422,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 println!("  {stage:<10} {t:.2} s");
             }
             if let Some(path) = rejects {
-                terbit::output::sink::write_atomic(&path, issue::rejects_csv(&list).as_bytes())?;
+                terbit::util::fs::write_atomic(&path, terbit::output::rejects::rejects_csv(&list).as_bytes())?;
                 println!("  reasons: {}", path.display());
             }
             Ok(if s.rejected == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
         }
-        Command::Demo { out, count } => demo(&out, count),
+        Command::Demo { out, count } => cli::demo::demo(&out, count),
     }
 }
 
@@ -524,144 +493,22 @@ fn print_summary(s: &RunSummary) {
     for w in &s.warnings {
         tracing::warn!("{w}");
     }
-    println!("run {} → {}", s.run_id, s.run_dir.display());
-    let resumed = if s.resumed > 0 {
-        format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)
-    } else {
-        String::new()
-    };
-    println!(
-        "  {} applications: {} issued{resumed}, {} rejected ({} reasons)",
-        s.applications, s.issued, s.rejected, s.reject_rows
-    );
-    for (rule, n) in &s.rejects_by_rule {
-        let pct = s.rejects_by_rule_percent.get(rule).copied().unwrap_or(0.0);
-        println!("    {rule:<18} {n:>7}  {pct:5.2}% of applications");
-    }
-    for (kind, n) in &s.applications_by_kind {
-        println!("  {kind:<16} {n:>7} applications, {:>7} issued", s.issued_by_kind.get(kind).copied().unwrap_or(0));
-    }
-    for (sp, n) in &s.issued_by_service_point {
-        let print = s.print_files.get(sp).map(|f| format!("  → print file {f}")).unwrap_or_default();
-        println!("  {sp:<16} {n:>7} documents{print}");
-    }
-    let secs: f64 = s.seconds_by_stage.values().sum();
-    println!("  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
-    println!("  manifest: {}", s.run_dir.join("manifest.csv").display());
-    println!("  rejects:  {}", s.run_dir.join("rejects.csv").display());
-    println!("  report:   {} (open in a browser; figures also in report.json)", s.run_dir.join("report.html").display());
-    println!("  seal:     {} (Merkle root {})", s.run_dir.join("seal.json").display(), s.merkle_root);
+    print!("{}", s.text());
 }
 
 fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
-    if !a.register.exists() {
-        bail!("register {} does not exist (use --register)", a.register.display());
-    }
-    let mut register = terbit::numbering::register::Register::open(&a.register)?;
     let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
-    let regency = register.revoke(number, by, reason, since)?;
-    let now = Utc::now().timestamp();
-    let signer = keys::signer_for(&a.keys, &regency, now)?;
-    let list = RevocationList::make(register.revocations(&regency)?, now, &signer);
-    let path = a.keys.join(format!("revocations-{regency}.json"));
-    terbit::output::sink::write_atomic(&path, list.to_json().as_bytes())?;
+    let r = terbit::issue::revoke::revoke(&a.register, &a.keys, number, by, reason, since, Utc::now().timestamp())?;
     match by {
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),
     }
-    println!("signed revocation list, {} entries in all: {} — give it to auditors with trust.json", list.entries.len(), path.display());
+    println!("signed revocation list, {} entries in all: {} — give it to auditors with trust.json", r.list.entries.len(), r.path.display());
     Ok(ExitCode::SUCCESS)
 }
 
 fn prove(run: &Path, number: &str) -> Result<ExitCode> {
-    let (_, rows) = verify::read_manifest(run).map_err(anyhow::Error::msg)?;
-    let rows: Vec<verify::ManifestRow> =
-        rows.into_iter().collect::<Option<_>>().with_context(|| format!("{}: malformed manifest rows; run `terbit verify` on it", run.display()))?;
-    let leaves: Vec<_> = rows.iter().map(|r| seal::leaf(&r.number, &r.sha256)).collect();
-    let index = rows.iter().position(|r| r.number == number).with_context(|| format!("{number} is not in {}", run.display()))?;
-    let root = seal::root(&leaves);
-    let path = seal::proof(&leaves, index);
-    let sealed: seal::BatchSeal = serde_json::from_slice(&std::fs::read(run.join("seal.json")).context("seal.json")?)?;
-    if sealed.merkle_root != hex::encode(root) {
-        bail!("the manifest does not match seal.json's root: run `terbit verify` on {}", run.display());
-    }
-    let proof = serde_json::json!({
-        "document_number": number,
-        "sha256": rows[index].sha256,
-        "index": index,
-        "documents": leaves.len(),
-        "merkle_root": hex::encode(root),
-        "path": path.iter().map(hex::encode).collect::<Vec<_>>(),
-        "seal": "seal.json of run ".to_string() + &sealed.run_id,
-    });
+    let proof = verify::prove::prove(run, number)?;
     println!("{}", serde_json::to_string_pretty(&proof)?);
     Ok(ExitCode::SUCCESS)
-}
-
-pub(crate) fn load_trust(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustList> {
-    let mut trust = TrustList::load(trust_path)?;
-    let mut lists = revocations.to_vec();
-    if lists.is_empty() {
-        let dir = trust_path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-        if let Ok(entries) = std::fs::read_dir(dir) {
-            lists = entries
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("revocations-") && n.ends_with(".json")))
-                .collect();
-            lists.sort();
-        }
-    }
-    for l in lists {
-        trust.add_revocations(&l)?;
-    }
-    Ok(trust)
-}
-
-fn demo(out: &Path, count: usize) -> Result<ExitCode> {
-    let region = Region::kediri();
-    let (issue_date, issued_at) = issue_time(&region, None)?;
-    std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
-    let templates = region.templates()?;
-    let mut batch = Vec::new();
-    for kind in samples::KINDS {
-        let file = out.join(format!("batch-{kind}.csv"));
-        let t = templates.get(kind).context("embedded templates")?;
-        let n = if kind == "birth" { count } else { count.div_ceil(4) };
-        samples::write(t, &SampleOptions { region: &region, count: n, seed: 1, defects: 0.05, as_of: issue_date }, &file)?;
-        batch.push(file);
-    }
-    println!(
-        "1. sample batch: {count} birth applications and {} of each other kind (5% defective) → {}",
-        count.div_ceil(4),
-        out.join("batch-*.csv").display()
-    );
-    let keys_dir = out.join("keys");
-    let have_key = keys::signer_for(&keys_dir, &region.code, issued_at).is_ok();
-    if !have_key {
-        let g = generate_key(&keys_dir, &region.code, Some(issue_date.min(Utc::now().date_naive())))?;
-        println!("2. new signing key {} → {}", hex::encode(g.kid), g.key_file.display());
-    } else {
-        println!("2. signing key: reusing the key in {}", keys_dir.display());
-    }
-    let opts = IssueOptions {
-        out: out.join("runs"),
-        register: out.join("register.sqlite"),
-        region,
-        issued_at,
-        batch,
-        ..IssueOptions::defaults(PathBuf::new(), keys_dir.clone(), out.to_path_buf(), issue_date)
-    };
-    println!("3. issue run (register {}):", opts.register.display());
-    let s = issue::issue(&opts)?;
-    print_summary(&s);
-    let trust = load_trust(&keys_dir.join("trust.json"), &[])?;
-    let r = verify::verify_run(&s.run_dir, &trust).map_err(anyhow::Error::msg)?;
-    println!("4. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
-        if r.seal_ok { "holds".to_string() } else { format!("FAILS: {}", r.seal_problem) });
-    for p in &r.problems {
-        println!("   {}: {}", p.file, p.problem);
-    }
-    println!("\nTry: terbit verify --trust {} {}", keys_dir.join("trust.json").display(), s.run_dir.display());
-    Ok(if r.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -164,22 +164,28 @@ fn revoked_and_superseded_documents_fail_verification() {
     let path = s.root.join("revocations-3506.json");
     fs::write(&path, list.to_json()).unwrap();
 
-    let mut trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
-    assert_eq!(trust.add_revocations(&path).unwrap(), 2);
+    // Found beside trust.json when none is named.
+    fs::copy(&path, s.keys.join("revocations-3506.json")).unwrap();
+    let store = verify::TrustStore::load(&s.keys.join("trust.json"), &[]).unwrap();
+    assert_eq!(store.revocations.len(), 2);
+    let trust = store.trust();
+    let layouts = verify::Layouts::standard();
     let pdf = |r: &BTreeMap<String, String>| fs::read(summary.run_dir.join(&r["file"])).unwrap();
-    assert!(matches!(verify::verify_pdf(&pdf(a), &trust).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
-    match verify::verify_pdf(&pdf(b), &trust).verdict {
+    assert!(matches!(verify::verify_pdf_with(&pdf(a), &trust, &layouts).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
+    match verify::verify_pdf_with(&pdf(b), &trust, &layouts).verdict {
         Verdict::Superseded(why) => assert!(why.contains(&c["document_number"]), "{why}"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(verify::verify_pdf(&pdf(c), &trust).verdict, Verdict::Genuine);
+    assert_eq!(verify::verify_pdf_with(&pdf(c), &trust, &layouts).verdict, Verdict::Genuine);
+    // Without the list the same document is genuine: revocations come only
+    // from lists the auditor holds.
+    assert_eq!(verify::verify_pdf(&pdf(a), &store.list).verdict, Verdict::Genuine);
 
     // An edited list (an entry removed without re-signing) is refused.
     let mut forged = list.clone();
     forged.entries.remove(0);
     fs::write(&path, forged.to_json()).unwrap();
-    let mut trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
-    assert!(trust.add_revocations(&path).is_err());
+    assert!(verify::TrustStore::load(&s.keys.join("trust.json"), &[path.clone()]).is_err());
 }
 
 #[test]

@@ -5,7 +5,6 @@
 //! first 8 bytes of the RFC 9679 COSE key thumbprint, so any COSE tool can
 //! recompute it from the public key alone.
 
-use std::collections::BTreeMap;
 use std::fs;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -74,10 +73,6 @@ pub struct TrustedKey {
 #[serde(deny_unknown_fields)]
 pub struct TrustList {
     pub keys: Vec<TrustEntry>,
-    /// Revoked or superseded documents from verified revocation lists,
-    /// keyed by (issuer, document number). Not part of trust.json.
-    #[serde(skip)]
-    pub revocations: BTreeMap<(String, String), crate::dk1::revocation::Entry>,
 }
 
 fn parse_time(path: &Path, field: &str, s: &str) -> Result<i64> {
@@ -156,21 +151,10 @@ impl TrustList {
         self.decode(i, Path::new("")).ok()
     }
 
-    /// Add a revocation list after checking its signature against this
-    /// trust list.
-    pub fn add_revocations(&mut self, path: &Path) -> Result<usize> {
-        let list = crate::dk1::revocation::RevocationList::load(path, self)?;
-        let n = list.entries.len();
-        for e in list.entries {
-            self.revocations.insert((list.issuer.clone(), e.document_number.clone()), e);
-        }
-        Ok(n)
-    }
-
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::config(path, e.to_string()))?;
         text.push('\n');
-        crate::output::sink::write_atomic(path, text.as_bytes())
+        crate::util::fs::write_atomic(path, text.as_bytes())
     }
 }
 

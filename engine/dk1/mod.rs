@@ -7,7 +7,7 @@
 //! This module owns the bytes: [`seal`] makes a QR text, [`decode`] parses an
 //! untrusted one (size-limited, alg pinned, trailing bytes rejected) and
 //! [`Sealed::check_signature`] checks it against a public key. Which keys to
-//! trust is [`crate::verify`]'s business.
+//! trust is the verifier's business (`verify`).
 
 pub mod keys;
 pub mod qr;

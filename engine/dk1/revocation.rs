@@ -4,29 +4,17 @@
 //! is how offline verifiers learn of it. Only the signed payload counts:
 //! the readable entries in the file are checked against it.
 
-use std::collections::BTreeMap;
 use std::path::Path;
 
 use ciborium::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
+pub use crate::kind::revocation::{Entry, Status};
 use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
 pub const FORMAT: &str = "terbit-revocations/1";
 const LIST_KEY: i64 = -65539;
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Entry {
-    pub document_number: String,
-    /// "revoked" or "superseded".
-    pub status: String,
-    pub superseded_by: Option<String>,
-    pub reason: String,
-    /// Date (YYYY-MM-DD) the revocation was recorded.
-    pub since: String,
-}
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -48,7 +36,7 @@ fn payload(issuer: &str, updated_at: i64, entries: &[Entry]) -> Vec<u8> {
         .map(|e| {
             Value::Array(vec![
                 Value::Text(e.document_number.clone()),
-                int(if e.status == "superseded" { 2 } else { 1 }),
+                int(e.status.code()),
                 Value::Text(e.superseded_by.clone().unwrap_or_default()),
                 Value::Text(e.reason.clone()),
                 Value::Text(e.since.clone()),
@@ -117,9 +105,5 @@ impl RevocationList {
             return Err("the readable entries differ from the signed ones".into());
         }
         Ok(())
-    }
-
-    pub fn by_number(&self) -> BTreeMap<String, Entry> {
-        self.entries.iter().map(|e| (e.document_number.clone(), e.clone())).collect()
     }
 }

@@ -267,7 +267,7 @@ impl BatchSeal {
                 }
             }
             for path in print_files.keys().filter(|p| !signed.print_files.contains_key(*p)) {
-                changed.push(format!("print file {} was not sealed", crate::verify::show::clip_shown(path, 80)));
+                changed.push(format!("print file {} was not sealed", crate::util::show::clip_shown(path, 80)));
             }
         }
         if changed.is_empty() {

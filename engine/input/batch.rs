@@ -96,22 +96,30 @@ pub fn read_raw(path: &Path) -> Result<RawFile> {
 pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawFile> {
     use sha2::{Digest, Sha256};
     let sha256 = Sha256::digest(&bytes).into();
-    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
+    let is_parquet = is_parquet(path);
     let (df, lines) = if is_parquet { read_parquet(path, bytes)? } else { read_csv(path, bytes)? };
     Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
 }
 
-/// What the run needs of a batch file before parsing any of them: the
-/// SHA-256 of its bytes (the run is named by its files' digests),
-/// whether it holds anything beyond its header line, and about how many
-/// rows it has (to plan memory).
+/// What the run needs of a batch file before parsing any of them, from
+/// one pass over its bytes: the SHA-256 (the run is named by its files'
+/// digests), the header (to sort files into kinds), whether it holds
+/// anything beyond its header line, and about how many rows it has (to
+/// plan memory). The rows themselves are parsed later, one kind at a
+/// time, and their bytes checked against this digest: holding every
+/// file's bytes from this pass would hold the whole night at once.
 pub struct Fingerprint {
     pub sha256: [u8; 32],
+    /// Column names, trimmed, in file order.
+    pub header: Vec<String>,
     pub has_rows: bool,
     /// Lines after a CSV's header (a line break inside quotes counts
     /// too), or a Parquet file's row count: an estimate, never parsed.
     pub rows: u64,
 }
+
+/// How much of a CSV file's start is kept to find its header line.
+const HEADER_PREFIX: usize = 64 * 1024;
 
 /// Read a file in blocks for its [`Fingerprint`].
 pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
@@ -120,6 +128,7 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
+    let mut prefix: Vec<u8> = Vec::new();
     // CSV: a non-blank byte after the first line break is a row.
     let (mut past_header, mut has_rows) = (false, false);
     let (mut lines, mut last) = (0u64, b'\n');
@@ -129,6 +138,9 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
             break;
         }
         h.update(&buf[..n]);
+        if prefix.len() < HEADER_PREFIX {
+            prefix.extend_from_slice(&buf[..n.min(HEADER_PREFIX - prefix.len())]);
+        }
         lines += memchr::memchr_iter(b'\n', &buf[..n]).count() as u64;
         last = buf[n - 1];
         if !has_rows {
@@ -144,54 +156,78 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     }
     // The last line need not end in a line break; the header is not a row.
     let mut rows = (lines + u64::from(last != b'\n')).saturating_sub(1);
-    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    if is_parquet {
+    let header = if is_parquet(path) {
         // Unreadable metadata is left for the full read to report.
-        let n = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).num_rows());
-        has_rows = n.as_ref().map_or(true, |n| *n > 0);
-        rows = n.map_or(0, |n| n as u64);
+        let meta = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| {
+            let mut r = ParquetReader::new(f);
+            Ok((r.num_rows()?, r.schema()?))
+        });
+        has_rows = meta.as_ref().map_or(true, |(n, _)| *n > 0);
+        rows = meta.as_ref().map_or(0, |(n, _)| *n as u64);
+        meta.ok().map(|(_, schema)| schema.iter_names().map(|n| n.trim().to_string()).collect())
+    } else {
+        csv_header(path, &prefix, prefix.len() < HEADER_PREFIX)?
+    };
+    // A header this cannot read cheaply (a quoted name spanning lines,
+    // unreadable Parquet metadata) is read with the whole file, whose
+    // error names the problem.
+    let header = match header {
+        Some(h) => h,
+        None => read_raw(path)?.header(),
+    };
+    Ok(Fingerprint { sha256: h.finalize().into(), header, has_rows, rows })
+}
+
+fn is_parquet(path: &Path) -> bool {
+    path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// A CSV header from the first bytes of its file (`whole`: they are the
+/// whole file); `None` when the full reader must decide.
+fn csv_header(path: &Path, buf: &[u8], whole: bool) -> Result<Option<Vec<String>>> {
+    // Binary data or another encoding is named as such, not as a header
+    // that fits no kind (a character cut at the prefix's end is not an
+    // error).
+    if let Err(e) = std::str::from_utf8(buf) {
+        if e.error_len().is_some() {
+            check_utf8(path, &buf[..e.valid_up_to() + e.error_len().unwrap_or(1)])?;
+        }
     }
-    Ok(Fingerprint { sha256: h.finalize().into(), has_rows, rows })
+    if buf.contains(&0) {
+        return Err(Error::batch(path, "holds binary data (NUL bytes), not CSV text"));
+    }
+    let body = buf.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(buf);
+    let line = match memchr::memchr(b'\n', body) {
+        Some(end) => Some(&body[..end]),
+        None if whole => Some(body),
+        None => None,
+    };
+    let line = line.map(|l| l.strip_suffix(b"\r").unwrap_or(l));
+    if let Some(Ok(text)) = line.map(std::str::from_utf8) {
+        // A quoted field may span lines: let the full reader decide.
+        if !text.trim().is_empty() && !text.contains('"') {
+            return Ok(Some(crate::kind::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect()));
+        }
+    }
+    Ok(None)
 }
 
 /// A file's header (column names, trimmed) without reading its rows: the
-/// first line of a CSV, the schema of a Parquet file — so a run can sort
-/// its files into kinds before holding any of them in memory. A header
-/// this cannot read is read with the whole file, whose error names the
-/// problem (not UTF-8 at line N, empty file, not Parquet, ...).
+/// first line of a CSV, the schema of a Parquet file — so a dry run can
+/// sort its files into kinds before holding any of them in memory. A
+/// header this cannot read is read with the whole file, whose error names
+/// the problem (not UTF-8 at line N, empty file, not Parquet, ...).
 pub fn header(path: &Path) -> Result<Vec<String>> {
     use std::io::Read;
-    let is_parquet = path.extension().is_some_and(|e| e.eq_ignore_ascii_case("parquet"));
-    if is_parquet {
+    if is_parquet(path) {
         if let Ok(schema) = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).schema()) {
             return Ok(schema.iter_names().map(|n| n.trim().to_string()).collect());
         }
     } else if let Ok(f) = std::fs::File::open(path) {
-        let mut buf = Vec::with_capacity(64 * 1024);
-        if f.take(64 * 1024).read_to_end(&mut buf).is_ok() {
-            // Binary data or another encoding is named as such, not as a
-            // header that fits no kind (a character cut at the 64 KiB mark
-            // is not an error).
-            if let Err(e) = std::str::from_utf8(&buf) {
-                if e.error_len().is_some() {
-                    check_utf8(path, &buf[..e.valid_up_to() + e.error_len().unwrap_or(1)])?;
-                }
-            }
-            if buf.contains(&0) {
-                return Err(Error::batch(path, "holds binary data (NUL bytes), not CSV text"));
-            }
-            let body = buf.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&buf);
-            let line = match memchr::memchr(b'\n', body) {
-                Some(end) => Some(&body[..end]),
-                None if buf.len() < 64 * 1024 => Some(body),
-                None => None,
-            };
-            let line = line.map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-            if let Some(Ok(text)) = line.map(std::str::from_utf8) {
-                // A quoted field may span lines: let the full reader decide.
-                if !text.trim().is_empty() && !text.contains('"') {
-                    return Ok(crate::kind::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect());
-                }
+        let mut buf = Vec::with_capacity(HEADER_PREFIX);
+        if f.take(HEADER_PREFIX as u64).read_to_end(&mut buf).is_ok() {
+            if let Some(h) = csv_header(path, &buf, buf.len() < HEADER_PREFIX)? {
+                return Ok(h);
             }
         }
     }
@@ -422,20 +458,24 @@ mod tests {
     #[test]
     fn fingerprints_estimate_rows_without_parsing() {
         let d = tempfile::tempdir().unwrap();
+        // An empty file has no header to sort it by: named as such.
+        let e = fingerprint(&write(d.path(), "e.csv", b"")).err().unwrap();
+        assert!(e.to_string().contains("e.csv"), "{e}");
         for (bytes, rows, has_rows) in [
-            (&b""[..], 0, false),
-            (b"a,b", 0, false),
+            (&b"a,b"[..], 0, false),
             (b"a,b\n", 0, false),
             (b"a,b\n1,2", 1, true),
             (b"a,b\r\n1,2\r\n3,4\r\n", 2, true),
         ] {
             let f = fingerprint(&write(d.path(), "f.csv", bytes)).unwrap();
             assert_eq!((f.rows, f.has_rows), (rows, has_rows), "{bytes:?}");
+            assert_eq!(f.header, ["a", "b"]);
         }
         let mut df = df!("x" => ["1", "2", "3"]).unwrap();
         let pq = d.path().join("t.parquet");
         ParquetWriter::new(std::fs::File::create(&pq).unwrap()).finish(&mut df).unwrap();
-        assert_eq!(fingerprint(&pq).unwrap().rows, 3);
+        let f = fingerprint(&pq).unwrap();
+        assert_eq!((f.rows, f.header), (3, vec!["x".to_string()]));
     }
 
     #[test]

@@ -19,7 +19,7 @@ use crate::kind::refdata::reference;
 use crate::kind::region::Region;
 use crate::kind::schema::{Check, ColType, Schema, VillageScope};
 use crate::kind::template::Template;
-use crate::input::validate::parse_date;
+use crate::kind::words::parse_date;
 
 const MALE: &[&str] = &[
     "Agus", "Budi", "Joko", "Slamet", "Bambang", "Eko", "Hadi", "Wahyu", "Dwi", "Rizky", "Fajar", "Aditya", "Bagus",
@@ -744,7 +744,7 @@ pub fn write(t: &Template, opts: &SampleOptions, out: &Path) -> Result<usize> {
     if let Some(dir) = out.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     }
-    crate::output::sink::write_atomic(out, &buf)?;
+    crate::util::fs::write_atomic(out, &buf)?;
     Ok(rows.len())
 }
 

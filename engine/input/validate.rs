@@ -527,11 +527,6 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
     })
 }
 
-/// A date as stored after validation (accepted rows always parse).
-pub fn parse_date(s: &str) -> Option<NaiveDate> {
-    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
-}
-
 /// Late registration: more than `after_days` between the event and issue
 /// (a birth: 60 days, Perpres 96/2018).
 pub fn is_late(event: NaiveDate, issue: NaiveDate, after_days: i64) -> bool {

@@ -7,3 +7,4 @@ pub mod region;
 pub mod schema;
 pub mod template;
 pub mod words;
+pub mod revocation;

@@ -3,7 +3,7 @@
 //! signed record holds. It is declared in the kind's template file
 //! (`[schema]`, `[number]`, `[record]`), so a new kind or a new field is a
 //! change of configuration; only a new *kind of check* is code
-//! ([`crate::input::validate`] implements the checks named here).
+//! (the input stage's `validate` implements the checks named here).
 //!
 //! Column types carry their own rules: a `nik` column is checked for the
 //! NIK structure, a `date` column for real dates not in the future, a

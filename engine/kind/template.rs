@@ -99,7 +99,7 @@ impl Format {
     }
 
     pub fn apply(self, v: &str, out: &mut String) {
-        let date = || crate::input::validate::parse_date(v);
+        let date = || crate::kind::words::parse_date(v);
         match self {
             Format::Plain => out.push_str(v),
             Format::Upper => out.extend(v.chars().flat_map(char::to_uppercase)),

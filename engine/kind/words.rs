@@ -74,6 +74,11 @@ pub fn group_digits(s: &str) -> String {
     out
 }
 
+/// A date as stored after validation (accepted rows always parse).
+pub fn parse_date(s: &str) -> Option<NaiveDate> {
+    NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OptionalExtension};
 
 use crate::error::{Error, Result};
+use crate::kind::revocation::{Entry, Status};
 use crate::kind::schema::NumberStyle;
 
 pub struct Register {
@@ -281,6 +282,11 @@ impl Register {
             .map_err(|e| self.err(e))
     }
 
+    /// The issuing regency of document `number`, if the register holds it.
+    pub fn regency_of(&self, number: &str) -> Result<Option<String>> {
+        Ok(self.regency_and_status(number)?.map(|(regency, _)| regency))
+    }
+
     /// Record that `number` is revoked, or superseded by `by`, with a reason.
     /// Returns the issuing regency. Refuses unknown or unwritten documents
     /// and a second revocation of the same document.
@@ -305,13 +311,13 @@ impl Register {
         if reason.trim().is_empty() {
             return Err(usage("a reason is required".into()));
         }
-        let status = if by.is_some() { "superseded" } else { "revoked" };
+        let status = if by.is_some() { Status::Superseded } else { Status::Revoked };
         let changed = self
             .conn
             .execute(
                 "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
                  ON CONFLICT(document_number) DO NOTHING",
-                params![number, status, by, reason.trim(), since.format("%Y-%m-%d").to_string()],
+                params![number, status.as_str(), by, reason.trim(), since.format("%Y-%m-%d").to_string()],
             )
             .map_err(|e| self.err(e))?;
         if changed == 0 {
@@ -321,7 +327,7 @@ impl Register {
     }
 
     /// Every revocation of a regency's documents, by document number.
-    pub fn revocations(&self, regency: &str) -> Result<Vec<crate::dk1::revocation::Entry>> {
+    pub fn revocations(&self, regency: &str) -> Result<Vec<Entry>> {
         let mut stmt = self
             .conn
             .prepare(
@@ -332,9 +338,13 @@ impl Register {
             .map_err(|e| self.err(e))?;
         let rows = stmt
             .query_map([regency], |r| {
-                Ok(crate::dk1::revocation::Entry {
+                let status: String = r.get(1)?;
+                Ok(Entry {
                     document_number: r.get(0)?,
-                    status: r.get(1)?,
+                    // The table's CHECK admits only the two names.
+                    status: Status::parse(&status).ok_or_else(|| {
+                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, format!("status {status:?}").into())
+                    })?,
                     superseded_by: r.get(2)?,
                     reason: r.get(3)?,
                     since: r.get(4)?,
@@ -435,7 +445,7 @@ mod tests {
         assert!(reg.revoke("3506-LU-23062021-0001", None, "again", d2).is_err(), "twice");
         let list = reg.revocations("3506").unwrap();
         assert_eq!(list.len(), 1);
-        assert_eq!(list[0].status, "revoked");
+        assert_eq!(list[0].status, crate::kind::revocation::Status::Revoked);
         // Another application for a subject with an active document is refused;
         // once that document is revoked, a new one may be issued.
         let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506", service_point: "KEC-A" };

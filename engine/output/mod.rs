@@ -3,3 +3,5 @@
 
 pub mod report;
 pub mod sink;
+pub mod rejects;
+pub mod summary;

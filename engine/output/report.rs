@@ -9,7 +9,7 @@
 
 use std::fmt::Write as _;
 
-use crate::issue::RunSummary;
+use super::summary::RunSummary;
 
 /// Examples shown per reject rule.
 pub const EXAMPLES_PER_RULE: usize = 3;
@@ -226,7 +226,7 @@ mod tests {
         s.rejects_by_rule.insert("NIK_FORMAT".into(), 34);
         s.seconds_by_stage.insert("read".into(), 0.5);
         s.merkle_root = "ab".repeat(32);
-        let r = crate::issue::RejectExample {
+        let r = super::super::summary::RejectExample {
             application_id: "A1".into(),
             source: "b.csv:4".into(),
             field: "child_nik".into(),

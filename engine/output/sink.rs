@@ -36,6 +36,7 @@ use rustix::fs::{Mode, OFlags};
 use sha2::{Digest, Sha256};
 
 use crate::util::csvout;
+use crate::util::fs::{is_temporary, sync_dir, tmp_path};
 use crate::error::{Error, Result};
 use crate::pdf::fragment::Fragment;
 use crate::pdf::print::PrintFile;
@@ -44,41 +45,6 @@ use crate::numbering::register::Register;
 pub const MANIFEST_HEADER: [&str; 8] =
     ["document_number", "application_id", "kind", "nik", "service_point", "file", "sha256", "qr"];
 pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "field", "value", "message"];
-
-/// Write `bytes` to `path` atomically: a temporary file beside it, synced,
-/// then renamed over the target.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = tmp_path(path);
-    let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        fs::rename(&tmp, path)
-    })();
-    if let Err(e) = res {
-        let _ = fs::remove_file(&tmp);
-        return Err(Error::io(path, e));
-    }
-    Ok(())
-}
-
-/// The temporary name `path` is written under before its rename (the name
-/// [`remove_temporaries`] recognises).
-pub(crate) fn tmp_path(path: &Path) -> PathBuf {
-    let mut name = path.file_name().map(|n| n.to_os_string()).unwrap_or_default();
-    name.push(format!(".tmp-{}", std::process::id()));
-    path.with_file_name(name)
-}
-
-/// Make a rename in `dir` durable.
-pub fn sync_dir(dir: &Path) -> Result<()> {
-    fs::File::open(dir).and_then(|d| d.sync_all()).map_err(|e| Error::io(dir, e))
-}
-
-/// Whether `name` is one of our temporary files (`<name>.tmp-<pid>`).
-fn is_temporary(name: &std::ffi::OsStr) -> bool {
-    name.to_str().and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
-}
 
 /// Remove the temporary files a killed run left anywhere in its directory.
 fn remove_temporaries(dir: &Path) -> Result<()> {
@@ -420,17 +386,6 @@ impl Sink {
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn atomic_write_replaces_and_leaves_no_temp() {
-        let d = tempfile::tempdir().unwrap();
-        let p = d.path().join("a.txt");
-        write_atomic(&p, b"one").unwrap();
-        write_atomic(&p, b"two").unwrap();
-        assert_eq!(fs::read(&p).unwrap(), b"two");
-        assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
-        assert!(write_atomic(&d.path().join("missing/dir/x"), b"x").is_err());
-    }
 
     fn files(dir: &Path, resuming: bool, unnamed: bool) -> DocFiles {
         let f = DocFiles::new(dir, resuming);

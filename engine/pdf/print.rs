@@ -54,7 +54,7 @@ impl PrintFile {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io(dir))?;
         }
-        let tmp = crate::output::sink::tmp_path(path);
+        let tmp = crate::util::fs::tmp_path(path);
         let f = fs::File::create(&tmp).map_err(io(&tmp))?;
         let mut p = PrintFile {
             path: path.to_path_buf(),

@@ -2,3 +2,5 @@
 //! seen half done, and showing untrusted text.
 
 pub mod csvout;
+pub mod fs;
+pub mod show;

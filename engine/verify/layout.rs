@@ -14,7 +14,7 @@
 use sha2::{Digest, Sha256};
 
 use super::page::{Rect, Run, Scan, Seen};
-use super::show::clip_shown;
+use crate::util::show::clip_shown;
 use crate::dk1::{Claims, Extra};
 use crate::pdf::render::{pt, place_text, table_cell};
 use crate::kind::template::{Element, Font, Format, Part, Template, Text};

@@ -19,7 +19,10 @@ pub mod layout;
 pub mod page;
 pub mod photo;
 pub mod run;
-pub mod show;
+pub mod prove;
+pub mod trust;
+
+pub use trust::{Revocations, Trust, TrustStore};
 
 use std::collections::BTreeMap;
 
@@ -160,22 +163,6 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
     f
 }
 
-/// A trust list with its keys decoded once (an audit looks a key up per
-/// document; decoding one costs a point decompression).
-pub struct Trust<'a> {
-    pub list: &'a TrustList,
-    keys: Vec<crate::dk1::keys::TrustedKey>,
-}
-
-impl<'a> Trust<'a> {
-    pub fn new(list: &'a TrustList) -> Trust<'a> {
-        Trust { list, keys: list.trusted() }
-    }
-    fn find(&self, kid: &crate::dk1::keys::Kid) -> Option<crate::dk1::keys::TrustedKey> {
-        self.keys.iter().find(|k| &k.kid == kid).cloned()
-    }
-}
-
 /// Verify a DK1 text against a trust list.
 pub fn verify_text(text: &str, trust: &TrustList) -> Report {
     verify_text_with(text, &Trust::new(trust))
@@ -222,9 +209,9 @@ pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
         ))
     } else if key.status == KeyStatus::Revoked && key.revoked_from.is_some_and(|r| at >= r) {
         Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
-    } else if let Some(e) = trust.list.revocations.get(&(sealed.claims.issuer.clone(), sealed.claims.record.number.clone())) {
+    } else if let Some(e) = trust.revocation(&sealed.claims.issuer, &sealed.claims.record.number) {
         match &e.superseded_by {
-            Some(by) if e.status == "superseded" => {
+            Some(by) if e.status == crate::kind::revocation::Status::Superseded => {
                 Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
             }
             _ => Verdict::Revoked(format!("document revoked since {}: {}", e.since, e.reason)),
@@ -308,7 +295,7 @@ pub fn verify_pdf_documents_with(bytes: &[u8], trust: &Trust, layouts: &Layouts,
 }
 
 fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
-    let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", show::clip_shown(&e.to_string(), 120))))?;
+    let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));
@@ -381,12 +368,12 @@ fn check_layout(claims: &Claims, kid: &str, scans: &[page::Scan], layouts: &Layo
 /// Verify a PDF that is one document (a document file), with the
 /// embedded layouts.
 pub fn verify_pdf(bytes: &[u8], trust: &TrustList) -> Report {
-    verify_pdf_with(bytes, trust, standard_layouts())
+    verify_pdf_with(bytes, &Trust::new(trust), standard_layouts())
 }
 
-/// As [`verify_pdf`], with these layouts.
-pub fn verify_pdf_with(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Report {
-    match verify_pdf_documents(bytes, trust, layouts) {
+/// As [`verify_pdf`], with these keys (and revocations) and layouts.
+pub fn verify_pdf_with(bytes: &[u8], trust: &Trust, layouts: &Layouts) -> Report {
+    match verify_pdf_documents_with(bytes, trust, layouts, None) {
         Err(r) => r,
         Ok(mut docs) if docs.len() == 1 => docs.remove(0).report,
         Ok(docs) => {
@@ -408,7 +395,7 @@ pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
 /// As [`verify_image`], with the trust list's keys decoded.
 pub fn verify_image_with(bytes: &[u8], trust: &Trust) -> Report {
     match photo::read(bytes) {
-        photo::Read::Image(e) => Report::invalid(format!("not a readable PNG or JPEG image: {}", show::clip_shown(&e, 120))),
+        photo::Read::Image(e) => Report::invalid(format!("not a readable PNG or JPEG image: {}", crate::util::show::clip_shown(&e, 120))),
         photo::Read::Nothing => Report::unreadable("no QR code could be read: take the photo again, closer and flat, in even light"),
         photo::Read::Texts(texts) => match texts.iter().find(|t| t.starts_with(dk1::PREFIX)) {
             Some(t) => verify_text_with(t, trust),

@@ -544,7 +544,7 @@ fn annotations(doc: &Document, page: &Dictionary, scan: &mut Scan) {
         let empty = rect.as_ref().is_some_and(|r| (r[2] - r[0]).abs() < 0.01 || (r[3] - r[1]).abs() < 0.01);
         if !hidden && !empty {
             let sub = name(doc, a, b"Subtype").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_else(|| "unknown".into());
-            scan.problems.push(format!("the page carries a visible annotation ({}) that terbit never makes: comments, stamps and form fields can cover the printed text", crate::verify::show::clip_shown(&sub, 40)));
+            scan.problems.push(format!("the page carries a visible annotation ({}) that terbit never makes: comments, stamps and form fields can cover the printed text", crate::util::show::clip_shown(&sub, 40)));
             if let Some(r) = rect {
                 scan.paints.push(Paint { bbox: Rect::new(r[0], r[1], r[2], r[3]), what: "an annotation" });
             }
@@ -656,7 +656,7 @@ impl Interp<'_> {
             let n = nums(o).unwrap_or_default();
             if let Some(want) = arity(&op.operator) {
                 if o.len() != want || (numeric(&op.operator) && n.len() != want) {
-                    self.scan.problems.push(format!("a drawing operator {} has malformed operands", super::show::clip_shown(&op.operator, 10)));
+                    self.scan.problems.push(format!("a drawing operator {} has malformed operands", crate::util::show::clip_shown(&op.operator, 10)));
                     return;
                 }
             }

@@ -20,7 +20,7 @@ use rustix::fs::{FileType, Mode, OFlags};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use super::show::clip_shown;
+use crate::util::show::clip_shown;
 use super::{verify_pdf_documents_with, Layouts, Trust, Verdict};
 use crate::dk1::keys::TrustList;
 use crate::dk1::seal::{self, Hash};
@@ -75,7 +75,7 @@ fn open_dir(at: &impl std::os::fd::AsFd, name: &str) -> rustix::io::Result<Owned
 }
 
 /// The run directory itself, opened without following a link at its end.
-fn open_root(dir: &Path) -> Result<OwnedFd, String> {
+pub(super) fn open_root(dir: &Path) -> Result<OwnedFd, String> {
     open_dir(&rustix::fs::CWD, &dir.to_string_lossy()).map_err(|e| match e {
         rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => format!("{}: not a run directory (a link or a file; links are not followed)", clip_shown(&dir.display().to_string(), 200)),
         e => format!("{}: {}", clip_shown(&dir.display().to_string(), 200), std::io::Error::from(e)),
@@ -252,7 +252,7 @@ pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), 
     manifest_of(&open_root(dir)?)
 }
 
-fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
+pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
     let bytes = read_file(root, "manifest.csv", MAX_MANIFEST).map_err(|e| format!("manifest.csv: {e}"))?;
     let text = std::str::from_utf8(&bytes).map_err(|e| format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))?;
     let mut rows = parse_csv(text).map_err(|(line, m)| format!("manifest.csv:{line}: {m}"))?.into_iter();
@@ -275,7 +275,7 @@ fn safe_path(file: &str) -> bool {
     !file.is_empty()
         && file.len() <= 4096
         && file.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\0'))
-        && !file.chars().any(super::show::is_hidden)
+        && !file.chars().any(crate::util::show::is_hidden)
 }
 
 /// What one manifest row's document gave.
@@ -326,17 +326,17 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
 /// every print file is the sealed one (or, if not, which of its pages is
 /// wrong); and the batch seal's signed figures match the run as found.
 pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
-    verify_run_with(dir, trust, super::standard_layouts())
+    verify_run_with(dir, &Trust::new(trust), super::standard_layouts())
 }
 
 /// As [`verify_run`], with these layouts.
-pub fn verify_run_with(dir: &Path, trust: &TrustList, layouts: &Layouts) -> Result<RunReport, String> {
+pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, String> {
     let t = std::time::Instant::now();
     let root = open_root(dir)?;
     let (manifest, rows) = manifest_of(&root)?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "audit: manifest read");
     let mut report = RunReport::default();
-    let keys = Trust::new(trust);
+    let keys = trust;
     // The listing and the print files' digests run beside the documents'
     // checks: on their own they were ~4% of an audit's time, all serial.
     let seal = read_file(&root, "seal.json", MAX_SEAL)
@@ -399,7 +399,7 @@ pub fn verify_run_with(dir: &Path, trust: &TrustList, layouts: &Layouts) -> Resu
         }
     }
     let manifest_sha: Hash = Sha256::digest(&manifest).into();
-    let checked = seal.and_then(|s| s.check(trust, &leaves, &manifest_sha, &prints)).and_then(|_| match extra {
+    let checked = seal.and_then(|s| s.check(trust.list, &leaves, &manifest_sha, &prints)).and_then(|_| match extra {
         0 => Ok(()),
         n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
     });

@@ -13,8 +13,8 @@ use std::process::ExitCode;
 use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
-use terbit::verify::show::{clip_shown, shown, shown_json};
-use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, Verdict};
+use terbit::util::show::{clip_shown, shown, shown_json};
+use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, TrustStore, Verdict};
 
 /// The largest text file of QR texts read.
 const MAX_TEXT_FILE: u64 = 64 << 20;
@@ -82,7 +82,7 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
         return Answer::Document { report: verify::verify_text_with(target, trust) };
     };
     if meta.is_dir() {
-        return match verify::verify_run_with(path, trust.list, layouts) {
+        return match verify::verify_run_with(path, trust, layouts) {
             Ok(run) => Answer::Run { run },
             Err(e) => Answer::Error { error: e },
         };
@@ -141,13 +141,13 @@ impl Out {
 }
 
 pub fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
-    let trust = crate::load_trust(trust_path, revocations)?;
+    let store = TrustStore::load(trust_path, revocations)?;
     let mut layouts = Layouts::standard();
     for r in regions {
         layouts.add_region(&terbit::kind::region::Region::load(r)?)?;
     }
     // The trust list's keys, decoded once for every target and QR line.
-    let keys = Trust::new(&trust);
+    let keys = store.trust();
     let answers: Vec<Answer> = targets
         .par_iter()
         .map(|t| {

@@ -1,0 +1,184 @@
+//! Seal, render and write one kind's numbered applications: rayon workers
+//! make each document and write its own file; one writer thread records
+//! them in order behind a bounded crossbeam channel.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
+
+use rayon::prelude::*;
+use sha2::{Digest, Sha256};
+
+use crate::dk1::{self, keys::Signer, qr};
+use crate::error::{Error, Result};
+use crate::kind::template::Template;
+use crate::output::sink::{IssuedDoc, Sink};
+use crate::pdf::render::{Document, Renderer};
+
+use super::kinds::{get, KindRun};
+use super::model::{claims_for, derive, run_values, DocInput, Issuance};
+use super::options::Progress;
+
+const CHUNK: usize = 512;
+/// Chunks rendered ahead of the sink: enough to ride out the sink's
+/// occasional waits on the disk (a register checkpoint, a print file's
+/// buffer) without the renderers running dry; each is a few MB.
+const CHANNEL_CHUNKS: usize = 8;
+
+/// Nanoseconds of work per step of the document stage, summed over threads.
+#[derive(Default)]
+pub(super) struct StepClock {
+    seal: AtomicU64,
+    qr: AtomicU64,
+    render: AtomicU64,
+    /// Workers writing documents' own files.
+    file: AtomicU64,
+    /// The sink: manifest, print files, register.
+    write: AtomicU64,
+}
+
+impl StepClock {
+    fn add(counter: &AtomicU64, since: Instant) -> Instant {
+        let now = Instant::now();
+        counter.fetch_add((now - since).as_nanos() as u64, Ordering::Relaxed);
+        now
+    }
+
+    pub(super) fn seconds(&self) -> BTreeMap<String, f64> {
+        [
+            ("seal", &self.seal),
+            ("qr", &self.qr),
+            ("render", &self.render),
+            ("file", &self.file),
+            ("write", &self.write),
+        ]
+        .into_iter()
+        .map(|(k, v)| (k.to_string(), v.load(Ordering::Relaxed) as f64 / 1e9))
+        .collect()
+    }
+}
+
+/// Seal and render one document: what the sink records of it, and its
+/// PDF. Pure but for the clock: the same input gives the same bytes.
+fn make_document(
+    doc: &DocInput,
+    t: &Template,
+    signer: &Signer,
+    renderer: &Renderer,
+    at: Issuance,
+    clock: &StepClock,
+) -> Result<(IssuedDoc, Vec<u8>)> {
+    let t0 = Instant::now();
+    let claims = claims_for(t, doc, &at.region.code, at.issued_at, at.issue_date);
+    let text = dk1::seal(&claims, signer);
+    let t0 = StepClock::add(&clock.seal, t0);
+    let matrix = qr::encode(&text).map_err(|e| Error::Render { document: doc.number.clone(), message: e.to_string() })?;
+    let t0 = StepClock::add(&clock.qr, t0);
+    let rendered = renderer.render_objects(&Document {
+        values: &doc.values,
+        members: &doc.members,
+        number: &doc.number,
+        qr: &matrix,
+        issue_date: at.issue_date,
+    });
+    StepClock::add(&clock.render, t0);
+    let (pdf, fragment) = rendered?;
+    let service_point = doc.values[t.schema.service_point].clone();
+    let doc = IssuedDoc {
+        file: format!("{service_point}/{}/{}.pdf", t.kind, doc.number),
+        number: doc.number.clone(),
+        application_id: doc.values[t.schema.id].clone(),
+        kind: t.kind.clone(),
+        nik: claims.record.nik.clone(),
+        service_point,
+        sha256: hex::encode(Sha256::digest(&pdf)),
+        qr: text,
+        fragment,
+    };
+    Ok((doc, pdf))
+}
+
+/// Seal, render and write one kind's numbered applications on rayon
+/// workers; record them on one thread, in order, behind a bounded channel.
+pub(super) fn issue_kind(
+    k: &KindRun,
+    at: Issuance,
+    progress: Option<Progress>,
+    signer: &Signer,
+    kid_hex: &str,
+    sink: &mut Sink,
+    clock: &StepClock,
+    total: usize,
+) -> Result<()> {
+    let renderer = Renderer::new(k.template.clone(), at.region)?.with_run_values(&run_values(k.template, at.region, at.issue_date, kid_hex));
+    let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
+    let files = sink.files();
+    std::thread::scope(|scope| -> Result<()> {
+        // Named, so that `top -H` and profiles tell the threads apart.
+        let writer = std::thread::Builder::new()
+            .name("terbit-sink".into())
+            .spawn_scoped(scope, move || -> Result<()> {
+                for chunk in rx {
+                    let t = Instant::now();
+                    sink.write_chunk(chunk)?;
+                    StepClock::add(&clock.write, t);
+                    if let Some(p) = &progress {
+                        p(sink.written, total);
+                    }
+                }
+                Ok(())
+            })
+            .map_err(|e| Error::Usage(format!("cannot start the writer thread: {e}")))?;
+        let produced = (|| -> Result<()> {
+            for chunk in k.to_issue.chunks(CHUNK) {
+                // Gathering a document's values happens on the workers too.
+                let docs = chunk
+                    .par_iter()
+                    .map(|(a, number)| {
+                        let input = doc_input(k, at, *a, number, kid_hex);
+                        let (doc, pdf) = make_document(&input, k.template, signer, &renderer, at, clock)?;
+                        let t = Instant::now();
+                        files.write(&doc.file, &pdf)?;
+                        StepClock::add(&clock.file, t);
+                        Ok(doc)
+                    })
+                    .collect::<Result<Vec<_>>>()?;
+                if tx.send(docs).is_err() {
+                    // The writer stopped: its error is reported below.
+                    return Ok(());
+                }
+            }
+            Ok(())
+        })();
+        drop(tx);
+        writer.join().map_err(|_| Error::Usage("writer thread panicked".into()))??;
+        produced
+    })
+}
+
+fn doc_input(k: &KindRun, at: Issuance, app: usize, number: &str, kid: &str) -> DocInput {
+    let t = k.template;
+    let rows = &k.apps[app];
+    let ncols = k.cols.len();
+    let row_values = |r: usize| -> Vec<String> { (0..ncols).map(|c| get(&k.cols, c, r)).collect() };
+    let mut values = row_values(rows[0]);
+    let members: Vec<Vec<String>> = if t.schema.group {
+        // Table order: the input order of the rows (the head first).
+        rows.iter()
+            .enumerate()
+            .map(|(i, r)| {
+                // Member fields are the columns, then `row_no` (Schema::member_fields).
+                let mut m = row_values(*r);
+                m.push((i + 1).to_string());
+                m
+            })
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let extra = derive(t, at.region, &values, number, at.issue_date, kid, rows.len());
+    values.extend(extra);
+    debug_assert_eq!(values.len(), t.fields.len());
+    DocInput { number: number.to_string(), values, members }
+}
+

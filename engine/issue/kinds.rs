@@ -1,0 +1,307 @@
+//! One kind's share of a run: its files read and validated, its accepted
+//! rows grouped into applications, and those numbered in the register.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::time::Instant;
+
+use chrono::Days;
+use polars::prelude::*;
+
+use crate::error::{Error, Result};
+use crate::input::batch::{self, Batch, Columns, RawFile};
+use crate::input::validate::{self, Context, Reject, Validated};
+use crate::kind::schema::NumberStyle;
+use crate::kind::template::Template;
+use crate::numbering::register::{Numbered, Pending, Register};
+use crate::output::summary::RunSummary;
+
+use super::options::IssueOptions;
+
+/// One kind's share of the run.
+pub(super) struct KindRun<'a> {
+    pub(super) template: &'a Template,
+    pub(super) batch: Batch,
+    pub(super) validated: Validated,
+    pub(super) cols: Vec<StringChunked>,
+    /// Accepted applications: their batch rows, subject row first, and
+    /// their application index in the batch.
+    pub(super) apps: Vec<Vec<usize>>,
+    pub(super) app_index: Vec<usize>,
+    pub(super) register_rejects: Vec<Reject>,
+    /// (application index in `apps`, number) in order.
+    pub(super) to_issue: Vec<(usize, String)>,
+}
+
+fn string_columns(t: &Template, df: &DataFrame) -> Result<Vec<StringChunked>> {
+    t.schema
+        .names()
+        .map(|c| {
+            df.column(c)
+                .and_then(|s| s.str().cloned())
+                .map_err(|e| Error::Render { document: String::new(), message: e.to_string() })
+        })
+        .collect()
+}
+
+pub(super) fn get(cols: &[StringChunked], c: usize, i: usize) -> String {
+    cols[c].get(i).unwrap_or("").to_string()
+}
+
+/// Group the accepted rows into applications (in order of first row), the
+/// subject row first: the head of a family card, else the first row.
+fn applications(t: &Template, v: &Validated, cols: &[StringChunked]) -> (Vec<Vec<usize>>, Vec<usize>) {
+    let mut index: BTreeMap<usize, usize> = BTreeMap::new();
+    let mut apps: Vec<Vec<usize>> = Vec::new();
+    let mut app_index = Vec::new();
+    for (row, app) in v.accepted_rows.iter().zip(&v.accepted_apps) {
+        let k = *index.entry(*app).or_insert_with(|| {
+            apps.push(Vec::new());
+            app_index.push(*app);
+            apps.len() - 1
+        });
+        apps[k].push(*row);
+    }
+    if let Some((hc, hv)) = &t.schema.head {
+        for rows in &mut apps {
+            if let Some(p) = rows.iter().position(|r| cols[*hc].get(*r) == Some(hv.as_str())) {
+                let head = rows.remove(p);
+                rows.insert(0, head);
+            }
+        }
+    }
+    (apps, app_index)
+}
+
+/// Sort the files into kinds by their headers (`headers[i]` is file i's),
+/// in the order given.
+pub(super) fn files_by_kind<'a>(opts: &'a IssueOptions, headers: &[Vec<String>]) -> Result<Vec<(&'a Template, Vec<usize>)>> {
+    let mut by_kind: Vec<(&Template, Vec<usize>)> = Vec::new();
+    for (i, (path, header)) in opts.batch.iter().zip(headers).enumerate() {
+        let t = match &opts.kind {
+            Some(k) => opts.templates.get(k).ok_or_else(|| Error::Usage(format!("--kind {k:?}: no template for that kind")))?,
+            None => opts.templates.kind_of_header(header).map_err(|m| Error::batch(path, m))?,
+        };
+        match by_kind.iter_mut().find(|(k, _)| k.kind == t.kind) {
+            Some((_, files)) => files.push(i),
+            None => by_kind.push((t, vec![i])),
+        }
+    }
+    if by_kind.is_empty() {
+        return Err(Error::Usage("no batch file given".into()));
+    }
+    Ok(by_kind)
+}
+
+/// Read and validate one kind's files (`indexes` into the batch list).
+pub(super) fn read_and_validate_kind<'a>(
+    opts: &'a IssueOptions,
+    template: &'a Template,
+    indexes: &[usize],
+    shas: &mut [[u8; 32]],
+    summary: &mut RunSummary,
+) -> Result<KindRun<'a>> {
+    let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
+    let t0 = Instant::now();
+    let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
+    for &i in indexes {
+        let r = batch::read_raw(&opts.batch[i])?;
+        tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
+        // The run was named by the files' content read before: a file
+        // changed since would mix two batches under one name.
+        if shas[i] != [0; 32] && shas[i] != r.sha256 {
+            return Err(Error::batch(&opts.batch[i], "the file changed while the run was reading it; run again".to_string()));
+        }
+        shas[i] = r.sha256;
+        raw.push(r);
+    }
+    let mut batch = batch::assemble(raw, &Columns::of(&template.schema))?;
+    summary.warnings.extend(batch.warnings.iter().cloned());
+    *summary.seconds_by_stage.entry("read".into()).or_default() += t0.elapsed().as_secs_f64();
+    let t0 = Instant::now();
+    let validated = validate::validate(&mut batch, &template.schema, &ctx)?;
+    let cols = string_columns(template, &validated.cleaned)?;
+    let (apps, app_index) = applications(template, &validated, &cols);
+    *summary.seconds_by_stage.entry("validate".into()).or_default() += t0.elapsed().as_secs_f64();
+    Ok(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new() })
+}
+
+pub(super) fn count_kind(summary: &mut RunSummary, k: &KindRun) {
+    summary.applications += k.validated.applications;
+    summary.rows += k.validated.rows;
+    *summary.applications_by_kind.entry(k.template.kind.clone()).or_default() += k.validated.applications;
+}
+
+/// Read and validate every batch file: the stages before anything is
+/// numbered. Returns the kinds in the order their first file was given.
+fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<Vec<KindRun<'a>>> {
+    // Only headers are read here: a kind's rows are read when it is validated.
+    let headers = opts.batch.iter().map(|p| batch::header(p)).collect::<Result<Vec<_>>>()?;
+    let files = files_by_kind(opts, &headers)?;
+    let mut shas: Vec<[u8; 32]> = vec![[0; 32]; opts.batch.len()];
+    let mut kinds = Vec::new();
+    // One kind at a time: its raw frame is released once validated, before
+    // the next kind's is assembled.
+    for (template, indexes) in files {
+        let k = read_and_validate_kind(opts, template, &indexes, &mut shas, summary)?;
+        count_kind(summary, &k);
+        kinds.push(k);
+    }
+    Ok(kinds)
+}
+
+/// A kind's rejects for `rejects.csv`, in input order (validation's and the
+/// register's together), and which applications they reject.
+pub(super) struct KindRejects {
+    pub(super) rejects: Vec<Reject>,
+    pub(super) rejected_apps: BTreeSet<usize>,
+}
+
+impl KindRejects {
+    /// The rejects of a kind only validated so far (nothing numbered).
+    pub(super) fn validated(k: &KindRun) -> KindRejects {
+        KindRejects { rejects: k.validated.rejects.clone(), rejected_apps: k.validated.rejects.iter().map(|r| r.app).collect() }
+    }
+
+    pub(super) fn of(k: KindRun) -> KindRejects {
+        let mut rejects = k.validated.rejects;
+        rejects.extend(k.register_rejects);
+        rejects.sort_by_key(|r| r.row);
+        let rejected_apps = rejects.iter().map(|r| r.app).collect();
+        KindRejects { rejects, rejected_apps }
+    }
+}
+
+/// Read and validate only (a dry run before the night, and the validation
+/// benchmark): counts and rejects by rule in the summary, nothing written.
+pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
+    let mut summary = RunSummary::default();
+    let kinds = read_and_validate(opts, &mut summary)?;
+    let mut rejects = Vec::new();
+    for k in kinds {
+        summary.rejected += k.validated.rejected_applications;
+        rejects.extend(k.validated.rejects);
+    }
+    for r in &rejects {
+        *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
+    }
+    summary.reject_rows = rejects.len();
+    summary.rule_percentages();
+    Ok((summary, rejects))
+}
+
+/// Read, validate (unless `ready` already is) and number one kind; also
+/// what that adds to the run's summary (warnings, seconds per stage,
+/// resumed applications).
+pub(super) fn prepare_kind<'a>(
+    opts: &'a IssueOptions,
+    template: &'a Template,
+    indexes: &[usize],
+    ready: Option<KindRun<'a>>,
+    shas: &mut [[u8; 32]],
+    run_id: &str,
+    register: &mut Register,
+) -> Result<(KindRun<'a>, RunSummary)> {
+    let mut part = RunSummary::default();
+    let mut k = match ready {
+        Some(k) => k,
+        None => read_and_validate_kind(opts, template, indexes, shas, &mut part)?,
+    };
+    let t0 = Instant::now();
+    number_kind(&mut k, opts, run_id, register, &mut part.resumed)?;
+    part.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
+    Ok((k, part))
+}
+
+/// Number one kind's accepted applications; register-level refusals
+/// become rejects of the application's subject row.
+fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mut Register, resumed: &mut usize) -> Result<()> {
+    let t = k.template;
+    let s = &t.schema;
+    let col = |name: &Option<String>| name.as_ref().and_then(|n| s.index(n));
+    let late = col(&t.number.late_date);
+    let district = col(&t.number.district_from);
+    let letters: Vec<&str> = k
+        .apps
+        .iter()
+        .map(|rows| {
+            let is_late = late
+                .and_then(|c| k.cols[c].get(rows[0]))
+                .and_then(crate::kind::words::parse_date)
+                .zip(t.number.late_after_days)
+                .is_some_and(|(d, days)| validate::is_late(d, opts.issue_date, days));
+            match (&t.number.late_letters, is_late) {
+                (Some(l), true) => l.as_str(),
+                _ => t.number.letters.as_str(),
+            }
+        })
+        .collect();
+    let scopes: Vec<String> = k
+        .apps
+        .iter()
+        .map(|rows| match (t.number.style, district) {
+            (NumberStyle::FamilyCard, Some(c)) => k.cols[c].get(rows[0]).unwrap_or("").chars().take(6).collect(),
+            _ => opts.region.code.clone(),
+        })
+        .collect();
+    let pending: Vec<Pending> = k
+        .apps
+        .iter()
+        .enumerate()
+        .map(|(a, rows)| Pending {
+            application_id: k.cols[s.id].get(rows[0]).unwrap_or(""),
+            nik: k.cols[s.subject].get(rows[0]).unwrap_or(""),
+            letters: letters[a],
+            scope: &scopes[a],
+            service_point: k.cols[s.service_point].get(rows[0]).unwrap_or(""),
+        })
+        .collect();
+    // A document that expires stops blocking a new one once it has expired.
+    let active_from = t.record.expiry_days.and_then(|d| opts.issue_date.checked_sub_days(Days::new(d.max(0) as u64)));
+    let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, active_from, &pending)?;
+    drop(pending);
+    let subject = &s.columns[s.subject].name;
+    for (a, num) in numbered.into_iter().enumerate() {
+        let first = k.apps[a][0];
+        let row = first;
+        let reject = |rule: &'static str, field: &str, value: String, message: String| Reject {
+            row,
+            app: k.app_index[a],
+            source: k.batch.source(row),
+            rule,
+            field: field.to_string(),
+            value,
+            message,
+            application_id: get(&k.cols, s.id, first),
+        };
+        match num {
+            Numbered::New { number } => k.to_issue.push((a, number)),
+            Numbered::Resumed { number } => {
+                *resumed += 1;
+                k.to_issue.push((a, number))
+            }
+            Numbered::SubjectActive { number } => {
+                let who = get(&k.cols, s.subject, first);
+                let message = format!(
+                    "{who} sudah memiliki {} {number} yang masih berlaku / {who} already holds {} {number}, still active; \
+                     revoke it first (terbit revoke) if it must be replaced",
+                    t.title, t.kind
+                );
+                k.register_rejects.push(reject("SUBJECT_ACTIVE", subject, who, message));
+            }
+            Numbered::AlreadyIssued { number, run_id, written } => {
+                let id = get(&k.cols, s.id, first);
+                let message = if written {
+                    format!("permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})")
+                } else {
+                    format!(
+                        "permohonan {id} sudah bernomor {number} pada run {run_id} yang belum selesai / application {id} \
+                         was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
+                    )
+                };
+                k.register_rejects.push(reject("ALREADY_ISSUED", &s.columns[s.id].name, id, message));
+            }
+        }
+    }
+    Ok(())
+}
+

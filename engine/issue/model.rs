@@ -1,0 +1,172 @@
+//! The document model: what one document is made of before it is sealed
+//! and drawn — its values in the template's field order (the row's, then
+//! the derived ones), its member rows, and the signed record (claims)
+//! the template's `[record]` declares.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sha2::{Digest, Sha256};
+
+use crate::dk1::{Claims, Extra, Record};
+use crate::kind::refdata::reference;
+use crate::kind::region::Region;
+use crate::kind::schema::{MembersInRecord, DERIVED};
+use crate::kind::template::Template;
+
+use super::options::midnight_utc;
+
+/// What every document of a run shares: all the per-document code needs
+/// of the run's options.
+#[derive(Clone, Copy)]
+pub struct Issuance<'a> {
+    pub region: &'a Region,
+    pub issue_date: NaiveDate,
+    /// Issue time in the claims (epoch seconds).
+    pub issued_at: i64,
+}
+
+/// One document to make: values in the template's field order (from the
+/// subject row, plus derived values) and, for group kinds, each member row
+/// in the template's member-field order.
+pub struct DocInput {
+    pub number: String,
+    pub values: Vec<String>,
+    pub members: Vec<Vec<String>>,
+}
+
+/// Derived fields every document of a run shares (of one kind: the expiry
+/// date follows the issue date). Texts made only of these are drawn once
+/// per run ([`Renderer::with_run_values`]).
+const RUN_FIELDS: &[&str] = &[
+    "issue_date", "region_name", "province", "place_of_issue", "office", "official_title", "official_name", "official_nip", "kid",
+    "expiry_date",
+];
+
+/// The run's shared fields of `t`: (field index, value).
+pub fn run_values(t: &Template, region: &Region, issue_date: NaiveDate, kid: &str) -> Vec<(usize, String)> {
+    let inputs = t.schema.names().count();
+    let derived = derive(t, region, &vec![String::new(); inputs], "", issue_date, kid, 0);
+    DERIVED
+        .iter()
+        .zip(derived)
+        .enumerate()
+        .filter(|(_, (name, _))| RUN_FIELDS.contains(name))
+        .map(|(i, (_, value))| (inputs + i, value))
+        .collect()
+}
+
+/// Derived values, appended to the input values in [`DERIVED`] order, then
+/// the village parts of each village column.
+pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str, members: usize) -> Vec<String> {
+    let r = reference();
+    let expiry = t.record.expiry_date(issue_date).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+    let sp = &row[t.schema.service_point];
+    let mut out = Vec::with_capacity(DERIVED.len() + 8);
+    for name in DERIVED {
+        out.push(match *name {
+            "document_number" => number.to_string(),
+            "issue_date" => issue_date.format("%Y-%m-%d").to_string(),
+            "region_name" => region.name.clone(),
+            "province" => region.province.clone(),
+            "place_of_issue" => region.place_of_issue.clone(),
+            "office" => region.office.clone(),
+            "official_title" => region.official.title.clone(),
+            "official_name" => region.official.name.clone(),
+            "official_nip" => region.official.nip.clone(),
+            "service_point_name" => region.service_point(sp).map(|s| s.name.clone()).unwrap_or_default(),
+            "kid" => kid.to_string(),
+            "member_count" => members.to_string(),
+            "expiry_date" => expiry.clone(),
+            // Filled per page by the renderer.
+            _ => String::new(),
+        });
+    }
+    for c in t.schema.village_columns() {
+        let v = row[c].as_str();
+        let village = r.villages.get(v);
+        let district = v.get(..6).and_then(|d| r.districts.get(d));
+        let regency = v.get(..4).and_then(|d| r.regencies.get(d));
+        let province = v.get(..2).and_then(|d| r.provinces.get(d));
+        for a in [village, district, regency, province] {
+            out.push(a.map(|a| a.name.clone()).unwrap_or_default());
+        }
+    }
+    out
+}
+
+/// The signed record of a document (DESIGN §5), as the template's
+/// `[record]` declares it.
+pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, issue_date: NaiveDate) -> Claims {
+    let rec = &t.record;
+    let opt = |x: &Option<crate::kind::template::Text>| x.as_ref().map(|x| x.fill(&doc.values)).filter(|s| !s.is_empty());
+    let mut extra = BTreeMap::new();
+    for (key, text, int) in &rec.extra {
+        let v = text.fill(&doc.values);
+        if v.is_empty() {
+            continue;
+        }
+        extra.insert(*key, match (int, v.parse::<i64>()) {
+            (true, Ok(n)) => Extra::Int(n),
+            _ => Extra::Text(v),
+        });
+    }
+    let mut record = Record {
+        kind: rec.code,
+        number: doc.number.clone(),
+        nik: rec.nik.fill(&doc.values),
+        name: rec.name.fill(&doc.values),
+        birth_date: opt(&rec.birth_date),
+        birth_place: opt(&rec.birth_place),
+        issue_date: issue_date.format("%Y-%m-%d").to_string(),
+        extra,
+        ..Default::default()
+    };
+    if let Some(m) = &rec.member_nik {
+        let niks: Vec<String> = doc.members.iter().map(|row| m.fill(row)).collect();
+        let list = match rec.members {
+            MembersInRecord::Always => true,
+            MembersInRecord::Several => niks.len() > 1,
+            MembersInRecord::Never => false,
+        };
+        if list || rec.member_digest {
+            record.member_count = Some(niks.len() as u64);
+        }
+        if rec.member_digest {
+            let d = Sha256::digest(niks.join("\n").as_bytes());
+            let mut digest = [0u8; 16];
+            digest.copy_from_slice(&d[..16]);
+            record.member_digest = Some(digest);
+        }
+        if list {
+            record.related = niks;
+        }
+    }
+    let expiry = rec.expiry_date(issue_date).map(midnight_utc);
+    Claims { issuer: issuer.to_string(), issued_at, expiry, record }
+}
+
+/// A document of `t` with every value set to its field's name, the number
+/// in place, then `set` applied (for tests and benchmarks).
+pub fn placeholder_document(t: &Template, number: &str, set: &[(&str, &str)]) -> DocInput {
+    let mut values: Vec<String> = t.fields.clone();
+    let mut put = |name: &str, v: &str| {
+        if let Some(i) = t.field(name) {
+            values[i] = v.to_string();
+        }
+    };
+    put("document_number", number);
+    for (k, v) in set {
+        put(k, v);
+    }
+    let members = if t.schema.group {
+        let mut m = t.schema.member_fields();
+        if let Some(last) = m.last_mut() {
+            *last = "1".into();
+        }
+        vec![m]
+    } else {
+        Vec::new()
+    };
+    DocInput { number: number.to_string(), values, members }
+}

@@ -1,0 +1,88 @@
+//! What one run is given, already checked by the caller: batch files,
+//! keys, region and templates, dates, limits.
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+
+use crate::kind::region::Region;
+use crate::kind::template::Templates;
+
+/// Where a scheduler may put the signing key's seed instead of a key file.
+pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
+
+/// Everything one run needs, already checked by the caller.
+pub struct IssueOptions {
+    pub batch: Vec<PathBuf>,
+    pub keys_dir: PathBuf,
+    pub region: Region,
+    pub templates: Templates,
+    /// Treat every batch file as this kind instead of recognising it.
+    pub kind: Option<String>,
+    /// Root of outputs; the run goes to `<out>/<run-id>/`.
+    pub out: PathBuf,
+    pub register: PathBuf,
+    pub issue_date: NaiveDate,
+    /// Issue time in the claims (epoch seconds).
+    pub issued_at: i64,
+    /// Refuse the whole batch when more than this share of applications is
+    /// rejected (0–1), before anything is numbered.
+    pub max_reject_rate: Option<f64>,
+    /// The signing key's seed when it comes from outside the keys directory
+    /// (the CLI's `TERBIT_SIGNING_KEY`); its public key must still be in the
+    /// directory's trust list.
+    pub signing_seed: Option<zeroize::Zeroizing<[u8; 32]>>,
+    /// Told (documents written, documents to write) after each chunk
+    /// reaches the disk; the CLI draws a progress bar with it.
+    pub progress: Option<Progress>,
+    /// The next kind is read, validated and numbered while this one's
+    /// documents are made only if both kinds' batch rows together are at
+    /// most this many ([`AHEAD_MAX_ROWS`] by default; 0: one kind at a
+    /// time, the least memory). The output is the same either way.
+    pub ahead_max_rows: u64,
+}
+
+/// A progress callback; called from the writer thread.
+pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
+
+/// Epoch seconds of a date's start in UTC: the issue time used when only
+/// an issue date is given (documents are dated by day; keys' windows start
+/// at a day's start too).
+pub fn midnight_utc(d: NaiveDate) -> i64 {
+    d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
+}
+
+/// The next kind is prepared while this one's documents are made only if
+/// the two kinds' batch rows together are at most this many. Reading and
+/// validating holds ~1.3 KB per row at its peak (polars' string columns
+/// and the rules' working columns; measured on the 1,000,000-application
+/// batch, whose family-card file alone has ~620,000 rows): two such kinds
+/// at once would take that night near 1 GB, so big kinds are prepared
+/// after the one before has released its rows. A nightly batch of the
+/// size the districts report (219,293 applications, no kind over 140,000
+/// rows) always overlaps.
+pub const AHEAD_MAX_ROWS: u64 = 500_000;
+
+impl IssueOptions {
+    /// The embedded defaults (Kabupaten Kediri, the embedded templates, the
+    /// register at `<out>/register.sqlite`, issued at midnight UTC of the
+    /// issue date, no reject threshold) for one batch file.
+    pub fn defaults(batch: PathBuf, keys_dir: PathBuf, out: PathBuf, issue_date: NaiveDate) -> IssueOptions {
+        IssueOptions {
+            batch: vec![batch],
+            keys_dir,
+            region: Region::kediri(),
+            templates: Templates::embedded(),
+            kind: None,
+            register: out.join("register.sqlite"),
+            out,
+            issue_date,
+            issued_at: midnight_utc(issue_date),
+            max_reject_rate: None,
+            signing_seed: None,
+            progress: None,
+            ahead_max_rows: AHEAD_MAX_ROWS,
+        }
+    }
+}
+

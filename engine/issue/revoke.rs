@@ -1,0 +1,64 @@
+//! Revoking or superseding an issued document: the register records it,
+//! then the issuer's whole revocation list is signed again and written
+//! beside the trust list as `revocations-<issuer>.json`, the file
+//! auditors carry. The list is rewritten whole (never appended), so a
+//! list that verifies is always the register's complete record.
+
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+
+use crate::dk1::keys;
+use crate::dk1::revocation::RevocationList;
+use crate::error::{Error, Result};
+use crate::numbering::register::Register;
+
+/// What a revocation left behind.
+#[derive(Debug)]
+pub struct Revoked {
+    /// The issuing regency of the document.
+    pub issuer: String,
+    /// The signed list, as written.
+    pub list: RevocationList,
+    /// Where it was written.
+    pub path: PathBuf,
+}
+
+/// Revoke `number` (or, with `by`, mark it superseded by that newer
+/// document) for `reason`, recorded as of `since`; sign the issuer's list
+/// with its key in `keys_dir` valid at `now` (epoch seconds). Refuses
+/// documents the register does not hold as issued, a second revocation,
+/// and an empty reason, before anything is written.
+pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64) -> Result<Revoked> {
+    if !register.exists() {
+        return Err(Error::Usage(format!("register {} does not exist (use --register)", register.display())));
+    }
+    // The key first: a revocation the office cannot sign would sit in the
+    // register unseen by auditors.
+    let mut reg = Register::open(register)?;
+    let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", register.display())))?;
+    let signer = keys::signer_for(keys_dir, &issuer, now)?;
+    reg.revoke(number, by, reason, since)?;
+    let list = RevocationList::make(reg.revocations(&issuer)?, now, &signer);
+    let path = keys_dir.join(format!("revocations-{issuer}.json"));
+    crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
+    Ok(Revoked { issuer, list, path })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_missing_register_or_document_is_refused_and_nothing_is_written() {
+        let d = tempfile::tempdir().unwrap();
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let e = revoke(&d.path().join("none.sqlite"), d.path(), "X", None, "why", date, 0).unwrap_err();
+        assert!(e.to_string().contains("does not exist"), "{e}");
+        let reg = d.path().join("r.sqlite");
+        drop(Register::open(&reg).unwrap());
+        let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0).unwrap_err();
+        assert!(e.to_string().contains("is not in the register"), "{e}");
+        assert!(!d.path().join("revocations-3506.json").exists());
+    }
+}

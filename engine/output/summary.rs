@@ -1,0 +1,97 @@
+//! What a run did, in figures: the source of `report.json`, `report.html`
+//! and the CLI's summary.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use serde::Serialize;
+
+#[derive(Debug, Default, Serialize)]
+pub struct RunSummary {
+    pub run_id: String,
+    pub run_dir: PathBuf,
+    /// Applications (a family card's members count as one), input rows.
+    pub applications: usize,
+    pub rows: usize,
+    pub issued: usize,
+    /// Of `issued`: numbered by an earlier attempt of this same run.
+    pub resumed: usize,
+    pub rejected: usize,
+    pub reject_rows: usize,
+    pub rejects_by_rule: BTreeMap<String, usize>,
+    /// Per rule: its rejects as a percentage of the applications.
+    pub rejects_by_rule_percent: BTreeMap<String, f64>,
+    pub applications_by_kind: BTreeMap<String, usize>,
+    pub issued_by_kind: BTreeMap<String, usize>,
+    pub issued_by_service_point: BTreeMap<String, usize>,
+    /// Merged print files, one per service point: path relative to the run.
+    pub print_files: BTreeMap<String, String>,
+    pub seconds_by_stage: BTreeMap<String, f64>,
+    /// Where the seal + render + write stage's time goes: seconds of work
+    /// per step summed over the threads that do it (seal, qr, render and
+    /// file — writing the document's own PDF — on the rayon workers; write
+    /// — manifest, print files, register — on the sink thread). Wall time is
+    /// `seconds_by_stage["seal_render_write"]`.
+    pub busy_seconds: BTreeMap<String, f64>,
+    /// Per rule, its first few rejects (in input order), for the report.
+    pub reject_examples: BTreeMap<String, Vec<RejectExample>>,
+    pub warnings: Vec<String>,
+    pub kid: String,
+    /// Root of the batch seal over the manifest (seal.json).
+    pub merkle_root: String,
+}
+
+/// A reject as the report quotes it.
+#[derive(Debug, Clone, Serialize)]
+pub struct RejectExample {
+    pub source: String,
+    pub application_id: String,
+    pub field: String,
+    pub value: String,
+    pub message: String,
+}
+
+impl RunSummary {
+    /// Each rule's rejects as a percentage of the applications.
+    pub fn rule_percentages(&mut self) {
+        let apps = self.applications.max(1) as f64;
+        self.rejects_by_rule_percent =
+            self.rejects_by_rule.iter().map(|(k, n)| (k.clone(), (*n as f64 * 10_000.0 / apps).round() / 100.0)).collect();
+    }
+
+    /// The run as the CLI prints it: where it went, what was issued and
+    /// rejected (by rule, kind and service point), speed and output files.
+    pub fn text(&self) -> String {
+        use std::fmt::Write as _;
+        let s = self;
+        let mut out = String::new();
+        let _ = writeln!(out, "run {} → {}", s.run_id, s.run_dir.display());
+        let resumed = if s.resumed > 0 {
+            format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)
+        } else {
+            String::new()
+        };
+        let _ = writeln!(out,
+            "  {} applications: {} issued{resumed}, {} rejected ({} reasons)",
+            s.applications, s.issued, s.rejected, s.reject_rows
+        );
+        for (rule, n) in &s.rejects_by_rule {
+            let pct = s.rejects_by_rule_percent.get(rule).copied().unwrap_or(0.0);
+            let _ = writeln!(out, "    {rule:<18} {n:>7}  {pct:5.2}% of applications");
+        }
+        for (kind, n) in &s.applications_by_kind {
+            let _ = writeln!(out, "  {kind:<16} {n:>7} applications, {:>7} issued", s.issued_by_kind.get(kind).copied().unwrap_or(0));
+        }
+        for (sp, n) in &s.issued_by_service_point {
+            let print = s.print_files.get(sp).map(|f| format!("  → print file {f}")).unwrap_or_default();
+            let _ = writeln!(out, "  {sp:<16} {n:>7} documents{print}");
+        }
+        let secs: f64 = s.seconds_by_stage.values().sum();
+        let _ = writeln!(out, "  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
+        let _ = writeln!(out, "  manifest: {}", s.run_dir.join("manifest.csv").display());
+        let _ = writeln!(out, "  rejects:  {}", s.run_dir.join("rejects.csv").display());
+        let _ = writeln!(out, "  report:   {} (open in a browser; figures also in report.json)", s.run_dir.join("report.html").display());
+        let _ = writeln!(out, "  seal:     {} (Merkle root {})", s.run_dir.join("seal.json").display(), s.merkle_root);
+        out
+    }
+}
