@@ -21,6 +21,9 @@ use crate::kind::schema::{NumberSpec, RawSchema, RecordSpec, Schema};
 use crate::kind::words;
 
 /// The six embedded templates (so the defaults need no files), by kind.
+mod raw;
+use raw::*;
+
 pub const EMBEDDED: [(&str, &str); 6] = [
     ("birth", include_str!("../../templates/birth.toml")),
     ("death", include_str!("../../templates/death.toml")),
@@ -222,130 +225,6 @@ pub struct Template {
     pub elements: Vec<Element>,
     /// The field list documents of this kind hold values in.
     pub fields: Vec<String>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawTemplate {
-    kind: String,
-    title: String,
-    page: RawPage,
-    schema: RawSchema,
-    number: NumberSpec,
-    record: RecordSpec,
-    element: Vec<RawElement>,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawPage {
-    width_mm: f32,
-    height_mm: f32,
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawColumn {
-    title: String,
-    title_en: Option<String>,
-    width: f32,
-    #[serde(default)]
-    align: Align,
-    text: String,
-}
-
-#[derive(Deserialize)]
-#[serde(tag = "type", rename_all = "lowercase", deny_unknown_fields)]
-enum RawElement {
-    Text {
-        x: f32,
-        y: f32,
-        #[serde(default = "default_size")]
-        size: f32,
-        #[serde(default = "default_font")]
-        font: Font,
-        #[serde(default)]
-        align: Align,
-        max_width: Option<f32>,
-        text: String,
-        #[serde(default)]
-        pages: Pages,
-    },
-    Line {
-        x1: f32,
-        y1: f32,
-        x2: f32,
-        y2: f32,
-        #[serde(default = "default_width")]
-        width: f32,
-        #[serde(default)]
-        pages: Pages,
-    },
-    Rect {
-        x: f32,
-        y: f32,
-        w: f32,
-        h: f32,
-        #[serde(default = "default_width")]
-        width: f32,
-        #[serde(default)]
-        pages: Pages,
-    },
-    Qr {
-        x: f32,
-        y: f32,
-        size: f32,
-    },
-    Logo {
-        x: f32,
-        y: f32,
-        size: f32,
-        #[serde(default)]
-        pages: Pages,
-    },
-    Table {
-        x: f32,
-        y: f32,
-        #[serde(default = "default_header_height")]
-        header_height: f32,
-        row_height: f32,
-        rows: usize,
-        #[serde(default = "default_table_size")]
-        size: f32,
-        column: Vec<RawColumn>,
-    },
-}
-
-fn default_size() -> f32 {
-    10.0
-}
-fn default_table_size() -> f32 {
-    7.0
-}
-fn default_header_height() -> f32 {
-    9.0
-}
-fn default_font() -> Font {
-    Font::Regular
-}
-fn default_width() -> f32 {
-    0.5
-}
-
-fn line_of(text: &str, offset: usize) -> usize {
-    text[..offset.min(text.len())].bytes().filter(|b| *b == b'\n').count() + 1
-}
-
-/// Line of the `n`th `[[element]]` table (0-based), for error messages.
-fn element_line(text: &str, n: usize) -> usize {
-    text.match_indices("[[element]]").nth(n).map(|(at, _)| line_of(text, at)).unwrap_or(0)
-}
-
-/// Line of the first occurrence of `needle` after `[section]`, for errors
-/// in the schema and record sections.
-fn line_in(text: &str, section: &str, needle: &str) -> usize {
-    let from = text.find(section).unwrap_or(0);
-    text[from..].find(needle).map(|at| line_of(text, from + at)).unwrap_or_else(|| line_of(text, from))
 }
 
 /// Split "Kediri, {issue_date|date_long}" into literal and field parts.

@@ -1,7 +1,7 @@
 //! Does the page show what its QR signs?
 //!
 //! The template of the QR's kind says where each value is printed, in which
-//! font and at which size ([`crate::pdf::render::place_text`], the renderer's own
+//! font and at which size ([`crate::pdf::geometry::place_text`], the renderer's own
 //! computation). From the signed record we rebuild every text of the
 //! template whose values are all signed (the document number, names, NIKs,
 //! dates, places, the key id, the member count, and the page's fixed
@@ -13,10 +13,10 @@
 
 use sha2::{Digest, Sha256};
 
-use super::page::{Rect, Run, Scan, Seen};
+use super::scan::{Rect, Run, Scan, Seen};
 use crate::util::show::clip_shown;
 use crate::dk1::{Claims, Extra};
-use crate::pdf::render::{pt, place_text, table_cell};
+use crate::pdf::geometry::{place_text, pt, table_cell};
 use crate::kind::template::{Element, Font, Format, Part, Template, Text};
 
 /// Points a genuine run may sit from its computed place (rounding to a
@@ -130,7 +130,7 @@ fn label(t: &Template, index: usize) -> String {
 /// program byte for byte).
 fn font_matches(font: Font, fallback: bool, base: &str) -> bool {
     if fallback {
-        return base.starts_with(crate::pdf::render::FALLBACK_TAG) && base.contains("Bold") == (font == Font::Bold);
+        return base.starts_with(crate::pdf::fonts::FALLBACK_TAG) && base.contains("Bold") == (font == Font::Bold);
     }
     base == match font {
         Font::Regular => "Helvetica",

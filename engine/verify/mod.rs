@@ -15,10 +15,13 @@
 //! came from the document is shown through [`show::shown`].
 
 pub mod content;
+mod fonts;
 pub mod layout;
 pub mod page;
 pub mod photo;
 pub mod run;
+pub mod scan;
+mod streams;
 pub mod prove;
 pub mod trust;
 
@@ -300,11 +303,11 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));
     }
-    let scans: Vec<page::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
+    let scans: Vec<scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
     let mut out = Vec::new();
     let mut i = 0;
     while i < scans.len() {
-        let qrs: Vec<&page::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
+        let qrs: Vec<&scan::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
         let Some(qr) = qrs.first().map(|q| q.text.clone()) else {
             let why = if scans[i].qrs.is_empty() { "no QR code is drawn on this page" } else { "the QR code drawn on this page is not a DK1 document" };
             out.push(PdfDocument { first_page: i + 1, last_page: i + 1, report: Report::invalid(why) });
@@ -339,7 +342,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
 
 /// The pages of one document against its signed claims; pages are named
 /// from `offset` + 1 in a file of several pages.
-fn check_layout(claims: &Claims, kid: &str, scans: &[page::Scan], layouts: &Layouts, offset: Option<usize>) -> Vec<String> {
+fn check_layout(claims: &Claims, kid: &str, scans: &[scan::Scan], layouts: &Layouts, offset: Option<usize>) -> Vec<String> {
     let Some(kind) = Kind::from_code(claims.record.kind) else {
         return vec![format!("the record's kind {} is not one terbit prints", claims.record.kind)];
     };
