@@ -10,6 +10,8 @@ use crate::kind::refdata::reference;
 use crate::kind::region::Region;
 use crate::kind::schema::Schema;
 
+use super::rules::Rule;
+
 /// Parameters a rule's message needs besides its field and value.
 #[derive(Debug, Clone)]
 pub enum Msg {
@@ -30,6 +32,11 @@ pub enum Msg {
     GroupMismatch,
     GroupSize(usize),
     HeadCount(String),
+    /// The register numbered the application before (`written`: its
+    /// document was issued).
+    AlreadyIssued { number: String, run_id: String, written: bool },
+    /// The subject holds an active document of the kind.
+    SubjectActive { number: String, title: String, kind: String },
 }
 
 pub struct Env<'a> {
@@ -47,23 +54,23 @@ fn woman_or_man(female: bool) -> &'static str {
 }
 
 /// The message for one violation. `get` reads another column of the same row.
-pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&str) -> Option<String>, env: &Env) -> String {
+pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&str) -> Option<String>, env: &Env) -> String {
     let (id, en) = env.schema.labels(field);
     let seg = value.get(6..12).unwrap_or("");
     match (code, msg) {
-        ("REQUIRED", _) => format!("{id} wajib diisi / {en} is required"),
-        ("NIK_FORMAT" | "KK_FORMAT", _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
-        ("NIK_DISTRICT" | "KK_DISTRICT", _) => {
+        (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),
+        (Rule::NikFormat | Rule::KkFormat, _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
+        (Rule::NikDistrict | Rule::KkDistrict, _) => {
             let d = value.get(..6).unwrap_or(value);
             format!("{id}: kode kecamatan {d} tidak dikenal / {en} starts with {d}, which is not a district code")
         }
-        ("NIK_DATE", _) => format!("{id}: segmen tanggal {seg} bukan tanggal yang sah / {en} date segment {seg} is not a real date"),
-        ("KK_DATE", _) => format!(
+        (Rule::NikDate, _) => format!("{id}: segmen tanggal {seg} bukan tanggal yang sah / {en} date segment {seg} is not a real date"),
+        (Rule::KkDate, _) => format!(
             "{id}: segmen tanggal terbit {seg} tidak sah atau sesudah {} / {en} issue-date segment {seg} is not a real date on or before {}",
             env.issue_date, env.issue_date
         ),
-        ("NIK_SERIAL" | "KK_SERIAL", _) => format!("{id}: nomor urut 0000 tidak sah / {en} serial must be 0001–9999"),
-        ("NIK_SEX", Msg::NikSexFixed(s)) | ("NIK_SEX", Msg::NikSexColumn(s)) => {
+        (Rule::NikSerial | Rule::KkSerial, _) => format!("{id}: nomor urut 0000 tidak sah / {en} serial must be 0001–9999"),
+        (Rule::NikSex, Msg::NikSexFixed(s)) | (Rule::NikSex, Msg::NikSexColumn(s)) => {
             let expected = match msg {
                 Msg::NikSexFixed(_) => s.clone(),
                 _ => get(s).unwrap_or_default(),
@@ -74,7 +81,7 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 woman_or_man(expected == "P")
             )
         }
-        ("NIK_BIRTH_DATE", Msg::NikBirthDate { date, sex }) => {
+        (Rule::NikBirthDate, Msg::NikBirthDate { date, sex }) => {
             let bd = get(date).unwrap_or_default();
             let female = match sex {
                 Some(s) => get(s).as_deref() == Some("P"),
@@ -85,37 +92,37 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 "{id}: segmen tanggal {seg} tidak sesuai tanggal lahir {bd} / {en} date segment {seg} does not match the birth date {bd} for {who}"
             )
         }
-        ("SEX", _) => format!("{id} harus L atau P, tertulis {value:?} / {en} must be L or P, got {value:?}"),
-        ("DATE_FORMAT", _) => format!("{id} {value:?} bukan tanggal yang sah (format TTTT-BB-HH) / {en} {value:?} is not a real date in YYYY-MM-DD form"),
-        ("DATE_FUTURE", _) => format!(
+        (Rule::Sex, _) => format!("{id} harus L atau P, tertulis {value:?} / {en} must be L or P, got {value:?}"),
+        (Rule::DateFormat, _) => format!("{id} {value:?} bukan tanggal yang sah (format TTTT-BB-HH) / {en} {value:?} is not a real date in YYYY-MM-DD form"),
+        (Rule::DateFuture, _) => format!(
             "{id} {value} sesudah tanggal terbit {} / {en} {value} is after the issue date {}",
             env.issue_date, env.issue_date
         ),
-        ("DATE_RANGE", _) => format!("{id} {value} sebelum 1900 / {en} {value} is before 1900"),
-        ("DATE_ORDER", Msg::DateOrder(a)) => {
+        (Rule::DateRange, _) => format!("{id} {value} sebelum 1900 / {en} {value} is before 1900"),
+        (Rule::DateOrder, Msg::DateOrder(a)) => {
             let (aid, aen) = env.schema.labels(a);
             let other = get(a).unwrap_or_default();
             format!("{id} {value} sebelum {aid} {other} / {en} {value} is before the {aen} {other}")
         }
-        ("SERVICE_POINT", _) => format!(
+        (Rule::ServicePoint, _) => format!(
             "{id} {value:?} tidak ada di {} / {en} {value:?} is not one of {}'s ({})",
             env.region.name,
             env.region.name,
             env.region.service_points.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
         ),
-        ("VILLAGE", Msg::VillageRegion) => match reference().villages.get(value) {
+        (Rule::Village, Msg::VillageRegion) => match reference().villages.get(value) {
             Some(v) => format!(
                 "{id}: desa {value} ({}) bukan wilayah {} / {en} {value} ({}) is not in {}",
                 v.name, env.region.name, v.name, env.region.name
             ),
             None => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
         },
-        ("VILLAGE", _) => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
-        ("CHOICE", Msg::Choice(values)) => {
+        (Rule::Village, _) => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
+        (Rule::Choice, Msg::Choice(values)) => {
             let list = values.join(", ");
             format!("{id} {value:?} tidak sah; pilihan: {list} / {en} {value:?} is not one of: {list}")
         }
-        ("NUMBER", Msg::Number(min, max)) => {
+        (Rule::Number, Msg::Number(min, max)) => {
             let range = match (min, max) {
                 (Some(a), Some(b)) => format!("{a}–{b}"),
                 (Some(a), None) => format!("≥ {a}"),
@@ -124,14 +131,14 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
             };
             format!("{id} harus angka {range}, tertulis {value:?} / {en} must be a whole number {range}, got {value:?}")
         }
-        ("TEXT", Msg::Text(max)) => format!(
+        (Rule::Text, Msg::Text(max)) => format!(
             "{id} terlalu panjang (maks. {max} karakter) atau berisi karakter kendali / {en} is over {max} characters or holds control characters"
         ),
-        ("NAME", _) => format!(
+        (Rule::Name, _) => format!(
             "{id} {value:?} berisi karakter tidak sah atau terlalu panjang / {en} {value:?} has characters \
              other than letters, spaces and . , ' - or is over 100 characters"
         ),
-        ("PARENT_AGE", Msg::ParentAge { date, min, max }) => {
+        (Rule::ParentAge, Msg::ParentAge { date, min, max }) => {
             let bd = get(date).unwrap_or_default();
             let yy = value.get(10..12).unwrap_or("");
             format!(
@@ -139,11 +146,11 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                  not {min}–{max} years before {bd}"
             )
         }
-        ("SAME_PLACE", Msg::SamePlace(a)) => {
+        (Rule::SamePlace, Msg::SamePlace(a)) => {
             let (aid, aen) = env.schema.labels(a);
             format!("{id} sama dengan {aid} ({value}) / {en} is the same as the {aen} ({value})")
         }
-        ("MIN_AGE", Msg::MinAge { years, exempt }) => {
+        (Rule::MinAge, Msg::MinAge { years, exempt }) => {
             let also = match exempt {
                 Some(e) => {
                     let (eid, een) = env.schema.labels(e);
@@ -157,20 +164,75 @@ pub fn message(code: &str, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 env.issue_date, also.0, env.issue_date, also.1
             )
         }
-        ("DUPLICATE_ID", _) => format!("{id} {value} ganda dalam batch / {en} {value} appears earlier in the batch"),
-        ("DUPLICATE_SUBJECT", _) => format!(
+        (Rule::DuplicateId, _) => format!("{id} {value} ganda dalam batch / {en} {value} appears earlier in the batch"),
+        (Rule::DuplicateSubject, _) => format!(
             "{id} {value} sudah dimohonkan pada permohonan sebelumnya dalam batch / {en} {value} is already in an earlier application of the batch"
         ),
-        ("DUPLICATE_MEMBER", _) => format!("{id} {value} tercantum dua kali dalam permohonan ini / {en} {value} is listed twice in this application"),
-        ("GROUP_MISMATCH", _) => format!(
+        (Rule::DuplicateMember, _) => format!("{id} {value} tercantum dua kali dalam permohonan ini / {en} {value} is listed twice in this application"),
+        (Rule::GroupMismatch, _) => format!(
             "{id} {value:?} berbeda dengan baris pertama permohonan ini / {en} {value:?} differs from the first row of this application"
         ),
-        ("GROUP_SIZE", Msg::GroupSize(max)) => format!(
+        (Rule::GroupSize, Msg::GroupSize(max)) => format!(
             "permohonan berisi {value} baris, maksimum {max} / the application has {value} rows, at most {max} are allowed"
         ),
-        ("HEAD_COUNT", Msg::HeadCount(head)) => format!(
+        (Rule::HeadCount, Msg::HeadCount(head)) => format!(
             "harus tepat satu {head}, ada {value} / exactly one member must be {head} ({en}), found {value}"
         ),
-        _ => format!("{code}: {en} {value:?}"),
+        (Rule::AlreadyIssued, Msg::AlreadyIssued { number, run_id, written: true }) => {
+            format!("permohonan {value} sudah diterbitkan sebagai {number} / application {value} was already issued as {number} (run {run_id})")
+        }
+        (Rule::AlreadyIssued, Msg::AlreadyIssued { number, run_id, written: false }) => format!(
+            "permohonan {value} sudah bernomor {number} pada run {run_id} yang belum selesai / application {value} \
+             was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
+        ),
+        (Rule::SubjectActive, Msg::SubjectActive { number, title, kind }) => format!(
+            "{value} sudah memiliki {title} {number} yang masih berlaku / {value} already holds {kind} {number}, still active; \
+             revoke it first (terbit revoke) if it must be replaced"
+        ),
+        (Rule::NikSex | Rule::NikBirthDate | Rule::DateOrder | Rule::Choice | Rule::Number | Rule::Text | Rule::ParentAge
+        | Rule::SamePlace | Rule::MinAge | Rule::GroupSize | Rule::HeadCount | Rule::AlreadyIssued | Rule::SubjectActive, _) => {
+            format!("{code}: {en} {value:?}")
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::kind::template::Templates;
+
+    #[test]
+    fn the_register_rules_say_what_the_register_found() {
+        let templates = Templates::embedded();
+        let t = templates.get("birth").unwrap();
+        let region = Region::kediri();
+        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() };
+        let id = &t.schema.columns[t.schema.id].name;
+        let none = |_: &str| None;
+        let issued = Msg::AlreadyIssued { number: "3506-LU-23112026-0001".into(), run_id: "r1".into(), written: true };
+        assert_eq!(
+            message(Rule::AlreadyIssued, id, &issued, "A-1", &none, &env),
+            "permohonan A-1 sudah diterbitkan sebagai 3506-LU-23112026-0001 / application A-1 was already issued as 3506-LU-23112026-0001 (run r1)"
+        );
+        let unfinished = Msg::AlreadyIssued { number: "N".into(), run_id: "r1".into(), written: false };
+        assert!(message(Rule::AlreadyIssued, id, &unfinished, "A-1", &none, &env).ends_with("which stopped before writing it: re-run that run's batch to finish it"));
+        let active = Msg::SubjectActive { number: "N".into(), title: "KTP-el".into(), kind: "ktp".into() };
+        assert_eq!(
+            message(Rule::SubjectActive, id, &active, "3506", &none, &env),
+            "3506 sudah memiliki KTP-el N yang masih berlaku / 3506 already holds ktp N, still active; revoke it first (terbit revoke) if it must be replaced"
+        );
+    }
+
+    #[test]
+    fn every_rule_has_a_message_naming_the_field() {
+        let templates = Templates::embedded();
+        let t = templates.get("birth").unwrap();
+        let region = Region::kediri();
+        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() };
+        let field = &t.schema.columns[t.schema.subject].name;
+        for rule in Rule::ALL {
+            let m = message(*rule, field, &Msg::Plain, "x", &|_| None, &env);
+            assert!(!m.trim().is_empty(), "{rule}");
+        }
     }
 }

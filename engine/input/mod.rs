@@ -4,5 +4,6 @@
 
 pub mod batch;
 pub mod messages;
+pub mod rules;
 pub mod samples;
 pub mod validate;

@@ -19,6 +19,7 @@ use polars::prelude::*;
 use crate::input::batch::Batch;
 use crate::error::{Error, Result};
 use crate::input::messages::{self, Msg};
+use crate::input::rules::Rule;
 use crate::kind::refdata::reference;
 use crate::kind::region::Region;
 use crate::kind::schema::{Check, ColType, Schema, VillageScope};
@@ -35,7 +36,7 @@ pub struct Reject {
     pub app: usize,
     pub application_id: String,
     pub source: String,
-    pub rule: &'static str,
+    pub rule: Rule,
     pub field: String,
     pub value: String,
     pub message: String,
@@ -65,8 +66,8 @@ pub struct Context<'a> {
     pub issue_date: NaiveDate,
 }
 
-pub(crate) struct Rule {
-    pub code: &'static str,
+pub(crate) struct RuleExpr {
+    pub code: Rule,
     pub field: String,
     pub msg: Msg,
     violated: Expr,
@@ -123,11 +124,11 @@ fn id_date_valid(f: &str) -> Expr {
         .alias(h(f, "date_ok"))
 }
 
-fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
+fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<RuleExpr>> {
     let r = reference();
     let mut rules = Vec::new();
-    let mut push = |code: &'static str, field: &str, msg: Msg, violated: Expr| {
-        rules.push(Rule { code, field: field.to_string(), msg, violated });
+    let mut push = |code: Rule, field: &str, msg: Msg, violated: Expr| {
+        rules.push(RuleExpr { code, field: field.to_string(), msg, violated });
     };
     let present = |f: &str| col(f).is_not_null();
     let ok = |f: &str| col(h(f, "ok"));
@@ -135,25 +136,25 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
     let issue_days = days(ctx.issue_date);
     let floor = days(NaiveDate::from_ymd_opt(1900, 1, 1).unwrap_or_default());
     for c in schema.columns.iter().filter(|c| c.required) {
-        push("REQUIRED", &c.name, Msg::Plain, col(&c.name).is_null());
+        push(Rule::Required, &c.name, Msg::Plain, col(&c.name).is_null());
     }
     for c in &schema.columns {
         let f = c.name.as_str();
         match c.ty {
             ColType::Id if !schema.group => {
-                push("DUPLICATE_ID", f, Msg::Plain, present(f).and(col(f).is_first_distinct().not()));
+                push(Rule::DuplicateId, f, Msg::Plain, present(f).and(col(f).is_first_distinct().not()));
             }
             ColType::Id => {}
             ColType::ServicePoint => {
                 let points = str_series(ctx.region.service_points.iter().map(|s| s.code.clone()));
-                push("SERVICE_POINT", f, Msg::Plain, present(f).and(col(f).is_in(points, false).not()));
+                push(Rule::ServicePoint, f, Msg::Plain, present(f).and(col(f).is_in(points, false).not()));
             }
             ColType::Nik | ColType::Kk => {
                 let nik = c.ty == ColType::Nik;
                 let [format, district, date, serial] = if nik {
-                    ["NIK_FORMAT", "NIK_DISTRICT", "NIK_DATE", "NIK_SERIAL"]
+                    [Rule::NikFormat, Rule::NikDistrict, Rule::NikDate, Rule::NikSerial]
                 } else {
-                    ["KK_FORMAT", "KK_DISTRICT", "KK_DATE", "KK_SERIAL"]
+                    [Rule::KkFormat, Rule::KkDistrict, Rule::KkDate, Rule::KkSerial]
                 };
                 push(format, f, Msg::Plain, present(f).and(ok(f).not()));
                 push(
@@ -177,12 +178,12 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                 let female = col(h(f, "dd")).gt(lit(40));
                 if let Some(s) = &c.sex {
                     let want_female = s == "P";
-                    push("NIK_SEX", f, Msg::NikSexFixed(s.clone()), ok(f).and(female.clone().neq(lit(want_female))));
+                    push(Rule::NikSex, f, Msg::NikSexFixed(s.clone()), ok(f).and(female.clone().neq(lit(want_female))));
                 }
                 if let Some(sc) = &c.sex_column {
                     let valid = col(sc).is_in(str_series(["L".to_string(), "P".to_string()]), false).fill_null(lit(false));
                     push(
-                        "NIK_SEX",
+                        Rule::NikSex,
                         f,
                         Msg::NikSexColumn(sc.clone()),
                         ok(f).and(valid).and(female.clone().neq(col(sc).eq(lit("P")))),
@@ -191,7 +192,7 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                 if let Some(bd) = &c.birth_date {
                     let d = col(h(bd, "d"));
                     push(
-                        "NIK_BIRTH_DATE",
+                        Rule::NikBirthDate,
                         f,
                         Msg::NikBirthDate { date: bd.clone(), sex: c.sex_column.clone() },
                         ok(f)
@@ -211,40 +212,40 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                     .contains(lit(r"^\p{L}[\p{L}\p{M} .,'\-]*$"), true)
                     .fill_null(lit(false))
                     .and(col(f).str().len_chars().lt_eq(lit(100u32)));
-                push("NAME", f, Msg::Plain, present(f).and(good.not()));
+                push(Rule::Name, f, Msg::Plain, present(f).and(good.not()));
             }
             ColType::Date => {
                 let d = col(h(f, "d"));
                 let dd = d.clone().cast(DataType::Int32);
-                push("DATE_FORMAT", f, Msg::Plain, present(f).and(d.clone().is_null()));
+                push(Rule::DateFormat, f, Msg::Plain, present(f).and(d.clone().is_null()));
                 if !c.future {
-                    push("DATE_FUTURE", f, Msg::Plain, dd.clone().gt(lit(issue_days)));
+                    push(Rule::DateFuture, f, Msg::Plain, dd.clone().gt(lit(issue_days)));
                 }
-                push("DATE_RANGE", f, Msg::Plain, dd.clone().lt(lit(floor)));
+                push(Rule::DateRange, f, Msg::Plain, dd.clone().lt(lit(floor)));
                 if let Some(a) = &c.after {
-                    push("DATE_ORDER", f, Msg::DateOrder(a.clone()), dd.lt(col(h(a, "d")).cast(DataType::Int32)));
+                    push(Rule::DateOrder, f, Msg::DateOrder(a.clone()), dd.lt(col(h(a, "d")).cast(DataType::Int32)));
                 }
             }
             ColType::Sex => {
                 let valid = col(f).is_in(str_series(["L".to_string(), "P".to_string()]), false).fill_null(lit(false));
-                push("SEX", f, Msg::Plain, present(f).and(valid.not()));
+                push(Rule::Sex, f, Msg::Plain, present(f).and(valid.not()));
             }
             ColType::Village => {
                 let (set, msg) = match c.scope {
                     VillageScope::Region => (r.villages_of(&ctx.region.code).map(|v| v.code.clone()).collect::<Vec<_>>(), Msg::VillageRegion),
                     VillageScope::Country => (r.villages.keys().cloned().collect(), Msg::VillageCountry),
                 };
-                push("VILLAGE", f, msg, present(f).and(col(f).is_in(str_series(set), false).not()));
+                push(Rule::Village, f, msg, present(f).and(col(f).is_in(str_series(set), false).not()));
             }
             ColType::Choice => {
-                push("CHOICE", f, Msg::Choice(c.values.clone()), present(f).and(col(f).is_in(str_series(c.values.clone()), false).not()));
+                push(Rule::Choice, f, Msg::Choice(c.values.clone()), present(f).and(col(f).is_in(str_series(c.values.clone()), false).not()));
             }
             ColType::Number => {
                 let n = col(f).str().contains(lit("^[0-9]{1,9}$"), true).fill_null(lit(false));
                 let v = col(f).cast(DataType::Int64);
                 let (min, max) = (c.min.unwrap_or(i64::MIN), c.max.unwrap_or(i64::MAX));
                 push(
-                    "NUMBER",
+                    Rule::Number,
                     f,
                     Msg::Number(c.min, c.max),
                     present(f).and(n.not().or(v.clone().lt(lit(min))).or(v.gt(lit(max)))),
@@ -253,7 +254,7 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
             ColType::Text => {
                 let max = c.max_len.unwrap_or(200);
                 let bad = col(f).str().len_chars().gt(lit(max)).or(col(f).str().contains(lit(r"[\p{Cc}]"), true));
-                push("TEXT", f, Msg::Text(max), present(f).and(bad));
+                push(Rule::Text, f, Msg::Text(max), present(f).and(bad));
             }
         }
     }
@@ -268,14 +269,14 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                 let parent_year = when(y2000.clone().lt_eq(child_year.clone())).then(y2000).otherwise(yy + lit(1900));
                 let age = child_year - parent_year;
                 push(
-                    "PARENT_AGE",
+                    Rule::ParentAge,
                     parent,
                     Msg::ParentAge { date: date.clone(), min: *min, max: *max },
                     ok(parent).and(col(h(parent, "date_ok"))).and(age.clone().lt(lit(*min)).or(age.gt(lit(*max)))),
                 );
             }
             Check::SamePlace { a, b } => {
-                push("SAME_PLACE", b, Msg::SamePlace(a.clone()), col(a).eq(col(b)));
+                push(Rule::SamePlace, b, Msg::SamePlace(a.clone()), col(a).eq(col(b)));
             }
             Check::MinAge { date, years, exempt, exempt_values } => {
                 // Born on or before this day `years` ago.
@@ -288,7 +289,7 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
                 if let Some(e) = exempt {
                     young = young.and(col(e).is_in(str_series(exempt_values.clone()), false).fill_null(lit(false)).not());
                 }
-                push("MIN_AGE", date, Msg::MinAge { years: *years, exempt: exempt.clone() }, young);
+                push(Rule::MinAge, date, Msg::MinAge { years: *years, exempt: exempt.clone() }, young);
             }
         }
     }
@@ -299,13 +300,13 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
         // Seen before in the batch, but not in this application: another
         // application has this person. (`__key`: application + value, see `group_keys`.)
         push(
-            "DUPLICATE_SUBJECT",
+            Rule::DuplicateSubject,
             s,
             Msg::DuplicateSubject,
             subject_ok.clone().and(col(s).is_first_distinct().not()).and(col(h(s, "key")).is_first_distinct()),
         );
         for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
-            push("DUPLICATE_MEMBER", &c.name, Msg::Plain, ok(&c.name).and(col(h(&c.name, "key")).is_first_distinct().not()));
+            push(Rule::DuplicateMember, &c.name, Msg::Plain, ok(&c.name).and(col(h(&c.name, "key")).is_first_distinct().not()));
         }
         // Per-application facts come from Rust (see `group_facts`): the
         // application's first row, its size and its heads, one column each;
@@ -314,15 +315,15 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<Rule>> {
         for c in schema.columns.iter().filter(|c| !c.member && c.ty != ColType::Id) {
             let f = col(&c.name);
             let differs = f.clone().gather(col("__fr"), false).neq_missing(f);
-            push("GROUP_MISMATCH", &c.name, Msg::GroupMismatch, first.clone().not().and(differs));
+            push(Rule::GroupMismatch, &c.name, Msg::GroupMismatch, first.clone().not().and(differs));
         }
         let size = col("__size");
-        push("GROUP_SIZE", &schema.columns[schema.id].name, Msg::GroupSize(schema.max_members), first.clone().and(size.gt(lit(schema.max_members as u32))));
+        push(Rule::GroupSize, &schema.columns[schema.id].name, Msg::GroupSize(schema.max_members), first.clone().and(size.gt(lit(schema.max_members as u32))));
         if let Some((hc, hv)) = &schema.head {
-            push("HEAD_COUNT", &schema.columns[*hc].name, Msg::HeadCount(hv.clone()), first.and(col("__heads").neq(lit(1u32))));
+            push(Rule::HeadCount, &schema.columns[*hc].name, Msg::HeadCount(hv.clone()), first.and(col("__heads").neq(lit(1u32))));
         }
     } else {
-        push("DUPLICATE_SUBJECT", s, Msg::DuplicateSubject, subject_ok.and(col(s).is_first_distinct().not()));
+        push(Rule::DuplicateSubject, s, Msg::DuplicateSubject, subject_ok.and(col(s).is_first_distinct().not()));
     }
     Ok(rules)
 }
@@ -474,7 +475,7 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
     };
     let env = messages::Env { schema, region: ctx.region, issue_date: ctx.issue_date };
     // Members and heads per application, counted once if a rule needs them.
-    let counts: Option<(Vec<usize>, Vec<usize>)> = hits.iter().any(|(_, ri)| matches!(rules[*ri].code, "GROUP_SIZE" | "HEAD_COUNT")).then(|| {
+    let counts: Option<(Vec<usize>, Vec<usize>)> = hits.iter().any(|(_, ri)| matches!(rules[*ri].code, Rule::GroupSize | Rule::HeadCount)).then(|| {
         let mut size = vec![0usize; applications];
         let mut heads = vec![0usize; applications];
         let head_col = schema.head.as_ref().and_then(|(hc, _)| out.column(names[*hc]).ok()).and_then(|c| c.str().ok());
@@ -493,8 +494,8 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
         let rule = &rules[ri];
         let g = groups[row] as usize;
         let value = match (rule.code, &counts) {
-            ("GROUP_SIZE", Some((size, _))) => size[g].to_string(),
-            ("HEAD_COUNT", Some((_, heads))) => heads[g].to_string(),
+            (Rule::GroupSize, Some((size, _))) => size[g].to_string(),
+            (Rule::HeadCount, Some((_, heads))) => heads[g].to_string(),
             _ => get(&rule.field, row).unwrap_or_default(),
         };
         let value = crate::error::clip(&value, MAX_VALUE_CHARS);

@@ -104,12 +104,12 @@ fn every_rule_of_every_kind_fires_alone() {
         for (i, d) in defects.iter().enumerate() {
             let app = 2 * i + 1;
             let got = by_app.get(&app).cloned().unwrap_or_default();
-            let codes: BTreeSet<&str> = got.iter().map(|r| r.rule).collect();
-            let allowed: BTreeSet<&str> = also(kind, d.rule, &d.column).iter().copied().chain([d.rule]).collect();
-            assert!(codes.contains(d.rule), "{kind}: defect {} on {} gave {:?}", d.rule, d.column, got);
+            let codes: BTreeSet<&str> = got.iter().map(|r| r.rule.code()).collect();
+            let allowed: BTreeSet<&str> = also(kind, d.rule.code(), &d.column).iter().copied().chain([d.rule.code()]).collect();
+            assert!(codes.contains(d.rule.code()), "{kind}: defect {} on {} gave {:?}", d.rule, d.column, got);
             assert!(codes.is_subset(&allowed), "{kind}: defect {} on {} gave {:?}", d.rule, d.column, got);
             assert!(got.iter().any(|r| r.rule == d.rule && r.field == d.column), "{kind}: {} must name field {}: {got:?}", d.rule, d.column);
-            covered.entry(kind.clone()).or_default().insert(d.rule);
+            covered.entry(kind.clone()).or_default().insert(d.rule.code());
         }
         // The good applications between them stay accepted.
         for good in (0..defects.len()).map(|i| 2 * i) {
@@ -198,11 +198,11 @@ fn birth_table() {
     let v = run(&t, &flatten(&t, &apps));
     let mut got = vec![Vec::new(); apps.len()];
     for r in &v.rejects {
-        got[r.row].push((r.rule, r.field.as_str()));
+        got[r.row].push((r.rule.code(), r.field.as_str()));
     }
     assert_eq!(got, expected);
     // The clerk's message names the values.
-    let m = &v.rejects.iter().find(|r| r.rule == "NIK_BIRTH_DATE").unwrap().message;
+    let m = &v.rejects.iter().find(|r| r.rule == Rule::NikBirthDate).unwrap().message;
     assert!(m.contains("451026") && m.contains("2026-10-06") && m.contains("woman"), "{m}");
 }
 
@@ -217,5 +217,5 @@ fn family_card_rejects_the_whole_application() {
     assert_eq!(v.rejected_applications, 1);
     assert_eq!(v.accepted_rows.len(), apps[1].len());
     assert_eq!(v.rejects.len(), 1);
-    assert_eq!((v.rejects[0].rule, v.rejects[0].row), ("NIK_FORMAT", 1));
+    assert_eq!((v.rejects[0].rule, v.rejects[0].row), (Rule::NikFormat, 1));
 }

@@ -9,6 +9,8 @@ use polars::prelude::*;
 
 use crate::error::{Error, Result};
 use crate::input::batch::{self, Batch, Columns, RawFile};
+use crate::input::messages::{self, Env, Msg};
+use crate::input::rules::Rule;
 use crate::input::validate::{self, Context, Reject, Validated};
 use crate::kind::schema::NumberStyle;
 use crate::kind::template::Template;
@@ -260,17 +262,18 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, active_from, &pending)?;
     drop(pending);
     let subject = &s.columns[s.subject].name;
+    let env = Env { schema: s, region: &opts.region, issue_date: opts.issue_date };
     for (a, num) in numbered.into_iter().enumerate() {
         let first = k.apps[a][0];
         let row = first;
-        let reject = |rule: &'static str, field: &str, value: String, message: String| Reject {
+        let reject = |rule: Rule, field: &str, value: String, msg: Msg| Reject {
             row,
             app: k.app_index[a],
             source: k.batch.source(row),
             rule,
             field: field.to_string(),
+            message: messages::message(rule, field, &msg, &value, &|_| None, &env),
             value,
-            message,
             application_id: get(&k.cols, s.id, first),
         };
         match num {
@@ -280,25 +283,12 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
                 k.to_issue.push((a, number))
             }
             Numbered::SubjectActive { number } => {
-                let who = get(&k.cols, s.subject, first);
-                let message = format!(
-                    "{who} sudah memiliki {} {number} yang masih berlaku / {who} already holds {} {number}, still active; \
-                     revoke it first (terbit revoke) if it must be replaced",
-                    t.title, t.kind
-                );
-                k.register_rejects.push(reject("SUBJECT_ACTIVE", subject, who, message));
+                let msg = Msg::SubjectActive { number, title: t.title.clone(), kind: t.kind.clone() };
+                k.register_rejects.push(reject(Rule::SubjectActive, subject, get(&k.cols, s.subject, first), msg));
             }
             Numbered::AlreadyIssued { number, run_id, written } => {
-                let id = get(&k.cols, s.id, first);
-                let message = if written {
-                    format!("permohonan {id} sudah diterbitkan sebagai {number} / application {id} was already issued as {number} (run {run_id})")
-                } else {
-                    format!(
-                        "permohonan {id} sudah bernomor {number} pada run {run_id} yang belum selesai / application {id} \
-                         was numbered {number} by run {run_id}, which stopped before writing it: re-run that run's batch to finish it"
-                    )
-                };
-                k.register_rejects.push(reject("ALREADY_ISSUED", &s.columns[s.id].name, id, message));
+                let msg = Msg::AlreadyIssued { number, run_id, written };
+                k.register_rejects.push(reject(Rule::AlreadyIssued, &s.columns[s.id].name, get(&k.cols, s.id, first), msg));
             }
         }
     }

@@ -13,7 +13,7 @@ use super::summary::{RejectExample, RunSummary};
 /// One `rejects.csv` row (the columns of [`REJECTS_HEADER`], formulas
 /// neutralised).
 fn reject_line(r: &Reject) -> String {
-    csvout::line([r.application_id.as_str(), r.source.as_str(), r.rule, r.field.as_str(), r.value.as_str(), r.message.as_str()])
+    csvout::line([r.application_id.as_str(), r.source.as_str(), r.rule.code(), r.field.as_str(), r.value.as_str(), r.message.as_str()])
 }
 
 /// Rejects as `rejects.csv` text, header first.

@@ -2,79 +2,80 @@
 //! for each rule the schema implies, applied in turn.
 
 use super::*;
+use crate::input::rules::Rule;
 
 /// One way to break an application, aimed at one rule.
 #[derive(Debug, Clone)]
 pub struct Defect {
-    pub rule: &'static str,
+    pub rule: Rule,
     pub column: String,
 }
 
 /// Every defect the schema's rules can catch, in rule order.
 pub fn defects_for(schema: &Schema) -> Vec<Defect> {
     let mut out = Vec::new();
-    let mut d = |rule: &'static str, column: &str| out.push(Defect { rule, column: column.to_string() });
+    let mut d = |rule: Rule, column: &str| out.push(Defect { rule, column: column.to_string() });
     for c in &schema.columns {
         let f = c.name.as_str();
         if c.required && c.ty != ColType::Id && c.ty != ColType::ServicePoint {
-            d("REQUIRED", f);
+            d(Rule::Required, f);
         }
         match c.ty {
-            ColType::Id if !schema.group => d("DUPLICATE_ID", f),
+            ColType::Id if !schema.group => d(Rule::DuplicateId, f),
             ColType::Id => {}
-            ColType::ServicePoint => d("SERVICE_POINT", f),
+            ColType::ServicePoint => d(Rule::ServicePoint, f),
             ColType::Nik => {
-                for r in ["NIK_FORMAT", "NIK_DISTRICT", "NIK_DATE", "NIK_SERIAL"] {
+                for r in [Rule::NikFormat, Rule::NikDistrict, Rule::NikDate, Rule::NikSerial] {
                     d(r, f);
                 }
                 if c.sex.is_some() || c.sex_column.is_some() {
-                    d("NIK_SEX", f);
+                    d(Rule::NikSex, f);
                 }
                 if c.birth_date.is_some() {
-                    d("NIK_BIRTH_DATE", f);
+                    d(Rule::NikBirthDate, f);
                 }
             }
             ColType::Kk => {
-                for r in ["KK_FORMAT", "KK_DISTRICT", "KK_DATE", "KK_SERIAL"] {
+                for r in [Rule::KkFormat, Rule::KkDistrict, Rule::KkDate, Rule::KkSerial] {
                     d(r, f);
                 }
             }
-            ColType::Name => d("NAME", f),
+            ColType::Name => d(Rule::Name, f),
             ColType::Date => {
-                d("DATE_FORMAT", f);
+                d(Rule::DateFormat, f);
                 if !c.future {
-                    d("DATE_FUTURE", f);
+                    d(Rule::DateFuture, f);
                 }
-                d("DATE_RANGE", f);
+                d(Rule::DateRange, f);
                 if c.after.is_some() {
-                    d("DATE_ORDER", f);
+                    d(Rule::DateOrder, f);
                 }
             }
-            ColType::Sex => d("SEX", f),
-            ColType::Village => d("VILLAGE", f),
-            ColType::Choice => d("CHOICE", f),
-            ColType::Number => d("NUMBER", f),
-            ColType::Text => d("TEXT", f),
+            ColType::Sex => d(Rule::Sex, f),
+            ColType::Village => d(Rule::Village, f),
+            ColType::Choice => d(Rule::Choice, f),
+            ColType::Number => d(Rule::Number, f),
+            ColType::Text => d(Rule::Text, f),
         }
     }
     for ch in &schema.checks {
         match ch {
-            Check::ParentAge { parent, .. } => d("PARENT_AGE", parent),
-            Check::SamePlace { b, .. } => d("SAME_PLACE", b),
-            Check::MinAge { date, .. } => d("MIN_AGE", date),
+            Check::ParentAge { parent, .. } => d(Rule::ParentAge, parent),
+            Check::SamePlace { b, .. } => d(Rule::SamePlace, b),
+            Check::MinAge { date, .. } => d(Rule::MinAge, date),
         }
     }
     let subject = schema.columns[schema.subject].name.clone();
-    d("DUPLICATE_SUBJECT", &subject);
+    d(Rule::DuplicateSubject, &subject);
     if schema.group {
         for c in schema.columns.iter().filter(|c| c.member && c.ty == ColType::Nik) {
-            d("DUPLICATE_MEMBER", &c.name.clone());
+            d(Rule::DuplicateMember, &c.name.clone());
         }
         if let Some(c) = schema.columns.iter().find(|c| !c.member && c.ty == ColType::Text) {
-            d("GROUP_MISMATCH", &c.name.clone());
+            d(Rule::GroupMismatch, &c.name.clone());
         }
         if let Some((hc, _)) = &schema.head {
-            d("HEAD_COUNT", &schema.columns[*hc].name.clone());
+            d(Rule::HeadCount, &schema.columns[*hc].name.clone());
         }
     }
     out
@@ -89,7 +90,7 @@ pub(crate) fn apply(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app:
     let f = defect.column.as_str();
     let Some(spec) = schema.column(f) else { return };
     let at = usize::from(spec.member && app.len() > 1);
-    if matches!(defect.rule, "DATE_FUTURE" | "DATE_RANGE") {
+    if matches!(defect.rule, Rule::DateFuture | Rule::DateRange) {
         // The NIK whose embedded date is this date follows it.
         for nik in schema.columns.iter().filter(|c| c.birth_date.as_deref() == Some(f)) {
             let row = &mut app[at];
@@ -100,7 +101,7 @@ pub(crate) fn apply(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, app:
             }
         }
     }
-    let spread = schema.group && !spec.member && !matches!(defect.rule, "GROUP_MISMATCH" | "DUPLICATE_ID" | "DUPLICATE_SUBJECT");
+    let spread = schema.group && !spec.member && !matches!(defect.rule, Rule::GroupMismatch | Rule::DuplicateId | Rule::DuplicateSubject);
     if spread {
         let v = app[0].get(f).cloned();
         for r in app.iter_mut().skip(1) {
@@ -124,48 +125,48 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
         row.insert(key.clone(), v);
     };
     match defect.rule {
-        "REQUIRED" => set(row, String::new()),
-        "DUPLICATE_ID" => {
+        Rule::Required => set(row, String::new()),
+        Rule::DuplicateId => {
             if let Some(prev) = earlier.last() {
                 set(row, prev[0].get(f).cloned().unwrap_or_default());
             }
         }
-        "SERVICE_POINT" => set(row, "KANTOR-LAMA".into()),
-        "NIK_FORMAT" | "KK_FORMAT" => set(row, val.chars().take(15).collect()),
-        "NIK_DISTRICT" | "KK_DISTRICT" => set(row, format!("999999{}", val.get(6..).unwrap_or(""))),
-        "NIK_DATE" | "KK_DATE" => set(row, format!("{}{}", val.get(..8).unwrap_or(""), format!("13{}", val.get(10..).unwrap_or("")))),
-        "NIK_SERIAL" | "KK_SERIAL" => set(row, format!("{}0000", val.get(..12).unwrap_or(""))),
-        "NIK_SEX" => {
+        Rule::ServicePoint => set(row, "KANTOR-LAMA".into()),
+        Rule::NikFormat | Rule::KkFormat => set(row, val.chars().take(15).collect()),
+        Rule::NikDistrict | Rule::KkDistrict => set(row, format!("999999{}", val.get(6..).unwrap_or(""))),
+        Rule::NikDate | Rule::KkDate => set(row, format!("{}{}", val.get(..8).unwrap_or(""), format!("13{}", val.get(10..).unwrap_or("")))),
+        Rule::NikSerial | Rule::KkSerial => set(row, format!("{}0000", val.get(..12).unwrap_or(""))),
+        Rule::NikSex => {
             // The day as written gains or loses the women's 40.
             let dd: u32 = val.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(1);
             let flipped = if dd > 40 { dd - 40 } else { dd + 40 };
             set(row, format!("{}{flipped:02}{}", val.get(..6).unwrap_or(""), val.get(8..).unwrap_or("")));
         }
-        "NIK_BIRTH_DATE" => {
+        Rule::NikBirthDate => {
             let dd: u32 = val.get(6..8).and_then(|d| d.parse().ok()).unwrap_or(1);
             let shifted = if dd % 40 >= 28 { dd - 1 } else { dd + 1 };
             set(row, format!("{}{shifted:02}{}", val.get(..6).unwrap_or(""), val.get(8..).unwrap_or("")));
         }
-        "NAME" => set(row, format!("{}2", val)),
-        "DATE_FORMAT" => set(row, format!("{}-02-30", as_of.year() - 1)),
-        "DATE_FUTURE" => set(row, ymd(as_of.checked_add_days(Days::new(rng.random_range(1..30))).unwrap_or(as_of))),
-        "DATE_RANGE" => set(row, "1899-12-31".into()),
+        Rule::Name => set(row, format!("{}2", val)),
+        Rule::DateFormat => set(row, format!("{}-02-30", as_of.year() - 1)),
+        Rule::DateFuture => set(row, ymd(as_of.checked_add_days(Days::new(rng.random_range(1..30))).unwrap_or(as_of))),
+        Rule::DateRange => set(row, "1899-12-31".into()),
         // (a NIK bound to the date is updated by `apply`)
-        "DATE_ORDER" => {
+        Rule::DateOrder => {
             if let Some(a) = spec.and_then(|c| c.after.clone()) {
                 let before = row.get(a.as_str()).map(|s| days_before(parse_date(s).unwrap_or_default(), 1)).unwrap_or(as_of);
                 set(row, ymd(before));
             }
         }
-        "SEX" => set(row, "X".into()),
-        "VILLAGE" => match spec.map(|c| c.scope) {
+        Rule::Sex => set(row, "X".into()),
+        Rule::Village => match spec.map(|c| c.scope) {
             Some(VillageScope::Region) => set(row, "3578011001".into()), // a Surabaya village
             _ => set(row, "9999012001".into()),
         },
-        "CHOICE" => set(row, val.to_lowercase() + "?"),
-        "NUMBER" => set(row, "0".into()),
-        "TEXT" => set(row, "X".repeat(spec.and_then(|c| c.max_len).unwrap_or(200) as usize + 1)),
-        "PARENT_AGE" => {
+        Rule::Choice => set(row, val.to_lowercase() + "?"),
+        Rule::Number => set(row, "0".into()),
+        Rule::Text => set(row, "X".repeat(spec.and_then(|c| c.max_len).unwrap_or(200) as usize + 1)),
+        Rule::ParentAge => {
             // The parent's NIK says born in the child's year.
             let child = schema.checks.iter().find_map(|c| match c {
                 Check::ParentAge { parent, date, .. } if parent == f => Some(date.clone()),
@@ -175,7 +176,7 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
                 set(row, format!("{}{yy}{}", val.get(..10).unwrap_or(""), val.get(12..).unwrap_or("")));
             }
         }
-        "SAME_PLACE" => {
+        Rule::SamePlace => {
             let a = schema.checks.iter().find_map(|c| match c {
                 Check::SamePlace { a, b } if b == f => Some(a.clone()),
                 _ => None,
@@ -191,7 +192,7 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
                 }
             }
         }
-        "MIN_AGE" => {
+        Rule::MinAge => {
             // Ten years old and unmarried; the NIK keeps matching.
             let birth = days_before(as_of, 10 * 365);
             set(row, ymd(birth));
@@ -202,7 +203,7 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
             }
             row.insert("marital_status".into(), "BELUM KAWIN".into());
         }
-        "DUPLICATE_SUBJECT" => {
+        Rule::DuplicateSubject => {
             if let Some(prev) = earlier.last() {
                 let id = schema.columns[schema.id].name.clone();
                 let my_id = app[0].get(&id).cloned().unwrap_or_default();
@@ -214,7 +215,7 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
                 }
             }
         }
-        "DUPLICATE_MEMBER" => {
+        Rule::DuplicateMember => {
             // The head's line entered twice (all but the relationship).
             if app.len() > 1 {
                 let last = app.len() - 1;
@@ -228,20 +229,22 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
                 }
             }
         }
-        "GROUP_MISMATCH" => {
+        Rule::GroupMismatch => {
             if app.len() > 1 {
                 let last = app.len() - 1;
                 let v = app[last].get(f).cloned().unwrap_or_default();
                 app[last].insert(key, format!("{v} B"));
             }
         }
-        "HEAD_COUNT" => {
+        Rule::HeadCount => {
             for r in app.iter_mut() {
                 if r.get(f).is_some_and(|v| v == "KEPALA KELUARGA") {
                     r.insert(key.clone(), "SUAMI".into());
                 }
             }
         }
-        _ => {}
+        // No sample defect: a group too large needs more rows than a
+        // sample application has, and the register's rules need a register.
+        Rule::GroupSize | Rule::AlreadyIssued | Rule::SubjectActive => {}
     }
 }
