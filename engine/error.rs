@@ -27,7 +27,10 @@ pub fn clip_list(names: &[String], max: usize) -> String {
     }
 }
 
+/// Why the library could not do what it was asked. New variants may be
+/// added: match with a catch-all.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     #[error("{path}: {source}")]
     Io {
@@ -54,8 +57,24 @@ pub enum Error {
     #[error("render {document}: {message}")]
     Render { document: String, message: String },
 
+    /// What was asked cannot be done as asked (an unknown kind or
+    /// document, a missing register, a key already in the trust list).
     #[error("{0}")]
     Usage(String),
+
+    /// A worker thread could not start, or stopped by panicking (out of
+    /// memory, or a bug): the run stops, and resumes when run again.
+    #[error("the {what} thread {how}")]
+    Thread { what: &'static str, how: String },
+
+    /// A table the run built in memory (a polars frame) could not be read
+    /// or built: a bug, not bad input (input errors are rejects).
+    #[error("{what}: {message}")]
+    Frame { what: &'static str, message: String },
+
+    /// A report or list could not be written as JSON.
+    #[error("cannot write {what} as JSON: {message}")]
+    Json { what: &'static str, message: String },
 
     /// The whole batch was refused (e.g. over the reject threshold).
     #[error("batch refused: {0}")]

@@ -84,7 +84,7 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
     if meta.is_dir() {
         return match verify::verify_run_with(path, trust, layouts) {
             Ok(run) => Answer::Run { run },
-            Err(e) => Answer::Error { error: e },
+            Err(e) => Answer::Error { error: e.to_string() },
         };
     }
     if !meta.is_file() {

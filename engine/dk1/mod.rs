@@ -199,14 +199,9 @@ pub enum Dk1Error {
     TooLong(usize),
     #[error("Base45 decoding failed: {0}")]
     Base45(String),
-    #[error("not a tagged COSE_Sign1 structure: {0}")]
-    Cose(String),
-    #[error("algorithm is not EdDSA (-8)")]
-    Algorithm,
-    #[error("protected header has no 8-byte kid")]
-    Kid,
-    #[error("no payload")]
-    NoPayload,
+    /// The COSE envelope itself is malformed.
+    #[error(transparent)]
+    Envelope(#[from] EnvelopeError),
     #[error("payload is not valid claims: {0}")]
     Claims(String),
     #[error("signature does not verify")]
@@ -230,12 +225,7 @@ pub fn decode(qr_text: &str) -> Result<Sealed, Dk1Error> {
     let body = qr_text.strip_prefix(PREFIX).ok_or(Dk1Error::Prefix)?;
     let bytes = base45::decode(body).map_err(|e| Dk1Error::Base45(format!("{e:?}")))?;
     // The envelope parser requires tag 18, pins EdDSA and rejects trailing bytes.
-    let env = crate::dk1::signed::parse(&bytes).map_err(|e| match e {
-        EnvelopeError::Algorithm => Dk1Error::Algorithm,
-        EnvelopeError::Kid => Dk1Error::Kid,
-        EnvelopeError::NoPayload => Dk1Error::NoPayload,
-        other => Dk1Error::Cose(other.to_string()),
-    })?;
+    let env = crate::dk1::signed::parse(&bytes)?;
     let claims = parse_claims(&env.payload)?;
     Ok(Sealed { kid: env.kid, claims, env })
 }
@@ -442,7 +432,7 @@ mod tests {
         assert!(decode(&format!("DK1:{}", base45::encode(&cose[1..]))).is_err());
         let mut trailing = cose.clone();
         trailing.push(0);
-        assert!(matches!(decode(&format!("DK1:{}", base45::encode(&trailing))), Err(Dk1Error::Cose(_))));
+        assert!(matches!(decode(&format!("DK1:{}", base45::encode(&trailing))), Err(Dk1Error::Envelope(EnvelopeError::Cose(_)))));
         // Deeply nested arrays in place of the payload.
         let deep = vec![0x81u8; 5000];
         assert!(decode(&format!("DK1:{}", base45::encode(&deep))).is_err());
@@ -511,6 +501,6 @@ mod tests {
             .create_signature(b"", |tbs| s.key.sign(tbs).to_bytes().to_vec())
             .build();
         let text = format!("DK1:{}", base45::encode(sign1.to_tagged_vec().unwrap()));
-        assert_eq!(decode(&text).unwrap_err(), Dk1Error::Algorithm);
+        assert_eq!(decode(&text).unwrap_err(), Dk1Error::Envelope(EnvelopeError::Algorithm));
     }
 }

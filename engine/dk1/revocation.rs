@@ -53,6 +53,23 @@ fn payload(issuer: &str, updated_at: i64, entries: &[Entry]) -> Vec<u8> {
     out
 }
 
+/// Why a revocation list is not to be relied on.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ListError {
+    #[error("unknown format {0:?}")]
+    Format(String),
+    #[error("field `cose` is not hex")]
+    NotHex,
+    #[error(transparent)]
+    Envelope(#[from] crate::dk1::signed::EnvelopeError),
+    #[error(transparent)]
+    Open(#[from] crate::dk1::signed::OpenError),
+    #[error("signed payload has no update time")]
+    NoTime,
+    #[error("the readable entries differ from the signed ones")]
+    Edited,
+}
+
 impl RevocationList {
     /// Sign the full list of an issuer's entries (sorted by number).
     pub fn make(mut entries: Vec<Entry>, updated_at: i64, signer: &Signer) -> RevocationList {
@@ -89,20 +106,22 @@ impl RevocationList {
         }
         let list: RevocationList =
             serde_json::from_slice(bytes).map_err(|e| Error::config(path, format!("not a revocation list: {e}")))?;
-        list.check(trust).map_err(|m| Error::config(path, m))?;
+        list.check(trust).map_err(|e| Error::config(path, e.to_string()))?;
         Ok(list)
     }
 
-    pub fn check(&self, trust: &TrustList) -> std::result::Result<(), String> {
+    /// Check the list's signature against `trust`, and that its readable
+    /// entries are the signed ones.
+    pub fn check(&self, trust: &TrustList) -> std::result::Result<(), ListError> {
         if self.format != FORMAT {
-            return Err(format!("unknown format {:?}", self.format));
+            return Err(ListError::Format(crate::error::clip(&self.format, 40)));
         }
-        let bytes = hex::decode(&self.cose).map_err(|_| "field `cose` is not hex".to_string())?;
-        let env = crate::dk1::signed::parse(&bytes).map_err(|e| e.to_string())?;
+        let bytes = hex::decode(&self.cose).map_err(|_| ListError::NotHex)?;
+        let env = crate::dk1::signed::parse(&bytes)?;
         env.open(trust, &self.issuer)?;
-        let updated_at = crate::dk1::signed::signed_time(&env.payload).ok_or("signed payload has no update time")?;
+        let updated_at = crate::dk1::signed::signed_time(&env.payload).ok_or(ListError::NoTime)?;
         if payload(&self.issuer, updated_at, &self.entries) != env.payload {
-            return Err("the readable entries differ from the signed ones".into());
+            return Err(ListError::Edited);
         }
         Ok(())
     }

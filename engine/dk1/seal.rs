@@ -105,6 +105,29 @@ pub fn verify_proof(leaf: &Hash, index: usize, count: usize, path: &[Hash], expe
     s == 0 && &r == expected_root
 }
 
+/// Why a run's seal does not vouch for the run as found.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SealError {
+    #[error("unknown seal format {0:?}")]
+    Format(String),
+    #[error("seal's cose is not hex")]
+    NotHex,
+    #[error(transparent)]
+    Envelope(#[from] crate::dk1::signed::EnvelopeError),
+    #[error(transparent)]
+    Open(#[from] crate::dk1::signed::OpenError),
+    #[error("the signed seal is not a batch seal")]
+    NotASeal,
+    #[error("sealed outside the key's signing window")]
+    OutsideWindow,
+    /// seal.json's readable fields differ from the signed ones (each named).
+    #[error("seal.json was edited: {}", .0.join("; "))]
+    Edited(Vec<String>),
+    /// The run's files differ from what was sealed (each named).
+    #[error("the run differs from what was sealed: {}", .0.join("; "))]
+    Changed(Vec<String>),
+}
+
 /// `seal.json`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -217,16 +240,16 @@ impl BatchSeal {
     /// it signs (naming any that differ), and that the run as found —
     /// `leaves` from its files, its manifest's digest, its print files'
     /// digests — is what was sealed (naming what differs).
-    pub fn check(&self, trust: &TrustList, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>) -> Result<(), String> {
+    pub fn check(&self, trust: &TrustList, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>) -> Result<(), SealError> {
         if self.format != FORMAT && self.format != FORMAT_V1 {
-            return Err(format!("unknown seal format {:?}", crate::error::clip(&self.format, 40)));
+            return Err(SealError::Format(crate::error::clip(&self.format, 40)));
         }
-        let bytes = hex::decode(&self.cose).map_err(|_| "seal's cose is not hex".to_string())?;
-        let env = crate::dk1::signed::parse(&bytes).map_err(|e| e.to_string())?;
+        let bytes = hex::decode(&self.cose).map_err(|_| SealError::NotHex)?;
+        let env = crate::dk1::signed::parse(&bytes)?;
         let key = env.open(trust, &self.issuer)?;
-        let signed = Signed::parse(&env.payload).ok_or("the signed seal is not a batch seal")?;
+        let signed = Signed::parse(&env.payload).ok_or(SealError::NotASeal)?;
         if key.not_before > signed.issued_at || key.not_after.is_some_and(|na| signed.issued_at >= na) {
-            return Err("sealed outside the key's signing window".into());
+            return Err(SealError::OutsideWindow);
         }
         let signed_prints: BTreeMap<String, String> = signed.print_files.iter().map(|(p, h)| (p.clone(), hex::encode(h))).collect();
         let shown = |what: &str, readable: &str, sealed: &str| {
@@ -246,7 +269,7 @@ impl BatchSeal {
         .flatten()
         .collect();
         if !edited.is_empty() {
-            return Err(format!("seal.json was edited: {}", edited.join("; ")));
+            return Err(SealError::Edited(edited));
         }
         let mut changed = Vec::new();
         let recomputed = root(leaves);
@@ -273,7 +296,7 @@ impl BatchSeal {
         if changed.is_empty() {
             Ok(())
         } else {
-            Err(format!("the run differs from what was sealed: {}", changed.join("; ")))
+            Err(SealError::Changed(changed))
         }
     }
 
@@ -323,21 +346,21 @@ mod tests {
         let prints = BTreeMap::from([("print/DUKCAPIL.pdf".to_string(), [9u8; 32])]);
         let s = BatchSeal::make("run", 1_795_392_000, &ls, &m, &prints, &signer);
         s.check(&trust, &ls, &m, &prints).unwrap();
-        let e = s.check(&trust, &ls[..9], &m, &prints).unwrap_err();
+        let e = s.check(&trust, &ls[..9], &m, &prints).unwrap_err().to_string();
         assert!(e.contains("9 documents, 10 were sealed"), "a missing document: {e}");
-        let e = s.check(&trust, &ls, &[8u8; 32], &prints).unwrap_err();
+        let e = s.check(&trust, &ls, &[8u8; 32], &prints).unwrap_err().to_string();
         assert!(e.contains("manifest.csv differs"), "a changed manifest: {e}");
-        let e = s.check(&trust, &ls, &m, &BTreeMap::from([("print/DUKCAPIL.pdf".to_string(), [1u8; 32])])).unwrap_err();
+        let e = s.check(&trust, &ls, &m, &BTreeMap::from([("print/DUKCAPIL.pdf".to_string(), [1u8; 32])])).unwrap_err().to_string();
         assert!(e.contains("print file print/DUKCAPIL.pdf differs"), "{e}");
-        let e = s.check(&trust, &ls, &m, &BTreeMap::new()).unwrap_err();
+        let e = s.check(&trust, &ls, &m, &BTreeMap::new()).unwrap_err().to_string();
         assert!(e.contains("print/DUKCAPIL.pdf is missing"), "{e}");
         let mut shown = s.clone();
         shown.documents = 11;
-        let e = shown.check(&trust, &ls, &m, &prints).unwrap_err();
+        let e = shown.check(&trust, &ls, &m, &prints).unwrap_err().to_string();
         assert!(e.contains("seal.json's documents \"11\" is not the signed \"10\""), "readable figures edited: {e}");
         let mut renamed = s.clone();
         renamed.run_id = "other".into();
-        let e = renamed.check(&trust, &ls, &m, &prints).unwrap_err();
+        let e = renamed.check(&trust, &ls, &m, &prints).unwrap_err().to_string();
         assert!(e.contains("seal.json was edited: seal.json's run_id \"other\" is not the signed \"run\"") && !e.contains("differs from what was sealed"), "{e}");
         let mut bad = s.clone();
         let mut c = hex::decode(&bad.cose).unwrap();

@@ -35,6 +35,22 @@ pub enum EnvelopeError {
     NoPayload,
 }
 
+/// The signature does not verify under the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("signature does not verify")]
+pub struct BadSignature;
+
+/// Why an envelope is not trusted.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OpenError {
+    #[error("kid {0} is not in the trust list")]
+    UnknownKey(String),
+    #[error(transparent)]
+    Signature(#[from] BadSignature),
+    #[error("signed by a key of issuer {signer}, not {issuer}")]
+    WrongIssuer { signer: String, issuer: String },
+}
+
 /// A parsed, not yet verified envelope.
 #[derive(Debug, Clone)]
 pub struct Envelope {
@@ -70,21 +86,21 @@ pub fn signed_time(payload: &[u8]) -> Option<i64> {
 }
 
 impl Envelope {
-    pub fn check_signature(&self, key: &ed25519_dalek::VerifyingKey) -> Result<(), ()> {
+    pub fn check_signature(&self, key: &ed25519_dalek::VerifyingKey) -> Result<(), BadSignature> {
         self.sign1.verify_signature(b"", |sig, tbs| {
-            let sig = Signature::from_slice(sig).map_err(|_| ())?;
-            key.verify(tbs, &sig).map_err(|_| ())
+            let sig = Signature::from_slice(sig).map_err(|_| BadSignature)?;
+            key.verify(tbs, &sig).map_err(|_| BadSignature)
         })
     }
 
     /// Verify against the trust list: known kid, good signature, key of
     /// `issuer`. (Signing windows apply to documents, checked by callers
     /// that know the claimed time.)
-    pub fn open(&self, trust: &TrustList, issuer: &str) -> Result<TrustedKey, String> {
-        let key = trust.find(&self.kid).ok_or_else(|| format!("kid {} is not in the trust list", hex::encode(self.kid)))?;
-        self.check_signature(&key.key).map_err(|_| "signature does not verify".to_string())?;
+    pub fn open(&self, trust: &TrustList, issuer: &str) -> Result<TrustedKey, OpenError> {
+        let key = trust.find(&self.kid).ok_or_else(|| OpenError::UnknownKey(hex::encode(self.kid)))?;
+        self.check_signature(&key.key)?;
         if key.issuer != issuer {
-            return Err(format!("signed by a key of issuer {}, not {issuer}", key.issuer));
+            return Err(OpenError::WrongIssuer { signer: key.issuer, issuer: issuer.to_string() });
         }
         Ok(key)
     }

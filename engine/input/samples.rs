@@ -485,7 +485,7 @@ pub fn to_frame(names: &[&str], rows: &[Vec<String>]) -> Result<DataFrame> {
         .enumerate()
         .map(|(c, name)| Column::new(name.into(), rows.iter().map(|r| r[c].as_str()).collect::<Vec<&str>>()))
         .collect();
-    DataFrame::new(rows.len(), cols).map_err(|e| Error::Usage(e.to_string()))
+    DataFrame::new(rows.len(), cols).map_err(|e| Error::Frame { what: "sample rows", message: e.to_string() })
 }
 
 /// Write samples of `t`'s kind to `out` (.csv or .parquet by extension);

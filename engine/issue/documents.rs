@@ -128,7 +128,7 @@ pub(super) fn issue_kind(
                 }
                 Ok(())
             })
-            .map_err(|e| Error::Usage(format!("cannot start the writer thread: {e}")))?;
+            .map_err(|e| Error::Thread { what: "writer", how: format!("could not start: {e}") })?;
         let produced = (|| -> Result<()> {
             for chunk in k.to_issue.chunks(CHUNK) {
                 // Gathering a document's values happens on the workers too.
@@ -151,7 +151,7 @@ pub(super) fn issue_kind(
             Ok(())
         })();
         drop(tx);
-        writer.join().map_err(|_| Error::Usage("writer thread panicked".into()))??;
+        writer.join().map_err(|_| Error::Thread { what: "writer", how: "panicked".into() })??;
         produced
     })
 }

@@ -40,7 +40,7 @@ fn string_columns(t: &Template, df: &DataFrame) -> Result<Vec<StringChunked>> {
         .map(|c| {
             df.column(c)
                 .and_then(|s| s.str().cloned())
-                .map_err(|e| Error::Render { document: String::new(), message: e.to_string() })
+                .map_err(|e| Error::Frame { what: "validated batch", message: e.to_string() })
         })
         .collect()
 }
@@ -81,7 +81,7 @@ pub(super) fn files_by_kind<'a>(opts: &'a IssueOptions, headers: &[Vec<String>])
     for (i, (path, header)) in opts.batch.iter().zip(headers).enumerate() {
         let t = match &opts.kind {
             Some(k) => opts.templates.get(k).ok_or_else(|| Error::Usage(format!("--kind {k:?}: no template for that kind")))?,
-            None => opts.templates.kind_of_header(header).map_err(|m| Error::batch(path, m))?,
+            None => opts.templates.kind_of_header(header).map_err(|e| Error::batch(path, e.0))?,
         };
         match by_kind.iter_mut().find(|(k, _)| k.kind == t.kind) {
             Some((_, files)) => files.push(i),

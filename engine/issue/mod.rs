@@ -179,8 +179,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             });
             let issued = issue_kind(&k, at, opts.progress.clone(), &signer, &kid, &mut sink, &clock, total);
             let prepared = preparing.map(|h| match h {
-                Ok(h) => h.join().unwrap_or_else(|_| Err(Error::Usage("the thread preparing the next kind panicked".into()))),
-                Err(e) => Err(Error::Usage(format!("cannot start a thread to prepare the next kind: {e}"))),
+                Ok(h) => h.join().unwrap_or_else(|_| Err(Error::Thread { what: "next kind's", how: "panicked".into() })),
+                Err(e) => Err(Error::Thread { what: "next kind's", how: format!("could not start: {e}") }),
             });
             (issued, prepared)
         });

@@ -227,6 +227,12 @@ pub struct Template {
     pub fields: Vec<String>,
 }
 
+/// A batch header that fits no kind, or two equally (the message names the
+/// closest kind's missing columns).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct HeaderError(pub String);
+
 /// Split "Kediri, {issue_date|date_long}" into literal and field parts.
 pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, String> {
     let mut parts = Vec::new();
@@ -442,7 +448,7 @@ impl Templates {
     /// The kind whose schema a header fits: every required column present,
     /// and more of its columns than any other kind. `None` if no kind fits
     /// or two fit equally well.
-    pub fn kind_of_header(&self, header: &[String]) -> std::result::Result<&Template, String> {
+    pub fn kind_of_header(&self, header: &[String]) -> std::result::Result<&Template, HeaderError> {
         let mut best: Vec<(usize, &Template)> = Vec::new();
         for t in self.0.values() {
             if t.schema.required().all(|c| header.iter().any(|h| h == c)) {
@@ -466,16 +472,16 @@ impl Templates {
                 } else {
                     ""
                 };
-                Err(match closest {
+                Err(HeaderError(match closest {
                     Some((_, kind, missing)) => format!(
                         "the header fits no document kind; for the closest, {kind}, it is missing required column(s): {missing}; \
                          the header has: {}{hint}",
                         crate::error::clip_list(header, 30)
                     ),
                     None => "no templates loaded".into(),
-                })
+                }))
             }
-            [(a, t), (b, u), ..] if a == b => Err(format!("the header fits both {} and {}: give --kind", t.kind, u.kind)),
+            [(a, t), (b, u), ..] if a == b => Err(HeaderError(format!("the header fits both {} and {}: give --kind", t.kind, u.kind))),
             [(_, t), ..] => Ok(t),
         }
     }
@@ -520,7 +526,7 @@ mod tests {
             assert_eq!(&all.kind_of_header(&header).unwrap().kind, kind);
         }
         let e = all.kind_of_header(&["application_id".into(), "child_name".into()]).unwrap_err();
-        assert!(e.contains("missing required"), "{e}");
+        assert!(e.0.contains("missing required"), "{e}");
     }
 
     #[test]

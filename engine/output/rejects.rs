@@ -52,7 +52,7 @@ pub fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[&[Reject]],
     crate::util::fs::write_atomic(&summary.run_dir.join("rejects.csv"), rejects_csv(all()).as_bytes())?;
     summary.rule_percentages();
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
-    let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Usage(e.to_string()))?;
+    let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Json { what: "report.json", message: e.to_string() })?;
     report.push('\n');
     crate::util::fs::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
     crate::util::fs::write_atomic(&summary.run_dir.join("report.html"), super::report::html(summary).as_bytes())

@@ -25,6 +25,24 @@ use std::ops::Range;
 use lopdf::{Dictionary, Object, StringFormat};
 use sha2::{Digest, Sha256};
 
+/// A document or skeleton that does not have the shape a fragment needs
+/// (a renderer bug, never bad input: documents are terbit's own).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct FragmentError(pub String);
+
+impl From<&str> for FragmentError {
+    fn from(m: &str) -> Self {
+        FragmentError(m.to_string())
+    }
+}
+
+impl From<String> for FragmentError {
+    fn from(m: String) -> Self {
+        FragmentError(m)
+    }
+}
+
 /// A binary comment line after the version marks the file as binary for
 /// transfer tools.
 pub(crate) const HEADER: &[u8] = b"%PDF-1.7\n%\xE2\xE3\xCF\xD3\n";
@@ -80,7 +98,7 @@ impl Fragment {
     /// Take a rendered document apart. Pages carry everything they would
     /// inherit from the page tree, which a print file replaces. `number`
     /// (the document number) goes into the file identifier.
-    pub fn of(doc: &lopdf::Document, number: &str) -> std::result::Result<Fragment, String> {
+    pub fn of(doc: &lopdf::Document, number: &str) -> std::result::Result<Fragment, FragmentError> {
         let root = doc.trailer.get(b"Root").and_then(Object::as_reference).map_err(|_| "no catalog")?;
         let pages_id = doc
             .get_object(root)
@@ -93,7 +111,7 @@ impl Fragment {
         let pages: Vec<u32> = doc.get_pages().into_values().map(|id| id.0).collect();
         let max_id = doc.objects.keys().map(|id| id.0).max().unwrap_or(0);
         if max_id == PARENT || doc.objects.keys().any(|id| id.1 != 0 || id.0 == 0) {
-            return Err("unexpected object numbering".into());
+            return Err(FragmentError("unexpected object numbering".into()));
         }
         let mut f = Fragment {
             body: Vec::with_capacity(8 * 1024),
@@ -220,10 +238,10 @@ impl Skeleton {
     /// the order [`Skeleton::fill`] is given their contents) and whose
     /// information dictionary are filled per document. An open stream's
     /// dictionary must not refer to other objects: it is copied as bytes.
-    pub fn of(doc: &lopdf::Document, open: &[u32]) -> std::result::Result<Skeleton, String> {
+    pub fn of(doc: &lopdf::Document, open: &[u32]) -> std::result::Result<Skeleton, FragmentError> {
         let base = Fragment::of(doc, "")?;
         if base.info.is_none() {
-            return Err("no information dictionary".into());
+            return Err(FragmentError("no information dictionary".into()));
         }
         let mut prefixes = Vec::with_capacity(open.len());
         for id in open {
@@ -232,13 +250,13 @@ impl Skeleton {
             let mut prefix = b"<<".to_vec();
             entries(&mut prefix, &mut refs, &stream.dict, true);
             if !refs.is_empty() {
-                return Err(format!("stream {id} refers to other objects"));
+                return Err(FragmentError(format!("stream {id} refers to other objects")));
             }
             prefixes.push(prefix);
         }
         let slots = base.objects.iter().map(|(id, _)| open.iter().position(|o| o == id)).collect::<Vec<_>>();
         if slots.iter().flatten().count() != open.len() {
-            return Err("an open stream is not among the document's objects".into());
+            return Err(FragmentError("an open stream is not among the document's objects".into()));
         }
         Ok(Skeleton { base, open: slots, prefixes })
     }
@@ -247,9 +265,9 @@ impl Skeleton {
     /// many as were opened, in that order), its information dictionary and
     /// its number. Gives exactly the fragment [`Fragment::of`] gives for
     /// the whole document.
-    pub fn fill(&self, streams: &[&[u8]], info: &Dictionary, number: &str) -> std::result::Result<Fragment, String> {
+    pub fn fill(&self, streams: &[&[u8]], info: &Dictionary, number: &str) -> std::result::Result<Fragment, FragmentError> {
         if streams.len() != self.prefixes.len() {
-            return Err(format!("{} streams for {} open objects", streams.len(), self.prefixes.len()));
+            return Err(FragmentError(format!("{} streams for {} open objects", streams.len(), self.prefixes.len())));
         }
         let b = &self.base;
         let extra: usize = streams.iter().map(|s| s.len() + 64).sum();

@@ -320,7 +320,7 @@ impl Renderer {
             let mut streams: Vec<&[u8]> = Vec::with_capacity(pages + 1);
             streams.push(&qr);
             streams.extend(own.iter().map(Vec::as_slice));
-            skeleton.fill(&streams, &self.info(doc), doc.number).map_err(err)?
+            skeleton.fill(&streams, &self.info(doc), doc.number).map_err(|e| err(e.0))?
         } else {
             self.whole(doc, &drawn)?
         };
@@ -338,7 +338,7 @@ impl Renderer {
     /// `doc`, its values drawn as `drawn`, made whole by printpdf.
     fn whole(&self, doc: &Document, drawn: &[Canvas]) -> Result<Fragment> {
         let (lo, _) = self.printpdf_document(doc, drawn)?;
-        Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m })
+        Fragment::of(&lo, doc.number).map_err(|m| Error::Render { document: doc.number.into(), message: m.0 })
     }
 
     /// The skeleton of `doc`'s shape, made from `doc` if it is the first.
@@ -349,7 +349,7 @@ impl Renderer {
             return Ok(s);
         }
         let (lo, open) = self.printpdf_document(doc, drawn)?;
-        let made = std::sync::Arc::new(Skeleton::of(&lo, &open).map_err(|m| Error::Render { document: doc.number.into(), message: m })?);
+        let made = std::sync::Arc::new(Skeleton::of(&lo, &open).map_err(|m| Error::Render { document: doc.number.into(), message: m.0 })?);
         let mut list = self.skeletons.write().unwrap_or_else(|p| p.into_inner());
         // Another worker may have made it meanwhile: the same bytes either way.
         Ok(match find(&list) {

@@ -36,7 +36,7 @@ use crate::dk1::{self, Claims, Dk1Error, Kind};
 use crate::dk1::keys::{rfc3339, KeyStatus, TrustList};
 use crate::kind::template::{Template, Templates};
 
-pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunProblem, RunReport};
+pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunError, RunProblem, RunReport};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "verdict", content = "reason", rename_all = "lowercase")]

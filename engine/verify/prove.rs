@@ -46,8 +46,8 @@ pub enum ProveError {
 /// an untrusted run directory: links are not followed).
 pub fn prove(dir: &Path, number: &str) -> Result<Proof, ProveError> {
     let shown = || clip_shown(&dir.display().to_string(), 200);
-    let root_fd = open_root(dir).map_err(ProveError::Unreadable)?;
-    let (_, rows) = manifest_of(&root_fd).map_err(ProveError::Unreadable)?;
+    let root_fd = open_root(dir).map_err(|e| ProveError::Unreadable(e.to_string()))?;
+    let (_, rows) = manifest_of(&root_fd).map_err(|e| ProveError::Unreadable(e.to_string()))?;
     let rows: Vec<_> = rows.into_iter().collect::<Option<_>>().ok_or_else(|| ProveError::Malformed(shown()))?;
     let leaves: Vec<_> = rows.iter().map(|r: &super::ManifestRow| seal::leaf(&r.number, &r.sha256)).collect();
     let index = rows

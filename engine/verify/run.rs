@@ -69,16 +69,28 @@ pub struct ManifestRow {
     pub qr: String,
 }
 
+/// Why a run directory could not be audited at all (a run that can be read
+/// is audited, and each problem found is in its [`RunReport`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RunError {
+    /// Not a directory that can be opened without following a link.
+    #[error("{0}")]
+    NotARun(String),
+    /// Its manifest is missing, unreadable or not a terbit manifest.
+    #[error("{0}")]
+    Manifest(String),
+}
+
 /// A directory of the run, held open.
 fn open_dir(at: &impl std::os::fd::AsFd, name: &str) -> rustix::io::Result<OwnedFd> {
     rustix::fs::openat(at, name, OFlags::RDONLY | OFlags::DIRECTORY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
 }
 
 /// The run directory itself, opened without following a link at its end.
-pub(super) fn open_root(dir: &Path) -> Result<OwnedFd, String> {
+pub(super) fn open_root(dir: &Path) -> Result<OwnedFd, RunError> {
     open_dir(&rustix::fs::CWD, &dir.to_string_lossy()).map_err(|e| match e {
-        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => format!("{}: not a run directory (a link or a file; links are not followed)", clip_shown(&dir.display().to_string(), 200)),
-        e => format!("{}: {}", clip_shown(&dir.display().to_string(), 200), std::io::Error::from(e)),
+        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => RunError::NotARun(format!("{}: not a run directory (a link or a file; links are not followed)", clip_shown(&dir.display().to_string(), 200))),
+        e => RunError::NotARun(format!("{}: {}", clip_shown(&dir.display().to_string(), 200), std::io::Error::from(e))),
     })
 }
 
@@ -248,18 +260,18 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
 
 /// A run's `manifest.csv`: its bytes and rows (columns found by header
 /// name; `None` for a row that lacks a column).
-pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
+pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), RunError> {
     manifest_of(&open_root(dir)?)
 }
 
-pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), String> {
-    let bytes = read_file(root, "manifest.csv", MAX_MANIFEST).map_err(|e| format!("manifest.csv: {e}"))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))?;
-    let mut rows = parse_csv(text).map_err(|(line, m)| format!("manifest.csv:{line}: {m}"))?.into_iter();
+pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), RunError> {
+    let bytes = read_file(root, "manifest.csv", MAX_MANIFEST).map_err(|e| RunError::Manifest(format!("manifest.csv: {e}")))?;
+    let text = std::str::from_utf8(&bytes).map_err(|e| RunError::Manifest(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let mut rows = parse_csv(text).map_err(|(line, m)| RunError::Manifest(format!("manifest.csv:{line}: {m}")))?.into_iter();
     let header = rows.next().unwrap_or_default();
     let idx = |name: &str| header.iter().position(|h| h == name);
     let (Some(i_num), Some(i_file), Some(i_sha), Some(i_qr)) = (idx("document_number"), idx("file"), idx("sha256"), idx("qr")) else {
-        return Err(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header.join(","), 120)));
+        return Err(RunError::Manifest(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header.join(","), 120))));
     };
     let rows = rows
         .map(|row| {
@@ -325,12 +337,12 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
 /// numbers are unique; no PDF is present that the manifest does not list;
 /// every print file is the sealed one (or, if not, which of its pages is
 /// wrong); and the batch seal's signed figures match the run as found.
-pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, String> {
+pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, RunError> {
     verify_run_with(dir, &Trust::new(trust), super::standard_layouts())
 }
 
 /// As [`verify_run`], with these layouts.
-pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, String> {
+pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, RunError> {
     let t = std::time::Instant::now();
     let root = open_root(dir)?;
     let (manifest, rows) = manifest_of(&root)?;
@@ -399,7 +411,7 @@ pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<R
         }
     }
     let manifest_sha: Hash = Sha256::digest(&manifest).into();
-    let checked = seal.and_then(|s| s.check(trust.list, &leaves, &manifest_sha, &prints)).and_then(|_| match extra {
+    let checked = seal.and_then(|s| s.check(trust.list, &leaves, &manifest_sha, &prints).map_err(|e| e.to_string())).and_then(|_| match extra {
         0 => Ok(()),
         n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
     });
