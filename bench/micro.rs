@@ -31,7 +31,6 @@ fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
         files: vec!["bench.csv".into()],
         by_line: vec![true],
         warnings: vec![],
-        fingerprint: [0; 32],
     }
 }
 

@@ -320,7 +320,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let region = load_region(region.as_deref())?;
             let templates = region.templates()?;
             let Some(t) = templates.get(&kind) else {
-                bail!("--kind {kind:?}: kinds are {}", samples::KINDS.join(", "));
+                bail!("--kind {kind:?}: kinds are {}", terbit::kind::Kind::names());
             };
             let as_of = as_of.unwrap_or_else(|| today(&region));
             let n = samples::write(t, &SampleOptions { region: &region, count, seed, defects, as_of }, &out)?;
@@ -460,13 +460,13 @@ fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> R
             bail!("--template {t:?}: give KIND=FILE, e.g. birth=templates/birth.toml");
         };
         if templates.get(k).is_none() {
-            bail!("--template {t:?}: {k:?} is not a document kind ({})", samples::KINDS.join(", "));
+            bail!("--template {t:?}: {k:?} is not a document kind ({})", terbit::kind::Kind::names());
         }
         templates.set(k, Path::new(file))?;
     }
     if let Some(k) = kind {
         if templates.get(k).is_none() {
-            bail!("--kind {k:?}: kinds are {}", samples::KINDS.join(", "));
+            bail!("--kind {k:?}: kinds are {}", terbit::kind::Kind::names());
         }
     }
     Ok(templates)

@@ -295,7 +295,7 @@ fn six_kind_batch(s: &Setup, count: usize, seed: u64, defects: f64, ext: impl Fn
     let templates = Templates::embedded();
     let region = Region::kediri();
     let mut batch = Vec::new();
-    for (i, kind) in samples::KINDS.iter().enumerate() {
+    for (i, kind) in terbit::kind::Kind::ALL.map(terbit::kind::Kind::name).iter().enumerate() {
         let file = s.root.join(format!("{kind}.{}", ext(i)));
         let opts = SampleOptions { region: &region, count, seed: seed + i as u64, defects, as_of: date() };
         samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
@@ -319,7 +319,7 @@ fn six_kinds_in_one_run() {
     assert_eq!(summary.applications, 150);
     assert_eq!(summary.issued + summary.rejected, 150, "{summary:?}");
     assert!(summary.rejected > 0);
-    for kind in samples::KINDS {
+    for kind in terbit::kind::Kind::ALL.map(terbit::kind::Kind::name) {
         assert_eq!(summary.applications_by_kind[kind], 25);
         assert!(summary.issued_by_kind[kind] > 15, "{kind}: {summary:?}");
     }

@@ -21,7 +21,7 @@ pub fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
     let templates = region.templates()?;
     let mut batch = Vec::new();
-    for kind in samples::KINDS {
+    for kind in terbit::kind::Kind::ALL.map(terbit::kind::Kind::name) {
         let file = out.join(format!("batch-{kind}.csv"));
         let t = templates.get(kind).context("embedded templates")?;
         let n = if kind == "birth" { count } else { count.div_ceil(4) };

@@ -30,41 +30,7 @@ pub const PREFIX: &str = "DK1:";
 pub const MAX_TEXT: usize = 4296;
 const RECORD_KEY: i64 = -65537;
 
-/// The six document kinds and their record codes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
-pub enum Kind {
-    Birth = 1,
-    Death = 2,
-    FamilyCard = 3,
-    MoveOut = 4,
-    MoveIn = 5,
-    Ktp = 6,
-}
-
-impl Kind {
-    pub const ALL: [Kind; 6] = [Kind::Birth, Kind::Death, Kind::FamilyCard, Kind::MoveOut, Kind::MoveIn, Kind::Ktp];
-
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-    pub fn from_code(c: u64) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.code() as u64 == c)
-    }
-    /// The name used on the command line, in folders and in manifests.
-    pub fn name(self) -> &'static str {
-        match self {
-            Kind::Birth => "birth",
-            Kind::Death => "death",
-            Kind::FamilyCard => "family_card",
-            Kind::MoveOut => "move_out",
-            Kind::MoveIn => "move_in",
-            Kind::Ktp => "ktp",
-        }
-    }
-    pub fn from_name(s: &str) -> Option<Kind> {
-        Kind::ALL.into_iter().find(|k| k.name() == s)
-    }
-}
+pub use crate::kind::Kind;
 
 /// A kind-specific record value (keys 11 and up).
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -46,8 +46,6 @@ pub struct Batch {
     /// Per file: whether `origin` holds line numbers (CSV) or row numbers.
     pub by_line: Vec<bool>,
     pub warnings: Vec<String>,
-    /// SHA-256 over the raw bytes of every file, in order: names the run.
-    pub fingerprint: [u8; 32],
 }
 
 impl Batch {
@@ -236,7 +234,6 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
 
 /// Match files' columns to a kind's and concatenate them into one batch.
 pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
-    use sha2::{Digest, Sha256};
     let Some(first) = files.first() else {
         return Err(Error::Usage("no batch file given".into()));
     };
@@ -245,10 +242,8 @@ pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
     let mut origin = Vec::new();
     let mut by_line = Vec::new();
     let mut warnings = Vec::new();
-    let mut hasher = Sha256::new();
     let mut paths = Vec::new();
     for (fi, f) in files.into_iter().enumerate() {
-        hasher.update(f.sha256);
         let df = conform(&f.path, f.df, columns, &mut warnings)?;
         origin.extend(f.lines.into_iter().map(|l| (fi as u32, l)));
         by_line.push(!f.is_parquet);
@@ -260,7 +255,7 @@ pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
         df.vstack_mut(&f).map_err(|e| Error::batch(&first_path, e.to_string()))?;
     }
     df.rechunk_mut();
-    Ok(Batch { df, files: paths, origin, by_line, warnings, fingerprint: hasher.finalize().into() })
+    Ok(Batch { df, files: paths, origin, by_line, warnings })
 }
 
 /// Read and concatenate batch files of one kind.

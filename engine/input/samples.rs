@@ -16,6 +16,7 @@ use rand_chacha::ChaCha8Rng;
 
 use crate::error::{Error, Result};
 use crate::kind::refdata::reference;
+use crate::kind::Kind;
 use crate::kind::region::Region;
 use crate::kind::schema::{Check, ColType, Schema, VillageScope};
 use crate::kind::template::Template;
@@ -55,7 +56,6 @@ pub struct SampleOptions<'a> {
 }
 
 /// The kinds the generator knows.
-pub const KINDS: [&str; 6] = ["birth", "death", "family_card", "move_out", "move_in", "ktp"];
 
 struct Gen<'a> {
     rng: ChaCha8Rng,
@@ -156,14 +156,14 @@ impl Gen<'_> {
         }
     }
 
-    fn app_id(&self, kind: &str, i: usize) -> String {
+    fn app_id(&self, kind: Kind, i: usize) -> String {
         let tag = match kind {
-            "birth" => "LHR",
-            "death" => "MTI",
-            "family_card" => "KK",
-            "move_out" => "PND",
-            "move_in" => "DTG",
-            _ => "KTP",
+            Kind::Birth => "LHR",
+            Kind::Death => "MTI",
+            Kind::FamilyCard => "KK",
+            Kind::MoveOut => "PND",
+            Kind::MoveIn => "DTG",
+            Kind::Ktp => "KTP",
         };
         format!("{}-{tag}-{}-{:06}", self.opts.region.code, self.opts.as_of.format("%Y%m%d"), i + 1)
     }
@@ -178,7 +178,7 @@ impl Gen<'_> {
         let surname = pick(&mut self.rng, SURNAMES);
         let mother_birth = days_before(birth, self.rng.random_range(18 * 365..=40 * 365));
         let mut r = Row::new();
-        r.insert("application_id".into(), self.app_id("birth", i));
+        r.insert("application_id".into(), self.app_id(Kind::Birth, i));
         r.insert("service_point".into(), self.point());
         r.insert("child_name".into(), format!("{} {surname}", self.given(female)));
         r.insert("child_nik".into(), self.nik(district, birth, female));
@@ -204,7 +204,7 @@ impl Gen<'_> {
         let birth = self.born(30, 95);
         let died = days_before(self.opts.as_of, self.rng.random_range(1..60));
         let mut r = Row::new();
-        r.insert("application_id".into(), self.app_id("death", i));
+        r.insert("application_id".into(), self.app_id(Kind::Death, i));
         r.insert("service_point".into(), self.point());
         r.insert("deceased_nik".into(), self.nik(district, birth, female));
         r.insert("deceased_name".into(), self.given(female));
@@ -261,7 +261,7 @@ impl Gen<'_> {
     fn family_card(&mut self, i: usize) -> Vec<Row> {
         let village = self.village();
         let district = &village[..6];
-        let id = self.app_id("family_card", i);
+        let id = self.app_id(Kind::FamilyCard, i);
         let sp = self.point();
         let address = self.address();
         let (rt, rw) = (format!("{:03}", self.rng.random_range(1..20)), format!("{:03}", self.rng.random_range(1..10)));
@@ -353,7 +353,7 @@ impl Gen<'_> {
         };
         let n = [1, 1, 1, 2, 2, 3, 4][self.rng.random_range(0..7)];
         let people = self.family(district, n);
-        let id = self.app_id("move_out", i);
+        let id = self.app_id(Kind::MoveOut, i);
         let sp = self.point();
         let kk = self.kk(district);
         let (oa, da) = (self.address(), self.address());
@@ -382,7 +382,7 @@ impl Gen<'_> {
         let dest = self.village();
         let n = [1, 1, 1, 2, 2, 3, 4][self.rng.random_range(0..7)];
         let people = self.family(&origin[..6], n);
-        let id = self.app_id("move_in", i);
+        let id = self.app_id(Kind::MoveIn, i);
         let sp = self.point();
         let arrived = days_before(self.opts.as_of, self.rng.random_range(1..30));
         let skpwni = format!("{}-PD-{}-{:04}", &origin[..4], days_before(arrived, 3).format("%d%m%Y"), self.rng.random_range(1..500));
@@ -410,7 +410,7 @@ impl Gen<'_> {
         let birth = if self.rng.random_bool(0.3) { self.born(17, 19) } else { self.born(17, 75) };
         let age = (self.opts.as_of - birth).num_days() / 365;
         let mut r = Row::new();
-        r.insert("application_id".into(), self.app_id("ktp", i));
+        r.insert("application_id".into(), self.app_id(Kind::Ktp, i));
         r.insert("service_point".into(), self.point());
         r.insert("nik".into(), self.nik(district, birth, female));
         r.insert("name".into(), self.given(female));
@@ -435,9 +435,9 @@ impl Gen<'_> {
 /// Generate `opts.count` applications of `t`'s kind as rows of text in the
 /// schema's column order (a family card gives one row per member).
 pub fn rows(t: &Template, opts: &SampleOptions) -> Result<Vec<Vec<String>>> {
-    if !KINDS.contains(&t.kind.as_str()) {
-        return Err(Error::Usage(format!("samples: no generator for kind {:?} (kinds: {})", t.kind, KINDS.join(", "))));
-    }
+    let Some(kind) = Kind::from_name(&t.kind) else {
+        return Err(Error::Usage(format!("samples: no generator for kind {:?} (kinds: {})", t.kind, Kind::names())));
+    };
     let r = reference();
     let mut g = Gen {
         rng: ChaCha8Rng::seed_from_u64(opts.seed ^ (t.record.code << 40)),
@@ -454,13 +454,13 @@ pub fn rows(t: &Template, opts: &SampleOptions) -> Result<Vec<Vec<String>>> {
     let mut next_defect = 0usize;
     let mut apps: Vec<Vec<Row>> = Vec::with_capacity(opts.count);
     for i in 0..opts.count {
-        let mut app = match t.kind.as_str() {
-            "birth" => g.birth(i),
-            "death" => g.death(i),
-            "family_card" => g.family_card(i),
-            "move_out" => g.move_out(i),
-            "move_in" => g.move_in(i),
-            _ => g.ktp(i),
+        let mut app = match kind {
+            Kind::Birth => g.birth(i),
+            Kind::Death => g.death(i),
+            Kind::FamilyCard => g.family_card(i),
+            Kind::MoveOut => g.move_out(i),
+            Kind::MoveIn => g.move_in(i),
+            Kind::Ktp => g.ktp(i),
         };
         if !defects.is_empty() && drng.random_bool(opts.defects.clamp(0.0, 1.0)) {
             let d = &defects[next_defect % defects.len()];

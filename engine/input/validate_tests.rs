@@ -24,7 +24,6 @@ fn batch_of(t: &Template, rows: &[Vec<String>]) -> Batch {
         origin: (0..rows.len() as u32).map(|i| (0, i + 2)).collect(),
         by_line: vec![true],
         warnings: vec![],
-        fingerprint: [0; 32],
     }
 }
 

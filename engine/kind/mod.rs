@@ -7,4 +7,48 @@ pub mod region;
 pub mod schema;
 pub mod template;
 pub mod words;
+
+/// The six document kinds and their record codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    Birth = 1,
+    Death = 2,
+    FamilyCard = 3,
+    MoveOut = 4,
+    MoveIn = 5,
+    Ktp = 6,
+}
+
+impl Kind {
+    pub const ALL: [Kind; 6] = [Kind::Birth, Kind::Death, Kind::FamilyCard, Kind::MoveOut, Kind::MoveIn, Kind::Ktp];
+
+    /// The record code the QR carries (claim -65537, key 1).
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+    /// The kind with this record code.
+    pub fn from_code(c: u64) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.code() as u64 == c)
+    }
+    /// The name used on the command line, in folders and in manifests.
+    pub fn name(self) -> &'static str {
+        match self {
+            Kind::Birth => "birth",
+            Kind::Death => "death",
+            Kind::FamilyCard => "family_card",
+            Kind::MoveOut => "move_out",
+            Kind::MoveIn => "move_in",
+            Kind::Ktp => "ktp",
+        }
+    }
+    /// The kind with this name.
+    pub fn from_name(s: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == s)
+    }
+
+    /// Every kind's name, for messages: "birth, death, ...".
+    pub fn names() -> String {
+        Kind::ALL.map(Kind::name).join(", ")
+    }
+}
 pub mod revocation;

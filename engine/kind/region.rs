@@ -114,7 +114,7 @@ impl Region {
             }
         }
         for kind in self.templates.keys() {
-            if !crate::kind::template::EMBEDDED.iter().any(|(k, _)| k == kind) {
+            if crate::kind::Kind::from_name(kind).is_none() {
                 return Err(Error::config(path, format!("field `templates`: {kind:?} is not a document kind")));
             }
         }

@@ -19,18 +19,19 @@ use serde::Deserialize;
 use crate::error::{Error, Result};
 use crate::kind::schema::{NumberSpec, RawSchema, RecordSpec, Schema};
 use crate::kind::words;
+use crate::kind::Kind;
 
 /// The six embedded templates (so the defaults need no files), by kind.
 mod raw;
 use raw::*;
 
-pub const EMBEDDED: [(&str, &str); 6] = [
-    ("birth", include_str!("../../templates/birth.toml")),
-    ("death", include_str!("../../templates/death.toml")),
-    ("family_card", include_str!("../../templates/family_card.toml")),
-    ("move_out", include_str!("../../templates/move_out.toml")),
-    ("move_in", include_str!("../../templates/move_in.toml")),
-    ("ktp", include_str!("../../templates/ktp.toml")),
+pub const EMBEDDED: [(Kind, &str); 6] = [
+    (Kind::Birth, include_str!("../../templates/birth.toml")),
+    (Kind::Death, include_str!("../../templates/death.toml")),
+    (Kind::FamilyCard, include_str!("../../templates/family_card.toml")),
+    (Kind::MoveOut, include_str!("../../templates/move_out.toml")),
+    (Kind::MoveIn, include_str!("../../templates/move_in.toml")),
+    (Kind::Ktp, include_str!("../../templates/ktp.toml")),
 ];
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
@@ -267,7 +268,7 @@ pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, Str
 impl Template {
     /// The embedded template of `kind`.
     pub fn embedded(kind: &str) -> Option<Template> {
-        let (_, text) = EMBEDDED.iter().find(|(k, _)| *k == kind)?;
+        let (_, text) = EMBEDDED.iter().find(|(k, _)| k.name() == kind)?;
         // Every embedded template is tested below; a failure is a packaging defect.
         Some(Template::parse(text, Path::new(&format!("<embedded templates/{kind}.toml>")), kind).expect("embedded template is valid"))
     }
@@ -431,7 +432,7 @@ pub struct Templates(pub BTreeMap<String, Template>);
 
 impl Templates {
     pub fn embedded() -> Templates {
-        Templates(EMBEDDED.iter().filter_map(|(k, _)| Template::embedded(k).map(|t| (k.to_string(), t))).collect())
+        Templates(EMBEDDED.iter().filter_map(|(k, _)| Template::embedded(k.name()).map(|t| (k.name().to_string(), t))).collect())
     }
 
     /// Replace `kind`'s template by the file at `path`.

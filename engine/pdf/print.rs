@@ -42,7 +42,6 @@ pub struct PrintFile {
     id_hash: Sha256,
     /// SHA-256 of every byte written, for the batch seal.
     digest: Sha256,
-    pub documents: usize,
 }
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
@@ -67,7 +66,6 @@ impl PrintFile {
             kids: Vec::new(),
             id_hash: Sha256::new(),
             digest: Sha256::new(),
-            documents: 0,
         };
         p.put(HEADER)?;
         Ok(p)
@@ -107,7 +105,6 @@ impl PrintFile {
         self.put(&buf)?;
         self.kids.extend(doc.pages.iter().map(|p| map(*p)));
         self.id_hash.update(number.as_bytes());
-        self.documents += 1;
         Ok(())
     }
 
