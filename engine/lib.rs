@@ -13,7 +13,7 @@
 //!    numbers from the SQLite register, in one transaction; an application
 //!    already issued is never numbered again.
 //! 4. **seal** ([`dk1`]): the signed record as a COSE_Sign1 (Ed25519) in a
-//!    `DK1:` Base45 QR text, exactly as DESIGN §5 describes.
+//!    `DK1:` Base45 QR text, as `engine/dk1/README.md` specifies.
 //! 5. **render** ([`render`], driven by a [`template`]): one A4 PDF per
 //!    document with printpdf, the QR drawn as a 1-bit image ([`qr`]); the
 //!    template's fixed drawing (and every text made of run-wide fields) is

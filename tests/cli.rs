@@ -1,5 +1,5 @@
 //! The command line as operators' and auditors' scripts use it: the demo
-//! works from nothing, and exit codes mean what DESIGN §7 says.
+//! works from nothing, and exit codes mean what the README's command line section says.
 
 use std::path::Path;
 use std::process::Command;

@@ -1,4 +1,4 @@
-//! Signing keys and the trust list (DESIGN §5, §7).
+//! Signing keys and the trust list (format: `README.md` here, §2 and §5).
 //!
 //! A key is an Ed25519 seed in `<dir>/<kid>.key` (hex, mode 0600); the public
 //! half goes into `<dir>/trust.json`, the file auditors carry. The kid is the
@@ -43,7 +43,7 @@ pub enum KeyStatus {
     Revoked,
 }
 
-/// One trust-list entry, exactly the DESIGN §7 shape.
+/// One trust-list entry (`README.md` here, §5).
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustEntry {

@@ -1,4 +1,4 @@
-//! The `DK1` signed-QR format (DESIGN §5): claims as deterministic CBOR,
+//! The `DK1` signed-QR format (specified in `README.md` here): claims as deterministic CBOR,
 //! signed as a COSE_Sign1 with Ed25519, tagged 18, Base45-encoded behind the
 //! `DK1:` prefix. Modelled on the EU DCC's HC1 without compression, so any
 //! COSE library can check a document (tests/vectors hold an independent

@@ -9,7 +9,7 @@
 //! bit lands ([`Placement`]), and a code is then its ECC codewords plus one
 //! module flip per dark bit, the same modules as the canvas draws
 //! (unit-tested against it). The ECC codewords come from a table-driven
-//! Reed–Solomon over qrcode's own block layout ([`Layout`]): ~8 µs a code. DESIGN §5 fixes the symbol:
+//! Reed–Solomon over qrcode's own block layout ([`Layout`]): ~8 µs a code. The symbol (`../README.md`, §4):
 //! alphanumeric mode, ECC level Q while that keeps version ≤ 13, else M,
 //! and a 4-module quiet zone.
 
@@ -66,7 +66,7 @@ fn fits(n: usize, version: i16, ec: EcLevel) -> bool {
     Bits::new(Version::Normal(version)).max_len(ec).is_ok_and(|cap| alnum_bits(n, version) <= cap)
 }
 
-/// Choose version and ECC level per DESIGN §5.
+/// Choose version and ECC level (`README.md`, §4): Q up to version 13, else M.
 pub fn choose(n: usize) -> Result<(i16, EcLevel), QrError> {
     if let Some(v) = (1..=MAX_VERSION_AT_Q).find(|v| fits(n, *v, EcLevel::Q)) {
         return Ok((v, EcLevel::Q));

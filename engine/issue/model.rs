@@ -95,7 +95,7 @@ pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue
     out
 }
 
-/// The signed record of a document (DESIGN §5), as the template's
+/// The signed record of a document (`engine/dk1/README.md`, §3), as the template's
 /// `[record]` declares it.
 pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, issue_date: NaiveDate) -> Claims {
     let rec = &t.record;

@@ -36,7 +36,7 @@ pub enum ColType {
     Id,
     /// A service point of the issuing region.
     ServicePoint,
-    /// A 16-digit NIK (DESIGN §4).
+    /// A 16-digit NIK: district (6), birth date (6, day + 40 for women), serial (4).
     Nik,
     /// A 16-digit family card number: district + issue date + serial.
     Kk,
@@ -196,7 +196,7 @@ pub enum MembersInRecord {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordExtra {
-    /// Record key, 11 and up (DESIGN §5: kind-specific).
+    /// Record key, 11 and up (kind-specific: `engine/dk1/README.md`, §3).
     pub key: u64,
     /// Template text, e.g. "{death_date}" or "{address|upper}, DESA {village_code.village|upper}".
     pub text: String,
@@ -208,7 +208,7 @@ pub struct RecordExtra {
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSpec {
-    /// DK1 record kind code (1–6 for the six kinds of DESIGN §4).
+    /// DK1 record kind code (1–6, [`crate::kind::Kind::code`]).
     pub code: u64,
     pub nik: String,
     pub name: String,

@@ -1,7 +1,7 @@
 //! Number stage and the register: an embedded SQLite database that is the
-//! source of truth for what was issued (DESIGN §6).
+//! source of truth for what was issued (rules: `README.md` here).
 //!
-//! Document numbers follow `RRRR-LL-DDMMYYYY-NNNN` (DESIGN §4): regency,
+//! Document numbers follow `RRRR-LL-DDMMYYYY-NNNN`: regency,
 //! letters of the kind (LU/LT birth on time/late), issue date and a serial
 //! that is gap-free per regency, kind and day and never reused. Numbers for
 //! a whole batch are assigned in one transaction, so a crash leaves either

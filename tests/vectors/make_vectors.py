@@ -2,7 +2,7 @@
 
 Uses Python's `cryptography` (Ed25519), `cbor2` (canonical encoding) and
 `base45` — none of terbit's code — so terbit's encoder and verifier are
-checked against a second implementation (DESIGN §5). One genuine vector per
+checked against a second implementation (engine/dk1/README.md). One genuine vector per
 document kind's record shape, plus tampered ones with the verdict a
 verifier must reach. Run: python3 make_vectors.py (writes *.json here).
 """
