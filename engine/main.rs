@@ -27,8 +27,13 @@ mod cli;
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
+/// `terbit --version`: the version and the embedded data's attribution,
+/// which its licence (ODbL) asks every copy that ships the data to show.
+static LONG_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{}\n{} — {}", env!("CARGO_PKG_VERSION"), terbit::kind::refdata::ATTRIBUTION, terbit::kind::refdata::ODBL_URL));
+
 #[derive(Parser)]
-#[command(name = "terbit", version, about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
+#[command(name = "terbit", version, long_version = LONG_VERSION.as_str(), about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
 struct Cli {
     /// Only warnings and errors on stderr (for cron).
     #[arg(long, short, global = true)]

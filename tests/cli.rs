@@ -49,6 +49,15 @@ fn demo_then_verify_with_exit_codes() {
 }
 
 #[test]
+fn version_names_the_area_data_and_its_licence() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (code, out, _) = terbit(tmp.path(), &["--version"]);
+    assert_eq!(code, 0);
+    assert!(out.starts_with(&format!("terbit {}", env!("CARGO_PKG_VERSION"))), "{out}");
+    assert!(out.contains("idn-area-data") && out.contains("Open Database License (ODbL) 1.0"), "{out}");
+}
+
+#[test]
 fn keys_generate_makes_a_private_file_and_trust_entry() {
     let tmp = tempfile::tempdir().unwrap();
     let (code, out, err) = terbit(tmp.path(), &["keys", "generate", "--issuer", "3527", "--dir", "k"]);

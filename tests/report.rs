@@ -60,6 +60,8 @@ fn the_report_renders_in_a_browser_with_the_runs_figures() {
         assert!(dom.contains(rule.as_str()), "rule {rule} missing from the page");
     }
     assert!(dom.contains("<svg"), "charts are drawn");
+    // The area data's licence asks for its attribution wherever it ships.
+    assert!(dom.contains("id=\"attribution\"") && dom.contains("Open Database License (ODbL) 1.0"), "attribution in the footer");
 
     // A picture of it, for people (and the issue note).
     let png = run.join("report.png");

@@ -12,8 +12,12 @@
 use std::collections::BTreeMap;
 use std::sync::OnceLock;
 
-pub const ATTRIBUTION: &str = "Area codes: idn-area-data v4.0.1 (fityannugroho), \
-Open Database License (ODbL) 1.0 — https://opendatacommons.org/licenses/odbl/1-0/";
+/// The attribution the ODbL asks for, shown by `terbit --version` and in
+/// every run's report.
+pub const ATTRIBUTION: &str = "Area codes: idn-area-data v4.0.1 (fityannugroho), Open Database License (ODbL) 1.0";
+/// Where the licence is published (the report, self-contained, names no
+/// address; `--version` does).
+pub const ODBL_URL: &str = "https://opendatacommons.org/licenses/odbl/1-0/";
 
 const PROVINCES: &str = include_str!("reference/idn-area/provinces.csv");
 const REGENCIES: &str = include_str!("reference/idn-area/regencies.csv");

@@ -196,9 +196,11 @@ pub fn html(s: &RunSummary) -> String {
         h,
         "<h2>Segel / Batch seal</h2><p>Merkle root over every document's number and SHA-256, signed in <code>seal.json</code>:</p>\
          <p><code class=\"root\" id=\"merkle-root\">{}</code></p>\
-         <p class=\"sub\">Check the run: <code>terbit verify --trust keys/trust.json {}</code></p></body></html>\n",
+         <p class=\"sub\">Check the run: <code>terbit verify --trust keys/trust.json {}</code></p>\
+         <footer class=\"sub\" id=\"attribution\">{}</footer></body></html>\n",
         esc(&s.merkle_root),
-        esc(&s.run_dir.display().to_string())
+        esc(&s.run_dir.display().to_string()),
+        esc(crate::kind::refdata::ATTRIBUTION)
     );
     h
 }
@@ -239,5 +241,6 @@ mod tests {
         assert!(page.contains("KEC-&lt;X&gt;") && page.contains("&lt;script&gt;") && !page.contains("<script"));
         assert!(!page.contains("http://") && !page.contains("https://") && !page.contains("<link"));
         assert!(page.contains(&"ab".repeat(32)) && page.contains("b.csv:4"));
+        assert!(page.contains("<footer class=\"sub\" id=\"attribution\">Area codes: idn-area-data v4.0.1 (fityannugroho), Open Database License (ODbL) 1.0</footer>"));
     }
 }

@@ -19,6 +19,8 @@ fn edit_values(pdf: &[u8], f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
     s.set_content(content);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     out
 }
 
@@ -43,6 +45,8 @@ fn paste_qr(page_pdf: &[u8], qr_pdf: &[u8]) -> Vec<u8> {
     a.objects.insert(id_a, Object::Stream(stream_b));
     let mut out = Vec::new();
     a.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     out
 }
 
@@ -127,6 +131,8 @@ fn annotations_and_appended_pages_are_refused() {
     doc.get_dictionary_mut(page).unwrap().set("Annots", vec![Object::Reference(annot)]);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     let why = invalid_because(&out, &trust);
     assert!(why.contains("annotation (FreeText)"), "{why}");
     // A blank page added after the document.
@@ -139,6 +145,8 @@ fn annotations_and_appended_pages_are_refused() {
     pages.set("Count", 2);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     assert!(!verify_pdf(&out, &trust).verdict.is_genuine());
     let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
     assert_eq!(docs.len(), 2);
@@ -207,6 +215,8 @@ fn a_name_in_the_embedded_font_verifies_and_its_font_cannot_be_swapped() {
     s.set_content(program);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     let why = invalid_because(&out, &trust);
     assert!(why.contains("child's name"), "{why}");
 }
@@ -259,6 +269,8 @@ fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
     d.set("Contents", contents);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
+    // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
+    out.push(b'\n');
     let why = invalid_because(&out, &trust);
     assert!(why.contains("AGUS"), "{why}");
 }

@@ -298,6 +298,11 @@ pub fn verify_pdf_documents_with(bytes: &[u8], trust: &Trust, layouts: &Layouts,
 }
 
 fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
+    // Every PDF terbit writes ends with `%%EOF` and a line break; a reader
+    // would rebuild a file cut anywhere else, and show what is left of it.
+    if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
+        return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does"));
+    }
     let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
@@ -461,9 +466,14 @@ mod tests {
     #[test]
     fn truncated_and_damaged_pdfs_are_errors_not_panics() {
         let (pdf, trust, _) = signed_pdf();
-        for n in (0..pdf.len()).step_by(97) {
-            assert!(!verify_pdf(&pdf[..n], &trust).verdict.is_genuine() || n > pdf.len() / 2);
+        // A file cut anywhere, past half its length and up to its last
+        // byte included, is never GENUINE.
+        let cuts = (0..pdf.len()).step_by(97).chain(pdf.len() / 2..pdf.len()).chain([pdf.len() - 1]);
+        for n in cuts {
+            let r = verify_pdf(&pdf[..n], &trust);
+            assert!(!r.verdict.is_genuine(), "cut to {n} of {} bytes: {:?}", pdf.len(), r.verdict);
         }
+        assert!(matches!(verify_pdf(&pdf[..pdf.len() - 1], &trust).verdict, Verdict::Invalid(ref why) if why.contains("cut short")));
         for i in (0..pdf.len()).step_by(13) {
             let mut bad = pdf.clone();
             bad[i] ^= 0x55;
