@@ -4,6 +4,7 @@
 
 use std::path::PathBuf;
 
+/// The library's result type.
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Untrusted text shortened for a message or a rejects row: at most `max`
@@ -32,9 +33,12 @@ pub fn clip_list(names: &[String], max: usize) -> String {
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// Reading or writing a file failed.
     #[error("{path}: {source}")]
     Io {
+        /// The file or folder.
         path: PathBuf,
+        /// What the operating system said.
         #[source]
         source: std::io::Error,
     },
@@ -42,20 +46,44 @@ pub enum Error {
     /// A batch file that cannot be read as a whole (not a row-level problem:
     /// those become rejects).
     #[error("{path}: {message}")]
-    Batch { path: PathBuf, message: String },
+    Batch {
+        /// The batch file.
+        path: PathBuf,
+        /// What is wrong with it, naming the line or column where there is one.
+        message: String,
+    },
 
     /// A configuration file (region, template, trust list, key) is wrong.
     #[error("{path}: {message}")]
-    Config { path: PathBuf, message: String },
+    Config {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, naming the field.
+        message: String,
+    },
 
+    /// The register (SQLite) refused an operation.
     #[error("register {path}: {message}")]
-    Register { path: PathBuf, message: String },
+    Register {
+        /// The register file.
+        path: PathBuf,
+        /// What SQLite or the numbering rules said.
+        message: String,
+    },
 
+    /// No key in the keys folder may sign for this issuer now.
     #[error("no usable signing key: {0}")]
     NoKey(String),
 
+    /// A document could not be drawn (a template that does not fit its
+    /// values, a document too large).
     #[error("render {document}: {message}")]
-    Render { document: String, message: String },
+    Render {
+        /// The document number (or "(template)").
+        document: String,
+        /// What went wrong.
+        message: String,
+    },
 
     /// What was asked cannot be done as asked (an unknown kind or
     /// document, a missing register, a key already in the trust list).
@@ -65,16 +93,31 @@ pub enum Error {
     /// A worker thread could not start, or stopped by panicking (out of
     /// memory, or a bug): the run stops, and resumes when run again.
     #[error("the {what} thread {how}")]
-    Thread { what: &'static str, how: String },
+    Thread {
+        /// Which thread ("writer", "next kind's").
+        what: &'static str,
+        /// "panicked", or why it could not start.
+        how: String,
+    },
 
     /// A table the run built in memory (a polars frame) could not be read
     /// or built: a bug, not bad input (input errors are rejects).
     #[error("{what}: {message}")]
-    Frame { what: &'static str, message: String },
+    Frame {
+        /// Which table.
+        what: &'static str,
+        /// What polars said.
+        message: String,
+    },
 
     /// A report or list could not be written as JSON.
     #[error("cannot write {what} as JSON: {message}")]
-    Json { what: &'static str, message: String },
+    Json {
+        /// Which file.
+        what: &'static str,
+        /// What the serializer said.
+        message: String,
+    },
 
     /// The whole batch was refused (e.g. over the reject threshold).
     #[error("batch refused: {0}")]
@@ -82,12 +125,15 @@ pub enum Error {
 }
 
 impl Error {
+    /// An I/O error on `path`.
     pub fn io(path: impl Into<PathBuf>, source: std::io::Error) -> Self {
         Error::Io { path: path.into(), source }
     }
+    /// A configuration file's error.
     pub fn config(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Config { path: path.into(), message: message.into() }
     }
+    /// A batch file's error.
     pub fn batch(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
         Error::Batch { path: path.into(), message: message.into() }
     }

@@ -17,6 +17,7 @@ use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
 
+/// A key id: the first 8 bytes of the key's RFC 9679 thumbprint.
 pub type Kid = [u8; 8];
 
 /// RFC 9679 thumbprint input for an OKP Ed25519 key: the deterministic CBOR
@@ -28,6 +29,7 @@ pub fn thumbprint_input(public: &[u8; 32]) -> Vec<u8> {
     v
 }
 
+/// The kid of an Ed25519 public key.
 pub fn kid_of(public: &[u8; 32]) -> Kid {
     let digest = Sha256::digest(thumbprint_input(public));
     let mut kid = [0u8; 8];
@@ -35,11 +37,15 @@ pub fn kid_of(public: &[u8; 32]) -> Kid {
     kid
 }
 
+/// A key's standing in the trust list.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum KeyStatus {
+    /// Signs today's documents.
     Active,
+    /// No longer signs; what it signed in its window stays genuine.
     Retired,
+    /// Compromised: documents it signed from `revoked_from` on are REVOKED.
     Revoked,
 }
 
@@ -47,31 +53,48 @@ pub enum KeyStatus {
 #[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustEntry {
+    /// Key id, 16 hex characters.
     pub kid: String,
+    /// Regency code of the office the key signs for.
     pub issuer: String,
+    /// `EdDSA`.
     pub alg: String,
+    /// Ed25519 public key, 64 hex characters.
     pub public_key: String,
+    /// Start of the signing window, RFC 3339.
     pub not_before: String,
+    /// End of the signing window (exclusive), if any.
     pub not_after: Option<String>,
+    /// Its standing.
     pub status: KeyStatus,
+    /// For a revoked key: from when its signatures are not trusted.
     pub revoked_from: Option<String>,
 }
 
 /// A trust entry whose fields have been checked and decoded.
 #[derive(Debug, Clone)]
 pub struct TrustedKey {
+    /// Key id.
     pub kid: Kid,
+    /// Regency code it signs for.
     pub issuer: String,
+    /// The public key.
     pub key: VerifyingKey,
+    /// Signing window start, epoch seconds.
     pub not_before: i64,
+    /// Signing window end (exclusive), epoch seconds.
     pub not_after: Option<i64>,
+    /// Its standing.
     pub status: KeyStatus,
+    /// Revoked from, epoch seconds.
     pub revoked_from: Option<i64>,
 }
 
+/// `trust.json`: the keys an auditor trusts (engine/dk1/README.md, §5).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustList {
+    /// One entry per key.
     pub keys: Vec<TrustEntry>,
 }
 
@@ -81,6 +104,7 @@ fn parse_time(path: &Path, field: &str, s: &str) -> Result<i64> {
         .map_err(|e| Error::config(path, format!("field `{field}`: {s:?} is not an RFC 3339 time ({e})")))
 }
 
+/// An epoch time as RFC 3339 UTC (`2026-11-23T00:00:00Z`).
 pub fn rfc3339(epoch: i64) -> String {
     DateTime::<Utc>::from_timestamp(epoch, 0)
         .map(|t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string())
@@ -88,11 +112,13 @@ pub fn rfc3339(epoch: i64) -> String {
 }
 
 impl TrustList {
+    /// Load and check every entry of a trust list file.
     pub fn load(path: &Path) -> Result<TrustList> {
         let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
         Self::parse(&bytes, path)
     }
 
+    /// Parse and check a trust list (`path` names it in errors).
     pub fn parse(bytes: &[u8], path: &Path) -> Result<TrustList> {
         if bytes.len() > 16 << 20 {
             return Err(Error::config(path, "trust list larger than 16 MiB"));
@@ -151,6 +177,7 @@ impl TrustList {
         self.decode(i, Path::new("")).ok()
     }
 
+    /// Write the list atomically.
     pub fn save(&self, path: &Path) -> Result<()> {
         let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::config(path, e.to_string()))?;
         text.push('\n');
@@ -161,8 +188,11 @@ impl TrustList {
 /// What `keys generate` made.
 #[derive(Debug)]
 pub struct Generated {
+    /// The new key's id.
     pub kid: Kid,
+    /// Its private key file (mode 0600).
     pub key_file: PathBuf,
+    /// The trust list it was added to.
     pub trust_file: PathBuf,
 }
 
@@ -212,8 +242,11 @@ fn write_secret(path: &Path, text: &str) -> Result<()> {
 
 /// A signing key ready for a run: the secret, its kid and issuer.
 pub struct Signer {
+    /// The private key.
     pub key: SigningKey,
+    /// Its kid.
     pub kid: Kid,
+    /// The regency it signs for.
     pub issuer: String,
 }
 

@@ -24,6 +24,7 @@ use crate::dk1::signed::EnvelopeError;
 
 use crate::dk1::keys::{Kid, Signer};
 
+/// What every DK1 text starts with.
 pub const PREFIX: &str = "DK1:";
 /// The longest alphanumeric text a QR code can hold (version 40-L); anything
 /// longer cannot have come from a QR and is refused before decoding.
@@ -35,7 +36,9 @@ pub use crate::kind::Kind;
 /// A kind-specific record value (keys 11 and up).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Extra {
+    /// Text.
     Text(String),
+    /// An integer.
     Int(i64),
 }
 
@@ -51,26 +54,40 @@ impl std::fmt::Display for Extra {
 /// The signed record (claim -65537).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Record {
+    /// Kind code, 1–6 ([`Kind::code`]).
     pub kind: u64,
+    /// Document number.
     pub number: String,
+    /// The subject's NIK.
     pub nik: String,
+    /// The subject's name.
     pub name: String,
+    /// Birth date, `YYYY-MM-DD`.
     pub birth_date: Option<String>,
+    /// Birth place.
     pub birth_place: Option<String>,
+    /// Issue date, `YYYY-MM-DD`.
     pub issue_date: String,
+    /// Related NIKs (key 8), e.g. a small family's members.
     pub related: Vec<String>,
+    /// Member count (key 9).
     pub member_count: Option<u64>,
+    /// First 16 bytes of SHA-256 over the members' NIKs (key 10).
     pub member_digest: Option<[u8; 16]>,
+    /// Kind-specific values, keys 11 and up.
     pub extra: BTreeMap<u64, Extra>,
 }
 
+/// What a DK1 QR signs (engine/dk1/README.md, §3).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Claims {
     /// Regency code of the issuing office ("3506").
     pub issuer: String,
     /// Epoch seconds.
     pub issued_at: i64,
+    /// Expiry, epoch seconds, for kinds that expire.
     pub expiry: Option<i64>,
+    /// The record.
     pub record: Record,
 }
 
@@ -159,17 +176,22 @@ pub fn seal_cose(claims: &Claims, signer: &Signer) -> Vec<u8> {
 /// Why a QR text is not a well-formed, correctly signed DK1 document.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum Dk1Error {
+    /// The text does not start with `DK1:`.
     #[error("not a DK1 text (it must start with \"DK1:\")")]
     Prefix,
+    /// Longer than any QR holds.
     #[error("text too long ({0} characters; a QR holds at most 4296)")]
     TooLong(usize),
+    /// Not Base45.
     #[error("Base45 decoding failed: {0}")]
     Base45(String),
     /// The COSE envelope itself is malformed.
     #[error(transparent)]
     Envelope(#[from] EnvelopeError),
+    /// The payload is not a DK1 claims map.
     #[error("payload is not valid claims: {0}")]
     Claims(String),
+    /// The signature does not verify under the key.
     #[error("signature does not verify")]
     Signature,
 }
@@ -177,7 +199,9 @@ pub enum Dk1Error {
 /// A decoded, not yet trusted DK1 document.
 #[derive(Debug, Clone)]
 pub struct Sealed {
+    /// The signing key's id, from the protected header.
     pub kid: Kid,
+    /// The claims, not yet trusted.
     pub claims: Claims,
     env: crate::dk1::signed::Envelope,
 }
@@ -197,6 +221,7 @@ pub fn decode(qr_text: &str) -> Result<Sealed, Dk1Error> {
 }
 
 impl Sealed {
+    /// Check the signature against `key`.
     pub fn check_signature(&self, key: &VerifyingKey) -> Result<(), Dk1Error> {
         self.env.check_signature(key).map_err(|_| Dk1Error::Signature)
     }

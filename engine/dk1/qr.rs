@@ -21,6 +21,7 @@ use qrcode::canvas::{Canvas, MaskPattern};
 use qrcode::types::Color;
 use qrcode::{EcLevel, Version};
 
+/// Light modules around the symbol.
 pub const QUIET_ZONE: usize = 4;
 const MAX_VERSION_AT_Q: i16 = 13;
 
@@ -35,15 +36,21 @@ pub use exact::read_exact;
 pub struct Matrix {
     /// Modules per side, quiet zone included.
     pub size: usize,
+    /// QR version, 1–40.
     pub version: i16,
+    /// Error correction level.
     pub ec_level: EcLevel,
+    /// Row-major, `size` × `size`.
     pub dark: Vec<bool>,
 }
 
+/// Why a text cannot be a terbit QR.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum QrError {
+    /// It has characters outside the QR alphanumeric set.
     #[error("text has characters outside the QR alphanumeric set")]
     NotAlphanumeric,
+    /// It is longer than a version-40 QR holds.
     #[error("text of {0} characters does not fit in a QR code")]
     TooLong(usize),
 }

@@ -13,16 +13,23 @@ use crate::error::{Error, Result};
 pub use crate::kind::revocation::{Entry, Status};
 use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
+/// The format this module writes and reads.
 pub const FORMAT: &str = "terbit-revocations/1";
 const LIST_KEY: i64 = -65539;
 
+/// `revocations-<issuer>.json` (engine/dk1/README.md, §6).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RevocationList {
+    /// `terbit-revocations/1`.
     pub format: String,
+    /// Regency code.
     pub issuer: String,
+    /// The signing key (hex).
     pub kid: String,
+    /// When the list was signed, RFC 3339.
     pub updated_at: String,
+    /// Every revoked or superseded document of the issuer.
     pub entries: Vec<Entry>,
     /// Tagged COSE_Sign1 (hex) over {1: issuer, 6: updated-at, -65539:
     /// [[number, 1 revoked | 2 superseded, superseded-by or "", reason, since], …]}.
@@ -56,16 +63,22 @@ fn payload(issuer: &str, updated_at: i64, entries: &[Entry]) -> Vec<u8> {
 /// Why a revocation list is not to be relied on.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ListError {
+    /// Not `terbit-revocations/1`.
     #[error("unknown format {0:?}")]
     Format(String),
+    /// `cose` is not hex.
     #[error("field `cose` is not hex")]
     NotHex,
+    /// The signed envelope is malformed.
     #[error(transparent)]
     Envelope(#[from] crate::dk1::signed::EnvelopeError),
+    /// Signature, key or issuer does not check.
     #[error(transparent)]
     Open(#[from] crate::dk1::signed::OpenError),
+    /// The payload has no update time.
     #[error("signed payload has no update time")]
     NoTime,
+    /// The readable entries differ from the signed ones.
     #[error("the readable entries differ from the signed ones")]
     Edited,
 }
@@ -85,6 +98,7 @@ impl RevocationList {
         }
     }
 
+    /// The list's text (pretty JSON, newline-terminated).
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');

@@ -17,12 +17,15 @@ use sha2::{Digest, Sha256};
 
 use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
+/// A SHA-256 digest.
 pub type Hash = [u8; 32];
+/// The seal format terbit writes.
 pub const FORMAT: &str = "terbit-seal/2";
 /// Seals made before print files were covered: still checked, without them.
 pub const FORMAT_V1: &str = "terbit-seal/1";
 const SEAL_KEY: i64 = -65538;
 
+/// The Merkle leaf of one manifest row: `SHA-256(0x00 ‖ number "," sha256hex)`.
 pub fn leaf(number: &str, sha256_hex: &str) -> Hash {
     let mut h = Sha256::new();
     h.update([0u8]);
@@ -108,16 +111,22 @@ pub fn verify_proof(leaf: &Hash, index: usize, count: usize, path: &[Hash], expe
 /// Why a run's seal does not vouch for the run as found.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum SealError {
+    /// `format` is neither seal format.
     #[error("unknown seal format {0:?}")]
     Format(String),
+    /// `cose` is not hex.
     #[error("seal's cose is not hex")]
     NotHex,
+    /// The signed envelope is malformed.
     #[error(transparent)]
     Envelope(#[from] crate::dk1::signed::EnvelopeError),
+    /// The signature, key or issuer does not check.
     #[error(transparent)]
     Open(#[from] crate::dk1::signed::OpenError),
+    /// The signed payload is not a batch seal.
     #[error("the signed seal is not a batch seal")]
     NotASeal,
+    /// The seal's time is outside its key's signing window.
     #[error("sealed outside the key's signing window")]
     OutsideWindow,
     /// seal.json's readable fields differ from the signed ones (each named).
@@ -132,13 +141,21 @@ pub enum SealError {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct BatchSeal {
+    /// `terbit-seal/2` (or `/1`, without print files).
     pub format: String,
+    /// The run it seals.
     pub run_id: String,
+    /// Regency code of the issuing office.
     pub issuer: String,
+    /// The signing key (hex).
     pub kid: String,
+    /// Signing time, RFC 3339.
     pub issued_at: String,
+    /// Documents in the manifest.
     pub documents: u64,
+    /// Merkle root over the manifest rows (hex).
     pub merkle_root: String,
+    /// SHA-256 of `manifest.csv` (hex).
     pub manifest_sha256: String,
     /// Merged print file (relative to the run) → its SHA-256 (hex).
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
@@ -212,6 +229,7 @@ fn payload(issuer: &str, issued_at: i64, run_id: &str, documents: u64, root: &Ha
 }
 
 impl BatchSeal {
+    /// Sign the seal of a finished run.
     pub fn make(run_id: &str, issued_at: i64, leaves: &[Hash], manifest_sha256: &Hash, print_files: &BTreeMap<String, Hash>, signer: &Signer) -> BatchSeal {
         let r = root(leaves);
         let n = leaves.len() as u64;
@@ -230,6 +248,7 @@ impl BatchSeal {
         }
     }
 
+    /// `seal.json`'s text (pretty JSON, newline-terminated).
     pub fn to_json(&self) -> String {
         let mut s = serde_json::to_string_pretty(self).unwrap_or_default();
         s.push('\n');

@@ -23,14 +23,19 @@ pub fn sign(payload: Vec<u8>, signer: &Signer) -> Vec<u8> {
 /// Why bytes are not a well-formed envelope.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum EnvelopeError {
+    /// Not a tagged COSE_Sign1 structure (or trailing bytes).
     #[error("not a tagged COSE_Sign1 structure: {0}")]
     Cose(String),
+    /// Not EdDSA.
     #[error("algorithm is not EdDSA (-8)")]
     Algorithm,
+    /// Critical headers present.
     #[error("critical headers are not understood")]
     Critical,
+    /// No 8-byte kid.
     #[error("protected header has no 8-byte kid")]
     Kid,
+    /// No payload.
     #[error("no payload")]
     NoPayload,
 }
@@ -43,18 +48,27 @@ pub struct BadSignature;
 /// Why an envelope is not trusted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum OpenError {
+    /// The kid is not in the trust list.
     #[error("kid {0} is not in the trust list")]
     UnknownKey(String),
+    /// The signature does not verify.
     #[error(transparent)]
     Signature(#[from] BadSignature),
     #[error("signed by a key of issuer {signer}, not {issuer}")]
-    WrongIssuer { signer: String, issuer: String },
+    WrongIssuer {
+        /// The issuer the key signs for.
+        signer: String,
+        /// The issuer the file claims.
+        issuer: String,
+    },
 }
 
 /// A parsed, not yet verified envelope.
 #[derive(Debug, Clone)]
 pub struct Envelope {
+    /// The key id from the protected header.
     pub kid: Kid,
+    /// The signed payload.
     pub payload: Vec<u8>,
     sign1: CoseSign1,
 }
@@ -86,6 +100,7 @@ pub fn signed_time(payload: &[u8]) -> Option<i64> {
 }
 
 impl Envelope {
+    /// Check the signature against `key`.
     pub fn check_signature(&self, key: &ed25519_dalek::VerifyingKey) -> Result<(), BadSignature> {
         self.sign1.verify_signature(b"", |sig, tbs| {
             let sig = Signature::from_slice(sig).map_err(|_| BadSignature)?;

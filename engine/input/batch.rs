@@ -17,11 +17,14 @@ use crate::error::{Error, Result};
 /// The columns a kind expects.
 #[derive(Debug, Clone)]
 pub struct Columns {
+    /// Columns the kind requires.
     pub required: Vec<String>,
+    /// Columns it may have.
     pub optional: Vec<String>,
 }
 
 impl Columns {
+    /// Every column, required first.
     pub fn all(&self) -> impl Iterator<Item = &str> + '_ {
         self.required.iter().chain(self.optional.iter()).map(String::as_str)
     }
@@ -40,11 +43,13 @@ impl Columns {
 pub struct Batch {
     /// All expected columns as String, in [`Columns::all`] order.
     pub df: DataFrame,
+    /// The files read, in order.
     pub files: Vec<PathBuf>,
     /// Per row: index into `files` and the line (CSV) or row number (Parquet).
     pub origin: Vec<(u32, u32)>,
     /// Per file: whether `origin` holds line numbers (CSV) or row numbers.
     pub by_line: Vec<bool>,
+    /// Warnings (e.g. unknown columns ignored).
     pub warnings: Vec<String>,
 }
 
@@ -64,6 +69,7 @@ impl Batch {
 /// One file as read, before its columns are matched to a kind.
 #[derive(Debug)]
 pub struct RawFile {
+    /// The file.
     pub path: PathBuf,
     df: DataFrame,
     lines: Vec<u32>,
@@ -78,6 +84,7 @@ impl RawFile {
         self.df.get_column_names().iter().map(|s| s.trim().to_string()).collect()
     }
 
+    /// Rows read.
     pub fn rows(&self) -> usize {
         self.df.height()
     }
@@ -107,9 +114,11 @@ pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawFile> {
 /// time, and their bytes checked against this digest: holding every
 /// file's bytes from this pass would hold the whole night at once.
 pub struct Fingerprint {
+    /// SHA-256 of the file's bytes.
     pub sha256: [u8; 32],
     /// Column names, trimmed, in file order.
     pub header: Vec<String>,
+    /// Whether anything follows the header.
     pub has_rows: bool,
     /// Lines after a CSV's header (a line break inside quotes counts
     /// too), or a Parquet file's row count: an estimate, never parsed.

@@ -15,33 +15,85 @@ use super::rules::Rule;
 /// Parameters a rule's message needs besides its field and value.
 #[derive(Debug, Clone)]
 pub enum Msg {
+    /// Nothing more than the field and value.
     Plain,
+    /// The sex a NIK must encode, fixed by the column ("L" or "P").
     NikSexFixed(String),
+    /// The column holding the sex a NIK must encode.
     NikSexColumn(String),
-    NikBirthDate { date: String, sex: Option<String> },
+    /// The birth date a NIK's date segment must match.
+    NikBirthDate {
+        /// The date column.
+        date: String,
+        /// The sex column, if there is one.
+        sex: Option<String>,
+    },
+    /// The date column this one may not precede.
     DateOrder(String),
+    /// A village of the issuing region.
     VillageRegion,
+    /// A village of the country.
     VillageCountry,
+    /// The allowed values.
     Choice(Vec<String>),
+    /// Bounds: min, max.
     Number(Option<i64>, Option<i64>),
+    /// Longest text in characters.
     Text(u32),
-    ParentAge { date: String, min: i32, max: i32 },
+    /// A parent's plausible age at the event.
+    ParentAge {
+        /// The event's date column.
+        date: String,
+        /// Youngest.
+        min: i32,
+        /// Oldest.
+        max: i32,
+    },
+    /// The column that must differ.
     SamePlace(String),
-    MinAge { years: i32, exempt: Option<String> },
+    /// A minimum age on the issue date.
+    MinAge {
+        /// Years.
+        years: i32,
+        /// The column that exempts, if any.
+        exempt: Option<String>,
+    },
+    /// The subject is in an earlier application.
     DuplicateSubject,
+    /// A column differs within one application.
     GroupMismatch,
+    /// Most members per application.
     GroupSize(usize),
+    /// The head's value (e.g. "KEPALA KELUARGA").
     HeadCount(String),
     /// The register numbered the application before (`written`: its
     /// document was issued).
-    AlreadyIssued { number: String, run_id: String, written: bool },
+    AlreadyIssued {
+        /// Its number.
+        number: String,
+        /// The run that numbered it.
+        run_id: String,
+        /// Whether that run wrote its document.
+        written: bool,
+    },
     /// The subject holds an active document of the kind.
-    SubjectActive { number: String, title: String, kind: String },
+    SubjectActive {
+        /// That document's number.
+        number: String,
+        /// The kind's title.
+        title: String,
+        /// The kind's name.
+        kind: String,
+    },
 }
 
+/// What every message may name besides its row: labels, the region, the date.
 pub struct Env<'a> {
+    /// The kind's schema (the fields' labels).
     pub schema: &'a Schema,
+    /// The issuing region (its name and service points).
     pub region: &'a Region,
+    /// The run's issue date.
     pub issue_date: NaiveDate,
 }
 

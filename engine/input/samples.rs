@@ -45,9 +45,13 @@ const RELIGIONS: &[&str] = &["ISLAM", "ISLAM", "ISLAM", "ISLAM", "ISLAM", "ISLAM
 const HAMLETS: &[&str] = &["DSN KRAJAN", "DSN SUMBER", "DSN NGASEM", "DSN SIDOREJO", "DSN KEDUNGREJO", "JL. MERDEKA", "JL. DIPONEGORO", "JL. KARTINI"];
 const DEATH_PLACES: &[&str] = &["RUMAH", "RSUD", "PUSKESMAS", "RUMAH SAKIT SWASTA"];
 
+/// What to generate.
 pub struct SampleOptions<'a> {
+    /// The region the applications are for.
     pub region: &'a Region,
+    /// Applications.
     pub count: usize,
+    /// Random seed: the same seed gives the same batch.
     pub seed: u64,
     /// Share of applications with a defect (0.0–1.0).
     pub defects: f64,

@@ -34,14 +34,21 @@ pub struct Reject {
     pub row: usize,
     /// Application (group) the row belongs to, numbered in batch order.
     pub app: usize,
+    /// The application's ID.
     pub application_id: String,
+    /// `file:line` or `file:row N`.
     pub source: String,
+    /// The rule violated.
     pub rule: Rule,
+    /// The field the rule names.
     pub field: String,
+    /// The value, clipped.
     pub value: String,
+    /// Indonesian, then English.
     pub message: String,
 }
 
+/// A batch after validation: what is accepted, and why the rest is not.
 #[derive(Debug)]
 pub struct Validated {
     /// Every row with cleaned (trimmed) values, in batch order, columns in
@@ -55,14 +62,19 @@ pub struct Validated {
     pub accepted_apps: Vec<usize>,
     /// Rejects ordered by row, then by rule order.
     pub rejects: Vec<Reject>,
+    /// Rows read.
     pub rows: usize,
+    /// Applications read.
     pub applications: usize,
+    /// Applications rejected.
     pub rejected_applications: usize,
 }
 
 /// What the rules need to know besides the batch.
 pub struct Context<'a> {
+    /// The issuing region.
     pub region: &'a Region,
+    /// The run's issue date.
     pub issue_date: NaiveDate,
 }
 

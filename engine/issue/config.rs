@@ -42,10 +42,15 @@ struct Raw {
 pub struct Config {
     /// Glob patterns of batch files; `{date}` stands for the issue date.
     pub batch: Vec<String>,
+    /// Region file.
     pub region: Option<PathBuf>,
+    /// Keys folder.
     pub keys: Option<PathBuf>,
+    /// Register file.
     pub register: Option<PathBuf>,
+    /// Root of run folders.
     pub out: Option<PathBuf>,
+    /// The reject share that refuses a batch.
     pub max_reject_rate: Option<f64>,
     /// KIND=FILE template overrides, as `--template` takes them.
     pub templates: Vec<String>,
@@ -54,6 +59,7 @@ pub struct Config {
 }
 
 impl Config {
+    /// Load and check a settings file.
     pub fn load(path: &Path) -> Result<Config> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Config::parse(&text, path)

@@ -20,7 +20,9 @@ use super::options::midnight_utc;
 /// of the run's options.
 #[derive(Clone, Copy)]
 pub struct Issuance<'a> {
+    /// The issuing region.
     pub region: &'a Region,
+    /// The issue date.
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
     pub issued_at: i64,
@@ -30,8 +32,11 @@ pub struct Issuance<'a> {
 /// subject row, plus derived values) and, for group kinds, each member row
 /// in the template's member-field order.
 pub struct DocInput {
+    /// Its number.
     pub number: String,
+    /// Values in the template's field order.
     pub values: Vec<String>,
+    /// Member rows, for group kinds.
     pub members: Vec<Vec<String>>,
 }
 

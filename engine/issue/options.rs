@@ -13,15 +13,21 @@ pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
 
 /// Everything one run needs, already checked by the caller.
 pub struct IssueOptions {
+    /// Batch files, in the order given.
     pub batch: Vec<PathBuf>,
+    /// Keys folder (trust.json and .key files).
     pub keys_dir: PathBuf,
+    /// The issuing region.
     pub region: Region,
+    /// The templates of every kind.
     pub templates: Templates,
     /// Treat every batch file as this kind instead of recognising it.
     pub kind: Option<String>,
     /// Root of outputs; the run goes to `<out>/<run-id>/`.
     pub out: PathBuf,
+    /// The register file.
     pub register: PathBuf,
+    /// The issue date printed and signed.
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
     pub issued_at: i64,

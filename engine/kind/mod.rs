@@ -11,15 +11,22 @@ pub mod words;
 /// The six document kinds and their record codes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub enum Kind {
+    /// A birth certificate (akta kelahiran).
     Birth = 1,
+    /// A death certificate (akta kematian).
     Death = 2,
+    /// A family card (kartu keluarga).
     FamilyCard = 3,
+    /// A moving-out letter (surat pindah).
     MoveOut = 4,
+    /// A moving-in letter (surat datang).
     MoveIn = 5,
+    /// An identity card stand-in (KTP-el).
     Ktp = 6,
 }
 
 impl Kind {
+    /// Every kind, in code order.
     pub const ALL: [Kind; 6] = [Kind::Birth, Kind::Death, Kind::FamilyCard, Kind::MoveOut, Kind::MoveIn, Kind::Ktp];
 
     /// The record code the QR carries (claim -65537, key 1).

@@ -24,10 +24,14 @@ const REGENCIES: &str = include_str!("reference/idn-area/regencies.csv");
 const DISTRICTS: &str = include_str!("reference/idn-area/districts.csv");
 const VILLAGES: &str = include_str!("reference/idn-area/villages.csv");
 
+/// One area: province, regency, district or village.
 #[derive(Debug, Clone)]
 pub struct Area {
+    /// Its code, without dots.
     pub code: String,
+    /// The code of the area it lies in.
     pub parent: String,
+    /// Its name.
     pub name: String,
 }
 
@@ -35,9 +39,13 @@ pub struct Area {
 /// listing is in code order).
 #[derive(Debug)]
 pub struct Reference {
+    /// By code.
     pub provinces: BTreeMap<String, Area>,
+    /// By code.
     pub regencies: BTreeMap<String, Area>,
+    /// By code.
     pub districts: BTreeMap<String, Area>,
+    /// By code.
     pub villages: BTreeMap<String, Area>,
 }
 
@@ -92,6 +100,7 @@ pub fn split_csv_line(line: &str) -> Vec<String> {
 }
 
 impl Reference {
+    /// The name of regency `code`.
     pub fn regency_name(&self, code: &str) -> Option<&str> {
         self.regencies.get(code).map(|a| a.name.as_str())
     }

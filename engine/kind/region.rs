@@ -14,6 +14,7 @@ use crate::kind::refdata::reference;
 /// Kabupaten Kediri, the default region (embedded so `terbit demo` needs no files).
 pub const KEDIRI_TOML: &str = include_str!("../../templates/regions/3506-kediri.toml");
 
+/// A region file (`templates/regions/*.toml`): who issues, where, signed by whom.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Region {
@@ -21,6 +22,7 @@ pub struct Region {
     pub code: String,
     /// "Kabupaten Kediri".
     pub name: String,
+    /// "Jawa Timur".
     pub province: String,
     /// Printed before the date of issue: "Kediri, 23 Juni 2021".
     pub place_of_issue: String,
@@ -29,7 +31,9 @@ pub struct Region {
     /// Hours east of UTC for the issue time in claims (WIB = 7).
     #[serde(default = "default_utc_offset")]
     pub utc_offset_hours: i32,
+    /// The signing official printed on documents.
     pub official: Official,
+    /// Where documents are handed out.
     pub service_points: Vec<ServicePoint>,
     /// Optional logo (PNG or JPEG) printed where templates place a `logo`
     /// element; relative to the region file.
@@ -45,34 +49,43 @@ fn default_utc_offset() -> i32 {
     7
 }
 
+/// The signing official.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Official {
+    /// Title ("KEPALA DINAS ...").
     pub title: String,
+    /// Name.
     pub name: String,
+    /// Civil service number (NIP).
     pub nip: String,
 }
 
+/// A service point.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ServicePoint {
     /// Short code used in batch files and as an output folder name.
     pub code: String,
+    /// Its name, printed on documents.
     pub name: String,
 }
 
 impl Region {
+    /// The embedded Kabupaten Kediri.
     pub fn kediri() -> Region {
         // The embedded file is tested below; a failure here is a build defect.
         Region::parse(KEDIRI_TOML, Path::new("<embedded 3506-kediri.toml>"))
             .expect("embedded region file is valid")
     }
 
+    /// Load a region file.
     pub fn load(path: &Path) -> Result<Region> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Region::parse(&text, path)
     }
 
+    /// Parse a region file's text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Region> {
         let mut region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
         // Files named in a region file are relative to it.
@@ -133,6 +146,7 @@ impl Region {
         Ok(t)
     }
 
+    /// The service point with code `code`.
     pub fn service_point(&self, code: &str) -> Option<&ServicePoint> {
         self.service_points.iter().find(|s| s.code == code)
     }

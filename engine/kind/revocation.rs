@@ -45,10 +45,13 @@ impl Status {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Entry {
+    /// The document.
     pub document_number: String,
+    /// Revoked or superseded.
     pub status: Status,
     /// The newer document, for [`Status::Superseded`].
     pub superseded_by: Option<String>,
+    /// Why.
     pub reason: String,
     /// Date (YYYY-MM-DD) the revocation was recorded.
     pub since: String,

@@ -29,6 +29,7 @@ pub const VILLAGE_PARTS: [&str; 4] = ["village", "district", "regency", "provinc
 /// Extra value of a member (table) row: its running number from 1.
 pub const ROW_NO: &str = "row_no";
 
+/// What a column holds, and so which rules check it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum ColType {
@@ -56,6 +57,7 @@ pub enum ColType {
     Text,
 }
 
+/// Where a village code must lie.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum VillageScope {
@@ -66,12 +68,16 @@ pub enum VillageScope {
     Country,
 }
 
+/// One batch column, as `[[schema.column]]` declares it (templates/README.md).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ColumnSpec {
+    /// The column name in the batch header.
     pub name: String,
+    /// What it holds.
     #[serde(rename = "type")]
     pub ty: ColType,
+    /// Whether it must be filled (default: yes).
     #[serde(default = "yes")]
     pub required: bool,
     /// Group kinds: the column describes one member (a row), not the
@@ -80,9 +86,11 @@ pub struct ColumnSpec {
     pub member: bool,
     /// Labels for messages, Indonesian and English ("NIK almarhum", "deceased's NIK").
     pub label_id: Option<String>,
+    /// English label.
     pub label: Option<String>,
     /// nik: the sex it must encode ("L" or "P"), or the column that holds it.
     pub sex: Option<String>,
+    /// nik: the column holding the sex it must encode.
     pub sex_column: Option<String>,
     /// nik: the date column its DDMMYY segment must match.
     pub birth_date: Option<String>,
@@ -99,6 +107,7 @@ pub struct ColumnSpec {
     pub values: Vec<String>,
     /// number: bounds.
     pub min: Option<i64>,
+    /// Upper bound.
     pub max: Option<i64>,
     /// text: longest value in characters (default 200).
     pub max_len: Option<u32>,
@@ -115,22 +124,41 @@ pub enum Check {
     /// The person of NIK column `parent` is `min`–`max` years older than the
     /// date in `date` (century from the child's year).
     #[serde(rename = "PARENT_AGE")]
-    ParentAge { parent: String, date: String, min: i32, max: i32 },
+    ParentAge {
+        /// The parent's NIK column.
+        parent: String,
+        /// The child's date column.
+        date: String,
+        /// Youngest plausible age.
+        min: i32,
+        /// Oldest plausible age.
+        max: i32,
+    },
     /// Columns `a` and `b` must differ (moving origin and destination).
     #[serde(rename = "SAME_PLACE")]
-    SamePlace { a: String, b: String },
+    SamePlace {
+        /// One column.
+        a: String,
+        /// The other.
+        b: String,
+    },
     /// At least `years` old on the issue date (by `date`), unless `exempt`
     /// holds one of `exempt_values` (a married person may hold a KTP young).
     #[serde(rename = "MIN_AGE")]
     MinAge {
+        /// The birth date column.
         date: String,
+        /// Minimum age in years.
         years: i32,
+        /// A column that exempts the applicant.
         exempt: Option<String>,
+        /// Values of `exempt` that do.
         #[serde(default)]
         exempt_values: Vec<String>,
     },
 }
 
+/// The `[schema]` section of a template file, as written.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RawSchema {
@@ -143,11 +171,14 @@ pub struct RawSchema {
     /// Group kinds: the member column and value marking the head; exactly
     /// one per application. Without it the first row is the subject.
     pub head_column: Option<String>,
+    /// The head's value in `head_column`.
     pub head_value: Option<String>,
     /// Group kinds: most members per application.
     #[serde(default = "default_max_members")]
     pub max_members: usize,
+    /// The columns.
     pub column: Vec<ColumnSpec>,
+    /// Rules relating columns.
     #[serde(default)]
     pub check: Vec<Check>,
 }
@@ -156,6 +187,7 @@ fn default_max_members() -> usize {
     30
 }
 
+/// The shape of a document number (engine/numbering/README.md).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum NumberStyle {
@@ -166,22 +198,28 @@ pub enum NumberStyle {
     FamilyCard,
 }
 
+/// The `[number]` section of a template.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NumberSpec {
+    /// The number's shape.
     #[serde(default)]
     pub style: NumberStyle,
+    /// Kind letters (registration style).
     #[serde(default)]
     pub letters: String,
     /// Late registration: other letters when `late_date` is more than
     /// `late_after_days` before the issue date (birth: LT after 60 days).
     pub late_letters: Option<String>,
+    /// The event's date column, for `late_letters`.
     pub late_date: Option<String>,
+    /// Days after the event that count as late.
     pub late_after_days: Option<i64>,
     /// family_card: the village column whose district starts the number.
     pub district_from: Option<String>,
 }
 
+/// When a group document's record lists its members' NIKs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum MembersInRecord {
@@ -190,9 +228,11 @@ pub enum MembersInRecord {
     Always,
     /// Only when more than one person is on the document.
     Several,
+    /// Never (the digest and count only, if asked).
     Never,
 }
 
+/// A kind-specific record value, `[[record.extra]]`.
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordExtra {
@@ -205,24 +245,31 @@ pub struct RecordExtra {
     pub int: bool,
 }
 
+/// The `[record]` section of a template: what the QR signs (engine/dk1/README.md, §3).
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct RecordSpec {
     /// DK1 record kind code (1–6, [`crate::kind::Kind::code`]).
     pub code: u64,
+    /// Template text of the subject's NIK.
     pub nik: String,
+    /// Template text of the subject's name.
     pub name: String,
+    /// Template text of the birth date.
     pub birth_date: Option<String>,
+    /// Template text of the birth place.
     pub birth_place: Option<String>,
     /// Documents that expire (the KTP stand-in): days after issue.
     pub expiry_days: Option<i64>,
     /// Group kinds: the members' NIKs as template text per member row.
     pub member_nik: Option<String>,
+    /// When members' NIKs are listed (key 8).
     #[serde(default)]
     pub members: MembersInRecord,
     /// Key 10: first 16 bytes of SHA-256 over the member NIKs joined by "\n".
     #[serde(default)]
     pub member_digest: bool,
+    /// Kind-specific values, keys 11 and up.
     #[serde(default)]
     pub extra: Vec<RecordExtra>,
 }
@@ -230,29 +277,41 @@ pub struct RecordSpec {
 /// A checked schema.
 #[derive(Debug, Clone)]
 pub struct Schema {
+    /// The columns, in header order of the template.
     pub columns: Vec<ColumnSpec>,
+    /// Index of the subject column.
     pub subject: usize,
+    /// Several rows (members) per application.
     pub group: bool,
+    /// The head's column index and value, for group kinds.
     pub head: Option<(usize, String)>,
+    /// Most members per application.
     pub max_members: usize,
+    /// Rules relating columns.
     pub checks: Vec<Check>,
+    /// Index of the application ID column.
     pub id: usize,
+    /// Index of the service point column.
     pub service_point: usize,
 }
 
 impl Schema {
+    /// The index of column `name`.
     pub fn index(&self, name: &str) -> Option<usize> {
         self.columns.iter().position(|c| c.name == name)
     }
 
+    /// The column `name`.
     pub fn column(&self, name: &str) -> Option<&ColumnSpec> {
         self.columns.iter().find(|c| c.name == name)
     }
 
+    /// The names of the required columns.
     pub fn required(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().filter(|c| c.required).map(|c| c.name.as_str())
     }
 
+    /// Every column name, in order.
     pub fn names(&self) -> impl Iterator<Item = &str> {
         self.columns.iter().map(|c| c.name.as_str())
     }
@@ -292,6 +351,7 @@ impl Schema {
         }
     }
 
+    /// Check a raw schema (`path` names it in errors).
     pub fn check(raw: RawSchema, path: &Path) -> Result<Schema> {
         let bad = |m: String| Error::config(path, m);
         let mut seen = std::collections::BTreeSet::new();
@@ -398,6 +458,7 @@ impl Schema {
 }
 
 impl NumberSpec {
+    /// Check the numbering against the schema's columns.
     pub fn check(&self, schema: &Schema, path: &Path) -> Result<()> {
         let bad = |m: &str| Err(Error::config(path, m.to_string()));
         let letters_ok = |l: &str| (1..=3).contains(&l.len()) && l.bytes().all(|b| b.is_ascii_uppercase());

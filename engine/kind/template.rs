@@ -25,6 +25,7 @@ use crate::kind::Kind;
 mod raw;
 use raw::*;
 
+/// The six embedded templates, by kind (`templates/*.toml`).
 pub const EMBEDDED: [(Kind, &str); 6] = [
     (Kind::Birth, include_str!("../../templates/birth.toml")),
     (Kind::Death, include_str!("../../templates/death.toml")),
@@ -34,22 +35,30 @@ pub const EMBEDDED: [(Kind, &str); 6] = [
     (Kind::Ktp, include_str!("../../templates/ktp.toml")),
 ];
 
+/// A base-14 font (Helvetica); text outside WinAnsi is drawn in the embedded fallback.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 pub enum Font {
+    /// Helvetica.
     #[serde(rename = "Helvetica")]
     Regular,
+    /// Helvetica-Bold.
     #[serde(rename = "Helvetica-Bold")]
     Bold,
+    /// Helvetica-Oblique.
     #[serde(rename = "Helvetica-Oblique")]
     Italic,
 }
 
+/// Horizontal alignment at the element's `x`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Align {
+    /// `x` is the left end.
     #[default]
     Left,
+    /// `x` is the centre.
     Center,
+    /// `x` is the right end.
     Right,
 }
 
@@ -57,15 +66,19 @@ pub enum Align {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Pages {
+    /// Every page.
     #[default]
     All,
+    /// The first page only.
     First,
+    /// The last page only.
     Last,
     /// Every page but the last ("continued overleaf").
     BeforeLast,
 }
 
 impl Pages {
+    /// Whether page `page` of `pages` (1-based) draws the element.
     pub fn includes(self, page: usize, pages: usize) -> bool {
         match self {
             Pages::All => true,
@@ -76,14 +89,22 @@ impl Pages {
     }
 }
 
+/// How a field's value is shown (`{field|format}` in a template text).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
+    /// As it is.
     Plain,
+    /// Upper case.
     Upper,
+    /// A date as "23 Juni 2021".
     DateLong,
+    /// A date in Indonesian words.
     DateWords,
+    /// Digits in groups of four.
     Group4,
+    /// L/P as LAKI-LAKI/PEREMPUAN.
     Sex,
+    /// A number as an Indonesian ordinal ("kedua").
     Ordinal,
 }
 
@@ -102,6 +123,7 @@ impl Format {
         })
     }
 
+    /// Append `v` formatted to `out`.
     pub fn apply(self, v: &str, out: &mut String) {
         let date = || crate::kind::words::parse_date(v);
         match self {
@@ -127,10 +149,18 @@ impl Format {
     }
 }
 
+/// A piece of a template text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Part {
+    /// Literal text.
     Lit(String),
-    Field { index: usize, format: Format },
+    /// A field's value.
+    Field {
+        /// Index into the document's values.
+        index: usize,
+        /// How it is shown.
+        format: Format,
+    },
 }
 
 /// Template text compiled against a field list.
@@ -150,6 +180,7 @@ impl Text {
         s
     }
 
+    /// The field indexes the text is made of.
     pub fn fields(&self) -> impl Iterator<Item = usize> + '_ {
         self.0.iter().filter_map(|p| match p {
             Part::Field { index, .. } => Some(*index),
@@ -158,51 +189,80 @@ impl Text {
     }
 }
 
+/// One column of a member table.
 #[derive(Debug, Clone, PartialEq)]
 pub struct TableColumn {
+    /// Heading (Indonesian).
     pub title: String,
+    /// Heading (English), under it.
     pub title_en: Option<String>,
+    /// Width, mm.
     pub width: f32,
+    /// Alignment of its cells.
     pub align: Align,
     /// Compiled against the schema's member fields.
     pub text: Text,
 }
 
+/// One thing a template draws (coordinates in mm from the top left).
 #[derive(Debug, Clone, PartialEq)]
+#[allow(missing_docs)] // x, y, size, width: the template's own fields, described in templates/README.md
 pub enum Element {
+    /// Text made of literals and fields, shrunk to `max_width` if given.
     Text { x: f32, y: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, text: Text, pages: Pages },
+    /// A rule from (x1, y1) to (x2, y2), `width` points thick.
     Line { x1: f32, y1: f32, x2: f32, y2: f32, width: f32, pages: Pages },
+    /// A rectangle's outline.
     Rect { x: f32, y: f32, w: f32, h: f32, width: f32, pages: Pages },
+    /// The QR code, `size` mm square.
     Qr { x: f32, y: f32, size: f32 },
     /// The region's logo, if it has one (height `size`, width by aspect).
     Logo { x: f32, y: f32, size: f32, pages: Pages },
+    /// The member table.
     Table(Table),
 }
 
+/// A member table (family card), paged.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Table {
+    /// Left edge, mm.
     pub x: f32,
+    /// Top edge, mm.
     pub y: f32,
+    /// Heading row height, mm.
     pub header_height: f32,
+    /// Member row height, mm.
     pub row_height: f32,
     /// Member rows per page.
     pub rows: usize,
+    /// Font size of the cells, points.
     pub size: f32,
+    /// Its columns.
     pub columns: Vec<TableColumn>,
 }
 
 /// The signed record's values as template text (see [`RecordSpec`]).
 #[derive(Debug, Clone)]
 pub struct Record {
+    /// Record kind code (1–6).
     pub code: u64,
+    /// The subject's NIK.
     pub nik: Text,
+    /// The subject's name.
     pub name: Text,
+    /// Birth date, if the kind signs it.
     pub birth_date: Option<Text>,
+    /// Birth place, if the kind signs it.
     pub birth_place: Option<Text>,
+    /// Days a document is valid, for kinds that expire.
     pub expiry_days: Option<i64>,
+    /// A member's NIK, for group kinds.
     pub member_nik: Option<Text>,
+    /// When members' NIKs are listed in the record.
     pub members: crate::kind::schema::MembersInRecord,
+    /// Whether the record carries the members' digest.
     pub member_digest: bool,
+    /// Kind-specific values: (record key, text, as integer).
     pub extra: Vec<(u64, Text, bool)>,
 }
 
@@ -213,16 +273,26 @@ impl Record {
     }
 }
 
+/// A compiled template: page, schema, numbering, record and drawing.
 #[derive(Debug, Clone)]
 pub struct Template {
+    /// The file it came from (or the embedded name).
     pub path: PathBuf,
+    /// Its kind's name.
     pub kind: String,
+    /// The document's title.
     pub title: String,
+    /// Page width, mm.
     pub width_mm: f32,
+    /// Page height, mm.
     pub height_mm: f32,
+    /// The batch columns and their rules.
     pub schema: Schema,
+    /// How documents are numbered.
     pub number: NumberSpec,
+    /// What the QR signs.
     pub record: Record,
+    /// What the page draws.
     pub elements: Vec<Element>,
     /// The field list documents of this kind hold values in.
     pub fields: Vec<String>,
@@ -273,15 +343,18 @@ impl Template {
         Some(Template::parse(text, Path::new(&format!("<embedded templates/{kind}.toml>")), kind).expect("embedded template is valid"))
     }
 
+    /// The embedded birth template.
     pub fn birth_default() -> Template {
         Template::embedded("birth").expect("birth is embedded")
     }
 
+    /// Load and compile a template file for `kind`.
     pub fn load(path: &Path, kind: &str) -> Result<Template> {
         let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
         Template::parse(&text, path, kind)
     }
 
+    /// Compile template text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path, kind: &str) -> Result<Template> {
         let raw: RawTemplate = toml::from_str(text).map_err(|e| {
             let line = e.span().map(|s| format!("line {}: ", line_of(text, s.start))).unwrap_or_default();
@@ -362,6 +435,7 @@ impl Template {
         })
     }
 
+    /// The member table, if the template has one.
     pub fn table(&self) -> Option<&Table> {
         self.elements.iter().find_map(|e| match e {
             Element::Table(t) => Some(t),
@@ -377,6 +451,7 @@ impl Template {
         }
     }
 
+    /// The index of field `name` in the document's values.
     pub fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f == name)
     }
@@ -431,6 +506,7 @@ fn compile_record(
 pub struct Templates(pub BTreeMap<String, Template>);
 
 impl Templates {
+    /// The six embedded templates.
     pub fn embedded() -> Templates {
         Templates(EMBEDDED.iter().filter_map(|(k, _)| Template::embedded(k.name()).map(|t| (k.name().to_string(), t))).collect())
     }
@@ -442,6 +518,7 @@ impl Templates {
         Ok(())
     }
 
+    /// The template of `kind`.
     pub fn get(&self, kind: &str) -> Option<&Template> {
         self.0.get(kind)
     }

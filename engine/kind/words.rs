@@ -4,6 +4,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
+/// Indonesian month names.
 pub const MONTHS: [&str; 12] = [
     "Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September",
     "Oktober", "November", "Desember",

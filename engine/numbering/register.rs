@@ -18,6 +18,7 @@ use crate::error::{Error, Result};
 use crate::kind::revocation::{Entry, Status};
 use crate::kind::schema::NumberStyle;
 
+/// The register: an SQLite database, the record of every number given.
 pub struct Register {
     conn: Connection,
     path: PathBuf,
@@ -26,6 +27,7 @@ pub struct Register {
 /// An accepted application waiting for its number.
 #[derive(Debug, Clone)]
 pub struct Pending<'a> {
+    /// Its application ID.
     pub application_id: &'a str,
     /// The subject: one active document per kind and subject.
     pub nik: &'a str,
@@ -38,22 +40,40 @@ pub struct Pending<'a> {
     pub service_point: &'a str,
 }
 
+/// What the register did with one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Numbered {
     /// Freshly numbered in this run.
-    New { number: String },
+    New {
+        /// The number given.
+        number: String,
+    },
     /// Numbered earlier by this same run (a resumed or repeated run).
-    Resumed { number: String },
+    Resumed {
+        /// The number given then.
+        number: String,
+    },
     /// Numbered by another run: must not be issued again. `written` is
     /// false when that run stopped before writing the document, so the
     /// operator knows to re-run that run's batch to finish it.
-    AlreadyIssued { number: String, run_id: String, written: bool },
+    AlreadyIssued {
+        /// The number it has.
+        number: String,
+        /// The run that numbered it.
+        run_id: String,
+        /// Whether that run wrote its document.
+        written: bool,
+    },
     /// The subject (NIK) already holds an active document of this kind
     /// under another application: never two at once.
-    SubjectActive { number: String },
+    SubjectActive {
+        /// The active document's number.
+        number: String,
+    },
 }
 
 impl Numbered {
+    /// The number, whatever happened.
     pub fn number(&self) -> &str {
         match self {
             Numbered::New { number }
@@ -105,6 +125,7 @@ CREATE TABLE IF NOT EXISTS revocations(
 ";
 
 impl Register {
+    /// Open (creating if needed) the register at `path`.
     pub fn open(path: &Path) -> Result<Register> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -377,9 +398,13 @@ fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
 /// Documents issued per day, kind and service point (one row each).
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct StatRow {
+    /// Issue date, `YYYY-MM-DD`.
     pub issue_date: String,
+    /// Kind name.
     pub kind: String,
+    /// Service point code.
     pub service_point: String,
+    /// Documents issued.
     pub issued: i64,
     /// Of `issued`: revoked or superseded since.
     pub revoked: i64,

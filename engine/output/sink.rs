@@ -42,8 +42,10 @@ use crate::pdf::fragment::Fragment;
 use crate::pdf::print::PrintFile;
 use crate::numbering::register::Register;
 
+/// `manifest.csv`'s columns (engine/output/README.md).
 pub const MANIFEST_HEADER: [&str; 8] =
     ["document_number", "application_id", "kind", "nik", "service_point", "file", "sha256", "qr"];
+/// `rejects.csv`'s columns.
 pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "field", "value", "message"];
 
 /// Remove the temporary files a killed run left anywhere in its directory.
@@ -202,14 +204,21 @@ fn unnamed_unsupported(e: &std::io::Error) -> bool {
 /// A finished document on its way to disk.
 #[derive(Debug, Clone)]
 pub struct IssuedDoc {
+    /// Document number.
     pub number: String,
+    /// Application ID.
     pub application_id: String,
+    /// Kind name.
     pub kind: String,
+    /// The subject's NIK.
     pub nik: String,
+    /// Service point code.
     pub service_point: String,
     /// Path relative to the run directory.
     pub file: String,
+    /// SHA-256 of the PDF (hex).
     pub sha256: String,
+    /// The DK1 text.
     pub qr: String,
     /// The document's objects, for the merged print file (its own PDF is
     /// already on disk, written by [`DocFiles::write`]).
@@ -228,6 +237,7 @@ pub struct Sink {
     manifest: BufWriter<fs::File>,
     register: Register,
     files: Arc<DocFiles>,
+    /// Documents recorded so far.
     pub written: usize,
     /// Merkle leaves of the manifest rows, for the batch seal.
     leaves: Vec<crate::dk1::seal::Hash>,
@@ -247,8 +257,11 @@ const FLUSH_EVERY: usize = 16_384;
 
 /// What a finished sink hands back.
 pub struct Finished {
+    /// The register, handed back.
     pub register: Register,
+    /// Merkle leaves of the manifest rows, in order.
     pub leaves: Vec<crate::dk1::seal::Hash>,
+    /// SHA-256 of `manifest.csv`.
     pub manifest_sha256: crate::dk1::seal::Hash,
     /// Service point → merged print file, relative to the run directory.
     pub print_files: std::collections::BTreeMap<String, String>,

@@ -6,26 +6,38 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
+/// What a run did, in figures (`report.json` is this, serialized).
 #[derive(Debug, Default, Serialize)]
 pub struct RunSummary {
+    /// The run's name, `YYYYMMDD-xxxxxxxx`.
     pub run_id: String,
+    /// Where its files are.
     pub run_dir: PathBuf,
     /// Applications (a family card's members count as one), input rows.
     pub applications: usize,
+    /// Batch rows read (a family card has one per member).
     pub rows: usize,
+    /// Documents written.
     pub issued: usize,
     /// Of `issued`: numbered by an earlier attempt of this same run.
     pub resumed: usize,
+    /// Applications rejected.
     pub rejected: usize,
+    /// Rejects rows written (one per violated rule).
     pub reject_rows: usize,
+    /// Rejects per rule code.
     pub rejects_by_rule: BTreeMap<String, usize>,
     /// Per rule: its rejects as a percentage of the applications.
     pub rejects_by_rule_percent: BTreeMap<String, f64>,
+    /// Applications per kind.
     pub applications_by_kind: BTreeMap<String, usize>,
+    /// Documents per kind.
     pub issued_by_kind: BTreeMap<String, usize>,
+    /// Documents per service point.
     pub issued_by_service_point: BTreeMap<String, usize>,
     /// Merged print files, one per service point: path relative to the run.
     pub print_files: BTreeMap<String, String>,
+    /// Wall seconds per stage (read, validate, number, seal_render_write, sync, report).
     pub seconds_by_stage: BTreeMap<String, f64>,
     /// Where the seal + render + write stage's time goes: seconds of work
     /// per step summed over the threads that do it (seal, qr, render and
@@ -35,7 +47,9 @@ pub struct RunSummary {
     pub busy_seconds: BTreeMap<String, f64>,
     /// Per rule, its first few rejects (in input order), for the report.
     pub reject_examples: BTreeMap<String, Vec<RejectExample>>,
+    /// Warnings for the operator (e.g. a header-only file).
     pub warnings: Vec<String>,
+    /// The signing key's kid (hex).
     pub kid: String,
     /// Root of the batch seal over the manifest (seal.json).
     pub merkle_root: String,
@@ -44,10 +58,15 @@ pub struct RunSummary {
 /// A reject as the report quotes it.
 #[derive(Debug, Clone, Serialize)]
 pub struct RejectExample {
+    /// `file:line` or `file:row N`.
     pub source: String,
+    /// The application it rejects.
     pub application_id: String,
+    /// The field named by the rule.
     pub field: String,
+    /// The value, clipped.
     pub value: String,
+    /// The message, Indonesian then English.
     pub message: String,
 }
 

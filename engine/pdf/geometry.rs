@@ -62,11 +62,13 @@ pub struct Cell {
     pub x: f32,
     /// Baseline.
     pub y: f32,
+    /// Alignment at `x`.
     pub align: Align,
     /// Width the text is shrunk to fit.
     pub fit: f32,
     /// The column's left edge and width.
     pub left: f32,
+    /// Column width.
     pub width: f32,
 }
 

@@ -49,6 +49,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 }
 
 impl PrintFile {
+    /// Start a print file at `path` (written under a temporary name until finished).
     pub fn create(path: &Path) -> Result<PrintFile> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io(dir))?;

@@ -128,8 +128,11 @@ pub struct Document<'a> {
     pub values: &'a [String],
     /// Group kinds: each member row in the template's member-field order.
     pub members: &'a [Vec<String>],
+    /// Document number.
     pub number: &'a str,
+    /// The QR matrix.
     pub qr: &'a Matrix,
+    /// Issue date.
     pub issue_date: NaiveDate,
 }
 
@@ -217,6 +220,7 @@ impl Renderer {
             .collect()
     }
 
+    /// The template it draws.
     pub fn template(&self) -> &Template {
         &self.template
     }

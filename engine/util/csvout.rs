@@ -5,6 +5,7 @@
 
 use std::borrow::Cow;
 
+/// One CSV cell: quoted if it needs quoting, a formula neutralised with a leading `'`.
 pub fn cell(s: &str) -> Cow<'_, str> {
     let risky = s.chars().next().is_some_and(|c| matches!(c, '=' | '+' | '-' | '@') || c.is_control());
     let needs_quotes = risky || s.contains([',', '"', '\n', '\r']);

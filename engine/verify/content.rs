@@ -20,7 +20,9 @@ const MAX_NESTING: usize = 16;
 /// Why a content stream is not content syntax, and where.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SyntaxError {
+    /// Byte offset in the stream.
     pub offset: usize,
+    /// What is wrong there.
     pub reason: &'static str,
 }
 

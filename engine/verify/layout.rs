@@ -27,7 +27,9 @@ const TOLERANCE: f64 = 0.6;
 /// shows (in row order).
 #[derive(Debug, Default)]
 pub struct PageResult {
+    /// What differs from the signed record.
     pub problems: Vec<String>,
+    /// Member NIKs read from the table, in order.
     pub members: Vec<String>,
 }
 

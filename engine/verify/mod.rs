@@ -38,9 +38,11 @@ use crate::kind::template::{Template, Templates};
 
 pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunError, RunProblem, RunReport};
 
+/// What a document was found to be.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(tag = "verdict", content = "reason", rename_all = "lowercase")]
 pub enum Verdict {
+    /// Signed by a trusted key, within its window, not revoked, and (for a PDF) every page shows what the QR signs.
     Genuine,
     /// Malformed, tampered, or not verifiable at all: not genuine.
     Invalid(String),
@@ -56,6 +58,7 @@ pub enum Verdict {
 }
 
 impl Verdict {
+    /// Whether the verdict is GENUINE.
     pub fn is_genuine(&self) -> bool {
         matches!(self, Verdict::Genuine)
     }
@@ -70,6 +73,7 @@ impl Verdict {
             Verdict::Unreadable(_) => "UNREADABLE",
         }
     }
+    /// Why, unless genuine.
     pub fn reason(&self) -> Option<&str> {
         match self {
             Verdict::Genuine => None,
@@ -78,11 +82,16 @@ impl Verdict {
     }
 }
 
+/// The verdict on one document, with what a person needs to compare it with the paper.
 #[derive(Debug, Clone, Serialize)]
 pub struct Report {
+    /// The verdict.
     pub verdict: Verdict,
+    /// The signing key (hex), when the QR could be decoded.
     pub kid: Option<String>,
+    /// The issuer the claims name.
     pub issuer: Option<String>,
+    /// The key's status in the trust list, when it is listed.
     pub key_status: Option<KeyStatus>,
     /// Signed fields whose signature holds, as (label, value), for a person
     /// to compare with the paper.
@@ -90,6 +99,7 @@ pub struct Report {
     /// Fields decoded from a QR whose signature or key did not check: shown
     /// only under an "UNVERIFIED — do not rely on these" heading.
     pub unverified: Vec<(String, String)>,
+    /// The QR text read.
     pub qr: Option<String>,
     /// The claims, when their signature holds (for the page check).
     #[serde(skip)]
@@ -100,9 +110,11 @@ impl Report {
     fn with(verdict: Verdict) -> Report {
         Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None }
     }
+    /// An INVALID report.
     pub fn invalid(reason: impl Into<String>) -> Report {
         Report::with(Verdict::Invalid(reason.into()))
     }
+    /// An UNREADABLE report.
     pub fn unreadable(reason: impl Into<String>) -> Report {
         Report::with(Verdict::Unreadable(reason.into()))
     }
@@ -259,6 +271,7 @@ impl Layouts {
         Ok(())
     }
 
+    /// The template issuer `issuer` prints kind `kind` with.
     pub fn template(&self, issuer: &str, kind: &str) -> Option<&Template> {
         self.by_issuer.get(issuer).unwrap_or(&self.default).get(kind)
     }
@@ -275,8 +288,11 @@ pub const MAX_PDF: u64 = 256 << 20;
 /// One document found in a PDF: its pages (1-based, inclusive) and verdict.
 #[derive(Debug, Clone, Serialize)]
 pub struct PdfDocument {
+    /// First page (1-based) of the document in the file.
     pub first_page: usize,
+    /// Last page.
     pub last_page: usize,
+    /// Its verdict.
     pub report: Report,
 }
 

@@ -15,14 +15,17 @@ use super::run::{manifest_of, open_root, read_file, MAX_SEAL};
 /// The proof, as `terbit prove` prints it (fields in name order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Proof {
+    /// The document.
     pub document_number: String,
     /// How many documents the seal covers.
     pub documents: usize,
     /// The document's place among them (0-based, manifest order).
     pub index: usize,
+    /// The sealed Merkle root (hex).
     pub merkle_root: String,
     /// Sibling hashes from the leaf up (hex).
     pub path: Vec<String>,
+    /// Which seal it is.
     pub seal: String,
     /// The document file's SHA-256 (hex), as the manifest lists it.
     pub sha256: String,
@@ -34,10 +37,18 @@ pub enum ProveError {
     /// The run directory, its manifest or its seal could not be read.
     #[error("{0}")]
     Unreadable(String),
+    /// The manifest has rows without every column.
     #[error("{0}: malformed manifest rows; run `terbit verify` on it")]
     Malformed(String),
+    /// The document is not in the run's manifest.
     #[error("{number} is not in {run}")]
-    NotInRun { number: String, run: String },
+    NotInRun {
+        /// The number asked for.
+        number: String,
+        /// The run directory.
+        run: String,
+    },
+    /// The manifest does not give the sealed root.
     #[error("the manifest does not match seal.json's root: run `terbit verify` on {0}")]
     RootMismatch(String),
 }

@@ -27,7 +27,9 @@ use crate::dk1::seal::{self, Hash};
 
 /// Limits on what a run directory's files may make the audit read.
 pub const MAX_MANIFEST: u64 = 1 << 30;
+/// Largest `seal.json` read.
 pub const MAX_SEAL: u64 = 1 << 20;
+/// Largest document PDF read.
 pub const MAX_DOCUMENT: u64 = 16 << 20;
 /// Directories below the run (service point / kind / …).
 const MAX_DEPTH: usize = 8;
@@ -37,14 +39,20 @@ const MAX_ENTRIES: usize = 20_000_000;
 /// One problem found in a run directory.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct RunProblem {
+    /// The file, relative to the run.
     pub file: String,
+    /// What is wrong with it.
     pub problem: String,
 }
 
+/// What auditing a run directory found.
 #[derive(Debug, Default, Serialize)]
 pub struct RunReport {
+    /// Documents the manifest lists.
     pub documents: usize,
+    /// Of those, genuine (file, signature, page and seal all hold).
     pub genuine: usize,
+    /// Every problem found, file by file.
     pub problems: Vec<RunProblem>,
     /// Whether the batch seal holds for the files as they are now.
     pub seal_ok: bool,
@@ -55,6 +63,7 @@ pub struct RunReport {
 }
 
 impl RunReport {
+    /// Whether nothing was found wrong: every document genuine, no problem, the seal holds.
     pub fn is_clean(&self) -> bool {
         self.problems.is_empty() && self.seal_ok
     }
@@ -63,9 +72,13 @@ impl RunReport {
 /// One manifest row, as far as verification needs it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ManifestRow {
+    /// Document number.
     pub number: String,
+    /// The document's file, relative to the run.
     pub file: String,
+    /// SHA-256 of the file (hex).
     pub sha256: String,
+    /// The DK1 text.
     pub qr: String,
 }
 
@@ -97,10 +110,15 @@ pub(super) fn open_root(dir: &Path) -> Result<OwnedFd, RunError> {
 /// Why a file of the run could not be read.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Unread {
+    /// There is no such file.
     Missing,
+    /// It is a symbolic link (never followed).
     Link,
+    /// It is not a regular file (a folder, FIFO or device).
     NotAFile,
+    /// It is larger than the audit reads (the limit in bytes).
     TooLarge(u64),
+    /// It could not be read.
     Io(String),
 }
 

@@ -7,22 +7,30 @@ use lopdf::{Dictionary, Document, Object};
 /// An axis-aligned box in page space (points, origin bottom-left).
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Rect {
+    /// Left.
     pub x0: f64,
+    /// Bottom.
     pub y0: f64,
+    /// Right.
     pub x1: f64,
+    /// Top.
     pub y1: f64,
 }
 
 impl Rect {
+    /// The box between two corners, in any order.
     pub fn new(x0: f64, y0: f64, x1: f64, y1: f64) -> Rect {
         Rect { x0: x0.min(x1), y0: y0.min(y1), x1: x0.max(x1), y1: y0.max(y1) }
     }
+    /// Whether the two boxes overlap with a positive area.
     pub fn intersects(&self, o: &Rect) -> bool {
         self.x0 < o.x1 && o.x0 < self.x1 && self.y0 < o.y1 && o.y0 < self.y1
     }
+    /// The overlap of the two boxes, if they overlap.
     pub fn intersection(&self, o: &Rect) -> Option<Rect> {
         self.intersects(o).then(|| Rect { x0: self.x0.max(o.x0), y0: self.y0.max(o.y0), x1: self.x1.min(o.x1), y1: self.y1.min(o.y1) })
     }
+    /// Whether `o` lies wholly inside this box.
     pub fn contains(&self, o: &Rect) -> bool {
         o.x0 >= self.x0 - 0.01 && o.y0 >= self.y0 - 0.01 && o.x1 <= self.x1 + 0.01 && o.y1 <= self.y1 + 0.01
     }
@@ -41,36 +49,46 @@ impl Rect {
 /// How far a run of text can be trusted to look like its bytes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Seen {
+    /// Upright, dark, opaque, in a font whose glyphs are known: can show a signed value.
     Clear,
+    /// Drawn, but perhaps not as its bytes say (pale, transparent, rotated, stretched, stroked, in an unknown font, optional).
     Doubtful,
 }
 
 /// One text-showing operator's text as drawn.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Run {
+    /// The characters, decoded through the font.
     pub text: String,
     /// Start of the baseline, page space.
     pub x: f64,
+    /// Baseline height of that start, page space.
     pub y: f64,
     /// Effective font size in points.
     pub size: f64,
     /// The font's BaseFont name.
     pub font: String,
+    /// The box the text covers, page space.
     pub bbox: Rect,
+    /// How far it can be trusted.
     pub seen: Seen,
 }
 
 /// Something painted that is not text.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Paint {
+    /// The box painted, page space.
     pub bbox: Rect,
+    /// What it is ("a fill", "an image", ...), for messages.
     pub what: &'static str,
 }
 
 /// A QR code decoded from a 1-bit image the page draws.
 #[derive(Debug, Clone, PartialEq)]
 pub struct DrawnQr {
+    /// The QR text.
     pub text: String,
+    /// Where the QR is drawn, page space.
     pub bbox: Rect,
 }
 
@@ -79,8 +97,11 @@ pub struct DrawnQr {
 pub struct Scan {
     /// The page's visible area (media box, cut by the crop box).
     pub page: Option<Rect>,
+    /// Text drawn, in drawing order.
     pub runs: Vec<Run>,
+    /// Everything else painted.
     pub paints: Vec<Paint>,
+    /// QR codes drawn as 1-bit images.
     pub qrs: Vec<DrawnQr>,
     /// What makes the whole page unreadable or suspicious, in words.
     pub problems: Vec<String>,

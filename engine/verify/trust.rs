@@ -36,10 +36,12 @@ impl Revocations {
         self.entries.get(&(issuer.to_string(), number.to_string()))
     }
 
+    /// How many documents are listed.
     pub fn len(&self) -> usize {
         self.entries.len()
     }
 
+    /// Whether none is.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
@@ -48,7 +50,9 @@ impl Revocations {
 /// A trust list and its revocations, loaded from files.
 #[derive(Debug)]
 pub struct TrustStore {
+    /// The keys.
     pub list: TrustList,
+    /// The revocations, checked against the keys.
     pub revocations: Revocations,
 }
 
@@ -92,6 +96,7 @@ fn revocation_lists_beside(trust_path: &Path) -> Vec<PathBuf> {
 /// document; decoding one costs a point decompression), and the
 /// revocations to apply, if any.
 pub struct Trust<'a> {
+    /// The trust list.
     pub list: &'a TrustList,
     keys: Vec<TrustedKey>,
     revocations: Option<&'a Revocations>,

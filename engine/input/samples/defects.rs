@@ -7,7 +7,9 @@ use crate::input::rules::Rule;
 /// One way to break an application, aimed at one rule.
 #[derive(Debug, Clone)]
 pub struct Defect {
+    /// The rule it breaks.
     pub rule: Rule,
+    /// The column it breaks it in.
     pub column: String,
 }
 
