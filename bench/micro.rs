@@ -6,6 +6,9 @@
 //! disk; appending a document to a merged print file), and validation per
 //! 10,000 rows (birth, and family card members).
 
+// criterion_group! generates an undocumented public function.
+#![allow(missing_docs)]
+
 use chrono::NaiveDate;
 
 // The same allocator as the `terbit` binary, so the figures are its own.

@@ -98,7 +98,7 @@ fn hostile_run_directories_are_refused_quickly() {
     std::fs::remove_file(hostile.join(&files[0])).unwrap();
     std::os::unix::fs::symlink("/dev/zero", hostile.join(&files[0])).unwrap();
     std::fs::remove_file(hostile.join(&files[1])).unwrap();
-    rustix::fs::mknodat(rustix::fs::CWD, &hostile.join(&files[1]), rustix::fs::FileType::Fifo, rustix::fs::Mode::from_raw_mode(0o600), 0).unwrap();
+    rustix::fs::mknodat(rustix::fs::CWD, hostile.join(&files[1]), rustix::fs::FileType::Fifo, rustix::fs::Mode::from_raw_mode(0o600), 0).unwrap();
     std::os::unix::fs::symlink("/etc", hostile.join("etc")).unwrap();
     // A document grown to 17 MiB (sparse: no disk used).
     std::fs::OpenOptions::new().write(true).open(hostile.join(&files[2])).unwrap().set_len(17 << 20).unwrap();

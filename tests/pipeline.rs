@@ -185,7 +185,7 @@ fn revoked_and_superseded_documents_fail_verification() {
     let mut forged = list.clone();
     forged.entries.remove(0);
     fs::write(&path, forged.to_json()).unwrap();
-    assert!(verify::TrustStore::load(&s.keys.join("trust.json"), &[path.clone()]).is_err());
+    assert!(verify::TrustStore::load(&s.keys.join("trust.json"), std::slice::from_ref(&path)).is_err());
 }
 
 #[test]

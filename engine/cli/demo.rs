@@ -15,7 +15,7 @@ use terbit::verify;
 
 use crate::{generate_key, issue_time, print_summary};
 
-pub fn demo(out: &Path, count: usize) -> Result<ExitCode> {
+pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let region = Region::kediri();
     let (issue_date, issued_at) = issue_time(&region, None)?;
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;

@@ -2,6 +2,6 @@
 //! presentation lives here; every check and every file written is the
 //! library's.
 
-pub mod demo;
-pub mod stats;
-pub mod verify;
+pub(crate) mod demo;
+pub(crate) mod stats;
+pub(crate) mod verify;

@@ -6,7 +6,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Result};
 use chrono::{NaiveDate, Utc};
 
-pub fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: bool) -> Result<ExitCode> {
+pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: bool) -> Result<ExitCode> {
     if !register.exists() {
         bail!("register {} not found: give --register (the file `terbit issue` wrote, default out/register.sqlite)", register.display());
     }

@@ -23,7 +23,7 @@ const MAX_TEXT_FILE: u64 = 64 << 20;
 #[serde(tag = "type", rename_all = "lowercase")]
 enum Answer {
     /// A DK1 text, or a photo or scan's QR.
-    Document { report: Report },
+    Document { report: Box<Report> },
     /// A PDF: its documents, page by page.
     Pdf { documents: Vec<PdfDocument> },
     /// A text file of QR texts, one per line.
@@ -79,7 +79,7 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
             return Answer::Error { error: "no such file or directory (and not a DK1 text)".into() };
         }
         // Typed or pasted QR text, however damaged: a verdict, not a file error.
-        return Answer::Document { report: verify::verify_text_with(target, trust) };
+        return Answer::Document { report: Box::new(verify::verify_text_with(target, trust)) };
     };
     if meta.is_dir() {
         return match verify::verify_run_with(path, trust, layouts) {
@@ -100,11 +100,11 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
     if bytes.starts_with(b"%PDF") {
         return match verify::verify_pdf_documents_with(&bytes, trust, layouts, None) {
             Ok(documents) => Answer::Pdf { documents },
-            Err(report) => Answer::Document { report },
+            Err(report) => Answer::Document { report: Box::new(report) },
         };
     }
     if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
-        return Answer::Document { report: verify::verify_image_with(&bytes, trust) };
+        return Answer::Document { report: Box::new(verify::verify_image_with(&bytes, trust)) };
     }
     if bytes.len() as u64 > MAX_TEXT_FILE {
         return Answer::Error { error: "a text file this large is not a list of QR texts".into() };
@@ -140,7 +140,7 @@ impl Out {
     }
 }
 
-pub fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
+pub(crate) fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
     let store = TrustStore::load(trust_path, revocations)?;
     let mut layouts = Layouts::standard();
     for r in regions {

@@ -419,7 +419,7 @@ mod tests {
         assert!(decode("DK1:").is_err());
         assert!(decode("DK1:::::").is_err());
         // Untagged COSE_Sign1, and a tagged one with a trailing byte.
-        let cose = hex::decode(&base45_body_hex()).unwrap();
+        let cose = hex::decode(base45_body_hex()).unwrap();
         assert!(decode(&format!("DK1:{}", base45::encode(&cose[1..]))).is_err());
         let mut trailing = cose.clone();
         trailing.push(0);

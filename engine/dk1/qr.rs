@@ -215,7 +215,7 @@ fn decode_exact(size: usize, dark: &[bool]) -> Option<String> {
     let (left, right) = (*cols.first()?, *cols.last()?);
     let n = bottom - top + 1;
     // A QR symbol is 17 + 4·version modules square, versions 1–40.
-    if right - left + 1 != n || n < 21 || n > 177 || (n - 17) % 4 != 0 {
+    if right - left + 1 != n || !(21..=177).contains(&n) || (n - 17) % 4 != 0 {
         return None;
     }
     let grid = rqrr::Grid::new(rqrr::SimpleGrid::from_func(n, |x, y| at(x + left, y + top)));

@@ -54,6 +54,7 @@ pub enum OpenError {
     /// The signature does not verify.
     #[error(transparent)]
     Signature(#[from] BadSignature),
+    /// The key signs for another issuer.
     #[error("signed by a key of issuer {signer}, not {issuer}")]
     WrongIssuer {
         /// The issuer the key signs for.

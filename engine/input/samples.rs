@@ -59,8 +59,6 @@ pub struct SampleOptions<'a> {
     pub as_of: NaiveDate,
 }
 
-/// The kinds the generator knows.
-
 struct Gen<'a> {
     rng: ChaCha8Rng,
     opts: &'a SampleOptions<'a>,

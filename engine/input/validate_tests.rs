@@ -161,7 +161,9 @@ fn birth_table() {
         }
         r
     };
-    let cases: Vec<(BTreeMap<String, String>, Vec<(&str, &str)>)> = vec![
+    // (a row, the (rule, field) pairs it must give)
+    type Case<'a> = (BTreeMap<String, String>, Vec<(&'a str, &'a str)>);
+    let cases: Vec<Case> = vec![
         (base.clone(), vec![]),
         (set(&[("child_name", "  Siti Aminah  ")]), vec![]),
         (set(&[("father_name", ""), ("father_nik", "")]), vec![]),

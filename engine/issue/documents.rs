@@ -100,6 +100,7 @@ fn make_document(
 
 /// Seal, render and write one kind's numbered applications on rayon
 /// workers; record them on one thread, in order, behind a bounded channel.
+#[allow(clippy::too_many_arguments)] // the run's shared state, each borrowed differently
 pub(super) fn issue_kind(
     k: &KindRun,
     at: Issuance,

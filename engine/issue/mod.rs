@@ -104,7 +104,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             count_kind(&mut pre, &k);
             rejected.push(KindRejects::validated(&k));
             if keep {
-                summary.warnings.extend(pre.warnings.drain(..));
+                summary.warnings.append(&mut pre.warnings);
                 *slot = Some(k);
             }
         }

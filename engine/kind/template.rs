@@ -534,7 +534,7 @@ impl Templates {
                 best.push((hits, t));
             }
         }
-        best.sort_by(|a, b| b.0.cmp(&a.0));
+        best.sort_by_key(|b| std::cmp::Reverse(b.0));
         match best.as_slice() {
             [] => {
                 let closest = self

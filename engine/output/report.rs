@@ -35,7 +35,7 @@ fn n(v: usize) -> String {
     let s = v.to_string();
     let mut out = String::new();
     for (i, c) in s.chars().enumerate() {
-        if i > 0 && (s.len() - i) % 3 == 0 {
+        if i > 0 && (s.len() - i).is_multiple_of(3) {
             out.push('\u{202f}');
         }
         out.push(c);
@@ -192,12 +192,12 @@ pub fn html(s: &RunSummary) -> String {
         }
         h.push_str("</ul>");
     }
-    let _ = write!(
+    let _ = writeln!(
         h,
         "<h2>Segel / Batch seal</h2><p>Merkle root over every document's number and SHA-256, signed in <code>seal.json</code>:</p>\
          <p><code class=\"root\" id=\"merkle-root\">{}</code></p>\
          <p class=\"sub\">Check the run: <code>terbit verify --trust keys/trust.json {}</code></p>\
-         <footer class=\"sub\" id=\"attribution\">{}</footer></body></html>\n",
+         <footer class=\"sub\" id=\"attribution\">{}</footer></body></html>",
         esc(&s.merkle_root),
         esc(&s.run_dir.display().to_string()),
         esc(crate::kind::refdata::ATTRIBUTION)

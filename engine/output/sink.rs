@@ -272,6 +272,8 @@ pub struct Finished {
 }
 
 impl Sink {
+    /// Open (or, after a crash, resume) the run directory `run_dir`; the
+    /// sink owns `register` until [`Sink::finish`] hands it back.
     pub fn create(run_dir: &Path, register: Register) -> Result<Sink> {
         let resuming = run_dir.exists();
         if resuming {

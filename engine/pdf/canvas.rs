@@ -29,6 +29,7 @@ impl Canvas {
         Point { x: Pt(x * PT_PER_MM), y: Pt((self.height_mm - y) * PT_PER_MM) }
     }
 
+    #[allow(clippy::too_many_arguments)] // a template text's own fields, as place_text takes them
     pub(super) fn text(&mut self, s: String, x: f32, y: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, min_scale: f32) {
         if s.is_empty() {
             return;

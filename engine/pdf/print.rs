@@ -82,7 +82,7 @@ impl PrintFile {
     fn object(&mut self, id: u32, obj: &Object) -> Result<()> {
         self.tail.push((id, self.written));
         let mut buf = Vec::with_capacity(256);
-        let _ = write!(buf, "{id} 0 obj\n");
+        let _ = writeln!(buf, "{id} 0 obj");
         write_object(&mut buf, obj);
         buf.extend_from_slice(b"\nendobj\n");
         self.put(&buf)

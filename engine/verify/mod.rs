@@ -14,6 +14,10 @@
 //! fields are shown for the person holding the paper to compare. Whatever
 //! came from the document is shown through [`show::shown`].
 
+// A file's verdict is its error: a Report (a few hundred bytes), returned
+// once per file, never in a loop that would feel its size.
+#![allow(clippy::result_large_err)]
+
 pub mod content;
 mod fonts;
 pub mod layout;
@@ -521,7 +525,7 @@ pub(crate) mod tests_support {
     use crate::kind::template::Template;
     use chrono::NaiveDate;
 
-    pub fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
+    pub(crate) fn trust_for(key: &ed25519_dalek::SigningKey) -> TrustList {
         TrustList {
             keys: vec![crate::dk1::keys::TrustEntry {
                 kid: hex::encode(kid_of(&key.verifying_key().to_bytes())),
@@ -533,18 +537,17 @@ pub(crate) mod tests_support {
                 status: KeyStatus::Active,
                 revoked_from: None,
             }],
-            ..Default::default()
         }
     }
 
     /// A rendered, signed birth certificate and the trust list for its key.
-    pub fn pdf_for(number: &str, name: &str) -> (Vec<u8>, TrustList) {
+    pub(crate) fn pdf_for(number: &str, name: &str) -> (Vec<u8>, TrustList) {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         (pdf_of("birth", number, &[("child_name", name), ("child_nik", "3506014507260001")]), trust_for(&key))
     }
 
     /// A death certificate signed by the same key as [`pdf_for`]'s.
-    pub fn death_pdf_for(number: &str) -> Vec<u8> {
+    pub(crate) fn death_pdf_for(number: &str) -> Vec<u8> {
         pdf_of("death", number, &[])
     }
 
@@ -554,7 +557,7 @@ pub(crate) mod tests_support {
 
     /// A rendered document of `kind` with its derived values filled in as a
     /// run fills them, and its QR text.
-    pub fn pdf_and_qr(kind: &str, number: &str, set: &[(&str, &str)]) -> (Vec<u8>, String) {
+    pub(crate) fn pdf_and_qr(kind: &str, number: &str, set: &[(&str, &str)]) -> (Vec<u8>, String) {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
         let t = Template::embedded(kind).unwrap();

@@ -333,7 +333,7 @@ impl Interp<'_> {
                     path.start = path.current;
                 }
                 "l" if n.len() == 2 => path.segment(&st.ctm, &[(n[0], n[1])]),
-                "c" | "v" | "y" if n.len() >= 4 && n.len() % 2 == 0 => {
+                "c" | "v" | "y" if n.len() >= 4 && n.len().is_multiple_of(2) => {
                     let pts: Vec<(f64, f64)> = n.chunks(2).map(|p| (p[0], p[1])).collect();
                     path.segment(&st.ctm, &pts);
                 }
@@ -409,7 +409,7 @@ impl Interp<'_> {
                     if op.operator == "TD" {
                         st.leading = -n[1];
                     }
-                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], &tlm);
+                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, n[0], n[1]], tlm);
                     *tm = *tlm;
                 }
                 "Tm" if n.len() == 6 => {
@@ -417,7 +417,7 @@ impl Interp<'_> {
                     *tm = *tlm;
                 }
                 "T*" => {
-                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
+                    *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], tlm);
                     *tm = *tlm;
                 }
                 "Tj" | "'" | "\"" | "TJ" => {
@@ -426,7 +426,7 @@ impl Interp<'_> {
                             st.word_space = n[0];
                             st.char_space = n[1];
                         }
-                        *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], &tlm);
+                        *tlm = mul(&[1.0, 0.0, 0.0, 1.0, 0.0, -st.leading], tlm);
                         *tm = *tlm;
                     }
                     let items: Vec<&Object> = match (op.operator.as_str(), o.last()) {

@@ -373,7 +373,7 @@ pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<R
         .map_err(|e| format!("seal.json: {e}"))
         .and_then(|b| serde_json::from_slice::<seal::BatchSeal>(&b).map_err(|e| format!("seal.json is not a batch seal: {}", clip_shown(&e.to_string(), 120))));
     let (checked, (found, listing_problems, digests)) = rayon::join(
-        || rows.par_iter().map(|row| row.as_ref().map(|r| check_row(&root, r, &keys, layouts))).collect::<Vec<Option<Checked>>>(),
+        || rows.par_iter().map(|row| row.as_ref().map(|r| check_row(&root, r, keys, layouts))).collect::<Vec<Option<Checked>>>(),
         || {
             let mut problems = Vec::new();
             let found = list_pdfs(&root, &mut problems);
@@ -422,7 +422,7 @@ pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<R
             Ok(h) => {
                 prints.insert(rel.clone(), h);
                 if sealed_prints.get(&rel) != Some(&hex::encode(h)) {
-                    check_print_file(&root, &rel, &keys, layouts, &mut report.problems);
+                    check_print_file(&root, &rel, keys, layouts, &mut report.problems);
                 }
             }
             Err(e) => report.problems.push(RunProblem { file: clip_shown(&rel, 200), problem: e.to_string() }),
@@ -533,7 +533,7 @@ mod tests {
         std::fs::write(d.path().join("SP/a.pdf"), b"pdf").unwrap();
         std::os::unix::fs::symlink("/dev/zero", d.path().join("zero.pdf")).unwrap();
         std::os::unix::fs::symlink(d.path().join("SP"), d.path().join("linked")).unwrap();
-        rustix::fs::mknodat(rustix::fs::CWD, &d.path().join("fifo.pdf"), FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
+        rustix::fs::mknodat(rustix::fs::CWD, d.path().join("fifo.pdf"), FileType::Fifo, Mode::from_raw_mode(0o600), 0).unwrap();
         let root = open_root(d.path()).unwrap();
         assert_eq!(read_file(&root, "SP/a.pdf", 10).unwrap(), b"pdf");
         assert_eq!(read_file(&root, "SP/a.pdf", 2).unwrap_err(), Unread::TooLarge(2));

@@ -270,7 +270,7 @@ pub fn read_exact(size: usize, dark: &[bool]) -> Option<String> {
         return None;
     }
     let inner = size - 2 * QUIET_ZONE;
-    if (inner - 17) % 4 != 0 {
+    if !(inner - 17).is_multiple_of(4) {
         return None;
     }
     let version = i16::try_from((inner - 17) / 4).ok().filter(|v| (1..=40).contains(v))?;

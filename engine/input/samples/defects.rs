@@ -136,7 +136,7 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
         Rule::ServicePoint => set(row, "KANTOR-LAMA".into()),
         Rule::NikFormat | Rule::KkFormat => set(row, val.chars().take(15).collect()),
         Rule::NikDistrict | Rule::KkDistrict => set(row, format!("999999{}", val.get(6..).unwrap_or(""))),
-        Rule::NikDate | Rule::KkDate => set(row, format!("{}{}", val.get(..8).unwrap_or(""), format!("13{}", val.get(10..).unwrap_or("")))),
+        Rule::NikDate | Rule::KkDate => set(row, format!("{}13{}", val.get(..8).unwrap_or(""), val.get(10..).unwrap_or(""))),
         Rule::NikSerial | Rule::KkSerial => set(row, format!("{}0000", val.get(..12).unwrap_or(""))),
         Rule::NikSex => {
             // The day as written gains or loses the women's 40.
