@@ -14,7 +14,7 @@ use crate::input::rules::Rule;
 use crate::input::validate::{self, Context, Reject, Validated};
 use crate::kind::schema::NumberStyle;
 use crate::kind::template::Template;
-use crate::numbering::register::{Numbered, Pending, Register};
+use crate::numbering::register::{self, Numbered, Pending, Register, Shared};
 use crate::output::summary::RunSummary;
 
 use super::options::IssueOptions;
@@ -201,7 +201,7 @@ pub(super) fn prepare_kind<'a>(
     ready: Option<KindRun<'a>>,
     shas: &mut [[u8; 32]],
     run_id: &str,
-    register: &mut Register,
+    register: &Shared,
 ) -> Result<(KindRun<'a>, RunSummary)> {
     let mut part = RunSummary::default();
     let mut k = match ready {
@@ -209,7 +209,7 @@ pub(super) fn prepare_kind<'a>(
         None => read_and_validate_kind(opts, template, indexes, shas, &mut part)?,
     };
     let t0 = Instant::now();
-    number_kind(&mut k, opts, run_id, register, &mut part.resumed)?;
+    number_kind(&mut k, opts, run_id, &mut *register::lock(register)?, &mut part.resumed)?;
     part.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
     Ok((k, part))
 }

@@ -27,7 +27,7 @@ use crate::dk1::keys;
 use crate::dk1::seal::BatchSeal;
 use crate::error::{Error, Result};
 use crate::input::batch;
-use crate::numbering::register::Register;
+use crate::numbering::register::{Register, Shared};
 use crate::output::rejects::write_rejects_and_report;
 use crate::output::sink::Sink;
 use crate::output::summary::RunSummary;
@@ -134,16 +134,15 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     };
     summary.kid = hex::encode(signer.kid);
 
-    let mut sink = Sink::create(&summary.run_dir, Register::open(&opts.register)?)?;
-    // The next kind is read, validated and numbered (on a second register
-    // connection) while this kind's documents are made: between kinds the
-    // cores no longer wait on one thread's reading and numbering.
-    let mut numbering = Register::open(&opts.register)?;
-    for r in [&numbering, sink.register()] {
-        // Either connection may wait for the other's transaction: the
-        // sink's marks are short, numbering a kind takes seconds at most.
-        r.wait_for_lock(std::time::Duration::from_secs(300))?;
-    }
+    // One register connection for the run. The next kind is read,
+    // validated and numbered while this kind's documents are made (between
+    // kinds the cores no longer wait on one thread's reading and
+    // numbering); the sink's marks wait for a kind's numbering, which takes
+    // seconds at most. Another process's transaction is waited for too.
+    let register = Register::open(&opts.register)?;
+    register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    let register: Shared = std::sync::Mutex::new(register);
+    let mut sink = Sink::create(&summary.run_dir, &register)?;
     let clock = StepClock::default();
     let at = Issuance { region: &opts.region, issue_date: opts.issue_date, issued_at: opts.issued_at };
     let mut done: Vec<KindRejects> = Vec::new();
@@ -152,7 +151,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let kid = summary.kid.clone();
     let (t, indexes) = &files[0];
     let mut ready = ready.into_iter();
-    let mut next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &mut numbering)?);
+    let mut next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register)?);
     let rows_of = |indexes: &[usize]| indexes.iter().map(|i| rows[*i]).sum::<u64>();
     let mut rows_now = rows_of(indexes);
     let mut following = files.iter().skip(1);
@@ -175,7 +174,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 let kind = ready.next().flatten();
                 std::thread::Builder::new()
                     .name("terbit-prepare".into())
-                    .spawn_scoped(scope, || prepare_kind(opts, t, indexes, kind, &mut shas, &run_id, &mut numbering))
+                    .spawn_scoped(scope, || prepare_kind(opts, t, indexes, kind, &mut shas, &run_id, &register))
             });
             let issued = issue_kind(&k, at, opts.progress.clone(), &signer, &kid, &mut sink, &clock, total);
             let prepared = preparing.map(|h| match h {
@@ -196,14 +195,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         // The kind's rows are released here; its rejects stay for the report.
         done.push(KindRejects::of(k));
         if let (None, Some((t, indexes))) = (&next, after) {
-            next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &mut numbering)?);
+            next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register)?);
         }
     }
-    drop(numbering);
     let t0 = Instant::now();
     let written = sink.written;
     let finished = sink.finish()?;
-    drop(finished.register);
     // The durability sync is its own stage: it is the disk's time, not ours.
     *summary.seconds_by_stage.entry("seal_render_write".into()).or_default() += t0.elapsed().as_secs_f64() - finished.sync_seconds;
     summary.seconds_by_stage.insert("sync".into(), finished.sync_seconds);

@@ -24,6 +24,17 @@ pub struct Register {
     path: PathBuf,
 }
 
+/// A run's one register connection, lent to the stages that use it:
+/// numbering (a kind at a time, one transaction each) and the sink (marks
+/// after each chunk's files are on disk). SQLite would serialise their
+/// writes anyway; the lock does it in the process, without polling.
+pub type Shared = std::sync::Mutex<Register>;
+
+/// The register behind `shared`, for one stage's turn.
+pub fn lock(shared: &Shared) -> Result<std::sync::MutexGuard<'_, Register>> {
+    shared.lock().map_err(|_| Error::Thread { what: "register's", how: "panicked while holding it".into() })
+}
+
 /// An accepted application waiting for its number.
 #[derive(Debug, Clone)]
 pub struct Pending<'a> {

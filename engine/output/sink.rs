@@ -40,7 +40,7 @@ use crate::util::fs::{is_temporary, sync_dir, tmp_path};
 use crate::error::{Error, Result};
 use crate::pdf::fragment::Fragment;
 use crate::pdf::print::PrintFile;
-use crate::numbering::register::Register;
+use crate::numbering::register::{self, Shared};
 
 /// `manifest.csv`'s columns (engine/output/README.md).
 pub const MANIFEST_HEADER: [&str; 8] =
@@ -231,11 +231,12 @@ pub fn print_file(service_point: &str) -> String {
 }
 
 /// Writes one run's documents and manifest.
-pub struct Sink {
+pub struct Sink<'r> {
     run_dir: PathBuf,
     manifest_tmp: PathBuf,
     manifest: BufWriter<fs::File>,
-    register: Register,
+    /// The run's register: the sink marks documents issued once on disk.
+    register: &'r Shared,
     files: Arc<DocFiles>,
     /// Documents recorded so far.
     pub written: usize,
@@ -257,8 +258,6 @@ const FLUSH_EVERY: usize = 16_384;
 
 /// What a finished sink hands back.
 pub struct Finished {
-    /// The register, handed back.
-    pub register: Register,
     /// Merkle leaves of the manifest rows, in order.
     pub leaves: Vec<crate::dk1::seal::Hash>,
     /// SHA-256 of `manifest.csv`.
@@ -271,10 +270,10 @@ pub struct Finished {
     pub sync_seconds: f64,
 }
 
-impl Sink {
+impl<'r> Sink<'r> {
     /// Open (or, after a crash, resume) the run directory `run_dir`; the
-    /// sink owns `register` until [`Sink::finish`] hands it back.
-    pub fn create(run_dir: &Path, register: Register) -> Result<Sink> {
+    /// sink marks in `register` the documents it has put on disk.
+    pub fn create(run_dir: &Path, register: &'r Shared) -> Result<Sink<'r>> {
         let resuming = run_dir.exists();
         if resuming {
             remove_temporaries(run_dir)?;
@@ -307,11 +306,6 @@ impl Sink {
         self.files.clone()
     }
 
-    /// The sink's own register connection (it marks documents issued).
-    pub fn register(&mut self) -> &mut Register {
-        &mut self.register
-    }
-
     /// Record one ordered chunk of documents, whose files are already in
     /// place: manifest rows, print-file pages, then the register marks
     /// them issued.
@@ -338,7 +332,7 @@ impl Sink {
             };
             pf.append(&d.fragment, &d.number)?;
         }
-        self.register.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
+        register::lock(self.register)?.mark_issued(docs.iter().map(|d| (d.number.as_str(), d.sha256.as_str())))?;
         self.written += docs.len();
         if self.written - self.flushed_at >= FLUSH_EVERY {
             self.flush_behind();
@@ -365,8 +359,7 @@ impl Sink {
         }
     }
 
-    /// Flush and publish the manifest; give the register back with what
-    /// the batch seal needs.
+    /// Flush and publish the manifest; hand back what the batch seal needs.
     pub fn finish(self) -> Result<Finished> {
         let path = self.run_dir.join("manifest.csv");
         let mut print_files = std::collections::BTreeMap::new();
@@ -382,13 +375,12 @@ impl Sink {
         if let Some(h) = self.flusher {
             let _ = h.join();
         }
-        self.register.sync()?;
+        register::lock(self.register)?.sync()?;
         rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
         let sync_seconds = t.elapsed().as_secs_f64();
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
         sync_dir(&self.run_dir)?;
         Ok(Finished {
-            register: self.register,
             leaves: self.leaves,
             manifest_sha256: self.manifest_hash.finalize().into(),
             print_files,
