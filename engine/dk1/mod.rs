@@ -4,7 +4,7 @@
 //! COSE library can check a document (tests/vectors hold an independent
 //! known-answer vector).
 //!
-//! This module owns the bytes: [`seal`] makes a QR text, [`decode`] parses an
+//! This module owns the bytes: [`seal()`] makes a QR text, [`decode`] parses an
 //! untrusted one (size-limited, alg pinned, trailing bytes rejected) and
 //! [`Sealed::check_signature`] checks it against a public key. Which keys to
 //! trust is the verifier's business (`verify`).

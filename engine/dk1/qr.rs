@@ -6,10 +6,10 @@
 //! the canvas walking modules one by one to place the codeword bits, mask
 //! them and copy them out, identically for every code of a version: so
 //! each thread asks the canvas once per version and ECC level where each
-//! bit lands ([`Placement`]), and a code is then its ECC codewords plus one
+//! bit lands (`exact::Placement`), and a code is then its ECC codewords plus one
 //! module flip per dark bit, the same modules as the canvas draws
 //! (unit-tested against it). The ECC codewords come from a table-driven
-//! Reed–Solomon over qrcode's own block layout ([`Layout`]): ~8 µs a code. The symbol (`../README.md`, §4):
+//! Reed–Solomon over qrcode's own block layout (`exact::Layout`): ~8 µs a code. The symbol (`../README.md`, §4):
 //! alphanumeric mode, ECC level Q while that keeps version ≤ 13, else M,
 //! and a 4-module quiet zone.
 

@@ -13,7 +13,7 @@
 //!   numbers are committed (and synced) before any document carrying them
 //!   is written, and a chunk is marked issued only after its files are
 //!   renamed into place (those marks are synced once, at the end, with
-//!   everything else: [`Register::mark_issued`]);
+//!   everything else: [`crate::numbering::register::Register::mark_issued`]);
 //! - document files are not synced one by one (an fsync per file would
 //!   cost more than rendering it); instead the whole filesystem is synced
 //!   once ([`rustix::fs::syncfs`]) before the manifest is published, so a

@@ -22,7 +22,7 @@ pub struct Placed {
     pub fallback: bool,
 }
 
-/// Place `s` as [`Canvas::text`] draws it: shrink a long value to fit its
+/// Place `s` as the canvas draws it: shrink a long value to fit its
 /// box (never below `min_scale` of its size), then align it at `x`.
 #[allow(clippy::too_many_arguments)]
 pub fn place_text(s: &str, x: f32, size: f32, font: Font, align: Align, max_width: Option<f32>, min_scale: f32) -> Placed {

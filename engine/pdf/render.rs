@@ -12,7 +12,7 @@
 //! A page is two content streams: the template's fixed drawing for pages
 //! of its role (labels, rules, logo, table grid, the QR's placement), made
 //! by printpdf and deflated once per run, then the document's own values,
-//! whose base-14 text is written directly as content bytes ([`contents`]).
+//! whose base-14 text is written directly as content bytes ([`super::contents`]).
 //!
 //! Documents of one shape (kind, number of pages, QR size) differ only in
 //! their QR image, their pages' own text and their information

@@ -12,7 +12,7 @@
 //! document's QR and show, where the template prints them, exactly the
 //! values that QR signs ([`layout`]). A photo is only its QR: the signed
 //! fields are shown for the person holding the paper to compare. Whatever
-//! came from the document is shown through [`show::shown`].
+//! came from the document is shown through [`crate::util::show::shown`].
 
 // A file's verdict is its error: a Report (a few hundred bytes), returned
 // once per file, never in a loop that would feel its size.

@@ -173,7 +173,7 @@ fn open_file(root: &OwnedFd, rel: &str, max: u64) -> Result<(std::fs::File, u64)
     Ok((std::fs::File::from(fd), size))
 }
 
-/// Read `rel` below `root` whole (see [`open_file`]).
+/// Read `rel` below `root` whole (opened as `open_file` opens it: no link followed, regular files only).
 pub fn read_file(root: &OwnedFd, rel: &str, max: u64) -> Result<Vec<u8>, Unread> {
     let (f, size) = open_file(root, rel, max)?;
     let mut out = Vec::with_capacity(size.min(max) as usize);
