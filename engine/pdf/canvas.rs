@@ -8,7 +8,8 @@ use crate::kind::template::{Align, Font, Table};
 
 use super::contents;
 use super::fonts::{builtin, fallback, FALLBACK_BOLD, FALLBACK_REGULAR};
-use super::geometry::{place_text, table_cell, PT_PER_MM};
+use super::fonts::PT_PER_MM;
+use super::geometry::{place_text, table_cell};
 
 /// Page-level drawing helpers, in template millimetres.
 pub(super) struct Canvas {

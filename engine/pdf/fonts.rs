@@ -8,7 +8,9 @@ use printpdf::{BuiltinFont, ParsedFont};
 use crate::kind::template::Font;
 
 use super::contents;
-use super::geometry::PT_PER_MM;
+
+/// Points per millimetre (templates are in mm, PDF in points).
+pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
 
 /// Helvetica and Helvetica-Bold advance widths (1/1000 em) for ASCII 32–126,
 /// from the Adobe Core 14 AFM files; used to centre and fit text.

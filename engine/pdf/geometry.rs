@@ -4,9 +4,9 @@
 
 use crate::kind::template::{Align, Font, Table};
 
-use super::fonts::{fallback, fallback_width_mm, text_width_mm, winansi};
+use super::fonts::{fallback, fallback_width_mm, text_width_mm, winansi, PT_PER_MM};
 
-pub(crate) const PT_PER_MM: f32 = 72.0 / 25.4;
+
 
 /// Where and how large a template text is drawn: the one computation the
 /// renderer draws with and the verifier checks a page against.

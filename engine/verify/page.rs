@@ -36,8 +36,6 @@ mod draw;
 use super::scan::{apply, boxed, deref, dict, mul, name, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
 use super::streams::{arity, numeric, operations, page_streams, stream_bytes};
 
-/// Decompressed bytes one content stream may have.
-pub(super) const MAX_STREAM: usize = 8 << 20;
 /// Operators interpreted per page, forms included.
 const MAX_OPS: usize = 200_000;
 /// Nested form XObjects.

@@ -4,8 +4,10 @@
 
 use lopdf::{Dictionary, Document, Object};
 
-use super::page::MAX_STREAM;
 use super::scan::deref;
+
+/// Decompressed bytes one content stream may have.
+pub(super) const MAX_STREAM: usize = 8 << 20;
 
 /// The page's content streams.
 pub(super) fn page_streams<'a>(doc: &'a Document, page: &'a Dictionary, problems: &mut Vec<String>) -> Vec<&'a lopdf::Stream> {
