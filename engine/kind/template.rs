@@ -304,8 +304,20 @@ pub struct Template {
 #[error("{0}")]
 pub struct HeaderError(pub String);
 
+/// A template text that does not compile (an unknown field or format, an
+/// unclosed brace).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{0}")]
+pub struct TextError(pub String);
+
+impl From<String> for TextError {
+    fn from(m: String) -> Self {
+        TextError(m)
+    }
+}
+
 /// Split "Kediri, {issue_date|date_long}" into literal and field parts.
-pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, String> {
+pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, TextError> {
     let mut parts = Vec::new();
     let mut rest = s;
     while let Some(open) = rest.find('{') {
@@ -378,7 +390,7 @@ impl Template {
             let at = |f: &str, m: String| Error::config(path, format!("element at line {}: field `{f}`: {m}", element_line(text, n)));
             elements.push(match e {
                 RawElement::Text { x, y, size, font, align, max_width, text: t, pages } => {
-                    let text = compile_text(&t, &fields).map_err(|m| at("text", m))?;
+                    let text = compile_text(&t, &fields).map_err(|e| at("text", e.0))?;
                     Element::Text { x, y, size, font, align, max_width, text, pages }
                 }
                 RawElement::Line { x1, y1, x2, y2, width, pages } => Element::Line { x1, y1, x2, y2, width, pages },
@@ -403,7 +415,7 @@ impl Template {
                         .into_iter()
                         .map(|c| {
                             Ok(TableColumn {
-                                text: compile_text(&c.text, &member_fields).map_err(|m| at("column.text", m))?,
+                                text: compile_text(&c.text, &member_fields).map_err(|e| at("column.text", e.0))?,
                                 title: c.title,
                                 title_en: c.title_en,
                                 width: c.width,
