@@ -72,7 +72,9 @@ fn a_stray_quote_refuses_the_file_and_issues_nothing() {
     // rows after it cannot be told apart, so the file is refused whole.
     let (tmp, o) = issue(&corpus("stray_quote.csv"));
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
-    assert!(o.stderr.contains("stray_quote.csv") && o.stderr.contains("not a readable CSV file"), "{}", o.stderr);
+    assert!(o.stderr.contains("stray_quote.csv: line 2: 3 field(s) where the header has 13: a quote opened at line 2, column 3 (child_name) runs to line 5: a stray quote?"), "{}", o.stderr);
+    // One field's start is quoted, never the rows after it.
+    assert!(!o.stderr.contains("3506-LHR-20261123-000002") && o.stderr.len() < 400, "{}", o.stderr);
     let issued: Vec<_> = std::fs::read_dir(tmp.path().join("out"))
         .map(|d| d.flatten().map(|e| e.path()).filter(|p| p.join("manifest.csv").exists() || p.join("print").exists()).collect())
         .unwrap_or_default();
@@ -180,4 +182,74 @@ fn a_100_kb_qr_text_fails_verification_without_panic() {
     let o = terbit(d, &["verify", "--trust", "keys/trust.json", &"x".repeat(100 * 1024)]);
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("(102400 characters): ERROR — could not be checked") && o.stdout.len() < 10_000, "{}", &o.stdout[..o.stdout.len().min(500)]);
+}
+
+/// The run folder `issue` made under `dir`/out, and its report.
+fn run_of(dir: &Path) -> (PathBuf, serde_json::Value) {
+    let run = std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let report = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    (run, report)
+}
+
+#[test]
+fn parquet_columns_the_kind_does_not_use_are_never_decoded() {
+    // A DECIMAL column (a database's NUMERIC) and a nested one beside the
+    // birth columns: ignored, with one warning; the three births issued.
+    for name in ["decimal_extra.parquet", "nested_extra.parquet"] {
+        let (tmp, o) = issue(&corpus(name));
+        assert_eq!(o.code, 0, "{name}: {}", o.stderr);
+        assert!(o.stderr.contains("1 column(s) not used by this kind were ignored"), "{}", o.stderr);
+        assert_eq!(run_of(tmp.path()).1["issued"], 3);
+    }
+}
+
+#[test]
+fn parquet_columns_of_types_terbit_cannot_read_are_named() {
+    for (name, column, kind) in [("decimal_used.parquet", "birth_order", "DECIMAL"), ("nested_used.parquet", "mother_name", "nested")] {
+        let (_t, o) = issue(&corpus(name));
+        assert_eq!(o.code, 2, "{name}: {}", o.stderr);
+        assert!(o.stderr.contains(name) && o.stderr.contains(&format!("column \"{column}\" holds {kind}")), "{}", o.stderr);
+    }
+}
+
+#[test]
+fn a_zoned_timestamp_is_read_as_the_regions_date() {
+    let (tmp, o) = issue(&corpus("zoned_timestamp.parquet"));
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_, report) = run_of(tmp.path());
+    assert_eq!((report["issued"].as_u64(), report["rejected"].as_u64()), (Some(3), Some(0)), "{report}");
+}
+
+#[test]
+fn blank_lines_are_not_applications() {
+    // A good export with three trailing blank lines (and one in the middle)
+    // passes a 20% reject threshold: blank lines are counted nowhere.
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(corpus("stray_quote.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.remove(1); // the row with the unclosed quote
+    let file = tmp.path().join("blank_lines.csv");
+    std::fs::write(&file, format!("{}\n\n{}\n   \n\r\n\n", lines[..2].join("\n"), lines[2..].join("\n"))).unwrap();
+    terbit::dk1::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    let o = terbit(tmp.path(), &["issue", file.to_str().unwrap(), "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (_, report) = run_of(tmp.path());
+    assert_eq!(report["applications"].as_u64(), Some(lines.len() as u64 - 1), "{report}");
+    assert_eq!(report["rejects_by_rule"].get("REQUIRED"), None, "{report}");
+}
+
+#[test]
+fn an_exactly_duplicated_header_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let text = std::fs::read_to_string(corpus("stray_quote.csv")).unwrap();
+    let mut lines: Vec<String> = text.lines().map(|l| l.to_string()).collect();
+    lines.remove(1);
+    for l in &mut lines {
+        let first = l.split(',').nth(2).unwrap().to_string();
+        l.push(',');
+        l.push_str(&first);
+    }
+    let file = tmp.path().join("duplicate_header.csv");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    expect_refused(&file, &["column \"child_name\" appears twice"]);
 }

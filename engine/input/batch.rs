@@ -74,6 +74,8 @@ pub struct RawFile {
     df: DataFrame,
     lines: Vec<u32>,
     is_parquet: bool,
+    /// The whole header, as written (`df` may hold fewer columns).
+    names: Vec<String>,
     /// SHA-256 of the file's bytes.
     pub sha256: [u8; 32],
 }
@@ -81,7 +83,7 @@ pub struct RawFile {
 impl RawFile {
     /// Column names as in the header, trimmed.
     pub fn header(&self) -> Vec<String> {
-        self.df.get_column_names().iter().map(|s| s.trim().to_string()).collect()
+        self.names.iter().map(|s| s.trim().to_string()).collect()
     }
 
     /// Rows read.
@@ -90,20 +92,22 @@ impl RawFile {
     }
 }
 
-/// Read one batch file (CSV or Parquet by extension), every column as text.
-pub fn read_raw(path: &Path) -> Result<RawFile> {
+/// Read one batch file (CSV or Parquet by extension). A Parquet file is
+/// read for `wanted`'s columns only (all of them without it): a column the
+/// kind does not use is never decoded, whatever its type.
+pub fn read_raw(path: &Path, wanted: Option<&Columns>) -> Result<RawFile> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    parse_raw(path, bytes)
+    parse_raw(path, bytes, wanted)
 }
 
 /// Parse a batch file's bytes; `path` names it in errors and says by its
 /// extension whether it is Parquet (the fuzz target's way in).
-pub fn parse_raw(path: &Path, bytes: Vec<u8>) -> Result<RawFile> {
+pub fn parse_raw(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result<RawFile> {
     use sha2::{Digest, Sha256};
     let sha256 = Sha256::digest(&bytes).into();
     let is_parquet = is_parquet(path);
-    let (df, lines) = if is_parquet { read_parquet(path, bytes)? } else { read_csv(path, bytes)? };
-    Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, sha256 })
+    let (df, lines, names) = if is_parquet { read_parquet(path, bytes, wanted)? } else { read_csv(path, bytes)? };
+    Ok(RawFile { path: path.to_path_buf(), df, lines, is_parquet, names, sha256 })
 }
 
 /// What the run needs of a batch file before parsing any of them, from
@@ -180,7 +184,7 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     // error names the problem.
     let header = match header {
         Some(h) => h,
-        None => read_raw(path)?.header(),
+        None => read_raw(path, None)?.header(),
     };
     Ok(Fingerprint { sha256: h.finalize().into(), header, has_rows, rows })
 }
@@ -238,11 +242,14 @@ pub fn header(path: &Path) -> Result<Vec<String>> {
             }
         }
     }
-    Ok(read_raw(path)?.header())
+    Ok(read_raw(path, None)?.header())
 }
 
 /// Match files' columns to a kind's and concatenate them into one batch.
-pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
+///
+/// A Parquet timestamp with a time zone is read at the region's local time
+/// (`utc_offset_hours`): a date exported as midnight WIB stays that date.
+pub fn assemble(files: Vec<RawFile>, columns: &Columns, utc_offset_hours: i32) -> Result<Batch> {
     let Some(first) = files.first() else {
         return Err(Error::Usage("no batch file given".into()));
     };
@@ -253,7 +260,7 @@ pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
     let mut warnings = Vec::new();
     let mut paths = Vec::new();
     for (fi, f) in files.into_iter().enumerate() {
-        let df = conform(&f.path, f.df, columns, &mut warnings)?;
+        let df = conform(&f.path, f.df, &f.names, columns, utc_offset_hours, &mut warnings)?;
         origin.extend(f.lines.into_iter().map(|l| (fi as u32, l)));
         by_line.push(!f.is_parquet);
         frames.push(df);
@@ -269,16 +276,61 @@ pub fn assemble(files: Vec<RawFile>, columns: &Columns) -> Result<Batch> {
 
 /// Read and concatenate batch files of one kind.
 pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Batch> {
-    let files = paths.iter().map(|p| read_raw(p)).collect::<Result<Vec<_>>>()?;
-    assemble(files, columns)
+    let files = paths.iter().map(|p| read_raw(p, Some(columns))).collect::<Result<Vec<_>>>()?;
+    assemble(files, columns, 7)
 }
 
-fn read_parquet(path: &Path, bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
-    let df = ParquetReader::new(Cursor::new(bytes))
-        .finish()
-        .map_err(|e| Error::batch(path, format!("not a readable Parquet file: {e}")))?;
+fn read_parquet(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
+    let unreadable = |e: PolarsError| Error::batch(path, format!("not a readable Parquet file: {}", crate::error::clip(&e.to_string(), 200)));
+    let mut reader = ParquetReader::new(Cursor::new(bytes));
+    let schema = reader.schema().map_err(unreadable)?;
+    let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
+    refuse_duplicates(path, &names)?;
+    // Only the kind's columns are decoded, and only types terbit reads as
+    // text: a DECIMAL or nested column the kind uses is named, one it does
+    // not use is never touched.
+    let mut take = Vec::new();
+    for (name, field) in schema.iter() {
+        let used = wanted.is_none_or(|w| w.all().any(|c| c == name.trim()));
+        if !used {
+            continue;
+        }
+        if let Some(kind) = unsupported(&field.dtype) {
+            return Err(Error::batch(
+                path,
+                format!("column {:?} holds {kind} values, which terbit does not read; export it as text (or whole numbers, or dates)", crate::error::clip(name, 60)),
+            ));
+        }
+        take.push(name.to_string());
+    }
+    let df = reader.with_columns(Some(take)).finish().map_err(unreadable)?;
     let rows = (1..=df.height() as u32).collect();
-    Ok((df, rows))
+    Ok((df, rows, names))
+}
+
+/// What a Parquet column type is called when terbit cannot read it as text.
+fn unsupported(dtype: &ArrowDataType) -> Option<&'static str> {
+    use ArrowDataType as A;
+    match dtype {
+        A::Null | A::Boolean | A::Int8 | A::Int16 | A::Int32 | A::Int64 | A::UInt8 | A::UInt16 | A::UInt32 | A::UInt64 => None,
+        A::Float16 | A::Float32 | A::Float64 | A::Utf8 | A::LargeUtf8 | A::Utf8View | A::Date32 | A::Date64 | A::Timestamp(..) => None,
+        A::Dictionary(_, values, _) => unsupported(values),
+        A::Decimal(..) | A::Decimal32(..) | A::Decimal64(..) | A::Decimal256(..) => Some("DECIMAL"),
+        A::List(_) | A::LargeList(_) | A::FixedSizeList(..) | A::Struct(_) | A::Map(..) | A::Union(..) => Some("nested (list, struct or map)"),
+        A::Binary | A::LargeBinary | A::FixedSizeBinary(_) | A::BinaryView => Some("binary"),
+        _ => Some("an unsupported type of"),
+    }
+}
+
+/// Two columns with one name: which one is meant cannot be guessed.
+fn refuse_duplicates(path: &Path, names: &[String]) -> Result<()> {
+    let mut seen = std::collections::BTreeSet::new();
+    for n in names {
+        if !seen.insert(n.trim()) {
+            return Err(Error::batch(path, format!("column {:?} appears twice in the header: remove one", crate::error::clip(n.trim(), 60))));
+        }
+    }
+    Ok(())
 }
 
 /// Check UTF-8 up front: a file with a bad byte is refused whole, naming the
@@ -295,104 +347,259 @@ fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// The line each data record starts on, honouring quoted newlines; blank
-/// lines between records are skipped, as the CSV parser skips them. Only
-/// quotes and newlines are visited (memchr), so this costs little next to
-/// parsing.
-fn record_lines(body: &[u8]) -> Vec<u32> {
-    let mut lines = Vec::new();
-    let mut line: u32 = 1;
-    let mut in_quotes = false;
-    let mut header_done = false;
-    let (mut rec_start, mut rec_line) = (0usize, 1u32);
-    let mut end_record = |seg: &[u8], at: u32, lines: &mut Vec<u32>| {
-        if !seg.iter().all(|b| *b == b'\r') {
-            if header_done {
-                lines.push(at);
-            }
-            header_done = true;
-        }
-    };
-    for pos in memchr::memchr2_iter(b'"', b'\n', body) {
-        if body[pos] == b'"' {
-            in_quotes = !in_quotes;
-            continue;
-        }
-        line += 1;
-        if !in_quotes {
-            end_record(&body[rec_start..pos], rec_line, &mut lines);
-            rec_start = pos + 1;
-            rec_line = line;
-        }
-    }
-    end_record(&body[rec_start.min(body.len())..], rec_line, &mut lines);
-    lines
+/// What a CSV file's structure is, read before polars parses it: the
+/// header's names as written, the line each data record starts on, and the
+/// blank (whitespace-only) lines to leave out. Malformed structure is an
+/// error naming its line and column, quoting at most the start of one
+/// field: never the rows after it (polars' own errors quote whole fields,
+/// and an unclosed quote makes the rest of the file one field).
+struct Shape {
+    header: Vec<String>,
+    lines: Vec<u32>,
+    blank: Vec<std::ops::Range<usize>>,
 }
 
-fn read_csv(path: &Path, mut bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>)> {
+/// The first characters of the field at `at`, up to its line's end, for a
+/// message.
+fn field_start(body: &[u8], at: usize) -> String {
+    let at = at.min(body.len());
+    let end = body[at..].iter().position(|b| *b == b'\n' || *b == b'\r').map_or(body.len(), |p| at + p);
+    crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
+}
+
+/// A header field's name: unquoted, trimmed, without a stray byte-order mark.
+fn header_name(raw: &[u8], quoted: bool) -> String {
+    let raw = String::from_utf8_lossy(raw);
+    let raw = raw.trim();
+    let text = if quoted { raw.trim_matches('"').replace("\"\"", "\"") } else { raw.to_string() };
+    text.trim().trim_start_matches('\u{feff}').to_string()
+}
+
+fn scan_csv(path: &Path, body: &[u8]) -> Result<Shape> {
+    let err = |line: u32, column: usize, header: &[String], what: String| {
+        let name = header.get(column).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
+        Error::batch(path, format!("line {line}, column {}{name}: {what}", column + 1))
+    };
+    let mut shape = Shape { header: Vec::new(), lines: Vec::new(), blank: Vec::new() };
+    let (mut line, mut rec_line, mut rec_start) = (1u32, 1u32, 0usize);
+    let (mut field, mut field_at) = (0usize, 0usize);
+    // In a quoted field; its closing quote seen; anything but spaces seen
+    // in an unquoted field; the field began with a quote.
+    let (mut in_quotes, mut closed, mut content, mut quoted) = (false, false, false, false);
+    let (mut quote_line, mut quote_at, mut quote_field) = (1u32, 0usize, 0usize);
+    let mut header_fields: Vec<(usize, usize, bool)> = Vec::new();
+    let mut have_header = false;
+    // The first quoted field of this record that spans a line break.
+    let mut spanned: Option<(u32, usize)> = None;
+    let mut i = 0;
+    loop {
+        let b = body.get(i).copied();
+        match b {
+            Some(b'"') if in_quotes => {
+                if body.get(i + 1) == Some(&b'"') {
+                    i += 1;
+                } else {
+                    in_quotes = false;
+                    closed = true;
+                }
+            }
+            Some(b'"') => {
+                if content || closed {
+                    let what = format!("a quote inside an unquoted field ({}): quote the whole field and double the quotes in it", field_start(body, field_at));
+                    return Err(err(line, field, &shape.header, what));
+                }
+                (in_quotes, quoted) = (true, true);
+                (quote_line, quote_at, quote_field) = (line, field_at, field);
+            }
+            Some(b'\n') if in_quotes => {
+                spanned.get_or_insert((quote_line, quote_field));
+                line += 1;
+            }
+            Some(_) if in_quotes => {}
+            Some(b'\r') if body.get(i + 1) == Some(&b'\n') => {}
+            Some(b'\r') => {
+                let what = "a carriage return inside a field: save the file with CRLF or LF line endings".to_string();
+                return Err(err(line, field, &shape.header, what));
+            }
+            Some(b',') => {
+                if !have_header {
+                    header_fields.push((field_at, i, quoted));
+                }
+                field += 1;
+                field_at = i + 1;
+                (closed, content, quoted) = (false, false, false);
+            }
+            Some(b'\n') | None => {
+                // The end of a record: a line break outside quotes, or the
+                // end of the file.
+                let end = if b.is_some() { i + 1 } else { body.len() };
+                if body[rec_start..i].iter().all(|b| b.is_ascii_whitespace()) {
+                    if rec_start < end {
+                        shape.blank.push(rec_start..end);
+                    }
+                } else if !have_header {
+                    header_fields.push((field_at, i, quoted));
+                    have_header = true;
+                    shape.header = header_fields.iter().map(|&(a, z, q)| header_name(&body[a..z], q)).collect();
+                } else if field + 1 != shape.header.len() {
+                    // A record over several lines with the wrong number of
+                    // fields: most likely a stray quote swallowed line breaks.
+                    let why = match spanned {
+                        Some((at_line, at_field)) if line > rec_line => {
+                            let name = shape.header.get(at_field).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
+                            format!("a quote opened at line {at_line}, column {}{name} runs to line {line}: a stray quote?", at_field + 1)
+                        }
+                        _ => "a missing or extra comma, or a comma in an unquoted value".to_string(),
+                    };
+                    return Err(Error::batch(path, format!("line {rec_line}: {} field(s) where the header has {}: {why}", field + 1, shape.header.len())));
+                } else {
+                    shape.lines.push(rec_line);
+                }
+                header_fields.clear();
+                spanned = None;
+                if b.is_none() {
+                    break;
+                }
+                line += 1;
+                (rec_line, rec_start) = (line, i + 1);
+                (field, field_at) = (0, i + 1);
+                (closed, content, quoted) = (false, false, false);
+            }
+            Some(c) => {
+                if closed && !c.is_ascii_whitespace() {
+                    let what = format!("text after a closing quote ({}): quote the whole field and double the quotes in it", field_start(body, field_at));
+                    return Err(err(line, field, &shape.header, what));
+                }
+                content |= !c.is_ascii_whitespace();
+            }
+        }
+        if b.is_none() {
+            break;
+        }
+        i += 1;
+    }
+    if in_quotes {
+        let what = format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, quote_at));
+        return Err(err(quote_line, quote_field, &shape.header, what));
+    }
+    Ok(shape)
+}
+
+fn read_csv(path: &Path, mut bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
     check_utf8(path, &bytes)?;
-    // Drop a byte-order mark in place: a copy of the file would double the
-    // memory a large batch needs while it is parsed.
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
+    // Drop byte-order marks in place (an export passed through two tools
+    // may carry two): a copy of the file would double the memory a large
+    // batch needs while it is parsed.
+    while bytes.starts_with(b"\xEF\xBB\xBF") {
         bytes.drain(..3);
     }
-    let body = bytes;
-    if body.iter().all(|b| b.is_ascii_whitespace()) {
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::batch(path, "file is empty: expected a header line and rows"));
     }
-    let lines = record_lines(&body);
+    if !bytes.contains(&b'\n') && bytes.contains(&b'\r') {
+        return Err(Error::batch(path, "its lines end in CR only (an old Mac format): save it as CSV with CRLF or LF line endings"));
+    }
+    let shape = scan_csv(path, &bytes)?;
+    refuse_duplicates(path, &shape.header)?;
+    // Blank and whitespace-only lines are not applications: left out before
+    // parsing (the common trailing ones cut in place; others by one copy).
+    let mut body = bytes;
+    let mut blank = shape.blank.as_slice();
+    while let Some(last) = blank.last().filter(|r| r.end == body.len()) {
+        body.truncate(last.start);
+        blank = &blank[..blank.len() - 1];
+    }
+    if !blank.is_empty() {
+        let mut kept = Vec::with_capacity(body.len());
+        let mut at = 0;
+        for r in blank {
+            kept.extend_from_slice(&body[at..r.start]);
+            at = r.end;
+        }
+        kept.extend_from_slice(&body[at..]);
+        body = kept;
+    }
     let df = CsvReadOptions::default()
         .with_has_header(true)
         .with_infer_schema_length(Some(0))
         .with_parse_options(CsvParseOptions::default().with_quote_char(Some(b'"')).with_missing_is_null(true))
         .into_reader_with_file_handle(Cursor::new(body))
         .finish()
-        .map_err(|e| Error::batch(path, format!("not a readable CSV file: {e}")))?;
-    // If the parser and our line scan disagree (e.g. a stray quote), fall
-    // back to row numbers rather than point at wrong lines.
-    let lines = if lines.len() == df.height() { lines } else { (2..2 + df.height() as u32).collect() };
-    Ok((df, lines))
+        .map_err(|e| Error::batch(path, format!("not a readable CSV file: {}", crate::error::clip(&e.to_string(), 200))))?;
+    // The scan refused what the parser might read otherwise; if ever they
+    // disagree on records, row numbers beat wrong lines.
+    let lines = if shape.lines.len() == df.height() { shape.lines } else { (2..2 + df.height() as u32).collect() };
+    Ok((df, lines, shape.header))
 }
 
 /// Select the expected columns by name, as String, in the declared order.
-fn conform(path: &Path, df: DataFrame, columns: &Columns, warnings: &mut Vec<String>) -> Result<DataFrame> {
+/// `names` is the file's whole header (a Parquet file's frame holds only
+/// the columns read).
+fn conform(path: &Path, df: DataFrame, names: &[String], columns: &Columns, utc_offset_hours: i32, warnings: &mut Vec<String>) -> Result<DataFrame> {
+    let names: Vec<String> = names.iter().map(|s| s.trim().to_string()).collect();
     let present: Vec<String> = df.get_column_names().iter().map(|s| s.trim().to_string()).collect();
-    let missing: Vec<&str> = columns.required.iter().map(String::as_str).filter(|c| !present.iter().any(|p| p == c)).collect();
+    let missing: Vec<&str> = columns.required.iter().map(String::as_str).filter(|c| !names.iter().any(|p| p == c)).collect();
     if !missing.is_empty() {
-        let hint = if present.len() == 1 && present[0].contains(';') {
+        let hint = if names.len() == 1 && names[0].contains(';') {
             " (the file seems to use ';' as separator; terbit reads comma-separated files)"
+        } else if names.len() == 1 && names[0].contains('\t') {
+            " (the file seems to use tabs as separator; terbit reads comma-separated files)"
         } else {
             ""
         };
         return Err(Error::batch(
             path,
-            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), crate::error::clip_list(&present, 30)),
+            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), crate::error::clip_list(&names, 30)),
         ));
     }
-    let mut seen = std::collections::BTreeSet::new();
-    for p in &present {
-        if !seen.insert(p.as_str()) {
-            return Err(Error::batch(path, format!("column {p:?} appears twice in the header")));
-        }
-    }
-    for p in &present {
-        if !columns.all().any(|c| c == p) {
-            warnings.push(format!("{}: column {p:?} is not used by this kind and was ignored", path.display()));
-        }
+    refuse_duplicates(path, &names)?;
+    // Columns the kind does not use: one warning for the file, not one each.
+    let unused: Vec<String> = names.iter().filter(|p| !columns.all().any(|c| c == p.as_str())).cloned().collect();
+    if !unused.is_empty() {
+        warnings.push(format!(
+            "{}: {} column(s) not used by this kind were ignored: {}",
+            crate::util::show::clip_shown(&path.display().to_string(), 200),
+            unused.len(),
+            crate::util::show::shown(&crate::error::clip_list(&unused, 10))
+        ));
     }
     let height = df.height();
     let mut out = Vec::new();
     for name in columns.all() {
         let col = match present.iter().position(|p| p == name) {
-            Some(i) => df.columns()[i]
-                .cast(&DataType::String)
-                .map_err(|e| Error::batch(path, format!("column {name:?}: {e}")))?
+            Some(i) => as_text(&df.columns()[i], utc_offset_hours)
+                .map_err(|e| Error::batch(path, format!("column {name:?}: {}", crate::error::clip(&e.to_string(), 200))))?
                 .with_name(name.into()),
             None => Column::full_null(name.into(), height, &DataType::String),
         };
         out.push(col);
     }
     DataFrame::new(height, out).map_err(|e| Error::batch(path, e.to_string()))
+}
+
+/// A column as text. A timestamp (Parquet) is read at the region's local
+/// time — a zoned one converted from UTC, a naive one taken as local — and
+/// shown as its date when it is a midnight, else as date and time (which
+/// a date rule then rejects, naming the value).
+fn as_text(col: &Column, utc_offset_hours: i32) -> PolarsResult<Column> {
+    let DataType::Datetime(unit, zone) = col.dtype() else { return col.cast(&DataType::String) };
+    let per_second: i64 = match unit {
+        TimeUnit::Nanoseconds => 1_000_000_000,
+        TimeUnit::Microseconds => 1_000_000,
+        TimeUnit::Milliseconds => 1_000,
+    };
+    let shift = if zone.is_some() { i64::from(utc_offset_hours) * 3600 } else { 0 };
+    let physical = col.to_physical_repr();
+    let values = physical.as_materialized_series().i64()?.clone();
+    let text: StringChunked = values
+        .iter()
+        .map(|v| {
+            let v = v?;
+            let t = chrono::DateTime::from_timestamp(v.div_euclid(per_second) + shift, 0)?.naive_utc();
+            Some(if t.time() == chrono::NaiveTime::MIN { t.format("%Y-%m-%d").to_string() } else { t.format("%Y-%m-%d %H:%M:%S").to_string() })
+        })
+        .collect();
+    Ok(text.into_column())
 }
 
 #[cfg(test)]
@@ -436,10 +643,49 @@ mod tests {
     }
 
     #[test]
-    fn record_lines_skip_blank_lines_and_follow_quotes() {
-        assert_eq!(record_lines(b"h\n\na\r\n\r\n\"b\nc\"\nd"), vec![3, 5, 7]);
-        assert_eq!(record_lines(b"h\n"), Vec::<u32>::new());
-        assert_eq!(record_lines(b""), Vec::<u32>::new());
+    fn the_scan_skips_blank_lines_and_follows_quotes() {
+        let p = Path::new("x.csv");
+        let s = scan_csv(p, b"h\n\na\r\n \t\r\n\"b\nc\"\nd").unwrap();
+        assert_eq!((s.header, s.lines), (vec!["h".to_string()], vec![3, 5, 7]));
+        assert_eq!(s.blank, vec![2..3, 6..10]);
+        assert!(scan_csv(p, b"h\n").unwrap().lines.is_empty());
+        assert!(scan_csv(p, b"").unwrap().lines.is_empty());
+    }
+
+    #[test]
+    fn malformed_csv_names_line_and_column_and_quotes_one_field_at_most() {
+        let d = tempfile::tempdir().unwrap();
+        let err = |name: &str, bytes: &[u8]| read(&[write(d.path(), name, bytes)], &cols()).unwrap_err().to_string();
+        // An unclosed quote: where it opened, never the rows after it.
+        let mut big = b"a,b\n1,\"open\n".to_vec();
+        for i in 0..20_000 {
+            big.extend_from_slice(format!("{i},3506011234567890 SITI AMINAH\n").as_bytes());
+        }
+        let e = err("q.csv", &big);
+        assert!(e.contains("q.csv") && e.contains("line 2, column 2 (b): unclosed quote"), "{e}");
+        assert!(e.len() < 300 && !e.contains("SITI"), "{e}");
+        let e = err("m.csv", b"a,b\n1,x\"y\"\n");
+        assert!(e.contains("line 2, column 2 (b): a quote inside an unquoted field (x\"y\")"), "{e}");
+        let e = err("t.csv", b"a,b\n\"1\"x,2\n");
+        assert!(e.contains("line 2, column 1 (a): text after a closing quote"), "{e}");
+        let e = err("r.csv", b"a,b\n1,2\n1,2,3\n");
+        assert!(e.contains("line 3: 3 field(s) where the header has 2"), "{e}");
+        let e = err("c.csv", b"a,b\r1,2\r");
+        assert!(e.contains("CR only"), "{e}");
+        let e = err("dup.csv", b"a,b,a\n1,2,3\n");
+        assert!(e.contains("column \"a\" appears twice"), "{e}");
+        let e = err("tab.csv", b"a\tb\n1\t2\n");
+        assert!(e.contains("tabs as separator"), "{e}");
+    }
+
+    #[test]
+    fn blank_lines_are_not_rows_and_two_boms_are_dropped() {
+        let d = tempfile::tempdir().unwrap();
+        let p = write(d.path(), "b.csv", b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n\n1,2\n   \n3,4\n\n\n \r\n");
+        let b = read(&[p], &cols()).unwrap();
+        assert_eq!(b.df.height(), 2);
+        assert_eq!((b.source(0), b.source(1)), ("b.csv:3".to_string(), "b.csv:5".to_string()));
+        assert_eq!(b.df.get_column_names(), ["a", "b", "c"]);
     }
 
     #[test]

@@ -106,7 +106,7 @@ pub(super) fn read_and_validate_kind<'a>(
     let t0 = Instant::now();
     let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
     for &i in indexes {
-        let r = batch::read_raw(&opts.batch[i])?;
+        let r = batch::read_raw(&opts.batch[i], Some(&Columns::of(&template.schema)))?;
         tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
         // The run was named by the files' content read before: a file
         // changed since would mix two batches under one name.
@@ -116,7 +116,7 @@ pub(super) fn read_and_validate_kind<'a>(
         shas[i] = r.sha256;
         raw.push(r);
     }
-    let mut batch = batch::assemble(raw, &Columns::of(&template.schema))?;
+    let mut batch = batch::assemble(raw, &Columns::of(&template.schema), opts.region.utc_offset_hours)?;
     summary.warnings.extend(batch.warnings.iter().cloned());
     *summary.seconds_by_stage.entry("read".into()).or_default() += t0.elapsed().as_secs_f64();
     let t0 = Instant::now();

@@ -37,8 +37,8 @@ fuzz_target!(|data: &[u8]| {
     let mut bytes = format!("{}\n", s.header).into_bytes();
     bytes.extend_from_slice(data);
     for (name, input) in [("fuzz.csv", bytes), ("fuzz.parquet", data.to_vec())] {
-        let Ok(raw) = batch::parse_raw(Path::new(name), input) else { continue };
-        let Ok(mut b) = batch::assemble(vec![raw], &Columns::of(&t.schema)) else { continue };
+        let Ok(raw) = batch::parse_raw(Path::new(name), input, Some(&Columns::of(&t.schema))) else { continue };
+        let Ok(mut b) = batch::assemble(vec![raw], &Columns::of(&t.schema), 7) else { continue };
         if let Ok(v) = validate::validate(&mut b, &t.schema, &ctx) {
             // Every application ends accepted or rejected, never both.
             let accepted: std::collections::BTreeSet<usize> = v.accepted_apps.iter().copied().collect();
