@@ -238,3 +238,47 @@ fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
     assert_eq!(code, 2);
     assert!(err.contains("terbit.toml"), "{err}");
 }
+
+#[test]
+fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["demo", "--out", "demo", "--count", "20"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let run = std::fs::read_dir(d.join("demo/runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let row: Vec<&str> = manifest.lines().nth(1).unwrap().split(',').collect();
+    let (number, file) = (row[0].to_string(), run.join(row[5]));
+    let key = std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "key")).unwrap();
+    let aside = d.join("aside.key");
+    let revoke = |args: &[&str]| {
+        let mut a = vec!["revoke", number.as_str(), "--reason", "issued on forged evidence", "--register", "demo/register.sqlite", "--keys", "demo/keys"];
+        a.extend_from_slice(args);
+        terbit(d, &a)
+    };
+    // Without its signing key: refused before the register is touched.
+    std::fs::rename(&key, &aside).unwrap();
+    let (code, _, err) = revoke(&[]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!d.join("demo/keys/revocations-3506.json").exists());
+    std::fs::rename(&aside, &key).unwrap();
+    // With it: recorded and published.
+    let (code, out, err) = revoke(&[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let list = d.join("demo/keys/revocations-3506.json");
+    assert!(std::fs::read_to_string(&list).unwrap().contains(&number));
+    // The list lost (a crash between the register and the list): the same
+    // revocation again publishes it; a different one is refused.
+    std::fs::remove_file(&list).unwrap();
+    let (code, out, err) = revoke(&[]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(std::fs::read_to_string(&list).unwrap().contains(&number));
+    let other = manifest.lines().nth(2).unwrap().split(',').next().unwrap().to_string();
+    let (code, _, err) = terbit(d, &["supersede", &number, "--by", &other, "--reason", "x", "--register", "demo/register.sqlite", "--keys", "demo/keys"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("already revoked or superseded otherwise"), "{err}");
+    // Auditors holding the list see it.
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", file.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REVOKED") && out.contains("forged evidence"), "{out}");
+}

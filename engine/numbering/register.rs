@@ -321,7 +321,9 @@ impl Register {
 
     /// Record that `number` is revoked, or superseded by `by`, with a reason.
     /// Returns the issuing regency. Refuses unknown or unwritten documents
-    /// and a second revocation of the same document.
+    /// and a different second revocation of the same document; the same one
+    /// again is accepted (the first reason and date stay), so a revocation
+    /// whose signed list was not written can be published by a retry.
     pub fn revoke(&mut self, number: &str, by: Option<&str>, reason: &str, since: NaiveDate) -> Result<String> {
         let usage = Error::Usage;
         let (regency, status) = self
@@ -353,7 +355,17 @@ impl Register {
             )
             .map_err(|e| self.err(e))?;
         if changed == 0 {
-            return Err(usage(format!("document {number} is already revoked or superseded")));
+            // The same revocation again is a retry (its signed list was
+            // perhaps never written): accepted, so the list can be signed
+            // and published now. A different one is refused.
+            let same: Option<(String, Option<String>)> = self
+                .conn
+                .query_row("SELECT status, superseded_by FROM revocations WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
+                .optional()
+                .map_err(|e| self.err(e))?;
+            if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
+                return Err(usage(format!("document {number} is already revoked or superseded otherwise")));
+            }
         }
         Ok(regency)
     }
