@@ -253,3 +253,35 @@ fn an_exactly_duplicated_header_is_refused() {
     std::fs::write(&file, lines.join("\n") + "\n").unwrap();
     expect_refused(&file, &["column \"child_name\" appears twice"]);
 }
+
+#[test]
+fn application_ids_outside_the_id_alphabet_are_rejected_not_issued() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = tmp.path().join("sample.csv");
+    let region = terbit::kind::region::Region::kediri();
+    let templates = terbit::kind::template::Templates::embedded();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let opts = terbit::input::samples::SampleOptions { region: &region, count: 8, seed: 3, defects: 0.0, as_of };
+    terbit::input::samples::write(templates.get("birth").unwrap(), &opts, &sample).unwrap();
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let good = lines.len() - 1;
+    let mut id = |row: usize, new: String| {
+        let rest = lines[row].split_once(',').unwrap().1.to_string();
+        lines[row] = format!("{new},{rest}");
+    };
+    id(1, "\"3506-A\nB\"".into()); // a quoted line break
+    id(2, "3506-\u{202e}B".into()); // a right-to-left override
+    id(3, "X".repeat(1 << 20)); // a megabyte
+    let file = tmp.path().join("ids.csv");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (out, o) = issue(&file);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (run, report) = run_of(out.path());
+    assert_eq!(report["rejects_by_rule"]["APPLICATION_ID"].as_u64(), Some(3), "{report}");
+    assert_eq!(report["issued"].as_u64(), Some(good as u64 - 3), "{report}");
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    assert!(!manifest.contains('\u{202e}') && !manifest.contains("XXXX") && !manifest.contains("A\nB"));
+    let rejects = std::fs::read_to_string(run.join("rejects.csv")).unwrap();
+    assert!(rejects.len() < 20_000, "the megabyte ID is clipped in rejects.csv ({} bytes)", rejects.len());
+}

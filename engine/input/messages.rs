@@ -110,6 +110,10 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
     let (id, en) = env.schema.labels(field);
     let seg = value.get(6..12).unwrap_or("");
     match (code, msg) {
+        (Rule::ApplicationId, _) => format!(
+            "{id} {value:?} tidak sah: 1–64 huruf, angka, titik, garis bawah, garis miring atau tanda minus / \
+             {en} {value:?} is not valid: 1–64 letters, digits and . _ / -"
+        ),
         (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),
         (Rule::NikFormat | Rule::KkFormat, _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
         (Rule::NikDistrict | Rule::KkDistrict, _) => {

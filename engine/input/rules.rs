@@ -40,6 +40,8 @@ macro_rules! rules {
 rules! {
     /// A required field is empty.
     Required = "REQUIRED",
+    /// An application ID is not 1–64 letters, digits and `. _ / -`.
+    ApplicationId = "APPLICATION_ID",
     /// An application ID appears earlier in the batch.
     DuplicateId = "DUPLICATE_ID",
     /// Not one of the region's service points.

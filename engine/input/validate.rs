@@ -27,6 +27,9 @@ use crate::kind::schema::{Check, ColType, Schema, VillageScope};
 /// A rejected value is quoted up to this many characters.
 const MAX_VALUE_CHARS: usize = 200;
 
+/// What an application ID may be: 1–64 ASCII letters, digits and `. _ / -`.
+pub const ID_PATTERN: &str = r"^[A-Za-z0-9._/-]{1,64}$";
+
 /// One violated rule of one application.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Reject {
@@ -153,10 +156,16 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<RuleExpr>> {
     for c in &schema.columns {
         let f = c.name.as_str();
         match c.ty {
-            ColType::Id if !schema.group => {
-                push(Rule::DuplicateId, f, Msg::Plain, present(f).and(col(f).is_first_distinct().not()));
+            ColType::Id => {
+                // IDs go into the register, the manifest and file names of
+                // reports: a bounded, printable alphabet (no line breaks,
+                // escapes or bidi controls, no 100 MB values).
+                let valid = col(f).str().contains(lit(ID_PATTERN), true).fill_null(lit(false));
+                push(Rule::ApplicationId, f, Msg::Plain, present(f).and(valid.not()));
+                if !schema.group {
+                    push(Rule::DuplicateId, f, Msg::Plain, present(f).and(col(f).is_first_distinct().not()));
+                }
             }
-            ColType::Id => {}
             ColType::ServicePoint => {
                 let points = str_series(ctx.region.service_points.iter().map(|s| s.code.clone()));
                 push(Rule::ServicePoint, f, Msg::Plain, present(f).and(col(f).is_in(points, false).not()));

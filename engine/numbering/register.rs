@@ -490,9 +490,13 @@ mod tests {
         assert!(reg.revoke("3506-LU-23062021-0009", None, "x", d2).is_err(), "unknown");
         assert!(reg.revoke("3506-LU-23062021-0001", None, " ", d2).is_err(), "no reason");
         assert_eq!(reg.revoke("3506-LU-23062021-0001", None, "data error", d2).unwrap(), "3506");
-        assert!(reg.revoke("3506-LU-23062021-0001", None, "again", d2).is_err(), "twice");
+        // The same revocation again is a retry (to publish its list); a
+        // different one is refused; the first reason stays.
+        assert_eq!(reg.revoke("3506-LU-23062021-0001", None, "again", d2).unwrap(), "3506");
+        assert!(reg.revoke("3506-LU-23062021-0001", Some("3506-LU-23062021-0003"), "other", d2).is_err(), "otherwise");
         let list = reg.revocations("3506").unwrap();
         assert_eq!(list.len(), 1);
+        assert_eq!(list[0].reason, "data error");
         assert_eq!(list[0].status, crate::kind::revocation::Status::Revoked);
         // Another application for a subject with an active document is refused;
         // once that document is revoked, a new one may be issued.

@@ -23,8 +23,12 @@ pub fn defects_for(schema: &Schema) -> Vec<Defect> {
             d(Rule::Required, f);
         }
         match c.ty {
-            ColType::Id if !schema.group => d(Rule::DuplicateId, f),
-            ColType::Id => {}
+            ColType::Id => {
+                d(Rule::ApplicationId, f);
+                if !schema.group {
+                    d(Rule::DuplicateId, f);
+                }
+            }
             ColType::ServicePoint => d(Rule::ServicePoint, f),
             ColType::Nik => {
                 for r in [Rule::NikFormat, Rule::NikDistrict, Rule::NikDate, Rule::NikSerial] {
@@ -128,6 +132,8 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
     };
     match defect.rule {
         Rule::Required => set(row, String::new()),
+        // A pasted ID that picked up a right-to-left override.
+        Rule::ApplicationId => set(row, format!("{val}\u{202e}")),
         Rule::DuplicateId => {
             if let Some(prev) = earlier.last() {
                 set(row, prev[0].get(f).cloned().unwrap_or_default());
