@@ -232,6 +232,10 @@ fn main() -> ExitCode {
     // 3–5% of all CPU in page zeroing, ~55 MB more peak RSS at 219,293
     // applications). Failing to turn them off only costs that.
     let _ = rustix::thread::disable_transparent_huge_pages(true);
+    if let Err(e) = move_key_out_of_environment() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
     // A panic's message may quote what a hostile file held: never raw.
     std::panic::set_hook(Box::new(|info| {
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
@@ -376,7 +380,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issue_date,
                 issued_at,
                 max_reject_rate,
-                signing_seed: signing_seed_from_env()?,
+                signing_seed: signing_seed()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
                 ahead_max_rows: issue::AHEAD_MAX_ROWS,
             };
@@ -484,14 +488,58 @@ fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Resu
     Ok(keys::generate(dir, issuer, &seed, nb)?)
 }
 
-/// The signing key from `TERBIT_SIGNING_KEY`, for schedulers that hand
-/// secrets over in the environment. The variable is removed at once, so no
-/// child process or crash report inherits it.
-fn signing_seed_from_env() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
-    let Some(value) = std::env::var_os(issue::KEY_ENV) else { return Ok(None) };
-    std::env::remove_var(issue::KEY_ENV);
-    let text = zeroize::Zeroizing::new(value.into_string().unwrap_or_default());
-    Ok(Some(keys::parse_seed(&text, issue::KEY_ENV)?))
+/// Where the key handed over in `TERBIT_SIGNING_KEY` waits for the
+/// re-executed process (see [`move_key_out_of_environment`]).
+const KEY_FD_ENV: &str = "TERBIT_SIGNING_KEY_FD";
+/// systemd's credential name for the key (`LoadCredential=terbit-signing-key:...`).
+const KEY_CREDENTIAL: &str = "terbit-signing-key";
+
+/// A key handed over in `TERBIT_SIGNING_KEY` would stay readable in
+/// `/proc/<pid>/environ` for the whole run: `remove_var` changes the
+/// process's copy, not the one the kernel shows, and rewriting that memory
+/// needs unsafe code. So terbit puts the key in a pipe and executes itself
+/// again without the variable: the running image's environment never held
+/// it. Called first thing, before any thread starts; returns only if there
+/// is no such variable.
+fn move_key_out_of_environment() -> std::result::Result<(), String> {
+    use std::io::Write;
+    use std::os::unix::process::CommandExt;
+    let Some(value) = std::env::var_os(issue::KEY_ENV) else { return Ok(()) };
+    let value = zeroize::Zeroizing::new(value.into_encoded_bytes());
+    if value.len() > 4096 {
+        return Err(format!("{} is {} bytes; a signing key is 64 hex characters", issue::KEY_ENV, value.len()));
+    }
+    let (read, write) = rustix::pipe::pipe().map_err(|e| format!("cannot make a pipe for the signing key: {e}"))?;
+    std::fs::File::from(write).write_all(&value).map_err(|e| format!("cannot hand the signing key over: {e}"))?;
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&read);
+    let mut args = std::env::args_os();
+    let argv0 = args.next().unwrap_or_default();
+    let e = std::process::Command::new("/proc/self/exe").arg0(argv0).args(args).env_remove(issue::KEY_ENV).env(KEY_FD_ENV, fd.to_string()).exec();
+    Err(format!("cannot start terbit again without {} in its environment: {e}", issue::KEY_ENV))
+}
+
+/// The signing key handed over by a scheduler, if any: from
+/// `TERBIT_SIGNING_KEY` (moved to a pipe at start), or from systemd's
+/// credential `terbit-signing-key` (`LoadCredential=`), which never passes
+/// through an environment at all.
+fn signing_seed() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    let (text, source) = if let Some(fd) = std::env::var_os(KEY_FD_ENV) {
+        std::env::remove_var(KEY_FD_ENV);
+        let path = Path::new("/proc/self/fd").join(fd);
+        let text = std::fs::read(&path).with_context(|| format!("read the signing key handed over in {}", issue::KEY_ENV))?;
+        (text, issue::KEY_ENV.to_string())
+    } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let path = Path::new(&dir).join(KEY_CREDENTIAL);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        (text, path.display().to_string())
+    } else {
+        return Ok(None);
+    };
+    let text = zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default());
+    Ok(Some(keys::parse_seed(&text, &source)?))
 }
 
 fn print_summary(s: &RunSummary) {

@@ -282,3 +282,60 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("REVOKED") && out.contains("forged evidence"), "{out}");
 }
+
+#[test]
+fn a_key_given_in_the_environment_is_not_in_the_running_jobs_environment() {
+    use std::io::Write;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", "2026-11-20", "--out", "batch.csv"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    let seed = "07".repeat(32);
+    let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    std::fs::remove_file(&g.key_file).unwrap();
+    // The batch is a FIFO: the job waits on it while its environment is read.
+    let fifo = d.join("night.csv");
+    rustix::fs::mknodat(rustix::fs::CWD, &fifo, rustix::fs::FileType::Fifo, rustix::fs::Mode::from_raw_mode(0o600), 0).unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(["-q", "issue", "night.csv", "--issued-on", "2026-11-23"])
+        .current_dir(d)
+        .env("TERBIT_SIGNING_KEY", &seed)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let environ = format!("/proc/{}/environ", child.id());
+    // Wait until the job has started itself again (the fd variable shows).
+    let mut seen = Vec::new();
+    for _ in 0..500 {
+        seen = std::fs::read(&environ).unwrap_or_default();
+        if seen.windows(21).any(|w| w == b"TERBIT_SIGNING_KEY_FD") {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    }
+    assert!(seen.windows(21).any(|w| w == b"TERBIT_SIGNING_KEY_FD"), "the job did not start again");
+    assert!(!seen.windows(seed.len()).any(|w| w == seed.as_bytes()), "the key is readable in {environ}");
+    assert!(!seen.windows(19).any(|w| w == b"TERBIT_SIGNING_KEY="), "the variable is still set");
+    // Feed the batch (read twice: once for its digest, once for its rows),
+    // each time after the job let go of the FIFO (data written while its
+    // previous reader is still open would be lost with it).
+    let batch = std::fs::read(d.join("batch.csv")).unwrap();
+    let holds_fifo = || {
+        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
+            .map(|fds| fds.flatten().any(|f| std::fs::read_link(f.path()).is_ok_and(|t| t == fifo)))
+            .unwrap_or(false)
+    };
+    for _ in 0..2 {
+        std::fs::OpenOptions::new().write(true).open(&fifo).unwrap().write_all(&batch).unwrap();
+        for _ in 0..500 {
+            if !holds_fifo() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(10));
+        }
+    }
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
