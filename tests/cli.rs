@@ -285,7 +285,6 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
 
 #[test]
 fn a_key_given_in_the_environment_is_not_in_the_running_jobs_environment() {
-    use std::io::Write;
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", "2026-11-20", "--out", "batch.csv"]);
@@ -318,24 +317,37 @@ fn a_key_given_in_the_environment_is_not_in_the_running_jobs_environment() {
     assert!(seen.windows(21).any(|w| w == b"TERBIT_SIGNING_KEY_FD"), "the job did not start again");
     assert!(!seen.windows(seed.len()).any(|w| w == seed.as_bytes()), "the key is readable in {environ}");
     assert!(!seen.windows(19).any(|w| w == b"TERBIT_SIGNING_KEY="), "the variable is still set");
-    // Feed the batch (read twice: once for its digest, once for its rows),
-    // each time after the job let go of the FIFO (data written while its
-    // previous reader is still open would be lost with it).
-    let batch = std::fs::read(d.join("batch.csv")).unwrap();
-    let holds_fifo = || {
-        std::fs::read_dir(format!("/proc/{}/fd", child.id()))
-            .map(|fds| fds.flatten().any(|f| std::fs::read_link(f.path()).is_ok_and(|t| t == fifo)))
-            .unwrap_or(false)
-    };
-    for _ in 0..2 {
-        std::fs::OpenOptions::new().write(true).open(&fifo).unwrap().write_all(&batch).unwrap();
-        for _ in 0..500 {
-            if !holds_fifo() {
-                break;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(10));
-        }
-    }
-    let out = child.wait_with_output().unwrap();
+    let mut child = child;
+    let _ = child.kill();
+    let _ = child.wait();
+    // And the key handed over that way signs: a run with no key file.
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(["-q", "issue", "batch.csv", "--issued-on", "2026-11-23"])
+        .current_dir(d)
+        .env("TERBIT_SIGNING_KEY", &seed)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("5 issued"), "{}", String::from_utf8_lossy(&out.stdout));
+}
+
+#[test]
+fn a_second_run_on_the_same_register_is_refused_naming_the_first() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", "2026-11-20", "--out", "batch.csv"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    // Another process (this test) holds the register's lock, as a running
+    // job does for its whole run.
+    let held = terbit::util::lock::RunLock::acquire(&d.join("out/register.sqlite"), "terbit issuing run 20261123-0000abcd").unwrap();
+    let (code, _, err) = terbit(d, &["issue", "batch.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("terbit issuing run 20261123-0000abcd (pid ") && err.contains("is using the register"), "{err}");
+    assert!(!d.join("out").read_dir().unwrap().flatten().any(|e| e.path().is_dir()), "the second run made no run folder");
+    // Released (the holder ended): the run goes ahead.
+    drop(held);
+    let (code, _, err) = terbit(d, &["issue", "batch.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{err}");
 }

@@ -47,6 +47,10 @@ pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV}
 /// time: a 1,000,000-application night stays within bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
+    // One job per register at a time, from before the batch is read: a
+    // second run of the same night must not remove this one's temporary
+    // files or race it for the manifest.
+    let mut lock = crate::util::lock::RunLock::acquire(&opts.register, "terbit issuing (reading its batch)")?;
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
     // One pass over each file gives its digest, header and size; its rows
@@ -87,6 +91,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(run_hash.finalize())[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
+    lock.describe(&format!("terbit issuing run {}", summary.run_id))?;
 
     // A batch that looks broken (a wrong export, a shifted column) is
     // refused whole, before anything is numbered; its rejects show why.

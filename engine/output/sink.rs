@@ -36,7 +36,7 @@ use rustix::fs::{Mode, OFlags};
 use sha2::{Digest, Sha256};
 
 use crate::util::csvout;
-use crate::util::fs::{is_temporary, sync_dir, tmp_path};
+use crate::util::fs::{is_abandoned, sync_dir, tmp_path};
 use crate::error::{Error, Result};
 use crate::pdf::fragment::Fragment;
 use crate::pdf::print::PrintFile;
@@ -57,7 +57,7 @@ fn remove_temporaries(dir: &Path) -> Result<()> {
         let kind = entry.file_type().map_err(|e| Error::io(&path, e))?;
         if kind.is_dir() {
             remove_temporaries(&path)?;
-        } else if is_temporary(&entry.file_name()) {
+        } else if is_abandoned(&entry.file_name()) {
             fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
         }
     }

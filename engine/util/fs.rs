@@ -39,7 +39,20 @@ pub fn sync_dir(dir: &Path) -> Result<()> {
 
 /// Whether `name` is one of our temporary files (`<name>.tmp-<pid>`).
 pub fn is_temporary(name: &std::ffi::OsStr) -> bool {
-    name.to_str().and_then(|n| n.rsplit_once(".tmp-")).is_some_and(|(_, pid)| !pid.is_empty() && pid.bytes().all(|b| b.is_ascii_digit()))
+    temporary_pid(name).is_some()
+}
+
+/// The process a temporary file belongs to.
+fn temporary_pid(name: &std::ffi::OsStr) -> Option<u32> {
+    let (_, pid) = name.to_str()?.rsplit_once(".tmp-")?;
+    pid.bytes().all(|b| b.is_ascii_digit()).then(|| pid.parse().ok()).flatten()
+}
+
+/// Whether a temporary file was left by a process that has ended (or by
+/// this one): only those may be removed — another live process may be
+/// writing it.
+pub fn is_abandoned(name: &std::ffi::OsStr) -> bool {
+    temporary_pid(name).is_some_and(|pid| pid == std::process::id() || !Path::new("/proc").join(pid.to_string()).exists())
 }
 
 
@@ -65,5 +78,9 @@ mod tests {
         assert!(!is_temporary(std::ffi::OsStr::new("a.pdf")));
         assert!(!is_temporary(std::ffi::OsStr::new("a.pdf.tmp-")));
         assert!(!is_temporary(std::ffi::OsStr::new("a.pdf.tmp-12x")));
+        // A live process's temporary stays; a dead one's (or our own) goes.
+        assert!(!is_abandoned(std::ffi::OsStr::new("a.pdf.tmp-1")), "pid 1 is alive");
+        assert!(is_abandoned(tmp.file_name().unwrap()));
+        assert!(is_abandoned(std::ffi::OsStr::new("a.pdf.tmp-4294967")));
     }
 }

@@ -4,3 +4,4 @@
 pub mod csvout;
 pub mod fs;
 pub mod show;
+pub mod lock;
