@@ -285,3 +285,39 @@ fn application_ids_outside_the_id_alphabet_are_rejected_not_issued() {
     let rejects = std::fs::read_to_string(run.join("rejects.csv")).unwrap();
     assert!(rejects.len() < 20_000, "the megabyte ID is clipped in rejects.csv ({} bytes)", rejects.len());
 }
+
+#[test]
+fn names_are_signed_in_nfc_and_what_cannot_be_printed_is_rejected() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = tmp.path().join("sample.csv");
+    let region = terbit::kind::region::Region::kediri();
+    let templates = terbit::kind::template::Templates::embedded();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let opts = terbit::input::samples::SampleOptions { region: &region, count: 6, seed: 5, defects: 0.0, as_of };
+    terbit::input::samples::write(templates.get("birth").unwrap(), &opts, &sample).unwrap();
+    let mut lines: Vec<String> = std::fs::read_to_string(&sample).unwrap().lines().map(String::from).collect();
+    let mut name = |row: usize, new: &str| {
+        let mut cols: Vec<String> = lines[row].split(',').map(String::from).collect();
+        cols[2] = new.to_string();
+        lines[row] = cols.join(",");
+    };
+    name(1, "Jose\u{301} Santoso"); // decomposed (NFD): signed as "José Santoso"
+    name(2, "山田 Santoso"); // no font of the certificate draws it
+    name(3, "Budi\u{200b} Santoso"); // a zero-width space
+    name(4, "Budi \u{202e}Santoso"); // a right-to-left override
+    let file = tmp.path().join("names.csv");
+    std::fs::write(&file, lines.join("\n") + "\n").unwrap();
+    let (out, o) = issue(&file);
+    assert_eq!(o.code, 0, "{}", o.stderr);
+    let (run, report) = run_of(out.path());
+    assert_eq!(report["rejects_by_rule"]["UNPRINTABLE"].as_u64(), Some(1), "{report}");
+    assert_eq!(report["rejects_by_rule"]["FORMAT_CHARACTER"].as_u64(), Some(2), "{report}");
+    let rejects = std::fs::read_to_string(run.join("rejects.csv")).unwrap();
+    assert!(rejects.contains("U+5C71") && rejects.contains("U+200B") && rejects.contains("U+202E"), "{rejects}");
+    // The decomposed name was issued, signed in its composed form.
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let qr = manifest.lines().nth(1).unwrap().rsplit(',').next().unwrap().to_string();
+    let v = terbit(out.path(), &["verify", "--trust", "keys/trust.json", &qr]);
+    assert_eq!(v.code, 0, "{}", v.stdout);
+    assert!(v.stdout.contains("Jos\u{e9} Santoso") || v.stdout.contains("JOS\u{c9} SANTOSO"), "{}", v.stdout);
+}

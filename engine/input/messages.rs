@@ -95,6 +95,13 @@ pub struct Env<'a> {
     pub region: &'a Region,
     /// The run's issue date.
     pub issue_date: NaiveDate,
+    /// Whether the documents can print a character.
+    pub can_print: fn(char) -> bool,
+}
+
+/// The first character of `value` that `bad` picks, as U+XXXX.
+fn first_char(value: &str, bad: impl Fn(char) -> bool) -> String {
+    value.chars().find(|c| bad(*c)).map(|c| format!("U+{:04X}", c as u32)).unwrap_or_default()
 }
 
 fn woman_or_man(female: bool) -> &'static str {
@@ -114,6 +121,14 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
             "{id} {value:?} tidak sah: 1–64 huruf, angka, titik, garis bawah, garis miring atau tanda minus / \
              {en} {value:?} is not valid: 1–64 letters, digits and . _ / -"
         ),
+        (Rule::FormatCharacter, _) => {
+            let c = first_char(value, super::validate::is_format_char);
+            format!("{id} {value:?} berisi karakter tak terlihat {c} / {en} {value:?} holds an invisible format character {c} (zero-width, byte-order mark or direction override): retype the value")
+        }
+        (Rule::Unprintable, _) => {
+            let c = first_char(value, |c| !c.is_control() && !super::validate::is_format_char(c) && !(env.can_print)(c));
+            format!("{id} {value:?} berisi karakter {c} yang tidak dapat dicetak / {en} {value:?} holds {c}, which the certificate's fonts cannot print")
+        }
         (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),
         (Rule::NikFormat | Rule::KkFormat, _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
         (Rule::NikDistrict | Rule::KkDistrict, _) => {
@@ -262,7 +277,7 @@ mod tests {
         let templates = Templates::embedded();
         let t = templates.get("birth").unwrap();
         let region = Region::kediri();
-        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() };
+        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), can_print: |_| true };
         let id = &t.schema.columns[t.schema.id].name;
         let none = |_: &str| None;
         let issued = Msg::AlreadyIssued { number: "3506-LU-23112026-0001".into(), run_id: "r1".into(), written: true };
@@ -284,7 +299,7 @@ mod tests {
         let templates = Templates::embedded();
         let t = templates.get("birth").unwrap();
         let region = Region::kediri();
-        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap() };
+        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), can_print: |_| true };
         let field = &t.schema.columns[t.schema.subject].name;
         for rule in Rule::ALL {
             let m = message(*rule, field, &Msg::Plain, "x", &|_| None, &env);

@@ -82,6 +82,11 @@ rules! {
     Village = "VILLAGE",
     /// Not one of a field's choices.
     Choice = "CHOICE",
+    /// A character no font of the documents can draw (CJK, Javanese, ...).
+    Unprintable = "UNPRINTABLE",
+    /// An invisible format character (byte-order mark, zero-width space,
+    /// bidi override).
+    FormatCharacter = "FORMAT_CHARACTER",
     /// Not a whole number in range.
     Number = "NUMBER",
     /// Text too long or holding control characters.

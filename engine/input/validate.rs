@@ -79,6 +79,46 @@ pub struct Context<'a> {
     pub region: &'a Region,
     /// The run's issue date.
     pub issue_date: NaiveDate,
+    /// Whether the documents can print a character (the renderer's fonts:
+    /// `pdf::fonts::can_draw`).
+    pub can_print: fn(char) -> bool,
+}
+
+/// Unicode format characters (general category Cf): invisible, yet signed
+/// and compared like any other; bidi overrides reorder what a reader sees.
+pub fn is_format_char(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x08E2 | 0x180E | 0x200B..=0x200F | 0x202A..=0x202E
+        | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB | 0x110BD | 0x110CD | 0x1BCA0..=0x1BCA3
+        | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
+}
+
+/// Free-text columns (names, places, addresses, choices): normalised to NFC
+/// and checked for what the documents can print, before any rule.
+fn is_free_text(ty: ColType) -> bool {
+    matches!(ty, ColType::Name | ColType::Text | ColType::Choice)
+}
+
+/// Normalise a free-text column to NFC in place and add its helper
+/// columns: `__fmt_<name>` (holds a format character) and `__unpr_<name>`
+/// (holds a character the documents cannot print).
+fn text_facts(df: &mut DataFrame, name: &str, can_print: fn(char) -> bool) -> PolarsResult<()> {
+    use unicode_normalization::{is_nfc_quick, IsNormalized, UnicodeNormalization};
+    let values = df.column(name)?.str()?.clone();
+    let needs_nfc = values.iter().flatten().any(|v| is_nfc_quick(v.chars()) != IsNormalized::Yes);
+    let values = if needs_nfc {
+        let nfc: StringChunked = values.iter().map(|v| v.map(|v| v.nfc().collect::<String>())).collect();
+        let nfc = nfc.with_name(name.into());
+        df.with_column(nfc.clone().into_column())?;
+        nfc
+    } else {
+        values
+    };
+    let fmt: BooleanChunked = values.iter().map(|v| v.map(|v| v.chars().any(is_format_char))).collect();
+    let unpr: BooleanChunked = values.iter().map(|v| v.map(|v| v.chars().any(|c| !c.is_control() && !is_format_char(c) && !can_print(c)))).collect();
+    df.with_column(fmt.with_name(h(name, "fmt").into()).into_column())?;
+    df.with_column(unpr.with_name(h(name, "unpr").into()).into_column())?;
+    Ok(())
 }
 
 pub(crate) struct RuleExpr {
@@ -155,6 +195,11 @@ fn rules(schema: &Schema, ctx: &Context) -> PolarsResult<Vec<RuleExpr>> {
     }
     for c in &schema.columns {
         let f = c.name.as_str();
+        if is_free_text(c.ty) {
+            // Text the documents would show otherwise than the QR signs it.
+            push(Rule::FormatCharacter, f, Msg::Plain, col(h(f, "fmt")).fill_null(lit(false)));
+            push(Rule::Unprintable, f, Msg::Plain, col(h(f, "unpr")).fill_null(lit(false)));
+        }
         match c.ty {
             ColType::Id => {
                 // IDs go into the register, the manifest and file names of
@@ -427,6 +472,9 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
         })
         .collect();
     let mut df = raw.lazy().with_columns(clean).collect().map_err(fail)?;
+    for c in schema.columns.iter().filter(|c| is_free_text(c.ty)) {
+        text_facts(&mut df, &c.name, ctx.can_print).map_err(fail)?;
+    }
     let id_col = df.column(names[schema.id]).and_then(|c| c.str().cloned()).map_err(fail)?;
     let (groups, applications) = group_rows(&id_col, schema.group);
     df.with_column(Column::new("__g".into(), &groups)).map_err(fail)?;
@@ -494,7 +542,7 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
     let get = |c: &str, row: usize| -> Option<String> {
         out.column(c).ok().and_then(|s| s.str().ok()).and_then(|s| s.get(row)).map(str::to_string)
     };
-    let env = messages::Env { schema, region: ctx.region, issue_date: ctx.issue_date };
+    let env = messages::Env { schema, region: ctx.region, issue_date: ctx.issue_date, can_print: ctx.can_print };
     // Members and heads per application, counted once if a rule needs them.
     let counts: Option<(Vec<usize>, Vec<usize>)> = hits.iter().any(|(_, ri)| matches!(rules[*ri].code, Rule::GroupSize | Rule::HeadCount)).then(|| {
         let mut size = vec![0usize; applications];

@@ -102,7 +102,7 @@ pub(super) fn read_and_validate_kind<'a>(
     shas: &mut [[u8; 32]],
     summary: &mut RunSummary,
 ) -> Result<KindRun<'a>> {
-    let ctx = Context { region: &opts.region, issue_date: opts.issue_date };
+    let ctx = Context { region: &opts.region, issue_date: opts.issue_date, can_print: crate::pdf::fonts::can_draw };
     let t0 = Instant::now();
     let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
     for &i in indexes {
@@ -262,7 +262,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     let numbered = register.number(run_id, &t.kind, &opts.region.code, opts.issue_date, t.number.style, active_from, &pending)?;
     drop(pending);
     let subject = &s.columns[s.subject].name;
-    let env = Env { schema: s, region: &opts.region, issue_date: opts.issue_date };
+    let env = Env { schema: s, region: &opts.region, issue_date: opts.issue_date, can_print: crate::pdf::fonts::can_draw };
     for (a, num) in numbered.into_iter().enumerate() {
         let first = k.apps[a][0];
         let row = first;

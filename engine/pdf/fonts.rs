@@ -117,3 +117,14 @@ pub fn fallback_program(bold: bool, chars: &std::collections::BTreeSet<char>) ->
 /// font in every PDF terbit writes.
 pub const FALLBACK_TAG: &str = "TBTSUB+";
 
+/// Whether a document can show `c`: WinAnsi (the base-14 fonts), or a
+/// glyph in both weights of the embedded fallback font. What it cannot
+/// show would print as an empty box while the QR signs the character, so
+/// validation rejects it.
+pub fn can_draw(c: char) -> bool {
+    winansi(c)
+        || fallback().is_some_and(|f| {
+            let has = |p: &ParsedFont| p.lookup_glyph_index(c as u32).is_some_and(|g| g != 0);
+            has(&f.regular) && has(&f.bold)
+        })
+}

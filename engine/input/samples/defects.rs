@@ -46,7 +46,11 @@ pub fn defects_for(schema: &Schema) -> Vec<Defect> {
                     d(r, f);
                 }
             }
-            ColType::Name => d(Rule::Name, f),
+            ColType::Name => {
+                d(Rule::Name, f);
+                d(Rule::Unprintable, f);
+                d(Rule::FormatCharacter, f);
+            }
             ColType::Date => {
                 d(Rule::DateFormat, f);
                 if !c.future {
@@ -156,6 +160,10 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
             set(row, format!("{}{shifted:02}{}", val.get(..6).unwrap_or(""), val.get(8..).unwrap_or("")));
         }
         Rule::Name => set(row, format!("{}2", val)),
+        // A name typed in a script the certificate's fonts do not have.
+        Rule::Unprintable => set(row, format!("{val} 山田")),
+        // A zero-width space pasted from a chat message.
+        Rule::FormatCharacter => set(row, format!("{val}\u{200b}")),
         Rule::DateFormat => set(row, format!("{}-02-30", as_of.year() - 1)),
         Rule::DateFuture => set(row, ymd(as_of.checked_add_days(Days::new(rng.random_range(1..30))).unwrap_or(as_of))),
         Rule::DateRange => set(row, "1899-12-31".into()),
@@ -216,10 +224,20 @@ pub(super) fn apply_one(rng: &mut ChaCha8Rng, schema: &Schema, defect: &Defect, 
                 let id = schema.columns[schema.id].name.clone();
                 let my_id = app[0].get(&id).cloned().unwrap_or_default();
                 for (i, r) in app.iter_mut().enumerate() {
-                    if let Some(p) = prev.get(i).or(prev.last()) {
-                        *r = p.clone();
-                        r.insert(id.clone(), my_id.clone());
+                    match (prev.get(i), prev.last()) {
+                        (Some(p), _) => *r = p.clone(),
+                        // A member beyond the earlier family's size keeps
+                        // its own person, in the copied application.
+                        (None, Some(last)) => {
+                            for c in schema.columns.iter().filter(|c| !c.member) {
+                                if let Some(v) = last.get(&c.name) {
+                                    r.insert(c.name.clone(), v.clone());
+                                }
+                            }
+                        }
+                        (None, None) => {}
                     }
+                    r.insert(id.clone(), my_id.clone());
                 }
             }
         }

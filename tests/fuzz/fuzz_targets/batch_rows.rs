@@ -33,7 +33,7 @@ fuzz_target!(|data: &[u8]| {
     let s = setup();
     let Some(t) = s.templates.get("birth") else { return };
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap_or_default();
-    let ctx = Context { region: &s.region, issue_date: date };
+    let ctx = Context { region: &s.region, issue_date: date, can_print: terbit::pdf::fonts::can_draw };
     let mut bytes = format!("{}\n", s.header).into_bytes();
     bytes.extend_from_slice(data);
     for (name, input) in [("fuzz.csv", bytes), ("fuzz.parquet", data.to_vec())] {
