@@ -255,7 +255,7 @@ fn main() -> ExitCode {
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {e:#}");
+            eprintln!("error: {}", error_text(&e));
             if let Some(hint) = hint_for(&e) {
                 eprintln!("hint: {hint}");
             }
@@ -264,8 +264,34 @@ fn main() -> ExitCode {
     }
 }
 
+/// An error and its causes on one line, each said once (a library error
+/// already names its OS error), control characters shown escaped (a batch
+/// file named with a line break must not forge a log line).
+fn error_text(e: &anyhow::Error) -> String {
+    let mut text = String::new();
+    for cause in e.chain() {
+        let s = cause.to_string();
+        if text.contains(&s) {
+            continue;
+        }
+        if !text.is_empty() {
+            text.push_str(": ");
+        }
+        text.push_str(&s);
+    }
+    terbit::util::show::clip_shown(&text, 4000)
+}
+
 /// What to do about an error the operator can fix on the machine.
 fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+    // SQLite says so in words when the register's disk is full.
+    let register_full = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::Register { message, .. }) if message.contains("full")));
+    if register_full {
+        return Some(
+            "the disk holding the register is full: free space there and run the same command again; \
+             the run resumes where it stopped and issues nothing twice",
+        );
+    }
     let io = e.chain().find_map(|c| c.downcast_ref::<std::io::Error>()).or_else(|| {
         e.chain().find_map(|c| match c.downcast_ref::<terbit::error::Error>() {
             Some(terbit::error::Error::Io { source, .. }) => Some(source),
@@ -301,6 +327,17 @@ fn today(region: &Region) -> NaiveDate {
 /// Issue date and issue time: --issued-on, else SOURCE_DATE_EPOCH, else today.
 fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDate, i64)> {
     if let Some(d) = issued_on {
+        // A date a year or more ahead is a typing mistake (2062 for 2026),
+        // not a plan; any other date more than a day away is allowed (an
+        // old night issued late) but said.
+        let today = today(region);
+        let days = (d - today).num_days();
+        if days > 366 {
+            bail!("--issued-on {d} is more than a year after today ({today}): a typing mistake? Documents carry this date");
+        }
+        if days.abs() > 1 {
+            tracing::warn!("--issued-on {d} is {} days from today ({today}); documents carry this date", days.abs());
+        }
         return Ok((d, issue::midnight_utc(d)));
     }
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
@@ -421,7 +458,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             let (s, list) = issue::check(&opts)?;
             for w in &s.warnings {
-                tracing::warn!("{w}");
+                tracing::warn!("{}", terbit::util::show::shown(w));
             }
             println!("{} applications ({} rows): {} would be rejected ({} reasons)", s.applications, s.rows, s.rejected, s.reject_rows);
             for (rule, n) in &s.rejects_by_rule {
@@ -544,7 +581,7 @@ fn signing_seed() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
 
 fn print_summary(s: &RunSummary) {
     for w in &s.warnings {
-        tracing::warn!("{w}");
+        tracing::warn!("{}", terbit::util::show::shown(w));
     }
     print!("{}", s.text());
 }

@@ -351,3 +351,24 @@ fn a_second_run_on_the_same_register_is_refused_naming_the_first() {
     let (code, _, err) = terbit(d, &["issue", "batch.csv", "--issued-on", "2026-11-23"]);
     assert_eq!(code, 0, "{err}");
 }
+
+#[test]
+fn an_issue_date_years_ahead_is_refused_and_a_file_name_cannot_forge_a_log_line() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", "2026-11-20", "--out", "b.csv"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2099-01-01"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--issued-on 2099-01-01 is more than a year after today"), "{err}");
+    assert!(!d.join("out").exists(), "nothing was started");
+    // A batch file whose name holds a line break: named escaped, on one line.
+    let evil = "b.csv\nerror: forged line";
+    let (code, _, err) = terbit(d, &["issue", evil, "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!err.lines().any(|l| l.starts_with("error: forged line")), "{err}");
+    assert!(err.contains("b.csv\\u{000A}error: forged line"), "{err}");
+    // An OS error is said once.
+    assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}

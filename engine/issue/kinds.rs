@@ -107,7 +107,7 @@ pub(super) fn read_and_validate_kind<'a>(
     let mut raw: Vec<RawFile> = Vec::with_capacity(indexes.len());
     for &i in indexes {
         let r = batch::read_raw(&opts.batch[i], Some(&Columns::of(&template.schema)))?;
-        tracing::info!("{}: {} rows of kind {}", opts.batch[i].display(), r.rows(), template.kind);
+        tracing::info!("{}: {} rows of kind {}", crate::util::show::clip_shown(&opts.batch[i].display().to_string(), 200), r.rows(), template.kind);
         // The run was named by the files' content read before: a file
         // changed since would mix two batches under one name.
         if shas[i] != [0; 32] && shas[i] != r.sha256 {

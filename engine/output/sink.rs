@@ -234,6 +234,8 @@ pub fn print_file(service_point: &str) -> String {
 pub struct Sink<'r> {
     run_dir: PathBuf,
     manifest_tmp: PathBuf,
+    /// Removes `manifest_tmp` if the run never finishes.
+    manifest_guard: crate::util::fs::TempGuard,
     manifest: BufWriter<fs::File>,
     /// The run's register: the sink marks documents issued once on disk.
     register: &'r Shared,
@@ -288,6 +290,7 @@ impl<'r> Sink<'r> {
         manifest_hash.update(header.as_bytes());
         Ok(Sink {
             run_dir: run_dir.to_path_buf(),
+            manifest_guard: crate::util::fs::TempGuard::new(manifest_tmp.clone()),
             manifest_tmp,
             manifest,
             register,
@@ -360,7 +363,7 @@ impl<'r> Sink<'r> {
     }
 
     /// Flush and publish the manifest; hand back what the batch seal needs.
-    pub fn finish(self) -> Result<Finished> {
+    pub fn finish(mut self) -> Result<Finished> {
         let path = self.run_dir.join("manifest.csv");
         let mut print_files = std::collections::BTreeMap::new();
         let mut print_digests = std::collections::BTreeMap::new();
@@ -379,6 +382,7 @@ impl<'r> Sink<'r> {
         rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
         let sync_seconds = t.elapsed().as_secs_f64();
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
+        self.manifest_guard.disarm();
         sync_dir(&self.run_dir)?;
         Ok(Finished {
             leaves: self.leaves,

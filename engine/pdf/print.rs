@@ -27,6 +27,8 @@ const PAGES: u32 = 2;
 pub struct PrintFile {
     path: PathBuf,
     tmp: PathBuf,
+    /// Removes `tmp` if the print file is never finished.
+    guard: crate::util::fs::TempGuard,
     out: BufWriter<fs::File>,
     /// Where each object starts (index = object number), relative to the
     /// start of its document's objects; `ABSENT` = no such object. A
@@ -59,6 +61,7 @@ impl PrintFile {
         let mut p = PrintFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, f),
+            guard: crate::util::fs::TempGuard::new(tmp.clone()),
             tmp,
             offsets: vec![ABSENT; 3],
             segments: Vec::new(),
@@ -145,6 +148,7 @@ impl PrintFile {
         let f = self.out.into_inner().map_err(|e| Error::io(&self.tmp, e.into_error()))?;
         f.sync_all().map_err(io(&self.tmp))?;
         fs::rename(&self.tmp, &self.path).map_err(io(&self.path))?;
+        self.guard.disarm();
         Ok(self.digest.finalize().into())
     }
 }

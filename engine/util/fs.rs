@@ -56,6 +56,32 @@ pub fn is_abandoned(name: &std::ffi::OsStr) -> bool {
 }
 
 
+/// A temporary file that is removed when dropped, unless it was published
+/// ([`TempGuard::disarm`]): a run that fails does not leave behind the
+/// space that ran out.
+#[derive(Debug)]
+pub struct TempGuard(Option<PathBuf>);
+
+impl TempGuard {
+    /// Guard the temporary file at `path`.
+    pub fn new(path: PathBuf) -> TempGuard {
+        TempGuard(Some(path))
+    }
+
+    /// The file was renamed into place: nothing to remove.
+    pub fn disarm(&mut self) {
+        self.0 = None;
+    }
+}
+
+impl Drop for TempGuard {
+    fn drop(&mut self) {
+        if let Some(p) = self.0.take() {
+            let _ = fs::remove_file(p);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -69,6 +95,19 @@ mod tests {
         assert_eq!(fs::read(&p).unwrap(), b"two");
         assert_eq!(fs::read_dir(d.path()).unwrap().count(), 1);
         assert!(write_atomic(&d.path().join("missing/dir/x"), b"x").is_err());
+    }
+
+    #[test]
+    fn a_guarded_temporary_goes_unless_published() {
+        let d = tempfile::tempdir().unwrap();
+        let (a, b) = (d.path().join("a.tmp-1"), d.path().join("b.tmp-1"));
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::write(&b, b"x").unwrap();
+        drop(TempGuard::new(a.clone()));
+        let mut kept = TempGuard::new(b.clone());
+        kept.disarm();
+        drop(kept);
+        assert!(!a.exists() && b.exists());
     }
 
     #[test]
