@@ -86,7 +86,7 @@ fn stages(c: &mut Criterion) {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let mut i = 0u64;
-    let files = terbit::output::sink::DocFiles::new(&dir, false);
+    let files = terbit::output::sink::DocFiles::new(&dir, std::sync::Arc::new(terbit::util::fs::open_dir(&dir).unwrap()), false);
     c.bench_function("write_document_file", |b| {
         b.iter(|| {
             i += 1;

@@ -2,6 +2,7 @@
 //! works from nothing, and exit codes mean what the README's command line section says.
 
 use std::path::Path;
+use std::os::unix::fs::FileTypeExt;
 use std::process::Command;
 
 fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
@@ -371,4 +372,46 @@ fn an_issue_date_years_ahead_is_refused_and_a_file_name_cannot_forge_a_log_line(
     assert!(err.contains("b.csv\\u{000A}error: forged line"), "{err}");
     // An OS error is said once.
     assert_eq!(err.matches("No such file or directory").count(), 1, "{err}");
+}
+
+#[test]
+fn links_and_special_files_in_output_places_are_never_followed_or_replaced() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "6", "--as-of", "2026-11-20", "--out", "b.csv"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    // An out folder anyone may write in is refused.
+    std::fs::create_dir(d.join("open")).unwrap();
+    std::fs::set_permissions(d.join("open"), std::fs::Permissions::from_mode(0o777)).unwrap();
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--out", "open"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("writable by every user"), "{err}");
+    // A run folder whose service-point folder was replaced by a link (to a
+    // folder holding the keys): resumed, the link is refused, not followed.
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{err}");
+    let run = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let sp = std::fs::read_dir(&run).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir() && !p.ends_with("print")).unwrap();
+    std::fs::remove_dir_all(&sp).unwrap();
+    std::os::unix::fs::symlink(d.join("keys"), &sp).unwrap();
+    std::fs::remove_file(run.join("manifest.csv")).unwrap();
+    let before: Vec<_> = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.file_name()).collect();
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a link or a file, not a folder: refused"), "{err}");
+    let after: Vec<_> = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.file_name()).collect();
+    assert_eq!(before, after, "nothing was written through the link");
+    // A FIFO as the rejects target is written to, not replaced by a file.
+    let fifo = d.join("rejects.fifo");
+    rustix::fs::mknodat(rustix::fs::CWD, &fifo, rustix::fs::FileType::Fifo, rustix::fs::Mode::from_raw_mode(0o600), 0).unwrap();
+    let reader = {
+        let fifo = fifo.clone();
+        std::thread::spawn(move || std::fs::read_to_string(fifo).unwrap())
+    };
+    let (_, _, err) = terbit(d, &["check", "b.csv", "--issued-on", "2026-11-23", "--rejects", "rejects.fifo"]);
+    let text = reader.join().unwrap();
+    assert!(text.starts_with("application_id,source,rule"), "{text:?} {err}");
+    assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }

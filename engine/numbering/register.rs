@@ -141,7 +141,9 @@ impl Register {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
             std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
         }
-        let conn = Connection::open(path).map_err(|e| reg_err(path, e))?;
+        // Never through a link: the register is written.
+        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
         conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
             .map_err(|e| reg_err(path, e))?;
         conn.execute_batch(SCHEMA).map_err(|e| reg_err(path, e))?;

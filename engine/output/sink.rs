@@ -36,7 +36,7 @@ use rustix::fs::{Mode, OFlags};
 use sha2::{Digest, Sha256};
 
 use crate::util::csvout;
-use crate::util::fs::{is_abandoned, sync_dir, tmp_path};
+use crate::util::fs::{create_new, is_abandoned, open_dir, open_dir_below, refuse_world_writable, sync_dir, tmp_path};
 use crate::error::{Error, Result};
 use crate::pdf::fragment::Fragment;
 use crate::pdf::print::PrintFile;
@@ -67,6 +67,8 @@ fn remove_temporaries(dir: &Path) -> Result<()> {
 /// Writes documents' own files, from any thread.
 pub struct DocFiles {
     run_dir: PathBuf,
+    /// The run directory, held open (opened without following a link).
+    root: Arc<OwnedFd>,
     /// The run directory existed before: a resumed run, whose documents
     /// may already be on disk.
     resuming: bool,
@@ -81,8 +83,8 @@ pub struct DocFiles {
 impl DocFiles {
     /// Writer of documents' files under `run_dir`; `resuming`: files may
     /// already be there from an interrupted run of the same batch.
-    pub fn new(run_dir: &Path, resuming: bool) -> DocFiles {
-        DocFiles { run_dir: run_dir.to_path_buf(), resuming, dirs: Default::default(), unnamed: AtomicBool::new(true) }
+    pub fn new(run_dir: &Path, root: Arc<OwnedFd>, resuming: bool) -> DocFiles {
+        DocFiles { run_dir: run_dir.to_path_buf(), root, resuming, dirs: Default::default(), unnamed: AtomicBool::new(true) }
     }
 
     fn dir(&self, rel: &str) -> Result<Arc<OwnedFd>> {
@@ -93,14 +95,7 @@ impl DocFiles {
             return Ok(fd.clone());
         }
         let path = self.run_dir.join(rel);
-        fs::create_dir_all(&path).map_err(|e| Error::io(&path, e))?;
-        let fd = rustix::fs::open(
-            &path,
-            OFlags::DIRECTORY | OFlags::RDONLY | OFlags::CLOEXEC,
-            Mode::empty(),
-        )
-        .map_err(|e| Error::io(&path, e.into()))?;
-        let fd = Arc::new(fd);
+        let fd = Arc::new(open_dir_below(&self.root, Path::new(rel), &path)?);
         dirs.insert(rel.to_string(), fd.clone());
         Ok(fd)
     }
@@ -118,13 +113,23 @@ impl DocFiles {
     /// file that is renamed over the target.
     pub fn write(&self, file: &str, bytes: &[u8]) -> Result<()> {
         let path = || self.run_dir.join(file);
-        // A fresh run directory has nothing to compare: no stat per file.
-        let existing = self.resuming && fs::symlink_metadata(path()).is_ok();
-        if existing && fs::read(path()).is_ok_and(|b| b == bytes) {
-            return Ok(());
-        }
         let (dir, name) = file.rsplit_once('/').unwrap_or(("", file));
         let dir = self.dir(dir)?;
+        // A fresh run directory has nothing to compare: no stat per file. A
+        // resumed one reads what is there without following a link.
+        let existing = self.resuming && rustix::fs::statat(&*dir, name, rustix::fs::AtFlags::SYMLINK_NOFOLLOW).is_ok();
+        if existing {
+            let same = rustix::fs::openat(&*dir, name, OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty())
+                .ok()
+                .map(fs::File::from)
+                .is_some_and(|mut f| {
+                    let mut b = Vec::with_capacity(bytes.len());
+                    std::io::Read::read_to_end(&mut f, &mut b).is_ok() && b == bytes
+                });
+            if same {
+                return Ok(());
+            }
+        }
         if !existing && self.unnamed.load(Ordering::Relaxed) {
             match write_unnamed(&dir, name, bytes) {
                 Ok(()) => return Ok(()),
@@ -140,10 +145,12 @@ impl DocFiles {
         // The name a resumed run's clean-up recognises.
         let tmp = tmp_path(Path::new(name));
         let res = (|| -> std::io::Result<()> {
+            // A temporary of ours left by a crash of a process with this pid.
+            let _ = rustix::fs::unlinkat(&*dir, &tmp, rustix::fs::AtFlags::empty());
             let fd = rustix::fs::openat(
                 &*dir,
                 &tmp,
-                OFlags::CREATE | OFlags::WRONLY | OFlags::TRUNC | OFlags::CLOEXEC,
+                OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::WRONLY | OFlags::CLOEXEC,
                 Mode::from_bits_truncate(0o666),
             )?;
             fs::File::from(fd).write_all(bytes)?;
@@ -276,13 +283,22 @@ impl<'r> Sink<'r> {
     /// Open (or, after a crash, resume) the run directory `run_dir`; the
     /// sink marks in `register` the documents it has put on disk.
     pub fn create(run_dir: &Path, register: &'r Shared) -> Result<Sink<'r>> {
-        let resuming = run_dir.exists();
+        // The out folder is the operator's; below it nothing is followed:
+        // the run directory, its folders and files are opened without
+        // following links, relative to held directory descriptors.
+        let out = run_dir.parent().filter(|p| !p.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        fs::create_dir_all(out).map_err(|e| Error::io(out, e))?;
+        refuse_world_writable(out)?;
+        let resuming = fs::symlink_metadata(run_dir).is_ok();
+        if !resuming {
+            fs::create_dir(run_dir).map_err(|e| Error::io(run_dir, e))?;
+        }
+        let root = Arc::new(open_dir(run_dir)?);
         if resuming {
             remove_temporaries(run_dir)?;
         }
-        fs::create_dir_all(run_dir).map_err(|e| Error::io(run_dir, e))?;
         let manifest_tmp = tmp_path(&run_dir.join("manifest.csv"));
-        let f = fs::File::create(&manifest_tmp).map_err(|e| Error::io(&manifest_tmp, e))?;
+        let f = create_new(&manifest_tmp)?;
         let mut manifest = BufWriter::with_capacity(1 << 20, f);
         let header = csvout::line(MANIFEST_HEADER);
         manifest.write_all(header.as_bytes()).map_err(|e| Error::io(&manifest_tmp, e))?;
@@ -294,7 +310,7 @@ impl<'r> Sink<'r> {
             manifest_tmp,
             manifest,
             register,
-            files: Arc::new(DocFiles::new(run_dir, resuming)),
+            files: Arc::new(DocFiles::new(run_dir, root, resuming)),
             written: 0,
             leaves: Vec::new(),
             manifest_hash,
@@ -330,6 +346,8 @@ impl<'r> Sink<'r> {
             let pf = match self.print.entry(d.service_point.clone()) {
                 std::collections::btree_map::Entry::Occupied(e) => e.into_mut(),
                 std::collections::btree_map::Entry::Vacant(e) => {
+                    // The folder is made (and checked not to be a link) below the held run directory.
+                    drop(open_dir_below(&self.files.root, Path::new("print"), &self.run_dir.join("print"))?);
                     e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)))?)
                 }
             };
@@ -399,7 +417,7 @@ mod tests {
     use super::*;
 
     fn files(dir: &Path, resuming: bool, unnamed: bool) -> DocFiles {
-        let f = DocFiles::new(dir, resuming);
+        let f = DocFiles::new(dir, Arc::new(open_dir(dir).unwrap()), resuming);
         f.unnamed.store(unnamed, Ordering::Relaxed);
         f
     }

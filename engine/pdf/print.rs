@@ -57,7 +57,9 @@ impl PrintFile {
             fs::create_dir_all(dir).map_err(io(dir))?;
         }
         let tmp = crate::util::fs::tmp_path(path);
-        let f = fs::File::create(&tmp).map_err(io(&tmp))?;
+        // A temporary of ours left by a crash of a process with this pid.
+        let _ = fs::remove_file(&tmp);
+        let f = crate::util::fs::create_new(&tmp)?;
         let mut p = PrintFile {
             path: path.to_path_buf(),
             out: BufWriter::with_capacity(1 << 20, f),

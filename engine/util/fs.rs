@@ -3,16 +3,28 @@
 
 use std::fs;
 use std::io::Write;
+use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use crate::error::{Error, Result};
 
-/// Write `bytes` to `path` atomically: a temporary file beside it, synced,
-/// then renamed over the target.
+/// Write `bytes` to `path` atomically: a new temporary file beside it
+/// (`O_EXCL|O_NOFOLLOW`), synced, then renamed over the target. A target
+/// that is not a regular file — a device, a FIFO, `/dev/stdout` — is
+/// written to directly, never replaced by a file.
 pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
+    if fs::metadata(path).is_ok_and(|m| !m.is_file() && !m.is_dir()) {
+        let mut f = fs::OpenOptions::new().write(true).open(path).map_err(|e| Error::io(path, e))?;
+        return f.write_all(bytes).map_err(|e| Error::io(path, e));
+    }
     let tmp = tmp_path(path);
+    // A temporary of ours left by a crash of a process with this pid.
+    let _ = fs::remove_file(&tmp);
     let res = (|| {
-        let mut f = fs::File::create(&tmp)?;
+        let mut f = create_new(&tmp).map_err(|e| match e {
+            Error::Io { source, .. } => source,
+            e => std::io::Error::other(e.to_string()),
+        })?;
         f.write_all(bytes)?;
         f.sync_all()?;
         fs::rename(&tmp, path)
@@ -55,6 +67,69 @@ pub fn is_abandoned(name: &std::ffi::OsStr) -> bool {
     temporary_pid(name).is_some_and(|pid| pid == std::process::id() || !Path::new("/proc").join(pid.to_string()).exists())
 }
 
+
+/// Create (if needed) and open the directory `rel` below the held
+/// directory `root`, one component at a time, never through a link: a
+/// link planted in an output folder (to a folder elsewhere, or to the
+/// register) is refused, not followed.
+pub fn open_dir_below(root: &OwnedFd, rel: &Path, shown: &Path) -> Result<OwnedFd> {
+    use rustix::fs::{mkdirat, openat, Mode, OFlags};
+    let flags = OFlags::DIRECTORY | OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let mut dir = openat(root, ".", flags, Mode::empty()).map_err(|e| Error::io(shown, e.into()))?;
+    for part in rel.components() {
+        let std::path::Component::Normal(name) = part else {
+            return Err(Error::io(shown, std::io::Error::new(std::io::ErrorKind::InvalidInput, "not a plain relative folder")));
+        };
+        match mkdirat(&dir, name, Mode::from_bits_truncate(0o755)) {
+            Ok(()) | Err(rustix::io::Errno::EXIST) => {}
+            Err(e) => return Err(Error::io(shown, e.into())),
+        }
+        dir = openat(&dir, name, flags, Mode::empty()).map_err(|e| match e {
+            rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => Error::io(
+                shown,
+                std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{} is a link or a file, not a folder: refused", name.to_string_lossy())),
+            ),
+            e => Error::io(shown, e.into()),
+        })?;
+    }
+    Ok(dir)
+}
+
+/// Open `path`'s directory itself without following a link at its end.
+pub fn open_dir(path: &Path) -> Result<OwnedFd> {
+    use rustix::fs::{open, Mode, OFlags};
+    open(path, OFlags::DIRECTORY | OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).map_err(|e| match e {
+        rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => {
+            Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, "a link or a file, not a folder: refused"))
+        }
+        e => Error::io(path, e.into()),
+    })
+}
+
+/// Create a new file at `path` for writing: never an existing one, never
+/// through a link (`O_EXCL|O_NOFOLLOW`).
+pub fn create_new(path: &Path) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Refuse a folder that anyone may write in: whoever can put a file or a
+/// link there can make a job write where it should not.
+pub fn refuse_world_writable(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    match fs::symlink_metadata(dir) {
+        Ok(m) if m.permissions().mode() & 0o002 != 0 && m.permissions().mode() & 0o1000 == 0 => Err(Error::io(
+            dir,
+            std::io::Error::new(std::io::ErrorKind::PermissionDenied, "writable by every user: give terbit a folder only its own user may write (chmod o-w)"),
+        )),
+        _ => Ok(()),
+    }
+}
 
 /// A temporary file that is removed when dropped, unless it was published
 /// ([`TempGuard::disarm`]): a run that fails does not leave behind the
