@@ -378,3 +378,83 @@ fn an_output_path_through_a_file_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(2), "{err}");
     assert!(err.contains("not-a-folder") && err.contains("hint:"), "{err}");
 }
+
+#[test]
+fn a_corrected_re_export_after_a_kill_finishes_the_numbered_applications() {
+    let tmp = tempfile::tempdir().unwrap();
+    let s = setup(tmp.path(), 600);
+    let out = s.root.join("out");
+    let register = out.join("register.sqlite");
+    // Kill the first run once it has numbered applications and written
+    // some, not all, of their documents.
+    let mut child = issue_command(&s, "out").spawn().unwrap();
+    let started = Instant::now();
+    loop {
+        let rows = if register.exists() { register_rows(&register) } else { Vec::new() };
+        let issued = rows.iter().filter(|r| r.4 == "issued").count();
+        if (issued > 0 && issued < rows.len()) || child.try_wait().unwrap().is_some() || started.elapsed() > Duration::from_secs(60) {
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    let _ = child.kill();
+    child.wait().unwrap();
+    let first_rows = register_rows(&register);
+    let unwritten: Vec<&Row> = first_rows.iter().filter(|r| r.4 != "issued").collect();
+    assert!(!unwritten.is_empty(), "the run was killed after everything was written; nothing to test");
+    // The office re-exports the births with one row fixed away and other
+    // line endings: a new file, a new run.
+    let births = std::fs::read_to_string(&s.batch[0]).unwrap();
+    let mut lines: Vec<&str> = births.lines().collect();
+    let dropped = lines.remove(lines.len() / 2).split(',').next().unwrap().to_string();
+    std::fs::write(&s.batch[0], lines.join("\r\n") + "\r\n").unwrap();
+    let again = issue_command(&s, "out").output().unwrap();
+    let err = String::from_utf8_lossy(&again.stderr);
+    assert!(again.status.success(), "{err}");
+    assert!(err.contains("which stopped before writing them, are issued by this run under the same numbers"), "{err}");
+    let rows = register_rows(&register);
+    // No number given twice, no application twice, serials without gaps.
+    let mut series: BTreeMap<String, Vec<i64>> = BTreeMap::new();
+    let (mut numbers, mut apps) = (BTreeSet::new(), BTreeSet::new());
+    for r in &rows {
+        assert!(numbers.insert(r.0.clone()), "number {} given twice", r.0);
+        assert!(apps.insert((r.1.clone(), r.2.clone())), "application {}/{} has two numbers", r.1, r.2);
+        series.entry(r.6.clone()).or_default().push(r.3);
+    }
+    for (s, mut serials) in series {
+        serials.sort();
+        assert_eq!(serials, (1..=serials.len() as i64).collect::<Vec<_>>(), "series {s} has gaps");
+    }
+    // Every number the killed run gave is issued now, under the same number,
+    // except the dropped application's (if the killed run had numbered it),
+    // which the run names as still unissued.
+    for r in &first_rows {
+        let now = rows.iter().find(|n| n.0 == r.0).unwrap();
+        if r.2 == dropped {
+            // Left as it was; if it was never written, the run says so.
+            assert_eq!(now.4, r.4);
+            if r.4 == "numbered" {
+                assert!(err.contains("still unissued"), "{err}");
+            }
+        } else {
+            assert_eq!((now.2.as_str(), now.4.as_str()), (r.2.as_str(), "issued"), "{} not finished", r.0);
+        }
+    }
+    // No stale copy of an adopted document is left in the killed run's folder.
+    let mut runs: Vec<PathBuf> = std::fs::read_dir(&out).unwrap().flatten().map(|e| e.path()).filter(|p| p.is_dir()).collect();
+    runs.sort_by_key(|p| p.join("manifest.csv").exists());
+    let (killed_run, new_run) = (&runs[0], &runs[1]);
+    let mut stale = Vec::new();
+    all_files(killed_run, &mut stale);
+    for r in unwritten.iter().filter(|r| r.2 != dropped) {
+        assert!(!stale.iter().any(|f| f.file_stem().is_some_and(|s| s == r.0.as_str())), "a stale copy of {} is left", r.0);
+    }
+    // And the new run verifies whole.
+    let v = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(["verify", "--trust"])
+        .arg(s.keys.join("trust.json"))
+        .arg(new_run)
+        .output()
+        .unwrap();
+    assert!(v.status.success(), "{}", String::from_utf8_lossy(&v.stdout));
+}

@@ -209,14 +209,14 @@ pub(super) fn prepare_kind<'a>(
         None => read_and_validate_kind(opts, template, indexes, shas, &mut part)?,
     };
     let t0 = Instant::now();
-    number_kind(&mut k, opts, run_id, &mut *register::lock(register)?, &mut part.resumed)?;
+    number_kind(&mut k, opts, run_id, &mut *register::lock(register)?, &mut part)?;
     part.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
     Ok((k, part))
 }
 
 /// Number one kind's accepted applications; register-level refusals
 /// become rejects of the application's subject row.
-fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mut Register, resumed: &mut usize) -> Result<()> {
+fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mut Register, part: &mut RunSummary) -> Result<()> {
     let t = k.template;
     let s = &t.schema;
     let col = |name: &Option<String>| name.as_ref().and_then(|n| s.index(n));
@@ -263,6 +263,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     drop(pending);
     let subject = &s.columns[s.subject].name;
     let env = Env { schema: s, region: &opts.region, issue_date: opts.issue_date, can_print: crate::pdf::fonts::can_draw };
+    let mut adopted: BTreeMap<String, usize> = BTreeMap::new();
     for (a, num) in numbered.into_iter().enumerate() {
         let first = k.apps[a][0];
         let row = first;
@@ -279,7 +280,22 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
         match num {
             Numbered::New { number } => k.to_issue.push((a, number)),
             Numbered::Resumed { number } => {
-                *resumed += 1;
+                part.resumed += 1;
+                k.to_issue.push((a, number))
+            }
+            Numbered::Adopted { number, from_run, service_point } => {
+                // That run never published this document (it has no
+                // manifest): its file, if one was written, goes, so that
+                // one number never names two signed documents.
+                let old_run = opts.out.join(&from_run);
+                if !old_run.join("manifest.csv").exists() {
+                    let stale = old_run.join(&service_point).join(&t.kind).join(format!("{number}.pdf"));
+                    if std::fs::symlink_metadata(&stale).is_ok_and(|m| m.is_file()) {
+                        std::fs::remove_file(&stale).map_err(|e| Error::io(&stale, e))?;
+                    }
+                }
+                *adopted.entry(from_run).or_default() += 1;
+                part.resumed += 1;
                 k.to_issue.push((a, number))
             }
             Numbered::SubjectActive { number } => {
@@ -291,6 +307,12 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
                 k.register_rejects.push(reject(Rule::AlreadyIssued, &s.columns[s.id].name, get(&k.cols, s.id, first), msg));
             }
         }
+    }
+    for (run, n) in adopted {
+        part.warnings.push(format!(
+            "{n} {} application(s) numbered by run {run}, which stopped before writing them, are issued by this run under the same numbers",
+            t.kind
+        ));
     }
     Ok(())
 }

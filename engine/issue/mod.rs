@@ -212,6 +212,13 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.busy_seconds = clock.seconds();
     tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
+    // Numbers an earlier, unfinished run gave to applications this batch
+    // does not hold: said, so they are not forgotten.
+    for (run, n) in crate::numbering::register::lock(&register)?.unfinished(&summary.run_id)? {
+        summary.warnings.push(format!(
+            "{n} number(s) given by run {run}, which stopped before writing their documents, are still unissued (their applications are not in this batch): issue them with that run's batch or a corrected one"
+        ));
+    }
     // The batch seal: one signature over every document's number and bytes.
     let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);
     crate::util::fs::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;

@@ -64,6 +64,17 @@ pub enum Numbered {
         /// The number given then.
         number: String,
     },
+    /// Numbered by another run that stopped before writing the document
+    /// (a crash, then a corrected re-export): this run issues it, under the
+    /// same number.
+    Adopted {
+        /// The number given then.
+        number: String,
+        /// The run that gave it.
+        from_run: String,
+        /// The service point that run filed it under.
+        service_point: String,
+    },
     /// Numbered by another run: must not be issued again. `written` is
     /// false when that run stopped before writing the document, so the
     /// operator knows to re-run that run's batch to finish it.
@@ -89,6 +100,7 @@ impl Numbered {
         match self {
             Numbered::New { number }
             | Numbered::Resumed { number }
+            | Numbered::Adopted { number, .. }
             | Numbered::AlreadyIssued { number, .. }
             | Numbered::SubjectActive { number } => number,
         }
@@ -192,7 +204,12 @@ impl Register {
         let mut out = Vec::with_capacity(pending.len());
         {
             let mut find = tx
-                .prepare("SELECT document_number, run_id, status FROM documents WHERE kind = ?1 AND application_id = ?2")
+                .prepare("SELECT document_number, run_id, status, service_point FROM documents WHERE kind = ?1 AND application_id = ?2")
+                .map_err(|e| reg_err(&self.path, e))?;
+            // A number given by a run that stopped before writing its
+            // document passes to this run (only one run holds the register).
+            let mut adopt = tx
+                .prepare("UPDATE documents SET run_id = ?2, nik = ?3, service_point = ?4 WHERE document_number = ?1 AND status = 'numbered'")
                 .map_err(|e| reg_err(&self.path, e))?;
             // An active document: not expired, revoked or superseded.
             let mut active = tx
@@ -215,13 +232,17 @@ impl Register {
             // Last serial per scope, read once and written back at the end.
             let mut last: std::collections::BTreeMap<String, i64> = Default::default();
             for p in pending {
-                let existing: Option<(String, String, String)> = find
-                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+                let existing: Option<(String, String, String, Option<String>)> = find
+                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
                     .optional()
                     .map_err(|e| reg_err(&self.path, e))?;
                 out.push(match existing {
-                    Some((number, r, _)) if r == run_id => Numbered::Resumed { number },
-                    Some((number, r, status)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
+                    Some((number, r, _, _)) if r == run_id => Numbered::Resumed { number },
+                    Some((number, r, status, sp)) if status == "numbered" => {
+                        adopt.execute(params![number, run_id, p.nik, p.service_point]).map_err(|e| reg_err(&self.path, e))?;
+                        Numbered::Adopted { number, from_run: r, service_point: sp.unwrap_or_default() }
+                    }
+                    Some((number, r, status, _)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
                     None => match active
                         .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
                         .optional()
@@ -314,6 +335,18 @@ impl Register {
             .query_row("SELECT regency, status FROM documents WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
             .optional()
             .map_err(|e| self.err(e))
+    }
+
+    /// Numbers given by runs other than `run_id` whose documents were never
+    /// written, counted per run: a run killed, then a corrected export that
+    /// left some of its applications out.
+    pub fn unfinished(&self, run_id: &str) -> Result<Vec<(String, i64)>> {
+        let mut stmt = self
+            .conn
+            .prepare("SELECT run_id, COUNT(*) FROM documents WHERE status = 'numbered' AND run_id != ?1 GROUP BY run_id ORDER BY run_id")
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
     /// The issuing regency of document `number`, if the register holds it.
@@ -478,9 +511,11 @@ mod tests {
         let again = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("c")]).unwrap();
         assert_eq!(again[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
         assert_eq!(again[1].number(), "3506-LU-23062021-0003");
-        // Another run never re-issues.
+        // Another run finishes a number never written (a corrected export
+        // after a crash), under the same number; it never re-issues one.
         let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("b")]).unwrap();
-        assert!(matches!(other[0], Numbered::AlreadyIssued { written: false, .. }), "{other:?}");
+        assert_eq!(other[0], Numbered::Adopted { number: "3506-LU-23062021-0002".into(), from_run: "run1".into(), service_point: "KEC-A".into() });
+        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 2)]);
         reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
         let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
