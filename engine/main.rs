@@ -328,15 +328,12 @@ fn today(region: &Region) -> NaiveDate {
 fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDate, i64)> {
     if let Some(d) = issued_on {
         // A date a year or more ahead is a typing mistake (2062 for 2026),
-        // not a plan; any other date more than a day away is allowed (an
-        // old night issued late) but said.
+        // not a plan; any other date is allowed (an old night issued late),
+        // and the report says how far it is from the day the run ran.
         let today = today(region);
         let days = (d - today).num_days();
         if days > 366 {
             bail!("--issued-on {d} is more than a year after today ({today}): a typing mistake? Documents carry this date");
-        }
-        if days.abs() > 1 {
-            tracing::warn!("--issued-on {d} is {} days from today ({today}); documents carry this date", days.abs());
         }
         return Ok((d, issue::midnight_utc(d)));
     }
@@ -420,6 +417,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 signing_seed: signing_seed()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
                 ahead_max_rows: issue::AHEAD_MAX_ROWS,
+                started_at: Some(Utc::now().timestamp()),
             };
             let result = issue::issue(&opts);
             // Kinds are numbered one after another, so the bar's length
@@ -455,6 +453,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 signing_seed: None,
                 progress: None,
                 ahead_max_rows: issue::AHEAD_MAX_ROWS,
+                started_at: None,
             };
             let (s, list) = issue::check(&opts)?;
             for w in &s.warnings {

@@ -234,6 +234,13 @@ fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
     let issued = manifest.lines().count() - 1;
     assert!(out.contains(&format!("{issued} documents issued")), "{out}");
     assert!(out.contains("birth") && out.contains("ktp") && out.contains("KEC-"), "{out}");
+    // Each run's wall-clock start beside the date its documents carry (the
+    // run was issued for 2026-11-23, whenever it really ran).
+    let run_id = run.file_name().unwrap().to_str().unwrap();
+    let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
+    assert!(out.lines().any(|l| l.contains(run_id) && l.contains("2026-11-23") && l.contains(&format!("{today}T"))), "{out}");
+    let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
+    assert!(report["started_at"].as_str().is_some_and(|t| t.starts_with(&today)), "{report}");
     // Without terbit.toml and without files: say what to do.
     let (code, _, err) = terbit(&d.join("exports"), &["issue"]);
     assert_eq!(code, 2);

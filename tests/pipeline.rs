@@ -56,6 +56,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         signing_seed: None,
         progress: None,
         ahead_max_rows: terbit::issue::AHEAD_MAX_ROWS,
+        started_at: None,
     }
 }
 

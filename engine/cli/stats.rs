@@ -15,9 +15,11 @@ pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDa
     if from > to {
         bail!("--from {from} is after --to {to}");
     }
-    let rows = terbit::numbering::register::Register::open(register)?.stats(from, to)?;
+    let register = terbit::numbering::register::Register::open(register)?;
+    let rows = register.stats(from, to)?;
+    let runs = register.runs(from, to)?;
     if json {
-        println!("{}", serde_json::to_string_pretty(&rows)?);
+        println!("{}", serde_json::to_string_pretty(&serde_json::json!({ "issued": rows, "runs": runs }))?);
         return Ok(ExitCode::SUCCESS);
     }
     println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", "date", "kind", "service point", "issued", "revoked");
@@ -32,6 +34,14 @@ pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDa
     println!("{from} to {to}: {} documents issued, {} of them revoked or superseded since", total.0, total.1);
     for (k, n) in by_kind {
         println!("  {k:<12} {n:>8}");
+    }
+    // When each night really ran, beside the date its documents carry.
+    if !runs.is_empty() {
+        println!("runs (issue date, started, finished):");
+        for r in &runs {
+            let finished = r.finished_at.as_deref().unwrap_or("not finished");
+            println!("  {}  {}  {}  {finished}", r.run_id, r.issue_date, r.started_at);
+        }
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -47,6 +47,7 @@ pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV}
 /// time: a 1,000,000-application night stays within bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::default();
+    let began = Instant::now();
     // One job per register at a time, from before the batch is read: a
     // second run of the same night must not remove this one's temporary
     // files or race it for the manifest.
@@ -146,6 +147,18 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // seconds at most. Another process's transaction is waited for too.
     let register = Register::open(&opts.register)?;
     register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    if let Some(at) = opts.started_at {
+        summary.started_at = Some(keys::rfc3339(at));
+        // Documents carry the issue date; a night issued days after (or
+        // before) it ran is allowed, and said in the report.
+        if let Some(ran) = chrono::DateTime::from_timestamp(at, 0).map(|t| t.date_naive()) {
+            let days = (opts.issue_date - ran).num_days().abs();
+            if days > 1 {
+                summary.warnings.push(format!("the issue date {} is {days} days from the day this run ran ({ran}); the documents carry the issue date", opts.issue_date));
+            }
+        }
+        register.run_started(&summary.run_id, opts.issue_date, &keys::rfc3339(at))?;
+    }
     let register: Shared = std::sync::Mutex::new(register);
     let mut sink = Sink::create(&summary.run_dir, &register)?;
     let clock = StepClock::default();
@@ -218,6 +231,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         summary.warnings.push(format!(
             "{n} number(s) given by run {run}, which stopped before writing their documents, are still unissued (their applications are not in this batch): issue them with that run's batch or a corrected one"
         ));
+    }
+    if let Some(at) = opts.started_at {
+        // The library reads no clock: the finish is the caller's start plus
+        // the time the run took (monotonic).
+        let finished = keys::rfc3339(at + began.elapsed().as_secs() as i64);
+        crate::numbering::register::lock(&register)?.run_finished(&summary.run_id, &finished)?;
     }
     // The batch seal: one signature over every document's number and bytes.
     let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);

@@ -46,6 +46,10 @@ pub struct IssueOptions {
     /// most this many ([`AHEAD_MAX_ROWS`] by default; 0: one kind at a
     /// time, the least memory). The output is the same either way.
     pub ahead_max_rows: u64,
+    /// When the run really started (wall clock, epoch seconds), recorded in
+    /// the register beside the issue date; the caller reads the clock (the
+    /// library never does). `None`: not recorded.
+    pub started_at: Option<i64>,
 }
 
 /// A progress callback; called from the writer thread.
@@ -88,6 +92,7 @@ impl IssueOptions {
             signing_seed: None,
             progress: None,
             ahead_max_rows: AHEAD_MAX_ROWS,
+            started_at: None,
         }
     }
 }

@@ -138,6 +138,12 @@ CREATE TABLE IF NOT EXISTS serials(
 );
 CREATE INDEX IF NOT EXISTS documents_run ON documents(run_id);
 CREATE INDEX IF NOT EXISTS documents_subject ON documents(kind, nik);
+CREATE TABLE IF NOT EXISTS runs(
+    run_id          TEXT PRIMARY KEY,
+    issue_date      TEXT NOT NULL,
+    started_at      TEXT NOT NULL,
+    finished_at     TEXT
+);
 CREATE TABLE IF NOT EXISTS revocations(
     document_number TEXT PRIMARY KEY REFERENCES documents(document_number),
     status          TEXT NOT NULL CHECK (status IN ('revoked', 'superseded')),
@@ -337,6 +343,37 @@ impl Register {
             .map_err(|e| self.err(e))
     }
 
+    /// Record that run `run_id` (issue date `issue_date`) started at `at`
+    /// (wall clock, RFC 3339); its first start is kept.
+    pub fn run_started(&self, run_id: &str, issue_date: NaiveDate, at: &str) -> Result<()> {
+        self.conn
+            .execute(
+                "INSERT INTO runs(run_id, issue_date, started_at) VALUES (?1, ?2, ?3) ON CONFLICT(run_id) DO NOTHING",
+                params![run_id, issue_date.format("%Y-%m-%d").to_string(), at],
+            )
+            .map(|_| ())
+            .map_err(|e| self.err(e))
+    }
+
+    /// Record that run `run_id` finished at `at` (its last finish is kept).
+    pub fn run_finished(&self, run_id: &str, at: &str) -> Result<()> {
+        self.conn.execute("UPDATE runs SET finished_at = ?2 WHERE run_id = ?1", params![run_id, at]).map(|_| ()).map_err(|e| self.err(e))
+    }
+
+    /// The runs whose issue date lies in `from..=to`, by issue date.
+    pub fn runs(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RunRow>> {
+        let mut st = self
+            .conn
+            .prepare("SELECT run_id, issue_date, started_at, finished_at FROM runs WHERE issue_date BETWEEN ?1 AND ?2 ORDER BY issue_date, started_at")
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map(params![from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string()], |r| {
+                Ok(RunRow { run_id: r.get(0)?, issue_date: r.get(1)?, started_at: r.get(2)?, finished_at: r.get(3)? })
+            })
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// Numbers given by runs other than `run_id` whose documents were never
     /// written, counted per run: a run killed, then a corrected export that
     /// left some of its applications out.
@@ -451,6 +488,19 @@ fn write_transaction<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqli
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
     Error::Register { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// When a run really ran, beside the date its documents carry.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct RunRow {
+    /// The run.
+    pub run_id: String,
+    /// The date its documents carry.
+    pub issue_date: String,
+    /// Its first start, wall clock (RFC 3339).
+    pub started_at: String,
+    /// Its last finish, if it finished.
+    pub finished_at: Option<String>,
 }
 
 /// Documents issued per day, kind and service point (one row each).

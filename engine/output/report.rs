@@ -107,7 +107,7 @@ pub fn html(s: &RunSummary) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>terbit run {run}</title><style>{CSS}</style></head><body>\
          <h1>terbit — run <code>{run}</code></h1>\
-         <p class=\"sub\">Laporan penerbitan / issuance report · kunci (key) <code>{kid}</code></p>\
+         <p class=\"sub\">Laporan penerbitan / issuance report · kunci (key) <code>{kid}</code>{ran}</p>\
          <section class=\"cards\">\
          <div class=\"card\"><b id=\"applications\">{apps}</b><span>permohonan / applications</span></div>\
          <div class=\"card ok\"><b id=\"issued\">{issued}</b><span>terbit / issued</span></div>\
@@ -116,6 +116,7 @@ pub fn html(s: &RunSummary) -> String {
          </section>",
         run = esc(&s.run_id),
         kid = esc(&s.kid),
+        ran = s.started_at.as_deref().map(|t| format!(" · dijalankan (ran) <span id=\"started-at\">{}</span>", esc(t))).unwrap_or_default(),
         apps = n(s.applications),
         issued = n(s.issued),
         rejected = n(s.rejected),

@@ -11,6 +11,9 @@ use serde::Serialize;
 pub struct RunSummary {
     /// The run's name, `YYYYMMDD-xxxxxxxx`.
     pub run_id: String,
+    /// When the run really started (wall clock, RFC 3339), if the caller
+    /// said; documents carry the issue date.
+    pub started_at: Option<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
     /// Applications (a family card's members count as one), input rows.
@@ -85,6 +88,9 @@ impl RunSummary {
         let s = self;
         let mut out = String::new();
         let _ = writeln!(out, "run {} → {}", s.run_id, s.run_dir.display());
+        if let Some(at) = &s.started_at {
+            let _ = writeln!(out, "  started {at}");
+        }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)
         } else {
