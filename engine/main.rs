@@ -601,3 +601,20 @@ fn prove(run: &Path, number: &str) -> Result<ExitCode> {
     println!("{}", serde_json::to_string_pretty(&proof)?);
     Ok(ExitCode::SUCCESS)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_full_disk_under_the_register_gets_its_hint_and_causes_are_said_once() {
+        let full = terbit::error::Error::Register { path: "out/register.sqlite".into(), message: "database or disk is full".into() };
+        let e = anyhow::Error::from(full);
+        assert!(hint_for(&e).is_some_and(|h| h.contains("register is full")));
+        let io = terbit::error::Error::io("a\nb.csv", std::io::Error::from(std::io::ErrorKind::NotFound));
+        let text = error_text(&anyhow::Error::from(io));
+        assert_eq!(text.matches("not found").count(), 1, "{text}");
+        assert!(!text.contains('\n'), "{text}");
+    }
+}
+

@@ -679,6 +679,16 @@ mod tests {
     }
 
     #[test]
+    fn ten_thousand_unknown_columns_are_one_warning() {
+        let d = tempfile::tempdir().unwrap();
+        let extra: Vec<String> = (0..10_000).map(|i| format!("x{i}")).collect();
+        let text = format!("a,b,{}\n1,2,{}\n", extra.join(","), vec!["v"; 10_000].join(","));
+        let b = read(&[write(d.path(), "w.csv", text.as_bytes())], &cols()).unwrap();
+        assert_eq!(b.warnings.len(), 1, "{:?}", &b.warnings[..b.warnings.len().min(3)]);
+        assert!(b.warnings[0].contains("10000 column(s) not used") && b.warnings[0].len() < 1000, "{}", b.warnings[0]);
+    }
+
+    #[test]
     fn blank_lines_are_not_rows_and_two_boms_are_dropped() {
         let d = tempfile::tempdir().unwrap();
         let p = write(d.path(), "b.csv", b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n\n1,2\n   \n3,4\n\n\n \r\n");
