@@ -51,7 +51,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // One job per register at a time, from before the batch is read: a
     // second run of the same night must not remove this one's temporary
     // files or race it for the manifest.
-    let mut lock = crate::util::lock::RunLock::acquire(&opts.register, "terbit issuing (reading its batch)")?;
+    let since = opts.started_at.map(|t| format!(" since {}", keys::rfc3339(t))).unwrap_or_default();
+    let mut lock = crate::util::lock::RunLock::acquire(&opts.register, &format!("terbit issuing (reading its batch){since}"))?;
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
     // One pass over each file gives its digest, header and size; its rows
@@ -92,7 +93,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(run_hash.finalize())[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
-    lock.describe(&format!("terbit issuing run {}", summary.run_id))?;
+    lock.describe(&format!("terbit issuing run {}{since}", summary.run_id))?;
 
     // A batch that looks broken (a wrong export, a shifted column) is
     // refused whole, before anything is numbered; its rejects show why.
