@@ -162,7 +162,7 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
                     block = &block[at + 1..];
                 }
             }
-            has_rows = past_header && block.iter().any(|b| !b.is_ascii_whitespace());
+            has_rows = past_header && block.iter().any(|b| !b.is_ascii_whitespace() && *b != b',');
         }
     }
     // The last line need not end in a line break; the header is not a row.
@@ -433,7 +433,9 @@ fn scan_csv(path: &Path, body: &[u8]) -> Result<Shape> {
                 // The end of a record: a line break outside quotes, or the
                 // end of the file.
                 let end = if b.is_some() { i + 1 } else { body.len() };
-                if body[rec_start..i].iter().all(|b| b.is_ascii_whitespace()) {
+                // Blank: whitespace only, or only separators (a spreadsheet's
+                // empty rows export as ",,,,").
+                if body[rec_start..i].iter().all(|b| b.is_ascii_whitespace() || *b == b',') && (have_header || field == 0) {
                     if rec_start < end {
                         shape.blank.push(rec_start..end);
                     }
@@ -691,7 +693,7 @@ mod tests {
     #[test]
     fn blank_lines_are_not_rows_and_two_boms_are_dropped() {
         let d = tempfile::tempdir().unwrap();
-        let p = write(d.path(), "b.csv", b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n\n1,2\n   \n3,4\n\n\n \r\n");
+        let p = write(d.path(), "b.csv", b"\xEF\xBB\xBF\xEF\xBB\xBFa,b\n\n1,2\n   \n3,4\n,\n\n \r\n,,\r\n");
         let b = read(&[p], &cols()).unwrap();
         assert_eq!(b.df.height(), 2);
         assert_eq!((b.source(0), b.source(1)), ("b.csv:3".to_string(), "b.csv:5".to_string()));
