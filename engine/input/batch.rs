@@ -303,10 +303,39 @@ fn read_parquet(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result
         }
         take.push(name.to_string());
     }
+    // The metadata says how much the decoder will allocate: a file that
+    // claims more rows than a night holds, row groups that disagree with
+    // the total, or columns larger than the file could hold, is refused
+    // before anything is decoded (a damaged footer made polars try to
+    // allocate without bound).
+    let meta = reader.get_metadata().map_err(unreadable)?.clone();
+    let implausible = |why: String| Error::batch(path, format!("not a readable Parquet file: its metadata is implausible ({why})"));
+    if meta.num_rows > MAX_PARQUET_ROWS {
+        return Err(implausible(format!("{} rows; a batch file holds at most {MAX_PARQUET_ROWS}", meta.num_rows)));
+    }
+    let groups: usize = meta.row_groups.iter().map(|g| g.num_rows()).sum();
+    if groups != meta.num_rows {
+        return Err(implausible(format!("row groups of {groups} rows in a file of {}", meta.num_rows)));
+    }
+    for g in &meta.row_groups {
+        for c in g.parquet_columns() {
+            let values = usize::try_from(c.num_values()).unwrap_or(usize::MAX);
+            let size = usize::try_from(c.uncompressed_size()).unwrap_or(usize::MAX);
+            if values > g.num_rows().saturating_mul(64).max(1024) || size > MAX_PARQUET_COLUMN_BYTES {
+                return Err(implausible(format!("a column chunk of {values} values, {size} bytes, in a row group of {} rows", g.num_rows())));
+            }
+        }
+    }
     let df = reader.with_columns(Some(take)).finish().map_err(unreadable)?;
     let rows = (1..=df.height() as u32).collect();
     Ok((df, rows, names))
 }
+
+/// Most rows one Parquet batch file may claim (a night's family cards are
+/// well under a million rows).
+const MAX_PARQUET_ROWS: usize = 20_000_000;
+/// Largest uncompressed column chunk read.
+const MAX_PARQUET_COLUMN_BYTES: usize = 1 << 30;
 
 /// What a Parquet column type is called when terbit cannot read it as text.
 fn unsupported(dtype: &ArrowDataType) -> Option<&'static str> {

@@ -59,7 +59,7 @@ fn column(r: &mut Recipe, name: &str, rows: usize) -> Column {
             .cast(&DataType::Date)
             .unwrap_or_else(|_| Column::full_null("x".into(), rows, &DataType::String)),
         5 | 6 => {
-            let zone = (r.byte() % 2 == 0).then(|| "Asia/Jakarta".into());
+            let zone = (r.byte() % 2 == 0).then(|| TimeZone::opt_try_new(Some("Asia/Jakarta")).ok().flatten().unwrap_or(TimeZone::UTC));
             let unit = [TimeUnit::Milliseconds, TimeUnit::Microseconds, TimeUnit::Nanoseconds][(r.byte() % 3) as usize];
             Column::new(name, (0..rows).map(|_| i64::from(r.byte()) * 86_400_000 * 13).collect::<Vec<_>>())
                 .cast(&DataType::Datetime(unit, zone))
