@@ -238,6 +238,10 @@ fn main() -> ExitCode {
     }
     // A panic's message may quote what a hostile file held: never raw.
     std::panic::set_hook(Box::new(|info| {
+        // A damaged file's panic that the library catches and names.
+        if terbit::util::panics::expected() {
+            return;
+        }
         let msg = info.payload().downcast_ref::<&str>().map(|s| s.to_string()).or_else(|| info.payload().downcast_ref::<String>().cloned()).unwrap_or_default();
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("internal error{at}: {}", terbit::util::show::clip_shown(&msg, 300));

@@ -321,3 +321,12 @@ fn names_are_signed_in_nfc_and_what_cannot_be_printed_is_rejected() {
     assert_eq!(v.code, 0, "{}", v.stdout);
     assert!(v.stdout.contains("Jos\u{e9} Santoso") || v.stdout.contains("JOS\u{c9} SANTOSO"), "{}", v.stdout);
 }
+
+#[test]
+fn a_damaged_parquet_file_is_refused_not_a_crash() {
+    // Its footer makes polars' reader panic: caught, named, exit 2.
+    let (_t, o) = issue(&corpus("damaged_footer.parquet"));
+    assert_eq!(o.code, 2, "{}", o.stderr);
+    assert!(o.stderr.contains("damaged_footer.parquet: not a readable Parquet file"), "{}", o.stderr);
+    assert!(!o.stderr.contains("internal error"), "{}", o.stderr);
+}

@@ -169,10 +169,14 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     let mut rows = (lines + u64::from(last != b'\n')).saturating_sub(1);
     let header = if is_parquet(path) {
         // Unreadable metadata is left for the full read to report.
-        let meta = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| {
-            let mut r = ParquetReader::new(f);
-            Ok((r.num_rows()?, r.schema()?))
-        });
+        // polars panics on some damaged footers: unreadable, like an error.
+        let meta = crate::util::panics::catching(|| {
+            std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| {
+                let mut r = ParquetReader::new(f);
+                Ok((r.num_rows()?, r.schema()?))
+            })
+        })
+        .unwrap_or_else(|| Err(PolarsError::ComputeError("damaged metadata".into())));
         has_rows = meta.as_ref().map_or(true, |(n, _)| *n > 0);
         rows = meta.as_ref().map_or(0, |(n, _)| *n as u64);
         meta.ok().map(|(_, schema)| schema.iter_names().map(|n| n.trim().to_string()).collect())
@@ -231,7 +235,8 @@ fn csv_header(path: &Path, buf: &[u8], whole: bool) -> Result<Option<Vec<String>
 pub fn header(path: &Path) -> Result<Vec<String>> {
     use std::io::Read;
     if is_parquet(path) {
-        if let Ok(schema) = std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).schema()) {
+        let schema = crate::util::panics::catching(|| std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).schema()));
+        if let Some(Ok(schema)) = schema {
             return Ok(schema.iter_names().map(|n| n.trim().to_string()).collect());
         }
     } else if let Ok(f) = std::fs::File::open(path) {
@@ -281,6 +286,15 @@ pub fn read(paths: &[PathBuf], columns: &Columns) -> Result<Batch> {
 }
 
 fn read_parquet(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
+    // polars' Parquet reader panics on some damaged files (fuzzing found
+    // out-of-range offsets and bitmaps): a damaged file is a refused file,
+    // never a crash.
+    crate::util::panics::catching(|| parquet_frame(path, bytes, wanted)).unwrap_or_else(|| {
+        Err(Error::batch(path, "not a readable Parquet file: its structure made the reader fail (a damaged or truncated file?)"))
+    })
+}
+
+fn parquet_frame(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
     let unreadable = |e: PolarsError| Error::batch(path, format!("not a readable Parquet file: {}", crate::error::clip(&e.to_string(), 200)));
     let mut reader = ParquetReader::new(Cursor::new(bytes));
     let schema = reader.schema().map_err(unreadable)?;

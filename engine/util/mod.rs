@@ -5,3 +5,4 @@ pub mod csvout;
 pub mod fs;
 pub mod show;
 pub mod lock;
+pub mod panics;
