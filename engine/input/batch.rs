@@ -296,6 +296,7 @@ fn read_parquet(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result
 
 fn parquet_frame(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
     let unreadable = |e: PolarsError| Error::batch(path, format!("not a readable Parquet file: {}", crate::error::clip(&e.to_string(), 200)));
+    let bytes_for_pages = polars_buffer::Buffer::from(bytes.clone());
     let mut reader = ParquetReader::new(Cursor::new(bytes));
     let schema = reader.schema().map_err(unreadable)?;
     let names: Vec<String> = schema.iter_names().map(|n| n.to_string()).collect();
@@ -340,6 +341,7 @@ fn parquet_frame(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Resul
             }
         }
     }
+    check_page_headers(path, &bytes_for_pages, &meta)?;
     let df = reader.with_columns(Some(take)).finish().map_err(unreadable)?;
     let rows = (1..=df.height() as u32).collect();
     Ok((df, rows, names))
@@ -350,6 +352,30 @@ fn parquet_frame(path: &Path, bytes: Vec<u8>, wanted: Option<&Columns>) -> Resul
 const MAX_PARQUET_ROWS: usize = 20_000_000;
 /// Largest uncompressed column chunk read.
 const MAX_PARQUET_COLUMN_BYTES: usize = 1 << 30;
+
+/// Every data page's header read before polars decodes it: a page that
+/// claims more values than its row group has rows (times the nesting a
+/// list may add) is refused, since the decoder sizes its buffers by it.
+fn check_page_headers(path: &Path, bytes: &polars_buffer::Buffer<u8>, meta: &polars_parquet::parquet::metadata::FileMetadata) -> Result<()> {
+    use polars_parquet::parquet::page::CompressedPage;
+    let bad = |why: String| Error::batch(path, format!("not a readable Parquet file: {why}"));
+    for g in &meta.row_groups {
+        let limit = g.num_rows().saturating_mul(64).max(1024);
+        for c in g.parquet_columns() {
+            let pages = polars_parquet::parquet::read::get_page_iterator(c, Cursor::new(bytes.clone()), Vec::new(), MAX_PARQUET_COLUMN_BYTES)
+                .map_err(|e| bad(crate::error::clip(&e.to_string(), 200)))?;
+            for page in pages {
+                let page = page.map_err(|e| bad(crate::error::clip(&e.to_string(), 200)))?;
+                if let CompressedPage::Data(d) = &page {
+                    if d.num_values() > limit {
+                        return Err(bad(format!("a data page claims {} values in a row group of {} rows", d.num_values(), g.num_rows())));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
 
 /// What a Parquet column type is called when terbit cannot read it as text.
 fn unsupported(dtype: &ArrowDataType) -> Option<&'static str> {
