@@ -184,6 +184,17 @@ fn a_100_kb_qr_text_fails_verification_without_panic() {
     assert!(o.stdout.contains("(102400 characters): ERROR — could not be checked") && o.stdout.len() < 10_000, "{}", &o.stdout[..o.stdout.len().min(500)]);
 }
 
+/// A clean sample birth batch's lines (header first), for a test to break.
+fn birth_sample_lines(dir: &Path, count: usize, seed: u64) -> Vec<String> {
+    let sample = dir.join("sample.csv");
+    let region = terbit::kind::region::Region::kediri();
+    let templates = terbit::kind::template::Templates::embedded();
+    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
+    let opts = terbit::input::samples::SampleOptions { region: &region, count, seed, defects: 0.0, as_of };
+    terbit::input::samples::write(templates.get("birth").unwrap(), &opts, &sample).unwrap();
+    std::fs::read_to_string(&sample).unwrap().lines().map(String::from).collect()
+}
+
 /// The run folder `issue` made under `dir`/out, and its report.
 fn run_of(dir: &Path) -> (PathBuf, serde_json::Value) {
     let run = std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
@@ -257,14 +268,7 @@ fn an_exactly_duplicated_header_is_refused() {
 #[test]
 fn application_ids_outside_the_id_alphabet_are_rejected_not_issued() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = tmp.path().join("sample.csv");
-    let region = terbit::kind::region::Region::kediri();
-    let templates = terbit::kind::template::Templates::embedded();
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let opts = terbit::input::samples::SampleOptions { region: &region, count: 8, seed: 3, defects: 0.0, as_of };
-    terbit::input::samples::write(templates.get("birth").unwrap(), &opts, &sample).unwrap();
-    let text = std::fs::read_to_string(&sample).unwrap();
-    let mut lines: Vec<String> = text.lines().map(String::from).collect();
+    let mut lines = birth_sample_lines(tmp.path(), 8, 3);
     let good = lines.len() - 1;
     let mut id = |row: usize, new: String| {
         let rest = lines[row].split_once(',').unwrap().1.to_string();
@@ -289,13 +293,7 @@ fn application_ids_outside_the_id_alphabet_are_rejected_not_issued() {
 #[test]
 fn names_are_signed_in_nfc_and_what_cannot_be_printed_is_rejected() {
     let tmp = tempfile::tempdir().unwrap();
-    let sample = tmp.path().join("sample.csv");
-    let region = terbit::kind::region::Region::kediri();
-    let templates = terbit::kind::template::Templates::embedded();
-    let as_of = chrono::NaiveDate::from_ymd_opt(2026, 11, 20).unwrap();
-    let opts = terbit::input::samples::SampleOptions { region: &region, count: 6, seed: 5, defects: 0.0, as_of };
-    terbit::input::samples::write(templates.get("birth").unwrap(), &opts, &sample).unwrap();
-    let mut lines: Vec<String> = std::fs::read_to_string(&sample).unwrap().lines().map(String::from).collect();
+    let mut lines = birth_sample_lines(tmp.path(), 6, 5);
     let mut name = |row: usize, new: &str| {
         let mut cols: Vec<String> = lines[row].split(',').map(String::from).collect();
         cols[2] = new.to_string();

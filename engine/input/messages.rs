@@ -126,7 +126,7 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
             format!("{id} {value:?} berisi karakter tak terlihat {c} / {en} {value:?} holds an invisible format character {c} (zero-width, byte-order mark or direction override): retype the value")
         }
         (Rule::Unprintable, _) => {
-            let c = first_char(value, |c| !c.is_control() && !super::validate::is_format_char(c) && !(env.can_print)(c));
+            let c = first_char(value, |c| super::validate::is_unprintable(c, env.can_print));
             format!("{id} {value:?} berisi karakter {c} yang tidak dapat dicetak / {en} {value:?} holds {c}, which the certificate's fonts cannot print")
         }
         (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),

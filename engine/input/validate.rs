@@ -93,6 +93,12 @@ pub fn is_format_char(c: char) -> bool {
         | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
 }
 
+/// A character the documents cannot show: drawable by no font, and not a
+/// control or format character (those have rules of their own).
+pub fn is_unprintable(c: char, can_print: fn(char) -> bool) -> bool {
+    !c.is_control() && !is_format_char(c) && !can_print(c)
+}
+
 /// Free-text columns (names, places, addresses, choices): normalised to NFC
 /// and checked for what the documents can print, before any rule.
 fn is_free_text(ty: ColType) -> bool {
@@ -115,7 +121,7 @@ fn text_facts(df: &mut DataFrame, name: &str, can_print: fn(char) -> bool) -> Po
         values
     };
     let fmt: BooleanChunked = values.iter().map(|v| v.map(|v| v.chars().any(is_format_char))).collect();
-    let unpr: BooleanChunked = values.iter().map(|v| v.map(|v| v.chars().any(|c| !c.is_control() && !is_format_char(c) && !can_print(c)))).collect();
+    let unpr: BooleanChunked = values.iter().map(|v| v.map(|v| v.chars().any(|c| is_unprintable(c, can_print)))).collect();
     df.with_column(fmt.with_name(h(name, "fmt").into()).into_column())?;
     df.with_column(unpr.with_name(h(name, "unpr").into()).into_column())?;
     Ok(())
