@@ -37,14 +37,18 @@
 //! applications holds at most two kinds' rows at a time.
 //!
 //! [`verify`] is the auditor's side: DK1 text, PDFs, photos and run
-//! directories judged against a trust list and its revocation lists
-//! ([`verify::TrustStore`]). [`input::samples`] makes realistic synthetic
+//! directories judged against trust lists signed by pinned district roots
+//! and their revocation lists ([`verify::TrustStore`]; the roots, signed
+//! lists and bundles are [`dk1::root`], [`dk1::trustlist`], [`dk1::bundle`]).
+//! [`verifier`] writes the clerks' offline page, whose script makes the same
+//! checks in the browser. [`input::samples`] makes realistic synthetic
 //! batches for demos, tests and benchmarks; [`util`] holds what every stage
 //! may use.
 //!
 //! Each folder imports only the stages listed before it (`util ← kind ←
 //! {input, numbering, dk1} ← pdf ← output ← issue`; `verify` uses `util`,
-//! `kind`, `dk1` and `pdf`): `tests/layering.rs` keeps it so.
+//! `kind`, `dk1` and `pdf`; `verifier` uses `kind` and `dk1`):
+//! `tests/layering.rs` keeps it so.
 //!
 //! Every run is deterministic: the same batch, register state, key, issue
 //! date and templates give byte-identical PDFs, manifests and seals.
@@ -61,5 +65,6 @@ pub mod pdf;
 pub mod output;
 pub mod issue;
 pub mod verify;
+pub mod verifier;
 
 pub use error::{Error, Result};

@@ -56,6 +56,21 @@ enum Command {
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// The district's root of trust (ECDSA P-256, kept offline).
+    #[command(subcommand)]
+    Root(RootCommand),
+    /// Signed trust lists and bundles for verifiers.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Write the offline verifier page for clerks (one HTML file).
+    #[command(after_help = "Example:\n  terbit verifier --trust trust-bundle.json --out verify.html\n\nThe page embeds the bundle, checks its signatures when it opens and never uses the network.\nOpen it from a file (or any web server) on a phone or laptop.")]
+    Verifier {
+        /// The trust bundle the page embeds (terbit trust bundle).
+        #[arg(long)]
+        trust: PathBuf,
+        #[arg(long, default_value = "verify.html")]
+        out: PathBuf,
+    },
     /// Realistic synthetic applications (.csv or .parquet by extension).
     #[command(after_help = "Examples:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv\n  terbit samples --kind family_card --count 500 --out kk.parquet\n\nKinds: birth, death, family_card (one row per member), move_out, move_in, ktp.\nDefects are taken in turn from every rule the kind's schema implies.")]
     Samples {
@@ -100,11 +115,24 @@ enum Command {
         max_reject_rate: Option<f64>,
     },
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
-    #[command(after_help = "Examples:\n  terbit verify --trust keys/trust.json out/20261123-1a2b3c4d\n  terbit verify --trust keys/trust.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n\nRevocation lists (revocations-*.json) beside the trust file are read too.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
+    #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
     Verify {
-        #[arg(long, default_value = "keys/trust.json")]
+        /// Trust bundle, or a district's signed trust list (with --pin).
+        #[arg(long, default_value = "trust-bundle.json")]
         trust: PathBuf,
-        /// Signed revocation list(s); default: revocations-*.json beside the trust file.
+        /// SHA-256 fingerprint of a district root to trust (repeatable), as
+        /// the district publishes it. Required for a single signed list; for
+        /// a bundle, every district in it must then be pinned here.
+        #[arg(long)]
+        pin: Vec<String>,
+        /// Where this verifier remembers the newest list seen per district,
+        /// to refuse rolled-back lists [default: $XDG_STATE_HOME/terbit/trust-memory.json].
+        #[arg(long)]
+        trust_memory: Option<PathBuf>,
+        /// Keep no memory of lists seen (rollback is then not detected).
+        #[arg(long, conflicts_with = "trust_memory")]
+        no_trust_memory: bool,
+        /// Signed revocation list(s) for a single list; default: revocations-*.json beside it.
         #[arg(long)]
         revocations: Vec<PathBuf>,
         /// Region file of an issuer whose templates differ from the embedded
@@ -208,6 +236,64 @@ struct RevokeArgs {
     /// Date the revocation takes effect (default: today in UTC).
     #[arg(long)]
     on: Option<NaiveDate>,
+}
+
+#[derive(Subcommand)]
+enum RootCommand {
+    /// New district root: <dir>/root-<district>.key (0600) and .crt; prints the fingerprint to publish.
+    #[command(after_help = "Example:\n  terbit root init --district 3506 --dir /media/offline-usb/root\n\nKeep the key offline (not on the nightly host). Publish the printed fingerprint.")]
+    Init {
+        #[arg(long)]
+        district: String,
+        #[arg(long, default_value = "root")]
+        dir: PathBuf,
+        /// Start of validity (default: start of today, UTC).
+        #[arg(long)]
+        not_before: Option<NaiveDate>,
+        /// Years of validity.
+        #[arg(long, default_value_t = 20)]
+        years: u32,
+    },
+}
+
+#[derive(Subcommand)]
+enum TrustCommand {
+    /// Sign the keys folder's trust list with the district root (after keys generate, rotation or revocation).
+    #[command(after_help = "Example:\n  terbit trust sign --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/trust-<district>.json with the next sequence number.")]
+    Sign {
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        root_key: PathBuf,
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// Days until the next update the district promises; verifiers warn past it.
+        #[arg(long, default_value_t = 30)]
+        valid_days: u32,
+        /// Output file [default: <keys>/trust-<district>.json].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Signing time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Join districts' signed lists, each checked against its pinned root, with their revocation lists.
+    #[command(after_help = "Example:\n  terbit trust bundle --list kediri/trust-3506.json --list sampang/trust-3527.json \\\n      --pin '<fingerprint 3506>' --pin '<fingerprint 3527>' --out trust-bundle.json\n\nAn existing --out bundle is updated: a list older than the one it holds is refused.")]
+    Bundle {
+        /// A district's signed list (repeatable); revocations-<district>.json beside it is added.
+        #[arg(long, required = true)]
+        list: Vec<PathBuf>,
+        /// Root fingerprints (repeatable): each list must verify against one.
+        #[arg(long, required = true)]
+        pin: Vec<String>,
+        /// Revocation lists to add instead of the ones beside each list.
+        #[arg(long)]
+        revocations: Vec<PathBuf>,
+        #[arg(long, default_value = "trust-bundle.json")]
+        out: PathBuf,
+    },
+    /// Show what a bundle or signed list holds (districts, dates, root fingerprints to compare).
+    Show { file: PathBuf },
 }
 
 #[derive(Subcommand)]
@@ -433,7 +519,40 @@ fn run(cli: Cli) -> Result<ExitCode> {
             print_summary(&s);
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { trust, revocations, region, json, targets } => cli::verify::run(&trust, &revocations, &region, json, &targets),
+        Command::Verify { trust, pin, trust_memory, no_trust_memory, revocations, region, json, targets } => {
+            let pins = pin
+                .iter()
+                .map(|p| terbit::dk1::root::parse_fingerprint(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits)", terbit::util::show::clip_shown(p, 80))))
+                .collect::<Result<Vec<_>>>()?;
+            let memory = if no_trust_memory { None } else { trust_memory.or_else(default_trust_memory) };
+            let src = verify::TrustSource { path: trust, pins, revocations, memory, now: Utc::now().timestamp() };
+            cli::verify::run(&src, &region, json, &targets)
+        }
+        Command::Root(RootCommand::Init { district, dir, not_before, years }) => {
+            let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+            cli::trust::root_init(&district, &dir, nb, years)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trust(TrustCommand::Sign { keys, root_key, root_cert, valid_days, out, at }) => {
+            let now = match at {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t).with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?.timestamp(),
+                None => Utc::now().timestamp(),
+            };
+            cli::trust::trust_sign(&keys, &root_key, &root_cert, valid_days, out, now)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trust(TrustCommand::Bundle { list, pin, revocations, out }) => {
+            cli::trust::trust_bundle(&list, &pin, &revocations, &out)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Trust(TrustCommand::Show { file }) => {
+            cli::trust::trust_show(&file, Utc::now().timestamp())?;
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Verifier { trust, out } => {
+            cli::trust::verifier(&trust, &out, Utc::now().timestamp())?;
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Prove { run, number } => prove(&run, &number),
@@ -519,6 +638,16 @@ fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> R
         }
     }
     Ok(templates)
+}
+
+/// The verifier's memory of trust lists seen: `$XDG_STATE_HOME/terbit`,
+/// else `~/.local/state/terbit` (XDG base directories).
+fn default_trust_memory() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("terbit/trust-memory.json"))
 }
 
 fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {

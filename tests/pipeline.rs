@@ -165,9 +165,8 @@ fn revoked_and_superseded_documents_fail_verification() {
     let path = s.root.join("revocations-3506.json");
     fs::write(&path, list.to_json()).unwrap();
 
-    // Found beside trust.json when none is named.
-    fs::copy(&path, s.keys.join("revocations-3506.json")).unwrap();
-    let store = verify::TrustStore::load(&s.keys.join("trust.json"), &[]).unwrap();
+    // Keys the caller already trusts, with the signed list.
+    let store = verify::TrustStore::with_keys(TrustList::load(&s.keys.join("trust.json")).unwrap(), std::slice::from_ref(&path)).unwrap();
     assert_eq!(store.revocations.len(), 2);
     let trust = store.trust();
     let layouts = verify::Layouts::standard();
@@ -186,7 +185,7 @@ fn revoked_and_superseded_documents_fail_verification() {
     let mut forged = list.clone();
     forged.entries.remove(0);
     fs::write(&path, forged.to_json()).unwrap();
-    assert!(verify::TrustStore::load(&s.keys.join("trust.json"), std::slice::from_ref(&path)).is_err());
+    assert!(verify::TrustStore::with_keys(TrustList::load(&s.keys.join("trust.json")).unwrap(), std::slice::from_ref(&path)).is_err());
 }
 
 #[test]

@@ -41,6 +41,19 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     } else {
         println!("2. signing key: reusing the key in {}", keys_dir.display());
     }
+    // The district root (a demo root: a real one is made once and kept
+    // offline), the signed trust list and the verifiers' bundle.
+    let root_dir = out.join("root");
+    let root_key = root_dir.join(format!("root-{}.key", region.code));
+    let root_cert = root_dir.join(format!("root-{}.crt", region.code));
+    if !root_key.exists() {
+        let nb = issue::midnight_utc(issue_date.min(Utc::now().date_naive()));
+        crate::cli::trust::root_init(&region.code, &root_dir, nb, 20)?;
+    }
+    crate::cli::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
+    let pin = terbit::dk1::root::read_cert(&root_cert)?.fingerprint;
+    let bundle = out.join("trust-bundle.json");
+    crate::cli::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &bundle)?;
     let opts = IssueOptions {
         out: out.join("runs"),
         register: out.join("register.sqlite"),
@@ -52,13 +65,16 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     println!("3. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;
     print_summary(&s);
-    let store = verify::TrustStore::load(&keys_dir.join("trust.json"), &[])?;
+    let store = verify::TrustStore::load(&verify::TrustSource { path: bundle.clone(), now: Utc::now().timestamp(), ..Default::default() })?;
     let r = verify::verify_run_with(&s.run_dir, &store.trust(), &verify::Layouts::standard()).map_err(anyhow::Error::msg)?;
     println!("4. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
         if r.seal_ok { "holds".to_string() } else { format!("FAILS: {}", r.seal_problem) });
     for p in &r.problems {
         println!("   {}: {}", p.file, p.problem);
     }
-    println!("\nTry: terbit verify --trust {} {}", keys_dir.join("trust.json").display(), s.run_dir.display());
+    let page = out.join("verify.html");
+    crate::cli::trust::verifier(&bundle, &page, Utc::now().timestamp())?;
+    println!("\nTry: terbit verify --trust {} {}", bundle.display(), s.run_dir.display());
+    println!("     or open {} in a browser (offline; camera, photo, PDF or pasted QR text)", page.display());
     Ok(if r.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -4,4 +4,5 @@
 
 pub(crate) mod demo;
 pub(crate) mod stats;
+pub(crate) mod trust;
 pub(crate) mod verify;

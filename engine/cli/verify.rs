@@ -14,7 +14,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use terbit::util::show::{clip_shown, shown, shown_json};
-use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, TrustStore, Verdict};
+use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, TrustInfo, TrustSource, TrustStore, Verdict};
 
 /// The largest text file of QR texts read.
 const MAX_TEXT_FILE: u64 = 64 << 20;
@@ -51,6 +51,20 @@ fn outcome_of(v: &Verdict) -> Outcome {
 }
 
 impl Answer {
+    /// The issuers whose keys the answer's documents claim, each once.
+    fn issuers(&self) -> Vec<String> {
+        let mut v: Vec<String> = match self {
+            Answer::Document { report } => report.issuer.iter().cloned().collect(),
+            Answer::Pdf { documents } => documents.iter().filter_map(|d| d.report.issuer.clone()).collect(),
+            Answer::Lines { lines } => lines.iter().filter_map(|(_, r)| r.issuer.clone()).collect(),
+            Answer::Run { run } => run.issuer.iter().cloned().collect(),
+            Answer::Error { .. } => Vec::new(),
+        };
+        v.sort();
+        v.dedup();
+        v
+    }
+
     fn outcome(&self) -> Outcome {
         match self {
             Answer::Document { report } => outcome_of(&report.verdict),
@@ -140,8 +154,8 @@ impl Out {
     }
 }
 
-pub(crate) fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
-    let store = TrustStore::load(trust_path, revocations)?;
+pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
+    let store = TrustStore::load(src)?;
     let mut layouts = Layouts::standard();
     for r in regions {
         layouts.add_region(&terbit::kind::region::Region::load(r)?)?;
@@ -167,6 +181,9 @@ pub(crate) fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf
                 let mut v = serde_json::to_value(a).unwrap_or_default();
                 if let Some(o) = v.as_object_mut() {
                     o.insert("target".into(), serde_json::Value::String(t.clone()));
+                    // The trust data each answer rests on: district, list number, dates, staleness.
+                    let infos: Vec<&TrustInfo> = a.issuers().iter().filter_map(|i| store.info(i)).collect();
+                    o.insert("trust".into(), serde_json::to_value(infos).unwrap_or_default());
                 }
                 shown_json(v)
             })
@@ -175,6 +192,14 @@ pub(crate) fn run(trust_path: &Path, revocations: &[PathBuf], regions: &[PathBuf
     } else {
         for (t, a) in targets.iter().zip(&answers) {
             print_answer(&mut out, &clip_shown(t, 200), a);
+            for issuer in a.issuers() {
+                if let Some(info) = store.info(&issuer) {
+                    match info.warning() {
+                        Some(w) => out.line(&format!("  WARNING — {w}; documents were still checked against it")),
+                        None => out.line(&format!("  trust data: district {} list no. {}, signed {}, next update {}", info.district, info.sequence, info.issued_at, info.next_update)),
+                    }
+                }
+            }
         }
         if answers.len() > 1 {
             let count = |o: Outcome| answers.iter().filter(|a| a.outcome() == o).count();

@@ -50,7 +50,7 @@ pub enum KeyStatus {
 }
 
 /// One trust-list entry (`README.md` here, §5).
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TrustEntry {
     /// Key id, 16 hex characters.
@@ -164,6 +164,17 @@ impl TrustList {
         Ok(TrustedKey { kid, issuer: e.issuer.clone(), key, not_before, not_after, status: e.status, revoked_from })
     }
 
+    /// Check every entry; the first bad one is named (`keys[2].public_key: ...`).
+    pub fn check(&self) -> std::result::Result<(), String> {
+        for i in 0..self.keys.len() {
+            self.decode(i, Path::new("")).map_err(|e| match e {
+                Error::Config { message, .. } => message,
+                other => other.to_string(),
+            })?;
+        }
+        Ok(())
+    }
+
     /// All decoded keys (entries were checked on load).
     pub fn trusted(&self) -> Vec<TrustedKey> {
         (0..self.keys.len()).filter_map(|i| self.decode(i, Path::new("")).ok()).collect()
@@ -213,7 +224,7 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     if list.keys.iter().any(|k| k.kid == hex::encode(kid)) {
         return Err(Error::Usage(format!("key {} is already in {}", hex::encode(kid), trust_file.display())));
     }
-    write_secret(&key_file, &Zeroizing::new(format!("{}\n", hex::encode(seed))))?;
+    write_secret_file(&key_file, &Zeroizing::new(format!("{}\n", hex::encode(seed))))?;
     list.keys.push(TrustEntry {
         kid: hex::encode(kid),
         issuer: issuer.to_string(),
@@ -228,7 +239,8 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     Ok(Generated { kid, key_file, trust_file })
 }
 
-fn write_secret(path: &Path, text: &str) -> Result<()> {
+/// Write a secret to a new file only its owner can read (mode 0600).
+pub fn write_secret_file(path: &Path, text: &str) -> Result<()> {
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
@@ -260,6 +272,16 @@ impl std::fmt::Debug for Signer {
 /// Read a key file: 64 hex characters (the seed), refusing files that other
 /// users can read.
 pub fn read_key_file(path: &Path) -> Result<SigningKey> {
+    refuse_readable_by_others(path)?;
+    let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| Error::io(path, e))?);
+    let mut seed = Zeroizing::new([0u8; 32]);
+    hex::decode_to_slice(text.trim(), &mut seed[..])
+        .map_err(|_| Error::config(path, "a key file holds one line of 64 hex characters"))?;
+    Ok(SigningKey::from_bytes(&seed))
+}
+
+/// Refuse a private key file that group or others can read.
+pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -272,11 +294,7 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey> {
             ));
         }
     }
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| Error::io(path, e))?);
-    let mut seed = Zeroizing::new([0u8; 32]);
-    hex::decode_to_slice(text.trim(), &mut seed[..])
-        .map_err(|_| Error::config(path, "a key file holds one line of 64 hex characters"))?;
-    Ok(SigningKey::from_bytes(&seed))
+    Ok(())
 }
 
 /// Whether `k` may sign for `issuer` at `at`: active, in its window.

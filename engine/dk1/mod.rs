@@ -12,6 +12,9 @@
 pub mod keys;
 pub mod qr;
 pub mod revocation;
+pub mod root;
+pub mod trustlist;
+pub mod bundle;
 pub mod seal;
 pub mod signed;
 

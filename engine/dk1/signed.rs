@@ -35,6 +35,9 @@ pub enum EnvelopeError {
     /// No 8-byte kid.
     #[error("protected header has no 8-byte kid")]
     Kid,
+    /// Header parameters other than alg and kid, or an unprotected header.
+    #[error("header parameters other than alg and kid (or an unprotected header) are not allowed")]
+    Headers,
     /// No payload.
     #[error("no payload")]
     NoPayload,
@@ -84,6 +87,13 @@ pub fn parse(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
     }
     if !h.crit.is_empty() {
         return Err(EnvelopeError::Critical);
+    }
+    // Only alg and kid are signed, and nothing is unsigned: an unprotected
+    // header (or an extra parameter) would let anyone change a genuine
+    // document's bytes without touching its signature.
+    let extra = h.content_type.is_some() || !h.iv.is_empty() || !h.partial_iv.is_empty() || !h.counter_signatures.is_empty() || !h.rest.is_empty();
+    if extra || !sign1.unprotected.is_empty() {
+        return Err(EnvelopeError::Headers);
     }
     let kid: Kid = h.key_id.as_slice().try_into().map_err(|_| EnvelopeError::Kid)?;
     let payload = sign1.payload.clone().ok_or(EnvelopeError::NoPayload)?;

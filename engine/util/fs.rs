@@ -157,6 +157,26 @@ impl Drop for TempGuard {
     }
 }
 
+/// Read a regular file of at most `limit` bytes (a device, a pipe or a
+/// larger file is refused without reading it whole).
+pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(Error::config(path, "not a regular file"));
+    }
+    if meta.len() > limit {
+        return Err(Error::config(path, format!("larger than {} MiB", limit >> 20)));
+    }
+    let mut bytes = Vec::with_capacity(meta.len() as usize);
+    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    if bytes.len() as u64 > limit {
+        return Err(Error::config(path, format!("larger than {} MiB", limit >> 20)));
+    }
+    Ok(bytes)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,7 +29,7 @@ mod streams;
 pub mod prove;
 pub mod trust;
 
-pub use trust::{Revocations, Trust, TrustStore};
+pub use trust::{Revocations, Trust, TrustInfo, TrustSource, TrustStore};
 
 use std::collections::BTreeMap;
 

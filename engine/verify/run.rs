@@ -60,6 +60,8 @@ pub struct RunReport {
     pub seal_problem: String,
     /// Print files checked (their sealed digests, or page by page).
     pub print_files: usize,
+    /// The issuer the seal names (unverified until the seal holds).
+    pub issuer: Option<String>,
 }
 
 impl RunReport {
@@ -372,6 +374,7 @@ pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<R
     let seal = read_file(&root, "seal.json", MAX_SEAL)
         .map_err(|e| format!("seal.json: {e}"))
         .and_then(|b| serde_json::from_slice::<seal::BatchSeal>(&b).map_err(|e| format!("seal.json is not a batch seal: {}", clip_shown(&e.to_string(), 120))));
+    report.issuer = seal.as_ref().ok().map(|s| clip_shown(&s.issuer, 8));
     let (checked, (found, listing_problems, digests)) = rayon::join(
         || rows.par_iter().map(|row| row.as_ref().map(|r| check_row(&root, r, keys, layouts))).collect::<Vec<Option<Checked>>>(),
         || {

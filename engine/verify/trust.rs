@@ -1,14 +1,21 @@
 //! What an auditor trusts: the district's trust list (keys, their signing
 //! windows and status) and the signed revocation lists checked against
 //! it. Documents are judged against both; neither is ever taken on faith
-//! (a list that does not verify is an error, never ignored).
+//! (a list that does not verify is an error, never ignored). Auditors'
+//! keys come from lists signed by pinned district roots (engine/dk1/README.md,
+//! §8–§10), checked here fail-closed, with a memory that refuses rollback.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use crate::dk1::keys::{Kid, TrustList, TrustedKey};
+use serde::{Deserialize, Serialize};
+
+use crate::dk1::bundle::{self, Bundle};
+use crate::dk1::keys::{rfc3339, Kid, TrustList, TrustedKey};
 use crate::dk1::revocation::RevocationList;
-use crate::error::Result;
+use crate::dk1::root::{show_fingerprint, Fingerprint};
+use crate::dk1::trustlist::{SignedTrustList, VerifiedTrust};
+use crate::error::{Error, Result};
 use crate::kind::revocation::Entry;
 
 /// Revoked and superseded documents from verified revocation lists, by
@@ -24,10 +31,15 @@ impl Revocations {
     pub fn add(&mut self, path: &Path, trust: &TrustList) -> Result<usize> {
         let list = RevocationList::load(path, trust)?;
         let n = list.entries.len();
+        self.insert(list);
+        Ok(n)
+    }
+
+    /// Add a list already verified.
+    fn insert(&mut self, list: RevocationList) {
         for e in list.entries {
             self.entries.insert((list.issuer.clone(), e.document_number.clone()), e);
         }
-        Ok(n)
     }
 
     /// The entry of `issuer`'s document `number`, if it is revoked or
@@ -47,36 +59,214 @@ impl Revocations {
     }
 }
 
-/// A trust list and its revocations, loaded from files.
+/// Where a district's trust data came from and how fresh it is: what a
+/// verdict carries beside it.
+#[derive(Debug, Clone, Serialize)]
+pub struct TrustInfo {
+    /// The district (regency code).
+    pub district: String,
+    /// The list's sequence number.
+    pub sequence: u64,
+    /// When the root signed it, RFC 3339.
+    pub issued_at: String,
+    /// When a newer list was promised, RFC 3339.
+    pub next_update: String,
+    /// The pinned root's SHA-256 fingerprint (hex).
+    pub root_fingerprint: String,
+    /// Past its next update at the time of checking: documents still
+    /// verify, and the answer says so.
+    pub stale: bool,
+}
+
+impl TrustInfo {
+    fn of(v: &VerifiedTrust, now: i64) -> TrustInfo {
+        TrustInfo {
+            district: v.district.clone(),
+            sequence: v.sequence,
+            issued_at: rfc3339(v.issued_at),
+            next_update: rfc3339(v.next_update),
+            root_fingerprint: hex::encode(v.root.fingerprint),
+            stale: v.is_stale(now),
+        }
+    }
+
+    /// The warning a person reads when the list is stale.
+    pub fn warning(&self) -> Option<String> {
+        self.stale.then(|| {
+            format!(
+                "the trust list of district {} (no. {}, signed {}) is past its next update ({}): ask the district for a newer one",
+                self.district, self.sequence, self.issued_at, self.next_update
+            )
+        })
+    }
+}
+
+/// What to check a trust file against.
+#[derive(Debug, Clone, Default)]
+pub struct TrustSource {
+    /// The trust file: a bundle (`terbit trust bundle`) or one district's
+    /// signed list (`terbit trust sign`).
+    pub path: PathBuf,
+    /// Pinned root fingerprints. A signed list needs its root here; a
+    /// bundle carries its own pins, and when pins are given every district
+    /// in it must be pinned here too.
+    pub pins: Vec<Fingerprint>,
+    /// Revocation lists to add (for a signed list; by default the
+    /// `revocations-*.json` beside it).
+    pub revocations: Vec<PathBuf>,
+    /// The verifier's memory of the newest list seen per district, which
+    /// refuses a rolled-back list; `None` keeps no memory.
+    pub memory: Option<PathBuf>,
+    /// Now, epoch seconds (only the CLI reads the clock).
+    pub now: i64,
+}
+
+/// Signed trust lists and their revocations, checked.
 #[derive(Debug)]
 pub struct TrustStore {
-    /// The keys.
+    /// Every trusted district's keys.
     pub list: TrustList,
     /// The revocations, checked against the keys.
     pub revocations: Revocations,
+    /// Each district's list: sequence, dates, root, staleness.
+    pub districts: Vec<TrustInfo>,
+}
+
+/// Why trust data is refused (nothing is verified against it).
+fn refused(path: &Path, why: impl std::fmt::Display) -> Error {
+    Error::config(path, format!("trust data refused, nothing can be verified against it: {why}"))
 }
 
 impl TrustStore {
-    /// Load `trust_path` and the revocation lists `revocations`; when none
-    /// is named, every `revocations-*.json` beside the trust file (in name
-    /// order). Each list must verify against the trust list.
-    pub fn load(trust_path: &Path, revocations: &[PathBuf]) -> Result<TrustStore> {
-        let list = TrustList::load(trust_path)?;
-        let mut paths = revocations.to_vec();
-        if paths.is_empty() {
-            paths = revocation_lists_beside(trust_path);
+    /// Load and check a trust file (fail closed: any list that does not
+    /// verify against a pinned root refuses the whole file), apply the
+    /// rollback memory, and mark stale lists.
+    pub fn load(src: &TrustSource) -> Result<TrustStore> {
+        let path = &src.path;
+        let bytes = crate::util::fs::read_limited(path, bundle::MAX_BUNDLE as u64)?;
+        let format = serde_json::from_slice::<serde_json::Value>(&bytes)
+            .ok()
+            .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
+        let (districts, revocation_lists) = match format.as_deref() {
+            Some(bundle::FORMAT) => {
+                let b = Bundle::parse(&bytes).map_err(|e| refused(path, e))?;
+                let v = b.verify().map_err(|e| refused(path, e))?;
+                if !src.pins.is_empty() {
+                    if let Some(d) = v.districts.iter().find(|d| !src.pins.contains(&d.root.fingerprint)) {
+                        return Err(refused(path, format!("district {}'s root ({}) is not among the pinned roots", d.district, show_fingerprint(&d.root.fingerprint))));
+                    }
+                }
+                (v.districts, v.revocations)
+            }
+            _ => {
+                let list = SignedTrustList::parse(&bytes).map_err(|e| refused(path, e))?;
+                if src.pins.is_empty() {
+                    return Err(refused(path, "a signed trust list is checked against its district's root: give --pin with the root fingerprint the district publishes"));
+                }
+                let v = list.verify(&src.pins).map_err(|e| refused(path, e))?;
+                let mut paths = src.revocations.clone();
+                if paths.is_empty() {
+                    paths = revocation_lists_beside(path);
+                }
+                let mut lists = Vec::new();
+                for p in paths {
+                    lists.push(RevocationList::load(&p, &v.list)?);
+                }
+                (vec![v], lists)
+            }
+        };
+        if let Some(memory) = &src.memory {
+            remember(memory, &districts).map_err(|e| match e {
+                Error::Config { message, .. } => refused(path, message),
+                other => other,
+            })?;
         }
-        let mut store = TrustStore { list, revocations: Revocations::default() };
-        for p in paths {
-            store.revocations.add(&p, &store.list)?;
+        let mut store = TrustStore {
+            list: TrustList { keys: districts.iter().flat_map(|d| d.list.keys.iter().cloned()).collect() },
+            revocations: Revocations::default(),
+            districts: districts.iter().map(|d| TrustInfo::of(d, src.now)).collect(),
+        };
+        for l in revocation_lists {
+            store.revocations.insert(l);
         }
         Ok(store)
+    }
+
+    /// Keys the caller already trusts, not from a signed file (the issuing
+    /// office checking its own output, tests). Auditors' trust comes
+    /// through [`TrustStore::load`].
+    pub fn with_keys(list: TrustList, revocations: &[PathBuf]) -> Result<TrustStore> {
+        let mut store = TrustStore { list, revocations: Revocations::default(), districts: Vec::new() };
+        for p in revocations {
+            store.revocations.add(p, &store.list)?;
+        }
+        Ok(store)
+    }
+
+    /// The trust data of `issuer`'s district, if it came from a signed list.
+    pub fn info(&self, issuer: &str) -> Option<&TrustInfo> {
+        self.districts.iter().find(|d| d.district == issuer)
     }
 
     /// The store ready to judge documents (its keys decoded once).
     pub fn trust(&self) -> Trust<'_> {
         Trust::new(&self.list).with_revocations(&self.revocations)
     }
+}
+
+/// The newest list seen per district, kept by a verifier.
+#[derive(Debug, Default, Serialize, Deserialize)]
+struct Memory {
+    format: String,
+    districts: BTreeMap<String, Seen>,
+}
+
+#[derive(Debug, Clone, Serialize, Deserialize)]
+struct Seen {
+    sequence: u64,
+    digest: String,
+}
+
+/// Refuse a list older than (or different from, at the same sequence) the
+/// newest one this verifier has seen; record newer ones.
+fn remember(path: &Path, districts: &[VerifiedTrust]) -> Result<()> {
+    let mut memory = match std::fs::symlink_metadata(path) {
+        Ok(_) => {
+            let bytes = crate::util::fs::read_limited(path, 4 << 20)?;
+            serde_json::from_slice::<Memory>(&bytes).map_err(|e| Error::config(path, format!("not terbit's trust memory ({e}); move it away to start afresh")))?
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Memory { format: "terbit-trust-memory/1".into(), ..Default::default() },
+        Err(e) => return Err(Error::io(path, e)),
+    };
+    let mut changed = false;
+    for d in districts {
+        let digest = hex::encode(d.digest);
+        match memory.districts.get(&d.district) {
+            Some(seen) if seen.sequence > d.sequence => {
+                return Err(Error::config(
+                    path,
+                    format!("district {}'s list is no. {}, but no. {} was seen before (a rolled-back list)", d.district, d.sequence, seen.sequence),
+                ));
+            }
+            Some(seen) if seen.sequence == d.sequence && seen.digest != digest => {
+                return Err(Error::config(path, format!("district {}'s list no. {} differs from the no. {} seen before", d.district, d.sequence, d.sequence)));
+            }
+            Some(seen) if seen.sequence == d.sequence => {}
+            _ => {
+                memory.districts.insert(d.district.clone(), Seen { sequence: d.sequence, digest });
+                changed = true;
+            }
+        }
+    }
+    if changed {
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        }
+        let mut text = serde_json::to_string_pretty(&memory).map_err(|e| Error::config(path, e.to_string()))?;
+        text.push('\n');
+        crate::util::fs::write_atomic(path, text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// The `revocations-*.json` files in the trust file's folder.

@@ -1,0 +1,180 @@
+//! `terbit root init`, `terbit trust sign|bundle|show`: the district's root
+//! of trust and the signed lists verifiers carry (engine/dk1/README.md,
+//! §8–§10). Every check is the library's; this file picks file names,
+//! reads the clock and the OS random source, and prints.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{bail, Context as _, Result};
+use terbit::dk1::bundle::Bundle;
+use terbit::dk1::keys::{rfc3339, TrustList};
+use terbit::dk1::revocation::RevocationList;
+use terbit::dk1::root::{self, show_fingerprint, Fingerprint, RootKey};
+use terbit::dk1::trustlist::SignedTrustList;
+use terbit::util::show::shown;
+
+/// `terbit root init`: a new root key and self-signed certificate.
+pub(crate) fn root_init(district: &str, dir: &Path, not_before: i64, years: u32) -> Result<()> {
+    let Some(name) = terbit::kind::refdata::reference().regency_name(district) else {
+        bail!("--district {district:?} is not a regency code (e.g. 3506)");
+    };
+    let key_path = dir.join(format!("root-{district}.key"));
+    let cert_path = dir.join(format!("root-{district}.crt"));
+    for p in [&key_path, &cert_path] {
+        if std::fs::symlink_metadata(p).is_ok() {
+            bail!("{} already exists: a district has one root (move it away to replace it, and publish the new fingerprint)", p.display());
+        }
+    }
+    let made = loop {
+        let mut secret = zeroize::Zeroizing::new([0u8; 32]);
+        getrandom::fill(&mut secret[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
+        // A value at or above the curve order (about 2^-32 of draws) is drawn again.
+        if let Ok(r) = root::generate(district, name, &secret, not_before, years) {
+            break r;
+        }
+    };
+    std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
+    terbit::dk1::keys::write_secret_file(&key_path, &made.key_pem)?;
+    terbit::util::fs::write_atomic(&cert_path, made.cert_pem.as_bytes())?;
+    println!("district root for {district} ({name})");
+    println!("  private key: {} (keep it offline; mode 0600)", key_path.display());
+    println!("  certificate: {}", cert_path.display());
+    println!("  fingerprint (SHA-256): {}", show_fingerprint(&made.fingerprint));
+    println!("Publish this fingerprint (website, letterhead, notice board): verifiers pin it.");
+    Ok(())
+}
+
+/// Where `trust sign` keeps the last sequence number the root signed.
+fn sequence_file(root_key: &Path) -> PathBuf {
+    let mut s = root_key.as_os_str().to_owned();
+    s.push(".sequence");
+    PathBuf::from(s)
+}
+
+/// `terbit trust sign`: sign the keys folder's trust list with the root.
+pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64) -> Result<()> {
+    let root = RootKey::load(root_key, root_cert)?;
+    let list = TrustList::load(&keys.join("trust.json"))?;
+    let mut districts: Vec<&str> = list.keys.iter().map(|k| k.issuer.as_str()).collect();
+    districts.sort();
+    districts.dedup();
+    let district = match districts.as_slice() {
+        [d] => d.to_string(),
+        [] => bail!("{} lists no key: run `terbit keys generate` first", keys.join("trust.json").display()),
+        many => bail!("{} lists keys of several districts ({}): each district's root signs its own", keys.join("trust.json").display(), many.join(", ")),
+    };
+    let subject_says = format!("root {district}");
+    if !root.cert.subject.contains(&subject_says) {
+        bail!("{} is not district {district}'s root ({})", root_cert.display(), shown(&root.cert.subject));
+    }
+    let out = out.unwrap_or_else(|| keys.join(format!("trust-{district}.json")));
+    // The sequence only grows: one past the last this root signed and past
+    // the list being replaced.
+    let seq_path = sequence_file(root_key);
+    let last_signed: u64 = match std::fs::read_to_string(&seq_path) {
+        Ok(s) => s.trim().parse().with_context(|| format!("{} is not a number", seq_path.display()))?,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
+        Err(e) => return Err(e).with_context(|| format!("reading {}", seq_path.display())),
+    };
+    let replaced = match std::fs::read(&out) {
+        Ok(bytes) => SignedTrustList::parse(&bytes).map(|l| l.sequence).unwrap_or(0),
+        Err(_) => 0,
+    };
+    let sequence = last_signed.max(replaced) + 1;
+    let next_update = now + i64::from(valid_days) * 86_400;
+    let signed = SignedTrustList::make(&root, &district, sequence, now, next_update, list.keys, Vec::new())
+        .map_err(|e| anyhow::anyhow!("{}: {e}", keys.join("trust.json").display()))?;
+    terbit::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
+    terbit::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
+    println!("trust list of district {district}, no. {sequence}, {} key(s), signed by root {}", signed.keys.len(), show_fingerprint(&root.cert.fingerprint));
+    println!("  {} (next update promised by {})", out.display(), rfc3339(next_update));
+    println!("Put it in verifiers' bundles: terbit trust bundle --list {} --pin <fingerprint> --out trust-bundle.json", out.display());
+    Ok(())
+}
+
+/// `terbit trust bundle`: join signed lists (each against its pin) and
+/// their revocation lists into one bundle, refusing rollback.
+pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[PathBuf], out: &Path) -> Result<()> {
+    let pins: Vec<Fingerprint> = pins
+        .iter()
+        .map(|p| root::parse_fingerprint(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits)", shown(p))))
+        .collect::<Result<_>>()?;
+    if lists.is_empty() {
+        bail!("give at least one signed list: --list trust-3506.json --pin <its root's fingerprint>");
+    }
+    let mut bundle = match std::fs::read(out) {
+        Ok(bytes) => {
+            let b = Bundle::parse(&bytes).with_context(|| format!("{} exists and is not a bundle", out.display()))?;
+            b.verify().with_context(|| format!("{} exists and does not verify", out.display()))?;
+            b
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Bundle::new(),
+        Err(e) => return Err(e).with_context(|| format!("reading {}", out.display())),
+    };
+    for path in lists {
+        let bytes = terbit::util::fs::read_limited(path, terbit::dk1::trustlist::MAX_LIST as u64)?;
+        let list = SignedTrustList::parse(&bytes).with_context(|| path.display().to_string())?;
+        let Some(pin) = pins.iter().find(|p| list.verify(std::slice::from_ref(*p)).is_ok()) else {
+            let why = list.verify(&pins).err().map(|e| e.to_string()).unwrap_or_default();
+            bail!("{}: {why}", path.display());
+        };
+        let district = list.district.clone();
+        let mut revs = Vec::new();
+        let beside = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join(format!("revocations-{district}.json"));
+        let named: Vec<&PathBuf> = revocations.iter().collect();
+        let candidates: Vec<PathBuf> = if named.is_empty() { [beside].into_iter().filter(|p| p.exists()).collect() } else { named.into_iter().cloned().collect() };
+        let verified = list.verify(std::slice::from_ref(pin))?;
+        for r in candidates {
+            let bytes = terbit::util::fs::read_limited(&r, 64 << 20)?;
+            let value: serde_json::Value = serde_json::from_slice(&bytes).with_context(|| format!("{} is not JSON", r.display()))?;
+            if value.get("issuer").and_then(|i| i.as_str()) != Some(district.as_str()) {
+                continue;
+            }
+            revs.push(RevocationList::parse(&bytes, &r, &verified.list)?);
+        }
+        let n = revs.len();
+        bundle.put(pin, list, revs).with_context(|| path.display().to_string())?;
+        println!("district {district}: list no. {}, {} key(s), {n} revocation list(s), root {}", verified.sequence, verified.list.keys.len(), show_fingerprint(pin));
+    }
+    terbit::util::fs::write_atomic(out, bundle.to_json().as_bytes())?;
+    println!("{} ({} district(s))", out.display(), bundle.districts.len());
+    Ok(())
+}
+
+/// `terbit trust show`: what a trust file holds, for comparing
+/// fingerprints with the ones districts publish.
+pub(crate) fn trust_show(path: &Path, now: i64) -> Result<()> {
+    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.to_path_buf(), now, ..Default::default() })
+        .or_else(|e| {
+            // A single list shows its own root as the pin to compare.
+            let bytes = terbit::util::fs::read_limited(path, terbit::dk1::trustlist::MAX_LIST as u64)?;
+            let list = SignedTrustList::parse(&bytes).map_err(|_| e)?;
+            let der = root::base64_decode(&list.root_certificate).context("root_certificate is not Base64")?;
+            terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.to_path_buf(), pins: vec![root::fingerprint(&der)], now, ..Default::default() })
+                .map_err(anyhow::Error::from)
+        })?;
+    for d in &store.districts {
+        let name = terbit::kind::refdata::reference().regency_name(&d.district).unwrap_or("?");
+        println!("district {} ({name}): list no. {}, signed {}, next update {}{}", d.district, d.sequence, d.issued_at, d.next_update, if d.stale { " — STALE" } else { "" });
+        let fp: Fingerprint = hex::decode(&d.root_fingerprint).ok().and_then(|v| v.try_into().ok()).unwrap_or([0; 32]);
+        println!("  root fingerprint: {}", show_fingerprint(&fp));
+    }
+    println!("{} key(s), {} revoked or superseded document(s)", store.list.keys.len(), store.revocations.len());
+    println!("Compare each fingerprint with the one the district publishes before relying on this file.");
+    Ok(())
+}
+
+/// `terbit verifier`: the offline page for clerks, embedding a bundle that
+/// verifies (never written for one that does not).
+pub(crate) fn verifier(bundle_path: &Path, out: &Path, now: i64) -> Result<()> {
+    let bytes = terbit::util::fs::read_limited(bundle_path, terbit::dk1::bundle::MAX_BUNDLE as u64)?;
+    let bundle = Bundle::parse(&bytes).with_context(|| format!("{}: give a bundle made by `terbit trust bundle`", bundle_path.display()))?;
+    let html = terbit::verifier::page(&bundle, now).with_context(|| format!("{}: no page is written for trust data that does not verify", bundle_path.display()))?;
+    terbit::util::fs::write_atomic(out, html.as_bytes())?;
+    println!("verifier page: {} ({} KiB, {} district(s)); it works offline, from a file or any web server", out.display(), html.len() / 1024, bundle.districts.len());
+    for d in &bundle.districts {
+        let fp: Fingerprint = root::parse_fingerprint(&d.root_fingerprint).unwrap_or([0; 32]);
+        println!("  district {}: list no. {}, root {}", d.district, d.trust.sequence, show_fingerprint(&fp));
+    }
+    Ok(())
+}

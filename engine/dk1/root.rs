@@ -1,0 +1,368 @@
+//! A district's root of trust (README.md here, §8): one ECDSA P-256 key
+//! with a self-signed X.509 certificate, kept offline. It signs the
+//! district's trust list; verifiers pin it by the SHA-256 fingerprint of
+//! its certificate, which the district publishes.
+//!
+//! Signatures are deterministic (RFC 6979), so the same list signed twice
+//! gives the same bytes.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use coset::{iana, CoseSign1, CoseSign1Builder, HeaderBuilder, TaggedCborSerializable};
+use p256::ecdsa::signature::{Signer as _, Verifier as _};
+use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
+use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, LineEnding};
+use sha2::{Digest, Sha256};
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::der::{Decode, Encode};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use x509_cert::time::{Time, Validity};
+use x509_cert::Certificate;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+
+/// The largest certificate read (a root certificate is under 1 KiB).
+const MAX_CERT: usize = 16 << 10;
+/// ecdsa-with-SHA256 (RFC 5758).
+const ECDSA_SHA256: &str = "1.2.840.10045.4.3.2";
+
+/// SHA-256 of a certificate's DER bytes: what verifiers pin.
+pub type Fingerprint = [u8; 32];
+
+/// The SHA-256 fingerprint of certificate bytes.
+pub fn fingerprint(cert_der: &[u8]) -> Fingerprint {
+    Sha256::digest(cert_der).into()
+}
+
+/// Parse a pinned fingerprint as a district publishes it: 64 hex digits,
+/// optionally grouped by `:` or spaces and prefixed `sha256:`.
+pub fn parse_fingerprint(text: &str) -> Option<Fingerprint> {
+    let t = text.trim();
+    let t = t.strip_prefix("sha256:").or_else(|| t.strip_prefix("SHA256:")).unwrap_or(t);
+    let digits: String = t.chars().filter(|c| *c != ':' && *c != ' ').collect();
+    let bytes = hex::decode(digits).ok()?;
+    bytes.try_into().ok()
+}
+
+/// A fingerprint as the README tells districts to publish it (hex, in
+/// groups of four for reading aloud).
+pub fn show_fingerprint(fp: &Fingerprint) -> String {
+    let h = hex::encode(fp);
+    h.as_bytes().chunks(4).map(|c| String::from_utf8_lossy(c).into_owned()).collect::<Vec<_>>().join(" ")
+}
+
+/// Why a root certificate or a root-signed envelope does not check.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RootError {
+    /// Not a DER X.509 certificate.
+    #[error("not an X.509 certificate: {0}")]
+    Certificate(String),
+    /// Not an ECDSA P-256 key, or not signed with ECDSA-SHA256.
+    #[error("not an ECDSA P-256 / SHA-256 certificate")]
+    Algorithm,
+    /// The certificate's own signature does not check.
+    #[error("the certificate's self-signature does not verify")]
+    SelfSignature,
+    /// Not a tagged COSE_Sign1 with ES256.
+    #[error("not a tagged COSE_Sign1 signed with ES256: {0}")]
+    Envelope(String),
+    /// The signature does not verify under the root key.
+    #[error("the signature does not verify under the root key")]
+    Signature,
+}
+
+/// A root certificate that has been parsed and whose self-signature holds.
+#[derive(Debug, Clone)]
+pub struct RootCert {
+    /// The certificate, DER.
+    pub der: Vec<u8>,
+    /// SHA-256 of `der`.
+    pub fingerprint: Fingerprint,
+    /// The root's public key.
+    pub key: VerifyingKey,
+    /// The subject, as text (for people).
+    pub subject: String,
+}
+
+impl RootCert {
+    /// Parse untrusted certificate bytes: DER, no trailing bytes, P-256 key,
+    /// ECDSA-SHA256 self-signature that verifies.
+    pub fn parse(der: &[u8]) -> std::result::Result<RootCert, RootError> {
+        if der.len() > MAX_CERT {
+            return Err(RootError::Certificate("larger than 16 KiB".into()));
+        }
+        let cert = Certificate::from_der(der).map_err(|e| RootError::Certificate(e.to_string()))?;
+        if cert.signature_algorithm.oid.to_string() != ECDSA_SHA256 || cert.tbs_certificate.signature.oid.to_string() != ECDSA_SHA256 {
+            return Err(RootError::Algorithm);
+        }
+        let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let key = VerifyingKey::from_public_key_der(&spki).map_err(|_| RootError::Algorithm)?;
+        let tbs = cert.tbs_certificate.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let sig_bytes = cert.signature.as_bytes().ok_or(RootError::SelfSignature)?;
+        let sig = Signature::from_der(sig_bytes).map_err(|_| RootError::SelfSignature)?;
+        key.verify(&tbs, &sig).map_err(|_| RootError::SelfSignature)?;
+        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate.subject.to_string() })
+    }
+
+    /// Open a tagged COSE_Sign1 (ES256, no critical headers, no trailing
+    /// bytes) signed by this root, returning its payload.
+    pub fn open(&self, cose: &[u8]) -> std::result::Result<Vec<u8>, RootError> {
+        let sign1 = CoseSign1::from_tagged_slice(cose).map_err(|e| RootError::Envelope(e.to_string()))?;
+        let h = &sign1.protected.header;
+        if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::ES256)) {
+            return Err(RootError::Envelope("algorithm is not ES256 (-7)".into()));
+        }
+        if !h.crit.is_empty() {
+            return Err(RootError::Envelope("critical headers are not understood".into()));
+        }
+        let payload = sign1.payload.clone().ok_or_else(|| RootError::Envelope("no payload".into()))?;
+        sign1.verify_signature(b"", |sig, tbs| {
+            let sig = Signature::from_slice(sig).map_err(|_| RootError::Signature)?;
+            self.key.verify(tbs, &sig).map_err(|_| RootError::Signature)
+        })?;
+        Ok(payload)
+    }
+}
+
+/// A district's root, private half loaded (only `trust sign` and `root
+/// init` hold one).
+pub struct RootKey {
+    key: SigningKey,
+    /// Its certificate.
+    pub cert: RootCert,
+}
+
+impl std::fmt::Debug for RootKey {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        write!(f, "RootKey {{ fingerprint: {} }}", hex::encode(self.cert.fingerprint))
+    }
+}
+
+/// What `terbit root init` made.
+#[derive(Debug)]
+pub struct NewRoot {
+    /// The private key, PKCS#8 PEM (secret).
+    pub key_pem: Zeroizing<String>,
+    /// The self-signed certificate, PEM.
+    pub cert_pem: String,
+    /// Its fingerprint.
+    pub fingerprint: Fingerprint,
+}
+
+fn time(epoch: i64) -> Result<Time> {
+    let secs = u64::try_from(epoch).map_err(|_| Error::Usage("a root's validity cannot start before 1970".into()))?;
+    let t = x509_cert::der::asn1::GeneralizedTime::from_unix_duration(Duration::from_secs(secs))
+        .map_err(|e| Error::Usage(format!("root validity: {e}")))?;
+    Ok(Time::GeneralTime(t))
+}
+
+/// Make a district root from a secret scalar (drawn from the OS by the
+/// CLI; given here so that this stays deterministic and testable), valid
+/// from `not_before` for `years`.
+pub fn generate(district: &str, district_name: &str, secret: &[u8; 32], not_before: i64, years: u32) -> Result<NewRoot> {
+    let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage("the random secret is not a P-256 scalar; run again".into()))?;
+    // Names keep to letters, digits, spaces and dots: nothing an RFC 4514
+    // string would need to escape.
+    let clean: String = district_name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect();
+    let subject = Name::from_str(&format!("CN=terbit district root {district},O={},C=ID", clean.trim()))
+        .map_err(|e| Error::Usage(format!("root subject: {e}")))?;
+    let validity = Validity { not_before: time(not_before)?, not_after: time(not_before + i64::from(years) * 31_557_600)? };
+    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| Error::Usage(format!("root key: {e}")))?;
+    // The serial number: the first bytes of the key's own digest, positive.
+    let mut serial = Sha256::digest(key.verifying_key().to_encoded_point(false).as_bytes())[..16].to_vec();
+    serial[0] &= 0x7f;
+    let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("root serial: {e}")))?;
+    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &key)
+        .map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
+    let cert = builder.build::<DerSignature>().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
+    let der = cert.to_der().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
+    let cert_pem = pem_encode("CERTIFICATE", &der);
+    let key_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("root key: {e}")))?;
+    Ok(NewRoot { key_pem, cert_pem, fingerprint: fingerprint(&der) })
+}
+
+impl RootKey {
+    /// Load a root: its PKCS#8 PEM private key (refused when other users
+    /// can read it) and its certificate (PEM or DER), which must be the
+    /// key's own.
+    pub fn load(key_path: &Path, cert_path: &Path) -> Result<RootKey> {
+        crate::dk1::keys::refuse_readable_by_others(key_path)?;
+        let pem = Zeroizing::new(std::fs::read_to_string(key_path).map_err(|e| Error::io(key_path, e))?);
+        let key = SigningKey::from_pkcs8_pem(&pem).map_err(|_| Error::config(key_path, "not a PKCS#8 PEM P-256 private key"))?;
+        let cert = read_cert(cert_path)?;
+        if cert.key != *key.verifying_key() {
+            return Err(Error::config(cert_path, "this certificate is not the root key's own"));
+        }
+        Ok(RootKey { key, cert })
+    }
+
+    /// A root from its secret and certificate (tests only: real roots are
+    /// loaded from files).
+    #[cfg(test)]
+    pub(crate) fn from_parts_for_tests(secret: &[u8; 32], cert: RootCert) -> RootKey {
+        RootKey { key: SigningKey::from_slice(secret).expect("test secret"), cert }
+    }
+
+    /// Sign `payload` as a tagged COSE_Sign1, ES256, kid = the first 8 bytes
+    /// of the certificate's fingerprint.
+    pub fn sign(&self, payload: Vec<u8>) -> Vec<u8> {
+        let protected = HeaderBuilder::new().algorithm(iana::Algorithm::ES256).key_id(self.cert.fingerprint[..8].to_vec()).build();
+        let sign1 = CoseSign1Builder::new()
+            .protected(protected)
+            .payload(payload)
+            .create_signature(b"", |tbs| {
+                let sig: Signature = self.key.sign(tbs);
+                sig.to_bytes().to_vec()
+            })
+            .build();
+        // Serialising a well-formed structure into memory cannot fail.
+        sign1.to_tagged_vec().unwrap_or_default()
+    }
+}
+
+/// Read a certificate file, PEM or DER, and check it.
+pub fn read_cert(path: &Path) -> Result<RootCert> {
+    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
+    if meta.len() > MAX_CERT as u64 * 2 {
+        return Err(Error::config(path, "larger than a certificate"));
+    }
+    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let der = if bytes.starts_with(b"-----BEGIN") { pem_decode(&bytes).ok_or_else(|| Error::config(path, "not a PEM certificate"))? } else { bytes };
+    RootCert::parse(&der).map_err(|e| Error::config(path, e.to_string()))
+}
+
+/// PEM text of DER bytes (RFC 7468), lines of 64.
+pub fn pem_encode(label: &str, der: &[u8]) -> String {
+    let b64 = base64_encode(der);
+    let mut s = format!("-----BEGIN {label}-----\n");
+    for chunk in b64.as_bytes().chunks(64) {
+        s.push_str(&String::from_utf8_lossy(chunk));
+        s.push('\n');
+    }
+    s.push_str(&format!("-----END {label}-----\n"));
+    s
+}
+
+/// The DER inside the first PEM block.
+pub fn pem_decode(text: &[u8]) -> Option<Vec<u8>> {
+    let text = std::str::from_utf8(text).ok()?;
+    let body: String = text.lines().skip_while(|l| !l.starts_with("-----BEGIN")).skip(1).take_while(|l| !l.starts_with("-----END")).collect();
+    base64_decode(body.trim())
+}
+
+const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+/// Standard Base64 with padding.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
+    for c in bytes.chunks(3) {
+        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
+        for i in 0..4 {
+            if i <= c.len() {
+                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+/// Standard Base64 (padding required, no whitespace); `None` if malformed.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    let t = text.as_bytes();
+    if t.len() % 4 != 0 {
+        return None;
+    }
+    let mut out = Vec::with_capacity(t.len() / 4 * 3);
+    for (ci, c) in t.chunks(4).enumerate() {
+        let last = ci == t.len() / 4 - 1;
+        let pad = c.iter().rev().take_while(|b| **b == b'=').count();
+        if pad > 2 || (pad > 0 && !last) {
+            return None;
+        }
+        let mut n = 0u32;
+        for (i, b) in c.iter().enumerate() {
+            let v = if i >= 4 - pad { 0 } else { B64.iter().position(|x| x == b)? as u32 };
+            n = (n << 6) | v;
+        }
+        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
+        out.extend_from_slice(&bytes[..3 - pad]);
+    }
+    Some(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn root() -> (NewRoot, SigningKey) {
+        let secret = [0x42u8; 32];
+        (generate("3506", "KAB. KEDIRI", &secret, 1_767_225_600, 20).unwrap(), SigningKey::from_slice(&secret).unwrap())
+    }
+
+    #[test]
+    fn generated_root_parses_and_is_deterministic() {
+        let (a, _) = root();
+        let (b, _) = root();
+        assert_eq!(a.cert_pem, b.cert_pem, "same secret and time, same certificate");
+        let der = pem_decode(a.cert_pem.as_bytes()).unwrap();
+        let cert = RootCert::parse(&der).unwrap();
+        assert_eq!(cert.fingerprint, a.fingerprint);
+        assert!(cert.subject.contains("3506"), "{}", cert.subject);
+        assert_eq!(parse_fingerprint(&show_fingerprint(&a.fingerprint)), Some(a.fingerprint));
+        assert_eq!(parse_fingerprint(&format!("sha256:{}", hex::encode(a.fingerprint))), Some(a.fingerprint));
+        assert_eq!(parse_fingerprint("abcd"), None);
+    }
+
+    #[test]
+    fn envelope_round_trip_and_tampering() {
+        let (a, key) = root();
+        let cert = RootCert::parse(&pem_decode(a.cert_pem.as_bytes()).unwrap()).unwrap();
+        let rk = RootKey { key, cert: cert.clone() };
+        let cose = rk.sign(b"\xa1\x01\x01".to_vec());
+        assert_eq!(cert.open(&cose).unwrap(), b"\xa1\x01\x01");
+        for i in 0..cose.len() {
+            let mut bad = cose.clone();
+            bad[i] ^= 1;
+            assert!(cert.open(&bad).is_err(), "flipped byte {i} still opens");
+        }
+        let mut trailing = cose.clone();
+        trailing.push(0);
+        assert!(cert.open(&trailing).is_err());
+        let other = RootKey { key: SigningKey::from_slice(&[7u8; 32]).unwrap(), cert: cert.clone() };
+        assert_eq!(cert.open(&other.sign(b"\xa0".to_vec())), Err(RootError::Signature));
+    }
+
+    #[test]
+    fn damaged_certificates_are_refused() {
+        let (a, _) = root();
+        let der = pem_decode(a.cert_pem.as_bytes()).unwrap();
+        for i in (0..der.len()).step_by(7) {
+            let mut bad = der.clone();
+            bad[i] ^= 0x01;
+            assert!(RootCert::parse(&bad).is_err(), "flipped byte {i} still parses as the same root");
+        }
+        let mut trailing = der.clone();
+        trailing.push(0);
+        assert!(RootCert::parse(&trailing).is_err());
+        assert!(RootCert::parse(&der[..der.len() - 1]).is_err());
+    }
+
+    #[test]
+    fn base64_round_trip() {
+        for n in 0..20 {
+            let v: Vec<u8> = (0..n).map(|i| (i * 37) as u8).collect();
+            assert_eq!(base64_decode(&base64_encode(&v)).unwrap(), v);
+        }
+        assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
+        assert!(base64_decode("Zm9=vYmFy").is_none());
+        assert!(base64_decode("Zm9").is_none());
+    }
+}

@@ -1,0 +1,158 @@
+// Drives the verifier page in headless Chromium over the DevTools protocol
+// for tests/verifier.rs (and the measurements in bench/RESULTS.md).
+// Usage: node tests/browser/verifier.mjs scenario.json  → JSON on stdout.
+//
+// The scenario names the chromium binary, a profile folder, a fake camera
+// video (.y4m), the pages to open and what to feed them; every answer the
+// page gives is read from its DOM (data-verdict, data-number, ...). Every
+// request the browser makes is recorded: the test requires none but the
+// page files themselves.
+
+import { spawn } from 'node:child_process';
+import { createRequire } from 'node:module';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import path from 'node:path';
+
+const here = path.dirname(fileURLToPath(import.meta.url));
+const require = createRequire(path.join(here, '../../engine/verifier/web/package.json'));
+const CDP = require('chrome-remote-interface');
+
+const sc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
+const out = { requests: [], console: [], pages: {} };
+
+function launch() {
+  const args = [
+    '--headless=new', '--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-quic',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync', '--disable-default-apps',
+    '--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream', `--use-file-for-fake-video-capture=${sc.y4m}`,
+    '--remote-debugging-port=0', `--user-data-dir=${sc.profile}`, '--window-size=430,1000', 'about:blank',
+  ];
+  const p = spawn(sc.chromium, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let err = '';
+    const timer = setTimeout(() => reject(new Error(`chromium did not start: ${err.slice(-500)}`)), 30000);
+    p.stderr.on('data', (d) => {
+      err += d;
+      const m = /DevTools listening on (ws:\/\/[^\s]+)/.exec(err);
+      if (m) {
+        clearTimeout(timer);
+        resolve({ proc: p, port: Number(new URL(m[1]).port) });
+      }
+    });
+    p.on('exit', (c) => reject(new Error(`chromium exited ${c}: ${err.slice(-500)}`)));
+  });
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+async function main() {
+  const { proc, port } = await launch();
+  let client;
+  try {
+    client = await CDP({ port });
+    const { Page, Runtime, Network, DOM, Emulation } = client;
+    await Promise.all([Page.enable(), Runtime.enable(), Network.enable(), DOM.enable()]);
+    Network.requestWillBeSent((e) => out.requests.push(e.request.url));
+    Runtime.consoleAPICalled((e) => out.console.push(e.args.map((a) => a.value ?? a.description).join(' ')));
+    Runtime.exceptionThrown((e) => out.console.push(`exception: ${e.exceptionDetails.exception?.description ?? e.exceptionDetails.text}`));
+    await Emulation.setDeviceMetricsOverride({ width: 430, height: 1000, deviceScaleFactor: 1, mobile: true });
+
+    const evaluate = async (expression) => {
+      const r = await Runtime.evaluate({ expression, returnByValue: true, awaitPromise: true });
+      if (r.exceptionDetails) throw new Error(`${expression.slice(0, 80)}: ${r.exceptionDetails.exception?.description ?? r.exceptionDetails.text}`);
+      return r.result.value;
+    };
+    const waitFor = async (expression, ms = 15000) => {
+      const end = Date.now() + ms;
+      for (;;) {
+        const v = await evaluate(expression);
+        if (v) return v;
+        if (Date.now() > end) throw new Error(`timed out waiting for ${expression}`);
+        await sleep(25);
+      }
+    };
+    const open = async (file) => {
+      const t0 = Date.now();
+      await Page.navigate({ url: pathToFileURL(file).href });
+      await waitFor("document.body && document.body.getAttribute('data-ready') === 'true'");
+      const ms = await evaluate("Number(document.body.getAttribute('data-ready-ms'))");
+      return { wall_ms: Date.now() - t0, ready_ms: ms, trust: await evaluate("document.getElementById('trust').getAttribute('data-state')"), banner: await evaluate("document.getElementById('trust').innerText") };
+    };
+    const answers = () =>
+      evaluate(`Array.from(document.querySelectorAll('#result article')).map(a => ({verdict: a.getAttribute('data-verdict'), number: a.getAttribute('data-number'), name: a.getAttribute('data-name'), superseded_by: a.getAttribute('data-superseded-by'), text: a.innerText}))`);
+    const clear = () => evaluate("(()=>{const r=document.getElementById('result'); r.replaceChildren(); r.setAttribute('data-state','waiting'); return true})()");
+    const paste = async (text) => {
+      await clear();
+      await evaluate(`(()=>{document.getElementById('paste').value = ${JSON.stringify(text)}; document.getElementById('check').click(); return true})()`);
+      await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'");
+      return answers();
+    };
+    const upload = async (file) => {
+      await clear();
+      const { root } = await DOM.getDocument();
+      const { nodeId } = await DOM.querySelector({ nodeId: root.nodeId, selector: '#file' });
+      await DOM.setFileInputFiles({ files: [file], nodeId });
+      await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 30000);
+      return answers();
+    };
+    const shot = async (name) => {
+      if (!sc.screenshots) return;
+      const { data } = await Page.captureScreenshot({ format: 'png', captureBeyondViewport: true });
+      writeFileSync(path.join(sc.screenshots, name), Buffer.from(data, 'base64'));
+    };
+
+    // The main page: every way in.
+    const main = (out.pages.main = { open: await open(sc.pages.main) });
+    main.paste_genuine = await paste(sc.paste.genuine);
+    await shot('verifier-genuine.png');
+    main.paste_superseded = await paste(sc.paste.superseded);
+    await shot('verifier-superseded.png');
+    main.paste_revoked = await paste(sc.paste.revoked);
+    main.paste_tampered = await paste(sc.paste.tampered);
+    await shot('verifier-tampered.png');
+    main.paste_hostile = await paste(sc.paste.hostile);
+    main.upload_pdf = await upload(sc.uploads.pdf);
+    main.upload_print = await upload(sc.uploads.print);
+    main.upload_jpeg = await upload(sc.uploads.jpeg);
+    main.upload_junk = await upload(sc.uploads.junk);
+    await clear();
+    await evaluate("document.getElementById('camera').click(), true");
+    await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 30000);
+    main.camera = await answers();
+    main.camera_timing = await evaluate("(()=>{const r=document.getElementById('result'); return {started: Number(r.getAttribute('data-camera-started')), previous: Number(r.getAttribute('data-previous-frame-at')), frame: Number(r.getAttribute('data-frame-at')), answered: Number(r.getAttribute('data-answered-at'))}})()");
+    // Every vector, through the page's own core, with the vector's keys.
+    main.vectors = await evaluate(`(${JSON.stringify(sc.vectors)}).map(v => { const r = window.terbitVerifier.verifyWith(v.qr_text, window.terbitVerifier.trustFromEntries(v.trust)); return {name: v.name, verdict: r.verdict}; })`);
+    // Throughput: many pasted texts through the whole path (verify and draw the answers).
+    if (sc.bench && sc.bench.texts.length) {
+      const texts = sc.bench.texts;
+      await clear();
+      await evaluate(`(()=>{document.getElementById('paste').value = ${JSON.stringify(texts.join('\n'))}; window.__t0 = performance.now(); document.getElementById('check').click(); return true})()`);
+      await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 60000);
+      main.paste_bulk = await evaluate(`({count: document.querySelectorAll('#result article').length, ms: Number(document.getElementById('result').getAttribute('data-answered-at')) - window.__t0, genuine: document.querySelectorAll('#result article[data-verdict=genuine]').length})`);
+      main.core_bulk = await evaluate(`(()=>{const t=${JSON.stringify(texts)}; const t0=performance.now(); let g=0; for (const x of t) if (window.terbitVerifier.verifyText(x).verdict==='genuine') g++; return {count: t.length, genuine: g, ms: performance.now()-t0}})()`);
+      const opens = [];
+      for (let i = 0; i < (sc.bench.loads || 0); i++) opens.push(await open(sc.pages.main));
+      main.opens = opens.map((o) => o.ready_ms);
+    }
+
+    // Pages whose trust data must be refused or flagged.
+    // In the given order: a rolled-back page is one opened after a newer one.
+    for (const [name, file] of sc.others) {
+      const p = (out.pages[name] = { open: await open(file) });
+      p.paste_genuine = await paste(sc.paste.genuine);
+      if (name === 'stale') await shot('verifier-stale.png');
+    }
+  } finally {
+    if (client) await client.close().catch(() => {});
+    proc.kill('SIGKILL');
+  }
+}
+
+main()
+  .then(() => process.stdout.write(JSON.stringify(out)))
+  .catch((e) => {
+    out.error = String(e.stack || e);
+    process.stdout.write(JSON.stringify(out));
+    process.exitCode = 1;
+  });

@@ -1,0 +1,113 @@
+//! A district as the README sets one up, made through the command line:
+//! a root, a signing key, a night of birth documents (one superseded, one
+//! revoked), the trust list signed by the root, a bundle and its verifier
+//! page. Shared by tests/trust.rs and tests/verifier.rs.
+
+#![allow(dead_code, unreachable_pub)]
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+/// Run terbit in `dir`; (exit code, stdout, stderr).
+pub(crate) fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(args)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH")
+        // Each test keeps its own memory of trust lists seen.
+        .env("XDG_STATE_HOME", dir.join("state"))
+        .output()
+        .expect("run terbit");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+/// Run terbit and require success.
+pub(crate) fn ok(dir: &Path, args: &[&str]) -> String {
+    let (code, out, err) = terbit(dir, args);
+    assert_eq!(code, 0, "terbit {args:?}\n{out}\n{err}");
+    out
+}
+
+/// One manifest row: number, file, QR text.
+#[derive(Debug, Clone)]
+pub(crate) struct Doc {
+    pub(crate) number: String,
+    pub(crate) file: PathBuf,
+    pub(crate) qr: String,
+}
+
+pub(crate) struct District {
+    pub(crate) dir: PathBuf,
+    pub(crate) run: PathBuf,
+    pub(crate) docs: Vec<Doc>,
+    /// Root fingerprint, hex.
+    pub(crate) pin: String,
+    /// A genuine document, one superseded by `newer`, one revoked.
+    pub(crate) genuine: Doc,
+    pub(crate) superseded: Doc,
+    pub(crate) newer: Doc,
+    pub(crate) revoked: Doc,
+    /// trust-bundle.json and its page.
+    pub(crate) bundle: PathBuf,
+    pub(crate) page: PathBuf,
+}
+
+/// The QR text's 12th character changed: a damaged or tampered text.
+pub(crate) fn tampered(qr: &str) -> String {
+    let mut t = qr.to_string();
+    let c = if &qr[40..41] == "A" { "B" } else { "A" };
+    t.replace_range(40..41, c);
+    t
+}
+
+pub(crate) fn make(dir: &Path) -> District {
+    ok(dir, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    ok(dir, &["samples", "--kind", "birth", "--count", "12", "--seed", "4", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    ok(dir, &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
+    let run = std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a run");
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let mut lines = manifest.lines();
+    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let docs: Vec<Doc> = lines
+        .map(|l| {
+            let f: Vec<&str> = l.split(',').collect();
+            Doc { number: f[col("document_number")].into(), file: run.join(f[col("file")]), qr: f[col("qr")].into() }
+        })
+        .collect();
+    assert!(docs.len() >= 6, "{} documents", docs.len());
+    let (genuine, superseded, newer, revoked) = (docs[0].clone(), docs[1].clone(), docs[2].clone(), docs[3].clone());
+    ok(dir, &["supersede", &superseded.number, "--by", &newer.number, "--reason", "name corrected", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
+    ok(dir, &["revoke", &revoked.number, "--reason", "issued on forged evidence", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-24T03:00:00Z", "--valid-days", "36500"]);
+    let cert = terbit::dk1::root::read_cert(&dir.join("root/root-3506.crt")).unwrap();
+    let pin = hex::encode(cert.fingerprint);
+    ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "trust-bundle.json"]);
+    ok(dir, &["verifier", "--trust", "trust-bundle.json", "--out", "verify.html"]);
+    District { dir: dir.to_path_buf(), run, docs, pin, genuine, superseded, newer, revoked, bundle: dir.join("trust-bundle.json"), page: dir.join("verify.html") }
+}
+
+/// A second signed list, signed in the past and already past its next
+/// update, in its own bundle (`stale-bundle.json`) and page (`stale.html`).
+pub(crate) fn make_stale(d: &District) -> (PathBuf, PathBuf) {
+    let dir = &d.dir;
+    std::fs::create_dir_all(dir.join("stale")).unwrap();
+    std::fs::copy(dir.join("keys/revocations-3506.json"), dir.join("stale/revocations-3506.json")).unwrap();
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-25T00:00:00Z", "--valid-days", "1", "--out", "stale/trust-3506.json"]);
+    ok(dir, &["trust", "bundle", "--list", "stale/trust-3506.json", "--pin", &d.pin, "--out", "stale-bundle.json"]);
+    ok(dir, &["verifier", "--trust", "stale-bundle.json", "--out", "stale.html"]);
+    (dir.join("stale-bundle.json"), dir.join("stale.html"))
+}
+
+/// The page with one hex digit of its embedded trust list's signature changed.
+pub(crate) fn edited_page(d: &District) -> PathBuf {
+    let html = std::fs::read_to_string(&d.page).unwrap();
+    let at = html.find("\"cose\":\"").expect("embedded list signature") + 8 + 100;
+    let mut edited = html.clone();
+    let c = if &html[at..at + 1] == "0" { "1" } else { "0" };
+    edited.replace_range(at..at + 1, c);
+    let path = d.dir.join("edited.html");
+    std::fs::write(&path, edited).unwrap();
+    path
+}

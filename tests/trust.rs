@@ -1,0 +1,157 @@
+//! The district root of trust from the command line: lists signed by a
+//! root, pinned by fingerprint, fail closed (unsigned, wrongly signed,
+//! edited, unpinned and rolled-back lists are refused: nothing verifies
+//! against them), stale lists still verify with a warning.
+
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
+use fixture::{ok, tampered, terbit};
+
+#[test]
+fn signed_bundle_verifies_documents_and_refuses_every_bad_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+
+    // The bundle: genuine, superseded (with the newer number), revoked, tampered.
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("GENUINE") && out.contains("trust data: district 3506 list no. 1"), "{out}");
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.superseded.qr]);
+    assert_eq!(code, 1);
+    assert!(out.contains("SUPERSEDED") && out.contains(&d.newer.number), "{out}");
+    let (_, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.revoked.qr]);
+    assert!(out.contains("REVOKED"), "{out}");
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &tampered(&d.genuine.qr)]);
+    assert_eq!(code, 1, "{out}");
+    assert!(!out.contains("GENUINE"), "{out}");
+    // The run: every document checked, the superseded and revoked ones named.
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", d.run.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("2 problem(s)") && out.contains("batch seal: holds") && out.contains(&d.newer.number), "{out}");
+
+    // One district's signed list: only with its pin.
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "keys/trust-3506.json", &d.genuine.qr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("give --pin"), "{err}");
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "keys/trust-3506.json", "--pin", &"ab".repeat(32), &d.genuine.qr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a pinned root"), "{err}");
+    let spaced: String = d.pin.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
+    ok(dir, &["verify", "--trust", "keys/trust-3506.json", "--pin", &spaced, &d.genuine.qr]);
+    // A bundle with pins given: every district must be among them.
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "trust-bundle.json", "--pin", &"ab".repeat(32), &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+
+    // The unsigned key list is not trust data.
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "keys/trust.json", &d.genuine.qr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not a signed trust list") && err.contains("nothing can be verified"), "{err}");
+
+    // Edits: a key added to the readable list, a signature changed, a pin changed.
+    let bundle: serde_json::Value = serde_json::from_slice(&std::fs::read(&d.bundle).unwrap()).unwrap();
+    let mut added = bundle.clone();
+    let mut extra = added["districts"][0]["trust"]["keys"][0].clone();
+    extra["status"] = "retired".into();
+    added["districts"][0]["trust"]["keys"][0] = extra;
+    let mut resigned = bundle.clone();
+    let cose = resigned["districts"][0]["trust"]["cose"].as_str().unwrap().to_string();
+    let mut c = cose.clone();
+    c.replace_range(cose.len() - 4..cose.len() - 2, if &cose[cose.len() - 4..cose.len() - 2] == "00" { "01" } else { "00" });
+    resigned["districts"][0]["trust"]["cose"] = c.into();
+    let mut repinned = bundle.clone();
+    repinned["districts"][0]["root_fingerprint"] = "cd".repeat(32).into();
+    let mut revocations_edited = bundle.clone();
+    revocations_edited["districts"][0]["revocations"][0]["entries"][0]["status"] = "revoked".into();
+    for (name, v, why) in [
+        ("added.json", added, "differ from the signed ones"),
+        ("resigned.json", resigned, "does not verify"),
+        ("repinned.json", repinned, "not a pinned root"),
+        ("revocations-edited.json", revocations_edited, "revocation list"),
+    ] {
+        std::fs::write(dir.join(name), serde_json::to_vec(&v).unwrap()).unwrap();
+        let (code, out, err) = terbit(dir, &["verify", "--trust", name, &d.genuine.qr]);
+        assert_eq!(code, 2, "{name}: {out}{err}");
+        assert!(err.contains("trust data refused") && err.contains(why), "{name}: {err}");
+        assert!(!out.contains("GENUINE"), "{name}: {out}");
+        // And no page is made from it.
+        let (code, _, err) = terbit(dir, &["verifier", "--trust", name, "--out", "x.html"]);
+        assert_eq!(code, 2, "{name}: {err}");
+        assert!(!dir.join("x.html").exists());
+    }
+}
+
+#[test]
+fn stale_lists_warn_and_rolled_back_lists_are_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let (stale_bundle, _) = fixture::make_stale(&d);
+    let stale = stale_bundle.to_str().unwrap();
+
+    // Stale: still verified, the answer says so with the list's date.
+    let (code, out, _) = terbit(dir, &["verify", "--trust", stale, "--no-trust-memory", &d.genuine.qr]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("GENUINE") && out.contains("WARNING") && out.contains("past its next update (2026-11-26T00:00:00Z)") && out.contains("signed 2026-11-25"), "{out}");
+    let (_, json, _) = terbit(dir, &["verify", "--json", "--trust", stale, "--no-trust-memory", &d.genuine.qr]);
+    let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+    assert_eq!(v[0]["trust"][0]["stale"], true, "{json}");
+    assert_eq!(v[0]["trust"][0]["sequence"], 2, "{json}");
+
+    // Rollback: once list no. 2 was seen, no. 1 is refused.
+    ok(dir, &["verify", "--trust", stale, "--trust-memory", "seen.json", &d.genuine.qr]);
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "trust-bundle.json", "--trust-memory", "seen.json", &d.genuine.qr]);
+    assert_eq!(code, 2);
+    assert!(err.contains("rolled-back"), "{err}");
+    // The default memory ($XDG_STATE_HOME) does the same.
+    ok(dir, &["verify", "--trust", stale, &d.genuine.qr]);
+    assert!(dir.join("state/terbit/trust-memory.json").exists());
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+
+    // A bundle is not updated with an older list.
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", stale]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not newer"), "{err}");
+
+    // Signing again numbers on: the root's sequence only grows.
+    let out = ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"]);
+    assert!(out.contains("no. 3"), "{out}");
+    ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", stale]);
+    let show = ok(dir, &["trust", "show", stale]);
+    assert!(show.contains("list no. 3") && show.contains(&d.pin[..4]), "{show}");
+}
+
+#[test]
+fn root_is_made_once_and_kept_private() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dir = tmp.path();
+    let out = ok(dir, &["root", "init", "--district", "3527", "--dir", "r"]);
+    assert!(out.contains("fingerprint (SHA-256)"), "{out}");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(dir.join("r/root-3527.key")).unwrap().permissions().mode() & 0o777, 0o600);
+    let pem = std::fs::read_to_string(dir.join("r/root-3527.crt")).unwrap();
+    assert!(pem.starts_with("-----BEGIN CERTIFICATE-----"));
+    // openssl reads it as a self-signed P-256 certificate, when it is here.
+    if let Ok(o) = std::process::Command::new("openssl").args(["x509", "-noout", "-text", "-in"]).arg(dir.join("r/root-3527.crt")).output() {
+        if o.status.success() {
+            let t = String::from_utf8_lossy(&o.stdout);
+            assert!(t.contains("prime256v1") && t.contains("ecdsa-with-SHA256") && t.contains("CA:TRUE"), "{t}");
+        }
+    }
+    // A second root for the same district is refused; so is a non-district.
+    let (code, _, err) = terbit(dir, &["root", "init", "--district", "3527", "--dir", "r"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(terbit(dir, &["root", "init", "--district", "9999", "--dir", "r2"]).0, 2);
+    // A root signs only its own district's keys.
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "k"]);
+    let (code, _, err) = terbit(dir, &["trust", "sign", "--keys", "k", "--root-key", "r/root-3527.key", "--root-cert", "r/root-3527.crt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("not district 3506's root"), "{err}");
+    // A readable root key is refused.
+    std::fs::set_permissions(dir.join("r/root-3527.key"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    let (code, _, err) = terbit(dir, &["trust", "sign", "--keys", "k", "--root-key", "r/root-3527.key", "--root-cert", "r/root-3527.crt"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("chmod 600"), "{err}");
+}

@@ -1,0 +1,457 @@
+//! The clerks' verifier page agrees with `terbit verify`.
+//!
+//! 1. Its JavaScript core (engine/verifier/web/src, run by node) gives the
+//!    same verdict as the Rust verifier for every tests/vectors vector and
+//!    for thousands of damaged copies of them (bytes flipped, inserted and
+//!    cut inside the COSE structure, characters changed in the text), and
+//!    refuses exactly the trust bundles the CLI refuses.
+//! 2. The page itself, opened from a file in headless Chromium with a fake
+//!    camera: a camera view of a document page, a PDF, a print file, a JPEG
+//!    photo and pasted text give the CLI's answers (green, yellow with the
+//!    newer number, red); an edited bundle makes it refuse everything and
+//!    say why; a stale one warns; a rolled-back one is refused; the page
+//!    makes no network request.
+//!
+//! Needs node (and `npm ci` in engine/verifier/web) and chromium, which
+//! .ci/run installs; skipped without them unless TERBIT_REQUIRE_TOOLS is set.
+
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+
+use serde_json::{json, Value};
+use terbit::dk1::keys::TrustList;
+use terbit::verify::{verify_text_with, Trust};
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn tool(name: &str, check: &[&str]) -> bool {
+    let ok = Command::new(name).args(check).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
+    if !ok {
+        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "{name} is required (TERBIT_REQUIRE_TOOLS=1)");
+        eprintln!("skipped: no {name}");
+    }
+    ok
+}
+
+fn node_ready() -> bool {
+    let modules = root().join("engine/verifier/web/node_modules/@noble/curves");
+    if !modules.exists() {
+        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "run `npm ci` in engine/verifier/web (.ci/run does)");
+        eprintln!("skipped: engine/verifier/web/node_modules missing (npm ci)");
+        return false;
+    }
+    tool("node", &["--version"])
+}
+
+/// The page core's verdicts for `texts` under `trust` (node).
+fn js_verdicts(input: &Value) -> Value {
+    let mut child = Command::new("node")
+        .arg(root().join("engine/verifier/web/test/verdicts.mjs"))
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("node");
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+/// A small deterministic generator for the damaged copies.
+struct Rng(u64);
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n as u64) as usize
+    }
+}
+
+/// Damaged copies of a DK1 text: changes inside the COSE bytes (re-encoded,
+/// so they reach the CBOR and signature checks) and in the text itself.
+fn damaged(qr: &str, rng: &mut Rng) -> Vec<String> {
+    let bytes = base45::decode(&qr[4..]).unwrap();
+    let mut out = Vec::new();
+    let enc = |b: &[u8]| format!("DK1:{}", base45::encode(b));
+    for _ in 0..120 {
+        let mut b = bytes.clone();
+        let i = rng.below(b.len());
+        b[i] ^= 1 << rng.below(8);
+        out.push(enc(&b));
+    }
+    for _ in 0..40 {
+        let mut b = bytes.clone();
+        let i = rng.below(b.len());
+        // Bytes that are CBOR heads: small ints, lengths, maps, tags, simple values.
+        let v = [0x00, 0x18, 0x40, 0x60, 0x80, 0xa0, 0xa1, 0xc0, 0xd2, 0xf4, 0xf6, 0xf7, 0xf9, 0xff, 0x5f, 0x9f, 0xbf][rng.below(17)];
+        if rng.below(2) == 0 {
+            b.insert(i, v);
+        } else {
+            b[i] = v;
+        }
+        out.push(enc(&b));
+    }
+    for _ in 0..20 {
+        let mut b = bytes.clone();
+        b.truncate(rng.below(b.len()));
+        out.push(enc(&b));
+    }
+    out.push(enc(&[bytes.clone(), vec![0]].concat()));
+    let alphabet: Vec<char> = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ $%*+-./:a".chars().collect();
+    for _ in 0..40 {
+        let mut t: Vec<char> = qr.chars().collect();
+        let i = 4 + rng.below(t.len() - 4);
+        t[i] = alphabet[rng.below(alphabet.len())];
+        out.push(t.into_iter().collect());
+    }
+    out.push(qr[..qr.len() - 1].to_string());
+    out.push(format!("{qr}\n"));
+    out.push(qr.replacen("DK1:", "dk1:", 1));
+    out
+}
+
+#[test]
+fn page_core_gives_the_clis_verdict_on_every_vector_and_damaged_text() {
+    if !node_ready() {
+        return;
+    }
+    let dir = root().join("tests/vectors");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+    files.sort();
+    assert!(files.len() >= 16);
+    let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+    let (mut compared, mut differ) = (0, Vec::new());
+    for f in &files {
+        let v: Value = serde_json::from_slice(&std::fs::read(f).unwrap()).unwrap();
+        let qr = v["qr_text"].as_str().unwrap().to_string();
+        let list = TrustList::parse(json!({"keys": v["trust"]}).to_string().as_bytes(), Path::new("vector")).unwrap();
+        let trust = Trust::new(&list);
+        let mut texts = vec![qr.clone()];
+        texts.extend(damaged(&qr, &mut rng));
+        let js = js_verdicts(&json!({"trust": v["trust"], "texts": texts}));
+        let js = js.as_array().unwrap();
+        assert_eq!(js.len(), texts.len());
+        // The vector itself: the expected verdict, the same fields.
+        let rust = verify_text_with(&qr, &trust);
+        assert_eq!(js[0]["verdict"], v["expected"], "{}: page", f.display());
+        assert_eq!(rust.verdict.word().to_lowercase(), v["expected"].as_str().unwrap(), "{}: cli", f.display());
+        // The same signed fields, label by label (the page names the kind in Indonesian too).
+        let strip_kind = |f: Vec<(String, String)>| -> Vec<(String, String)> { f.into_iter().map(|(k, v)| if k == "kind" { (k, String::new()) } else { (k, v) }).collect() };
+        let js_fields: Vec<(String, String)> = js[0]["fields"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into())).collect();
+        assert_eq!(strip_kind(js_fields), strip_kind(rust.fields.clone()), "{}: fields", f.display());
+        for (t, j) in texts.iter().zip(js) {
+            let r = verify_text_with(t, &trust).verdict.word().to_lowercase();
+            compared += 1;
+            if j["verdict"].as_str() != Some(r.as_str()) {
+                differ.push(format!("{}: cli {r}, page {} ({}) for {t}", f.file_name().unwrap().to_string_lossy(), j["verdict"], j["reason"]));
+            }
+        }
+    }
+    assert!(differ.is_empty(), "{} of {compared} texts differ:\n{}", differ.len(), differ[..differ.len().min(20)].join("\n"));
+    assert!(compared > 3000, "{compared}");
+}
+
+#[test]
+fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
+    if !node_ready() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let bundle: Value = serde_json::from_slice(&std::fs::read(&d.bundle).unwrap()).unwrap();
+    let texts = vec![d.genuine.qr.clone(), d.superseded.qr.clone(), d.revoked.qr.clone(), fixture::tampered(&d.genuine.qr)];
+    let mut variants: Vec<(String, Value)> = vec![("as made".into(), bundle.clone())];
+    let mut rng = Rng(42);
+    // Every string field of the bundle changed in one character, one at a time.
+    fn strings(v: &Value, path: &mut Vec<Value>, out: &mut Vec<Vec<Value>>) {
+        match v {
+            Value::String(_) => out.push(path.clone()),
+            Value::Array(a) => a.iter().enumerate().for_each(|(i, x)| {
+                path.push(json!(i));
+                strings(x, path, out);
+                path.pop();
+            }),
+            Value::Object(o) => o.iter().for_each(|(k, x)| {
+                path.push(json!(k));
+                strings(x, path, out);
+                path.pop();
+            }),
+            _ => {}
+        }
+    }
+    let mut paths = Vec::new();
+    strings(&bundle, &mut Vec::new(), &mut paths);
+    for p in &paths {
+        let mut b = bundle.clone();
+        let mut at = &mut b;
+        for k in p {
+            at = if let Some(i) = k.as_u64() { &mut at[i as usize] } else { &mut at[k.as_str().unwrap()] };
+        }
+        let s = at.as_str().unwrap().to_string();
+        if s.is_empty() {
+            continue;
+        }
+        let chars: Vec<char> = s.chars().collect();
+        let i = rng.below(chars.len());
+        let repl = if chars[i] == '0' { '1' } else { '0' };
+        *at = Value::String(chars.iter().enumerate().map(|(j, c)| if j == i { repl } else { *c }).collect());
+        variants.push((format!("{p:?}[{i}]"), b));
+    }
+    let mut extra = bundle.clone();
+    extra["districts"][0]["extra"] = json!(1);
+    variants.push(("unknown field".into(), extra));
+    let mut twice = bundle.clone();
+    let first = twice["districts"][0].clone();
+    twice["districts"].as_array_mut().unwrap().push(first);
+    variants.push(("district twice".into(), twice));
+    let mut disagree = Vec::new();
+    for (name, b) in &variants {
+        let path = d.dir.join("variant.json");
+        std::fs::write(&path, b.to_string()).unwrap();
+        let rust = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.clone(), now: 1_800_000_000, ..Default::default() });
+        let js = js_verdicts(&json!({"bundle": b, "now": 1_800_000_000u64, "texts": texts}));
+        match (&rust, js.get("refused")) {
+            (Ok(store), None) => {
+                let trust = store.trust();
+                for (t, j) in texts.iter().zip(js.as_array().unwrap()) {
+                    let r = verify_text_with(t, &trust).verdict.word().to_lowercase();
+                    if j["verdict"].as_str() != Some(r.as_str()) {
+                        disagree.push(format!("{name}: cli {r}, page {}", j["verdict"]));
+                    }
+                }
+            }
+            (Err(_), Some(_)) => {}
+            (Ok(_), Some(why)) => disagree.push(format!("{name}: page refused ({why}), cli accepted")),
+            (Err(e), None) => disagree.push(format!("{name}: cli refused ({e}), page accepted")),
+        }
+    }
+    assert!(variants.len() > 30, "{}", variants.len());
+    assert!(disagree.is_empty(), "{}", disagree.join("\n"));
+}
+
+/// A grey page image (PGM from pdftoppm) → (width, height, pixels).
+fn read_pgm(path: &Path) -> (usize, usize, Vec<u8>) {
+    let b = std::fs::read(path).unwrap();
+    let mut fields = Vec::new();
+    let mut i = 0;
+    while fields.len() < 4 {
+        while b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        let s = i;
+        while !b[i].is_ascii_whitespace() {
+            i += 1;
+        }
+        fields.push(String::from_utf8_lossy(&b[s..i]).into_owned());
+    }
+    assert_eq!(fields[0], "P5");
+    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
+    (w, h, b[i + 1..i + 1 + w * h].to_vec())
+}
+
+/// Where the page draws its QR: the `cm` before `/QR Do`, in points
+/// (x, y from the bottom, size).
+fn qr_box(pdf: &[u8]) -> (f64, f64, f64) {
+    let mut at = 0;
+    while let Some(p) = pdf[at..].windows(6).position(|w| w == b"stream") {
+        let start = at + p + 6 + if pdf[at + p + 6] == b'\r' { 2 } else { 1 };
+        let Some(len) = pdf[start..].windows(9).position(|w| w == b"endstream") else { break };
+        let end = start + len;
+        at = end + 9;
+        let mut text = String::new();
+        if std::io::Read::read_to_string(&mut flate2::read::ZlibDecoder::new(&pdf[start..end]), &mut text).is_err() || !text.contains("/QR Do") {
+            continue;
+        }
+        let before = &text[..text.find("/QR Do").unwrap()];
+        for line in before.lines().rev() {
+            let f: Vec<f64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
+            if line.trim_end().ends_with("cm") && f.len() == 6 && f[0] > 10.0 {
+                return (f[4], f[5], f[0]);
+            }
+        }
+    }
+    panic!("no QR drawn in the PDF");
+}
+
+/// A camera's view (640×480, 10 frames a second): 10 frames of an empty
+/// desk, then the document page held with its QR in view.
+fn camera_video(pdf: &Path, out: &Path, dir: &Path) {
+    let dpi = 100.0;
+    let st = Command::new("pdftoppm").args(["-r", "100", "-gray", "-singlefile"]).arg(pdf).arg(dir.join("page")).status().unwrap();
+    assert!(st.success());
+    let (w, h, px) = read_pgm(&dir.join("page.pgm"));
+    let (x, y, size) = qr_box(&std::fs::read(pdf).unwrap());
+    let page_h_pt = h as f64 / dpi * 72.0;
+    let cx = ((x + size / 2.0) / 72.0 * dpi) as i64;
+    let cy = ((page_h_pt - y - size / 2.0) / 72.0 * dpi) as i64;
+    let (fw, fh) = (640usize, 480usize);
+    let mut f = std::fs::File::create(out).unwrap();
+    write!(f, "YUV4MPEG2 W{fw} H{fh} F10:1 Ip A1:1 C420jpeg\n").unwrap();
+    let blank_frames = 10u32;
+    let qr_frames = 30u32;
+    for n in 0..blank_frames + qr_frames {
+        f.write_all(b"FRAME\n").unwrap();
+        let mut luma = vec![90u8; fw * fh];
+        if n >= blank_frames {
+            for fy in 0..fh {
+                for fx in 0..fw {
+                    let (sx, sy) = (cx - fw as i64 / 2 + fx as i64, cy - fh as i64 / 2 + fy as i64);
+                    if sx >= 0 && sy >= 0 && (sx as usize) < w && (sy as usize) < h {
+                        luma[fy * fw + fx] = px[sy as usize * w + sx as usize];
+                    }
+                }
+            }
+        }
+        f.write_all(&luma).unwrap();
+        f.write_all(&vec![128u8; fw * fh / 2]).unwrap();
+    }
+}
+
+#[test]
+fn the_page_in_a_browser_agrees_with_the_cli() {
+    if !node_ready() || !tool("chromium", &["--version"]) || !tool("pdftoppm", &["-v"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let (_, stale_page) = fixture::make_stale(&d);
+    let edited = fixture::edited_page(&d);
+    let rolled_back = dir.join("older.html");
+    std::fs::copy(&d.page, &rolled_back).unwrap();
+    // A photo of the page (JPEG), a camera video of it, a file that is no picture.
+    let st = Command::new("pdftoppm").args(["-r", "120", "-jpeg", "-singlefile"]).arg(&d.genuine.file).arg(dir.join("photo")).status().unwrap();
+    assert!(st.success());
+    camera_video(&d.genuine.file, &dir.join("camera.y4m"), dir);
+    std::fs::write(dir.join("junk.jpg"), b"\xff\xd8\xff\xe0 this is not a picture").unwrap();
+    let print = std::fs::read_dir(d.run.join("print")).unwrap().flatten().map(|e| e.path()).next().unwrap();
+    let vectors: Vec<Value> = {
+        let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/vectors")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
+        v.sort();
+        v.iter()
+            .map(|p| {
+                let x: Value = serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap();
+                json!({"name": p.file_name().unwrap().to_string_lossy(), "qr_text": x["qr_text"], "trust": x["trust"], "expected": x["expected"]})
+            })
+            .collect()
+    };
+    let bench: Vec<String> = (0..1000).map(|i| d.docs[i % d.docs.len()].qr.clone()).collect();
+    let shots = std::env::var_os("TERBIT_SCREENSHOTS").map(PathBuf::from);
+    let scenario = json!({
+        "chromium": "chromium",
+        "profile": dir.join("profile"),
+        "y4m": dir.join("camera.y4m"),
+        "pages": {"main": d.page},
+        "others": [["edited", edited], ["stale", stale_page], ["rolled_back", rolled_back]],
+        "paste": {
+            "genuine": d.genuine.qr, "superseded": d.superseded.qr, "revoked": d.revoked.qr,
+            "tampered": fixture::tampered(&d.genuine.qr),
+            "hostile": "DK1:\u{202e}<img src=https://example.com/x.png onerror=alert(1)>"
+        },
+        "uploads": {"pdf": d.genuine.file, "print": print, "jpeg": dir.join("photo.jpg"), "junk": dir.join("junk.jpg")},
+        "vectors": vectors,
+        "bench": {"texts": bench, "loads": 5},
+        "screenshots": shots,
+    });
+    std::fs::write(dir.join("scenario.json"), scenario.to_string()).unwrap();
+    let out = Command::new("node").arg(root().join("tests/browser/verifier.mjs")).arg(dir.join("scenario.json")).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    assert!(r.get("error").is_none(), "{}\nconsole: {}", r["error"], r["console"]);
+    let m = &r["pages"]["main"];
+    let one = |k: &str| -> &Value {
+        let a = m[k].as_array().unwrap_or_else(|| panic!("{k}: {m}"));
+        assert_eq!(a.len(), 1, "{k}: {a:?}");
+        &a[0]
+    };
+    // Green, with the signed name and number.
+    assert_eq!(m["open"]["trust"], "ok", "{}", m["open"]);
+    let g = one("paste_genuine");
+    assert_eq!(g["verdict"], "genuine", "{g}");
+    assert_eq!(g["number"], d.genuine.number.as_str());
+    assert!(g["text"].as_str().unwrap().contains("ASLI") && g["text"].as_str().unwrap().contains("Genuine"), "{g}");
+    // Yellow with the newer number; yellow for revoked.
+    let s = one("paste_superseded");
+    assert_eq!(s["verdict"], "superseded", "{s}");
+    assert_eq!(s["superseded_by"], d.newer.number.as_str());
+    assert!(s["text"].as_str().unwrap().contains(&d.newer.number), "{s}");
+    assert_eq!(one("paste_revoked")["verdict"], "revoked");
+    // Red.
+    let t = one("paste_tampered");
+    assert!(t["verdict"] == "invalid" || t["verdict"] == "untrusted", "{t}");
+    let h = one("paste_hostile");
+    assert_eq!(h["verdict"], "invalid", "{h}");
+    assert!(!h["text"].as_str().unwrap().contains('\u{202e}'), "direction override shown raw: {h}");
+    // Files: the PDF, every document of a print file, a photo, no picture.
+    let p = m["upload_pdf"].as_array().unwrap();
+    assert_eq!(p[0]["verdict"], "genuine", "{p:?}");
+    assert_eq!(p[0]["number"], d.genuine.number.as_str());
+    let print_answers: Vec<&Value> = m["upload_print"].as_array().unwrap().iter().filter(|a| a["number"].is_string()).collect();
+    assert!(print_answers.len() >= 2, "{}", m["upload_print"]);
+    for a in &print_answers {
+        let n = a["number"].as_str().unwrap();
+        let cli = fixture::terbit(dir, &["verify", "--trust", "trust-bundle.json", "--no-trust-memory", &d.docs.iter().find(|x| x.number == n).unwrap().qr]).1;
+        let word = a["verdict"].as_str().unwrap().to_uppercase();
+        assert!(cli.contains(&word), "{n}: page {word}, cli {cli}");
+    }
+    let j = one("upload_jpeg");
+    assert_eq!(j["verdict"], "genuine", "{j}");
+    assert_eq!(j["number"], d.genuine.number.as_str());
+    assert_eq!(one("upload_junk")["verdict"], "unreadable");
+    // The camera.
+    let c = one("camera");
+    assert_eq!(c["verdict"], "genuine", "{c}");
+    assert_eq!(c["number"], d.genuine.number.as_str());
+    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: d.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
+    let name = verify_text_with(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1;
+    assert_eq!(c["name"], name.as_str());
+    // Every vector as the CLI judges it.
+    for v in m["vectors"].as_array().unwrap() {
+        let expected = vectors.iter().find(|x| x["name"] == v["name"]).unwrap()["expected"].clone();
+        assert_eq!(v["verdict"], expected, "{v}");
+    }
+    // Trust data: edited → refuses everything and says why; stale → warns; rolled back → refused.
+    let e = &r["pages"]["edited"];
+    assert_eq!(e["open"]["trust"], "refused", "{e}");
+    assert!(e["open"]["banner"].as_str().unwrap().contains("does not verify"), "{e}");
+    assert_eq!(e["paste_genuine"][0]["verdict"], "refused", "{e}");
+    let s = &r["pages"]["stale"];
+    assert_eq!(s["open"]["trust"], "stale", "{s}");
+    assert_eq!(s["paste_genuine"][0]["verdict"], "genuine");
+    assert!(s["paste_genuine"][0]["text"].as_str().unwrap().contains("PAST its next update"), "{s}");
+    let o = &r["pages"]["rolled_back"];
+    assert_eq!(o["open"]["trust"], "refused", "{o}");
+    assert!(o["open"]["banner"].as_str().unwrap().contains("rolled-back"), "{o}");
+    // No network: only the page files themselves were requested.
+    let pages: Vec<String> = ["verify.html", "edited.html", "stale.html", "older.html"].iter().map(|f| format!("file://{}", dir.join(f).display())).collect();
+    for u in r["requests"].as_array().unwrap() {
+        let u = u.as_str().unwrap();
+        assert!(u == "about:blank" || pages.iter().any(|p| p == u), "the page made a request: {u}");
+    }
+    // Figures for bench/RESULTS.md (asserted there, not here: no timed tests).
+    // The QR came into view after the last frame grabbed without it: the
+    // answer's delay is at most answered − that grab.
+    let t = &m["camera_timing"];
+    eprintln!(
+        "verifier page: opens in {:?} ms; camera answer at most {:.0} ms after the QR came into view ({:.0} ms after its frame was grabbed); {} pasted texts answered in {:.0} ms (core alone {:.0} ms)",
+        m["opens"],
+        t["answered"].as_f64().unwrap() - t["previous"].as_f64().unwrap(),
+        t["answered"].as_f64().unwrap() - t["frame"].as_f64().unwrap(),
+        m["paste_bulk"]["count"],
+        m["paste_bulk"]["ms"].as_f64().unwrap(),
+        m["core_bulk"]["ms"].as_f64().unwrap()
+    );
+    if let Ok(p) = std::env::var("TERBIT_VERIFIER_FIGURES") {
+        std::fs::write(p, json!({"opens_ms": m["opens"], "camera": t, "paste_bulk": m["paste_bulk"], "core_bulk": m["core_bulk"]}).to_string()).unwrap();
+    }
+}
