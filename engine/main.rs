@@ -299,7 +299,7 @@ enum TrustCommand {
 #[derive(Subcommand)]
 enum KeysCommand {
     /// New Ed25519 key: <dir>/<kid>.key (0600) and an entry in <dir>/trust.json.
-    #[command(after_help = "Example:\n  terbit keys generate --issuer 3506 --dir /etc/terbit/keys --not-before 2027-01-01\n\nGive trust.json to auditors; keep the .key file secret (or hand its 64 hex characters\nto the scheduler as TERBIT_SIGNING_KEY).")]
+    #[command(after_help = "Example:\n  terbit keys generate --issuer 3506 --dir /etc/terbit/keys --not-before 2027-01-01\n\nThen sign the list with the district root (terbit trust sign) and give auditors the signed list\nor a bundle; keep the .key file secret (or hand its 64 hex characters to the scheduler as TERBIT_SIGNING_KEY).")]
     Generate {
         #[arg(long)]
         issuer: String,
@@ -308,6 +308,26 @@ enum KeysCommand {
         /// Start of the signing window (default: start of today, UTC).
         #[arg(long)]
         not_before: Option<NaiveDate>,
+    },
+    /// Retire a key (rotation): it signs nothing from --on; what it signed before stays genuine.
+    #[command(after_help = "Example:\n  terbit keys retire 5a16ed9f44164099 --on 2027-01-01 --dir keys\n\nThen: terbit trust sign, and give verifiers the new list.")]
+    Retire {
+        kid: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// The day its window closes (default: today, UTC).
+        #[arg(long)]
+        on: Option<NaiveDate>,
+    },
+    /// Revoke a compromised key: what it signed from --from on is REVOKED.
+    #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]
+    Revoke {
+        kid: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// The earliest time it may have been misused, RFC 3339.
+        #[arg(long)]
+        from: String,
     },
 }
 
@@ -443,7 +463,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let g = generate_key(&dir, &issuer, not_before)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
-            println!("  trust list:  {} (give this to auditors)", g.trust_file.display());
+            println!("  key list:    {} (sign it for auditors: terbit trust sign --keys {} --root-key ... --root-cert ...)", g.trust_file.display(), dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Retire { kid, dir, on }) => {
+            let at = issue::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
+            let e = keys::set_status(&dir, &kid, keys::KeyStatus::Retired, at)?;
+            println!("key {} retired: signs nothing from {}", e.kid, e.not_after.as_deref().unwrap_or("?"));
+            println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Keys(KeysCommand::Revoke { kid, dir, from }) => {
+            let at = chrono::DateTime::parse_from_rfc3339(&from).with_context(|| format!("--from {from:?} is not an RFC 3339 time"))?.timestamp();
+            let e = keys::set_status(&dir, &kid, keys::KeyStatus::Revoked, at)?;
+            println!("key {} revoked from {}: documents it signed since are REVOKED once verifiers have the new list", e.kid, e.revoked_from.as_deref().unwrap_or("?"));
+            println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
         }
         Command::Samples { kind, count, seed, defects, as_of, region, out } => {
@@ -725,7 +759,7 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),
     }
-    println!("signed revocation list, {} entries in all: {} — give it to auditors with trust.json", r.list.entries.len(), r.path.display());
+    println!("signed revocation list, {} entries in all: {} — put it in auditors' bundles: terbit trust bundle (it is read from beside the signed trust list)", r.list.entries.len(), r.path.display());
     Ok(ExitCode::SUCCESS)
 }
 

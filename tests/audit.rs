@@ -7,7 +7,7 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_terbit")).args(args).current_dir(dir).env_remove("SOURCE_DATE_EPOCH").output().expect("run terbit");
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit")).args(args).current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_STATE_HOME", dir.join("state")).output().expect("run terbit");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
 }
 
@@ -18,7 +18,7 @@ fn demo(d: &Path) -> PathBuf {
     std::fs::read_dir(d.join("demo/runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap()
 }
 
-const TRUST: &str = "demo/keys/trust.json";
+const TRUST: &str = "demo/trust-bundle.json";
 
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();

@@ -5,11 +5,16 @@ use std::path::Path;
 use std::os::unix::fs::FileTypeExt;
 use std::process::Command;
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
         .args(args)
         .current_dir(dir)
         .env_remove("SOURCE_DATE_EPOCH")
+        // Each test keeps its own memory of trust lists seen.
+        .env("XDG_STATE_HOME", dir.join("state"))
         .output()
         .expect("run terbit");
     (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
@@ -26,23 +31,23 @@ fn demo_then_verify_with_exit_codes() {
     assert_eq!(runs.len(), 1);
     let run = runs[0].path();
 
-    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", run.to_str().unwrap()]);
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/trust-bundle.json", run.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
 
     // Take one QR text from the manifest, verify it, then a tampered copy.
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
     let qr = manifest.lines().nth(1).unwrap().rsplit(',').next().unwrap().to_string();
-    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", &qr]);
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/trust-bundle.json", &qr]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("GENUINE") && out.contains("document number"), "{out}");
     let mut bad = qr.clone();
     bad.replace_range(10..11, if &qr[10..11] == "A" { "B" } else { "A" });
-    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", "--json", &bad]);
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/trust-bundle.json", "--json", &bad]);
     assert_eq!(code, 1, "{out}");
 
     // Could not run: missing trust list, unreadable target.
     assert_eq!(terbit(d, &["verify", "--trust", "nope.json", &qr]).0, 2);
-    assert_eq!(terbit(d, &["verify", "--trust", "demo/keys/trust.json", "no-such-file"]).0, 2);
+    assert_eq!(terbit(d, &["verify", "--trust", "demo/trust-bundle.json", "no-such-file"]).0, 2);
     // A second demo in the same folder reuses the key and the run.
     let (code, out, err) = terbit(d, &["demo", "--out", "demo", "--count", "60"]);
     assert_eq!(code, 0, "{out}\n{err}");
@@ -123,8 +128,9 @@ fn separate_processes_give_byte_identical_output() {
     }
     // The manifest carries every PDF's SHA-256, so equal manifests plus a
     // clean verify of both runs mean byte-identical PDFs.
+    let bundle = fixture::bundle_for(d, "k");
     for r in [&a, &b] {
-        assert_eq!(terbit(d, &["verify", "--trust", "k/trust.json", r.to_str().unwrap()]).0, 0);
+        assert_eq!(terbit(d, &["verify", "--trust", &bundle, r.to_str().unwrap()]).0, 0);
     }
 }
 
@@ -170,7 +176,8 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     let xobjects = page.get(b"Resources").and_then(|r| r.as_dict()).and_then(|r| r.get(b"XObject")).and_then(|x| x.as_dict()).unwrap();
     assert!(xobjects.has(b"LOGO") && xobjects.has(b"QR"));
     let qr = &rows.iter().find(|r| r[2] == "ktp").unwrap()[7];
-    let (code, out, _) = terbit(d, &["verify", "--trust", "keys/trust.json", qr]);
+    let bundle = fixture::bundle_for(d, "keys");
+    let (code, out, _) = terbit(d, &["verify", "--trust", &bundle, qr]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("expires") && out.contains("2027-02-21"), "{out}");
 }
@@ -285,8 +292,11 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     let (code, _, err) = terbit(d, &["supersede", &number, "--by", &other, "--reason", "x", "--register", "demo/register.sqlite", "--keys", "demo/keys"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("already revoked or superseded otherwise"), "{err}");
-    // Auditors holding the list see it.
-    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/keys/trust.json", file.to_str().unwrap()]);
+    // Auditors holding the list (in their bundle, made again) see it.
+    let pin = hex::encode(terbit::dk1::root::read_cert(&d.join("demo/root/root-3506.crt")).unwrap().fingerprint);
+    let (code, out, err) = terbit(d, &["trust", "bundle", "--list", "demo/keys/trust-3506.json", "--pin", &pin, "--out", "demo/trust-bundle.json"]);
+    assert_eq!(code, 0, "{out}{err}");
+    let (code, out, _) = terbit(d, &["verify", "--trust", "demo/trust-bundle.json", file.to_str().unwrap()]);
     assert_eq!(code, 1, "{out}");
     assert!(out.contains("REVOKED") && out.contains("forged evidence"), "{out}");
 }

@@ -20,12 +20,17 @@ struct Outcome {
     stderr: String,
 }
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 fn terbit(dir: &Path, args: &[&str]) -> Outcome {
     let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
         .args(args)
         .current_dir(dir)
         .env_remove("SOURCE_DATE_EPOCH")
         .env_remove("TERBIT_SIGNING_KEY")
+        // Each test keeps its own memory of trust lists seen.
+        .env("XDG_STATE_HOME", dir.join("state"))
         .output()
         .expect("run terbit");
     let o = Outcome {
@@ -173,13 +178,14 @@ fn a_100_kb_qr_text_fails_verification_without_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    let bundle = fixture::bundle_for(d, "keys");
     // Malformed DK1 text: a document that fails verification (exit 1).
-    let o = terbit(d, &["verify", "--trust", "keys/trust.json", &("DK1:".to_string() + &"A".repeat(100 * 1024))]);
+    let o = terbit(d, &["verify", "--trust", &bundle, &("DK1:".to_string() + &"A".repeat(100 * 1024))]);
     assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.len() + o.stderr.len() < 10_000, "the verdict does not echo 100 KB");
     // Neither DK1 text nor a file: nothing to verify (exit 2), named briefly
     // in that target's own answer.
-    let o = terbit(d, &["verify", "--trust", "keys/trust.json", &"x".repeat(100 * 1024)]);
+    let o = terbit(d, &["verify", "--trust", &bundle, &"x".repeat(100 * 1024)]);
     assert_eq!(o.code, 2, "{}\n{}", o.stdout, o.stderr);
     assert!(o.stdout.contains("(102400 characters): ERROR — could not be checked") && o.stdout.len() < 10_000, "{}", &o.stdout[..o.stdout.len().min(500)]);
 }
@@ -315,7 +321,8 @@ fn names_are_signed_in_nfc_and_what_cannot_be_printed_is_rejected() {
     // The decomposed name was issued, signed in its composed form.
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
     let qr = manifest.lines().nth(1).unwrap().rsplit(',').next().unwrap().to_string();
-    let v = terbit(out.path(), &["verify", "--trust", "keys/trust.json", &qr]);
+    let bundle = fixture::bundle_for(out.path(), "keys");
+    let v = terbit(out.path(), &["verify", "--trust", &bundle, &qr]);
     assert_eq!(v.code, 0, "{}", v.stdout);
     assert!(v.stdout.contains("Jos\u{e9} Santoso") || v.stdout.contains("JOS\u{c9} SANTOSO"), "{}", v.stdout);
 }

@@ -29,6 +29,9 @@ fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
 }
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 struct Setup {
     root: PathBuf,
     batch: Vec<PathBuf>,
@@ -300,9 +303,10 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
     assert!(problems.is_empty(), "{problems:#?}");
     // And the resumed run verifies like any other.
     let run = run_dir(&s.root.join("crashed"));
+    let bundle = s.root.join(fixture::bundle_for(&s.root, "keys"));
     let verify = Command::new(env!("CARGO_BIN_EXE_terbit"))
-        .args(["verify", "--trust"])
-        .arg(s.keys.join("trust.json"))
+        .args(["verify", "--no-trust-memory", "--trust"])
+        .arg(&bundle)
         .arg(&run)
         .output()
         .unwrap();
@@ -450,9 +454,10 @@ fn a_corrected_re_export_after_a_kill_finishes_the_numbered_applications() {
         assert!(!stale.iter().any(|f| f.file_stem().is_some_and(|s| s == r.0.as_str())), "a stale copy of {} is left", r.0);
     }
     // And the new run verifies whole.
+    let bundle = s.root.join(fixture::bundle_for(&s.root, "keys"));
     let v = Command::new(env!("CARGO_BIN_EXE_terbit"))
-        .args(["verify", "--trust"])
-        .arg(s.keys.join("trust.json"))
+        .args(["verify", "--no-trust-memory", "--trust"])
+        .arg(&bundle)
         .arg(new_run)
         .output()
         .unwrap();

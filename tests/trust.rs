@@ -155,3 +155,30 @@ fn root_is_made_once_and_kept_private() {
     assert_eq!(code, 2);
     assert!(err.contains("chmod 600"), "{err}");
 }
+
+#[test]
+fn rotating_and_revoking_keys_reaches_verifiers_through_a_new_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let list: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("keys/trust.json")).unwrap()).unwrap();
+    let kid = list["keys"][0]["kid"].as_str().unwrap().to_string();
+    let resign = |out: &str| {
+        ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "36500"]);
+        ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", out]);
+    };
+    // Rotation: a new key takes over on 2026-12-01, the old one retires then.
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-12-01"]);
+    ok(dir, &["keys", "retire", &kid, "--on", "2026-12-01", "--dir", "keys"]);
+    resign("rotated.json");
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "rotated.json", &d.genuine.qr]);
+    assert_eq!(code, 0, "what the retired key signed in its window stays genuine: {out}");
+    assert!(out.contains("list no. 2"), "{out}");
+    // Compromise: revoked from before the night it signed.
+    ok(dir, &["keys", "revoke", &kid, "--from", "2026-11-20T00:00:00Z", "--dir", "keys"]);
+    resign("revoked.json");
+    let (code, out, _) = terbit(dir, &["verify", "--trust", "revoked.json", &d.genuine.qr]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REVOKED") && out.contains("revoked from 2026-11-20"), "{out}");
+    assert_eq!(terbit(dir, &["keys", "retire", "0000000000000000", "--dir", "keys"]).0, 2);
+}

@@ -297,7 +297,7 @@ fn camera_video(pdf: &Path, out: &Path, dir: &Path) {
     let cy = ((page_h_pt - y - size / 2.0) / 72.0 * dpi) as i64;
     let (fw, fh) = (640usize, 480usize);
     let mut f = std::fs::File::create(out).unwrap();
-    write!(f, "YUV4MPEG2 W{fw} H{fh} F10:1 Ip A1:1 C420jpeg\n").unwrap();
+    writeln!(f, "YUV4MPEG2 W{fw} H{fh} F10:1 Ip A1:1 C420jpeg").unwrap();
     let blank_frames = 10u32;
     let qr_frames = 30u32;
     for n in 0..blank_frames + qr_frames {

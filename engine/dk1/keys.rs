@@ -239,6 +239,39 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     Ok(Generated { kid, key_file, trust_file })
 }
 
+/// Retire or revoke a key of the keys folder's list: a retired key signs no
+/// more from `at` on (its window closes there; what it signed before stays
+/// genuine); a revoked key's signatures from `at` on are REVOKED. Sign the
+/// list again (`terbit trust sign`) for verifiers to learn of it.
+pub fn set_status(dir: &Path, kid: &str, status: KeyStatus, at: i64) -> Result<TrustEntry> {
+    let trust_file = dir.join("trust.json");
+    let mut list = TrustList::load(&trust_file)?;
+    let Some(e) = list.keys.iter_mut().find(|e| e.kid.eq_ignore_ascii_case(kid)) else {
+        return Err(Error::Usage(format!("no key {kid:?} in {}", trust_file.display())));
+    };
+    match status {
+        KeyStatus::Retired => {
+            if e.status == KeyStatus::Revoked {
+                return Err(Error::Usage(format!("key {kid} is revoked; a revoked key is not retired")));
+            }
+            let closes = rfc3339(at);
+            let earlier = e.not_after.as_deref().and_then(|t| DateTime::parse_from_rfc3339(t).ok()).is_some_and(|t| t.timestamp() <= at);
+            if !earlier {
+                e.not_after = Some(closes);
+            }
+            e.status = KeyStatus::Retired;
+        }
+        KeyStatus::Revoked => {
+            e.status = KeyStatus::Revoked;
+            e.revoked_from = Some(rfc3339(at));
+        }
+        KeyStatus::Active => return Err(Error::Usage("a key is made active by `keys generate`".into())),
+    }
+    let entry = e.clone();
+    list.save(&trust_file)?;
+    Ok(entry)
+}
+
 /// Write a secret to a new file only its owner can read (mode 0600).
 pub fn write_secret_file(path: &Path, text: &str) -> Result<()> {
     let mut opts = fs::OpenOptions::new();

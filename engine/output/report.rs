@@ -197,7 +197,7 @@ pub fn html(s: &RunSummary) -> String {
         h,
         "<h2>Segel / Batch seal</h2><p>Merkle root over every document's number and SHA-256, signed in <code>seal.json</code>:</p>\
          <p><code class=\"root\" id=\"merkle-root\">{}</code></p>\
-         <p class=\"sub\">Check the run: <code>terbit verify --trust keys/trust.json {}</code></p>\
+         <p class=\"sub\">Check the run: <code>terbit verify --trust trust-bundle.json {}</code></p>\
          <footer class=\"sub\" id=\"attribution\">{}</footer></body></html>",
         esc(&s.merkle_root),
         esc(&s.run_dir.display().to_string()),

@@ -241,7 +241,9 @@ fn remember(path: &Path, districts: &[VerifiedTrust]) -> Result<()> {
     let mut changed = false;
     for d in districts {
         let digest = hex::encode(d.digest);
-        match memory.districts.get(&d.district) {
+        // Per district and root: a new root is a new anchor, pinned anew.
+        let key = format!("{}:{}", d.district, hex::encode(d.root.fingerprint));
+        match memory.districts.get(&key) {
             Some(seen) if seen.sequence > d.sequence => {
                 return Err(Error::config(
                     path,
@@ -253,7 +255,7 @@ fn remember(path: &Path, districts: &[VerifiedTrust]) -> Result<()> {
             }
             Some(seen) if seen.sequence == d.sequence => {}
             _ => {
-                memory.districts.insert(d.district.clone(), Seen { sequence: d.sequence, digest });
+                memory.districts.insert(key, Seen { sequence: d.sequence, digest });
                 changed = true;
             }
         }

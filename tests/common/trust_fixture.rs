@@ -111,3 +111,21 @@ pub(crate) fn edited_page(d: &District) -> PathBuf {
     std::fs::write(&path, edited).unwrap();
     path
 }
+
+/// Sign the trust list of the keys folder `keys` (relative to `dir`) with a
+/// new root of its district and bundle it: the bundle's path, relative to
+/// `dir` (`<keys>/trust-bundle.json`).
+pub(crate) fn bundle_for(dir: &Path, keys: &str) -> String {
+    let list: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join(keys).join("trust.json")).unwrap()).unwrap();
+    let district = list["keys"][0]["issuer"].as_str().unwrap().to_string();
+    let root = format!("{keys}-root");
+    let (key, cert) = (format!("{root}/root-{district}.key"), format!("{root}/root-{district}.crt"));
+    if !dir.join(&key).exists() {
+        ok(dir, &["root", "init", "--district", &district, "--dir", &root, "--not-before", "2020-01-01"]);
+    }
+    ok(dir, &["trust", "sign", "--keys", keys, "--root-key", &key, "--root-cert", &cert, "--valid-days", "36500"]);
+    let pin = hex::encode(terbit::dk1::root::read_cert(&dir.join(&cert)).unwrap().fingerprint);
+    let bundle = format!("{keys}/trust-bundle.json");
+    ok(dir, &["trust", "bundle", "--list", &format!("{keys}/trust-{district}.json"), "--pin", &pin, "--out", &bundle]);
+    bundle
+}

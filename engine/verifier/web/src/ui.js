@@ -38,8 +38,10 @@ function checkMemory(districts) {
   } catch {
     return 'unavailable';
   }
+  // Per district and root: a new root is a new anchor, pinned anew.
+  const key = (d) => `${d.district}:${d.fingerprint}`;
   for (const d of districts) {
-    const s = seen[d.district];
+    const s = seen[key(d)];
     if (s && BigInt(s.sequence) > d.sequence) {
       throw new Error(`district ${d.district}: this page's trust list is no. ${d.sequence}, but this browser has already seen no. ${s.sequence} (a rolled-back list)`);
     }
@@ -47,7 +49,7 @@ function checkMemory(districts) {
       throw new Error(`district ${d.district}: this page's list no. ${d.sequence} differs from the no. ${s.sequence} seen before`);
     }
   }
-  for (const d of districts) seen[d.district] = { sequence: String(d.sequence), digest: d.digest };
+  for (const d of districts) seen[key(d)] = { sequence: String(d.sequence), digest: d.digest };
   try {
     localStorage.setItem(MEMORY, JSON.stringify(seen));
   } catch {
