@@ -17,8 +17,10 @@
 
 #[path = "common/trust_fixture.rs"]
 mod fixture;
+#[path = "common/camera.rs"]
+mod camera;
 
-use std::io::Write;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 
@@ -114,6 +116,18 @@ fn damaged(qr: &str, rng: &mut Rng) -> Vec<String> {
         let i = 4 + rng.below(t.len() - 4);
         t[i] = alphabet[rng.below(alphabet.len())];
         out.push(t.into_iter().collect());
+    }
+    // A genuine text with something in its unprotected (unsigned) header:
+    // the signature still holds, so only the header rule refuses it.
+    if let Ok(ciborium::Value::Tag(18, inner)) = ciborium::from_reader::<ciborium::Value, _>(&bytes[..]) {
+        if let ciborium::Value::Array(mut a) = *inner {
+            for extra in [ciborium::Value::Integer(4.into()), ciborium::Value::Integer(3.into()), ciborium::Value::Text("x".into())] {
+                a[1] = ciborium::Value::Map(vec![(extra, ciborium::Value::Bytes(vec![1; 8]))]);
+                let mut b = Vec::new();
+                ciborium::into_writer(&ciborium::Value::Tag(18, Box::new(ciborium::Value::Array(a.clone()))), &mut b).unwrap();
+                out.push(enc(&b));
+            }
+        }
     }
     out.push(qr[..qr.len() - 1].to_string());
     out.push(format!("{qr}\n"));
@@ -240,84 +254,6 @@ fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
     assert!(disagree.is_empty(), "{}", disagree.join("\n"));
 }
 
-/// A grey page image (PGM from pdftoppm) → (width, height, pixels).
-fn read_pgm(path: &Path) -> (usize, usize, Vec<u8>) {
-    let b = std::fs::read(path).unwrap();
-    let mut fields = Vec::new();
-    let mut i = 0;
-    while fields.len() < 4 {
-        while b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        let s = i;
-        while !b[i].is_ascii_whitespace() {
-            i += 1;
-        }
-        fields.push(String::from_utf8_lossy(&b[s..i]).into_owned());
-    }
-    assert_eq!(fields[0], "P5");
-    let (w, h): (usize, usize) = (fields[1].parse().unwrap(), fields[2].parse().unwrap());
-    (w, h, b[i + 1..i + 1 + w * h].to_vec())
-}
-
-/// Where the page draws its QR: the `cm` before `/QR Do`, in points
-/// (x, y from the bottom, size).
-fn qr_box(pdf: &[u8]) -> (f64, f64, f64) {
-    let mut at = 0;
-    while let Some(p) = pdf[at..].windows(6).position(|w| w == b"stream") {
-        let start = at + p + 6 + if pdf[at + p + 6] == b'\r' { 2 } else { 1 };
-        let Some(len) = pdf[start..].windows(9).position(|w| w == b"endstream") else { break };
-        let end = start + len;
-        at = end + 9;
-        let mut text = String::new();
-        if std::io::Read::read_to_string(&mut flate2::read::ZlibDecoder::new(&pdf[start..end]), &mut text).is_err() || !text.contains("/QR Do") {
-            continue;
-        }
-        let before = &text[..text.find("/QR Do").unwrap()];
-        for line in before.lines().rev() {
-            let f: Vec<f64> = line.split_whitespace().filter_map(|x| x.parse().ok()).collect();
-            if line.trim_end().ends_with("cm") && f.len() == 6 && f[0] > 10.0 {
-                return (f[4], f[5], f[0]);
-            }
-        }
-    }
-    panic!("no QR drawn in the PDF");
-}
-
-/// A camera's view (640×480, 10 frames a second): 10 frames of an empty
-/// desk, then the document page held with its QR in view.
-fn camera_video(pdf: &Path, out: &Path, dir: &Path) {
-    let dpi = 100.0;
-    let st = Command::new("pdftoppm").args(["-r", "100", "-gray", "-singlefile"]).arg(pdf).arg(dir.join("page")).status().unwrap();
-    assert!(st.success());
-    let (w, h, px) = read_pgm(&dir.join("page.pgm"));
-    let (x, y, size) = qr_box(&std::fs::read(pdf).unwrap());
-    let page_h_pt = h as f64 / dpi * 72.0;
-    let cx = ((x + size / 2.0) / 72.0 * dpi) as i64;
-    let cy = ((page_h_pt - y - size / 2.0) / 72.0 * dpi) as i64;
-    let (fw, fh) = (640usize, 480usize);
-    let mut f = std::fs::File::create(out).unwrap();
-    writeln!(f, "YUV4MPEG2 W{fw} H{fh} F10:1 Ip A1:1 C420jpeg").unwrap();
-    let blank_frames = 10u32;
-    let qr_frames = 30u32;
-    for n in 0..blank_frames + qr_frames {
-        f.write_all(b"FRAME\n").unwrap();
-        let mut luma = vec![90u8; fw * fh];
-        if n >= blank_frames {
-            for fy in 0..fh {
-                for fx in 0..fw {
-                    let (sx, sy) = (cx - fw as i64 / 2 + fx as i64, cy - fh as i64 / 2 + fy as i64);
-                    if sx >= 0 && sy >= 0 && (sx as usize) < w && (sy as usize) < h {
-                        luma[fy * fw + fx] = px[sy as usize * w + sx as usize];
-                    }
-                }
-            }
-        }
-        f.write_all(&luma).unwrap();
-        f.write_all(&vec![128u8; fw * fh / 2]).unwrap();
-    }
-}
-
 #[test]
 fn the_page_in_a_browser_agrees_with_the_cli() {
     if !node_ready() || !tool("chromium", &["--version"]) || !tool("pdftoppm", &["-v"]) {
@@ -333,7 +269,7 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     // A photo of the page (JPEG), a camera video of it, a file that is no picture.
     let st = Command::new("pdftoppm").args(["-r", "120", "-jpeg", "-singlefile"]).arg(&d.genuine.file).arg(dir.join("photo")).status().unwrap();
     assert!(st.success());
-    camera_video(&d.genuine.file, &dir.join("camera.y4m"), dir);
+    camera::camera_video(&d.genuine.file, &dir.join("camera.y4m"), dir);
     std::fs::write(dir.join("junk.jpg"), b"\xff\xd8\xff\xe0 this is not a picture").unwrap();
     let print = std::fs::read_dir(d.run.join("print")).unwrap().flatten().map(|e| e.path()).next().unwrap();
     let vectors: Vec<Value> = {

@@ -76,7 +76,7 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
         Err(e) => return Err(e).with_context(|| format!("reading {}", seq_path.display())),
     };
-    let replaced = match std::fs::read(&out) {
+    let replaced = match terbit::util::fs::read_limited(&out, terbit::dk1::trustlist::MAX_LIST as u64) {
         Ok(bytes) => SignedTrustList::parse(&bytes).map(|l| l.sequence).unwrap_or(0),
         Err(_) => 0,
     };
@@ -102,15 +102,17 @@ pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[Pa
     if lists.is_empty() {
         bail!("give at least one signed list: --list trust-3506.json --pin <its root's fingerprint>");
     }
-    let mut bundle = match std::fs::read(out) {
+    let mut bundle = match terbit::util::fs::read_limited(out, terbit::dk1::bundle::MAX_BUNDLE as u64) {
         Ok(bytes) => {
             let b = Bundle::parse(&bytes).with_context(|| format!("{} exists and is not a bundle", out.display()))?;
             b.verify().with_context(|| format!("{} exists and does not verify", out.display()))?;
             b
         }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Bundle::new(),
-        Err(e) => return Err(e).with_context(|| format!("reading {}", out.display())),
+        Err(terbit::error::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => Bundle::new(),
+        Err(e) => return Err(e.into()),
     };
+    // Every revocation list named must go to some district's entry.
+    let mut used: Vec<PathBuf> = Vec::new();
     for path in lists {
         let bytes = terbit::util::fs::read_limited(path, terbit::dk1::trustlist::MAX_LIST as u64)?;
         let list = SignedTrustList::parse(&bytes).with_context(|| path.display().to_string())?;
@@ -130,11 +132,15 @@ pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[Pa
             if value.get("issuer").and_then(|i| i.as_str()) != Some(district.as_str()) {
                 continue;
             }
+            used.push(r.clone());
             revs.push(RevocationList::parse(&bytes, &r, &verified.list)?);
         }
         let n = revs.len();
         bundle.put(pin, list, revs).with_context(|| path.display().to_string())?;
         println!("district {district}: list no. {}, {} key(s), {n} revocation list(s), root {}", verified.sequence, verified.list.keys.len(), show_fingerprint(pin));
+    }
+    if let Some(r) = revocations.iter().find(|r| !used.contains(r)) {
+        bail!("{}: its issuer is none of the districts given with --list; nothing was written", r.display());
     }
     terbit::util::fs::write_atomic(out, bundle.to_json().as_bytes())?;
     println!("{} ({} district(s))", out.display(), bundle.districts.len());

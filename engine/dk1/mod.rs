@@ -416,6 +416,27 @@ mod tests {
     }
 
     #[test]
+    fn unsigned_headers_are_refused_though_the_signature_holds() {
+        let s = vector_signer();
+        let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(s.kid.to_vec()).build();
+        for unprotected in [HeaderBuilder::new().key_id(s.kid.to_vec()).build(), HeaderBuilder::new().content_type("text/plain".into()).build()] {
+            let sign1 = CoseSign1Builder::new()
+                .protected(protected.clone())
+                .unprotected(unprotected)
+                .payload(vector_claims().to_cbor())
+                .create_signature(b"", |tbs| s.key.sign(tbs).to_bytes().to_vec())
+                .build();
+            let text = format!("{PREFIX}{}", base45::encode(sign1.to_tagged_vec().unwrap()));
+            assert!(matches!(decode(&text), Err(Dk1Error::Envelope(EnvelopeError::Headers))), "{:?}", decode(&text).err());
+        }
+        // An extra signed parameter too: only alg and kid.
+        let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(s.kid.to_vec()).content_type("text/plain".into()).build();
+        let sign1 = CoseSign1Builder::new().protected(protected).payload(vector_claims().to_cbor()).create_signature(b"", |tbs| s.key.sign(tbs).to_bytes().to_vec()).build();
+        let text = format!("{PREFIX}{}", base45::encode(sign1.to_tagged_vec().unwrap()));
+        assert!(matches!(decode(&text), Err(Dk1Error::Envelope(EnvelopeError::Headers))));
+    }
+
+    #[test]
     fn hostile_inputs_are_errors_not_panics() {
         assert_eq!(decode("HC1:ABC").unwrap_err(), Dk1Error::Prefix);
         assert!(matches!(decode(&format!("DK1:{}", "A".repeat(100_000))), Err(Dk1Error::TooLong(_))));

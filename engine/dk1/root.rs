@@ -193,8 +193,9 @@ impl RootKey {
     /// key's own.
     pub fn load(key_path: &Path, cert_path: &Path) -> Result<RootKey> {
         crate::dk1::keys::refuse_readable_by_others(key_path)?;
-        let pem = Zeroizing::new(std::fs::read_to_string(key_path).map_err(|e| Error::io(key_path, e))?);
-        let key = SigningKey::from_pkcs8_pem(&pem).map_err(|_| Error::config(key_path, "not a PKCS#8 PEM P-256 private key"))?;
+        let bytes = Zeroizing::new(crate::util::fs::read_limited(key_path, 64 << 10)?);
+        let pem = std::str::from_utf8(&bytes).map_err(|_| Error::config(key_path, "not a PKCS#8 PEM P-256 private key"))?;
+        let key = SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::config(key_path, "not a PKCS#8 PEM P-256 private key"))?;
         let cert = read_cert(cert_path)?;
         if cert.key != *key.verifying_key() {
             return Err(Error::config(cert_path, "this certificate is not the root key's own"));
@@ -228,11 +229,7 @@ impl RootKey {
 
 /// Read a certificate file, PEM or DER, and check it.
 pub fn read_cert(path: &Path) -> Result<RootCert> {
-    let meta = std::fs::metadata(path).map_err(|e| Error::io(path, e))?;
-    if meta.len() > MAX_CERT as u64 * 2 {
-        return Err(Error::config(path, "larger than a certificate"));
-    }
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::util::fs::read_limited(path, MAX_CERT as u64 * 2)?;
     let der = if bytes.starts_with(b"-----BEGIN") { pem_decode(&bytes).ok_or_else(|| Error::config(path, "not a PEM certificate"))? } else { bytes };
     RootCert::parse(&der).map_err(|e| Error::config(path, e.to_string()))
 }

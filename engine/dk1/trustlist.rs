@@ -16,6 +16,8 @@ use crate::dk1::root::{base64_decode, base64_encode, show_fingerprint, Fingerpri
 /// The format this module writes and reads.
 pub const FORMAT: &str = "terbit-trust/2";
 const LIST_KEY: i64 = -65540;
+/// The largest sequence number (2^53 − 1).
+pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
 /// The largest signed list read (a district has a handful of keys).
 pub const MAX_LIST: usize = 4 << 20;
 
@@ -261,6 +263,11 @@ impl SignedTrustList {
         let cose = hex::decode(&self.cose).map_err(|_| TrustListError::Field("cose"))?;
         let signed = root.open(&cose)?;
         let (issued_at, sequence, next_update) = signed_header(&signed)?;
+        // Sequences stay exact in every reader (JSON numbers in a browser
+        // are exact up to 2^53).
+        if sequence > MAX_SEQUENCE {
+            return Err(TrustListError::Field("sequence"));
+        }
         let certs = self
             .pdf_certificates
             .iter()

@@ -149,6 +149,9 @@ impl TrustStore {
             .and_then(|v| v.get("format").and_then(|f| f.as_str()).map(str::to_string));
         let (districts, revocation_lists) = match format.as_deref() {
             Some(bundle::FORMAT) => {
+                if !src.revocations.is_empty() {
+                    return Err(Error::Usage("--revocations goes with a single signed list; a bundle carries its own revocation lists (terbit trust bundle adds them)".into()));
+                }
                 let b = Bundle::parse(&bytes).map_err(|e| refused(path, e))?;
                 let v = b.verify().map_err(|e| refused(path, e))?;
                 if !src.pins.is_empty() {

@@ -102,6 +102,27 @@ async function main() {
       writeFileSync(path.join(sc.screenshots, name), Buffer.from(data, 'base64'));
     };
 
+    if (sc.mode === 'bench') {
+      // bench/verifier_page.rs: the same measurements, repeated.
+      const b = (out.bench = { opens_ms: [], camera_ms: [], camera_frame_ms: [], paste: [], core: [] });
+      for (let i = 0; i < sc.repeats; i++) {
+        b.opens_ms.push((await open(sc.pages.main)).ready_ms);
+        await clear();
+        await evaluate("document.getElementById('camera').click(), true");
+        await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 30000);
+        const t = await evaluate("(()=>{const r=document.getElementById('result'); return {v: r.querySelector('article').getAttribute('data-verdict'), previous: Number(r.getAttribute('data-previous-frame-at')), frame: Number(r.getAttribute('data-frame-at')), answered: Number(r.getAttribute('data-answered-at'))}})()");
+        if (t.v !== 'genuine') throw new Error(`camera answer ${t.v}`);
+        b.camera_ms.push(t.answered - t.previous);
+        b.camera_frame_ms.push(t.answered - t.frame);
+        await clear();
+        await evaluate(`(()=>{document.getElementById('paste').value = ${JSON.stringify(sc.texts.join('\n'))}; window.__t0 = performance.now(); document.getElementById('check').click(); return true})()`);
+        await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 60000);
+        b.paste.push(await evaluate(`({count: document.querySelectorAll('#result article[data-verdict=genuine]').length, ms: Number(document.getElementById('result').getAttribute('data-answered-at')) - window.__t0})`));
+        b.core.push(await evaluate(`(()=>{const t=${JSON.stringify(sc.texts)}; const t0=performance.now(); let g=0; for (const x of t) if (window.terbitVerifier.verifyText(x).verdict==='genuine') g++; return {count: g, ms: performance.now()-t0}})()`));
+      }
+      return;
+    }
+
     // The main page: every way in.
     const main = (out.pages.main = { open: await open(sc.pages.main) });
     main.paste_genuine = await paste(sc.paste.genuine);

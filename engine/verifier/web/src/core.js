@@ -421,6 +421,7 @@ export function verifyTrustList(list, pin) {
   const body = top && intMap(top.get(TRUST_KEY));
   if (!body || !isI64(top.get(6n)) || typeof body.get(1n) !== 'bigint' || !isI64(body.get(2n))) throw new TrustError('signed payload is not a trust list');
   const sequence = body.get(1n);
+  if (sequence > 2n ** 53n - 1n) throw new TrustError('field `sequence` is malformed');
   if (!Array.isArray(list.keys) || !Array.isArray(list.pdf_certificates)) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
   const keys = list.keys.map((e, i) => decodeKey(e, i));
   const certs = list.pdf_certificates.map((c) => fromBase64(c));

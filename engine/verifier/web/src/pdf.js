@@ -22,11 +22,25 @@ function dictAt(s, i) {
   return null;
 }
 
-async function inflate(bytes) {
+/** Inflate at most `limit` bytes (a small image's worth): a stream that
+ *  inflates further is cut there, never held whole. */
+async function inflate(bytes, limit) {
   const ds = new DecompressionStream('deflate');
-  const stream = new Blob([bytes]).stream().pipeThrough(ds);
-  const out = await new Response(stream).arrayBuffer();
-  return new Uint8Array(out);
+  const reader = new Blob([bytes]).stream().pipeThrough(ds).getReader();
+  const out = new Uint8Array(limit);
+  let n = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    const take = Math.min(value.length, limit - n);
+    out.set(value.subarray(0, take), n);
+    n += take;
+    if (n >= limit) {
+      await reader.cancel().catch(() => {});
+      break;
+    }
+  }
+  return out.subarray(0, n);
 }
 
 /** Every 1-bit square image of the PDF as {size, dark: Uint8Array}, in file order. */
@@ -60,16 +74,16 @@ export async function qrMatrices(bytes) {
       len = e - start;
     }
     let data = bytes.subarray(start, start + len);
+    const row = Math.ceil(w / 8);
     if (/\/Filter\s*\/FlateDecode\b/.test(dict)) {
       try {
-        data = await inflate(data);
+        data = await inflate(data, row * h);
       } catch {
         continue;
       }
     } else if (/\/Filter/.test(dict)) {
       continue;
     }
-    const row = Math.ceil(w / 8);
     if (data.length < row * h) continue;
     // 1-bit DeviceGray: 0 is black, unless /Decode [1 0] or an image mask says otherwise.
     const inverted = /\/Decode\s*\[\s*1(\.0*)?\s+0(\.0*)?\s*\]/.test(dict);

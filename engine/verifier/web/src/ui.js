@@ -153,6 +153,7 @@ function unreadable(why) {
 async function onFile(file) {
   if (state.refused) return show([refusal()]);
   if (!file) return;
+  if (file.size > 32 << 20) return unreadable(`${file.name}: larger than 32 MiB: not a photo, scan or PDF of one document`);
   const bytes = new Uint8Array(await file.arrayBuffer());
   const name = `${file.name}`;
   if (bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 && bytes[3] === 0x46) {
@@ -174,6 +175,7 @@ async function onFile(file) {
   } catch {
     return unreadable(`${name}: not a picture this browser can open (PNG, JPEG) or a PDF`);
   }
+  if (bitmap.width * bitmap.height > 60e6) return unreadable(`${name}: a picture of ${bitmap.width}×${bitmap.height} pixels is too large; take it again at a normal size`);
   const text = await readImage(bitmap);
   if (text === null) return unreadable(`${name}: no QR code found`);
   answerText(text, name);
