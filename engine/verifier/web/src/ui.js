@@ -9,6 +9,8 @@ import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices } from './pdf.js';
 
 const $ = (id) => document.getElementById(id);
+// When this script began to run (for the open-time measurement in bench/).
+const scriptStarted = performance.now();
 
 /** Untrusted text as it may be shown: control, invisible and direction characters escaped. */
 export function shown(s) {
@@ -274,6 +276,7 @@ function start() {
   $('check').addEventListener('click', onPaste);
   document.body.setAttribute('data-ready', 'true');
   document.body.setAttribute('data-ready-ms', String(performance.now()));
+  document.body.setAttribute('data-script-ms', String(performance.now() - scriptStarted));
   // For tests and measurements in a browser (tests/verifier.rs, bench/).
   window.terbitVerifier = { verifyText: (t) => verifyText(t, state.trust), trustFromEntries, verifyWith: verifyText, hex, refused: () => state.refused };
 }
