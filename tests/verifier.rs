@@ -222,6 +222,13 @@ fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
         *at = Value::String(chars.iter().enumerate().map(|(j, c)| if j == i { repl } else { *c }).collect());
         variants.push((format!("{p:?}[{i}]"), b));
     }
+    // The district's unsigned key list in place of its signed one.
+    let mut unsigned = bundle.clone();
+    unsigned["districts"][0]["trust"] = json!({"keys": bundle["districts"][0]["trust"]["keys"]});
+    variants.push(("unsigned list".into(), unsigned));
+    let mut nocose = bundle.clone();
+    nocose["districts"][0]["trust"].as_object_mut().unwrap().remove("cose");
+    variants.push(("signature removed".into(), nocose));
     let mut extra = bundle.clone();
     extra["districts"][0]["extra"] = json!(1);
     variants.push(("unknown field".into(), extra));
