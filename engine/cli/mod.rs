@@ -2,6 +2,7 @@
 //! presentation lives here; every check and every file written is the
 //! library's.
 
+pub(crate) mod args;
 pub(crate) mod demo;
 pub(crate) mod stats;
 pub(crate) mod trust;

@@ -1,0 +1,317 @@
+//! The command line's arguments: what each command and flag is, its help
+//! and examples (clap). `main.rs` turns them into checked options and
+//! library calls.
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use chrono::NaiveDate;
+use clap::{Parser, Subcommand};
+use terbit::kind::region::Region;
+
+use crate::{issue_time, load_region, templates_for};
+
+/// `terbit --version`: the version and the embedded data's attribution,
+/// which its licence (ODbL) asks every copy that ships the data to show.
+pub(crate) static LONG_VERSION: std::sync::LazyLock<String> =
+    std::sync::LazyLock::new(|| format!("{}\n{} — {}", env!("CARGO_PKG_VERSION"), terbit::kind::refdata::ATTRIBUTION, terbit::kind::refdata::ODBL_URL));
+
+#[derive(Parser)]
+#[command(name = "terbit", version, long_version = LONG_VERSION.as_str(), about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
+pub(crate) struct Cli {
+    /// Only warnings and errors on stderr (for cron).
+    #[arg(long, short, global = true)]
+    pub(crate) quiet: bool,
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum Command {
+    /// Everything on embedded defaults: sample batch, key, district root and signed trust list, issue run, verify, verifier page.
+    #[command(after_help = "Example:\n  terbit demo --out terbit-demo")]
+    Demo {
+        #[arg(long, default_value = "terbit-demo")]
+        out: PathBuf,
+        /// Applications in the sample batch.
+        #[arg(long, default_value_t = 200)]
+        count: usize,
+    },
+    /// Signing keys.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+    /// The district's root of trust (ECDSA P-256, kept offline).
+    #[command(subcommand)]
+    Root(RootCommand),
+    /// Signed trust lists and bundles for verifiers.
+    #[command(subcommand)]
+    Trust(TrustCommand),
+    /// Write the offline verifier page for clerks (one HTML file).
+    #[command(after_help = "Example:\n  terbit verifier --trust trust-bundle.json --out verify.html\n\nThe page embeds the bundle, checks its signatures when it opens and never uses the network.\nOpen it from a file (or any web server) on a phone or laptop.")]
+    Verifier {
+        /// The trust bundle the page embeds (terbit trust bundle).
+        #[arg(long)]
+        trust: PathBuf,
+        #[arg(long, default_value = "verify.html")]
+        out: PathBuf,
+    },
+    /// Realistic synthetic applications (.csv or .parquet by extension).
+    #[command(after_help = "Examples:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv\n  terbit samples --kind family_card --count 500 --out kk.parquet\n\nKinds: birth, death, family_card (one row per member), move_out, move_in, ktp.\nDefects are taken in turn from every rule the kind's schema implies.")]
+    Samples {
+        /// birth, death, family_card, move_out, move_in or ktp.
+        #[arg(long, default_value = "birth")]
+        kind: String,
+        #[arg(long)]
+        count: usize,
+        #[arg(long, default_value_t = 1)]
+        seed: u64,
+        /// Share of rows with a realistic defect, 0–1.
+        #[arg(long, default_value_t = 0.0)]
+        defects: f64,
+        /// Reference date for births (default: today in the region).
+        #[arg(long)]
+        as_of: Option<NaiveDate>,
+        #[arg(long)]
+        region: Option<PathBuf>,
+        #[arg(long)]
+        out: PathBuf,
+    },
+    /// The nightly job: validate, number, sign, render and file a batch.
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\nExit 0: run complete; 2: nothing or not all issued (the message says why; run again to resume).")]
+    Issue {
+        #[command(flatten)]
+        input: BatchArgs,
+        /// Settings file (default: ./terbit.toml when no batch file is given).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Keys folder (trust.json and .key files) [default: keys].
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// Root of run folders [default: out].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// SQLite register (default: <out>/register.sqlite).
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Refuse the whole batch, issuing nothing, when more than this share
+        /// of applications is rejected (0–1; e.g. 0.2 for a wrong export).
+        #[arg(long)]
+        max_reject_rate: Option<f64>,
+    },
+    /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
+    #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
+    Verify {
+        /// Trust bundle, or a district's signed trust list (with --pin).
+        #[arg(long, default_value = "trust-bundle.json")]
+        trust: PathBuf,
+        /// SHA-256 fingerprint of a district root to trust (repeatable), as
+        /// the district publishes it. Required for a single signed list; for
+        /// a bundle, every district in it must then be pinned here.
+        #[arg(long)]
+        pin: Vec<String>,
+        /// Where this verifier remembers the newest list seen per district,
+        /// to refuse rolled-back lists [default: $XDG_STATE_HOME/terbit/trust-memory.json].
+        #[arg(long)]
+        trust_memory: Option<PathBuf>,
+        /// Keep no memory of lists seen (rollback is then not detected).
+        #[arg(long, conflicts_with = "trust_memory")]
+        no_trust_memory: bool,
+        /// Signed revocation list(s) for a single list; default: revocations-*.json beside it.
+        #[arg(long)]
+        revocations: Vec<PathBuf>,
+        /// Region file of an issuer whose templates differ from the embedded
+        /// ones (repeatable): its PDFs are checked against its page layouts.
+        #[arg(long)]
+        region: Vec<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+        #[arg(required = true)]
+        targets: Vec<String>,
+    },
+    /// Revoke an issued document; rewrites the signed revocation list.
+    #[command(after_help = "Example:\n  terbit revoke 3506-LU-23112026-0007 --reason \"issued on forged evidence\"")]
+    Revoke {
+        number: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: RevokeArgs,
+    },
+    /// Mark a document as replaced by a newer one; rewrites the signed revocation list.
+    #[command(after_help = "Example:\n  terbit supersede 3506-LU-23112026-0007 --by 3506-LU-24112026-0001 --reason \"name corrected\"")]
+    Supersede {
+        number: String,
+        #[arg(long)]
+        by: String,
+        #[arg(long)]
+        reason: String,
+        #[command(flatten)]
+        common: RevokeArgs,
+    },
+    /// Validate batch files only (a dry run before the night): counts and
+    /// reasons, nothing numbered, nothing issued.
+    #[command(after_help = "Example:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
+    Check {
+        #[command(flatten)]
+        input: BatchArgs,
+        /// Write the reasons here (rejects.csv format).
+        #[arg(long)]
+        rejects: Option<PathBuf>,
+    },
+    /// Documents issued per day, kind and service point, from the register.
+    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --register /var/lib/terbit/register.sqlite --json\n\nDefault range: the last 30 days up to today (UTC).")]
+    Stats {
+        #[arg(long, default_value = "out/register.sqlite")]
+        register: PathBuf,
+        #[arg(long)]
+        from: Option<NaiveDate>,
+        #[arg(long)]
+        to: Option<NaiveDate>,
+        /// Machine-readable output (one object per day, kind and service point).
+        #[arg(long)]
+        json: bool,
+    },
+    /// Inclusion proof of one document in a run's batch seal.
+    #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
+    Prove {
+        run: PathBuf,
+        number: String,
+    },
+}
+
+/// Batch files and how to read them (shared by issue and check).
+#[derive(clap::Args)]
+pub(crate) struct BatchArgs {
+    /// Batch files (CSV or Parquet).
+    pub(crate) batch: Vec<PathBuf>,
+    /// Region file (default: embedded Kabupaten Kediri).
+    #[arg(long)]
+    pub(crate) region: Option<PathBuf>,
+    /// Use this template for a kind: KIND=FILE (repeatable; default: the
+    /// region's templates, else the embedded ones).
+    #[arg(long, value_name = "KIND=FILE")]
+    pub(crate) template: Vec<String>,
+    /// Treat every batch file as this kind instead of recognising it by its header.
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
+    #[arg(long)]
+    pub(crate) issued_on: Option<NaiveDate>,
+}
+
+impl BatchArgs {
+    /// Region, templates, issue date and time, all checked.
+    pub(crate) fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
+        let region = load_region(self.region.as_deref())?;
+        let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
+        let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
+        Ok((region, templates, issue_date, issued_at))
+    }
+}
+
+#[derive(clap::Args)]
+pub(crate) struct RevokeArgs {
+    #[arg(long, default_value = "out/register.sqlite")]
+    pub(crate) register: PathBuf,
+    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json.
+    #[arg(long, default_value = "keys")]
+    pub(crate) keys: PathBuf,
+    /// Date the revocation takes effect (default: today in UTC).
+    #[arg(long)]
+    pub(crate) on: Option<NaiveDate>,
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RootCommand {
+    /// New district root: <dir>/root-<district>.key (0600) and .crt; prints the fingerprint to publish.
+    #[command(after_help = "Example:\n  terbit root init --district 3506 --dir /media/offline-usb/root\n\nKeep the key offline (not on the nightly host). Publish the printed fingerprint.")]
+    Init {
+        #[arg(long)]
+        district: String,
+        #[arg(long, default_value = "root")]
+        dir: PathBuf,
+        /// Start of validity (default: start of today, UTC).
+        #[arg(long)]
+        not_before: Option<NaiveDate>,
+        /// Years of validity.
+        #[arg(long, default_value_t = 20)]
+        years: u32,
+    },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum TrustCommand {
+    /// Sign the keys folder's trust list with the district root (after keys generate, rotation or revocation).
+    #[command(after_help = "Example:\n  terbit trust sign --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/trust-<district>.json with the next sequence number.")]
+    Sign {
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        root_key: PathBuf,
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// Days until the next update the district promises; verifiers warn past it.
+        #[arg(long, default_value_t = 30)]
+        valid_days: u32,
+        /// Output file [default: <keys>/trust-<district>.json].
+        #[arg(long)]
+        out: Option<PathBuf>,
+        /// Signing time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
+    /// Join districts' signed lists, each checked against its pinned root, with their revocation lists.
+    #[command(after_help = "Example:\n  terbit trust bundle --list kediri/trust-3506.json --list sampang/trust-3527.json \\\n      --pin '<fingerprint 3506>' --pin '<fingerprint 3527>' --out trust-bundle.json\n\nAn existing --out bundle is updated: a list older than the one it holds is refused.")]
+    Bundle {
+        /// A district's signed list (repeatable); revocations-<district>.json beside it is added.
+        #[arg(long, required = true)]
+        list: Vec<PathBuf>,
+        /// Root fingerprints (repeatable): each list must verify against one.
+        #[arg(long, required = true)]
+        pin: Vec<String>,
+        /// Revocation lists to add instead of the ones beside each list.
+        #[arg(long)]
+        revocations: Vec<PathBuf>,
+        #[arg(long, default_value = "trust-bundle.json")]
+        out: PathBuf,
+    },
+    /// Show what a bundle or signed list holds (districts, dates, root fingerprints to compare).
+    Show { file: PathBuf },
+}
+
+#[derive(Subcommand)]
+pub(crate) enum KeysCommand {
+    /// New Ed25519 key: <dir>/<kid>.key (0600) and an entry in <dir>/trust.json.
+    #[command(after_help = "Example:\n  terbit keys generate --issuer 3506 --dir /etc/terbit/keys --not-before 2027-01-01\n\nThen sign the list with the district root (terbit trust sign) and give auditors the signed list\nor a bundle; keep the .key file secret (or hand its 64 hex characters to the scheduler as TERBIT_SIGNING_KEY).")]
+    Generate {
+        #[arg(long)]
+        issuer: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// Start of the signing window (default: start of today, UTC).
+        #[arg(long)]
+        not_before: Option<NaiveDate>,
+    },
+    /// Retire a key (rotation): it signs nothing from --on; what it signed before stays genuine.
+    #[command(after_help = "Example:\n  terbit keys retire 5a16ed9f44164099 --on 2027-01-01 --dir keys\n\nThen: terbit trust sign, and give verifiers the new list.")]
+    Retire {
+        kid: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// The day its window closes (default: today, UTC).
+        #[arg(long)]
+        on: Option<NaiveDate>,
+    },
+    /// Revoke a compromised key: what it signed from --from on is REVOKED.
+    #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]
+    Revoke {
+        kid: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// The earliest time it may have been misused, RFC 3339.
+        #[arg(long)]
+        from: String,
+    },
+}
+
