@@ -210,6 +210,11 @@ impl RootKey {
         RootKey { key: SigningKey::from_slice(secret).expect("test secret"), cert }
     }
 
+    /// The private key, to certify the office's PDF-signing key with.
+    pub(crate) fn signing_key(&self) -> &SigningKey {
+        &self.key
+    }
+
     /// Sign `payload` as a tagged COSE_Sign1, ES256, kid = the first 8 bytes
     /// of the certificate's fingerprint.
     pub fn sign(&self, payload: Vec<u8>) -> Vec<u8> {

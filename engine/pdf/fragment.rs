@@ -23,6 +23,8 @@ use std::io::Write;
 use std::ops::Range;
 
 use lopdf::{Dictionary, Object, StringFormat};
+
+use crate::pdf::sign::Pades;
 use sha2::{Digest, Sha256};
 
 /// A document or skeleton that does not have the shape a fragment needs
@@ -57,6 +59,16 @@ pub(crate) fn xref(out: &mut Vec<u8>, offsets: impl ExactSizeIterator<Item = u64
         } else {
             let _ = writeln!(out, "{off:010} 00000 n ");
         }
+    }
+}
+
+/// Put `entry` into the dictionary that ends the object just written to
+/// `out` (`… >>\nendobj\n`), before its closing `>>`.
+pub(crate) fn insert_before_close(out: &mut Vec<u8>, entry: &[u8]) {
+    const END: &[u8] = b">>\nendobj\n";
+    if out.ends_with(END) {
+        let at = out.len() - END.len();
+        out.splice(at..at, entry.iter().copied());
     }
 }
 
@@ -198,18 +210,48 @@ impl Fragment {
 
     /// The document as its own PDF file.
     pub fn standalone(&self) -> Vec<u8> {
-        let mut out = Vec::with_capacity(self.body.len() + 2048);
+        self.standalone_signed(None)
+    }
+
+    /// The document as its own PDF file, signed (PAdES B-B, [`Pades`]) when
+    /// a signer and the claimed time (a PDF date) are given: an invisible
+    /// signature field on the first page, in the catalog's form, whose
+    /// signature covers the whole file but its own value.
+    pub fn standalone_signed(&self, sign: Option<(&Pades, &str)>) -> Vec<u8> {
+        let extra = sign.map_or(0, |(p, _)| p.contents_len + 512);
+        let mut out = Vec::with_capacity(self.body.len() + 2048 + extra);
         out.extend_from_slice(HEADER);
-        let mut offsets = vec![0u64; self.max_id as usize + 1];
+        let (widget, sig) = (self.max_id + 1, self.max_id + 2);
+        let size = if sign.is_some() { self.max_id + 3 } else { self.max_id + 1 };
+        let mut offsets = vec![0u64; size as usize];
         let own = |id: u32| if id == PARENT { self.pages_id } else { id };
+        let first_page = self.pages.first().copied();
         for (id, range) in &self.objects {
             offsets[*id as usize] = out.len() as u64;
             self.place(&mut out, *id, range, own);
+            if sign.is_some() && Some(*id) == first_page {
+                insert_before_close(&mut out, format!("/Annots[{widget} 0 R]").as_bytes());
+            }
         }
-        for (id, bytes) in &self.head {
+        let catalog = self.head.iter().enumerate().position(|(i, (id, _))| *id != self.pages_id && Some(i) != self.info);
+        for (i, (id, bytes)) in self.head.iter().enumerate() {
             offsets[*id as usize] = out.len() as u64;
             let _ = writeln!(out, "{id} 0 obj");
             out.extend_from_slice(bytes);
+            out.extend_from_slice(b"\nendobj\n");
+            if sign.is_some() && Some(i) == catalog {
+                insert_before_close(&mut out, format!("/AcroForm<</Fields[{widget} 0 R]/SigFlags 3>>").as_bytes());
+            }
+        }
+        let mut at = None;
+        if let (Some((pades, m)), Some(page)) = (sign, first_page) {
+            offsets[widget as usize] = out.len() as u64;
+            let _ = write!(out, "{widget} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig/F 132/Rect[0 0 0 0]/T(Signature1)/V {sig} 0 R/P {page} 0 R>>\nendobj\n");
+            offsets[sig as usize] = out.len() as u64;
+            let _ = writeln!(out, "{sig} 0 obj");
+            let (dict, range_at, contents_at) = pades.dictionary(m);
+            at = Some((pades, out.len() + range_at, out.len() + contents_at));
+            out.extend_from_slice(&dict);
             out.extend_from_slice(b"\nendobj\n");
         }
         let xref_at = out.len();
@@ -217,7 +259,10 @@ impl Fragment {
         let id = hex::encode(self.id);
         out.extend_from_slice(b"trailer\n<<");
         out.extend_from_slice(&self.trailer);
-        let _ = write!(out, "/ID [<{id}> <{id}>]/Size {}>>\nstartxref\n{xref_at}\n%%EOF\n", self.max_id + 1);
+        let _ = write!(out, "/ID [<{id}> <{id}>]/Size {size}>>\nstartxref\n{xref_at}\n%%EOF\n");
+        if let Some((pades, range_at, contents_at)) = at {
+            pades.sign(&mut out, range_at, contents_at);
+        }
         out
     }
 }

@@ -1,5 +1,6 @@
 //! Pages: the renderer, the skeletons that documents of one shape share,
-//! raw content streams, and the service points' print files.
+//! raw content streams, the service points' print files, and their PAdES
+//! signatures.
 
 mod canvas;
 pub mod contents;
@@ -9,3 +10,4 @@ pub mod geometry;
 pub mod fragment;
 pub mod print;
 pub mod render;
+pub mod sign;

@@ -96,6 +96,8 @@ pub struct Renderer {
     /// One skeleton per document shape seen (pages, QR size): see
     /// [`crate::pdf::fragment`].
     skeletons: std::sync::RwLock<Vec<(Shape, std::sync::Arc<Skeleton>)>>,
+    /// Signs every PDF (PAdES B-B), when the run has a PDF-signing certificate.
+    pades: Option<std::sync::Arc<crate::pdf::sign::Pades>>,
 }
 
 /// A document's shape: pages, QR modules per side.
@@ -182,9 +184,16 @@ impl Renderer {
             run_values: vec![],
             fonts: fonts.into_iter().collect(),
             skeletons: Default::default(),
+            pades: None,
         };
         r.fixed_text = r.fixed_texts(&[]);
         Ok(r)
+    }
+
+    /// Sign every document with `pades` (PAdES B-B, claimed time the issue date).
+    pub fn with_signature(mut self, pades: std::sync::Arc<crate::pdf::sign::Pades>) -> Renderer {
+        self.pades = Some(pades);
+        self
     }
 
     /// The same renderer for a run whose documents all share the fields
@@ -328,7 +337,8 @@ impl Renderer {
         } else {
             self.whole(doc, &drawn)?
         };
-        Ok((fragment.standalone(), fragment))
+        let m = crate::pdf::sign::pdf_date(doc.issue_date);
+        Ok((fragment.standalone_signed(self.pades.as_deref().map(|p| (p, m.as_str()))), fragment))
     }
 
     /// As [`Renderer::render`], the document made whole with printpdf

@@ -181,3 +181,32 @@ fn widths() {
     assert!((text_width_mm("A", Font::Regular, 72.0) - 0.667 * 25.4).abs() < 0.01);
     assert!(text_width_mm("MMM", Font::Bold, 10.0) > text_width_mm("iii", Font::Bold, 10.0));
 }
+
+/// A root, a certified PDF key, and a renderer that signs with it (test keys).
+pub(crate) fn signing_renderer() -> (Renderer, crate::dk1::root::RootKey) {
+    let root = crate::dk1::trustlist::tests::test_root();
+    let key = p256::ecdsa::SigningKey::from_slice(&[0x21u8; 32]).unwrap();
+    let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+    let signer = crate::dk1::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] };
+    let pades = std::sync::Arc::new(crate::pdf::sign::Pades::new(&signer).unwrap());
+    (Renderer::new(Template::birth_default(), &Region::kediri()).unwrap().with_signature(pades), root)
+}
+
+#[test]
+fn signed_documents_are_deterministic_and_cover_the_whole_file() {
+    let (r, root) = signing_renderer();
+    let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
+    let v = values(r.template());
+    let d = document(&v, &qr);
+    let a = r.render(&d).unwrap();
+    assert_eq!(a, r.render(&d).unwrap(), "signed twice, the same bytes");
+    let doc = lopdf::Document::load_mem(&a).unwrap();
+    assert_eq!(doc.get_pages().len(), 1);
+    let text = String::from_utf8_lossy(&a);
+    assert!(text.contains("/SubFilter/ETSI.CAdES.detached") && text.contains("/M(D:20210623000000Z)"), "{}", &text[..200]);
+    if let Some(dir) = std::env::var_os("TERBIT_PADES_OUT") {
+        let dir = std::path::PathBuf::from(dir);
+        std::fs::write(dir.join("signed.pdf"), &a).unwrap();
+        std::fs::write(dir.join("root.crt"), crate::dk1::root::pem_encode("CERTIFICATE", &root.cert.der)).unwrap();
+    }
+}

@@ -1,0 +1,157 @@
+//! The office's PDF-signing key and certificate (README.md here, §11):
+//! ECDSA P-256, certified by the district root (`terbit trust sign`
+//! certifies every PDF key of the keys folder that has no certificate yet),
+//! paired with a DK1 key by kid: `<kid>.pdf.key` (PKCS#8 PEM, 0600) and
+//! `<kid>.pdf.crt` (PEM). The certificate's validity is the DK1 key's
+//! signing window (20 years when the window is open).
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use sha2::{Digest, Sha256};
+use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::der::{Decode, Encode};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use x509_cert::time::{Time, Validity};
+use x509_cert::Certificate;
+use zeroize::Zeroizing;
+
+use crate::dk1::keys::Kid;
+use crate::dk1::root::{pem_decode, pem_encode, RootKey};
+use crate::error::{Error, Result};
+
+/// `<dir>/<kid>.pdf.key`.
+pub fn key_path(dir: &Path, kid: &Kid) -> PathBuf {
+    dir.join(format!("{}.pdf.key", hex::encode(kid)))
+}
+
+/// `<dir>/<kid>.pdf.crt`.
+pub fn cert_path(dir: &Path, kid: &Kid) -> PathBuf {
+    dir.join(format!("{}.pdf.crt", hex::encode(kid)))
+}
+
+/// Write a new PDF-signing key for DK1 key `kid` from a secret scalar
+/// (drawn from the OS by the caller).
+pub fn generate(dir: &Path, kid: &Kid, secret: &[u8; 32]) -> Result<PathBuf> {
+    let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage("the random secret is not a P-256 scalar; run again".into()))?;
+    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
+    let path = key_path(dir, kid);
+    crate::dk1::keys::write_secret_file(&path, &pem)?;
+    Ok(path)
+}
+
+fn time(epoch: i64) -> Result<Time> {
+    let secs = u64::try_from(epoch.max(0)).unwrap_or(0);
+    let t = x509_cert::der::asn1::GeneralizedTime::from_unix_duration(Duration::from_secs(secs)).map_err(|e| Error::Usage(format!("certificate validity: {e}")))?;
+    Ok(Time::GeneralTime(t))
+}
+
+/// The public key of a PDF key file.
+pub fn public_key(path: &Path) -> Result<VerifyingKey> {
+    Ok(*read_key(path)?.verifying_key())
+}
+
+fn read_key(path: &Path) -> Result<SigningKey> {
+    crate::dk1::keys::refuse_readable_by_others(path)?;
+    let bytes = Zeroizing::new(crate::util::fs::read_limited(path, 64 << 10)?);
+    let pem = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))?;
+    SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))
+}
+
+/// The root certifies `public` as the document-signing key of `office`
+/// (the regency's Dinas), valid over `[not_before, not_after)`.
+pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &str, not_before: i64, not_after: i64) -> Result<Vec<u8>> {
+    let clean = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string() };
+    let subject = Name::from_str(&format!("CN=Dinas Kependudukan dan Pencatatan Sipil {},O={},OU=terbit document signing {district},C=ID", clean(office), clean(office)))
+        .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
+    let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate.subject;
+    let spki = SubjectPublicKeyInfoOwned::from_key(*public).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
+    let mut serial = Sha256::digest(public.to_encoded_point(false).as_bytes())[..16].to_vec();
+    serial[0] &= 0x7f;
+    let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("serial: {e}")))?;
+    let validity = Validity { not_before: time(not_before)?, not_after: time(not_after)? };
+    let profile = Profile::Leaf { issuer, enable_key_agreement: false, enable_key_encipherment: false };
+    let builder = CertificateBuilder::new(profile, serial, validity, subject, spki, root.signing_key())
+        .map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    let cert = builder.build::<DerSignature>().map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    cert.to_der().map_err(|e| Error::Usage(format!("certificate: {e}")))
+}
+
+/// Write a certificate as PEM.
+pub fn write_cert(path: &Path, der: &[u8]) -> Result<()> {
+    crate::util::fs::write_atomic(path, pem_encode("CERTIFICATE", der).as_bytes())
+}
+
+/// Read a PEM (or DER) certificate file's DER bytes.
+pub fn read_cert_der(path: &Path) -> Result<Vec<u8>> {
+    let bytes = crate::util::fs::read_limited(path, 64 << 10)?;
+    if bytes.starts_with(b"-----BEGIN") {
+        pem_decode(&bytes).ok_or_else(|| Error::config(path, "not a PEM certificate"))
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// What signs a run's PDFs: the key, its certificate and the chain above
+/// it (the district root), all DER.
+pub struct PdfSigner {
+    /// The private key.
+    pub key: SigningKey,
+    /// The signer's certificate.
+    pub cert: Vec<u8>,
+    /// Certificates above it, nearest first (the root last).
+    pub chain: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for PdfSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        write!(f, "PdfSigner {{ cert: {} bytes }}", self.cert.len())
+    }
+}
+
+/// The PDF signer paired with DK1 key `kid`, if the keys folder has one
+/// with its certificate: `Ok(None)` when there is none at all, an error
+/// when the key is there but not certified (or does not match).
+pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
+    let kp = key_path(dir, kid);
+    if std::fs::symlink_metadata(&kp).is_err() {
+        return Ok(None);
+    }
+    let key = read_key(&kp)?;
+    let cp = cert_path(dir, kid);
+    if std::fs::symlink_metadata(&cp).is_err() {
+        return Err(Error::NoKey(format!(
+            "{} has no certificate yet: the district root certifies it with `terbit trust sign --keys {}`",
+            kp.display(),
+            dir.display()
+        )));
+    }
+    let cert = read_cert_der(&cp)?;
+    let parsed = Certificate::from_der(&cert).map_err(|e| Error::config(&cp, format!("not a certificate: {e}")))?;
+    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(&cp, e.to_string()))?;
+    let public = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(&cp, "not a P-256 certificate"))?;
+    if *key.verifying_key() != public {
+        return Err(Error::config(&cp, "this certificate is not the PDF key's own"));
+    }
+    let chain_path = dir.join("chain.pem");
+    let chain = if chain_path.exists() { pem_chain(&chain_path)? } else { Vec::new() };
+    Ok(Some(PdfSigner { key, cert, chain }))
+}
+
+/// Every certificate of a PEM file, in order.
+pub fn pem_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
+    let bytes = crate::util::fs::read_limited(path, 1 << 20)?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not PEM text"))?;
+    let mut out = Vec::new();
+    for block in text.split("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
+        let der = pem_decode(format!("{block}-----END CERTIFICATE-----\n").as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
+        out.push(der);
+    }
+    Ok(out)
+}

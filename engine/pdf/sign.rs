@@ -1,0 +1,190 @@
+//! PAdES baseline B-B signatures (ETSI EN 319 142-1) on the PDFs terbit
+//! writes: a signature dictionary (`/Filter /Adobe.PPKLite`, `/SubFilter
+//! /ETSI.CAdES.detached`) whose `/ByteRange` covers the whole file but its
+//! `/Contents`, which holds a detached CMS SignedData (RFC 5652) with the
+//! signed attributes PAdES asks for: content-type, message-digest and
+//! signing-certificate-v2 (no signing time: the claimed time is `/M`, the
+//! issue date). ECDSA P-256 / SHA-256 with RFC 6979 nonces: the same file
+//! signed twice is the same bytes.
+//!
+//! Everything in the CMS but the digest and the signature is the same for
+//! a whole run, so it is assembled once ([`Pades::new`]) and each file costs
+//! a SHA-256 over its bytes, one ECDSA signature and a few copies.
+
+use p256::ecdsa::signature::Signer as _;
+use p256::ecdsa::DerSignature;
+use sha2::{Digest, Sha256};
+use x509_cert::der::{Decode, Encode};
+
+use crate::dk1::pdfkey::PdfSigner;
+
+// DER object identifiers (content bytes).
+const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
+const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
+const OID_SIGNING_CERT_V2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f];
+
+/// A DER element: tag, definite length, content.
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(content.len() + 4);
+    out.push(tag);
+    let n = content.len();
+    if n < 0x80 {
+        out.push(n as u8);
+    } else if n < 0x100 {
+        out.extend_from_slice(&[0x81, n as u8]);
+    } else if n < 0x10000 {
+        out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]);
+    } else {
+        out.extend_from_slice(&[0x83, (n >> 16) as u8, (n >> 8) as u8, n as u8]);
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    tlv(0x30, &parts.concat())
+}
+
+fn oid(o: &[u8]) -> Vec<u8> {
+    tlv(0x06, o)
+}
+
+fn alg(o: &[u8]) -> Vec<u8> {
+    seq(&[&oid(o)])
+}
+
+/// Why a signer cannot sign.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("PDF signing certificate: {0}")]
+pub struct PadesError(pub String);
+
+/// A run's signer, with its CMS prepared.
+pub struct Pades {
+    key: p256::ecdsa::SigningKey,
+    /// The signed attributes, DER, tagged `[0]`, with a zero message digest at `digest_at`.
+    attrs: Vec<u8>,
+    digest_at: usize,
+    /// SignerInfo's fields before the signed attributes (version, sid, digest algorithm).
+    info_head: Vec<u8>,
+    /// SignedData's fields before its signer infos (version … certificates).
+    data_head: Vec<u8>,
+    /// Hex digits `/Contents` holds (the largest CMS, so every file of the run has the same size).
+    pub contents_len: usize,
+}
+
+impl std::fmt::Debug for Pades {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Pades {{ contents_len: {} }}", self.contents_len)
+    }
+}
+
+impl Pades {
+    /// Prepare `signer`'s CMS for a run.
+    pub fn new(signer: &PdfSigner) -> Result<Pades, PadesError> {
+        let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
+        let issuer = cert.tbs_certificate.issuer.to_der().map_err(|e| PadesError(e.to_string()))?;
+        let serial = cert.tbs_certificate.serial_number.to_der().map_err(|e| PadesError(e.to_string()))?;
+        let cert_hash = Sha256::digest(&signer.cert);
+        // signing-certificate-v2 (RFC 5035): ESSCertIDv2 with the default
+        // hash (SHA-256, so omitted) and the issuer and serial.
+        let general_names = seq(&[&tlv(0xa4, &issuer)]);
+        let issuer_serial = seq(&[&general_names, &serial]);
+        let ess = seq(&[&tlv(0x04, &cert_hash), &issuer_serial]);
+        let signing_cert = seq(&[&seq(&[&ess])]);
+        let mut attributes = [
+            seq(&[&oid(OID_CONTENT_TYPE), &tlv(0x31, &oid(OID_DATA))]),
+            seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]),
+            seq(&[&oid(OID_SIGNING_CERT_V2), &tlv(0x31, &signing_cert)]),
+        ];
+        // DER orders a SET OF by its elements' encodings; the digest does
+        // not change the order (the elements differ in length and OID first).
+        attributes.sort();
+        let attrs = tlv(0xa0, &attributes.concat());
+        let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
+        let at = attrs.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
+        let digest_at = at + md.len() - 32;
+        let sid = seq(&[&issuer, &serial]);
+        let info_head = [tlv(0x02, &[1]), sid, alg(OID_SHA256)].concat();
+        let mut certs = signer.cert.clone();
+        for c in &signer.chain {
+            certs.extend_from_slice(c);
+        }
+        let data_head = [
+            tlv(0x02, &[1]),
+            tlv(0x31, &alg(OID_SHA256)),
+            seq(&[&oid(OID_DATA)]),
+            tlv(0xa0, &certs),
+        ]
+        .concat();
+        let mut p = Pades { key: signer.key.clone(), attrs, digest_at, info_head, data_head, contents_len: 0 };
+        // The largest a DER ECDSA P-256 signature gets is 72 bytes.
+        p.contents_len = p.cms_with(&[0u8; 72]).len() * 2;
+        Ok(p)
+    }
+
+    fn cms_with(&self, signature: &[u8]) -> Vec<u8> {
+        let info = seq(&[&self.info_head, &self.attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, signature)]);
+        let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
+        seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
+    }
+
+    /// The CMS for a file whose byte range hashes to `digest`.
+    pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
+        let mut attrs = self.attrs.clone();
+        attrs[self.digest_at..self.digest_at + 32].copy_from_slice(digest);
+        // The signature covers the attributes as a SET (tag 0x31), not as
+        // the [0] they are stored under (RFC 5652 §5.4).
+        attrs[0] = 0x31;
+        let sig: DerSignature = self.key.sign(&attrs);
+        attrs[0] = 0xa0;
+        let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig.as_bytes())]);
+        let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
+        seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
+    }
+
+    /// The signature dictionary's bytes (an object's content, without `n 0
+    /// obj`) with zeroed `/ByteRange` and `/Contents` placeholders, and
+    /// where in them the two placeholders start. `m` is the claimed time,
+    /// a PDF date (`D:20261123000000Z`).
+    pub fn dictionary(&self, m: &str) -> (Vec<u8>, usize, usize) {
+        let mut d = Vec::with_capacity(self.contents_len + 256);
+        d.extend_from_slice(b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M(");
+        d.extend_from_slice(m.as_bytes());
+        d.extend_from_slice(b")/ByteRange");
+        let range_at = d.len();
+        d.extend_from_slice(RANGE_PLACEHOLDER);
+        d.extend_from_slice(b"/Contents");
+        let contents_at = d.len();
+        d.push(b'<');
+        d.resize(d.len() + self.contents_len, b'0');
+        d.extend_from_slice(b">>>");
+        (d, range_at, contents_at)
+    }
+
+    /// Sign `file` in place: `range_at` and `contents_at` are the file
+    /// offsets of the `/ByteRange` array and of `/Contents`' `<`.
+    pub fn sign(&self, file: &mut [u8], range_at: usize, contents_at: usize) {
+        let after = contents_at + self.contents_len + 2;
+        let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", file.len() - after);
+        file[range_at..range_at + RANGE_PLACEHOLDER.len()].copy_from_slice(range.as_bytes());
+        let mut h = Sha256::new();
+        h.update(&file[..contents_at]);
+        h.update(&file[after..]);
+        let digest: [u8; 32] = h.finalize().into();
+        let cms = self.cms(&digest);
+        let hex = hex::encode(&cms);
+        file[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+    }
+}
+
+/// `/ByteRange`'s placeholder: four numbers of fixed width.
+const RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
+
+/// A PDF date for a signature's `/M`: the issue date at midnight UTC.
+pub fn pdf_date(d: chrono::NaiveDate) -> String {
+    format!("D:{}000000Z", d.format("%Y%m%d"))
+}
