@@ -161,6 +161,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let g = generate_key(&dir, &issuer, not_before)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
+            println!("  PDF key:     {} (keep it secret; the district root certifies it at `terbit trust sign`)", terbit::dk1::pdfkey::key_path(&dir, &g.kid).display());
             println!("  key list:    {} (sign it for auditors: terbit trust sign --keys {} --root-key ... --root-cert ...)", g.trust_file.display(), dir.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -386,7 +387,17 @@ fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Resu
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
     let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
-    Ok(keys::generate(dir, issuer, &seed, nb)?)
+    let g = keys::generate(dir, issuer, &seed, nb)?;
+    // Its PDF-signing partner (ECDSA P-256); the root certifies it at `trust sign`.
+    loop {
+        getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
+        // A value at or above the curve order (about 2^-32 of draws) is drawn again.
+        if p256::ecdsa::SigningKey::from_slice(&seed[..]).is_ok() {
+            break;
+        }
+    }
+    terbit::dk1::pdfkey::generate(dir, &g.kid, &seed)?;
+    Ok(g)
 }
 
 /// Where the key handed over in `TERBIT_SIGNING_KEY` waits for the

@@ -82,7 +82,8 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
     };
     let sequence = last_signed.max(replaced) + 1;
     let next_update = now + i64::from(valid_days) * 86_400;
-    let signed = SignedTrustList::make(&root, &district, sequence, now, next_update, list.keys, Vec::new())
+    let certs = certify_pdf_keys(keys, &root, &district, &list)?;
+    let signed = SignedTrustList::make(&root, &district, sequence, now, next_update, list.keys, certs)
         .map_err(|e| anyhow::anyhow!("{}: {e}", keys.join("trust.json").display()))?;
     terbit::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
     terbit::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
@@ -90,6 +91,32 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
     println!("  {} (next update promised by {})", out.display(), rfc3339(next_update));
     println!("Put it in verifiers' bundles: terbit trust bundle --list {} --pin <fingerprint> --out trust-bundle.json", out.display());
     Ok(())
+}
+
+/// The root certifies every PDF-signing key of the keys folder that has no
+/// certificate yet (validity: its DK1 key's signing window, 20 years when
+/// open) and writes its chain (`chain.pem`: the root); returns every PDF
+/// certificate of the listed keys, for the trust list.
+fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustList) -> Result<Vec<Vec<u8>>> {
+    use terbit::dk1::pdfkey;
+    let office = terbit::kind::refdata::reference().regency_name(district).unwrap_or(district);
+    let mut certs = Vec::new();
+    for k in list.trusted() {
+        let (kp, cp) = (pdfkey::key_path(keys, &k.kid), pdfkey::cert_path(keys, &k.kid));
+        if std::fs::symlink_metadata(&kp).is_err() {
+            continue;
+        }
+        if std::fs::symlink_metadata(&cp).is_err() {
+            let public = pdfkey::public_key(&kp)?;
+            let not_after = k.not_after.unwrap_or(k.not_before + 20 * 31_557_600);
+            let der = pdfkey::certify(root, &public, district, office, k.not_before, not_after)?;
+            pdfkey::write_cert(&cp, &der)?;
+            println!("  certified PDF key {} → {}", hex::encode(k.kid), cp.display());
+        }
+        certs.push(pdfkey::read_cert_der(&cp)?);
+    }
+    terbit::util::fs::write_atomic(&keys.join("chain.pem"), root::pem_encode("CERTIFICATE", &root.cert.der).as_bytes())?;
+    Ok(certs)
 }
 
 /// `terbit trust bundle`: join signed lists (each against its pin) and

@@ -111,7 +111,10 @@ pub(super) fn issue_kind(
     clock: &StepClock,
     total: usize,
 ) -> Result<()> {
-    let renderer = Renderer::new(k.template.clone(), at.region)?.with_run_values(&run_values(k.template, at.region, at.issue_date, kid_hex));
+    let mut renderer = Renderer::new(k.template.clone(), at.region)?.with_run_values(&run_values(k.template, at.region, at.issue_date, kid_hex));
+    if let Some(p) = at.pades {
+        renderer = renderer.with_signature(p.clone());
+    }
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
     let files = sink.files();
     std::thread::scope(|scope| -> Result<()> {

@@ -140,6 +140,19 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
     };
     summary.kid = hex::encode(signer.kid);
+    // The PDF signature: the office's certified P-256 key paired with the
+    // DK1 key, when the keys folder has one (`terbit keys generate` makes
+    // it, `terbit trust sign` certifies it).
+    let pades = match crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)? {
+        Some(s) => Some(std::sync::Arc::new(crate::pdf::sign::Pades::new(&s).map_err(|e| Error::NoKey(e.to_string()))?)),
+        None => {
+            summary.warnings.push(format!(
+                "the PDFs are not signed: the keys folder has no PDF-signing key for key {} (terbit keys generate makes one, terbit trust sign certifies it)",
+                summary.kid
+            ));
+            None
+        }
+    };
 
     // One register connection for the run. The next kind is read,
     // validated and numbered while this kind's documents are made (between
@@ -162,8 +175,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     let register: Shared = std::sync::Mutex::new(register);
     let mut sink = Sink::create(&summary.run_dir, &register)?;
+    if let Some(p) = &pades {
+        sink.sign_print_files(p.clone(), crate::pdf::sign::pdf_date(opts.issue_date));
+    }
     let clock = StepClock::default();
-    let at = Issuance { region: &opts.region, issue_date: opts.issue_date, issued_at: opts.issued_at };
+    let at = Issuance { region: &opts.region, issue_date: opts.issue_date, issued_at: opts.issued_at, pades: pades.as_ref() };
     let mut done: Vec<KindRejects> = Vec::new();
     let mut total = 0;
     let run_id = summary.run_id.clone();

@@ -258,6 +258,8 @@ pub struct Sink<'r> {
     flusher: Option<std::thread::JoinHandle<()>>,
     /// Documents written when the last one was started.
     flushed_at: usize,
+    /// Signs the print files (PAdES B-B) with this claimed time, when the run signs.
+    pades: Option<(Arc<crate::pdf::sign::Pades>, String)>,
 }
 
 /// Documents between two background syncs: about two seconds of a night's
@@ -280,6 +282,11 @@ pub struct Finished {
 }
 
 impl<'r> Sink<'r> {
+    /// Sign every print file with `pades`, claiming time `m` (a PDF date).
+    pub fn sign_print_files(&mut self, pades: Arc<crate::pdf::sign::Pades>, m: String) {
+        self.pades = Some((pades, m));
+    }
+
     /// Open (or, after a crash, resume) the run directory `run_dir`; the
     /// sink marks in `register` the documents it has put on disk.
     pub fn create(run_dir: &Path, register: &'r Shared) -> Result<Sink<'r>> {
@@ -317,6 +324,7 @@ impl<'r> Sink<'r> {
             print: Default::default(),
             flusher: None,
             flushed_at: 0,
+            pades: None,
         })
     }
 
@@ -348,7 +356,7 @@ impl<'r> Sink<'r> {
                 std::collections::btree_map::Entry::Vacant(e) => {
                     // The folder is made (and checked not to be a link) below the held run directory.
                     drop(open_dir_below(&self.files.root, Path::new("print"), &self.run_dir.join("print"))?);
-                    e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)))?)
+                    e.insert(PrintFile::create(&self.run_dir.join(print_file(&d.service_point)), self.pades.clone())?)
                 }
             };
             pf.append(&d.fragment, &d.number)?;

@@ -17,7 +17,8 @@ use lopdf::{Dictionary, Object};
 use sha2::{Digest, Sha256};
 
 use crate::error::{Error, Result};
-use crate::pdf::fragment::{write_object, xref, Fragment, HEADER, PARENT};
+use crate::pdf::fragment::{insert_before_close, write_object, xref, Fragment, HEADER, PARENT};
+use crate::pdf::sign::Pades;
 
 
 const CATALOG: u32 = 1;
@@ -44,7 +45,15 @@ pub struct PrintFile {
     id_hash: Sha256,
     /// SHA-256 of every byte written, for the batch seal.
     digest: Sha256,
+    /// The signature (PAdES B-B) and its claimed time, when the run signs.
+    pades: Option<(std::sync::Arc<Pades>, String)>,
+    /// Every byte written but a signature's value (the signed range).
+    signed: Sha256,
 }
+
+/// The signature field's and signature's object numbers in a signed print file.
+const WIDGET: u32 = 3;
+const SIGNATURE: u32 = 4;
 
 fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
     move |e| Error::io(path, e)
@@ -52,7 +61,7 @@ fn io(path: &Path) -> impl Fn(std::io::Error) -> Error + '_ {
 
 impl PrintFile {
     /// Start a print file at `path` (written under a temporary name until finished).
-    pub fn create(path: &Path) -> Result<PrintFile> {
+    pub fn create(path: &Path, pades: Option<(std::sync::Arc<Pades>, String)>) -> Result<PrintFile> {
         if let Some(dir) = path.parent() {
             fs::create_dir_all(dir).map_err(io(dir))?;
         }
@@ -65,13 +74,15 @@ impl PrintFile {
             out: BufWriter::with_capacity(1 << 20, f),
             guard: crate::util::fs::TempGuard::new(tmp.clone()),
             tmp,
-            offsets: vec![ABSENT; 3],
+            offsets: vec![ABSENT; if pades.is_some() { 5 } else { 3 }],
             segments: Vec::new(),
             tail: Vec::new(),
             written: 0,
             kids: Vec::new(),
             id_hash: Sha256::new(),
             digest: Sha256::new(),
+            pades,
+            signed: Sha256::new(),
         };
         p.put(HEADER)?;
         Ok(p)
@@ -80,6 +91,7 @@ impl PrintFile {
     fn put(&mut self, b: &[u8]) -> Result<()> {
         self.out.write_all(b).map_err(io(&self.tmp))?;
         self.digest.update(b);
+        self.signed.update(b);
         self.written += b.len() as u64;
         Ok(())
     }
@@ -103,10 +115,15 @@ impl PrintFile {
         // merged page tree.
         let map = |id: u32| if id == PARENT { PAGES } else { next + id - 1 };
         let mut buf = Vec::with_capacity(doc.body_len() + doc.objects.len() * 24);
+        // A signed file's signature field sits on its first page.
+        let widget_on = if self.pades.is_some() && self.kids.is_empty() { doc.pages.first().copied() } else { None };
         for (id, range) in &doc.objects {
             let at = u32::try_from(buf.len()).map_err(|_| Error::Render { document: number.to_string(), message: "document over 4 GiB".into() })?;
             self.offsets[map(*id) as usize] = at;
             doc.place(&mut buf, *id, range, map);
+            if Some(*id) == widget_on {
+                insert_before_close(&mut buf, format!("/Annots[{WIDGET} 0 R]").as_bytes());
+            }
         }
         self.put(&buf)?;
         self.kids.extend(doc.pages.iter().map(|p| map(*p)));
@@ -126,8 +143,29 @@ impl PrintFile {
         let mut catalog = Dictionary::new();
         catalog.set("Type", Object::Name(b"Catalog".to_vec()));
         catalog.set("Pages", Object::Reference((PAGES, 0)));
+        if self.pades.is_some() {
+            let mut form = Dictionary::new();
+            form.set("Fields", Object::Array(vec![Object::Reference((WIDGET, 0))]));
+            form.set("SigFlags", Object::Integer(3));
+            catalog.set("AcroForm", Object::Dictionary(form));
+        }
         self.object(CATALOG, &Object::Dictionary(catalog))?;
-        let xref_at = self.written;
+        // The signature comes last, so that everything after its value is
+        // known before it is computed: the file is written once, in order.
+        let mut signature = None;
+        if let (Some((pades, m)), Some(first)) = (self.pades.clone(), self.kids.first().copied()) {
+            let widget = format!("{WIDGET} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig/F 132/Rect[0 0 0 0]/T(Signature1)/V {SIGNATURE} 0 R/P {first} 0 R>>\nendobj\n");
+            self.tail.push((WIDGET, self.written));
+            self.put(widget.as_bytes())?;
+            self.tail.push((SIGNATURE, self.written));
+            let mut head = format!("{SIGNATURE} 0 obj\n").into_bytes();
+            let (dict, range_at, contents_at) = pades.dictionary(&m);
+            let base = self.written as usize + head.len();
+            head.extend_from_slice(&dict);
+            head.extend_from_slice(b"\nendobj\n");
+            signature = Some((pades, head, base + range_at, base + contents_at));
+        }
+        let xref_at = self.written + signature.as_ref().map_or(0, |(_, head, _, _)| head.len() as u64);
         let mut x = Vec::with_capacity(self.offsets.len() * 20 + 64);
         let mut seg = 0;
         let (segments, tail, offsets) = (&self.segments, &self.tail, &self.offsets);
@@ -146,6 +184,21 @@ impl PrintFile {
         xref(&mut x, absolute);
         let id = hex::encode(&self.id_hash.clone().finalize()[..16]);
         let _ = write!(x, "trailer\n<< /Size {} /Root {CATALOG} 0 R /ID [<{id}> <{id}>] >>\nstartxref\n{xref_at}\n%%EOF\n", self.offsets.len());
+        if let Some((pades, mut head, range_at, contents_at)) = signature {
+            let start = self.written as usize;
+            let total = start + head.len() + x.len();
+            let after = contents_at + pades.contents_len + 2;
+            let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", total - after);
+            let (r, c) = (range_at - start, contents_at - start);
+            head[r..r + range.len()].copy_from_slice(range.as_bytes());
+            let mut signed = self.signed.clone();
+            signed.update(&head[..c]);
+            signed.update(&head[c + pades.contents_len + 2..]);
+            signed.update(&x);
+            let cms = hex::encode(pades.cms(&signed.finalize().into()));
+            head[c + 1..c + 1 + cms.len()].copy_from_slice(cms.as_bytes());
+            self.put(&head)?;
+        }
         self.put(&x)?;
         let f = self.out.into_inner().map_err(|e| Error::io(&self.tmp, e.into_error()))?;
         f.sync_all().map_err(io(&self.tmp))?;
