@@ -91,6 +91,8 @@ fn a_batch_over_the_reject_threshold_is_refused_whole() {
     let d = tmp.path();
     assert_eq!(terbit(d, &["samples", "--count", "50", "--defects", "0.6", "--as-of", "2026-11-23", "--out", "b.csv"]).0, 0);
     assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]).0, 0);
+    // The district root certifies the PDF key (issue refuses an uncertified one).
+    fixture::bundle_for(d, "keys");
     let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("batch refused") && err.contains("rejects.csv"), "{err}");
@@ -116,6 +118,7 @@ fn separate_processes_give_byte_identical_output() {
     let d = tmp.path();
     assert_eq!(terbit(d, &["samples", "--count", "40", "--defects", "0.1", "--as-of", "2026-11-23", "--out", "b.parquet"]).0, 0);
     assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "k", "--not-before", "2026-01-01"]).0, 0);
+    let bundle = fixture::bundle_for(d, "k");
     for out in ["o1", "o2"] {
         let (code, stdout, err) = terbit(d, &["issue", "b.parquet", "--keys", "k", "--out", out, "--issued-on", "2026-11-23"]);
         assert_eq!(code, 0, "{stdout}{err}");
@@ -128,7 +131,6 @@ fn separate_processes_give_byte_identical_output() {
     }
     // The manifest carries every PDF's SHA-256, so equal manifests plus a
     // clean verify of both runs mean byte-identical PDFs.
-    let bundle = fixture::bundle_for(d, "k");
     for r in [&a, &b] {
         assert_eq!(terbit(d, &["verify", "--trust", &bundle, r.to_str().unwrap()]).0, 0);
     }
@@ -155,6 +157,7 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     }
     let (code, out, err) = terbit(d, &["keys", "generate", "--issuer", "3527", "--not-before", "2026-01-01"]);
     assert_eq!(code, 0, "{out}{err}");
+    fixture::bundle_for(d, "keys");
     let (code, out, err) = terbit(
         d,
         &["issue", "birth.csv", "ktp.csv", "--region", region, "--template", "birth=my-birth.toml", "--issued-on", "2026-11-23"],
@@ -214,6 +217,7 @@ fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
     assert_eq!(code, 0, "{err}");
     let (code, _, err) = terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "secrets", "--not-before", "2026-01-01"]);
     assert_eq!(code, 0, "{err}");
+    fixture::bundle_for(d, "secrets");
     std::fs::write(
         d.join("terbit.toml"),
         "batch = [\"exports/{date}/*.csv\"]\nkeys = \"secrets\"\nout = \"runs\"\nregister = \"state/register.sqlite\"\nmax_reject_rate = 0.5\n",
@@ -264,7 +268,7 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
     let row: Vec<&str> = manifest.lines().nth(1).unwrap().split(',').collect();
     let (number, file) = (row[0].to_string(), run.join(row[5]));
-    let key = std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "key")).unwrap();
+    let key = std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "key") && !p.to_string_lossy().ends_with(".pdf.key")).unwrap();
     let aside = d.join("aside.key");
     let revoke = |args: &[&str]| {
         let mut a = vec!["revoke", number.as_str(), "--reason", "issued on forged evidence", "--register", "demo/register.sqlite", "--keys", "demo/keys"];

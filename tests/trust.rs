@@ -17,7 +17,7 @@ fn signed_bundle_verifies_documents_and_refuses_every_bad_list() {
     // The bundle: genuine, superseded (with the newer number), revoked, tampered.
     let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.genuine.qr]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("GENUINE") && out.contains("trust data: district 3506 list no. 1"), "{out}");
+    assert!(out.contains("GENUINE") && out.contains("trust data: district 3506 list no. 2"), "{out}");
     let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.superseded.qr]);
     assert_eq!(code, 1);
     assert!(out.contains("SUPERSEDED") && out.contains(&d.newer.number), "{out}");
@@ -97,9 +97,9 @@ fn stale_lists_warn_and_rolled_back_lists_are_refused() {
     let (_, json, _) = terbit(dir, &["verify", "--json", "--trust", stale, "--no-trust-memory", &d.genuine.qr]);
     let v: serde_json::Value = serde_json::from_str(&json).unwrap();
     assert_eq!(v[0]["trust"][0]["stale"], true, "{json}");
-    assert_eq!(v[0]["trust"][0]["sequence"], 2, "{json}");
+    assert_eq!(v[0]["trust"][0]["sequence"], 3, "{json}");
 
-    // Rollback: once list no. 2 was seen, no. 1 is refused.
+    // Rollback: once list no. 3 was seen, no. 2 is refused.
     ok(dir, &["verify", "--trust", stale, "--trust-memory", "seen.json", &d.genuine.qr]);
     let (code, _, err) = terbit(dir, &["verify", "--trust", "trust-bundle.json", "--trust-memory", "seen.json", &d.genuine.qr]);
     assert_eq!(code, 2);
@@ -117,10 +117,10 @@ fn stale_lists_warn_and_rolled_back_lists_are_refused() {
 
     // Signing again numbers on: the root's sequence only grows.
     let out = ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"]);
-    assert!(out.contains("no. 3"), "{out}");
+    assert!(out.contains("no. 4"), "{out}");
     ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", stale]);
     let show = ok(dir, &["trust", "show", stale]);
-    assert!(show.contains("list no. 3") && show.contains(&d.pin[..4]), "{show}");
+    assert!(show.contains("list no. 4") && show.contains(&d.pin[..4]), "{show}");
 }
 
 #[test]
@@ -173,7 +173,7 @@ fn rotating_and_revoking_keys_reaches_verifiers_through_a_new_list() {
     resign("rotated.json");
     let (code, out, _) = terbit(dir, &["verify", "--trust", "rotated.json", &d.genuine.qr]);
     assert_eq!(code, 0, "what the retired key signed in its window stays genuine: {out}");
-    assert!(out.contains("list no. 2"), "{out}");
+    assert!(out.contains("list no. 3"), "{out}");
     // Compromise: revoked from before the night it signed.
     ok(dir, &["keys", "revoke", &kid, "--from", "2026-11-20T00:00:00Z", "--dir", "keys"]);
     resign("revoked.json");

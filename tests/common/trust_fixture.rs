@@ -63,6 +63,8 @@ pub(crate) fn tampered(qr: &str) -> String {
 pub(crate) fn make(dir: &Path) -> District {
     ok(dir, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
     ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    // The root certifies the PDF key before the night (the run signs every PDF with it).
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-23T00:00:00Z", "--valid-days", "36500"]);
     ok(dir, &["samples", "--kind", "birth", "--count", "12", "--seed", "4", "--as-of", "2026-11-23", "--out", "births.csv"]);
     ok(dir, &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
     let run = std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a run");
