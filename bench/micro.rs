@@ -57,6 +57,18 @@ fn stages(c: &mut Criterion) {
     c.bench_function("qr_encode", |b| b.iter(|| terbit::dk1::qr::encode(&text).unwrap()));
     let d = Document { values: &doc.values, members: &[], number, qr: &matrix, issue_date: date };
     c.bench_function("render_birth", |b| b.iter(|| renderer.render(&d).unwrap()));
+    // The PDF signature (PAdES B-B): its parts, and a document rendered signed.
+    let new_root = terbit::dk1::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
+    let root = terbit::dk1::root::RootKey::from_pem(&new_root.key_pem, &terbit::dk1::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
+    let pdf_key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
+    let cert = terbit::dk1::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
+    let signer = terbit::dk1::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
+    let pades = std::sync::Arc::new(terbit::pdf::sign::Pades::new(&signer).unwrap());
+    let unsigned = renderer.render(&d).unwrap();
+    c.bench_function("pades_sha256_document", |b| b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(&unsigned)));
+    c.bench_function("pades_cms_ecdsa_p256", |b| b.iter(|| pades.cms(&[7u8; 32])));
+    let signing = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3")).with_signature(pades.clone());
+    c.bench_function("render_birth_signed", |b| b.iter(|| signing.render(&d).unwrap()));
     // The same document made whole by printpdf every time (no skeleton).
     c.bench_function("render_birth_whole_printpdf", |b| b.iter(|| renderer.render_whole(&d).unwrap()));
     // The same page with a name outside WinAnsi: a font subset is embedded.
@@ -93,7 +105,7 @@ fn stages(c: &mut Criterion) {
             files.write(&format!("KEC-X/birth/{i}.pdf"), &pdf).unwrap()
         })
     });
-    let mut print = terbit::pdf::print::PrintFile::create(&dir.join("print/KEC-X.pdf")).unwrap();
+    let mut print = terbit::pdf::print::PrintFile::create(&dir.join("print/KEC-X.pdf"), None).unwrap();
     c.bench_function("write_print_file_append", |b| b.iter(|| print.append(&fragment, number).unwrap()));
     print.finish().unwrap();
     let _ = std::fs::remove_dir_all(&dir);

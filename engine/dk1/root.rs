@@ -203,6 +203,17 @@ impl RootKey {
         Ok(RootKey { key, cert })
     }
 
+    /// A root from its PKCS#8 PEM key and its certificate's DER (what
+    /// [`generate`] made), for benchmarks and tests; real roots come from files.
+    pub fn from_pem(key_pem: &str, cert_der: &[u8]) -> std::result::Result<RootKey, RootError> {
+        let key = SigningKey::from_pkcs8_pem(key_pem).map_err(|_| RootError::Algorithm)?;
+        let cert = RootCert::parse(cert_der)?;
+        if cert.key != *key.verifying_key() {
+            return Err(RootError::SelfSignature);
+        }
+        Ok(RootKey { key, cert })
+    }
+
     /// A root from its secret and certificate (tests only: real roots are
     /// loaded from files).
     #[cfg(test)]
