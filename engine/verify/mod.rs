@@ -27,6 +27,7 @@ pub mod run;
 pub mod scan;
 mod streams;
 pub mod prove;
+pub mod pades;
 pub mod trust;
 
 pub use trust::{Revocations, Trust, TrustInfo, TrustSource, TrustStore};
@@ -329,6 +330,8 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         return Err(Report::invalid("the PDF has no pages"));
     }
     let scans: Vec<scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
+    // The file's own signature (PAdES), judged per document below.
+    let file_signature = pades::check(bytes);
     let mut out = Vec::new();
     let mut i = 0;
     while i < scans.len() {
@@ -352,12 +355,18 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                 problems.push(on(&format!("{} QR codes are drawn on the page", s.qrs.len())));
             }
         }
+        let mut signature_problem = None;
         if let Some(claims) = report.claims.clone() {
+            signature_problem = pades::judge(&file_signature, trust.pdf_certificates(), &claims.issuer, claims.issued_at);
             problems.extend(check_layout(&claims, report.kid.as_deref().unwrap_or(""), &scans[i..j], layouts, (scans.len() > 1).then_some(i)));
         }
-        if !problems.is_empty() {
-            let number = report.number().unwrap_or("?").to_string();
-            report.verdict = Verdict::Invalid(format!("the page does not show what the QR of {number} signs: {}", problems.join("; ")));
+        let number = report.number().unwrap_or("?").to_string();
+        let page_problem = (!problems.is_empty()).then(|| format!("the page does not show what the QR of {number} signs: {}", problems.join("; ")));
+        match (signature_problem, page_problem) {
+            (None, None) => {}
+            (Some(s), None) => report.verdict = Verdict::Invalid(s),
+            (None, Some(p)) => report.verdict = Verdict::Invalid(p),
+            (Some(s), Some(p)) => report.verdict = Verdict::Invalid(format!("{s}; and {p}")),
         }
         out.push(PdfDocument { first_page: i + 1, last_page: j, report });
         i = j;

@@ -130,6 +130,8 @@ pub struct TrustStore {
     pub revocations: Revocations,
     /// Each district's list: sequence, dates, root, staleness.
     pub districts: Vec<TrustInfo>,
+    /// The districts' PDF-signing certificates.
+    pub pdf_certs: Vec<crate::verify::pades::PdfCert>,
 }
 
 /// Why trust data is refused (nothing is verified against it).
@@ -188,6 +190,10 @@ impl TrustStore {
             list: TrustList { keys: districts.iter().flat_map(|d| d.list.keys.iter().cloned()).collect() },
             revocations: Revocations::default(),
             districts: districts.iter().map(|d| TrustInfo::of(d, src.now)).collect(),
+            pdf_certs: districts
+                .iter()
+                .flat_map(|d| d.pdf_certificates.iter().filter_map(|c| crate::verify::pades::PdfCert::of(&d.district, c)))
+                .collect(),
         };
         for l in revocation_lists {
             store.revocations.insert(l);
@@ -199,7 +205,7 @@ impl TrustStore {
     /// office checking its own output, tests). Auditors' trust comes
     /// through [`TrustStore::load`].
     pub fn with_keys(list: TrustList, revocations: &[PathBuf]) -> Result<TrustStore> {
-        let mut store = TrustStore { list, revocations: Revocations::default(), districts: Vec::new() };
+        let mut store = TrustStore { list, revocations: Revocations::default(), districts: Vec::new(), pdf_certs: Vec::new() };
         for p in revocations {
             store.revocations.add(p, &store.list)?;
         }
@@ -213,7 +219,7 @@ impl TrustStore {
 
     /// The store ready to judge documents (its keys decoded once).
     pub fn trust(&self) -> Trust<'_> {
-        Trust::new(&self.list).with_revocations(&self.revocations)
+        Trust::new(&self.list).with_revocations(&self.revocations).with_pdf_certificates(&self.pdf_certs)
     }
 }
 
@@ -295,18 +301,30 @@ pub struct Trust<'a> {
     pub list: &'a TrustList,
     keys: Vec<TrustedKey>,
     revocations: Option<&'a Revocations>,
+    pdf_certs: &'a [crate::verify::pades::PdfCert],
 }
 
 impl<'a> Trust<'a> {
     /// The keys of `list`, with no revocation list.
     pub fn new(list: &'a TrustList) -> Trust<'a> {
-        Trust { list, keys: list.trusted(), revocations: None }
+        Trust { list, keys: list.trusted(), revocations: None, pdf_certs: &[] }
     }
 
     /// Judge documents against these revocations too.
     pub fn with_revocations(mut self, revocations: &'a Revocations) -> Trust<'a> {
         self.revocations = Some(revocations);
         self
+    }
+
+    /// Judge PDF files' signatures against these certificates too.
+    pub fn with_pdf_certificates(mut self, certs: &'a [crate::verify::pades::PdfCert]) -> Trust<'a> {
+        self.pdf_certs = certs;
+        self
+    }
+
+    /// The PDF-signing certificates the trust lists hold.
+    pub fn pdf_certificates(&self) -> &[crate::verify::pades::PdfCert] {
+        self.pdf_certs
     }
 
     pub(crate) fn find(&self, kid: &Kid) -> Option<TrustedKey> {

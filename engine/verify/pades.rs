@@ -1,0 +1,292 @@
+//! The PDF file's own signature (PAdES B-B, as `pdf::sign` writes it):
+//! one signature, whose `/ByteRange` covers the whole file but its
+//! `/Contents`; a CMS SignedData whose message digest is that range's
+//! SHA-256, whose ECDSA P-256 signature over the signed attributes holds
+//! under the signer's certificate. Which certificates to trust is the
+//! trust list's (the district root signed them into it): see [`judge`].
+//!
+//! Untrusted bytes: every length is checked, nothing is trusted before its
+//! signature holds, and a file that is not exactly one such signature over
+//! the whole file is named for what it is (changed after signing, a second
+//! revision appended, the signature removed).
+
+use p256::ecdsa::signature::Verifier as _;
+use p256::pkcs8::DecodePublicKey;
+use sha2::{Digest, Sha256};
+use x509_cert::der::{Decode, Encode};
+
+/// What the file's signature is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FileSignature {
+    /// No signature at all.
+    Absent,
+    /// The signature covers the whole file and holds under `cert`.
+    Holds {
+        /// The signer's certificate (DER).
+        cert: Vec<u8>,
+        /// `/M`, the claimed signing time, as written.
+        m: String,
+    },
+    /// There is a signature, and it does not hold: why.
+    Broken(String),
+}
+
+/// One DER element at `pos` within `b[..end]`: (tag, content start, content end).
+fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
+    let tag = *b.get(pos)?;
+    let first = *b.get(pos + 1)?;
+    let (len, start) = if first < 0x80 {
+        (first as usize, pos + 2)
+    } else {
+        let n = (first & 0x7f) as usize;
+        if n == 0 || n > 3 {
+            return None;
+        }
+        let mut len = 0usize;
+        for i in 0..n {
+            len = (len << 8) | *b.get(pos + 2 + i)? as usize;
+        }
+        (len, pos + 2 + n)
+    };
+    let stop = start.checked_add(len)?;
+    (stop <= end).then_some((tag, start, stop))
+}
+
+/// The elements inside `b[start..end]`: (tag, content start, content
+/// end, element start).
+fn items(b: &[u8], start: usize, end: usize) -> Option<Vec<(u8, usize, usize, usize)>> {
+    let mut out = Vec::new();
+    let mut at = start;
+    while at < end {
+        let (t, s, e) = tlv(b, at, end)?;
+        out.push((t, s, e, at));
+        at = e;
+        if out.len() > 64 {
+            return None;
+        }
+    }
+    Some(out)
+}
+
+const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
+const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
+
+/// Find `key` followed by its value's start, once: `None` if absent, an
+/// error if it appears more than once.
+fn find_once(bytes: &[u8], key: &[u8]) -> Result<Option<usize>, String> {
+    let mut it = memchr::memmem::find_iter(bytes, key);
+    let first = it.next();
+    if first.is_some() && it.next().is_some() {
+        return Err(format!("{} appears more than once: a second signature or revision was added", String::from_utf8_lossy(key)));
+    }
+    Ok(first.map(|p| p + key.len()))
+}
+
+fn skip_space(b: &[u8], mut at: usize) -> usize {
+    while at < b.len() && b[at].is_ascii_whitespace() {
+        at += 1;
+    }
+    at
+}
+
+/// Check the file's signature (not yet who signed: see [`judge`]).
+pub fn check(bytes: &[u8]) -> FileSignature {
+    match check_inner(bytes) {
+        Ok(Some(s)) => s,
+        Ok(None) => FileSignature::Absent,
+        Err(why) => FileSignature::Broken(why),
+    }
+}
+
+fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
+    let Some(range_at) = find_once(bytes, b"/ByteRange")? else {
+        if memchr::memmem::find(bytes, b"/Type/Sig").is_some() || memchr::memmem::find(bytes, b"/FT/Sig").is_some() {
+            return Err("a signature field without a signed byte range".into());
+        }
+        return Ok(None);
+    };
+    // /ByteRange [0 a b c]
+    let at = skip_space(bytes, range_at);
+    if bytes.get(at) != Some(&b'[') {
+        return Err("/ByteRange is not an array".into());
+    }
+    let close = at + bytes[at..].iter().take(80).position(|c| *c == b']').ok_or("/ByteRange is not an array of four numbers")?;
+    let nums: Vec<usize> = std::str::from_utf8(&bytes[at + 1..close])
+        .map_err(|_| "/ByteRange is not numbers")?
+        .split_ascii_whitespace()
+        .map(|n| n.parse::<usize>())
+        .collect::<Result<_, _>>()
+        .map_err(|_| "/ByteRange is not numbers")?;
+    let [a, b, c, d] = nums[..] else { return Err("/ByteRange is not four numbers".into()) };
+    // The signature dictionary: from the `<<` before /ByteRange; its
+    // /Contents and /M are looked for there (a page has a /Contents too).
+    let dict = memchr::memmem::rfind(&bytes[..range_at], b"<<").ok_or("/ByteRange is outside a dictionary")?;
+    let within = |key: &[u8]| memchr::memmem::find(&bytes[dict..], key).map(|p| dict + p + key.len());
+    let contents_at = within(b"/Contents").ok_or("the signature has no /Contents")?;
+    let lt = skip_space(bytes, contents_at);
+    if a != 0 || b != lt || bytes.get(lt) != Some(&b'<') {
+        return Err("the signed byte range does not start at the file's start and end at the signature's value".into());
+    }
+    let gt = lt + bytes[lt..].iter().position(|x| *x == b'>').ok_or("/Contents is not a hex string")?;
+    if c != gt + 1 {
+        return Err("the signed byte range leaves out more than the signature's value".into());
+    }
+    if c.checked_add(d) != Some(bytes.len()) {
+        return Err(if c.checked_add(d).is_some_and(|e| e < bytes.len()) {
+            "the file was changed after signing: bytes were added after the signed range (an incremental update)".into()
+        } else {
+            "the signed byte range runs past the end of the file (the file was cut)".into()
+        });
+    }
+    let hex_text = &bytes[lt + 1..gt];
+    if hex_text.len() % 2 != 0 {
+        return Err("/Contents is not a hex string".into());
+    }
+    let cms = hex::decode(hex_text).map_err(|_| "/Contents is not a hex string")?;
+    let mut h = Sha256::new();
+    h.update(&bytes[..b]);
+    h.update(&bytes[c..]);
+    let digest: [u8; 32] = h.finalize().into();
+    let m = within(b"/M(")
+        .map(|p| p - 1)
+        .and_then(|p| {
+            let s = skip_space(bytes, p);
+            (bytes.get(s) == Some(&b'(')).then(|| bytes[s + 1..].iter().take(40).position(|x| *x == b')').map(|e| String::from_utf8_lossy(&bytes[s + 1..s + 1 + e]).into_owned()))?
+        })
+        .ok_or("the signature has no claimed time (/M)")?;
+    let cert = check_cms(&cms, &digest)?;
+    Ok(Some(FileSignature::Holds { cert, m }))
+}
+
+/// The CMS SignedData: its signed attributes hold `digest` and its
+/// signature holds under the signer's certificate, which is returned.
+fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
+    let bad = |w: &str| format!("the signature's CMS is malformed: {w}");
+    let (t, s, e) = tlv(b, 0, b.len()).ok_or_else(|| bad("not DER"))?;
+    // What follows the CMS in /Contents is padding: zeros only.
+    if t != 0x30 || b[e..].iter().any(|x| *x != 0) {
+        return Err(bad("not a ContentInfo"));
+    }
+    let ci = items(b, s, e).ok_or_else(|| bad("ContentInfo"))?;
+    if ci.len() != 2 || &b[ci[0].1..ci[0].2] != OID_SIGNED_DATA || ci[1].0 != 0xa0 {
+        return Err(bad("not SignedData"));
+    }
+    let (t, s, e) = tlv(b, ci[1].1, ci[1].2).ok_or_else(|| bad("SignedData"))?;
+    if t != 0x30 {
+        return Err(bad("SignedData"));
+    }
+    let sd = items(b, s, e).ok_or_else(|| bad("SignedData"))?;
+    // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos
+    let certs = sd.iter().find(|x| x.0 == 0xa0).ok_or_else(|| bad("no certificates"))?;
+    let infos = sd.last().filter(|x| x.0 == 0x31).ok_or_else(|| bad("no signer infos"))?;
+    let encap = sd.get(2).ok_or_else(|| bad("no content info"))?;
+    let encap_items = items(b, encap.1, encap.2).ok_or_else(|| bad("content info"))?;
+    if encap_items.len() != 1 || &b[encap_items[0].1..encap_items[0].2] != OID_DATA {
+        return Err(bad("the signed content is not detached data"));
+    }
+    let infos = items(b, infos.1, infos.2).ok_or_else(|| bad("signer infos"))?;
+    if infos.len() != 1 {
+        return Err(bad("not exactly one signer"));
+    }
+    let si = items(b, infos[0].1, infos[0].2).ok_or_else(|| bad("signer info"))?;
+    // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature
+    if si.len() != 6 || si[3].0 != 0xa0 || si[5].0 != 0x04 {
+        return Err(bad("signer info fields"));
+    }
+    let oid_of = |x: &(u8, usize, usize, usize)| items(b, x.1, x.2).and_then(|v| v.first().map(|o| b[o.1..o.2].to_vec()));
+    if oid_of(&si[2]).as_deref() != Some(OID_SHA256) || oid_of(&si[4]).as_deref() != Some(OID_ECDSA_SHA256) {
+        return Err("the signature is not ECDSA with SHA-256".into());
+    }
+    // Signed attributes: content type is data, message digest is the range's.
+    let attrs = items(b, si[3].1, si[3].2).ok_or_else(|| bad("signed attributes"))?;
+    let mut seen_digest = false;
+    let mut seen_type = false;
+    for a in &attrs {
+        let parts = items(b, a.1, a.2).ok_or_else(|| bad("attribute"))?;
+        let (Some(o), Some(vals)) = (parts.first(), parts.get(1)) else { return Err(bad("attribute")) };
+        let vals = items(b, vals.1, vals.2).ok_or_else(|| bad("attribute values"))?;
+        let oid = &b[o.1..o.2];
+        if oid == OID_MESSAGE_DIGEST {
+            if vals.len() != 1 || vals[0].0 != 0x04 || &b[vals[0].1..vals[0].2] != digest {
+                return Err("the file was changed after signing: its digest is not the signed one".into());
+            }
+            seen_digest = true;
+        } else if oid == OID_CONTENT_TYPE {
+            if vals.len() != 1 || &b[vals[0].1..vals[0].2] != OID_DATA {
+                return Err(bad("content type"));
+            }
+            seen_type = true;
+        }
+    }
+    if !seen_digest || !seen_type {
+        return Err(bad("the content type or message digest attribute is missing"));
+    }
+    // The signer's certificate: the one whose issuer and serial the sid names.
+    let sid = &b[si[1].1..si[1].2];
+    let mut signer = None;
+    for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
+        let der = &b[c.3..c.2];
+        let Ok(cert) = x509_cert::Certificate::from_der(der) else { continue };
+        let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate.issuer.to_der(), cert.tbs_certificate.serial_number.to_der()) else { continue };
+        if [issuer, serial].concat() == sid {
+            signer = Some((der.to_vec(), cert));
+            break;
+        }
+    }
+    let (der, cert) = signer.ok_or_else(|| bad("the signer's certificate is not in it"))?;
+    let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|_| bad("certificate key"))?;
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string())?;
+    let sig = p256::ecdsa::Signature::from_der(&b[si[5].1..si[5].2]).map_err(|_| bad("signature value"))?;
+    let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
+    signed_attrs[0] = 0x31;
+    key.verify(&signed_attrs, &sig).map_err(|_| "the signature does not verify under the signer's certificate".to_string())?;
+    Ok(der)
+}
+
+/// A PDF-signing certificate the trust list holds, decoded.
+#[derive(Debug, Clone)]
+pub struct PdfCert {
+    /// The district whose root signed it into its list.
+    pub district: String,
+    /// DER.
+    pub der: Vec<u8>,
+    /// Validity, epoch seconds.
+    pub not_before: i64,
+    /// Validity end, epoch seconds.
+    pub not_after: i64,
+}
+
+impl PdfCert {
+    /// Decode a certificate of `district`'s list.
+    pub fn of(district: &str, der: &[u8]) -> Option<PdfCert> {
+        let c = x509_cert::Certificate::from_der(der).ok()?;
+        let v = &c.tbs_certificate.validity;
+        Some(PdfCert {
+            district: district.to_string(),
+            der: der.to_vec(),
+            not_before: v.not_before.to_unix_duration().as_secs() as i64,
+            not_after: v.not_after.to_unix_duration().as_secs() as i64,
+        })
+    }
+}
+
+/// The file signature against the trust list: `None` when all is well,
+/// else what is wrong, for a document of `issuer` issued at `at`.
+pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> Option<String> {
+    let expected = certs.iter().any(|c| c.district == issuer && c.not_before <= at && at < c.not_after);
+    match sig {
+        FileSignature::Absent if expected => Some("the PDF file is not signed, though its office signs every PDF: the signature was removed".into()),
+        FileSignature::Absent => None,
+        FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
+        FileSignature::Holds { cert, .. } => match certs.iter().find(|c| &c.der == cert) {
+            None => Some("the PDF file is signed by a certificate the trust list does not hold for any district".into()),
+            Some(c) if c.district != issuer => Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district)),
+            Some(c) if at < c.not_before || at >= c.not_after => Some("the PDF file's signing certificate was not valid when the document was issued".into()),
+            Some(_) => None,
+        },
+    }
+}
