@@ -1,0 +1,201 @@
+//! Signed PDFs, checked by tools we did not write: pyHanko validates every
+//! PDF of a six-kind run (documents and print files) as an intact PAdES
+//! B-B signature trusted through the district root, and poppler's pdfsig
+//! (the root in an NSS database made with certutil) says valid and trusted.
+//! Then a forger's changes — a byte flipped inside the signed range, an
+//! appended incremental update that changes a name, a signature from
+//! another district's certificate, an expired certificate — are rejected by
+//! pyHanko, pdfsig and `terbit verify` alike.
+//!
+//! Needs pdfsig, certutil and pyHanko (installed by .ci/run); skipped
+//! without them unless TERBIT_REQUIRE_TOOLS is set.
+
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fixture::{ok, terbit};
+
+fn have(tool: &str, args: &[&str]) -> bool {
+    let ok = Command::new(tool).args(args).output().is_ok_and(|o| o.status.success());
+    if !ok {
+        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "{tool} is required (TERBIT_REQUIRE_TOOLS=1)");
+        eprintln!("skipped: no {tool}");
+    }
+    ok
+}
+
+fn tools() -> bool {
+    // certutil has no version flag that exits 0 everywhere: being there is enough.
+    let certutil = Command::new("certutil").arg("-H").output().is_ok();
+    if !certutil {
+        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "certutil is required (TERBIT_REQUIRE_TOOLS=1)");
+        eprintln!("skipped: no certutil");
+        return false;
+    }
+    have("pdfsig", &["-v"]) && have("python3", &["-c", "import pyhanko"])
+}
+
+/// An NSS database trusting `root` (a PEM certificate), for pdfsig.
+fn nss_with(dir: &Path, root: &Path) -> String {
+    let db = dir.join("nss");
+    let _ = std::fs::remove_dir_all(&db);
+    std::fs::create_dir_all(&db).unwrap();
+    let db = format!("sql:{}", db.display());
+    assert!(Command::new("certutil").args(["-N", "-d", &db, "--empty-password"]).status().unwrap().success());
+    assert!(Command::new("certutil").args(["-A", "-d", &db, "-n", "terbit-root", "-t", "CT,C,C", "-i"]).arg(root).status().unwrap().success());
+    db
+}
+
+fn pdfsig(db: &str, file: &Path) -> String {
+    let o = Command::new("pdfsig").args(["-nssdir", db]).arg(file).output().unwrap();
+    String::from_utf8_lossy(&o.stdout).into_owned() + &String::from_utf8_lossy(&o.stderr)
+}
+
+/// pyHanko's verdicts, one JSON value per file.
+fn pyhanko(root: &Path, files: &[PathBuf]) -> Vec<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py");
+    let o = Command::new("python3").arg(script).arg("validate").arg(root).args(files).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            pdfs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pdf") {
+            out.push(p);
+        }
+    }
+}
+
+#[test]
+fn every_pdf_of_a_run_is_a_pades_signature_the_validators_accept() {
+    if !tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok(d, &["demo", "--out", "demo", "--count", "24"]);
+    let run = std::fs::read_dir(d.join("demo/runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    files.sort();
+    let prints = files.iter().filter(|f| f.parent().is_some_and(|p| p.ends_with("print"))).count();
+    assert!(files.len() > 40 && prints >= 2, "{} files, {prints} print files", files.len());
+    let root = d.join("demo/root/root-3506.crt");
+    for v in pyhanko(&root, &files) {
+        assert_eq!(v["signatures"], 1, "{v}");
+        assert_eq!(v["bottom_line"], true, "{v}");
+        assert_eq!(v["intact"], true, "{v}");
+        assert_eq!(v["trusted"], true, "{v}");
+        assert_eq!(v["coverage"], "ENTIRE_FILE", "{v}");
+        assert_eq!(v["modification"], "NONE", "{v}");
+        assert_eq!(v["subfilter"], "/ETSI.CAdES.detached", "{v}");
+        assert_eq!(v["ades_ok"], true, "AdES basic validation: {v}");
+    }
+    let db = nss_with(d, &root);
+    for f in &files {
+        let out = pdfsig(&db, f);
+        assert!(out.contains("Signature is Valid.") && out.contains("Certificate is Trusted.") && out.contains("Total document signed"), "{}: {out}", f.display());
+    }
+}
+
+#[test]
+fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
+    if !tools() {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let district = fixture::make(tmp.path());
+    let d = &district.dir;
+    let root = d.join("root/root-3506.crt");
+    let db = nss_with(d, &root);
+    let genuine = &district.genuine.file;
+    let name = {
+        let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: district.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
+        terbit::verify::verify_text_with(&district.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1
+    };
+    let verify = |f: &Path| terbit(d, &["verify", "--no-trust-memory", "--trust", "trust-bundle.json", f.to_str().unwrap()]);
+    // The genuine file first: all three accept it.
+    assert_eq!(pyhanko(&root, std::slice::from_ref(genuine))[0]["bottom_line"], true);
+    assert!(pdfsig(&db, genuine).contains("Signature is Valid."));
+    assert_eq!(verify(genuine).0, 0);
+
+    // 1. A byte flipped inside the signed range.
+    let mut bytes = std::fs::read(genuine).unwrap();
+    let at = bytes.windows(7).position(|w| w == b"stream\n").unwrap() + 30;
+    bytes[at] ^= 0x01;
+    let flipped = d.join("flipped.pdf");
+    std::fs::write(&flipped, &bytes).unwrap();
+    // 2. An incremental update that changes the name on the page.
+    let updated = d.join("updated.pdf");
+    let st = Command::new("python3")
+        .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py"))
+        .args(["update"])
+        .arg(genuine)
+        .arg(&updated)
+        .args([&name, "BUDI FORGED"])
+        .status()
+        .unwrap();
+    assert!(st.success());
+    for (f, pdfsig_says, terbit_says) in [
+        (&flipped, "Digest Mismatch", "changed after signing"),
+        (&updated, "Not total document signed", "incremental update"),
+    ] {
+        let v = &pyhanko(&root, std::slice::from_ref(f))[0];
+        assert_eq!(v["bottom_line"], false, "{}: {v}", f.display());
+        assert!(pdfsig(&db, f).contains(pdfsig_says), "{}: {}", f.display(), pdfsig(&db, f));
+        let (code, out, _) = verify(f);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(terbit_says), "{out}");
+    }
+
+    // 3. Signed by another district's certificate: the keys folder's PDF
+    //    certificate replaced by one from the root of 3527, then a night.
+    ok(d, &["root", "init", "--district", "3527", "--dir", "other-root"]);
+    let other = terbit::dk1::root::RootKey::load(&d.join("other-root/root-3527.key"), &d.join("other-root/root-3527.crt")).unwrap();
+    let list = terbit::dk1::keys::TrustList::load(&d.join("keys/trust.json")).unwrap();
+    let kid = list.trusted()[0].kid;
+    let key = terbit::dk1::pdfkey::key_path(&d.join("keys"), &kid);
+    let public = terbit::dk1::pdfkey::public_key(&key).unwrap();
+    let cert_path = terbit::dk1::pdfkey::cert_path(&d.join("keys"), &kid);
+    let good_cert = std::fs::read(&cert_path).unwrap();
+    let foreign = terbit::dk1::pdfkey::certify(&other, &public, "3527", "Kabupaten Sampang", 1_767_225_600, 2_398_377_600).unwrap();
+    terbit::dk1::pdfkey::write_cert(&cert_path, &foreign).unwrap();
+    let night = |out: &str| -> PathBuf {
+        ok(d, &["samples", "--kind", "birth", "--count", "3", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
+        ok(d, &["issue", "more.csv", "--keys", "keys", "--out", out, "--issued-on", "2026-11-24"]);
+        let run = std::fs::read_dir(d.join(out)).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+        let mut files = Vec::new();
+        pdfs(&run, &mut files);
+        files.into_iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap()
+    };
+    let by_other = night("out-other");
+    // 4. An expired certificate: the root certifies the key for 2020 only.
+    let root_key = terbit::dk1::root::RootKey::load(&d.join("root/root-3506.key"), &d.join("root/root-3506.crt")).unwrap();
+    let expired = terbit::dk1::pdfkey::certify(&root_key, &public, "3506", "Kabupaten Kediri", 1_577_836_800, 1_609_459_200).unwrap();
+    terbit::dk1::pdfkey::write_cert(&cert_path, &expired).unwrap();
+    let by_expired = night("out-expired");
+    // The bundle knows the expired certificate (the root signed it into the list).
+    ok(d, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "36500", "--out", "keys/trust-3506.json"]);
+    ok(d, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &district.pin, "--out", "trust-bundle.json"]);
+    std::fs::write(&cert_path, good_cert).unwrap();
+    for (f, pdfsig_says, terbit_says) in [
+        (&by_other, "Certificate", "a certificate the trust list does not hold"),
+        (&by_expired, "Certificate has Expired", "not valid when the document was issued"),
+    ] {
+        let v = &pyhanko(&root, std::slice::from_ref(f))[0];
+        assert_eq!(v["trusted"], false, "{}: {v}", f.display());
+        assert_eq!(v["bottom_line"], false, "{}: {v}", f.display());
+        let p = pdfsig(&db, f);
+        assert!(p.contains(pdfsig_says) && !p.contains("Certificate is Trusted."), "{}: {p}", f.display());
+        let (code, out, _) = verify(f);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains(terbit_says), "{out}");
+    }
+}
