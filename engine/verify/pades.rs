@@ -143,7 +143,7 @@ fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
         });
     }
     let hex_text = &bytes[lt + 1..gt];
-    if hex_text.len() % 2 != 0 {
+    if !hex_text.len().is_multiple_of(2) {
         return Err("/Contents is not a hex string".into());
     }
     let cms = hex::decode(hex_text).map_err(|_| "/Contents is not a hex string")?;
