@@ -67,6 +67,15 @@ fn stages(c: &mut Criterion) {
     let unsigned = renderer.render(&d).unwrap();
     c.bench_function("pades_sha256_document", |b| b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(&unsigned)));
     c.bench_function("pades_cms_ecdsa_p256", |b| b.iter(|| pades.cms(&[7u8; 32])));
+    // The two ECDSA P-256 implementations, same RFC 6979 signatures: the
+    // p256 crate's, and ours with the generator's table (pdf/ecdsa.rs).
+    let prehash = [9u8; 32];
+    c.bench_function("ecdsa_p256_crate_sign_prehash", |b| {
+        b.iter(|| -> p256::ecdsa::Signature { p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&signer.key, &prehash).unwrap() })
+    });
+    let table = terbit::pdf::ecdsa::TableSigner::new(&signer.key);
+    c.bench_function("ecdsa_p256_table_sign_prehash", |b| b.iter(|| table.sign_prehash(&prehash)));
+    c.bench_function("ecdsa_p256_table_setup", |b| b.iter(|| terbit::pdf::ecdsa::TableSigner::new(&signer.key)));
     let signing = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3")).with_signature(pades.clone());
     c.bench_function("render_birth_signed", |b| b.iter(|| signing.render(&d).unwrap()));
     // The same document made whole by printpdf every time (no skeleton).

@@ -11,8 +11,6 @@
 //! a whole run, so it is assembled once ([`Pades::new`]) and each file costs
 //! a SHA-256 over its bytes, one ECDSA signature and a few copies.
 
-use p256::ecdsa::signature::Signer as _;
-use p256::ecdsa::DerSignature;
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
@@ -64,7 +62,7 @@ pub struct PadesError(pub String);
 
 /// A run's signer, with its CMS prepared.
 pub struct Pades {
-    key: p256::ecdsa::SigningKey,
+    signer: crate::pdf::ecdsa::TableSigner,
     /// The signed attributes, DER, tagged `[0]`, with a zero message digest at `digest_at`.
     attrs: Vec<u8>,
     digest_at: usize,
@@ -120,7 +118,7 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { key: signer.key.clone(), attrs, digest_at, info_head, data_head, contents_len: 0 };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0 };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes.
         p.contents_len = p.cms_with(&[0u8; 72]).len() * 2;
         Ok(p)
@@ -139,7 +137,7 @@ impl Pades {
         // The signature covers the attributes as a SET (tag 0x31), not as
         // the [0] they are stored under (RFC 5652 §5.4).
         attrs[0] = 0x31;
-        let sig: DerSignature = self.key.sign(&attrs);
+        let sig = self.signer.sign_prehash(&Sha256::digest(&attrs).into());
         attrs[0] = 0xa0;
         let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig.as_bytes())]);
         let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
