@@ -234,6 +234,9 @@ fn print_report(out: &mut Out, head: &str, r: &Report) {
     if let Some(kid) = &r.kid {
         out.line(&format!("  kid {kid}, issuer {}", r.issuer.as_deref().unwrap_or("?")));
     }
+    if let Some(s) = &r.file_signature {
+        out.line(&format!("  PDF signature: {s}"));
+    }
     if !r.fields.is_empty() {
         out.line("  signed fields — compare them with the paper:");
         for (k, v) in &r.fields {

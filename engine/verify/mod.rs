@@ -109,11 +109,14 @@ pub struct Report {
     /// The claims, when their signature holds (for the page check).
     #[serde(skip)]
     pub claims: Option<Claims>,
+    /// For a PDF: what its file signature (PAdES) is, in words.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file_signature: Option<String>,
 }
 
 impl Report {
     fn with(verdict: Verdict) -> Report {
-        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None }
+        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None }
     }
     /// An INVALID report.
     pub fn invalid(reason: impl Into<String>) -> Report {
@@ -203,6 +206,7 @@ pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
         unverified: fields(&sealed.claims),
         qr: Some(text.trim_end().to_string()),
         claims: None,
+        file_signature: None,
     };
     let Some(key) = trust.find(&sealed.kid) else {
         report.verdict = Verdict::Untrusted(format!("kid {} is not in the trust list", hex::encode(sealed.kid)));
@@ -358,6 +362,16 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         let mut signature_problem = None;
         if let Some(claims) = report.claims.clone() {
             signature_problem = pades::judge(&file_signature, trust.pdf_certificates(), &claims.issuer, claims.issued_at);
+            report.file_signature = Some(match (&signature_problem, &file_signature) {
+                (Some(p), _) => p.clone(),
+                (None, pades::FileSignature::Holds { m, .. }) => {
+                    // `/M` as a date a person reads (D:YYYYMMDD…).
+                    let d = m.strip_prefix("D:").filter(|d| d.len() >= 8 && d[..8].bytes().all(|b| b.is_ascii_digit()));
+                    let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
+                    format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file", claims.issuer)
+                }
+                (None, _) => "none (the office had no PDF-signing certificate when it was issued)".into(),
+            });
             problems.extend(check_layout(&claims, report.kid.as_deref().unwrap_or(""), &scans[i..j], layouts, (scans.len() > 1).then_some(i)));
         }
         let number = report.number().unwrap_or("?").to_string();
