@@ -278,6 +278,11 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     assert!(st.success());
     camera::camera_video(&d.genuine.file, &dir.join("camera.y4m"), dir);
     std::fs::write(dir.join("junk.jpg"), b"\xff\xd8\xff\xe0 this is not a picture").unwrap();
+    // The genuine PDF with one byte of its page changed (its QR intact).
+    let mut flipped = std::fs::read(&d.genuine.file).unwrap();
+    let at = flipped.windows(7).position(|w| w == b"stream\n").unwrap() + 30;
+    flipped[at] ^= 1;
+    std::fs::write(dir.join("flipped.pdf"), &flipped).unwrap();
     let print = std::fs::read_dir(d.run.join("print")).unwrap().flatten().map(|e| e.path()).next().unwrap();
     let vectors: Vec<Value> = {
         let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/vectors")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
@@ -302,7 +307,7 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
             "tampered": fixture::tampered(&d.genuine.qr),
             "hostile": "DK1:\u{202e}<img src=https://example.com/x.png onerror=alert(1)>"
         },
-        "uploads": {"pdf": d.genuine.file, "print": print, "jpeg": dir.join("photo.jpg"), "junk": dir.join("junk.jpg")},
+        "uploads": {"pdf": d.genuine.file, "flipped": dir.join("flipped.pdf"), "print": print, "jpeg": dir.join("photo.jpg"), "junk": dir.join("junk.jpg")},
         "vectors": vectors,
         "bench": {"texts": bench, "loads": 5},
         "screenshots": shots,
@@ -339,6 +344,12 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let p = m["upload_pdf"].as_array().unwrap();
     assert_eq!(p[0]["verdict"], "genuine", "{p:?}");
     assert_eq!(p[0]["number"], d.genuine.number.as_str());
+    // Edited after signing: red on the page as in the CLI.
+    let f = &m["upload_flipped"].as_array().unwrap()[0];
+    assert_eq!(f["verdict"], "invalid", "{f}");
+    assert!(f["text"].as_str().unwrap().contains("changed after signing"), "{f}");
+    let cli = fixture::terbit(dir, &["verify", "--trust", "trust-bundle.json", "--no-trust-memory", "flipped.pdf"]).1;
+    assert!(cli.contains("INVALID") && cli.contains("changed after signing"), "{cli}");
     let print_answers: Vec<&Value> = m["upload_print"].as_array().unwrap().iter().filter(|a| a["number"].is_string()).collect();
     assert!(print_answers.len() >= 2, "{}", m["upload_print"]);
     for a in &print_answers {

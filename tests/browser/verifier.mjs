@@ -142,6 +142,7 @@ async function main() {
     await shot('verifier-tampered.png');
     main.paste_hostile = await paste(sc.paste.hostile);
     main.upload_pdf = await upload(sc.uploads.pdf);
+    main.upload_flipped = await upload(sc.uploads.flipped);
     main.upload_print = await upload(sc.uploads.print);
     main.upload_jpeg = await upload(sc.uploads.jpeg);
     main.upload_junk = await upload(sc.uploads.junk);

@@ -10,6 +10,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CborError, CborMap, Tagged, decodeAll, encode, intMap, isI64, bytesEqual, sigStructure } from './cbor.js';
 import { rootFromCertificate, openRootSigned } from './root.js';
+import { certInfo } from './pades.js';
 
 export const PREFIX = 'DK1:';
 export const MAX_TEXT = 4296;
@@ -434,7 +435,8 @@ export function verifyTrustList(list, pin) {
   if (!bytesEqual(readable, signed) || BigInt(list.sequence) !== sequence) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
   const foreign = keys.find((k) => k.issuer !== list.district);
   if (foreign) throw new TrustError(`key ${foreign.kid} signs for ${foreign.issuer}, but the list is district ${list.district}'s: a root vouches only for its own district`);
-  return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, digest: hex(sha256(signed)) };
+  const pdfCerts = certs.map((der) => ({ der, info: certInfo(der) })).filter((c) => c.info).map((c) => ({ district: list.district, der: c.der, notBefore: c.info.notBefore, notAfter: c.info.notAfter }));
+  return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, digest: hex(sha256(signed)) };
 }
 
 const REV_FIELDS = ['format', 'issuer', 'kid', 'updated_at', 'entries', 'cose'];
@@ -505,6 +507,7 @@ export function loadBundle(bundle, now) {
   if (!Array.isArray(bundle.districts)) throw new TrustError('bundle: districts is not a list');
   const districts = [];
   const keys = [];
+  const pdfCerts = [];
   const owner = new Map();
   const revocations = new Map();
   for (const d of bundle.districts) {
@@ -535,9 +538,10 @@ export function loadBundle(bundle, now) {
       for (const e of entries) revocations.set(`${r.issuer}\u0000${e.document_number}`, e);
     }
     keys.push(...v.keys);
+    pdfCerts.push(...v.pdfCerts);
     districts.push({ ...v, stale: BigInt(now) > v.nextUpdate });
   }
-  return { districts, keys, revocations };
+  return { districts, keys, revocations, pdfCerts };
 }
 
 /**
@@ -548,5 +552,5 @@ export function trustFromEntries(entries, revocations = []) {
   const keys = entries.map((e, i) => decodeKey(e, i));
   const map = new Map();
   for (const [issuer, e] of revocations) map.set(`${issuer}\u0000${e.document_number}`, { superseded_by: null, ...e });
-  return { districts: [], keys, revocations: map };
+  return { districts: [], keys, revocations: map, pdfCerts: [] };
 }

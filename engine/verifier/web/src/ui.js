@@ -7,6 +7,7 @@
 import { verifyText, loadBundle, trustFromEntries, rfc3339, hex } from './core.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices } from './pdf.js';
+import { checkFileSignature, judgeFileSignature } from './pades.js';
 
 const $ = (id) => document.getElementById(id);
 // When this script began to run (for the open-time measurement in bench/).
@@ -167,8 +168,16 @@ async function onFile(file) {
     }
     const texts = mats.map((m) => readMatrix(m.size, m.dark));
     if (!texts.length) return show([el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `${name}: no QR code in this PDF (not a document terbit made)`))]);
-    const nodes = texts.map((t, i) => (t === null ? el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `QR ${i + 1}: not a readable QR symbol`)) : report(verifyText(t, state.trust), `${name} — QR ${i + 1} / ${texts.length}`)));
-    const note = el('p', { class: 'note' }, 'PDF: tanda tangan pada QR diperiksa; cocokkan isian di atas dengan isi PDF. Untuk pemeriksaan isi halaman yang lengkap gunakan `terbit verify`.', el('br'), el('span', { class: 'en' }, "PDF: the QR's signature was checked; compare the fields above with the PDF's text. For a full check of the page itself, use `terbit verify`."));
+    // The file's own signature (PAdES): an edited PDF fails it even when its QR is intact.
+    const fileSig = checkFileSignature(bytes);
+    const judged = (t) => {
+      const r = verifyText(t, state.trust);
+      const problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
+      return problem ? { ...r, verdict: 'invalid', reason: problem } : r;
+    };
+    const nodes = texts.map((t, i) => (t === null ? el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `QR ${i + 1}: not a readable QR symbol`)) : report(judged(t), `${name} — QR ${i + 1} / ${texts.length}`)));
+    const signed = fileSig.state === 'holds' ? 'Tanda tangan berkas PDF diperiksa dan utuh. / The PDF file\'s signature was checked: the file is as signed.' : fileSig.state === 'absent' ? 'Berkas PDF ini tidak bertanda tangan. / This PDF file carries no signature.' : '';
+    const note = el('p', { class: 'note' }, signed, el('br'), 'Cocokkan isian di atas dengan isi PDF; pemeriksaan teks halaman yang lengkap: `terbit verify`.', el('br'), el('span', { class: 'en' }, "Compare the fields above with the PDF's text; the full check of the page's printed text: `terbit verify`."));
     return show([...nodes, note]);
   }
   let bitmap;
