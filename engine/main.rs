@@ -172,6 +172,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        Command::Keys(KeysCommand::Import { kid, dir, key, cert, chain }) => {
+            let k: keys::Kid = hex::decode(&kid).ok().and_then(|v| v.try_into().ok()).with_context(|| format!("{kid:?} is not a kid (16 hex digits)"))?;
+            let list = keys::TrustList::load(&dir.join("trust.json"))?;
+            if list.find(&k).is_none() {
+                bail!("no key {kid} in {}", dir.join("trust.json").display());
+            }
+            terbit::dk1::pdfkey::import(&dir, &k, &key, &cert, chain.as_deref())?;
+            println!("PDF key and certificate of key {kid} → {}", terbit::dk1::pdfkey::cert_path(&dir, &k).display());
+            println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
+            Ok(ExitCode::SUCCESS)
+        }
         Command::Keys(KeysCommand::Revoke { kid, dir, from }) => {
             let at = chrono::DateTime::parse_from_rfc3339(&from).with_context(|| format!("--from {from:?} is not an RFC 3339 time"))?.timestamp();
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Revoked, at)?;

@@ -199,3 +199,46 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
         assert!(out.contains(terbit_says), "{out}");
     }
 }
+
+#[test]
+fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
+    if !tools() || !have("openssl", &["version"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sh = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).current_dir(d).output().unwrap();
+        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    // A stand-in for a PSrE: its CA, and the office's key and certificate from it.
+    sh(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Test PSrE CA/O=Test/C=ID"]);
+    sh(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "office.key"]);
+    sh(&["req", "-new", "-key", "office.key", "-out", "office.csr", "-subj", "/CN=Dinas Dukcapil Test/O=Test/C=ID"]);
+    std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=CA:FALSE\n").unwrap();
+    sh(&["x509", "-req", "-in", "office.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "office.crt", "-days", "3650", "-extfile", "ext.cnf"]);
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(d.join("office.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    // A keys folder made without the CLI's PDF key, then the import.
+    let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 1_767_225_600).unwrap();
+    let kid = hex::encode(g.kid);
+    ok(d, &["keys", "import", &kid, "--dir", "keys", "--key", "office.key", "--cert", "office.crt", "--chain", "ca.crt"]);
+    let (code, _, err) = terbit(d, &["keys", "import", &kid, "--dir", "keys", "--key", "office.key", "--cert", "office.crt"]);
+    assert_eq!(code, 2, "nothing overwritten: {err}");
+    let bundle = fixture::bundle_for(d, "keys");
+    // The certificate is valid from now on: a night dated tomorrow.
+    let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+    ok(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", &tomorrow, "--out", "b.csv"]);
+    ok(d, &["issue", "b.csv", "--keys", "keys", "--out", "out", "--issued-on", &tomorrow]);
+    let mut files = Vec::new();
+    pdfs(&d.join("out"), &mut files);
+    let file = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap();
+    // The CA is the trust anchor for PDF readers; the district root lists the certificate for terbit.
+    let db = nss_with(d, &d.join("ca.crt"));
+    let p = pdfsig(&db, file);
+    assert!(p.contains("Signature is Valid.") && p.contains("Certificate is Trusted.") && p.contains("Dinas Dukcapil Test"), "{p}");
+    assert_eq!(pyhanko(&d.join("ca.crt"), std::slice::from_ref(file))[0]["bottom_line"], true);
+    let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("PDF signature: holds"), "{out}");
+}

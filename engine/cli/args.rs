@@ -303,6 +303,23 @@ pub(crate) enum KeysCommand {
         #[arg(long)]
         on: Option<NaiveDate>,
     },
+    /// Use a PDF-signing certificate from a certification authority (PSrE) for a key.
+    #[command(after_help = "Example:\n  terbit keys import 5a16ed9f44164099 --key office.key.pem --cert office.crt --chain bsre-chain.pem --dir keys\n\nThe key: PKCS#8 PEM, ECDSA P-256 (mode 0600). The certificate's key must be it.\nThen terbit trust sign lists the certificate for verifiers.")]
+    Import {
+        /// The DK1 key the PDF key pairs with.
+        kid: String,
+        #[arg(long, default_value = "keys")]
+        dir: PathBuf,
+        /// The private key, PKCS#8 PEM.
+        #[arg(long)]
+        key: PathBuf,
+        /// Its certificate, PEM or DER.
+        #[arg(long)]
+        cert: PathBuf,
+        /// The issuing CAs' certificates, PEM.
+        #[arg(long)]
+        chain: Option<PathBuf>,
+    },
     /// Revoke a compromised key: what it signed from --from on is REVOKED.
     #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]
     Revoke {

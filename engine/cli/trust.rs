@@ -95,7 +95,7 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
 
 /// The root certifies every PDF-signing key of the keys folder that has no
 /// certificate yet (validity: its DK1 key's signing window, 20 years when
-/// open) and writes its chain (`chain.pem`: the root); returns every PDF
+/// open) and writes its chain (the root); returns every PDF
 /// certificate of the listed keys, for the trust list.
 fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustList) -> Result<Vec<Vec<u8>>> {
     use terbit::dk1::pdfkey;
@@ -111,11 +111,11 @@ fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustLis
             let not_after = k.not_after.unwrap_or(k.not_before + 20 * 31_557_600);
             let der = pdfkey::certify(root, &public, district, office, k.not_before, not_after)?;
             pdfkey::write_cert(&cp, &der)?;
+            terbit::util::fs::write_atomic(&pdfkey::chain_path(keys, &k.kid), root::pem_encode("CERTIFICATE", &root.cert.der).as_bytes())?;
             println!("  certified PDF key {} → {}", hex::encode(k.kid), cp.display());
         }
         certs.push(pdfkey::read_cert_der(&cp)?);
     }
-    terbit::util::fs::write_atomic(&keys.join("chain.pem"), root::pem_encode("CERTIFICATE", &root.cert.der).as_bytes())?;
     Ok(certs)
 }
 

@@ -35,6 +35,12 @@ pub fn cert_path(dir: &Path, kid: &Kid) -> PathBuf {
     dir.join(format!("{}.pdf.crt", hex::encode(kid)))
 }
 
+/// `<dir>/<kid>.pdf.chain.pem`: the certificates above it (the district
+/// root, or a certification authority's CAs).
+pub fn chain_path(dir: &Path, kid: &Kid) -> PathBuf {
+    dir.join(format!("{}.pdf.chain.pem", hex::encode(kid)))
+}
+
 /// Write a new PDF-signing key for DK1 key `kid` from a secret scalar
 /// (drawn from the OS by the caller).
 pub fn generate(dir: &Path, kid: &Kid, secret: &[u8; 32]) -> Result<PathBuf> {
@@ -139,9 +145,46 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
     if *key.verifying_key() != public {
         return Err(Error::config(&cp, "this certificate is not the PDF key's own"));
     }
-    let chain_path = dir.join("chain.pem");
+    let chain_path = chain_path(dir, kid);
     let chain = if chain_path.exists() { pem_chain(&chain_path)? } else { Vec::new() };
     Ok(Some(PdfSigner { key, cert, chain }))
+}
+
+/// Put a PDF key and certificate from an external certification authority
+/// (a PSrE) into the keys folder for DK1 key `kid`: the key (PKCS#8 PEM,
+/// P-256; refused when others can read it), its certificate (PEM or DER,
+/// whose key must be this key's) and the chain above it (PEM, the issuing
+/// CAs). Nothing is overwritten.
+pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Path>) -> Result<()> {
+    let signing = read_key(key)?;
+    let der = read_cert_der(cert)?;
+    let parsed = Certificate::from_der(&der).map_err(|e| Error::config(cert, format!("not a certificate: {e}")))?;
+    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(cert, e.to_string()))?;
+    let public: VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(cert, "not an ECDSA P-256 certificate"))?;
+    if public != *signing.verifying_key() {
+        return Err(Error::config(cert, "this certificate is not the key's own"));
+    }
+    let chain = match chain {
+        Some(p) => pem_chain(p)?,
+        None => Vec::new(),
+    };
+    for (i, c) in chain.iter().enumerate() {
+        Certificate::from_der(c).map_err(|e| Error::Usage(format!("chain certificate {}: {e}", i + 1)))?;
+    }
+    let (kp, cp) = (key_path(dir, kid), cert_path(dir, kid));
+    for p in [&kp, &cp] {
+        if std::fs::symlink_metadata(p).is_ok() {
+            return Err(Error::Usage(format!("{} already exists: move it away first", p.display())));
+        }
+    }
+    let pem = signing.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
+    crate::dk1::keys::write_secret_file(&kp, &pem)?;
+    write_cert(&cp, &der)?;
+    if !chain.is_empty() {
+        let text: String = chain.iter().map(|c| pem_encode("CERTIFICATE", c)).collect();
+        crate::util::fs::write_atomic(&chain_path(dir, kid), text.as_bytes())?;
+    }
+    Ok(())
 }
 
 /// Every certificate of a PEM file, in order.
