@@ -122,11 +122,11 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
              {en} {value:?} is not valid: 1–64 letters, digits and . _ / -"
         ),
         (Rule::FormatCharacter, _) => {
-            let c = first_char(value, super::validate::is_format_char);
+            let c = first_char(value, super::chars::is_format_char);
             format!("{id} {value:?} berisi karakter tak terlihat {c} / {en} {value:?} holds an invisible format character {c} (zero-width, byte-order mark or direction override): retype the value")
         }
         (Rule::Unprintable, _) => {
-            let c = first_char(value, |c| super::validate::is_unprintable(c, env.can_print));
+            let c = first_char(value, |c| super::chars::is_unprintable(c, env.can_print));
             format!("{id} {value:?} berisi karakter {c} yang tidak dapat dicetak / {en} {value:?} holds {c}, which the certificate's fonts cannot print")
         }
         (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),

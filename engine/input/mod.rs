@@ -3,6 +3,7 @@
 //! batches for demos, tests and benchmarks.
 
 pub mod batch;
+pub mod chars;
 pub mod messages;
 pub mod rules;
 pub mod samples;
