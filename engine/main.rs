@@ -249,6 +249,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issued_at,
                 max_reject_rate,
                 signing_seed: signing_seed()?,
+                pdf_key: pdf_signing_key()?,
                 progress: progress.as_ref().map(|(_, p)| p.clone()),
                 ahead_max_rows: issue::AHEAD_MAX_ROWS,
                 started_at: Some(Utc::now().timestamp()),
@@ -318,6 +319,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 issued_at,
                 max_reject_rate: None,
                 signing_seed: None,
+                pdf_key: None,
                 progress: None,
                 ahead_max_rows: issue::AHEAD_MAX_ROWS,
                 started_at: None,
@@ -427,18 +429,58 @@ const KEY_CREDENTIAL: &str = "terbit-signing-key";
 fn move_key_out_of_environment() -> std::result::Result<(), String> {
     use std::io::Write;
     use std::os::unix::process::CommandExt;
-    let Some(value) = std::env::var_os(issue::KEY_ENV) else { return Ok(()) };
-    let value = zeroize::Zeroizing::new(value.into_encoded_bytes());
-    if value.len() > 4096 {
-        return Err(format!("{} is {} bytes; a signing key is 64 hex characters", issue::KEY_ENV, value.len()));
+    let handed: Vec<(&str, &str, std::ffi::OsString)> = [(issue::KEY_ENV, KEY_FD_ENV), (issue::PDF_KEY_ENV, PDF_KEY_FD_ENV)]
+        .into_iter()
+        .filter_map(|(var, fd_var)| std::env::var_os(var).map(|v| (var, fd_var, v)))
+        .collect();
+    if handed.is_empty() {
+        return Ok(());
     }
-    let (read, write) = rustix::pipe::pipe().map_err(|e| format!("cannot make a pipe for the signing key: {e}"))?;
-    std::fs::File::from(write).write_all(&value).map_err(|e| format!("cannot hand the signing key over: {e}"))?;
-    let fd = std::os::fd::AsRawFd::as_raw_fd(&read);
     let mut args = std::env::args_os();
     let argv0 = args.next().unwrap_or_default();
-    let e = std::process::Command::new("/proc/self/exe").arg0(argv0).args(args).env_remove(issue::KEY_ENV).env(KEY_FD_ENV, fd.to_string()).exec();
-    Err(format!("cannot start terbit again without {} in its environment: {e}", issue::KEY_ENV))
+    let mut cmd = std::process::Command::new("/proc/self/exe");
+    cmd.arg0(argv0).args(args);
+    // The pipes' read ends stay open across the exec (they are not close-on-exec).
+    let mut keep = Vec::new();
+    for (var, fd_var, value) in handed {
+        let value = zeroize::Zeroizing::new(value.into_encoded_bytes());
+        if value.len() > 4096 {
+            return Err(format!("{var} is {} bytes; a key is 64 hex characters (or a PEM)", value.len()));
+        }
+        let (read, write) = rustix::pipe::pipe().map_err(|e| format!("cannot make a pipe for {var}: {e}"))?;
+        std::fs::File::from(write).write_all(&value).map_err(|e| format!("cannot hand {var} over: {e}"))?;
+        cmd.env_remove(var).env(fd_var, std::os::fd::AsRawFd::as_raw_fd(&read).to_string());
+        keep.push(read);
+    }
+    let e = cmd.exec();
+    Err(format!("cannot start terbit again without the keys in its environment: {e}"))
+}
+
+/// Where the key handed over in `TERBIT_PDF_SIGNING_KEY` waits.
+const PDF_KEY_FD_ENV: &str = "TERBIT_PDF_SIGNING_KEY_FD";
+/// systemd's credential name for the PDF key.
+const PDF_KEY_CREDENTIAL: &str = "terbit-pdf-signing-key";
+
+/// The PDF-signing key handed over by a scheduler, if any, as
+/// [`signing_seed`] does for the DK1 key.
+fn pdf_signing_key() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    let (text, source) = if let Some(fd) = std::env::var_os(PDF_KEY_FD_ENV) {
+        std::env::remove_var(PDF_KEY_FD_ENV);
+        let path = Path::new("/proc/self/fd").join(fd);
+        let text = std::fs::read(&path).with_context(|| format!("read the PDF key handed over in {}", issue::PDF_KEY_ENV))?;
+        (text, issue::PDF_KEY_ENV.to_string())
+    } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
+        let path = Path::new(&dir).join(PDF_KEY_CREDENTIAL);
+        if !path.exists() {
+            return Ok(None);
+        }
+        let text = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        (text, path.display().to_string())
+    } else {
+        return Ok(None);
+    };
+    let text = zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default());
+    Ok(Some(terbit::dk1::pdfkey::parse_key_text(&text, &source)?))
 }
 
 /// The signing key handed over by a scheduler, if any: from

@@ -436,3 +436,36 @@ fn links_and_special_files_in_output_places_are_never_followed_or_replaced() {
     assert!(text.starts_with("application_id,source,rule"), "{text:?} {err}");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }
+
+#[test]
+fn the_pdf_key_can_come_from_the_environment_and_is_never_quietly_missing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]).0, 0);
+    let bundle = fixture::bundle_for(d, "keys");
+    assert_eq!(terbit(d, &["samples", "--count", "3", "--as-of", "2026-11-23", "--out", "b.csv"]).0, 0);
+    let pdf_key = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".pdf.key")).unwrap();
+    let pem = std::fs::read_to_string(&pdf_key).unwrap();
+    std::fs::rename(&pdf_key, d.join("aside.pem")).unwrap();
+    // Certificate without its key, and no key handed over: refused, nothing issued unsigned.
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("TERBIT_PDF_SIGNING_KEY"), "{err}");
+    // Handed over by the scheduler: signed.
+    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(["issue", "b.csv", "--issued-on", "2026-11-23"])
+        .current_dir(d)
+        .env("XDG_STATE_HOME", d.join("state"))
+        .env("TERBIT_PDF_SIGNING_KEY", &pem)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("BEGIN") && !String::from_utf8_lossy(&out.stderr).contains("BEGIN"), "the key is never printed");
+    let run = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let (code, text, _) = terbit(d, &["verify", "--trust", &bundle, run.to_str().unwrap()]);
+    assert_eq!(code, 0, "{text}");
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    let file = run.join(manifest.lines().nth(1).unwrap().split(',').nth(5).unwrap());
+    let (_, text, _) = terbit(d, &["verify", "--trust", &bundle, file.to_str().unwrap()]);
+    assert!(text.contains("PDF signature: holds"), "{text}");
+}

@@ -127,6 +127,15 @@ impl std::fmt::Debug for PdfSigner {
 pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
     let kp = key_path(dir, kid);
     if std::fs::symlink_metadata(&kp).is_err() {
+        let cp = cert_path(dir, kid);
+        if std::fs::symlink_metadata(&cp).is_ok() {
+            // A certificate says this office signs its PDFs: never quietly unsigned.
+            return Err(Error::NoKey(format!(
+                "{} has no key beside it: put {} back, or hand the key over in TERBIT_PDF_SIGNING_KEY",
+                cp.display(),
+                kp.display()
+            )));
+        }
         return Ok(None);
     }
     let key = read_key(&kp)?;
@@ -185,6 +194,40 @@ pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Pat
         crate::util::fs::write_atomic(&chain_path(dir, kid), text.as_bytes())?;
     }
     Ok(())
+}
+
+/// The PDF signer for DK1 key `kid` with its private key given as a
+/// scalar (from a scheduler: `source` names where, never the value); its
+/// certificate and chain come from the keys folder as usual.
+pub fn signer_with_key(dir: &Path, kid: &Kid, secret: &[u8; 32], source: &str) -> Result<PdfSigner> {
+    let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage(format!("{source}: not a P-256 private key")))?;
+    let cp = cert_path(dir, kid);
+    let cert = read_cert_der(&cp).map_err(|_| Error::NoKey(format!("{source} holds a PDF key, but {} (its certificate) cannot be read", cp.display())))?;
+    let parsed = Certificate::from_der(&cert).map_err(|e| Error::config(&cp, format!("not a certificate: {e}")))?;
+    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(&cp, e.to_string()))?;
+    let public: VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(&cp, "not a P-256 certificate"))?;
+    if public != *key.verifying_key() {
+        return Err(Error::NoKey(format!("the key in {source} is not the one {} certifies", cp.display())));
+    }
+    let chain_path = chain_path(dir, kid);
+    let chain = if chain_path.exists() { pem_chain(&chain_path)? } else { Vec::new() };
+    Ok(PdfSigner { key, cert, chain })
+}
+
+/// A PDF key given as text (64 hex characters of the scalar, or PKCS#8
+/// PEM), as a scalar; `source` names where it came from in errors.
+pub fn parse_key_text(text: &str, source: &str) -> Result<Zeroizing<[u8; 32]>> {
+    let t = text.trim();
+    let key = if t.starts_with("-----BEGIN") {
+        SigningKey::from_pkcs8_pem(t).map_err(|_| Error::Usage(format!("{source}: not a PKCS#8 PEM P-256 private key")))?
+    } else {
+        let mut b = Zeroizing::new([0u8; 32]);
+        hex::decode_to_slice(t, &mut b[..]).map_err(|_| Error::Usage(format!("{source}: a PDF key is 64 hex characters or PKCS#8 PEM; this value is neither")))?;
+        SigningKey::from_slice(&b[..]).map_err(|_| Error::Usage(format!("{source}: not a P-256 private key")))?
+    };
+    let mut out = Zeroizing::new([0u8; 32]);
+    out.copy_from_slice(&key.to_bytes());
+    Ok(out)
 }
 
 /// Every certificate of a PEM file, in order.

@@ -36,7 +36,7 @@ use documents::{issue_kind, StepClock};
 use kinds::{count_kind, files_by_kind, get, prepare_kind, read_and_validate_kind, KindRejects};
 pub use kinds::check;
 pub use model::{claims_for, derive, placeholder_document, run_values, DocInput, Issuance};
-pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV};
+pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV, PDF_KEY_ENV};
 
 /// Run the whole job.
 ///
@@ -143,7 +143,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // The PDF signature: the office's certified P-256 key paired with the
     // DK1 key, when the keys folder has one (`terbit keys generate` makes
     // it, `terbit trust sign` certifies it).
-    let pades = match crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)? {
+    let found = match &opts.pdf_key {
+        Some(secret) => Some(crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?),
+        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?,
+    };
+    let pades = match found {
         Some(s) => Some(std::sync::Arc::new(crate::pdf::sign::Pades::new(&s).map_err(|e| Error::NoKey(e.to_string()))?)),
         None => {
             summary.warnings.push(format!(

@@ -10,6 +10,9 @@ use crate::kind::template::Templates;
 
 /// Where a scheduler may put the signing key's seed instead of a key file.
 pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
+/// Where a scheduler may put the PDF-signing key (64 hex characters of the
+/// P-256 scalar, or its PKCS#8 PEM) instead of the `.pdf.key` file.
+pub const PDF_KEY_ENV: &str = "TERBIT_PDF_SIGNING_KEY";
 
 /// Everything one run needs, already checked by the caller.
 pub struct IssueOptions {
@@ -38,6 +41,10 @@ pub struct IssueOptions {
     /// (the CLI's `TERBIT_SIGNING_KEY`); its public key must still be in the
     /// directory's trust list.
     pub signing_seed: Option<zeroize::Zeroizing<[u8; 32]>>,
+    /// The PDF-signing key when it comes from outside the keys directory
+    /// (the CLI's `TERBIT_PDF_SIGNING_KEY`); its certificate is still the
+    /// directory's `<kid>.pdf.crt`.
+    pub pdf_key: Option<zeroize::Zeroizing<[u8; 32]>>,
     /// Told (documents written, documents to write) after each chunk
     /// reaches the disk; the CLI draws a progress bar with it.
     pub progress: Option<Progress>,
@@ -90,6 +97,7 @@ impl IssueOptions {
             issued_at: midnight_utc(issue_date),
             max_reject_rate: None,
             signing_seed: None,
+            pdf_key: None,
             progress: None,
             ahead_max_rows: AHEAD_MAX_ROWS,
             started_at: None,
