@@ -54,6 +54,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         issued_at: 1_795_392_000,
         max_reject_rate: None,
         signing_seed: None,
+        pdf_key: None,
         progress: None,
         ahead_max_rows: terbit::issue::AHEAD_MAX_ROWS,
         started_at: None,
