@@ -4,16 +4,18 @@
 //! like any point (bench/RESULTS.md: 162 µs a signature), and a run signs
 //! every PDF it writes.
 //!
-//! The table holds `v·16^j·G` for every 4-bit window `j` and value `v`;
-//! `k·G` is 64 mixed additions of entries picked in constant time (every
-//! entry of a window is read, the right one selected with `subtle`), so
-//! the secret nonce does not show in which memory is touched.
+//! `k` is written in signed 4-bit digits (`k = Σ d_j·16^j`, `d_j` in
+//! −8..=8); the table holds `v·16^j·G` for every window `j` and `v` in
+//! 1..=8, so `k·G` is 65 mixed additions of entries picked in constant
+//! time (every entry of a window is read, the right one selected and its
+//! sign set with `subtle`): the secret nonce does not show in which memory
+//! is touched or which branch is taken.
 
 use p256::ecdsa::{DerSignature, Signature};
 use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::ops::Reduce;
 use p256::elliptic_curve::point::AffineCoordinates;
-use p256::elliptic_curve::subtle::{ConditionallySelectable, ConstantTimeEq};
+use p256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use p256::elliptic_curve::PrimeField;
 use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
 use sha2::Sha256;
@@ -27,7 +29,7 @@ const ORDER: [u8; 32] = [
 /// A signing key with the generator's table.
 pub struct TableSigner {
     d: Scalar,
-    table: Vec<[AffinePoint; 16]>,
+    table: Vec<[AffinePoint; 8]>,
 }
 
 impl std::fmt::Debug for TableSigner {
@@ -41,12 +43,12 @@ impl TableSigner {
     /// Make the table for `key` (about 1,000 point conversions, once).
     pub fn new(key: &p256::ecdsa::SigningKey) -> TableSigner {
         let d: Scalar = *key.as_nonzero_scalar().as_ref();
-        let mut table = Vec::with_capacity(64);
+        let mut table = Vec::with_capacity(65);
         let mut base = ProjectivePoint::GENERATOR;
-        for _ in 0..64 {
-            let mut row = [AffinePoint::IDENTITY; 16];
+        for _ in 0..65 {
+            let mut row = [AffinePoint::IDENTITY; 8];
             let mut acc = ProjectivePoint::IDENTITY;
-            for entry in row.iter_mut().skip(1) {
+            for entry in row.iter_mut() {
                 acc += base;
                 *entry = acc.to_affine();
             }
@@ -62,12 +64,23 @@ impl TableSigner {
     fn mul_generator(&self, k: &Scalar) -> ProjectivePoint {
         let bytes = k.to_repr();
         let mut acc = ProjectivePoint::IDENTITY;
+        let mut carry = 0u8;
         for (j, row) in self.table.iter().enumerate() {
-            let nibble = (bytes[31 - j / 2] >> (4 * (j % 2))) & 0x0f;
+            let nibble = if j < 64 { (bytes[31 - j / 2] >> (4 * (j % 2))) & 0x0f } else { 0 };
+            // Signed digit, without branches: v in 0..=16; 8 or more becomes v − 16 and carries one.
+            let v = nibble + carry;
+            carry = (v + 8) >> 4;
+            let digit = v.wrapping_sub(carry << 4);
+            // |digit| and its sign by arithmetic: mask is 0xff when negative.
+            let mask = ((digit as i8) >> 7) as u8;
+            let magnitude = (digit ^ mask).wrapping_sub(mask);
+            let negative = Choice::from(mask & 1);
             let mut pick = AffinePoint::IDENTITY;
-            for (v, p) in row.iter().enumerate().skip(1) {
-                pick.conditional_assign(p, (v as u8).ct_eq(&nibble));
+            for (i, p) in row.iter().enumerate() {
+                pick.conditional_assign(p, (i as u8 + 1).ct_eq(&magnitude));
             }
+            let negated = -pick;
+            pick.conditional_assign(&negated, negative);
             acc += pick;
         }
         acc
@@ -109,7 +122,7 @@ mod tests {
         }
         // And k·G agrees with the generic multiplication for edge scalars.
         let fast = TableSigner::new(&p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap());
-        for k in [Scalar::ONE, -Scalar::ONE, Scalar::from(16u64), Scalar::from(u64::MAX)] {
+        for k in [Scalar::ONE, -Scalar::ONE, Scalar::from(8u64), Scalar::from(16u64), Scalar::from(0x8888_8888_8888_8888u64), -Scalar::from(0x8888_8888_8888_8888u64), Scalar::from(u64::MAX)] {
             assert_eq!(fast.mul_generator(&k).to_affine(), (ProjectivePoint::GENERATOR * k).to_affine());
         }
     }
