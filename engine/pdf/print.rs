@@ -195,8 +195,7 @@ impl PrintFile {
             signed.update(&head[..c]);
             signed.update(&head[c + pades.contents_len + 2..]);
             signed.update(&x);
-            let cms = hex::encode(pades.cms(&signed.finalize().into()));
-            head[c + 1..c + 1 + cms.len()].copy_from_slice(cms.as_bytes());
+            pades.cms_hex_into(&signed.finalize().into(), &mut head[c + 1..c + 1 + pades.contents_len]);
             self.put(&head)?;
         }
         self.put(&x)?;

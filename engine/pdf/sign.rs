@@ -72,6 +72,9 @@ pub struct Pades {
     data_head: Vec<u8>,
     /// Hex digits `/Contents` holds (the largest CMS, so every file of the run has the same size).
     pub contents_len: usize,
+    /// The whole CMS but the signature's bytes, for the usual signature
+    /// lengths (70–72 bytes), with a zero digest at `.2`.
+    templates: Vec<(usize, Vec<u8>, usize)>,
 }
 
 impl std::fmt::Debug for Pades {
@@ -118,9 +121,18 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0 };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new() };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes.
         p.contents_len = p.cms_with(&[0u8; 72]).len() * 2;
+        // Everything before the signature's value, made once per length:
+        // the digest sits at a fixed place in it.
+        for len in 70..=72 {
+            let whole = p.cms_with(&vec![0u8; len]);
+            let head = whole[..whole.len() - len].to_vec();
+            let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
+            let at = head.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
+            p.templates.push((len, head, at + md.len() - 32));
+        }
         Ok(p)
     }
 
@@ -130,18 +142,46 @@ impl Pades {
         seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
     }
 
-    /// The CMS for a file whose byte range hashes to `digest`.
-    pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
+    /// The signature of the signed attributes for `digest`, DER.
+    fn signature(&self, digest: &[u8; 32]) -> p256::ecdsa::DerSignature {
         let mut attrs = self.attrs.clone();
         attrs[self.digest_at..self.digest_at + 32].copy_from_slice(digest);
         // The signature covers the attributes as a SET (tag 0x31), not as
         // the [0] they are stored under (RFC 5652 §5.4).
         attrs[0] = 0x31;
-        let sig = self.signer.sign_prehash(&Sha256::digest(&attrs).into());
-        attrs[0] = 0xa0;
-        let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig.as_bytes())]);
+        self.signer.sign_prehash(&Sha256::digest(&attrs).into())
+    }
+
+    /// Write the CMS for `digest` as hex into `out` (which is
+    /// `contents_len` long; what the CMS does not fill stays as it is).
+    pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) {
+        let sig = self.signature(digest);
+        let sig = sig.as_bytes();
+        let Some((_, head, at)) = self.templates.iter().find(|(len, _, _)| *len == sig.len()) else {
+            // A shorter signature (about one in 2^16): assembled in full.
+            let hex = hex::encode(self.assemble(digest, sig));
+            out[..hex.len()].copy_from_slice(hex.as_bytes());
+            return;
+        };
+        let mut w = 0;
+        for part in [&head[..*at], &digest[..], &head[at + 32..], sig] {
+            let _ = hex::encode_to_slice(part, &mut out[w..w + 2 * part.len()]);
+            w += 2 * part.len();
+        }
+    }
+
+    fn assemble(&self, digest: &[u8; 32], sig: &[u8]) -> Vec<u8> {
+        let mut attrs = self.attrs.clone();
+        attrs[self.digest_at..self.digest_at + 32].copy_from_slice(digest);
+        let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig)]);
         let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
         seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
+    }
+
+    /// The CMS for a file whose byte range hashes to `digest`.
+    pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
+        let sig = self.signature(digest);
+        self.assemble(digest, sig.as_bytes())
     }
 
     /// The signature dictionary's bytes (an object's content, without `n 0
@@ -173,9 +213,7 @@ impl Pades {
         h.update(&file[..contents_at]);
         h.update(&file[after..]);
         let digest: [u8; 32] = h.finalize().into();
-        let cms = self.cms(&digest);
-        let hex = hex::encode(&cms);
-        file[contents_at + 1..contents_at + 1 + hex.len()].copy_from_slice(hex.as_bytes());
+        self.cms_hex_into(&digest, &mut file[contents_at + 1..contents_at + 1 + self.contents_len]);
     }
 }
 
@@ -185,4 +223,25 @@ const RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
 /// A PDF date for a signature's `/M`: the issue date at midnight UTC.
 pub fn pdf_date(d: chrono::NaiveDate) -> String {
     format!("D:{}000000Z", d.format("%Y%m%d"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_prepared_cms_is_the_assembled_one() {
+        let root = crate::dk1::trustlist::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x21u8; 32]).unwrap();
+        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let p = Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap();
+        for n in 0..40u8 {
+            let digest: [u8; 32] = Sha256::digest([n]).into();
+            let mut out = vec![b'0'; p.contents_len];
+            p.cms_hex_into(&digest, &mut out);
+            let want = hex::encode(p.cms(&digest));
+            assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
+            assert!(out[want.len()..].iter().all(|c| *c == b'0'));
+        }
+    }
 }
