@@ -461,16 +461,18 @@ const PDF_KEY_FD_ENV: &str = "TERBIT_PDF_SIGNING_KEY_FD";
 /// systemd's credential name for the PDF key.
 const PDF_KEY_CREDENTIAL: &str = "terbit-pdf-signing-key";
 
-/// The PDF-signing key handed over by a scheduler, if any, as
-/// [`signing_seed`] does for the DK1 key.
-fn pdf_signing_key() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
-    let (text, source) = if let Some(fd) = std::env::var_os(PDF_KEY_FD_ENV) {
-        std::env::remove_var(PDF_KEY_FD_ENV);
+/// A key handed over by a scheduler, if any: from `env` (moved to the pipe
+/// named in `fd_env` at start), or from systemd's credential `credential`
+/// (`LoadCredential=`), which never passes through an environment at all.
+/// Returns the text and where it came from (for errors; never the text).
+fn handed_over(env: &str, fd_env: &str, credential: &str) -> Result<Option<(zeroize::Zeroizing<String>, String)>> {
+    let (text, source) = if let Some(fd) = std::env::var_os(fd_env) {
+        std::env::remove_var(fd_env);
         let path = Path::new("/proc/self/fd").join(fd);
-        let text = std::fs::read(&path).with_context(|| format!("read the PDF key handed over in {}", issue::PDF_KEY_ENV))?;
-        (text, issue::PDF_KEY_ENV.to_string())
+        let text = std::fs::read(&path).with_context(|| format!("read the key handed over in {env}"))?;
+        (text, env.to_string())
     } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
-        let path = Path::new(&dir).join(PDF_KEY_CREDENTIAL);
+        let path = Path::new(&dir).join(credential);
         if !path.exists() {
             return Ok(None);
         }
@@ -479,32 +481,25 @@ fn pdf_signing_key() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
     } else {
         return Ok(None);
     };
-    let text = zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default());
-    Ok(Some(terbit::dk1::pdfkey::parse_key_text(&text, &source)?))
+    Ok(Some((zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default()), source)))
 }
 
-/// The signing key handed over by a scheduler, if any: from
-/// `TERBIT_SIGNING_KEY` (moved to a pipe at start), or from systemd's
-/// credential `terbit-signing-key` (`LoadCredential=`), which never passes
-/// through an environment at all.
+/// The DK1 signing key handed over by a scheduler (`TERBIT_SIGNING_KEY`
+/// or the credential `terbit-signing-key`), if any.
 fn signing_seed() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
-    let (text, source) = if let Some(fd) = std::env::var_os(KEY_FD_ENV) {
-        std::env::remove_var(KEY_FD_ENV);
-        let path = Path::new("/proc/self/fd").join(fd);
-        let text = std::fs::read(&path).with_context(|| format!("read the signing key handed over in {}", issue::KEY_ENV))?;
-        (text, issue::KEY_ENV.to_string())
-    } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
-        let path = Path::new(&dir).join(KEY_CREDENTIAL);
-        if !path.exists() {
-            return Ok(None);
-        }
-        let text = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
-        (text, path.display().to_string())
-    } else {
-        return Ok(None);
-    };
-    let text = zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default());
-    Ok(Some(keys::parse_seed(&text, &source)?))
+    match handed_over(issue::KEY_ENV, KEY_FD_ENV, KEY_CREDENTIAL)? {
+        Some((text, source)) => Ok(Some(keys::parse_seed(&text, &source)?)),
+        None => Ok(None),
+    }
+}
+
+/// The PDF-signing key handed over by a scheduler
+/// (`TERBIT_PDF_SIGNING_KEY` or the credential `terbit-pdf-signing-key`), if any.
+fn pdf_signing_key() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
+    match handed_over(issue::PDF_KEY_ENV, PDF_KEY_FD_ENV, PDF_KEY_CREDENTIAL)? {
+        Some((text, source)) => Ok(Some(terbit::dk1::pdfkey::parse_key_text(&text, &source)?)),
+        None => Ok(None),
+    }
 }
 
 fn print_summary(s: &RunSummary) {

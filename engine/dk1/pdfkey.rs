@@ -148,15 +148,27 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
         )));
     }
     let cert = read_cert_der(&cp)?;
-    let parsed = Certificate::from_der(&cert).map_err(|e| Error::config(&cp, format!("not a certificate: {e}")))?;
-    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(&cp, e.to_string()))?;
-    let public = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(&cp, "not a P-256 certificate"))?;
-    if *key.verifying_key() != public {
+    if *key.verifying_key() != cert_key(&cert, &cp)? {
         return Err(Error::config(&cp, "this certificate is not the PDF key's own"));
     }
-    let chain_path = chain_path(dir, kid);
-    let chain = if chain_path.exists() { pem_chain(&chain_path)? } else { Vec::new() };
-    Ok(Some(PdfSigner { key, cert, chain }))
+    Ok(Some(PdfSigner { key, cert, chain: chain_of(dir, kid)? }))
+}
+
+/// The P-256 public key a certificate certifies (`path` names it in errors).
+fn cert_key(der: &[u8], path: &Path) -> Result<VerifyingKey> {
+    let parsed = Certificate::from_der(der).map_err(|e| Error::config(path, format!("not a certificate: {e}")))?;
+    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(path, e.to_string()))?;
+    p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(path, "not an ECDSA P-256 certificate"))
+}
+
+/// The certificates above DK1 key `kid`'s PDF certificate, if the folder has them.
+fn chain_of(dir: &Path, kid: &Kid) -> Result<Vec<Vec<u8>>> {
+    let path = chain_path(dir, kid);
+    if path.exists() {
+        pem_chain(&path)
+    } else {
+        Ok(Vec::new())
+    }
 }
 
 /// Put a PDF key and certificate from an external certification authority
@@ -167,10 +179,7 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
 pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Path>) -> Result<()> {
     let signing = read_key(key)?;
     let der = read_cert_der(cert)?;
-    let parsed = Certificate::from_der(&der).map_err(|e| Error::config(cert, format!("not a certificate: {e}")))?;
-    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(cert, e.to_string()))?;
-    let public: VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(cert, "not an ECDSA P-256 certificate"))?;
-    if public != *signing.verifying_key() {
+    if cert_key(&der, cert)? != *signing.verifying_key() {
         return Err(Error::config(cert, "this certificate is not the key's own"));
     }
     let chain = match chain {
@@ -203,15 +212,10 @@ pub fn signer_with_key(dir: &Path, kid: &Kid, secret: &[u8; 32], source: &str) -
     let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage(format!("{source}: not a P-256 private key")))?;
     let cp = cert_path(dir, kid);
     let cert = read_cert_der(&cp).map_err(|_| Error::NoKey(format!("{source} holds a PDF key, but {} (its certificate) cannot be read", cp.display())))?;
-    let parsed = Certificate::from_der(&cert).map_err(|e| Error::config(&cp, format!("not a certificate: {e}")))?;
-    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(&cp, e.to_string()))?;
-    let public: VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(&cp, "not a P-256 certificate"))?;
-    if public != *key.verifying_key() {
+    if cert_key(&cert, &cp)? != *key.verifying_key() {
         return Err(Error::NoKey(format!("the key in {source} is not the one {} certifies", cp.display())));
     }
-    let chain_path = chain_path(dir, kid);
-    let chain = if chain_path.exists() { pem_chain(&chain_path)? } else { Vec::new() };
-    Ok(PdfSigner { key, cert, chain })
+    Ok(PdfSigner { key, cert, chain: chain_of(dir, kid)? })
 }
 
 /// A PDF key given as text (64 hex characters of the scalar, or PKCS#8

@@ -16,13 +16,13 @@ use x509_cert::der::{Decode, Encode};
 
 use crate::dk1::pdfkey::PdfSigner;
 
-// DER object identifiers (content bytes).
-const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
-const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
-const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
-const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
-const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
+// DER object identifiers (content bytes); verify/pades.rs reads with them too.
+pub(crate) const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
+pub(crate) const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+pub(crate) const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+pub(crate) const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+pub(crate) const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
+pub(crate) const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
 const OID_SIGNING_CERT_V2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f];
 
 /// A DER element: tag, definite length, content.
@@ -123,23 +123,17 @@ impl Pades {
         .concat();
         let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new() };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes.
-        p.contents_len = p.cms_with(&[0u8; 72]).len() * 2;
+        p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72]).len() * 2;
         // Everything before the signature's value, made once per length:
         // the digest sits at a fixed place in it.
         for len in 70..=72 {
-            let whole = p.cms_with(&vec![0u8; len]);
+            let whole = p.assemble(&[0u8; 32], &vec![0u8; len]);
             let head = whole[..whole.len() - len].to_vec();
             let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
             let at = head.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
             p.templates.push((len, head, at + md.len() - 32));
         }
         Ok(p)
-    }
-
-    fn cms_with(&self, signature: &[u8]) -> Vec<u8> {
-        let info = seq(&[&self.info_head, &self.attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, signature)]);
-        let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
-        seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
     }
 
     /// The signature of the signed attributes for `digest`, DER.
