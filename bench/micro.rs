@@ -75,9 +75,27 @@ fn stages(c: &mut Criterion) {
     });
     let table = terbit::pdf::ecdsa::TableSigner::new(&signer.key);
     c.bench_function("ecdsa_p256_table_sign_prehash", |b| b.iter(|| table.sign_prehash(&prehash)));
+    // As the issue workers sign: 32 digests at once (their nonces' and
+    // points' inversions shared); criterion's figure is for all 32.
+    let digests: Vec<[u8; 32]> = (0..32u8).map(|i| [i; 32]).collect();
+    c.bench_function("ecdsa_p256_table_sign_batch_of_32", |b| b.iter(|| table.sign_prehashes(&digests)));
     c.bench_function("ecdsa_p256_table_setup", |b| b.iter(|| terbit::pdf::ecdsa::TableSigner::new(&signer.key)));
     let signing = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3")).with_signature(pades.clone());
     c.bench_function("render_birth_signed", |b| b.iter(|| signing.render(&d).unwrap()));
+    // 32 documents rendered, then signed together (figure for all 32).
+    c.bench_function("render_birth_signed_batch_of_32", |b| {
+        b.iter(|| {
+            let mut made: Vec<(Vec<u8>, terbit::pdf::sign::Place)> = (0..32)
+                .map(|_| {
+                    let (pdf, place, _) = signing.render_unsigned(&d).unwrap();
+                    (pdf, place.unwrap())
+                })
+                .collect();
+            let mut open: Vec<(&mut [u8], terbit::pdf::sign::Place)> = made.iter_mut().map(|(f, p)| (f.as_mut_slice(), *p)).collect();
+            pades.sign_many(&mut open);
+            made
+        })
+    });
     // The same document made whole by printpdf every time (no skeleton).
     c.bench_function("render_birth_whole_printpdf", |b| b.iter(|| renderer.render_whole(&d).unwrap()));
     // The same page with a name outside WinAnsi: a font subset is embedded.

@@ -4,20 +4,23 @@
 //! like any point (bench/RESULTS.md: 162 µs a signature), and a run signs
 //! every PDF it writes.
 //!
-//! `k` is written in signed 4-bit digits (`k = Σ d_j·16^j`, `d_j` in
-//! −8..=8); the table holds `v·16^j·G` for every window `j` and `v` in
-//! 1..=8, so `k·G` is 65 mixed additions of entries picked in constant
+//! `k` is written in signed 6-bit digits (`k = Σ d_j·64^j`, `d_j` in
+//! −32..=32); the table holds `v·64^j·G` for every window `j` and `v` in
+//! 1..=32, so `k·G` is 43 mixed additions of entries picked in constant
 //! time (every entry of a window is read, the right one selected and its
 //! sign set with `subtle`): the secret nonce does not show in which memory
-//! is touched or which branch is taken.
+//! is touched or which branch is taken. (4-bit digits: 65 additions of 8
+//! entries each; an addition costs ~100 selections, so wider windows pay
+//! until ~7 bits; the table is ~100 KB.) A batch of signatures shares the
+//! inversion of its nonces (see [`TableSigner::sign_prehashes`]).
 
 use p256::ecdsa::{DerSignature, Signature};
 use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::ops::Reduce;
-use p256::elliptic_curve::point::AffineCoordinates;
+use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use p256::elliptic_curve::PrimeField;
-use p256::{AffinePoint, FieldBytes, ProjectivePoint, Scalar, U256};
+use p256::{FieldBytes, FieldElement as Fe, ProjectivePoint, Scalar, U256};
 use sha2::Sha256;
 
 /// The group order, big-endian (SEC 2, secp256r1 n).
@@ -26,10 +29,82 @@ const ORDER: [u8; 32] = [
     0xf3, 0xb9, 0xca, 0xc2, 0xfc, 0x63, 0x25, 0x51,
 ];
 
+/// The curve's `b` (y² = x³ − 3x + b), big-endian (SEC 2).
+const B: [u8; 32] = [
+    0x5a, 0xc6, 0x35, 0xd8, 0xaa, 0x3a, 0x93, 0xe7, 0xb3, 0xeb, 0xbd, 0x55, 0x76, 0x98, 0x86, 0xbc, 0x65, 0x1d, 0x06, 0xb0, 0xcc, 0x53, 0xb0, 0xf6,
+    0x3b, 0xce, 0x3c, 0x3e, 0x27, 0xd2, 0x60, 0x4b,
+];
+
+/// Bits of `k` a window takes.
+const W: usize = 6;
+/// Table entries a window: the digits' magnitudes 1..=2^(W−1).
+const ENTRIES: usize = 1 << (W - 1);
+/// Windows: ⌈256 / W⌉. The top one holds bits 252..=255 only (at most
+/// 15, plus a carry: below 2^(W−1)), so it never carries out.
+const WINDOWS: usize = 256_usize.div_ceil(W);
+
+/// A table entry: an affine point, never the identity.
+#[derive(Clone, Copy)]
+struct Entry {
+    x: Fe,
+    y: Fe,
+}
+
+impl ConditionallySelectable for Entry {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Entry { x: Fe::conditional_select(&a.x, &b.x, choice), y: Fe::conditional_select(&a.y, &b.y, choice) }
+    }
+}
+
+/// A point in projective coordinates (X:Y:Z), affine x = X/Z. Ours
+/// rather than the crate's, whose coordinates are private: a batch's
+/// points are made affine with one inversion.
+#[derive(Clone, Copy)]
+struct Point {
+    x: Fe,
+    y: Fe,
+    z: Fe,
+}
+
+impl Point {
+    const IDENTITY: Point = Point { x: Fe::ZERO, y: Fe::ONE, z: Fe::ZERO };
+
+    /// `self + e`: Renes–Costello–Batina 2015, algorithm 5 (complete
+    /// mixed addition for a = −3), as the `primeorder` crate writes it;
+    /// `self` may be the identity.
+    fn add(&self, e: &Entry, b: &Fe) -> Point {
+        let xx = self.x * e.x;
+        let yy = self.y * e.y;
+        let xy_pairs = ((self.x + self.y) * (e.x + e.y)) - (xx + yy);
+        let yz_pairs = (e.y * self.z) + self.y;
+        let xz_pairs = (e.x * self.z) + self.x;
+        let bz_part = xz_pairs - (*b * self.z);
+        let bz3_part = bz_part.double() + bz_part;
+        let yy_m_bzz3 = yy - bz3_part;
+        let yy_p_bzz3 = yy + bz3_part;
+        let z3 = self.z.double() + self.z;
+        let bxz_part = (*b * xz_pairs) - (z3 + xx);
+        let bxz3_part = bxz_part.double() + bxz_part;
+        let xx3_m_zz3 = xx.double() + xx - z3;
+        Point {
+            x: (yy_p_bzz3 * xy_pairs) - (yz_pairs * bxz3_part),
+            y: (yy_p_bzz3 * yy_m_bzz3) + (xx3_m_zz3 * bxz3_part),
+            z: (yy_m_bzz3 * yz_pairs) + (xy_pairs * xx3_m_zz3),
+        }
+    }
+}
+
+impl ConditionallySelectable for Point {
+    fn conditional_select(a: &Self, b: &Self, choice: Choice) -> Self {
+        Point { x: Fe::conditional_select(&a.x, &b.x, choice), y: Fe::conditional_select(&a.y, &b.y, choice), z: Fe::conditional_select(&a.z, &b.z, choice) }
+    }
+}
+
 /// A signing key with the generator's table.
 pub struct TableSigner {
     d: Scalar,
-    table: Vec<[AffinePoint; 8]>,
+    b: Fe,
+    table: Vec<[Entry; ENTRIES]>,
 }
 
 impl std::fmt::Debug for TableSigner {
@@ -40,67 +115,143 @@ impl std::fmt::Debug for TableSigner {
 }
 
 impl TableSigner {
-    /// Make the table for `key` (about 1,000 point conversions, once).
+    /// Make the table for `key` (about 1,400 point conversions, once).
     pub fn new(key: &p256::ecdsa::SigningKey) -> TableSigner {
         let d: Scalar = *key.as_nonzero_scalar().as_ref();
-        let mut table = Vec::with_capacity(65);
+        let coordinate = |c: Option<&FieldBytes>| c.and_then(|c| Option::<Fe>::from(Fe::from_bytes(c))).unwrap_or(Fe::ZERO);
+        let mut table = Vec::with_capacity(WINDOWS);
         let mut base = ProjectivePoint::GENERATOR;
-        for _ in 0..65 {
-            let mut row = [AffinePoint::IDENTITY; 8];
+        for _ in 0..WINDOWS {
+            let mut row = [Entry { x: Fe::ZERO, y: Fe::ZERO }; ENTRIES];
             let mut acc = ProjectivePoint::IDENTITY;
             for entry in row.iter_mut() {
                 acc += base;
-                *entry = acc.to_affine();
+                // v·64^j·G for v ≤ 32 < n: never the identity, so it has coordinates.
+                let affine = acc.to_affine().to_encoded_point(false);
+                *entry = Entry { x: coordinate(affine.x()), y: coordinate(affine.y()) };
             }
             table.push(row);
-            for _ in 0..4 {
+            for _ in 0..W {
                 base = base.double();
             }
         }
-        TableSigner { d, table }
+        TableSigner { d, b: Option::<Fe>::from(Fe::from_bytes(&B.into())).unwrap_or(Fe::ZERO), table }
     }
 
-    /// `k·G`.
-    fn mul_generator(&self, k: &Scalar) -> ProjectivePoint {
+    /// `k·G`, projective.
+    fn mul_generator(&self, k: &Scalar) -> Point {
         let bytes = k.to_repr();
-        let mut acc = ProjectivePoint::IDENTITY;
+        // k as little-endian 64-bit limbs, with a zero limb for the top window to read past.
+        let mut limbs = [0u64; 5];
+        for (i, chunk) in bytes.rchunks(8).enumerate() {
+            limbs[i] = u64::from_be_bytes(chunk.try_into().unwrap_or_default());
+        }
+        let mut acc = Point::IDENTITY;
         let mut carry = 0u8;
         for (j, row) in self.table.iter().enumerate() {
-            let nibble = if j < 64 { (bytes[31 - j / 2] >> (4 * (j % 2))) & 0x0f } else { 0 };
-            // Signed digit, without branches: v in 0..=16; 8 or more becomes v − 16 and carries one.
-            let v = nibble + carry;
-            carry = (v + 8) >> 4;
-            let digit = v.wrapping_sub(carry << 4);
+            // Bits j·W .. j·W+W of k (the position is public; no branch on k).
+            let (limb, shift) = ((j * W) / 64, (j * W) % 64);
+            let two = u128::from(limbs[limb]) | (u128::from(limbs[limb + 1]) << 64);
+            let window = ((two >> shift) as u8) & ((1 << W) - 1);
+            // Signed digit, without branches: v in 0..=2^W; 2^(W−1) or
+            // more becomes v − 2^W and carries one.
+            let v = window + carry;
+            carry = (v + (1 << (W - 1))) >> W;
+            let digit = v.wrapping_sub(carry << W);
             // |digit| and its sign by arithmetic: mask is 0xff when negative.
             let mask = ((digit as i8) >> 7) as u8;
             let magnitude = (digit ^ mask).wrapping_sub(mask);
-            let negative = Choice::from(mask & 1);
-            let mut pick = AffinePoint::IDENTITY;
-            for (i, p) in row.iter().enumerate() {
+            let mut pick = row[0];
+            for (i, p) in row.iter().enumerate().skip(1) {
                 pick.conditional_assign(p, (i as u8 + 1).ct_eq(&magnitude));
             }
-            let negated = -pick;
-            pick.conditional_assign(&negated, negative);
-            acc += pick;
+            pick.y.conditional_assign(&-pick.y, Choice::from(mask & 1));
+            // A zero digit adds nothing: the sum is computed and dropped.
+            let sum = acc.add(&pick, &self.b);
+            acc.conditional_assign(&sum, !magnitude.ct_eq(&0));
         }
         acc
     }
 
     /// Sign a SHA-256 digest: the DER signature the `p256` crate would make.
     pub fn sign_prehash(&self, digest: &[u8; 32]) -> DerSignature {
-        let z = FieldBytes::from(*digest);
-        let k_bytes = rfc6979::generate_k::<Sha256, _>(&self.d.to_repr(), &ORDER.into(), &z, &[]);
-        // generate_k gives a value in [1, n): always a scalar.
-        let k = Scalar::from_repr(k_bytes).unwrap_or(Scalar::ONE);
-        let k_inv = Option::<Scalar>::from(k.invert()).unwrap_or(Scalar::ONE);
-        let big_r = self.mul_generator(&k).to_affine();
-        let r = <Scalar as Reduce<U256>>::reduce_bytes(&big_r.x());
-        let z = <Scalar as Reduce<U256>>::reduce_bytes(&z);
-        let s = k_inv * (z + r * self.d);
-        // r and s are nonzero but with negligible probability; the p256
-        // signature would then fail too (and a new run would not repeat it).
-        Signature::from_scalars(r, s).map(|sig| sig.to_der()).unwrap_or_else(|_| Signature::from_scalars(Scalar::ONE, Scalar::ONE).map(|s| s.to_der()).expect("one is a valid scalar"))
+        self.sign_prehashes(std::slice::from_ref(digest)).pop().unwrap_or_else(fallback)
     }
+
+    /// Sign many SHA-256 digests: for each, the DER signature the `p256`
+    /// crate would make. The nonces' inverses `k⁻¹` are computed for
+    /// [`BATCH`] signatures at once (Montgomery's trick: one constant-time
+    /// inversion of the product and three multiplications an element):
+    /// the crate's scalar inversion alone costs a third of a signature.
+    pub fn sign_prehashes(&self, digests: &[[u8; 32]]) -> Vec<DerSignature> {
+        let mut out = Vec::with_capacity(digests.len());
+        for part in digests.chunks(BATCH) {
+            self.sign_batch(part, &mut out);
+        }
+        out
+    }
+
+    /// Sign up to [`BATCH`] digests into `out`.
+    fn sign_batch(&self, digests: &[[u8; 32]], out: &mut Vec<DerSignature>) {
+        let d_repr = self.d.to_repr();
+        // The batch is padded with k = 1 and Z = 1, whose inverses are not used.
+        let mut ks = [Scalar::ONE; BATCH];
+        let mut points = [Point { x: Fe::ONE, y: Fe::ONE, z: Fe::ONE }; BATCH];
+        for ((z, k), point) in digests.iter().zip(ks.iter_mut()).zip(points.iter_mut()) {
+            let k_bytes = rfc6979::generate_k::<Sha256, _>(&d_repr, &ORDER.into(), &FieldBytes::from(*z), &[]);
+            // generate_k gives a value in [1, n): always a scalar.
+            *k = Scalar::from_repr(k_bytes).unwrap_or(Scalar::ONE);
+            *point = self.mul_generator(k);
+        }
+        // k is in [1, n): no k is zero, and k·G is not the identity, so
+        // no Z is zero either; the batch inversions cannot fail.
+        let k_invs = batch_invert(&ks, Scalar::ONE, |k| Option::from(k.invert()));
+        let z_invs = batch_invert(&points.map(|p| p.z), Fe::ONE, |z| Option::from(z.invert()));
+        out.extend(digests.iter().zip(points.iter().zip(z_invs.iter().zip(&k_invs))).map(|(z, (point, (z_inv, k_inv)))| {
+            let x = (point.x * *z_inv).to_bytes();
+            let r = <Scalar as Reduce<U256>>::reduce_bytes(&x);
+            let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*z));
+            let s = *k_inv * (z + r * self.d);
+            // r and s are nonzero but with negligible probability; the p256
+            // signature would then fail too (and a new run would not repeat it).
+            Signature::from_scalars(r, s).map(|sig| sig.to_der()).unwrap_or_else(|_| fallback())
+        }));
+    }
+}
+
+/// The inverses of `xs` (all nonzero) by Montgomery's trick: the running
+/// products, one inversion of the last, and back. Constant-time as
+/// `invert` is; a zero element makes the one inversion fail, and then
+/// (never, for ECDSA's values) every element is inverted alone.
+fn batch_invert<T>(xs: &[T; BATCH], one: T, invert: impl Fn(&T) -> Option<T>) -> [T; BATCH]
+where
+    T: Copy + std::ops::Mul<Output = T>,
+{
+    let mut prefix = [one; BATCH];
+    let mut acc = one;
+    for (p, x) in prefix.iter_mut().zip(xs) {
+        *p = acc;
+        acc = acc * *x;
+    }
+    let Some(mut inv) = invert(&acc) else {
+        return xs.map(|x| invert(&x).unwrap_or(one));
+    };
+    let mut out = [one; BATCH];
+    for i in (0..BATCH).rev() {
+        // inv = (x_0 ⋯ x_i)⁻¹: x_i⁻¹ = inv · (x_0 ⋯ x_{i−1}).
+        out[i] = inv * prefix[i];
+        inv = inv * xs[i];
+    }
+    out
+}
+
+/// Signatures made together, sharing the inversion of their nonces.
+pub const BATCH: usize = 32;
+
+/// A well-formed signature no verifier accepts, for the cases of
+/// probability ~2⁻²⁵⁶ where ECDSA has none to give.
+fn fallback() -> DerSignature {
+    Signature::from_scalars(Scalar::ONE, Scalar::ONE).map(|s| s.to_der()).expect("one is a valid scalar")
 }
 
 #[cfg(test)]
@@ -108,6 +259,16 @@ mod tests {
     use super::*;
     use p256::ecdsa::signature::hazmat::PrehashSigner;
     use sha2::Digest;
+
+    fn affine(p: &Point) -> (FieldBytes, FieldBytes) {
+        let z = p.z.invert().unwrap();
+        ((p.x * z).to_bytes(), (p.y * z).to_bytes())
+    }
+
+    fn crate_affine(k: &Scalar) -> (FieldBytes, FieldBytes) {
+        let e = (ProjectivePoint::GENERATOR * k).to_affine().to_encoded_point(false);
+        (*e.x().unwrap(), *e.y().unwrap())
+    }
 
     #[test]
     fn same_signatures_as_the_p256_crate() {
@@ -119,11 +280,27 @@ mod tests {
                 let want: Signature = key.sign_prehash(&digest).unwrap();
                 assert_eq!(fast.sign_prehash(&digest).as_bytes(), want.to_der().as_bytes(), "key {seed}, message {m}");
             }
+            // A batch (here over two of BATCH) signs each digest as alone.
+            let digests: Vec<[u8; 32]> = (0..40u8).map(|m| Sha256::digest([seed, m, 1]).into()).collect();
+            let batch = fast.sign_prehashes(&digests);
+            assert_eq!(batch.len(), digests.len());
+            for (digest, got) in digests.iter().zip(&batch) {
+                let want: Signature = key.sign_prehash(digest).unwrap();
+                assert_eq!(got.as_bytes(), want.to_der().as_bytes(), "key {seed}, batch");
+            }
         }
         // And k·G agrees with the generic multiplication for edge scalars.
         let fast = TableSigner::new(&p256::ecdsa::SigningKey::from_slice(&[3; 32]).unwrap());
+        assert!(fast.sign_prehashes(&[]).is_empty());
         for k in [Scalar::ONE, -Scalar::ONE, Scalar::from(8u64), Scalar::from(16u64), Scalar::from(0x8888_8888_8888_8888u64), -Scalar::from(0x8888_8888_8888_8888u64), Scalar::from(u64::MAX)] {
-            assert_eq!(fast.mul_generator(&k).to_affine(), (ProjectivePoint::GENERATOR * k).to_affine());
+            assert_eq!(affine(&fast.mul_generator(&k)), crate_affine(&k));
+        }
+        // And for scalars all over the range, with every carry pattern.
+        for m in 0..300u32 {
+            let k = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(<[u8; 32]>::from(Sha256::digest(m.to_be_bytes()))));
+            let k = if m % 3 == 0 { -k } else { k };
+            assert_eq!(affine(&fast.mul_generator(&k)), crate_affine(&k), "scalar {m}");
         }
     }
 }
+

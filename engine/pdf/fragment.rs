@@ -24,7 +24,7 @@ use std::ops::Range;
 
 use lopdf::{Dictionary, Object, StringFormat};
 
-use crate::pdf::sign::Pades;
+use crate::pdf::sign::{Pades, Place};
 use sha2::{Digest, Sha256};
 
 /// A document or skeleton that does not have the shape a fragment needs
@@ -218,6 +218,16 @@ impl Fragment {
     /// signature field on the first page, in the catalog's form, whose
     /// signature covers the whole file but its own value.
     pub fn standalone_signed(&self, sign: Option<(&Pades, &str)>) -> Vec<u8> {
+        let (mut out, place) = self.standalone_unsigned(sign);
+        if let (Some((pades, _)), Some(place)) = (sign, place) {
+            pades.sign(&mut out, place);
+        }
+        out
+    }
+
+    /// As [`Fragment::standalone_signed`], the signature's place left open
+    /// (zeros) and given, for [`Pades::sign_many`] to sign with others.
+    pub fn standalone_unsigned(&self, sign: Option<(&Pades, &str)>) -> (Vec<u8>, Option<Place>) {
         let extra = sign.map_or(0, |(p, _)| p.contents_len + 512);
         let mut out = Vec::with_capacity(self.body.len() + 2048 + extra);
         out.extend_from_slice(HEADER);
@@ -250,7 +260,7 @@ impl Fragment {
             offsets[sig as usize] = out.len() as u64;
             let _ = writeln!(out, "{sig} 0 obj");
             let (dict, range_at, contents_at) = pades.dictionary(m);
-            at = Some((pades, out.len() + range_at, out.len() + contents_at));
+            at = Some(Place { range_at: out.len() + range_at, contents_at: out.len() + contents_at });
             out.extend_from_slice(&dict);
             out.extend_from_slice(b"\nendobj\n");
         }
@@ -260,10 +270,7 @@ impl Fragment {
         out.extend_from_slice(b"trailer\n<<");
         out.extend_from_slice(&self.trailer);
         let _ = write!(out, "/ID [<{id}> <{id}>]/Size {size}>>\nstartxref\n{xref_at}\n%%EOF\n");
-        if let Some((pades, range_at, contents_at)) = at {
-            pades.sign(&mut out, range_at, contents_at);
-        }
-        out
+        (out, at)
     }
 }
 

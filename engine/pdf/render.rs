@@ -320,6 +320,18 @@ impl Renderer {
     /// come out byte for byte as printpdf would have made them. A document
     /// with text needing the embedded font is always made whole.
     pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, Fragment)> {
+        let (mut pdf, place, fragment) = self.render_unsigned(doc)?;
+        if let (Some(pades), Some(place)) = (&self.pades, place) {
+            pades.sign(&mut pdf, place);
+        }
+        Ok((pdf, fragment))
+    }
+
+    /// As [`Renderer::render_objects`], but when the renderer signs, the
+    /// signature's place is left open and given: the caller signs a batch
+    /// of documents at once with [`Renderer::signer`]'s
+    /// [`crate::pdf::sign::Pades::sign_many`] (the same bytes).
+    pub fn render_unsigned(&self, doc: &Document) -> Result<(Vec<u8>, Option<crate::pdf::sign::Place>, Fragment)> {
         let err = |m: String| Error::Render { document: doc.number.to_string(), message: m };
         let pages = self.template.pages_for(doc.members.len());
         let drawn = self.draw_values(doc, pages);
@@ -338,7 +350,13 @@ impl Renderer {
             self.whole(doc, &drawn)?
         };
         let m = crate::pdf::sign::pdf_date(doc.issue_date);
-        Ok((fragment.standalone_signed(self.pades.as_deref().map(|p| (p, m.as_str()))), fragment))
+        let (pdf, place) = fragment.standalone_unsigned(self.pades.as_deref().map(|p| (p, m.as_str())));
+        Ok((pdf, place, fragment))
+    }
+
+    /// The PDF signer, when this renderer signs.
+    pub fn signer(&self) -> Option<&crate::pdf::sign::Pades> {
+        self.pades.as_deref()
     }
 
     /// As [`Renderer::render`], the document made whole with printpdf

@@ -72,8 +72,10 @@ pub struct Pades {
     data_head: Vec<u8>,
     /// Hex digits `/Contents` holds (the largest CMS, so every file of the run has the same size).
     pub contents_len: usize,
-    /// The whole CMS but the signature's bytes, for the usual signature
-    /// lengths (70–72 bytes), with a zero digest at `.2`.
+    /// The whole CMS but the signature's bytes, as hex digits, for the
+    /// usual signature lengths (70–72 bytes), with a zero digest at `.2`
+    /// (an offset into the hex): a file's CMS is a copy of one of them
+    /// with its digest and signature written in.
     templates: Vec<(usize, Vec<u8>, usize)>,
 }
 
@@ -131,37 +133,44 @@ impl Pades {
             let head = whole[..whole.len() - len].to_vec();
             let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
             let at = head.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
-            p.templates.push((len, head, at + md.len() - 32));
+            p.templates.push((len, hex::encode(head).into_bytes(), 2 * (at + md.len() - 32)));
         }
         Ok(p)
     }
 
-    /// The signature of the signed attributes for `digest`, DER.
-    fn signature(&self, digest: &[u8; 32]) -> p256::ecdsa::DerSignature {
+    /// What the signature signs for a file whose byte range hashes to
+    /// `digest`: the SHA-256 of the signed attributes.
+    fn attributes_digest(&self, digest: &[u8; 32]) -> [u8; 32] {
         let mut attrs = self.attrs.clone();
         attrs[self.digest_at..self.digest_at + 32].copy_from_slice(digest);
         // The signature covers the attributes as a SET (tag 0x31), not as
         // the [0] they are stored under (RFC 5652 §5.4).
         attrs[0] = 0x31;
-        self.signer.sign_prehash(&Sha256::digest(&attrs).into())
+        Sha256::digest(&attrs).into()
+    }
+
+    /// The signature of the signed attributes for `digest`, DER.
+    fn signature(&self, digest: &[u8; 32]) -> p256::ecdsa::DerSignature {
+        self.signer.sign_prehash(&self.attributes_digest(digest))
     }
 
     /// Write the CMS for `digest` as hex into `out` (which is
     /// `contents_len` long; what the CMS does not fill stays as it is).
     pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) {
-        let sig = self.signature(digest);
-        let sig = sig.as_bytes();
+        self.write_cms(digest, self.signature(digest).as_bytes(), out);
+    }
+
+    /// Write the CMS for `digest` signed by `sig` as hex into `out`.
+    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], out: &mut [u8]) {
         let Some((_, head, at)) = self.templates.iter().find(|(len, _, _)| *len == sig.len()) else {
             // A shorter signature (about one in 2^16): assembled in full.
             let hex = hex::encode(self.assemble(digest, sig));
             out[..hex.len()].copy_from_slice(hex.as_bytes());
             return;
         };
-        let mut w = 0;
-        for part in [&head[..*at], &digest[..], &head[at + 32..], sig] {
-            let _ = hex::encode_to_slice(part, &mut out[w..w + 2 * part.len()]);
-            w += 2 * part.len();
-        }
+        out[..head.len()].copy_from_slice(head);
+        let _ = hex::encode_to_slice(digest, &mut out[*at..at + 64]);
+        let _ = hex::encode_to_slice(sig, &mut out[head.len()..head.len() + 2 * sig.len()]);
     }
 
     fn assemble(&self, digest: &[u8; 32], sig: &[u8]) -> Vec<u8> {
@@ -197,18 +206,45 @@ impl Pades {
         (d, range_at, contents_at)
     }
 
-    /// Sign `file` in place: `range_at` and `contents_at` are the file
-    /// offsets of the `/ByteRange` array and of `/Contents`' `<`.
-    pub fn sign(&self, file: &mut [u8], range_at: usize, contents_at: usize) {
+    /// Sign `file` in place at `place`.
+    pub fn sign(&self, file: &mut [u8], place: Place) {
+        self.sign_many(&mut [(file, place)]);
+    }
+
+    /// Sign many files in place, each at its place: the same bytes as
+    /// signing each alone, the signatures made as a batch
+    /// ([`crate::pdf::ecdsa::TableSigner::sign_prehashes`]).
+    pub fn sign_many(&self, files: &mut [(&mut [u8], Place)]) {
+        let digests: Vec<[u8; 32]> = files.iter_mut().map(|(file, place)| self.byte_range_digest(file, *place)).collect();
+        let signed: Vec<[u8; 32]> = digests.iter().map(|d| self.attributes_digest(d)).collect();
+        let sigs = self.signer.sign_prehashes(&signed);
+        for (((file, place), digest), sig) in files.iter_mut().zip(&digests).zip(&sigs) {
+            let at = place.contents_at + 1;
+            self.write_cms(digest, sig.as_bytes(), &mut file[at..at + self.contents_len]);
+        }
+    }
+
+    /// Fill `file`'s `/ByteRange` and hash the range.
+    fn byte_range_digest(&self, file: &mut [u8], place: Place) -> [u8; 32] {
+        let Place { range_at, contents_at } = place;
         let after = contents_at + self.contents_len + 2;
         let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", file.len() - after);
         file[range_at..range_at + RANGE_PLACEHOLDER.len()].copy_from_slice(range.as_bytes());
         let mut h = Sha256::new();
         h.update(&file[..contents_at]);
         h.update(&file[after..]);
-        let digest: [u8; 32] = h.finalize().into();
-        self.cms_hex_into(&digest, &mut file[contents_at + 1..contents_at + 1 + self.contents_len]);
+        h.finalize().into()
     }
+}
+
+/// Where a file's signature goes (both placeholders as
+/// [`Pades::dictionary`] wrote them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Place {
+    /// The file offset of the `[` of `/ByteRange`'s placeholder.
+    pub range_at: usize,
+    /// The file offset of the `<` of `/Contents`' placeholder.
+    pub contents_at: usize,
 }
 
 /// `/ByteRange`'s placeholder: four numbers of fixed width.
@@ -237,5 +273,44 @@ mod tests {
             assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
             assert!(out[want.len()..].iter().all(|c| *c == b'0'));
         }
+    }
+
+    #[test]
+    fn signing_many_is_signing_each_alone() {
+        let root = crate::dk1::trustlist::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x22u8; 32]).unwrap();
+        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let p = Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap();
+        // Files of different lengths, the signature in the middle of each.
+        let files: Vec<(Vec<u8>, Place)> = (0..45usize)
+            .map(|n| {
+                let mut f = format!("%PDF-1.7\n{}\n", "x".repeat(n * 7)).into_bytes();
+                let (dict, range_at, contents_at) = p.dictionary("D:20261123000000Z");
+                let place = Place { range_at: f.len() + range_at, contents_at: f.len() + contents_at };
+                f.extend_from_slice(&dict);
+                f.extend_from_slice(format!("\ntrailer {n}\n%%EOF\n").as_bytes());
+                (f, place)
+            })
+            .collect();
+        let alone: Vec<Vec<u8>> = files
+            .iter()
+            .map(|(f, place)| {
+                let mut f = f.clone();
+                p.sign(&mut f, *place);
+                f
+            })
+            .collect();
+        let mut many = files.clone();
+        let mut open: Vec<(&mut [u8], Place)> = many.iter_mut().map(|(f, place)| (f.as_mut_slice(), *place)).collect();
+        p.sign_many(&mut open);
+        for (n, ((f, _), want)) in many.iter().zip(&alone).enumerate() {
+            assert_eq!(f, want, "file {n}");
+        }
+        // The signed file's CMS is the one `cms` makes for its byte range.
+        let (f, place) = (&alone[3], files[3].1);
+        let after = place.contents_at + p.contents_len + 2;
+        let digest: [u8; 32] = Sha256::new().chain_update(&f[..place.contents_at]).chain_update(&f[after..]).finalize().into();
+        let want = hex::encode(p.cms(&digest));
+        assert_eq!(&f[place.contents_at + 1..place.contents_at + 1 + want.len()], want.as_bytes());
     }
 }
