@@ -73,6 +73,12 @@ fn stages(c: &mut Criterion) {
     c.bench_function("ecdsa_p256_crate_sign_prehash", |b| {
         b.iter(|| -> p256::ecdsa::Signature { p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&signer.key, &prehash).unwrap() })
     });
+    // ring (BoringSSL's nistz256 assembly), for comparison: hedged random
+    // nonces, so not usable for reproducible PDFs; it hashes the message.
+    let pkcs8 = p256::pkcs8::EncodePrivateKey::to_pkcs8_der(&signer.key).unwrap();
+    let rng = ring::rand::SystemRandom::new();
+    let ring_key = ring::signature::EcdsaKeyPair::from_pkcs8(&ring::signature::ECDSA_P256_SHA256_ASN1_SIGNING, pkcs8.as_bytes(), &rng).unwrap();
+    c.bench_function("ecdsa_p256_ring_sign_random_nonce", |b| b.iter(|| ring_key.sign(&rng, &prehash).unwrap()));
     let table = terbit::pdf::ecdsa::TableSigner::new(&signer.key);
     c.bench_function("ecdsa_p256_table_sign_prehash", |b| b.iter(|| table.sign_prehash(&prehash)));
     // As the issue workers sign: 32 digests at once (their nonces' and

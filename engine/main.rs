@@ -172,13 +172,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Keys(KeysCommand::Import { kid, dir, key, cert, chain }) => {
+        Command::Keys(KeysCommand::Import { kid, dir, key, cert, chain, p12, password_file }) => {
             let k: keys::Kid = hex::decode(&kid).ok().and_then(|v| v.try_into().ok()).with_context(|| format!("{kid:?} is not a kid (16 hex digits)"))?;
             let list = keys::TrustList::load(&dir.join("trust.json"))?;
             if list.find(&k).is_none() {
                 bail!("no key {kid} in {}", dir.join("trust.json").display());
             }
-            terbit::dk1::pdfkey::import(&dir, &k, &key, &cert, chain.as_deref())?;
+            match (p12, key, cert) {
+                (Some(p12), _, _) => {
+                    let Some(pf) = password_file else { bail!("--p12 needs --password-file (a file holding the password, or - for standard input)") };
+                    let password = read_password(&pf)?;
+                    terbit::dk1::pdfkey::import_p12(&dir, &k, &p12, &password)?;
+                }
+                (None, Some(key), Some(cert)) => terbit::dk1::pdfkey::import(&dir, &k, &key, &cert, chain.as_deref())?,
+                _ => bail!("give --key and --cert, or --p12"),
+            }
             println!("PDF key and certificate of key {kid} → {}", terbit::dk1::pdfkey::cert_path(&dir, &k).display());
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
@@ -482,6 +490,20 @@ fn handed_over(env: &str, fd_env: &str, credential: &str) -> Result<Option<(zero
         return Ok(None);
     };
     Ok(Some((zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default()), source)))
+}
+
+/// A password: the first line of `path`, or of standard input for `-`
+/// (never an argument or the environment, which other users can read).
+fn read_password(path: &Path) -> Result<zeroize::Zeroizing<String>> {
+    use std::io::Read;
+    let mut bytes = zeroize::Zeroizing::new(Vec::new());
+    if path == Path::new("-") {
+        std::io::stdin().take(4096).read_to_end(&mut bytes).context("read the password from standard input")?;
+    } else {
+        *bytes = terbit::util::fs::read_limited(path, 4096)?;
+    }
+    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{}: the password is not UTF-8 text", path.display()))?;
+    Ok(zeroize::Zeroizing::new(text.lines().next().unwrap_or("").to_string()))
 }
 
 /// The DK1 signing key handed over by a scheduler (`TERBIT_SIGNING_KEY`

@@ -242,3 +242,127 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("PDF signature: holds"), "{out}");
 }
+
+/// `openssl` in `d`, which must succeed (or `None` when `may_fail`).
+fn openssl(d: &Path, args: &[&str], may_fail: bool) -> Option<()> {
+    let o = Command::new("openssl").args(args).current_dir(d).output().unwrap();
+    if !o.status.success() {
+        assert!(may_fail, "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        return None;
+    }
+    Some(())
+}
+
+fn der_of_pem(path: &Path) -> Vec<Vec<u8>> {
+    let text = std::fs::read_to_string(path).unwrap();
+    text.split("-----BEGIN CERTIFICATE-----")
+        .skip(1)
+        .map(|b| {
+            let b64: String = b.split("-----END").next().unwrap().chars().filter(|c| !c.is_whitespace()).collect();
+            terbit::dk1::root::base64_decode(&b64).unwrap()
+        })
+        .collect()
+}
+
+#[test]
+fn a_pkcs12_file_from_a_certification_authority_is_imported() {
+    if !have("openssl", &["version"]) {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let sh = |args: &[&str]| openssl(d, args, false).unwrap();
+    // A PSrE with a root and an issuing CA, the office's key and certificate from the issuing CA.
+    std::fs::write(d.join("ca.cnf"), "basicConstraints=critical,CA:TRUE\nkeyUsage=critical,keyCertSign,cRLSign\n").unwrap();
+    std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=CA:FALSE\n").unwrap();
+    sh(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "root.key", "-out", "root.crt", "-days", "3650", "-subj", "/CN=Test PSrE Root/O=Test/C=ID"]);
+    sh(&["req", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ica.key", "-out", "ica.csr", "-subj", "/CN=Test PSrE Issuing CA/O=Test/C=ID"]);
+    sh(&["x509", "-req", "-in", "ica.csr", "-CA", "root.crt", "-CAkey", "root.key", "-CAcreateserial", "-out", "ica.crt", "-days", "3650", "-extfile", "ca.cnf"]);
+    sh(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "office.key"]);
+    sh(&["req", "-new", "-key", "office.key", "-out", "office.csr", "-subj", "/CN=Dinas Dukcapil Test/O=Test/C=ID"]);
+    sh(&["x509", "-req", "-in", "office.csr", "-CA", "ica.crt", "-CAkey", "ica.key", "-CAcreateserial", "-out", "office.crt", "-days", "3650", "-extfile", "ext.cnf"]);
+    // The chain file lists the root first: the import orders it by issuer.
+    let chain = [std::fs::read_to_string(d.join("root.crt")).unwrap(), std::fs::read_to_string(d.join("ica.crt")).unwrap()].concat();
+    std::fs::write(d.join("chain.pem"), chain).unwrap();
+    std::fs::write(d.join("pass"), "rahasia kantor\n").unwrap();
+    let export = |name: &str, extra: &[&str], may_fail: bool| -> bool {
+        let mut args = vec!["pkcs12", "-export", "-inkey", "office.key", "-in", "office.crt", "-certfile", "chain.pem", "-out", name, "-passout", "pass:rahasia kantor"];
+        args.extend_from_slice(extra);
+        let made = openssl(d, &args, may_fail).is_some();
+        if made {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+        }
+        made
+    };
+    let office = der_of_pem(&d.join("office.crt")).remove(0);
+    let above = [der_of_pem(&d.join("ica.crt")).remove(0), der_of_pem(&d.join("root.crt")).remove(0)];
+    let mut n = 0;
+    let mut import = |file: &str, password: &str| -> (i32, String, PathBuf) {
+        n += 1;
+        let keys = format!("keys{n}");
+        let g = terbit::dk1::keys::generate(&d.join(&keys), "3506", &[n as u8; 32], 1_767_225_600).unwrap();
+        let kid = hex::encode(g.kid);
+        std::fs::write(d.join("pw"), password).unwrap();
+        let (code, out, err) = terbit(d, &["keys", "import", &kid, "--dir", &keys, "--p12", file, "--password-file", "pw"]);
+        (code, out + &err, d.join(&keys).join(&kid))
+    };
+    // OpenSSL 3's default (PBES2: PBKDF2-HMAC-SHA256 and AES-256-CBC, MAC HMAC-SHA256),
+    // the older 3DES one, and (where the legacy provider is there) RC2-40 for the certificates.
+    export("modern.p12", &[], false);
+    export("3des.p12", &["-keypbe", "PBE-SHA1-3DES", "-certpbe", "PBE-SHA1-3DES", "-macalg", "sha1"], false);
+    let legacy = export("legacy.p12", &["-legacy"], true);
+    for file in ["modern.p12", "3des.p12", "legacy.p12"] {
+        if file == "legacy.p12" && !legacy {
+            eprintln!("no RC2 in this OpenSSL: legacy.p12 not made");
+            continue;
+        }
+        let (code, out, base) = import(file, "rahasia kantor\n");
+        assert_eq!(code, 0, "{file}: {out}");
+        let crt = std::fs::read_to_string(base.with_extension("pdf.crt")).unwrap();
+        assert_eq!(der_of_pem_text(&crt), vec![office.clone()], "{file}: the office's certificate");
+        let chain = std::fs::read_to_string(base.with_extension("pdf.chain.pem")).unwrap();
+        assert_eq!(der_of_pem_text(&chain), above.to_vec(), "{file}: issuing CA, then root");
+        let key = base.with_extension("pdf.key");
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(std::fs::read_to_string(&key).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
+    }
+    // Refusals: a wrong password, no integrity check, too many rounds, an RSA key, junk, a world-readable file.
+    let (code, out, _) = import("modern.p12", "salah");
+    assert!(code == 2 && out.contains("modern.p12") && out.contains("password is wrong"), "{out}");
+    export("nomac.p12", &["-nomac"], false);
+    let (code, out, _) = import("nomac.p12", "rahasia kantor");
+    assert!(code == 2 && out.contains("no password integrity check"), "{out}");
+    // A file whose encryptions ask for 3,000,000 rounds each: refused before they are spent.
+    export("slow.p12", &["-iter", "3000000"], false);
+    let t = std::time::Instant::now();
+    let (code, out, _) = import("slow.p12", "rahasia kantor");
+    assert!(code == 2 && out.contains("3000000 rounds"), "{out}");
+    assert!(t.elapsed() < std::time::Duration::from_secs(20), "refused before spending the rounds");
+    sh(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key"]);
+    sh(&["req", "-x509", "-key", "rsa.key", "-out", "rsa.crt", "-days", "30", "-subj", "/CN=RSA/C=ID"]);
+    assert!(openssl(d, &["pkcs12", "-export", "-inkey", "rsa.key", "-in", "rsa.crt", "-out", "rsa.p12", "-passout", "pass:x"], false).is_some());
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("rsa.p12"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    }
+    let (code, out, _) = import("rsa.p12", "x");
+    assert!(code == 2 && out.contains("not ECDSA P-256"), "{out}");
+    std::fs::write(d.join("junk.p12"), b"PK\x03\x04 not a certificate store").unwrap();
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(d.join("junk.p12"), std::fs::Permissions::from_mode(0o600)).unwrap();
+        std::fs::set_permissions(d.join("modern.p12"), std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+    let (code, out, _) = import("junk.p12", "x");
+    assert!(code == 2 && out.contains("not a PKCS#12 file"), "{out}");
+    let (code, out, _) = import("modern.p12", "rahasia kantor");
+    assert!(code == 2 && out.contains("modern.p12"), "readable by others: {out}");
+}
+
+fn der_of_pem_text(text: &str) -> Vec<Vec<u8>> {
+    let tmp = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(tmp.path(), text).unwrap();
+    der_of_pem(tmp.path())
+}

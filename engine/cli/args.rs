@@ -304,21 +304,27 @@ pub(crate) enum KeysCommand {
         on: Option<NaiveDate>,
     },
     /// Use a PDF-signing certificate from a certification authority (PSrE) for a key.
-    #[command(after_help = "Example:\n  terbit keys import 5a16ed9f44164099 --key office.key.pem --cert office.crt --chain bsre-chain.pem --dir keys\n\nThe key: PKCS#8 PEM, ECDSA P-256 (mode 0600). The certificate's key must be it.\nThen terbit trust sign lists the certificate for verifiers.")]
+    #[command(after_help = "Examples:\n  terbit keys import 5a16ed9f44164099 --key office.key.pem --cert office.crt --chain bsre-chain.pem --dir keys\n  terbit keys import 5a16ed9f44164099 --p12 office.p12 --password-file office.pass --dir keys\n\nThe key: ECDSA P-256, PKCS#8 PEM or inside the PKCS#12 file (either mode 0600).\nThe certificate's key must be it. Then terbit trust sign lists the certificate for verifiers.")]
     Import {
         /// The DK1 key the PDF key pairs with.
         kid: String,
         #[arg(long, default_value = "keys")]
         dir: PathBuf,
         /// The private key, PKCS#8 PEM.
-        #[arg(long)]
-        key: PathBuf,
+        #[arg(long, required_unless_present = "p12", conflicts_with = "p12")]
+        key: Option<PathBuf>,
         /// Its certificate, PEM or DER.
-        #[arg(long)]
-        cert: PathBuf,
+        #[arg(long, required_unless_present = "p12", conflicts_with = "p12")]
+        cert: Option<PathBuf>,
         /// The issuing CAs' certificates, PEM.
-        #[arg(long)]
+        #[arg(long, conflicts_with = "p12")]
         chain: Option<PathBuf>,
+        /// Key, certificate and chain in one PKCS#12 file (.p12/.pfx).
+        #[arg(long)]
+        p12: Option<PathBuf>,
+        /// The PKCS#12 file's password: the first line of this file, or of standard input for `-`.
+        #[arg(long, requires = "p12", value_name = "FILE")]
+        password_file: Option<PathBuf>,
     },
     /// Revoke a compromised key: what it signed from --from on is REVOKED.
     #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]

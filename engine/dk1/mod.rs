@@ -10,6 +10,7 @@
 //! trust is the verifier's business (`verify`).
 
 pub mod keys;
+pub mod p12;
 pub mod pdfkey;
 pub mod qr;
 pub mod revocation;

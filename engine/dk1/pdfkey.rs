@@ -186,6 +186,43 @@ pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Pat
         Some(p) => pem_chain(p)?,
         None => Vec::new(),
     };
+    install(dir, kid, &signing, &der, &chain)
+}
+
+/// As [`import`], from a PKCS#12 file (`.p12`/`.pfx`, as a certification
+/// authority or a certificate store exports one) opened with `password`:
+/// its one private key (P-256), the certificate of that key, and the
+/// certificates above it, found by issuer and subject (each used once;
+/// others in the file are left out).
+pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<()> {
+    crate::dk1::keys::refuse_readable_by_others(p12)?;
+    let bytes = Zeroizing::new(crate::util::fs::read_limited(p12, 1 << 20)?);
+    let contents = crate::dk1::p12::read(&bytes, password).map_err(|e| Error::config(p12, e.to_string()))?;
+    let signing = SigningKey::from_pkcs8_der(&contents.key).map_err(|_| Error::config(p12, "its private key is not ECDSA P-256 (the PDF signature's algorithm)"))?;
+    let mut rest: Vec<(Vec<u8>, Certificate)> = Vec::new();
+    for (i, der) in contents.certs.into_iter().enumerate() {
+        let c = Certificate::from_der(&der).map_err(|e| Error::config(p12, format!("certificate {} in it: {e}", i + 1)))?;
+        rest.push((der, c));
+    }
+    let mine = rest.iter().position(|(der, _)| cert_key(der, p12).ok().as_ref() == Some(signing.verifying_key()));
+    let Some(mine) = mine else {
+        return Err(Error::config(p12, "it holds no certificate of its private key"));
+    };
+    let (leaf, mut at) = rest.swap_remove(mine);
+    let mut chain = Vec::new();
+    // Up from the key's certificate, each certificate taken once: a file
+    // whose certificates issue each other in a circle still ends.
+    while at.tbs_certificate.issuer != at.tbs_certificate.subject {
+        let Some(i) = rest.iter().position(|(_, c)| c.tbs_certificate.subject == at.tbs_certificate.issuer) else { break };
+        let (der, c) = rest.swap_remove(i);
+        chain.push(der);
+        at = c;
+    }
+    install(dir, kid, &signing, &leaf, &chain)
+}
+
+/// Write an imported key, certificate and chain into the keys folder.
+fn install(dir: &Path, kid: &Kid, signing: &SigningKey, der: &[u8], chain: &[Vec<u8>]) -> Result<()> {
     for (i, c) in chain.iter().enumerate() {
         Certificate::from_der(c).map_err(|e| Error::Usage(format!("chain certificate {}: {e}", i + 1)))?;
     }
@@ -197,7 +234,7 @@ pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Pat
     }
     let pem = signing.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
     crate::dk1::keys::write_secret_file(&kp, &pem)?;
-    write_cert(&cp, &der)?;
+    write_cert(&cp, der)?;
     if !chain.is_empty() {
         let text: String = chain.iter().map(|c| pem_encode("CERTIFICATE", c)).collect();
         crate::util::fs::write_atomic(&chain_path(dir, kid), text.as_bytes())?;
