@@ -328,6 +328,25 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
         assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(std::fs::read_to_string(&key).unwrap().starts_with("-----BEGIN PRIVATE KEY-----"));
     }
+    // The first import signs a night: PDF readers trust it through the PSrE's
+    // root (the issuing CA travels in the CMS), terbit through the district's list.
+    if tools() {
+        let bundle = fixture::bundle_for(d, "keys1");
+        let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
+        ok(d, &["samples", "--kind", "birth", "--count", "2", "--as-of", &tomorrow, "--out", "b.csv"]);
+        ok(d, &["issue", "b.csv", "--keys", "keys1", "--out", "out", "--issued-on", &tomorrow]);
+        let mut files = Vec::new();
+        pdfs(&d.join("out"), &mut files);
+        assert!(files.len() >= 3, "two documents and a print file");
+        let db = nss_with(d, &d.join("root.crt"));
+        for file in &files {
+            let p = pdfsig(&db, file);
+            assert!(p.contains("Signature is Valid.") && p.contains("Certificate is Trusted.") && p.contains("Dinas Dukcapil Test"), "{}: {p}", file.display());
+            let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, file.to_str().unwrap()]);
+            assert_eq!(code, 0, "{out}");
+        }
+        assert!(pyhanko(&d.join("root.crt"), &files).iter().all(|v| v["bottom_line"] == true));
+    }
     // Refusals: a wrong password, no integrity check, too many rounds, an RSA key, junk, a world-readable file.
     let (code, out, _) = import("modern.p12", "salah");
     assert!(code == 2 && out.contains("modern.p12") && out.contains("password is wrong"), "{out}");
