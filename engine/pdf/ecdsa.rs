@@ -10,9 +10,11 @@
 //! time (every entry of a window is read, the right one selected and its
 //! sign set with `subtle`): the secret nonce does not show in which memory
 //! is touched or which branch is taken. (4-bit digits: 65 additions of 8
-//! entries each; an addition costs ~100 selections, so wider windows pay
-//! until ~7 bits; the table is ~100 KB.) A batch of signatures shares the
-//! inversion of its nonces (see [`TableSigner::sign_prehashes`]).
+//! entries each; selections and additions cost about the same in the end,
+//! ~28 µs; the table is ~90 KB.) A batch of signatures shares its
+//! inversions (see [`TableSigner::sign_prehashes`]). The same tables, read
+//! by index, check signatures fast (verify/ecdsa.rs), where every value is
+//! public.
 
 use p256::ecdsa::{DerSignature, Signature};
 use p256::elliptic_curve::group::Group;
@@ -60,14 +62,14 @@ impl ConditionallySelectable for Entry {
 /// rather than the crate's, whose coordinates are private: a batch's
 /// points are made affine with one inversion.
 #[derive(Clone, Copy)]
-struct Point {
+pub(crate) struct Point {
     x: Fe,
     y: Fe,
     z: Fe,
 }
 
 impl Point {
-    const IDENTITY: Point = Point { x: Fe::ZERO, y: Fe::ONE, z: Fe::ZERO };
+    pub(crate) const IDENTITY: Point = Point { x: Fe::ZERO, y: Fe::ONE, z: Fe::ZERO };
 
     /// `self + e`: Renes–Costello–Batina 2015, algorithm 5 (complete
     /// mixed addition for a = −3), as the `primeorder` crate writes it;
@@ -100,67 +102,42 @@ impl ConditionallySelectable for Point {
     }
 }
 
-/// A signing key with the generator's table.
-pub struct TableSigner {
-    d: Scalar,
+/// A point's table: `v·64^j·P` for every window `j` and `v` in 1..=32.
+pub(crate) struct Table {
     b: Fe,
-    table: Vec<[Entry; ENTRIES]>,
+    rows: Vec<[Entry; ENTRIES]>,
 }
 
-impl std::fmt::Debug for TableSigner {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        // Never print the secret.
-        f.write_str("TableSigner")
-    }
-}
-
-impl TableSigner {
-    /// Make the table for `key` (about 1,400 point conversions, once).
-    pub fn new(key: &p256::ecdsa::SigningKey) -> TableSigner {
-        let d: Scalar = *key.as_nonzero_scalar().as_ref();
+impl Table {
+    /// The table of `base` (about 1,400 point conversions: ~11 ms).
+    pub(crate) fn of(base: ProjectivePoint) -> Table {
         let coordinate = |c: Option<&FieldBytes>| c.and_then(|c| Option::<Fe>::from(Fe::from_bytes(c))).unwrap_or(Fe::ZERO);
-        let mut table = Vec::with_capacity(WINDOWS);
-        let mut base = ProjectivePoint::GENERATOR;
+        let mut rows = Vec::with_capacity(WINDOWS);
+        let mut base = base;
         for _ in 0..WINDOWS {
             let mut row = [Entry { x: Fe::ZERO, y: Fe::ZERO }; ENTRIES];
             let mut acc = ProjectivePoint::IDENTITY;
             for entry in row.iter_mut() {
                 acc += base;
-                // v·64^j·G for v ≤ 32 < n: never the identity, so it has coordinates.
+                // v·64^j·P for v ≤ 32 < n and P of order n: never the identity, so it has coordinates.
                 let affine = acc.to_affine().to_encoded_point(false);
                 *entry = Entry { x: coordinate(affine.x()), y: coordinate(affine.y()) };
             }
-            table.push(row);
+            rows.push(row);
             for _ in 0..W {
                 base = base.double();
             }
         }
-        TableSigner { d, b: Option::<Fe>::from(Fe::from_bytes(&B.into())).unwrap_or(Fe::ZERO), table }
+        Table { b: Option::<Fe>::from(Fe::from_bytes(&B.into())).unwrap_or(Fe::ZERO), rows }
     }
 
-    /// `k·G`, projective.
-    fn mul_generator(&self, k: &Scalar) -> Point {
-        let bytes = k.to_repr();
-        // k as little-endian 64-bit limbs, with a zero limb for the top window to read past.
-        let mut limbs = [0u64; 5];
-        for (i, chunk) in bytes.rchunks(8).enumerate() {
-            limbs[i] = u64::from_be_bytes(chunk.try_into().unwrap_or_default());
-        }
+    /// `k·P`, in constant time (for a secret `k`).
+    fn mul(&self, k: &Scalar) -> Point {
         let mut acc = Point::IDENTITY;
-        let mut carry = 0u8;
-        for (j, row) in self.table.iter().enumerate() {
-            // Bits j·W .. j·W+W of k (the position is public; no branch on k).
-            let (limb, shift) = ((j * W) / 64, (j * W) % 64);
-            let two = u128::from(limbs[limb]) | (u128::from(limbs[limb + 1]) << 64);
-            let window = ((two >> shift) as u8) & ((1 << W) - 1);
-            // Signed digit, without branches: v in 0..=2^W; 2^(W−1) or
-            // more becomes v − 2^W and carries one.
-            let v = window + carry;
-            carry = (v + (1 << (W - 1))) >> W;
-            let digit = v.wrapping_sub(carry << W);
+        for (digit, row) in signed_digits(k).iter().zip(&self.rows) {
             // |digit| and its sign by arithmetic: mask is 0xff when negative.
-            let mask = ((digit as i8) >> 7) as u8;
-            let magnitude = (digit ^ mask).wrapping_sub(mask);
+            let mask = (digit >> 7) as u8;
+            let magnitude = (*digit as u8 ^ mask).wrapping_sub(mask);
             let mut pick = row[0];
             for (i, p) in row.iter().enumerate().skip(1) {
                 pick.conditional_assign(p, (i as u8 + 1).ct_eq(&magnitude));
@@ -171,6 +148,79 @@ impl TableSigner {
             acc.conditional_assign(&sum, !magnitude.ct_eq(&0));
         }
         acc
+    }
+
+    /// `acc + k·P` for a public `k` (a signature's check): the entries
+    /// are indexed and zero digits skipped.
+    pub(crate) fn mul_add_public(&self, k: &Scalar, mut acc: Point) -> Point {
+        for (digit, row) in signed_digits(k).iter().zip(&self.rows) {
+            if *digit == 0 {
+                continue;
+            }
+            let mut pick = row[usize::from(digit.unsigned_abs()) - 1];
+            if *digit < 0 {
+                pick.y = -pick.y;
+            }
+            acc = acc.add(&pick, &self.b);
+        }
+        acc
+    }
+}
+
+/// `k` in signed W-bit digits, least significant first: `k = Σ d_j·2^(W·j)`,
+/// `d_j` in −2^(W−1)..=2^(W−1). Without branches on `k`.
+fn signed_digits(k: &Scalar) -> [i8; WINDOWS] {
+    let bytes = k.to_repr();
+    // k as little-endian 64-bit limbs, with a zero limb for the top window to read past.
+    let mut limbs = [0u64; 5];
+    for (i, chunk) in bytes.rchunks(8).enumerate() {
+        limbs[i] = u64::from_be_bytes(chunk.try_into().unwrap_or_default());
+    }
+    let mut digits = [0i8; WINDOWS];
+    let mut carry = 0u8;
+    for (j, d) in digits.iter_mut().enumerate() {
+        // Bits j·W .. j·W+W of k (the position is public).
+        let (limb, shift) = ((j * W) / 64, (j * W) % 64);
+        let two = u128::from(limbs[limb]) | (u128::from(limbs[limb + 1]) << 64);
+        let window = ((two >> shift) as u8) & ((1 << W) - 1);
+        // v in 0..=2^W; 2^(W−1) or more becomes v − 2^W and carries one.
+        let v = window + carry;
+        carry = (v + (1 << (W - 1))) >> W;
+        *d = v.wrapping_sub(carry << W) as i8;
+    }
+    digits
+}
+
+impl Point {
+    /// The affine x coordinate, or `None` for the identity.
+    pub(crate) fn affine_x(&self) -> Option<FieldBytes> {
+        let z_inv = Option::<Fe>::from(self.z.invert())?;
+        Some((self.x * z_inv).to_bytes())
+    }
+}
+
+/// A signing key with the generator's table.
+pub struct TableSigner {
+    d: Scalar,
+    table: Table,
+}
+
+impl std::fmt::Debug for TableSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never print the secret.
+        f.write_str("TableSigner")
+    }
+}
+
+impl TableSigner {
+    /// Make the generator's table for `key` (once a run).
+    pub fn new(key: &p256::ecdsa::SigningKey) -> TableSigner {
+        TableSigner { d: *key.as_nonzero_scalar().as_ref(), table: Table::of(ProjectivePoint::GENERATOR) }
+    }
+
+    /// `k·G`, projective, in constant time.
+    fn mul_generator(&self, k: &Scalar) -> Point {
+        self.table.mul(k)
     }
 
     /// Sign a SHA-256 digest: the DER signature the `p256` crate would make.
@@ -303,4 +353,5 @@ mod tests {
         }
     }
 }
+
 

@@ -19,6 +19,7 @@
 #![allow(clippy::result_large_err)]
 
 pub mod content;
+pub mod ecdsa;
 mod fonts;
 pub mod layout;
 pub mod page;

@@ -10,7 +10,6 @@
 //! the whole file is named for what it is (changed after signing, a second
 //! revision appended, the signature removed).
 
-use p256::ecdsa::signature::Verifier as _;
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
@@ -239,7 +238,9 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
     let sig = p256::ecdsa::Signature::from_der(&b[si[5].1..si[5].2]).map_err(|_| bad("signature value"))?;
     let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
     signed_attrs[0] = 0x31;
-    key.verify(&signed_attrs, &sig).map_err(|_| "the signature does not verify under the signer's certificate".to_string())?;
+    if !crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&signed_attrs).into(), &sig) {
+        return Err("the signature does not verify under the signer's certificate".into());
+    }
     Ok(der)
 }
 
