@@ -177,10 +177,26 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     };
     let by_other = night("out-other");
     // 4. An expired certificate: the root certifies the key for 2020 only.
+    //    `issue` refuses to sign outside its certificate's validity; a forger
+    //    holding the old key would not: the genuine document re-signed with it.
     let root_key = terbit::dk1::root::RootKey::load(&d.join("root/root-3506.key"), &d.join("root/root-3506.crt")).unwrap();
-    let expired = terbit::dk1::pdfkey::certify(&root_key, &public, "3506", "Kabupaten Kediri", 1_577_836_800, 1_609_459_200).unwrap();
+    // The office's name as `trust sign` gives it, so that the CMS keeps its size.
+    let office = terbit::kind::refdata::reference().regency_name("3506").unwrap();
+    let expired = terbit::dk1::pdfkey::certify(&root_key, &public, "3506", office, 1_577_836_800, 1_609_459_200).unwrap();
     terbit::dk1::pdfkey::write_cert(&cert_path, &expired).unwrap();
-    let by_expired = night("out-expired");
+    let (code, _, err) = terbit(d, &["issue", "more.csv", "--keys", "keys", "--out", "out-expired", "--issued-on", "2026-11-24"]);
+    assert!(code != 0 && err.contains("does not hold the documents' issue time"), "issue refuses: {err}");
+    let signer = terbit::dk1::pdfkey::signer_for(&d.join("keys"), &kid).unwrap().unwrap();
+    let pades = terbit::pdf::sign::Pades::new(&signer).unwrap();
+    let mut bytes = std::fs::read(genuine).unwrap();
+    let find = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
+    let place = terbit::pdf::sign::Place { range_at: find(&bytes, b"/ByteRange") + 10, contents_at: find(&bytes, b"/Contents<") + 9 };
+    let end = place.contents_at + 1 + pades.contents_len;
+    assert_eq!(bytes[end], b'>', "the same /Contents size for both certificates (same key, serial and names)");
+    bytes[place.contents_at + 1..end].fill(b'0');
+    pades.sign(&mut bytes, place);
+    let by_expired = d.join("expired.pdf");
+    std::fs::write(&by_expired, &bytes).unwrap();
     // The bundle knows the expired certificate (the root signed it into the list).
     ok(d, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "36500", "--out", "keys/trust-3506.json"]);
     ok(d, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &district.pin, "--out", "trust-bundle.json"]);
@@ -226,7 +242,14 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     let (code, _, err) = terbit(d, &["keys", "import", &kid, "--dir", "keys", "--key", "office.key", "--cert", "office.crt"]);
     assert_eq!(code, 2, "nothing overwritten: {err}");
     let bundle = fixture::bundle_for(d, "keys");
-    // The certificate is valid from now on: a night dated tomorrow.
+    // The certificate is valid from now on: a night dated today (its issue
+    // time is midnight, before the certificate) is refused before anything
+    // is written; one dated tomorrow signs.
+    let today = chrono::Utc::now().date_naive().to_string();
+    ok(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", &today, "--out", "t.csv"]);
+    let (code, _, err) = terbit(d, &["issue", "t.csv", "--keys", "keys", "--out", "early", "--issued-on", &today]);
+    assert!(code != 0 && err.contains("does not hold the documents' issue time") && err.contains("renew the certificate"), "{err}");
+    assert!(!d.join("early").exists() || std::fs::read_dir(d.join("early")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing issued");
     let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
     ok(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", &tomorrow, "--out", "b.csv"]);
     ok(d, &["issue", "b.csv", "--keys", "keys", "--out", "out", "--issued-on", &tomorrow]);

@@ -154,6 +154,12 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
     Ok(Some(PdfSigner { key, cert, chain: chain_of(dir, kid)? }))
 }
 
+/// A certificate's validity, `[not_before, not_after)` in epoch seconds.
+pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
+    let v = Certificate::from_der(der).ok()?.tbs_certificate.validity;
+    Some((v.not_before.to_unix_duration().as_secs() as i64, v.not_after.to_unix_duration().as_secs() as i64))
+}
+
 /// The P-256 public key a certificate certifies (`path` names it in errors).
 fn cert_key(der: &[u8], path: &Path) -> Result<VerifyingKey> {
     let parsed = Certificate::from_der(der).map_err(|e| Error::config(path, format!("not a certificate: {e}")))?;

@@ -147,6 +147,20 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         Some(secret) => Some(crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?),
         None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?,
     };
+    if let Some(s) = &found {
+        // Verifiers hold a signature to its certificate's validity at the
+        // document's issue time: a night outside it would be rejected whole.
+        let (not_before, not_after) = crate::dk1::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
+        if opts.issued_at < not_before || opts.issued_at >= not_after {
+            return Err(Error::NoKey(format!(
+                "the PDF-signing certificate of key {} is valid from {} until {}, which does not hold the documents' issue time {}: PDF readers and terbit verify would reject every signature. Issue on a date inside it, or renew the certificate",
+                summary.kid,
+                keys::rfc3339(not_before),
+                keys::rfc3339(not_after),
+                keys::rfc3339(opts.issued_at)
+            )));
+        }
+    }
     let pades = match found {
         Some(s) => Some(std::sync::Arc::new(crate::pdf::sign::Pades::new(&s).map_err(|e| Error::NoKey(e.to_string()))?)),
         None => {

@@ -260,14 +260,8 @@ pub struct PdfCert {
 impl PdfCert {
     /// Decode a certificate of `district`'s list.
     pub fn of(district: &str, der: &[u8]) -> Option<PdfCert> {
-        let c = x509_cert::Certificate::from_der(der).ok()?;
-        let v = &c.tbs_certificate.validity;
-        Some(PdfCert {
-            district: district.to_string(),
-            der: der.to_vec(),
-            not_before: v.not_before.to_unix_duration().as_secs() as i64,
-            not_after: v.not_after.to_unix_duration().as_secs() as i64,
-        })
+        let (not_before, not_after) = crate::dk1::pdfkey::validity(der)?;
+        Some(PdfCert { district: district.to_string(), der: der.to_vec(), not_before, not_after })
     }
 }
 
