@@ -7,8 +7,8 @@
 //! What is read: password integrity (HMAC-SHA-1 or HMAC-SHA-256 with the
 //! PKCS#12 key derivation) — required, and checked before anything is
 //! decrypted; safes in the clear or encrypted; PBES2 (PBKDF2 with
-//! HMAC-SHA-256/384/512, AES-CBC or 3DES) as OpenSSL 3 and current Windows
-//! write, and the legacy PKCS#12 schemes older exports use
+//! HMAC-SHA-1 or SHA-2, AES-CBC or 3DES) as OpenSSL 3, Java and current
+//! Windows write, and the legacy PKCS#12 schemes older exports use
 //! (pbeWithSHAAnd3-KeyTripleDES-CBC for keys, pbeWithSHAAnd40BitRC2-CBC
 //! for certificates). The file is untrusted bytes: every iteration count
 //! is bounded before it is spent (a file asking for 2^31 rounds would
