@@ -6,10 +6,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_terbit")).args(args).current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_STATE_HOME", dir.join("state")).output().expect("run terbit");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
+use fixture::terbit;
 
 /// A demo run in `d/demo`: its run directory.
 fn demo(d: &Path) -> PathBuf {

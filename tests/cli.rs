@@ -8,17 +8,7 @@ use std::process::Command;
 #[path = "common/trust_fixture.rs"]
 mod fixture;
 
-fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
-        .args(args)
-        .current_dir(dir)
-        .env_remove("SOURCE_DATE_EPOCH")
-        // Each test keeps its own memory of trust lists seen.
-        .env("XDG_STATE_HOME", dir.join("state"))
-        .output()
-        .expect("run terbit");
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
-}
+use fixture::terbit;
 
 #[test]
 fn demo_then_verify_with_exit_codes() {

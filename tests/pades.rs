@@ -223,18 +223,14 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     }
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let sh = |args: &[&str]| {
-        let o = Command::new("openssl").args(args).current_dir(d).output().unwrap();
-        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
-    };
+    let sh = |args: &[&str]| openssl(d, args, false).unwrap();
     // A stand-in for a PSrE: its CA, and the office's key and certificate from it.
     sh(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Test PSrE CA/O=Test/C=ID"]);
     sh(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "office.key"]);
     sh(&["req", "-new", "-key", "office.key", "-out", "office.csr", "-subj", "/CN=Dinas Dukcapil Test/O=Test/C=ID"]);
     std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=CA:FALSE\n").unwrap();
     sh(&["x509", "-req", "-in", "office.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "office.crt", "-days", "3650", "-extfile", "ext.cnf"]);
-    use std::os::unix::fs::PermissionsExt;
-    std::fs::set_permissions(d.join("office.key"), std::fs::Permissions::from_mode(0o600)).unwrap();
+    set_mode(&d.join("office.key"), 0o600);
     // A keys folder made without the CLI's PDF key, then the import.
     let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 1_767_225_600).unwrap();
     let kid = hex::encode(g.kid);
@@ -276,15 +272,14 @@ fn openssl(d: &Path, args: &[&str], may_fail: bool) -> Option<()> {
     Some(())
 }
 
-fn der_of_pem(path: &Path) -> Vec<Vec<u8>> {
-    let text = std::fs::read_to_string(path).unwrap();
-    text.split("-----BEGIN CERTIFICATE-----")
-        .skip(1)
-        .map(|b| {
-            let b64: String = b.split("-----END").next().unwrap().chars().filter(|c| !c.is_whitespace()).collect();
-            terbit::dk1::root::base64_decode(&b64).unwrap()
-        })
-        .collect()
+fn set_mode(path: &Path, mode: u32) {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(path, std::fs::Permissions::from_mode(mode)).unwrap();
+}
+
+/// The certificates of a PEM file, DER.
+fn pem_certs(path: &Path) -> Vec<Vec<u8>> {
+    terbit::dk1::pdfkey::pem_chain(path).unwrap()
 }
 
 #[test]
@@ -313,13 +308,12 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
         args.extend_from_slice(extra);
         let made = openssl(d, &args, may_fail).is_some();
         if made {
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(d.join(name), std::fs::Permissions::from_mode(0o600)).unwrap();
+            set_mode(&d.join(name), 0o600);
         }
         made
     };
-    let office = der_of_pem(&d.join("office.crt")).remove(0);
-    let above = [der_of_pem(&d.join("ica.crt")).remove(0), der_of_pem(&d.join("root.crt")).remove(0)];
+    let office = pem_certs(&d.join("office.crt")).remove(0);
+    let above = [pem_certs(&d.join("ica.crt")).remove(0), pem_certs(&d.join("root.crt")).remove(0)];
     let mut n = 0;
     let mut import = |file: &str, password: &str| -> (i32, String, PathBuf) {
         n += 1;
@@ -342,10 +336,8 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
         }
         let (code, out, base) = import(file, "rahasia kantor\n");
         assert_eq!(code, 0, "{file}: {out}");
-        let crt = std::fs::read_to_string(base.with_extension("pdf.crt")).unwrap();
-        assert_eq!(der_of_pem_text(&crt), vec![office.clone()], "{file}: the office's certificate");
-        let chain = std::fs::read_to_string(base.with_extension("pdf.chain.pem")).unwrap();
-        assert_eq!(der_of_pem_text(&chain), above.to_vec(), "{file}: issuing CA, then root");
+        assert_eq!(pem_certs(&base.with_extension("pdf.crt")), vec![office.clone()], "{file}: the office's certificate");
+        assert_eq!(pem_certs(&base.with_extension("pdf.chain.pem")), above.to_vec(), "{file}: issuing CA, then root");
         let key = base.with_extension("pdf.key");
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&key).unwrap().permissions().mode() & 0o777, 0o600);
@@ -384,27 +376,15 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
     assert!(t.elapsed() < std::time::Duration::from_secs(20), "refused before spending the rounds");
     sh(&["genpkey", "-algorithm", "RSA", "-pkeyopt", "rsa_keygen_bits:2048", "-out", "rsa.key"]);
     sh(&["req", "-x509", "-key", "rsa.key", "-out", "rsa.crt", "-days", "30", "-subj", "/CN=RSA/C=ID"]);
-    assert!(openssl(d, &["pkcs12", "-export", "-inkey", "rsa.key", "-in", "rsa.crt", "-out", "rsa.p12", "-passout", "pass:x"], false).is_some());
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(d.join("rsa.p12"), std::fs::Permissions::from_mode(0o600)).unwrap();
-    }
+    sh(&["pkcs12", "-export", "-inkey", "rsa.key", "-in", "rsa.crt", "-out", "rsa.p12", "-passout", "pass:x"]);
+    set_mode(&d.join("rsa.p12"), 0o600);
     let (code, out, _) = import("rsa.p12", "x");
     assert!(code == 2 && out.contains("not ECDSA P-256"), "{out}");
     std::fs::write(d.join("junk.p12"), b"PK\x03\x04 not a certificate store").unwrap();
-    {
-        use std::os::unix::fs::PermissionsExt;
-        std::fs::set_permissions(d.join("junk.p12"), std::fs::Permissions::from_mode(0o600)).unwrap();
-        std::fs::set_permissions(d.join("modern.p12"), std::fs::Permissions::from_mode(0o644)).unwrap();
-    }
+    set_mode(&d.join("junk.p12"), 0o600);
+    set_mode(&d.join("modern.p12"), 0o644);
     let (code, out, _) = import("junk.p12", "x");
     assert!(code == 2 && out.contains("not a PKCS#12 file"), "{out}");
     let (code, out, _) = import("modern.p12", "rahasia kantor");
     assert!(code == 2 && out.contains("modern.p12"), "readable by others: {out}");
-}
-
-fn der_of_pem_text(text: &str) -> Vec<Vec<u8>> {
-    let tmp = tempfile::NamedTempFile::new().unwrap();
-    std::fs::write(tmp.path(), text).unwrap();
-    der_of_pem(tmp.path())
 }

@@ -18,7 +18,7 @@
 
 use cms::content_info::ContentInfo;
 use cms::encrypted_data::EncryptedData;
-use x509_cert::der::{self, asn1::ObjectIdentifier, asn1::OctetString, Any, AnyRef, Decode, Encode, Tagged};
+use x509_cert::der::{self, asn1::ObjectIdentifier, asn1::OctetString, Any, AnyRef, Decode, Tagged};
 use hmac::{Hmac, Mac};
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
 use pkcs12::pbe_params::{EncryptedPrivateKeyInfo, Pkcs12PbeParams};
@@ -149,7 +149,7 @@ pub fn read(data: &[u8], password: &str) -> Result<Contents> {
         let bags = match safe.content_type {
             ID_DATA => Zeroizing::new(octets(&safe.content)?),
             ID_ENCRYPTED_DATA => {
-                let enc = EncryptedData::from_der(&safe.content.to_der().map_err(malformed)?).map_err(malformed)?;
+                let enc: EncryptedData = safe.content.decode_as().map_err(malformed)?;
                 let Some(data) = enc.enc_content_info.encrypted_content.as_ref() else { continue };
                 decrypt(&enc.enc_content_info.content_enc_alg, data.as_bytes(), password, &mut budget)?
             }
@@ -205,7 +205,7 @@ fn cert_of_bag(tlv: &[u8]) -> Result<Vec<u8>> {
 
 /// The bytes of an OCTET STRING held in `any`.
 fn octets(any: &Any) -> Result<Vec<u8>> {
-    Ok(OctetString::from_der(&any.to_der().map_err(malformed)?).map_err(malformed)?.into_bytes())
+    Ok(any.decode_as::<OctetString>().map_err(malformed)?.into_bytes())
 }
 
 /// Decrypt `data` under `alg` with `password`.
@@ -225,7 +225,7 @@ fn decrypt(alg: &AlgorithmIdentifierOwned, data: &[u8], password: &str, budget: 
             p.decrypt(password.as_bytes(), data).map(Zeroizing::new).map_err(|_| P12Error::WrongPassword)
         }
         PBE_SHA_3DES | PBE_SHA_RC2_40 => {
-            let p = Pkcs12PbeParams::from_der(&params.to_der().map_err(malformed)?).map_err(malformed)?;
+            let p: Pkcs12PbeParams = params.decode_as().map_err(malformed)?;
             let rounds = budget.spend("an encryption", i64::from(p.iterations))? as i32;
             let salt = p.salt.as_bytes();
             let key_len = if alg.oid == PBE_SHA_3DES { 24 } else { 5 };

@@ -259,12 +259,17 @@ pub fn pdf_date(d: chrono::NaiveDate) -> String {
 mod tests {
     use super::*;
 
+    /// A signer with key `seed`, certified by the test root.
+    fn pades(seed: u8) -> Pades {
+        let root = crate::dk1::trustlist::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
+        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap()
+    }
+
     #[test]
     fn the_prepared_cms_is_the_assembled_one() {
-        let root = crate::dk1::trustlist::tests::test_root();
-        let key = p256::ecdsa::SigningKey::from_slice(&[0x21u8; 32]).unwrap();
-        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
-        let p = Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap();
+        let p = pades(0x21);
         for n in 0..40u8 {
             let digest: [u8; 32] = Sha256::digest([n]).into();
             let mut out = vec![b'0'; p.contents_len];
@@ -277,10 +282,7 @@ mod tests {
 
     #[test]
     fn signing_many_is_signing_each_alone() {
-        let root = crate::dk1::trustlist::tests::test_root();
-        let key = p256::ecdsa::SigningKey::from_slice(&[0x22u8; 32]).unwrap();
-        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
-        let p = Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap();
+        let p = pades(0x22);
         // Files of different lengths, the signature in the middle of each.
         let files: Vec<(Vec<u8>, Place)> = (0..45usize)
             .map(|n| {
