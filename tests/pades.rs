@@ -182,7 +182,13 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     let root_key = terbit::dk1::root::RootKey::load(&d.join("root/root-3506.key"), &d.join("root/root-3506.crt")).unwrap();
     // The office's name as `trust sign` gives it, so that the CMS keeps its size.
     let office = terbit::kind::refdata::reference().regency_name("3506").unwrap();
-    let expired = terbit::dk1::pdfkey::certify(&root_key, &public, "3506", office, 1_577_836_800, 1_609_459_200).unwrap();
+    // The root's ECDSA signature in a certificate is 70 to 72 bytes: the start
+    // moved by seconds until the expired certificate is as long as the good one.
+    let good_len = terbit::dk1::root::pem_decode(&good_cert).unwrap().len();
+    let expired = (0..64)
+        .map(|s| terbit::dk1::pdfkey::certify(&root_key, &public, "3506", office, 1_577_836_800 + s, 1_609_459_200).unwrap())
+        .find(|c| c.len() == good_len)
+        .expect("a certificate of the same length");
     terbit::dk1::pdfkey::write_cert(&cert_path, &expired).unwrap();
     let (code, _, err) = terbit(d, &["issue", "more.csv", "--keys", "keys", "--out", "out-expired", "--issued-on", "2026-11-24"]);
     assert!(code != 0 && err.contains("does not hold the documents' issue time"), "issue refuses: {err}");
