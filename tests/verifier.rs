@@ -9,8 +9,15 @@
 //!    camera: a camera view of a document page, a PDF, a print file, a JPEG
 //!    photo and pasted text give the CLI's answers (green, yellow with the
 //!    newer number, red); an edited bundle makes it refuse everything and
-//!    say why; a stale one warns; a rolled-back one is refused; the page
-//!    makes no network request.
+//!    say why; a stale one warns; a rolled-back one is refused; a new root
+//!    is refused naming both fingerprints until the clerk accepts it; a
+//!    browser without storage is told it cannot refuse rollbacks; an
+//!    unsigned PDF is red ("not signed") and a qpdf re-save still has its
+//!    QR read; a photo of two documents gets an answer for each; a damaged
+//!    picture is unreadable; a `.png` holding text is read as text; the
+//!    page makes no network request.
+//! 3. The page's node tests (engine/verifier/web/test/*.test.mjs), on
+//!    fixtures made in JavaScript.
 //!
 //! Needs node (and `npm ci` in engine/verifier/web) and chromium, which
 //! .ci/run installs; skipped without them unless TERBIT_REQUIRE_TOOLS is set.
@@ -284,6 +291,11 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     flipped[at] ^= 1;
     std::fs::write(dir.join("flipped.pdf"), &flipped).unwrap();
     let print = std::fs::read_dir(d.run.join("print")).unwrap().flatten().map(|e| e.path()).next().unwrap();
+    // The genuine PDF re-saved by qpdf (indirect /Length): its QR is still found, the file is not genuine.
+    let qdf = dir.join("qdf.pdf");
+    let qpdf = Command::new("qpdf").arg("--qdf").arg(&d.genuine.file).arg(&qdf).status().is_ok_and(|s| s.success() || s.code() == Some(3));
+    // A new root for the district (its own keys folder, so the first stays as it was), its page.
+    let newroot = new_root_page(&d);
     let vectors: Vec<Value> = {
         let mut v: Vec<PathBuf> = std::fs::read_dir(root().join("tests/vectors")).unwrap().flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|e| e == "json")).collect();
         v.sort();
@@ -301,7 +313,14 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
         "profile": dir.join("profile"),
         "y4m": dir.join("camera.y4m"),
         "pages": {"main": d.page},
-        "others": [["edited", edited], ["stale", stale_page], ["rolled_back", rolled_back]],
+        "others": [["edited", edited], ["stale", stale_page], ["rolled_back", rolled_back], ["new_root", newroot.0]],
+        "no_storage": true,
+        "made": {"unsigned": dir.join("unsigned.pdf"), "two": dir.join("two.png"), "damaged": dir.join("damaged.png"), "textpng": dir.join("text.png"), "list": dir.join("list.txt")},
+        "more_uploads": if qpdf {
+            json!({"unsigned": dir.join("unsigned.pdf"), "two": dir.join("two.png"), "damaged": dir.join("damaged.png"), "textpng": dir.join("text.png"), "list": dir.join("list.txt"), "qdf": qdf})
+        } else {
+            json!({"unsigned": dir.join("unsigned.pdf"), "two": dir.join("two.png"), "damaged": dir.join("damaged.png"), "textpng": dir.join("text.png"), "list": dir.join("list.txt")})
+        },
         "paste": {
             "genuine": d.genuine.qr, "superseded": d.superseded.qr, "revoked": d.revoked.qr,
             "tampered": fixture::tampered(&d.genuine.qr),
@@ -362,6 +381,40 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     assert_eq!(j["verdict"], "genuine", "{j}");
     assert_eq!(j["number"], d.genuine.number.as_str());
     assert_eq!(one("upload_junk")["verdict"], "unreadable");
+    // No GENUINE without the file's signature: an unsigned PDF with a genuine QR is invalid, "not signed", the QR's own verdict shown.
+    let u = one("upload_unsigned");
+    assert_eq!(u["verdict"], "invalid", "{u}");
+    assert_eq!(u["number"], d.genuine.number.as_str(), "{u}");
+    assert!(u["text"].as_str().unwrap().contains("not signed") && u["text"].as_str().unwrap().contains("the QR code alone: ASLI"), "{u}");
+    if qpdf {
+        // Re-saved with indirect lengths: the QR is read (not "no QR code"), the file is red.
+        let q = one("upload_qdf");
+        assert_eq!(q["verdict"], "invalid", "{q}");
+        assert_eq!(q["number"], d.genuine.number.as_str(), "{q}");
+        assert!(!q["text"].as_str().unwrap().contains("no QR code"), "{q}");
+    }
+    // Two documents in one photo: an answer for each, naming its number, each saying to photograph one at a time.
+    let two = m["upload_two"].as_array().unwrap();
+    assert_eq!(two.len(), 2, "{two:?}");
+    let mut numbers: Vec<&str> = two.iter().map(|a| a["number"].as_str().unwrap_or("")).collect();
+    numbers.sort();
+    let mut expected = vec![d.genuine.number.as_str(), d.revoked.number.as_str()];
+    expected.sort();
+    assert_eq!(numbers, expected, "{two:?}");
+    for a in two {
+        let t = a["text"].as_str().unwrap();
+        assert!(t.contains("more than one document") && t.contains("one document at a time") && t.contains(a["number"].as_str().unwrap()), "{a}");
+    }
+    // A damaged picture is unreadable, never invalid; a .png holding text is read as text, and said so; a text file line by line.
+    let dmg = one("upload_damaged");
+    assert_eq!(dmg["verdict"], "unreadable", "{dmg}");
+    assert!(dmg["text"].as_str().unwrap().contains("damaged"), "{dmg}");
+    assert_eq!(one("upload_textpng")["verdict"], "genuine");
+    assert!(m["upload_textpng_text"].as_str().unwrap().contains("holds text, not an image"), "{}", m["upload_textpng_text"]);
+    let list: Vec<&str> = m["upload_list"].as_array().unwrap().iter().map(|a| a["verdict"].as_str().unwrap()).collect();
+    assert_eq!(list.len(), 3, "{list:?}");
+    assert_eq!(&list[..2], &["genuine", "revoked"], "{list:?}");
+    assert!(list[2] == "invalid" || list[2] == "untrusted", "{list:?}");
     // The camera.
     let c = one("camera");
     assert_eq!(c["verdict"], "genuine", "{c}");
@@ -386,8 +439,24 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let o = &r["pages"]["rolled_back"];
     assert_eq!(o["open"]["trust"], "refused", "{o}");
     assert!(o["open"]["banner"].as_str().unwrap().contains("rolled-back"), "{o}");
+    // A new root: refused naming both fingerprints until the clerk accepts it; then remembered.
+    let n = &r["pages"]["new_root"];
+    let grouped = |fp: &str| fp.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
+    assert_eq!(n["open"]["trust"], "new-root", "{n}");
+    let banner = n["open"]["banner"].as_str().unwrap();
+    assert!(banner.contains(&grouped(&d.pin)) && banner.contains(&grouped(&newroot.1)), "{banner}");
+    assert_eq!(n["paste_genuine"][0]["verdict"], "refused", "{n}");
+    assert_eq!(n["accepted"]["trust"], "ok", "{n}");
+    assert_eq!(n["paste_after_accepting"][0]["verdict"], "genuine", "{n}");
+    assert_eq!(n["reopened"]["trust"], "ok", "{n}");
+    // No storage: the page says it cannot refuse rolled-back data, and still answers.
+    let ns = &r["pages"]["no_storage"];
+    assert_eq!(ns["memory"], "unavailable", "{ns}");
+    assert!(ns["open"]["banner"].as_str().unwrap().contains("cannot keep a memory"), "{ns}");
+    assert_eq!(ns["paste_genuine"][0]["verdict"], "genuine", "{ns}");
+    assert_eq!(r["pages"]["stale"]["memory"], "kept");
     // No network: only the page files themselves were requested.
-    let pages: Vec<String> = ["verify.html", "edited.html", "stale.html", "older.html"].iter().map(|f| format!("file://{}", dir.join(f).display())).collect();
+    let pages: Vec<String> = ["verify.html", "edited.html", "stale.html", "older.html", "newroot.html"].iter().map(|f| format!("file://{}", dir.join(f).display())).collect();
     for u in r["requests"].as_array().unwrap() {
         let u = u.as_str().unwrap();
         assert!(u == "about:blank" || pages.iter().any(|p| p == u), "the page made a request: {u}");
@@ -408,4 +477,43 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     if let Ok(p) = std::env::var("TERBIT_VERIFIER_FIGURES") {
         std::fs::write(p, json!({"opens_ms": m["opens"], "camera": t, "paste_bulk": m["paste_bulk"], "core_bulk": m["core_bulk"]}).to_string()).unwrap();
     }
+}
+
+/// The district's keys signed under a second root of the same district
+/// (a copy of its keys folder, so the first stays as it was), bundled with
+/// its revocation list into `newroot.html`: (the page, the new root's fingerprint).
+fn new_root_page(d: &fixture::District) -> (PathBuf, String) {
+    let dir = &d.dir;
+    std::fs::create_dir_all(dir.join("keys2")).unwrap();
+    for e in std::fs::read_dir(dir.join("keys")).unwrap().flatten() {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), dir.join("keys2").join(e.file_name())).unwrap();
+        }
+    }
+    fixture::ok(dir, &["root", "init", "--district", "3506", "--dir", "root2", "--not-before", "2026-01-01"]);
+    std::fs::create_dir_all(dir.join("newroot")).unwrap();
+    std::fs::copy(dir.join("keys/revocations-3506.json"), dir.join("newroot/revocations-3506.json")).unwrap();
+    fixture::ok(dir, &["trust", "sign", "--keys", "keys2", "--root-key", "root2/root-3506.key", "--root-cert", "root2/root-3506.crt", "--at", "2026-11-25T00:00:00Z", "--valid-days", "36500", "--out", "newroot/trust-3506.json"]);
+    let pin = hex::encode(terbit::dk1::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
+    fixture::ok(dir, &["trust", "bundle", "--list", "newroot/trust-3506.json", "--pin", &pin, "--out", "newroot-bundle.json"]);
+    fixture::ok(dir, &["verifier", "--trust", "newroot-bundle.json", "--out", "newroot.html"]);
+    (dir.join("newroot.html"), pin)
+}
+
+/// The page's own node tests (engine/verifier/web/test/*.test.mjs): revocation
+/// lists v2, roots bound to districts, rollback memory, the PDF reader (qpdf
+/// re-saves, incremental updates, linear bounds), no GENUINE without the
+/// file's signature, several QRs in one picture, files by their bytes, and
+/// the table of escaped characters read from engine/util/show.rs.
+#[test]
+fn page_node_tests_pass() {
+    if !node_ready() {
+        return;
+    }
+    let web = root().join("engine/verifier/web");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(web.join("test")).unwrap().flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".test.mjs")).collect();
+    files.sort();
+    assert!(files.len() >= 6, "{files:?}");
+    let out = Command::new("node").arg("--test").args(&files).current_dir(&web).output().expect("node");
+    assert!(out.status.success(), "node --test failed:\n{}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
 }

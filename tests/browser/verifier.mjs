@@ -12,6 +12,7 @@ import { spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { fileURLToPath, pathToFileURL } from 'node:url';
+import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
@@ -20,6 +21,58 @@ const CDP = require('chrome-remote-interface');
 
 const sc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const out = { requests: [], console: [], pages: {} };
+
+// Files made here from the scenario's QR texts (the page's own test fixtures).
+const fixtures = await import(pathToFileURL(path.join(here, '../../engine/verifier/web/test/fixtures.mjs')).href);
+
+/** A PNG (8-bit grey) of the given QR texts side by side, 4 px a module. */
+function qrPicture(texts) {
+  const cell = 4;
+  const gap = 48;
+  const ms = texts.map((t) => fixtures.qrMatrix(t));
+  const h = Math.max(...ms.map((m) => m.size)) * cell + 2 * gap;
+  const w = ms.reduce((a, m) => a + m.size * cell + gap, gap);
+  const raw = Buffer.alloc((w + 1) * h, 255);
+  for (let y = 0; y < h; y++) raw[y * (w + 1)] = 0;
+  let x0 = gap;
+  for (const m of ms) {
+    for (let y = 0; y < m.size * cell; y++) for (let x = 0; x < m.size * cell; x++) if (m.dark[Math.floor(y / cell) * m.size + Math.floor(x / cell)]) raw[(gap + y) * (w + 1) + 1 + x0 + x] = 0;
+    x0 += m.size * cell + gap;
+  }
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (b) => {
+    let c = 0xffffffff;
+    for (const x of b) c = crcTable[(c ^ x) & 255] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const len = Buffer.alloc(4);
+    len.writeUInt32BE(data.length);
+    const td = Buffer.concat([Buffer.from(type, 'latin1'), data]);
+    const c = Buffer.alloc(4);
+    c.writeUInt32BE(crc(td));
+    return Buffer.concat([len, td, c]);
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(w, 0);
+  ihdr.writeUInt32BE(h, 4);
+  ihdr[8] = 8;
+  ihdr[9] = 0;
+  return Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), chunk('IHDR', ihdr), chunk('IDAT', deflateSync(raw)), chunk('IEND', Buffer.alloc(0))]);
+}
+
+if (sc.made) {
+  // An unsigned PDF with a genuine QR; a photo of two documents; a damaged PNG; a .png holding text; a text file.
+  writeFileSync(sc.made.unsigned, fixtures.makePdf([sc.paste.genuine]));
+  writeFileSync(sc.made.two, qrPicture([sc.paste.genuine, sc.paste.revoked]));
+  writeFileSync(sc.made.damaged, Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('not the rest of a PNG file')]));
+  writeFileSync(sc.made.textpng, `${sc.paste.genuine}\n`);
+  writeFileSync(sc.made.list, `${sc.paste.genuine}\n\n${sc.paste.revoked}\n${sc.paste.tampered}\n`);
+}
 
 function launch() {
   const args = [
@@ -146,6 +199,10 @@ async function main() {
     main.upload_print = await upload(sc.uploads.print);
     main.upload_jpeg = await upload(sc.uploads.jpeg);
     main.upload_junk = await upload(sc.uploads.junk);
+    for (const [k, f] of Object.entries(sc.more_uploads || {})) {
+      main[`upload_${k}`] = await upload(f);
+      main[`upload_${k}_text`] = await evaluate("document.getElementById('result').innerText");
+    }
     await clear();
     await evaluate("document.getElementById('camera').click(), true");
     await waitFor("document.getElementById('result').getAttribute('data-state') === 'answered'", 30000);
@@ -170,8 +227,26 @@ async function main() {
     // In the given order: a rolled-back page is one opened after a newer one.
     for (const [name, file] of sc.others) {
       const p = (out.pages[name] = { open: await open(file) });
+      p.memory = await evaluate("document.getElementById('trust').getAttribute('data-memory')");
       p.paste_genuine = await paste(sc.paste.genuine);
       if (name === 'stale') await shot('verifier-stale.png');
+      if (p.open.trust === 'new-root') {
+        // The clerk compared the fingerprint and accepts the new root.
+        await evaluate("document.getElementById('accept-root').click(), true");
+        await waitFor("document.getElementById('trust').getAttribute('data-state') !== 'new-root'");
+        p.accepted = { trust: await evaluate("document.getElementById('trust').getAttribute('data-state')"), banner: await evaluate("document.getElementById('trust').innerText") };
+        p.paste_after_accepting = await paste(sc.paste.genuine);
+        // Opened again: the new root is now the one remembered.
+        p.reopened = await open(file);
+      }
+    }
+    // No storage at all: the page says it cannot refuse rolled-back data.
+    if (sc.no_storage) {
+      const { identifier } = await Page.addScriptToEvaluateOnNewDocument({ source: "Object.defineProperty(window, 'localStorage', { get() { throw new DOMException('storage is disabled', 'SecurityError'); } });" });
+      const p = (out.pages.no_storage = { open: await open(sc.pages.main) });
+      p.memory = await evaluate("document.getElementById('trust').getAttribute('data-memory')");
+      p.paste_genuine = await paste(sc.paste.genuine);
+      await Page.removeScriptToEvaluateOnNewDocument({ identifier });
     }
   } finally {
     if (client) await client.close().catch(() => {});

@@ -410,6 +410,11 @@ export function verifyTrustList(list, pin) {
   const fp = hex(sha256(der));
   if (fp !== pin) throw new TrustError(`its root certificate (SHA-256 ${fp.match(/.{4}/g).join(' ')}) is not a pinned root: compare it with the fingerprint the district publishes`);
   const root = rootFromCertificate(der);
+  const name = String(list.district).slice(0, 8);
+  // A root vouches only for its own district: its certificate names it (engine/dk1/root.rs, `generate`),
+  // checked before the list's signature is even read.
+  if (root.district === null) throw new TrustError(`the list claims district ${name}, but its root certificate names no district: a root vouches only for its own district`);
+  if (root.district !== list.district) throw new TrustError(`the list claims district ${name}, but its root certificate is district ${root.district}'s: a root vouches only for its own district`);
   const cose = fromHex(list.cose);
   if (!cose) throw new TrustError('field `cose` is malformed');
   const signed = openRootSigned(cose, root.publicKey);
@@ -439,13 +444,30 @@ export function verifyTrustList(list, pin) {
   return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, digest: hex(sha256(signed)) };
 }
 
-const REV_FIELDS = ['format', 'issuer', 'kid', 'updated_at', 'entries', 'cose'];
+export const REVOCATION_FORMAT = 'terbit-revocations/2';
+const REV_FIELDS = ['format', 'issuer', 'kid', 'sequence', 'updated_at', 'next_update', 'entries', 'cose'];
 const ENTRY_KEYS = ['document_number', 'status', 'superseded_by', 'reason', 'since'];
+const MAX_SEQUENCE = 2n ** 53n - 1n;
 
-/** Check a revocation list against its district's keys (RevocationList::check). */
-function verifyRevocations(r, keys, district) {
+/** The signed payload of a revocation list (engine/dk1/README.md, §6). */
+export function revocationPayload(issuer, updatedAt, sequence, nextUpdate, entries) {
+  const list = entries.map((e) => [e.document_number, e.status === 'revoked' ? 1n : 2n, e.superseded_by ?? '', e.reason, e.since]);
+  return encode(new CborMap([[1n, issuer], [6n, BigInt(updatedAt)], [7n, BigInt(sequence)], [8n, BigInt(nextUpdate)], [REVOCATIONS_KEY, list]]));
+}
+
+/**
+ * Check a revocation list (format terbit-revocations/2) against its
+ * district's keys: signed by a key of the district, its readable fields
+ * exactly the signed ones. Returns {issuer, sequence, updatedAt,
+ * nextUpdate, entries, digest}.
+ */
+export function verifyRevocations(r, keys, district) {
+  if (r === null || typeof r !== 'object' || Array.isArray(r)) throw new TrustError('revocation list: not an object');
+  if (r.format !== REVOCATION_FORMAT) {
+    const f = typeof r.format === 'string' ? r.format.slice(0, 40) : typeof r.format;
+    throw new TrustError(`revocation list: unknown format ${JSON.stringify(f)} (this page reads ${REVOCATION_FORMAT} only)`);
+  }
   onlyFields(r, REV_FIELDS, [], 'revocation list');
-  if (r.format !== 'terbit-revocations/1') throw new TrustError('revocation list: unknown format');
   if (r.issuer !== district) throw new TrustError(`revocation list: it is issuer ${String(r.issuer).slice(0, 8)}'s`);
   const cose = fromHex(r.cose);
   if (!cose) throw new TrustError('revocation list: field `cose` is not hex');
@@ -465,26 +487,23 @@ function verifyRevocations(r, keys, district) {
   }
   if (!ok) throw new TrustError('revocation list: signature does not verify');
   if (key.issuer !== r.issuer) throw new TrustError(`revocation list: signed by a key of issuer ${key.issuer}, not ${r.issuer}`);
-  let top;
-  try {
-    top = decodeAll(env.payload);
-  } catch {
-    throw new TrustError('revocation list: signed payload has no update time');
-  }
-  const updated = top instanceof CborMap ? top.entries.find(([k]) => k === 6n) : null;
-  if (!updated || !isI64(updated[1])) throw new TrustError('revocation list: signed payload has no update time');
-  if (!Array.isArray(r.entries)) throw new TrustError('revocation list: the readable entries differ from the signed ones');
-  for (const e of r.entries) {
+  const edited = () => new TrustError('revocation list: the readable fields differ from the signed ones (the file was edited after signing)');
+  // The readable `kid` is for people, as in terbit's reader: the envelope's kid is the one checked.
+  const seqOk = typeof r.sequence === 'number' && Number.isSafeInteger(r.sequence) && r.sequence >= 1;
+  const updatedAt = parseTime(r.updated_at);
+  const nextUpdate = parseTime(r.next_update);
+  if (!seqOk || updatedAt === null || nextUpdate === null || !Array.isArray(r.entries)) throw edited();
+  const entries = r.entries.map((e) => {
     onlyFields(e, ENTRY_KEYS, ['superseded_by'], 'revocation entry');
     if (!['revoked', 'superseded'].includes(e.status)) throw new TrustError('revocation list: unknown status');
-    if (e.superseded_by === undefined) e.superseded_by = null;
     for (const f of ['document_number', 'reason', 'since']) if (typeof e[f] !== 'string') throw new TrustError('revocation list: malformed entry');
-    if (e.superseded_by !== null && typeof e.superseded_by !== 'string') throw new TrustError('revocation list: malformed entry');
-  }
-  const list = r.entries.map((e) => [e.document_number, e.status === 'revoked' ? 1n : 2n, e.superseded_by ?? '', e.reason, e.since]);
-  const readable = encode(new CborMap([[1n, r.issuer], [6n, updated[1]], [REVOCATIONS_KEY, list]]));
-  if (!bytesEqual(readable, env.payload)) throw new TrustError('revocation list: the readable entries differ from the signed ones');
-  return r.entries;
+    const by = e.superseded_by === undefined ? null : e.superseded_by;
+    if (by !== null && typeof by !== 'string') throw new TrustError('revocation list: malformed entry');
+    return { document_number: e.document_number, status: e.status, superseded_by: by, reason: e.reason, since: e.since };
+  });
+  if (!bytesEqual(revocationPayload(r.issuer, updatedAt, r.sequence, nextUpdate, entries), env.payload)) throw edited();
+  if (BigInt(r.sequence) > MAX_SEQUENCE) throw edited();
+  return { issuer: r.issuer, sequence: BigInt(r.sequence), updatedAt, nextUpdate, entries, digest: hex(sha256(env.payload)) };
 }
 
 export function parseFingerprint(s) {
@@ -528,18 +547,22 @@ export function loadBundle(bundle, now) {
       owner.set(k.kid, v.district);
     }
     if (!Array.isArray(d.revocations)) throw new TrustError(`district ${name}: revocations is not a list`);
+    // At most one revocation list per issuer: two would leave open which one holds.
+    if (d.revocations.length > 1) throw new TrustError(`district ${name}: the bundle holds ${d.revocations.length} revocation lists of issuer ${name}: a bundle holds at most one per issuer`);
+    const lists = [];
     for (const r of d.revocations) {
-      let entries;
+      let checked;
       try {
-        entries = verifyRevocations(r, v.keys, d.district);
+        checked = verifyRevocations(r, v.keys, d.district);
       } catch (e) {
         throw new TrustError(`district ${name}: ${e.message}`);
       }
-      for (const e of entries) revocations.set(`${r.issuer}\u0000${e.document_number}`, e);
+      for (const e of checked.entries) revocations.set(`${checked.issuer}\u0000${e.document_number}`, e);
+      lists.push({ ...checked, stale: BigInt(now) > checked.nextUpdate });
     }
     keys.push(...v.keys);
     pdfCerts.push(...v.pdfCerts);
-    districts.push({ ...v, stale: BigInt(now) > v.nextUpdate });
+    districts.push({ ...v, stale: BigInt(now) > v.nextUpdate, revocationLists: lists });
   }
   return { districts, keys, revocations, pdfCerts };
 }

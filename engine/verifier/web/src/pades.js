@@ -221,15 +221,23 @@ export function checkFileSignature(bytes) {
 
 const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
 
-/** The file signature against the trust list's PDF certificates, for a document of `issuer` issued at `at` (seconds). */
+export const NOT_SIGNED = "the PDF file is not signed: terbit signs every PDF it writes, so this file was altered or is not terbit's";
+
+/**
+ * The file signature against the trust list's PDF certificates, for a
+ * document of `issuer` issued at `at` (seconds): null when it holds, else
+ * why the file is not genuine. There is no case without a signature: a PDF
+ * is genuine only with a valid signature from a certificate the trust list
+ * holds for the issuer, valid at the issue time.
+ */
 export function judgeFileSignature(sig, certs, issuer, at) {
   const t = Number(at);
-  const expected = certs.some((c) => c.district === issuer && c.notBefore <= t && t < c.notAfter);
-  if (sig.state === 'absent') return expected ? 'the PDF file is not signed, though its office signs every PDF: the signature was removed' : null;
+  if (!sig || sig.state === 'absent') return NOT_SIGNED;
   if (sig.state === 'broken') return `the PDF file's signature: ${sig.why}`;
+  if (sig.state !== 'holds' || !(sig.cert instanceof Uint8Array)) return NOT_SIGNED;
   const c = certs.find((x) => same(x.der, sig.cert));
   if (!c) return 'the PDF file is signed by a certificate the trust list does not hold for any district';
   if (c.district !== issuer) return `the PDF file is signed by district ${c.district}'s certificate, but the document is issuer ${issuer}'s`;
-  if (t < c.notBefore || t >= c.notAfter) return "the PDF file's signing certificate was not valid when the document was issued";
+  if (!Number.isFinite(c.notBefore) || !Number.isFinite(c.notAfter) || !Number.isFinite(t) || t < c.notBefore || t >= c.notAfter) return "the PDF file's signing certificate was not valid when the document was issued";
   return null;
 }

@@ -36,21 +36,91 @@ function jsqr(img, both) {
   return r ? r.data : null;
 }
 
+/** Paint white the bounding box of a QR jsQR found (its corners, and a margin of two modules). */
+export function maskFound(img, loc, version) {
+  const pts = [loc.topLeftCorner, loc.topRightCorner, loc.bottomLeftCorner, loc.bottomRightCorner];
+  const side = Math.hypot(loc.topRightCorner.x - loc.topLeftCorner.x, loc.topRightCorner.y - loc.topLeftCorner.y);
+  const margin = Math.ceil((2 * side) / (17 + 4 * (version || 1))) + 2;
+  const x0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p.x))) - margin);
+  const y0 = Math.max(0, Math.floor(Math.min(...pts.map((p) => p.y))) - margin);
+  const x1 = Math.min(img.width, Math.ceil(Math.max(...pts.map((p) => p.x))) + margin);
+  const y1 = Math.min(img.height, Math.ceil(Math.max(...pts.map((p) => p.y))) + margin);
+  for (let y = y0; y < y1; y++) img.data.fill(255, (y * img.width + x0) * 4, (y * img.width + x1) * 4);
+}
+
+export const MAX_PASSES = 4;
+const MAX_READS = 32;
+
+/** The part of `img` in [x0, x0+w) × [y0, y0+h), as its own picture. */
+function crop(img, x0, y0, w, h) {
+  const data = new Uint8ClampedArray(w * h * 4);
+  for (let y = 0; y < h; y++) data.set(img.data.subarray(((y0 + y) * img.width + x0) * 4, ((y0 + y) * img.width + x0 + w) * 4), y * w * 4);
+  return { data, width: w, height: h };
+}
+
+/** The whole picture, then its halves, thirds and quarters (overlapping a little): jsQR reads one code of several more surely alone. */
+function regions(w, h) {
+  const out = [[0, 0, w, h]];
+  for (const n of [2, 3]) {
+    const W = Math.min(w, Math.round((w / n) * 1.1));
+    const H = Math.min(h, Math.round((h / n) * 1.1));
+    for (let i = 0; i < n; i++) out.push([Math.min(w - W, Math.round((i * w) / n)), 0, W, h]);
+    for (let i = 0; i < n; i++) out.push([0, Math.min(h - H, Math.round((i * h) / n)), w, H]);
+  }
+  const W = Math.round(w * 0.55);
+  const H = Math.round(h * 0.55);
+  out.push([0, 0, W, H], [w - W, 0, W, H], [0, h - H, W, H], [w - W, h - H, W, H]);
+  return out;
+}
+
+/**
+ * Every QR jsQR can find in `img` (RGBA, {data, width, height}). jsQR
+ * reads one code at a time, and may read none of several side by side: the
+ * whole picture is read, then its halves and quarters; each code found is
+ * painted over and the picture read again. Bounded: at most MAX_PASSES
+ * codes, MAX_READS readings. Distinct texts, in the order found.
+ */
+export function scanAll(img, both = true) {
+  const out = [];
+  let reads = 0;
+  const inversion = both ? 'attemptBoth' : 'dontInvert';
+  for (let pass = 0; pass < MAX_PASSES && reads < MAX_READS; pass++) {
+    let hit = null;
+    for (const [x0, y0, w, h] of regions(img.width, img.height)) {
+      if (reads >= MAX_READS || w < 21 || h < 21) break;
+      reads++;
+      const part = x0 === 0 && y0 === 0 && w === img.width && h === img.height ? img : crop(img, x0, y0, w, h);
+      const r = jsQR(part.data, part.width, part.height, { inversionAttempts: inversion });
+      if (r && !out.includes(r.data)) {
+        const move = (p) => ({ x: p.x + x0, y: p.y + y0 });
+        const l = r.location;
+        hit = { data: r.data, version: r.version, location: { topLeftCorner: move(l.topLeftCorner), topRightCorner: move(l.topRightCorner), bottomLeftCorner: move(l.bottomLeftCorner), bottomRightCorner: move(l.bottomRightCorner) } };
+        break;
+      }
+      // A code read again (not painted over well enough): paint it over and go on.
+      if (r) maskFound(img, { topLeftCorner: { x: r.location.topLeftCorner.x + x0, y: r.location.topLeftCorner.y + y0 }, topRightCorner: { x: r.location.topRightCorner.x + x0, y: r.location.topRightCorner.y + y0 }, bottomLeftCorner: { x: r.location.bottomLeftCorner.x + x0, y: r.location.bottomLeftCorner.y + y0 }, bottomRightCorner: { x: r.location.bottomRightCorner.x + x0, y: r.location.bottomRightCorner.y + y0 } }, r.version);
+    }
+    if (!hit) break;
+    out.push(hit.data);
+    maskFound(img, hit.location, hit.version);
+  }
+  return out;
+}
+
 async function native(source) {
-  if (!detector) return null;
+  if (!detector) return [];
   try {
     const found = await detector.detect(source);
-    const qr = found.find((b) => b.rawValue);
-    return qr ? qr.rawValue : null;
+    return [...new Set(found.map((b) => b.rawValue).filter((v) => v))];
   } catch {
-    return null;
+    return [];
   }
 }
 
 /** One camera frame: quick, one scale (the next frame is another try). */
 export async function readFrame(video) {
   const n = await native(video);
-  if (n) return n;
+  if (n.length) return n[0];
   const w = video.videoWidth;
   const h = video.videoHeight;
   if (!w || !h) return null;
@@ -58,10 +128,13 @@ export async function readFrame(video) {
   return jsqr(pixels(video, w, h, scale), false);
 }
 
-/** A still image (photo or scan): every scale worth trying. */
+/**
+ * A still image (photo or scan): every scale worth trying, until one finds
+ * a QR; then every QR of the picture (several documents in one photo must
+ * not get one silent answer). Returns the texts found ([] for none).
+ */
 export async function readImage(bitmap) {
   const n = await native(bitmap);
-  if (n) return n;
   const w = bitmap.width;
   const h = bitmap.height;
   const big = Math.max(w, h);
@@ -71,10 +144,11 @@ export async function readImage(bitmap) {
   if (big <= 1600) scales.push(2);
   else scales.push(Math.min(2, 3200 / big));
   for (const s of [...new Set(scales)]) {
-    const t = jsqr(pixels(bitmap, w, h, s), true);
-    if (t) return t;
+    const found = scanAll(pixels(bitmap, w, h, s), true);
+    // The browser's detector and jsQR together: either may miss one the other reads.
+    if (found.length || n.length) return [...new Set([...n, ...found])];
   }
-  return null;
+  return n;
 }
 
 /** A QR given as its exact module matrix (from a PDF): drawn sharp and read. */

@@ -59,6 +59,30 @@ function cnOf(b, name) {
   return '';
 }
 
+/**
+ * The district a root's subject names, as terbit's reader finds it
+ * (engine/dk1/root.rs, `district_of`): exactly one common name, a UTF8String
+ * or PrintableString `terbit district root <four digits>`; else null.
+ */
+function districtOf(b, name) {
+  const cns = [];
+  for (const rdn of children(b, name)) {
+    for (const atv of children(b, rdn)) {
+      const [oid, val] = children(b, atv);
+      if (oid && val && hexOf(b, oid) === '550403') cns.push(val);
+    }
+  }
+  if (cns.length !== 1 || (cns[0].tag !== 0x0c && cns[0].tag !== 0x13)) return null;
+  let text;
+  try {
+    text = new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(cns[0].start, cns[0].end));
+  } catch {
+    return null;
+  }
+  const m = /^terbit district root ([0-9]{4})$/.exec(text);
+  return m ? m[1] : null;
+}
+
 /** Parse a root certificate: P-256 key, ECDSA-SHA256 self-signature that verifies. */
 export function rootFromCertificate(der) {
   const cert = tlv(der, 0);
@@ -91,7 +115,7 @@ export function rootFromCertificate(der) {
     ok = false;
   }
   if (!ok) throw new RootError("the certificate's self-signature does not verify");
-  return { publicKey, subject: cnOf(der, f[4]) };
+  return { publicKey, subject: cnOf(der, f[4]), district: districtOf(der, f[4]) };
 }
 
 /** Open an ES256 COSE_Sign1 the root signed; returns the payload. */

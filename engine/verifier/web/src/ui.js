@@ -1,22 +1,23 @@
 // The verifier page: loads the embedded trust bundle (refusing everything
 // if it does not verify), then answers for a camera view, a photo, scan or
-// PDF, or pasted QR text — in Indonesian, with English below. Nothing here
-// touches the network; every text from a document is put on the page as
-// text (never as HTML), with control and direction characters shown escaped.
+// PDF, a text file of QR texts, or pasted QR text — in Indonesian, with
+// English below. Nothing here touches the network; every text from a
+// document is put on the page as text (never as HTML), with control and
+// format characters shown escaped (show.js, the same table as terbit's).
 
-import { verifyText, loadBundle, trustFromEntries, rfc3339, hex } from './core.js';
+import { verifyText, loadBundle, trustFromEntries, rfc3339, hex, PREFIX } from './core.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
-import { qrMatrices } from './pdf.js';
+import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
 import { checkFileSignature, judgeFileSignature } from './pades.js';
+import { MEMORY_KEY, OLD_MEMORY_KEY, parseMemory, checkMemory } from './memory.js';
+import { shown } from './show.js';
+import { fileKind, textLines, namedLikePicture } from './files.js';
+
+export { shown };
 
 const $ = (id) => document.getElementById(id);
 // When this script began to run (for the open-time measurement in bench/).
 const scriptStarted = performance.now();
-
-/** Untrusted text as it may be shown: control, invisible and direction characters escaped. */
-export function shown(s) {
-  return String(s).replace(/[\u0000-\u001f\u007f-\u009f\u00ad\u061c\u200b-\u200f\u2028-\u202e\u2060-\u2069\ufeff]/g, (c) => `\\u{${c.codePointAt(0).toString(16)}}`);
-}
 
 function el(tag, attrs = {}, ...kids) {
   const e = document.createElement(tag);
@@ -28,38 +29,66 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 
-const state = { trust: null, refused: null, names: {}, camera: null };
+const state = { trust: null, refused: null, names: {}, camera: null, memory: 'kept', accepted: new Set(), rootChanges: [] };
 
-// ---- rollback memory: the newest list this browser has seen per district ----
+// ---- rollback memory (memory.js decides; this part reads and writes the browser's storage) ----
 
-const MEMORY = 'terbit-trust-memory';
-
-function checkMemory(districts) {
-  let seen = {};
+/** The browser's storage, or why there is none. */
+function storage() {
   try {
-    seen = JSON.parse(localStorage.getItem(MEMORY) || '{}') || {};
-  } catch {
-    return 'unavailable';
+    const ls = window.localStorage;
+    if (!ls) return { ls: null, why: 'no localStorage' };
+    return { ls };
+  } catch (e) {
+    return { ls: null, why: String((e && e.name) || e) };
   }
-  // Per district and root: a new root is a new anchor, pinned anew.
-  const key = (d) => `${d.district}:${d.fingerprint}`;
-  for (const d of districts) {
-    const s = seen[key(d)];
-    if (s && BigInt(s.sequence) > d.sequence) {
-      throw new Error(`district ${d.district}: this page's trust list is no. ${d.sequence}, but this browser has already seen no. ${s.sequence} (a rolled-back list)`);
-    }
-    if (s && BigInt(s.sequence) === d.sequence && s.digest !== d.digest) {
-      throw new Error(`district ${d.district}: this page's list no. ${d.sequence} differs from the no. ${s.sequence} seen before`);
-    }
-  }
-  for (const d of districts) seen[key(d)] = { sequence: String(d.sequence), digest: d.digest };
-  try {
-    localStorage.setItem(MEMORY, JSON.stringify(seen));
-  } catch {
-    return 'unavailable';
-  }
-  return 'kept';
 }
+
+/**
+ * Check the districts against what this browser remembers and remember
+ * them. Returns 'kept', 'unavailable' or 'damaged'; throws (refusing the
+ * page's trust data) on a rollback or a new root not accepted.
+ */
+function rememberTrust(districts) {
+  const { ls } = storage();
+  let text = null;
+  let oldText = null;
+  if (ls) {
+    try {
+      text = ls.getItem(MEMORY_KEY);
+      oldText = ls.getItem(OLD_MEMORY_KEY);
+    } catch {
+      return checkUnremembered(districts);
+    }
+  } else return checkUnremembered(districts);
+  const { memory, damaged } = parseMemory(text, oldText);
+  const r = checkMemory(memory, districts, state.accepted);
+  state.rootChanges = r.rootChanges;
+  if (r.error) throw new Error(r.error);
+  try {
+    ls.setItem(MEMORY_KEY, JSON.stringify(r.memory));
+  } catch {
+    return 'unavailable';
+  }
+  return damaged ? 'damaged' : 'kept';
+}
+
+function checkUnremembered(districts) {
+  state.rootChanges = [];
+  void districts;
+  return 'unavailable';
+}
+
+const MEMORY_WORDS = {
+  unavailable: [
+    'PERHATIAN: browser ini tidak dapat menyimpan riwayat data kepercayaan (penyimpanan lokal tidak tersedia), jadi halaman ini TIDAK dapat menolak data lama yang dikembalikan (rollback). Pakai browser yang mengizinkan penyimpanan untuk halaman ini.',
+    'WARNING: this browser cannot keep a memory of the trust data seen (local storage is unavailable), so this page can NOT refuse older, rolled-back trust or revocation lists. Use a browser that allows storage for this page.',
+  ],
+  damaged: [
+    'PERHATIAN: riwayat data kepercayaan di browser ini rusak dan dimulai lagi dari awal; rollback sebelum ini tidak dapat diperiksa.',
+    'WARNING: this browser\'s memory of the trust data seen was damaged and starts again from nothing; a rollback before now cannot be detected.',
+  ],
+};
 
 // ---- the answer ----
 
@@ -81,13 +110,28 @@ function verdictBox(kind, detail) {
 function trustLine(issuer) {
   const d = state.trust && state.trust.districts.find((x) => x.district === issuer);
   if (!d) return null;
+  const wrap = el('div', { class: 'trustdata' });
   const p = el('p', { class: d.stale ? 'stale' : 'trustline' });
   p.append(
     `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${rfc3339(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${rfc3339(d.nextUpdate)} — minta halaman verifikasi yang baru.` : '.'),
     el('br'),
     el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${rfc3339(d.issuedAt)}` + (d.stale ? `; PAST its next update ${rfc3339(d.nextUpdate)}: ask for a newer verifier page. The document was still checked against it.` : `; next update ${rfc3339(d.nextUpdate)}.`)),
   );
-  return p;
+  wrap.append(p);
+  for (const r of d.revocationLists || []) {
+    const q = el('p', { class: r.stale ? 'stale revocations' : 'trustline revocations', 'data-revocations-stale': String(r.stale) });
+    q.append(
+      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${rfc3339(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${rfc3339(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi yang baru.` : '.'),
+      el('br'),
+      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${rfc3339(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${rfc3339(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page; the document was still checked.` : `; next update ${rfc3339(r.nextUpdate)}.`)),
+    );
+    wrap.append(q);
+  }
+  if (!d.revocationLists || !d.revocationLists.length) {
+    wrap.append(el('p', { class: 'trustline revocations' }, `Halaman ini tidak memuat daftar pencabutan penerbit ${d.district}. / This page carries no revocation list of issuer ${d.district}.`));
+  }
+  if (state.memory !== 'kept') wrap.append(el('p', { class: 'stale memory' }, MEMORY_WORDS[state.memory][0], el('br'), el('span', { class: 'en' }, MEMORY_WORDS[state.memory][1])));
+  return wrap;
 }
 
 function report(r, source) {
@@ -100,6 +144,11 @@ function report(r, source) {
     detail = `Dicabut sejak ${r.entry.since}. / Revoked since ${r.entry.since}. Alasan / reason: ${r.entry.reason}`;
   }
   box.append(verdictBox(r.verdict, detail));
+  if (r.qrVerdict) {
+    // The file fails, whatever its QR says: the QR's own verdict is shown, for the paper.
+    box.setAttribute('data-qr-verdict', r.qrVerdict);
+    box.append(el('p', { class: 'note qrverdict' }, `Kode QR saja / the QR code alone: ${QR_WORDS[r.qrVerdict] || r.qrVerdict} — berkas PDF ini tetap TIDAK ASLI / this PDF file is still INVALID.`));
+  }
   if (source) box.append(el('p', { class: 'source' }, shown(source)));
   if (r.claims) {
     box.setAttribute('data-number', r.claims.record.number);
@@ -127,6 +176,8 @@ function report(r, source) {
   return box;
 }
 
+const QR_WORDS = { genuine: 'ASLI / genuine', revoked: 'dicabut / revoked', superseded: 'sudah diganti / superseded', invalid: 'TIDAK ASLI / invalid', untrusted: 'penanda tangan tidak dikenal / unknown signer' };
+
 function show(nodes) {
   const out = $('result');
   out.replaceChildren(...nodes);
@@ -143,13 +194,39 @@ function answerText(text, source) {
   return r;
 }
 
+/** Many QR texts (pasted, or a text file's lines): one answer each and a count. */
+function answerLines(lines, label, extra = []) {
+  if (state.refused) return show([refusal()]);
+  const MAX = 5000;
+  const nodes = lines.slice(0, MAX).map((l, i) => report(verifyText(l, state.trust), `${label ? `${label} — ` : ''}baris / line ${i + 1}`));
+  const counts = {};
+  for (const n of nodes) counts[n.getAttribute('data-verdict')] = (counts[n.getAttribute('data-verdict')] || 0) + 1;
+  const summary = el('p', { class: 'note', id: 'summary' }, `${nodes.length} teks / texts: ` + Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', '));
+  if (lines.length > MAX) summary.append(el('br'), `Hanya ${MAX} baris pertama yang diperiksa; ${lines.length - MAX} baris lainnya belum. / Only the first ${MAX} lines were checked; ${lines.length - MAX} more were not.`);
+  show([...extra, summary, ...nodes]);
+}
+
 function refusal() {
-  return el('article', { class: 'answer', 'data-verdict': 'refused' }, verdictBox('refused', state.refused));
+  const box = el('article', { class: 'answer', 'data-verdict': 'refused' }, verdictBox('refused', state.refused));
+  return box;
 }
 
 function unreadable(why) {
   show([el('article', { class: 'answer', 'data-verdict': 'unreadable' }, verdictBox('unreadable', why))]);
 }
+
+function invalidFile(why) {
+  show([el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', why))]);
+}
+
+/** The document number a QR text claims (signed or not), for naming answers. */
+function claimedNumber(r) {
+  if (r.claims) return r.claims.record.number;
+  const f = (r.unverified || []).find(([en]) => en === 'document number');
+  return f ? f[2] : null;
+}
+
+const yieldToPage = () => new Promise((res) => setTimeout(res, 0));
 
 // ---- inputs ----
 
@@ -159,37 +236,90 @@ async function onFile(file) {
   if (file.size > 32 << 20) return unreadable(`${file.name}: larger than 32 MiB: not a photo, scan or PDF of one document`);
   const bytes = new Uint8Array(await file.arrayBuffer());
   const name = `${file.name}`;
-  if (bytes[0] === 0x25 && bytes[1] === 0x50 && bytes[2] === 0x44 && bytes[3] === 0x46) {
-    let mats;
-    try {
-      mats = await qrMatrices(bytes);
-    } catch (e) {
-      return unreadable(`${name}: ${e.message}`);
+  const kind = fileKind(bytes);
+  if (kind === 'pdf') return onPdf(bytes, name);
+  if (kind === 'text') {
+    const lines = textLines(bytes);
+    const notes = [];
+    if (namedLikePicture(name)) {
+      notes.push(el('p', { class: 'note', 'data-note': 'text-not-picture' }, `${shown(name)}: nama berkas seperti gambar, tetapi isinya teks, bukan gambar; dibaca sebagai teks QR, satu per baris.`, el('br'), el('span', { class: 'en' }, `${shown(name)} is named like a picture but holds text, not an image: read as QR texts, one per line.`)));
     }
-    const texts = mats.map((m) => readMatrix(m.size, m.dark));
-    if (!texts.length) return show([el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `${name}: no QR code in this PDF (not a document terbit made)`))]);
-    // The file's own signature (PAdES): an edited PDF fails it even when its QR is intact.
-    const fileSig = checkFileSignature(bytes);
-    const judged = (t) => {
-      const r = verifyText(t, state.trust);
-      const problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
-      return problem ? { ...r, verdict: 'invalid', reason: problem } : r;
-    };
-    const nodes = texts.map((t, i) => (t === null ? el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `QR ${i + 1}: not a readable QR symbol`)) : report(judged(t), `${name} — QR ${i + 1} / ${texts.length}`)));
-    const signed = fileSig.state === 'holds' ? 'Tanda tangan berkas PDF diperiksa dan utuh. / The PDF file\'s signature was checked: the file is as signed.' : fileSig.state === 'absent' ? 'Berkas PDF ini tidak bertanda tangan. / This PDF file carries no signature.' : '';
-    const note = el('p', { class: 'note' }, signed, el('br'), 'Cocokkan isian di atas dengan isi PDF; pemeriksaan teks halaman yang lengkap: `terbit verify`.', el('br'), el('span', { class: 'en' }, "Compare the fields above with the PDF's text; the full check of the page's printed text: `terbit verify`."));
-    return show([...nodes, note]);
+    if (!lines.length) return show([...notes, el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `${name}: an empty text file: no QR text (DK1:…) in it`))]);
+    return answerLines(lines, name, notes);
   }
   let bitmap;
   try {
     bitmap = await createImageBitmap(new Blob([bytes]));
   } catch {
-    return unreadable(`${name}: not a picture this browser can open (PNG, JPEG) or a PDF`);
+    // A picture that does not decode says nothing about the document: take it again.
+    if (kind === 'png' || kind === 'jpeg' || kind === 'image') return unreadable(`${name}: the picture is damaged (its ${kind === 'image' ? 'image' : kind.toUpperCase()} data does not decode): take or save it again`);
+    return unreadable(`${name}: not a picture this browser can open (PNG, JPEG), a PDF or a text file of QR texts`);
   }
   if (bitmap.width * bitmap.height > 60e6) return unreadable(`${name}: a picture of ${bitmap.width}×${bitmap.height} pixels is too large; take it again at a normal size`);
-  const text = await readImage(bitmap);
-  if (text === null) return unreadable(`${name}: no QR code found`);
-  answerText(text, name);
+  const texts = await readImage(bitmap);
+  if (!texts.length) return unreadable(`${name}: no QR code found`);
+  const dk1 = texts.filter((t) => t.startsWith(PREFIX));
+  if (dk1.length <= 1) {
+    const r = answerText(dk1.length ? dk1[0] : texts[0], name);
+    if (texts.length > dk1.length && dk1.length) $('result').append(el('p', { class: 'note' }, `Gambar ini juga memuat ${texts.length - 1} kode QR lain yang bukan dokumen DK1; tidak diperiksa. / The picture also holds ${texts.length - 1} other QR code(s) that are not DK1 documents; not checked.`));
+    return r;
+  }
+  // Several documents in one picture: an answer for each, each saying so, never one silent answer.
+  const many = `Gambar ini memuat ${dk1.length} dokumen (kode QR DK1). Foto satu dokumen setiap kali. / The picture holds more than one document (${dk1.length} DK1 QR codes): photograph one document at a time.`;
+  const nodes = dk1.map((t, i) => {
+    const r = verifyText(t, state.trust);
+    const n = claimedNumber(r);
+    const box = report(r, `${name} — QR ${i + 1} / ${dk1.length}${n ? ` — nomor dokumen / document number ${n}` : ''}`);
+    box.setAttribute('data-multi', String(dk1.length));
+    box.insertBefore(el('p', { class: 'stale multi' }, many), box.children[1] || null);
+    return box;
+  });
+  show([el('p', { class: 'stale multi', id: 'multi' }, many), ...nodes]);
+}
+
+async function onPdf(bytes, name) {
+  let mats;
+  try {
+    mats = await qrMatrices(bytes);
+  } catch (e) {
+    if (e instanceof PdfRefused && /larger than/.test(e.message)) return unreadable(`${name}: ${e.message}`);
+    if (e instanceof PdfRefused) return invalidFile(`${name}: ${e.message}`);
+    throw e;
+  }
+  // Only images that are QR symbols are decoded (finder patterns first: cheap); the same symbol once.
+  const seen = new Map();
+  const texts = [];
+  for (const m of mats) {
+    if (!looksLikeQr(m.size, m.dark)) continue;
+    const key = `${m.size}:${m.dark.join('')}`;
+    if (seen.has(key)) continue;
+    if (texts.length % 16 === 15) await yieldToPage();
+    const t = readMatrix(m.size, m.dark);
+    seen.set(key, t);
+    texts.push({ text: t, page: m.page });
+  }
+  if (!texts.length) return invalidFile(`${name}: no QR code in this PDF (not a document terbit made)`);
+  // The file's own signature (PAdES): the file is genuine only with it, whatever its QR says.
+  const fileSig = checkFileSignature(bytes);
+  const judged = (t) => {
+    const r = verifyText(t, state.trust);
+    let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
+    if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
+    return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict } : r;
+  };
+  const nodes = texts.map(({ text, page }, i) => {
+    const where = `${name} — QR ${i + 1} / ${texts.length} (halaman / page ${page})`;
+    if (text === null) return el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `QR ${i + 1}: not a readable QR symbol`), el('p', { class: 'source' }, shown(where)));
+    return report(judged(text), where);
+  });
+  const signed =
+    fileSig.state === 'holds'
+      ? 'Tanda tangan berkas PDF diperiksa dan utuh. / The PDF file\'s signature was checked: the file is as signed.'
+      : fileSig.state === 'absent'
+        ? 'Berkas PDF ini tidak bertanda tangan: terbit menandatangani setiap PDF, jadi berkas ini diubah atau bukan buatan terbit. / This PDF file is not signed: terbit signs every PDF it writes.'
+        : '';
+  const note = el('p', { class: 'note' }, signed, el('br'), 'Cocokkan isian di atas dengan isi PDF; pemeriksaan teks halaman yang lengkap: `terbit verify`.', el('br'), el('span', { class: 'en' }, "Compare the fields above with the PDF's text; the full check of the page's printed text: `terbit verify`."));
+  return show([...nodes, note]);
 }
 
 function onPaste() {
@@ -197,13 +327,7 @@ function onPaste() {
   if (state.refused) return show([refusal()]);
   if (!lines.length) return;
   if (lines.length === 1) return answerText(lines[0], null);
-  const MAX = 5000;
-  const nodes = lines.slice(0, MAX).map((l, i) => report(verifyText(l, state.trust), `baris / line ${i + 1}`));
-  const counts = {};
-  for (const n of nodes) counts[n.getAttribute('data-verdict')] = (counts[n.getAttribute('data-verdict')] || 0) + 1;
-  const summary = el('p', { class: 'note', id: 'summary' }, `${nodes.length} teks / texts: ` + Object.entries(counts).map(([k, v]) => `${v} ${k}`).join(', '));
-  if (lines.length > MAX) summary.append(el('br'), `Hanya ${MAX} baris pertama yang diperiksa; ${lines.length - MAX} baris lainnya belum. / Only the first ${MAX} lines were checked; ${lines.length - MAX} more were not.`);
-  show([summary, ...nodes]);
+  answerLines(lines, null);
 }
 
 async function startCamera() {
@@ -251,35 +375,61 @@ function stopCamera() {
 
 // ---- start ----
 
-function start() {
+function loadTrust() {
   const banner = $('trust');
+  state.refused = null;
+  state.rootChanges = [];
   try {
-    state.names = JSON.parse($('names').textContent);
     const bundle = JSON.parse($('bundle').textContent);
     const now = Math.floor(Date.now() / 1000);
     state.trust = loadBundle(bundle, now);
     if (!state.trust.districts.length) throw new Error('the bundle holds no district');
-    const memory = checkMemory(state.trust.districts);
+    state.memory = rememberTrust(state.trust.districts);
     const list = el('ul');
     for (const d of state.trust.districts) {
       const name = state.names[d.district] ? ` ${state.names[d.district]}` : '';
+      const revs = (d.revocationLists || []).map((r) => `; pencabutan / revocations no. ${r.sequence}` + (r.stale ? ' — KEDALUWARSA / STALE' : '')).join('');
       list.append(
-        el('li', { class: d.stale ? 'stale' : '' }, `${d.district}${name}: daftar no. ${d.sequence}, ${rfc3339(d.issuedAt).slice(0, 10)}` + (d.stale ? ' — KEDALUWARSA / STALE' : ''), el('br'), el('span', { class: 'fp' }, `root SHA-256 ${d.fingerprint.match(/.{4}/g).join(' ')}`)),
+        el('li', { class: d.stale || (d.revocationLists || []).some((r) => r.stale) ? 'stale' : '' }, `${d.district}${name}: daftar no. ${d.sequence}, ${rfc3339(d.issuedAt).slice(0, 10)}` + (d.stale ? ' — KEDALUWARSA / STALE' : '') + revs, el('br'), el('span', { class: 'fp' }, `root SHA-256 ${d.fingerprint.match(/.{4}/g).join(' ')}`)),
       );
     }
     const parts = [
       el('p', {}, 'Halaman ini memeriksa tanda tangan dokumen tanpa internet. Sidik jari root di bawah harus sama dengan yang diumumkan Dinas Dukcapil.', el('br'), el('span', { class: 'en' }, 'This page checks signatures offline. Each root fingerprint below must match the one the district publishes.')),
       list,
     ];
-    if (memory === 'unavailable') parts.push(el('p', { class: 'note' }, 'Browser ini tidak menyimpan riwayat daftar (rollback tidak diperiksa). / This browser keeps no memory of lists seen (rollback not checked).'));
+    if (state.memory !== 'kept') parts.push(el('p', { class: 'stale memory', 'data-memory': state.memory }, MEMORY_WORDS[state.memory][0], el('br'), el('span', { class: 'en' }, MEMORY_WORDS[state.memory][1])));
     banner.replaceChildren(...parts);
+    // The trust lists' state; the revocation lists' apart (each answer says when one is stale).
     banner.setAttribute('data-state', state.trust.districts.some((d) => d.stale) ? 'stale' : 'ok');
+    banner.setAttribute('data-revocations', state.trust.districts.some((d) => (d.revocationLists || []).some((r) => r.stale)) ? 'stale' : 'ok');
   } catch (e) {
     state.refused = String(e.message || e);
     state.trust = null;
-    banner.replaceChildren(refusal());
-    banner.setAttribute('data-state', 'refused');
+    const parts = [refusal()];
+    if (state.rootChanges.length) {
+      // A new root is accepted only by the clerk, after comparing fingerprints.
+      const button = el('button', { type: 'button', id: 'accept-root' }, 'Sidik jari sudah saya cocokkan: terima root baru / I compared the fingerprint: accept the new root');
+      const changes = state.rootChanges.map((c) => c.district);
+      button.addEventListener('click', () => {
+        for (const d of changes) state.accepted.add(d);
+        loadTrust();
+        $('result').replaceChildren();
+      });
+      parts.push(el('p', { class: 'note' }, 'Root kabupaten/kota ini berbeda dari yang pernah dilihat browser ini. Cocokkan sidik jari yang baru dengan yang diumumkan Dinas Dukcapil sebelum menerimanya.', el('br'), el('span', { class: 'en' }, "This district's root differs from the one this browser saw before. Compare the new fingerprint with the one the district publishes before accepting it.")), button);
+    }
+    banner.replaceChildren(...parts);
+    banner.setAttribute('data-state', state.rootChanges.length ? 'new-root' : 'refused');
   }
+  banner.setAttribute('data-memory', state.memory);
+}
+
+function start() {
+  try {
+    state.names = JSON.parse($('names').textContent);
+  } catch {
+    state.names = {};
+  }
+  loadTrust();
   $('camera').addEventListener('click', startCamera);
   $('file').addEventListener('change', (e) => onFile(e.target.files[0]));
   $('check').addEventListener('click', onPaste);
@@ -287,7 +437,7 @@ function start() {
   document.body.setAttribute('data-ready-ms', String(performance.now()));
   document.body.setAttribute('data-script-ms', String(performance.now() - scriptStarted));
   // For tests and measurements in a browser (tests/verifier.rs, bench/).
-  window.terbitVerifier = { verifyText: (t) => verifyText(t, state.trust), trustFromEntries, verifyWith: verifyText, hex, refused: () => state.refused };
+  window.terbitVerifier = { verifyText: (t) => verifyText(t, state.trust), trustFromEntries, verifyWith: verifyText, hex, refused: () => state.refused, shown };
 }
 
 start();
