@@ -75,30 +75,46 @@ function regions(w, h) {
 
 /**
  * Every QR jsQR can find in `img` (RGBA, {data, width, height}). jsQR
- * reads one code at a time, and may read none of several side by side: the
- * whole picture is read, then its halves and quarters; each code found is
- * painted over and the picture read again. Bounded: at most MAX_PASSES
- * codes, MAX_READS readings. Distinct texts, in the order found.
+ * reads one code at a time: each code found is painted over and the picture
+ * read again (at most MAX_PASSES readings of the whole picture). jsQR may
+ * also read none of several codes side by side: then its halves, thirds and
+ * quarters are read, one at a time, for at most `budgetMs` milliseconds in
+ * all (a picture's reading can be slow: noise takes jsQR seconds).
+ * Distinct texts, in the order found.
  */
-export function scanAll(img, both = true) {
+export function scanAll(img, both = true, budgetMs = 1500) {
   const out = [];
-  let reads = 0;
   const inversion = both ? 'attemptBoth' : 'dontInvert';
-  for (let pass = 0; pass < MAX_PASSES && reads < MAX_READS; pass++) {
-    let hit = null;
-    for (const [x0, y0, w, h] of regions(img.width, img.height)) {
-      if (reads >= MAX_READS || w < 21 || h < 21) break;
-      reads++;
-      const part = x0 === 0 && y0 === 0 && w === img.width && h === img.height ? img : crop(img, x0, y0, w, h);
-      const r = jsQR(part.data, part.width, part.height, { inversionAttempts: inversion });
-      if (r && !out.includes(r.data)) {
-        const move = (p) => ({ x: p.x + x0, y: p.y + y0 });
-        const l = r.location;
-        hit = { data: r.data, version: r.version, location: { topLeftCorner: move(l.topLeftCorner), topRightCorner: move(l.topRightCorner), bottomLeftCorner: move(l.bottomLeftCorner), bottomRightCorner: move(l.bottomRightCorner) } };
-        break;
+  let deadline = null;
+  let reads = 0;
+  const read = (x0, y0, w, h) => {
+    reads++;
+    const whole = x0 === 0 && y0 === 0 && w === img.width && h === img.height;
+    const part = whole ? img : crop(img, x0, y0, w, h);
+    const r = jsQR(part.data, part.width, part.height, { inversionAttempts: inversion });
+    if (!r) return null;
+    const move = (p) => ({ x: p.x + x0, y: p.y + y0 });
+    const l = r.location;
+    return { data: r.data, version: r.version, location: { topLeftCorner: move(l.topLeftCorner), topRightCorner: move(l.topRightCorner), bottomLeftCorner: move(l.bottomLeftCorner), bottomRightCorner: move(l.bottomRightCorner) } };
+  };
+  for (let pass = 0; pass < MAX_PASSES; pass++) {
+    let hit = read(0, 0, img.width, img.height);
+    if (hit && out.includes(hit.data)) {
+      // Read again (not painted over well enough): paint it over once more, then look in the parts.
+      maskFound(img, hit.location, hit.version);
+      hit = null;
+    }
+    if (!hit) {
+      deadline ??= performance.now() + budgetMs;
+      for (const [x0, y0, w, h] of regions(img.width, img.height).slice(1)) {
+        if (performance.now() > deadline || reads >= MAX_READS || w < 21 || h < 21) break;
+        const r = read(x0, y0, w, h);
+        if (r && !out.includes(r.data)) {
+          hit = r;
+          break;
+        }
+        if (r) maskFound(img, r.location, r.version);
       }
-      // A code read again (not painted over well enough): paint it over and go on.
-      if (r) maskFound(img, { topLeftCorner: { x: r.location.topLeftCorner.x + x0, y: r.location.topLeftCorner.y + y0 }, topRightCorner: { x: r.location.topRightCorner.x + x0, y: r.location.topRightCorner.y + y0 }, bottomLeftCorner: { x: r.location.bottomLeftCorner.x + x0, y: r.location.bottomLeftCorner.y + y0 }, bottomRightCorner: { x: r.location.bottomRightCorner.x + x0, y: r.location.bottomRightCorner.y + y0 } }, r.version);
     }
     if (!hit) break;
     out.push(hit.data);
@@ -143,8 +159,11 @@ export async function readImage(bitmap) {
   if (big <= 3000) scales.push(1);
   if (big <= 1600) scales.push(2);
   else scales.push(Math.min(2, 3200 / big));
+  let budget = 1500;
   for (const s of [...new Set(scales)]) {
-    const found = scanAll(pixels(bitmap, w, h, s), true);
+    // The parts of the picture are looked at only at the first scale (time: see scanAll).
+    const found = scanAll(pixels(bitmap, w, h, s), true, budget);
+    budget = 0;
     // The browser's detector and jsQR together: either may miss one the other reads.
     if (found.length || n.length) return [...new Set([...n, ...found])];
   }

@@ -58,9 +58,9 @@ function rememberTrust(districts) {
       text = ls.getItem(MEMORY_KEY);
       oldText = ls.getItem(OLD_MEMORY_KEY);
     } catch {
-      return checkUnremembered(districts);
+      return unremembered();
     }
-  } else return checkUnremembered(districts);
+  } else return unremembered();
   const { memory, damaged } = parseMemory(text, oldText);
   const r = checkMemory(memory, districts, state.accepted);
   state.rootChanges = r.rootChanges;
@@ -73,9 +73,9 @@ function rememberTrust(districts) {
   return damaged ? 'damaged' : 'kept';
 }
 
-function checkUnremembered(districts) {
+/** No storage: nothing is checked against a memory, and the page says so (banner and every answer). */
+function unremembered() {
   state.rootChanges = [];
-  void districts;
   return 'unavailable';
 }
 
