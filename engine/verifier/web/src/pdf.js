@@ -436,6 +436,7 @@ class Pdf {
     const index = d.get('Index') ?? [0, size];
     if (!Array.isArray(index) || index.length % 2 !== 0 || !index.every((x) => Number.isInteger(x) && x >= 0)) throw refuse('a cross-reference stream with a malformed /Index');
     const width = w[0] + w[1] + w[2];
+    if (width === 0) throw refuse('a cross-reference stream with entries of no bytes');
     let p = 0;
     const field = (n, dflt) => {
       if (n === 0) return dflt;
@@ -663,11 +664,15 @@ export async function qrMatrices(bytes) {
   const found = [];
   const done = new Set();
   let images = 0;
+  // Resources shared by many pages are looked through once (each image is drawn once anyway).
+  const looked = new Set();
   const visit = async (resources, pageNo, depth) => {
     const res = await pdf.resolve(resources);
-    if (!(res instanceof Dict)) return;
+    if (!(res instanceof Dict) || looked.has(res)) return;
+    looked.add(res);
     const xobjects = await pdf.resolve(res.get('XObject'));
-    if (!(xobjects instanceof Dict)) return;
+    if (!(xobjects instanceof Dict) || looked.has(xobjects)) return;
+    looked.add(xobjects);
     for (const ref of xobjects.map.values()) {
       if (ref instanceof Ref) {
         if (done.has(ref.num)) continue;

@@ -205,6 +205,15 @@ test('bounded linearly: long digit runs, 2,500 images, overlapping objects', asy
   assert.ok(performance.now() - t0 < 5000, `overlapping: ${performance.now() - t0} ms`);
 });
 
+test('a cross-reference stream whose entries have no bytes is refused at once', async () => {
+  const index = Array.from({ length: 2000 }, () => '0 1000000').join(' ');
+  const obj = `1 0 obj\n<< /Type /XRef /W [0 0 0] /Size 1000000 /Index [${index}] /Length 0 >>\nstream\n\nendstream\nendobj\n`;
+  const file = F.enc.encode(`%PDF-1.7\n${obj}startxref\n9\n%%EOF\n`);
+  const t0 = performance.now();
+  await assert.rejects(qrMatrices(file), /entries of no bytes/);
+  assert.ok(performance.now() - t0 < 2000);
+});
+
 test('the QR matrix reader reads every version terbit may draw', () => {
   for (const len of [20, 100, 300, 800, 1500]) {
     const t = `DK1:${'A'.repeat(len)}`;
