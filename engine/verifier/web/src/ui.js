@@ -289,11 +289,17 @@ async function onPdf(bytes, name) {
   // Only images that are QR symbols are decoded (finder patterns first: cheap); the same symbol once.
   const seen = new Map();
   const texts = [];
-  for (const m of mats) {
-    if (!looksLikeQr(m.size, m.dark)) continue;
+  const qrs = mats.filter((m) => looksLikeQr(m.size, m.dark));
+  const progress = el('p', { class: 'note', id: 'progress' });
+  for (const m of qrs) {
     const key = `${m.size}:${m.dark.join('')}`;
     if (seen.has(key)) continue;
-    if (texts.length % 16 === 15) await yieldToPage();
+    if (texts.length % 16 === 15) {
+      // Many codes (a print file): the page stays responsive and says how far it is.
+      progress.textContent = `Membaca kode QR ${texts.length + 1} dari ${qrs.length}… / Reading QR code ${texts.length + 1} of ${qrs.length}…`;
+      if (!progress.isConnected) $('result').replaceChildren(progress);
+      await yieldToPage();
+    }
     const t = readMatrix(m.size, m.dark);
     seen.set(key, t);
     texts.push({ text: t, page: m.page });
