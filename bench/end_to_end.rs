@@ -38,6 +38,9 @@ use terbit::kind::region::Region;
 use terbit::input::samples::{self, SampleOptions};
 use terbit::kind::template::Templates;
 
+#[path = "../tests/common/trust_fixture.rs"]
+mod fixture;
+
 // The same allocator as the `terbit` binary, so the figures are its own.
 #[global_allocator]
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -108,7 +111,7 @@ fn main() {
         let mut rates = Vec::new();
         for r in 0..repeat {
             let run_root = if repeat == 1 { root.clone() } else { root.join(format!("run{r}")) };
-            terbit::dk1::keys::generate(&run_root.join("keys"), "3506", &[1u8; 32], 0).unwrap();
+            fixture::office_keys(&run_root.join("keys"), "3506", &[1u8; 32], 0);
             // The run happens in a fresh process, so its peak RSS is its own and
             // not the generator's heap (which the allocator keeps after freeing).
             let mut cmd = std::process::Command::new(std::env::current_exe().unwrap());
@@ -196,10 +199,10 @@ fn child(args: &[String]) {
         println!("      busy {step:<15} {t:>8.3} s  ({:.0} µs per document)", t * 1e6 / s.issued.max(1) as f64);
     }
     if !validate_only && std::env::var_os("TERBIT_BENCH_VERIFY").is_some_and(|v| v == "1") {
-        let trust = terbit::dk1::keys::TrustList::load(&root.join("keys/trust.json")).unwrap();
+        let store = fixture::office_trust(&root.join("keys"));
         let cpu0 = cpu_seconds();
         let t = Instant::now();
-        let r = terbit::verify::verify_run(&s.run_dir, &trust).unwrap();
+        let r = terbit::verify::verify_run_with(&s.run_dir, &store.trust(), &terbit::verify::Layouts::standard()).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds();
         assert!(r.is_clean(), "the audit of a fresh run found problems: {:?} {}", r.problems.first(), r.seal_problem);

@@ -270,12 +270,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             let s = result?;
             print_summary(&s);
+            // Documents of a stopped run left in no manifest: the night is
+            // not done, and a scheduler must see it.
+            if !s.stranded.is_empty() {
+                for w in &s.stranded {
+                    eprintln!("terbit: NOT DONE — {w}");
+                }
+                return Ok(ExitCode::from(1));
+            }
             Ok(ExitCode::SUCCESS)
         }
         Command::Verify { trust, pin, trust_memory, no_trust_memory, revocations, region, json, targets } => {
             let pins = pin
                 .iter()
-                .map(|p| terbit::dk1::root::parse_fingerprint(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits)", terbit::util::show::clip_shown(p, 80))))
+                .map(|p| terbit::dk1::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", terbit::util::show::clip_shown(p, 80))))
                 .collect::<Result<Vec<_>>>()?;
             let memory = if no_trust_memory { None } else { trust_memory.or_else(default_trust_memory) };
             let src = verify::TrustSource { path: trust, pins, revocations, memory, now: Utc::now().timestamp() };
@@ -294,8 +302,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::trust::trust_sign(&keys, &root_key, &root_cert, valid_days, out, now)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Trust(TrustCommand::Bundle { list, pin, revocations, out }) => {
-            cli::trust::trust_bundle(&list, &pin, &revocations, &out)?;
+        Command::Trust(TrustCommand::Bundle { list, pin, revocations, new_root, out }) => {
+            cli::trust::trust_bundle(&list, &pin, &revocations, &new_root, &out)?;
             Ok(ExitCode::SUCCESS)
         }
         Command::Trust(TrustCommand::Show { file }) => {

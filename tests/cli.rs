@@ -302,7 +302,7 @@ fn a_key_given_in_the_environment_is_not_in_the_running_jobs_environment() {
     let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", "2026-11-20", "--out", "batch.csv"]);
     assert_eq!(code, 0, "{out}\n{err}");
     let seed = "07".repeat(32);
-    let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    let g = fixture::office_keys(&d.join("keys"), "3506", &[7u8; 32], 0);
     std::fs::remove_file(&g.key_file).unwrap();
     // The batch is a FIFO: the job waits on it while its environment is read.
     let fifo = d.join("night.csv");
@@ -350,7 +350,7 @@ fn a_second_run_on_the_same_register_is_refused_naming_the_first() {
     let d = tmp.path();
     let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", "2026-11-20", "--out", "batch.csv"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    fixture::office_keys(&d.join("keys"), "3506", &[7u8; 32], 0);
     // Another process (this test) holds the register's lock, as a running
     // job does for its whole run.
     let held = terbit::util::lock::RunLock::acquire(&d.join("out/register.sqlite"), "terbit issuing run 20261123-0000abcd").unwrap();
@@ -370,7 +370,7 @@ fn an_issue_date_years_ahead_is_refused_and_a_file_name_cannot_forge_a_log_line(
     let d = tmp.path();
     let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", "2026-11-20", "--out", "b.csv"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    fixture::office_keys(&d.join("keys"), "3506", &[7u8; 32], 0);
     let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2099-01-01"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("--issued-on 2099-01-01 is more than a year after today"), "{err}");
@@ -392,7 +392,7 @@ fn links_and_special_files_in_output_places_are_never_followed_or_replaced() {
     let d = tmp.path();
     let (code, out, err) = terbit(d, &["samples", "--kind", "birth", "--count", "6", "--as-of", "2026-11-20", "--out", "b.csv"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[7u8; 32], 0).unwrap();
+    fixture::office_keys(&d.join("keys"), "3506", &[7u8; 32], 0);
     // An out folder anyone may write in is refused.
     std::fs::create_dir(d.join("open")).unwrap();
     std::fs::set_permissions(d.join("open"), std::fs::Permissions::from_mode(0o777)).unwrap();

@@ -46,7 +46,7 @@ fn terbit(dir: &Path, args: &[&str]) -> Outcome {
 /// `terbit issue FILE` in a fresh folder with a key; the outcome.
 fn issue(file: &Path) -> (tempfile::TempDir, Outcome) {
     let tmp = tempfile::tempdir().unwrap();
-    terbit::dk1::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    fixture::office_keys(&tmp.path().join("keys"), "3506", &[5u8; 32], 0);
     let o = terbit(tmp.path(), &["issue", file.to_str().unwrap(), "--issued-on", "2026-11-23"]);
     (tmp, o)
 }
@@ -161,7 +161,7 @@ fn malformed_trust_lists_and_key_files_are_refused_with_exit_2() {
         assert!(o.stderr.contains(trust), "{trust}: {}", o.stderr);
     }
     // A keys directory whose key file is not a key.
-    let g = terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    let g = fixture::office_keys(&d.join("keys"), "3506", &[5u8; 32], 0);
     std::fs::copy(corpus("key_not_hex.key"), &g.key_file).unwrap();
     {
         use std::os::unix::fs::PermissionsExt;
@@ -177,7 +177,7 @@ fn malformed_trust_lists_and_key_files_are_refused_with_exit_2() {
 fn a_100_kb_qr_text_fails_verification_without_panic() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    terbit::dk1::keys::generate(&d.join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    fixture::office_keys(&d.join("keys"), "3506", &[5u8; 32], 0);
     let bundle = fixture::bundle_for(d, "keys");
     // Malformed DK1 text: a document that fails verification (exit 1).
     let o = terbit(d, &["verify", "--trust", &bundle, &("DK1:".to_string() + &"A".repeat(100 * 1024))]);
@@ -247,7 +247,7 @@ fn blank_lines_are_not_applications() {
     lines.remove(1); // the row with the unclosed quote
     let file = tmp.path().join("blank_lines.csv");
     std::fs::write(&file, format!("{}\n\n{}\n   \n\r\n\n", lines[..2].join("\n"), lines[2..].join("\n"))).unwrap();
-    terbit::dk1::keys::generate(&tmp.path().join("keys"), "3506", &[5u8; 32], 0).unwrap();
+    fixture::office_keys(&tmp.path().join("keys"), "3506", &[5u8; 32], 0);
     let o = terbit(tmp.path(), &["issue", file.to_str().unwrap(), "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
     assert_eq!(o.code, 0, "{}", o.stderr);
     let (_, report) = run_of(tmp.path());

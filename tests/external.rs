@@ -13,6 +13,9 @@ use terbit::issue::{issue, IssueOptions};
 use terbit::kind::region::Region;
 use terbit::input::samples::{self, SampleOptions};
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 fn have(tool: &str, arg: &str) -> bool {
     Command::new(tool).arg(arg).output().is_ok()
 }
@@ -38,7 +41,7 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
     let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
     let batch = root.join("batch.csv");
     samples::write_birth(&SampleOptions { region: &Region::kediri(), count: 120, seed: 11, defects: 0.05, as_of: date }, &batch).unwrap();
-    terbit::dk1::keys::generate(&root.join("keys"), "3506", &[11u8; 32], 0).unwrap();
+    fixture::office_keys(&root.join("keys"), "3506", &[11u8; 32], 0);
     let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));
     assert_eq!(manifest.len(), s.issued);
@@ -160,7 +163,7 @@ fn family_of_twelve_on_two_pages_and_names_beyond_winansi() {
     let mut f = std::fs::File::create(&batch).unwrap();
     use polars::prelude::SerWriter;
     polars::prelude::CsvWriter::new(&mut f).finish(&mut df).unwrap();
-    terbit::dk1::keys::generate(&root.join("keys"), "3506", &[12u8; 32], 0).unwrap();
+    fixture::office_keys(&root.join("keys"), "3506", &[12u8; 32], 0);
     let s = issue(&IssueOptions::defaults(batch, root.join("keys"), root.join("out"), date)).unwrap();
     assert_eq!((s.issued, s.rejected), (1, 0), "{s:?}");
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));

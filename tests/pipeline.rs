@@ -19,6 +19,9 @@ use terbit::input::samples::{self, SampleOptions};
 use terbit::kind::template::Templates;
 use terbit::verify::{self, Verdict};
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 fn date() -> NaiveDate {
     NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
 }
@@ -37,7 +40,7 @@ fn setup(count: usize, defects: f64, ext: &str) -> Setup {
     let batch = root.join(format!("batch.{ext}"));
     samples::write_birth(&SampleOptions { region: &region, count, seed: 42, defects, as_of: date() }, &batch).unwrap();
     let keys = root.join("keys");
-    keys::generate(&keys, "3506", &[42u8; 32], 1_700_000_000).unwrap();
+    fixture::office_keys(&keys, "3506", &[42u8; 32], 1_700_000_000);
     Setup { _tmp: tmp, root, batch, keys }
 }
 
@@ -99,17 +102,19 @@ fn every_application_ends_issued_or_rejected_and_verifies() {
     serials.sort();
     assert_eq!(serials, (1..=manifest.len() as u32).collect::<Vec<_>>());
 
-    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let store = fixture::office_trust(&s.keys);
+    let trust = store.trust();
+    let layouts = verify::Layouts::standard();
     for row in &manifest {
         let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
         assert!(row["file"].starts_with(&format!("{}/birth/", row["service_point"])));
-        let report = verify::verify_pdf(&bytes, &trust);
+        let report = verify::verify_pdf_with(&bytes, &trust, &layouts);
         assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
         assert_eq!(report.qr.as_deref(), Some(row["qr"].as_str()), "the drawn QR is the manifest's");
         assert!(report.fields.iter().any(|(k, v)| k == "document number" && v == &row["document_number"]));
     }
-    let run = verify::verify_run(&summary.run_dir, &trust).unwrap();
+    let run = verify::verify_run_with(&summary.run_dir, &trust, &layouts).unwrap();
     assert!(run.problems.is_empty(), "{:?}", run.problems);
     assert!(run.seal_ok, "{}", run.seal_problem);
     assert_eq!(run.genuine, manifest.len());
@@ -130,7 +135,7 @@ fn altered_deleted_and_added_files_are_each_named_and_break_the_seal() {
     let s = setup(40, 0.0, "csv");
     let summary = issue(&options(&s, "out", &s.batch)).unwrap();
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
-    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let store = fixture::office_trust(&s.keys);
     let (altered, deleted) = (&manifest[3]["file"], &manifest[7]["file"]);
     let mut bytes = fs::read(summary.run_dir.join(altered)).unwrap();
     let n = bytes.len();
@@ -140,7 +145,7 @@ fn altered_deleted_and_added_files_are_each_named_and_break_the_seal() {
     let added = format!("{}/birth/3506-LU-23112026-9999.pdf", manifest[0]["service_point"]);
     fs::copy(summary.run_dir.join(&manifest[0]["file"]), summary.run_dir.join(&added)).unwrap();
 
-    let run = verify::verify_run(&summary.run_dir, &trust).unwrap();
+    let run = verify::verify_run_with(&summary.run_dir, &store.trust(), &verify::Layouts::standard()).unwrap();
     let mut named: Vec<(String, String)> = run.problems.iter().map(|p| (p.file.clone(), p.problem.clone())).collect();
     named.sort();
     assert_eq!(run.problems.len(), 3, "{named:?}");
@@ -162,12 +167,12 @@ fn revoked_and_superseded_documents_fail_verification() {
     reg.revoke(&a["document_number"], None, "issued on forged evidence", date()).unwrap();
     reg.revoke(&b["document_number"], Some(&c["document_number"]), "name corrected", date()).unwrap();
     let signer = keys::signer_for(&s.keys, "3506", 1_795_392_000).unwrap();
-    let list = terbit::dk1::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1_795_400_000, &signer);
+    let list = terbit::dk1::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1, 1_795_400_000, &signer);
     let path = s.root.join("revocations-3506.json");
     fs::write(&path, list.to_json()).unwrap();
 
     // Keys the caller already trusts, with the signed list.
-    let store = verify::TrustStore::with_keys(TrustList::load(&s.keys.join("trust.json")).unwrap(), std::slice::from_ref(&path)).unwrap();
+    let store = verify::TrustStore::of_keys_folder(&s.keys, std::slice::from_ref(&path)).unwrap();
     assert_eq!(store.revocations.len(), 2);
     let trust = store.trust();
     let layouts = verify::Layouts::standard();
@@ -180,7 +185,8 @@ fn revoked_and_superseded_documents_fail_verification() {
     assert_eq!(verify::verify_pdf_with(&pdf(c), &trust, &layouts).verdict, Verdict::Genuine);
     // Without the list the same document is genuine: revocations come only
     // from lists the auditor holds.
-    assert_eq!(verify::verify_pdf(&pdf(a), &store.list).verdict, Verdict::Genuine);
+    let without = fixture::office_trust(&s.keys);
+    assert_eq!(verify::verify_pdf_with(&pdf(a), &without.trust(), &layouts).verdict, Verdict::Genuine);
 
     // An edited list (an entry removed without re-signing) is refused.
     let mut forged = list.clone();
@@ -325,13 +331,14 @@ fn six_kinds_in_one_run() {
         assert!(summary.issued_by_kind[kind] > 15, "{kind}: {summary:?}");
     }
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
-    let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
+    let store = fixture::office_trust(&s.keys);
+    let (trust, layouts) = (store.trust(), verify::Layouts::standard());
     let mut pages_by_point: BTreeMap<String, Vec<(String, usize)>> = BTreeMap::new();
     for row in &manifest {
         let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
         assert!(row["file"].starts_with(&format!("{}/{}/", row["service_point"], row["kind"])));
-        let report = verify::verify_pdf(&bytes, &trust);
+        let report = verify::verify_pdf_with(&bytes, &trust, &layouts);
         assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
         let sealed = dk1::decode(&row["qr"]).unwrap();
         let single = sealed.claims.record.member_count.is_none() && row["kind"] != "family_card";

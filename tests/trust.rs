@@ -182,3 +182,105 @@ fn rotating_and_revoking_keys_reaches_verifiers_through_a_new_list() {
     assert!(out.contains("REVOKED") && out.contains("revoked from 2026-11-20"), "{out}");
     assert_eq!(terbit(dir, &["keys", "retire", "0000000000000000", "--dir", "keys"]).0, 2);
 }
+
+/// A root vouches only for the district its certificate names: Sampang's
+/// root signing a list that claims Kediri is refused by `verify` (even
+/// with both roots pinned), by `trust bundle`, and in a bundle.
+#[test]
+fn a_neighbours_root_cannot_speak_for_another_district() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    ok(dir, &["root", "init", "--district", "3527", "--dir", "sampang-root", "--not-before", "2026-01-01"]);
+    let sampang = terbit::dk1::root::RootKey::load(&dir.join("sampang-root/root-3527.key"), &dir.join("sampang-root/root-3527.crt")).unwrap();
+    let sampang_pin = hex::encode(sampang.cert.fingerprint);
+    // The forger's own key, listed as Kediri's, under Sampang's root.
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "forger", "--not-before", "2026-01-01"]);
+    let keys = terbit::dk1::keys::TrustList::load(&dir.join("forger/trust.json")).unwrap().keys;
+    let forged = terbit::dk1::trustlist::SignedTrustList::make(&sampang, "3506", 99, 1_795_000_000, 1_900_000_000, keys, vec![]).unwrap();
+    std::fs::write(dir.join("forged-3506.json"), forged.to_json()).unwrap();
+    // The CLI refuses to sign it at all.
+    let (code, _, err) = terbit(dir, &["trust", "sign", "--keys", "forger", "--root-key", "sampang-root/root-3527.key", "--root-cert", "sampang-root/root-3527.crt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("not district 3506's root"), "{err}");
+    // verify, both roots pinned.
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "forged-3506.json", "--pin", &d.pin, "--pin", &sampang_pin, &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("claims district 3506, but its root certificate is district 3527's"), "{err}");
+    // trust bundle, both pinned, into a fresh bundle and into Kediri's.
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "forged-3506.json", "--pin", &d.pin, "--pin", &sampang_pin, "--out", "new-bundle.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("root vouches only for its own district"), "{err}");
+    assert!(!dir.join("new-bundle.json").exists());
+    let before = std::fs::read(&d.bundle).unwrap();
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "forged-3506.json", "--pin", &sampang_pin, "--out", "trust-bundle.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(std::fs::read(&d.bundle).unwrap(), before, "the bundle is untouched");
+    // A bundle carrying it (edited by hand) is refused whole.
+    let mut b: serde_json::Value = serde_json::from_slice(&before).unwrap();
+    b["districts"][0]["trust"] = serde_json::to_value(&forged).unwrap();
+    b["districts"][0]["root_fingerprint"] = sampang_pin.clone().into();
+    b["districts"][0]["revocations"] = serde_json::json!([]);
+    std::fs::write(dir.join("edited-bundle.json"), serde_json::to_string(&b).unwrap()).unwrap();
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "edited-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("district 3527's"), "{err}");
+    let (code, _, err) = terbit(dir, &["verifier", "--trust", "edited-bundle.json", "--out", "forged.html"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(!dir.join("forged.html").exists());
+    // A pin bound to a district admits only that district's list.
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "keys/trust-3506.json", "--pin", &format!("3527={}", d.pin), &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("pinned for another district"), "{err}");
+    ok(dir, &["verify", "--no-trust-memory", "--trust", "keys/trust-3506.json", "--pin", &format!("3506={}", d.pin), &d.genuine.qr]);
+}
+
+/// A district's new root replaces the old one in a bundle only when told,
+/// and the refusal names both fingerprints.
+#[test]
+fn a_bundle_keeps_a_districts_root_unless_told() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    ok(dir, &["root", "init", "--district", "3506", "--dir", "root2", "--not-before", "2026-01-01"]);
+    let new_pin = hex::encode(terbit::dk1::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root2/root-3506.key", "--root-cert", "root2/root-3506.crt", "--out", "keys/trust-3506-new.json"]);
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--out", "trust-bundle.json"]);
+    assert_eq!(code, 2, "{err}");
+    let show = |h: &str| h.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
+    assert!(err.contains("would change from") && err.contains(&show(&d.pin)) && err.contains(&show(&new_pin)), "{err}");
+    ok(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--new-root", "3506", "--out", "trust-bundle.json"]);
+    let (code, out, _) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 0, "{out}");
+}
+
+/// Revocation lists carry a sequence: once a newer one was seen, an older
+/// one (which would make a revoked document genuine again) is refused.
+#[test]
+fn a_rolled_back_revocation_list_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let old: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("keys/revocations-3506.json")).unwrap()).unwrap();
+    let old_seq = old["sequence"].as_u64().unwrap();
+    assert!(old_seq >= 2, "two revocations, two lists: {old}");
+    assert!(old["next_update"].is_string());
+    std::fs::copy(dir.join("keys/revocations-3506.json"), dir.join("old-revocations.json")).unwrap();
+    // Another revocation, in the same second as it may be: a higher number.
+    let victim = &d.docs[4];
+    ok(dir, &["revoke", &victim.number, "--reason", "issued in error", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
+    let new: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("keys/revocations-3506.json")).unwrap()).unwrap();
+    assert_eq!(new["sequence"].as_u64().unwrap(), old_seq + 1);
+    let base = ["verify", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--trust-memory", "seen.json"];
+    let with = |list: &str| -> Vec<String> { base.iter().map(|s| s.to_string()).chain(["--revocations".into(), list.into(), victim.qr.clone()]).collect() };
+    let args = with("keys/revocations-3506.json");
+    let (code, out, _) = terbit(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REVOKED"), "{out}");
+    // The older list would make it genuine: refused, nothing verified.
+    let args = with("old-revocations.json");
+    let (code, out, err) = terbit(dir, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 2, "{out}{err}");
+    assert!(err.contains("revocation list is no.") && err.contains("rolled-back"), "{err}");
+    assert!(!out.contains("GENUINE"), "{out}");
+}

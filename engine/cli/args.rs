@@ -99,7 +99,7 @@ pub(crate) enum Command {
         max_reject_rate: Option<f64>,
     },
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
-    #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
+    #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '3506=1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
     Verify {
         /// Trust bundle, or a district's signed trust list (with --pin).
         #[arg(long, default_value = "trust-bundle.json")]
@@ -262,17 +262,23 @@ pub(crate) enum TrustCommand {
         at: Option<String>,
     },
     /// Join districts' signed lists, each checked against its pinned root, with their revocation lists.
-    #[command(after_help = "Example:\n  terbit trust bundle --list kediri/trust-3506.json --list sampang/trust-3527.json \\\n      --pin '<fingerprint 3506>' --pin '<fingerprint 3527>' --out trust-bundle.json\n\nAn existing --out bundle is updated: a list older than the one it holds is refused.")]
+    #[command(after_help = "Example:\n  terbit trust bundle --list kediri/trust-3506.json --list sampang/trust-3527.json \\\n      --pin '<fingerprint 3506>' --pin '<fingerprint 3527>' --out trust-bundle.json\n\nAn existing --out bundle is updated: a list older than the one it holds is refused,\nand so is a district's new root unless --new-root DISTRICT says it was announced.")]
     Bundle {
         /// A district's signed list (repeatable); revocations-<district>.json beside it is added.
         #[arg(long, required = true)]
         list: Vec<PathBuf>,
-        /// Root fingerprints (repeatable): each list must verify against one.
+        /// Root fingerprints (repeatable), alone or as DISTRICT=fingerprint:
+        /// each list must verify against one pinned for its district.
         #[arg(long, required = true)]
         pin: Vec<String>,
         /// Revocation lists to add instead of the ones beside each list.
         #[arg(long)]
         revocations: Vec<PathBuf>,
+        /// Accept a new root for this district (repeatable), replacing the
+        /// one the bundle holds: only after the district announced it and
+        /// its new fingerprint was compared with the published one.
+        #[arg(long, value_name = "DISTRICT")]
+        new_root: Vec<String>,
         #[arg(long, default_value = "trust-bundle.json")]
         out: PathBuf,
     },

@@ -53,7 +53,7 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     crate::cli::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
     let pin = terbit::dk1::root::read_cert(&root_cert)?.fingerprint;
     let bundle = out.join("trust-bundle.json");
-    crate::cli::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &bundle)?;
+    crate::cli::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;
     let opts = IssueOptions {
         out: out.join("runs"),
         register: out.join("register.sqlite"),

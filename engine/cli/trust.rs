@@ -25,16 +25,24 @@ pub(crate) fn root_init(district: &str, dir: &Path, not_before: i64, years: u32)
             bail!("{} already exists: a district has one root (move it away to replace it, and publish the new fingerprint)", p.display());
         }
     }
+    // A value at or above the curve order (about 2^-32 of draws) is drawn
+    // again; any other error (a validity out of range) is the answer.
+    let mut tries = 0;
     let made = loop {
         let mut secret = zeroize::Zeroizing::new([0u8; 32]);
         getrandom::fill(&mut secret[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
-        // A value at or above the curve order (about 2^-32 of draws) is drawn again.
-        if let Ok(r) = root::generate(district, name, &secret, not_before, years) {
-            break r;
+        tries += 1;
+        match root::generate(district, name, &secret, not_before, years) {
+            Ok(r) => break r,
+            Err(e) if tries >= 4 || !e.to_string().contains("not a P-256 scalar") => return Err(e.into()),
+            Err(_) => {}
         }
     };
     std::fs::create_dir_all(dir).with_context(|| format!("creating {}", dir.display()))?;
     terbit::dk1::keys::write_secret_file(&key_path, &made.key_pem)?;
+    // The root's count of lists signed starts here: a missing count later
+    // means it was lost, never "start again at no. 1".
+    terbit::util::fs::write_atomic(&sequence_file(&key_path), b"0\n")?;
     terbit::util::fs::write_atomic(&cert_path, made.cert_pem.as_bytes())?;
     println!("district root for {district} ({name})");
     println!("  private key: {} (keep it offline; mode 0600)", key_path.display());
@@ -63,24 +71,30 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
         [] => bail!("{} lists no key: run `terbit keys generate` first", keys.join("trust.json").display()),
         many => bail!("{} lists keys of several districts ({}): each district's root signs its own", keys.join("trust.json").display(), many.join(", ")),
     };
-    let subject_says = format!("root {district}");
-    if !root.cert.subject.contains(&subject_says) {
-        bail!("{} is not district {district}'s root ({})", root_cert.display(), shown(&root.cert.subject));
+    if root.cert.district.as_deref() != Some(district.as_str()) {
+        bail!("{} is not district {district}'s root ({}): a root vouches only for its own district", root_cert.display(), shown(&root.cert.subject));
     }
     let out = out.unwrap_or_else(|| keys.join(format!("trust-{district}.json")));
     // The sequence only grows: one past the last this root signed and past
     // the list being replaced.
     let seq_path = sequence_file(root_key);
-    let last_signed: u64 = match std::fs::read_to_string(&seq_path) {
-        Ok(s) => s.trim().parse().with_context(|| format!("{} is not a number", seq_path.display()))?,
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => 0,
-        Err(e) => return Err(e).with_context(|| format!("reading {}", seq_path.display())),
+    let last_signed: u64 = match terbit::util::fs::read_limited(&seq_path, 64) {
+        Ok(s) => String::from_utf8_lossy(&s).trim().parse().with_context(|| format!("{} is not a number", seq_path.display()))?,
+        Err(terbit::error::Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => bail!(
+            "{} is missing: it counts the lists this root has signed (root init starts it at 0), and without it the next list could repeat a number verifiers have seen. \
+             Restore it from the root's backup, or write into it the highest list number the district has published (`terbit trust show` on the published list)",
+            seq_path.display()
+        ),
+        Err(e) => return Err(e.into()),
     };
     let replaced = match terbit::util::fs::read_limited(&out, terbit::dk1::trustlist::MAX_LIST as u64) {
         Ok(bytes) => SignedTrustList::parse(&bytes).map(|l| l.sequence).unwrap_or(0),
         Err(_) => 0,
     };
     let sequence = last_signed.max(replaced) + 1;
+    if sequence > terbit::dk1::trustlist::MAX_SEQUENCE {
+        bail!("{}: list numbers are exhausted (the largest is 2^53 − 1); make a new root and announce it", seq_path.display());
+    }
     let next_update = now + i64::from(valid_days) * 86_400;
     let certs = certify_pdf_keys(keys, &root, &district, &list)?;
     let signed = SignedTrustList::make(&root, &district, sequence, now, next_update, list.keys, certs)
@@ -121,10 +135,10 @@ fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustLis
 
 /// `terbit trust bundle`: join signed lists (each against its pin) and
 /// their revocation lists into one bundle, refusing rollback.
-pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[PathBuf], out: &Path) -> Result<()> {
-    let pins: Vec<Fingerprint> = pins
+pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[PathBuf], new_roots: &[String], out: &Path) -> Result<()> {
+    let pins: Vec<root::Pin> = pins
         .iter()
-        .map(|p| root::parse_fingerprint(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits)", shown(p))))
+        .map(|p| root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", shown(p))))
         .collect::<Result<_>>()?;
     if lists.is_empty() {
         bail!("give at least one signed list: --list trust-3506.json --pin <its root's fingerprint>");
@@ -143,8 +157,12 @@ pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[Pa
     for path in lists {
         let bytes = terbit::util::fs::read_limited(path, terbit::dk1::trustlist::MAX_LIST as u64)?;
         let list = SignedTrustList::parse(&bytes).with_context(|| path.display().to_string())?;
-        let Some(pin) = pins.iter().find(|p| list.verify(std::slice::from_ref(*p)).is_ok()) else {
-            let why = list.verify(&pins).err().map(|e| e.to_string()).unwrap_or_default();
+        let Some(pin) = pins.iter().find(|p| p.district.as_deref().is_none_or(|d| d == list.district) && list.verify(std::slice::from_ref(&p.fingerprint)).is_ok()).map(|p| &p.fingerprint) else {
+            let fps: Vec<Fingerprint> = pins.iter().map(|p| p.fingerprint).collect();
+            let why = match list.verify(&fps) {
+                Err(e) => e.to_string(),
+                Ok(_) => format!("its root is pinned for another district than {}", shown(&list.district)),
+            };
             bail!("{}: {why}", path.display());
         };
         let district = list.district.clone();
@@ -163,7 +181,7 @@ pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[Pa
             revs.push(RevocationList::parse(&bytes, &r, &verified.list)?);
         }
         let n = revs.len();
-        bundle.put(pin, list, revs).with_context(|| path.display().to_string())?;
+        bundle.put(pin, list, revs, new_roots.contains(&district)).with_context(|| format!("{}: nothing was written", path.display()))?;
         println!("district {district}: list no. {}, {} key(s), {n} revocation list(s), root {}", verified.sequence, verified.list.keys.len(), show_fingerprint(pin));
     }
     if let Some(r) = revocations.iter().find(|r| !used.contains(r)) {
@@ -183,7 +201,7 @@ pub(crate) fn trust_show(path: &Path, now: i64) -> Result<()> {
             let bytes = terbit::util::fs::read_limited(path, terbit::dk1::trustlist::MAX_LIST as u64)?;
             let list = SignedTrustList::parse(&bytes).map_err(|_| e)?;
             let der = root::base64_decode(&list.root_certificate).context("root_certificate is not Base64")?;
-            terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.to_path_buf(), pins: vec![root::fingerprint(&der)], now, ..Default::default() })
+            terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.to_path_buf(), pins: vec![root::Pin::any(root::fingerprint(&der))], now, ..Default::default() })
                 .map_err(anyhow::Error::from)
         })?;
     for d in &store.districts {

@@ -90,6 +90,16 @@ pub enum BundleError {
         /// Why.
         error: String,
     },
+    /// A district's root differs from the one the bundle holds.
+    #[error("district {district}'s root would change from {old} to {new}: a new root is trusted only when told (the district must have announced it; compare the new fingerprint with the one it publishes)")]
+    RootChanged {
+        /// The district.
+        district: String,
+        /// The fingerprint held, as shown to people.
+        old: String,
+        /// The fingerprint offered.
+        new: String,
+    },
     /// A replacement is older than what it replaces.
     #[error("district {district}: list sequence {new} is not newer than the {old} already held{}", if *new == *old { " (and differs from it)" } else { "" })]
     Rollback {
@@ -161,6 +171,9 @@ impl Bundle {
                     return Err(BundleError::SharedKey { kid: k.kid.clone(), a, b: v.district.clone() });
                 }
             }
+            if d.revocations.len() > 1 {
+                return Err(BundleError::Revocations { district: district.clone(), error: "more than one list: a bundle holds the newest only".into() });
+            }
             for r in &d.revocations {
                 if r.issuer != d.district {
                     return Err(BundleError::Revocations { district: district.clone(), error: format!("it is issuer {}'s", crate::error::clip(&r.issuer, 8)) });
@@ -174,26 +187,40 @@ impl Bundle {
         Ok(VerifiedBundle { districts, keys, revocations })
     }
 
-    /// Put `list` (pinned to `pin`) and its revocation lists in, replacing
+    /// Put `list` (pinned to `pin`) and its revocation list in, replacing
     /// the district's older entry. A replacement must carry a higher
-    /// sequence (or be the same list); revocation lists must not be older
-    /// than the ones they replace.
-    pub fn put(&mut self, pin: &Fingerprint, list: SignedTrustList, revocations: Vec<RevocationList>) -> Result<(), BundleError> {
+    /// sequence (or be the same list); a revocation list must not be older
+    /// than the one it replaces. A district's root changes only when
+    /// `new_root` says so: then the new root is a new anchor, and its
+    /// sequences start afresh.
+    pub fn put(&mut self, pin: &Fingerprint, list: SignedTrustList, revocations: Vec<RevocationList>, new_root: bool) -> Result<(), BundleError> {
         let new = list.verify(&[*pin]).map_err(|error| BundleError::List { district: list.district.clone(), error })?;
+        if revocations.len() > 1 {
+            return Err(BundleError::Revocations { district: new.district, error: "more than one list given: give the newest only".into() });
+        }
         let entry = DistrictTrust { district: new.district.clone(), root_fingerprint: hex::encode(pin), trust: list, revocations };
         match self.districts.iter_mut().find(|d| d.district == new.district) {
             Some(old) => {
                 let old_pin = parse_fingerprint(&old.root_fingerprint).ok_or_else(|| BundleError::Pin(old.district.clone()))?;
-                let held = old.trust.verify(&[old_pin]).map_err(|error| BundleError::List { district: old.district.clone(), error })?;
-                if new.sequence < held.sequence || (new.sequence == held.sequence && new.digest != held.digest) {
-                    return Err(BundleError::Rollback { district: new.district, new: new.sequence, old: held.sequence });
+                if old_pin != *pin && !new_root {
+                    return Err(BundleError::RootChanged {
+                        district: new.district,
+                        old: crate::dk1::root::show_fingerprint(&old_pin),
+                        new: crate::dk1::root::show_fingerprint(pin),
+                    });
                 }
-                for r in &entry.revocations {
-                    if let Some(o) = old.revocations.iter().find(|o| o.issuer == r.issuer && later(&o.updated_at, &r.updated_at)) {
-                        return Err(BundleError::Revocations {
-                            district: new.district.clone(),
-                            error: format!("the list of {} is older than the one held ({})", r.updated_at, o.updated_at),
-                        });
+                if old_pin == *pin {
+                    let held = old.trust.verify(&[old_pin]).map_err(|error| BundleError::List { district: old.district.clone(), error })?;
+                    if new.sequence < held.sequence || (new.sequence == held.sequence && new.digest != held.digest) {
+                        return Err(BundleError::Rollback { district: new.district, new: new.sequence, old: held.sequence });
+                    }
+                    for r in &entry.revocations {
+                        if let Some(o) = old.revocations.iter().find(|o| o.issuer == r.issuer && o.kid == r.kid && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose))) {
+                            return Err(BundleError::Revocations {
+                                district: new.district.clone(),
+                                error: format!("revocation list no. {} is not newer than no. {} already held", r.sequence, o.sequence),
+                            });
+                        }
                     }
                 }
                 *old = entry;
@@ -212,16 +239,35 @@ impl Default for Bundle {
     }
 }
 
-/// Whether RFC 3339 time `a` is after `b`.
-fn later(a: &str, b: &str) -> bool {
-    let t = |s: &str| chrono::DateTime::parse_from_rfc3339(s).map(|t| t.timestamp()).unwrap_or(i64::MIN);
-    t(a) > t(b)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::dk1::trustlist::tests::{entry, test_root};
+
+    impl Bundle {
+        fn put_for_test(&mut self, pin: &Fingerprint, list: SignedTrustList, revocations: Vec<RevocationList>) -> Result<(), BundleError> {
+            self.put(pin, list, revocations, false)
+        }
+    }
+
+    #[test]
+    fn a_new_root_for_a_district_is_refused_unless_told() {
+        let root = test_root();
+        let mut b = Bundle::new();
+        b.put(&root.cert.fingerprint, SignedTrustList::make(&root, "3506", 5, 1_780_000_000, 1_782_592_000, vec![entry(1, "3506")], vec![]).unwrap(), vec![], false).unwrap();
+        let new = crate::dk1::root::generate("3506", "KAB. KEDIRI", &[0x45u8; 32], 1_767_225_600, 20).unwrap();
+        let cert = crate::dk1::root::RootCert::parse(&crate::dk1::root::pem_decode(new.cert_pem.as_bytes()).unwrap()).unwrap();
+        let new_root = crate::dk1::root::RootKey::from_parts_for_tests(&[0x45u8; 32], cert);
+        let l1 = SignedTrustList::make(&new_root, "3506", 1, 1_781_000_000, 1_782_592_000, vec![entry(2, "3506")], vec![]).unwrap();
+        let e = b.put(&new_root.cert.fingerprint, l1.clone(), vec![], false).unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, BundleError::RootChanged { .. }), "{text}");
+        assert!(text.contains(&crate::dk1::root::show_fingerprint(&root.cert.fingerprint)) && text.contains(&crate::dk1::root::show_fingerprint(&new_root.cert.fingerprint)), "{text}");
+        assert_eq!(b.districts[0].trust.sequence, 5, "nothing changed");
+        // Told: the new root replaces the old, its list no. 1 accepted.
+        b.put(&new_root.cert.fingerprint, l1, vec![], true).unwrap();
+        assert_eq!(b.verify().unwrap().districts[0].root.fingerprint, new_root.cert.fingerprint);
+    }
 
     #[test]
     fn bundle_verifies_whole_and_refuses_rollback() {
@@ -229,17 +275,17 @@ mod tests {
         let pin = root.cert.fingerprint;
         let l3 = SignedTrustList::make(&root, "3506", 3, 1_780_000_000, 1_782_592_000, vec![entry(1, "3506")], vec![]).unwrap();
         let mut b = Bundle::new();
-        b.put(&pin, l3.clone(), vec![]).unwrap();
+        b.put_for_test(&pin, l3.clone(), vec![]).unwrap();
         let v = Bundle::parse(b.to_json().as_bytes()).unwrap().verify().unwrap();
         assert_eq!(v.keys.keys.len(), 1);
         // The same list again is fine; an older one or another with the same number is not.
-        b.put(&pin, l3.clone(), vec![]).unwrap();
+        b.put_for_test(&pin, l3.clone(), vec![]).unwrap();
         let l2 = SignedTrustList::make(&root, "3506", 2, 1_770_000_000, 1_782_592_000, vec![entry(1, "3506")], vec![]).unwrap();
-        assert!(matches!(b.put(&pin, l2, vec![]), Err(BundleError::Rollback { .. })));
+        assert!(matches!(b.put_for_test(&pin, l2, vec![]), Err(BundleError::Rollback { .. })));
         let other3 = SignedTrustList::make(&root, "3506", 3, 1_780_000_000, 1_782_592_000, vec![entry(2, "3506")], vec![]).unwrap();
-        assert!(matches!(b.put(&pin, other3, vec![]), Err(BundleError::Rollback { .. })));
+        assert!(matches!(b.put_for_test(&pin, other3, vec![]), Err(BundleError::Rollback { .. })));
         let l4 = SignedTrustList::make(&root, "3506", 4, 1_781_000_000, 1_782_592_000, vec![entry(2, "3506")], vec![]).unwrap();
-        b.put(&pin, l4, vec![]).unwrap();
+        b.put_for_test(&pin, l4, vec![]).unwrap();
         assert_eq!(b.verify().unwrap().districts[0].sequence, 4);
         // A wrong pin refuses the whole bundle.
         let mut edited = b.clone();

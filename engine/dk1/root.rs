@@ -49,6 +49,43 @@ pub fn parse_fingerprint(text: &str) -> Option<Fingerprint> {
     bytes.try_into().ok()
 }
 
+/// A pinned root: its certificate's fingerprint, and the district it is
+/// pinned for when the verifier said so (`--pin 3506=<fingerprint>`).
+/// Either way the root vouches only for the district its certificate
+/// names; a pin that names a district holds it to that one too.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Pin {
+    /// The district the verifier pinned it for, if said.
+    pub district: Option<String>,
+    /// SHA-256 of the root certificate.
+    pub fingerprint: Fingerprint,
+}
+
+impl Pin {
+    /// A pin with no district of its own.
+    pub fn any(fingerprint: Fingerprint) -> Pin {
+        Pin { district: None, fingerprint }
+    }
+
+    /// Whether this pin admits `district`'s root `fingerprint`.
+    pub fn admits(&self, district: &str, fingerprint: &Fingerprint) -> bool {
+        self.fingerprint == *fingerprint && self.district.as_deref().is_none_or(|d| d == district)
+    }
+}
+
+/// Parse `--pin`: a fingerprint (see [`parse_fingerprint`]), or
+/// `DISTRICT=fingerprint` with a four-digit regency code.
+pub fn parse_pin(text: &str) -> Option<Pin> {
+    match text.split_once('=') {
+        Some((d, fp)) => {
+            let d = d.trim();
+            (d.len() == 4 && d.bytes().all(|b| b.is_ascii_digit())).then_some(())?;
+            Some(Pin { district: Some(d.to_string()), fingerprint: parse_fingerprint(fp)? })
+        }
+        None => Some(Pin::any(parse_fingerprint(text)?)),
+    }
+}
+
 /// A fingerprint as the README tells districts to publish it (hex, in
 /// groups of four for reading aloud).
 pub fn show_fingerprint(fp: &Fingerprint) -> String {
@@ -87,6 +124,29 @@ pub struct RootCert {
     pub key: VerifyingKey,
     /// The subject, as text (for people).
     pub subject: String,
+    /// The district it is the root of: its subject's common name is
+    /// `terbit district root <district>` (as [`generate`] makes it). A
+    /// certificate naming no district is the root of none, and vouches
+    /// for no list.
+    pub district: Option<String>,
+}
+
+/// The district a root certificate's subject names (`CN=terbit district
+/// root 3506`), if it names exactly one: the common name is the only one,
+/// and the code is four digits.
+fn district_of(subject: &x509_cert::name::Name) -> Option<String> {
+    const CN: &str = "2.5.4.3";
+    let mut names = subject.0.iter().flat_map(|rdn| rdn.0.iter()).filter(|a| a.oid.to_string() == CN);
+    let cn = names.next()?;
+    if names.next().is_some() {
+        return None;
+    }
+    let text = x509_cert::der::asn1::Utf8StringRef::try_from(&cn.value)
+        .map(|s| s.as_str().to_string())
+        .or_else(|_| x509_cert::der::asn1::PrintableStringRef::try_from(&cn.value).map(|s| s.as_str().to_string()))
+        .ok()?;
+    let code = text.strip_prefix("terbit district root ")?;
+    (code.len() == 4 && code.bytes().all(|b| b.is_ascii_digit())).then(|| code.to_string())
 }
 
 impl RootCert {
@@ -106,7 +166,8 @@ impl RootCert {
         let sig_bytes = cert.signature.as_bytes().ok_or(RootError::SelfSignature)?;
         let sig = Signature::from_der(sig_bytes).map_err(|_| RootError::SelfSignature)?;
         key.verify(&tbs, &sig).map_err(|_| RootError::SelfSignature)?;
-        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate.subject.to_string() })
+        let district = district_of(&cert.tbs_certificate.subject);
+        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate.subject.to_string(), district })
     }
 
     /// Open a tagged COSE_Sign1 (ES256, no critical headers, no trailing
@@ -144,6 +205,10 @@ impl std::fmt::Debug for RootKey {
     }
 }
 
+/// The longest a root is made valid for: a root outlives every key it
+/// certifies, and X.509 times end in 9999.
+pub const MAX_YEARS: u32 = 100;
+
 /// What `terbit root init` made.
 #[derive(Debug)]
 pub struct NewRoot {
@@ -166,6 +231,12 @@ fn time(epoch: i64) -> Result<Time> {
 /// CLI; given here so that this stays deterministic and testable), valid
 /// from `not_before` for `years`.
 pub fn generate(district: &str, district_name: &str, secret: &[u8; 32], not_before: i64, years: u32) -> Result<NewRoot> {
+    if !(1..=MAX_YEARS).contains(&years) {
+        return Err(Error::Usage(format!("a root is valid for 1 to {MAX_YEARS} years (asked: {years})")));
+    }
+    if !(district.len() == 4 && district.bytes().all(|b| b.is_ascii_digit())) {
+        return Err(Error::Usage(format!("a district is a four-digit regency code (asked: {})", crate::error::clip(district, 20))));
+    }
     let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage("the random secret is not a P-256 scalar; run again".into()))?;
     // Names keep to letters, digits, spaces and dots: nothing an RFC 4514
     // string would need to escape.

@@ -79,6 +79,14 @@ pub enum TrustListError {
     /// An entry is malformed.
     #[error("{0}")]
     Entry(String),
+    /// The list claims a district its root is not the root of.
+    #[error("the list claims district {list}, but its root certificate is {}: a root vouches only for its own district", match .root { Some(d) => format!("district {d}'s"), None => "no district's (its subject names none)".to_string() })]
+    WrongDistrict {
+        /// The district the list claims.
+        list: String,
+        /// The district its root certificate names.
+        root: Option<String>,
+    },
 }
 
 /// A trust list whose signature checked against a pinned root.
@@ -260,6 +268,12 @@ impl SignedTrustList {
             return Err(TrustListError::NotPinned(show_fingerprint(&fp)));
         }
         let root = RootCert::parse(&der)?;
+        // A root vouches only for the district its certificate names: a
+        // neighbour's (or a stolen) root signing a list that claims this
+        // district is refused before its signature is even read.
+        if root.district.as_deref() != Some(self.district.as_str()) {
+            return Err(TrustListError::WrongDistrict { list: crate::error::clip(&self.district, 8), root: root.district.clone() });
+        }
         let cose = hex::decode(&self.cose).map_err(|_| TrustListError::Field("cose"))?;
         let signed = root.open(&cose)?;
         let (issued_at, sequence, next_update) = signed_header(&signed)?;
@@ -299,6 +313,7 @@ impl SignedTrustList {
 pub(crate) mod tests {
     use super::*;
     use crate::dk1::root::{generate, pem_decode};
+    use std::str::FromStr;
 
     /// A root for district 3506 and its fingerprint (test key, fixed secret).
     pub(crate) fn test_root() -> RootKey {
@@ -375,5 +390,42 @@ pub(crate) mod tests {
         let root = test_root();
         let e = SignedTrustList::make(&root, "3506", 1, 0, 1, vec![entry(1, "3527")], vec![]).unwrap_err();
         assert!(matches!(e, TrustListError::ForeignKey { .. }), "{e}");
+        // Sampang's root signs a list claiming Kediri: refused even with
+        // both roots pinned (a bank's bundle pins many).
+        let sampang = {
+            let new = generate("3527", "KAB. SAMPANG", &[0x43u8; 32], 1_767_225_600, 20).unwrap();
+            let cert = RootCert::parse(&pem_decode(new.cert_pem.as_bytes()).unwrap()).unwrap();
+            assert_eq!(cert.district.as_deref(), Some("3527"));
+            RootKey::from_parts_for_tests(&[0x43u8; 32], cert)
+        };
+        let forged = SignedTrustList::make(&sampang, "3506", 99, 1_780_000_000, 1_782_592_000, vec![entry(7, "3506")], vec![]).unwrap();
+        let e = forged.verify(&[root.cert.fingerprint, sampang.cert.fingerprint]).unwrap_err();
+        assert!(matches!(e, TrustListError::WrongDistrict { ref root, .. } if root.as_deref() == Some("3527")), "{e}");
+        assert!(e.to_string().contains("claims district 3506") && e.to_string().contains("district 3527's"), "{e}");
+        // Its own district's list under it still holds.
+        let own = SignedTrustList::make(&sampang, "3527", 1, 1_780_000_000, 1_782_592_000, vec![entry(7, "3527")], vec![]).unwrap();
+        assert!(own.verify(&[sampang.cert.fingerprint]).is_ok());
+    }
+
+    #[test]
+    fn a_root_naming_no_district_vouches_for_none() {
+        // A self-signed P-256 certificate whose common name is not
+        // `terbit district root NNNN`.
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x44u8; 32]).unwrap();
+        let subject = x509_cert::name::Name::from_str("CN=Kediri,O=KAB. KEDIRI,C=ID").unwrap();
+        let t = |s: u64| x509_cert::time::Time::GeneralTime(x509_cert::der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(s)).unwrap());
+        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
+        let serial = x509_cert::serial_number::SerialNumber::new(&[1]).unwrap();
+        let cert = x509_cert::builder::CertificateBuilder::new(x509_cert::builder::Profile::Root, serial, x509_cert::time::Validity { not_before: t(1_767_225_600), not_after: t(2_000_000_000) }, subject, spki, &key).unwrap();
+        use x509_cert::builder::Builder;
+        use x509_cert::der::Encode;
+        let der = cert.build::<p256::ecdsa::DerSignature>().unwrap().to_der().unwrap();
+        let rc = RootCert::parse(&der).unwrap();
+        assert_eq!(rc.district, None);
+        let fp = rc.fingerprint;
+        let k = RootKey::from_parts_for_tests(&[0x44u8; 32], rc);
+        let list = SignedTrustList::make(&k, "3506", 1, 1_780_000_000, 1_782_592_000, vec![entry(1, "3506")], vec![]).unwrap();
+        let e = list.verify(&[fp]).unwrap_err();
+        assert!(e.to_string().contains("names none"), "{e}");
     }
 }

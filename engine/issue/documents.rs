@@ -108,15 +108,16 @@ fn make_document(
     Ok((doc, pdf, place))
 }
 
-/// Sign a batch of made documents (when the run signs), then write each
-/// one's file: what the sink records of them, in order.
+/// Sign a batch of made documents, then write each one's file: what the
+/// sink records of them, in order. No document leaves unsigned.
 fn sign_and_write(mut made: Vec<(IssuedDoc, Vec<u8>, Option<Place>)>, renderer: &Renderer, files: &DocFiles, clock: &StepClock) -> Result<Vec<IssuedDoc>> {
-    if let Some(pades) = renderer.signer() {
-        let t = Instant::now();
-        let mut open: Vec<(&mut [u8], Place)> = made.iter_mut().filter_map(|(_, pdf, place)| place.map(|p| (pdf.as_mut_slice(), p))).collect();
-        pades.sign_many(&mut open);
-        StepClock::add(&clock.sign, t);
-    }
+    let (Some(pades), true) = (renderer.signer(), made.iter().all(|(_, _, place)| place.is_some())) else {
+        return Err(Error::Refused("a document was made without its signature's place: nothing unsigned is written (please report this)".into()));
+    };
+    let t = Instant::now();
+    let mut open: Vec<(&mut [u8], Place)> = made.iter_mut().filter_map(|(_, pdf, place)| place.map(|p| (pdf.as_mut_slice(), p))).collect();
+    pades.sign_many(&mut open);
+    StepClock::add(&clock.sign, t);
     made.into_iter()
         .map(|(mut doc, pdf, _)| {
             doc.sha256 = hex::encode(Sha256::digest(&pdf));
@@ -142,9 +143,7 @@ pub(super) fn issue_kind(
     total: usize,
 ) -> Result<()> {
     let mut renderer = Renderer::new(k.template.clone(), at.region)?.with_run_values(&run_values(k.template, at.region, at.issue_date, kid_hex));
-    if let Some(p) = at.pades {
-        renderer = renderer.with_signature(p.clone());
-    }
+    renderer = renderer.with_signature(at.pades.clone());
     let (tx, rx) = crossbeam_channel::bounded::<Vec<IssuedDoc>>(CHANNEL_CHUNKS);
     let files = sink.files();
     std::thread::scope(|scope| -> Result<()> {

@@ -288,6 +288,10 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
                 // manifest): its file, if one was written, goes, so that
                 // one number never names two signed documents.
                 let old_run = opts.out.join(&from_run);
+                if !adopted.contains_key(&from_run) && old_run.is_dir() {
+                    // Its half-written print files hold signed pages too.
+                    crate::output::sink::remove_temporaries(&old_run)?;
+                }
                 if !old_run.join("manifest.csv").exists() {
                     let stale = old_run.join(&service_point).join(&t.kind).join(format!("{number}.pdf"));
                     if std::fs::symlink_metadata(&stale).is_ok_and(|m| m.is_file()) {
@@ -310,7 +314,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     }
     for (run, n) in adopted {
         part.warnings.push(format!(
-            "{n} {} application(s) numbered by run {run}, which stopped before writing them, are issued by this run under the same numbers",
+            "{n} {} application(s) numbered by run {run}, which stopped before it finished (its documents in no manifest), are issued by this run under the same numbers",
             t.kind
         ));
     }

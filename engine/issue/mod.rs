@@ -94,6 +94,10 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(run_hash.finalize())[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
     lock.describe(&format!("terbit issuing run {}{since}", summary.run_id))?;
+    // And one job per run folder: two registers pointed at one out folder
+    // would otherwise write the same run's files under each other.
+    std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
+    let _run_lock = crate::util::lock::RunLock::acquire(&summary.run_dir, &format!("terbit issuing run {}{since}", summary.run_id))?;
 
     // A batch that looks broken (a wrong export, a shifted column) is
     // refused whole, before anything is numbered; its rejects show why.
@@ -141,13 +145,27 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     };
     summary.kid = hex::encode(signer.kid);
     // The PDF signature: the office's certified P-256 key paired with the
-    // DK1 key, when the keys folder has one (`terbit keys generate` makes
-    // it, `terbit trust sign` certifies it).
+    // DK1 key (`terbit keys generate` makes it, `terbit trust sign`
+    // certifies it). Every PDF terbit writes is signed: an unsigned PDF
+    // would be judged by its page alone, which a forger can draw around,
+    // so a keys folder without a certified PDF key issues nothing.
     let found = match &opts.pdf_key {
-        Some(secret) => Some(crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?),
-        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?,
+        Some(secret) => crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?,
+        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
+            Error::NoKey(format!(
+                "{} has no PDF-signing key for key {}: every PDF terbit writes is signed, so nothing was issued. \
+                 Make one with `terbit keys generate --issuer {} --dir {}` (a new DK1 key with its PDF key) and have the district root certify it \
+                 with `terbit trust sign --keys {} --root-key … --root-cert …`, or import a certification authority's with `terbit keys import`",
+                opts.keys_dir.display(),
+                summary.kid,
+                opts.region.code,
+                opts.keys_dir.display(),
+                opts.keys_dir.display()
+            ))
+        })?,
     };
-    if let Some(s) = &found {
+    {
+        let s = &found;
         // Verifiers hold a signature to its certificate's validity at the
         // document's issue time: a night outside it would be rejected whole.
         let (not_before, not_after) = crate::dk1::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
@@ -161,16 +179,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             )));
         }
     }
-    let pades = match found {
-        Some(s) => Some(std::sync::Arc::new(crate::pdf::sign::Pades::new(&s).map_err(|e| Error::NoKey(e.to_string()))?)),
-        None => {
-            summary.warnings.push(format!(
-                "the PDFs are not signed: the keys folder has no PDF-signing key for key {} (terbit keys generate makes one, terbit trust sign certifies it)",
-                summary.kid
-            ));
-            None
-        }
-    };
+    let pades = std::sync::Arc::new(crate::pdf::sign::Pades::new(&found).map_err(|e| Error::NoKey(e.to_string()))?);
 
     // One register connection for the run. The next kind is read,
     // validated and numbered while this kind's documents are made (between
@@ -179,6 +188,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // seconds at most. Another process's transaction is waited for too.
     let register = Register::open(&opts.register)?;
     register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    // Every run is recorded, with or without a clock: a run that has not
+    // finished is what the next run finishes or names.
+    register.run_started(&summary.run_id, opts.issue_date, &opts.started_at.map(keys::rfc3339).unwrap_or_default())?;
     if let Some(at) = opts.started_at {
         summary.started_at = Some(keys::rfc3339(at));
         // Documents carry the issue date; a night issued days after (or
@@ -189,15 +201,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 summary.warnings.push(format!("the issue date {} is {days} days from the day this run ran ({ran}); the documents carry the issue date", opts.issue_date));
             }
         }
-        register.run_started(&summary.run_id, opts.issue_date, &keys::rfc3339(at))?;
     }
     let register: Shared = std::sync::Mutex::new(register);
     let mut sink = Sink::create(&summary.run_dir, &register)?;
-    if let Some(p) = &pades {
-        sink.sign_print_files(p.clone(), crate::pdf::sign::pdf_date(opts.issue_date));
-    }
+    sink.sign_print_files(pades.clone(), crate::pdf::sign::pdf_date(opts.issue_date));
     let clock = StepClock::default();
-    let at = Issuance { region: &opts.region, issue_date: opts.issue_date, issued_at: opts.issued_at, pades: pades.as_ref() };
+    let at = Issuance { region: &opts.region, issue_date: opts.issue_date, issued_at: opts.issued_at, pades: &pades };
     let mut done: Vec<KindRejects> = Vec::new();
     let mut total = 0;
     let run_id = summary.run_id.clone();
@@ -260,22 +269,34 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.busy_seconds = clock.seconds();
     tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
-    // Numbers an earlier, unfinished run gave to applications this batch
-    // does not hold: said, so they are not forgotten.
-    for (run, n) in crate::numbering::register::lock(&register)?.unfinished(&summary.run_id)? {
-        summary.warnings.push(format!(
-            "{n} number(s) given by run {run}, which stopped before writing their documents, are still unissued (their applications are not in this batch): issue them with that run's batch or a corrected one"
-        ));
-    }
-    if let Some(at) = opts.started_at {
-        // The library reads no clock: the finish is the caller's start plus
-        // the time the run took (monotonic).
-        let finished = keys::rfc3339(at + began.elapsed().as_secs() as i64);
-        crate::numbering::register::lock(&register)?.run_finished(&summary.run_id, &finished)?;
-    }
     // The batch seal: one signature over every document's number and bytes.
     let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);
     crate::util::fs::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
+    // Finished only once sealed: a run stopped before its seal is finished
+    // (or its documents adopted) by the next run that holds its applications.
+    // The library reads no clock: the finish is the caller's start plus
+    // the time the run took (monotonic).
+    let finished_at = opts.started_at.map(|at| keys::rfc3339(at + began.elapsed().as_secs() as i64)).unwrap_or_default();
+    crate::numbering::register::lock(&register)?.run_finished(&summary.run_id, &finished_at)?;
+    // Numbers an earlier, unfinished run gave to applications this batch
+    // does not hold (written or not): never left silent, and the run does
+    // not count as done while they stand outside every manifest.
+    for (run, numbered, written) in crate::numbering::register::lock(&register)?.unfinished(&summary.run_id)? {
+        summary.stranded.push(format!(
+            "run {run} stopped before it finished: {written} document(s) it wrote and {numbered} number(s) it gave are in no manifest, and their applications are not in this batch. \
+             Finish it: run `terbit issue` again with that run's batch files, or with a corrected export that holds those applications (the run that holds them issues them under the same numbers)"
+        ));
+    }
+    summary.warnings.extend(summary.stranded.iter().cloned());
+    // The signed revocation list stays fresh without anyone revoking: the
+    // nightly run signs it again once half its promised time has gone.
+    if let Some(now) = opts.started_at {
+        if crate::issue::revoke::due(&opts.keys_dir, &signer.issuer, now) {
+            let mut reg = crate::numbering::register::lock(&register)?;
+            let (list, path) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now)?;
+            summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));
+        }
+    }
     summary.merkle_root = seal.merkle_root;
     summary.issued = written;
     let lists: Vec<&[_]> = done.iter().map(|k| k.rejects.as_slice()).collect();

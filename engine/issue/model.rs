@@ -26,8 +26,9 @@ pub struct Issuance<'a> {
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
     pub issued_at: i64,
-    /// Signs every PDF (PAdES B-B), when the keys folder has a certified PDF key.
-    pub pades: Option<&'a std::sync::Arc<crate::pdf::sign::Pades>>,
+    /// Signs every PDF (PAdES B-B): a run without a certified PDF key
+    /// issues nothing.
+    pub pades: &'a std::sync::Arc<crate::pdf::sign::Pades>,
 }
 
 /// One document to make: values in the template's field order (from the

@@ -39,10 +39,31 @@ pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, 
     let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", register.display())))?;
     let signer = keys::signer_for(keys_dir, &issuer, now)?;
     reg.revoke(number, by, reason, since)?;
-    let list = RevocationList::make(reg.revocations(&issuer)?, now, &signer);
-    let path = keys_dir.join(format!("revocations-{issuer}.json"));
-    crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
+    let (list, path) = publish(&mut reg, keys_dir, &signer, now)?;
     Ok(Revoked { issuer, list, path })
+}
+
+/// Sign the issuer's whole revocation list again, numbered past the list
+/// already published, and write it beside the trust list.
+pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64) -> Result<(RevocationList, PathBuf)> {
+    let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
+    let trust = keys::TrustList::load(&keys_dir.join("trust.json"))?;
+    let floor = crate::dk1::revocation::sequence_at(&path, &trust).unwrap_or(0);
+    let sequence = reg.next_list_sequence(&signer.issuer, floor)?;
+    let list = RevocationList::make(reg.revocations(&signer.issuer)?, sequence, now, signer);
+    crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
+    Ok((list, path))
+}
+
+/// Whether the nightly run should sign the list again: one is published
+/// and less than half its promised time is left (or it does not read).
+pub fn due(keys_dir: &Path, issuer: &str, now: i64) -> bool {
+    let path = keys_dir.join(format!("revocations-{issuer}.json"));
+    let Ok(bytes) = crate::util::fs::read_limited(&path, 64 << 20) else { return false };
+    match serde_json::from_slice::<RevocationList>(&bytes) {
+        Ok(l) => chrono::DateTime::parse_from_rfc3339(&l.next_update).map(|t| t.timestamp() - now < crate::dk1::revocation::VALID_DAYS * 86_400 / 2).unwrap_or(true),
+        Err(_) => true,
+    }
 }
 
 #[cfg(test)]

@@ -151,6 +151,10 @@ CREATE TABLE IF NOT EXISTS revocations(
     reason          TEXT NOT NULL,
     since           TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS revocation_lists(
+    issuer          TEXT PRIMARY KEY,
+    sequence        INTEGER NOT NULL
+);
 ";
 
 impl Register {
@@ -209,13 +213,20 @@ impl Register {
         let tx = write_transaction(&mut self.conn, &self.path)?;
         let mut out = Vec::with_capacity(pending.len());
         {
+            // With whether the run that holds it finished (sealed its output).
             let mut find = tx
-                .prepare("SELECT document_number, run_id, status, service_point FROM documents WHERE kind = ?1 AND application_id = ?2")
+                .prepare(
+                    "SELECT d.document_number, d.run_id, d.status, d.service_point,
+                            EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+                     FROM documents d WHERE d.kind = ?1 AND d.application_id = ?2",
+                )
                 .map_err(|e| reg_err(&self.path, e))?;
-            // A number given by a run that stopped before writing its
-            // document passes to this run (only one run holds the register).
+            // A number given by a run that stopped before it finished passes
+            // to this run (only one run holds the register), whether or not
+            // that run had written its document: a document in no manifest
+            // is made again here, listed and sealed, and its stale file goes.
             let mut adopt = tx
-                .prepare("UPDATE documents SET run_id = ?2, nik = ?3, service_point = ?4 WHERE document_number = ?1 AND status = 'numbered'")
+                .prepare("UPDATE documents SET run_id = ?2, nik = ?3, service_point = ?4, status = 'numbered', sha256 = NULL WHERE document_number = ?1 AND status IN ('numbered', 'issued')")
                 .map_err(|e| reg_err(&self.path, e))?;
             // An active document: not expired, revoked or superseded.
             let mut active = tx
@@ -238,17 +249,17 @@ impl Register {
             // Last serial per scope, read once and written back at the end.
             let mut last: std::collections::BTreeMap<String, i64> = Default::default();
             for p in pending {
-                let existing: Option<(String, String, String, Option<String>)> = find
-                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)))
+                let existing: Option<(String, String, String, Option<String>, bool)> = find
+                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
                     .optional()
                     .map_err(|e| reg_err(&self.path, e))?;
                 out.push(match existing {
-                    Some((number, r, _, _)) if r == run_id => Numbered::Resumed { number },
-                    Some((number, r, status, sp)) if status == "numbered" => {
+                    Some((number, r, _, _, _)) if r == run_id => Numbered::Resumed { number },
+                    Some((number, r, status, sp, finished)) if status == "numbered" || (status == "issued" && !finished) => {
                         adopt.execute(params![number, run_id, p.nik, p.service_point]).map_err(|e| reg_err(&self.path, e))?;
                         Numbered::Adopted { number, from_run: r, service_point: sp.unwrap_or_default() }
                     }
-                    Some((number, r, status, _)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
+                    Some((number, r, status, _, _)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
                     None => match active
                         .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
                         .optional()
@@ -374,15 +385,20 @@ impl Register {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
-    /// Numbers given by runs other than `run_id` whose documents were never
-    /// written, counted per run: a run killed, then a corrected export that
-    /// left some of its applications out.
-    pub fn unfinished(&self, run_id: &str) -> Result<Vec<(String, i64)>> {
+    /// Runs other than `run_id` that stopped before they finished and still
+    /// hold numbers, each as (run, numbers given but not written,
+    /// documents written): a run killed, then a corrected export that left
+    /// some of its applications out. Their documents are in no manifest.
+    pub fn unfinished(&self, run_id: &str) -> Result<Vec<(String, i64, i64)>> {
         let mut stmt = self
             .conn
-            .prepare("SELECT run_id, COUNT(*) FROM documents WHERE status = 'numbered' AND run_id != ?1 GROUP BY run_id ORDER BY run_id")
+            .prepare(
+                "SELECT d.run_id, SUM(d.status = 'numbered'), SUM(d.status = 'issued') FROM documents d
+                 WHERE d.run_id != ?1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+                 GROUP BY d.run_id ORDER BY d.run_id",
+            )
             .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(|e| self.err(e))?;
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
@@ -440,6 +456,28 @@ impl Register {
             }
         }
         Ok(regency)
+    }
+
+    /// The number of `issuer`'s next signed revocation list: one past the
+    /// last this register numbered and past `floor` (the list already
+    /// published, so that a register restored from an older copy never
+    /// signs a lower number). Recorded at once: a number is never given
+    /// to two lists.
+    pub fn next_list_sequence(&mut self, issuer: &str, floor: u64) -> Result<u64> {
+        let floor = i64::try_from(floor).unwrap_or(i64::MAX - 1);
+        let path = self.path.clone();
+        let err = |e| reg_err(&path, e);
+        let tx = self.conn.transaction().map_err(err)?;
+        let last: i64 = tx
+            .query_row("SELECT sequence FROM revocation_lists WHERE issuer = ?1", [issuer], |r| r.get(0))
+            .optional()
+            .map_err(err)?
+            .unwrap_or(0);
+        let next = last.max(floor).checked_add(1).ok_or_else(|| Error::Refused(format!("revocation list numbers of {issuer} are exhausted")))?;
+        tx.execute("INSERT INTO revocation_lists(issuer, sequence) VALUES (?1, ?2) ON CONFLICT(issuer) DO UPDATE SET sequence = excluded.sequence", params![issuer, next])
+            .map_err(err)?;
+        tx.commit().map_err(err)?;
+        Ok(next as u64)
     }
 
     /// Every revocation of a regency's documents, by document number.
@@ -565,10 +603,26 @@ mod tests {
         // after a crash), under the same number; it never re-issues one.
         let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("b")]).unwrap();
         assert_eq!(other[0], Numbered::Adopted { number: "3506-LU-23062021-0002".into(), from_run: "run1".into(), service_point: "KEC-A".into() });
-        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 2)]);
+        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 2, 0)]);
+        // A document run1 wrote before it stopped (never sealed, in no
+        // manifest) is adopted too: made again by run2, listed and sealed.
+        reg.run_started("run1", date(), "").unwrap();
         reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
+        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 1, 1)]);
         let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
+        assert_eq!(other[0], Numbered::Adopted { number: "3506-LU-23062021-0001".into(), from_run: "run1".into(), service_point: "KEC-A".into() });
+        assert_eq!(reg.count("issued").unwrap(), 0, "adopted: to be written by run2");
+        reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
+        // Once run2 has finished, its documents are never issued again.
+        reg.run_started("run2", date(), "").unwrap();
+        reg.run_finished("run2", "").unwrap();
+        let other = reg.number("run6", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
         assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
+        assert_eq!(reg.unfinished("run6").unwrap(), vec![("run1".to_string(), 1, 0)]);
+        assert_eq!(reg.next_list_sequence("3506", 0).unwrap(), 1);
+        assert_eq!(reg.next_list_sequence("3506", 0).unwrap(), 2);
+        assert_eq!(reg.next_list_sequence("3506", 9).unwrap(), 10, "past the list already published");
+        assert_eq!(reg.next_list_sequence("3527", 0).unwrap(), 1);
         assert_eq!(reg.count("issued").unwrap(), 1);
         assert_eq!(reg.count("numbered").unwrap(), 2);
         // Revocation: only issued documents, once, with a reason.

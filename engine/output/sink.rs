@@ -48,8 +48,9 @@ pub const MANIFEST_HEADER: [&str; 8] =
 /// `rejects.csv`'s columns.
 pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "field", "value", "message"];
 
-/// Remove the temporary files a killed run left anywhere in its directory.
-fn remove_temporaries(dir: &Path) -> Result<()> {
+/// Remove the temporary files a killed run left anywhere in its directory
+/// (only those of processes that have ended).
+pub fn remove_temporaries(dir: &Path) -> Result<()> {
     let entries = fs::read_dir(dir).map_err(|e| Error::io(dir, e))?;
     for entry in entries {
         let entry = entry.map_err(|e| Error::io(dir, e))?;

@@ -52,6 +52,11 @@ pub struct RunSummary {
     pub reject_examples: BTreeMap<String, Vec<RejectExample>>,
     /// Warnings for the operator (e.g. a header-only file).
     pub warnings: Vec<String>,
+    /// Earlier runs that stopped before they finished and still hold
+    /// documents or numbers in no manifest (also among the warnings): the
+    /// night is not done while any is left.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub stranded: Vec<String>,
     /// The signing key's kid (hex).
     pub kid: String,
     /// Root of the batch seal over the manifest (seal.json).

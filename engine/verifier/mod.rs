@@ -102,7 +102,7 @@ mod tests {
         let root = crate::dk1::trustlist::tests::test_root();
         let list = crate::dk1::trustlist::SignedTrustList::make(&root, "3506", 1, 0, 86_400, vec![crate::dk1::trustlist::tests::entry(1, "3506")], vec![]).unwrap();
         let mut b = Bundle::new();
-        b.put(&root.cert.fingerprint, list, vec![]).unwrap();
+        b.put(&root.cert.fingerprint, list, vec![], false).unwrap();
         let html = page(&b, 0).unwrap();
         assert!(html.contains("Content-Security-Policy") && html.contains("connect-src 'none'"));
         assert!(!html.contains("{{"), "a placeholder was left");

@@ -371,7 +371,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
                     format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file", claims.issuer)
                 }
-                (None, _) => "none (the office had no PDF-signing certificate when it was issued)".into(),
+                (None, _) => pades::NOT_SIGNED.into(),
             });
             problems.extend(check_layout(&claims, report.kid.as_deref().unwrap_or(""), &scans[i..j], layouts, (scans.len() > 1).then_some(i)));
         }
@@ -418,7 +418,9 @@ fn check_layout(claims: &Claims, kid: &str, scans: &[scan::Scan], layouts: &Layo
 }
 
 /// Verify a PDF that is one document (a document file), with the
-/// embedded layouts.
+/// embedded layouts. `trust` holds no PDF-signing certificates, so only
+/// the QR and the page are judged and the verdict is never GENUINE: use
+/// [`verify_pdf_with`] with a [`TrustStore`]'s [`Trust`].
 pub fn verify_pdf(bytes: &[u8], trust: &TrustList) -> Report {
     verify_pdf_with(bytes, &Trust::new(trust), standard_layouts())
 }
@@ -469,7 +471,7 @@ mod tests {
     #[test]
     fn pdf_verifies_and_reports_fields() {
         let (pdf, trust, text) = signed_pdf();
-        let r = verify_pdf(&pdf, &trust);
+        let r = tests_support::verify_signed(&pdf, &trust);
         assert_eq!(r.verdict, Verdict::Genuine);
         assert_eq!(r.qr.as_deref(), Some(text.as_str()));
         assert!(r.fields.iter().any(|(k, v)| k == "sex" && v == "sex"), "{:?}", r.fields);
@@ -514,16 +516,61 @@ mod tests {
         // byte included, is never GENUINE.
         let cuts = (0..pdf.len()).step_by(97).chain(pdf.len() / 2..pdf.len()).chain([pdf.len() - 1]);
         for n in cuts {
-            let r = verify_pdf(&pdf[..n], &trust);
+            let r = tests_support::verify_signed(&pdf[..n], &trust);
             assert!(!r.verdict.is_genuine(), "cut to {n} of {} bytes: {:?}", pdf.len(), r.verdict);
         }
-        assert!(matches!(verify_pdf(&pdf[..pdf.len() - 1], &trust).verdict, Verdict::Invalid(ref why) if why.contains("cut short")));
+        assert!(matches!(tests_support::verify_signed(&pdf[..pdf.len() - 1], &trust).verdict, Verdict::Invalid(ref why) if why.contains("cut short")));
         for i in (0..pdf.len()).step_by(13) {
             let mut bad = pdf.clone();
             bad[i] ^= 0x55;
-            let _ = verify_pdf(&bad, &trust);
+            assert!(!tests_support::verify_signed(&bad, &trust).verdict.is_genuine(), "byte {i} flipped");
         }
         assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
+    }
+}
+
+#[cfg(test)]
+mod unsigned_tests {
+    use super::*;
+
+    /// The signed file with its signature taken out: the same page and QR,
+    /// as an office without a PDF key once issued them.
+    fn unsigned_twin() -> Vec<u8> {
+        let t = Template::embedded("birth").unwrap();
+        let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+        let doc = crate::issue::placeholder_document(&t, "3506-LU-23112026-0001", &[]);
+        let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let signer = crate::dk1::keys::Signer { kid: crate::dk1::keys::kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+        let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
+        let kid = hex::encode(signer.kid);
+        let region = crate::kind::region::Region::kediri();
+        let n = t.schema.names().count();
+        let mut all = doc.values[..n].to_vec();
+        all.extend(crate::issue::derive(&t, &region, &doc.values[..n], "3506-LU-23112026-0001", date, &kid, doc.members.len()));
+        crate::pdf::render::Renderer::new(t, &region)
+            .unwrap()
+            .render(&crate::pdf::render::Document { values: &all, members: &doc.members, number: "3506-LU-23112026-0001", qr: &m, issue_date: date })
+            .unwrap()
+    }
+
+    #[test]
+    fn a_pdf_without_a_file_signature_is_never_genuine() {
+        let (signed, text) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
+        let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
+        assert_eq!(tests_support::verify_signed(&signed, &list).verdict, Verdict::Genuine);
+        let unsigned = unsigned_twin();
+        assert!(pades::check(&unsigned) == pades::FileSignature::Absent);
+        let r = tests_support::verify_signed(&unsigned, &list);
+        // The QR's own signature holds and the page shows its values; the
+        // file's verdict is still INVALID: not signed.
+        assert_eq!(r.qr.as_deref(), Some(text.as_str()));
+        assert!(matches!(r.verdict, Verdict::Invalid(ref why) if why.contains("not signed")), "{:?}", r.verdict);
+        assert_eq!(r.file_signature.as_deref(), Some(pades::NOT_SIGNED));
+        assert!(!r.fields.is_empty(), "the QR's signed fields are still shown");
+        // A signed file judged without the office's certificate is not
+        // genuine either.
+        assert!(!verify_pdf(&signed, &list).verdict.is_genuine());
     }
 }
 
@@ -579,8 +626,44 @@ pub(crate) mod tests_support {
         pdf_and_qr(kind, number, set).0
     }
 
+    /// The test PDF-signing certificate (key [`PDF_SEED`], certified by the
+    /// test root for district 3506 over 2021–2041).
+    pub(crate) fn pdf_certificates() -> &'static [crate::verify::pades::PdfCert] {
+        static C: std::sync::OnceLock<Vec<crate::verify::pades::PdfCert>> = std::sync::OnceLock::new();
+        C.get_or_init(|| {
+            let der = test_signer().cert.clone();
+            vec![crate::verify::pades::PdfCert::of("3506", &der).expect("test certificate")]
+        })
+    }
+
+    /// The PDF-signing key's secret in tests.
+    pub(crate) const PDF_SEED: [u8; 32] = [0x31; 32];
+
+    fn test_signer() -> crate::dk1::pdfkey::PdfSigner {
+        let root = crate::dk1::trustlist::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&PDF_SEED).expect("test key");
+        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).expect("test certificate");
+        crate::dk1::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }
+    }
+
+    fn test_pades() -> std::sync::Arc<crate::pdf::sign::Pades> {
+        static P: std::sync::OnceLock<std::sync::Arc<crate::pdf::sign::Pades>> = std::sync::OnceLock::new();
+        P.get_or_init(|| std::sync::Arc::new(crate::pdf::sign::Pades::new(&test_signer()).expect("test signer"))).clone()
+    }
+
+    /// `list`'s keys with the test PDF certificate: what judges the
+    /// signed PDFs these helpers make.
+    pub(crate) fn trust_of(list: &TrustList) -> Trust<'_> {
+        Trust::new(list).with_pdf_certificates(pdf_certificates())
+    }
+
+    /// Verify a document file against `list` and the test certificate.
+    pub(crate) fn verify_signed(bytes: &[u8], list: &TrustList) -> Report {
+        verify_pdf_with(bytes, &trust_of(list), standard_layouts())
+    }
+
     /// A rendered document of `kind` with its derived values filled in as a
-    /// run fills them, and its QR text.
+    /// run fills them, and its QR text: the PDF signed as a run signs it.
     pub(crate) fn pdf_and_qr(kind: &str, number: &str, set: &[(&str, &str)]) -> (Vec<u8>, String) {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
@@ -596,6 +679,7 @@ pub(crate) mod tests_support {
         all.extend(values);
         let pdf = Renderer::new(t, &crate::kind::region::Region::kediri())
             .unwrap()
+            .with_signature(test_pades())
             .render(&Doc { values: &all, members: &doc.members, number, qr: &m, issue_date: date })
             .unwrap();
         (pdf, text)

@@ -266,12 +266,12 @@ impl PdfCert {
 }
 
 /// The file signature against the trust list: `None` when all is well,
-/// else what is wrong, for a document of `issuer` issued at `at`.
+/// else what is wrong, for a document of `issuer` issued at `at`. Every
+/// PDF terbit writes is signed, so a file without a signature is never
+/// genuine, whatever its page shows.
 pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> Option<String> {
-    let expected = certs.iter().any(|c| c.district == issuer && c.not_before <= at && at < c.not_after);
     match sig {
-        FileSignature::Absent if expected => Some("the PDF file is not signed, though its office signs every PDF: the signature was removed".into()),
-        FileSignature::Absent => None,
+        FileSignature::Absent => Some(NOT_SIGNED.into()),
         FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
         FileSignature::Holds { cert, .. } => match certs.iter().find(|c| &c.der == cert) {
             None => Some("the PDF file is signed by a certificate the trust list does not hold for any district".into()),
@@ -281,3 +281,6 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
         },
     }
 }
+
+/// Why an unsigned PDF is not genuine.
+pub const NOT_SIGNED: &str = "the PDF file is not signed: terbit signs every PDF it writes, so this file was altered or is not terbit's";

@@ -13,7 +13,7 @@ use serde::{Deserialize, Serialize};
 use crate::dk1::bundle::{self, Bundle};
 use crate::dk1::keys::{rfc3339, Kid, TrustList, TrustedKey};
 use crate::dk1::revocation::RevocationList;
-use crate::dk1::root::{show_fingerprint, Fingerprint};
+use crate::dk1::root::{show_fingerprint, Pin};
 use crate::dk1::trustlist::{SignedTrustList, VerifiedTrust};
 use crate::error::{Error, Result};
 use crate::kind::revocation::Entry;
@@ -23,6 +23,7 @@ use crate::kind::revocation::Entry;
 #[derive(Debug, Default, Clone)]
 pub struct Revocations {
     entries: BTreeMap<(String, String), Entry>,
+    lists: BTreeMap<String, ListInfo>,
 }
 
 impl Revocations {
@@ -31,14 +32,33 @@ impl Revocations {
     pub fn add(&mut self, path: &Path, trust: &TrustList) -> Result<usize> {
         let list = RevocationList::load(path, trust)?;
         let n = list.entries.len();
-        self.insert(list);
+        self.insert(vec![list]);
         Ok(n)
     }
 
-    /// Add a list already verified.
-    fn insert(&mut self, list: RevocationList) {
-        for e in list.entries {
-            self.entries.insert((list.issuer.clone(), e.document_number.clone()), e);
+    /// Add lists already verified: of each issuer's lists only the newest
+    /// (highest sequence) counts, whole, as it replaces the older ones.
+    fn insert(&mut self, lists: Vec<RevocationList>) {
+        let mut newest: BTreeMap<String, RevocationList> = BTreeMap::new();
+        for l in lists {
+            match newest.get(&l.issuer) {
+                Some(held) if held.sequence >= l.sequence => {}
+                _ => {
+                    newest.insert(l.issuer.clone(), l);
+                }
+            }
+        }
+        for list in newest.into_values() {
+            if let Some(held) = self.lists.get(&list.issuer) {
+                if held.sequence >= list.sequence {
+                    continue;
+                }
+            }
+            self.entries.retain(|(issuer, _), _| issuer != &list.issuer);
+            for e in &list.entries {
+                self.entries.insert((list.issuer.clone(), e.document_number.clone()), e.clone());
+            }
+            self.lists.insert(list.issuer.clone(), ListInfo { sequence: list.sequence, updated_at: list.updated_at.clone(), next_update: list.next_update.clone() });
         }
     }
 
@@ -46,6 +66,11 @@ impl Revocations {
     /// superseded.
     pub fn get(&self, issuer: &str, number: &str) -> Option<&Entry> {
         self.entries.get(&(issuer.to_string(), number.to_string()))
+    }
+
+    /// Which list of `issuer` the entries came from.
+    pub fn list_of(&self, issuer: &str) -> Option<&ListInfo> {
+        self.lists.get(issuer)
     }
 
     /// How many documents are listed.
@@ -57,6 +82,17 @@ impl Revocations {
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// The revocation list a district's entries came from.
+#[derive(Debug, Clone, Serialize)]
+pub struct ListInfo {
+    /// Its sequence number.
+    pub sequence: u64,
+    /// Signed at, RFC 3339.
+    pub updated_at: String,
+    /// Next update promised, RFC 3339.
+    pub next_update: String,
 }
 
 /// Where a district's trust data came from and how fresh it is: what a
@@ -76,6 +112,11 @@ pub struct TrustInfo {
     /// Past its next update at the time of checking: documents still
     /// verify, and the answer says so.
     pub stale: bool,
+    /// The district's revocation list, if one was given.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub revocations: Option<ListInfo>,
+    /// That revocation list is past its next update.
+    pub revocations_stale: bool,
 }
 
 impl TrustInfo {
@@ -87,17 +128,28 @@ impl TrustInfo {
             next_update: rfc3339(v.next_update),
             root_fingerprint: hex::encode(v.root.fingerprint),
             stale: v.is_stale(now),
+            revocations: None,
+            revocations_stale: false,
         }
     }
 
-    /// The warning a person reads when the list is stale.
+    /// The warning a person reads when the list or its revocation list is
+    /// stale.
     pub fn warning(&self) -> Option<String> {
-        self.stale.then(|| {
-            format!(
+        let mut w = Vec::new();
+        if self.stale {
+            w.push(format!(
                 "the trust list of district {} (no. {}, signed {}) is past its next update ({}): ask the district for a newer one",
                 self.district, self.sequence, self.issued_at, self.next_update
-            )
-        })
+            ));
+        }
+        if let (true, Some(r)) = (self.revocations_stale, &self.revocations) {
+            w.push(format!(
+                "district {}'s revocation list (no. {}, signed {}) is past its next update ({}): documents revoked since are not known here; ask the district for a newer one",
+                self.district, r.sequence, r.updated_at, r.next_update
+            ));
+        }
+        (!w.is_empty()).then(|| w.join("; "))
     }
 }
 
@@ -107,10 +159,10 @@ pub struct TrustSource {
     /// The trust file: a bundle (`terbit trust bundle`) or one district's
     /// signed list (`terbit trust sign`).
     pub path: PathBuf,
-    /// Pinned root fingerprints. A signed list needs its root here; a
-    /// bundle carries its own pins, and when pins are given every district
-    /// in it must be pinned here too.
-    pub pins: Vec<Fingerprint>,
+    /// Pinned roots. A signed list needs its root here; a bundle carries
+    /// its own pins, and when pins are given every district in it must be
+    /// pinned here too. A pin that names a district admits only that one.
+    pub pins: Vec<Pin>,
     /// Revocation lists to add (for a signed list; by default the
     /// `revocations-*.json` beside it).
     pub revocations: Vec<PathBuf>,
@@ -157,8 +209,8 @@ impl TrustStore {
                 let b = Bundle::parse(&bytes).map_err(|e| refused(path, e))?;
                 let v = b.verify().map_err(|e| refused(path, e))?;
                 if !src.pins.is_empty() {
-                    if let Some(d) = v.districts.iter().find(|d| !src.pins.contains(&d.root.fingerprint)) {
-                        return Err(refused(path, format!("district {}'s root ({}) is not among the pinned roots", d.district, show_fingerprint(&d.root.fingerprint))));
+                    if let Some(d) = v.districts.iter().find(|d| !src.pins.iter().any(|p| p.admits(&d.district, &d.root.fingerprint))) {
+                        return Err(refused(path, format!("district {}'s root ({}) is not among the roots pinned for it", d.district, show_fingerprint(&d.root.fingerprint))));
                     }
                 }
                 (v.districts, v.revocations)
@@ -168,7 +220,11 @@ impl TrustStore {
                 if src.pins.is_empty() {
                     return Err(refused(path, "a signed trust list is checked against its district's root: give --pin with the root fingerprint the district publishes"));
                 }
-                let v = list.verify(&src.pins).map_err(|e| refused(path, e))?;
+                let fps: Vec<_> = src.pins.iter().map(|p| p.fingerprint).collect();
+                let v = list.verify(&fps).map_err(|e| refused(path, e))?;
+                if !src.pins.iter().any(|p| p.admits(&v.district, &v.root.fingerprint)) {
+                    return Err(refused(path, format!("its root ({}) is pinned for another district than {}", show_fingerprint(&v.root.fingerprint), v.district)));
+                }
                 let mut paths = src.revocations.clone();
                 if paths.is_empty() {
                     paths = revocation_lists_beside(path);
@@ -181,7 +237,7 @@ impl TrustStore {
             }
         };
         if let Some(memory) = &src.memory {
-            remember(memory, &districts).map_err(|e| match e {
+            remember(memory, &districts, &revocation_lists).map_err(|e| match e {
                 Error::Config { message, .. } => refused(path, message),
                 other => other,
             })?;
@@ -195,8 +251,12 @@ impl TrustStore {
                 .flat_map(|d| d.pdf_certificates.iter().filter_map(|c| crate::verify::pades::PdfCert::of(&d.district, c)))
                 .collect(),
         };
-        for l in revocation_lists {
-            store.revocations.insert(l);
+        store.revocations.insert(revocation_lists);
+        for d in &mut store.districts {
+            if let Some(r) = store.revocations.list_of(&d.district) {
+                d.revocations_stale = chrono::DateTime::parse_from_rfc3339(&r.next_update).map(|t| src.now > t.timestamp()).unwrap_or(true);
+                d.revocations = Some(r.clone());
+            }
         }
         Ok(store)
     }
@@ -209,6 +269,26 @@ impl TrustStore {
         for p in revocations {
             store.revocations.add(p, &store.list)?;
         }
+        Ok(store)
+    }
+
+    /// The issuing office's own keys folder: its `trust.json` and the
+    /// PDF-signing certificate beside each key (`<kid>.pdf.crt`), for the
+    /// office checking its own output. Auditors' trust comes through
+    /// [`TrustStore::load`].
+    pub fn of_keys_folder(dir: &Path, revocations: &[PathBuf]) -> Result<TrustStore> {
+        let list = TrustList::load(&dir.join("trust.json"))?;
+        let mut pdf_certs = Vec::new();
+        for k in list.trusted() {
+            let path = crate::dk1::pdfkey::cert_path(dir, &k.kid);
+            if std::fs::symlink_metadata(&path).is_err() {
+                continue;
+            }
+            let der = crate::dk1::pdfkey::read_cert_der(&path)?;
+            pdf_certs.push(crate::verify::pades::PdfCert::of(&k.issuer, &der).ok_or_else(|| Error::config(&path, "not a readable certificate"))?);
+        }
+        let mut store = TrustStore::with_keys(list, revocations)?;
+        store.pdf_certs = pdf_certs;
         Ok(store)
     }
 
@@ -228,6 +308,9 @@ impl TrustStore {
 struct Memory {
     format: String,
     districts: BTreeMap<String, Seen>,
+    /// The newest revocation list seen per issuer (and key that signed it).
+    #[serde(default)]
+    revocations: BTreeMap<String, Seen>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -236,9 +319,22 @@ struct Seen {
     digest: String,
 }
 
-/// Refuse a list older than (or different from, at the same sequence) the
-/// newest one this verifier has seen; record newer ones.
-fn remember(path: &Path, districts: &[VerifiedTrust]) -> Result<()> {
+/// Check one list against what was seen under `key`: refused when older
+/// (or different at the same number); `true` when it is newer and must be
+/// recorded.
+fn compare(memory: &BTreeMap<String, Seen>, key: &str, sequence: u64, digest: &str, what: &str) -> std::result::Result<bool, String> {
+    match memory.get(key) {
+        Some(seen) if seen.sequence > sequence => Err(format!("{what} is no. {sequence}, but no. {} was seen before (a rolled-back list)", seen.sequence)),
+        Some(seen) if seen.sequence == sequence && seen.digest != digest => Err(format!("{what} no. {sequence} differs from the no. {sequence} seen before")),
+        Some(seen) if seen.sequence == sequence => Ok(false),
+        _ => Ok(true),
+    }
+}
+
+/// Refuse a trust or revocation list older than (or different from, at
+/// the same sequence) the newest one this verifier has seen; record newer
+/// ones.
+fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationList]) -> Result<()> {
     let mut memory = match std::fs::symlink_metadata(path) {
         Ok(_) => {
             let bytes = crate::util::fs::read_limited(path, 4 << 20)?;
@@ -252,21 +348,19 @@ fn remember(path: &Path, districts: &[VerifiedTrust]) -> Result<()> {
         let digest = hex::encode(d.digest);
         // Per district and root: a new root is a new anchor, pinned anew.
         let key = format!("{}:{}", d.district, hex::encode(d.root.fingerprint));
-        match memory.districts.get(&key) {
-            Some(seen) if seen.sequence > d.sequence => {
-                return Err(Error::config(
-                    path,
-                    format!("district {}'s list is no. {}, but no. {} was seen before (a rolled-back list)", d.district, d.sequence, seen.sequence),
-                ));
-            }
-            Some(seen) if seen.sequence == d.sequence && seen.digest != digest => {
-                return Err(Error::config(path, format!("district {}'s list no. {} differs from the no. {} seen before", d.district, d.sequence, d.sequence)));
-            }
-            Some(seen) if seen.sequence == d.sequence => {}
-            _ => {
-                memory.districts.insert(key, Seen { sequence: d.sequence, digest });
-                changed = true;
-            }
+        if compare(&memory.districts, &key, d.sequence, &digest, &format!("district {}'s list", d.district)).map_err(|m| Error::config(path, m))? {
+            memory.districts.insert(key, Seen { sequence: d.sequence, digest });
+            changed = true;
+        }
+    }
+    for r in revocations {
+        use sha2::Digest as _;
+        let digest = hex::encode(sha2::Sha256::digest(r.cose.as_bytes()));
+        // Per issuer and signing key: the sequence is the office's count.
+        let key = format!("{}:{}", r.issuer, r.kid.to_ascii_lowercase());
+        if compare(&memory.revocations, &key, r.sequence, &digest, &format!("district {}'s revocation list", r.issuer)).map_err(|m| Error::config(path, m))? {
+            memory.revocations.insert(key, Seen { sequence: r.sequence, digest });
+            changed = true;
         }
     }
     if changed {

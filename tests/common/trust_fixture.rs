@@ -131,3 +131,32 @@ pub(crate) fn bundle_for(dir: &Path, keys: &str) -> String {
     ok(dir, &["trust", "bundle", "--list", &format!("{keys}/trust-{district}.json"), "--pin", &pin, "--out", &bundle]);
     bundle
 }
+
+/// An issuing office's keys folder as the library tests need it: a DK1 key
+/// (`seed`) with its PDF-signing key, certified by a fixed test root of
+/// `issuer` from `not_before` to 2100 (every PDF terbit issues is signed,
+/// so a folder without a certified PDF key issues nothing).
+pub(crate) fn office_keys(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> terbit::dk1::keys::Generated {
+    use terbit::dk1::{pdfkey, root};
+    let g = terbit::dk1::keys::generate(dir, issuer, seed, not_before).expect("DK1 key");
+    // A P-256 scalar of the seed's own (the seeds tests use are far below
+    // the curve order).
+    let mut secret = *seed;
+    secret[0] = 0x11;
+    pdfkey::generate(dir, &g.kid, &secret).expect("PDF key");
+    let name = terbit::kind::refdata::reference().regency_name(issuer).unwrap_or("TEST");
+    let made = root::generate(issuer, name, &[0x42u8; 32], 0, 100).expect("test root");
+    let cert_der = root::pem_decode(made.cert_pem.as_bytes()).expect("root PEM");
+    let root_key = root::RootKey::from_pem(&made.key_pem, &cert_der).expect("test root key");
+    let public = pdfkey::public_key(&pdfkey::key_path(dir, &g.kid)).expect("PDF public key");
+    let der = pdfkey::certify(&root_key, &public, issuer, name, not_before, 4_102_444_800).expect("certify");
+    pdfkey::write_cert(&pdfkey::cert_path(dir, &g.kid), &der).expect("write certificate");
+    std::fs::write(pdfkey::chain_path(dir, &g.kid), root::pem_encode("CERTIFICATE", &cert_der)).expect("write chain");
+    g
+}
+
+/// The office's own trust: its keys and PDF certificates (what judges
+/// the PDFs it issued).
+pub(crate) fn office_trust(keys: &Path) -> terbit::verify::TrustStore {
+    terbit::verify::TrustStore::of_keys_folder(keys, &[]).expect("the office's trust")
+}
