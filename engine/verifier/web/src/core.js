@@ -228,7 +228,10 @@ export function parseClaims(payload) {
 
 /** Decode an untrusted QR text (not yet trusted). */
 export function decode(qrText) {
-  const t = qrText.replace(/[\r\n]+$/, '');
+  // Trailing line ends cut off (a loop, not /[\r\n]+$/: that pattern is quadratic on a long run of them mid-text).
+  let end = qrText.length;
+  while (end > 0 && (qrText[end - 1] === '\r' || qrText[end - 1] === '\n')) end--;
+  const t = qrText.slice(0, end);
   if (new TextEncoder().encode(t).length > MAX_TEXT) throw new Invalid(`text too long (${new TextEncoder().encode(t).length} characters; a QR holds at most 4296)`);
   if (!t.startsWith(PREFIX)) throw new Invalid('not a DK1 text (it must start with "DK1:")');
   let bytes;
