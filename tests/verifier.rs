@@ -347,6 +347,8 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     assert_eq!(g["verdict"], "genuine", "{g}");
     assert_eq!(g["number"], d.genuine.number.as_str());
     assert!(g["text"].as_str().unwrap().contains("ASLI") && g["text"].as_str().unwrap().contains("Genuine"), "{g}");
+    // The answer names the revocation list it rests on (format 2: a number, a next update).
+    assert!(g["text"].as_str().unwrap().contains("Revocation list no. ") && g["text"].as_str().unwrap().contains("of issuer 3506"), "{g}");
     // Yellow with the newer number; yellow for revoked.
     let s = one("paste_superseded");
     assert_eq!(s["verdict"], "superseded", "{s}");
