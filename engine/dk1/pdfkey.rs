@@ -273,7 +273,10 @@ pub fn parse_key_text(text: &str, source: &str) -> Result<Zeroizing<[u8; 32]>> {
         SigningKey::from_slice(&b[..]).map_err(|_| Error::Usage(format!("{source}: not a P-256 private key")))?
     };
     let mut out = Zeroizing::new([0u8; 32]);
-    out.copy_from_slice(&key.to_bytes());
+    // to_bytes() is a plain copy of the scalar: wiped once copied out.
+    let mut bytes = key.to_bytes();
+    out.copy_from_slice(&bytes);
+    zeroize::Zeroize::zeroize(bytes.as_mut_slice());
     Ok(out)
 }
 

@@ -15,15 +15,26 @@
 //! inversions (see [`TableSigner::sign_prehashes`]). The same tables, read
 //! by index, check signatures fast (verify/ecdsa.rs), where every value is
 //! public.
+//!
+//! Signatures are low-s (`s ≤ n/2`, as BIP 62 and most current verifiers
+//! prefer): `(r, s)` and `(r, n − s)` both verify, so without it every
+//! signed file has a second valid byte string. And every signature is
+//! checked against the public key before it leaves the signer: with
+//! deterministic nonces, a signature spoilt by a fault (a flipped bit in
+//! memory or the CPU) next to the correct one for the same digest gives
+//! the private key away.
 
 use p256::ecdsa::{DerSignature, Signature};
 use p256::elliptic_curve::group::Group;
-use p256::elliptic_curve::ops::Reduce;
+use p256::elliptic_curve::ops::{Invert, Reduce};
+use p256::elliptic_curve::Field;
 use p256::elliptic_curve::sec1::ToEncodedPoint;
 use p256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use p256::elliptic_curve::PrimeField;
+use p256::elliptic_curve::scalar::IsHigh;
 use p256::{FieldBytes, FieldElement as Fe, ProjectivePoint, Scalar, U256};
 use sha2::Sha256;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The group order, big-endian (SEC 2, secp256r1 n).
 const ORDER: [u8; 32] = [
@@ -199,10 +210,14 @@ impl Point {
     }
 }
 
-/// A signing key with the generator's table.
+/// A signing key with the generator's table, and its public key's table
+/// for the check of each signature before it is given out.
 pub struct TableSigner {
-    d: Scalar,
+    /// The key itself (wiped when dropped): the scalar is borrowed from
+    /// it where needed, never copied out.
+    key: p256::ecdsa::SigningKey,
     table: Table,
+    public: Table,
 }
 
 impl std::fmt::Debug for TableSigner {
@@ -213,9 +228,10 @@ impl std::fmt::Debug for TableSigner {
 }
 
 impl TableSigner {
-    /// Make the generator's table for `key` (once a run).
+    /// Make the generator's and the public key's tables for `key` (once a run).
     pub fn new(key: &p256::ecdsa::SigningKey) -> TableSigner {
-        TableSigner { d: *key.as_nonzero_scalar().as_ref(), table: Table::of(ProjectivePoint::GENERATOR) }
+        let public = ProjectivePoint::from(*key.verifying_key().as_affine());
+        TableSigner { key: key.clone(), table: Table::of(ProjectivePoint::GENERATOR), public: Table::of(public) }
     }
 
     /// `k·G`, projective, in constant time.
@@ -223,17 +239,19 @@ impl TableSigner {
         self.table.mul(k)
     }
 
-    /// Sign a SHA-256 digest: the DER signature the `p256` crate would make.
+    /// Sign a SHA-256 digest: the DER signature the `p256` crate would
+    /// make, low-s normalised.
     pub fn sign_prehash(&self, digest: &[u8; 32]) -> DerSignature {
         self.sign_prehashes(std::slice::from_ref(digest)).pop().unwrap_or_else(fallback)
     }
 
     /// Sign many SHA-256 digests: for each, the DER signature the `p256`
-    /// crate would make. The nonces' inverses `k⁻¹` and the `1/Z` that
-    /// make the points `k·G` affine are each computed for [`BATCH`]
-    /// signatures at once (Montgomery's trick: one constant-time inversion
-    /// of the product and three multiplications an element): alone, the
-    /// two inversions cost ~29 µs, more than the rest of a signature.
+    /// crate would make, low-s normalised. The nonces' inverses `k⁻¹` and
+    /// the `1/Z` that make the points `k·G` affine are each computed for
+    /// [`BATCH`] signatures at once (Montgomery's trick: one constant-time
+    /// inversion of the product and three multiplications an element):
+    /// alone, the two inversions cost ~29 µs, more than the rest of a
+    /// signature. The check of each signature shares its `s⁻¹` the same way.
     pub fn sign_prehashes(&self, digests: &[[u8; 32]]) -> Vec<DerSignature> {
         let mut out = Vec::with_capacity(digests.len());
         for part in digests.chunks(BATCH) {
@@ -244,30 +262,85 @@ impl TableSigner {
 
     /// Sign up to [`BATCH`] digests into `out`.
     fn sign_batch(&self, digests: &[[u8; 32]], out: &mut Vec<DerSignature>) {
-        let d_repr = self.d.to_repr();
+        let d: &Scalar = self.key.as_nonzero_scalar().as_ref();
+        // The copies of secrets made here (the key's bytes for RFC 6979,
+        // the nonces and their inverses) are wiped when they go.
+        let mut d_repr = d.to_repr();
         // The batch is padded with k = 1 and Z = 1, whose inverses are not used.
-        let mut ks = [Scalar::ONE; BATCH];
+        let mut ks = Zeroizing::new([Scalar::ONE; BATCH]);
         let mut points = [Point { x: Fe::ONE, y: Fe::ONE, z: Fe::ONE }; BATCH];
         for ((z, k), point) in digests.iter().zip(ks.iter_mut()).zip(points.iter_mut()) {
-            let k_bytes = rfc6979::generate_k::<Sha256, _>(&d_repr, &ORDER.into(), &FieldBytes::from(*z), &[]);
+            let mut k_bytes = rfc6979::generate_k::<Sha256, _>(&d_repr, &ORDER.into(), &FieldBytes::from(*z), &[]);
             // generate_k gives a value in [1, n): always a scalar.
             *k = Scalar::from_repr(k_bytes).unwrap_or(Scalar::ONE);
+            k_bytes.as_mut_slice().zeroize();
             *point = self.mul_generator(k);
         }
+        d_repr.as_mut_slice().zeroize();
         // k is in [1, n): no k is zero, and k·G is not the identity, so
         // no Z is zero either; the batch inversions cannot fail.
-        let k_invs = batch_invert(&ks, Scalar::ONE, |k| Option::from(k.invert()));
+        let k_invs = Zeroizing::new(batch_invert(&ks, Scalar::ONE, |k| Option::from(k.invert())));
         let z_invs = batch_invert(&points.map(|p| p.z), Fe::ONE, |z| Option::from(z.invert()));
-        out.extend(digests.iter().zip(points.iter().zip(z_invs.iter().zip(&k_invs))).map(|(z, (point, (z_inv, k_inv)))| {
-            let x = (point.x * *z_inv).to_bytes();
+        let mut signed = [(Scalar::ONE, Scalar::ONE); BATCH];
+        for (i, z) in digests.iter().enumerate() {
+            let x = (points[i].x * z_invs[i]).to_bytes();
             let r = <Scalar as Reduce<U256>>::reduce_bytes(&x);
-            let z = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*z));
-            let s = *k_inv * (z + r * self.d);
-            // r and s are nonzero but with negligible probability; the p256
-            // signature would then fail too (and a new run would not repeat it).
-            Signature::from_scalars(r, s).map(|sig| sig.to_der()).unwrap_or_else(|_| fallback())
+            let e = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*z));
+            let s = k_invs[i] * (e + r * d);
+            // Low s: n − s for a high one (s and r are public from here on).
+            signed[i] = (r, Scalar::conditional_select(&s, &-s, s.is_high()));
+        }
+        // The check: x(u1·G + u2·Q) ≡ r with w = s⁻¹, u1 = e·w, u2 = r·w —
+        // the verifier's equation, on the public key's own table (an
+        // s of zero makes the product's inversion fail: it is not a
+        // signature, and the element-wise fallback leaves w = 1, which fails).
+        let ws = batch_invert(&signed.map(|(_, s)| s), Scalar::ONE, |s| Option::from(s.invert_vartime()));
+        out.extend(digests.iter().zip(signed.iter().zip(&ws)).map(|(digest, ((r, s), w))| {
+            let e = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(*digest));
+            let sum = self.table.mul_add_public(&(e * w), self.public.mul_add_public(&(*r * w), Point::IDENTITY));
+            let good = !bool::from(s.is_zero()) && !bool::from(r.is_zero()) && x_is(&sum, r);
+            match Signature::from_scalars(*r, *s) {
+                Ok(sig) if good => sig.to_der(),
+                _ => self.sign_checked_by_the_crate(digest),
+            }
         }));
     }
+
+    /// A signature whose check failed (a fault, or r or s zero, with
+    /// probability ~2⁻²⁵⁶ otherwise): made again by the `p256` crate's
+    /// own code, checked by it, and given out only if it verifies — never
+    /// the spoilt one. Deterministic nonces: it is the signature the table
+    /// should have made.
+    fn sign_checked_by_the_crate(&self, digest: &[u8; 32]) -> DerSignature {
+        use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
+        let made: Option<Signature> = PrehashSigner::<Signature>::sign_prehash(&self.key, digest).ok().map(|s| s.normalize_s().unwrap_or(s));
+        match made {
+            Some(sig) if self.key.verifying_key().verify_prehash(digest, &sig).is_ok() => {
+                tracing::warn!("a PDF signature failed its check and was made again: if this repeats, test this machine's memory");
+                sig.to_der()
+            }
+            _ => {
+                tracing::error!("a PDF signature failed its check twice: a signature no verifier accepts is written instead; test this machine's memory");
+                fallback()
+            }
+        }
+    }
+}
+
+/// Whether the projective point `p`'s affine x, reduced mod n, is `r`:
+/// `X = r·Z`, or `X = (r + n)·Z` when `r + n < p` (x is in [0, p), n < p).
+fn x_is(p: &Point, r: &Scalar) -> bool {
+    if bool::from(p.z.is_zero()) {
+        return false;
+    }
+    let Some(r_fe) = Option::<Fe>::from(Fe::from_bytes(&r.to_bytes())) else { return false };
+    let Some(n_fe) = Option::<Fe>::from(Fe::from_bytes(&ORDER.into())) else { return false };
+    if bool::from(p.x.ct_eq(&(r_fe * p.z))) {
+        return true;
+    }
+    // r + n wrapped past p is smaller than r: then x cannot be r + n.
+    let r_n = r_fe + n_fe;
+    r_n.to_bytes() > r_fe.to_bytes() && bool::from(p.x.ct_eq(&(r_n * p.z)))
 }
 
 /// The inverses of `xs` (all nonzero) by Montgomery's trick: the running
@@ -321,6 +394,53 @@ mod tests {
         (*e.x().unwrap(), *e.y().unwrap())
     }
 
+    /// The p256 crate's signature with its s made low, as ours are.
+    fn low_s(sig: Signature) -> Signature {
+        sig.normalize_s().unwrap_or(sig)
+    }
+
+    #[test]
+    fn every_signature_is_low_s_and_verifies_and_high_ones_occur_unnormalised() {
+        use p256::ecdsa::signature::hazmat::PrehashVerifier;
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x31; 32]).unwrap();
+        let fast = TableSigner::new(&key);
+        let digests: Vec<[u8; 32]> = (0..64u8).map(|m| Sha256::digest([m, 7]).into()).collect();
+        let mut high_before = 0;
+        for (digest, der) in digests.iter().zip(fast.sign_prehashes(&digests)) {
+            let sig = Signature::from_der(der.as_bytes()).unwrap();
+            assert!(!bool::from(sig.s().is_high()), "s above n/2");
+            assert!(key.verifying_key().verify_prehash(digest, &sig).is_ok());
+            // Its high twin verifies too: that is the malleability removed.
+            let twin = Signature::from_scalars(*sig.r(), -*sig.s()).unwrap();
+            assert!(key.verifying_key().verify_prehash(digest, &twin).is_ok());
+            let plain: Signature = key.sign_prehash(digest).unwrap();
+            high_before += usize::from(bool::from(plain.s().is_high()));
+        }
+        // About half of the plain signatures were high: the normalisation did work.
+        assert!((16..=48).contains(&high_before), "{high_before} of 64 high");
+    }
+
+    #[test]
+    fn the_fault_check_rejects_a_spoilt_signature_and_the_crate_makes_the_right_one() {
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x32; 32]).unwrap();
+        let fast = TableSigner::new(&key);
+        let digest: [u8; 32] = Sha256::digest(b"fault").into();
+        let sig = Signature::from_der(fast.sign_prehash(&digest).as_bytes()).unwrap();
+        let (r, s) = (*sig.r(), *sig.s());
+        let e = <Scalar as Reduce<U256>>::reduce_bytes(&FieldBytes::from(digest));
+        let check = |r: &Scalar, s: &Scalar| {
+            let w = s.invert().unwrap();
+            let sum = fast.table.mul_add_public(&(e * w), fast.public.mul_add_public(&(*r * w), Point::IDENTITY));
+            x_is(&sum, r)
+        };
+        assert!(check(&r, &s));
+        // One bit of s flipped, or r of another nonce: the check fails.
+        assert!(!check(&r, &(s + Scalar::ONE)));
+        assert!(!check(&(r + Scalar::ONE), &s));
+        // The crate's path gives the same (low-s) signature the table made.
+        assert_eq!(fast.sign_checked_by_the_crate(&digest).as_bytes(), sig.to_der().as_bytes());
+    }
+
     #[test]
     fn same_signatures_as_the_p256_crate() {
         for seed in 1u8..12 {
@@ -328,7 +448,7 @@ mod tests {
             let fast = TableSigner::new(&key);
             for m in 0..8u8 {
                 let digest: [u8; 32] = Sha256::digest([seed, m]).into();
-                let want: Signature = key.sign_prehash(&digest).unwrap();
+                let want = low_s(key.sign_prehash(&digest).unwrap());
                 assert_eq!(fast.sign_prehash(&digest).as_bytes(), want.to_der().as_bytes(), "key {seed}, message {m}");
             }
             // A batch (here over two of BATCH) signs each digest as alone.
@@ -336,7 +456,7 @@ mod tests {
             let batch = fast.sign_prehashes(&digests);
             assert_eq!(batch.len(), digests.len());
             for (digest, got) in digests.iter().zip(&batch) {
-                let want: Signature = key.sign_prehash(digest).unwrap();
+                let want = low_s(key.sign_prehash(digest).unwrap());
                 assert_eq!(got.as_bytes(), want.to_der().as_bytes(), "key {seed}, batch");
             }
         }
