@@ -485,12 +485,12 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
     let ids: Vec<&str> = schema.columns.iter().filter(|c| matches!(c.ty, ColType::Nik | ColType::Kk)).map(|c| c.name.as_str()).collect();
     let mut helpers: Vec<Expr> = ids.iter().flat_map(|f| id_helpers(f)).collect();
     for c in schema.columns.iter().filter(|c| c.ty == ColType::Date) {
-        helpers.push(
-            col(&c.name)
-                .str()
-                .to_date(StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: false })
-                .alias(h(&c.name, "d")),
-        );
+        // Exactly YYYY-MM-DD: chrono's %Y and %m also take "+2023" and
+        // "9", so "2023-9-22" and "+2023-11-13" would pass as dates that
+        // the export did not write (the DATE_FORMAT rule rejects them).
+        let exact = col(&c.name).str().contains(lit(r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"), true).fill_null(lit(false));
+        let parsed = col(&c.name).str().to_date(StrptimeOptions { format: Some("%Y-%m-%d".into()), strict: false, exact: true, cache: false });
+        helpers.push(when(exact).then(parsed).otherwise(lit(NULL).cast(DataType::Date)).alias(h(&c.name, "d")));
     }
     helpers.push(col("__g").is_first_distinct().alias("__first"));
     if schema.group {

@@ -177,6 +177,10 @@ fn birth_table() {
         (set(&[("mother_nik", "3506011203950001")]), vec![("NIK_SEX", "mother_nik")]),
         (set(&[("birth_date", "2026-02-30")]), vec![("DATE_FORMAT", "birth_date")]),
         (set(&[("birth_date", "05/10/2026")]), vec![("DATE_FORMAT", "birth_date")]),
+        // Exactly YYYY-MM-DD: chrono alone would take these two.
+        (set(&[("birth_date", "2026-10-5")]), vec![("DATE_FORMAT", "birth_date")]),
+        (set(&[("birth_date", "+2026-10-05")]), vec![("DATE_FORMAT", "birth_date")]),
+        (set(&[("birth_date", "02026-10-05")]), vec![("DATE_FORMAT", "birth_date")]),
         (set(&[("birth_date", "2026-12-05"), ("child_nik", "3506014512260007")]), vec![("DATE_FUTURE", "birth_date")]),
         (set(&[("birth_date", "2026-10-06")]), vec![("NIK_BIRTH_DATE", "child_nik")]),
         (set(&[("birth_order", "0")]), vec![("NUMBER", "birth_order")]),

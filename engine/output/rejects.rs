@@ -6,14 +6,19 @@ use std::time::Instant;
 use crate::error::{Error, Result};
 use crate::input::validate::Reject;
 use crate::util::csvout;
+use crate::util::show::shown;
 
 use super::sink::REJECTS_HEADER;
 use super::summary::{RejectExample, RunSummary};
 
 /// One `rejects.csv` row (the columns of [`REJECTS_HEADER`], formulas
-/// neutralised).
+/// neutralised). What the export held — the application id, the file name
+/// and the value — is written with control and format characters shown as
+/// `\u{…}` (util/show.rs): an ESC in a value must not reach the terminal
+/// of whoever runs `cat rejects.csv`, nor a bidi override reorder the line.
 fn reject_line(r: &Reject) -> String {
-    csvout::line([r.application_id.as_str(), r.source.as_str(), r.rule.code(), r.field.as_str(), r.value.as_str(), r.message.as_str()])
+    let (id, source, value) = (shown(&r.application_id), shown(&r.source), shown(&r.value));
+    csvout::line([id.as_str(), source.as_str(), r.rule.code(), r.field.as_str(), value.as_str(), r.message.as_str()])
 }
 
 /// Rejects as `rejects.csv` text, header first.
@@ -56,4 +61,26 @@ pub fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[&[Reject]],
     report.push('\n');
     crate::util::fs::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
     crate::util::fs::write_atomic(&summary.run_dir.join("report.html"), super::report::html(summary).as_bytes())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn control_characters_of_a_value_are_shown_escaped_not_written() {
+        let r = Reject {
+            row: 0,
+            app: 0,
+            application_id: "APP\u{1b}1".into(),
+            source: "b\u{202E}.csv:2".into(),
+            rule: crate::input::rules::Rule::Name,
+            field: "child_name".into(),
+            value: "\u{1b}[2J\u{1b}[HSITI\u{7}".into(),
+            message: "m".into(),
+        };
+        let csv = rejects_csv([&r]);
+        assert!(!csv.chars().any(|c| c.is_control() && c != '\n'), "{csv:?}");
+        assert!(csv.contains("\\u{001B}[2J\\u{001B}[HSITI\\u{0007}") && csv.contains("APP\\u{001B}1") && csv.contains("b\\u{202E}.csv:2"), "{csv}");
+    }
 }
