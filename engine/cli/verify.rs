@@ -14,6 +14,7 @@ use anyhow::Result;
 use rayon::prelude::*;
 use serde::Serialize;
 use terbit::util::show::{clip_shown, shown, shown_json};
+use terbit::verify::photo::PhotoDocument;
 use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, TrustInfo, TrustSource, TrustStore, Verdict};
 
 /// The largest text file of QR texts read.
@@ -26,8 +27,16 @@ enum Answer {
     Document { report: Box<Report> },
     /// A PDF: its documents, page by page.
     Pdf { documents: Vec<PdfDocument> },
-    /// A text file of QR texts, one per line.
-    Lines { lines: Vec<(usize, Report)> },
+    /// A photo or scan showing several documents: each answered, with
+    /// where its code is.
+    Photo { documents: Vec<PhotoDocument>, note: String },
+    /// A text file of QR texts, one per line; `note` when its name says
+    /// it is something else (by its content it is text).
+    Lines {
+        lines: Vec<(usize, Report)>,
+        #[serde(skip_serializing_if = "Option::is_none")]
+        note: Option<String>,
+    },
     Run { run: RunReport },
     /// The target could not be checked at all.
     Error { error: String },
@@ -56,7 +65,8 @@ impl Answer {
         let mut v: Vec<String> = match self {
             Answer::Document { report } => report.issuer.iter().cloned().collect(),
             Answer::Pdf { documents } => documents.iter().filter_map(|d| d.report.issuer.clone()).collect(),
-            Answer::Lines { lines } => lines.iter().filter_map(|(_, r)| r.issuer.clone()).collect(),
+            Answer::Photo { documents, .. } => documents.iter().filter_map(|d| d.report.issuer.clone()).collect(),
+            Answer::Lines { lines, .. } => lines.iter().filter_map(|(_, r)| r.issuer.clone()).collect(),
             Answer::Run { run } => run.issuer.iter().cloned().collect(),
             Answer::Error { .. } => Vec::new(),
         };
@@ -69,7 +79,10 @@ impl Answer {
         match self {
             Answer::Document { report } => outcome_of(&report.verdict),
             Answer::Pdf { documents } => documents.iter().map(|d| outcome_of(&d.report.verdict)).max().unwrap_or(Outcome::Failed),
-            Answer::Lines { lines } => lines.iter().map(|(_, r)| outcome_of(&r.verdict)).max().unwrap_or(Outcome::Error),
+            // Never GENUINE: which of the documents did the person mean?
+            // At least "take the picture again", one document at a time.
+            Answer::Photo { documents, .. } => documents.iter().map(|d| outcome_of(&d.report.verdict)).max().unwrap_or(Outcome::Failed).max(Outcome::Unreadable),
+            Answer::Lines { lines, .. } => lines.iter().map(|(_, r)| outcome_of(&r.verdict)).max().unwrap_or(Outcome::Error),
             Answer::Run { run } if run.is_clean() => Outcome::Genuine,
             Answer::Run { .. } => Outcome::Failed,
             Answer::Error { .. } => Outcome::Error,
@@ -118,19 +131,57 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
         };
     }
     if bytes.starts_with(b"\x89PNG") || bytes.starts_with(b"\xFF\xD8") {
-        return Answer::Document { report: Box::new(verify::verify_image_with(&bytes, trust)) };
+        return match verify::photo::verify_each(&bytes, trust) {
+            Err(report) => Answer::Document { report: Box::new(report) },
+            Ok(mut documents) if documents.len() == 1 => Answer::Document { report: Box::new(documents.remove(0).report) },
+            Ok(documents) => Answer::Photo { note: verify::photo::several_documents(documents.len()), documents },
+        };
     }
+    // Decided by content, whatever the name says: a text file named .png is
+    // read as QR texts (and said to be text); anything else is named.
+    let Some(text) = as_text(&bytes) else {
+        return Answer::Error { error: format!("{}: not a PDF, PNG or JPEG, a text file of DK1 texts or a run directory", what_it_is(&bytes)) };
+    };
     if bytes.len() as u64 > MAX_TEXT_FILE {
         return Answer::Error { error: "a text file this large is not a list of QR texts".into() };
     }
-    let Ok(text) = std::str::from_utf8(&bytes) else {
-        return Answer::Error { error: "not a PDF, PNG or JPEG, a text file of DK1 texts or a run directory".into() };
-    };
+    let lower = target.to_ascii_lowercase();
+    let note = [".png", ".jpg", ".jpeg", ".pdf"]
+        .iter()
+        .find(|x| lower.ends_with(*x))
+        .map(|x| format!("named {x} but by its content a text file: read as DK1 texts, one per line"));
     let lines: Vec<(usize, &str)> = text.lines().enumerate().map(|(i, l)| (i + 1, l.trim())).filter(|(_, l)| !l.is_empty()).collect();
     if lines.is_empty() {
         return Answer::Error { error: "an empty text file".into() };
     }
-    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text_with(l, trust))).collect() }
+    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text_with(l, trust))).collect(), note }
+}
+
+/// `bytes` as text, if they are text: UTF-8 (a byte-order mark allowed)
+/// with no control characters but tabs and line breaks. A binary file that
+/// happens to be valid UTF-8 (all NULs, a damaged picture) is not a list
+/// of QR texts.
+fn as_text(bytes: &[u8]) -> Option<&str> {
+    let text = std::str::from_utf8(bytes).ok()?;
+    let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
+    (!text.chars().any(|c| c.is_control() && !matches!(c, '\t' | '\n' | '\r'))).then_some(text)
+}
+
+/// What a file that is not read is, by its first bytes.
+fn what_it_is(bytes: &[u8]) -> String {
+    let kind = match bytes {
+        [b'G', b'I', b'F', b'8', ..] => "a GIF image (only PNG and JPEG pictures are read: save it as one)",
+        [b'R', b'I', b'F', b'F', _, _, _, _, b'W', b'E', b'B', b'P', ..] => "a WebP image (only PNG and JPEG pictures are read: save it as one)",
+        [_, _, _, _, b'f', b't', b'y', b'p', b'h' | b'm', b'e' | b'i', b'i' | b'f', b'c' | b'1', ..] => "a HEIC/HEIF photo (only PNG and JPEG pictures are read: save it as JPEG)",
+        [b'B', b'M', ..] => "a BMP image (only PNG and JPEG pictures are read: save it as one)",
+        [b'I', b'I', 42, 0, ..] | [b'M', b'M', 0, 42, ..] => "a TIFF image (only PNG and JPEG pictures are read: save it as one)",
+        [b'P', b'K', 3, 4, ..] => "a ZIP archive (or an office document)",
+        [0x1f, 0x8b, ..] => "a gzip archive",
+        [] => "an empty file",
+        _ if std::str::from_utf8(bytes).is_ok() => "text with control characters in it",
+        _ => "binary data",
+    };
+    format!("{kind}, {} bytes", bytes.len())
 }
 
 /// Standard output that stops quietly when the reader has gone.
@@ -265,7 +316,16 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
                 print_report(out, &format!("  {at}"), &d.report);
             }
         }
-        Answer::Lines { lines } => {
+        Answer::Photo { documents, note } => {
+            out.line(&format!("{target}: NOT ONE DOCUMENT — {note}"));
+            for (i, d) in documents.iter().enumerate() {
+                print_report(out, &format!("  document {} of {}, {}", i + 1, documents.len(), d.place.words()), &d.report);
+            }
+        }
+        Answer::Lines { lines, note } => {
+            if let Some(note) = note {
+                out.line(&format!("{target}: {note}"));
+            }
             for (n, r) in lines {
                 print_report(out, &format!("{target} line {n}"), r);
             }

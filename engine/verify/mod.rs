@@ -447,14 +447,15 @@ pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
 }
 
 /// As [`verify_image`], with the trust list's keys decoded.
+///
+/// A picture that does not decode (damaged, cut short) is UNREADABLE like
+/// one without a readable code. A picture of several documents is never
+/// GENUINE: the worst document's answer, or UNREADABLE ("photograph one
+/// document at a time"); [`photo::verify_each`] answers each of them.
 pub fn verify_image_with(bytes: &[u8], trust: &Trust) -> Report {
-    match photo::read(bytes) {
-        photo::Read::Image(e) => Report::invalid(format!("not a readable PNG or JPEG image: {}", crate::util::show::clip_shown(&e, 120))),
-        photo::Read::Nothing => Report::unreadable("no QR code could be read: take the photo again, closer and flat, in even light"),
-        photo::Read::Texts(texts) => match texts.iter().find(|t| t.starts_with(dk1::PREFIX)) {
-            Some(t) => verify_text_with(t, trust),
-            None => Report::invalid("the QR code in the image is not a DK1 document"),
-        },
+    match photo::verify_each(bytes, trust) {
+        Ok(docs) => photo::one_answer(docs),
+        Err(report) => report,
     }
 }
 
