@@ -30,6 +30,12 @@ use cli::args::{Cli, Command, KeysCommand, RevokeArgs, RootCommand, TrustCommand
 static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
 fn main() -> ExitCode {
+    // First of all, before any key is read (from a file, a pipe or the
+    // environment): no core dump of this process, no ptrace attach by
+    // other processes of the same user, and /proc/<pid>/environ and
+    // /proc/<pid>/mem readable by root only. A failure is said, not fatal:
+    // the job still runs where prctl is not allowed (a seccomp sandbox).
+    let dumpable = make_non_dumpable();
     // mimalloc asks for transparent huge pages on its arenas: each fresh
     // 2 MiB page is zeroed whole on first touch and stays resident, while
     // a night's allocations are small and short-lived (bench/RESULTS.md:
@@ -40,6 +46,14 @@ fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
+    if let Err(e) = dumpable {
+        eprintln!("warning: cannot make this process non-dumpable ({e}): a core dump or a debugger of the same user could read its keys");
+    }
+    // Every println! of every command writes through this relay: a reader
+    // that goes away (`terbit trust bundle … | head -1`) ends the output
+    // quietly instead of panicking the command half done. Dropped (output
+    // drained) when main returns or unwinds.
+    let _stdout = StdoutRelay::install();
     // A panic's message may quote what a hostile file held: never raw.
     std::panic::set_hook(Box::new(|info| {
         // A damaged file's panic that the library catches and names.
@@ -50,7 +64,15 @@ fn main() -> ExitCode {
         let at = info.location().map(|l| format!(" at {}:{}", l.file(), l.line())).unwrap_or_default();
         eprintln!("internal error{at}: {}", terbit::util::show::clip_shown(&msg, 300));
     }));
-    let cli = Cli::parse();
+    // Not Cli::parse(): it exits the process itself, before the relay
+    // has written --help's text.
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2));
+        }
+    };
     let level = if cli.quiet { "warn" } else { "info" };
     tracing_subscriber::fmt()
         .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("TERBIT_LOG").unwrap_or_else(|_| level.into()))
@@ -243,6 +265,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let out = out.or(conf.out).unwrap_or_else(|| PathBuf::from("out"));
             let register = register.or(conf.register).unwrap_or_else(|| out.join("register.sqlite"));
             let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
+            // Before the key is read and anything is written: an out or
+            // register folder others may write in, or a register of another
+            // user, is refused with what to do (the run folder is checked
+            // where the output stage opens it).
+            terbit::util::fs::check_output_places(&out, &register)?;
             let (batch, kind) = (input.batch, input.kind);
             let progress = progress_bar(cli.quiet);
             let opts = IssueOptions {
@@ -286,10 +313,21 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 .map(|p| terbit::dk1::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", terbit::util::show::clip_shown(p, 80))))
                 .collect::<Result<Vec<_>>>()?;
             let memory = if no_trust_memory { None } else { trust_memory.or_else(default_trust_memory) };
+            if memory.is_none() && !no_trust_memory {
+                // Said, not silent: without the memory an older trust list
+                // (a rolled-back one) is taken as if it were the newest.
+                tracing::warn!(
+                    "no memory of trust lists seen: neither XDG_STATE_HOME nor HOME is set, so a rolled-back (older) trust list is not detected; \
+                     give --trust-memory FILE to keep one, or --no-trust-memory to go without it knowingly"
+                );
+            }
             let src = verify::TrustSource { path: trust, pins, revocations, memory, now: Utc::now().timestamp() };
             cli::verify::run(&src, &region, json, &targets)
         }
         Command::Root(RootCommand::Init { district, dir, not_before, years }) => {
+            // The root key's folder: made 0700 when new, refused when others
+            // may write in it (they could swap the key or its certificate).
+            keys::make_private_dir(&dir)?;
             let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
             cli::trust::root_init(&district, &dir, nb, years)?;
             Ok(ExitCode::SUCCESS)
@@ -484,20 +522,66 @@ const PDF_KEY_CREDENTIAL: &str = "terbit-pdf-signing-key";
 fn handed_over(env: &str, fd_env: &str, credential: &str) -> Result<Option<(zeroize::Zeroizing<String>, String)>> {
     let (text, source) = if let Some(fd) = std::env::var_os(fd_env) {
         std::env::remove_var(fd_env);
-        let path = Path::new("/proc/self/fd").join(fd);
-        let text = std::fs::read(&path).with_context(|| format!("read the key handed over in {env}"))?;
-        (text, env.to_string())
+        (read_handed_pipe(&fd, fd_env, env)?, env.to_string())
     } else if let Some(dir) = std::env::var_os("CREDENTIALS_DIRECTORY") {
         let path = Path::new(&dir).join(credential);
         if !path.exists() {
             return Ok(None);
         }
-        let text = std::fs::read(&path).with_context(|| format!("read {}", path.display()))?;
+        let text = zeroize::Zeroizing::new(terbit::util::fs::read_limited(&path, MAX_HANDED_KEY)?);
         (text, path.display().to_string())
     } else {
         return Ok(None);
     };
-    Ok(Some((zeroize::Zeroizing::new(String::from_utf8(text).unwrap_or_default()), source)))
+    // A key that is not UTF-8 is no key: an empty text, refused by the parser naming the source.
+    let text = std::str::from_utf8(&text).unwrap_or_default();
+    Ok(Some((zeroize::Zeroizing::new(text.to_string()), source)))
+}
+
+/// The most a handed-over key may be: 64 hex characters, or a PKCS#8 PEM
+/// P-256 key (~240 bytes).
+const MAX_HANDED_KEY: u64 = 4096;
+
+/// Read the key waiting in the pipe whose descriptor number `fd` names
+/// (`fd_env`'s value): only a pipe — a descriptor number set by whoever
+/// started terbit could otherwise name a file, a terminal or /dev/zero
+/// (read without end) — and at most [`MAX_HANDED_KEY`] bytes. It is
+/// opened again through /proc/self/fd (taking an inherited descriptor
+/// number as a file needs unsafe code); a socket cannot be opened that
+/// way, so a scheduler hands the key over in a pipe.
+fn read_handed_pipe(fd: &std::ffi::OsStr, fd_env: &str, env: &str) -> Result<zeroize::Zeroizing<Vec<u8>>> {
+    use std::io::Read;
+    use std::os::unix::fs::{FileTypeExt, OpenOptionsExt};
+    let shown = terbit::util::show::clip_shown(&fd.to_string_lossy(), 40);
+    // A number, never a path: "../../etc/shadow" must not be read.
+    let n: u32 = fd.to_str().filter(|s| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())).and_then(|s| s.parse().ok())
+        .with_context(|| format!("{fd_env}={shown:?} is not a file descriptor number"))?;
+    let path = PathBuf::from(format!("/proc/self/fd/{n}"));
+    let kind = |t: std::fs::FileType| {
+        if t.is_socket() { "a socket (give the key in a pipe)" } else if t.is_file() { "a regular file" } else if t.is_char_device() { "a device or terminal" } else if t.is_dir() { "a folder" } else { "not a pipe" }
+    };
+    let meta = std::fs::metadata(&path).with_context(|| format!("{fd_env}={n}: no such open file descriptor (the key handed over in {env} is lost)"))?;
+    if !meta.file_type().is_fifo() {
+        bail!("{fd_env}={n} is {}: a key handed over by descriptor is read from a pipe only", kind(meta.file_type()));
+    }
+    // Non-blocking to open (a named FIFO without a writer would hang the
+    // open), then blocking to read to the writer's end.
+    let file = std::fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::CLOEXEC).bits() as i32)
+        .open(&path)
+        .with_context(|| format!("open the pipe of {fd_env}={n}"))?;
+    // Checked again on what was opened: the descriptor may have changed since.
+    if !file.metadata().with_context(|| format!("{fd_env}={n}"))?.file_type().is_fifo() {
+        bail!("{fd_env}={n} is not a pipe: a key handed over by descriptor is read from a pipe only");
+    }
+    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty()).with_context(|| format!("{fd_env}={n}"))?;
+    let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(MAX_HANDED_KEY as usize + 1));
+    file.take(MAX_HANDED_KEY + 1).read_to_end(&mut bytes).with_context(|| format!("read the key handed over in {env}"))?;
+    if bytes.len() as u64 > MAX_HANDED_KEY {
+        bail!("{fd_env}={n}: more than {MAX_HANDED_KEY} bytes in the pipe; a key is 64 hex characters or a PEM");
+    }
+    Ok(bytes)
 }
 
 /// A password: the first line of `path`, or of standard input for `-`
@@ -508,6 +592,8 @@ fn read_password(path: &Path) -> Result<zeroize::Zeroizing<String>> {
     if path == Path::new("-") {
         std::io::stdin().take(4096).read_to_end(&mut bytes).context("read the password from standard input")?;
     } else {
+        // Refused like a key file: a password others can read opens the key for them.
+        keys::refuse_secret_readable_by_others(path, "password file")?;
         *bytes = terbit::util::fs::read_limited(path, 4096)?;
     }
     let text = std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{}: the password is not UTF-8 text", path.display()))?;
@@ -540,6 +626,9 @@ fn print_summary(s: &RunSummary) {
 }
 
 fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
+    // The register is written here too: the same checks as an issue run's.
+    let reg_dir = a.register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    terbit::util::fs::check_output_places(reg_dir, &a.register)?;
     let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
     let r = terbit::issue::revoke::revoke(&a.register, &a.keys, number, by, reason, since, Utc::now().timestamp())?;
     match by {
@@ -556,9 +645,94 @@ fn prove(run: &Path, number: &str) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
+/// prctl(PR_SET_DUMPABLE, 0) (see `main`). It lasts until the next exec:
+/// the restart without the key variable sets it again, first thing too.
+fn make_non_dumpable() -> rustix::io::Result<()> {
+    rustix::process::set_dumpable_behavior(rustix::process::DumpableBehavior::NotDumpable)
+}
+
+/// Standard output through a pipe that a thread of this process drains
+/// into the real one. Rust ignores SIGPIPE, so a write to a closed pipe is
+/// an error, and `println!` panics on it (exit 101, the command stopped
+/// half done: `trust bundle … | head -1` wrote no bundle). Here only the
+/// relay sees that error; it then drops the rest, and every command runs
+/// to its end with its own exit code. (Restoring SIGPIPE's default would
+/// kill the process mid-write instead, and needs unsafe code.)
+struct StdoutRelay {
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl StdoutRelay {
+    /// Put the relay in place; `None` (output written directly) if the
+    /// descriptors for it cannot be had, or standard output is closed.
+    fn install() -> Option<StdoutRelay> {
+        use std::io::{Read, Write};
+        let original = rustix::io::dup(std::io::stdout()).ok()?;
+        let (read, write) = rustix::pipe::pipe_with(rustix::pipe::PipeFlags::CLOEXEC).ok()?;
+        let thread = std::thread::Builder::new()
+            .name("stdout".into())
+            .spawn(move || {
+                let mut from = std::fs::File::from(read);
+                let mut to = Some(std::fs::File::from(original));
+                let mut buf = vec![0u8; 64 << 10];
+                loop {
+                    match from.read(&mut buf) {
+                        Ok(0) => break,
+                        Ok(n) => {
+                            // The reader went away: keep draining, write nothing more.
+                            if to.as_mut().is_some_and(|t| t.write_all(&buf[..n]).is_err()) {
+                                to = None;
+                            }
+                        }
+                        Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                        Err(_) => break,
+                    }
+                }
+            })
+            .ok()?;
+        // On failure `write` is dropped here: the thread sees the end and stops.
+        rustix::stdio::dup2_stdout(&write).ok()?;
+        Some(StdoutRelay { thread: Some(thread) })
+    }
+}
+
+impl Drop for StdoutRelay {
+    /// Flush, close the pipe's last writing end (standard output now goes
+    /// to /dev/null) and wait until the relay has written everything.
+    fn drop(&mut self) {
+        use std::io::Write;
+        let _ = std::io::stdout().flush();
+        let Ok(null) = std::fs::OpenOptions::new().write(true).open("/dev/null") else { return };
+        if rustix::stdio::dup2_stdout(&null).is_ok() {
+            if let Some(t) = self.thread.take() {
+                let _ = t.join();
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_process_is_made_non_dumpable() {
+        make_non_dumpable().unwrap();
+        assert_eq!(rustix::process::dumpable_behavior().unwrap(), rustix::process::DumpableBehavior::NotDumpable);
+    }
+
+    #[test]
+    fn a_password_file_others_can_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let p = d.path().join("pass");
+        std::fs::write(&p, "secret\nignored\n").unwrap();
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o640)).unwrap();
+        let e = read_password(&p).unwrap_err().to_string();
+        assert!(e.contains("password file is readable by group or others") && e.contains("chmod 600"), "{e}");
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert_eq!(read_password(&p).unwrap().as_str(), "secret");
+    }
 
     #[test]
     fn a_full_disk_under_the_register_gets_its_hint_and_causes_are_said_once() {

@@ -214,7 +214,7 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     if crate::kind::refdata::reference().regency_name(issuer).is_none() {
         return Err(Error::Usage(format!("--issuer {issuer:?} is not a regency code (e.g. 3506)")));
     }
-    fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    make_private_dir(dir)?;
     let signing = SigningKey::from_bytes(seed);
     let public = signing.verifying_key().to_bytes();
     let kid = kid_of(&public);
@@ -272,14 +272,30 @@ pub fn set_status(dir: &Path, kid: &str, status: KeyStatus, at: i64) -> Result<T
     Ok(entry)
 }
 
-/// Write a secret to a new file only its owner can read (mode 0600).
+/// Make `dir` (and missing parents) for secrets: new folders get mode
+/// 0700 whatever the umask; an existing one must not be writable by its
+/// group or others (see [`write_secret_file`]).
+pub fn make_private_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::DirBuilderExt;
+    if fs::symlink_metadata(dir).is_err() {
+        fs::DirBuilder::new().recursive(true).mode(0o700).create(dir).map_err(|e| Error::io(dir, e))?;
+    }
+    crate::util::fs::refuse_world_writable(dir)
+}
+
+/// Write a secret to a new file only its owner can read (mode 0600), in
+/// a folder only its owner may write: in a folder others may write in
+/// (mode 0777, or 1777 like /tmp), they could have put a link or a FIFO
+/// under the name, or move the key away and put theirs in its place.
 pub fn write_secret_file(path: &Path, text: &str) -> Result<()> {
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    crate::util::fs::refuse_world_writable(dir)?;
     let mut opts = fs::OpenOptions::new();
     opts.write(true).create_new(true);
     #[cfg(unix)]
     {
         use std::os::unix::fs::OpenOptionsExt;
-        opts.mode(0o600);
+        opts.mode(0o600).custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32);
     }
     let mut f = opts.open(path).map_err(|e| Error::io(path, e))?;
     f.write_all(text.as_bytes()).and_then(|_| f.sync_all()).map_err(|e| Error::io(path, e))
@@ -306,7 +322,8 @@ impl std::fmt::Debug for Signer {
 /// users can read.
 pub fn read_key_file(path: &Path) -> Result<SigningKey> {
     refuse_readable_by_others(path)?;
-    let text = Zeroizing::new(fs::read_to_string(path).map_err(|e| Error::io(path, e))?);
+    let bytes = Zeroizing::new(crate::util::fs::read_limited(path, 4096)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "a key file holds one line of 64 hex characters"))?;
     let mut seed = Zeroizing::new([0u8; 32]);
     hex::decode_to_slice(text.trim(), &mut seed[..])
         .map_err(|_| Error::config(path, "a key file holds one line of 64 hex characters"))?;
@@ -315,6 +332,12 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey> {
 
 /// Refuse a private key file that group or others can read.
 pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<()> {
+    refuse_secret_readable_by_others(path, "private key")
+}
+
+/// Refuse a secret file (`what`: "private key", "password file") that its
+/// group or others can read, or — what amounts to the same — write.
+pub fn refuse_secret_readable_by_others(path: &Path, what: &str) -> Result<()> {
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -322,7 +345,7 @@ pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<()> {
         if meta.permissions().mode() & 0o077 != 0 {
             return Err(Error::config(
                 path,
-                format!("private key is readable by group or others (mode {:o}); run: chmod 600 {}",
+                format!("{what} is readable by group or others (mode {:o}); run: chmod 600 {}",
                     meta.permissions().mode() & 0o777, path.display()),
             ));
         }
@@ -460,5 +483,22 @@ mod tests {
             let e = TrustList::parse(bad, Path::new("t.json")).unwrap_err().to_string();
             assert!(e.starts_with("t.json"), "{e}");
         }
+    }
+
+    #[test]
+    fn secrets_are_not_written_into_folders_others_may_write_in() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let open = d.path().join("open");
+        fs::create_dir(&open).unwrap();
+        fs::set_permissions(&open, fs::Permissions::from_mode(0o1777)).unwrap();
+        let e = write_secret_file(&open.join("k.key"), "secret").unwrap_err().to_string();
+        assert!(e.contains("1777") && e.contains("open"), "{e}");
+        assert!(!open.join("k.key").exists());
+        assert!(generate(&open, "3506", &[5u8; 32], 0).is_err());
+        // A new keys folder is its owner's alone, whatever the umask.
+        let g = generate(&d.path().join("new/keys"), "3506", &[5u8; 32], 0).unwrap();
+        assert_eq!(fs::metadata(d.path().join("new/keys")).unwrap().permissions().mode() & 0o777, 0o700);
+        assert!(read_key_file(&g.key_file).is_ok());
     }
 }

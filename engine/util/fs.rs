@@ -95,15 +95,22 @@ pub fn open_dir_below(root: &OwnedFd, rel: &Path, shown: &Path) -> Result<OwnedF
     Ok(dir)
 }
 
-/// Open `path`'s directory itself without following a link at its end.
+/// Open `path`'s directory itself without following a link at its end,
+/// for writing into it: a folder of another user, or one its group or
+/// everyone may write in, is refused (checked on the opened folder, so a
+/// swap between check and open changes nothing).
 pub fn open_dir(path: &Path) -> Result<OwnedFd> {
     use rustix::fs::{open, Mode, OFlags};
-    open(path, OFlags::DIRECTORY | OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).map_err(|e| match e {
+    let fd = open(path, OFlags::DIRECTORY | OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::CLOEXEC, Mode::empty()).map_err(|e| match e {
         rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => {
             Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, "a link or a file, not a folder: refused"))
         }
         e => Error::io(path, e.into()),
-    })
+    })?;
+    let st = rustix::fs::fstat(&fd).map_err(|e| Error::io(path, e.into()))?;
+    check_owner(path, st.st_uid, st.st_mode)?;
+    check_folder_mode(path, true, st.st_mode)?;
+    Ok(fd)
 }
 
 /// Create a new file at `path` for writing: never an existing one, never
@@ -118,17 +125,77 @@ pub fn create_new(path: &Path) -> Result<fs::File> {
         .map_err(|e| Error::io(path, e))
 }
 
-/// Refuse a folder that anyone may write in: whoever can put a file or a
-/// link there can make a job write where it should not.
+/// Refuse a folder that another user may write in — its group or everyone,
+/// the sticky bit (mode 1777, as /tmp) included: whoever can put a file
+/// or a link there can make a job write where it should not, and the
+/// sticky bit still lets them create names the job will then open.
 pub fn refuse_world_writable(dir: &Path) -> Result<()> {
-    use std::os::unix::fs::PermissionsExt;
     match fs::symlink_metadata(dir) {
-        Ok(m) if m.permissions().mode() & 0o002 != 0 && m.permissions().mode() & 0o1000 == 0 => Err(Error::io(
-            dir,
-            std::io::Error::new(std::io::ErrorKind::PermissionDenied, "writable by every user: give terbit a folder only its own user may write (chmod o-w)"),
-        )),
-        _ => Ok(()),
+        Ok(m) => {
+            use std::os::unix::fs::PermissionsExt;
+            check_folder_mode(dir, m.is_dir(), m.permissions().mode())
+        }
+        // A folder not made yet: whoever makes it (create_dir_all) checks it then.
+        Err(_) => Ok(()),
     }
+}
+
+/// The output places of an `issue` run, checked before anything is read
+/// or written: the out folder and the register's folder must be writable
+/// by their owner only, and the register (and its lock file) and the out
+/// folder, when they exist, must be this user's. Missing ones are fine
+/// (they are made with this user's umask, and checked again where they
+/// are opened: [`open_dir`], [`crate::util::lock::RunLock::acquire`]).
+pub fn check_output_places(out: &Path, register: &Path) -> Result<()> {
+    refuse_world_writable(out)?;
+    refuse_foreign_owner(out)?;
+    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    refuse_world_writable(reg_dir)?;
+    refuse_foreign_owner(register)?;
+    refuse_foreign_owner(&crate::util::lock::lock_path(register))
+}
+
+/// The check of [`refuse_world_writable`] on a mode already read.
+fn check_folder_mode(dir: &Path, is_dir: bool, mode: u32) -> Result<()> {
+    let mode = mode & 0o7777;
+    if !is_dir || mode & 0o022 == 0 {
+        return Ok(());
+    }
+    let who = if mode & 0o002 != 0 { "every user" } else { "its group" };
+    let sticky = if mode & 0o1000 != 0 { " (the sticky bit does not help: others can still create names in it)" } else { "" };
+    Err(Error::io(
+        dir,
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("folder is writable by {who} (mode {mode:04o}){sticky}: give terbit a folder only its own user may write (chmod go-w {}), or another folder", dir.display()),
+        ),
+    ))
+}
+
+/// Refuse a file or folder that exists and belongs to another user: a
+/// register or run folder someone else made (perhaps in advance, to be
+/// resumed into) is theirs to change under this job.
+pub fn refuse_foreign_owner(path: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(m) = fs::symlink_metadata(path) else { return Ok(()) };
+    check_owner(path, m.uid(), m.mode())
+}
+
+fn check_owner(path: &Path, uid: u32, mode: u32) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    if uid == me {
+        return Ok(());
+    }
+    Err(Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "belongs to another user (uid {uid}, mode {:04o}; this job runs as uid {me}): run the job as its owner, or move it away and let terbit make its own",
+                mode & 0o7777
+            ),
+        ),
+    ))
 }
 
 /// A temporary file that is removed when dropped, unless it was published
@@ -167,14 +234,23 @@ pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
         return Err(Error::config(path, "not a regular file"));
     }
     if meta.len() > limit {
-        return Err(Error::config(path, format!("larger than {} MiB", limit >> 20)));
+        return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
     let mut bytes = Vec::with_capacity(meta.len() as usize);
     f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > limit {
-        return Err(Error::config(path, format!("larger than {} MiB", limit >> 20)));
+        return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
     Ok(bytes)
+}
+
+/// A size limit in words: "16 MiB", "64 KiB", "4096 bytes".
+fn size_text(limit: u64) -> String {
+    match limit {
+        l if l >= 1 << 20 && l % (1 << 20) == 0 => format!("{} MiB", l >> 20),
+        l if l >= 1 << 10 && l % (1 << 10) == 0 && l > 4096 => format!("{} KiB", l >> 10),
+        l => format!("{l} bytes"),
+    }
 }
 
 #[cfg(test)]
@@ -216,5 +292,53 @@ mod tests {
         assert!(!is_abandoned(std::ffi::OsStr::new("a.pdf.tmp-1")), "pid 1 is alive");
         assert!(is_abandoned(tmp.file_name().unwrap()));
         assert!(is_abandoned(std::ffi::OsStr::new("a.pdf.tmp-4294967")));
+    }
+
+    #[test]
+    fn folders_others_may_write_in_are_refused_sticky_or_not() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let dir = d.path().join("out");
+        fs::create_dir(&dir).unwrap();
+        for (mode, ok) in [(0o700, true), (0o755, true), (0o775, false), (0o777, false), (0o1777, false), (0o1770, false), (0o757, false)] {
+            fs::set_permissions(&dir, fs::Permissions::from_mode(mode)).unwrap();
+            let got = refuse_world_writable(&dir);
+            assert_eq!(got.is_ok(), ok, "mode {mode:o}: {got:?}");
+            assert_eq!(open_dir(&dir).is_ok(), ok, "mode {mode:o}");
+            if let Err(e) = got {
+                let e = e.to_string();
+                assert!(e.contains(&format!("{mode:04o}")) && e.contains("chmod go-w") && e.contains("out"), "{e}");
+                assert_eq!(e.contains("every user"), mode & 0o002 != 0, "{e}");
+                assert_eq!(e.contains("sticky"), mode & 0o1000 != 0, "{e}");
+            }
+        }
+        // A missing folder is checked when it is made, not now.
+        assert!(refuse_world_writable(&d.path().join("later")).is_ok());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
+        assert!(check_output_places(&dir, &dir.join("register.sqlite")).is_ok());
+        fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
+        assert!(check_output_places(&d.path().join("x"), &dir.join("register.sqlite")).is_err(), "the register's folder");
+    }
+
+    #[test]
+    fn a_register_or_run_folder_of_another_user_is_refused() {
+        // Only root can give a file away; as anyone else this is checked by
+        // the uid comparison alone.
+        let d = tempfile::tempdir().unwrap();
+        let reg = d.path().join("register.sqlite");
+        fs::write(&reg, b"").unwrap();
+        assert!(refuse_foreign_owner(&reg).is_ok());
+        let e = check_owner(&reg, rustix::process::geteuid().as_raw().wrapping_add(1), 0o100600).unwrap_err().to_string();
+        assert!(e.contains("register.sqlite") && e.contains("another user") && e.contains("0600"), "{e}");
+        if !rustix::process::geteuid().is_root() {
+            return;
+        }
+        let run = d.path().join("run");
+        fs::create_dir(&run).unwrap();
+        rustix::fs::chown(&reg, Some(rustix::process::Uid::from_raw(54321)), None).unwrap();
+        rustix::fs::chown(&run, Some(rustix::process::Uid::from_raw(54321)), None).unwrap();
+        assert!(refuse_foreign_owner(&reg).unwrap_err().to_string().contains("uid 54321"));
+        assert!(check_output_places(d.path(), &reg).is_err());
+        assert!(open_dir(&run).unwrap_err().to_string().contains("another user"));
     }
 }

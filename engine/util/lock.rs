@@ -35,9 +35,14 @@ impl RunLock {
     /// `holder` describes this run for whoever finds it taken.
     pub fn acquire(register: &Path, holder: &str) -> Result<RunLock> {
         let path = lock_path(register);
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-        }
+        let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+        // The register's folder and the register itself are checked here,
+        // first thing in a run (before the register is opened): whoever
+        // else may write in the folder, or owns the register, could swap
+        // or edit the numbers under the job.
+        crate::util::fs::refuse_world_writable(dir)?;
+        crate::util::fs::refuse_foreign_owner(register)?;
         // Never through a link: the lock file is truncated and written.
         let mut file = std::fs::OpenOptions::new()
             .read(true)
@@ -48,6 +53,7 @@ impl RunLock {
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&path)
             .map_err(|e| Error::io(&path, e))?;
+        crate::util::fs::refuse_foreign_owner(&path)?;
         if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
             if e != rustix::io::Errno::WOULDBLOCK {
                 return Err(Error::io(&path, e.into()));
@@ -102,5 +108,17 @@ mod tests {
         std::os::unix::fs::symlink(&target, d.path().join("r.sqlite.lock")).unwrap();
         assert!(RunLock::acquire(&d.path().join("r.sqlite"), "x").is_err());
         assert_eq!(std::fs::read(&target).unwrap(), b"keep");
+    }
+
+    #[test]
+    fn a_register_folder_others_may_write_in_is_refused() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let shared = d.path().join("shared");
+        std::fs::create_dir(&shared).unwrap();
+        std::fs::set_permissions(&shared, std::fs::Permissions::from_mode(0o1777)).unwrap();
+        let e = RunLock::acquire(&shared.join("register.sqlite"), "x").unwrap_err().to_string();
+        assert!(e.contains("shared") && e.contains("1777") && e.contains("every user"), "{e}");
+        assert!(!shared.join("register.sqlite.lock").exists(), "nothing made there");
     }
 }
