@@ -383,10 +383,10 @@ fn an_output_path_through_a_file_is_a_clear_error() {
     assert!(err.contains("not-a-folder") && err.contains("hint:"), "{err}");
 }
 
-/// Every file under `out`'s run folders that no finished run lists: in a
-/// run without a manifest, every file (a document, a print file or a
-/// temporary one holds signed pages); in a finished run, a document file
-/// its manifest does not list.
+/// Every PDF under `out`'s run folders that no finished run lists: in a
+/// run without a manifest, every PDF, finished or temporary (documents and
+/// print files); in a finished run, a document file its manifest does not
+/// list.
 fn outside_manifests(out: &Path) -> Vec<String> {
     let mut outside = Vec::new();
     let Ok(entries) = std::fs::read_dir(out) else { return outside };
@@ -401,7 +401,9 @@ fn outside_manifests(out: &Path) -> Vec<String> {
                 lines.map(|l| run.join(&terbit::kind::refdata::split_csv_line(l)[col])).collect()
             }
             Err(_) => {
-                outside.extend(files.iter().map(|f| f.display().to_string()));
+                // Any PDF, finished or temporary (a half-written print file
+                // holds signed pages too).
+                outside.extend(files.iter().filter(|f| f.file_name().is_some_and(|n| n.to_string_lossy().contains(".pdf"))).map(|f| f.display().to_string()));
                 continue;
             }
         };
@@ -447,7 +449,7 @@ fn corrected_re_exports_after_kills_strand_nothing() {
         let finished_first = child.try_wait().unwrap().is_some_and(|st| st.success());
         let _ = child.kill();
         child.wait().unwrap();
-        let first_rows = register_rows(&register);
+        let first_rows = if register.exists() { register_rows(&register) } else { Vec::new() };
         let written_before = first_rows.iter().filter(|r| r.4 == "issued").count();
         if written_before > 0 {
             with_written += 1;

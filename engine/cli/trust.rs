@@ -209,6 +209,10 @@ pub(crate) fn trust_show(path: &Path, now: i64) -> Result<()> {
         println!("district {} ({name}): list no. {}, signed {}, next update {}{}", d.district, d.sequence, d.issued_at, d.next_update, if d.stale { " — STALE" } else { "" });
         let fp: Fingerprint = hex::decode(&d.root_fingerprint).ok().and_then(|v| v.try_into().ok()).unwrap_or([0; 32]);
         println!("  root fingerprint: {}", show_fingerprint(&fp));
+        match &d.revocations {
+            Some(r) => println!("  revocation list no. {}, signed {}, next update {}{}", r.sequence, r.updated_at, r.next_update, if d.revocations_stale { " — STALE" } else { "" }),
+            None => println!("  no revocation list"),
+        }
     }
     println!("{} key(s), {} revoked or superseded document(s)", store.list.keys.len(), store.revocations.len());
     println!("Compare each fingerprint with the one the district publishes before relying on this file.");
