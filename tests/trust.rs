@@ -249,9 +249,20 @@ fn a_bundle_keeps_a_districts_root_unless_told() {
     assert_eq!(code, 2, "{err}");
     let show = |h: &str| h.as_bytes().chunks(4).map(|c| std::str::from_utf8(c).unwrap()).collect::<Vec<_>>().join(" ");
     assert!(err.contains("would change from") && err.contains(&show(&d.pin)) && err.contains(&show(&new_pin)), "{err}");
-    ok(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--new-root", "3506", "--out", "trust-bundle.json"]);
-    let (code, out, _) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    std::fs::copy(&d.bundle, dir.join("old-bundle.json")).unwrap();
+    ok(dir, &["verify", "--trust-memory", "m.json", "--trust", "old-bundle.json", &d.genuine.qr]);
+    // --new-root for a district the bundle does not hold is a mistake, said.
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--new-root", "3506", "--new-root", "3527", "--out", "trust-bundle.json"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("--new-root 3527"), "{err}");
+    let out = ok(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--new-root", "3506", "--out", "trust-bundle.json"]);
+    assert!(out.contains("root replaced by"), "{out}");
+    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", &d.genuine.qr]);
     assert_eq!(code, 0, "{out}");
+    // Once the new root was seen, the old root's bundle is older trust data.
+    let (code, _, err) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "old-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("was replaced by root") && err.contains("rolled-back"), "{err}");
 }
 
 /// Revocation lists carry a sequence: once a newer one was seen, an older

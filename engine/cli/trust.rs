@@ -103,7 +103,7 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
     terbit::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     println!("trust list of district {district}, no. {sequence}, {} key(s), signed by root {}", signed.keys.len(), show_fingerprint(&root.cert.fingerprint));
     println!("  {} (next update promised by {})", out.display(), rfc3339(next_update));
-    println!("Put it in verifiers' bundles: terbit trust bundle --list {} --pin <fingerprint> --out trust-bundle.json", out.display());
+    println!("Put it in verifiers' bundles: terbit trust bundle --list {} --pin '{district}={}' --out trust-bundle.json", out.display(), show_fingerprint(&root.cert.fingerprint));
     Ok(())
 }
 
@@ -181,8 +181,15 @@ pub(crate) fn trust_bundle(lists: &[PathBuf], pins: &[String], revocations: &[Pa
             revs.push(RevocationList::parse(&bytes, &r, &verified.list)?);
         }
         let n = revs.len();
+        let held_root = bundle.districts.iter().find(|d| d.district == district).map(|d| d.root_fingerprint.clone());
         bundle.put(pin, list, revs, new_roots.contains(&district)).with_context(|| format!("{}: nothing was written", path.display()))?;
+        if held_root.is_some_and(|h| h != hex::encode(pin)) {
+            println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(pin));
+        }
         println!("district {district}: list no. {}, {} key(s), {n} revocation list(s), root {}", verified.sequence, verified.list.keys.len(), show_fingerprint(pin));
+    }
+    if let Some(d) = new_roots.iter().find(|d| !bundle.districts.iter().any(|b| &b.district == *d)) {
+        bail!("--new-root {}: no district of that code is in the bundle; nothing was written", shown(d));
     }
     if let Some(r) = revocations.iter().find(|r| !used.contains(r)) {
         bail!("{}: its issuer is none of the districts given with --list; nothing was written", r.display());

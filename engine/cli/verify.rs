@@ -247,7 +247,17 @@ pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &
                 if let Some(info) = store.info(&issuer) {
                     match info.warning() {
                         Some(w) => out.line(&format!("  WARNING — {w}; documents were still checked against it")),
-                        None => out.line(&format!("  trust data: district {} list no. {}, signed {}, next update {}", info.district, info.sequence, info.issued_at, info.next_update)),
+                        None => out.line(&format!(
+                            "  trust data: district {} list no. {}, signed {}, next update {}; {}",
+                            info.district,
+                            info.sequence,
+                            info.issued_at,
+                            info.next_update,
+                            match &info.revocations {
+                                Some(r) => format!("revocation list no. {}, signed {}", r.sequence, r.updated_at),
+                                None => "no revocation list (revoked documents are not known here)".to_string(),
+                            }
+                        )),
                     }
                 }
             }

@@ -91,7 +91,7 @@ pub enum BundleError {
         error: String,
     },
     /// A district's root differs from the one the bundle holds.
-    #[error("district {district}'s root would change from {old} to {new}: a new root is trusted only when told (the district must have announced it; compare the new fingerprint with the one it publishes)")]
+    #[error("district {district}'s root would change from {old} to {new}: a new root is trusted only when told: once the district has announced it and the new fingerprint matches the one it publishes, run again with --new-root {district}")]
     RootChanged {
         /// The district.
         district: String,

@@ -142,7 +142,7 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
     let cp = cert_path(dir, kid);
     if std::fs::symlink_metadata(&cp).is_err() {
         return Err(Error::NoKey(format!(
-            "{} has no certificate yet: the district root certifies it with `terbit trust sign --keys {}`",
+            "{} has no certificate yet: the district root certifies it with `terbit trust sign --keys {} --root-key root-<code>.key --root-cert root-<code>.crt` (where the root is kept)",
             kp.display(),
             dir.display()
         )));

@@ -154,13 +154,19 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
             Error::NoKey(format!(
                 "{} has no PDF-signing key for key {}: every PDF terbit writes is signed, so nothing was issued. \
-                 Make one with `terbit keys generate --issuer {} --dir {}` (a new DK1 key with its PDF key) and have the district root certify it \
-                 with `terbit trust sign --keys {} --root-key … --root-cert …`, or import a certification authority's with `terbit keys import`",
+                 Either import a certification authority's key and certificate for it (`terbit keys import {} --key … --cert …`), \
+                 or make a new key with its PDF key (`terbit keys generate --issuer {} --dir {}`), retire this one (`terbit keys retire {} --dir {}`), \
+                 and have the district root certify the new one (`terbit trust sign --keys {} --root-key root-{}.key --root-cert root-{}.crt`)",
                 opts.keys_dir.display(),
+                summary.kid,
                 summary.kid,
                 opts.region.code,
                 opts.keys_dir.display(),
-                opts.keys_dir.display()
+                summary.kid,
+                opts.keys_dir.display(),
+                opts.keys_dir.display(),
+                opts.region.code,
+                opts.region.code
             ))
         })?,
     };
@@ -288,6 +294,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         ));
     }
     summary.warnings.extend(summary.stranded.iter().cloned());
+    // A stopped run whose every number this run (or an earlier one) took
+    // over leaves only empty folders: they go, so that no run folder
+    // without a manifest is left to puzzle an auditor.
+    for run in crate::numbering::register::lock(&register)?.emptied_runs(&summary.run_id)? {
+        let dir = opts.out.join(&run);
+        if std::fs::symlink_metadata(&dir).is_ok_and(|m| m.is_dir()) && !dir.join("manifest.csv").exists() {
+            crate::output::sink::remove_temporaries(&dir)?;
+            crate::util::fs::remove_empty_dirs(&dir);
+        }
+    }
     // The signed revocation list stays fresh without anyone revoking: the
     // nightly run signs it again once half its promised time has gone.
     if let Some(now) = opts.started_at {

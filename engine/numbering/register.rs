@@ -402,6 +402,21 @@ impl Register {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
+    /// Runs other than `run_id` that stopped before they finished and hold
+    /// no number any more (every one adopted by a later run): their folders
+    /// have nothing left to finish.
+    pub fn emptied_runs(&self, run_id: &str) -> Result<Vec<String>> {
+        let mut stmt = self
+            .conn
+            .prepare(
+                "SELECT r.run_id FROM runs r WHERE r.finished_at IS NULL AND r.run_id != ?1
+                 AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY r.run_id",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([run_id], |r| r.get(0)).map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
     /// The issuing regency of document `number`, if the register holds it.
     pub fn regency_of(&self, number: &str) -> Result<Option<String>> {
         Ok(self.regency_and_status(number)?.map(|(regency, _)| regency))
@@ -428,6 +443,21 @@ impl Register {
                 Some((r, st)) if r == regency && st == "issued" => {}
                 Some(_) => return Err(usage(format!("document {by} is not an issued document of regency {regency}"))),
                 None => return Err(usage(format!("document {by} is not in the register"))),
+            }
+            // A document is replaced by a standing one of its own kind: a
+            // birth certificate by a birth certificate, never by a death
+            // certificate or by a document itself withdrawn.
+            let kind_of = |n: &str| self.conn.query_row("SELECT kind FROM documents WHERE document_number = ?1", [n], |r| r.get::<_, String>(0)).map_err(|e| self.err(e));
+            let (old_kind, new_kind) = (kind_of(number)?, kind_of(by)?);
+            if old_kind != new_kind {
+                return Err(usage(format!("document {by} is a {new_kind}, not a {old_kind}: a document is superseded by one of its own kind")));
+            }
+            let withdrawn: bool = self
+                .conn
+                .query_row("SELECT EXISTS (SELECT 1 FROM revocations WHERE document_number = ?1)", [by], |r| r.get(0))
+                .map_err(|e| self.err(e))?;
+            if withdrawn {
+                return Err(usage(format!("document {by} is itself revoked or superseded: supersede {number} by the document that stands")));
             }
         }
         if reason.trim().is_empty() {
@@ -585,6 +615,24 @@ mod tests {
 
     fn date() -> NaiveDate {
         NaiveDate::from_ymd_opt(2021, 6, 23).unwrap()
+    }
+
+    #[test]
+    fn a_document_is_superseded_only_by_a_standing_one_of_its_kind() {
+        let d = tempfile::tempdir().unwrap();
+        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let births = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b"), p("c")]).unwrap();
+        let km = Pending { application_id: "x", nik: "x", letters: "KM", scope: "3506", service_point: "KEC-A" };
+        let deaths = reg.number("run1", "death", "3506", date(), NumberStyle::Registration, None, &[km]).unwrap();
+        let (a, b, c, x) = (births[0].number(), births[1].number(), births[2].number(), deaths[0].number());
+        reg.mark_issued([(a, "1"), (b, "2"), (c, "3"), (x, "4")]).unwrap();
+        let e = reg.revoke(a, Some(x), "wrong kind", date()).unwrap_err().to_string();
+        assert!(e.contains("superseded by one of its own kind"), "{e}");
+        reg.revoke(c, None, "fraud", date()).unwrap();
+        let e = reg.revoke(a, Some(c), "by a revoked one", date()).unwrap_err().to_string();
+        assert!(e.contains("itself revoked"), "{e}");
+        reg.revoke(a, Some(b), "name corrected", date()).unwrap();
     }
 
     #[test]

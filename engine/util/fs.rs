@@ -224,6 +224,25 @@ impl Drop for TempGuard {
     }
 }
 
+/// Remove `dir` and the folders below it that hold nothing, bottom up;
+/// a folder that holds any file (or a link) stays, with its parents.
+/// Never follows a link. What cannot be removed stays, unsaid: this only
+/// tidies.
+pub fn remove_empty_dirs(dir: &Path) {
+    let Ok(meta) = fs::symlink_metadata(dir) else { return };
+    if !meta.is_dir() {
+        return;
+    }
+    if let Ok(entries) = fs::read_dir(dir) {
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&e.path());
+            }
+        }
+    }
+    let _ = fs::remove_dir(dir);
+}
+
 /// Read a regular file of at most `limit` bytes (a device, a pipe or a
 /// larger file is refused without reading it whole).
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {

@@ -311,6 +311,10 @@ struct Memory {
     /// The newest revocation list seen per issuer (and key that signed it).
     #[serde(default)]
     revocations: BTreeMap<String, Seen>,
+    /// Each district's roots in the order first seen: once a new root's
+    /// list was seen, trust data under an earlier root is older data.
+    #[serde(default)]
+    roots: BTreeMap<String, Vec<String>>,
 }
 
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -346,6 +350,27 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
     let mut changed = false;
     for d in districts {
         let digest = hex::encode(d.digest);
+        let fp = hex::encode(d.root.fingerprint);
+        let roots = memory.roots.entry(d.district.clone()).or_default();
+        match roots.iter().position(|r| *r == fp) {
+            Some(i) if i + 1 < roots.len() => {
+                let newer = roots.last().and_then(|r| hex::decode(r).ok()).and_then(|v| <[u8; 32]>::try_from(v).ok());
+                return Err(Error::config(
+                    path,
+                    format!(
+                        "district {}'s root {} was replaced by root {}, seen after it: this is older trust data (a rolled-back list)",
+                        d.district,
+                        show_fingerprint(&d.root.fingerprint),
+                        newer.map(|n| show_fingerprint(&n)).unwrap_or_default()
+                    ),
+                ));
+            }
+            Some(_) => {}
+            None => {
+                roots.push(fp);
+                changed = true;
+            }
+        }
         // Per district and root: a new root is a new anchor, pinned anew.
         let key = format!("{}:{}", d.district, hex::encode(d.root.fingerprint));
         if compare(&memory.districts, &key, d.sequence, &digest, &format!("district {}'s list", d.district)).map_err(|m| Error::config(path, m))? {
