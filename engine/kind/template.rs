@@ -24,6 +24,7 @@ use crate::kind::Kind;
 /// The six embedded templates (so the defaults need no files), by kind.
 mod raw;
 use raw::*;
+pub mod signed;
 
 /// The six embedded templates, by kind (`templates/*.toml`).
 pub const EMBEDDED: [(Kind, &str); 6] = [
@@ -296,6 +297,9 @@ pub struct Template {
     pub elements: Vec<Element>,
     /// The field list documents of this kind hold values in.
     pub fields: Vec<String>,
+    /// Per field: how the signed record fixes its value, if it does
+    /// ([`signed`]): what the verifier rebuilds printed texts from.
+    pub signed: Vec<Option<signed::Fixed>>,
 }
 
 /// A batch header that fits no kind, or two equally (the message names the
@@ -433,6 +437,15 @@ impl Template {
         if tables > 1 {
             return Err(Error::config(path, "a template has at most one `table` element"));
         }
+        // Every signed value the page prints must be comparable with the
+        // record, or the verifier would silently stop comparing it.
+        let (fixed, unreadable) = signed::analyse(&schema, &fields, &record);
+        if let Some((n, why)) = signed::check_elements(&fields, &fixed, &unreadable, &elements) {
+            return Err(Error::config(
+                path,
+                format!("element at line {}: field `text`: the page check could not compare this text with the signed record: {why}", element_line(text, n)),
+            ));
+        }
         Ok(Template {
             path: path.to_path_buf(),
             kind: raw.kind,
@@ -444,6 +457,7 @@ impl Template {
             record,
             elements,
             fields,
+            signed: fixed,
         })
     }
 

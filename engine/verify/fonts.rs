@@ -21,6 +21,17 @@ pub(super) struct FontInfo {
     /// Glyphs known: standard Helvetica with WinAnsi, or terbit's own
     /// embedded subset, checked byte for byte.
     pub(super) trusted: bool,
+    /// Why the font is not one terbit writes, if it is not (the page
+    /// check's allow-list: the page then fails, the font named).
+    pub(super) refused: Option<String>,
+}
+
+/// The standard fonts terbit's templates draw with (`kind::template::Font`).
+const TERBIT_STANDARD: [&str; 3] = ["Helvetica", "Helvetica-Bold", "Helvetica-Oblique"];
+
+/// The first key of `d` not among `allowed`, as a name.
+pub(super) fn stray_key(d: &Dictionary, allowed: &[&[u8]]) -> Option<String> {
+    d.iter().find(|(k, _)| !allowed.contains(&k.as_slice())).map(|(k, _)| format!("/{}", String::from_utf8_lossy(k)))
 }
 
 #[derive(Debug, Clone)]
@@ -33,15 +44,24 @@ pub(super) enum Codes {
 
 impl FontInfo {
     pub(super) fn untrusted(base: &str) -> FontInfo {
-        FontInfo { base: base.into(), codes: Codes::Cid { chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0 }, trusted: false }
+        FontInfo {
+            base: base.into(),
+            codes: Codes::Cid { chars: BTreeMap::new(), widths: BTreeMap::new(), default_width: 1000.0 },
+            trusted: false,
+            refused: Some(format!("a font {base} — terbit never sets one that way")),
+        }
     }
 
     pub(super) fn read(doc: &Document, font: &Dictionary) -> FontInfo {
         let base = name(doc, font, b"BaseFont").map(|b| String::from_utf8_lossy(b).into_owned()).unwrap_or_default();
-        match name(doc, font, b"Subtype") {
+        let mut info = match name(doc, font, b"Subtype") {
             Some(b"Type0") => FontInfo::type0(doc, font, base),
             _ => FontInfo::simple(doc, font, base),
+        };
+        if info.refused.is_none() && !info.trusted {
+            info.refused = Some(format!("a font ({}) whose glyphs are not the ones terbit embeds", info.base));
         }
+        info
     }
 
     pub(super) fn simple(doc: &Document, font: &Dictionary, base: String) -> FontInfo {
@@ -52,7 +72,23 @@ impl FontInfo {
             && !font.has(b"FontDescriptor")
             && matches!(font.get(b"Encoding").ok().and_then(|e| deref(doc, e)), Some(Object::Name(n)) if n == b"WinAnsiEncoding");
         let bold = base.contains("Bold");
-        FontInfo { base, codes: Codes::WinAnsi { bold }, trusted: standard }
+        // Exactly the dictionary printpdf writes for a standard font: a
+        // /Widths array, a descriptor or an encoding of its own would make
+        // viewers place or draw its glyphs otherwise than the reader.
+        let subtype = name(doc, font, b"Subtype").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_else(|| "untyped".into());
+        let refused = if subtype != "Type1" {
+            let called = if base.is_empty() { String::new() } else { format!(" ({base})") };
+            Some(format!("a {subtype} font{called} — terbit never writes one"))
+        } else if font.has(b"Widths") {
+            Some(format!("a /Widths array on the standard font {base} — terbit never writes one: viewers place the text by it"))
+        } else if !TERBIT_STANDARD.contains(&base.as_str()) {
+            Some(format!("the font {base} — terbit draws only Helvetica, Helvetica-Bold and Helvetica-Oblique"))
+        } else if !standard {
+            Some(format!("the standard font {base} with an encoding or program of its own — terbit writes it plain, WinAnsi"))
+        } else {
+            stray_key(font, &[b"Type", b"Subtype", b"BaseFont", b"Encoding"]).map(|k| format!("the standard font {base} with a {k} entry — terbit never writes one"))
+        };
+        FontInfo { base, codes: Codes::WinAnsi { bold }, trusted: standard, refused }
     }
 
     pub(super) fn type0(doc: &Document, font: &Dictionary, base: String) -> FontInfo {
@@ -75,7 +111,7 @@ impl FontInfo {
             .map(|c| parse_to_unicode(&c))
             .unwrap_or_default();
         let Some(desc) = desc else {
-            return FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false };
+            return FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false, refused: None };
         };
         if let Some(Object::Array(w)) = desc.get(b"W").ok().and_then(|w| deref(doc, w)) {
             read_cid_widths(doc, w, &mut widths);
@@ -106,11 +142,12 @@ impl FontInfo {
             let wanted: BTreeSet<char> = claimed.values().copied().collect();
             if let Some((bytes, glyphs)) = crate::pdf::fonts::fallback_program(bold, &wanted) {
                 if bytes == program {
-                    return FontInfo { base, codes: Codes::Cid { chars: glyphs, widths, default_width }, trusted: true };
+                    let refused = type0_shape(doc, font, desc, &base, &bytes, &widths, default_width);
+                    return FontInfo { base, codes: Codes::Cid { chars: glyphs, widths, default_width }, trusted: true, refused };
                 }
             }
         }
-        FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false }
+        FontInfo { base, codes: Codes::Cid { chars: claimed, widths, default_width }, trusted: false, refused: None }
     }
 
     pub(super) fn two_byte(&self) -> bool {
@@ -140,6 +177,44 @@ impl FontInfo {
             Codes::Cid { widths, default_width, .. } => widths.get(&code).copied().unwrap_or(*default_width),
         }
     }
+}
+
+/// Why an embedded font whose program is terbit's is still not as terbit
+/// writes it, if it is not: the dictionaries printpdf writes for the
+/// fallback font, and glyph widths (`/W`) equal to the program's own — a
+/// width of another value moves every glyph after it, for viewers, where
+/// the reader does not expect them.
+fn type0_shape(doc: &Document, font: &Dictionary, desc: &Dictionary, base: &str, program: &[u8], widths: &BTreeMap<u16, f64>, default_width: f64) -> Option<String> {
+    let named = [crate::pdf::fonts::FALLBACK_REGULAR, crate::pdf::fonts::FALLBACK_BOLD];
+    if !named.contains(&base) {
+        return Some(format!("the embedded font {base} — terbit names its fallback font {} or {}", named[0], named[1]));
+    }
+    let keys = |d: &Dictionary, allowed: &[&[u8]], what: &str| stray_key(d, allowed).map(|k| format!("the embedded font {base} with a {k} entry in its {what} — terbit never writes one"));
+    if let Some(k) = keys(font, &[b"Type", b"Subtype", b"BaseFont", b"Encoding", b"ToUnicode", b"DescendantFonts"], "font dictionary")
+        .or_else(|| keys(desc, &[b"Type", b"Subtype", b"BaseFont", b"CIDSystemInfo", b"W", b"DW", b"FontDescriptor", b"CIDToGIDMap"], "CID font"))
+    {
+        return Some(k);
+    }
+    if name(doc, desc, b"Subtype") != Some(b"CIDFontType2") || (default_width - 1000.0).abs() > 1e-9 {
+        return Some(format!("the embedded font {base} with another CID font type or default width — terbit writes CIDFontType2, /DW 1000"));
+    }
+    let descriptor = desc.get(b"FontDescriptor").ok().and_then(|d| dict(doc, d));
+    if let Some(k) = descriptor.and_then(|d| keys(d, &[b"Type", b"FontName", b"Ascent", b"Descent", b"CapHeight", b"ItalicAngle", b"Flags", b"StemV", b"FontBBox", b"FontFile2"], "font descriptor")) {
+        return Some(k);
+    }
+    // The widths printpdf writes: each glyph's advance in thousandths of
+    // an em, truncated (printpdf's get_scaled_glyph_width).
+    let Some(parsed) = printpdf::ParsedFont::from_bytes(program, 0, &mut Vec::new()) else {
+        return Some(format!("the embedded font {base}: its program cannot be read"));
+    };
+    let upm = f32::from(parsed.pdf_font_metrics.units_per_em.max(1));
+    for (code, w) in widths {
+        let own = parsed.get_glyph_width(*code).map(|g| (f32::from(g) * 1000.0 / upm) as i64);
+        if own.is_none_or(|own| (own as f64 - w).abs() > 1e-6) {
+            return Some(format!("the embedded font {base} with a /W width of {w} for glyph {code}, not its program's — viewers place the text by it"));
+        }
+    }
+    None
 }
 
 /// The character a WinAnsi byte shows.

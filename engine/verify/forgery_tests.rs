@@ -6,6 +6,10 @@ use lopdf::{Document, Object, Stream};
 use super::tests_support::*;
 use super::*;
 
+#[path = "page/forgeries.rs"]
+mod corpus;
+use corpus::{Save, Technique};
+
 /// The PDF with its page's own content stream (the values) rewritten by `f`.
 fn edit_values(pdf: &[u8], f: impl Fn(&mut Vec<u8>)) -> Vec<u8> {
     let mut doc = Document::load_mem(pdf).unwrap();
@@ -60,7 +64,7 @@ fn invalid_because(pdf: &[u8], trust: &TrustList) -> String {
 #[test]
 fn an_edited_name_is_named() {
     let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI SANTOSO");
-    assert_eq!(verify_pdf(&pdf, &trust).verdict, Verdict::Genuine);
+    assert_eq!(page_check(&pdf, &trust), Vec::<String>::new(), "the genuine page");
     let forged = edit_values(&pdf, |c| replace(c, "(: BUDI SANTOSO)", "(: AGUS SANTOSO)"));
     let why = invalid_because(&forged, &trust);
     assert!(why.contains("printed child's name \": AGUS SANTOSO\" differs from the signed child's name \": BUDI SANTOSO\""), "{why}");
@@ -106,9 +110,10 @@ fn text_painted_over_or_hidden_is_caught() {
     let covered = edit_values(&pdf, |c| c.extend_from_slice(b"\nq 1 g 260 410 200 18 re f Q\nBT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET\n"));
     let why = invalid_because(&covered, &trust);
     assert!(why.contains("a filled shape is painted over the printed child's name"), "{why}");
-    // The genuine name made invisible, a forged one drawn beside it.
+    // Invisible text elsewhere: a render mode terbit never writes.
     let hidden = edit_values(&pdf, |c| replace(c, "(: BUDI) Tj", "(: BUDI) Tj\nET\nBT 3 Tr /F6 13 Tf 0 0 Td ( ) Tj 0 Tr"));
-    assert_eq!(verify_pdf(&hidden, &trust).verdict, Verdict::Genuine, "invisible text elsewhere changes nothing");
+    let why = invalid_because(&hidden, &trust);
+    assert!(why.contains("text render mode `3 Tr`"), "{why}");
     let white = edit_values(&pdf, |c| replace(c, "(: BUDI) Tj", "() Tj\nET\nBT 1 g /F6 13 Tf 269.291 416.693 Td (: BUDI) Tj"));
     let why = invalid_because(&white, &trust);
     assert!(why.contains("child's name"), "white text does not show the name: {why}");
@@ -150,7 +155,7 @@ fn annotations_and_appended_pages_are_refused() {
     assert!(!verify_pdf(&out, &trust).verdict.is_genuine());
     let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
     assert_eq!(docs.len(), 2);
-    assert!(docs[0].report.verdict.is_genuine());
+    assert!(page_check(&out, &trust).iter().all(|p| p.starts_with("page 2:")), "the document's own page still passes");
     assert_eq!(docs[1].report.verdict, Verdict::Invalid("no QR code is drawn on this page".into()));
 }
 
@@ -169,7 +174,7 @@ fn a_move_out_qr_on_the_move_in_page_that_cites_it_is_refused() {
     let trust = trust_for(&key);
     let (move_out, _) = pdf_and_qr("move_out", "3506-PD-23112026-0001", &[]);
     let (move_in, _) = pdf_and_qr("move_in", "3506-PP-23112026-0001", &[("skpwni_number", "3506-PD-23112026-0001")]);
-    assert_eq!(verify_pdf(&move_in, &trust).verdict, Verdict::Genuine);
+    assert_eq!(page_check(&move_in, &trust), Vec::<String>::new(), "the genuine page");
     let why = invalid_because(&paste_qr(&move_in, &move_out), &trust);
     assert!(why.contains("not a move_out page") || why.contains("does not show the signed document number"), "{why}");
 }
@@ -179,7 +184,7 @@ fn an_edited_family_card_member_nik_is_caught() {
     let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
     let trust = trust_for(&key);
     let (card, _) = pdf_and_qr("family_card", "350601231126", &[]);
-    assert_eq!(verify_pdf(&card, &trust).verdict, Verdict::Genuine);
+    assert_eq!(page_check(&card, &trust), Vec::<String>::new(), "the genuine page");
     let forged = edit_values(&card, |c| {
         let text = String::from_utf8_lossy(c).into_owned();
         // The member table's NIK cell (the head's NIK also heads the card).
@@ -195,7 +200,7 @@ fn a_name_in_the_embedded_font_verifies_and_its_font_cannot_be_swapped() {
     let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
     let trust = trust_for(&key);
     let (pdf, _) = pdf_and_qr("birth", "3506-LU-23112026-0001", &[("child_name", "Łucja Ŝtefan")]);
-    assert_eq!(verify_pdf(&pdf, &trust).verdict, Verdict::Genuine);
+    assert_eq!(page_check(&pdf, &trust), Vec::<String>::new(), "the genuine page");
     // The embedded font program changed by one byte: its glyphs are no
     // longer known, so the name it shows is not taken as shown.
     let mut doc = Document::load_mem(&pdf).unwrap();
@@ -225,7 +230,7 @@ fn a_name_in_the_embedded_font_verifies_and_its_font_cannot_be_swapped() {
 fn a_qr_copied_onto_another_documents_page_is_caught_and_its_fields_shown() {
     let (a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
     let (b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
-    assert!(verify_pdf(&a, &trust).verdict.is_genuine());
+    assert_eq!(page_check(&a, &trust), Vec::<String>::new(), "the genuine page");
     let r = verify_pdf(&paste_qr(&a, &b), &trust);
     match &r.verdict {
         Verdict::Invalid(why) => assert!(why.contains("3506-LU-23112026-0002") && why.contains("differs from the signed"), "{why}"),
@@ -273,4 +278,184 @@ fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
     out.push(b'\n');
     let why = invalid_because(&out, &trust);
     assert!(why.contains("AGUS"), "{why}");
+}
+
+
+/// What the page check says of every page of `pdf` (grouped into
+/// documents by their QR, as [`pdf_documents`] groups them), each problem
+/// after "page N: ". The verdict of an unsigned file is INVALID whatever
+/// its pages show: the page check's own findings are what is asserted.
+fn page_check(pdf: &[u8], trust: &TrustList) -> Vec<String> {
+    let doc = Document::load_mem(pdf).unwrap();
+    let ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let scans: Vec<scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
+    let (layouts, trust) = (Layouts::standard(), Trust::new(trust));
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i < scans.len() {
+        let qr = scans[i].qrs.first().map(|q| q.text.clone());
+        let mut j = i + 1;
+        while j < scans.len() && qr.as_ref().is_some_and(|qr| scans[j].qrs.iter().any(|q| &q.text == qr)) {
+            j += 1;
+        }
+        for (k, s) in scans[i..j].iter().enumerate() {
+            out.extend(s.problems.iter().map(|p| format!("page {}: {p}", i + k + 1)));
+        }
+        let report = qr.map(|q| verify_text_with(&q, &trust));
+        match report.as_ref().and_then(|r| r.claims.as_ref().map(|c| (c, r.kid.clone().unwrap_or_default()))) {
+            Some((claims, kid)) => out.extend(check_layout(claims, &kid, &scans[i..j], &layouts, Some(i))),
+            None => out.push(format!("page {}: no QR signed by a trusted key", i + 1)),
+        }
+        i = j;
+    }
+    out
+}
+
+fn signed_pades() -> std::sync::Arc<crate::pdf::sign::Pades> {
+    let new_root = crate::dk1::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
+    let root = crate::dk1::root::RootKey::from_pem(&new_root.key_pem, &crate::dk1::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
+    let pdf_key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
+    let cert = crate::dk1::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
+    let signer = crate::dk1::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
+    std::sync::Arc::new(crate::pdf::sign::Pades::new(&signer).unwrap())
+}
+
+/// Birth certificates `names` (numbers 0001…) rendered as a run renders
+/// them: each as its own file (PAdES-signed when `pades` is given), and
+/// all bound into one print file.
+fn births(names: &[&str], pades: Option<std::sync::Arc<crate::pdf::sign::Pades>>) -> (Vec<Vec<u8>>, Vec<u8>) {
+    use crate::dk1::keys::{kid_of, Signer};
+    use crate::kind::template::Template;
+    use crate::pdf::render::{Document as Doc, Renderer};
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
+    let t = Template::embedded("birth").unwrap();
+    let region = crate::kind::region::Region::kediri();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut renderer = Renderer::new(t.clone(), &region).unwrap();
+    if let Some(p) = &pades {
+        renderer = renderer.with_signature(p.clone());
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("print.pdf");
+    let mut print = crate::pdf::print::PrintFile::create(&path, pades.map(|p| (p, crate::pdf::sign::pdf_date(date)))).unwrap();
+    let mut files = Vec::new();
+    for (k, name) in names.iter().enumerate() {
+        let number = format!("3506-LU-23112026-{:04}", k + 1);
+        let doc = crate::issue::placeholder_document(&t, &number, &[("child_name", name), ("child_nik", "3506014507260001")]);
+        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
+        let kid = hex::encode(signer.kid);
+        let n = t.schema.names().count();
+        let mut all = doc.values[..n].to_vec();
+        all.extend(crate::issue::derive(&t, &region, &doc.values[..n], &number, date, &kid, 0));
+        let (pdf, fragment) = renderer.render_objects(&Doc { values: &all, members: &[], number: &number, qr: &m, issue_date: date }).unwrap();
+        print.append(&fragment, &number).unwrap();
+        files.push(pdf);
+    }
+    print.finish().unwrap();
+    (files, std::fs::read(&path).unwrap())
+}
+
+fn assert_named(problems: &[String], t: Technique, what: &str) {
+    assert!(problems.iter().any(|p| p.contains(t.named())), "{what}: {t:?} is not named: {problems:#?}");
+}
+
+#[test]
+fn genuine_files_pass_the_allow_list() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (files, print) = births(&["BUDI SANTOSO", "Łucja Ŝtefan", "SITI"], Some(signed_pades()));
+    for f in files.iter().chain([&print]) {
+        assert_eq!(page_check(f, &trust), Vec::<String>::new());
+    }
+    for (kind, number, set) in [
+        ("death", "3506-KM-23112026-0001", vec![]),
+        ("ktp", "3506-SK-23112026-0001", ktp_values()),
+        ("family_card", "350601231126", family_values()),
+        ("move_out", "3506-PD-23112026-0001", move_values()),
+        ("move_in", "3506-PP-23112026-0001", move_values()),
+    ] {
+        let (pdf, _) = pdf_and_qr(kind, number, &set);
+        assert_eq!(page_check(&pdf, &trust), Vec::<String>::new(), "{kind}");
+    }
+}
+
+#[test]
+fn every_technique_is_named_in_document_files_and_incremental_updates() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (files, _) = births(&["BUDI SANTOSO", "AGUS SANTOSO"], Some(signed_pades()));
+    for t in Technique::ALL {
+        for save in [Save::Rewrite, Save::Incremental] {
+            let forged = corpus::forge(&files[0], 1, t, ": BUDI SANTOSO", ": AGUS SANTOSO", Some(&files[1]), save);
+            assert_named(&page_check(&forged, &trust), t, &format!("{save:?}"));
+            // The verdict too: whatever else it says, the page is named.
+            assert!(matches!(verify_pdf(&forged, &trust).verdict, Verdict::Invalid(ref why) if why.contains(t.named())), "{t:?} {save:?}");
+        }
+    }
+}
+
+#[test]
+fn every_technique_is_named_on_its_page_of_a_print_file() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let (files, print) = births(&["SITI AMINAH", "BUDI SANTOSO", "RINA"], None);
+    for t in Technique::ALL {
+        for save in [Save::Rewrite, Save::Incremental] {
+            let forged = corpus::forge(&print, 2, t, ": BUDI SANTOSO", ": AGUS SANTOSO", Some(&files[2]), save);
+            let problems = page_check(&forged, &trust);
+            assert_named(&problems, t, "page 2 of a print file");
+            // Only page 2 is named (a catalog entry would name every page).
+            assert!(problems.iter().all(|p| p.starts_with("page 2:")), "{t:?}: {problems:#?}");
+        }
+    }
+}
+
+fn ktp_values() -> Vec<(&'static str, &'static str)> {
+    vec![("sex", "L"), ("blood_type", "A"), ("village_code", "3506012001"), ("rt", "5"), ("rw", "3"), ("nik", "3506014507010001"), ("birth_date", "2001-07-05")]
+}
+
+fn family_values() -> Vec<(&'static str, &'static str)> {
+    vec![("village_code", "3506012001"), ("rt", "5"), ("rw", "3")]
+}
+
+fn move_values() -> Vec<(&'static str, &'static str)> {
+    vec![("origin_village", "3506012001"), ("destination_village", "3578011001")]
+}
+
+/// An area's names, as the templates print them.
+fn area(code: &str) -> [String; 4] {
+    let r = crate::kind::refdata::reference();
+    [r.villages[code].name.clone(), r.districts[&code[..6]].name.clone(), r.regencies[&code[..4]].name.clone(), r.provinces[&code[..2]].name.clone()]
+}
+
+#[test]
+fn signed_values_are_compared_in_every_printed_form() {
+    let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
+    let trust = trust_for(&key);
+    let [village, district, regency, province] = area("3506012001");
+    let [to_village, to_district, to_regency, to_province] = area("3578011001");
+    let (ktp, _) = pdf_and_qr("ktp", "3506-SK-23112026-0001", &ktp_values());
+    let (card, _) = pdf_and_qr("family_card", "350601231126", &family_values());
+    let (out, _) = pdf_and_qr("move_out", "3506-PD-23112026-0001", &move_values());
+    let (into, _) = pdf_and_qr("move_in", "3506-PP-23112026-0001", &move_values());
+    let up = |s: &str| s.to_uppercase();
+    let cases: Vec<(&str, &[u8], String, String, &str)> = vec![
+        ("KTP sex", &ktp, ": LAKI-LAKI / A".into(), ": PEREMPUAN / A".into(), "printed sex"),
+        ("KTP village", &ktp, format!(": {} / {}", up(&village), up(&district)), format!(": PUHRUBUH / {}", up(&district)), "village"),
+        ("family card village", &card, format!(": {}", up(&village)), ": PUHRUBUH".into(), "village"),
+        ("family card RT/RW", &card, ": 5/3".into(), ": 7/3".into(), "RT"),
+        ("move-out origin", &out, format!("Desa {village}, Kec. {district}, {regency}"), format!("Desa Puhrubuh, Kec. {district}, {regency}"), "village"),
+        ("move-out destination", &out, format!("Desa {to_village}, Kec. {to_district}, {to_regency}, {to_province}"), format!("Desa Kebraon, Kec. {to_district}, {to_regency}, {to_province}"), "village"),
+        ("move-in origin", &into, format!("Desa {village}, Kec. {district}, {regency}, {province}"), format!("Desa Puhrubuh, Kec. {district}, {regency}, {province}"), "village"),
+        ("move-in destination", &into, format!("Desa {to_village}, Kec. {to_district}, {to_regency}"), format!("Desa Kebraon, Kec. {to_district}, {to_regency}"), "village"),
+    ];
+    for (what, pdf, genuine, forged, named) in cases {
+        assert_eq!(page_check(pdf, &trust), Vec::<String>::new(), "{what}: the genuine page");
+        for save in [Save::Rewrite, Save::Incremental] {
+            let problems = page_check(&corpus::edit(pdf, 1, &genuine, &forged, save), &trust);
+            assert!(problems.iter().any(|p| p.contains("differs from the signed") && p.contains(named) && p.contains(&forged)), "{what}: {problems:#?}");
+        }
+    }
 }

@@ -3,13 +3,18 @@
 //! The template of the QR's kind says where each value is printed, in which
 //! font and at which size ([`crate::pdf::geometry::place_text`], the renderer's own
 //! computation). From the signed record we rebuild every text of the
-//! template whose values are all signed (the document number, names, NIKs,
-//! dates, places, the key id, the member count, and the page's fixed
-//! wording), and require the page to show exactly that text, as one plainly
+//! template that prints a signed value, in the form it prints it (a sex
+//! code in words, a village code's area names from the reference data, RT
+//! and RW split back out of the signed address line; a template printing a
+//! signed value in a form that cannot be rebuilt is refused when loaded,
+//! [`crate::kind::template::signed`]), and the page's fixed wording; and
+//! require the page to show exactly that text (unsigned values beside a
+//! signed one may be any value their column allows), as one plainly
 //! visible run at that place — never a substring, never text that is
 //! invisible, pale, clipped, stretched or in an altered font — with nothing
-//! else drawn or painted over it. A family card's member NIKs are read row
-//! by row from its table and checked against the signed member digest.
+//! else drawn or painted over it, and no text or image anywhere the
+//! template prints none. A family card's member NIKs are read row by row
+//! from its table and checked against the signed member digest.
 
 use sha2::{Digest, Sha256};
 
@@ -17,7 +22,9 @@ use super::scan::{Rect, Run, Scan, Seen};
 use crate::util::show::clip_shown;
 use crate::dk1::{Claims, Extra};
 use crate::pdf::geometry::{place_text, pt, table_cell};
-use crate::kind::template::{Element, Font, Format, Part, Template, Text};
+use crate::kind::schema::ColType;
+use crate::kind::template::signed::{self, record_texts, AreaPart, Chars, Derived, Fixed, RecordSlot};
+use crate::kind::template::{Align, Element, Font, Format, Part, Template, Text};
 
 /// Points a genuine run may sit from its computed place (rounding to a
 /// thousandth of a point, and float noise).
@@ -33,7 +40,8 @@ pub struct PageResult {
     pub members: Vec<String>,
 }
 
-/// The values of a template's fields that the signed record fixes.
+/// The values of a template's fields that the signed record fixes, as
+/// the template says it fixes them ([`crate::kind::template::signed`]).
 struct Known {
     exact: Vec<Option<String>>,
     /// Only the upper-case form is signed (`name = "{child_name|upper}"`).
@@ -42,57 +50,80 @@ struct Known {
     signed: Vec<bool>,
 }
 
-fn single_field(t: &Text) -> Option<(usize, Format)> {
-    match t.0.as_slice() {
-        [Part::Field { index, format }] => Some((*index, *format)),
-        _ => None,
-    }
-}
-
 impl Known {
     fn new(t: &Template, c: &Claims, kid: &str, page: usize, pages: usize) -> Known {
         let n = t.fields.len();
         let mut k = Known { exact: vec![None; n], upper: vec![None; n], signed: vec![false; n] };
         let r = &c.record;
-        let mut learn = |text: &Text, value: &str| {
-            if let Some((i, f)) = single_field(text) {
-                match f {
-                    Format::Plain => k.exact[i] = Some(value.to_string()),
-                    Format::Upper => k.upper[i] = Some(value.to_string()),
-                    _ => return,
-                }
-                k.signed[i] = true;
-            }
-        };
-        learn(&t.record.nik, &r.nik);
-        learn(&t.record.name, &r.name);
-        if let Some(b) = &t.record.birth_date {
-            learn(b, r.birth_date.as_deref().unwrap_or(""));
-        }
-        if let Some(b) = &t.record.birth_place {
-            learn(b, r.birth_place.as_deref().unwrap_or(""));
-        }
-        for (key, text, _) in &t.record.extra {
-            let v = r.extra.get(key).map(Extra::to_string).unwrap_or_default();
-            learn(text, &v);
+        // Each record text's value split back into its fields' values.
+        let mut split: Vec<(RecordSlot, Option<Vec<String>>)> = Vec::new();
+        for (slot, text) in record_texts(&t.record) {
+            let value = match slot {
+                RecordSlot::Nik => Some(r.nik.clone()),
+                RecordSlot::Name => Some(r.name.clone()),
+                RecordSlot::BirthDate => r.birth_date.clone(),
+                RecordSlot::BirthPlace => r.birth_place.clone(),
+                RecordSlot::Extra(key) => r.extra.get(&key).map(Extra::to_string),
+            };
+            // A value the record leaves out was empty when it was signed.
+            split.push((slot, signed::split(text, value.as_deref().unwrap_or(""))));
         }
         let date = |epoch: i64| chrono::DateTime::from_timestamp(epoch, 0).map(|d| d.date_naive().format("%Y-%m-%d").to_string());
-        let derived: [(&str, Option<String>, bool); 7] = [
-            ("document_number", Some(r.number.clone()), true),
-            ("issue_date", Some(r.issue_date.clone()), true),
-            ("kid", Some(kid.to_string()), true),
-            ("member_count", r.member_count.map(|m| m.to_string()), true),
-            ("expiry_date", c.expiry.map_or(Some(String::new()), date), true),
-            ("page", Some(page.to_string()), false),
-            ("pages", Some(pages.to_string()), false),
-        ];
-        for (name, value, signed) in derived {
-            if let (Some(i), Some(v)) = (t.field(name), value) {
-                k.exact[i] = Some(v);
-                k.signed[i] = signed;
+        let reference = crate::kind::refdata::reference();
+        for (i, fixed) in t.signed.iter().enumerate() {
+            let Some(fixed) = fixed else { continue };
+            let value = match *fixed {
+                Fixed::Record { slot, part, upper } => {
+                    let v = split.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref()).and_then(|v| v.get(part)).cloned();
+                    if upper {
+                        k.upper[i] = v;
+                        k.signed[i] = true;
+                        continue;
+                    }
+                    v
+                }
+                Fixed::Derived(d) => match d {
+                    Derived::DocumentNumber => Some(r.number.clone()),
+                    Derived::IssueDate => Some(r.issue_date.clone()),
+                    Derived::Kid => Some(kid.to_string()),
+                    Derived::MemberCount => r.member_count.map(|m| m.to_string()),
+                    Derived::ExpiryDate => c.expiry.map_or(Some(String::new()), date),
+                },
+                Fixed::Area { .. } => continue,
+            };
+            k.exact[i] = value;
+            k.signed[i] = true;
+        }
+        // Area names after the codes they name are known.
+        for (i, fixed) in t.signed.iter().enumerate() {
+            let Some(Fixed::Area { code, part }) = fixed else { continue };
+            k.signed[i] = true;
+            let Some(code) = k.exact.get(*code).cloned().flatten() else { continue };
+            let area = match part {
+                AreaPart::Village => reference.villages.get(&code),
+                AreaPart::District => code.get(..6).and_then(|d| reference.districts.get(d)),
+                AreaPart::Regency => code.get(..4).and_then(|d| reference.regencies.get(d)),
+                AreaPart::Province => code.get(..2).and_then(|d| reference.provinces.get(d)),
+            };
+            // As the renderer derives it: an unknown code prints no name.
+            k.exact[i] = Some(area.map(|a| a.name.clone()).unwrap_or_default());
+        }
+        for (name, value) in [("page", page), ("pages", pages)] {
+            if let Some(i) = t.field(name) {
+                k.exact[i] = Some(value.to_string());
             }
         }
         k
+    }
+
+    /// A field's value as the text shows it, if the record fixes it.
+    fn show(&self, index: usize, format: Format, out: &mut String) -> bool {
+        match (format, self.upper.get(index).and_then(Option::as_deref), self.exact.get(index).and_then(Option::as_deref)) {
+            (Format::Upper, Some(u), _) => out.push_str(u),
+            (_, _, Some(v)) => format.apply(v, out),
+            _ => return false,
+        }
+        true
     }
 
     /// The text as the renderer fills it, if every field it uses is known.
@@ -101,12 +132,116 @@ impl Known {
         for p in &text.0 {
             match p {
                 Part::Lit(l) => s.push_str(l),
-                Part::Field { index, format: Format::Upper } if self.upper[*index].is_some() => s.push_str(self.upper[*index].as_deref()?),
-                Part::Field { index, format } => format.apply(self.exact.get(*index)?.as_deref()?, &mut s),
+                Part::Field { index, format } => {
+                    if !self.show(*index, *format, &mut s) {
+                        return None;
+                    }
+                }
             }
         }
         Some(s)
     }
+
+    /// The text as a pattern: what the record fixes, and what any value
+    /// of the unsigned fields may print there.
+    fn pattern(&self, t: &Template, text: &Text) -> Vec<Piece> {
+        let mut out: Vec<Piece> = Vec::new();
+        let fixed = |s: &str, out: &mut Vec<Piece>| match out.last_mut() {
+            Some(Piece::Fixed(f)) => f.push_str(s),
+            _ => out.push(Piece::Fixed(s.to_string())),
+        };
+        for p in &text.0 {
+            match p {
+                Part::Lit(l) => fixed(l, &mut out),
+                Part::Field { index, format } => {
+                    let mut s = String::new();
+                    if self.show(*index, *format, &mut s) {
+                        fixed(&s, &mut out);
+                    } else {
+                        out.push(Piece::Wild(wildcard(t, *index, *format)));
+                    }
+                }
+            }
+        }
+        out
+    }
+}
+
+/// Part of a printed text's pattern.
+#[derive(Debug, Clone, PartialEq)]
+enum Piece {
+    /// Exactly this.
+    Fixed(String),
+    /// An unsigned value.
+    Wild(Wild),
+}
+
+/// What an unsigned field may print.
+#[derive(Debug, Clone, PartialEq)]
+enum Wild {
+    /// One of these (a choice, a sex in words).
+    OneOf(Vec<String>),
+    /// Any text of these characters (empty included).
+    Of(Chars),
+}
+
+/// What unsigned field `index` may print as `format`.
+fn wildcard(t: &Template, index: usize, format: Format) -> Wild {
+    let col = t.schema.columns.get(index);
+    let optional = col.is_none_or(|c| !c.required);
+    let list = |values: &[&str]| {
+        let mut v: Vec<String> = values
+            .iter()
+            .map(|x| {
+                let mut s = String::new();
+                format.apply(x, &mut s);
+                s
+            })
+            .collect();
+        if optional {
+            v.push(String::new());
+        }
+        Wild::OneOf(v)
+    };
+    match col.map(|c| c.ty) {
+        Some(ColType::Choice) => list(&col.map(|c| c.values.iter().map(String::as_str).collect::<Vec<_>>()).unwrap_or_default()),
+        Some(ColType::Sex) => list(&["L", "P"]),
+        _ => match (signed::chars_of(&t.schema, index), format) {
+            (Chars::Digits, Format::Plain) => Wild::Of(Chars::Digits),
+            _ => Wild::Of(Chars::Any),
+        },
+    }
+}
+
+/// Whether `s` is one of the texts `pattern` allows.
+fn matches(pattern: &[Piece], s: &str) -> bool {
+    match pattern.split_first() {
+        None => s.is_empty(),
+        Some((Piece::Fixed(f), rest)) => s.strip_prefix(f.as_str()).is_some_and(|r| matches(rest, r)),
+        Some((Piece::Wild(Wild::OneOf(options)), rest)) => options.iter().any(|o| s.strip_prefix(o.as_str()).is_some_and(|r| matches(rest, r))),
+        Some((Piece::Wild(Wild::Of(chars)), rest)) => {
+            // Every split point the characters allow; texts are a line long.
+            let mut ends: Vec<usize> = vec![0];
+            for (i, c) in s.char_indices() {
+                if !chars.holds(c) {
+                    break;
+                }
+                ends.push(i + c.len_utf8());
+            }
+            ends.into_iter().any(|e| matches(rest, &s[e..]))
+        }
+    }
+}
+
+/// The pattern as a person reads it: unsigned values as "…".
+fn shown_pattern(pattern: &[Piece]) -> String {
+    pattern
+        .iter()
+        .map(|p| match p {
+            Piece::Fixed(f) => f.as_str(),
+            Piece::Wild(_) => "…",
+        })
+        .collect()
 }
 
 /// Words for a field in a message.
@@ -244,16 +379,33 @@ pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: 
                 if !fields.is_empty() && !signed {
                     continue;
                 }
-                let Some(s) = known.fill(text) else { continue };
-                if s.is_empty() {
+                let what = fields.iter().find(|i| known.signed[**i]).map(|i| label(t, *i)).unwrap_or_else(|| "wording".into());
+                let expect = |s: String| Expected::new(t, what.clone(), s, *x, *y, *size, *font, *align, *max_width, 0.6, signed);
+                if let Some(s) = known.fill(text) {
+                    if s.is_empty() {
+                        continue;
+                    }
+                    let exp = expect(s);
+                    if signed {
+                        exp.check(scan, out);
+                    } else {
+                        exp.check(scan, &mut missing_wording);
+                    }
                     continue;
                 }
-                let what = fields.iter().find(|i| known.signed[**i]).map(|i| label(t, *i)).unwrap_or_else(|| "wording".into());
-                let exp = Expected::new(t, what, s, *x, *y, *size, *font, *align, *max_width, 0.6, signed);
-                if signed {
-                    exp.check(scan, out);
-                } else {
-                    exp.check(scan, &mut missing_wording);
+                // Signed values printed beside unsigned ones (": {sex|sex} /
+                // {blood_type}"): the signed ones exactly, at their place in
+                // the text, the unsigned ones any value their column allows;
+                // the whole text placed as the renderer placed it.
+                let pattern = known.pattern(t, text);
+                if matches(&pattern, "") {
+                    continue;
+                }
+                let line = f64::from(pt(t.height_mm - *y));
+                let shown = scan.runs.iter().filter(|r| r.seen == Seen::Clear && (r.y - line).abs() <= TOLERANCE && matches(&pattern, &r.text)).map(|r| expect(r.text.clone())).find(|e| scan.runs.iter().any(|r| e.is(r)));
+                match shown {
+                    Some(exp) => exp.check(scan, out),
+                    None => expect(shown_pattern(&pattern)).check(scan, out),
                 }
             }
             Element::Qr { x, y, size } => {
@@ -272,6 +424,7 @@ pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: 
             _ => {}
         }
     }
+    unplaced(t, page, pages, scan, out);
     if !missing_wording.is_empty() {
         out.push(format!(
             "the page is not a {} page as terbit prints it: {} of its fixed texts are missing ({})",
@@ -281,6 +434,96 @@ pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: 
         ));
     }
     res
+}
+
+/// Where the template prints a text: its anchor, line, font and largest
+/// size (a text shrinks to fit, down to `min_scale` of it).
+struct Slot {
+    x: f64,
+    y: f64,
+    align: Align,
+    font: Font,
+    size: f64,
+    min_scale: f64,
+}
+
+impl Slot {
+    fn new(t: &Template, x: f32, y: f32, align: Align, font: Font, size: f32, min_scale: f64) -> Slot {
+        Slot { x: f64::from(pt(x)), y: f64::from(pt(t.height_mm - y)), align, font, size: f64::from(size), min_scale }
+    }
+
+    fn holds(&self, r: &Run) -> bool {
+        let advance = r.bbox.x1 - r.bbox.x0;
+        let anchor = match self.align {
+            Align::Left => r.x,
+            Align::Center => r.x + advance / 2.0,
+            Align::Right => r.x + advance,
+        };
+        (anchor - self.x).abs() <= TOLERANCE
+            && (r.y - self.y).abs() <= TOLERANCE
+            && r.size <= self.size * 1.02 + 0.01
+            && r.size >= self.size * self.min_scale * 0.98 - 0.01
+            && (font_matches(self.font, false, &r.font) || font_matches(self.font, true, &r.font))
+    }
+}
+
+/// Text and images the template does not print. Every text terbit draws
+/// is one of its template's, at its place: a text elsewhere (a forged
+/// value a line below the real one) or an image elsewhere is not
+/// terbit's, whatever it says.
+fn unplaced(t: &Template, page: usize, pages: usize, scan: &Scan, out: &mut Vec<String>) {
+    let mut slots: Vec<Slot> = Vec::new();
+    let mut logos: Vec<(f64, f64, f64)> = Vec::new();
+    for e in &t.elements {
+        match e {
+            Element::Text { x, y, size, font, align, pages: on, .. } if on.includes(page, pages) => slots.push(Slot::new(t, *x, *y, *align, *font, *size, 0.6)),
+            Element::Logo { x, y, size, pages: on } if on.includes(page, pages) => logos.push((f64::from(pt(*x)), f64::from(pt(t.height_mm - y)), f64::from(pt(*size)))),
+            Element::Table(table) => {
+                // As `pdf/canvas.rs` draws the grid's titles and the cells.
+                let mut left = table.x;
+                for (i, c) in table.columns.iter().enumerate() {
+                    let cx = left + c.width / 2.0;
+                    let title_y = if c.title_en.is_some() { table.y + table.header_height / 2.0 - 0.2 } else { table.y + table.header_height / 2.0 + 1.2 };
+                    slots.push(Slot::new(t, cx, title_y, Align::Center, Font::Bold, table.size, 0.5));
+                    if c.title_en.is_some() {
+                        slots.push(Slot::new(t, cx, title_y + table.size * 0.42, Align::Center, Font::Italic, table.size * 0.85, 0.5));
+                    }
+                    for row in 0..table.rows {
+                        let cell = table_cell(table, i, row);
+                        slots.push(Slot::new(t, cell.x, cell.y, cell.align, Font::Regular, table.size, 0.5));
+                    }
+                    left += c.width;
+                }
+            }
+            _ => {}
+        }
+    }
+    slots.sort_by(|a, b| a.y.total_cmp(&b.y));
+    let mut strays = 0;
+    for r in &scan.runs {
+        let from = slots.partition_point(|s| s.y < r.y - TOLERANCE);
+        if slots[from..].iter().take_while(|s| s.y <= r.y + TOLERANCE).any(|s| s.holds(r)) {
+            continue;
+        }
+        strays += 1;
+        if strays <= 3 {
+            out.push(format!(
+                "text \"{}\" is drawn where the template prints none ({:.1}, {:.1}) — terbit draws only its template's texts, at their places",
+                clip_shown(&r.text, 60),
+                r.x,
+                r.y
+            ));
+        }
+    }
+    if strays > 3 {
+        out.push(format!("{} more texts are drawn where the template prints none", strays - 3));
+    }
+    for p in scan.paints.iter().filter(|p| p.what == "an image") {
+        let placed = logos.iter().any(|(x, top, h)| (p.bbox.x0 - x).abs() <= 2.0 && (p.bbox.y1 - top).abs() <= 2.0 && (p.bbox.y1 - p.bbox.y0 - h).abs() <= 2.0);
+        if !placed {
+            out.push(format!("an image is drawn at ({:.1}, {:.1}) where the template places none", p.bbox.x0, p.bbox.y0));
+        }
+    }
 }
 
 /// Read this page's member NIKs from the table (the column that prints
@@ -341,11 +584,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn single_fields_are_recognised() {
-        let fields = vec!["a".to_string(), "b".to_string()];
-        let t = crate::kind::template::compile_text("{b|upper}", &fields).unwrap();
-        assert_eq!(single_field(&t), Some((1, Format::Upper)));
-        let t = crate::kind::template::compile_text("x {a}", &fields).unwrap();
-        assert_eq!(single_field(&t), None);
+    fn patterns_allow_only_the_unsigned_values() {
+        let p = vec![Piece::Fixed(": LAKI-LAKI / ".into()), Piece::Wild(Wild::OneOf(vec!["A".into(), "AB".into(), String::new()]))];
+        assert!(matches(&p, ": LAKI-LAKI / AB") && matches(&p, ": LAKI-LAKI / "));
+        assert!(!matches(&p, ": PEREMPUAN / A") && !matches(&p, ": LAKI-LAKI / X"));
+        let p = vec![Piece::Wild(Wild::Of(Chars::Any)), Piece::Fixed(", 23 November 2026".into())];
+        assert!(matches(&p, "Kediri, 23 November 2026") && !matches(&p, "Kediri, 24 November 2026"));
+        assert_eq!(shown_pattern(&p), "…, 23 November 2026");
+        let p = vec![Piece::Fixed("RT ".into()), Piece::Wild(Wild::Of(Chars::Digits)), Piece::Fixed(" RW 3".into())];
+        assert!(matches(&p, "RT 12 RW 3") && !matches(&p, "RT 1x RW 3"));
     }
 }

@@ -21,6 +21,12 @@
 //! signed value fails the page too. The QR codes of the 1-bit images the
 //! page draws are decoded with their boxes.
 //!
+//! Before any of that, the page must hold nothing terbit does not write
+//! ([`allow`]): its structure, resources, fonts, images, annotations and
+//! every operator with its operands are held to what `engine/pdf` emits,
+//! and anything else is a problem naming it. The model of what viewers
+//! draw then only has to be right for terbit's own few operators.
+//!
 //! Limits keep a hostile page cheap: a budget of operators, a form depth,
 //! a graphics-state depth and stream size limits.
 
@@ -31,9 +37,10 @@ use lopdf::{Dictionary, Document, Object};
 use crate::dk1::qr::{self, Matrix};
 
 use super::fonts::FontInfo;
+mod allow;
 mod draw;
 
-use super::scan::{apply, boxed, deref, dict, mul, name, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
+use super::scan::{apply, boxed, deref, dict, mul, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
 use super::streams::{arity, numeric, operations, page_streams, stream_bytes};
 
 /// Operators interpreted per page, forms included.
@@ -118,6 +125,8 @@ struct Ctx {
     /// Marked-content nesting; the depth at which optional content began.
     marked: usize,
     optional_from: Option<usize>,
+    /// Inside `BT … ET`.
+    in_text: bool,
 }
 
 struct Interp<'a> {
@@ -132,6 +141,8 @@ struct Interp<'a> {
     exhausted: bool,
     /// The QR text the page should carry: its size and packed bits.
     expected: Option<(String, usize, Vec<u8>)>,
+    /// What the page holds that terbit never writes ([`allow`]).
+    refusals: allow::Refusals,
 }
 
 /// Read one page of `doc`.
@@ -141,7 +152,7 @@ struct Interp<'a> {
 /// (exact, and cheaper than reading it); any other image is read as usual.
 pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId, expected_qr: Option<&str>) -> Scan {
     let expected = expected_qr.and_then(|t| qr::encode(t).ok().map(|m| (t.to_string(), m.size, m.pack_1bit())));
-    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false, expected };
+    let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false, expected, refusals: allow::Refusals::default() };
     let Ok(page) = doc.get_dictionary(page_id) else {
         it.scan.problems.push("a page object is damaged".into());
         return it.scan;
@@ -161,6 +172,7 @@ pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId, expected_qr: Option<&
     }
     annotations(doc, page, &mut it.scan);
     let resources = inherited(doc, page, b"Resources").and_then(|r| dict(doc, r)).cloned().unwrap_or_default();
+    it.allow_structure(page, &resources);
     let mut state = State { clip: it.scan.page, ..State::default() };
     // The page's streams are one drawing program: graphics-state saves,
     // clips, text and marked content carry from one stream to the next.
@@ -171,6 +183,7 @@ pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId, expected_qr: Option<&
     if it.exhausted {
         it.scan.problems.push(format!("the page has more than {MAX_OPS} drawing operations"));
     }
+    it.scan.problems.extend(it.refusals.0);
     it.scan
 }
 
@@ -186,7 +199,7 @@ fn inherited<'a>(doc: &'a Document, page: &'a Dictionary, key: &[u8]) -> Option<
     None
 }
 
-/// Annotations show on top of the page; terbit makes none that show.
+/// Annotations show on top of the page: where they cover it.
 fn annotations(doc: &Document, page: &Dictionary, scan: &mut Scan) {
     let Some(Object::Array(annots)) = page.get(b"Annots").ok().and_then(|a| deref(doc, a)) else { return };
     for a in annots {
@@ -194,9 +207,9 @@ fn annotations(doc: &Document, page: &Dictionary, scan: &mut Scan) {
         let hidden = a.get(b"F").ok().and_then(|f| deref(doc, f)).and_then(|f| f.as_i64().ok()).is_some_and(|f| f & 2 != 0);
         let rect = a.get(b"Rect").ok().and_then(|r| deref(doc, r)).and_then(|r| r.as_array().ok()).and_then(|r| nums(r)).filter(|r| r.len() == 4);
         let empty = rect.as_ref().is_some_and(|r| (r[2] - r[0]).abs() < 0.01 || (r[3] - r[1]).abs() < 0.01);
+        // Refused by the allow-list ([`allow`]); its box still tells which
+        // printed value it covers.
         if !hidden && !empty {
-            let sub = name(doc, a, b"Subtype").map(|s| String::from_utf8_lossy(s).into_owned()).unwrap_or_else(|| "unknown".into());
-            scan.problems.push(format!("the page carries a visible annotation ({}) that terbit never makes: comments, stamps and form fields can cover the printed text", crate::util::show::clip_shown(&sub, 40)));
             if let Some(r) = rect {
                 scan.paints.push(Paint { bbox: Rect::new(r[0], r[1], r[2], r[3]), what: "an annotation" });
             }
@@ -272,7 +285,7 @@ impl Interp<'_> {
                 return;
             }
         };
-        let Ctx { stack, path, pending_clip, tm, tlm, marked, optional_from } = ctx;
+        let Ctx { stack, path, pending_clip, tm, tlm, marked, optional_from, in_text } = ctx;
         for op in ops.iter() {
             self.ops += 1;
             if self.ops > MAX_OPS {
@@ -287,6 +300,7 @@ impl Interp<'_> {
                     return;
                 }
             }
+            self.allowed(&op.operator, o, &n, st, *in_text);
             match op.operator.as_str() {
                 "q" => {
                     if stack.len() >= MAX_SAVE_DEPTH {
@@ -392,10 +406,15 @@ impl Interp<'_> {
                 "BT" => {
                     *tm = IDENTITY;
                     *tlm = IDENTITY;
+                    *in_text = true;
                 }
+                "ET" => *in_text = false,
                 "Tf" if o.len() == 2 => {
                     st.size = num(&o[1]).unwrap_or(0.0);
                     st.font = o[0].as_name().ok().and_then(|f| self.font(resources, f));
+                    if st.font.is_none() {
+                        self.refusals.push("a font that is not among the page's fonts (`Tf`)".into());
+                    }
                 }
                 "Tc" if n.len() == 1 => st.char_space = n[0],
                 "Tw" if n.len() == 1 => st.word_space = n[0],
@@ -467,6 +486,9 @@ impl Interp<'_> {
 /// module, as terbit draws it.
 fn qr_of_image(s: &lopdf::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<String> {
     let int = |k: &[u8]| s.dict.get(k).ok().and_then(|v| v.as_i64().ok());
+    // Read whatever its colour space: an image that is not terbit's kind
+    // (an /Indexed palette can draw "dark" modules white) is refused by
+    // the allow-list, which then names it against this QR's document.
     if int(b"BitsPerComponent") != Some(1) || s.dict.has(b"Decode") || s.dict.has(b"ImageMask") || s.dict.has(b"SMask") || s.dict.has(b"Mask") {
         return None;
     }

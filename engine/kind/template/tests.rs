@@ -58,3 +58,39 @@ fn formats() {
         Text(vec![Part::Lit("a ".into()), Part::Field { index: 0, format: Format::Upper }, Part::Lit(" b".into())])
     );
 }
+
+#[test]
+fn a_signed_value_printed_in_a_form_that_cannot_be_compared_is_refused() {
+    let (_, birth) = EMBEDDED[0];
+    let refused = |text: &str, kind: &str, path: &str| Template::parse(text, Path::new(path), kind).unwrap_err().to_string();
+    // The name is signed upper-cased: printed as typed, it cannot be compared.
+    let e = refused(&birth.replacen("text = \": {child_name|upper}\"", "text = \": {child_name}\"", 1), "birth", "b.toml");
+    assert!(e.contains("b.toml") && e.contains("line ") && e.contains("{child_name}") && e.contains("upper-case"), "{e}");
+    // A signed value glued to an unsigned one.
+    let e = refused(&birth.replacen("text = \": {birth_order|ordinal}, {sex|sex}\"", "text = \": {father_name}{sex|sex}\"", 1), "birth", "b.toml");
+    assert!(e.contains("right next to the unsigned `{father_name}`"), "{e}");
+    // A record text that cannot be split back into the fields the page prints.
+    let (_, card) = EMBEDDED[2];
+    let e = refused(&card.replacen("text = \"{village_code} RT {rt} RW {rw}\"", "text = \"{village_code}{rt} RW {rw}\"", 1), "family_card", "kk.toml");
+    assert!(e.contains("kk.toml") && e.contains("cannot be read back") && e.contains("no text between"), "{e}");
+    // Every embedded template prints only what it can compare.
+    for (kind, text) in EMBEDDED {
+        assert!(Template::parse(text, Path::new("t.toml"), kind.name()).is_ok(), "{}", kind.name());
+    }
+}
+
+#[test]
+fn record_texts_split_back_into_their_fields() {
+    let t = Template::embedded("family_card").unwrap();
+    let (_, text, _) = t.record.extra.iter().find(|(k, _, _)| *k == 11).unwrap();
+    assert_eq!(signed::split(text, "3506012001 RT 5 RW 13"), Some(vec!["3506012001".to_string(), "5".into(), "13".into()]));
+    assert_eq!(signed::split(text, "3506012001 RT 5"), None);
+    // The village code fixes its areas' names; RT and RW are signed.
+    let at = |f: &str| t.signed[t.field(f).unwrap()];
+    assert!(matches!(at("village_code.village"), Some(signed::Fixed::Area { part: signed::AreaPart::Village, .. })));
+    assert!(matches!(at("rt"), Some(signed::Fixed::Record { part: 1, upper: false, .. })));
+    assert_eq!(at("address"), None);
+    let ktp = Template::embedded("ktp").unwrap();
+    assert!(matches!(ktp.signed[ktp.field("name").unwrap()], Some(signed::Fixed::Record { upper: true, .. })));
+    assert!(matches!(ktp.signed[ktp.field("sex").unwrap()], Some(signed::Fixed::Record { upper: false, .. })));
+}

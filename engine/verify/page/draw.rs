@@ -16,6 +16,18 @@ impl Interp<'_> {
             .and_then(|g| dict(doc, g));
         let Some(gs) = gs else { return };
         let get = |k: &[u8]| gs.get(k).ok().and_then(|v| deref(doc, v));
+        // Refused with every graphics state ([`super::allow`]); a transfer
+        // function is named, as it whitens ink while the text stays "black".
+        for k in [&b"TR"[..], b"TR2"] {
+            if get(k).is_some_and(|v| !matches!(v, Object::Name(n) if n == b"Identity" || n == b"Default")) {
+                let gs_name = o.first().and_then(|x| x.as_name().ok()).map(|n| String::from_utf8_lossy(n).into_owned()).unwrap_or_default();
+                self.refusals.push(format!(
+                    "the graphics state /{} sets a transfer function (/{}) — terbit never sets one: it can turn ink white",
+                    crate::util::show::clip_shown(&gs_name, 40),
+                    String::from_utf8_lossy(k)
+                ));
+            }
+        }
         if let Some(a) = get(b"ca").and_then(num) {
             st.fill_alpha = a;
         }
