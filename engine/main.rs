@@ -307,7 +307,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        Command::Verify { trust, pin, trust_memory, no_trust_memory, revocations, region, json, targets } => {
+        Command::Verify { trust, pin, trust_memory, no_trust_memory, new_root, revocations, region, json, targets } => {
             let pins = pin
                 .iter()
                 .map(|p| terbit::dk1::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", terbit::util::show::clip_shown(p, 80))))
@@ -321,7 +321,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                      give --trust-memory FILE to keep one, or --no-trust-memory to go without it knowingly"
                 );
             }
-            let src = verify::TrustSource { path: trust, pins, revocations, memory, now: Utc::now().timestamp() };
+            let src = verify::TrustSource { path: trust, pins, revocations, memory, now: Utc::now().timestamp(), new_roots: new_root };
             cli::verify::run(&src, &region, json, &targets)
         }
         Command::Root(RootCommand::Init { district, dir, not_before, years }) => {
@@ -354,6 +354,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         }
         Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
+        Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
         Command::Stats { register, from, to, json } => cli::stats::stats(&register, from, to, json),
         Command::Check { input, rejects } => {
@@ -636,6 +637,32 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
         None => println!("{number} revoked: {reason}"),
     }
     println!("signed revocation list, {} entries in all: {} — put it in auditors' bundles: terbit trust bundle (it is read from beside the signed trust list)", r.list.entries.len(), r.path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
+    let issuer = match issuer {
+        Some(i) => i.to_string(),
+        None => {
+            let list = terbit::dk1::keys::TrustList::load(&a.keys.join("trust.json"))?;
+            let mut codes: Vec<&str> = list.keys.iter().map(|k| k.issuer.as_str()).collect();
+            codes.sort();
+            codes.dedup();
+            match codes.as_slice() {
+                [one] => one.to_string(),
+                _ => anyhow::bail!("{} lists keys of {} districts: say which with --issuer", a.keys.join("trust.json").display(), codes.len()),
+            }
+        }
+    };
+    if !a.register.exists() {
+        anyhow::bail!("register {} does not exist (use --register)", a.register.display());
+    }
+    let now = Utc::now().timestamp();
+    let signer = terbit::dk1::keys::signer_for(&a.keys, &issuer, now)?;
+    let mut reg = terbit::numbering::register::Register::open(&a.register)?;
+    let (list, path) = terbit::issue::revoke::publish(&mut reg, &a.keys, &signer, now)?;
+    println!("signed revocation list no. {} of {issuer} ({} entries, key {}, next update {}): {}", list.sequence, list.entries.len(), list.kid, list.next_update, path.display());
+    println!("Put it in auditors' bundles: terbit trust bundle");
     Ok(ExitCode::SUCCESS)
 }
 

@@ -57,6 +57,12 @@ fn out_and_register_folders_others_may_write_in_and_foreign_registers_are_refuse
     assert!(err.contains("group") && err.contains("0770") && err.contains("writable by its group"), "{err}");
     // A run that is fine, then its register (and run folder) given to another user.
     ok(d, &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    // A register file anyone may write (0666): anyone could rewrite its numbers.
+    set_mode(&d.join("out/register.sqlite"), 0o666);
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("register.sqlite") && err.contains("0666") && err.contains("writable by other users"), "{err}");
+    set_mode(&d.join("out/register.sqlite"), 0o644);
     if !rustix::process::geteuid().is_root() {
         return;
     }

@@ -165,6 +165,10 @@ fn rotating_and_revoking_keys_reaches_verifiers_through_a_new_list() {
     let kid = list["keys"][0]["kid"].as_str().unwrap().to_string();
     let resign = |out: &str| {
         ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "36500"]);
+        // The revocation list signed again by the key now current: a
+        // retired or revoked key's list is not accepted.
+        let out_rev = ok(dir, &["revocations", "--keys", "keys", "--register", "out/register.sqlite"]);
+        assert!(out_rev.contains("signed revocation list no."), "{out_rev}");
         ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", out]);
     };
     // Rotation: a new key takes over on 2026-12-01, the old one retires then.
@@ -257,7 +261,11 @@ fn a_bundle_keeps_a_districts_root_unless_told() {
     assert!(err.contains("--new-root 3527"), "{err}");
     let out = ok(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--new-root", "3506", "--out", "trust-bundle.json"]);
     assert!(out.contains("root replaced by"), "{out}");
-    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    // The verifier's memory knows the old root: a new one only when told.
+    let (code, _, err) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", &d.genuine.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("root would change from") && err.contains("--new-root 3506"), "{err}");
+    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--new-root", "3506", "--trust", "trust-bundle.json", &d.genuine.qr]);
     assert_eq!(code, 0, "{out}");
     // Once the new root was seen, the old root's bundle is older trust data.
     let (code, _, err) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "old-bundle.json", &d.genuine.qr]);
@@ -294,4 +302,46 @@ fn a_rolled_back_revocation_list_is_refused() {
     assert_eq!(code, 2, "{out}{err}");
     assert!(err.contains("revocation list is no.") && err.contains("rolled-back"), "{err}");
     assert!(!out.contains("GENUINE"), "{out}");
+    // So is trust data that leaves the list out, once one was seen.
+    std::fs::create_dir_all(dir.join("bare")).unwrap();
+    std::fs::copy(dir.join("keys/trust-3506.json"), dir.join("bare/trust-3506.json")).unwrap();
+    let (code, _, err) = terbit(dir, &["verify", "--trust", "bare/trust-3506.json", "--pin", &d.pin, "--trust-memory", "seen.json", &victim.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("carries none"), "{err}");
+    // Given both at once, the newer counts; two different lists under one
+    // number are refused.
+    let both: Vec<String> = base.iter().map(|s| s.to_string()).chain(["--no-trust-memory".into()]).filter(|a| a != "--trust-memory" && a != "seen.json")
+        .chain(["--revocations".into(), "old-revocations.json".into(), "--revocations".into(), "keys/revocations-3506.json".into(), victim.qr.clone()]).collect();
+    let (code, out, _) = terbit(dir, &both.iter().map(String::as_str).collect::<Vec<_>>());
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REVOKED"), "{out}");
+    // A bundle update that gives no revocation list keeps the one it holds.
+    ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "keys/revocations-3506.json", "--out", "trust-bundle.json"]);
+    ok(dir, &["trust", "bundle", "--list", "bare/trust-3506.json", "--pin", &d.pin, "--out", "trust-bundle.json"]);
+    let (code, out, _) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "trust-bundle.json", &victim.qr]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("REVOKED"), "{out}");
+}
+
+/// A revoked key signs no revocation list: whoever stole it cannot sign a
+/// newer, emptier list that makes revoked documents genuine again.
+#[test]
+fn a_revoked_keys_revocation_list_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let list: terbit::dk1::keys::TrustList = terbit::dk1::keys::TrustList::load(&dir.join("keys/trust.json")).unwrap();
+    let kid = list.keys[0].kid.clone();
+    let stolen = terbit::dk1::keys::signer_for(&dir.join("keys"), "3506", 1_795_392_000).unwrap();
+    // The office rotates and revokes the key; the thief signs an empty list no. 1000.
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-11-25"]);
+    ok(dir, &["keys", "revoke", &kid, "--from", "2026-11-25T00:00:00Z", "--dir", "keys"]);
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-26T00:00:00Z", "--valid-days", "36500"]);
+    let forged = terbit::dk1::revocation::RevocationList::make(vec![], 1000, 1_795_000_000, &stolen);
+    std::fs::write(dir.join("forged-revocations.json"), forged.to_json()).unwrap();
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "forged-revocations.json", &d.revoked.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is revoked"), "{err}");
+    let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "forged-revocations.json", "--out", "trust-bundle.json"]);
+    assert_eq!(code, 2, "{err}");
 }

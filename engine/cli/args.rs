@@ -116,6 +116,11 @@ pub(crate) enum Command {
         /// Keep no memory of lists seen (rollback is then not detected).
         #[arg(long, conflicts_with = "trust_memory")]
         no_trust_memory: bool,
+        /// Accept a new root for this district (repeatable): the memory
+        /// refuses a district's root changing unless told, after the
+        /// district announced it and its fingerprint was compared.
+        #[arg(long, value_name = "DISTRICT")]
+        new_root: Vec<String>,
         /// Signed revocation list(s) for a single list; default: revocations-*.json beside it.
         #[arg(long)]
         revocations: Vec<PathBuf>,
@@ -135,6 +140,16 @@ pub(crate) enum Command {
         number: String,
         #[arg(long)]
         reason: String,
+        #[command(flatten)]
+        common: RevokeArgs,
+    },
+    /// Sign the revocation list again, unchanged but for a new number and dates: after a key change
+    /// (verifiers accept lists of a current key only) or to keep it from going stale.
+    #[command(after_help = "Example:\n  terbit revocations --keys keys --register out/register.sqlite\n\nThen: terbit trust bundle, and give verifiers the new bundle.")]
+    Revocations {
+        /// The issuing regency (default: the one district of the keys folder's trust.json).
+        #[arg(long)]
+        issuer: Option<String>,
         #[command(flatten)]
         common: RevokeArgs,
     },

@@ -215,13 +215,19 @@ impl Bundle {
                         return Err(BundleError::Rollback { district: new.district, new: new.sequence, old: held.sequence });
                     }
                     for r in &entry.revocations {
-                        if let Some(o) = old.revocations.iter().find(|o| o.issuer == r.issuer && o.kid == r.kid && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose))) {
+                        if let Some(o) = old.revocations.iter().find(|o| o.issuer == r.issuer && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose))) {
                             return Err(BundleError::Revocations {
                                 district: new.district.clone(),
                                 error: format!("revocation list no. {} is not newer than no. {} already held", r.sequence, o.sequence),
                             });
                         }
                     }
+                }
+                let mut entry = entry;
+                // No list given: the one held stays (dropping it would make
+                // the documents it revokes genuine again).
+                if entry.revocations.is_empty() && old_pin == *pin {
+                    entry.revocations = std::mem::take(&mut old.revocations);
                 }
                 *old = entry;
             }

@@ -116,6 +116,9 @@ pub enum ListError {
     /// The payload has no update time, sequence or next update.
     #[error("signed payload has no update time, sequence or next update")]
     NoTime,
+    /// The key that signed it may not sign it.
+    #[error("{0}: the district signs its revocation list again with its current key (`terbit revoke` or the nightly run)")]
+    Signer(String),
     /// The sequence is out of range.
     #[error("sequence {0} is out of range (1 to 2^53 − 1)")]
     Sequence(u64),
@@ -178,8 +181,18 @@ impl RevocationList {
         }
         let bytes = hex::decode(&self.cose).map_err(|_| ListError::NotHex)?;
         let env = crate::dk1::signed::parse(&bytes)?;
-        env.open(trust, &self.issuer)?;
+        let key = env.open(trust, &self.issuer)?;
         let h = signed_header(&env.payload).ok_or(ListError::NoTime)?;
+        // Whoever holds a revoked key could sign a list that un-revokes
+        // documents (with a higher number, and any date it likes): such a
+        // key signs no list at all. A retired key's lists stand for the
+        // time it signed in.
+        if key.status == crate::dk1::keys::KeyStatus::Revoked {
+            return Err(ListError::Signer(format!("key {} that signed it is revoked", hex::encode(key.kid))));
+        }
+        if h.updated_at < key.not_before || key.not_after.is_some_and(|na| h.updated_at >= na) {
+            return Err(ListError::Signer(format!("it is dated {}, outside the signing window of key {}", rfc3339(h.updated_at), hex::encode(key.kid))));
+        }
         if h.sequence == 0 || h.sequence > crate::dk1::trustlist::MAX_SEQUENCE {
             return Err(ListError::Sequence(h.sequence));
         }

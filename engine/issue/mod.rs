@@ -209,6 +209,10 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         }
     }
     let register: Shared = std::sync::Mutex::new(register);
+    // A folder an earlier attempt of this run left may hold copies of
+    // documents whose numbers another run has since taken over (a crash
+    // in the middle of that hand-over): they are looked for at the end.
+    let resumed_dir = std::fs::symlink_metadata(&summary.run_dir).is_ok();
     let mut sink = Sink::create(&summary.run_dir, &register)?;
     sink.sign_print_files(pades.clone(), crate::pdf::sign::pdf_date(opts.issue_date));
     let clock = StepClock::default();
@@ -269,6 +273,15 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let t0 = Instant::now();
     let written = sink.written;
     let finished = sink.finish()?;
+    if resumed_dir {
+        let mine = crate::numbering::register::lock(&register)?.numbers_of_run(&summary.run_id)?;
+        let removed = crate::output::sink::remove_documents_not_in(&summary.run_dir, &mine)?;
+        if removed > 0 {
+            summary.warnings.push(format!(
+                "{removed} document file(s) an earlier attempt of this run left behind were removed: their numbers were taken over by a later run, whose manifest lists them"
+            ));
+        }
+    }
     // The durability sync is its own stage: it is the disk's time, not ours.
     *summary.seconds_by_stage.entry("seal_render_write".into()).or_default() += t0.elapsed().as_secs_f64() - finished.sync_seconds;
     summary.seconds_by_stage.insert("sync".into(), finished.sync_seconds);
@@ -307,7 +320,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // The signed revocation list stays fresh without anyone revoking: the
     // nightly run signs it again once half its promised time has gone.
     if let Some(now) = opts.started_at {
-        if crate::issue::revoke::due(&opts.keys_dir, &signer.issuer, now) {
+        if crate::issue::revoke::due(&opts.keys_dir, &signer, now) {
             let mut reg = crate::numbering::register::lock(&register)?;
             let (list, path) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now)?;
             summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));

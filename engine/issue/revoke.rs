@@ -56,11 +56,15 @@ pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: 
 }
 
 /// Whether the nightly run should sign the list again: one is published
-/// and less than half its promised time is left (or it does not read).
-pub fn due(keys_dir: &Path, issuer: &str, now: i64) -> bool {
-    let path = keys_dir.join(format!("revocations-{issuer}.json"));
+/// and less than half its promised time is left, or another key signed it
+/// (or it does not read).
+pub fn due(keys_dir: &Path, signer: &keys::Signer, now: i64) -> bool {
+    let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
     let Ok(bytes) = crate::util::fs::read_limited(&path, 64 << 20) else { return false };
     match serde_json::from_slice::<RevocationList>(&bytes) {
+        // Signed by another key (the keys were rotated, or that key
+        // revoked): verifiers accept lists of the current key only.
+        Ok(l) if !l.kid.eq_ignore_ascii_case(&hex::encode(signer.kid)) => true,
         Ok(l) => chrono::DateTime::parse_from_rfc3339(&l.next_update).map(|t| t.timestamp() - now < crate::dk1::revocation::VALID_DAYS * 86_400 / 2).unwrap_or(true),
         Err(_) => true,
     }

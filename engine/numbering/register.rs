@@ -417,6 +417,13 @@ impl Register {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
+    /// Every number run `run_id` holds.
+    pub fn numbers_of_run(&self, run_id: &str) -> Result<std::collections::HashSet<String>> {
+        let mut stmt = self.conn.prepare("SELECT document_number FROM documents WHERE run_id = ?1").map_err(|e| self.err(e))?;
+        let rows = stmt.query_map([run_id], |r| r.get(0)).map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<_, _>>().map_err(|e| self.err(e))
+    }
+
     /// The issuing regency of document `number`, if the register holds it.
     pub fn regency_of(&self, number: &str) -> Result<Option<String>> {
         Ok(self.regency_and_status(number)?.map(|(regency, _)| regency))

@@ -65,6 +65,36 @@ pub fn remove_temporaries(dir: &Path) -> Result<()> {
     Ok(())
 }
 
+/// Remove the document files (`<service point>/<kind>/<number>.pdf`) of
+/// `run_dir` whose number is not in `numbers`: copies a stopped attempt
+/// left of documents another run has since taken over and listed. Print
+/// files and anything that is not a plain PDF file are left alone; links
+/// are never followed. Returns how many were removed.
+pub fn remove_documents_not_in(run_dir: &Path, numbers: &std::collections::HashSet<String>) -> Result<usize> {
+    let mut removed = 0;
+    for sp in fs::read_dir(run_dir).map_err(|e| Error::io(run_dir, e))?.flatten() {
+        if sp.file_name() == "print" || !sp.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        for kind in fs::read_dir(sp.path()).map_err(|e| Error::io(sp.path(), e))?.flatten() {
+            if !kind.file_type().is_ok_and(|t| t.is_dir()) {
+                continue;
+            }
+            for doc in fs::read_dir(kind.path()).map_err(|e| Error::io(kind.path(), e))?.flatten() {
+                let path = doc.path();
+                let stale = doc.file_type().is_ok_and(|t| t.is_file())
+                    && path.extension().is_some_and(|e| e == "pdf")
+                    && path.file_stem().and_then(|s| s.to_str()).is_some_and(|n| !numbers.contains(n));
+                if stale {
+                    fs::remove_file(&path).map_err(|e| Error::io(&path, e))?;
+                    removed += 1;
+                }
+            }
+        }
+    }
+    Ok(removed)
+}
+
 /// Writes documents' own files, from any thread.
 pub struct DocFiles {
     run_dir: PathBuf,

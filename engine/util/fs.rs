@@ -152,7 +152,26 @@ pub fn check_output_places(out: &Path, register: &Path) -> Result<()> {
     let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     refuse_world_writable(reg_dir)?;
     refuse_foreign_owner(register)?;
+    refuse_writable_by_others(register)?;
     refuse_foreign_owner(&crate::util::lock::lock_path(register))
+}
+
+/// Refuse a file (the register) that exists and that its group or every
+/// user may write: anyone could then rewrite the numbers under the job.
+pub fn refuse_writable_by_others(path: &Path) -> Result<()> {
+    use std::os::unix::fs::PermissionsExt;
+    let Ok(m) = fs::symlink_metadata(path) else { return Ok(()) };
+    let mode = m.permissions().mode() & 0o7777;
+    if !m.is_file() || mode & 0o022 == 0 {
+        return Ok(());
+    }
+    Err(Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!("is writable by other users (mode {mode:04o}): anyone could rewrite the numbers in it; chmod go-w {} after checking it was not changed", path.display()),
+        ),
+    ))
 }
 
 /// The check of [`refuse_world_writable`] on a mode already read.

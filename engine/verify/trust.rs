@@ -171,6 +171,9 @@ pub struct TrustSource {
     pub memory: Option<PathBuf>,
     /// Now, epoch seconds (only the CLI reads the clock).
     pub now: i64,
+    /// Districts whose new root the verifier was told to accept (the
+    /// memory otherwise refuses a district's root changing).
+    pub new_roots: Vec<String>,
 }
 
 /// Signed trust lists and their revocations, checked.
@@ -236,8 +239,23 @@ impl TrustStore {
                 (vec![v], lists)
             }
         };
+        // Of each issuer's lists given at once, the newest counts; two
+        // different lists under one number are a forgery or a mistake.
+        let mut newest: BTreeMap<String, RevocationList> = BTreeMap::new();
+        for l in revocation_lists {
+            match newest.get(&l.issuer) {
+                Some(held) if held.sequence == l.sequence && held.cose != l.cose => {
+                    return Err(refused(path, format!("two different revocation lists of district {} both claim no. {}", l.issuer, l.sequence)));
+                }
+                Some(held) if held.sequence >= l.sequence => {}
+                _ => {
+                    newest.insert(l.issuer.clone(), l);
+                }
+            }
+        }
+        let revocation_lists: Vec<RevocationList> = newest.into_values().collect();
         if let Some(memory) = &src.memory {
-            remember(memory, &districts, &revocation_lists).map_err(|e| match e {
+            remember(memory, &districts, &revocation_lists, &src.new_roots).map_err(|e| match e {
                 Error::Config { message, .. } => refused(path, message),
                 other => other,
             })?;
@@ -336,9 +354,10 @@ fn compare(memory: &BTreeMap<String, Seen>, key: &str, sequence: u64, digest: &s
 }
 
 /// Refuse a trust or revocation list older than (or different from, at
-/// the same sequence) the newest one this verifier has seen; record newer
-/// ones.
-fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationList]) -> Result<()> {
+/// the same sequence) the newest one this verifier has seen, trust data
+/// without the revocation list of a district whose list was seen, and a
+/// district's new root unless `new_roots` names it; record newer ones.
+fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationList], new_roots: &[String]) -> Result<()> {
     let mut memory = match std::fs::symlink_metadata(path) {
         Ok(_) => {
             let bytes = crate::util::fs::read_limited(path, 4 << 20)?;
@@ -366,10 +385,33 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
                 ));
             }
             Some(_) => {}
-            None => {
+            None if roots.is_empty() || new_roots.contains(&d.district) => {
                 roots.push(fp);
                 changed = true;
             }
+            None => {
+                let held = roots.last().and_then(|r| hex::decode(r).ok()).and_then(|v| <[u8; 32]>::try_from(v).ok());
+                return Err(Error::config(
+                    path,
+                    format!(
+                        "district {}'s root would change from {} (seen before) to {}: a new root is trusted only when told — once the district has announced it and the fingerprint matches the one it publishes, verify again with --new-root {}",
+                        d.district,
+                        held.map(|h| show_fingerprint(&h)).unwrap_or_default(),
+                        show_fingerprint(&d.root.fingerprint),
+                        d.district
+                    ),
+                ));
+            }
+        }
+        if memory.revocations.contains_key(&d.district) && !revocations.iter().any(|r| r.issuer == d.district) {
+            let seen = &memory.revocations[&d.district];
+            return Err(Error::config(
+                path,
+                format!(
+                    "district {}'s revocation list no. {} was seen before, but this trust data carries none: without it revoked documents would read as genuine; give the district's newest revocation list",
+                    d.district, seen.sequence
+                ),
+            ));
         }
         // Per district and root: a new root is a new anchor, pinned anew.
         let key = format!("{}:{}", d.district, hex::encode(d.root.fingerprint));
@@ -381,8 +423,9 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
     for r in revocations {
         use sha2::Digest as _;
         let digest = hex::encode(sha2::Sha256::digest(r.cose.as_bytes()));
-        // Per issuer and signing key: the sequence is the office's count.
-        let key = format!("{}:{}", r.issuer, r.kid.to_ascii_lowercase());
+        // Per issuer, whichever key signed it: the register counts the
+        // issuer's lists across key changes.
+        let key = r.issuer.clone();
         if compare(&memory.revocations, &key, r.sequence, &digest, &format!("district {}'s revocation list", r.issuer)).map_err(|m| Error::config(path, m))? {
             memory.revocations.insert(key, Seen { sequence: r.sequence, digest });
             changed = true;
