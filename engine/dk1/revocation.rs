@@ -271,6 +271,6 @@ mod tests {
         let mut e = l.clone();
         e.format = "terbit-revocations/1".into();
         assert!(matches!(e.check(&t), Err(ListError::Format(_))));
-        assert!(matches!(RevocationList::make(vec![], 0, 1, &s).check(&t), Err(ListError::Sequence(0))));
+        assert!(matches!(RevocationList::make(vec![], 0, 1_795_400_000, &s).check(&t), Err(ListError::Sequence(0))));
     }
 }

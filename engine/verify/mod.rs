@@ -524,7 +524,7 @@ mod tests {
         for i in (0..pdf.len()).step_by(13) {
             let mut bad = pdf.clone();
             bad[i] ^= 0x55;
-            assert!(!tests_support::verify_signed(&bad, &trust).verdict.is_genuine(), "byte {i} flipped");
+            assert!(!tests_support::verify_signed(&bad, &trust).verdict.is_genuine(), "byte {i} flipped: {:?}", String::from_utf8_lossy(&pdf[i.saturating_sub(60)..(i + 20).min(pdf.len())]));
         }
         assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
     }
@@ -633,7 +633,8 @@ pub(crate) mod tests_support {
         static C: std::sync::OnceLock<Vec<crate::verify::pades::PdfCert>> = std::sync::OnceLock::new();
         C.get_or_init(|| {
             let der = test_signer().cert.clone();
-            vec![crate::verify::pades::PdfCert::of("3506", &der).expect("test certificate")]
+            let root = crate::dk1::trustlist::tests::test_root().cert.der.clone();
+            vec![crate::verify::pades::PdfCert { root: Some(root), ..crate::verify::pades::PdfCert::of("3506", &der).expect("test certificate") }]
         })
     }
 

@@ -25,6 +25,8 @@ pub enum FileSignature {
     Holds {
         /// The signer's certificate (DER).
         cert: Vec<u8>,
+        /// The other certificates the signature carries, in order (DER).
+        chain: Vec<Vec<u8>>,
         /// `/M`, the claimed signing time, as written.
         m: String,
     },
@@ -138,7 +140,9 @@ fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
         });
     }
     let hex_text = &bytes[lt + 1..gt];
-    if !hex_text.len().is_multiple_of(2) {
+    // terbit writes lower-case hex: the same signature in upper case would
+    // be a second byte string for one file.
+    if !hex_text.len().is_multiple_of(2) || hex_text.iter().any(u8::is_ascii_uppercase) {
         return Err("/Contents is not a hex string".into());
     }
     let cms = hex::decode(hex_text).map_err(|_| "/Contents is not a hex string")?;
@@ -153,13 +157,14 @@ fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
             (bytes.get(s) == Some(&b'(')).then(|| bytes[s + 1..].iter().take(40).position(|x| *x == b')').map(|e| String::from_utf8_lossy(&bytes[s + 1..s + 1 + e]).into_owned()))?
         })
         .ok_or("the signature has no claimed time (/M)")?;
-    let cert = check_cms(&cms, &digest)?;
-    Ok(Some(FileSignature::Holds { cert, m }))
+    let (cert, chain) = check_cms(&cms, &digest)?;
+    Ok(Some(FileSignature::Holds { cert, chain, m }))
 }
 
 /// The CMS SignedData: its signed attributes hold `digest` and its
-/// signature holds under the signer's certificate, which is returned.
-fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
+/// signature holds under the signer's certificate, which is returned with
+/// the others it carries.
+fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
     let bad = |w: &str| format!("the signature's CMS is malformed: {w}");
     let (t, s, e) = tlv(b, 0, b.len()).ok_or_else(|| bad("not DER"))?;
     // What follows the CMS in /Contents is padding: zeros only.
@@ -178,6 +183,13 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
     // version, digestAlgorithms, encapContentInfo, [0] certificates, signerInfos
     let certs = sd.iter().find(|x| x.0 == 0xa0).ok_or_else(|| bad("no certificates"))?;
     let infos = sd.last().filter(|x| x.0 == 0x31).ok_or_else(|| bad("no signer infos"))?;
+    // Every part the signature does not cover is exactly what terbit
+    // writes: otherwise one signed file would have other valid byte
+    // strings (a changed version, algorithm parameters, an added CRL).
+    let whole = |x: &(u8, usize, usize, usize)| &b[x.3..x.2];
+    if sd.len() != 5 || whole(&sd[0]) != [0x02, 0x01, 0x01] || whole(&sd[1]) != DIGEST_ALGORITHMS || whole(&sd[2]) != ENCAP_DATA {
+        return Err(bad("not the SignedData terbit writes (version, digest algorithms, content, or an extra part)"));
+    }
     let encap = sd.get(2).ok_or_else(|| bad("no content info"))?;
     let encap_items = items(b, encap.1, encap.2).ok_or_else(|| bad("content info"))?;
     if encap_items.len() != 1 || &b[encap_items[0].1..encap_items[0].2] != OID_DATA {
@@ -195,6 +207,9 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
     let oid_of = |x: &(u8, usize, usize, usize)| items(b, x.1, x.2).and_then(|v| v.first().map(|o| b[o.1..o.2].to_vec()));
     if oid_of(&si[2]).as_deref() != Some(OID_SHA256) || oid_of(&si[4]).as_deref() != Some(OID_ECDSA_SHA256) {
         return Err("the signature is not ECDSA with SHA-256".into());
+    }
+    if whole(&si[0]) != [0x02, 0x01, 0x01] || whole(&si[2]) != &DIGEST_ALGORITHMS[2..] || whole(&si[4]) != SIGNATURE_ALGORITHM {
+        return Err(bad("not the signer info terbit writes (version or algorithm parameters)"));
     }
     // Signed attributes: content type is data, message digest is the range's.
     let attrs = items(b, si[3].1, si[3].2).ok_or_else(|| bad("signed attributes"))?;
@@ -233,15 +248,83 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Vec<u8>, String> {
         }
     }
     let (der, cert) = signer.ok_or_else(|| bad("the signer's certificate is not in it"))?;
+    // The other certificates (the chain) are outside what the signature
+    // covers: each must be what its issuer signed, so that no byte of the
+    // file can change while it still reads as genuine.
+    let set = &b[certs.1..certs.2];
+    if !chain_checked(set) {
+        let mut all = Vec::new();
+        for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
+            all.push(x509_cert::Certificate::from_der(&b[c.3..c.2]).map_err(|_| bad("a certificate in it is not DER"))?);
+        }
+        for c in &all {
+            let Some(issuer) = all.iter().find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer) else { continue };
+            if let Some(false) = issued_by(c, issuer) {
+                return Err("a certificate in the signature was changed: its issuer's signature on it does not hold".into());
+            }
+        }
+        remember_chain(set);
+    }
     let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|_| bad("certificate key"))?;
     let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string())?;
     let sig = p256::ecdsa::Signature::from_der(&b[si[5].1..si[5].2]).map_err(|_| bad("signature value"))?;
+    // terbit signs low-s: the same signature with n − s would be a second
+    // valid byte string for the file.
+    if sig.normalize_s().is_some() {
+        return Err("the signature is not in the low-s form terbit writes (the file was re-signed or altered)".into());
+    }
     let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
     signed_attrs[0] = 0x31;
     if !crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&signed_attrs).into(), &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
-    Ok(der)
+    let chain = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.iter().map(|c| b[c.3..c.2].to_vec()).filter(|c| *c != der).collect();
+    Ok((der, chain))
+}
+
+/// `SET { SEQUENCE { id-sha256 } }`: the digest algorithms terbit writes
+/// (the signer info's is the same SEQUENCE, without the SET's two bytes).
+const DIGEST_ALGORITHMS: [u8; 15] = [0x31, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+/// `SEQUENCE { id-data }`: detached content.
+const ENCAP_DATA: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
+/// `SEQUENCE { ecdsa-with-SHA256 }`, no parameters.
+const SIGNATURE_ALGORITHM: [u8; 12] = [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+
+/// Whether `issuer`'s key signed `cert`: `None` when either is not ECDSA
+/// P-256 with SHA-256 (a certification authority's RSA chain is not
+/// checked here).
+fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> Option<bool> {
+    if cert.signature_algorithm.oid.to_string() != "1.2.840.10045.4.3.2" {
+        return None;
+    }
+    let spki = issuer.tbs_certificate.subject_public_key_info.to_der().ok()?;
+    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
+    let Ok(tbs) = cert.tbs_certificate.to_der() else { return Some(false) };
+    let Some(Ok(sig)) = cert.signature.as_bytes().map(p256::ecdsa::Signature::from_der) else { return Some(false) };
+    Some(crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&tbs).into(), &sig))
+}
+
+thread_local! {
+    /// Certificate sets whose chain was checked, by SHA-256: a run's
+    /// documents carry the same few, checked once per worker.
+    static CHECKED: std::cell::RefCell<Vec<[u8; 32]>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+fn chain_checked(set: &[u8]) -> bool {
+    let h: [u8; 32] = Sha256::digest(set).into();
+    CHECKED.with(|c| c.borrow().contains(&h))
+}
+
+fn remember_chain(set: &[u8]) {
+    let h: [u8; 32] = Sha256::digest(set).into();
+    CHECKED.with(|c| {
+        let mut c = c.borrow_mut();
+        // A handful of chains a run: a small list, never growing without bound.
+        if c.len() >= 16 {
+            c.remove(0);
+        }
+        c.push(h);
+    });
 }
 
 /// A PDF-signing certificate the trust list holds, decoded.
@@ -255,13 +338,16 @@ pub struct PdfCert {
     pub not_before: i64,
     /// Validity end, epoch seconds.
     pub not_after: i64,
+    /// The district root's certificate (DER), when known: a certificate it
+    /// issued travels with exactly that root as its chain.
+    pub root: Option<Vec<u8>>,
 }
 
 impl PdfCert {
     /// Decode a certificate of `district`'s list.
     pub fn of(district: &str, der: &[u8]) -> Option<PdfCert> {
         let (not_before, not_after) = crate::dk1::pdfkey::validity(der)?;
-        Some(PdfCert { district: district.to_string(), der: der.to_vec(), not_before, not_after })
+        Some(PdfCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, root: None })
     }
 }
 
@@ -273,12 +359,23 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
     match sig {
         FileSignature::Absent => Some(NOT_SIGNED.into()),
         FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
-        FileSignature::Holds { cert, .. } => match certs.iter().find(|c| &c.der == cert) {
+        FileSignature::Holds { cert, chain, .. } => match certs.iter().find(|c| &c.der == cert) {
             None => Some("the PDF file is signed by a certificate the trust list does not hold for any district".into()),
+            Some(c) if c.root.as_ref().is_some_and(|root| issued_by_name(cert, root) && chain.as_slice() != std::slice::from_ref(root)) => {
+                Some("the certificates the PDF file's signature carries are not its district root's alone, as terbit writes them: the file was altered".into())
+            }
             Some(c) if c.district != issuer => Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district)),
             Some(c) if at < c.not_before || at >= c.not_after => Some("the PDF file's signing certificate was not valid when the document was issued".into()),
             Some(_) => None,
         },
+    }
+}
+
+/// Whether `cert`'s issuer is `root`'s subject (both DER).
+fn issued_by_name(cert: &[u8], root: &[u8]) -> bool {
+    match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
+        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject,
+        _ => false,
     }
 }
 

@@ -266,7 +266,9 @@ impl TrustStore {
             districts: districts.iter().map(|d| TrustInfo::of(d, src.now)).collect(),
             pdf_certs: districts
                 .iter()
-                .flat_map(|d| d.pdf_certificates.iter().filter_map(|c| crate::verify::pades::PdfCert::of(&d.district, c)))
+                .flat_map(|d| {
+                    d.pdf_certificates.iter().filter_map(|c| crate::verify::pades::PdfCert::of(&d.district, c).map(|p| crate::verify::pades::PdfCert { root: Some(d.root.der.clone()), ..p }))
+                })
                 .collect(),
         };
         store.revocations.insert(revocation_lists);
@@ -303,7 +305,15 @@ impl TrustStore {
                 continue;
             }
             let der = crate::dk1::pdfkey::read_cert_der(&path)?;
-            pdf_certs.push(crate::verify::pades::PdfCert::of(&k.issuer, &der).ok_or_else(|| Error::config(&path, "not a readable certificate"))?);
+            let mut c = crate::verify::pades::PdfCert::of(&k.issuer, &der).ok_or_else(|| Error::config(&path, "not a readable certificate"))?;
+            // The chain the office signs with: a district root's is that root alone.
+            let chain = crate::dk1::pdfkey::chain_path(dir, &k.kid);
+            if std::fs::symlink_metadata(&chain).is_ok() {
+                if let [root] = crate::dk1::pdfkey::pem_chain(&chain)?.as_slice() {
+                    c.root = Some(root.clone());
+                }
+            }
+            pdf_certs.push(c);
         }
         let mut store = TrustStore::with_keys(list, revocations)?;
         store.pdf_certs = pdf_certs;
