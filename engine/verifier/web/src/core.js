@@ -505,6 +505,14 @@ export function verifyRevocations(r, keys, district) {
     return { document_number: e.document_number, status: e.status, superseded_by: by, reason: e.reason, since: e.since };
   });
   if (!bytesEqual(revocationPayload(r.issuer, updatedAt, r.sequence, nextUpdate, entries), env.payload)) throw edited();
+  // As RevocationList::check: a revoked key signs no list (whoever stole it
+  // could un-revoke documents with a higher number); a retired key's lists
+  // stand for the time it signed in.
+  const again = 'the district signs its revocation list again with its current key (`terbit revoke` or the nightly run)';
+  if (key.status === 'revoked') throw new TrustError(`revocation list: key ${key.kid} that signed it is revoked: ${again}`);
+  if (updatedAt < key.notBefore || (key.notAfter !== null && updatedAt >= key.notAfter)) {
+    throw new TrustError(`revocation list: it is dated ${rfc3339(updatedAt)}, outside the signing window of key ${key.kid}: ${again}`);
+  }
   if (BigInt(r.sequence) > MAX_SEQUENCE) throw edited();
   return { issuer: r.issuer, sequence: BigInt(r.sequence), updatedAt, nextUpdate, entries, digest: hex(sha256(env.payload)) };
 }

@@ -101,3 +101,14 @@ test('a revocation list past its next update is stale: documents still verify', 
   assert.equal(verifyText(F.dk1Text(d.key, '3506-A'), t).verdict, 'genuine');
   assert.equal(verifyText(F.dk1Text(d.key, '3506-D'), t).verdict, 'revoked');
 });
+
+test('a revoked key signs no revocation list; a retired one none dated after its window (as RevocationList::check)', () => {
+  const d = F.district('3506');
+  const keys = loadBundle(d.bundle, NOW).keys;
+  const kid = keys[0].kid;
+  const revoked = keys.map((k) => (k.kid === kid ? { ...k, status: 'revoked', revokedFrom: k.notBefore } : k));
+  assert.throws(() => verifyRevocations(d.revs, revoked, '3506'), /that signed it is revoked/);
+  const retired = keys.map((k) => (k.kid === kid ? { ...k, status: 'retired', notAfter: k.notBefore } : k));
+  assert.throws(() => verifyRevocations(d.revs, retired, '3506'), /outside the signing window/);
+  assert.doesNotThrow(() => verifyRevocations(d.revs, keys, '3506'));
+});
