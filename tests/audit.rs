@@ -188,6 +188,8 @@ fn unreadable_photos_many_line_files_damaged_prefixes_and_closed_pipes() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_terbit"))
         .args(["verify", "--trust", TRUST, run.to_str().unwrap()])
         .current_dir(d)
+        // The test's own memory of trust lists seen, not the user's.
+        .env("XDG_STATE_HOME", d.join("state"))
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()

@@ -167,6 +167,10 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     let good_cert = std::fs::read(&cert_path).unwrap();
     let foreign = terbit::dk1::pdfkey::certify(&other, &public, "3527", "Kabupaten Sampang", 1_767_225_600, 2_398_377_600).unwrap();
     terbit::dk1::pdfkey::write_cert(&cert_path, &foreign).unwrap();
+    // With the chain a forger would carry: the other district's root.
+    let chain_path = terbit::dk1::pdfkey::chain_path(&d.join("keys"), &kid);
+    let good_chain = std::fs::read(&chain_path).unwrap();
+    std::fs::write(&chain_path, terbit::dk1::root::pem_encode("CERTIFICATE", &other.cert.der)).unwrap();
     let night = |out: &str| -> PathBuf {
         ok(d, &["samples", "--kind", "birth", "--count", "3", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
         ok(d, &["issue", "more.csv", "--keys", "keys", "--out", out, "--issued-on", "2026-11-24"]);
@@ -176,6 +180,7 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
         files.into_iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap()
     };
     let by_other = night("out-other");
+    std::fs::write(&chain_path, good_chain).unwrap();
     // 4. An expired certificate: the root certifies the key for 2020 only.
     //    `issue` refuses to sign outside its certificate's validity; a forger
     //    holding the old key would not: the genuine document re-signed with it.
@@ -327,6 +332,8 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
         let g = terbit::dk1::keys::generate(&d.join(&keys), "3506", &[n as u8; 32], 1_767_225_600).unwrap();
         let kid = hex::encode(g.kid);
         std::fs::write(d.join("pw"), password).unwrap();
+        // A password file is a secret: others may not read it.
+        set_mode(&d.join("pw"), 0o600);
         let (code, out, err) = terbit(d, &["keys", "import", &kid, "--dir", &keys, "--p12", file, "--password-file", "pw"]);
         (code, out + &err, d.join(&keys).join(&kid))
     };

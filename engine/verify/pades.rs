@@ -257,6 +257,11 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
             all.push(x509_cert::Certificate::from_der(&b[c.3..c.2]).map_err(|_| bad("a certificate in it is not DER"))?);
         }
+        // When a chain travels with the signer's certificate (terbit writes
+        // the one it was given), the signer's issuer is in it.
+        if all.len() > 1 && !all.iter().any(|i| i.tbs_certificate.subject == cert.tbs_certificate.issuer) {
+            return Err("the certificate that issued the signer's is not in the signature (a certificate in it was changed or taken out)".into());
+        }
         for c in &all {
             let Some(issuer) = all.iter().find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer) else { continue };
             if let Some(false) = issued_by(c, issuer) {
@@ -361,7 +366,7 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
         FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
         FileSignature::Holds { cert, chain, .. } => match certs.iter().find(|c| &c.der == cert) {
             None => Some("the PDF file is signed by a certificate the trust list does not hold for any district".into()),
-            Some(c) if c.root.as_ref().is_some_and(|root| issued_by_name(cert, root) && chain.as_slice() != std::slice::from_ref(root)) => {
+            Some(c) if c.root.as_ref().is_some_and(|root| issued_by_root(cert, root) && chain.as_slice() != std::slice::from_ref(root)) => {
                 Some("the certificates the PDF file's signature carries are not its district root's alone, as terbit writes them: the file was altered".into())
             }
             Some(c) if c.district != issuer => Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district)),
@@ -371,12 +376,32 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
     }
 }
 
-/// Whether `cert`'s issuer is `root`'s subject (both DER).
-fn issued_by_name(cert: &[u8], root: &[u8]) -> bool {
-    match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
-        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject,
-        _ => false,
+/// Whether `root`'s key signed `cert` (both DER): then the file carries
+/// exactly that root beside it. Remembered per worker: a run's documents
+/// share one certificate and one root.
+fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<([u8; 32], bool)>> = const { std::cell::RefCell::new(Vec::new()) };
     }
+    let mut h = Sha256::new();
+    h.update(cert);
+    h.update(root);
+    let key: [u8; 32] = h.finalize().into();
+    if let Some(known) = SEEN.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return known;
+    }
+    let answer = match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
+        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject && issued_by(&c, &r) == Some(true),
+        _ => false,
+    };
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        if s.len() >= 16 {
+            s.remove(0);
+        }
+        s.push((key, answer));
+    });
+    answer
 }
 
 /// Why an unsigned PDF is not genuine.
