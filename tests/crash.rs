@@ -131,30 +131,11 @@ fn check_between_kills(out: &Path) -> Vec<String> {
 }
 
 fn check_run(out: &Path, register: &Path) -> Vec<String> {
-    let mut problems = Vec::new();
     if !register.exists() {
-        return problems;
+        return Vec::new();
     }
+    let mut problems = check_run_numbers(register);
     let rows = register_rows(register);
-    let mut series: BTreeMap<String, Vec<i64>> = BTreeMap::new();
-    let mut apps = BTreeSet::new();
-    let mut numbers = BTreeSet::new();
-    for (number, kind, app, serial, _, _, s) in &rows {
-        series.entry(s.clone()).or_default().push(*serial);
-        if !numbers.insert(number.clone()) {
-            problems.push(format!("number {number} given twice"));
-        }
-        if !apps.insert((kind.clone(), app.clone())) {
-            problems.push(format!("application {kind}/{app} has two numbers"));
-        }
-    }
-    for (s, mut serials) in series {
-        serials.sort();
-        let expected: Vec<i64> = (1..=serials.len() as i64).collect();
-        if serials != expected {
-            problems.push(format!("series {s}: serials {serials:?} are not 1..{}", serials.len()));
-        }
-    }
     let Ok(entries) = std::fs::read_dir(out) else { return problems };
     let Some(run) = entries.flatten().map(|e| e.path()).find(|p| p.is_dir()) else { return problems };
     let mut files = Vec::new();
@@ -526,7 +507,7 @@ fn check_run_numbers(register: &Path) -> Vec<String> {
     for (s, mut serials) in series {
         serials.sort();
         if serials != (1..=serials.len() as i64).collect::<Vec<_>>() {
-            problems.push(format!("series {s} has gaps"));
+            problems.push(format!("series {s}: serials {serials:?} are not 1..{}", serials.len()));
         }
     }
     problems

@@ -17,17 +17,11 @@ use terbit::input::samples::{self, SampleOptions};
 mod fixture;
 
 fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool).arg(arg).output().is_ok()
+    fixture::have(tool, arg)
 }
 
 fn require(what: &str, present: bool) -> bool {
-    if !present {
-        if std::env::var_os("TERBIT_REQUIRE_TOOLS").is_some() {
-            panic!("{what} is required (TERBIT_REQUIRE_TOOLS is set) but not installed");
-        }
-        eprintln!("SKIPPED external check: {what} is not installed (bash .ci/run installs it)");
-    }
-    present
+    fixture::require("external check", what, present)
 }
 
 fn read_manifest(path: &Path) -> Vec<Vec<String>> {

@@ -27,22 +27,19 @@ use terbit::kind::template::Template;
 use terbit::pdf::render::{Document as Doc, Renderer};
 use terbit::verify::{layout, page, Layouts, Trust};
 
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
 #[path = "../engine/verify/page/forgeries.rs"]
 mod corpus;
 use corpus::{Save, Technique};
 
 fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool).arg(arg).output().is_ok()
+    fixture::have(tool, arg)
 }
 
 fn require(what: &str, present: bool) -> bool {
-    if !present {
-        if std::env::var_os("TERBIT_REQUIRE_TOOLS").is_some() {
-            panic!("{what} is required (TERBIT_REQUIRE_TOOLS is set) but not installed");
-        }
-        eprintln!("SKIPPED forgery oracle: {what} is not installed (apt-get install poppler-utils zbar-tools; bash .ci/run installs them)");
-    }
-    present
+    fixture::require("forgery oracle", what, present)
 }
 
 fn key() -> ed25519_dalek::SigningKey {

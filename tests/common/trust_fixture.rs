@@ -160,3 +160,21 @@ pub(crate) fn office_keys(dir: &Path, issuer: &str, seed: &[u8; 32], not_before:
 pub(crate) fn office_trust(keys: &Path) -> terbit::verify::TrustStore {
     terbit::verify::TrustStore::of_keys_folder(keys, &[]).expect("the office's trust")
 }
+
+/// Whether an external tool answers `tool arg`.
+pub(crate) fn have(tool: &str, arg: &str) -> bool {
+    Command::new(tool).arg(arg).output().is_ok()
+}
+
+/// Whether `what` is `present` for the `check`; missing, the check is
+/// skipped saying so — and under TERBIT_REQUIRE_TOOLS (set by .ci/run) the
+/// test fails instead.
+pub(crate) fn require(check: &str, what: &str, present: bool) -> bool {
+    if !present {
+        if std::env::var_os("TERBIT_REQUIRE_TOOLS").is_some() {
+            panic!("{what} is required (TERBIT_REQUIRE_TOOLS is set) but not installed");
+        }
+        eprintln!("SKIPPED {check}: {what} is not installed (bash .ci/run installs it)");
+    }
+    present
+}
