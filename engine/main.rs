@@ -576,9 +576,28 @@ fn read_handed_pipe(fd: &std::ffi::OsStr, fd_env: &str, env: &str) -> Result<zer
     if !file.metadata().with_context(|| format!("{fd_env}={n}"))?.file_type().is_fifo() {
         bail!("{fd_env}={n} is not a pipe: a key handed over by descriptor is read from a pipe only");
     }
-    rustix::fs::fcntl_setfl(&file, rustix::fs::OFlags::empty()).with_context(|| format!("{fd_env}={n}"))?;
+    // Read to the writer's end, but not for ever: a writer that keeps the
+    // pipe open without closing it (or the pipe's own write end, handed in
+    // by mistake) must not hold the night. The descriptor stays
+    // non-blocking; an empty pipe is waited on for at most 10 s.
     let mut bytes = zeroize::Zeroizing::new(Vec::with_capacity(MAX_HANDED_KEY as usize + 1));
-    file.take(MAX_HANDED_KEY + 1).read_to_end(&mut bytes).with_context(|| format!("read the key handed over in {env}"))?;
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    let mut reader = file.take(MAX_HANDED_KEY + 1);
+    let mut chunk = zeroize::Zeroizing::new([0u8; 512]);
+    loop {
+        match reader.read(&mut chunk[..]) {
+            Ok(0) => break,
+            Ok(k) => bytes.extend_from_slice(&chunk[..k]),
+            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => {
+                if std::time::Instant::now() >= deadline {
+                    bail!("{fd_env}={n}: the pipe was not closed within 10 s (its writer must write the key and close it)");
+                }
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(e).with_context(|| format!("read the key handed over in {env}")),
+        }
+    }
     if bytes.len() as u64 > MAX_HANDED_KEY {
         bail!("{fd_env}={n}: more than {MAX_HANDED_KEY} bytes in the pipe; a key is 64 hex characters or a PEM");
     }

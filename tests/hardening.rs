@@ -153,6 +153,27 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
     let (code, err) = run_with_pipe(vec![b'a'; 5000]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("more than 4096 bytes"), "{err}");
+    // A writer that never closes the pipe does not hold the night: refused
+    // after 10 s.
+    let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"))
+        .args(issue)
+        .current_dir(d)
+        .env_remove("SOURCE_DATE_EPOCH")
+        .env("TERBIT_SIGNING_KEY_FD", "0")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut open_writer = c.stdin.take().unwrap();
+    let _ = open_writer.write_all(seed.as_bytes());
+    let started = std::time::Instant::now();
+    let status = c.wait().unwrap();
+    let mut err = String::new();
+    std::io::Read::read_to_string(c.stderr.as_mut().unwrap(), &mut err).unwrap();
+    drop(open_writer);
+    assert_eq!(status.code(), Some(2), "{err}");
+    assert!(err.contains("not closed within 10 s") && started.elapsed() < std::time::Duration::from_secs(60), "{err}");
     // The key in a pipe, with no key file in the keys folder: the run signs with it.
     std::fs::remove_file(&key_file).unwrap();
     let (code, err) = run_with_pipe(seed.into_bytes());
