@@ -267,6 +267,18 @@ fn a_bundle_keeps_a_districts_root_unless_told() {
     assert!(err.contains("root would change from") && err.contains("--new-root 3506"), "{err}");
     let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--new-root", "3506", "--trust", "trust-bundle.json", &d.genuine.qr]);
     assert_eq!(code, 0, "{out}");
+    // The PDF key was certified again by the new root; the old certificate
+    // stays listed, so a PDF signed under it still verifies, and the next
+    // night's PDFs carry the new root.
+    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", d.genuine.file.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    ok(dir, &["samples", "--kind", "birth", "--count", "3", "--seed", "8", "--as-of", "2026-11-25", "--out", "later.csv"]);
+    ok(dir, &["issue", "later.csv", "--keys", "keys", "--out", "later", "--issued-on", "2026-11-25"]);
+    let later = std::fs::read_dir(dir.join("later")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", later.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}");
+    let chain = std::fs::read_dir(dir.join("keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".pdf.chain.pem")).unwrap();
+    assert_eq!(std::fs::read_to_string(chain).unwrap(), std::fs::read_to_string(dir.join("root2/root-3506.crt")).unwrap());
     // Once the new root was seen, the old root's bundle is older trust data.
     let (code, _, err) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "old-bundle.json", &d.genuine.qr]);
     assert_eq!(code, 2, "{err}");

@@ -120,6 +120,24 @@ fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustLis
         if std::fs::symlink_metadata(&kp).is_err() {
             continue;
         }
+        // A certificate an earlier root of this district issued (the root
+        // was rotated, perhaps after a compromise): the new root certifies
+        // the key afresh, and the old certificate stays listed beside it,
+        // so that what was signed under it still verifies.
+        let chain = pdfkey::chain_path(keys, &k.kid);
+        if std::fs::symlink_metadata(&cp).is_ok() && std::fs::symlink_metadata(&chain).is_ok() {
+            if let [old_root] = pdfkey::pem_chain(&chain)?.as_slice() {
+                let earlier = root::RootCert::parse(old_root).ok().filter(|r| r.district.as_deref() == Some(district) && r.fingerprint != root.cert.fingerprint);
+                if let Some(old) = earlier {
+                    let kept = keys.join(format!("{}.pdf.crt.root-{}", hex::encode(k.kid), &hex::encode(old.fingerprint)[..16]));
+                    std::fs::rename(&cp, &kept).with_context(|| format!("keep {} as {}", cp.display(), kept.display()))?;
+                    println!("  PDF key {}: its certificate from the earlier root {} kept as {}", hex::encode(k.kid), show_fingerprint(&old.fingerprint), kept.display());
+                }
+            }
+        }
+        for kept in earlier_certs(keys, &k.kid)? {
+            certs.push(kept);
+        }
         if std::fs::symlink_metadata(&cp).is_err() {
             let public = pdfkey::public_key(&kp)?;
             let not_after = k.not_after.unwrap_or(k.not_before + 20 * 31_557_600);
@@ -131,6 +149,20 @@ fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &TrustLis
         certs.push(pdfkey::read_cert_der(&cp)?);
     }
     Ok(certs)
+}
+
+/// The certificates earlier roots gave key `kid` (`<kid>.pdf.crt.root-*`),
+/// DER, in name order.
+fn earlier_certs(keys: &Path, kid: &terbit::dk1::keys::Kid) -> Result<Vec<Vec<u8>>> {
+    let prefix = format!("{}.pdf.crt.root-", hex::encode(kid));
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(keys)
+        .with_context(|| format!("reading {}", keys.display()))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with(&prefix)))
+        .collect();
+    paths.sort();
+    paths.iter().map(|p| terbit::dk1::pdfkey::read_cert_der(p).map_err(anyhow::Error::from)).collect()
 }
 
 /// `terbit trust bundle`: join signed lists (each against its pin) and
