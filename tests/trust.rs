@@ -357,3 +357,39 @@ fn a_revoked_keys_revocation_list_is_refused() {
     let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "forged-revocations.json", "--out", "trust-bundle.json"]);
     assert_eq!(code, 2, "{err}");
 }
+
+/// A retired key's holder signs a list backdated into its window with a
+/// high number: refused once its successor had taken over by that date,
+/// and refused beside (or after) a newer-dated list with a lower number.
+#[test]
+fn a_retired_keys_backdated_revocation_list_is_refused() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let list = terbit::dk1::keys::TrustList::load(&dir.join("keys/trust.json")).unwrap();
+    let kid = list.keys[0].kid.clone();
+    let retired = terbit::dk1::keys::signer_for(&dir.join("keys"), "3506", 1_795_392_000).unwrap();
+    ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-11-25"]);
+    ok(dir, &["keys", "retire", &kid, "--on", "2027-01-01", "--dir", "keys"]);
+    ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "36500"]);
+    ok(dir, &["revocations", "--keys", "keys", "--register", "out/register.sqlite"]);
+    let real: serde_json::Value = serde_json::from_slice(&std::fs::read(dir.join("keys/revocations-3506.json")).unwrap()).unwrap();
+    let real_seq = real["sequence"].as_u64().unwrap();
+    // Dated after the successor's start (2026-11-25): refused outright.
+    let late = terbit::dk1::revocation::RevocationList::make(vec![], 999, 1_795_650_000, &retired);
+    std::fs::write(dir.join("late.json"), late.to_json()).unwrap();
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "late.json", &d.revoked.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("took over from the retired key"), "{err}");
+    // Dated before it (2026-11-24 12:00), numbered above the real list: refused beside it, and after it.
+    let early = terbit::dk1::revocation::RevocationList::make(vec![], real_seq + 100, 1_795_521_600, &retired);
+    std::fs::write(dir.join("early.json"), early.to_json()).unwrap();
+    let (code, _, err) = terbit(dir, &["verify", "--no-trust-memory", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "keys/revocations-3506.json", "--revocations", "early.json", &d.revoked.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("opposite orders"), "{err}");
+    let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "seen.json", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "keys/revocations-3506.json", &d.revoked.qr]);
+    assert_eq!(code, 1, "{out}");
+    let (code, _, err) = terbit(dir, &["verify", "--trust-memory", "seen.json", "--trust", "keys/trust-3506.json", "--pin", &d.pin, "--revocations", "early.json", &d.revoked.qr]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is signed after it"), "{err}");
+}

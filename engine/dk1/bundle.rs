@@ -215,10 +215,13 @@ impl Bundle {
                         return Err(BundleError::Rollback { district: new.district, new: new.sequence, old: held.sequence });
                     }
                     for r in &entry.revocations {
-                        if let Some(o) = old.revocations.iter().find(|o| o.issuer == r.issuer && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose))) {
+                        let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).unwrap_or(i64::MIN);
+                        if let Some(o) = old.revocations.iter().find(|o| {
+                            o.issuer == r.issuer && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose) || (o.sequence < r.sequence && time(&o.updated_at) > time(&r.updated_at)))
+                        }) {
                             return Err(BundleError::Revocations {
                                 district: new.district.clone(),
-                                error: format!("revocation list no. {} is not newer than no. {} already held", r.sequence, o.sequence),
+                                error: format!("revocation list no. {} ({}) is not newer than no. {} ({}) already held", r.sequence, r.updated_at, o.sequence, o.updated_at),
                             });
                         }
                     }

@@ -193,6 +193,18 @@ impl RevocationList {
         if h.updated_at < key.not_before || key.not_after.is_some_and(|na| h.updated_at >= na) {
             return Err(ListError::Signer(format!("it is dated {}, outside the signing window of key {}", rfc3339(h.updated_at), hex::encode(key.kid))));
         }
+        // A retired key's lists stand only from before its successor took
+        // over: once a newer key signs, the list is the newer key's to sign.
+        if key.status == crate::dk1::keys::KeyStatus::Retired {
+            if let Some(newer) = trust.trusted().into_iter().find(|k| k.issuer == key.issuer && k.kid != key.kid && k.not_before > key.not_before && k.not_before <= h.updated_at) {
+                return Err(ListError::Signer(format!(
+                    "it is dated {}, after key {} took over from the retired key {} that signed it",
+                    rfc3339(h.updated_at),
+                    hex::encode(newer.kid),
+                    hex::encode(key.kid)
+                )));
+            }
+        }
         if h.sequence == 0 || h.sequence > crate::dk1::trustlist::MAX_SEQUENCE {
             return Err(ListError::Sequence(h.sequence));
         }

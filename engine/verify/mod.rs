@@ -556,6 +556,27 @@ mod unsigned_tests {
     }
 
     #[test]
+    fn a_signature_re_encoded_is_not_the_signed_file() {
+        let (signed, _) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
+        let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
+        let at = signed.windows(10).position(|w| w == b"/Contents<").unwrap() + 10;
+        let end = at + signed[at..].iter().position(|c| *c == b'>').unwrap();
+        // The outer length in a longer form (30 82 LLLL -> 30 83 00 LLLL),
+        // the padding one byte shorter: the same CMS, another byte string.
+        assert_eq!(&signed[at..at + 4], b"3082");
+        let mut longer = signed[..at].to_vec();
+        longer.extend_from_slice(b"308300");
+        longer.extend_from_slice(&signed[at + 4..end - 2]);
+        longer.extend_from_slice(&signed[end..]);
+        assert_eq!(longer.len(), signed.len());
+        assert!(!tests_support::verify_signed(&longer, &list).verdict.is_genuine());
+        // Upper-case hex: the same bytes, another string.
+        let mut upper = signed.clone();
+        upper[at..end].make_ascii_uppercase();
+        assert!(!tests_support::verify_signed(&upper, &list).verdict.is_genuine());
+    }
+
+    #[test]
     fn a_pdf_without_a_file_signature_is_never_genuine() {
         let (signed, text) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));

@@ -49,6 +49,11 @@ fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
         for i in 0..n {
             len = (len << 8) | *b.get(pos + 2 + i)? as usize;
         }
+        // DER: the shortest length form only (a longer one would be a
+        // second byte string for the same signature).
+        if len < 0x80 || len < 1 << (8 * (n - 1)) {
+            return None;
+        }
         (len, pos + 2 + n)
     };
     let stop = start.checked_add(len)?;
@@ -235,10 +240,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
     if !seen_digest || !seen_type {
         return Err(bad("the content type or message digest attribute is missing"));
     }
-    // The signer's certificate: the one whose issuer and serial the sid names.
+    // The signer's certificate: the one whose issuer and serial the sid
+    // names, first in the set as terbit writes it (another order would be
+    // a second byte string).
     let sid = &b[si[1].1..si[1].2];
     let mut signer = None;
-    for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
+    for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.into_iter().take(1) {
         let der = &b[c.3..c.2];
         let Ok(cert) = x509_cert::Certificate::from_der(der) else { continue };
         let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate.issuer.to_der(), cert.tbs_certificate.serial_number.to_der()) else { continue };

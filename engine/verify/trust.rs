@@ -247,6 +247,21 @@ impl TrustStore {
                 Some(held) if held.sequence == l.sequence && held.cose != l.cose => {
                     return Err(refused(path, format!("two different revocation lists of district {} both claim no. {}", l.issuer, l.sequence)));
                 }
+                // A list numbered after another is signed after it: one
+                // that is not (a key's holder backdating a high number) is
+                // a forgery or a mistake.
+                Some(held)
+                    if (held.sequence < l.sequence && list_time(&held.updated_at) > list_time(&l.updated_at))
+                        || (held.sequence > l.sequence && list_time(&held.updated_at) < list_time(&l.updated_at)) =>
+                {
+                    return Err(refused(
+                        path,
+                        format!(
+                            "district {}'s revocation lists no. {} ({}) and no. {} ({}) are numbered and dated in opposite orders",
+                            l.issuer, held.sequence, held.updated_at, l.sequence, l.updated_at
+                        ),
+                    ));
+                }
                 Some(held) if held.sequence >= l.sequence => {}
                 _ => {
                     newest.insert(l.issuer.clone(), l);
@@ -349,6 +364,13 @@ struct Memory {
 struct Seen {
     sequence: u64,
     digest: String,
+    /// When that list was signed (revocation lists), epoch seconds.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    signed_at: Option<i64>,
+}
+
+fn list_time(rfc3339: &str) -> i64 {
+    chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| t.timestamp()).unwrap_or(i64::MIN)
 }
 
 /// Check one list against what was seen under `key`: refused when older
@@ -426,7 +448,7 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
         // Per district and root: a new root is a new anchor, pinned anew.
         let key = format!("{}:{}", d.district, hex::encode(d.root.fingerprint));
         if compare(&memory.districts, &key, d.sequence, &digest, &format!("district {}'s list", d.district)).map_err(|m| Error::config(path, m))? {
-            memory.districts.insert(key, Seen { sequence: d.sequence, digest });
+            memory.districts.insert(key, Seen { sequence: d.sequence, digest, signed_at: None });
             changed = true;
         }
     }
@@ -436,8 +458,20 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
         // Per issuer, whichever key signed it: the register counts the
         // issuer's lists across key changes.
         let key = r.issuer.clone();
+        let signed_at = list_time(&r.updated_at);
+        if let Some(seen_at) = memory.revocations.get(&key).and_then(|s| s.signed_at) {
+            if r.sequence > memory.revocations[&key].sequence && signed_at < seen_at {
+                return Err(Error::config(
+                    path,
+                    format!(
+                        "district {}'s revocation list no. {} is dated {}, before the no. {} seen before: a list numbered after another is signed after it",
+                        r.issuer, r.sequence, r.updated_at, memory.revocations[&key].sequence
+                    ),
+                ));
+            }
+        }
         if compare(&memory.revocations, &key, r.sequence, &digest, &format!("district {}'s revocation list", r.issuer)).map_err(|m| Error::config(path, m))? {
-            memory.revocations.insert(key, Seen { sequence: r.sequence, digest });
+            memory.revocations.insert(key, Seen { sequence: r.sequence, digest, signed_at: Some(signed_at) });
             changed = true;
         }
     }

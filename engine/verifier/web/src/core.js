@@ -513,6 +513,10 @@ export function verifyRevocations(r, keys, district) {
   if (updatedAt < key.notBefore || (key.notAfter !== null && updatedAt >= key.notAfter)) {
     throw new TrustError(`revocation list: it is dated ${rfc3339(updatedAt)}, outside the signing window of key ${key.kid}: ${again}`);
   }
+  if (key.status === 'retired') {
+    const newer = keys.find((k) => k.issuer === key.issuer && k.kid !== key.kid && k.notBefore > key.notBefore && k.notBefore <= updatedAt);
+    if (newer) throw new TrustError(`revocation list: it is dated ${rfc3339(updatedAt)}, after key ${newer.kid} took over from the retired key ${key.kid} that signed it: ${again}`);
+  }
   if (BigInt(r.sequence) > MAX_SEQUENCE) throw edited();
   return { issuer: r.issuer, sequence: BigInt(r.sequence), updatedAt, nextUpdate, entries, digest: hex(sha256(env.payload)) };
 }

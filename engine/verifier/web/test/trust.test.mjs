@@ -111,4 +111,8 @@ test('a revoked key signs no revocation list; a retired one none dated after its
   const retired = keys.map((k) => (k.kid === kid ? { ...k, status: 'retired', notAfter: k.notBefore } : k));
   assert.throws(() => verifyRevocations(d.revs, retired, '3506'), /outside the signing window/);
   assert.doesNotThrow(() => verifyRevocations(d.revs, keys, '3506'));
+  // A retired key whose successor had taken over by the list's date.
+  const successor = { ...keys[0], kid: 'ffffffffffffffff', status: 'active', notBefore: keys[0].notBefore + 1n };
+  const handedOver = [...keys.map((k) => (k.kid === kid ? { ...k, status: 'retired' } : k)), successor];
+  assert.throws(() => verifyRevocations(d.revs, handedOver, '3506'), /took over from the retired key/);
 });
