@@ -55,7 +55,11 @@ export function parseMemory(text, oldText) {
   const memory = emptyMemory();
   for (const [d, fp] of Object.entries(m.roots)) if (typeof fp === 'string' && /^[0-9a-f]{64}$/.test(fp)) memory.roots[d] = fp;
   for (const [k, v] of Object.entries(m.lists)) if (okEntry(v)) memory.lists[k] = { sequence: v.sequence, digest: v.digest };
-  for (const [k, v] of Object.entries(m.revocations)) if (okEntry(v)) memory.revocations[k] = { sequence: v.sequence, digest: v.digest };
+  for (const [k, v] of Object.entries(m.revocations)) {
+    if (!okEntry(v)) continue;
+    memory.revocations[k] = { sequence: v.sequence, digest: v.digest };
+    if (typeof v.signedAt === 'string' && /^-?[0-9]{1,16}$/.test(v.signedAt)) memory.revocations[k].signedAt = v.signedAt;
+  }
   return { memory, damaged: false };
 }
 
@@ -101,6 +105,11 @@ export function checkMemory(memory, districts, accepted = new Set()) {
       if (seen && BigInt(seen.sequence) === r.sequence && seen.digest !== r.digest) {
         return { memory, rootChanges, error: `issuer ${r.issuer}: this page's revocation list no. ${r.sequence} differs from the no. ${seen.sequence} seen before` };
       }
+      // As the CLI's memory: a list numbered after one seen is signed after it
+      // (a key's holder backdating a high number is refused).
+      if (seen && seen.signedAt !== undefined && r.sequence > BigInt(seen.sequence) && r.updatedAt < BigInt(seen.signedAt)) {
+        return { memory, rootChanges, error: `issuer ${r.issuer}: this page's revocation list no. ${r.sequence} is dated before the no. ${seen.sequence} seen before: a list numbered after another is signed after it` };
+      }
     }
     // Only the district's own issuer's list: a district whose list was left out is rolled back as well.
     const seenOwn = memory.revocations[d.district];
@@ -111,7 +120,7 @@ export function checkMemory(memory, districts, accepted = new Set()) {
   for (const d of districts) {
     next.roots[d.district] = d.fingerprint;
     next.lists[`${d.district}:${d.fingerprint}`] = { sequence: String(d.sequence), digest: d.digest };
-    for (const r of d.revocationLists || []) next.revocations[r.issuer] = { sequence: String(r.sequence), digest: r.digest };
+    for (const r of d.revocationLists || []) next.revocations[r.issuer] = { sequence: String(r.sequence), digest: r.digest, signedAt: String(r.updatedAt) };
   }
   return { memory: next, rootChanges, error: null };
 }

@@ -46,6 +46,9 @@ test('an older revocation list after a newer one is refused, not ignored', () =>
   assert.match(run(m, same).error, /revocation list no. 3 differs from the no. 3 seen before/);
   // Newer is fine.
   assert.equal(run(m, listSeq(2, 4)).error, null);
+  // Numbered higher but dated before the one seen: refused (also after a round trip).
+  const early = F.bundle({ root: d1.root, list: F.trustList(d1.root, '3506', [d1.key], { sequence: 2 }), revocations: [F.revocationList(d1.key, [], { sequence: 9, updatedAt: F.NOV_23 })] });
+  assert.match(run(roundTrip(m), early).error, /is dated before the no. 3 seen before/);
 });
 
 test('a new root for a district is refused naming both fingerprints, until the clerk accepts it', () => {
