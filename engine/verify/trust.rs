@@ -403,16 +403,17 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
         let digest = hex::encode(d.digest);
         let fp = hex::encode(d.root.fingerprint);
         let roots = memory.roots.entry(d.district.clone()).or_default();
+        // The newest root seen for the district, as people read fingerprints.
+        let last_shown = roots.last().and_then(|r| hex::decode(r).ok()).and_then(|v| <[u8; 32]>::try_from(v).ok()).map(|f| show_fingerprint(&f)).unwrap_or_default();
         match roots.iter().position(|r| *r == fp) {
             Some(i) if i + 1 < roots.len() => {
-                let newer = roots.last().and_then(|r| hex::decode(r).ok()).and_then(|v| <[u8; 32]>::try_from(v).ok());
                 return Err(Error::config(
                     path,
                     format!(
                         "district {}'s root {} was replaced by root {}, seen after it: this is older trust data (a rolled-back list)",
                         d.district,
                         show_fingerprint(&d.root.fingerprint),
-                        newer.map(|n| show_fingerprint(&n)).unwrap_or_default()
+                        last_shown
                     ),
                 ));
             }
@@ -422,13 +423,12 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
                 changed = true;
             }
             None => {
-                let held = roots.last().and_then(|r| hex::decode(r).ok()).and_then(|v| <[u8; 32]>::try_from(v).ok());
                 return Err(Error::config(
                     path,
                     format!(
                         "district {}'s root would change from {} (seen before) to {}: a new root is trusted only when told — once the district has announced it and the fingerprint matches the one it publishes, verify again with --new-root {}",
                         d.district,
-                        held.map(|h| show_fingerprint(&h)).unwrap_or_default(),
+                        last_shown,
                         show_fingerprint(&d.root.fingerprint),
                         d.district
                     ),
