@@ -132,8 +132,9 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is not a file descriptor number"), "{err}");
     // A pipe with more than 4 KiB: refused.
-    let run_with_pipe = |bytes: Vec<u8>| {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"))
+    // The job with the key's pipe on its standard input (descriptor 0).
+    let spawn_with_pipe = || {
+        Command::new(env!("CARGO_BIN_EXE_terbit"))
             .args(issue)
             .current_dir(d)
             .env_remove("SOURCE_DATE_EPOCH")
@@ -142,7 +143,10 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
-            .unwrap();
+            .unwrap()
+    };
+    let run_with_pipe = |bytes: Vec<u8>| {
+        let mut c = spawn_with_pipe();
         let mut stdin = c.stdin.take().unwrap();
         // The writer may find the pipe closed early (a refusal): that is fine.
         let _ = stdin.write_all(&bytes);
@@ -155,16 +159,7 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
     assert!(err.contains("more than 4096 bytes"), "{err}");
     // A writer that never closes the pipe does not hold the night: refused
     // after 10 s.
-    let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"))
-        .args(issue)
-        .current_dir(d)
-        .env_remove("SOURCE_DATE_EPOCH")
-        .env("TERBIT_SIGNING_KEY_FD", "0")
-        .stdin(Stdio::piped())
-        .stdout(Stdio::null())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
+    let mut c = spawn_with_pipe();
     let mut open_writer = c.stdin.take().unwrap();
     let _ = open_writer.write_all(seed.as_bytes());
     let started = std::time::Instant::now();

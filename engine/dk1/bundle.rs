@@ -215,9 +215,8 @@ impl Bundle {
                         return Err(BundleError::Rollback { district: new.district, new: new.sequence, old: held.sequence });
                     }
                     for r in &entry.revocations {
-                        let time = |t: &str| chrono::DateTime::parse_from_rfc3339(t).map(|t| t.timestamp()).unwrap_or(i64::MIN);
                         if let Some(o) = old.revocations.iter().find(|o| {
-                            o.issuer == r.issuer && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose) || (o.sequence < r.sequence && time(&o.updated_at) > time(&r.updated_at)))
+                            o.issuer == r.issuer && (o.sequence > r.sequence || (o.sequence == r.sequence && o.cose != r.cose) || (o.sequence < r.sequence && o.updated_epoch() > r.updated_epoch()))
                         }) {
                             return Err(BundleError::Revocations {
                                 district: new.district.clone(),

@@ -218,7 +218,17 @@ impl RevocationList {
     /// Whether the list is past its next update at `now` (the list must
     /// have been checked).
     pub fn is_stale(&self, now: i64) -> bool {
-        now > time(&self.next_update)
+        now > self.next_update_epoch()
+    }
+
+    /// `updated_at` in epoch seconds (the earliest time when it does not read).
+    pub fn updated_epoch(&self) -> i64 {
+        time(&self.updated_at)
+    }
+
+    /// `next_update` in epoch seconds (the earliest time when it does not read).
+    pub fn next_update_epoch(&self) -> i64 {
+        time(&self.next_update)
     }
 }
 

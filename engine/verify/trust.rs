@@ -251,8 +251,8 @@ impl TrustStore {
                 // that is not (a key's holder backdating a high number) is
                 // a forgery or a mistake.
                 Some(held)
-                    if (held.sequence < l.sequence && list_time(&held.updated_at) > list_time(&l.updated_at))
-                        || (held.sequence > l.sequence && list_time(&held.updated_at) < list_time(&l.updated_at)) =>
+                    if (held.sequence < l.sequence && held.updated_epoch() > l.updated_epoch())
+                        || (held.sequence > l.sequence && held.updated_epoch() < l.updated_epoch()) =>
                 {
                     return Err(refused(
                         path,
@@ -369,9 +369,6 @@ struct Seen {
     signed_at: Option<i64>,
 }
 
-fn list_time(rfc3339: &str) -> i64 {
-    chrono::DateTime::parse_from_rfc3339(rfc3339).map(|t| t.timestamp()).unwrap_or(i64::MIN)
-}
 
 /// Check one list against what was seen under `key`: refused when older
 /// (or different at the same number); `true` when it is newer and must be
@@ -458,7 +455,7 @@ fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationL
         // Per issuer, whichever key signed it: the register counts the
         // issuer's lists across key changes.
         let key = r.issuer.clone();
-        let signed_at = list_time(&r.updated_at);
+        let signed_at = r.updated_epoch();
         if let Some(seen_at) = memory.revocations.get(&key).and_then(|s| s.signed_at) {
             if r.sequence > memory.revocations[&key].sequence && signed_at < seen_at {
                 return Err(Error::config(
