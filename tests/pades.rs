@@ -235,8 +235,9 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let sh = |args: &[&str]| openssl(d, args, false).unwrap();
-    // A stand-in for a PSrE: its CA, and the office's key and certificate from it.
-    sh(&["req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:P-256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Test PSrE CA/O=Test/C=ID"]);
+    // A stand-in for a PSrE: its CA (RSA, as certification authorities'
+    // roots mostly are), and the office's key and certificate from it.
+    sh(&["req", "-x509", "-newkey", "rsa:2048", "-sha256", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/CN=Test PSrE CA/O=Test/C=ID"]);
     sh(&["genpkey", "-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256", "-out", "office.key"]);
     sh(&["req", "-new", "-key", "office.key", "-out", "office.csr", "-subj", "/CN=Dinas Dukcapil Test/O=Test/C=ID"]);
     std::fs::write(d.join("ext.cnf"), "keyUsage=critical,digitalSignature,nonRepudiation\nbasicConstraints=CA:FALSE\n").unwrap();
@@ -271,6 +272,21 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("PDF signature: holds"), "{out}");
+    // The CA's certificate travels in the signature, outside what it
+    // covers: one byte of it changed (in its RSA signature, or in its
+    // name) is a changed file, never GENUINE.
+    let ca_hex = hex::encode(&pem_certs(&d.join("ca.crt"))[0]);
+    let bytes = std::fs::read(file).unwrap();
+    let at = bytes.windows(ca_hex.len()).position(|w| w == ca_hex.as_bytes()).expect("the CA's certificate in /Contents");
+    for (name, offset) in [("its signature", ca_hex.len() - 10), ("its name", ca_hex.find(&hex::encode("Test PSrE")).unwrap() + 1)] {
+        let mut changed = bytes.clone();
+        changed[at + offset] = if changed[at + offset] == b'0' { b'1' } else { b'0' };
+        let f = d.join("ca-changed.pdf");
+        std::fs::write(&f, &changed).unwrap();
+        let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, f.to_str().unwrap()]);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains("was changed, added or taken out"), "{name}: {out}");
+    }
 }
 
 /// `openssl` in `d`, which must succeed (or `None` when `may_fail`).

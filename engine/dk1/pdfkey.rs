@@ -10,7 +10,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 use x509_cert::builder::{Builder, CertificateBuilder, Profile};
 use x509_cert::der::{Decode, Encode};
@@ -227,10 +227,78 @@ pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<(
     install(dir, kid, &signing, &leaf, &chain)
 }
 
+/// Whether `issuer`'s key signed `cert`: `None` when its signature
+/// algorithm is none a certification authority's chain uses that terbit
+/// checks (ECDSA P-256 or P-384 with SHA-256/384, RSA PKCS #1 v1.5 with
+/// SHA-256/384/512: the P-256 case by the `p256` crate like every terbit
+/// signature, the others by `ring`).
+pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> Option<bool> {
+    use ring::signature as rs;
+    let Ok(tbs) = cert.tbs_certificate.to_der() else { return Some(false) };
+    let Some(sig) = cert.signature.as_bytes() else { return Some(false) };
+    let issuer_key = &issuer.tbs_certificate.subject_public_key_info;
+    let key_bytes = issuer_key.subject_public_key.as_bytes()?;
+    // The issuer's curve, for ECDSA (its parameters name it).
+    let curve = issuer_key.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok()).map(|o| o.to_string());
+    let algorithm: &dyn rs::VerificationAlgorithm = match (cert.signature_algorithm.oid.to_string().as_str(), curve.as_deref()) {
+        ("1.2.840.10045.4.3.2", Some("1.2.840.10045.3.1.7")) => {
+            let spki = issuer_key.to_der().ok()?;
+            let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
+            let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else { return Some(false) };
+            return Some(p256::ecdsa::signature::hazmat::PrehashVerifier::verify_prehash(&key, &Sha256::digest(&tbs), &sig).is_ok());
+        }
+        ("1.2.840.10045.4.3.2", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA256_ASN1,
+        ("1.2.840.10045.4.3.3", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA384_ASN1,
+        ("1.2.840.10045.4.3.3", Some("1.2.840.10045.3.1.7")) => &rs::ECDSA_P256_SHA384_ASN1,
+        ("1.2.840.113549.1.1.11", _) => &rs::RSA_PKCS1_2048_8192_SHA256,
+        ("1.2.840.113549.1.1.12", _) => &rs::RSA_PKCS1_2048_8192_SHA384,
+        ("1.2.840.113549.1.1.13", _) => &rs::RSA_PKCS1_2048_8192_SHA512,
+        _ => return None,
+    };
+    Some(rs::UnparsedPublicKey::new(algorithm, key_bytes).verify(&tbs, sig).is_ok())
+}
+
+/// What is wrong with a certificate chain carried beside `leaf` (the
+/// certificates above it, in any order), if anything: each certificate of
+/// it, and the leaf, must be signed by its issuer, found in the chain (a
+/// root by itself), with an algorithm terbit checks. Then no byte of a
+/// carried certificate can change unseen; a chain that stops below a root
+/// is refused (its top's bytes could not be checked).
+pub fn chain_problem<'a>(leaf: &'a Certificate, chain: impl Iterator<Item = &'a Certificate> + Clone) -> Option<String> {
+    for c in std::iter::once(leaf).chain(chain.clone()) {
+        let subject = |c: &Certificate| crate::util::show::clip_shown(&c.tbs_certificate.subject.to_string(), 200);
+        let Some(issuer) = chain.clone().find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer) else {
+            return Some(format!("the certificate of {} has no issuer in the chain: a chain ends with its certification authority's root", subject(c)));
+        };
+        match issued_by(c, issuer) {
+            Some(true) => {}
+            Some(false) => return Some(format!("the certificate of {}: its issuer's signature on it does not hold", subject(c))),
+            None => {
+                return Some(format!(
+                    "the certificate of {} is signed with an algorithm terbit does not check ({}): ECDSA P-256/P-384 or RSA PKCS #1 with SHA-2 only",
+                    subject(c),
+                    c.signature_algorithm.oid
+                ))
+            }
+        }
+    }
+    None
+}
+
 /// Write an imported key, certificate and chain into the keys folder.
 fn install(dir: &Path, kid: &Kid, signing: &SigningKey, der: &[u8], chain: &[Vec<u8>]) -> Result<()> {
+    let mut certs = Vec::new();
     for (i, c) in chain.iter().enumerate() {
-        Certificate::from_der(c).map_err(|e| Error::Usage(format!("chain certificate {}: {e}", i + 1)))?;
+        certs.push(Certificate::from_der(c).map_err(|e| Error::Usage(format!("chain certificate {}: {e}", i + 1)))?);
+    }
+    // The chain travels in every PDF signature, outside what it covers:
+    // verifiers check each certificate of it against its issuer, so a
+    // chain they would refuse is refused here, before anything is signed.
+    if !certs.is_empty() {
+        let leaf = Certificate::from_der(der).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+        if let Some(why) = chain_problem(&leaf, certs.iter()) {
+            return Err(Error::Usage(format!("{why}; give the whole chain up to the root (--chain, or a PKCS#12 file holding it)")));
+        }
     }
     let (kp, cp) = (key_path(dir, kid), cert_path(dir, kid));
     for p in [&kp, &cp] {

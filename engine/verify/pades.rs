@@ -264,15 +264,11 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
             all.push(x509_cert::Certificate::from_der(&b[c.3..c.2]).map_err(|_| bad("a certificate in it is not DER"))?);
         }
-        // When a chain travels with the signer's certificate (terbit writes
-        // the one it was given), the signer's issuer is in it.
-        if all.len() > 1 && !all.iter().any(|i| i.tbs_certificate.subject == cert.tbs_certificate.issuer) {
-            return Err("the certificate that issued the signer's is not in the signature (a certificate in it was changed or taken out)".into());
-        }
-        for c in &all {
-            let Some(issuer) = all.iter().find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer) else { continue };
-            if let Some(false) = issued_by(c, issuer) {
-                return Err("a certificate in the signature was changed: its issuer's signature on it does not hold".into());
+        // The signer's certificate is the trust list's own bytes; every
+        // other one is checked against its issuer, which must travel too.
+        if all.len() > 1 {
+            if let Some(why) = crate::dk1::pdfkey::chain_problem(&cert, all.iter().filter(|c| **c != cert)) {
+                return Err(format!("{why} (a certificate in it was changed, added or taken out)"));
             }
         }
         remember_chain(set);
@@ -301,20 +297,6 @@ const DIGEST_ALGORITHMS: [u8; 15] = [0x31, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0
 const ENCAP_DATA: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
 /// `SEQUENCE { ecdsa-with-SHA256 }`, no parameters.
 const SIGNATURE_ALGORITHM: [u8; 12] = [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
-
-/// Whether `issuer`'s key signed `cert`: `None` when either is not ECDSA
-/// P-256 with SHA-256 (a certification authority's RSA chain is not
-/// checked here).
-fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> Option<bool> {
-    if cert.signature_algorithm.oid.to_string() != "1.2.840.10045.4.3.2" {
-        return None;
-    }
-    let spki = issuer.tbs_certificate.subject_public_key_info.to_der().ok()?;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
-    let Ok(tbs) = cert.tbs_certificate.to_der() else { return Some(false) };
-    let Some(Ok(sig)) = cert.signature.as_bytes().map(p256::ecdsa::Signature::from_der) else { return Some(false) };
-    Some(crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&tbs).into(), &sig))
-}
 
 thread_local! {
     /// Certificate sets whose chain was checked, by SHA-256: a run's
@@ -398,7 +380,7 @@ fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
         return known;
     }
     let answer = match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
-        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject && issued_by(&c, &r) == Some(true),
+        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject && crate::dk1::pdfkey::issued_by(&c, &r) == Some(true),
         _ => false,
     };
     SEEN.with(|s| {
