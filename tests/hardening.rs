@@ -49,6 +49,13 @@ fn out_and_register_folders_others_may_write_in_and_foreign_registers_are_refuse
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("sticky") && err.contains("1777") && err.contains("chmod go-w"), "{err}");
     assert_eq!(std::fs::read_dir(d.join("sticky")).unwrap().count(), 0, "nothing written there");
+    // An out folder that is a link: refused before any lock file is made in its target.
+    std::fs::create_dir(d.join("real")).unwrap();
+    std::os::unix::fs::symlink("real", d.join("linked")).unwrap();
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--out", "linked"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("linked") && err.contains("symbolic link (to real)"), "{err}");
+    assert_eq!(std::fs::read_dir(d.join("real")).unwrap().count(), 0, "nothing written there");
     // A register's folder its group may write in.
     std::fs::create_dir(d.join("group")).unwrap();
     set_mode(&d.join("group"), 0o770);

@@ -147,13 +147,33 @@ pub fn refuse_world_writable(dir: &Path) -> Result<()> {
 /// (they are made with this user's umask, and checked again where they
 /// are opened: [`open_dir`], [`crate::util::lock::RunLock::acquire`]).
 pub fn check_output_places(out: &Path, register: &Path) -> Result<()> {
+    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    // Before any lock file is made: terbit opens its files without
+    // following links, so a link would only fail later, half-way.
+    for p in [out, reg_dir, register] {
+        refuse_symlink(p)?;
+    }
     refuse_world_writable(out)?;
     refuse_foreign_owner(out)?;
-    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     refuse_world_writable(reg_dir)?;
     refuse_foreign_owner(register)?;
     refuse_writable_by_others(register)?;
     refuse_foreign_owner(&crate::util::lock::lock_path(register))
+}
+
+/// Refuse a path that is a symbolic link, naming where it points.
+fn refuse_symlink(path: &Path) -> Result<()> {
+    let Ok(target) = fs::read_link(path) else { return Ok(()) };
+    Err(Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "is a symbolic link (to {}): terbit writes its register and runs only through real folders, never through links; give the folder itself",
+                crate::util::show::clip_shown(&target.to_string_lossy(), 300)
+            ),
+        ),
+    ))
 }
 
 /// Refuse a file (the register) that exists and that its group or every
