@@ -156,7 +156,19 @@ fn annotations_and_appended_pages_are_refused() {
     let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
     assert_eq!(docs.len(), 2);
     assert!(page_check(&out, &trust).iter().all(|p| p.starts_with("page 2:")), "the document's own page still passes");
-    assert_eq!(docs[1].report.verdict, Verdict::Invalid("no QR code is drawn on this page".into()));
+    let why = docs[1].report.verdict.reason().unwrap_or("");
+    assert!(why.starts_with("no QR code is drawn on this page"), "{why}");
+    // What else is on a page without a QR is said beside it.
+    let mut doc = Document::load_mem(&out).unwrap();
+    let extra = doc.get_pages()[&2];
+    let content = doc.get_dictionary(extra).unwrap().get(b"Contents").unwrap().as_reference().unwrap();
+    doc.get_object_mut(content).unwrap().as_stream_mut().unwrap().set_content(b"q BI /W 1 /H 1 /BPC 8 /CS /G ID \x00 EI Q".to_vec());
+    let mut out = Vec::new();
+    doc.save_to(&mut out).unwrap();
+    out.push(b'\n');
+    let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
+    let why = docs[1].report.verdict.reason().unwrap_or("");
+    assert!(why.starts_with("no QR code is drawn on this page; and the page holds what terbit never writes") && why.contains("inline image"), "{why}");
 }
 
 #[test]

@@ -343,6 +343,12 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         let qrs: Vec<&scan::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
         let Some(qr) = qrs.first().map(|q| q.text.clone()) else {
             let why = if scans[i].qrs.is_empty() { "no QR code is drawn on this page" } else { "the QR code drawn on this page is not a DK1 document" };
+            // What else the page check found there is said too: it may be
+            // what hides the QR (an unknown image kind, a clip, a Type3 font).
+            let why = match scans[i].problems.as_slice() {
+                [] => why.to_string(),
+                more => format!("{why}; and the page holds what terbit never writes: {}", more.join("; ")),
+            };
             out.push(PdfDocument { first_page: i + 1, last_page: i + 1, report: Report::invalid(why) });
             i += 1;
             continue;
