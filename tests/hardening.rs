@@ -56,6 +56,15 @@ fn out_and_register_folders_others_may_write_in_and_foreign_registers_are_refuse
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("linked") && err.contains("symbolic link (to real)"), "{err}");
     assert_eq!(std::fs::read_dir(d.join("real")).unwrap().count(), 0, "nothing written there");
+    // A link further up the path, for the out folder or the register, or through `..`.
+    for args in [&["--out", "linked/out"][..], &["--out", "linked/../x"], &["--register", "linked/x/register.sqlite"]] {
+        let mut all = vec!["issue", "b.csv", "--issued-on", "2026-11-23"];
+        all.extend_from_slice(args);
+        let (code, _, err) = terbit(d, &all);
+        assert_eq!(code, 2, "{args:?}: {err}");
+        assert!(err.contains("linked") && err.contains("symbolic link (to real)"), "{args:?}: {err}");
+        assert_eq!(std::fs::read_dir(d.join("real")).unwrap().count(), 0, "{args:?}: nothing written there");
+    }
     // A register's folder its group may write in.
     std::fs::create_dir(d.join("group")).unwrap();
     set_mode(&d.join("group"), 0o770);

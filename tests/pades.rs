@@ -285,8 +285,17 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
         std::fs::write(&f, &changed).unwrap();
         let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, f.to_str().unwrap()]);
         assert_eq!(code, 1, "{name}: {out}");
-        assert!(out.contains("was changed, added or taken out"), "{name}: {out}");
+        assert!(out.contains("not the ones it signs (signing-certificate-v2): one was changed"), "{name}: {out}");
     }
+    // Import refuses what verifiers would refuse: a chain file holding no
+    // certificate, and a chain that does not reach its root.
+    std::fs::write(d.join("empty.pem"), "garbage\n").unwrap();
+    let g2 = terbit::dk1::keys::generate(&d.join("keys2"), "3506", &[6u8; 32], 1_767_225_600).unwrap();
+    let kid2 = hex::encode(g2.kid);
+    let (code, _, err) = terbit(d, &["keys", "import", &kid2, "--dir", "keys2", "--key", "office.key", "--cert", "office.crt", "--chain", "empty.pem"]);
+    assert!(code == 2 && err.contains("holds no certificate"), "{err}");
+    let (code, _, err) = terbit(d, &["keys", "import", &kid2, "--dir", "keys2", "--key", "office.key", "--cert", "office.crt", "--chain", "office.crt"]);
+    assert!(code == 2 && err.contains("no issuer in the chain"), "{err}");
 }
 
 /// `openssl` in `d`, which must succeed (or `None` when `may_fail`).

@@ -189,7 +189,13 @@ pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Pat
         return Err(Error::config(cert, "this certificate is not the key's own"));
     }
     let chain = match chain {
-        Some(p) => pem_chain(p)?,
+        Some(p) => {
+            let certs = pem_chain(p)?;
+            if certs.is_empty() {
+                return Err(Error::config(p, "holds no certificate (-----BEGIN CERTIFICATE----- blocks): give the chain's PEM file, or leave --chain out"));
+            }
+            certs
+        }
         None => Vec::new(),
     };
     install(dir, kid, &signing, &der, &chain)
@@ -258,31 +264,82 @@ pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate)
     Some(rs::UnparsedPublicKey::new(algorithm, key_bytes).verify(&tbs, sig).is_ok())
 }
 
-/// What is wrong with a certificate chain carried beside `leaf` (the
-/// certificates above it, in any order), if anything: each certificate of
-/// it, and the leaf, must be signed by its issuer, found in the chain (a
-/// root by itself), with an algorithm terbit checks. Then no byte of a
-/// carried certificate can change unseen; a chain that stops below a root
-/// is refused (its top's bytes could not be checked).
-pub fn chain_problem<'a>(leaf: &'a Certificate, chain: impl Iterator<Item = &'a Certificate> + Clone) -> Option<String> {
-    for c in std::iter::once(leaf).chain(chain.clone()) {
-        let subject = |c: &Certificate| crate::util::show::clip_shown(&c.tbs_certificate.subject.to_string(), 200);
-        let Some(issuer) = chain.clone().find(|i| i.tbs_certificate.subject == c.tbs_certificate.issuer) else {
-            return Some(format!("the certificate of {} has no issuer in the chain: a chain ends with its certification authority's root", subject(c)));
+/// The chain above `leaf` as a path: `chain`'s indices from the leaf's
+/// issuer up to a self-signed root, every certificate of `chain` on it
+/// exactly once. Each certificate is signed by the next (the root by
+/// itself) with an algorithm terbit checks; each issuer is a CA
+/// (basicConstraints) whose path length allows the certificates below it.
+/// Otherwise what is wrong. (Validity dates are not compared: what a
+/// signing certificate may sign is the district's signed trust list's
+/// word, and a district root made after a key's window began certifies
+/// it all the same.) The
+/// chain travels in every PDF signature: a chain that stops below a root,
+/// circles, or carries an extra certificate would hold bytes no one checks.
+pub fn chain_order(leaf: &Certificate, chain: &[Certificate]) -> std::result::Result<Vec<usize>, String> {
+    let subject = |c: &Certificate| crate::util::show::clip_shown(&c.tbs_certificate.subject.to_string(), 200);
+    let mut path: Vec<usize> = Vec::new();
+    let mut at = leaf;
+    loop {
+        let Some(i) = (0..chain.len()).find(|i| !path.contains(i) && chain[*i].tbs_certificate.subject == at.tbs_certificate.issuer) else {
+            return Err(if path.is_empty() && chain.is_empty() {
+                "no certificate in the chain".to_string()
+            } else {
+                format!("the certificate of {} has no issuer in the chain: a chain goes up to its certification authority's root (self-signed)", subject(at))
+            });
         };
-        match issued_by(c, issuer) {
+        let issuer = &chain[i];
+        match issued_by(at, issuer) {
             Some(true) => {}
-            Some(false) => return Some(format!("the certificate of {}: its issuer's signature on it does not hold", subject(c))),
+            Some(false) => return Err(format!("the certificate of {}: its issuer's signature on it does not hold (or its RSA key is shorter than 2048 bits)", subject(at))),
             None => {
-                return Some(format!(
+                return Err(format!(
                     "the certificate of {} is signed with an algorithm terbit does not check ({}): ECDSA P-256/P-384 or RSA PKCS #1 with SHA-2 only",
-                    subject(c),
-                    c.signature_algorithm.oid
+                    subject(at),
+                    at.signature_algorithm.oid
                 ))
             }
         }
+        // The issuer is a CA, allowed this many CA certificates below it.
+        match ca_path_len(issuer) {
+            Some(limit) if limit.is_none_or(|n| path.len() <= n as usize) => {}
+            Some(_) => return Err(format!("the certificate of {} allows fewer certification authorities below it (path length) than the chain has", subject(issuer))),
+            None => return Err(format!("the certificate of {} is not a certification authority's (basicConstraints CA:TRUE): it cannot issue certificates", subject(issuer))),
+        }
+        path.push(i);
+        if issuer.tbs_certificate.subject == issuer.tbs_certificate.issuer {
+            // Self-signed: the root, checked by its own key.
+            if issued_by(issuer, issuer) != Some(true) {
+                return Err(format!("the root certificate of {}: its own signature does not hold", subject(issuer)));
+            }
+            break;
+        }
+        at = issuer;
     }
-    None
+    if path.len() != chain.len() {
+        let extra = (0..chain.len()).find(|i| !path.contains(i)).map(|i| subject(&chain[i])).unwrap_or_default();
+        return Err(format!("the certificate of {extra} is not on the way from the signer's certificate to its root: a chain holds that way only"));
+    }
+    Ok(path)
+}
+
+/// A CA certificate's path length limit (`Some(None)`: no limit), or
+/// `None` when the certificate is not a CA's.
+fn ca_path_len(cert: &Certificate) -> Option<Option<u8>> {
+    use x509_cert::ext::pkix::BasicConstraints;
+    let ext = cert.tbs_certificate.extensions.as_ref()?.iter().find(|e| e.extn_id.to_string() == "2.5.29.19")?;
+    let bc = BasicConstraints::from_der(ext.extn_value.as_bytes()).ok()?;
+    bc.ca.then_some(bc.path_len_constraint)
+}
+
+/// Whether `chain` is a district root alone that issued `leaf` (all DER):
+/// the chain terbit's own PDF keys carry. The signature then names only
+/// the signer's certificate, as it always did; a certification
+/// authority's chain is named in it too (see `pdf/sign.rs`).
+pub fn is_district_root_chain(leaf: &[u8], chain: &[Vec<u8>]) -> bool {
+    let [root] = chain else { return false };
+    let (Ok(leaf), Ok(parsed)) = (Certificate::from_der(leaf), crate::dk1::root::RootCert::parse(root)) else { return false };
+    let Ok(root_cert) = Certificate::from_der(root) else { return false };
+    parsed.district.is_some() && leaf.tbs_certificate.issuer == root_cert.tbs_certificate.subject && issued_by(&leaf, &root_cert) == Some(true)
 }
 
 /// Write an imported key, certificate and chain into the keys folder.
@@ -291,15 +348,16 @@ fn install(dir: &Path, kid: &Kid, signing: &SigningKey, der: &[u8], chain: &[Vec
     for (i, c) in chain.iter().enumerate() {
         certs.push(Certificate::from_der(c).map_err(|e| Error::Usage(format!("chain certificate {}: {e}", i + 1)))?);
     }
-    // The chain travels in every PDF signature, outside what it covers:
-    // verifiers check each certificate of it against its issuer, so a
-    // chain they would refuse is refused here, before anything is signed.
-    if !certs.is_empty() {
+    // The chain travels in every PDF signature: verifiers check it
+    // certificate by certificate, in the order from the signer's up to
+    // the root, so it is checked here and kept in that order.
+    let chain: Vec<Vec<u8>> = if certs.is_empty() {
+        Vec::new()
+    } else {
         let leaf = Certificate::from_der(der).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
-        if let Some(why) = chain_problem(&leaf, certs.iter()) {
-            return Err(Error::Usage(format!("{why}; give the whole chain up to the root (--chain, or a PKCS#12 file holding it)")));
-        }
-    }
+        let path = chain_order(&leaf, &certs).map_err(|why| Error::Usage(format!("{why}; give the whole chain up to the root (--chain, or a PKCS#12 file holding it)")))?;
+        path.into_iter().map(|i| chain[i].clone()).collect()
+    };
     let (kp, cp) = (key_path(dir, kid), cert_path(dir, kid));
     for p in [&kp, &cp] {
         if std::fs::symlink_metadata(p).is_ok() {

@@ -23,7 +23,7 @@ pub(crate) const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04,
 pub(crate) const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 pub(crate) const OID_CONTENT_TYPE: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x03];
 pub(crate) const OID_MESSAGE_DIGEST: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x04];
-const OID_SIGNING_CERT_V2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f];
+pub(crate) const OID_SIGNING_CERT_V2: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x09, 0x10, 0x02, 0x2f];
 
 /// A DER element: tag, definite length, content.
 pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
@@ -97,7 +97,19 @@ impl Pades {
         let general_names = seq(&[&tlv(0xa4, &issuer)]);
         let issuer_serial = seq(&[&general_names, &serial]);
         let ess = seq(&[&tlv(0x04, &cert_hash), &issuer_serial]);
-        let signing_cert = seq(&[&seq(&[&ess])]);
+        // A certification authority's chain is named too, each certificate
+        // by its hash in the order it travels (RFC 5035 allows more than
+        // the signer's): the signature then covers the whole chain, which
+        // would otherwise be bytes no one signed. terbit's own chain, a
+        // district root alone, is exactly checked by verifiers as it is.
+        let mut ids = vec![ess];
+        if !crate::dk1::pdfkey::is_district_root_chain(&signer.cert, &signer.chain) {
+            for c in &signer.chain {
+                ids.push(seq(&[&tlv(0x04, &Sha256::digest(c))]));
+            }
+        }
+        let ids: Vec<&[u8]> = ids.iter().map(Vec::as_slice).collect();
+        let signing_cert = seq(&[&seq(&ids)]);
         let mut attributes = [
             seq(&[&oid(OID_CONTENT_TYPE), &tlv(0x31, &oid(OID_DATA))]),
             seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]),

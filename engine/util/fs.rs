@@ -161,11 +161,14 @@ pub fn check_output_places(out: &Path, register: &Path) -> Result<()> {
     refuse_foreign_owner(&crate::util::lock::lock_path(register))
 }
 
-/// Refuse a path that is a symbolic link, naming where it points.
+/// Refuse a path that is, or goes through, a symbolic link (any of its
+/// components as given, `..` included), naming the link and where it points.
 fn refuse_symlink(path: &Path) -> Result<()> {
-    let Ok(target) = fs::read_link(path) else { return Ok(()) };
+    let Some((link, target)) = path.ancestors().filter(|p| !p.as_os_str().is_empty()).find_map(|p| fs::read_link(p).ok().map(|t| (p, t))) else {
+        return Ok(());
+    };
     Err(Error::io(
-        path,
+        link,
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
             format!(

@@ -23,6 +23,15 @@ pub struct RunLock {
     path: PathBuf,
 }
 
+/// The kernel's "too many levels of symbolic links" for a lock file that
+/// is a link (`O_NOFOLLOW`), said in words.
+pub(crate) fn not_through_a_link(e: std::io::Error) -> std::io::Error {
+    if e.raw_os_error() == Some(rustix::io::Errno::LOOP.raw_os_error()) {
+        return std::io::Error::new(std::io::ErrorKind::InvalidInput, "is a symbolic link: terbit never writes through one; remove the link (nothing of terbit's is in it)");
+    }
+    e
+}
+
 /// The lock file of a register.
 pub fn lock_path(register: &Path) -> PathBuf {
     let mut name = register.file_name().map(|n| n.to_os_string()).unwrap_or_default();
@@ -52,7 +61,7 @@ impl RunLock {
             .mode(0o600)
             .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
             .open(&path)
-            .map_err(|e| Error::io(&path, e))?;
+            .map_err(|e| Error::io(&path, not_through_a_link(e)))?;
         crate::util::fs::refuse_foreign_owner(&path)?;
         if let Err(e) = flock(&file, FlockOperation::NonBlockingLockExclusive) {
             if e != rustix::io::Errno::WOULDBLOCK {

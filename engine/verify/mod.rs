@@ -583,6 +583,31 @@ mod unsigned_tests {
     }
 
     #[test]
+    fn no_byte_of_the_signature_can_change_and_still_hold() {
+        let (signed, _) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
+        let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
+        let certs = tests_support::trust_of(&list).pdf_certificates().to_vec();
+        let judge = |pdf: &[u8]| pades::judge(&pades::check(pdf), &certs, "3506", 1_795_392_000);
+        assert_eq!(judge(&signed), None);
+        let at = signed.windows(10).position(|w| w == b"/Contents<").unwrap() + 10;
+        let end = at + signed[at..].iter().position(|c| *c == b'>').unwrap();
+        let cms = hex::decode(&signed[at..end]).unwrap();
+        let used = cms.len() - cms.iter().rev().take_while(|b| **b == 0).count();
+        // Every byte of the CMS (tags and lengths included: a tag byte was
+        // once free to take any value), changed two ways.
+        for i in 0..used {
+            for flip in [0x01u8, 0x80] {
+                let mut bad = cms.clone();
+                bad[i] ^= flip;
+                let mut pdf = signed[..at].to_vec();
+                pdf.extend_from_slice(hex::encode(&bad).as_bytes());
+                pdf.extend_from_slice(&signed[end..]);
+                assert!(judge(&pdf).is_some(), "CMS byte {i} of {used} xor {flip:#04x} still holds");
+            }
+        }
+    }
+
+    #[test]
     fn a_pdf_without_a_file_signature_is_never_genuine() {
         let (signed, text) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));

@@ -14,7 +14,7 @@ use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
-use crate::pdf::sign::{OID_CONTENT_TYPE, OID_DATA, OID_ECDSA_SHA256, OID_MESSAGE_DIGEST, OID_SHA256, OID_SIGNED_DATA};
+use crate::pdf::sign::{OID_CONTENT_TYPE, OID_DATA, OID_ECDSA_SHA256, OID_MESSAGE_DIGEST, OID_SHA256, OID_SIGNED_DATA, OID_SIGNING_CERT_V2};
 
 /// What the file's signature is.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,6 +27,10 @@ pub enum FileSignature {
         cert: Vec<u8>,
         /// The other certificates the signature carries, in order (DER).
         chain: Vec<Vec<u8>>,
+        /// Whether the signed attributes name every one of them (as terbit
+        /// signs a certification authority's chain; a district root's
+        /// certificates carry their root alone and name only the signer's).
+        chain_signed: bool,
         /// `/M`, the claimed signing time, as written.
         m: String,
     },
@@ -162,14 +166,18 @@ fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
             (bytes.get(s) == Some(&b'(')).then(|| bytes[s + 1..].iter().take(40).position(|x| *x == b')').map(|e| String::from_utf8_lossy(&bytes[s + 1..s + 1 + e]).into_owned()))?
         })
         .ok_or("the signature has no claimed time (/M)")?;
-    let (cert, chain) = check_cms(&cms, &digest)?;
-    Ok(Some(FileSignature::Holds { cert, chain, m }))
+    let (cert, chain, chain_signed) = check_cms(&cms, &digest)?;
+    Ok(Some(FileSignature::Holds { cert, chain, chain_signed, m }))
 }
+
+/// The signer's certificate, the others carried, and whether the signed
+/// attributes name those others (see [`FileSignature::Holds`]).
+type Signed = (Vec<u8>, Vec<Vec<u8>>, bool);
 
 /// The CMS SignedData: its signed attributes hold `digest` and its
 /// signature holds under the signer's certificate, which is returned with
 /// the others it carries.
-fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), String> {
+fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     let bad = |w: &str| format!("the signature's CMS is malformed: {w}");
     let (t, s, e) = tlv(b, 0, b.len()).ok_or_else(|| bad("not DER"))?;
     // What follows the CMS in /Contents is padding: zeros only.
@@ -177,7 +185,8 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         return Err(bad("not a ContentInfo"));
     }
     let ci = items(b, s, e).ok_or_else(|| bad("ContentInfo"))?;
-    if ci.len() != 2 || &b[ci[0].1..ci[0].2] != OID_SIGNED_DATA || ci[1].0 != 0xa0 {
+    // Tags too, not only contents: a changed tag byte is a second byte string.
+    if ci.len() != 2 || ci[0].0 != 0x06 || &b[ci[0].1..ci[0].2] != OID_SIGNED_DATA || ci[1].0 != 0xa0 {
         return Err(bad("not SignedData"));
     }
     let (t, s, e) = tlv(b, ci[1].1, ci[1].2).ok_or_else(|| bad("SignedData"))?;
@@ -201,12 +210,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         return Err(bad("the signed content is not detached data"));
     }
     let infos = items(b, infos.1, infos.2).ok_or_else(|| bad("signer infos"))?;
-    if infos.len() != 1 {
+    if infos.len() != 1 || infos[0].0 != 0x30 {
         return Err(bad("not exactly one signer"));
     }
     let si = items(b, infos[0].1, infos[0].2).ok_or_else(|| bad("signer info"))?;
     // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature
-    if si.len() != 6 || si[3].0 != 0xa0 || si[5].0 != 0x04 {
+    if si.len() != 6 || si[1].0 != 0x30 || si[3].0 != 0xa0 || si[5].0 != 0x04 {
         return Err(bad("signer info fields"));
     }
     let oid_of = |x: &(u8, usize, usize, usize)| items(b, x.1, x.2).and_then(|v| v.first().map(|o| b[o.1..o.2].to_vec()));
@@ -220,6 +229,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
     let attrs = items(b, si[3].1, si[3].2).ok_or_else(|| bad("signed attributes"))?;
     let mut seen_digest = false;
     let mut seen_type = false;
+    let mut named: Option<Vec<Vec<u8>>> = None;
     for a in &attrs {
         let parts = items(b, a.1, a.2).ok_or_else(|| bad("attribute"))?;
         let (Some(o), Some(vals)) = (parts.first(), parts.get(1)) else { return Err(bad("attribute")) };
@@ -235,6 +245,8 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
                 return Err(bad("content type"));
             }
             seen_type = true;
+        } else if oid == OID_SIGNING_CERT_V2 {
+            named = Some(ess_hashes(b, &vals).ok_or_else(|| bad("signing-certificate-v2"))?);
         }
     }
     if !seen_digest || !seen_type {
@@ -255,21 +267,31 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
         }
     }
     let (der, cert) = signer.ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    // The other certificates (the chain) are outside what the signature
-    // covers: each must be what its issuer signed, so that no byte of the
-    // file can change while it still reads as genuine.
+    let carried: Vec<&[u8]> = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.iter().skip(1).map(|c| &b[c.3..c.2]).collect();
+    // signing-certificate-v2 names the signer's certificate (by SHA-256),
+    // and, for a certification authority's chain, every certificate of it
+    // in the order carried: then the chain is covered by the signature.
+    let named = named.ok_or_else(|| bad("no signing-certificate-v2 attribute"))?;
+    if named.first().map(Vec::as_slice) != Some(Sha256::digest(&der).as_slice()) {
+        return Err("the signature names another certificate than the signer's it carries (signing-certificate-v2)".into());
+    }
+    let chain_signed = named.len() > 1;
+    if chain_signed && (named.len() - 1 != carried.len() || named[1..].iter().zip(&carried).any(|(h, c)| h.as_slice() != Sha256::digest(c).as_slice())) {
+        return Err("the certificates the signature carries are not the ones it signs (signing-certificate-v2): one was changed, added, removed or moved".into());
+    }
+    // Every carried certificate is checked against its issuer, in order
+    // up to a root that travels too, so that no byte of the file can
+    // change while it still reads as genuine.
     let set = &b[certs.1..certs.2];
-    if !chain_checked(set) {
-        let mut all = Vec::new();
-        for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))? {
-            all.push(x509_cert::Certificate::from_der(&b[c.3..c.2]).map_err(|_| bad("a certificate in it is not DER"))?);
+    if !carried.is_empty() && !chain_checked(set) {
+        let mut chain = Vec::new();
+        for c in &carried {
+            chain.push(x509_cert::Certificate::from_der(c).map_err(|_| bad("a certificate in it is not DER"))?);
         }
-        // The signer's certificate is the trust list's own bytes; every
-        // other one is checked against its issuer, which must travel too.
-        if all.len() > 1 {
-            if let Some(why) = crate::dk1::pdfkey::chain_problem(&cert, all.iter().filter(|c| **c != cert)) {
-                return Err(format!("{why} (a certificate in it was changed, added or taken out)"));
-            }
+        match crate::dk1::pdfkey::chain_order(&cert, &chain) {
+            Ok(path) if path.iter().copied().eq(0..chain.len()) => {}
+            Ok(_) => return Err("the certificates the signature carries are not in order from the signer's up to the root, as terbit writes them".into()),
+            Err(why) => return Err(format!("{why} (a certificate in it was changed, added or taken out)")),
         }
         remember_chain(set);
     }
@@ -286,8 +308,27 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<(Vec<u8>, Vec<Vec<u8>>), Str
     if !crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&signed_attrs).into(), &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
-    let chain = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.iter().map(|c| b[c.3..c.2].to_vec()).filter(|c| *c != der).collect();
-    Ok((der, chain))
+    let chain = carried.iter().map(|c| c.to_vec()).collect();
+    Ok((der, chain, chain_signed))
+}
+
+/// The certificate hashes a signing-certificate-v2 attribute's values
+/// name, in order: `SET { SEQUENCE { SEQUENCE OF ESSCertIDv2 } }`, each
+/// `ESSCertIDv2` with SHA-256 (the default, so no algorithm) as terbit
+/// writes it. `None` when it is not that.
+fn ess_hashes(b: &[u8], vals: &[(u8, usize, usize, usize)]) -> Option<Vec<Vec<u8>>> {
+    let [v] = vals else { return None };
+    let outer = items(b, v.1, v.2).filter(|o| v.0 == 0x30 && !o.is_empty())?;
+    // certs, and no policies (terbit writes none).
+    let [ids] = outer.as_slice() else { return None };
+    let ids = items(b, ids.1, ids.2).filter(|_| ids.0 == 0x30)?;
+    let mut hashes = Vec::new();
+    for id in ids {
+        let parts = items(b, id.1, id.2).filter(|_| id.0 == 0x30)?;
+        let h = parts.first().filter(|h| h.0 == 0x04 && h.2 - h.1 == 32)?;
+        hashes.push(b[h.1..h.2].to_vec());
+    }
+    Some(hashes)
 }
 
 /// `SET { SEQUENCE { id-sha256 } }`: the digest algorithms terbit writes
@@ -353,16 +394,60 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
     match sig {
         FileSignature::Absent => Some(NOT_SIGNED.into()),
         FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
-        FileSignature::Holds { cert, chain, .. } => match certs.iter().find(|c| &c.der == cert) {
-            None => Some("the PDF file is signed by a certificate the trust list does not hold for any district".into()),
-            Some(c) if c.root.as_ref().is_some_and(|root| issued_by_root(cert, root) && chain.as_slice() != std::slice::from_ref(root)) => {
-                Some("the certificates the PDF file's signature carries are not its district root's alone, as terbit writes them: the file was altered".into())
+        FileSignature::Holds { cert, chain, chain_signed, .. } => {
+            let Some(c) = certs.iter().find(|c| &c.der == cert) else {
+                return Some("the PDF file is signed by a certificate the trust list does not hold for any district".into());
+            };
+            match &c.root {
+                // terbit's own PDF key: its district root alone travels beside it.
+                Some(root) if issued_by_root(cert, root) && (chain.as_slice() != std::slice::from_ref(root) || *chain_signed) => {
+                    return Some("the certificates the PDF file's signature carries are not its district root's alone, as terbit writes them: the file was altered".into());
+                }
+                Some(root) if issued_by_root(cert, root) => {}
+                // A certification authority's chain is named in what is
+                // signed; a district root's (one before a rotation: the
+                // list holds the certificate it issued) travels alone.
+                _ if !chain.is_empty() && !chain_signed && !district_root_alone(cert, chain) => {
+                    return Some("the certificates the PDF file's signature carries beside the signer's are not named in what it signs, as terbit signs a certification authority's chain: the file was altered".into());
+                }
+                _ => {}
             }
-            Some(c) if c.district != issuer => Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district)),
-            Some(c) if at < c.not_before || at >= c.not_after => Some("the PDF file's signing certificate was not valid when the document was issued".into()),
-            Some(_) => None,
-        },
+            if c.district != issuer {
+                Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district))
+            } else if at < c.not_before || at >= c.not_after {
+                Some("the PDF file's signing certificate was not valid when the document was issued".into())
+            } else {
+                None
+            }
+        }
     }
+}
+
+/// Whether `chain` is a district root alone that issued `cert`, as a PDF
+/// key certified before a root rotation carries it. Remembered per worker.
+fn district_root_alone(cert: &[u8], chain: &[Vec<u8>]) -> bool {
+    thread_local! {
+        static SEEN: std::cell::RefCell<Vec<([u8; 32], bool)>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    let mut h = Sha256::new();
+    h.update(cert);
+    for c in chain {
+        h.update(Sha256::digest(c));
+    }
+    let key: [u8; 32] = h.finalize().into();
+    if let Some(known) = SEEN.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return known;
+    }
+    let answer = crate::dk1::pdfkey::is_district_root_chain(cert, chain);
+    SEEN.with(|s| {
+        let mut s = s.borrow_mut();
+        // A handful of chains a run: never growing without bound.
+        if s.len() >= 64 {
+            s.remove(0);
+        }
+        s.push((key, answer));
+    });
+    answer
 }
 
 /// Whether `root`'s key signed `cert` (both DER): then the file carries
