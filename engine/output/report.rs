@@ -326,7 +326,7 @@ figure{margin:.5rem 0;overflow-x:auto}svg{max-width:100%;height:auto}figcaption{
 table{border-collapse:collapse;width:100%;margin:.6rem 0;font-size:.9rem}\
 th,td{border-bottom:1px solid #e3e7eb;padding:.3rem .5rem;text-align:left;vertical-align:top;overflow-wrap:break-word;word-break:normal;hyphens:none}\
 th{background:#f5f7f9;font-weight:600}td.t{white-space:nowrap}td.n{white-space:nowrap}td.n,th.n{text-align:right;font-variant-numeric:tabular-nums}\
-td.w{min-width:22em;width:100%}ul.ex{margin:0;padding-left:1.1rem}ul.ex li{margin:.15rem 0}\
+td.w{min-width:22em}ul.ex{margin:0;padding-left:1.1rem}ul.ex li{margin:.15rem 0}\
 details{margin-top:2rem}summary{font-size:1.05rem;font-weight:600;cursor:pointer;color:#5b6570}\
 code{font-size:.85em}.root{word-break:break-all}";
 #[cfg(test)]
