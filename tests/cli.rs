@@ -191,7 +191,7 @@ fn check_is_a_dry_run() {
     let (code, out, err) = terbit(d, &["check", "dirty.csv", "--issued-on", "2026-11-23", "--rejects", "why.csv"]);
     assert_eq!(code, 1, "{out}{err}");
     let why = std::fs::read_to_string(d.join("why.csv")).unwrap();
-    assert!(why.starts_with("application_id,source,rule,field,value,message") && why.contains("dirty.csv:"), "{why}");
+    assert!(why.starts_with("application_id,service_point,source,rule,field,value,message") && why.contains("dirty.csv:"), "{why}");
     assert!(!d.join("out").exists(), "nothing issued");
 }
 
@@ -443,7 +443,7 @@ fn links_and_special_files_in_output_places_are_never_followed_or_replaced() {
     };
     let (_, _, err) = terbit(d, &["check", "b.csv", "--issued-on", "2026-11-23", "--rejects", "rejects.fifo"]);
     let text = reader.join().unwrap();
-    assert!(text.starts_with("application_id,source,rule"), "{text:?} {err}");
+    assert!(text.starts_with("application_id,service_point,source,rule"), "{text:?} {err}");
     assert!(std::fs::symlink_metadata(&fifo).unwrap().file_type().is_fifo(), "the FIFO was replaced");
 }
 

@@ -347,6 +347,12 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     assert_eq!(g["verdict"], "genuine", "{g}");
     assert_eq!(g["number"], d.genuine.number.as_str());
     assert!(g["text"].as_str().unwrap().contains("ASLI") && g["text"].as_str().unwrap().contains("Genuine"), "{g}");
+    // The issue time in the district's zone and words (Kediri: WIB), the exact UTC instant beside it.
+    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: d.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
+    let issued_at = verify_text_with(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "issued at").unwrap().1;
+    let epoch = chrono::DateTime::parse_from_rfc3339(&issued_at).unwrap().timestamp();
+    let local = terbit::kind::words::date_time_long(epoch, 7);
+    assert!(local.ends_with(" WIB") && g["text"].as_str().unwrap().contains(&local) && g["text"].as_str().unwrap().contains(&issued_at), "{local}: {g}");
     // The answer names the revocation list it rests on (format 2: a number, a next update).
     assert!(g["text"].as_str().unwrap().contains("Revocation list no. ") && g["text"].as_str().unwrap().contains("of issuer 3506"), "{g}");
     // Yellow with the newer number; yellow for revoked.
@@ -421,7 +427,6 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let c = one("camera");
     assert_eq!(c["verdict"], "genuine", "{c}");
     assert_eq!(c["number"], d.genuine.number.as_str());
-    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: d.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
     let name = verify_text_with(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1;
     assert_eq!(c["name"], name.as_str());
     // Every vector as the CLI judges it.

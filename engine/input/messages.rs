@@ -112,25 +112,37 @@ fn woman_or_man(female: bool) -> &'static str {
     }
 }
 
+/// A value as a message quotes it: in double quotes, hidden characters
+/// shown as `\u{XXXX}` by the one rule every output uses (util/show.rs),
+/// not by Rust's own `{:?}` escaping (another table, lower-case hex).
+struct Quoted<'a>(&'a str);
+
+impl std::fmt::Debug for Quoted<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "\"{}\"", crate::util::show::shown(self.0))
+    }
+}
+
 /// The message for one violation. `get` reads another column of the same row.
 pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&str) -> Option<String>, env: &Env) -> String {
     let (id, en) = env.schema.labels(field);
+    let q = Quoted(value);
     let seg = value.get(6..12).unwrap_or("");
     match (code, msg) {
         (Rule::ApplicationId, _) => format!(
-            "{id} {value:?} tidak sah: 1–64 huruf, angka, titik, garis bawah, garis miring atau tanda minus / \
-             {en} {value:?} is not valid: 1–64 letters, digits and . _ / -"
+            "{id} {q:?} tidak sah: 1–64 huruf, angka, titik, garis bawah, garis miring atau tanda minus / \
+             {en} {q:?} is not valid: 1–64 letters, digits and . _ / -"
         ),
         (Rule::FormatCharacter, _) => {
             let c = first_char(value, super::chars::is_format_char);
-            format!("{id} {value:?} berisi karakter tak terlihat {c} / {en} {value:?} holds an invisible format character {c} (zero-width, byte-order mark or direction override): retype the value")
+            format!("{id} {q:?} berisi karakter tak terlihat {c} / {en} {q:?} holds an invisible format character {c} (zero-width, byte-order mark or direction override): retype the value")
         }
         (Rule::Unprintable, _) => {
             let c = first_char(value, |c| super::chars::is_unprintable(c, env.can_print));
-            format!("{id} {value:?} berisi karakter {c} yang tidak dapat dicetak / {en} {value:?} holds {c}, which the certificate's fonts cannot print")
+            format!("{id} {q:?} berisi karakter {c} yang tidak dapat dicetak / {en} {q:?} holds {c}, which the certificate's fonts cannot print")
         }
         (Rule::Required, _) => format!("{id} wajib diisi / {en} is required"),
-        (Rule::NikFormat | Rule::KkFormat, _) => format!("{id} harus 16 angka, tertulis {value:?} / {en} must be 16 digits, got {value:?}"),
+        (Rule::NikFormat | Rule::KkFormat, _) => format!("{id} harus 16 angka, tertulis {q:?} / {en} must be 16 digits, got {q:?}"),
         (Rule::NikDistrict | Rule::KkDistrict, _) => {
             let d = value.get(..6).unwrap_or(value);
             format!("{id}: kode kecamatan {d} tidak dikenal / {en} starts with {d}, which is not a district code")
@@ -163,8 +175,8 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 "{id}: segmen tanggal {seg} tidak sesuai tanggal lahir {bd} / {en} date segment {seg} does not match the birth date {bd} for {who}"
             )
         }
-        (Rule::Sex, _) => format!("{id} harus L atau P, tertulis {value:?} / {en} must be L or P, got {value:?}"),
-        (Rule::DateFormat, _) => format!("{id} {value:?} bukan tanggal yang sah (format TTTT-BB-HH) / {en} {value:?} is not a real date in YYYY-MM-DD form"),
+        (Rule::Sex, _) => format!("{id} harus L atau P, tertulis {q:?} / {en} must be L or P, got {q:?}"),
+        (Rule::DateFormat, _) => format!("{id} {q:?} bukan tanggal yang sah (format TTTT-BB-HH) / {en} {q:?} is not a real date in YYYY-MM-DD form"),
         (Rule::DateFuture, _) => format!(
             "{id} {value} sesudah tanggal terbit {} / {en} {value} is after the issue date {}",
             env.issue_date, env.issue_date
@@ -176,7 +188,7 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
             format!("{id} {value} sebelum {aid} {other} / {en} {value} is before the {aen} {other}")
         }
         (Rule::ServicePoint, _) => format!(
-            "{id} {value:?} tidak ada di {} / {en} {value:?} is not one of {}'s ({})",
+            "{id} {q:?} tidak ada di {} / {en} {q:?} is not one of {}'s ({})",
             env.region.name,
             env.region.name,
             env.region.service_points.iter().map(|s| s.code.as_str()).collect::<Vec<_>>().join(", ")
@@ -186,12 +198,12 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 "{id}: desa {value} ({}) bukan wilayah {} / {en} {value} ({}) is not in {}",
                 v.name, env.region.name, v.name, env.region.name
             ),
-            None => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
+            None => format!("{id}: kode desa {q:?} tidak dikenal / {en} {q:?} is not a village code"),
         },
-        (Rule::Village, _) => format!("{id}: kode desa {value:?} tidak dikenal / {en} {value:?} is not a village code"),
+        (Rule::Village, _) => format!("{id}: kode desa {q:?} tidak dikenal / {en} {q:?} is not a village code"),
         (Rule::Choice, Msg::Choice(values)) => {
             let list = values.join(", ");
-            format!("{id} {value:?} tidak sah; pilihan: {list} / {en} {value:?} is not one of: {list}")
+            format!("{id} {q:?} tidak sah; pilihan: {list} / {en} {q:?} is not one of: {list}")
         }
         (Rule::Number, Msg::Number(min, max)) => {
             let range = match (min, max) {
@@ -200,13 +212,13 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
                 (None, Some(b)) => format!("≤ {b}"),
                 (None, None) => "a whole number".into(),
             };
-            format!("{id} harus angka {range}, tertulis {value:?} / {en} must be a whole number {range}, got {value:?}")
+            format!("{id} harus angka {range}, tertulis {q:?} / {en} must be a whole number {range}, got {q:?}")
         }
         (Rule::Text, Msg::Text(max)) => format!(
             "{id} terlalu panjang (maks. {max} karakter) atau berisi karakter kendali / {en} is over {max} characters or holds control characters"
         ),
         (Rule::Name, _) => format!(
-            "{id} {value:?} berisi karakter tidak sah atau terlalu panjang / {en} {value:?} has characters \
+            "{id} {q:?} berisi karakter tidak sah atau terlalu panjang / {en} {q:?} has characters \
              other than letters, spaces and . , ' - or is over 100 characters"
         ),
         (Rule::ParentAge, Msg::ParentAge { date, min, max }) => {
@@ -241,7 +253,7 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
         ),
         (Rule::DuplicateMember, _) => format!("{id} {value} tercantum dua kali dalam permohonan ini / {en} {value} is listed twice in this application"),
         (Rule::GroupMismatch, _) => format!(
-            "{id} {value:?} berbeda dengan baris pertama permohonan ini / {en} {value:?} differs from the first row of this application"
+            "{id} {q:?} berbeda dengan baris pertama permohonan ini / {en} {q:?} differs from the first row of this application"
         ),
         (Rule::GroupSize, Msg::GroupSize(max)) => format!(
             "permohonan berisi {value} baris, maksimum {max} / the application has {value} rows, at most {max} are allowed"
@@ -262,7 +274,7 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
         ),
         (Rule::NikSex | Rule::NikBirthDate | Rule::DateOrder | Rule::Choice | Rule::Number | Rule::Text | Rule::ParentAge
         | Rule::SamePlace | Rule::MinAge | Rule::GroupSize | Rule::HeadCount | Rule::AlreadyIssued | Rule::SubjectActive, _) => {
-            format!("{code}: {en} {value:?}")
+            format!("{code}: {en} {q:?}")
         }
     }
 }
@@ -305,5 +317,15 @@ mod tests {
             let m = message(*rule, field, &Msg::Plain, "x", &|_| None, &env);
             assert!(!m.trim().is_empty(), "{rule}");
         }
+    }
+
+    #[test]
+    fn values_are_quoted_with_the_one_escaping_rule() {
+        let templates = Templates::embedded();
+        let t = templates.get("birth").unwrap();
+        let region = Region::kediri();
+        let env = Env { schema: &t.schema, region: &region, issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(), can_print: |_| true };
+        let m = message(Rule::FormatCharacter, "child_name", &Msg::Plain, "SITI\u{202E}\\\"A", &|_| None, &env);
+        assert!(m.contains("\"SITI\\u{202E}\\\"A\"") && m.contains("U+202E"), "{m}");
     }
 }

@@ -40,6 +40,9 @@ pub struct Reject {
     pub app: usize,
     /// The application's ID.
     pub application_id: String,
+    /// The service point the application came from (as the export has it,
+    /// clipped): where the reject goes back to.
+    pub service_point: String,
     /// `file:line` or `file:row N`.
     pub source: String,
     /// The rule violated.
@@ -564,6 +567,7 @@ pub fn validate(batch: &mut Batch, schema: &Schema, ctx: &Context) -> Result<Val
             row,
             app: g,
             application_id: crate::error::clip(&get(names[schema.id], row).unwrap_or_default(), MAX_VALUE_CHARS),
+            service_point: crate::error::clip(&get(names[schema.service_point], row).unwrap_or_default(), MAX_VALUE_CHARS),
             source: batch.source(row),
             rule: rule.code,
             message: messages::message(rule.code, &rule.field, &rule.msg, &value, &|c| get(c, row), &env),

@@ -276,6 +276,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
             message: messages::message(rule, field, &msg, &value, &|_| None, &env),
             value,
             application_id: get(&k.cols, s.id, first),
+            service_point: get(&k.cols, s.service_point, first),
         };
         match num {
             Numbered::New { number } => k.to_issue.push((a, number)),

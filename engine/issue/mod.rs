@@ -46,7 +46,7 @@ pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV,
 /// enough ([`IssueOptions::ahead_max_rows`]); so at most two kinds' rows are held at a
 /// time: a 1,000,000-application night stays within bounded memory.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
-    let mut summary = RunSummary::default();
+    let mut summary = RunSummary::for_region(&opts.region, opts.issue_date);
     let began = Instant::now();
     // One job per register at a time, from before the batch is read: a
     // second run of the same night must not remove this one's temporary
@@ -108,7 +108,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut ready: Vec<Option<kinds::KindRun>> = files.iter().map(|_| None).collect();
     if let Some(max) = opts.max_reject_rate {
         let keep = rows.iter().sum::<u64>() <= opts.ahead_max_rows;
-        let mut pre = RunSummary { run_id: summary.run_id.clone(), run_dir: summary.run_dir.clone(), ..RunSummary::default() };
+        let mut pre = RunSummary { run_id: summary.run_id.clone(), run_dir: summary.run_dir.clone(), ..RunSummary::for_region(&opts.region, opts.issue_date) };
         let mut rejected = Vec::new();
         for ((template, indexes), slot) in files.iter().zip(&mut ready) {
             let k = read_and_validate_kind(opts, template, indexes, &mut shas, &mut pre)?;

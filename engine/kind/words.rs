@@ -62,6 +62,28 @@ pub fn date_words(d: NaiveDate) -> String {
     )
 }
 
+/// Indonesia's name for the time `offset_hours` east of UTC: WIB (+7),
+/// WITA (+8), WIT (+9); elsewhere "UTC+h" (or "UTC−h").
+pub fn zone_name(offset_hours: i32) -> String {
+    match offset_hours {
+        7 => "WIB".into(),
+        8 => "WITA".into(),
+        9 => "WIT".into(),
+        h if h < 0 => format!("UTC\u{2212}{}", -h),
+        h => format!("UTC+{h}"),
+    }
+}
+
+/// An instant (seconds since 1970, UTC) at `offset_hours` east of UTC, as
+/// an Indonesian office writes it: "6 Desember 2026, 07.00 WIB".
+pub fn date_time_long(epoch: i64, offset_hours: i32) -> String {
+    let Some(t) = chrono::DateTime::from_timestamp(epoch + i64::from(offset_hours) * 3600, 0) else {
+        return epoch.to_string();
+    };
+    let t = t.naive_utc();
+    format!("{}, {} {}", date_long(t.date()), t.format("%H.%M"), zone_name(offset_hours))
+}
+
 /// NIK and KK numbers are printed in groups for reading aloud:
 /// "3506 0112 0524 0001".
 pub fn group_digits(s: &str) -> String {
@@ -107,5 +129,16 @@ mod tests {
         assert_eq!(date_long(d), "23 Juni 2021");
         assert_eq!(date_words(d), "dua puluh tiga Juni dua ribu dua puluh satu");
         assert_eq!(group_digits("3506011205240001"), "3506 0112 0524 0001");
+    }
+
+    #[test]
+    fn times_in_the_regions_zone() {
+        // 2026-12-06T00:00:00Z, the issue time of a night's documents.
+        let t = 1_796_515_200;
+        assert_eq!(date_time_long(t, 7), "6 Desember 2026, 07.00 WIB");
+        assert_eq!(date_time_long(t, 8), "6 Desember 2026, 08.00 WITA");
+        assert_eq!(date_time_long(t + 19 * 3600 + 5 * 60, 9), "7 Desember 2026, 04.05 WIT");
+        assert_eq!(date_time_long(t, -3), "5 Desember 2026, 21.00 UTC\u{2212}3");
+        assert_eq!(zone_name(0), "UTC+0");
     }
 }

@@ -6,19 +6,21 @@ use std::time::Instant;
 use crate::error::{Error, Result};
 use crate::input::validate::Reject;
 use crate::util::csvout;
-use crate::util::show::shown;
+use crate::util::show::{shown, shown_json};
 
 use super::sink::REJECTS_HEADER;
 use super::summary::{RejectExample, RunSummary};
 
 /// One `rejects.csv` row (the columns of [`REJECTS_HEADER`], formulas
-/// neutralised). What the export held — the application id, the file name
-/// and the value — is written with control and format characters shown as
-/// `\u{…}` (util/show.rs): an ESC in a value must not reach the terminal
-/// of whoever runs `cat rejects.csv`, nor a bidi override reorder the line.
+/// neutralised). Every text cell — what the export held (the application
+/// id, its service point, the file name, the value) and the message that
+/// quotes it — is written with hidden characters shown as `\u{…}`
+/// (util/show.rs): an ESC in a value must not reach the terminal of
+/// whoever runs `cat rejects.csv`, nor a bidi override reverse the line in
+/// a spreadsheet.
 fn reject_line(r: &Reject) -> String {
-    let (id, source, value) = (shown(&r.application_id), shown(&r.source), shown(&r.value));
-    csvout::line([id.as_str(), source.as_str(), r.rule.code(), r.field.as_str(), value.as_str(), r.message.as_str()])
+    let cells = [shown(&r.application_id), shown(&r.service_point), shown(&r.source), r.rule.code().to_string(), shown(&r.field), shown(&r.value), shown(&r.message)];
+    csvout::line(cells.iter().map(String::as_str))
 }
 
 /// Rejects as `rejects.csv` text, header first.
@@ -46,6 +48,7 @@ pub fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[&[Reject]],
             examples.push(RejectExample {
                 source: r.source.clone(),
                 application_id: r.application_id.clone(),
+                service_point: r.service_point.clone(),
                 field: r.field.clone(),
                 value: r.value.clone(),
                 message: r.message.clone(),
@@ -57,10 +60,15 @@ pub fn write_rejects_and_report(summary: &mut RunSummary, rejects: &[&[Reject]],
     crate::util::fs::write_atomic(&summary.run_dir.join("rejects.csv"), rejects_csv(all()).as_bytes())?;
     summary.rule_percentages();
     summary.seconds_by_stage.insert("report".into(), t.elapsed().as_secs_f64());
-    let mut report = serde_json::to_string_pretty(&summary).map_err(|e| Error::Json { what: "report.json", message: e.to_string() })?;
+    // report.json is shown like every other output (util/show.rs): a
+    // program that needs a value's raw bytes reads the export at `source`.
+    let json = serde_json::to_value(&*summary).map_err(|e| Error::Json { what: "report.json", message: e.to_string() })?;
+    let mut report = serde_json::to_string_pretty(&shown_json(json)).map_err(|e| Error::Json { what: "report.json", message: e.to_string() })?;
     report.push('\n');
     crate::util::fs::write_atomic(&summary.run_dir.join("report.json"), report.as_bytes())?;
-    crate::util::fs::write_atomic(&summary.run_dir.join("report.html"), super::report::html(summary).as_bytes())
+    // The page names only what the run folder holds (report.json, just written, included).
+    let present: Vec<&str> = super::report::RUN_FILES.iter().copied().filter(|f| summary.run_dir.join(f).exists()).collect();
+    crate::util::fs::write_atomic(&summary.run_dir.join("report.html"), super::report::html(summary, &present).as_bytes())
 }
 
 #[cfg(test)]
@@ -73,13 +81,16 @@ mod tests {
             row: 0,
             app: 0,
             application_id: "APP\u{1b}1".into(),
+            service_point: "KEC-\u{202E}A".into(),
             source: "b\u{202E}.csv:2".into(),
             rule: crate::input::rules::Rule::Name,
             field: "child_name".into(),
             value: "\u{1b}[2J\u{1b}[HSITI\u{7}".into(),
-            message: "m".into(),
+            message: "nama \"\u{1b}[2J\u{1b}[HSITI\u{7}\" / name".into(),
         };
         let csv = rejects_csv([&r]);
+        assert!(csv.starts_with("application_id,service_point,source,rule,field,value,message\n"), "{csv}");
+        assert!(csv.contains("KEC-\\u{202E}A") && !csv.contains('\u{202E}'), "{csv}");
         assert!(!csv.chars().any(|c| c.is_control() && c != '\n'), "{csv:?}");
         assert!(csv.contains("\\u{001B}[2J\\u{001B}[HSITI\\u{0007}") && csv.contains("APP\\u{001B}1") && csv.contains("b\\u{202E}.csv:2"), "{csv}");
     }

@@ -46,7 +46,7 @@ use crate::numbering::register::{self, Shared};
 pub const MANIFEST_HEADER: [&str; 8] =
     ["document_number", "application_id", "kind", "nik", "service_point", "file", "sha256", "qr"];
 /// `rejects.csv`'s columns.
-pub const REJECTS_HEADER: [&str; 6] = ["application_id", "source", "rule", "field", "value", "message"];
+pub const REJECTS_HEADER: [&str; 7] = ["application_id", "service_point", "source", "rule", "field", "value", "message"];
 
 /// Remove the temporary files a killed run left anywhere in its directory
 /// (only those of processes that have ended).

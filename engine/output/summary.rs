@@ -16,6 +16,14 @@ pub struct RunSummary {
     pub started_at: Option<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
+    /// The issuing regency's code ("3506").
+    pub regency_code: String,
+    /// Its name ("Kabupaten Kediri").
+    pub regency_name: String,
+    /// The documents' issue date (YYYY-MM-DD).
+    pub issue_date: String,
+    /// The region's hours east of UTC (WIB = 7): the report shows times there.
+    pub utc_offset_hours: i32,
     /// Applications (a family card's members count as one), input rows.
     pub applications: usize,
     /// Batch rows read (a family card has one per member).
@@ -70,6 +78,8 @@ pub struct RejectExample {
     pub source: String,
     /// The application it rejects.
     pub application_id: String,
+    /// The service point it came from.
+    pub service_point: String,
     /// The field named by the rule.
     pub field: String,
     /// The value, clipped.
@@ -79,6 +89,17 @@ pub struct RejectExample {
 }
 
 impl RunSummary {
+    /// An empty summary for a run of `region` issuing on `issue_date`.
+    pub fn for_region(region: &crate::kind::region::Region, issue_date: chrono::NaiveDate) -> RunSummary {
+        RunSummary {
+            regency_code: region.code.clone(),
+            regency_name: region.name.clone(),
+            issue_date: issue_date.format("%Y-%m-%d").to_string(),
+            utc_offset_hours: region.utc_offset_hours,
+            ..RunSummary::default()
+        }
+    }
+
     /// Each rule's rejects as a percentage of the applications.
     pub fn rule_percentages(&mut self) {
         let apps = self.applications.max(1) as f64;

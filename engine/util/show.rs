@@ -1,22 +1,61 @@
-//! Untrusted text made safe to show a person.
+//! Untrusted text made safe to show a person: the one definition of what
+//! terbit shows escaped, wherever it shows text it did not write itself.
 //!
 //! Everything a verifier prints comes from the document under test: names
-//! in a QR, text on a page, file names in a run directory. A forger can put
-//! escape sequences there (clear the screen, paint "GENUINE"), or
-//! right-to-left overrides and invisible characters that make one text
-//! read as another. Control and Unicode format characters are shown as
-//! `\u{…}`; nothing else changes, so applying it twice is harmless.
+//! in a QR, text on a page, file names in a run directory; everything a run
+//! report quotes comes from the night's export. A forger (or a damaged
+//! export) can put escape sequences there (clear the screen, paint
+//! "GENUINE"), right-to-left overrides that reverse the rest of a line, or
+//! invisible characters that make one text read as another.
+//!
+//! **The rule.** A character is *hidden* ([`is_hidden`]) when Unicode
+//! (15.1) gives it one of these properties, and then it is written as
+//! `\u{XXXX}` (upper-case hex, at least four digits):
+//!
+//! - general category **Cc**, the controls: C0 U+0000–U+001F (ESC, tab,
+//!   line feed, carriage return included), DEL U+007F, C1 U+0080–U+009F;
+//! - general category **Cf**, the format characters ([`is_format`]): the
+//!   bidi embeddings, overrides and isolates U+202A–U+202E and
+//!   U+2066–U+2069, the marks U+200E/U+200F and U+061C, zero-width space,
+//!   joiners and word joiner, the byte-order mark, soft hyphen, invisible
+//!   operators, interlinear annotation marks, tag characters, …;
+//! - general categories **Zl** and **Zp**: the line and paragraph
+//!   separators U+2028 and U+2029;
+//! - **Default_Ignorable_Code_Point**: what a font draws as nothing, though
+//!   not Cf — the combining grapheme joiner U+034F, the Hangul fillers,
+//!   variation selectors U+FE00–U+FE0F and U+E0100–U+E01EF, the Mongolian
+//!   free variation selectors, unassigned U+2065, U+FFF0–U+FFF8,
+//!   U+E0000–U+E0FFF.
+//!
+//! Nothing else changes (letters of every script, spaces, punctuation,
+//! a backslash), so applying [`shown`] twice is harmless. A `\u{…}` in the
+//! output is either such a character or those very characters in the
+//! input: the output is for people, the input file holds the original.
+//! The verifier page's script (`engine/verifier/web/src/show.js`) holds the
+//! same table; its tests read this file and compare.
 
-/// Whether `c` must not reach a terminal or a page as it is.
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || matches!(c as u32,
-            0x00AD | 0x034F | 0x061C | 0x115F | 0x1160 | 0x17B4 | 0x17B5 | 0x180B..=0x180F
-            | 0x200B..=0x200F | 0x2028..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F
-            | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFFB | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+/// Unicode format characters, general category Cf (Unicode 15.1): the one
+/// list the input rules (`input/chars.rs`) and [`is_hidden`] share.
+pub fn is_format(c: char) -> bool {
+    matches!(c as u32,
+        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2 | 0x180E
+        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
+        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
 }
 
-/// `s` with every control and format character written as `\u{XXXX}`.
+/// Whether `c` must not reach a terminal, a page or a spreadsheet as it
+/// is: Cc, Cf, Zl, Zp or Default_Ignorable_Code_Point (the module's rule).
+pub fn is_hidden(c: char) -> bool {
+    c.is_control()
+        || is_format(c)
+        || matches!(c as u32,
+            0x2028..=0x2029
+            | 0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F | 0x200B..=0x200F
+            | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8
+            | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
+}
+
+/// `s` with every hidden character ([`is_hidden`]) written as `\u{XXXX}`.
 pub fn shown(s: &str) -> String {
     if !s.chars().any(is_hidden) {
         return s.to_string();
@@ -55,12 +94,41 @@ mod tests {
     #[test]
     fn escapes_terminal_controls_and_bidi_but_keeps_letters() {
         assert_eq!(shown("SITI AMINAH"), "SITI AMINAH");
-        assert_eq!(shown("Łucja Zoë 李"), "Łucja Zoë 李");
+        assert_eq!(shown("Łucja Zoë 李 علي \\ a\u{A0}b"), "Łucja Zoë 李 علي \\ a\u{A0}b", "letters, no-break space, backslash");
         assert_eq!(shown("\u{1b}[2J\u{1b}[HGENUINE"), "\\u{001B}[2J\\u{001B}[HGENUINE");
         assert_eq!(shown("AB\u{202E}CD"), "AB\\u{202E}CD");
         assert_eq!(shown("A\u{200B}B\u{FEFF}\r\n"), "A\\u{200B}B\\u{FEFF}\\u{000D}\\u{000A}");
         assert_eq!(shown(&shown("\u{7}x")), shown("\u{7}x"), "idempotent");
         assert_eq!(shown("\u{9b}31m"), "\\u{009B}31m", "C1 control sequence introducer");
+        assert_eq!(shown("\u{E0041}"), "\\u{E0041}", "five hex digits where needed");
+    }
+
+    #[test]
+    fn the_rule_exactly() {
+        // Cc: C0, DEL, C1.
+        for c in (0x00..=0x1F).chain(0x7F..=0x9F) {
+            assert!(is_hidden(char::from_u32(c).unwrap()), "U+{c:04X}");
+        }
+        // Bidi embeddings, overrides, isolates and marks.
+        for c in [0x202A, 0x202B, 0x202C, 0x202D, 0x202E, 0x2066, 0x2067, 0x2068, 0x2069, 0x200E, 0x200F, 0x061C] {
+            assert!(is_hidden(char::from_u32(c).unwrap()) && is_format(char::from_u32(c).unwrap()), "U+{c:04X}");
+        }
+        // Zero-width and invisible: ZWSP, ZWNJ, ZWJ, word joiner, BOM, soft
+        // hyphen, invisible times, CGJ, Hangul filler, variation selectors, tags.
+        for c in [0x200B, 0x200C, 0x200D, 0x2060, 0xFEFF, 0x00AD, 0x2062, 0x034F, 0x3164, 0x115F, 0xFE0F, 0xE0100, 0xE0041, 0x180E, 0x0600, 0x13430] {
+            assert!(is_hidden(char::from_u32(c).unwrap()), "U+{c:04X}");
+        }
+        // Line and paragraph separators.
+        assert!(is_hidden('\u{2028}') && is_hidden('\u{2029}'));
+        // What stays: letters, marks that draw, spaces, symbols, private use.
+        for c in [' ', 'a', 'é', '\u{0301}', '\u{00A0}', '\u{3000}', '\u{2011}', '\u{200A}', '\u{FFFD}', '\u{FFFC}', '\u{E000}', '😀', '\u{0640}', '\u{2800}'] {
+            assert!(!is_hidden(c), "U+{:04X}", c as u32);
+        }
+        // Cf is hidden, and no control is counted as Cf.
+        for c in (0..=0x10FFFFu32).filter_map(char::from_u32) {
+            assert!(!is_format(c) || is_hidden(c), "U+{:04X}", c as u32);
+            assert!(!(is_format(c) && c.is_control()), "U+{:04X}", c as u32);
+        }
     }
 
     #[test]

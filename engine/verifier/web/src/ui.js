@@ -5,7 +5,8 @@
 // document is put on the page as text (never as HTML), with control and
 // format characters shown escaped (show.js, the same table as terbit's).
 
-import { verifyText, loadBundle, trustFromEntries, rfc3339, hex, PREFIX } from './core.js';
+import { verifyText, loadBundle, trustFromEntries, parseTime, hex, PREFIX } from './core.js';
+import { localTime, localAndUtc, dateWords } from './time.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
 import { checkFileSignature, judgeFileSignature } from './pades.js';
@@ -110,20 +111,22 @@ function verdictBox(kind, detail) {
 function trustLine(issuer) {
   const d = state.trust && state.trust.districts.find((x) => x.district === issuer);
   if (!d) return null;
+  // Times in the district's zone and words, the exact instant (UTC) in brackets.
+  const at = (epoch) => localAndUtc(epoch, d.district);
   const wrap = el('div', { class: 'trustdata' });
   const p = el('p', { class: d.stale ? 'stale' : 'trustline' });
   p.append(
-    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${rfc3339(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${rfc3339(d.nextUpdate)} — minta halaman verifikasi yang baru.` : '.'),
+    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${at(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(d.nextUpdate)} — minta halaman verifikasi yang baru.` : '.'),
     el('br'),
-    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${rfc3339(d.issuedAt)}` + (d.stale ? `; PAST its next update ${rfc3339(d.nextUpdate)}: ask for a newer verifier page. The document was still checked against it.` : `; next update ${rfc3339(d.nextUpdate)}.`)),
+    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${at(d.issuedAt)}` + (d.stale ? `; PAST its next update ${at(d.nextUpdate)}: ask for a newer verifier page. The document was still checked against it.` : `; next update ${at(d.nextUpdate)}.`)),
   );
   wrap.append(p);
   for (const r of d.revocationLists || []) {
     const q = el('p', { class: r.stale ? 'stale revocations' : 'trustline revocations', 'data-revocations-stale': String(r.stale) });
     q.append(
-      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${rfc3339(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${rfc3339(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi yang baru.` : '.'),
+      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${at(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi yang baru.` : '.'),
       el('br'),
-      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${rfc3339(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${rfc3339(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page; the document was still checked.` : `; next update ${rfc3339(r.nextUpdate)}.`)),
+      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${at(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${at(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page; the document was still checked.` : `; next update ${at(r.nextUpdate)}.`)),
     );
     wrap.append(q);
   }
@@ -132,6 +135,22 @@ function trustLine(issuer) {
   }
   if (state.memory !== 'kept') wrap.append(el('p', { class: 'stale memory' }, MEMORY_WORDS[state.memory][0], el('br'), el('span', { class: 'en' }, MEMORY_WORDS[state.memory][1])));
   return wrap;
+}
+
+/**
+ * A signed field's cell. Instants (issued at, expires) are shown in the
+ * issuing district's zone and words ("6 Desember 2026, 07.00 WIB") and
+ * dates in words, each with the signed value itself below and in the
+ * tooltip; every other value as it is signed (shown escaped).
+ */
+function fieldCell(en, v, issuer) {
+  const value = shown(v);
+  if (en === 'issued at' || en === 'expires') {
+    const epoch = parseTime(v);
+    if (epoch !== null) return el('td', { title: value, 'data-field': en, 'data-utc': value }, localTime(epoch, issuer), el('br'), el('span', { class: 'en' }, value));
+  }
+  if (/^\d{4}-\d{2}-\d{2}$/.test(v) && dateWords(v) !== v) return el('td', { title: value, 'data-field': en }, dateWords(v), el('br'), el('span', { class: 'en' }, value));
+  return el('td', { 'data-field': en }, value);
 }
 
 function report(r, source) {
@@ -161,7 +180,7 @@ function report(r, source) {
       el('p', { class: 'office' }, `Kantor penerbit / Issuing office: ${shown(office)} · kunci / key ${r.kid}`),
     );
     const t = el('table', { class: 'fields' });
-    for (const [en, id, v] of r.fields) t.append(el('tr', {}, el('th', {}, id, el('br'), el('span', { class: 'en' }, en)), el('td', {}, shown(v))));
+    for (const [en, id, v] of r.fields) t.append(el('tr', {}, el('th', {}, id, el('br'), el('span', { class: 'en' }, en)), fieldCell(en, v, r.issuer)));
     box.append(t);
   }
   if (r.unverified && r.unverified.length) {
@@ -396,7 +415,7 @@ function loadTrust() {
       const name = state.names[d.district] ? ` ${state.names[d.district]}` : '';
       const revs = (d.revocationLists || []).map((r) => `; pencabutan / revocations no. ${r.sequence}` + (r.stale ? ' — KEDALUWARSA / STALE' : '')).join('');
       list.append(
-        el('li', { class: d.stale || (d.revocationLists || []).some((r) => r.stale) ? 'stale' : '' }, `${d.district}${name}: daftar no. ${d.sequence}, ${rfc3339(d.issuedAt).slice(0, 10)}` + (d.stale ? ' — KEDALUWARSA / STALE' : '') + revs, el('br'), el('span', { class: 'fp' }, `root SHA-256 ${d.fingerprint.match(/.{4}/g).join(' ')}`)),
+        el('li', { class: d.stale || (d.revocationLists || []).some((r) => r.stale) ? 'stale' : '' }, `${d.district}${name}: daftar no. ${d.sequence}, ${localTime(d.issuedAt, d.district)}` + (d.stale ? ' — KEDALUWARSA / STALE' : '') + revs, el('br'), el('span', { class: 'fp' }, `root SHA-256 ${d.fingerprint.match(/.{4}/g).join(' ')}`)),
       );
     }
     const parts = [

@@ -8,21 +8,26 @@ import { HIDDEN, isHidden, shown } from '../src/show.js';
 
 const showRs = readFileSync(fileURLToPath(new URL('../../../util/show.rs', import.meta.url)), 'utf8');
 
-/** show.rs's `is_hidden` as inclusive ranges: `c.is_control()` (Cc) and its `matches!` list. */
-function rustTable() {
-  const body = /pub fn is_hidden\(c: char\) -> bool \{([\s\S]*?)\n\}/.exec(showRs);
-  assert.ok(body, 'is_hidden not found in show.rs');
-  const src = body[1];
-  assert.match(src, /c\.is_control\(\)/, 'is_hidden no longer starts from is_control: update this test');
-  const list = /matches!\(c as u32,([\s\S]*?)\)\s*$/.exec(src.trim());
-  assert.ok(list, 'the matches! list not found');
-  const ranges = [[0x00, 0x1f], [0x7f, 0x9f]];
+/** The `matches!(c as u32, …)` list in show.rs's function `name`, as inclusive ranges. */
+function rustList(name) {
+  const body = new RegExp(`pub fn ${name}\\(c: char\\) -> bool \\{([\\s\\S]*?)\\n\\}`).exec(showRs);
+  assert.ok(body, `${name} not found in show.rs`);
+  const list = /matches!\(c as u32,([\s\S]*?)\)\s*$/.exec(body[1].trim());
+  assert.ok(list, `the matches! list of ${name} not found`);
+  const ranges = [];
   for (const item of list[1].split('|')) {
     const m = /^\s*0x([0-9A-Fa-f]+)(?:\s*\.\.=\s*0x([0-9A-Fa-f]+))?\s*$/.exec(item);
     assert.ok(m, `unexpected item in show.rs: ${item}`);
     ranges.push([parseInt(m[1], 16), parseInt(m[2] ?? m[1], 16)]);
   }
-  return ranges;
+  return { src: body[1], ranges };
+}
+
+/** show.rs's `is_hidden` as inclusive ranges: `c.is_control()` (Cc), `is_format(c)` and its own list. */
+function rustTable() {
+  const hidden = rustList('is_hidden');
+  assert.match(hidden.src, /^\s*c\.is_control\(\)\s*\|\|\s*is_format\(c\)\s*\|\|\s*matches!/, 'is_hidden is no longer Cc || is_format || a list: update this test');
+  return [[0x00, 0x1f], [0x7f, 0x9f], ...rustList('is_format').ranges, ...hidden.ranges];
 }
 
 const normal = (ranges) => {
@@ -45,6 +50,18 @@ test('every code point: hidden exactly when show.rs says so', () => {
   for (let cp = 0; cp <= 0x10ffff; cp++) {
     if (cp >= 0xd800 && cp <= 0xdfff) continue;
     if (isHidden(cp) !== inRust(cp)) assert.fail(`U+${cp.toString(16)}`);
+  }
+});
+
+test("the table is Unicode's Cc, Cf, Zl, Zp and Default_Ignorable_Code_Point", () => {
+  const prop = /^[\p{Cc}\p{Cf}\p{Zl}\p{Zp}\p{Default_Ignorable_Code_Point}]$/u;
+  const cf = /^\p{Cf}$/u;
+  const format = normal(rustList('is_format').ranges);
+  for (let cp = 0; cp <= 0x10ffff; cp++) {
+    if (cp >= 0xd800 && cp <= 0xdfff) continue;
+    const c = String.fromCodePoint(cp);
+    if (isHidden(cp) !== prop.test(c)) assert.fail(`U+${cp.toString(16)}: hidden ${isHidden(cp)}`);
+    if (format.some(([lo, hi]) => cp >= lo && cp <= hi) !== cf.test(c)) assert.fail(`U+${cp.toString(16)}: is_format is not Cf`);
   }
 });
 
