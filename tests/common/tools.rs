@@ -306,8 +306,12 @@ fn npm_ci() -> Result<PathBuf, Missing> {
     if installed_as_locked(&web) {
         return Ok(web);
     }
-    program("npm", "--version").map_err(|m| Missing { why: format!("{} (the page's packages are not installed: `npm ci` makes them)", m.why), ..m })?;
     let install = "(cd engine/verifier/web && npm ci)".to_string();
+    program("npm", "--version").map_err(|m| Missing {
+        what: "the verifier page's npm packages".into(),
+        why: format!("are missing or differ from package-lock.json, and npm, which installs them, {}", m.why),
+        install: format!("{}, then {install}", m.install),
+    })?;
     match run(Command::new("npm").args(["ci", "--no-audit", "--no-fund", "--loglevel=error"]).current_dir(&web)) {
         Ok(o) if o.status.success() => {}
         o => {
