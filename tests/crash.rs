@@ -299,16 +299,7 @@ fn killed_runs_resume_to_exactly_the_uninterrupted_run() {
 /// mounting it is skipped, saying so — except under TERBIT_REQUIRE_TOOLS
 /// (set by .ci/run), where it fails: CI must run it.
 fn issue_on_small_disk(s: &Setup, size: &str, register: &Path) -> Option<std::process::Output> {
-    let probe = Command::new("unshare").args(["-m", "sh", "-c", "mount -t tmpfs -o size=64k tmpfs \"$0\"", "/mnt"]).output();
-    if !probe.as_ref().is_ok_and(|o| o.status.success()) {
-        let why = probe.map(|o| String::from_utf8_lossy(&o.stderr).into_owned()).unwrap_or_else(|e| e.to_string());
-        assert!(
-            std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(),
-            "the disk-full test must run (TERBIT_REQUIRE_TOOLS is set), but a private mount namespace with a tmpfs is not allowed here: {why}"
-        );
-        eprintln!("disk-full test skipped: a private mount namespace with a tmpfs is not allowed here ({})", why.trim());
-        return None;
-    }
+    fixture::tools::require("disk-full test", fixture::tools::small_disk())?;
     let disk = s.root.join("small-disk");
     std::fs::create_dir_all(&disk).unwrap();
     let mut c = Command::new("unshare");

@@ -3,7 +3,9 @@
 //! pycose verifying every QR text with only the trust list.
 //!
 //! `.ci/run` installs these tools and sets TERBIT_REQUIRE_TOOLS=1, so in CI
-//! a missing tool is a failure; elsewhere the test says what it skipped.
+//! a missing tool is a failure; elsewhere the test says what it skipped
+//! and how to install it. pycose runs in a venv the tests make
+//! (tests/common/tools.rs).
 
 use std::path::Path;
 use std::process::Command;
@@ -16,12 +18,11 @@ use terbit::input::samples::{self, SampleOptions};
 #[path = "common/trust_fixture.rs"]
 mod fixture;
 
-fn have(tool: &str, arg: &str) -> bool {
-    fixture::have(tool, arg)
-}
+use fixture::tools;
 
-fn require(what: &str, present: bool) -> bool {
-    fixture::require("external check", what, present)
+/// The check's programs; missing, the test says what it skipped (tools::require).
+fn require(check: &str, programs: &[(&str, &str)]) -> bool {
+    tools::require(check, tools::programs(programs)).is_some()
 }
 
 fn read_manifest(path: &Path) -> Vec<Vec<String>> {
@@ -40,13 +41,13 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
     let manifest = read_manifest(&s.run_dir.join("manifest.csv"));
     assert_eq!(manifest.len(), s.issued);
 
-    if require("qpdf", have("qpdf", "--version")) {
+    if require("external check: qpdf --check", &[("qpdf", "--version")]) {
         for row in &manifest {
             let out = Command::new("qpdf").arg("--check").arg(s.run_dir.join(&row[5])).output().unwrap();
             assert!(out.status.success(), "qpdf --check {}: {}", row[5], String::from_utf8_lossy(&out.stdout));
         }
     }
-    if require("pdftoppm and zbarimg", have("pdftoppm", "-v") && have("zbarimg", "--version")) {
+    if require("external check: the QR read back by zbarimg at 150 dpi", &[("pdftoppm", "-v"), ("zbarimg", "--version")]) {
         // Every 4th document: render the page at 150 dpi, read the QR back.
         for row in manifest.iter().step_by(4) {
             let png = root.join("page");
@@ -58,18 +59,18 @@ fn qpdf_zbar_and_pycose_agree_with_terbit() {
             assert_eq!(String::from_utf8_lossy(&out.stdout).trim_end(), row[7], "zbarimg at 150 dpi, {}", row[5]);
         }
     }
-    if require("pdftoppm", have("pdftoppm", "-v")) {
+    if require("external check: scanned pages verify", &[("pdftoppm", "-v")]) {
         scans_verify(root, &s.run_dir.join(&manifest[0][5]), &manifest[0][7]);
     }
-    let py_ok = Command::new("python3").args(["-c", "import pycose, cbor2, base45"]).output().is_ok_and(|o| o.status.success());
-    if require("python3 with pycose, cbor2 and base45", py_ok) {
+    // A venv with pycose, cbor2 and base45 (tests/common/tools.rs makes it).
+    if let Some(python) = tools::require("external check: pycose verifies the vectors and every QR text", tools::python(tools::Py::Pycose)) {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/vectors/check_pycose.py");
-        let out = Command::new("python3").arg(script).output().unwrap();
+        let out = Command::new(&python).arg(script).output().unwrap();
         let text = String::from_utf8_lossy(&out.stdout);
         assert!(out.status.success(), "{text}{}", String::from_utf8_lossy(&out.stderr));
         assert!(text.starts_with("pycose vectors: 7 verified, 0 failed"), "{text}");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pycose_verify.py");
-        let out = Command::new("python3")
+        let out = Command::new(&python)
             .arg(script)
             .arg(s.run_dir.join("manifest.csv"))
             .arg(root.join("keys/trust.json"))
@@ -167,13 +168,13 @@ fn family_of_twelve_on_two_pages_and_names_beyond_winansi() {
     let print = s.run_dir.join(s.print_files.values().next().unwrap());
     assert_eq!(lopdf::Document::load(&print).unwrap().get_pages().len(), 2);
 
-    if require("qpdf", have("qpdf", "--version")) {
+    if require("external check: qpdf --check", &[("qpdf", "--version")]) {
         for p in [&pdf, &print] {
             let out = Command::new("qpdf").arg("--check").arg(p).output().unwrap();
             assert!(out.status.success(), "qpdf --check {}: {}", p.display(), String::from_utf8_lossy(&out.stdout));
         }
     }
-    if require("pdftoppm, zbarimg, pdffonts, pdftotext", have("pdftoppm", "-v") && have("zbarimg", "--version") && have("pdffonts", "-v") && have("pdftotext", "-v")) {
+    if require("external check: pages, QRs, fonts and text by poppler and zbarimg", &[("pdftoppm", "-v"), ("zbarimg", "--version"), ("pdffonts", "-v"), ("pdftotext", "-v")]) {
         for page in ["1", "2"] {
             let png = root.join(format!("p{page}"));
             let st = Command::new("pdftoppm").args(["-r", "150", "-gray", "-png", "-singlefile", "-f", page, "-l", page]).arg(&pdf).arg(&png).status().unwrap();

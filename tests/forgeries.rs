@@ -14,7 +14,7 @@
 //!
 //! `.ci/run` installs poppler-utils and zbar-tools and sets
 //! TERBIT_REQUIRE_TOOLS=1, so in CI a missing tool is a failure; elsewhere
-//! the test says what it skipped.
+//! the test says what it skipped and how to install it.
 
 use std::path::Path;
 use std::process::Command;
@@ -33,14 +33,6 @@ mod fixture;
 #[path = "../engine/verify/page/forgeries.rs"]
 mod corpus;
 use corpus::{Save, Technique};
-
-fn have(tool: &str, arg: &str) -> bool {
-    fixture::have(tool, arg)
-}
-
-fn require(what: &str, present: bool) -> bool {
-    fixture::require("forgery oracle", what, present)
-}
 
 fn key() -> ed25519_dalek::SigningKey {
     ed25519_dalek::SigningKey::from_bytes(&[3u8; 32])
@@ -168,7 +160,8 @@ struct Case {
 
 #[test]
 fn whenever_poppler_shows_another_value_the_page_check_names_a_problem() {
-    if !require("pdftotext (poppler-utils)", have("pdftotext", "-v")) || !require("pdftoppm (poppler-utils)", have("pdftoppm", "-v")) || !require("zbarimg (zbar-tools)", have("zbarimg", "--version")) {
+    let oracle = fixture::tools::programs(&[("pdftotext", "-v"), ("pdftoppm", "-v"), ("zbarimg", "--version")]);
+    if fixture::tools::require("forgery oracle: poppler and zbarimg", oracle).is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

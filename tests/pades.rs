@@ -7,8 +7,9 @@
 //! another district's certificate, an expired certificate — are rejected by
 //! pyHanko, pdfsig and `terbit verify` alike.
 //!
-//! Needs pdfsig, certutil and pyHanko (installed by .ci/run); skipped
-//! without them unless TERBIT_REQUIRE_TOOLS is set.
+//! Needs pdfsig and certutil (installed by .ci/run) and pyHanko (a venv
+//! the tests make: tests/common/tools.rs); without them the test says
+//! what it skipped, or fails under TERBIT_REQUIRE_TOOLS.
 
 #[path = "common/trust_fixture.rs"]
 mod fixture;
@@ -18,24 +19,24 @@ use std::process::Command;
 
 use fixture::{ok, terbit};
 
-fn have(tool: &str, args: &[&str]) -> bool {
-    let ok = Command::new(tool).args(args).output().is_ok_and(|o| o.status.success());
-    if !ok {
-        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "{tool} is required (TERBIT_REQUIRE_TOOLS=1)");
-        eprintln!("skipped: no {tool}");
-    }
-    ok
+use fixture::tools;
+
+/// pdfsig, certutil and a Python with pyHanko (tests/common/tools.rs makes
+/// its venv); missing, the test says what it skipped and how to install it.
+fn validators() -> bool {
+    // certutil has no version flag that exits 0 everywhere: being there is enough.
+    let programs = tools::require("PAdES check: pdfsig with an NSS root", tools::programs(&[("pdfsig", "-v"), ("certutil", "-H")])).is_some();
+    programs && tools::require("PAdES check: pyHanko validation", tools::python(tools::Py::Pyhanko)).is_some()
 }
 
-fn tools() -> bool {
-    // certutil has no version flag that exits 0 everywhere: being there is enough.
-    let certutil = Command::new("certutil").arg("-H").output().is_ok();
-    if !certutil {
-        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "certutil is required (TERBIT_REQUIRE_TOOLS=1)");
-        eprintln!("skipped: no certutil");
-        return false;
-    }
-    have("pdfsig", &["-v"]) && have("python3", &["-c", "import pyhanko"])
+/// openssl, for a certification authority made in the test.
+fn openssl_here(check: &str) -> bool {
+    tools::require(check, tools::program("openssl", "version")).is_some()
+}
+
+/// The venv's python with pyHanko (made by `validators()`).
+fn python() -> PathBuf {
+    tools::python(tools::Py::Pyhanko).expect("pyHanko, checked by validators()")
 }
 
 /// An NSS database trusting `root` (a PEM certificate), for pdfsig.
@@ -57,7 +58,7 @@ fn pdfsig(db: &str, file: &Path) -> String {
 /// pyHanko's verdicts, one JSON value per file.
 fn pyhanko(root: &Path, files: &[PathBuf]) -> Vec<serde_json::Value> {
     let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py");
-    let o = Command::new("python3").arg(script).arg("validate").arg(root).args(files).output().unwrap();
+    let o = Command::new(python()).arg(script).arg("validate").arg(root).args(files).output().unwrap();
     assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
@@ -75,7 +76,7 @@ fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
 
 #[test]
 fn every_pdf_of_a_run_is_a_pades_signature_the_validators_accept() {
-    if !tools() {
+    if !validators() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -107,7 +108,7 @@ fn every_pdf_of_a_run_is_a_pades_signature_the_validators_accept() {
 
 #[test]
 fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
-    if !tools() {
+    if !validators() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -134,7 +135,7 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     std::fs::write(&flipped, &bytes).unwrap();
     // 2. An incremental update that changes the name on the page.
     let updated = d.join("updated.pdf");
-    let st = Command::new("python3")
+    let st = Command::new(python())
         .arg(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py"))
         .args(["update"])
         .arg(genuine)
@@ -229,7 +230,7 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
 
 #[test]
 fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
-    if !tools() || !have("openssl", &["version"]) {
+    if !validators() || !openssl_here("PAdES check: a certification authority's certificate (openssl)") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -320,7 +321,7 @@ fn pem_certs(path: &Path) -> Vec<Vec<u8>> {
 
 #[test]
 fn a_pkcs12_file_from_a_certification_authority_is_imported() {
-    if !have("openssl", &["version"]) {
+    if !openssl_here("PAdES check: a PKCS #12 file (openssl)") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -383,7 +384,7 @@ fn a_pkcs12_file_from_a_certification_authority_is_imported() {
     }
     // The first import signs a night: PDF readers trust it through the PSrE's
     // root (the issuing CA travels in the CMS), terbit through the district's list.
-    if tools() {
+    if validators() {
         let bundle = fixture::bundle_for(d, "keys1");
         let tomorrow = (chrono::Utc::now().date_naive() + chrono::Days::new(1)).to_string();
         ok(d, &["samples", "--kind", "birth", "--count", "2", "--as-of", &tomorrow, "--out", "b.csv"]);

@@ -3,24 +3,14 @@
 //! run's figures as `report.json` has them. A screenshot is left in the
 //! run folder for people to look at (`report.png`).
 //!
-//! Needs `chromium` (installed by .ci/run); skipped without it unless
-//! TERBIT_REQUIRE_TOOLS=1.
+//! Needs `chromium` (installed by .ci/run); without it the test says what
+//! it skipped and how to install it, or fails under TERBIT_REQUIRE_TOOLS=1.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
 
-fn chromium() -> Option<PathBuf> {
-    for c in ["chromium", "chromium-browser", "google-chrome"] {
-        if let Ok(o) = Command::new("which").arg(c).output() {
-            if o.status.success() {
-                return Some(PathBuf::from(String::from_utf8_lossy(&o.stdout).trim()));
-            }
-        }
-    }
-    assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "chromium is required (TERBIT_REQUIRE_TOOLS=1)");
-    eprintln!("skipped: no chromium");
-    None
-}
+#[path = "common/tools.rs"]
+mod tools;
 
 fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Output {
     Command::new(browser)
@@ -34,7 +24,7 @@ fn headless(browser: &Path, profile: &Path, args: &[&str]) -> std::process::Outp
 
 #[test]
 fn the_report_renders_in_a_browser_with_the_runs_figures() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = tools::require("the report in headless Chromium", tools::chromium()) else { return };
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let demo = Command::new(env!("CARGO_BIN_EXE_terbit")).args(["--quiet", "demo", "--out", "demo", "--count", "120"]).current_dir(d).output().unwrap();

@@ -19,8 +19,11 @@
 //! 3. The page's node tests (engine/verifier/web/test/*.test.mjs), on
 //!    fixtures made in JavaScript.
 //!
-//! Needs node (and `npm ci` in engine/verifier/web) and chromium, which
-//! .ci/run installs; skipped without them unless TERBIT_REQUIRE_TOOLS is set.
+//! Needs node and chromium, which .ci/run installs, and the page's npm
+//! packages, which the tests install with `npm ci` when node_modules is
+//! missing or stale (tests/common/tools.rs); without them the test says
+//! what it skipped and how to install it, or fails under
+//! TERBIT_REQUIRE_TOOLS.
 
 #[path = "common/trust_fixture.rs"]
 mod fixture;
@@ -39,23 +42,13 @@ fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-fn tool(name: &str, check: &[&str]) -> bool {
-    let ok = Command::new(name).args(check).stdout(Stdio::null()).stderr(Stdio::null()).status().is_ok_and(|s| s.success());
-    if !ok {
-        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "{name} is required (TERBIT_REQUIRE_TOOLS=1)");
-        eprintln!("skipped: no {name}");
-    }
-    ok
-}
+use fixture::tools;
 
-fn node_ready() -> bool {
-    let modules = root().join("engine/verifier/web/node_modules/@noble/curves");
-    if !modules.exists() {
-        assert!(std::env::var_os("TERBIT_REQUIRE_TOOLS").is_none(), "run `npm ci` in engine/verifier/web (.ci/run does)");
-        eprintln!("skipped: engine/verifier/web/node_modules missing (npm ci)");
-        return false;
-    }
-    tool("node", &["--version"])
+/// node with the page's locked npm packages (tests/common/tools.rs runs
+/// `npm ci` when they are missing or stale); without them the test says
+/// what it skipped and how to install it.
+fn node_ready(check: &str) -> bool {
+    tools::require(check, tools::page_packages()).is_some()
 }
 
 /// The page core's verdicts for `texts` under `trust` (node).
@@ -144,7 +137,7 @@ fn damaged(qr: &str, rng: &mut Rng) -> Vec<String> {
 
 #[test]
 fn page_core_gives_the_clis_verdict_on_every_vector_and_damaged_text() {
-    if !node_ready() {
+    if !node_ready("verifier page core in node: the vectors and damaged texts") {
         return;
     }
     let dir = root().join("tests/vectors");
@@ -185,7 +178,7 @@ fn page_core_gives_the_clis_verdict_on_every_vector_and_damaged_text() {
 
 #[test]
 fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
-    if !node_ready() {
+    if !node_ready("verifier page core in node: the bundles refused") {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -270,7 +263,11 @@ fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
 
 #[test]
 fn the_page_in_a_browser_agrees_with_the_cli() {
-    if !node_ready() || !tool("chromium", &["--version"]) || !tool("pdftoppm", &["-v"]) {
+    if !node_ready("verifier page in headless Chromium") {
+        return;
+    }
+    let Some(chromium) = tools::require("verifier page in headless Chromium", tools::chromium()) else { return };
+    if tools::require("verifier page in headless Chromium: photos of the page", tools::program("pdftoppm", "-v")).is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();
@@ -293,7 +290,8 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let print = std::fs::read_dir(d.run.join("print")).unwrap().flatten().map(|e| e.path()).next().unwrap();
     // The genuine PDF re-saved by qpdf (indirect /Length): its QR is still found, the file is not genuine.
     let qdf = dir.join("qdf.pdf");
-    let qpdf = Command::new("qpdf").arg("--qdf").arg(&d.genuine.file).arg(&qdf).status().is_ok_and(|s| s.success() || s.code() == Some(3));
+    let qpdf = tools::require("verifier page in headless Chromium: a qpdf re-save", tools::program("qpdf", "--version")).is_some();
+    let qpdf = qpdf && Command::new("qpdf").arg("--qdf").arg(&d.genuine.file).arg(&qdf).status().is_ok_and(|s| s.success() || s.code() == Some(3));
     // A new root for the district (its own keys folder, so the first stays as it was), its page.
     let newroot = new_root_page(&d);
     let vectors: Vec<Value> = {
@@ -309,7 +307,7 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let bench: Vec<String> = (0..1000).map(|i| d.docs[i % d.docs.len()].qr.clone()).collect();
     let shots = std::env::var_os("TERBIT_SCREENSHOTS").map(PathBuf::from);
     let scenario = json!({
-        "chromium": "chromium",
+        "chromium": chromium,
         "profile": dir.join("profile"),
         "y4m": dir.join("camera.y4m"),
         "pages": {"main": d.page},
@@ -514,7 +512,7 @@ fn new_root_page(d: &fixture::District) -> (PathBuf, String) {
 /// the table of escaped characters read from engine/util/show.rs.
 #[test]
 fn page_node_tests_pass() {
-    if !node_ready() {
+    if !node_ready("verifier page's node tests") {
         return;
     }
     let web = root().join("engine/verifier/web");

@@ -8,6 +8,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "tools.rs"]
+pub(crate) mod tools;
+
 /// Run terbit in `dir`; (exit code, stdout, stderr).
 pub(crate) fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
@@ -161,20 +164,20 @@ pub(crate) fn office_trust(keys: &Path) -> terbit::verify::TrustStore {
     terbit::verify::TrustStore::of_keys_folder(keys, &[]).expect("the office's trust")
 }
 
-/// Whether an external tool answers `tool arg`.
+/// Whether an external tool runs (tools::have: the one probe the tests
+/// and tests/tools.rs share).
 pub(crate) fn have(tool: &str, arg: &str) -> bool {
-    Command::new(tool).arg(arg).output().is_ok()
+    tools::have(tool, arg)
 }
 
-/// Whether `what` is `present` for the `check`; missing, the check is
-/// skipped saying so — and under TERBIT_REQUIRE_TOOLS (set by .ci/run) the
-/// test fails instead.
+/// Whether `what` (a program, or several: the first word names it) is
+/// `present` for the `check`; missing, tools::skipped says so with the
+/// command that installs it — and under TERBIT_REQUIRE_TOOLS (set by
+/// .ci/run) the test fails instead.
 pub(crate) fn require(check: &str, what: &str, present: bool) -> bool {
     if !present {
-        if std::env::var_os("TERBIT_REQUIRE_TOOLS").is_some() {
-            panic!("{what} is required (TERBIT_REQUIRE_TOOLS is set) but not installed");
-        }
-        eprintln!("SKIPPED {check}: {what} is not installed (bash .ci/run installs it)");
+        let program = what.split([' ', ',']).next().unwrap_or(what);
+        tools::skipped(check, &tools::Missing { what: what.to_string(), why: "is not installed".into(), install: tools::install_hint(program).into() });
     }
     present
 }
