@@ -165,20 +165,24 @@ function manyImages(n) {
 }
 
 test('bounded linearly: long digit runs, 2,500 images, overlapping objects', async () => {
+  // Hang guards, not speed targets (those live in bench/): quadratic work
+  // on these inputs takes hours (the unbounded reader took 60 s on 2,500
+  // images); the bound leaves room for a machine busy with other tests.
+  const GUARD = 30000;
   // 4 MiB of digits where objects are looked for: no pattern backtracks over them.
   const digits = F.concat([F.enc.encode('%PDF-1.7\n'), new Uint8Array(4 << 20).fill(0x31), F.enc.encode(' 0 obj << >>\nstartxref\n9\n%%EOF\n')]);
   let t0 = performance.now();
   await assert.rejects(qrMatrices(digits), PdfRefused);
-  assert.ok(performance.now() - t0 < 3000, `digits: ${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 < GUARD, `digits: ${performance.now() - t0} ms`);
   // More images than the bound: refused, quickly.
   t0 = performance.now();
   await assert.rejects(qrMatrices(manyImages(2500)), new RegExp(`more than ${MAX_IMAGES} images`));
-  assert.ok(performance.now() - t0 < 5000, `2,500 images: ${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 < GUARD, `2,500 images: ${performance.now() - t0} ms`);
   // At the bound: read, none of them a QR (nothing to decode).
   t0 = performance.now();
   const found = await qrMatrices(manyImages(2000));
   assert.equal(found.filter((m) => looksLikeQr(m.size, m.dark)).length, 0);
-  assert.ok(performance.now() - t0 < 5000, `2,000 images: ${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 < GUARD, `2,000 images: ${performance.now() - t0} ms`);
   // Every object of the xref pointing into one long string: the work is bounded, refused.
   const n = 3000;
   const head = '%PDF-1.7\n1 0 obj\n<< /Type /Catalog /Pages 2 0 R >>\nendobj\n2 0 obj\n<< /Type /Pages /Kids [3 0 R] /Count 1 >>\nendobj\n';
@@ -202,7 +206,7 @@ test('bounded linearly: long digit runs, 2,500 images, overlapping objects', asy
   const file = Buffer.from(`${body}xref\n0 ${size}\n${rows.join('')}trailer\n<< /Size ${size} /Root 1 0 R >>\nstartxref\n${body.length}\n%%EOF\n`, 'latin1');
   t0 = performance.now();
   await assert.rejects(qrMatrices(new Uint8Array(file)), /its objects overlap/);
-  assert.ok(performance.now() - t0 < 5000, `overlapping: ${performance.now() - t0} ms`);
+  assert.ok(performance.now() - t0 < GUARD, `overlapping: ${performance.now() - t0} ms`);
 });
 
 test('a cross-reference stream whose entries have no bytes is refused at once', async () => {
