@@ -39,12 +39,38 @@ pub(super) struct Night<'a> {
 }
 
 impl Night<'_> {
+    /// Whether `run` has this night's issue date (a run's id begins with it).
+    fn tonight(&self, run: &str) -> bool {
+        run.get(..8) == Some(self.issue_date.format("%Y%m%d").to_string().as_str())
+    }
+
+    /// Applications another run of the same issue date issued: that night's
+    /// work, done (a stopped run finished with its own batch after a
+    /// corrected export took most of its applications over; two exports of
+    /// one night that overlap). They are no sign of a wrong export.
+    fn issued_tonight(&self) -> usize {
+        self.already_issued_by.iter().filter(|(run, _)| self.tonight(run)).map(|(_, n)| n).sum()
+    }
+
+    /// Rejected applications that count against the limit.
+    fn counted(&self) -> usize {
+        self.rejected - self.issued_tonight().min(self.rejected)
+    }
+
     fn percent(&self) -> f64 {
-        self.rejected as f64 * 100.0 / self.applications.max(1) as f64
+        self.counted() as f64 * 100.0 / self.applications.max(1) as f64
     }
 
     fn over(&self, max: f64) -> bool {
-        self.applications > 0 && self.rejected as f64 > max * self.applications as f64
+        self.applications > 0 && self.counted() as f64 > max * self.applications as f64
+    }
+
+    /// ", not counting N issued tonight by another run", when there are.
+    fn not_counting(&self) -> String {
+        match self.issued_tonight() {
+            0 => String::new(),
+            n => format!(" (not counting {n} already issued by another run of this night)"),
+        }
     }
 
     /// Before numbering, with only the export's own rejects known: the
@@ -69,7 +95,7 @@ impl Night<'_> {
     /// done when nothing was issued, or when more than `max` (the default
     /// when `None`) of the applications were rejected.
     pub(super) fn judge(&self, max: Option<f64>) -> Option<NotDone> {
-        if self.applications > 0 && self.rejected >= self.applications {
+        if self.applications > 0 && self.counted() >= self.applications {
             return Some(NotDone {
                 reason: NotDoneReason::NothingIssued,
                 message: format!(
@@ -84,10 +110,11 @@ impl Night<'_> {
         self.over(limit).then(|| NotDone {
             reason: NotDoneReason::RejectLimit,
             message: format!(
-                "{} of the {} applications ({:.1}%) were rejected, above max_reject_rate {}{}{}; the {} valid ones were issued and sealed. The reasons are in {}",
-                self.rejected,
+                "{} of the {} applications ({:.1}%) were rejected{}, above max_reject_rate {}{}{}; the {} valid ones were issued and sealed. The reasons are in {}",
+                self.counted(),
                 self.applications,
                 self.percent(),
+                self.not_counting(),
                 share(limit),
                 if max.is_none() { " (the default)" } else { "" },
                 self.looks_like(),
@@ -101,8 +128,8 @@ impl Night<'_> {
     /// applications: villages of another regency, or applications an
     /// earlier run issued. Empty otherwise.
     fn looks_like(&self) -> String {
-        let most = |n: usize| n * 2 > self.rejected;
-        let (already, by) = self.already_issued_by.iter().fold((0, None::<(&String, usize)>), |(sum, top), (run, n)| {
+        let most = |n: usize| n * 2 > self.counted();
+        let (already, by) = self.already_issued_by.iter().filter(|(run, _)| !self.tonight(run)).fold((0, None::<(&String, usize)>), |(sum, top), (run, n)| {
             (sum + n, if top.is_some_and(|(_, m)| m >= *n) { top } else { Some((run, *n)) })
         });
         if let Some((run, n)) = by.filter(|_| most(already)) {
@@ -199,6 +226,21 @@ mod tests {
         assert!(n.message.starts_with("8 of the 10 applications (80.0%) were rejected, above max_reject_rate 0.2 (20%);"), "{}", n.message);
         assert!(n.message.contains("yesterday's export again: 8 of them were already issued, 7 by run 20261122-0a1b2c3d (issued on 2026-11-22), 1 by other runs"), "{}", n.message);
         assert!(n.message.contains("the 2 valid ones were issued and sealed"), "{}", n.message);
+    }
+
+    #[test]
+    fn applications_another_run_of_this_night_issued_do_not_count() {
+        let region = Region::kediri();
+        let none: [&[Reject]; 0] = [];
+        // A stopped run finished with its own batch: 39 of its 40 were
+        // taken over by tonight's corrected export, 1 is issued now.
+        let by: BTreeMap<String, usize> = [("20261123-0a1b2c3d".to_string(), 39)].into();
+        assert!(night(40, 39, &none, &by, &region).judge(None).is_none());
+        // With 30 of yesterday's besides, those count.
+        let by: BTreeMap<String, usize> = [("20261123-0a1b2c3d".to_string(), 5), ("20261122-ffffffff".to_string(), 30)].into();
+        let n = night(40, 35, &none, &by, &region).judge(None).unwrap();
+        assert!(n.message.starts_with("30 of the 40 applications (75.0%) were rejected (not counting 5 already issued by another run of this night)"), "{}", n.message);
+        assert!(n.message.contains("yesterday's export again: 30 of them were already issued by run 20261122-ffffffff"), "{}", n.message);
     }
 
     #[test]
