@@ -83,12 +83,15 @@ fn main() -> ExitCode {
         .without_time()
         .with_target(false)
         .init();
+    let quiet = cli.quiet;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_text(&e));
-            if let Some(hint) = hint_for(&e) {
-                eprintln!("hint: {hint}");
+            // --quiet: one line per problem (what cron mails), the hint on it.
+            match hint_for(&e) {
+                Some(hint) if quiet => eprintln!("error: {} — hint: {hint}", error_text(&e)),
+                Some(hint) => eprintln!("error: {}\nhint: {hint}", error_text(&e)),
+                None => eprintln!("error: {}", error_text(&e)),
             }
             ExitCode::from(2)
         }

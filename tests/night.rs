@@ -193,6 +193,11 @@ fn exit_codes_of_issue() {
         assert_eq!((code, out.as_str()), (2, ""), "{args:?}: {err}");
         assert!(err.starts_with("error: "), "{args:?}: {err}");
     }
+    // An error with a hint is still one line under --quiet.
+    std::fs::write(d.join("not-a-folder"), b"x").unwrap();
+    let (code, _, err) = terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-23", "--out", "not-a-folder/out"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.lines().count() == 1 && err.starts_with("error: ") && err.contains(" — hint: "), "{err}");
     let header = std::fs::read_to_string(d.join("b.csv")).unwrap().lines().next().unwrap().to_string();
     std::fs::write(d.join("empty.csv"), format!("{header}\n")).unwrap();
     let (code, _, err) = terbit(d, &["-q", "issue", "empty.csv", "--issued-on", "2026-11-23"]);
