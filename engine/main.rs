@@ -1,8 +1,9 @@
 //! `terbit` command line: raw arguments → checked options → library stages.
 //! Only the binary (this file and `engine/cli/`) reads the clock, the environment and the OS random source.
 //! Exit codes (README "Exit codes"): 0 done / all genuine, 1 a document
-//! failed verification, 2 could not run (or a target could not be read),
-//! 3 a photo or scan whose QR could not be read (take it again).
+//! failed verification, or (`issue`) the night is not done, 2 could not
+//! run (or a target could not be read), 3 a photo or scan whose QR could
+//! not be read (take it again).
 
 #![forbid(unsafe_code)]
 
@@ -82,12 +83,15 @@ fn main() -> ExitCode {
         .without_time()
         .with_target(false)
         .init();
+    let quiet = cli.quiet;
     match run(cli) {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("error: {}", error_text(&e));
-            if let Some(hint) = hint_for(&e) {
-                eprintln!("hint: {hint}");
+            // --quiet: one line per problem (what cron mails), the hint on it.
+            match hint_for(&e) {
+                Some(hint) if quiet => eprintln!("error: {} — hint: {hint}", error_text(&e)),
+                Some(hint) => eprintln!("error: {}\nhint: {hint}", error_text(&e)),
+                None => eprintln!("error: {}", error_text(&e)),
             }
             ExitCode::from(2)
         }
@@ -296,16 +300,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bar.finish_and_clear();
             }
             let s = result?;
-            print_summary(&s);
-            // Documents of a stopped run left in no manifest: the night is
-            // not done, and a scheduler must see it.
-            if !s.stranded.is_empty() {
-                for w in &s.stranded {
-                    eprintln!("terbit: NOT DONE — {w}");
-                }
-                return Ok(ExitCode::from(1));
+            // --quiet: nothing at all on a done night (cron mails any output).
+            if !cli.quiet {
+                print_summary(&s);
             }
-            Ok(ExitCode::SUCCESS)
+            Ok(night_exit(&s))
         }
         Command::Verify { trust, pin, trust_memory, no_trust_memory, new_root, revocations, region, json, targets } => {
             let pins = pin
@@ -636,6 +635,17 @@ fn pdf_signing_key() -> Result<Option<zeroize::Zeroizing<[u8; 32]>>> {
         Some((text, source)) => Ok(Some(terbit::dk1::pdfkey::parse_key_text(&text, &source)?)),
         None => Ok(None),
     }
+}
+
+/// Exit 0 for a done night; else 1, each reason on one line of stderr
+/// (refused by the reject limit, nothing issued, over the limit, a
+/// stopped run's documents in no manifest), --quiet or not: a scheduler
+/// must see it.
+fn night_exit(s: &RunSummary) -> ExitCode {
+    for n in &s.not_done {
+        eprintln!("terbit: NOT DONE — {}", terbit::util::show::shown(&n.message));
+    }
+    if s.not_done.is_empty() { ExitCode::SUCCESS } else { ExitCode::from(1) }
 }
 
 fn print_summary(s: &RunSummary) {

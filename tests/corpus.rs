@@ -140,8 +140,9 @@ fn parquet_with_wrong_types_is_read_as_text_and_every_row_rejected() {
     let (out, o) = issue(&file);
     // Numbers and floats are read as their text; every row then fails its
     // rules (an integer is no NIK, a float no date): all rejected, none
-    // issued, each reason in rejects.csv.
-    assert_eq!(o.code, 0, "{}\n{}", o.stdout, o.stderr);
+    // issued, each reason in rejects.csv; a night that issued nothing is NOT DONE (exit 1).
+    assert_eq!(o.code, 1, "{}\n{}", o.stdout, o.stderr);
+    assert!(o.stderr.contains("NOT DONE — nothing was issued"), "{}", o.stderr);
     let run = std::fs::read_dir(out.path().join("out")).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
     assert_eq!(report["issued"], 0, "{report}");

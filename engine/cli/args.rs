@@ -19,7 +19,7 @@ pub(crate) static LONG_VERSION: std::sync::LazyLock<String> =
 #[derive(Parser)]
 #[command(name = "terbit", version, long_version = LONG_VERSION.as_str(), about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
 pub(crate) struct Cli {
-    /// Only warnings and errors on stderr (for cron).
+    /// For cron: `issue` prints nothing when the night is done, one line per problem on stderr when not; other commands print only warnings and errors on stderr besides their answer.
     #[arg(long, short, global = true)]
     pub(crate) quiet: bool,
     #[command(subcommand)]
@@ -77,7 +77,7 @@ pub(crate) enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\nExit 0: run complete; 2: nothing or not all issued (the message says why; run again to resume).")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (default 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
@@ -93,8 +93,9 @@ pub(crate) enum Command {
         /// SQLite register (default: <out>/register.sqlite).
         #[arg(long)]
         register: Option<PathBuf>,
-        /// Refuse the whole batch, issuing nothing, when more than this share
-        /// of applications is rejected (0–1; e.g. 0.2 for a wrong export).
+        /// Share of applications that may be rejected (0–1) [default: 0.5]:
+        /// given, a batch over it is refused before anything is numbered;
+        /// a run over it (ALREADY_ISSUED included) exits 1, NOT DONE.
         #[arg(long)]
         max_reject_rate: Option<f64>,
     },

@@ -43,6 +43,7 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     }
     // The district root (a demo root: a real one is made once and kept
     // offline), the signed trust list and the verifiers' bundle.
+    println!("3. district root (a demo root: a real one is made once and kept offline), signed trust list and verifiers' bundle:");
     let root_dir = out.join("root");
     let root_key = root_dir.join(format!("root-{}.key", region.code));
     let root_cert = root_dir.join(format!("root-{}.crt", region.code));
@@ -62,19 +63,53 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         batch,
         ..IssueOptions::defaults(PathBuf::new(), keys_dir.clone(), out.to_path_buf(), issue_date)
     };
-    println!("3. issue run (register {}):", opts.register.display());
+    println!("4. issue run (register {}):", opts.register.display());
     let s = issue::issue(&opts)?;
     print_summary(&s);
+    let done = s.not_done.is_empty();
+    crate::night_exit(&s);
     let store = verify::TrustStore::load(&verify::TrustSource { path: bundle.clone(), now: Utc::now().timestamp(), ..Default::default() })?;
     let r = verify::verify_run_with(&s.run_dir, &store.trust(), &verify::Layouts::standard()).map_err(anyhow::Error::msg)?;
-    println!("4. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
+    println!("5. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
         if r.seal_ok { "holds".to_string() } else { format!("FAILS: {}", r.seal_problem) });
     for p in &r.problems {
         println!("   {}: {}", p.file, p.problem);
     }
     let page = out.join("verify.html");
+    println!("6. the clerks' offline verifier page:");
     crate::cli::trust::verifier(&bundle, &page, Utc::now().timestamp())?;
-    println!("\nTry: terbit verify --trust {} {}", bundle.display(), s.run_dir.display());
+    // Printed to be run as it stands, from this folder: the binary by its
+    // full path unless `terbit` on PATH is this very binary (after
+    // `cargo run -- demo` it is in target/, on no PATH).
+    println!("\nTry: {} verify --trust {} {}", this_binary(), sh_word(&bundle.display().to_string()), sh_word(&s.run_dir.display().to_string()));
     println!("     or open {} in a browser (offline; camera, photo, PDF or pasted QR text)", page.display());
-    Ok(if r.is_clean() { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    Ok(if r.is_clean() && done { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+/// How to run this binary from a shell: `terbit` if that is what PATH
+/// finds, else its full path.
+fn this_binary() -> String {
+    let Ok(me) = std::env::current_exe().and_then(std::fs::canonicalize) else { return "terbit".into() };
+    let on_path = std::env::var_os("PATH")
+        .is_some_and(|p| std::env::split_paths(&p).any(|d| std::fs::canonicalize(d.join("terbit")).is_ok_and(|t| t == me)));
+    if on_path { "terbit".into() } else { sh_word(&me.display().to_string()) }
+}
+
+/// A word a POSIX shell reads back as it is: quoted unless plainly safe.
+fn sh_word(s: &str) -> String {
+    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"/._-+=:,@".contains(&b)) {
+        s.to_string()
+    } else {
+        format!("'{}'", s.replace('\'', "'\\''"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn words_are_quoted_for_the_shell_only_when_needed() {
+        assert_eq!(super::sh_word("terbit-demo/trust-bundle.json"), "terbit-demo/trust-bundle.json");
+        assert_eq!(super::sh_word("/home/x y/terbit"), "'/home/x y/terbit'");
+        assert_eq!(super::sh_word("it's"), "'it'\\''s'");
+    }
 }

@@ -32,6 +32,9 @@ pub(super) struct KindRun<'a> {
     pub(super) register_rejects: Vec<Reject>,
     /// (application index in `apps`, number) in order.
     pub(super) to_issue: Vec<(usize, String)>,
+    /// Applications the register refused as ALREADY_ISSUED, per run that
+    /// issued them (to say "yesterday's export again", naming the run).
+    pub(super) already_issued_by: BTreeMap<String, usize>,
 }
 
 fn string_columns(t: &Template, df: &DataFrame) -> Result<Vec<StringChunked>> {
@@ -124,7 +127,7 @@ pub(super) fn read_and_validate_kind<'a>(
     let cols = string_columns(template, &validated.cleaned)?;
     let (apps, app_index) = applications(template, &validated, &cols);
     *summary.seconds_by_stage.entry("validate".into()).or_default() += t0.elapsed().as_secs_f64();
-    Ok(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new() })
+    Ok(KindRun { template, batch, validated, cols, apps, app_index, register_rejects: Vec::new(), to_issue: Vec::new(), already_issued_by: BTreeMap::new() })
 }
 
 pub(super) fn count_kind(summary: &mut RunSummary, k: &KindRun) {
@@ -156,12 +159,17 @@ fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Re
 pub(super) struct KindRejects {
     pub(super) rejects: Vec<Reject>,
     pub(super) rejected_apps: BTreeSet<usize>,
+    pub(super) already_issued_by: BTreeMap<String, usize>,
 }
 
 impl KindRejects {
     /// The rejects of a kind only validated so far (nothing numbered).
     pub(super) fn validated(k: &KindRun) -> KindRejects {
-        KindRejects { rejects: k.validated.rejects.clone(), rejected_apps: k.validated.rejects.iter().map(|r| r.app).collect() }
+        KindRejects {
+            rejects: k.validated.rejects.clone(),
+            rejected_apps: k.validated.rejects.iter().map(|r| r.app).collect(),
+            already_issued_by: BTreeMap::new(),
+        }
     }
 
     pub(super) fn of(k: KindRun) -> KindRejects {
@@ -169,7 +177,7 @@ impl KindRejects {
         rejects.extend(k.register_rejects);
         rejects.sort_by_key(|r| r.row);
         let rejected_apps = rejects.iter().map(|r| r.app).collect();
-        KindRejects { rejects, rejected_apps }
+        KindRejects { rejects, rejected_apps, already_issued_by: k.already_issued_by }
     }
 }
 
@@ -308,6 +316,7 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
                 k.register_rejects.push(reject(Rule::SubjectActive, subject, get(&k.cols, s.subject, first), msg));
             }
             Numbered::AlreadyIssued { number, run_id, written } => {
+                *k.already_issued_by.entry(run_id.clone()).or_default() += 1;
                 let msg = Msg::AlreadyIssued { number, run_id, written };
                 k.register_rejects.push(reject(Rule::AlreadyIssued, &s.columns[s.id].name, get(&k.cols, s.id, first), msg));
             }

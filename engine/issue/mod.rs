@@ -15,6 +15,7 @@
 pub mod config;
 mod documents;
 mod kinds;
+mod limits;
 pub mod model;
 pub mod options;
 pub mod revoke;
@@ -30,11 +31,12 @@ use crate::input::batch;
 use crate::numbering::register::{Register, Shared};
 use crate::output::rejects::write_rejects_and_report;
 use crate::output::sink::Sink;
-use crate::output::summary::RunSummary;
+use crate::output::summary::{NotDone, NotDoneReason, RunSummary};
 
 use documents::{issue_kind, StepClock};
 use kinds::{count_kind, files_by_kind, get, prepare_kind, read_and_validate_kind, KindRejects};
 pub use kinds::check;
+pub use limits::DEFAULT_MAX_REJECT_RATE;
 pub use model::{claims_for, derive, placeholder_document, run_values, DocInput, Issuance};
 pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV, PDF_KEY_ENV};
 
@@ -45,6 +47,11 @@ pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV,
 /// numbered while this one's documents are made when both are small
 /// enough ([`IssueOptions::ahead_max_rows`]); so at most two kinds' rows are held at a
 /// time: a 1,000,000-application night stays within bounded memory.
+///
+/// `Ok` is a run that ended; it is a done night only if the summary's
+/// `not_done` is empty (else: refused by `max_reject_rate` before anything
+/// was numbered, nothing issued, more rejected than the limit, or a stopped
+/// run's documents in no manifest). `Err` is a run that could not be made.
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::for_region(&opts.region, opts.issue_date);
     let began = Instant::now();
@@ -99,8 +106,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
     let _run_lock = crate::util::lock::RunLock::acquire(&summary.run_dir, &format!("terbit issuing run {}{since}", summary.run_id))?;
 
-    // A batch that looks broken (a wrong export, a shifted column) is
-    // refused whole, before anything is numbered; its rejects show why.
+    // Under an explicit limit, a batch that looks broken (a wrong export,
+    // a shifted column) is refused whole, before anything is numbered;
+    // its rejects show why.
     // That needs every kind validated first. When the whole night is small
     // enough to hold at once (`ahead_max_rows`) the validated kinds are kept
     // for the run; otherwise this pass keeps only counts and rejects and
@@ -125,18 +133,23 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             }
         }
         let count: usize = rejected.iter().map(|k| k.rejected_apps.len()).sum();
-        let rate = count as f64 / pre.applications.max(1) as f64;
-        if rate > max {
-            let lists: Vec<&[_]> = rejected.iter().map(|k| k.rejects.as_slice()).collect();
+        let lists: Vec<&[_]> = rejected.iter().map(|k| k.rejects.as_slice()).collect();
+        let rejects_csv = pre.run_dir.join("rejects.csv");
+        let night = limits::Night {
+            applications: pre.applications,
+            rejected: count,
+            rejects: &lists,
+            already_issued_by: &Default::default(),
+            region: &opts.region,
+            issue_date: opts.issue_date,
+            rejects_csv: &rejects_csv,
+        };
+        if let Some(refused) = night.refused(max) {
+            // Not an error: the run ended, with its rejects and report
+            // written, and the caller says the night is not done.
+            pre.not_done.push(refused);
             write_rejects_and_report(&mut pre, &lists, count)?;
-            return Err(Error::Refused(format!(
-                "{:.1}% of the {} applications were rejected, above --max-reject-rate {:.1}%: nothing was issued. \
-                 Check the export, then see {} for the reasons",
-                rate * 100.0,
-                pre.applications,
-                max * 100.0,
-                pre.run_dir.join("rejects.csv").display()
-            )));
+            return Ok(pre);
         }
     }
     let signer = match &opts.signing_seed {
@@ -329,7 +342,26 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.merkle_root = seal.merkle_root;
     summary.issued = written;
     let lists: Vec<&[_]> = done.iter().map(|k| k.rejects.as_slice()).collect();
-    write_rejects_and_report(&mut summary, &lists, done.iter().map(|k| k.rejected_apps.len()).sum())?;
+    let rejected = done.iter().map(|k| k.rejected_apps.len()).sum();
+    // Everything valid is issued, sealed and published by now: a night that
+    // issued nothing, or rejected more than the limit, is still not done.
+    let mut already_issued_by = std::collections::BTreeMap::new();
+    for (run, n) in done.iter().flat_map(|k| &k.already_issued_by) {
+        *already_issued_by.entry(run.clone()).or_default() += n;
+    }
+    let rejects_csv = summary.run_dir.join("rejects.csv");
+    let night = limits::Night {
+        applications: summary.applications,
+        rejected,
+        rejects: &lists,
+        already_issued_by: &already_issued_by,
+        region: &opts.region,
+        issue_date: opts.issue_date,
+        rejects_csv: &rejects_csv,
+    };
+    summary.not_done.extend(night.judge(opts.max_reject_rate));
+    summary.not_done.extend(summary.stranded.iter().map(|s| NotDone { reason: NotDoneReason::Stranded, message: s.clone() }));
+    write_rejects_and_report(&mut summary, &lists, rejected)?;
     Ok(summary)
 }
 

@@ -34,8 +34,14 @@ pub struct IssueOptions {
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
     pub issued_at: i64,
-    /// Refuse the whole batch when more than this share of applications is
-    /// rejected (0–1), before anything is numbered.
+    /// The share of applications (0–1) that may be rejected. Given, it
+    /// refuses the whole batch before anything is numbered when the
+    /// export's own checks already reject more (which costs validating
+    /// every kind before the first is numbered). Given or not (then
+    /// [`DEFAULT_MAX_REJECT_RATE`](super::DEFAULT_MAX_REJECT_RATE)), a run
+    /// whose rejects in all (ALREADY_ISSUED included, known only while
+    /// numbering) are more is still issued, sealed and published, and ends
+    /// with `RunSummary::not_done` saying why.
     pub max_reject_rate: Option<f64>,
     /// The signing key's seed when it comes from outside the keys directory
     /// (the CLI's `TERBIT_SIGNING_KEY`); its public key must still be in the
@@ -83,7 +89,7 @@ pub const AHEAD_MAX_ROWS: u64 = 500_000;
 impl IssueOptions {
     /// The embedded defaults (Kabupaten Kediri, the embedded templates, the
     /// register at `<out>/register.sqlite`, issued at midnight UTC of the
-    /// issue date, no reject threshold) for one batch file.
+    /// issue date, the default reject limit) for one batch file.
     pub fn defaults(batch: PathBuf, keys_dir: PathBuf, out: PathBuf, issue_date: NaiveDate) -> IssueOptions {
         IssueOptions {
             batch: vec![batch],

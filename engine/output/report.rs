@@ -190,6 +190,10 @@ pub fn html(s: &RunSummary, present: &[&str]) -> String {
         issued = n(s.issued),
         rejected = n(s.rejected),
     );
+    // Why the night is not done (the CLI's exit 1), before anything else.
+    for nd in &s.not_done {
+        let _ = write!(h, "<p class=\"note not-done\"><b>BELUM SELESAI / NOT DONE</b> — {}</p>", esc(&nd.message));
+    }
     if s.resumed > 0 {
         let _ = write!(h, "<p class=\"note\">{} of the issued documents were numbered by an earlier, interrupted attempt of this run (resumed).</p>", n(s.resumed));
     }

@@ -65,10 +65,39 @@ pub struct RunSummary {
     /// night is not done while any is left.
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub stranded: Vec<String>,
+    /// Why the night is not done, one line each (empty: it is done). The
+    /// CLI prints each on stderr and exits 1 (README "Exit codes").
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub not_done: Vec<NotDone>,
     /// The signing key's kid (hex).
     pub kid: String,
     /// Root of the batch seal over the manifest (seal.json).
     pub merkle_root: String,
+}
+
+/// One reason the night is not done.
+#[derive(Debug, Clone, Serialize)]
+pub struct NotDone {
+    /// What kind of reason.
+    pub reason: NotDoneReason,
+    /// One line for the operator: the numbers, what it looks like, what to do.
+    pub message: String,
+}
+
+/// Why a night is not done.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NotDoneReason {
+    /// Over `max_reject_rate` before anything was numbered: the batch was
+    /// refused whole, nothing numbered or written but its rejects and report.
+    Refused,
+    /// Applications came, and none was issued.
+    NothingIssued,
+    /// More applications rejected (ALREADY_ISSUED included) than the limit;
+    /// the valid ones were issued, sealed and published.
+    RejectLimit,
+    /// An earlier run that stopped holds documents or numbers in no manifest.
+    Stranded,
 }
 
 /// A reject as the report quotes it.
@@ -136,6 +165,12 @@ impl RunSummary {
         for (sp, n) in &s.issued_by_service_point {
             let print = s.print_files.get(sp).map(|f| format!("  → print file {f}")).unwrap_or_default();
             let _ = writeln!(out, "  {sp:<16} {n:>7} documents{print}");
+        }
+        if s.not_done.iter().any(|n| n.reason == NotDoneReason::Refused) {
+            // Refused before numbering: no documents, manifest or seal.
+            let _ = writeln!(out, "  rejects:  {}", s.run_dir.join("rejects.csv").display());
+            let _ = writeln!(out, "  report:   {} (open in a browser; figures also in report.json)", s.run_dir.join("report.html").display());
+            return out;
         }
         let secs: f64 = s.seconds_by_stage.values().sum();
         let _ = writeln!(out, "  signed with key {}; {:.2} s ({:.0} documents/s)", s.kid, secs, s.issued as f64 / secs.max(1e-9));
