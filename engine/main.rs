@@ -113,7 +113,19 @@ fn error_text(e: &anyhow::Error) -> String {
 }
 
 /// What to do about an error the operator can fix on the machine.
-fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+fn hint_for(e: &anyhow::Error) -> Option<String> {
+    if e.chain().any(|c| c.is::<RegionMismatch>()) {
+        return Some(
+            "give the region file of the regency the export is for (--region FILE, or `region = ...` in terbit.toml; its `code` is the regency's). \
+             Do not generate a key for the wrong regency: its trust list could not then be signed by your district root"
+                .into(),
+        );
+    }
+    hint_for_machine(e).map(str::to_string)
+}
+
+/// Hints for the machine's own trouble: a full disk, a folder terbit may not write.
+fn hint_for_machine(e: &anyhow::Error) -> Option<&'static str> {
     // SQLite says so in words when the register's disk is full.
     let register_full = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::Register { message, .. }) if message.contains("full")));
     if register_full {
@@ -138,6 +150,52 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
         }
         std::io::ErrorKind::NotADirectory => Some("a file stands where a folder is needed: check the --out path"),
         _ => None,
+    }
+}
+
+/// Tonight's batch files from the settings file's patterns; a pattern
+/// that matches nothing while another does is said once (a night without
+/// Parquet exports is an ordinary night).
+fn tonights_files(conf: &terbit::issue::config::Config, date: NaiveDate) -> Result<Vec<PathBuf>> {
+    let found = conf.batch_files(date)?;
+    for p in &found.unmatched {
+        tracing::info!("{}: batch pattern {:?} matches no file for {date}; the other pattern(s) do", conf.path.display(), terbit::util::show::clip_shown(p, 300));
+    }
+    tracing::info!("{}: {} batch file(s) for {date}", conf.path.display(), found.files.len());
+    Ok(found.files)
+}
+
+/// The rows of a night that failed name villages of another regency than
+/// the configured region's (a wrong or missing `--region`): that is said
+/// first, with both regencies, so the cure is the region, not a new key.
+#[derive(Debug)]
+struct RegionMismatch(String);
+
+impl std::fmt::Display for RegionMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RegionMismatch {}
+
+/// `e` with a [`RegionMismatch`] in front when the run found no key or
+/// was refused, and most of its rows' villages lie in another regency.
+fn region_mismatch(e: anyhow::Error, opts: &IssueOptions, region_said: &str) -> anyhow::Error {
+    let cause = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::NoKey(_) | terbit::error::Error::Refused(_))));
+    if !cause {
+        return e;
+    }
+    let named = terbit::issue::config::regencies_named(&opts.batch, &opts.templates, opts.kind.as_deref());
+    let total: usize = named.iter().map(|(_, n)| n).sum();
+    match named.first() {
+        Some((code, n)) if *code != opts.region.code && *n * 2 > total => {
+            let name = terbit::kind::refdata::reference().regency_name(code).unwrap_or("an unknown regency");
+            e.context(RegionMismatch(format!(
+                "the batch's rows name villages of {name} ({code}) ({n} of {total} village codes), but the region configured is {region_said}"
+            )))
+        }
+        _ => e,
     }
 }
 
@@ -234,42 +292,36 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { mut input, config, keys, out, register, max_reject_rate } => {
+        Command::Issue { mut input, keys, out, register, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
-            // The settings file: named, or ./terbit.toml when no batch file
-            // is given on the command line. Flags override each setting.
-            let config_path = config.or_else(|| input.batch.is_empty().then(|| PathBuf::from(terbit::issue::config::DEFAULT_FILE)));
-            let conf = match &config_path {
-                Some(p) if p.exists() => terbit::issue::config::Config::load(p)?,
-                Some(p) if input.batch.is_empty() => bail!(
-                    "no batch files given and no settings file {}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
-                    p.display()
-                ),
-                Some(p) => bail!("settings file {} not found", p.display()),
-                None => terbit::issue::config::Config::default(),
-            };
-            if input.region.is_none() {
-                input.region = conf.region.clone();
+            // The settings file (./terbit.toml or --config), read whether or
+            // not batch files are named: each flag overrides its one setting.
+            let conf = input.settings()?;
+            if input.batch.is_empty() && !conf.found() {
+                bail!(
+                    "no batch files given and no settings file ./{}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
+                    terbit::issue::config::DEFAULT_FILE
+                );
             }
-            let mut overrides = conf.templates.clone();
-            overrides.append(&mut input.template);
-            input.template = overrides;
             let (region, templates, issue_date, issued_at) = input.load()?;
+            let region_said = input.region_said(&region);
             if input.batch.is_empty() {
-                input.batch = conf.batch_files(issue_date)?;
-                tracing::info!("{}: {} batch file(s) for {issue_date}", conf.path.display(), input.batch.len());
+                input.batch = tonights_files(&conf, issue_date)?;
             }
-            let keys = keys.or(conf.keys).unwrap_or_else(|| PathBuf::from("keys"));
-            let out = out.or(conf.out).unwrap_or_else(|| PathBuf::from("out"));
-            let register = register.or(conf.register).unwrap_or_else(|| out.join("register.sqlite"));
+            let keys = conf.keys(keys, "--keys").path;
+            let out = conf.out(out);
+            let register = conf.register(register, &out);
             let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
             // Before the key is read and anything is written: an out or
             // register folder others may write in, or a register of another
             // user, is refused with what to do (the run folder is checked
-            // where the output stage opens it).
-            terbit::util::fs::check_output_places(&out, &register)?;
+            // where the output stage opens it); and so is a new register
+            // beside runs another register issued.
+            terbit::util::fs::check_output_places(&out.path, &register.path)?;
+            terbit::issue::config::check_register_owns_runs(&out, &register)?;
+            let (out, register) = (out.path, register.path);
             let (batch, kind) = (input.batch, input.kind);
             let progress = progress_bar(cli.quiet);
             let opts = IssueOptions {
@@ -290,6 +342,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started_at: Some(Utc::now().timestamp()),
             };
             let result = issue::issue(&opts);
+            let result = result.map_err(|e| region_mismatch(e.into(), &opts, &region_said));
             // Kinds are numbered one after another, so the bar's length
             // grows as the run goes; it is cleared once, at the end.
             if let Some((bar, _)) = &progress {
@@ -356,12 +409,24 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
-        Command::Stats { register, from, to, json } => cli::stats::stats(&register, from, to, json),
-        Command::Check { input, rejects } => {
-            if input.batch.is_empty() {
-                bail!("give the batch files to check, e.g. terbit check export.csv");
+        Command::Stats { config, register, from, to, json } => {
+            let conf = terbit::issue::config::Config::find(config.as_deref())?;
+            let out = conf.out(None);
+            let register = conf.register(register, &out);
+            // "Today" where the region is: a night issued between 00:00 and
+            // 07:00 WIB is still yesterday in UTC.
+            let region = load_region(conf.region.as_deref())?;
+            cli::stats::stats(register.existing_register()?, from, to, today(&region), json)
+        }
+        Command::Check { mut input, rejects } => {
+            let conf = input.settings()?;
+            if input.batch.is_empty() && !conf.found() {
+                bail!("give the batch files to check, e.g. terbit check export.csv (or write terbit.toml: its batch patterns name the night's files)");
             }
             let (region, templates, issue_date, issued_at) = input.load()?;
+            if input.batch.is_empty() {
+                input.batch = tonights_files(&conf, issue_date)?;
+            }
             let opts = IssueOptions {
                 batch: input.batch,
                 keys_dir: PathBuf::new(),
@@ -386,6 +451,20 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{} applications ({} rows): {} would be rejected ({} reasons)", s.applications, s.rows, s.rejected, s.reject_rows);
             for (rule, n) in &s.rejects_by_rule {
                 println!("    {rule:<18} {n:>7}");
+            }
+            // The first reasons where they are, as rejects.csv has them: an
+            // operator fixes the export from these without opening a file.
+            const SHOWN: usize = 10;
+            if !list.is_empty() {
+                println!("  first rejected rows (file:line field: reason):");
+            }
+            for r in list.iter().take(SHOWN) {
+                let show = |t: &str| terbit::util::show::clip_shown(t, 300);
+                println!("    {} {}: {}", show(&r.source), show(&r.field), show(&r.message));
+            }
+            if list.len() > SHOWN {
+                let all = if rejects.is_some() { "" } else { " (--rejects FILE writes them all)" };
+                println!("    … and {} more{all}", list.len() - SHOWN);
             }
             for (stage, t) in &s.seconds_by_stage {
                 println!("  {stage:<10} {t:.2} s");
@@ -645,12 +724,24 @@ fn print_summary(s: &RunSummary) {
     print!("{}", s.text());
 }
 
+/// The register and keys folder of revoke, supersede and revocations:
+/// flags over ./terbit.toml (or --config) over the defaults. The register
+/// must exist: only `terbit issue` makes one.
+fn register_and_keys(a: &RevokeArgs) -> Result<(PathBuf, PathBuf)> {
+    let conf = terbit::issue::config::Config::find(a.config.as_deref())?;
+    let out = conf.out(None);
+    let register = conf.register(a.register.clone(), &out);
+    let path = register.existing_register()?.to_path_buf();
+    Ok((path, conf.keys(a.keys.clone(), "--keys").path))
+}
+
 fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
+    let (register, keys) = register_and_keys(a)?;
     // The register is written here too: the same checks as an issue run's.
-    let reg_dir = a.register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    terbit::util::fs::check_output_places(reg_dir, &a.register)?;
+    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    terbit::util::fs::check_output_places(reg_dir, &register)?;
     let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
-    let r = terbit::issue::revoke::revoke(&a.register, &a.keys, number, by, reason, since, Utc::now().timestamp())?;
+    let r = terbit::issue::revoke::revoke(&register, &keys, number, by, reason, since, Utc::now().timestamp())?;
     match by {
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),
@@ -660,26 +751,24 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
 }
 
 fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
+    let (register, keys) = register_and_keys(a)?;
     let issuer = match issuer {
         Some(i) => i.to_string(),
         None => {
-            let list = terbit::dk1::keys::TrustList::load(&a.keys.join("trust.json"))?;
+            let list = terbit::dk1::keys::TrustList::load(&keys.join("trust.json"))?;
             let mut codes: Vec<&str> = list.keys.iter().map(|k| k.issuer.as_str()).collect();
             codes.sort();
             codes.dedup();
             match codes.as_slice() {
                 [one] => one.to_string(),
-                _ => anyhow::bail!("{} lists keys of {} districts: say which with --issuer", a.keys.join("trust.json").display(), codes.len()),
+                _ => anyhow::bail!("{} lists keys of {} districts: say which with --issuer", keys.join("trust.json").display(), codes.len()),
             }
         }
     };
-    if !a.register.exists() {
-        anyhow::bail!("register {} does not exist (use --register)", a.register.display());
-    }
     let now = Utc::now().timestamp();
-    let signer = terbit::dk1::keys::signer_for(&a.keys, &issuer, now)?;
-    let mut reg = terbit::numbering::register::Register::open(&a.register)?;
-    let (list, path) = terbit::issue::revoke::publish(&mut reg, &a.keys, &signer, now)?;
+    let signer = terbit::dk1::keys::signer_for(&keys, &issuer, now)?;
+    let mut reg = terbit::numbering::register::Register::open(&register)?;
+    let (list, path) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now)?;
     println!("signed revocation list no. {} of {issuer} ({} entries, key {}, next update {}): {}", list.sequence, list.entries.len(), list.kid, list.next_update, path.display());
     println!("Put it in auditors' bundles: terbit trust bundle");
     Ok(ExitCode::SUCCESS)

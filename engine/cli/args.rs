@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use terbit::issue::config::{Config, Origin};
 use terbit::kind::region::Region;
 
 use crate::{issue_time, load_region, templates_for};
@@ -77,20 +78,17 @@ pub(crate) enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\nExit 0: run complete; 2: nothing or not all issued (the message says why; run again to resume).")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\nExit 0: run complete; 2: nothing or not all issued (the message says why; run again to resume).")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
-        /// Settings file (default: ./terbit.toml when no batch file is given).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Keys folder (trust.json and .key files) [default: keys].
+        /// Keys folder (trust.json and .key files) [default: terbit.toml's keys, else keys].
         #[arg(long)]
         keys: Option<PathBuf>,
-        /// Root of run folders [default: out].
+        /// Root of run folders [default: terbit.toml's out, else out].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// SQLite register (default: <out>/register.sqlite).
+        /// SQLite register [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
         /// Refuse the whole batch, issuing nothing, when more than this share
@@ -101,7 +99,8 @@ pub(crate) enum Command {
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
     #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '3506=1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
     Verify {
-        /// Trust bundle, or a district's signed trust list (with --pin).
+        /// Trust bundle (made by `terbit trust bundle`, or `terbit demo`), or a
+        /// district's signed trust list (with --pin).
         #[arg(long, default_value = "trust-bundle.json")]
         trust: PathBuf,
         /// SHA-256 fingerprint of a district root to trust (repeatable), as
@@ -166,7 +165,7 @@ pub(crate) enum Command {
     },
     /// Validate batch files only (a dry run before the night): counts and
     /// reasons, nothing numbered, nothing issued.
-    #[command(after_help = "Example:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
+    #[command(after_help = "Examples:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n  terbit check --issued-on 2026-12-06     (tonight's files from ./terbit.toml's batch patterns)\n\nRegion and templates come from ./terbit.toml (or --config) unless flags say otherwise.\nThe first rejected rows are printed as file:line field: reason.\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
     Check {
         #[command(flatten)]
         input: BatchArgs,
@@ -175,10 +174,14 @@ pub(crate) enum Command {
         rejects: Option<PathBuf>,
     },
     /// Documents issued per day, kind and service point, from the register.
-    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --register /var/lib/terbit/register.sqlite --json\n\nDefault range: the last 30 days up to today (UTC).")]
+    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --config /etc/terbit/terbit.toml --json\n  terbit stats --register /var/lib/terbit/register.sqlite\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.\nDefault range: the last 30 days up to today in the region's time zone (WIB for the embedded Kediri).")]
     Stats {
-        #[arg(long, default_value = "out/register.sqlite")]
-        register: PathBuf,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The register [default: terbit.toml's register, else <out>/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
         #[arg(long)]
         from: Option<NaiveDate>,
         #[arg(long)]
@@ -198,11 +201,17 @@ pub(crate) enum Command {
 /// Batch files and how to read them (shared by issue and check).
 #[derive(clap::Args)]
 pub(crate) struct BatchArgs {
-    /// Batch files (CSV or Parquet).
+    /// Batch files (CSV or Parquet) [default: terbit.toml's batch patterns].
     pub(crate) batch: Vec<PathBuf>,
-    /// Region file (default: embedded Kabupaten Kediri).
+    /// Settings file [default: ./terbit.toml if present]; named batch files do not drop its other settings.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Region file [default: terbit.toml's region, else embedded Kabupaten Kediri].
     #[arg(long)]
     pub(crate) region: Option<PathBuf>,
+    /// Who chose the region (for messages): None for the embedded default.
+    #[arg(skip)]
+    pub(crate) region_from: Option<Origin>,
     /// Use this template for a kind: KIND=FILE (repeatable; default: the
     /// region's templates, else the embedded ones).
     #[arg(long, value_name = "KIND=FILE")]
@@ -216,6 +225,37 @@ pub(crate) struct BatchArgs {
 }
 
 impl BatchArgs {
+    /// The settings file (./terbit.toml or --config), its region and
+    /// templates taken where no flag gives them (a template flag adds to
+    /// the file's list, the later one winning).
+    pub(crate) fn settings(&mut self) -> Result<Config> {
+        let conf = Config::find(self.config.as_deref())?;
+        if conf.found() {
+            tracing::info!("settings from {}", conf.path.display());
+        }
+        self.region_from = match (&self.region, &conf.region) {
+            (Some(_), _) => Some(Origin::Flag("--region")),
+            (None, Some(r)) => {
+                self.region = Some(r.clone());
+                Some(Origin::File(conf.path.clone(), "region"))
+            }
+            (None, None) => None,
+        };
+        let mut templates = conf.templates.clone();
+        templates.append(&mut self.template);
+        self.template = templates;
+        Ok(conf)
+    }
+
+    /// The configured region in words, and who chose it.
+    pub(crate) fn region_said(&self, region: &Region) -> String {
+        let from = match &self.region_from {
+            Some(o) => o.to_string(),
+            None => format!("embedded: no --region, and no `region` in {}", terbit::issue::config::DEFAULT_FILE),
+        };
+        format!("{} ({}; {from})", region.name, region.code)
+    }
+
     /// Region, templates, issue date and time, all checked.
     pub(crate) fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
         let region = load_region(self.region.as_deref())?;
@@ -227,11 +267,15 @@ impl BatchArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct RevokeArgs {
-    #[arg(long, default_value = "out/register.sqlite")]
-    pub(crate) register: PathBuf,
-    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json.
-    #[arg(long, default_value = "keys")]
-    pub(crate) keys: PathBuf,
+    /// Settings file [default: ./terbit.toml if present]: its register and keys.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// The register `terbit issue` wrote [default: terbit.toml's register, else out/register.sqlite]; never made here.
+    #[arg(long)]
+    pub(crate) register: Option<PathBuf>,
+    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json [default: terbit.toml's keys, else keys].
+    #[arg(long)]
+    pub(crate) keys: Option<PathBuf>,
     /// Date the revocation takes effect (default: today in UTC).
     #[arg(long)]
     pub(crate) on: Option<NaiveDate>,
@@ -298,6 +342,7 @@ pub(crate) enum TrustCommand {
         out: PathBuf,
     },
     /// Show what a bundle or signed list holds (districts, dates, root fingerprints to compare).
+    #[command(after_help = "Examples:\n  terbit trust show trust-bundle.json\n  terbit trust show keys/trust-3506.json\n\nCompare each root fingerprint it prints with the one the district published.")]
     Show { file: PathBuf },
 }
 

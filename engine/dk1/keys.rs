@@ -403,21 +403,69 @@ pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
         .filter(|k| dir.join(format!("{}.key", hex::encode(k.kid))).exists())
         .collect();
     candidates.sort_by_key(|k| (k.not_before, k.kid));
-    let chosen = candidates.pop().ok_or_else(|| {
-        Error::NoKey(format!(
-            "{} has no active key for issuer {issuer} valid at {} with its .key file beside it; \
-             run `terbit keys generate --issuer {issuer} --dir {}`",
-            trust_file.display(),
-            rfc3339(at),
-            dir.display()
-        ))
-    })?;
+    let chosen = candidates.pop().ok_or_else(|| no_signer(&list, dir, issuer, at))?;
     let key_file = dir.join(format!("{}.key", hex::encode(chosen.kid)));
     let key = read_key_file(&key_file)?;
     if key.verifying_key() != chosen.key {
         return Err(Error::config(&key_file, "this private key does not match its trust.json public key"));
     }
     Ok(Signer { key, kid: chosen.kid, issuer: issuer.to_string() })
+}
+
+/// Why no key of `dir` may sign for `issuer` at `at`, and the cure that
+/// fits: a new key only when the folder has none that could (a wrong
+/// region, a missing key file or an issue date outside a key's window
+/// are cured otherwise, and a key made for them does harm).
+fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
+    let trust_file = dir.join("trust.json");
+    let all = list.trusted();
+    let mine: Vec<&TrustedKey> = all.iter().filter(|k| k.issuer == issuer).collect();
+    let generate = format!("`terbit keys generate --issuer {issuer} --dir {}`, then have the district root sign the list (`terbit trust sign`)", dir.display());
+    if mine.is_empty() {
+        let mut others: Vec<&str> = all.iter().map(|k| k.issuer.as_str()).collect();
+        others.sort();
+        others.dedup();
+        if others.is_empty() {
+            return Error::NoKey(format!("{} lists no key: make one with {generate}", trust_file.display()));
+        }
+        return Error::NoKey(format!(
+            "{} holds keys of regency {} only, none of {issuer}, the regency of the region being issued for: is the region right \
+             (--region, or `region` in terbit.toml)? A keys folder serves its own district",
+            trust_file.display(),
+            others.join(", ")
+        ));
+    }
+    let window = |k: &TrustedKey| {
+        format!("key {} signs from {} until {}", hex::encode(k.kid), rfc3339(k.not_before), k.not_after.map_or("no end".into(), rfc3339))
+    };
+    let active: Vec<&&TrustedKey> = mine.iter().filter(|k| k.status == KeyStatus::Active).collect();
+    if let Some(k) = active.iter().find(|k| signs_for(k, issuer, at)) {
+        let file = dir.join(format!("{}.key", hex::encode(k.kid)));
+        let file = std::path::absolute(&file).unwrap_or(file);
+        return Error::NoKey(format!(
+            "key {} of issuer {issuer} may sign at {} (its window holds it), but its private key file {} is missing: \
+             restore it from the backup (mode 0600), or hand the key to the job (TERBIT_SIGNING_KEY or the credential terbit-signing-key)",
+            hex::encode(k.kid),
+            rfc3339(at),
+            file.display()
+        ));
+    }
+    if active.is_empty() {
+        return Error::NoKey(format!("every key of issuer {issuer} in {} is retired or revoked: make a new one with {generate}", trust_file.display()));
+    }
+    let windows: Vec<String> = active.iter().map(|k| window(k)).collect();
+    let before = active.iter().all(|k| at < k.not_before);
+    let cure = if before {
+        "the issue date is before the key's window opens: give --issued-on a date inside the window, or use a key whose window holds the issue date".to_string()
+    } else {
+        format!("give --issued-on a date inside a key's window, or use a key whose window holds the issue date (a new key: {generate})")
+    };
+    Error::NoKey(format!(
+        "no key of issuer {issuer} in {} may sign at {}, the documents' issue time (midnight UTC of the issue date): {}. {cure}",
+        trust_file.display(),
+        rfc3339(at),
+        windows.join("; ")
+    ))
 }
 
 #[cfg(test)]
