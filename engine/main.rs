@@ -114,7 +114,7 @@ fn error_text(e: &anyhow::Error) -> String {
 
 /// What to do about an error the operator can fix on the machine.
 fn hint_for(e: &anyhow::Error) -> Option<String> {
-    if e.chain().any(|c| c.is::<RegionMismatch>()) {
+    if e.downcast_ref::<RegionMismatch>().is_some() {
         return Some(
             "give the region file of the regency the export is for (--region FILE, or `region = ...` in terbit.toml; its `code` is the regency's). \
              Do not generate a key for the wrong regency: its trust list could not then be signed by your district root"

@@ -259,6 +259,7 @@ impl BatchArgs {
     /// Region, templates, issue date and time, all checked.
     pub(crate) fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
         let region = load_region(self.region.as_deref())?;
+        region.check_logo()?;
         let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
         let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
         Ok((region, templates, issue_date, issued_at))

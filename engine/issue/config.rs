@@ -189,7 +189,7 @@ impl Config {
             let all: Vec<String> = found.unmatched.iter().map(|p| format!("{p:?}")).collect();
             return Err(Error::config(
                 &self.path,
-                format!("no batch file for {day}: the batch pattern(s) {} match nothing. Has the night's export run?", all.join(", ")),
+                format!("no batch file for {day}: the batch pattern(s) {} match nothing: has the night's export run?", all.join(", ")),
             ));
         }
         found.files.dedup();
