@@ -278,7 +278,7 @@ pub fn check_register_owns_runs(out: &Setting, register: &Setting) -> Result<()>
     };
     let what = "Give --register (or `register` in terbit.toml) pointing at the register that issued them, or another --out for a new register";
     if !register.path.exists() {
-        return Err(Error::Refused(format!(
+        return Err(Error::Usage(format!(
             "{} holds {} run folder(s) a register issued ({}), but there is no register at {} ({}): a new, empty register would issue their applications again. {what}",
             out.path.display(),
             runs.len(),
@@ -298,7 +298,7 @@ pub fn check_register_owns_runs(out: &Setting, register: &Setting) -> Result<()>
             return Ok(());
         }
     }
-    Err(Error::Refused(format!(
+    Err(Error::Usage(format!(
         "{} holds {} run folder(s) ({}), none of them issued by the register {} ({}): that register would number their applications again. {what}",
         out.path.display(),
         runs.len(),
