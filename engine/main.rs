@@ -183,20 +183,23 @@ impl std::error::Error for RegionMismatch {}
 /// was refused, and most of its rows' villages lie in another regency.
 fn region_mismatch(e: anyhow::Error, opts: &IssueOptions, region_said: &str) -> anyhow::Error {
     let cause = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::NoKey(_) | terbit::error::Error::Refused(_))));
-    if !cause {
-        return e;
+    match cause.then(|| other_regency(opts, region_said)).flatten() {
+        Some(m) => e.context(m),
+        None => e,
     }
+}
+
+/// The regency most of the batch's village codes lie in, when it is not
+/// the configured region's (reads the batch files again: only after a
+/// failure, or a dry run's village rejects).
+fn other_regency(opts: &IssueOptions, region_said: &str) -> Option<RegionMismatch> {
     let named = terbit::issue::config::regencies_named(&opts.batch, &opts.templates, opts.kind.as_deref());
     let total: usize = named.iter().map(|(_, n)| n).sum();
-    match named.first() {
-        Some((code, n)) if *code != opts.region.code && *n * 2 > total => {
-            let name = terbit::kind::refdata::reference().regency_name(code).unwrap_or("an unknown regency");
-            e.context(RegionMismatch(format!(
-                "the batch's rows name villages of {name} ({code}) ({n} of {total} village codes), but the region configured is {region_said}"
-            )))
-        }
-        _ => e,
-    }
+    let (code, n) = named.first().filter(|(code, n)| *code != opts.region.code && *n * 2 > total)?;
+    let name = terbit::kind::refdata::reference().regency_name(code).unwrap_or("an unknown regency");
+    Some(RegionMismatch(format!(
+        "the batch's rows name villages of {name} ({code}) ({n} of {total} village codes), but the region configured is {region_said}"
+    )))
 }
 
 fn load_region(path: Option<&Path>) -> Result<Region> {
@@ -424,6 +427,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 bail!("give the batch files to check, e.g. terbit check export.csv (or write terbit.toml: its batch patterns name the night's files)");
             }
             let (region, templates, issue_date, issued_at) = input.load()?;
+            let region_said = input.region_said(&region);
             if input.batch.is_empty() {
                 input.batch = tonights_files(&conf, issue_date)?;
             }
@@ -445,6 +449,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started_at: None,
             };
             let (s, list) = issue::check(&opts)?;
+            if s.rejects_by_rule.contains_key(terbit::input::rules::Rule::Village.to_string().as_str()) {
+                if let Some(m) = other_regency(&opts, &region_said) {
+                    tracing::warn!("{m}: give the region file of that regency (--region FILE, or `region = ...` in terbit.toml)");
+                }
+            }
             for w in &s.warnings {
                 tracing::warn!("{}", terbit::util::show::shown(w));
             }

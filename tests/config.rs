@@ -163,6 +163,10 @@ fn key_errors_name_their_cause_and_suggest_a_new_key_only_when_it_is_the_cure() 
     assert!(err.contains("villages of") && err.contains("(3527)") && err.contains("Kabupaten Kediri (3506"), "{err}");
     assert!(err.contains("hint: give the region file"), "{err}");
     assert!(!err.contains("keys generate"), "{err}");
+    // The dry run says the same.
+    let (code, _, err) = terbit(d, &["check", "sampang.csv", "--issued-on", NIGHT]);
+    assert_eq!(code, 1, "{err}");
+    assert!(err.contains("villages of Kabupaten Sampang (3527)") && err.contains("give the region file"), "{err}");
     // With its region it issues.
     ok(d, &["--quiet", "issue", "sampang.csv", "--keys", "k27", "--region", sampang, "--issued-on", NIGHT, "--out", "o27"]);
 
