@@ -241,6 +241,7 @@ fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDat
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Keys(KeysCommand::Generate { issuer, dir, not_before }) => {
+            let dir = dir.path()?;
             let g = generate_key(&dir, &issuer, not_before)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
@@ -249,6 +250,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Retire { kid, dir, on }) => {
+            let dir = dir.path()?;
             let at = issue::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Retired, at)?;
             println!("key {} retired: signs nothing from {}", e.kid, e.not_after.as_deref().unwrap_or("?"));
@@ -256,6 +258,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Import { kid, dir, key, cert, chain, p12, password_file }) => {
+            let dir = dir.path()?;
             let k: keys::Kid = hex::decode(&kid).ok().and_then(|v| v.try_into().ok()).with_context(|| format!("{kid:?} is not a kid (16 hex digits)"))?;
             let list = keys::TrustList::load(&dir.join("trust.json"))?;
             if list.find(&k).is_none() {
@@ -275,6 +278,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Revoke { kid, dir, from }) => {
+            let dir = dir.path()?;
             let at = chrono::DateTime::parse_from_rfc3339(&from).with_context(|| format!("--from {from:?} is not an RFC 3339 time"))?.timestamp();
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Revoked, at)?;
             println!("key {} revoked from {}: documents it signed since are REVOKED once verifiers have the new list", e.kid, e.revoked_from.as_deref().unwrap_or("?"));
@@ -388,7 +392,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::trust::root_init(&district, &dir, nb, years)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Trust(TrustCommand::Sign { keys, root_key, root_cert, valid_days, out, at }) => {
+        Command::Trust(TrustCommand::Sign { keys, config, root_key, root_cert, valid_days, out, at }) => {
+            let keys = terbit::issue::config::Config::find(config.as_deref())?.keys(keys, "--keys").path;
             let now = match at {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t).with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?.timestamp(),
                 None => Utc::now().timestamp(),

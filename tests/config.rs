@@ -121,6 +121,12 @@ fn the_morning_commands_read_the_configuration_and_never_make_a_register() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("register.sqlite not found") && err.contains("`register` in conf/terbit.toml"), "{err}");
     assert!(!d.join("state").exists());
+    // The keys commands and trust sign use the configured keys folder too.
+    ok(&conf, &["keys", "generate", "--issuer", "3506", "--not-before", "2027-01-01"]);
+    let list = std::fs::read_to_string(d.join("secrets/trust.json")).unwrap();
+    assert_eq!(list.matches("\"kid\"").count(), 2, "{list}");
+    ok(&conf, &["trust", "sign", "--root-key", "../secrets-root/root-3506.key", "--root-cert", "../secrets-root/root-3506.crt"]);
+    assert!(!conf.join("keys").exists());
 }
 
 #[test]
@@ -163,6 +169,11 @@ fn key_errors_name_their_cause_and_suggest_a_new_key_only_when_it_is_the_cure() 
     assert!(err.contains("villages of") && err.contains("(3527)") && err.contains("Kabupaten Kediri (3506"), "{err}");
     assert!(err.contains("hint: give the region file"), "{err}");
     assert!(!err.contains("keys generate"), "{err}");
+    // A key of the wrong regency is not added to the district's folder
+    // (its trust list could no longer be signed).
+    let (code, _, err) = terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "k27"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("holds keys of regency 3527"), "{err}");
     // The dry run says the same.
     let (code, _, err) = terbit(d, &["check", "sampang.csv", "--issued-on", NIGHT]);
     assert_eq!(code, 1, "{err}");

@@ -282,6 +282,24 @@ pub(crate) struct RevokeArgs {
     pub(crate) on: Option<NaiveDate>,
 }
 
+/// The keys folder of the `keys` commands: --dir, else terbit.toml's keys.
+#[derive(clap::Args)]
+pub(crate) struct KeysDir {
+    /// Keys folder [default: terbit.toml's keys (./terbit.toml or --config), else keys].
+    #[arg(long = "dir", value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Settings file [default: ./terbit.toml if present].
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl KeysDir {
+    /// The folder: the flag over the settings file over `keys`.
+    pub(crate) fn path(&self) -> Result<PathBuf> {
+        Ok(Config::find(self.config.as_deref())?.keys(self.dir.clone(), "--dir").path)
+    }
+}
+
 #[derive(Subcommand)]
 pub(crate) enum RootCommand {
     /// New district root: <dir>/root-<district>.key (0600) and .crt; prints the fingerprint to publish.
@@ -305,8 +323,12 @@ pub(crate) enum TrustCommand {
     /// Sign the keys folder's trust list with the district root (after keys generate, rotation or revocation).
     #[command(after_help = "Example:\n  terbit trust sign --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/trust-<district>.json with the next sequence number.")]
     Sign {
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
+        /// Keys folder [default: terbit.toml's keys (./terbit.toml or --config), else keys].
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[arg(long)]
         root_key: PathBuf,
         #[arg(long)]
@@ -354,8 +376,8 @@ pub(crate) enum KeysCommand {
     Generate {
         #[arg(long)]
         issuer: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// Start of the signing window (default: start of today, UTC).
         #[arg(long)]
         not_before: Option<NaiveDate>,
@@ -364,8 +386,8 @@ pub(crate) enum KeysCommand {
     #[command(after_help = "Example:\n  terbit keys retire 5a16ed9f44164099 --on 2027-01-01 --dir keys\n\nThen: terbit trust sign, and give verifiers the new list.")]
     Retire {
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The day its window closes (default: today, UTC).
         #[arg(long)]
         on: Option<NaiveDate>,
@@ -375,8 +397,8 @@ pub(crate) enum KeysCommand {
     Import {
         /// The DK1 key the PDF key pairs with.
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The private key, PKCS#8 PEM.
         #[arg(long, required_unless_present = "p12", conflicts_with = "p12")]
         key: Option<PathBuf>,
@@ -397,8 +419,8 @@ pub(crate) enum KeysCommand {
     #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]
     Revoke {
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The earliest time it may have been misused, RFC 3339.
         #[arg(long)]
         from: String,

@@ -224,6 +224,17 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     if list.keys.iter().any(|k| k.kid == hex::encode(kid)) {
         return Err(Error::Usage(format!("key {} is already in {}", hex::encode(kid), trust_file.display())));
     }
+    // One district per keys folder: its root signs the folder's list, and
+    // `trust sign` refuses a list of several (a key made here for another
+    // regency, after a wrong --region, would stop the district's own list).
+    if let Some(other) = list.keys.iter().find(|k| k.issuer != issuer) {
+        return Err(Error::Usage(format!(
+            "{} holds keys of regency {}: a keys folder serves one district, whose root signs its list. \
+             Keys of {issuer} belong in a folder of their own (--dir); if an issue run said it found no key of {issuer}, check its region instead",
+            trust_file.display(),
+            other.issuer
+        )));
+    }
     write_secret_file(&key_file, &Zeroizing::new(format!("{}\n", hex::encode(seed))))?;
     list.keys.push(TrustEntry {
         kid: hex::encode(kid),
@@ -504,6 +515,9 @@ mod tests {
         assert!(bad.contains("64 hex") && !bad.contains("zz"), "{bad}");
         assert_eq!(s.kid, g.kid);
         assert!(!format!("{s:?}").contains(&hex::encode([7u8; 32])));
+        // A key of another regency is not added to this district's folder.
+        let e = generate(dir.path(), "3527", &[8u8; 32], 1_700_000_000).unwrap_err().to_string();
+        assert!(e.contains("holds keys of regency 3506") && e.contains("one district"), "{e}");
         // Before its window, and for another issuer, there is no key.
         assert!(signer_for(dir.path(), "3506", 1_699_999_999).is_err());
         assert!(signer_for(dir.path(), "3527", 1_700_000_001).is_err());
