@@ -179,10 +179,24 @@ impl std::fmt::Display for RegionMismatch {
 
 impl std::error::Error for RegionMismatch {}
 
-/// `e` with a [`RegionMismatch`] in front when the run found no key or
-/// was refused, and most of its rows' villages lie in another regency.
-fn region_mismatch(e: anyhow::Error, opts: &IssueOptions, region_said: &str) -> anyhow::Error {
-    let cause = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::NoKey(_) | terbit::error::Error::Refused(_))));
+/// A failed night's error with its likely cause in front: a
+/// [`RegionMismatch`] when the run found no key or was refused and most of
+/// its rows' villages lie in another regency; the keys folder's origin when
+/// it holds no trust list (a wrong folder is cured by naming the right one,
+/// not by a new key).
+fn explain_failure(e: anyhow::Error, opts: &IssueOptions, region_said: &str, keys_from: &terbit::issue::config::Origin) -> anyhow::Error {
+    use terbit::error::Error as E;
+    let list = opts.keys_dir.join("trust.json");
+    let no_list = e.chain().any(|c| matches!(c.downcast_ref::<E>(), Some(E::Io { path, source }) if *path == list && source.kind() == std::io::ErrorKind::NotFound));
+    if no_list {
+        let dir = opts.keys_dir.display();
+        return e.context(format!(
+            "no trust list in the keys folder {dir} ({keys_from}): give --keys (or `keys` in terbit.toml) naming the district's keys folder; \
+             only for a district with no key yet, make one there (`terbit keys generate --issuer {} --dir {dir}`, then `terbit trust sign`)",
+            opts.region.code
+        ));
+    }
+    let cause = e.chain().any(|c| matches!(c.downcast_ref::<E>(), Some(E::NoKey(_) | E::Refused(_))));
     match cause.then(|| other_regency(opts, region_said)).flatten() {
         Some(m) => e.context(m),
         None => e,
@@ -317,7 +331,9 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if input.batch.is_empty() {
                 input.batch = tonights_files(&conf, issue_date)?;
             }
-            let keys = conf.keys(keys, "--keys").path;
+            let keys = conf.keys(keys, "--keys");
+            let keys_origin = keys.origin.clone();
+            let keys = keys.path;
             let out = conf.out(out);
             let register = conf.register(register, &out);
             let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
@@ -349,7 +365,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started_at: Some(Utc::now().timestamp()),
             };
             let result = issue::issue(&opts);
-            let result = result.map_err(|e| region_mismatch(e.into(), &opts, &region_said));
+            let result = result.map_err(|e| explain_failure(e.into(), &opts, &region_said, &keys_origin));
             // Kinds are numbered one after another, so the bar's length
             // grows as the run goes; it is cleared once, at the end.
             if let Some((bar, _)) = &progress {

@@ -201,6 +201,10 @@ fn key_errors_name_their_cause_and_suggest_a_new_key_only_when_it_is_the_cure() 
     assert!(err.contains("--issued-on") && err.contains("before the key's window"), "{err}");
     assert!(!err.contains("keys generate"), "{err}");
 
+    // No keys folder where the flag points: who chose it is said.
+    let (code, _, err) = terbit(d, &["issue", "kediri.csv", "--keys", "k6", "--issued-on", NIGHT, "--out", "o06"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("no trust list in the keys folder k6 (given by --keys)"), "{err}");
     // An empty keys folder: there a new key is the cure.
     std::fs::create_dir_all(d.join("none")).unwrap();
     std::fs::write(d.join("none/trust.json"), "{\"keys\": []}").unwrap();
