@@ -391,8 +391,21 @@ pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], sour
         Error::NoKey(format!("the key in {source} (kid {}) is not in {}", hex::encode(kid), trust_file.display()))
     })?;
     if !signs_for(&entry, issuer, at) {
+        // Which of the three it is: another regency's key, one retired or
+        // revoked, or a date outside its window (each cured otherwise).
+        let why = if entry.issuer != issuer {
+            format!("it is a key of regency {}, not of {issuer} (is the region right?)", entry.issuer)
+        } else if entry.status != KeyStatus::Active {
+            format!("it is {:?}", entry.status).to_lowercase()
+        } else {
+            format!(
+                "it signs from {} until {}: give --issued-on a date inside that window, or hand over a key whose window holds it",
+                rfc3339(entry.not_before),
+                entry.not_after.map_or("no end".into(), rfc3339)
+            )
+        };
         return Err(Error::NoKey(format!(
-            "the key in {source} (kid {}) is not an active key of issuer {issuer} at {} in {}",
+            "the key in {source} (kid {}) may not sign for issuer {issuer} at {} ({}): {why}",
             hex::encode(kid),
             rfc3339(at),
             trust_file.display()
@@ -508,7 +521,10 @@ mod tests {
         let seed = parse_seed(&"07".repeat(32), "TERBIT_SIGNING_KEY").unwrap();
         let from_env = signer_from_seed(dir.path(), "3506", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap();
         assert_eq!(from_env.kid, s.kid);
-        assert!(signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").is_err());
+        let e = signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
+        assert!(e.contains("a key of regency 3506, not of 3527"), "{e}");
+        let e = signer_from_seed(dir.path(), "3506", 1_600_000_000, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
+        assert!(e.contains("signs from 2023-11-14T22:13:20Z until no end") && e.contains("--issued-on"), "{e}");
         let other = signer_from_seed(dir.path(), "3506", 1_700_000_001, &[9u8; 32], "TERBIT_SIGNING_KEY").unwrap_err();
         assert!(other.to_string().contains("not in"), "{other}");
         let bad = parse_seed("zz", "TERBIT_SIGNING_KEY").unwrap_err().to_string();
