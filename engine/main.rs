@@ -117,7 +117,19 @@ fn error_text(e: &anyhow::Error) -> String {
 }
 
 /// What to do about an error the operator can fix on the machine.
-fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
+fn hint_for(e: &anyhow::Error) -> Option<String> {
+    if e.downcast_ref::<RegionMismatch>().is_some() {
+        return Some(
+            "give the region file of the regency the export is for (--region FILE, or `region = ...` in terbit.toml; its `code` is the regency's). \
+             Do not generate a key for the wrong regency: its trust list could not then be signed by your district root"
+                .into(),
+        );
+    }
+    hint_for_machine(e).map(str::to_string)
+}
+
+/// Hints for the machine's own trouble: a full disk, a folder terbit may not write.
+fn hint_for_machine(e: &anyhow::Error) -> Option<&'static str> {
     // SQLite says so in words when the register's disk is full.
     let register_full = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::Register { message, .. }) if message.contains("full")));
     if register_full {
@@ -143,6 +155,69 @@ fn hint_for(e: &anyhow::Error) -> Option<&'static str> {
         std::io::ErrorKind::NotADirectory => Some("a file stands where a folder is needed: check the --out path"),
         _ => None,
     }
+}
+
+/// Tonight's batch files from the settings file's patterns; a pattern
+/// that matches nothing while another does is said once (a night without
+/// Parquet exports is an ordinary night).
+fn tonights_files(conf: &terbit::issue::config::Config, date: NaiveDate) -> Result<Vec<PathBuf>> {
+    let found = conf.batch_files(date)?;
+    for p in &found.unmatched {
+        tracing::info!("{}: batch pattern {:?} matches no file for {date}; the other pattern(s) do", conf.path.display(), terbit::util::show::clip_shown(p, 300));
+    }
+    tracing::info!("{}: {} batch file(s) for {date}", conf.path.display(), found.files.len());
+    Ok(found.files)
+}
+
+/// The rows of a night that failed name villages of another regency than
+/// the configured region's (a wrong or missing `--region`): that is said
+/// first, with both regencies, so the cure is the region, not a new key.
+#[derive(Debug)]
+struct RegionMismatch(String);
+
+impl std::fmt::Display for RegionMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for RegionMismatch {}
+
+/// A failed night's error with its likely cause in front: a
+/// [`RegionMismatch`] when the run found no key or was refused and most of
+/// its rows' villages lie in another regency; the keys folder's origin when
+/// it holds no trust list (a wrong folder is cured by naming the right one,
+/// not by a new key).
+fn explain_failure(e: anyhow::Error, opts: &IssueOptions, region_said: &str, keys_from: &terbit::issue::config::Origin) -> anyhow::Error {
+    use terbit::error::Error as E;
+    let list = opts.keys_dir.join("trust.json");
+    let no_list = e.chain().any(|c| matches!(c.downcast_ref::<E>(), Some(E::Io { path, source }) if *path == list && source.kind() == std::io::ErrorKind::NotFound));
+    if no_list {
+        let dir = opts.keys_dir.display();
+        return e.context(format!(
+            "no trust list in the keys folder {dir} ({keys_from}): give --keys (or `keys` in terbit.toml) naming the district's keys folder; \
+             only for a district with no key yet, make one there (`terbit keys generate --issuer {} --dir {dir}`, then `terbit trust sign`)",
+            opts.region.code
+        ));
+    }
+    let cause = e.chain().any(|c| matches!(c.downcast_ref::<E>(), Some(E::NoKey(_) | E::Refused(_))));
+    match cause.then(|| other_regency(opts, region_said)).flatten() {
+        Some(m) => e.context(m),
+        None => e,
+    }
+}
+
+/// The regency most of the batch's village codes lie in, when it is not
+/// the configured region's (reads the batch files again: only after a
+/// failure, or a dry run's village rejects).
+fn other_regency(opts: &IssueOptions, region_said: &str) -> Option<RegionMismatch> {
+    let named = terbit::issue::config::regencies_named(&opts.batch, &opts.templates, opts.kind.as_deref());
+    let total: usize = named.iter().map(|(_, n)| n).sum();
+    let (code, n) = named.first().filter(|(code, n)| *code != opts.region.code && *n * 2 > total)?;
+    let name = terbit::kind::refdata::reference().regency_name(code).unwrap_or("an unknown regency");
+    Some(RegionMismatch(format!(
+        "the batch's rows name villages of {name} ({code}) ({n} of {total} village codes), but the region configured is {region_said}"
+    )))
 }
 
 fn load_region(path: Option<&Path>) -> Result<Region> {
@@ -184,6 +259,7 @@ fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDat
 fn run(cli: Cli) -> Result<ExitCode> {
     match cli.command {
         Command::Keys(KeysCommand::Generate { issuer, dir, not_before }) => {
+            let dir = dir.path()?;
             let g = generate_key(&dir, &issuer, not_before)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
@@ -192,6 +268,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Retire { kid, dir, on }) => {
+            let dir = dir.path()?;
             let at = issue::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Retired, at)?;
             println!("key {} retired: signs nothing from {}", e.kid, e.not_after.as_deref().unwrap_or("?"));
@@ -199,6 +276,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Import { kid, dir, key, cert, chain, p12, password_file }) => {
+            let dir = dir.path()?;
             let k: keys::Kid = hex::decode(&kid).ok().and_then(|v| v.try_into().ok()).with_context(|| format!("{kid:?} is not a kid (16 hex digits)"))?;
             let list = keys::TrustList::load(&dir.join("trust.json"))?;
             if list.find(&k).is_none() {
@@ -218,6 +296,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         Command::Keys(KeysCommand::Revoke { kid, dir, from }) => {
+            let dir = dir.path()?;
             let at = chrono::DateTime::parse_from_rfc3339(&from).with_context(|| format!("--from {from:?} is not an RFC 3339 time"))?.timestamp();
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Revoked, at)?;
             println!("key {} revoked from {}: documents it signed since are REVOKED once verifiers have the new list", e.kid, e.revoked_from.as_deref().unwrap_or("?"));
@@ -238,42 +317,38 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { mut input, config, keys, out, register, max_reject_rate } => {
+        Command::Issue { mut input, keys, out, register, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
-            // The settings file: named, or ./terbit.toml when no batch file
-            // is given on the command line. Flags override each setting.
-            let config_path = config.or_else(|| input.batch.is_empty().then(|| PathBuf::from(terbit::issue::config::DEFAULT_FILE)));
-            let conf = match &config_path {
-                Some(p) if p.exists() => terbit::issue::config::Config::load(p)?,
-                Some(p) if input.batch.is_empty() => bail!(
-                    "no batch files given and no settings file {}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
-                    p.display()
-                ),
-                Some(p) => bail!("settings file {} not found", p.display()),
-                None => terbit::issue::config::Config::default(),
-            };
-            if input.region.is_none() {
-                input.region = conf.region.clone();
+            // The settings file (./terbit.toml or --config), read whether or
+            // not batch files are named: each flag overrides its one setting.
+            let conf = input.settings()?;
+            if input.batch.is_empty() && !conf.found() {
+                bail!(
+                    "no batch files given and no settings file ./{}: give batch files, or write terbit.toml (see README, \"The nightly job\")",
+                    terbit::issue::config::DEFAULT_FILE
+                );
             }
-            let mut overrides = conf.templates.clone();
-            overrides.append(&mut input.template);
-            input.template = overrides;
             let (region, templates, issue_date, issued_at) = input.load()?;
+            let region_said = input.region_said(&region);
             if input.batch.is_empty() {
-                input.batch = conf.batch_files(issue_date)?;
-                tracing::info!("{}: {} batch file(s) for {issue_date}", conf.path.display(), input.batch.len());
+                input.batch = tonights_files(&conf, issue_date)?;
             }
-            let keys = keys.or(conf.keys).unwrap_or_else(|| PathBuf::from("keys"));
-            let out = out.or(conf.out).unwrap_or_else(|| PathBuf::from("out"));
-            let register = register.or(conf.register).unwrap_or_else(|| out.join("register.sqlite"));
+            let keys = conf.keys(keys, "--keys");
+            let keys_origin = keys.origin.clone();
+            let keys = keys.path;
+            let out = conf.out(out);
+            let register = conf.register(register, &out);
             let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
             // Before the key is read and anything is written: an out or
             // register folder others may write in, or a register of another
             // user, is refused with what to do (the run folder is checked
-            // where the output stage opens it).
-            terbit::util::fs::check_output_places(&out, &register)?;
+            // where the output stage opens it); and so is a new register
+            // beside runs another register issued.
+            terbit::util::fs::check_output_places(&out.path, &register.path)?;
+            terbit::issue::config::check_register_owns_runs(&out, &register)?;
+            let (out, register) = (out.path, register.path);
             let (batch, kind) = (input.batch, input.kind);
             let progress = progress_bar(cli.quiet);
             let opts = IssueOptions {
@@ -294,6 +369,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started_at: Some(Utc::now().timestamp()),
             };
             let result = issue::issue(&opts);
+            let result = result.map_err(|e| explain_failure(e.into(), &opts, &region_said, &keys_origin));
             // Kinds are numbered one after another, so the bar's length
             // grows as the run goes; it is cleared once, at the end.
             if let Some((bar, _)) = &progress {
@@ -331,7 +407,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::trust::root_init(&district, &dir, nb, years)?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Trust(TrustCommand::Sign { keys, root_key, root_cert, valid_days, out, at }) => {
+        Command::Trust(TrustCommand::Sign { keys, config, root_key, root_cert, valid_days, out, at }) => {
+            let keys = terbit::issue::config::Config::find(config.as_deref())?.keys(keys, "--keys").path;
             let now = match at {
                 Some(t) => chrono::DateTime::parse_from_rfc3339(&t).with_context(|| format!("--at {t:?} is not an RFC 3339 time"))?.timestamp(),
                 None => Utc::now().timestamp(),
@@ -355,12 +432,25 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
         Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
-        Command::Stats { register, from, to, json } => cli::stats::stats(&register, from, to, json),
-        Command::Check { input, rejects } => {
-            if input.batch.is_empty() {
-                bail!("give the batch files to check, e.g. terbit check export.csv");
+        Command::Stats { config, register, from, to, json } => {
+            let conf = terbit::issue::config::Config::find(config.as_deref())?;
+            let out = conf.out(None);
+            let register = conf.register(register, &out);
+            // "Today" where the region is: a night issued between 00:00 and
+            // 07:00 WIB is still yesterday in UTC.
+            let region = load_region(conf.region.as_deref())?;
+            cli::stats::stats(register.existing_register()?, from, to, today(&region), json)
+        }
+        Command::Check { mut input, rejects } => {
+            let conf = input.settings()?;
+            if input.batch.is_empty() && !conf.found() {
+                bail!("give the batch files to check, e.g. terbit check export.csv (or write terbit.toml: its batch patterns name the night's files)");
             }
             let (region, templates, issue_date, issued_at) = input.load()?;
+            let region_said = input.region_said(&region);
+            if input.batch.is_empty() {
+                input.batch = tonights_files(&conf, issue_date)?;
+            }
             let opts = IssueOptions {
                 batch: input.batch,
                 keys_dir: PathBuf::new(),
@@ -379,12 +469,31 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 started_at: None,
             };
             let (s, list) = issue::check(&opts)?;
+            if s.rejects_by_rule.contains_key(terbit::input::rules::Rule::Village.to_string().as_str()) {
+                if let Some(m) = other_regency(&opts, &region_said) {
+                    tracing::warn!("{m}: give the region file of that regency (--region FILE, or `region = ...` in terbit.toml)");
+                }
+            }
             for w in &s.warnings {
                 tracing::warn!("{}", terbit::util::show::shown(w));
             }
             println!("{} applications ({} rows): {} would be rejected ({} reasons)", s.applications, s.rows, s.rejected, s.reject_rows);
             for (rule, n) in &s.rejects_by_rule {
                 println!("    {rule:<18} {n:>7}");
+            }
+            // The first reasons where they are, as rejects.csv has them: an
+            // operator fixes the export from these without opening a file.
+            const SHOWN: usize = 10;
+            if !list.is_empty() {
+                println!("  first rejected rows (file:line field: reason):");
+            }
+            for r in list.iter().take(SHOWN) {
+                let show = |t: &str| terbit::util::show::clip_shown(t, 300);
+                println!("    {} {}: {}", show(&r.source), show(&r.field), show(&r.message));
+            }
+            if list.len() > SHOWN {
+                let all = if rejects.is_some() { "" } else { " (--rejects FILE writes them all)" };
+                println!("    … and {} more{all}", list.len() - SHOWN);
             }
             for (stage, t) in &s.seconds_by_stage {
                 println!("  {stage:<10} {t:.2} s");
@@ -655,12 +764,24 @@ fn print_summary(s: &RunSummary) {
     print!("{}", s.text());
 }
 
+/// The register and keys folder of revoke, supersede and revocations:
+/// flags over ./terbit.toml (or --config) over the defaults. The register
+/// must exist: only `terbit issue` makes one.
+fn register_and_keys(a: &RevokeArgs) -> Result<(PathBuf, PathBuf)> {
+    let conf = terbit::issue::config::Config::find(a.config.as_deref())?;
+    let out = conf.out(None);
+    let register = conf.register(a.register.clone(), &out);
+    let path = register.existing_register()?.to_path_buf();
+    Ok((path, conf.keys(a.keys.clone(), "--keys").path))
+}
+
 fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
+    let (register, keys) = register_and_keys(a)?;
     // The register is written here too: the same checks as an issue run's.
-    let reg_dir = a.register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    terbit::util::fs::check_output_places(reg_dir, &a.register)?;
+    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    terbit::util::fs::check_output_places(reg_dir, &register)?;
     let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
-    let r = terbit::issue::revoke::revoke(&a.register, &a.keys, number, by, reason, since, Utc::now().timestamp())?;
+    let r = terbit::issue::revoke::revoke(&register, &keys, number, by, reason, since, Utc::now().timestamp())?;
     match by {
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),
@@ -670,26 +791,24 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Resul
 }
 
 fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
+    let (register, keys) = register_and_keys(a)?;
     let issuer = match issuer {
         Some(i) => i.to_string(),
         None => {
-            let list = terbit::dk1::keys::TrustList::load(&a.keys.join("trust.json"))?;
+            let list = terbit::dk1::keys::TrustList::load(&keys.join("trust.json"))?;
             let mut codes: Vec<&str> = list.keys.iter().map(|k| k.issuer.as_str()).collect();
             codes.sort();
             codes.dedup();
             match codes.as_slice() {
                 [one] => one.to_string(),
-                _ => anyhow::bail!("{} lists keys of {} districts: say which with --issuer", a.keys.join("trust.json").display(), codes.len()),
+                _ => anyhow::bail!("{} lists keys of {} districts: say which with --issuer", keys.join("trust.json").display(), codes.len()),
             }
         }
     };
-    if !a.register.exists() {
-        anyhow::bail!("register {} does not exist (use --register)", a.register.display());
-    }
     let now = Utc::now().timestamp();
-    let signer = terbit::dk1::keys::signer_for(&a.keys, &issuer, now)?;
-    let mut reg = terbit::numbering::register::Register::open(&a.register)?;
-    let (list, path) = terbit::issue::revoke::publish(&mut reg, &a.keys, &signer, now)?;
+    let signer = terbit::dk1::keys::signer_for(&keys, &issuer, now)?;
+    let mut reg = terbit::numbering::register::Register::open(&register)?;
+    let (list, path) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now)?;
     println!("signed revocation list no. {} of {issuer} ({} entries, key {}, next update {}): {}", list.sequence, list.entries.len(), list.kid, list.next_update, path.display());
     println!("Put it in auditors' bundles: terbit trust bundle");
     Ok(ExitCode::SUCCESS)

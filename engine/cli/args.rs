@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
+use terbit::issue::config::{Config, Origin};
 use terbit::kind::region::Region;
 
 use crate::{issue_time, load_region, templates_for};
@@ -77,20 +78,17 @@ pub(crate) enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nWithout batch files, settings come from terbit.toml (--config); flags override it.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (default 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (default 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
-        /// Settings file (default: ./terbit.toml when no batch file is given).
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// Keys folder (trust.json and .key files) [default: keys].
+        /// Keys folder (trust.json and .key files) [default: terbit.toml's keys, else keys].
         #[arg(long)]
         keys: Option<PathBuf>,
-        /// Root of run folders [default: out].
+        /// Root of run folders [default: terbit.toml's out, else out].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// SQLite register (default: <out>/register.sqlite).
+        /// SQLite register [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
         /// Share of applications that may be rejected (0–1) [default: 0.5]:
@@ -102,7 +100,8 @@ pub(crate) enum Command {
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
     #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '3506=1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
     Verify {
-        /// Trust bundle, or a district's signed trust list (with --pin).
+        /// Trust bundle (made by `terbit trust bundle`, or `terbit demo`), or a
+        /// district's signed trust list (with --pin).
         #[arg(long, default_value = "trust-bundle.json")]
         trust: PathBuf,
         /// SHA-256 fingerprint of a district root to trust (repeatable), as
@@ -167,7 +166,7 @@ pub(crate) enum Command {
     },
     /// Validate batch files only (a dry run before the night): counts and
     /// reasons, nothing numbered, nothing issued.
-    #[command(after_help = "Example:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
+    #[command(after_help = "Examples:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n  terbit check --issued-on 2026-12-06     (tonight's files from ./terbit.toml's batch patterns)\n\nRegion and templates come from ./terbit.toml (or --config) unless flags say otherwise.\nThe first rejected rows are printed as file:line field: reason.\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
     Check {
         #[command(flatten)]
         input: BatchArgs,
@@ -176,10 +175,14 @@ pub(crate) enum Command {
         rejects: Option<PathBuf>,
     },
     /// Documents issued per day, kind and service point, from the register.
-    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --register /var/lib/terbit/register.sqlite --json\n\nDefault range: the last 30 days up to today (UTC).")]
+    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --config /etc/terbit/terbit.toml --json\n  terbit stats --register /var/lib/terbit/register.sqlite\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.\nDefault range: the last 30 days up to today in the region's time zone (WIB for the embedded Kediri).")]
     Stats {
-        #[arg(long, default_value = "out/register.sqlite")]
-        register: PathBuf,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// The register [default: terbit.toml's register, else <out>/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
         #[arg(long)]
         from: Option<NaiveDate>,
         #[arg(long)]
@@ -199,11 +202,17 @@ pub(crate) enum Command {
 /// Batch files and how to read them (shared by issue and check).
 #[derive(clap::Args)]
 pub(crate) struct BatchArgs {
-    /// Batch files (CSV or Parquet).
+    /// Batch files (CSV or Parquet) [default: terbit.toml's batch patterns].
     pub(crate) batch: Vec<PathBuf>,
-    /// Region file (default: embedded Kabupaten Kediri).
+    /// Settings file [default: ./terbit.toml if present]; named batch files do not drop its other settings.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// Region file [default: terbit.toml's region, else embedded Kabupaten Kediri].
     #[arg(long)]
     pub(crate) region: Option<PathBuf>,
+    /// Who chose the region (for messages): None for the embedded default.
+    #[arg(skip)]
+    pub(crate) region_from: Option<Origin>,
     /// Use this template for a kind: KIND=FILE (repeatable; default: the
     /// region's templates, else the embedded ones).
     #[arg(long, value_name = "KIND=FILE")]
@@ -217,9 +226,41 @@ pub(crate) struct BatchArgs {
 }
 
 impl BatchArgs {
+    /// The settings file (./terbit.toml or --config), its region and
+    /// templates taken where no flag gives them (a template flag adds to
+    /// the file's list, the later one winning).
+    pub(crate) fn settings(&mut self) -> Result<Config> {
+        let conf = Config::find(self.config.as_deref())?;
+        if conf.found() {
+            tracing::info!("settings from {}", conf.path.display());
+        }
+        self.region_from = match (&self.region, &conf.region) {
+            (Some(_), _) => Some(Origin::Flag("--region")),
+            (None, Some(r)) => {
+                self.region = Some(r.clone());
+                Some(Origin::File(conf.path.clone(), "region"))
+            }
+            (None, None) => None,
+        };
+        let mut templates = conf.templates.clone();
+        templates.append(&mut self.template);
+        self.template = templates;
+        Ok(conf)
+    }
+
+    /// The configured region in words, and who chose it.
+    pub(crate) fn region_said(&self, region: &Region) -> String {
+        let from = match &self.region_from {
+            Some(o) => o.to_string(),
+            None => format!("embedded: no --region, and no `region` in {}", terbit::issue::config::DEFAULT_FILE),
+        };
+        format!("{} ({}; {from})", region.name, region.code)
+    }
+
     /// Region, templates, issue date and time, all checked.
     pub(crate) fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
         let region = load_region(self.region.as_deref())?;
+        region.check_logo()?;
         let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
         let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
         Ok((region, templates, issue_date, issued_at))
@@ -228,14 +269,36 @@ impl BatchArgs {
 
 #[derive(clap::Args)]
 pub(crate) struct RevokeArgs {
-    #[arg(long, default_value = "out/register.sqlite")]
-    pub(crate) register: PathBuf,
-    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json.
-    #[arg(long, default_value = "keys")]
-    pub(crate) keys: PathBuf,
+    /// Settings file [default: ./terbit.toml if present]: its register and keys.
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// The register `terbit issue` wrote [default: terbit.toml's register, else out/register.sqlite]; never made here.
+    #[arg(long)]
+    pub(crate) register: Option<PathBuf>,
+    /// Keys directory: signs the list, which is written there as revocations-<issuer>.json [default: terbit.toml's keys, else keys].
+    #[arg(long)]
+    pub(crate) keys: Option<PathBuf>,
     /// Date the revocation takes effect (default: today in UTC).
     #[arg(long)]
     pub(crate) on: Option<NaiveDate>,
+}
+
+/// The keys folder of the `keys` commands: --dir, else terbit.toml's keys.
+#[derive(clap::Args)]
+pub(crate) struct KeysDir {
+    /// Keys folder [default: terbit.toml's keys (./terbit.toml or --config), else keys].
+    #[arg(long = "dir", value_name = "DIR")]
+    dir: Option<PathBuf>,
+    /// Settings file [default: ./terbit.toml if present].
+    #[arg(long)]
+    config: Option<PathBuf>,
+}
+
+impl KeysDir {
+    /// The folder: the flag over the settings file over `keys`.
+    pub(crate) fn path(&self) -> Result<PathBuf> {
+        Ok(Config::find(self.config.as_deref())?.keys(self.dir.clone(), "--dir").path)
+    }
 }
 
 #[derive(Subcommand)]
@@ -261,8 +324,12 @@ pub(crate) enum TrustCommand {
     /// Sign the keys folder's trust list with the district root (after keys generate, rotation or revocation).
     #[command(after_help = "Example:\n  terbit trust sign --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/trust-<district>.json with the next sequence number.")]
     Sign {
-        #[arg(long, default_value = "keys")]
-        keys: PathBuf,
+        /// Keys folder [default: terbit.toml's keys (./terbit.toml or --config), else keys].
+        #[arg(long)]
+        keys: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
         #[arg(long)]
         root_key: PathBuf,
         #[arg(long)]
@@ -299,6 +366,7 @@ pub(crate) enum TrustCommand {
         out: PathBuf,
     },
     /// Show what a bundle or signed list holds (districts, dates, root fingerprints to compare).
+    #[command(after_help = "Examples:\n  terbit trust show trust-bundle.json\n  terbit trust show keys/trust-3506.json\n\nCompare each root fingerprint it prints with the one the district published.")]
     Show { file: PathBuf },
 }
 
@@ -309,8 +377,8 @@ pub(crate) enum KeysCommand {
     Generate {
         #[arg(long)]
         issuer: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// Start of the signing window (default: start of today, UTC).
         #[arg(long)]
         not_before: Option<NaiveDate>,
@@ -319,8 +387,8 @@ pub(crate) enum KeysCommand {
     #[command(after_help = "Example:\n  terbit keys retire 5a16ed9f44164099 --on 2027-01-01 --dir keys\n\nThen: terbit trust sign, and give verifiers the new list.")]
     Retire {
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The day its window closes (default: today, UTC).
         #[arg(long)]
         on: Option<NaiveDate>,
@@ -330,8 +398,8 @@ pub(crate) enum KeysCommand {
     Import {
         /// The DK1 key the PDF key pairs with.
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The private key, PKCS#8 PEM.
         #[arg(long, required_unless_present = "p12", conflicts_with = "p12")]
         key: Option<PathBuf>,
@@ -352,8 +420,8 @@ pub(crate) enum KeysCommand {
     #[command(after_help = "Example:\n  terbit keys revoke 5a16ed9f44164099 --from 2026-11-20T00:00:00Z --dir keys\n\nThen: terbit trust sign, give verifiers the new list, and reissue what it signed since.")]
     Revoke {
         kid: String,
-        #[arg(long, default_value = "keys")]
-        dir: PathBuf,
+        #[command(flatten)]
+        dir: KeysDir,
         /// The earliest time it may have been misused, RFC 3339.
         #[arg(long)]
         from: String,

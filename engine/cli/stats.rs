@@ -4,13 +4,12 @@ use std::path::Path;
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
-use chrono::{NaiveDate, Utc};
+use chrono::NaiveDate;
 
-pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, json: bool) -> Result<ExitCode> {
-    if !register.exists() {
-        bail!("register {} not found: give --register (the file `terbit issue` wrote, default out/register.sqlite)", register.display());
-    }
-    let to = to.unwrap_or_else(|| Utc::now().date_naive());
+/// `register` is there (main checked it); `today` is today where the region
+/// is, so that the default range holds a night issued before 07:00 WIB.
+pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate, json: bool) -> Result<ExitCode> {
+    let to = to.unwrap_or(today);
     let from = from.unwrap_or_else(|| to - chrono::Days::new(29));
     if from > to {
         bail!("--from {from} is after --to {to}");

@@ -206,6 +206,16 @@ impl Out {
 }
 
 pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {
+    // Said in full: an auditor on a new machine has never heard of one.
+    if std::fs::symlink_metadata(&src.path).is_err() {
+        anyhow::bail!(
+            "no trust file {}: verify checks documents against a trust bundle, the districts' key lists signed by their roots \
+             (which keys are genuine, which documents are revoked). Get the bundle the issuing district publishes, or make one \
+             with `terbit trust bundle --list keys/trust-<district>.json --pin <root fingerprint> --out trust-bundle.json` \
+             (`terbit demo` writes one in its folder: terbit-demo/trust-bundle.json), then give --trust FILE",
+            terbit::util::show::clip_shown(&src.path.display().to_string(), 300)
+        );
+    }
     let store = TrustStore::load(src)?;
     let mut layouts = Layouts::standard();
     for r in regions {

@@ -224,6 +224,17 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
     if list.keys.iter().any(|k| k.kid == hex::encode(kid)) {
         return Err(Error::Usage(format!("key {} is already in {}", hex::encode(kid), trust_file.display())));
     }
+    // One district per keys folder: its root signs the folder's list, and
+    // `trust sign` refuses a list of several (a key made here for another
+    // regency, after a wrong --region, would stop the district's own list).
+    if let Some(other) = list.keys.iter().find(|k| k.issuer != issuer) {
+        return Err(Error::Usage(format!(
+            "{} holds keys of regency {}: a keys folder serves one district, whose root signs its list. \
+             Keys of {issuer} belong in a folder of their own (--dir); if an issue run said it found no key of {issuer}, check its region instead",
+            trust_file.display(),
+            other.issuer
+        )));
+    }
     write_secret_file(&key_file, &Zeroizing::new(format!("{}\n", hex::encode(seed))))?;
     list.keys.push(TrustEntry {
         kid: hex::encode(kid),
@@ -380,8 +391,21 @@ pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], sour
         Error::NoKey(format!("the key in {source} (kid {}) is not in {}", hex::encode(kid), trust_file.display()))
     })?;
     if !signs_for(&entry, issuer, at) {
+        // Which of the three it is: another regency's key, one retired or
+        // revoked, or a date outside its window (each cured otherwise).
+        let why = if entry.issuer != issuer {
+            format!("it is a key of regency {}, not of {issuer} (is the region right?)", entry.issuer)
+        } else if entry.status != KeyStatus::Active {
+            format!("it is {:?}", entry.status).to_lowercase()
+        } else {
+            format!(
+                "it signs from {} until {}: give --issued-on a date inside that window, or hand over a key whose window holds it",
+                rfc3339(entry.not_before),
+                entry.not_after.map_or("no end".into(), rfc3339)
+            )
+        };
         return Err(Error::NoKey(format!(
-            "the key in {source} (kid {}) is not an active key of issuer {issuer} at {} in {}",
+            "the key in {source} (kid {}) may not sign for issuer {issuer} at {} ({}): {why}",
             hex::encode(kid),
             rfc3339(at),
             trust_file.display()
@@ -403,21 +427,69 @@ pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
         .filter(|k| dir.join(format!("{}.key", hex::encode(k.kid))).exists())
         .collect();
     candidates.sort_by_key(|k| (k.not_before, k.kid));
-    let chosen = candidates.pop().ok_or_else(|| {
-        Error::NoKey(format!(
-            "{} has no active key for issuer {issuer} valid at {} with its .key file beside it; \
-             run `terbit keys generate --issuer {issuer} --dir {}`",
-            trust_file.display(),
-            rfc3339(at),
-            dir.display()
-        ))
-    })?;
+    let chosen = candidates.pop().ok_or_else(|| no_signer(&list, dir, issuer, at))?;
     let key_file = dir.join(format!("{}.key", hex::encode(chosen.kid)));
     let key = read_key_file(&key_file)?;
     if key.verifying_key() != chosen.key {
         return Err(Error::config(&key_file, "this private key does not match its trust.json public key"));
     }
     Ok(Signer { key, kid: chosen.kid, issuer: issuer.to_string() })
+}
+
+/// Why no key of `dir` may sign for `issuer` at `at`, and the cure that
+/// fits: a new key only when the folder has none that could (a wrong
+/// region, a missing key file or an issue date outside a key's window
+/// are cured otherwise, and a key made for them does harm).
+fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
+    let trust_file = dir.join("trust.json");
+    let all = list.trusted();
+    let mine: Vec<&TrustedKey> = all.iter().filter(|k| k.issuer == issuer).collect();
+    let generate = format!("`terbit keys generate --issuer {issuer} --dir {}`, then have the district root sign the list (`terbit trust sign`)", dir.display());
+    if mine.is_empty() {
+        let mut others: Vec<&str> = all.iter().map(|k| k.issuer.as_str()).collect();
+        others.sort();
+        others.dedup();
+        if others.is_empty() {
+            return Error::NoKey(format!("{} lists no key: make one with {generate}", trust_file.display()));
+        }
+        return Error::NoKey(format!(
+            "{} holds keys of regency {} only, none of {issuer}, the regency of the region being issued for: is the region right \
+             (--region, or `region` in terbit.toml)? A keys folder serves its own district",
+            trust_file.display(),
+            others.join(", ")
+        ));
+    }
+    let window = |k: &TrustedKey| {
+        format!("key {} signs from {} until {}", hex::encode(k.kid), rfc3339(k.not_before), k.not_after.map_or("no end".into(), rfc3339))
+    };
+    let active: Vec<&&TrustedKey> = mine.iter().filter(|k| k.status == KeyStatus::Active).collect();
+    if let Some(k) = active.iter().find(|k| signs_for(k, issuer, at)) {
+        let file = dir.join(format!("{}.key", hex::encode(k.kid)));
+        let file = std::path::absolute(&file).unwrap_or(file);
+        return Error::NoKey(format!(
+            "key {} of issuer {issuer} may sign at {} (its window holds it), but its private key file {} is missing: \
+             restore it from the backup (mode 0600), or hand the key to the job (TERBIT_SIGNING_KEY or the credential terbit-signing-key)",
+            hex::encode(k.kid),
+            rfc3339(at),
+            file.display()
+        ));
+    }
+    if active.is_empty() {
+        return Error::NoKey(format!("every key of issuer {issuer} in {} is retired or revoked: make a new one with {generate}", trust_file.display()));
+    }
+    let windows: Vec<String> = active.iter().map(|k| window(k)).collect();
+    let before = active.iter().all(|k| at < k.not_before);
+    let cure = if before {
+        "the issue date is before the key's window opens: give --issued-on a date inside the window, or use a key whose window holds the issue date".to_string()
+    } else {
+        format!("give --issued-on a date inside a key's window, or use a key whose window holds the issue date (a new key: {generate})")
+    };
+    Error::NoKey(format!(
+        "no key of issuer {issuer} in {} may sign at {}, the documents' issue time (midnight UTC of the issue date): {}. {cure}",
+        trust_file.display(),
+        rfc3339(at),
+        windows.join("; ")
+    ))
 }
 
 #[cfg(test)]
@@ -449,13 +521,19 @@ mod tests {
         let seed = parse_seed(&"07".repeat(32), "TERBIT_SIGNING_KEY").unwrap();
         let from_env = signer_from_seed(dir.path(), "3506", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap();
         assert_eq!(from_env.kid, s.kid);
-        assert!(signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").is_err());
+        let e = signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
+        assert!(e.contains("a key of regency 3506, not of 3527"), "{e}");
+        let e = signer_from_seed(dir.path(), "3506", 1_600_000_000, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
+        assert!(e.contains("signs from 2023-11-14T22:13:20Z until no end") && e.contains("--issued-on"), "{e}");
         let other = signer_from_seed(dir.path(), "3506", 1_700_000_001, &[9u8; 32], "TERBIT_SIGNING_KEY").unwrap_err();
         assert!(other.to_string().contains("not in"), "{other}");
         let bad = parse_seed("zz", "TERBIT_SIGNING_KEY").unwrap_err().to_string();
         assert!(bad.contains("64 hex") && !bad.contains("zz"), "{bad}");
         assert_eq!(s.kid, g.kid);
         assert!(!format!("{s:?}").contains(&hex::encode([7u8; 32])));
+        // A key of another regency is not added to this district's folder.
+        let e = generate(dir.path(), "3527", &[8u8; 32], 1_700_000_000).unwrap_err().to_string();
+        assert!(e.contains("holds keys of regency 3506") && e.contains("one district"), "{e}");
         // Before its window, and for another issuer, there is no key.
         assert!(signer_for(dir.path(), "3506", 1_699_999_999).is_err());
         assert!(signer_for(dir.path(), "3527", 1_700_000_001).is_err());

@@ -1,7 +1,10 @@
 //! `terbit.toml`: the nightly job's settings in one file, so cron or a
-//! systemd timer runs plain `terbit issue`. Command-line flags override
-//! each setting. Relative paths are relative to the file's folder, so the
-//! job behaves the same from any working directory.
+//! systemd timer runs plain `terbit issue`, and the morning's `stats`,
+//! `check`, `revoke`, `supersede` and `revocations` find the same register,
+//! keys and region. Every such command reads it (`./terbit.toml`, or
+//! `--config FILE`); a command-line flag overrides its one setting and
+//! never drops the others. Relative paths are relative to the file's
+//! folder, so the job behaves the same from any working directory.
 //!
 //! ```toml
 //! # Where the night's exports land; {date} is the issue date (YYYY-MM-DD).
@@ -100,31 +103,240 @@ impl Config {
         })
     }
 
+    /// The settings every command reads: `explicit` (`--config FILE`, which
+    /// must exist), else `./terbit.toml` when there is one, else none (every
+    /// setting at its default; [`Config::found`] is then false).
+    pub fn find(explicit: Option<&Path>) -> Result<Config> {
+        match explicit {
+            Some(p) if p.is_file() => Config::load(p),
+            Some(p) => Err(Error::config(p, "settings file not found (given by --config)")),
+            None if Path::new(DEFAULT_FILE).is_file() => Config::load(Path::new(DEFAULT_FILE)),
+            None => Ok(Config::default()),
+        }
+    }
+
+    /// Whether a settings file was read.
+    pub fn found(&self) -> bool {
+        !self.path.as_os_str().is_empty()
+    }
+
+    /// A path setting: the flag's value, else the file's `key`, else `default`.
+    fn pick(&self, flag: Option<PathBuf>, flag_name: &'static str, set: &Option<PathBuf>, key: &'static str, default: &str) -> Setting {
+        match (flag, set) {
+            (Some(p), _) => Setting { path: p, origin: Origin::Flag(flag_name) },
+            (None, Some(p)) => Setting { path: p.clone(), origin: Origin::File(self.path.clone(), key) },
+            (None, None) => Setting { path: PathBuf::from(default), origin: self.default_origin(default, key) },
+        }
+    }
+
+    /// Why a default was taken: the file read does not set `key`, or there is no file.
+    fn default_origin(&self, default: &str, key: &str) -> Origin {
+        Origin::Default(if self.found() {
+            format!("the default {default}: {} sets no `{key}`", self.path.display())
+        } else {
+            format!("the default {default}: no --config, and no ./{DEFAULT_FILE} in this folder")
+        })
+    }
+
+    /// The keys folder: `--keys`/`--dir` (`flag_name`), else `keys`, else `./keys`.
+    pub fn keys(&self, flag: Option<PathBuf>, flag_name: &'static str) -> Setting {
+        self.pick(flag, flag_name, &self.keys, "keys", "keys")
+    }
+
+    /// The root of run folders: `--out`, else `out`, else `./out`.
+    pub fn out(&self, flag: Option<PathBuf>) -> Setting {
+        self.pick(flag, "--out", &self.out, "out", "out")
+    }
+
+    /// The register: `--register`, else `register`, else `register.sqlite`
+    /// in the out folder (`out`, as [`Config::out`] chose it).
+    pub fn register(&self, flag: Option<PathBuf>, out: &Setting) -> Setting {
+        match (flag, &self.register) {
+            (None, None) => Setting {
+                path: out.path.join("register.sqlite"),
+                origin: match &out.origin {
+                    Origin::Default(_) => self.default_origin("out/register.sqlite", "register"),
+                    o => Origin::Default(format!("register.sqlite in the out folder ({o}), as nothing sets `register`")),
+                },
+            },
+            (flag, set) => self.pick(flag, "--register", set, "register", ""),
+        }
+    }
+
     /// The batch files for `date`: every pattern expanded, in order, each
     /// pattern's matches sorted by name. A pattern that matches nothing is
-    /// an error (the export did not run), naming the pattern and the date.
-    pub fn batch_files(&self, date: NaiveDate) -> Result<Vec<PathBuf>> {
+    /// fine when another matches (a night without Parquet exports): it is
+    /// returned in [`BatchFiles::unmatched`] for the caller to say. Only a
+    /// night where no pattern matches is an error (the export did not
+    /// run), naming every pattern and the date.
+    pub fn batch_files(&self, date: NaiveDate) -> Result<BatchFiles> {
         if self.batch.is_empty() {
             return Err(Error::config(&self.path, "no `batch` patterns: say where the night's exports are, e.g. batch = [\"exports/{date}/*.csv\"]"));
         }
         let day = date.format("%Y-%m-%d").to_string();
-        let mut files = Vec::new();
+        let mut found = BatchFiles::default();
         for pattern in &self.batch {
             let p = pattern.replace("{date}", &day);
             let paths = glob::glob(&p).map_err(|e| Error::config(&self.path, format!("batch pattern {pattern:?}: {e}")))?;
             let mut matched: Vec<PathBuf> = paths.filter_map(std::result::Result::ok).filter(|f| f.is_file()).collect();
             if matched.is_empty() {
-                return Err(Error::config(
-                    &self.path,
-                    format!("batch pattern {p:?} matches no file for {day}: has the night's export run?"),
-                ));
+                found.unmatched.push(p);
             }
             matched.sort();
-            files.extend(matched);
+            found.files.extend(matched);
         }
-        files.dedup();
-        Ok(files)
+        if found.files.is_empty() {
+            let all: Vec<String> = found.unmatched.iter().map(|p| format!("{p:?}")).collect();
+            return Err(Error::config(
+                &self.path,
+                format!("no batch file for {day}: the batch pattern(s) {} match nothing: has the night's export run?", all.join(", ")),
+            ));
+        }
+        found.files.dedup();
+        Ok(found)
     }
+}
+
+/// The night's batch files a settings file's patterns found.
+#[derive(Debug, Default)]
+pub struct BatchFiles {
+    /// The files, pattern by pattern.
+    pub files: Vec<PathBuf>,
+    /// Patterns (the date filled in) that matched nothing this night.
+    pub unmatched: Vec<String>,
+}
+
+/// Where a setting's value came from: said when the value is wrong (a
+/// register not found names the flag or the file that pointed there).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Origin {
+    /// A command-line flag (its name).
+    Flag(&'static str),
+    /// A settings file's key.
+    File(PathBuf, &'static str),
+    /// Nothing set it: the default (what it is, and why it was taken).
+    Default(String),
+}
+
+impl std::fmt::Display for Origin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Origin::Flag(flag) => write!(f, "given by {flag}"),
+            Origin::File(path, key) => write!(f, "`{key}` in {}", path.display()),
+            Origin::Default(what) => f.write_str(what),
+        }
+    }
+}
+
+/// A path setting and where it came from.
+#[derive(Debug, Clone)]
+pub struct Setting {
+    /// The path.
+    pub path: PathBuf,
+    /// Who set it.
+    pub origin: Origin,
+}
+
+impl Setting {
+    /// The register must be there already: only `terbit issue` makes one.
+    /// A register not found is refused naming the path and who chose it
+    /// (a revocation recorded in a new, empty register would be lost).
+    pub fn existing_register(&self) -> Result<&Path> {
+        if self.path.is_file() {
+            return Ok(&self.path);
+        }
+        Err(Error::Usage(format!(
+            "register {} not found ({}); only `terbit issue` makes a register. \
+             Give --register FILE, or `register = ...` in {DEFAULT_FILE} (or --config FILE), naming the register the nightly job writes",
+            self.path.display(),
+            self.origin
+        )))
+    }
+}
+
+/// Refuse to start a new, empty register beside run folders another
+/// register issued: their documents' numbers would be given again (a
+/// second register knows nothing of the first). The test is cheap: run
+/// folders in `out` that hold a manifest (finished runs), while the
+/// register is missing, or holds none of those runs (a register records
+/// every run it made, in its `runs` table and its documents' run ids).
+pub fn check_register_owns_runs(out: &Setting, register: &Setting) -> Result<()> {
+    let Ok(entries) = std::fs::read_dir(&out.path) else { return Ok(()) };
+    let mut runs: Vec<String> = entries
+        .flatten()
+        .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("manifest.csv").is_file())
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect();
+    if runs.is_empty() {
+        return Ok(());
+    }
+    runs.sort();
+    let named = |runs: &[String]| {
+        let shown: Vec<String> = runs.iter().take(5).map(|r| crate::util::show::clip_shown(r, 40)).collect();
+        let more = if runs.len() > 5 { format!(" and {} more", runs.len() - 5) } else { String::new() };
+        format!("{}{more}", shown.join(", "))
+    };
+    let what = "Give --register (or `register` in terbit.toml) pointing at the register that issued them, or another --out for a new register";
+    if !register.path.exists() {
+        return Err(Error::Usage(format!(
+            "{} holds {} run folder(s) a register issued ({}), but there is no register at {} ({}): a new, empty register would issue their applications again. {what}",
+            out.path.display(),
+            runs.len(),
+            named(&runs),
+            register.path.display(),
+            register.origin
+        )));
+    }
+    let reg = crate::numbering::register::Register::open(&register.path)?;
+    let known: std::collections::HashSet<String> = reg
+        .runs(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())?
+        .into_iter()
+        .map(|r| r.run_id)
+        .collect();
+    for run in &runs {
+        if known.contains(run) || !reg.numbers_of_run(run)?.is_empty() {
+            return Ok(());
+        }
+    }
+    Err(Error::Usage(format!(
+        "{} holds {} run folder(s) ({}), none of them issued by the register {} ({}): that register would number their applications again. {what}",
+        out.path.display(),
+        runs.len(),
+        named(&runs),
+        register.path.display(),
+        register.origin
+    )))
+}
+
+/// The regencies the villages of `files`' rows lie in, with how many
+/// rows name each, most first: a diagnosis when a night fails (the rows
+/// of another regency than the configured region's). A file whose kind or
+/// rows cannot be read is left out (the run's own error says why).
+pub fn regencies_named(files: &[PathBuf], templates: &crate::kind::template::Templates, kind: Option<&str>) -> Vec<(String, usize)> {
+    use crate::input::batch;
+    let reference = crate::kind::refdata::reference();
+    let mut counts: std::collections::BTreeMap<String, usize> = Default::default();
+    for path in files {
+        let template = match kind {
+            Some(k) => templates.get(k),
+            None => batch::header(path).ok().and_then(|h| templates.kind_of_header(&h).ok()),
+        };
+        let Some(t) = template else { continue };
+        let Ok(b) = batch::read(std::slice::from_ref(path), &batch::Columns::of(&t.schema)) else { continue };
+        for c in t.schema.village_columns() {
+            let Ok(col) = b.df.column(&t.schema.columns[c].name) else { continue };
+            let Ok(values) = col.str() else { continue };
+            for v in (0..values.len()).filter_map(|i| values.get(i)) {
+                let v = v.trim();
+                if let (Some(regency), true) = (v.get(..4), reference.villages.contains_key(v)) {
+                    *counts.entry(regency.to_string()).or_default() += 1;
+                }
+            }
+        }
+    }
+    let mut list: Vec<(String, usize)> = counts.into_iter().collect();
+    list.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    list
 }
 
 #[cfg(test)]
@@ -148,11 +360,39 @@ mod tests {
         assert_eq!(c.keys.as_deref(), Some(d.path().join("keys").as_path()));
         assert_eq!(c.out.as_deref(), Some(Path::new("/var/out")));
         assert_eq!(c.templates, [format!("birth={}", d.path().join("my-birth.toml").display())]);
-        let files: Vec<String> =
-            c.batch_files(day).unwrap().iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
+        let found = c.batch_files(day).unwrap();
+        let files: Vec<String> = found.files.iter().map(|p| p.file_name().unwrap().to_string_lossy().into_owned()).collect();
         assert_eq!(files, ["a.csv", "b.csv", "c.parquet"]);
+        assert!(found.unmatched.is_empty());
+        // A night without Parquet: the CSV files, the other pattern said.
+        std::fs::remove_file(d.path().join("exports/2026-11-23/c.parquet")).unwrap();
+        let found = c.batch_files(day).unwrap();
+        assert_eq!(found.files.len(), 2);
+        assert!(found.unmatched.len() == 1 && found.unmatched[0].ends_with("2026-11-23/*.parquet"), "{found:?}");
+        // No file at all: every pattern and the date named.
         let e = c.batch_files(day.succ_opt().unwrap()).unwrap_err().to_string();
-        assert!(e.contains("2026-11-24") && e.contains("terbit.toml"), "{e}");
+        assert!(e.contains("2026-11-24/*.csv") && e.contains("2026-11-24/*.parquet") && e.contains("terbit.toml"), "{e}");
+    }
+
+    #[test]
+    fn flags_override_one_setting_and_defaults_say_why() {
+        let p = Path::new("/etc/terbit/terbit.toml");
+        let c = Config::parse("keys = \"keys\"\nout = \"/var/runs\"\n", p).unwrap();
+        let out = c.out(None);
+        assert_eq!(out.path, Path::new("/var/runs"));
+        assert_eq!(out.origin, Origin::File(p.to_path_buf(), "out"));
+        let reg = c.register(None, &out);
+        assert_eq!(reg.path, Path::new("/var/runs/register.sqlite"));
+        assert!(reg.origin.to_string().contains("`out` in /etc/terbit/terbit.toml"), "{}", reg.origin);
+        let reg = c.register(Some("r.sqlite".into()), &out);
+        assert_eq!((reg.path.as_path(), reg.origin), (Path::new("r.sqlite"), Origin::Flag("--register")));
+        assert_eq!(c.keys(None, "--keys").path, Path::new("/etc/terbit/keys"));
+        let e = c.register(None, &out).existing_register().unwrap_err().to_string();
+        assert!(e.contains("/var/runs/register.sqlite") && e.contains("only `terbit issue` makes a register"), "{e}");
+        let none = Config::default();
+        let reg = none.register(None, &none.out(None));
+        assert_eq!(reg.path, Path::new("out/register.sqlite"));
+        assert!(reg.origin.to_string().contains("no ./terbit.toml"), "{}", reg.origin);
     }
 
     #[test]

@@ -43,6 +43,18 @@ pub struct Region {
     /// relative to the region file.
     #[serde(default)]
     pub templates: BTreeMap<String, PathBuf>,
+    /// The file it was read from, and its paths as written there: a file
+    /// not found is named by its key and both paths.
+    #[serde(skip)]
+    written: Written,
+}
+
+/// A region file's own name and its paths as written.
+#[derive(Debug, Clone, Default)]
+struct Written {
+    file: PathBuf,
+    logo: Option<PathBuf>,
+    templates: BTreeMap<String, PathBuf>,
 }
 
 fn default_utc_offset() -> i32 {
@@ -90,6 +102,7 @@ impl Region {
         let mut region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
         // Files named in a region file are relative to it.
         let base = path.parent().unwrap_or(Path::new(""));
+        region.written = Written { file: path.to_path_buf(), logo: region.logo.clone(), templates: region.templates.clone() };
         if let Some(logo) = &mut region.logo {
             *logo = base.join(&*logo);
         }
@@ -137,13 +150,45 @@ impl Region {
         Ok(())
     }
 
-    /// The embedded templates with this region's overrides applied.
+    /// The embedded templates with this region's overrides applied. A
+    /// template file not found is named by its `[templates]` key, as
+    /// written and where it was looked for (a region file copied without
+    /// its folder loses its templates).
     pub fn templates(&self) -> Result<crate::kind::template::Templates> {
         let mut t = crate::kind::template::Templates::embedded();
         for (kind, path) in &self.templates {
+            if !path.exists() {
+                let written = self.written.templates.get(kind).unwrap_or(path);
+                return Err(self.not_found(&format!("[templates] {kind} = {:?}", written.display().to_string()), path));
+            }
             t.set(kind, path)?;
         }
         Ok(t)
+    }
+
+    /// The logo file, if the region names one, is there (named like a
+    /// template file when not): checked before a run, not at its first page.
+    pub fn check_logo(&self) -> Result<()> {
+        match &self.logo {
+            Some(path) if !path.exists() => {
+                let written = self.written.logo.as_ref().unwrap_or(path);
+                Err(self.not_found(&format!("logo = {:?}", written.display().to_string()), path))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    fn not_found(&self, key: &str, path: &Path) -> Error {
+        let base = self.written.file.parent().filter(|b| !b.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        Error::config(
+            &self.written.file,
+            format!(
+                "{key}: no file at {} (a relative path in a region file is relative to the region file's folder, {}: \
+                 copy the files it names along with it, or write their absolute paths)",
+                path.display(),
+                base.display()
+            ),
+        )
     }
 
     /// The service point with code `code`.
@@ -161,6 +206,20 @@ mod tests {
         let r = Region::kediri();
         assert_eq!(r.code, "3506");
         assert!(r.service_point("DUKCAPIL").is_some());
+    }
+
+    #[test]
+    fn a_region_file_copied_without_its_folder_names_its_templates_table() {
+        let d = tempfile::tempdir().unwrap();
+        let copied = d.path().join("sampang.toml");
+        std::fs::write(&copied, include_str!("../../templates/regions/3527-sampang.toml")).unwrap();
+        let r = Region::load(&copied).unwrap();
+        let e = r.templates().unwrap_err().to_string();
+        let looked = d.path().join("3527-sampang/ktp.toml");
+        assert!(e.contains("[templates] ktp = \"3527-sampang/ktp.toml\"") && e.contains(&looked.display().to_string()), "{e}");
+        assert!(e.contains("relative to the region file") && e.contains("sampang.toml"), "{e}");
+        let e = r.check_logo().unwrap_err().to_string();
+        assert!(e.contains("logo = \"3527-sampang/logo.png\""), "{e}");
     }
 
     #[test]
