@@ -72,7 +72,7 @@ fn the_report_renders_in_a_browser_with_the_runs_figures() {
 /// letter.
 #[test]
 fn hidden_characters_are_shown_escaped_in_every_report_file() {
-    let Some(browser) = chromium() else { return };
+    let Some(browser) = tools::require("report files with hidden characters in headless Chromium", tools::chromium()) else { return };
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
     let terbit = |args: &[&str]| {

@@ -183,6 +183,7 @@ mod tests {
             row: app,
             app,
             application_id: format!("A-{app}"),
+            service_point: "MPP".into(),
             source: format!("b.csv:{}", app + 2),
             rule,
             field: "village_code".into(),
