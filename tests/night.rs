@@ -252,13 +252,12 @@ fn the_readme_cron_line_mails_only_a_night_that_is_not_done() {
     assert!(mail.contains("terbit issue failed: exit 1"), "{mail}");
     // No export at all for the night: a mail too.
     let mail = cron("2026-11-26");
-    assert!(mail.contains("matches no file") && mail.contains("exit 2"), "{mail}");
+    assert!(mail.contains("match nothing") && mail.contains("exit 2"), "{mail}");
 }
 
 #[test]
 fn the_readme_systemd_units_verify() {
-    if Command::new("systemd-analyze").arg("--version").output().is_err() {
-        eprintln!("skipped: systemd-analyze is not installed");
+    if fixture::tools::require("README's systemd units (systemd-analyze verify)", fixture::tools::program("systemd-analyze", "--version")).is_none() {
         return;
     }
     let tmp = tempfile::tempdir().unwrap();

@@ -38,6 +38,7 @@ fn main() {
         ("the page and the report in headless Chromium", "verifier, report", path(tools::chromium())),
         ("a qpdf re-save read by the page", "verifier", prog(&[("qpdf", "--version")])),
         ("disk full on a small tmpfs", "crash", tools::small_disk().map(|()| String::new())),
+        ("README's systemd units (systemd-analyze verify)", "night", prog(&[("systemd-analyze", "--version")])),
     ];
     let skipped = checks.iter().filter(|c| c.2.is_err()).count();
     println!();

@@ -89,6 +89,7 @@ pub(crate) fn install_hint(program: &str) -> &'static str {
         "npm" => "apt-get install npm",
         "python3" => "apt-get install python3 python3-venv",
         "unshare" => "apt-get install util-linux",
+        "systemd-analyze" => "apt-get install systemd",
         _ => "bash .ci/run installs it",
     }
 }
