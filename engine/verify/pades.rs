@@ -427,27 +427,10 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
 /// key certified before a root rotation carries it. Remembered per worker.
 fn district_root_alone(cert: &[u8], chain: &[Vec<u8>]) -> bool {
     thread_local! {
-        static SEEN: std::cell::RefCell<Vec<([u8; 32], bool)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static SEEN: Seen = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let mut h = Sha256::new();
-    h.update(cert);
-    for c in chain {
-        h.update(Sha256::digest(c));
-    }
-    let key: [u8; 32] = h.finalize().into();
-    if let Some(known) = SEEN.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-        return known;
-    }
-    let answer = crate::dk1::pdfkey::is_district_root_chain(cert, chain);
-    SEEN.with(|s| {
-        let mut s = s.borrow_mut();
-        // A handful of chains a run: never growing without bound.
-        if s.len() >= 64 {
-            s.remove(0);
-        }
-        s.push((key, answer));
-    });
-    answer
+    let parts: Vec<&[u8]> = std::iter::once(cert).chain(chain.iter().map(Vec::as_slice)).collect();
+    remembered(&SEEN, &parts, || crate::dk1::pdfkey::is_district_root_chain(cert, chain))
 }
 
 /// Whether `root`'s key signed `cert` (both DER): then the file carries
@@ -455,20 +438,33 @@ fn district_root_alone(cert: &[u8], chain: &[Vec<u8>]) -> bool {
 /// share one certificate and one root.
 fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
     thread_local! {
-        static SEEN: std::cell::RefCell<Vec<([u8; 32], bool)>> = const { std::cell::RefCell::new(Vec::new()) };
+        static SEEN: Seen = const { std::cell::RefCell::new(Vec::new()) };
     }
-    let mut h = Sha256::new();
-    h.update(cert);
-    h.update(root);
-    let key: [u8; 32] = h.finalize().into();
-    if let Some(known) = SEEN.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
-        return known;
-    }
-    let answer = match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
+    remembered(&SEEN, &[cert, root], || match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
         (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject && crate::dk1::pdfkey::issued_by(&c, &r) == Some(true),
         _ => false,
-    };
-    SEEN.with(|s| {
+    })
+}
+
+/// A worker's answers about certificates, by the SHA-256 of what was asked.
+type Seen = std::cell::RefCell<Vec<([u8; 32], bool)>>;
+
+/// `answer()` for `parts`, remembered in `seen`: a run's documents share a
+/// handful of certificates, and each answer costs signature checks. At
+/// most 16 kept (the oldest goes first), so a hostile folder with a new
+/// certificate per file costs what it would without the memory.
+fn remembered(seen: &'static std::thread::LocalKey<Seen>, parts: &[&[u8]], answer: impl FnOnce() -> bool) -> bool {
+    let mut h = Sha256::new();
+    for p in parts {
+        // Each part's hash, so that no two splits of the same bytes meet.
+        h.update(Sha256::digest(p));
+    }
+    let key: [u8; 32] = h.finalize().into();
+    if let Some(known) = seen.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+        return known;
+    }
+    let answer = answer();
+    seen.with(|s| {
         let mut s = s.borrow_mut();
         if s.len() >= 16 {
             s.remove(0);
