@@ -533,4 +533,14 @@ fn an_operators_messages_say_what_to_do() {
     assert_eq!(code, 0, "{err}");
     let out = fixture::ok(d, &["stats"]);
     assert!(out.lines().any(|l| l.starts_with(&ahead)) && out.contains(" on: "), "{out}");
+    // That night run again from another export of it (its rows in another
+    // order): every application ALREADY_ISSUED by the night's run, nothing
+    // issued, and done (README: "A finished night run again").
+    let text = std::fs::read_to_string(d.join("ahead.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(d.join("ahead-again.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, out, err) = terbit(d, &["issue", "ahead-again.csv", "--issued-on", &ahead]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("NOT DONE"), "{err}");
 }
