@@ -91,7 +91,7 @@ pub(crate) enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (default 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (terbit.toml's max_reject_rate, else 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
@@ -106,7 +106,8 @@ pub(crate) enum Command {
         register: Option<PathBuf>,
         /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:
         /// given, a batch over it is refused before anything is numbered;
-        /// a run over it (ALREADY_ISSUED included) exits 1, NOT DONE.
+        /// a run over it (ALREADY_ISSUED included, unless another run of the
+        /// same issue date issued them) exits 1, NOT DONE.
         #[arg(long)]
         max_reject_rate: Option<f64>,
     },
