@@ -54,10 +54,11 @@ pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDa
 }
 
 /// A run's RFC 3339 time in the region's zone, "2026-12-07 02:00 WIB"
-/// ("unknown" for a run recorded without a clock; anything else as it is).
+/// ("not recorded" for a run made without a clock, as the demo is;
+/// anything else as it is).
 fn local(rfc3339: &str, offset_hours: i32) -> String {
     if rfc3339.is_empty() {
-        return "unknown".into();
+        return "not recorded".into();
     }
     match chrono::DateTime::parse_from_rfc3339(rfc3339) {
         Ok(t) => {
@@ -76,6 +77,6 @@ mod tests {
     fn run_times_are_said_in_the_regions_zone() {
         assert_eq!(local("2026-12-06T19:00:00Z", 7), "2026-12-07 02:00 WIB");
         assert_eq!(local("2026-12-06T19:00:00Z", 9), "2026-12-07 04:00 WIT");
-        assert_eq!(local("", 7), "unknown");
+        assert_eq!(local("", 7), "not recorded");
     }
 }

@@ -473,7 +473,7 @@ fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
         let file = dir.join(format!("{}.key", hex::encode(k.kid)));
         let file = std::path::absolute(&file).unwrap_or(file);
         return Error::NoKey(format!(
-            "key {} of issuer {issuer} may sign the documents' issue time, {when} (its window holds it), but its private key file {} is missing: \
+            "key {} of issuer {issuer} may sign the documents' issue time, {when}, which its window holds, but its private key file {} is missing: \
              restore it from the backup (mode 0600), or hand the key to the job (TERBIT_SIGNING_KEY or the credential terbit-signing-key)",
             hex::encode(k.kid),
             file.display()
@@ -521,7 +521,7 @@ mod tests {
         assert!(e.contains("the documents' issue time, 5 Desember 2026, 07.00 WIB (2026-12-05T00:00:00Z)"), "{e}");
         std::fs::remove_file(&g.key_file).unwrap();
         let e = signer_for(dir.path(), "3506", 1_796_583_600 + 3 * 86_400).unwrap_err().to_string();
-        assert!(e.contains("may sign the documents' issue time, 10 Desember 2026, 02.00 WIB (2026-12-09T19:00:00Z) (its window holds it)"), "{e}");
+        assert!(e.contains("may sign the documents' issue time, 10 Desember 2026, 02.00 WIB (2026-12-09T19:00:00Z), which its window holds, but"), "{e}");
         assert!(e.contains("private key file") && e.contains("is missing"), "{e}");
     }
 
