@@ -439,7 +439,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // "Today" where the region is: a night issued between 00:00 and
             // 07:00 WIB is still yesterday in UTC.
             let region = load_region(conf.region.as_deref())?;
-            cli::stats::stats(register.existing_register()?, from, to, today(&region), json)
+            cli::stats::stats(register.existing_register()?, from, to, today(&region), region.utc_offset_hours, json)
         }
         Command::Check { mut input, rejects } => {
             let conf = input.settings()?;

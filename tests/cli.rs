@@ -239,7 +239,10 @@ fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
     // run was issued for 2026-11-23, whenever it really ran).
     let run_id = run.file_name().unwrap().to_str().unwrap();
     let today = chrono::Utc::now().format("%Y-%m-%d").to_string();
-    assert!(out.lines().any(|l| l.contains(run_id) && l.contains("2026-11-23") && l.contains(&format!("{today}T"))), "{out}");
+    // In the region's zone (WIB for the embedded Kediri), not UTC.
+    let today_wib = (chrono::Utc::now() + chrono::Duration::hours(7)).format("%Y-%m-%d").to_string();
+    assert!(out.lines().any(|l| l.contains(run_id) && l.contains("2026-11-23") && l.contains(&format!("{today_wib} ")) && l.contains(" WIB")), "{out}");
+    assert!(out.contains("runs (issue date, started, finished; WIB):") && !out.contains(&format!("{today}T")), "{out}");
     let report: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(run.join("report.json")).unwrap()).unwrap();
     assert!(report["started_at"].as_str().is_some_and(|t| t.starts_with(&today)), "{report}");
     // Without terbit.toml and without files: say what to do.
@@ -481,4 +484,63 @@ fn the_pdf_key_can_come_from_the_environment_and_is_never_quietly_missing() {
     let file = run.join(manifest.lines().nth(1).unwrap().split(',').nth(5).unwrap());
     let (_, text, _) = terbit(d, &["verify", "--trust", &bundle, file.to_str().unwrap()]);
     assert!(text.contains("PDF signature: holds"), "{text}");
+}
+
+/// What a new operator reads on a bad morning: date flags that say their
+/// form, a missing region file named as one, a refused run's folder and
+/// report, applications issued before (not to be sent again), and stats
+/// that count a night issued ahead.
+#[test]
+fn an_operators_messages_say_what_to_do() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    assert_eq!(terbit(d, &["samples", "--count", "50", "--defects", "0.6", "--as-of", "2026-11-23", "--out", "b.csv"]).0, 0);
+    assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]).0, 0);
+    let bundle = fixture::bundle_for(d, "keys");
+    // Dates: the form said, whichever flag.
+    for args in [&["issue", "b.csv", "--issued-on", "07-12-2026"][..], &["stats", "--from", "1/12/2026"], &["check", "b.csv", "--issued-on", "2026-12-7"]] {
+        let (code, _, err) = terbit(d, args);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains("YYYY-MM-DD") && err.contains("2026-12-07") && !err.contains("trailing input") && !err.contains("invalid characters"), "{err}");
+    }
+    // A region file that is not there.
+    let (code, _, err) = terbit(d, &["check", "b.csv", "--region", "x/3527-sampng.toml"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("x/3527-sampng.toml: no such region file") && err.contains("templates/regions/"), "{err}");
+    // A refused run: its folder is said to be refused, its header shows only what it has.
+    let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
+    assert_eq!(code, 1, "{err}");
+    let refused = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let (code, out, _) = terbit(d, &["verify", "--trust", &bundle, refused.to_str().unwrap()]);
+    assert_eq!(code, 2, "{out}");
+    assert!(out.contains("the run was refused and never finished") && out.contains("batch refused") && !out.contains("manifest.csv: missing"), "{out}");
+    let page = std::fs::read_to_string(refused.join("report.html")).unwrap();
+    assert!(!page.contains("kunci / key") && !page.contains("documents per second"), "a refused run has no key and no speed");
+    // The night issued; the same export under the next date: every application ALREADY_ISSUED, not to be sent again.
+    assert_eq!(terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.9"]).0, 0);
+    let (code, _, err) = terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-24"]);
+    assert_eq!(code, 1, "{err}");
+    let again = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.file_name().unwrap().to_str().unwrap().starts_with("20261124")).unwrap();
+    let rejects = std::fs::read_to_string(again.join("rejects.csv")).unwrap();
+    let line = rejects.lines().find(|l| l.contains(",ALREADY_ISSUED,")).unwrap();
+    assert!(line.contains("pada run 20261123-") && line.contains("in run 20261123-") && line.contains("do not send it again; hand out the issued document"), "{line}");
+    let page = std::fs::read_to_string(again.join("report.html")).unwrap();
+    assert!(page.contains("<code>ALREADY_ISSUED</code>: sudah terbit: jangan kirim lagi"), "the advice by rule");
+    // A night issued ahead is counted by stats without --to.
+    let ahead = (chrono::Utc::now() + chrono::Duration::hours(7) + chrono::Duration::days(3)).date_naive().format("%Y-%m-%d").to_string();
+    assert_eq!(terbit(d, &["samples", "--count", "5", "--seed", "9", "--as-of", "2026-11-23", "--out", "ahead.csv"]).0, 0);
+    let (code, _, err) = terbit(d, &["-q", "issue", "ahead.csv", "--issued-on", &ahead]);
+    assert_eq!(code, 0, "{err}");
+    let out = fixture::ok(d, &["stats"]);
+    assert!(out.lines().any(|l| l.starts_with(&ahead)) && out.contains(" on: "), "{out}");
+    // That night run again from another export of it (its rows in another
+    // order): every application ALREADY_ISSUED by the night's run, nothing
+    // issued, and done (README: "A finished night run again").
+    let text = std::fs::read_to_string(d.join("ahead.csv")).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines[1..].reverse();
+    std::fs::write(d.join("ahead-again.csv"), lines.join("\n") + "\n").unwrap();
+    let (code, out, err) = terbit(d, &["issue", "ahead-again.csv", "--issued-on", &ahead]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(!err.contains("NOT DONE"), "{err}");
 }

@@ -229,6 +229,11 @@ fn the_readme_cron_line_mails_only_a_night_that_is_not_done() {
     let line = block.lines().find(|l| l.split_whitespace().next().is_some_and(|first| !first.starts_with('#') && !first.contains('='))).unwrap();
     let command = line.split_whitespace().skip(6).collect::<Vec<_>>().join(" ");
     assert!(command.contains("--quiet issue") && !command.contains('>'), "output must reach cron: {command}");
+    // The `crontab -e` form after it (no user field) runs the same command.
+    let readme = std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("README.md")).unwrap();
+    let user_form = readme.split("```cron\n").nth(2).and_then(|b| b.split("```").next()).expect("README gives the crontab -e form");
+    let user_line = user_form.lines().find(|l| l.split_whitespace().next().is_some_and(|first| !first.starts_with('#') && !first.contains('='))).unwrap();
+    assert_eq!(user_line.split_whitespace().skip(5).collect::<Vec<_>>().join(" "), command, "{user_line}");
     let command = command.replace("/etc/terbit", d.to_str().unwrap()).replace("/usr/local/bin/terbit", env!("CARGO_BIN_EXE_terbit"));
     // cron runs the command with /bin/sh, in the user's home, the issue date today's.
     let cron = |date: &str| {

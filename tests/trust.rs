@@ -21,8 +21,11 @@ fn signed_bundle_verifies_documents_and_refuses_every_bad_list() {
     let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.superseded.qr]);
     assert_eq!(code, 1);
     assert!(out.contains("SUPERSEDED") && out.contains(&d.newer.number), "{out}");
+    // The verdict's word said once; the signed issue time in the issuer's zone and words beside the UTC instant.
+    assert!(out.contains(&format!("SUPERSEDED by {}", d.newer.number)) && !out.contains("SUPERSEDED: superseded"), "{out}");
+    assert!(out.lines().any(|l| l.trim_start().starts_with("issued at") && l.contains(" WIB (") && l.contains("Z)")), "{out}");
     let (_, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &d.revoked.qr]);
-    assert!(out.contains("REVOKED"), "{out}");
+    assert!(out.contains("REVOKED since ") && !out.contains("document revoked"), "{out}");
     let (code, out, _) = terbit(dir, &["verify", "--trust", "trust-bundle.json", &tampered(&d.genuine.qr)]);
     assert_eq!(code, 1, "{out}");
     assert!(!out.contains("GENUINE"), "{out}");

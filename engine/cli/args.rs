@@ -17,6 +17,19 @@ use crate::{issue_time, load_region, templates_for};
 pub(crate) static LONG_VERSION: std::sync::LazyLock<String> =
     std::sync::LazyLock::new(|| format!("{}\n{} — {}", env!("CARGO_PKG_VERSION"), terbit::kind::refdata::ATTRIBUTION, terbit::kind::refdata::ODBL_URL));
 
+/// A date flag's value: YYYY-MM-DD only. clap's own parser for dates
+/// says "trailing input" or "input contains invalid characters" for
+/// 07-12-2026 or 1/12/2026; this one says what form it wants.
+pub(crate) fn date_arg(s: &str) -> std::result::Result<NaiveDate, String> {
+    let t = s.trim();
+    let digits = |r: std::ops::Range<usize>| t.get(r).is_some_and(|p| p.bytes().all(|b| b.is_ascii_digit()));
+    let form = t.len() == 10 && digits(0..4) && t.as_bytes()[4] == b'-' && digits(5..7) && t.as_bytes()[7] == b'-' && digits(8..10);
+    if !form {
+        return Err("not a date in the form YYYY-MM-DD (year, month, day: e.g. 2026-12-07)".into());
+    }
+    NaiveDate::parse_from_str(t, "%Y-%m-%d").map_err(|_| format!("{t} is no day of the calendar (the form is YYYY-MM-DD, e.g. 2026-12-07)"))
+}
+
 #[derive(Parser)]
 #[command(name = "terbit", version, long_version = LONG_VERSION.as_str(), about = "Issue signed, print-ready civil-registration documents in bulk; verify them offline.")]
 pub(crate) struct Cli {
@@ -70,7 +83,7 @@ pub(crate) enum Command {
         #[arg(long, default_value_t = 0.0)]
         defects: f64,
         /// Reference date for births (default: today in the region).
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         as_of: Option<NaiveDate>,
         #[arg(long)]
         region: Option<PathBuf>,
@@ -78,7 +91,7 @@ pub(crate) enum Command {
         out: PathBuf,
     },
     /// The nightly job: validate, number, sign, render and file a batch.
-    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (default 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
+    #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (terbit.toml's max_reject_rate, else 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
     Issue {
         #[command(flatten)]
         input: BatchArgs,
@@ -91,9 +104,10 @@ pub(crate) enum Command {
         /// SQLite register [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
-        /// Share of applications that may be rejected (0–1) [default: 0.5]:
+        /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:
         /// given, a batch over it is refused before anything is numbered;
-        /// a run over it (ALREADY_ISSUED included) exits 1, NOT DONE.
+        /// a run over it (ALREADY_ISSUED included, unless another run of the
+        /// same issue date issued them) exits 1, NOT DONE.
         #[arg(long)]
         max_reject_rate: Option<f64>,
     },
@@ -175,7 +189,7 @@ pub(crate) enum Command {
         rejects: Option<PathBuf>,
     },
     /// Documents issued per day, kind and service point, from the register.
-    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --config /etc/terbit/terbit.toml --json\n  terbit stats --register /var/lib/terbit/register.sqlite\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.\nDefault range: the last 30 days up to today in the region's time zone (WIB for the embedded Kediri).")]
+    #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --config /etc/terbit/terbit.toml --json\n  terbit stats --register /var/lib/terbit/register.sqlite\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.\nDefault range: from 30 days before today in the region's time zone (WIB for the embedded Kediri),\nwith no end: nights issued ahead with --issued-on are counted. Run times are in the region's zone.")]
     Stats {
         /// Settings file [default: ./terbit.toml if present].
         #[arg(long)]
@@ -183,9 +197,9 @@ pub(crate) enum Command {
         /// The register [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         from: Option<NaiveDate>,
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         to: Option<NaiveDate>,
         /// Machine-readable output (one object per day, kind and service point).
         #[arg(long)]
@@ -221,7 +235,7 @@ pub(crate) struct BatchArgs {
     #[arg(long)]
     pub(crate) kind: Option<String>,
     /// Issue date (default: SOURCE_DATE_EPOCH's date, else today in the region).
-    #[arg(long)]
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
     pub(crate) issued_on: Option<NaiveDate>,
 }
 
@@ -279,7 +293,7 @@ pub(crate) struct RevokeArgs {
     #[arg(long)]
     pub(crate) keys: Option<PathBuf>,
     /// Date the revocation takes effect (default: today in UTC).
-    #[arg(long)]
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
     pub(crate) on: Option<NaiveDate>,
 }
 
@@ -311,7 +325,7 @@ pub(crate) enum RootCommand {
         #[arg(long, default_value = "root")]
         dir: PathBuf,
         /// Start of validity (default: start of today, UTC).
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         not_before: Option<NaiveDate>,
         /// Years of validity.
         #[arg(long, default_value_t = 20)]
@@ -380,7 +394,7 @@ pub(crate) enum KeysCommand {
         #[command(flatten)]
         dir: KeysDir,
         /// Start of the signing window (default: start of today, UTC).
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         not_before: Option<NaiveDate>,
     },
     /// Retire a key (rotation): it signs nothing from --on; what it signed before stays genuine.
@@ -390,7 +404,7 @@ pub(crate) enum KeysCommand {
         #[command(flatten)]
         dir: KeysDir,
         /// The day its window closes (default: today, UTC).
-        #[arg(long)]
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         on: Option<NaiveDate>,
     },
     /// Use a PDF-signing certificate from a certification authority (PSrE) for a key.
@@ -428,3 +442,22 @@ pub(crate) enum KeysCommand {
     },
 }
 
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_date_flag_says_its_form() {
+        assert_eq!(date_arg("2026-12-07"), Ok(NaiveDate::from_ymd_opt(2026, 12, 7).unwrap()));
+        for bad in ["07-12-2026", "1/12/2026", "2026-12-7", "20261207", ""] {
+            let e = date_arg(bad).unwrap_err();
+            assert!(e.contains("YYYY-MM-DD") && e.contains("2026-12-07"), "{bad}: {e}");
+        }
+        let e = date_arg("2026-02-30").unwrap_err();
+        assert!(e.contains("no day of the calendar") && e.contains("YYYY-MM-DD"), "{e}");
+        // Every date flag of every command takes it (clap's error then quotes it).
+        let e = Cli::try_parse_from(["terbit", "stats", "--from", "1/12/2026"]).err().unwrap().to_string();
+        assert!(e.contains("'1/12/2026'") && e.contains("YYYY-MM-DD"), "{e}");
+    }
+}

@@ -293,10 +293,9 @@ pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &
 }
 
 fn verdict_line(v: &Verdict) -> String {
-    match (v, v.reason()) {
-        (Verdict::Unreadable(why), _) => format!("UNREADABLE — {why}"),
-        (_, Some(why)) => format!("{}: {why}", v.word()),
-        (_, None) => v.word().to_string(),
+    match v {
+        Verdict::Unreadable(why) => format!("UNREADABLE — {why}"),
+        v => v.said(),
     }
 }
 
@@ -311,7 +310,7 @@ fn print_report(out: &mut Out, head: &str, r: &Report) {
     if !r.fields.is_empty() {
         out.line("  signed fields — compare them with the paper:");
         for (k, v) in &r.fields {
-            out.line(&format!("  {k:<16} {}", clip_shown(v, 200)));
+            out.line(&format!("  {k:<16} {}", clip_shown(&local_time(k, v, r.issuer.as_deref()), 200)));
         }
     }
     if !r.unverified.is_empty() {
@@ -319,6 +318,18 @@ fn print_report(out: &mut Out, head: &str, r: &Report) {
         for (k, v) in &r.unverified {
             out.line(&format!("  | {k:<16} {}", clip_shown(v, 200)));
         }
+    }
+}
+
+/// A signed instant as the issuing office reads it, in its district's zone
+/// and words beside the exact UTC value ("7 Desember 2026, 02.00 WIB
+/// (2026-12-06T19:00:00Z)"), as the verifier page shows it; any other
+/// field as it is.
+fn local_time(label: &str, value: &str, issuer: Option<&str>) -> String {
+    let instant = matches!(label, "issued at" | "expires").then(|| chrono::DateTime::parse_from_rfc3339(value).ok()).flatten();
+    match (instant, issuer) {
+        (Some(t), Some(issuer)) => terbit::kind::words::local_and_utc(t.timestamp(), issuer),
+        _ => value.to_string(),
     }
 }
 

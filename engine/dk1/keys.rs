@@ -398,16 +398,12 @@ pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], sour
         } else if entry.status != KeyStatus::Active {
             format!("it is {:?}", entry.status).to_lowercase()
         } else {
-            format!(
-                "it signs from {} until {}: give --issued-on a date inside that window, or hand over a key whose window holds it",
-                rfc3339(entry.not_before),
-                entry.not_after.map_or("no end".into(), rfc3339)
-            )
+            format!("it {}: give --issued-on a date inside that window, or hand over a key whose window holds it", window_words(&entry))
         };
         return Err(Error::NoKey(format!(
             "the key in {source} (kid {}) may not sign for issuer {issuer} at {} ({}): {why}",
             hex::encode(kid),
-            rfc3339(at),
+            crate::kind::words::local_and_utc(at, issuer),
             trust_file.display()
         )));
     }
@@ -436,6 +432,15 @@ pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
     Ok(Signer { key, kid: chosen.kid, issuer: issuer.to_string() })
 }
 
+/// A key's signing window in words: "signs from 2026-12-06T00:00:00Z,
+/// with no end date" or "signs from … until …".
+fn window_words(k: &TrustedKey) -> String {
+    match k.not_after {
+        Some(na) => format!("signs from {} until {}", rfc3339(k.not_before), rfc3339(na)),
+        None => format!("signs from {}, with no end date", rfc3339(k.not_before)),
+    }
+}
+
 /// Why no key of `dir` may sign for `issuer` at `at`, and the cure that
 /// fits: a new key only when the folder has none that could (a wrong
 /// region, a missing key file or an issue date outside a key's window
@@ -459,18 +464,18 @@ fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
             others.join(", ")
         ));
     }
-    let window = |k: &TrustedKey| {
-        format!("key {} signs from {} until {}", hex::encode(k.kid), rfc3339(k.not_before), k.not_after.map_or("no end".into(), rfc3339))
-    };
+    let window = |k: &TrustedKey| format!("key {} {}", hex::encode(k.kid), window_words(k));
+    // The issue time as the office reads it (the issue date and the hour
+    // in the region's zone) beside the exact instant the window is in.
+    let when = crate::kind::words::local_and_utc(at, issuer);
     let active: Vec<&&TrustedKey> = mine.iter().filter(|k| k.status == KeyStatus::Active).collect();
     if let Some(k) = active.iter().find(|k| signs_for(k, issuer, at)) {
         let file = dir.join(format!("{}.key", hex::encode(k.kid)));
         let file = std::path::absolute(&file).unwrap_or(file);
         return Error::NoKey(format!(
-            "key {} of issuer {issuer} may sign at {} (its window holds it), but its private key file {} is missing: \
+            "key {} of issuer {issuer} may sign the documents' issue time, {when}, which its window holds, but its private key file {} is missing: \
              restore it from the backup (mode 0600), or hand the key to the job (TERBIT_SIGNING_KEY or the credential terbit-signing-key)",
             hex::encode(k.kid),
-            rfc3339(at),
             file.display()
         ));
     }
@@ -480,14 +485,13 @@ fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
     let windows: Vec<String> = active.iter().map(|k| window(k)).collect();
     let before = active.iter().all(|k| at < k.not_before);
     let cure = if before {
-        "the issue date is before the key's window opens: give --issued-on a date inside the window, or use a key whose window holds the issue date".to_string()
+        "The issue date is before the key's window opens: give --issued-on a date inside the window, or use a key whose window holds the issue date".to_string()
     } else {
-        format!("give --issued-on a date inside a key's window, or use a key whose window holds the issue date (a new key: {generate})")
+        format!("Give --issued-on a date inside a key's window, or use a key whose window holds the issue date (a new key: {generate})")
     };
     Error::NoKey(format!(
-        "no key of issuer {issuer} in {} may sign at {}, the documents' issue time (midnight UTC of the issue date): {}. {cure}",
+        "no key of issuer {issuer} in {} may sign at the documents' issue time, {when}: {}. {cure}",
         trust_file.display(),
-        rfc3339(at),
         windows.join("; ")
     ))
 }
@@ -508,6 +512,20 @@ mod tests {
     }
 
     #[test]
+    fn no_key_says_the_window_and_the_issue_time_in_the_regions_words() {
+        let dir = tempfile::tempdir().unwrap();
+        // A key whose window opens 2026-12-06T00:00:00Z.
+        let g = generate(dir.path(), "3506", &[7u8; 32], 1_796_515_200).unwrap();
+        let e = signer_for(dir.path(), "3506", 1_796_515_200 - 86_400).unwrap_err().to_string();
+        assert!(e.contains("signs from 2026-12-06T00:00:00Z, with no end date. The issue date is before the key's window opens"), "{e}");
+        assert!(e.contains("the documents' issue time, 5 Desember 2026, 07.00 WIB (2026-12-05T00:00:00Z)"), "{e}");
+        std::fs::remove_file(&g.key_file).unwrap();
+        let e = signer_for(dir.path(), "3506", 1_796_583_600 + 3 * 86_400).unwrap_err().to_string();
+        assert!(e.contains("may sign the documents' issue time, 10 Desember 2026, 02.00 WIB (2026-12-09T19:00:00Z), which its window holds, but"), "{e}");
+        assert!(e.contains("private key file") && e.contains("is missing"), "{e}");
+    }
+
+    #[test]
     fn generate_then_sign_with_it() {
         let dir = tempfile::tempdir().unwrap();
         let g = generate(dir.path(), "3506", &[7u8; 32], 1_700_000_000).unwrap();
@@ -524,7 +542,9 @@ mod tests {
         let e = signer_from_seed(dir.path(), "3527", 1_700_000_001, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
         assert!(e.contains("a key of regency 3506, not of 3527"), "{e}");
         let e = signer_from_seed(dir.path(), "3506", 1_600_000_000, &seed, "TERBIT_SIGNING_KEY").unwrap_err().to_string();
-        assert!(e.contains("signs from 2023-11-14T22:13:20Z until no end") && e.contains("--issued-on"), "{e}");
+        assert!(e.contains("signs from 2023-11-14T22:13:20Z, with no end date") && e.contains("--issued-on") && !e.contains("no end:"), "{e}");
+        // The issue time in the issuer's zone and words beside the instant.
+        assert!(e.contains("at 13 September 2020, 19.26 WIB (2020-09-13T12:26:40Z)"), "{e}");
         let other = signer_from_seed(dir.path(), "3506", 1_700_000_001, &[9u8; 32], "TERBIT_SIGNING_KEY").unwrap_err();
         assert!(other.to_string().contains("not in"), "{other}");
         let bad = parse_seed("zz", "TERBIT_SIGNING_KEY").unwrap_err().to_string();

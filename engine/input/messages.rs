@@ -262,7 +262,10 @@ pub fn message(code: Rule, field: &str, msg: &Msg, value: &str, get: &dyn Fn(&st
             "harus tepat satu {head}, ada {value} / exactly one member must be {head} ({en}), found {value}"
         ),
         (Rule::AlreadyIssued, Msg::AlreadyIssued { number, run_id, written: true }) => {
-            format!("permohonan {value} sudah diterbitkan sebagai {number} / application {value} was already issued as {number} (run {run_id})")
+            format!(
+                "permohonan {value} sudah diterbitkan sebagai {number} pada run {run_id}: jangan kirim lagi; serahkan dokumen yang sudah terbit / \
+                 application {value} was already issued as {number} in run {run_id}: do not send it again; hand out the issued document"
+            )
         }
         (Rule::AlreadyIssued, Msg::AlreadyIssued { number, run_id, written: false }) => format!(
             "permohonan {value} sudah bernomor {number} pada run {run_id} yang belum selesai / application {value} \
@@ -295,7 +298,8 @@ mod tests {
         let issued = Msg::AlreadyIssued { number: "3506-LU-23112026-0001".into(), run_id: "r1".into(), written: true };
         assert_eq!(
             message(Rule::AlreadyIssued, id, &issued, "A-1", &none, &env),
-            "permohonan A-1 sudah diterbitkan sebagai 3506-LU-23112026-0001 / application A-1 was already issued as 3506-LU-23112026-0001 (run r1)"
+            "permohonan A-1 sudah diterbitkan sebagai 3506-LU-23112026-0001 pada run r1: jangan kirim lagi; serahkan dokumen yang sudah terbit / \
+             application A-1 was already issued as 3506-LU-23112026-0001 in run r1: do not send it again; hand out the issued document"
         );
         let unfinished = Msg::AlreadyIssued { number: "N".into(), run_id: "r1".into(), written: false };
         assert!(message(Rule::AlreadyIssued, id, &unfinished, "A-1", &none, &env).ends_with("which stopped before writing it: re-run that run's batch to finish it"));

@@ -113,6 +113,44 @@ rules! {
     SubjectActive = "SUBJECT_ACTIVE",
 }
 
+/// What the service point does about a reject, by its rule: most are
+/// cured by correcting the export and sending the application again; an
+/// application the register already numbered must not be sent again.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Advice {
+    /// Correct the export at the line given and send it again.
+    Correct,
+    /// Already issued: hand out the issued document, do not send it again.
+    HandOut,
+    /// The subject holds an active document: revoke it first if it must be replaced.
+    RevokeFirst,
+}
+
+impl Advice {
+    /// In words, Indonesian then English.
+    pub fn words(self) -> &'static str {
+        match self {
+            Advice::Correct => "perbaiki ekspor pada baris yang disebut, lalu kirim lagi / correct the export at the line given and send the application again",
+            Advice::HandOut => "sudah terbit: jangan kirim lagi; serahkan dokumen yang sudah terbit / already issued: do not send it again; hand out the issued document",
+            Advice::RevokeFirst => {
+                "dokumen yang masih berlaku harus dicabut dulu (terbit revoke) bila memang diganti; jangan kirim lagi sebelum itu / \
+                 the document still active must be revoked first (terbit revoke) if it is to be replaced; do not send it again before that"
+            }
+        }
+    }
+}
+
+impl Rule {
+    /// What to do about a reject of this rule.
+    pub fn advice(self) -> Advice {
+        match self {
+            Rule::AlreadyIssued => Advice::HandOut,
+            Rule::SubjectActive => Advice::RevokeFirst,
+            _ => Advice::Correct,
+        }
+    }
+}
+
 impl std::fmt::Display for Rule {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(self.code())
@@ -132,5 +170,13 @@ mod tests {
             assert_eq!(serde_json::to_string(r).unwrap(), format!("\"{}\"", r.code()));
         }
         assert_eq!(Rule::from_code("NOPE"), None);
+    }
+
+    #[test]
+    fn the_register_rules_are_not_sent_again() {
+        assert_eq!(Rule::AlreadyIssued.advice(), Advice::HandOut);
+        assert!(Advice::HandOut.words().contains("do not send it again") && !Advice::HandOut.words().contains("send the application again"));
+        assert_eq!(Rule::SubjectActive.advice(), Advice::RevokeFirst);
+        assert_eq!(Rule::NikFormat.advice(), Advice::Correct);
     }
 }

@@ -93,7 +93,16 @@ impl Region {
 
     /// Load a region file.
     pub fn load(path: &Path) -> Result<Region> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+            // Said as what it is, with where region files come from.
+            std::io::ErrorKind::NotFound => Error::config(
+                path,
+                "no such region file. The region files terbit comes with are in templates/regions/ of its source repository \
+                 (e.g. templates/regions/3527-sampang.toml); a copied one needs the folder of the same name beside it too \
+                 (templates/regions/3527-sampang/: its templates and logo), as its paths are relative to its own folder",
+            ),
+            _ => Error::io(path, e),
+        })?;
         Region::parse(&text, path)
     }
 
@@ -179,14 +188,17 @@ impl Region {
     }
 
     fn not_found(&self, key: &str, path: &Path) -> Error {
-        let base = self.written.file.parent().filter(|b| !b.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        // The folder said in words: "." alone reads as stray punctuation.
+        let base = match self.written.file.parent().filter(|b| !b.as_os_str().is_empty() && *b != Path::new(".")) {
+            Some(b) => format!("its folder, {}", b.display()),
+            None => "its folder, the current folder".to_string(),
+        };
         Error::config(
             &self.written.file,
             format!(
-                "{key}: no file at {} (a relative path in a region file is relative to the region file's folder, {}: \
-                 copy the files it names along with it, or write their absolute paths)",
+                "{key}: no file at {}. A relative path in a region file is read from {base}: \
+                 copy the files it names along with the region file, keeping their places beside it, or write their absolute paths",
                 path.display(),
-                base.display()
             ),
         )
     }
@@ -217,9 +229,21 @@ mod tests {
         let e = r.templates().unwrap_err().to_string();
         let looked = d.path().join("3527-sampang/ktp.toml");
         assert!(e.contains("[templates] ktp = \"3527-sampang/ktp.toml\"") && e.contains(&looked.display().to_string()), "{e}");
-        assert!(e.contains("relative to the region file") && e.contains("sampang.toml"), "{e}");
+        assert!(e.contains("A relative path in a region file is read from its folder, ") && e.contains("sampang.toml"), "{e}");
+        assert!(!e.contains(", .:") && !e.contains("folder, ."), "{e}");
+        // A region file in the current folder: the folder said in words.
+        let here = Region::parse(include_str!("../../templates/regions/3527-sampang.toml"), Path::new("sampang.toml")).unwrap();
+        let e = here.templates().unwrap_err().to_string();
+        assert!(e.contains("read from its folder, the current folder: copy the files"), "{e}");
         let e = r.check_logo().unwrap_err().to_string();
         assert!(e.contains("logo = \"3527-sampang/logo.png\""), "{e}");
+    }
+
+    #[test]
+    fn a_missing_region_file_is_named_with_where_region_files_are() {
+        let d = tempfile::tempdir().unwrap();
+        let e = Region::load(&d.path().join("3527-sampng.toml")).unwrap_err().to_string();
+        assert!(e.contains("3527-sampng.toml: no such region file") && e.contains("templates/regions/") && e.contains("folder of the same name"), "{e}");
     }
 
     #[test]

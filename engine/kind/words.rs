@@ -84,6 +84,31 @@ pub fn date_time_long(epoch: i64, offset_hours: i32) -> String {
     format!("{}, {} {}", date_long(t.date()), t.format("%H.%M"), zone_name(offset_hours))
 }
 
+/// The hours east of UTC of a district (regency or city code, "3506"),
+/// from its province, the code's first two digits: Sumatra, Java, West and
+/// Central Kalimantan keep WIB (+7); Bali, Nusa Tenggara, South, East and
+/// North Kalimantan and Sulawesi WITA (+8); Maluku and Papua WIT (+9).
+/// `None` for a code of no known province. The verifier page has the same
+/// rule (engine/verifier/web/src/time.js; tested equal below).
+pub fn utc_offset_of_district(code: &str) -> Option<i32> {
+    const WIB: [&str; 18] = ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "61", "62"];
+    const WITA: [&str; 12] = ["51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"];
+    const WIT: [&str; 8] = ["81", "82", "91", "92", "93", "94", "95", "96"];
+    let p = code.get(..2).filter(|p| p.bytes().all(|b| b.is_ascii_digit()))?;
+    [(7, &WIB[..]), (8, &WITA[..]), (9, &WIT[..])].into_iter().find(|(_, set)| set.contains(&p)).map(|(h, _)| h)
+}
+
+/// An instant in a district's zone beside the exact UTC instant:
+/// "7 Desember 2026, 02.00 WIB (2026-12-06T19:00:00Z)"; the UTC instant
+/// alone for a district of no known province.
+pub fn local_and_utc(epoch: i64, district: &str) -> String {
+    let utc = chrono::DateTime::from_timestamp(epoch, 0).map_or_else(|| epoch.to_string(), |t| t.format("%Y-%m-%dT%H:%M:%SZ").to_string());
+    match utc_offset_of_district(district) {
+        Some(h) => format!("{} ({utc})", date_time_long(epoch, h)),
+        None => utc,
+    }
+}
+
 /// NIK and KK numbers are printed in groups for reading aloud:
 /// "3506 0112 0524 0001".
 pub fn group_digits(s: &str) -> String {
@@ -129,6 +154,32 @@ mod tests {
         assert_eq!(date_long(d), "23 Juni 2021");
         assert_eq!(date_words(d), "dua puluh tiga Juni dua ribu dua puluh satu");
         assert_eq!(group_digits("3506011205240001"), "3506 0112 0524 0001");
+    }
+
+    #[test]
+    fn a_districts_zone_follows_its_province_as_on_the_verifier_page() {
+        assert_eq!(utc_offset_of_district("3506"), Some(7));
+        assert_eq!(utc_offset_of_district("5171"), Some(8));
+        assert_eq!(utc_offset_of_district("9471"), Some(9));
+        assert_eq!(utc_offset_of_district("99"), None);
+        assert_eq!(utc_offset_of_district("x"), None);
+        // The page's sets, read from its source: every province the same.
+        let js = include_str!("../verifier/web/src/time.js");
+        for (name, hours) in [("WIB", 7), ("WITA", 8), ("WIT", 9)] {
+            let decl = format!("const {name} = new Set([");
+            let at = js.find(&decl).expect("time.js declares the set") + decl.len();
+            let list = &js[at..at + js[at..].find(']').unwrap()];
+            let codes: Vec<&str> = list.split(',').map(|c| c.trim().trim_matches('\'')).collect();
+            assert!(!codes.is_empty());
+            for c in &codes {
+                assert_eq!(utc_offset_of_district(&format!("{c}01")), Some(hours), "{c}");
+            }
+            let ours = (10..100).filter(|p| utc_offset_of_district(&p.to_string()) == Some(hours)).count();
+            assert_eq!(ours, codes.len(), "{name}");
+        }
+        let t = 1_796_583_600; // 2026-12-06T19:00:00Z
+        assert_eq!(local_and_utc(t, "3506"), "7 Desember 2026, 02.00 WIB (2026-12-06T19:00:00Z)");
+        assert_eq!(local_and_utc(t, "0000"), "2026-12-06T19:00:00Z");
     }
 
     #[test]

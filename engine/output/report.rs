@@ -10,6 +10,7 @@
 use std::fmt::Write as _;
 
 use super::summary::RunSummary;
+use crate::input::rules::{Advice, Rule};
 use crate::kind::words;
 use crate::util::show::{clip_shown, shown};
 
@@ -175,16 +176,18 @@ pub fn html(s: &RunSummary, present: &[&str]) -> String {
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
          <title>Laporan penerbitan {title} {run}</title><style>{CSS}</style></head><body>\
          <h1>Laporan penerbitan / Issuance report{regency}</h1>\
-         <p class=\"sub\">{issue_date}{ran}run <code>{run}</code> · kunci / key <code>{kid}</code></p>\
+         <p class=\"sub\">{issue_date}{ran}run <code>{run}</code>{kid}</p>\
          <section class=\"cards\">\
          <div class=\"card\"><b id=\"applications\">{apps}</b><span>permohonan / applications</span></div>\
          <div class=\"card ok\"><b id=\"issued\">{issued}</b><span>terbit / issued</span></div>\
          <div class=\"card {status}\"><b id=\"rejected\">{rejected}</b><span>ditolak / rejected</span></div>\
-         <div class=\"card\"><b id=\"rate\">{rate:.0}</b><span>dokumen per detik / documents per second</span></div>\
-         </section>",
+         {rate}</section>",
         title = t(&s.regency_name),
         run = t(&s.run_id),
-        kid = t(&s.kid),
+        // Only what the run has: a run refused before its key was read
+        // has no key, and one that issued nothing no speed.
+        kid = if s.kid.is_empty() { String::new() } else { format!(" · kunci / key <code>{}</code>", t(&s.kid)) },
+        rate = if s.issued == 0 { String::new() } else { format!("<div class=\"card\"><b id=\"rate\">{rate:.0}</b><span>dokumen per detik / documents per second</span></div>") },
         ran = s.started_at.as_deref().map(|at| format!("dijalankan / ran {} · ", local_time("started-at", at, s.utc_offset_hours))).unwrap_or_default(),
         apps = n(s.applications),
         issued = n(s.issued),
@@ -236,11 +239,20 @@ pub fn html(s: &RunSummary, present: &[&str]) -> String {
         h.push_str(&bars("reasons (one application may have several)", &by_rule, "#a4462f"));
         let _ = write!(
             h,
-            "<p>Setiap alasan adalah satu baris <code>rejects.csv</code> ({} baris), dengan tempat layanannya: perbaiki ekspor pada baris yang disebut, lalu kirim lagi. \
-             / Every reason is a row of <code>rejects.csv</code> ({} rows), with its service point: correct the export at the line given and send the application again.</p>",
+            "<p>Setiap alasan adalah satu baris <code>rejects.csv</code> ({} baris), dengan tempat layanannya. \
+             / Every reason is a row of <code>rejects.csv</code> ({} rows), with its service point.</p><ul id=\"advice\">",
             n(s.reject_rows),
             n(s.reject_rows)
         );
+        // What to do depends on the rule: an application already issued
+        // is never sent again (its document is handed out).
+        for advice in [Advice::Correct, Advice::HandOut, Advice::RevokeFirst] {
+            let rules: Vec<String> = by_rule.iter().filter(|(r, _)| Rule::from_code(r).map_or(Advice::Correct, Rule::advice) == advice).map(|(r, _)| format!("<code>{}</code>", t(r))).collect();
+            if !rules.is_empty() {
+                let _ = write!(h, "<li>{}: {}</li>", rules.join(", "), esc(advice.words()));
+            }
+        }
+        h.push_str("</ul>");
         let mut rows = Vec::new();
         for (rule, count) in &by_rule {
             let pct = s.rejects_by_rule_percent.get(rule).copied().unwrap_or(0.0);
@@ -388,5 +400,30 @@ mod tests {
         // Only what is there: no seal, no manifest, no verify line.
         assert!(!page.contains("seal.json") && !page.contains("manifest.csv") && !page.contains("terbit verify"), "{page}");
         assert!(page.contains("<code>rejects.csv</code> —") && page.contains("<code>report.json</code> —"), "{page}");
+    }
+
+    #[test]
+    fn what_to_do_about_a_reject_depends_on_its_rule() {
+        let mut s = RunSummary { run_id: "20261207-abcd".into(), applications: 3, issued: 1, rejected: 2, kid: "b87b9cbc2985de1e".into(), ..Default::default() };
+        s.rejects_by_rule.insert("NIK_FORMAT".into(), 1);
+        let page = html(&s, &["rejects.csv"]);
+        assert!(page.contains("<li><code>NIK_FORMAT</code>: perbaiki ekspor") && page.contains("send the application again"), "{page}");
+        assert!(!page.contains("do not send it again"), "{page}");
+        s.rejects_by_rule.clear();
+        s.rejects_by_rule.insert("ALREADY_ISSUED".into(), 2);
+        let page = html(&s, &["rejects.csv"]);
+        assert!(page.contains("<li><code>ALREADY_ISSUED</code>: sudah terbit: jangan kirim lagi") && page.contains("do not send it again; hand out the issued document"), "{page}");
+        assert!(!page.contains("send the application again"), "{page}");
+        assert!(page.contains("kunci / key <code>b87b9cbc2985de1e</code>") && page.contains("id=\"rate\""), "{page}");
+    }
+
+    #[test]
+    fn a_refused_runs_header_shows_only_what_it_has() {
+        let mut s = RunSummary { run_id: "20261207-abcd".into(), applications: 10, issued: 0, rejected: 8, ..Default::default() };
+        s.rejects_by_rule.insert("NIK_FORMAT".into(), 8);
+        s.seconds_by_stage.insert("validate".into(), 0.2);
+        let page = html(&s, &["rejects.csv", "report.json"]);
+        assert!(!page.contains("kunci / key") && !page.contains("dijalankan / ran") && !page.contains("documents per second"), "{page}");
+        assert!(page.contains("run <code>20261207-abcd</code></p>"), "{page}");
     }
 }

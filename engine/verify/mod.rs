@@ -79,6 +79,25 @@ impl Verdict {
             Verdict::Unreadable(_) => "UNREADABLE",
         }
     }
+    /// The verdict and why, the word said once: "SUPERSEDED by 3506-… since
+    /// 2026-12-07: name corrected", "INVALID: …".
+    pub fn said(&self) -> String {
+        self.said_as(self.word())
+    }
+    /// [`Verdict::said`] in lower case, for a line of a run's problems.
+    pub fn said_lower(&self) -> String {
+        self.said_as(&self.word().to_lowercase())
+    }
+    fn said_as(&self, word: &str) -> String {
+        match self.reason() {
+            None => word.to_string(),
+            // A reason that begins with the verdict's own word goes on from it.
+            Some(why) => match why.strip_prefix(&self.word().to_lowercase()).filter(|rest| rest.starts_with(' ')) {
+                Some(rest) => format!("{word}{rest}"),
+                None => format!("{word}: {why}"),
+            },
+        }
+    }
     /// Why, unless genuine.
     pub fn reason(&self) -> Option<&str> {
         match self {
@@ -239,7 +258,7 @@ pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
             Some(by) if e.status == crate::kind::revocation::Status::Superseded => {
                 Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
             }
-            _ => Verdict::Revoked(format!("document revoked since {}: {}", e.since, e.reason)),
+            _ => Verdict::Revoked(format!("revoked since {}: {}", e.since, e.reason)),
         }
     } else {
         Verdict::Genuine
@@ -473,6 +492,17 @@ mod tests {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let (pdf, text) = super::tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         (pdf, super::tests_support::trust_for(&key), text)
+    }
+
+    #[test]
+    fn a_verdict_says_its_word_once() {
+        let v = Verdict::Superseded("superseded by 3506-LU-07122026-0002 since 2026-12-07: name corrected".into());
+        assert_eq!(v.said(), "SUPERSEDED by 3506-LU-07122026-0002 since 2026-12-07: name corrected");
+        assert_eq!(v.said_lower(), "superseded by 3506-LU-07122026-0002 since 2026-12-07: name corrected");
+        assert_eq!(Verdict::Revoked("revoked since 2026-12-07: forged evidence".into()).said(), "REVOKED since 2026-12-07: forged evidence");
+        assert_eq!(Verdict::Revoked("key 5a16 is revoked from 2026-11-20T00:00:00Z".into()).said(), "REVOKED: key 5a16 is revoked from 2026-11-20T00:00:00Z");
+        assert_eq!(Verdict::Invalid("invalidated".into()).said(), "INVALID: invalidated");
+        assert_eq!(Verdict::Genuine.said(), "GENUINE");
     }
 
     #[test]

@@ -94,6 +94,35 @@ pub enum RunError {
     /// Its manifest is missing, unreadable or not a terbit manifest.
     #[error("{0}")]
     Manifest(String),
+    /// A run that never published a manifest: refused, or stopped (its
+    /// `report.json`'s `not_done` says why, when it has one).
+    #[error("{0}")]
+    NeverFinished(String),
+}
+
+/// The most of a run's `report.json` read to say why it never finished.
+const MAX_REPORT: u64 = 16 << 20;
+
+/// Why a run folder without `manifest.csv` has none: refused or stopped
+/// before it published anything (`None` when it has a manifest, or is no
+/// run folder at all). The reasons come from its `report.json`, shown
+/// like any untrusted text.
+fn never_finished(root: &OwnedFd) -> Option<RunError> {
+    if !matches!(open_file(root, "manifest.csv", MAX_MANIFEST), Err(Unread::Missing)) {
+        return None;
+    }
+    let report = read_file(root, "report.json", MAX_REPORT).ok().and_then(|b| serde_json::from_slice::<serde_json::Value>(&b).ok());
+    let why: Vec<String> = report
+        .as_ref()
+        .and_then(|r| r.get("not_done"))
+        .and_then(|n| n.as_array())
+        .map(|list| list.iter().filter_map(|n| n.get("message").and_then(|m| m.as_str())).map(|m| clip_shown(m, 600)).collect())
+        .unwrap_or_default();
+    Some(RunError::NeverFinished(match (report.is_some(), why.is_empty()) {
+        (true, false) => format!("the run was refused and never finished: it issued nothing to verify (no manifest.csv). report.json's not_done says why: {}", why.join("; ")),
+        (true, true) => "the run never finished: it has a report but no manifest.csv (it was stopped before publishing its documents; running the same issue command again finishes it)".into(),
+        (false, _) => "the run never finished: it has no manifest.csv (it was stopped before publishing its documents, or this is not a run folder)".into(),
+    }))
 }
 
 /// A directory of the run, held open.
@@ -345,7 +374,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
                 Verdict::Genuine if r.qr.as_deref() != Some(row.qr.as_str()) => issues.push("the QR drawn differs from the manifest's".into()),
                 Verdict::Genuine if r.number() != Some(row.number.as_str()) => issues.push("the QR is for another document number".into()),
                 Verdict::Genuine => {}
-                v => issues.push(format!("{}: {}", v.word().to_lowercase(), v.reason().unwrap_or(""))),
+                v => issues.push(v.said_lower()),
             }
         }
     }
@@ -365,7 +394,7 @@ pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, RunError> 
 pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, RunError> {
     let t = std::time::Instant::now();
     let root = open_root(dir)?;
-    let (manifest, rows) = manifest_of(&root)?;
+    let (manifest, rows) = manifest_of(&root).map_err(|e| never_finished(&root).unwrap_or(e))?;
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "audit: manifest read");
     let mut report = RunReport::default();
     let keys = trust;
@@ -461,7 +490,7 @@ fn check_print_file(root: &OwnedFd, rel: &str, trust: &Trust, layouts: &Layouts,
                 bad += 1;
                 problems.push(RunProblem {
                     file: format!("{file} page {}", d.first_page),
-                    problem: format!("{}: {}", d.report.verdict.word().to_lowercase(), d.report.verdict.reason().unwrap_or("")),
+                    problem: d.report.verdict.said_lower(),
                 });
             }
             if bad == 0 {
@@ -549,6 +578,22 @@ mod tests {
         let mut said: Vec<&str> = problems.iter().map(|p| p.file.as_str()).collect();
         said.sort();
         assert_eq!(said, ["fifo.pdf", "linked", "zero.pdf"]);
+    }
+
+    #[test]
+    fn a_run_without_a_manifest_is_said_to_have_never_finished_and_why() {
+        let d = tempfile::tempdir().unwrap();
+        let trust = crate::dk1::keys::TrustList { keys: vec![] };
+        let audit = |d: &Path| verify_run(d, &trust).unwrap_err().to_string();
+        let e = audit(d.path());
+        assert!(e.contains("never finished") && e.contains("no manifest.csv"), "{e}");
+        std::fs::write(d.path().join("report.json"), r#"{"not_done": [{"reason": "refused", "message": "batch refused: 8 of the 10 applications\u001b[2J were rejected"}]}"#).unwrap();
+        let e = audit(d.path());
+        assert!(e.starts_with("the run was refused and never finished") && e.contains("not_done says why: batch refused: 8 of the 10"), "{e}");
+        assert!(!e.contains('\u{1b}') && !e.contains("manifest.csv: missing"), "{e}");
+        // A manifest there but damaged is still that.
+        std::fs::write(d.path().join("manifest.csv"), "x,y\n").unwrap();
+        assert!(audit(d.path()).contains("not a terbit manifest"));
     }
 
     #[test]
