@@ -333,7 +333,7 @@ export function verifyText(qrText, trust) {
       report.supersededBy = e.superseded_by;
       report.entry = e;
     } else if (e) {
-      set('revoked', `document revoked since ${e.since}: ${e.reason}`);
+      set('revoked', `revoked since ${e.since}: ${e.reason}`);
       report.entry = e;
     }
   }
