@@ -155,7 +155,17 @@ CREATE TABLE IF NOT EXISTS revocation_lists(
     issuer          TEXT PRIMARY KEY,
     sequence        INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta(
+    key             TEXT PRIMARY KEY,
+    value           TEXT NOT NULL
+);
 ";
+
+/// The register's identity in its `meta` table: made once, with the
+/// register (or the first time a register made before it is opened), from
+/// SQLite's own random source, and kept by every copy of the file: a
+/// moved or restored register is the same register, a new one is not.
+const ID_KEY: &str = "register_id";
 
 impl Register {
     /// Open (creating if needed) the register at `path`.
@@ -178,7 +188,37 @@ impl Register {
             conn.execute_batch("ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")
                 .map_err(|e| reg_err(path, e))?;
         }
+        // 16 random bytes as 32 hex digits (SQLite seeds randomblob from the OS).
+        conn.execute("INSERT INTO meta(key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT(key) DO NOTHING", [ID_KEY])
+            .map_err(|e| reg_err(path, e))?;
         Ok(Register { conn, path: path.to_path_buf() })
+    }
+
+    /// The identity of the register at `path`, read without writing
+    /// anything (`None`: a register made before identities were kept).
+    pub fn id_of(path: &Path) -> Result<Option<String>> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
+        let has_meta: bool = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| reg_err(path, e))?
+            > 0;
+        if !has_meta {
+            return Ok(None);
+        }
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).optional().map_err(|e| reg_err(path, e))
+    }
+
+    /// This register's identity (see [`ID_KEY`]).
+    pub fn id(&self) -> Result<String> {
+        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// Give this register the identity `id`: a register restored from a
+    /// copy made before identities were kept takes back the one its keys
+    /// folder recorded for it.
+    pub fn set_id(&self, id: &str) -> Result<()> {
+        self.conn.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![ID_KEY, id]).map(|_| ()).map_err(|e| self.err(e))
     }
 
     /// Wait up to `d` for another connection's write transaction (the
