@@ -71,10 +71,11 @@ fn a_two_pattern_csv_only_night_issues_and_named_batch_files_keep_the_configurat
     assert_eq!(issued(&register), first + 3, "only the deaths are new");
     assert_eq!(rejects_with(&d.join("runs"), "ALREADY_ISSUED"), 10, "the births were ALREADY_ISSUED against the configured register");
     // A flag overrides its one setting and keeps the others: another out
-    // folder (and register) for a trial, keys and region still configured.
+    // folder (and register) for a trial is refused with the district's keys
+    // folder, which issues with the configured register only.
     let (code, out, err) = terbit(&conf, &["issue", "../extra/death.csv", "--issued-on", NIGHT, "--out", "../trial", "--register", "../trial/r.sqlite"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(d.join("trial/r.sqlite").exists() && !conf.join("keys").exists());
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("issues with the register") && !d.join("trial").exists() && !conf.join("keys").exists(), "{err}");
     // No file at all tonight: every pattern and the date named.
     let (code, _, err) = terbit(&conf, &["issue", "--issued-on", "2026-12-05"]);
     assert_eq!(code, 2, "{err}");

@@ -154,3 +154,44 @@ fn a_refused_attempt_never_rewrites_a_sealed_run() {
     let changed: Vec<&PathBuf> = after.iter().filter(|(p, b)| before.get(*p) != Some(b) && !p.to_string_lossy().contains("register.sqlite") && p.extension().is_none_or(|e| e != "lock")).map(|(p, _)| p).collect();
     assert!(changed.is_empty(), "{changed:?}");
 }
+
+/// The manifest's document numbers of the one run under `runs`.
+fn numbers(runs: &Path) -> Vec<String> {
+    let run = std::fs::read_dir(runs).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
+    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+    manifest.lines().skip(1).map(|l| l.split(',').next().unwrap().to_string()).collect()
+}
+
+#[test]
+fn revocations_are_dated_in_the_region_never_before_the_issue_and_never_twice() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let conf = district_after_one_night(d);
+    let n = numbers(&d.join("runs"));
+    // Before the issue date: refused, naming both dates; nothing recorded.
+    let (code, _, err) = terbit(&conf, &["revoke", &n[0], "--reason", "forged evidence", "--on", "2026-12-07"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("2026-12-07") && err.contains("issue date 2026-12-08"), "{err}");
+    assert!(!d.join("keys/revocations-3506.json").exists());
+    // The default date is today where the region is (WIB), not in UTC:
+    // here before the (future) issue date, so it is named in the refusal.
+    let wib_today = (chrono::Utc::now() + chrono::Duration::hours(7)).date_naive().format("%Y-%m-%d").to_string();
+    if wib_today.as_str() < NIGHT {
+        let (code, _, err) = terbit(&conf, &["revoke", &n[0], "--reason", "forged evidence"]);
+        assert_eq!(code, 2, "{err}");
+        assert!(err.contains(&format!("revocation date {wib_today}")), "{err}");
+    }
+    let out = ok(&conf, &["revoke", &n[0], "--reason", "forged evidence", "--on", NIGHT]);
+    assert!(out.contains("revoked: forged evidence"), "{out}");
+    // Again: said, exit 2, the first reason kept.
+    let (code, out, err) = terbit(&conf, &["revoke", &n[0], "--reason", "again", "--on", NIGHT]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("already revoked on 2026-12-08 (reason: forged evidence)"), "{err}");
+    let list = std::fs::read_to_string(d.join("keys/revocations-3506.json")).unwrap();
+    assert!(list.contains("forged evidence") && !list.contains("\"again\""), "{list}");
+    // `revocations` signs the list again: it takes no date.
+    let (_, help, _) = terbit(&conf, &["revocations", "--help"]);
+    assert!(!help.contains("--on"), "{help}");
+    let (_, help, _) = terbit(&conf, &["revoke", "--help"]);
+    assert!(help.contains("--on") && help.contains("region"), "{help}");
+}

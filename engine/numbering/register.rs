@@ -482,6 +482,16 @@ impl Register {
         if status != "issued" {
             return Err(usage(format!("document {number} was numbered but never written; finish its run first")));
         }
+        // A document cannot be withdrawn before it existed: verifiers would
+        // call copies REVOKED from a day the document did not stand.
+        let issued_on: String = self
+            .conn
+            .query_row("SELECT issue_date FROM documents WHERE document_number = ?1", [number], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let since_text = since.format("%Y-%m-%d").to_string();
+        if since_text < issued_on {
+            return Err(usage(format!("the revocation date {since_text} is before document {number}'s issue date {issued_on}: give --on {issued_on} or later")));
+        }
         if let Some(by) = by {
             if by == number {
                 return Err(usage("a document cannot supersede itself".into()));
@@ -535,6 +545,11 @@ impl Register {
         Ok(regency)
     }
 
+    /// The revocation recorded for `number`, if any.
+    pub fn revocation_of(&self, number: &str) -> Result<Option<Entry>> {
+        self.revocations_where("r.document_number = ?1", number).map(|mut v| v.pop())
+    }
+
     /// The number of `issuer`'s next signed revocation list: one past the
     /// last this register numbered and past `floor` (the list already
     /// published, so that a register restored from an older copy never
@@ -559,16 +574,20 @@ impl Register {
 
     /// Every revocation of a regency's documents, by document number.
     pub fn revocations(&self, regency: &str) -> Result<Vec<Entry>> {
+        self.revocations_where("d.regency = ?1", regency)
+    }
+
+    fn revocations_where(&self, condition: &str, value: &str) -> Result<Vec<Entry>> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since
                  FROM revocations r JOIN documents d ON d.document_number = r.document_number
-                 WHERE d.regency = ?1 ORDER BY r.document_number",
-            )
+                 WHERE {condition} ORDER BY r.document_number"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([regency], |r| {
+            .query_map([value], |r| {
                 let status: String = r.get(1)?;
                 Ok(Entry {
                     document_number: r.get(0)?,
