@@ -147,7 +147,12 @@ fn a_new_register_beside_runs_of_another_register_is_refused() {
     assert!(!d.join("runs/register.sqlite").exists());
     // An existing register that issued none of them.
     ok(d, &["samples", "--kind", "death", "--count", "3", "--as-of", NIGHT, "--out", "death.csv"]);
-    ok(d, &["--quiet", "issue", "death.csv", "--keys", "secrets", "--out", "other-runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
+    // (made with a copy of the keys: the district's folder issues with its own register only)
+    std::fs::create_dir_all(d.join("secrets2")).unwrap();
+    for e in std::fs::read_dir(d.join("secrets")).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json") {
+        std::fs::copy(e.path(), d.join("secrets2").join(e.file_name())).unwrap();
+    }
+    ok(d, &["--quiet", "issue", "death.csv", "--keys", "secrets2", "--out", "other-runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
     let (code, _, err) = terbit(d, &["issue", &batch, "--keys", "secrets", "--out", "runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(&*run) && err.contains("none of them issued by the register other/register.sqlite"), "{err}");
