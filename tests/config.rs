@@ -103,7 +103,10 @@ fn the_morning_commands_read_the_configuration_and_never_make_a_register() {
     // revoke, supersede, revocations: the configured register and keys.
     let out = ok(&conf, &["revoke", &numbers[0], "--reason", "issued on forged evidence"]);
     assert!(out.contains("revoked") && d.join("secrets/revocations-3506.json").exists(), "{out}");
-    ok(&conf, &["supersede", &numbers[1], "--by", &numbers[2], "--reason", "name corrected"]);
+    // Superseded only by a document of the same subject: another child's is refused, naming both NIKs.
+    let (code, _, err) = terbit(&conf, &["supersede", &numbers[1], "--by", &numbers[2], "--reason", "name corrected"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("same subject") && err.matches("NIK").count() >= 1, "{err}");
     ok(d, &["revocations", "--config", "conf/terbit.toml"]);
     assert!(!conf.join("out").exists(), "no register made beside the configuration");
     // Without a configuration the default register is not there: refused,

@@ -42,7 +42,9 @@ pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, 
     let mut reg = Register::open(register)?;
     let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", register.display())))?;
     let signer = keys::signer_for(keys_dir, &issuer, now)?;
-    let earlier = reg.revocation_of(number)?;
+    // Already revoked or superseded: said, nothing recorded — except a
+    // revoked document superseded by its corrected successor.
+    let earlier = reg.revocation_of(number)?.filter(|e| !(by.is_some() && e.status == crate::kind::revocation::Status::Revoked && e.superseded_by.is_none()));
     if earlier.is_none() {
         reg.revoke(number, by, reason, since)?;
     }

@@ -516,6 +516,16 @@ impl Register {
             if withdrawn {
                 return Err(usage(format!("document {by} is itself revoked or superseded: supersede {number} by the document that stands")));
             }
+            // And of its own subject (the NIK one active document per kind
+            // is counted by): a corrected certificate for the same child,
+            // never another person's document.
+            let nik_of = |n: &str| self.conn.query_row("SELECT nik FROM documents WHERE document_number = ?1", [n], |r| r.get::<_, String>(0)).map_err(|e| self.err(e));
+            let (old_nik, new_nik) = (nik_of(number)?, nik_of(by)?);
+            if old_nik != new_nik {
+                return Err(usage(format!(
+                    "document {by} is of subject (NIK) {new_nik}, and {number} of {old_nik}: a document is superseded by a newer one of the same subject"
+                )));
+            }
         }
         if reason.trim().is_empty() {
             return Err(usage("a reason is required".into()));
@@ -538,7 +548,19 @@ impl Register {
                 .query_row("SELECT status, superseded_by FROM revocations WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
                 .map_err(|e| self.err(e))?;
-            if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
+            let revoked_only = same.as_ref().is_some_and(|(st, newer)| st == Status::Revoked.as_str() && newer.is_none());
+            if revoked_only && by.is_some() {
+                // The newer document of the same subject can only be issued
+                // once this one stopped being active (SUBJECT_ACTIVE): so a
+                // revoked document is superseded by the corrected one
+                // issued after it, and verifiers then name that one.
+                self.conn
+                    .execute(
+                        "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = ?4, since = ?5 WHERE document_number = ?1",
+                        params![number, status.as_str(), by, reason.trim(), since.format("%Y-%m-%d").to_string()],
+                    )
+                    .map_err(|e| self.err(e))?;
+            } else if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
                 return Err(usage(format!("document {number} is already revoked or superseded otherwise")));
             }
         }
@@ -698,7 +720,21 @@ mod tests {
         reg.revoke(c, None, "fraud", date()).unwrap();
         let e = reg.revoke(a, Some(c), "by a revoked one", date()).unwrap_err().to_string();
         assert!(e.contains("itself revoked"), "{e}");
-        reg.revoke(a, Some(b), "name corrected", date()).unwrap();
+        let e = reg.revoke(a, Some(b), "name corrected", date()).unwrap_err().to_string();
+        assert!(e.contains("same subject") && e.contains("NIK) b") && e.contains("of a"), "{e}");
+        // The corrected document for the same subject: issued once the
+        // first is revoked (never two active), then it supersedes it.
+        reg.revoke(a, None, "name misspelt", date()).unwrap();
+        let again = Pending { application_id: "a2", nik: "a", letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let n = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[again]).unwrap();
+        let a2 = n[0].number().to_string();
+        reg.mark_issued([(a2.as_str(), "5")]).unwrap();
+        reg.revoke(a, Some(&a2), "name corrected", date()).unwrap();
+        let e = reg.revocation_of(a).unwrap().unwrap();
+        assert_eq!((e.status, e.superseded_by.as_deref()), (Status::Superseded, Some(a2.as_str())));
+        // Not before the document's issue date.
+        let e = reg.revoke(b, None, "x", date().pred_opt().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("before document") && e.contains("issue date 2021-06-23"), "{e}");
     }
 
     #[test]
