@@ -451,6 +451,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if input.batch.is_empty() {
                 input.batch = tonights_files(&conf, issue_date)?;
             }
+            // The register issue would use, when it exists: read only.
+            let register = conf.register(None, &conf.out(None)).path;
+            let register = if register.is_file() { register } else { PathBuf::new() };
+            if !register.as_os_str().is_empty() {
+                tracing::info!("checked against the register {} (read only)", register.display());
+            }
             let opts = IssueOptions {
                 batch: input.batch,
                 keys_dir: PathBuf::new(),
@@ -458,7 +464,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 templates,
                 kind: input.kind,
                 out: PathBuf::new(),
-                register: PathBuf::new(),
+                register,
                 issue_date,
                 issued_at,
                 max_reject_rate: None,

@@ -96,10 +96,11 @@ fn the_morning_commands_read_the_configuration_and_never_make_a_register() {
     assert!(out.contains("10 documents issued"), "{out}");
     let out = ok(d, &["stats", "--config", "conf/terbit.toml", "--json"]);
     assert!(out.contains("\"issued\""), "{out}");
-    // A bare check checks tonight's files.
+    // A bare check checks tonight's files, against the configured
+    // register: issued already, they would all be ALREADY_ISSUED.
     let (code, out, err) = terbit(&conf, &["check", "--issued-on", NIGHT]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("10 applications"), "{out}");
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("10 applications") && out.contains("10 would be rejected") && out.contains("ALREADY_ISSUED"), "{out}");
     // revoke, supersede, revocations: the configured register and keys.
     let out = ok(&conf, &["revoke", &numbers[0], "--reason", "issued on forged evidence"]);
     assert!(out.contains("revoked") && d.join("secrets/revocations-3506.json").exists(), "{out}");

@@ -195,3 +195,28 @@ fn revocations_are_dated_in_the_region_never_before_the_issue_and_never_twice() 
     let (_, help, _) = terbit(&conf, &["revoke", "--help"]);
     assert!(help.contains("--on") && help.contains("region"), "{help}");
 }
+
+#[test]
+fn check_reads_the_register_and_writes_nothing() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let conf = district_after_one_night(d);
+    let register = d.join("state/register.sqlite");
+    let before = std::fs::read(&register).unwrap();
+    // Yesterday's export again: check says what issue would.
+    let (code, out, err) = terbit(&conf, &["check", "--issued-on", NIGHT]);
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("20 applications") && out.contains("20 would be rejected") && out.contains("ALREADY_ISSUED"), "{out}");
+    assert!(err.contains("checked against the register") && err.contains("read only"), "{err}");
+    assert!(out.contains("already issued") || out.contains("sudah"), "{out}");
+    assert!(std::fs::read(&register).unwrap() == before, "the register untouched");
+    // A new application for a subject that holds an active document: SUBJECT_ACTIVE.
+    let csv = std::fs::read_to_string(d.join("export").join(NIGHT).join("move_out.csv")).unwrap();
+    let (header, row) = (csv.lines().next().unwrap(), csv.lines().nth(1).unwrap());
+    let (app, rest) = row.split_once(',').unwrap();
+    std::fs::write(d.join("again.csv"), format!("{header}\n{app}-2,{rest}\n")).unwrap();
+    let (code, out, _) = terbit(&conf, &["check", "../again.csv", "--issued-on", NIGHT]);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("SUBJECT_ACTIVE"), "{out}");
+    assert!(std::fs::read(&register).unwrap() == before, "the register untouched");
+}

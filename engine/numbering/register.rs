@@ -209,6 +209,55 @@ impl Register {
         conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).optional().map_err(|e| reg_err(path, e))
     }
 
+    /// Open the register at `path` to read only (`terbit check`): nothing
+    /// is created or written, not even an identity.
+    pub fn open_read_only(path: &Path) -> Result<Register> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| reg_err(path, e))?;
+        Ok(Register { conn, path: path.to_path_buf() })
+    }
+
+    /// What [`Register::number`] would refuse, read only: for each pending
+    /// application, `AlreadyIssued` (another run that finished issued it)
+    /// or `SubjectActive`, else `None` (it would be numbered, or finished
+    /// under a stopped run's number).
+    pub fn would_refuse(&self, kind: &str, active_from: Option<NaiveDate>, pending: &[Pending]) -> Result<Vec<Option<Numbered>>> {
+        let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let mut find = self
+            .conn
+            .prepare(
+                "SELECT d.document_number, d.run_id, d.status = 'issued'
+                        AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+                 FROM documents d WHERE d.kind = ?1 AND d.application_id = ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut active = self
+            .conn
+            .prepare(
+                "SELECT d.document_number FROM documents d
+                 WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3 AND d.issue_date >= ?4
+                   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
+                 ORDER BY d.document_number LIMIT 1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            let found: Option<(String, String, bool)> =
+                find.query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional().map_err(|e| self.err(e))?;
+            out.push(match found {
+                Some((number, run_id, true)) => Some(Numbered::AlreadyIssued { number, run_id, written: true }),
+                Some(_) => None,
+                None => active
+                    .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(|e| self.err(e))?
+                    .map(|number| Numbered::SubjectActive { number }),
+            });
+        }
+        Ok(out)
+    }
+
     /// This register's identity (see [`ID_KEY`]).
     pub fn id(&self) -> Result<String> {
         self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).map_err(|e| self.err(e))
