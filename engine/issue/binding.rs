@@ -131,3 +131,44 @@ pub fn record(keys_dir: &Path, register: &Register, path: &Path, checked: &Check
         ))),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keys_folder_that_cannot_be_written_is_a_warning_and_a_moved_register_is_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let keys = d.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        let path = d.path().join("r.sqlite");
+        let reg = Register::open(&path).unwrap();
+        // Unbound: recorded.
+        let c = check(&keys, &path).unwrap();
+        assert_eq!(record(&keys, &reg, &path, &c).unwrap(), None);
+        let b = RegisterBinding::load(&keys).unwrap().unwrap();
+        assert_eq!((b.register, b.register_id), (std::fs::canonicalize(&path).unwrap(), reg.id().unwrap()));
+        // Moved (same id): accepted and followed, said once.
+        drop(reg);
+        let moved = d.path().join("sub/../moved.sqlite");
+        std::fs::rename(&path, d.path().join("moved.sqlite")).unwrap();
+        let reg = Register::open(&moved).unwrap();
+        let c = check(&keys, &moved).unwrap();
+        assert!(record(&keys, &reg, &moved, &c).unwrap().is_some_and(|w| w.contains("moved from")));
+        assert_eq!(RegisterBinding::load(&keys).unwrap().unwrap().register, std::fs::canonicalize(d.path().join("moved.sqlite")).unwrap());
+        // The binding cannot be written (here a folder stands in its place;
+        // a read-only keys folder fails the same way): a warning, no error.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(other.path().join(BINDING_FILE).join("x")).unwrap();
+        let c = Checked { binding: None, adopt_id: None };
+        let w = record(other.path(), &reg, &moved, &c).unwrap().expect("a warning");
+        assert!(w.contains("could not record the register"), "{w}");
+    }
+
+    #[test]
+    fn a_register_not_made_yet_has_a_canonical_path_through_its_existing_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(d.path()).unwrap();
+        assert_eq!(canonical(&d.path().join("a/./b/../register.sqlite")), real.join("a/register.sqlite"));
+    }
+}
