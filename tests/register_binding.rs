@@ -82,8 +82,7 @@ fn the_real_keys_from_another_folder_never_start_a_second_register() {
 
     // Another existing register with the same keys folder: refused too.
     let other = d.join("other.sqlite");
-    drop(terbit::numbering::register::Register::open(&other).unwrap());
-    let other_id = terbit::numbering::register::Register::id_of(&other).unwrap().unwrap();
+    let other_id = terbit::numbering::register::Register::open(&other).unwrap().id().unwrap();
     let (code, _, err) = terbit(&export, &["issue", "move_out.csv", "--issued-on", NIGHT, "--keys", keys.to_str().unwrap(), "--register", "../../other.sqlite", "--out", "../../other-runs"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is another register") && err.contains(&other_id) && err.contains(&id), "{err}");

@@ -156,7 +156,17 @@ mod tests {
         let c = check(&keys, &moved).unwrap();
         assert!(record(&keys, &reg, &moved, &c).unwrap().is_some_and(|w| w.contains("moved from")));
         assert_eq!(RegisterBinding::load(&keys).unwrap().unwrap().register, std::fs::canonicalize(d.path().join("moved.sqlite")).unwrap());
-        // The binding cannot be written (here a folder stands in its place;
+        // A copy of the register older than identities, restored at the
+        // bound path: it takes back the bound identity.
+        drop(reg);
+        let bound_id = RegisterBinding::load(&keys).unwrap().unwrap().register_id;
+        std::fs::remove_file(d.path().join("moved.sqlite")).unwrap();
+        let reg = Register::open(&moved).unwrap();
+        assert_eq!(Register::id_of(&moved).unwrap(), None);
+        let c = check(&keys, &moved).unwrap();
+        assert_eq!(record(&keys, &reg, &moved, &c).unwrap(), None);
+        assert_eq!(reg.id().unwrap(), bound_id);
+                // The binding cannot be written (here a folder stands in its place;
         // a read-only keys folder fails the same way): a warning, no error.
         let other = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(other.path().join(BINDING_FILE).join("x")).unwrap();

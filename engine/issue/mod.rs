@@ -182,8 +182,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // seconds at most. Another process's transaction is waited for too.
     let register = Register::open(&opts.register)?;
     register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    // Said once, with the run's other warnings (the report keeps it).
     if let Some(w) = binding::record(&opts.keys_dir, &register, &opts.register, &bound)? {
-        tracing::warn!("{w}");
         summary.warnings.push(w);
     }
     // Every run is recorded, with or without a clock: a run that has not

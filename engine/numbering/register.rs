@@ -161,8 +161,8 @@ CREATE TABLE IF NOT EXISTS meta(
 );
 ";
 
-/// The register's identity in its `meta` table: made once, with the
-/// register (or the first time a register made before it is opened), from
+/// The register's identity in its `meta` table: made once, by the first
+/// `terbit issue` into the register (a new one, or one made before), from
 /// SQLite's own random source, and kept by every copy of the file: a
 /// moved or restored register is the same register, a new one is not.
 const ID_KEY: &str = "register_id";
@@ -188,9 +188,6 @@ impl Register {
             conn.execute_batch("ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")
                 .map_err(|e| reg_err(path, e))?;
         }
-        // 16 random bytes as 32 hex digits (SQLite seeds randomblob from the OS).
-        conn.execute("INSERT INTO meta(key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT(key) DO NOTHING", [ID_KEY])
-            .map_err(|e| reg_err(path, e))?;
         Ok(Register { conn, path: path.to_path_buf() })
     }
 
@@ -258,8 +255,15 @@ impl Register {
         Ok(out)
     }
 
-    /// This register's identity (see [`ID_KEY`]).
+    /// This register's identity (see [`ID_KEY`]), made now if it has none:
+    /// only `terbit issue` makes one (the other commands never write it,
+    /// so a register restored from an old copy can still take back its
+    /// recorded identity, [`Register::set_id`]).
     pub fn id(&self) -> Result<String> {
+        // 16 random bytes as 32 hex digits (SQLite seeds randomblob from the OS).
+        self.conn
+            .execute("INSERT INTO meta(key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT(key) DO NOTHING", [ID_KEY])
+            .map_err(|e| self.err(e))?;
         self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).map_err(|e| self.err(e))
     }
 
@@ -267,7 +271,10 @@ impl Register {
     /// copy made before identities were kept takes back the one its keys
     /// folder recorded for it.
     pub fn set_id(&self, id: &str) -> Result<()> {
-        self.conn.execute("UPDATE meta SET value = ?2 WHERE key = ?1", params![ID_KEY, id]).map(|_| ()).map_err(|e| self.err(e))
+        self.conn
+            .execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![ID_KEY, id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Wait up to `d` for another connection's write transaction (the
