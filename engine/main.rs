@@ -428,8 +428,8 @@ fn run(cli: Cli) -> Result<ExitCode> {
             cli::trust::verifier(&trust, &out, Utc::now().timestamp())?;
             Ok(ExitCode::SUCCESS)
         }
-        Command::Revoke { number, reason, common } => revoke(&number, None, &reason, &common),
-        Command::Supersede { number, by, reason, common } => revoke(&number, Some(&by), &reason, &common),
+        Command::Revoke { number, reason, on, common } => revoke(&number, None, &reason, on, &common),
+        Command::Supersede { number, by, reason, on, common } => revoke(&number, Some(&by), &reason, on, &common),
         Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
         Command::Stats { config, register, from, to, json } => {
@@ -451,6 +451,12 @@ fn run(cli: Cli) -> Result<ExitCode> {
             if input.batch.is_empty() {
                 input.batch = tonights_files(&conf, issue_date)?;
             }
+            // The register issue would use, when it exists: read only.
+            let register = conf.register(None, &conf.out(None)).path;
+            let register = if register.is_file() { register } else { PathBuf::new() };
+            if !register.as_os_str().is_empty() {
+                tracing::info!("checked against the register {} (read only)", register.display());
+            }
             let opts = IssueOptions {
                 batch: input.batch,
                 keys_dir: PathBuf::new(),
@@ -458,7 +464,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 templates,
                 kind: input.kind,
                 out: PathBuf::new(),
-                register: PathBuf::new(),
+                register,
                 issue_date,
                 issued_at,
                 max_reject_rate: None,
@@ -775,13 +781,28 @@ fn register_and_keys(a: &RevokeArgs) -> Result<(PathBuf, PathBuf)> {
     Ok((path, conf.keys(a.keys.clone(), "--keys").path))
 }
 
-fn revoke(number: &str, by: Option<&str>, reason: &str, a: &RevokeArgs) -> Result<ExitCode> {
+fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a: &RevokeArgs) -> Result<ExitCode> {
     let (register, keys) = register_and_keys(a)?;
     // The register is written here too: the same checks as an issue run's.
     let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     terbit::util::fs::check_output_places(reg_dir, &register)?;
-    let since = a.on.unwrap_or_else(|| Utc::now().date_naive());
+    // Today where the region is (as `stats`): 00:00–07:00 WIB is still yesterday in UTC.
+    let region = load_region(terbit::issue::config::Config::find(a.config.as_deref())?.region.as_deref())?;
+    let since = on.unwrap_or_else(|| today(&region));
     let r = terbit::issue::revoke::revoke(&register, &keys, number, by, reason, since, Utc::now().timestamp())?;
+    if let Some(e) = &r.earlier {
+        let what = match &e.superseded_by {
+            Some(newer) => format!("superseded by {newer}"),
+            None => "revoked".into(),
+        };
+        eprintln!(
+            "error: {number} was already {what} on {} (reason: {}); nothing was recorded now. The signed revocation list was written again: {}",
+            e.since,
+            terbit::util::show::clip_shown(&e.reason, 300),
+            r.path.display()
+        );
+        return Ok(ExitCode::from(2));
+    }
     match by {
         Some(by) => println!("{number} superseded by {by}: {reason}"),
         None => println!("{number} revoked: {reason}"),

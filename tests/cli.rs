@@ -97,6 +97,8 @@ fn a_batch_over_the_reject_threshold_is_refused_whole() {
 fn bad_batch_exits_2_naming_the_file() {
     let tmp = tempfile::tempdir().unwrap();
     std::fs::write(tmp.path().join("b.csv"), "application_id;child_name\n1;x\n").unwrap();
+    // Keys first (a run checks them before anything else): the batch's fault is then the one said.
+    fixture::office_keys(&tmp.path().join("keys"), "3506", &[7u8; 32], 0);
     let (code, _, err) = terbit(tmp.path(), &["issue", "b.csv", "--issued-on", "2026-11-23"]);
     assert_eq!(code, 2);
     assert!(err.contains("b.csv") && err.contains("missing required column"), "{err}");
@@ -109,8 +111,14 @@ fn separate_processes_give_byte_identical_output() {
     assert_eq!(terbit(d, &["samples", "--count", "40", "--defects", "0.1", "--as-of", "2026-11-23", "--out", "b.parquet"]).0, 0);
     assert_eq!(terbit(d, &["keys", "generate", "--issuer", "3506", "--dir", "k", "--not-before", "2026-01-01"]).0, 0);
     let bundle = fixture::bundle_for(d, "k");
-    for out in ["o1", "o2"] {
-        let (code, stdout, err) = terbit(d, &["issue", "b.parquet", "--keys", "k", "--out", out, "--issued-on", "2026-11-23"]);
+    // Two registers need two keys folders (a keys folder issues with one
+    // register only): a copy of the same keys, not yet bound.
+    std::fs::create_dir_all(d.join("k2")).unwrap();
+    for e in std::fs::read_dir(d.join("k")).unwrap().flatten() {
+        std::fs::copy(e.path(), d.join("k2").join(e.file_name())).unwrap();
+    }
+    for (out, keys) in [("o1", "k"), ("o2", "k2")] {
+        let (code, stdout, err) = terbit(d, &["issue", "b.parquet", "--keys", keys, "--out", out, "--issued-on", "2026-11-23"]);
         assert_eq!(code, 0, "{stdout}{err}");
     }
     let run = |o: &str| std::fs::read_dir(d.join(o)).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
@@ -220,10 +228,11 @@ fn the_nightly_job_runs_from_terbit_toml_and_stats_count_it() {
     assert!(d.join("state/register.sqlite").exists());
     let run = std::fs::read_dir(d.join("runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
     assert!(run.join("report.html").exists() && run.join("manifest.csv").exists());
-    // A flag overrides its setting: another output root.
+    // A flag overrides its setting; but another register with the
+    // district's keys folder is refused (it would give the same numbers again).
     let (code, _, err) = terbit(d, &["--quiet", "issue", "--issued-on", "2026-11-23", "--out", "elsewhere", "--register", "state/other.sqlite"]);
-    assert_eq!(code, 0, "{err}");
-    assert!(d.join("elsewhere").is_dir() && d.join("state/other.sqlite").exists());
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("issues with the register") && !d.join("elsewhere").exists() && !d.join("state/other.sqlite").exists(), "{err}");
     // The next night's export has not arrived: a clear error, exit 2.
     let (code, _, err) = terbit(d, &["--quiet", "issue", "--issued-on", "2026-11-24"]);
     assert_eq!(code, 2);
@@ -280,15 +289,18 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     let list = d.join("demo/keys/revocations-3506.json");
     assert!(std::fs::read_to_string(&list).unwrap().contains(&number));
     // The list lost (a crash between the register and the list): the same
-    // revocation again publishes it; a different one is refused.
+    // revocation again says the document was already revoked (exit 2,
+    // the first reason kept) and publishes the list; a different one is refused.
     std::fs::remove_file(&list).unwrap();
-    let (code, out, err) = revoke(&[]);
-    assert_eq!(code, 0, "{out}\n{err}");
+    let (code, out, err) = terbit(d, &["revoke", &number, "--reason", "again", "--register", "demo/register.sqlite", "--keys", "demo/keys"]);
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains(&format!("{number} was already revoked on")) && err.contains("forged evidence") && err.contains("written again"), "{err}");
+    assert!(!out.contains("revoked: again"), "{out}");
     assert!(std::fs::read_to_string(&list).unwrap().contains(&number));
     let other = manifest.lines().nth(2).unwrap().split(',').next().unwrap().to_string();
     let (code, _, err) = terbit(d, &["supersede", &number, "--by", &other, "--reason", "x", "--register", "demo/register.sqlite", "--keys", "demo/keys"]);
     assert_eq!(code, 2, "{err}");
-    assert!(err.contains("already revoked or superseded otherwise"), "{err}");
+    assert!(err.contains("same subject"), "another child's document never supersedes it: {err}");
     // Auditors holding the list (in their bundle, made again) see it.
     let pin = hex::encode(terbit::dk1::root::read_cert(&d.join("demo/root/root-3506.crt")).unwrap().fingerprint);
     let (code, out, err) = terbit(d, &["trust", "bundle", "--list", "demo/keys/trust-3506.json", "--pin", &pin, "--out", "demo/trust-bundle.json"]);
@@ -382,7 +394,8 @@ fn a_run_folder_is_one_jobs_at_a_time_whatever_the_register() {
     // A job of register a holds the run folder (this test, standing in):
     // the run is named by its date and its files' digests.
     let f = terbit::input::batch::fingerprint(&d.join("batch.csv")).unwrap();
-    let run = d.join("out").join(format!("20261123-{}", &hex::encode(sha2::Sha256::digest(f.sha256))[..8]));
+    // (and its region: the same files for another regency are another run).
+    let run = d.join("out").join(format!("20261123-{}", &hex::encode(sha2::Sha256::new().chain_update(b"3506").chain_update(f.sha256).finalize())[..8]));
     let held = terbit::util::lock::RunLock::acquire(&run, "terbit issuing run (register a)").unwrap();
     let (code, _, err) = terbit(d, &["issue", "batch.csv", "--issued-on", "2026-11-23", "--register", "b/register.sqlite"]);
     assert_eq!(code, 2, "{err}");

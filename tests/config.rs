@@ -71,10 +71,11 @@ fn a_two_pattern_csv_only_night_issues_and_named_batch_files_keep_the_configurat
     assert_eq!(issued(&register), first + 3, "only the deaths are new");
     assert_eq!(rejects_with(&d.join("runs"), "ALREADY_ISSUED"), 10, "the births were ALREADY_ISSUED against the configured register");
     // A flag overrides its one setting and keeps the others: another out
-    // folder (and register) for a trial, keys and region still configured.
+    // folder (and register) for a trial is refused with the district's keys
+    // folder, which issues with the configured register only.
     let (code, out, err) = terbit(&conf, &["issue", "../extra/death.csv", "--issued-on", NIGHT, "--out", "../trial", "--register", "../trial/r.sqlite"]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(d.join("trial/r.sqlite").exists() && !conf.join("keys").exists());
+    assert_eq!(code, 2, "{out}\n{err}");
+    assert!(err.contains("issues with the register") && !d.join("trial").exists() && !conf.join("keys").exists(), "{err}");
     // No file at all tonight: every pattern and the date named.
     let (code, _, err) = terbit(&conf, &["issue", "--issued-on", "2026-12-05"]);
     assert_eq!(code, 2, "{err}");
@@ -95,14 +96,18 @@ fn the_morning_commands_read_the_configuration_and_never_make_a_register() {
     assert!(out.contains("10 documents issued"), "{out}");
     let out = ok(d, &["stats", "--config", "conf/terbit.toml", "--json"]);
     assert!(out.contains("\"issued\""), "{out}");
-    // A bare check checks tonight's files.
+    // A bare check checks tonight's files, against the configured
+    // register: issued already, they would all be ALREADY_ISSUED.
     let (code, out, err) = terbit(&conf, &["check", "--issued-on", NIGHT]);
-    assert_eq!(code, 0, "{out}\n{err}");
-    assert!(out.contains("10 applications"), "{out}");
+    assert_eq!(code, 1, "{out}\n{err}");
+    assert!(out.contains("10 applications") && out.contains("10 would be rejected") && out.contains("ALREADY_ISSUED"), "{out}");
     // revoke, supersede, revocations: the configured register and keys.
     let out = ok(&conf, &["revoke", &numbers[0], "--reason", "issued on forged evidence"]);
     assert!(out.contains("revoked") && d.join("secrets/revocations-3506.json").exists(), "{out}");
-    ok(&conf, &["supersede", &numbers[1], "--by", &numbers[2], "--reason", "name corrected"]);
+    // Superseded only by a document of the same subject: another child's is refused, naming both NIKs.
+    let (code, _, err) = terbit(&conf, &["supersede", &numbers[1], "--by", &numbers[2], "--reason", "name corrected"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("same subject") && err.matches("NIK").count() >= 1, "{err}");
     ok(d, &["revocations", "--config", "conf/terbit.toml"]);
     assert!(!conf.join("out").exists(), "no register made beside the configuration");
     // Without a configuration the default register is not there: refused,
@@ -146,7 +151,12 @@ fn a_new_register_beside_runs_of_another_register_is_refused() {
     assert!(!d.join("runs/register.sqlite").exists());
     // An existing register that issued none of them.
     ok(d, &["samples", "--kind", "death", "--count", "3", "--as-of", NIGHT, "--out", "death.csv"]);
-    ok(d, &["--quiet", "issue", "death.csv", "--keys", "secrets", "--out", "other-runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
+    // (made with a copy of the keys: the district's folder issues with its own register only)
+    std::fs::create_dir_all(d.join("secrets2")).unwrap();
+    for e in std::fs::read_dir(d.join("secrets")).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json") {
+        std::fs::copy(e.path(), d.join("secrets2").join(e.file_name())).unwrap();
+    }
+    ok(d, &["--quiet", "issue", "death.csv", "--keys", "secrets2", "--out", "other-runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
     let (code, _, err) = terbit(d, &["issue", &batch, "--keys", "secrets", "--out", "runs", "--register", "other/register.sqlite", "--issued-on", NIGHT]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains(&*run) && err.contains("none of them issued by the register other/register.sqlite"), "{err}");

@@ -57,14 +57,29 @@ fn setup(root: &Path, applications: usize) -> Setup {
     Setup { root: root.to_path_buf(), batch, keys }
 }
 
+/// The keys for the runs under `out`: a copy of the office's keys per
+/// out folder, each with its own register (a keys folder issues with
+/// one register only).
+fn keys_for(s: &Setup, out: &str) -> std::path::PathBuf {
+    let dir = s.root.join(format!("keys-{out}"));
+    if !dir.exists() {
+        std::fs::create_dir_all(&dir).unwrap();
+        for e in std::fs::read_dir(&s.keys).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json") {
+            std::fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
 fn issue_command(s: &Setup, out: &str) -> Command {
+    let keys = keys_for(s, out);
     let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"));
     // Not --quiet: it keeps a done night's warnings (numbers taken over
     // from a stopped run) off stderr, and the tests read them there.
     c.arg("issue")
         .args(&s.batch)
         .arg("--keys")
-        .arg(&s.keys)
+        .arg(&keys)
         .arg("--out")
         .arg(s.root.join(out))
         .arg("--issued-on")

@@ -174,7 +174,14 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     std::fs::write(&chain_path, terbit::dk1::root::pem_encode("CERTIFICATE", &other.cert.der)).unwrap();
     let night = |out: &str| -> PathBuf {
         ok(d, &["samples", "--kind", "birth", "--count", "3", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
-        ok(d, &["issue", "more.csv", "--keys", "keys", "--out", out, "--issued-on", "2026-11-24"]);
+        // Each night into a register of its own needs a keys folder of its
+        // own (a keys folder issues with one register): the keys as they are now.
+        let keys = format!("keys-{out}");
+        std::fs::create_dir_all(d.join(&keys)).unwrap();
+        for e in std::fs::read_dir(d.join("keys")).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json" && e.path().is_file()) {
+            std::fs::copy(e.path(), d.join(&keys).join(e.file_name())).unwrap();
+        }
+        ok(d, &["issue", "more.csv", "--keys", &keys, "--out", out, "--issued-on", "2026-11-24"]);
         let run = std::fs::read_dir(d.join(out)).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
         let mut files = Vec::new();
         pdfs(&run, &mut files);

@@ -44,10 +44,26 @@ fn setup(count: usize, defects: f64, ext: &str) -> Setup {
     Setup { _tmp: tmp, root, batch, keys }
 }
 
+/// The keys for the register of `out`: the office's keys for "out", a
+/// copy for each other register (a keys folder issues with one register).
+fn keys_for(s: &Setup, out: &str) -> PathBuf {
+    if out == "out" {
+        return s.keys.clone();
+    }
+    let dir = s.root.join(format!("keys-{out}"));
+    if !dir.exists() {
+        fs::create_dir_all(&dir).unwrap();
+        for e in fs::read_dir(&s.keys).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json") {
+            fs::copy(e.path(), dir.join(e.file_name())).unwrap();
+        }
+    }
+    dir
+}
+
 fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
     IssueOptions {
         batch: vec![batch.to_path_buf()],
-        keys_dir: s.keys.clone(),
+        keys_dir: keys_for(s, out),
         region: Region::kediri(),
         templates: Templates::embedded(),
         kind: None,
@@ -170,7 +186,16 @@ fn revoked_and_superseded_documents_fail_verification() {
     let (a, b, c) = (&manifest[0], &manifest[1], &manifest[2]);
     let mut reg = terbit::numbering::register::Register::open(&s.root.join("out.sqlite")).unwrap();
     reg.revoke(&a["document_number"], None, "issued on forged evidence", date()).unwrap();
-    reg.revoke(&b["document_number"], Some(&c["document_number"]), "name corrected", date()).unwrap();
+    // b's corrected certificate: b revoked first (one active document per
+    // subject), the corrected application issued, then it supersedes b.
+    reg.revoke(&b["document_number"], None, "name misspelt", date()).unwrap();
+    let batch = fs::read_to_string(&s.batch).unwrap();
+    let (app, rest) = batch.lines().nth(2).unwrap().split_once(',').unwrap();
+    let corrected = s.root.join("corrected.csv");
+    fs::write(&corrected, format!("{}\n{app}-C,{rest}\n", batch.lines().next().unwrap())).unwrap();
+    let summary2 = issue(&options(&s, "out", &corrected)).unwrap();
+    let newer = read_csv(&summary2.run_dir.join("manifest.csv"))[0]["document_number"].clone();
+    reg.revoke(&b["document_number"], Some(&newer), "name corrected", date()).unwrap();
     let signer = keys::signer_for(&s.keys, "3506", 1_795_392_000).unwrap();
     let list = terbit::dk1::revocation::RevocationList::make(reg.revocations("3506").unwrap(), 1, 1_795_400_000, &signer);
     let path = s.root.join("revocations-3506.json");
@@ -184,7 +209,7 @@ fn revoked_and_superseded_documents_fail_verification() {
     let pdf = |r: &BTreeMap<String, String>| fs::read(summary.run_dir.join(&r["file"])).unwrap();
     assert!(matches!(verify::verify_pdf_with(&pdf(a), &trust, &layouts).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
     match verify::verify_pdf_with(&pdf(b), &trust, &layouts).verdict {
-        Verdict::Superseded(why) => assert!(why.contains(&c["document_number"]), "{why}"),
+        Verdict::Superseded(why) => assert!(why.contains(&newer), "{why}"),
         other => panic!("{other:?}"),
     }
     assert_eq!(verify::verify_pdf_with(&pdf(c), &trust, &layouts).verdict, Verdict::Genuine);

@@ -95,7 +95,12 @@ fn hidden_characters_are_shown_escaped_in_every_report_file() {
     lines[1] = spoil(&lines[1], "SITI\u{202E}HANIMA\u{1b}[2J");
     lines[2] = spoil(&lines[2], "AGUS\u{2067}OTNAYRS");
     std::fs::write(d.join("hostile.csv"), lines.join("\n") + "\n").unwrap();
-    let (code, _, err) = terbit(&["--quiet", "issue", "hostile.csv", "--keys", "demo/keys", "--out", "night", "--register", "night/register.sqlite"]);
+    // A register of their own needs a keys folder of its own: a copy of the demo's.
+    std::fs::create_dir_all(d.join("night-keys")).unwrap();
+    for e in std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().filter(|e| e.file_name() != "register-binding.json" && e.path().is_file()) {
+        std::fs::copy(e.path(), d.join("night-keys").join(e.file_name())).unwrap();
+    }
+    let (code, _, err) = terbit(&["--quiet", "issue", "hostile.csv", "--keys", "night-keys", "--out", "night", "--register", "night/register.sqlite"]);
     assert_eq!(code, Some(0), "{err}");
     let run = std::fs::read_dir(d.join("night")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
     let raw = |s: &str| s.chars().any(|c| matches!(c, '\u{202E}' | '\u{2067}' | '\u{1b}'));

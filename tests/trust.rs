@@ -276,7 +276,7 @@ fn a_bundle_keeps_a_districts_root_unless_told() {
     let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", d.genuine.file.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");
     ok(dir, &["samples", "--kind", "birth", "--count", "3", "--seed", "8", "--as-of", "2026-11-25", "--out", "later.csv"]);
-    ok(dir, &["issue", "later.csv", "--keys", "keys", "--out", "later", "--issued-on", "2026-11-25"]);
+    ok(dir, &["issue", "later.csv", "--keys", "keys", "--out", "later", "--register", "out/register.sqlite", "--issued-on", "2026-11-25"]);
     let later = std::fs::read_dir(dir.join("later")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
     let (code, out, _) = terbit(dir, &["verify", "--trust-memory", "m.json", "--trust", "trust-bundle.json", later.to_str().unwrap()]);
     assert_eq!(code, 0, "{out}");

@@ -154,6 +154,9 @@ pub(crate) enum Command {
         number: String,
         #[arg(long)]
         reason: String,
+        /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
         #[command(flatten)]
         common: RevokeArgs,
     },
@@ -171,10 +174,14 @@ pub(crate) enum Command {
     #[command(after_help = "Example:\n  terbit supersede 3506-LU-23112026-0007 --by 3506-LU-24112026-0001 --reason \"name corrected\"")]
     Supersede {
         number: String,
+        /// The newer document: the same kind, the same subject (NIK).
         #[arg(long)]
         by: String,
         #[arg(long)]
         reason: String,
+        /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        on: Option<NaiveDate>,
         #[command(flatten)]
         common: RevokeArgs,
     },
@@ -292,9 +299,6 @@ pub(crate) struct RevokeArgs {
     /// Keys directory: signs the list, which is written there as revocations-<issuer>.json [default: terbit.toml's keys, else keys].
     #[arg(long)]
     pub(crate) keys: Option<PathBuf>,
-    /// Date the revocation takes effect (default: today in UTC).
-    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-    pub(crate) on: Option<NaiveDate>,
 }
 
 /// The keys folder of the `keys` commands: --dir, else terbit.toml's keys.

@@ -496,6 +496,49 @@ fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
     ))
 }
 
+/// The file in a keys folder naming the register that issues with it.
+pub const BINDING_FILE: &str = "register-binding.json";
+
+/// The register a district's keys folder issues with: its canonical
+/// absolute path and the identity stored inside it. One keys folder,
+/// one register: a second register would give the same numbers again,
+/// each document genuine at verify. `terbit issue` writes it (only when
+/// absent or different) and refuses a register that is not this one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RegisterBinding {
+    /// The register's canonical absolute path, when it was last used.
+    pub register: PathBuf,
+    /// The identity inside the register (its `meta` table).
+    pub register_id: String,
+}
+
+impl RegisterBinding {
+    /// The binding recorded in `dir`, if any; a file that does not read is
+    /// an error naming it (never taken as "no binding").
+    pub fn load(dir: &Path) -> Result<Option<RegisterBinding>> {
+        let path = dir.join(BINDING_FILE);
+        let bytes = match crate::util::fs::read_limited(&path, 64 << 10) {
+            Ok(b) => b,
+            Err(Error::Io { source, .. }) if source.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        serde_json::from_slice(&bytes).map(Some).map_err(|e| Error::config(&path, format!("not a register binding: {e}")))
+    }
+
+    /// Record this binding in `dir` (atomically), unless it is there already.
+    /// Returns whether the file was written.
+    pub fn save(&self, dir: &Path) -> Result<bool> {
+        if RegisterBinding::load(dir).ok().flatten().as_ref() == Some(self) {
+            return Ok(false);
+        }
+        let mut text = serde_json::to_string_pretty(self).map_err(|e| Error::config(dir.join(BINDING_FILE), e.to_string()))?;
+        text.push('\n');
+        crate::util::fs::write_atomic(&dir.join(BINDING_FILE), text.as_bytes())?;
+        Ok(true)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

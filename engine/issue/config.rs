@@ -287,7 +287,8 @@ pub fn check_register_owns_runs(out: &Setting, register: &Setting) -> Result<()>
             register.origin
         )));
     }
-    let reg = crate::numbering::register::Register::open(&register.path)?;
+    // Read only: nothing is written before the run's own checks.
+    let reg = crate::numbering::register::Register::open_read_only(&register.path)?;
     let known: std::collections::HashSet<String> = reg
         .runs(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())?
         .into_iter()

@@ -186,10 +186,23 @@ impl KindRejects {
 pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     let mut summary = RunSummary::default();
     let kinds = read_and_validate(opts, &mut summary)?;
+    // The register, when there is one, read only: yesterday's export again
+    // is ALREADY_ISSUED here as it would be at issue (nothing is written).
+    let register = match opts.register.as_os_str().is_empty() || !opts.register.is_file() {
+        true => None,
+        false => Some(Register::open_read_only(&opts.register)?),
+    };
     let mut rejects = Vec::new();
-    for k in kinds {
-        summary.rejected += k.validated.rejected_applications;
-        rejects.extend(k.validated.rejects);
+    for mut k in kinds {
+        if let Some(reg) = &register {
+            register_check(&mut k, opts, reg)?;
+        }
+        summary.rejected += k.validated.rejected_applications + k.register_rejects.len();
+        // In input order within the kind, as rejects.csv has them.
+        let mut of_kind = std::mem::take(&mut k.validated.rejects);
+        of_kind.append(&mut k.register_rejects);
+        of_kind.sort_by_key(|r| r.row);
+        rejects.extend(of_kind);
     }
     for r in &rejects {
         *summary.rejects_by_rule.entry(r.rule.to_string()).or_default() += 1;
@@ -197,6 +210,53 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     summary.reject_rows = rejects.len();
     summary.rule_percentages();
     Ok((summary, rejects))
+}
+
+/// The register's refusals of one kind's accepted applications, read
+/// only (`check`): the rejects `issue` would add when numbering.
+fn register_check(k: &mut KindRun, opts: &IssueOptions, reg: &Register) -> Result<()> {
+    let t = k.template;
+    let s = &t.schema;
+    let pending: Vec<Pending> = k
+        .apps
+        .iter()
+        .map(|rows| Pending {
+            application_id: k.cols[s.id].get(rows[0]).unwrap_or(""),
+            nik: k.cols[s.subject].get(rows[0]).unwrap_or(""),
+            letters: "",
+            scope: "",
+            service_point: "",
+        })
+        .collect();
+    let active_from = t.record.expiry_days.and_then(|d| opts.issue_date.checked_sub_days(Days::new(d.max(0) as u64)));
+    let refused = reg.would_refuse(&t.kind, active_from, &pending)?;
+    drop(pending);
+    let env = Env { schema: s, region: &opts.region, issue_date: opts.issue_date, can_print: crate::pdf::fonts::can_draw };
+    for (a, num) in refused.into_iter().enumerate() {
+        let first = k.apps[a][0];
+        let (rule, field, msg) = match num {
+            Some(Numbered::SubjectActive { number }) => (Rule::SubjectActive, s.subject, Msg::SubjectActive { number, title: t.title.clone(), kind: t.kind.clone() }),
+            Some(Numbered::AlreadyIssued { number, run_id, written }) => {
+                *k.already_issued_by.entry(run_id.clone()).or_default() += 1;
+                (Rule::AlreadyIssued, s.id, Msg::AlreadyIssued { number, run_id, written })
+            }
+            _ => continue,
+        };
+        let name = &s.columns[field].name;
+        let value = get(&k.cols, field, first);
+        k.register_rejects.push(Reject {
+            row: first,
+            app: k.app_index[a],
+            source: k.batch.source(first),
+            rule,
+            field: name.to_string(),
+            message: messages::message(rule, name, &msg, &value, &|_| None, &env),
+            value,
+            application_id: get(&k.cols, s.id, first),
+            service_point: get(&k.cols, s.service_point, first),
+        });
+    }
+    Ok(())
 }
 
 /// Read, validate (unless `ready` already is) and number one kind; also

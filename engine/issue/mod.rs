@@ -12,6 +12,7 @@
 //! bounded however large the batch, and the output order never depends on
 //! thread scheduling.
 
+pub mod binding;
 pub mod config;
 mod documents;
 mod kinds;
@@ -55,6 +56,13 @@ pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV,
 pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let mut summary = RunSummary::for_region(&opts.region, opts.issue_date);
     let began = Instant::now();
+    // The keys first, before anything is created or written: a wrong keys
+    // folder or region (no key of this regency) is the mistake to say, and
+    // it leaves no out folder, lock file or report behind.
+    let (signer, found) = signers(opts)?;
+    summary.kid = hex::encode(signer.kid);
+    // And the register the keys folder issues with: never a second one.
+    let bound = binding::check(&opts.keys_dir, &opts.register)?;
     // One job per register at a time, from before the batch is read: a
     // second run of the same night must not remove this one's temporary
     // files or race it for the manifest.
@@ -94,7 +102,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         summary.warnings.push(format!("{}: header only, no applications of its kind in this batch", path.display()));
     }
     summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
+    // The region is part of the run: the same files issued for another
+    // regency (a wrong --region) are another run, never the one that
+    // issued them (whose report it would otherwise overwrite).
     let mut run_hash = Sha256::new();
+    run_hash.update(opts.region.code.as_bytes());
     for sha in &shas {
         run_hash.update(sha);
     }
@@ -148,54 +160,17 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             // Not an error: the run ended, with its rejects and report
             // written, and the caller says the night is not done.
             pre.not_done.push(refused);
-            write_rejects_and_report(&mut pre, &lists, count)?;
+            // A run that finished (sealed) keeps its files as they were: a
+            // refusal is this attempt's answer, not that night's record.
+            if pre.run_dir.join("seal.json").exists() {
+                pre.warnings.push(format!(
+                    "run {} finished and was sealed earlier: this refused attempt left its rejects.csv and report as they were",
+                    pre.run_id
+                ));
+            } else {
+                write_rejects_and_report(&mut pre, &lists, count)?;
+            }
             return Ok(pre);
-        }
-    }
-    let signer = match &opts.signing_seed {
-        Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,
-        None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
-    };
-    summary.kid = hex::encode(signer.kid);
-    // The PDF signature: the office's certified P-256 key paired with the
-    // DK1 key (`terbit keys generate` makes it, `terbit trust sign`
-    // certifies it). Every PDF terbit writes is signed: an unsigned PDF
-    // would be judged by its page alone, which a forger can draw around,
-    // so a keys folder without a certified PDF key issues nothing.
-    let found = match &opts.pdf_key {
-        Some(secret) => crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?,
-        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
-            Error::NoKey(format!(
-                "{} has no PDF-signing key for key {}: every PDF terbit writes is signed, so nothing was issued. \
-                 Either import a certification authority's key and certificate for it (`terbit keys import {} --key … --cert …`), \
-                 or make a new key with its PDF key (`terbit keys generate --issuer {} --dir {}`), retire this one (`terbit keys retire {} --dir {}`), \
-                 and have the district root certify the new one (`terbit trust sign --keys {} --root-key root-{}.key --root-cert root-{}.crt`)",
-                opts.keys_dir.display(),
-                summary.kid,
-                summary.kid,
-                opts.region.code,
-                opts.keys_dir.display(),
-                summary.kid,
-                opts.keys_dir.display(),
-                opts.keys_dir.display(),
-                opts.region.code,
-                opts.region.code
-            ))
-        })?,
-    };
-    {
-        let s = &found;
-        // Verifiers hold a signature to its certificate's validity at the
-        // document's issue time: a night outside it would be rejected whole.
-        let (not_before, not_after) = crate::dk1::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
-        if opts.issued_at < not_before || opts.issued_at >= not_after {
-            return Err(Error::NoKey(format!(
-                "the PDF-signing certificate of key {} is valid from {} until {}, which does not hold the documents' issue time {}: PDF readers and terbit verify would reject every signature. Issue on a date inside it, or renew the certificate",
-                summary.kid,
-                keys::rfc3339(not_before),
-                keys::rfc3339(not_after),
-                keys::rfc3339(opts.issued_at)
-            )));
         }
     }
     let pades = std::sync::Arc::new(crate::pdf::sign::Pades::new(&found).map_err(|e| Error::NoKey(e.to_string()))?);
@@ -207,6 +182,10 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // seconds at most. Another process's transaction is waited for too.
     let register = Register::open(&opts.register)?;
     register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    // Said once, with the run's other warnings (the report keeps it).
+    if let Some(w) = binding::record(&opts.keys_dir, &register, &opts.register, &bound)? {
+        summary.warnings.push(w);
+    }
     // Every run is recorded, with or without a clock: a run that has not
     // finished is what the next run finishes or names.
     register.run_started(&summary.run_id, opts.issue_date, &opts.started_at.map(keys::rfc3339).unwrap_or_default())?;
@@ -365,3 +344,54 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
+/// The run's DK1 signer and its certified PDF-signing partner, checked
+/// against the documents' issue time.
+fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::dk1::pdfkey::PdfSigner)> {
+    let signer = match &opts.signing_seed {
+        Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,
+        None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
+    };
+    let kid = hex::encode(signer.kid);
+    // The PDF signature: the office's certified P-256 key paired with the
+    // DK1 key (`terbit keys generate` makes it, `terbit trust sign`
+    // certifies it). Every PDF terbit writes is signed: an unsigned PDF
+    // would be judged by its page alone, which a forger can draw around,
+    // so a keys folder without a certified PDF key issues nothing.
+    let found = match &opts.pdf_key {
+        Some(secret) => crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?,
+        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
+            Error::NoKey(format!(
+                "{} has no PDF-signing key for key {}: every PDF terbit writes is signed, so nothing was issued. \
+                 Either import a certification authority's key and certificate for it (`terbit keys import {} --key … --cert …`), \
+                 or make a new key with its PDF key (`terbit keys generate --issuer {} --dir {}`), retire this one (`terbit keys retire {} --dir {}`), \
+                 and have the district root certify the new one (`terbit trust sign --keys {} --root-key root-{}.key --root-cert root-{}.crt`)",
+                opts.keys_dir.display(),
+                kid,
+                kid,
+                opts.region.code,
+                opts.keys_dir.display(),
+                kid,
+                opts.keys_dir.display(),
+                opts.keys_dir.display(),
+                opts.region.code,
+                opts.region.code
+            ))
+        })?,
+    };
+    {
+        let s = &found;
+        // Verifiers hold a signature to its certificate's validity at the
+        // document's issue time: a night outside it would be rejected whole.
+        let (not_before, not_after) = crate::dk1::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
+        if opts.issued_at < not_before || opts.issued_at >= not_after {
+            return Err(Error::NoKey(format!(
+                "the PDF-signing certificate of key {} is valid from {} until {}, which does not hold the documents' issue time {}: PDF readers and terbit verify would reject every signature. Issue on a date inside it, or renew the certificate",
+                kid,
+                keys::rfc3339(not_before),
+                keys::rfc3339(not_after),
+                keys::rfc3339(opts.issued_at)
+            )));
+        }
+    }
+    Ok((signer, found))
+}

@@ -22,6 +22,10 @@ pub struct Revoked {
     pub list: RevocationList,
     /// Where it was written.
     pub path: PathBuf,
+    /// The revocation recorded before, when the document already had one:
+    /// nothing new was recorded (the list was signed again, so that a
+    /// retry after a list that was never written publishes it).
+    pub earlier: Option<crate::kind::revocation::Entry>,
 }
 
 /// Revoke `number` (or, with `by`, mark it superseded by that newer
@@ -38,9 +42,14 @@ pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, 
     let mut reg = Register::open(register)?;
     let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", register.display())))?;
     let signer = keys::signer_for(keys_dir, &issuer, now)?;
-    reg.revoke(number, by, reason, since)?;
+    // Already revoked or superseded: said, nothing recorded — except a
+    // revoked document superseded by its corrected successor.
+    let earlier = reg.revocation_of(number)?.filter(|e| !(by.is_some() && e.status == crate::kind::revocation::Status::Revoked && e.superseded_by.is_none()));
+    if earlier.is_none() {
+        reg.revoke(number, by, reason, since)?;
+    }
     let (list, path) = publish(&mut reg, keys_dir, &signer, now)?;
-    Ok(Revoked { issuer, list, path })
+    Ok(Revoked { issuer, list, path, earlier })
 }
 
 /// Sign the issuer's whole revocation list again, numbered past the list

@@ -155,7 +155,17 @@ CREATE TABLE IF NOT EXISTS revocation_lists(
     issuer          TEXT PRIMARY KEY,
     sequence        INTEGER NOT NULL
 );
+CREATE TABLE IF NOT EXISTS meta(
+    key             TEXT PRIMARY KEY,
+    value           TEXT NOT NULL
+);
 ";
+
+/// The register's identity in its `meta` table: made once, by the first
+/// `terbit issue` into the register (a new one, or one made before), from
+/// SQLite's own random source, and kept by every copy of the file: a
+/// moved or restored register is the same register, a new one is not.
+const ID_KEY: &str = "register_id";
 
 impl Register {
     /// Open (creating if needed) the register at `path`.
@@ -179,6 +189,92 @@ impl Register {
                 .map_err(|e| reg_err(path, e))?;
         }
         Ok(Register { conn, path: path.to_path_buf() })
+    }
+
+    /// The identity of the register at `path`, read without writing
+    /// anything (`None`: a register made before identities were kept).
+    pub fn id_of(path: &Path) -> Result<Option<String>> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
+        let has_meta: bool = conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| reg_err(path, e))?
+            > 0;
+        if !has_meta {
+            return Ok(None);
+        }
+        conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).optional().map_err(|e| reg_err(path, e))
+    }
+
+    /// Open the register at `path` to read only (`terbit check`): nothing
+    /// is created or written, not even an identity.
+    pub fn open_read_only(path: &Path) -> Result<Register> {
+        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
+        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| reg_err(path, e))?;
+        Ok(Register { conn, path: path.to_path_buf() })
+    }
+
+    /// What [`Register::number`] would refuse, read only: for each pending
+    /// application, `AlreadyIssued` (another run that finished issued it)
+    /// or `SubjectActive`, else `None` (it would be numbered, or finished
+    /// under a stopped run's number).
+    pub fn would_refuse(&self, kind: &str, active_from: Option<NaiveDate>, pending: &[Pending]) -> Result<Vec<Option<Numbered>>> {
+        let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        let mut find = self
+            .conn
+            .prepare(
+                "SELECT d.document_number, d.run_id, d.status = 'issued'
+                        AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+                 FROM documents d WHERE d.kind = ?1 AND d.application_id = ?2",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut active = self
+            .conn
+            .prepare(
+                "SELECT d.document_number FROM documents d
+                 WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3 AND d.issue_date >= ?4
+                   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
+                 ORDER BY d.document_number LIMIT 1",
+            )
+            .map_err(|e| self.err(e))?;
+        let mut out = Vec::with_capacity(pending.len());
+        for p in pending {
+            let found: Option<(String, String, bool)> =
+                find.query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional().map_err(|e| self.err(e))?;
+            out.push(match found {
+                Some((number, run_id, true)) => Some(Numbered::AlreadyIssued { number, run_id, written: true }),
+                Some(_) => None,
+                None => active
+                    .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
+                    .optional()
+                    .map_err(|e| self.err(e))?
+                    .map(|number| Numbered::SubjectActive { number }),
+            });
+        }
+        Ok(out)
+    }
+
+    /// This register's identity (see [`ID_KEY`]), made now if it has none:
+    /// only `terbit issue` makes one (the other commands never write it,
+    /// so a register restored from an old copy can still take back its
+    /// recorded identity, [`Register::set_id`]).
+    pub fn id(&self) -> Result<String> {
+        // 16 random bytes as 32 hex digits (SQLite seeds randomblob from the OS).
+        self.conn
+            .execute("INSERT INTO meta(key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT(key) DO NOTHING", [ID_KEY])
+            .map_err(|e| self.err(e))?;
+        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).map_err(|e| self.err(e))
+    }
+
+    /// Give this register the identity `id`: a register restored from a
+    /// copy made before identities were kept takes back the one its keys
+    /// folder recorded for it.
+    pub fn set_id(&self, id: &str) -> Result<()> {
+        self.conn
+            .execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![ID_KEY, id])
+            .map(|_| ())
+            .map_err(|e| self.err(e))
     }
 
     /// Wait up to `d` for another connection's write transaction (the
@@ -442,6 +538,16 @@ impl Register {
         if status != "issued" {
             return Err(usage(format!("document {number} was numbered but never written; finish its run first")));
         }
+        // A document cannot be withdrawn before it existed: verifiers would
+        // call copies REVOKED from a day the document did not stand.
+        let issued_on: String = self
+            .conn
+            .query_row("SELECT issue_date FROM documents WHERE document_number = ?1", [number], |r| r.get(0))
+            .map_err(|e| self.err(e))?;
+        let since_text = since.format("%Y-%m-%d").to_string();
+        if since_text < issued_on {
+            return Err(usage(format!("the revocation date {since_text} is before document {number}'s issue date {issued_on}: give --on {issued_on} or later")));
+        }
         if let Some(by) = by {
             if by == number {
                 return Err(usage("a document cannot supersede itself".into()));
@@ -466,6 +572,16 @@ impl Register {
             if withdrawn {
                 return Err(usage(format!("document {by} is itself revoked or superseded: supersede {number} by the document that stands")));
             }
+            // And of its own subject (the NIK one active document per kind
+            // is counted by): a corrected certificate for the same child,
+            // never another person's document.
+            let nik_of = |n: &str| self.conn.query_row("SELECT nik FROM documents WHERE document_number = ?1", [n], |r| r.get::<_, String>(0)).map_err(|e| self.err(e));
+            let (old_nik, new_nik) = (nik_of(number)?, nik_of(by)?);
+            if old_nik != new_nik {
+                return Err(usage(format!(
+                    "document {by} is of subject (NIK) {new_nik}, and {number} of {old_nik}: a document is superseded by a newer one of the same subject"
+                )));
+            }
         }
         if reason.trim().is_empty() {
             return Err(usage("a reason is required".into()));
@@ -488,11 +604,28 @@ impl Register {
                 .query_row("SELECT status, superseded_by FROM revocations WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
                 .optional()
                 .map_err(|e| self.err(e))?;
-            if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
+            let revoked_only = same.as_ref().is_some_and(|(st, newer)| st == Status::Revoked.as_str() && newer.is_none());
+            if revoked_only && by.is_some() {
+                // The newer document of the same subject can only be issued
+                // once this one stopped being active (SUBJECT_ACTIVE): so a
+                // revoked document is superseded by the corrected one
+                // issued after it, and verifiers then name that one.
+                self.conn
+                    .execute(
+                        "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = ?4, since = ?5 WHERE document_number = ?1",
+                        params![number, status.as_str(), by, reason.trim(), since.format("%Y-%m-%d").to_string()],
+                    )
+                    .map_err(|e| self.err(e))?;
+            } else if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
                 return Err(usage(format!("document {number} is already revoked or superseded otherwise")));
             }
         }
         Ok(regency)
+    }
+
+    /// The revocation recorded for `number`, if any.
+    pub fn revocation_of(&self, number: &str) -> Result<Option<Entry>> {
+        self.revocations_where("r.document_number = ?1", number).map(|mut v| v.pop())
     }
 
     /// The number of `issuer`'s next signed revocation list: one past the
@@ -519,16 +652,20 @@ impl Register {
 
     /// Every revocation of a regency's documents, by document number.
     pub fn revocations(&self, regency: &str) -> Result<Vec<Entry>> {
+        self.revocations_where("d.regency = ?1", regency)
+    }
+
+    fn revocations_where(&self, condition: &str, value: &str) -> Result<Vec<Entry>> {
         let mut stmt = self
             .conn
-            .prepare(
+            .prepare(&format!(
                 "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since
                  FROM revocations r JOIN documents d ON d.document_number = r.document_number
-                 WHERE d.regency = ?1 ORDER BY r.document_number",
-            )
+                 WHERE {condition} ORDER BY r.document_number"
+            ))
             .map_err(|e| self.err(e))?;
         let rows = stmt
-            .query_map([regency], |r| {
+            .query_map([value], |r| {
                 let status: String = r.get(1)?;
                 Ok(Entry {
                     document_number: r.get(0)?,
@@ -639,7 +776,21 @@ mod tests {
         reg.revoke(c, None, "fraud", date()).unwrap();
         let e = reg.revoke(a, Some(c), "by a revoked one", date()).unwrap_err().to_string();
         assert!(e.contains("itself revoked"), "{e}");
-        reg.revoke(a, Some(b), "name corrected", date()).unwrap();
+        let e = reg.revoke(a, Some(b), "name corrected", date()).unwrap_err().to_string();
+        assert!(e.contains("same subject") && e.contains("NIK) b") && e.contains("of a"), "{e}");
+        // The corrected document for the same subject: issued once the
+        // first is revoked (never two active), then it supersedes it.
+        reg.revoke(a, None, "name misspelt", date()).unwrap();
+        let again = Pending { application_id: "a2", nik: "a", letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let n = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[again]).unwrap();
+        let a2 = n[0].number().to_string();
+        reg.mark_issued([(a2.as_str(), "5")]).unwrap();
+        reg.revoke(a, Some(&a2), "name corrected", date()).unwrap();
+        let e = reg.revocation_of(a).unwrap().unwrap();
+        assert_eq!((e.status, e.superseded_by.as_deref()), (Status::Superseded, Some(a2.as_str())));
+        // Not before the document's issue date.
+        let e = reg.revoke(b, None, "x", date().pred_opt().unwrap()).unwrap_err().to_string();
+        assert!(e.contains("before document") && e.contains("issue date 2021-06-23"), "{e}");
     }
 
     #[test]

@@ -70,20 +70,35 @@ pub(crate) fn make(dir: &Path) -> District {
     ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-23T00:00:00Z", "--valid-days", "36500"]);
     ok(dir, &["samples", "--kind", "birth", "--count", "12", "--seed", "4", "--as-of", "2026-11-23", "--out", "births.csv"]);
     ok(dir, &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
-    let run = std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a run");
-    let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
-    let mut lines = manifest.lines();
-    let header: Vec<&str> = lines.next().unwrap().split(',').collect();
-    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
-    let docs: Vec<Doc> = lines
-        .map(|l| {
-            let f: Vec<&str> = l.split(',').collect();
-            Doc { number: f[col("document_number")].into(), file: run.join(f[col("file")]), qr: f[col("qr")].into() }
-        })
-        .collect();
+    let run_of = |day: &str| std::fs::read_dir(dir.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir() && p.file_name().unwrap().to_string_lossy().starts_with(day)).expect("a run");
+    let docs_of = |run: &Path| -> Vec<Doc> {
+        let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+        let mut lines = manifest.lines();
+        let header: Vec<&str> = lines.next().unwrap().split(',').collect();
+        let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+        lines
+            .map(|l| {
+                let f: Vec<&str> = l.split(',').collect();
+                Doc { number: f[col("document_number")].into(), file: run.join(f[col("file")]), qr: f[col("qr")].into() }
+            })
+            .collect()
+    };
+    let run = run_of("20261123");
+    let docs = docs_of(&run);
     assert!(docs.len() >= 6, "{} documents", docs.len());
-    let (genuine, superseded, newer, revoked) = (docs[0].clone(), docs[1].clone(), docs[2].clone(), docs[3].clone());
-    ok(dir, &["supersede", &superseded.number, "--by", &newer.number, "--reason", "name corrected", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
+    let (genuine, superseded, revoked) = (docs[0].clone(), docs[1].clone(), docs[3].clone());
+    // A corrected certificate for the second child: the first is revoked
+    // (one active document per subject), the corrected application is
+    // issued the next day and supersedes it.
+    let reg = ["--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"];
+    ok(dir, &[&["revoke", &superseded.number, "--reason", "name misspelt"][..], &reg].concat());
+    let births = std::fs::read_to_string(dir.join("births.csv")).unwrap();
+    let (header, row) = (births.lines().next().unwrap(), births.lines().nth(2).unwrap());
+    let (app, rest) = row.split_once(',').unwrap();
+    std::fs::write(dir.join("corrected.csv"), format!("{header}\n{app}-C,{rest}\n")).unwrap();
+    ok(dir, &["issue", "corrected.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-24"]);
+    let newer = docs_of(&run_of("20261124"))[0].clone();
+    ok(dir, &[&["supersede", &superseded.number, "--by", &newer.number, "--reason", "name corrected"][..], &reg].concat());
     ok(dir, &["revoke", &revoked.number, "--reason", "issued on forged evidence", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
     ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-24T03:00:00Z", "--valid-days", "36500"]);
     let cert = terbit::dk1::root::read_cert(&dir.join("root/root-3506.crt")).unwrap();

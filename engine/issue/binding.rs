@@ -1,0 +1,184 @@
+//! One keys folder, one register. A district's keys folder records the
+//! register that issues with it (`register-binding.json`: its canonical
+//! path and the identity stored inside it), and `issue` refuses to number
+//! with that folder into any other register: a second register knows
+//! nothing of the first and gives the same numbers again, every document
+//! genuine at verify (a run from another folder whose default register is
+//! `./out/register.sqlite`, or a register lost and started anew).
+
+use std::path::{Component, Path, PathBuf};
+
+use crate::dk1::keys::{RegisterBinding, BINDING_FILE};
+use crate::error::{Error, Result};
+use crate::numbering::register::Register;
+
+/// What [`check`] found, for [`record`] once the register is open.
+#[derive(Debug)]
+pub struct Checked {
+    binding: Option<RegisterBinding>,
+    /// The bound register's identity, for a copy of it made before
+    /// registers kept one (restored at its recorded path).
+    adopt_id: Option<String>,
+}
+
+/// `path` as a binding records it: absolute, links and `.`/`..` resolved
+/// as far as the path exists (a register not made yet has no canonical
+/// path of its own: its folder's, joined with its name).
+pub fn canonical(path: &Path) -> PathBuf {
+    if let Ok(p) = std::fs::canonicalize(path) {
+        return p;
+    }
+    let abs = if path.is_absolute() { path.to_path_buf() } else { std::env::current_dir().map(|d| d.join(path)).unwrap_or_else(|_| path.to_path_buf()) };
+    let mut out = PathBuf::new();
+    for c in abs.components() {
+        match c {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            c => out.push(c),
+        }
+    }
+    // The deepest folder that exists, canonical, with the rest after it.
+    let mut base = out.clone();
+    let mut rest = Vec::new();
+    while !base.exists() {
+        match (base.file_name().map(|n| n.to_os_string()), base.parent().map(Path::to_path_buf)) {
+            (Some(n), Some(p)) => {
+                rest.push(n);
+                base = p;
+            }
+            _ => return out,
+        }
+    }
+    let mut p = std::fs::canonicalize(&base).unwrap_or(base);
+    p.extend(rest.iter().rev());
+    p
+}
+
+/// Before anything is created: refuse a register that is not the one the
+/// keys folder `keys_dir` is bound to — a new one (the file absent), or an
+/// existing one with another identity. The bound register at another path
+/// (moved) is accepted; [`record`] then updates the path.
+pub fn check(keys_dir: &Path, register: &Path) -> Result<Checked> {
+    let Some(bound) = RegisterBinding::load(keys_dir)? else { return Ok(Checked { binding: None, adopt_id: None }) };
+    let here = canonical(register);
+    let file = keys_dir.join(BINDING_FILE);
+    let same_place = here == bound.register;
+    if !register.exists() {
+        return Err(Error::Usage(if same_place {
+            format!(
+                "the register {} that the keys folder {} issues with (recorded in {}) is missing: restore it from its backup. \
+                 A new register there would give the numbers it gave again, each document genuine at verify; nothing was issued",
+                here.display(),
+                keys_dir.display(),
+                file.display()
+            )
+        } else {
+            format!(
+                "the keys folder {} issues with the register {} (recorded in {}), but this run would start a new register at {}: \
+                 it would give numbers that register already gave, each document genuine at verify; nothing was issued. \
+                 Give --register {} (or --config naming the district's terbit.toml, whose `register` it is); \
+                 if that register is lost, restore it from its backup — a new register would give the same numbers again",
+                keys_dir.display(),
+                bound.register.display(),
+                file.display(),
+                here.display(),
+                bound.register.display()
+            )
+        }));
+    }
+    match Register::id_of(register)? {
+        Some(id) if id == bound.register_id => Ok(Checked { binding: Some(bound), adopt_id: None }),
+        // A copy made before registers kept an identity, back where the
+        // bound one was: the register restored from an older backup.
+        None if same_place => {
+            let id = bound.register_id.clone();
+            Ok(Checked { binding: Some(bound), adopt_id: Some(id) })
+        }
+        id => Err(Error::Usage(format!(
+            "the keys folder {} issues with the register {} (id {}, recorded in {}), and {} is another register (id {}): \
+             two registers numbering with one keys folder give the same numbers twice; nothing was issued. \
+             Give --register {} (or --config naming the district's terbit.toml); if that register is lost, restore it from its backup",
+            keys_dir.display(),
+            bound.register.display(),
+            bound.register_id,
+            file.display(),
+            here.display(),
+            id.as_deref().unwrap_or("none"),
+            bound.register.display()
+        ))),
+    }
+}
+
+/// With the register open: record it in the keys folder when the folder
+/// has no binding yet or the register moved. A keys folder the job may
+/// not write (read-only for it) is no failure: the warning returned says
+/// that it then guards against no second register.
+pub fn record(keys_dir: &Path, register: &Register, path: &Path, checked: &Checked) -> Result<Option<String>> {
+    if let Some(id) = &checked.adopt_id {
+        register.set_id(id)?;
+    }
+    let now = RegisterBinding { register: canonical(path), register_id: register.id()? };
+    let moved = checked.binding.as_ref().filter(|b| b.register != now.register).map(|b| b.register.clone());
+    match now.save(keys_dir) {
+        Ok(true) => Ok(moved.map(|from| format!("the register moved from {} to {}: the keys folder's binding ({}) now names it there", from.display(), now.register.display(), keys_dir.join(BINDING_FILE).display()))),
+        Ok(false) => Ok(None),
+        Err(e) => Ok(Some(format!(
+            "could not record the register in the keys folder ({e}): with it read-only for this job, nothing there stops another register from issuing with these keys. \
+             Write {} once as the keys' owner (run `terbit issue` once as that user), or keep every job on this register",
+            keys_dir.join(BINDING_FILE).display()
+        ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_keys_folder_that_cannot_be_written_is_a_warning_and_a_moved_register_is_followed() {
+        let d = tempfile::tempdir().unwrap();
+        let keys = d.path().join("keys");
+        std::fs::create_dir_all(&keys).unwrap();
+        let path = d.path().join("r.sqlite");
+        let reg = Register::open(&path).unwrap();
+        // Unbound: recorded.
+        let c = check(&keys, &path).unwrap();
+        assert_eq!(record(&keys, &reg, &path, &c).unwrap(), None);
+        let b = RegisterBinding::load(&keys).unwrap().unwrap();
+        assert_eq!((b.register, b.register_id), (std::fs::canonicalize(&path).unwrap(), reg.id().unwrap()));
+        // Moved (same id): accepted and followed, said once.
+        drop(reg);
+        let moved = d.path().join("sub/../moved.sqlite");
+        std::fs::rename(&path, d.path().join("moved.sqlite")).unwrap();
+        let reg = Register::open(&moved).unwrap();
+        let c = check(&keys, &moved).unwrap();
+        assert!(record(&keys, &reg, &moved, &c).unwrap().is_some_and(|w| w.contains("moved from")));
+        assert_eq!(RegisterBinding::load(&keys).unwrap().unwrap().register, std::fs::canonicalize(d.path().join("moved.sqlite")).unwrap());
+        // A copy of the register older than identities, restored at the
+        // bound path: it takes back the bound identity.
+        drop(reg);
+        let bound_id = RegisterBinding::load(&keys).unwrap().unwrap().register_id;
+        std::fs::remove_file(d.path().join("moved.sqlite")).unwrap();
+        let reg = Register::open(&moved).unwrap();
+        assert_eq!(Register::id_of(&moved).unwrap(), None);
+        let c = check(&keys, &moved).unwrap();
+        assert_eq!(record(&keys, &reg, &moved, &c).unwrap(), None);
+        assert_eq!(reg.id().unwrap(), bound_id);
+                // The binding cannot be written (here a folder stands in its place;
+        // a read-only keys folder fails the same way): a warning, no error.
+        let other = tempfile::tempdir().unwrap();
+        std::fs::create_dir_all(other.path().join(BINDING_FILE).join("x")).unwrap();
+        let c = Checked { binding: None, adopt_id: None };
+        let w = record(other.path(), &reg, &moved, &c).unwrap().expect("a warning");
+        assert!(w.contains("could not record the register"), "{w}");
+    }
+
+    #[test]
+    fn a_register_not_made_yet_has_a_canonical_path_through_its_existing_folder() {
+        let d = tempfile::tempdir().unwrap();
+        let real = std::fs::canonicalize(d.path()).unwrap();
+        assert_eq!(canonical(&d.path().join("a/./b/../register.sqlite")), real.join("a/register.sqlite"));
+    }
+}
