@@ -286,19 +286,129 @@ pub fn remove_empty_dirs(dir: &Path) {
 }
 
 /// Read a regular file of at most `limit` bytes (a device, a pipe or a
-/// larger file is refused without reading it whole).
+/// larger file is refused without reading it whole; a FIFO is opened
+/// without waiting for a writer, then refused).
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::CLOEXEC).bits() as i32)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
     let meta = f.metadata().map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(Error::config(path, "not a regular file"));
     }
-    if meta.len() > limit {
+    read_bounded(path, f, meta.len(), limit)
+}
+
+/// What a file that is not a regular file is, in words.
+fn kind_of(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Why `path` (a `what`: "batch file", "settings file") is refused when
+/// it is not a regular file: a link is never followed (it could point at
+/// a key or /etc/shadow, whose first line an error would quote), a FIFO
+/// would hang the job, a device never ends.
+pub fn not_regular(path: &Path, what: &str, t: fs::FileType) -> Error {
+    let kind = kind_of(t);
+    Error::io(
+        path,
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!("is {kind}: terbit reads a {what} only as a regular file, never through a link; put the file itself there"),
+        ),
+    )
+}
+
+/// Open `path` (a `what`, for messages) for reading only if it is a
+/// regular file: never through a symbolic link at its end (`O_NOFOLLOW`),
+/// never waiting on a FIFO (`O_NONBLOCK`), the type checked on what was
+/// opened (`fstat`), so a swap between a check and the open changes nothing.
+pub fn open_regular(path: &Path, what: &str) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::CLOEXEC;
+    let f = fs::OpenOptions::new().read(true).custom_flags(flags.bits() as i32).open(path).map_err(|e| {
+        // ELOOP: a link at the end; ENXIO: a socket. Named by what is there.
+        match fs::symlink_metadata(path) {
+            Ok(m) if !m.is_file() => not_regular(path, what, m.file_type()),
+            _ => Error::io(path, e),
+        }
+    })?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path, what, meta.file_type()));
+    }
+    Ok(f)
+}
+
+/// [`open_regular`], then read at most `limit` bytes (a larger file is
+/// refused, naming the limit, without reading it whole).
+pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
+    let f = open_regular(path, what)?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    read_bounded(path, f, len, limit)
+}
+
+/// A file that decides what terbit does — the settings file, a region or
+/// template file — read as [`read_regular`] and, like OpenSSH's
+/// StrictModes, only when no other user can have written it: the file must
+/// belong to this user or root and not be writable by its group or
+/// others, and its folder likewise (owned by this user or root, writable
+/// by neither group nor others, sticky bit or not). Each refusal names the
+/// file, its owner and mode, and the `chown`/`chmod` that fixes it.
+pub fn read_trusted(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let f = open_regular(path, what)?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    check_trusted(path, what, meta.uid(), meta.mode())?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dmeta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    check_trusted(dir, &format!("folder of the {what} {}", path.display()), dmeta.uid(), dmeta.mode())?;
+    read_bounded(path, f, meta.len(), limit)
+}
+
+/// The owner and mode test of [`read_trusted`] (`what` names the file).
+pub fn check_trusted(path: &Path, what: &str, uid: u32, mode: u32) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    let mode = mode & 0o7777;
+    let why = if uid != me && uid != 0 {
+        format!(
+            "{what} belongs to another user (uid {uid}, mode {mode:04o}; terbit runs as uid {me}): another user could have written what it decides. \
+             Check it, then chown {me} {} (or give a file of your own)",
+            path.display()
+        )
+    } else if mode & 0o022 != 0 {
+        let who = if mode & 0o002 != 0 { "every user" } else { "its group" };
+        format!("{what} is writable by {who} (mode {mode:04o}): another user could have written what it decides. Check it, then chmod go-w {}", path.display())
+    } else {
+        return Ok(());
+    };
+    Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::PermissionDenied, why)))
+}
+
+/// Read an opened file of `len` bytes (as `fstat` said), at most `limit`.
+fn read_bounded(path: &Path, f: fs::File, len: u64, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if len > limit {
         return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    f.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > limit {
         return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
