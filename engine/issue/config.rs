@@ -434,6 +434,24 @@ mod tests {
     }
 
     #[test]
+    fn patterns_never_descend_and_what_is_not_a_regular_file_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let path = d.path().join("terbit.toml");
+        let e = Config::parse("batch = [\"/**/*.csv\"]", &path).unwrap().batch_files(day).unwrap_err().to_string();
+        assert!(e.contains("`**` is not allowed"), "{e}");
+        let x = d.path().join("x");
+        std::fs::create_dir_all(x.join("dir.csv")).unwrap();
+        std::fs::write(x.join("a.csv"), "a").unwrap();
+        std::os::unix::fs::symlink("a.csv", x.join("b.csv")).unwrap();
+        let e = Config::parse("batch = [\"x/*.csv\"]", &path).unwrap().batch_files(day).unwrap_err().to_string();
+        assert!(e.contains("dir.csv: is a folder") && e.contains("b.csv: is a symbolic link") && !e.contains("a.csv:"), "{e}");
+        // TOML mistakes: position and message, never the line's text.
+        let e = Config::parse("batch = []\nSECRET SECRET\n", &path).unwrap_err().to_string();
+        assert!(e.contains("line 2, column") && !e.contains("SECRET"), "{e}");
+    }
+
+    #[test]
     fn mistakes_are_named() {
         let p = Path::new("terbit.toml");
         assert!(Config::parse("bacth = []", p).unwrap_err().to_string().contains("bacth"));

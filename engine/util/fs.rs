@@ -326,13 +326,8 @@ fn kind_of(t: fs::FileType) -> &'static str {
 /// would hang the job, a device never ends.
 pub fn not_regular(path: &Path, what: &str, t: fs::FileType) -> Error {
     let kind = kind_of(t);
-    Error::io(
-        path,
-        std::io::Error::new(
-            std::io::ErrorKind::InvalidInput,
-            format!("is {kind}: terbit reads a {what} only as a regular file, never through a link; put the file itself there"),
-        ),
-    )
+    let link = if t.is_symlink() { ", never through a link: put the file itself there" } else { "" };
+    Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("is {kind}: terbit reads a {what} only as a regular file{link}")))
 }
 
 /// Open `path` (a `what`, for messages) for reading only if it is a
@@ -378,13 +373,16 @@ pub fn read_trusted(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
     check_trusted(path, what, meta.uid(), meta.mode())?;
     let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     let dmeta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
-    check_trusted(dir, &format!("folder of the {what} {}", path.display()), dmeta.uid(), dmeta.mode())?;
+    // Named in full: "." says nothing in a cron mail.
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    check_trusted(&dir, &format!("the folder of the {what} {}", path.display()), dmeta.uid(), dmeta.mode())?;
     read_bounded(path, f, meta.len(), limit)
 }
 
 /// The owner and mode test of [`read_trusted`] (`what` names the file).
 pub fn check_trusted(path: &Path, what: &str, uid: u32, mode: u32) -> Result<()> {
     let me = rustix::process::geteuid().as_raw();
+    let is_dir = mode & 0o170000 == 0o040000;
     let mode = mode & 0o7777;
     let why = if uid != me && uid != 0 {
         format!(
@@ -394,11 +392,19 @@ pub fn check_trusted(path: &Path, what: &str, uid: u32, mode: u32) -> Result<()>
         )
     } else if mode & 0o022 != 0 {
         let who = if mode & 0o002 != 0 { "every user" } else { "its group" };
-        format!("{what} is writable by {who} (mode {mode:04o}): another user could have written what it decides. Check it, then chmod go-w {}", path.display())
+        let (mode, shown) = (mode & 0o7777, path.display());
+        if is_dir {
+            let sticky = if mode & 0o1000 != 0 { " (the sticky bit does not help: they can still create names in it)" } else { "" };
+            format!("{what} is writable by {who} (mode {mode:04o}){sticky}: another user could put their own files there. Keep them in a folder only you (or root) may write, or chmod go-w {shown}")
+        } else {
+            format!("{what} is writable by {who} (mode {mode:04o}): another user could have written what it decides. Check it, then chmod go-w {shown}")
+        }
     } else {
         return Ok(());
     };
-    Err(Error::io(path, std::io::Error::new(std::io::ErrorKind::PermissionDenied, why)))
+    // Not PermissionDenied: the machine's hint for that ("terbit cannot
+    // write there") would mislead; the message says the cure.
+    Err(Error::io(path, std::io::Error::other(why)))
 }
 
 /// Read an opened file of `len` bytes (as `fstat` said), at most `limit`.
@@ -489,6 +495,36 @@ mod tests {
         assert!(check_output_places(&dir, &dir.join("register.sqlite")).is_ok());
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
         assert!(check_output_places(&d.path().join("x"), &dir.join("register.sqlite")).is_err(), "the register's folder");
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_trusted_ones_only_from_safe_places() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.toml");
+        fs::write(&f, b"x = 1\n").unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(read_trusted(&f, "settings file", 64).unwrap(), b"x = 1\n");
+        assert!(read_regular(&f, "settings file", 3).unwrap_err().to_string().contains("larger than 3 bytes"));
+        // A link (even to a good file), a folder, a device: named, never read.
+        std::os::unix::fs::symlink(&f, d.path().join("l")).unwrap();
+        for (p, said) in [(d.path().join("l"), "symbolic link"), (d.path().to_path_buf(), "a folder"), (PathBuf::from("/dev/zero"), "a device")] {
+            let e = read_regular(&p, "batch file", 1 << 20).unwrap_err().to_string();
+            assert!(e.contains(said) && e.contains("batch file only as a regular file"), "{e}");
+        }
+        // Writable by others, or in a folder others may write in.
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o664)).unwrap();
+        let e = read_trusted(&f, "settings file", 64).unwrap_err().to_string();
+        assert!(e.contains("0664") && e.contains("its group") && e.contains("chmod go-w"), "{e}");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        let e = read_trusted(&f, "settings file", 64).unwrap_err().to_string();
+        assert!(e.contains("1777") && e.contains("sticky") && e.contains("folder of the settings file"), "{e}");
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let other = rustix::process::geteuid().as_raw().wrapping_add(1).max(1);
+        let e = check_trusted(&f, "settings file", other, 0o100644).unwrap_err().to_string();
+        assert!(e.contains("another user") && e.contains("chown"), "{e}");
+        assert!(check_trusted(&f, "settings file", 0, 0o100644).is_ok(), "root's files are trusted");
     }
 
     #[test]
