@@ -275,7 +275,7 @@ fn a_settings_file_others_could_have_written_is_refused_by_every_command() {
         }
         // Named by --config from elsewhere: the same.
         refused(&linked, &["stats", "--config", "../terbit.toml"], &["another user", "uid 54321"]);
-        rustix::fs::chown(&d.join("terbit.toml"), Some(rustix::process::geteuid()), None).unwrap();
+        rustix::fs::chown(d.join("terbit.toml"), Some(rustix::process::geteuid()), None).unwrap();
         // A region file of another user's, named by our own settings.
         std::fs::write(d.join("region.toml"), "code = \"3506\"\n").unwrap();
         give_away(&d.join("region.toml"));
