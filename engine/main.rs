@@ -359,6 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // where the output stage opens it); and so is a new register
             // beside runs another register issued.
             terbit::util::fs::check_output_places(&out.path, &register.path)?;
+            keys::check_keys_dir(&keys)?;
             terbit::issue::config::check_register_owns_runs(&out, &register)?;
             let (out, register) = (out.path, register.path);
             let (batch, kind) = (input.batch, input.kind);

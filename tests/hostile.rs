@@ -293,6 +293,7 @@ fn keys_folders_others_control_are_refused() {
     // A keys folder everyone may write in (someone dropped a key there).
     set_mode(&d.join("keys"), 0o777);
     refused(d, &["--quiet", "issue", "--issued-on", NIGHT], &["keys", "keys folder", "0777", "chmod go-w"]);
+    assert!(!d.join("runs").exists(), "refused before any run folder or register is made");
     refused(d, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"], &["keys folder", "0777"]);
     refused(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys"], &["0777"]);
     set_mode(&d.join("keys"), 0o700);
@@ -323,6 +324,11 @@ fn a_revocation_reason_reaches_the_terminal_escaped() {
     let run_dir = std::fs::read_dir(d.join("runs")).unwrap().flatten().map(|e| e.path()).find(|p| p.join("manifest.csv").exists()).unwrap();
     let manifest = std::fs::read_to_string(run_dir.join("manifest.csv")).unwrap();
     let number = manifest.lines().nth(1).unwrap().split(',').next().unwrap().to_string();
+    // A keys folder others may write in signs no revocation list.
+    set_mode(&d.join("keys"), 0o777);
+    refused(d, &["revoke", &number, "--reason", "forged"], &["keys folder", "0777"]);
+    refused(d, &["revocations"], &["keys folder", "0777"]);
+    set_mode(&d.join("keys"), 0o700);
     let reason = "forged \u{1b}]52;c;ZWNobyBoaQ==\u{7}\u{1b}[2J\u{202E}evil";
     let (code, out, err) = run(d, &["--quiet", "revoke", &number, "--reason", reason], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
