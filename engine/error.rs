@@ -17,10 +17,32 @@ pub fn clip(s: &str, max: usize) -> String {
     }
 }
 
-/// A list of names for a message, the first `max` of them, then how many
-/// more (a header of a million columns is named by its first few).
+/// A TOML parse error as file position and message only: `toml`'s own
+/// Display quotes the offending line, and a file named as a region or
+/// template may be anything (a key, /etc/shadow), so its text never
+/// reaches a message.
+pub fn toml_error(path: &std::path::Path, text: &str, e: &toml::de::Error) -> Error {
+    let at = e.span().map(|s| {
+        let before = text.get(..s.start).unwrap_or(text);
+        let line = before.matches('\n').count() + 1;
+        let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        format!("line {line}, column {column}: ")
+    });
+    Error::config(path, format!("{}{}", at.unwrap_or_default(), clip(e.message(), 200)))
+}
+
+/// A TOML file's bytes as text, or an error that says it is not UTF-8
+/// without quoting any of it.
+pub fn toml_text<'a>(path: &std::path::Path, bytes: &'a [u8]) -> Result<&'a str> {
+    std::str::from_utf8(bytes).map_err(|e| Error::config(path, format!("is not UTF-8 text (byte {}), so not a TOML file", e.valid_up_to() + 1)))
+}
+
+/// A list of names for a message, the first `max` of them, each clipped
+/// to 24 characters, then how many more (a header of a million columns is
+/// named by its first few; a file that is no export — a key, a password
+/// file — is quoted as little as possible).
 pub fn clip_list(names: &[String], max: usize) -> String {
-    let shown: Vec<String> = names.iter().take(max).map(|n| clip(n, 60)).collect();
+    let shown: Vec<String> = names.iter().take(max).map(|n| clip(n, 24)).collect();
     if names.len() > max {
         format!("{} … and {} more ({} columns in all)", shown.join(", "), names.len() - max, names.len())
     } else {

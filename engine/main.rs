@@ -244,16 +244,28 @@ fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Result<(NaiveDat
         if days > 366 {
             bail!("--issued-on {d} is more than a year after today ({today}): a typing mistake? Documents carry this date");
         }
+        refuse_before_2000(d, "--issued-on")?;
         return Ok((d, issue::midnight_utc(d)));
     }
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
         let epoch: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
         let local = chrono::DateTime::from_timestamp(epoch + region.utc_offset_hours as i64 * 3600, 0)
             .context("SOURCE_DATE_EPOCH out of range")?;
+        refuse_before_2000(local.date_naive(), &format!("SOURCE_DATE_EPOCH={epoch}"))?;
         return Ok((local.date_naive(), epoch));
     }
     let d = today(region);
     Ok((d, issue::midnight_utc(d)))
+}
+
+/// No document terbit issues is dated before 2000 (a register, a key, a
+/// civil-registration system of this kind did not exist): such a date is a
+/// mistake (a year 0001, a negative epoch), and documents would carry it.
+fn refuse_before_2000(d: NaiveDate, given: &str) -> Result<()> {
+    if d < NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default() {
+        bail!("{given}: the issue date {d} is before 2000-01-01: a mistake? Documents carry this date");
+    }
+    Ok(())
 }
 
 fn run(cli: Cli) -> Result<ExitCode> {
@@ -347,6 +359,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // where the output stage opens it); and so is a new register
             // beside runs another register issued.
             terbit::util::fs::check_output_places(&out.path, &register.path)?;
+            keys::check_keys_dir(&keys)?;
             terbit::issue::config::check_register_owns_runs(&out, &register)?;
             let (out, register) = (out.path, register.path);
             let (batch, kind) = (input.batch, input.kind);
@@ -804,8 +817,8 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a
         return Ok(ExitCode::from(2));
     }
     match by {
-        Some(by) => println!("{number} superseded by {by}: {reason}"),
-        None => println!("{number} revoked: {reason}"),
+        Some(by) => println!("{} superseded by {}: {}", terbit::util::show::clip_shown(number, 80), terbit::util::show::clip_shown(by, 80), terbit::util::show::clip_shown(reason, 500)),
+        None => println!("{} revoked: {}", terbit::util::show::clip_shown(number, 80), terbit::util::show::clip_shown(reason, 500)),
     }
     println!("signed revocation list, {} entries in all: {} — put it in auditors' bundles: terbit trust bundle (it is read from beside the signed trust list)", r.list.entries.len(), r.path.display());
     Ok(ExitCode::SUCCESS)

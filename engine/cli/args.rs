@@ -315,7 +315,9 @@ pub(crate) struct KeysDir {
 impl KeysDir {
     /// The folder: the flag over the settings file over `keys`.
     pub(crate) fn path(&self) -> Result<PathBuf> {
-        Ok(Config::find(self.config.as_deref())?.keys(self.dir.clone(), "--dir").path)
+        let dir = Config::find(self.config.as_deref())?.keys(self.dir.clone(), "--dir").path;
+        terbit::dk1::keys::check_keys_dir(&dir)?;
+        Ok(dir)
     }
 }
 

@@ -62,6 +62,8 @@ fn sequence_file(root_key: &Path) -> PathBuf {
 /// `terbit trust sign`: sign the keys folder's trust list with the root.
 pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64) -> Result<()> {
     let root = RootKey::load(root_key, root_cert)?;
+    // The root certifies what this folder holds: never one another user controls.
+    terbit::dk1::keys::check_keys_dir(keys)?;
     let list = TrustList::load(&keys.join("trust.json"))?;
     let mut districts: Vec<&str> = list.keys.iter().map(|k| k.issuer.as_str()).collect();
     districts.sort();

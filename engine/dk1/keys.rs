@@ -114,7 +114,7 @@ pub fn rfc3339(epoch: i64) -> String {
 impl TrustList {
     /// Load and check every entry of a trust list file.
     pub fn load(path: &Path) -> Result<TrustList> {
-        let bytes = fs::read(path).map_err(|e| Error::io(path, e))?;
+        let bytes = crate::util::fs::read_limited(path, 16 << 20)?;
         Self::parse(&bytes, path)
     }
 
@@ -215,6 +215,7 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
         return Err(Error::Usage(format!("--issuer {issuer:?} is not a regency code (e.g. 3506)")));
     }
     make_private_dir(dir)?;
+    check_keys_dir(dir)?;
     let signing = SigningKey::from_bytes(seed);
     let public = signing.verifying_key().to_bytes();
     let kid = kid_of(&public);
@@ -255,6 +256,7 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
 /// genuine); a revoked key's signatures from `at` on are REVOKED. Sign the
 /// list again (`terbit trust sign`) for verifiers to learn of it.
 pub fn set_status(dir: &Path, kid: &str, status: KeyStatus, at: i64) -> Result<TrustEntry> {
+    check_keys_dir(dir)?;
     let trust_file = dir.join("trust.json");
     let mut list = TrustList::load(&trust_file)?;
     let Some(e) = list.keys.iter_mut().find(|e| e.kid.eq_ignore_ascii_case(kid)) else {
@@ -281,6 +283,37 @@ pub fn set_status(dir: &Path, kid: &str, status: KeyStatus, at: i64) -> Result<T
     let entry = e.clone();
     list.save(&trust_file)?;
     Ok(entry)
+}
+
+/// Refuse a keys folder another user controls: the folder (a link to it
+/// is followed) must belong to this user or root and be writable by
+/// neither its group nor others, and its `trust.json` and `*.key` files
+/// must be regular files (not links) of this user or root that neither
+/// group nor others may write. Whoever can put a key and a trust list
+/// there makes the job sign with their key, and `trust sign` certify it.
+/// A folder not there yet is left to the caller (made, or not found).
+pub fn check_keys_dir(dir: &Path) -> Result<()> {
+    use std::os::unix::fs::MetadataExt;
+    let Ok(meta) = fs::metadata(dir) else { return Ok(()) };
+    if !meta.is_dir() {
+        return Err(Error::config(dir, "the keys folder is not a folder"));
+    }
+    crate::util::fs::check_trusted(dir, "keys folder", meta.uid(), meta.mode())?;
+    for entry in fs::read_dir(dir).map_err(|e| Error::io(dir, e))? {
+        let entry = entry.map_err(|e| Error::io(dir, e))?;
+        let name = entry.file_name();
+        let name = name.to_string_lossy();
+        if name != "trust.json" && !name.ends_with(".key") {
+            continue;
+        }
+        let path = entry.path();
+        let m = fs::symlink_metadata(&path).map_err(|e| Error::io(&path, e))?;
+        if !m.is_file() {
+            return Err(crate::util::fs::not_regular(&path, "key or trust list", m.file_type()));
+        }
+        crate::util::fs::check_trusted(&path, "file of the keys folder", m.uid(), m.mode())?;
+    }
+    Ok(())
 }
 
 /// Make `dir` (and missing parents) for secrets: new folders get mode
@@ -383,6 +416,7 @@ pub fn parse_seed(text: &str, source: &str) -> Result<Zeroizing<[u8; 32]>> {
 /// keys directory): its public key must be in `dir`'s trust list as an
 /// active key of `issuer` valid at `at`.
 pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], source: &str) -> Result<Signer> {
+    check_keys_dir(dir)?;
     let trust_file = dir.join("trust.json");
     let list = TrustList::load(&trust_file)?;
     let key = SigningKey::from_bytes(seed);
@@ -414,6 +448,7 @@ pub fn signer_from_seed(dir: &Path, issuer: &str, at: i64, seed: &[u8; 32], sour
 /// an active trust entry whose window covers `at` and whose key file is
 /// present; the newest such key wins.
 pub fn signer_for(dir: &Path, issuer: &str, at: i64) -> Result<Signer> {
+    check_keys_dir(dir)?;
     let trust_file = dir.join("trust.json");
     let list = TrustList::load(&trust_file)?;
     let mut candidates: Vec<TrustedKey> = list

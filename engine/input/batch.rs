@@ -96,7 +96,9 @@ impl RawFile {
 /// read for `wanted`'s columns only (all of them without it): a column the
 /// kind does not use is never decoded, whatever its type.
 pub fn read_raw(path: &Path, wanted: Option<&Columns>) -> Result<RawFile> {
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    // Only a regular file, never through a link (a link to a key would
+    // have its first line quoted as a header), never a FIFO or device.
+    let bytes = crate::util::fs::read_regular(path, "batch file", u64::MAX)?;
     parse_raw(path, bytes, wanted)
 }
 
@@ -136,7 +138,7 @@ const HEADER_PREFIX: usize = 64 * 1024;
 pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
     use sha2::{Digest, Sha256};
     use std::io::Read;
-    let mut f = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    let mut f = crate::util::fs::open_regular(path, "batch file")?;
     let mut h = Sha256::new();
     let mut buf = vec![0u8; 1 << 20];
     let mut prefix: Vec<u8> = Vec::new();
@@ -171,7 +173,7 @@ pub fn fingerprint(path: &Path) -> Result<Fingerprint> {
         // Unreadable metadata is left for the full read to report.
         // polars panics on some damaged footers: unreadable, like an error.
         let meta = crate::util::panics::catching(|| {
-            std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| {
+            crate::util::fs::open_regular(path, "batch file").map_err(|e| PolarsError::ComputeError(e.to_string().into())).and_then(|f| {
                 let mut r = ParquetReader::new(f);
                 Ok((r.num_rows()?, r.schema()?))
             })
@@ -235,11 +237,14 @@ fn csv_header(path: &Path, buf: &[u8], whole: bool) -> Result<Option<Vec<String>
 pub fn header(path: &Path) -> Result<Vec<String>> {
     use std::io::Read;
     if is_parquet(path) {
-        let schema = crate::util::panics::catching(|| std::fs::File::open(path).map_err(PolarsError::from).and_then(|f| ParquetReader::new(f).schema()));
+        let schema = crate::util::panics::catching(|| {
+            crate::util::fs::open_regular(path, "batch file").map_err(|e| PolarsError::ComputeError(e.to_string().into())).and_then(|f| ParquetReader::new(f).schema())
+        });
         if let Some(Ok(schema)) = schema {
             return Ok(schema.iter_names().map(|n| n.trim().to_string()).collect());
         }
-    } else if let Ok(f) = std::fs::File::open(path) {
+    } else {
+        let f = crate::util::fs::open_regular(path, "batch file")?;
         let mut buf = Vec::with_capacity(HEADER_PREFIX);
         if f.take(HEADER_PREFIX as u64).read_to_end(&mut buf).is_ok() {
             if let Some(h) = csv_header(path, &buf, buf.len() < HEADER_PREFIX)? {
@@ -620,7 +625,7 @@ fn conform(path: &Path, df: DataFrame, names: &[String], columns: &Columns, utc_
         };
         return Err(Error::batch(
             path,
-            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), crate::error::clip_list(&names, 30)),
+            format!("missing required column(s): {}; the header has: {}{hint}", missing.join(", "), crate::error::clip_list(&names, 8)),
         ));
     }
     refuse_duplicates(path, &names)?;

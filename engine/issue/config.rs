@@ -26,6 +26,12 @@ use crate::error::{Error, Result};
 /// The default file `terbit issue` looks for in the working directory.
 pub const DEFAULT_FILE: &str = "terbit.toml";
 
+/// The largest settings file read (one is a few hundred bytes).
+pub const MAX_FILE: u64 = 64 << 10;
+
+/// The most files one batch pattern may match in a night.
+pub const MAX_MATCHES: usize = 1000;
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct Raw {
@@ -63,14 +69,19 @@ pub struct Config {
 
 impl Config {
     /// Load and check a settings file.
+    ///
+    /// The file decides which keys sign, where the register is and what is
+    /// read: it must be a regular file (never a link), of at most
+    /// [`MAX_FILE`] bytes, that no other user may have written
+    /// ([`crate::util::fs::read_trusted`]).
     pub fn load(path: &Path) -> Result<Config> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Config::parse(&text, path)
+        let bytes = crate::util::fs::read_trusted(path, "settings file", MAX_FILE)?;
+        Config::parse(crate::error::toml_text(path, &bytes)?, path)
     }
 
     /// Parse `text` (read from `path`, whose folder anchors relative paths).
     pub fn parse(text: &str, path: &Path) -> Result<Config> {
-        let raw: Raw = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        let raw: Raw = toml::from_str(text).map_err(|e| crate::error::toml_error(path, text, &e))?;
         if let Some(r) = raw.max_reject_rate {
             if !(0.0..=1.0).contains(&r) {
                 return Err(Error::config(path, format!("max_reject_rate = {r}: give a share between 0 and 1 (e.g. 0.2)")));
@@ -107,10 +118,13 @@ impl Config {
     /// must exist), else `./terbit.toml` when there is one, else none (every
     /// setting at its default; [`Config::found`] is then false).
     pub fn find(explicit: Option<&Path>) -> Result<Config> {
+        // Whatever stands under the name is loaded, and refused by what it
+        // is (a FIFO, a folder, a link): never taken for "no file".
+        let there = |p: &Path| std::fs::symlink_metadata(p).is_ok();
         match explicit {
-            Some(p) if p.is_file() => Config::load(p),
+            Some(p) if there(p) => Config::load(p),
             Some(p) => Err(Error::config(p, "settings file not found (given by --config)")),
-            None if Path::new(DEFAULT_FILE).is_file() => Config::load(Path::new(DEFAULT_FILE)),
+            None if there(Path::new(DEFAULT_FILE)) => Config::load(Path::new(DEFAULT_FILE)),
             None => Ok(Config::default()),
         }
     }
@@ -175,15 +189,39 @@ impl Config {
         }
         let day = date.format("%Y-%m-%d").to_string();
         let mut found = BatchFiles::default();
+        let mut refused = Vec::new();
         for pattern in &self.batch {
             let p = pattern.replace("{date}", &day);
+            // `**` walks every folder below (from `/`, the whole disk).
+            if p.contains("**") {
+                return Err(Error::config(&self.path, format!("batch pattern {pattern:?}: `**` is not allowed (a pattern does not descend into folders): name the export's folder, e.g. exports/{{date}}/*.csv")));
+            }
             let paths = glob::glob(&p).map_err(|e| Error::config(&self.path, format!("batch pattern {pattern:?}: {e}")))?;
-            let mut matched: Vec<PathBuf> = paths.filter_map(std::result::Result::ok).filter(|f| f.is_file()).collect();
+            let mut matched = Vec::new();
+            for (n, f) in paths.filter_map(std::result::Result::ok).enumerate() {
+                if n >= MAX_MATCHES {
+                    return Err(Error::config(&self.path, format!("batch pattern {p:?} matches more than {MAX_MATCHES} files: is it the night's export folder?")));
+                }
+                // Only regular files, looked at without following a link:
+                // a link, FIFO, device or folder under an export's name is
+                // said, never followed nor skipped in silence.
+                match std::fs::symlink_metadata(&f) {
+                    Ok(m) if m.is_file() => matched.push(f),
+                    Ok(m) => refused.push(crate::util::fs::not_regular(&f, "batch file", m.file_type()).to_string()),
+                    Err(_) => {}
+                }
+            }
             if matched.is_empty() {
                 found.unmatched.push(p);
             }
             matched.sort();
             found.files.extend(matched);
+        }
+        if !refused.is_empty() {
+            return Err(Error::config(
+                &self.path,
+                format!("the night's export holds what is not a regular file ({}): remove it, or fix the export", refused.iter().map(|r| crate::util::show::clip_shown(r, 400)).collect::<Vec<_>>().join("; ")),
+            ));
         }
         if found.files.is_empty() {
             let all: Vec<String> = found.unmatched.iter().map(|p| format!("{p:?}")).collect();
@@ -394,6 +432,24 @@ mod tests {
         let reg = none.register(None, &none.out(None));
         assert_eq!(reg.path, Path::new("out/register.sqlite"));
         assert!(reg.origin.to_string().contains("no ./terbit.toml"), "{}", reg.origin);
+    }
+
+    #[test]
+    fn patterns_never_descend_and_what_is_not_a_regular_file_is_named() {
+        let d = tempfile::tempdir().unwrap();
+        let day = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let path = d.path().join("terbit.toml");
+        let e = Config::parse("batch = [\"/**/*.csv\"]", &path).unwrap().batch_files(day).unwrap_err().to_string();
+        assert!(e.contains("`**` is not allowed"), "{e}");
+        let x = d.path().join("x");
+        std::fs::create_dir_all(x.join("dir.csv")).unwrap();
+        std::fs::write(x.join("a.csv"), "a").unwrap();
+        std::os::unix::fs::symlink("a.csv", x.join("b.csv")).unwrap();
+        let e = Config::parse("batch = [\"x/*.csv\"]", &path).unwrap().batch_files(day).unwrap_err().to_string();
+        assert!(e.contains("dir.csv: is a folder") && e.contains("b.csv: is a symbolic link") && !e.contains("a.csv:"), "{e}");
+        // TOML mistakes: position and message, never the line's text.
+        let e = Config::parse("batch = []\nSECRET SECRET\n", &path).unwrap_err().to_string();
+        assert!(e.contains("line 2, column") && !e.contains("SECRET"), "{e}");
     }
 
     #[test]

@@ -91,24 +91,25 @@ impl Region {
             .expect("embedded region file is valid")
     }
 
-    /// Load a region file.
+    /// Load a region file: a regular file of at most 1 MiB that no other
+    /// user may have written (it decides what is printed and signed).
     pub fn load(path: &Path) -> Result<Region> {
-        let text = std::fs::read_to_string(path).map_err(|e| match e.kind() {
+        if std::fs::symlink_metadata(path).is_err_and(|e| e.kind() == std::io::ErrorKind::NotFound) {
             // Said as what it is, with where region files come from.
-            std::io::ErrorKind::NotFound => Error::config(
+            return Err(Error::config(
                 path,
                 "no such region file. The region files terbit comes with are in templates/regions/ of its source repository \
                  (e.g. templates/regions/3527-sampang.toml); a copied one needs the folder of the same name beside it too \
                  (templates/regions/3527-sampang/: its templates and logo), as its paths are relative to its own folder",
-            ),
-            _ => Error::io(path, e),
-        })?;
-        Region::parse(&text, path)
+            ));
+        }
+        let bytes = crate::util::fs::read_trusted(path, "region file", crate::kind::template::MAX_TEMPLATE_FILE)?;
+        Region::parse(crate::error::toml_text(path, &bytes)?, path)
     }
 
     /// Parse a region file's text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path) -> Result<Region> {
-        let mut region: Region = toml::from_str(text).map_err(|e| Error::config(path, e.to_string()))?;
+        let mut region: Region = toml::from_str(text).map_err(|e| crate::error::toml_error(path, text, &e))?;
         // Files named in a region file are relative to it.
         let base = path.parent().unwrap_or(Path::new(""));
         region.written = Written { file: path.to_path_buf(), logo: region.logo.clone(), templates: region.templates.clone() };

@@ -351,6 +351,9 @@ pub fn compile_text(s: &str, fields: &[String]) -> std::result::Result<Text, Tex
     Ok(Text(parts))
 }
 
+/// The largest template file read (a template is a few KiB).
+pub const MAX_TEMPLATE_FILE: u64 = 1 << 20;
+
 impl Template {
     /// The embedded template of `kind`.
     pub fn embedded(kind: &str) -> Option<Template> {
@@ -364,18 +367,16 @@ impl Template {
         Template::embedded("birth").expect("birth is embedded")
     }
 
-    /// Load and compile a template file for `kind`.
+    /// Load and compile a template file for `kind` (a regular file of at
+    /// most [`MAX_TEMPLATE_FILE`] bytes that no other user may have written).
     pub fn load(path: &Path, kind: &str) -> Result<Template> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
-        Template::parse(&text, path, kind)
+        let bytes = crate::util::fs::read_trusted(path, "template file", MAX_TEMPLATE_FILE)?;
+        Template::parse(crate::error::toml_text(path, &bytes)?, path, kind)
     }
 
     /// Compile template text (`path` names it in errors).
     pub fn parse(text: &str, path: &Path, kind: &str) -> Result<Template> {
-        let raw: RawTemplate = toml::from_str(text).map_err(|e| {
-            let line = e.span().map(|s| format!("line {}: ", line_of(text, s.start))).unwrap_or_default();
-            Error::config(path, format!("{line}{}", e.message()))
-        })?;
+        let raw: RawTemplate = toml::from_str(text).map_err(|e| crate::error::toml_error(path, text, &e))?;
         if raw.kind != kind {
             return Err(Error::config(path, format!("field `kind`: template is for {:?}, expected {kind:?}", raw.kind)));
         }
@@ -580,7 +581,7 @@ impl Templates {
                     Some((_, kind, missing)) => format!(
                         "the header fits no document kind; for the closest, {kind}, it is missing required column(s): {missing}; \
                          the header has: {}{hint}",
-                        crate::error::clip_list(header, 30)
+                        crate::error::clip_list(header, 8)
                     ),
                     None => "no templates loaded".into(),
                 }))

@@ -53,7 +53,7 @@ const LOGO_XOBJECT: &str = "LOGO";
 
 fn load_logo(path: &std::path::Path) -> Result<Image> {
     let bad = |m: String| Error::config(path, m);
-    let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
+    let bytes = crate::util::fs::read_trusted(path, "logo", 16 << 20)?;
     let img = image::load_from_memory(&bytes).map_err(|e| bad(format!("logo is not a readable PNG or JPEG: {e}")))?;
     if img.width() > 2000 || img.height() > 2000 {
         return Err(bad("logo larger than 2000×2000 pixels: scale it down (it prints ~2 cm wide)".into()));

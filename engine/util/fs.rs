@@ -286,19 +286,135 @@ pub fn remove_empty_dirs(dir: &Path) {
 }
 
 /// Read a regular file of at most `limit` bytes (a device, a pipe or a
-/// larger file is refused without reading it whole).
+/// larger file is refused without reading it whole; a FIFO is opened
+/// without waiting for a writer, then refused).
 pub fn read_limited(path: &Path, limit: u64) -> Result<Vec<u8>> {
-    use std::io::Read;
-    let f = fs::File::open(path).map_err(|e| Error::io(path, e))?;
+    use std::os::unix::fs::OpenOptionsExt;
+    let f = fs::OpenOptions::new()
+        .read(true)
+        .custom_flags((rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::CLOEXEC).bits() as i32)
+        .open(path)
+        .map_err(|e| Error::io(path, e))?;
     let meta = f.metadata().map_err(|e| Error::io(path, e))?;
     if !meta.is_file() {
         return Err(Error::config(path, "not a regular file"));
     }
-    if meta.len() > limit {
+    read_bounded(path, f, meta.len(), limit)
+}
+
+/// What a file that is not a regular file is, in words.
+fn kind_of(t: fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if t.is_symlink() {
+        "a symbolic link"
+    } else if t.is_dir() {
+        "a folder"
+    } else if t.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if t.is_socket() {
+        "a socket"
+    } else if t.is_char_device() || t.is_block_device() {
+        "a device"
+    } else {
+        "not a regular file"
+    }
+}
+
+/// Why `path` (a `what`: "batch file", "settings file") is refused when
+/// it is not a regular file: a link is never followed (it could point at
+/// a key or /etc/shadow, whose first line an error would quote), a FIFO
+/// would hang the job, a device never ends.
+pub fn not_regular(path: &Path, what: &str, t: fs::FileType) -> Error {
+    let kind = kind_of(t);
+    let link = if t.is_symlink() { ", never through a link: put the file itself there" } else { "" };
+    Error::io(path, std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("is {kind}: terbit reads a {what} only as a regular file{link}")))
+}
+
+/// Open `path` (a `what`, for messages) for reading only if it is a
+/// regular file: never through a symbolic link at its end (`O_NOFOLLOW`),
+/// never waiting on a FIFO (`O_NONBLOCK`), the type checked on what was
+/// opened (`fstat`), so a swap between a check and the open changes nothing.
+pub fn open_regular(path: &Path, what: &str) -> Result<fs::File> {
+    use std::os::unix::fs::OpenOptionsExt;
+    let flags = rustix::fs::OFlags::NOFOLLOW | rustix::fs::OFlags::NONBLOCK | rustix::fs::OFlags::CLOEXEC;
+    let f = fs::OpenOptions::new().read(true).custom_flags(flags.bits() as i32).open(path).map_err(|e| {
+        // ELOOP: a link at the end; ENXIO: a socket. Named by what is there.
+        match fs::symlink_metadata(path) {
+            Ok(m) if !m.is_file() => not_regular(path, what, m.file_type()),
+            _ => Error::io(path, e),
+        }
+    })?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    if !meta.is_file() {
+        return Err(not_regular(path, what, meta.file_type()));
+    }
+    Ok(f)
+}
+
+/// [`open_regular`], then read at most `limit` bytes (a larger file is
+/// refused, naming the limit, without reading it whole).
+pub fn read_regular(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
+    let f = open_regular(path, what)?;
+    let len = f.metadata().map_err(|e| Error::io(path, e))?.len();
+    read_bounded(path, f, len, limit)
+}
+
+/// A file that decides what terbit does — the settings file, a region or
+/// template file — read as [`read_regular`] and, like OpenSSH's
+/// StrictModes, only when no other user can have written it: the file must
+/// belong to this user or root and not be writable by its group or
+/// others, and its folder likewise (owned by this user or root, writable
+/// by neither group nor others, sticky bit or not). Each refusal names the
+/// file, its owner and mode, and the `chown`/`chmod` that fixes it.
+pub fn read_trusted(path: &Path, what: &str, limit: u64) -> Result<Vec<u8>> {
+    use std::os::unix::fs::MetadataExt;
+    let f = open_regular(path, what)?;
+    let meta = f.metadata().map_err(|e| Error::io(path, e))?;
+    check_trusted(path, what, meta.uid(), meta.mode())?;
+    let dir = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+    let dmeta = fs::metadata(dir).map_err(|e| Error::io(dir, e))?;
+    // Named in full: "." says nothing in a cron mail.
+    let dir = fs::canonicalize(dir).unwrap_or_else(|_| dir.to_path_buf());
+    check_trusted(&dir, &format!("the folder of the {what} {}", path.display()), dmeta.uid(), dmeta.mode())?;
+    read_bounded(path, f, meta.len(), limit)
+}
+
+/// The owner and mode test of [`read_trusted`] (`what` names the file).
+pub fn check_trusted(path: &Path, what: &str, uid: u32, mode: u32) -> Result<()> {
+    let me = rustix::process::geteuid().as_raw();
+    let is_dir = mode & 0o170000 == 0o040000;
+    let mode = mode & 0o7777;
+    let why = if uid != me && uid != 0 {
+        format!(
+            "{what} belongs to another user (uid {uid}, mode {mode:04o}; terbit runs as uid {me}): another user could have written what it decides. \
+             Check it, then chown {me} {} (or give a file of your own)",
+            path.display()
+        )
+    } else if mode & 0o022 != 0 {
+        let who = if mode & 0o002 != 0 { "every user" } else { "its group" };
+        let (mode, shown) = (mode & 0o7777, path.display());
+        if is_dir {
+            let sticky = if mode & 0o1000 != 0 { " (the sticky bit does not help: they can still create names in it)" } else { "" };
+            format!("{what} is writable by {who} (mode {mode:04o}){sticky}: another user could put their own files there. Keep them in a folder only you (or root) may write, or chmod go-w {shown}")
+        } else {
+            format!("{what} is writable by {who} (mode {mode:04o}): another user could have written what it decides. Check it, then chmod go-w {shown}")
+        }
+    } else {
+        return Ok(());
+    };
+    // Not PermissionDenied: the machine's hint for that ("terbit cannot
+    // write there") would mislead; the message says the cure.
+    Err(Error::io(path, std::io::Error::other(why)))
+}
+
+/// Read an opened file of `len` bytes (as `fstat` said), at most `limit`.
+fn read_bounded(path: &Path, f: fs::File, len: u64, limit: u64) -> Result<Vec<u8>> {
+    use std::io::Read;
+    if len > limit {
         return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
-    let mut bytes = Vec::with_capacity(meta.len() as usize);
-    f.take(limit + 1).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
+    let mut bytes = Vec::with_capacity(len as usize);
+    f.take(limit.saturating_add(1)).read_to_end(&mut bytes).map_err(|e| Error::io(path, e))?;
     if bytes.len() as u64 > limit {
         return Err(Error::config(path, format!("larger than {}", size_text(limit))));
     }
@@ -379,6 +495,36 @@ mod tests {
         assert!(check_output_places(&dir, &dir.join("register.sqlite")).is_ok());
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
         assert!(check_output_places(&d.path().join("x"), &dir.join("register.sqlite")).is_err(), "the register's folder");
+    }
+
+    #[test]
+    fn only_regular_files_are_read_and_trusted_ones_only_from_safe_places() {
+        use std::os::unix::fs::PermissionsExt;
+        let d = tempfile::tempdir().unwrap();
+        let f = d.path().join("a.toml");
+        fs::write(&f, b"x = 1\n").unwrap();
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        assert_eq!(read_trusted(&f, "settings file", 64).unwrap(), b"x = 1\n");
+        assert!(read_regular(&f, "settings file", 3).unwrap_err().to_string().contains("larger than 3 bytes"));
+        // A link (even to a good file), a folder, a device: named, never read.
+        std::os::unix::fs::symlink(&f, d.path().join("l")).unwrap();
+        for (p, said) in [(d.path().join("l"), "symbolic link"), (d.path().to_path_buf(), "a folder"), (PathBuf::from("/dev/zero"), "a device")] {
+            let e = read_regular(&p, "batch file", 1 << 20).unwrap_err().to_string();
+            assert!(e.contains(said) && e.contains("batch file only as a regular file"), "{e}");
+        }
+        // Writable by others, or in a folder others may write in.
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o664)).unwrap();
+        let e = read_trusted(&f, "settings file", 64).unwrap_err().to_string();
+        assert!(e.contains("0664") && e.contains("its group") && e.contains("chmod go-w"), "{e}");
+        fs::set_permissions(&f, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o1777)).unwrap();
+        let e = read_trusted(&f, "settings file", 64).unwrap_err().to_string();
+        assert!(e.contains("1777") && e.contains("sticky") && e.contains("folder of the settings file"), "{e}");
+        fs::set_permissions(d.path(), fs::Permissions::from_mode(0o700)).unwrap();
+        let other = rustix::process::geteuid().as_raw().wrapping_add(1).max(1);
+        let e = check_trusted(&f, "settings file", other, 0o100644).unwrap_err().to_string();
+        assert!(e.contains("another user") && e.contains("chown"), "{e}");
+        assert!(check_trusted(&f, "settings file", 0, 0o100644).is_ok(), "root's files are trusted");
     }
 
     #[test]
