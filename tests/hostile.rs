@@ -330,7 +330,8 @@ fn a_revocation_reason_reaches_the_terminal_escaped() {
     refused(d, &["revocations"], &["keys folder", "0777"]);
     set_mode(&d.join("keys"), 0o700);
     let reason = "forged \u{1b}]52;c;ZWNobyBoaQ==\u{7}\u{1b}[2J\u{202E}evil";
-    let (code, out, err) = run(d, &["--quiet", "revoke", &number, "--reason", reason], &[]);
+    // Dated the night it was issued (the night is after today's date).
+    let (code, out, err) = run(d, &["--quiet", "revoke", &number, "--reason", reason, "--on", NIGHT], &[]);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(!out.contains('\u{1b}') && !out.contains('\u{202E}') && !out.contains('\u{7}'), "{out:?}");
     assert!(out.contains("\\u{001B}]52") && out.contains("\\u{202E}"), "{out}");
