@@ -242,21 +242,29 @@ fn register_check(k: &mut KindRun, opts: &IssueOptions, reg: &Register) -> Resul
             }
             _ => continue,
         };
-        let name = &s.columns[field].name;
         let value = get(&k.cols, field, first);
-        k.register_rejects.push(Reject {
-            row: first,
-            app: k.app_index[a],
-            source: k.batch.source(first),
-            rule,
-            field: name.to_string(),
-            message: messages::message(rule, name, &msg, &value, &|_| None, &env),
-            value,
-            application_id: get(&k.cols, s.id, first),
-            service_point: get(&k.cols, s.service_point, first),
-        });
+        let r = register_reject(k, a, rule, &s.columns[field].name, value, &msg, &env);
+        k.register_rejects.push(r);
     }
     Ok(())
+}
+
+/// The register's refusal of application `a` (its first row named), as
+/// `issue` and `check` both write it.
+fn register_reject(k: &KindRun, a: usize, rule: Rule, field: &str, value: String, msg: &Msg, env: &Env) -> Reject {
+    let s = &k.template.schema;
+    let first = k.apps[a][0];
+    Reject {
+        row: first,
+        app: k.app_index[a],
+        source: k.batch.source(first),
+        rule,
+        field: field.to_string(),
+        message: messages::message(rule, field, msg, &value, &|_| None, env),
+        value,
+        application_id: get(&k.cols, s.id, first),
+        service_point: get(&k.cols, s.service_point, first),
+    }
 }
 
 /// Read, validate (unless `ready` already is) and number one kind; also
@@ -334,18 +342,6 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
     let mut adopted: BTreeMap<String, usize> = BTreeMap::new();
     for (a, num) in numbered.into_iter().enumerate() {
         let first = k.apps[a][0];
-        let row = first;
-        let reject = |rule: Rule, field: &str, value: String, msg: Msg| Reject {
-            row,
-            app: k.app_index[a],
-            source: k.batch.source(row),
-            rule,
-            field: field.to_string(),
-            message: messages::message(rule, field, &msg, &value, &|_| None, &env),
-            value,
-            application_id: get(&k.cols, s.id, first),
-            service_point: get(&k.cols, s.service_point, first),
-        };
         match num {
             Numbered::New { number } => k.to_issue.push((a, number)),
             Numbered::Resumed { number } => {
@@ -373,12 +369,14 @@ fn number_kind(k: &mut KindRun, opts: &IssueOptions, run_id: &str, register: &mu
             }
             Numbered::SubjectActive { number } => {
                 let msg = Msg::SubjectActive { number, title: t.title.clone(), kind: t.kind.clone() };
-                k.register_rejects.push(reject(Rule::SubjectActive, subject, get(&k.cols, s.subject, first), msg));
+                let r = register_reject(k, a, Rule::SubjectActive, subject, get(&k.cols, s.subject, first), &msg, &env);
+                k.register_rejects.push(r);
             }
             Numbered::AlreadyIssued { number, run_id, written } => {
                 *k.already_issued_by.entry(run_id.clone()).or_default() += 1;
                 let msg = Msg::AlreadyIssued { number, run_id, written };
-                k.register_rejects.push(reject(Rule::AlreadyIssued, &s.columns[s.id].name, get(&k.cols, s.id, first), msg));
+                let r = register_reject(k, a, Rule::AlreadyIssued, &s.columns[s.id].name, get(&k.cols, s.id, first), &msg, &env);
+                k.register_rejects.push(r);
             }
         }
     }
