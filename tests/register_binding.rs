@@ -89,6 +89,18 @@ fn the_real_keys_from_another_folder_never_start_a_second_register() {
     assert_eq!(terbit::numbering::register::Register::open(&other).unwrap().count("numbered").unwrap(), 0);
     assert!(!d.join("other-runs").exists());
 
+    // A copy of the register beside the original (same identity): refused,
+    // the binding unchanged — two copies would give the same numbers twice.
+    std::fs::create_dir_all(d.join("copy")).unwrap();
+    std::fs::copy(&register, d.join("copy/register.sqlite")).unwrap();
+    let binding_before = std::fs::read(d.join("keys/register-binding.json")).unwrap();
+    let (code, _, err) = terbit(&export, &["issue", "move_out.csv", "--issued-on", NIGHT, "--keys", "../../keys", "--register", "../../copy/register.sqlite", "--out", "../../copy-runs"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("is a copy of the register") && err.contains("still there"), "{err}");
+    assert_eq!(std::fs::read(d.join("keys/register-binding.json")).unwrap(), binding_before);
+    assert!(!d.join("copy-runs").exists());
+    std::fs::remove_dir_all(d.join("copy")).unwrap();
+
     // The register moved (same identity), given by a relative path: accepted, the binding follows it.
     std::fs::create_dir_all(d.join("moved")).unwrap();
     std::fs::rename(&register, d.join("moved/register.sqlite")).unwrap();

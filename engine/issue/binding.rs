@@ -89,6 +89,20 @@ pub fn check(keys_dir: &Path, register: &Path) -> Result<Checked> {
         }));
     }
     match Register::id_of(register)? {
+        // The bound register at another path: moved only if it is gone
+        // from where it was. Both still there is a copy beside the
+        // original: two copies numbering give the same numbers twice.
+        Some(id) if id == bound.register_id && !same_place && Register::id_of(&bound.register).ok().flatten().as_deref() == Some(id.as_str()) => Err(Error::Usage(format!(
+            "{} is a copy of the register {} that the keys folder {} issues with (same id {}, recorded in {}), and that register is still there: \
+             two copies numbering with one keys folder give the same numbers twice, each document genuine at verify; nothing was issued. \
+             Give --register {} (or --config naming the district's terbit.toml); to move the register, move it (the old path must be gone), do not copy it",
+            here.display(),
+            bound.register.display(),
+            keys_dir.display(),
+            id,
+            file.display(),
+            bound.register.display()
+        ))),
         Some(id) if id == bound.register_id => Ok(Checked { binding: Some(bound), adopt_id: None }),
         // A copy made before registers kept an identity, back where the
         // bound one was: the register restored from an older backup.
