@@ -149,9 +149,13 @@ fn hint_for_machine(e: &anyhow::Error) -> Option<&'static str> {
             "the disk is full: free space (or give --out on another disk) and run the same command again; \
              the run resumes where it stopped and issues nothing twice",
         ),
-        std::io::ErrorKind::PermissionDenied | std::io::ErrorKind::ReadOnlyFilesystem => {
-            Some("terbit cannot write there: check the folder's owner and permissions, or give --out elsewhere")
-        }
+        // The path is in the error: it may be the keys folder, the
+        // register's or the out folder, so no one flag is named.
+        std::io::ErrorKind::PermissionDenied => Some(
+            "this job's user may not read or write the path named: the keys folder, the register's folder and the out folder \
+             belong to the user the job runs as (README, \"The nightly job\": who owns what); check that path's owner and mode",
+        ),
+        std::io::ErrorKind::ReadOnlyFilesystem => Some("the path named is on a read-only file system: give a folder on a writable disk (--out, --register, or terbit.toml)"),
         std::io::ErrorKind::NotADirectory => Some("a file stands where a folder is needed: check the --out path"),
         _ => None,
     }

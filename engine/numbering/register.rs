@@ -610,10 +610,13 @@ impl Register {
                 // once this one stopped being active (SUBJECT_ACTIVE): so a
                 // revoked document is superseded by the corrected one
                 // issued after it, and verifiers then name that one.
+                // The revocation stands as recorded: its date (the document
+                // stopped being valid then) and its reason, the supersession's
+                // reason added after it — never rewritten.
                 self.conn
                     .execute(
-                        "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = ?4, since = ?5 WHERE document_number = ?1",
-                        params![number, status.as_str(), by, reason.trim(), since.format("%Y-%m-%d").to_string()],
+                        "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = reason || '; superseded: ' || ?4 WHERE document_number = ?1",
+                        params![number, status.as_str(), by, reason.trim()],
                     )
                     .map_err(|e| self.err(e))?;
             } else if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
@@ -785,9 +788,12 @@ mod tests {
         let n = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[again]).unwrap();
         let a2 = n[0].number().to_string();
         reg.mark_issued([(a2.as_str(), "5")]).unwrap();
-        reg.revoke(a, Some(&a2), "name corrected", date()).unwrap();
+        reg.revoke(a, Some(&a2), "name corrected", date().succ_opt().unwrap()).unwrap();
         let e = reg.revocation_of(a).unwrap().unwrap();
         assert_eq!((e.status, e.superseded_by.as_deref()), (Status::Superseded, Some(a2.as_str())));
+        // The revocation as recorded stays: its date and its reason, the
+        // supersession's reason after it.
+        assert_eq!((e.since.as_str(), e.reason.as_str()), ("2021-06-23", "name misspelt; superseded: name corrected"));
         // Not before the document's issue date.
         let e = reg.revoke(b, None, "x", date().pred_opt().unwrap()).unwrap_err().to_string();
         assert!(e.contains("before document") && e.contains("issue date 2021-06-23"), "{e}");
