@@ -156,6 +156,10 @@ fn hint_for_machine(e: &anyhow::Error) -> Option<&'static str> {
              belong to the user the job runs as (README, \"The nightly job\": who owns what); check that path's owner and mode",
         ),
         std::io::ErrorKind::ReadOnlyFilesystem => Some("the path named is on a read-only file system: give a folder on a writable disk (--out, --register, or terbit.toml)"),
+        std::io::ErrorKind::NotFound => Some(
+            "the path named does not exist: check it. Relative paths are from the folder terbit runs in (terbit.toml's from its own \
+             folder); the keys folder, register and out folder come from --keys, --register and --out, else from ./terbit.toml or --config",
+        ),
         std::io::ErrorKind::NotADirectory => Some("a file stands where a folder is needed: check the --out path"),
         _ => None,
     }
@@ -824,7 +828,7 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a
         Some(by) => println!("{} superseded by {}: {}", terbit::util::show::clip_shown(number, 80), terbit::util::show::clip_shown(by, 80), terbit::util::show::clip_shown(reason, 500)),
         None => println!("{} revoked: {}", terbit::util::show::clip_shown(number, 80), terbit::util::show::clip_shown(reason, 500)),
     }
-    println!("signed revocation list, {} entries in all: {} — put it in auditors' bundles: terbit trust bundle (it is read from beside the signed trust list)", r.list.entries.len(), r.path.display());
+    println!("signed revocation list, {} in all: {} — put it in auditors' bundles: terbit trust bundle (it is read from beside the signed trust list)", match r.list.entries.len() { 1 => "1 entry".to_string(), n => format!("{n} entries") }, r.path.display());
     Ok(ExitCode::SUCCESS)
 }
 

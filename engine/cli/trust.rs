@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{bail, Context as _, Result};
 use terbit::dk1::bundle::Bundle;
-use terbit::dk1::keys::{rfc3339, TrustList};
+use terbit::dk1::keys::TrustList;
 use terbit::dk1::revocation::RevocationList;
 use terbit::dk1::root::{self, show_fingerprint, Fingerprint, RootKey};
 use terbit::dk1::trustlist::SignedTrustList;
@@ -104,7 +104,7 @@ pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_d
     terbit::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
     terbit::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     println!("trust list of district {district}, no. {sequence}, {} key(s), signed by root {}", signed.keys.len(), show_fingerprint(&root.cert.fingerprint));
-    println!("  {} (next update promised by {})", out.display(), rfc3339(next_update));
+    println!("  {} (next update promised by {})", out.display(), terbit::kind::words::local_and_utc(next_update, &district));
     println!("Put it in verifiers' bundles: terbit trust bundle --list {} --pin '{district}={}' --out trust-bundle.json", out.display(), show_fingerprint(&root.cert.fingerprint));
     Ok(())
 }

@@ -261,10 +261,10 @@ pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &
                             "  trust data: district {} list no. {}, signed {}, next update {}; {}",
                             info.district,
                             info.sequence,
-                            info.issued_at,
-                            info.next_update,
+                            signed_time(&info.issued_at, &info.district),
+                            signed_time(&info.next_update, &info.district),
                             match &info.revocations {
-                                Some(r) => format!("revocation list no. {}, signed {}", r.sequence, r.updated_at),
+                                Some(r) => format!("revocation list no. {}, signed {}", r.sequence, signed_time(&r.updated_at, &info.district)),
                                 None => "no revocation list (revoked documents are not known here)".to_string(),
                             }
                         )),
@@ -374,5 +374,15 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
                 out.line(&format!("  batch seal: FAILS — {}", run.seal_problem));
             }
         }
+    }
+}
+
+/// A signed time (RFC 3339) of a district's trust data as its office
+/// reads it, the exact instant beside it; shown escaped as it was when it
+/// does not read.
+fn signed_time(at: &str, district: &str) -> String {
+    match chrono::DateTime::parse_from_rfc3339(at) {
+        Ok(t) => terbit::kind::words::local_and_utc(t.timestamp(), district),
+        Err(_) => clip_shown(at, 40),
     }
 }

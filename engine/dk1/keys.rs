@@ -493,8 +493,9 @@ fn no_signer(list: &TrustList, dir: &Path, issuer: &str, at: i64) -> Error {
             return Error::NoKey(format!("{} lists no key: make one with {generate}", trust_file.display()));
         }
         return Error::NoKey(format!(
-            "{} holds keys of regency {} only, none of {issuer}, the regency of the region being issued for: is the region right \
-             (--region, or `region` in terbit.toml)? A keys folder serves its own district",
+            "{} holds keys of regency {} only, none of {issuer}, the regency of the region being issued for: is the keys folder \
+             the district's (--keys, or `keys` in terbit.toml), and the region right (--region, or `region` in terbit.toml)? \
+             A keys folder serves its own district",
             trust_file.display(),
             others.join(", ")
         ));

@@ -99,8 +99,8 @@ impl Night<'_> {
             return Some(NotDone {
                 reason: NotDoneReason::NothingIssued,
                 message: format!(
-                    "nothing was issued: all {} applications were rejected{}. The reasons are in {}",
-                    self.applications,
+                    "nothing was issued: {} rejected{}. The reasons are in {}",
+                    if self.applications == 1 { "the one application was".to_string() } else { format!("all {} applications were", self.applications) },
                     self.looks_like(),
                     self.rejects_csv.display()
                 ),

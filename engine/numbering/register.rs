@@ -555,7 +555,7 @@ impl Register {
             match self.regency_and_status(by)? {
                 Some((r, st)) if r == regency && st == "issued" => {}
                 Some(_) => return Err(usage(format!("document {by} is not an issued document of regency {regency}"))),
-                None => return Err(usage(format!("document {by} is not in the register"))),
+                None => return Err(usage(format!("document {by} is not in the register {}: check the number (the newer document must be issued first)", self.path.display()))),
             }
             // A document is replaced by a standing one of its own kind: a
             // birth certificate by a birth certificate, never by a death

@@ -144,7 +144,16 @@ impl RunSummary {
         let mut out = String::new();
         let _ = writeln!(out, "run {} → {}", s.run_id, s.run_dir.display());
         if let Some(at) = &s.started_at {
-            let _ = writeln!(out, "  started {at}");
+            // Where the office is, with the exact instant beside it.
+            let local = chrono::DateTime::parse_from_rfc3339(at).ok().map(|t| crate::kind::words::date_time_long(t.timestamp(), s.utc_offset_hours));
+            match local {
+                Some(l) => {
+                    let _ = writeln!(out, "  started {l} ({at})");
+                }
+                None => {
+                    let _ = writeln!(out, "  started {at}");
+                }
+            }
         }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)
