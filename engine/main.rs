@@ -23,7 +23,7 @@ use terbit::verify;
 
 mod cli;
 
-use cli::args::{Cli, Command, KeysCommand, RevokeArgs, RootCommand, TrustCommand};
+use cli::args::{Cli, Command, KeysCommand, RegisterCommand, RevokeArgs, RootCommand, TrustCommand};
 
 // Measured in bench/RESULTS.md: issue runs allocate and free many small
 // buffers across threads, where glibc malloc spent ~15% of the CPU time.
@@ -453,6 +453,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Supersede { number, by, reason, on, common } => revoke(&number, Some(&by), &reason, on, &common),
         Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
+        Command::Register(RegisterCommand::Check { runs, register, keys, trust, config, json }) => {
+            let conf = terbit::issue::config::Config::find(config.as_deref())?;
+            let out = conf.out(None);
+            let register = conf.register(register, &out).existing_register()?.to_path_buf();
+            let runs = if runs.is_empty() { vec![out.path.clone()] } else { runs };
+            let trust = match trust {
+                Some(bundle) => cli::register::Trust::Bundle(bundle),
+                None => cli::register::Trust::Keys(conf.keys(keys, "--keys").path),
+            };
+            cli::register::check(&register, &runs, &trust, Utc::now().timestamp(), json)
+        }
         Command::Stats { config, register, from, to, json } => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);

@@ -218,6 +218,35 @@ pub(crate) enum Command {
         run: PathBuf,
         number: String,
     },
+    /// The register: check it against the sealed runs and signed revocation lists.
+    #[command(subcommand)]
+    Register(RegisterCommand),
+}
+
+#[derive(Subcommand)]
+pub(crate) enum RegisterCommand {
+    /// The register against the sealed runs and the signed revocation lists, every difference named. Reads only.
+    #[command(after_help = "Examples:\n  terbit register check                       (./terbit.toml's out, register and keys)\n  terbit register check --runs out --register /var/lib/terbit/register.sqlite --keys keys\n  terbit register check --runs out/20261207-1a2b3c4d --trust trust-bundle.json\n\nA --runs folder is a run folder or a folder of run folders (like out).\nEach run's seal is checked against the manifest it signs (the documents' files are terbit verify's);\nthe register's documents against the manifests' rows, its revocations against each regency's newest\nsigned revocation list (revocations-<regency>.json in the keys folder, or the bundle's), its runs against the folders.\n\nExit codes:\n  0  clean: the register and what was published agree\n  1  differences (each named, file:line where there is one)\n  2  could not run (no register, keys or trust, an unreadable folder)")]
+    Check {
+        /// Run folders, or folders of run folders [default: terbit.toml's out, else out].
+        #[arg(long, num_args = 1..)]
+        runs: Vec<PathBuf>,
+        /// The register [default: terbit.toml's register, else <out>/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Keys folder: its trust.json checks the seals, its revocations-<regency>.json are the signed lists [default: terbit.toml's keys, else keys].
+        #[arg(long, conflicts_with = "trust")]
+        keys: Option<PathBuf>,
+        /// A trust bundle (terbit trust bundle) instead of the keys folder: its signed trust lists and revocation lists.
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Machine-readable output.
+        #[arg(long)]
+        json: bool,
+    },
 }
 
 /// Batch files and how to read them (shared by issue and check).

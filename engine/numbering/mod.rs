@@ -2,3 +2,4 @@
 //! and remembers what was issued, when, and what was revoked.
 
 pub mod register;
+pub mod check;

@@ -685,6 +685,87 @@ impl Register {
         rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
     }
 
+    /// Every document, in document-number order (the UNIQUE index's
+    /// order: `terbit register check` merges it with the sorted manifests
+    /// without holding the register in memory).
+    pub fn each_document(&self, mut f: impl FnMut(DocumentRow) -> Result<()>) -> Result<()> {
+        // A register made before service points were recorded, opened
+        // read only, has not gained the column.
+        let has_sp: bool = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", [], |r| r.get::<_, i64>(0))
+            .map_err(|e| self.err(e))?
+            > 0;
+        let sp = if has_sp { "service_point" } else { "''" };
+        let mut st = self
+            .conn
+            .prepare(&format!("SELECT document_number, application_id, kind, nik, {sp}, run_id, status, regency FROM documents ORDER BY document_number"))
+            .map_err(|e| self.err(e))?;
+        let mut rows = st.query([]).map_err(|e| self.err(e))?;
+        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
+            let get = |i: usize| r.get::<_, String>(i).map_err(|e| self.err(e));
+            f(DocumentRow {
+                number: get(0)?,
+                application_id: get(1)?,
+                kind: get(2)?,
+                nik: get(3)?,
+                service_point: get(4)?,
+                run_id: get(5)?,
+                issued: get(6)? == "issued",
+                regency: get(7)?,
+            })?;
+        }
+        Ok(())
+    }
+
+    /// Every run record, by run id.
+    pub fn all_runs(&self) -> Result<Vec<RunRow>> {
+        let mut st = self.conn.prepare("SELECT run_id, issue_date, started_at, finished_at FROM runs ORDER BY run_id").map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| Ok(RunRow { run_id: r.get(0)?, issue_date: r.get(1)?, started_at: r.get(2)?, finished_at: r.get(3)? }))
+            .map_err(|e| self.err(e))?;
+        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+    }
+
+    /// Every revocation, with the issuing regency, by document number.
+    pub fn all_revocations(&self) -> Result<Vec<(String, Entry)>> {
+        let regencies: Vec<String> = {
+            let mut st = self.conn.prepare("SELECT DISTINCT regency FROM documents ORDER BY regency").map_err(|e| self.err(e))?;
+            let rows = st.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
+            rows.collect::<std::result::Result<_, _>>().map_err(|e| self.err(e))?
+        };
+        let mut out = Vec::new();
+        for regency in regencies {
+            out.extend(self.revocations(&regency)?.into_iter().map(|e| (regency.clone(), e)));
+        }
+        // A revocation of a number the register does not hold (the join
+        // above drops it): kept, under no regency.
+        let mut st = self
+            .conn
+            .prepare(
+                "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since FROM revocations r
+                 WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.document_number = r.document_number)",
+            )
+            .map_err(|e| self.err(e))?;
+        let rows = st
+            .query_map([], |r| {
+                let status: String = r.get(1)?;
+                Ok(Entry {
+                    document_number: r.get(0)?,
+                    status: Status::parse(&status).unwrap_or(Status::Revoked),
+                    superseded_by: r.get(2)?,
+                    reason: r.get(3)?,
+                    since: r.get(4)?,
+                })
+            })
+            .map_err(|e| self.err(e))?;
+        for e in rows {
+            out.push((String::new(), e.map_err(|e| self.err(e))?));
+        }
+        out.sort_by(|a, b| a.1.document_number.cmp(&b.1.document_number));
+        Ok(out)
+    }
+
     /// Count of documents per status, for reports and tests.
     pub fn count(&self, status: &str) -> Result<i64> {
         self.conn
@@ -703,6 +784,27 @@ fn write_transaction<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqli
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
     Error::Register { path: path.to_path_buf(), message: e.to_string() }
+}
+
+/// One document as the register records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DocumentRow {
+    /// Its number.
+    pub number: String,
+    /// The application it was given to.
+    pub application_id: String,
+    /// Kind name.
+    pub kind: String,
+    /// The subject.
+    pub nik: String,
+    /// Where it is handed out.
+    pub service_point: String,
+    /// The run that holds it.
+    pub run_id: String,
+    /// Written (`issued`), not only numbered.
+    pub issued: bool,
+    /// The issuing regency.
+    pub regency: String,
 }
 
 /// When a run really ran, beside the date its documents carry.

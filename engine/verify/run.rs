@@ -331,6 +331,25 @@ pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<Manifes
     Ok((bytes, rows))
 }
 
+/// A run's `manifest.csv` bytes and its `seal.json` (`None` when it has
+/// none; `Err` naming why it cannot be read), read as the audit reads
+/// them, without the documents: `terbit register check` checks the seal
+/// against the manifest's own rows. A run without a manifest is
+/// [`RunError::NeverFinished`].
+pub fn manifest_and_seal(dir: &Path) -> Result<(Vec<u8>, Option<Result<seal::BatchSeal, String>>), RunError> {
+    let root = open_root(dir)?;
+    if let Some(e) = never_finished(&root) {
+        return Err(e);
+    }
+    let bytes = read_file(&root, "manifest.csv", MAX_MANIFEST).map_err(|e| RunError::Manifest(format!("manifest.csv: {e}")))?;
+    let seal = match read_file(&root, "seal.json", MAX_SEAL) {
+        Err(Unread::Missing) => None,
+        Err(e) => Some(Err(format!("seal.json: {e}"))),
+        Ok(b) => Some(serde_json::from_slice::<seal::BatchSeal>(&b).map_err(|e| format!("seal.json is not a batch seal: {}", clip_shown(&e.to_string(), 120)))),
+    };
+    Ok((bytes, seal))
+}
+
 /// A manifest path the audit may open: relative, normal components only.
 fn safe_path(file: &str) -> bool {
     !file.is_empty()

@@ -62,6 +62,17 @@ impl Revocations {
         }
     }
 
+    /// Every entry of the newest lists, as (issuer, entry), by issuer
+    /// and document number.
+    pub fn entries(&self) -> impl Iterator<Item = (&str, &Entry)> {
+        self.entries.iter().map(|((issuer, _), e)| (issuer.as_str(), e))
+    }
+
+    /// The issuers whose lists are held.
+    pub fn issuers(&self) -> impl Iterator<Item = &str> {
+        self.lists.keys().map(String::as_str)
+    }
+
     /// The entry of `issuer`'s document `number`, if it is revoked or
     /// superseded.
     pub fn get(&self, issuer: &str, number: &str) -> Option<&Entry> {

@@ -1,0 +1,201 @@
+//! `terbit register check`: finds the run folders, reads each manifest
+//! and checks its seal (the audit's reader and the seal's own check), and
+//! hands the rows and the signed revocation lists to the library's
+//! comparison (`terbit::numbering::check`). Nothing is written.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context as _, Result};
+use sha2::{Digest, Sha256};
+use terbit::dk1::seal::{self, Hash};
+use terbit::numbering::check::{self, ManifestRow, RunFound, RunState, SignedList};
+use terbit::util::show::clip_shown;
+use terbit::verify::run::{self as audit, RunError};
+use terbit::verify::trust::{TrustSource, TrustStore};
+
+/// Where the seals' keys and the signed revocation lists come from.
+pub(crate) enum Trust {
+    /// The office's keys folder: trust.json and revocations-<issuer>.json.
+    Keys(PathBuf),
+    /// A trust bundle (signed trust lists and revocation lists).
+    Bundle(PathBuf),
+}
+
+/// A run's name: `YYYYMMDD-` and 8 hex digits.
+fn is_run_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() == 17 && b[..8].iter().all(u8::is_ascii_digit) && b[8] == b'-' && b[9..].iter().all(|c| c.is_ascii_digit() || (b'a'..=b'f').contains(c))
+}
+
+fn is_run_folder(dir: &Path) -> bool {
+    dir.file_name().and_then(|n| n.to_str()).is_some_and(is_run_name) || dir.join("manifest.csv").is_file() || dir.join("seal.json").is_file()
+}
+
+/// The run folders among `dirs`: each a run folder, or a folder of them.
+fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+    let mut out = Vec::new();
+    for dir in dirs {
+        let meta = std::fs::symlink_metadata(dir).with_context(|| format!("--runs {}", dir.display()))?;
+        if !meta.is_dir() {
+            bail!("--runs {}: not a folder (a run folder or a folder of run folders, like out)", clip_shown(&dir.display().to_string(), 300));
+        }
+        if is_run_folder(dir) {
+            out.push(dir.clone());
+            continue;
+        }
+        let mut inner: Vec<PathBuf> = std::fs::read_dir(dir)
+            .with_context(|| format!("--runs {}", dir.display()))?
+            .flatten()
+            .filter(|e| e.file_type().is_ok_and(|t| t.is_dir()))
+            .map(|e| e.path())
+            .filter(|p| is_run_folder(p))
+            .collect();
+        inner.sort();
+        out.append(&mut inner);
+    }
+    out.sort();
+    out.dedup();
+    Ok(out)
+}
+
+/// Document numbers of the PDFs a stopped run left (its file names),
+/// links not followed; print files are not documents.
+fn numbers_on_disk(dir: &Path) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut stack = vec![(dir.to_path_buf(), 0)];
+    while let Some((d, depth)) = stack.pop() {
+        let Ok(entries) = std::fs::read_dir(&d) else { continue };
+        for e in entries.flatten() {
+            let Ok(t) = e.file_type() else { continue };
+            let name = e.file_name().to_string_lossy().into_owned();
+            if t.is_dir() && depth < 8 && !(depth == 0 && name == "print") {
+                stack.push((e.path(), depth + 1));
+            } else if t.is_file() {
+                if let Some(stem) = name.strip_suffix(".pdf") {
+                    out.push(stem.to_string());
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// Read one run: its state and its manifest's rows.
+fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<ManifestRow>) -> Result<RunState> {
+    let (bytes, sealed) = match audit::manifest_and_seal(dir) {
+        Ok(x) => x,
+        Err(RunError::NeverFinished(_)) => return Ok(RunState::Stopped(numbers_on_disk(dir))),
+        Err(RunError::Manifest(m)) => return Ok(RunState::SealFails(m)),
+        Err(e) => bail!("{e}"),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => return Ok(RunState::SealFails(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))),
+    };
+    let parsed = match audit::parse_csv(text) {
+        Ok(p) => p,
+        Err((line, m)) => return Ok(RunState::SealFails(format!("manifest.csv:{line}: {m}"))),
+    };
+    let mut parsed = parsed.into_iter();
+    let header = parsed.next().unwrap_or_default();
+    let col = |name: &str| header.iter().position(|h| h == name);
+    let cols = ["document_number", "application_id", "kind", "nik", "service_point", "sha256"].map(col);
+    let [Some(i_num), Some(i_app), Some(i_kind), Some(i_nik), Some(i_sp), Some(i_sha)] = cols else {
+        return Ok(RunState::SealFails(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header.join(","), 120))));
+    };
+    let mut leaves: Vec<Hash> = Vec::new();
+    let mut malformed = Vec::new();
+    for (n, row) in parsed.enumerate() {
+        let line = n + 2;
+        let get = |i: usize| row.get(i).cloned();
+        match (get(i_num), get(i_app), get(i_kind), get(i_nik), get(i_sp), get(i_sha)) {
+            (Some(number), Some(application_id), Some(kind), Some(nik), Some(service_point), Some(sha)) => {
+                leaves.push(seal::leaf(&number, &sha));
+                rows.push(ManifestRow { number, application_id, kind, nik, service_point, run: index, line });
+            }
+            _ => malformed.push(line.to_string()),
+        }
+    }
+    if !malformed.is_empty() {
+        return Ok(RunState::SealFails(format!("manifest.csv: malformed row(s) at line {}", malformed.join(", "))));
+    }
+    let seal = match sealed {
+        None => return Ok(RunState::NoSeal),
+        Some(Err(e)) => return Ok(RunState::SealFails(e)),
+        Some(Ok(s)) => s,
+    };
+    // The seal's signature, its readable fields and the manifest it signs:
+    // the seal's own check, with the leaves from the manifest's rows. The
+    // print files are taken as sealed: whether the files on disk are the
+    // sealed ones is `terbit verify`'s audit, not the register's.
+    let prints: BTreeMap<String, Hash> = seal
+        .print_files
+        .iter()
+        .filter_map(|(p, h)| hex::decode(h).ok().and_then(|b| <Hash>::try_from(b.as_slice()).ok()).map(|h| (p.clone(), h)))
+        .collect();
+    let manifest_sha: Hash = Sha256::digest(&bytes).into();
+    Ok(match seal.check(&trust.list, &leaves, &manifest_sha, &prints) {
+        Ok(()) => RunState::Sealed,
+        Err(e) => RunState::SealFails(e.to_string()),
+    })
+}
+
+pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
+    let (store, list_source): (TrustStore, Box<dyn Fn(&str) -> String>) = match trust {
+        Trust::Keys(keys) => {
+            terbit::dk1::keys::check_keys_dir(keys)?;
+            let mut lists: Vec<PathBuf> = std::fs::read_dir(keys)
+                .with_context(|| format!("keys folder {}", keys.display()))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("revocations-") && n.ends_with(".json")))
+                .collect();
+            lists.sort();
+            let keys = keys.clone();
+            (TrustStore::of_keys_folder(&keys, &lists)?, Box::new(move |issuer: &str| keys.join(format!("revocations-{issuer}.json")).display().to_string()))
+        }
+        Trust::Bundle(bundle) => {
+            let src = TrustSource { path: bundle.clone(), now, ..TrustSource::default() };
+            let bundle = bundle.clone();
+            (TrustStore::load(&src)?, Box::new(move |issuer: &str| format!("{} (revocation list of {issuer})", bundle.display())))
+        }
+    };
+    let folders = run_folders(dirs)?;
+    let mut rows = Vec::new();
+    let mut runs = Vec::with_capacity(folders.len());
+    for (i, dir) in folders.iter().enumerate() {
+        let state = read_run(dir, i, &store, &mut rows)?;
+        let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        runs.push(RunFound { id, dir: dir.clone(), state });
+    }
+    let mut lists: BTreeMap<String, SignedList> =
+        store.revocations.issuers().map(|i| (i.to_string(), SignedList { issuer: i.to_string(), source: list_source(i), entries: Vec::new() })).collect();
+    for (issuer, e) in store.revocations.entries() {
+        if let Some(l) = lists.get_mut(issuer) {
+            l.entries.push(e.clone());
+        }
+    }
+    let lists: Vec<SignedList> = lists.into_values().collect();
+    let reg = terbit::numbering::register::Register::open_read_only(register)?;
+    let report = check::compare(&reg, &register.display().to_string(), &runs, rows, &lists)?;
+    let differences = report.differences();
+    if json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        for f in &report.findings {
+            println!("{}: {}: {}", if f.difference { "DIFFERENCE" } else { "note" }, f.at, f.what);
+        }
+        let summary = format!(
+            "{} run folder(s), {} document(s) in the register, {} manifest row(s), {} revocation(s)",
+            report.runs, report.documents, report.manifest_rows, report.revocations
+        );
+        match differences {
+            0 => println!("register check: clean — {summary}: {}", register.display()),
+            n => println!("register check: {n} difference(s) — {summary}: {}", register.display()),
+        }
+    }
+    Ok(if differences == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
