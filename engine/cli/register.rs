@@ -23,6 +23,16 @@ pub(crate) enum Trust {
     Bundle(PathBuf),
 }
 
+impl Trust {
+    /// Where `issuer`'s signed revocation list was read, for findings.
+    fn list_source(&self, issuer: &str) -> String {
+        match self {
+            Trust::Keys(keys) => keys.join(format!("revocations-{issuer}.json")).display().to_string(),
+            Trust::Bundle(bundle) => format!("{} (revocation list of {issuer})", bundle.display()),
+        }
+    }
+}
+
 /// A run's name: `YYYYMMDD-` and 8 hex digits.
 fn is_run_name(name: &str) -> bool {
     let b = name.as_bytes();
@@ -144,7 +154,7 @@ fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<Manifes
 }
 
 pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
-    let (store, list_source): (TrustStore, Box<dyn Fn(&str) -> String>) = match trust {
+    let store = match trust {
         Trust::Keys(keys) => {
             terbit::dk1::keys::check_keys_dir(keys)?;
             let mut lists: Vec<PathBuf> = std::fs::read_dir(keys)
@@ -154,13 +164,11 @@ pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, 
                 .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("revocations-") && n.ends_with(".json")))
                 .collect();
             lists.sort();
-            let keys = keys.clone();
-            (TrustStore::of_keys_folder(&keys, &lists)?, Box::new(move |issuer: &str| keys.join(format!("revocations-{issuer}.json")).display().to_string()))
+            TrustStore::of_keys_folder(keys, &lists)?
         }
         Trust::Bundle(bundle) => {
             let src = TrustSource { path: bundle.clone(), now, ..TrustSource::default() };
-            let bundle = bundle.clone();
-            (TrustStore::load(&src)?, Box::new(move |issuer: &str| format!("{} (revocation list of {issuer})", bundle.display())))
+            TrustStore::load(&src)?
         }
     };
     let folders = run_folders(dirs)?;
@@ -172,7 +180,7 @@ pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, 
         runs.push(RunFound { id, dir: dir.clone(), state });
     }
     let mut lists: BTreeMap<String, SignedList> =
-        store.revocations.issuers().map(|i| (i.to_string(), SignedList { issuer: i.to_string(), source: list_source(i), entries: Vec::new() })).collect();
+        store.revocations.issuers().map(|i| (i.to_string(), SignedList { issuer: i.to_string(), source: trust.list_source(i), entries: Vec::new() })).collect();
     for (issuer, e) in store.revocations.entries() {
         if let Some(l) = lists.get_mut(issuer) {
             l.entries.push(e.clone());

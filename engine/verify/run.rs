@@ -331,12 +331,15 @@ pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<Manifes
     Ok((bytes, rows))
 }
 
+/// A run's `seal.json`, or why it cannot be read.
+pub type SealRead = Result<seal::BatchSeal, String>;
+
 /// A run's `manifest.csv` bytes and its `seal.json` (`None` when it has
 /// none; `Err` naming why it cannot be read), read as the audit reads
 /// them, without the documents: `terbit register check` checks the seal
 /// against the manifest's own rows. A run without a manifest is
 /// [`RunError::NeverFinished`].
-pub fn manifest_and_seal(dir: &Path) -> Result<(Vec<u8>, Option<Result<seal::BatchSeal, String>>), RunError> {
+pub fn manifest_and_seal(dir: &Path) -> Result<(Vec<u8>, Option<SealRead>), RunError> {
     let root = open_root(dir)?;
     if let Some(e) = never_finished(&root) {
         return Err(e);
