@@ -332,5 +332,12 @@ mod tests {
         assert!(said.iter().any(|s| s.contains("0003 is issued by run run1 in the register but in no sealed manifest")), "{said:#?}");
         assert!(said.iter().any(|s| s.contains("manifest.csv:4: 3506-LU-07122026-0009 is in the sealed manifest but not in the register")), "{said:#?}");
         assert!(said.iter().any(|s| s.starts_with("keys/revocations-3506.json: 3506-LU-07122026-0001 is revoked in the register")), "{said:#?}");
+        // The signed list with another reason, and one entry the register lacks.
+        let entry = |n: &str, reason: &str| Entry { document_number: n.into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: reason.into(), since: "2026-12-07".into() };
+        let list = SignedList { issuer: "3506".into(), source: "L".into(), entries: vec![entry("3506-LU-07122026-0001", "other"), entry("3506-LU-07122026-0002", "x")] };
+        let rows = vec![row("3506-LU-07122026-0001", "a", 2), row("3506-LU-07122026-0002", "b", 3), row("3506-LU-07122026-0003", "c", 4)];
+        let r = compare(&reg, "r.sqlite", &runs, rows, &[list]).unwrap();
+        let said: Vec<String> = r.findings.iter().map(|f| format!("{}: {}", f.at, f.what)).collect();
+        assert_eq!(said, ["L: 3506-LU-07122026-0001: reason other in the list, wrong name in the register", "L: 3506-LU-07122026-0002 is revoked in the signed revocation list but not in the register"]);
     }
 }
