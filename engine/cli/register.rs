@@ -105,21 +105,19 @@ fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<Manifes
         Ok(t) => t,
         Err(e) => return Ok(RunState::SealFails(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))),
     };
-    let parsed = match audit::parse_csv(text) {
-        Ok(p) => p,
-        Err((line, m)) => return Ok(RunState::SealFails(format!("manifest.csv:{line}: {m}"))),
-    };
-    let mut parsed = parsed.into_iter();
-    let header = parsed.next().unwrap_or_default();
-    let col = |name: &str| header.iter().position(|h| h == name);
-    let cols = ["document_number", "application_id", "kind", "nik", "service_point", "sha256"].map(col);
-    let [Some(i_num), Some(i_app), Some(i_kind), Some(i_nik), Some(i_sp), Some(i_sha)] = cols else {
-        return Ok(RunState::SealFails(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header.join(","), 120))));
-    };
+    // Streamed: only the columns the register records are kept.
+    let mut cols: Option<[Option<usize>; 6]> = None;
+    let mut header_text = String::new();
     let mut leaves: Vec<Hash> = Vec::new();
     let mut malformed = Vec::new();
-    for (n, row) in parsed.enumerate() {
-        let line = n + 2;
+    let parsed = audit::each_csv_row(text, |line, row| {
+        let Some(cols) = cols else {
+            let col = |name: &str| row.iter().position(|h| h == name);
+            cols = Some(["document_number", "application_id", "kind", "nik", "service_point", "sha256"].map(col));
+            header_text = row.join(",");
+            return;
+        };
+        let [Some(i_num), Some(i_app), Some(i_kind), Some(i_nik), Some(i_sp), Some(i_sha)] = cols else { return };
         let get = |i: usize| row.get(i).cloned();
         match (get(i_num), get(i_app), get(i_kind), get(i_nik), get(i_sp), get(i_sha)) {
             (Some(number), Some(application_id), Some(kind), Some(nik), Some(service_point), Some(sha)) => {
@@ -128,9 +126,16 @@ fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<Manifes
             }
             _ => malformed.push(line.to_string()),
         }
+    });
+    if let Err((line, m)) = parsed {
+        return Ok(RunState::SealFails(format!("manifest.csv:{line}: {m}")));
+    }
+    if !cols.is_some_and(|c| c.iter().all(Option::is_some)) {
+        return Ok(RunState::SealFails(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header_text, 120))));
     }
     if !malformed.is_empty() {
-        return Ok(RunState::SealFails(format!("manifest.csv: malformed row(s) at line {}", malformed.join(", "))));
+        let more = if malformed.len() > 10 { format!(" and {} more", malformed.len() - 10) } else { String::new() };
+        return Ok(RunState::SealFails(format!("manifest.csv: malformed row(s) at line {}{more}", malformed[..malformed.len().min(10)].join(", "))));
     }
     let seal = match sealed {
         None => return Ok(RunState::NoSeal),

@@ -241,12 +241,20 @@ fn digest_file(root: &OwnedFd, rel: &str, max: u64) -> Result<Hash, Unread> {
 /// (doubled) and newlines. `Err((line, message))` for malformed input.
 /// Fields are cut at ASCII delimiters, so each is valid UTF-8.
 pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
-    let b = text.as_bytes();
     let mut rows = Vec::new();
+    each_csv_row(text, |_, row| rows.push(row))?;
+    Ok(rows)
+}
+
+/// As [`parse_csv`], one record at a time with the line it starts on:
+/// a manifest of 200,000 rows is never held as rows all at once.
+pub fn each_csv_row(text: &str, mut f: impl FnMut(usize, Vec<String>)) -> Result<(), (usize, String)> {
+    let b = text.as_bytes();
     let mut i = 0;
     let mut line = 1;
     while i < b.len() {
         let mut row = Vec::new();
+        let starts = line;
         loop {
             if b.get(i) == Some(&b'"') {
                 let start_line = line;
@@ -302,9 +310,9 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
                 Some(_) => return Err((line, "a carriage return inside a field".into())),
             }
         }
-        rows.push(row);
+        f(starts, row);
     }
-    Ok(rows)
+    Ok(())
 }
 
 /// A run's `manifest.csv`: its bytes and rows (columns found by header
