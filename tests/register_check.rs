@@ -145,10 +145,18 @@ fn a_clean_register_checks_clean_and_every_tamper_is_named() {
     {
         let conn = rusqlite::Connection::open(&register).unwrap();
         conn.execute("INSERT INTO runs(run_id, issue_date, started_at) VALUES ('20261209-0badc0de', '2026-12-09', '')", []).unwrap();
+        // The number it gave and wrote before it stopped.
+        conn.execute(
+            "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point)
+             VALUES ('A-9', '20261209-0badc0de', 'move_out', '3506', '2026-12-09', 1, '3506-PD-09122026-0001', '3506000000000009', 'issued', 'ab', 'KEC')",
+            [],
+        )
+        .unwrap();
     }
     let (code, out, err) = check(&conf);
     assert_eq!(code, 0, "{out}\n{err}");
     assert!(out.contains("the run stopped before it was sealed (no manifest.csv), 1 document(s) on disk: 3506-PD-09122026-0001; the register records it as unfinished"), "{out}");
+    assert!(out.contains("note: ") && out.contains("run 20261209-0badc0de holds 1 number(s) in no manifest, as a stopped run does: 3506-PD-09122026-0001"), "{out}");
     // Recorded finished, the same folder is a difference.
     {
         let conn = rusqlite::Connection::open(&register).unwrap();
