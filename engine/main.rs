@@ -23,7 +23,7 @@ use terbit::verify;
 
 mod cli;
 
-use cli::args::{Cli, Command, KeysCommand, RevokeArgs, RootCommand, TrustCommand};
+use cli::args::{Cli, Command, KeysCommand, RegisterCommand, RevokeArgs, RootCommand, TrustCommand};
 
 // Measured in bench/RESULTS.md: issue runs allocate and free many small
 // buffers across threads, where glibc malloc spent ~15% of the CPU time.
@@ -453,6 +453,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Supersede { number, by, reason, on, common } => revoke(&number, Some(&by), &reason, on, &common),
         Command::Revocations { issuer, common } => republish(issuer.as_deref(), &common),
         Command::Prove { run, number } => prove(&run, &number),
+        Command::Register(RegisterCommand::Backup { file, register, config }) => cli::register::backup(&file, register, config.as_deref()),
+        Command::Register(RegisterCommand::Restore { file, register, config, runs, accept_loss }) => {
+            cli::register::restore(&file, register, config.as_deref(), &runs, accept_loss)
+        }
         Command::Stats { config, register, from, to, json } => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);

@@ -4,6 +4,7 @@
 
 pub(crate) mod args;
 pub(crate) mod demo;
+pub(crate) mod register;
 pub(crate) mod stats;
 pub(crate) mod trust;
 pub(crate) mod verify;
