@@ -83,6 +83,7 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
     let conf = terbit::issue::config::Config::find(config)?;
     let out = conf.out(None);
     let register = conf.register(register, &out).path;
+    backup::refuse_present(&register)?;
     let dirs = if runs.is_empty() { vec![out.path.clone()] } else { runs.to_vec() };
     let dirs: Vec<PathBuf> = dirs.into_iter().filter(|d| !runs.is_empty() || d.is_dir()).collect();
     let (proven, run_count) = proven(&dirs)?;

@@ -267,6 +267,12 @@ fn copy_into(register: &Path, tmp: &Path) -> Result<()> {
 /// Returns what the copy holds.
 pub fn backup(register: &Path, file: &Path) -> Result<Summary> {
     refuse_existing(file, "a backup never replaces a file; give a new name (e.g. with the date)")?;
+    // Not made here: a missing folder is most often a backup disk not
+    // mounted, and the copy would land on the disk it is meant to outlive.
+    let dir = folder_of(file);
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("the folder {} for the backup does not exist (is the backup disk mounted?); make it first", dir.display())));
+    }
     let tmp = crate::util::fs::tmp_path(file);
     create_private(&tmp)?;
     let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
@@ -283,6 +289,18 @@ pub fn backup(register: &Path, file: &Path) -> Result<Summary> {
     place_new(&tmp, file)?;
     guard.disarm();
     Ok(summary)
+}
+
+/// Refuse a register (or its log files) at `register`: a restore never
+/// replaces one.
+pub fn refuse_present(register: &Path) -> Result<()> {
+    let keep = "a register is restored only where none is; if it is damaged, move it (and its -wal and -shm files) away first";
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = register.as_os_str().to_owned();
+        p.push(suffix);
+        refuse_existing(&PathBuf::from(p), keep)?;
+    }
+    Ok(())
 }
 
 /// What the copy at `copy` lacks of `proven` (read only).
@@ -324,12 +342,7 @@ fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Los
 /// SQLite would apply an old log to the copy). The backup itself is not
 /// changed.
 pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Result<Restored> {
-    let keep = "the register is restored only where none is; move it (and its -wal and -shm files) away first if it is damaged";
-    for suffix in ["", "-wal", "-shm", "-journal"] {
-        let mut p = register.as_os_str().to_owned();
-        p.push(suffix);
-        refuse_existing(&PathBuf::from(p), keep)?;
-    }
+    refuse_present(register)?;
     let dir = folder_of(register);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let tmp = crate::util::fs::tmp_path(register);
