@@ -34,6 +34,7 @@ pub(crate) fn backup(file: &Path, register: Option<PathBuf>, config: Option<&Pat
 /// runs). A run that never published its manifest printed nothing.
 fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
     let mut runs = Vec::new();
+    let mut unpublished = Vec::new();
     for dir in dirs {
         if dir.join("manifest.csv").is_file() {
             runs.push(dir.clone());
@@ -43,11 +44,18 @@ fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
         for e in entries.flatten() {
             if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("manifest.csv").is_file() {
                 runs.push(e.path());
+            } else if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("report.json").is_file() {
+                unpublished.push(e.path());
             }
         }
     }
     runs.sort();
     runs.dedup();
+    // Stopped or refused before it published: no proof of what it
+    // numbered, and its files were never handed out.
+    for u in &unpublished {
+        println!("note: {} has no manifest.csv (a run stopped or refused before it published): its numbers are not known here; hand out none of its files", u.display());
+    }
     let mut out = Vec::new();
     for run in &runs {
         let path = run.join("manifest.csv");
