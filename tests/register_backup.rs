@@ -164,6 +164,20 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     assert!(err.contains("3506 move_out on 2026-12-10: runs printed serial") && err.contains("--accept-loss"), "{err}");
     assert!(!register.exists(), "nothing restored");
 
+    // Only the run folders named: the same loss found in night 3's.
+    let run3_dir = format!("../runs/{run3}");
+    let (code, _, err) = terbit(&conf, &["register", "restore", "../backup/after-night-2.sqlite", "--runs", &run3_dir]);
+    assert_eq!(code, 2);
+    assert!(err.contains(&night3_numbers[0]) && err.contains("12 document(s) printed since"), "{err}");
+    // A backup of another register: refused by the keys folder's binding.
+    let other = d.join("other.sqlite");
+    terbit::numbering::register::Register::open(&other).unwrap().id().unwrap();
+    ok(&conf, &["register", "backup", "../backup/other.sqlite", "--register", other.to_str().unwrap()]);
+    let (code, _, err) = terbit(&conf, &["register", "restore", "../backup/other.sqlite", "--accept-loss"]);
+    assert_eq!(code, 2);
+    assert!(err.contains("register-binding.json") && err.contains("another"), "{err}");
+    assert!(!register.exists(), "nothing restored");
+
     let out = ok(&conf, &["register", "restore", "../backup/after-night-2.sqlite", "--accept-loss"]);
     assert!(out.contains(&format!("{} document(s) recorded as issued", night3_numbers.len())) && out.contains("raised from 0 to"), "{out}");
     consistent(&register);
@@ -171,8 +185,13 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     // A second batch the same day as night 3 (the issue accepts the
     // restored register at the bound path: it is the same register), and
     // night 3's export sent again: never a number twice, never issued twice.
+    let binding = std::fs::read(d.join("keys/register-binding.json")).unwrap();
     let extra = export(d, "2026-12-11", 12, 4);
-    night(&conf, "2026-12-10", &[&extra, &night3]);
+    let (code, out, err) = terbit(&conf, &["--quiet", "issue", "--issued-on", "2026-12-10", &extra, &night3]);
+    assert_eq!(code, 0, "done: night 3's applications rejected ALREADY_ISSUED (issued the same day):\n{out}\n{err}");
+    assert_eq!(std::fs::read(d.join("keys/register-binding.json")).unwrap(), binding, "the same register, at the bound path");
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&register).unwrap().permissions().mode() & 0o777, 0o600);
     let after = manifests(&d.join("runs"));
     assert_eq!(after.len(), 4, "{:?}", after.keys());
     let mut numbers = HashSet::new();
