@@ -94,6 +94,10 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
     backup::refuse_present(&register)?;
     let dirs = if runs.is_empty() { vec![out.path.clone()] } else { runs.to_vec() };
     let dirs: Vec<PathBuf> = dirs.into_iter().filter(|d| !runs.is_empty() || d.is_dir()).collect();
+    if dirs.is_empty() {
+        // Said, not refused: the out folder may have gone with the disk.
+        println!("note: no out folder at {} ({}): no run folder to compare the backup with; give --runs DIR where the runs are", out.path.display(), out.origin);
+    }
     let (proven, run_count) = proven(&dirs)?;
     let copy = backup::summary(file)?;
     // The keys folder's binding names the register it issues with: a copy
