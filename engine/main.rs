@@ -464,6 +464,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             cli::register::check(&register, &runs, &trust, Utc::now().timestamp(), json)
         }
+        Command::Register(RegisterCommand::Backup { file, register, config }) => cli::backup::backup(&file, register, config.as_deref()),
+        Command::Register(RegisterCommand::Restore { file, register, config, runs, accept_loss }) => {
+            cli::backup::restore(&file, register, config.as_deref(), &runs, accept_loss)
+        }
         Command::Stats { config, register, from, to, json } => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);

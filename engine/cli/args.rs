@@ -57,6 +57,9 @@ pub(crate) enum Command {
     /// The district's root of trust (ECDSA P-256, kept offline).
     #[command(subcommand)]
     Root(RootCommand),
+    /// The register: check it against the sealed runs and signed revocation lists, back it up, restore it.
+    #[command(subcommand)]
+    Register(RegisterCommand),
     /// Signed trust lists and bundles for verifiers.
     #[command(subcommand)]
     Trust(TrustCommand),
@@ -218,9 +221,6 @@ pub(crate) enum Command {
         run: PathBuf,
         number: String,
     },
-    /// The register: check it against the sealed runs and signed revocation lists.
-    #[command(subcommand)]
-    Register(RegisterCommand),
 }
 
 #[derive(Subcommand)]
@@ -246,6 +246,36 @@ pub(crate) enum RegisterCommand {
         /// Machine-readable output.
         #[arg(long)]
         json: bool,
+    },
+    /// A consistent copy of the register, safe while a run goes on: to a new file (never replaced), 0600, synced.
+    #[command(after_help = "Example (cron, after each night):\n  terbit register backup /mnt/backup/register-$(date +%Y%m%d).sqlite --config /etc/terbit/terbit.toml\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.")]
+    Backup {
+        /// The backup to write; it must not exist.
+        file: PathBuf,
+        /// The register [default: terbit.toml's register, else <out>/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
+    /// Put a backup where a lost register was, checked against the run folders' manifests.
+    #[command(after_help = "Example:\n  terbit register restore /mnt/backup/register-20261205.sqlite --config /etc/terbit/terbit.toml\n\nRefused while a register is at the path (move it away first), and when the run folders\n(the out folder, or --runs) hold documents the backup does not know, unless --accept-loss:\nthen those documents are recorded as issued and the counters raised past them.")]
+    Restore {
+        /// The backup (`terbit register backup`); it is not changed.
+        file: PathBuf,
+        /// Where the register goes [default: terbit.toml's register, else <out>/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Run folders, or folders holding them, whose manifests prove what was issued [default: the out folder].
+        #[arg(long, num_args = 1.., value_name = "DIR")]
+        runs: Vec<PathBuf>,
+        /// Restore a backup older than the runs: their documents are recorded from the manifests and the counters raised past them.
+        #[arg(long)]
+        accept_loss: bool,
     },
 }
 
@@ -349,6 +379,7 @@ impl KeysDir {
         Ok(dir)
     }
 }
+
 
 #[derive(Subcommand)]
 pub(crate) enum RootCommand {

@@ -3,6 +3,7 @@
 //! library's.
 
 pub(crate) mod args;
+pub(crate) mod backup;
 pub(crate) mod demo;
 pub(crate) mod register;
 pub(crate) mod stats;

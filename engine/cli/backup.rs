@@ -1,0 +1,162 @@
+//! `terbit register backup` and `terbit register restore`: the register
+//! (flag over terbit.toml over the default), the run folders' manifests
+//! read, and what the library did, in words.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use terbit::numbering::backup::{self, Proven, Summary};
+use terbit::util::show::clip_shown;
+
+fn print_summary(s: &Summary) {
+    println!("  register id: {}", s.id.as_deref().map(|i| clip_shown(i, 64)).unwrap_or_else(|| "none (made before registers kept one)".into()));
+    println!("  documents:   {} ({} issued)", s.documents, s.issued);
+    println!("  runs:        {}", s.runs);
+    println!("  revocations: {}", s.revocations);
+    for c in &s.last {
+        println!("  last number: {} {} on {}: serial {}", clip_shown(&c.scope, 20), clip_shown(&c.kind, 40), clip_shown(&c.issue_date, 12), c.last);
+    }
+}
+
+pub(crate) fn backup(file: &Path, register: Option<PathBuf>, config: Option<&Path>) -> Result<ExitCode> {
+    let conf = terbit::issue::config::Config::find(config)?;
+    let register = conf.register(register, &conf.out(None));
+    let path = register.existing_register()?;
+    let s = backup::backup(path, file)?;
+    println!("register {} backed up to {}:", path.display(), file.display());
+    print_summary(&s);
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Every document the manifests of the run folders in `dirs` list (a
+/// folder with a manifest.csv is a run; any other, the folder holding
+/// runs). A run that never published its manifest printed nothing.
+fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
+    let mut runs = Vec::new();
+    let mut unpublished = Vec::new();
+    for dir in dirs {
+        if dir.join("manifest.csv").is_file() {
+            runs.push(dir.clone());
+            continue;
+        }
+        let entries = std::fs::read_dir(dir).with_context(|| format!("cannot read the run folders in {}", dir.display()))?;
+        for e in entries.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("manifest.csv").is_file() {
+                runs.push(e.path());
+            } else if e.file_type().is_ok_and(|t| t.is_dir()) && e.path().join("report.json").is_file() {
+                unpublished.push(e.path());
+            }
+        }
+    }
+    runs.sort();
+    runs.dedup();
+    // Stopped or refused before it published: no proof of what it
+    // numbered, and its files were never handed out.
+    for u in &unpublished {
+        println!("note: {} has no manifest.csv (a run stopped or refused before it published): its numbers are not known here; hand out none of its files", u.display());
+    }
+    let mut out = Vec::new();
+    for run in &runs {
+        let path = run.join("manifest.csv");
+        let bytes = terbit::util::fs::read_regular(&path, "manifest", terbit::verify::run::MAX_MANIFEST)?;
+        let text = std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))?;
+        let rows = terbit::verify::run::parse_csv(text).map_err(|(line, m)| anyhow::anyhow!("{}:{line}: {m}", path.display()))?;
+        let mut rows = rows.into_iter();
+        let header = rows.next().unwrap_or_default();
+        let col = |name: &str| header.iter().position(|h| h == name).with_context(|| format!("{}:1: no {name} column: not a terbit manifest", path.display()));
+        let (num, app, kind, nik, sp, sha) = (col("document_number")?, col("application_id")?, col("kind")?, col("nik")?, col("service_point")?, col("sha256")?);
+        let name = run.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        for (i, row) in rows.enumerate() {
+            let get = |c: usize, field: &str| row.get(c).cloned().with_context(|| format!("{}:{} field {field}: missing", path.display(), i + 2));
+            let p = Proven {
+                number: get(num, "document_number")?,
+                application_id: get(app, "application_id")?,
+                kind: get(kind, "kind")?,
+                nik: get(nik, "nik")?,
+                service_point: get(sp, "service_point")?,
+                sha256: get(sha, "sha256")?,
+                run: name.clone(),
+            };
+            if backup::parse_number(&p.number).is_none() {
+                bail!("{}:{} field document_number: {} is not a document number", path.display(), i + 2, clip_shown(&p.number, 60));
+            }
+            out.push(p);
+        }
+    }
+    Ok((out, runs.len()))
+}
+
+pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Path>, runs: &[PathBuf], accept_loss: bool) -> Result<ExitCode> {
+    let conf = terbit::issue::config::Config::find(config)?;
+    let out = conf.out(None);
+    let register = conf.register(register, &out).path;
+    backup::refuse_present(&register)?;
+    let dirs = if runs.is_empty() { vec![out.path.clone()] } else { runs.to_vec() };
+    let dirs: Vec<PathBuf> = dirs.into_iter().filter(|d| !runs.is_empty() || d.is_dir()).collect();
+    if dirs.is_empty() {
+        // Said, not refused: the out folder may have gone with the disk.
+        println!("note: no out folder at {} ({}): no run folder to compare the backup with; give --runs DIR where the runs are", out.path.display(), out.origin);
+    }
+    let (proven, run_count) = proven(&dirs)?;
+    let copy = backup::summary(file)?;
+    // The keys folder's binding names the register it issues with: a copy
+    // of another register would give that register's numbers again.
+    let keys = conf.keys(None, "--keys").path;
+    if let (Some(bound), Some(id)) = (terbit::dk1::keys::RegisterBinding::load(&keys)?, copy.id.as_deref()) {
+        if bound.register_id != id {
+            bail!(
+                "{} is a copy of register {id}, but the keys folder {} issues with register {} (register-binding.json): this is another district's or another job's register; give the backup of that one",
+                file.display(),
+                keys.display(),
+                bound.register_id
+            );
+        }
+    }
+    let loss = backup::compare(file, &proven)?;
+    let folders: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
+    println!("{} run folder(s) in {} list {} document(s)", run_count, folders.join(", "), proven.len());
+    if !loss.is_empty() {
+        let first: Vec<String> = loss.missing.iter().take(5).map(|p| clip_shown(&p.number, 40)).collect();
+        let more = if loss.missing.len() > 5 { format!(" and {} more", loss.missing.len() - 5) } else { String::new() };
+        let behind: Vec<String> = loss
+            .behind
+            .iter()
+            .map(|b| format!("{} {} on {}: runs printed serial {}, the copy's counter is at {}", clip_shown(&b.scope, 20), clip_shown(&b.kind, 40), b.issue_date, b.proven, b.copy))
+            .collect();
+        let said = format!(
+            "the backup {} is older than the runs: {} document(s) printed since are not in it ({}{more}); {}",
+            file.display(),
+            loss.missing.len(),
+            first.join(", "),
+            if behind.is_empty() { "its counters are past them".into() } else { behind.join("; ") }
+        );
+        if !accept_loss {
+            bail!(
+                "{said}. Restored as it is, the register would give these numbers again, each document genuine at verify; nothing was restored. \
+                 Use a newer backup, or give --accept-loss: these documents are then recorded from the manifests and the counters raised past them"
+            );
+        }
+        println!("{said}: recording them from the manifests (--accept-loss)");
+    }
+    let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let r = backup::restore(file, &register, &proven, &now)?;
+    println!("register restored to {} from {}:", register.display(), file.display());
+    print_summary(&r.summary);
+    if r.recorded > 0 {
+        println!("  {} document(s) recorded as issued from the run folders' manifests", r.recorded);
+    }
+    for b in &r.raised {
+        println!("  counter {} {} on {} raised from {} to {}", clip_shown(&b.scope, 20), clip_shown(&b.kind, 40), b.issue_date, b.copy, b.proven);
+    }
+    if !r.not_recorded.is_empty() {
+        let first: Vec<String> = r.not_recorded.iter().take(5).map(|n| clip_shown(n, 40)).collect();
+        println!(
+            "  {} document(s) not recorded (their application holds another number in the backup): {}; their numbers are never given again",
+            r.not_recorded.len(),
+            first.join(", ")
+        );
+    }
+    println!("  revocations made after the backup are not in it: revoke those documents again (the keys folder's signed revocation list names them)");
+    Ok(ExitCode::SUCCESS)
+}

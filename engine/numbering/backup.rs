@@ -1,0 +1,471 @@
+//! The register's backup and its restore (README "When the disk dies").
+//!
+//! A backup is SQLite's `VACUUM INTO`: one read transaction, so it is a
+//! consistent snapshot even while a run numbers and marks documents on
+//! other connections (WAL readers never block the writer). It goes to a
+//! new temporary file beside the target (0600, `O_EXCL|O_NOFOLLOW`),
+//! synced, then renamed into place without replacing anything.
+//!
+//! A restore puts such a copy where a lost register was. A copy is older
+//! than the register it replaces: the runs after it printed numbers the
+//! copy does not know, and a register that forgot them would give them
+//! again. So the restore compares the copy with what the run folders'
+//! manifests prove was issued ([`Proven`]); with the loss accepted, those
+//! documents are recorded in the restored register as issued (by the run
+//! that published them) and every counter is raised past the highest
+//! number proven for its scope, kind and day.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use chrono::NaiveDate;
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use crate::error::{Error, Result};
+
+/// What a register (or a backup of one) holds, as `register backup`
+/// prints it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Summary {
+    /// Its identity (`meta`), if it has one.
+    pub id: Option<String>,
+    /// Documents numbered (issued or not).
+    pub documents: i64,
+    /// Of them, written and recorded as issued.
+    pub issued: i64,
+    /// Runs recorded.
+    pub runs: i64,
+    /// Revocations and supersessions.
+    pub revocations: i64,
+    /// Per scope and kind: the latest issue date and the last serial given that day.
+    pub last: Vec<Counter>,
+}
+
+/// One counter of the `serials` table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Counter {
+    /// The regency (registration numbers) or district (family cards).
+    pub scope: String,
+    /// The kind.
+    pub kind: String,
+    /// The issue date, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// The last serial given.
+    pub last: i64,
+}
+
+/// A document a run folder's manifest proves was issued.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Proven {
+    /// Its number.
+    pub number: String,
+    /// Its application ID.
+    pub application_id: String,
+    /// Its kind.
+    pub kind: String,
+    /// Its subject.
+    pub nik: String,
+    /// Where it is handed out.
+    pub service_point: String,
+    /// The SHA-256 of its file, as the manifest lists it.
+    pub sha256: String,
+    /// The run (folder name) that published it.
+    pub run: String,
+}
+
+/// A document number taken apart: what its counter is kept under.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NumberParts {
+    /// The serial's scope (regency or district).
+    pub scope: String,
+    /// The issuing regency.
+    pub regency: String,
+    /// The issue date.
+    pub issue_date: NaiveDate,
+    /// The serial.
+    pub serial: i64,
+}
+
+/// Take a number apart: `RRRR-LL-DDMMYYYY-NNNN` (the serial may be wider),
+/// or a family card's 16 digits `DDDDDD` + `DDMMYY` + `NNNN`.
+pub fn parse_number(number: &str) -> Option<NumberParts> {
+    let digits = |s: &str| !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit());
+    let parts: Vec<&str> = number.split('-').collect();
+    match parts.as_slice() {
+        [scope, letters, date, serial] if digits(scope) && !letters.is_empty() && date.len() == 8 && digits(date) && serial.len() >= 4 && digits(serial) => Some(NumberParts {
+            scope: scope.to_string(),
+            regency: scope.to_string(),
+            issue_date: NaiveDate::parse_from_str(date, "%d%m%Y").ok()?,
+            serial: serial.parse().ok()?,
+        }),
+        [kk] if kk.len() == 16 && digits(kk) => Some(NumberParts {
+            scope: kk[..6].to_string(),
+            regency: kk[..4].to_string(),
+            issue_date: NaiveDate::parse_from_str(&format!("{}20{}", &kk[6..10], &kk[10..12]), "%d%m%Y").ok()?,
+            serial: kk[12..].parse().ok()?,
+        }),
+        _ => None,
+    }
+}
+
+/// What a copy lacks of what the runs proved.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Loss {
+    /// Documents in a manifest the copy does not hold, by number.
+    pub missing: Vec<Proven>,
+    /// Counters the runs prove went further than the copy's.
+    pub behind: Vec<Behind>,
+    /// Documents the copy holds, but not as issued, that a manifest published.
+    pub unmarked: usize,
+}
+
+impl Loss {
+    /// Whether the copy knows every number the runs proved.
+    pub fn is_empty(&self) -> bool {
+        self.missing.is_empty() && self.behind.is_empty()
+    }
+}
+
+/// One counter the copy has behind what the runs prove.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Behind {
+    /// Scope, kind and day of the counter.
+    pub scope: String,
+    /// The kind.
+    pub kind: String,
+    /// The day, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// The highest serial a manifest shows.
+    pub proven: i64,
+    /// The copy's counter.
+    pub copy: i64,
+}
+
+/// What a restore did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// The restored register's contents after the repairs.
+    pub summary: Summary,
+    /// Missing documents recorded as issued from the manifests.
+    pub recorded: usize,
+    /// Missing documents not recorded (their application was held under
+    /// another number): their numbers are still never given again.
+    pub not_recorded: Vec<String>,
+    /// Counters raised.
+    pub raised: Vec<Behind>,
+}
+
+fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
+    Error::Register { path: path.to_path_buf(), message: e.to_string() }
+}
+
+fn open_read_only(path: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(path, e))?;
+    conn.busy_timeout(std::time::Duration::from_secs(30)).map_err(|e| reg_err(path, e))?;
+    // A file that is not a register (or not SQLite) is named as such.
+    let tables: i64 = conn
+        .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name IN ('documents', 'serials', 'runs', 'revocations')", [], |r| r.get(0))
+        .map_err(|e| reg_err(path, e))?;
+    if tables != 4 {
+        return Err(Error::Usage(format!("{} is not a terbit register (no documents, serials, runs and revocations tables)", path.display())));
+    }
+    Ok(conn)
+}
+
+/// What the register at `path` holds, read only.
+pub fn summary(path: &Path) -> Result<Summary> {
+    summary_of(&open_read_only(path)?, path)
+}
+
+fn summary_of(conn: &Connection, path: &Path) -> Result<Summary> {
+    let err = |e| reg_err(path, e);
+    let count = |sql: &str| conn.query_row(sql, [], |r| r.get::<_, i64>(0)).map_err(err);
+    let has_meta = count("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'")? > 0;
+    let id = if has_meta {
+        conn.query_row("SELECT value FROM meta WHERE key = 'register_id'", [], |r| r.get(0)).optional().map_err(err)?
+    } else {
+        None
+    };
+    let mut st = conn
+        .prepare(
+            "SELECT scope, kind, issue_date, last FROM serials s
+             WHERE issue_date = (SELECT MAX(issue_date) FROM serials t WHERE t.scope = s.scope AND t.kind = s.kind)
+             ORDER BY scope, kind",
+        )
+        .map_err(err)?;
+    let last = st
+        .query_map([], |r| Ok(Counter { scope: r.get(0)?, kind: r.get(1)?, issue_date: r.get(2)?, last: r.get(3)? }))
+        .map_err(err)?
+        .collect::<std::result::Result<Vec<_>, _>>()
+        .map_err(err)?;
+    Ok(Summary {
+        id,
+        documents: count("SELECT COUNT(*) FROM documents")?,
+        issued: count("SELECT COUNT(*) FROM documents WHERE status = 'issued'")?,
+        runs: count("SELECT COUNT(*) FROM runs")?,
+        revocations: count("SELECT COUNT(*) FROM revocations")?,
+        last,
+    })
+}
+
+/// Make a new file at `path`: never an existing one, never through a
+/// link, readable by its owner only (the register names every subject).
+fn create_private(path: &Path) -> Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map(drop)
+        .map_err(|e| Error::io(path, e))
+}
+
+/// Rename `tmp` to `target` only if nothing is there (not even a link),
+/// then sync the folder. Where the file system cannot rename without
+/// replacing, a hard link does the same: it fails on any existing name.
+fn place_new(tmp: &Path, target: &Path) -> Result<()> {
+    use rustix::fs::{renameat_with, RenameFlags, CWD};
+    match renameat_with(CWD, tmp, CWD, target, RenameFlags::NOREPLACE) {
+        Ok(()) => {}
+        Err(e) if e == rustix::io::Errno::INVAL || e == rustix::io::Errno::NOSYS => {
+            std::fs::hard_link(tmp, target).map_err(|e| Error::io(target, e))?;
+            let _ = std::fs::remove_file(tmp);
+        }
+        Err(e) => return Err(Error::io(target, e.into())),
+    }
+    crate::util::fs::sync_dir(folder_of(target))
+}
+
+fn folder_of(path: &Path) -> &Path {
+    path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."))
+}
+
+fn sync_file(path: &Path) -> Result<()> {
+    std::fs::File::open(path).and_then(|f| f.sync_all()).map_err(|e| Error::io(path, e))
+}
+
+fn refuse_existing(path: &Path, what: &str) -> Result<()> {
+    if std::fs::symlink_metadata(path).is_ok() {
+        return Err(Error::Usage(format!("{} already exists: {what}", path.display())));
+    }
+    Ok(())
+}
+
+/// A consistent copy of the register at `register` (in use or not) into
+/// `tmp`, a new empty file: `VACUUM INTO` reads one snapshot.
+fn copy_into(register: &Path, tmp: &Path) -> Result<()> {
+    let conn = open_read_only(register)?;
+    let target = tmp.to_str().ok_or_else(|| Error::Usage(format!("{} is not a UTF-8 path; give another name", tmp.display())))?;
+    conn.execute("VACUUM INTO ?1", [target]).map_err(|e| reg_err(register, e))?;
+    Ok(())
+}
+
+/// Back up the register at `register` to `file`, a new file (never
+/// replaced, never through a link, 0600), synced with its folder.
+/// Returns what the copy holds.
+pub fn backup(register: &Path, file: &Path) -> Result<Summary> {
+    refuse_existing(file, "a backup never replaces a file; give a new name (e.g. with the date)")?;
+    // Not made here: a missing folder is most often a backup disk not
+    // mounted, and the copy would land on the disk it is meant to outlive.
+    let dir = folder_of(file);
+    if !dir.is_dir() {
+        return Err(Error::Usage(format!("the folder {} for the backup does not exist (is the backup disk mounted?); make it first", dir.display())));
+    }
+    let tmp = crate::util::fs::tmp_path(file);
+    create_private(&tmp)?;
+    let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
+    copy_into(register, &tmp)?;
+    let summary = {
+        let conn = open_read_only(&tmp)?;
+        let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| reg_err(&tmp, e))?;
+        if ok != "ok" {
+            return Err(Error::Register { path: tmp.clone(), message: format!("the copy does not check: {ok}") });
+        }
+        summary_of(&conn, &tmp)?
+    };
+    sync_file(&tmp)?;
+    place_new(&tmp, file)?;
+    guard.disarm();
+    Ok(summary)
+}
+
+/// Refuse a register (or its log files) at `register`: a restore never
+/// replaces one.
+pub fn refuse_present(register: &Path) -> Result<()> {
+    let keep = "a register is restored only where none is; if it is damaged, move it (and its -wal and -shm files) away first";
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut p = register.as_os_str().to_owned();
+        p.push(suffix);
+        refuse_existing(&PathBuf::from(p), keep)?;
+    }
+    Ok(())
+}
+
+/// What the copy at `copy` lacks of `proven` (read only).
+pub fn compare(copy: &Path, proven: &[Proven]) -> Result<Loss> {
+    compare_with(&open_read_only(copy)?, copy, proven)
+}
+
+fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Loss> {
+    let err = |e| reg_err(path, e);
+    let mut status = conn.prepare("SELECT status FROM documents WHERE document_number = ?1").map_err(err)?;
+    let mut counter = conn.prepare("SELECT last FROM serials WHERE scope = ?1 AND kind = ?2 AND issue_date = ?3").map_err(err)?;
+    let mut loss = Loss::default();
+    let mut highest: BTreeMap<(String, String, String), i64> = BTreeMap::new();
+    for p in proven {
+        match status.query_row([&p.number], |r| r.get::<_, String>(0)).optional().map_err(err)? {
+            None => loss.missing.push(p.clone()),
+            Some(s) if s != "issued" => loss.unmarked += 1,
+            Some(_) => {}
+        }
+        let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
+        let key = (parts.scope, p.kind.clone(), parts.issue_date.format("%Y-%m-%d").to_string());
+        let h = highest.entry(key).or_insert(0);
+        *h = (*h).max(parts.serial);
+    }
+    for ((scope, kind, issue_date), proven) in highest {
+        let copy: i64 = counter.query_row(params![scope, kind, issue_date], |r| r.get(0)).optional().map_err(err)?.unwrap_or(0);
+        if proven > copy {
+            loss.behind.push(Behind { scope, kind, issue_date, proven, copy });
+        }
+    }
+    loss.missing.sort_by(|a, b| a.number.cmp(&b.number));
+    Ok(loss)
+}
+
+/// Put the copy at `copy` in place of the lost register at `register`,
+/// made to know every document in `proven`: recorded as issued by the
+/// run that published it, with the counters raised past them. The
+/// register must be absent (with no write-ahead log of its own left:
+/// SQLite would apply an old log to the copy). The backup itself is not
+/// changed.
+pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Result<Restored> {
+    refuse_present(register)?;
+    let dir = folder_of(register);
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = crate::util::fs::tmp_path(register);
+    create_private(&tmp)?;
+    let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
+    copy_into(copy, &tmp)?;
+    let (recorded, not_recorded, raised, summary) = {
+        let mut conn = Connection::open_with_flags(&tmp, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(&tmp, e))?;
+        let err = |e| reg_err(&tmp, e);
+        // No log file beside the temporary name: everything is in the one file when it is renamed.
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(err)?;
+        let loss = compare_with(&conn, &tmp, proven)?;
+        let tx = conn.transaction().map_err(err)?;
+        let mut recorded = 0;
+        let mut not_recorded = Vec::new();
+        {
+            let mut insert = tx
+                .prepare(
+                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'issued', ?9, ?10) ON CONFLICT DO NOTHING",
+                )
+                .map_err(err)?;
+            // Numbered in the copy, published since: issued, by the run that published it.
+            let mut mark = tx
+                .prepare("UPDATE documents SET status = 'issued', sha256 = ?2, run_id = ?3 WHERE document_number = ?1 AND status = 'numbered'")
+                .map_err(err)?;
+            let mut run = tx
+                .prepare(
+                    "INSERT INTO runs(run_id, issue_date, started_at, finished_at) VALUES (?1, ?2, ?3, ?3)
+                     ON CONFLICT(run_id) DO UPDATE SET finished_at = COALESCE(runs.finished_at, excluded.finished_at)",
+                )
+                .map_err(err)?;
+            let missing: std::collections::HashSet<&str> = loss.missing.iter().map(|p| p.number.as_str()).collect();
+            for p in proven {
+                let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
+                let date = parts.issue_date.format("%Y-%m-%d").to_string();
+                // A run whose manifest is published finished: its documents are never issued again.
+                run.execute(params![p.run, date, now]).map_err(err)?;
+                if missing.contains(p.number.as_str()) {
+                    let n = insert
+                        .execute(params![p.application_id, p.run, p.kind, parts.regency, date, parts.serial, p.number, p.nik, p.sha256, p.service_point])
+                        .map_err(err)?;
+                    if n == 1 {
+                        recorded += 1;
+                    } else {
+                        not_recorded.push(p.number.clone());
+                    }
+                } else {
+                    mark.execute(params![p.number, p.sha256, p.run]).map_err(err)?;
+                }
+            }
+            for b in &loss.behind {
+                tx.execute(
+                    "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = MAX(last, excluded.last)",
+                    params![b.scope, b.kind, b.issue_date, b.proven],
+                )
+                .map_err(err)?;
+            }
+        }
+        tx.commit().map_err(err)?;
+        let summary = summary_of(&conn, &tmp)?;
+        (recorded, not_recorded, loss.behind, summary)
+    };
+    sync_file(&tmp)?;
+    place_new(&tmp, register)?;
+    guard.disarm();
+    Ok(Restored { summary, recorded, not_recorded, raised })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_come_apart_into_their_counter() {
+        let p = parse_number("3506-LU-23112026-0007").unwrap();
+        assert_eq!((p.scope.as_str(), p.issue_date.to_string().as_str(), p.serial), ("3506", "2026-11-23", 7));
+        assert_eq!(parse_number("3506-LT-23112026-10000").unwrap().serial, 10000);
+        let k = parse_number("3506012311260007").unwrap();
+        assert_eq!((k.scope.as_str(), k.regency.as_str(), k.issue_date.to_string().as_str(), k.serial), ("350601", "3506", "2026-11-23", 7));
+        for bad in ["", "3506-LU-2311-0007", "3506-LU-32132026-0007", "35060123112600x7", "a-b-c-d"] {
+            assert!(parse_number(bad).is_none(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn a_backup_never_replaces_and_a_restore_records_what_runs_proved() {
+        use crate::kind::schema::NumberStyle;
+        use crate::numbering::register::{Pending, Register};
+        let d = tempfile::tempdir().unwrap();
+        let reg_path = d.path().join("r.sqlite");
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let mut reg = Register::open(&reg_path).unwrap();
+        let id = reg.id().unwrap();
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+        reg.number("run1", "birth", "3506", date, NumberStyle::Registration, None, &[p("a")]).unwrap();
+        let copy = d.path().join("copy.sqlite");
+        let s = backup(&reg_path, &copy).unwrap();
+        assert_eq!((s.id.as_deref(), s.documents, s.last[0].last), (Some(id.as_str()), 1, 1));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(backup(&reg_path, &copy).unwrap_err().to_string().contains("already exists"));
+        // Later: b numbered (the copy does not know it), published by run2.
+        reg.number("run2", "birth", "3506", date, NumberStyle::Registration, None, &[p("b")]).unwrap();
+        drop(reg);
+        let proven = |n: &str, app: &str, run: &str| Proven {
+            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: run.into(),
+        };
+        let all = [proven("3506-LU-23112026-0001", "a", "run1"), proven("3506-LU-23112026-0002", "b", "run2")];
+        let loss = compare(&copy, &all).unwrap();
+        assert_eq!(loss.missing.len(), 1);
+        assert_eq!(loss.behind, vec![Behind { scope: "3506".into(), kind: "birth".into(), issue_date: "2026-11-23".into(), proven: 2, copy: 1 }]);
+        assert!(restore(&copy, &reg_path, &all, "now").unwrap_err().to_string().contains("already exists"));
+        for f in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{f}", reg_path.display()));
+        }
+        let r = restore(&copy, &reg_path, &all, "now").unwrap();
+        assert_eq!((r.recorded, r.summary.issued, r.summary.last[0].last, r.summary.id.as_deref()), (1, 2, 2, Some(id.as_str())));
+        // The next number is past what the runs printed, and b is issued.
+        let mut reg = Register::open(&reg_path).unwrap();
+        let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
+        assert!(matches!(n[0], crate::numbering::register::Numbered::AlreadyIssued { .. }), "{n:?}");
+        assert_eq!(n[1].number(), "3506-LU-23112026-0003");
+    }
+}
