@@ -112,6 +112,7 @@ fn the_disaster_drill() {
     gone(&register);
     let out = ok(&conf, &["register", "rebuild", "--runs", "../runs", "--out", "../state/register.sqlite"]);
     assert!(out.contains("register rebuilt to ../state/register.sqlite from 3 run folder(s)") && out.contains("19 document(s) recorded") && out.contains("1 revocation(s)"), "{out}");
+    assert!(!out.contains("note:"), "at the bound path, with the bound id: {out}");
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&register).unwrap().permissions().mode() & 0o777, 0o600);
     // Equal to the lost one in every rule: counters, documents, revocations, runs, identity.

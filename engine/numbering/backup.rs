@@ -584,4 +584,34 @@ mod tests {
         assert!(matches!(n[0], crate::numbering::register::Numbered::AlreadyIssued { .. }), "{n:?}");
         assert_eq!(n[1].number(), "3506-LU-23112026-0003");
     }
+    #[test]
+    fn a_rebuild_records_runs_documents_stopped_numbers_and_revocations() {
+        use crate::kind::revocation::Status;
+        use crate::kind::schema::NumberStyle;
+        use crate::numbering::register::{Numbered, Pending, Register};
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("r.sqlite");
+        let proven = |n: &str, app: &str| Proven {
+            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: "run1".into(),
+        };
+        let runs = [
+            RunRecord { id: "run1".into(), issue_date: "2026-11-23".into(), finished: true },
+            RunRecord { id: "run2".into(), issue_date: "2026-11-23".into(), finished: false },
+        ];
+        let on_disk = [OnDisk { number: "3506-LU-23112026-0004".into(), kind: "birth".into() }];
+        let revoked = [Entry { document_number: "3506-LU-23112026-0001".into(), status: Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() }];
+        let r = rebuild(&file, Some("abc"), &runs, &[proven("3506-LU-23112026-0001", "a"), proven("3506-LU-23112026-0002", "b")], &on_disk, &revoked, "now").unwrap();
+        assert_eq!((r.recorded, r.revocations, r.summary.id.as_deref(), r.summary.runs, r.summary.last[0].last), (2, 1, Some("abc"), 2, 4));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(rebuild(&file, None, &[], &[], &[], &[], "now").unwrap_err().to_string().contains("already exists"));
+        let mut reg = Register::open(&file).unwrap();
+        assert_eq!(reg.revocation_of("3506-LU-23112026-0001").unwrap().map(|e| e.reason), Some("wrong name".into()));
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
+        assert!(matches!(n[0], Numbered::AlreadyIssued { .. }), "{n:?}");
+        // Past the stopped run's number on disk.
+        assert_eq!(n[1].number(), "3506-LU-23112026-0005");
+    }
 }
