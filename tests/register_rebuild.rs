@@ -185,10 +185,14 @@ fn a_broken_seal_is_refused_by_name_and_a_stopped_runs_numbers_are_never_given_a
     let m = broken.join("manifest.csv");
     let text = std::fs::read_to_string(&m).unwrap();
     std::fs::write(&m, text.replacen(&first["application_id"], "CHANGED", 1)).unwrap();
-    let (code, out, err) = terbit(d, &["register", "rebuild", "--runs", "runs", "elsewhere", "--keys", "keys", "--out", "new.sqlite"]);
+    let (code, out, err) = terbit(d, &["register", "rebuild", "--runs", "elsewhere", "runs", "--keys", "keys", "--out", "new.sqlite"]);
     assert_eq!(code, 2, "{out}\n{err}");
     assert!(err.contains(&format!("run elsewhere/{}: the seal does not verify", run.file_name().unwrap().to_str().unwrap())) && err.contains("nothing was rebuilt"), "{err}");
     assert!(!d.join("new.sqlite").exists());
+    // An intact copy of the same run (an archive) is read once.
+    std::fs::write(&m, &text).unwrap();
+    let out = ok(d, &["register", "rebuild", "--runs", "elsewhere", "runs", "--keys", "keys", "--out", "new.sqlite"]);
+    assert!(out.contains("was read already from another folder") && out.contains("from 1 run folder(s)") && out.contains("4 document(s) recorded"), "{out}");
     // A run stopped after writing two numbers (past the night's last), then the register lost.
     let last: u32 = rows(&d.join("runs")).iter().map(|r| r["document_number"].rsplit_once('-').unwrap().1.parse::<u32>().unwrap()).max().unwrap();
     let prefix = first["document_number"].rsplit_once('-').unwrap().0.to_string();

@@ -179,10 +179,18 @@ pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Op
     let mut runs = Vec::new();
     let mut proven = Vec::new();
     let mut on_disk = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
     for (i, dir) in folders.iter().enumerate() {
         let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
         let before = rows.len();
         let state = super::register::read_run(dir, i, &store, &mut rows)?;
+        // The same run in the out folder and in an archive: recorded once
+        // (a copy whose seal fails is still refused below).
+        if !matches!(state, RunState::SealFails(_)) && !seen.insert(id.clone()) {
+            rows.truncate(before);
+            println!("note: {}: run {} was read already from another folder: left out", clip_shown(&dir.display().to_string(), 300), clip_shown(&id, 60));
+            continue;
+        }
         // The run's issue date: its numbers', else its name's (YYYYMMDD-…).
         let mut date = None;
         match state {
