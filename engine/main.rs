@@ -468,6 +468,17 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Register(RegisterCommand::Restore { file, register, config, runs, accept_loss }) => {
             cli::backup::restore(&file, register, config.as_deref(), &runs, accept_loss)
         }
+        Command::Register(RegisterCommand::Rebuild { runs, keys, trust, out, config }) => {
+            let conf = terbit::issue::config::Config::find(config.as_deref())?;
+            let (trust, keys) = match trust {
+                Some(bundle) => (cli::register::Trust::Bundle(bundle), None),
+                None => {
+                    let keys = conf.keys(keys, "--keys").path;
+                    (cli::register::Trust::Keys(keys.clone()), Some(keys))
+                }
+            };
+            cli::backup::rebuild(&runs, &trust, keys.as_deref(), &out, Utc::now().timestamp())
+        }
         Command::Stats { config, register, from, to, json } => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);

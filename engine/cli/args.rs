@@ -277,6 +277,25 @@ pub(crate) enum RegisterCommand {
         #[arg(long)]
         accept_loss: bool,
     },
+    /// A register rebuilt from what was published: the sealed run folders, their manifests and the signed revocation lists; to a new file, 0600, synced.
+    #[command(after_help = "Example (the register and its backups lost):\n  terbit register rebuild --runs /srv/terbit/out /mnt/archive/runs --keys /etc/terbit/keys --out /var/lib/terbit/register.sqlite\n\nEach run's seal must verify against the trust list (keys folder or --trust bundle); a run stopped before its seal\nis recorded unfinished and the numbers of its PDFs on disk are never given again. The register takes the identity\nthe keys folder's register-binding.json names. Then: terbit register check.")]
+    Rebuild {
+        /// Run folders, or folders holding them: every run the office published.
+        #[arg(long, num_args = 1.., value_name = "DIR", required = true)]
+        runs: Vec<PathBuf>,
+        /// Keys folder: trust.json checks the seals, revocations-<regency>.json are the signed lists, register-binding.json names the register [default: terbit.toml's keys, else keys].
+        #[arg(long, conflicts_with = "trust")]
+        keys: Option<PathBuf>,
+        /// A trust bundle instead of the keys folder (the rebuilt register then has no identity).
+        #[arg(long)]
+        trust: Option<PathBuf>,
+        /// The register to write; it must not exist.
+        #[arg(long, value_name = "FILE")]
+        out: PathBuf,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Batch files and how to read them (shared by issue and check).

@@ -160,3 +160,105 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
     println!("  revocations made after the backup are not in it: revoke those documents again (the keys folder's signed revocation list names them)");
     Ok(ExitCode::SUCCESS)
 }
+
+/// `terbit register rebuild`: a register made from what was published —
+/// the run folders (each seal checked as `register check` does; a seal
+/// that does not verify refuses the rebuild, naming the run), their
+/// manifests, the numbers stopped runs left on disk and the signed
+/// revocation lists — to a new file.
+pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Option<&Path>, file: &Path, now: i64) -> Result<ExitCode> {
+    use terbit::numbering::backup::{OnDisk, RunRecord};
+    use terbit::numbering::check::RunState;
+    backup::refuse_present(file)?;
+    let store = super::register::trust_store(trust, now)?;
+    let folders = super::register::run_folders(dirs)?;
+    if folders.is_empty() {
+        bail!("no run folder found in {}: give the run folders (or the folders holding them) the office published", dirs.iter().map(|d| d.display().to_string()).collect::<Vec<_>>().join(", "));
+    }
+    let mut rows = Vec::new();
+    let mut runs = Vec::new();
+    let mut proven = Vec::new();
+    let mut on_disk = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, dir) in folders.iter().enumerate() {
+        let id = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let before = rows.len();
+        let state = super::register::read_run(dir, i, &store, &mut rows)?;
+        // The same run in the out folder and in an archive: recorded once
+        // (a copy whose seal fails is still refused below).
+        if !matches!(state, RunState::SealFails(_)) && !seen.insert(id.clone()) {
+            rows.truncate(before);
+            println!("note: {}: run {} was read already from another folder: left out", clip_shown(&dir.display().to_string(), 300), clip_shown(&id, 60));
+            continue;
+        }
+        // The run's issue date: its numbers', else its name's (YYYYMMDD-…).
+        let mut date = None;
+        match state {
+            RunState::Sealed => {
+                for r in rows.drain(before..) {
+                    date = date.or_else(|| backup::parse_number(&r.number).map(|p| p.issue_date));
+                    if backup::parse_number(&r.number).is_none() {
+                        bail!("{}:{} field document_number: {} is not a document number", dir.join("manifest.csv").display(), r.line, clip_shown(&r.number, 60));
+                    }
+                    proven.push(Proven { number: r.number, application_id: r.application_id, kind: r.kind, nik: r.nik, service_point: r.service_point, sha256: r.sha256, run: id.clone() });
+                }
+            }
+            RunState::SealFails(why) => bail!(
+                "run {}: the seal does not verify: {}; nothing was rebuilt. A register is rebuilt only from runs whose seal the district's trust list verifies: \
+                 find the run's original folder (archive, backup disk), or set the folder aside and rebuild without it",
+                clip_shown(&dir.display().to_string(), 300),
+                clip_shown(&why, 600)
+            ),
+            RunState::NoSeal | RunState::Stopped(_) => {
+                rows.truncate(before);
+                let mut n = 0;
+                for (kind, number) in super::register::pdfs_on_disk(dir) {
+                    match backup::parse_number(&number) {
+                        Some(p) => {
+                            date = date.or(Some(p.issue_date));
+                            on_disk.push(OnDisk { number, kind });
+                            n += 1;
+                        }
+                        None => println!("note: {}: {}.pdf is not named as a document: left out", clip_shown(&dir.display().to_string(), 300), clip_shown(&number, 60)),
+                    }
+                }
+                println!(
+                    "note: {}: stopped before it was sealed; recorded as unfinished, and its {n} number(s) on disk as given (never given again; no document is recorded for them)",
+                    clip_shown(&dir.display().to_string(), 300)
+                );
+            }
+        }
+        let date = date
+            .or_else(|| id.get(..8).and_then(|d| chrono::NaiveDate::parse_from_str(d, "%Y%m%d").ok()))
+            .with_context(|| format!("run {}: no document and no date in its name: its issue date is not known", dir.display()))?;
+        runs.push(RunRecord { id, issue_date: date.format("%Y-%m-%d").to_string(), finished: matches!(state, RunState::Sealed) });
+    }
+    let revoked: Vec<_> = store.revocations.entries().map(|(_, e)| e.clone()).collect();
+    // The keys folder's binding names the register it issues with: the
+    // rebuilt one takes its identity, so `issue` accepts it at that path.
+    let bound = match keys {
+        Some(k) => terbit::dk1::keys::RegisterBinding::load(k)?,
+        None => None,
+    };
+    let stamp = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    let r = backup::rebuild(file, bound.as_ref().map(|b| b.register_id.as_str()), &runs, &proven, &on_disk, &revoked, &stamp)?;
+    println!("register rebuilt to {} from {} run folder(s) and the signed revocation lists:", file.display(), runs.len());
+    print_summary(&r.summary);
+    println!("  {} document(s) recorded from the sealed manifests, {} revocation(s) from the signed lists", r.recorded, r.revocations);
+    if !r.not_recorded.is_empty() {
+        let first: Vec<String> = r.not_recorded.iter().take(5).map(|n| clip_shown(n, 40)).collect();
+        println!("  {} manifest row(s) not recorded (their application holds another number): {}; their numbers are never given again", r.not_recorded.len(), first.join(", "));
+    }
+    match (keys, &bound) {
+        (Some(k), Some(b)) if terbit::issue::binding::canonical(file) != b.register => println!(
+            "note: the keys folder {} issues with the register at {}: move the rebuilt register there (or `terbit issue` refuses it at {})",
+            k.display(),
+            b.register.display(),
+            file.display()
+        ),
+        (Some(k), None) => println!("note: the keys folder {} names no register (no register-binding.json): the rebuilt register has no identity until `terbit issue` gives it one", k.display()),
+        (None, _) => println!("note: no keys folder (--trust): the rebuilt register has no identity; if a keys folder names the lost register, rebuild with --keys so `terbit issue` accepts it"),
+        _ => {}
+    }
+    Ok(ExitCode::SUCCESS)
+}

@@ -44,7 +44,7 @@ fn is_run_folder(dir: &Path) -> bool {
 }
 
 /// The run folders among `dirs`: each a run folder, or a folder of them.
-fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
+pub(crate) fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut out = Vec::new();
     for dir in dirs {
         let meta = std::fs::symlink_metadata(dir).with_context(|| format!("--runs {}", dir.display()))?;
@@ -73,6 +73,14 @@ fn run_folders(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
 /// Document numbers of the PDFs a stopped run left (its file names),
 /// links not followed; print files are not documents.
 fn numbers_on_disk(dir: &Path) -> Vec<String> {
+    let mut out: Vec<String> = pdfs_on_disk(dir).into_iter().map(|(_, n)| n).collect();
+    out.sort();
+    out
+}
+
+/// The PDFs under a run folder as (the folder they are in: their kind,
+/// their name: the document number), links not followed, print files left out.
+pub(crate) fn pdfs_on_disk(dir: &Path) -> Vec<(String, String)> {
     let mut out = Vec::new();
     let mut stack = vec![(dir.to_path_buf(), 0)];
     while let Some((d, depth)) = stack.pop() {
@@ -84,7 +92,7 @@ fn numbers_on_disk(dir: &Path) -> Vec<String> {
                 stack.push((e.path(), depth + 1));
             } else if t.is_file() {
                 if let Some(stem) = name.strip_suffix(".pdf") {
-                    out.push(stem.to_string());
+                    out.push((d.file_name().map(|k| k.to_string_lossy().into_owned()).unwrap_or_default(), stem.to_string()));
                 }
             }
         }
@@ -94,7 +102,7 @@ fn numbers_on_disk(dir: &Path) -> Vec<String> {
 }
 
 /// Read one run: its state and its manifest's rows.
-fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<ManifestRow>) -> Result<RunState> {
+pub(crate) fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<ManifestRow>) -> Result<RunState> {
     let (bytes, sealed) = match audit::manifest_and_seal(dir) {
         Ok(x) => x,
         Err(RunError::NeverFinished(_)) => return Ok(RunState::Stopped(numbers_on_disk(dir))),
@@ -122,7 +130,7 @@ fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<Manifes
         match (get(i_num), get(i_app), get(i_kind), get(i_nik), get(i_sp), get(i_sha)) {
             (Some(number), Some(application_id), Some(kind), Some(nik), Some(service_point), Some(sha)) => {
                 leaves.push(seal::leaf(&number, &sha));
-                rows.push(ManifestRow { number, application_id, kind, nik, service_point, run: index, line });
+                rows.push(ManifestRow { number, application_id, kind, nik, service_point, sha256: sha, run: index, line });
             }
             _ => malformed.push(line.to_string()),
         }
@@ -158,8 +166,9 @@ fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<Manifes
     })
 }
 
-pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
-    let store = match trust {
+/// The trust list and signed revocation lists of the keys folder or bundle.
+pub(crate) fn trust_store(trust: &Trust, now: i64) -> Result<TrustStore> {
+    Ok(match trust {
         Trust::Keys(keys) => {
             terbit::dk1::keys::check_keys_dir(keys)?;
             let mut lists: Vec<PathBuf> = std::fs::read_dir(keys)
@@ -175,7 +184,11 @@ pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, 
             let src = TrustSource { path: bundle.clone(), now, ..TrustSource::default() };
             TrustStore::load(&src)?
         }
-    };
+    })
+}
+
+pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
+    let store = trust_store(trust, now)?;
     let folders = run_folders(dirs)?;
     let mut rows = Vec::new();
     let mut runs = Vec::with_capacity(folders.len());

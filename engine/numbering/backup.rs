@@ -22,6 +22,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
+use crate::kind::revocation::Entry;
 
 /// What a register (or a backup of one) holds, as `register backup`
 /// prints it.
@@ -335,6 +336,67 @@ fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Los
     Ok(loss)
 }
 
+/// Record in the register open on `conn` (at `path`) every document in
+/// `proven` it lacks, as issued by the run that published it (the run
+/// recorded as finished), mark those it holds only as numbered issued,
+/// and raise every counter past the highest number proven. Returns the
+/// documents recorded, those not recorded (their application holds
+/// another number) and the counters raised. Shared by restore and rebuild.
+fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &str) -> Result<(usize, Vec<String>, Vec<Behind>)> {
+    let err = |e| reg_err(path, e);
+    let loss = compare_with(conn, path, proven)?;
+    let tx = conn.transaction().map_err(err)?;
+    let mut recorded = 0;
+    let mut not_recorded = Vec::new();
+    {
+        let mut insert = tx
+            .prepare(
+                "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'issued', ?9, ?10) ON CONFLICT DO NOTHING",
+            )
+            .map_err(err)?;
+        // Numbered in the copy, published since: issued, by the run that published it.
+        let mut mark = tx
+            .prepare("UPDATE documents SET status = 'issued', sha256 = ?2, run_id = ?3 WHERE document_number = ?1 AND status = 'numbered'")
+            .map_err(err)?;
+        let mut run = tx
+            .prepare(
+                "INSERT INTO runs(run_id, issue_date, started_at, finished_at) VALUES (?1, ?2, ?3, ?3)
+                 ON CONFLICT(run_id) DO UPDATE SET finished_at = COALESCE(runs.finished_at, excluded.finished_at)",
+            )
+            .map_err(err)?;
+        let missing: std::collections::HashSet<&str> = loss.missing.iter().map(|p| p.number.as_str()).collect();
+        for p in proven {
+            let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
+            let date = parts.issue_date.format("%Y-%m-%d").to_string();
+            // A run whose manifest is published finished: its documents are never issued again.
+            run.execute(params![p.run, date, now]).map_err(err)?;
+            if missing.contains(p.number.as_str()) {
+                let n = insert
+                    .execute(params![p.application_id, p.run, p.kind, parts.regency, date, parts.serial, p.number, p.nik, p.sha256, p.service_point])
+                    .map_err(err)?;
+                if n == 1 {
+                    recorded += 1;
+                } else {
+                    not_recorded.push(p.number.clone());
+                }
+            } else {
+                mark.execute(params![p.number, p.sha256, p.run]).map_err(err)?;
+            }
+        }
+        for b in &loss.behind {
+            tx.execute(
+                "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
+                 ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = MAX(last, excluded.last)",
+                params![b.scope, b.kind, b.issue_date, b.proven],
+            )
+            .map_err(err)?;
+        }
+    }
+    tx.commit().map_err(err)?;
+    Ok((recorded, not_recorded, loss.behind))
+}
+
 /// Put the copy at `copy` in place of the lost register at `register`,
 /// made to know every document in `proven`: recorded as issued by the
 /// run that published it, with the counters raised past them. The
@@ -354,63 +416,117 @@ pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Re
         let err = |e| reg_err(&tmp, e);
         // No log file beside the temporary name: everything is in the one file when it is renamed.
         conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(err)?;
-        let loss = compare_with(&conn, &tmp, proven)?;
-        let tx = conn.transaction().map_err(err)?;
-        let mut recorded = 0;
-        let mut not_recorded = Vec::new();
-        {
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'issued', ?9, ?10) ON CONFLICT DO NOTHING",
-                )
-                .map_err(err)?;
-            // Numbered in the copy, published since: issued, by the run that published it.
-            let mut mark = tx
-                .prepare("UPDATE documents SET status = 'issued', sha256 = ?2, run_id = ?3 WHERE document_number = ?1 AND status = 'numbered'")
-                .map_err(err)?;
-            let mut run = tx
-                .prepare(
-                    "INSERT INTO runs(run_id, issue_date, started_at, finished_at) VALUES (?1, ?2, ?3, ?3)
-                     ON CONFLICT(run_id) DO UPDATE SET finished_at = COALESCE(runs.finished_at, excluded.finished_at)",
-                )
-                .map_err(err)?;
-            let missing: std::collections::HashSet<&str> = loss.missing.iter().map(|p| p.number.as_str()).collect();
-            for p in proven {
-                let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
-                let date = parts.issue_date.format("%Y-%m-%d").to_string();
-                // A run whose manifest is published finished: its documents are never issued again.
-                run.execute(params![p.run, date, now]).map_err(err)?;
-                if missing.contains(p.number.as_str()) {
-                    let n = insert
-                        .execute(params![p.application_id, p.run, p.kind, parts.regency, date, parts.serial, p.number, p.nik, p.sha256, p.service_point])
-                        .map_err(err)?;
-                    if n == 1 {
-                        recorded += 1;
-                    } else {
-                        not_recorded.push(p.number.clone());
-                    }
-                } else {
-                    mark.execute(params![p.number, p.sha256, p.run]).map_err(err)?;
-                }
-            }
-            for b in &loss.behind {
-                tx.execute(
-                    "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
-                     ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = MAX(last, excluded.last)",
-                    params![b.scope, b.kind, b.issue_date, b.proven],
-                )
-                .map_err(err)?;
-            }
-        }
-        tx.commit().map_err(err)?;
+        let (recorded, not_recorded, raised) = record_proven(&mut conn, &tmp, proven, now)?;
         let summary = summary_of(&conn, &tmp)?;
-        (recorded, not_recorded, loss.behind, summary)
+        (recorded, not_recorded, raised, summary)
     };
     sync_file(&tmp)?;
     place_new(&tmp, register)?;
     guard.disarm();
     Ok(Restored { summary, recorded, not_recorded, raised })
+}
+
+/// A run as a rebuilt register records it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunRecord {
+    /// The run (its folder's name).
+    pub id: String,
+    /// Its issue date, `YYYY-MM-DD`.
+    pub issue_date: String,
+    /// Sealed (finished), or stopped before its seal (unfinished).
+    pub finished: bool,
+}
+
+/// A document number a stopped run left on disk (a PDF's name).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OnDisk {
+    /// The number.
+    pub number: String,
+    /// Its kind (the folder the PDF is in).
+    pub kind: String,
+}
+
+/// What a rebuild wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Rebuilt {
+    /// The rebuilt register's contents.
+    pub summary: Summary,
+    /// Documents recorded from the manifests.
+    pub recorded: usize,
+    /// Manifest rows not recorded (their application holds another number).
+    pub not_recorded: Vec<String>,
+    /// Revocations recorded from the signed lists.
+    pub revocations: usize,
+}
+
+/// Make a register at `file` (a new file: never replaced, never through a
+/// link, 0600, synced with its folder) from what was published: the runs
+/// (sealed ones finished, stopped ones unfinished), the sealed manifests'
+/// documents (recorded as issued by their run, counters past them), the
+/// numbers stopped runs left on disk (no document is recorded for them —
+/// their application and subject are not on disk — but each counter is
+/// raised past them, so none is ever given again) and the signed
+/// revocation lists' entries as they stand. `id` is the identity the
+/// keys folder's binding names; without one the register has none until
+/// `terbit issue` makes it.
+pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Proven], on_disk: &[OnDisk], revoked: &[Entry], now: &str) -> Result<Rebuilt> {
+    refuse_present(file)?;
+    let dir = folder_of(file);
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let tmp = crate::util::fs::tmp_path(file);
+    create_private(&tmp)?;
+    let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
+    // The schema is the register's own (made by opening it); its log is
+    // folded back into the file when this connection closes.
+    {
+        let reg = crate::numbering::register::Register::open(&tmp)?;
+        if let Some(id) = id {
+            reg.set_id(id)?;
+        }
+    }
+    let (recorded, not_recorded, revocations, summary) = {
+        let mut conn = Connection::open_with_flags(&tmp, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(&tmp, e))?;
+        let err = |e| reg_err(&tmp, e);
+        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(err)?;
+        {
+            let tx = conn.transaction().map_err(err)?;
+            for r in runs {
+                tx.execute(
+                    "INSERT INTO runs(run_id, issue_date, started_at, finished_at) VALUES (?1, ?2, ?3, ?4) ON CONFLICT(run_id) DO NOTHING",
+                    params![r.id, r.issue_date, now, r.finished.then_some(now)],
+                )
+                .map_err(err)?;
+            }
+            for d in on_disk {
+                let parts = parse_number(&d.number).ok_or_else(|| Error::Usage(format!("{} is not a document number", d.number)))?;
+                tx.execute(
+                    "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
+                     ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = MAX(last, excluded.last)",
+                    params![parts.scope, d.kind, parts.issue_date.format("%Y-%m-%d").to_string(), parts.serial],
+                )
+                .map_err(err)?;
+            }
+            tx.commit().map_err(err)?;
+        }
+        let (recorded, not_recorded, _) = record_proven(&mut conn, &tmp, proven, now)?;
+        let tx = conn.transaction().map_err(err)?;
+        let mut revocations = 0;
+        for e in revoked {
+            revocations += tx
+                .execute(
+                    "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT(document_number) DO NOTHING",
+                    params![e.document_number, e.status.as_str(), e.superseded_by, e.reason, e.since],
+                )
+                .map_err(err)?;
+        }
+        tx.commit().map_err(err)?;
+        let summary = summary_of(&conn, &tmp)?;
+        (recorded, not_recorded, revocations, summary)
+    };
+    sync_file(&tmp)?;
+    place_new(&tmp, file)?;
+    guard.disarm();
+    Ok(Rebuilt { summary, recorded, not_recorded, revocations })
 }
 
 #[cfg(test)]
@@ -467,5 +583,35 @@ mod tests {
         let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
         assert!(matches!(n[0], crate::numbering::register::Numbered::AlreadyIssued { .. }), "{n:?}");
         assert_eq!(n[1].number(), "3506-LU-23112026-0003");
+    }
+    #[test]
+    fn a_rebuild_records_runs_documents_stopped_numbers_and_revocations() {
+        use crate::kind::revocation::Status;
+        use crate::kind::schema::NumberStyle;
+        use crate::numbering::register::{Numbered, Pending, Register};
+        let d = tempfile::tempdir().unwrap();
+        let file = d.path().join("r.sqlite");
+        let proven = |n: &str, app: &str| Proven {
+            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: "run1".into(),
+        };
+        let runs = [
+            RunRecord { id: "run1".into(), issue_date: "2026-11-23".into(), finished: true },
+            RunRecord { id: "run2".into(), issue_date: "2026-11-23".into(), finished: false },
+        ];
+        let on_disk = [OnDisk { number: "3506-LU-23112026-0004".into(), kind: "birth".into() }];
+        let revoked = [Entry { document_number: "3506-LU-23112026-0001".into(), status: Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() }];
+        let r = rebuild(&file, Some("abc"), &runs, &[proven("3506-LU-23112026-0001", "a"), proven("3506-LU-23112026-0002", "b")], &on_disk, &revoked, "now").unwrap();
+        assert_eq!((r.recorded, r.revocations, r.summary.id.as_deref(), r.summary.runs, r.summary.last[0].last), (2, 1, Some("abc"), 2, 4));
+        use std::os::unix::fs::PermissionsExt;
+        assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
+        assert!(rebuild(&file, None, &[], &[], &[], &[], "now").unwrap_err().to_string().contains("already exists"));
+        let mut reg = Register::open(&file).unwrap();
+        assert_eq!(reg.revocation_of("3506-LU-23112026-0001").unwrap().map(|e| e.reason), Some("wrong name".into()));
+        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
+        assert!(matches!(n[0], Numbered::AlreadyIssued { .. }), "{n:?}");
+        // Past the stopped run's number on disk.
+        assert_eq!(n[1].number(), "3506-LU-23112026-0005");
     }
 }

@@ -53,6 +53,8 @@ pub struct ManifestRow {
     pub nik: String,
     /// Service point.
     pub service_point: String,
+    /// The SHA-256 of its file, as listed.
+    pub sha256: String,
     /// Index of its run in the runs given.
     pub run: usize,
     /// Line in `manifest.csv`.
@@ -321,7 +323,7 @@ mod tests {
         }
         let reg = Register::open_read_only(&path).unwrap();
         let runs = vec![RunFound { id: "run1".into(), dir: d.path().join("run1"), state: RunState::Sealed }];
-        let row = |n: &str, app: &str, line| ManifestRow { number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), run: 0, line };
+        let row = |n: &str, app: &str, line| ManifestRow { number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: 0, line };
         // Row for 0002 says another application; 0003 missing; 0009 extra.
         let rows = vec![row("3506-LU-07122026-0009", "z", 4), row("3506-LU-07122026-0002", "x", 3), row("3506-LU-07122026-0001", "a", 2)];
         let list = SignedList { issuer: "3506".into(), source: "keys/revocations-3506.json".into(), entries: vec![] };
