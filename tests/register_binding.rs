@@ -18,18 +18,10 @@ const NIGHT: &str = "2026-12-08";
 /// `../state/register.sqlite` and `../runs`, tonight's export in
 /// `export/<night>/`. The night is issued once. Returns `conf`.
 fn district_after_one_night(d: &Path) -> PathBuf {
-    ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
-    fixture::bundle_for(d, "keys");
+    let conf = fixture::configured_district(d, 0.2);
     let export = d.join("export").join(NIGHT);
     std::fs::create_dir_all(&export).unwrap();
     ok(d, &["samples", "--kind", "move_out", "--count", "20", "--seed", "4", "--as-of", NIGHT, "--out", &format!("export/{NIGHT}/move_out.csv")]);
-    let conf = d.join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(
-        conf.join("terbit.toml"),
-        "batch = [\"../export/{date}/*.csv\"]\nkeys = \"../keys\"\nregister = \"../state/register.sqlite\"\nout = \"../runs\"\nmax_reject_rate = 0.2\n",
-    )
-    .unwrap();
     let (code, out, err) = terbit(&conf, &["--quiet", "issue", "--issued-on", NIGHT]);
     assert_eq!(code, 0, "{out}\n{err}");
     conf

@@ -13,15 +13,7 @@ use fixture::{ok, terbit};
 /// README's layout (conf/terbit.toml naming ../keys, ../state, ../runs),
 /// two nights issued, one document revoked. Returns `conf`.
 fn district_after_two_nights(d: &Path) -> PathBuf {
-    ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
-    fixture::bundle_for(d, "keys");
-    let conf = d.join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(
-        conf.join("terbit.toml"),
-        "batch = [\"../export/{date}/*.csv\"]\nkeys = \"../keys\"\nregister = \"../state/register.sqlite\"\nout = \"../runs\"\nmax_reject_rate = 0.2\n",
-    )
-    .unwrap();
+    let conf = fixture::configured_district(d, 0.2);
     for (night, seed) in [("2026-12-07", "4"), ("2026-12-08", "5")] {
         std::fs::create_dir_all(d.join("export").join(night)).unwrap();
         ok(d, &["samples", "--kind", "move_out", "--count", "6", "--seed", seed, "--as-of", night, "--out", &format!("export/{night}/move_out.csv")]);

@@ -60,15 +60,7 @@ fn gone(register: &Path) {
 fn the_disaster_drill() {
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
-    fixture::bundle_for(d, "keys");
-    let conf = d.join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(
-        conf.join("terbit.toml"),
-        "batch = [\"../export/{date}/*.csv\"]\nkeys = \"../keys\"\nregister = \"../state/register.sqlite\"\nout = \"../runs\"\nmax_reject_rate = 0.5\n",
-    )
-    .unwrap();
+    let conf = fixture::configured_district(d, 0.5);
     let export = |night: &str, seed: &str| {
         std::fs::create_dir_all(d.join("export").join(night)).unwrap();
         ok(d, &["samples", "--kind", "move_out", "--count", "6", "--seed", seed, "--as-of", night, "--out", &format!("export/{night}/move_out.csv")]);

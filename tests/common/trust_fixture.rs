@@ -196,3 +196,21 @@ pub(crate) fn require(check: &str, what: &str, present: bool) -> bool {
     }
     present
 }
+
+/// A district as the operator sets it up: `keys` (district 3506, signing
+/// from 2026-01-01) with its trust bundle, and `conf/terbit.toml` naming
+/// the exports (`export/{date}/*.csv`), keys, register
+/// (`state/register.sqlite`) and out folder (`runs`), relative to `conf`.
+/// Returns the folder `conf`, where the nightly commands run.
+pub(crate) fn configured_district(d: &Path, max_reject_rate: f64) -> std::path::PathBuf {
+    ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    bundle_for(d, "keys");
+    let conf = d.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("terbit.toml"),
+        format!("batch = [\"../export/{{date}}/*.csv\"]\nkeys = \"../keys\"\nregister = \"../state/register.sqlite\"\nout = \"../runs\"\nmax_reject_rate = {max_reject_rate}\n"),
+    )
+    .unwrap();
+    conf
+}
