@@ -586,6 +586,19 @@ impl Register {
         if reason.trim().is_empty() {
             return Err(usage("a reason is required".into()));
         }
+        // Superseded from a day the newer document did not stand yet would
+        // send a verifier to a document that did not exist. (A revoked
+        // document later superseded keeps its revocation's date.)
+        if let Some(by) = by {
+            let recorded: bool =
+                self.conn.query_row("SELECT COUNT(*) FROM revocations WHERE document_number = ?1", [number], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? > 0;
+            let by_on: String = self.conn.query_row("SELECT issue_date FROM documents WHERE document_number = ?1", [by], |r| r.get(0)).map_err(|e| self.err(e))?;
+            if !recorded && since_text < by_on {
+                return Err(usage(format!(
+                    "{number} superseded from {since_text} by {by}, which was issued on {by_on}: give --on {by_on} or later"
+                )));
+            }
+        }
         let status = if by.is_some() { Status::Superseded } else { Status::Revoked };
         let changed = self
             .conn
@@ -899,6 +912,22 @@ mod tests {
         // Not before the document's issue date.
         let e = reg.revoke(b, None, "x", date().pred_opt().unwrap()).unwrap_err().to_string();
         assert!(e.contains("before document") && e.contains("issue date 2021-06-23"), "{e}");
+    }
+
+    #[test]
+    fn a_document_is_not_superseded_from_before_its_successor_stood() {
+        let d = tempfile::tempdir().unwrap();
+        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
+        let p = |id: &'static str| Pending { application_id: id, nik: "k", letters: "LU", scope: "3506", service_point: "KEC-A" };
+        let old = reg.number("run1", "ktp", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap()[0].number().to_string();
+        // Ten days on, the first no longer counts as active (an expired card): a new one for the same subject.
+        let later = date() + chrono::Days::new(10);
+        let new = reg.number("run2", "ktp", "3506", later, NumberStyle::Registration, Some(later), &[p("b")]).unwrap()[0].number().to_string();
+        reg.mark_issued([(old.as_str(), "1"), (new.as_str(), "2")]).unwrap();
+        let e = reg.revoke(&old, Some(&new), "renewed", date()).unwrap_err().to_string();
+        assert!(e.contains("which was issued on 2021-07-03") && e.contains("--on 2021-07-03"), "{e}");
+        reg.revoke(&old, Some(&new), "renewed", later).unwrap();
+        assert_eq!(reg.revocation_of(&old).unwrap().unwrap().since, "2021-07-03");
     }
 
     #[test]
