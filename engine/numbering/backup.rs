@@ -274,22 +274,38 @@ pub fn backup(register: &Path, file: &Path) -> Result<Summary> {
     if !dir.is_dir() {
         return Err(Error::Usage(format!("the folder {} for the backup does not exist (is the backup disk mounted?); make it first", dir.display())));
     }
-    let tmp = crate::util::fs::tmp_path(file);
+    through_temporary(file, |tmp| {
+        copy_into(register, tmp)?;
+        let conn = open_read_only(tmp)?;
+        let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| reg_err(tmp, e))?;
+        if ok != "ok" {
+            return Err(Error::Register { path: tmp.to_path_buf(), message: format!("the copy does not check: {ok}") });
+        }
+        summary_of(&conn, tmp)
+    })
+}
+
+/// A new file at `target` made by `make` under a temporary name beside it
+/// (0600, never through a link), then synced and put in place without
+/// replacing anything; a failure leaves no temporary behind. Backup,
+/// restore and rebuild all write their register this way.
+fn through_temporary<T>(target: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
+    let tmp = crate::util::fs::tmp_path(target);
     create_private(&tmp)?;
     let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
-    copy_into(register, &tmp)?;
-    let summary = {
-        let conn = open_read_only(&tmp)?;
-        let ok: String = conn.query_row("PRAGMA quick_check", [], |r| r.get(0)).map_err(|e| reg_err(&tmp, e))?;
-        if ok != "ok" {
-            return Err(Error::Register { path: tmp.clone(), message: format!("the copy does not check: {ok}") });
-        }
-        summary_of(&conn, &tmp)?
-    };
+    let made = make(&tmp)?;
     sync_file(&tmp)?;
-    place_new(&tmp, file)?;
+    place_new(&tmp, target)?;
     guard.disarm();
-    Ok(summary)
+    Ok(made)
+}
+
+/// A connection that fills the register at the temporary `tmp`, with no
+/// log file beside it: everything is in the one file when it is renamed.
+fn open_to_fill(tmp: &Path) -> Result<Connection> {
+    let conn = Connection::open_with_flags(tmp, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(tmp, e))?;
+    conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(|e| reg_err(tmp, e))?;
+    Ok(conn)
 }
 
 /// Refuse a register (or its log files) at `register`: a restore never
@@ -407,23 +423,12 @@ pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Re
     refuse_present(register)?;
     let dir = folder_of(register);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = crate::util::fs::tmp_path(register);
-    create_private(&tmp)?;
-    let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
-    copy_into(copy, &tmp)?;
-    let (recorded, not_recorded, raised, summary) = {
-        let mut conn = Connection::open_with_flags(&tmp, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(&tmp, e))?;
-        let err = |e| reg_err(&tmp, e);
-        // No log file beside the temporary name: everything is in the one file when it is renamed.
-        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(err)?;
-        let (recorded, not_recorded, raised) = record_proven(&mut conn, &tmp, proven, now)?;
-        let summary = summary_of(&conn, &tmp)?;
-        (recorded, not_recorded, raised, summary)
-    };
-    sync_file(&tmp)?;
-    place_new(&tmp, register)?;
-    guard.disarm();
-    Ok(Restored { summary, recorded, not_recorded, raised })
+    through_temporary(register, |tmp| {
+        copy_into(copy, tmp)?;
+        let mut conn = open_to_fill(tmp)?;
+        let (recorded, not_recorded, raised) = record_proven(&mut conn, tmp, proven, now)?;
+        Ok(Restored { summary: summary_of(&conn, tmp)?, recorded, not_recorded, raised })
+    })
 }
 
 /// A run as a rebuilt register records it.
@@ -473,21 +478,17 @@ pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Prov
     refuse_present(file)?;
     let dir = folder_of(file);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let tmp = crate::util::fs::tmp_path(file);
-    create_private(&tmp)?;
-    let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
-    // The schema is the register's own (made by opening it); its log is
-    // folded back into the file when this connection closes.
-    {
-        let reg = crate::numbering::register::Register::open(&tmp)?;
-        if let Some(id) = id {
-            reg.set_id(id)?;
+    through_temporary(file, |tmp| {
+        // The schema is the register's own (made by opening it); its log is
+        // folded back into the file when this connection closes.
+        {
+            let reg = crate::numbering::register::Register::open(tmp)?;
+            if let Some(id) = id {
+                reg.set_id(id)?;
+            }
         }
-    }
-    let (recorded, not_recorded, revocations, summary) = {
-        let mut conn = Connection::open_with_flags(&tmp, OpenFlags::default() | OpenFlags::SQLITE_OPEN_NOFOLLOW).map_err(|e| reg_err(&tmp, e))?;
-        let err = |e| reg_err(&tmp, e);
-        conn.execute_batch("PRAGMA journal_mode=DELETE; PRAGMA synchronous=FULL;").map_err(err)?;
+        let mut conn = open_to_fill(tmp)?;
+        let err = |e| reg_err(tmp, e);
         {
             let tx = conn.transaction().map_err(err)?;
             for r in runs {
@@ -508,7 +509,7 @@ pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Prov
             }
             tx.commit().map_err(err)?;
         }
-        let (recorded, not_recorded, _) = record_proven(&mut conn, &tmp, proven, now)?;
+        let (recorded, not_recorded, _) = record_proven(&mut conn, tmp, proven, now)?;
         let tx = conn.transaction().map_err(err)?;
         let mut revocations = 0;
         for e in revoked {
@@ -520,13 +521,8 @@ pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Prov
                 .map_err(err)?;
         }
         tx.commit().map_err(err)?;
-        let summary = summary_of(&conn, &tmp)?;
-        (recorded, not_recorded, revocations, summary)
-    };
-    sync_file(&tmp)?;
-    place_new(&tmp, file)?;
-    guard.disarm();
-    Ok(Rebuilt { summary, recorded, not_recorded, revocations })
+        Ok(Rebuilt { summary: summary_of(&conn, tmp)?, recorded, not_recorded, revocations })
+    })
 }
 
 #[cfg(test)]
