@@ -366,10 +366,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // user, is refused with what to do (the run folder is checked
             // where the output stage opens it); and so is a new register
             // beside runs another register issued.
-            terbit::util::fs::check_output_places(&out.path, &register.path)?;
+            let place = register.place()?;
+            terbit::util::fs::check_output_places(&out.path, place.file())?;
             keys::check_keys_dir(&keys)?;
             terbit::issue::config::check_register_owns_runs(&out, &register)?;
-            let (out, register) = (out.path, register.path);
+            let (out, register) = (out.path, place);
             let (batch, kind) = (input.batch, input.kind);
             let progress = progress_bar(cli.quiet);
             let opts = IssueOptions {
@@ -456,7 +457,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
         Command::Register(RegisterCommand::Check { runs, register, keys, trust, config, json }) => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);
-            let register = conf.register(register, &out).existing_register()?.to_path_buf();
+            let register = conf.register(register, &out).existing_register()?;
             let runs = if runs.is_empty() { vec![out.path.clone()] } else { runs };
             let trust = match trust {
                 Some(bundle) => cli::register::Trust::Bundle(bundle),
@@ -486,7 +487,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             // "Today" where the region is: a night issued between 00:00 and
             // 07:00 WIB is still yesterday in UTC.
             let region = load_region(conf.region.as_deref())?;
-            cli::stats::stats(register.existing_register()?, from, to, today(&region), region.utc_offset_hours, json)
+            cli::stats::stats(&register.existing_register()?, from, to, today(&region), region.utc_offset_hours, json)
         }
         Command::Check { mut input, rejects } => {
             let conf = input.settings()?;
@@ -499,10 +500,10 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 input.batch = tonights_files(&conf, issue_date)?;
             }
             // The register issue would use, when it exists: read only.
-            let register = conf.register(None, &conf.out(None)).path;
-            let register = if register.is_file() { register } else { PathBuf::new() };
-            if !register.as_os_str().is_empty() {
-                tracing::info!("checked against the register {} (read only)", register.display());
+            let register = conf.register(None, &conf.out(None)).place()?;
+            let register = if terbit::numbering::register::Register::exists(&register)? { register } else { terbit::numbering::register::Place::File(PathBuf::new()) };
+            if register.file().is_none_or(|f| !f.as_os_str().is_empty()) {
+                tracing::info!("checked against the register {register} (read only)");
             }
             let opts = IssueOptions {
                 batch: input.batch,
@@ -820,19 +821,21 @@ fn print_summary(s: &RunSummary) {
 /// The register and keys folder of revoke, supersede and revocations:
 /// flags over ./terbit.toml (or --config) over the defaults. The register
 /// must exist: only `terbit issue` makes one.
-fn register_and_keys(a: &RevokeArgs) -> Result<(PathBuf, PathBuf)> {
+fn register_and_keys(a: &RevokeArgs) -> Result<(terbit::numbering::register::Place, PathBuf)> {
     let conf = terbit::issue::config::Config::find(a.config.as_deref())?;
     let out = conf.out(None);
     let register = conf.register(a.register.clone(), &out);
-    let path = register.existing_register()?.to_path_buf();
-    Ok((path, conf.keys(a.keys.clone(), "--keys").path))
+    let place = register.existing_register()?;
+    Ok((place, conf.keys(a.keys.clone(), "--keys").path))
 }
 
 fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a: &RevokeArgs) -> Result<ExitCode> {
     let (register, keys) = register_and_keys(a)?;
     // The register is written here too: the same checks as an issue run's.
-    let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
-    terbit::util::fs::check_output_places(reg_dir, &register)?;
+    if let Some(file) = register.file() {
+        let reg_dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
+        terbit::util::fs::check_output_places(reg_dir, Some(file))?;
+    }
     // Today where the region is (as `stats`): 00:00–07:00 WIB is still yesterday in UTC.
     let region = load_region(terbit::issue::config::Config::find(a.config.as_deref())?.region.as_deref())?;
     let since = on.unwrap_or_else(|| today(&region));

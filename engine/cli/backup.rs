@@ -7,6 +7,7 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
 use terbit::numbering::backup::{self, Proven, Summary};
+use terbit::numbering::register::Place;
 use terbit::util::show::clip_shown;
 
 fn print_summary(s: &Summary) {
@@ -22,11 +23,24 @@ fn print_summary(s: &Summary) {
 pub(crate) fn backup(file: &Path, register: Option<PathBuf>, config: Option<&Path>) -> Result<ExitCode> {
     let conf = terbit::issue::config::Config::find(config)?;
     let register = conf.register(register, &conf.out(None));
-    let path = register.existing_register()?;
+    let place = register.existing_register()?;
+    let path = file_register(&place, "backed up")?;
     let s = backup::backup(path, file)?;
     println!("register {} backed up to {}:", path.display(), file.display());
     print_summary(&s);
     Ok(ExitCode::SUCCESS)
+}
+
+/// The file of an SQLite register. A PostgreSQL register is copied with
+/// PostgreSQL's own tools (pg_dump, a streaming standby: README "Several
+/// issuing hosts"); `register rebuild` makes an SQLite file that
+/// `register migrate` moves there.
+fn file_register<'p>(place: &'p Place, what: &str) -> Result<&'p Path> {
+    place.file().ok_or_else(|| {
+        anyhow::anyhow!(
+            "the register {place} is a PostgreSQL database: it is {what} with PostgreSQL's own tools (pg_dump and pg_restore, or a streaming standby), not by terbit; see README, \"Several issuing hosts\""
+        )
+    })
 }
 
 /// Every document the manifests of the run folders in `dirs` list (a
@@ -90,7 +104,8 @@ fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
 pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Path>, runs: &[PathBuf], accept_loss: bool) -> Result<ExitCode> {
     let conf = terbit::issue::config::Config::find(config)?;
     let out = conf.out(None);
-    let register = conf.register(register, &out).path;
+    let place = conf.register(register, &out).place()?;
+    let register = file_register(&place, "restored")?.to_path_buf();
     backup::refuse_present(&register)?;
     let dirs = if runs.is_empty() { vec![out.path.clone()] } else { runs.to_vec() };
     let dirs: Vec<PathBuf> = dirs.into_iter().filter(|d| !runs.is_empty() || d.is_dir()).collect();

@@ -57,13 +57,13 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     crate::cli::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;
     let opts = IssueOptions {
         out: out.join("runs"),
-        register: out.join("register.sqlite"),
+        register: terbit::numbering::register::Place::File(out.join("register.sqlite")),
         region,
         issued_at,
         batch,
         ..IssueOptions::defaults(PathBuf::new(), keys_dir.clone(), out.to_path_buf(), issue_date)
     };
-    println!("4. issue run (register {}):", opts.register.display());
+    println!("4. issue run (register {}):", opts.register);
     let s = issue::issue(&opts)?;
     print_summary(&s);
     let done = s.not_done.is_empty();

@@ -187,7 +187,7 @@ pub(crate) fn trust_store(trust: &Trust, now: i64) -> Result<TrustStore> {
     })
 }
 
-pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
+pub(crate) fn check(register: &terbit::numbering::register::Place, dirs: &[PathBuf], trust: &Trust, now: i64, json: bool) -> Result<ExitCode> {
     let store = trust_store(trust, now)?;
     let folders = run_folders(dirs)?;
     let mut rows = Vec::new();
@@ -206,7 +206,7 @@ pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, 
     }
     let lists: Vec<SignedList> = lists.into_values().collect();
     let reg = terbit::numbering::register::Register::open_read_only(register)?;
-    let report = check::compare(&reg, &register.display().to_string(), &runs, rows, &lists)?;
+    let report = check::compare(&reg, &register.to_string(), &runs, rows, &lists)?;
     let differences = report.differences();
     if json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -219,8 +219,8 @@ pub(crate) fn check(register: &Path, dirs: &[PathBuf], trust: &Trust, now: i64, 
             report.runs, report.documents, report.manifest_rows, report.revocations
         );
         match differences {
-            0 => println!("register check: clean — {summary}: {}", register.display()),
-            n => println!("register check: {n} difference(s) — {summary}: {}", register.display()),
+            0 => println!("register check: clean — {summary}: {}", register),
+            n => println!("register check: {n} difference(s) — {summary}: {}", register),
         }
     }
     Ok(if differences == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })

@@ -1,6 +1,6 @@
 //! `terbit stats`: documents issued per day, kind and service point.
 
-use std::path::Path;
+
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
@@ -10,7 +10,7 @@ use chrono::NaiveDate;
 /// is (`offset_hours` east of UTC), so that the default range holds a night
 /// issued before 07:00 WIB. Without --to the range has no end: nights
 /// issued ahead (--issued-on a later date) are counted too.
-pub(crate) fn stats(register: &Path, from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate, offset_hours: i32, json: bool) -> Result<ExitCode> {
+pub(crate) fn stats(register: &terbit::numbering::register::Place, from: Option<NaiveDate>, to: Option<NaiveDate>, today: NaiveDate, offset_hours: i32, json: bool) -> Result<ExitCode> {
     let from = from.unwrap_or_else(|| to.unwrap_or(today).min(today) - chrono::Days::new(29));
     if let Some(to) = to.filter(|to| from > *to) {
         bail!("--from {from} is after --to {to}");

@@ -10,7 +10,7 @@ use std::path::{Component, Path, PathBuf};
 
 use crate::dk1::keys::{RegisterBinding, BINDING_FILE};
 use crate::error::{Error, Result};
-use crate::numbering::register::Register;
+use crate::numbering::register::{Place, Register};
 
 /// What [`check`] found, for [`record`] once the register is open.
 #[derive(Debug)]
@@ -56,16 +56,26 @@ pub fn canonical(path: &Path) -> PathBuf {
     p
 }
 
+/// How a binding names the register at `place`: a file by its canonical
+/// path, a PostgreSQL register by its URL without the password.
+pub fn key(place: &Place) -> PathBuf {
+    match place {
+        Place::File(p) => canonical(p),
+        Place::Postgres(u) => PathBuf::from(u.shown()),
+    }
+}
+
 /// Before anything is created: refuse a register that is not the one the
-/// keys folder `keys_dir` is bound to — a new one (the file absent), or an
-/// existing one with another identity. The bound register at another path
-/// (moved) is accepted; [`record`] then updates the path.
-pub fn check(keys_dir: &Path, register: &Path) -> Result<Checked> {
+/// keys folder `keys_dir` is bound to — a new one (the file absent, or a
+/// database no register was made in), or an existing one with another
+/// identity. The bound register at another place (moved, or migrated to
+/// PostgreSQL) is accepted; [`record`] then updates the binding.
+pub fn check(keys_dir: &Path, register: &Place) -> Result<Checked> {
     let Some(bound) = RegisterBinding::load(keys_dir)? else { return Ok(Checked { binding: None, adopt_id: None }) };
-    let here = canonical(register);
+    let here = key(register);
     let file = keys_dir.join(BINDING_FILE);
     let same_place = here == bound.register;
-    if !register.exists() {
+    if !Register::exists(register)? {
         return Err(Error::Usage(if same_place {
             format!(
                 "the register {} that the keys folder {} issues with (recorded in {}) is missing: restore it from its backup. \
@@ -92,7 +102,7 @@ pub fn check(keys_dir: &Path, register: &Path) -> Result<Checked> {
         // The bound register at another path: moved only if it is gone
         // from where it was. Both still there is a copy beside the
         // original: two copies numbering give the same numbers twice.
-        Some(id) if id == bound.register_id && !same_place && Register::id_of(&bound.register).ok().flatten().as_deref() == Some(id.as_str()) => Err(Error::Usage(format!(
+        Some(id) if id == bound.register_id && !same_place && still_there(&bound.register).as_deref() == Some(id.as_str()) => Err(Error::Usage(format!(
             "{} is a copy of the register {} that the keys folder {} issues with (same id {}, recorded in {}), and that register is still there: \
              two copies numbering with one keys folder give the same numbers twice, each document genuine at verify; nothing was issued. \
              Give --register {} (or --config naming the district's terbit.toml); to move the register, move it (the old path must be gone), do not copy it",
@@ -125,15 +135,28 @@ pub fn check(keys_dir: &Path, register: &Path) -> Result<Checked> {
     }
 }
 
+/// The identity of the register a binding names, if it can be read now
+/// (a PostgreSQL register whose password is not in the binding cannot:
+/// then it is not counted as still there).
+fn still_there(bound: &Path) -> Option<String> {
+    let place = Place::of(bound).ok()?;
+    if let Place::File(p) = &place {
+        if !p.is_file() {
+            return None;
+        }
+    }
+    Register::id_of(&place).ok().flatten()
+}
+
 /// With the register open: record it in the keys folder when the folder
 /// has no binding yet or the register moved. A keys folder the job may
 /// not write (read-only for it) is no failure: the warning returned says
 /// that it then guards against no second register.
-pub fn record(keys_dir: &Path, register: &Register, path: &Path, checked: &Checked) -> Result<Option<String>> {
+pub fn record(keys_dir: &Path, register: &Register, checked: &Checked) -> Result<Option<String>> {
     if let Some(id) = &checked.adopt_id {
         register.set_id(id)?;
     }
-    let now = RegisterBinding { register: canonical(path), register_id: register.id()? };
+    let now = RegisterBinding { register: key(register.place()), register_id: register.id()? };
     let moved = checked.binding.as_ref().filter(|b| b.register != now.register).map(|b| b.register.clone());
     match now.save(keys_dir) {
         Ok(true) => Ok(moved.map(|from| format!("the register moved from {} to {}: the keys folder's binding ({}) now names it there", from.display(), now.register.display(), keys_dir.join(BINDING_FILE).display()))),
@@ -156,19 +179,20 @@ mod tests {
         let keys = d.path().join("keys");
         std::fs::create_dir_all(&keys).unwrap();
         let path = d.path().join("r.sqlite");
-        let reg = Register::open(&path).unwrap();
+        let reg = Register::open(&Place::File(path.clone())).unwrap();
         // Unbound: recorded.
-        let c = check(&keys, &path).unwrap();
-        assert_eq!(record(&keys, &reg, &path, &c).unwrap(), None);
+        let c = check(&keys, &Place::File(path.clone())).unwrap();
+        assert_eq!(record(&keys, &reg, &c).unwrap(), None);
         let b = RegisterBinding::load(&keys).unwrap().unwrap();
         assert_eq!((b.register, b.register_id), (std::fs::canonicalize(&path).unwrap(), reg.id().unwrap()));
         // Moved (same id): accepted and followed, said once.
         drop(reg);
         let moved = d.path().join("sub/../moved.sqlite");
         std::fs::rename(&path, d.path().join("moved.sqlite")).unwrap();
+        let moved = Place::File(moved);
         let reg = Register::open(&moved).unwrap();
         let c = check(&keys, &moved).unwrap();
-        assert!(record(&keys, &reg, &moved, &c).unwrap().is_some_and(|w| w.contains("moved from")));
+        assert!(record(&keys, &reg, &c).unwrap().is_some_and(|w| w.contains("moved from")));
         assert_eq!(RegisterBinding::load(&keys).unwrap().unwrap().register, std::fs::canonicalize(d.path().join("moved.sqlite")).unwrap());
         // A copy of the register older than identities, restored at the
         // bound path: it takes back the bound identity.
@@ -178,14 +202,14 @@ mod tests {
         let reg = Register::open(&moved).unwrap();
         assert_eq!(Register::id_of(&moved).unwrap(), None);
         let c = check(&keys, &moved).unwrap();
-        assert_eq!(record(&keys, &reg, &moved, &c).unwrap(), None);
+        assert_eq!(record(&keys, &reg, &c).unwrap(), None);
         assert_eq!(reg.id().unwrap(), bound_id);
                 // The binding cannot be written (here a folder stands in its place;
         // a read-only keys folder fails the same way): a warning, no error.
         let other = tempfile::tempdir().unwrap();
         std::fs::create_dir_all(other.path().join(BINDING_FILE).join("x")).unwrap();
         let c = Checked { binding: None, adopt_id: None };
-        let w = record(other.path(), &reg, &moved, &c).unwrap().expect("a warning");
+        let w = record(other.path(), &reg, &c).unwrap().expect("a warning");
         assert!(w.contains("could not record the register"), "{w}");
     }
 

@@ -55,7 +55,7 @@ pub struct Config {
     pub region: Option<PathBuf>,
     /// Keys folder.
     pub keys: Option<PathBuf>,
-    /// Register file.
+    /// The register: a file, or a `postgresql://` URL.
     pub register: Option<PathBuf>,
     /// Root of run folders.
     pub out: Option<PathBuf>,
@@ -106,7 +106,8 @@ impl Config {
             batch,
             region: raw.region.map(abs),
             keys: raw.keys.map(abs),
-            register: raw.register.map(abs),
+            // A PostgreSQL register's URL is no path to anchor.
+            register: raw.register.map(|r| if r.to_str().is_some_and(crate::numbering::place::is_postgres) { r } else { abs(r) }),
             out: raw.out.map(abs),
             max_reject_rate: raw.max_reject_rate,
             templates,
@@ -279,16 +280,22 @@ impl Setting {
     /// The register must be there already: only `terbit issue` makes one.
     /// A register not found is refused naming the path and who chose it
     /// (a revocation recorded in a new, empty register would be lost).
-    pub fn existing_register(&self) -> Result<&Path> {
-        if self.path.is_file() {
-            return Ok(&self.path);
+    pub fn existing_register(&self) -> Result<crate::numbering::register::Place> {
+        let place = self.place()?;
+        if crate::numbering::register::Register::exists(&place)? {
+            return Ok(place);
         }
         Err(Error::Usage(format!(
-            "register {} not found ({}); only `terbit issue` makes a register. \
-             Give --register FILE, or `register = ...` in {DEFAULT_FILE} (or --config FILE), naming the register the nightly job writes",
-            self.path.display(),
+            "register {place} not found ({}); only `terbit issue` makes a register. \
+             Give --register FILE (or a postgresql:// URL), or `register = ...` in {DEFAULT_FILE} (or --config FILE), naming the register the nightly job writes",
             self.origin
         )))
+    }
+
+    /// The register this setting names: an SQLite file, or a PostgreSQL
+    /// database (a `postgresql://` URL, checked).
+    pub fn place(&self) -> Result<crate::numbering::register::Place> {
+        crate::numbering::register::Place::of(&self.path)
     }
 }
 
@@ -315,18 +322,18 @@ pub fn check_register_owns_runs(out: &Setting, register: &Setting) -> Result<()>
         format!("{}{more}", shown.join(", "))
     };
     let what = "Give --register (or `register` in terbit.toml) pointing at the register that issued them, or another --out for a new register";
-    if !register.path.exists() {
+    let place = register.place()?;
+    if !crate::numbering::register::Register::exists(&place)? {
         return Err(Error::Usage(format!(
-            "{} holds {} run folder(s) a register issued ({}), but there is no register at {} ({}): a new, empty register would issue their applications again. {what}",
+            "{} holds {} run folder(s) a register issued ({}), but there is no register at {place} ({}): a new, empty register would issue their applications again. {what}",
             out.path.display(),
             runs.len(),
             named(&runs),
-            register.path.display(),
             register.origin
         )));
     }
     // Read only: nothing is written before the run's own checks.
-    let reg = crate::numbering::register::Register::open_read_only(&register.path)?;
+    let reg = crate::numbering::register::Register::open_read_only(&place)?;
     let known: std::collections::HashSet<String> = reg
         .runs(NaiveDate::from_ymd_opt(1, 1, 1).unwrap_or_default(), NaiveDate::from_ymd_opt(9999, 12, 31).unwrap_or_default())?
         .into_iter()

@@ -188,7 +188,7 @@ pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     let kinds = read_and_validate(opts, &mut summary)?;
     // The register, when there is one, read only: yesterday's export again
     // is ALREADY_ISSUED here as it would be at issue (nothing is written).
-    let register = match opts.register.as_os_str().is_empty() || !opts.register.is_file() {
+    let register = match opts.register.file().is_some_and(|f| f.as_os_str().is_empty()) || !Register::exists(&opts.register)? {
         true => None,
         false => Some(Register::open_read_only(&opts.register)?),
     };

@@ -67,7 +67,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // second run of the same night must not remove this one's temporary
     // files or race it for the manifest.
     let since = opts.started_at.map(|t| format!(" since {}", keys::rfc3339(t))).unwrap_or_default();
-    let mut lock = crate::util::lock::RunLock::acquire(&opts.register, &format!("terbit issuing (reading its batch){since}"))?;
+    // (A PostgreSQL register several hosts share is held run by run, in
+    // the database: see `claim_run` below.)
+    let mut lock = match opts.register.file() {
+        Some(file) => Some(crate::util::lock::RunLock::acquire(file, &format!("terbit issuing (reading its batch){since}"))?),
+        None => None,
+    };
     // The run is named by its date and batch content: the same batch on the
     // same day is the same run, so a re-run resumes instead of re-issuing.
     // One pass over each file gives its digest, header and size; its rows
@@ -112,7 +117,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     summary.run_id = format!("{}-{}", opts.issue_date.format("%Y%m%d"), &hex::encode(run_hash.finalize())[..8]);
     summary.run_dir = opts.out.join(&summary.run_id);
-    lock.describe(&format!("terbit issuing run {}{since}", summary.run_id))?;
+    if let Some(lock) = &mut lock {
+        lock.describe(&format!("terbit issuing run {}{since}", summary.run_id))?;
+    }
     // And one job per run folder: two registers pointed at one out folder
     // would otherwise write the same run's files under each other.
     std::fs::create_dir_all(&opts.out).map_err(|e| Error::io(&opts.out, e))?;
@@ -182,8 +189,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // seconds at most. Another process's transaction is waited for too.
     let register = Register::open(&opts.register)?;
     register.wait_for_lock(std::time::Duration::from_secs(300))?;
+    // On a register several hosts share: this run is this host's until
+    // it ends (a second host with the same batch is told to wait).
+    register.claim_run(&summary.run_id)?;
     // Said once, with the run's other warnings (the report keeps it).
-    if let Some(w) = binding::record(&opts.keys_dir, &register, &opts.register, &bound)? {
+    if let Some(w) = binding::record(&opts.keys_dir, &register, &bound)? {
         summary.warnings.push(w);
     }
     // Every run is recorded, with or without a clock: a run that has not

@@ -28,8 +28,8 @@ pub struct IssueOptions {
     pub kind: Option<String>,
     /// Root of outputs; the run goes to `<out>/<run-id>/`.
     pub out: PathBuf,
-    /// The register file.
-    pub register: PathBuf,
+    /// The register: an SQLite file, or a PostgreSQL database.
+    pub register: crate::numbering::register::Place,
     /// The issue date printed and signed.
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
@@ -97,7 +97,7 @@ impl IssueOptions {
             region: Region::kediri(),
             templates: Templates::embedded(),
             kind: None,
-            register: out.join("register.sqlite"),
+            register: crate::numbering::register::Place::File(out.join("register.sqlite")),
             out,
             issue_date,
             issued_at: midnight_utc(issue_date),

@@ -11,7 +11,7 @@ use chrono::NaiveDate;
 use crate::dk1::keys;
 use crate::dk1::revocation::RevocationList;
 use crate::error::{Error, Result};
-use crate::numbering::register::Register;
+use crate::numbering::register::{Place, Register};
 
 /// What a revocation left behind.
 #[derive(Debug)]
@@ -33,14 +33,14 @@ pub struct Revoked {
 /// with its key in `keys_dir` valid at `now` (epoch seconds). Refuses
 /// documents the register does not hold as issued, a second revocation,
 /// and an empty reason, before anything is written.
-pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64) -> Result<Revoked> {
-    if !register.exists() {
-        return Err(Error::Usage(format!("register {} does not exist (use --register)", register.display())));
+pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64) -> Result<Revoked> {
+    if !Register::exists(register)? {
+        return Err(Error::Usage(format!("register {register} does not exist (use --register)")));
     }
     // The key first: a revocation the office cannot sign would sit in the
     // register unseen by auditors.
     let mut reg = Register::open(register)?;
-    let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", register.display())))?;
+    let issuer = reg.regency_of(number)?.ok_or_else(|| Error::Usage(format!("document {number} is not in the register {register}")))?;
     let signer = keys::signer_for(keys_dir, &issuer, now)?;
     // Already revoked or superseded: said, nothing recorded — except a
     // revoked document superseded by its corrected successor.
@@ -88,9 +88,9 @@ mod tests {
     fn a_missing_register_or_document_is_refused_and_nothing_is_written() {
         let d = tempfile::tempdir().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let e = revoke(&d.path().join("none.sqlite"), d.path(), "X", None, "why", date, 0).unwrap_err();
+        let e = revoke(&Place::File(d.path().join("none.sqlite")), d.path(), "X", None, "why", date, 0).unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
-        let reg = d.path().join("r.sqlite");
+        let reg = Place::File(d.path().join("r.sqlite"));
         drop(Register::open(&reg).unwrap());
         let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0).unwrap_err();
         assert!(e.to_string().contains("is not in the register"), "{e}");

@@ -482,7 +482,7 @@ pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Prov
         // The schema is the register's own (made by opening it); its log is
         // folded back into the file when this connection closes.
         {
-            let reg = crate::numbering::register::Register::open(tmp)?;
+            let reg = crate::numbering::register::Register::open(&crate::numbering::register::Place::File(tmp.to_path_buf()))?;
             if let Some(id) = id {
                 reg.set_id(id)?;
             }
@@ -548,7 +548,7 @@ mod tests {
         let d = tempfile::tempdir().unwrap();
         let reg_path = d.path().join("r.sqlite");
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let mut reg = Register::open(&reg_path).unwrap();
+        let mut reg = Register::open(&crate::numbering::register::Place::File(reg_path.clone())).unwrap();
         let id = reg.id().unwrap();
         let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
         reg.number("run1", "birth", "3506", date, NumberStyle::Registration, None, &[p("a")]).unwrap();
@@ -575,7 +575,7 @@ mod tests {
         let r = restore(&copy, &reg_path, &all, "now").unwrap();
         assert_eq!((r.recorded, r.summary.issued, r.summary.last[0].last, r.summary.id.as_deref()), (1, 2, 2, Some(id.as_str())));
         // The next number is past what the runs printed, and b is issued.
-        let mut reg = Register::open(&reg_path).unwrap();
+        let mut reg = Register::open(&crate::numbering::register::Place::File(reg_path.clone())).unwrap();
         let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
         assert!(matches!(n[0], crate::numbering::register::Numbered::AlreadyIssued { .. }), "{n:?}");
         assert_eq!(n[1].number(), "3506-LU-23112026-0003");
@@ -601,7 +601,7 @@ mod tests {
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
         assert!(rebuild(&file, None, &[], &[], &[], &[], "now").unwrap_err().to_string().contains("already exists"));
-        let mut reg = Register::open(&file).unwrap();
+        let mut reg = Register::open(&crate::numbering::register::Place::File(file.clone())).unwrap();
         assert_eq!(reg.revocation_of("3506-LU-23112026-0001").unwrap().map(|e| e.reason), Some("wrong name".into()));
         let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();

@@ -312,7 +312,7 @@ mod tests {
         let path = d.path().join("r.sqlite");
         let date = chrono::NaiveDate::from_ymd_opt(2026, 12, 7).unwrap();
         {
-            let mut reg = Register::open(&path).unwrap();
+            let mut reg = Register::open(&crate::numbering::register::Place::File(path.clone())).unwrap();
             let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
             reg.run_started("run1", date, "").unwrap();
             let n = reg.number("run1", "birth", "3506", date, NumberStyle::Registration, None, &[p("a"), p("b"), p("c")]).unwrap();
@@ -321,7 +321,7 @@ mod tests {
             reg.run_finished("run1", "").unwrap();
             reg.revoke("3506-LU-07122026-0001", None, "wrong name", date).unwrap();
         }
-        let reg = Register::open_read_only(&path).unwrap();
+        let reg = Register::open_read_only(&crate::numbering::register::Place::File(path.clone())).unwrap();
         let runs = vec![RunFound { id: "run1".into(), dir: d.path().join("run1"), state: RunState::Sealed }];
         let row = |n: &str, app: &str, line| ManifestRow { number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: 0, line };
         // Row for 0002 says another application; 0003 missing; 0009 extra.

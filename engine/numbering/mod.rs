@@ -1,6 +1,10 @@
-//! Document numbers: the SQLite register that hands out gap-free numbers
-//! and remembers what was issued, when, and what was revoked.
+//! Document numbers: the register that hands out gap-free numbers and
+//! remembers what was issued, when, and what was revoked — an SQLite file
+//! on the issuing host, or a PostgreSQL database several hosts share.
 
 pub mod backup;
-pub mod register;
+mod bulk;
 pub mod check;
+mod db;
+pub mod place;
+pub mod register;

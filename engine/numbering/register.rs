@@ -1,5 +1,6 @@
-//! Number stage and the register: an embedded SQLite database that is the
-//! source of truth for what was issued (rules: `README.md` here).
+//! Number stage and the register: the source of truth for what was issued
+//! (rules: `README.md` here), an SQLite file on the issuing host or a
+//! PostgreSQL database several hosts share (`db.rs`, `bulk.rs`).
 //!
 //! Document numbers follow `RRRR-LL-DDMMYYYY-NNNN`: regency,
 //! letters of the kind (LU/LT birth on time/late), issue date and a serial
@@ -9,19 +10,27 @@
 //! given its number back (a resumed run reproduces identical files); one
 //! numbered by another run is never numbered again.
 
+use std::cell::RefCell;
+use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
-use rusqlite::{params, Connection, OptionalExtension};
 
+use super::bulk;
+use super::db::{lite_err, pg_err, ColumnError, Db, Row, V};
+pub use super::place::{PgUrl, Place};
 use crate::error::{Error, Result};
 use crate::kind::revocation::{Entry, Status};
 use crate::kind::schema::NumberStyle;
 
-/// The register: an SQLite database, the record of every number given.
+/// The register, the record of every number given.
 pub struct Register {
-    conn: Connection,
-    path: PathBuf,
+    // One connection, borrowed by each call for its own statements (the
+    // PostgreSQL client's calls take it mutably).
+    db: RefCell<Db>,
+    place: Place,
+    /// Where errors say the register is (a URL without its password).
+    at: PathBuf,
 }
 
 /// A run's one register connection, lent to the stages that use it:
@@ -167,52 +176,123 @@ CREATE TABLE IF NOT EXISTS meta(
 /// moved or restored register is the same register, a new one is not.
 const ID_KEY: &str = "register_id";
 
+/// PostgreSQL's spelling of the schema: the same tables, whole numbers
+/// as BIGINT (Rust's i64 either way).
+fn pg_schema() -> String {
+    SCHEMA.replace("INTEGER", "BIGINT")
+}
+
+/// How long a writer waits for another's lock (another process's SQLite
+/// transaction, another host's numbering of the same kind) before it says
+/// so, and how long a PostgreSQL connection may take to be made.
+const LOCK_WAIT_SECS: u64 = 300;
+const CONNECT_SECS: u64 = 15;
+
 impl Register {
-    /// Open (creating if needed) the register at `path`.
-    pub fn open(path: &Path) -> Result<Register> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    /// Open (creating if needed) the register at `place`.
+    pub fn open(place: &Place) -> Result<Register> {
+        match place {
+            Place::File(path) => {
+                if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+                    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+                }
+                // Never through a link: the register is written.
+                let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+                let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(|e| lite_err(path, e))?;
+                conn.set_prepared_statement_cache_capacity(64);
+                let mut db = Db::Lite(conn);
+                db.batch(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")?;
+                db.batch(path, SCHEMA)?;
+                // Registers made before service points were recorded gain the column.
+                let has_sp = db
+                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", &[], |r| r.int(0))?
+                    .unwrap_or(0)
+                    > 0;
+                if !has_sp {
+                    db.batch(path, "ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")?;
+                }
+                Ok(Register::of(db, place))
+            }
+            Place::Postgres(url) => {
+                let mut db = connect(url, false)?;
+                let at = place.shown();
+                // Two hosts starting at once must not both create the tables.
+                db.write(&at, |db| {
+                    db.exec(&at, "SELECT pg_advisory_xact_lock(7260, 0)", &[])?;
+                    db.batch(&at, &pg_schema())
+                })?;
+                Ok(Register::of(db, place))
+            }
         }
-        // Never through a link: the register is written.
-        let flags = rusqlite::OpenFlags::default() | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
-        conn.execute_batch("PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")
-            .map_err(|e| reg_err(path, e))?;
-        conn.execute_batch(SCHEMA).map_err(|e| reg_err(path, e))?;
-        // Registers made before service points were recorded gain the column.
-        let has_sp: bool = conn
-            .query_row("SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| reg_err(path, e))?
-            > 0;
-        if !has_sp {
-            conn.execute_batch("ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")
-                .map_err(|e| reg_err(path, e))?;
-        }
-        Ok(Register { conn, path: path.to_path_buf() })
     }
 
-    /// The identity of the register at `path`, read without writing
-    /// anything (`None`: a register made before identities were kept).
-    pub fn id_of(path: &Path) -> Result<Option<String>> {
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
-        let has_meta: bool = conn
-            .query_row("SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = 'meta'", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| reg_err(path, e))?
-            > 0;
-        if !has_meta {
+    fn of(db: Db, place: &Place) -> Register {
+        Register { db: RefCell::new(db), at: place.shown(), place: place.clone() }
+    }
+
+    /// Where the register is.
+    pub fn place(&self) -> &Place {
+        &self.place
+    }
+
+    /// The identity of the register at `place`, read without writing
+    /// anything (`None`: a register made before identities were kept, or
+    /// a PostgreSQL database no `terbit issue` has made a register in).
+    pub fn id_of(place: &Place) -> Result<Option<String>> {
+        let reg = Register::open_read_only(place)?;
+        if !reg.has_table("meta")? {
             return Ok(None);
         }
-        conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).optional().map_err(|e| reg_err(path, e))
+        reg.one("SELECT value FROM meta WHERE key = ?1", &[V::T(ID_KEY)], |r| r.text(0))
     }
 
-    /// Open the register at `path` to read only (`terbit check`): nothing
+    fn has_table(&self, name: &str) -> Result<bool> {
+        let sql = if self.db()?.is_pg() {
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = current_schema() AND table_name = ?1"
+        } else {
+            "SELECT COUNT(*) FROM sqlite_master WHERE type = 'table' AND name = ?1"
+        };
+        Ok(self.one(sql, &[V::T(name)], |r| r.int(0))?.unwrap_or(0) > 0)
+    }
+
+    /// Whether the register holds anything yet (a PostgreSQL database no
+    /// `terbit issue` made a register in holds no tables).
+    pub fn exists(place: &Place) -> Result<bool> {
+        match place {
+            Place::File(p) => Ok(p.is_file()),
+            Place::Postgres(_) => Register::open_read_only(place)?.has_table("documents"),
+        }
+    }
+
+    /// Open the register at `place` to read only (`terbit check`): nothing
     /// is created or written, not even an identity.
-    pub fn open_read_only(path: &Path) -> Result<Register> {
-        let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
-        let conn = Connection::open_with_flags(path, flags).map_err(|e| reg_err(path, e))?;
-        conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| reg_err(path, e))?;
-        Ok(Register { conn, path: path.to_path_buf() })
+    pub fn open_read_only(place: &Place) -> Result<Register> {
+        match place {
+            Place::File(path) => {
+                let flags = rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY | rusqlite::OpenFlags::SQLITE_OPEN_NOFOLLOW;
+                let conn = rusqlite::Connection::open_with_flags(path, flags).map_err(|e| lite_err(path, e))?;
+                conn.busy_timeout(std::time::Duration::from_secs(5)).map_err(|e| lite_err(path, e))?;
+                Ok(Register::of(Db::Lite(conn), place))
+            }
+            Place::Postgres(url) => Ok(Register::of(connect(url, true)?, place)),
+        }
+    }
+
+    fn db(&self) -> Result<std::cell::RefMut<'_, Db>> {
+        // Each method borrows the connection for its own statements only.
+        self.db.try_borrow_mut().map_err(|_| Error::Register { path: self.at.clone(), message: "the connection is in use (a register call inside another)".into() })
+    }
+
+    fn exec(&self, sql: &str, p: &[V]) -> Result<u64> {
+        self.db()?.exec(&self.at, sql, p)
+    }
+
+    fn rows<T>(&self, sql: &str, p: &[V], f: impl FnMut(&Row) -> std::result::Result<T, ColumnError>) -> Result<Vec<T>> {
+        self.db()?.rows(&self.at, sql, p, f)
+    }
+
+    fn one<T>(&self, sql: &str, p: &[V], f: impl FnMut(&Row) -> std::result::Result<T, ColumnError>) -> Result<Option<T>> {
+        self.db()?.one(&self.at, sql, p, f)
     }
 
     /// What [`Register::number`] would refuse, read only: for each pending
@@ -221,38 +301,19 @@ impl Register {
     /// under a stopped run's number).
     pub fn would_refuse(&self, kind: &str, active_from: Option<NaiveDate>, pending: &[Pending]) -> Result<Vec<Option<Numbered>>> {
         let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
-        let mut find = self
-            .conn
-            .prepare(
-                "SELECT d.document_number, d.run_id, d.status = 'issued'
-                        AND EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
-                 FROM documents d WHERE d.kind = ?1 AND d.application_id = ?2",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut active = self
-            .conn
-            .prepare(
-                "SELECT d.document_number FROM documents d
-                 WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3 AND d.issue_date >= ?4
-                   AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
-                 ORDER BY d.document_number LIMIT 1",
-            )
-            .map_err(|e| self.err(e))?;
-        let mut out = Vec::with_capacity(pending.len());
-        for p in pending {
-            let found: Option<(String, String, bool)> =
-                find.query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).optional().map_err(|e| self.err(e))?;
-            out.push(match found {
-                Some((number, run_id, true)) => Some(Numbered::AlreadyIssued { number, run_id, written: true }),
+        let apps: Vec<&str> = pending.iter().map(|p| p.application_id).collect();
+        let niks: Vec<&str> = pending.iter().map(|p| p.nik).collect();
+        let mut db = self.db()?;
+        let known = bulk::known(&mut db, &self.at, kind, &apps)?;
+        let holders = bulk::holders(&mut db, &self.at, kind, &niks, &active_from)?;
+        Ok(pending
+            .iter()
+            .map(|p| match known.get(p.application_id) {
+                Some(k) if k.issued && k.finished => Some(Numbered::AlreadyIssued { number: k.number.clone(), run_id: k.run_id.clone(), written: true }),
                 Some(_) => None,
-                None => active
-                    .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
-                    .optional()
-                    .map_err(|e| self.err(e))?
-                    .map(|number| Numbered::SubjectActive { number }),
-            });
-        }
-        Ok(out)
+                None => first_other(&holders, p).map(|number| Numbered::SubjectActive { number }),
+            })
+            .collect())
     }
 
     /// This register's identity (see [`ID_KEY`]), made now if it has none:
@@ -260,39 +321,55 @@ impl Register {
     /// so a register restored from an old copy can still take back its
     /// recorded identity, [`Register::set_id`]).
     pub fn id(&self) -> Result<String> {
-        // 16 random bytes as 32 hex digits (SQLite seeds randomblob from the OS).
-        self.conn
-            .execute("INSERT INTO meta(key, value) VALUES (?1, lower(hex(randomblob(16)))) ON CONFLICT(key) DO NOTHING", [ID_KEY])
-            .map_err(|e| self.err(e))?;
-        self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [ID_KEY], |r| r.get(0)).map_err(|e| self.err(e))
+        // 16 random bytes as 32 hex digits, from the database's own strong
+        // random source (SQLite seeds randomblob from the OS; PostgreSQL's
+        // gen_random_uuid uses its cryptographic one).
+        let make = if self.db()?.is_pg() { "replace(gen_random_uuid()::text, '-', '')" } else { "lower(hex(randomblob(16)))" };
+        self.exec(&format!("INSERT INTO meta(key, value) VALUES (?1, {make}) ON CONFLICT(key) DO NOTHING"), &[V::T(ID_KEY)])?;
+        self.one("SELECT value FROM meta WHERE key = ?1", &[V::T(ID_KEY)], |r| r.text(0))?
+            .ok_or_else(|| Error::Register { path: self.at.clone(), message: "its identity could not be recorded".into() })
     }
 
     /// Give this register the identity `id`: a register restored from a
     /// copy made before identities were kept takes back the one its keys
     /// folder recorded for it.
     pub fn set_id(&self, id: &str) -> Result<()> {
-        self.conn
-            .execute("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![ID_KEY, id])
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec("INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", &[V::T(ID_KEY), V::T(id)]).map(|_| ())
     }
 
     /// Wait up to `d` for another connection's write transaction (the
     /// issuing job numbers the next kind on a second connection while its
-    /// sink marks documents issued on the first).
+    /// sink marks documents issued on the first) or another host's lock.
     pub fn wait_for_lock(&self, d: std::time::Duration) -> Result<()> {
-        self.conn.busy_timeout(d).map_err(|e| self.err(e))
+        let mut db = self.db()?;
+        match &mut *db {
+            Db::Lite(c) => c.busy_timeout(d).map_err(|e| lite_err(&self.at, e)),
+            Db::Pg(_) => db.batch(&self.at, &format!("SET lock_timeout = '{}ms'", d.as_millis())),
+        }
     }
 
-    fn err(&self, e: rusqlite::Error) -> Error {
-        reg_err(&self.path, e)
+    /// Claim run `run_id` for this process: on a register several hosts
+    /// share, one host issues a run at a time (a night stopped on one host
+    /// is finished on another once the first has let go: its connection
+    /// ended). Refused, naming the run, while another holds it.
+    pub fn claim_run(&self, run_id: &str) -> Result<()> {
+        if self.db()?.claim_run(&self.at, run_id)? {
+            return Ok(());
+        }
+        Err(Error::Usage(format!(
+            "run {run_id} is being issued now by another host on the register {}: wait for it to finish (or stop it), then run again to finish what it left",
+            self.place
+        )))
     }
-
-
 
     /// Number a batch's accepted applications in one transaction, in order.
     /// Documents of the kind issued before `active_from` have expired (a
     /// KTP stand-in) and no longer block a new one for the same subject.
+    ///
+    /// What the register holds for the batch is read first, in bulk; the
+    /// rules below decide each application in order, keeping what the
+    /// batch itself changes (a subject given a document earlier in the
+    /// batch holds it for the rest); then everything is written in bulk.
     #[allow(clippy::too_many_arguments)]
     pub fn number(
         &mut self,
@@ -306,223 +383,197 @@ impl Register {
     ) -> Result<Vec<Numbered>> {
         let active_from = active_from.map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
         let date = issue_date.format("%Y-%m-%d").to_string();
-        let tx = write_transaction(&mut self.conn, &self.path)?;
-        let mut out = Vec::with_capacity(pending.len());
-        {
-            // With whether the run that holds it finished (sealed its output).
-            let mut find = tx
-                .prepare(
-                    "SELECT d.document_number, d.run_id, d.status, d.service_point,
-                            EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
-                     FROM documents d WHERE d.kind = ?1 AND d.application_id = ?2",
-                )
-                .map_err(|e| reg_err(&self.path, e))?;
-            // A number given by a run that stopped before it finished passes
-            // to this run (only one run holds the register), whether or not
-            // that run had written its document: a document in no manifest
-            // is made again here, listed and sealed, and its stale file goes.
-            let mut adopt = tx
-                .prepare("UPDATE documents SET run_id = ?2, nik = ?3, service_point = ?4, status = 'numbered', sha256 = NULL WHERE document_number = ?1 AND status IN ('numbered', 'issued')")
-                .map_err(|e| reg_err(&self.path, e))?;
-            // An active document: not expired, revoked or superseded.
-            let mut active = tx
-                .prepare(
-                    "SELECT d.document_number FROM documents d
-                     WHERE d.kind = ?1 AND d.nik = ?2 AND d.application_id != ?3 AND d.issue_date >= ?4
-                       AND NOT EXISTS (SELECT 1 FROM revocations r WHERE r.document_number = d.document_number)
-                     ORDER BY d.document_number LIMIT 1",
-                )
-                .map_err(|e| reg_err(&self.path, e))?;
-            let mut insert = tx
-                .prepare(
-                    "INSERT INTO documents(application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, service_point)
-                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, 'numbered', ?9)",
-                )
-                .map_err(|e| reg_err(&self.path, e))?;
-            let mut serial_of = tx
-                .prepare("SELECT last FROM serials WHERE scope = ?1 AND kind = ?2 AND issue_date = ?3")
-                .map_err(|e| reg_err(&self.path, e))?;
-            // Last serial per scope, read once and written back at the end.
-            let mut last: std::collections::BTreeMap<String, i64> = Default::default();
+        let at = self.at.clone();
+        let mut db = self.db()?;
+        db.write(&at, |db| {
+            db.lock_kind(&at, kind)?;
+            let apps: Vec<&str> = pending.iter().map(|p| p.application_id).collect();
+            let niks: Vec<&str> = pending.iter().map(|p| p.nik).collect();
+            let mut known = bulk::known(db, &at, kind, &apps)?;
+            let mut holders = bulk::holders(db, &at, kind, &niks, &active_from)?;
+            // Runs another host is issuing now: their numbers are theirs.
+            let mut live: HashMap<String, bool> = HashMap::new();
+            let mut last: BTreeMap<String, i64> = BTreeMap::new();
+            let mut new_docs: Vec<bulk::NewDoc> = Vec::new();
+            let mut adopted: Vec<bulk::Adoption> = Vec::new();
+            let mut out = Vec::with_capacity(pending.len());
             for p in pending {
-                let existing: Option<(String, String, String, Option<String>, bool)> = find
-                    .query_row([kind, p.application_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))
-                    .optional()
-                    .map_err(|e| reg_err(&self.path, e))?;
+                let existing = known.get(p.application_id).cloned();
                 out.push(match existing {
-                    Some((number, r, _, _, _)) if r == run_id => Numbered::Resumed { number },
-                    Some((number, r, status, sp, finished)) if status == "numbered" || (status == "issued" && !finished) => {
-                        adopt.execute(params![number, run_id, p.nik, p.service_point]).map_err(|e| reg_err(&self.path, e))?;
-                        Numbered::Adopted { number, from_run: r, service_point: sp.unwrap_or_default() }
+                    Some(k) if k.run_id == run_id => Numbered::Resumed { number: k.number },
+                    // A number given by a run that stopped before it
+                    // finished passes to this run, whether or not that run
+                    // had written its document: a document in no manifest
+                    // is made again here, listed and sealed, and its stale
+                    // file goes.
+                    Some(k) if !(k.issued && k.finished) && !is_live(db, &at, &mut live, &k.run_id)? => {
+                        // The subject it counts for is this application's now.
+                        if let Some(h) = holders.get_mut(&k.nik) {
+                            h.remove(&k.number);
+                        }
+                        if k.issue_date.as_str() >= active_from.as_str() && !k.withdrawn {
+                            holders.entry(p.nik.to_string()).or_default().insert(k.number.clone(), p.application_id.to_string());
+                        }
+                        if let Some(entry) = known.get_mut(p.application_id) {
+                            entry.run_id = run_id.to_string();
+                            entry.issued = false;
+                            entry.nik = p.nik.to_string();
+                        }
+                        adopted.push((k.number.clone(), p.nik, p.service_point));
+                        Numbered::Adopted { number: k.number, from_run: k.run_id, service_point: k.service_point }
                     }
-                    Some((number, r, status, _, _)) => Numbered::AlreadyIssued { number, run_id: r, written: status == "issued" },
-                    None => match active
-                        .query_row(params![kind, p.nik, p.application_id, active_from], |r| r.get::<_, String>(0))
-                        .optional()
-                        .map_err(|e| reg_err(&self.path, e))?
-                    {
+                    Some(k) => Numbered::AlreadyIssued { number: k.number, run_id: k.run_id, written: k.issued },
+                    None => match first_other(&holders, p) {
                         Some(number) => Numbered::SubjectActive { number },
                         None => {
-                            if !last.contains_key(p.scope) {
-                                let l: i64 = serial_of
-                                    .query_row(params![p.scope, kind, date], |r| r.get(0))
-                                    .optional()
-                                    .map_err(|e| reg_err(&self.path, e))?
-                                    .unwrap_or(0);
-                                last.insert(p.scope.to_string(), l);
-                            }
-                            let serial = last.get_mut(p.scope).map(|l| {
-                                *l += 1;
-                                *l
-                            });
-                            let serial = serial.unwrap_or(1);
+                            let serial = match last.get_mut(p.scope) {
+                                Some(l) => l,
+                                None => {
+                                    let l = db
+                                        .one(&at, "SELECT last FROM serials WHERE scope = ?1 AND kind = ?2 AND issue_date = ?3", &[V::T(p.scope), V::T(kind), V::T(&date)], |r| r.int(0))?
+                                        .unwrap_or(0);
+                                    last.entry(p.scope.to_string()).or_insert(l)
+                                }
+                            };
+                            *serial += 1;
+                            let serial = *serial;
                             // A KK number has room for four digits; registration numbers
                             // widen past 9999 (a regency-wide re-issue in one day).
                             if serial > 9999 && style == NumberStyle::FamilyCard {
-                                return Err(Error::Register {
-                                    path: self.path.clone(),
-                                    message: format!("serials of {kind} in {} for {date} are exhausted (9999 a day)", p.scope),
-                                });
+                                return Err(Error::Register { path: at.clone(), message: format!("serials of {kind} in {} for {date} are exhausted (9999 a day)", p.scope) });
                             }
                             let number = document_number(style, p.scope, p.letters, issue_date, serial);
-                            insert
-                                .execute(params![p.application_id, run_id, kind, regency, date, serial, number, p.nik, p.service_point])
-                                .map_err(|e| reg_err(&self.path, e))?;
+                            holders.entry(p.nik.to_string()).or_default().insert(number.clone(), p.application_id.to_string());
+                            known.insert(
+                                p.application_id.to_string(),
+                                bulk::Known {
+                                    number: number.clone(),
+                                    run_id: run_id.to_string(),
+                                    issued: false,
+                                    service_point: p.service_point.to_string(),
+                                    finished: false,
+                                    nik: p.nik.to_string(),
+                                    issue_date: date.clone(),
+                                    withdrawn: false,
+                                },
+                            );
+                            new_docs.push(bulk::NewDoc { application_id: p.application_id, serial, number: number.clone(), nik: p.nik, service_point: p.service_point });
                             Numbered::New { number }
                         }
                     },
                 });
             }
+            bulk::adopt(db, &at, run_id, &adopted)?;
+            bulk::insert(db, &at, run_id, kind, regency, &date, &new_docs)?;
+            // The counter rows, updated in the transaction that binds the
+            // numbers: gap-free (a database sequence is not).
             for (scope, last) in &last {
-                tx.execute(
+                db.exec(
+                    &at,
                     "INSERT INTO serials(scope, kind, issue_date, last) VALUES (?1, ?2, ?3, ?4)
                      ON CONFLICT(scope, kind, issue_date) DO UPDATE SET last = excluded.last",
-                    params![scope, kind, date, last],
-                )
-                .map_err(|e| reg_err(&self.path, e))?;
+                    &[V::T(scope), V::T(kind), V::T(&date), V::I(*last)],
+                )?;
             }
-        }
-        tx.commit().map_err(|e| reg_err(&self.path, e))?;
-        Ok(out)
+            Ok(out)
+        })
     }
 
-    /// Record documents whose files are on disk, in one transaction.
-    ///
-    /// The commit is not synced on its own (synchronous=NORMAL; in WAL mode
-    /// the database stays consistent, and only a power cut, not a killed
-    /// process, can lose the last marks): a lost mark makes a resumed run
-    /// compare that document's file again and mark it then. [`sync`]
-    /// makes every mark durable before a run publishes its manifest.
-    /// (Synced per chunk, the writer waited on the disk for each commit
-    /// while the renderers ran out of work.)
-    ///
-    /// [`sync`]: Register::sync
+    /// Record documents whose files are on disk, in one transaction (not
+    /// durable on its own: [`Register::sync`] makes every mark durable
+    /// before a run publishes its manifest; see `bulk::mark`).
     pub fn mark_issued<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
-        self.conn.pragma_update(None, "synchronous", "NORMAL").map_err(|e| self.err(e))?;
-        let res = self.mark_issued_tx(docs);
-        self.conn.pragma_update(None, "synchronous", "FULL").map_err(|e| self.err(e))?;
-        res
+        let docs: Vec<(&str, &str)> = docs.into_iter().collect();
+        let at = self.at.clone();
+        bulk::mark(&mut *self.db()?, &at, &docs)
     }
 
-    /// Make every committed transaction durable: the write-ahead log is
-    /// checkpointed into the database, both synced.
+    /// Make every committed transaction durable.
     pub fn sync(&self) -> Result<()> {
-        self.conn.query_row("PRAGMA wal_checkpoint(FULL)", [], |_| Ok(())).map_err(|e| self.err(e))
+        bulk::sync(&mut *self.db()?, &self.at)
     }
 
-    fn mark_issued_tx<'a>(&mut self, docs: impl IntoIterator<Item = (&'a str, &'a str)>) -> Result<()> {
-        let tx = write_transaction(&mut self.conn, &self.path)?;
-        {
-            let mut upd = tx
-                .prepare("UPDATE documents SET status = 'issued', sha256 = ?2 WHERE document_number = ?1")
-                .map_err(|e| reg_err(&self.path, e))?;
-            for (number, sha) in docs {
-                upd.execute(params![number, sha]).map_err(|e| reg_err(&self.path, e))?;
-            }
-        }
-        tx.commit().map_err(|e| self.err(e))
-    }
-
-    fn regency_and_status(&self, number: &str) -> Result<Option<(String, String)>> {
-        self.conn
-            .query_row("SELECT regency, status FROM documents WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()
-            .map_err(|e| self.err(e))
+    fn regency_and_status(&self, number: &str) -> Result<Option<(String, bool)>> {
+        self.one("SELECT regency, status = 'issued' FROM documents WHERE document_number = ?1", &[V::T(number)], |r| Ok((r.text(0)?, r.flag(1)?)))
     }
 
     /// Record that run `run_id` (issue date `issue_date`) started at `at`
     /// (wall clock, RFC 3339); its first start is kept.
     pub fn run_started(&self, run_id: &str, issue_date: NaiveDate, at: &str) -> Result<()> {
-        self.conn
-            .execute(
-                "INSERT INTO runs(run_id, issue_date, started_at) VALUES (?1, ?2, ?3) ON CONFLICT(run_id) DO NOTHING",
-                params![run_id, issue_date.format("%Y-%m-%d").to_string(), at],
-            )
-            .map(|_| ())
-            .map_err(|e| self.err(e))
+        self.exec(
+            "INSERT INTO runs(run_id, issue_date, started_at) VALUES (?1, ?2, ?3) ON CONFLICT(run_id) DO NOTHING",
+            &[V::T(run_id), V::T(&issue_date.format("%Y-%m-%d").to_string()), V::T(at)],
+        )
+        .map(|_| ())
     }
 
     /// Record that run `run_id` finished at `at` (its last finish is kept).
     pub fn run_finished(&self, run_id: &str, at: &str) -> Result<()> {
-        self.conn.execute("UPDATE runs SET finished_at = ?2 WHERE run_id = ?1", params![run_id, at]).map(|_| ()).map_err(|e| self.err(e))
+        self.exec("UPDATE runs SET finished_at = ?2 WHERE run_id = ?1", &[V::T(run_id), V::T(at)]).map(|_| ())
     }
 
     /// The runs whose issue date lies in `from..=to`, by issue date.
     pub fn runs(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<RunRow>> {
-        let mut st = self
-            .conn
-            .prepare("SELECT run_id, issue_date, started_at, finished_at FROM runs WHERE issue_date BETWEEN ?1 AND ?2 ORDER BY issue_date, started_at")
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map(params![from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string()], |r| {
-                Ok(RunRow { run_id: r.get(0)?, issue_date: r.get(1)?, started_at: r.get(2)?, finished_at: r.get(3)? })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        self.rows(
+            "SELECT run_id, issue_date, started_at, finished_at FROM runs WHERE issue_date BETWEEN ?1 AND ?2 ORDER BY issue_date, started_at",
+            &[V::T(&from.format("%Y-%m-%d").to_string()), V::T(&to.format("%Y-%m-%d").to_string())],
+            run_row,
+        )
     }
 
     /// Runs other than `run_id` that stopped before they finished and still
     /// hold numbers, each as (run, numbers given but not written,
     /// documents written): a run killed, then a corrected export that left
     /// some of its applications out. Their documents are in no manifest.
+    /// A run another host is issuing now has not stopped: it is left out.
     pub fn unfinished(&self, run_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT d.run_id, SUM(d.status = 'numbered'), SUM(d.status = 'issued') FROM documents d
-                 WHERE d.run_id != ?1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
-                 GROUP BY d.run_id ORDER BY d.run_id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([run_id], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?))).map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        let runs = self.rows(
+            "SELECT d.run_id, SUM(CASE WHEN d.status = 'numbered' THEN 1 ELSE 0 END), SUM(CASE WHEN d.status = 'issued' THEN 1 ELSE 0 END) FROM documents d
+             WHERE d.run_id != ?1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+             GROUP BY d.run_id ORDER BY d.run_id",
+            &[V::T(run_id)],
+            |r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)),
+        )?;
+        self.not_live(runs, |r| &r.0)
+    }
+
+    fn not_live<T>(&self, runs: Vec<T>, id: impl Fn(&T) -> &String) -> Result<Vec<T>> {
+        let mut db = self.db()?;
+        let mut out = Vec::with_capacity(runs.len());
+        for r in runs {
+            if !db.run_is_live(&self.at, id(&r))? {
+                out.push(r);
+            }
+        }
+        Ok(out)
     }
 
     /// Runs other than `run_id` that stopped before they finished and hold
     /// no number any more (every one adopted by a later run): their folders
     /// have nothing left to finish.
     pub fn emptied_runs(&self, run_id: &str) -> Result<Vec<String>> {
-        let mut stmt = self
-            .conn
-            .prepare(
-                "SELECT r.run_id FROM runs r WHERE r.finished_at IS NULL AND r.run_id != ?1
-                 AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY r.run_id",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([run_id], |r| r.get(0)).map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        let runs = self.rows(
+            "SELECT r.run_id FROM runs r WHERE r.finished_at IS NULL AND r.run_id != ?1
+             AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY r.run_id",
+            &[V::T(run_id)],
+            |r| r.text(0),
+        )?;
+        self.not_live(runs, |r| r)
     }
 
     /// Every number run `run_id` holds.
     pub fn numbers_of_run(&self, run_id: &str) -> Result<std::collections::HashSet<String>> {
-        let mut stmt = self.conn.prepare("SELECT document_number FROM documents WHERE run_id = ?1").map_err(|e| self.err(e))?;
-        let rows = stmt.query_map([run_id], |r| r.get(0)).map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<_, _>>().map_err(|e| self.err(e))
+        Ok(self.rows("SELECT document_number FROM documents WHERE run_id = ?1", &[V::T(run_id)], |r| r.text(0))?.into_iter().collect())
     }
 
     /// The issuing regency of document `number`, if the register holds it.
     pub fn regency_of(&self, number: &str) -> Result<Option<String>> {
         Ok(self.regency_and_status(number)?.map(|(regency, _)| regency))
+    }
+
+    fn text_of(&self, column: &str, number: &str) -> Result<String> {
+        self.one(&format!("SELECT {column} FROM documents WHERE document_number = ?1"), &[V::T(number)], |r| r.text(0))?
+            .ok_or_else(|| Error::Usage(format!("document {number} is not in the register {}", self.place)))
     }
 
     /// Record that `number` is revoked, or superseded by `by`, with a reason.
@@ -532,18 +583,15 @@ impl Register {
     /// whose signed list was not written can be published by a retry.
     pub fn revoke(&mut self, number: &str, by: Option<&str>, reason: &str, since: NaiveDate) -> Result<String> {
         let usage = Error::Usage;
-        let (regency, status) = self
+        let (regency, issued) = self
             .regency_and_status(number)?
-            .ok_or_else(|| usage(format!("document {number} is not in the register {}", self.path.display())))?;
-        if status != "issued" {
+            .ok_or_else(|| usage(format!("document {number} is not in the register {}", self.place)))?;
+        if !issued {
             return Err(usage(format!("document {number} was numbered but never written; finish its run first")));
         }
         // A document cannot be withdrawn before it existed: verifiers would
         // call copies REVOKED from a day the document did not stand.
-        let issued_on: String = self
-            .conn
-            .query_row("SELECT issue_date FROM documents WHERE document_number = ?1", [number], |r| r.get(0))
-            .map_err(|e| self.err(e))?;
+        let issued_on = self.text_of("issue_date", number)?;
         let since_text = since.format("%Y-%m-%d").to_string();
         if since_text < issued_on {
             return Err(usage(format!("the revocation date {since_text} is before document {number}'s issue date {issued_on}: give --on {issued_on} or later")));
@@ -553,30 +601,24 @@ impl Register {
                 return Err(usage("a document cannot supersede itself".into()));
             }
             match self.regency_and_status(by)? {
-                Some((r, st)) if r == regency && st == "issued" => {}
+                Some((r, true)) if r == regency => {}
                 Some(_) => return Err(usage(format!("document {by} is not an issued document of regency {regency}"))),
-                None => return Err(usage(format!("document {by} is not in the register {}: check the number (the newer document must be issued first)", self.path.display()))),
+                None => return Err(usage(format!("document {by} is not in the register {}: check the number (the newer document must be issued first)", self.place))),
             }
             // A document is replaced by a standing one of its own kind: a
             // birth certificate by a birth certificate, never by a death
             // certificate or by a document itself withdrawn.
-            let kind_of = |n: &str| self.conn.query_row("SELECT kind FROM documents WHERE document_number = ?1", [n], |r| r.get::<_, String>(0)).map_err(|e| self.err(e));
-            let (old_kind, new_kind) = (kind_of(number)?, kind_of(by)?);
+            let (old_kind, new_kind) = (self.text_of("kind", number)?, self.text_of("kind", by)?);
             if old_kind != new_kind {
                 return Err(usage(format!("document {by} is a {new_kind}, not a {old_kind}: a document is superseded by one of its own kind")));
             }
-            let withdrawn: bool = self
-                .conn
-                .query_row("SELECT EXISTS (SELECT 1 FROM revocations WHERE document_number = ?1)", [by], |r| r.get(0))
-                .map_err(|e| self.err(e))?;
-            if withdrawn {
+            if self.revocation_of(by)?.is_some() {
                 return Err(usage(format!("document {by} is itself revoked or superseded: supersede {number} by the document that stands")));
             }
             // And of its own subject (the NIK one active document per kind
             // is counted by): a corrected certificate for the same child,
             // never another person's document.
-            let nik_of = |n: &str| self.conn.query_row("SELECT nik FROM documents WHERE document_number = ?1", [n], |r| r.get::<_, String>(0)).map_err(|e| self.err(e));
-            let (old_nik, new_nik) = (nik_of(number)?, nik_of(by)?);
+            let (old_nik, new_nik) = (self.text_of("nik", number)?, self.text_of("nik", by)?);
             if old_nik != new_nik {
                 return Err(usage(format!(
                     "document {by} is of subject (NIK) {new_nik}, and {number} of {old_nik}: a document is superseded by a newer one of the same subject"
@@ -590,9 +632,8 @@ impl Register {
         // send a verifier to a document that did not exist. (A revoked
         // document later superseded keeps its revocation's date.)
         if let Some(by) = by {
-            let recorded: bool =
-                self.conn.query_row("SELECT COUNT(*) FROM revocations WHERE document_number = ?1", [number], |r| r.get::<_, i64>(0)).map_err(|e| self.err(e))? > 0;
-            let by_on: String = self.conn.query_row("SELECT issue_date FROM documents WHERE document_number = ?1", [by], |r| r.get(0)).map_err(|e| self.err(e))?;
+            let recorded = self.revocation_of(number)?.is_some();
+            let by_on = self.text_of("issue_date", by)?;
             if !recorded && since_text < by_on {
                 return Err(usage(format!(
                     "{number} superseded from {since_text} by {by}, which was issued on {by_on}: give --on {by_on} or later"
@@ -600,24 +641,17 @@ impl Register {
             }
         }
         let status = if by.is_some() { Status::Superseded } else { Status::Revoked };
-        let changed = self
-            .conn
-            .execute(
-                "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
-                 ON CONFLICT(document_number) DO NOTHING",
-                params![number, status.as_str(), by, reason.trim(), since.format("%Y-%m-%d").to_string()],
-            )
-            .map_err(|e| self.err(e))?;
+        let changed = self.exec(
+            "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(document_number) DO NOTHING",
+            &[V::T(number), V::T(status.as_str()), V::O(by), V::T(reason.trim()), V::T(&since_text)],
+        )?;
         if changed == 0 {
             // The same revocation again is a retry (its signed list was
             // perhaps never written): accepted, so the list can be signed
             // and published now. A different one is refused.
-            let same: Option<(String, Option<String>)> = self
-                .conn
-                .query_row("SELECT status, superseded_by FROM revocations WHERE document_number = ?1", [number], |r| Ok((r.get(0)?, r.get(1)?)))
-                .optional()
-                .map_err(|e| self.err(e))?;
-            let revoked_only = same.as_ref().is_some_and(|(st, newer)| st == Status::Revoked.as_str() && newer.is_none());
+            let same = self.revocation_of(number)?.map(|e| (e.status, e.superseded_by));
+            let revoked_only = same.as_ref().is_some_and(|(st, newer)| *st == Status::Revoked && newer.is_none());
             if revoked_only && by.is_some() {
                 // The newer document of the same subject can only be issued
                 // once this one stopped being active (SUBJECT_ACTIVE): so a
@@ -626,13 +660,11 @@ impl Register {
                 // The revocation stands as recorded: its date (the document
                 // stopped being valid then) and its reason, the supersession's
                 // reason added after it — never rewritten.
-                self.conn
-                    .execute(
-                        "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = reason || '; superseded: ' || ?4 WHERE document_number = ?1",
-                        params![number, status.as_str(), by, reason.trim()],
-                    )
-                    .map_err(|e| self.err(e))?;
-            } else if same != Some((status.as_str().to_string(), by.map(str::to_string))) {
+                self.exec(
+                    "UPDATE revocations SET status = ?2, superseded_by = ?3, reason = reason || '; superseded: ' || ?4 WHERE document_number = ?1",
+                    &[V::T(number), V::T(status.as_str()), V::O(by), V::T(reason.trim())],
+                )?;
+            } else if same != Some((status, by.map(str::to_string))) {
                 return Err(usage(format!("document {number} is already revoked or superseded otherwise")));
             }
         }
@@ -641,7 +673,12 @@ impl Register {
 
     /// The revocation recorded for `number`, if any.
     pub fn revocation_of(&self, number: &str) -> Result<Option<Entry>> {
-        self.revocations_where("r.document_number = ?1", number).map(|mut v| v.pop())
+        let mut found = self.rows(
+            "SELECT document_number, status, superseded_by, reason, since FROM revocations WHERE document_number = ?1",
+            &[V::T(number)],
+            entry,
+        )?;
+        Ok(found.pop())
     }
 
     /// The number of `issuer`'s next signed revocation list: one past the
@@ -651,72 +688,51 @@ impl Register {
     /// to two lists.
     pub fn next_list_sequence(&mut self, issuer: &str, floor: u64) -> Result<u64> {
         let floor = i64::try_from(floor).unwrap_or(i64::MAX - 1);
-        let path = self.path.clone();
-        let err = |e| reg_err(&path, e);
-        let tx = self.conn.transaction().map_err(err)?;
-        let last: i64 = tx
-            .query_row("SELECT sequence FROM revocation_lists WHERE issuer = ?1", [issuer], |r| r.get(0))
-            .optional()
-            .map_err(err)?
-            .unwrap_or(0);
-        let next = last.max(floor).checked_add(1).ok_or_else(|| Error::Refused(format!("revocation list numbers of {issuer} are exhausted")))?;
-        tx.execute("INSERT INTO revocation_lists(issuer, sequence) VALUES (?1, ?2) ON CONFLICT(issuer) DO UPDATE SET sequence = excluded.sequence", params![issuer, next])
-            .map_err(err)?;
-        tx.commit().map_err(err)?;
-        Ok(next as u64)
+        let at = self.at.clone();
+        self.db()?.write(&at, |db| {
+            db.lock_kind(&at, "revocation list")?;
+            let last = db.one(&at, "SELECT sequence FROM revocation_lists WHERE issuer = ?1", &[V::T(issuer)], |r| r.int(0))?.unwrap_or(0);
+            let next = last.max(floor).checked_add(1).ok_or_else(|| Error::Refused(format!("revocation list numbers of {issuer} are exhausted")))?;
+            db.exec(
+                &at,
+                "INSERT INTO revocation_lists(issuer, sequence) VALUES (?1, ?2) ON CONFLICT(issuer) DO UPDATE SET sequence = excluded.sequence",
+                &[V::T(issuer), V::I(next)],
+            )?;
+            Ok(next as u64)
+        })
     }
 
     /// Every revocation of a regency's documents, by document number.
     pub fn revocations(&self, regency: &str) -> Result<Vec<Entry>> {
-        self.revocations_where("d.regency = ?1", regency)
-    }
-
-    fn revocations_where(&self, condition: &str, value: &str) -> Result<Vec<Entry>> {
-        let mut stmt = self
-            .conn
-            .prepare(&format!(
-                "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since
-                 FROM revocations r JOIN documents d ON d.document_number = r.document_number
-                 WHERE {condition} ORDER BY r.document_number"
-            ))
-            .map_err(|e| self.err(e))?;
-        let rows = stmt
-            .query_map([value], |r| {
-                let status: String = r.get(1)?;
-                Ok(Entry {
-                    document_number: r.get(0)?,
-                    // The table's CHECK admits only the two names.
-                    status: Status::parse(&status).ok_or_else(|| {
-                        rusqlite::Error::FromSqlConversionFailure(1, rusqlite::types::Type::Text, format!("status {status:?}").into())
-                    })?,
-                    superseded_by: r.get(2)?,
-                    reason: r.get(3)?,
-                    since: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        // Sorted here: PostgreSQL's collation may not be byte order.
+        let mut list = self.rows(
+            "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since
+             FROM revocations r JOIN documents d ON d.document_number = r.document_number
+             WHERE d.regency = ?1 ORDER BY r.document_number",
+            &[V::T(regency)],
+            entry,
+        )?;
+        list.sort_by(|a, b| a.document_number.cmp(&b.document_number));
+        Ok(list)
     }
 
     /// Every document, in document-number order (the UNIQUE index's
     /// order: `terbit register check` merges it with the sorted manifests
     /// without holding the register in memory).
     pub fn each_document(&self, mut f: impl FnMut(DocumentRow) -> Result<()>) -> Result<()> {
+        let mut db = self.db()?;
         // A register made before service points were recorded, opened
         // read only, has not gained the column.
-        let has_sp: bool = self
-            .conn
-            .query_row("SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", [], |r| r.get::<_, i64>(0))
-            .map_err(|e| self.err(e))?
-            > 0;
+        let has_sp = db.is_pg()
+            || db.one(&self.at, "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", &[], |r| r.int(0))?.unwrap_or(0) > 0;
         let sp = if has_sp { "service_point" } else { "''" };
-        let mut st = self
-            .conn
-            .prepare(&format!("SELECT document_number, application_id, kind, nik, {sp}, run_id, status, regency FROM documents ORDER BY document_number"))
-            .map_err(|e| self.err(e))?;
-        let mut rows = st.query([]).map_err(|e| self.err(e))?;
-        while let Some(r) = rows.next().map_err(|e| self.err(e))? {
-            let get = |i: usize| r.get::<_, String>(i).map_err(|e| self.err(e));
+        // Byte order on both back ends (PostgreSQL's default collation
+        // may not be), as the manifests are merged by byte order.
+        let order = if db.is_pg() { "document_number COLLATE \"C\"" } else { "document_number" };
+        let at = self.at.clone();
+        let sql = format!("SELECT document_number, application_id, kind, nik, {sp}, run_id, status, regency FROM documents ORDER BY {order}");
+        db.each(&at, &sql, |r| {
+            let get = |i: usize| r.text(i).map_err(|e| Error::Register { path: at.clone(), message: format!("a row cannot be read: {}", e.0) });
             f(DocumentRow {
                 number: get(0)?,
                 application_id: get(1)?,
@@ -726,77 +742,100 @@ impl Register {
                 run_id: get(5)?,
                 issued: get(6)? == "issued",
                 regency: get(7)?,
-            })?;
-        }
-        Ok(())
+            })
+        })
     }
 
     /// Every run record, by run id.
     pub fn all_runs(&self) -> Result<Vec<RunRow>> {
-        let mut st = self.conn.prepare("SELECT run_id, issue_date, started_at, finished_at FROM runs ORDER BY run_id").map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| Ok(RunRow { run_id: r.get(0)?, issue_date: r.get(1)?, started_at: r.get(2)?, finished_at: r.get(3)? }))
-            .map_err(|e| self.err(e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| self.err(e))
+        self.rows("SELECT run_id, issue_date, started_at, finished_at FROM runs ORDER BY run_id", &[], run_row)
     }
 
-    /// Every revocation, with the issuing regency, by document number.
+    /// Every revocation, with the issuing regency (empty for a number the
+    /// register does not hold), by document number.
     pub fn all_revocations(&self) -> Result<Vec<(String, Entry)>> {
-        let regencies: Vec<String> = {
-            let mut st = self.conn.prepare("SELECT DISTINCT regency FROM documents ORDER BY regency").map_err(|e| self.err(e))?;
-            let rows = st.query_map([], |r| r.get(0)).map_err(|e| self.err(e))?;
-            rows.collect::<std::result::Result<_, _>>().map_err(|e| self.err(e))?
-        };
-        let mut out = Vec::new();
-        for regency in regencies {
-            out.extend(self.revocations(&regency)?.into_iter().map(|e| (regency.clone(), e)));
-        }
-        // A revocation of a number the register does not hold (the join
-        // above drops it): kept, under no regency.
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT r.document_number, r.status, r.superseded_by, r.reason, r.since FROM revocations r
-                 WHERE NOT EXISTS (SELECT 1 FROM documents d WHERE d.document_number = r.document_number)",
-            )
-            .map_err(|e| self.err(e))?;
-        let rows = st
-            .query_map([], |r| {
-                let status: String = r.get(1)?;
-                Ok(Entry {
-                    document_number: r.get(0)?,
-                    status: Status::parse(&status).unwrap_or(Status::Revoked),
-                    superseded_by: r.get(2)?,
-                    reason: r.get(3)?,
-                    since: r.get(4)?,
-                })
-            })
-            .map_err(|e| self.err(e))?;
-        for e in rows {
-            out.push((String::new(), e.map_err(|e| self.err(e))?));
-        }
+        let mut out = self.rows(
+            "SELECT COALESCE(d.regency, ''), r.document_number, r.status, r.superseded_by, r.reason, r.since
+             FROM revocations r LEFT JOIN documents d ON d.document_number = r.document_number",
+            &[],
+            |r| {
+                let status = r.text(2)?;
+                Ok((
+                    r.text(0)?,
+                    Entry {
+                        document_number: r.text(1)?,
+                        status: Status::parse(&status).unwrap_or(Status::Revoked),
+                        superseded_by: r.opt_text(3)?,
+                        reason: r.text(4)?,
+                        since: r.text(5)?,
+                    },
+                ))
+            },
+        )?;
         out.sort_by(|a, b| a.1.document_number.cmp(&b.1.document_number));
         Ok(out)
     }
 
     /// Count of documents per status, for reports and tests.
     pub fn count(&self, status: &str) -> Result<i64> {
-        self.conn
-            .query_row("SELECT count(*) FROM documents WHERE status = ?1", [status], |r| r.get(0))
-            .map_err(|e| self.err(e))
+        Ok(self.one("SELECT COUNT(*) FROM documents WHERE status = ?1", &[V::T(status)], |r| r.int(0))?.unwrap_or(0))
     }
 }
 
-/// A write transaction that takes the write lock up front (IMMEDIATE,
-/// waiting for it as long as the busy timeout allows), so a transaction that
-/// reads and then writes never fails on a snapshot another connection (the
-/// job's numbering and its sink each have one) has moved past.
-fn write_transaction<'c>(conn: &'c mut Connection, path: &Path) -> Result<rusqlite::Transaction<'c>> {
-    conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(|e| reg_err(path, e))
+/// The active document `p`'s subject holds under another application, if
+/// any (the lowest number, as the register has always named it).
+fn first_other(holders: &HashMap<String, BTreeMap<String, String>>, p: &Pending) -> Option<String> {
+    holders.get(p.nik)?.iter().find(|(_, app)| app.as_str() != p.application_id).map(|(n, _)| n.clone())
 }
 
-fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
-    Error::Register { path: path.to_path_buf(), message: e.to_string() }
+fn is_live(db: &mut Db, at: &Path, seen: &mut HashMap<String, bool>, run: &str) -> Result<bool> {
+    if let Some(l) = seen.get(run) {
+        return Ok(*l);
+    }
+    let l = db.run_is_live(at, run)?;
+    seen.insert(run.to_string(), l);
+    Ok(l)
+}
+
+fn run_row(r: &Row) -> std::result::Result<RunRow, ColumnError> {
+    Ok(RunRow { run_id: r.text(0)?, issue_date: r.text(1)?, started_at: r.text(2)?, finished_at: r.opt_text(3)? })
+}
+
+fn entry(r: &Row) -> std::result::Result<Entry, ColumnError> {
+    let status = r.text(1)?;
+    Ok(Entry {
+        document_number: r.text(0)?,
+        // The table's CHECK admits only the two names.
+        status: Status::parse(&status).ok_or_else(|| ColumnError(format!("status {status:?}")))?,
+        superseded_by: r.opt_text(2)?,
+        reason: r.text(3)?,
+        since: r.text(4)?,
+    })
+}
+
+/// A connection to a PostgreSQL register: unencrypted unless the URL says
+/// otherwise is not offered (see the README: a unix socket, or a private
+/// link between hosts), a bounded connect time, and the application's
+/// name for the server's activity view.
+fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
+    let at = PathBuf::from(url.shown());
+    let mut config: postgres::Config = url
+        .connect_with()
+        .parse()
+        .map_err(|e: postgres::Error| Error::Register { path: at.clone(), message: format!("cannot be read: {e}") })?;
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(CONNECT_SECS));
+    }
+    if config.get_application_name().is_none() {
+        config.application_name("terbit");
+    }
+    let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
+    let mut db = Db::Pg(Box::new(client));
+    db.batch(&at, &format!("SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
+    if read_only {
+        db.batch(&at, "SET default_transaction_read_only = on")?;
+    }
+    Ok(db)
 }
 
 /// One document as the register records it.
@@ -852,146 +891,14 @@ impl Register {
     /// Issued documents between `from` and `to` (inclusive), by day, kind
     /// and service point, in that order.
     pub fn stats(&self, from: NaiveDate, to: NaiveDate) -> Result<Vec<StatRow>> {
-        let mut st = self
-            .conn
-            .prepare(
-                "SELECT d.issue_date, d.kind, d.service_point, COUNT(*), COUNT(r.document_number)
-                 FROM documents d LEFT JOIN revocations r ON r.document_number = d.document_number
-                 WHERE d.status = 'issued' AND d.issue_date BETWEEN ?1 AND ?2
-                 GROUP BY d.issue_date, d.kind, d.service_point
-                 ORDER BY d.issue_date, d.kind, d.service_point",
-            )
-            .map_err(|e| reg_err(&self.path, e))?;
-        let rows = st
-            .query_map(params![from.format("%Y-%m-%d").to_string(), to.format("%Y-%m-%d").to_string()], |r| {
-                Ok(StatRow { issue_date: r.get(0)?, kind: r.get(1)?, service_point: r.get(2)?, issued: r.get(3)?, revoked: r.get(4)? })
-            })
-            .map_err(|e| reg_err(&self.path, e))?;
-        rows.collect::<std::result::Result<Vec<_>, _>>().map_err(|e| reg_err(&self.path, e))
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn date() -> NaiveDate {
-        NaiveDate::from_ymd_opt(2021, 6, 23).unwrap()
-    }
-
-    #[test]
-    fn a_document_is_superseded_only_by_a_standing_one_of_its_kind() {
-        let d = tempfile::tempdir().unwrap();
-        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
-        let births = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b"), p("c")]).unwrap();
-        let km = Pending { application_id: "x", nik: "x", letters: "KM", scope: "3506", service_point: "KEC-A" };
-        let deaths = reg.number("run1", "death", "3506", date(), NumberStyle::Registration, None, &[km]).unwrap();
-        let (a, b, c, x) = (births[0].number(), births[1].number(), births[2].number(), deaths[0].number());
-        reg.mark_issued([(a, "1"), (b, "2"), (c, "3"), (x, "4")]).unwrap();
-        let e = reg.revoke(a, Some(x), "wrong kind", date()).unwrap_err().to_string();
-        assert!(e.contains("superseded by one of its own kind"), "{e}");
-        reg.revoke(c, None, "fraud", date()).unwrap();
-        let e = reg.revoke(a, Some(c), "by a revoked one", date()).unwrap_err().to_string();
-        assert!(e.contains("itself revoked"), "{e}");
-        let e = reg.revoke(a, Some(b), "name corrected", date()).unwrap_err().to_string();
-        assert!(e.contains("same subject") && e.contains("NIK) b") && e.contains("of a"), "{e}");
-        // The corrected document for the same subject: issued once the
-        // first is revoked (never two active), then it supersedes it.
-        reg.revoke(a, None, "name misspelt", date()).unwrap();
-        let again = Pending { application_id: "a2", nik: "a", letters: "LU", scope: "3506", service_point: "KEC-A" };
-        let n = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[again]).unwrap();
-        let a2 = n[0].number().to_string();
-        reg.mark_issued([(a2.as_str(), "5")]).unwrap();
-        reg.revoke(a, Some(&a2), "name corrected", date().succ_opt().unwrap()).unwrap();
-        let e = reg.revocation_of(a).unwrap().unwrap();
-        assert_eq!((e.status, e.superseded_by.as_deref()), (Status::Superseded, Some(a2.as_str())));
-        // The revocation as recorded stays: its date and its reason, the
-        // supersession's reason after it.
-        assert_eq!((e.since.as_str(), e.reason.as_str()), ("2021-06-23", "name misspelt; superseded: name corrected"));
-        // Not before the document's issue date.
-        let e = reg.revoke(b, None, "x", date().pred_opt().unwrap()).unwrap_err().to_string();
-        assert!(e.contains("before document") && e.contains("issue date 2021-06-23"), "{e}");
-    }
-
-    #[test]
-    fn a_document_is_not_superseded_from_before_its_successor_stood() {
-        let d = tempfile::tempdir().unwrap();
-        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: "k", letters: "LU", scope: "3506", service_point: "KEC-A" };
-        let old = reg.number("run1", "ktp", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap()[0].number().to_string();
-        // Ten days on, the first no longer counts as active (an expired card): a new one for the same subject.
-        let later = date() + chrono::Days::new(10);
-        let new = reg.number("run2", "ktp", "3506", later, NumberStyle::Registration, Some(later), &[p("b")]).unwrap()[0].number().to_string();
-        reg.mark_issued([(old.as_str(), "1"), (new.as_str(), "2")]).unwrap();
-        let e = reg.revoke(&old, Some(&new), "renewed", date()).unwrap_err().to_string();
-        assert!(e.contains("which was issued on 2021-07-03") && e.contains("--on 2021-07-03"), "{e}");
-        reg.revoke(&old, Some(&new), "renewed", later).unwrap();
-        assert_eq!(reg.revocation_of(&old).unwrap().unwrap().since, "2021-07-03");
-    }
-
-    #[test]
-    fn gap_free_and_never_twice() {
-        let d = tempfile::tempdir().unwrap();
-        let mut reg = Register::open(&d.path().join("r.sqlite")).unwrap();
-        let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
-        let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b")]).unwrap();
-        assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0001".into() });
-        assert_eq!(n[1].number(), "3506-LU-23062021-0002");
-        // Same run again: the same numbers come back, nothing new.
-        let again = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("c")]).unwrap();
-        assert_eq!(again[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
-        assert_eq!(again[1].number(), "3506-LU-23062021-0003");
-        // Another run finishes a number never written (a corrected export
-        // after a crash), under the same number; it never re-issues one.
-        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("b")]).unwrap();
-        assert_eq!(other[0], Numbered::Adopted { number: "3506-LU-23062021-0002".into(), from_run: "run1".into(), service_point: "KEC-A".into() });
-        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 2, 0)]);
-        // A document run1 wrote before it stopped (never sealed, in no
-        // manifest) is adopted too: made again by run2, listed and sealed.
-        reg.run_started("run1", date(), "").unwrap();
-        reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
-        assert_eq!(reg.unfinished("run2").unwrap(), vec![("run1".to_string(), 1, 1)]);
-        let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
-        assert_eq!(other[0], Numbered::Adopted { number: "3506-LU-23062021-0001".into(), from_run: "run1".into(), service_point: "KEC-A".into() });
-        assert_eq!(reg.count("issued").unwrap(), 0, "adopted: to be written by run2");
-        reg.mark_issued([("3506-LU-23062021-0001", "ab")]).unwrap();
-        // Once run2 has finished, its documents are never issued again.
-        reg.run_started("run2", date(), "").unwrap();
-        reg.run_finished("run2", "").unwrap();
-        let other = reg.number("run6", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
-        assert!(matches!(other[0], Numbered::AlreadyIssued { written: true, .. }), "{other:?}");
-        assert_eq!(reg.unfinished("run6").unwrap(), vec![("run1".to_string(), 1, 0)]);
-        assert_eq!(reg.next_list_sequence("3506", 0).unwrap(), 1);
-        assert_eq!(reg.next_list_sequence("3506", 0).unwrap(), 2);
-        assert_eq!(reg.next_list_sequence("3506", 9).unwrap(), 10, "past the list already published");
-        assert_eq!(reg.next_list_sequence("3527", 0).unwrap(), 1);
-        assert_eq!(reg.count("issued").unwrap(), 1);
-        assert_eq!(reg.count("numbered").unwrap(), 2);
-        // Revocation: only issued documents, once, with a reason.
-        let d2 = date();
-        assert!(reg.revoke("3506-LU-23062021-0002", None, "x", d2).is_err(), "never written");
-        assert!(reg.revoke("3506-LU-23062021-0009", None, "x", d2).is_err(), "unknown");
-        assert!(reg.revoke("3506-LU-23062021-0001", None, " ", d2).is_err(), "no reason");
-        assert_eq!(reg.revoke("3506-LU-23062021-0001", None, "data error", d2).unwrap(), "3506");
-        // The same revocation again is a retry (to publish its list); a
-        // different one is refused; the first reason stays.
-        assert_eq!(reg.revoke("3506-LU-23062021-0001", None, "again", d2).unwrap(), "3506");
-        assert!(reg.revoke("3506-LU-23062021-0001", Some("3506-LU-23062021-0003"), "other", d2).is_err(), "otherwise");
-        let list = reg.revocations("3506").unwrap();
-        assert_eq!(list.len(), 1);
-        assert_eq!(list[0].reason, "data error");
-        assert_eq!(list[0].status, crate::kind::revocation::Status::Revoked);
-        // Another application for a subject with an active document is refused;
-        // once that document is revoked, a new one may be issued.
-        let same_child = |id: &'static str| Pending { application_id: id, nik: "3506010101010009", letters: "LU", scope: "3506", service_point: "KEC-A" };
-        let n = reg.number("run3", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("x")]).unwrap();
-        assert!(matches!(n[0], Numbered::New { .. }));
-        let n = reg.number("run4", "birth", "3506", date(), NumberStyle::Registration, None, &[same_child("y")]).unwrap();
-        assert!(matches!(n[0], Numbered::SubjectActive { .. }), "{n:?}");
-        // An expired document (issued before the active window) does not block.
-        let later = date() + chrono::Days::new(200);
-        let n = reg.number("run5", "birth", "3506", later, NumberStyle::Registration, Some(date() + chrono::Days::new(1)), &[same_child("z")]).unwrap();
-        assert!(matches!(n[0], Numbered::New { .. }), "{n:?}");
+        self.rows(
+            "SELECT d.issue_date, d.kind, d.service_point, COUNT(*), COUNT(r.document_number)
+             FROM documents d LEFT JOIN revocations r ON r.document_number = d.document_number
+             WHERE d.status = 'issued' AND d.issue_date BETWEEN ?1 AND ?2
+             GROUP BY d.issue_date, d.kind, d.service_point
+             ORDER BY d.issue_date, d.kind, d.service_point",
+            &[V::T(&from.format("%Y-%m-%d").to_string()), V::T(&to.format("%Y-%m-%d").to_string())],
+            |r| Ok(StatRow { issue_date: r.text(0)?, kind: r.text(1)?, service_point: r.text(2)?, issued: r.int(3)?, revoked: r.int(4)? }),
+        )
     }
 }

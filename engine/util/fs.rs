@@ -146,7 +146,13 @@ pub fn refuse_world_writable(dir: &Path) -> Result<()> {
 /// folder, when they exist, must be this user's. Missing ones are fine
 /// (they are made with this user's umask, and checked again where they
 /// are opened: [`open_dir`], [`crate::util::lock::RunLock::acquire`]).
-pub fn check_output_places(out: &Path, register: &Path) -> Result<()> {
+pub fn check_output_places(out: &Path, register: Option<&Path>) -> Result<()> {
+    // A PostgreSQL register (no file) leaves only the out folder here.
+    let Some(register) = register else {
+        refuse_symlink(out)?;
+        refuse_world_writable(out)?;
+        return refuse_foreign_owner(out);
+    };
     let reg_dir = register.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
     // Before any lock file is made: terbit opens its files without
     // following links, so a link would only fail later, half-way.
@@ -492,9 +498,9 @@ mod tests {
         // A missing folder is checked when it is made, not now.
         assert!(refuse_world_writable(&d.path().join("later")).is_ok());
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o700)).unwrap();
-        assert!(check_output_places(&dir, &dir.join("register.sqlite")).is_ok());
+        assert!(check_output_places(&dir, Some(&dir.join("register.sqlite"))).is_ok());
         fs::set_permissions(&dir, fs::Permissions::from_mode(0o770)).unwrap();
-        assert!(check_output_places(&d.path().join("x"), &dir.join("register.sqlite")).is_err(), "the register's folder");
+        assert!(check_output_places(&d.path().join("x"), Some(&dir.join("register.sqlite"))).is_err(), "the register's folder");
     }
 
     #[test]
@@ -545,7 +551,7 @@ mod tests {
         rustix::fs::chown(&reg, Some(rustix::process::Uid::from_raw(54321)), None).unwrap();
         rustix::fs::chown(&run, Some(rustix::process::Uid::from_raw(54321)), None).unwrap();
         assert!(refuse_foreign_owner(&reg).unwrap_err().to_string().contains("uid 54321"));
-        assert!(check_output_places(d.path(), &reg).is_err());
+        assert!(check_output_places(d.path(), Some(&reg)).is_err());
         assert!(open_dir(&run).unwrap_err().to_string().contains("another user"));
     }
 }
