@@ -179,7 +179,7 @@ const ID_KEY: &str = "register_id";
 /// PostgreSQL's spelling of the schema: the same tables, whole numbers
 /// as BIGINT (Rust's i64 either way).
 fn pg_schema() -> String {
-    SCHEMA.replace("INTEGER", "BIGINT")
+    SCHEMA.replace("INTEGER", "BIGINT") + "ALTER TABLE documents ADD COLUMN IF NOT EXISTS service_point TEXT NOT NULL DEFAULT '';"
 }
 
 /// How long a writer waits for another's lock (another process's SQLite
@@ -831,7 +831,7 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
     }
     let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
     let mut db = Db::Pg(Box::new(client));
-    db.batch(&at, &format!("SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
+    db.batch(&at, &format!("SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
     if read_only {
         db.batch(&at, "SET default_transaction_read_only = on")?;
     }
