@@ -8,10 +8,10 @@
 //!
 //! Times are printed (`-- --nocapture`) for the harness's own costs.
 
-#[path = "common/tools.rs"]
-mod tools;
 #[path = "common/pg.rs"]
 mod pg;
+#[path = "common/tools.rs"]
+mod tools;
 
 use std::time::Instant;
 

@@ -163,6 +163,8 @@ pub(crate) struct Postgresql {
     pub(crate) bin: PathBuf,
     /// `postgres --version`, e.g. `postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)`.
     pub(crate) version: String,
+    /// The major version, e.g. 15.
+    pub(crate) major: u32,
     /// Who the server runs as when the tests run as root.
     pub(crate) run_as: Option<RunAs>,
 }
@@ -245,7 +247,7 @@ fn probe_postgresql() -> Result<Postgresql, Missing> {
         return Err(Missing { what, why: "is not installed (neither initdb on PATH nor /usr/lib/postgresql/*/bin)".into(), install });
     };
     let run_as = if rustix::process::geteuid().is_root() { Some(unprivileged()?) } else { None };
-    let pg = Postgresql { bin, version: String::new(), run_as };
+    let pg = Postgresql { bin, version: String::new(), major: 0, run_as };
     // The server's own binary, run the way the clusters will run it: this
     // also proves the switch to the unprivileged user works here (a
     // container without CAP_SETUID would refuse it).
@@ -259,10 +261,10 @@ fn probe_postgresql() -> Result<Postgresql, Missing> {
     };
     // "postgres (PostgreSQL) 15.14 (Debian ...)": the major version.
     let major = version.split_whitespace().nth(2).and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u32>().ok());
-    if major.is_none_or(|m| m < PG_OLDEST) {
-        return Err(Missing { what, why: format!("is too old or unrecognised ({version}); the harness needs {PG_OLDEST} or later"), install });
+    match major {
+        Some(major) if major >= PG_OLDEST => Ok(Postgresql { version, major, ..pg }),
+        _ => Err(Missing { what, why: format!("is too old or unrecognised ({version}); the harness needs {PG_OLDEST} or later"), install }),
     }
-    Ok(Postgresql { version, ..pg })
 }
 
 /// The folder of one PostgreSQL installation holding every program the
