@@ -254,7 +254,7 @@ fn probe_postgresql() -> Result<Postgresql, Missing> {
     let version = match run(pg.command("postgres").arg("--version")) {
         Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
         o => {
-            let as_whom = pg.run_as.as_ref().map(|r| format!(" as {}", r.user)).unwrap_or_default();
+            let as_whom = pg.run_as.as_ref().map(|r| format!(" as {} (through {})", r.user, r.switch.display())).unwrap_or_default();
             let why = o.map(|o| last_line(&[o.stdout, o.stderr].concat())).unwrap_or_else(|e| e.to_string());
             return Err(Missing { what: pg.bin.join("postgres").display().to_string(), why: format!("does not run{as_whom} ({why})"), install });
         }
@@ -286,7 +286,7 @@ fn postgresql_bin() -> Option<PathBuf> {
             Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin")))
         })
         .collect();
-    debian.sort_by(|a, b| b.0.cmp(&a.0));
+    debian.sort_by_key(|d| std::cmp::Reverse(d.0));
     on_path.into_iter().chain(debian.into_iter().map(|(_, d)| d)).find(|d| complete(d))
 }
 
