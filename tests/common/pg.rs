@@ -52,7 +52,8 @@
 
 use std::fs::File;
 use std::io::{Read as _, Seek as _, Write as _};
-use std::path::PathBuf;
+use std::os::unix::fs::PermissionsExt as _;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
@@ -127,10 +128,13 @@ impl PgCluster {
 
     /// A temporary folder (the server's user's) and a socket port, no server yet.
     fn unstarted(pg: Postgresql, name: &str) -> PgCluster {
-        // A unix socket's path is at most 107 bytes: a long $TMPDIR
-        // (a CI's deep work folder) falls back to /tmp.
+        // $TMPDIR, unless the server could not use it: a unix socket's
+        // path is at most 107 bytes (a CI's deep work folder is too long),
+        // and the server's user must reach its folder (not through root's
+        // 0700 home). Then /tmp.
         let tmp = std::env::temp_dir();
-        let base = if tmp.as_os_str().len() > 60 { PathBuf::from("/tmp") } else { tmp };
+        let reachable = |p: &Path| p.ancestors().all(|a| a.metadata().is_ok_and(|m| m.permissions().mode() & 0o001 != 0));
+        let base = if tmp.as_os_str().len() > 60 || (pg.run_as.is_some() && !reachable(&tmp)) { PathBuf::from("/tmp") } else { tmp };
         let dir = tempfile::Builder::new().prefix("terbit-pg-").tempdir_in(&base).unwrap_or_else(|e| panic!("a temporary folder in {}: {e}", base.display()));
         if let Some(r) = &pg.run_as {
             std::os::unix::fs::chown(dir.path(), Some(r.uid), Some(r.gid)).unwrap_or_else(|e| panic!("give {} to {}: {e}", dir.path().display(), r.user));
