@@ -41,6 +41,11 @@ fn a_committed_row_survives_a_server_crash() {
     assert_eq!(config.get_hosts(), [postgres::config::Host::Unix(db.socket_dir().into())]);
     assert_eq!(config.get_ports(), [db.port()]);
     assert_eq!((config.get_user(), config.get_dbname()), (Some("postgres"), Some("terbit")));
+    // The socket folder as a query parameter instead: the same server.
+    let query_form = format!("postgresql://postgres@/terbit?host={}&port={}", db.socket_dir(), db.port());
+    let same: postgres::Config = query_form.parse().unwrap_or_else(|e| panic!("{query_form}: {e}"));
+    assert_eq!((same.get_hosts(), same.get_ports()), (config.get_hosts(), config.get_ports()));
+    Client::connect(&query_form, NoTls).unwrap_or_else(|e| panic!("connect to {query_form}: {e}"));
 
     let mut client = connect(&db);
     client.batch_execute("CREATE TABLE issued (number bigint PRIMARY KEY, name text NOT NULL)").expect("create the table");
