@@ -14,6 +14,12 @@ use std::path::PathBuf;
 
 use tools::{Missing, Py};
 
+/// Where PostgreSQL was found, its version and whom the servers run as.
+fn postgresql(p: &tools::Postgresql) -> String {
+    let as_whom = p.run_as.as_ref().map(|r| format!(", as {}", r.user)).unwrap_or_default();
+    format!("{}, {}{as_whom}", p.bin.display(), p.version)
+}
+
 fn main() {
     let args: Vec<String> = std::env::args().skip(1).collect();
     // `cargo test -- --list` and a filter naming other tests: nothing to show.
@@ -39,6 +45,7 @@ fn main() {
         ("a qpdf re-save read by the page", "verifier", prog(&[("qpdf", "--version")])),
         ("disk full on a small tmpfs", "crash", tools::small_disk().map(|()| String::new())),
         ("README's systemd units (systemd-analyze verify)", "night", prog(&[("systemd-analyze", "--version")])),
+        ("a throwaway PostgreSQL server and its standby", "pg_harness", tools::postgresql().map(|p| postgresql(&p))),
     ];
     let skipped = checks.iter().filter(|c| c.2.is_err()).count();
     println!();

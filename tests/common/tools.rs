@@ -1,6 +1,7 @@
 //! The tools the end-to-end tests compare terbit against (qpdf, poppler,
 //! zbar, NSS's certutil, openssl, chromium, node with the verifier page's
-//! npm packages, Python with pyHanko and pycose): one probe each, shared by
+//! npm packages, Python with pyHanko and pycose, PostgreSQL for the register
+//! on a real server (tests/common/pg.rs)): one probe each, shared by
 //! the tests and by tests/tools.rs, the table plain `cargo test` prints,
 //! so that the table and the tests agree on what ran.
 //!
@@ -16,8 +17,8 @@
 //!
 //! For testing the harness: TERBIT_PYTHON names the Python the venv is made
 //! from (default `python3`), and TERBIT_TEST_WITHOUT (a comma list of
-//! program names, e.g. `node,chromium`) makes the probes treat those
-//! programs as absent.
+//! program names, e.g. `node,chromium`; `postgresql` for PostgreSQL's
+//! programs) makes the probes treat those programs as absent.
 
 #![allow(dead_code, unreachable_pub)]
 
@@ -90,6 +91,8 @@ pub(crate) fn install_hint(program: &str) -> &'static str {
         "python3" => "apt-get install python3 python3-venv",
         "unshare" => "apt-get install util-linux",
         "systemd-analyze" => "apt-get install systemd",
+        "postgresql" | "initdb" | "pg_ctl" | "postgres" | "pg_basebackup" | "psql" => "apt-get install postgresql",
+        "setpriv" | "runuser" => "apt-get install util-linux",
         _ => "bash .ci/run installs it",
     }
 }
@@ -149,6 +152,172 @@ pub(crate) fn small_disk() -> Result<(), Missing> {
             install: "run the tests as root outside a sandbox that forbids mounts".into(),
         }),
     }
+}
+
+/// A PostgreSQL installation the tests start throwaway servers from
+/// (tests/common/pg.rs).
+#[derive(Debug, Clone)]
+pub(crate) struct Postgresql {
+    /// The one folder holding initdb, pg_ctl, postgres, pg_basebackup and
+    /// psql: one installation's programs, never a mix of versions.
+    pub(crate) bin: PathBuf,
+    /// `postgres --version`, e.g. `postgres (PostgreSQL) 15.14 (Debian 15.14-0+deb12u1)`.
+    pub(crate) version: String,
+    /// The major version, e.g. 15.
+    pub(crate) major: u32,
+    /// Who the server runs as when the tests run as root.
+    pub(crate) run_as: Option<RunAs>,
+}
+
+/// An unprivileged user the server's programs run as: PostgreSQL refuses
+/// to run as root, and .ci/run runs the tests as root.
+#[derive(Debug, Clone)]
+pub(crate) struct RunAs {
+    pub(crate) user: String,
+    pub(crate) uid: u32,
+    pub(crate) gid: u32,
+    /// setpriv (preferred: it execs the program, so a timeout's kill
+    /// reaches it) or runuser (which waits on it as a PAM session).
+    switch: PathBuf,
+}
+
+/// The programs a throwaway cluster and its standby need.
+const PG_PROGRAMS: [&str; 5] = ["initdb", "pg_ctl", "postgres", "pg_basebackup", "psql"];
+
+/// The oldest major version the harness works with: `pg_basebackup -R`
+/// writes standby.signal from 12 on.
+const PG_OLDEST: u32 = 12;
+
+impl Postgresql {
+    /// `program` of this installation, run as the server's user when the
+    /// tests run as root, without the caller's PG* variables (a developer's
+    /// PGHOST or PGDATA would point the programs elsewhere).
+    pub(crate) fn command(&self, program: &str) -> Command {
+        let path = self.bin.join(program);
+        let mut c = match &self.run_as {
+            None => Command::new(path),
+            Some(r) => {
+                let mut c = Command::new(&r.switch);
+                if r.switch.ends_with("setpriv") {
+                    c.args([format!("--reuid={}", r.uid), format!("--regid={}", r.gid), "--init-groups".into(), "--".into()]);
+                } else {
+                    c.args(["-u", &r.user, "--"]);
+                }
+                c.arg(path);
+                c
+            }
+        };
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PG") {
+                c.env_remove(k);
+            }
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+
+    /// `program` of this installation run as the test process itself (psql:
+    /// a client needs no privilege drop), without the caller's PG* variables.
+    pub(crate) fn client(&self, program: &str) -> Command {
+        let mut c = Command::new(self.bin.join(program));
+        for (k, _) in std::env::vars_os() {
+            if k.to_string_lossy().starts_with("PG") {
+                c.env_remove(k);
+            }
+        }
+        c.stdin(Stdio::null());
+        c
+    }
+}
+
+/// PostgreSQL's server programs, runnable here (by an unprivileged user
+/// when the tests run as root). Probed once per test process.
+pub(crate) fn postgresql() -> Result<Postgresql, Missing> {
+    static PROBED: OnceLock<Result<Postgresql, Missing>> = OnceLock::new();
+    PROBED.get_or_init(probe_postgresql).clone()
+}
+
+fn probe_postgresql() -> Result<Postgresql, Missing> {
+    let what = format!("PostgreSQL ({})", PG_PROGRAMS.join(", "));
+    let install = install_hint("postgresql").to_string();
+    if hidden("postgresql") {
+        return Err(Missing { what, why: "is not installed (hidden by TERBIT_TEST_WITHOUT)".into(), install });
+    }
+    let Some(bin) = postgresql_bin() else {
+        return Err(Missing { what, why: "is not installed (neither initdb on PATH nor /usr/lib/postgresql/*/bin)".into(), install });
+    };
+    let run_as = if rustix::process::geteuid().is_root() { Some(unprivileged()?) } else { None };
+    let pg = Postgresql { bin, version: String::new(), major: 0, run_as };
+    // The server's own binary, run the way the clusters will run it: this
+    // also proves the switch to the unprivileged user works here (a
+    // container without CAP_SETUID would refuse it).
+    let version = match run(pg.command("postgres").arg("--version")) {
+        Ok(o) if o.status.success() => String::from_utf8_lossy(&o.stdout).trim().to_string(),
+        o => {
+            let as_whom = pg.run_as.as_ref().map(|r| format!(" as {} (through {})", r.user, r.switch.display())).unwrap_or_default();
+            let why = o.map(|o| last_line(&[o.stdout, o.stderr].concat())).unwrap_or_else(|e| e.to_string());
+            return Err(Missing { what: pg.bin.join("postgres").display().to_string(), why: format!("does not run{as_whom} ({why})"), install });
+        }
+    };
+    // "postgres (PostgreSQL) 15.14 (Debian ...)": the major version.
+    let major = version.split_whitespace().nth(2).and_then(|v| v.split(|c: char| !c.is_ascii_digit()).next()?.parse::<u32>().ok());
+    match major {
+        Some(major) if major >= PG_OLDEST => Ok(Postgresql { version, major, ..pg }),
+        _ => Err(Missing { what, why: format!("is too old or unrecognised ({version}); the harness needs {PG_OLDEST} or later"), install }),
+    }
+}
+
+/// The folder of one PostgreSQL installation holding every program the
+/// harness runs: initdb's on PATH (through its symlinks: Debian's
+/// /usr/bin has no initdb, an administrator's symlink leads to the
+/// versioned folder), else Debian's /usr/lib/postgresql/<major>/bin, the
+/// highest version first.
+fn postgresql_bin() -> Option<PathBuf> {
+    let complete = |dir: &Path| PG_PROGRAMS.iter().all(|p| dir.join(p).is_file());
+    let on_path = std::env::var_os("PATH").and_then(|path| {
+        let initdb = std::env::split_paths(&path).map(|d| d.join("initdb")).find(|i| i.is_file())?;
+        Some(initdb.canonicalize().ok()?.parent()?.to_path_buf())
+    });
+    let mut debian: Vec<(u32, PathBuf)> = std::fs::read_dir("/usr/lib/postgresql")
+        .into_iter()
+        .flatten()
+        .filter_map(|e| {
+            let e = e.ok()?;
+            Some((e.file_name().to_str()?.parse().ok()?, e.path().join("bin")))
+        })
+        .collect();
+    debian.sort_by_key(|d| std::cmp::Reverse(d.0));
+    on_path.into_iter().chain(debian.into_iter().map(|(_, d)| d)).find(|d| complete(d))
+}
+
+/// The `postgres` system user (Debian's package makes it) and a program
+/// that switches to it (util-linux's setpriv or runuser).
+fn unprivileged() -> Result<RunAs, Missing> {
+    let user = "postgres";
+    // /etc/passwd, where a system user lives: no process to spawn.
+    let passwd = std::fs::read_to_string("/etc/passwd").unwrap_or_default();
+    let ids = passwd.lines().find_map(|l| {
+        let f: Vec<&str> = l.split(':').collect();
+        (f.len() > 3 && f[0] == user).then(|| Some((f[2].parse().ok()?, f[3].parse().ok()?)))?
+    });
+    let Some((uid, gid)) = ids else {
+        return Err(Missing {
+            what: format!("a `{user}` user to run PostgreSQL as"),
+            why: "does not exist, and PostgreSQL refuses to run as root (the tests run as root)".into(),
+            install: format!("{} (it makes the user), or useradd --system --user-group {user}", install_hint("postgresql")),
+        });
+    };
+    let dirs: Vec<PathBuf> = std::env::var_os("PATH").map(|p| std::env::split_paths(&p).collect()).unwrap_or_default();
+    let system = ["/usr/bin", "/bin", "/usr/sbin", "/sbin"].map(PathBuf::from);
+    let switch = ["setpriv", "runuser"].iter().find_map(|p| dirs.iter().chain(system.iter()).map(|d| d.join(p)).find(|c| c.is_file()));
+    let Some(switch) = switch else {
+        return Err(Missing {
+            what: "setpriv or runuser".into(),
+            why: format!("is not installed (the tests run as root and PostgreSQL must run as `{user}`)"),
+            install: install_hint("setpriv").into(),
+        });
+    };
+    Ok(RunAs { user: user.into(), uid, gid, switch })
 }
 
 /// Where the tests keep what they install (the cargo target dir's tmp).
