@@ -5,6 +5,11 @@
 
 
 
+#[path = "common/tools.rs"]
+mod tools;
+#[path = "common/pg.rs"]
+mod pg;
+
 use chrono::NaiveDate;
 use terbit::kind::revocation::Status;
 use terbit::kind::schema::NumberStyle;
@@ -14,6 +19,27 @@ use terbit::numbering::register::{Numbered, Pending, Place, Register};
 fn on_sqlite(scenario: fn(&Place)) {
     let d = tempfile::tempdir().unwrap();
     scenario(&Place::File(d.path().join("r.sqlite")));
+}
+
+/// Each scenario on a new PostgreSQL register (a new server each).
+fn on_postgresql(check: &str, scenario: fn(&Place)) {
+    let Some(db) = pg::PgCluster::start(check) else { return };
+    scenario(&Place::of(std::path::Path::new(&db.url())).unwrap());
+}
+
+#[test]
+fn superseded_only_by_a_standing_one_of_its_kind_postgresql() {
+    on_postgresql("register rules on PostgreSQL: supersession", a_document_is_superseded_only_by_a_standing_one_of_its_kind);
+}
+
+#[test]
+fn not_superseded_from_before_its_successor_stood_postgresql() {
+    on_postgresql("register rules on PostgreSQL: supersession dates", a_document_is_not_superseded_from_before_its_successor_stood);
+}
+
+#[test]
+fn gap_free_and_never_twice_postgresql() {
+    on_postgresql("register rules on PostgreSQL: gap-free, never twice", gap_free_and_never_twice);
 }
 
 #[test]
