@@ -277,3 +277,20 @@ pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Op
     }
     Ok(ExitCode::SUCCESS)
 }
+
+/// `terbit register migrate --to URL`: the SQLite register into an empty
+/// PostgreSQL database, checked, the file set aside.
+pub(crate) fn migrate(from: &Place, to: &str) -> Result<ExitCode> {
+    let source = file_register(from, "already in PostgreSQL: nothing to migrate; it is copied")?;
+    let Place::Postgres(url) = Place::of(Path::new(to))? else {
+        bail!("--to {}: give the PostgreSQL database as a postgresql:// URL", clip_shown(to, 200));
+    };
+    let m = terbit::numbering::migrate::migrate(source, &url)?;
+    println!("register {} moved to {} (id {}), every table checked:", source.display(), url.shown(), m.id);
+    for (table, rows) in &m.rows {
+        println!("  {table:<17} {rows} row(s)");
+    }
+    println!("The SQLite file was set aside as {} so that no job issues with it again.", m.set_aside.display());
+    println!("Now set `register = \"{}\"` in terbit.toml (or give --register): the keys folder follows the register (same id).", url.shown());
+    Ok(ExitCode::SUCCESS)
+}

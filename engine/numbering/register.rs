@@ -283,6 +283,12 @@ impl Register {
         self.db.try_borrow_mut().map_err(|_| Error::Register { path: self.at.clone(), message: "the connection is in use (a register call inside another)".into() })
     }
 
+    /// The connection, for a whole-register task of this module's (a
+    /// migration): `f` gets it and where errors say the register is.
+    pub(crate) fn with_db<T>(&self, f: impl FnOnce(&mut Db, &Path) -> Result<T>) -> Result<T> {
+        f(&mut *self.db()?, &self.at)
+    }
+
     fn exec(&self, sql: &str, p: &[V]) -> Result<u64> {
         self.db()?.exec(&self.at, sql, p)
     }
