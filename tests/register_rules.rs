@@ -184,7 +184,11 @@ fn migrate_moves_the_whole_register_and_numbering_goes_on() {
     let (docs, revs, runs) = {
         let r = Register::open_read_only(&lite).unwrap();
         let mut docs = Vec::new();
-        r.each_document(|row| Ok(docs.push(row))).unwrap();
+        r.each_document(|row| {
+            docs.push(row);
+            Ok(())
+        })
+        .unwrap();
         (docs, r.all_revocations().unwrap(), r.all_runs().unwrap())
     };
     let id = Register::id_of(&lite).unwrap();
@@ -195,7 +199,11 @@ fn migrate_moves_the_whole_register_and_numbering_goes_on() {
     assert!(!file.exists() && m.set_aside.exists(), "the SQLite file is set aside");
     let r = Register::open_read_only(&url).unwrap();
     let mut moved = Vec::new();
-    r.each_document(|row| Ok(moved.push(row))).unwrap();
+    r.each_document(|row| {
+        moved.push(row);
+        Ok(())
+    })
+    .unwrap();
     assert_eq!(moved, docs);
     assert_eq!(r.all_revocations().unwrap(), revs);
     assert_eq!(r.all_runs().unwrap(), runs);

@@ -154,8 +154,19 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
         }
         println!("{said}: recording them from the manifests (--accept-loss)");
     }
+    // The signed revocation lists beside the trust list say what was
+    // revoked since the backup: checked against the district's trust list,
+    // they are recorded too (a list that does not verify refuses the
+    // restore: it is not the district's).
+    let published: Vec<terbit::kind::revocation::Entry> = if keys.join("trust.json").is_file() {
+        let store = super::register::trust_store(&super::register::Trust::Keys(keys.clone()), chrono::Utc::now().timestamp())?;
+        store.revocations.entries().map(|(_, e)| e.clone()).collect()
+    } else {
+        println!("note: no trust list in {}: the signed revocation lists cannot be checked, so revocations made after the backup are not recovered (revoke those documents again)", keys.display());
+        Vec::new()
+    };
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let r = backup::restore(file, &register, &proven, &now)?;
+    let r = backup::restore(file, &register, &proven, &published, &now)?;
     println!("register restored to {} from {}:", register.display(), file.display());
     print_summary(&r.summary);
     if r.recorded > 0 {
@@ -172,7 +183,11 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
             first.join(", ")
         );
     }
-    println!("  revocations made after the backup are not in it: revoke those documents again (the keys folder's signed revocation list names them)");
+    if !r.revocations.is_empty() {
+        let first: Vec<String> = r.revocations.iter().take(5).map(|n| clip_shown(n, 40)).collect();
+        let more = if r.revocations.len() > 5 { format!(" and {} more", r.revocations.len() - 5) } else { String::new() };
+        println!("  {} revocation(s) or supersession(s) recorded from the signed lists (made after the backup): {}{more}", r.revocations.len(), first.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 

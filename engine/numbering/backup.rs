@@ -154,6 +154,9 @@ pub struct Restored {
     pub not_recorded: Vec<String>,
     /// Counters raised.
     pub raised: Vec<Behind>,
+    /// Revocations and supersessions recorded from the signed lists (made
+    /// after the backup).
+    pub revocations: Vec<String>,
 }
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
@@ -419,7 +422,12 @@ fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &st
 /// register must be absent (with no write-ahead log of its own left:
 /// SQLite would apply an old log to the copy). The backup itself is not
 /// changed.
-pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Result<Restored> {
+///
+/// `published` are the entries of the signed revocation lists (checked by
+/// the caller against the district's trust list): what they say and the
+/// copy does not (a revocation or supersession made after the backup) is
+/// recorded as published, so that the next signed list still names it.
+pub fn restore(copy: &Path, register: &Path, proven: &[Proven], published: &[Entry], now: &str) -> Result<Restored> {
     refuse_present(register)?;
     let dir = folder_of(register);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -427,8 +435,34 @@ pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Re
         copy_into(copy, tmp)?;
         let mut conn = open_to_fill(tmp)?;
         let (recorded, not_recorded, raised) = record_proven(&mut conn, tmp, proven, now)?;
-        Ok(Restored { summary: summary_of(&conn, tmp)?, recorded, not_recorded, raised })
+        let revocations = record_published(&mut conn, tmp, published)?;
+        Ok(Restored { summary: summary_of(&conn, tmp)?, recorded, not_recorded, raised, revocations })
     })
+}
+
+/// Record the signed lists' entries the register lacks or holds
+/// otherwise (a revocation later turned into a supersession): the
+/// published state is what auditors hold. The numbers changed.
+fn record_published(conn: &mut Connection, path: &Path, published: &[Entry]) -> Result<Vec<String>> {
+    let err = |e| reg_err(path, e);
+    let tx = conn.transaction().map_err(err)?;
+    let mut changed = Vec::new();
+    for e in published {
+        let n = tx
+            .execute(
+                "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(document_number) DO UPDATE SET status = excluded.status, superseded_by = excluded.superseded_by, reason = excluded.reason, since = excluded.since
+                 WHERE (revocations.status, revocations.superseded_by, revocations.reason, revocations.since)
+                       IS NOT (excluded.status, excluded.superseded_by, excluded.reason, excluded.since)",
+                params![e.document_number, e.status.as_str(), e.superseded_by, e.reason, e.since],
+            )
+            .map_err(err)?;
+        if n > 0 {
+            changed.push(e.document_number.clone());
+        }
+    }
+    tx.commit().map_err(err)?;
+    Ok(changed)
 }
 
 /// A run as a rebuilt register records it.
@@ -568,12 +602,19 @@ mod tests {
         let loss = compare(&copy, &all).unwrap();
         assert_eq!(loss.missing.len(), 1);
         assert_eq!(loss.behind, vec![Behind { scope: "3506".into(), kind: "birth".into(), issue_date: "2026-11-23".into(), proven: 2, copy: 1 }]);
-        assert!(restore(&copy, &reg_path, &all, "now").unwrap_err().to_string().contains("already exists"));
+        assert!(restore(&copy, &reg_path, &all, &[], "now").unwrap_err().to_string().contains("already exists"));
         for f in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{f}", reg_path.display()));
         }
-        let r = restore(&copy, &reg_path, &all, "now").unwrap();
+        // Revoked after the backup (the signed list says so), and once
+        // more as the copy has it already: recorded once.
+        let published = [
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+        ];
+        let r = restore(&copy, &reg_path, &all, &published, "now").unwrap();
         assert_eq!((r.recorded, r.summary.issued, r.summary.last[0].last, r.summary.id.as_deref()), (1, 2, 2, Some(id.as_str())));
+        assert_eq!((r.revocations.as_slice(), r.summary.revocations), (["3506-LU-23112026-0002".to_string()].as_slice(), 1));
         // The next number is past what the runs printed, and b is issued.
         let mut reg = Register::open(&crate::numbering::register::Place::File(reg_path.clone())).unwrap();
         let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();

@@ -412,7 +412,7 @@ impl Register {
                     // had written its document: a document in no manifest
                     // is made again here, listed and sealed, and its stale
                     // file goes.
-                    Some(k) if !(k.issued && k.finished) && !is_live(db, &at, &mut live, &k.run_id)? => {
+                    Some(k) if k.not_final() && !is_live(db, &at, &mut live, &k.run_id)? => {
                         // The subject it counts for is this application's now.
                         if let Some(h) = holders.get_mut(&k.nik) {
                             h.remove(&k.number);
