@@ -835,6 +835,10 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
     if config.get_application_name().is_none() {
         config.application_name("terbit");
     }
+    // A server that stops answering over the network (a host or link
+    // lost) is noticed within about two minutes instead of never: the
+    // run stops with an error, and is resumed once the register is back.
+    config.keepalives(true).keepalives_idle(std::time::Duration::from_secs(30)).keepalives_interval(std::time::Duration::from_secs(10)).keepalives_retries(6);
     let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
     let mut db = Db::Pg(Box::new(client));
     db.batch(&at, &format!("SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
