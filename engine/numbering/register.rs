@@ -836,9 +836,11 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
         config.application_name("terbit");
     }
     // A server that stops answering over the network (a host or link
-    // lost) is noticed within about two minutes instead of never: the
-    // run stops with an error, and is resumed once the register is back.
-    config.keepalives(true).keepalives_idle(std::time::Duration::from_secs(30)).keepalives_interval(std::time::Duration::from_secs(10)).keepalives_retries(6);
+    // lost) is noticed within about two minutes instead of never: idle,
+    // by keepalives; with a request unanswered, by the TCP user timeout.
+    // The run stops with an error, and is resumed once the register is back.
+    let secs = std::time::Duration::from_secs;
+    config.keepalives(true).keepalives_idle(secs(30)).keepalives_interval(secs(10)).keepalives_retries(6).tcp_user_timeout(secs(120));
     let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
     let mut db = Db::Pg(Box::new(client));
     db.batch(&at, &format!("SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
