@@ -220,3 +220,32 @@ fn migrate_moves_the_whole_register_and_numbering_goes_on() {
     assert!(e.contains("holds a register already") && e.contains("nothing was moved"), "{e}");
     assert!(file.exists());
 }
+
+/// A keys folder bound to a PostgreSQL register never takes a file in its
+/// place (a copy from before the migration carries the same id), and a
+/// database whose register tables were emptied is a missing register,
+/// never a new one under the bound id.
+#[test]
+fn a_keys_folder_bound_to_postgresql_takes_no_file_and_no_emptied_database() {
+    let Some(db) = pg::PgCluster::start("keys folder bound to a PostgreSQL register") else { return };
+    let d = tempfile::tempdir().unwrap();
+    let keys = d.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let url = Place::of(std::path::Path::new(&db.url())).unwrap();
+    let reg = Register::open(&url).unwrap();
+    let c = terbit::issue::binding::check(&keys, &url).unwrap();
+    terbit::issue::binding::record(&keys, &reg, &c).unwrap();
+    let id = reg.id().unwrap();
+    drop(reg);
+    // The same register again: accepted.
+    terbit::issue::binding::check(&keys, &url).unwrap();
+    // A file carrying its id: refused.
+    let file = Place::File(d.path().join("register.sqlite"));
+    Register::open(&file).unwrap().set_id(&id).unwrap();
+    let e = terbit::issue::binding::check(&keys, &file).unwrap_err().to_string();
+    assert!(e.contains("never taken in its place") && e.contains("nothing was issued"), "{e}");
+    // The tables emptied: missing, not new.
+    db.psql("TRUNCATE revocations, revocation_lists, documents, serials, runs, meta");
+    let e = terbit::issue::binding::check(&keys, &url).unwrap_err().to_string();
+    assert!(e.contains("is missing"), "{e}");
+}

@@ -260,7 +260,14 @@ impl Register {
     pub fn exists(place: &Place) -> Result<bool> {
         match place {
             Place::File(p) => Ok(p.is_file()),
-            Place::Postgres(_) => Register::open_read_only(place)?.has_table("documents"),
+            // A database whose register tables were emptied (or never
+            // filled) holds no register: neither an identity nor a number.
+            Place::Postgres(_) => {
+                let reg = Register::open_read_only(place)?;
+                Ok(reg.has_table("documents")?
+                    && reg.has_table("meta")?
+                    && reg.one("SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1) OR EXISTS (SELECT 1 FROM documents)", &[V::T(ID_KEY)], |r| r.flag(0))?.unwrap_or(false))
+            }
         }
     }
 
