@@ -43,6 +43,16 @@ fn gap_free_and_never_twice_postgresql() {
 }
 
 #[test]
+fn a_publishing_run_is_never_taken_over_sqlite() {
+    on_sqlite(a_publishing_run_is_never_taken_over);
+}
+
+#[test]
+fn a_publishing_run_is_never_taken_over_postgresql() {
+    on_postgresql("register rules on PostgreSQL: a publishing run's numbers are final", a_publishing_run_is_never_taken_over);
+}
+
+#[test]
 fn superseded_only_by_a_standing_one_of_its_kind_sqlite() {
     on_sqlite(a_document_is_superseded_only_by_a_standing_one_of_its_kind);
 }
@@ -248,4 +258,23 @@ fn a_keys_folder_bound_to_postgresql_takes_no_file_and_no_emptied_database() {
     db.psql("TRUNCATE revocations, revocation_lists, documents, serials, runs, meta");
     let e = terbit::issue::binding::check(&keys, &url).unwrap_err().to_string();
     assert!(e.contains("is missing"), "{e}");
+}
+
+/// A run that began publishing its manifest and stopped before its finish
+/// was recorded (a connection lost in between) keeps its numbers: another
+/// run's corrected export never issues them again under a second
+/// document; the same run finishes them.
+fn a_publishing_run_is_never_taken_over(place: &Place) {
+    let mut reg = Register::open(place).unwrap();
+    let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+    reg.run_started("run1", date(), "").unwrap();
+    let n = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b")]).unwrap();
+    reg.mark_issued([(n[0].number(), "aa"), (n[1].number(), "bb")]).unwrap();
+    reg.publishing("run1").unwrap();
+    let other = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
+    assert!(matches!(&other[0], Numbered::AlreadyIssued { run_id, written: true, .. } if run_id == "run1"), "{other:?}");
+    let same = reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a"), p("b")]).unwrap();
+    assert_eq!(same[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
+    // Not finished: still named as a run to finish.
+    assert_eq!(reg.unfinished("run2").unwrap().len(), 1);
 }

@@ -19,7 +19,8 @@ pub(crate) struct Known {
     /// Written (`issued`), not only numbered.
     pub(crate) issued: bool,
     pub(crate) service_point: String,
-    /// The run that holds it finished (sealed its output).
+    /// The run that holds it finished, or began publishing its manifest:
+    /// its numbers are final.
     pub(crate) finished: bool,
     pub(crate) nik: String,
     pub(crate) issue_date: String,
@@ -36,7 +37,7 @@ impl Known {
 }
 
 const KNOWN_COLUMNS: &str = "d.document_number, d.run_id, d.status = 'issued', d.service_point,
-    EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL),
+    EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND (r.finished_at IS NOT NULL OR r.published = 1)),
     d.nik, d.issue_date,
     EXISTS (SELECT 1 FROM revocations v WHERE v.document_number = d.document_number),
     d.application_id";

@@ -19,7 +19,7 @@ use crate::error::{Error, Result};
 const TABLES: &[(&str, &str, &str)] = &[
     ("documents", "application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point", "kind, application_id"),
     ("serials", "scope, kind, issue_date, last", "scope, kind, issue_date"),
-    ("runs", "run_id, issue_date, started_at, finished_at", "run_id"),
+    ("runs", "run_id, issue_date, started_at, finished_at, published", "run_id"),
     ("revocations", "document_number, status, superseded_by, reason, since", "document_number"),
     ("revocation_lists", "issuer, sequence", "issuer"),
     ("meta", "key, value", "key"),

@@ -179,7 +179,9 @@ const ID_KEY: &str = "register_id";
 /// PostgreSQL's spelling of the schema: the same tables, whole numbers
 /// as BIGINT (Rust's i64 either way).
 fn pg_schema() -> String {
-    SCHEMA.replace("INTEGER", "BIGINT") + "ALTER TABLE documents ADD COLUMN IF NOT EXISTS service_point TEXT NOT NULL DEFAULT '';"
+    SCHEMA.replace("INTEGER", "BIGINT")
+        + "ALTER TABLE documents ADD COLUMN IF NOT EXISTS service_point TEXT NOT NULL DEFAULT '';
+           ALTER TABLE runs ADD COLUMN IF NOT EXISTS published BIGINT NOT NULL DEFAULT 0;"
 }
 
 /// Whether [`pg_schema`] has been made in the connection's schema (read
@@ -187,7 +189,7 @@ fn pg_schema() -> String {
 fn pg_schema_made(db: &mut Db, at: &Path) -> Result<bool> {
     let n = db.one(
         at,
-        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'documents' AND column_name = 'service_point'",
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'runs' AND column_name = 'published'",
         &[],
         |r| r.int(0),
     )?;
@@ -222,6 +224,14 @@ impl Register {
                     > 0;
                 if !has_sp {
                     db.batch(path, "ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")?;
+                }
+                // And runs, before publication was recorded, `published`.
+                let has_published = db
+                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'published'", &[], |r| r.int(0))?
+                    .unwrap_or(0)
+                    > 0;
+                if !has_published {
+                    db.batch(path, "ALTER TABLE runs ADD COLUMN published INTEGER NOT NULL DEFAULT 0")?;
                 }
                 Ok(Register::of(db, place))
             }
@@ -540,6 +550,17 @@ impl Register {
             &[V::T(run_id), V::T(&issue_date.format("%Y-%m-%d").to_string()), V::T(at)],
         )
         .map(|_| ())
+    }
+
+    /// Record that run `run_id` is publishing its manifest, durably (with
+    /// every earlier commit): called just before the manifest is put in
+    /// place. From then on its numbers are final — never taken over by
+    /// another run, even if this one stops before it records its finish
+    /// (a lost connection between its manifest and its finish); only a
+    /// run of the same batch finishes it.
+    pub fn publishing(&self, run_id: &str) -> Result<()> {
+        self.exec("UPDATE runs SET published = 1 WHERE run_id = ?1", &[V::T(run_id)])?;
+        self.sync()
     }
 
     /// Record that run `run_id` finished at `at` (its last finish is kept).

@@ -435,7 +435,11 @@ impl<'r> Sink<'r> {
         if let Some(h) = self.flusher {
             let _ = h.join();
         }
-        register::lock(self.register)?.sync()?;
+        // The run's numbers become final before its manifest can be seen
+        // (recorded with every mark, durably): a run that stops between its
+        // manifest and its recorded finish is never taken over by another.
+        let run_id = self.run_dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        register::lock(self.register)?.publishing(&run_id)?;
         rustix::fs::syncfs(&f).map_err(|e| Error::io(&self.run_dir, e.into()))?;
         let sync_seconds = t.elapsed().as_secs_f64();
         fs::rename(&self.manifest_tmp, &path).map_err(|e| Error::io(&path, e))?;
