@@ -884,7 +884,10 @@ fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
     let now = Utc::now().timestamp();
     let signer = terbit::dk1::keys::signer_for(&keys, &issuer, now)?;
     let mut reg = terbit::numbering::register::Register::open(&register)?;
-    let (list, path) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now)?;
+    let (list, path, restored) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now)?;
+    if let Some(w) = terbit::issue::revoke::restored_warning(&restored, &path) {
+        eprintln!("warning: {}", terbit::util::show::shown(&w));
+    }
     println!("signed revocation list no. {} of {issuer} ({} entries, key {}, next update {}): {}", list.sequence, list.entries.len(), list.kid, list.next_update, path.display());
     println!("Put it in auditors' bundles: terbit trust bundle");
     Ok(ExitCode::SUCCESS)

@@ -212,6 +212,16 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
             assert!(applications.insert(app.clone()), "application {app} issued twice");
         }
     }
+    // A revocation row deleted from the register (a shared database edited,
+    // an old copy): signing the list again keeps it, and says so.
+    let conn = rusqlite::Connection::open(&register).unwrap();
+    assert_eq!(conn.execute("DELETE FROM revocations WHERE document_number = ?1", [&revoked]).unwrap(), 1);
+    drop(conn);
+    let (code, out, err) = terbit(&conf, &["revocations"]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("were not in the register") && err.contains(&revoked), "{err}");
+    let list = std::fs::read_to_string(d.join("keys/revocations-3506.json")).unwrap();
+    assert!(list.contains(&revoked), "still revoked for auditors");
     let run4 = after.keys().find(|r| !before.contains_key(*r)).unwrap();
     assert_eq!(after[run4].len(), 12, "the new applications only");
     let rejects = std::fs::read_to_string(d.join("runs").join(run4).join("rejects.csv")).unwrap();

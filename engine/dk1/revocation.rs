@@ -240,9 +240,15 @@ fn time(s: &str) -> i64 {
 /// (checked against `trust`): a new list is numbered past it, so that a
 /// register restored from an older copy never signs a lower number.
 pub fn sequence_at(path: &Path, trust: &TrustList) -> Option<u64> {
+    published_at(path, trust).map(|l| l.sequence)
+}
+
+/// The list published at `path`, if it reads and `trust` verifies it
+/// (its readable entries are the signed ones).
+pub fn published_at(path: &Path, trust: &TrustList) -> Option<RevocationList> {
     let bytes = crate::util::fs::read_limited(path, 64 << 20).ok()?;
     let list: RevocationList = serde_json::from_slice(&bytes).ok()?;
-    list.check(trust).ok().map(|h| h.sequence)
+    list.check(trust).ok().map(|_| list)
 }
 
 #[cfg(test)]

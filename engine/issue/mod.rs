@@ -324,7 +324,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     if let Some(now) = opts.started_at {
         if crate::issue::revoke::due(&opts.keys_dir, &signer, now) {
             let mut reg = crate::numbering::register::lock(&register)?;
-            let (list, path) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now)?;
+            let (list, path, restored) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now)?;
+            summary.warnings.extend(crate::issue::revoke::restored_warning(&restored, &path));
             summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));
         }
     }

@@ -48,20 +48,71 @@ pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>,
     if earlier.is_none() {
         reg.revoke(number, by, reason, since)?;
     }
-    let (list, path) = publish(&mut reg, keys_dir, &signer, now)?;
+    let (list, path, restored) = publish(&mut reg, keys_dir, &signer, now)?;
+    if let Some(w) = restored_warning(&restored, &path) {
+        tracing::warn!("{}", crate::util::show::shown(&w));
+    }
     Ok(Revoked { issuer, list, path, earlier })
 }
 
 /// Sign the issuer's whole revocation list again, numbered past the list
 /// already published, and write it beside the trust list.
-pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64) -> Result<(RevocationList, PathBuf)> {
+///
+/// A revocation the published list holds and the register does not (a
+/// row deleted from a shared database, a register restored from an old
+/// copy) is never dropped by signing again: it is recorded in the
+/// register as published, and named in the third value, for the caller to
+/// say. A document once revoked for auditors stays revoked.
+pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64) -> Result<(RevocationList, PathBuf, Vec<String>)> {
     let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
     let trust = keys::TrustList::load(&keys_dir.join("trust.json"))?;
-    let floor = crate::dk1::revocation::sequence_at(&path, &trust).unwrap_or(0);
+    let previous = crate::dk1::revocation::published_at(&path, &trust);
+    let floor = previous.as_ref().map_or(0, |l| l.sequence);
+    let mut restored = Vec::new();
+    if let Some(previous) = &previous {
+        for e in &previous.entries {
+            if reg.revocation_of(&e.document_number)?.is_none() {
+                reg.record_revocation(e)?;
+                restored.push(e.document_number.clone());
+            }
+        }
+    }
+    // And kept in the list even where the register cannot list it (the
+    // document's own row gone too).
+    let mut entries = reg.revocations(&signer.issuer)?;
+    if let Some(previous) = &previous {
+        let listed: std::collections::HashSet<String> = entries.iter().map(|e| e.document_number.clone()).collect();
+        for e in &previous.entries {
+            if !listed.contains(&e.document_number) {
+                entries.push(e.clone());
+                if !restored.contains(&e.document_number) {
+                    restored.push(e.document_number.clone());
+                }
+            }
+        }
+        entries.sort_by(|a, b| a.document_number.cmp(&b.document_number));
+    }
     let sequence = reg.next_list_sequence(&signer.issuer, floor)?;
-    let list = RevocationList::make(reg.revocations(&signer.issuer)?, sequence, now, signer);
+    let list = RevocationList::make(entries, sequence, now, signer);
     crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
-    Ok((list, path))
+    Ok((list, path, restored))
+}
+
+/// What [`publish`] says of revocations it took back from the published
+/// list.
+pub fn restored_warning(restored: &[String], list: &Path) -> Option<String> {
+    if restored.is_empty() {
+        return None;
+    }
+    let first: Vec<String> = restored.iter().take(5).map(|n| crate::util::show::clip_shown(n, 40)).collect();
+    let more = if restored.len() > 5 { format!(" and {} more", restored.len() - 5) } else { String::new() };
+    Some(format!(
+        "{} revocation(s) in the published list {} were not in the register ({}{more}): recorded again from the signed list and kept in the new one. \
+         The register lost them (a row deleted, or a register restored from an old copy): find out how",
+        restored.len(),
+        list.display(),
+        first.join(", ")
+    ))
 }
 
 /// Whether the nightly run should sign the list again: one is published

@@ -727,6 +727,17 @@ impl Register {
         Ok(regency)
     }
 
+    /// Record a revocation as a signed list published it (taken back from
+    /// the list when the register lost it); one already recorded stays.
+    pub fn record_revocation(&self, e: &Entry) -> Result<()> {
+        self.exec(
+            "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+             ON CONFLICT(document_number) DO NOTHING",
+            &[V::T(&e.document_number), V::T(e.status.as_str()), V::O(e.superseded_by.as_deref()), V::T(&e.reason), V::T(&e.since)],
+        )
+        .map(|_| ())
+    }
+
     /// The revocation recorded for `number`, if any.
     pub fn revocation_of(&self, number: &str) -> Result<Option<Entry>> {
         let mut found = self.rows(
