@@ -278,3 +278,21 @@ fn a_publishing_run_is_never_taken_over(place: &Place) {
     // Not finished: still named as a run to finish.
     assert_eq!(reg.unfinished("run2").unwrap().len(), 1);
 }
+
+/// A counter terbit never writes (negative, or at the largest number) is
+/// refused with words, never wrapped into a malformed number or a panic.
+#[test]
+fn a_counter_out_of_range_is_refused() {
+    let d = tempfile::tempdir().unwrap();
+    let place = Place::File(d.path().join("r.sqlite"));
+    let mut reg = Register::open(&place).unwrap();
+    let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };
+    reg.number("run1", "birth", "3506", date(), NumberStyle::Registration, None, &[p("a")]).unwrap();
+    for bad in [-3, i64::MAX] {
+        let conn = rusqlite::Connection::open(d.path().join("r.sqlite")).unwrap();
+        conn.execute("UPDATE serials SET last = ?1", [bad]).unwrap();
+        drop(conn);
+        let e = reg.number("run2", "birth", "3506", date(), NumberStyle::Registration, None, &[p("b")]).unwrap_err().to_string();
+        assert!(e.contains("which terbit never writes") && e.contains("register check"), "{e}");
+    }
+}

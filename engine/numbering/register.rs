@@ -480,7 +480,17 @@ impl Register {
                                     last.entry(p.scope.to_string()).or_insert(l)
                                 }
                             };
-                            *serial += 1;
+                            // A counter out of range was written by something
+                            // else than terbit: said, never wrapped or printed.
+                            *serial = match serial.checked_add(1) {
+                                Some(next) if next > 0 => next,
+                                _ => {
+                                    return Err(Error::Register {
+                                        path: at.clone(),
+                                        message: format!("the counter of {kind} in {} for {date} is {serial}, which terbit never writes: the register was changed; run `terbit register check`", p.scope),
+                                    })
+                                }
+                            };
                             let serial = *serial;
                             // A KK number has room for four digits; registration numbers
                             // widen past 9999 (a regency-wide re-issue in one day).
