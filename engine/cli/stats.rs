@@ -1,10 +1,10 @@
 //! `terbit stats`: documents issued per day, kind and service point.
 
-
 use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
+use terbit::util::show::clip_shown;
 
 /// `register` is there (main checked it); `today` is today where the region
 /// is (`offset_hours` east of UTC), so that the default range holds a night
@@ -33,21 +33,24 @@ pub(crate) fn stats(register: &terbit::numbering::register::Place, from: Option<
     let mut total = (0, 0);
     let mut by_kind: std::collections::BTreeMap<&str, i64> = Default::default();
     for r in &rows {
-        println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", r.issue_date, r.kind, r.service_point, r.issued, r.revoked);
+        // The register's text is shown, never obeyed: a shared database
+        // may hold anything (escape sequences in a kind or service point).
+        let c = |t: &str| clip_shown(t, 40);
+        println!("{:<10}  {:<12}  {:<22}  {:>8}  {:>8}", c(&r.issue_date), c(&r.kind), c(&r.service_point), r.issued, r.revoked);
         total.0 += r.issued;
         total.1 += r.revoked;
         *by_kind.entry(&r.kind).or_default() += r.issued;
     }
     println!("{range}: {} documents issued, {} of them revoked or superseded since", total.0, total.1);
     for (k, n) in by_kind {
-        println!("  {k:<12} {n:>8}");
+        println!("  {:<12} {n:>8}", clip_shown(k, 40));
     }
     // When each night really ran, beside the date its documents carry.
     if !runs.is_empty() {
         println!("runs (issue date, started, finished; {}):", terbit::kind::words::zone_name(offset_hours));
         for r in &runs {
             let finished = r.finished_at.as_deref().map_or_else(|| "not finished".to_string(), |t| local(t, offset_hours));
-            println!("  {}  {}  {}  {finished}", r.run_id, r.issue_date, local(&r.started_at, offset_hours));
+            println!("  {}  {}  {}  {}", clip_shown(&r.run_id, 40), clip_shown(&r.issue_date, 12), clip_shown(&local(&r.started_at, offset_hours), 40), clip_shown(&finished, 40));
         }
     }
     Ok(ExitCode::SUCCESS)
