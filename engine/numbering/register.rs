@@ -401,9 +401,26 @@ impl Register {
         if self.db()?.claim_run(&self.at, run_id)? {
             return Ok(());
         }
+        // Who holds it, so that a host known dead can be let go of.
+        let holder = self
+            .one(
+                "SELECT a.pid::bigint, COALESCE(host(a.client_addr), 'local socket'), COALESCE(to_char(a.backend_start, 'YYYY-MM-DD HH24:MI:SS TZ'), '')
+                 FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+                 WHERE l.locktype = 'advisory' AND l.classid = 7262 AND l.objsubid = 2 AND l.granted
+                   AND l.objid = ((hashtext(?1)::bigint + 4294967296) % 4294967296)::oid",
+                &[V::T(run_id)],
+                |r| {
+                    let pid = r.int(0)?;
+                    Ok(format!(" (PostgreSQL connection pid {pid} from {}, since {}; if that host is dead: SELECT pg_terminate_backend({pid}))", r.text(1)?, r.text(2)?))
+                },
+            )
+            .ok()
+            .flatten()
+            .unwrap_or_default();
         Err(Error::Usage(format!(
-            "run {run_id} is being issued now by another host on the register {}: wait for it to finish (or stop it), then run again to finish what it left",
-            self.place
+            "run {run_id} is being issued now by another host on the register {}{}: wait for it to finish (or stop it), then run again to finish what it left",
+            self.place,
+            crate::util::show::clip_shown(&holder, 300)
         )))
     }
 
@@ -914,7 +931,16 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
     config.keepalives(true).keepalives_idle(secs(30)).keepalives_interval(secs(10)).keepalives_retries(6).tcp_user_timeout(secs(120));
     let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
     let mut db = Db::Pg(Box::new(client));
-    db.batch(&at, &format!("SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
+    // The server's own keepalives too: a host that dies without closing
+    // its connection (power lost) frees its run's claim in about two
+    // minutes, so another host can finish the night.
+    db.batch(
+        &at,
+        &format!(
+            "SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on; \
+             SET tcp_keepalives_idle = 30; SET tcp_keepalives_interval = 10; SET tcp_keepalives_count = 6"
+        ),
+    )?;
     if read_only {
         db.batch(&at, "SET default_transaction_read_only = on")?;
     }
