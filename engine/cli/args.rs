@@ -104,7 +104,7 @@ pub(crate) enum Command {
         /// Root of run folders [default: terbit.toml's out, else out].
         #[arg(long)]
         out: Option<PathBuf>,
-        /// SQLite register [default: terbit.toml's register, else <out>/register.sqlite].
+        /// The register: an SQLite file, or a postgresql:// URL [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
         /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:

@@ -192,6 +192,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // On a register several hosts share: this run is this host's until
     // it ends (a second host with the same batch is told to wait).
     register.claim_run(&summary.run_id)?;
+    // A run another host finished (its sealed folder is there) is not
+    // made again here: a second sealed copy of a night would be printed
+    // and handed out twice.
+    if opts.register.file().is_none() && register.finished(&summary.run_id)? && !summary.run_dir.join("seal.json").exists() {
+        return Err(Error::Usage(format!(
+            "run {} was finished and sealed already on the register {} (by another host: its run folder there is the published one); nothing was issued here. \
+             If that folder is lost, copy it from that host's out folder; a stopped copy of it here (no seal) is to be set aside, not handed out",
+            summary.run_id, opts.register
+        )));
+    }
     // Said once, with the run's other warnings (the report keeps it).
     if let Some(w) = binding::record(&opts.keys_dir, &register, &bound)? {
         summary.warnings.push(w);

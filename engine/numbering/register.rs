@@ -590,6 +590,11 @@ impl Register {
         self.sync()
     }
 
+    /// Whether run `run_id` finished (sealed its output).
+    pub fn finished(&self, run_id: &str) -> Result<bool> {
+        Ok(self.one("SELECT finished_at IS NOT NULL FROM runs WHERE run_id = ?1", &[V::T(run_id)], |r| r.flag(0))?.unwrap_or(false))
+    }
+
     /// Record that run `run_id` finished at `at` (its last finish is kept).
     pub fn run_finished(&self, run_id: &str, at: &str) -> Result<()> {
         self.exec("UPDATE runs SET finished_at = ?2 WHERE run_id = ?1", &[V::T(run_id), V::T(at)]).map(|_| ())
@@ -929,7 +934,29 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
     // The run stops with an error, and is resumed once the register is back.
     let secs = std::time::Duration::from_secs;
     config.keepalives(true).keepalives_idle(secs(30)).keepalives_interval(secs(10)).keepalives_retries(6).tcp_user_timeout(secs(120));
-    let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
+    let client = config.connect(postgres::NoTls).map_err(|e| {
+        // Which socket was tried: a server on another port than 5432
+        // listens on another socket file in the same folder.
+        let sockets: Vec<String> = config
+            .get_hosts()
+            .iter()
+            .enumerate()
+            .filter_map(|(i, h)| match h {
+                postgres::config::Host::Unix(dir) => {
+                    let port = config.get_ports().get(i).or(config.get_ports().first()).copied().unwrap_or(5432);
+                    Some(dir.join(format!(".s.PGSQL.{port}")).display().to_string())
+                }
+                postgres::config::Host::Tcp(_) => None,
+            })
+            .collect();
+        match (pg_err(&at, &e), sockets.is_empty()) {
+            (Error::Register { path, message }, false) => Error::Register {
+                path,
+                message: format!("{message} (tried the socket {}; a server on another port: give it in the URL, …%2Fsocket%2Ffolder:PORT/DATABASE)", crate::util::show::clip_shown(&sockets.join(", "), 300)),
+            },
+            (e, _) => e,
+        }
+    })?;
     let mut db = Db::Pg(Box::new(client));
     // The server's own keepalives too: a host that dies without closing
     // its connection (power lost) frees its run's claim in about two
