@@ -184,6 +184,33 @@ fn pg_schema() -> String {
            ALTER TABLE runs ADD COLUMN IF NOT EXISTS published BIGINT NOT NULL DEFAULT 0;"
 }
 
+/// A primary told to wait for a synchronous standby that is not connected
+/// holds every commit until it comes: a night would wait without a word.
+/// Refused before anything is written, naming the setting.
+fn standby_is_there(db: &mut Db, at: &Path) -> Result<()> {
+    let names = db.one(at, "SELECT current_setting('synchronous_standby_names')", &[], |r| r.text(0))?.unwrap_or_default();
+    let commit = db.one(at, "SELECT current_setting('synchronous_commit')", &[], |r| r.text(0))?.unwrap_or_default();
+    if names.trim().is_empty() || matches!(commit.as_str(), "off" | "local") {
+        return Ok(());
+    }
+    // A role without pg_read_all_stats sees the standbys' rows but not
+    // their state: then any connected standby is taken as the one.
+    let connected = db
+        .one(at, "SELECT COUNT(*) FROM pg_stat_replication WHERE sync_state IN ('sync', 'quorum') OR sync_state IS NULL", &[], |r| r.int(0))?
+        .unwrap_or(0);
+    if connected > 0 {
+        return Ok(());
+    }
+    Err(Error::Register {
+        path: at.to_path_buf(),
+        message: format!(
+            "the server waits for a synchronous standby (synchronous_standby_names = {}) and none is connected: every commit would wait until one is. \
+             Start the standby (its primary_conninfo naming itself with application_name as listed), or clear synchronous_standby_names on the server; nothing was written",
+            crate::util::show::clip_shown(&names, 120)
+        ),
+    })
+}
+
 /// Whether [`pg_schema`] has been made in the connection's schema (read
 /// from the catalog: no lock on the tables).
 fn pg_schema_made(db: &mut Db, at: &Path) -> Result<bool> {
@@ -246,6 +273,7 @@ impl Register {
                 // fail), and every other host's statements would queue
                 // behind it meanwhile. The column is the schema's last
                 // statement, made in the one transaction with the rest.
+                standby_is_there(&mut db, &at)?;
                 if !pg_schema_made(&mut db, &at)? {
                     // Two hosts starting at once must not both create the tables.
                     db.write(&at, |db| {
