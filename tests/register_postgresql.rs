@@ -333,7 +333,7 @@ fn stopped_by_the_server(status: ExitStatus, err: &str, url: &str, what: &str) {
 fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
     let kills = env_or("TERBIT_PG_CRASH_KILLS", 50);
     let stops = env_or("TERBIT_PG_CRASH_STOPS", 10);
-    let applications = env_or("TERBIT_PG_CRASH_APPS", 120) as usize;
+    let applications = env_or("TERBIT_PG_CRASH_APPS", 240) as usize;
     let seed = env_or("TERBIT_CRASH_SEED", 7);
     let began = Instant::now();
     let Some(db) = PgCluster::start("terbit issue killed and its PostgreSQL server crashed mid-run (tests/register_postgresql.rs)") else { return };
@@ -351,7 +351,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
     let keys = n.keys_copy("pg");
     let out = n.root.join("crashed");
     let mut rng = ChaCha8Rng::seed_from_u64(seed);
-    let (mut killed, mut stopped, mut finished_first, mut refused_live) = (0, 0, 0, 0);
+    let (mut killed, mut stopped, mut finished_first, mut refused_live, mut cut_off) = (0, 0, 0, 0, 0);
     let mut shortest = full;
     let mut attempts = 0;
     while (killed < kills || stopped < stops) && attempts < (kills + stops) * 4 {
@@ -396,6 +396,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
                 // A run that finished in the moment before the stop is fine.
                 if !status.success() {
                     stopped_by_the_server(status, &err, &url, &what);
+                    cut_off += 1;
                 }
                 stopped += 1;
                 db.start_again();
@@ -415,11 +416,13 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
     run_ok("the last run", issue(&n.batch, &keys, &out, Some(&url), 0));
     let (crashed, clean) = (listing(&out), listing(&clean_out));
     let mut problems = Vec::new();
-    let names = |l: &BTreeMap<PathBuf, PathBuf>| l.keys().filter(|k| !k.starts_with("report.")).cloned().collect::<Vec<_>>();
+    // The reports hold timings; everything else is deterministic.
+    let timed = |k: &Path| k.to_str().is_some_and(|k| k.starts_with("report."));
+    let names = |l: &BTreeMap<PathBuf, PathBuf>| l.keys().filter(|k| !timed(k)).cloned().collect::<Vec<_>>();
     if names(&crashed) != names(&clean) {
         problems.push(format!("files differ from the uninterrupted night: {:?} vs {:?}", names(&crashed), names(&clean)));
     }
-    for (name, path) in crashed.iter().filter(|(k, _)| !k.starts_with("report.")) {
+    for (name, path) in crashed.iter().filter(|(k, _)| !timed(k)) {
         if clean.get(name).is_some_and(|other| std::fs::read(path).unwrap() != std::fs::read(other).unwrap()) {
             problems.push(format!("{} differs from the uninterrupted night", name.display()));
         }
@@ -427,7 +430,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
     problems.extend(check_at_rest(&url, &out));
     problems.extend(check_finished(&url, &n.batch, &[&out]));
     println!(
-        "PostgreSQL crash drill: {applications} applications, {killed} runs killed (SIGKILL) and {stopped} server stops mid-run, \
+        "PostgreSQL crash drill: {applications} applications, {killed} runs killed (SIGKILL) and {stopped} server stops mid-run ({cut_off} ended the run with an error), \
          {finished_first} attempts finished before their moment, {refused_live} refused while the killed run's session lingered, \
          {attempts} attempts, a whole run {full:?}, seed {seed}, {:?} in all: {} violation(s)",
         began.elapsed(),
@@ -508,7 +511,16 @@ fn a_host_killed_mid_night_is_finished_by_the_other() {
         assert!(started.elapsed() < HANG, "host A wrote nothing within {HANG:?}");
         std::thread::sleep(Duration::from_millis(5));
     }
-    a.kill().unwrap();
+    // Host A stalls (stopped, its connection open): its run is still its
+    // own, and a second host with the same batch is refused, naming it.
+    let pid = rustix::process::Pid::from_child(&a);
+    rustix::process::kill_process(pid, rustix::process::Signal::STOP).unwrap();
+    let (mut c, logs, errs) = issue(&batch_a, &keys_b, &out_b, Some(&url), 9);
+    let refused = c.status().unwrap();
+    let said = std::fs::read_to_string(&errs).unwrap() + &std::fs::read_to_string(&logs).unwrap();
+    assert_eq!(refused.code(), Some(2), "a second host took a run another holds: {said}");
+    assert!(said.contains("is being issued now by another host") && said.contains(&url), "{said}");
+    a.kill().unwrap(); // SIGKILL, which a stopped process takes too
     a.wait().unwrap();
     let sb = wait_for(&mut b, HANG);
     let run_a = ledger::run_dirs(&out_a).remove(0).file_name().unwrap().to_string_lossy().into_owned();
@@ -534,6 +546,9 @@ fn a_host_killed_mid_night_is_finished_by_the_other() {
     // Host A's folder holds no manifest: every row is B's.
     let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
     assert!(problems.is_empty(), "{problems:#?}");
+    // Host A's folder of the run is a stopped attempt's leftover (its PDFs,
+    // no manifest): `register check --runs out-a out-b` names it, so the
+    // published record is host B's folder.
     register_check_clean(&url, &keys_b, &[&out_b]);
     // And host B's own night, run again, is now done (nothing stranded).
     run_ok("host B's own part again", issue(&batch_b, &keys_b, &out_b, Some(&url), 2));
@@ -591,4 +606,48 @@ fn a_night_goes_on_after_its_primary_fails_over_to_the_standby() {
     assert!(problems.is_empty(), "{problems:#?}");
     register_check_clean(&standby.url(), &keys, &[&out]);
     println!("failover mid-night: {} numbers given before the primary stopped kept, {:?}", held.len(), began.elapsed());
+}
+
+/// Every file under `dir` whose bytes hold `secret`.
+fn files_holding(dir: &Path, secret: &str) -> Vec<PathBuf> {
+    let mut files = Vec::new();
+    all_files(dir, &mut files);
+    files.into_iter().filter(|f| std::fs::read(f).is_ok_and(|b| b.windows(secret.len()).any(|w| w == secret.as_bytes()))).collect()
+}
+
+#[test]
+fn a_register_password_is_never_shown() {
+    let Some(db) = PgCluster::start("a PostgreSQL register's password never shown (tests/register_postgresql.rs)") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let n = night(tmp.path(), 40);
+    // Trust authentication: the server never asks for the password, so the
+    // URL holding one connects, and everything terbit says can be searched.
+    let secret = "Sekr3t-pw-7a1";
+    let url = db.url();
+    let with_userinfo = url.replacen("postgres@", &format!("postgres:{secret}@"), 1);
+    let with_query = format!("{url}?password={secret}-q");
+    let keys = n.keys_copy("pg");
+    let out = n.root.join("out");
+    run_ok("a night with a password in the register URL", issue(&n.batch, &keys, &out, Some(&with_userinfo), 0));
+    let (code, said) = terbit(&["register", "check", "--register", &with_query, "--keys", keys.to_str().unwrap(), "--runs", out.to_str().unwrap()]);
+    assert_eq!(code, 0, "{said}");
+    assert!(!said.contains(secret), "{said}");
+    // The server gone: every error names the register, never its password.
+    db.stop_immediate();
+    let mut said = Vec::new();
+    for (i, register) in [&with_userinfo, &with_query].into_iter().enumerate() {
+        let (mut c, logs, errs) = issue(&n.batch, &keys, &out, Some(register), 10 + i);
+        let status = c.status().unwrap();
+        let text = std::fs::read_to_string(&logs).unwrap() + &std::fs::read_to_string(&errs).unwrap();
+        assert!(!status.success() && text.contains(&url), "{status:?}: {text}");
+        said.push(text);
+        let (code, text) = terbit(&["register", "check", "--register", register, "--keys", keys.to_str().unwrap(), "--runs", out.to_str().unwrap()]);
+        assert_ne!(code, 0, "{text}");
+        said.push(text);
+    }
+    for text in &said {
+        assert!(!text.contains(secret), "the password is shown: {text}");
+    }
+    let holding: Vec<PathBuf> = files_holding(&n.root, secret);
+    assert!(holding.is_empty(), "files holding the password: {holding:?}");
 }
