@@ -651,3 +651,36 @@ fn a_register_password_is_never_shown() {
     let holding: Vec<PathBuf> = files_holding(&n.root, secret);
     assert!(holding.is_empty(), "files holding the password: {holding:?}");
 }
+
+/// A host starting its night while another host is inside a transaction
+/// (numbering or marking: row locks on the register's tables, held for
+/// as long as that host takes, or stalls) goes on: opening the register
+/// takes no table lock once its schema is made. (It took an ACCESS
+/// EXCLUSIVE lock on `documents` at every start: the second host waited
+/// the whole lock timeout, 300 s, and failed.)
+#[test]
+fn a_host_starting_waits_for_no_other_hosts_transaction() {
+    let Some(db) = PgCluster::start("a host starting while another is mid-transaction (tests/register_postgresql.rs)") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let n = night(tmp.path(), 60);
+    let (batch_a, batch_b) = n.split(&host_a_points());
+    let url = db.url();
+    let (out_a, out_b) = (n.root.join("out-a"), n.root.join("out-b"));
+    run_ok("host A's part", issue(&batch_a, &n.keys_copy("a"), &out_a, Some(&url), 0));
+    // Host A again, stalled inside a transaction that writes the tables.
+    let mut a = client(&url).unwrap();
+    let mut stalled = a.transaction().unwrap();
+    stalled.batch_execute("LOCK TABLE documents, serials, runs IN ROW EXCLUSIVE MODE").unwrap();
+    let (mut c, _, errs) = issue(&batch_b, &n.keys_copy("b"), &out_b, Some(&url), 0);
+    let mut b = c.spawn().unwrap();
+    let status = wait_for(&mut b, Duration::from_secs(60));
+    if status.is_none() {
+        let _ = b.kill();
+        let _ = b.wait();
+    }
+    assert!(status.is_some_and(|s| s.success()), "host B, with host A mid-transaction: {status:?} (None: still waiting after 60 s)\n{}", std::fs::read_to_string(&errs).unwrap());
+    stalled.rollback().unwrap();
+    let batch: Vec<PathBuf> = batch_a.iter().chain(&batch_b).cloned().collect();
+    let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
+    assert!(problems.is_empty(), "{problems:#?}");
+}

@@ -182,6 +182,18 @@ fn pg_schema() -> String {
     SCHEMA.replace("INTEGER", "BIGINT") + "ALTER TABLE documents ADD COLUMN IF NOT EXISTS service_point TEXT NOT NULL DEFAULT '';"
 }
 
+/// Whether [`pg_schema`] has been made in the connection's schema (read
+/// from the catalog: no lock on the tables).
+fn pg_schema_made(db: &mut Db, at: &Path) -> Result<bool> {
+    let n = db.one(
+        at,
+        "SELECT COUNT(*) FROM information_schema.columns WHERE table_schema = current_schema() AND table_name = 'documents' AND column_name = 'service_point'",
+        &[],
+        |r| r.int(0),
+    )?;
+    Ok(n.unwrap_or(0) > 0)
+}
+
 /// How long a writer waits for another's lock (another process's SQLite
 /// transaction, another host's numbering of the same kind) before it says
 /// so, and how long a PostgreSQL connection may take to be made.
@@ -216,11 +228,21 @@ impl Register {
             Place::Postgres(url) => {
                 let mut db = connect(url, false)?;
                 let at = place.shown();
-                // Two hosts starting at once must not both create the tables.
-                db.write(&at, |db| {
-                    db.exec(&at, "SELECT pg_advisory_xact_lock(7260, 0)", &[])?;
-                    db.batch(&at, &pg_schema())
-                })?;
+                // The schema is made (or completed) only when it is not all
+                // there: its ALTER TABLE takes an ACCESS EXCLUSIVE lock on
+                // `documents` even when the column exists, so a host starting
+                // its night would wait for every other host's open numbering
+                // transaction (a stalled host's: the whole lock timeout, then
+                // fail), and every other host's statements would queue
+                // behind it meanwhile. The column is the schema's last
+                // statement, made in the one transaction with the rest.
+                if !pg_schema_made(&mut db, &at)? {
+                    // Two hosts starting at once must not both create the tables.
+                    db.write(&at, |db| {
+                        db.exec(&at, "SELECT pg_advisory_xact_lock(7260, 0)", &[])?;
+                        db.batch(&at, &pg_schema())
+                    })?;
+                }
                 Ok(Register::of(db, place))
             }
         }
