@@ -458,6 +458,11 @@ fn only_points(out: &Path, points: &BTreeSet<String>, host_a: bool) {
     }
 }
 
+/// Two hosts issue their parts of a night at once, each into its own out
+/// folder with its own keys folder, on one register; several rounds, each
+/// on a new database of the server (`TERBIT_PG_HOSTS_ROUNDS`): the hosts
+/// end at nearly the same moment, when one reads the other's run as live
+/// or finished.
 #[test]
 fn two_hosts_split_a_night_by_service_point() {
     let began = Instant::now();
@@ -466,28 +471,37 @@ fn two_hosts_split_a_night_by_service_point() {
     let n = night(tmp.path(), env_or("TERBIT_PG_HOSTS_APPS", 240) as usize);
     let points = host_a_points();
     let (batch_a, batch_b) = n.split(&points);
-    let url = db.url();
-    let (out_a, out_b) = (n.root.join("out-a"), n.root.join("out-b"));
-    let (keys_a, keys_b) = (n.keys_copy("a"), n.keys_copy("b"));
-    let (mut a, _, errs_a) = issue(&batch_a, &keys_a, &out_a, Some(&url), 0);
-    let (mut b, _, errs_b) = issue(&batch_b, &keys_b, &out_b, Some(&url), 0);
-    let (mut a, mut b) = (a.spawn().unwrap(), b.spawn().unwrap());
-    let (sa, sb) = (wait_for(&mut a, HANG), wait_for(&mut b, HANG));
-    for (s, c, errs) in [(sa, &mut a, &errs_a), (sb, &mut b, &errs_b)] {
-        if s.is_none() {
-            let _ = c.kill();
-            let _ = c.wait();
+    let rounds = env_or("TERBIT_PG_HOSTS_ROUNDS", 4);
+    let mut issued = 0;
+    for round in 0..rounds {
+        // A new database each round: the same night from scratch.
+        let name = format!("round{round}");
+        db.psql(&format!("CREATE DATABASE {name}"));
+        let url = format!("{}/{name}", db.url().rsplit_once('/').unwrap().0);
+        let (out_a, out_b) = (n.root.join(format!("{name}-out-a")), n.root.join(format!("{name}-out-b")));
+        let (keys_a, keys_b) = (n.keys_copy(&format!("{name}-a")), n.keys_copy(&format!("{name}-b")));
+        let (mut a, _, errs_a) = issue(&batch_a, &keys_a, &out_a, Some(&url), 0);
+        let (mut b, _, errs_b) = issue(&batch_b, &keys_b, &out_b, Some(&url), 0);
+        let (mut a, mut b) = (a.spawn().unwrap(), b.spawn().unwrap());
+        let (sa, sb) = (wait_for(&mut a, HANG), wait_for(&mut b, HANG));
+        let mut said = String::new();
+        for (host, s, c, errs) in [("A", sa, &mut a, &errs_a), ("B", sb, &mut b, &errs_b)] {
+            if s.is_none() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+            said.push_str(&format!("host {host}: {s:?}\n{}\n", std::fs::read_to_string(errs).unwrap()));
         }
-        assert!(s.is_some_and(|s| s.success()), "{s:?}: {}", std::fs::read_to_string(errs).unwrap());
+        assert!(sa.is_some_and(|s| s.success()) && sb.is_some_and(|s| s.success()), "round {round}:\n{said}");
+        only_points(&out_a, &points, true);
+        only_points(&out_b, &points, false);
+        let batch: Vec<PathBuf> = batch_a.iter().chain(&batch_b).cloned().collect();
+        let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
+        assert!(problems.is_empty(), "round {round}: {problems:#?}");
+        issued += ledger::manifests(&[&out_a, &out_b]).len();
+        register_check_clean(&url, &keys_a, &[&out_a, &out_b]);
     }
-    only_points(&out_a, &points, true);
-    only_points(&out_b, &points, false);
-    let batch: Vec<PathBuf> = batch_a.iter().chain(&batch_b).cloned().collect();
-    let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
-    assert!(problems.is_empty(), "{problems:#?}");
-    let issued = ledger::manifests(&[&out_a, &out_b]).len();
-    register_check_clean(&url, &keys_a, &[&out_a, &out_b]);
-    println!("two hosts, one night: {issued} documents from two concurrent runs, {:?}", began.elapsed());
+    println!("two hosts, one night: {rounds} round(s), {issued} documents from two concurrent runs each, {:?}", began.elapsed());
 }
 
 #[test]
