@@ -480,6 +480,11 @@ fn run(cli: Cli) -> Result<ExitCode> {
             };
             cli::backup::rebuild(&runs, &trust, keys.as_deref(), &out, Utc::now().timestamp())
         }
+        Command::Register(RegisterCommand::Migrate { to, register, config }) => {
+            let conf = terbit::issue::config::Config::find(config.as_deref())?;
+            let from = conf.register(register, &conf.out(None)).existing_register()?;
+            cli::backup::migrate(&from, &to)
+        }
         Command::Stats { config, register, from, to, json } => {
             let conf = terbit::issue::config::Config::find(config.as_deref())?;
             let out = conf.out(None);

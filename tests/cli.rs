@@ -86,7 +86,7 @@ fn a_batch_over_the_reject_threshold_is_refused_whole() {
     let (code, _, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.2"]);
     assert_eq!(code, 1, "NOT DONE: {err}");
     assert!(err.contains("batch refused") && err.contains("rejects.csv"), "{err}");
-    let reg = terbit::numbering::register::Register::open(&d.join("out/register.sqlite")).unwrap();
+    let reg = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(d.join("out/register.sqlite"))).unwrap();
     assert_eq!(reg.count("numbered").unwrap() + reg.count("issued").unwrap(), 0, "nothing numbered");
     // Under a looser threshold the same batch runs.
     let (code, out, err) = terbit(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--max-reject-rate", "0.9"]);

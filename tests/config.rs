@@ -34,7 +34,7 @@ fn district(d: &Path) -> PathBuf {
 }
 
 fn issued(register: &Path) -> i64 {
-    terbit::numbering::register::Register::open(register).unwrap().count("issued").unwrap()
+    terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(std::path::PathBuf::from(register))).unwrap().count("issued").unwrap()
 }
 
 /// Every row of every run's rejects.csv under `runs` with this rule.

@@ -36,7 +36,7 @@ fn run_of(d: &Path, date: &str) -> PathBuf {
 }
 
 fn numbered(d: &Path) -> i64 {
-    let reg = terbit::numbering::register::Register::open(&d.join("out/register.sqlite")).unwrap();
+    let reg = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(d.join("out/register.sqlite"))).unwrap();
     reg.count("numbered").unwrap() + reg.count("issued").unwrap()
 }
 

@@ -68,7 +68,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         templates: Templates::embedded(),
         kind: None,
         out: s.root.join(out),
-        register: s.root.join(format!("{out}.sqlite")),
+        register: terbit::numbering::register::Place::File(s.root.join(format!("{out}.sqlite"))),
         issue_date: date(),
         issued_at: 1_795_392_000,
         max_reject_rate: None,
@@ -184,7 +184,7 @@ fn revoked_and_superseded_documents_fail_verification() {
     let summary = issue(&options(&s, "out", &s.batch)).unwrap();
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
     let (a, b, c) = (&manifest[0], &manifest[1], &manifest[2]);
-    let mut reg = terbit::numbering::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    let mut reg = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(s.root.join("out.sqlite"))).unwrap();
     reg.revoke(&a["document_number"], None, "issued on forged evidence", date()).unwrap();
     // b's corrected certificate: b revoked first (one active document per
     // subject), the corrected application issued, then it supersedes b.
@@ -262,7 +262,7 @@ fn rerun_issues_nothing_new_and_output_is_deterministic() {
     assert_eq!(second.run_id, first.run_id);
     assert_eq!(second.resumed, first.issued, "everything was already numbered by this run");
     assert_eq!(fs::read(second.run_dir.join("manifest.csv")).unwrap(), manifest1);
-    let reg = terbit::numbering::register::Register::open(&s.root.join("out.sqlite")).unwrap();
+    let reg = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(s.root.join("out.sqlite"))).unwrap();
     assert_eq!(reg.count("issued").unwrap() as usize, first.issued);
 
     // A fresh register and output folder: byte-identical documents.

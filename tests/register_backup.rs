@@ -109,8 +109,8 @@ fn a_backup_taken_while_a_night_runs_is_consistent_and_never_replaces_a_file() {
     use std::os::unix::fs::PermissionsExt;
     assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
     let in_copy = consistent(&copy);
-    let id = terbit::numbering::register::Register::id_of(&register).unwrap();
-    assert_eq!(terbit::numbering::register::Register::id_of(&copy).unwrap(), id, "a copy keeps the register's id");
+    let id = terbit::numbering::register::Register::id_of(&terbit::numbering::register::Place::File(std::path::PathBuf::from(&register))).unwrap();
+    assert_eq!(terbit::numbering::register::Register::id_of(&terbit::numbering::register::Place::File(std::path::PathBuf::from(&copy))).unwrap(), id, "a copy keeps the register's id");
     assert!(in_copy >= 6, "night 1 and the start of night 2: {in_copy}");
     println!("backup taken {} the night ran: {in_copy} documents in the copy", if running { "while" } else { "after" });
     consistent(&register);
@@ -143,6 +143,11 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     let night3 = export(d, "2026-12-10", 12, 3);
     night(&conf, "2026-12-10", &[&night3]);
     let before = manifests(&d.join("runs"));
+    // And a night-1 document revoked after the backup (its signed list
+    // beside the trust list names it).
+    let run1 = before.keys().find(|r| r.starts_with("20261208")).unwrap().clone();
+    let revoked = before[&run1][0].0.clone();
+    ok(&conf, &["revoke", &revoked, "--reason", "data error", "--on", "2026-12-10"]);
     assert_eq!(before.len(), 3);
     let run3 = before.keys().find(|r| r.starts_with("20261210")).unwrap().clone();
     let mut night3_numbers: Vec<String> = before[&run3].iter().map(|(n, _)| n.clone()).collect();
@@ -171,7 +176,7 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     assert!(err.contains(&night3_numbers[0]) && err.contains("12 document(s) printed since"), "{err}");
     // A backup of another register: refused by the keys folder's binding.
     let other = d.join("other.sqlite");
-    terbit::numbering::register::Register::open(&other).unwrap().id().unwrap();
+    terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(other.clone())).unwrap().id().unwrap();
     ok(&conf, &["register", "backup", "../backup/other.sqlite", "--register", other.to_str().unwrap()]);
     let (code, _, err) = terbit(&conf, &["register", "restore", "../backup/other.sqlite", "--accept-loss"]);
     assert_eq!(code, 2);
@@ -180,7 +185,12 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
 
     let out = ok(&conf, &["register", "restore", "../backup/after-night-2.sqlite", "--accept-loss"]);
     assert!(out.contains(&format!("{} document(s) recorded as issued", night3_numbers.len())) && out.contains("raised from 0 to"), "{out}");
+    // The revocation made after the backup came back from the signed list.
+    assert!(out.contains("1 revocation(s) or supersession(s) recorded from the signed lists") && out.contains(&revoked), "{out}");
     consistent(&register);
+    let reg = terbit::numbering::register::Register::open_read_only(&terbit::numbering::register::Place::File(register.clone())).unwrap();
+    assert_eq!(reg.revocation_of(&revoked).unwrap().map(|e| (e.reason, e.since)), Some(("data error".into(), "2026-12-10".into())));
+    drop(reg);
 
     // A second batch the same day as night 3 (the issue accepts the
     // restored register at the bound path: it is the same register), and

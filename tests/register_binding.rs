@@ -28,7 +28,7 @@ fn district_after_one_night(d: &Path) -> PathBuf {
 }
 
 fn issued(register: &Path) -> i64 {
-    terbit::numbering::register::Register::open(register).unwrap().count("issued").unwrap()
+    terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(std::path::PathBuf::from(register))).unwrap().count("issued").unwrap()
 }
 
 /// Every file under `dir` with its bytes.
@@ -57,7 +57,7 @@ fn the_real_keys_from_another_folder_never_start_a_second_register() {
     // The keys folder names the register that issued with it.
     let binding: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("keys/register-binding.json")).unwrap()).unwrap();
     assert_eq!(binding["register"], std::fs::canonicalize(&register).unwrap().to_str().unwrap(), "{binding}");
-    let id = terbit::numbering::register::Register::open(&register).unwrap().id().unwrap();
+    let id = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(std::path::PathBuf::from(&register))).unwrap().id().unwrap();
     assert_eq!(binding["register_id"], id.as_str());
 
     // From the export folder (no terbit.toml), with the district's real
@@ -74,11 +74,11 @@ fn the_real_keys_from_another_folder_never_start_a_second_register() {
 
     // Another existing register with the same keys folder: refused too.
     let other = d.join("other.sqlite");
-    let other_id = terbit::numbering::register::Register::open(&other).unwrap().id().unwrap();
+    let other_id = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(std::path::PathBuf::from(&other))).unwrap().id().unwrap();
     let (code, _, err) = terbit(&export, &["issue", "move_out.csv", "--issued-on", NIGHT, "--keys", keys.to_str().unwrap(), "--register", "../../other.sqlite", "--out", "../../other-runs"]);
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is another register") && err.contains(&other_id) && err.contains(&id), "{err}");
-    assert_eq!(terbit::numbering::register::Register::open(&other).unwrap().count("numbered").unwrap(), 0);
+    assert_eq!(terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(std::path::PathBuf::from(&other))).unwrap().count("numbered").unwrap(), 0);
     assert!(!d.join("other-runs").exists());
 
     // A copy of the register beside the original (same identity): refused,

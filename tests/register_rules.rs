@@ -170,3 +170,82 @@ fn gap_free_and_never_twice(place: &Place) {
     let n = reg.number("run5", "birth", "3506", later, NumberStyle::Registration, Some(date() + chrono::Days::new(1)), &[same_child("z")]).unwrap();
     assert!(matches!(n[0], Numbered::New { .. }), "{n:?}");
 }
+
+/// `register migrate`: every table moved and checked, the SQLite file set
+/// aside, and the next number on PostgreSQL is the one SQLite would have
+/// given; a database that holds a register already is refused.
+#[test]
+fn migrate_moves_the_whole_register_and_numbering_goes_on() {
+    let Some(db) = pg::PgCluster::start("register migrate to PostgreSQL") else { return };
+    let d = tempfile::tempdir().unwrap();
+    let file = d.path().join("register.sqlite");
+    let lite = Place::File(file.clone());
+    gap_free_and_never_twice(&lite);
+    let (docs, revs, runs) = {
+        let r = Register::open_read_only(&lite).unwrap();
+        let mut docs = Vec::new();
+        r.each_document(|row| {
+            docs.push(row);
+            Ok(())
+        })
+        .unwrap();
+        (docs, r.all_revocations().unwrap(), r.all_runs().unwrap())
+    };
+    let id = Register::id_of(&lite).unwrap();
+    let url = Place::of(std::path::Path::new(&db.url())).unwrap();
+    let Place::Postgres(pg_url) = &url else { panic!("a PostgreSQL place") };
+    let m = terbit::numbering::migrate::migrate(&file, pg_url).unwrap();
+    assert_eq!(Some(m.id.clone()), id.or(Some(m.id.clone())));
+    assert!(!file.exists() && m.set_aside.exists(), "the SQLite file is set aside");
+    let r = Register::open_read_only(&url).unwrap();
+    let mut moved = Vec::new();
+    r.each_document(|row| {
+        moved.push(row);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(moved, docs);
+    assert_eq!(r.all_revocations().unwrap(), revs);
+    assert_eq!(r.all_runs().unwrap(), runs);
+    assert_eq!(Register::id_of(&url).unwrap().as_deref(), Some(m.id.as_str()));
+    drop(r);
+    // The counters came along: the next birth number of that day follows on.
+    let mut reg = Register::open(&url).unwrap();
+    let p = Pending { application_id: "after-migrate", nik: "after-migrate", letters: "LU", scope: "3506", service_point: "KEC-A" };
+    let n = reg.number("run9", "birth", "3506", date(), NumberStyle::Registration, None, &[p]).unwrap();
+    assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0005".into() });
+    // Into a database that holds a register: refused, nothing moved.
+    std::fs::rename(&m.set_aside, &file).unwrap();
+    let e = terbit::numbering::migrate::migrate(&file, pg_url).unwrap_err().to_string();
+    assert!(e.contains("holds a register already") && e.contains("nothing was moved"), "{e}");
+    assert!(file.exists());
+}
+
+/// A keys folder bound to a PostgreSQL register never takes a file in its
+/// place (a copy from before the migration carries the same id), and a
+/// database whose register tables were emptied is a missing register,
+/// never a new one under the bound id.
+#[test]
+fn a_keys_folder_bound_to_postgresql_takes_no_file_and_no_emptied_database() {
+    let Some(db) = pg::PgCluster::start("keys folder bound to a PostgreSQL register") else { return };
+    let d = tempfile::tempdir().unwrap();
+    let keys = d.path().join("keys");
+    std::fs::create_dir_all(&keys).unwrap();
+    let url = Place::of(std::path::Path::new(&db.url())).unwrap();
+    let reg = Register::open(&url).unwrap();
+    let c = terbit::issue::binding::check(&keys, &url).unwrap();
+    terbit::issue::binding::record(&keys, &reg, &c).unwrap();
+    let id = reg.id().unwrap();
+    drop(reg);
+    // The same register again: accepted.
+    terbit::issue::binding::check(&keys, &url).unwrap();
+    // A file carrying its id: refused.
+    let file = Place::File(d.path().join("register.sqlite"));
+    Register::open(&file).unwrap().set_id(&id).unwrap();
+    let e = terbit::issue::binding::check(&keys, &file).unwrap_err().to_string();
+    assert!(e.contains("never taken in its place") && e.contains("nothing was issued"), "{e}");
+    // The tables emptied: missing, not new.
+    db.psql("TRUNCATE revocations, revocation_lists, documents, serials, runs, meta");
+    let e = terbit::issue::binding::check(&keys, &url).unwrap_err().to_string();
+    assert!(e.contains("is missing"), "{e}");
+}

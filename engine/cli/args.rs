@@ -296,6 +296,18 @@ pub(crate) enum RegisterCommand {
         #[arg(long)]
         config: Option<PathBuf>,
     },
+    /// Move the SQLite register into an empty PostgreSQL database (for several issuing hosts), checked table by table; the SQLite file is then set aside.
+    Migrate {
+        /// The PostgreSQL database: postgresql://USER@HOST/DATABASE (a unix socket folder as %2Frun%2Fpostgresql).
+        #[arg(long, value_name = "URL")]
+        to: String,
+        /// The SQLite register [default: terbit.toml's register, else out/register.sqlite].
+        #[arg(long)]
+        register: Option<PathBuf>,
+        /// Settings file [default: ./terbit.toml if present].
+        #[arg(long)]
+        config: Option<PathBuf>,
+    },
 }
 
 /// Batch files and how to read them (shared by issue and check).

@@ -6,7 +6,8 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
-use terbit::numbering::backup::{self, Proven, Summary};
+use terbit::numbering::backup::{self, Summary};
+use terbit::numbering::check::ManifestRow;
 use terbit::numbering::register::Place;
 use terbit::util::show::clip_shown;
 
@@ -45,8 +46,9 @@ fn file_register<'p>(place: &'p Place, what: &str) -> Result<&'p Path> {
 
 /// Every document the manifests of the run folders in `dirs` list (a
 /// folder with a manifest.csv is a run; any other, the folder holding
-/// runs). A run that never published its manifest printed nothing.
-fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
+/// runs), with the runs' names (a row's `run` indexes them). A run that
+/// never published its manifest printed nothing.
+fn proven(dirs: &[PathBuf]) -> Result<(Vec<ManifestRow>, Vec<String>)> {
     let mut runs = Vec::new();
     let mut unpublished = Vec::new();
     for dir in dirs {
@@ -71,34 +73,21 @@ fn proven(dirs: &[PathBuf]) -> Result<(Vec<Proven>, usize)> {
         println!("note: {} has no manifest.csv (a run stopped or refused before it published): its numbers are not known here; hand out none of its files", u.display());
     }
     let mut out = Vec::new();
-    for run in &runs {
+    let mut names = Vec::with_capacity(runs.len());
+    for (i, run) in runs.iter().enumerate() {
         let path = run.join("manifest.csv");
         let bytes = terbit::util::fs::read_regular(&path, "manifest", terbit::verify::run::MAX_MANIFEST)?;
         let text = std::str::from_utf8(&bytes).with_context(|| format!("{}: not UTF-8 text", path.display()))?;
-        let rows = terbit::verify::run::parse_csv(text).map_err(|(line, m)| anyhow::anyhow!("{}:{line}: {m}", path.display()))?;
-        let mut rows = rows.into_iter();
-        let header = rows.next().unwrap_or_default();
-        let col = |name: &str| header.iter().position(|h| h == name).with_context(|| format!("{}:1: no {name} column: not a terbit manifest", path.display()));
-        let (num, app, kind, nik, sp, sha) = (col("document_number")?, col("application_id")?, col("kind")?, col("nik")?, col("service_point")?, col("sha256")?);
-        let name = run.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
-        for (i, row) in rows.enumerate() {
-            let get = |c: usize, field: &str| row.get(c).cloned().with_context(|| format!("{}:{} field {field}: missing", path.display(), i + 2));
-            let p = Proven {
-                number: get(num, "document_number")?,
-                application_id: get(app, "application_id")?,
-                kind: get(kind, "kind")?,
-                nik: get(nik, "nik")?,
-                service_point: get(sp, "service_point")?,
-                sha256: get(sha, "sha256")?,
-                run: name.clone(),
-            };
-            if backup::parse_number(&p.number).is_none() {
-                bail!("{}:{} field document_number: {} is not a document number", path.display(), i + 2, clip_shown(&p.number, 60));
+        let rows = super::register::manifest_rows(text, i).map_err(|why| anyhow::anyhow!("{}: {why}", run.display()))?;
+        for r in &rows {
+            if backup::parse_number(&r.number).is_none() {
+                bail!("{}:{} field document_number: {} is not a document number", path.display(), r.line, clip_shown(&r.number, 60));
             }
-            out.push(p);
         }
+        out.extend(rows);
+        names.push(run.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default());
     }
-    Ok((out, runs.len()))
+    Ok((out, names))
 }
 
 pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Path>, runs: &[PathBuf], accept_loss: bool) -> Result<ExitCode> {
@@ -113,7 +102,8 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
         // Said, not refused: the out folder may have gone with the disk.
         println!("note: no out folder at {} ({}): no run folder to compare the backup with; give --runs DIR where the runs are", out.path.display(), out.origin);
     }
-    let (proven, run_count) = proven(&dirs)?;
+    let (proven, names) = proven(&dirs)?;
+    let run_count = names.len();
     let copy = backup::summary(file)?;
     // The keys folder's binding names the register it issues with: a copy
     // of another register would give that register's numbers again.
@@ -128,7 +118,7 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
             );
         }
     }
-    let loss = backup::compare(file, &proven)?;
+    let loss = backup::compare(file, &proven, &names)?;
     let folders: Vec<String> = dirs.iter().map(|d| d.display().to_string()).collect();
     println!("{} run folder(s) in {} list {} document(s)", run_count, folders.join(", "), proven.len());
     if !loss.is_empty() {
@@ -154,8 +144,19 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
         }
         println!("{said}: recording them from the manifests (--accept-loss)");
     }
+    // The signed revocation lists beside the trust list say what was
+    // revoked since the backup: checked against the district's trust list,
+    // they are recorded too (a list that does not verify refuses the
+    // restore: it is not the district's).
+    let published: Vec<terbit::kind::revocation::Entry> = if keys.join("trust.json").is_file() {
+        let store = super::register::trust_store(&super::register::Trust::Keys(keys.clone()), chrono::Utc::now().timestamp())?;
+        store.revocations.entries().map(|(_, e)| e.clone()).collect()
+    } else {
+        println!("note: no trust list in {}: the signed revocation lists cannot be checked, so revocations made after the backup are not recovered (revoke those documents again)", keys.display());
+        Vec::new()
+    };
     let now = chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let r = backup::restore(file, &register, &proven, &now)?;
+    let r = backup::restore(file, &register, &proven, &names, &published, &now)?;
     println!("register restored to {} from {}:", register.display(), file.display());
     print_summary(&r.summary);
     if r.recorded > 0 {
@@ -172,7 +173,11 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
             first.join(", ")
         );
     }
-    println!("  revocations made after the backup are not in it: revoke those documents again (the keys folder's signed revocation list names them)");
+    if !r.revocations.is_empty() {
+        let first: Vec<String> = r.revocations.iter().take(5).map(|n| clip_shown(n, 40)).collect();
+        let more = if r.revocations.len() > 5 { format!(" and {} more", r.revocations.len() - 5) } else { String::new() };
+        println!("  {} revocation(s) or supersession(s) recorded from the signed lists (made after the backup): {}{more}", r.revocations.len(), first.join(", "));
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -215,7 +220,7 @@ pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Op
                     if backup::parse_number(&r.number).is_none() {
                         bail!("{}:{} field document_number: {} is not a document number", dir.join("manifest.csv").display(), r.line, clip_shown(&r.number, 60));
                     }
-                    proven.push(Proven { number: r.number, application_id: r.application_id, kind: r.kind, nik: r.nik, service_point: r.service_point, sha256: r.sha256, run: id.clone() });
+                    proven.push(r);
                 }
             }
             RunState::SealFails(why) => bail!(
@@ -256,7 +261,9 @@ pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Op
         None => None,
     };
     let stamp = chrono::DateTime::from_timestamp(now, 0).unwrap_or_default().to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
-    let r = backup::rebuild(file, bound.as_ref().map(|b| b.register_id.as_str()), &runs, &proven, &on_disk, &revoked, &stamp)?;
+    // Rows name their run by its folder's index (`read_run`'s `i`).
+    let names: Vec<String> = folders.iter().map(|d| d.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default()).collect();
+    let r = backup::rebuild(file, bound.as_ref().map(|b| b.register_id.as_str()), &runs, &proven, &names, &on_disk, &revoked, &stamp)?;
     println!("register rebuilt to {} from {} run folder(s) and the signed revocation lists:", file.display(), runs.len());
     print_summary(&r.summary);
     println!("  {} document(s) recorded from the sealed manifests, {} revocation(s) from the signed lists", r.recorded, r.revocations);
@@ -275,5 +282,22 @@ pub(crate) fn rebuild(dirs: &[PathBuf], trust: &super::register::Trust, keys: Op
         (None, _) => println!("note: no keys folder (--trust): the rebuilt register has no identity; if a keys folder names the lost register, rebuild with --keys so `terbit issue` accepts it"),
         _ => {}
     }
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `terbit register migrate --to URL`: the SQLite register into an empty
+/// PostgreSQL database, checked, the file set aside.
+pub(crate) fn migrate(from: &Place, to: &str) -> Result<ExitCode> {
+    let source = file_register(from, "already in PostgreSQL: nothing to migrate; it is copied")?;
+    let Place::Postgres(url) = Place::of(Path::new(to))? else {
+        bail!("--to {}: give the PostgreSQL database as a postgresql:// URL", clip_shown(to, 200));
+    };
+    let m = terbit::numbering::migrate::migrate(source, &url)?;
+    println!("register {} moved to {} (id {}), every table checked:", source.display(), url.shown(), m.id);
+    for (table, rows) in &m.rows {
+        println!("  {table:<17} {rows} row(s)");
+    }
+    println!("The SQLite file was set aside as {} so that no job issues with it again.", m.set_aside.display());
+    println!("Now set `register = \"{}\"` in terbit.toml (or give --register): the keys folder follows the register (same id).", url.shown());
     Ok(ExitCode::SUCCESS)
 }

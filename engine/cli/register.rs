@@ -102,21 +102,13 @@ pub(crate) fn pdfs_on_disk(dir: &Path) -> Vec<(String, String)> {
 }
 
 /// Read one run: its state and its manifest's rows.
-pub(crate) fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<ManifestRow>) -> Result<RunState> {
-    let (bytes, sealed) = match audit::manifest_and_seal(dir) {
-        Ok(x) => x,
-        Err(RunError::NeverFinished(_)) => return Ok(RunState::Stopped(numbers_on_disk(dir))),
-        Err(RunError::Manifest(m)) => return Ok(RunState::SealFails(m)),
-        Err(e) => bail!("{e}"),
-    };
-    let text = match std::str::from_utf8(&bytes) {
-        Ok(t) => t,
-        Err(e) => return Ok(RunState::SealFails(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))),
-    };
-    // Streamed: only the columns the register records are kept.
+/// The rows of one run's `manifest.csv` text (the run's index `run` in
+/// each), streamed: only the columns the register records are kept. The
+/// error says what is wrong, with `manifest.csv` and the line.
+pub(crate) fn manifest_rows(text: &str, run: usize) -> std::result::Result<Vec<ManifestRow>, String> {
     let mut cols: Option<[Option<usize>; 6]> = None;
     let mut header_text = String::new();
-    let mut leaves: Vec<Hash> = Vec::new();
+    let mut rows = Vec::new();
     let mut malformed = Vec::new();
     let parsed = audit::each_csv_row(text, |line, row| {
         let Some(cols) = cols else {
@@ -128,23 +120,42 @@ pub(crate) fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut 
         let [Some(i_num), Some(i_app), Some(i_kind), Some(i_nik), Some(i_sp), Some(i_sha)] = cols else { return };
         let get = |i: usize| row.get(i).cloned();
         match (get(i_num), get(i_app), get(i_kind), get(i_nik), get(i_sp), get(i_sha)) {
-            (Some(number), Some(application_id), Some(kind), Some(nik), Some(service_point), Some(sha)) => {
-                leaves.push(seal::leaf(&number, &sha));
-                rows.push(ManifestRow { number, application_id, kind, nik, service_point, sha256: sha, run: index, line });
+            (Some(number), Some(application_id), Some(kind), Some(nik), Some(service_point), Some(sha256)) => {
+                rows.push(ManifestRow { number, application_id, kind, nik, service_point, sha256, run, line });
             }
             _ => malformed.push(line.to_string()),
         }
     });
     if let Err((line, m)) = parsed {
-        return Ok(RunState::SealFails(format!("manifest.csv:{line}: {m}")));
+        return Err(format!("manifest.csv:{line}: {m}"));
     }
     if !cols.is_some_and(|c| c.iter().all(Option::is_some)) {
-        return Ok(RunState::SealFails(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header_text, 120))));
+        return Err(format!("manifest.csv: not a terbit manifest (header {})", clip_shown(&header_text, 120)));
     }
     if !malformed.is_empty() {
         let more = if malformed.len() > 10 { format!(" and {} more", malformed.len() - 10) } else { String::new() };
-        return Ok(RunState::SealFails(format!("manifest.csv: malformed row(s) at line {}{more}", malformed[..malformed.len().min(10)].join(", "))));
+        return Err(format!("manifest.csv: malformed row(s) at line {}{more}", malformed[..malformed.len().min(10)].join(", ")));
     }
+    Ok(rows)
+}
+
+pub(crate) fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut Vec<ManifestRow>) -> Result<RunState> {
+    let (bytes, sealed) = match audit::manifest_and_seal(dir) {
+        Ok(x) => x,
+        Err(RunError::NeverFinished(_)) => return Ok(RunState::Stopped(numbers_on_disk(dir))),
+        Err(RunError::Manifest(m)) => return Ok(RunState::SealFails(m)),
+        Err(e) => bail!("{e}"),
+    };
+    let text = match std::str::from_utf8(&bytes) {
+        Ok(t) => t,
+        Err(e) => return Ok(RunState::SealFails(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))),
+    };
+    let found = match manifest_rows(text, index) {
+        Ok(found) => found,
+        Err(why) => return Ok(RunState::SealFails(why)),
+    };
+    let leaves: Vec<Hash> = found.iter().map(|r| seal::leaf(&r.number, &r.sha256)).collect();
+    rows.extend(found);
     let seal = match sealed {
         None => return Ok(RunState::NoSeal),
         Some(Err(e)) => return Ok(RunState::SealFails(e)),

@@ -98,6 +98,23 @@ pub fn check(keys_dir: &Path, register: &Place) -> Result<Checked> {
             )
         }));
     }
+    // Bound to a PostgreSQL register, a keys folder never takes a file in
+    // its place: a file with its id is the copy left from before the
+    // migration (`register.sqlite.migrated`, or another link to it), and
+    // whether the database still holds the register cannot always be
+    // asked (a password not in the binding, a server down) — so refused.
+    if matches!(Place::of(&bound.register), Ok(Place::Postgres(_))) && register.file().is_some() {
+        return Err(Error::Usage(format!(
+            "the keys folder {} issues with the PostgreSQL register {} (recorded in {}), and {} is a register file: \
+             a file is never taken in its place (one with its id is a copy from before the migration, and would give the same numbers again); nothing was issued. \
+             Give --register {} (or --config naming the district's terbit.toml)",
+            keys_dir.display(),
+            bound.register.display(),
+            file.display(),
+            here.display(),
+            bound.register.display()
+        )));
+    }
     match Register::id_of(register)? {
         // The bound register at another path: moved only if it is gone
         // from where it was. Both still there is a copy beside the

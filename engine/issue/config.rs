@@ -76,7 +76,19 @@ impl Config {
     /// ([`crate::util::fs::read_trusted`]).
     pub fn load(path: &Path) -> Result<Config> {
         let bytes = crate::util::fs::read_trusted(path, "settings file", MAX_FILE)?;
-        Config::parse(crate::error::toml_text(path, &bytes)?, path)
+        let config = Config::parse(crate::error::toml_text(path, &bytes)?, path)?;
+        // A register password in a file others may read is everyone's.
+        if let Some(Ok(crate::numbering::register::Place::Postgres(url))) = config.register.as_deref().map(crate::numbering::register::Place::of) {
+            use std::os::unix::fs::PermissionsExt as _;
+            let mode = std::fs::symlink_metadata(path).map(|m| m.permissions().mode()).unwrap_or(0);
+            if url.has_password() && mode & 0o077 != 0 {
+                return Err(Error::config(
+                    path,
+                    format!("`register` holds the PostgreSQL password, and the file may be read by others (mode {:o}): chmod 600 {} (or leave the password out: peer authentication over the unix socket needs none)", mode & 0o777, path.display()),
+                ));
+            }
+        }
+        Ok(config)
     }
 
     /// Parse `text` (read from `path`, whose folder anchors relative paths).
@@ -465,5 +477,22 @@ mod tests {
         assert!(Config::parse("bacth = []", p).unwrap_err().to_string().contains("bacth"));
         assert!(Config::parse("max_reject_rate = 5.0", p).unwrap_err().to_string().contains("between 0 and 1"));
         assert!(Config::parse("", p).unwrap().batch_files(NaiveDate::default()).is_err());
+    }
+
+    #[test]
+    fn a_register_password_in_a_file_others_may_read_is_refused() {
+        use std::os::unix::fs::PermissionsExt as _;
+        let d = tempfile::tempdir().unwrap();
+        let path = d.path().join("terbit.toml");
+        std::fs::write(&path, "register = \"postgresql://terbit:S3CRET@db.internal:5432/terbit\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        let e = Config::load(&path).unwrap_err().to_string();
+        assert!(e.contains("chmod 600") && !e.contains("S3CRET"), "{e}");
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
+        assert!(Config::load(&path).is_ok());
+        // Without a password: readable is fine.
+        std::fs::write(&path, "register = \"postgresql://terbit@%2Frun%2Fpostgresql/terbit\"\n").unwrap();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o644)).unwrap();
+        assert!(Config::load(&path).is_ok());
     }
 }

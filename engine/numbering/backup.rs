@@ -10,7 +10,8 @@
 //! than the register it replaces: the runs after it printed numbers the
 //! copy does not know, and a register that forgot them would give them
 //! again. So the restore compares the copy with what the run folders'
-//! manifests prove was issued ([`Proven`]); with the loss accepted, those
+//! manifests prove was issued (their [`ManifestRow`]s, each run named by
+//! index into the run names given beside them); with the loss accepted, those
 //! documents are recorded in the restored register as issued (by the run
 //! that published them) and every counter is raised past the highest
 //! number proven for its scope, kind and day.
@@ -22,6 +23,7 @@ use chrono::NaiveDate;
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
+use super::check::ManifestRow;
 use crate::kind::revocation::Entry;
 
 /// What a register (or a backup of one) holds, as `register backup`
@@ -53,25 +55,6 @@ pub struct Counter {
     pub issue_date: String,
     /// The last serial given.
     pub last: i64,
-}
-
-/// A document a run folder's manifest proves was issued.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Proven {
-    /// Its number.
-    pub number: String,
-    /// Its application ID.
-    pub application_id: String,
-    /// Its kind.
-    pub kind: String,
-    /// Its subject.
-    pub nik: String,
-    /// Where it is handed out.
-    pub service_point: String,
-    /// The SHA-256 of its file, as the manifest lists it.
-    pub sha256: String,
-    /// The run (folder name) that published it.
-    pub run: String,
 }
 
 /// A document number taken apart: what its counter is kept under.
@@ -113,7 +96,7 @@ pub fn parse_number(number: &str) -> Option<NumberParts> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Loss {
     /// Documents in a manifest the copy does not hold, by number.
-    pub missing: Vec<Proven>,
+    pub missing: Vec<ManifestRow>,
     /// Counters the runs prove went further than the copy's.
     pub behind: Vec<Behind>,
     /// Documents the copy holds, but not as issued, that a manifest published.
@@ -154,6 +137,9 @@ pub struct Restored {
     pub not_recorded: Vec<String>,
     /// Counters raised.
     pub raised: Vec<Behind>,
+    /// Revocations and supersessions recorded from the signed lists (made
+    /// after the backup).
+    pub revocations: Vec<String>,
 }
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
@@ -321,11 +307,11 @@ pub fn refuse_present(register: &Path) -> Result<()> {
 }
 
 /// What the copy at `copy` lacks of `proven` (read only).
-pub fn compare(copy: &Path, proven: &[Proven]) -> Result<Loss> {
-    compare_with(&open_read_only(copy)?, copy, proven)
+pub fn compare(copy: &Path, proven: &[ManifestRow], runs: &[String]) -> Result<Loss> {
+    compare_with(&open_read_only(copy)?, copy, proven, runs)
 }
 
-fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Loss> {
+fn compare_with(conn: &Connection, path: &Path, proven: &[ManifestRow], runs: &[String]) -> Result<Loss> {
     let err = |e| reg_err(path, e);
     let mut status = conn.prepare("SELECT status FROM documents WHERE document_number = ?1").map_err(err)?;
     let mut counter = conn.prepare("SELECT last FROM serials WHERE scope = ?1 AND kind = ?2 AND issue_date = ?3").map_err(err)?;
@@ -337,7 +323,7 @@ fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Los
             Some(s) if s != "issued" => loss.unmarked += 1,
             Some(_) => {}
         }
-        let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
+        let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", run_name(runs, p), p.number)))?;
         let key = (parts.scope, p.kind.clone(), parts.issue_date.format("%Y-%m-%d").to_string());
         let h = highest.entry(key).or_insert(0);
         *h = (*h).max(parts.serial);
@@ -352,15 +338,20 @@ fn compare_with(conn: &Connection, path: &Path, proven: &[Proven]) -> Result<Los
     Ok(loss)
 }
 
+/// The name of the run `p` is listed in (`runs[p.run]`).
+fn run_name<'a>(runs: &'a [String], p: &ManifestRow) -> &'a str {
+    runs.get(p.run).map_or("", String::as_str)
+}
+
 /// Record in the register open on `conn` (at `path`) every document in
 /// `proven` it lacks, as issued by the run that published it (the run
 /// recorded as finished), mark those it holds only as numbered issued,
 /// and raise every counter past the highest number proven. Returns the
 /// documents recorded, those not recorded (their application holds
 /// another number) and the counters raised. Shared by restore and rebuild.
-fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &str) -> Result<(usize, Vec<String>, Vec<Behind>)> {
+fn record_proven(conn: &mut Connection, path: &Path, proven: &[ManifestRow], runs: &[String], now: &str) -> Result<(usize, Vec<String>, Vec<Behind>)> {
     let err = |e| reg_err(path, e);
-    let loss = compare_with(conn, path, proven)?;
+    let loss = compare_with(conn, path, proven, runs)?;
     let tx = conn.transaction().map_err(err)?;
     let mut recorded = 0;
     let mut not_recorded = Vec::new();
@@ -383,13 +374,14 @@ fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &st
             .map_err(err)?;
         let missing: std::collections::HashSet<&str> = loss.missing.iter().map(|p| p.number.as_str()).collect();
         for p in proven {
-            let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", p.run, p.number)))?;
+            let parts = parse_number(&p.number).ok_or_else(|| Error::Usage(format!("run {}: {} is not a document number", run_name(runs, p), p.number)))?;
             let date = parts.issue_date.format("%Y-%m-%d").to_string();
+            let run_id = run_name(runs, p);
             // A run whose manifest is published finished: its documents are never issued again.
-            run.execute(params![p.run, date, now]).map_err(err)?;
+            run.execute(params![run_id, date, now]).map_err(err)?;
             if missing.contains(p.number.as_str()) {
                 let n = insert
-                    .execute(params![p.application_id, p.run, p.kind, parts.regency, date, parts.serial, p.number, p.nik, p.sha256, p.service_point])
+                    .execute(params![p.application_id, run_id, p.kind, parts.regency, date, parts.serial, p.number, p.nik, p.sha256, p.service_point])
                     .map_err(err)?;
                 if n == 1 {
                     recorded += 1;
@@ -397,7 +389,7 @@ fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &st
                     not_recorded.push(p.number.clone());
                 }
             } else {
-                mark.execute(params![p.number, p.sha256, p.run]).map_err(err)?;
+                mark.execute(params![p.number, p.sha256, run_id]).map_err(err)?;
             }
         }
         for b in &loss.behind {
@@ -419,16 +411,47 @@ fn record_proven(conn: &mut Connection, path: &Path, proven: &[Proven], now: &st
 /// register must be absent (with no write-ahead log of its own left:
 /// SQLite would apply an old log to the copy). The backup itself is not
 /// changed.
-pub fn restore(copy: &Path, register: &Path, proven: &[Proven], now: &str) -> Result<Restored> {
+///
+/// `published` are the entries of the signed revocation lists (checked by
+/// the caller against the district's trust list): what they say and the
+/// copy does not (a revocation or supersession made after the backup) is
+/// recorded as published, so that the next signed list still names it.
+pub fn restore(copy: &Path, register: &Path, proven: &[ManifestRow], runs: &[String], published: &[Entry], now: &str) -> Result<Restored> {
     refuse_present(register)?;
     let dir = folder_of(register);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     through_temporary(register, |tmp| {
         copy_into(copy, tmp)?;
         let mut conn = open_to_fill(tmp)?;
-        let (recorded, not_recorded, raised) = record_proven(&mut conn, tmp, proven, now)?;
-        Ok(Restored { summary: summary_of(&conn, tmp)?, recorded, not_recorded, raised })
+        let (recorded, not_recorded, raised) = record_proven(&mut conn, tmp, proven, runs, now)?;
+        let revocations = record_published(&mut conn, tmp, published)?;
+        Ok(Restored { summary: summary_of(&conn, tmp)?, recorded, not_recorded, raised, revocations })
     })
+}
+
+/// Record the signed lists' entries the register lacks or holds
+/// otherwise (a revocation later turned into a supersession): the
+/// published state is what auditors hold. The numbers changed.
+fn record_published(conn: &mut Connection, path: &Path, published: &[Entry]) -> Result<Vec<String>> {
+    let err = |e| reg_err(path, e);
+    let tx = conn.transaction().map_err(err)?;
+    let mut changed = Vec::new();
+    for e in published {
+        let n = tx
+            .execute(
+                "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+                 ON CONFLICT(document_number) DO UPDATE SET status = excluded.status, superseded_by = excluded.superseded_by, reason = excluded.reason, since = excluded.since
+                 WHERE (revocations.status, revocations.superseded_by, revocations.reason, revocations.since)
+                       IS NOT (excluded.status, excluded.superseded_by, excluded.reason, excluded.since)",
+                params![e.document_number, e.status.as_str(), e.superseded_by, e.reason, e.since],
+            )
+            .map_err(err)?;
+        if n > 0 {
+            changed.push(e.document_number.clone());
+        }
+    }
+    tx.commit().map_err(err)?;
+    Ok(changed)
 }
 
 /// A run as a rebuilt register records it.
@@ -474,7 +497,9 @@ pub struct Rebuilt {
 /// revocation lists' entries as they stand. `id` is the identity the
 /// keys folder's binding names; without one the register has none until
 /// `terbit issue` makes it.
-pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Proven], on_disk: &[OnDisk], revoked: &[Entry], now: &str) -> Result<Rebuilt> {
+// Each argument is one published source the register is rebuilt from.
+#[allow(clippy::too_many_arguments)]
+pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[ManifestRow], names: &[String], on_disk: &[OnDisk], revoked: &[Entry], now: &str) -> Result<Rebuilt> {
     refuse_present(file)?;
     let dir = folder_of(file);
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
@@ -509,7 +534,7 @@ pub fn rebuild(file: &Path, id: Option<&str>, runs: &[RunRecord], proven: &[Prov
             }
             tx.commit().map_err(err)?;
         }
-        let (recorded, not_recorded, _) = record_proven(&mut conn, tmp, proven, now)?;
+        let (recorded, not_recorded, _) = record_proven(&mut conn, tmp, proven, names, now)?;
         let tx = conn.transaction().map_err(err)?;
         let mut revocations = 0;
         for e in revoked {
@@ -561,19 +586,27 @@ mod tests {
         // Later: b numbered (the copy does not know it), published by run2.
         reg.number("run2", "birth", "3506", date, NumberStyle::Registration, None, &[p("b")]).unwrap();
         drop(reg);
-        let proven = |n: &str, app: &str, run: &str| Proven {
-            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: run.into(),
+        let proven = |n: &str, app: &str, run: usize| ManifestRow {
+            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run, line: 2,
         };
-        let all = [proven("3506-LU-23112026-0001", "a", "run1"), proven("3506-LU-23112026-0002", "b", "run2")];
-        let loss = compare(&copy, &all).unwrap();
+        let names = ["run1".to_string(), "run2".to_string()];
+        let all = [proven("3506-LU-23112026-0001", "a", 0), proven("3506-LU-23112026-0002", "b", 1)];
+        let loss = compare(&copy, &all, &names).unwrap();
         assert_eq!(loss.missing.len(), 1);
         assert_eq!(loss.behind, vec![Behind { scope: "3506".into(), kind: "birth".into(), issue_date: "2026-11-23".into(), proven: 2, copy: 1 }]);
-        assert!(restore(&copy, &reg_path, &all, "now").unwrap_err().to_string().contains("already exists"));
+        assert!(restore(&copy, &reg_path, &all, &names, &[], "now").unwrap_err().to_string().contains("already exists"));
         for f in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{f}", reg_path.display()));
         }
-        let r = restore(&copy, &reg_path, &all, "now").unwrap();
+        // Revoked after the backup (the signed list says so), and once
+        // more as the copy has it already: recorded once.
+        let published = [
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+        ];
+        let r = restore(&copy, &reg_path, &all, &names, &published, "now").unwrap();
         assert_eq!((r.recorded, r.summary.issued, r.summary.last[0].last, r.summary.id.as_deref()), (1, 2, 2, Some(id.as_str())));
+        assert_eq!((r.revocations.as_slice(), r.summary.revocations), (["3506-LU-23112026-0002".to_string()].as_slice(), 1));
         // The next number is past what the runs printed, and b is issued.
         let mut reg = Register::open(&crate::numbering::register::Place::File(reg_path.clone())).unwrap();
         let n = reg.number("run3", "birth", "3506", date, NumberStyle::Registration, None, &[p("b"), p("c")]).unwrap();
@@ -587,20 +620,21 @@ mod tests {
         use crate::numbering::register::{Numbered, Pending, Register};
         let d = tempfile::tempdir().unwrap();
         let file = d.path().join("r.sqlite");
-        let proven = |n: &str, app: &str| Proven {
-            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: "run1".into(),
+        let proven = |n: &str, app: &str| ManifestRow {
+            number: n.into(), application_id: app.into(), kind: "birth".into(), nik: app.into(), service_point: "KEC-A".into(), sha256: "00".into(), run: 0, line: 2,
         };
+        let names = ["run1".to_string()];
         let runs = [
             RunRecord { id: "run1".into(), issue_date: "2026-11-23".into(), finished: true },
             RunRecord { id: "run2".into(), issue_date: "2026-11-23".into(), finished: false },
         ];
         let on_disk = [OnDisk { number: "3506-LU-23112026-0004".into(), kind: "birth".into() }];
         let revoked = [Entry { document_number: "3506-LU-23112026-0001".into(), status: Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() }];
-        let r = rebuild(&file, Some("abc"), &runs, &[proven("3506-LU-23112026-0001", "a"), proven("3506-LU-23112026-0002", "b")], &on_disk, &revoked, "now").unwrap();
+        let r = rebuild(&file, Some("abc"), &runs, &[proven("3506-LU-23112026-0001", "a"), proven("3506-LU-23112026-0002", "b")], &names, &on_disk, &revoked, "now").unwrap();
         assert_eq!((r.recorded, r.revocations, r.summary.id.as_deref(), r.summary.runs, r.summary.last[0].last), (2, 1, Some("abc"), 2, 4));
         use std::os::unix::fs::PermissionsExt;
         assert_eq!(std::fs::metadata(&file).unwrap().permissions().mode() & 0o777, 0o600);
-        assert!(rebuild(&file, None, &[], &[], &[], &[], "now").unwrap_err().to_string().contains("already exists"));
+        assert!(rebuild(&file, None, &[], &[], &[], &[], &[], "now").unwrap_err().to_string().contains("already exists"));
         let mut reg = Register::open(&crate::numbering::register::Place::File(file.clone())).unwrap();
         assert_eq!(reg.revocation_of("3506-LU-23112026-0001").unwrap().map(|e| e.reason), Some("wrong name".into()));
         let p = |id: &'static str| Pending { application_id: id, nik: id, letters: "LU", scope: "3506", service_point: "KEC-A" };

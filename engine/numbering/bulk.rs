@@ -27,6 +27,14 @@ pub(crate) struct Known {
     pub(crate) withdrawn: bool,
 }
 
+impl Known {
+    /// Not (yet) a document a finished run issued: a number a stopped run
+    /// gave, written or not, which a later run may take over.
+    pub(crate) fn not_final(&self) -> bool {
+        !(self.issued && self.finished)
+    }
+}
+
 const KNOWN_COLUMNS: &str = "d.document_number, d.run_id, d.status = 'issued', d.service_point,
     EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL),
     d.nik, d.issue_date,

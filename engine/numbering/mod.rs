@@ -6,5 +6,6 @@ pub mod backup;
 mod bulk;
 pub mod check;
 mod db;
+pub mod migrate;
 pub mod place;
 pub mod register;

@@ -24,6 +24,7 @@ pub enum Place {
 pub struct PgUrl {
     url: String,
     shown: String,
+    has_password: bool,
 }
 
 impl fmt::Debug for PgUrl {
@@ -81,13 +82,14 @@ impl PgUrl {
     /// Check a connection URL (the `postgres` crate's own parser, so that
     /// what is accepted here is what connects).
     pub fn parse(text: &str) -> Result<PgUrl> {
-        let shown = without_password(text);
         if text.len() > 4096 || text.chars().any(char::is_control) {
-            return Err(Error::Usage(format!("the register URL {} is not a connection URL (control characters, or longer than 4096 bytes)", crate::util::show::clip_shown(&shown, 80))));
+            return Err(Error::Usage("the register URL is not a connection URL (control characters, or longer than 4096 bytes); it is not repeated here, as it may hold a password".into()));
         }
-        text.parse::<postgres::Config>()
-            .map_err(|e| Error::Usage(format!("the register URL {} cannot be read: {e}", crate::util::show::clip_shown(&shown, 200))))?;
-        Ok(PgUrl { url: text.to_string(), shown })
+        // The crate's own error may quote the text: not repeated either.
+        let config = text.parse::<postgres::Config>().map_err(|_| {
+            Error::Usage("the register URL cannot be read as a postgresql:// URL (postgresql://USER@HOST:PORT/DATABASE, a socket folder as %2Frun%2Fpostgresql); it is not repeated here, as it may hold a password".into())
+        })?;
+        Ok(PgUrl { url: text.to_string(), shown: shown_of(&config), has_password: config.get_password().is_some() })
     }
 
     /// The URL to connect with (password included).
@@ -99,32 +101,43 @@ impl PgUrl {
     pub fn shown(&self) -> &str {
         &self.shown
     }
+
+    /// Whether the URL holds a password.
+    pub fn has_password(&self) -> bool {
+        self.has_password
+    }
 }
 
-/// `scheme://user:password@rest` as `scheme://user@rest`; a `password=`
-/// query parameter's value as `***`.
-fn without_password(text: &str) -> String {
-    let Some((scheme, rest)) = text.split_once("://") else { return text.to_string() };
-    let (auth_end, _) = rest.char_indices().find(|(_, c)| matches!(c, '/' | '?')).unwrap_or((rest.len(), ' '));
-    let (authority, tail) = rest.split_at(auth_end);
-    let authority = match authority.rsplit_once('@') {
-        Some((user_info, hosts)) => format!("{}@{hosts}", user_info.split(':').next().unwrap_or("")),
-        None => authority.to_string(),
+/// The URL as shown: made from what the parser read — user, hosts
+/// (socket folders percent-encoded), ports and database — never from
+/// the text, so no spelling of a password (in the user part, a query
+/// parameter, percent-encoded) can pass into a message or a file. The
+/// same database is shown the same way however its URL was spelt.
+fn shown_of(c: &postgres::Config) -> String {
+    let enc = |t: &str| -> String {
+        t.bytes()
+            .map(|b| if b.is_ascii_alphanumeric() || b"-._~".contains(&b) { (b as char).to_string() } else { format!("%{b:02X}") })
+            .collect()
     };
-    let tail = match tail.split_once('?') {
-        Some((path, query)) => {
-            let q: Vec<String> = query
-                .split('&')
-                .map(|kv| match kv.split_once('=') {
-                    Some((k, _)) if k.eq_ignore_ascii_case("password") => format!("{k}=***"),
-                    _ => kv.to_string(),
-                })
-                .collect();
-            format!("{path}?{}", q.join("&"))
-        }
-        None => tail.to_string(),
-    };
-    format!("{scheme}://{authority}{tail}")
+    let ports = c.get_ports();
+    let hosts: Vec<String> = c
+        .get_hosts()
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            let host = match h {
+                postgres::config::Host::Tcp(name) => enc(name),
+                postgres::config::Host::Unix(dir) => enc(&dir.to_string_lossy()),
+            };
+            match ports.get(i).or(ports.first()) {
+                Some(p) => format!("{host}:{p}"),
+                None => host,
+            }
+        })
+        .collect();
+    let user = c.get_user().map(|u| format!("{}@", enc(u))).unwrap_or_default();
+    let db = c.get_dbname().map(|d| format!("/{}", enc(d))).unwrap_or_default();
+    format!("postgresql://{user}{}{db}", hosts.join(","))
 }
 
 #[cfg(test)]
@@ -136,11 +149,19 @@ mod tests {
         let p = Place::of(Path::new("postgresql://terbit:s3cret@db.kediri.go.id:5432/register?password=x&sslmode=disable")).unwrap();
         let shown = p.to_string();
         assert!(!shown.contains("s3cret") && !shown.contains("=x"), "{shown}");
-        assert_eq!(shown, "postgresql://terbit@db.kediri.go.id:5432/register?password=***&sslmode=disable");
+        assert_eq!(shown, "postgresql://terbit@db.kediri.go.id:5432/register");
+        // Every spelling of a password: a `/` or `?` in it, a percent-encoded
+        // key; and the same database however spelt is shown alike.
+        for url in ["postgresql://pw:b64+/SECRET==@h:5/db", "postgresql://pw:QM?SECRET@h:5/db", "postgresql://pw@h:5/db?pass%77ord=SECRET", "postgres://pw@h:5/db"] {
+            let shown = Place::of(Path::new(url)).unwrap().to_string();
+            assert_eq!(shown, "postgresql://pw@h:5/db", "{url}");
+        }
+        let sock = Place::of(Path::new("postgresql://u@%2Frun%2Fpg:5433/terbit")).unwrap().to_string();
+        assert_eq!(sock, "postgresql://u@%2Frun%2Fpg:5433/terbit");
         assert!(matches!(Place::of(Path::new("out/register.sqlite")).unwrap(), Place::File(_)));
         assert!(matches!(Place::of(Path::new("postgres://u@%2Frun%2Fpg/terbit")).unwrap(), Place::Postgres(_)));
         assert!(Place::of(Path::new("postgresql://u@h/db?\u{1b}[2J")).is_err());
-        let e = Place::of(Path::new("postgresql://u:pw@h/db?connect_timeout=x")).unwrap_err().to_string();
-        assert!(!e.contains("pw"), "{e}");
+        let e = Place::of(Path::new("postgresql://u:SECRET@h/db?connect_timeout=x")).unwrap_err().to_string();
+        assert!(!e.contains("SECRET"), "{e}");
     }
 }

@@ -282,7 +282,14 @@ impl Register {
     pub fn exists(place: &Place) -> Result<bool> {
         match place {
             Place::File(p) => Ok(p.is_file()),
-            Place::Postgres(_) => Register::open_read_only(place)?.has_table("documents"),
+            // A database whose register tables were emptied (or never
+            // filled) holds no register: neither an identity nor a number.
+            Place::Postgres(_) => {
+                let reg = Register::open_read_only(place)?;
+                Ok(reg.has_table("documents")?
+                    && reg.has_table("meta")?
+                    && reg.one("SELECT EXISTS (SELECT 1 FROM meta WHERE key = ?1) OR EXISTS (SELECT 1 FROM documents)", &[V::T(ID_KEY)], |r| r.flag(0))?.unwrap_or(false))
+            }
         }
     }
 
@@ -303,6 +310,12 @@ impl Register {
     fn db(&self) -> Result<std::cell::RefMut<'_, Db>> {
         // Each method borrows the connection for its own statements only.
         self.db.try_borrow_mut().map_err(|_| Error::Register { path: self.at.clone(), message: "the connection is in use (a register call inside another)".into() })
+    }
+
+    /// The connection, for a whole-register task of this module's (a
+    /// migration): `f` gets it and where errors say the register is.
+    pub(crate) fn with_db<T>(&self, f: impl FnOnce(&mut Db, &Path) -> Result<T>) -> Result<T> {
+        f(&mut *self.db()?, &self.at)
     }
 
     fn exec(&self, sql: &str, p: &[V]) -> Result<u64> {
@@ -428,7 +441,7 @@ impl Register {
                     // had written its document: a document in no manifest
                     // is made again here, listed and sealed, and its stale
                     // file goes.
-                    Some(k) if !(k.issued && k.finished) && !is_live(db, &at, &mut live, &k.run_id)? => {
+                    Some(k) if k.not_final() && !is_live(db, &at, &mut live, &k.run_id)? => {
                         // The subject it counts for is this application's now.
                         if let Some(h) = holders.get_mut(&k.nik) {
                             h.remove(&k.number);
@@ -873,6 +886,12 @@ fn connect(url: &PgUrl, read_only: bool) -> Result<Db> {
     if config.get_application_name().is_none() {
         config.application_name("terbit");
     }
+    // A server that stops answering over the network (a host or link
+    // lost) is noticed within about two minutes instead of never: idle,
+    // by keepalives; with a request unanswered, by the TCP user timeout.
+    // The run stops with an error, and is resumed once the register is back.
+    let secs = std::time::Duration::from_secs;
+    config.keepalives(true).keepalives_idle(secs(30)).keepalives_interval(secs(10)).keepalives_retries(6).tcp_user_timeout(secs(120));
     let client = config.connect(postgres::NoTls).map_err(|e| pg_err(&at, &e))?;
     let mut db = Db::Pg(Box::new(client));
     db.batch(&at, &format!("SET client_min_messages = warning; SET lock_timeout = '{LOCK_WAIT_SECS}s'; SET synchronous_commit = on"))?;
