@@ -25,12 +25,12 @@
 //!
 //! `TERBIT_CRASH_SEED` repeats a sequence of kill and stop moments.
 
-#[path = "common/tools.rs"]
-mod tools;
-#[path = "common/pg.rs"]
-mod pg;
 #[path = "common/trust_fixture.rs"]
 mod fixture;
+// The fixture's probe module, where pg.rs looks for it (`crate::tools`).
+use fixture::tools;
+#[path = "common/pg.rs"]
+mod pg;
 #[path = "common/ledger.rs"]
 mod ledger;
 
