@@ -226,9 +226,9 @@ fn issued_count(url: &str) -> i64 {
 /// What must hold in the register at every instant, whatever was
 /// stopped: no number twice, serials gap-free per series, each counter
 /// exactly its series' documents (a counter past them is a number lost);
-/// and each document marked issued is on disk under `out` with its
+/// and each document marked issued is on disk under one of `outs` with its
 /// recorded bytes, no file at a final name torn.
-fn check_at_rest(url: &str, out: &Path) -> Vec<String> {
+fn check_at_rest(url: &str, outs: &[&Path]) -> Vec<String> {
     let docs = documents(url);
     let mut problems = ledger::numbers_gap_free(docs.iter().map(|d| (d.kind.as_str(), d.number.as_str())));
     if !docs.is_empty() {
@@ -248,7 +248,7 @@ fn check_at_rest(url: &str, out: &Path) -> Vec<String> {
         }
     }
     let mut files = BTreeMap::new();
-    for run in ledger::run_dirs(out) {
+    for run in outs.iter().flat_map(|out| ledger::run_dirs(out)) {
         let mut all = Vec::new();
         all_files(&run, &mut all);
         for f in all.into_iter().filter(|f| f.extension().is_some_and(|e| e == "pdf") && !f.starts_with(run.join("print"))) {
@@ -354,6 +354,8 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
     let (mut killed, mut stopped, mut finished_first, mut refused_live, mut cut_off) = (0, 0, 0, 0, 0);
     let mut shortest = full;
     let mut attempts = 0;
+    // What the runs cut off by a server stop said, each once.
+    let mut messages = BTreeSet::new();
     while (killed < kills || stopped < stops) && attempts < (kills + stops) * 4 {
         attempts += 1;
         let stop_server = rng.random_range(0..(kills - killed.min(kills)) + (stops - stopped.min(stops))) < stops - stopped.min(stops);
@@ -397,6 +399,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
                 if !status.success() {
                     stopped_by_the_server(status, &err, &url, &what);
                     cut_off += 1;
+                    messages.insert(err.lines().filter(|l| !l.contains(" INFO ") && !l.contains(" WARN ")).collect::<Vec<_>>().join(" / ").replace(&url, "<register>"));
                 }
                 stopped += 1;
                 db.start_again();
@@ -407,7 +410,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
                 killed += 1;
             }
         }
-        let problems = check_at_rest(&url, &out);
+        let problems = check_at_rest(&url, &[&out]);
         assert!(problems.is_empty(), "{what}: {problems:#?}");
     }
     assert!(killed >= kills && stopped >= stops, "{kills} kills and {stops} server stops wanted, {killed} and {stopped} in {attempts} attempts");
@@ -427,7 +430,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
             problems.push(format!("{} differs from the uninterrupted night", name.display()));
         }
     }
-    problems.extend(check_at_rest(&url, &out));
+    problems.extend(check_at_rest(&url, &[&out]));
     problems.extend(check_finished(&url, &n.batch, &[&out]));
     println!(
         "PostgreSQL crash drill: {applications} applications, {killed} runs killed (SIGKILL) and {stopped} server stops mid-run ({cut_off} ended the run with an error), \
@@ -436,6 +439,7 @@ fn killed_runs_and_server_crashes_resume_to_the_uninterrupted_night() {
         began.elapsed(),
         problems.len()
     );
+    println!("runs cut off by a server stop said:\n  {}", messages.into_iter().collect::<Vec<_>>().join("\n  "));
     assert!(problems.is_empty(), "{problems:#?}");
     register_check_clean(&url, &keys, &[&out]);
     let run = ledger::run_dirs(&out).remove(0);
@@ -543,6 +547,8 @@ fn a_host_killed_mid_night_is_finished_by_the_other() {
     let err_b = std::fs::read_to_string(&errs_b).unwrap();
     let named = sb.is_some_and(|s| s.code() == Some(1)) && err_b.contains(&format!("NOT DONE — run {run_a} stopped before it finished"));
     assert!(sb.is_some_and(|s| s.success()) || named, "host B's own part: {sb:?}: {err_b}");
+    let problems = check_at_rest(&url, &[&out_a, &out_b]);
+    assert!(problems.is_empty(), "after host A's death: {problems:#?}");
     // What host A held when it died: its run's numbers, by application.
     let held: BTreeMap<(String, String), String> =
         documents(&url).into_iter().filter(|d| d.run_id == run_a).map(|d| ((d.kind, d.application_id), d.number)).collect();
@@ -582,7 +588,7 @@ fn a_night_goes_on_after_its_primary_fails_over_to_the_standby() {
     let Some(primary) = PgCluster::start("a night finished on the promoted standby (tests/register_postgresql.rs)") else { return };
     let standby = primary.standby("standby");
     let tmp = tempfile::tempdir().unwrap();
-    let n = night(tmp.path(), env_or("TERBIT_PG_FAILOVER_APPS", 240) as usize);
+    let n = night(tmp.path(), env_or("TERBIT_PG_FAILOVER_APPS", 360) as usize);
     let keys = n.keys_copy("pg");
     let out = n.root.join("out");
     let (mut c, _, errs) = issue(&n.batch, &keys, &out, Some(&primary.url()), 0);
@@ -606,7 +612,7 @@ fn a_night_goes_on_after_its_primary_fails_over_to_the_standby() {
     // Every number the primary acknowledged is on the promoted standby.
     let held: BTreeMap<(String, String), String> = documents(&standby.url()).into_iter().map(|d| ((d.kind, d.application_id), d.number)).collect();
     assert!(!held.is_empty(), "no number reached the standby");
-    let problems = check_at_rest(&standby.url(), &out);
+    let problems = check_at_rest(&standby.url(), &[&out]);
     assert!(problems.is_empty(), "{problems:#?}");
     // The night again, against the promoted server (the keys folder's
     // binding follows the register: the same identity at another URL).
@@ -697,4 +703,63 @@ fn a_host_starting_waits_for_no_other_hosts_transaction() {
     let batch: Vec<PathBuf> = batch_a.iter().chain(&batch_b).cloned().collect();
     let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
     assert!(problems.is_empty(), "{problems:#?}");
+}
+
+/// The server crashes while two hosts issue their parts: each run stops
+/// with an error naming the register; once the server is back, each host
+/// runs its part again and both finish, gap-free, nothing twice.
+#[test]
+fn two_hosts_go_on_after_their_server_crashed() {
+    let began = Instant::now();
+    let Some(db) = PgCluster::start("two hosts and a PostgreSQL crash mid-night (tests/register_postgresql.rs)") else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let n = night(tmp.path(), env_or("TERBIT_PG_HOSTS_APPS", 240) as usize);
+    let points = host_a_points();
+    let (batch_a, batch_b) = n.split(&points);
+    let url = db.url();
+    let (out_a, out_b) = (n.root.join("out-a"), n.root.join("out-b"));
+    let (keys_a, keys_b) = (n.keys_copy("a"), n.keys_copy("b"));
+    let (mut a, _, errs_a) = issue(&batch_a, &keys_a, &out_a, Some(&url), 0);
+    let (mut b, _, errs_b) = issue(&batch_b, &keys_b, &out_b, Some(&url), 0);
+    let (mut a, mut b) = (a.spawn().unwrap(), b.spawn().unwrap());
+    let started = Instant::now();
+    while issued_count(&url) < 3 && started.elapsed() < HANG && a.try_wait().unwrap().is_none() && b.try_wait().unwrap().is_none() {
+        std::thread::sleep(Duration::from_millis(5));
+    }
+    db.stop_immediate();
+    let mut cut_off = 0;
+    for (host, c, errs) in [("A", &mut a, &errs_a), ("B", &mut b, &errs_b)] {
+        let status = wait_for(c, HANG);
+        if status.is_none() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+        let err = std::fs::read_to_string(errs).unwrap();
+        let status = status.unwrap_or_else(|| panic!("host {host} did not end within {HANG:?} of the server's stop: {err}"));
+        if !status.success() {
+            stopped_by_the_server(status, &err, &url, &format!("host {host}"));
+            cut_off += 1;
+        }
+    }
+    assert!(cut_off > 0, "both hosts finished before the server stopped");
+    db.start_again();
+    let problems = check_at_rest(&url, &[&out_a, &out_b]);
+    assert!(problems.is_empty(), "{problems:#?}");
+    let (mut a, _, errs_a) = issue(&batch_a, &keys_a, &out_a, Some(&url), 1);
+    let (mut b, _, errs_b) = issue(&batch_b, &keys_b, &out_b, Some(&url), 1);
+    let (mut a, mut b) = (a.spawn().unwrap(), b.spawn().unwrap());
+    let (sa, sb) = (wait_for(&mut a, HANG), wait_for(&mut b, HANG));
+    for (c, s) in [(&mut a, sa), (&mut b, sb)] {
+        if s.is_none() {
+            let _ = c.kill();
+            let _ = c.wait();
+        }
+    }
+    let said = format!("host A: {sa:?}\n{}\nhost B: {sb:?}\n{}", std::fs::read_to_string(&errs_a).unwrap(), std::fs::read_to_string(&errs_b).unwrap());
+    assert!(sa.is_some_and(|s| s.success()) && sb.is_some_and(|s| s.success()), "{said}");
+    let batch: Vec<PathBuf> = batch_a.iter().chain(&batch_b).cloned().collect();
+    let problems = check_finished(&url, &batch, &[&out_a, &out_b]);
+    assert!(problems.is_empty(), "{problems:#?}");
+    register_check_clean(&url, &keys_a, &[&out_a, &out_b]);
+    println!("two hosts and a server crash: {cut_off} run(s) cut off, both finished on the restarted server, {:?}", began.elapsed());
 }
