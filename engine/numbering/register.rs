@@ -643,38 +643,52 @@ impl Register {
     /// some of its applications out. Their documents are in no manifest.
     /// A run another host is issuing now has not stopped: it is left out.
     pub fn unfinished(&self, run_id: &str) -> Result<Vec<(String, i64, i64)>> {
-        let runs = self.rows(
-            "SELECT d.run_id, SUM(CASE WHEN d.status = 'numbered' THEN 1 ELSE 0 END), SUM(CASE WHEN d.status = 'issued' THEN 1 ELSE 0 END) FROM documents d
-             WHERE d.run_id != ?1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
-             GROUP BY d.run_id ORDER BY d.run_id",
-            &[V::T(run_id)],
-            |r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)),
-        )?;
-        self.not_live(runs, |r| &r.0)
+        let read = || {
+            self.rows(
+                "SELECT d.run_id, SUM(CASE WHEN d.status = 'numbered' THEN 1 ELSE 0 END), SUM(CASE WHEN d.status = 'issued' THEN 1 ELSE 0 END) FROM documents d
+                 WHERE d.run_id != ?1 AND NOT EXISTS (SELECT 1 FROM runs r WHERE r.run_id = d.run_id AND r.finished_at IS NOT NULL)
+                 GROUP BY d.run_id ORDER BY d.run_id",
+                &[V::T(run_id)],
+                |r| Ok((r.text(0)?, r.int(1)?, r.int(2)?)),
+            )
+        };
+        self.not_live(read, |r| &r.0)
     }
 
-    fn not_live<T>(&self, runs: Vec<T>, id: impl Fn(&T) -> &String) -> Result<Vec<T>> {
-        let mut db = self.db()?;
-        let mut out = Vec::with_capacity(runs.len());
-        for r in runs {
-            if !db.run_is_live(&self.at, id(&r))? {
-                out.push(r);
+    /// The runs `read` gives that no other connection is issuing now. On
+    /// PostgreSQL they are read again after the check: a run read as
+    /// unfinished whose host then finished it and let go of its claim
+    /// (its finish is committed before its connection ends) was never
+    /// stopped, and a second read, made once it let go, says so.
+    fn not_live<T>(&self, read: impl Fn() -> Result<Vec<T>>, id: impl Fn(&T) -> &String) -> Result<Vec<T>> {
+        let runs = read()?;
+        let mut stopped = std::collections::HashSet::new();
+        let pg = {
+            let mut db = self.db()?;
+            for r in &runs {
+                if !db.run_is_live(&self.at, id(r))? {
+                    stopped.insert(id(r).clone());
+                }
             }
-        }
-        Ok(out)
+            db.is_pg()
+        };
+        let runs = if pg && !stopped.is_empty() { read()? } else { runs };
+        Ok(runs.into_iter().filter(|r| stopped.contains(id(r))).collect())
     }
 
     /// Runs other than `run_id` that stopped before they finished and hold
     /// no number any more (every one adopted by a later run): their folders
     /// have nothing left to finish.
     pub fn emptied_runs(&self, run_id: &str) -> Result<Vec<String>> {
-        let runs = self.rows(
-            "SELECT r.run_id FROM runs r WHERE r.finished_at IS NULL AND r.run_id != ?1
-             AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY r.run_id",
-            &[V::T(run_id)],
-            |r| r.text(0),
-        )?;
-        self.not_live(runs, |r| r)
+        let read = || {
+            self.rows(
+                "SELECT r.run_id FROM runs r WHERE r.finished_at IS NULL AND r.run_id != ?1
+                 AND NOT EXISTS (SELECT 1 FROM documents d WHERE d.run_id = r.run_id) ORDER BY r.run_id",
+                &[V::T(run_id)],
+                |r| r.text(0),
+            )
+        };
+        self.not_live(read, |r| r)
     }
 
     /// Every number run `run_id` holds.
@@ -915,11 +929,19 @@ fn first_other(holders: &HashMap<String, BTreeMap<String, String>>, p: &Pending)
     holders.get(p.nik)?.iter().find(|(_, app)| app.as_str() != p.application_id).map(|(n, _)| n.clone())
 }
 
+/// Whether run `run`'s numbers are still its own: it is being issued now
+/// by another connection, or (PostgreSQL) it finished after its documents
+/// were read — its host commits the finish before its connection ends
+/// and its claim goes, so a run found let go of is read again; taking over
+/// a finished run's numbers would issue them twice.
 fn is_live(db: &mut Db, at: &Path, seen: &mut HashMap<String, bool>, run: &str) -> Result<bool> {
     if let Some(l) = seen.get(run) {
         return Ok(*l);
     }
-    let l = db.run_is_live(at, run)?;
+    let mut l = db.run_is_live(at, run)?;
+    if !l && db.is_pg() {
+        l = db.one(at, "SELECT COUNT(*) FROM runs WHERE run_id = ?1 AND finished_at IS NOT NULL", &[V::T(run)], |r| r.int(0))?.unwrap_or(0) > 0;
+    }
     seen.insert(run.to_string(), l);
     Ok(l)
 }
