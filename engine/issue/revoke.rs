@@ -12,6 +12,7 @@ use crate::dk1::keys;
 use crate::dk1::revocation::RevocationList;
 use crate::error::{Error, Result};
 use crate::numbering::register::Register;
+use crate::numbering::replica::Replica;
 
 /// What a revocation left behind.
 #[derive(Debug)]
@@ -33,7 +34,8 @@ pub struct Revoked {
 /// with its key in `keys_dir` valid at `now` (epoch seconds). Refuses
 /// documents the register does not hold as issued, a second revocation,
 /// and an empty reason, before anything is written.
-pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64) -> Result<Revoked> {
+#[allow(clippy::too_many_arguments)]
+pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64, replica: Option<&Replica>) -> Result<Revoked> {
     if !register.exists() {
         return Err(Error::Usage(format!("register {} does not exist (use --register)", register.display())));
     }
@@ -48,17 +50,23 @@ pub fn revoke(register: &Path, keys_dir: &Path, number: &str, by: Option<&str>, 
     if earlier.is_none() {
         reg.revoke(number, by, reason, since)?;
     }
-    let (list, path) = publish(&mut reg, keys_dir, &signer, now)?;
+    let (list, path) = publish(&mut reg, keys_dir, &signer, now, replica)?;
     Ok(Revoked { issuer, list, path, earlier })
 }
 
 /// Sign the issuer's whole revocation list again, numbered past the list
-/// already published, and write it beside the trust list.
-pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64) -> Result<(RevocationList, PathBuf)> {
+/// already published, and write it beside the trust list. With a
+/// `replica`, the register (its revocations and the list's sequence) is
+/// copied there first: no list is published that the replica could not
+/// make again.
+pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64, replica: Option<&Replica>) -> Result<(RevocationList, PathBuf)> {
     let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
     let trust = keys::TrustList::load(&keys_dir.join("trust.json"))?;
     let floor = crate::dk1::revocation::sequence_at(&path, &trust).unwrap_or(0);
     let sequence = reg.next_list_sequence(&signer.issuer, floor)?;
+    if let Some(r) = replica {
+        r.copy()?;
+    }
     let list = RevocationList::make(reg.revocations(&signer.issuer)?, sequence, now, signer);
     crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
     Ok((list, path))
@@ -88,11 +96,11 @@ mod tests {
     fn a_missing_register_or_document_is_refused_and_nothing_is_written() {
         let d = tempfile::tempdir().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let e = revoke(&d.path().join("none.sqlite"), d.path(), "X", None, "why", date, 0).unwrap_err();
+        let e = revoke(&d.path().join("none.sqlite"), d.path(), "X", None, "why", date, 0, None).unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
         let reg = d.path().join("r.sqlite");
         drop(Register::open(&reg).unwrap());
-        let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0).unwrap_err();
+        let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0, None).unwrap_err();
         assert!(e.to_string().contains("is not in the register"), "{e}");
         assert!(!d.path().join("revocations-3506.json").exists());
     }
