@@ -78,10 +78,13 @@ impl Replica {
                 )));
             }
         }
+        // The register's folder, or the nearest folder above it that
+        // exists (it is made on the same file system when missing).
         let same_disk = {
             use std::os::unix::fs::MetadataExt;
             let dev = |p: &Path| std::fs::metadata(p).map(|m| m.dev()).ok();
-            dev(&canonical).is_some() && dev(&canonical) == dev(reg_dir)
+            let reg_dev = reg_dir.ancestors().filter(|p| !p.as_os_str().is_empty()).find_map(dev).or_else(|| dev(Path::new(".")));
+            dev(&canonical).is_some() && dev(&canonical) == reg_dev
         };
         Ok(Replica { dir: dir.to_path_buf(), file, register: register.to_path_buf(), busy: std::sync::Mutex::new(()), same_disk })
     }
