@@ -272,6 +272,7 @@ fn register_reject(k: &KindRun, a: usize, rule: Rule, field: &str, value: String
 /// copy the register to its replica (when there is one); also
 /// what that adds to the run's summary (warnings, seconds per stage,
 /// resumed applications).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn prepare_kind<'a>(
     opts: &'a IssueOptions,
     template: &'a Template,
