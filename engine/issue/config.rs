@@ -444,6 +444,11 @@ mod tests {
         let reg = none.register(None, &none.out(None));
         assert_eq!(reg.path, Path::new("out/register.sqlite"));
         assert!(reg.origin.to_string().contains("no ./terbit.toml"), "{}", reg.origin);
+        // The replica: none unless set; relative to the file; the flag first.
+        assert_eq!(c.replica(None), None);
+        let c = Config::parse("replica = \"../second\"\n", p).unwrap();
+        assert_eq!(c.replica(None), Some(PathBuf::from("/etc/terbit/../second")));
+        assert_eq!(c.replica(Some("/mnt/b".into())), Some(PathBuf::from("/mnt/b")));
     }
 
     #[test]

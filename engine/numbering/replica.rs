@@ -86,6 +86,15 @@ impl Replica {
             let reg_dev = reg_dir.ancestors().filter(|p| !p.as_os_str().is_empty()).find_map(dev).or_else(|| dev(Path::new(".")));
             dev(&canonical).is_some() && dev(&canonical) == reg_dev
         };
+        // A copy killed half-way left its temporary: it goes (only one of
+        // a process that has ended, never another live run's).
+        let prefix = format!("{FILE}.tmp-");
+        for e in std::fs::read_dir(dir).map_err(|e| refuse(e.to_string()))?.flatten() {
+            let name = e.file_name();
+            if name.to_str().is_some_and(|n| n.starts_with(&prefix)) && crate::util::fs::is_abandoned(&name) && e.file_type().is_ok_and(|t| t.is_file()) {
+                let _ = std::fs::remove_file(e.path());
+            }
+        }
         Ok(Replica { dir: dir.to_path_buf(), file, register: register.to_path_buf(), busy: std::sync::Mutex::new(()), same_disk })
     }
 
@@ -101,7 +110,10 @@ impl Replica {
         let t0 = Instant::now();
         let _one = self.busy.lock().map_err(|_| Error::Thread { what: "replica's", how: "panicked while copying".into() })?;
         self.write().map_err(|reason| Error::Replica { path: self.file.clone(), register: self.register.clone(), reason })?;
-        Ok(t0.elapsed())
+        let took = t0.elapsed();
+        let bytes = std::fs::symlink_metadata(&self.file).map(|m| m.len()).unwrap_or(0);
+        tracing::debug!(seconds = took.as_secs_f64(), bytes, "register copied to its replica {}", self.file.display());
+        Ok(took)
     }
 
     fn write(&self) -> std::result::Result<(), String> {
@@ -270,6 +282,19 @@ mod tests {
         std::fs::set_permissions(&second, std::fs::Permissions::from_mode(0o777)).unwrap();
         let e = shown(Replica::new(&second, &reg_path).unwrap_err());
         assert!(e.contains("second") && e.contains("every user"), "{e}");
+    }
+
+    #[test]
+    fn a_temporary_left_by_a_copy_killed_half_way_is_removed() {
+        let (_d, reg_path, second) = places();
+        drop(Register::open(&reg_path).unwrap());
+        // A process id that is not running (beyond Linux's pid_max).
+        let stale = second.join(format!("{FILE}.tmp-4294967295"));
+        std::fs::write(&stale, b"half a copy").unwrap();
+        let replica = Replica::new(&second, &reg_path).unwrap();
+        assert!(!stale.exists());
+        replica.copy().unwrap();
+        assert_eq!(Register::id_of(replica.path()).unwrap(), None);
     }
 
     #[test]
