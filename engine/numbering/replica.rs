@@ -12,7 +12,8 @@
 //! while the run's sink marks documents on the register's connection (WAL
 //! readers never block the writer). Measured against `VACUUM INTO` on the
 //! 208,400-document register (bench/RESULTS.md, "2026-12-06 (replica)"),
-//! copying pages takes about half the time: nothing is rebuilt. It goes to
+//! copying pages takes 0.07 s instead of 0.11 s on tmpfs and 0.14 s
+//! instead of 0.18 s on ext4 (synced): nothing is rebuilt. It goes to
 //! a new temporary file in the replica folder (0600, `O_EXCL|O_NOFOLLOW`),
 //! synced, renamed over `register.sqlite` there, and the folder synced: at
 //! every moment the replica folder holds the previous whole copy or the
