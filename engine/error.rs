@@ -93,6 +93,22 @@ pub enum Error {
         message: String,
     },
 
+    /// The register's replica (`replica =`, `--replica`) could not be
+    /// checked or written: the run stops before anything that depends on
+    /// what the register just recorded is written.
+    #[error(
+        "the register's replica {path}: {reason}. Nothing that depends on it was written (no document, no revocation list); \
+         what was recorded stays in the register {register}. Fix the replica (is its disk mounted? is it full?) and run the same command again: it resumes"
+    )]
+    Replica {
+        /// The replica folder or file.
+        path: PathBuf,
+        /// The register it copies.
+        register: PathBuf,
+        /// Why it could not be written.
+        reason: String,
+    },
+
     /// No key in the keys folder may sign for this issuer now.
     #[error("no usable signing key: {0}")]
     NoKey(String),

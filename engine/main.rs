@@ -23,6 +23,7 @@ use terbit::verify;
 
 mod cli;
 
+use terbit::numbering::replica::Replica;
 use cli::args::{Cli, Command, KeysCommand, RegisterCommand, RevokeArgs, RootCommand, TrustCommand};
 
 // Measured in bench/RESULTS.md: issue runs allocate and free many small
@@ -337,7 +338,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             println!("{count} {kind} applications in {n} rows ({:.0}% with defects) → {}", defects * 100.0, out.display());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Issue { mut input, keys, out, register, max_reject_rate } => {
+        Command::Issue { mut input, keys, out, register, replica, max_reject_rate } => {
             if max_reject_rate.is_some_and(|r| !(0.0..=1.0).contains(&r)) {
                 bail!("--max-reject-rate must be a share between 0 and 1");
             }
@@ -360,6 +361,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
             let keys = keys.path;
             let out = conf.out(out);
             let register = conf.register(register, &out);
+            let replica = conf.replica(replica);
             let max_reject_rate = max_reject_rate.or(conf.max_reject_rate);
             // Before the key is read and anything is written: an out or
             // register folder others may write in, or a register of another
@@ -381,6 +383,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 kind,
                 out,
                 register,
+                replica,
                 issue_date,
                 issued_at,
                 max_reject_rate,
@@ -518,6 +521,7 @@ fn run(cli: Cli) -> Result<ExitCode> {
                 kind: input.kind,
                 out: PathBuf::new(),
                 register,
+                replica: None,
                 issue_date,
                 issued_at,
                 max_reject_rate: None,
@@ -826,16 +830,22 @@ fn print_summary(s: &RunSummary) {
 /// The register and keys folder of revoke, supersede and revocations:
 /// flags over ./terbit.toml (or --config) over the defaults. The register
 /// must exist: only `terbit issue` makes one.
-fn register_and_keys(a: &RevokeArgs) -> Result<(terbit::numbering::register::Place, PathBuf)> {
+fn register_and_keys(a: &RevokeArgs) -> Result<(terbit::numbering::register::Place, PathBuf, Option<Replica>)> {
     let conf = terbit::issue::config::Config::find(a.config.as_deref())?;
     let out = conf.out(None);
     let register = conf.register(a.register.clone(), &out);
     let place = register.existing_register()?;
-    Ok((place, conf.keys(a.keys.clone(), "--keys").path))
+    // Checked before anything is recorded: a revocation the replica
+    // cannot take is not made.
+    let replica = Replica::for_register(conf.replica(a.replica.clone()).as_deref(), &place)?;
+    if let Some(r) = replica.as_ref().filter(|r| r.same_disk) {
+        tracing::warn!("the register's replica {} is on the same file system as the register {place}: it does not outlive that disk", r.path().display());
+    }
+    Ok((place, conf.keys(a.keys.clone(), "--keys").path, replica))
 }
 
 fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a: &RevokeArgs) -> Result<ExitCode> {
-    let (register, keys) = register_and_keys(a)?;
+    let (register, keys, replica) = register_and_keys(a)?;
     // The register is written here too: the same checks as an issue run's.
     if let Some(file) = register.file() {
         let reg_dir = file.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new("."));
@@ -844,7 +854,7 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a
     // Today where the region is (as `stats`): 00:00–07:00 WIB is still yesterday in UTC.
     let region = load_region(terbit::issue::config::Config::find(a.config.as_deref())?.region.as_deref())?;
     let since = on.unwrap_or_else(|| today(&region));
-    let r = terbit::issue::revoke::revoke(&register, &keys, number, by, reason, since, Utc::now().timestamp())?;
+    let r = terbit::issue::revoke::revoke(&register, &keys, number, by, reason, since, Utc::now().timestamp(), replica.as_ref())?;
     if let Some(e) = &r.earlier {
         let what = match &e.superseded_by {
             Some(newer) => format!("superseded by {newer}"),
@@ -867,7 +877,7 @@ fn revoke(number: &str, by: Option<&str>, reason: &str, on: Option<NaiveDate>, a
 }
 
 fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
-    let (register, keys) = register_and_keys(a)?;
+    let (register, keys, replica) = register_and_keys(a)?;
     let issuer = match issuer {
         Some(i) => i.to_string(),
         None => {
@@ -884,7 +894,7 @@ fn republish(issuer: Option<&str>, a: &RevokeArgs) -> Result<ExitCode> {
     let now = Utc::now().timestamp();
     let signer = terbit::dk1::keys::signer_for(&keys, &issuer, now)?;
     let mut reg = terbit::numbering::register::Register::open(&register)?;
-    let (list, path, restored) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now)?;
+    let (list, path, restored) = terbit::issue::revoke::publish(&mut reg, &keys, &signer, now, replica.as_ref())?;
     if let Some(w) = terbit::issue::revoke::restored_warning(&restored, &path) {
         eprintln!("warning: {}", terbit::util::show::shown(&w));
     }

@@ -69,6 +69,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         kind: None,
         out: s.root.join(out),
         register: terbit::numbering::register::Place::File(s.root.join(format!("{out}.sqlite"))),
+        replica: None,
         issue_date: date(),
         issued_at: 1_795_392_000,
         max_reject_rate: None,

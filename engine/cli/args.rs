@@ -107,6 +107,10 @@ pub(crate) enum Command {
         /// The register: an SQLite file, or a postgresql:// URL [default: terbit.toml's register, else <out>/register.sqlite].
         #[arg(long)]
         register: Option<PathBuf>,
+        /// Folder on a second disk for the register's synchronous replica (<DIR>/register.sqlite, copied after each
+        /// kind is numbered, before its documents are written) [default: terbit.toml's replica, else none].
+        #[arg(long, value_name = "DIR")]
+        replica: Option<PathBuf>,
         /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:
         /// given, a batch over it is refused before anything is numbered;
         /// a run over it (ALREADY_ISSUED included, unless another run of the
@@ -389,6 +393,9 @@ pub(crate) struct RevokeArgs {
     /// Keys directory: signs the list, which is written there as revocations-<issuer>.json [default: terbit.toml's keys, else keys].
     #[arg(long)]
     pub(crate) keys: Option<PathBuf>,
+    /// The register's replica folder: the register is copied there before the signed list is written [default: terbit.toml's replica, else none].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) replica: Option<PathBuf>,
 }
 
 /// The keys folder of the `keys` commands: --dir, else terbit.toml's keys.

@@ -12,6 +12,9 @@
 //! region = "regions/3506-kediri.toml"   # optional: embedded Kediri
 //! keys = "/etc/terbit/keys"
 //! register = "/var/lib/terbit/register.sqlite"
+//! # optional: a copy of the register on a second disk, made after every
+//! # numbering and revocation, before anything carrying them is written
+//! replica = "/mnt/second-disk/terbit"
 //! out = "/var/lib/terbit/runs"
 //! max_reject_rate = 0.2
 //! ```
@@ -40,6 +43,7 @@ struct Raw {
     region: Option<PathBuf>,
     keys: Option<PathBuf>,
     register: Option<PathBuf>,
+    replica: Option<PathBuf>,
     out: Option<PathBuf>,
     max_reject_rate: Option<f64>,
     #[serde(default)]
@@ -57,6 +61,8 @@ pub struct Config {
     pub keys: Option<PathBuf>,
     /// The register: a file, or a `postgresql://` URL.
     pub register: Option<PathBuf>,
+    /// The register's replica folder (on a second disk).
+    pub replica: Option<PathBuf>,
     /// Root of run folders.
     pub out: Option<PathBuf>,
     /// The reject share that refuses a batch.
@@ -120,6 +126,7 @@ impl Config {
             keys: raw.keys.map(abs),
             // A PostgreSQL register's URL is no path to anchor.
             register: raw.register.map(|r| if r.to_str().is_some_and(crate::numbering::place::is_postgres) { r } else { abs(r) }),
+            replica: raw.replica.map(abs),
             out: raw.out.map(abs),
             max_reject_rate: raw.max_reject_rate,
             templates,
@@ -188,6 +195,11 @@ impl Config {
             },
             (flag, set) => self.pick(flag, "--register", set, "register", ""),
         }
+    }
+
+    /// The register's replica folder: `--replica`, else `replica`, else none.
+    pub fn replica(&self, flag: Option<PathBuf>) -> Option<PathBuf> {
+        flag.or_else(|| self.replica.clone())
     }
 
     /// The batch files for `date`: every pattern expanded, in order, each
@@ -451,6 +463,11 @@ mod tests {
         let reg = none.register(None, &none.out(None));
         assert_eq!(reg.path, Path::new("out/register.sqlite"));
         assert!(reg.origin.to_string().contains("no ./terbit.toml"), "{}", reg.origin);
+        // The replica: none unless set; relative to the file; the flag first.
+        assert_eq!(c.replica(None), None);
+        let c = Config::parse("replica = \"../second\"\n", p).unwrap();
+        assert_eq!(c.replica(None), Some(PathBuf::from("/etc/terbit/../second")));
+        assert_eq!(c.replica(Some("/mnt/b".into())), Some(PathBuf::from("/mnt/b")));
     }
 
     #[test]

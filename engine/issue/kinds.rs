@@ -15,6 +15,7 @@ use crate::input::validate::{self, Context, Reject, Validated};
 use crate::kind::schema::NumberStyle;
 use crate::kind::template::Template;
 use crate::numbering::register::{self, Numbered, Pending, Register, Shared};
+use crate::numbering::replica::Replica;
 use crate::output::summary::RunSummary;
 
 use super::options::IssueOptions;
@@ -267,9 +268,11 @@ fn register_reject(k: &KindRun, a: usize, rule: Rule, field: &str, value: String
     }
 }
 
-/// Read, validate (unless `ready` already is) and number one kind; also
+/// Read, validate (unless `ready` already is) and number one kind, and
+/// copy the register to its replica (when there is one); also
 /// what that adds to the run's summary (warnings, seconds per stage,
 /// resumed applications).
+#[allow(clippy::too_many_arguments)]
 pub(super) fn prepare_kind<'a>(
     opts: &'a IssueOptions,
     template: &'a Template,
@@ -278,6 +281,7 @@ pub(super) fn prepare_kind<'a>(
     shas: &mut [[u8; 32]],
     run_id: &str,
     register: &Shared,
+    replica: Option<&Replica>,
 ) -> Result<(KindRun<'a>, RunSummary)> {
     let mut part = RunSummary::default();
     let mut k = match ready {
@@ -287,6 +291,13 @@ pub(super) fn prepare_kind<'a>(
     let t0 = Instant::now();
     number_kind(&mut k, opts, run_id, &mut *register::lock(register)?, &mut part)?;
     part.seconds_by_stage.insert("number".into(), t0.elapsed().as_secs_f64());
+    // The numbers just committed are on the replica before any document
+    // carrying them is written: the caller joins this before the kind's
+    // documents are made (here on the prepare thread, off the critical
+    // path while the previous kind renders).
+    if let Some(r) = replica {
+        part.seconds_by_stage.insert("replica".into(), r.copy()?.as_secs_f64());
+    }
     Ok((k, part))
 }
 

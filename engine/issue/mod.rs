@@ -30,6 +30,7 @@ use crate::dk1::seal::BatchSeal;
 use crate::error::{Error, Result};
 use crate::input::batch;
 use crate::numbering::register::{Register, Shared};
+use crate::numbering::replica::Replica;
 use crate::output::rejects::write_rejects_and_report;
 use crate::output::sink::Sink;
 use crate::output::summary::{NotDone, NotDoneReason, RunSummary};
@@ -63,6 +64,18 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
     let bound = binding::check(&opts.keys_dir, &opts.register)?;
+    // The replica folder too: one that cannot take the copy stops the run
+    // before anything is numbered (a copy that fails later stops it
+    // before that kind's documents are written).
+    let replica = Replica::for_register(opts.replica.as_deref(), &opts.register)?;
+    let replica = replica.as_ref();
+    if let Some(r) = replica.filter(|r| r.same_disk) {
+        summary.warnings.push(format!(
+            "the register's replica {} is on the same file system as the register {}: it does not outlive that disk; give a folder on a second disk",
+            r.path().display(),
+            &opts.register
+        ));
+    }
     // One job per register at a time, from before the batch is read: a
     // second run of the same night must not remove this one's temporary
     // files or race it for the manifest.
@@ -235,7 +248,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let kid = summary.kid.clone();
     let (t, indexes) = &files[0];
     let mut ready = ready.into_iter();
-    let mut next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register)?);
+    let mut next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register, replica)?);
     let rows_of = |indexes: &[usize]| indexes.iter().map(|i| rows[*i]).sum::<u64>();
     let mut rows_now = rows_of(indexes);
     let mut following = files.iter().skip(1);
@@ -258,7 +271,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 let kind = ready.next().flatten();
                 std::thread::Builder::new()
                     .name("terbit-prepare".into())
-                    .spawn_scoped(scope, || prepare_kind(opts, t, indexes, kind, &mut shas, &run_id, &register))
+                    .spawn_scoped(scope, || prepare_kind(opts, t, indexes, kind, &mut shas, &run_id, &register, replica))
             });
             let issued = issue_kind(&k, at, opts.progress.clone(), &signer, &kid, &mut sink, &clock, total);
             let prepared = preparing.map(|h| match h {
@@ -279,7 +292,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         // The kind's rows are released here; its rejects stay for the report.
         done.push(KindRejects::of(k));
         if let (None, Some((t, indexes))) = (&next, after) {
-            next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register)?);
+            next = Some(prepare_kind(opts, t, indexes, ready.next().flatten(), &mut shas, &run_id, &register, replica)?);
         }
     }
     let t0 = Instant::now();
@@ -329,12 +342,29 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             crate::util::fs::remove_empty_dirs(&dir);
         }
     }
+    // The replica brought up to date with the run's end (its finish, the
+    // marks of the last documents): every number was on it before its
+    // document was written, so a failure here loses nothing a restore
+    // needs (`register restore` marks the run finished from its manifest),
+    // and is said rather than failing a sealed night.
+    let mut replicated = true;
+    if let Some(r) = replica {
+        match r.copy() {
+            Ok(took) => *summary.seconds_by_stage.entry("replica".into()).or_default() += took.as_secs_f64(),
+            Err(e) => {
+                replicated = false;
+                summary.warnings.push(format!("{e} (every number of this run was on the replica before its document was written; only the run's end is missing there)"));
+            }
+        }
+    }
     // The signed revocation list stays fresh without anyone revoking: the
     // nightly run signs it again once half its promised time has gone.
     if let Some(now) = opts.started_at {
-        if crate::issue::revoke::due(&opts.keys_dir, &signer, now) {
+        if crate::issue::revoke::due(&opts.keys_dir, &signer, now) && !replicated {
+            summary.warnings.push("the revocation list was not signed again: its register's replica could not be written (above); run `terbit revocations` once the replica is writable".into());
+        } else if crate::issue::revoke::due(&opts.keys_dir, &signer, now) {
             let mut reg = crate::numbering::register::lock(&register)?;
-            let (list, path, restored) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now)?;
+            let (list, path, restored) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now, replica)?;
             summary.warnings.extend(crate::issue::revoke::restored_warning(&restored, &path));
             summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));
         }

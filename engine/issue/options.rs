@@ -30,6 +30,10 @@ pub struct IssueOptions {
     pub out: PathBuf,
     /// The register: an SQLite file, or a PostgreSQL database.
     pub register: crate::numbering::register::Place,
+    /// The register's synchronous replica: a folder on another disk where
+    /// a copy of the register is written after every numbering
+    /// transaction, before that kind's documents (`None`: no replica).
+    pub replica: Option<PathBuf>,
     /// The issue date printed and signed.
     pub issue_date: NaiveDate,
     /// Issue time in the claims (epoch seconds).
@@ -98,6 +102,7 @@ impl IssueOptions {
             templates: Templates::embedded(),
             kind: None,
             register: crate::numbering::register::Place::File(out.join("register.sqlite")),
+            replica: None,
             out,
             issue_date,
             issued_at: midnight_utc(issue_date),

@@ -12,6 +12,7 @@ use crate::dk1::keys;
 use crate::dk1::revocation::RevocationList;
 use crate::error::{Error, Result};
 use crate::numbering::register::{Place, Register};
+use crate::numbering::replica::Replica;
 
 /// What a revocation left behind.
 #[derive(Debug)]
@@ -33,7 +34,8 @@ pub struct Revoked {
 /// with its key in `keys_dir` valid at `now` (epoch seconds). Refuses
 /// documents the register does not hold as issued, a second revocation,
 /// and an empty reason, before anything is written.
-pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64) -> Result<Revoked> {
+#[allow(clippy::too_many_arguments)]
+pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>, reason: &str, since: NaiveDate, now: i64, replica: Option<&Replica>) -> Result<Revoked> {
     if !Register::exists(register)? {
         return Err(Error::Usage(format!("register {register} does not exist (use --register)")));
     }
@@ -48,7 +50,7 @@ pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>,
     if earlier.is_none() {
         reg.revoke(number, by, reason, since)?;
     }
-    let (list, path, restored) = publish(&mut reg, keys_dir, &signer, now)?;
+    let (list, path, restored) = publish(&mut reg, keys_dir, &signer, now, replica)?;
     if let Some(w) = restored_warning(&restored, &path) {
         tracing::warn!("{}", crate::util::show::shown(&w));
     }
@@ -63,7 +65,10 @@ pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>,
 /// copy) is never dropped by signing again: it is recorded in the
 /// register as published, and named in the third value, for the caller to
 /// say. A document once revoked for auditors stays revoked.
-pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64) -> Result<(RevocationList, PathBuf, Vec<String>)> {
+/// With a `replica`, the register (its revocations and the list's
+/// sequence) is copied there first: no list is published that the
+/// replica could not make again.
+pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64, replica: Option<&Replica>) -> Result<(RevocationList, PathBuf, Vec<String>)> {
     let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
     let trust = keys::TrustList::load(&keys_dir.join("trust.json"))?;
     let previous = crate::dk1::revocation::published_at(&path, &trust);
@@ -93,6 +98,9 @@ pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: 
         entries.sort_by(|a, b| a.document_number.cmp(&b.document_number));
     }
     let sequence = reg.next_list_sequence(&signer.issuer, floor)?;
+    if let Some(r) = replica {
+        r.copy()?;
+    }
     let list = RevocationList::make(entries, sequence, now, signer);
     crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
     Ok((list, path, restored))
@@ -139,11 +147,11 @@ mod tests {
     fn a_missing_register_or_document_is_refused_and_nothing_is_written() {
         let d = tempfile::tempdir().unwrap();
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let e = revoke(&Place::File(d.path().join("none.sqlite")), d.path(), "X", None, "why", date, 0).unwrap_err();
+        let e = revoke(&Place::File(d.path().join("none.sqlite")), d.path(), "X", None, "why", date, 0, None).unwrap_err();
         assert!(e.to_string().contains("does not exist"), "{e}");
         let reg = Place::File(d.path().join("r.sqlite"));
         drop(Register::open(&reg).unwrap());
-        let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0).unwrap_err();
+        let e = revoke(&reg, d.path(), "3506-LT-23112026-0001", None, "why", date, 0, None).unwrap_err();
         assert!(e.to_string().contains("is not in the register"), "{e}");
         assert!(!d.path().join("revocations-3506.json").exists());
     }

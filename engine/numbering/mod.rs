@@ -9,3 +9,4 @@ mod db;
 pub mod migrate;
 pub mod place;
 pub mod register;
+pub mod replica;
