@@ -17,13 +17,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
-use terbit::kind::region::Region;
-use terbit::input::samples::{self, SampleOptions};
-use terbit::kind::template::Templates;
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
@@ -39,21 +35,8 @@ struct Setup {
 }
 
 fn setup(root: &Path, applications: usize) -> Setup {
-    let region = Region::kediri();
-    let templates = Templates::embedded();
-    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let mut batch = Vec::new();
-    // Three kinds, so kills land between kinds too (a family card is
-    // several rows, numbered per district).
-    for (i, (kind, share)) in [("birth", 0.5), ("family_card", 0.2), ("ktp", 0.3)].into_iter().enumerate() {
-        let file = root.join(format!("{kind}.csv"));
-        let count = ((applications as f64 * share) as usize).max(1);
-        let opts = SampleOptions { region: &region, count, seed: 40 + i as u64, defects: 0.05, as_of: date };
-        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
-        batch.push(file);
-    }
-    let keys = root.join("keys");
-    fixture::office_keys(&keys, "3506", &[3u8; 32], 0);
+    // Three kinds, so kills land between kinds too.
+    let (batch, keys) = fixture::sample_night(root, applications);
     Setup { root: root.to_path_buf(), batch, keys }
 }
 

@@ -40,13 +40,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
-use chrono::NaiveDate;
 use rand::{Rng, SeedableRng};
 use rand_chacha::ChaCha8Rng;
 use sha2::{Digest, Sha256};
-use terbit::input::samples::{self, SampleOptions};
 use terbit::kind::region::Region;
-use terbit::kind::template::Templates;
 
 use pg::PgCluster;
 
@@ -67,19 +64,7 @@ struct Night {
 }
 
 fn night(root: &Path, applications: usize) -> Night {
-    let region = Region::kediri();
-    let templates = Templates::embedded();
-    let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-    let mut batch = Vec::new();
-    for (i, (kind, share)) in [("birth", 0.5), ("family_card", 0.2), ("ktp", 0.3)].into_iter().enumerate() {
-        let file = root.join(format!("{kind}.csv"));
-        let count = ((applications as f64 * share) as usize).max(1);
-        let opts = SampleOptions { region: &region, count, seed: 40 + i as u64, defects: 0.05, as_of: date };
-        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
-        batch.push(file);
-    }
-    let keys = root.join("keys");
-    fixture::office_keys(&keys, "3506", &[3u8; 32], 0);
+    let (batch, keys) = fixture::sample_night(root, applications);
     Night { root: root.to_path_buf(), batch, keys }
 }
 

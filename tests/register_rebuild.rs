@@ -19,42 +19,19 @@ fn run_dirs(runs: &Path) -> Vec<PathBuf> {
     v
 }
 
-/// Every manifest row under `runs`: column name → value.
-fn rows(runs: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut out = Vec::new();
-    for run in run_dirs(runs) {
-        let text = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
-        let mut lines = text.lines();
-        let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
-        for l in lines {
-            out.push(header.iter().cloned().zip(l.split(',').map(str::to_string)).collect());
-        }
-    }
-    out
-}
 
 /// The register's rules, as rows of text: everything but the times a run started and finished.
 fn tables(register: &Path) -> Vec<Vec<String>> {
-    let conn = rusqlite::Connection::open_with_flags(register, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let q = |sql: &str| -> Vec<String> {
-        let mut st = conn.prepare(sql).unwrap();
-        let n = st.column_count();
-        st.query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())).collect::<Vec<_>>().join("|"))).unwrap().map(Result::unwrap).collect()
-    };
-    vec![
-        q("SELECT * FROM serials ORDER BY scope, kind, issue_date"),
-        q("SELECT application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point FROM documents ORDER BY document_number"),
-        q("SELECT * FROM revocations ORDER BY document_number"),
-        q("SELECT run_id, issue_date, finished_at IS NOT NULL FROM runs ORDER BY run_id"),
-        q("SELECT * FROM meta ORDER BY key"),
-    ]
+    fixture::register_tables(register, &[
+        "SELECT * FROM serials ORDER BY scope, kind, issue_date",
+        "SELECT application_id, run_id, kind, regency, issue_date, serial, document_number, nik, status, sha256, service_point FROM documents ORDER BY document_number",
+        "SELECT * FROM revocations ORDER BY document_number",
+        "SELECT run_id, issue_date, finished_at IS NOT NULL FROM runs ORDER BY run_id",
+        "SELECT * FROM meta ORDER BY key",
+    ])
 }
 
-fn gone(register: &Path) {
-    for f in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{f}", register.display()));
-    }
-}
+
 
 #[test]
 fn the_disaster_drill() {
@@ -74,7 +51,7 @@ fn the_disaster_drill() {
     export("2026-12-08", "5");
     issue("2026-12-08");
     // README's flow: revoke A, issue the corrected application under a new id, supersede A by it.
-    let night1 = rows(&d.join("runs"));
+    let night1 = fixture::manifest_rows(&d.join("runs"));
     let a = night1.iter().min_by_key(|r| r["document_number"].clone()).unwrap().clone();
     ok(&conf, &["revoke", &a["document_number"], "--reason", "wrong name", "--on", "2026-12-08"]);
     export("2026-12-09", "6");
@@ -91,7 +68,7 @@ fn the_disaster_drill() {
     assert!(text.ends_with('\n'));
     std::fs::write(&night3_csv, format!("{text}{corrected}")).unwrap();
     issue("2026-12-09");
-    let all = rows(&d.join("runs"));
+    let all = fixture::manifest_rows(&d.join("runs"));
     assert_eq!(all.len(), 19);
     let b = all.iter().find(|r| r["application_id"] == format!("{}-B", a["application_id"])).unwrap().clone();
     ok(&conf, &["supersede", &a["document_number"], "--by", &b["document_number"], "--reason", "corrected", "--on", "2026-12-09"]);
@@ -101,7 +78,7 @@ fn the_disaster_drill() {
     assert!(lost[2][0].contains("superseded"), "{:?}", lost[2]);
 
     // The disk dies.
-    gone(&register);
+    fixture::remove_register(&register);
     let out = ok(&conf, &["register", "rebuild", "--runs", "../runs", "--out", "../state/register.sqlite"]);
     assert!(out.contains("register rebuilt to ../state/register.sqlite from 3 run folder(s)") && out.contains("19 document(s) recorded") && out.contains("1 revocation(s)"), "{out}");
     assert!(!out.contains("note:"), "at the bound path, with the bound id: {out}");
@@ -142,7 +119,7 @@ fn the_disaster_drill() {
     assert_eq!((entries[0]["document_number"].as_str(), entries[0]["status"].as_str(), entries[0]["superseded_by"].as_str()), (Some(a["document_number"].as_str()), Some("superseded"), Some(b["document_number"].as_str())));
     assert!(entries[0]["reason"].as_str().unwrap().starts_with("wrong name") && entries[0]["since"] == "2026-12-08", "{list}");
     // Every scope continues with no gap and no number twice, across all manifests.
-    let after = rows(&d.join("runs"));
+    let after = fixture::manifest_rows(&d.join("runs"));
     assert_eq!(after.len(), 19 + 8, "eight new documents");
     let mut seen = BTreeSet::new();
     let mut serials: BTreeMap<String, Vec<u32>> = BTreeMap::new();
@@ -169,7 +146,7 @@ fn a_broken_seal_is_refused_by_name_and_a_stopped_runs_numbers_are_never_given_a
     ok(d, &["samples", "--kind", "move_out", "--count", "4", "--seed", "4", "--as-of", "2026-12-07", "--out", "a.csv"]);
     ok(d, &["--quiet", "issue", "a.csv", "--keys", "keys", "--out", "runs", "--issued-on", "2026-12-07"]);
     let run = run_dirs(&d.join("runs")).remove(0);
-    let first = rows(&d.join("runs")).remove(0);
+    let first = fixture::manifest_rows(&d.join("runs")).remove(0);
     // A copy of the run with one manifest row changed: refused, naming it; nothing written.
     let broken = d.join("elsewhere").join(run.file_name().unwrap());
     std::fs::create_dir_all(d.join("elsewhere")).unwrap();
@@ -186,7 +163,7 @@ fn a_broken_seal_is_refused_by_name_and_a_stopped_runs_numbers_are_never_given_a
     let out = ok(d, &["register", "rebuild", "--runs", "elsewhere", "runs", "--keys", "keys", "--out", "new.sqlite"]);
     assert!(out.contains("was read already from another folder") && out.contains("from 1 run folder(s)") && out.contains("4 document(s) recorded"), "{out}");
     // A run stopped after writing two numbers (past the night's last), then the register lost.
-    let last: u32 = rows(&d.join("runs")).iter().map(|r| r["document_number"].rsplit_once('-').unwrap().1.parse::<u32>().unwrap()).max().unwrap();
+    let last: u32 = fixture::manifest_rows(&d.join("runs")).iter().map(|r| r["document_number"].rsplit_once('-').unwrap().1.parse::<u32>().unwrap()).max().unwrap();
     let prefix = first["document_number"].rsplit_once('-').unwrap().0.to_string();
     let stopped = d.join("runs/20261207-0badc0de");
     let folder = stopped.join(&first["service_point"]).join("move_out");
@@ -194,7 +171,7 @@ fn a_broken_seal_is_refused_by_name_and_a_stopped_runs_numbers_are_never_given_a
     for s in [last + 1, last + 2] {
         std::fs::write(folder.join(format!("{prefix}-{s:04}.pdf")), b"%PDF-").unwrap();
     }
-    gone(&d.join("runs/register.sqlite"));
+    fixture::remove_register(&d.join("runs/register.sqlite"));
     let out = ok(d, &["register", "rebuild", "--runs", "runs", "--keys", "keys", "--out", "runs/register.sqlite"]);
     assert!(out.contains("stopped before it was sealed; recorded as unfinished, and its 2 number(s) on disk as given"), "{out}");
     let (code, out, err) = terbit(d, &["register", "check", "--runs", "runs", "--keys", "keys", "--register", "runs/register.sqlite"]);
@@ -204,7 +181,7 @@ fn a_broken_seal_is_refused_by_name_and_a_stopped_runs_numbers_are_never_given_a
     ok(d, &["samples", "--kind", "move_out", "--count", "3", "--seed", "9", "--as-of", "2026-12-06", "--out", "b.csv"]);
     let (code, out, err) = terbit(d, &["--quiet", "issue", "b.csv", "--keys", "keys", "--out", "runs", "--issued-on", "2026-12-07"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let mut new: Vec<u32> = rows(&d.join("runs")).iter().map(|r| r["document_number"].rsplit_once('-').unwrap().1.parse::<u32>().unwrap()).filter(|s| *s > last).collect();
+    let mut new: Vec<u32> = fixture::manifest_rows(&d.join("runs")).iter().map(|r| r["document_number"].rsplit_once('-').unwrap().1.parse::<u32>().unwrap()).filter(|s| *s > last).collect();
     new.sort();
     assert_eq!(new, vec![last + 3, last + 4, last + 5]);
 }

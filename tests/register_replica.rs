@@ -33,38 +33,18 @@ fn pdfs(dir: &Path) -> Vec<PathBuf> {
     out
 }
 
-/// Every manifest row under `runs`: column name → value.
-fn rows(runs: &Path) -> Vec<BTreeMap<String, String>> {
-    let mut out = Vec::new();
-    let mut dirs: Vec<PathBuf> = std::fs::read_dir(runs).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("manifest.csv").is_file()).collect();
-    dirs.sort();
-    for run in dirs {
-        let text = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
-        let mut lines = text.lines();
-        let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
-        for l in lines {
-            out.push(header.iter().cloned().zip(l.split(',').map(str::to_string)).collect());
-        }
-    }
-    out
-}
 
 /// The register's rules as rows of text (documents, counters, revocations, runs, identity).
 fn tables(register: &Path) -> Vec<Vec<String>> {
-    let conn = rusqlite::Connection::open_with_flags(register, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
-    let q = |sql: &str| -> Vec<String> {
-        let mut st = conn.prepare(sql).unwrap();
-        let n = st.column_count();
-        st.query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())).collect::<Vec<_>>().join("|"))).unwrap().map(Result::unwrap).collect()
-    };
-    vec![
-        q("SELECT * FROM serials ORDER BY scope, kind, issue_date"),
-        q("SELECT * FROM documents ORDER BY document_number"),
-        q("SELECT * FROM revocations ORDER BY document_number"),
-        q("SELECT * FROM runs ORDER BY run_id"),
-        q("SELECT * FROM meta ORDER BY key"),
-    ]
+    fixture::register_tables(register, &[
+        "SELECT * FROM serials ORDER BY scope, kind, issue_date",
+        "SELECT * FROM documents ORDER BY document_number",
+        "SELECT * FROM revocations ORDER BY document_number",
+        "SELECT * FROM runs ORDER BY run_id",
+        "SELECT * FROM meta ORDER BY key",
+    ])
 }
+
 
 fn numbers_in(register: &Path) -> BTreeSet<String> {
     let conn = rusqlite::Connection::open_with_flags(register, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
@@ -72,11 +52,6 @@ fn numbers_in(register: &Path) -> BTreeSet<String> {
     st.query_map([], |r| r.get(0)).unwrap().map(Result::unwrap).collect()
 }
 
-fn gone(register: &Path) {
-    for f in ["", "-wal", "-shm"] {
-        let _ = std::fs::remove_file(format!("{}{f}", register.display()));
-    }
-}
 
 fn private_dir(p: &Path) {
     use std::os::unix::fs::PermissionsExt;
@@ -112,7 +87,7 @@ fn the_register_destroyed_while_a_run_is_going_is_restored_from_the_replica_and_
     export(d, "2026-12-07", "move_out", 6, "4");
     let (code, out, err) = terbit(&conf, &["--quiet", "issue", "--issued-on", "2026-12-07"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let night1 = rows(&d.join("runs"));
+    let night1 = fixture::manifest_rows(&d.join("runs"));
     let revoked = night1[0]["document_number"].clone();
     ok(&conf, &["revoke", &revoked, "--reason", "wrong name", "--on", "2026-12-07"]);
     assert_eq!(tables(&replica), tables(&register), "the replica after a revocation");
@@ -157,7 +132,7 @@ fn the_register_destroyed_while_a_run_is_going_is_restored_from_the_replica_and_
     }
 
     // The disk dies: the register and its log files are gone.
-    gone(&register);
+    fixture::remove_register(&register);
     let out = ok(&conf, &["register", "restore", "../second/register.sqlite"]);
     assert!(out.contains("restored"), "{out}");
     // The replica is read, never changed.
@@ -166,7 +141,7 @@ fn the_register_destroyed_while_a_run_is_going_is_restored_from_the_replica_and_
     // The same night again: it resumes and finishes.
     let (code, out, err) = terbit(&conf, &["--quiet", "issue", "--issued-on", "2026-12-08"]);
     assert_eq!(code, 0, "{out}\n{err}");
-    let all = rows(&d.join("runs"));
+    let all = fixture::manifest_rows(&d.join("runs"));
     let night2: Vec<_> = all.iter().filter(|r| r["document_number"].contains("-08122026-")).collect();
     assert!(night2.len() > 500, "{} documents on night 2", night2.len());
     // The documents written before the kill are the same documents (same number, same bytes' file).
@@ -246,7 +221,7 @@ fn a_replica_that_cannot_be_written_stops_the_run_before_any_document_naming_it(
     // Fixed: the same night resumes under the same numbers and finishes.
     let (code, out, err) = issue();
     assert_eq!(code, 0, "{out}\n{err}");
-    let issued: BTreeSet<String> = rows(&d.join("runs")).into_iter().map(|r| r["document_number"].clone()).collect();
+    let issued: BTreeSet<String> = fixture::manifest_rows(&d.join("runs")).into_iter().map(|r| r["document_number"].clone()).collect();
     assert_eq!(issued, numbered);
     assert_eq!(tables(&second.join("register.sqlite")), tables(&d.join("state/register.sqlite")));
 

@@ -195,19 +195,6 @@ fn summary_of(conn: &Connection, path: &Path) -> Result<Summary> {
     })
 }
 
-/// Make a new file at `path`: never an existing one, never through a
-/// link, readable by its owner only (the register names every subject).
-fn create_private(path: &Path) -> Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(path)
-        .map(drop)
-        .map_err(|e| Error::io(path, e))
-}
 
 /// Rename `tmp` to `target` only if nothing is there (not even a link),
 /// then sync the folder. Where the file system cannot rename without
@@ -277,7 +264,7 @@ pub fn backup(register: &Path, file: &Path) -> Result<Summary> {
 /// restore and rebuild all write their register this way.
 fn through_temporary<T>(target: &Path, make: impl FnOnce(&Path) -> Result<T>) -> Result<T> {
     let tmp = crate::util::fs::tmp_path(target);
-    create_private(&tmp)?;
+    crate::util::fs::create_private(&tmp).map_err(|e| Error::io(&tmp, e))?;
     let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
     let made = make(&tmp)?;
     sync_file(&tmp)?;

@@ -139,7 +139,7 @@ impl Replica {
         if std::fs::symlink_metadata(&tmp).is_ok_and(|m| m.is_file()) {
             std::fs::remove_file(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         }
-        create_private(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
+        crate::util::fs::create_private(&tmp).map_err(|e| format!("{}: {e}", tmp.display()))?;
         let mut guard = crate::util::fs::TempGuard::new(tmp.clone());
         backup_into(&self.register, &tmp)?;
         std::fs::File::open(&tmp).and_then(|f| f.sync_all()).map_err(|e| format!("{}: {e}", tmp.display()))?;
@@ -160,18 +160,6 @@ impl Replica {
     }
 }
 
-/// A new empty file at `path`, readable by its owner only (the register
-/// names every subject), never through a link.
-fn create_private(path: &Path) -> std::io::Result<()> {
-    use std::os::unix::fs::OpenOptionsExt;
-    std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o600)
-        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
-        .open(path)
-        .map(drop)
-}
 
 /// The register at `register` copied page by page into the empty file
 /// `tmp`, in one step (one read transaction: a consistent snapshot).

@@ -167,6 +167,19 @@ pub fn check_output_places(out: &Path, register: Option<&Path>) -> Result<()> {
     refuse_foreign_owner(&crate::util::lock::lock_path(register))
 }
 
+/// Make a new empty file at `path`: never an existing one, never through
+/// a link, readable by its owner only (a register names every subject).
+pub fn create_private(path: &Path) -> std::io::Result<()> {
+    use std::os::unix::fs::OpenOptionsExt;
+    fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .custom_flags(rustix::fs::OFlags::NOFOLLOW.bits() as i32)
+        .open(path)
+        .map(drop)
+}
+
 /// Refuse a path that is, or goes through, a symbolic link (any of its
 /// components as given, `..` included), naming the link and where it points.
 fn refuse_symlink(path: &Path) -> Result<()> {

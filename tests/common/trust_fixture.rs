@@ -214,3 +214,62 @@ pub(crate) fn configured_district(d: &Path, max_reject_rate: f64) -> std::path::
     .unwrap();
     conf
 }
+
+/// A night's sample batch in `root` of about `applications` applications
+/// in three kinds (birth, family card — several rows, numbered per
+/// district — and KTP), 5% of them with defects, for 2026-11-23; and the
+/// office's keys in `root/keys`. The crash drills' night, on either
+/// register.
+pub(crate) fn sample_night(root: &Path, applications: usize) -> (Vec<PathBuf>, PathBuf) {
+    use terbit::input::samples::{self, SampleOptions};
+    let region = terbit::kind::region::Region::kediri();
+    let templates = terbit::kind::template::Templates::embedded();
+    let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+    let mut batch = Vec::new();
+    for (i, (kind, share)) in [("birth", 0.5), ("family_card", 0.2), ("ktp", 0.3)].into_iter().enumerate() {
+        let file = root.join(format!("{kind}.csv"));
+        let count = ((applications as f64 * share) as usize).max(1);
+        let opts = SampleOptions { region: &region, count, seed: 40 + i as u64, defects: 0.05, as_of: date };
+        samples::write(templates.get(kind).unwrap(), &opts, &file).unwrap();
+        batch.push(file);
+    }
+    let keys = root.join("keys");
+    office_keys(&keys, "3506", &[3u8; 32], 0);
+    (batch, keys)
+}
+
+/// Every manifest row of the run folders under `runs`: column name → value.
+pub(crate) fn manifest_rows(runs: &Path) -> Vec<std::collections::BTreeMap<String, String>> {
+    let mut dirs: Vec<PathBuf> = std::fs::read_dir(runs).unwrap().flatten().map(|e| e.path()).filter(|p| p.join("manifest.csv").is_file()).collect();
+    dirs.sort();
+    let mut out = Vec::new();
+    for run in dirs {
+        let text = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
+        let mut lines = text.lines();
+        let header: Vec<String> = lines.next().unwrap().split(',').map(str::to_string).collect();
+        for l in lines {
+            out.push(header.iter().cloned().zip(l.split(',').map(str::to_string)).collect());
+        }
+    }
+    out
+}
+
+/// An SQLite register's tables as rows of text, each read by one of
+/// `queries` (the register's rules: counters, documents, revocations,
+/// runs, identity — as much of each as a test compares).
+pub(crate) fn register_tables(register: &Path, queries: &[&str]) -> Vec<Vec<String>> {
+    let conn = rusqlite::Connection::open_with_flags(register, rusqlite::OpenFlags::SQLITE_OPEN_READ_ONLY).unwrap();
+    let q = |sql: &str| -> Vec<String> {
+        let mut st = conn.prepare(sql).unwrap();
+        let n = st.column_count();
+        st.query_map([], |r| Ok((0..n).map(|i| format!("{:?}", r.get::<_, rusqlite::types::Value>(i).unwrap())).collect::<Vec<_>>().join("|"))).unwrap().map(Result::unwrap).collect()
+    };
+    queries.iter().map(|sql| q(sql)).collect()
+}
+
+/// An SQLite register lost with its disk: the file and its log gone.
+pub(crate) fn remove_register(register: &Path) {
+    for f in ["", "-wal", "-shm"] {
+        let _ = std::fs::remove_file(format!("{}{f}", register.display()));
+    }
+}
