@@ -222,6 +222,24 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     assert!(err.contains("were not in the register") && err.contains(&revoked), "{err}");
     let list = std::fs::read_to_string(d.join("keys/revocations-3506.json")).unwrap();
     assert!(list.contains(&revoked), "still revoked for auditors");
+    // A second host's keys folder (a copy without the lists signed since)
+    // on the same register, the row deleted again: the list it signs
+    // keeps the revocation too (the register keeps the newest list).
+    let other_keys = d.join("keys-host-b");
+    std::fs::create_dir_all(&other_keys).unwrap();
+    for e in std::fs::read_dir(d.join("keys")).unwrap().flatten().filter(|e| !e.file_name().to_string_lossy().starts_with("revocations-")) {
+        std::fs::copy(e.path(), other_keys.join(e.file_name())).unwrap();
+    }
+    use std::os::unix::fs::PermissionsExt as _;
+    std::fs::set_permissions(&other_keys, std::fs::Permissions::from_mode(0o700)).unwrap();
+    let conn = rusqlite::Connection::open(&register).unwrap();
+    assert_eq!(conn.execute("DELETE FROM revocations WHERE document_number = ?1", [&revoked]).unwrap(), 1);
+    drop(conn);
+    let (code, out, err) = terbit(&conf, &["revocations", "--keys", other_keys.to_str().unwrap()]);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(err.contains("were not in the register") && err.contains(&revoked), "{err}");
+    let list = std::fs::read_to_string(other_keys.join("revocations-3506.json")).unwrap();
+    assert!(list.contains(&revoked), "still revoked, signed on the second host");
     let run4 = after.keys().find(|r| !before.contains_key(*r)).unwrap();
     assert_eq!(after[run4].len(), 12, "the new applications only");
     let rejects = std::fs::read_to_string(d.join("runs").join(run4).join("rejects.csv")).unwrap();

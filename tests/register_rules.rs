@@ -224,9 +224,17 @@ fn migrate_moves_the_whole_register_and_numbering_goes_on() {
     let p = Pending { application_id: "after-migrate", nik: "after-migrate", letters: "LU", scope: "3506", service_point: "KEC-A" };
     let n = reg.number("run9", "birth", "3506", date(), NumberStyle::Registration, None, &[p]).unwrap();
     assert_eq!(n[0], Numbered::New { number: "3506-LU-23062021-0005".into() });
-    // Into a database that holds a register: refused, nothing moved.
+    // The file left behind, renamed back: never written again, by any
+    // keys folder (it says where the register went), nor migrated again.
     std::fs::rename(&m.set_aside, &file).unwrap();
+    let e = Register::open(&lite).err().expect("refused").to_string();
+    assert!(e.contains("was migrated to") && e.contains(&pg_url.shown().to_string()), "{e}");
     let e = terbit::numbering::migrate::migrate(&file, pg_url).unwrap_err().to_string();
+    assert!(e.contains("was migrated to"), "{e}");
+    // Another register into a database that holds one: refused, nothing moved.
+    let other = Place::File(d.path().join("other.sqlite"));
+    Register::open(&other).unwrap().id().unwrap();
+    let e = terbit::numbering::migrate::migrate(&d.path().join("other.sqlite"), pg_url).unwrap_err().to_string();
     assert!(e.contains("holds a register already") && e.contains("nothing was moved"), "{e}");
     assert!(file.exists());
 }

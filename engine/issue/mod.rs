@@ -364,9 +364,15 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             summary.warnings.push("the revocation list was not signed again: its register's replica could not be written (above); run `terbit revocations` once the replica is writable".into());
         } else if crate::issue::revoke::due(&opts.keys_dir, &signer, now) {
             let mut reg = crate::numbering::register::lock(&register)?;
-            let (list, path, restored) = crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now, replica)?;
-            summary.warnings.extend(crate::issue::revoke::restored_warning(&restored, &path));
-            summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));
+            match crate::issue::revoke::publish(&mut reg, &opts.keys_dir, &signer, now, replica) {
+                Ok((list, path, restored)) => {
+                    summary.warnings.extend(crate::issue::revoke::restored_warning(&restored, &path));
+                    summary.warnings.push(format!("the revocation list was signed again (no. {}, next update {}): {}", list.sequence, list.next_update, path.display()));
+                }
+                // The night's documents stand; the list is another host's to sign.
+                Err(Error::Refused(why)) => summary.warnings.push(format!("the revocation list was not signed again: {why}")),
+                Err(e) => return Err(e),
+            }
         }
     }
     summary.merkle_root = seal.merkle_root;

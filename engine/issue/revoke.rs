@@ -71,7 +71,15 @@ pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>,
 pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: i64, replica: Option<&Replica>) -> Result<(RevocationList, PathBuf, Vec<String>)> {
     let path = keys_dir.join(format!("revocations-{}.json", signer.issuer));
     let trust = keys::TrustList::load(&keys_dir.join("trust.json"))?;
-    let previous = crate::dk1::revocation::published_at(&path, &trust);
+    // The newest list published, from this keys folder or (signed with
+    // another keys folder, on another host sharing the register) as the
+    // register keeps it: each checked against the trust list.
+    let here = crate::dk1::revocation::published_at(&path, &trust);
+    let kept = reg.published_list(&signer.issuer)?.and_then(|json| serde_json::from_str::<RevocationList>(&json).ok()).filter(|l| l.check(&trust).is_ok());
+    let previous = match (here, kept) {
+        (Some(a), Some(b)) => Some(if b.sequence > a.sequence { b } else { a }),
+        (a, b) => a.or(b),
+    };
     let floor = previous.as_ref().map_or(0, |l| l.sequence);
     let mut restored = Vec::new();
     if let Some(previous) = &previous {
@@ -102,7 +110,11 @@ pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: 
         r.copy()?;
     }
     let list = RevocationList::make(entries, sequence, now, signer);
-    crate::util::fs::write_atomic(&path, list.to_json().as_bytes())?;
+    let json = list.to_json();
+    crate::util::fs::write_atomic(&path, json.as_bytes())?;
+    // Kept in the register too: a host whose keys folder holds an older
+    // list signs the next one from this.
+    reg.keep_published_list(&signer.issuer, sequence, &json)?;
     Ok((list, path, restored))
 }
 

@@ -21,7 +21,7 @@ const TABLES: &[(&str, &str, &str)] = &[
     ("serials", "scope, kind, issue_date, last", "scope, kind, issue_date"),
     ("runs", "run_id, issue_date, started_at, finished_at, published", "run_id"),
     ("revocations", "document_number, status, superseded_by, reason, since", "document_number"),
-    ("revocation_lists", "issuer, sequence", "issuer"),
+    ("revocation_lists", "issuer, sequence, list", "issuer"),
     ("meta", "key, value", "key"),
 ];
 
@@ -95,6 +95,9 @@ pub fn migrate(source: &Path, to: &PgUrl) -> Result<Migrated> {
     if moved_id.as_deref() != Some(id.as_str()) {
         return Err(Error::Register { path: at, message: "the register's identity did not arrive: the SQLite register stays the register".into() });
     }
+    // The file itself says where the register went, so that no copy or
+    // link of it is issued with again (whatever keys folder comes along).
+    lite.exec(source, "INSERT INTO meta(key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value", &[super::db::V::T(super::register::MOVED_KEY), super::db::V::T(to.shown())])?;
     drop(lite);
     // No job may issue with the SQLite file again.
     std::fs::rename(source, &aside).map_err(|e| Error::io(source, e))?;

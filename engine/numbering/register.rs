@@ -176,6 +176,9 @@ CREATE TABLE IF NOT EXISTS meta(
 /// moved or restored register is the same register, a new one is not.
 const ID_KEY: &str = "register_id";
 
+/// Where a register was migrated to, in the SQLite file left behind.
+pub(crate) const MOVED_KEY: &str = "migrated_to";
+
 /// PostgreSQL's spelling of the schema: the same tables, whole numbers
 /// as BIGINT (Rust's i64 either way).
 fn pg_schema() -> String {
@@ -185,6 +188,7 @@ fn pg_schema() -> String {
         // the server then works less while the documents render.
         + "ALTER TABLE documents SET (fillfactor = 45);
            ALTER TABLE documents ADD COLUMN IF NOT EXISTS service_point TEXT NOT NULL DEFAULT '';
+           ALTER TABLE revocation_lists ADD COLUMN IF NOT EXISTS list TEXT;
            ALTER TABLE runs ADD COLUMN IF NOT EXISTS published BIGINT NOT NULL DEFAULT 0;"
 }
 
@@ -263,6 +267,25 @@ impl Register {
                     > 0;
                 if !has_published {
                     db.batch(path, "ALTER TABLE runs ADD COLUMN published INTEGER NOT NULL DEFAULT 0")?;
+                }
+                // And revocation lists, before the published list was kept, `list`.
+                let has_list = db
+                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('revocation_lists') WHERE name = 'list'", &[], |r| r.int(0))?
+                    .unwrap_or(0)
+                    > 0;
+                if !has_list {
+                    db.batch(path, "ALTER TABLE revocation_lists ADD COLUMN list TEXT")?;
+                }
+                // A register moved into PostgreSQL is never written here
+                // again, whatever keys folder comes with it: it would give
+                // the numbers the database gives.
+                if let Some(to) = db.one(path, "SELECT value FROM meta WHERE key = ?1", &[V::T(MOVED_KEY)], |r| r.text(0))? {
+                    return Err(Error::Usage(format!(
+                        "the register {} was migrated to {} (`terbit register migrate`): it is never issued or revoked with again. Give --register {}",
+                        path.display(),
+                        crate::util::show::clip_shown(&to, 300),
+                        crate::util::show::clip_shown(&to, 300)
+                    )));
                 }
                 Ok(Register::of(db, place))
             }
@@ -807,9 +830,13 @@ impl Register {
 
     /// Record a revocation as a signed list published it (taken back from
     /// the list when the register lost it); one already recorded stays.
+    /// A revocation of a document the register no longer holds is not
+    /// recorded (the list keeps it all the same).
     pub fn record_revocation(&self, e: &Entry) -> Result<()> {
         self.exec(
-            "INSERT INTO revocations(document_number, status, superseded_by, reason, since) VALUES (?1, ?2, ?3, ?4, ?5)
+            "INSERT INTO revocations(document_number, status, superseded_by, reason, since)
+             SELECT ?1, ?2, ?3, ?4, ?5 WHERE EXISTS (SELECT 1 FROM documents WHERE document_number = ?1)
+               AND (?3 IS NULL OR EXISTS (SELECT 1 FROM documents WHERE document_number = ?3))
              ON CONFLICT(document_number) DO NOTHING",
             &[V::T(&e.document_number), V::T(e.status.as_str()), V::O(e.superseded_by.as_deref()), V::T(&e.reason), V::T(&e.since)],
         )
@@ -824,6 +851,18 @@ impl Register {
             entry,
         )?;
         Ok(found.pop())
+    }
+
+    /// The last signed revocation list of `issuer` published with this
+    /// register (its JSON, as written), by whichever host signed it.
+    pub fn published_list(&self, issuer: &str) -> Result<Option<String>> {
+        Ok(self.one("SELECT list FROM revocation_lists WHERE issuer = ?1", &[V::T(issuer)], |r| r.opt_text(0))?.flatten())
+    }
+
+    /// Keep list no. `sequence` of `issuer`, as published.
+    pub fn keep_published_list(&self, issuer: &str, sequence: u64, json: &str) -> Result<()> {
+        let sequence = i64::try_from(sequence).unwrap_or(i64::MAX);
+        self.exec("UPDATE revocation_lists SET list = ?3 WHERE issuer = ?1 AND sequence = ?2", &[V::T(issuer), V::I(sequence), V::T(json)]).map(|_| ())
     }
 
     /// The number of `issuer`'s next signed revocation list: one past the
