@@ -230,7 +230,6 @@ fn a_restored_older_copy_never_gives_a_number_twice() {
     for e in std::fs::read_dir(d.join("keys")).unwrap().flatten().filter(|e| !e.file_name().to_string_lossy().starts_with("revocations-")) {
         std::fs::copy(e.path(), other_keys.join(e.file_name())).unwrap();
     }
-    use std::os::unix::fs::PermissionsExt as _;
     std::fs::set_permissions(&other_keys, std::fs::Permissions::from_mode(0o700)).unwrap();
     let conn = rusqlite::Connection::open(&register).unwrap();
     assert_eq!(conn.execute("DELETE FROM revocations WHERE document_number = ?1", [&revoked]).unwrap(), 1);
