@@ -252,29 +252,17 @@ impl Register {
                 let mut db = Db::Lite(conn);
                 db.batch(path, "PRAGMA journal_mode=WAL; PRAGMA synchronous=FULL; PRAGMA busy_timeout=5000;")?;
                 db.batch(path, SCHEMA)?;
-                // Registers made before service points were recorded gain the column.
-                let has_sp = db
-                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('documents') WHERE name = 'service_point'", &[], |r| r.int(0))?
-                    .unwrap_or(0)
-                    > 0;
-                if !has_sp {
-                    db.batch(path, "ALTER TABLE documents ADD COLUMN service_point TEXT NOT NULL DEFAULT ''")?;
-                }
-                // And runs, before publication was recorded, `published`.
-                let has_published = db
-                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('runs') WHERE name = 'published'", &[], |r| r.int(0))?
-                    .unwrap_or(0)
-                    > 0;
-                if !has_published {
-                    db.batch(path, "ALTER TABLE runs ADD COLUMN published INTEGER NOT NULL DEFAULT 0")?;
-                }
-                // And revocation lists, before the published list was kept, `list`.
-                let has_list = db
-                    .one(path, "SELECT COUNT(*) FROM pragma_table_info('revocation_lists') WHERE name = 'list'", &[], |r| r.int(0))?
-                    .unwrap_or(0)
-                    > 0;
-                if !has_list {
-                    db.batch(path, "ALTER TABLE revocation_lists ADD COLUMN list TEXT")?;
+                // Registers made before these were recorded gain the columns:
+                // service points, a run's publication, the newest signed list.
+                for (table, column, decl) in [
+                    ("documents", "service_point", "TEXT NOT NULL DEFAULT ''"),
+                    ("runs", "published", "INTEGER NOT NULL DEFAULT 0"),
+                    ("revocation_lists", "list", "TEXT"),
+                ] {
+                    let has = db.one(path, &format!("SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = ?1"), &[V::T(column)], |r| r.int(0))?.unwrap_or(0) > 0;
+                    if !has {
+                        db.batch(path, &format!("ALTER TABLE {table} ADD COLUMN {column} {decl}"))?;
+                    }
                 }
                 // A register moved into PostgreSQL is never written here
                 // again, whatever keys folder comes with it: it would give
