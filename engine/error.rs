@@ -109,6 +109,17 @@ pub enum Error {
         reason: String,
     },
 
+    /// The disk that holds the register (the SQLite file's, or the
+    /// PostgreSQL server's) is full: nothing was recorded by the
+    /// operation that failed.
+    #[error("register {path}: its disk is full: {message}")]
+    RegisterFull {
+        /// The register file, or its URL without a password.
+        path: PathBuf,
+        /// What SQLite or PostgreSQL said.
+        message: String,
+    },
+
     /// No key in the keys folder may sign for this issuer now.
     #[error("no usable signing key: {0}")]
     NoKey(String),

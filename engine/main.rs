@@ -131,8 +131,9 @@ fn hint_for(e: &anyhow::Error) -> Option<String> {
 
 /// Hints for the machine's own trouble: a full disk, a folder terbit may not write.
 fn hint_for_machine(e: &anyhow::Error) -> Option<&'static str> {
-    // SQLite says so in words when the register's disk is full.
-    let register_full = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::Register { message, .. }) if message.contains("full")));
+    // The register's back end says so by its code (SQLite's SQLITE_FULL,
+    // PostgreSQL's SQLSTATE 53100), told apart where the error is made.
+    let register_full = e.chain().any(|c| matches!(c.downcast_ref::<terbit::error::Error>(), Some(terbit::error::Error::RegisterFull { .. })));
     if register_full {
         return Some(
             "the disk holding the register is full: free space there and run the same command again; \
@@ -1000,7 +1001,7 @@ mod tests {
 
     #[test]
     fn a_full_disk_under_the_register_gets_its_hint_and_causes_are_said_once() {
-        let full = terbit::error::Error::Register { path: "out/register.sqlite".into(), message: "database or disk is full".into() };
+        let full = terbit::error::Error::RegisterFull { path: "out/register.sqlite".into(), message: "database or disk is full".into() };
         let e = anyhow::Error::from(full);
         assert!(hint_for(&e).is_some_and(|h| h.contains("register is full")));
         let io = terbit::error::Error::io("a\nb.csv", std::io::Error::from(std::io::ErrorKind::NotFound));

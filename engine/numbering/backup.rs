@@ -143,7 +143,7 @@ pub struct Restored {
 }
 
 fn reg_err(path: &Path, e: rusqlite::Error) -> Error {
-    Error::Register { path: path.to_path_buf(), message: e.to_string() }
+    super::db::lite_err(path, e)
 }
 
 fn open_read_only(path: &Path) -> Result<Connection> {

@@ -118,10 +118,19 @@ fn pg_params<'a>(p: &'a [V<'a>]) -> Vec<&'a (dyn postgres::types::ToSql + Sync)>
 /// A back end's error as the register's: SQLite's words, or PostgreSQL's
 /// message with its SQLSTATE code.
 pub(crate) fn lite_err(at: &std::path::Path, e: rusqlite::Error) -> Error {
+    // A full disk is told apart by SQLite's code, not by its words.
+    if e.sqlite_error_code() == Some(rusqlite::ErrorCode::DiskFull) {
+        return Error::RegisterFull { path: at.to_path_buf(), message: e.to_string() };
+    }
     Error::Register { path: at.to_path_buf(), message: e.to_string() }
 }
 
 pub(crate) fn pg_err(at: &std::path::Path, e: &postgres::Error) -> Error {
+    // SQLSTATE 53100: the server's disk is full.
+    if e.as_db_error().is_some_and(|d| d.code() == &postgres::error::SqlState::DISK_FULL) {
+        let message = e.as_db_error().map(|d| d.message().to_string()).unwrap_or_default();
+        return Error::RegisterFull { path: at.to_path_buf(), message: format!("{message} (the PostgreSQL server's disk)") };
+    }
     let message = match e.as_db_error() {
         Some(db) => format!("{} ({}: {})", db.message(), db.severity(), db.code().code()),
         None => {
@@ -281,6 +290,14 @@ impl Db {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_full_disk_is_told_by_sqlites_code() {
+        let full = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL), None);
+        assert!(matches!(lite_err(std::path::Path::new("r.sqlite"), full), Error::RegisterFull { .. }));
+        let busy = rusqlite::Error::SqliteFailure(rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_BUSY), Some("the disk is not full".into()));
+        assert!(matches!(lite_err(std::path::Path::new("r.sqlite"), busy), Error::Register { .. }));
+    }
 
     #[test]
     fn parameters_are_numbered_as_postgresql_numbers_them() {
