@@ -9,7 +9,7 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use std::path::Path;
 
 use super::db::{lite_err, pg_err, Db, V};
-use crate::error::{Error, Result};
+use crate::error::Result;
 
 /// What the register holds for one application of a kind.
 #[derive(Debug, Clone)]
@@ -79,7 +79,7 @@ pub(crate) fn known(db: &mut Db, at: &Path, kind: &str, apps: &[&str]) -> Result
         Db::Pg(c) => {
             let sql = format!("SELECT {KNOWN_COLUMNS} FROM documents d WHERE d.kind = $1 AND d.application_id = ANY($2)");
             for r in c.query(sql.as_str(), &[&kind, &apps]).map_err(|e| pg_err(at, &e))? {
-                let (a, k) = known_of(&super::db::Row::Pg(&r)).map_err(|e| unreadable(at, e))?;
+                let (a, k) = known_of(&super::db::Row::Pg(&r)).map_err(|e| e.at(at))?;
                 out.insert(a, k);
             }
         }
@@ -87,9 +87,6 @@ pub(crate) fn known(db: &mut Db, at: &Path, kind: &str, apps: &[&str]) -> Result
     Ok(out)
 }
 
-fn unreadable(at: &Path, e: super::db::ColumnError) -> Error {
-    Error::Register { path: at.to_path_buf(), message: format!("a row cannot be read: {}", e.0) }
-}
 
 /// The documents of `kind` that make each of `niks` (subjects) hold an
 /// active one: issued on or after `active_from` (not expired), neither
@@ -111,7 +108,7 @@ pub(crate) fn holders(db: &mut Db, at: &Path, kind: &str, niks: &[&str], active_
         Db::Pg(c) => {
             let sql = format!("SELECT d.nik, d.document_number, d.application_id FROM documents d WHERE d.kind = $1 AND d.nik = ANY($2) AND {}", WHERE.replace("?3", "$3"));
             for r in c.query(sql.as_str(), &[&kind, &niks, &active_from]).map_err(|e| pg_err(at, &e))? {
-                let (n, number, app) = cols(&super::db::Row::Pg(&r)).map_err(|e| unreadable(at, e))?;
+                let (n, number, app) = cols(&super::db::Row::Pg(&r)).map_err(|e| e.at(at))?;
                 out.entry(n).or_default().insert(number, app);
             }
         }

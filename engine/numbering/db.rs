@@ -52,37 +52,42 @@ pub(crate) enum Row<'r, 's> {
 /// changed): named, never a panic.
 pub(crate) struct ColumnError(pub(crate) String);
 
+impl ColumnError {
+    /// As the register's error, at `at`.
+    pub(crate) fn at(self, at: &std::path::Path) -> Error {
+        Error::Register { path: at.to_path_buf(), message: format!("a row cannot be read: {}", self.0) }
+    }
+}
+
 impl Row<'_, '_> {
-    /// A text column.
-    pub(crate) fn text(&self, i: usize) -> std::result::Result<String, ColumnError> {
+    /// Column `i` as a `T` both back ends read (text, whole numbers as
+    /// SQLite's INTEGER or PostgreSQL's BIGINT, truth values as SQLite's
+    /// 0 or 1 or PostgreSQL's boolean, and NULL as `None`).
+    fn get<T: rusqlite::types::FromSql + for<'a> postgres::types::FromSql<'a>>(&self, i: usize) -> std::result::Result<T, ColumnError> {
         match self {
             Row::Lite(r) => r.get(i).map_err(|e| ColumnError(e.to_string())),
             Row::Pg(r) => r.try_get(i).map_err(|e| ColumnError(e.to_string())),
         }
+    }
+
+    /// A text column.
+    pub(crate) fn text(&self, i: usize) -> std::result::Result<String, ColumnError> {
+        self.get(i)
     }
 
     /// A text column that may be NULL.
     pub(crate) fn opt_text(&self, i: usize) -> std::result::Result<Option<String>, ColumnError> {
-        match self {
-            Row::Lite(r) => r.get(i).map_err(|e| ColumnError(e.to_string())),
-            Row::Pg(r) => r.try_get(i).map_err(|e| ColumnError(e.to_string())),
-        }
+        self.get(i)
     }
 
-    /// A whole-number column (SQLite's INTEGER, PostgreSQL's BIGINT).
+    /// A whole-number column.
     pub(crate) fn int(&self, i: usize) -> std::result::Result<i64, ColumnError> {
-        match self {
-            Row::Lite(r) => r.get(i).map_err(|e| ColumnError(e.to_string())),
-            Row::Pg(r) => r.try_get(i).map_err(|e| ColumnError(e.to_string())),
-        }
+        self.get(i)
     }
 
-    /// A truth value (SQLite gives 0 or 1, PostgreSQL a boolean).
+    /// A truth value.
     pub(crate) fn flag(&self, i: usize) -> std::result::Result<bool, ColumnError> {
-        match self {
-            Row::Lite(r) => r.get(i).map_err(|e| ColumnError(e.to_string())),
-            Row::Pg(r) => r.try_get(i).map_err(|e| ColumnError(e.to_string())),
-        }
+        self.get(i)
     }
 }
 
@@ -167,7 +172,7 @@ impl Db {
 
     /// Every row of a query, each made a `T` by `f`.
     pub(crate) fn rows<T>(&mut self, at: &std::path::Path, sql: &str, p: &[V], mut f: impl FnMut(&Row) -> std::result::Result<T, ColumnError>) -> Result<Vec<T>> {
-        let bad = |e: ColumnError| Error::Register { path: at.to_path_buf(), message: format!("a row cannot be read: {}", e.0) };
+        let bad = |e: ColumnError| e.at(at);
         match self {
             Db::Lite(c) => {
                 let mut st = c.prepare_cached(sql).map_err(|e| lite_err(at, e))?;

@@ -904,7 +904,7 @@ impl Register {
         let at = self.at.clone();
         let sql = format!("SELECT document_number, application_id, kind, nik, {sp}, run_id, status, regency FROM documents ORDER BY {order}");
         db.each(&at, &sql, |r| {
-            let get = |i: usize| r.text(i).map_err(|e| Error::Register { path: at.clone(), message: format!("a row cannot be read: {}", e.0) });
+            let get = |i: usize| r.text(i).map_err(|e| e.at(&at));
             f(DocumentRow {
                 number: get(0)?,
                 application_id: get(1)?,
