@@ -285,6 +285,9 @@ fn a_publishing_run_is_never_taken_over(place: &Place) {
     assert_eq!(same[0], Numbered::Resumed { number: "3506-LU-23062021-0001".into() });
     // Not finished: still named as a run to finish.
     assert_eq!(reg.unfinished("run2").unwrap().len(), 1);
+    // One application twice in a batch: one number, given once.
+    let twice = reg.number("run7", "birth", "3506", date(), NumberStyle::Registration, None, &[p("z"), p("z")]).unwrap();
+    assert_eq!(twice, vec![Numbered::New { number: "3506-LU-23062021-0003".into() }, Numbered::Resumed { number: "3506-LU-23062021-0003".into() }]);
 }
 
 /// A counter terbit never writes (negative, or at the largest number) is

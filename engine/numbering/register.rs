@@ -494,7 +494,8 @@ impl Register {
             db.lock_kind(&at, kind)?;
             let apps: Vec<&str> = pending.iter().map(|p| p.application_id).collect();
             let niks: Vec<&str> = pending.iter().map(|p| p.nik).collect();
-            let mut known = bulk::known(db, &at, kind, &apps)?;
+            let known = bulk::known(db, &at, kind, &apps)?;
+            let mut given: HashMap<&str, String> = HashMap::new();
             let mut holders = bulk::holders(db, &at, kind, &niks, &active_from)?;
             // Runs another host is issuing now: their numbers are theirs.
             let mut live: HashMap<String, bool> = HashMap::new();
@@ -503,9 +504,14 @@ impl Register {
             let mut adopted: Vec<bulk::Adoption> = Vec::new();
             let mut out = Vec::with_capacity(pending.len());
             for p in pending {
-                let existing = known.get(p.application_id).cloned();
-                out.push(match existing {
-                    Some(k) if k.run_id == run_id => Numbered::Resumed { number: k.number },
+                // Given or taken over by this call already (the same
+                // application twice in a batch): its number back.
+                if let Some(number) = given.get(p.application_id) {
+                    out.push(Numbered::Resumed { number: number.clone() });
+                    continue;
+                }
+                out.push(match known.get(p.application_id) {
+                    Some(k) if k.run_id == run_id => Numbered::Resumed { number: k.number.clone() },
                     // A number given by a run that stopped before it
                     // finished passes to this run, whether or not that run
                     // had written its document: a document in no manifest
@@ -519,15 +525,11 @@ impl Register {
                         if k.issue_date.as_str() >= active_from.as_str() && !k.withdrawn {
                             holders.entry(p.nik.to_string()).or_default().insert(k.number.clone(), p.application_id.to_string());
                         }
-                        if let Some(entry) = known.get_mut(p.application_id) {
-                            entry.run_id = run_id.to_string();
-                            entry.issued = false;
-                            entry.nik = p.nik.to_string();
-                        }
+                        given.insert(p.application_id, k.number.clone());
                         adopted.push((k.number.clone(), p.nik, p.service_point));
-                        Numbered::Adopted { number: k.number, from_run: k.run_id, service_point: k.service_point }
+                        Numbered::Adopted { number: k.number.clone(), from_run: k.run_id.clone(), service_point: k.service_point.clone() }
                     }
-                    Some(k) => Numbered::AlreadyIssued { number: k.number, run_id: k.run_id, written: k.issued },
+                    Some(k) => Numbered::AlreadyIssued { number: k.number.clone(), run_id: k.run_id.clone(), written: k.issued },
                     None => match first_other(&holders, p) {
                         Some(number) => Numbered::SubjectActive { number },
                         None => {
@@ -559,19 +561,7 @@ impl Register {
                             }
                             let number = document_number(style, p.scope, p.letters, issue_date, serial);
                             holders.entry(p.nik.to_string()).or_default().insert(number.clone(), p.application_id.to_string());
-                            known.insert(
-                                p.application_id.to_string(),
-                                bulk::Known {
-                                    number: number.clone(),
-                                    run_id: run_id.to_string(),
-                                    issued: false,
-                                    service_point: p.service_point.to_string(),
-                                    finished: false,
-                                    nik: p.nik.to_string(),
-                                    issue_date: date.clone(),
-                                    withdrawn: false,
-                                },
-                            );
+                            given.insert(p.application_id, number.clone());
                             new_docs.push(bulk::NewDoc { application_id: p.application_id, serial, number: number.clone(), nik: p.nik, service_point: p.service_point });
                             Numbered::New { number }
                         }
