@@ -81,27 +81,17 @@ pub fn publish(reg: &mut Register, keys_dir: &Path, signer: &keys::Signer, now: 
         (a, b) => a.or(b),
     };
     let floor = previous.as_ref().map_or(0, |l| l.sequence);
+    // What the published list holds and the register does not list is
+    // recorded again (where its document's row is still there) and kept
+    // in the new list either way.
+    let mut entries = reg.revocations(&signer.issuer)?;
     let mut restored = Vec::new();
     if let Some(previous) = &previous {
-        for e in &previous.entries {
-            if reg.revocation_of(&e.document_number)?.is_none() {
-                reg.record_revocation(e)?;
-                restored.push(e.document_number.clone());
-            }
-        }
-    }
-    // And kept in the list even where the register cannot list it (the
-    // document's own row gone too).
-    let mut entries = reg.revocations(&signer.issuer)?;
-    if let Some(previous) = &previous {
         let listed: std::collections::HashSet<String> = entries.iter().map(|e| e.document_number.clone()).collect();
-        for e in &previous.entries {
-            if !listed.contains(&e.document_number) {
-                entries.push(e.clone());
-                if !restored.contains(&e.document_number) {
-                    restored.push(e.document_number.clone());
-                }
-            }
+        for e in previous.entries.iter().filter(|e| !listed.contains(&e.document_number)) {
+            reg.record_revocation(e)?;
+            entries.push(e.clone());
+            restored.push(e.document_number.clone());
         }
         entries.sort_by(|a, b| a.document_number.cmp(&b.document_number));
     }
