@@ -1,16 +1,11 @@
 //! The command line's arguments: what each command and flag is, its help
-//! and examples (clap). `main.rs` turns them into checked options and
-//! library calls.
+//! and examples (clap). Each command's file under `engine/cli/` turns
+//! them into checked settings and library calls.
 
 use std::path::PathBuf;
 
-use anyhow::Result;
 use chrono::NaiveDate;
 use clap::{Parser, Subcommand};
-use terbit::issue::config::{Config, Origin};
-use terbit::kind::region::Region;
-
-use crate::{issue_time, load_region, templates_for};
 
 /// `terbit --version`: the version and the embedded data's attribution,
 /// which its licence (ODbL) asks every copy that ships the data to show.
@@ -44,13 +39,7 @@ pub(crate) struct Cli {
 pub(crate) enum Command {
     /// Everything on embedded defaults: sample batch, key, district root and signed trust list, issue run, verify, verifier page.
     #[command(after_help = "Example:\n  terbit demo --out terbit-demo")]
-    Demo {
-        #[arg(long, default_value = "terbit-demo")]
-        out: PathBuf,
-        /// Applications in the sample batch.
-        #[arg(long, default_value_t = 200)]
-        count: usize,
-    },
+    Demo(DemoArgs),
     /// Signing keys.
     #[command(subcommand)]
     Keys(KeysCommand),
@@ -65,166 +54,216 @@ pub(crate) enum Command {
     Trust(TrustCommand),
     /// Write the offline verifier page for clerks (one HTML file).
     #[command(after_help = "Example:\n  terbit verifier --trust trust-bundle.json --out verify.html\n\nThe page embeds the bundle, checks its signatures when it opens and never uses the network.\nOpen it from a file (or any web server) on a phone or laptop.")]
-    Verifier {
-        /// The trust bundle the page embeds (terbit trust bundle).
-        #[arg(long)]
-        trust: PathBuf,
-        #[arg(long, default_value = "verify.html")]
-        out: PathBuf,
-    },
+    Verifier(VerifierArgs),
     /// Realistic synthetic applications (.csv or .parquet by extension).
     #[command(after_help = "Examples:\n  terbit samples --kind birth --count 2000 --defects 0.05 --out batch.csv\n  terbit samples --kind family_card --count 500 --out kk.parquet\n\nKinds: birth, death, family_card (one row per member), move_out, move_in, ktp.\nDefects are taken in turn from every rule the kind's schema implies.")]
-    Samples {
-        /// birth, death, family_card, move_out, move_in or ktp.
-        #[arg(long, default_value = "birth")]
-        kind: String,
-        #[arg(long)]
-        count: usize,
-        #[arg(long, default_value_t = 1)]
-        seed: u64,
-        /// Share of rows with a realistic defect, 0–1.
-        #[arg(long, default_value_t = 0.0)]
-        defects: f64,
-        /// Reference date for births (default: today in the region).
-        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-        as_of: Option<NaiveDate>,
-        #[arg(long)]
-        region: Option<PathBuf>,
-        #[arg(long)]
-        out: PathBuf,
-    },
+    Samples(SamplesArgs),
     /// The nightly job: validate, number, sign, render and file a batch.
     #[command(after_help = "Examples:\n  terbit issue births.csv deaths.csv kk.parquet --keys keys --out out --issued-on 2026-11-23\n  terbit issue batch.csv --region templates/regions/3527-sampang.toml --template birth=my-birth.toml\n  terbit issue                      (everything from ./terbit.toml: the nightly job)\n  terbit issue --config /etc/terbit/terbit.toml --quiet\n\nEach file's kind is recognised from its header (or give --kind).\nSettings come from ./terbit.toml (or --config FILE) whether or not batch files are named;\na flag overrides its one setting. Without batch files, terbit.toml's batch patterns name them.\n\nExit codes:\n  0  the night is done: every application issued or rejected, within the reject limit; sealed and published\n  1  NOT DONE (one line each on stderr, \"terbit: NOT DONE — …\"): refused by --max-reject-rate before anything\n     was numbered; nothing issued; more rejected than the limit (terbit.toml's max_reject_rate, else 0.5; ALREADY_ISSUED counts unless\n     another run of the same issue date issued it; what was valid is issued and sealed); or a stopped\n     run's documents in no manifest. Read the run's report.\n  2  could not run (usage, settings, keys, an unreadable or empty export, a full disk): fix it and run the same command\n     again; a run stopped half way resumes, issuing nothing twice.\nWith --quiet nothing is printed on exit 0.")]
-    Issue {
-        #[command(flatten)]
-        input: BatchArgs,
-        /// Keys folder (trust.json and .key files) [default: terbit.toml's keys, else keys].
-        #[arg(long)]
-        keys: Option<PathBuf>,
-        /// Root of run folders [default: terbit.toml's out, else out].
-        #[arg(long)]
-        out: Option<PathBuf>,
-        /// The register: an SQLite file, or a postgresql:// URL [default: terbit.toml's register, else <out>/register.sqlite].
-        #[arg(long)]
-        register: Option<PathBuf>,
-        /// Folder on a second disk for the register's synchronous replica (<DIR>/register.sqlite, copied after each
-        /// kind is numbered, before its documents are written) [default: terbit.toml's replica, else none].
-        #[arg(long, value_name = "DIR")]
-        replica: Option<PathBuf>,
-        /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:
-        /// given, a batch over it is refused before anything is numbered;
-        /// a run over it (ALREADY_ISSUED included, unless another run of the
-        /// same issue date issued them) exits 1, NOT DONE.
-        #[arg(long)]
-        max_reject_rate: Option<f64>,
-    },
+    Issue(IssueArgs),
     /// Verify documents: DK1 text, PDF files, scans or photos (PNG/JPEG), run directories.
     #[command(after_help = "Examples:\n  terbit verify --trust trust-bundle.json out/20261123-1a2b3c4d\n  terbit verify --trust trust-bundle.json scan.jpg 'DK1:...' print/DUKCAPIL.pdf qr-lines.txt\n  terbit verify --trust keys/trust-3506.json --pin '3506=1a2b 3c4d ...' 'DK1:...'\n\nThe trust file is a bundle (terbit trust bundle) or one district's signed list with --pin.\nA list that does not verify against its pinned root is refused: nothing is verified.\nExit 0: all genuine; 1: some document is not (invalid, untrusted, revoked, superseded);\n2: a target could not be read at all; 3: a photo's QR could not be read (take it again).")]
-    Verify {
-        /// Trust bundle (made by `terbit trust bundle`, or `terbit demo`), or a
-        /// district's signed trust list (with --pin).
-        #[arg(long, default_value = "trust-bundle.json")]
-        trust: PathBuf,
-        /// SHA-256 fingerprint of a district root to trust (repeatable), as
-        /// the district publishes it. Required for a single signed list; for
-        /// a bundle, every district in it must then be pinned here.
-        #[arg(long)]
-        pin: Vec<String>,
-        /// Where this verifier remembers the newest list seen per district,
-        /// to refuse rolled-back lists [default: $XDG_STATE_HOME/terbit/trust-memory.json].
-        #[arg(long)]
-        trust_memory: Option<PathBuf>,
-        /// Keep no memory of lists seen (rollback is then not detected).
-        #[arg(long, conflicts_with = "trust_memory")]
-        no_trust_memory: bool,
-        /// Accept a new root for this district (repeatable): the memory
-        /// refuses a district's root changing unless told, after the
-        /// district announced it and its fingerprint was compared.
-        #[arg(long, value_name = "DISTRICT")]
-        new_root: Vec<String>,
-        /// Signed revocation list(s) for a single list; default: revocations-*.json beside it.
-        #[arg(long)]
-        revocations: Vec<PathBuf>,
-        /// Region file of an issuer whose templates differ from the embedded
-        /// ones (repeatable): its PDFs are checked against its page layouts.
-        #[arg(long)]
-        region: Vec<PathBuf>,
-        /// Machine-readable output.
-        #[arg(long)]
-        json: bool,
-        #[arg(required = true)]
-        targets: Vec<String>,
-    },
+    Verify(VerifyArgs),
     /// Revoke an issued document; rewrites the signed revocation list.
     #[command(after_help = "Example:\n  terbit revoke 3506-LU-23112026-0007 --reason \"issued on forged evidence\"")]
-    Revoke {
-        number: String,
-        #[arg(long)]
-        reason: String,
-        /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
-        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-        on: Option<NaiveDate>,
-        #[command(flatten)]
-        common: RevokeArgs,
-    },
+    Revoke(RevokeArgs),
     /// Sign the revocation list again, unchanged but for a new number and dates: after a key change
     /// (verifiers accept lists of a current key only) or to keep it from going stale.
     #[command(after_help = "Example:\n  terbit revocations --keys keys --register out/register.sqlite\n\nThen: terbit trust bundle, and give verifiers the new bundle.")]
-    Revocations {
-        /// The issuing regency (default: the one district of the keys folder's trust.json).
-        #[arg(long)]
-        issuer: Option<String>,
-        #[command(flatten)]
-        common: RevokeArgs,
-    },
+    Revocations(RevocationsArgs),
     /// Mark a document as replaced by a newer one; rewrites the signed revocation list.
     #[command(after_help = "Example:\n  terbit supersede 3506-LU-23112026-0007 --by 3506-LU-24112026-0001 --reason \"name corrected\"")]
-    Supersede {
-        number: String,
-        /// The newer document: the same kind, the same subject (NIK).
-        #[arg(long)]
-        by: String,
-        #[arg(long)]
-        reason: String,
-        /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
-        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-        on: Option<NaiveDate>,
-        #[command(flatten)]
-        common: RevokeArgs,
-    },
+    Supersede(SupersedeArgs),
     /// Validate batch files only (a dry run before the night): counts and
     /// reasons, nothing numbered, nothing issued.
     #[command(after_help = "Examples:\n  terbit check export.csv kk.parquet --rejects rejects.csv\n  terbit check --issued-on 2026-12-06     (tonight's files from ./terbit.toml's batch patterns)\n\nRegion and templates come from ./terbit.toml (or --config) unless flags say otherwise.\nThe first rejected rows are printed as file:line field: reason.\nExit 0 when every application would be accepted, 1 when some would be rejected.")]
-    Check {
-        #[command(flatten)]
-        input: BatchArgs,
-        /// Write the reasons here (rejects.csv format).
-        #[arg(long)]
-        rejects: Option<PathBuf>,
-    },
+    Check(CheckArgs),
     /// Documents issued per day, kind and service point, from the register.
     #[command(after_help = "Examples:\n  terbit stats --from 2026-11-01 --to 2026-11-30\n  terbit stats --config /etc/terbit/terbit.toml --json\n  terbit stats --register /var/lib/terbit/register.sqlite\n\nThe register: --register, else terbit.toml's (./terbit.toml or --config), else out/register.sqlite.\nDefault range: from 30 days before today in the region's time zone (WIB for the embedded Kediri),\nwith no end: nights issued ahead with --issued-on are counted. Run times are in the region's zone.")]
-    Stats {
-        /// Settings file [default: ./terbit.toml if present].
-        #[arg(long)]
-        config: Option<PathBuf>,
-        /// The register [default: terbit.toml's register, else <out>/register.sqlite].
-        #[arg(long)]
-        register: Option<PathBuf>,
-        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-        from: Option<NaiveDate>,
-        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
-        to: Option<NaiveDate>,
-        /// Machine-readable output (one object per day, kind and service point).
-        #[arg(long)]
-        json: bool,
-    },
+    Stats(StatsArgs),
     /// Inclusion proof of one document in a run's batch seal.
     #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
-    Prove {
-        run: PathBuf,
-        number: String,
-    },
+    Prove(ProveArgs),
+}
+
+// `terbit demo`.
+#[derive(clap::Args)]
+pub(crate) struct DemoArgs {
+    #[arg(long, default_value = "terbit-demo")]
+    pub(crate) out: PathBuf,
+    /// Applications in the sample batch.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) count: usize,
+}
+
+// `terbit verifier`.
+#[derive(clap::Args)]
+pub(crate) struct VerifierArgs {
+    /// The trust bundle the page embeds (terbit trust bundle).
+    #[arg(long)]
+    pub(crate) trust: PathBuf,
+    #[arg(long, default_value = "verify.html")]
+    pub(crate) out: PathBuf,
+}
+
+// `terbit samples`.
+#[derive(clap::Args)]
+pub(crate) struct SamplesArgs {
+    /// birth, death, family_card, move_out, move_in or ktp.
+    #[arg(long, default_value = "birth")]
+    pub(crate) kind: String,
+    #[arg(long)]
+    pub(crate) count: usize,
+    #[arg(long, default_value_t = 1)]
+    pub(crate) seed: u64,
+    /// Share of rows with a realistic defect, 0–1.
+    #[arg(long, default_value_t = 0.0)]
+    pub(crate) defects: f64,
+    /// Reference date for births (default: today in the region).
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    pub(crate) as_of: Option<NaiveDate>,
+    #[arg(long)]
+    pub(crate) region: Option<PathBuf>,
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+}
+
+// `terbit issue`.
+#[derive(clap::Args)]
+pub(crate) struct IssueArgs {
+    #[command(flatten)]
+    pub(crate) input: BatchArgs,
+    /// Keys folder (trust.json and .key files) [default: terbit.toml's keys, else keys].
+    #[arg(long)]
+    pub(crate) keys: Option<PathBuf>,
+    /// Root of run folders [default: terbit.toml's out, else out].
+    #[arg(long)]
+    pub(crate) out: Option<PathBuf>,
+    /// The register: an SQLite file, or a postgresql:// URL [default: terbit.toml's register, else <out>/register.sqlite].
+    #[arg(long)]
+    pub(crate) register: Option<PathBuf>,
+    /// Folder on a second disk for the register's synchronous replica (<DIR>/register.sqlite, copied after each
+    /// kind is numbered, before its documents are written) [default: terbit.toml's replica, else none].
+    #[arg(long, value_name = "DIR")]
+    pub(crate) replica: Option<PathBuf>,
+    /// Share of applications that may be rejected (0–1) [default: terbit.toml's max_reject_rate, else 0.5]:
+    /// given, a batch over it is refused before anything is numbered;
+    /// a run over it (ALREADY_ISSUED included, unless another run of the
+    /// same issue date issued them) exits 1, NOT DONE.
+    #[arg(long)]
+    pub(crate) max_reject_rate: Option<f64>,
+}
+
+// `terbit verify`.
+#[derive(clap::Args)]
+pub(crate) struct VerifyArgs {
+    /// Trust bundle (made by `terbit trust bundle`, or `terbit demo`), or a
+    /// district's signed trust list (with --pin).
+    #[arg(long, default_value = "trust-bundle.json")]
+    pub(crate) trust: PathBuf,
+    /// SHA-256 fingerprint of a district root to trust (repeatable), as
+    /// the district publishes it. Required for a single signed list; for
+    /// a bundle, every district in it must then be pinned here.
+    #[arg(long)]
+    pub(crate) pin: Vec<String>,
+    /// Where this verifier remembers the newest list seen per district,
+    /// to refuse rolled-back lists [default: $XDG_STATE_HOME/terbit/trust-memory.json].
+    #[arg(long)]
+    pub(crate) trust_memory: Option<PathBuf>,
+    /// Keep no memory of lists seen (rollback is then not detected).
+    #[arg(long, conflicts_with = "trust_memory")]
+    pub(crate) no_trust_memory: bool,
+    /// Accept a new root for this district (repeatable): the memory
+    /// refuses a district's root changing unless told, after the
+    /// district announced it and its fingerprint was compared.
+    #[arg(long, value_name = "DISTRICT")]
+    pub(crate) new_root: Vec<String>,
+    /// Signed revocation list(s) for a single list; default: revocations-*.json beside it.
+    #[arg(long)]
+    pub(crate) revocations: Vec<PathBuf>,
+    /// Region file of an issuer whose templates differ from the embedded
+    /// ones (repeatable): its PDFs are checked against its page layouts.
+    #[arg(long)]
+    pub(crate) region: Vec<PathBuf>,
+    /// Machine-readable output.
+    #[arg(long)]
+    pub(crate) json: bool,
+    #[arg(required = true)]
+    pub(crate) targets: Vec<String>,
+}
+
+// `terbit revoke`.
+#[derive(clap::Args)]
+pub(crate) struct RevokeArgs {
+    pub(crate) number: String,
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    pub(crate) on: Option<NaiveDate>,
+    #[command(flatten)]
+    pub(crate) common: RevokeSettings,
+}
+
+// `terbit revocations`.
+#[derive(clap::Args)]
+pub(crate) struct RevocationsArgs {
+    /// The issuing regency (default: the one district of the keys folder's trust.json).
+    #[arg(long)]
+    pub(crate) issuer: Option<String>,
+    #[command(flatten)]
+    pub(crate) common: RevokeSettings,
+}
+
+// `terbit supersede`.
+#[derive(clap::Args)]
+pub(crate) struct SupersedeArgs {
+    pub(crate) number: String,
+    /// The newer document: the same kind, the same subject (NIK).
+    #[arg(long)]
+    pub(crate) by: String,
+    #[arg(long)]
+    pub(crate) reason: String,
+    /// Date the revocation takes effect, not before the document's issue date [default: today in the region's time zone].
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    pub(crate) on: Option<NaiveDate>,
+    #[command(flatten)]
+    pub(crate) common: RevokeSettings,
+}
+
+// `terbit check`.
+#[derive(clap::Args)]
+pub(crate) struct CheckArgs {
+    #[command(flatten)]
+    pub(crate) input: BatchArgs,
+    /// Write the reasons here (rejects.csv format).
+    #[arg(long)]
+    pub(crate) rejects: Option<PathBuf>,
+}
+
+// `terbit stats`.
+#[derive(clap::Args)]
+pub(crate) struct StatsArgs {
+    /// Settings file [default: ./terbit.toml if present].
+    #[arg(long)]
+    pub(crate) config: Option<PathBuf>,
+    /// The register [default: terbit.toml's register, else <out>/register.sqlite].
+    #[arg(long)]
+    pub(crate) register: Option<PathBuf>,
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    pub(crate) from: Option<NaiveDate>,
+    #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+    pub(crate) to: Option<NaiveDate>,
+    /// Machine-readable output (one object per day, kind and service point).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+// `terbit prove`.
+#[derive(clap::Args)]
+pub(crate) struct ProveArgs {
+    pub(crate) run: PathBuf,
+    pub(crate) number: String,
 }
 
 #[derive(Subcommand)]
@@ -325,9 +364,6 @@ pub(crate) struct BatchArgs {
     /// Region file [default: terbit.toml's region, else embedded Kabupaten Kediri].
     #[arg(long)]
     pub(crate) region: Option<PathBuf>,
-    /// Who chose the region (for messages): None for the embedded default.
-    #[arg(skip)]
-    pub(crate) region_from: Option<Origin>,
     /// Use this template for a kind: KIND=FILE (repeatable; default: the
     /// region's templates, else the embedded ones).
     #[arg(long, value_name = "KIND=FILE")]
@@ -340,50 +376,8 @@ pub(crate) struct BatchArgs {
     pub(crate) issued_on: Option<NaiveDate>,
 }
 
-impl BatchArgs {
-    /// The settings file (./terbit.toml or --config), its region and
-    /// templates taken where no flag gives them (a template flag adds to
-    /// the file's list, the later one winning).
-    pub(crate) fn settings(&mut self) -> Result<Config> {
-        let conf = Config::find(self.config.as_deref())?;
-        if conf.found() {
-            tracing::info!("settings from {}", conf.path.display());
-        }
-        self.region_from = match (&self.region, &conf.region) {
-            (Some(_), _) => Some(Origin::Flag("--region")),
-            (None, Some(r)) => {
-                self.region = Some(r.clone());
-                Some(Origin::File(conf.path.clone(), "region"))
-            }
-            (None, None) => None,
-        };
-        let mut templates = conf.templates.clone();
-        templates.append(&mut self.template);
-        self.template = templates;
-        Ok(conf)
-    }
-
-    /// The configured region in words, and who chose it.
-    pub(crate) fn region_said(&self, region: &Region) -> String {
-        let from = match &self.region_from {
-            Some(o) => o.to_string(),
-            None => format!("embedded: no --region, and no `region` in {}", terbit::issue::config::DEFAULT_FILE),
-        };
-        format!("{} ({}; {from})", region.name, region.code)
-    }
-
-    /// Region, templates, issue date and time, all checked.
-    pub(crate) fn load(&self) -> Result<(Region, terbit::kind::template::Templates, NaiveDate, i64)> {
-        let region = load_region(self.region.as_deref())?;
-        region.check_logo()?;
-        let templates = templates_for(&region, &self.template, self.kind.as_deref())?;
-        let (issue_date, issued_at) = issue_time(&region, self.issued_on)?;
-        Ok((region, templates, issue_date, issued_at))
-    }
-}
-
 #[derive(clap::Args)]
-pub(crate) struct RevokeArgs {
+pub(crate) struct RevokeSettings {
     /// Settings file [default: ./terbit.toml if present]: its register and keys.
     #[arg(long)]
     pub(crate) config: Option<PathBuf>,
@@ -403,21 +397,11 @@ pub(crate) struct RevokeArgs {
 pub(crate) struct KeysDir {
     /// Keys folder [default: terbit.toml's keys (./terbit.toml or --config), else keys].
     #[arg(long = "dir", value_name = "DIR")]
-    dir: Option<PathBuf>,
+    pub(crate) dir: Option<PathBuf>,
     /// Settings file [default: ./terbit.toml if present].
     #[arg(long)]
-    config: Option<PathBuf>,
+    pub(crate) config: Option<PathBuf>,
 }
-
-impl KeysDir {
-    /// The folder: the flag over the settings file over `keys`.
-    pub(crate) fn path(&self) -> Result<PathBuf> {
-        let dir = Config::find(self.config.as_deref())?.keys(self.dir.clone(), "--dir").path;
-        terbit::dk1::keys::check_keys_dir(&dir)?;
-        Ok(dir)
-    }
-}
-
 
 #[derive(Subcommand)]
 pub(crate) enum RootCommand {

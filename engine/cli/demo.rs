@@ -13,9 +13,16 @@ use terbit::issue::{self, IssueOptions};
 use terbit::kind::region::Region;
 use terbit::verify;
 
-use crate::{generate_key, issue_time, print_summary};
+use super::args::DemoArgs;
+use super::keys::generate_key;
+use super::night::{night_exit, print_summary};
+use super::region::issue_time;
 
-pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
+pub(crate) fn run(a: &DemoArgs) -> Result<ExitCode> {
+    demo(&a.out, a.count)
+}
+
+fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let region = Region::kediri();
     let (issue_date, issued_at) = issue_time(&region, None)?;
     std::fs::create_dir_all(out).with_context(|| format!("create {}", out.display()))?;
@@ -49,12 +56,12 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let root_cert = root_dir.join(format!("root-{}.crt", region.code));
     if !root_key.exists() {
         let nb = issue::midnight_utc(issue_date.min(Utc::now().date_naive()));
-        crate::cli::trust::root_init(&region.code, &root_dir, nb, 20)?;
+        super::trust::root_init(&region.code, &root_dir, nb, 20)?;
     }
-    crate::cli::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
+    super::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
     let pin = terbit::dk1::root::read_cert(&root_cert)?.fingerprint;
     let bundle = out.join("trust-bundle.json");
-    crate::cli::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;
+    super::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;
     let opts = IssueOptions {
         out: out.join("runs"),
         register: terbit::numbering::register::Place::File(out.join("register.sqlite")),
@@ -67,7 +74,7 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let s = issue::issue(&opts)?;
     print_summary(&s);
     let done = s.not_done.is_empty();
-    crate::night_exit(&s);
+    night_exit(&s);
     let store = verify::TrustStore::load(&verify::TrustSource { path: bundle.clone(), now: Utc::now().timestamp(), ..Default::default() })?;
     let r = verify::verify_run_with(&s.run_dir, &store.trust(), &verify::Layouts::standard()).map_err(anyhow::Error::msg)?;
     println!("5. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
@@ -77,7 +84,7 @@ pub(crate) fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     }
     let page = out.join("verify.html");
     println!("6. the clerks' offline verifier page:");
-    crate::cli::trust::verifier(&bundle, &page, Utc::now().timestamp())?;
+    super::trust::verifier(&bundle, &page, Utc::now().timestamp())?;
     // Printed to be run as it stands, from this folder: the binary by its
     // full path unless `terbit` on PATH is this very binary (after
     // `cargo run -- demo` it is in target/, on no PATH).

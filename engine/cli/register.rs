@@ -1,4 +1,6 @@
-//! `terbit register check`: finds the run folders, reads each manifest
+//! `terbit register`: its subcommands taken apart ([`run`]; backup,
+//! restore, rebuild and migrate are [`super::backup`]'s), and `register
+//! check`: finds the run folders, reads each manifest
 //! and checks its seal (the audit's reader and the seal's own check), and
 //! hands the rows and the signed revocation lists to the library's
 //! comparison (`terbit::numbering::check`). Nothing is written.
@@ -9,11 +11,44 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Context as _, Result};
 use sha2::{Digest, Sha256};
+use chrono::Utc;
 use terbit::dk1::seal::{self, Hash};
+use terbit::issue::settings::{Flags, For};
 use terbit::numbering::check::{self, ManifestRow, RunFound, RunState, SignedList};
 use terbit::util::show::clip_shown;
 use terbit::verify::run::{self as audit, RunError};
 use terbit::verify::trust::{TrustSource, TrustStore};
+
+use super::args::RegisterCommand;
+
+pub(crate) fn run(command: RegisterCommand) -> Result<ExitCode> {
+    match command {
+        RegisterCommand::Check { runs, register, keys, trust, config, json } => {
+            let settings = super::settings(config.as_deref(), Flags { register, keys, ..Flags::default() }, For::Other)?;
+            let register = settings.register.existing_register()?;
+            let runs = if runs.is_empty() { vec![settings.out.path.clone()] } else { runs };
+            let trust = match trust {
+                Some(bundle) => Trust::Bundle(bundle),
+                None => Trust::Keys(settings.keys.path),
+            };
+            check(&register, &runs, &trust, Utc::now().timestamp(), json)
+        }
+        RegisterCommand::Backup { file, register, config } => super::backup::backup(&file, register, config.as_deref()),
+        RegisterCommand::Restore { file, register, config, runs, accept_loss } => super::backup::restore(&file, register, config.as_deref(), &runs, accept_loss),
+        RegisterCommand::Rebuild { runs, keys, trust, out, config } => {
+            let settings = super::settings(config.as_deref(), Flags { keys, ..Flags::default() }, For::Other)?;
+            let (trust, keys) = match trust {
+                Some(bundle) => (Trust::Bundle(bundle), None),
+                None => (Trust::Keys(settings.keys.path.clone()), Some(settings.keys.path)),
+            };
+            super::backup::rebuild(&runs, &trust, keys.as_deref(), &out, Utc::now().timestamp())
+        }
+        RegisterCommand::Migrate { to, register, config } => {
+            let from = super::settings(config.as_deref(), Flags { register, ..Flags::default() }, For::Other)?.register.existing_register()?;
+            super::backup::migrate(&from, &to)
+        }
+    }
+}
 
 /// Where the seals' keys and the signed revocation lists come from.
 pub(crate) enum Trust {

@@ -4,9 +4,21 @@ use std::process::ExitCode;
 
 use anyhow::{bail, Result};
 use chrono::NaiveDate;
+use terbit::issue::settings::{Flags, For};
 use terbit::util::show::clip_shown;
 
-/// `register` is there (main checked it); `today` is today where the region
+use super::args::StatsArgs;
+use super::region::{load_region, today};
+
+pub(crate) fn run(a: StatsArgs) -> Result<ExitCode> {
+    let settings = super::settings(a.config.as_deref(), Flags { register: a.register, ..Flags::default() }, For::Other)?;
+    // "Today" where the region is: a night issued between 00:00 and
+    // 07:00 WIB is still yesterday in UTC.
+    let region = load_region(settings.region_file())?;
+    stats(&settings.register.existing_register()?, a.from, a.to, today(&region), region.utc_offset_hours, a.json)
+}
+
+/// `register` is there ([`run`] checked it); `today` is today where the region
 /// is (`offset_hours` east of UTC), so that the default range holds a night
 /// issued before 07:00 WIB. Without --to the range has no end: nights
 /// issued ahead (--issued-on a later date) are counted too.

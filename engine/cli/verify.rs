@@ -10,7 +10,8 @@ use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
-use anyhow::Result;
+use anyhow::{Context as _, Result};
+use chrono::Utc;
 use rayon::prelude::*;
 use serde::Serialize;
 use terbit::util::show::{clip_shown, shown, shown_json};
@@ -203,6 +204,37 @@ impl Out {
             }
         }
     }
+}
+
+/// `terbit verify`: the pins and the memory of lists seen taken from the
+/// flags and the environment, then [`run`].
+pub(crate) fn command(a: super::args::VerifyArgs) -> Result<ExitCode> {
+    let pins = a
+        .pin
+        .iter()
+        .map(|p| terbit::dk1::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", clip_shown(p, 80))))
+        .collect::<Result<Vec<_>>>()?;
+    let memory = if a.no_trust_memory { None } else { a.trust_memory.or_else(default_trust_memory) };
+    if memory.is_none() && !a.no_trust_memory {
+        // Said, not silent: without the memory an older trust list
+        // (a rolled-back one) is taken as if it were the newest.
+        tracing::warn!(
+            "no memory of trust lists seen: neither XDG_STATE_HOME nor HOME is set, so a rolled-back (older) trust list is not detected; \
+             give --trust-memory FILE to keep one, or --no-trust-memory to go without it knowingly"
+        );
+    }
+    let src = TrustSource { path: a.trust, pins, revocations: a.revocations, memory, now: Utc::now().timestamp(), new_roots: a.new_root };
+    run(&src, &a.region, a.json, &a.targets)
+}
+
+/// The verifier's memory of trust lists seen: `$XDG_STATE_HOME/terbit`,
+/// else `~/.local/state/terbit` (XDG base directories).
+fn default_trust_memory() -> Option<PathBuf> {
+    let base = std::env::var_os("XDG_STATE_HOME")
+        .filter(|v| !v.is_empty())
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("HOME").filter(|v| !v.is_empty()).map(|h| PathBuf::from(h).join(".local/state")))?;
+    Some(base.join("terbit/trust-memory.json"))
 }
 
 pub(crate) fn run(src: &TrustSource, regions: &[PathBuf], json: bool, targets: &[String]) -> Result<ExitCode> {

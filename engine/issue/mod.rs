@@ -20,6 +20,7 @@ mod limits;
 pub mod model;
 pub mod options;
 pub mod revoke;
+pub mod settings;
 
 use std::time::Instant;
 

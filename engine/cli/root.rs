@@ -1,0 +1,22 @@
+//! `terbit root`: the district's root of trust (the key and certificate
+//! are made by [`super::trust::root_init`]).
+
+use std::process::ExitCode;
+
+use anyhow::Result;
+use chrono::Utc;
+
+use super::args::RootCommand;
+
+pub(crate) fn run(command: RootCommand) -> Result<ExitCode> {
+    match command {
+        RootCommand::Init { district, dir, not_before, years } => {
+            // The root key's folder: made 0700 when new, refused when others
+            // may write in it (they could swap the key or its certificate).
+            terbit::dk1::keys::make_private_dir(&dir)?;
+            let nb = terbit::issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+            super::trust::root_init(&district, &dir, nb, years)?;
+            Ok(ExitCode::SUCCESS)
+        }
+    }
+}
