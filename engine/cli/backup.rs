@@ -6,6 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use anyhow::{bail, Context, Result};
+use terbit::issue::settings::{Flags, For};
 use terbit::numbering::backup::{self, Summary};
 use terbit::numbering::check::ManifestRow;
 use terbit::numbering::register::Place;
@@ -22,8 +23,7 @@ fn print_summary(s: &Summary) {
 }
 
 pub(crate) fn backup(file: &Path, register: Option<PathBuf>, config: Option<&Path>) -> Result<ExitCode> {
-    let conf = terbit::issue::config::Config::find(config)?;
-    let register = conf.register(register, &conf.out(None));
+    let register = super::settings(config, Flags { register, ..Flags::default() }, For::Other)?.register;
     let place = register.existing_register()?;
     let path = file_register(&place, "backed up")?;
     let s = backup::backup(path, file)?;
@@ -91,9 +91,9 @@ fn proven(dirs: &[PathBuf]) -> Result<(Vec<ManifestRow>, Vec<String>)> {
 }
 
 pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Path>, runs: &[PathBuf], accept_loss: bool) -> Result<ExitCode> {
-    let conf = terbit::issue::config::Config::find(config)?;
-    let out = conf.out(None);
-    let place = conf.register(register, &out).place()?;
+    let settings = super::settings(config, Flags { register, ..Flags::default() }, For::Other)?;
+    let out = &settings.out;
+    let place = settings.register.place()?;
     let register = file_register(&place, "restored")?.to_path_buf();
     backup::refuse_present(&register)?;
     let dirs = if runs.is_empty() { vec![out.path.clone()] } else { runs.to_vec() };
@@ -107,8 +107,8 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
     let copy = backup::summary(file)?;
     // The keys folder's binding names the register it issues with: a copy
     // of another register would give that register's numbers again.
-    let keys = conf.keys(None, "--keys").path;
-    if let (Some(bound), Some(id)) = (terbit::dk1::keys::RegisterBinding::load(&keys)?, copy.id.as_deref()) {
+    let keys = &settings.keys.path;
+    if let (Some(bound), Some(id)) = (terbit::dk1::keys::RegisterBinding::load(keys)?, copy.id.as_deref()) {
         if bound.register_id != id {
             bail!(
                 "{} is a copy of register {id}, but the keys folder {} issues with register {} (register-binding.json): this is another district's or another job's register; give the backup of that one",

@@ -16,6 +16,9 @@ use terbit::issue;
 /// errors; never the text), or what went wrong reading it.
 type Read = Result<Option<(zeroize::Zeroizing<String>, String)>>;
 
+/// A 32-byte secret key, wiped when dropped.
+type Secret = zeroize::Zeroizing<[u8; 32]>;
+
 /// The keys handed over to this process, read and their variables
 /// cleared. A problem reading one is kept, not said: it is said by the
 /// command that needs the key, where it needs it (`issue`, after its
@@ -35,7 +38,7 @@ impl Handed {
 
     /// The DK1 signing key's seed and the PDF-signing key, each checked,
     /// if handed over; the DK1 key's problem is said first.
-    pub(crate) fn keys(self) -> Result<(Option<zeroize::Zeroizing<[u8; 32]>>, Option<zeroize::Zeroizing<[u8; 32]>>)> {
+    pub(crate) fn keys(self) -> Result<(Option<Secret>, Option<Secret>)> {
         let seed = match self.signing? {
             Some((text, source)) => Some(keys::parse_seed(&text, &source)?),
             None => None,

@@ -46,8 +46,9 @@ struct Raw {
     replica: Option<PathBuf>,
     out: Option<PathBuf>,
     max_reject_rate: Option<f64>,
+    /// With their places: a wrong entry is named by its line.
     #[serde(default)]
-    templates: Vec<String>,
+    templates: Vec<toml::Spanned<String>>,
 }
 
 /// Checked settings, paths resolved against the file's folder.
@@ -105,6 +106,20 @@ impl Config {
                 return Err(Error::config(path, format!("max_reject_rate = {r}: give a share between 0 and 1 (e.g. 0.2)")));
             }
         }
+        // Checked here, where the file and the line are known: a wrong
+        // entry was said later as if a `--template` flag had given it.
+        for t in &raw.templates {
+            let line = text.get(..t.span().start).unwrap_or(text).matches('\n').count() + 1;
+            let entry = crate::util::show::clip_shown(t.get_ref(), 200);
+            match t.get_ref().split_once('=') {
+                Some((k, _)) if crate::kind::Kind::from_name(k).is_some() => {}
+                Some((k, _)) => {
+                    let k = crate::util::show::clip_shown(k, 40);
+                    return Err(Error::config(path, format!("line {line}: `templates` entry {entry:?}: {k:?} is not a document kind ({})", crate::kind::Kind::names())));
+                }
+                None => return Err(Error::config(path, format!("line {line}: `templates` entry {entry:?}: give KIND=FILE, e.g. \"birth=templates/birth.toml\""))),
+            }
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let batch = raw
@@ -115,6 +130,7 @@ impl Config {
         let templates = raw
             .templates
             .into_iter()
+            .map(|t| t.into_inner())
             .map(|t| match t.split_once('=') {
                 Some((k, f)) => format!("{k}={}", abs(PathBuf::from(f)).display()),
                 None => t,
@@ -486,6 +502,16 @@ mod tests {
         // TOML mistakes: position and message, never the line's text.
         let e = Config::parse("batch = []\nSECRET SECRET\n", &path).unwrap_err().to_string();
         assert!(e.contains("line 2, column") && !e.contains("SECRET"), "{e}");
+    }
+
+    #[test]
+    fn a_wrong_template_entry_is_named_by_the_file_its_key_and_line() {
+        let p = Path::new("/etc/terbit/terbit.toml");
+        let e = Config::parse("keys = \"k\"\ntemplates = [\n  \"birth=b.toml\",\n  \"death\",\n]\n", p).unwrap_err().to_string();
+        assert_eq!(e, "/etc/terbit/terbit.toml: line 4: `templates` entry \"death\": give KIND=FILE, e.g. \"birth=templates/birth.toml\"");
+        let e = Config::parse("templates = [\"marriage=m.toml\"]\n", p).unwrap_err().to_string();
+        assert!(e.starts_with("/etc/terbit/terbit.toml: line 1: `templates` entry \"marriage=m.toml\": \"marriage\" is not a document kind (birth,"), "{e}");
+        assert!(!e.contains("--template"), "{e}");
     }
 
     #[test]
