@@ -191,6 +191,33 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
     assert_eq!(code, 0, "{err}");
 }
 
+/// The handed-over keys are read first thing by every command (before
+/// any thread starts or any file is read), but a problem with them is
+/// said only by `issue`, which signs, where it always was: after its
+/// settings are checked, the DK1 key's before the PDF key's.
+#[test]
+fn a_handed_over_key_is_read_first_but_troubles_only_the_command_that_signs() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let bad = [("TERBIT_SIGNING_KEY_FD", "../x"), ("TERBIT_PDF_SIGNING_KEY_FD", "0")];
+    let (code, out, err) = terbit_with(d, &["samples", "--count", "2", "--as-of", "2026-11-20", "--out", "b.csv"], Stdio::null(), &bad);
+    assert_eq!(code, 0, "{out}\n{err}");
+    assert!(!err.contains("TERBIT_"), "{err}");
+    certified_keys(d);
+    // A settings mistake is still said first.
+    let (code, _, err) = terbit_with(d, &["issue", "b.csv", "--issued-on", "2026-11-23", "--config", "missing.toml"], Stdio::null(), &bad);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("missing.toml") && !err.contains("TERBIT_"), "{err}");
+    let (code, _, err) = terbit_with(d, &["issue", "b.csv", "--issued-on", "2026-11-23"], Stdio::null(), &bad);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("TERBIT_SIGNING_KEY_FD=\"../x\" is not a file descriptor number") && !err.contains("TERBIT_PDF"), "{err}");
+    // Only the PDF key's descriptor wrong (standard input is /dev/null, not a pipe).
+    let (code, _, err) = terbit_with(d, &["issue", "b.csv", "--issued-on", "2026-11-23"], Stdio::null(), &bad[1..]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains("TERBIT_PDF_SIGNING_KEY_FD=0 is a device or terminal"), "{err}");
+    assert!(!d.join("out").exists() || std::fs::read_dir(d.join("out")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing issued");
+}
+
 #[test]
 fn a_closed_stdout_ends_output_quietly_and_the_command_still_does_its_work() {
     let tmp = tempfile::tempdir().unwrap();
