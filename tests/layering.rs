@@ -180,3 +180,24 @@ fn the_reader_sees_imports_and_skips_test_code() {
     let paths = crate_paths(&production_code(code));
     assert_eq!(paths, ["dk1", "kind", "pdf", "util"].iter().map(|s| s.to_string()).collect());
 }
+
+/// The command files (engine/cli/) are called by main.rs's dispatch and
+/// never reach back into it: they name one another (`super::`) and the
+/// library (`terbit::`), and no `crate::` item outside `cli`.
+#[test]
+fn the_command_files_never_import_from_main() {
+    let cli = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/cli");
+    let mut files = Vec::new();
+    rust_files(&cli, &mut files);
+    assert!(files.len() > 10, "{files:?}");
+    let mut wrong = Vec::new();
+    for path in &files {
+        let text = std::fs::read_to_string(path).unwrap();
+        for used in crate_paths(&production_code(&text)) {
+            if used != "cli" {
+                wrong.push(format!("{}: crate::{used}", path.display()));
+            }
+        }
+    }
+    assert!(wrong.is_empty(), "engine/cli imports from main.rs:\n{}", wrong.join("\n"));
+}
