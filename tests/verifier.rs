@@ -1,6 +1,6 @@
 //! The clerks' verifier page agrees with `terbit verify`.
 //!
-//! 1. Its JavaScript core (engine/verifier/web/src, run by node) gives the
+//! 1. Its JavaScript core (engine/clerk_page/web/src, run by node) gives the
 //!    same verdict as the Rust verifier for every tests/vectors vector and
 //!    for thousands of damaged copies of them (bytes flipped, inserted and
 //!    cut inside the COSE structure, characters changed in the text), and
@@ -16,7 +16,7 @@
 //!    QR read; a photo of two documents gets an answer for each; a damaged
 //!    picture is unreadable; a `.png` holding text is read as text; the
 //!    page makes no network request.
-//! 3. The page's node tests (engine/verifier/web/test/*.test.mjs), on
+//! 3. The page's node tests (engine/clerk_page/web/test/*.test.mjs), on
 //!    fixtures made in JavaScript.
 //!
 //! Needs node and chromium, which .ci/run installs, and the page's npm
@@ -54,7 +54,7 @@ fn node_ready(check: &str) -> bool {
 /// The page core's verdicts for `texts` under `trust` (node).
 fn js_verdicts(input: &Value) -> Value {
     let mut child = Command::new("node")
-        .arg(root().join("engine/verifier/web/test/verdicts.mjs"))
+        .arg(root().join("engine/clerk_page/web/test/verdicts.mjs"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -505,7 +505,7 @@ fn new_root_page(d: &fixture::District) -> (PathBuf, String) {
     (dir.join("newroot.html"), pin)
 }
 
-/// The page's own node tests (engine/verifier/web/test/*.test.mjs): revocation
+/// The page's own node tests (engine/clerk_page/web/test/*.test.mjs): revocation
 /// lists v2, roots bound to districts, rollback memory, the PDF reader (qpdf
 /// re-saves, incremental updates, linear bounds), no GENUINE without the
 /// file's signature, several QRs in one picture, files by their bytes, and
@@ -515,7 +515,7 @@ fn page_node_tests_pass() {
     if !node_ready("verifier page's node tests") {
         return;
     }
-    let web = root().join("engine/verifier/web");
+    let web = root().join("engine/clerk_page/web");
     let mut files: Vec<PathBuf> = std::fs::read_dir(web.join("test")).unwrap().flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".test.mjs")).collect();
     files.sort();
     assert!(files.len() >= 6, "{files:?}");

@@ -31,7 +31,7 @@
 //! a backslash), so applying [`shown`] twice is harmless. A `\u{…}` in the
 //! output is either such a character or those very characters in the
 //! input: the output is for people, the input file holds the original.
-//! The verifier page's script (`engine/verifier/web/src/show.js`) holds the
+//! The verifier page's script (`engine/clerk_page/web/src/show.js`) holds the
 //! same table; its tests read this file and compare.
 
 /// Unicode format characters, general category Cf (Unicode 15.1): the one

@@ -16,14 +16,14 @@ import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '../../engine/verifier/web/package.json'));
+const require = createRequire(path.join(here, '../../engine/clerk_page/web/package.json'));
 const CDP = require('chrome-remote-interface');
 
 const sc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const out = { requests: [], console: [], pages: {} };
 
 // Files made here from the scenario's QR texts (the page's own test fixtures).
-const fixtures = await import(pathToFileURL(path.join(here, '../../engine/verifier/web/test/fixtures.mjs')).href);
+const fixtures = await import(pathToFileURL(path.join(here, '../../engine/clerk_page/web/test/fixtures.mjs')).href);
 
 /** A PNG (8-bit grey) of the given QR texts side by side, 4 px a module. */
 function qrPicture(texts) {

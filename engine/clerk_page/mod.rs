@@ -1,6 +1,8 @@
 //! The offline verifier page (`terbit verifier`): one HTML file that embeds
 //! a checked trust bundle and the page's script, for clerks verifying
-//! documents on a phone or laptop with no network and no account.
+//! documents on a phone or laptop with no network and no account. (The
+//! folder is `clerk_page`, not `verifier`, so it is not taken for
+//! `engine/verify/`, the auditor's side; the command stays `terbit verifier`.)
 //!
 //! The script (`web/dist/verifier.js`) is built from `web/src/` by a pinned
 //! esbuild (`web/build.mjs`; `.ci/run` rebuilds it and fails if the
