@@ -90,6 +90,25 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 mod tests {
     use super::*;
 
+    /// The page's table of escaped characters is generated from
+    /// `util/escape.rs`; a stale copy fails here, and
+    /// `TERBIT_WRITE_GENERATED=1` writes it again (then `npm run build` in
+    /// `engine/clerk_page/web`).
+    #[test]
+    fn the_generated_escape_table_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/hidden.js");
+        let want = crate::util::escape::js_module();
+        if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_escape_table_is_current`, then `npm run build` in engine/clerk_page/web",
+            path.display()
+        );
+    }
+
     #[test]
     fn embedded_json_cannot_close_its_element() {
         let s = embeddable(r#"{"reason":"</script><script>alert(1)</script>"}"#);
