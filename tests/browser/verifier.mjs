@@ -184,6 +184,39 @@ async function main() {
       return;
     }
 
+    if (sc.mode === 'update') {
+      // tests/verifier.rs, the_page_takes_a_newer_signed_bundle: trust files given to the page, in order.
+      const banner = async () => ({
+        source: await evaluate("document.getElementById('trust').getAttribute('data-source')"),
+        sequences: await evaluate("document.getElementById('trust').getAttribute('data-sequences')"),
+        trust: await evaluate("document.getElementById('trust').getAttribute('data-state')"),
+        text: await evaluate("document.getElementById('trust').innerText"),
+      });
+      const u = (out.update = { open: await open(sc.pages.main), steps: [] });
+      u.open_banner = await banner();
+      let count = 0;
+      for (const [name, file] of sc.trust_files) {
+        const { root } = await DOM.getDocument();
+        const { nodeId } = await DOM.querySelector({ nodeId: root.nodeId, selector: '#trust-file' });
+        await DOM.setFileInputFiles({ files: [file], nodeId });
+        count++;
+        await waitFor(`document.getElementById('trust-update').getAttribute('data-count') === '${count}'`);
+        u.steps.push({
+          name,
+          update: await evaluate("document.getElementById('trust-update').getAttribute('data-update')"),
+          reason: await evaluate("document.getElementById('trust-update').getAttribute('data-reason')"),
+          said: await evaluate("document.getElementById('trust-update').textContent"),
+          banner: await banner(),
+          paste_genuine: await paste(sc.paste.genuine),
+        });
+      }
+      // Opened again: the accepted file is remembered and checked again.
+      u.reopened = await open(sc.pages.main);
+      u.reopened_banner = await banner();
+      u.reopened_paste = await paste(sc.paste.genuine);
+      return;
+    }
+
     // The main page: every way in.
     const main = (out.pages.main = { open: await open(sc.pages.main) });
     main.paste_genuine = await paste(sc.paste.genuine);
