@@ -1,9 +1,23 @@
-// CBOR (RFC 8949) as terbit's Rust reader (ciborium) accepts it: every
-// major type, definite and indefinite lengths, tags; integers as BigInt so
-// that none is rounded; floats kept only as a marker (no DK1 field is one).
-// Decoding is bounded (depth, item count) and a truncated item is an error.
-// Also a deterministic encoder (RFC 8949 §4.2.1, the form terbit signs), used
-// to check that a list's readable fields are exactly its signed bytes.
+// CBOR (RFC 8949) through the cbor2 library (hildjj/cbor2, pinned in
+// package-lock.json), strict on both ways, as terbit's Rust side
+// (engine/dk1/strict.rs):
+// - decoding accepts only the deterministic form terbit writes: shortest
+//   integer and length heads, definite lengths, map keys in length-first
+//   order (RFC 8949 §4.2.3, as terbit's canonical_map sorts them) and so
+//   none twice, valid UTF-8, no simple values but false/true/null (not
+//   even undefined), floats
+//   only in their shortest form, nothing after the item, nesting bounded;
+// - encoding writes that form (the readable fields of a signed list are
+//   encoded again and compared with the signed bytes).
+// This file only adapts cbor2's values to the shapes the page's checks use:
+// integers as BigInt (none rounded), maps as CborMap (entries in order),
+// tags as Tagged, floats as the marker FLOAT (no DK1 field is one).
+
+// The package's index, not its parts: imported from cbor2/decoder and
+// cbor2/encoder alone (16 KB less), the page's tests fail (trust lists'
+// algorithm labels no longer read as -7).
+import { decode as cborDecode, encode as cborEncode, Tag } from 'cbor2';
+import { sortLengthFirstDeterministic } from 'cbor2/sorts';
 
 export class CborError extends Error {}
 
@@ -16,227 +30,58 @@ export class Tagged {
   }
 }
 
-/** A CBOR map: its entries in order, duplicates kept (callers refuse them). */
+/** A CBOR map: its entries in order (strict decoding has refused duplicates). */
 export class CborMap {
   constructor(entries) {
     this.entries = entries;
   }
 }
 
-const MAX_ITEMS = 1 << 20;
+const STRICT = {
+  preferBigInt: true,
+  preferMap: true,
+  rejectStreaming: true,
+  requirePreferred: true,
+  rejectLongFloats: true,
+  rejectDuplicateKeys: true,
+  sortKeys: sortLengthFirstDeterministic,
+  rejectSimple: true,
+  rejectUndefined: true,
+  ignoreGlobalTags: true,
+};
 
-/**
- * Decode one item from `bytes` starting at `pos`; returns [value, nextPos].
- * `depthLimit` bounds nesting like ciborium's recursion limit.
- */
-export function decodeItem(bytes, pos = 0, depthLimit = 256) {
-  const st = { bytes, pos, items: 0 };
-  const v = item(st, depthLimit);
-  return [v, st.pos];
+function adapt(v) {
+  if (v instanceof Map) return new CborMap([...v.entries()].map(([k, x]) => [adapt(k), adapt(x)]));
+  if (Array.isArray(v)) return v.map(adapt);
+  if (v instanceof Tag) return new Tagged(BigInt(v.tag), adapt(v.contents));
+  if (typeof v === 'number') return FLOAT;
+  return v;
 }
 
-/** Decode exactly one item; trailing bytes are an error. */
+/** Decode exactly one item, strictly; `depthLimit` bounds nesting (ciborium's recursion limit). */
 export function decodeAll(bytes, depthLimit = 256) {
-  const [v, end] = decodeItem(bytes, 0, depthLimit);
-  if (end !== bytes.length) throw new CborError('trailing bytes');
+  let v;
+  try {
+    v = cborDecode(bytes, { ...STRICT, maxDepth: depthLimit });
+  } catch (e) {
+    throw new CborError(`not deterministic CBOR: ${e && e.message ? e.message : e}`);
+  }
+  return adapt(v);
+}
+
+function plain(v) {
+  if (v instanceof CborMap) return new Map(v.entries.map(([k, x]) => [plain(k), plain(x)]));
+  if (Array.isArray(v)) return v.map(plain);
+  if (typeof v === 'number') return BigInt(v);
   return v;
 }
 
-function need(st, n) {
-  if (st.pos + n > st.bytes.length) throw new CborError('truncated');
-}
-
-function arg(st, info) {
-  if (info < 24) return BigInt(info);
-  const sizes = { 24: 1, 25: 2, 26: 4, 27: 8 };
-  const n = sizes[info];
-  if (n === undefined) throw new CborError('reserved additional information');
-  need(st, n);
-  let v = 0n;
-  for (let i = 0; i < n; i++) v = (v << 8n) | BigInt(st.bytes[st.pos + i]);
-  st.pos += n;
-  return v;
-}
-
-function smallLen(v) {
-  if (v > BigInt(Number.MAX_SAFE_INTEGER)) throw new CborError('length too large');
-  return Number(v);
-}
-
-const utf8 = new TextDecoder('utf-8', { fatal: true });
-
-function chunks(st, major, depth) {
-  // Indefinite-length string: definite chunks of the same major type until break.
-  const parts = [];
-  for (;;) {
-    need(st, 1);
-    const b = st.bytes[st.pos];
-    if (b === 0xff) {
-      st.pos++;
-      break;
-    }
-    if (b >> 5 !== major || (b & 31) === 31) throw new CborError('bad chunk in an indefinite-length string');
-    parts.push(item(st, depth));
-  }
-  if (major === 2) {
-    const total = parts.reduce((a, p) => a + p.length, 0);
-    const out = new Uint8Array(total);
-    let o = 0;
-    for (const p of parts) {
-      out.set(p, o);
-      o += p.length;
-    }
-    return out;
-  }
-  return parts.join('');
-}
-
-function item(st, depth) {
-  if (depth <= 0) throw new CborError('nested too deeply');
-  if (++st.items > MAX_ITEMS) throw new CborError('too many items');
-  need(st, 1);
-  const b = st.bytes[st.pos++];
-  const major = b >> 5;
-  const info = b & 31;
-  if (info === 31) {
-    if (major === 2 || major === 3) return chunks(st, major, depth);
-    if (major === 4) {
-      const out = [];
-      for (;;) {
-        need(st, 1);
-        if (st.bytes[st.pos] === 0xff) {
-          st.pos++;
-          return out;
-        }
-        out.push(item(st, depth - 1));
-      }
-    }
-    if (major === 5) {
-      const out = [];
-      for (;;) {
-        need(st, 1);
-        if (st.bytes[st.pos] === 0xff) {
-          st.pos++;
-          return new CborMap(out);
-        }
-        const k = item(st, depth - 1);
-        const v = item(st, depth - 1);
-        out.push([k, v]);
-      }
-    }
-    throw new CborError('unexpected break or indefinite length');
-  }
-  switch (major) {
-    case 0:
-      return arg(st, info);
-    case 1:
-      return -1n - arg(st, info);
-    case 2: {
-      const n = smallLen(arg(st, info));
-      need(st, n);
-      const out = st.bytes.slice(st.pos, st.pos + n);
-      st.pos += n;
-      return out;
-    }
-    case 3: {
-      const n = smallLen(arg(st, info));
-      need(st, n);
-      let s;
-      try {
-        s = utf8.decode(st.bytes.subarray(st.pos, st.pos + n));
-      } catch {
-        throw new CborError('text is not UTF-8');
-      }
-      st.pos += n;
-      return s;
-    }
-    case 4: {
-      const n = smallLen(arg(st, info));
-      if (n > st.bytes.length - st.pos) throw new CborError('truncated');
-      const out = [];
-      for (let i = 0; i < n; i++) out.push(item(st, depth - 1));
-      return out;
-    }
-    case 5: {
-      const n = smallLen(arg(st, info));
-      if (n > st.bytes.length - st.pos) throw new CborError('truncated');
-      const out = [];
-      for (let i = 0; i < n; i++) {
-        const k = item(st, depth - 1);
-        const v = item(st, depth - 1);
-        out.push([k, v]);
-      }
-      return new CborMap(out);
-    }
-    case 6: {
-      const tag = arg(st, info);
-      return new Tagged(tag, item(st, depth - 1));
-    }
-    default: {
-      // Major 7: simple values and floats.
-      if (info === 20) return false;
-      if (info === 21) return true;
-      if (info === 22) return null;
-      if (info === 23) return undefined;
-      if (info === 25 || info === 26 || info === 27) {
-        const n = { 25: 2, 26: 4, 27: 8 }[info];
-        need(st, n);
-        st.pos += n;
-        return FLOAT;
-      }
-      throw new CborError('unsupported simple value');
-    }
-  }
-}
-
-// ---- deterministic encoding ----
-
-function head(major, n) {
-  n = BigInt(n);
-  const m = major << 5;
-  if (n < 24n) return [m | Number(n)];
-  if (n < 0x100n) return [m | 24, Number(n)];
-  if (n < 0x10000n) return [m | 25, Number(n >> 8n), Number(n & 0xffn)];
-  if (n < 0x100000000n) return [m | 26, ...[24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 0xffn))];
-  return [m | 27, ...[56n, 48n, 40n, 32n, 24n, 16n, 8n, 0n].map((s) => Number((n >> s) & 0xffn))];
-}
-
-const utf8enc = new TextEncoder();
-
-/** Encode a value: BigInt/number (integers), string, Uint8Array, array, CborMap, null. */
+/** Encode a value (BigInt/number integers, string, Uint8Array, array, CborMap, null) in the deterministic form. */
 export function encode(v) {
-  const out = [];
-  enc(v, out);
-  return Uint8Array.from(out);
-}
-
-function enc(v, out) {
-  if (v === null) {
-    out.push(0xf6);
-  } else if (typeof v === 'number' || typeof v === 'bigint') {
-    const n = BigInt(v);
-    out.push(...(n >= 0n ? head(0, n) : head(1, -1n - n)));
-  } else if (typeof v === 'string') {
-    const b = utf8enc.encode(v);
-    out.push(...head(3, b.length));
-    for (const x of b) out.push(x);
-  } else if (v instanceof Uint8Array) {
-    out.push(...head(2, v.length));
-    for (const x of v) out.push(x);
-  } else if (Array.isArray(v)) {
-    out.push(...head(4, v.length));
-    for (const x of v) enc(x, out);
-  } else if (v instanceof CborMap) {
-    // Keys sorted by their encoded bytes, shorter first (RFC 8949 §4.2.1 as cbor2's canonical mode).
-    const pairs = v.entries.map(([k, val]) => [encode(k), val]);
-    pairs.sort((a, b) => a[0].length - b[0].length || compareBytes(a[0], b[0]));
-    out.push(...head(5, pairs.length));
-    for (const [k, val] of pairs) {
-      for (const x of k) out.push(x);
-      enc(val, out);
-    }
-  } else {
-    throw new CborError('cannot encode this value');
+  try {
+    return cborEncode(plain(v), { sortKeys: sortLengthFirstDeterministic, rejectDuplicateKeys: true });
+  } catch (e) {
+    throw new CborError(`cannot encode this value: ${e && e.message ? e.message : e}`);
   }
 }
 
@@ -250,8 +95,8 @@ export function bytesEqual(a, b) {
 }
 
 /**
- * A map whose keys are all integers within i64, none twice, as a JS Map
- * keyed by BigInt; null otherwise (terbit refuses such claims).
+ * A map whose keys are all integers within i64, as a JS Map keyed by
+ * BigInt; null otherwise (terbit refuses such claims).
  */
 export function intMap(v) {
   if (!(v instanceof CborMap)) return null;

@@ -74,11 +74,15 @@ export function sign1(key, payload) {
 
 export const NOV_23 = 1795392000; // 2026-11-23T00:00:00Z
 
-/** A DK1 QR text for document `number` (a birth record). */
-export function dk1Text(key, number, { issuer = key.issuer, issuedAt = NOV_23, name = 'SITI AMINAH' } = {}) {
+/** The claims of document `number` (a birth record), deterministic CBOR. */
+export function claimsPayload(key, number, { issuer = key.issuer, issuedAt = NOV_23, name = 'SITI AMINAH' } = {}) {
   const record = new CborMap([[1n, 1n], [2n, number], [3n, '3506012301260001'], [4n, name], [7n, rfc3339(issuedAt).slice(0, 10)]]);
-  const claims = encode(new CborMap([[1n, issuer], [6n, BigInt(issuedAt)], [-65537n, record]]));
-  return `DK1:${base45(sign1(key, claims))}`;
+  return encode(new CborMap([[1n, issuer], [6n, BigInt(issuedAt)], [-65537n, record]]));
+}
+
+/** A DK1 QR text for document `number` (a birth record). */
+export function dk1Text(key, number, opts = {}) {
+  return `DK1:${base45(sign1(key, claimsPayload(key, number, opts)))}`;
 }
 
 // ---- DER ----
