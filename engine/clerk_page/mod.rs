@@ -109,6 +109,23 @@ mod tests {
         );
     }
 
+    /// The page's table of PDF signature reasons is generated from
+    /// `verify/pdf_reasons.rs` (test code may reach across stages).
+    #[test]
+    fn the_generated_pdf_reasons_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/pdf_reasons.js");
+        let want = crate::verify::pdf_reasons::js_module();
+        if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_pdf_reasons_are_current`, then `npm run build` in engine/clerk_page/web",
+            path.display()
+        );
+    }
+
     #[test]
     fn embedded_json_cannot_close_its_element() {
         let s = embeddable(r#"{"reason":"</script><script>alert(1)</script>"}"#);

@@ -43,6 +43,9 @@ function tlv(b, pos, end) {
     if (n === 0 || n > 3 || start + n > end) return null;
     len = 0;
     for (let i = 0; i < n; i++) len = len * 256 + b[start + i];
+    // DER: the shortest length form only (a longer one would be a second
+    // byte string for the same signature), as terbit's reader.
+    if (len < 0x80 || len < 2 ** (8 * (n - 1))) return null;
     start += n;
   }
   const stop = start + len;
@@ -105,7 +108,9 @@ export function certInfo(der) {
 function checkCms(b, digest) {
   const bad = (w) => new Broken(`the signature's CMS is malformed: ${w}`);
   const ci0 = tlv(b, 0, b.length);
-  if (!ci0 || ci0.tag !== 0x30 || b.subarray(ci0.end).some((x) => x !== 0)) throw bad('not a ContentInfo');
+  if (!ci0) throw bad('not DER');
+  // What follows the CMS in /Contents is padding: zeros only.
+  if (ci0.tag !== 0x30 || b.subarray(ci0.end).some((x) => x !== 0)) throw bad('not a ContentInfo');
   const ci = items(b, ci0.start, ci0.end);
   if (!ci || ci.length !== 2 || hexOf(b, ci[0]) !== OID.signedData || ci[1].tag !== 0xa0) throw bad('not SignedData');
   const sd0 = tlv(b, ci[1].start, ci[1].end);
@@ -160,6 +165,15 @@ function checkCms(b, digest) {
   if (!signer) throw bad("the signer's certificate is not in it");
   const signed = b.slice(si[3].at, si[3].end);
   signed[0] = 0x31;
+  // terbit signs low-s: the same signature with n − s would be a second
+  // valid byte string for the file.
+  let s;
+  try {
+    s = p256.Signature.fromBytes(b.subarray(si[5].start, si[5].end), 'der').s;
+  } catch {
+    throw bad('signature value');
+  }
+  if (s > p256.Point.CURVE().n / 2n) throw new Broken('the signature is not in the low-s form terbit writes (the file was re-signed or altered)');
   let ok = false;
   try {
     ok = p256.verify(b.subarray(si[5].start, si[5].end), signed, signer.info.publicKey, { format: 'der', prehash: true, lowS: false });
@@ -201,7 +215,9 @@ export function checkFileSignature(bytes) {
       throw new Broken(c + d < bytes.length ? 'the file was changed after signing: bytes were added after the signed range (an incremental update)' : 'the signed byte range runs past the end of the file (the file was cut)');
     }
     const hexText = new TextDecoder('latin1').decode(bytes.subarray(lt + 1, gt));
-    if (hexText.length % 2 !== 0 || !/^[0-9a-fA-F]*$/.test(hexText)) throw new Broken('/Contents is not a hex string');
+    // terbit writes lower-case hex: the same signature in upper case would
+    // be a second byte string for one file.
+    if (hexText.length % 2 !== 0 || !/^[0-9a-f]*$/.test(hexText)) throw new Broken('/Contents is not a hex string');
     const cms = new Uint8Array(hexText.length / 2);
     for (let i = 0; i < cms.length; i++) cms[i] = parseInt(hexText.substr(i * 2, 2), 16);
     const h = sha256.create();

@@ -10,6 +10,7 @@ import { localTime, localAndUtc, dateWords } from './time.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
 import { checkFileSignature, judgeFileSignature } from './pades.js';
+import { reasonCode } from './pdf_reasons.js';
 import { MEMORY_KEY, OLD_MEMORY_KEY, parseMemory, checkMemory } from './memory.js';
 import { shown } from './show.js';
 import { UPDATE_KEY, MAX_UPDATE, parseUpdate, applyUpdate, UpdateRefused } from './update.js';
@@ -156,6 +157,8 @@ function fieldCell(en, v, issuer) {
 
 function report(r, source) {
   const box = el('article', { class: 'answer', 'data-verdict': r.verdict });
+  // A PDF file's signature: the reason's code, as terbit's (verify/pdf_reasons.rs).
+  if (r.pdfReason) box.setAttribute('data-reason', r.pdfReason);
   let detail = r.reason;
   if (r.verdict === 'superseded' && r.entry) {
     box.setAttribute('data-superseded-by', r.supersededBy);
@@ -331,7 +334,7 @@ async function onPdf(bytes, name) {
     const r = verifyText(t, state.trust);
     let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
     if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
-    return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict } : r;
+    return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict, pdfReason: reasonCode(problem) } : r;
   };
   const nodes = texts.map(({ text, page }, i) => {
     const where = `${name} — QR ${i + 1} / ${texts.length} (halaman / page ${page})`;

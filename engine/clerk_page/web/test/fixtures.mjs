@@ -305,16 +305,21 @@ function signPdf(pdf, cert, size) {
   const h = sha256.create();
   h.update(pdf.subarray(0, lt));
   h.update(pdf.subarray(gt + 1));
-  const cms = cmsSignedData(h.digest(), cert);
+  const cms = cmsSignedData(h.digest(), cert, { highS: cert.highS });
   if (cms.length > size) throw new Error('signature too large');
   pdf.set(enc.encode(hex(cms)), lt + 1);
   return pdf;
 }
 
-export function cmsSignedData(digest, cert) {
+export function cmsSignedData(digest, cert, { highS = false } = {}) {
   const attrs = [seq(oid(OIDS.contentType), set(oid(OIDS.data))), seq(oid(OIDS.messageDigest), set(der(0x04, digest)))];
   const signed = set(...attrs);
-  const sig = p256.sign(signed, cert.secret, { prehash: true, format: 'der' });
+  let sig = p256.sign(signed, cert.secret, { prehash: true, format: 'der' });
+  if (highS) {
+    // The same signature with n − s: valid under ECDSA, not the form terbit writes.
+    const s0 = p256.Signature.fromBytes(sig, 'der');
+    sig = new p256.Signature(s0.r, p256.Point.CURVE().n - s0.s).toBytes('der');
+  }
   const signerInfo = seq(int(1), seq(cert.issuerName, int(cert.serial)), seq(oid(OIDS.sha256)), der(0xa0, ...attrs), seq(oid(OIDS.ecdsaSha256)), der(0x04, sig));
   const sd = seq(int(1), set(seq(oid(OIDS.sha256))), seq(oid(OIDS.data)), der(0xa0, cert.der, cert.root.der), set(signerInfo));
   return seq(oid(OIDS.signedData), der(0xa0, sd));
