@@ -113,6 +113,17 @@ test('a second byte string for the same signature is refused, as terbit refuses 
   assert.match(checkFileSignature(high).why, /not in the low-s form terbit writes/);
 });
 
+test('the certificates a signature carries are the ones terbit writes: its district root alone, named by signing-certificate-v2', () => {
+  const judge = (pdf) => judgeFileSignature(checkFileSignature(pdf), trust.pdfCerts, '3506', F.NOV_23);
+  assert.equal(judge(F.makePdf([A], { sign: { cert: d.pdf } })), null);
+  assert.equal(checkFileSignature(F.makePdf([A], { sign: { cert: { ...d.pdf, noEss: true } } })).why, "the signature's CMS is malformed: no signing-certificate-v2 attribute");
+  // The root twice, another certificate beside it, or nothing: the file was altered.
+  const other = F.district('3527');
+  for (const carried of [[d.root.der, d.root.der], [d.root.der, other.root.der], []]) {
+    assert.match(judge(F.makePdf([A], { sign: { cert: { ...d.pdf, carried } } })), /not its district root's alone, as terbit writes them/);
+  }
+});
+
 test('indirect /Length is followed (was read as 1: "no QR code")', async () => {
   const pdf = F.makePdf([A, D], { indirectLength: true });
   assert.match(new TextDecoder('latin1').decode(pdf), /\/Length \d+ 0 R/);
