@@ -374,15 +374,20 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     let ca_hex = hex::encode(&pem_certs(&d.join("ca.crt"))[0]);
     let bytes = std::fs::read(file).unwrap();
     let at = bytes.windows(ca_hex.len()).position(|w| w == ca_hex.as_bytes()).expect("the CA's certificate in /Contents");
+    let mut compared = vec![(file.clone(), None)];
     for (name, offset) in [("its signature", ca_hex.len() - 10), ("its name", ca_hex.find(&hex::encode("Test PSrE")).unwrap() + 1)] {
         let mut changed = bytes.clone();
         changed[at + offset] = if changed[at + offset] == b'0' { b'1' } else { b'0' };
-        let f = d.join("ca-changed.pdf");
+        let f = d.join(format!("ca-changed-{}.pdf", compared.len()));
         std::fs::write(&f, &changed).unwrap();
         let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, f.to_str().unwrap()]);
         assert_eq!(code, 1, "{name}: {out}");
         assert!(out.contains("not the ones it signs (signing-certificate-v2): one was changed"), "{name}: {out}");
+        compared.push((f, Some("chain-altered")));
     }
+    // The page reaches the same verdicts for the same reasons.
+    let disagree = rust_vs_page(&d.join(&bundle), &compared);
+    assert!(disagree.is_empty(), "terbit and the page differ:\n{}", disagree.join("\n"));
     // Import refuses what verifiers would refuse: a chain file holding no
     // certificate, and a chain that does not reach its root.
     std::fs::write(d.join("empty.pem"), "garbage\n").unwrap();
