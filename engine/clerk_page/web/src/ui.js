@@ -118,17 +118,17 @@ function trustLine(issuer) {
   const wrap = el('div', { class: 'trustdata' });
   const p = el('p', { class: d.stale ? 'stale' : 'trustline' });
   p.append(
-    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${at(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(d.nextUpdate)} — minta halaman verifikasi yang baru.` : '.'),
+    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${at(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(d.nextUpdate)} — minta halaman verifikasi atau berkas data kepercayaan yang baru.` : '.'),
     el('br'),
-    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${at(d.issuedAt)}` + (d.stale ? `; PAST its next update ${at(d.nextUpdate)}: ask for a newer verifier page. The document was still checked against it.` : `; next update ${at(d.nextUpdate)}.`)),
+    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${at(d.issuedAt)}` + (d.stale ? `; PAST its next update ${at(d.nextUpdate)}: ask for a newer verifier page or trust file. The document was still checked against it.` : `; next update ${at(d.nextUpdate)}.`)),
   );
   wrap.append(p);
   for (const r of d.revocationLists || []) {
     const q = el('p', { class: r.stale ? 'stale revocations' : 'trustline revocations', 'data-revocations-stale': String(r.stale) });
     q.append(
-      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${at(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi yang baru.` : '.'),
+      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${at(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi atau berkas data kepercayaan yang baru.` : '.'),
       el('br'),
-      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${at(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${at(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page; the document was still checked.` : `; next update ${at(r.nextUpdate)}.`)),
+      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${at(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${at(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page or trust file; the document was still checked.` : `; next update ${at(r.nextUpdate)}.`)),
     );
     wrap.append(q);
   }
