@@ -5,7 +5,7 @@
 //!
 //!   cargo bench --bench verifier_page [-- REPEATS [TEXTS]]
 //!
-//! Needs chromium, node and `npm ci` in engine/verifier/web (.ci/run's set-up).
+//! Needs chromium, node and `npm ci` in engine/clerk_page/web (.ci/run's set-up).
 
 #[path = "../tests/common/trust_fixture.rs"]
 mod fixture;

@@ -40,14 +40,14 @@
 //! directories judged against trust lists signed by pinned district roots
 //! and their revocation lists ([`verify::TrustStore`]; the roots, signed
 //! lists and bundles are [`dk1::root`], [`dk1::trustlist`], [`dk1::bundle`]).
-//! [`verifier`] writes the clerks' offline page, whose script makes the same
+//! [`clerk_page`] writes the clerks' offline page, whose script makes the same
 //! checks in the browser. [`input::samples`] makes realistic synthetic
 //! batches for demos, tests and benchmarks; [`util`] holds what every stage
 //! may use.
 //!
 //! Each folder imports only the stages listed before it (`util ← kind ←
 //! {input, numbering, dk1} ← pdf ← output ← issue`; `verify` uses `util`,
-//! `kind`, `dk1` and `pdf`; `verifier` uses `kind` and `dk1`):
+//! `kind`, `dk1` and `pdf`; `clerk_page` uses `kind` and `dk1`):
 //! `tests/layering.rs` keeps it so.
 //!
 //! Every run is deterministic: the same batch, register state, key, issue
@@ -65,6 +65,6 @@ pub mod pdf;
 pub mod output;
 pub mod issue;
 pub mod verify;
-pub mod verifier;
+pub mod clerk_page;
 
 pub use error::{Error, Result};

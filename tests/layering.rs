@@ -7,7 +7,7 @@
 //! ```text
 //! util ← kind ← {input, numbering, dk1} ← pdf ← output ← issue
 //!                               dk1, pdf ← verify
-//!                                    dk1 ← verifier
+//!                                    dk1 ← clerk_page
 //! ```
 //!
 //! `verify` reads pages back with the renderer's own geometry and font
@@ -29,7 +29,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("output", &["util", "kind", "input", "numbering", "dk1", "pdf"]),
     ("issue", &["util", "kind", "input", "numbering", "dk1", "pdf", "output"]),
     ("verify", &["util", "kind", "dk1", "pdf"]),
-    ("verifier", &["util", "kind", "dk1"]),
+    ("clerk_page", &["util", "kind", "dk1"]),
 ];
 
 /// Files of the library outside the stage folders.

@@ -127,6 +127,9 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     assert!(pdfsig(&db, genuine).contains("Signature is Valid."));
     assert_eq!(verify(genuine).0, 0);
 
+    // The first bundle, kept for the comparison with the page (5. below).
+    let first_bundle = d.join("first-bundle.json");
+    std::fs::copy(&district.bundle, &first_bundle).unwrap();
     // 1. A byte flipped inside the signed range.
     let mut bytes = std::fs::read(genuine).unwrap();
     let at = bytes.windows(7).position(|w| w == b"stream\n").unwrap() + 30;
@@ -233,6 +236,91 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
         assert_eq!(code, 1, "{out}");
         assert!(out.contains(terbit_says), "{out}");
     }
+    // 5. Each forgery (and the genuine file) judged by terbit and by the
+    //    clerks' page: the same verdict for the same reason (issue 28).
+    //    Under the first bundle, then under the one that lists the expired
+    //    certificate instead of the good one (the genuine file's certificate
+    //    is then one the list does not hold).
+    //    Two more that leave the signed bytes as they are and write the
+    //    signature another way: /Contents in upper case, and the CMS's outer
+    //    length in a longer form (when a padding byte is there to take).
+    let g = std::fs::read(genuine).unwrap();
+    let find = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
+    let lt = find(&g, b"/Contents<") + 10;
+    let gt = lt + g[lt..].iter().position(|c| *c == b'>').unwrap();
+    let mut upper = g.clone();
+    upper[lt..gt].make_ascii_uppercase();
+    let upper_file = d.join("upper.pdf");
+    std::fs::write(&upper_file, &upper).unwrap();
+    let mut more = vec![(genuine.clone(), None), (flipped.clone(), Some("digest-mismatch")), (updated.clone(), Some("incremental-update")), (upper_file, Some("contents-not-hex"))];
+    let cms = hex::decode(&g[lt..gt]).unwrap();
+    if cms[..2] == [0x30, 0x82] && cms.last() == Some(&0) {
+        let long = [&[0x30, 0x83, 0x00][..], &cms[2..cms.len() - 1]].concat();
+        let mut longer = g.clone();
+        longer[lt..gt].copy_from_slice(hex::encode(long).as_bytes());
+        let long_file = d.join("long-der.pdf");
+        std::fs::write(&long_file, &longer).unwrap();
+        more.push((long_file, Some("cms-malformed")));
+    }
+    let mut disagree = rust_vs_page(&first_bundle, &more);
+    disagree.extend(rust_vs_page(
+        &district.bundle,
+        &[(by_other.clone(), Some("unknown-certificate")), (by_expired.clone(), Some("certificate-not-valid")), (genuine.clone(), Some("unknown-certificate"))],
+    ));
+    assert!(disagree.is_empty(), "terbit and the page differ:\n{}", disagree.join("\n"));
+}
+
+/// Each file judged by terbit (`verify::pades`, as `terbit verify` does)
+/// and by the page's own modules in node (test/pdfverdicts.mjs, as the
+/// page's onPdf does): the file signature's reason codes
+/// (verify/pdf_reasons.rs, the table both share) must match each other and
+/// `expected`; the words too. Returns what differs.
+fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String> {
+    use std::io::Write as _;
+    if tools::require("the page's PDF verdicts in node", tools::page_packages()).is_none() {
+        return Vec::new();
+    }
+    let now = 1_800_000_000;
+    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: bundle.to_path_buf(), now, ..Default::default() }).unwrap();
+    let layouts = terbit::verify::Layouts::standard();
+    let input = serde_json::json!({
+        "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
+        "now": now,
+        "files": files.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>(),
+    });
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web");
+    let mut child = Command::new("node")
+        .arg(web.join("test/pdfverdicts.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
+    let page: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
+    let mut disagree = Vec::new();
+    for ((file, expected), p) in files.iter().zip(&page) {
+        let bytes = std::fs::read(file).unwrap();
+        let docs = terbit::verify::verify_pdf_documents_with(&bytes, &store.trust(), &layouts, None).unwrap_or_default();
+        let claims = docs.first().and_then(|d| d.report.claims.clone());
+        let rust = claims.as_ref().and_then(|c| terbit::verify::pades::judge(&terbit::verify::pades::check(&bytes), &store.pdf_certs, &c.issuer, c.issued_at));
+        let rust_code = rust.as_deref().map(terbit::verify::pdf_reasons::code);
+        let page_code = p["code"].as_str();
+        let name = file.file_name().unwrap().to_string_lossy();
+        if rust_code != page_code || rust_code != *expected {
+            disagree.push(format!("{name}: terbit {rust_code:?} ({rust:?}), page {page_code:?} ({}), expected {expected:?}", p["reason"]));
+        } else if rust.as_deref() != p["reason"].as_str() {
+            disagree.push(format!("{name}: same code {rust_code:?}, other words: terbit {rust:?}, page {}", p["reason"]));
+        }
+        // The QR alone: the same verdict word on both sides.
+        let rust_qr = claims.as_ref().map(|_| docs[0].report.verdict.word().to_lowercase());
+        if p["qr"].as_str().is_none() || (rust.is_none() && rust_qr.as_deref() != p["verdict"].as_str()) {
+            disagree.push(format!("{name}: the QR: terbit {rust_qr:?}, page {}", p["qr"]));
+        }
+    }
+    disagree
 }
 
 #[test]
@@ -286,15 +374,20 @@ fn a_certificate_from_a_certification_authority_is_imported_and_signs() {
     let ca_hex = hex::encode(&pem_certs(&d.join("ca.crt"))[0]);
     let bytes = std::fs::read(file).unwrap();
     let at = bytes.windows(ca_hex.len()).position(|w| w == ca_hex.as_bytes()).expect("the CA's certificate in /Contents");
+    let mut compared = vec![(file.clone(), None)];
     for (name, offset) in [("its signature", ca_hex.len() - 10), ("its name", ca_hex.find(&hex::encode("Test PSrE")).unwrap() + 1)] {
         let mut changed = bytes.clone();
         changed[at + offset] = if changed[at + offset] == b'0' { b'1' } else { b'0' };
-        let f = d.join("ca-changed.pdf");
+        let f = d.join(format!("ca-changed-{}.pdf", compared.len()));
         std::fs::write(&f, &changed).unwrap();
         let (code, out, _) = terbit(d, &["verify", "--no-trust-memory", "--trust", &bundle, f.to_str().unwrap()]);
         assert_eq!(code, 1, "{name}: {out}");
         assert!(out.contains("not the ones it signs (signing-certificate-v2): one was changed"), "{name}: {out}");
+        compared.push((f, Some("chain-altered")));
     }
+    // The page reaches the same verdicts for the same reasons.
+    let disagree = rust_vs_page(&d.join(&bundle), &compared);
+    assert!(disagree.is_empty(), "terbit and the page differ:\n{}", disagree.join("\n"));
     // Import refuses what verifiers would refuse: a chain file holding no
     // certificate, and a chain that does not reach its root.
     std::fs::write(d.join("empty.pem"), "garbage\n").unwrap();

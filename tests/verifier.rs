@@ -1,6 +1,6 @@
 //! The clerks' verifier page agrees with `terbit verify`.
 //!
-//! 1. Its JavaScript core (engine/verifier/web/src, run by node) gives the
+//! 1. Its JavaScript core (engine/clerk_page/web/src, run by node) gives the
 //!    same verdict as the Rust verifier for every tests/vectors vector and
 //!    for thousands of damaged copies of them (bytes flipped, inserted and
 //!    cut inside the COSE structure, characters changed in the text), and
@@ -16,7 +16,7 @@
 //!    QR read; a photo of two documents gets an answer for each; a damaged
 //!    picture is unreadable; a `.png` holding text is read as text; the
 //!    page makes no network request.
-//! 3. The page's node tests (engine/verifier/web/test/*.test.mjs), on
+//! 3. The page's node tests (engine/clerk_page/web/test/*.test.mjs), on
 //!    fixtures made in JavaScript.
 //!
 //! Needs node and chromium, which .ci/run installs, and the page's npm
@@ -54,7 +54,7 @@ fn node_ready(check: &str) -> bool {
 /// The page core's verdicts for `texts` under `trust` (node).
 fn js_verdicts(input: &Value) -> Value {
     let mut child = Command::new("node")
-        .arg(root().join("engine/verifier/web/test/verdicts.mjs"))
+        .arg(root().join("engine/clerk_page/web/test/verdicts.mjs"))
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
@@ -484,6 +484,88 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     }
 }
 
+/// A newer signed bundle given to the page as a file: taken when it verifies
+/// against the root the page pins and is newer than what is in use, then
+/// remembered (checked again when the page opens); refused when tampered,
+/// signed by a root the page does not pin, or older than the data in use.
+#[test]
+fn the_page_takes_a_newer_signed_bundle() {
+    if !node_ready("verifier page in headless Chromium: a newer trust file") {
+        return;
+    }
+    let Some(chromium) = tools::require("verifier page in headless Chromium: a newer trust file", tools::chromium()) else { return };
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    // The district's next list (same root, same keys), with its revocation list.
+    std::fs::create_dir_all(dir.join("newer")).unwrap();
+    std::fs::copy(dir.join("keys/revocations-3506.json"), dir.join("newer/revocations-3506.json")).unwrap();
+    fixture::ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-26T00:00:00Z", "--valid-days", "36500", "--out", "newer/trust-3506.json"]);
+    fixture::ok(dir, &["trust", "bundle", "--list", "newer/trust-3506.json", "--pin", &d.pin, "--out", "newer-bundle.json"]);
+    let sequence = |f: &str| -> u64 {
+        let b: Value = serde_json::from_slice(&std::fs::read(dir.join(f)).unwrap()).unwrap();
+        b["districts"][0]["trust"]["sequence"].as_u64().unwrap()
+    };
+    let (old_seq, new_seq) = (sequence("trust-bundle.json"), sequence("newer-bundle.json"));
+    assert!(new_seq > old_seq, "{old_seq} {new_seq}");
+    // The newer bundle with one hex digit of its list's signature changed.
+    let text = std::fs::read_to_string(dir.join("newer-bundle.json")).unwrap();
+    let at = text.find("\"cose\": \"").expect("cose") + 9 + 100;
+    let mut tampered = text.clone();
+    let c = if &text[at..at + 1] == "0" { "1" } else { "0" };
+    tampered.replace_range(at..at + 1, c);
+    std::fs::write(dir.join("tampered-bundle.json"), tampered).unwrap();
+    // The same district's keys under a root the page does not pin.
+    let _ = new_root_page(&d);
+    let files = json!([
+        ["tampered", dir.join("tampered-bundle.json")],
+        ["unpinned", dir.join("newroot-bundle.json")],
+        ["newer", dir.join("newer-bundle.json")],
+        ["older", dir.join("trust-bundle.json")],
+        ["again", dir.join("newer-bundle.json")],
+    ]);
+    let scenario = json!({
+        "chromium": chromium, "profile": dir.join("profile"), "y4m": "", "mode": "update",
+        "pages": {"main": d.page}, "trust_files": files, "paste": {"genuine": d.genuine.qr},
+    });
+    std::fs::write(dir.join("scenario.json"), scenario.to_string()).unwrap();
+    let out = Command::new("node").arg(root().join("tests/browser/verifier.mjs")).arg(dir.join("scenario.json")).output().unwrap();
+    let r: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}\n{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr)));
+    assert!(r.get("error").is_none(), "{}\nconsole: {}", r["error"], r["console"]);
+    let u = &r["update"];
+    let page_seq = format!("3506:{old_seq}");
+    let file_seq = format!("3506:{new_seq}");
+    assert_eq!(u["open_banner"]["source"], "page", "{u}");
+    assert_eq!(u["open_banner"]["sequences"], page_seq.as_str(), "{u}");
+    let step = |name: &str| u["steps"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("{name}: {u}")).clone();
+    for (name, reason, seq) in [("tampered", "signature", &page_seq), ("unpinned", "unpinned", &page_seq), ("older", "older", &file_seq), ("again", "same", &file_seq)] {
+        let s = step(name);
+        assert_eq!(s["update"], "refused", "{name}: {s}");
+        assert_eq!(s["reason"], reason, "{name}: {s}");
+        assert_eq!(s["banner"]["sequences"], seq.as_str(), "{name}: nothing changed: {s}");
+        assert_eq!(s["paste_genuine"][0]["verdict"], "genuine", "{name}: the data in use still answers: {s}");
+    }
+    assert!(step("unpinned")["said"].as_str().unwrap().contains("not by the root this page pins"), "{}", step("unpinned"));
+    assert!(step("older")["said"].as_str().unwrap().contains(&format!("list no. {old_seq} is not newer than no. {new_seq} in use")), "{}", step("older"));
+    let n = step("newer");
+    assert_eq!(n["update"], "accepted", "{n}");
+    assert_eq!(n["banner"]["source"], "file", "{n}");
+    assert_eq!(n["banner"]["sequences"], file_seq.as_str(), "{n}");
+    assert!(n["banner"]["text"].as_str().unwrap().contains("from a trust file loaded"), "{n}");
+    assert!(n["said"].as_str().unwrap().contains(&format!("3506: list no. {new_seq}")), "{n}");
+    assert_eq!(n["paste_genuine"][0]["verdict"], "genuine", "{n}");
+    assert!(n["paste_genuine"][0]["text"].as_str().unwrap().contains(&format!("list no. {new_seq}")), "{n}");
+    // Remembered: the page opened again uses the file's list, checked again.
+    assert_eq!(u["reopened_banner"]["source"], "file", "{u}");
+    assert_eq!(u["reopened_banner"]["sequences"], file_seq.as_str(), "{u}");
+    assert_eq!(u["reopened_banner"]["trust"], "ok", "{u}");
+    assert_eq!(u["reopened_paste"][0]["verdict"], "genuine", "{u}");
+    // The CLI refuses the older list the same way (a bundle takes no rollback).
+    std::fs::copy(dir.join("newer-bundle.json"), dir.join("merged.json")).unwrap();
+    let (code, _, err) = fixture::terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &d.pin, "--out", "merged.json"]);
+    assert!(code != 0 && err.contains(&format!("list sequence {old_seq} is not newer than the {new_seq} already held")), "{code} {err}");
+}
+
 /// The district's keys signed under a second root of the same district
 /// (a copy of its keys folder, so the first stays as it was), bundled with
 /// its revocation list into `newroot.html`: (the page, the new root's fingerprint).
@@ -505,7 +587,7 @@ fn new_root_page(d: &fixture::District) -> (PathBuf, String) {
     (dir.join("newroot.html"), pin)
 }
 
-/// The page's own node tests (engine/verifier/web/test/*.test.mjs): revocation
+/// The page's own node tests (engine/clerk_page/web/test/*.test.mjs): revocation
 /// lists v2, roots bound to districts, rollback memory, the PDF reader (qpdf
 /// re-saves, incremental updates, linear bounds), no GENUINE without the
 /// file's signature, several QRs in one picture, files by their bytes, and
@@ -515,7 +597,7 @@ fn page_node_tests_pass() {
     if !node_ready("verifier page's node tests") {
         return;
     }
-    let web = root().join("engine/verifier/web");
+    let web = root().join("engine/clerk_page/web");
     let mut files: Vec<PathBuf> = std::fs::read_dir(web.join("test")).unwrap().flatten().map(|e| e.path()).filter(|p| p.to_string_lossy().ends_with(".test.mjs")).collect();
     files.sort();
     assert!(files.len() >= 6, "{files:?}");

@@ -265,7 +265,7 @@ pub(crate) fn trust_show(path: &Path, now: i64) -> Result<()> {
 pub(crate) fn verifier(bundle_path: &Path, out: &Path, now: i64) -> Result<()> {
     let bytes = terbit::util::fs::read_limited(bundle_path, terbit::dk1::bundle::MAX_BUNDLE as u64)?;
     let bundle = Bundle::parse(&bytes).with_context(|| format!("{}: give a bundle made by `terbit trust bundle`", bundle_path.display()))?;
-    let html = terbit::verifier::page(&bundle, now).with_context(|| format!("{}: no page is written for trust data that does not verify", bundle_path.display()))?;
+    let html = terbit::clerk_page::page(&bundle, now).with_context(|| format!("{}: no page is written for trust data that does not verify", bundle_path.display()))?;
     terbit::util::fs::write_atomic(out, html.as_bytes())?;
     println!("verifier page: {} ({} KiB, {} district(s)); it works offline, from a file or any web server", out.display(), html.len() / 1024, bundle.districts.len());
     for d in &bundle.districts {

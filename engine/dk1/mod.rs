@@ -19,6 +19,7 @@ pub mod trustlist;
 pub mod bundle;
 pub mod seal;
 pub mod signed;
+pub mod strict;
 
 use std::collections::BTreeMap;
 
@@ -234,12 +235,11 @@ impl Sealed {
 
 fn parse_claims(payload: &[u8]) -> Result<Claims, Dk1Error> {
     let bad = |m: &str| Dk1Error::Claims(m.to_string());
-    let mut cursor = std::io::Cursor::new(payload);
-    let value: Value = ciborium::de::from_reader_with_recursion_limit(&mut cursor, 16)
-        .map_err(|e| Dk1Error::Claims(e.to_string()))?;
-    if cursor.position() as usize != payload.len() {
-        return Err(bad("trailing bytes after the claims map"));
-    }
+    // Strict CBOR (dk1/strict.rs): one encoding of the claims, no key twice.
+    let value = crate::dk1::strict::read(payload, 16).map_err(|e| match e {
+        crate::dk1::strict::StrictError::Trailing => bad("trailing bytes after the claims map"),
+        e => Dk1Error::Claims(e.to_string()),
+    })?;
     let top = as_int_map(&value).ok_or_else(|| bad("claims are not a map with integer keys"))?;
     let issuer = get_text(&top, 1).ok_or_else(|| bad("claim 1 (issuer) missing or not text"))?;
     let issued_at = get_int(&top, 6).ok_or_else(|| bad("claim 6 (issued-at) missing or not an integer"))?;
@@ -354,7 +354,7 @@ mod tests {
         }
     }
 
-    fn vector_signer() -> Signer {
+    pub(crate) fn vector_signer() -> Signer {
         let seed: [u8; 32] = hex::decode("54e7d38cddf6c9a0e56a6661c4a3aacb53fcda5590184c6abfe35f2c8b74e169")
             .unwrap()
             .try_into()
@@ -499,6 +499,8 @@ mod tests {
         let Value::Map(entries) = &mut rec.1 else { panic!() };
         entries.push((int(99), Value::Map(vec![(int(1), Value::Bytes(vec![1, 2]))])));
         entries.push((int(20), Value::Float(1.5)));
+        // In the one order strict reading takes (dk1/strict.rs).
+        rec.1 = canonical_map(std::mem::take(entries));
         let mut payload = Vec::new();
         ciborium::into_writer(&Value::Map(top), &mut payload).unwrap();
         let s = vector_signer();
@@ -506,6 +508,32 @@ mod tests {
         let d = decode(&text).unwrap();
         assert_eq!(d.claims, c, "unknown keys 20 and 99 are ignored");
         d.check_signature(&s.key.verifying_key()).unwrap();
+    }
+
+    #[test]
+    fn claims_or_envelope_in_another_encoding_are_refused() {
+        let c = vector_claims();
+        let s = vector_signer();
+        let good = c.to_cbor();
+        // The claims map with a long head (0xb8 0x03 for 0xa3), a key twice, an indefinite length: each signed by the genuine key.
+        let mut long = vec![0xb8, good[0] - 0xa0];
+        long.extend_from_slice(&good[1..]);
+        let mut twice = good.clone();
+        twice[0] += 1;
+        twice.extend_from_slice(&[0x01, 0x61, 0x58]);
+        let mut indefinite = vec![0xbf];
+        indefinite.extend_from_slice(&good[1..]);
+        indefinite.push(0xff);
+        for (what, payload) in [("long head", long), ("key twice", twice), ("indefinite", indefinite)] {
+            let text = format!("DK1:{}", base45::encode(crate::dk1::signed::sign(payload, &s)));
+            assert!(matches!(decode(&text), Err(Dk1Error::Claims(_))), "{what}: {:?}", decode(&text).err());
+        }
+        // The genuine envelope with its array head written long (0x98 0x04 for 0x84): the signature still holds, the text is refused.
+        let cose = seal_cose(&c, &s);
+        assert_eq!(&cose[..2], &[0xd2, 0x84]);
+        let mut other = vec![0xd2, 0x98, 0x04];
+        other.extend_from_slice(&cose[2..]);
+        assert!(matches!(decode(&format!("DK1:{}", base45::encode(&other))), Err(Dk1Error::Envelope(EnvelopeError::Cose(_)))));
     }
 
     #[test]

@@ -77,9 +77,12 @@ pub struct Envelope {
     sign1: CoseSign1,
 }
 
-/// Parse a tagged COSE_Sign1: alg pinned to EdDSA, 8-byte kid, no critical
-/// headers, no trailing bytes.
+/// Parse a tagged COSE_Sign1: strict CBOR, alg pinned to EdDSA, 8-byte
+/// kid, no critical headers, no trailing bytes.
 pub fn parse(bytes: &[u8]) -> Result<Envelope, EnvelopeError> {
+    // One encoding only (dk1/strict.rs): the envelope around the signature
+    // cannot be written another way.
+    crate::dk1::strict::envelope(bytes).map_err(|e| EnvelopeError::Cose(e.to_string()))?;
     let sign1 = CoseSign1::from_tagged_slice(bytes).map_err(|e| EnvelopeError::Cose(e.to_string()))?;
     let h = &sign1.protected.header;
     if h.alg != Some(coset::RegisteredLabelWithPrivate::Assigned(iana::Algorithm::EdDSA)) {

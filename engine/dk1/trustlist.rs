@@ -275,6 +275,8 @@ impl SignedTrustList {
             return Err(TrustListError::WrongDistrict { list: crate::error::clip(&self.district, 8), root: root.district.clone() });
         }
         let cose = hex::decode(&self.cose).map_err(|_| TrustListError::Field("cose"))?;
+        // Strict CBOR (dk1/strict.rs), as the page reads it.
+        crate::dk1::strict::envelope(&cose).map_err(|e| TrustListError::Payload(e.to_string()))?;
         let signed = root.open(&cose)?;
         let (issued_at, sequence, next_update) = signed_header(&signed)?;
         // Sequences stay exact in every reader (JSON numbers in a browser

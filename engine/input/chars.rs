@@ -3,9 +3,12 @@
 
 /// Unicode format characters (general category Cf): invisible, yet signed
 /// and compared like any other; bidi overrides reorder what a reader sees.
-/// The list is `util/show.rs`'s, which also decides what is shown escaped.
+/// The table is `util/escape.rs`'s Cf part, the one the output shows
+/// escaped. (The rest of what is shown escaped — controls, which have rules
+/// of their own, and default-ignorables such as U+3164 — is not refused
+/// here: refusing more would change which rows a night accepts.)
 pub fn is_format_char(c: char) -> bool {
-    crate::util::show::is_format(c)
+    crate::util::escape::is_format(c)
 }
 
 /// A character the documents cannot show: drawable by no font, and not a

@@ -89,7 +89,7 @@ pub fn date_time_long(epoch: i64, offset_hours: i32) -> String {
 /// Central Kalimantan keep WIB (+7); Bali, Nusa Tenggara, South, East and
 /// North Kalimantan and Sulawesi WITA (+8); Maluku and Papua WIT (+9).
 /// `None` for a code of no known province. The verifier page has the same
-/// rule (engine/verifier/web/src/time.js; tested equal below).
+/// rule (engine/clerk_page/web/src/time.js; tested equal below).
 pub fn utc_offset_of_district(code: &str) -> Option<i32> {
     const WIB: [&str; 18] = ["11", "12", "13", "14", "15", "16", "17", "18", "19", "21", "31", "32", "33", "34", "35", "36", "61", "62"];
     const WITA: [&str; 12] = ["51", "52", "53", "63", "64", "65", "71", "72", "73", "74", "75", "76"];
@@ -164,7 +164,7 @@ mod tests {
         assert_eq!(utc_offset_of_district("99"), None);
         assert_eq!(utc_offset_of_district("x"), None);
         // The page's sets, read from its source: every province the same.
-        let js = include_str!("../verifier/web/src/time.js");
+        let js = include_str!("../clerk_page/web/src/time.js");
         for (name, hours) in [("WIB", 7), ("WITA", 8), ("WIT", 9)] {
             let decl = format!("const {name} = new Set([");
             let at = js.find(&decl).expect("time.js declares the set") + decl.len();

@@ -3,6 +3,7 @@
 
 pub mod csvout;
 pub mod fs;
+pub mod escape;
 pub mod show;
 pub mod lock;
 pub mod panics;

@@ -9,51 +9,22 @@
 //! invisible characters that make one text read as another.
 //!
 //! **The rule.** A character is *hidden* ([`is_hidden`]) when Unicode
-//! (15.1) gives it one of these properties, and then it is written as
-//! `\u{XXXX}` (upper-case hex, at least four digits):
-//!
-//! - general category **Cc**, the controls: C0 U+0000–U+001F (ESC, tab,
-//!   line feed, carriage return included), DEL U+007F, C1 U+0080–U+009F;
-//! - general category **Cf**, the format characters ([`is_format`]): the
-//!   bidi embeddings, overrides and isolates U+202A–U+202E and
-//!   U+2066–U+2069, the marks U+200E/U+200F and U+061C, zero-width space,
-//!   joiners and word joiner, the byte-order mark, soft hyphen, invisible
-//!   operators, interlinear annotation marks, tag characters, …;
-//! - general categories **Zl** and **Zp**: the line and paragraph
-//!   separators U+2028 and U+2029;
-//! - **Default_Ignorable_Code_Point**: what a font draws as nothing, though
-//!   not Cf — the combining grapheme joiner U+034F, the Hangul fillers,
-//!   variation selectors U+FE00–U+FE0F and U+E0100–U+E01EF, the Mongolian
-//!   free variation selectors, unassigned U+2065, U+FFF0–U+FFF8,
-//!   U+E0000–U+E0FFF.
+//! gives it general category Cc (controls: C0, DEL, C1), Cf (format
+//! characters: bidi embeddings, overrides, isolates and marks, zero-width
+//! space and joiners, the byte-order mark, soft hyphen, tags, …), Zl or Zp
+//! (U+2028, U+2029), or the property Default_Ignorable_Code_Point (U+034F,
+//! Hangul fillers, variation selectors, …); it is then written as
+//! `\u{XXXX}` (upper-case hex, at least four digits). The table, its
+//! Unicode version and where it comes from are `util/escape.rs`, the one
+//! definition: the input rules (`input/chars.rs`) use its Cf part and the
+//! clerks' page a module generated from it.
 //!
 //! Nothing else changes (letters of every script, spaces, punctuation,
 //! a backslash), so applying [`shown`] twice is harmless. A `\u{…}` in the
 //! output is either such a character or those very characters in the
 //! input: the output is for people, the input file holds the original.
-//! The verifier page's script (`engine/verifier/web/src/show.js`) holds the
-//! same table; its tests read this file and compare.
 
-/// Unicode format characters, general category Cf (Unicode 15.1): the one
-/// list the input rules (`input/chars.rs`) and [`is_hidden`] share.
-pub fn is_format(c: char) -> bool {
-    matches!(c as u32,
-        0x00AD | 0x0600..=0x0605 | 0x061C | 0x06DD | 0x070F | 0x0890..=0x0891 | 0x08E2 | 0x180E
-        | 0x200B..=0x200F | 0x202A..=0x202E | 0x2060..=0x2064 | 0x2066..=0x206F | 0xFEFF | 0xFFF9..=0xFFFB
-        | 0x110BD | 0x110CD | 0x13430..=0x1343F | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0001 | 0xE0020..=0xE007F)
-}
-
-/// Whether `c` must not reach a terminal, a page or a spreadsheet as it
-/// is: Cc, Cf, Zl, Zp or Default_Ignorable_Code_Point (the module's rule).
-pub fn is_hidden(c: char) -> bool {
-    c.is_control()
-        || is_format(c)
-        || matches!(c as u32,
-            0x2028..=0x2029
-            | 0x00AD | 0x034F | 0x061C | 0x115F..=0x1160 | 0x17B4..=0x17B5 | 0x180B..=0x180F | 0x200B..=0x200F
-            | 0x202A..=0x202E | 0x2060..=0x206F | 0x3164 | 0xFE00..=0xFE0F | 0xFEFF | 0xFFA0 | 0xFFF0..=0xFFF8
-            | 0x1BCA0..=0x1BCA3 | 0x1D173..=0x1D17A | 0xE0000..=0xE0FFF)
-}
+pub use super::escape::{is_format, is_hidden};
 
 /// `s` with every hidden character ([`is_hidden`]) written as `\u{XXXX}`.
 pub fn shown(s: &str) -> String {

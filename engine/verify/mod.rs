@@ -29,6 +29,7 @@ pub mod scan;
 mod streams;
 pub mod prove;
 pub mod pades;
+pub mod pdf_reasons;
 pub mod trust;
 
 pub use trust::{Revocations, Trust, TrustInfo, TrustSource, TrustStore};

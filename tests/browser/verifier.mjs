@@ -16,14 +16,14 @@ import { deflateSync } from 'node:zlib';
 import path from 'node:path';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
-const require = createRequire(path.join(here, '../../engine/verifier/web/package.json'));
+const require = createRequire(path.join(here, '../../engine/clerk_page/web/package.json'));
 const CDP = require('chrome-remote-interface');
 
 const sc = JSON.parse(readFileSync(process.argv[2], 'utf8'));
 const out = { requests: [], console: [], pages: {} };
 
 // Files made here from the scenario's QR texts (the page's own test fixtures).
-const fixtures = await import(pathToFileURL(path.join(here, '../../engine/verifier/web/test/fixtures.mjs')).href);
+const fixtures = await import(pathToFileURL(path.join(here, '../../engine/clerk_page/web/test/fixtures.mjs')).href);
 
 /** A PNG (8-bit grey) of the given QR texts side by side, 4 px a module. */
 function qrPicture(texts) {
@@ -181,6 +181,39 @@ async function main() {
         b.paste.push(await evaluate(`({count: document.querySelectorAll('#result article[data-verdict=genuine]').length, ms: Number(document.getElementById('result').getAttribute('data-answered-at')) - window.__t0})`));
         b.core.push(await evaluate(`(()=>{const t=${JSON.stringify(sc.texts)}; const t0=performance.now(); let g=0; for (const x of t) if (window.terbitVerifier.verifyText(x).verdict==='genuine') g++; return {count: g, ms: performance.now()-t0}})()`));
       }
+      return;
+    }
+
+    if (sc.mode === 'update') {
+      // tests/verifier.rs, the_page_takes_a_newer_signed_bundle: trust files given to the page, in order.
+      const banner = async () => ({
+        source: await evaluate("document.getElementById('trust').getAttribute('data-source')"),
+        sequences: await evaluate("document.getElementById('trust').getAttribute('data-sequences')"),
+        trust: await evaluate("document.getElementById('trust').getAttribute('data-state')"),
+        text: await evaluate("document.getElementById('trust').innerText"),
+      });
+      const u = (out.update = { open: await open(sc.pages.main), steps: [] });
+      u.open_banner = await banner();
+      let count = 0;
+      for (const [name, file] of sc.trust_files) {
+        const { root } = await DOM.getDocument();
+        const { nodeId } = await DOM.querySelector({ nodeId: root.nodeId, selector: '#trust-file' });
+        await DOM.setFileInputFiles({ files: [file], nodeId });
+        count++;
+        await waitFor(`document.getElementById('trust-update').getAttribute('data-count') === '${count}'`);
+        u.steps.push({
+          name,
+          update: await evaluate("document.getElementById('trust-update').getAttribute('data-update')"),
+          reason: await evaluate("document.getElementById('trust-update').getAttribute('data-reason')"),
+          said: await evaluate("document.getElementById('trust-update').textContent"),
+          banner: await banner(),
+          paste_genuine: await paste(sc.paste.genuine),
+        });
+      }
+      // Opened again: the accepted file is remembered and checked again.
+      u.reopened = await open(sc.pages.main);
+      u.reopened_banner = await banner();
+      u.reopened_paste = await paste(sc.paste.genuine);
       return;
     }
 

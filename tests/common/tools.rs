@@ -457,9 +457,9 @@ fn make_venv(packages: Py) -> Result<PathBuf, Missing> {
     Ok(py)
 }
 
-/// The verifier page's sources (engine/verifier/web).
+/// The verifier page's sources (engine/clerk_page/web).
 pub(crate) fn page_dir() -> PathBuf {
-    Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/verifier/web")
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web")
 }
 
 /// node, with the verifier page's locked npm packages in its node_modules:
@@ -476,7 +476,7 @@ fn npm_ci() -> Result<PathBuf, Missing> {
     if installed_as_locked(&web) {
         return Ok(web);
     }
-    let install = "(cd engine/verifier/web && npm ci)".to_string();
+    let install = "(cd engine/clerk_page/web && npm ci)".to_string();
     program("npm", "--version").map_err(|m| Missing {
         what: "the verifier page's npm packages".into(),
         why: format!("are missing or differ from package-lock.json, and npm, which installs them, {}", m.why),

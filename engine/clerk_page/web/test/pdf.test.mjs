@@ -91,6 +91,39 @@ test('a signature that does not hold, or from a certificate not listed for the i
   assert.match(judgeFileSignature(checkFileSignature(F.makePdf([A], { sign: { cert: late } })), lateTrust.pdfCerts, '3506', F.NOV_23), /not valid when the document was issued/);
 });
 
+test('a second byte string for the same signature is refused, as terbit refuses it', () => {
+  const pdf = F.makePdf([A], { sign: { cert: d.pdf } });
+  assert.equal(checkFileSignature(pdf).state, 'holds');
+  const text = new TextDecoder('latin1').decode(pdf);
+  const lt = text.indexOf('/Contents <') + '/Contents <'.length;
+  const gt = text.indexOf('>', lt);
+  // /Contents in upper case.
+  const upper = pdf.slice();
+  upper.set(new TextEncoder().encode(text.slice(lt, gt).toUpperCase()), lt);
+  assert.equal(checkFileSignature(upper).why, '/Contents is not a hex string');
+  // The CMS's outer length in a longer form than needed (one padding byte taken).
+  const cms = Uint8Array.from(text.slice(lt, gt).match(/../g).map((h) => parseInt(h, 16)));
+  assert.equal(cms[1], 0x82);
+  const long = F.concat([Uint8Array.of(0x30, 0x83, 0x00), cms.subarray(2, cms.length - 1)]);
+  const longPdf = pdf.slice();
+  longPdf.set(new TextEncoder().encode(Buffer.from(long).toString('hex')), lt);
+  assert.equal(checkFileSignature(longPdf).why, "the signature's CMS is malformed: not DER");
+  // The ECDSA signature with n − s.
+  const high = F.makePdf([A], { sign: { cert: { ...d.pdf, highS: true } } });
+  assert.match(checkFileSignature(high).why, /not in the low-s form terbit writes/);
+});
+
+test('the certificates a signature carries are the ones terbit writes: its district root alone, named by signing-certificate-v2', () => {
+  const judge = (pdf) => judgeFileSignature(checkFileSignature(pdf), trust.pdfCerts, '3506', F.NOV_23);
+  assert.equal(judge(F.makePdf([A], { sign: { cert: d.pdf } })), null);
+  assert.equal(checkFileSignature(F.makePdf([A], { sign: { cert: { ...d.pdf, noEss: true } } })).why, "the signature's CMS is malformed: no signing-certificate-v2 attribute");
+  // The root twice, another certificate beside it, or nothing: the file was altered.
+  const other = F.district('3527');
+  for (const carried of [[d.root.der, d.root.der], [d.root.der, other.root.der], []]) {
+    assert.match(judge(F.makePdf([A], { sign: { cert: { ...d.pdf, carried } } })), /not its district root's alone, as terbit writes them/);
+  }
+});
+
 test('indirect /Length is followed (was read as 1: "no QR code")', async () => {
   const pdf = F.makePdf([A, D], { indirectLength: true });
   assert.match(new TextDecoder('latin1').decode(pdf), /\/Length \d+ 0 R/);

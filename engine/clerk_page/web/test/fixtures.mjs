@@ -74,11 +74,15 @@ export function sign1(key, payload) {
 
 export const NOV_23 = 1795392000; // 2026-11-23T00:00:00Z
 
-/** A DK1 QR text for document `number` (a birth record). */
-export function dk1Text(key, number, { issuer = key.issuer, issuedAt = NOV_23, name = 'SITI AMINAH' } = {}) {
+/** The claims of document `number` (a birth record), deterministic CBOR. */
+export function claimsPayload(key, number, { issuer = key.issuer, issuedAt = NOV_23, name = 'SITI AMINAH' } = {}) {
   const record = new CborMap([[1n, 1n], [2n, number], [3n, '3506012301260001'], [4n, name], [7n, rfc3339(issuedAt).slice(0, 10)]]);
-  const claims = encode(new CborMap([[1n, issuer], [6n, BigInt(issuedAt)], [-65537n, record]]));
-  return `DK1:${base45(sign1(key, claims))}`;
+  return encode(new CborMap([[1n, issuer], [6n, BigInt(issuedAt)], [-65537n, record]]));
+}
+
+/** A DK1 QR text for document `number` (a birth record). */
+export function dk1Text(key, number, opts = {}) {
+  return `DK1:${base45(sign1(key, claimsPayload(key, number, opts)))}`;
 }
 
 // ---- DER ----
@@ -301,17 +305,24 @@ function signPdf(pdf, cert, size) {
   const h = sha256.create();
   h.update(pdf.subarray(0, lt));
   h.update(pdf.subarray(gt + 1));
-  const cms = cmsSignedData(h.digest(), cert);
+  const cms = cmsSignedData(h.digest(), cert, { highS: cert.highS, noEss: cert.noEss, carried: cert.carried });
   if (cms.length > size) throw new Error('signature too large');
   pdf.set(enc.encode(hex(cms)), lt + 1);
   return pdf;
 }
 
-export function cmsSignedData(digest, cert) {
-  const attrs = [seq(oid(OIDS.contentType), set(oid(OIDS.data))), seq(oid(OIDS.messageDigest), set(der(0x04, digest)))];
+export function cmsSignedData(digest, cert, { highS = false, noEss = false, carried = [cert.root.der] } = {}) {
+  // signing-certificate-v2 naming the signer's certificate (SHA-256), as terbit signs with a district root's key.
+  const essV2 = seq(oid('2a864886f70d010910022f'), set(seq(seq(seq(der(0x04, sha256(cert.der)))))));
+  const attrs = [seq(oid(OIDS.contentType), set(oid(OIDS.data))), seq(oid(OIDS.messageDigest), set(der(0x04, digest))), ...(noEss ? [] : [essV2])];
   const signed = set(...attrs);
-  const sig = p256.sign(signed, cert.secret, { prehash: true, format: 'der' });
+  let sig = p256.sign(signed, cert.secret, { prehash: true, format: 'der' });
+  if (highS) {
+    // The same signature with n − s: valid under ECDSA, not the form terbit writes.
+    const s0 = p256.Signature.fromBytes(sig, 'der');
+    sig = new p256.Signature(s0.r, p256.Point.CURVE().n - s0.s).toBytes('der');
+  }
   const signerInfo = seq(int(1), seq(cert.issuerName, int(cert.serial)), seq(oid(OIDS.sha256)), der(0xa0, ...attrs), seq(oid(OIDS.ecdsaSha256)), der(0x04, sig));
-  const sd = seq(int(1), set(seq(oid(OIDS.sha256))), seq(oid(OIDS.data)), der(0xa0, cert.der, cert.root.der), set(signerInfo));
+  const sd = seq(int(1), set(seq(oid(OIDS.sha256))), seq(oid(OIDS.data)), der(0xa0, cert.der, ...carried), set(signerInfo));
   return seq(oid(OIDS.signedData), der(0xa0, sd));
 }

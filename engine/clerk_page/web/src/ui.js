@@ -10,8 +10,10 @@ import { localTime, localAndUtc, dateWords } from './time.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
 import { checkFileSignature, judgeFileSignature } from './pades.js';
+import { reasonCode } from './pdf_reasons.js';
 import { MEMORY_KEY, OLD_MEMORY_KEY, parseMemory, checkMemory } from './memory.js';
 import { shown } from './show.js';
+import { UPDATE_KEY, MAX_UPDATE, parseUpdate, applyUpdate, UpdateRefused } from './update.js';
 import { fileKind, textLines, namedLikePicture } from './files.js';
 
 export { shown };
@@ -30,7 +32,7 @@ function el(tag, attrs = {}, ...kids) {
   return e;
 }
 
-const state = { trust: null, refused: null, names: {}, camera: null, memory: 'kept', accepted: new Set(), rootChanges: [] };
+const state = { trust: null, refused: null, names: {}, camera: null, memory: 'kept', accepted: new Set(), rootChanges: [], page: null, inUse: null, source: null, sessionUpdate: null, updates: 0 };
 
 // ---- rollback memory (memory.js decides; this part reads and writes the browser's storage) ----
 
@@ -116,17 +118,17 @@ function trustLine(issuer) {
   const wrap = el('div', { class: 'trustdata' });
   const p = el('p', { class: d.stale ? 'stale' : 'trustline' });
   p.append(
-    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${at(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(d.nextUpdate)} — minta halaman verifikasi yang baru.` : '.'),
+    `Data kepercayaan: daftar no. ${d.sequence} kabupaten/kota ${d.district}, ditandatangani ${at(d.issuedAt)}` + (d.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(d.nextUpdate)} — minta halaman verifikasi atau berkas data kepercayaan yang baru.` : '.'),
     el('br'),
-    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${at(d.issuedAt)}` + (d.stale ? `; PAST its next update ${at(d.nextUpdate)}: ask for a newer verifier page. The document was still checked against it.` : `; next update ${at(d.nextUpdate)}.`)),
+    el('span', { class: 'en' }, `Trust data: district ${d.district} list no. ${d.sequence}, signed ${at(d.issuedAt)}` + (d.stale ? `; PAST its next update ${at(d.nextUpdate)}: ask for a newer verifier page or trust file. The document was still checked against it.` : `; next update ${at(d.nextUpdate)}.`)),
   );
   wrap.append(p);
   for (const r of d.revocationLists || []) {
     const q = el('p', { class: r.stale ? 'stale revocations' : 'trustline revocations', 'data-revocations-stale': String(r.stale) });
     q.append(
-      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${at(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi yang baru.` : '.'),
+      `Daftar pencabutan no. ${r.sequence} penerbit ${r.issuer}, diperbarui ${at(r.updatedAt)}` + (r.stale ? `, SUDAH LEWAT jadwal pembaruan ${at(r.nextUpdate)}: dokumen yang dicabut sesudahnya belum tercantum — minta halaman verifikasi atau berkas data kepercayaan yang baru.` : '.'),
       el('br'),
-      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${at(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${at(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page; the document was still checked.` : `; next update ${at(r.nextUpdate)}.`)),
+      el('span', { class: 'en' }, `Revocation list no. ${r.sequence} of issuer ${r.issuer}, updated ${at(r.updatedAt)}` + (r.stale ? `; the revocation list is STALE (past its next update ${at(r.nextUpdate)}): documents revoked since are not in it. Ask for a newer verifier page or trust file; the document was still checked.` : `; next update ${at(r.nextUpdate)}.`)),
     );
     wrap.append(q);
   }
@@ -155,6 +157,8 @@ function fieldCell(en, v, issuer) {
 
 function report(r, source) {
   const box = el('article', { class: 'answer', 'data-verdict': r.verdict });
+  // A PDF file's signature: the reason's code, as terbit's (verify/pdf_reasons.rs).
+  if (r.pdfReason) box.setAttribute('data-reason', r.pdfReason);
   let detail = r.reason;
   if (r.verdict === 'superseded' && r.entry) {
     box.setAttribute('data-superseded-by', r.supersededBy);
@@ -330,7 +334,7 @@ async function onPdf(bytes, name) {
     const r = verifyText(t, state.trust);
     let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
     if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
-    return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict } : r;
+    return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict, pdfReason: reasonCode(problem) } : r;
   };
   const nodes = texts.map(({ text, page }, i) => {
     const where = `${name} — QR ${i + 1} / ${texts.length} (halaman / page ${page})`;
@@ -404,11 +408,34 @@ function loadTrust() {
   const banner = $('trust');
   state.refused = null;
   state.rootChanges = [];
+  let note = null;
   try {
     const bundle = JSON.parse($('bundle').textContent);
     const now = Math.floor(Date.now() / 1000);
-    state.trust = loadBundle(bundle, now);
-    if (!state.trust.districts.length) throw new Error('the bundle holds no district');
+    state.page = null;
+    let trust = loadBundle(bundle, now);
+    if (!trust.districts.length) throw new Error('the bundle holds no district');
+    state.page = bundle;
+    state.inUse = bundle;
+    state.source = { kind: 'page' };
+    // A trust file accepted before (update.js): checked again, as if given now.
+    const stored = storedUpdate();
+    if (stored) {
+      try {
+        const u = applyUpdate(bundle, bundle, stored.bundle, now);
+        trust = u.trust;
+        state.inUse = u.bundle;
+        state.source = { kind: 'file', loadedAt: stored.loadedAt };
+      } catch (e) {
+        if (!(e instanceof UpdateRefused)) throw e;
+        forgetUpdate();
+        // This page's own data is as new (a newer page): the file is no longer needed.
+        if (e.code !== 'older' && e.code !== 'same') {
+          note = [`Berkas data kepercayaan yang tersimpan tidak lolos pemeriksaan lagi dan dihapus: ${e.message}`, `The trust file remembered in this browser no longer checks and was removed: ${e.message}`];
+        }
+      }
+    }
+    state.trust = trust;
     state.memory = rememberTrust(state.trust.districts);
     const list = el('ul');
     for (const d of state.trust.districts) {
@@ -418,10 +445,16 @@ function loadTrust() {
         el('li', { class: d.stale || (d.revocationLists || []).some((r) => r.stale) ? 'stale' : '' }, `${d.district}${name}: daftar no. ${d.sequence}, ${localTime(d.issuedAt, d.district)}` + (d.stale ? ' — KEDALUWARSA / STALE' : '') + revs, el('br'), el('span', { class: 'fp' }, `root SHA-256 ${d.fingerprint.match(/.{4}/g).join(' ')}`)),
       );
     }
+    const from =
+      state.source.kind === 'file'
+        ? [`Data kepercayaan yang dipakai: dari berkas yang dimuat ${localAndUtc(state.source.loadedAt, state.trust.districts[0].district)}, diperiksa terhadap root yang disematkan halaman ini.`, `Trust data in use: from a trust file loaded ${localAndUtc(state.source.loadedAt, state.trust.districts[0].district)}, checked against the roots this page pins.`]
+        : ['Data kepercayaan yang dipakai: bawaan halaman ini.', "Trust data in use: this page's own."];
     const parts = [
       el('p', {}, 'Halaman ini memeriksa tanda tangan dokumen tanpa internet. Sidik jari root di bawah harus sama dengan yang diumumkan Dinas Dukcapil.', el('br'), el('span', { class: 'en' }, 'This page checks signatures offline. Each root fingerprint below must match the one the district publishes.')),
+      el('p', { class: 'source', id: 'trust-source' }, from[0], el('br'), el('span', { class: 'en' }, from[1])),
       list,
     ];
+    if (note) parts.push(el('p', { class: 'stale', id: 'trust-note' }, note[0], el('br'), el('span', { class: 'en' }, note[1])));
     if (state.memory !== 'kept') parts.push(el('p', { class: 'stale memory', 'data-memory': state.memory }, MEMORY_WORDS[state.memory][0], el('br'), el('span', { class: 'en' }, MEMORY_WORDS[state.memory][1])));
     banner.replaceChildren(...parts);
     // The trust lists' state; the revocation lists' apart (each answer says when one is stale).
@@ -446,6 +479,93 @@ function loadTrust() {
     banner.setAttribute('data-state', state.rootChanges.length ? 'new-root' : 'refused');
   }
   banner.setAttribute('data-memory', state.memory);
+  banner.setAttribute('data-source', state.source ? state.source.kind : 'none');
+  banner.setAttribute('data-sequences', state.trust ? state.trust.districts.map((d) => `${d.district}:${d.sequence}`).join(' ') : '');
+}
+
+// ---- a newer trust file (update.js decides; this part reads the file and the browser's storage) ----
+
+/** The trust file accepted before: {loadedAt, bundle}, or null. */
+function storedUpdate() {
+  const { ls } = storage();
+  let text = null;
+  if (ls) {
+    try {
+      text = ls.getItem(UPDATE_KEY);
+    } catch {
+      text = null;
+    }
+  }
+  if (text === null) return state.sessionUpdate;
+  try {
+    const v = JSON.parse(text);
+    if (v && typeof v === 'object' && Number.isSafeInteger(v.loadedAt) && v.bundle && typeof v.bundle === 'object') return v;
+  } catch {
+    // Unreadable: as if none (and removed below).
+  }
+  forgetUpdate();
+  return null;
+}
+
+function forgetUpdate() {
+  state.sessionUpdate = null;
+  const { ls } = storage();
+  try {
+    if (ls) ls.removeItem(UPDATE_KEY);
+  } catch {
+    // Nothing to remove.
+  }
+}
+
+const UPDATE_WORDS = {
+  accepted: ['Data kepercayaan diperbarui', 'Trust data updated'],
+  format: ['Bukan berkas data kepercayaan', 'Not a trust file'],
+  signature: ['Ditolak: tanda tangan atau isi berkas tidak sah', 'Refused: the file does not verify (edited, damaged or forged)'],
+  unpinned: ['Ditolak: tidak ditandatangani root yang disematkan halaman ini', 'Refused: not signed by a root this page pins'],
+  older: ['Ditolak: lebih lama daripada data yang dipakai', 'Refused: older than the trust data in use'],
+  same: ['Tidak ada yang lebih baru', 'Nothing newer than the trust data in use'],
+  page: ['Ditolak: data kepercayaan halaman ini sendiri tidak lolos', "Refused: this page's own trust data does not check"],
+};
+
+async function onTrustFile(file) {
+  const out = $('trust-update');
+  const say = (code, detail) => {
+    const [id, en] = UPDATE_WORDS[code];
+    out.replaceChildren(el('strong', {}, id), ' / ', el('span', { class: 'en' }, en), detail ? el('br') : null, detail ? shown(detail) : null);
+    out.className = code === 'accepted' ? 'note' : 'stale';
+    out.setAttribute('data-update', code === 'accepted' ? 'accepted' : 'refused');
+    out.setAttribute('data-reason', code);
+    out.setAttribute('data-count', String(++state.updates));
+  };
+  if (!file) return;
+  if (!state.page) return say('page', state.refused);
+  if (file.size > MAX_UPDATE) return say('format', `${file.name}: larger than 4 MiB`);
+  const now = Math.floor(Date.now() / 1000);
+  let u;
+  try {
+    u = applyUpdate(state.page, state.inUse, parseUpdate(await file.text()), now);
+    // The browser's rollback memory too: the file may be older than data seen on another page.
+    rememberTrust(u.trust.districts);
+  } catch (e) {
+    if (e instanceof UpdateRefused) return say(e.code, `${file.name}: ${e.message}`);
+    return say('older', `${file.name}: ${e.message || e}`);
+  }
+  const kept = { loadedAt: now, bundle: u.bundle };
+  state.sessionUpdate = kept;
+  const { ls } = storage();
+  let remembered = false;
+  try {
+    if (ls) {
+      ls.setItem(UPDATE_KEY, JSON.stringify(kept));
+      remembered = true;
+    }
+  } catch {
+    remembered = false;
+  }
+  loadTrust();
+  $('result').replaceChildren();
+  const lists = state.trust.districts.filter((d) => u.newer.includes(d.district)).map((d) => `${d.district}: list no. ${d.sequence}` + (d.revocationLists || []).map((r) => `, revocations no. ${r.sequence}`).join(''));
+  say('accepted', `${file.name}: ${lists.join('; ')}` + (remembered ? '' : ' — not remembered: this browser cannot store it, give the file again next time'));
 }
 
 function start() {
@@ -457,6 +577,7 @@ function start() {
   loadTrust();
   $('camera').addEventListener('click', startCamera);
   $('file').addEventListener('change', (e) => onFile(e.target.files[0]));
+  $('trust-file').addEventListener('change', (e) => onTrustFile(e.target.files[0]));
   $('check').addEventListener('click', onPaste);
   document.body.setAttribute('data-ready', 'true');
   document.body.setAttribute('data-ready-ms', String(performance.now()));

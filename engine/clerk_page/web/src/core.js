@@ -443,7 +443,7 @@ export function verifyTrustList(list, pin) {
   if (!bytesEqual(readable, signed) || BigInt(list.sequence) !== sequence) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
   const foreign = keys.find((k) => k.issuer !== list.district);
   if (foreign) throw new TrustError(`key ${foreign.kid} signs for ${foreign.issuer}, but the list is district ${list.district}'s: a root vouches only for its own district`);
-  const pdfCerts = certs.map((der) => ({ der, info: certInfo(der) })).filter((c) => c.info).map((c) => ({ district: list.district, der: c.der, notBefore: c.info.notBefore, notAfter: c.info.notAfter }));
+  const pdfCerts = certs.map((der) => ({ der, info: certInfo(der) })).filter((c) => c.info).map((c) => ({ district: list.district, der: c.der, notBefore: c.info.notBefore, notAfter: c.info.notAfter, root: der }));
   return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, digest: hex(sha256(signed)) };
 }
 

@@ -1,6 +1,8 @@
 //! The offline verifier page (`terbit verifier`): one HTML file that embeds
 //! a checked trust bundle and the page's script, for clerks verifying
-//! documents on a phone or laptop with no network and no account.
+//! documents on a phone or laptop with no network and no account. (The
+//! folder is `clerk_page`, not `verifier`, so it is not taken for
+//! `engine/verify/`, the auditor's side; the command stays `terbit verifier`.)
 //!
 //! The script (`web/dist/verifier.js`) is built from `web/src/` by a pinned
 //! esbuild (`web/build.mjs`; `.ci/run` rebuilds it and fails if the
@@ -87,6 +89,42 @@ fn fill(template: &str, values: &[(&str, String)]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The page's table of escaped characters is generated from
+    /// `util/escape.rs`; a stale copy fails here, and
+    /// `TERBIT_WRITE_GENERATED=1` writes it again (then `npm run build` in
+    /// `engine/clerk_page/web`).
+    #[test]
+    fn the_generated_escape_table_is_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/hidden.js");
+        let want = crate::util::escape::js_module();
+        if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_escape_table_is_current`, then `npm run build` in engine/clerk_page/web",
+            path.display()
+        );
+    }
+
+    /// The page's table of PDF signature reasons is generated from
+    /// `verify/pdf_reasons.rs` (test code may reach across stages).
+    #[test]
+    fn the_generated_pdf_reasons_are_current() {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/pdf_reasons.js");
+        let want = crate::verify::pdf_reasons::js_module();
+        if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
+            std::fs::write(&path, &want).unwrap();
+        }
+        let have = std::fs::read_to_string(&path).unwrap_or_default();
+        assert!(
+            have == want,
+            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_pdf_reasons_are_current`, then `npm run build` in engine/clerk_page/web",
+            path.display()
+        );
+    }
 
     #[test]
     fn embedded_json_cannot_close_its_element() {

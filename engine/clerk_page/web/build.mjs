@@ -1,7 +1,7 @@
 // Build dist/verifier.js from src/ with the pinned esbuild (package-lock.json):
 // one IIFE, minified, no source map, no timestamps — the same input gives the
 // same bytes, which are committed and embedded in the terbit binary
-// (engine/verifier/mod.rs). `.ci/run` rebuilds and fails on any difference.
+// (engine/clerk_page/mod.rs). `.ci/run` rebuilds and fails on any difference.
 import { build } from 'esbuild';
 
 await build({
