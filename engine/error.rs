@@ -75,6 +75,24 @@ pub enum Error {
         message: String,
     },
 
+    /// A CSV batch file's two readings disagree: the pre-scan (which maps
+    /// each row to the line it starts on) and polars (which reads the rows)
+    /// found different numbers of records. A reject would then cite
+    /// another row's line, so the file is refused rather than read.
+    #[error(
+        "{path}: terbit's line check found {prescan_records} row(s) but its table reader found {polars_records}, so its rows cannot be traced \
+         to their lines and the file is refused. Unusual bytes cause this (a NUL byte, a carriage return or a byte-order mark inside a value): \
+         open the file in a spreadsheet, save it again as CSV UTF-8, and run the same command again"
+    )]
+    CsvDisagreement {
+        /// The batch file.
+        path: PathBuf,
+        /// Records the pre-scan found (each with its line).
+        prescan_records: usize,
+        /// Rows polars read.
+        polars_records: usize,
+    },
+
     /// A configuration file (region, template, trust list, key) is wrong.
     #[error("{path}: {message}")]
     Config {

@@ -164,7 +164,7 @@ fn a_changed_template_and_another_region_need_no_rebuild() {
     assert!(!err.contains("  ETA") && !out.contains("  ETA") && !err.contains("\x1b["), "no progress bar when stderr is not a terminal: {err}");
     let run = std::fs::read_dir(d.join("out")).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).unwrap();
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
-    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::kind::refdata::split_csv_line).collect();
+    let rows: Vec<Vec<String>> = manifest.lines().skip(1).map(terbit::util::csvin::split_line).collect();
     assert_eq!(rows.len(), 10, "{manifest}");
     let file = |kind: &str| rows.iter().find(|r| r[2] == kind).map(|r| run.join(&r[5])).unwrap();
     let birth_pdf = lopdf::Document::load(file("birth")).unwrap();

@@ -367,9 +367,9 @@ fn outside_manifests(out: &Path) -> Vec<String> {
         let listed: BTreeSet<PathBuf> = match std::fs::read_to_string(run.join("manifest.csv")) {
             Ok(m) => {
                 let mut lines = m.lines();
-                let header = terbit::kind::refdata::split_csv_line(lines.next().unwrap_or(""));
+                let header = terbit::util::csvin::split_line(lines.next().unwrap_or(""));
                 let col = header.iter().position(|h| h == "file").unwrap();
-                lines.map(|l| run.join(&terbit::kind::refdata::split_csv_line(l)[col])).collect()
+                lines.map(|l| run.join(&terbit::util::csvin::split_line(l)[col])).collect()
             }
             Err(_) => {
                 // Any PDF, finished or temporary (a half-written print file

@@ -26,7 +26,7 @@ fn require(check: &str, programs: &[(&str, &str)]) -> bool {
 }
 
 fn read_manifest(path: &Path) -> Vec<Vec<String>> {
-    std::fs::read_to_string(path).unwrap().lines().skip(1).map(terbit::kind::refdata::split_csv_line).collect()
+    std::fs::read_to_string(path).unwrap().lines().skip(1).map(terbit::util::csvin::split_line).collect()
 }
 
 #[test]

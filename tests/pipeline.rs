@@ -13,7 +13,7 @@ use sha2::{Digest, Sha256};
 use terbit::dk1::{self, Claims};
 use terbit::issue::{issue, IssueOptions};
 use terbit::dk1::keys::{self, kid_of, Signer, TrustList};
-use terbit::kind::refdata::split_csv_line;
+use terbit::util::csvin::split_line;
 use terbit::kind::region::Region;
 use terbit::input::samples::{self, SampleOptions};
 use terbit::kind::template::Templates;
@@ -84,8 +84,8 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
 fn read_csv(path: &Path) -> Vec<BTreeMap<String, String>> {
     let text = fs::read_to_string(path).unwrap();
     let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap());
-    lines.map(|l| header.iter().cloned().zip(split_csv_line(l)).collect()).collect()
+    let header = split_line(lines.next().unwrap());
+    lines.map(|l| header.iter().cloned().zip(split_line(l)).collect()).collect()
 }
 
 #[test]

@@ -92,12 +92,12 @@ impl Night {
             let text = std::fs::read_to_string(file).unwrap();
             let mut lines = text.lines();
             let header = lines.next().unwrap();
-            let names = terbit::kind::refdata::split_csv_line(header);
+            let names = terbit::util::csvin::split_line(header);
             let (id, sp) = (names.iter().position(|n| n == "application_id").unwrap(), names.iter().position(|n| n == "service_point").unwrap());
             let mut host_of: BTreeMap<String, bool> = BTreeMap::new();
             let (mut text_a, mut text_b) = (format!("{header}\n"), format!("{header}\n"));
             for line in lines {
-                let cells = terbit::kind::refdata::split_csv_line(line);
+                let cells = terbit::util::csvin::split_line(line);
                 let to_a = *host_of.entry(cells[id].clone()).or_insert_with(|| host_a.contains(&cells[sp]));
                 let text = if to_a { &mut text_a } else { &mut text_b };
                 text.push_str(line);

@@ -13,6 +13,7 @@ use std::path::{Path, PathBuf};
 use polars::prelude::*;
 
 use crate::error::{Error, Result};
+use crate::util::csvin::{self, CsvError, Record};
 
 /// The columns a kind expects.
 #[derive(Debug, Clone)]
@@ -207,23 +208,21 @@ fn csv_header(path: &Path, buf: &[u8], whole: bool) -> Result<Option<Vec<String>
     // error).
     if let Err(e) = std::str::from_utf8(buf) {
         if e.error_len().is_some() {
-            check_utf8(path, &buf[..e.valid_up_to() + e.error_len().unwrap_or(1)])?;
+            let at = e.valid_up_to();
+            return Err(not_utf8(path, memchr::memchr_iter(b'\n', &buf[..at]).count() as u64 + 1, at));
         }
     }
     if buf.contains(&0) {
         return Err(Error::batch(path, "holds binary data (NUL bytes), not CSV text"));
     }
-    let body = buf.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(buf);
-    let line = match memchr::memchr(b'\n', body) {
-        Some(end) => Some(&body[..end]),
-        None if whole => Some(body),
-        None => None,
-    };
-    let line = line.map(|l| l.strip_suffix(b"\r").unwrap_or(l));
-    if let Some(Ok(text)) = line.map(std::str::from_utf8) {
-        // A quoted field may span lines: let the full reader decide.
-        if !text.trim().is_empty() && !text.contains('"') {
-            return Ok(Some(crate::kind::refdata::split_csv_line(text).into_iter().map(|n| n.trim().to_string()).collect()));
+    // The header as the full read finds it: the first record that is not
+    // blank, when its line break is within these bytes. One the reader
+    // refuses (or that a cut at the prefix's end may have made) is left to
+    // the full read, whose error names the problem.
+    let mut reader = csvin::Reader::new(buf, csvin::Limits::default());
+    while let Some(Ok(rec)) = reader.next() {
+        if !is_blank(buf, &rec, false) {
+            return Ok((rec.terminated() || whole).then(|| rec.iter().map(header_name).collect()));
         }
     }
     Ok(None)
@@ -407,18 +406,10 @@ fn refuse_duplicates(path: &Path, names: &[String]) -> Result<()> {
     Ok(())
 }
 
-/// Check UTF-8 up front: a file with a bad byte is refused whole, naming the
-/// line, rather than half-read with replacement characters.
-fn check_utf8(path: &Path, bytes: &[u8]) -> Result<()> {
-    if let Err(e) = std::str::from_utf8(bytes) {
-        let at = e.valid_up_to();
-        let line = bytes[..at].iter().filter(|b| **b == b'\n').count() + 1;
-        return Err(Error::batch(
-            path,
-            format!("line {line}: byte {at} is not UTF-8; export the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"),
-        ));
-    }
-    Ok(())
+/// A file with a byte that is not UTF-8 is refused whole, naming the line,
+/// rather than half-read with replacement characters.
+fn not_utf8(path: &Path, line: u64, byte: usize) -> Error {
+    Error::batch(path, format!("line {line}: byte {byte} is not UTF-8; export the file as UTF-8 (CSV UTF-8 in spreadsheet programs)"))
 }
 
 /// What a CSV file's structure is, read before polars parses it: the
@@ -441,141 +432,101 @@ fn field_start(body: &[u8], at: usize) -> String {
     crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
 }
 
-/// A header field's name: unquoted, trimmed, without a stray byte-order mark.
-fn header_name(raw: &[u8], quoted: bool) -> String {
-    let raw = String::from_utf8_lossy(raw);
-    let raw = raw.trim();
-    let text = if quoted { raw.trim_matches('"').replace("\"\"", "\"") } else { raw.to_string() };
-    text.trim().trim_start_matches('\u{feff}').to_string()
+/// A header field's name: trimmed, without a stray byte-order mark.
+fn header_name(value: &str) -> String {
+    value.trim().trim_start_matches('\u{feff}').to_string()
 }
 
-fn scan_csv(path: &Path, body: &[u8]) -> Result<Shape> {
-    let err = |line: u32, column: usize, header: &[String], what: String| {
+/// A record that is no application: whitespace only, or only separators
+/// (a spreadsheet's empty rows export as ",,,,") once the header is read.
+fn is_blank(body: &[u8], rec: &Record<'_>, have_header: bool) -> bool {
+    body[rec.bytes.clone()].iter().all(|b| b.is_ascii_whitespace() || *b == b',') && (have_header || rec.len() == 1)
+}
+
+/// The reader's error as the batch's: line and column, the column's name
+/// when the header is known, what to do, and the start of the field.
+/// `skipped` is the byte-order marks' length left out before `body`.
+fn csv_error(path: &Path, body: &[u8], skipped: usize, header: &[String], e: CsvError) -> Error {
+    let at = |line: u64, column: usize, what: String| {
         let name = header.get(column).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
         Error::batch(path, format!("line {line}, column {}{name}: {what}", column + 1))
     };
+    let requote = "quote the whole field and double the quotes in it";
+    match e {
+        CsvError::NotUtf8 { line, byte } => not_utf8(path, line, skipped + byte),
+        CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", field_start(body, from))),
+        CsvError::TextAfterQuote { line, field, at: from } => at(line, field, format!("text after a closing quote ({}): {requote}", field_start(body, from))),
+        CsvError::Unclosed { line, field, at: from } => {
+            at(line, field, format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, from)))
+        }
+        CsvError::LoneCr { line, field } => at(line, field, "a carriage return inside a field: save the file with CRLF or LF line endings".to_string()),
+        CsvError::RecordTooLarge { line, limit } => Error::batch(
+            path,
+            format!("line {line}: a row of more than {} MiB: most likely a quote opened in it is never closed", limit >> 20),
+        ),
+        CsvError::TooManyFields { line, limit } => Error::batch(path, format!("line {line}: more than {limit} fields in one row")),
+    }
+}
+
+fn scan_csv(path: &Path, body: &[u8], skipped: usize) -> Result<Shape> {
     let mut shape = Shape { header: Vec::new(), lines: Vec::new(), blank: Vec::new() };
-    let (mut line, mut rec_line, mut rec_start) = (1u32, 1u32, 0usize);
-    let (mut field, mut field_at) = (0usize, 0usize);
-    // In a quoted field; its closing quote seen; anything but spaces seen
-    // in an unquoted field; the field began with a quote.
-    let (mut in_quotes, mut closed, mut content, mut quoted) = (false, false, false, false);
-    let (mut quote_line, mut quote_at, mut quote_field) = (1u32, 0usize, 0usize);
-    let mut header_fields: Vec<(usize, usize, bool)> = Vec::new();
-    let mut have_header = false;
-    // The first quoted field of this record that spans a line break.
-    let mut spanned: Option<(u32, usize)> = None;
-    let mut i = 0;
-    loop {
-        let b = body.get(i).copied();
-        match b {
-            Some(b'"') if in_quotes => {
-                if body.get(i + 1) == Some(&b'"') {
-                    i += 1;
-                } else {
-                    in_quotes = false;
-                    closed = true;
+    let mut blank = |r: std::ops::Range<usize>| match shape.blank.last_mut() {
+        Some(last) if last.end == r.start => last.end = r.end,
+        _ if r.is_empty() => {}
+        _ => shape.blank.push(r),
+    };
+    let mut header: Vec<String> = Vec::new();
+    let mut lines = Vec::new();
+    let mut reader = csvin::Reader::new(body, csvin::Limits::default());
+    // Where the previous record's line break ended: empty lines between
+    // records (the reader skips them) are blank too.
+    let mut after = 0;
+    while let Some(rec) = reader.next() {
+        let rec = rec.map_err(|e| csv_error(path, body, skipped, &header, e))?;
+        blank(after..rec.span.start);
+        after = rec.span.end;
+        let have_header = !header.is_empty();
+        if is_blank(body, &rec, have_header) {
+            blank(rec.span.clone());
+        } else if !have_header {
+            header = rec.iter().map(header_name).collect();
+        } else if rec.len() != header.len() {
+            // A record over several lines with the wrong number of
+            // fields: most likely a stray quote swallowed line breaks.
+            let why = match rec.spanned {
+                Some((at_line, at_field)) if rec.end_line > rec.line => {
+                    let name = header.get(at_field).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
+                    format!("a quote opened at line {at_line}, column {}{name} runs to line {}: a stray quote?", at_field + 1, rec.end_line)
                 }
-            }
-            Some(b'"') => {
-                if content || closed {
-                    let what = format!("a quote inside an unquoted field ({}): quote the whole field and double the quotes in it", field_start(body, field_at));
-                    return Err(err(line, field, &shape.header, what));
-                }
-                (in_quotes, quoted) = (true, true);
-                (quote_line, quote_at, quote_field) = (line, field_at, field);
-            }
-            Some(b'\n') if in_quotes => {
-                spanned.get_or_insert((quote_line, quote_field));
-                line += 1;
-            }
-            Some(_) if in_quotes => {}
-            Some(b'\r') if body.get(i + 1) == Some(&b'\n') => {}
-            Some(b'\r') => {
-                let what = "a carriage return inside a field: save the file with CRLF or LF line endings".to_string();
-                return Err(err(line, field, &shape.header, what));
-            }
-            Some(b',') => {
-                if !have_header {
-                    header_fields.push((field_at, i, quoted));
-                }
-                field += 1;
-                field_at = i + 1;
-                (closed, content, quoted) = (false, false, false);
-            }
-            Some(b'\n') | None => {
-                // The end of a record: a line break outside quotes, or the
-                // end of the file.
-                let end = if b.is_some() { i + 1 } else { body.len() };
-                // Blank: whitespace only, or only separators (a spreadsheet's
-                // empty rows export as ",,,,").
-                if body[rec_start..i].iter().all(|b| b.is_ascii_whitespace() || *b == b',') && (have_header || field == 0) {
-                    if rec_start < end {
-                        shape.blank.push(rec_start..end);
-                    }
-                } else if !have_header {
-                    header_fields.push((field_at, i, quoted));
-                    have_header = true;
-                    shape.header = header_fields.iter().map(|&(a, z, q)| header_name(&body[a..z], q)).collect();
-                } else if field + 1 != shape.header.len() {
-                    // A record over several lines with the wrong number of
-                    // fields: most likely a stray quote swallowed line breaks.
-                    let why = match spanned {
-                        Some((at_line, at_field)) if line > rec_line => {
-                            let name = shape.header.get(at_field).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
-                            format!("a quote opened at line {at_line}, column {}{name} runs to line {line}: a stray quote?", at_field + 1)
-                        }
-                        _ => "a missing or extra comma, or a comma in an unquoted value".to_string(),
-                    };
-                    return Err(Error::batch(path, format!("line {rec_line}: {} field(s) where the header has {}: {why}", field + 1, shape.header.len())));
-                } else {
-                    shape.lines.push(rec_line);
-                }
-                header_fields.clear();
-                spanned = None;
-                if b.is_none() {
-                    break;
-                }
-                line += 1;
-                (rec_line, rec_start) = (line, i + 1);
-                (field, field_at) = (0, i + 1);
-                (closed, content, quoted) = (false, false, false);
-            }
-            Some(c) => {
-                if closed && !c.is_ascii_whitespace() {
-                    let what = format!("text after a closing quote ({}): quote the whole field and double the quotes in it", field_start(body, field_at));
-                    return Err(err(line, field, &shape.header, what));
-                }
-                content |= !c.is_ascii_whitespace();
-            }
+                _ => "a missing or extra comma, or a comma in an unquoted value".to_string(),
+            };
+            return Err(Error::batch(path, format!("line {}: {} field(s) where the header has {}: {why}", rec.line, rec.len(), header.len())));
+        } else {
+            lines.push(u32::try_from(rec.line).unwrap_or(u32::MAX));
         }
-        if b.is_none() {
-            break;
-        }
-        i += 1;
     }
-    if in_quotes {
-        let what = format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, quote_at));
-        return Err(err(quote_line, quote_field, &shape.header, what));
-    }
+    blank(after..body.len());
+    shape.header = header;
+    shape.lines = lines;
     Ok(shape)
 }
 
 fn read_csv(path: &Path, mut bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>, Vec<String>)> {
-    check_utf8(path, &bytes)?;
     // Drop byte-order marks in place (an export passed through two tools
     // may carry two): a copy of the file would double the memory a large
     // batch needs while it is parsed.
-    while bytes.starts_with(b"\xEF\xBB\xBF") {
-        bytes.drain(..3);
+    let mut skipped = 0;
+    while bytes[skipped..].starts_with(csvin::BOM) {
+        skipped += csvin::BOM.len();
     }
+    bytes.drain(..skipped);
     if bytes.iter().all(|b| b.is_ascii_whitespace()) {
         return Err(Error::batch(path, "file is empty: expected a header line and rows"));
     }
     if !bytes.contains(&b'\n') && bytes.contains(&b'\r') {
         return Err(Error::batch(path, "its lines end in CR only (an old Mac format): save it as CSV with CRLF or LF line endings"));
     }
-    let shape = scan_csv(path, &bytes)?;
+    let shape = scan_csv(path, &bytes, skipped)?;
     refuse_duplicates(path, &shape.header)?;
     // Blank and whitespace-only lines are not applications: left out before
     // parsing (the common trailing ones cut in place; others by one copy).
@@ -602,10 +553,12 @@ fn read_csv(path: &Path, mut bytes: Vec<u8>) -> Result<(DataFrame, Vec<u32>, Vec
         .into_reader_with_file_handle(Cursor::new(body))
         .finish()
         .map_err(|e| Error::batch(path, format!("not a readable CSV file: {}", crate::error::clip(&e.to_string(), 200))))?;
-    // The scan refused what the parser might read otherwise; if ever they
-    // disagree on records, row numbers beat wrong lines.
-    let lines = if shape.lines.len() == df.height() { shape.lines } else { (2..2 + df.height() as u32).collect() };
-    Ok((df, lines, shape.header))
+    // Every reject cites the line its row starts on: that holds only if
+    // polars found the records the scan found.
+    if shape.lines.len() != df.height() {
+        return Err(Error::CsvDisagreement { path: path.to_path_buf(), prescan_records: shape.lines.len(), polars_records: df.height() });
+    }
+    Ok((df, shape.lines, shape.header))
 }
 
 /// Select the expected columns by name, as String, in the declared order.
@@ -721,11 +674,11 @@ mod tests {
     #[test]
     fn the_scan_skips_blank_lines_and_follows_quotes() {
         let p = Path::new("x.csv");
-        let s = scan_csv(p, b"h\n\na\r\n \t\r\n\"b\nc\"\nd").unwrap();
+        let s = scan_csv(p, b"h\n\na\r\n \t\r\n\"b\nc\"\nd", 0).unwrap();
         assert_eq!((s.header, s.lines), (vec!["h".to_string()], vec![3, 5, 7]));
         assert_eq!(s.blank, vec![2..3, 6..10]);
-        assert!(scan_csv(p, b"h\n").unwrap().lines.is_empty());
-        assert!(scan_csv(p, b"").unwrap().lines.is_empty());
+        assert!(scan_csv(p, b"h\n", 0).unwrap().lines.is_empty());
+        assert!(scan_csv(p, b"", 0).unwrap().lines.is_empty());
     }
 
     #[test]

@@ -62,41 +62,20 @@ pub fn reference() -> &'static Reference {
 
 fn parse(text: &str, has_parent: bool) -> BTreeMap<String, Area> {
     let mut out = BTreeMap::new();
-    for line in text.lines().skip(1) {
-        let fields = split_csv_line(line);
+    let mut records = crate::util::csvin::Reader::new(text.as_bytes(), crate::util::csvin::Limits::default());
+    let _header = records.next();
+    // The embedded files are checked by a unit test; a malformed line would
+    // be a packaging error, never user input (reading stops there).
+    while let Some(Ok(rec)) = records.next() {
         let undot = |s: &str| s.replace('.', "");
-        let (code, parent, name) = match (has_parent, fields.as_slice()) {
-            (true, [c, p, n]) => (undot(c), undot(p), n.clone()),
-            (false, [c, n]) => (undot(c), String::new(), n.clone()),
-            // The embedded files are checked by a unit test; a malformed line
-            // would be a packaging error, never user input.
+        let (code, parent, name) = match (has_parent, rec.len(), rec.get(0), rec.get(1), rec.get(2)) {
+            (true, 3, Some(c), Some(p), Some(n)) => (undot(c), undot(p), n.to_string()),
+            (false, 2, Some(c), Some(n), None) => (undot(c), String::new(), n.to_string()),
             _ => continue,
         };
         out.insert(code.clone(), Area { code, parent, name });
     }
     out
-}
-
-/// Split one CSV line with RFC 4180 quoting (no embedded newlines).
-pub fn split_csv_line(line: &str) -> Vec<String> {
-    let mut fields = Vec::new();
-    let mut cur = String::new();
-    let mut in_quotes = false;
-    let mut chars = line.chars().peekable();
-    while let Some(c) = chars.next() {
-        match (c, in_quotes) {
-            ('"', true) if chars.peek() == Some(&'"') => {
-                cur.push('"');
-                chars.next();
-            }
-            ('"', true) => in_quotes = false,
-            ('"', false) if cur.is_empty() => in_quotes = true,
-            (',', false) => fields.push(std::mem::take(&mut cur)),
-            _ => cur.push(c),
-        }
-    }
-    fields.push(cur);
-    fields
 }
 
 impl Reference {
@@ -135,7 +114,6 @@ mod tests {
 
     #[test]
     fn quoted_fields() {
-        assert_eq!(split_csv_line(r#"a,"b,c","d""e""#), vec!["a", "b,c", "d\"e"]);
         let r = reference();
         assert_eq!(r.villages.get("3513152017").map(|a| a.name.as_str()), Some("Soka\"an"));
     }

@@ -237,9 +237,9 @@ fn digest_file(root: &OwnedFd, rel: &str, max: u64) -> Result<Hash, Unread> {
     Ok(h.finalize().into())
 }
 
-/// RFC 4180 CSV: records of fields; quoted fields may hold commas, quotes
-/// (doubled) and newlines. `Err((line, message))` for malformed input.
-/// Fields are cut at ASCII delimiters, so each is valid UTF-8.
+/// RFC 4180 CSV, as [`crate::util::csvin`] reads it: records of fields;
+/// quoted fields may hold commas, quotes (doubled) and newlines; empty
+/// lines are no records. `Err((line, message))` for malformed input.
 pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
     let mut rows = Vec::new();
     each_csv_row(text, |_, row| rows.push(row))?;
@@ -249,68 +249,25 @@ pub fn parse_csv(text: &str) -> Result<Vec<Vec<String>>, (usize, String)> {
 /// As [`parse_csv`], one record at a time with the line it starts on:
 /// a manifest of 200,000 rows is never held as rows all at once.
 pub fn each_csv_row(text: &str, mut f: impl FnMut(usize, Vec<String>)) -> Result<(), (usize, String)> {
-    let b = text.as_bytes();
-    let mut i = 0;
-    let mut line = 1;
-    while i < b.len() {
-        let mut row = Vec::new();
-        let starts = line;
-        loop {
-            if b.get(i) == Some(&b'"') {
-                let start_line = line;
-                let mut field = String::new();
-                let mut from = i + 1;
-                let mut j = i + 1;
-                loop {
-                    match b.get(j) {
-                        None => return Err((start_line, "a quoted field is never closed".into())),
-                        Some(b'"') if b.get(j + 1) == Some(&b'"') => {
-                            field.push_str(&text[from..=j]);
-                            j += 2;
-                            from = j;
-                        }
-                        Some(b'"') => {
-                            field.push_str(&text[from..j]);
-                            j += 1;
-                            break;
-                        }
-                        Some(b'\n') => {
-                            line += 1;
-                            j += 1;
-                        }
-                        Some(_) => j += 1,
-                    }
-                }
-                row.push(field);
-                i = j;
-                if !matches!(b.get(i), None | Some(b',') | Some(b'\n') | Some(b'\r')) {
-                    return Err((line, "text after a closing quote".into()));
-                }
-            } else {
-                let end = b[i..].iter().position(|c| matches!(c, b',' | b'\n' | b'\r' | b'"')).map_or(b.len(), |k| i + k);
-                if b.get(end) == Some(&b'"') {
-                    return Err((line, "a quote inside an unquoted field".into()));
-                }
-                row.push(text[i..end].to_string());
-                i = end;
-            }
-            match b.get(i) {
-                Some(b',') => i += 1,
-                Some(b'\r') if b.get(i + 1) == Some(&b'\n') => {
-                    i += 2;
-                    line += 1;
-                    break;
-                }
-                Some(b'\n') => {
-                    i += 1;
-                    line += 1;
-                    break;
-                }
-                None => break,
-                Some(_) => return Err((line, "a carriage return inside a field".into())),
+    use crate::util::csvin::{CsvError, Limits, Reader};
+    let mut records = Reader::new(text.as_bytes(), Limits::default());
+    let line = |l: u64| usize::try_from(l).unwrap_or(usize::MAX);
+    while let Some(rec) = records.next() {
+        match rec {
+            Ok(rec) => f(line(rec.line), rec.to_vec()),
+            Err(e) => {
+                let what = match &e {
+                    CsvError::Unclosed { .. } => "a quoted field is never closed".to_string(),
+                    CsvError::TextAfterQuote { .. } => "text after a closing quote".to_string(),
+                    CsvError::QuoteInUnquoted { .. } => "a quote inside an unquoted field".to_string(),
+                    CsvError::LoneCr { .. } => "a carriage return inside a field".to_string(),
+                    CsvError::NotUtf8 { byte, .. } => format!("byte {byte} is not UTF-8"),
+                    CsvError::RecordTooLarge { limit, .. } => format!("a row of more than {limit} bytes"),
+                    CsvError::TooManyFields { limit, .. } => format!("a row of more than {limit} fields"),
+                };
+                return Err((line(e.line()), what));
             }
         }
-        f(starts, row);
     }
     Ok(())
 }
@@ -586,6 +543,8 @@ mod tests {
         assert_eq!(parse_csv("a,\"open\nb").unwrap_err().0, 1);
         assert_eq!(parse_csv("a,b\nx\"y\n").unwrap_err().0, 2);
         assert_eq!(parse_csv("last,row").unwrap(), vec![vec!["last", "row"]]);
+        assert_eq!(parse_csv("a\n\"x\"y\n").unwrap_err(), (2, "text after a closing quote".to_string()));
+        assert_eq!(parse_csv("a\nb\rc\n").unwrap_err(), (2, "a carriage return inside a field".to_string()));
     }
 
     #[test]

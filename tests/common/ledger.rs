@@ -14,7 +14,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-use terbit::kind::refdata::split_csv_line;
+use terbit::util::csvin::split_line;
 
 /// One manifest row.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
@@ -42,8 +42,8 @@ pub(crate) struct Rejected {
 fn csv_rows(path: &Path) -> Vec<BTreeMap<String, String>> {
     let text = std::fs::read_to_string(path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
     let mut lines = text.lines();
-    let header = split_csv_line(lines.next().unwrap_or(""));
-    lines.filter(|l| !l.is_empty()).map(|l| header.iter().cloned().zip(split_csv_line(l)).collect()).collect()
+    let header = split_line(lines.next().unwrap_or(""));
+    lines.filter(|l| !l.is_empty()).map(|l| header.iter().cloned().zip(split_line(l)).collect()).collect()
 }
 
 /// The run folders under `out` (each a directory).
