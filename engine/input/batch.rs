@@ -219,7 +219,7 @@ fn csv_header(path: &Path, buf: &[u8], whole: bool) -> Result<Option<Vec<String>
     // blank, when its line break is within these bytes. One the reader
     // refuses (or that a cut at the prefix's end may have made) is left to
     // the full read, whose error names the problem.
-    let mut reader = csvin::Reader::new(buf, csvin::Limits::default());
+    let mut reader = csvin::Reader::new(buf, ROW_LIMITS);
     while let Some(Ok(rec)) = reader.next() {
         if !is_blank(buf, &rec, false) {
             return Ok((rec.terminated() || whole).then(|| rec.iter().map(header_name).collect()));
@@ -456,7 +456,12 @@ fn csv_error(path: &Path, body: &[u8], skipped: usize, header: &[String], e: Csv
         CsvError::NotUtf8 { line, byte } => not_utf8(path, line, skipped + byte),
         CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", field_start(body, from))),
         CsvError::TextAfterQuote { line, field, at: from } => at(line, field, format!("text after a closing quote ({}): {requote}", field_start(body, from))),
-        CsvError::Unclosed { line, field, at: from } => {
+        // A quote never closed in a record that has the wrong number of
+        // fields is said as the fields' count, as a stray quote.
+        CsvError::Unclosed { line, field, record_line, fields, end_line, .. } if !header.is_empty() && fields != header.len() => {
+            Error::batch(path, format!("line {record_line}: {}", wrong_count(fields, header, (end_line > line).then_some((line, field)), end_line)))
+        }
+        CsvError::Unclosed { line, field, at: from, .. } => {
             at(line, field, format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, from)))
         }
         CsvError::LoneCr { line, field } => at(line, field, "a carriage return inside a field: save the file with CRLF or LF line endings".to_string()),
@@ -464,9 +469,28 @@ fn csv_error(path: &Path, body: &[u8], skipped: usize, header: &[String], e: Csv
             path,
             format!("line {line}: a row of more than {} MiB: most likely a quote opened in it is never closed", limit >> 20),
         ),
-        CsvError::TooManyFields { line, limit } => Error::batch(path, format!("line {line}: more than {limit} fields in one row")),
+        CsvError::TooManyFields { line, limit } => Error::batch(path, format!("line {line}: more than {limit} columns: terbit reads at most {limit} in a row")),
     }
 }
+
+/// A record with the wrong number of fields: how many, and the likely
+/// cause. One over several lines most likely holds a stray quote that
+/// swallowed line breaks (`spanned`: where it opened).
+fn wrong_count(fields: usize, header: &[String], spanned: Option<(u64, usize)>, end_line: u64) -> String {
+    let why = match spanned {
+        Some((at_line, at_field)) => {
+            let name = header.get(at_field).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
+            format!("a quote opened at line {at_line}, column {}{name} runs to line {end_line}: a stray quote?", at_field + 1)
+        }
+        None => "a missing or extra comma, or a comma in an unquoted value".to_string(),
+    };
+    format!("{fields} field(s) where the header has {}: {why}", header.len())
+}
+
+/// How large a batch row may be: a 10 MB value is a reject of its row
+/// (validation names it), not a refused file; a quote never closed in a
+/// larger file stops the scan here.
+const ROW_LIMITS: csvin::Limits = csvin::Limits { record_bytes: 64 << 20, fields: 1 << 16 };
 
 fn scan_csv(path: &Path, body: &[u8], skipped: usize) -> Result<Shape> {
     let mut shape = Shape { header: Vec::new(), lines: Vec::new(), blank: Vec::new() };
@@ -477,7 +501,7 @@ fn scan_csv(path: &Path, body: &[u8], skipped: usize) -> Result<Shape> {
     };
     let mut header: Vec<String> = Vec::new();
     let mut lines = Vec::new();
-    let mut reader = csvin::Reader::new(body, csvin::Limits::default());
+    let mut reader = csvin::Reader::new(body, ROW_LIMITS);
     // Where the previous record's line break ended: empty lines between
     // records (the reader skips them) are blank too.
     let mut after = 0;
@@ -491,16 +515,8 @@ fn scan_csv(path: &Path, body: &[u8], skipped: usize) -> Result<Shape> {
         } else if !have_header {
             header = rec.iter().map(header_name).collect();
         } else if rec.len() != header.len() {
-            // A record over several lines with the wrong number of
-            // fields: most likely a stray quote swallowed line breaks.
-            let why = match rec.spanned {
-                Some((at_line, at_field)) if rec.end_line > rec.line => {
-                    let name = header.get(at_field).map(|n| format!(" ({})", crate::util::show::clip_shown(n, 40))).unwrap_or_default();
-                    format!("a quote opened at line {at_line}, column {}{name} runs to line {}: a stray quote?", at_field + 1, rec.end_line)
-                }
-                _ => "a missing or extra comma, or a comma in an unquoted value".to_string(),
-            };
-            return Err(Error::batch(path, format!("line {}: {} field(s) where the header has {}: {why}", rec.line, rec.len(), header.len())));
+            let spanned = rec.spanned.filter(|_| rec.end_line > rec.line);
+            return Err(Error::batch(path, format!("line {}: {}", rec.line, wrong_count(rec.len(), &header, spanned, rec.end_line))));
         } else {
             lines.push(u32::try_from(rec.line).unwrap_or(u32::MAX));
         }

@@ -79,6 +79,12 @@ pub enum CsvError {
         field: usize,
         /// Where the field starts.
         at: usize,
+        /// The line its record starts on.
+        record_line: u64,
+        /// The fields its record holds, this one the last.
+        fields: usize,
+        /// The input's last line, where the field ends.
+        end_line: u64,
     },
     /// A carriage return outside quotes that is not part of a CRLF line end
     /// (an old Mac line end, or a stray CR in a value).
@@ -305,8 +311,8 @@ fn newlines(b: &[u8]) -> u64 {
 /// field is either unquoted with no quote in it, or quoted whole with its
 /// quotes doubled. Returns the line the record ends on and the first
 /// quoted field spanning lines.
-fn check(raw: &[u8], base: usize, line: u64, values: &[u8], ends: &[usize]) -> Result<(u64, Option<(u64, usize)>), CsvError> {
-    let mut line = line;
+fn check(raw: &[u8], base: usize, record_line: u64, values: &[u8], ends: &[usize]) -> Result<(u64, Option<(u64, usize)>), CsvError> {
+    let mut line = record_line;
     let mut spanned = None;
     let mut p = 0;
     let mut from = 0;
@@ -341,7 +347,7 @@ fn check(raw: &[u8], base: usize, line: u64, values: &[u8], ends: &[usize]) -> R
             }
         }
         if raw.get(p) != Some(&b'"') {
-            return Err(CsvError::Unclosed { line: opened, field, at });
+            return Err(CsvError::Unclosed { line: opened, field, at, record_line, fields: ends.len(), end_line: line });
         }
         p += 1;
     }
@@ -423,9 +429,11 @@ mod tests {
         assert_eq!(read(b"a\n\"x\ny\"z\n").unwrap_err(), CsvError::TextAfterQuote { line: 3, field: 0, at: 2 });
         assert_eq!(read(b"a\n\"x\" \n").unwrap_err(), CsvError::TextAfterQuote { line: 2, field: 0, at: 2 });
         assert_eq!(read(b"a\n \"x\"\n").unwrap_err(), CsvError::QuoteInUnquoted { line: 2, field: 0, at: 2 });
-        assert_eq!(read(b"a,b\n1,\"open\n2,3\n4,5").unwrap_err(), CsvError::Unclosed { line: 2, field: 1, at: 6 });
-        assert_eq!(read(b"\"a\"\"").unwrap_err(), CsvError::Unclosed { line: 1, field: 0, at: 0 });
-        assert_eq!(read(b"\"a\r").unwrap_err(), CsvError::Unclosed { line: 1, field: 0, at: 0 });
+        let unclosed = |line, field, at, record_line, fields, end_line| CsvError::Unclosed { line, field, at, record_line, fields, end_line };
+        assert_eq!(read(b"a,b\n1,\"open\n2,3\n4,5").unwrap_err(), unclosed(2, 1, 6, 2, 2, 4));
+        assert_eq!(read(b"a\n\"x\ny\",\"z\n").unwrap_err(), unclosed(3, 1, 8, 2, 2, 4));
+        assert_eq!(read(b"\"a\"\"").unwrap_err(), unclosed(1, 0, 0, 1, 1, 1));
+        assert_eq!(read(b"\"a\r").unwrap_err(), unclosed(1, 0, 0, 1, 1, 1));
         // Nothing is read past an error.
         let mut r = Reader::new(b"x\"\nok\n", Limits::default());
         assert!(r.next().unwrap().is_err());
