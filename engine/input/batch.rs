@@ -724,6 +724,14 @@ mod tests {
         assert!(e.contains("line 2, column 2 (b): a quote inside an unquoted field (x\"y\")"), "{e}");
         let e = err("t.csv", b"a,b\n\"1\"x,2\n");
         assert!(e.contains("line 2, column 1 (a): text after a closing quote"), "{e}");
+        // Spaces around a quoted field: polars reads such a field unquoted,
+        // so the scan refuses it rather than read it otherwise.
+        let e = err("w.csv", b"a,b\n1, \"x,y\"\n");
+        assert!(e.contains("line 2, column 2 (b): a quote inside an unquoted field"), "{e}");
+        let e = err("v.csv", b"a,b\n\"1\" ,2\n");
+        assert!(e.contains("line 2, column 1 (a): text after a closing quote"), "{e}");
+        let e = err("cr.csv", b"a,b\r\n1,x\ry\r\n");
+        assert!(e.contains("line 2, column 2 (b): a carriage return inside a field"), "{e}");
         let e = err("r.csv", b"a,b\n1,2\n1,2,3\n");
         assert!(e.contains("line 3: 3 field(s) where the header has 2"), "{e}");
         let e = err("c.csv", b"a,b\r1,2\r");
