@@ -274,13 +274,11 @@ impl<'a> Reader<'a> {
         if nvalues > self.limits.record_bytes {
             return Err(CsvError::RecordTooLarge { line, limit: self.limits.record_bytes });
         }
-        // The record's bytes without its line break; a CR ends a record
-        // for csv-core only as the first half of a CRLF.
-        let (bytes, mut end) = match input[..at].last() {
-            Some(b'\n') if !by_eof => (start..at - 1, at),
-            Some(b'\r') if !by_eof => (start..at - 1, at),
-            _ => (start..at, at),
-        };
+        // The record's bytes without its line break (csv-core ends a
+        // record at LF, CRLF or a CR alone; a CR alone is refused below).
+        let terminator = if by_eof { None } else { input[start..at].last().copied().filter(|b| matches!(b, b'\n' | b'\r')) };
+        let bytes = start..at - usize::from(terminator.is_some());
+        let mut end = at;
         let raw = &input[bytes.clone()];
         if let Err(e) = std::str::from_utf8(raw) {
             let ok = e.valid_up_to();
@@ -290,7 +288,7 @@ impl<'a> Reader<'a> {
         let values = std::str::from_utf8(&self.values[..nvalues]).map_err(|e| CsvError::NotUtf8 { line, byte: start + e.valid_up_to() })?;
         let ends = &self.ends[..nends];
         let (end_line, spanned) = check(raw, start, line, values.as_bytes(), ends)?;
-        if !by_eof && input.get(at - 1) == Some(&b'\r') {
+        if terminator == Some(b'\r') {
             if input.get(at) != Some(&b'\n') {
                 return Err(CsvError::LoneCr { line: end_line, field: nends.saturating_sub(1) });
             }
