@@ -18,7 +18,7 @@ static ALLOC: mimalloc::MiMalloc = mimalloc::MiMalloc;
 use criterion::{criterion_group, criterion_main, Criterion};
 use terbit::input::batch::Batch;
 use terbit::dk1;
-use terbit::issue::{claims_for, placeholder_document, run_values};
+use terbit::model::{claims_for, placeholder_document, run_values};
 use terbit::dk1::keys::{kid_of, Signer};
 use terbit::kind::region::Region;
 use terbit::pdf::render::{Document, Renderer};

@@ -24,8 +24,8 @@
 //! 5. **render** ([`pdf`], driven by the kind's [`kind::template`]): one
 //!    PDF per document, the QR a 1-bit image; each document shape is made
 //!    once as a skeleton the next documents of that shape fill. Sign and
-//!    render run on rayon workers ([`issue`]'s document model gives them
-//!    each document's values), which write each document's own file.
+//!    render run on rayon workers ([`model`] gives them each document's
+//!    values and signed record), which write each document's own file.
 //! 6. **write** ([`output`]): one writer thread behind a bounded crossbeam
 //!    channel records what is ordered — the manifest, the service points'
 //!    print files, the register's marks — then the batch seal, `rejects.csv`
@@ -46,8 +46,8 @@
 //! may use.
 //!
 //! Each folder imports only the stages listed before it (`util ← kind ←
-//! {input, numbering, dk1} ← pdf ← output ← issue`; `verify` uses `util`,
-//! `kind`, `dk1` and `pdf`; `clerk_page` uses `kind` and `dk1`):
+//! {input, numbering, dk1} ← model ← pdf ← output ← issue`; `verify` uses
+//! `util`, `kind`, `dk1`, `model` and `pdf`; `clerk_page` uses `kind` and `dk1`):
 //! `tests/layering.rs` keeps it so.
 //!
 //! Every run is deterministic: the same batch, register state, key, issue
@@ -61,6 +61,7 @@ pub mod kind;
 pub mod input;
 pub mod numbering;
 pub mod dk1;
+pub mod model;
 pub mod pdf;
 pub mod output;
 pub mod issue;

@@ -70,13 +70,13 @@ fn render(kind: &str, docs: &[(String, Vec<(&str, &str)>)], dir: &Path) -> (Vec<
     let mut print = terbit::pdf::print::PrintFile::create(&path, None).unwrap();
     let mut files = Vec::new();
     for (number, set) in docs {
-        let doc = terbit::issue::placeholder_document(&t, number, set);
-        let claims = terbit::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date());
+        let doc = terbit::model::placeholder_document(&t, number, set);
+        let claims = terbit::model::claims_for(&t, &doc, "3506", 1_795_392_000, date());
         let m = terbit::dk1::qr::encode(&terbit::dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let n = t.schema.names().count();
         let mut all = doc.values[..n].to_vec();
-        all.extend(terbit::issue::derive(&t, &region, &doc.values[..n], number, date(), &kid, doc.members.len()));
+        all.extend(terbit::model::derive(&t, &region, &doc.values[..n], number, date(), &kid, doc.members.len()));
         let (pdf, fragment) = renderer.render_objects(&Doc { values: &all, members: &doc.members, number, qr: &m, issue_date: date() }).unwrap();
         print.append(&fragment, number).unwrap();
         files.push(pdf);

@@ -5,10 +5,13 @@
 //! build fixtures; it ships in no binary).
 //!
 //! ```text
-//! util ← kind ← {input, numbering, dk1} ← pdf ← output ← issue
-//!                               dk1, pdf ← verify
-//!                                    dk1 ← clerk_page
+//! util ← kind ← {input, numbering, dk1} ← model ← pdf ← output ← issue
+//!                               dk1, model, pdf ← verify
+//!                                           dk1 ← clerk_page
 //! ```
+//!
+//! `model` (a document's values and the two directions between them and
+//! its signed record) is shared by the issuer and the auditor.
 //!
 //! `verify` reads pages back with the renderer's own geometry and font
 //! program (`pdf`): the check is exact because it is the same code, not a
@@ -25,10 +28,11 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("input", &["util", "kind"]),
     ("numbering", &["util", "kind"]),
     ("dk1", &["util", "kind"]),
-    ("pdf", &["util", "kind", "dk1"]),
-    ("output", &["util", "kind", "input", "numbering", "dk1", "pdf"]),
-    ("issue", &["util", "kind", "input", "numbering", "dk1", "pdf", "output"]),
-    ("verify", &["util", "kind", "dk1", "pdf"]),
+    ("model", &["util", "kind", "dk1"]),
+    ("pdf", &["util", "kind", "dk1", "model"]),
+    ("output", &["util", "kind", "input", "numbering", "dk1", "model", "pdf"]),
+    ("issue", &["util", "kind", "input", "numbering", "dk1", "model", "pdf", "output"]),
+    ("verify", &["util", "kind", "dk1", "model", "pdf"]),
     ("clerk_page", &["util", "kind", "dk1"]),
 ];
 

@@ -11,7 +11,7 @@ mod tools;
 mod pg;
 
 use chrono::NaiveDate;
-use terbit::kind::revocation::Status;
+use terbit::kind::standing::Status;
 use terbit::kind::schema::NumberStyle;
 use terbit::numbering::register::{Numbered, Pending, Place, Register};
 

@@ -148,7 +148,7 @@ pub(crate) fn restore(file: &Path, register: Option<PathBuf>, config: Option<&Pa
     // revoked since the backup: checked against the district's trust list,
     // they are recorded too (a list that does not verify refuses the
     // restore: it is not the district's).
-    let published: Vec<terbit::kind::revocation::Entry> = if keys.join("trust.json").is_file() {
+    let published: Vec<terbit::kind::standing::Entry> = if keys.join("trust.json").is_file() {
         let store = super::register::trust_store(&super::register::Trust::Keys(keys.clone()), chrono::Utc::now().timestamp())?;
         store.revocations.entries().map(|(_, e)| e.clone()).collect()
     } else {

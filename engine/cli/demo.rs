@@ -55,7 +55,7 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let root_key = root_dir.join(format!("root-{}.key", region.code));
     let root_cert = root_dir.join(format!("root-{}.crt", region.code));
     if !root_key.exists() {
-        let nb = issue::midnight_utc(issue_date.min(Utc::now().date_naive()));
+        let nb = terbit::model::midnight_utc(issue_date.min(Utc::now().date_naive()));
         super::trust::root_init(&region.code, &root_dir, nb, 20)?;
     }
     super::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;

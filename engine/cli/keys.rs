@@ -7,7 +7,7 @@ use std::process::ExitCode;
 use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, Utc};
 use terbit::dk1::keys;
-use terbit::issue::{self, settings::{Flags, For}};
+use terbit::issue::settings::{Flags, For};
 
 use super::args::{KeysCommand, KeysDir};
 
@@ -24,7 +24,7 @@ pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
         }
         KeysCommand::Retire { kid, dir, on } => {
             let dir = keys_dir(&dir)?;
-            let at = issue::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
+            let at = terbit::model::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Retired, at)?;
             println!("key {} retired: signs nothing from {}", e.kid, e.not_after.as_deref().unwrap_or("?"));
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
@@ -72,7 +72,7 @@ fn keys_dir(d: &KeysDir) -> Result<PathBuf> {
 pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
-    let nb = issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+    let nb = terbit::model::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
     let g = keys::generate(dir, issuer, &seed, nb)?;
     // Its PDF-signing partner (ECDSA P-256); the root certifies it at `trust sign`.
     loop {

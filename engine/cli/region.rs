@@ -6,7 +6,6 @@ use std::path::Path;
 
 use anyhow::{bail, Context as _, Result};
 use chrono::{NaiveDate, Utc};
-use terbit::issue;
 use terbit::kind::region::Region;
 
 /// The region file given, else the embedded Kabupaten Kediri.
@@ -34,7 +33,7 @@ pub(crate) fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Resul
             bail!("--issued-on {d} is more than a year after today ({today}): a typing mistake? Documents carry this date");
         }
         refuse_before_2000(d, "--issued-on")?;
-        return Ok((d, issue::midnight_utc(d)));
+        return Ok((d, terbit::model::midnight_utc(d)));
     }
     if let Ok(s) = std::env::var("SOURCE_DATE_EPOCH") {
         let epoch: i64 = s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds"))?;
@@ -44,7 +43,7 @@ pub(crate) fn issue_time(region: &Region, issued_on: Option<NaiveDate>) -> Resul
         return Ok((local.date_naive(), epoch));
     }
     let d = today(region);
-    Ok((d, issue::midnight_utc(d)))
+    Ok((d, terbit::model::midnight_utc(d)))
 }
 
 /// No document terbit issues is dated before 2000 (a register, a key, a

@@ -14,7 +14,7 @@ pub(crate) fn run(command: RootCommand) -> Result<ExitCode> {
             // The root key's folder: made 0700 when new, refused when others
             // may write in it (they could swap the key or its certificate).
             terbit::dk1::keys::make_private_dir(&dir)?;
-            let nb = terbit::issue::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
+            let nb = terbit::model::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
             super::trust::root_init(&district, &dir, nb, years)?;
             Ok(ExitCode::SUCCESS)
         }

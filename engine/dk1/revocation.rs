@@ -15,7 +15,7 @@ use ciborium::Value;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Error, Result};
-pub use crate::kind::revocation::{Entry, Status};
+pub use crate::kind::standing::{Entry, Status};
 use crate::dk1::keys::{rfc3339, Signer, TrustList};
 
 /// The format this module writes and reads.
@@ -254,7 +254,7 @@ pub fn published_at(path: &Path, trust: &TrustList) -> Option<RevocationList> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::kind::revocation::Status;
+    use crate::kind::standing::Status;
 
     fn signer() -> Signer {
         let key = ed25519_dalek::SigningKey::from_bytes(&[5u8; 32]);

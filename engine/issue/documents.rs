@@ -11,14 +11,31 @@ use sha2::{Digest, Sha256};
 
 use crate::dk1::{self, keys::Signer, qr};
 use crate::error::{Error, Result};
+use crate::kind::region::Region;
 use crate::kind::template::Template;
+use chrono::NaiveDate;
 use crate::output::sink::{DocFiles, IssuedDoc, Sink};
 use crate::pdf::render::{Document, Renderer};
 use crate::pdf::sign::Place;
 
 use super::kinds::{get, KindRun};
-use super::model::{claims_for, derive, run_values, DocInput, Issuance};
+use crate::model::{claims_for, derive, run_values, DocInput};
 use super::options::Progress;
+
+/// What every document of a run shares: all the per-document code needs
+/// of the run's options.
+#[derive(Clone, Copy)]
+pub struct Issuance<'a> {
+    /// The issuing region.
+    pub region: &'a Region,
+    /// The issue date.
+    pub issue_date: NaiveDate,
+    /// Issue time in the claims (epoch seconds).
+    pub issued_at: i64,
+    /// Signs every PDF (PAdES B-B): a run without a certified PDF key
+    /// issues nothing.
+    pub pades: &'a std::sync::Arc<crate::pdf::sign::Pades>,
+}
 
 const CHUNK: usize = 512;
 /// Documents a worker makes before signing them together: their PDF

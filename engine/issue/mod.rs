@@ -17,7 +17,6 @@ pub mod config;
 mod documents;
 mod kinds;
 mod limits;
-pub mod model;
 pub mod options;
 pub mod revoke;
 pub mod settings;
@@ -40,8 +39,8 @@ use documents::{issue_kind, StepClock};
 use kinds::{count_kind, files_by_kind, get, prepare_kind, read_and_validate_kind, KindRejects};
 pub use kinds::check;
 pub use limits::DEFAULT_MAX_REJECT_RATE;
-pub use model::{claims_for, derive, placeholder_document, run_values, DocInput, Issuance};
-pub use options::{midnight_utc, IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV, PDF_KEY_ENV};
+pub use documents::Issuance;
+pub use options::{IssueOptions, Progress, AHEAD_MAX_ROWS, KEY_ENV, PDF_KEY_ENV};
 
 /// Run the whole job.
 ///

@@ -7,6 +7,7 @@ use chrono::NaiveDate;
 
 use crate::kind::region::Region;
 use crate::kind::template::Templates;
+use crate::model::midnight_utc;
 
 /// Where a scheduler may put the signing key's seed instead of a key file.
 pub const KEY_ENV: &str = "TERBIT_SIGNING_KEY";
@@ -71,13 +72,6 @@ pub struct IssueOptions {
 
 /// A progress callback; called from the writer thread.
 pub type Progress = std::sync::Arc<dyn Fn(usize, usize) + Send + Sync>;
-
-/// Epoch seconds of a date's start in UTC: the issue time used when only
-/// an issue date is given (documents are dated by day; keys' windows start
-/// at a day's start too).
-pub fn midnight_utc(d: NaiveDate) -> i64 {
-    d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
-}
 
 /// The next kind is prepared while this one's documents are made only if
 /// the two kinds' batch rows together are at most this many. Reading and

@@ -26,7 +26,7 @@ pub struct Revoked {
     /// The revocation recorded before, when the document already had one:
     /// nothing new was recorded (the list was signed again, so that a
     /// retry after a list that was never written publishes it).
-    pub earlier: Option<crate::kind::revocation::Entry>,
+    pub earlier: Option<crate::kind::standing::Entry>,
 }
 
 /// Revoke `number` (or, with `by`, mark it superseded by that newer
@@ -46,7 +46,7 @@ pub fn revoke(register: &Place, keys_dir: &Path, number: &str, by: Option<&str>,
     let signer = keys::signer_for(keys_dir, &issuer, now)?;
     // Already revoked or superseded: said, nothing recorded — except a
     // revoked document superseded by its corrected successor.
-    let earlier = reg.revocation_of(number)?.filter(|e| !(by.is_some() && e.status == crate::kind::revocation::Status::Revoked && e.superseded_by.is_none()));
+    let earlier = reg.revocation_of(number)?.filter(|e| !(by.is_some() && e.status == crate::kind::standing::Status::Revoked && e.superseded_by.is_none()));
     if earlier.is_none() {
         reg.revoke(number, by, reason, since)?;
     }

@@ -2,9 +2,11 @@
 //! (what the page shows and what the QR signs), the region that issues it,
 //! the Indonesian area reference data, and words and dates in Indonesian.
 
+pub mod derived;
 pub mod refdata;
 pub mod region;
 pub mod schema;
+pub mod standing;
 pub mod template;
 pub mod words;
 
@@ -58,4 +60,3 @@ impl Kind {
         Kind::ALL.map(Kind::name).join(", ")
     }
 }
-pub mod revocation;

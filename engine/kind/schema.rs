@@ -16,13 +16,8 @@ use std::path::Path;
 use serde::Deserialize;
 
 use crate::error::{Error, Result};
+use crate::kind::derived::Derived;
 
-/// Names of the values the engine derives for every document, after the
-/// input columns (see [`Schema::fields`]).
-pub const DERIVED: &[&str] = &[
-    "document_number", "issue_date", "region_name", "province", "place_of_issue", "office", "official_title",
-    "official_name", "official_nip", "service_point_name", "kid", "member_count", "expiry_date", "page", "pages",
-];
 /// Suffixes of the names derived from each `village` column `c`:
 /// `c.village`, `c.district`, `c.regency`, `c.province`.
 pub const VILLAGE_PARTS: [&str; 4] = ["village", "district", "regency", "province"];
@@ -317,10 +312,11 @@ impl Schema {
     }
 
     /// Every value a document template may name, in the order documents
-    /// hold them: the input columns, [`DERIVED`], then the village parts.
+    /// hold them: the input columns, the [`Derived`] values, then the
+    /// village parts.
     pub fn fields(&self) -> Vec<String> {
         let mut f: Vec<String> = self.names().map(str::to_string).collect();
-        f.extend(DERIVED.iter().map(|s| s.to_string()));
+        f.extend(Derived::ALL.map(|d| d.name().to_string()));
         for c in self.columns.iter().filter(|c| c.ty == ColType::Village) {
             f.extend(VILLAGE_PARTS.iter().map(|p| format!("{}.{p}", c.name)));
         }
@@ -334,7 +330,7 @@ impl Schema {
         f
     }
 
-    /// Village columns, in column order (their parts follow DERIVED).
+    /// Village columns, in column order (their parts follow the derived values).
     pub fn village_columns(&self) -> Vec<usize> {
         (0..self.columns.len()).filter(|i| self.columns[*i].ty == ColType::Village).collect()
     }

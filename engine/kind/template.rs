@@ -482,6 +482,12 @@ impl Template {
     pub fn field(&self, name: &str) -> Option<usize> {
         self.fields.iter().position(|f| f == name)
     }
+
+    /// The index of derived value `d` among [`Template::fields`]: after
+    /// the input columns, in [`Derived::ALL`]'s order.
+    pub fn derived(&self, d: crate::kind::derived::Derived) -> usize {
+        self.schema.columns.len() + d.position()
+    }
 }
 
 fn compile_record(

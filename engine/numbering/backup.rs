@@ -24,7 +24,7 @@ use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
 use crate::error::{Error, Result};
 use super::check::ManifestRow;
-use crate::kind::revocation::Entry;
+use crate::kind::standing::Entry;
 
 /// What a register (or a backup of one) holds, as `register backup`
 /// prints it.
@@ -588,8 +588,8 @@ mod tests {
         // Revoked after the backup (the signed list says so), and once
         // more as the copy has it already: recorded once.
         let published = [
-            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
-            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::standing::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
+            Entry { document_number: "3506-LU-23112026-0002".into(), status: crate::kind::standing::Status::Revoked, superseded_by: None, reason: "wrong name".into(), since: "2026-11-24".into() },
         ];
         let r = restore(&copy, &reg_path, &all, &names, &published, "now").unwrap();
         assert_eq!((r.recorded, r.summary.issued, r.summary.last[0].last, r.summary.id.as_deref()), (1, 2, 2, Some(id.as_str())));
@@ -602,7 +602,7 @@ mod tests {
     }
     #[test]
     fn a_rebuild_records_runs_documents_stopped_numbers_and_revocations() {
-        use crate::kind::revocation::Status;
+        use crate::kind::standing::Status;
         use crate::kind::schema::NumberStyle;
         use crate::numbering::register::{Numbered, Pending, Register};
         let d = tempfile::tempdir().unwrap();

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
 
 use crate::error::Result;
-use crate::kind::revocation::Entry;
+use crate::kind::standing::Entry;
 use crate::util::show::clip_shown;
 
 use super::register::{DocumentRow, Register};
@@ -335,7 +335,7 @@ mod tests {
         assert!(said.iter().any(|s| s.contains("manifest.csv:4: 3506-LU-07122026-0009 is in the sealed manifest but not in the register")), "{said:#?}");
         assert!(said.iter().any(|s| s.starts_with("keys/revocations-3506.json: 3506-LU-07122026-0001 is revoked in the register")), "{said:#?}");
         // The signed list with another reason, and one entry the register lacks.
-        let entry = |n: &str, reason: &str| Entry { document_number: n.into(), status: crate::kind::revocation::Status::Revoked, superseded_by: None, reason: reason.into(), since: "2026-12-07".into() };
+        let entry = |n: &str, reason: &str| Entry { document_number: n.into(), status: crate::kind::standing::Status::Revoked, superseded_by: None, reason: reason.into(), since: "2026-12-07".into() };
         let list = SignedList { issuer: "3506".into(), source: "L".into(), entries: vec![entry("3506-LU-07122026-0001", "other"), entry("3506-LU-07122026-0002", "x")] };
         let rows = vec![row("3506-LU-07122026-0001", "a", 2), row("3506-LU-07122026-0002", "b", 3), row("3506-LU-07122026-0003", "c", 4)];
         let r = compare(&reg, "r.sqlite", &runs, rows, &[list]).unwrap();

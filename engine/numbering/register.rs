@@ -20,7 +20,7 @@ use super::bulk;
 use super::db::{lite_err, pg_err, ColumnError, Db, Row, V};
 pub use super::place::{PgUrl, Place};
 use crate::error::{Error, Result};
-use crate::kind::revocation::{Entry, Status};
+use crate::kind::standing::{Entry, Status};
 use crate::kind::schema::NumberStyle;
 
 /// The register, the record of every number given.

@@ -31,6 +31,7 @@ use printpdf::{
 use crate::error::{Error, Result};
 use crate::pdf::fragment::{Fragment, Skeleton};
 use crate::dk1::qr::Matrix;
+use crate::kind::derived::Derived;
 use crate::kind::region::Region;
 use crate::kind::template::{Element, Font, Template};
 
@@ -157,8 +158,8 @@ impl Renderer {
             Some(p) if template.elements.iter().any(|e| matches!(e, Element::Logo { .. })) => Some(load_logo(p)?),
             _ => None,
         };
-        let page_field = template.field("page");
-        let pages_field = template.field("pages");
+        let page_field = Some(template.derived(Derived::Page));
+        let pages_field = Some(template.derived(Derived::Pages));
         let mut fonts = std::collections::BTreeSet::new();
         for e in &template.elements {
             match e {

@@ -120,7 +120,7 @@ fn skeleton_documents_are_the_whole_documents() {
     let kinds = ["birth", "death", "family_card", "move_out", "move_in", "ktp"].map(|k| (k, Region::kediri()));
     for (kind, region) in kinds.into_iter().chain([("birth", sampang.clone()), ("family_card", sampang)]) {
         let t = Template::embedded(kind).unwrap();
-        let shared = crate::issue::run_values(&t, &region, NaiveDate::from_ymd_opt(2021, 6, 23).unwrap(), "dd2fb4e18b5e1ce3");
+        let shared = crate::model::run_values(&t, &region, NaiveDate::from_ymd_opt(2021, 6, 23).unwrap(), "dd2fb4e18b5e1ce3");
         let forward = Renderer::new(t.clone(), &region).unwrap().with_run_values(&shared);
         let backward = Renderer::new(t.clone(), &region).unwrap().with_run_values(&shared);
         let mut docs = Vec::new();
@@ -132,7 +132,7 @@ fn skeleton_documents_are_the_whole_documents() {
                 2 => "Zoë (Bu) \\ Siti Nur’aini".to_string(),
                 _ => "SITI NURHALIZA BINTI ABDULLAH ".repeat(i % 4 + 1),
             };
-            let mut input = crate::issue::placeholder_document(&t, &number, &[]);
+            let mut input = crate::model::placeholder_document(&t, &number, &[]);
             for v in input.values.iter_mut().skip(i % 3).step_by(3) {
                 *v = name.clone();
             }
@@ -146,7 +146,7 @@ fn skeleton_documents_are_the_whole_documents() {
         }
         let sizes: std::collections::BTreeSet<usize> = docs.iter().map(|(_, q)| q.size).collect();
         assert!(sizes.len() >= 3, "{sizes:?}");
-        let render = |r: &Renderer, (input, qr): &(crate::issue::DocInput, Matrix)| {
+        let render = |r: &Renderer, (input, qr): &(crate::model::DocInput, Matrix)| {
             let d = Document { values: &input.values, members: &input.members, number: &input.number, qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
             (r.render(&d).unwrap(), r.render_whole(&d).unwrap())
         };

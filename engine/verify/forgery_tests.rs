@@ -354,13 +354,13 @@ fn births(names: &[&str], pades: Option<std::sync::Arc<crate::pdf::sign::Pades>>
     let mut files = Vec::new();
     for (k, name) in names.iter().enumerate() {
         let number = format!("3506-LU-23112026-{:04}", k + 1);
-        let doc = crate::issue::placeholder_document(&t, &number, &[("child_name", name), ("child_nik", "3506014507260001")]);
-        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let doc = crate::model::placeholder_document(&t, &number, &[("child_name", name), ("child_nik", "3506014507260001")]);
+        let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let n = t.schema.names().count();
         let mut all = doc.values[..n].to_vec();
-        all.extend(crate::issue::derive(&t, &region, &doc.values[..n], &number, date, &kid, 0));
+        all.extend(crate::model::derive(&t, &region, &doc.values[..n], &number, date, &kid, 0));
         let (pdf, fragment) = renderer.render_objects(&Doc { values: &all, members: &[], number: &number, qr: &m, issue_date: date }).unwrap();
         print.append(&fragment, &number).unwrap();
         files.push(pdf);

@@ -20,10 +20,12 @@ use sha2::{Digest, Sha256};
 
 use super::scan::{Rect, Run, Scan, Seen};
 use crate::util::show::clip_shown;
-use crate::dk1::{Claims, Extra};
+use crate::dk1::Claims;
+use crate::model::SignedValues;
 use crate::pdf::geometry::{place_text, pt, table_cell};
 use crate::kind::schema::ColType;
-use crate::kind::template::signed::{self, record_texts, AreaPart, Chars, Derived, Fixed, RecordSlot};
+use crate::kind::derived::Derived;
+use crate::kind::template::signed::{self, Chars};
 use crate::kind::template::{Align, Element, Font, Format, Part, Template, Text};
 
 /// Points a genuine run may sit from its computed place (rounding to a
@@ -40,131 +42,28 @@ pub struct PageResult {
     pub members: Vec<String>,
 }
 
-/// The values of a template's fields that the signed record fixes, as
-/// the template says it fixes them ([`crate::kind::template::signed`]).
-struct Known {
-    exact: Vec<Option<String>>,
-    /// Only the upper-case form is signed (`name = "{child_name|upper}"`).
-    upper: Vec<Option<String>>,
-    /// Fields whose value is signed (not just the page's own numbering).
-    signed: Vec<bool>,
-}
-
-impl Known {
-    fn new(t: &Template, c: &Claims, kid: &str, page: usize, pages: usize) -> Known {
-        let n = t.fields.len();
-        let mut k = Known { exact: vec![None; n], upper: vec![None; n], signed: vec![false; n] };
-        let r = &c.record;
-        // Each record text's value split back into its fields' values.
-        let mut split: Vec<(RecordSlot, Option<Vec<String>>)> = Vec::new();
-        for (slot, text) in record_texts(&t.record) {
-            let value = match slot {
-                RecordSlot::Nik => Some(r.nik.clone()),
-                RecordSlot::Name => Some(r.name.clone()),
-                RecordSlot::BirthDate => r.birth_date.clone(),
-                RecordSlot::BirthPlace => r.birth_place.clone(),
-                RecordSlot::Extra(key) => r.extra.get(&key).map(Extra::to_string),
-            };
-            // A value the record leaves out was empty when it was signed.
-            split.push((slot, signed::split(text, value.as_deref().unwrap_or(""))));
-        }
-        let date = |epoch: i64| chrono::DateTime::from_timestamp(epoch, 0).map(|d| d.date_naive().format("%Y-%m-%d").to_string());
-        let reference = crate::kind::refdata::reference();
-        for (i, fixed) in t.signed.iter().enumerate() {
-            let Some(fixed) = fixed else { continue };
-            let value = match *fixed {
-                Fixed::Record { slot, part, upper } => {
-                    let v = split.iter().find(|(s, _)| *s == slot).and_then(|(_, v)| v.as_ref()).and_then(|v| v.get(part)).cloned();
-                    if upper {
-                        k.upper[i] = v;
-                        k.signed[i] = true;
-                        continue;
-                    }
-                    v
-                }
-                Fixed::Derived(d) => match d {
-                    Derived::DocumentNumber => Some(r.number.clone()),
-                    Derived::IssueDate => Some(r.issue_date.clone()),
-                    Derived::Kid => Some(kid.to_string()),
-                    Derived::MemberCount => r.member_count.map(|m| m.to_string()),
-                    Derived::ExpiryDate => c.expiry.map_or(Some(String::new()), date),
-                },
-                Fixed::Area { .. } => continue,
-            };
-            k.exact[i] = value;
-            k.signed[i] = true;
-        }
-        // Area names after the codes they name are known.
-        for (i, fixed) in t.signed.iter().enumerate() {
-            let Some(Fixed::Area { code, part }) = fixed else { continue };
-            k.signed[i] = true;
-            let Some(code) = k.exact.get(*code).cloned().flatten() else { continue };
-            let area = match part {
-                AreaPart::Village => reference.villages.get(&code),
-                AreaPart::District => code.get(..6).and_then(|d| reference.districts.get(d)),
-                AreaPart::Regency => code.get(..4).and_then(|d| reference.regencies.get(d)),
-                AreaPart::Province => code.get(..2).and_then(|d| reference.provinces.get(d)),
-            };
-            // As the renderer derives it: an unknown code prints no name.
-            k.exact[i] = Some(area.map(|a| a.name.clone()).unwrap_or_default());
-        }
-        for (name, value) in [("page", page), ("pages", pages)] {
-            if let Some(i) = t.field(name) {
-                k.exact[i] = Some(value.to_string());
-            }
-        }
-        k
-    }
-
-    /// A field's value as the text shows it, if the record fixes it.
-    fn show(&self, index: usize, format: Format, out: &mut String) -> bool {
-        match (format, self.upper.get(index).and_then(Option::as_deref), self.exact.get(index).and_then(Option::as_deref)) {
-            (Format::Upper, Some(u), _) => out.push_str(u),
-            (_, _, Some(v)) => format.apply(v, out),
-            _ => return false,
-        }
-        true
-    }
-
-    /// The text as the renderer fills it, if every field it uses is known.
-    fn fill(&self, text: &Text) -> Option<String> {
-        let mut s = String::new();
-        for p in &text.0 {
-            match p {
-                Part::Lit(l) => s.push_str(l),
-                Part::Field { index, format } => {
-                    if !self.show(*index, *format, &mut s) {
-                        return None;
-                    }
+/// The text as a pattern: what the record fixes, and what any value
+/// of the unsigned fields may print there.
+fn pattern(known: &SignedValues, t: &Template, text: &Text) -> Vec<Piece> {
+    let mut out: Vec<Piece> = Vec::new();
+    let fixed = |s: &str, out: &mut Vec<Piece>| match out.last_mut() {
+        Some(Piece::Fixed(f)) => f.push_str(s),
+        _ => out.push(Piece::Fixed(s.to_string())),
+    };
+    for p in &text.0 {
+        match p {
+            Part::Lit(l) => fixed(l, &mut out),
+            Part::Field { index, format } => {
+                let mut s = String::new();
+                if known.show(*index, *format, &mut s) {
+                    fixed(&s, &mut out);
+                } else {
+                    out.push(Piece::Wild(wildcard(t, *index, *format)));
                 }
             }
         }
-        Some(s)
     }
-
-    /// The text as a pattern: what the record fixes, and what any value
-    /// of the unsigned fields may print there.
-    fn pattern(&self, t: &Template, text: &Text) -> Vec<Piece> {
-        let mut out: Vec<Piece> = Vec::new();
-        let fixed = |s: &str, out: &mut Vec<Piece>| match out.last_mut() {
-            Some(Piece::Fixed(f)) => f.push_str(s),
-            _ => out.push(Piece::Fixed(s.to_string())),
-        };
-        for p in &text.0 {
-            match p {
-                Part::Lit(l) => fixed(l, &mut out),
-                Part::Field { index, format } => {
-                    let mut s = String::new();
-                    if self.show(*index, *format, &mut s) {
-                        fixed(&s, &mut out);
-                    } else {
-                        out.push(Piece::Wild(wildcard(t, *index, *format)));
-                    }
-                }
-            }
-        }
-        out
-    }
+    out
 }
 
 /// Part of a printed text's pattern.
@@ -250,14 +149,9 @@ fn label(t: &Template, index: usize) -> String {
     if let Some(c) = t.schema.columns.iter().find(|c| c.name == name) {
         return c.label.clone().unwrap_or_else(|| name.replace('_', " "));
     }
-    match name {
-        "document_number" => "document number".into(),
-        "issue_date" => "issue date".into(),
-        "expiry_date" => "expiry date".into(),
-        "kid" => "key id".into(),
-        "member_count" => "member count".into(),
-        "page" | "pages" => "page number".into(),
-        other => other.replace('_', " "),
+    match Derived::from_name(name) {
+        Some(d) => d.label().into(),
+        None => name.replace('_', " "),
     }
 }
 
@@ -356,7 +250,7 @@ impl Expected {
 pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: usize, scan: &Scan) -> PageResult {
     let mut res = PageResult::default();
     let out = &mut res.problems;
-    let known = Known::new(t, claims, kid, page, pages);
+    let known = SignedValues::new(t, claims, kid, page, pages);
     if let Some(area) = scan.page {
         let (w, h) = (f64::from(pt(t.width_mm)), f64::from(pt(t.height_mm)));
         if (area.x1 - area.x0 - w).abs() > 1.0 || (area.y1 - area.y0 - h).abs() > 1.0 || area.x0.abs() > 1.0 || area.y0.abs() > 1.0 {
@@ -397,7 +291,7 @@ pub fn check_page(t: &Template, claims: &Claims, kid: &str, page: usize, pages: 
                 // {blood_type}"): the signed ones exactly, at their place in
                 // the text, the unsigned ones any value their column allows;
                 // the whole text placed as the renderer placed it.
-                let pattern = known.pattern(t, text);
+                let pattern = pattern(&known, t, text);
                 if matches(&pattern, "") {
                     continue;
                 }

@@ -256,7 +256,7 @@ pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
         Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
     } else if let Some(e) = trust.revocation(&sealed.claims.issuer, &sealed.claims.record.number) {
         match &e.superseded_by {
-            Some(by) if e.status == crate::kind::revocation::Status::Superseded => {
+            Some(by) if e.status == crate::kind::standing::Status::Superseded => {
                 Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
             }
             _ => Verdict::Revoked(format!("revoked since {}: {}", e.since, e.reason)),
@@ -576,16 +576,16 @@ mod unsigned_tests {
     fn unsigned_twin() -> Vec<u8> {
         let t = Template::embedded("birth").unwrap();
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
-        let doc = crate::issue::placeholder_document(&t, "3506-LU-23112026-0001", &[]);
+        let doc = crate::model::placeholder_document(&t, "3506-LU-23112026-0001", &[]);
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let signer = crate::dk1::keys::Signer { kid: crate::dk1::keys::kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
         let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let region = crate::kind::region::Region::kediri();
         let n = t.schema.names().count();
         let mut all = doc.values[..n].to_vec();
-        all.extend(crate::issue::derive(&t, &region, &doc.values[..n], "3506-LU-23112026-0001", date, &kid, doc.members.len()));
+        all.extend(crate::model::derive(&t, &region, &doc.values[..n], "3506-LU-23112026-0001", date, &kid, doc.members.len()));
         crate::pdf::render::Renderer::new(t, &region)
             .unwrap()
             .render(&crate::pdf::render::Document { values: &all, members: &doc.members, number: "3506-LU-23112026-0001", qr: &m, issue_date: date })
@@ -753,13 +753,13 @@ pub(crate) mod tests_support {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
         let t = Template::embedded(kind).unwrap();
-        let doc = crate::issue::placeholder_document(&t, number, set);
+        let doc = crate::model::placeholder_document(&t, number, set);
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let claims = crate::issue::claims_for(&t, &doc, "3506", 1_795_392_000, date);
+        let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let text = dk1::seal(&claims, &signer);
         let m = qr::encode(&text).unwrap();
         let kid = hex::encode(signer.kid);
-        let values = crate::issue::derive(&t, &crate::kind::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
+        let values = crate::model::derive(&t, &crate::kind::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
         let mut all = doc.values[..t.schema.names().count()].to_vec();
         all.extend(values);
         let pdf = Renderer::new(t, &crate::kind::region::Region::kediri())

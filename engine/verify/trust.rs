@@ -16,7 +16,7 @@ use crate::dk1::revocation::RevocationList;
 use crate::dk1::root::{show_fingerprint, Pin};
 use crate::dk1::trustlist::{SignedTrustList, VerifiedTrust};
 use crate::error::{Error, Result};
-use crate::kind::revocation::Entry;
+use crate::kind::standing::Entry;
 
 /// Revoked and superseded documents from verified revocation lists, by
 /// (issuer, document number).

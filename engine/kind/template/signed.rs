@@ -9,7 +9,8 @@
 use std::collections::BTreeSet;
 
 use super::{Element, Format, Part, Record, Text};
-use crate::kind::schema::{ColType, Schema, DERIVED, VILLAGE_PARTS};
+use crate::kind::derived::Derived;
+use crate::kind::schema::{ColType, Schema, VILLAGE_PARTS};
 
 /// Where a record text sits in the signed record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -24,21 +25,6 @@ pub enum RecordSlot {
     BirthPlace,
     /// A kind-specific value (`[[record.extra]]`), by its key.
     Extra(u64),
-}
-
-/// A value the claims carry outside the record's texts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Derived {
-    /// The document number.
-    DocumentNumber,
-    /// The issue date (YYYY-MM-DD).
-    IssueDate,
-    /// The signing key's id.
-    Kid,
-    /// The number of members.
-    MemberCount,
-    /// The expiry date, for kinds that expire.
-    ExpiryDate,
 }
 
 /// Which name of a village code's areas.
@@ -223,17 +209,9 @@ pub fn analyse(schema: &Schema, fields: &[String], record: &Record) -> (Vec<Opti
             part += 1;
         }
     }
-    for (name, d) in [
-        ("document_number", Derived::DocumentNumber),
-        ("issue_date", Derived::IssueDate),
-        ("kid", Derived::Kid),
-        ("member_count", Derived::MemberCount),
-        ("expiry_date", Derived::ExpiryDate),
-    ] {
-        debug_assert!(DERIVED.contains(&name));
-        if let Some(i) = fields.iter().position(|f| f == name) {
-            fixed[i] = Some(Fixed::Derived(d));
-        }
+    // The derived values the claims carry outside the record's texts.
+    for d in Derived::ALL.into_iter().filter(|d| d.signed()) {
+        fixed[schema.columns.len() + d.position()] = Some(Fixed::Derived(d));
     }
     // A village code signed exactly fixes the names of its areas; signed
     // only in a form that cannot be read back, their names cannot be

@@ -1,7 +1,6 @@
-//! The document model: what one document is made of before it is sealed
-//! and drawn — its values in the template's field order (the row's, then
-//! the derived ones), its member rows, and the signed record (claims)
-//! the template's `[record]` declares.
+//! One document as the issuer makes it: its values in the template's
+//! field order (the row's, then the [`Derived`] ones), its member rows, and
+//! the signed record (claims) the template's `[record]` declares.
 
 use std::collections::BTreeMap;
 
@@ -11,25 +10,10 @@ use sha2::{Digest, Sha256};
 use crate::dk1::{Claims, Extra, Record};
 use crate::kind::refdata::reference;
 use crate::kind::region::Region;
-use crate::kind::schema::{MembersInRecord, DERIVED};
+use crate::kind::derived::Derived;
+use crate::kind::schema::MembersInRecord;
 use crate::kind::template::Template;
 
-use super::options::midnight_utc;
-
-/// What every document of a run shares: all the per-document code needs
-/// of the run's options.
-#[derive(Clone, Copy)]
-pub struct Issuance<'a> {
-    /// The issuing region.
-    pub region: &'a Region,
-    /// The issue date.
-    pub issue_date: NaiveDate,
-    /// Issue time in the claims (epoch seconds).
-    pub issued_at: i64,
-    /// Signs every PDF (PAdES B-B): a run without a certified PDF key
-    /// issues nothing.
-    pub pades: &'a std::sync::Arc<crate::pdf::sign::Pades>,
-}
 
 /// One document to make: values in the template's field order (from the
 /// subject row, plus derived values) and, for group kinds, each member row
@@ -43,51 +27,44 @@ pub struct DocInput {
     pub members: Vec<Vec<String>>,
 }
 
-/// Derived fields every document of a run shares (of one kind: the expiry
-/// date follows the issue date). Texts made only of these are drawn once
-/// per run ([`Renderer::with_run_values`]).
-const RUN_FIELDS: &[&str] = &[
-    "issue_date", "region_name", "province", "place_of_issue", "office", "official_title", "official_name", "official_nip", "kid",
-    "expiry_date",
-];
-
-/// The run's shared fields of `t`: (field index, value).
+/// The run's shared fields of `t` ([`Derived::run_wide`]: texts made only
+/// of these are drawn once per run, `Renderer::with_run_values`): (field
+/// index, value).
 pub fn run_values(t: &Template, region: &Region, issue_date: NaiveDate, kid: &str) -> Vec<(usize, String)> {
     let inputs = t.schema.names().count();
     let derived = derive(t, region, &vec![String::new(); inputs], "", issue_date, kid, 0);
-    DERIVED
-        .iter()
+    Derived::ALL
+        .into_iter()
         .zip(derived)
-        .enumerate()
-        .filter(|(_, (name, _))| RUN_FIELDS.contains(name))
-        .map(|(i, (_, value))| (inputs + i, value))
+        .filter(|(d, _)| d.run_wide())
+        .map(|(d, value)| (inputs + d.position(), value))
         .collect()
 }
 
-/// Derived values, appended to the input values in [`DERIVED`] order, then
-/// the village parts of each village column.
+/// Derived values, appended to the input values in [`Derived::ALL`]'s
+/// order, then the village parts of each village column.
 pub fn derive(t: &Template, region: &Region, row: &[String], number: &str, issue_date: NaiveDate, kid: &str, members: usize) -> Vec<String> {
     let r = reference();
     let expiry = t.record.expiry_date(issue_date).map(|d| d.format("%Y-%m-%d").to_string()).unwrap_or_default();
     let sp = &row[t.schema.service_point];
-    let mut out = Vec::with_capacity(DERIVED.len() + 8);
-    for name in DERIVED {
-        out.push(match *name {
-            "document_number" => number.to_string(),
-            "issue_date" => issue_date.format("%Y-%m-%d").to_string(),
-            "region_name" => region.name.clone(),
-            "province" => region.province.clone(),
-            "place_of_issue" => region.place_of_issue.clone(),
-            "office" => region.office.clone(),
-            "official_title" => region.official.title.clone(),
-            "official_name" => region.official.name.clone(),
-            "official_nip" => region.official.nip.clone(),
-            "service_point_name" => region.service_point(sp).map(|s| s.name.clone()).unwrap_or_default(),
-            "kid" => kid.to_string(),
-            "member_count" => members.to_string(),
-            "expiry_date" => expiry.clone(),
+    let mut out = Vec::with_capacity(Derived::ALL.len() + 8);
+    for d in Derived::ALL {
+        out.push(match d {
+            Derived::DocumentNumber => number.to_string(),
+            Derived::IssueDate => issue_date.format("%Y-%m-%d").to_string(),
+            Derived::RegionName => region.name.clone(),
+            Derived::Province => region.province.clone(),
+            Derived::PlaceOfIssue => region.place_of_issue.clone(),
+            Derived::Office => region.office.clone(),
+            Derived::OfficialTitle => region.official.title.clone(),
+            Derived::OfficialName => region.official.name.clone(),
+            Derived::OfficialNip => region.official.nip.clone(),
+            Derived::ServicePointName => region.service_point(sp).map(|s| s.name.clone()).unwrap_or_default(),
+            Derived::Kid => kid.to_string(),
+            Derived::MemberCount => members.to_string(),
+            Derived::ExpiryDate => expiry.clone(),
             // Filled per page by the renderer.
-            _ => String::new(),
+            Derived::Page | Derived::Pages => String::new(),
         });
     }
     for c in t.schema.village_columns() {
@@ -158,12 +135,12 @@ pub fn claims_for(t: &Template, doc: &DocInput, issuer: &str, issued_at: i64, is
 /// in place, then `set` applied (for tests and benchmarks).
 pub fn placeholder_document(t: &Template, number: &str, set: &[(&str, &str)]) -> DocInput {
     let mut values: Vec<String> = t.fields.clone();
+    values[t.derived(Derived::DocumentNumber)] = number.to_string();
     let mut put = |name: &str, v: &str| {
         if let Some(i) = t.field(name) {
             values[i] = v.to_string();
         }
     };
-    put("document_number", number);
     for (k, v) in set {
         put(k, v);
     }
@@ -177,4 +154,11 @@ pub fn placeholder_document(t: &Template, number: &str, set: &[(&str, &str)]) ->
         Vec::new()
     };
     DocInput { number: number.to_string(), values, members }
+}
+
+/// Epoch seconds of a date's start in UTC: the issue time used when only
+/// an issue date is given (documents are dated by day; keys' windows start
+/// at a day's start too).
+pub fn midnight_utc(d: NaiveDate) -> i64 {
+    d.and_time(chrono::NaiveTime::MIN).and_utc().timestamp()
 }
