@@ -15,7 +15,7 @@ use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
-use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -136,7 +136,7 @@ pub struct RootCert {
 /// and the code is four digits.
 fn district_of(subject: &x509_cert::name::Name) -> Option<String> {
     const CN: &str = "2.5.4.3";
-    let mut names = subject.0.iter().flat_map(|rdn| rdn.0.iter()).filter(|a| a.oid.to_string() == CN);
+    let mut names = subject.iter().filter(|a| a.oid.to_string() == CN);
     let cn = names.next()?;
     if names.next().is_some() {
         return None;
@@ -157,17 +157,17 @@ impl RootCert {
             return Err(RootError::Certificate("larger than 16 KiB".into()));
         }
         let cert = Certificate::from_der(der).map_err(|e| RootError::Certificate(e.to_string()))?;
-        if cert.signature_algorithm.oid.to_string() != ECDSA_SHA256 || cert.tbs_certificate.signature.oid.to_string() != ECDSA_SHA256 {
+        if cert.signature_algorithm().oid.to_string() != ECDSA_SHA256 || cert.tbs_certificate().signature().oid.to_string() != ECDSA_SHA256 {
             return Err(RootError::Algorithm);
         }
-        let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
         let key = VerifyingKey::from_public_key_der(&spki).map_err(|_| RootError::Algorithm)?;
-        let tbs = cert.tbs_certificate.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
-        let sig_bytes = cert.signature.as_bytes().ok_or(RootError::SelfSignature)?;
+        let tbs = cert.tbs_certificate().to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let sig_bytes = cert.signature().as_bytes().ok_or(RootError::SelfSignature)?;
         let sig = Signature::from_der(sig_bytes).map_err(|_| RootError::SelfSignature)?;
         key.verify(&tbs, &sig).map_err(|_| RootError::SelfSignature)?;
-        let district = district_of(&cert.tbs_certificate.subject);
-        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate.subject.to_string(), district })
+        let district = district_of(&cert.tbs_certificate().subject());
+        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate().subject().to_string(), district })
     }
 
     /// Open a tagged COSE_Sign1 (ES256, no critical headers, no trailing
@@ -243,15 +243,15 @@ pub fn generate(district: &str, district_name: &str, secret: &[u8; 32], not_befo
     let clean: String = district_name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect();
     let subject = Name::from_str(&format!("CN=terbit district root {district},O={},C=ID", clean.trim()))
         .map_err(|e| Error::Usage(format!("root subject: {e}")))?;
-    let validity = Validity { not_before: time(not_before)?, not_after: time(not_before + i64::from(years) * 31_557_600)? };
-    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| Error::Usage(format!("root key: {e}")))?;
+    let validity = Validity::new(time(not_before)?, time(not_before + i64::from(years) * 31_557_600)?);
+    let spki = SubjectPublicKeyInfoOwned::from_key(key.verifying_key()).map_err(|e| Error::Usage(format!("root key: {e}")))?;
     // The serial number: the first bytes of the key's own digest, positive.
-    let mut serial = Sha256::digest(key.verifying_key().to_encoded_point(false).as_bytes())[..16].to_vec();
+    let mut serial = Sha256::digest(key.verifying_key().to_sec1_point(false).as_bytes())[..16].to_vec();
     serial[0] &= 0x7f;
     let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("root serial: {e}")))?;
-    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &key)
+    let builder = CertificateBuilder::new(crate::dk1::pdfkey::CertProfile::Root { subject }, serial, validity, spki)
         .map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
-    let cert = builder.build::<DerSignature>().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
+    let cert = builder.build::<_, DerSignature>(&key).map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let der = cert.to_der().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let cert_pem = pem_encode("CERTIFICATE", &der);
     let key_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("root key: {e}")))?;

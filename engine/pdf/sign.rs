@@ -89,8 +89,8 @@ impl Pades {
     /// Prepare `signer`'s CMS for a run.
     pub fn new(signer: &PdfSigner) -> Result<Pades, PadesError> {
         let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
-        let issuer = cert.tbs_certificate.issuer.to_der().map_err(|e| PadesError(e.to_string()))?;
-        let serial = cert.tbs_certificate.serial_number.to_der().map_err(|e| PadesError(e.to_string()))?;
+        let issuer = cert.tbs_certificate().issuer().to_der().map_err(|e| PadesError(e.to_string()))?;
+        let serial = cert.tbs_certificate().serial_number().to_der().map_err(|e| PadesError(e.to_string()))?;
         let cert_hash = Sha256::digest(&signer.cert);
         // signing-certificate-v2 (RFC 5035): ESSCertIDv2 with the default
         // hash (SHA-256, so omitted) and the issuer and serial.
