@@ -471,8 +471,14 @@ pub fn pem_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
     let bytes = crate::util::fs::read_limited(path, 1 << 20)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not PEM text"))?;
     let mut out = Vec::new();
-    for block in text.split("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
-        let der = pem_decode(format!("{block}-----END CERTIFICATE-----\n").as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
+    for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
+        // From the block's BEGIN line (text before it, such as OpenSSL's
+        // "subject=" lines, is skipped): strict RFC 7468 and Base64.
+        let block = block.get(block.rfind("-----BEGIN CERTIFICATE-----").unwrap_or(0)..).unwrap_or(block);
+        let der = match pem_rfc7468::decode_vec(block.as_bytes()) {
+            Ok((_, der)) => der,
+            Err(_) => return Err(Error::config(path, "a certificate block is not Base64")),
+        };
         out.push(der);
     }
     Ok(out)

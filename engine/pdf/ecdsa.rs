@@ -25,11 +25,13 @@
 //!
 //! Secrets: the key's scalar is borrowed from the `SigningKey` (wiped when
 //! it drops) and never copied out except as the bytes RFC 6979 needs; those
-//! bytes, every `k`, every `k⁻¹`, the batch inverter's scratch and the
-//! products `r·d` are wiped here before they go. (Two copies are beyond
-//! our reach: the HMAC-DRBG state inside `rfc6979::KGenerator`, which the
-//! crate does not wipe, and the projective `Z` coordinates inside
-//! `batch_normalize`, values of the public points `k·G`.)
+//! bytes, every `k` (and its bytes), every `k⁻¹`, the batch inverter's
+//! scratch and its inverse of the product, the points `k·G` in projective
+//! form and the products `r·d` are wiped here before they go. Beyond our
+//! reach: the HMAC-DRBG state inside `rfc6979::KGenerator` (the crate does
+//! not wipe it), the `Z` coordinates `batch_normalize` copies into its own
+//! scratch, temporaries inside `p256`'s multiplication, and the values a
+//! function returns by value before we wrap them (`to_repr`, `from_repr`).
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{DerSignature, Signature, SigningKey};
@@ -91,12 +93,15 @@ impl TableSigner {
         let n = digests.len();
         let d: &Scalar = self.key.as_nonzero_scalar().as_ref();
         // RFC 6979's input: the key's bytes, wiped when they go.
-        let d_repr = Zeroizing::new(<[u8; 32]>::from(d.to_repr()));
+        let mut d_repr = Zeroizing::new([0u8; 32]);
+        d_repr.copy_from_slice(&d.to_repr());
         let order = NistP256::ORDER;
         // Unused places stay k = 0 and the identity: the batch inverter
         // skips zeros, batch_normalize leaves the identity alone.
         let mut ks = Zeroizing::new([Scalar::ZERO; BATCH]);
-        let mut points = [ProjectivePoint::IDENTITY; BATCH];
+        // k·G in projective form: its coordinates are wiped too (how a
+        // point is represented before it is made affine can tell about k).
+        let mut points = Zeroizing::new([ProjectivePoint::IDENTITY; BATCH]);
         for ((z, k), point) in digests.iter().zip(ks.iter_mut()).zip(points.iter_mut()) {
             let mut kgen = rfc6979::KGenerator::<sha2::Sha256, _>::new(&d_repr[..], z, &[], &*order);
             let mut k_bytes = Zeroizing::new(FieldBytes::default());
@@ -107,7 +112,8 @@ impl TableSigner {
         }
         // k is in [1, n): no k is zero and k·G is not the identity, so
         // every k has an inverse and every point its affine form.
-        let affine: [AffinePoint; BATCH] = ProjectivePoint::batch_normalize(&points);
+        let affine: [AffinePoint; BATCH] = ProjectivePoint::batch_normalize(&*points);
+        drop(points);
         let mut k_invs = Zeroizing::new(*ks);
         let mut scratch = Zeroizing::new([Scalar::ZERO; BATCH]);
         let mut all = BatchInverter::invert_with_external_scratch(&mut k_invs[..n], &mut scratch[..n]);
