@@ -32,6 +32,8 @@
 //! not wipe it), the `Z` coordinates `batch_normalize` copies into its own
 //! scratch, temporaries inside `p256`'s multiplication, and the values a
 //! function returns by value before we wrap them (`to_repr`, `from_repr`).
+//! Buffers are wiped in place (`zeroize()`), not by a `drop` that could
+//! move them first.
 
 use p256::ecdsa::signature::hazmat::PrehashVerifier;
 use p256::ecdsa::{DerSignature, Signature, SigningKey};
@@ -113,12 +115,14 @@ impl TableSigner {
         // k is in [1, n): no k is zero and k·G is not the identity, so
         // every k has an inverse and every point its affine form.
         let affine: [AffinePoint; BATCH] = ProjectivePoint::batch_normalize(&*points);
-        drop(points);
-        let mut k_invs = Zeroizing::new(*ks);
+        points.zeroize();
+        // The nonces become their inverses in place (no second copy of k;
+        // a move of the array would leave one behind).
+        let k_invs = &mut *ks;
         let mut scratch = Zeroizing::new([Scalar::ZERO; BATCH]);
         let mut all = BatchInverter::invert_with_external_scratch(&mut k_invs[..n], &mut scratch[..n]);
         all.zeroize();
-        drop(ks);
+        scratch.zeroize();
         let mut signed = [(Scalar::ONE, Scalar::ONE); BATCH];
         // R = k·G, negated where s was: (r, n − s) verifies with −R.
         let mut rs = [AffinePoint::IDENTITY; BATCH];
@@ -134,7 +138,7 @@ impl TableSigner {
             signed[i] = (r, Scalar::conditional_select(&s, &-s, high));
             rs[i] = AffinePoint::conditional_select(&affine[i], &-affine[i], high);
         }
-        drop(k_invs);
+        ks.zeroize();
         let signed = &signed[..n];
         if self.batch_holds(digests, signed, &rs[..n]) {
             out.extend(signed.iter().zip(digests).map(|((r, s), digest)| match Signature::from_scalars(*r, *s) {
