@@ -210,8 +210,11 @@ impl TableSigner {
     }
 }
 
-/// Signatures made together, sharing their inversions.
-pub const BATCH: usize = 32;
+/// Signatures made together, sharing their inversions and their fault
+/// check. The check's double multiplication (`u1·G + u2·Q`) is shared by
+/// the batch: at 32 it cost ~10 % of signing, at 128 ~4 %
+/// (bench/RESULTS.md, issue 28).
+pub const BATCH: usize = 128;
 
 /// A well-formed signature no verifier accepts, for the cases of
 /// probability ~2⁻²⁵⁶ where ECDSA has none to give.
@@ -308,8 +311,10 @@ mod tests {
                 let want = low_s(key.sign_prehash(&digest).unwrap());
                 assert_eq!(fast.sign_prehash(&digest).as_bytes(), want.to_der().as_bytes(), "key {seed}, message {m}");
             }
-            // A batch (here over two of BATCH) signs each digest as alone.
-            let digests: Vec<[u8; 32]> = (0..40u8).map(|m| Sha256::digest([seed, m, 1]).into()).collect();
+            // A batch signs each digest as alone (for one key, over two
+            // batches and a part).
+            let count = if seed == 1 { 2 * BATCH as u32 + 3 } else { 40 };
+            let digests: Vec<[u8; 32]> = (0..count).map(|m| Sha256::digest([&[seed][..], &m.to_be_bytes()].concat()).into()).collect();
             let batch = fast.sign_prehashes(&digests);
             assert_eq!(batch.len(), digests.len());
             for (digest, got) in digests.iter().zip(&batch) {
