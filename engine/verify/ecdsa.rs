@@ -3,8 +3,10 @@
 //! code): no curve arithmetic of our own, and no state between checks.
 //!
 //! Measured against the `p256` crate's verifier on this machine
-//! (bench/RESULTS.md, 2026-12-06): `ring` takes about half the time
-//! (~40 µs a check idle against ~85 µs), so it does the checks. The
+//! (bench/RESULTS.md, issue 28, thread CPU time): `ring` ~54 µs a check,
+//! p256 0.14 ~150 µs, so `ring` does the checks. (The tables of the
+//! generator and of the signer's key this module used to keep took ~40 µs,
+//! after a key's first 64 signatures, behind a process-wide lock.) The
 //! signature is parsed as DER by the `p256` crate (strict: a second DER
 //! form of the same numbers is refused there, see verify/pades.rs) and
 //! given to `ring` as its fixed 64 bytes `r ‖ s`: the same numbers, one
