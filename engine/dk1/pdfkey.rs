@@ -475,10 +475,7 @@ pub fn pem_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
         // From the block's BEGIN line (text before it, such as OpenSSL's
         // "subject=" lines, is skipped): strict RFC 7468 and Base64.
         let block = block.get(block.rfind("-----BEGIN CERTIFICATE-----").unwrap_or(0)..).unwrap_or(block);
-        let der = match pem_rfc7468::decode_vec(block.as_bytes()) {
-            Ok((_, der)) => der,
-            Err(_) => return Err(Error::config(path, "a certificate block is not Base64")),
-        };
+        let der = crate::dk1::root::pem_block(block.as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
         out.push(der);
     }
     Ok(out)

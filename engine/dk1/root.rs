@@ -336,7 +336,17 @@ pub fn pem_decode(text: &[u8]) -> Option<Vec<u8>> {
     // The block ends with its END line's closing dashes.
     let end_line = memchr::memmem::find(text, b"-----END")?;
     let close = end_line + 8 + memchr::memmem::find(&text[end_line + 8..], b"-----")? + 5;
-    pem_rfc7468::decode_vec(&text[..close]).ok().map(|(_, der)| der)
+    pem_block(&text[..close])
+}
+
+/// The DER of one PEM block (`-----BEGIN` to its END line), its Base64
+/// lines of one width (64 as RFC 7468 writes them, or another one the
+/// file keeps to, as some tools write 76).
+pub(crate) fn pem_block(block: &[u8]) -> Option<Vec<u8>> {
+    let mut decoder = pem_rfc7468::Decoder::new_detect_wrap(block).ok()?;
+    let mut der = Vec::new();
+    decoder.decode_to_end(&mut der).ok()?;
+    Some(der)
 }
 
 /// Standard Base64 with padding.
@@ -433,6 +443,9 @@ mod tests {
         let two = format!("{pem}{}", pem_encode("CERTIFICATE", b"other"));
         assert_eq!(pem_decode(two.as_bytes()).unwrap(), der);
         assert_eq!(pem_decode(pem.replace('\n', "\r\n").as_bytes()).unwrap(), der);
+        // Lines of 76 (MIME's width), as some tools write them.
+        let wide = format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..76], &b64[76..]);
+        assert_eq!(pem_decode(wide.as_bytes()).unwrap(), der);
         // A broken body, a missing END, labels that differ: refused.
         assert!(pem_decode(pem.replacen('A', "*", 1).as_bytes()).is_none());
         assert!(pem_decode(pem.replace("-----END CERTIFICATE-----\n", "").as_bytes()).is_none());
