@@ -67,8 +67,9 @@ fn stages(c: &mut Criterion) {
     let unsigned = renderer.render(&d).unwrap();
     c.bench_function("pades_sha256_document", |b| b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(&unsigned)));
     c.bench_function("pades_cms_ecdsa_p256", |b| b.iter(|| pades.cms(&[7u8; 32])));
-    // The two ECDSA P-256 implementations, same RFC 6979 signatures: the
-    // p256 crate's, and ours with the generator's table (pdf/ecdsa.rs).
+    // The two ECDSA P-256 signers, same RFC 6979 signatures: the p256
+    // crate's one at a time, and terbit's batches (pdf/ecdsa.rs: p256's
+    // generator table, batch_normalize and batch inversion).
     let prehash = [9u8; 32];
     c.bench_function("ecdsa_p256_crate_sign_prehash", |b| {
         b.iter(|| -> p256::ecdsa::Signature { p256::ecdsa::signature::hazmat::PrehashSigner::sign_prehash(&signer.key, &prehash).unwrap() })
@@ -82,9 +83,21 @@ fn stages(c: &mut Criterion) {
     let table = terbit::pdf::ecdsa::TableSigner::new(&signer.key);
     c.bench_function("ecdsa_p256_table_sign_prehash", |b| b.iter(|| table.sign_prehash(&prehash)));
     // As the issue workers sign: 32 digests at once (their nonces' and
-    // points' inversions shared); criterion's figure is for all 32.
+    // points' inversions shared); criterion's figure is for all 32. And
+    // 256 digests (eight batches) in one call.
     let digests: Vec<[u8; 32]> = (0..32u8).map(|i| [i; 32]).collect();
     c.bench_function("ecdsa_p256_table_sign_batch_of_32", |b| b.iter(|| table.sign_prehashes(&digests)));
+    let digests: Vec<[u8; 32]> = (0..=255u8).map(|i| [i; 32]).collect();
+    c.bench_function("ecdsa_p256_table_sign_256", |b| b.iter(|| table.sign_prehashes(&digests)));
+    // The PDF signature checker (verify/ecdsa.rs, ring) against the p256
+    // crate's verifier, on one signature of a signed attribute set's size.
+    let message = [5u8; 200];
+    let sig = p256::ecdsa::Signature::from_der(table.sign_prehash(&<sha2::Sha256 as sha2::Digest>::digest(message).into()).as_bytes()).unwrap();
+    let vk = *signer.key.verifying_key();
+    c.bench_function("ecdsa_p256_verify_ring", |b| b.iter(|| assert!(terbit::verify::ecdsa::verify(&vk, &message, &sig))));
+    c.bench_function("ecdsa_p256_verify_p256_crate", |b| {
+        b.iter(|| p256::ecdsa::signature::Verifier::<p256::ecdsa::Signature>::verify(&vk, &message, &sig).unwrap())
+    });
     c.bench_function("ecdsa_p256_table_setup", |b| b.iter(|| terbit::pdf::ecdsa::TableSigner::new(&signer.key)));
     let signing = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3")).with_signature(pades.clone());
     c.bench_function("render_birth_signed", |b| b.iter(|| signing.render(&d).unwrap()));

@@ -19,7 +19,7 @@
 use cms::content_info::ContentInfo;
 use cms::encrypted_data::EncryptedData;
 use x509_cert::der::{self, asn1::ObjectIdentifier, asn1::OctetString, Any, AnyRef, Decode, Tagged};
-use hmac::{Hmac, Mac};
+use hmac::{Hmac, KeyInit, Mac};
 use pkcs12::kdf::{derive_key_utf8, Pkcs12KeyType};
 use pkcs12::pbe_params::{EncryptedPrivateKeyInfo, Pkcs12PbeParams};
 use pkcs12::pfx::{Pfx, Version};
@@ -176,7 +176,7 @@ pub fn read(data: &[u8], password: &str) -> Result<Contents> {
 }
 
 /// `[0]`, constructed: how an EXPLICIT tag wraps a bag's value.
-const CONTEXT_0: der::Tag = der::Tag::ContextSpecific { constructed: true, number: der::TagNumber::N0 };
+const CONTEXT_0: der::Tag = der::Tag::ContextSpecific { constructed: true, number: der::TagNumber(0) };
 
 /// The content of an `[0] EXPLICIT` bag value.
 fn explicit(tlv: &[u8]) -> Result<&[u8]> {
@@ -196,21 +196,21 @@ fn cert_of_bag(tlv: &[u8]) -> Result<Vec<u8>> {
         return Err(P12Error::Unsupported(format!("a certificate of type {id}")));
     }
     let value = AnyRef::decode(&mut r).map_err(malformed)?;
-    der::Reader::finish(r, ()).map_err(malformed)?;
+    der::Reader::finish(r).map_err(malformed)?;
     if value.tag() != CONTEXT_0 {
         return Err(malformed("a certificate bag's value is not [0]"));
     }
-    Ok(OctetString::from_der(value.value()).map_err(malformed)?.into_bytes())
+    Ok(OctetString::from_der(value.value()).map_err(malformed)?.into_bytes().into_vec())
 }
 
 /// The bytes of an OCTET STRING held in `any`.
 fn octets(any: &Any) -> Result<Vec<u8>> {
-    Ok(any.decode_as::<OctetString>().map_err(malformed)?.into_bytes())
+    Ok(any.decode_as::<OctetString>().map_err(malformed)?.into_bytes().into_vec())
 }
 
 /// Decrypt `data` under `alg` with `password`.
 fn decrypt(alg: &AlgorithmIdentifierOwned, data: &[u8], password: &str, budget: &mut Budget) -> Result<Zeroizing<Vec<u8>>> {
-    use cbc::cipher::{block_padding::Pkcs7, BlockDecryptMut, InnerIvInit, KeyIvInit};
+    use cbc::cipher::{block_padding::Pkcs7, BlockModeDecrypt, InnerIvInit, KeyIvInit};
     let params = alg.parameters.as_ref().ok_or_else(|| malformed("an encryption without parameters"))?;
     match alg.oid {
         PBES2 => {
@@ -232,10 +232,10 @@ fn decrypt(alg: &AlgorithmIdentifierOwned, data: &[u8], password: &str, budget: 
             let key = Zeroizing::new(derive_key_utf8::<Sha1>(password, salt, Pkcs12KeyType::EncryptionKey, rounds, key_len).map_err(malformed)?);
             let iv = derive_key_utf8::<Sha1>(password, salt, Pkcs12KeyType::Iv, rounds, 8).map_err(malformed)?;
             let plain = if alg.oid == PBE_SHA_3DES {
-                cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv).map_err(malformed)?.decrypt_padded_vec_mut::<Pkcs7>(data)
+                cbc::Decryptor::<des::TdesEde3>::new_from_slices(&key, &iv).map_err(malformed)?.decrypt_padded_vec::<Pkcs7>(data)
             } else {
                 let rc2 = rc2::Rc2::new_with_eff_key_len(&key, 40);
-                cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, &iv).map_err(malformed)?.decrypt_padded_vec_mut::<Pkcs7>(data)
+                cbc::Decryptor::<rc2::Rc2>::inner_iv_slice_init(rc2, &iv).map_err(malformed)?.decrypt_padded_vec::<Pkcs7>(data)
             };
             plain.map(Zeroizing::new).map_err(|_| P12Error::WrongPassword)
         }

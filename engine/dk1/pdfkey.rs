@@ -12,7 +12,8 @@ use std::time::Duration;
 use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
-use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::builder::profile::BuilderProfile;
+use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -75,17 +76,75 @@ pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &s
     let clean = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string() };
     let subject = Name::from_str(&format!("CN=Dinas Kependudukan dan Pencatatan Sipil {},O={},OU=terbit document signing {district},C=ID", clean(office), clean(office)))
         .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
-    let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate.subject;
-    let spki = SubjectPublicKeyInfoOwned::from_key(*public).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
-    let mut serial = Sha256::digest(public.to_encoded_point(false).as_bytes())[..16].to_vec();
+    let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
+    let spki = SubjectPublicKeyInfoOwned::from_key(public).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
+    let mut serial = Sha256::digest(public.to_sec1_point(false).as_bytes())[..16].to_vec();
     serial[0] &= 0x7f;
     let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("serial: {e}")))?;
-    let validity = Validity { not_before: time(not_before)?, not_after: time(not_after)? };
-    let profile = Profile::Leaf { issuer, enable_key_agreement: false, enable_key_encipherment: false };
-    let builder = CertificateBuilder::new(profile, serial, validity, subject, spki, root.signing_key())
-        .map_err(|e| Error::Usage(format!("certificate: {e}")))?;
-    let cert = builder.build::<DerSignature>().map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    let validity = Validity::new(time(not_before)?, time(not_after)?);
+    let builder = CertificateBuilder::new(CertProfile::Leaf { issuer, subject }, serial, validity, spki).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    let cert = builder.build::<_, DerSignature>(root.signing_key()).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
     cert.to_der().map_err(|e| Error::Usage(format!("certificate: {e}")))
+}
+
+/// The extensions of terbit's two kinds of certificate, as x509-cert
+/// 0.2's `Profile::Root` and `Profile::Leaf` (no key agreement or
+/// encipherment) wrote them — the same bytes: 0.3 left those profiles out.
+/// A root: subject key identifier, basicConstraints CA, keyCertSign and
+/// cRLSign. A document-signing key: subject and authority key
+/// identifiers, basicConstraints not CA, digitalSignature and
+/// nonRepudiation.
+pub(crate) enum CertProfile {
+    /// A self-signed district root.
+    Root {
+        /// Its subject (and issuer).
+        subject: Name,
+    },
+    /// A key the root certifies.
+    Leaf {
+        /// The root's subject.
+        issuer: Name,
+        /// The key's subject.
+        subject: Name,
+    },
+}
+
+impl BuilderProfile for CertProfile {
+    fn get_issuer(&self, subject: &Name) -> Name {
+        match self {
+            CertProfile::Root { .. } => subject.clone(),
+            CertProfile::Leaf { issuer, .. } => issuer.clone(),
+        }
+    }
+
+    fn get_subject(&self) -> Name {
+        match self {
+            CertProfile::Root { subject } | CertProfile::Leaf { subject, .. } => subject.clone(),
+        }
+    }
+
+    fn build_extensions(
+        &self,
+        spk: x509_cert::spki::SubjectPublicKeyInfoRef<'_>,
+        issuer_spk: x509_cert::spki::SubjectPublicKeyInfoRef<'_>,
+        tbs: &x509_cert::certificate::TbsCertificate,
+    ) -> x509_cert::builder::Result<Vec<x509_cert::ext::Extension>> {
+        use x509_cert::ext::pkix::{AuthorityKeyIdentifier, BasicConstraints, KeyUsage, KeyUsages, SubjectKeyIdentifier};
+        use x509_cert::ext::ToExtension;
+        let subject = tbs.subject();
+        let mut extensions = vec![SubjectKeyIdentifier::try_from(spk)?.to_extension(subject, &[])?];
+        let root = matches!(self, CertProfile::Root { .. });
+        if !root {
+            let aki = AuthorityKeyIdentifier::try_from(issuer_spk)?.to_extension(subject, &extensions)?;
+            extensions.push(aki);
+        }
+        let bc = BasicConstraints { ca: root, path_len_constraint: None }.to_extension(subject, &extensions)?;
+        extensions.push(bc);
+        let usage = if root { KeyUsages::KeyCertSign | KeyUsages::CRLSign } else { KeyUsages::DigitalSignature | KeyUsages::NonRepudiation };
+        let ku = KeyUsage(usage).to_extension(subject, &extensions)?;
+        extensions.push(ku);
+        Ok(extensions)
+    }
 }
 
 /// Write a certificate as PEM.
@@ -156,14 +215,15 @@ pub fn signer_for(dir: &Path, kid: &Kid) -> Result<Option<PdfSigner>> {
 
 /// A certificate's validity, `[not_before, not_after)` in epoch seconds.
 pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
-    let v = Certificate::from_der(der).ok()?.tbs_certificate.validity;
+    let cert = Certificate::from_der(der).ok()?;
+    let v = cert.tbs_certificate().validity();
     Some((v.not_before.to_unix_duration().as_secs() as i64, v.not_after.to_unix_duration().as_secs() as i64))
 }
 
 /// The P-256 public key a certificate certifies (`path` names it in errors).
 fn cert_key(der: &[u8], path: &Path) -> Result<VerifyingKey> {
     let parsed = Certificate::from_der(der).map_err(|e| Error::config(path, format!("not a certificate: {e}")))?;
-    let spki = parsed.tbs_certificate.subject_public_key_info.to_der().map_err(|e| Error::config(path, e.to_string()))?;
+    let spki = parsed.tbs_certificate().subject_public_key_info().to_der().map_err(|e| Error::config(path, e.to_string()))?;
     p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(path, "not an ECDSA P-256 certificate"))
 }
 
@@ -224,8 +284,8 @@ pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<(
     let mut chain = Vec::new();
     // Up from the key's certificate, each certificate taken once: a file
     // whose certificates issue each other in a circle still ends.
-    while at.tbs_certificate.issuer != at.tbs_certificate.subject {
-        let Some(i) = rest.iter().position(|(_, c)| c.tbs_certificate.subject == at.tbs_certificate.issuer) else { break };
+    while at.tbs_certificate().issuer() != at.tbs_certificate().subject() {
+        let Some(i) = rest.iter().position(|(_, c)| c.tbs_certificate().subject() == at.tbs_certificate().issuer()) else { break };
         let (der, c) = rest.swap_remove(i);
         chain.push(der);
         at = c;
@@ -240,13 +300,13 @@ pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<(
 /// signature, the others by `ring`).
 pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> Option<bool> {
     use ring::signature as rs;
-    let Ok(tbs) = cert.tbs_certificate.to_der() else { return Some(false) };
-    let Some(sig) = cert.signature.as_bytes() else { return Some(false) };
-    let issuer_key = &issuer.tbs_certificate.subject_public_key_info;
+    let Ok(tbs) = cert.tbs_certificate().to_der() else { return Some(false) };
+    let Some(sig) = cert.signature().as_bytes() else { return Some(false) };
+    let issuer_key = &issuer.tbs_certificate().subject_public_key_info();
     let key_bytes = issuer_key.subject_public_key.as_bytes()?;
     // The issuer's curve, for ECDSA (its parameters name it).
     let curve = issuer_key.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok()).map(|o| o.to_string());
-    let algorithm: &dyn rs::VerificationAlgorithm = match (cert.signature_algorithm.oid.to_string().as_str(), curve.as_deref()) {
+    let algorithm: &dyn rs::VerificationAlgorithm = match (cert.signature_algorithm().oid.to_string().as_str(), curve.as_deref()) {
         ("1.2.840.10045.4.3.2", Some("1.2.840.10045.3.1.7")) => {
             let spki = issuer_key.to_der().ok()?;
             let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
@@ -276,11 +336,11 @@ pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate)
 /// chain travels in every PDF signature: a chain that stops below a root,
 /// circles, or carries an extra certificate would hold bytes no one checks.
 pub fn chain_order(leaf: &Certificate, chain: &[Certificate]) -> std::result::Result<Vec<usize>, String> {
-    let subject = |c: &Certificate| crate::util::show::clip_shown(&c.tbs_certificate.subject.to_string(), 200);
+    let subject = |c: &Certificate| crate::util::show::clip_shown(&c.tbs_certificate().subject().to_string(), 200);
     let mut path: Vec<usize> = Vec::new();
     let mut at = leaf;
     loop {
-        let Some(i) = (0..chain.len()).find(|i| !path.contains(i) && chain[*i].tbs_certificate.subject == at.tbs_certificate.issuer) else {
+        let Some(i) = (0..chain.len()).find(|i| !path.contains(i) && chain[*i].tbs_certificate().subject() == at.tbs_certificate().issuer()) else {
             return Err(if path.is_empty() && chain.is_empty() {
                 "no certificate in the chain".to_string()
             } else {
@@ -295,7 +355,7 @@ pub fn chain_order(leaf: &Certificate, chain: &[Certificate]) -> std::result::Re
                 return Err(format!(
                     "the certificate of {} is signed with an algorithm terbit does not check ({}): ECDSA P-256/P-384 or RSA PKCS #1 with SHA-2 only",
                     subject(at),
-                    at.signature_algorithm.oid
+                    at.signature_algorithm().oid
                 ))
             }
         }
@@ -306,7 +366,7 @@ pub fn chain_order(leaf: &Certificate, chain: &[Certificate]) -> std::result::Re
             None => return Err(format!("the certificate of {} is not a certification authority's (basicConstraints CA:TRUE): it cannot issue certificates", subject(issuer))),
         }
         path.push(i);
-        if issuer.tbs_certificate.subject == issuer.tbs_certificate.issuer {
+        if issuer.tbs_certificate().subject() == issuer.tbs_certificate().issuer() {
             // Self-signed: the root, checked by its own key.
             if issued_by(issuer, issuer) != Some(true) {
                 return Err(format!("the root certificate of {}: its own signature does not hold", subject(issuer)));
@@ -326,7 +386,7 @@ pub fn chain_order(leaf: &Certificate, chain: &[Certificate]) -> std::result::Re
 /// `None` when the certificate is not a CA's.
 fn ca_path_len(cert: &Certificate) -> Option<Option<u8>> {
     use x509_cert::ext::pkix::BasicConstraints;
-    let ext = cert.tbs_certificate.extensions.as_ref()?.iter().find(|e| e.extn_id.to_string() == "2.5.29.19")?;
+    let ext = cert.tbs_certificate().extensions()?.iter().find(|e| e.extn_id.to_string() == "2.5.29.19")?;
     let bc = BasicConstraints::from_der(ext.extn_value.as_bytes()).ok()?;
     bc.ca.then_some(bc.path_len_constraint)
 }
@@ -339,7 +399,7 @@ pub fn is_district_root_chain(leaf: &[u8], chain: &[Vec<u8>]) -> bool {
     let [root] = chain else { return false };
     let (Ok(leaf), Ok(parsed)) = (Certificate::from_der(leaf), crate::dk1::root::RootCert::parse(root)) else { return false };
     let Ok(root_cert) = Certificate::from_der(root) else { return false };
-    parsed.district.is_some() && leaf.tbs_certificate.issuer == root_cert.tbs_certificate.subject && issued_by(&leaf, &root_cert) == Some(true)
+    parsed.district.is_some() && leaf.tbs_certificate().issuer() == root_cert.tbs_certificate().subject() && issued_by(&leaf, &root_cert) == Some(true)
 }
 
 /// Write an imported key, certificate and chain into the keys folder.
@@ -411,8 +471,11 @@ pub fn pem_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
     let bytes = crate::util::fs::read_limited(path, 1 << 20)?;
     let text = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not PEM text"))?;
     let mut out = Vec::new();
-    for block in text.split("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
-        let der = pem_decode(format!("{block}-----END CERTIFICATE-----\n").as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
+    for block in text.split_inclusive("-----END CERTIFICATE-----").filter(|b| b.contains("-----BEGIN CERTIFICATE-----")) {
+        // From the block's BEGIN line (text before it, such as OpenSSL's
+        // "subject=" lines, is skipped): strict RFC 7468 and Base64.
+        let block = block.get(block.rfind("-----BEGIN CERTIFICATE-----").unwrap_or(0)..).unwrap_or(block);
+        let der = crate::dk1::root::pem_block(block.as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
         out.push(der);
     }
     Ok(out)

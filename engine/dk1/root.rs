@@ -15,7 +15,7 @@ use p256::ecdsa::signature::{Signer as _, Verifier as _};
 use p256::ecdsa::{DerSignature, Signature, SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, DecodePublicKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
-use x509_cert::builder::{Builder, CertificateBuilder, Profile};
+use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::name::Name;
 use x509_cert::serial_number::SerialNumber;
@@ -136,7 +136,7 @@ pub struct RootCert {
 /// and the code is four digits.
 fn district_of(subject: &x509_cert::name::Name) -> Option<String> {
     const CN: &str = "2.5.4.3";
-    let mut names = subject.0.iter().flat_map(|rdn| rdn.0.iter()).filter(|a| a.oid.to_string() == CN);
+    let mut names = subject.iter().filter(|a| a.oid.to_string() == CN);
     let cn = names.next()?;
     if names.next().is_some() {
         return None;
@@ -157,17 +157,17 @@ impl RootCert {
             return Err(RootError::Certificate("larger than 16 KiB".into()));
         }
         let cert = Certificate::from_der(der).map_err(|e| RootError::Certificate(e.to_string()))?;
-        if cert.signature_algorithm.oid.to_string() != ECDSA_SHA256 || cert.tbs_certificate.signature.oid.to_string() != ECDSA_SHA256 {
+        if cert.signature_algorithm().oid.to_string() != ECDSA_SHA256 || cert.tbs_certificate().signature().oid.to_string() != ECDSA_SHA256 {
             return Err(RootError::Algorithm);
         }
-        let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
         let key = VerifyingKey::from_public_key_der(&spki).map_err(|_| RootError::Algorithm)?;
-        let tbs = cert.tbs_certificate.to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
-        let sig_bytes = cert.signature.as_bytes().ok_or(RootError::SelfSignature)?;
+        let tbs = cert.tbs_certificate().to_der().map_err(|e| RootError::Certificate(e.to_string()))?;
+        let sig_bytes = cert.signature().as_bytes().ok_or(RootError::SelfSignature)?;
         let sig = Signature::from_der(sig_bytes).map_err(|_| RootError::SelfSignature)?;
         key.verify(&tbs, &sig).map_err(|_| RootError::SelfSignature)?;
-        let district = district_of(&cert.tbs_certificate.subject);
-        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate.subject.to_string(), district })
+        let district = district_of(&cert.tbs_certificate().subject());
+        Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate().subject().to_string(), district })
     }
 
     /// Open a tagged COSE_Sign1 (ES256, no critical headers, no trailing
@@ -243,15 +243,15 @@ pub fn generate(district: &str, district_name: &str, secret: &[u8; 32], not_befo
     let clean: String = district_name.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect();
     let subject = Name::from_str(&format!("CN=terbit district root {district},O={},C=ID", clean.trim()))
         .map_err(|e| Error::Usage(format!("root subject: {e}")))?;
-    let validity = Validity { not_before: time(not_before)?, not_after: time(not_before + i64::from(years) * 31_557_600)? };
-    let spki = SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).map_err(|e| Error::Usage(format!("root key: {e}")))?;
+    let validity = Validity::new(time(not_before)?, time(not_before + i64::from(years) * 31_557_600)?);
+    let spki = SubjectPublicKeyInfoOwned::from_key(key.verifying_key()).map_err(|e| Error::Usage(format!("root key: {e}")))?;
     // The serial number: the first bytes of the key's own digest, positive.
-    let mut serial = Sha256::digest(key.verifying_key().to_encoded_point(false).as_bytes())[..16].to_vec();
+    let mut serial = Sha256::digest(key.verifying_key().to_sec1_point(false).as_bytes())[..16].to_vec();
     serial[0] &= 0x7f;
     let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("root serial: {e}")))?;
-    let builder = CertificateBuilder::new(Profile::Root, serial, validity, subject, spki, &key)
+    let builder = CertificateBuilder::new(crate::dk1::pdfkey::CertProfile::Root { subject }, serial, validity, spki)
         .map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
-    let cert = builder.build::<DerSignature>().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
+    let cert = builder.build::<_, DerSignature>(&key).map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let der = cert.to_der().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let cert_pem = pem_encode("CERTIFICATE", &der);
     let key_pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("root key: {e}")))?;
@@ -321,65 +321,45 @@ pub fn read_cert(path: &Path) -> Result<RootCert> {
     RootCert::parse(&der).map_err(|e| Error::config(path, e.to_string()))
 }
 
-/// PEM text of DER bytes (RFC 7468), lines of 64.
+/// PEM text of DER bytes (RFC 7468), lines of 64, LF endings.
 pub fn pem_encode(label: &str, der: &[u8]) -> String {
-    let b64 = base64_encode(der);
-    let mut s = format!("-----BEGIN {label}-----\n");
-    for chunk in b64.as_bytes().chunks(64) {
-        s.push_str(&String::from_utf8_lossy(chunk));
-        s.push('\n');
-    }
-    s.push_str(&format!("-----END {label}-----\n"));
-    s
+    // A label is one of ours ("CERTIFICATE"): always a valid one.
+    pem_rfc7468::encode_string(label, pem_rfc7468::LineEnding::LF, der).unwrap_or_default()
 }
 
-/// The DER inside the first PEM block.
+/// The DER inside the first PEM block (any label; what follows the block
+/// is not read). Strict RFC 7468 and Base64 (`pem-rfc7468`): `None` if
+/// the block is malformed.
 pub fn pem_decode(text: &[u8]) -> Option<Vec<u8>> {
-    let text = std::str::from_utf8(text).ok()?;
-    let body: String = text.lines().skip_while(|l| !l.starts_with("-----BEGIN")).skip(1).take_while(|l| !l.starts_with("-----END")).collect();
-    base64_decode(body.trim())
+    let begin = memchr::memmem::find(text, b"-----BEGIN")?;
+    let text = &text[begin..];
+    // The block ends with its END line's closing dashes.
+    let end_line = memchr::memmem::find(text, b"-----END")?;
+    let close = end_line + 8 + memchr::memmem::find(&text[end_line + 8..], b"-----")? + 5;
+    pem_block(&text[..close])
 }
 
-const B64: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/// The DER of one PEM block (`-----BEGIN` to its END line), its Base64
+/// lines of one width (64 as RFC 7468 writes them, or another one the
+/// file keeps to, as some tools write 76).
+pub(crate) fn pem_block(block: &[u8]) -> Option<Vec<u8>> {
+    let mut decoder = pem_rfc7468::Decoder::new_detect_wrap(block).ok()?;
+    let mut der = Vec::new();
+    decoder.decode_to_end(&mut der).ok()?;
+    Some(der)
+}
 
 /// Standard Base64 with padding.
 pub fn base64_encode(bytes: &[u8]) -> String {
-    let mut out = String::with_capacity(bytes.len().div_ceil(3) * 4);
-    for c in bytes.chunks(3) {
-        let n = (u32::from(c[0]) << 16) | (u32::from(*c.get(1).unwrap_or(&0)) << 8) | u32::from(*c.get(2).unwrap_or(&0));
-        for i in 0..4 {
-            if i <= c.len() {
-                out.push(B64[((n >> (18 - 6 * i)) & 63) as usize] as char);
-            } else {
-                out.push('=');
-            }
-        }
-    }
-    out
+    use base64ct::Encoding;
+    base64ct::Base64::encode_string(bytes)
 }
 
-/// Standard Base64 (padding required, no whitespace); `None` if malformed.
+/// Standard Base64 (padding required, no whitespace, canonical); `None`
+/// if malformed.
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
-    let t = text.as_bytes();
-    if !t.len().is_multiple_of(4) {
-        return None;
-    }
-    let mut out = Vec::with_capacity(t.len() / 4 * 3);
-    for (ci, c) in t.chunks(4).enumerate() {
-        let last = ci == t.len() / 4 - 1;
-        let pad = c.iter().rev().take_while(|b| **b == b'=').count();
-        if pad > 2 || (pad > 0 && !last) {
-            return None;
-        }
-        let mut n = 0u32;
-        for (i, b) in c.iter().enumerate() {
-            let v = if i >= 4 - pad { 0 } else { B64.iter().position(|x| x == b)? as u32 };
-            n = (n << 6) | v;
-        }
-        let bytes = [(n >> 16) as u8, (n >> 8) as u8, n as u8];
-        out.extend_from_slice(&bytes[..3 - pad]);
-    }
-    Some(out)
+    use base64ct::Encoding;
+    base64ct::Base64::decode_vec(text).ok()
 }
 
 #[cfg(test)]
@@ -448,5 +428,27 @@ mod tests {
         assert_eq!(base64_encode(b"foobar"), "Zm9vYmFy");
         assert!(base64_decode("Zm9=vYmFy").is_none());
         assert!(base64_decode("Zm9").is_none());
+        // Whitespace, a bad letter, bits past the end that are not zero.
+        assert!(base64_decode("Zm9v YmFy").is_none() && base64_decode("Zm9v*mFy").is_none() && base64_decode("Zm9=").is_none());
+    }
+
+    #[test]
+    fn pem_is_rfc_7468_and_its_first_block_is_read() {
+        let der: Vec<u8> = (0..100u8).collect();
+        let pem = pem_encode("CERTIFICATE", &der);
+        // Lines of 64 and LF endings, as the hand encoder wrote them.
+        let b64 = base64_encode(&der);
+        assert_eq!(pem, format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..64], &b64[64..]));
+        assert_eq!(pem_decode(pem.as_bytes()).unwrap(), der);
+        let two = format!("{pem}{}", pem_encode("CERTIFICATE", b"other"));
+        assert_eq!(pem_decode(two.as_bytes()).unwrap(), der);
+        assert_eq!(pem_decode(pem.replace('\n', "\r\n").as_bytes()).unwrap(), der);
+        // Lines of 76 (MIME's width), as some tools write them.
+        let wide = format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..76], &b64[76..]);
+        assert_eq!(pem_decode(wide.as_bytes()).unwrap(), der);
+        // A broken body, a missing END, labels that differ: refused.
+        assert!(pem_decode(pem.replacen('A', "*", 1).as_bytes()).is_none());
+        assert!(pem_decode(pem.replace("-----END CERTIFICATE-----\n", "").as_bytes()).is_none());
+        assert!(pem_decode(pem.replace("END CERTIFICATE", "END KEY").as_bytes()).is_none());
     }
 }

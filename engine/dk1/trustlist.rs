@@ -416,12 +416,13 @@ pub(crate) mod tests {
         let key = p256::ecdsa::SigningKey::from_slice(&[0x44u8; 32]).unwrap();
         let subject = x509_cert::name::Name::from_str("CN=Kediri,O=KAB. KEDIRI,C=ID").unwrap();
         let t = |s: u64| x509_cert::time::Time::GeneralTime(x509_cert::der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(s)).unwrap());
-        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(*key.verifying_key()).unwrap();
+        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(key.verifying_key()).unwrap();
         let serial = x509_cert::serial_number::SerialNumber::new(&[1]).unwrap();
-        let cert = x509_cert::builder::CertificateBuilder::new(x509_cert::builder::Profile::Root, serial, x509_cert::time::Validity { not_before: t(1_767_225_600), not_after: t(2_000_000_000) }, subject, spki, &key).unwrap();
+        let profile = crate::dk1::pdfkey::CertProfile::Root { subject };
+        let cert = x509_cert::builder::CertificateBuilder::new(profile, serial, x509_cert::time::Validity::new(t(1_767_225_600), t(2_000_000_000)), spki).unwrap();
         use x509_cert::builder::Builder;
         use x509_cert::der::Encode;
-        let der = cert.build::<p256::ecdsa::DerSignature>().unwrap().to_der().unwrap();
+        let der = cert.build::<_, p256::ecdsa::DerSignature>(&key).unwrap().to_der().unwrap();
         let rc = RootCert::parse(&der).unwrap();
         assert_eq!(rc.district, None);
         let fp = rc.fingerprint;

@@ -39,8 +39,8 @@ pub struct Issuance<'a> {
 
 const CHUNK: usize = 512;
 /// Documents a worker makes before signing them together: their PDF
-/// signatures share their two inversions (pdf/ecdsa.rs), ~29 µs a
-/// signature alone, about 1 µs in a batch of 32.
+/// signatures share their two inversions and their fault check
+/// (pdf/ecdsa.rs, batches of 128).
 const SIGN_BATCH: usize = crate::pdf::ecdsa::BATCH;
 /// Chunks rendered ahead of the sink: enough to ride out the sink's
 /// occasional waits on the disk (a register checkpoint, a print file's

@@ -89,8 +89,8 @@ impl Pades {
     /// Prepare `signer`'s CMS for a run.
     pub fn new(signer: &PdfSigner) -> Result<Pades, PadesError> {
         let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
-        let issuer = cert.tbs_certificate.issuer.to_der().map_err(|e| PadesError(e.to_string()))?;
-        let serial = cert.tbs_certificate.serial_number.to_der().map_err(|e| PadesError(e.to_string()))?;
+        let issuer = cert.tbs_certificate().issuer().to_der().map_err(|e| PadesError(e.to_string()))?;
+        let serial = cert.tbs_certificate().serial_number().to_der().map_err(|e| PadesError(e.to_string()))?;
         let cert_hash = Sha256::digest(&signer.cert);
         // signing-certificate-v2 (RFC 5035): ESSCertIDv2 with the default
         // hash (SHA-256, so omitted) and the issuer and serial.
@@ -327,4 +327,27 @@ mod tests {
         let want = hex::encode(p.cms(&digest));
         assert_eq!(&f[place.contents_at + 1..place.contents_at + 1 + want.len()], want.as_bytes());
     }
+    /// Fixed bytes: the test root's certificate, a PDF key's certificate
+    /// (and its PEM), and 70 CMS signatures (three batches' worth), as
+    /// terbit made them before the move to p256 0.14 / x509-cert 0.3
+    /// (commit aea0477): same certificates, same signatures, same CMS.
+    #[test]
+    fn certificates_and_signatures_keep_their_bytes() {
+        let root = crate::dk1::trustlist::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
+        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let p = Pades::new(&PdfSigner { key, cert: cert.clone(), chain: vec![root.cert.der.clone()] }).unwrap();
+        let mut all = Vec::new();
+        all.extend_from_slice(&root.cert.der);
+        all.extend_from_slice(&cert);
+        all.extend_from_slice(crate::dk1::root::pem_encode("CERTIFICATE", &cert).as_bytes());
+        for n in 0..70u8 {
+            let d: [u8; 32] = Sha256::digest([n]).into();
+            all.extend_from_slice(&p.cms(&d));
+        }
+        assert_eq!(hex::encode(Sha256::digest(&root.cert.der)), "55d1a2733a9ba32bfbd324762eddb5821135e8e184f9eb0017be8507fdeaa906", "root certificate");
+        assert_eq!(hex::encode(Sha256::digest(&cert)), "5f5ca992f587f4109de9294a8bebe074d19745748ee5282fea71da703eaec089", "PDF key certificate");
+        assert_eq!(hex::encode(Sha256::digest(&all)), "969285571d800badc53d4cafdf2369f099adb345284e3fe2c233fb5e2fdeedd3", "PEM and CMS");
+    }
+
 }

@@ -260,7 +260,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.into_iter().take(1) {
         let der = &b[c.3..c.2];
         let Ok(cert) = x509_cert::Certificate::from_der(der) else { continue };
-        let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate.issuer.to_der(), cert.tbs_certificate.serial_number.to_der()) else { continue };
+        let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate().issuer().to_der(), cert.tbs_certificate().serial_number().to_der()) else { continue };
         if [issuer, serial].concat() == sid {
             signer = Some((der.to_vec(), cert));
             break;
@@ -295,17 +295,17 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
         }
         remember_chain(set);
     }
-    let spki = cert.tbs_certificate.subject_public_key_info.to_der().map_err(|_| bad("certificate key"))?;
+    let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad("certificate key"))?;
     let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string())?;
     let sig = p256::ecdsa::Signature::from_der(&b[si[5].1..si[5].2]).map_err(|_| bad("signature value"))?;
     // terbit signs low-s: the same signature with n − s would be a second
     // valid byte string for the file.
-    if sig.normalize_s().is_some() {
+    if bool::from(p256::elliptic_curve::scalar::IsHigh::is_high(&*sig.s())) {
         return Err("the signature is not in the low-s form terbit writes (the file was re-signed or altered)".into());
     }
     let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
     signed_attrs[0] = 0x31;
-    if !crate::verify::ecdsa::verify_prehash(&key, &Sha256::digest(&signed_attrs).into(), &sig) {
+    if !crate::verify::ecdsa::verify(&key, &signed_attrs, &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
     let chain = carried.iter().map(|c| c.to_vec()).collect();
@@ -441,7 +441,7 @@ fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
         static SEEN: Seen = const { std::cell::RefCell::new(Vec::new()) };
     }
     remembered(&SEEN, &[cert, root], || match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
-        (Ok(c), Ok(r)) => c.tbs_certificate.issuer == r.tbs_certificate.subject && crate::dk1::pdfkey::issued_by(&c, &r) == Some(true),
+        (Ok(c), Ok(r)) => c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::dk1::pdfkey::issued_by(&c, &r) == Some(true),
         _ => false,
     })
 }
