@@ -79,11 +79,13 @@ fn no_stream_holds(doc: &Document, blanked: &[u8]) -> bool {
         && doc.encryption_state.is_none()
         && !doc.reference_table.entries.values().any(|e| matches!(e, XrefEntry::Compressed { .. }))
         && {
-            // Only a stream at least as long as the span can hold it (a
-            // page's own are shorter than the signature: rarely searched).
-            let span = memchr::memmem::Finder::new(blanked);
+            // Only a stream at least as long as the span can hold it, and
+            // one that does holds its start: `<` and spaces. (One that holds
+            // those alone is read from the file too: never wrongly, only
+            // more slowly.)
+            let start = memchr::memmem::Finder::new(&blanked[..MIN_DIGITS / 4]);
             doc.objects.values().all(|o| match o {
-                Object::Stream(s) => s.content.len() < blanked.len() || span.find(&s.content).is_none(),
+                Object::Stream(s) => s.content.len() < blanked.len() || start.find(&s.content).is_none(),
                 _ => true,
             })
         }
