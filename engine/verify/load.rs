@@ -104,6 +104,7 @@ mod tests {
         let pdf = signed();
         let (lt, gt) = signature_value(&pdf).expect("terbit's signed file");
         assert_eq!(&pdf[lt - 9..=lt], b"/Contents<");
+        assert!(pdf[lt + 1..gt].iter().all(u8::is_ascii_hexdigit) && pdf[gt] == b'>');
         let fast = load(&pdf).unwrap();
         let slow = Document::load_mem(&pdf).unwrap();
         assert_eq!(fast.objects.len(), slow.objects.len());
