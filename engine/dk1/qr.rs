@@ -81,18 +81,46 @@ pub fn choose(n: usize) -> Result<(i16, EcLevel), QrError> {
     (1..=40).find(|v| fits(n, *v, EcLevel::M)).map(|v| (v, EcLevel::M)).ok_or(QrError::TooLong(n))
 }
 
-/// Encode an alphanumeric text (a DK1 text always is).
-pub fn encode(text: &str) -> Result<Matrix, QrError> {
+/// The data codewords of an alphanumeric text, with its version and level.
+fn data_of(text: &str) -> Result<(i16, EcLevel, Vec<u8>), QrError> {
     let data = text.as_bytes();
     if !data.iter().all(|b| is_alphanumeric(*b)) {
         return Err(QrError::NotAlphanumeric);
     }
     let (version, ec) = choose(data.len())?;
-    let v = Version::Normal(version);
-    let mut bits = Bits::new(v);
+    let mut bits = Bits::new(Version::Normal(version));
     bits.push_alphanumeric_data(data).map_err(|_| QrError::TooLong(data.len()))?;
     bits.push_terminator(ec).map_err(|_| QrError::TooLong(data.len()))?;
-    let raw = bits.into_bytes();
+    Ok((version, ec, bits.into_bytes()))
+}
+
+/// [`encode`] packed as a PDF draws it ([`Matrix::pack_1bit`]), with the
+/// modules per side: the same bytes, without the matrix of booleans.
+pub fn encode_1bit(text: &str) -> Result<(usize, Vec<u8>), QrError> {
+    let (version, ec, raw) = data_of(text)?;
+    let Some(p) = Placement::cached(version, ec, raw.len()) else {
+        let m = encode(text)?;
+        return Ok((m.size, m.pack_1bit()));
+    };
+    let (codewords, ec_codewords) = p.layout.codewords(&raw);
+    let mut out = p.packed.clone();
+    for (i, byte) in codewords.iter().chain(&ec_codewords).enumerate() {
+        let mut b = *byte;
+        while b != 0 {
+            let bit = b.leading_zeros() as usize;
+            b &= !(0x80 >> bit);
+            let (at, mask) = p.packed_of[i * 8 + bit];
+            out[at as usize] ^= mask;
+        }
+    }
+    Ok((p.size, out))
+}
+
+/// Encode an alphanumeric text (a DK1 text always is).
+pub fn encode(text: &str) -> Result<Matrix, QrError> {
+    let (version, ec, raw) = data_of(text)?;
+    let data = text.as_bytes();
+    let v = Version::Normal(version);
     let placement = Placement::cached(version, ec, raw.len());
     let Some(p) = placement.as_deref() else {
         let (codewords, ec_codewords) =
@@ -291,6 +319,8 @@ mod tests {
                 draw_on_canvas(version, ec, &cw, &ecw),
                 "{n} characters"
             );
+            // Packed directly, the same bytes as the matrix packed.
+            assert_eq!(encode_1bit(&text).unwrap(), (fast.size, fast.pack_1bit()), "{n} characters, packed");
         }
     }
 

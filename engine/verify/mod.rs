@@ -22,6 +22,7 @@ pub mod content;
 pub mod ecdsa;
 mod fonts;
 pub mod layout;
+mod load;
 pub mod page;
 pub mod photo;
 pub mod run;
@@ -36,7 +37,6 @@ pub use trust::{Revocations, Trust, TrustInfo, TrustSource, TrustStore};
 
 use std::collections::BTreeMap;
 
-use lopdf::Document;
 use serde::Serialize;
 
 use crate::dk1::{self, Claims, Dk1Error, Kind};
@@ -349,7 +349,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
         return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does"));
     }
-    let doc = Document::load_mem(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
+    let doc = load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));

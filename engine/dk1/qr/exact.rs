@@ -19,6 +19,12 @@ pub(super) struct Placement {
     pub(super) base: Vec<bool>,
     /// Module index (row-major, quiet zone included) of stream bit k.
     pub(super) module_of: Vec<u32>,
+    /// [`base`](Self::base) packed as a PDF's 1-bit image
+    /// ([`Matrix::pack_1bit`]), and where stream bit k is in it (byte,
+    /// mask): an auditor compares drawn images with encodings by the
+    /// hundred thousand, and packs none.
+    pub(super) packed: Vec<u8>,
+    pub(super) packed_of: Vec<(u32, u8)>,
 }
 
 thread_local! {
@@ -76,11 +82,18 @@ impl Placement {
         if module_of.contains(&u32::MAX) {
             return None;
         }
+        let row_bytes = base.size.div_ceil(8);
+        let packed_of = module_of.iter().map(|&m| {
+            let (row, col) = (m as usize / base.size, m as usize % base.size);
+            ((row * row_bytes + col / 8) as u32, 0x80u8 >> (col % 8))
+        });
         Some(Placement {
             version,
             ec,
             layout,
             size: base.size,
+            packed: base.pack_1bit(),
+            packed_of: packed_of.collect(),
             base: base.dark,
             module_of,
         })
