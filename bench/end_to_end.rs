@@ -202,7 +202,7 @@ fn child(args: &[String]) {
         let store = fixture::office_trust(&root.join("keys"));
         let cpu0 = cpu_seconds();
         let t = Instant::now();
-        let r = terbit::verify::verify_run_with(&s.run_dir, &store.trust(), &terbit::verify::Layouts::standard()).unwrap();
+        let r = terbit::verify::verify_run(&s.run_dir, &store.trust(), &terbit::verify::Layouts::standard()).unwrap();
         let secs = t.elapsed().as_secs_f64();
         let cpu = cpu_seconds();
         assert!(r.is_clean(), "the audit of a fresh run found problems: {:?} {}", r.problems.first(), r.seal_problem);

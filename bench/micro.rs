@@ -58,11 +58,11 @@ fn stages(c: &mut Criterion) {
     let d = Document { values: &doc.values, members: &[], number, qr: &matrix, issue_date: date };
     c.bench_function("render_birth", |b| b.iter(|| renderer.render(&d).unwrap()));
     // The PDF signature (PAdES B-B): its parts, and a document rendered signed.
-    let new_root = terbit::dk1::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
-    let root = terbit::dk1::root::RootKey::from_pem(&new_root.key_pem, &terbit::dk1::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
+    let new_root = terbit::trust::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
+    let root = terbit::trust::root::RootKey::from_pem(&new_root.key_pem, &terbit::trust::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
     let pdf_key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
-    let cert = terbit::dk1::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
-    let signer = terbit::dk1::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
+    let cert = terbit::trust::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
+    let signer = terbit::trust::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
     let pades = std::sync::Arc::new(terbit::pdf::sign::Pades::new(&signer).unwrap());
     let unsigned = renderer.render(&d).unwrap();
     c.bench_function("pades_sha256_document", |b| b.iter(|| <sha2::Sha256 as sha2::Digest>::digest(&unsigned)));
@@ -89,12 +89,12 @@ fn stages(c: &mut Criterion) {
     c.bench_function("ecdsa_p256_table_sign_batch_of_32", |b| b.iter(|| table.sign_prehashes(&digests)));
     let digests: Vec<[u8; 32]> = (0..=255u8).map(|i| [i; 32]).collect();
     c.bench_function("ecdsa_p256_table_sign_256", |b| b.iter(|| table.sign_prehashes(&digests)));
-    // The PDF signature checker (verify/ecdsa.rs, ring) against the p256
+    // The PDF signature checker (verify/signature/ecdsa.rs, ring) against the p256
     // crate's verifier, on one signature of a signed attribute set's size.
     let message = [5u8; 200];
     let sig = p256::ecdsa::Signature::from_der(table.sign_prehash(&<sha2::Sha256 as sha2::Digest>::digest(message).into()).as_bytes()).unwrap();
     let vk = *signer.key.verifying_key();
-    c.bench_function("ecdsa_p256_verify_ring", |b| b.iter(|| assert!(terbit::verify::ecdsa::verify(&vk, &message, &sig))));
+    c.bench_function("ecdsa_p256_verify_ring", |b| b.iter(|| assert!(terbit::verify::signature::ecdsa::verify(&vk, &message, &sig))));
     c.bench_function("ecdsa_p256_verify_p256_crate", |b| {
         b.iter(|| p256::ecdsa::signature::Verifier::<p256::ecdsa::Signature>::verify(&vk, &message, &sig).unwrap())
     });

@@ -38,16 +38,18 @@
 //!
 //! [`verify`] is the auditor's side: DK1 text, PDFs, photos and run
 //! directories judged against trust lists signed by pinned district roots
-//! and their revocation lists ([`verify::TrustStore`]; the roots, signed
-//! lists and bundles are [`dk1::root`], [`dk1::trustlist`], [`dk1::bundle`]).
+//! and their revocation lists ([`trust`]: the roots, signed lists, bundles,
+//! PDF-signing certificates, the verifier's [`trust::store::TrustStore`] and
+//! the rules of publishing them).
 //! [`clerk_page`] writes the clerks' offline page, whose script makes the same
 //! checks in the browser. [`input::samples`] makes realistic synthetic
 //! batches for demos, tests and benchmarks; [`util`] holds what every stage
 //! may use.
 //!
 //! Each folder imports only the stages listed before it (`util ← kind ←
-//! {input, numbering, dk1} ← model ← pdf ← output ← issue`; `verify` uses
-//! `util`, `kind`, `dk1`, `model` and `pdf`; `clerk_page` uses `kind` and `dk1`):
+//! {input, numbering, dk1} ← trust ← model ← pdf ← output ← issue`;
+//! `verify` uses `util`, `kind`, `dk1`, `trust`, `model` and `pdf`;
+//! `clerk_page` uses `kind`, `dk1` and `trust`):
 //! `tests/layering.rs` keeps it so.
 //!
 //! Every run is deterministic: the same batch, register state, key, issue
@@ -61,6 +63,7 @@ pub mod kind;
 pub mod input;
 pub mod numbering;
 pub mod dk1;
+pub mod trust;
 pub mod model;
 pub mod pdf;
 pub mod output;

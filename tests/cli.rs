@@ -302,7 +302,7 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("same subject"), "another child's document never supersedes it: {err}");
     // Auditors holding the list (in their bundle, made again) see it.
-    let pin = hex::encode(terbit::dk1::root::read_cert(&d.join("demo/root/root-3506.crt")).unwrap().fingerprint);
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("demo/root/root-3506.crt")).unwrap().fingerprint);
     let (code, out, err) = terbit(d, &["trust", "bundle", "--list", "demo/keys/trust-3506.json", "--pin", &pin, "--out", "demo/trust-bundle.json"]);
     assert_eq!(code, 0, "{out}{err}");
     let (code, out, _) = terbit(d, &["verify", "--trust", "demo/trust-bundle.json", file.to_str().unwrap()]);

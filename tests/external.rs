@@ -89,7 +89,7 @@ fn scans_verify(root: &Path, pdf: &Path, qr: &str) {
     let st = Command::new("pdftoppm").args(["-r", "150", "-png", "-singlefile"]).arg(pdf).arg(root.join("scan")).status().unwrap();
     assert!(st.success());
     let png = std::fs::read(root.join("scan.png")).unwrap();
-    let r = terbit::verify::verify_image(&png, &trust);
+    let r = terbit::verify::verify_image(&png, &terbit::trust::store::Trust::new(&trust));
     assert!(r.verdict.is_genuine(), "150 dpi scan: {:?}", r.verdict);
     assert_eq!(r.qr.as_deref(), Some(qr));
 
@@ -115,7 +115,7 @@ fn scans_verify(root: &Path, pdf: &Path, qr: &str) {
     for (name, format) in [("photo.png", image::ImageFormat::Png), ("photo.jpg", image::ImageFormat::Jpeg)] {
         let path = root.join(name);
         photo.save_with_format(&path, format).unwrap();
-        let r = terbit::verify::verify_image(&std::fs::read(&path).unwrap(), &trust);
+        let r = terbit::verify::verify_image(&std::fs::read(&path).unwrap(), &terbit::trust::store::Trust::new(&trust));
         assert!(r.verdict.is_genuine(), "{name}: {:?}", r.verdict);
         assert_eq!(r.qr.as_deref(), Some(qr), "{name}");
     }

@@ -10,7 +10,7 @@
 //!
 //! The verdict of an unsigned PDF is INVALID whatever its pages show, so
 //! the page check's own findings are asserted (`verify::page`,
-//! `verify::layout`), not only the verdict's word.
+//! `verify::page::layout`), not only the verdict's word.
 //!
 //! `.ci/run` installs poppler-utils and zbar-tools and sets
 //! TERBIT_REQUIRE_TOOLS=1, so in CI a missing tool is a failure; elsewhere
@@ -25,7 +25,9 @@ use terbit::dk1::keys::{kid_of, KeyStatus, Signer, TrustEntry, TrustList};
 use terbit::kind::region::Region;
 use terbit::kind::template::Template;
 use terbit::pdf::render::{Document as Doc, Renderer};
-use terbit::verify::{layout, page, Layouts, Trust};
+use terbit::trust::store::Trust;
+use terbit::verify::page::{self, layout};
+use terbit::verify::Layouts;
 
 #[path = "common/trust_fixture.rs"]
 mod fixture;
@@ -90,7 +92,7 @@ fn render(kind: &str, docs: &[(String, Vec<(&str, &str)>)], dir: &Path) -> (Vec<
 fn page_check(pdf: &[u8]) -> Vec<(Vec<String>, Option<String>)> {
     let doc = Document::load_mem(pdf).unwrap();
     let ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
-    let scans: Vec<terbit::verify::scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
+    let scans: Vec<terbit::verify::page::scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
     let (layouts, trust) = (Layouts::standard(), trust());
     let trust = Trust::new(&trust);
     scans
@@ -101,7 +103,7 @@ fn page_check(pdf: &[u8]) -> Vec<(Vec<String>, Option<String>)> {
             if s.qrs.len() > 1 {
                 problems.push(format!("{} QR codes are drawn on the page", s.qrs.len()));
             }
-            let report = qr.as_deref().map(|q| terbit::verify::verify_text_with(q, &trust));
+            let report = qr.as_deref().map(|q| terbit::verify::verify_text(q, &trust));
             match report.as_ref().and_then(|r| r.claims.as_ref().map(|c| (c, r.kid.clone().unwrap_or_default()))) {
                 Some((claims, kid)) => {
                     let kind = terbit::dk1::Kind::from_code(claims.record.kind).unwrap();

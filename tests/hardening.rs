@@ -225,7 +225,7 @@ fn a_closed_stdout_ends_output_quietly_and_the_command_still_does_its_work() {
     ok(d, &["root", "init", "--district", "3506", "--dir", "root"]);
     ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "keys"]);
     ok(d, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"]);
-    let pin = hex::encode(terbit::dk1::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
     // `| head -0`: the reader is gone before terbit writes its first line.
     let closed = |args: &[&str]| {
         let mut c = Command::new(env!("CARGO_BIN_EXE_terbit")).args(args).current_dir(d).env("XDG_STATE_HOME", d.join("state")).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();

@@ -5,12 +5,14 @@
 //! build fixtures; it ships in no binary).
 //!
 //! ```text
-//! util ← kind ← {input, numbering, dk1} ← model ← pdf ← output ← issue
-//!                               dk1, model, pdf ← verify
-//!                                           dk1 ← clerk_page
+//! util ← kind ← {input, numbering, dk1} ← trust ← model ← pdf ← output ← issue
+//!                               dk1, trust, model, pdf ← verify
+//!                                           dk1, trust ← clerk_page
 //! ```
 //!
-//! `model` (a document's values and the two directions between them and
+//! `trust` (roots, signed lists, bundles, PDF-signing certificates, the
+//! verifier's trust store and the rules of publishing them) builds on
+//! `dk1`'s envelope. `model` (a document's values and the two directions between them and
 //! its signed record) is shared by the issuer and the auditor.
 //!
 //! `verify` reads pages back with the renderer's own geometry and font
@@ -28,12 +30,13 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("input", &["util", "kind"]),
     ("numbering", &["util", "kind"]),
     ("dk1", &["util", "kind"]),
+    ("trust", &["util", "kind", "dk1"]),
     ("model", &["util", "kind", "dk1"]),
-    ("pdf", &["util", "kind", "dk1", "model"]),
-    ("output", &["util", "kind", "input", "numbering", "dk1", "model", "pdf"]),
-    ("issue", &["util", "kind", "input", "numbering", "dk1", "model", "pdf", "output"]),
-    ("verify", &["util", "kind", "dk1", "model", "pdf"]),
-    ("clerk_page", &["util", "kind", "dk1"]),
+    ("pdf", &["util", "kind", "dk1", "trust", "model"]),
+    ("output", &["util", "kind", "input", "numbering", "dk1", "trust", "model", "pdf"]),
+    ("issue", &["util", "kind", "input", "numbering", "dk1", "trust", "model", "pdf", "output"]),
+    ("verify", &["util", "kind", "dk1", "trust", "model", "pdf"]),
+    ("clerk_page", &["util", "kind", "dk1", "trust"]),
 ];
 
 /// Files of the library outside the stage folders.

@@ -118,8 +118,8 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     let db = nss_with(d, &root);
     let genuine = &district.genuine.file;
     let name = {
-        let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: district.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
-        terbit::verify::verify_text_with(&district.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1
+        let store = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: district.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
+        terbit::verify::verify_text(&district.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1
     };
     let verify = |f: &Path| terbit(d, &["verify", "--no-trust-memory", "--trust", "trust-bundle.json", f.to_str().unwrap()]);
     // The genuine file first: all three accept it.
@@ -162,19 +162,19 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     // 3. Signed by another district's certificate: the keys folder's PDF
     //    certificate replaced by one from the root of 3527, then a night.
     ok(d, &["root", "init", "--district", "3527", "--dir", "other-root"]);
-    let other = terbit::dk1::root::RootKey::load(&d.join("other-root/root-3527.key"), &d.join("other-root/root-3527.crt")).unwrap();
+    let other = terbit::trust::root::RootKey::load(&d.join("other-root/root-3527.key"), &d.join("other-root/root-3527.crt")).unwrap();
     let list = terbit::dk1::keys::TrustList::load(&d.join("keys/trust.json")).unwrap();
     let kid = list.trusted()[0].kid;
-    let key = terbit::dk1::pdfkey::key_path(&d.join("keys"), &kid);
-    let public = terbit::dk1::pdfkey::public_key(&key).unwrap();
-    let cert_path = terbit::dk1::pdfkey::cert_path(&d.join("keys"), &kid);
+    let key = terbit::trust::pdfkey::key_path(&d.join("keys"), &kid);
+    let public = terbit::trust::pdfkey::public_key(&key).unwrap();
+    let cert_path = terbit::trust::pdfkey::cert_path(&d.join("keys"), &kid);
     let good_cert = std::fs::read(&cert_path).unwrap();
-    let foreign = terbit::dk1::pdfkey::certify(&other, &public, "3527", "Kabupaten Sampang", 1_767_225_600, 2_398_377_600).unwrap();
-    terbit::dk1::pdfkey::write_cert(&cert_path, &foreign).unwrap();
+    let foreign = terbit::trust::pdfkey::certify(&other, &public, "3527", "Kabupaten Sampang", 1_767_225_600, 2_398_377_600).unwrap();
+    terbit::trust::pdfkey::write_cert(&cert_path, &foreign).unwrap();
     // With the chain a forger would carry: the other district's root.
-    let chain_path = terbit::dk1::pdfkey::chain_path(&d.join("keys"), &kid);
+    let chain_path = terbit::trust::pdfkey::chain_path(&d.join("keys"), &kid);
     let good_chain = std::fs::read(&chain_path).unwrap();
-    std::fs::write(&chain_path, terbit::dk1::root::pem_encode("CERTIFICATE", &other.cert.der)).unwrap();
+    std::fs::write(&chain_path, terbit::trust::root::pem_encode("CERTIFICATE", &other.cert.der)).unwrap();
     let night = |out: &str| -> PathBuf {
         ok(d, &["samples", "--kind", "birth", "--count", "3", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
         // Each night into a register of its own needs a keys folder of its
@@ -195,20 +195,20 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     // 4. An expired certificate: the root certifies the key for 2020 only.
     //    `issue` refuses to sign outside its certificate's validity; a forger
     //    holding the old key would not: the genuine document re-signed with it.
-    let root_key = terbit::dk1::root::RootKey::load(&d.join("root/root-3506.key"), &d.join("root/root-3506.crt")).unwrap();
+    let root_key = terbit::trust::root::RootKey::load(&d.join("root/root-3506.key"), &d.join("root/root-3506.crt")).unwrap();
     // The office's name as `trust sign` gives it, so that the CMS keeps its size.
     let office = terbit::kind::refdata::reference().regency_name("3506").unwrap();
     // The root's ECDSA signature in a certificate is 70 to 72 bytes: the start
     // moved by seconds until the expired certificate is as long as the good one.
-    let good_len = terbit::dk1::root::pem_decode(&good_cert).unwrap().len();
+    let good_len = terbit::trust::root::pem_decode(&good_cert).unwrap().len();
     let expired = (0..64)
-        .map(|s| terbit::dk1::pdfkey::certify(&root_key, &public, "3506", office, 1_577_836_800 + s, 1_609_459_200).unwrap())
+        .map(|s| terbit::trust::pdfkey::certify(&root_key, &public, "3506", office, 1_577_836_800 + s, 1_609_459_200).unwrap())
         .find(|c| c.len() == good_len)
         .expect("a certificate of the same length");
-    terbit::dk1::pdfkey::write_cert(&cert_path, &expired).unwrap();
+    terbit::trust::pdfkey::write_cert(&cert_path, &expired).unwrap();
     let (code, _, err) = terbit(d, &["issue", "more.csv", "--keys", "keys", "--out", "out-expired", "--issued-on", "2026-11-24"]);
     assert!(code != 0 && err.contains("does not hold the documents' issue time"), "issue refuses: {err}");
-    let signer = terbit::dk1::pdfkey::signer_for(&d.join("keys"), &kid).unwrap().unwrap();
+    let signer = terbit::trust::pdfkey::signer_for(&d.join("keys"), &kid).unwrap().unwrap();
     let pades = terbit::pdf::sign::Pades::new(&signer).unwrap();
     let mut bytes = std::fs::read(genuine).unwrap();
     let find = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
@@ -270,10 +270,10 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     assert!(disagree.is_empty(), "terbit and the page differ:\n{}", disagree.join("\n"));
 }
 
-/// Each file judged by terbit (`verify::pades`, as `terbit verify` does)
+/// Each file judged by terbit (`verify::signature::pades`, as `terbit verify` does)
 /// and by the page's own modules in node (test/pdfverdicts.mjs, as the
 /// page's onPdf does): the file signature's reason codes
-/// (verify/pdf_reasons.rs, the table both share) must match each other and
+/// (verify/signature/reasons.rs, the table both share) must match each other and
 /// `expected`; the words too. Returns what differs.
 fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String> {
     use std::io::Write as _;
@@ -281,7 +281,7 @@ fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String>
         return Vec::new();
     }
     let now = 1_800_000_000;
-    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: bundle.to_path_buf(), now, ..Default::default() }).unwrap();
+    let store = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: bundle.to_path_buf(), now, ..Default::default() }).unwrap();
     let layouts = terbit::verify::Layouts::standard();
     let input = serde_json::json!({
         "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
@@ -303,10 +303,10 @@ fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String>
     let mut disagree = Vec::new();
     for ((file, expected), p) in files.iter().zip(&page) {
         let bytes = std::fs::read(file).unwrap();
-        let docs = terbit::verify::verify_pdf_documents_with(&bytes, &store.trust(), &layouts, None).unwrap_or_default();
+        let docs = terbit::verify::verify_pdf_documents(&bytes, &store.trust(), &layouts, None).unwrap_or_default();
         let claims = docs.first().and_then(|d| d.report.claims.clone());
-        let rust = claims.as_ref().and_then(|c| terbit::verify::pades::judge(&terbit::verify::pades::check(&bytes), &store.pdf_certs, &c.issuer, c.issued_at));
-        let rust_code = rust.as_deref().map(terbit::verify::pdf_reasons::code);
+        let rust = claims.as_ref().and_then(|c| terbit::verify::signature::pades::judge(&terbit::verify::signature::pades::check(&bytes), &store.pdf_certs, &c.issuer, c.issued_at));
+        let rust_code = rust.as_deref().map(terbit::verify::signature::reasons::code);
         let page_code = p["code"].as_str();
         let name = file.file_name().unwrap().to_string_lossy();
         if rust_code != page_code || rust_code != *expected {
@@ -416,7 +416,7 @@ fn set_mode(path: &Path, mode: u32) {
 
 /// The certificates of a PEM file, DER.
 fn pem_certs(path: &Path) -> Vec<Vec<u8>> {
-    terbit::dk1::pdfkey::pem_chain(path).unwrap()
+    terbit::trust::pdfkey::pem_chain(path).unwrap()
 }
 
 #[test]

@@ -131,12 +131,12 @@ fn every_application_ends_issued_or_rejected_and_verifies() {
         let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
         assert!(row["file"].starts_with(&format!("{}/birth/", row["service_point"])));
-        let report = verify::verify_pdf_with(&bytes, &trust, &layouts);
+        let report = verify::verify_pdf(&bytes, &trust, &layouts);
         assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
         assert_eq!(report.qr.as_deref(), Some(row["qr"].as_str()), "the drawn QR is the manifest's");
         assert!(report.fields.iter().any(|(k, v)| k == "document number" && v == &row["document_number"]));
     }
-    let run = verify::verify_run_with(&summary.run_dir, &trust, &layouts).unwrap();
+    let run = verify::verify_run(&summary.run_dir, &trust, &layouts).unwrap();
     assert!(run.problems.is_empty(), "{:?}", run.problems);
     assert!(run.seal_ok, "{}", run.seal_problem);
     assert_eq!(run.genuine, manifest.len());
@@ -167,7 +167,7 @@ fn altered_deleted_and_added_files_are_each_named_and_break_the_seal() {
     let added = format!("{}/birth/3506-LU-23112026-9999.pdf", manifest[0]["service_point"]);
     fs::copy(summary.run_dir.join(&manifest[0]["file"]), summary.run_dir.join(&added)).unwrap();
 
-    let run = verify::verify_run_with(&summary.run_dir, &store.trust(), &verify::Layouts::standard()).unwrap();
+    let run = verify::verify_run(&summary.run_dir, &store.trust(), &verify::Layouts::standard()).unwrap();
     let mut named: Vec<(String, String)> = run.problems.iter().map(|p| (p.file.clone(), p.problem.clone())).collect();
     named.sort();
     assert_eq!(run.problems.len(), 3, "{named:?}");
@@ -203,27 +203,27 @@ fn revoked_and_superseded_documents_fail_verification() {
     fs::write(&path, list.to_json()).unwrap();
 
     // Keys the caller already trusts, with the signed list.
-    let store = verify::TrustStore::of_keys_folder(&s.keys, std::slice::from_ref(&path)).unwrap();
+    let store = terbit::trust::store::TrustStore::of_keys_folder(&s.keys, std::slice::from_ref(&path)).unwrap();
     assert_eq!(store.revocations.len(), 2);
     let trust = store.trust();
     let layouts = verify::Layouts::standard();
     let pdf = |r: &BTreeMap<String, String>| fs::read(summary.run_dir.join(&r["file"])).unwrap();
-    assert!(matches!(verify::verify_pdf_with(&pdf(a), &trust, &layouts).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
-    match verify::verify_pdf_with(&pdf(b), &trust, &layouts).verdict {
+    assert!(matches!(verify::verify_pdf(&pdf(a), &trust, &layouts).verdict, Verdict::Revoked(ref why) if why.contains("forged")));
+    match verify::verify_pdf(&pdf(b), &trust, &layouts).verdict {
         Verdict::Superseded(why) => assert!(why.contains(&newer), "{why}"),
         other => panic!("{other:?}"),
     }
-    assert_eq!(verify::verify_pdf_with(&pdf(c), &trust, &layouts).verdict, Verdict::Genuine);
+    assert_eq!(verify::verify_pdf(&pdf(c), &trust, &layouts).verdict, Verdict::Genuine);
     // Without the list the same document is genuine: revocations come only
     // from lists the auditor holds.
     let without = fixture::office_trust(&s.keys);
-    assert_eq!(verify::verify_pdf_with(&pdf(a), &without.trust(), &layouts).verdict, Verdict::Genuine);
+    assert_eq!(verify::verify_pdf(&pdf(a), &without.trust(), &layouts).verdict, Verdict::Genuine);
 
     // An edited list (an entry removed without re-signing) is refused.
     let mut forged = list.clone();
     forged.entries.remove(0);
     fs::write(&path, forged.to_json()).unwrap();
-    assert!(verify::TrustStore::with_keys(TrustList::load(&s.keys.join("trust.json")).unwrap(), std::slice::from_ref(&path)).is_err());
+    assert!(terbit::trust::store::TrustStore::with_keys(TrustList::load(&s.keys.join("trust.json")).unwrap(), std::slice::from_ref(&path)).is_err());
 }
 
 #[test]
@@ -233,14 +233,14 @@ fn tampered_text_wrong_key_and_unknown_kid_are_rejected() {
     let manifest = read_csv(&summary.run_dir.join("manifest.csv"));
     let trust = TrustList::load(&s.keys.join("trust.json")).unwrap();
     let qr = &manifest[0]["qr"];
-    assert!(verify::verify_text(qr, &trust).verdict.is_genuine());
+    assert!(verify::verify_text(qr, &terbit::trust::store::Trust::new(&trust)).verdict.is_genuine());
 
     // One character changed, at every position in turn.
     for i in 4..qr.len() {
         let mut t = qr.clone();
         let c = if &t[i..i + 1] == "A" { "B" } else { "A" };
         t.replace_range(i..i + 1, c);
-        assert!(!verify::verify_text(&t, &trust).verdict.is_genuine(), "position {i}");
+        assert!(!verify::verify_text(&t, &terbit::trust::store::Trust::new(&trust)).verdict.is_genuine(), "position {i}");
     }
 
     let claims: Claims = dk1::decode(qr).unwrap().claims;
@@ -248,10 +248,10 @@ fn tampered_text_wrong_key_and_unknown_kid_are_rejected() {
     // Wrong key claiming the trusted kid: the signature fails.
     let trusted_kid = dk1::decode(qr).unwrap().kid;
     let forged = dk1::seal(&claims, &Signer { key: other.clone(), kid: trusted_kid, issuer: "3506".into() });
-    assert!(matches!(verify::verify_text(&forged, &trust).verdict, Verdict::Invalid(_)));
+    assert!(matches!(verify::verify_text(&forged, &terbit::trust::store::Trust::new(&trust)).verdict, Verdict::Invalid(_)));
     // A key the trust list does not know.
     let unknown = dk1::seal(&claims, &Signer { kid: kid_of(&other.verifying_key().to_bytes()), key: other, issuer: "3506".into() });
-    assert!(matches!(verify::verify_text(&unknown, &trust).verdict, Verdict::Untrusted(_)));
+    assert!(matches!(verify::verify_text(&unknown, &terbit::trust::store::Trust::new(&trust)).verdict, Verdict::Untrusted(_)));
 }
 
 #[test]
@@ -369,7 +369,7 @@ fn six_kinds_in_one_run() {
         let bytes = fs::read(summary.run_dir.join(&row["file"])).unwrap();
         assert_eq!(hex::encode(Sha256::digest(&bytes)), row["sha256"]);
         assert!(row["file"].starts_with(&format!("{}/{}/", row["service_point"], row["kind"])));
-        let report = verify::verify_pdf_with(&bytes, &trust, &layouts);
+        let report = verify::verify_pdf(&bytes, &trust, &layouts);
         assert_eq!(report.verdict, Verdict::Genuine, "{}", row["file"]);
         let sealed = dk1::decode(&row["qr"]).unwrap();
         let single = sealed.claims.record.member_count.is_none() && row["kind"] != "family_card";

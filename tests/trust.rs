@@ -199,12 +199,12 @@ fn a_neighbours_root_cannot_speak_for_another_district() {
     let d = fixture::make(tmp.path());
     let dir = &d.dir;
     ok(dir, &["root", "init", "--district", "3527", "--dir", "sampang-root", "--not-before", "2026-01-01"]);
-    let sampang = terbit::dk1::root::RootKey::load(&dir.join("sampang-root/root-3527.key"), &dir.join("sampang-root/root-3527.crt")).unwrap();
+    let sampang = terbit::trust::root::RootKey::load(&dir.join("sampang-root/root-3527.key"), &dir.join("sampang-root/root-3527.crt")).unwrap();
     let sampang_pin = hex::encode(sampang.cert.fingerprint);
     // The forger's own key, listed as Kediri's, under Sampang's root.
     ok(dir, &["keys", "generate", "--issuer", "3506", "--dir", "forger", "--not-before", "2026-01-01"]);
     let keys = terbit::dk1::keys::TrustList::load(&dir.join("forger/trust.json")).unwrap().keys;
-    let forged = terbit::dk1::trustlist::SignedTrustList::make(&sampang, "3506", 99, 1_795_000_000, 1_900_000_000, keys, vec![]).unwrap();
+    let forged = terbit::trust::list::SignedTrustList::make(&sampang, "3506", 99, 1_795_000_000, 1_900_000_000, keys, vec![]).unwrap();
     std::fs::write(dir.join("forged-3506.json"), forged.to_json()).unwrap();
     // The CLI refuses to sign it at all.
     let (code, _, err) = terbit(dir, &["trust", "sign", "--keys", "forger", "--root-key", "sampang-root/root-3527.key", "--root-cert", "sampang-root/root-3527.crt"]);
@@ -250,7 +250,7 @@ fn a_bundle_keeps_a_districts_root_unless_told() {
     let d = fixture::make(tmp.path());
     let dir = &d.dir;
     ok(dir, &["root", "init", "--district", "3506", "--dir", "root2", "--not-before", "2026-01-01"]);
-    let new_pin = hex::encode(terbit::dk1::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
+    let new_pin = hex::encode(terbit::trust::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
     ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root2/root-3506.key", "--root-cert", "root2/root-3506.crt", "--out", "keys/trust-3506-new.json"]);
     let (code, _, err) = terbit(dir, &["trust", "bundle", "--list", "keys/trust-3506-new.json", "--pin", &new_pin, "--revocations", "keys/revocations-3506.json", "--out", "trust-bundle.json"]);
     assert_eq!(code, 2, "{err}");

@@ -75,7 +75,7 @@ fn verdict_name(v: &Verdict) -> &'static str {
 fn every_vector_reaches_its_verdict_with_a_reason() {
     for (name, v) in vectors() {
         let trust = trust_of(&v);
-        let report = verify_text(v["qr_text"].as_str().unwrap(), &trust);
+        let report = verify_text(v["qr_text"].as_str().unwrap(), &terbit::trust::store::Trust::new(&trust));
         assert_eq!(verdict_name(&report.verdict), v["expected"].as_str().unwrap(), "{name}: {:?}", report.verdict);
         match &report.verdict {
             Verdict::Genuine => {}
@@ -115,7 +115,7 @@ fn every_one_character_change_of_every_genuine_vector_is_rejected() {
             let repl = *alphabet.iter().find(|c| **c != orig).unwrap() as char;
             let mut t = text.to_string();
             t.replace_range(i..i + 1, &repl.to_string());
-            assert!(!verify_text(&t, &trust).verdict.is_genuine(), "{name}: change at {i} still verifies");
+            assert!(!verify_text(&t, &terbit::trust::store::Trust::new(&trust)).verdict.is_genuine(), "{name}: change at {i} still verifies");
         }
     }
 }

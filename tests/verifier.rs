@@ -36,7 +36,8 @@ use std::process::{Command, Stdio};
 
 use serde_json::{json, Value};
 use terbit::dk1::keys::TrustList;
-use terbit::verify::{verify_text_with, Trust};
+use terbit::trust::store::Trust;
+use terbit::verify::verify_text;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -157,7 +158,7 @@ fn page_core_gives_the_clis_verdict_on_every_vector_and_damaged_text() {
         let js = js.as_array().unwrap();
         assert_eq!(js.len(), texts.len());
         // The vector itself: the expected verdict, the same fields.
-        let rust = verify_text_with(&qr, &trust);
+        let rust = verify_text(&qr, &trust);
         assert_eq!(js[0]["verdict"], v["expected"], "{}: page", f.display());
         assert_eq!(rust.verdict.word().to_lowercase(), v["expected"].as_str().unwrap(), "{}: cli", f.display());
         // The same signed fields, label by label (the page names the kind in Indonesian too).
@@ -165,7 +166,7 @@ fn page_core_gives_the_clis_verdict_on_every_vector_and_damaged_text() {
         let js_fields: Vec<(String, String)> = js[0]["fields"].as_array().unwrap().iter().map(|p| (p[0].as_str().unwrap().into(), p[1].as_str().unwrap().into())).collect();
         assert_eq!(strip_kind(js_fields), strip_kind(rust.fields.clone()), "{}: fields", f.display());
         for (t, j) in texts.iter().zip(js) {
-            let r = verify_text_with(t, &trust).verdict.word().to_lowercase();
+            let r = verify_text(t, &trust).verdict.word().to_lowercase();
             compared += 1;
             if j["verdict"].as_str() != Some(r.as_str()) {
                 differ.push(format!("{}: cli {r}, page {} ({}) for {t}", f.file_name().unwrap().to_string_lossy(), j["verdict"], j["reason"]));
@@ -240,13 +241,13 @@ fn page_core_refuses_exactly_the_bundles_the_cli_refuses() {
     for (name, b) in &variants {
         let path = d.dir.join("variant.json");
         std::fs::write(&path, b.to_string()).unwrap();
-        let rust = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: path.clone(), now: 1_800_000_000, ..Default::default() });
+        let rust = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: path.clone(), now: 1_800_000_000, ..Default::default() });
         let js = js_verdicts(&json!({"bundle": b, "now": 1_800_000_000u64, "texts": texts}));
         match (&rust, js.get("refused")) {
             (Ok(store), None) => {
                 let trust = store.trust();
                 for (t, j) in texts.iter().zip(js.as_array().unwrap()) {
-                    let r = verify_text_with(t, &trust).verdict.word().to_lowercase();
+                    let r = verify_text(t, &trust).verdict.word().to_lowercase();
                     if j["verdict"].as_str() != Some(r.as_str()) {
                         disagree.push(format!("{name}: cli {r}, page {}", j["verdict"]));
                     }
@@ -346,8 +347,8 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     assert_eq!(g["number"], d.genuine.number.as_str());
     assert!(g["text"].as_str().unwrap().contains("ASLI") && g["text"].as_str().unwrap().contains("Genuine"), "{g}");
     // The issue time in the district's zone and words (Kediri: WIB), the exact UTC instant beside it.
-    let store = terbit::verify::TrustStore::load(&terbit::verify::TrustSource { path: d.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
-    let issued_at = verify_text_with(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "issued at").unwrap().1;
+    let store = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: d.bundle.clone(), now: 1_800_000_000, ..Default::default() }).unwrap();
+    let issued_at = verify_text(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "issued at").unwrap().1;
     let epoch = chrono::DateTime::parse_from_rfc3339(&issued_at).unwrap().timestamp();
     let local = terbit::kind::words::date_time_long(epoch, 7);
     assert!(local.ends_with(" WIB") && g["text"].as_str().unwrap().contains(&local) && g["text"].as_str().unwrap().contains(&issued_at), "{local}: {g}");
@@ -425,7 +426,7 @@ fn the_page_in_a_browser_agrees_with_the_cli() {
     let c = one("camera");
     assert_eq!(c["verdict"], "genuine", "{c}");
     assert_eq!(c["number"], d.genuine.number.as_str());
-    let name = verify_text_with(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1;
+    let name = verify_text(&d.genuine.qr, &store.trust()).fields.into_iter().find(|(k, _)| k == "name").unwrap().1;
     assert_eq!(c["name"], name.as_str());
     // Every vector as the CLI judges it.
     for v in m["vectors"].as_array().unwrap() {
@@ -581,7 +582,7 @@ fn new_root_page(d: &fixture::District) -> (PathBuf, String) {
     std::fs::create_dir_all(dir.join("newroot")).unwrap();
     std::fs::copy(dir.join("keys/revocations-3506.json"), dir.join("newroot/revocations-3506.json")).unwrap();
     fixture::ok(dir, &["trust", "sign", "--keys", "keys2", "--root-key", "root2/root-3506.key", "--root-cert", "root2/root-3506.crt", "--at", "2026-11-25T00:00:00Z", "--valid-days", "36500", "--out", "newroot/trust-3506.json"]);
-    let pin = hex::encode(terbit::dk1::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
+    let pin = hex::encode(terbit::trust::root::read_cert(&dir.join("root2/root-3506.crt")).unwrap().fingerprint);
     fixture::ok(dir, &["trust", "bundle", "--list", "newroot/trust-3506.json", "--pin", &pin, "--out", "newroot-bundle.json"]);
     fixture::ok(dir, &["verifier", "--trust", "newroot-bundle.json", "--out", "newroot.html"]);
     (dir.join("newroot.html"), pin)

@@ -14,7 +14,7 @@
 
 use sha2::{Digest, Sha256};
 
-use crate::dk1::bundle::{Bundle, BundleError};
+use crate::trust::bundle::{Bundle, BundleError};
 
 /// The page's script, built from `web/src`.
 pub const SCRIPT: &str = include_str!("web/dist/verifier.js");
@@ -23,7 +23,7 @@ const TEMPLATE: &str = include_str!("web/page.html");
 /// The content security policy: nothing may be fetched, framed or sent;
 /// the one inline script is allowed by its hash.
 fn policy(script: &str) -> String {
-    let hash = crate::dk1::root::base64_encode(&Sha256::digest(script.as_bytes()));
+    let hash = crate::trust::root::base64_encode(&Sha256::digest(script.as_bytes()));
     format!(
         "default-src 'none'; script-src 'sha256-{hash}'; style-src 'unsafe-inline'; img-src data: blob:; media-src blob: mediastream:; \
          connect-src 'none'; font-src 'none'; object-src 'none'; frame-src 'none'; worker-src 'none'; manifest-src 'none'; \
@@ -110,11 +110,11 @@ mod tests {
     }
 
     /// The page's table of PDF signature reasons is generated from
-    /// `verify/pdf_reasons.rs` (test code may reach across stages).
+    /// `verify/signature/reasons.rs` (test code may reach across stages).
     #[test]
     fn the_generated_pdf_reasons_are_current() {
         let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/pdf_reasons.js");
-        let want = crate::verify::pdf_reasons::js_module();
+        let want = crate::verify::signature::reasons::js_module();
         if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
             std::fs::write(&path, &want).unwrap();
         }
@@ -137,8 +137,8 @@ mod tests {
 
     #[test]
     fn page_refuses_a_bundle_that_does_not_verify() {
-        let root = crate::dk1::trustlist::tests::test_root();
-        let list = crate::dk1::trustlist::SignedTrustList::make(&root, "3506", 1, 0, 86_400, vec![crate::dk1::trustlist::tests::entry(1, "3506")], vec![]).unwrap();
+        let root = crate::trust::list::tests::test_root();
+        let list = crate::trust::list::SignedTrustList::make(&root, "3506", 1, 0, 86_400, vec![crate::trust::list::tests::entry(1, "3506")], vec![]).unwrap();
         let mut b = Bundle::new();
         b.put(&root.cert.fingerprint, list, vec![], false).unwrap();
         let html = page(&b, 0).unwrap();

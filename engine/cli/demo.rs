@@ -59,7 +59,7 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         super::trust::root_init(&region.code, &root_dir, nb, 20)?;
     }
     super::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
-    let pin = terbit::dk1::root::read_cert(&root_cert)?.fingerprint;
+    let pin = terbit::trust::root::read_cert(&root_cert)?.fingerprint;
     let bundle = out.join("trust-bundle.json");
     super::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;
     let opts = IssueOptions {
@@ -75,8 +75,8 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     print_summary(&s);
     let done = s.not_done.is_empty();
     night_exit(&s);
-    let store = verify::TrustStore::load(&verify::TrustSource { path: bundle.clone(), now: Utc::now().timestamp(), ..Default::default() })?;
-    let r = verify::verify_run_with(&s.run_dir, &store.trust(), &verify::Layouts::standard()).map_err(anyhow::Error::msg)?;
+    let store = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: bundle.clone(), now: Utc::now().timestamp(), ..Default::default() })?;
+    let r = verify::verify_run(&s.run_dir, &store.trust(), &verify::Layouts::standard()).map_err(anyhow::Error::msg)?;
     println!("5. verify {}: {} documents, {} genuine, {} problem(s), batch seal {}", s.run_dir.display(), r.documents, r.genuine, r.problems.len(),
         if r.seal_ok { "holds".to_string() } else { format!("FAILS: {}", r.seal_problem) });
     for p in &r.problems {

@@ -18,7 +18,7 @@ pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
             let g = generate_key(&dir, &issuer, not_before)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
-            println!("  PDF key:     {} (keep it secret; the district root certifies it at `terbit trust sign`)", terbit::dk1::pdfkey::key_path(&dir, &g.kid).display());
+            println!("  PDF key:     {} (keep it secret; the district root certifies it at `terbit trust sign`)", terbit::trust::pdfkey::key_path(&dir, &g.kid).display());
             println!("  key list:    {} (sign it for auditors: terbit trust sign --keys {} --root-key ... --root-cert ...)", g.trust_file.display(), dir.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -41,12 +41,12 @@ pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
                 (Some(p12), _, _) => {
                     let Some(pf) = password_file else { bail!("--p12 needs --password-file (a file holding the password, or - for standard input)") };
                     let password = read_password(&pf)?;
-                    terbit::dk1::pdfkey::import_p12(&dir, &k, &p12, &password)?;
+                    terbit::trust::pdfkey::import_p12(&dir, &k, &p12, &password)?;
                 }
-                (None, Some(key), Some(cert)) => terbit::dk1::pdfkey::import(&dir, &k, &key, &cert, chain.as_deref())?,
+                (None, Some(key), Some(cert)) => terbit::trust::pdfkey::import(&dir, &k, &key, &cert, chain.as_deref())?,
                 _ => bail!("give --key and --cert, or --p12"),
             }
-            println!("PDF key and certificate of key {kid} → {}", terbit::dk1::pdfkey::cert_path(&dir, &k).display());
+            println!("PDF key and certificate of key {kid} → {}", terbit::trust::pdfkey::cert_path(&dir, &k).display());
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
         }
@@ -82,7 +82,7 @@ pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDat
             break;
         }
     }
-    terbit::dk1::pdfkey::generate(dir, &g.kid, &seed)?;
+    terbit::trust::pdfkey::generate(dir, &g.kid, &seed)?;
     Ok(g)
 }
 

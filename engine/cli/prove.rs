@@ -7,7 +7,7 @@ use anyhow::Result;
 use super::args::ProveArgs;
 
 pub(crate) fn run(a: &ProveArgs) -> Result<ExitCode> {
-    let proof = terbit::verify::prove::prove(&a.run, &a.number)?;
+    let proof = terbit::verify::run::prove::prove(&a.run, &a.number)?;
     println!("{}", serde_json::to_string_pretty(&proof)?);
     Ok(ExitCode::SUCCESS)
 }

@@ -17,7 +17,7 @@ use terbit::issue::settings::{Flags, For};
 use terbit::numbering::check::{self, ManifestRow, RunFound, RunState, SignedList};
 use terbit::util::show::clip_shown;
 use terbit::verify::run::{self as audit, RunError};
-use terbit::verify::trust::{TrustSource, TrustStore};
+use terbit::trust::store::{TrustSource, TrustStore};
 
 use super::args::RegisterCommand;
 

@@ -44,7 +44,7 @@ impl Handed {
             None => None,
         };
         let pdf = match self.pdf? {
-            Some((text, source)) => Some(terbit::dk1::pdfkey::parse_key_text(&text, &source)?),
+            Some((text, source)) => Some(terbit::trust::pdfkey::parse_key_text(&text, &source)?),
             None => None,
         };
         Ok((seed, pdf))

@@ -16,7 +16,8 @@ use rayon::prelude::*;
 use serde::Serialize;
 use terbit::util::show::{clip_shown, shown, shown_json};
 use terbit::verify::photo::PhotoDocument;
-use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Trust, TrustInfo, TrustSource, TrustStore, Verdict};
+use terbit::trust::store::{Trust, TrustInfo, TrustSource, TrustStore};
+use terbit::verify::{self, Layouts, PdfDocument, Report, RunReport, Verdict};
 
 /// The largest text file of QR texts read.
 const MAX_TEXT_FILE: u64 = 64 << 20;
@@ -107,10 +108,10 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
             return Answer::Error { error: "no such file or directory (and not a DK1 text)".into() };
         }
         // Typed or pasted QR text, however damaged: a verdict, not a file error.
-        return Answer::Document { report: Box::new(verify::verify_text_with(target, trust)) };
+        return Answer::Document { report: Box::new(verify::verify_text(target, trust)) };
     };
     if meta.is_dir() {
-        return match verify::verify_run_with(path, trust, layouts) {
+        return match verify::verify_run(path, trust, layouts) {
             Ok(run) => Answer::Run { run },
             Err(e) => Answer::Error { error: e.to_string() },
         };
@@ -126,7 +127,7 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
         Err(e) => return Answer::Error { error: e.to_string() },
     };
     if bytes.starts_with(b"%PDF") {
-        return match verify::verify_pdf_documents_with(&bytes, trust, layouts, None) {
+        return match verify::verify_pdf_documents(&bytes, trust, layouts, None) {
             Ok(documents) => Answer::Pdf { documents },
             Err(report) => Answer::Document { report: Box::new(report) },
         };
@@ -155,7 +156,7 @@ fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
     if lines.is_empty() {
         return Answer::Error { error: "an empty text file".into() };
     }
-    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text_with(l, trust))).collect(), note }
+    Answer::Lines { lines: lines.par_iter().map(|(n, l)| (*n, verify::verify_text(l, trust))).collect(), note }
 }
 
 /// `bytes` as text, if they are text: UTF-8 (a byte-order mark allowed)
@@ -212,7 +213,7 @@ pub(crate) fn command(a: super::args::VerifyArgs) -> Result<ExitCode> {
     let pins = a
         .pin
         .iter()
-        .map(|p| terbit::dk1::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", clip_shown(p, 80))))
+        .map(|p| terbit::trust::root::parse_pin(p).with_context(|| format!("--pin {:?} is not a SHA-256 fingerprint (64 hex digits), alone or as DISTRICT=fingerprint", clip_shown(p, 80))))
         .collect::<Result<Vec<_>>>()?;
     let memory = if a.no_trust_memory { None } else { a.trust_memory.or_else(default_trust_memory) };
     if memory.is_none() && !a.no_trust_memory {

@@ -10,13 +10,8 @@
 //! trust is the verifier's business (`verify`).
 
 pub mod keys;
-pub mod p12;
-pub mod pdfkey;
 pub mod qr;
 pub mod revocation;
-pub mod root;
-pub mod trustlist;
-pub mod bundle;
 pub mod seal;
 pub mod signed;
 pub mod strict;

@@ -205,7 +205,7 @@ impl RevocationList {
                 )));
             }
         }
-        if h.sequence == 0 || h.sequence > crate::dk1::trustlist::MAX_SEQUENCE {
+        if h.sequence == 0 || h.sequence > crate::dk1::signed::MAX_SEQUENCE {
             return Err(ListError::Sequence(h.sequence));
         }
         let readable = Header { sequence: self.sequence, updated_at: time(&self.updated_at), next_update: time(&self.next_update) };

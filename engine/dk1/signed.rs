@@ -8,6 +8,10 @@ use ed25519_dalek::{Signature, Signer as _, Verifier as _};
 
 use crate::dk1::keys::{Kid, Signer, TrustList, TrustedKey};
 
+/// The largest sequence number of a signed list — trust lists and
+/// revocation lists alike (2^53 − 1: exact in every JSON reader).
+pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
+
 /// Sign `payload` (already deterministic CBOR) as a tagged COSE_Sign1.
 pub fn sign(payload: Vec<u8>, signer: &Signer) -> Vec<u8> {
     let protected = HeaderBuilder::new().algorithm(iana::Algorithm::EdDSA).key_id(signer.kid.to_vec()).build();

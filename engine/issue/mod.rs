@@ -403,7 +403,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
 
 /// The run's DK1 signer and its certified PDF-signing partner, checked
 /// against the documents' issue time.
-fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::dk1::pdfkey::PdfSigner)> {
+fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::PdfSigner)> {
     let signer = match &opts.signing_seed {
         Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,
         None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
@@ -415,8 +415,8 @@ fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::dk1::pdfkey::Pdf
     // would be judged by its page alone, which a forger can draw around,
     // so a keys folder without a certified PDF key issues nothing.
     let found = match &opts.pdf_key {
-        Some(secret) => crate::dk1::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?,
-        None => crate::dk1::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
+        Some(secret) => crate::trust::pdfkey::signer_with_key(&opts.keys_dir, &signer.kid, secret, PDF_KEY_ENV)?,
+        None => crate::trust::pdfkey::signer_for(&opts.keys_dir, &signer.kid)?.ok_or_else(|| {
             Error::NoKey(format!(
                 "{} has no PDF-signing key for key {}: every PDF terbit writes is signed, so nothing was issued. \
                  Either import a certification authority's key and certificate for it (`terbit keys import {} --key … --cert …`), \
@@ -439,7 +439,7 @@ fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::dk1::pdfkey::Pdf
         let s = &found;
         // Verifiers hold a signature to its certificate's validity at the
         // document's issue time: a night outside it would be rejected whole.
-        let (not_before, not_after) = crate::dk1::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
+        let (not_before, not_after) = crate::trust::pdfkey::validity(&s.cert).ok_or_else(|| Error::NoKey("the PDF-signing certificate cannot be read".into()))?;
         if opts.issued_at < not_before || opts.issued_at >= not_after {
             return Err(Error::NoKey(format!(
                 "the PDF-signing certificate of key {} is valid from {} until {}, which does not hold the documents' issue time {}: PDF readers and terbit verify would reject every signature. Issue on a date inside it, or renew the certificate",

@@ -183,11 +183,11 @@ fn widths() {
 }
 
 /// A root, a certified PDF key, and a renderer that signs with it (test keys).
-pub(crate) fn signing_renderer() -> (Renderer, crate::dk1::root::RootKey) {
-    let root = crate::dk1::trustlist::tests::test_root();
+pub(crate) fn signing_renderer() -> (Renderer, crate::trust::root::RootKey) {
+    let root = crate::trust::list::tests::test_root();
     let key = p256::ecdsa::SigningKey::from_slice(&[0x21u8; 32]).unwrap();
-    let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
-    let signer = crate::dk1::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] };
+    let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+    let signer = crate::trust::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] };
     let pades = std::sync::Arc::new(crate::pdf::sign::Pades::new(&signer).unwrap());
     (Renderer::new(Template::birth_default(), &Region::kediri()).unwrap().with_signature(pades), root)
 }
@@ -207,6 +207,6 @@ fn signed_documents_are_deterministic_and_cover_the_whole_file() {
     if let Some(dir) = std::env::var_os("TERBIT_PADES_OUT") {
         let dir = std::path::PathBuf::from(dir);
         std::fs::write(dir.join("signed.pdf"), &a).unwrap();
-        std::fs::write(dir.join("root.crt"), crate::dk1::root::pem_encode("CERTIFICATE", &root.cert.der)).unwrap();
+        std::fs::write(dir.join("root.crt"), crate::trust::root::pem_encode("CERTIFICATE", &root.cert.der)).unwrap();
     }
 }

@@ -14,9 +14,9 @@
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
-use crate::dk1::pdfkey::PdfSigner;
+use crate::trust::pdfkey::PdfSigner;
 
-// DER object identifiers (content bytes); verify/pades.rs reads with them too.
+// DER object identifiers (content bytes); verify/signature/pades.rs reads with them too.
 pub(crate) const OID_SIGNED_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x02];
 pub(crate) const OID_DATA: &[u8] = &[0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
 pub(crate) const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
@@ -103,7 +103,7 @@ impl Pades {
         // would otherwise be bytes no one signed. terbit's own chain, a
         // district root alone, is exactly checked by verifiers as it is.
         let mut ids = vec![ess];
-        if !crate::dk1::pdfkey::is_district_root_chain(&signer.cert, &signer.chain) {
+        if !crate::trust::pdfkey::is_district_root_chain(&signer.cert, &signer.chain) {
             for c in &signer.chain {
                 ids.push(seq(&[&tlv(0x04, &Sha256::digest(c))]));
             }
@@ -273,9 +273,9 @@ mod tests {
 
     /// A signer with key `seed`, certified by the test root.
     fn pades(seed: u8) -> Pades {
-        let root = crate::dk1::trustlist::tests::test_root();
+        let root = crate::trust::list::tests::test_root();
         let key = p256::ecdsa::SigningKey::from_slice(&[seed; 32]).unwrap();
-        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
         Pades::new(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }).unwrap()
     }
 
@@ -333,14 +333,14 @@ mod tests {
     /// (commit aea0477): same certificates, same signatures, same CMS.
     #[test]
     fn certificates_and_signatures_keep_their_bytes() {
-        let root = crate::dk1::trustlist::tests::test_root();
+        let root = crate::trust::list::tests::test_root();
         let key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
-        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
         let p = Pades::new(&PdfSigner { key, cert: cert.clone(), chain: vec![root.cert.der.clone()] }).unwrap();
         let mut all = Vec::new();
         all.extend_from_slice(&root.cert.der);
         all.extend_from_slice(&cert);
-        all.extend_from_slice(crate::dk1::root::pem_encode("CERTIFICATE", &cert).as_bytes());
+        all.extend_from_slice(crate::trust::root::pem_encode("CERTIFICATE", &cert).as_bytes());
         for n in 0..70u8 {
             let d: [u8; 32] = Sha256::digest([n]).into();
             all.extend_from_slice(&p.cms(&d));

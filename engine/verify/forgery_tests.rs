@@ -5,6 +5,7 @@ use lopdf::{Document, Object, Stream};
 
 use super::tests_support::*;
 use super::*;
+use crate::dk1::keys::TrustList;
 
 #[path = "page/forgeries.rs"]
 mod corpus;
@@ -55,7 +56,7 @@ fn paste_qr(page_pdf: &[u8], qr_pdf: &[u8]) -> Vec<u8> {
 }
 
 fn invalid_because(pdf: &[u8], trust: &TrustList) -> String {
-    match verify_pdf(pdf, trust).verdict {
+    match verify_pdf(pdf, &Trust::new(trust), crate::verify::standard_layouts()).verdict {
         Verdict::Invalid(why) => why,
         other => panic!("expected INVALID, got {other:?}"),
     }
@@ -152,8 +153,8 @@ fn annotations_and_appended_pages_are_refused() {
     doc.save_to(&mut out).unwrap();
     // lopdf ends a file at %%EOF; any forger adds the line break terbit writes.
     out.push(b'\n');
-    assert!(!verify_pdf(&out, &trust).verdict.is_genuine());
-    let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
+    assert!(!verify_pdf(&out, &crate::trust::store::Trust::new(&trust), crate::verify::standard_layouts()).verdict.is_genuine());
+    let docs = verify_pdf_documents(&out, &crate::trust::store::Trust::new(&trust), &Layouts::standard(), None).unwrap();
     assert_eq!(docs.len(), 2);
     assert!(page_check(&out, &trust).iter().all(|p| p.starts_with("page 2:")), "the document's own page still passes");
     let why = docs[1].report.verdict.reason().unwrap_or("");
@@ -166,7 +167,7 @@ fn annotations_and_appended_pages_are_refused() {
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
     out.push(b'\n');
-    let docs = verify_pdf_documents(&out, &trust, &Layouts::standard()).unwrap();
+    let docs = verify_pdf_documents(&out, &crate::trust::store::Trust::new(&trust), &Layouts::standard(), None).unwrap();
     let why = docs[1].report.verdict.reason().unwrap_or("");
     assert!(why.starts_with("no QR code is drawn on this page; and the page holds what terbit never writes") && why.contains("inline image"), "{why}");
 }
@@ -174,7 +175,7 @@ fn annotations_and_appended_pages_are_refused() {
 #[test]
 fn an_untrusted_qrs_fields_are_unverified_only() {
     let (pdf, _) = pdf_for("3506-LU-23112026-0001", "BUDI");
-    let r = verify_pdf(&pdf, &TrustList::default());
+    let r = verify_pdf(&pdf, &crate::trust::store::Trust::new(&TrustList::default()), crate::verify::standard_layouts());
     assert!(matches!(r.verdict, Verdict::Untrusted(_)));
     assert!(r.fields.is_empty());
     assert!(r.unverified.iter().any(|(k, v)| k == "name" && v == "BUDI"));
@@ -243,7 +244,7 @@ fn a_qr_copied_onto_another_documents_page_is_caught_and_its_fields_shown() {
     let (a, trust) = pdf_for("3506-LU-23112026-0001", "CHILD ONE");
     let (b, _) = pdf_for("3506-LU-23112026-0002", "CHILD TWO");
     assert_eq!(page_check(&a, &trust), Vec::<String>::new(), "the genuine page");
-    let r = verify_pdf(&paste_qr(&a, &b), &trust);
+    let r = verify_pdf(&paste_qr(&a, &b), &crate::trust::store::Trust::new(&trust), crate::verify::standard_layouts());
     match &r.verdict {
         Verdict::Invalid(why) => assert!(why.contains("3506-LU-23112026-0002") && why.contains("differs from the signed"), "{why}"),
         other => panic!("{other:?}"),
@@ -300,7 +301,7 @@ fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
 fn page_check(pdf: &[u8], trust: &TrustList) -> Vec<String> {
     let doc = Document::load_mem(pdf).unwrap();
     let ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
-    let scans: Vec<scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
+    let scans: Vec<page::scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
     let (layouts, trust) = (Layouts::standard(), Trust::new(trust));
     let mut out = Vec::new();
     let mut i = 0;
@@ -313,7 +314,7 @@ fn page_check(pdf: &[u8], trust: &TrustList) -> Vec<String> {
         for (k, s) in scans[i..j].iter().enumerate() {
             out.extend(s.problems.iter().map(|p| format!("page {}: {p}", i + k + 1)));
         }
-        let report = qr.map(|q| verify_text_with(&q, &trust));
+        let report = qr.map(|q| verify_text(&q, &trust));
         match report.as_ref().and_then(|r| r.claims.as_ref().map(|c| (c, r.kid.clone().unwrap_or_default()))) {
             Some((claims, kid)) => out.extend(check_layout(claims, &kid, &scans[i..j], &layouts, Some(i))),
             None => out.push(format!("page {}: no QR signed by a trusted key", i + 1)),
@@ -324,11 +325,11 @@ fn page_check(pdf: &[u8], trust: &TrustList) -> Vec<String> {
 }
 
 fn signed_pades() -> std::sync::Arc<crate::pdf::sign::Pades> {
-    let new_root = crate::dk1::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
-    let root = crate::dk1::root::RootKey::from_pem(&new_root.key_pem, &crate::dk1::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
+    let new_root = crate::trust::root::generate("3506", "KABUPATEN KEDIRI", &[0x42; 32], 1_767_225_600, 20).unwrap();
+    let root = crate::trust::root::RootKey::from_pem(&new_root.key_pem, &crate::trust::root::pem_decode(new_root.cert_pem.as_bytes()).unwrap()).unwrap();
     let pdf_key = p256::ecdsa::SigningKey::from_slice(&[0x21; 32]).unwrap();
-    let cert = crate::dk1::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
-    let signer = crate::dk1::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
+    let cert = crate::trust::pdfkey::certify(&root, pdf_key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_398_377_600).unwrap();
+    let signer = crate::trust::pdfkey::PdfSigner { key: pdf_key, cert, chain: vec![root.cert.der.clone()] };
     std::sync::Arc::new(crate::pdf::sign::Pades::new(&signer).unwrap())
 }
 
@@ -403,7 +404,7 @@ fn every_technique_is_named_in_document_files_and_incremental_updates() {
             let forged = corpus::forge(&files[0], 1, t, ": BUDI SANTOSO", ": AGUS SANTOSO", Some(&files[1]), save);
             assert_named(&page_check(&forged, &trust), t, &format!("{save:?}"));
             // The verdict too: whatever else it says, the page is named.
-            assert!(matches!(verify_pdf(&forged, &trust).verdict, Verdict::Invalid(ref why) if why.contains(t.named())), "{t:?} {save:?}");
+            assert!(matches!(verify_pdf(&forged, &crate::trust::store::Trust::new(&trust), crate::verify::standard_layouts()).verdict, Verdict::Invalid(ref why) if why.contains(t.named())), "{t:?} {save:?}");
         }
     }
 }

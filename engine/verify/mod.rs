@@ -10,7 +10,7 @@
 //!
 //! A PDF is read page by page ([`page`]): each page must carry its
 //! document's QR and show, where the template prints them, exactly the
-//! values that QR signs ([`layout`]). A photo is only its QR: the signed
+//! values that QR signs ([`page::layout`]). A photo is only its QR: the signed
 //! fields are shown for the person holding the paper to compare. Whatever
 //! came from the document is shown through [`crate::util::show::shown`].
 
@@ -18,260 +18,27 @@
 // once per file, never in a loop that would feel its size.
 #![allow(clippy::result_large_err)]
 
-pub mod content;
-pub mod ecdsa;
-mod fonts;
-pub mod layout;
-mod load;
+// By job: the verdict and its words; reading a PDF's pages back
+// (loading, content streams, fonts, what is drawn, the layout check); the
+// file's own signature; auditing a run directory (and proving a document
+// in it); photos and scans.
 pub mod page;
 pub mod photo;
 pub mod run;
-pub mod scan;
-mod streams;
-pub mod prove;
-pub mod pades;
-pub mod pdf_reasons;
-pub mod trust;
-
-pub use trust::{Revocations, Trust, TrustInfo, TrustSource, TrustStore};
+pub mod signature;
+pub mod verdict;
 
 use std::collections::BTreeMap;
 
 use serde::Serialize;
 
-use crate::dk1::{self, Claims, Dk1Error, Kind};
-use crate::dk1::keys::{rfc3339, KeyStatus, TrustList};
+use crate::dk1::{self, Claims, Kind};
 use crate::kind::template::{Template, Templates};
+use crate::trust::store::Trust;
 
-pub use run::{read_manifest, verify_run, verify_run_with, ManifestRow, RunError, RunProblem, RunReport};
+pub use run::{read_manifest, verify_run, ManifestRow, RunError, RunProblem, RunReport};
 
-/// What a document was found to be.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
-#[serde(tag = "verdict", content = "reason", rename_all = "lowercase")]
-pub enum Verdict {
-    /// Signed by a trusted key, within its window, not revoked, and (for a PDF) every page shows what the QR signs.
-    Genuine,
-    /// Malformed, tampered, or not verifiable at all: not genuine.
-    Invalid(String),
-    /// Well-formed but signed by a key the trust list does not vouch for.
-    Untrusted(String),
-    /// The document (or its key) was revoked.
-    Revoked(String),
-    /// The document was replaced by a newer one.
-    Superseded(String),
-    /// No QR code could be read (a photo or scan): nothing is known about
-    /// the document; take the picture again. Never a verdict on the paper.
-    Unreadable(String),
-}
-
-impl Verdict {
-    /// Whether the verdict is GENUINE.
-    pub fn is_genuine(&self) -> bool {
-        matches!(self, Verdict::Genuine)
-    }
-    /// The word a person reads first.
-    pub fn word(&self) -> &'static str {
-        match self {
-            Verdict::Genuine => "GENUINE",
-            Verdict::Invalid(_) => "INVALID",
-            Verdict::Untrusted(_) => "UNTRUSTED",
-            Verdict::Revoked(_) => "REVOKED",
-            Verdict::Superseded(_) => "SUPERSEDED",
-            Verdict::Unreadable(_) => "UNREADABLE",
-        }
-    }
-    /// The verdict and why, the word said once: "SUPERSEDED by 3506-… since
-    /// 2026-12-07: name corrected", "INVALID: …".
-    pub fn said(&self) -> String {
-        self.said_as(self.word())
-    }
-    /// [`Verdict::said`] in lower case, for a line of a run's problems.
-    pub fn said_lower(&self) -> String {
-        self.said_as(&self.word().to_lowercase())
-    }
-    fn said_as(&self, word: &str) -> String {
-        match self.reason() {
-            None => word.to_string(),
-            // A reason that begins with the verdict's own word goes on from it.
-            Some(why) => match why.strip_prefix(&self.word().to_lowercase()).filter(|rest| rest.starts_with(' ')) {
-                Some(rest) => format!("{word}{rest}"),
-                None => format!("{word}: {why}"),
-            },
-        }
-    }
-    /// Why, unless genuine.
-    pub fn reason(&self) -> Option<&str> {
-        match self {
-            Verdict::Genuine => None,
-            Verdict::Invalid(r) | Verdict::Untrusted(r) | Verdict::Revoked(r) | Verdict::Superseded(r) | Verdict::Unreadable(r) => Some(r),
-        }
-    }
-}
-
-/// The verdict on one document, with what a person needs to compare it with the paper.
-#[derive(Debug, Clone, Serialize)]
-pub struct Report {
-    /// The verdict.
-    pub verdict: Verdict,
-    /// The signing key (hex), when the QR could be decoded.
-    pub kid: Option<String>,
-    /// The issuer the claims name.
-    pub issuer: Option<String>,
-    /// The key's status in the trust list, when it is listed.
-    pub key_status: Option<KeyStatus>,
-    /// Signed fields whose signature holds, as (label, value), for a person
-    /// to compare with the paper.
-    pub fields: Vec<(String, String)>,
-    /// Fields decoded from a QR whose signature or key did not check: shown
-    /// only under an "UNVERIFIED — do not rely on these" heading.
-    pub unverified: Vec<(String, String)>,
-    /// The QR text read.
-    pub qr: Option<String>,
-    /// The claims, when their signature holds (for the page check).
-    #[serde(skip)]
-    pub claims: Option<Claims>,
-    /// For a PDF: what its file signature (PAdES) is, in words.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub file_signature: Option<String>,
-}
-
-impl Report {
-    fn with(verdict: Verdict) -> Report {
-        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None }
-    }
-    /// An INVALID report.
-    pub fn invalid(reason: impl Into<String>) -> Report {
-        Report::with(Verdict::Invalid(reason.into()))
-    }
-    /// An UNREADABLE report.
-    pub fn unreadable(reason: impl Into<String>) -> Report {
-        Report::with(Verdict::Unreadable(reason.into()))
-    }
-    /// The signed document number, when the signature holds.
-    pub fn number(&self) -> Option<&str> {
-        self.claims.as_ref().map(|c| c.record.number.as_str())
-    }
-}
-/// Signed fields with human labels, in record order.
-pub fn fields(c: &Claims) -> Vec<(String, String)> {
-    let r = &c.record;
-    let kind = Kind::from_code(r.kind).map(|k| k.name().to_string()).unwrap_or_else(|| format!("unknown ({})", r.kind));
-    let mut f = vec![
-        ("issuer".to_string(), c.issuer.clone()),
-        ("issued at".to_string(), rfc3339(c.issued_at)),
-        ("kind".to_string(), kind),
-        ("document number".to_string(), r.number.clone()),
-        ("NIK".to_string(), r.nik.clone()),
-        ("name".to_string(), r.name.clone()),
-    ];
-    if let Some(d) = &r.birth_date {
-        f.push(("birth date".into(), d.clone()));
-    }
-    if let Some(p) = &r.birth_place {
-        f.push(("birth place".into(), p.clone()));
-    }
-    f.push(("issue date".into(), r.issue_date.clone()));
-    if let Some(e) = c.expiry {
-        f.push(("expires".into(), rfc3339(e)));
-    }
-    if !r.related.is_empty() {
-        f.push(("related IDs".into(), r.related.join(", ")));
-    }
-    if let Some(n) = r.member_count {
-        f.push(("members".into(), n.to_string()));
-    }
-    if let Some(d) = &r.member_digest {
-        // SHA-256 of the member NIKs in table order, joined by newlines: an
-        // auditor recomputes it from the printed table.
-        f.push(("member digest".into(), hex::encode(d)));
-    }
-    for (k, v) in &r.extra {
-        // Labels of the embedded templates' record keys (11 and up are per
-        // kind: each template's `[[record.extra]]`, templates/*.toml).
-        let label = match (r.kind, k) {
-            (1 | 6, 11) => "sex".to_string(),
-            (1, 12) => "mother".to_string(),
-            (1, 13) => "father".to_string(),
-            (1, 14) => "birth order".to_string(),
-            (2, 11) => "date of death".to_string(),
-            (2, 12) => "place of death".to_string(),
-            (3, 11) => "address".to_string(),
-            (6, 12) => "village".to_string(),
-            (4 | 5, 11) => "origin village".to_string(),
-            (4 | 5, 12) => "destination village".to_string(),
-            (4, 13) => "reason".to_string(),
-            _ => format!("field {k}"),
-        };
-        f.push((label, v.to_string()));
-    }
-    f
-}
-
-/// Verify a DK1 text against a trust list.
-pub fn verify_text(text: &str, trust: &TrustList) -> Report {
-    verify_text_with(text, &Trust::new(trust))
-}
-
-/// As [`verify_text`], with the trust list's keys decoded.
-pub fn verify_text_with(text: &str, trust: &Trust) -> Report {
-    let sealed = match dk1::decode(text) {
-        Ok(s) => s,
-        Err(e) => return Report::invalid(e.to_string()),
-    };
-    let mut report = Report {
-        verdict: Verdict::Genuine,
-        kid: Some(hex::encode(sealed.kid)),
-        issuer: Some(sealed.claims.issuer.clone()),
-        key_status: None,
-        fields: vec![],
-        unverified: fields(&sealed.claims),
-        qr: Some(text.trim_end().to_string()),
-        claims: None,
-        file_signature: None,
-    };
-    let Some(key) = trust.find(&sealed.kid) else {
-        report.verdict = Verdict::Untrusted(format!("kid {} is not in the trust list", hex::encode(sealed.kid)));
-        return report;
-    };
-    report.key_status = Some(key.status);
-    // The signature first: claims of a forged document say nothing.
-    if let Err(e) = sealed.check_signature(&key.key) {
-        report.verdict = Verdict::Invalid(match e {
-            Dk1Error::Signature => "signature does not verify: the text was altered or signed by another key".into(),
-            other => other.to_string(),
-        });
-        return report;
-    }
-    let at = sealed.claims.issued_at;
-    report.verdict = if key.issuer != sealed.claims.issuer {
-        Verdict::Untrusted(format!("key {} belongs to issuer {}, but the document claims issuer {}", hex::encode(key.kid), key.issuer, sealed.claims.issuer))
-    } else if at < key.not_before || key.not_after.is_some_and(|na| at >= na) {
-        Verdict::Untrusted(format!(
-            "issued at {} outside the key's signing window ({} to {})",
-            rfc3339(at),
-            rfc3339(key.not_before),
-            key.not_after.map(rfc3339).unwrap_or_else(|| "open".into())
-        ))
-    } else if key.status == KeyStatus::Revoked && key.revoked_from.is_some_and(|r| at >= r) {
-        Verdict::Revoked(format!("key {} is revoked from {}", hex::encode(key.kid), key.revoked_from.map(rfc3339).unwrap_or_default()))
-    } else if let Some(e) = trust.revocation(&sealed.claims.issuer, &sealed.claims.record.number) {
-        match &e.superseded_by {
-            Some(by) if e.status == crate::kind::standing::Status::Superseded => {
-                Verdict::Superseded(format!("superseded by {by} since {}: {}", e.since, e.reason))
-            }
-            _ => Verdict::Revoked(format!("revoked since {}: {}", e.since, e.reason)),
-        }
-    } else {
-        Verdict::Genuine
-    };
-    // The issuer's key signed these (revoked or superseded documents too):
-    // they are what the office issued. Untrusted keys' claims stay unverified.
-    if !matches!(report.verdict, Verdict::Untrusted(_)) {
-        report.fields = std::mem::take(&mut report.unverified);
-        report.claims = Some(sealed.claims);
-    }
-    report
-}
+pub use verdict::{fields, verify_text, Report, Verdict};
 
 /// The page layouts a verifier knows, by issuer: the embedded templates,
 /// each embedded region's own, and any region file given to `verify`.
@@ -307,7 +74,8 @@ impl Layouts {
     }
 }
 
-fn standard_layouts() -> &'static Layouts {
+/// The embedded layouts, made once.
+pub fn standard_layouts() -> &'static Layouts {
     static L: std::sync::OnceLock<Layouts> = std::sync::OnceLock::new();
     L.get_or_init(Layouts::standard)
 }
@@ -330,13 +98,9 @@ pub struct PdfDocument {
 /// one document (a family card's pages), each page checked against what
 /// that QR signs. A document file holds one document; a print file many.
 /// `Err` when the file as a whole cannot be read.
-pub fn verify_pdf_documents(bytes: &[u8], trust: &TrustList, layouts: &Layouts) -> Result<Vec<PdfDocument>, Report> {
-    verify_pdf_documents_with(bytes, &Trust::new(trust), layouts, None)
-}
-
-/// As [`verify_pdf_documents`], with the trust list's keys decoded, and
-/// the QR text the file should carry if known (see [`page::scan_page`]).
-pub fn verify_pdf_documents_with(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
+/// `expected_qr`: the QR text the file should carry, if known (a run's
+/// manifest says it; see [`page::scan_page`]).
+pub fn verify_pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
     // A defect in the PDF parser must cost this file its verdict, not the
     // audit of a whole run its process.
     std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts, expected_qr)))
@@ -349,18 +113,18 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
         return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does"));
     }
-    let doc = load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
+    let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));
     }
-    let scans: Vec<scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
+    let scans: Vec<page::scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
     // The file's own signature (PAdES), judged per document below.
-    let file_signature = pades::check(bytes);
+    let file_signature = signature::pades::check(bytes);
     let mut out = Vec::new();
     let mut i = 0;
     while i < scans.len() {
-        let qrs: Vec<&scan::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
+        let qrs: Vec<&page::scan::DrawnQr> = scans[i].qrs.iter().filter(|q| q.text.starts_with(dk1::PREFIX)).collect();
         let Some(qr) = qrs.first().map(|q| q.text.clone()) else {
             let why = if scans[i].qrs.is_empty() { "no QR code is drawn on this page" } else { "the QR code drawn on this page is not a DK1 document" };
             // What else the page check found there is said too: it may be
@@ -377,7 +141,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         while j < scans.len() && scans[j].qrs.iter().any(|q| q.text == qr) {
             j += 1;
         }
-        let mut report = verify_text_with(&qr, trust);
+        let mut report = verify_text(&qr, trust);
         let mut problems: Vec<String> = Vec::new();
         for (k, s) in scans[i..j].iter().enumerate() {
             let on = |p: &String| if scans.len() > 1 { format!("page {}: {p}", i + k + 1) } else { p.clone() };
@@ -388,16 +152,16 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         }
         let mut signature_problem = None;
         if let Some(claims) = report.claims.clone() {
-            signature_problem = pades::judge(&file_signature, trust.pdf_certificates(), &claims.issuer, claims.issued_at);
+            signature_problem = signature::pades::judge(&file_signature, trust.pdf_certificates(), &claims.issuer, claims.issued_at);
             report.file_signature = Some(match (&signature_problem, &file_signature) {
                 (Some(p), _) => p.clone(),
-                (None, pades::FileSignature::Holds { m, .. }) => {
+                (None, signature::pades::FileSignature::Holds { m, .. }) => {
                     // `/M` as a date a person reads (D:YYYYMMDD…).
                     let d = m.strip_prefix("D:").filter(|d| d.len() >= 8 && d[..8].bytes().all(|b| b.is_ascii_digit()));
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
                     format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file", claims.issuer)
                 }
-                (None, _) => pades::NOT_SIGNED.into(),
+                (None, _) => signature::pades::NOT_SIGNED.into(),
             });
             problems.extend(check_layout(&claims, report.kid.as_deref().unwrap_or(""), &scans[i..j], layouts, (scans.len() > 1).then_some(i)));
         }
@@ -417,7 +181,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
 
 /// The pages of one document against its signed claims; pages are named
 /// from `offset` + 1 in a file of several pages.
-fn check_layout(claims: &Claims, kid: &str, scans: &[scan::Scan], layouts: &Layouts, offset: Option<usize>) -> Vec<String> {
+fn check_layout(claims: &Claims, kid: &str, scans: &[page::scan::Scan], layouts: &Layouts, offset: Option<usize>) -> Vec<String> {
     let Some(kind) = Kind::from_code(claims.record.kind) else {
         return vec![format!("the record's kind {} is not one terbit prints", claims.record.kind)];
     };
@@ -431,7 +195,7 @@ fn check_layout(claims: &Claims, kid: &str, scans: &[scan::Scan], layouts: &Layo
     }
     let mut members = Vec::new();
     for (k, s) in scans.iter().enumerate() {
-        let r = layout::check_page(t, claims, kid, k + 1, pages, s);
+        let r = page::layout::check_page(t, claims, kid, k + 1, pages, s);
         let on = |p: String| match offset {
             Some(o) => format!("page {}: {p}", o + k + 1),
             None => p,
@@ -439,21 +203,16 @@ fn check_layout(claims: &Claims, kid: &str, scans: &[scan::Scan], layouts: &Layo
         out.extend(r.problems.into_iter().map(on));
         members.extend(r.members);
     }
-    out.extend(layout::check_members(t, claims, &members));
+    out.extend(page::layout::check_members(t, claims, &members));
     out
 }
 
-/// Verify a PDF that is one document (a document file), with the
-/// embedded layouts. `trust` holds no PDF-signing certificates, so only
-/// the QR and the page are judged and the verdict is never GENUINE: use
-/// [`verify_pdf_with`] with a [`TrustStore`]'s [`Trust`].
-pub fn verify_pdf(bytes: &[u8], trust: &TrustList) -> Report {
-    verify_pdf_with(bytes, &Trust::new(trust), standard_layouts())
-}
-
-/// As [`verify_pdf`], with these keys (and revocations) and layouts.
-pub fn verify_pdf_with(bytes: &[u8], trust: &Trust, layouts: &Layouts) -> Report {
-    match verify_pdf_documents_with(bytes, trust, layouts, None) {
+/// Verify a PDF that is one document (a document file): its pages
+/// against its QR with `layouts`, its file signature against `trust`'s
+/// PDF-signing certificates (a [`crate::trust::store::TrustStore`]'s [`Trust`] holds them; a
+/// bare trust list does not, and then the verdict is never GENUINE).
+pub fn verify_pdf(bytes: &[u8], trust: &Trust, layouts: &Layouts) -> Report {
+    match verify_pdf_documents(bytes, trust, layouts, None) {
         Err(r) => r,
         Ok(mut docs) if docs.len() == 1 => docs.remove(0).report,
         Ok(docs) => {
@@ -468,17 +227,12 @@ pub fn verify_pdf_with(bytes: &[u8], trust: &Trust, layouts: &Layouts) -> Report
 /// ([`photo`]). The page itself is not read back, so the signed fields are
 /// shown for comparison with the paper; an image where no QR can be read
 /// is UNREADABLE, never INVALID.
-pub fn verify_image(bytes: &[u8], trust: &TrustList) -> Report {
-    verify_image_with(bytes, &Trust::new(trust))
-}
-
-/// As [`verify_image`], with the trust list's keys decoded.
 ///
 /// A picture that does not decode (damaged, cut short) is UNREADABLE like
 /// one without a readable code. A picture of several documents is never
 /// GENUINE: the worst document's answer, or UNREADABLE ("photograph one
 /// document at a time"); [`photo::verify_each`] answers each of them.
-pub fn verify_image_with(bytes: &[u8], trust: &Trust) -> Report {
+pub fn verify_image(bytes: &[u8], trust: &Trust) -> Report {
     match photo::verify_each(bytes, trust) {
         Ok(docs) => photo::one_answer(docs),
         Err(report) => report,
@@ -487,6 +241,7 @@ pub fn verify_image_with(bytes: &[u8], trust: &Trust) -> Report {
 
 #[cfg(test)]
 mod tests {
+    use crate::dk1::keys::{KeyStatus, TrustList};
     use super::*;
 
     fn signed_pdf() -> (Vec<u8>, TrustList, String) {
@@ -516,17 +271,17 @@ mod tests {
         // Not yet valid: a window that opens after the issue time.
         let mut late = trust.clone();
         late.keys[0].not_before = "2027-01-01T00:00:00Z".into();
-        assert!(matches!(verify_text(&text, &late).verdict, Verdict::Untrusted(_)));
+        assert!(matches!(verify_text(&text, &crate::trust::store::Trust::new(&late)).verdict, Verdict::Untrusted(_)));
         let mut other_issuer = trust.clone();
         other_issuer.keys[0].issuer = "3527".into();
-        assert!(matches!(verify_text(&text, &other_issuer).verdict, Verdict::Untrusted(_)));
+        assert!(matches!(verify_text(&text, &crate::trust::store::Trust::new(&other_issuer)).verdict, Verdict::Untrusted(_)));
         let mut revoked = trust.clone();
         revoked.keys[0].status = KeyStatus::Revoked;
         revoked.keys[0].revoked_from = Some("2026-01-01T00:00:00Z".into());
-        assert!(matches!(verify_text(&text, &revoked).verdict, Verdict::Revoked(_)));
+        assert!(matches!(verify_text(&text, &crate::trust::store::Trust::new(&revoked)).verdict, Verdict::Revoked(_)));
         let mut retired = trust;
         retired.keys[0].status = KeyStatus::Retired;
-        assert_eq!(verify_text(&text, &retired).verdict, Verdict::Genuine, "retired keys keep verifying");
+        assert_eq!(verify_text(&text, &crate::trust::store::Trust::new(&retired)).verdict, Verdict::Genuine, "retired keys keep verifying");
     }
 
     #[test]
@@ -540,11 +295,11 @@ mod tests {
         rotated.keys.push(e);
         rotated.keys[0].status = KeyStatus::Retired;
         rotated.keys[0].not_after = Some("2026-12-01T00:00:00Z".into());
-        assert_eq!(verify_text(&text, &rotated).verdict, Verdict::Genuine);
+        assert_eq!(verify_text(&text, &crate::trust::store::Trust::new(&rotated)).verdict, Verdict::Genuine);
         // A window that closed before the issue time.
         let mut closed = trust;
         closed.keys[0].not_after = Some("2026-06-01T00:00:00Z".into());
-        assert!(matches!(verify_text(&text, &closed).verdict, Verdict::Untrusted(ref w) if w.contains("window")));
+        assert!(matches!(verify_text(&text, &crate::trust::store::Trust::new(&closed)).verdict, Verdict::Untrusted(ref w) if w.contains("window")));
     }
 
     #[test]
@@ -563,12 +318,13 @@ mod tests {
             bad[i] ^= 0x55;
             assert!(!tests_support::verify_signed(&bad, &trust).verdict.is_genuine(), "byte {i} flipped: {:?}", String::from_utf8_lossy(&pdf[i.saturating_sub(60)..(i + 20).min(pdf.len())]));
         }
-        assert!(!verify_pdf(b"%PDF-1.3 garbage", &trust).verdict.is_genuine());
+        assert!(!verify_pdf(b"%PDF-1.3 garbage", &crate::trust::store::Trust::new(&trust), crate::verify::standard_layouts()).verdict.is_genuine());
     }
 }
 
 #[cfg(test)]
 mod unsigned_tests {
+    use crate::dk1::keys::TrustList;
     use super::*;
 
     /// The signed file with its signature taken out: the same page and QR,
@@ -618,7 +374,7 @@ mod unsigned_tests {
         let (signed, _) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
         let certs = tests_support::trust_of(&list).pdf_certificates().to_vec();
-        let judge = |pdf: &[u8]| pades::judge(&pades::check(pdf), &certs, "3506", 1_795_392_000);
+        let judge = |pdf: &[u8]| signature::pades::judge(&signature::pades::check(pdf), &certs, "3506", 1_795_392_000);
         assert_eq!(judge(&signed), None);
         let at = signed.windows(10).position(|w| w == b"/Contents<").unwrap() + 10;
         let end = at + signed[at..].iter().position(|c| *c == b'>').unwrap();
@@ -644,17 +400,17 @@ mod unsigned_tests {
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
         assert_eq!(tests_support::verify_signed(&signed, &list).verdict, Verdict::Genuine);
         let unsigned = unsigned_twin();
-        assert!(pades::check(&unsigned) == pades::FileSignature::Absent);
+        assert!(signature::pades::check(&unsigned) == signature::pades::FileSignature::Absent);
         let r = tests_support::verify_signed(&unsigned, &list);
         // The QR's own signature holds and the page shows its values; the
         // file's verdict is still INVALID: not signed.
         assert_eq!(r.qr.as_deref(), Some(text.as_str()));
         assert!(matches!(r.verdict, Verdict::Invalid(ref why) if why.contains("not signed")), "{:?}", r.verdict);
-        assert_eq!(r.file_signature.as_deref(), Some(pades::NOT_SIGNED));
+        assert_eq!(r.file_signature.as_deref(), Some(signature::pades::NOT_SIGNED));
         assert!(!r.fields.is_empty(), "the QR's signed fields are still shown");
         // A signed file judged without the office's certificate is not
         // genuine either.
-        assert!(!verify_pdf(&signed, &list).verdict.is_genuine());
+        assert!(!verify_pdf(&signed, &crate::trust::store::Trust::new(&list), crate::verify::standard_layouts()).verdict.is_genuine());
     }
 }
 
@@ -674,6 +430,7 @@ mod layouts_tests {
 #[cfg(test)]
 pub(crate) mod tests_support {
     use super::*;
+    use crate::dk1::keys::{KeyStatus, TrustList};
     use crate::dk1::qr;
     use crate::dk1::keys::{kid_of, Signer};
     use crate::pdf::render::{Document as Doc, Renderer};
@@ -712,23 +469,23 @@ pub(crate) mod tests_support {
 
     /// The test PDF-signing certificate (key [`PDF_SEED`], certified by the
     /// test root for district 3506 over 2021–2041).
-    pub(crate) fn pdf_certificates() -> &'static [crate::verify::pades::PdfCert] {
-        static C: std::sync::OnceLock<Vec<crate::verify::pades::PdfCert>> = std::sync::OnceLock::new();
+    pub(crate) fn pdf_certificates() -> &'static [crate::trust::pdfkey::PdfCert] {
+        static C: std::sync::OnceLock<Vec<crate::trust::pdfkey::PdfCert>> = std::sync::OnceLock::new();
         C.get_or_init(|| {
             let der = test_signer().cert.clone();
-            let root = crate::dk1::trustlist::tests::test_root().cert.der.clone();
-            vec![crate::verify::pades::PdfCert { root: Some(root), ..crate::verify::pades::PdfCert::of("3506", &der).expect("test certificate") }]
+            let root = crate::trust::list::tests::test_root().cert.der.clone();
+            vec![crate::trust::pdfkey::PdfCert { root: Some(root), ..crate::trust::pdfkey::PdfCert::of("3506", &der).expect("test certificate") }]
         })
     }
 
     /// The PDF-signing key's secret in tests.
     pub(crate) const PDF_SEED: [u8; 32] = [0x31; 32];
 
-    fn test_signer() -> crate::dk1::pdfkey::PdfSigner {
-        let root = crate::dk1::trustlist::tests::test_root();
+    fn test_signer() -> crate::trust::pdfkey::PdfSigner {
+        let root = crate::trust::list::tests::test_root();
         let key = p256::ecdsa::SigningKey::from_slice(&PDF_SEED).expect("test key");
-        let cert = crate::dk1::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).expect("test certificate");
-        crate::dk1::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }
+        let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).expect("test certificate");
+        crate::trust::pdfkey::PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }
     }
 
     fn test_pades() -> std::sync::Arc<crate::pdf::sign::Pades> {
@@ -744,7 +501,7 @@ pub(crate) mod tests_support {
 
     /// Verify a document file against `list` and the test certificate.
     pub(crate) fn verify_signed(bytes: &[u8], list: &TrustList) -> Report {
-        verify_pdf_with(bytes, &trust_of(list), standard_layouts())
+        verify_pdf(bytes, &trust_of(list), standard_layouts())
     }
 
     /// A rendered document of `kind` with its derived values filled in as a

@@ -36,12 +36,18 @@ use lopdf::{Dictionary, Document, Object};
 
 use crate::dk1::qr::{self, Matrix};
 
-use super::fonts::FontInfo;
+use self::fonts::FontInfo;
 mod allow;
+pub mod content;
 mod draw;
+pub(super) mod fonts;
+pub mod layout;
+pub(super) mod load;
+pub mod scan;
+pub(super) mod streams;
 
-use super::scan::{apply, boxed, deref, dict, mul, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
-use super::streams::{arity, numeric, operations, page_streams, stream_bytes};
+use self::scan::{apply, boxed, deref, dict, mul, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
+use self::streams::{arity, numeric, operations, page_streams, stream_bytes};
 
 /// Operators interpreted per page, forms included.
 const MAX_OPS: usize = 200_000;
@@ -265,7 +271,7 @@ impl Interp<'_> {
     fn run(&mut self, source: Source, resources: &Dictionary, st: &mut State, ctx: &mut Ctx, depth: usize) {
         let parsed = match source {
             Source::Stream(s) => operations(s),
-            Source::Bytes(b) => super::content::parse(b).map(|ops| (b.len(), std::rc::Rc::new(ops))).map_err(Some),
+            Source::Bytes(b) => self::content::parse(b).map(|ops| (b.len(), std::rc::Rc::new(ops))).map_err(Some),
         };
         let ops = match parsed {
             Ok((len, ops)) => {

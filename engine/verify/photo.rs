@@ -406,7 +406,7 @@ pub fn verify_each(bytes: &[u8], trust: &super::Trust) -> Result<Vec<PhotoDocume
             let docs: Vec<PhotoDocument> = codes
                 .into_iter()
                 .filter(|c| c.text.starts_with(crate::dk1::PREFIX))
-                .map(|c| PhotoDocument { place: c.place, report: super::verify_text_with(&c.text, trust) })
+                .map(|c| PhotoDocument { place: c.place, report: super::verify_text(&c.text, trust) })
                 .collect();
             if docs.is_empty() {
                 return Err(Report::invalid("the QR code in the image is not a DK1 document"));

@@ -10,6 +10,8 @@
 //! documents are checked in parallel; the seal then says whether the run
 //! as found — documents, manifest and print files — is what was sealed.
 
+pub mod prove;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::Read;
 use std::os::fd::OwnedFd;
@@ -21,8 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::util::show::clip_shown;
-use super::{verify_pdf_documents_with, Layouts, Trust, Verdict};
-use crate::dk1::keys::TrustList;
+use super::{verify_pdf_documents, Layouts, Trust, Verdict};
 use crate::dk1::seal::{self, Hash};
 
 /// Limits on what a run directory's files may make the audit read.
@@ -352,7 +353,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
     }
     // The manifest's QR text: the drawn QR is recognised by its exact bits
     // (and read in full if they are not that text's encoding).
-    match verify_pdf_documents_with(&bytes, trust, layouts, Some(&row.qr)) {
+    match verify_pdf_documents(&bytes, trust, layouts, Some(&row.qr)) {
         Err(r) => issues.push(format!("invalid: {}", r.verdict.reason().unwrap_or(""))),
         Ok(docs) if docs.len() != 1 => issues.push(format!("the file holds {} documents (or pages without their QR), not one", docs.len())),
         Ok(docs) => {
@@ -373,12 +374,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
 /// numbers are unique; no PDF is present that the manifest does not list;
 /// every print file is the sealed one (or, if not, which of its pages is
 /// wrong); and the batch seal's signed figures match the run as found.
-pub fn verify_run(dir: &Path, trust: &TrustList) -> Result<RunReport, RunError> {
-    verify_run_with(dir, &Trust::new(trust), super::standard_layouts())
-}
-
-/// As [`verify_run`], with these layouts.
-pub fn verify_run_with(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, RunError> {
+pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunReport, RunError> {
     let t = std::time::Instant::now();
     let root = open_root(dir)?;
     let (manifest, rows) = manifest_of(&root).map_err(|e| never_finished(&root).unwrap_or(e))?;
@@ -469,7 +465,7 @@ fn check_print_file(root: &OwnedFd, rel: &str, trust: &Trust, layouts: &Layouts,
             return;
         }
     };
-    match verify_pdf_documents_with(&bytes, trust, layouts, None) {
+    match verify_pdf_documents(&bytes, trust, layouts, None) {
         Err(r) => problems.push(RunProblem { file, problem: format!("invalid: {}", r.verdict.reason().unwrap_or("")) }),
         Ok(docs) => {
             let mut bad = 0;
@@ -573,7 +569,7 @@ mod tests {
     fn a_run_without_a_manifest_is_said_to_have_never_finished_and_why() {
         let d = tempfile::tempdir().unwrap();
         let trust = crate::dk1::keys::TrustList { keys: vec![] };
-        let audit = |d: &Path| verify_run(d, &trust).unwrap_err().to_string();
+        let audit = |d: &Path| verify_run(d, &crate::trust::store::Trust::new(&trust), crate::verify::standard_layouts()).unwrap_err().to_string();
         let e = audit(d.path());
         assert!(e.contains("never finished") && e.contains("no manifest.csv"), "{e}");
         std::fs::write(d.path().join("report.json"), r#"{"not_done": [{"reason": "refused", "message": "batch refused: 8 of the 10 applications\u001b[2J were rejected"}]}"#).unwrap();

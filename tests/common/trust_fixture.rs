@@ -101,7 +101,7 @@ pub(crate) fn make(dir: &Path) -> District {
     ok(dir, &[&["supersede", &superseded.number, "--by", &newer.number, "--reason", "name corrected"][..], &reg].concat());
     ok(dir, &["revoke", &revoked.number, "--reason", "issued on forged evidence", "--register", "out/register.sqlite", "--keys", "keys", "--on", "2026-11-24"]);
     ok(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-24T03:00:00Z", "--valid-days", "36500"]);
-    let cert = terbit::dk1::root::read_cert(&dir.join("root/root-3506.crt")).unwrap();
+    let cert = terbit::trust::root::read_cert(&dir.join("root/root-3506.crt")).unwrap();
     let pin = hex::encode(cert.fingerprint);
     ok(dir, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "trust-bundle.json"]);
     ok(dir, &["verifier", "--trust", "trust-bundle.json", "--out", "verify.html"]);
@@ -144,7 +144,7 @@ pub(crate) fn bundle_for(dir: &Path, keys: &str) -> String {
         ok(dir, &["root", "init", "--district", &district, "--dir", &root, "--not-before", "2020-01-01"]);
     }
     ok(dir, &["trust", "sign", "--keys", keys, "--root-key", &key, "--root-cert", &cert, "--valid-days", "36500"]);
-    let pin = hex::encode(terbit::dk1::root::read_cert(&dir.join(&cert)).unwrap().fingerprint);
+    let pin = hex::encode(terbit::trust::root::read_cert(&dir.join(&cert)).unwrap().fingerprint);
     let bundle = format!("{keys}/trust-bundle.json");
     ok(dir, &["trust", "bundle", "--list", &format!("{keys}/trust-{district}.json"), "--pin", &pin, "--out", &bundle]);
     bundle
@@ -155,7 +155,7 @@ pub(crate) fn bundle_for(dir: &Path, keys: &str) -> String {
 /// `issuer` from `not_before` to 2100 (every PDF terbit issues is signed,
 /// so a folder without a certified PDF key issues nothing).
 pub(crate) fn office_keys(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> terbit::dk1::keys::Generated {
-    use terbit::dk1::{pdfkey, root};
+    use terbit::trust::{pdfkey, root};
     let g = terbit::dk1::keys::generate(dir, issuer, seed, not_before).expect("DK1 key");
     // A P-256 scalar of the seed's own (the seeds tests use are far below
     // the curve order).
@@ -175,8 +175,8 @@ pub(crate) fn office_keys(dir: &Path, issuer: &str, seed: &[u8; 32], not_before:
 
 /// The office's own trust: its keys and PDF certificates (what judges
 /// the PDFs it issued).
-pub(crate) fn office_trust(keys: &Path) -> terbit::verify::TrustStore {
-    terbit::verify::TrustStore::of_keys_folder(keys, &[]).expect("the office's trust")
+pub(crate) fn office_trust(keys: &Path) -> terbit::trust::store::TrustStore {
+    terbit::trust::store::TrustStore::of_keys_folder(keys, &[]).expect("the office's trust")
 }
 
 /// Whether an external tool runs (tools::have: the one probe the tests

@@ -27,8 +27,8 @@
 
 use lopdf::{Dictionary, Document, Object};
 
-use super::super::fonts::stray_key;
-use super::super::scan::{deref, dict, name, nums};
+use super::fonts::stray_key;
+use super::scan::{deref, dict, name, nums};
 use super::Interp;
 
 /// Distinct refusals kept per page (a forged page may repeat one

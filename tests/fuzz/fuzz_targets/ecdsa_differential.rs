@@ -2,8 +2,8 @@
 //! signature bytes taken from the fuzzer's input:
 //! - the PDF signer's batches (engine/pdf/ecdsa.rs) give, byte for byte,
 //!   the `p256` crate's own RFC 6979 signature made low-s;
-//! - the PDF signature checker (engine/verify/ecdsa.rs, behind the `p256`
-//!   crate's DER parser as verify/pades.rs uses it) gives the verdict of
+//! - the PDF signature checker (engine/verify/signature/ecdsa.rs, behind the `p256`
+//!   crate's DER parser as verify/signature/pades.rs uses it) gives the verdict of
 //!   the `p256` crate's verifier and of `ring`'s (ASN.1), on the genuine
 //!   signatures and on mangled ones (bits flipped, bytes cut or added,
 //!   `r` and `s` swapped or negated, the fuzzer's own bytes).
@@ -14,9 +14,9 @@ use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
 use p256::ecdsa::{Signature, SigningKey};
 use sha2::{Digest, Sha256};
 
-/// The checker as verify/pades.rs calls it: DER parsed by p256, then ring.
+/// The checker as verify/signature/pades.rs calls it: DER parsed by p256, then ring.
 fn terbit_accepts(key: &p256::ecdsa::VerifyingKey, msg: &[u8], der: &[u8]) -> bool {
-    Signature::from_der(der).is_ok_and(|sig| terbit::verify::ecdsa::verify(key, msg, &sig))
+    Signature::from_der(der).is_ok_and(|sig| terbit::verify::signature::ecdsa::verify(key, msg, &sig))
 }
 
 fn compare(key: &p256::ecdsa::VerifyingKey, sec1: &[u8], msg: &[u8], der: &[u8]) {

@@ -8,5 +8,5 @@
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
-    let _ = terbit::dk1::p12::read(data, "pw");
+    let _ = terbit::trust::p12::read(data, "pw");
 });

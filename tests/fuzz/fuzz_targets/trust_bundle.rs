@@ -8,15 +8,15 @@
 use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
-use terbit::dk1::bundle::Bundle;
-use terbit::dk1::root::{Fingerprint, RootCert};
-use terbit::dk1::trustlist::SignedTrustList;
+use terbit::trust::bundle::Bundle;
+use terbit::trust::root::{Fingerprint, RootCert};
+use terbit::trust::list::SignedTrustList;
 
 fn pin() -> Option<Fingerprint> {
     static P: OnceLock<Option<Fingerprint>> = OnceLock::new();
     *P.get_or_init(|| {
         let b = Bundle::parse(include_bytes!("../corpus/trust_bundle/bundle.json")).ok()?;
-        terbit::dk1::root::parse_fingerprint(&b.districts.first()?.root_fingerprint)
+        terbit::trust::root::parse_fingerprint(&b.districts.first()?.root_fingerprint)
     })
 }
 

@@ -1,5 +1,5 @@
 // The verifier page's core: the same checks, in the same order, as terbit's
-// Rust verifier (engine/dk1 and engine/verify/mod.rs, verify_text_with), so
+// Rust verifier (engine/dk1 and engine/verify/mod.rs, verify_text), so
 // that a QR text gets the same verdict on the page as from `terbit verify`.
 // tests/verifier.rs runs every vector and thousands of damaged texts
 // through both and compares.
@@ -296,7 +296,7 @@ export function fields(c) {
 
 /**
  * Verify a QR text against trust (from loadBundle): the same steps as
- * terbit's verify_text_with. Returns {verdict, reason, kid, issuer, fields, unverified, claims}.
+ * terbit's verify_text. Returns {verdict, reason, kid, issuer, fields, unverified, claims}.
  */
 export function verifyText(qrText, trust) {
   let sealed;
@@ -414,7 +414,7 @@ export function verifyTrustList(list, pin) {
   if (fp !== pin) throw new TrustError(`its root certificate (SHA-256 ${fp.match(/.{4}/g).join(' ')}) is not a pinned root: compare it with the fingerprint the district publishes`);
   const root = rootFromCertificate(der);
   const name = String(list.district).slice(0, 8);
-  // A root vouches only for its own district: its certificate names it (engine/dk1/root.rs, `generate`),
+  // A root vouches only for its own district: its certificate names it (engine/trust/root.rs, `generate`),
   // checked before the list's signature is even read.
   if (root.district === null) throw new TrustError(`the list claims district ${name}, but its root certificate names no district: a root vouches only for its own district`);
   if (root.district !== list.district) throw new TrustError(`the list claims district ${name}, but its root certificate is district ${root.district}'s: a root vouches only for its own district`);

@@ -1,5 +1,5 @@
 // A PDF file's own signature (PAdES B-B), checked as terbit's Rust
-// verifier checks it (engine/verify/pades.rs): one signature whose byte
+// verifier checks it (engine/verify/signature/pades.rs): one signature whose byte
 // range covers the whole file but its value; a CMS SignedData whose
 // message digest is that range's SHA-256 and whose ECDSA P-256 signature
 // over the signed attributes holds under the signer's certificate; that
@@ -75,7 +75,7 @@ const OID = {
   signingCertV2: '2a864886f70d010910022f',
 };
 // The parts the signature does not cover, exactly as terbit writes them
-// (engine/verify/pades.rs): otherwise one signed file would have other
+// (engine/verify/signature/pades.rs): otherwise one signed file would have other
 // valid byte strings (a changed version, algorithm parameters, an added CRL).
 const VERSION_1 = '020101';
 const DIGEST_ALGORITHMS = '310d300b0609608648016503040201';

@@ -1,4 +1,4 @@
-// GENERATED from engine/verify/pdf_reasons.rs — do not edit.
+// GENERATED from engine/verify/signature/reasons.rs — do not edit.
 // Write it again with: TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_pdf_reasons_are_current
 
 /** (code, a fragment of the words that says it), tried in order. */

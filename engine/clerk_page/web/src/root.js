@@ -61,7 +61,7 @@ function cnOf(b, name) {
 
 /**
  * The district a root's subject names, as terbit's reader finds it
- * (engine/dk1/root.rs, `district_of`): exactly one common name, a UTF8String
+ * (engine/trust/root.rs, `district_of`): exactly one common name, a UTF8String
  * or PrintableString `terbit district root <four digits>`; else null.
  */
 function districtOf(b, name) {

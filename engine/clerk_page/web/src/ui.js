@@ -157,7 +157,7 @@ function fieldCell(en, v, issuer) {
 
 function report(r, source) {
   const box = el('article', { class: 'answer', 'data-verdict': r.verdict });
-  // A PDF file's signature: the reason's code, as terbit's (verify/pdf_reasons.rs).
+  // A PDF file's signature: the reason's code, as terbit's (verify/signature/reasons.rs).
   if (r.pdfReason) box.setAttribute('data-reason', r.pdfReason);
   let detail = r.reason;
   if (r.verdict === 'superseded' && r.entry) {

@@ -4,8 +4,8 @@
 // checked like any other, but a file handed over later is trusted only
 // because its lists verify against the roots this page pins.
 //
-// The rules are `terbit trust bundle`'s (engine/dk1/bundle.rs, `put`) and
-// `terbit verify --trust … --pin …`'s (engine/verify/trust.rs, `load`):
+// The rules are `terbit trust bundle`'s (engine/trust/bundle.rs, `put`) and
+// `terbit verify --trust … --pin …`'s (engine/trust/store.rs, `load`):
 // - the file is a whole bundle that verifies (loadBundle: every list against
 //   its root, every revocation list against its district's keys);
 // - every district in it is one this page pins, under the very root pinned

@@ -10,11 +10,11 @@ use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
 
-use crate::dk1::bundle::{self, Bundle};
+use crate::trust::bundle::{self, Bundle};
 use crate::dk1::keys::{rfc3339, Kid, TrustList, TrustedKey};
 use crate::dk1::revocation::RevocationList;
-use crate::dk1::root::{show_fingerprint, Pin};
-use crate::dk1::trustlist::{SignedTrustList, VerifiedTrust};
+use crate::trust::root::{show_fingerprint, Pin};
+use crate::trust::list::{SignedTrustList, VerifiedTrust};
 use crate::error::{Error, Result};
 use crate::kind::standing::Entry;
 
@@ -197,7 +197,7 @@ pub struct TrustStore {
     /// Each district's list: sequence, dates, root, staleness.
     pub districts: Vec<TrustInfo>,
     /// The districts' PDF-signing certificates.
-    pub pdf_certs: Vec<crate::verify::pades::PdfCert>,
+    pub pdf_certs: Vec<crate::trust::pdfkey::PdfCert>,
 }
 
 /// Why trust data is refused (nothing is verified against it).
@@ -293,7 +293,7 @@ impl TrustStore {
             pdf_certs: districts
                 .iter()
                 .flat_map(|d| {
-                    d.pdf_certificates.iter().filter_map(|c| crate::verify::pades::PdfCert::of(&d.district, c).map(|p| crate::verify::pades::PdfCert { root: Some(d.root.der.clone()), ..p }))
+                    d.pdf_certificates.iter().filter_map(|c| crate::trust::pdfkey::PdfCert::of(&d.district, c).map(|p| crate::trust::pdfkey::PdfCert { root: Some(d.root.der.clone()), ..p }))
                 })
                 .collect(),
         };
@@ -326,16 +326,16 @@ impl TrustStore {
         let list = TrustList::load(&dir.join("trust.json"))?;
         let mut pdf_certs = Vec::new();
         for k in list.trusted() {
-            let path = crate::dk1::pdfkey::cert_path(dir, &k.kid);
+            let path = crate::trust::pdfkey::cert_path(dir, &k.kid);
             if std::fs::symlink_metadata(&path).is_err() {
                 continue;
             }
-            let der = crate::dk1::pdfkey::read_cert_der(&path)?;
-            let mut c = crate::verify::pades::PdfCert::of(&k.issuer, &der).ok_or_else(|| Error::config(&path, "not a readable certificate"))?;
+            let der = crate::trust::pdfkey::read_cert_der(&path)?;
+            let mut c = crate::trust::pdfkey::PdfCert::of(&k.issuer, &der).ok_or_else(|| Error::config(&path, "not a readable certificate"))?;
             // The chain the office signs with: a district root's is that root alone.
-            let chain = crate::dk1::pdfkey::chain_path(dir, &k.kid);
+            let chain = crate::trust::pdfkey::chain_path(dir, &k.kid);
             if std::fs::symlink_metadata(&chain).is_ok() {
-                if let [root] = crate::dk1::pdfkey::pem_chain(&chain)?.as_slice() {
+                if let [root] = crate::trust::pdfkey::pem_chain(&chain)?.as_slice() {
                     c.root = Some(root.clone());
                 }
             }
@@ -515,7 +515,7 @@ pub struct Trust<'a> {
     pub list: &'a TrustList,
     keys: Vec<TrustedKey>,
     revocations: Option<&'a Revocations>,
-    pdf_certs: &'a [crate::verify::pades::PdfCert],
+    pdf_certs: &'a [crate::trust::pdfkey::PdfCert],
 }
 
 impl<'a> Trust<'a> {
@@ -531,13 +531,13 @@ impl<'a> Trust<'a> {
     }
 
     /// Judge PDF files' signatures against these certificates too.
-    pub fn with_pdf_certificates(mut self, certs: &'a [crate::verify::pades::PdfCert]) -> Trust<'a> {
+    pub fn with_pdf_certificates(mut self, certs: &'a [crate::trust::pdfkey::PdfCert]) -> Trust<'a> {
         self.pdf_certs = certs;
         self
     }
 
     /// The PDF-signing certificates the trust lists hold.
-    pub fn pdf_certificates(&self) -> &[crate::verify::pades::PdfCert] {
+    pub fn pdf_certificates(&self) -> &[crate::trust::pdfkey::PdfCert] {
         self.pdf_certs
     }
 

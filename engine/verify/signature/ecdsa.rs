@@ -8,7 +8,7 @@
 //! generator and of the signer's key this module used to keep took ~40 µs,
 //! after a key's first 64 signatures, behind a process-wide lock.) The
 //! signature is parsed as DER by the `p256` crate (strict: a second DER
-//! form of the same numbers is refused there, see verify/pades.rs) and
+//! form of the same numbers is refused there, see verify/signature/pades.rs) and
 //! given to `ring` as its fixed 64 bytes `r ‖ s`: the same numbers, one
 //! parser.
 
@@ -70,9 +70,9 @@ mod wycheproof {
     use p256::ecdsa::signature::hazmat::PrehashVerifier;
     use sha2::{Digest, Sha256};
 
-    const VECTORS: &str = include_str!("../../tests/vectors/wycheproof/ecdsa_secp256r1_sha256_test.json");
+    const VECTORS: &str = include_str!("../../../tests/vectors/wycheproof/ecdsa_secp256r1_sha256_test.json");
 
-    /// The checker's verdict as verify/pades.rs reaches it: the signature
+    /// The checker's verdict as verify/signature/pades.rs reaches it: the signature
     /// parsed as DER by the `p256` crate, then checked by `ring`.
     fn checker(key: &VerifyingKey, msg: &[u8], der: &[u8]) -> bool {
         Signature::from_der(der).is_ok_and(|sig| verify(key, msg, &sig))
@@ -108,7 +108,7 @@ mod wycheproof {
                 assert_eq!(signer_check(&key, &msg, &der), want, "test {id} ({}): signer's check", t["comment"]);
                 if want {
                     valid += 1;
-                    // Valid ECDSA, yet refused in a PDF by verify/pades.rs:
+                    // Valid ECDSA, yet refused in a PDF by verify/signature/pades.rs:
                     // terbit writes low-s only.
                     high_s += usize::from(Signature::from_der(&der).is_ok_and(|s| bool::from(p256::elliptic_curve::scalar::IsHigh::is_high(&*s.s()))));
                 } else {

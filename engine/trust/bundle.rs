@@ -12,8 +12,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::dk1::keys::TrustList;
 use crate::dk1::revocation::RevocationList;
-use crate::dk1::root::{parse_fingerprint, Fingerprint};
-use crate::dk1::trustlist::{SignedTrustList, TrustListError, VerifiedTrust};
+use crate::trust::root::{parse_fingerprint, Fingerprint};
+use crate::trust::list::{SignedTrustList, TrustListError, VerifiedTrust};
 
 /// The format this module writes and reads.
 pub const FORMAT: &str = "terbit-bundle/1";
@@ -205,8 +205,8 @@ impl Bundle {
                 if old_pin != *pin && !new_root {
                     return Err(BundleError::RootChanged {
                         district: new.district,
-                        old: crate::dk1::root::show_fingerprint(&old_pin),
-                        new: crate::dk1::root::show_fingerprint(pin),
+                        old: crate::trust::root::show_fingerprint(&old_pin),
+                        new: crate::trust::root::show_fingerprint(pin),
                     });
                 }
                 if old_pin == *pin {
@@ -250,7 +250,7 @@ impl Default for Bundle {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::dk1::trustlist::tests::{entry, test_root};
+    use crate::trust::list::tests::{entry, test_root};
 
     impl Bundle {
         fn put_for_test(&mut self, pin: &Fingerprint, list: SignedTrustList, revocations: Vec<RevocationList>) -> Result<(), BundleError> {
@@ -263,14 +263,14 @@ mod tests {
         let root = test_root();
         let mut b = Bundle::new();
         b.put(&root.cert.fingerprint, SignedTrustList::make(&root, "3506", 5, 1_780_000_000, 1_782_592_000, vec![entry(1, "3506")], vec![]).unwrap(), vec![], false).unwrap();
-        let new = crate::dk1::root::generate("3506", "KAB. KEDIRI", &[0x45u8; 32], 1_767_225_600, 20).unwrap();
-        let cert = crate::dk1::root::RootCert::parse(&crate::dk1::root::pem_decode(new.cert_pem.as_bytes()).unwrap()).unwrap();
-        let new_root = crate::dk1::root::RootKey::from_parts_for_tests(&[0x45u8; 32], cert);
+        let new = crate::trust::root::generate("3506", "KAB. KEDIRI", &[0x45u8; 32], 1_767_225_600, 20).unwrap();
+        let cert = crate::trust::root::RootCert::parse(&crate::trust::root::pem_decode(new.cert_pem.as_bytes()).unwrap()).unwrap();
+        let new_root = crate::trust::root::RootKey::from_parts_for_tests(&[0x45u8; 32], cert);
         let l1 = SignedTrustList::make(&new_root, "3506", 1, 1_781_000_000, 1_782_592_000, vec![entry(2, "3506")], vec![]).unwrap();
         let e = b.put(&new_root.cert.fingerprint, l1.clone(), vec![], false).unwrap_err();
         let text = e.to_string();
         assert!(matches!(e, BundleError::RootChanged { .. }), "{text}");
-        assert!(text.contains(&crate::dk1::root::show_fingerprint(&root.cert.fingerprint)) && text.contains(&crate::dk1::root::show_fingerprint(&new_root.cert.fingerprint)), "{text}");
+        assert!(text.contains(&crate::trust::root::show_fingerprint(&root.cert.fingerprint)) && text.contains(&crate::trust::root::show_fingerprint(&new_root.cert.fingerprint)), "{text}");
         assert_eq!(b.districts[0].trust.sequence, 5, "nothing changed");
         // Told: the new root replaces the old, its list no. 1 accepted.
         b.put(&new_root.cert.fingerprint, l1, vec![], true).unwrap();

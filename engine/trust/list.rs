@@ -11,13 +11,12 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
 use crate::dk1::keys::{rfc3339, KeyStatus, TrustEntry, TrustList};
-use crate::dk1::root::{base64_decode, base64_encode, show_fingerprint, Fingerprint, RootCert, RootError, RootKey};
+use crate::trust::root::{base64_decode, base64_encode, show_fingerprint, Fingerprint, RootCert, RootError, RootKey};
 
 /// The format this module writes and reads.
 pub const FORMAT: &str = "terbit-trust/2";
 const LIST_KEY: i64 = -65540;
-/// The largest sequence number (2^53 − 1).
-pub const MAX_SEQUENCE: u64 = (1 << 53) - 1;
+use crate::dk1::signed::MAX_SEQUENCE;
 /// The largest signed list read (a district has a handful of keys).
 pub const MAX_LIST: usize = 4 << 20;
 
@@ -263,7 +262,7 @@ impl SignedTrustList {
             return Err(TrustListError::Format(crate::error::clip(&self.format, 40)));
         }
         let der = base64_decode(&self.root_certificate).ok_or(TrustListError::Field("root_certificate"))?;
-        let fp = crate::dk1::root::fingerprint(&der);
+        let fp = crate::trust::root::fingerprint(&der);
         if !pins.contains(&fp) {
             return Err(TrustListError::NotPinned(show_fingerprint(&fp)));
         }
@@ -314,7 +313,7 @@ impl SignedTrustList {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
-    use crate::dk1::root::{generate, pem_decode};
+    use crate::trust::root::{generate, pem_decode};
     use std::str::FromStr;
 
     /// A root for district 3506 and its fingerprint (test key, fixed secret).
@@ -418,7 +417,7 @@ pub(crate) mod tests {
         let t = |s: u64| x509_cert::time::Time::GeneralTime(x509_cert::der::asn1::GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(s)).unwrap());
         let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(key.verifying_key()).unwrap();
         let serial = x509_cert::serial_number::SerialNumber::new(&[1]).unwrap();
-        let profile = crate::dk1::pdfkey::CertProfile::Root { subject };
+        let profile = crate::trust::pdfkey::CertProfile::Root { subject };
         let cert = x509_cert::builder::CertificateBuilder::new(profile, serial, x509_cert::time::Validity::new(t(1_767_225_600), t(2_000_000_000)), spki).unwrap();
         use x509_cert::builder::Builder;
         use x509_cert::der::Encode;

@@ -1,5 +1,5 @@
 //! Why a PDF file's signature does not make it genuine, as a short code:
-//! the one table terbit's `verify::pades` and the clerks' page share. Both
+//! the one table terbit's `verify::signature::pades` and the clerks' page share. Both
 //! say why in words (the same words, by design); each reason here is known
 //! by a fragment of those words, so that a Rust-vs-page test compares the
 //! codes the two reach for the same file (tests/pades.rs), and the page
@@ -45,7 +45,7 @@ pub fn code(words: &str) -> &'static str {
 pub fn js_module() -> String {
     let rows: String = REASONS.iter().map(|(c, f)| format!("  [{}, {}],\n", js_string(c), js_string(f))).collect();
     format!(
-        "// GENERATED from engine/verify/pdf_reasons.rs — do not edit.\n\
+        "// GENERATED from engine/verify/signature/reasons.rs — do not edit.\n\
          // Write it again with: TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_pdf_reasons_are_current\n\n\
          /** (code, a fragment of the words that says it), tried in order. */\n\
          export const REASONS = [\n{rows}];\n\n\
@@ -66,7 +66,7 @@ mod tests {
     #[test]
     fn every_reason_the_checker_gives_has_a_code() {
         for words in [
-            crate::verify::pades::NOT_SIGNED,
+            crate::verify::signature::pades::NOT_SIGNED,
             "the PDF file's signature: the file was changed after signing: bytes were added after the signed range (an incremental update)",
             "the PDF file's signature: the file was changed after signing: its digest is not the signed one",
             "the PDF file's signature: the signature's CMS is malformed: not DER",

@@ -10,7 +10,7 @@ use serde::Serialize;
 use crate::dk1::seal::{self, BatchSeal};
 use crate::util::show::clip_shown;
 
-use super::run::{manifest_of, open_root, read_file, MAX_SEAL};
+use super::{manifest_of, open_root, read_file, MAX_SEAL};
 
 /// The proof, as `terbit prove` prints it (fields in name order).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

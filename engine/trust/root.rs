@@ -249,7 +249,7 @@ pub fn generate(district: &str, district_name: &str, secret: &[u8; 32], not_befo
     let mut serial = Sha256::digest(key.verifying_key().to_sec1_point(false).as_bytes())[..16].to_vec();
     serial[0] &= 0x7f;
     let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("root serial: {e}")))?;
-    let builder = CertificateBuilder::new(crate::dk1::pdfkey::CertProfile::Root { subject }, serial, validity, spki)
+    let builder = CertificateBuilder::new(crate::trust::pdfkey::CertProfile::Root { subject }, serial, validity, spki)
         .map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let cert = builder.build::<_, DerSignature>(&key).map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let der = cert.to_der().map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
@@ -438,7 +438,7 @@ mod tests {
         let pem = pem_encode("CERTIFICATE", &der);
         // Lines of 64 and LF endings, as the hand encoder wrote them.
         let b64 = base64_encode(&der);
-        assert_eq!(pem, format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..64], &b64[64..]));
+        assert_eq!(pem, format!("-----BEGIN CERTIFICATE-----\n{}\n{}\n{}\n-----END CERTIFICATE-----\n", &b64[..64], &b64[64..128], &b64[128..]));
         assert_eq!(pem_decode(pem.as_bytes()).unwrap(), der);
         let two = format!("{pem}{}", pem_encode("CERTIFICATE", b"other"));
         assert_eq!(pem_decode(two.as_bytes()).unwrap(), der);

@@ -10,6 +10,7 @@
 //! the whole file is named for what it is (changed after signing, a second
 //! revision appended, the signature removed).
 
+use crate::trust::pdfkey::PdfCert;
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
@@ -288,7 +289,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
         for c in &carried {
             chain.push(x509_cert::Certificate::from_der(c).map_err(|_| bad("a certificate in it is not DER"))?);
         }
-        match crate::dk1::pdfkey::chain_order(&cert, &chain) {
+        match crate::trust::pdfkey::chain_order(&cert, &chain) {
             Ok(path) if path.iter().copied().eq(0..chain.len()) => {}
             Ok(_) => return Err("the certificates the signature carries are not in order from the signer's up to the root, as terbit writes them".into()),
             Err(why) => return Err(format!("{why} (a certificate in it was changed, added or taken out)")),
@@ -305,7 +306,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     }
     let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
     signed_attrs[0] = 0x31;
-    if !crate::verify::ecdsa::verify(&key, &signed_attrs, &sig) {
+    if !crate::verify::signature::ecdsa::verify(&key, &signed_attrs, &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
     let chain = carried.iter().map(|c| c.to_vec()).collect();
@@ -362,30 +363,6 @@ fn remember_chain(set: &[u8]) {
     });
 }
 
-/// A PDF-signing certificate the trust list holds, decoded.
-#[derive(Debug, Clone)]
-pub struct PdfCert {
-    /// The district whose root signed it into its list.
-    pub district: String,
-    /// DER.
-    pub der: Vec<u8>,
-    /// Validity, epoch seconds.
-    pub not_before: i64,
-    /// Validity end, epoch seconds.
-    pub not_after: i64,
-    /// The district root's certificate (DER), when known: a certificate it
-    /// issued travels with exactly that root as its chain.
-    pub root: Option<Vec<u8>>,
-}
-
-impl PdfCert {
-    /// Decode a certificate of `district`'s list.
-    pub fn of(district: &str, der: &[u8]) -> Option<PdfCert> {
-        let (not_before, not_after) = crate::dk1::pdfkey::validity(der)?;
-        Some(PdfCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, root: None })
-    }
-}
-
 /// The file signature against the trust list: `None` when all is well,
 /// else what is wrong, for a document of `issuer` issued at `at`. Every
 /// PDF terbit writes is signed, so a file without a signature is never
@@ -430,7 +407,7 @@ fn district_root_alone(cert: &[u8], chain: &[Vec<u8>]) -> bool {
         static SEEN: Seen = const { std::cell::RefCell::new(Vec::new()) };
     }
     let parts: Vec<&[u8]> = std::iter::once(cert).chain(chain.iter().map(Vec::as_slice)).collect();
-    remembered(&SEEN, &parts, || crate::dk1::pdfkey::is_district_root_chain(cert, chain))
+    remembered(&SEEN, &parts, || crate::trust::pdfkey::is_district_root_chain(cert, chain))
 }
 
 /// Whether `root`'s key signed `cert` (both DER): then the file carries
@@ -441,7 +418,7 @@ fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
         static SEEN: Seen = const { std::cell::RefCell::new(Vec::new()) };
     }
     remembered(&SEEN, &[cert, root], || match (x509_cert::Certificate::from_der(cert), x509_cert::Certificate::from_der(root)) {
-        (Ok(c), Ok(r)) => c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::dk1::pdfkey::issued_by(&c, &r) == Some(true),
+        (Ok(c), Ok(r)) => c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&c, &r) == Some(true),
         _ => false,
     })
 }

@@ -38,7 +38,7 @@ const TAIL: &[u8] = b">>\nendobj\nxref\n";
 
 /// `bytes` as lopdf reads them: from a copy without the signature's digits
 /// when that is provably the same document for the page check, else as is.
-pub(super) fn load(bytes: &[u8]) -> Result<Document, lopdf::Error> {
+pub(crate) fn load(bytes: &[u8]) -> Result<Document, lopdf::Error> {
     if let Some((lt, gt)) = signature_value(bytes) {
         let mut copy = bytes.to_vec();
         copy[lt + 1..gt].fill(b' ');
@@ -96,7 +96,7 @@ mod tests {
     use super::*;
 
     fn signed() -> Vec<u8> {
-        super::super::tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]).0
+        crate::verify::tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]).0
     }
 
     #[test]

@@ -23,7 +23,7 @@ use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
 use crate::dk1::keys::Kid;
-use crate::dk1::root::{pem_decode, pem_encode, RootKey};
+use crate::trust::root::{pem_decode, pem_encode, RootKey};
 use crate::error::{Error, Result};
 
 /// `<dir>/<kid>.pdf.key`.
@@ -269,7 +269,7 @@ pub fn import(dir: &Path, kid: &Kid, key: &Path, cert: &Path, chain: Option<&Pat
 pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<()> {
     crate::dk1::keys::refuse_readable_by_others(p12)?;
     let bytes = Zeroizing::new(crate::util::fs::read_limited(p12, 1 << 20)?);
-    let contents = crate::dk1::p12::read(&bytes, password).map_err(|e| Error::config(p12, e.to_string()))?;
+    let contents = crate::trust::p12::read(&bytes, password).map_err(|e| Error::config(p12, e.to_string()))?;
     let signing = SigningKey::from_pkcs8_der(&contents.key).map_err(|_| Error::config(p12, "its private key is not ECDSA P-256 (the PDF signature's algorithm)"))?;
     let mut rest: Vec<(Vec<u8>, Certificate)> = Vec::new();
     for (i, der) in contents.certs.into_iter().enumerate() {
@@ -397,7 +397,7 @@ fn ca_path_len(cert: &Certificate) -> Option<Option<u8>> {
 /// authority's chain is named in it too (see `pdf/sign.rs`).
 pub fn is_district_root_chain(leaf: &[u8], chain: &[Vec<u8>]) -> bool {
     let [root] = chain else { return false };
-    let (Ok(leaf), Ok(parsed)) = (Certificate::from_der(leaf), crate::dk1::root::RootCert::parse(root)) else { return false };
+    let (Ok(leaf), Ok(parsed)) = (Certificate::from_der(leaf), crate::trust::root::RootCert::parse(root)) else { return false };
     let Ok(root_cert) = Certificate::from_der(root) else { return false };
     parsed.district.is_some() && leaf.tbs_certificate().issuer() == root_cert.tbs_certificate().subject() && issued_by(&leaf, &root_cert) == Some(true)
 }
@@ -475,8 +475,33 @@ pub fn pem_chain(path: &Path) -> Result<Vec<Vec<u8>>> {
         // From the block's BEGIN line (text before it, such as OpenSSL's
         // "subject=" lines, is skipped): strict RFC 7468 and Base64.
         let block = block.get(block.rfind("-----BEGIN CERTIFICATE-----").unwrap_or(0)..).unwrap_or(block);
-        let der = crate::dk1::root::pem_block(block.as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
+        let der = crate::trust::root::pem_block(block.as_bytes()).ok_or_else(|| Error::config(path, "a certificate block is not Base64"))?;
         out.push(der);
     }
     Ok(out)
 }
+
+/// A PDF-signing certificate the trust list holds, decoded.
+#[derive(Debug, Clone)]
+pub struct PdfCert {
+    /// The district whose root signed it into its list.
+    pub district: String,
+    /// DER.
+    pub der: Vec<u8>,
+    /// Validity, epoch seconds.
+    pub not_before: i64,
+    /// Validity end, epoch seconds.
+    pub not_after: i64,
+    /// The district root's certificate (DER), when known: a certificate it
+    /// issued travels with exactly that root as its chain.
+    pub root: Option<Vec<u8>>,
+}
+
+impl PdfCert {
+    /// Decode a certificate of `district`'s list.
+    pub fn of(district: &str, der: &[u8]) -> Option<PdfCert> {
+        let (not_before, not_after) = validity(der)?;
+        Some(PdfCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, root: None })
+    }
+}
+
