@@ -19,13 +19,15 @@
 //! entries picked in constant time: every entry of a window is read and
 //! the wanted one kept by a mask, turned into a point by `p256`'s checked
 //! `AffineCoordinates::from_coordinates`, its sign set by a conditional
-//! negation. `p256`'s own `mul_by_generator` (65 full additions of
-//! projective entries) cost 47 µs a signature against 22.8 µs for the
-//! signer on our own field formulas; this table ~34 µs (bench/RESULTS.md,
-//! issue 28). Why not all the way back: `p256` 0.14's mixed addition
-//! alone costs ~0.4 µs (43 of them: ~17 µs), and its field elements'
-//! `conditional_select` is an out-of-line call (~9 ns), which is why the
-//! entries are selected as bytes and not as `AffinePoint`s.
+//! negation. Signing with `p256`'s own `mul_by_generator` (65 full
+//! additions of projective entries picked as projective points) took ~2×
+//! the time of the old signer on our own field formulas (47 against
+//! 22.8 µs); with this table ~1.4× (35 against 25 µs in one loaded run,
+//! bench/RESULTS.md, issue 28). Not all the way back: `p256` 0.14's mixed
+//! addition alone costs ~0.4 µs (43 of them: ~17 µs, 3/4 of an old
+//! signature), and its field elements' `conditional_select` is an
+//! out-of-line call (~9 ns: picking entries as `AffinePoint`s left the
+//! signature at ~45 µs), which is why entries are picked as bytes.
 //!
 //! Signatures are low-s (`s ≤ n/2`, as BIP 62 and most current verifiers
 //! prefer): `(r, s)` and `(r, n − s)` both verify, so without it every
