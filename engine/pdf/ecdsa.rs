@@ -3,13 +3,31 @@
 //! and a batch shares its two inversions.
 //!
 //! No curve arithmetic of our own: the nonces come from the `rfc6979`
-//! crate (the version `p256`'s own signer uses, so the same `k`), `k·G`
-//! from `p256`'s constant-time precomputed table of the generator
-//! (feature `precomputed-tables`), the points `k·G` are made affine with
-//! `p256`'s `batch_normalize` (one field inversion a batch), and the
-//! nonces' inverses `k⁻¹` come from the `ff` crate's batch inverter (one
+//! crate (the version `p256`'s own signer uses, so the same `k`), `k·G` is
+//! a sum of `p256` points taken from a table of the generator's multiples
+//! (below), the points `k·G` are made affine with `p256`'s
+//! `batch_normalize` (one field inversion a batch), and the nonces'
+//! inverses `k⁻¹` come from the `ff` crate's batch inverter (one
 //! constant-time scalar inversion a batch, Montgomery's trick). Only the
-//! batching is ours.
+//! batching and the table's layout are ours.
+//!
+//! `k·G`: `k` in signed 6-bit digits (`k = Σ d_j·64^j`, `d_j` in
+//! −32..=32); the table holds `v·64^j·G` for every window `j` and `v` in
+//! 1..=32, made once a process by `p256`'s additions and doublings and
+//! `batch_normalize`, kept as the affine coordinates' bytes. So `k·G` is 43
+//! of `p256`'s mixed additions (`ProjectivePoint + &AffinePoint`) of
+//! entries picked in constant time: every entry of a window is read and
+//! the wanted one kept by a mask, turned into a point by `p256`'s checked
+//! `AffineCoordinates::from_coordinates`, its sign set by a conditional
+//! negation. Signing with `p256`'s own `mul_by_generator` (65 full
+//! additions of projective entries picked as projective points) took ~2×
+//! the time of the old signer on our own field formulas (47 against
+//! 22.8 µs); with this table ~1.4× (35 against 25 µs in one loaded run,
+//! bench/RESULTS.md, issue 28). Not all the way back: `p256` 0.14's mixed
+//! addition alone costs ~0.4 µs (43 of them: ~17 µs, 3/4 of an old
+//! signature), and its field elements' `conditional_select` is an
+//! out-of-line call (~9 ns: picking entries as `AffinePoint`s left the
+//! signature at ~45 µs), which is why entries are picked as bytes.
 //!
 //! Signatures are low-s (`s ≤ n/2`, as BIP 62 and most current verifiers
 //! prefer): `(r, s)` and `(r, n − s)` both verify, so without it every
@@ -25,12 +43,13 @@
 //!
 //! Secrets: the key's scalar is borrowed from the `SigningKey` (wiped when
 //! it drops) and never copied out except as the bytes RFC 6979 needs; those
-//! bytes, every `k` (and its bytes), every `k⁻¹`, the batch inverter's
-//! scratch and its inverse of the product, the points `k·G` in projective
+//! bytes, every `k` (and its bytes and digits), every `k⁻¹`, the batch
+//! inverter's scratch and its inverse of the product, the table entries
+//! selected for a `k` (bytes and points), the points `k·G` in projective
 //! form and the products `r·d` are wiped here before they go. Beyond our
 //! reach: the HMAC-DRBG state inside `rfc6979::KGenerator` (the crate does
 //! not wipe it), the `Z` coordinates `batch_normalize` copies into its own
-//! scratch, temporaries inside `p256`'s multiplication, and the values a
+//! scratch, temporaries inside `p256`'s additions and decoding, and the values a
 //! function returns by value before we wrap them (`to_repr`, `from_repr`).
 //! Buffers are wiped in place (`zeroize()`), not by a `drop` that could
 //! move them first.
@@ -42,14 +61,14 @@ use p256::elliptic_curve::group::Group;
 use p256::elliptic_curve::ops::{MulByGeneratorVartime, Reduce};
 use p256::elliptic_curve::point::{AffineCoordinates, BatchNormalize};
 use p256::elliptic_curve::scalar::IsHigh;
-use p256::elliptic_curve::subtle::ConditionallySelectable;
+use p256::elliptic_curve::subtle::{Choice, ConditionallySelectable, ConstantTimeEq};
 use p256::elliptic_curve::{Curve, Field, PrimeField};
 use p256::{AffinePoint, FieldBytes, NistP256, ProjectivePoint, Scalar};
+use std::sync::LazyLock;
 use zeroize::{Zeroize, Zeroizing};
 
 /// A signing key and its public point, for the check of each batch before
-/// it is given out. (The name is from when it kept its own tables of the
-/// generator's multiples; `p256` keeps them now.)
+/// it is given out; `k·G` from the process's [`GENERATOR_TABLE`].
 pub struct TableSigner {
     /// The key itself (wiped when dropped): the scalar is borrowed from
     /// it where needed, never copied out.
@@ -65,8 +84,8 @@ impl std::fmt::Debug for TableSigner {
 }
 
 impl TableSigner {
-    /// A signer for `key` (once a run; cheap: `p256`'s generator table is
-    /// made once a process, on first use).
+    /// A signer for `key` (once a run; cheap: the generator's table is
+    /// made once a process, on first use, ~1 ms).
     pub fn new(key: &SigningKey) -> TableSigner {
         TableSigner { key: key.clone(), public: key.verifying_key().as_affine().into() }
     }
@@ -110,7 +129,7 @@ impl TableSigner {
             kgen.fill_next_k(&mut k_bytes);
             // fill_next_k gives a value in [1, n): always a scalar.
             *k = Option::from(Scalar::from_repr(*k_bytes)).unwrap_or(Scalar::ONE);
-            *point = ProjectivePoint::mul_by_generator(k);
+            GENERATOR_TABLE.mul_into(k, point);
         }
         // k is in [1, n): no k is zero and k·G is not the identity, so
         // every k has an inverse and every point its affine form.
@@ -210,6 +229,133 @@ impl TableSigner {
     }
 }
 
+/// Bits of `k` a window takes (6: 43 windows of 32 entries, an 88 KB
+/// table; 7 was as fast, 5 slower: bench/RESULTS.md).
+const W: usize = 6;
+/// Table entries a window: the digits' magnitudes 1..=2^(W−1).
+const ENTRIES: usize = 1 << (W - 1);
+/// Windows: enough that the top one holds at most W − 2 bits of `k`, so
+/// with a carry it stays below 2^(W−1) and never carries out.
+const WINDOWS: usize = 258_usize.div_ceil(W);
+const _: () = assert!(256_usize.saturating_sub(W * (WINDOWS - 1)) + 2 <= W, "the top window must not carry out");
+
+/// The generator's table, made once a process on first use (public
+/// values: multiples of `G`).
+static GENERATOR_TABLE: LazyLock<GeneratorTable> = LazyLock::new(GeneratorTable::new);
+
+/// An entry: an affine point's `x ‖ y`, big-endian, as `p256` writes them.
+type Entry = [u8; 64];
+
+/// `v·2^(W·j)·G` for every window `j` and `v` in 1..=2^(W−1).
+struct GeneratorTable {
+    rows: Vec<[Entry; ENTRIES]>,
+}
+
+impl GeneratorTable {
+    /// Made with `p256`'s operations only: additions and doublings, one
+    /// `batch_normalize` for the 1,376 points.
+    fn new() -> GeneratorTable {
+        let mut points = Vec::with_capacity(WINDOWS * ENTRIES);
+        let mut base = ProjectivePoint::GENERATOR;
+        for _ in 0..WINDOWS {
+            let mut multiple = base;
+            for _ in 0..ENTRIES {
+                points.push(multiple);
+                multiple += base;
+            }
+            for _ in 0..W {
+                base = base.double();
+            }
+        }
+        // v·2^(W·j)·G for v ≤ 32 < n: never the identity, so each has coordinates.
+        let affine: Vec<AffinePoint> = ProjectivePoint::batch_normalize(&points[..]);
+        let rows = affine
+            .chunks_exact(ENTRIES)
+            .map(|row| {
+                let mut entries = [[0u8; 64]; ENTRIES];
+                for (entry, point) in entries.iter_mut().zip(row) {
+                    entry[..32].copy_from_slice(&point.x());
+                    entry[32..].copy_from_slice(&point.y());
+                }
+                entries
+            })
+            .collect();
+        GeneratorTable { rows }
+    }
+
+    /// `acc = k·G`, in constant time: every entry of a window is read and
+    /// the wanted one kept by a mask (the secret digit does not show in
+    /// which memory is read or which branch is taken), then made a point by
+    /// `p256`'s checked decoding, negated by a conditional select for a
+    /// negative digit, and added by `p256`'s mixed addition (which adds the
+    /// identity, a zero digit, in the same time). The point is written in
+    /// place: no copy of it is left by a move.
+    fn mul_into(&self, k: &Scalar, acc: &mut ProjectivePoint) {
+        let mut digits = signed_digits(k);
+        *acc = ProjectivePoint::IDENTITY;
+        let mut bytes: Entry = [0u8; 64];
+        let mut x = FieldBytes::default();
+        let mut y = FieldBytes::default();
+        let mut pick = AffinePoint::IDENTITY;
+        let mut negated = AffinePoint::IDENTITY;
+        for (digit, row) in digits.iter().zip(&self.rows) {
+            // |digit| and its sign by arithmetic: sign is 0xff when negative.
+            let sign = (digit >> 7) as u8;
+            let magnitude = (*digit as u8 ^ sign).wrapping_sub(sign);
+            bytes = [0u8; 64];
+            for (entry, v) in row.iter().zip(1u8..) {
+                let mask = 0u8.wrapping_sub(v.ct_eq(&magnitude).unwrap_u8());
+                for (b, e) in bytes.iter_mut().zip(entry) {
+                    *b |= e & mask;
+                }
+            }
+            x.copy_from_slice(&bytes[..32]);
+            y.copy_from_slice(&bytes[32..]);
+            // A zero digit kept no entry: zero bytes, not a point on the
+            // curve (b ≠ 0), so the identity, chosen in constant time.
+            pick = AffinePoint::from_coordinates(&x, &y).unwrap_or(AffinePoint::IDENTITY);
+            negated = -pick;
+            pick.conditional_assign(&negated, Choice::from(sign & 1));
+            *acc += &pick;
+        }
+        bytes.zeroize();
+        x.as_mut_slice().zeroize();
+        y.as_mut_slice().zeroize();
+        pick.zeroize();
+        negated.zeroize();
+        digits.zeroize();
+    }
+}
+
+/// `k` in signed W-bit digits, least significant first: `k = Σ d_j·2^(W·j)`,
+/// `d_j` in −2^(W−1)..=2^(W−1). Without branches on `k`.
+fn signed_digits(k: &Scalar) -> [i8; WINDOWS] {
+    let mut repr = Zeroizing::new(k.to_repr());
+    // k as little-endian 64-bit limbs, with zero limbs for the top window to read past.
+    let mut limbs = Zeroizing::new([0u64; 6]);
+    for (limb, chunk) in limbs.iter_mut().zip(repr.rchunks_exact(8)) {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        *limb = u64::from_be_bytes(word);
+        word.zeroize();
+    }
+    repr.as_mut_slice().zeroize();
+    let mut digits = [0i8; WINDOWS];
+    let mut carry = 0u8;
+    for (j, d) in digits.iter_mut().enumerate() {
+        // Bits j·W .. j·W+W of k (the position is public).
+        let (limb, shift) = ((j * W) / 64, (j * W) % 64);
+        let two = u128::from(limbs[limb]) | (u128::from(limbs[limb + 1]) << 64);
+        let window = ((two >> shift) as u8) & ((1 << W) - 1);
+        // v in 0..=2^W; 2^(W−1) or more becomes v − 2^W and carries one.
+        let v = window + carry;
+        carry = (v + (1 << (W - 1))) >> W;
+        *d = v.wrapping_sub(carry << W) as i8;
+    }
+    carry.zeroize();
+    digits
+}
+
 /// Signatures made together, sharing their inversions and their fault
 /// check. The check's double multiplication (`u1·G + u2·Q`) is shared by
 /// the batch: at 32 it cost ~10 % of signing, at 128 ~4 %
@@ -291,6 +437,22 @@ mod tests {
             zero[0].1 = Scalar::ZERO;
             assert!(!fast.batch_holds(&digests, &zero, &rs), "{n}: s zero");
         }
+    }
+
+    #[test]
+    fn the_table_multiplies_as_the_crate_does() {
+        // Edge digits: 1, n − 1, all digits +32 or −32 (carries through every window), the top bits set, random-looking ones.
+        let mut ks = vec![Scalar::ONE, -Scalar::ONE, Scalar::from(32u64), Scalar::from(33u64), Scalar::from(31u64), -Scalar::from(32u64)];
+        let thirty_twos = (0..WINDOWS).fold(Scalar::ZERO, |acc, _| acc * Scalar::from(64u64) + Scalar::from(32u64));
+        ks.extend([thirty_twos, -thirty_twos, (0..255).fold(Scalar::ONE, |a, _| a.double()), -(0..252).fold(Scalar::ONE, |a, _| a.double())]);
+        ks.extend((0..64u32).map(|i| <Scalar as Reduce<FieldBytes>>::reduce(&FieldBytes::from(<[u8; 32]>::from(Sha256::digest(i.to_be_bytes()))))));
+        let mut got = ProjectivePoint::GENERATOR;
+        for k in &ks {
+            GENERATOR_TABLE.mul_into(k, &mut got);
+            assert_eq!(got, ProjectivePoint::GENERATOR * k);
+        }
+        GENERATOR_TABLE.mul_into(&Scalar::ZERO, &mut got);
+        assert_eq!(got, ProjectivePoint::IDENTITY);
     }
 
     #[test]
