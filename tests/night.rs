@@ -302,4 +302,9 @@ fn the_demo_numbers_its_steps_and_its_try_line_runs_as_printed() {
         .unwrap();
     let said = String::from_utf8_lossy(&o.stdout);
     assert!(o.status.success() && said.contains(" genuine, ") && said.contains("0 problem(s)"), "{try_line}\n{said}\n{}", String::from_utf8_lossy(&o.stderr));
+    // The demo's throwaway root is remembered beside the demo, never in the
+    // machine's trust memory (where the district's real root would then be
+    // refused as a changed root).
+    assert!(!d.join("state/terbit/trust-memory.json").exists(), "{try_line}");
+    assert!(try_line.contains("--trust-memory"), "{try_line}");
 }

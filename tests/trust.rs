@@ -396,3 +396,31 @@ fn a_retired_keys_backdated_revocation_list_is_refused() {
     assert_eq!(code, 2, "{err}");
     assert!(err.contains("is signed after it"), "{err}");
 }
+
+#[test]
+fn only_a_number_the_root_signed_moves_its_count() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let sign = |extra: &[&str]| {
+        let mut args = vec!["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"];
+        args.extend_from_slice(extra);
+        ok(dir, &args)
+    };
+    let first = sign(&[]);
+    let n: u64 = first.split("no. ").nth(1).and_then(|r| r.split(',').next()).and_then(|n| n.parse().ok()).unwrap();
+    // The readable number of the list on disk raised to the end of the
+    // range: not signed, so it does not count (before, the root's count
+    // went to 2^53 − 1 and it could never sign again).
+    let path = dir.join("keys/trust-3506.json");
+    let mut v: serde_json::Value = serde_json::from_slice(&std::fs::read(&path).unwrap()).unwrap();
+    v["sequence"] = serde_json::json!(9_007_199_254_740_990u64);
+    std::fs::write(&path, serde_json::to_vec(&v).unwrap()).unwrap();
+    let out = sign(&[]);
+    assert!(out.contains(&format!("no. {}", n + 1)), "{out}");
+    // The root's count lowered, and the list written elsewhere: still
+    // numbered past the keys folder's own list, never a number in use.
+    std::fs::write(dir.join("root/root-3506.key.sequence"), "0\n").unwrap();
+    let out = sign(&["--out", "elsewhere.json"]);
+    assert!(out.contains(&format!("no. {}", n + 2)), "{out}");
+}

@@ -88,7 +88,18 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     // Printed to be run as it stands, from this folder: the binary by its
     // full path unless `terbit` on PATH is this very binary (after
     // `cargo run -- demo` it is in target/, on no PATH).
-    println!("\nTry: {} verify --trust {} {}", this_binary(), sh_word(&bundle.display().to_string()), sh_word(&s.run_dir.display().to_string()));
+    // The demo's root is a throwaway: its line keeps its own trust memory
+    // beside the demo, so that running it never pins that root in the
+    // machine's memory, where the district's real root (or the next demo's)
+    // would then be refused as a changed root.
+    let memory = out.join("trust-memory.json");
+    println!(
+        "\nTry: {} verify --trust {} --trust-memory {} {}",
+        this_binary(),
+        sh_word(&bundle.display().to_string()),
+        sh_word(&memory.display().to_string()),
+        sh_word(&s.run_dir.display().to_string())
+    );
     println!("     or open {} in a browser (offline; camera, photo, PDF or pasted QR text)", page.display());
     Ok(if r.is_clean() && done { ExitCode::SUCCESS } else { ExitCode::from(1) })
 }

@@ -2,7 +2,7 @@
 //! protected header and claims; revocation lists, seals and trust lists'
 //! envelopes) must be in the one deterministic form terbit writes —
 //! shortest integer and length heads, definite lengths, map keys in
-//! length-first order (RFC 8949 §4.2.3, as [`crate::dk1::canonical_map`]
+//! length-first order (RFC 8949 §4.2.3, as `crate::dk1::canonical_map`
 //! sorts them) and so none twice, nothing after the item. ciborium reads
 //! leniently; here what it read is checked: keys in order, and the value
 //! written again must be the very bytes read.

@@ -432,6 +432,14 @@ fn field_start(body: &[u8], at: usize) -> String {
     crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
 }
 
+/// The unquoted field starting at `at`, up to its comma or line end: only
+/// that field is quoted back (its neighbours may be another person's data).
+fn unquoted_field(body: &[u8], at: usize) -> String {
+    let at = at.min(body.len());
+    let end = body[at..].iter().position(|b| matches!(b, b',' | b'\n' | b'\r')).map_or(body.len(), |p| at + p);
+    crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
+}
+
 /// A header field's name: trimmed, without a stray byte-order mark.
 fn header_name(value: &str) -> String {
     value.trim().trim_start_matches('\u{feff}').to_string()
@@ -454,7 +462,7 @@ fn csv_error(path: &Path, body: &[u8], skipped: usize, header: &[String], e: Csv
     let requote = "quote the whole field and double the quotes in it";
     match e {
         CsvError::NotUtf8 { line, byte } => not_utf8(path, line, skipped + byte),
-        CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", field_start(body, from))),
+        CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", unquoted_field(body, from))),
         CsvError::TextAfterQuote { line, field, at: from } => at(line, field, format!("text after a closing quote ({}): {requote}", field_start(body, from))),
         // A quote never closed in a record that has the wrong number of
         // fields is said as the fields' count, as a stray quote.

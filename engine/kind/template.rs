@@ -484,7 +484,7 @@ impl Template {
     }
 
     /// The index of derived value `d` among [`Template::fields`]: after
-    /// the input columns, in [`Derived::ALL`]'s order.
+    /// the input columns, in [`crate::kind::derived::Derived::ALL`]'s order.
     pub fn derived(&self, d: crate::kind::derived::Derived) -> usize {
         self.schema.columns.len() + d.position()
     }

@@ -404,7 +404,7 @@ impl Register {
             .collect())
     }
 
-    /// This register's identity (see [`ID_KEY`]), made now if it has none:
+    /// This register's identity (see `ID_KEY`), made now if it has none:
     /// only `terbit issue` makes one (the other commands never write it,
     /// so a register restored from an old copy can still take back its
     /// recorded identity, [`Register::set_id`]).

@@ -68,7 +68,7 @@ use std::sync::LazyLock;
 use zeroize::{Zeroize, Zeroizing};
 
 /// A signing key and its public point, for the check of each batch before
-/// it is given out; `k·G` from the process's [`GENERATOR_TABLE`].
+/// it is given out; `k·G` from the process's `GENERATOR_TABLE`.
 pub struct TableSigner {
     /// The key itself (wiped when dropped): the scalar is borrowed from
     /// it where needed, never copied out.

@@ -136,10 +136,14 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
         }
         Err(e) => return Err(e),
     };
-    let replaced = match crate::util::fs::read_limited(&out, MAX_LIST as u64) {
-        Ok(bytes) => SignedTrustList::parse(&bytes).map(|l| l.sequence).unwrap_or(0),
-        Err(_) => 0,
-    };
+    // The lists this root already signed that are at hand: the one being
+    // replaced and the keys folder's own (a list written elsewhere with
+    // --out must still be numbered past it). Only a number this root's
+    // signature vouches for counts: the readable `sequence` of a file
+    // anyone with write access to the folder can edit would otherwise let
+    // them push the root's count to its end, or under a number it used.
+    let default_out = keys.join(format!("trust-{district}.json"));
+    let replaced = [&out, &default_out].into_iter().map(|p| signed_number(p, &root.cert.fingerprint)).max().unwrap_or(0);
     let sequence = next_sequence(last_signed, replaced, &seq_path)?;
     let next_update = now + i64::from(valid_days) * 86_400;
     let mut notes = Vec::new();
@@ -148,6 +152,17 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
     crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     Ok(Signed { district, list: signed, path: out, next_update, notes })
+}
+
+/// The number of the list at `path` if it is one the root with
+/// `fingerprint` signed, else 0 (no file, not a list, not this root's, or
+/// readable fields that differ from the signed ones).
+fn signed_number(path: &Path, fingerprint: &Fingerprint) -> u64 {
+    crate::util::fs::read_limited(path, MAX_LIST as u64)
+        .ok()
+        .and_then(|bytes| SignedTrustList::parse(&bytes).ok())
+        .and_then(|l| l.verify(std::slice::from_ref(fingerprint)).ok())
+        .map_or(0, |v| v.sequence)
 }
 
 /// The root certifies every PDF-signing key of the keys folder that has no

@@ -166,7 +166,7 @@ impl RootCert {
         let sig_bytes = cert.signature().as_bytes().ok_or(RootError::SelfSignature)?;
         let sig = Signature::from_der(sig_bytes).map_err(|_| RootError::SelfSignature)?;
         key.verify(&tbs, &sig).map_err(|_| RootError::SelfSignature)?;
-        let district = district_of(&cert.tbs_certificate().subject());
+        let district = district_of(cert.tbs_certificate().subject());
         Ok(RootCert { der: der.to_vec(), fingerprint: fingerprint(der), key, subject: cert.tbs_certificate().subject().to_string(), district })
     }
 

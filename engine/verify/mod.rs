@@ -324,7 +324,6 @@ mod tests {
 
 #[cfg(test)]
 mod unsigned_tests {
-    use crate::dk1::keys::TrustList;
     use super::*;
 
     /// The signed file with its signature taken out: the same page and QR,

@@ -22,7 +22,7 @@
 //! page draws are decoded with their boxes.
 //!
 //! Before any of that, the page must hold nothing terbit does not write
-//! ([`allow`]): its structure, resources, fonts, images, annotations and
+//! (`allow`): its structure, resources, fonts, images, annotations and
 //! every operator with its operands are held to what `engine/pdf` emits,
 //! and anything else is a problem naming it. The model of what viewers
 //! draw then only has to be right for terbit's own few operators.

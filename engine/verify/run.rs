@@ -483,8 +483,14 @@ fn check_print_file(root: &OwnedFd, rel: &str, trust: &Trust, layouts: &Layouts,
     }
 }
 
-/// Every `.pdf` below the run, as relative paths, without following links;
-/// links and special files are reported, not entered.
+/// Whether a file name ends in `.pdf`, in any case.
+fn is_pdf_name(name: &str) -> bool {
+    let b = name.as_bytes();
+    b.len() >= 4 && b[b.len() - 4..].eq_ignore_ascii_case(b".pdf")
+}
+
+/// Every `.pdf` (in any case) below the run, as relative paths, without
+/// following links; links and special files are reported, not entered.
 fn list_pdfs(root: &OwnedFd, problems: &mut Vec<RunProblem>) -> Vec<String> {
     let mut out = Vec::new();
     let mut entries = 0usize;
@@ -516,10 +522,11 @@ fn list_pdfs(root: &OwnedFd, problems: &mut Vec<RunProblem>) -> Vec<String> {
                     }
                 }
                 FileType::Directory => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "folders nested too deeply (not entered)".into() }),
-                FileType::RegularFile if name.ends_with(".pdf") => out.push(rel),
+                // Any case: a viewer opens `x.PDF` as readily as `x.pdf`.
+                FileType::RegularFile if is_pdf_name(&name) => out.push(rel),
                 FileType::RegularFile => {}
                 FileType::Symlink => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "a symbolic link (not followed): a run holds none".into() }),
-                _ if name.ends_with(".pdf") => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "not a regular file (not read)".into() }),
+                _ if is_pdf_name(&name) => problems.push(RunProblem { file: clip_shown(&rel, 200), problem: "not a regular file (not read)".into() }),
                 _ => {}
             }
         }
@@ -579,6 +586,12 @@ mod tests {
         // A manifest there but damaged is still that.
         std::fs::write(d.path().join("manifest.csv"), "x,y\n").unwrap();
         assert!(audit(d.path()).contains("not a terbit manifest"));
+    }
+
+    #[test]
+    fn pdf_names_are_told_in_any_case() {
+        assert!(is_pdf_name("a.pdf") && is_pdf_name("x.PDF") && is_pdf_name("y.Pdf"));
+        assert!(!is_pdf_name("a.pdf.bak") && !is_pdf_name("pdf") && !is_pdf_name("é.pd"));
     }
 
     #[test]
