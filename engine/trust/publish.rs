@@ -143,7 +143,11 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     // anyone with write access to the folder can edit would otherwise let
     // them push the root's count to its end, or under a number it used.
     let default_out = keys.join(format!("trust-{district}.json"));
-    let replaced = [&out, &default_out].into_iter().map(|p| signed_number(p, &root.cert.fingerprint)).max().unwrap_or(0);
+    let mut at_hand = vec![&out];
+    if default_out != out {
+        at_hand.push(&default_out);
+    }
+    let replaced = at_hand.into_iter().map(|p| signed_number(p, &root.cert.fingerprint)).max().unwrap_or(0);
     let sequence = next_sequence(last_signed, replaced, &seq_path)?;
     let next_update = now + i64::from(valid_days) * 86_400;
     let mut notes = Vec::new();
@@ -254,8 +258,13 @@ pub fn assemble_bundle(lists: &[PathBuf], pins: &[Pin], revocations: &[PathBuf],
     for path in lists {
         let bytes = crate::util::fs::read_limited(path, MAX_LIST as u64)?;
         let list = SignedTrustList::parse(&bytes).map_err(|e| Error::config(path, e.to_string()))?;
-        let Some(pin) = pins.iter().find(|p| p.district.as_deref().is_none_or(|d| d == list.district) && list.verify(std::slice::from_ref(&p.fingerprint)).is_ok()).map(|p| p.fingerprint)
-        else {
+        // The first pin (for this district, or for any) the list verifies
+        // against, with what it verified to: checked once, not again below.
+        let found = pins
+            .iter()
+            .filter(|p| p.district.as_deref().is_none_or(|d| d == list.district))
+            .find_map(|p| list.verify(std::slice::from_ref(&p.fingerprint)).ok().map(|v| (p.fingerprint, v)));
+        let Some((pin, verified)) = found else {
             let fps: Vec<Fingerprint> = pins.iter().map(|p| p.fingerprint).collect();
             let why = match list.verify(&fps) {
                 Err(e) => e.to_string(),
@@ -266,7 +275,6 @@ pub fn assemble_bundle(lists: &[PathBuf], pins: &[Pin], revocations: &[PathBuf],
         let district = list.district.clone();
         let beside = path.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join(format!("revocations-{district}.json"));
         let candidates: Vec<PathBuf> = if revocations.is_empty() { [beside].into_iter().filter(|p| p.exists()).collect() } else { revocations.to_vec() };
-        let verified = list.verify(std::slice::from_ref(&pin)).map_err(|e| Error::config(path, e.to_string()))?;
         let mut revs = Vec::new();
         for r in candidates {
             let bytes = crate::util::fs::read_limited(&r, 64 << 20)?;
