@@ -94,6 +94,21 @@ fn data_of(text: &str) -> Result<(i16, EcLevel, Vec<u8>), QrError> {
     Ok((version, ec, bits.into_bytes()))
 }
 
+/// Each set bit of the data codewords followed by the error-correction
+/// codewords, by its place in that bit stream (MSB first): each flips its
+/// module of the placement's base (the masked, all-zero-data symbol).
+#[inline]
+fn each_set_bit(codewords: &[u8], ec_codewords: &[u8], mut flip: impl FnMut(usize)) {
+    for (i, byte) in codewords.iter().chain(ec_codewords).enumerate() {
+        let mut b = *byte;
+        while b != 0 {
+            let bit = b.leading_zeros() as usize;
+            b &= !(0x80 >> bit);
+            flip(i * 8 + bit);
+        }
+    }
+}
+
 /// [`encode`] packed as a PDF draws it ([`Matrix::pack_1bit`]), with the
 /// modules per side: the same bytes, without the matrix of booleans.
 pub fn encode_1bit(text: &str) -> Result<(usize, Vec<u8>), QrError> {
@@ -104,15 +119,10 @@ pub fn encode_1bit(text: &str) -> Result<(usize, Vec<u8>), QrError> {
     };
     let (codewords, ec_codewords) = p.layout.codewords(&raw);
     let mut out = p.packed.clone();
-    for (i, byte) in codewords.iter().chain(&ec_codewords).enumerate() {
-        let mut b = *byte;
-        while b != 0 {
-            let bit = b.leading_zeros() as usize;
-            b &= !(0x80 >> bit);
-            let (at, mask) = p.packed_of[i * 8 + bit];
-            out[at as usize] ^= mask;
-        }
-    }
+    each_set_bit(&codewords, &ec_codewords, |n| {
+        let (at, mask) = p.packed_of[n];
+        out[at as usize] ^= mask;
+    });
     Ok((p.size, out))
 }
 
@@ -129,15 +139,10 @@ pub fn encode(text: &str) -> Result<Matrix, QrError> {
     };
     let (codewords, ec_codewords) = p.layout.codewords(&raw);
     let mut dark = p.base.clone();
-    for (i, byte) in codewords.iter().chain(&ec_codewords).enumerate() {
-        let mut b = *byte;
-        while b != 0 {
-            let bit = b.leading_zeros() as usize;
-            b &= !(0x80 >> bit);
-            let m = p.module_of[i * 8 + bit] as usize;
-            dark[m] = !dark[m];
-        }
-    }
+    each_set_bit(&codewords, &ec_codewords, |n| {
+        let m = p.module_of[n] as usize;
+        dark[m] = !dark[m];
+    });
     Ok(Matrix {
         size: p.size,
         version,
