@@ -424,21 +424,18 @@ struct Shape {
     blank: Vec<std::ops::Range<usize>>,
 }
 
-/// The first characters of the field at `at`, up to its line's end, for a
-/// message.
-fn field_start(body: &[u8], at: usize) -> String {
+/// The first characters of the field at `at`, for a message, up to the
+/// first of `ends` (a line end; for an unquoted field its comma too: only
+/// that field is quoted back, its neighbours may be another person's data).
+fn field_start(body: &[u8], at: usize, ends: &[u8]) -> String {
     let at = at.min(body.len());
-    let end = body[at..].iter().position(|b| *b == b'\n' || *b == b'\r').map_or(body.len(), |p| at + p);
+    let end = body[at..].iter().position(|b| ends.contains(b)).map_or(body.len(), |p| at + p);
     crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
 }
 
-/// The unquoted field starting at `at`, up to its comma or line end: only
-/// that field is quoted back (its neighbours may be another person's data).
-fn unquoted_field(body: &[u8], at: usize) -> String {
-    let at = at.min(body.len());
-    let end = body[at..].iter().position(|b| matches!(b, b',' | b'\n' | b'\r')).map_or(body.len(), |p| at + p);
-    crate::util::show::clip_shown(&String::from_utf8_lossy(&body[at..end.min(at + 400)]), 40)
-}
+/// A line's end, and an unquoted field's.
+const LINE_END: &[u8] = b"\n\r";
+const UNQUOTED_END: &[u8] = b",\n\r";
 
 /// A header field's name: trimmed, without a stray byte-order mark.
 fn header_name(value: &str) -> String {
@@ -462,15 +459,15 @@ fn csv_error(path: &Path, body: &[u8], skipped: usize, header: &[String], e: Csv
     let requote = "quote the whole field and double the quotes in it";
     match e {
         CsvError::NotUtf8 { line, byte } => not_utf8(path, line, skipped + byte),
-        CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", unquoted_field(body, from))),
-        CsvError::TextAfterQuote { line, field, at: from } => at(line, field, format!("text after a closing quote ({}): {requote}", field_start(body, from))),
+        CsvError::QuoteInUnquoted { line, field, at: from } => at(line, field, format!("a quote inside an unquoted field ({}): {requote}", field_start(body, from, UNQUOTED_END))),
+        CsvError::TextAfterQuote { line, field, at: from } => at(line, field, format!("text after a closing quote ({}): {requote}", field_start(body, from, LINE_END))),
         // A quote never closed in a record that has the wrong number of
         // fields is said as the fields' count, as a stray quote.
         CsvError::Unclosed { line, field, record_line, fields, end_line, .. } if !header.is_empty() && fields != header.len() => {
             Error::batch(path, format!("line {record_line}: {}", wrong_count(fields, header, (end_line > line).then_some((line, field)), end_line)))
         }
         CsvError::Unclosed { line, field, at: from, .. } => {
-            at(line, field, format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, from)))
+            at(line, field, format!("unclosed quote: the field starting {} runs to the end of the file", field_start(body, from, LINE_END)))
         }
         CsvError::LoneCr { line, field } => at(line, field, "a carriage return inside a field: save the file with CRLF or LF line endings".to_string()),
         CsvError::RecordTooLarge { line, limit } => Error::batch(
