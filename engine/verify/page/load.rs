@@ -4,7 +4,7 @@
 //! A signed document file is ~40% signature: `/Contents<3082…0000>`, a few
 //! thousand hex digits that lopdf's parser takes one at a time (a sixth of
 //! an audit's time went there). The page check never reads that value —
-//! the file signature is judged from the file's own bytes ([`super::pades`])
+//! the file signature is judged from the file's own bytes ([`crate::verify::signature::pades`])
 //! — so the digits are replaced by spaces in a copy, which lopdf reads as
 //! the empty string `< … >`, at the same offsets.
 //!
