@@ -20,7 +20,7 @@ use std::path::Path;
 use std::process::Command;
 
 use chrono::NaiveDate;
-use lopdf::Document;
+use lopdf_read::Document;
 use terbit::dk1::keys::{kid_of, KeyStatus, Signer, TrustEntry, TrustList};
 use terbit::kind::region::Region;
 use terbit::kind::template::Template;
@@ -91,7 +91,7 @@ fn render(kind: &str, docs: &[(String, Vec<(&str, &str)>)], dir: &Path) -> (Vec<
 /// read there.
 fn page_check(pdf: &[u8]) -> Vec<(Vec<String>, Option<String>)> {
     let doc = Document::load_mem(pdf).unwrap();
-    let ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let ids: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
     let scans: Vec<terbit::verify::page::scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
     let (layouts, trust) = (Layouts::standard(), trust());
     let trust = Trust::new(&trust);

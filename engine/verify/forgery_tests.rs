@@ -1,7 +1,7 @@
 //! Forged documents, made the way forgers edit them: each must fail with
 //! the difference named.
 
-use lopdf::{Document, Object, Stream};
+use lopdf_read::{Document, Object, Stream};
 
 use super::tests_support::*;
 use super::*;
@@ -133,7 +133,7 @@ fn annotations_and_appended_pages_are_refused() {
     let (pdf, trust) = pdf_for("3506-LU-23112026-0001", "BUDI");
     let mut doc = Document::load_mem(&pdf).unwrap();
     let page = doc.get_pages()[&1];
-    let annot = doc.add_object(lopdf::dictionary! { "Type" => "Annot", "Subtype" => "FreeText", "Rect" => vec![260.into(), 370.into(), 460.into(), 390.into()] });
+    let annot = doc.add_object(lopdf_read::dictionary! { "Type" => "Annot", "Subtype" => "FreeText", "Rect" => vec![260.into(), 370.into(), 460.into(), 390.into()] });
     doc.get_dictionary_mut(page).unwrap().set("Annots", vec![Object::Reference(annot)]);
     let mut out = Vec::new();
     doc.save_to(&mut out).unwrap();
@@ -144,8 +144,8 @@ fn annotations_and_appended_pages_are_refused() {
     // A blank page added after the document.
     let mut doc = Document::load_mem(&pdf).unwrap();
     let pages_id = doc.catalog().unwrap().get(b"Pages").unwrap().as_reference().unwrap();
-    let blank = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"BT /F2 12 Tf 10 10 Td (extra) Tj ET".to_vec()));
-    let new_page = doc.add_object(lopdf::dictionary! { "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()], "Contents" => blank });
+    let blank = doc.add_object(Stream::new(lopdf_read::Dictionary::new(), b"BT /F2 12 Tf 10 10 Td (extra) Tj ET".to_vec()));
+    let new_page = doc.add_object(lopdf_read::dictionary! { "Type" => "Page", "Parent" => pages_id, "MediaBox" => vec![0.into(), 0.into(), 595.into(), 842.into()], "Contents" => blank });
     let pages = doc.get_dictionary_mut(pages_id).unwrap();
     pages.get_mut(b"Kids").unwrap().as_array_mut().unwrap().push(Object::Reference(new_page));
     pages.set("Count", 2);
@@ -278,8 +278,8 @@ fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
     // it and draws a forged name: a viewer shows it, so must the reader.
     let mut doc = Document::load_mem(&pdf).unwrap();
     let page = doc.get_pages()[&1];
-    let first = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"q 0 0 1 1 re W n".to_vec()));
-    let second = doc.add_object(Stream::new(lopdf::Dictionary::new(), b"Q BT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET".to_vec()));
+    let first = doc.add_object(Stream::new(lopdf_read::Dictionary::new(), b"q 0 0 1 1 re W n".to_vec()));
+    let second = doc.add_object(Stream::new(lopdf_read::Dictionary::new(), b"Q BT /F6 13 Tf 269.291 416.693 Td (: AGUS) Tj ET".to_vec()));
     let d = doc.get_dictionary_mut(page).unwrap();
     let mut contents = d.get(b"Contents").unwrap().as_array().unwrap().clone();
     contents.push(Object::Reference(first));
@@ -300,7 +300,7 @@ fn a_clip_saved_in_one_stream_and_restored_in_the_next_does_not_hide_text() {
 /// its pages show: the page check's own findings are what is asserted.
 fn page_check(pdf: &[u8], trust: &TrustList) -> Vec<String> {
     let doc = Document::load_mem(pdf).unwrap();
-    let ids: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let ids: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
     let scans: Vec<page::scan::Scan> = ids.iter().map(|id| page::scan_page(&doc, *id, None)).collect();
     let (layouts, trust) = (Layouts::standard(), Trust::new(trust));
     let mut out = Vec::new();

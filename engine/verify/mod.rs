@@ -114,7 +114,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does"));
     }
     let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
-    let pages: Vec<lopdf::ObjectId> = doc.get_pages().into_values().collect();
+    let pages: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
         return Err(Report::invalid("the PDF has no pages"));
     }

@@ -32,7 +32,7 @@
 
 use std::collections::BTreeMap;
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf_read::{Dictionary, Document, Object};
 
 use crate::dk1::qr::{self, Matrix};
 
@@ -156,7 +156,7 @@ struct Interp<'a> {
 /// which QR text the page should carry (a run's manifest names it), lets a
 /// QR image be recognised by comparing its bits with that text's encoding
 /// (exact, and cheaper than reading it); any other image is read as usual.
-pub fn scan_page(doc: &Document, page_id: lopdf::ObjectId, expected_qr: Option<&str>) -> Scan {
+pub fn scan_page(doc: &Document, page_id: lopdf_read::ObjectId, expected_qr: Option<&str>) -> Scan {
     let expected = expected_qr.and_then(|t| qr::encode_1bit(t).ok().map(|(size, bits)| (t.to_string(), size, bits)));
     let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false, expected, refusals: allow::Refusals::default() };
     let Ok(page) = doc.get_dictionary(page_id) else {
@@ -226,7 +226,7 @@ fn annotations(doc: &Document, page: &Dictionary, scan: &mut Scan) {
 /// Content to interpret: a page's stream (parsed once per distinct
 /// stream), or a form's bytes.
 enum Source<'a> {
-    Stream(&'a lopdf::Stream),
+    Stream(&'a lopdf_read::Stream),
     Bytes(&'a [u8]),
 }
 
@@ -490,7 +490,7 @@ impl Interp<'_> {
 
 /// The text of a QR code drawn as a square 1-bit image with one pixel per
 /// module, as terbit draws it.
-fn qr_of_image(s: &lopdf::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<String> {
+fn qr_of_image(s: &lopdf_read::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<String> {
     let int = |k: &[u8]| s.dict.get(k).ok().and_then(|v| v.as_i64().ok());
     // Read whatever its colour space: an image that is not terbit's kind
     // (an /Indexed palette can draw "dark" modules white) is refused by

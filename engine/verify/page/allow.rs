@@ -25,7 +25,7 @@
 //!   dictionary, no other text state, no inline image, no marked content.
 //! - **annotations**: the invisible signature widget only.
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf_read::{Dictionary, Document, Object};
 
 use super::fonts::stray_key;
 use super::scan::{deref, dict, name, nums};
@@ -65,7 +65,7 @@ fn shown(n: &[u8]) -> String {
 }
 
 /// Which of terbit's images `s` is, or why it is none of them.
-pub(super) fn image_kind(doc: &Document, key: &[u8], s: &lopdf::Stream) -> Result<ImageKind, String> {
+pub(super) fn image_kind(doc: &Document, key: &[u8], s: &lopdf_read::Stream) -> Result<ImageKind, String> {
     let d = &s.dict;
     let subtype = name(doc, d, b"Subtype");
     if subtype == Some(b"Form") {

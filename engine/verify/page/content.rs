@@ -9,8 +9,8 @@
 //! unterminated string or array, a malformed number, operands left over at
 //! the end of a stream — is an error, and the page fails.
 
-use lopdf::content::Operation;
-use lopdf::{Dictionary, Object, StringFormat};
+use lopdf_read::content::Operation;
+use lopdf_read::{Dictionary, Object, StringFormat};
 
 /// Operands one operator may take (a `TJ` array counts as one).
 const MAX_OPERANDS: usize = 64;

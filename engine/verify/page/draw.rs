@@ -2,7 +2,7 @@
 //! fonts, text showing (each text operator becomes a [`Run`]) and XObjects
 //! (images, QR codes, forms).
 
-use lopdf::{Dictionary, Object};
+use lopdf_read::{Dictionary, Object};
 
 use super::*;
 

@@ -6,7 +6,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf_read::{Dictionary, Document, Object};
 
 use super::scan::{deref, dict, name, num};
 use super::streams::stream_bytes;

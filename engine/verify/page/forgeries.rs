@@ -14,7 +14,7 @@
 
 #![allow(dead_code)]
 
-use lopdf::{dictionary, Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
+use lopdf_read::{dictionary, Dictionary, Document, IncrementalDocument, Object, ObjectId, Stream, StringFormat};
 
 /// How the forged file is saved.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -26,8 +26,8 @@
 //!   (a name written with escapes); compressed objects; a copy lopdf cannot
 //!   load at all.
 
-use lopdf::{Document, Object};
-use lopdf::xref::{XrefEntry, XrefType};
+use lopdf_read::{Document, Object};
+use lopdf_read::xref::{XrefEntry, XrefType};
 
 /// Below this many hex digits the copy is not worth making.
 const MIN_DIGITS: usize = 256;
@@ -38,7 +38,7 @@ const TAIL: &[u8] = b">>\nendobj\nxref\n";
 
 /// `bytes` as lopdf reads them: from a copy without the signature's digits
 /// when that is provably the same document for the page check, else as is.
-pub(crate) fn load(bytes: &[u8]) -> Result<Document, lopdf::Error> {
+pub(crate) fn load(bytes: &[u8]) -> Result<Document, lopdf_read::Error> {
     if let Some((lt, gt)) = signature_value(bytes) {
         let mut copy = bytes.to_vec();
         copy[lt + 1..gt].fill(b' ');

@@ -2,7 +2,7 @@
 //! in page space; and the small geometry and object helpers the reader
 //! works with.
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf_read::{Dictionary, Document, Object};
 
 /// An axis-aligned box in page space (points, origin bottom-left).
 #[derive(Debug, Clone, Copy, PartialEq)]

@@ -2,7 +2,7 @@
 //! strict reader ([`super::content`]); the parse of a stream seen lately
 //! (a template's fixed drawing, in every document of a kind) is shared.
 
-use lopdf::{Dictionary, Document, Object};
+use lopdf_read::{Dictionary, Document, Object};
 
 use super::scan::deref;
 
@@ -10,7 +10,7 @@ use super::scan::deref;
 pub(super) const MAX_STREAM: usize = 8 << 20;
 
 /// The page's content streams.
-pub(super) fn page_streams<'a>(doc: &'a Document, page: &'a Dictionary, problems: &mut Vec<String>) -> Vec<&'a lopdf::Stream> {
+pub(super) fn page_streams<'a>(doc: &'a Document, page: &'a Dictionary, problems: &mut Vec<String>) -> Vec<&'a lopdf_read::Stream> {
     let refs: Vec<&Object> = match page.get(b"Contents").ok().and_then(|c| deref(doc, c)) {
         Some(Object::Array(a)) => a.iter().collect(),
         Some(o) => vec![o],
@@ -26,7 +26,7 @@ pub(super) fn page_streams<'a>(doc: &'a Document, page: &'a Dictionary, problems
     out
 }
 
-pub(super) fn stream_bytes(s: &lopdf::Stream) -> Option<Vec<u8>> {
+pub(super) fn stream_bytes(s: &lopdf_read::Stream) -> Option<Vec<u8>> {
     if s.dict.has(b"Filter") {
         s.decompressed_content_with_limit(MAX_STREAM).ok()
     } else {
@@ -41,7 +41,7 @@ thread_local! {
     /// the parse is shared (a pure function of the bytes); every page is
     /// still interpreted with its own resources.
     #[allow(clippy::type_complexity)]
-    static PARSED: std::cell::RefCell<Vec<([u8; 32], (usize, std::rc::Rc<Vec<lopdf::content::Operation>>))>> = const { std::cell::RefCell::new(Vec::new()) };
+    static PARSED: std::cell::RefCell<Vec<([u8; 32], (usize, std::rc::Rc<Vec<lopdf_read::content::Operation>>))>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 /// Streams kept parsed per thread; streams larger than this many bytes are
@@ -53,9 +53,9 @@ pub(super) const PARSED_MIN_BYTES: usize = 1024;
 /// stream (keyed by its filter and stored bytes, so a hit skips the
 /// inflate too). `Err(None)`: the stream does not decode.
 #[allow(clippy::type_complexity)]
-pub(super) fn operations(stream: &lopdf::Stream) -> Result<(usize, std::rc::Rc<Vec<lopdf::content::Operation>>), Option<super::content::SyntaxError>> {
+pub(super) fn operations(stream: &lopdf_read::Stream) -> Result<(usize, std::rc::Rc<Vec<lopdf_read::content::Operation>>), Option<super::content::SyntaxError>> {
     use sha2::{Digest, Sha256};
-    let parse = |s: &lopdf::Stream| -> Result<(usize, std::rc::Rc<Vec<lopdf::content::Operation>>), Option<super::content::SyntaxError>> {
+    let parse = |s: &lopdf_read::Stream| -> Result<(usize, std::rc::Rc<Vec<lopdf_read::content::Operation>>), Option<super::content::SyntaxError>> {
         let bytes = stream_bytes(s).ok_or(None)?;
         let ops = super::content::parse(&bytes).map_err(Some)?;
         Ok((bytes.len(), std::rc::Rc::new(ops)))
