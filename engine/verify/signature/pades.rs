@@ -9,11 +9,20 @@
 //! signature holds, and a file that is not exactly one such signature over
 //! the whole file is named for what it is (changed after signing, a second
 //! revision appended, the signature removed).
+//!
+//! The CMS is read with the RustCrypto crates, DER only: every element's
+//! header by `der` (definite, shortest lengths), the signer info (all that
+//! is signed, and the signature) decoded whole by `cms`, the certificates
+//! by `x509-cert`. The parts nobody signs are compared byte for byte with
+//! what terbit writes; the signed attributes, re-encoded, must be the
+//! bytes stored (DER's order of a SET OF included).
 
 use crate::trust::pdfkey::PdfCert;
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
-use x509_cert::der::{Decode, Encode};
+use cms::content_info::CmsVersion;
+use cms::signed_data::{SignerIdentifier, SignerInfo};
+use x509_cert::der::{Decode, Encode, Tagged};
 
 use crate::pdf::sign::{OID_CONTENT_TYPE, OID_DATA, OID_ECDSA_SHA256, OID_MESSAGE_DIGEST, OID_SHA256, OID_SIGNED_DATA, OID_SIGNING_CERT_V2};
 
@@ -39,29 +48,20 @@ pub enum FileSignature {
     Broken(String),
 }
 
-/// One DER element at `pos` within `b[..end]`: (tag, content start, content end).
+/// One DER element at `pos` within `b[..end]`: (tag, content start,
+/// content end). Its header is read by the `der` crate, which takes DER
+/// only: a definite length in its shortest form (a longer one would be a
+/// second byte string for the same signature), a one-byte tag here.
 fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
+    use x509_cert::der::Reader;
     let tag = *b.get(pos)?;
-    let first = *b.get(pos + 1)?;
-    let (len, start) = if first < 0x80 {
-        (first as usize, pos + 2)
-    } else {
-        let n = (first & 0x7f) as usize;
-        if n == 0 || n > 3 {
-            return None;
-        }
-        let mut len = 0usize;
-        for i in 0..n {
-            len = (len << 8) | *b.get(pos + 2 + i)? as usize;
-        }
-        // DER: the shortest length form only (a longer one would be a
-        // second byte string for the same signature).
-        if len < 0x80 || len < 1 << (8 * (n - 1)) {
-            return None;
-        }
-        (len, pos + 2 + n)
-    };
-    let stop = start.checked_add(len)?;
+    if tag & 0x1f == 0x1f {
+        return None;
+    }
+    let mut r = x509_cert::der::SliceReader::new(b.get(pos..end)?).ok()?;
+    let header = x509_cert::der::Header::decode(&mut r).ok()?;
+    let start = pos + usize::try_from(r.position()).ok()?;
+    let stop = start.checked_add(usize::try_from(header.length()).ok()?)?;
     (stop <= end).then_some((tag, start, stop))
 }
 
@@ -214,40 +214,53 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     if infos.len() != 1 || infos[0].0 != 0x30 {
         return Err(bad("not exactly one signer"));
     }
-    let si = items(b, infos[0].1, infos[0].2).ok_or_else(|| bad("signer info"))?;
-    // version, sid, digestAlgorithm, [0] signedAttrs, signatureAlgorithm, signature
-    if si.len() != 6 || si[1].0 != 0x30 || si[3].0 != 0xa0 || si[5].0 != 0x04 {
+    // The signer info (all that is signed, and the signature) is decoded
+    // by the `cms` crate, DER only and nothing after it.
+    let info = SignerInfo::from_der(&b[infos[0].3..infos[0].2]).map_err(|_| bad("signer info fields"))?;
+    let plain = |a: &x509_cert::spki::AlgorithmIdentifierOwned, oid: &[u8]| a.oid.as_bytes() == oid && a.parameters.is_none();
+    if !plain(&info.digest_alg, OID_SHA256) || !plain(&info.signature_algorithm, OID_ECDSA_SHA256) {
+        return Err(if info.digest_alg.oid.as_bytes() == OID_SHA256 && info.signature_algorithm.oid.as_bytes() == OID_ECDSA_SHA256 {
+            bad("not the signer info terbit writes (version or algorithm parameters)")
+        } else {
+            "the signature is not ECDSA with SHA-256".into()
+        });
+    }
+    let SignerIdentifier::IssuerAndSerialNumber(sid) = &info.sid else {
         return Err(bad("signer info fields"));
-    }
-    let oid_of = |x: &(u8, usize, usize, usize)| items(b, x.1, x.2).and_then(|v| v.first().map(|o| b[o.1..o.2].to_vec()));
-    if oid_of(&si[2]).as_deref() != Some(OID_SHA256) || oid_of(&si[4]).as_deref() != Some(OID_ECDSA_SHA256) {
-        return Err("the signature is not ECDSA with SHA-256".into());
-    }
-    if whole(&si[0]) != [0x02, 0x01, 0x01] || whole(&si[2]) != &DIGEST_ALGORITHMS[2..] || whole(&si[4]) != SIGNATURE_ALGORITHM {
+    };
+    if info.version != CmsVersion::V1 || info.unsigned_attrs.is_some() {
         return Err(bad("not the signer info terbit writes (version or algorithm parameters)"));
     }
-    // Signed attributes: content type is data, message digest is the range's.
-    let attrs = items(b, si[3].1, si[3].2).ok_or_else(|| bad("signed attributes"))?;
+    // Signed attributes: content type is data, message digest is the
+    // range's. The signature covers them as a SET (tag 0x31), not as the
+    // [0] they are stored under (RFC 5652 §5.4): re-encoded, they must be
+    // the very bytes stored (DER's order of a SET OF included).
+    let attrs = info.signed_attrs.as_ref().ok_or_else(|| bad("signer info fields"))?;
+    let signed_attrs = attrs.to_der().map_err(|_| bad("signed attributes"))?;
+    let stored = items(b, infos[0].1, infos[0].2).and_then(|si| si.get(3).map(|a| &b[a.3..a.2])).ok_or_else(|| bad("signer info fields"))?;
+    if stored.first() != Some(&0xa0) || stored[1..] != signed_attrs[1..] {
+        return Err(bad("signed attributes"));
+    }
     let mut seen_digest = false;
     let mut seen_type = false;
     let mut named: Option<Vec<Vec<u8>>> = None;
-    for a in &attrs {
-        let parts = items(b, a.1, a.2).ok_or_else(|| bad("attribute"))?;
-        let (Some(o), Some(vals)) = (parts.first(), parts.get(1)) else { return Err(bad("attribute")) };
-        let vals = items(b, vals.1, vals.2).ok_or_else(|| bad("attribute values"))?;
-        let oid = &b[o.1..o.2];
+    for a in attrs.iter() {
+        let values: Vec<&x509_cert::der::Any> = a.values.iter().collect();
+        let oid = a.oid.as_bytes();
         if oid == OID_MESSAGE_DIGEST {
-            if vals.len() != 1 || vals[0].0 != 0x04 || &b[vals[0].1..vals[0].2] != digest {
+            if !matches!(values.as_slice(), [v] if v.tag() == x509_cert::der::Tag::OctetString && v.value() == digest) {
                 return Err("the file was changed after signing: its digest is not the signed one".into());
             }
             seen_digest = true;
         } else if oid == OID_CONTENT_TYPE {
-            if vals.len() != 1 || &b[vals[0].1..vals[0].2] != OID_DATA {
+            if !matches!(values.as_slice(), [v] if v.tag() == x509_cert::der::Tag::ObjectIdentifier && v.value() == OID_DATA) {
                 return Err(bad("content type"));
             }
             seen_type = true;
         } else if oid == OID_SIGNING_CERT_V2 {
-            named = Some(ess_hashes(b, &vals).ok_or_else(|| bad("signing-certificate-v2"))?);
+            let [v] = values.as_slice() else { return Err(bad("signing-certificate-v2")) };
+            let v = v.to_der().map_err(|_| bad("signing-certificate-v2"))?;
+            named = Some(ess_hashes(&v).ok_or_else(|| bad("signing-certificate-v2"))?);
         }
     }
     if !seen_digest || !seen_type {
@@ -256,13 +269,13 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // The signer's certificate: the one whose issuer and serial the sid
     // names, first in the set as terbit writes it (another order would be
     // a second byte string).
-    let sid = &b[si[1].1..si[1].2];
+    let sid = [sid.issuer.to_der(), sid.serial_number.to_der()].into_iter().collect::<Result<Vec<_>, _>>().map_err(|_| bad("signer info fields"))?.concat();
     let mut signer = None;
     for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.into_iter().take(1) {
         let der = &b[c.3..c.2];
         let Ok(cert) = x509_cert::Certificate::from_der(der) else { continue };
         let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate().issuer().to_der(), cert.tbs_certificate().serial_number().to_der()) else { continue };
-        if [issuer, serial].concat() == sid {
+        if [issuer, serial].concat() == sid.as_slice() {
             signer = Some((der.to_vec(), cert));
             break;
         }
@@ -298,14 +311,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     }
     let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad("certificate key"))?;
     let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string())?;
-    let sig = p256::ecdsa::Signature::from_der(&b[si[5].1..si[5].2]).map_err(|_| bad("signature value"))?;
+    let sig = p256::ecdsa::Signature::from_der(info.signature.as_bytes()).map_err(|_| bad("signature value"))?;
     // terbit signs low-s: the same signature with n − s would be a second
     // valid byte string for the file.
     if bool::from(p256::elliptic_curve::scalar::IsHigh::is_high(&*sig.s())) {
         return Err("the signature is not in the low-s form terbit writes (the file was re-signed or altered)".into());
     }
-    let mut signed_attrs = b[si[3].3..si[3].2].to_vec();
-    signed_attrs[0] = 0x31;
     if !crate::verify::signature::ecdsa::verify(&key, &signed_attrs, &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
@@ -313,21 +324,21 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     Ok((der, chain, chain_signed))
 }
 
-/// The certificate hashes a signing-certificate-v2 attribute's values
-/// name, in order: `SET { SEQUENCE { SEQUENCE OF ESSCertIDv2 } }`, each
+/// The certificate hashes a signing-certificate-v2 attribute's value
+/// `v` (DER) names, in order: `SEQUENCE { SEQUENCE OF ESSCertIDv2 }`, each
 /// `ESSCertIDv2` with SHA-256 (the default, so no algorithm) as terbit
 /// writes it. `None` when it is not that.
-fn ess_hashes(b: &[u8], vals: &[(u8, usize, usize, usize)]) -> Option<Vec<Vec<u8>>> {
-    let [v] = vals else { return None };
-    let outer = items(b, v.1, v.2).filter(|o| v.0 == 0x30 && !o.is_empty())?;
+fn ess_hashes(v: &[u8]) -> Option<Vec<Vec<u8>>> {
+    let (t, s, e) = tlv(v, 0, v.len()).filter(|x| x.2 == v.len())?;
+    let outer = items(v, s, e).filter(|o| t == 0x30 && !o.is_empty())?;
     // certs, and no policies (terbit writes none).
     let [ids] = outer.as_slice() else { return None };
-    let ids = items(b, ids.1, ids.2).filter(|_| ids.0 == 0x30)?;
+    let ids = items(v, ids.1, ids.2).filter(|_| ids.0 == 0x30)?;
     let mut hashes = Vec::new();
     for id in ids {
-        let parts = items(b, id.1, id.2).filter(|_| id.0 == 0x30)?;
+        let parts = items(v, id.1, id.2).filter(|_| id.0 == 0x30)?;
         let h = parts.first().filter(|h| h.0 == 0x04 && h.2 - h.1 == 32)?;
-        hashes.push(b[h.1..h.2].to_vec());
+        hashes.push(v[h.1..h.2].to_vec());
     }
     Some(hashes)
 }
@@ -337,8 +348,6 @@ fn ess_hashes(b: &[u8], vals: &[(u8, usize, usize, usize)]) -> Option<Vec<Vec<u8
 const DIGEST_ALGORITHMS: [u8; 15] = [0x31, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
 /// `SEQUENCE { id-data }`: detached content.
 const ENCAP_DATA: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
-/// `SEQUENCE { ecdsa-with-SHA256 }`, no parameters.
-const SIGNATURE_ALGORITHM: [u8; 12] = [0x30, 0x0a, 0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 
 thread_local! {
     /// Certificate sets whose chain was checked, by SHA-256: a run's
@@ -453,3 +462,65 @@ fn remembered(seen: &'static std::thread::LocalKey<Seen>, parts: &[&[u8]], answe
 
 /// Why an unsigned PDF is not genuine.
 pub const NOT_SIGNED: &str = "the PDF file is not signed: terbit signs every PDF it writes, so this file was altered or is not terbit's";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A signed document, and where its CMS's hex digits are.
+    fn signed() -> (Vec<u8>, usize, usize) {
+        let pdf = crate::verify::tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]).0;
+        let lt = memchr::memmem::rfind(&pdf, b"/Contents<").unwrap() + b"/Contents<".len();
+        let gt = lt + pdf[lt..].iter().position(|c| *c == b'>').unwrap();
+        (pdf, lt, gt)
+    }
+
+    fn with_cms(pdf: &[u8], lt: usize, gt: usize, cms: &[u8]) -> Vec<u8> {
+        let mut hex = hex::encode(cms).into_bytes();
+        hex.resize(gt - lt, b'0');
+        [&pdf[..lt], &hex[..], &pdf[gt..]].concat()
+    }
+
+    fn broken(pdf: &[u8]) -> String {
+        match check(pdf) {
+            FileSignature::Broken(why) => why,
+            other => panic!("not refused: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn terbits_signature_holds() {
+        let (pdf, _, _) = signed();
+        assert!(matches!(check(&pdf), FileSignature::Holds { .. }));
+    }
+
+    #[test]
+    fn a_length_not_in_its_shortest_form_is_refused() {
+        let (pdf, lt, gt) = signed();
+        let cms = hex::decode(&pdf[lt..gt]).unwrap();
+        // The ContentInfo's two-byte length written with three bytes: the
+        // same numbers, a second byte string (the zero padding absorbs it).
+        assert_eq!(&cms[..2], &[0x30, 0x82]);
+        let longer = [&[0x30, 0x83, 0x00][..], &cms[2..]].concat();
+        assert!(broken(&with_cms(&pdf, lt, gt, &longer)).contains("not DER"));
+    }
+
+    #[test]
+    fn signed_attributes_out_of_ders_order_are_refused_before_the_signature() {
+        let (pdf, lt, gt) = signed();
+        let cms = hex::decode(&pdf[lt..gt]).unwrap();
+        let (_, s, e) = tlv(&cms, 0, cms.len()).unwrap();
+        let ci = items(&cms, s, e).unwrap();
+        let (_, s, e) = tlv(&cms, ci[1].1, ci[1].2).unwrap();
+        let infos = *items(&cms, s, e).unwrap().last().unwrap();
+        let info = items(&cms, infos.1, infos.2).unwrap()[0];
+        let attrs = items(&cms, info.1, info.2).unwrap()[3];
+        let each = items(&cms, attrs.1, attrs.2).unwrap();
+        assert_eq!(each.len(), 3);
+        // The first two swapped: the same attributes, in another order.
+        let swapped = [&cms[each[1].3..each[1].2], &cms[each[0].3..each[0].2], &cms[each[2].3..each[2].2]].concat();
+        let mut changed = cms.clone();
+        changed[attrs.1..attrs.2].copy_from_slice(&swapped);
+        assert_eq!(broken(&with_cms(&pdf, lt, gt, &changed)), "the signature's CMS is malformed: signed attributes");
+    }
+}
