@@ -32,6 +32,7 @@ use std::collections::BTreeMap;
 
 use serde::Serialize;
 
+use crate::dk1::seal::Hash;
 use crate::dk1::{self, Claims, Kind};
 use crate::kind::template::{Template, Templates};
 use crate::trust::store::Trust;
@@ -103,11 +104,19 @@ pub struct PdfDocument {
 pub fn verify_pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
     // A defect in the PDF parser must cost this file its verdict, not the
     // audit of a whole run its process.
-    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts, expected_qr)))
-        .unwrap_or_else(|_| Err(Report::invalid("the PDF could not be read (its structure made the reader fail): not a document terbit made")))
+    verify_pdf_hashing(bytes, trust, layouts, expected_qr).0
 }
 
-fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> Result<Vec<PdfDocument>, Report> {
+/// [`verify_pdf_documents`], and the file's SHA-256, hashed with the
+/// signature's byte range (a run audit reads and hashes each file once).
+pub(crate) fn verify_pdf_hashing(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> (Result<Vec<PdfDocument>, Report>, Hash) {
+    let mut whole = None;
+    let said = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts, expected_qr, &mut whole)))
+        .unwrap_or_else(|_| Err(Report::invalid("the PDF could not be read (its structure made the reader fail): not a document terbit made")));
+    (said, whole.unwrap_or_else(|| sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes)).into()))
+}
+
+fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>, whole: &mut Option<Hash>) -> Result<Vec<PdfDocument>, Report> {
     // Every PDF terbit writes ends with `%%EOF` and a line break; a reader
     // would rebuild a file cut anywhere else, and show what is left of it.
     if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
@@ -120,7 +129,8 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     }
     let scans: Vec<page::scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
     // The file's own signature (PAdES), judged per document below.
-    let file_signature = signature::pades::check(bytes);
+    let (file_signature, digest) = signature::pades::check_and_hash(bytes);
+    *whole = Some(digest);
     let mut out = Vec::new();
     let mut i = 0;
     while i < scans.len() {

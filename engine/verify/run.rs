@@ -23,7 +23,7 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 
 use crate::util::show::clip_shown;
-use super::{verify_pdf_documents, Layouts, Trust, Verdict};
+use super::{verify_pdf_documents, verify_pdf_hashing, Layouts, Trust, Verdict};
 use crate::dk1::seal::{self, Hash};
 
 /// Limits on what a run directory's files may make the audit read.
@@ -346,14 +346,16 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
             return Checked { leaf: seal::leaf(&row.number, "missing"), issues };
         }
     };
-    let actual = hex::encode(Sha256::digest(&bytes));
+    // The manifest's QR text: the drawn QR is recognised by its exact bits
+    // (and read in full if they are not that text's encoding). The file's
+    // SHA-256 comes from the same pass as its signature's digest.
+    let (said, digest) = verify_pdf_hashing(&bytes, trust, layouts, Some(&row.qr));
+    let actual = hex::encode(digest);
     let leaf = seal::leaf(&row.number, &actual);
     if actual != row.sha256 {
         issues.push("altered (SHA-256 differs from the manifest)".into());
     }
-    // The manifest's QR text: the drawn QR is recognised by its exact bits
-    // (and read in full if they are not that text's encoding).
-    match verify_pdf_documents(&bytes, trust, layouts, Some(&row.qr)) {
+    match said {
         Err(r) => issues.push(format!("invalid: {}", r.verdict.reason().unwrap_or(""))),
         Ok(docs) if docs.len() != 1 => issues.push(format!("the file holds {} documents (or pages without their QR), not one", docs.len())),
         Ok(docs) => {

@@ -102,14 +102,22 @@ fn skip_space(b: &[u8], mut at: usize) -> usize {
 
 /// Check the file's signature (not yet who signed: see [`judge`]).
 pub fn check(bytes: &[u8]) -> FileSignature {
-    match check_inner(bytes) {
+    check_and_hash(bytes).0
+}
+
+/// [`check`], and the whole file's SHA-256 (a run's manifest holds it):
+/// the bytes before the signature's value are hashed once for both.
+pub fn check_and_hash(bytes: &[u8]) -> (FileSignature, [u8; 32]) {
+    let mut whole = None;
+    let said = match check_inner(bytes, &mut whole) {
         Ok(Some(s)) => s,
         Ok(None) => FileSignature::Absent,
         Err(why) => FileSignature::Broken(why),
-    }
+    };
+    (said, whole.unwrap_or_else(|| Sha256::digest(bytes).into()))
 }
 
-fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
+fn check_inner(bytes: &[u8], whole: &mut Option<[u8; 32]>) -> Result<Option<FileSignature>, String> {
     let Some(range_at) = find_once(bytes, b"/ByteRange")? else {
         if memchr::memmem::find(bytes, b"/Type/Sig").is_some() || memchr::memmem::find(bytes, b"/FT/Sig").is_some() {
             return Err("a signature field without a signed byte range".into());
@@ -158,6 +166,9 @@ fn check_inner(bytes: &[u8]) -> Result<Option<FileSignature>, String> {
     let cms = hex::decode(hex_text).map_err(|_| "/Contents is not a hex string")?;
     let mut h = Sha256::new();
     h.update(&bytes[..b]);
+    let mut all = h.clone();
+    all.update(&bytes[b..]);
+    *whole = Some(all.finalize().into());
     h.update(&bytes[c..]);
     let digest: [u8; 32] = h.finalize().into();
     let m = within(b"/M(")
@@ -491,7 +502,13 @@ mod tests {
     #[test]
     fn terbits_signature_holds() {
         let (pdf, _, _) = signed();
-        assert!(matches!(check(&pdf), FileSignature::Holds { .. }));
+        let (said, whole) = check_and_hash(&pdf);
+        assert!(matches!(said, FileSignature::Holds { .. }));
+        assert_eq!(whole, <[u8; 32]>::from(Sha256::digest(&pdf)));
+        // Whatever the file, the digest is the whole file's.
+        for cut in [0, 10, pdf.len() / 2, pdf.len() - 1] {
+            assert_eq!(check_and_hash(&pdf[..cut]).1, <[u8; 32]>::from(Sha256::digest(&pdf[..cut])));
+        }
     }
 
     #[test]

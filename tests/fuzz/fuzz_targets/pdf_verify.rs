@@ -22,5 +22,5 @@ fn setup() -> &'static (TrustList, Layouts) {
 
 fuzz_target!(|data: &[u8]| {
     let (trust, layouts) = setup();
-    let _ = verify_pdf_documents(data, trust, layouts);
+    let _ = verify_pdf_documents(data, trust, layouts, None);
 });
