@@ -424,3 +424,23 @@ fn only_a_number_the_root_signed_moves_its_count() {
     let out = sign(&["--out", "elsewhere.json"]);
     assert!(out.contains(&format!("no. {}", n + 2)), "{out}");
 }
+
+#[test]
+fn a_pdf_certificate_verifiers_would_refuse_is_refused_when_signing_the_list() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = fixture::make(tmp.path());
+    let dir = &d.dir;
+    let crt = std::fs::read_dir(dir.join("keys")).unwrap().map(|e| e.unwrap().path()).find(|p| p.to_string_lossy().ends_with(".pdf.crt")).expect("a PDF certificate");
+    // The same certificate naming another curve (P-192, an OID of the
+    // same length): parsed as a certificate, its key is not P-256.
+    let pem = std::fs::read_to_string(&crt).unwrap();
+    let b64: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let mut der = <base64ct::Base64 as base64ct::Encoding>::decode_vec(&b64).unwrap();
+    let p256 = [0x06, 0x08, 0x2a, 0x86, 0x48, 0xce, 0x3d, 0x03, 0x01, 0x07];
+    let at = der.windows(p256.len()).position(|w| w == p256).unwrap();
+    der[at + p256.len() - 1] = 0x01;
+    std::fs::write(&crt, &der).unwrap();
+    let (code, _, err) = terbit(dir, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt"]);
+    assert_eq!(code, 2, "{err}");
+    assert!(err.contains(".pdf.crt") && err.contains("not an ECDSA P-256 certificate"), "{err}");
+}

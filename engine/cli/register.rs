@@ -181,9 +181,9 @@ pub(crate) fn read_run(dir: &Path, index: usize, trust: &TrustStore, rows: &mut 
         Err(RunError::Manifest(m)) => return Ok(RunState::SealFails(m)),
         Err(e) => bail!("{e}"),
     };
-    let text = match std::str::from_utf8(&bytes) {
+    let text = match audit::manifest_text(&bytes) {
         Ok(t) => t,
-        Err(e) => return Ok(RunState::SealFails(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to()))),
+        Err(why) => return Ok(RunState::SealFails(why)),
     };
     let found = match manifest_rows(text, index) {
         Ok(found) => found,

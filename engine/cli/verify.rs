@@ -104,7 +104,7 @@ fn looks_like_qr_text(t: &str) -> bool {
 fn answer(target: &str, trust: &Trust, layouts: &Layouts) -> Answer {
     let path = Path::new(target);
     let Ok(meta) = std::fs::metadata(path) else {
-        if !looks_like_qr_text(target) {
+        if !looks_like_qr_text(target.trim()) {
             return Answer::Error { error: "no such file or directory (and not a DK1 text)".into() };
         }
         // Typed or pasted QR text, however damaged: a verdict, not a file error.

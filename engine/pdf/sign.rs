@@ -43,6 +43,21 @@ pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     out
 }
 
+/// The signer's ESSCertIDv2 in signing-certificate-v2 (RFC 5035), as
+/// terbit writes it: the certificate's SHA-256 (the default hash, so no
+/// algorithm), then its issuer and serial.
+pub(crate) fn signer_ess_id(cert_der: &[u8], cert: &x509_cert::Certificate) -> x509_cert::der::Result<Vec<u8>> {
+    let issuer = cert.tbs_certificate().issuer().to_der()?;
+    let serial = cert.tbs_certificate().serial_number().to_der()?;
+    let general_names = seq(&[&tlv(0xa4, &issuer)]);
+    Ok(seq(&[&tlv(0x04, &Sha256::digest(cert_der)), &seq(&[&general_names, &serial])]))
+}
+
+/// A carried certificate's ESSCertIDv2: its SHA-256 alone.
+pub(crate) fn chain_ess_id(cert_der: &[u8]) -> Vec<u8> {
+    seq(&[&tlv(0x04, &Sha256::digest(cert_der))])
+}
+
 fn seq(parts: &[&[u8]]) -> Vec<u8> {
     tlv(0x30, &parts.concat())
 }
@@ -91,12 +106,7 @@ impl Pades {
         let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
         let issuer = cert.tbs_certificate().issuer().to_der().map_err(|e| PadesError(e.to_string()))?;
         let serial = cert.tbs_certificate().serial_number().to_der().map_err(|e| PadesError(e.to_string()))?;
-        let cert_hash = Sha256::digest(&signer.cert);
-        // signing-certificate-v2 (RFC 5035): ESSCertIDv2 with the default
-        // hash (SHA-256, so omitted) and the issuer and serial.
-        let general_names = seq(&[&tlv(0xa4, &issuer)]);
-        let issuer_serial = seq(&[&general_names, &serial]);
-        let ess = seq(&[&tlv(0x04, &cert_hash), &issuer_serial]);
+        let ess = signer_ess_id(&signer.cert, &cert).map_err(|e| PadesError(e.to_string()))?;
         // A certification authority's chain is named too, each certificate
         // by its hash in the order it travels (RFC 5035 allows more than
         // the signer's): the signature then covers the whole chain, which
@@ -105,7 +115,7 @@ impl Pades {
         let mut ids = vec![ess];
         if !crate::trust::pdfkey::is_district_root_chain(&signer.cert, &signer.chain) {
             for c in &signer.chain {
-                ids.push(seq(&[&tlv(0x04, &Sha256::digest(c))]));
+                ids.push(chain_ess_id(c));
             }
         }
         let ids: Vec<&[u8]> = ids.iter().map(Vec::as_slice).collect();

@@ -221,7 +221,7 @@ pub fn validity(der: &[u8]) -> Option<(i64, i64)> {
 }
 
 /// The P-256 public key a certificate certifies (`path` names it in errors).
-fn cert_key(der: &[u8], path: &Path) -> Result<VerifyingKey> {
+pub(crate) fn cert_key(der: &[u8], path: &Path) -> Result<VerifyingKey> {
     let parsed = Certificate::from_der(der).map_err(|e| Error::config(path, format!("not a certificate: {e}")))?;
     let spki = parsed.tbs_certificate().subject_public_key_info().to_der().map_err(|e| Error::config(path, e.to_string()))?;
     p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| Error::config(path, "not an ECDSA P-256 certificate"))

@@ -205,7 +205,12 @@ pub fn certify_pdf_keys(keys: &Path, root: &RootKey, district: &str, list: &Trus
             crate::util::fs::write_atomic(&chain, root::pem_encode("CERTIFICATE", &root.cert.der).as_bytes())?;
             notes.push(Note::Certified { kid: k.kid, cert: cp.clone() });
         }
-        certs.push(pdfkey::read_cert_der(&cp)?);
+        // Verifiers take ECDSA P-256 only: another key (a P-384 one a
+        // certification authority issued) is refused here, not by every
+        // clerk's verify after it was published.
+        let der = pdfkey::read_cert_der(&cp)?;
+        pdfkey::cert_key(&der, &cp)?;
+        certs.push(der);
     }
     Ok(certs)
 }

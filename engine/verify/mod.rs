@@ -120,7 +120,13 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     // Every PDF terbit writes ends with `%%EOF` and a line break; a reader
     // would rebuild a file cut anywhere else, and show what is left of it.
     if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
-        return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does"));
+        // Bytes after a last `%%EOF` and its line break were added to the
+        // file; with no such end at all, it was cut.
+        let ends = [&b"%%EOF\n"[..], b"%%EOF\r"].iter().filter_map(|end| memchr::memmem::rfind(bytes, end)).max();
+        return Err(Report::invalid(match ends {
+            Some(at) => format!("{} byte(s) were added after the file's end (%%EOF): terbit writes nothing after it", bytes.len() - at - b"%%EOF\n".len() - usize::from(bytes.get(at + 5..at + 7) == Some(b"\r\n"))),
+            None => "the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does".into(),
+        }));
     }
     let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
@@ -129,6 +135,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
     }
     let scans: Vec<page::scan::Scan> = pages.iter().map(|id| page::scan_page(&doc, *id, expected_qr)).collect();
     // The file's own signature (PAdES), judged per document below.
+    let ambiguous = page::load::ambiguity(bytes);
     let (file_signature, digest) = signature::pades::check_and_hash(bytes);
     *whole = Some(digest);
     let mut out = Vec::new();
@@ -182,6 +189,15 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
             (Some(s), None) => report.verdict = Verdict::Invalid(s),
             (None, Some(p)) => report.verdict = Verdict::Invalid(p),
             (Some(s), Some(p)) => report.verdict = Verdict::Invalid(format!("{s}; and {p}")),
+        }
+        // A file readers resolve differently is never genuine, whatever
+        // lopdf made of it.
+        if let Some(a) = &ambiguous {
+            report.verdict = match report.verdict {
+                Verdict::Genuine => Verdict::Invalid(a.clone()),
+                Verdict::Invalid(why) => Verdict::Invalid(format!("{why}; and {a}")),
+                other => other,
+            };
         }
         out.push(PdfDocument { first_page: i + 1, last_page: j, report });
         i = j;
@@ -292,6 +308,9 @@ mod tests {
         let mut retired = trust;
         retired.keys[0].status = KeyStatus::Retired;
         assert_eq!(verify_text(&text, &crate::trust::store::Trust::new(&retired)).verdict, Verdict::Genuine, "retired keys keep verifying");
+        // Pasted with spaces and a line break around it: the same text.
+        let pasted = verify_text(&format!("  {text}\n "), &crate::trust::store::Trust::new(&retired));
+        assert_eq!((pasted.verdict, pasted.qr.as_deref()), (Verdict::Genuine, Some(text.trim())));
     }
 
     #[test]
@@ -323,6 +342,9 @@ mod tests {
             assert!(!r.verdict.is_genuine(), "cut to {n} of {} bytes: {:?}", pdf.len(), r.verdict);
         }
         assert!(matches!(tests_support::verify_signed(&pdf[..pdf.len() - 1], &trust).verdict, Verdict::Invalid(ref why) if why.contains("cut short")));
+        // Bytes added after it are named as added, not as a cut.
+        let appended = [&pdf[..], b"% a note"].concat();
+        assert!(matches!(tests_support::verify_signed(&appended, &trust).verdict, Verdict::Invalid(ref why) if why.starts_with("8 byte(s) were added after the file's end")));
         for i in (0..pdf.len()).step_by(13) {
             let mut bad = pdf.clone();
             bad[i] ^= 0x55;

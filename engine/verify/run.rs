@@ -273,6 +273,16 @@ pub fn each_csv_row(text: &str, mut f: impl FnMut(usize, Vec<String>)) -> Result
     Ok(())
 }
 
+/// A manifest's bytes as text, or where they stop being UTF-8 (line and
+/// byte, from 1).
+pub fn manifest_text(bytes: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(bytes).map_err(|e| {
+        let at = e.valid_up_to();
+        let line = 1 + bytes[..at].iter().filter(|b| **b == b'\n').count();
+        format!("manifest.csv:{line}: not UTF-8 text (byte {} of the file)", at + 1)
+    })
+}
+
 /// A run's `manifest.csv`: its bytes and rows (columns found by header
 /// name; `None` for a row that lacks a column).
 pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), RunError> {
@@ -281,7 +291,7 @@ pub fn read_manifest(dir: &Path) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), 
 
 pub(super) fn manifest_of(root: &OwnedFd) -> Result<(Vec<u8>, Vec<Option<ManifestRow>>), RunError> {
     let bytes = read_file(root, "manifest.csv", MAX_MANIFEST).map_err(|e| RunError::Manifest(format!("manifest.csv: {e}")))?;
-    let text = std::str::from_utf8(&bytes).map_err(|e| RunError::Manifest(format!("manifest.csv: not UTF-8 text (byte {})", e.valid_up_to())))?;
+    let text = manifest_text(&bytes).map_err(RunError::Manifest)?;
     let mut rows = parse_csv(text).map_err(|(line, m)| RunError::Manifest(format!("manifest.csv:{line}: {m}")))?.into_iter();
     let header = rows.next().unwrap_or_default();
     let idx = |name: &str| header.iter().position(|h| h == name);
@@ -588,6 +598,12 @@ mod tests {
         // A manifest there but damaged is still that.
         std::fs::write(d.path().join("manifest.csv"), "x,y\n").unwrap();
         assert!(audit(d.path()).contains("not a terbit manifest"));
+    }
+
+    #[test]
+    fn a_manifest_that_is_not_utf8_is_named_by_line() {
+        assert_eq!(manifest_text(b"a,b\nc,\xff\n"), Err("manifest.csv:2: not UTF-8 text (byte 7 of the file)".to_string()));
+        assert_eq!(manifest_text(b"a,b\n"), Ok("a,b\n"));
     }
 
     #[test]

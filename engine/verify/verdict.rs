@@ -173,6 +173,9 @@ pub fn fields(c: &Claims) -> Vec<(String, String)> {
 
 /// Verify a DK1 text against trusted keys (and their revocations).
 pub fn verify_text(text: &str, trust: &Trust) -> Report {
+    // Spaces and line breaks around a pasted text are not part of it (the
+    // clerks' page trims them too).
+    let text = text.trim();
     let sealed = match dk1::decode(text) {
         Ok(s) => s,
         Err(e) => return Report::invalid(e.to_string()),

@@ -51,6 +51,44 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, lopdf_read::Error> {
     Document::load_mem(bytes)
 }
 
+/// What no file terbit writes has, and readers resolve differently: a
+/// `startxref` that does not point at a cross-reference section (lopdf
+/// then takes one nearby, other readers rebuild the table by scanning the
+/// file: the two can read different objects, and show different pages),
+/// or an object number defined twice in the body (the table names one, a
+/// scan takes the last). `None` when neither.
+pub(crate) fn ambiguity(bytes: &[u8]) -> Option<String> {
+    let at = memchr::memmem::rfind(bytes, b"startxref")? + b"startxref".len();
+    let named = std::str::from_utf8(bytes.get(at..at + 40).unwrap_or(&bytes[at..])).ok()?.split_ascii_whitespace().next()?.parse::<usize>().ok();
+    let section = named.and_then(|n| bytes.get(n..)).is_some_and(|t| t.starts_with(b"xref") || object_header(t).is_some());
+    if !section {
+        return Some("the file's startxref does not point at its cross-reference table (readers then guess, and may show other objects than the table names): the file was altered after it was written".into());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let starts = std::iter::once(0).chain(memchr::memchr2_iter(b'\n', b'\r', bytes).map(|i| i + 1));
+    for start in starts {
+        if let Some(number) = bytes.get(start..).and_then(object_header) {
+            if !seen.insert(number) {
+                return Some(format!("object {number} is defined twice in the file (readers may show either): the file was altered after it was written"));
+            }
+        }
+    }
+    None
+}
+
+/// The object number of `N G obj` at the start of `t`.
+fn object_header(t: &[u8]) -> Option<u64> {
+    let digits = |t: &[u8]| t.iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+    let n = digits(t);
+    let rest = t.get(n..)?.strip_prefix(b" ")?;
+    let g = digits(rest);
+    let after = rest.get(g..)?;
+    if n == 0 || g == 0 || !after.starts_with(b" obj") {
+        return None;
+    }
+    std::str::from_utf8(&t[..n]).ok()?.parse().ok()
+}
+
 /// The signature's value `<…>` (offsets of `<` and `>`), when the file
 /// ends as terbit writes it after it (see the module's comment).
 fn signature_value(bytes: &[u8]) -> Option<(usize, usize)> {
@@ -120,6 +158,30 @@ mod tests {
         }
         assert_eq!(differ, 1);
         assert_eq!(fast.trailer, slow.trailer);
+    }
+
+    #[test]
+    fn a_startxref_off_its_table_or_an_object_defined_twice_is_named() {
+        let pdf = signed();
+        assert_eq!(ambiguity(&pdf), None);
+        let at = memchr::memmem::rfind(&pdf, b"startxref\n").unwrap() + 10;
+        let end = at + pdf[at..].iter().position(|c| *c == b'\n').unwrap();
+        let named: usize = std::str::from_utf8(&pdf[at..end]).unwrap().parse().unwrap();
+        for off in [named - 3, named + 1] {
+            let moved = [&pdf[..at], off.to_string().as_bytes(), &pdf[end..]].concat();
+            assert!(ambiguity(&moved).is_some_and(|w| w.contains("startxref")), "{off}");
+        }
+        // Object 4 again, just before the table.
+        let xref = memchr::memmem::rfind(&pdf, b"\nxref\n").unwrap() + 1;
+        let twice = [&pdf[..xref], b"4 0 obj\n<<>>\nendobj\n", &pdf[xref..]].concat();
+        // (startxref now points past the table: the first thing named)
+        assert!(ambiguity(&twice).is_some());
+        let fixed = {
+            let at = memchr::memmem::rfind(&twice, b"startxref\n").unwrap() + 10;
+            let end = at + twice[at..].iter().position(|c| *c == b'\n').unwrap();
+            [&twice[..at], (xref + 20).to_string().as_bytes(), &twice[end..]].concat()
+        };
+        assert_eq!(ambiguity(&fixed), Some("object 4 is defined twice in the file (readers may show either): the file was altered after it was written".into()));
     }
 
     #[test]

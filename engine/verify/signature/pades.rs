@@ -255,9 +255,14 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     let mut seen_digest = false;
     let mut seen_type = false;
     let mut named: Option<Vec<Vec<u8>>> = None;
-    for a in attrs.iter() {
+    for (i, a) in attrs.iter().enumerate() {
         let values: Vec<&x509_cert::der::Any> = a.values.iter().collect();
         let oid = a.oid.as_bytes();
+        // Each attribute once: a second copy, even the same, is a second
+        // byte string for one signature.
+        if attrs.iter().take(i).any(|b| b.oid == a.oid) {
+            return Err(bad("an attribute appears twice in the signed attributes"));
+        }
         if oid == OID_MESSAGE_DIGEST {
             if !matches!(values.as_slice(), [v] if v.tag() == x509_cert::der::Tag::OctetString && v.value() == digest) {
                 return Err("the file was changed after signing: its digest is not the signed one".into());
@@ -271,7 +276,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
         } else if oid == OID_SIGNING_CERT_V2 {
             let [v] = values.as_slice() else { return Err(bad("signing-certificate-v2")) };
             let v = v.to_der().map_err(|_| bad("signing-certificate-v2"))?;
-            named = Some(ess_hashes(&v).ok_or_else(|| bad("signing-certificate-v2"))?);
+            named = Some(ess_ids(&v).ok_or_else(|| bad("signing-certificate-v2"))?);
         }
     }
     if !seen_digest || !seen_type {
@@ -296,12 +301,15 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // signing-certificate-v2 names the signer's certificate (by SHA-256),
     // and, for a certification authority's chain, every certificate of it
     // in the order carried: then the chain is covered by the signature.
+    // Each ESSCertIDv2 exactly as terbit writes it (issuer and serial
+    // included): any other form would be a second byte string.
     let named = named.ok_or_else(|| bad("no signing-certificate-v2 attribute"))?;
-    if named.first().map(Vec::as_slice) != Some(Sha256::digest(&der).as_slice()) {
+    let signer_id = crate::pdf::sign::signer_ess_id(&der, &cert).map_err(|_| bad("the signer's certificate"))?;
+    if named.first() != Some(&signer_id) {
         return Err("the signature names another certificate than the signer's it carries (signing-certificate-v2)".into());
     }
     let chain_signed = named.len() > 1;
-    if chain_signed && (named.len() - 1 != carried.len() || named[1..].iter().zip(&carried).any(|(h, c)| h.as_slice() != Sha256::digest(c).as_slice())) {
+    if chain_signed && (named.len() - 1 != carried.len() || named[1..].iter().zip(&carried).any(|(id, c)| *id != crate::pdf::sign::chain_ess_id(c))) {
         return Err("the certificates the signature carries are not the ones it signs (signing-certificate-v2): one was changed, added, removed or moved".into());
     }
     // Every carried certificate is checked against its issuer, in order
@@ -335,23 +343,16 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     Ok((der, chain, chain_signed))
 }
 
-/// The certificate hashes a signing-certificate-v2 attribute's value
-/// `v` (DER) names, in order: `SEQUENCE { SEQUENCE OF ESSCertIDv2 }`, each
-/// `ESSCertIDv2` with SHA-256 (the default, so no algorithm) as terbit
-/// writes it. `None` when it is not that.
-fn ess_hashes(v: &[u8]) -> Option<Vec<Vec<u8>>> {
+/// The ESSCertIDv2 elements (whole, DER) a signing-certificate-v2
+/// attribute's value `v` names, in order: `SEQUENCE { SEQUENCE OF
+/// ESSCertIDv2 }`, no policies. `None` when it is not that.
+fn ess_ids(v: &[u8]) -> Option<Vec<Vec<u8>>> {
     let (t, s, e) = tlv(v, 0, v.len()).filter(|x| x.2 == v.len())?;
     let outer = items(v, s, e).filter(|o| t == 0x30 && !o.is_empty())?;
     // certs, and no policies (terbit writes none).
     let [ids] = outer.as_slice() else { return None };
     let ids = items(v, ids.1, ids.2).filter(|_| ids.0 == 0x30)?;
-    let mut hashes = Vec::new();
-    for id in ids {
-        let parts = items(v, id.1, id.2).filter(|_| id.0 == 0x30)?;
-        let h = parts.first().filter(|h| h.0 == 0x04 && h.2 - h.1 == 32)?;
-        hashes.push(v[h.1..h.2].to_vec());
-    }
-    Some(hashes)
+    ids.iter().map(|id| (id.0 == 0x30).then(|| v[id.3..id.2].to_vec())).collect()
 }
 
 /// `SET { SEQUENCE { id-sha256 } }`: the digest algorithms terbit writes
