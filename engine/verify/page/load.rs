@@ -58,9 +58,7 @@ pub(crate) fn load(bytes: &[u8]) -> Result<Document, lopdf_read::Error> {
 /// or an object number defined twice in the body (the table names one, a
 /// scan takes the last). `None` when neither.
 pub(crate) fn ambiguity(bytes: &[u8]) -> Option<String> {
-    let at = memchr::memmem::rfind(bytes, b"startxref")? + b"startxref".len();
-    let named = std::str::from_utf8(bytes.get(at..at + 40).unwrap_or(&bytes[at..])).ok()?.split_ascii_whitespace().next()?.parse::<usize>().ok();
-    let section = named.and_then(|n| bytes.get(n..)).is_some_and(|t| t.starts_with(b"xref") || object_header(t).is_some());
+    let section = startxref(bytes).and_then(|n| bytes.get(n..)).is_some_and(|t| t.starts_with(b"xref") || object_header(t).is_some());
     if !section {
         return Some("the file's startxref does not point at its cross-reference table (readers then guess, and may show other objects than the table names): the file was altered after it was written".into());
     }
@@ -74,6 +72,19 @@ pub(crate) fn ambiguity(bytes: &[u8]) -> Option<String> {
         }
     }
     None
+}
+
+/// The offset the last `startxref` of `bytes` names: a number between
+/// white space, as terbit writes it (anything else: `None`).
+fn startxref(bytes: &[u8]) -> Option<usize> {
+    let at = memchr::memmem::rfind(bytes, b"startxref")? + b"startxref".len();
+    let rest = &bytes[at..];
+    let from = rest.iter().position(|c| !c.is_ascii_whitespace())?;
+    let digits = rest[from..].iter().take(20).take_while(|c| c.is_ascii_digit()).count();
+    if digits == 0 || digits == 20 || !rest.get(from + digits).is_some_and(u8::is_ascii_whitespace) {
+        return None;
+    }
+    std::str::from_utf8(&rest[from..from + digits]).ok()?.parse().ok()
 }
 
 /// The object number of `N G obj` at the start of `t`.
@@ -105,9 +116,7 @@ fn signature_value(bytes: &[u8]) -> Option<(usize, usize)> {
         return None;
     }
     // The table lopdf starts from is the one right after the signature.
-    let at = memchr::memmem::rfind(tail, b"startxref")? + b"startxref".len();
-    let named = std::str::from_utf8(&tail[at..]).ok()?.split_ascii_whitespace().next()?.parse::<usize>().ok()?;
-    (named == xref).then_some((lt, gt))
+    (startxref(tail)? == xref).then_some((lt, gt))
 }
 
 /// Whether the copy lopdf read holds the blanked span only outside any
@@ -171,6 +180,13 @@ mod tests {
             let moved = [&pdf[..at], off.to_string().as_bytes(), &pdf[end..]].concat();
             assert!(ambiguity(&moved).is_some_and(|w| w.contains("startxref")), "{off}");
         }
+        // A byte that is not text around the number, or no startxref at all.
+        let odd = [&pdf[..end], b"\xff", &pdf[end..]].concat();
+        assert!(ambiguity(&odd).is_some_and(|w| w.contains("startxref")));
+        let garbled = [&pdf[..at], b"\xff", &pdf[at..]].concat();
+        assert!(ambiguity(&garbled).is_some_and(|w| w.contains("startxref")));
+        let none = [&pdf[..at - 10], &pdf[at..]].concat();
+        assert!(ambiguity(&none).is_some_and(|w| w.contains("startxref")));
         // Object 4 again, just before the table.
         let xref = memchr::memmem::rfind(&pdf, b"\nxref\n").unwrap() + 1;
         let twice = [&pdf[..xref], b"4 0 obj\n<<>>\nendobj\n", &pdf[xref..]].concat();
