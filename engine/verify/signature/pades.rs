@@ -285,19 +285,14 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // The signer's certificate: the one whose issuer and serial the sid
     // names, first in the set as terbit writes it (another order would be
     // a second byte string).
-    let sid = [sid.issuer.to_der(), sid.serial_number.to_der()].into_iter().collect::<Result<Vec<_>, _>>().map_err(|_| bad("signer info fields"))?.concat();
-    let mut signer = None;
-    for c in items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.into_iter().take(1) {
-        let der = &b[c.3..c.2];
-        let Ok(cert) = x509_cert::Certificate::from_der(der) else { continue };
-        let (Ok(issuer), Ok(serial)) = (cert.tbs_certificate().issuer().to_der(), cert.tbs_certificate().serial_number().to_der()) else { continue };
-        if [issuer, serial].concat() == sid.as_slice() {
-            signer = Some((der.to_vec(), cert));
-            break;
-        }
-    }
-    let (der, cert) = signer.ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    let carried: Vec<&[u8]> = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?.iter().skip(1).map(|c| &b[c.3..c.2]).collect();
+    let each = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?;
+    let der = each.first().map(|c| &b[c.3..c.2]).ok_or_else(|| bad("the signer's certificate is not in it"))?;
+    let cert = x509_cert::Certificate::from_der(der)
+        .ok()
+        .filter(|c| c.tbs_certificate().issuer() == &sid.issuer && c.tbs_certificate().serial_number() == &sid.serial_number)
+        .ok_or_else(|| bad("the signer's certificate is not in it"))?;
+    let der = der.to_vec();
+    let carried: Vec<&[u8]> = each.iter().skip(1).map(|c| &b[c.3..c.2]).collect();
     // signing-certificate-v2 names the signer's certificate (by SHA-256),
     // and, for a certification authority's chain, every certificate of it
     // in the order carried: then the chain is covered by the signature.
