@@ -107,26 +107,33 @@ pub fn verify_pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expe
     verify_pdf_hashing(bytes, trust, layouts, expected_qr).0
 }
 
+/// Where the last `%%EOF` followed by a line break (LF, CR LF or CR) ends.
+fn eof_end(bytes: &[u8]) -> Option<usize> {
+    let mut ends = memchr::memmem::rfind_iter(bytes, b"%%EOF").map(|at| at + b"%%EOF".len());
+    ends.find_map(|at| match bytes.get(at..at + 2) {
+        Some(b"\r\n") => Some(at + 2),
+        _ if matches!(bytes.get(at), Some(b'\n' | b'\r')) => Some(at + 1),
+        _ => None,
+    })
+}
+
 /// [`verify_pdf_documents`], and the file's SHA-256, hashed with the
 /// signature's byte range (a run audit reads and hashes each file once).
 pub(crate) fn verify_pdf_hashing(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>) -> (Result<Vec<PdfDocument>, Report>, Hash) {
     let mut whole = None;
     let said = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| pdf_documents(bytes, trust, layouts, expected_qr, &mut whole)))
         .unwrap_or_else(|_| Err(Report::invalid("the PDF could not be read (its structure made the reader fail): not a document terbit made")));
-    (said, whole.unwrap_or_else(|| sha2::Digest::finalize(<sha2::Sha256 as sha2::Digest>::new_with_prefix(bytes)).into()))
+    (said, whole.unwrap_or_else(|| <sha2::Sha256 as sha2::Digest>::digest(bytes).into()))
 }
 
 fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Option<&str>, whole: &mut Option<Hash>) -> Result<Vec<PdfDocument>, Report> {
     // Every PDF terbit writes ends with `%%EOF` and a line break; a reader
     // would rebuild a file cut anywhere else, and show what is left of it.
-    if ![&b"%%EOF\n"[..], b"%%EOF\r\n", b"%%EOF\r"].iter().any(|end| bytes.ends_with(end)) {
-        // Bytes after a last `%%EOF` and its line break were added to the
-        // file; with no such end at all, it was cut.
-        let ends = [&b"%%EOF\n"[..], b"%%EOF\r"].iter().filter_map(|end| memchr::memmem::rfind(bytes, end)).max();
-        return Err(Report::invalid(match ends {
-            Some(at) => format!("{} byte(s) were added after the file's end (%%EOF): terbit writes nothing after it", bytes.len() - at - b"%%EOF\n".len() - usize::from(bytes.get(at + 5..at + 7) == Some(b"\r\n"))),
-            None => "the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does".into(),
-        }));
+    // Bytes after the last such end were added to the file.
+    match eof_end(bytes) {
+        Some(end) if end == bytes.len() => {}
+        Some(end) => return Err(Report::invalid(format!("{} byte(s) were added after the file's end (%%EOF): terbit writes nothing after it", bytes.len() - end))),
+        None => return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does")),
     }
     let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
