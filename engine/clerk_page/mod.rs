@@ -96,32 +96,27 @@ mod tests {
     /// `engine/clerk_page/web`).
     #[test]
     fn the_generated_escape_table_is_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/hidden.js");
-        let want = crate::util::escape::js_module();
-        if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
-            std::fs::write(&path, &want).unwrap();
-        }
-        let have = std::fs::read_to_string(&path).unwrap_or_default();
-        assert!(
-            have == want,
-            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_escape_table_is_current`, then `npm run build` in engine/clerk_page/web",
-            path.display()
-        );
+        generated_is_current("hidden.js", &crate::util::escape::js_module(), "the_generated_escape_table_is_current");
     }
 
     /// The page's table of PDF signature reasons is generated from
     /// `verify/signature/reasons.rs` (test code may reach across stages).
     #[test]
     fn the_generated_pdf_reasons_are_current() {
-        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src/pdf_reasons.js");
-        let want = crate::verify::signature::reasons::js_module();
+        generated_is_current("pdf_reasons.js", &crate::verify::signature::reasons::js_module(), "the_generated_pdf_reasons_are_current");
+    }
+
+    /// `web/src/<file>` holds `want`, or is written with it under
+    /// `TERBIT_WRITE_GENERATED`; a stale copy fails, naming `test` to run.
+    fn generated_is_current(file: &str, want: &str, test: &str) {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web/src").join(file);
         if std::env::var_os("TERBIT_WRITE_GENERATED").is_some() {
-            std::fs::write(&path, &want).unwrap();
+            std::fs::write(&path, want).unwrap();
         }
         let have = std::fs::read_to_string(&path).unwrap_or_default();
         assert!(
             have == want,
-            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::the_generated_pdf_reasons_are_current`, then `npm run build` in engine/clerk_page/web",
+            "{} is stale: write it again with `TERBIT_WRITE_GENERATED=1 cargo test --lib clerk_page::tests::{test}`, then `npm run build` in engine/clerk_page/web",
             path.display()
         );
     }
