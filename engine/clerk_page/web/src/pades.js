@@ -13,7 +13,8 @@ import { rootFromCertificate } from './root.js';
 
 const enc = new TextEncoder();
 
-function find(hay, needle, from = 0) {
+/** The first offset of `needle` (text) in the bytes `hay` from `from`, or -1. */
+export function find(hay, needle, from = 0) {
   const n = enc.encode(needle);
   outer: for (let i = from; i <= hay.length - n.length; i++) {
     for (let j = 0; j < n.length; j++) if (hay[i + j] !== n[j]) continue outer;

@@ -12,6 +12,7 @@ import { sha256 } from '@noble/hashes/sha2.js';
 import qrgen from 'qrcode-generator';
 import { CborMap, encode, sigStructure } from '../src/cbor.js';
 import { hex, rfc3339, revocationPayload } from '../src/core.js';
+import { find } from '../src/pades.js';
 
 export const enc = new TextEncoder();
 export const concat = (parts) => {
@@ -285,19 +286,10 @@ export function makePdf(texts, { indirectLength = false, sign = null } = {}) {
   return pdf;
 }
 
-function findBytes(b, s, from = 0) {
-  const n = enc.encode(s);
-  outer: for (let i = from; i <= b.length - n.length; i++) {
-    for (let j = 0; j < n.length; j++) if (b[i + j] !== n[j]) continue outer;
-    return i;
-  }
-  return -1;
-}
-
 /** Fill a PDF's placeholder /ByteRange and /Contents with a CMS signature by `cert`. */
 function signPdf(pdf, cert, size) {
-  const br = findBytes(pdf, '/ByteRange [');
-  const lt = findBytes(pdf, '/Contents <', br) + '/Contents '.length;
+  const br = find(pdf, '/ByteRange [');
+  const lt = find(pdf, '/Contents <', br) + '/Contents '.length;
   const gt = lt + 1 + size * 2;
   const range = [0, lt, gt + 1, pdf.length - gt - 1];
   const text = `[${range.join(' ')}`.padEnd('[0 0000000000 0000000000 0000000000'.length, ' ');
