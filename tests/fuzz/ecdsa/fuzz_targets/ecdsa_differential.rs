@@ -7,7 +7,17 @@
 //!   the `p256` crate's verifier and of `ring`'s (ASN.1), on the genuine
 //!   signatures and on mangled ones (bits flipped, bytes cut or added,
 //!   `r` and `s` swapped or negated, the fuzzer's own bytes).
+//!
+//! The two modules are compiled here from their files, as the engine
+//! compiles them (they use nothing of the engine's own).
 #![no_main]
+
+#[path = "../../../../engine/pdf/ecdsa.rs"]
+#[allow(dead_code)]
+mod signer;
+#[path = "../../../../engine/verify/signature/ecdsa.rs"]
+#[allow(dead_code)]
+mod checker;
 
 use libfuzzer_sys::fuzz_target;
 use p256::ecdsa::signature::hazmat::{PrehashSigner, PrehashVerifier};
@@ -16,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 /// The checker as verify/signature/pades.rs calls it: DER parsed by p256, then ring.
 fn terbit_accepts(key: &p256::ecdsa::VerifyingKey, msg: &[u8], der: &[u8]) -> bool {
-    Signature::from_der(der).is_ok_and(|sig| terbit::verify::signature::ecdsa::verify(key, msg, &sig))
+    Signature::from_der(der).is_ok_and(|sig| checker::verify(key, msg, &sig))
 }
 
 fn compare(key: &p256::ecdsa::VerifyingKey, sec1: &[u8], msg: &[u8], der: &[u8]) {
@@ -46,7 +56,7 @@ fuzz_target!(|data: &[u8]| {
         })
         .collect();
     let digests: Vec<[u8; 32]> = messages.iter().map(|m| Sha256::digest(m).into()).collect();
-    let signer = terbit::pdf::ecdsa::TableSigner::new(&key);
+    let signer = signer::TableSigner::new(&key);
     let ours = signer.sign_prehashes(&digests);
     assert_eq!(ours.len(), digests.len());
     for (i, ((msg, digest), der)) in messages.iter().zip(&digests).zip(&ours).enumerate() {
