@@ -43,12 +43,13 @@ pub struct PrintFile {
     written: u64,
     kids: Vec<u32>,
     id_hash: Sha256,
-    /// SHA-256 of every byte written, for the batch seal.
+    /// SHA-256 of every byte written, for the batch seal. Until the
+    /// signature object it is also the signed range's hash (the signature
+    /// comes last), so that hash starts from a copy of it: each byte of
+    /// the print file is hashed once.
     digest: Sha256,
     /// The signature (PAdES B-B) and its claimed time, when the run signs.
     pades: Option<(std::sync::Arc<Pades>, String)>,
-    /// Every byte written but a signature's value (the signed range).
-    signed: Sha256,
 }
 
 /// The signature field's and signature's object numbers in a signed print file.
@@ -82,7 +83,6 @@ impl PrintFile {
             id_hash: Sha256::new(),
             digest: Sha256::new(),
             pades,
-            signed: Sha256::new(),
         };
         p.put(HEADER)?;
         Ok(p)
@@ -91,7 +91,6 @@ impl PrintFile {
     fn put(&mut self, b: &[u8]) -> Result<()> {
         self.out.write_all(b).map_err(io(&self.tmp))?;
         self.digest.update(b);
-        self.signed.update(b);
         self.written += b.len() as u64;
         Ok(())
     }
@@ -191,7 +190,8 @@ impl PrintFile {
             let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", total - after);
             let (r, c) = (range_at - start, contents_at - start);
             head[r..r + range.len()].copy_from_slice(range.as_bytes());
-            let mut signed = self.signed.clone();
+            // Every byte so far is in the signed range.
+            let mut signed = self.digest.clone();
             signed.update(&head[..c]);
             signed.update(&head[c + pades.contents_len + 2..]);
             signed.update(&x);

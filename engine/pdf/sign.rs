@@ -235,27 +235,39 @@ impl Pades {
 
     /// Sign many files in place, each at its place: the same bytes as
     /// signing each alone, the signatures made as a batch
-    /// ([`crate::pdf::ecdsa::TableSigner::sign_prehashes`]).
-    pub fn sign_many(&self, files: &mut [(&mut [u8], Place)]) {
-        let digests: Vec<[u8; 32]> = files.iter_mut().map(|(file, place)| self.byte_range_digest(file, *place)).collect();
+    /// ([`crate::pdf::ecdsa::TableSigner::sign_prehashes`]). Gives each
+    /// signed file's SHA-256 (the manifest's), in order: the bytes before
+    /// `/Contents` are hashed once for it and for the signed range.
+    pub fn sign_many(&self, files: &mut [(&mut [u8], Place)]) -> Vec<[u8; 32]> {
+        let (digests, heads): (Vec<[u8; 32]>, Vec<Sha256>) = files.iter_mut().map(|(file, place)| self.byte_range_digest(file, *place)).unzip();
         let signed: Vec<[u8; 32]> = digests.iter().map(|d| self.attributes_digest(d)).collect();
         let sigs = self.signer.sign_prehashes(&signed);
-        for (((file, place), digest), sig) in files.iter_mut().zip(&digests).zip(&sigs) {
-            let at = place.contents_at + 1;
-            self.write_cms(digest, sig.as_bytes(), &mut file[at..at + self.contents_len]);
-        }
+        files
+            .iter_mut()
+            .zip(&digests)
+            .zip(&sigs)
+            .zip(heads)
+            .map(|((((file, place), digest), sig), mut whole)| {
+                let at = place.contents_at + 1;
+                self.write_cms(digest, sig.as_bytes(), &mut file[at..at + self.contents_len]);
+                whole.update(&file[place.contents_at..]);
+                whole.finalize().into()
+            })
+            .collect()
     }
 
-    /// Fill `file`'s `/ByteRange` and hash the range.
-    fn byte_range_digest(&self, file: &mut [u8], place: Place) -> [u8; 32] {
+    /// Fill `file`'s `/ByteRange` and hash the range; with the hash of
+    /// the bytes before `/Contents`, for the whole file's.
+    fn byte_range_digest(&self, file: &mut [u8], place: Place) -> ([u8; 32], Sha256) {
         let Place { range_at, contents_at } = place;
         let after = contents_at + self.contents_len + 2;
         let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", file.len() - after);
         file[range_at..range_at + RANGE_PLACEHOLDER.len()].copy_from_slice(range.as_bytes());
-        let mut h = Sha256::new();
-        h.update(&file[..contents_at]);
+        let mut head = Sha256::new();
+        head.update(&file[..contents_at]);
+        let mut h = head.clone();
         h.update(&file[after..]);
-        h.finalize().into()
+        (h.finalize().into(), head)
     }
 }
 
@@ -326,9 +338,11 @@ mod tests {
             .collect();
         let mut many = files.clone();
         let mut open: Vec<(&mut [u8], Place)> = many.iter_mut().map(|(f, place)| (f.as_mut_slice(), *place)).collect();
-        p.sign_many(&mut open);
-        for (n, ((f, _), want)) in many.iter().zip(&alone).enumerate() {
+        let whole = p.sign_many(&mut open);
+        assert_eq!(whole.len(), many.len());
+        for (n, (((f, _), want), sha)) in many.iter().zip(&alone).zip(&whole).enumerate() {
             assert_eq!(f, want, "file {n}");
+            assert_eq!(sha, &<[u8; 32]>::from(Sha256::digest(f)), "file {n}'s SHA-256");
         }
         // The signed file's CMS is the one `cms` makes for its byte range.
         let (f, place) = (&alone[3], files[3].1);
