@@ -287,11 +287,11 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // a second byte string).
     let each = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?;
     let der = each.first().map(|c| &b[c.3..c.2]).ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    let cert = x509_cert::Certificate::from_der(der)
-        .ok()
-        .filter(|c| c.tbs_certificate().issuer() == &sid.issuer && c.tbs_certificate().serial_number() == &sid.serial_number)
-        .ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    let der = der.to_vec();
+    let signer = signer_cert(der).ok_or_else(|| bad("the signer's certificate is not in it"))?;
+    let tbs = signer.cert.tbs_certificate();
+    if tbs.issuer() != &sid.issuer || tbs.serial_number() != &sid.serial_number {
+        return Err(bad("the signer's certificate is not in it"));
+    }
     let carried: Vec<&[u8]> = each.iter().skip(1).map(|c| &b[c.3..c.2]).collect();
     // signing-certificate-v2 names the signer's certificate (by SHA-256),
     // and, for a certification authority's chain, every certificate of it
@@ -299,8 +299,8 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // Each ESSCertIDv2 exactly as terbit writes it (issuer and serial
     // included): any other form would be a second byte string.
     let named = named.ok_or_else(|| bad("no signing-certificate-v2 attribute"))?;
-    let signer_id = crate::pdf::sign::signer_ess_id(&der, &cert).map_err(|_| bad("the signer's certificate"))?;
-    if named.first() != Some(&signer_id) {
+    let signer_id = signer.ess_id.as_ref().map_err(|_| bad("the signer's certificate"))?;
+    if named.first() != Some(signer_id) {
         return Err("the signature names another certificate than the signer's it carries (signing-certificate-v2)".into());
     }
     let chain_signed = named.len() > 1;
@@ -316,26 +316,64 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
         for c in &carried {
             chain.push(x509_cert::Certificate::from_der(c).map_err(|_| bad("a certificate in it is not DER"))?);
         }
-        match crate::trust::pdfkey::chain_order(&cert, &chain) {
+        match crate::trust::pdfkey::chain_order(&signer.cert, &chain) {
             Ok(path) if path.iter().copied().eq(0..chain.len()) => {}
             Ok(_) => return Err("the certificates the signature carries are not in order from the signer's up to the root, as terbit writes them".into()),
             Err(why) => return Err(format!("{why} (a certificate in it was changed, added or taken out)")),
         }
         remember_chain(set);
     }
-    let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad("certificate key"))?;
-    let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string())?;
+    let key = signer.key.as_ref().map_err(|why| why.clone())?;
     let sig = p256::ecdsa::Signature::from_der(info.signature.as_bytes()).map_err(|_| bad("signature value"))?;
     // terbit signs low-s: the same signature with n − s would be a second
     // valid byte string for the file.
     if bool::from(p256::elliptic_curve::scalar::IsHigh::is_high(&*sig.s())) {
         return Err("the signature is not in the low-s form terbit writes (the file was re-signed or altered)".into());
     }
-    if !crate::verify::signature::ecdsa::verify(&key, &signed_attrs, &sig) {
+    if !crate::verify::signature::ecdsa::verify(key, &signed_attrs, &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
     let chain = carried.iter().map(|c| c.to_vec()).collect();
-    Ok((der, chain, chain_signed))
+    Ok((der.to_vec(), chain, chain_signed))
+}
+
+/// A signer's certificate as read: decoded, its ESSCertIDv2 as terbit
+/// writes it, and its key (or why it is not a P-256 key).
+struct SignerCert {
+    der: Vec<u8>,
+    cert: x509_cert::Certificate,
+    ess_id: x509_cert::der::Result<Vec<u8>>,
+    key: Result<p256::ecdsa::VerifyingKey, String>,
+}
+
+/// The signer's certificate `der` read, `None` when it is not DER. A
+/// run's files carry one or a few signers' certificates: a worker keeps
+/// the last ones read and reuses one only for the very same bytes (so the
+/// answer is the one reading them again would give), at most 4.
+fn signer_cert(der: &[u8]) -> Option<std::rc::Rc<SignerCert>> {
+    thread_local! {
+        static READ: std::cell::RefCell<Vec<std::rc::Rc<SignerCert>>> = const { std::cell::RefCell::new(Vec::new()) };
+    }
+    if let Some(known) = READ.with(|r| r.borrow().iter().find(|c| c.der == der).cloned()) {
+        return Some(known);
+    }
+    let cert = x509_cert::Certificate::from_der(der).ok()?;
+    let ess_id = crate::pdf::sign::signer_ess_id(der, &cert);
+    let key = cert
+        .tbs_certificate()
+        .subject_public_key_info()
+        .to_der()
+        .map_err(|_| "the signature's CMS is malformed: certificate key".to_string())
+        .and_then(|spki| p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string()));
+    let read = std::rc::Rc::new(SignerCert { der: der.to_vec(), cert, ess_id, key });
+    READ.with(|r| {
+        let mut r = r.borrow_mut();
+        if r.len() >= 4 {
+            r.remove(0);
+        }
+        r.push(read.clone());
+    });
+    Some(read)
 }
 
 /// The ESSCertIDv2 elements (whole, DER) a signing-certificate-v2
@@ -357,25 +395,23 @@ const DIGEST_ALGORITHMS: [u8; 15] = [0x31, 0x0d, 0x30, 0x0b, 0x06, 0x09, 0x60, 0
 const ENCAP_DATA: [u8; 13] = [0x30, 0x0b, 0x06, 0x09, 0x2a, 0x86, 0x48, 0x86, 0xf7, 0x0d, 0x01, 0x07, 0x01];
 
 thread_local! {
-    /// Certificate sets whose chain was checked, by SHA-256: a run's
+    /// Certificate sets whose chain was checked, as bytes: a run's
     /// documents carry the same few, checked once per worker.
-    static CHECKED: std::cell::RefCell<Vec<[u8; 32]>> = const { std::cell::RefCell::new(Vec::new()) };
+    static CHECKED: std::cell::RefCell<Vec<Vec<u8>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 fn chain_checked(set: &[u8]) -> bool {
-    let h: [u8; 32] = Sha256::digest(set).into();
-    CHECKED.with(|c| c.borrow().contains(&h))
+    CHECKED.with(|c| c.borrow().iter().any(|known| known == set))
 }
 
 fn remember_chain(set: &[u8]) {
-    let h: [u8; 32] = Sha256::digest(set).into();
     CHECKED.with(|c| {
         let mut c = c.borrow_mut();
         // A handful of chains a run: a small list, never growing without bound.
         if c.len() >= 16 {
             c.remove(0);
         }
-        c.push(h);
+        c.push(set.to_vec());
     });
 }
 
@@ -439,21 +475,18 @@ fn issued_by_root(cert: &[u8], root: &[u8]) -> bool {
     })
 }
 
-/// A worker's answers about certificates, by the SHA-256 of what was asked.
-type Seen = std::cell::RefCell<Vec<([u8; 32], bool)>>;
+/// A worker's answers about certificates, with what was asked (the parts,
+/// as bytes).
+type Seen = std::cell::RefCell<Vec<(Vec<Vec<u8>>, bool)>>;
 
 /// `answer()` for `parts`, remembered in `seen`: a run's documents share a
-/// handful of certificates, and each answer costs signature checks. At
-/// most 16 kept (the oldest goes first), so a hostile folder with a new
+/// handful of certificates, and each answer costs signature checks. An
+/// answer is reused only for the very same parts, byte for byte. At most
+/// 16 kept (the oldest goes first), so a hostile folder with a new
 /// certificate per file costs what it would without the memory.
 fn remembered(seen: &'static std::thread::LocalKey<Seen>, parts: &[&[u8]], answer: impl FnOnce() -> bool) -> bool {
-    let mut h = Sha256::new();
-    for p in parts {
-        // Each part's hash, so that no two splits of the same bytes meet.
-        h.update(Sha256::digest(p));
-    }
-    let key: [u8; 32] = h.finalize().into();
-    if let Some(known) = seen.with(|s| s.borrow().iter().find(|(k, _)| *k == key).map(|(_, v)| *v)) {
+    let same = |asked: &Vec<Vec<u8>>| asked.len() == parts.len() && asked.iter().zip(parts).all(|(a, p)| a == p);
+    if let Some(known) = seen.with(|s| s.borrow().iter().find(|(asked, _)| same(asked)).map(|(_, v)| *v)) {
         return known;
     }
     let answer = answer();
@@ -462,7 +495,7 @@ fn remembered(seen: &'static std::thread::LocalKey<Seen>, parts: &[&[u8]], answe
         if s.len() >= 16 {
             s.remove(0);
         }
-        s.push((key, answer));
+        s.push((parts.iter().map(|p| p.to_vec()).collect(), answer));
     });
     answer
 }
