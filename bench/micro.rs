@@ -48,7 +48,7 @@ fn stages(c: &mut Criterion) {
     let doc = placeholder_document(birth, number, &[("child_name", "Ayu Lestari Pratama"), ("birth_date", "2026-10-05")]);
     let claims = claims_for(birth, &doc, "3506", 1_795_392_000, date);
     let text = dk1::seal(&claims, &signer);
-    let matrix = terbit::dk1::qr::encode(&text).unwrap();
+    let matrix = terbit::dk1::qr::encode_1bit(&text).unwrap();
     // As the pipeline prepares it: texts every document of the run shares
     // are drawn once per run.
     let renderer = Renderer::new(birth.clone(), &region).unwrap().with_run_values(&run_values(birth, &region, date, "dd2fb4e18b5e1ce3"));

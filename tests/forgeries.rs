@@ -74,7 +74,7 @@ fn render(kind: &str, docs: &[(String, Vec<(&str, &str)>)], dir: &Path) -> (Vec<
     for (number, set) in docs {
         let doc = terbit::model::placeholder_document(&t, number, set);
         let claims = terbit::model::claims_for(&t, &doc, "3506", 1_795_392_000, date());
-        let m = terbit::dk1::qr::encode(&terbit::dk1::seal(&claims, &signer)).unwrap();
+        let m = terbit::dk1::qr::encode_1bit(&terbit::dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let n = t.schema.names().count();
         let mut all = doc.values[..n].to_vec();

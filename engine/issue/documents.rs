@@ -7,7 +7,6 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
 use rayon::prelude::*;
-use sha2::{Digest, Sha256};
 
 use crate::dk1::{self, keys::Signer, qr};
 use crate::error::{Error, Result};
@@ -99,13 +98,13 @@ fn make_document(
     let claims = claims_for(t, doc, &at.region.code, at.issued_at, at.issue_date);
     let text = dk1::seal(&claims, signer);
     let t0 = StepClock::add(&clock.seal, t0);
-    let matrix = qr::encode(&text).map_err(|e| Error::Render { document: doc.number.clone(), message: e.to_string() })?;
+    let packed = qr::encode_1bit(&text).map_err(|e| Error::Render { document: doc.number.clone(), message: e.to_string() })?;
     let t0 = StepClock::add(&clock.qr, t0);
     let rendered = renderer.render_unsigned(&Document {
         values: &doc.values,
         members: &doc.members,
         number: &doc.number,
-        qr: &matrix,
+        qr: &packed,
         issue_date: at.issue_date,
     });
     StepClock::add(&clock.render, t0);
@@ -133,11 +132,12 @@ fn sign_and_write(mut made: Vec<(IssuedDoc, Vec<u8>, Option<Place>)>, renderer: 
     };
     let t = Instant::now();
     let mut open: Vec<(&mut [u8], Place)> = made.iter_mut().filter_map(|(_, pdf, place)| place.map(|p| (pdf.as_mut_slice(), p))).collect();
-    pades.sign_many(&mut open);
+    let whole = pades.sign_many(&mut open);
     StepClock::add(&clock.sign, t);
     made.into_iter()
-        .map(|(mut doc, pdf, _)| {
-            doc.sha256 = hex::encode(Sha256::digest(&pdf));
+        .zip(whole)
+        .map(|((mut doc, pdf, _), sha256)| {
+            doc.sha256 = hex::encode(sha256);
             let t = Instant::now();
             files.write(&doc.file, &pdf)?;
             StepClock::add(&clock.file, t);

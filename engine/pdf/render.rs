@@ -30,7 +30,7 @@ use printpdf::{
 
 use crate::error::{Error, Result};
 use crate::pdf::fragment::{Fragment, Skeleton};
-use crate::dk1::qr::Matrix;
+use crate::dk1::qr::Packed;
 use crate::kind::derived::Derived;
 use crate::kind::region::Region;
 use crate::kind::template::{Element, Font, Template};
@@ -133,8 +133,8 @@ pub struct Document<'a> {
     pub members: &'a [Vec<String>],
     /// Document number.
     pub number: &'a str,
-    /// The QR matrix.
-    pub qr: &'a Matrix,
+    /// The QR symbol, packed as the page draws it.
+    pub qr: &'a Packed,
     /// Issue date.
     pub issue_date: NaiveDate,
 }
@@ -338,7 +338,7 @@ impl Renderer {
         let drawn = self.draw_values(doc, pages);
         let fragment = if drawn.iter().all(|c| c.ops.is_empty()) {
             let skeleton = self.skeleton(doc, &drawn)?;
-            let qr = doc.qr.pack_1bit();
+            let qr = doc.qr.bits.clone();
             let mut own = Vec::with_capacity(pages);
             for c in &drawn {
                 own.push(deflate(c.direct.as_deref().unwrap_or_default()).map_err(err)?);
@@ -454,7 +454,7 @@ impl Renderer {
         pdf.resources.xobjects.map.insert(
             XObjectId(QR_XOBJECT.into()),
             XObject::External(ExternalXObject {
-                stream: ExternalStream { dict, content: doc.qr.pack_1bit(), compress: true },
+                stream: ExternalStream { dict, content: doc.qr.bits.clone(), compress: true },
                 width: Some(Px(n)),
                 height: Some(Px(n)),
                 dpi: None,

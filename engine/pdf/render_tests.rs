@@ -8,14 +8,14 @@ fn values(t: &Template) -> Vec<String> {
 }
 
 /// The test documents' number and issue date, with `values` and `qr`.
-fn document<'a>(values: &'a [String], qr: &'a Matrix) -> Document<'a> {
+fn document<'a>(values: &'a [String], qr: &'a Packed) -> Document<'a> {
     Document { values, members: &[], number: "3506-LU-23062021-0001", qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() }
 }
 
 #[test]
 fn deterministic_and_well_formed() {
     let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
-    let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
+    let qr = crate::dk1::qr::encode_1bit("DK1:TEST 123").unwrap();
     let v = values(r.template());
     let d = document(&v, &qr);
     let a = r.render(&d).unwrap();
@@ -56,7 +56,7 @@ fn run_shared_texts_move_to_the_fixed_drawing_and_show_the_same() {
     let kid = t.field("kid").unwrap();
     let mut v = values(&t);
     v[official] = "Dr. Ir. Bambang Setyo Widodo, M.Si.".into();
-    let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
+    let qr = crate::dk1::qr::encode_1bit("DK1:TEST 123").unwrap();
     let d = document(&v, &qr);
     let plain = Renderer::new(t.clone(), &Region::kediri()).unwrap();
     let shared = Renderer::new(t, &Region::kediri()).unwrap().with_run_values(&[(official, v[official].clone()), (kid, v[kid].clone())]);
@@ -78,7 +78,7 @@ fn run_shared_texts_move_to_the_fixed_drawing_and_show_the_same() {
 #[test]
 fn printpdf_defaults_are_trimmed() {
     let r = Renderer::new(Template::birth_default(), &Region::kediri()).unwrap();
-    let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
+    let qr = crate::dk1::qr::encode_1bit("DK1:TEST 123").unwrap();
     let v = values(r.template());
     let d = document(&v, &qr);
     let pdf = r.render(&d).unwrap();
@@ -141,12 +141,12 @@ fn skeleton_documents_are_the_whole_documents() {
                 input.members = (0..i % 14).map(|_| row.iter().map(|_| name.clone()).collect()).collect();
             }
             // QR texts of several versions.
-            let qr = crate::dk1::qr::encode(&format!("DK1:{}", "7".repeat(40 + i * 29))).unwrap();
+            let qr = crate::dk1::qr::encode_1bit(&format!("DK1:{}", "7".repeat(40 + i * 29))).unwrap();
             docs.push((input, qr));
         }
         let sizes: std::collections::BTreeSet<usize> = docs.iter().map(|(_, q)| q.size).collect();
         assert!(sizes.len() >= 3, "{sizes:?}");
-        let render = |r: &Renderer, (input, qr): &(crate::model::DocInput, Matrix)| {
+        let render = |r: &Renderer, (input, qr): &(crate::model::DocInput, Packed)| {
             let d = Document { values: &input.values, members: &input.members, number: &input.number, qr, issue_date: NaiveDate::from_ymd_opt(2021, 6, 23).unwrap() };
             (r.render(&d).unwrap(), r.render_whole(&d).unwrap())
         };
@@ -195,7 +195,7 @@ pub(crate) fn signing_renderer() -> (Renderer, crate::trust::root::RootKey) {
 #[test]
 fn signed_documents_are_deterministic_and_cover_the_whole_file() {
     let (r, root) = signing_renderer();
-    let qr = crate::dk1::qr::encode("DK1:TEST 123").unwrap();
+    let qr = crate::dk1::qr::encode_1bit("DK1:TEST 123").unwrap();
     let v = values(r.template());
     let d = document(&v, &qr);
     let a = r.render(&d).unwrap();

@@ -357,7 +357,7 @@ fn births(names: &[&str], pades: Option<std::sync::Arc<crate::pdf::sign::Pades>>
         let number = format!("3506-LU-23112026-{:04}", k + 1);
         let doc = crate::model::placeholder_document(&t, &number, &[("child_name", name), ("child_nik", "3506014507260001")]);
         let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
-        let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
+        let m = crate::dk1::qr::encode_1bit(&dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let n = t.schema.names().count();
         let mut all = doc.values[..n].to_vec();

@@ -374,7 +374,7 @@ mod unsigned_tests {
         let date = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let signer = crate::dk1::keys::Signer { kid: crate::dk1::keys::kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
-        let m = crate::dk1::qr::encode(&dk1::seal(&claims, &signer)).unwrap();
+        let m = crate::dk1::qr::encode_1bit(&dk1::seal(&claims, &signer)).unwrap();
         let kid = hex::encode(signer.kid);
         let region = crate::kind::region::Region::kediri();
         let n = t.schema.names().count();
@@ -552,7 +552,7 @@ pub(crate) mod tests_support {
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let text = dk1::seal(&claims, &signer);
-        let m = qr::encode(&text).unwrap();
+        let m = qr::encode_1bit(&text).unwrap();
         let kid = hex::encode(signer.kid);
         let values = crate::model::derive(&t, &crate::kind::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
         let mut all = doc.values[..t.schema.names().count()].to_vec();

@@ -157,7 +157,7 @@ struct Interp<'a> {
 /// QR image be recognised by comparing its bits with that text's encoding
 /// (exact, and cheaper than reading it); any other image is read as usual.
 pub fn scan_page(doc: &Document, page_id: lopdf_read::ObjectId, expected_qr: Option<&str>) -> Scan {
-    let expected = expected_qr.and_then(|t| qr::encode_1bit(t).ok().map(|(size, bits)| (t.to_string(), size, bits)));
+    let expected = expected_qr.and_then(|t| qr::encode_1bit(t).ok().map(|p| (t.to_string(), p.size, p.bits)));
     let mut it = Interp { doc, scan: Scan::default(), ops: 0, fonts: BTreeMap::new(), bytes: 0, exhausted: false, expected, refusals: allow::Refusals::default() };
     let Ok(page) = doc.get_dictionary(page_id) else {
         it.scan.problems.push("a page object is damaged".into());
