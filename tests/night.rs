@@ -166,6 +166,53 @@ fn mostly_already_issued_is_not_done_but_the_new_applications_are_issued_and_sea
 }
 
 #[test]
+fn a_second_export_of_applications_issued_tonight_is_done_and_says_so() {
+    let tmp = district();
+    let d = tmp.path();
+    samples(d, &["--count", "12", "--as-of", "2026-11-23", "--out", "b.csv"]);
+    assert_eq!(terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-23"]).0, 0);
+    let first = run_of(d, "20261123");
+    let first_id = first.file_name().unwrap().to_str().unwrap().to_string();
+    // The same applications in another order: another file, another run of this night.
+    let b = std::fs::read_to_string(d.join("b.csv")).unwrap();
+    let (header, rows) = b.split_once('\n').unwrap();
+    let mut rows: Vec<&str> = rows.lines().collect();
+    rows.reverse();
+    std::fs::write(d.join("again.csv"), format!("{header}\n{}\n", rows.join("\n"))).unwrap();
+    let before = numbered(d);
+    // Done (that night's work stands): silent under --quiet, exit 0.
+    let (code, out, err) = terbit(d, &["-q", "issue", "again.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+    // Said without --quiet: nothing new, and which run issued them.
+    let (code, out, err) = terbit(d, &["issue", "again.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{err}");
+    assert!(
+        err.contains(&format!("nothing new was issued: all 12 applications were already issued tonight by run {first_id}")),
+        "{out}{err}"
+    );
+    assert_eq!(numbered(d), before, "nothing numbered again");
+}
+
+#[test]
+fn check_judges_a_header_only_file_as_issue_does() {
+    let tmp = district();
+    let d = tmp.path();
+    samples(d, &["--count", "5", "--as-of", "2026-11-23", "--out", "b.csv"]);
+    let b = std::fs::read_to_string(d.join("b.csv")).unwrap();
+    std::fs::write(d.join("empty.csv"), format!("{}\n", b.lines().next().unwrap())).unwrap();
+    // Alone: the export most likely failed; both refuse, naming the file.
+    for cmd in ["check", "issue"] {
+        let (code, out, err) = terbit(d, &[cmd, "empty.csv", "--issued-on", "2026-11-23"]);
+        assert_eq!(code, 2, "{cmd}: {out}{err}");
+        assert!(err.contains("empty.csv: no rows below the header; nothing to issue"), "{cmd}: {err}");
+    }
+    // Beside a file with rows: a warning, and the night goes on.
+    let (code, out, err) = terbit(d, &["check", "b.csv", "empty.csv", "--issued-on", "2026-11-23"]);
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(err.contains("empty.csv: header only, no applications of its kind in this batch"), "{err}");
+}
+
+#[test]
 fn a_night_that_issues_nothing_is_not_done_whatever_the_limit() {
     let tmp = district();
     let d = tmp.path();

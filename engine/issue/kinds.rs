@@ -182,10 +182,36 @@ impl KindRejects {
     }
 }
 
+/// The batch files that hold a header and no rows (`empty`, of `files`
+/// given): a day without applications of that kind is a warning, unless
+/// every file is so: then the export most likely failed, and the night is
+/// refused. The same rule for `issue` and `check`.
+pub(super) fn header_only(empty: &[&std::path::PathBuf], files: usize, summary: &mut RunSummary) -> Result<()> {
+    if empty.len() == files {
+        let names: Vec<String> = empty.iter().map(|p| p.display().to_string()).collect();
+        return Err(Error::Refused(format!(
+            "{}: no rows below the header; nothing to issue. Check that the export ran (an empty export?)",
+            names.join(", ")
+        )));
+    }
+    for path in empty {
+        summary.warnings.push(format!("{}: header only, no applications of its kind in this batch", path.display()));
+    }
+    Ok(())
+}
+
 /// Read and validate only (a dry run before the night, and the validation
 /// benchmark): counts and rejects by rule in the summary, nothing written.
 pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     let mut summary = RunSummary::default();
+    // Header-only files, as `issue` judges them (before any row is read).
+    let mut empty = Vec::new();
+    for path in &opts.batch {
+        if !batch::fingerprint(path)?.has_rows {
+            empty.push(path);
+        }
+    }
+    header_only(&empty, opts.batch.len(), &mut summary)?;
     let kinds = read_and_validate(opts, &mut summary)?;
     // The register, when there is one, read only: yesterday's export again
     // is ALREADY_ISSUED here as it would be at issue (nothing is written).

@@ -73,6 +73,21 @@ impl Night<'_> {
         }
     }
 
+    /// A night whose every application another run of this night already
+    /// issued: done (nothing new to issue, exit 0), but said, so that a
+    /// second run of the same export does not pass for the night's work.
+    pub(super) fn done_by_another_run(&self) -> Option<String> {
+        let tonight = self.issued_tonight();
+        (self.applications > 0 && self.rejected >= self.applications && tonight >= self.applications).then(|| {
+            let runs: Vec<&str> = self.already_issued_by.iter().filter(|(run, _)| self.tonight(run)).map(|(run, _)| run.as_str()).collect();
+            format!(
+                "nothing new was issued: all {} applications were already issued tonight by run {} (that run's documents stand; this one adds none)",
+                self.applications,
+                runs.join(", ")
+            )
+        })
+    }
+
     /// Before numbering, with only the export's own rejects known: the
     /// batch refused whole when over an explicit limit.
     pub(super) fn refused(&self, max: f64) -> Option<NotDone> {
@@ -202,6 +217,26 @@ mod tests {
             issue_date: NaiveDate::from_ymd_opt(2026, 11, 23).unwrap(),
             rejects_csv: Path::new("out/r/rejects.csv"),
         }
+    }
+
+    #[test]
+    fn a_night_another_run_of_the_night_issued_whole_is_done_and_said() {
+        let region = Region::kediri();
+        let list: Vec<Reject> = (0..4).map(|a| reject(a, Rule::AlreadyIssued, "A")).collect();
+        let lists = [list.as_slice()];
+        let by = BTreeMap::from([("20261123-0dd084b3".to_string(), 4)]);
+        let n = night(4, 4, &lists, &by, &region);
+        assert!(n.judge(None).is_none(), "that night's work is done");
+        let said = n.done_by_another_run().expect("said");
+        assert!(said.contains("all 4 applications were already issued tonight by run 20261123-0dd084b3"), "{said}");
+        // Yesterday's run: not done, and no such note.
+        let by = BTreeMap::from([("20261122-0dd084b3".to_string(), 4)]);
+        let n = night(4, 4, &lists, &by, &region);
+        assert!(n.judge(None).is_some());
+        assert_eq!(n.done_by_another_run(), None);
+        // Some new applications issued: no note.
+        let by = BTreeMap::from([("20261123-0dd084b3".to_string(), 3)]);
+        assert_eq!(night(5, 3, &lists, &by, &region).done_by_another_run(), None);
     }
 
     #[test]

@@ -107,18 +107,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     let files = files_by_kind(opts, &headers)?;
     drop(headers);
-    // A header with no rows is a day without applications of that kind,
-    // unless every file is so: then the export most likely failed.
-    if empty.len() == opts.batch.len() {
-        let names: Vec<String> = empty.iter().map(|p| p.display().to_string()).collect();
-        return Err(Error::Refused(format!(
-            "{}: no rows below the header; nothing to issue. Check that the export ran (an empty export?)",
-            names.join(", ")
-        )));
-    }
-    for path in empty {
-        summary.warnings.push(format!("{}: header only, no applications of its kind in this batch", path.display()));
-    }
+    kinds::header_only(&empty, opts.batch.len(), &mut summary)?;
     summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
     // The region is part of the run: the same files issued for another
     // regency (a wrong --region) are another run, never the one that
@@ -396,6 +385,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         rejects_csv: &rejects_csv,
     };
     summary.not_done.extend(night.judge(opts.max_reject_rate));
+    summary.warnings.extend(night.done_by_another_run());
     summary.not_done.extend(summary.stranded.iter().map(|s| NotDone { reason: NotDoneReason::Stranded, message: s.clone() }));
     write_rejects_and_report(&mut summary, &lists, rejected)?;
     Ok(summary)
