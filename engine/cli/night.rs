@@ -40,6 +40,7 @@ pub(crate) struct Night {
 /// region, templates and issue date loaded and checked, and last the
 /// batch files found.
 pub(crate) fn prepare(input: BatchArgs, flags: Flags, command: For) -> Result<Night> {
+    let given = input.template.clone();
     let flags = Flags { batch: input.batch, region: input.region, templates: input.template, ..flags };
     flags.check()?;
     let file = Config::find(input.config.as_deref())?;
@@ -47,9 +48,14 @@ pub(crate) fn prepare(input: BatchArgs, flags: Flags, command: For) -> Result<Ni
         tracing::info!("settings from {}", file.path.display());
     }
     let settings = settings::merge(&file, flags, command)?;
-    let region = load_region(settings.region_file())?;
+    // A file that is not there is named with the setting that named it.
+    let region = load_region(settings.region_file()).map_err(|e| match &settings.region {
+        Some((_, origin)) => e.context(format!("the region file ({origin})")),
+        None => e,
+    })?;
     region.check_logo()?;
-    let templates = templates_for(&region, &settings.templates, input.kind.as_deref())?;
+    let origin = |t: &str| if given.iter().any(|g| g == t) { "given by --template".to_string() } else { format!("`templates` in {}", file.path.display()) };
+    let templates = templates_for(&region, &settings.templates, input.kind.as_deref(), origin)?;
     let (issue_date, issued_at) = issue_time(&region, input.issued_on)?;
     let region_said = settings.region_said(&region.name, &region.code);
     let batch = match &settings.batch {

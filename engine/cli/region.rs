@@ -57,16 +57,24 @@ fn refuse_before_2000(d: NaiveDate, given: &str) -> Result<()> {
 }
 
 /// The region's templates with `--template KIND=FILE` overrides, `--kind` checked.
-pub(crate) fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>) -> Result<terbit::kind::template::Templates> {
+pub(crate) fn templates_for(region: &Region, overrides: &[String], kind: Option<&str>, origin: impl Fn(&str) -> String) -> Result<terbit::kind::template::Templates> {
     let mut templates = region.templates()?;
+    // A flag overrides the settings file's template for its kind; one
+    // source naming a kind twice is a mistake, not an override.
+    let mut named: Vec<(&str, String, &str)> = Vec::new();
     for t in overrides {
         let Some((k, file)) = t.split_once('=') else {
             bail!("--template {t:?}: give KIND=FILE, e.g. birth=templates/birth.toml");
         };
+        let from = origin(t);
+        if let Some((_, _, first)) = named.iter().find(|(kind, o, _)| *kind == k && *o == from) {
+            bail!("the template of {k:?} is given twice ({from}): {first} and {t}; give one");
+        }
+        named.push((k, from, t));
         if templates.get(k).is_none() {
             bail!("--template {t:?}: {k:?} is not a document kind ({})", terbit::kind::Kind::names());
         }
-        templates.set(k, Path::new(file))?;
+        templates.set(k, Path::new(file)).with_context(|| format!("the template {t} ({})", origin(t)))?;
     }
     if let Some(k) = kind {
         if templates.get(k).is_none() {

@@ -281,7 +281,8 @@ impl TrustStore {
         }
         let revocation_lists: Vec<RevocationList> = newest.into_values().collect();
         if let Some(memory) = &src.memory {
-            remember(memory, &districts, &revocation_lists, &src.new_roots).map_err(|e| match e {
+            let seen = read_memory(memory)?;
+            remember(memory, seen, &districts, &revocation_lists, &src.new_roots).map_err(|e| match e {
                 Error::Config { message, .. } => refused(path, message),
                 other => other,
             })?;
@@ -393,19 +394,28 @@ fn compare(memory: &BTreeMap<String, Seen>, key: &str, sequence: u64, digest: &s
     }
 }
 
+/// The verifier's memory at `path` (a fresh one when there is none yet).
+/// Its own errors name it, not the trust data checked against it.
+fn read_memory(path: &Path) -> Result<Memory> {
+    let named = |e: Error| match e {
+        Error::Config { message, .. } => Error::config(path, format!("the trust memory (--trust-memory) cannot be used: {message}")),
+        other => other,
+    };
+    match std::fs::symlink_metadata(path) {
+        Ok(_) => {
+            let bytes = crate::util::fs::read_limited(path, 4 << 20).map_err(named)?;
+            serde_json::from_slice::<Memory>(&bytes).map_err(|e| named(Error::config(path, format!("not terbit's trust memory ({e}); move it away to start afresh"))))
+        }
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Memory { format: "terbit-trust-memory/1".into(), ..Default::default() }),
+        Err(e) => Err(Error::io(path, e)),
+    }
+}
+
 /// Refuse a trust or revocation list older than (or different from, at
 /// the same sequence) the newest one this verifier has seen, trust data
 /// without the revocation list of a district whose list was seen, and a
 /// district's new root unless `new_roots` names it; record newer ones.
-fn remember(path: &Path, districts: &[VerifiedTrust], revocations: &[RevocationList], new_roots: &[String]) -> Result<()> {
-    let mut memory = match std::fs::symlink_metadata(path) {
-        Ok(_) => {
-            let bytes = crate::util::fs::read_limited(path, 4 << 20)?;
-            serde_json::from_slice::<Memory>(&bytes).map_err(|e| Error::config(path, format!("not terbit's trust memory ({e}); move it away to start afresh")))?
-        }
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Memory { format: "terbit-trust-memory/1".into(), ..Default::default() },
-        Err(e) => return Err(Error::io(path, e)),
-    };
+fn remember(path: &Path, mut memory: Memory, districts: &[VerifiedTrust], revocations: &[RevocationList], new_roots: &[String]) -> Result<()> {
     let mut changed = false;
     for d in districts {
         let digest = hex::encode(d.digest);

@@ -387,6 +387,34 @@ mod unsigned_tests {
     }
 
     #[test]
+    fn a_qr_image_with_modules_changed_is_not_genuine_though_it_reads() {
+        let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
+        // Dark modules made light in the data area (rows of the symbol's
+        // middle), few enough that error correction still reads the text.
+        for flips in [1usize, 8, 40] {
+            let (pdf, text) = tests_support::pdf_and_qr_drawn("birth", "3506-LU-23112026-0001", &[], |p| {
+                let row = p.size.div_ceil(8);
+                let mut done = 0;
+                for y in (p.size / 2..p.size - 12).step_by(2) {
+                    for x in (12..p.size - 12).step_by(3) {
+                        if done < flips {
+                            p.bits[y * row + x / 8] ^= 0x80 >> (x % 8);
+                            done += 1;
+                        }
+                    }
+                }
+            });
+            let r = tests_support::verify_signed(&pdf, &list);
+            assert!(!r.verdict.is_genuine(), "{flips} module(s) changed: {:?}", r.verdict);
+            assert!(r.verdict.said().contains(page::QR_NOT_EXACT), "{flips}: {}", r.verdict.said());
+            // Its text still reads: the document is named, not lost.
+            let page = lopdf_read::Document::load_mem(&pdf).unwrap();
+            let id = *page.get_pages().values().next().unwrap();
+            assert_eq!(page::scan_page(&page, id, None).qrs.first().map(|q| q.text.as_str()), Some(text.as_str()), "{flips}");
+        }
+    }
+
+    #[test]
     fn a_signature_re_encoded_is_not_the_signed_file() {
         let (signed, _) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
@@ -545,6 +573,12 @@ pub(crate) mod tests_support {
     /// A rendered document of `kind` with its derived values filled in as a
     /// run fills them, and its QR text: the PDF signed as a run signs it.
     pub(crate) fn pdf_and_qr(kind: &str, number: &str, set: &[(&str, &str)]) -> (Vec<u8>, String) {
+        pdf_and_qr_drawn(kind, number, set, |_| {})
+    }
+
+    /// [`pdf_and_qr`] with the packed QR symbol changed by `edit` before the
+    /// page is drawn and signed (as a holder of the PDF key could).
+    pub(crate) fn pdf_and_qr_drawn(kind: &str, number: &str, set: &[(&str, &str)], edit: impl FnOnce(&mut qr::Packed)) -> (Vec<u8>, String) {
         let key = ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]);
         let signer = Signer { kid: kid_of(&key.verifying_key().to_bytes()), key, issuer: "3506".into() };
         let t = Template::embedded(kind).unwrap();
@@ -552,7 +586,8 @@ pub(crate) mod tests_support {
         let date = NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
         let claims = crate::model::claims_for(&t, &doc, "3506", 1_795_392_000, date);
         let text = dk1::seal(&claims, &signer);
-        let m = qr::encode_1bit(&text).unwrap();
+        let mut m = qr::encode_1bit(&text).unwrap();
+        edit(&mut m);
         let kid = hex::encode(signer.kid);
         let values = crate::model::derive(&t, &crate::kind::region::Region::kediri(), &doc.values[..t.schema.names().count()], number, date, &kid, doc.members.len());
         let mut all = doc.values[..t.schema.names().count()].to_vec();

@@ -49,6 +49,11 @@ pub(super) mod streams;
 use self::scan::{apply, boxed, deref, dict, mul, num, nums, scale_of, DrawnQr, Paint, Rect, Run, Scan, Seen, IDENTITY, M};
 use self::streams::{arity, numeric, operations, page_streams, stream_bytes};
 
+/// Why a page whose QR image reads, but only through error correction, is
+/// not genuine: terbit draws each symbol exactly, so changed modules mean
+/// the image was edited (a second image for one signed text).
+pub const QR_NOT_EXACT: &str = "the QR code's image is not exactly the symbol terbit draws for the text it carries: some of its modules were changed (it still reads, through error correction)";
+
 /// Operators interpreted per page, forms included.
 const MAX_OPS: usize = 200_000;
 /// Nested form XObjects.
@@ -490,7 +495,11 @@ impl Interp<'_> {
 
 /// The text of a QR code drawn as a square 1-bit image with one pixel per
 /// module, as terbit draws it.
-fn qr_of_image(s: &lopdf_read::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<String> {
+/// The text of a QR image, and whether the image is exactly the symbol
+/// terbit draws for that text. A symbol with modules changed may still
+/// read, through error correction: its text is given (so the page is
+/// judged against it) but never as exact.
+fn qr_of_image(s: &lopdf_read::Stream, expected: Option<&(String, usize, Vec<u8>)>) -> Option<(String, bool)> {
     let int = |k: &[u8]| s.dict.get(k).ok().and_then(|v| v.as_i64().ok());
     // Read whatever its colour space: an image that is not terbit's kind
     // (an /Indexed palette can draw "dark" modules white) is refused by
@@ -506,11 +515,14 @@ fn qr_of_image(s: &lopdf_read::Stream, expected: Option<&(String, usize, Vec<u8>
     if let Some((text, size, bits)) = expected {
         // Bits equal to the encoding of the expected text are that text.
         if *size == w as usize && data.get(..bits.len()) == Some(bits.as_slice()) && data.len() == bits.len() {
-            return Some(text.clone());
+            return Some((text.clone(), true));
         }
     }
     let dark = Matrix::unpack_1bit(w as usize, h as usize, &data)?;
-    qr::decode_modules(w as usize, &dark)
+    let text = qr::decode_modules(w as usize, &dark)?;
+    // Exact: the image's bytes are the packed encoding of what it reads as.
+    let exact = qr::encode_1bit(&text).is_ok_and(|p| p.size == w as usize && p.bits == data);
+    Some((text, exact))
 }
 
 #[cfg(test)]

@@ -145,7 +145,10 @@ impl Interp<'_> {
                     None => Some(bbox),
                 };
                 let Some(visible) = visible else { return };
-                if let Some(text) = qr_of_image(s, self.expected.as_ref()).filter(|_| !optional && !st.odd_blend && st.fill_alpha >= 0.99) {
+                if let Some((text, exact)) = qr_of_image(s, self.expected.as_ref()).filter(|_| !optional && !st.odd_blend && st.fill_alpha >= 0.99) {
+                    if !exact {
+                        self.scan.problems.push(QR_NOT_EXACT.into());
+                    }
                     self.scan.qrs.push(DrawnQr { text, bbox: visible });
                 } else {
                     self.scan.paints.push(Paint { bbox: visible, what: "an image" });

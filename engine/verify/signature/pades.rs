@@ -287,11 +287,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     // a second byte string).
     let each = items(b, certs.1, certs.2).ok_or_else(|| bad("certificates"))?;
     let der = each.first().map(|c| &b[c.3..c.2]).ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    let signer = signer_cert(der).ok_or_else(|| bad("the signer's certificate is not in it"))?;
-    let tbs = signer.cert.tbs_certificate();
-    if tbs.issuer() != &sid.issuer || tbs.serial_number() != &sid.serial_number {
-        return Err(bad("the signer's certificate is not in it"));
-    }
+    let names_signer = |c: &x509_cert::Certificate| c.tbs_certificate().issuer() == &sid.issuer && c.tbs_certificate().serial_number() == &sid.serial_number;
+    let signer = signer_cert(der).filter(|c| names_signer(&c.cert)).ok_or_else(|| {
+        // Elsewhere in the set is another byte string of a file terbit signed.
+        let later = each.iter().skip(1).any(|c| x509_cert::Certificate::from_der(&b[c.3..c.2]).is_ok_and(|c| names_signer(&c)));
+        bad(if later { "the signer's certificate is not first among its certificates, as terbit writes them" } else { "the signer's certificate is not in it" })
+    })?;
     let carried: Vec<&[u8]> = each.iter().skip(1).map(|c| &b[c.3..c.2]).collect();
     // signing-certificate-v2 names the signer's certificate (by SHA-256),
     // and, for a certification authority's chain, every certificate of it
@@ -568,5 +569,33 @@ mod tests {
         let mut changed = cms.clone();
         changed[attrs.1..attrs.2].copy_from_slice(&swapped);
         assert_eq!(broken(&with_cms(&pdf, lt, gt, &changed)), "the signature's CMS is malformed: signed attributes");
+    }
+
+    #[test]
+    fn the_signer_first_and_remembered_only_for_the_same_bytes() {
+        let (pdf, lt, gt) = signed();
+        let cms = hex::decode(&pdf[lt..gt]).unwrap();
+        let (_, s, e) = tlv(&cms, 0, cms.len()).unwrap();
+        let ci = items(&cms, s, e).unwrap();
+        let (_, s, e) = tlv(&cms, ci[1].1, ci[1].2).unwrap();
+        let certs = *items(&cms, s, e).unwrap().iter().find(|x| x.0 == 0xa0).unwrap();
+        let each = items(&cms, certs.1, certs.2).unwrap();
+        assert_eq!(each.len(), 2, "the PDF key's certificate and its district root");
+        // Genuine first: its certificate is then remembered by this thread.
+        assert!(matches!(check(&pdf), FileSignature::Holds { .. }));
+        // The two swapped: named for what it is.
+        let swapped = [&cms[each[1].3..each[1].2], &cms[each[0].3..each[0].2]].concat();
+        let mut changed = cms.clone();
+        changed[certs.1..certs.2].copy_from_slice(&swapped);
+        assert_eq!(
+            broken(&with_cms(&pdf, lt, gt, &changed)),
+            "the signature's CMS is malformed: the signer's certificate is not first among its certificates, as terbit writes them"
+        );
+        // One byte of the remembered certificate changed (in its signature
+        // value, the last byte): decoded afresh, and refused.
+        let mut changed = cms.clone();
+        changed[each[0].2 - 1] ^= 1;
+        assert!(!matches!(check(&with_cms(&pdf, lt, gt, &changed)), FileSignature::Holds { .. }));
+        assert!(matches!(check(&pdf), FileSignature::Holds { .. }), "the genuine file again");
     }
 }
