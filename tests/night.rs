@@ -35,6 +35,14 @@ fn run_of(d: &Path, date: &str) -> PathBuf {
     runs[0].clone()
 }
 
+/// `count` sample applications of `date` (YYYY-MM-DD) in b.csv, issued
+/// that day: the run's id.
+fn issued_night(d: &Path, count: &str, date: &str) -> String {
+    samples(d, &["--count", count, "--as-of", date, "--out", "b.csv"]);
+    assert_eq!(terbit(d, &["-q", "issue", "b.csv", "--issued-on", date]).0, 0);
+    run_of(d, &date.replace('-', "")).file_name().unwrap().to_str().unwrap().to_string()
+}
+
 fn numbered(d: &Path) -> i64 {
     let reg = terbit::numbering::register::Register::open(&terbit::numbering::register::Place::File(d.join("out/register.sqlite"))).unwrap();
     reg.count("numbered").unwrap() + reg.count("issued").unwrap()
@@ -111,10 +119,7 @@ fn another_regencys_export_is_not_done_and_named() {
 fn yesterdays_export_again_is_not_done_and_names_the_run_that_issued_it() {
     let tmp = district();
     let d = tmp.path();
-    samples(d, &["--count", "40", "--as-of", "2026-11-22", "--out", "b.csv"]);
-    assert_eq!(terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-22"]).0, 0);
-    let yesterday = run_of(d, "20261122");
-    let yesterday_id = yesterday.file_name().unwrap().to_str().unwrap().to_string();
+    let yesterday_id = issued_night(d, "40", "2026-11-22");
     let before = numbered(d);
     // The same file left in tonight's folder.
     for limit in [None, Some("0.2")] {
@@ -169,10 +174,7 @@ fn mostly_already_issued_is_not_done_but_the_new_applications_are_issued_and_sea
 fn a_second_export_of_applications_issued_tonight_is_done_and_says_so() {
     let tmp = district();
     let d = tmp.path();
-    samples(d, &["--count", "12", "--as-of", "2026-11-23", "--out", "b.csv"]);
-    assert_eq!(terbit(d, &["-q", "issue", "b.csv", "--issued-on", "2026-11-23"]).0, 0);
-    let first = run_of(d, "20261123");
-    let first_id = first.file_name().unwrap().to_str().unwrap().to_string();
+    let first_id = issued_night(d, "12", "2026-11-23");
     // The same applications in another order: another file, another run of this night.
     let b = std::fs::read_to_string(d.join("b.csv")).unwrap();
     let (header, rows) = b.split_once('\n').unwrap();

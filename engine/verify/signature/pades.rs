@@ -522,6 +522,14 @@ mod tests {
         [&pdf[..lt], &hex[..], &pdf[gt..]].concat()
     }
 
+    /// The SignedData's elements (version … signer infos) of a CMS.
+    fn signed_data(cms: &[u8]) -> Vec<(u8, usize, usize, usize)> {
+        let (_, s, e) = tlv(cms, 0, cms.len()).unwrap();
+        let ci = items(cms, s, e).unwrap();
+        let (_, s, e) = tlv(cms, ci[1].1, ci[1].2).unwrap();
+        items(cms, s, e).unwrap()
+    }
+
     fn broken(pdf: &[u8]) -> String {
         match check(pdf) {
             FileSignature::Broken(why) => why,
@@ -556,10 +564,7 @@ mod tests {
     fn signed_attributes_out_of_ders_order_are_refused_before_the_signature() {
         let (pdf, lt, gt) = signed();
         let cms = hex::decode(&pdf[lt..gt]).unwrap();
-        let (_, s, e) = tlv(&cms, 0, cms.len()).unwrap();
-        let ci = items(&cms, s, e).unwrap();
-        let (_, s, e) = tlv(&cms, ci[1].1, ci[1].2).unwrap();
-        let infos = *items(&cms, s, e).unwrap().last().unwrap();
+        let infos = *signed_data(&cms).last().unwrap();
         let info = items(&cms, infos.1, infos.2).unwrap()[0];
         let attrs = items(&cms, info.1, info.2).unwrap()[3];
         let each = items(&cms, attrs.1, attrs.2).unwrap();
@@ -575,10 +580,7 @@ mod tests {
     fn the_signer_first_and_remembered_only_for_the_same_bytes() {
         let (pdf, lt, gt) = signed();
         let cms = hex::decode(&pdf[lt..gt]).unwrap();
-        let (_, s, e) = tlv(&cms, 0, cms.len()).unwrap();
-        let ci = items(&cms, s, e).unwrap();
-        let (_, s, e) = tlv(&cms, ci[1].1, ci[1].2).unwrap();
-        let certs = *items(&cms, s, e).unwrap().iter().find(|x| x.0 == 0xa0).unwrap();
+        let certs = *signed_data(&cms).iter().find(|x| x.0 == 0xa0).unwrap();
         let each = items(&cms, certs.1, certs.2).unwrap();
         assert_eq!(each.len(), 2, "the PDF key's certificate and its district root");
         // Genuine first: its certificate is then remembered by this thread.
