@@ -73,11 +73,24 @@ fn keys_in_order(v: &Value, depth: usize) -> Result<(), StrictError> {
     }
 }
 
+/// A CBOR reading error in words (not the library's debug form).
+fn said(e: &ciborium::de::Error<std::io::Error>) -> String {
+    use ciborium::de::Error as E;
+    match e {
+        E::Io(io) if io.kind() == std::io::ErrorKind::UnexpectedEof => "cut short".into(),
+        E::Io(_) => "unreadable".into(),
+        E::Syntax(at) => format!("not CBOR syntax at byte {at}"),
+        E::Semantic(Some(at), why) => format!("{} at byte {at}", crate::error::clip(why, 100)),
+        E::Semantic(None, why) => crate::error::clip(why, 100),
+        E::RecursionLimitExceeded => "nested too deeply".into(),
+    }
+}
+
 /// Read exactly one item from `bytes`, nested at most `depth` deep, and
 /// require the deterministic form.
 pub fn read(bytes: &[u8], depth: usize) -> Result<Value, StrictError> {
     let mut cursor = std::io::Cursor::new(bytes);
-    let v: Value = ciborium::de::from_reader_with_recursion_limit(&mut cursor, depth).map_err(|e| StrictError::Malformed(crate::error::clip(&e.to_string(), 120)))?;
+    let v: Value = ciborium::de::from_reader_with_recursion_limit(&mut cursor, depth).map_err(|e| StrictError::Malformed(said(&e)))?;
     if cursor.position() as usize != bytes.len() {
         return Err(StrictError::Trailing);
     }
@@ -136,6 +149,17 @@ pub(crate) mod tests {
             };
             // The page (cbor2) tells duplicates and order apart less finely: both refuse.
             assert_eq!(got, what, "{}", hex::encode(&bytes));
+        }
+    }
+
+    #[test]
+    fn malformed_cbor_is_said_in_words() {
+        let said = |b: &[u8]| read(b, 4).unwrap_err().to_string();
+        assert_eq!(said(&[0x82, 0x01]), "not CBOR: cut short");
+        assert_eq!(said(&[0x81, 0x81, 0x81, 0x81, 0x81, 0x81, 0x01]), "not CBOR: nested too deeply");
+        for b in [&[0x1c][..], &[0x82, 0x01], &[0x81; 9]] {
+            let s = said(b);
+            assert!(!s.contains("Error {") && !s.contains("Io(") && !s.contains("RecursionLimit"), "{s}");
         }
     }
 
