@@ -36,7 +36,12 @@ pub struct Issuance<'a> {
     pub pades: &'a std::sync::Arc<crate::pdf::sign::Pades>,
 }
 
-const CHUNK: usize = 512;
+/// Documents made between two hand-overs to the sink. The workers share a
+/// chunk's signing batches and wait for each other at its end, so a chunk
+/// holds many batches: at 4 (512 documents, when batches grew from 32 to
+/// 128) a core idled ~6% of the night at those ends (the night's wall
+/// 3% over 1f1ad5e's at the same CPU, bench/RESULTS.md, issue 28).
+const CHUNK: usize = 16 * SIGN_BATCH;
 /// Documents a worker makes before signing them together: their PDF
 /// signatures share their two inversions and their fault check
 /// (pdf/ecdsa.rs, batches of 128).
