@@ -48,8 +48,9 @@ const CHUNK: usize = 16 * SIGN_BATCH;
 const SIGN_BATCH: usize = crate::pdf::ecdsa::BATCH;
 /// Chunks rendered ahead of the sink: enough to ride out the sink's
 /// occasional waits on the disk (a register checkpoint, a print file's
-/// buffer) without the renderers running dry; each is a few MB.
-const CHANNEL_CHUNKS: usize = 8;
+/// buffer) without the renderers running dry (4,096 documents, as 8 of
+/// 512 were); each is ~8 MB with its documents' print-file bodies.
+const CHANNEL_CHUNKS: usize = 2;
 
 /// Nanoseconds of work per step of the document stage, summed over threads.
 #[derive(Default)]
