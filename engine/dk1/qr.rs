@@ -94,17 +94,16 @@ fn data_of(text: &str) -> Result<(i16, EcLevel, Vec<u8>), QrError> {
     Ok((version, ec, bits.into_bytes()))
 }
 
-/// Each set bit of the data codewords followed by the error-correction
-/// codewords, by its place in that bit stream (MSB first): each flips its
-/// module of the placement's base (the masked, all-zero-data symbol).
+/// Each bit (0 or 1) of the data codewords followed by the
+/// error-correction codewords, with its place in that bit stream (MSB
+/// first): a 1 flips its module of the placement's base (the masked,
+/// all-zero-data symbol). Every bit is visited and applied as a mask, with
+/// no branch on the data (a bit's test mispredicts half the time).
 #[inline]
-fn each_set_bit(codewords: &[u8], ec_codewords: &[u8], mut flip: impl FnMut(usize)) {
+fn each_bit(codewords: &[u8], ec_codewords: &[u8], mut apply: impl FnMut(usize, u8)) {
     for (i, byte) in codewords.iter().chain(ec_codewords).enumerate() {
-        let mut b = *byte;
-        while b != 0 {
-            let bit = b.leading_zeros() as usize;
-            b &= !(0x80 >> bit);
-            flip(i * 8 + bit);
+        for k in 0..8 {
+            apply(i * 8 + k, (byte >> (7 - k)) & 1);
         }
     }
 }
@@ -128,16 +127,13 @@ pub fn encode_1bit(text: &str) -> Result<Packed, QrError> {
     };
     let (codewords, ec_codewords) = p.layout.codewords(&raw);
     let mut out = p.packed.clone();
-    // Every bit's module is XORed with the bit (a mask of zero for a 0):
-    // no branch on the data, which half the time mispredicts a bit's test.
-    for (byte, places) in codewords.iter().chain(&ec_codewords).zip(p.packed_of.chunks_exact(8)) {
-        for (k, (at, mask)) in places.iter().enumerate() {
-            let on = 0u8.wrapping_sub((byte >> (7 - k)) & 1);
+    each_bit(&codewords, &ec_codewords, |n, bit| {
+        if let Some((at, mask)) = p.packed_of.get(n) {
             if let Some(o) = out.get_mut(*at as usize) {
-                *o ^= mask & on;
+                *o ^= mask & 0u8.wrapping_sub(bit);
             }
         }
-    }
+    });
     Ok(Packed { size: p.size, bits: out })
 }
 
@@ -154,9 +150,10 @@ pub fn encode(text: &str) -> Result<Matrix, QrError> {
     };
     let (codewords, ec_codewords) = p.layout.codewords(&raw);
     let mut dark = p.base.clone();
-    each_set_bit(&codewords, &ec_codewords, |n| {
-        let m = p.module_of[n] as usize;
-        dark[m] = !dark[m];
+    each_bit(&codewords, &ec_codewords, |n, bit| {
+        if let Some(m) = p.module_of.get(n).and_then(|m| dark.get_mut(*m as usize)) {
+            *m ^= bit == 1;
+        }
     });
     Ok(Matrix {
         size: p.size,
