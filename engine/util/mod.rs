@@ -8,3 +8,13 @@ pub mod escape;
 pub mod show;
 pub mod lock;
 pub mod panics;
+
+/// Push `item` onto a worker's bounded memory of recent things, the
+/// oldest dropped once it holds `max`: what is remembered never grows with
+/// the variety of a hostile input.
+pub fn keep_recent<T>(list: &mut Vec<T>, item: T, max: usize) {
+    if list.len() >= max {
+        list.remove(0);
+    }
+    list.push(item);
+}

@@ -84,13 +84,7 @@ pub(super) fn operations(stream: &lopdf_read::Stream) -> Result<(usize, std::rc:
         return Ok(found);
     }
     let parsed = parse(stream)?;
-    PARSED.with(|p| {
-        let mut p = p.borrow_mut();
-        if p.len() >= PARSED_KEPT {
-            p.remove(0);
-        }
-        p.push((key, parsed.clone()));
-    });
+    PARSED.with(|p| crate::util::keep_recent(&mut p.borrow_mut(), (key, parsed.clone()), PARSED_KEPT));
     Ok(parsed)
 }
 

@@ -367,13 +367,7 @@ fn signer_cert(der: &[u8]) -> Option<std::rc::Rc<SignerCert>> {
         .map_err(|_| "the signature's CMS is malformed: certificate key".to_string())
         .and_then(|spki| p256::ecdsa::VerifyingKey::from_public_key_der(&spki).map_err(|_| "the signer's key is not ECDSA P-256".to_string()));
     let read = std::rc::Rc::new(SignerCert { der: der.to_vec(), cert, ess_id, key });
-    READ.with(|r| {
-        let mut r = r.borrow_mut();
-        if r.len() >= 4 {
-            r.remove(0);
-        }
-        r.push(read.clone());
-    });
+    READ.with(|r| crate::util::keep_recent(&mut r.borrow_mut(), read.clone(), 4));
     Some(read)
 }
 
@@ -406,14 +400,8 @@ fn chain_checked(set: &[u8]) -> bool {
 }
 
 fn remember_chain(set: &[u8]) {
-    CHECKED.with(|c| {
-        let mut c = c.borrow_mut();
-        // A handful of chains a run: a small list, never growing without bound.
-        if c.len() >= 16 {
-            c.remove(0);
-        }
-        c.push(set.to_vec());
-    });
+    // A handful of chains a run: a small list.
+    CHECKED.with(|c| crate::util::keep_recent(&mut c.borrow_mut(), set.to_vec(), 16));
 }
 
 /// The file signature against the trust list: `None` when all is well,
@@ -491,13 +479,7 @@ fn remembered(seen: &'static std::thread::LocalKey<Seen>, parts: &[&[u8]], answe
         return known;
     }
     let answer = answer();
-    seen.with(|s| {
-        let mut s = s.borrow_mut();
-        if s.len() >= 16 {
-            s.remove(0);
-        }
-        s.push((parts.iter().map(|p| p.to_vec()).collect(), answer));
-    });
+    seen.with(|s| crate::util::keep_recent(&mut s.borrow_mut(), (parts.iter().map(|p| p.to_vec()).collect(), answer), 16));
     answer
 }
 
