@@ -70,11 +70,11 @@ pub(crate) fn templates_for(region: &Region, overrides: &[String], kind: Option<
         if let Some((_, _, first)) = named.iter().find(|(kind, o, _)| *kind == k && *o == from) {
             bail!("the template of {k:?} is given twice ({from}): {first} and {t}; give one");
         }
-        named.push((k, from, t));
         if templates.get(k).is_none() {
             bail!("--template {t:?}: {k:?} is not a document kind ({})", terbit::kind::Kind::names());
         }
-        templates.set(k, Path::new(file)).with_context(|| format!("the template {t} ({})", origin(t)))?;
+        templates.set(k, Path::new(file)).with_context(|| format!("the template {t} ({from})"))?;
+        named.push((k, from, t));
     }
     if let Some(k) = kind {
         if templates.get(k).is_none() {
