@@ -139,11 +139,8 @@ pub(super) fn count_kind(summary: &mut RunSummary, k: &KindRun) {
 
 /// Read and validate every batch file: the stages before anything is
 /// numbered. Returns the kinds in the order their first file was given.
-fn read_and_validate<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<Vec<KindRun<'a>>> {
-    // Only headers are read here: a kind's rows are read when it is validated.
-    let headers = opts.batch.iter().map(|p| batch::header(p)).collect::<Result<Vec<_>>>()?;
-    let files = files_by_kind(opts, &headers)?;
-    let mut shas: Vec<[u8; 32]> = vec![[0; 32]; opts.batch.len()];
+fn read_and_validate<'a>(opts: &'a IssueOptions, scanned: Scanned<'a>, summary: &mut RunSummary) -> Result<Vec<KindRun<'a>>> {
+    let Scanned { files, mut shas, .. } = scanned;
     let mut kinds = Vec::new();
     // One kind at a time: its raw frame is released once validated, before
     // the next kind's is assembled.
@@ -182,11 +179,42 @@ impl KindRejects {
     }
 }
 
+/// The batch as one pass over each file reads it, for `issue` and `check`
+/// alike: the files by kind, and each file's digest and row estimate
+/// (its rows are parsed when its kind's turn comes, and checked against
+/// the digest).
+pub(super) struct Scanned<'a> {
+    pub(super) files: Vec<(&'a Template, Vec<usize>)>,
+    pub(super) shas: Vec<[u8; 32]>,
+    pub(super) rows: Vec<u64>,
+}
+
+/// Read each batch file once for its digest, header and size; sort the
+/// files by kind and judge header-only files ([`header_only`]).
+pub(super) fn scan_batch<'a>(opts: &'a IssueOptions, summary: &mut RunSummary) -> Result<Scanned<'a>> {
+    let mut shas = Vec::with_capacity(opts.batch.len());
+    let mut rows = Vec::with_capacity(opts.batch.len());
+    let mut headers = Vec::with_capacity(opts.batch.len());
+    let mut empty = Vec::new();
+    for path in &opts.batch {
+        let f = batch::fingerprint(path)?;
+        shas.push(f.sha256);
+        rows.push(f.rows);
+        headers.push(f.header);
+        if !f.has_rows {
+            empty.push(path);
+        }
+    }
+    let files = files_by_kind(opts, &headers)?;
+    header_only(&empty, opts.batch.len(), summary)?;
+    Ok(Scanned { files, shas, rows })
+}
+
 /// The batch files that hold a header and no rows (`empty`, of `files`
 /// given): a day without applications of that kind is a warning, unless
 /// every file is so: then the export most likely failed, and the night is
-/// refused. The same rule for `issue` and `check`.
-pub(super) fn header_only(empty: &[&std::path::PathBuf], files: usize, summary: &mut RunSummary) -> Result<()> {
+/// refused.
+fn header_only(empty: &[&std::path::PathBuf], files: usize, summary: &mut RunSummary) -> Result<()> {
     if empty.len() == files {
         let names: Vec<String> = empty.iter().map(|p| p.display().to_string()).collect();
         return Err(Error::Refused(format!(
@@ -204,15 +232,8 @@ pub(super) fn header_only(empty: &[&std::path::PathBuf], files: usize, summary: 
 /// benchmark): counts and rejects by rule in the summary, nothing written.
 pub fn check(opts: &IssueOptions) -> Result<(RunSummary, Vec<Reject>)> {
     let mut summary = RunSummary::default();
-    // Header-only files, as `issue` judges them (before any row is read).
-    let mut empty = Vec::new();
-    for path in &opts.batch {
-        if !batch::fingerprint(path)?.has_rows {
-            empty.push(path);
-        }
-    }
-    header_only(&empty, opts.batch.len(), &mut summary)?;
-    let kinds = read_and_validate(opts, &mut summary)?;
+    let scanned = scan_batch(opts, &mut summary)?;
+    let kinds = read_and_validate(opts, scanned, &mut summary)?;
     // The register, when there is one, read only: yesterday's export again
     // is ALREADY_ISSUED here as it would be at issue (nothing is written).
     let register = match opts.register.file().is_some_and(|f| f.as_os_str().is_empty()) || !Register::exists(&opts.register)? {

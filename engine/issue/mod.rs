@@ -28,7 +28,6 @@ use sha2::{Digest, Sha256};
 use crate::dk1::keys;
 use crate::dk1::seal::BatchSeal;
 use crate::error::{Error, Result};
-use crate::input::batch;
 use crate::numbering::register::{Register, Shared};
 use crate::numbering::replica::Replica;
 use crate::output::rejects::write_rejects_and_report;
@@ -36,7 +35,7 @@ use crate::output::sink::Sink;
 use crate::output::summary::{NotDone, NotDoneReason, RunSummary};
 
 use documents::{issue_kind, StepClock};
-use kinds::{count_kind, files_by_kind, get, prepare_kind, read_and_validate_kind, KindRejects};
+use kinds::{count_kind, get, prepare_kind, read_and_validate_kind, KindRejects};
 pub use kinds::check;
 pub use limits::DEFAULT_MAX_REJECT_RATE;
 pub use documents::Issuance;
@@ -92,22 +91,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // are parsed when its kind's turn comes (and checked against the
     // digest), so a night never holds more than two kinds' rows at once.
     let t0 = Instant::now();
-    let mut shas = Vec::with_capacity(opts.batch.len());
-    let mut rows = Vec::with_capacity(opts.batch.len());
-    let mut headers = Vec::with_capacity(opts.batch.len());
-    let mut empty = Vec::new();
-    for path in &opts.batch {
-        let f = batch::fingerprint(path)?;
-        shas.push(f.sha256);
-        rows.push(f.rows);
-        headers.push(f.header);
-        if !f.has_rows {
-            empty.push(path);
-        }
-    }
-    let files = files_by_kind(opts, &headers)?;
-    drop(headers);
-    kinds::header_only(&empty, opts.batch.len(), &mut summary)?;
+    let kinds::Scanned { files, mut shas, rows } = kinds::scan_batch(opts, &mut summary)?;
     summary.seconds_by_stage.insert("read".into(), t0.elapsed().as_secs_f64());
     // The region is part of the run: the same files issued for another
     // regency (a wrong --region) are another run, never the one that
