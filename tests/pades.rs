@@ -305,7 +305,7 @@ fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String>
         let bytes = std::fs::read(file).unwrap();
         let docs = terbit::verify::verify_pdf_documents(&bytes, &store.trust(), &layouts, None).unwrap_or_default();
         let claims = docs.first().and_then(|d| d.report.claims.clone());
-        let rust = claims.as_ref().and_then(|c| terbit::verify::signature::pades::judge(&terbit::verify::signature::pades::check(&bytes), &store.pdf_certs, &c.issuer, c.issued_at));
+        let rust = claims.as_ref().and_then(|c| terbit::verify::signature::pades::judge(&terbit::verify::signature::pades::check(&bytes), &store.pdf_certs, terbit::verify::signature::pades::Times { tsa: &store.tsa_certs, revoked_from: None }, &c.issuer, c.issued_at));
         let rust_code = rust.as_deref().map(terbit::verify::signature::reasons::code);
         let page_code = p["code"].as_str();
         let name = file.file_name().unwrap().to_string_lossy();

@@ -6,7 +6,6 @@
 use std::process::ExitCode;
 
 use anyhow::Result;
-use chrono::Utc;
 use terbit::dk1::keys;
 use terbit::issue::settings::{Flags, For};
 use terbit::issue::{self, IssueOptions};
@@ -47,7 +46,7 @@ pub(crate) fn run(a: IssueArgs, quiet: bool, handed: Handed) -> Result<ExitCode>
         pdf_key,
         progress: progress.as_ref().map(|(_, p)| p.clone()),
         ahead_max_rows: issue::AHEAD_MAX_ROWS,
-        started_at: Some(Utc::now().timestamp()),
+        started_at: Some(super::region::clock()?),
     };
     let result = issue::issue(&opts);
     let result = result.map_err(|e| explain_failure(e.into(), &opts, &night.region_said, &keys.origin));

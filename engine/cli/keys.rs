@@ -83,6 +83,18 @@ pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDat
         }
     }
     terbit::trust::pdfkey::generate(dir, &g.kid, &seed)?;
+    // The district time-stamp authority (one per keys folder, kept across
+    // key rotations): the root certifies it at `trust sign`, and from then
+    // on every PDF signature carries its time-stamp (PAdES B-T).
+    if std::fs::symlink_metadata(terbit::trust::tsa::key_path(dir)).is_err() {
+        loop {
+            getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
+            if p256::ecdsa::SigningKey::from_slice(&seed[..]).is_ok() {
+                break;
+            }
+        }
+        terbit::trust::tsa::generate(dir, &seed)?;
+    }
     Ok(g)
 }
 

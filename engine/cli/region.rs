@@ -17,6 +17,16 @@ pub(crate) fn load_region(path: Option<&Path>) -> Result<Region> {
 }
 
 /// Today's date where the region is.
+/// Now, epoch seconds: `SOURCE_DATE_EPOCH` when set (a reproducible run:
+/// the run's recorded start, and so its time-stamps, are then that time),
+/// else the wall clock.
+pub(crate) fn clock() -> Result<i64> {
+    match std::env::var("SOURCE_DATE_EPOCH") {
+        Ok(s) => s.trim().parse().with_context(|| format!("SOURCE_DATE_EPOCH={s:?} is not a number of seconds")),
+        Err(_) => Ok(Utc::now().timestamp()),
+    }
+}
+
 pub(crate) fn today(region: &Region) -> NaiveDate {
     (Utc::now() + chrono::Duration::hours(region.utc_offset_hours as i64)).date_naive()
 }

@@ -71,6 +71,7 @@ fn print_notes(notes: &[Note]) {
                 println!("  PDF key {}: its certificate from the earlier root {} kept as {}", hex::encode(kid), show_fingerprint(root), kept.display())
             }
             Note::Certified { kid, cert } => println!("  certified PDF key {} → {}", hex::encode(kid), cert.display()),
+            Note::TsaCertified { cert } => println!("  certified the district time-stamp authority → {}", cert.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),
             Note::DistrictPut { district, sequence, keys, revocation_lists, root } => {
                 println!("district {district}: list no. {sequence}, {keys} key(s), {revocation_lists} revocation list(s), root {}", show_fingerprint(root))

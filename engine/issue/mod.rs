@@ -59,7 +59,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // The keys first, before anything is created or written: a wrong keys
     // folder or region (no key of this regency) is the mistake to say, and
     // it leaves no out folder, lock file or report behind.
-    let (signer, found) = signers(opts)?;
+    let (signer, found, tsa) = signers(opts)?;
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
     let bound = binding::check(&opts.keys_dir, &opts.register)?;
@@ -166,7 +166,6 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             return Ok(pre);
         }
     }
-    let pades = std::sync::Arc::new(crate::pdf::sign::Pades::new(&found).map_err(|e| Error::NoKey(e.to_string()))?);
 
     // One register connection for the run. The next kind is read,
     // validated and numbered while this kind's documents are made (between
@@ -206,6 +205,27 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             }
         }
     }
+    // The time every signature's time-stamp states (see `stamp_time`),
+    // from the run's first recorded start, read back from the register: a
+    // resumed run stamps as its first attempt did.
+    let stamper = match &tsa {
+        Some(tsa) => {
+            let recorded = register.run_started_at(&summary.run_id)?.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.timestamp());
+            let at = stamp_time(opts.issue_date, recorded);
+            let (_, not_after) = crate::trust::pdfkey::validity(&found.cert).unwrap_or((0, 0));
+            if at >= not_after {
+                return Err(Error::NoKey(format!(
+                    "the PDF-signing certificate ends {}, before the run's time-stamp time {}: verifiers would find every signature stamped after its certificate ended. Renew the certificate",
+                    keys::rfc3339(not_after),
+                    keys::rfc3339(at)
+                )));
+            }
+            Some(crate::pdf::stamp::Stamper::new(tsa, at).map_err(|e| Error::NoKey(e.0))?)
+        }
+        None => None,
+    };
+    let pades = std::sync::Arc::new(crate::pdf::sign::Pades::stamped(&found, stamper).map_err(|e| Error::NoKey(e.to_string()))?);
+    summary.stamped_at = pades.stamp_time().map(keys::rfc3339);
     let register: Shared = std::sync::Mutex::new(register);
     // A folder an earlier attempt of this run left may hold copies of
     // documents whose numbers another run has since taken over (a crash
@@ -377,7 +397,20 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
 
 /// The run's DK1 signer and its certified PDF-signing partner, checked
 /// against the documents' issue time.
-fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::PdfSigner)> {
+/// The time a run's time-stamps state: the last second (UTC) of the issue
+/// date, or of the day the run first started when that is later (a night
+/// issued late). A stamp says "this signature existed by then", so it is
+/// never earlier than a signature of the run (none is made before the run
+/// starts), and a day's runs stamp alike: the same inputs, the same bytes.
+pub fn stamp_time(issue_date: chrono::NaiveDate, recorded_start: Option<i64>) -> i64 {
+    let day_end = |d: chrono::NaiveDate| crate::model::midnight_utc(d) + 86_399;
+    let started = recorded_start.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.date_naive());
+    day_end(started.map_or(issue_date, |d| d.max(issue_date)))
+}
+
+/// The run's signers: the DK1 key, its PDF-signing partner, and the keys
+/// folder's time-stamp authority (if it has one).
+fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::PdfSigner, Option<crate::trust::tsa::TsaSigner>)> {
     let signer = match &opts.signing_seed {
         Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,
         None => keys::signer_for(&opts.keys_dir, &opts.region.code, opts.issued_at)?,
@@ -424,5 +457,21 @@ fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::P
             )));
         }
     }
-    Ok((signer, found))
+    let tsa = crate::trust::tsa::signer_for(&opts.keys_dir)?;
+    Ok((signer, found, tsa))
+}
+
+#[cfg(test)]
+mod stamp_tests {
+    #[test]
+    fn a_run_stamps_the_end_of_its_day() {
+        let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
+        let end = crate::model::midnight_utc(d) + 86_399;
+        assert_eq!(super::stamp_time(d, None), end);
+        // Started on the issue date, or before it: that date's end.
+        assert_eq!(super::stamp_time(d, Some(end - 3600)), end);
+        assert_eq!(super::stamp_time(d, Some(end - 5 * 86_400)), end);
+        // Issued late: the end of the day it started.
+        assert_eq!(super::stamp_time(d, Some(end + 3 * 86_400 - 7200)), end + 3 * 86_400);
+    }
 }

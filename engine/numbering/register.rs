@@ -612,6 +612,12 @@ impl Register {
         .map(|_| ())
     }
 
+    /// When run `run_id` first started, as recorded (RFC 3339; empty when
+    /// it was recorded without a clock), or `None` for a run not recorded.
+    pub fn run_started_at(&self, run_id: &str) -> Result<Option<String>> {
+        self.one("SELECT started_at FROM runs WHERE run_id = ?1", &[V::T(run_id)], |r| r.text(0))
+    }
+
     /// Record that run `run_id` is publishing its manifest, durably (with
     /// every earlier commit): called just before the manifest is put in
     /// place. From then on its numbers are final — never taken over by

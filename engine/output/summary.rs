@@ -14,6 +14,10 @@ pub struct RunSummary {
     /// When the run really started (wall clock, RFC 3339), if the caller
     /// said; documents carry the issue date.
     pub started_at: Option<String>,
+    /// The time the PDF signatures' time-stamps state (RFC 3339), when the
+    /// district's time-stamp authority stamped them (PAdES B-T).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamped_at: Option<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
     /// The issuing regency's code ("3506").
@@ -154,6 +158,9 @@ impl RunSummary {
                     let _ = writeln!(out, "  started {at}");
                 }
             }
+        }
+        if let Some(at) = &s.stamped_at {
+            let _ = writeln!(out, "  PDF signatures time-stamped {at} by the district time-stamp authority (PAdES B-T)");
         }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)

@@ -12,3 +12,4 @@ pub mod fragment;
 pub mod print;
 pub mod render;
 pub mod sign;
+pub mod stamp;

@@ -92,6 +92,9 @@ pub struct Pades {
     /// (an offset into the hex): a file's CMS is a copy of one of them
     /// with its digest and signature written in.
     templates: Vec<(usize, Vec<u8>, usize)>,
+    /// The district time-stamp authority that stamps each signature (PAdES
+    /// B-T), if the run has one.
+    stamper: Option<crate::pdf::stamp::Stamper>,
 }
 
 impl std::fmt::Debug for Pades {
@@ -101,8 +104,14 @@ impl std::fmt::Debug for Pades {
 }
 
 impl Pades {
-    /// Prepare `signer`'s CMS for a run.
+    /// Prepare `signer`'s CMS for a run (PAdES B-B: no time-stamp).
     pub fn new(signer: &PdfSigner) -> Result<Pades, PadesError> {
+        Pades::stamped(signer, None)
+    }
+
+    /// Prepare `signer`'s CMS for a run whose signatures `stamper` stamps
+    /// (PAdES B-T) when given.
+    pub fn stamped(signer: &PdfSigner, stamper: Option<crate::pdf::stamp::Stamper>) -> Result<Pades, PadesError> {
         let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
         let issuer = cert.tbs_certificate().issuer().to_der().map_err(|e| PadesError(e.to_string()))?;
         let serial = cert.tbs_certificate().serial_number().to_der().map_err(|e| PadesError(e.to_string()))?;
@@ -145,13 +154,18 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new() };
-        // The largest a DER ECDSA P-256 signature gets is 72 bytes.
-        p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72]).len() * 2;
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper };
+        // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
+        let longest = p.stamper.as_ref().map(|s| vec![0u8; s.max_len()]);
+        p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72], longest.as_deref()).len() * 2;
+        if p.stamper.is_some() {
+            // Each CMS is assembled whole: the token follows the signature.
+            return Ok(p);
+        }
         // Everything before the signature's value, made once per length:
         // the digest sits at a fixed place in it.
         for len in 70..=72 {
-            let whole = p.assemble(&[0u8; 32], &vec![0u8; len]);
+            let whole = p.assemble(&[0u8; 32], &vec![0u8; len], None);
             let head = whole[..whole.len() - len].to_vec();
             let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
             let at = head.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
@@ -176,17 +190,34 @@ impl Pades {
         self.signer.sign_prehash(&self.attributes_digest(digest))
     }
 
+    /// The time the run's time-stamps state (epoch seconds), if it stamps.
+    pub fn stamp_time(&self) -> Option<i64> {
+        self.stamper.as_ref().map(|s| s.at)
+    }
+
+    /// The time-stamp tokens for signature values `sigs` (none when the
+    /// run does not stamp).
+    fn tokens(&self, sigs: &[&[u8]]) -> Vec<Option<Vec<u8>>> {
+        match &self.stamper {
+            Some(s) => s.tokens(sigs).into_iter().map(Some).collect(),
+            None => sigs.iter().map(|_| None).collect(),
+        }
+    }
+
     /// Write the CMS for `digest` as hex into `out` (which is
     /// `contents_len` long; what the CMS does not fill stays as it is).
     pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) {
-        self.write_cms(digest, self.signature(digest).as_bytes(), out);
+        let sig = self.signature(digest);
+        let token = self.tokens(&[sig.as_bytes()]).pop().flatten();
+        self.write_cms(digest, sig.as_bytes(), token.as_deref(), out);
     }
 
-    /// Write the CMS for `digest` signed by `sig` as hex into `out`.
-    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], out: &mut [u8]) {
-        let Some((_, head, at)) = self.templates.iter().find(|(len, _, _)| *len == sig.len()) else {
-            // A shorter signature (about one in 2^16): assembled in full.
-            let hex = hex::encode(self.assemble(digest, sig));
+    /// Write the CMS for `digest` signed by `sig` (stamped by `token`) as hex into `out`.
+    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], token: Option<&[u8]>, out: &mut [u8]) {
+        let template = self.templates.iter().find(|(len, _, _)| *len == sig.len()).filter(|_| token.is_none());
+        let Some((_, head, at)) = template else {
+            // A stamped one, or a shorter signature (about one in 2^16): assembled in full.
+            let hex = hex::encode(self.assemble(digest, sig, token));
             out[..hex.len()].copy_from_slice(hex.as_bytes());
             return;
         };
@@ -195,10 +226,11 @@ impl Pades {
         let _ = hex::encode_to_slice(sig, &mut out[head.len()..head.len() + 2 * sig.len()]);
     }
 
-    fn assemble(&self, digest: &[u8; 32], sig: &[u8]) -> Vec<u8> {
+    fn assemble(&self, digest: &[u8; 32], sig: &[u8], token: Option<&[u8]>) -> Vec<u8> {
         let mut attrs = self.attrs.clone();
         attrs[self.digest_at..self.digest_at + 32].copy_from_slice(digest);
-        let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig)]);
+        let unsigned = token.map(crate::pdf::stamp::unsigned_attributes).unwrap_or_default();
+        let info = seq(&[&self.info_head, &attrs, &alg(OID_ECDSA_SHA256), &tlv(0x04, sig), &unsigned]);
         let data = seq(&[&self.data_head, &tlv(0x31, &info)]);
         seq(&[&oid(OID_SIGNED_DATA), &tlv(0xa0, &data)])
     }
@@ -206,7 +238,8 @@ impl Pades {
     /// The CMS for a file whose byte range hashes to `digest`.
     pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
         let sig = self.signature(digest);
-        self.assemble(digest, sig.as_bytes())
+        let token = self.tokens(&[sig.as_bytes()]).pop().flatten();
+        self.assemble(digest, sig.as_bytes(), token.as_deref())
     }
 
     /// The signature dictionary's bytes (an object's content, without `n 0
@@ -242,14 +275,16 @@ impl Pades {
         let (digests, heads): (Vec<[u8; 32]>, Vec<Sha256>) = files.iter_mut().map(|(file, place)| self.byte_range_digest(file, *place)).unzip();
         let signed: Vec<[u8; 32]> = digests.iter().map(|d| self.attributes_digest(d)).collect();
         let sigs = self.signer.sign_prehashes(&signed);
+        let tokens = self.tokens(&sigs.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
         files
             .iter_mut()
             .zip(&digests)
             .zip(&sigs)
             .zip(heads)
-            .map(|((((file, place), digest), sig), mut whole)| {
+            .zip(&tokens)
+            .map(|(((((file, place), digest), sig), mut whole), token)| {
                 let at = place.contents_at + 1;
-                self.write_cms(digest, sig.as_bytes(), &mut file[at..at + self.contents_len]);
+                self.write_cms(digest, sig.as_bytes(), token.as_deref(), &mut file[at..at + self.contents_len]);
                 whole.update(&file[place.contents_at..]);
                 whole.finalize().into()
             })

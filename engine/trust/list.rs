@@ -38,6 +38,11 @@ pub struct SignedTrustList {
     pub keys: Vec<TrustEntry>,
     /// The district's PDF-signing certificates, Base64 DER.
     pub pdf_certificates: Vec<String>,
+    /// The time-stamp authorities whose tokens prove when the district's
+    /// PDF signatures existed (its own authority's certificates, or a
+    /// PSrE's), Base64 DER. Absent when the district has none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub tsa_certificates: Vec<String>,
     /// The root's self-signed certificate, Base64 DER; verifiers pin its SHA-256.
     pub root_certificate: String,
     /// Tagged COSE_Sign1 (ES256, hex) over the payload (README.md here, §9).
@@ -105,6 +110,8 @@ pub struct VerifiedTrust {
     pub list: TrustList,
     /// PDF-signing certificates, DER.
     pub pdf_certificates: Vec<Vec<u8>>,
+    /// Time-stamp authorities' certificates, DER.
+    pub tsa_certificates: Vec<Vec<u8>>,
     /// SHA-256 of the signed payload: two lists with one sequence number
     /// and different contents are told apart by it.
     pub digest: [u8; 32],
@@ -135,7 +142,7 @@ fn time(s: &str) -> Option<i64> {
 
 /// The signed payload of a list's readable fields, or `None` when a field
 /// does not encode (a bad time or hex).
-fn payload(district: &str, sequence: u64, issued_at: i64, next_update: i64, keys: &[TrustEntry], certs: &[Vec<u8>]) -> Option<Vec<u8>> {
+fn payload(district: &str, sequence: u64, issued_at: i64, next_update: i64, keys: &[TrustEntry], certs: &[Vec<u8>], tsa: &[Vec<u8>]) -> Option<Vec<u8>> {
     let opt = |v: Option<i64>| v.map_or(Value::Null, int);
     let mut entries = Vec::with_capacity(keys.len());
     for k in keys {
@@ -157,12 +164,18 @@ fn payload(district: &str, sequence: u64, issued_at: i64, next_update: i64, keys
             opt(revoked_from),
         ]));
     }
-    let body = crate::dk1::canonical_map(vec![
+    let mut body = vec![
         (int(1), Value::Integer(sequence.into())),
         (int(2), int(next_update)),
         (int(3), Value::Array(entries)),
         (int(4), Value::Array(certs.iter().map(|c| Value::Bytes(c.clone())).collect())),
-    ]);
+    ];
+    // Only when there are some: a list without a time-stamp authority is
+    // the same bytes it always was.
+    if !tsa.is_empty() {
+        body.push((int(5), Value::Array(tsa.iter().map(|c| Value::Bytes(c.clone())).collect())));
+    }
+    let body = crate::dk1::canonical_map(body);
     let top = crate::dk1::canonical_map(vec![(int(1), Value::Text(district.into())), (int(6), int(issued_at)), (int(LIST_KEY), body)]);
     let mut out = Vec::new();
     ciborium::into_writer(&top, &mut out).ok()?;
@@ -198,6 +211,21 @@ impl SignedTrustList {
         keys: Vec<TrustEntry>,
         certs: Vec<Vec<u8>>,
     ) -> Result<SignedTrustList, TrustListError> {
+        Self::make_with_tsa(root, district, sequence, issued_at, next_update, keys, certs, Vec::new())
+    }
+
+    /// [`SignedTrustList::make`], naming time-stamp authorities' certificates `tsa` too.
+    #[allow(clippy::too_many_arguments)]
+    pub fn make_with_tsa(
+        root: &RootKey,
+        district: &str,
+        sequence: u64,
+        issued_at: i64,
+        next_update: i64,
+        keys: Vec<TrustEntry>,
+        certs: Vec<Vec<u8>>,
+        tsa: Vec<Vec<u8>>,
+    ) -> Result<SignedTrustList, TrustListError> {
         TrustList { keys: keys.clone() }.check().map_err(TrustListError::Entry)?;
         if let Some(k) = keys.iter().find(|k| k.issuer != district) {
             return Err(TrustListError::ForeignKey { kid: k.kid.clone(), issuer: k.issuer.clone(), district: district.into() });
@@ -215,7 +243,7 @@ impl SignedTrustList {
                 k
             })
             .collect();
-        let bytes = payload(district, sequence, issued_at, next_update, &keys, &certs).ok_or(TrustListError::Field("keys"))?;
+        let bytes = payload(district, sequence, issued_at, next_update, &keys, &certs, &tsa).ok_or(TrustListError::Field("keys"))?;
         Ok(SignedTrustList {
             format: FORMAT.into(),
             district: district.into(),
@@ -224,6 +252,7 @@ impl SignedTrustList {
             next_update: rfc3339(next_update),
             keys,
             pdf_certificates: certs.iter().map(|c| base64_encode(c)).collect(),
+            tsa_certificates: tsa.iter().map(|c| base64_encode(c)).collect(),
             root_certificate: base64_encode(&root.cert.der),
             cose: hex::encode(root.sign(bytes)),
         })
@@ -288,7 +317,12 @@ impl SignedTrustList {
             .iter()
             .map(|c| base64_decode(c).ok_or(TrustListError::Field("pdf_certificates")))
             .collect::<Result<Vec<_>, _>>()?;
-        let readable = payload(&self.district, self.sequence, time(&self.issued_at).unwrap_or(i64::MIN), time(&self.next_update).unwrap_or(i64::MIN), &self.keys, &certs);
+        let tsa = self
+            .tsa_certificates
+            .iter()
+            .map(|c| base64_decode(c).ok_or(TrustListError::Field("tsa_certificates")))
+            .collect::<Result<Vec<_>, _>>()?;
+        let readable = payload(&self.district, self.sequence, time(&self.issued_at).unwrap_or(i64::MIN), time(&self.next_update).unwrap_or(i64::MIN), &self.keys, &certs, &tsa);
         if readable.as_deref() != Some(&signed[..]) || sequence != self.sequence {
             return Err(TrustListError::Edited);
         }
@@ -305,6 +339,7 @@ impl SignedTrustList {
             root,
             list,
             pdf_certificates: certs,
+            tsa_certificates: tsa,
             digest: Sha256::digest(&signed).into(),
         })
     }

@@ -31,3 +31,4 @@ pub mod pdfkey;
 pub mod publish;
 pub mod root;
 pub mod store;
+pub mod tsa;

@@ -107,19 +107,28 @@ pub(crate) enum CertProfile {
         /// The key's subject.
         subject: Name,
     },
+    /// The district time-stamp authority's key the root certifies
+    /// (trust/tsa.rs): a leaf whose critical extended key usage is
+    /// timeStamping alone (RFC 3161 §2.3), so it signs nothing else.
+    TimeStamping {
+        /// The root's subject.
+        issuer: Name,
+        /// The authority's subject.
+        subject: Name,
+    },
 }
 
 impl BuilderProfile for CertProfile {
     fn get_issuer(&self, subject: &Name) -> Name {
         match self {
             CertProfile::Root { .. } => subject.clone(),
-            CertProfile::Leaf { issuer, .. } => issuer.clone(),
+            CertProfile::Leaf { issuer, .. } | CertProfile::TimeStamping { issuer, .. } => issuer.clone(),
         }
     }
 
     fn get_subject(&self) -> Name {
         match self {
-            CertProfile::Root { subject } | CertProfile::Leaf { subject, .. } => subject.clone(),
+            CertProfile::Root { subject } | CertProfile::Leaf { subject, .. } | CertProfile::TimeStamping { subject, .. } => subject.clone(),
         }
     }
 
@@ -141,8 +150,14 @@ impl BuilderProfile for CertProfile {
         let bc = BasicConstraints { ca: root, path_len_constraint: None }.to_extension(subject, &extensions)?;
         extensions.push(bc);
         let usage = if root { KeyUsages::KeyCertSign | KeyUsages::CRLSign } else { KeyUsages::DigitalSignature | KeyUsages::NonRepudiation };
+        let usage = if matches!(self, CertProfile::TimeStamping { .. }) { KeyUsages::DigitalSignature.into() } else { usage };
         let ku = KeyUsage(usage).to_extension(subject, &extensions)?;
         extensions.push(ku);
+        if matches!(self, CertProfile::TimeStamping { .. }) {
+            // Critical, as RFC 3161 §2.3 requires of a TSA's certificate.
+            let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![crate::trust::tsa::ID_KP_TIME_STAMPING]);
+            extensions.push(x509_cert::ext::Extension { extn_id: crate::trust::tsa::ID_CE_EXT_KEY_USAGE, critical: true, extn_value: x509_cert::der::asn1::OctetString::new(eku.to_der()?)? });
+        }
         Ok(extensions)
     }
 }

@@ -49,6 +49,11 @@ pub enum Note {
         /// Its new certificate.
         cert: PathBuf,
     },
+    /// The district time-stamp authority's key the root certified now.
+    TsaCertified {
+        /// Its new certificate.
+        cert: PathBuf,
+    },
     /// A district of the bundle whose pinned root was replaced.
     RootReplaced {
         /// The district.
@@ -152,7 +157,15 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     let next_update = now + i64::from(valid_days) * 86_400;
     let mut notes = Vec::new();
     let certs = certify_pdf_keys(keys, root, &district, &list, &mut notes)?;
-    let signed = SignedTrustList::make(root, &district, sequence, now, next_update, list.keys, certs).map_err(|e| Error::config(&list_path, e.to_string()))?;
+    // The district time-stamp authority, if the folder has one: certified
+    // when it has no certificate of this root or its own ends within a year.
+    let office = crate::kind::refdata::reference().regency_name(&district).unwrap_or(&district).to_string();
+    let earliest = list.keys.iter().filter_map(|k| chrono::DateTime::parse_from_rfc3339(&k.not_before).ok()).map(|t| t.timestamp()).min().unwrap_or(now);
+    let (tsa, certified) = super::tsa::certify_folder(keys, root, &district, &office, earliest, now)?;
+    if let Some(cert) = certified {
+        notes.push(Note::TsaCertified { cert });
+    }
+    let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
     crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
     crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     Ok(Signed { district, list: signed, path: out, next_update, notes })

@@ -198,6 +198,8 @@ pub struct TrustStore {
     pub districts: Vec<TrustInfo>,
     /// The districts' PDF-signing certificates.
     pub pdf_certs: Vec<crate::trust::pdfkey::PdfCert>,
+    /// The time-stamp authorities the districts' lists name.
+    pub tsa_certs: Vec<crate::trust::tsa::TsaCert>,
 }
 
 /// Why trust data is refused (nothing is verified against it).
@@ -297,6 +299,7 @@ impl TrustStore {
                     d.pdf_certificates.iter().filter_map(|c| crate::trust::pdfkey::PdfCert::of(&d.district, c).map(|p| crate::trust::pdfkey::PdfCert { root: Some(d.root.der.clone()), ..p }))
                 })
                 .collect(),
+            tsa_certs: districts.iter().flat_map(|d| d.tsa_certificates.iter().filter_map(|c| crate::trust::tsa::TsaCert::of(&d.district, c))).collect(),
         };
         store.revocations.insert(revocation_lists);
         for d in &mut store.districts {
@@ -312,7 +315,7 @@ impl TrustStore {
     /// office checking its own output, tests). Auditors' trust comes
     /// through [`TrustStore::load`].
     pub fn with_keys(list: TrustList, revocations: &[PathBuf]) -> Result<TrustStore> {
-        let mut store = TrustStore { list, revocations: Revocations::default(), districts: Vec::new(), pdf_certs: Vec::new() };
+        let mut store = TrustStore { list, revocations: Revocations::default(), districts: Vec::new(), pdf_certs: Vec::new(), tsa_certs: Vec::new() };
         for p in revocations {
             store.revocations.add(p, &store.list)?;
         }
@@ -342,8 +345,24 @@ impl TrustStore {
             }
             pdf_certs.push(c);
         }
+        // The folder's own time-stamp authority, its earlier certificates too.
+        let mut tsa_certs = Vec::new();
+        if let Some(district) = list.trusted().first().map(|k| k.issuer.clone()) {
+            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+                .map_err(|e| Error::io(dir, e))?
+                .flatten()
+                .map(|e| e.path())
+                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n == "tsa.crt" || n.starts_with("tsa.crt.")))
+                .collect();
+            paths.sort();
+            for p in paths {
+                let der = crate::trust::pdfkey::read_cert_der(&p)?;
+                tsa_certs.push(crate::trust::tsa::TsaCert::of(&district, &der).ok_or_else(|| Error::config(&p, "not a readable certificate"))?);
+            }
+        }
         let mut store = TrustStore::with_keys(list, revocations)?;
         store.pdf_certs = pdf_certs;
+        store.tsa_certs = tsa_certs;
         Ok(store)
     }
 
@@ -354,7 +373,7 @@ impl TrustStore {
 
     /// The store ready to judge documents (its keys decoded once).
     pub fn trust(&self) -> Trust<'_> {
-        Trust::new(&self.list).with_revocations(&self.revocations).with_pdf_certificates(&self.pdf_certs)
+        Trust::new(&self.list).with_revocations(&self.revocations).with_pdf_certificates(&self.pdf_certs).with_tsa_certificates(&self.tsa_certs)
     }
 }
 
@@ -526,12 +545,13 @@ pub struct Trust<'a> {
     keys: Vec<TrustedKey>,
     revocations: Option<&'a Revocations>,
     pdf_certs: &'a [crate::trust::pdfkey::PdfCert],
+    tsa_certs: &'a [crate::trust::tsa::TsaCert],
 }
 
 impl<'a> Trust<'a> {
     /// The keys of `list`, with no revocation list.
     pub fn new(list: &'a TrustList) -> Trust<'a> {
-        Trust { list, keys: list.trusted(), revocations: None, pdf_certs: &[] }
+        Trust { list, keys: list.trusted(), revocations: None, pdf_certs: &[], tsa_certs: &[] }
     }
 
     /// Judge documents against these revocations too.
@@ -544,6 +564,17 @@ impl<'a> Trust<'a> {
     pub fn with_pdf_certificates(mut self, certs: &'a [crate::trust::pdfkey::PdfCert]) -> Trust<'a> {
         self.pdf_certs = certs;
         self
+    }
+
+    /// Take time-stamps under these authorities' certificates as proof of time.
+    pub fn with_tsa_certificates(mut self, certs: &'a [crate::trust::tsa::TsaCert]) -> Trust<'a> {
+        self.tsa_certs = certs;
+        self
+    }
+
+    /// The time-stamp authorities the trust lists name.
+    pub fn tsa_certificates(&self) -> &[crate::trust::tsa::TsaCert] {
+        self.tsa_certs
     }
 
     /// The PDF-signing certificates the trust lists hold.

@@ -176,14 +176,19 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         }
         let mut signature_problem = None;
         if let Some(claims) = report.claims.clone() {
-            signature_problem = signature::pades::judge(&file_signature, trust.pdf_certificates(), &claims.issuer, claims.issued_at);
+            let times = signature::pades::Times { tsa: trust.tsa_certificates(), revoked_from: revoked_from(trust, report.kid.as_deref()) };
+            signature_problem = signature::pades::judge(&file_signature, trust.pdf_certificates(), times, &claims.issuer, claims.issued_at);
             report.file_signature = Some(match (&signature_problem, &file_signature) {
                 (Some(p), _) => p.clone(),
-                (None, signature::pades::FileSignature::Holds { m, .. }) => {
+                (None, signature::pades::FileSignature::Holds { m, stamp, .. }) => {
                     // `/M` as a date a person reads (D:YYYYMMDD…).
                     let d = m.strip_prefix("D:").filter(|d| d.len() >= 8 && d[..8].bytes().all(|b| b.is_ascii_digit()));
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
-                    format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file", claims.issuer)
+                    let stamped = match stamp.as_ref().and_then(|s| trust.tsa_certificates().iter().find(|t| t.der == s.cert).map(|t| (s, t))) {
+                        Some((s, t)) => format!("; time-stamped {} by {} (named in district {}'s trust list): it existed by then", crate::dk1::keys::rfc3339(s.at), t.name, t.district),
+                        None => "; not time-stamped (PAdES B-B): its time is the signer's claim".to_string(),
+                    };
+                    format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file{stamped}", claims.issuer)
                 }
                 (None, _) => signature::pades::NOT_SIGNED.into(),
             });
@@ -210,6 +215,14 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         i = j;
     }
     Ok(out)
+}
+
+/// The time the key `kid` (hex, as a report names it) is revoked from, if it is.
+fn revoked_from(trust: &Trust, kid: Option<&str>) -> Option<i64> {
+    let mut k: crate::dk1::keys::Kid = [0; 8];
+    hex::decode_to_slice(kid?, &mut k).ok()?;
+    let key = trust.find(&k)?;
+    (key.status == crate::dk1::keys::KeyStatus::Revoked).then_some(key.revoked_from).flatten()
 }
 
 /// The pages of one document against its signed claims; pages are named
@@ -440,7 +453,7 @@ mod unsigned_tests {
         let (signed, _) = tests_support::pdf_and_qr("birth", "3506-LU-23112026-0001", &[]);
         let list = tests_support::trust_for(&ed25519_dalek::SigningKey::from_bytes(&[3u8; 32]));
         let certs = tests_support::trust_of(&list).pdf_certificates().to_vec();
-        let judge = |pdf: &[u8]| signature::pades::judge(&signature::pades::check(pdf), &certs, "3506", 1_795_392_000);
+        let judge = |pdf: &[u8]| signature::pades::judge(&signature::pades::check(pdf), &certs, Default::default(), "3506", 1_795_392_000);
         assert_eq!(judge(&signed), None);
         let at = signed.windows(10).position(|w| w == b"/Contents<").unwrap() + 10;
         let end = at + signed[at..].iter().position(|c| *c == b'>').unwrap();

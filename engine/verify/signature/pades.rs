@@ -43,6 +43,9 @@ pub enum FileSignature {
         chain_signed: bool,
         /// `/M`, the claimed signing time, as written.
         m: String,
+        /// The signature's time-stamp (PAdES B-T), when it carries one
+        /// that holds (whose authority the judge still weighs).
+        stamp: Option<crate::verify::signature::stamp::Stamp>,
     },
     /// There is a signature, and it does not hold: why.
     Broken(String),
@@ -52,7 +55,7 @@ pub enum FileSignature {
 /// content end). Its header is read by the `der` crate, which takes DER
 /// only: a definite length in its shortest form (a longer one would be a
 /// second byte string for the same signature), a one-byte tag here.
-fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
+pub(crate) fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
     use x509_cert::der::Reader;
     let tag = *b.get(pos)?;
     if tag & 0x1f == 0x1f {
@@ -67,7 +70,7 @@ fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
 
 /// The elements inside `b[start..end]`: (tag, content start, content
 /// end, element start).
-fn items(b: &[u8], start: usize, end: usize) -> Option<Vec<(u8, usize, usize, usize)>> {
+pub(crate) fn items(b: &[u8], start: usize, end: usize) -> Option<Vec<(u8, usize, usize, usize)>> {
     let mut out = Vec::new();
     let mut at = start;
     while at < end {
@@ -178,13 +181,13 @@ fn check_inner(bytes: &[u8], whole: &mut Option<[u8; 32]>) -> Result<Option<File
             (bytes.get(s) == Some(&b'(')).then(|| bytes[s + 1..].iter().take(40).position(|x| *x == b')').map(|e| String::from_utf8_lossy(&bytes[s + 1..s + 1 + e]).into_owned()))?
         })
         .ok_or("the signature has no claimed time (/M)")?;
-    let (cert, chain, chain_signed) = check_cms(&cms, &digest)?;
-    Ok(Some(FileSignature::Holds { cert, chain, chain_signed, m }))
+    let (cert, chain, chain_signed, stamp) = check_cms(&cms, &digest)?;
+    Ok(Some(FileSignature::Holds { cert, chain, chain_signed, m, stamp }))
 }
 
-/// The signer's certificate, the others carried, and whether the signed
-/// attributes name those others (see [`FileSignature::Holds`]).
-type Signed = (Vec<u8>, Vec<Vec<u8>>, bool);
+/// The signer's certificate, the others carried, whether the signed
+/// attributes name those others, and the time-stamp (see [`FileSignature::Holds`]).
+type Signed = (Vec<u8>, Vec<Vec<u8>>, bool, Option<crate::verify::signature::stamp::Stamp>);
 
 /// The CMS SignedData: its signed attributes hold `digest` and its
 /// signature holds under the signer's certificate, which is returned with
@@ -239,9 +242,22 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     let SignerIdentifier::IssuerAndSerialNumber(sid) = &info.sid else {
         return Err(bad("signer info fields"));
     };
-    if info.version != CmsVersion::V1 || info.unsigned_attrs.is_some() {
+    if info.version != CmsVersion::V1 {
         return Err(bad("not the signer info terbit writes (version or algorithm parameters)"));
     }
+    // Unsigned attributes: a signature time-stamp token, alone (PAdES
+    // B-T), or none. Read after the signature holds.
+    let token = match &info.unsigned_attrs {
+        None => None,
+        Some(u) => {
+            let [a] = u.as_slice() else { return Err(bad("unsigned attributes other than one signature time-stamp")) };
+            let values: Vec<&x509_cert::der::Any> = a.values.iter().collect();
+            match values.as_slice() {
+                [v] if a.oid.as_bytes() == crate::pdf::stamp::OID_SIGNATURE_TIME_STAMP => Some(v.to_der().map_err(|_| bad("time-stamp token"))?),
+                _ => return Err(bad("unsigned attributes other than one signature time-stamp")),
+            }
+        }
+    };
     // Signed attributes: content type is data, message digest is the
     // range's. The signature covers them as a SET (tag 0x31), not as the
     // [0] they are stored under (RFC 5652 §5.4): re-encoded, they must be
@@ -334,8 +350,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     if !crate::verify::signature::ecdsa::verify(key, &signed_attrs, &sig) {
         return Err("the signature does not verify under the signer's certificate".into());
     }
+    let stamp = match token {
+        Some(t) => Some(crate::verify::signature::stamp::read(&t, info.signature.as_bytes())?),
+        None => None,
+    };
     let chain = carried.iter().map(|c| c.to_vec()).collect();
-    Ok((der.to_vec(), chain, chain_signed))
+    Ok((der.to_vec(), chain, chain_signed, stamp))
 }
 
 /// A signer's certificate as read: decoded, its ESSCertIDv2 as terbit
@@ -404,15 +424,29 @@ fn remember_chain(set: &[u8]) {
     CHECKED.with(|c| crate::util::keep_recent(&mut c.borrow_mut(), set.to_vec(), 16));
 }
 
+/// What a verifier holds beside the PDF certificates to weigh a
+/// signature's time: the time-stamp authorities the trust lists name, and
+/// the time the document's key is revoked from (if it is).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Times<'a> {
+    /// The authorities.
+    pub tsa: &'a [crate::trust::tsa::TsaCert],
+    /// The key's revocation time, epoch seconds.
+    pub revoked_from: Option<i64>,
+}
+
 /// The file signature against the trust list: `None` when all is well,
 /// else what is wrong, for a document of `issuer` issued at `at`. Every
 /// PDF terbit writes is signed, so a file without a signature is never
-/// genuine, whatever its page shows.
-pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> Option<String> {
+/// genuine, whatever its page shows. A time-stamp is proof that the
+/// signature existed at its time: the signing certificate must be valid
+/// then, and a revoked key's signature is genuine only with a stamp
+/// before its revocation (the claimed time, `/M`, is the signer's word).
+pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &str, at: i64) -> Option<String> {
     match sig {
         FileSignature::Absent => Some(NOT_SIGNED.into()),
         FileSignature::Broken(why) => Some(format!("the PDF file's signature: {why}")),
-        FileSignature::Holds { cert, chain, chain_signed, .. } => {
+        FileSignature::Holds { cert, chain, chain_signed, stamp, .. } => {
             let Some(c) = certs.iter().find(|c| &c.der == cert) else {
                 return Some("the PDF file is signed by a certificate the trust list does not hold for any district".into());
             };
@@ -431,11 +465,50 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], issuer: &str, at: i64) -> O
                 _ => {}
             }
             if c.district != issuer {
-                Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district))
-            } else if at < c.not_before || at >= c.not_after {
-                Some("the PDF file's signing certificate was not valid when the document was issued".into())
-            } else {
-                None
+                return Some(format!("the PDF file is signed by district {}'s certificate, but the document is issuer {issuer}'s", c.district));
+            }
+            if at < c.not_before || at >= c.not_after {
+                return Some("the PDF file's signing certificate was not valid when the document was issued".into());
+            }
+            let proven = match stamp {
+                None => None,
+                Some(s) => {
+                    let Some(t) = times.tsa.iter().find(|t| t.der == s.cert) else {
+                        return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered".into());
+                    };
+                    if t.district != issuer {
+                        return Some(format!("the PDF file's signature is time-stamped by district {}'s authority, but the document is issuer {issuer}'s", t.district));
+                    }
+                    if !t.for_time_stamping {
+                        return Some("the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)".into());
+                    }
+                    if s.at < t.not_before || s.at >= t.not_after {
+                        return Some(format!("the PDF file's time-stamp ({}) falls outside its authority's certificate", crate::dk1::keys::rfc3339(s.at)));
+                    }
+                    if s.at < at {
+                        return Some(format!("the PDF file's time-stamp ({}) is earlier than the signature's claimed time: a stamp is never made before what it stamps", crate::dk1::keys::rfc3339(s.at)));
+                    }
+                    if s.at >= c.not_after {
+                        return Some(format!(
+                            "the PDF file's signature was time-stamped {}, after its signing certificate ended ({})",
+                            crate::dk1::keys::rfc3339(s.at),
+                            crate::dk1::keys::rfc3339(c.not_after)
+                        ));
+                    }
+                    Some(s.at)
+                }
+            };
+            match (times.revoked_from, proven) {
+                (Some(r), Some(t)) if t >= r => Some(format!(
+                    "the PDF file's signature was time-stamped {}, when its key was already revoked (from {}): it was signed with a revoked key",
+                    crate::dk1::keys::rfc3339(t),
+                    crate::dk1::keys::rfc3339(r)
+                )),
+                (Some(r), None) => Some(format!(
+                    "the document's key is revoked from {}, and nothing proves this PDF file was signed before then: its signature carries no time-stamp (its claimed time is the signer's own word)",
+                    crate::dk1::keys::rfc3339(r)
+                )),
+                _ => None,
             }
         }
     }

@@ -3,6 +3,20 @@
 
 /** (code, a fragment of the words that says it), tried in order. */
 export const REASONS = [
+  ["stamp-not-this-signature", "the time-stamp does not stamp this signature"],
+  ["stamp-altered", "the time-stamp's TSTInfo was changed"],
+  ["stamp-altered", "the time-stamp names another certificate"],
+  ["stamp-signature-invalid", "the time-stamp's signature does not hold"],
+  ["stamp-algorithm", "the time-stamp is signed with an algorithm"],
+  ["stamp-malformed", "the signature's time-stamp is malformed"],
+  ["stamp-unknown-authority", "a time-stamp from an authority no district's trust list names"],
+  ["stamp-wrong-district", "is time-stamped by district"],
+  ["stamp-not-tsa", "is not a time-stamp authority's"],
+  ["stamp-outside-authority", "falls outside its authority's certificate"],
+  ["stamp-before-signature", "is earlier than the signature's claimed time"],
+  ["stamped-after-certificate", "after its signing certificate ended"],
+  ["stamped-after-revocation", "when its key was already revoked"],
+  ["revoked-not-stamped", "nothing proves this PDF file was signed before then"],
   ["not-signed", "the PDF file is not signed"],
   ["field-without-range", "a signature field without a signed byte range"],
   ["second-revision", "appears more than once: a second signature or revision was added"],

@@ -1,0 +1,270 @@
+//! The district time-stamp authority (README.md here, §12): for a district
+//! without a PSrE's RFC 3161 service, its own ECDSA P-256 key
+//! (`<keys>/tsa.key`, PKCS#8 PEM, 0600) whose certificate (`tsa.crt`) the
+//! district root issues at `terbit trust sign`, with the extended key usage
+//! timeStamping, critical, and nothing else: the key stamps signatures and
+//! cannot sign a document. The signed trust list names the certificate
+//! among its time-stamp authorities; a token is proof of time only under a
+//! certificate a district's list names so.
+//!
+//! `pdf/stamp.rs` makes the tokens; `verify/signature/stamp.rs` reads them.
+
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+use std::time::Duration;
+
+use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use sha2::{Digest, Sha256};
+use x509_cert::builder::{Builder, CertificateBuilder};
+use x509_cert::der::asn1::ObjectIdentifier;
+use x509_cert::der::{Decode, Encode};
+use x509_cert::name::Name;
+use x509_cert::serial_number::SerialNumber;
+use x509_cert::spki::SubjectPublicKeyInfoOwned;
+use x509_cert::time::{Time, Validity};
+use x509_cert::Certificate;
+use zeroize::Zeroizing;
+
+use crate::error::{Error, Result};
+use crate::trust::pdfkey::CertProfile;
+use crate::trust::root::RootKey;
+
+/// id-kp-timeStamping (RFC 5280 §4.2.1.12).
+pub const ID_KP_TIME_STAMPING: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.3.8");
+/// id-ce-extKeyUsage.
+pub const ID_CE_EXT_KEY_USAGE: ObjectIdentifier = ObjectIdentifier::new_unwrap("2.5.29.37");
+
+/// How long a certificate the root gives the authority lasts: `trust sign`
+/// certifies it again (a new certificate, the old one still listed) once
+/// less than [`RENEW_WITHIN`] is left.
+pub const VALIDITY: i64 = 10 * 31_557_600;
+/// See [`VALIDITY`].
+pub const RENEW_WITHIN: i64 = 31_557_600;
+
+/// `<dir>/tsa.key`.
+pub fn key_path(dir: &Path) -> PathBuf {
+    dir.join("tsa.key")
+}
+
+/// `<dir>/tsa.crt`: the authority's current certificate.
+pub fn cert_path(dir: &Path) -> PathBuf {
+    dir.join("tsa.crt")
+}
+
+/// Write a new time-stamp authority key into `dir` from a secret scalar
+/// (drawn from the OS by the caller). Nothing is overwritten.
+pub fn generate(dir: &Path, secret: &[u8; 32]) -> Result<PathBuf> {
+    let key = SigningKey::from_slice(secret).map_err(|_| Error::Usage("the random secret is not a P-256 scalar; run again".into()))?;
+    let pem = key.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("time-stamp key: {e}")))?;
+    let path = key_path(dir);
+    crate::dk1::keys::write_secret_file(&path, &pem)?;
+    Ok(path)
+}
+
+fn read_key(path: &Path) -> Result<SigningKey> {
+    crate::dk1::keys::refuse_readable_by_others(path)?;
+    let bytes = Zeroizing::new(crate::util::fs::read_limited(path, 64 << 10)?);
+    let pem = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))?;
+    SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))
+}
+
+fn time(epoch: i64) -> Result<Time> {
+    let secs = u64::try_from(epoch.max(0)).unwrap_or(0);
+    let t = x509_cert::der::asn1::GeneralizedTime::from_unix_duration(Duration::from_secs(secs)).map_err(|e| Error::Usage(format!("certificate validity: {e}")))?;
+    Ok(Time::GeneralTime(t))
+}
+
+/// The root certifies `public` as district `district`'s time-stamp
+/// authority, valid over `[not_before, not_after)`.
+pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &str, not_before: i64, not_after: i64) -> Result<Vec<u8>> {
+    let clean = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string() };
+    let subject = Name::from_str(&format!("CN=Time-stamp authority {},O={},OU=terbit time-stamping {},C=ID", clean(office), clean(office), clean(district)))
+        .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
+    let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
+    let spki = SubjectPublicKeyInfoOwned::from_key(public).map_err(|e| Error::Usage(format!("time-stamp key: {e}")))?;
+    // A key certified again (renewal) gets another serial: the validity is hashed in.
+    let mut h = Sha256::new();
+    h.update(b"terbit tsa");
+    h.update(public.to_sec1_point(false).as_bytes());
+    h.update(not_before.to_be_bytes());
+    let mut serial = h.finalize()[..16].to_vec();
+    serial[0] &= 0x7f;
+    let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("serial: {e}")))?;
+    let validity = Validity::new(time(not_before)?, time(not_after)?);
+    let builder = CertificateBuilder::new(CertProfile::TimeStamping { issuer, subject }, serial, validity, spki).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    let cert = builder.build::<_, DerSignature>(root.signing_key()).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    cert.to_der().map_err(|e| Error::Usage(format!("certificate: {e}")))
+}
+
+/// Whether `cert` may sign time-stamp tokens: its extended key usage is
+/// present, critical, and timeStamping alone (RFC 3161 §2.3).
+pub fn is_tsa_certificate(cert: &Certificate) -> bool {
+    let Some(exts) = cert.tbs_certificate().extensions() else { return false };
+    let mut eku = exts.iter().filter(|e| e.extn_id == ID_CE_EXT_KEY_USAGE);
+    match (eku.next(), eku.next()) {
+        (Some(e), None) if e.critical => x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).is_ok_and(|u| u.0 == [ID_KP_TIME_STAMPING]),
+        _ => false,
+    }
+}
+
+/// Whether `cert` names timeStamping among its extended key usages at all
+/// (then it signs no document, critical or not).
+pub fn names_time_stamping(cert: &Certificate) -> bool {
+    let Some(exts) = cert.tbs_certificate().extensions() else { return false };
+    exts.iter()
+        .filter(|e| e.extn_id == ID_CE_EXT_KEY_USAGE)
+        .any(|e| x509_cert::ext::pkix::ExtendedKeyUsage::from_der(e.extn_value.as_bytes()).map_or(true, |u| u.0.contains(&ID_KP_TIME_STAMPING)))
+}
+
+/// What stamps a run's signatures: the authority's key and certificate.
+pub struct TsaSigner {
+    /// The private key.
+    pub key: SigningKey,
+    /// Its certificate (DER), which the district root issued.
+    pub cert: Vec<u8>,
+    /// Validity of the certificate, `[not_before, not_after)`.
+    pub valid: (i64, i64),
+}
+
+impl std::fmt::Debug for TsaSigner {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TsaSigner {{ cert: {} bytes }}", self.cert.len())
+    }
+}
+
+/// The keys folder's time-stamp authority: `Ok(None)` when the folder has
+/// none (its documents are then PAdES B-B, as before), an error when the
+/// key is there without its certificate, or the two do not match.
+pub fn signer_for(dir: &Path) -> Result<Option<TsaSigner>> {
+    let kp = key_path(dir);
+    let cp = cert_path(dir);
+    if std::fs::symlink_metadata(&kp).is_err() {
+        if std::fs::symlink_metadata(&cp).is_ok() {
+            // A certificate says this office stamps: never quietly unstamped.
+            return Err(Error::NoKey(format!("{} has no key beside it: put {} back", cp.display(), kp.display())));
+        }
+        return Ok(None);
+    }
+    let key = read_key(&kp)?;
+    if std::fs::symlink_metadata(&cp).is_err() {
+        return Err(Error::NoKey(format!(
+            "{} (the district time-stamp authority's key) has no certificate yet: the district root certifies it with `terbit trust sign --keys {} ...` (where the root is kept)",
+            kp.display(),
+            dir.display()
+        )));
+    }
+    let cert = crate::trust::pdfkey::read_cert_der(&cp)?;
+    if *key.verifying_key() != crate::trust::pdfkey::cert_key(&cert, &cp)? {
+        return Err(Error::config(&cp, "this certificate is not the time-stamp key's own"));
+    }
+    let parsed = Certificate::from_der(&cert).map_err(|e| Error::config(&cp, format!("not a certificate: {e}")))?;
+    if !is_tsa_certificate(&parsed) {
+        return Err(Error::config(&cp, "is not a time-stamp authority's certificate (extended key usage timeStamping, critical)"));
+    }
+    let valid = crate::trust::pdfkey::validity(&cert).ok_or_else(|| Error::config(&cp, "not a readable certificate"))?;
+    Ok(Some(TsaSigner { key, cert, valid }))
+}
+
+/// The root certifies the folder's time-stamp key when it has no
+/// certificate, or one that ends within [`RENEW_WITHIN`] of `now` or was
+/// issued by another root (the earlier one is kept as
+/// `tsa.crt.<not-after>`, still listed: what it stamped still verifies).
+/// Returns every time-stamp certificate of the folder for the trust list
+/// (none when the folder has no time-stamp key) and whether it certified.
+pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, earliest: i64, now: i64) -> Result<(Vec<Vec<u8>>, Option<PathBuf>)> {
+    let kp = key_path(dir);
+    if std::fs::symlink_metadata(&kp).is_err() {
+        return Ok((Vec::new(), None));
+    }
+    let cp = cert_path(dir);
+    let mut certified = None;
+    let current = match std::fs::symlink_metadata(&cp) {
+        Ok(_) => Some(crate::trust::pdfkey::read_cert_der(&cp)?),
+        Err(_) => None,
+    };
+    let renew = match &current {
+        None => true,
+        Some(der) => {
+            let (_, not_after) = crate::trust::pdfkey::validity(der).ok_or_else(|| Error::config(&cp, "not a readable certificate"))?;
+            let by_this_root = Certificate::from_der(der)
+                .ok()
+                .zip(Certificate::from_der(&root.cert.der).ok())
+                .is_some_and(|(c, r)| c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&c, &r) == Some(true));
+            not_after - now < RENEW_WITHIN || !by_this_root
+        }
+    };
+    if renew {
+        if let Some(der) = &current {
+            let (_, not_after) = crate::trust::pdfkey::validity(der).unwrap_or((0, 0));
+            let kept = dir.join(format!("tsa.crt.{not_after}"));
+            std::fs::rename(&cp, &kept).map_err(|e| Error::io(&kept, e))?;
+        }
+        let public = *read_key(&kp)?.verifying_key();
+        let not_before = earliest.min(now);
+        let der = certify(root, &public, district, office, not_before, now + VALIDITY)?;
+        crate::trust::pdfkey::write_cert(&cp, &der)?;
+        certified = Some(cp.clone());
+    }
+    // Earlier certificates first (by name: their end times), the current last.
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(|e| Error::io(dir, e))?
+        .flatten()
+        .map(|e| e.path())
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("tsa.crt.")))
+        .collect();
+    paths.sort();
+    paths.push(cp);
+    let certs = paths.iter().map(|p| crate::trust::pdfkey::read_cert_der(p)).collect::<Result<Vec<_>>>()?;
+    Ok((certs, certified))
+}
+
+/// A time-stamp authority's certificate a trust list names, decoded.
+#[derive(Debug, Clone)]
+pub struct TsaCert {
+    /// The district whose root signed it into its list.
+    pub district: String,
+    /// DER.
+    pub der: Vec<u8>,
+    /// Validity, epoch seconds.
+    pub not_before: i64,
+    /// Validity end, epoch seconds.
+    pub not_after: i64,
+    /// Whether it may sign time-stamps ([`is_tsa_certificate`]): a list
+    /// could name another certificate, whose tokens then prove nothing.
+    pub for_time_stamping: bool,
+    /// Its subject, as shown to a person.
+    pub name: String,
+}
+
+impl TsaCert {
+    /// Decode a time-stamp certificate of `district`'s list.
+    pub fn of(district: &str, der: &[u8]) -> Option<TsaCert> {
+        let (not_before, not_after) = crate::trust::pdfkey::validity(der)?;
+        let cert = Certificate::from_der(der).ok()?;
+        let name = crate::util::show::clip_shown(&cert.tbs_certificate().subject().to_string(), 160);
+        Some(TsaCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_certificate_is_for_time_stamping_only() {
+        let root = crate::trust::list::tests::test_root();
+        let key = SigningKey::from_slice(&[0x31; 32]).unwrap();
+        let der = certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 1_609_459_200 + VALIDITY).unwrap();
+        let cert = Certificate::from_der(&der).unwrap();
+        assert!(is_tsa_certificate(&cert));
+        assert!(names_time_stamping(&cert));
+        assert_eq!(crate::trust::pdfkey::issued_by(&cert, &Certificate::from_der(&root.cert.der).unwrap()), Some(true));
+        // A document-signing certificate is not one.
+        let pdf = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let pdf = Certificate::from_der(&pdf).unwrap();
+        assert!(!is_tsa_certificate(&pdf) && !names_time_stamping(&pdf));
+        let parsed = TsaCert::of("3506", &der).unwrap();
+        assert!(parsed.for_time_stamping && parsed.name.contains("Time-stamp authority"), "{parsed:?}");
+    }
+}
