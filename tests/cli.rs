@@ -270,7 +270,7 @@ fn a_revocation_without_its_key_records_nothing_and_a_retry_publishes_it() {
     let manifest = std::fs::read_to_string(run.join("manifest.csv")).unwrap();
     let row: Vec<&str> = manifest.lines().nth(1).unwrap().split(',').collect();
     let (number, file) = (row[0].to_string(), run.join(row[5]));
-    let key = std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "key") && !p.to_string_lossy().ends_with(".pdf.key")).unwrap();
+    let key = std::fs::read_dir(d.join("demo/keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.extension().is_some_and(|e| e == "key") && !p.to_string_lossy().ends_with(".pdf.key") && !p.ends_with("tsa.key")).unwrap();
     let aside = d.join("aside.key");
     let revoke = |args: &[&str]| {
         let mut a = vec!["revoke", number.as_str(), "--reason", "issued on forged evidence", "--register", "demo/register.sqlite", "--keys", "demo/keys"];

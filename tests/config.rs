@@ -195,7 +195,7 @@ fn key_errors_name_their_cause_and_suggest_a_new_key_only_when_it_is_the_cure() 
     ok(d, &["keys", "generate", "--issuer", "3506", "--dir", "k06", "--not-before", "2026-01-01"]);
     fixture::bundle_for(d, "k06");
     ok(d, &["samples", "--kind", "birth", "--count", "5", "--as-of", NIGHT, "--out", "kediri.csv"]);
-    let key = std::fs::read_dir(d.join("k06")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".key") && !p.to_string_lossy().ends_with(".pdf.key")).unwrap();
+    let key = std::fs::read_dir(d.join("k06")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".key") && !p.to_string_lossy().ends_with(".pdf.key") && !p.ends_with("tsa.key")).unwrap();
     let key = key.canonicalize().unwrap();
     std::fs::rename(&key, d.join("key-elsewhere")).unwrap();
     let (code, _, err) = terbit(d, &["issue", "kediri.csv", "--keys", "k06", "--issued-on", NIGHT, "--out", "o06"]);

@@ -130,7 +130,7 @@ fn a_key_by_descriptor_is_read_only_from_a_pipe_and_only_a_little() {
     let d = tmp.path();
     ok(d, &["samples", "--kind", "birth", "--count", "3", "--as-of", "2026-11-20", "--out", "b.csv"]);
     certified_keys(d);
-    let key_file = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".key") && !p.to_string_lossy().ends_with(".pdf.key")).unwrap();
+    let key_file = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.path()).find(|p| p.to_string_lossy().ends_with(".key") && !p.to_string_lossy().ends_with(".pdf.key") && !p.ends_with("tsa.key")).unwrap();
     let seed = std::fs::read_to_string(&key_file).unwrap();
     let issue = ["issue", "b.csv", "--issued-on", "2026-11-23"];
     // /dev/zero as the descriptor: refused at once, not read to 1 GB.
