@@ -10,7 +10,7 @@ import { ed25519 } from '@noble/curves/ed25519.js';
 import { sha256 } from '@noble/hashes/sha2.js';
 import { CborError, CborMap, Tagged, decodeAll, encode, intMap, isI64, bytesEqual, sigStructure } from './cbor.js';
 import { rootFromCertificate, openRootSigned } from './root.js';
-import { certInfo } from './pades.js';
+import { certInfo, tsaCert } from './pades.js';
 
 export const PREFIX = 'DK1:';
 export const MAX_TEXT = 4296;
@@ -396,18 +396,20 @@ function decodeKey(e, i) {
   return { kid: hex(kid), issuer: e.issuer, publicKey: pk, notBefore, notAfter, status: e.status, revokedFrom };
 }
 
-function trustPayload(district, sequence, issuedAt, nextUpdate, keys, certs) {
+function trustPayload(district, sequence, issuedAt, nextUpdate, keys, certs, tsa) {
   const entries = keys.map((k) => [fromHex(k.kid) ?? new Uint8Array(0), k.issuer, k.publicKey, k.notBefore, k.notAfter, STATUS[k.status], k.revokedFrom]);
-  const body = new CborMap([[1n, sequence], [2n, nextUpdate], [3n, entries], [4n, certs]]);
+  // The time-stamp authorities (key 5) only when there are some: a list
+  // without one is the same bytes it always was (engine/trust/list.rs, `payload`).
+  const body = new CborMap([[1n, sequence], [2n, nextUpdate], [3n, entries], [4n, certs], ...(tsa.length ? [[5n, tsa]] : [])]);
   return encode(new CborMap([[1n, district], [6n, issuedAt], [TRUST_KEY, body]]));
 }
 
-const LIST_FIELDS = ['format', 'district', 'sequence', 'issued_at', 'next_update', 'keys', 'pdf_certificates', 'root_certificate', 'cose'];
+const LIST_FIELDS = ['format', 'district', 'sequence', 'issued_at', 'next_update', 'keys', 'pdf_certificates', 'tsa_certificates', 'root_certificate', 'cose'];
 
 /** Check one district's signed list against its pin; returns its keys and data. */
 export function verifyTrustList(list, pin) {
   if (list === null || typeof list !== 'object' || list.format !== 'terbit-trust/2') throw new TrustError('not a signed trust list (format terbit-trust/2)');
-  onlyFields(list, LIST_FIELDS, [], 'trust list');
+  onlyFields(list, LIST_FIELDS, ['tsa_certificates'], 'trust list');
   const der = fromBase64(list.root_certificate);
   if (!der) throw new TrustError('field `root_certificate` is malformed');
   const fp = hex(sha256(der));
@@ -435,16 +437,22 @@ export function verifyTrustList(list, pin) {
   const keys = list.keys.map((e, i) => decodeKey(e, i));
   const certs = list.pdf_certificates.map((c) => fromBase64(c));
   if (certs.some((c) => !c)) throw new TrustError('field `pdf_certificates` is malformed');
+  // Absent when the district has no time-stamp authority.
+  if (list.tsa_certificates !== undefined && !Array.isArray(list.tsa_certificates)) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
+  const tsa = (list.tsa_certificates || []).map((c) => fromBase64(c));
+  if (tsa.some((c) => !c)) throw new TrustError('field `tsa_certificates` is malformed');
   const issuedAt = parseTime(list.issued_at);
   const nextUpdate = parseTime(list.next_update);
   const seqOk = typeof list.sequence === 'number' && Number.isSafeInteger(list.sequence) && list.sequence >= 0;
   if (typeof list.district !== 'string' || issuedAt === null || nextUpdate === null || !seqOk) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
-  const readable = trustPayload(list.district, BigInt(list.sequence), issuedAt, nextUpdate, keys, certs);
+  const readable = trustPayload(list.district, BigInt(list.sequence), issuedAt, nextUpdate, keys, certs, tsa);
   if (!bytesEqual(readable, signed) || BigInt(list.sequence) !== sequence) throw new TrustError('the readable fields differ from the signed ones (the file was edited after signing)');
   const foreign = keys.find((k) => k.issuer !== list.district);
   if (foreign) throw new TrustError(`key ${foreign.kid} signs for ${foreign.issuer}, but the list is district ${list.district}'s: a root vouches only for its own district`);
   const pdfCerts = certs.map((der) => ({ der, info: certInfo(der) })).filter((c) => c.info).map((c) => ({ district: list.district, der: c.der, notBefore: c.info.notBefore, notAfter: c.info.notAfter, root: der }));
-  return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, digest: hex(sha256(signed)) };
+  // The time-stamp authorities this list names (trust::tsa::TsaCert::of), for the PDF judge.
+  const tsaCerts = tsa.map((c) => tsaCert(list.district, c)).filter((c) => c);
+  return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, tsaCerts, digest: hex(sha256(signed)) };
 }
 
 export const REVOCATION_FORMAT = 'terbit-revocations/2';
@@ -542,6 +550,7 @@ export function loadBundle(bundle, now) {
   const districts = [];
   const keys = [];
   const pdfCerts = [];
+  const tsaCerts = [];
   const owner = new Map();
   const revocations = new Map();
   for (const d of bundle.districts) {
@@ -577,9 +586,10 @@ export function loadBundle(bundle, now) {
     }
     keys.push(...v.keys);
     pdfCerts.push(...v.pdfCerts);
+    tsaCerts.push(...v.tsaCerts);
     districts.push({ ...v, stale: BigInt(now) > v.nextUpdate, revocationLists: lists });
   }
-  return { districts, keys, revocations, pdfCerts };
+  return { districts, keys, revocations, pdfCerts, tsaCerts };
 }
 
 /**
@@ -590,5 +600,5 @@ export function trustFromEntries(entries, revocations = []) {
   const keys = entries.map((e, i) => decodeKey(e, i));
   const map = new Map();
   for (const [issuer, e] of revocations) map.set(`${issuer}\u0000${e.document_number}`, { superseded_by: null, ...e });
-  return { districts: [], keys, revocations: map, pdfCerts: [] };
+  return { districts: [], keys, revocations: map, pdfCerts: [], tsaCerts: [] };
 }

@@ -1,15 +1,20 @@
-// A PDF file's own signature (PAdES B-B), checked as terbit's Rust
-// verifier checks it (engine/verify/signature/pades.rs): one signature whose byte
+// A PDF file's own signature (PAdES B-B, or B-T with a time-stamp),
+// checked as terbit's Rust verifier checks it
+// (engine/verify/signature/pades.rs and stamp.rs): one signature whose byte
 // range covers the whole file but its value; a CMS SignedData whose
 // message digest is that range's SHA-256 and whose ECDSA P-256 signature
 // over the signed attributes holds under the signer's certificate; that
 // certificate one the district root put in the trust list for the issuer,
 // valid when the document was issued. An edited PDF fails here even when
-// its QR is intact.
+// its QR is intact. A time-stamp token (RFC 3161) in the signer info's
+// unsigned attributes is proof of when the signature existed, under a
+// time-stamp authority a district's signed trust list names.
 
-import { p256 } from '@noble/curves/nist.js';
-import { sha256 } from '@noble/hashes/sha2.js';
+import { p256, p384 } from '@noble/curves/nist.js';
+import { sha256, sha384, sha512 } from '@noble/hashes/sha2.js';
+import { sha1 } from '@noble/hashes/legacy.js';
 import { rootFromCertificate } from './root.js';
+import { shown } from './show.js';
 
 const enc = new TextEncoder();
 
@@ -74,6 +79,12 @@ const OID = {
   contentType: '2a864886f70d010903',
   messageDigest: '2a864886f70d010904',
   signingCertV2: '2a864886f70d010910022f',
+  signingCertV1: '2a864886f70d010910020c',
+  signatureTimeStamp: '2a864886f70d010910020e',
+  tstInfo: '2a864886f70d0109100104',
+  extKeyUsage: '551d25',
+  subjectKeyId: '551d0e',
+  timeStamping: '2b06010505070308',
 };
 // The parts the signature does not cover, exactly as terbit writes them
 // (engine/verify/signature/pades.rs): otherwise one signed file would have other
@@ -134,6 +145,433 @@ export function certInfo(der) {
   };
 }
 
+/** An OID's content bytes as dotted text (as the Rust crates display one). */
+function dotted(b) {
+  const arcs = [];
+  let n = 0n;
+  for (const x of b) {
+    n = (n << 7n) | BigInt(x & 0x7f);
+    if (!(x & 0x80)) {
+      arcs.push(n);
+      n = 0n;
+    }
+  }
+  if (!arcs.length) return '';
+  const first = arcs[0] < 40n ? 0n : arcs[0] < 80n ? 1n : 2n;
+  return [first, arcs[0] - first * 40n, ...arcs.slice(1)].join('.');
+}
+
+/** A certificate's TBS fields: {serial, issuer, validity, subject, spki, extensions (the [3]'s list or null)}, or null. */
+function tbsFields(der) {
+  const c = tlv(der, 0, der.length);
+  const parts = c && c.tag === 0x30 && c.end === der.length ? items(der, c.start, c.end) : null;
+  if (!parts || parts.length !== 3 || parts[0].tag !== 0x30) return null;
+  let f = items(der, parts[0].start, parts[0].end);
+  if (!f) return null;
+  if (f[0] && f[0].tag === 0xa0) f = f.slice(1);
+  if (f.length < 6) return null;
+  const ext = f.slice(6).find((x) => x.tag === 0xa3);
+  const list = ext && tlv(der, ext.start, ext.end);
+  return { serial: f[0], issuer: f[2], validity: f[3], subject: f[4], spki: f[5], extensions: list && list.tag === 0x30 ? items(der, list.start, list.end) : null };
+}
+
+/** The extensions of a certificate as {oid (hex), critical, value (the OCTET STRING's bytes)}; null when unreadable. */
+function extensionsOf(der) {
+  const t = tbsFields(der);
+  if (!t || !t.extensions) return null;
+  const out = [];
+  for (const e of t.extensions) {
+    const p = e.tag === 0x30 ? items(der, e.start, e.end) : null;
+    if (!p || p.length < 2 || p.length > 3 || p[0].tag !== 0x06 || p[p.length - 1].tag !== 0x04) return null;
+    const critical = p.length === 3 && p[1].tag === 0x01 && p[1].end - p[1].start === 1 && der[p[1].start] === 0xff;
+    out.push({ oid: hexOf(der, p[0]), critical, value: der.subarray(p[p.length - 1].start, p[p.length - 1].end) });
+  }
+  return out;
+}
+
+/**
+ * Whether a certificate may sign time-stamp tokens, as terbit's
+ * `trust::tsa::is_tsa_certificate`: its extended key usage present once,
+ * critical, and timeStamping alone (RFC 3161 §2.3).
+ */
+export function forTimeStamping(der) {
+  const exts = extensionsOf(der);
+  const eku = exts ? exts.filter((e) => e.oid === OID.extKeyUsage) : [];
+  if (eku.length !== 1 || !eku[0].critical) return false;
+  const v = eku[0].value;
+  const s = tlv(v, 0, v.length);
+  const uses = s && s.tag === 0x30 && s.end === v.length ? items(v, s.start, s.end) : null;
+  return !!uses && uses.length === 1 && uses[0].tag === 0x06 && hexOf(v, uses[0]) === OID.timeStamping;
+}
+
+// Attribute types by their shortest name, upper case, as the x509-cert
+// crate writes a name (RFC 4514); others by their dotted OID.
+const ATTRIBUTE_NAMES = {
+  550403: 'CN', 550404: 'SN', 550405: 'SERIALNUMBER', 550406: 'C', 550407: 'L', 550408: 'ST', 550409: 'STREET', '55040a': 'O', '55040b': 'OU', '55040c': 'TITLE',
+  550429: 'NAME', '55042a': 'GN', '55042b': 'INITIALS', '55042e': 'DNQUALIFIER', 550441: 'PSEUDONYM', '2a864886f70d010901': 'EMAIL', '0992268993f22c640119': 'DC', '0992268993f22c640101': 'UID',
+};
+
+/** A certificate's subject as terbit shows it (`TsaCert::of`: RFC 4514, last RDN first, clipped to 160 characters, shown). */
+export function subjectShown(der) {
+  const t = tbsFields(der);
+  const rdns = t && t.subject.tag === 0x30 ? items(der, t.subject.start, t.subject.end) : null;
+  if (!rdns) return '';
+  const atv = (a) => {
+    const p = a.tag === 0x30 ? items(der, a.start, a.end) : null;
+    if (!p || p.length !== 2 || p[0].tag !== 0x06) return '';
+    const key = ATTRIBUTE_NAMES[hexOf(der, p[0])];
+    const raw = der.subarray(p[1].start, p[1].end);
+    let val = null;
+    try {
+      if (p[1].tag === 0x0c) val = new TextDecoder('utf-8', { fatal: true }).decode(raw);
+      else if (p[1].tag === 0x13 && /^[A-Za-z0-9 '()+,\-./:=?]*$/.test(new TextDecoder('latin1').decode(raw))) val = new TextDecoder('latin1').decode(raw);
+      else if ((p[1].tag === 0x16 || p[1].tag === 0x14) && raw.every((x) => x < 0x80)) val = new TextDecoder('latin1').decode(raw);
+    } catch {
+      val = null;
+    }
+    if (!key || val === null) return `${dotted(der.subarray(p[0].start, p[0].end))}=#${whole(der, p[1])}`;
+    const chars = [...val];
+    const esc = chars.map((ch, i) => {
+      if (ch === '#' && i === 0) return '\\#';
+      if (ch === ' ' && (i === 0 || i === chars.length - 1)) return '\\ ';
+      if ('"+,;<>\\'.includes(ch)) return `\\${ch}`;
+      const cp = ch.codePointAt(0);
+      if (cp < 0x20 || cp === 0x7f) return `\\${cp.toString(16).padStart(2, '0')}`;
+      return ch;
+    });
+    return `${key}=${esc.join('')}`;
+  };
+  const text = rdns
+    .slice()
+    .reverse()
+    .map((r) => (r.tag === 0x31 ? (items(der, r.start, r.end) || []).map(atv).join('+') : ''))
+    .join(',');
+  const chars = [...text];
+  return shown(chars.length > 160 ? `${chars.slice(0, 160).join('')}… (${chars.length} characters)` : text);
+}
+
+/** A GeneralizedTime `YYYYMMDDHHMMSS[.fff]Z` as epoch seconds, a fraction rounded up (stamp.rs, `generalized`); null if not one. */
+export function generalized(s) {
+  if (!s.endsWith('Z')) return null;
+  const body = s.slice(0, -1);
+  const dot = body.indexOf('.');
+  const wholePart = dot < 0 ? body : body.slice(0, dot);
+  const frac = dot < 0 ? null : body.slice(dot + 1);
+  if (!/^[0-9]{14}$/.test(wholePart)) return null;
+  // DER: no trailing zeros in a fraction, and a fraction has digits.
+  if (frac !== null && (frac === '' || frac.endsWith('0') || !/^[0-9]*$/.test(frac) || frac.length > 9)) return null;
+  const [y, mo, d, h, mi, sec] = [0, 4, 6, 8, 10, 12].map((i, k) => Number(wholePart.slice(i, k ? i + 2 : 4)));
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0;
+  const days = [31, leap ? 29 : 28, 31, 30, 31, 30, 31, 31, 30, 31, 30, 31];
+  // A leap second (60) reads as the second before it, as chrono reads it.
+  if (mo < 1 || mo > 12 || d < 1 || d > days[mo - 1] || h > 23 || mi > 59 || sec > 60) return null;
+  const t = new Date(0);
+  t.setUTCFullYear(y, mo - 1, d);
+  t.setUTCHours(h, mi, Math.min(sec, 59), 0);
+  return t.getTime() / 1000 + (frac !== null ? 1 : 0);
+}
+
+/** Accuracy in whole seconds, a fraction rounded up; null when malformed. */
+function accuracy(b, start, end) {
+  const parts = items(b, start, end);
+  if (!parts) return null;
+  let secs = 0;
+  let fraction = false;
+  for (const p of parts) {
+    const v = b.subarray(p.start, p.end);
+    if (v.length === 0 || v.length > 4 || v[0] & 0x80) return null;
+    const n = v.reduce((a, x) => a * 256 + x, 0);
+    if (p.tag === 0x02) secs = n;
+    else if (p.tag === 0x80 || p.tag === 0x81) fraction = fraction || n > 0;
+    else return null;
+  }
+  return secs + (fraction ? 1 : 0);
+}
+
+const stampBad = (w) => new Broken(`the signature's time-stamp is malformed: ${w}`);
+
+/** A TSTInfo (RFC 3161 §2.4.2), all of it, as stamp.rs reads it: {imprintAlg, imprint, at, genTime}. */
+function tstInfo(b) {
+  const err = (w) => stampBad(`TSTInfo ${w}`);
+  const t = tlv(b, 0, b.length);
+  if (!t || t.end !== b.length || t.tag !== 0x30) throw err('is not a SEQUENCE');
+  const f = items(b, t.start, t.end);
+  if (!f) throw err('fields');
+  if (f.length < 5 || whole(b, f[0]) !== VERSION_1) throw err('version');
+  if (f[1].tag !== 0x06) throw err('policy');
+  const mi = f[2].tag === 0x30 ? items(b, f[2].start, f[2].end) : null;
+  if (!mi || mi.length !== 2 || mi[0].tag !== 0x30 || mi[1].tag !== 0x04) throw err('message imprint');
+  const alg = items(b, mi[0].start, mi[0].end);
+  if (!alg || !alg.length || alg[0].tag !== 0x06) throw err('message imprint');
+  // Parameters absent or NULL.
+  if (alg.length > 2 || (alg.length === 2 && whole(b, alg[1]) !== '0500')) throw err('hash algorithm');
+  if (f[3].tag !== 0x02 || f[4].tag !== 0x18) throw err('serial number or genTime');
+  let genTime;
+  try {
+    genTime = new TextDecoder('utf-8', { fatal: true }).decode(b.subarray(f[4].start, f[4].end));
+  } catch {
+    throw err('genTime');
+  }
+  let at = generalized(genTime);
+  if (at === null) throw err('genTime');
+  // What may follow, in order: accuracy, ordering, nonce, [0] tsa, [1] extensions.
+  let next = 5;
+  if (f[next] && f[next].tag === 0x30) {
+    const a = accuracy(b, f[next].start, f[next].end);
+    if (a === null) throw err('accuracy');
+    at += a;
+    next++;
+  }
+  for (const tag of [0x01, 0x02, 0xa0, 0xa1]) if (f[next] && f[next].tag === tag) next++;
+  if (next !== f.length) throw err('has fields out of order or unknown');
+  return { imprintAlg: hexOf(b, alg[0]), imprint: b.subarray(mi[1].start, mi[1].end), at, genTime };
+}
+
+/** An AlgorithmIdentifier: {oid (hex), params (the element or null)}, or null when it is not one. */
+function algorithm(b, t) {
+  const p = t && t.tag === 0x30 ? items(b, t.start, t.end) : null;
+  if (!p || p.length < 1 || p.length > 2 || p[0].tag !== 0x06) return null;
+  return { oid: hexOf(b, p[0]), oidBytes: b.subarray(p[0].start, p[0].end), params: p[1] || null };
+}
+
+// DER's order of a SET OF, as the `der` crate sorts one it reads: by the
+// elements' bytes.
+function derSorted(b, list) {
+  const cmp = (x, y) => {
+    const n = Math.min(x.end - x.at, y.end - y.at);
+    for (let i = 0; i < n; i++) if (b[x.at + i] !== b[y.at + i]) return b[x.at + i] - b[y.at + i];
+    return x.end - x.at - (y.end - y.at);
+  };
+  return list.slice().sort(cmp);
+}
+
+/** The SignedData of a token as the `cms` crate reads it (else 'SignedData'): its parts. */
+function tokenSignedData(b, t) {
+  const fail = () => stampBad('SignedData');
+  const sd = t.tag === 0x30 ? items(b, t.start, t.end) : null;
+  if (!sd || sd.length < 4) throw fail();
+  const [version, digests, encap] = sd;
+  const version1 = (v) => v.tag === 0x02 && v.end - v.start === 1 && b[v.start] <= 5;
+  if (!version1(version) || digests.tag !== 0x31 || encap.tag !== 0x30) throw fail();
+  let i = 3;
+  const certs = sd[i] && sd[i].tag === 0xa0 ? sd[i++] : null;
+  const crls = sd[i] && sd[i].tag === 0xa1 ? sd[i++] : null;
+  const infos = sd[i];
+  if (!infos || infos.tag !== 0x31 || i !== sd.length - 1) throw fail();
+  const algs = items(b, digests.start, digests.end);
+  if (!algs || algs.some((a) => !algorithm(b, a))) throw fail();
+  const e = items(b, encap.start, encap.end);
+  if (!e || e.length < 1 || e.length > 2 || e[0].tag !== 0x06 || (e[1] && e[1].tag !== 0xa0)) throw fail();
+  const content = e[1] ? items(b, e[1].start, e[1].end) : null;
+  if (e[1] && (!content || content.length !== 1)) throw fail();
+  const certList = certs ? items(b, certs.start, certs.end) : [];
+  if (!certList || certList.some((c) => c.tag === 0x30 && !certInfo(b.slice(c.at, c.end)))) throw fail();
+  const signers = items(b, infos.start, infos.end);
+  if (!signers) throw fail();
+  const read = signers.map((s) => {
+    const f = s.tag === 0x30 ? items(b, s.start, s.end) : null;
+    if (!f || f.length < 5 || !version1(f[0]) || (f[1].tag !== 0x30 && f[1].tag !== 0x80) || !algorithm(b, f[2])) throw fail();
+    let j = 3;
+    const signed = f[j] && f[j].tag === 0xa0 ? f[j++] : null;
+    const sigAlg = algorithm(b, f[j++]);
+    const value = f[j++];
+    const unsigned = f[j] && f[j].tag === 0xa1 ? f[j++] : null;
+    if (!sigAlg || !value || value.tag !== 0x04 || j !== f.length) throw fail();
+    const attrs = signed ? items(b, signed.start, signed.end) : null;
+    // Each attribute { type, SET OF values }.
+    const attribute = (a) => {
+      const p = a.tag === 0x30 ? items(b, a.start, a.end) : null;
+      return !!p && p.length === 2 && p[0].tag === 0x06 && p[1].tag === 0x31 && !!items(b, p[1].start, p[1].end);
+    };
+    if (signed && (!attrs || !attrs.every(attribute))) throw fail();
+    return { version: b[f[0].start], sid: f[1], digest: algorithm(b, f[2]), signed, attrs: attrs && derSorted(b, attrs), sigAlg, value, unsigned };
+  });
+  return {
+    version: b[version.start],
+    digests: algs.map((a) => algorithm(b, a)),
+    contentType: hexOf(b, e[0]),
+    content: content ? content[0] : null,
+    certs: derSorted(b, certList),
+    crls,
+    signers: read,
+  };
+}
+
+/** The certificate hash of the first ESSCertID(v2) of a signing-certificate attribute value (stamp.rs, `first_cert_hash`). */
+function firstCertHash(v, v1) {
+  const fail = () => stampBad('signing certificate');
+  const t = tlv(v, 0, v.length);
+  const outer = t && t.end === v.length && t.tag === 0x30 ? items(v, t.start, t.end) : null;
+  if (!outer || !outer.length) throw fail();
+  const ids = outer[0].tag === 0x30 ? items(v, outer[0].start, outer[0].end) : null;
+  if (!ids || !ids.length) throw fail();
+  const id = ids[0].tag === 0x30 ? items(v, ids[0].start, ids[0].end) : null;
+  if (!id || !id.length) throw fail();
+  let at = 0;
+  if (!v1 && id[0].tag === 0x30) {
+    // hashAlgorithm (DEFAULT sha-256): SHA-256 only.
+    const alg = items(v, id[0].start, id[0].end);
+    if (!alg) throw fail();
+    if (!alg[0] || hexOf(v, alg[0]) !== OID.sha256) throw stampBad('its certificate hash is not SHA-256');
+    at = 1;
+  }
+  const h = id[at];
+  if (!h || h.tag !== 0x04) throw fail();
+  return v.subarray(h.start, h.end);
+}
+
+/** RSA PKCS #1 v1.5 as `ring` checks it (a 2048–8192-bit modulus), with `hash` and its DigestInfo prefix. */
+function rsaHolds(key, message, sig, hash, prefix) {
+  const k = tlv(key, 0, key.length);
+  const ne = k && k.tag === 0x30 && k.end === key.length ? items(key, k.start, k.end) : null;
+  if (!ne || ne.length !== 2 || ne.some((x) => x.tag !== 0x02)) return false;
+  const big = (x) => BigInt(`0x${hexOf(key, x) || '0'}`);
+  const n = big(ne[0]);
+  const e = big(ne[1]);
+  const bits = n.toString(2).length;
+  const len = Math.ceil(bits / 8);
+  if (bits < 2048 || bits > 8192 || e < 3n || e % 2n === 0n || e >= 2n ** 33n || sig.length !== len) return false;
+  const s = BigInt(`0x${hexBytes(sig) || '0'}`);
+  if (s >= n) return false;
+  let m = 1n;
+  for (let base = s, x = e; x > 0n; x >>= 1n, base = (base * base) % n) if (x & 1n) m = (m * base) % n;
+  const want = `0001${'ff'.repeat(len - 3 - prefix.length / 2 - hash.outputLen)}00${prefix}${hexBytes(hash(message))}`;
+  return m.toString(16).padStart(len * 2, '0') === want;
+}
+
+/**
+ * Whether `sig` signs `message` under the certificate `der`'s key with
+ * algorithm `alg` (stamp.rs, `signature_holds`): true, false, or null for an
+ * algorithm not checked here.
+ */
+function stampSignatureHolds(der, alg, message, sig) {
+  const t = tbsFields(der);
+  const spki = t && t.spki.tag === 0x30 ? items(der, t.spki.start, t.spki.end) : null;
+  const keyAlg = spki && algorithm(der, spki[0]);
+  if (!spki || spki.length !== 2 || spki[1].tag !== 0x03 || !keyAlg) return null;
+  if (spki[1].end === spki[1].start || der[spki[1].start] !== 0) return null;
+  const key = der.subarray(spki[1].start + 1, spki[1].end);
+  const curve = keyAlg.params && keyAlg.params.tag === 0x06 ? hexOf(der, keyAlg.params) : null;
+  const P256 = '2a8648ce3d030107';
+  const P384 = '2b81040022';
+  const ecdsa = (c, digest) => {
+    try {
+      return c.verify(sig, digest, key, { format: 'der', prehash: false, lowS: false });
+    } catch {
+      return false;
+    }
+  };
+  const id = dotted(alg);
+  if (id === '1.2.840.10045.4.3.2' && curve === P256) {
+    try {
+      p256.Point.fromBytes(key);
+    } catch {
+      return null;
+    }
+    return ecdsa(p256, sha256(message));
+  }
+  if (id === '1.2.840.10045.4.3.2' && curve === P384) return ecdsa(p384, sha256(message));
+  if (id === '1.2.840.10045.4.3.3' && curve === P384) return ecdsa(p384, sha384(message));
+  // rsaEncryption as the signature algorithm (OpenSSL writes it), with SHA-256 as the digest.
+  if (id === '1.2.840.113549.1.1.11' || id === '1.2.840.113549.1.1.1') return rsaHolds(key, message, sig, sha256, '3031300d060960864801650304020105000420');
+  if (id === '1.2.840.113549.1.1.12') return rsaHolds(key, message, sig, sha384, '3041300d060960864801650304020205000430');
+  if (id === '1.2.840.113549.1.1.13') return rsaHolds(key, message, sig, sha512, '3051300d060960864801650304020305000440');
+  return null;
+}
+
+/**
+ * Read the time-stamp token `token` that stamps the signature value
+ * `signature`, as terbit's `verify::signature::stamp::read` does, with its
+ * words: {at (the latest time it allows, epoch seconds), genTime, cert
+ * (the authority's certificate, DER)}, or a Broken with why. Whether the
+ * authority is one a district's list names is the judge's.
+ */
+export function readStamp(token, signature) {
+  const ci0 = tlv(token, 0, token.length);
+  const ci = ci0 && ci0.tag === 0x30 && ci0.end === token.length ? items(token, ci0.start, ci0.end) : null;
+  const inner = ci && ci.length === 2 && ci[0].tag === 0x06 && ci[1].tag === 0xa0 ? items(token, ci[1].start, ci[1].end) : null;
+  if (!inner || inner.length !== 1) throw stampBad('not a DER ContentInfo');
+  if (hexOf(token, ci[0]) !== OID.signedData) throw stampBad('not SignedData');
+  const sd = tokenSignedData(token, inner[0]);
+  // The parts nobody signs, as RFC 5652 and 3161 have them: version 3,
+  // SHA-256 the one digest algorithm, no revocation data inside.
+  const sha256Only = sd.digests.length === 1 && sd.digests[0].oid === OID.sha256 && !sd.digests[0].params;
+  if (sd.version !== 3 || !sha256Only || sd.crls) throw stampBad('not the SignedData of a time-stamp (version, digest algorithms, or revocation data inside)');
+  if (sd.contentType !== OID.tstInfo) throw stampBad('its content is not a TSTInfo');
+  if (!sd.content) throw stampBad('no TSTInfo');
+  if (sd.content.tag !== 0x04) throw stampBad('TSTInfo is not an OCTET STRING');
+  const info = token.subarray(sd.content.start, sd.content.end);
+  const tst = tstInfo(info);
+  const imprint = sha256(signature);
+  if (tst.imprintAlg !== OID.sha256 || !same(tst.imprint, imprint)) throw new Broken("the time-stamp does not stamp this signature (its message imprint is another's)");
+  if (sd.signers.length !== 1) throw stampBad('not exactly one signer');
+  const si = sd.signers[0];
+  if (si.digest.oid !== OID.sha256 || si.digest.params) throw stampBad('its digest is not SHA-256');
+  const versionFits = si.sid.tag === 0x30 ? si.version === 1 : si.version === 3;
+  if (!versionFits || si.unsigned) throw stampBad('its signer info (version, or unsigned attributes)');
+  if (!si.attrs) throw stampBad('no signed attributes');
+  let seenType = false;
+  let seenDigest = false;
+  let ess = null;
+  const seen = [];
+  for (const a of si.attrs) {
+    // Read whole in tokenSignedData.
+    const p = items(token, a.start, a.end);
+    const oid = hexOf(token, p[0]);
+    if (seen.includes(oid)) throw stampBad('an attribute appears twice');
+    seen.push(oid);
+    const values = items(token, p[1].start, p[1].end);
+    if (values.length !== 1) throw stampBad('an attribute has not one value');
+    const v = values[0];
+    if (oid === OID.contentType) {
+      if (v.tag !== 0x06 || hexOf(token, v) !== OID.tstInfo) throw stampBad('content type');
+      seenType = true;
+    } else if (oid === OID.messageDigest) {
+      if (v.tag !== 0x04 || !same(token.subarray(v.start, v.end), sha256(info))) throw new Broken("the time-stamp's TSTInfo was changed after the authority signed it");
+      seenDigest = true;
+    } else if (oid === OID.signingCertV2 || oid === OID.signingCertV1) {
+      if (ess) throw stampBad('two signing-certificate attributes');
+      const v1 = oid === OID.signingCertV1;
+      ess = { v1, hash: firstCertHash(token.slice(v.at, v.end), v1) };
+    }
+  }
+  if (!seenType || !seenDigest) throw stampBad('the content type or message digest attribute is missing');
+  if (!ess) throw stampBad('no ESS signing-certificate attribute (RFC 3161 §2.4.1)');
+  // The authority's certificate travels in the token: the one the signer
+  // info names (issuer and serial, or subject key identifier), among the
+  // first 16.
+  const sid = si.sid.tag === 0x30 ? hexOf(token, si.sid) : null;
+  const keyId = si.sid.tag === 0x80 ? hexOf(token, si.sid) : null;
+  const names = (der) => {
+    if (sid !== null) return certInfo(der).sid === sid;
+    const ski = (extensionsOf(der) || []).find((e) => e.oid === OID.subjectKeyId);
+    const o = ski && tlv(ski.value, 0, ski.value.length);
+    return !!o && o.tag === 0x04 && o.end === ski.value.length && hexOf(ski.value, o) === keyId;
+  };
+  const found = sd.certs
+    .filter((c) => c.tag === 0x30)
+    .slice(0, 16)
+    .map((c) => token.slice(c.at, c.end))
+    .find(names);
+  if (!found) throw stampBad("the authority's certificate is not in it");
+  const hashed = ess.v1 ? sha1(found) : sha256(found);
+  if (!same(hashed, ess.hash)) throw new Broken("the time-stamp names another certificate than the authority's it carries (ESS signing certificate)");
+  // Signed as a SET (RFC 5652 §5.4), in DER's order.
+  const head = token.slice(si.signed.at, si.signed.start);
+  head[0] = 0x31;
+  const signed = new Uint8Array(si.signed.end - si.signed.at);
+  signed.set(head, 0);
+  let o = head.length;
+  for (const a of si.attrs) {
+    signed.set(token.subarray(a.at, a.end), o);
+    o += a.end - a.at;
+  }
+  const holds = stampSignatureHolds(found, si.sigAlg.oidBytes, signed, token.subarray(si.value.start, si.value.end));
+  if (holds === false) throw new Broken("the time-stamp's signature does not hold under its authority's certificate");
+  if (holds === null) throw new Broken(`the time-stamp is signed with an algorithm terbit does not check (${dotted(si.sigAlg.oidBytes)})`);
+  return { at: tst.at, genTime: tst.genTime, cert: found };
+}
+
 function checkCms(b, digest) {
   const bad = (w) => new Broken(`the signature's CMS is malformed: ${w}`);
   const ci0 = tlv(b, 0, b.length);
@@ -158,7 +596,16 @@ function checkCms(b, digest) {
   const infos = items(b, infos0.start, infos0.end);
   if (!infos || infos.length !== 1) throw bad('not exactly one signer');
   const si = items(b, infos[0].start, infos[0].end);
-  if (!si || si.length !== 6 || si[1].tag !== 0x30 || si[3].tag !== 0xa0 || si[5].tag !== 0x04) throw bad('signer info fields');
+  // Six fields, and [1] unsigned attributes when the signature is time-stamped.
+  const unsigned = si && si.length === 7 && si[6].tag === 0xa1 ? items(b, si[6].start, si[6].end) : null;
+  const attribute = (a) => {
+    const p = a.tag === 0x30 ? items(b, a.start, a.end) : null;
+    const values = p && p.length === 2 && p[0].tag === 0x06 && p[1].tag === 0x31 ? items(b, p[1].start, p[1].end) : null;
+    return values ? { oid: hexOf(b, p[0]), values } : null;
+  };
+  const unsignedRead = unsigned ? unsigned.map(attribute) : null;
+  const fieldsFit = si && (si.length === 6 || (unsignedRead && unsignedRead.every((a) => a)));
+  if (!fieldsFit || si[1].tag !== 0x30 || si[3].tag !== 0xa0 || si[5].tag !== 0x04) throw bad('signer info fields');
   const oidOf = (x) => {
     const v = items(b, x.start, x.end);
     return v && v[0] ? hexOf(b, v[0]) : null;
@@ -166,6 +613,14 @@ function checkCms(b, digest) {
   if (oidOf(si[2]) !== OID.sha256 || oidOf(si[4]) !== OID.ecdsaSha256) throw new Broken('the signature is not ECDSA with SHA-256');
   if (whole(b, si[0]) !== VERSION_1 || whole(b, si[2]) !== DIGEST_ALGORITHMS.slice(4) || whole(b, si[4]) !== SIGNATURE_ALGORITHM) {
     throw bad('not the signer info terbit writes (version or algorithm parameters)');
+  }
+  // Unsigned attributes: a signature time-stamp token, alone (PAdES
+  // B-T), or none. Read after the signature holds.
+  let token = null;
+  if (unsignedRead) {
+    const [a] = unsignedRead;
+    if (unsignedRead.length !== 1 || a.oid !== OID.signatureTimeStamp || a.values.length !== 1) throw bad('unsigned attributes other than one signature time-stamp');
+    token = b.slice(a.values[0].at, a.values[0].end);
   }
   const attrs = items(b, si[3].start, si[3].end);
   if (!attrs) throw bad('signed attributes');
@@ -230,7 +685,8 @@ function checkCms(b, digest) {
     ok = false;
   }
   if (!ok) throw new Broken("the signature does not verify under the signer's certificate");
-  return { cert: signer.der, chain: carried, chainSigned };
+  const stamp = token ? readStamp(token, b.subarray(si[5].start, si[5].end)) : null;
+  return { cert: signer.der, chain: carried, chainSigned, stamp };
 }
 
 /** Whether `root` (DER) signed `cert` (DER): ECDSA P-256 over the TBS. */
@@ -256,7 +712,12 @@ function districtRootAlone(cert, chain) {
   }
 }
 
-/** The file's signature: {state: 'absent'} | {state: 'broken', why} | {state: 'holds', cert, m}. */
+/**
+ * The file's signature: {state: 'absent'} | {state: 'broken', why} |
+ * {state: 'holds', cert, chain, chainSigned, m, stamp}, `stamp` the
+ * time-stamp's {at, genTime, cert} when the signature carries one (null
+ * otherwise; whose authority the judge still weighs).
+ */
 export function checkFileSignature(bytes) {
   try {
     const first = find(bytes, '/ByteRange');
@@ -299,8 +760,8 @@ export function checkFileSignature(bytes) {
     const mAt = find(bytes, '/M(', dict);
     const mEnd = mAt >= 0 ? bytes.indexOf(0x29, mAt) : -1;
     if (mAt < 0 || mEnd < 0 || mEnd - mAt > 44) throw new Broken('the signature has no claimed time (/M)');
-    const { cert, chain, chainSigned } = checkCms(cms, digest);
-    return { state: 'holds', cert, chain, chainSigned, m: new TextDecoder('latin1').decode(bytes.subarray(mAt + 3, mEnd)) };
+    const { cert, chain, chainSigned, stamp } = checkCms(cms, digest);
+    return { state: 'holds', cert, chain, chainSigned, stamp, m: new TextDecoder('latin1').decode(bytes.subarray(mAt + 3, mEnd)) };
   } catch (e) {
     if (e instanceof Broken) return { state: 'broken', why: e.message };
     throw e;
@@ -311,14 +772,25 @@ const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
 
 export const NOT_SIGNED = "the PDF file is not signed: terbit signs every PDF it writes, so this file was altered or is not terbit's";
 
+/** Epoch seconds as RFC 3339 in UTC, as terbit writes a time (dk1::keys::rfc3339). */
+function rfc3339(epoch) {
+  const ms = Number(epoch) * 1000;
+  if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return String(epoch);
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
 /**
- * The file signature against the trust list's PDF certificates, for a
- * document of `issuer` issued at `at` (seconds): null when it holds, else
- * why the file is not genuine. There is no case without a signature: a PDF
- * is genuine only with a valid signature from a certificate the trust list
- * holds for the issuer, valid at the issue time.
+ * The file signature against the trust list's PDF certificates and
+ * time-stamp authorities (`tsaCerts`: {der, district, notBefore, notAfter,
+ * forTimeStamping, name}), for a document of `issuer` issued at `at`
+ * (seconds): null when it holds, else why the file is not genuine. There
+ * is no case without a signature: a PDF is genuine only with a valid
+ * signature from a certificate the trust list holds for the issuer, valid
+ * at the issue time. A time-stamp is proof that the signature existed at
+ * its time, under an authority a list names (pades.rs, `judge`; the page
+ * has no revocation times to weigh it against).
  */
-export function judgeFileSignature(sig, certs, issuer, at) {
+export function judgeFileSignature(sig, certs, tsaCerts, issuer, at) {
   const t = Number(at);
   if (!sig || sig.state === 'absent') return NOT_SIGNED;
   if (sig.state === 'broken') return `the PDF file's signature: ${sig.why}`;
@@ -335,5 +807,35 @@ export function judgeFileSignature(sig, certs, issuer, at) {
   }
   if (c.district !== issuer) return `the PDF file is signed by district ${c.district}'s certificate, but the document is issuer ${issuer}'s`;
   if (!Number.isFinite(c.notBefore) || !Number.isFinite(c.notAfter) || !Number.isFinite(t) || t < c.notBefore || t >= c.notAfter) return "the PDF file's signing certificate was not valid when the document was issued";
+  const s = sig.stamp;
+  if (s) {
+    const a = (tsaCerts || []).find((x) => same(x.der, s.cert));
+    if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered";
+    if (a.district !== issuer) return `the PDF file's signature is time-stamped by district ${a.district}'s authority, but the document is issuer ${issuer}'s`;
+    if (!a.forTimeStamping) return "the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)";
+    if (!(s.at >= a.notBefore && s.at < a.notAfter)) return `the PDF file's time-stamp (${rfc3339(s.at)}) falls outside its authority's certificate`;
+    if (s.at < t) return `the PDF file's time-stamp (${rfc3339(s.at)}) is earlier than the signature's claimed time: a stamp is never made before what it stamps`;
+    if (s.at >= c.notAfter) return `the PDF file's signature was time-stamped ${rfc3339(s.at)}, after its signing certificate ended (${rfc3339(c.notAfter)})`;
+  }
   return null;
+}
+
+/**
+ * What a holding file signature says of its time, in terbit's words
+ * (verify/mod.rs): its time-stamp and the authority's list, or that its
+ * time is the signer's claim. Empty for a stamp from an authority no list
+ * names (the judge refuses that file).
+ */
+export function stampWords(sig, tsaCerts) {
+  if (!sig || sig.state !== 'holds') return '';
+  if (!sig.stamp) return "; not time-stamped (PAdES B-B): its time is the signer's claim";
+  const a = (tsaCerts || []).find((x) => same(x.der, sig.stamp.cert));
+  return a ? `; time-stamped ${rfc3339(sig.stamp.at)} by ${a.name} (named in district ${a.district}'s trust list): it existed by then` : '';
+}
+
+/** A time-stamp authority's certificate `der` a district's signed list names, decoded (trust::tsa::TsaCert::of); null if unreadable. */
+export function tsaCert(district, der) {
+  const info = certInfo(der);
+  if (!info || !Number.isFinite(info.notBefore) || !Number.isFinite(info.notAfter)) return null;
+  return { district, der, notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der) };
 }

@@ -9,7 +9,7 @@ import { verifyText, loadBundle, trustFromEntries, parseTime, hex, PREFIX } from
 import { localTime, localAndUtc, dateWords } from './time.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
 import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
-import { checkFileSignature, judgeFileSignature } from './pades.js';
+import { checkFileSignature, judgeFileSignature, stampWords } from './pades.js';
 import { reasonCode } from './pdf_reasons.js';
 import { MEMORY_KEY, OLD_MEMORY_KEY, parseMemory, checkMemory } from './memory.js';
 import { shown } from './show.js';
@@ -332,7 +332,7 @@ async function onPdf(bytes, name) {
   const fileSig = checkFileSignature(bytes);
   const judged = (t) => {
     const r = verifyText(t, state.trust);
-    let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
+    let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, state.trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
     if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
     return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict, pdfReason: reasonCode(problem) } : r;
   };
@@ -341,9 +341,13 @@ async function onPdf(bytes, name) {
     if (text === null) return el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', `QR ${i + 1}: not a readable QR symbol`), el('p', { class: 'source' }, shown(where)));
     return report(judged(text), where);
   });
+  // Its time, in terbit's words (verify/mod.rs): a time-stamp from an
+  // authority a district's list names, or the signer's claim.
+  const stamp = stampWords(fileSig, state.trust.tsaCerts);
+  const stampId = !fileSig.stamp ? ' Tanpa cap waktu: waktunya hanya klaim penanda tangan.' : stamp ? ' Bercap waktu dari otoritas yang tercantum dalam daftar kepercayaan: berkas sudah ada saat itu.' : '';
   const signed =
     fileSig.state === 'holds'
-      ? 'Tanda tangan berkas PDF diperiksa dan utuh. / The PDF file\'s signature was checked: the file is as signed.'
+      ? `Tanda tangan berkas PDF diperiksa dan utuh.${stampId} / The PDF file's signature was checked: the file is as signed${stamp}.`
       : fileSig.state === 'absent'
         ? 'Berkas PDF ini tidak bertanda tangan: terbit menandatangani setiap PDF, jadi berkas ini diubah atau bukan buatan terbit. / This PDF file is not signed: terbit signs every PDF it writes.'
         : '';

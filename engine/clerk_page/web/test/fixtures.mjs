@@ -2,7 +2,7 @@
 // DK1 keys and QR texts (Ed25519 COSE_Sign1), district roots (self-signed
 // P-256 X.509), signed trust lists and revocation lists (format
 // terbit-revocations/2), bundles, PDF-signing certificates and signed PDFs
-// (PAdES B-B as terbit writes them) with their QR drawn as 1-bit images.
+// (PAdES B-B, and B-T with an RFC 3161 token, as terbit writes them) with their QR drawn as 1-bit images.
 // The formats are engine/dk1/README.md's.
 
 import { deflateSync } from 'node:zlib';
@@ -116,11 +116,12 @@ function name(cn, o = 'KABUPATEN TEST', ou = null) {
   return seq(rdn(OIDS.cn, 0x0c, cn), rdn(OIDS.o, 0x0c, o), ...(ou ? [rdn(OIDS.ou, 0x0c, ou)] : []), rdn(OIDS.c, 0x13, 'ID'));
 }
 
-/** A P-256 certificate for `subject` signed by `issuer` ({secret, name}); self-signed when issuer is null. */
-function certificate({ secret, subject, issuer, serial, notBefore, notAfter }) {
+/** A P-256 certificate for `subject` signed by `issuer` ({secret, name}); self-signed when issuer is null; `extensions` (DER Extension elements) in [3]. */
+function certificate({ secret, subject, issuer, serial, notBefore, notAfter, extensions = [] }) {
   const pub = p256.getPublicKey(secret, false);
   const spki = seq(seq(oid(OIDS.ecPublicKey), oid(OIDS.p256)), der(0x03, Uint8Array.of(0), pub));
-  const tbs = seq(der(0xa0, int(2)), int(serial), seq(oid(OIDS.ecdsaSha256)), issuer ? issuer.name : subject, seq(time(notBefore), time(notAfter)), subject, spki);
+  const exts = extensions.length ? [der(0xa3, seq(...extensions))] : [];
+  const tbs = seq(der(0xa0, int(2)), int(serial), seq(oid(OIDS.ecdsaSha256)), issuer ? issuer.name : subject, seq(time(notBefore), time(notAfter)), subject, spki, ...exts);
   const sig = p256.sign(tbs, issuer ? issuer.secret : secret, { prehash: true, format: 'der' });
   return { der: seq(tbs, seq(oid(OIDS.ecdsaSha256)), der(0x03, Uint8Array.of(0), sig)), pub, serial };
 }
@@ -141,6 +142,53 @@ export function pdfCertificate(root, { notBefore = 1767225600, notAfter = 239837
   return { secret, der: c.der, serial: 7, issuerName: root.name, root };
 }
 
+/**
+ * A time-stamp authority's certificate, certified by `root`, as
+ * engine/trust/tsa.rs makes it: extended key usage timeStamping alone,
+ * critical (`eku`: 'tsa'; 'noncritical' or 'none' for one that is not a
+ * time-stamp authority's).
+ */
+export function tsaCertificate(root, { notBefore = 1767225600, notAfter = 2398377600, label = 'tsa', eku = 'tsa' } = {}) {
+  const secret = seed(`tsa ${root.district} ${label}`).slice();
+  const subject = name(`Time-stamp authority TEST ${label}`, 'TEST', `terbit time-stamping ${root.district}`);
+  const usage = der(0x04, seq(oid('2b06010505070308')));
+  const extensions = eku === 'none' ? [] : [seq(oid('551d25'), ...(eku === 'tsa' ? [der(0x01, Uint8Array.of(0xff))] : []), usage)];
+  const c = certificate({ secret, subject, issuer: root, serial: 9, notBefore, notAfter, extensions });
+  return { secret, der: c.der, serial: 9, issuerName: root.name, root };
+}
+
+/** A GeneralizedTime's text for epoch seconds (`YYYYMMDDHHMMSSZ`). */
+const genTime = (epoch) => `${new Date(epoch * 1000).toISOString().slice(0, 19).replace(/[-T:]/g, '')}Z`;
+const byBytes = (a, b) => {
+  for (let i = 0; i < Math.min(a.length, b.length); i++) if (a[i] !== b[i]) return a[i] - b[i];
+  return a.length - b.length;
+};
+
+/**
+ * An RFC 3161 token by `tsa` stamping the signature value `signature` at
+ * `at`, as engine/pdf/stamp.rs writes one. `tst` replaces the TSTInfo's
+ * fields after the version ({policy, imprint, serial, time, extra}).
+ */
+export function stampToken(tsa, signature, at, tst = {}) {
+  const imprint = tst.imprint ?? sha256(signature);
+  const serial = sha256(concat([enc.encode('terbit tst serial'), imprint, enc.encode(genTime(at))])).slice(0, 16);
+  serial[0] = (serial[0] & 0x7f) | 0x40;
+  const info = seq(int(1), oid(tst.policy ?? '6981de9d8e94c7c5f2bcf59a9f9fa5b8f8b99411'), seq(seq(oid(OIDS.sha256)), der(0x04, imprint)), der(0x02, serial), der(0x18, enc.encode(tst.time ?? genTime(at))), ...(tst.extra ?? []));
+  const attrs = [
+    seq(oid(OIDS.contentType), set(oid('2a864886f70d0109100104'))),
+    seq(oid(OIDS.messageDigest), set(der(0x04, sha256(info)))),
+    seq(oid('2a864886f70d010910022f'), set(seq(seq(seq(der(0x04, sha256(tsa.der))))))),
+  ].sort(byBytes);
+  const sig = p256.sign(set(...attrs), tsa.secret, { prehash: true, format: 'der' });
+  const signerInfo = seq(int(1), seq(tsa.issuerName, int(tsa.serial)), seq(oid(OIDS.sha256)), der(0xa0, ...attrs), seq(oid(OIDS.ecdsaSha256)), der(0x04, sig));
+  const encap = seq(oid('2a864886f70d0109100104'), der(0xa0, der(0x04, info)));
+  const sd = seq(int(3), set(seq(oid(OIDS.sha256))), encap, der(0xa0, tsa.der), set(signerInfo));
+  return seq(oid(OIDS.signedData), der(0xa0, sd));
+}
+
+/** The unsigned attributes `[1] { signature-time-stamp-token { token } }` (pdf/stamp.rs, `unsigned_attributes`). */
+export const stampAttributes = (token) => der(0xa1, seq(oid('2a864886f70d010910020e'), set(token)));
+
 // ---- signed lists and bundles ----
 
 function rootSign(root, payload) {
@@ -153,9 +201,10 @@ const STATUS = { active: 1n, retired: 2n, revoked: 3n };
 const t = (s) => (s === null || s === undefined ? null : BigInt(Date.parse(s) / 1000));
 
 /** A signed trust list (terbit-trust/2) of `district` under `root`. */
-export function trustList(root, district, keys, { sequence = 1, issuedAt = NOV_23, nextUpdate = NOV_23 + 30 * 86400, pdfCerts = [] } = {}) {
+export function trustList(root, district, keys, { sequence = 1, issuedAt = NOV_23, nextUpdate = NOV_23 + 30 * 86400, pdfCerts = [], tsaCerts = [] } = {}) {
   const entries = keys.map((k) => [fromHex(k.entry.kid), k.entry.issuer, k.publicKey, t(k.entry.not_before), t(k.entry.not_after), STATUS[k.entry.status], t(k.entry.revoked_from)]);
-  const body = new CborMap([[1n, BigInt(sequence)], [2n, BigInt(nextUpdate)], [3n, entries], [4n, pdfCerts.map((c) => c.der)]]);
+  // Time-stamp authorities (key 5) only when there are some, as engine/trust/list.rs signs them.
+  const body = new CborMap([[1n, BigInt(sequence)], [2n, BigInt(nextUpdate)], [3n, entries], [4n, pdfCerts.map((c) => c.der)], ...(tsaCerts.length ? [[5n, tsaCerts.map((c) => c.der)]] : [])]);
   const payload = encode(new CborMap([[1n, district], [6n, BigInt(issuedAt)], [-65540n, body]]));
   return {
     format: 'terbit-trust/2',
@@ -165,6 +214,7 @@ export function trustList(root, district, keys, { sequence = 1, issuedAt = NOV_2
     next_update: rfc3339(nextUpdate),
     keys: keys.map((k) => k.entry),
     pdf_certificates: pdfCerts.map((c) => b64(c.der)),
+    ...(tsaCerts.length ? { tsa_certificates: tsaCerts.map((c) => b64(c.der)) } : {}),
     root_certificate: b64(root.der),
     cose: hex(rootSign(root, payload)),
   };
@@ -297,13 +347,17 @@ function signPdf(pdf, cert, size) {
   const h = sha256.create();
   h.update(pdf.subarray(0, lt));
   h.update(pdf.subarray(gt + 1));
-  const cms = cmsSignedData(h.digest(), cert, { highS: cert.highS, noEss: cert.noEss, carried: cert.carried });
+  const cms = cmsSignedData(h.digest(), cert, { highS: cert.highS, noEss: cert.noEss, carried: cert.carried, unsigned: cert.unsigned });
   if (cms.length > size) throw new Error('signature too large');
   pdf.set(enc.encode(hex(cms)), lt + 1);
   return pdf;
 }
 
-export function cmsSignedData(digest, cert, { highS = false, noEss = false, carried = [cert.root.der] } = {}) {
+/**
+ * A CMS SignedData as terbit signs a PDF. `unsigned(signatureValue)`, when
+ * given, returns the signer info's unsigned attributes (see stampAttributes).
+ */
+export function cmsSignedData(digest, cert, { highS = false, noEss = false, carried = [cert.root.der], unsigned = null } = {}) {
   // signing-certificate-v2 naming the signer's certificate (SHA-256), as terbit signs with a district root's key.
   const essV2 = seq(oid('2a864886f70d010910022f'), set(seq(seq(seq(der(0x04, sha256(cert.der)))))));
   const attrs = [seq(oid(OIDS.contentType), set(oid(OIDS.data))), seq(oid(OIDS.messageDigest), set(der(0x04, digest))), ...(noEss ? [] : [essV2])];
@@ -314,7 +368,7 @@ export function cmsSignedData(digest, cert, { highS = false, noEss = false, carr
     const s0 = p256.Signature.fromBytes(sig, 'der');
     sig = new p256.Signature(s0.r, p256.Point.CURVE().n - s0.s).toBytes('der');
   }
-  const signerInfo = seq(int(1), seq(cert.issuerName, int(cert.serial)), seq(oid(OIDS.sha256)), der(0xa0, ...attrs), seq(oid(OIDS.ecdsaSha256)), der(0x04, sig));
+  const signerInfo = seq(int(1), seq(cert.issuerName, int(cert.serial)), seq(oid(OIDS.sha256)), der(0xa0, ...attrs), seq(oid(OIDS.ecdsaSha256)), der(0x04, sig), ...(unsigned ? [unsigned(sig)] : []));
   const sd = seq(int(1), set(seq(oid(OIDS.sha256))), seq(oid(OIDS.data)), der(0xa0, cert.der, ...carried), set(signerInfo));
   return seq(oid(OIDS.signedData), der(0xa0, sd));
 }

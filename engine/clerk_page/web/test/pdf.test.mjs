@@ -26,7 +26,7 @@ async function verdicts(pdf) {
   const sig = checkFileSignature(pdf);
   return (await texts(pdf)).map((t) => {
     const r = verifyText(t, trust);
-    const problem = r.claims ? judgeFileSignature(sig, trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
+    const problem = r.claims ? judgeFileSignature(sig, trust.pdfCerts, trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
     return problem ? { verdict: 'invalid', reason: problem, qr: r.verdict } : { verdict: r.verdict };
   });
 }
@@ -67,8 +67,8 @@ test('an unsigned PDF is never genuine: "not signed", the QR alone still shown',
   assert.equal(v.reason, NOT_SIGNED);
   assert.match(v.reason, /not signed/);
   // Even when the trust data lists no PDF certificate at all for the issuer.
-  assert.equal(judgeFileSignature({ state: 'absent' }, [], '3506', F.NOV_23), NOT_SIGNED);
-  assert.equal(judgeFileSignature(undefined, [], '3506', F.NOV_23), NOT_SIGNED);
+  assert.equal(judgeFileSignature({ state: 'absent' }, [], [], '3506', F.NOV_23), NOT_SIGNED);
+  assert.equal(judgeFileSignature(undefined, [], [], '3506', F.NOV_23), NOT_SIGNED);
 });
 
 test('a signature that does not hold, or from a certificate not listed for the issuer at the issue time, is invalid', async () => {
@@ -82,13 +82,13 @@ test('a signature that does not hold, or from a certificate not listed for the i
   const other = F.district('3527');
   const signedByOther = F.makePdf([A], { sign: { cert: other.pdf } });
   const both = loadBundle(F.bundle({ root: d.root, list: d.list, revocations: [d.revs] }, { root: other.root, list: other.list }), F.NOV_23);
-  assert.match(judgeFileSignature(checkFileSignature(signedByOther), both.pdfCerts, '3506', F.NOV_23), /district 3527's certificate/);
+  assert.match(judgeFileSignature(checkFileSignature(signedByOther), both.pdfCerts, both.tsaCerts, '3506', F.NOV_23), /district 3527's certificate/);
   // A certificate not in the trust data.
-  assert.match(judgeFileSignature(checkFileSignature(signedByOther), trust.pdfCerts, '3506', F.NOV_23), /does not hold/);
+  assert.match(judgeFileSignature(checkFileSignature(signedByOther), trust.pdfCerts, trust.tsaCerts, '3506', F.NOV_23), /does not hold/);
   // Valid only later than the issue time.
   const late = F.pdfCertificate(d.root, { notBefore: F.NOV_23 + 86400, label: 'late' });
   const lateTrust = loadBundle(F.bundle({ root: d.root, list: F.trustList(d.root, '3506', [d.key], { pdfCerts: [late], sequence: 2 }) }), F.NOV_23);
-  assert.match(judgeFileSignature(checkFileSignature(F.makePdf([A], { sign: { cert: late } })), lateTrust.pdfCerts, '3506', F.NOV_23), /not valid when the document was issued/);
+  assert.match(judgeFileSignature(checkFileSignature(F.makePdf([A], { sign: { cert: late } })), lateTrust.pdfCerts, lateTrust.tsaCerts, '3506', F.NOV_23), /not valid when the document was issued/);
 });
 
 test('a second byte string for the same signature is refused, as terbit refuses it', () => {
@@ -114,7 +114,7 @@ test('a second byte string for the same signature is refused, as terbit refuses 
 });
 
 test('the certificates a signature carries are the ones terbit writes: its district root alone, named by signing-certificate-v2', () => {
-  const judge = (pdf) => judgeFileSignature(checkFileSignature(pdf), trust.pdfCerts, '3506', F.NOV_23);
+  const judge = (pdf) => judgeFileSignature(checkFileSignature(pdf), trust.pdfCerts, trust.tsaCerts, '3506', F.NOV_23);
   assert.equal(judge(F.makePdf([A], { sign: { cert: d.pdf } })), null);
   assert.equal(checkFileSignature(F.makePdf([A], { sign: { cert: { ...d.pdf, noEss: true } } })).why, "the signature's CMS is malformed: no signing-certificate-v2 attribute");
   // The root twice, another certificate beside it, or nothing: the file was altered.

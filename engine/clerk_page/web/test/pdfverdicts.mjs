@@ -18,7 +18,7 @@ for (const file of input.files) {
   const texts = (await qrMatrices(bytes)).filter((m) => looksLikeQr(m.size, m.dark)).map((m) => readMatrix(m.size, m.dark));
   const sig = checkFileSignature(bytes);
   const r = texts.length ? verifyText(texts[0], trust) : null;
-  const problem = r && r.claims ? judgeFileSignature(sig, trust.pdfCerts, r.claims.issuer, r.claims.issuedAt) : null;
+  const problem = r && r.claims ? judgeFileSignature(sig, trust.pdfCerts, trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
   out.push({ qr: r ? r.verdict : null, verdict: problem ? 'invalid' : r ? r.verdict : 'unreadable', reason: problem, code: problem ? reasonCode(problem) : null });
 }
 process.stdout.write(JSON.stringify(out));
