@@ -72,6 +72,7 @@ fn print_notes(notes: &[Note]) {
             }
             Note::Certified { kid, cert } => println!("  certified PDF key {} → {}", hex::encode(kid), cert.display()),
             Note::TsaCertified { cert } => println!("  certified the district time-stamp authority → {}", cert.display()),
+            Note::CrlWritten { path, revoked } => println!("  the root's certificate revocation list ({revoked} revoked) → {}", path.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),
             Note::DistrictPut { district, sequence, keys, revocation_lists, root } => {
                 println!("district {district}: list no. {sequence}, {keys} key(s), {revocation_lists} revocation list(s), root {}", show_fingerprint(root))

@@ -224,7 +224,35 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         }
         None => None,
     };
-    let pades = std::sync::Arc::new(crate::pdf::sign::Pades::stamped(&found, stamper).map_err(|e| Error::NoKey(e.to_string()))?);
+    let mut pades = crate::pdf::sign::Pades::stamped(&found, stamper).map_err(|e| Error::NoKey(e.to_string()))?;
+    // PAdES B-LT: a stamped signature's validation data in every file —
+    // the certificates and the district root's CRL (`terbit trust sign`
+    // writes it beside the list).
+    if let Some(tsa) = &tsa {
+        let root = found.chain.last().cloned().unwrap_or_default();
+        match crate::trust::crl::read(&opts.keys_dir, &opts.region.code, &root)? {
+            Some((crl, info)) => {
+                let now = opts.started_at.unwrap_or(opts.issued_at);
+                if info.next_update < now {
+                    summary.warnings.push(format!(
+                        "the district root's CRL in {} promised its next update by {}: validators may take it as stale. Sign the trust list again (`terbit trust sign`), which writes a new one",
+                        opts.keys_dir.display(),
+                        keys::rfc3339(info.next_update)
+                    ));
+                }
+                let mut certs = vec![found.cert.clone()];
+                certs.extend(found.chain.iter().cloned());
+                certs.push(tsa.cert.clone());
+                pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls: vec![crl] });
+            }
+            None => summary.warnings.push(format!(
+                "{} holds no CRL of the district root ({}): the PDF signatures are time-stamped (PAdES B-T) but carry no revocation data for validating them offline (B-LT). `terbit trust sign` writes it",
+                opts.keys_dir.display(),
+                crate::trust::crl::path(&opts.keys_dir, &opts.region.code).display()
+            )),
+        }
+    }
+    let pades = std::sync::Arc::new(pades);
     summary.stamped_at = pades.stamp_time().map(keys::rfc3339);
     let register: Shared = std::sync::Mutex::new(register);
     // A folder an earlier attempt of this run left may hold copies of

@@ -228,11 +228,12 @@ impl Fragment {
     /// As [`Fragment::standalone_signed`], the signature's place left open
     /// (zeros) and given, for [`Pades::sign_many`] to sign with others.
     pub fn standalone_unsigned(&self, sign: Option<(&Pades, &str)>) -> (Vec<u8>, Option<Place>) {
-        let extra = sign.map_or(0, |(p, _)| p.contents_len + 512);
+        let extra = sign.map_or(0, |(p, _)| p.contents_len + 512 + p.dss().map_or(0, |d| d.certs.iter().chain(&d.crls).map(|c| c.len() + 64).sum::<usize>() + 128));
         let mut out = Vec::with_capacity(self.body.len() + 2048 + extra);
         out.extend_from_slice(HEADER);
         let (widget, sig) = (self.max_id + 1, self.max_id + 2);
-        let size = if sign.is_some() { self.max_id + 3 } else { self.max_id + 1 };
+        let dss = sign.and_then(|(p, _)| p.dss()).map(|d| (self.max_id + 3, d));
+        let size = if sign.is_some() { self.max_id + 3 + dss.map_or(0, |(_, d)| d.count()) } else { self.max_id + 1 };
         let mut offsets = vec![0u64; size as usize];
         let own = |id: u32| if id == PARENT { self.pages_id } else { id };
         let first_page = self.pages.first().copied();
@@ -250,7 +251,8 @@ impl Fragment {
             out.extend_from_slice(bytes);
             out.extend_from_slice(b"\nendobj\n");
             if sign.is_some() && Some(i) == catalog {
-                insert_before_close(&mut out, format!("/AcroForm<</Fields[{widget} 0 R]/SigFlags 3>>").as_bytes());
+                let store = dss.map(|(first, _)| format!("/DSS {first} 0 R")).unwrap_or_default();
+                insert_before_close(&mut out, format!("/AcroForm<</Fields[{widget} 0 R]/SigFlags 3>>{store}").as_bytes());
             }
         }
         let mut at = None;
@@ -263,6 +265,13 @@ impl Fragment {
             at = Some(Place { range_at: out.len() + range_at, contents_at: out.len() + contents_at });
             out.extend_from_slice(&dict);
             out.extend_from_slice(b"\nendobj\n");
+        }
+        if let Some((first, d)) = dss {
+            let (bytes, at) = d.objects(first);
+            for (id, off) in at {
+                offsets[id as usize] = (out.len() + off) as u64;
+            }
+            out.extend_from_slice(&bytes);
         }
         let xref_at = out.len();
         xref(&mut out, offsets.into_iter());

@@ -4,6 +4,7 @@
 
 mod canvas;
 pub mod contents;
+pub mod dss;
 pub mod ecdsa;
 pub mod finish;
 pub mod fonts;

@@ -142,11 +142,22 @@ impl PrintFile {
         let mut catalog = Dictionary::new();
         catalog.set("Type", Object::Name(b"Catalog".to_vec()));
         catalog.set("Pages", Object::Reference((PAGES, 0)));
-        if self.pades.is_some() {
+        if let Some((pades, _)) = self.pades.clone() {
             let mut form = Dictionary::new();
             form.set("Fields", Object::Array(vec![Object::Reference((WIDGET, 0))]));
             form.set("SigFlags", Object::Integer(3));
             catalog.set("AcroForm", Object::Dictionary(form));
+            // The validation data (PAdES B-LT), inside the signed revision.
+            if let Some(d) = pades.dss() {
+                let first = self.offsets.len() as u32;
+                self.offsets.resize(first as usize + d.count() as usize, ABSENT);
+                catalog.set("DSS", Object::Reference((first, 0)));
+                let (bytes, at) = d.objects(first);
+                for (id, off) in at {
+                    self.tail.push((id, self.written + off as u64));
+                }
+                self.put(&bytes)?;
+            }
         }
         self.object(CATALOG, &Object::Dictionary(catalog))?;
         // The signature comes last, so that everything after its value is

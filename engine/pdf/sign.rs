@@ -95,6 +95,8 @@ pub struct Pades {
     /// The district time-stamp authority that stamps each signature (PAdES
     /// B-T), if the run has one.
     stamper: Option<crate::pdf::stamp::Stamper>,
+    /// The validation data every file of the run carries (PAdES B-LT).
+    dss: Option<crate::pdf::dss::Dss>,
 }
 
 impl std::fmt::Debug for Pades {
@@ -154,7 +156,7 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, dss: None };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
         let longest = p.stamper.as_ref().map(|s| vec![0u8; s.max_len()]);
         p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72], longest.as_deref()).len() * 2;
@@ -188,6 +190,17 @@ impl Pades {
     /// The signature of the signed attributes for `digest`, DER.
     fn signature(&self, digest: &[u8; 32]) -> p256::ecdsa::DerSignature {
         self.signer.sign_prehash(&self.attributes_digest(digest))
+    }
+
+    /// Put `dss` in every file this signer signs (PAdES B-LT).
+    pub fn with_dss(mut self, dss: crate::pdf::dss::Dss) -> Pades {
+        self.dss = Some(dss);
+        self
+    }
+
+    /// The validation data every file carries, if any.
+    pub fn dss(&self) -> Option<&crate::pdf::dss::Dss> {
+        self.dss.as_ref()
     }
 
     /// The time the run's time-stamps state (epoch seconds), if it stamps.

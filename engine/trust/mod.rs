@@ -25,6 +25,7 @@
 //! revocation lists and the batch seal; this room builds on it.
 
 pub mod bundle;
+pub mod crl;
 pub mod list;
 pub mod p12;
 pub mod pdfkey;

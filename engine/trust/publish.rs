@@ -49,6 +49,13 @@ pub enum Note {
         /// Its new certificate.
         cert: PathBuf,
     },
+    /// The root's CRL, written beside the list.
+    CrlWritten {
+        /// Where.
+        path: PathBuf,
+        /// Certificates it lists as revoked.
+        revoked: usize,
+    },
     /// The district time-stamp authority's key the root certified now.
     TsaCertified {
         /// Its new certificate.
@@ -165,8 +172,25 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     if let Some(cert) = certified {
         notes.push(Note::TsaCertified { cert });
     }
+    // The root's CRL, numbered and dated as the list: the certificates of
+    // revoked PDF keys, from their revocation time.
+    let mut revoked = Vec::new();
+    for k in list.trusted().iter().filter(|k| k.status == crate::dk1::keys::KeyStatus::Revoked) {
+        let Some(from) = k.revoked_from else { continue };
+        let cp = pdfkey::cert_path(keys, &k.kid);
+        let mut of_key = earlier_certs(keys, &k.kid)?;
+        if std::fs::symlink_metadata(&cp).is_ok() {
+            of_key.push(pdfkey::read_cert_der(&cp)?);
+        }
+        revoked.extend(of_key.into_iter().map(|c| (c, from)));
+    }
+    let entries: Vec<super::crl::Revoked<'_>> = revoked.iter().map(|(cert, from)| super::crl::Revoked { cert, from: *from }).collect();
+    let crl = super::crl::make(root, sequence, now, next_update, &entries)?;
     let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
     crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
+    let crl_path = super::crl::path(keys, &district);
+    crate::util::fs::write_atomic(&crl_path, &crl)?;
+    notes.push(Note::CrlWritten { path: crl_path, revoked: entries.len() });
     crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     Ok(Signed { district, list: signed, path: out, next_update, notes })
 }

@@ -264,7 +264,7 @@ fn catalog(doc: &Document, out: &mut Refusals) {
         out.push("the file has no catalog".into());
         return;
     };
-    if let Some(k) = stray_key(c, &[b"Type", b"Pages", b"PageLayout", b"PageMode", b"AcroForm"]) {
+    if let Some(k) = stray_key(c, &[b"Type", b"Pages", b"PageLayout", b"PageMode", b"AcroForm", b"DSS"]) {
         out.push(format!("the file's catalog has a {k} entry — terbit never writes one (actions, scripts and layers change what viewers show)"));
     }
     // printpdf's own: one column, no panel (a page mode can open the
@@ -273,6 +273,9 @@ fn catalog(doc: &Document, out: &mut Refusals) {
     if !is(b"PageLayout", b"OneColumn") || !is(b"PageMode", b"UseNone") {
         out.push("the file's catalog sets a page layout or mode terbit never sets".into());
     }
+    if let Ok(store) = c.get(b"DSS") {
+        security_store(doc, store, out);
+    }
     if let Some(form) = c.get(b"AcroForm").ok().and_then(|f| dict(doc, f)) {
         if let Some(k) = stray_key(form, &[b"Fields", b"SigFlags"]) {
             out.push(format!("the file's form has a {k} entry — terbit's holds only its signature field"));
@@ -280,6 +283,52 @@ fn catalog(doc: &Document, out: &mut Refusals) {
         let fields = form.get(b"Fields").ok().and_then(|f| deref(doc, f)).and_then(|f| f.as_array().ok()).map_or(0, Vec::len);
         if fields > 1 {
             out.push(format!("the file's form has {fields} fields — terbit's has one, the signature"));
+        }
+    }
+}
+
+/// The document security store terbit writes (PAdES B-LT, pdf/dss.rs):
+/// certificates and CRLs as plain streams, nothing else. Viewers show none
+/// of it, but it is what validators read the signature's status from.
+fn security_store(doc: &Document, store: &Object, out: &mut Refusals) {
+    let Some(d) = dict(doc, store) else {
+        out.push("the file's document security store (/DSS) is not a dictionary".into());
+        return;
+    };
+    if let Some(k) = stray_key(d, &[b"Type", b"Certs", b"CRLs"]) {
+        out.push(format!("the file's document security store has a {k} entry — terbit's holds certificates and CRLs only"));
+        return;
+    }
+    if d.get(b"Type").ok().is_some_and(|t| !matches!(t, Object::Name(n) if n == b"DSS")) {
+        out.push("the file's document security store is not of /Type /DSS".into());
+    }
+    for (key, what) in [(&b"Certs"[..], "certificate"), (&b"CRLs"[..], "CRL")] {
+        let Ok(list) = d.get(key) else { continue };
+        let Some(items) = deref(doc, list).and_then(|l| l.as_array().ok()) else {
+            out.push(format!("the document security store's /{} is not an array", shown(key)));
+            continue;
+        };
+        for item in items {
+            let stream = match item {
+                Object::Reference(id) => doc.get_object(*id).ok().and_then(|o| o.as_stream().ok()),
+                _ => None,
+            };
+            let Some(s) = stream else {
+                out.push(format!("a {what} of the document security store is not a stream"));
+                continue;
+            };
+            if let Some(k) = stray_key(&s.dict, &[b"Length"]) {
+                out.push(format!("a {what} of the document security store has a {k} entry — terbit writes them plain"));
+                continue;
+            }
+            let readable = if what == "CRL" {
+                x509_cert::der::Decode::from_der(&s.content).map(|_: x509_cert::crl::CertificateList| ()).is_ok()
+            } else {
+                <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&s.content).is_ok()
+            };
+            if !readable {
+                out.push(format!("a {what} of the document security store is not one (not DER)"));
+            }
         }
     }
 }
