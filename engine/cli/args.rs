@@ -419,6 +419,23 @@ pub(crate) enum RootCommand {
         #[arg(long, default_value_t = 20)]
         years: u32,
     },
+    /// The root signs a new certificate revocation list for the keys folder (`trust sign` writes one too).
+    #[command(after_help = "Example:\n  terbit root crl --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/crl-<district>.crl: the certificates of revoked PDF keys. Every run puts it in its PDFs (PAdES B-LT).")]
+    Crl {
+        /// Keys folder.
+        #[arg(long, default_value = "keys")]
+        keys: PathBuf,
+        #[arg(long)]
+        root_key: PathBuf,
+        #[arg(long)]
+        root_cert: PathBuf,
+        /// Days until the next CRL the district promises.
+        #[arg(long, default_value_t = 30)]
+        valid_days: u32,
+        /// Signing time, RFC 3339 (default: now).
+        #[arg(long)]
+        at: Option<String>,
+    },
 }
 
 #[derive(Subcommand)]

@@ -18,5 +18,15 @@ pub(crate) fn run(command: RootCommand) -> Result<ExitCode> {
             super::trust::root_init(&district, &dir, nb, years)?;
             Ok(ExitCode::SUCCESS)
         }
+        RootCommand::Crl { keys, root_key, root_cert, valid_days, at } => {
+            let now = match at {
+                Some(t) => chrono::DateTime::parse_from_rfc3339(&t).map_err(|_| anyhow::anyhow!("--at {t:?} is not an RFC 3339 time"))?.timestamp(),
+                None => Utc::now().timestamp(),
+            };
+            let root = terbit::trust::root::RootKey::load(&root_key, &root_cert)?;
+            let (path, revoked) = terbit::trust::publish::sign_crl(&keys, &root, &root_key, valid_days, now)?;
+            println!("the root's certificate revocation list ({revoked} revoked) → {}", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
     }
 }

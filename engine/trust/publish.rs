@@ -172,8 +172,21 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     if let Some(cert) = certified {
         notes.push(Note::TsaCertified { cert });
     }
-    // The root's CRL, numbered and dated as the list: the certificates of
-    // revoked PDF keys, from their revocation time.
+    // The root's CRL, numbered and dated as the list.
+    let crl = revocation_list(keys, root, &list, sequence, now, next_update)?;
+    let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
+    crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
+    let crl_path = super::crl::path(keys, &district);
+    crate::util::fs::write_atomic(&crl_path, &crl.0)?;
+    notes.push(Note::CrlWritten { path: crl_path, revoked: crl.1 });
+    crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
+    Ok(Signed { district, list: signed, path: out, next_update, notes })
+}
+
+/// The root's CRL for the keys folder: the certificates of its revoked PDF
+/// keys (this root's and earlier roots'), each from its key's revocation
+/// time; with how many it lists.
+fn revocation_list(keys: &Path, root: &RootKey, list: &TrustList, number: u64, now: i64, next_update: i64) -> Result<(Vec<u8>, usize)> {
     let mut revoked = Vec::new();
     for k in list.trusted().iter().filter(|k| k.status == crate::dk1::keys::KeyStatus::Revoked) {
         let Some(from) = k.revoked_from else { continue };
@@ -185,14 +198,28 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
         revoked.extend(of_key.into_iter().map(|c| (c, from)));
     }
     let entries: Vec<super::crl::Revoked<'_>> = revoked.iter().map(|(cert, from)| super::crl::Revoked { cert, from: *from }).collect();
-    let crl = super::crl::make(root, sequence, now, next_update, &entries)?;
-    let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
-    crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
-    let crl_path = super::crl::path(keys, &district);
-    crate::util::fs::write_atomic(&crl_path, &crl)?;
-    notes.push(Note::CrlWritten { path: crl_path, revoked: entries.len() });
-    crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
-    Ok(Signed { district, list: signed, path: out, next_update, notes })
+    Ok((super::crl::make(root, number, now, next_update, &entries)?, entries.len()))
+}
+
+/// The root signs a new CRL for the keys folder alone (`terbit root crl`:
+/// between trust lists, when a key was revoked or the CRL nears its next
+/// update), numbered past everything the root signed. Gives where it was
+/// written and how many certificates it lists.
+pub fn sign_crl(keys: &Path, root: &RootKey, root_key: &Path, valid_days: u32, now: i64) -> Result<(PathBuf, usize)> {
+    crate::dk1::keys::check_keys_dir(keys)?;
+    let list_path = keys.join("trust.json");
+    let list = TrustList::load(&list_path)?;
+    let district = root.cert.district.clone().ok_or_else(|| Error::Usage("the root certificate names no district".into()))?;
+    let seq_path = sequence_file(root_key);
+    let last: u64 = crate::util::fs::read_limited(&seq_path, 64)
+        .map_err(|_| Error::config(&seq_path, "is missing or unreadable: it counts what this root has signed (root init starts it at 0)"))
+        .and_then(|s| String::from_utf8_lossy(&s).trim().parse().map_err(|_| Error::config(&seq_path, "is not a number")))?;
+    let number = next_sequence(last, 0, &seq_path)?;
+    let (crl, revoked) = revocation_list(keys, root, &list, number, now, now + i64::from(valid_days) * 86_400)?;
+    crate::util::fs::write_atomic(&seq_path, format!("{number}\n").as_bytes())?;
+    let path = super::crl::path(keys, &district);
+    crate::util::fs::write_atomic(&path, &crl)?;
+    Ok((path, revoked))
 }
 
 /// The number of the list at `path` if it is one the root with
