@@ -45,7 +45,7 @@ async def validate(root_path, files):
                 out["signatures"] = len(sigs)
                 if sigs:
                     s = sigs[0]
-                    st = await async_validate_pdf_signature(s, vc)
+                    st = await async_validate_pdf_signature(s, vc, ts_validation_context=vc)
                     out.update(
                         intact=st.intact,
                         valid=st.valid,
@@ -55,6 +55,10 @@ async def validate(root_path, files):
                         bottom_line=st.bottom_line,
                         subfilter=str(s.sig_object.get("/SubFilter")),
                     )
+                    ts = st.timestamp_validity
+                    if ts is not None:
+                        out["stamp"] = ts.timestamp.isoformat()
+                        out["stamp_ok"] = bool(ts.intact and ts.valid and ts.trusted)
                     res = await ades.ades_basic_validation(s.signed_data, spec, raw_digest=s.compute_digest())
                     out["ades"] = res.ades_subindic.name if res.ades_subindic else None
                     out["ades_ok"] = res.ades_subindic is not None and res.ades_subindic.status.name == "PASSED"

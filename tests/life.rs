@@ -1,0 +1,229 @@
+//! Documents for life (PAdES B-T and B-LT): every PDF signature carries a
+//! time-stamp from the district time-stamp authority and, inside the signed
+//! revision, the certificates and the district root's CRL a validator needs
+//! offline. Checked by tools we did not write (pyHanko validates the
+//! time-stamp against the district root; OpenSSL's `ts -verify` checks a
+//! token taken out of a file), and by `terbit verify`, which takes proof of
+//! time from the stamp: a revoked key's documents stay genuine when they
+//! were stamped before its revocation, and a thief's back-dated signature
+//! (claimed before the revocation, stamped after it or not at all) does not.
+//!
+//! Needs openssl and pyHanko (the venv tests/common/tools.rs makes);
+//! without them the test says what it skipped, or fails under
+//! TERBIT_REQUIRE_TOOLS.
+
+#[path = "common/trust_fixture.rs"]
+mod fixture;
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use fixture::tools;
+
+/// Run terbit in `dir` with the clock at `clock` (RFC 3339, through
+/// SOURCE_DATE_EPOCH) when given: (exit code, stdout, stderr).
+fn terbit_at(dir: &Path, clock: Option<&str>, args: &[&str]) -> (i32, String, String) {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_terbit"));
+    c.args(args).current_dir(dir).env_remove("SOURCE_DATE_EPOCH").env("XDG_STATE_HOME", dir.join("state"));
+    if let Some(t) = clock {
+        c.env("SOURCE_DATE_EPOCH", chrono::DateTime::parse_from_rfc3339(t).unwrap().timestamp().to_string());
+    }
+    let out = c.output().expect("run terbit");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into(), String::from_utf8_lossy(&out.stderr).into())
+}
+
+fn ok_at(dir: &Path, clock: Option<&str>, args: &[&str]) -> String {
+    let (code, out, err) = terbit_at(dir, clock, args);
+    assert_eq!(code, 0, "terbit {args:?}\n{out}\n{err}");
+    out
+}
+
+fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            pdfs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pdf") {
+            out.push(p);
+        }
+    }
+}
+
+/// The run folder `out` holds.
+fn run_in(out: &Path) -> PathBuf {
+    std::fs::read_dir(out).unwrap().flatten().map(|e| e.path()).find(|p| p.is_dir()).expect("a run")
+}
+
+/// A district (root, key, time-stamp authority, signed list) in `d`, a
+/// night of births issued 2026-11-23 with the clock at 20:00 UTC that day,
+/// and the bundle's pin.
+fn district(d: &Path) -> String {
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    assert!(d.join("keys/tsa.key").exists(), "keys generate makes the district time-stamp authority's key");
+    let signed = ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", "2026-11-20T00:00:00Z", "--valid-days", "30"]);
+    assert!(signed.contains("time-stamp authority") && signed.contains("crl-3506.crl"), "{signed}");
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "8", "--seed", "3", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    let out = ok_at(d, Some("2026-11-23T20:00:00Z"), &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
+    assert!(out.contains("time-stamped 2026-11-23T23:59:59Z"), "{out}");
+    hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint)
+}
+
+/// Sign the keys folder `keys`'s list at `at` and bundle it as `bundle`.
+fn publish(d: &Path, keys: &str, at: &str, pin: &str, bundle: &str) {
+    ok_at(d, None, &["trust", "sign", "--keys", keys, "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", at, "--valid-days", "30"]);
+    ok_at(d, None, &["trust", "bundle", "--list", &format!("{keys}/trust-3506.json"), "--pin", pin, "--out", bundle]);
+}
+
+fn verify(d: &Path, bundle: &str, file: &Path) -> (i32, String) {
+    // A memory per bundle: two offices' lists share one root's numbers.
+    let memory = format!("{bundle}.memory");
+    let (code, out, err) = terbit_at(d, None, &["verify", "--trust", bundle, "--trust-memory", &memory, file.to_str().unwrap()]);
+    (code, out + &err)
+}
+
+#[test]
+fn every_signature_is_stamped_and_carries_its_validation_data() {
+    if tools::require("time-stamp check: OpenSSL ts", tools::program("openssl", "version")).is_none() {
+        return;
+    }
+    let pyhanko = tools::require("time-stamp check: pyHanko", tools::python(tools::Py::Pyhanko));
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let pin = district(d);
+    publish(d, "keys", "2026-11-21T00:00:00Z", &pin, "bundle.json");
+    let run = run_in(&d.join("out"));
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    files.sort();
+    assert!(files.iter().any(|f| f.parent().unwrap().ends_with("print")), "print files too");
+    // Every file: one signature, its stamp, and a store with the
+    // certificates (signer, root, authority) and the root's CRL.
+    let root = d.join("root/root-3506.crt");
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let sig = terbit::verify::signature::pades::check(&bytes);
+        let terbit::verify::signature::pades::FileSignature::Holds { stamp: Some(stamp), .. } = &sig else { panic!("{}: {sig:?}", f.display()) };
+        assert_eq!(stamp.gen_time, "20261123235959Z");
+        assert_eq!(stamp.cert, terbit::trust::pdfkey::read_cert_der(&d.join("keys/tsa.crt")).unwrap());
+        let text = String::from_utf8_lossy(&bytes);
+        assert!(text.contains("/DSS ") && text.contains("/Type/DSS/Certs[") && text.contains("/CRLs["), "{}", f.display());
+        // OpenSSL checks the token against the district root: the
+        // authority's signature and certificate, and the imprint of this
+        // signature's value.
+        let (token, signature) = token_of(&bytes);
+        std::fs::write(d.join("token.der"), &token).unwrap();
+        std::fs::write(d.join("signature.bin"), &signature).unwrap();
+        let o = Command::new("openssl").args(["ts", "-verify", "-token_in", "-in", "token.der", "-data", "signature.bin", "-CAfile"]).arg(&root).current_dir(d).output().unwrap();
+        let said = String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr);
+        assert!(o.status.success() && said.contains("Verification: OK"), "{}: {said}", f.display());
+        let mut other = signature.clone();
+        other[10] ^= 1;
+        std::fs::write(d.join("signature.bin"), &other).unwrap();
+        let o = Command::new("openssl").args(["ts", "-verify", "-token_in", "-in", "token.der", "-data", "signature.bin", "-CAfile"]).arg(&root).current_dir(d).output().unwrap();
+        assert!(!o.status.success(), "another signature's token");
+    }
+    // terbit verify names the stamp.
+    let (code, out) = verify(d, "bundle.json", &files[0]);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("time-stamped 2026-11-23T23:59:59Z by CN=Time-stamp authority Kabupaten Kediri"), "{out}");
+    // pyHanko: intact, trusted, and a time-stamp it trusts through the root.
+    if let Some(python) = pyhanko {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py");
+        let o = Command::new(python).arg(script).arg("validate").arg(&root).args(&files).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        for line in String::from_utf8_lossy(&o.stdout).lines() {
+            let v: serde_json::Value = serde_json::from_str(line).unwrap();
+            assert_eq!(v["bottom_line"], true, "{v}");
+            assert_eq!(v["stamp_ok"], true, "{v}");
+            assert_eq!(v["stamp"], "2026-11-23T23:59:59+00:00", "{v}");
+        }
+    }
+}
+
+/// The signature-time-stamp token and the signature value of a signed file.
+fn token_of(pdf: &[u8]) -> (Vec<u8>, Vec<u8>) {
+    use cms::content_info::ContentInfo;
+    use cms::signed_data::SignedData;
+    use x509_cert::der::{Decode, Encode};
+    let lt = pdf.windows(10).rposition(|w| w == b"/Contents<").unwrap() + 10;
+    let gt = lt + pdf[lt..].iter().position(|c| *c == b'>').unwrap();
+    let cms = hex::decode(&pdf[lt..gt]).unwrap();
+    // The CMS, without the zeros that pad /Contents.
+    let len = match cms[1] {
+        0x82 => 4 + (usize::from(cms[2]) << 8 | usize::from(cms[3])),
+        0x83 => 5 + (usize::from(cms[2]) << 16 | usize::from(cms[3]) << 8 | usize::from(cms[4])),
+        n => panic!("CMS length form {n:#x}"),
+    };
+    let ci = ContentInfo::from_der(&cms[..len]).unwrap();
+    let sd: SignedData = ci.content.decode_as().unwrap();
+    let si = sd.signer_infos.0.as_slice()[0].clone();
+    let attr = si.unsigned_attrs.unwrap().as_slice()[0].clone();
+    let token = attr.values.as_slice()[0].to_der().unwrap();
+    (token, si.signature.as_bytes().to_vec())
+}
+
+#[test]
+fn a_revoked_keys_documents_are_judged_by_their_stamps() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let pin = district(d);
+    let run = run_in(&d.join("out"));
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    files.sort();
+    let doc = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap().clone();
+    let kid = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).find(|n| n.ends_with(".pdf.key")).unwrap().trim_end_matches(".pdf.key").to_string();
+    // Two offices' views: the key revoked from after the stamp, and from
+    // before it (the night's own afternoon: the thief had it by then).
+    for (keys, from, genuine) in [("after", "2026-11-25T00:00:00Z", true), ("before", "2026-11-23T12:00:00Z", false)] {
+        copy_dir(&d.join("keys"), &d.join(keys));
+        ok_at(d, None, &["keys", "revoke", &kid, "--from", from, "--dir", keys]);
+        publish(d, keys, "2026-11-26T00:00:00Z", &pin, &format!("{keys}.json"));
+        let (code, out) = verify(d, &format!("{keys}.json"), &doc);
+        if genuine {
+            assert_eq!(code, 0, "stamped before the revocation: {out}");
+            assert!(out.contains("GENUINE") && out.contains("time-stamped 2026-11-23T23:59:59Z"), "{out}");
+        } else {
+            assert_eq!(code, 1, "{out}");
+            assert!(out.contains("time-stamped 2026-11-23T23:59:59Z, when its key was already revoked (from 2026-11-23T12:00:00Z)"), "{out}");
+        }
+    }
+    // The thief's night: the stolen key, a document dated before the
+    // revocation (its /M and claims say 2026-11-22)…
+    // … without the district authority's key: no stamp, nothing proves the time.
+    copy_dir(&d.join("keys"), &d.join("thief"));
+    std::fs::remove_file(d.join("thief/register-binding.json")).ok();
+    for f in ["tsa.key", "tsa.crt"] {
+        std::fs::remove_file(d.join("thief").join(f)).unwrap();
+    }
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "3", "--seed", "9", "--as-of", "2026-11-22", "--out", "forged.csv"]);
+    ok_at(d, Some("2026-11-27T20:00:00Z"), &["issue", "forged.csv", "--keys", "thief", "--out", "thief-out", "--issued-on", "2026-11-22"]);
+    let mut forged = Vec::new();
+    pdfs(&run_in(&d.join("thief-out")), &mut forged);
+    for f in forged.iter().filter(|f| !f.parent().unwrap().ends_with("print")) {
+        let (code, out) = verify(d, "after.json", f);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("nothing proves this PDF file was signed before then: its signature carries no time-stamp"), "{out}");
+    }
+    // … with it (the same host's), on an honest clock: stamped after.
+    copy_dir(&d.join("keys"), &d.join("thief2"));
+    std::fs::remove_file(d.join("thief2/register-binding.json")).ok();
+    ok_at(d, Some("2026-11-27T20:00:00Z"), &["issue", "forged.csv", "--keys", "thief2", "--out", "thief2-out", "--issued-on", "2026-11-22"]);
+    let mut forged = Vec::new();
+    pdfs(&run_in(&d.join("thief2-out")), &mut forged);
+    for f in forged.iter().filter(|f| !f.parent().unwrap().ends_with("print")) {
+        let (code, out) = verify(d, "after.json", f);
+        assert_eq!(code, 1, "{out}");
+        assert!(out.contains("time-stamped 2026-11-27T23:59:59Z, when its key was already revoked"), "{out}");
+    }
+}
+
+fn copy_dir(from: &Path, to: &Path) {
+    std::fs::create_dir_all(to).unwrap();
+    for e in std::fs::read_dir(from).unwrap().flatten() {
+        if e.path().is_file() {
+            std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        }
+    }
+}
