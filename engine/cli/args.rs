@@ -502,6 +502,12 @@ pub(crate) enum KeysCommand {
         #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         not_before: Option<NaiveDate>,
     },
+    /// Make the district time-stamp authority's key (<dir>/tsa.key) for a keys folder that has none (keys generate makes one).
+    #[command(after_help = "Example:\n  terbit keys tsa --dir /etc/terbit/keys\n\nThen terbit trust sign certifies it; from the next run on every PDF signature is time-stamped (PAdES B-T)\nand carries its validation data (B-LT).")]
+    Tsa {
+        #[command(flatten)]
+        dir: KeysDir,
+    },
     /// Retire a key (rotation): it signs nothing from --on; what it signed before stays genuine.
     #[command(after_help = "Example:\n  terbit keys retire 5a16ed9f44164099 --on 2027-01-01 --dir keys\n\nThen: terbit trust sign, and give verifiers the new list.")]
     Retire {

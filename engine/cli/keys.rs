@@ -22,6 +22,18 @@ pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
             println!("  key list:    {} (sign it for auditors: terbit trust sign --keys {} --root-key ... --root-cert ...)", g.trust_file.display(), dir.display());
             Ok(ExitCode::SUCCESS)
         }
+        KeysCommand::Tsa { dir } => {
+            let dir = keys_dir(&dir)?;
+            let path = terbit::trust::tsa::key_path(&dir);
+            if std::fs::symlink_metadata(&path).is_ok() {
+                bail!("{} already exists: the keys folder has its time-stamp authority", path.display());
+            }
+            let mut seed = zeroize::Zeroizing::new([0u8; 32]);
+            new_p256_secret(&mut seed)?;
+            terbit::trust::tsa::generate(&dir, &seed)?;
+            println!("time-stamp authority key → {} (keep it secret; the district root certifies it at `terbit trust sign`)", path.display());
+            Ok(ExitCode::SUCCESS)
+        }
         KeysCommand::Retire { kid, dir, on } => {
             let dir = keys_dir(&dir)?;
             let at = terbit::model::midnight_utc(on.unwrap_or_else(|| Utc::now().date_naive()));
@@ -75,27 +87,27 @@ pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDat
     let nb = terbit::model::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
     let g = keys::generate(dir, issuer, &seed, nb)?;
     // Its PDF-signing partner (ECDSA P-256); the root certifies it at `trust sign`.
-    loop {
-        getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
-        // A value at or above the curve order (about 2^-32 of draws) is drawn again.
-        if p256::ecdsa::SigningKey::from_slice(&seed[..]).is_ok() {
-            break;
-        }
-    }
+    new_p256_secret(&mut seed)?;
     terbit::trust::pdfkey::generate(dir, &g.kid, &seed)?;
     // The district time-stamp authority (one per keys folder, kept across
     // key rotations): the root certifies it at `trust sign`, and from then
     // on every PDF signature carries its time-stamp (PAdES B-T).
     if std::fs::symlink_metadata(terbit::trust::tsa::key_path(dir)).is_err() {
-        loop {
-            getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
-            if p256::ecdsa::SigningKey::from_slice(&seed[..]).is_ok() {
-                break;
-            }
-        }
+        new_p256_secret(&mut seed)?;
         terbit::trust::tsa::generate(dir, &seed)?;
     }
     Ok(g)
+}
+
+/// A P-256 private scalar from the OS random source.
+fn new_p256_secret(seed: &mut [u8; 32]) -> Result<()> {
+    loop {
+        getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
+        // A value at or above the curve order (about 2^-32 of draws) is drawn again.
+        if p256::ecdsa::SigningKey::from_slice(&seed[..]).is_ok() {
+            return Ok(());
+        }
+    }
 }
 
 /// A password: the first line of `path`, or of standard input for `-`

@@ -790,7 +790,7 @@ function rfc3339(epoch) {
  * its time, under an authority a list names (pades.rs, `judge`; the page
  * has no revocation times to weigh it against).
  */
-export function judgeFileSignature(sig, certs, tsaCerts, issuer, at) {
+export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom = null) {
   const t = Number(at);
   if (!sig || sig.state === 'absent') return NOT_SIGNED;
   if (sig.state === 'broken') return `the PDF file's signature: ${sig.why}`;
@@ -816,6 +816,11 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at) {
     if (!(s.at >= a.notBefore && s.at < a.notAfter)) return `the PDF file's time-stamp (${rfc3339(s.at)}) falls outside its authority's certificate`;
     if (s.at < t) return `the PDF file's time-stamp (${rfc3339(s.at)}) is earlier than the signature's claimed time: a stamp is never made before what it stamps`;
     if (s.at >= c.notAfter) return `the PDF file's signature was time-stamped ${rfc3339(s.at)}, after its signing certificate ended (${rfc3339(c.notAfter)})`;
+  }
+  // A revoked key's signature: genuine only with a stamp before its revocation.
+  if (revokedFrom !== null && revokedFrom !== undefined) {
+    if (s && s.at >= revokedFrom) return `the PDF file's signature was time-stamped ${rfc3339(s.at)}, when its key was already revoked (from ${rfc3339(revokedFrom)}): it was signed with a revoked key`;
+    if (!s) return `the document's key is revoked from ${rfc3339(revokedFrom)}, and nothing proves this PDF file was signed before then: its signature carries no time-stamp (its claimed time is the signer's own word)`;
   }
   return null;
 }

@@ -332,7 +332,10 @@ async function onPdf(bytes, name) {
   const fileSig = checkFileSignature(bytes);
   const judged = (t) => {
     const r = verifyText(t, state.trust);
-    let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, state.trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
+    // The document's key, if revoked: its PDF signature needs a stamp before that.
+    const key = state.trust.keys.find((k) => k.kid === r.kid);
+    const revokedFrom = key && key.status === 'revoked' ? key.revokedFrom : null;
+    let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, state.trust.tsaCerts, r.claims.issuer, r.claims.issuedAt, revokedFrom) : null;
     if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
     return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict, pdfReason: reasonCode(problem) } : r;
   };
