@@ -1,5 +1,5 @@
-//! The district root's certificate revocation list (RFC 5280 §5; README.md
-//! here, §13): what a PDF validator needs, beside the certificates, to
+//! The district root's certificate revocation list (RFC 5280 §5;
+//! engine/dk1/README.md, §13): what a PDF validator needs, beside the certificates, to
 //! validate a signature offline (PAdES B-LT). The root signs it offline at
 //! `terbit trust sign` (with the trust list, the same next update and its
 //! number for the CRL number) or at `terbit root crl`; it lists the

@@ -19,7 +19,11 @@
 //! the revocation lists hold), and judges documents against a
 //! [`store::Trust`] (its keys decoded once). What the district does to
 //! publish all this — list numbers that only grow, PDF keys certified,
-//! bundles assembled whole — is [`publish`].
+//! bundles assembled whole — is [`publish`]. The district's own time-stamp
+//! authority ([`tsa`], listed in the signed list) stamps PDF signatures,
+//! and the root's [`crl`] travels in each PDF beside the certificates, so
+//! that signatures can be validated long after their certificates end
+//! (formats in `engine/dk1/README.md`, §12–§13).
 //!
 //! `dk1` keeps the QR format, the claims, the COSE envelope, the DK1 keys,
 //! revocation lists and the batch seal; this room builds on it.

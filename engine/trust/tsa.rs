@@ -1,4 +1,4 @@
-//! The district time-stamp authority (README.md here, §12): for a district
+//! The district time-stamp authority (engine/dk1/README.md, §12): for a district
 //! without a PSrE's RFC 3161 service, its own ECDSA P-256 key
 //! (`<keys>/tsa.key`, PKCS#8 PEM, 0600) whose certificate (`tsa.crt`) the
 //! district root issues at `terbit trust sign`, with the extended key usage
