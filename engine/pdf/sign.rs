@@ -95,8 +95,22 @@ pub struct Pades {
     /// The district time-stamp authority that stamps each signature (PAdES
     /// B-T), if the run has one.
     stamper: Option<crate::pdf::stamp::Stamper>,
+    /// As `templates`, for stamped signatures: the whole CMS with its
+    /// token, as hex, per signature length and token signature length,
+    /// and where the digest, the signature and the token start in it.
+    stamped_templates: Vec<StampedTemplate>,
     /// The validation data every file of the run carries (PAdES B-LT).
     dss: Option<crate::pdf::dss::Dss>,
+}
+
+/// A stamped CMS of given signature lengths, as hex, its varying parts at known places.
+struct StampedTemplate {
+    sig_len: usize,
+    token_sig_len: usize,
+    hex: Vec<u8>,
+    digest_at: usize,
+    sig_at: usize,
+    token_at: usize,
 }
 
 impl std::fmt::Debug for Pades {
@@ -156,12 +170,34 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, dss: None };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
         let longest = p.stamper.as_ref().map(|s| vec![0u8; s.max_len()]);
         p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72], longest.as_deref()).len() * 2;
-        if p.stamper.is_some() {
-            // Each CMS is assembled whole: the token follows the signature.
+        if let Some(stamper) = &p.stamper {
+            // Every pair of lengths: a file's CMS is a copy with the
+            // digest, the signature and the token's fields written in.
+            let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
+            let mut made = Vec::new();
+            for sig_len in 70..=72 {
+                for token_sig_len in 70..=72 {
+                    let token = stamper.layout(token_sig_len).ok_or_else(|| PadesError("token layout".into()))?;
+                    let whole = p.assemble(&[0u8; 32], &vec![0u8; sig_len], Some(token));
+                    // The document's own attributes come first (the token's follow the signature).
+                    let at = whole.windows(md.len()).position(|w| w == md.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
+                    let token_at = whole.len() - token.len();
+                    let unsigned = crate::pdf::stamp::unsigned_attributes(token).len();
+                    made.push(StampedTemplate {
+                        sig_len,
+                        token_sig_len,
+                        hex: hex::encode(&whole).into_bytes(),
+                        digest_at: 2 * (at + md.len() - 32),
+                        sig_at: 2 * (whole.len() - unsigned - sig_len),
+                        token_at: 2 * token_at,
+                    });
+                }
+            }
+            p.stamped_templates = made;
             return Ok(p);
         }
         // Everything before the signature's value, made once per length:
@@ -208,30 +244,46 @@ impl Pades {
         self.stamper.as_ref().map(|s| s.at)
     }
 
-    /// The time-stamp tokens for signature values `sigs` (none when the
-    /// run does not stamp).
-    fn tokens(&self, sigs: &[&[u8]]) -> Vec<Option<Vec<u8>>> {
+    /// The time-stamps for signature values `sigs` (none when the run
+    /// does not stamp).
+    fn tokens(&self, sigs: &[&[u8]]) -> Vec<Option<crate::pdf::stamp::Stamped>> {
         match &self.stamper {
-            Some(s) => s.tokens(sigs).into_iter().map(Some).collect(),
+            Some(s) => s.stamp(sigs).into_iter().map(Some).collect(),
             None => sigs.iter().map(|_| None).collect(),
         }
+    }
+
+    /// A time-stamp's token bytes.
+    fn token_bytes(&self, stamp: Option<&crate::pdf::stamp::Stamped>) -> Option<Vec<u8>> {
+        Some(self.stamper.as_ref()?.token(stamp?))
     }
 
     /// Write the CMS for `digest` as hex into `out` (which is
     /// `contents_len` long; what the CMS does not fill stays as it is).
     pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) {
         let sig = self.signature(digest);
-        let token = self.tokens(&[sig.as_bytes()]).pop().flatten();
-        self.write_cms(digest, sig.as_bytes(), token.as_deref(), out);
+        let stamp = self.tokens(&[sig.as_bytes()]).pop().flatten();
+        self.write_cms(digest, sig.as_bytes(), stamp.as_ref(), out);
     }
 
-    /// Write the CMS for `digest` signed by `sig` (stamped by `token`) as hex into `out`.
-    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], token: Option<&[u8]>, out: &mut [u8]) {
-        let template = self.templates.iter().find(|(len, _, _)| *len == sig.len()).filter(|_| token.is_none());
+    /// Write the CMS for `digest` signed by `sig` (stamped by `stamp`) as hex into `out`.
+    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], stamp: Option<&crate::pdf::stamp::Stamped>, out: &mut [u8]) {
+        if let (Some(st), Some(stamper)) = (stamp, &self.stamper) {
+            let t = self.stamped_templates.iter().find(|t| t.sig_len == sig.len() && t.token_sig_len == st.sig_len());
+            if let Some(t) = t {
+                out[..t.hex.len()].copy_from_slice(&t.hex);
+                let _ = hex::encode_to_slice(digest, &mut out[t.digest_at..t.digest_at + 64]);
+                let _ = hex::encode_to_slice(sig, &mut out[t.sig_at..t.sig_at + 2 * sig.len()]);
+                if stamper.write_hex(st, &mut out[t.token_at..t.hex.len()]) {
+                    return;
+                }
+            }
+        }
+        let template = self.templates.iter().find(|(len, _, _)| *len == sig.len()).filter(|_| stamp.is_none());
         let Some((_, head, at)) = template else {
-            // A stamped one, or a shorter signature (about one in 2^16): assembled in full.
-            let hex = hex::encode(self.assemble(digest, sig, token));
-            out[..hex.len()].copy_from_slice(hex.as_bytes());
+            // A shorter signature (about one in 2^16) or token signature: assembled in full.
+            let cms = self.assemble(digest, sig, self.token_bytes(stamp).as_deref());
+            let _ = hex::encode_to_slice(&cms, &mut out[..2 * cms.len()]);
             return;
         };
         out[..head.len()].copy_from_slice(head);
@@ -251,8 +303,8 @@ impl Pades {
     /// The CMS for a file whose byte range hashes to `digest`.
     pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
         let sig = self.signature(digest);
-        let token = self.tokens(&[sig.as_bytes()]).pop().flatten();
-        self.assemble(digest, sig.as_bytes(), token.as_deref())
+        let stamp = self.tokens(&[sig.as_bytes()]).pop().flatten();
+        self.assemble(digest, sig.as_bytes(), self.token_bytes(stamp.as_ref()).as_deref())
     }
 
     /// The signature dictionary's bytes (an object's content, without `n 0
@@ -297,7 +349,7 @@ impl Pades {
             .zip(&tokens)
             .map(|(((((file, place), digest), sig), mut whole), token)| {
                 let at = place.contents_at + 1;
-                self.write_cms(digest, sig.as_bytes(), token.as_deref(), &mut file[at..at + self.contents_len]);
+                self.write_cms(digest, sig.as_bytes(), token.as_ref(), &mut file[at..at + self.contents_len]);
                 whole.update(&file[place.contents_at..]);
                 whole.finalize().into()
             })
@@ -359,6 +411,27 @@ mod tests {
             let want = hex::encode(p.cms(&digest));
             assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
             assert!(out[want.len()..].iter().all(|c| *c == b'0'));
+        }
+    }
+
+    #[test]
+    fn the_prepared_stamped_cms_is_the_assembled_one() {
+        let root = crate::trust::list::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x23; 32]).unwrap();
+        let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
+        let stamper = crate::pdf::stamp::Stamper::new(&crate::pdf::stamp::tests::test_tsa(), 1_795_478_399).unwrap();
+        let p = Pades::stamped(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }, Some(stamper)).unwrap();
+        assert_eq!(p.stamped_templates.len(), 9);
+        for n in 0..60u8 {
+            let digest: [u8; 32] = Sha256::digest([n]).into();
+            let mut out = vec![b'0'; p.contents_len];
+            p.cms_hex_into(&digest, &mut out);
+            let want = hex::encode(p.cms(&digest));
+            assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
+            assert!(out[want.len()..].iter().all(|c| *c == b'0'));
+            // And it holds, stamp included.
+            let cms = hex::decode(&want).unwrap();
+            assert!(crate::verify::signature::pades::tests_cms_holds(&cms, &digest), "digest {n}");
         }
     }
 

@@ -66,6 +66,37 @@ pub struct Stamper {
     certs: Vec<u8>,
     /// The authority's certificate (DER).
     pub cert: Vec<u8>,
+    /// The TSTInfo with its imprint at `.1` and serial at `.2` left to fill.
+    info: (Vec<u8>, usize, usize),
+    /// A whole token per signature length (70–72 bytes), its variable
+    /// parts left to fill: a token is a copy with four fields written in.
+    layouts: Vec<Layout>,
+}
+
+/// A token of one signature length, and where its variable parts sit.
+struct Layout {
+    sig_len: usize,
+    bytes: Vec<u8>,
+    imprint_at: usize,
+    serial_at: usize,
+    digest_at: usize,
+    sig_at: usize,
+}
+
+/// One signature's token, in values: what varies from token to token.
+#[derive(Debug, Clone)]
+pub struct Stamped {
+    imprint: [u8; 32],
+    serial: [u8; 16],
+    info_digest: [u8; 32],
+    sig: p256::ecdsa::DerSignature,
+}
+
+impl Stamped {
+    /// The authority's signature's length (DER).
+    pub(crate) fn sig_len(&self) -> usize {
+        self.sig.as_bytes().len()
+    }
 }
 
 impl std::fmt::Debug for Stamper {
@@ -98,7 +129,7 @@ impl Stamper {
         let attrs = tlv(0xa0, &attributes.concat());
         let at_digest = attrs.windows(zero.len()).position(|w| w == zero.as_slice()).ok_or_else(|| PadesError("message digest not found".into()))?;
         let info_head = [tlv(0x02, &[1]), seq(&[&issuer, &serial]), seq(&[&oid(OID_SHA256)])].concat();
-        Ok(Stamper {
+        let mut s = Stamper {
             signer: crate::pdf::ecdsa::TableSigner::new(&tsa.key),
             at,
             gen_time,
@@ -107,51 +138,134 @@ impl Stamper {
             info_head,
             certs: tlv(0xa0, &tsa.cert),
             cert: tsa.cert.clone(),
-        })
+            info: (Vec::new(), 0, 0),
+            layouts: Vec::new(),
+        };
+        // Marks where the imprint and the serial go (found, then written over per token).
+        let (mark_imprint, mark_serial) = ([0xa5u8; 32], [0x5au8; 16]);
+        let info = s.tst_info_with(&mark_imprint, &mark_serial);
+        let find = |hay: &[u8], needle: &[u8]| hay.windows(needle.len()).position(|w| w == needle).ok_or_else(|| PadesError("token layout".into()));
+        s.info = (info.clone(), find(&info, &mark_imprint)?, find(&info, &mark_serial)?);
+        for sig_len in 70..=72 {
+            let bytes = s.assemble(&info, &s.attrs, &vec![0u8; sig_len]);
+            let info_at = find(&bytes, &info)?;
+            let attrs_at = find(&bytes, &s.attrs)?;
+            let layout = Layout {
+                sig_len,
+                imprint_at: info_at + s.info.1,
+                serial_at: info_at + s.info.2,
+                digest_at: attrs_at + s.digest_at,
+                sig_at: bytes.len() - sig_len,
+                bytes,
+            };
+            s.layouts.push(layout);
+        }
+        Ok(s)
     }
 
-    /// The TSTInfo for a signature value whose SHA-256 is `imprint`.
-    pub(crate) fn tst_info(&self, imprint: &[u8; 32]) -> Vec<u8> {
-        let mut h = Sha256::new();
-        h.update(b"terbit tst serial");
-        h.update(imprint);
-        h.update(&self.gen_time);
-        let mut serial = h.finalize()[..16].to_vec();
-        // Positive, and 16 bytes in DER's shortest form.
-        serial[0] = (serial[0] & 0x7f) | 0x40;
+    /// The TSTInfo stating `imprint` and `serial`.
+    fn tst_info_with(&self, imprint: &[u8; 32], serial: &[u8; 16]) -> Vec<u8> {
         seq(&[
             &tlv(0x02, &[1]),
             &oid(POLICY),
             &seq(&[&seq(&[&oid(OID_SHA256)]), &tlv(0x04, imprint)]),
-            &tlv(0x02, &serial),
+            &tlv(0x02, serial),
             &tlv(0x18, &self.gen_time),
         ])
+    }
+
+    /// A token's serial: the hash of its imprint and time, positive and
+    /// 16 bytes in DER's shortest form.
+    fn serial(&self, imprint: &[u8; 32]) -> [u8; 16] {
+        let mut h = Sha256::new();
+        h.update(b"terbit tst serial");
+        h.update(imprint);
+        h.update(&self.gen_time);
+        let mut serial = [0u8; 16];
+        serial.copy_from_slice(&h.finalize()[..16]);
+        serial[0] = (serial[0] & 0x7f) | 0x40;
+        serial
+    }
+
+    /// The TSTInfo for a signature value whose SHA-256 is `imprint`.
+    #[cfg(test)]
+    pub(crate) fn tst_info(&self, imprint: &[u8; 32]) -> Vec<u8> {
+        self.tst_info_with(imprint, &self.serial(imprint))
+    }
+
+    /// The tokens for the signature values `signatures` (DER ECDSA), in
+    /// order, as values: their signatures made as one batch.
+    pub fn stamp(&self, signatures: &[&[u8]]) -> Vec<Stamped> {
+        let (info, imprint_at, serial_at) = (&self.info.0, self.info.1, self.info.2);
+        let parts: Vec<([u8; 32], [u8; 16], [u8; 32], [u8; 32])> = signatures
+            .iter()
+            .map(|sig| {
+                let imprint: [u8; 32] = Sha256::digest(sig).into();
+                let serial = self.serial(&imprint);
+                let mut h = Sha256::new();
+                h.update(&info[..imprint_at]);
+                h.update(imprint);
+                h.update(&info[imprint_at + 32..serial_at]);
+                h.update(serial);
+                h.update(&info[serial_at + 16..]);
+                let info_digest: [u8; 32] = h.finalize().into();
+                // The signed attributes as a SET (RFC 5652 §5.4), the digest in place.
+                let mut h = Sha256::new();
+                h.update([0x31]);
+                h.update(&self.attrs[1..self.digest_at]);
+                h.update(info_digest);
+                h.update(&self.attrs[self.digest_at + 32..]);
+                (imprint, serial, info_digest, h.finalize().into())
+            })
+            .collect();
+        let prehashes: Vec<[u8; 32]> = parts.iter().map(|p| p.3).collect();
+        let sigs = self.signer.sign_prehashes(&prehashes);
+        parts.into_iter().zip(sigs).map(|((imprint, serial, info_digest, _), sig)| Stamped { imprint, serial, info_digest, sig }).collect()
+    }
+
+    /// The token's bytes.
+    pub fn token(&self, s: &Stamped) -> Vec<u8> {
+        let sig = s.sig.as_bytes();
+        match self.layouts.iter().find(|l| l.sig_len == sig.len()) {
+            Some(l) => {
+                let mut t = l.bytes.clone();
+                t[l.imprint_at..l.imprint_at + 32].copy_from_slice(&s.imprint);
+                t[l.serial_at..l.serial_at + 16].copy_from_slice(&s.serial);
+                t[l.digest_at..l.digest_at + 32].copy_from_slice(&s.info_digest);
+                t[l.sig_at..].copy_from_slice(sig);
+                t
+            }
+            // A shorter signature (about one in 2^16): assembled in full.
+            None => {
+                let mut attrs = self.attrs.clone();
+                attrs[self.digest_at..self.digest_at + 32].copy_from_slice(&s.info_digest);
+                self.assemble(&self.tst_info_with(&s.imprint, &s.serial), &attrs, sig)
+            }
+        }
+    }
+
+    /// The token of `s` as hex written into `out`, which already holds the
+    /// hex of this stamper's token layout for its signature length (a
+    /// prepared CMS does): only the four varying fields are written.
+    /// `false` (nothing written) when there is no layout of that length.
+    pub(crate) fn write_hex(&self, s: &Stamped, out: &mut [u8]) -> bool {
+        let sig = s.sig.as_bytes();
+        let Some(l) = self.layouts.iter().find(|l| l.sig_len == sig.len()) else { return false };
+        for (at, value) in [(l.imprint_at, &s.imprint[..]), (l.serial_at, &s.serial[..]), (l.digest_at, &s.info_digest[..]), (l.sig_at, sig)] {
+            let _ = hex::encode_to_slice(value, &mut out[2 * at..2 * (at + value.len())]);
+        }
+        true
+    }
+
+    /// A token layout's bytes for signatures of `sig_len` bytes, if there is one.
+    pub(crate) fn layout(&self, sig_len: usize) -> Option<&[u8]> {
+        self.layouts.iter().find(|l| l.sig_len == sig_len).map(|l| l.bytes.as_slice())
     }
 
     /// Tokens for the signature values `signatures` (DER ECDSA), in order:
     /// their signatures made as one batch.
     pub fn tokens(&self, signatures: &[&[u8]]) -> Vec<Vec<u8>> {
-        let infos: Vec<Vec<u8>> = signatures.iter().map(|s| self.tst_info(&Sha256::digest(s).into())).collect();
-        let attrs: Vec<Vec<u8>> = infos
-            .iter()
-            .map(|info| {
-                let mut a = self.attrs.clone();
-                a[self.digest_at..self.digest_at + 32].copy_from_slice(&Sha256::digest(info));
-                a
-            })
-            .collect();
-        let prehashes: Vec<[u8; 32]> = attrs
-            .iter()
-            .map(|a| {
-                // Signed as a SET (RFC 5652 §5.4).
-                let mut h = Sha256::new();
-                h.update([0x31]);
-                h.update(&a[1..]);
-                h.finalize().into()
-            })
-            .collect();
-        let sigs = self.signer.sign_prehashes(&prehashes);
-        infos.iter().zip(&attrs).zip(&sigs).map(|((info, a), sig)| self.assemble(info, a, sig.as_bytes())).collect()
+        self.stamp(signatures).iter().map(|s| self.token(s)).collect()
     }
 
     fn assemble(&self, info: &[u8], attrs: &[u8], sig: &[u8]) -> Vec<u8> {
@@ -163,7 +277,7 @@ impl Stamper {
 
     /// The longest token this stamper makes (a 72-byte signature).
     pub fn max_len(&self) -> usize {
-        self.assemble(&self.tst_info(&[0; 32]), &self.attrs, &[0u8; 72]).len()
+        self.layouts.iter().map(|l| l.bytes.len()).max().unwrap_or(0)
     }
 }
 
@@ -198,6 +312,18 @@ pub(crate) mod tests {
         }
         // Each names its own imprint and serial.
         assert_ne!(s.tst_info(&[1; 32]), s.tst_info(&[2; 32]));
+        // A copy of the layout with its fields written in is the token
+        // assembled in full.
+        for st in s.stamp(&refs) {
+            let mut attrs = s.attrs.clone();
+            attrs[s.digest_at..s.digest_at + 32].copy_from_slice(&st.info_digest);
+            let whole = s.assemble(&s.tst_info(&st.imprint), &attrs, st.sig.as_bytes());
+            assert_eq!(s.token(&st), whole);
+            assert_eq!(Sha256::digest(s.tst_info(&st.imprint)).as_slice(), st.info_digest);
+            let mut hex_out = hex::encode(s.layout(st.sig_len()).unwrap()).into_bytes();
+            assert!(s.write_hex(&st, &mut hex_out));
+            assert_eq!(hex_out, hex::encode(&whole).into_bytes());
+        }
     }
 
     #[test]

@@ -78,7 +78,9 @@ pub fn make(root: &RootKey, number: u64, this_update: i64, next_update: i64, rev
         .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "2.5.29.14"))
         .and_then(|e| OctetString::from_der(e.extn_value.as_bytes()).ok())
         .ok_or_else(|| Error::Usage("the root certificate has no subject key identifier".into()))?;
-    let aki = crate::pdf::sign::tlv(0x30, &crate::pdf::sign::tlv(0x80, ski.as_bytes()));
+    // AuthorityKeyIdentifier { [0] keyIdentifier }: the identifier is 20 bytes.
+    let id = ski.as_bytes();
+    let aki = [&[0x30, id.len() as u8 + 2, 0x80, id.len() as u8][..], id].concat();
     let n = x509_cert::der::asn1::Uint::new(&number.to_be_bytes()).and_then(|u| u.to_der()).map_err(|e| Error::Usage(format!("CRL number: {e}")))?;
     let tbs = TbsCertList {
         version: x509_cert::Version::V2,
@@ -118,7 +120,8 @@ pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<CrlInfo, String> 
     let spki = issuer.tbs_certificate().subject_public_key_info().to_der().map_err(|_| "issuer key".to_string())?;
     let key: p256::ecdsa::VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| "its issuer's key is not P-256".to_string())?;
     let sig = crl.signature.as_bytes().and_then(|s| p256::ecdsa::Signature::from_der(s).ok()).ok_or("its signature is not ECDSA")?;
-    if crl.signature_algorithm.oid.to_string() != "1.2.840.10045.4.3.2" || !crate::verify::signature::ecdsa::verify(&key, &tbs, &sig) {
+    let holds = p256::ecdsa::signature::Verifier::verify(&key, &tbs, &sig).is_ok();
+    if crl.signature_algorithm.oid.to_string() != "1.2.840.10045.4.3.2" || !holds {
         return Err("its signature does not hold under the district root".into());
     }
     let secs = |t: &Time| t.to_unix_duration().as_secs() as i64;

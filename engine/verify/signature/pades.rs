@@ -358,6 +358,12 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
     Ok((der.to_vec(), chain, chain_signed, stamp))
 }
 
+/// Whether `cms` holds over `digest`, stamp included (for the signer's tests).
+#[cfg(test)]
+pub(crate) fn tests_cms_holds(cms: &[u8], digest: &[u8; 32]) -> bool {
+    matches!(check_cms(cms, digest), Ok((_, _, _, Some(_))))
+}
+
 /// A signer's certificate as read: decoded, its ESSCertIDv2 as terbit
 /// writes it, and its key (or why it is not a P-256 key).
 struct SignerCert {
