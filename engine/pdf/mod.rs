@@ -14,3 +14,4 @@ pub mod print;
 pub mod render;
 pub mod sign;
 pub mod stamp;
+pub mod token;

@@ -7,7 +7,7 @@
 //! among its time-stamp authorities; a token is proof of time only under a
 //! certificate a district's list names so.
 //!
-//! `pdf/stamp.rs` makes the tokens; `verify/signature/stamp.rs` reads them.
+//! `pdf/stamp.rs` makes the tokens; `pdf/token.rs` reads them.
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;

@@ -3,6 +3,7 @@
 
 pub mod csvin;
 pub mod csvout;
+pub mod der;
 pub mod fs;
 pub mod escape;
 pub mod show;

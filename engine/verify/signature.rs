@@ -6,4 +6,4 @@
 pub mod ecdsa;
 pub mod pades;
 pub mod reasons;
-pub mod stamp;
+

@@ -18,6 +18,7 @@
 //! bytes stored (DER's order of a SET OF included).
 
 use crate::trust::pdfkey::PdfCert;
+pub(crate) use crate::util::der::{items, tlv};
 use p256::pkcs8::DecodePublicKey;
 use sha2::{Digest, Sha256};
 use cms::content_info::CmsVersion;
@@ -45,45 +46,11 @@ pub enum FileSignature {
         m: String,
         /// The signature's time-stamp (PAdES B-T), when it carries one
         /// that holds (whose authority the judge still weighs).
-        stamp: Option<crate::verify::signature::stamp::Stamp>,
+        stamp: Option<crate::pdf::token::Stamp>,
     },
     /// There is a signature, and it does not hold: why.
     Broken(String),
 }
-
-/// One DER element at `pos` within `b[..end]`: (tag, content start,
-/// content end). Its header is read by the `der` crate, which takes DER
-/// only: a definite length in its shortest form (a longer one would be a
-/// second byte string for the same signature), a one-byte tag here.
-pub(crate) fn tlv(b: &[u8], pos: usize, end: usize) -> Option<(u8, usize, usize)> {
-    use x509_cert::der::Reader;
-    let tag = *b.get(pos)?;
-    if tag & 0x1f == 0x1f {
-        return None;
-    }
-    let mut r = x509_cert::der::SliceReader::new(b.get(pos..end)?).ok()?;
-    let header = x509_cert::der::Header::decode(&mut r).ok()?;
-    let start = pos + usize::try_from(r.position()).ok()?;
-    let stop = start.checked_add(usize::try_from(header.length()).ok()?)?;
-    (stop <= end).then_some((tag, start, stop))
-}
-
-/// The elements inside `b[start..end]`: (tag, content start, content
-/// end, element start).
-pub(crate) fn items(b: &[u8], start: usize, end: usize) -> Option<Vec<(u8, usize, usize, usize)>> {
-    let mut out = Vec::new();
-    let mut at = start;
-    while at < end {
-        let (t, s, e) = tlv(b, at, end)?;
-        out.push((t, s, e, at));
-        at = e;
-        if out.len() > 64 {
-            return None;
-        }
-    }
-    Some(out)
-}
-
 
 /// Find `key` followed by its value's start, once: `None` if absent, an
 /// error if it appears more than once.
@@ -187,7 +154,7 @@ fn check_inner(bytes: &[u8], whole: &mut Option<[u8; 32]>) -> Result<Option<File
 
 /// The signer's certificate, the others carried, whether the signed
 /// attributes name those others, and the time-stamp (see [`FileSignature::Holds`]).
-type Signed = (Vec<u8>, Vec<Vec<u8>>, bool, Option<crate::verify::signature::stamp::Stamp>);
+type Signed = (Vec<u8>, Vec<Vec<u8>>, bool, Option<crate::pdf::token::Stamp>);
 
 /// The CMS SignedData: its signed attributes hold `digest` and its
 /// signature holds under the signer's certificate, which is returned with
@@ -351,7 +318,7 @@ fn check_cms(b: &[u8], digest: &[u8; 32]) -> Result<Signed, String> {
         return Err("the signature does not verify under the signer's certificate".into());
     }
     let stamp = match token {
-        Some(t) => Some(crate::verify::signature::stamp::read(&t, info.signature.as_bytes())?),
+        Some(t) => Some(crate::pdf::token::read(&t, info.signature.as_bytes())?),
         None => None,
     };
     let chain = carried.iter().map(|c| c.to_vec()).collect();

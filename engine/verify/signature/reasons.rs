@@ -10,7 +10,7 @@
 /// (code, a fragment of the words that says it), tried in order: the more
 /// particular first.
 pub const REASONS: &[(&str, &str)] = &[
-    // The signature's time-stamp (PAdES B-T): verify/signature/stamp.rs and pades::judge.
+    // The signature's time-stamp (PAdES B-T): pdf/token.rs and pades::judge.
     ("stamp-not-this-signature", "the time-stamp does not stamp this signature"),
     ("stamp-altered", "the time-stamp's TSTInfo was changed"),
     ("stamp-altered", "the time-stamp names another certificate"),

@@ -481,7 +481,7 @@ function stampSignatureHolds(der, alg, message, sig) {
 
 /**
  * Read the time-stamp token `token` that stamps the signature value
- * `signature`, as terbit's `verify::signature::stamp::read` does, with its
+ * `signature`, as terbit's `pdf::token::read` does, with its
  * words: {at (the latest time it allows, epoch seconds), genTime, cert
  * (the authority's certificate, DER)}, or a Broken with why. Whether the
  * authority is one a district's list names is the judge's.

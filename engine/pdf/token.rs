@@ -2,11 +2,12 @@
 //! signer info's unsigned attribute signature-time-stamp-token, whose
 //! message imprint is the hash of the signature's value. Read here: the
 //! token's DER, its TSTInfo, the authority's signature over it (ECDSA
-//! P-256 by the `p256`-parsed key and `ring`; P-384 and RSA PKCS #1 v1.5, as
-//! a PSrE's authority signs, by `ring`), and the ESS signing-certificate
+//! P-256 or P-384, or RSA PKCS #1 v1.5 as a PSrE's authority may sign, all
+//! by `ring`), and the ESS signing-certificate
 //! attribute naming the authority's certificate. Whether that authority
 //! is one a district's signed trust list names is the judge's
-//! (`pades::judge`): this module proves only what the token says.
+//! (`verify::signature::pades::judge`): this module proves only what the
+//! token says. The issuer reads an external authority's answers with it too.
 //!
 //! Untrusted bytes: the token is decoded by the `cms` crate (DER only) and
 //! must re-encode to the very bytes stored; the TSTInfo is walked element
@@ -158,7 +159,7 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
 /// The certificate hash of the first ESSCertID(v2) of a signing-certificate
 /// attribute value (SHA-1 for v1, SHA-256 for v2: another algorithm is refused).
 fn first_cert_hash(v: &[u8], v1: bool) -> Result<Vec<u8>, String> {
-    use crate::verify::signature::pades::{items, tlv};
+    use crate::util::der::{items, tlv};
     let err = || bad("signing certificate");
     let (t, s, e) = tlv(v, 0, v.len()).filter(|x| x.2 == v.len()).ok_or_else(err)?;
     let outer = items(v, s, e).filter(|o| t == 0x30 && !o.is_empty()).ok_or_else(err)?;
@@ -186,11 +187,7 @@ fn signature_holds(cert: &Certificate, alg: &[u8], message: &[u8], sig: &[u8]) -
     let curve = spki.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok()).map(|o| o.to_string());
     let alg = x509_cert::der::asn1::ObjectIdentifier::from_bytes(alg).ok()?.to_string();
     let algorithm: &dyn rs::VerificationAlgorithm = match (alg.as_str(), curve.as_deref()) {
-        ("1.2.840.10045.4.3.2", Some("1.2.840.10045.3.1.7")) => {
-            let key = p256::ecdsa::VerifyingKey::from_sec1_bytes(key).ok()?;
-            let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else { return Some(false) };
-            return Some(crate::verify::signature::ecdsa::verify(&key, message, &sig));
-        }
+        ("1.2.840.10045.4.3.2", Some("1.2.840.10045.3.1.7")) => &rs::ECDSA_P256_SHA256_ASN1,
         ("1.2.840.10045.4.3.2", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA256_ASN1,
         ("1.2.840.10045.4.3.3", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA384_ASN1,
         // rsaEncryption as the signature algorithm (OpenSSL writes it), with SHA-256 as the digest.
@@ -214,7 +211,7 @@ struct TstInfo {
 /// message imprint, serial, genTime, then optional accuracy, ordering,
 /// nonce, tsa name and extensions, in that order and nothing after.
 fn tst_info(b: &[u8]) -> Result<TstInfo, String> {
-    use crate::verify::signature::pades::{items, tlv};
+    use crate::util::der::{items, tlv};
     let err = |w: &str| bad(&format!("TSTInfo {w}"));
     let (t, s, e) = tlv(b, 0, b.len()).filter(|x| x.2 == b.len() && x.0 == 0x30).ok_or_else(|| err("is not a SEQUENCE"))?;
     let _ = t;
@@ -255,7 +252,7 @@ fn tst_info(b: &[u8]) -> Result<TstInfo, String> {
 
 /// Accuracy in whole seconds, a fraction rounded up.
 fn accuracy(b: &[u8], start: usize, end: usize) -> Option<i64> {
-    let parts = crate::verify::signature::pades::items(b, start, end)?;
+    let parts = crate::util::der::items(b, start, end)?;
     let mut secs: i64 = 0;
     let mut fraction = false;
     for p in &parts {
