@@ -227,3 +227,32 @@ fn copy_dir(from: &Path, to: &Path) {
         }
     }
 }
+
+#[test]
+fn a_planted_time_stamp_certificate_is_not_listed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    // Someone who can write to the keys folder, not the root's holder: a
+    // root of their own with the district's names, certifying the folder's
+    // time-stamp key (or their own) as the district's authority.
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "fake", "--not-before", "2026-01-01"]);
+    let fake = terbit::trust::root::RootKey::load(&d.join("fake/root-3506.key"), &d.join("fake/root-3506.crt")).unwrap();
+    let key = terbit::trust::pdfkey::public_key(&d.join("keys/tsa.key")).unwrap();
+    let planted = terbit::trust::tsa::certify(&fake, &key, "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+    terbit::trust::pdfkey::write_cert(&d.join("keys/tsa.crt"), &planted).unwrap();
+    terbit::trust::pdfkey::write_cert(&d.join("keys/tsa.crt.2082758400"), &planted).unwrap();
+    let out = ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30"]);
+    assert_eq!(out.matches("WARNING: a time-stamp certificate in the keys folder was not issued by this root").count(), 2, "{out}");
+    let list: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("keys/trust-3506.json")).unwrap()).unwrap();
+    let listed: Vec<Vec<u8>> = list["tsa_certificates"].as_array().unwrap().iter().map(|c| terbit::trust::root::base64_decode(c.as_str().unwrap()).unwrap()).collect();
+    assert_eq!(listed.len(), 1, "only the certificate this root issued now");
+    assert!(!listed.contains(&planted));
+    let root = terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap();
+    let cert = terbit::trust::tsa::TsaCert::of("3506", &listed[0], Some(&root.der)).unwrap();
+    assert!(cert.for_time_stamping && !cert.forged_issuer);
+    // And a list that named the planted one anyway (signed by a careless
+    // root holder) gives its stamps no weight: the root did not sign it.
+    assert!(terbit::trust::tsa::TsaCert::of("3506", &planted, Some(&root.der)).unwrap().forged_issuer);
+}

@@ -72,6 +72,10 @@ fn print_notes(notes: &[Note]) {
             }
             Note::Certified { kid, cert } => println!("  certified PDF key {} → {}", hex::encode(kid), cert.display()),
             Note::TsaCertified { cert } => println!("  certified the district time-stamp authority → {}", cert.display()),
+            Note::TsaCertificateRefused { kept } => println!(
+                "  WARNING: a time-stamp certificate in the keys folder was not issued by this root for the folder's time-stamp key: NOT listed, set aside as {} (who put it there?)",
+                kept.display()
+            ),
             Note::CrlWritten { path, revoked } => println!("  the root's certificate revocation list ({revoked} revoked) → {}", path.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),
             Note::DistrictPut { district, sequence, keys, revocation_lists, root } => {

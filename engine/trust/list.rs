@@ -353,9 +353,14 @@ pub(crate) mod tests {
 
     /// A root for district 3506 and its fingerprint (test key, fixed secret).
     pub(crate) fn test_root() -> RootKey {
-        let new = generate("3506", "KAB. KEDIRI", &[0x42u8; 32], 1_767_225_600, 20).unwrap();
+        test_root_with(&[0x42u8; 32])
+    }
+
+    /// A root for district 3506 with another secret (the same names).
+    pub(crate) fn test_root_with(secret: &[u8; 32]) -> RootKey {
+        let new = generate("3506", "KAB. KEDIRI", secret, 1_767_225_600, 20).unwrap();
         let cert = RootCert::parse(&pem_decode(new.cert_pem.as_bytes()).unwrap()).unwrap();
-        RootKey::from_parts_for_tests(&[0x42u8; 32], cert)
+        RootKey::from_parts_for_tests(secret, cert)
     }
 
     pub(crate) fn entry(seed: u8, issuer: &str) -> TrustEntry {

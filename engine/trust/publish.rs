@@ -49,6 +49,12 @@ pub enum Note {
         /// Its new certificate.
         cert: PathBuf,
     },
+    /// A time-stamp certificate in the keys folder this root did not issue
+    /// for the folder's key: set aside, not listed.
+    TsaCertificateRefused {
+        /// Where it is now.
+        kept: PathBuf,
+    },
     /// The root's CRL, written beside the list.
     CrlWritten {
         /// Where.
@@ -168,10 +174,14 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     // when it has no certificate of this root or its own ends within a year.
     let office = crate::kind::refdata::reference().regency_name(&district).unwrap_or(&district).to_string();
     let earliest = list.keys.iter().filter_map(|k| chrono::DateTime::parse_from_rfc3339(&k.not_before).ok()).map(|t| t.timestamp()).min().unwrap_or(now);
-    let (tsa, certified) = super::tsa::certify_folder(keys, root, &district, &office, earliest, now)?;
-    if let Some(cert) = certified {
+    let tsa = super::tsa::certify_folder(keys, root, &district, &office, earliest, now)?;
+    if let Some(cert) = tsa.new {
         notes.push(Note::TsaCertified { cert });
     }
+    for kept in tsa.set_aside {
+        notes.push(Note::TsaCertificateRefused { kept });
+    }
+    let tsa = tsa.certs;
     // The root's CRL, numbered and dated as the list.
     let crl = revocation_list(keys, root, &list, sequence, now, next_update)?;
     let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;

@@ -299,7 +299,7 @@ impl TrustStore {
                     d.pdf_certificates.iter().filter_map(|c| crate::trust::pdfkey::PdfCert::of(&d.district, c).map(|p| crate::trust::pdfkey::PdfCert { root: Some(d.root.der.clone()), ..p }))
                 })
                 .collect(),
-            tsa_certs: districts.iter().flat_map(|d| d.tsa_certificates.iter().filter_map(|c| crate::trust::tsa::TsaCert::of(&d.district, c))).collect(),
+            tsa_certs: districts.iter().flat_map(|d| d.tsa_certificates.iter().filter_map(|c| crate::trust::tsa::TsaCert::of(&d.district, c, Some(&d.root.der)))).collect(),
         };
         store.revocations.insert(revocation_lists);
         for d in &mut store.districts {
@@ -357,7 +357,7 @@ impl TrustStore {
             paths.sort();
             for p in paths {
                 let der = crate::trust::pdfkey::read_cert_der(&p)?;
-                tsa_certs.push(crate::trust::tsa::TsaCert::of(&district, &der).ok_or_else(|| Error::config(&p, "not a readable certificate"))?);
+                tsa_certs.push(crate::trust::tsa::TsaCert::of(&district, &der, None).ok_or_else(|| Error::config(&p, "not a readable certificate"))?);
             }
         }
         let mut store = TrustStore::with_keys(list, revocations)?;

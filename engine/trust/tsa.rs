@@ -166,57 +166,102 @@ pub fn signer_for(dir: &Path) -> Result<Option<TsaSigner>> {
     Ok(Some(TsaSigner { key, cert, valid }))
 }
 
+/// What [`certify_folder`] did.
+#[derive(Debug, Default)]
+pub struct Certified {
+    /// Every time-stamp certificate of the folder this root issued, for the
+    /// trust list (earlier ones first, the current last).
+    pub certs: Vec<Vec<u8>>,
+    /// The new certificate, when the root certified the key now.
+    pub new: Option<PathBuf>,
+    /// Certificates found in the folder that this root did not issue: set
+    /// aside under these names, and not listed (someone who can write to
+    /// the keys folder must not get their own authority into the list the
+    /// root signs).
+    pub set_aside: Vec<PathBuf>,
+}
+
+/// Whether `root` (the district root) issued `der`.
+fn by_root(der: &[u8], root: &RootKey) -> bool {
+    Certificate::from_der(der)
+        .ok()
+        .zip(Certificate::from_der(&root.cert.der).ok())
+        .is_some_and(|(c, r)| c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&c, &r) == Some(true))
+}
+
 /// The root certifies the folder's time-stamp key when it has no
-/// certificate, or one that ends within [`RENEW_WITHIN`] of `now` or was
-/// issued by another root (the earlier one is kept as
-/// `tsa.crt.<not-after>`, still listed: what it stamped still verifies).
-/// Returns every time-stamp certificate of the folder for the trust list
-/// (none when the folder has no time-stamp key) and whether it certified.
-pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, earliest: i64, now: i64) -> Result<(Vec<Vec<u8>>, Option<PathBuf>)> {
+/// certificate of this root, or one that ends within [`RENEW_WITHIN`] of
+/// `now` (the earlier one is kept as `tsa.crt.<not-after>`, still listed:
+/// what it stamped still verifies). Only certificates this root issued
+/// for the folder's key are listed; any other is set aside
+/// (`tsa.crt.refused-<n>`) and named.
+pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, earliest: i64, now: i64) -> Result<Certified> {
     let kp = key_path(dir);
     if std::fs::symlink_metadata(&kp).is_err() {
-        return Ok((Vec::new(), None));
+        return Ok(Certified::default());
     }
+    let public = *read_key(&kp)?.verifying_key();
+    let ours = |der: &[u8]| by_root(der, root) && Certificate::from_der(der).is_ok_and(|c| is_tsa_certificate(&c)) && crate::trust::pdfkey::cert_key(der, Path::new("")).is_ok_and(|k| k == public);
+    let mut out = Certified::default();
+    let set_aside = |p: &Path, out: &mut Certified| -> Result<()> {
+        let mut n = 1;
+        let aside = loop {
+            let a = dir.join(format!("tsa.crt.refused-{n}"));
+            if std::fs::symlink_metadata(&a).is_err() {
+                break a;
+            }
+            n += 1;
+        };
+        std::fs::rename(p, &aside).map_err(|e| Error::io(&aside, e))?;
+        out.set_aside.push(aside);
+        Ok(())
+    };
     let cp = cert_path(dir);
-    let mut certified = None;
     let current = match std::fs::symlink_metadata(&cp) {
         Ok(_) => Some(crate::trust::pdfkey::read_cert_der(&cp)?),
         Err(_) => None,
     };
     let renew = match &current {
         None => true,
+        Some(der) if !ours(der) => {
+            set_aside(&cp, &mut out)?;
+            true
+        }
         Some(der) => {
             let (_, not_after) = crate::trust::pdfkey::validity(der).ok_or_else(|| Error::config(&cp, "not a readable certificate"))?;
-            let by_this_root = Certificate::from_der(der)
-                .ok()
-                .zip(Certificate::from_der(&root.cert.der).ok())
-                .is_some_and(|(c, r)| c.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&c, &r) == Some(true));
-            not_after - now < RENEW_WITHIN || !by_this_root
+            if not_after - now < RENEW_WITHIN {
+                let kept = dir.join(format!("tsa.crt.{not_after}"));
+                std::fs::rename(&cp, &kept).map_err(|e| Error::io(&kept, e))?;
+                true
+            } else {
+                false
+            }
         }
     };
     if renew {
-        if let Some(der) = &current {
-            let (_, not_after) = crate::trust::pdfkey::validity(der).unwrap_or((0, 0));
-            let kept = dir.join(format!("tsa.crt.{not_after}"));
-            std::fs::rename(&cp, &kept).map_err(|e| Error::io(&kept, e))?;
-        }
-        let public = *read_key(&kp)?.verifying_key();
         let not_before = earliest.min(now);
         let der = certify(root, &public, district, office, not_before, now + VALIDITY)?;
         crate::trust::pdfkey::write_cert(&cp, &der)?;
-        certified = Some(cp.clone());
+        out.new = Some(cp.clone());
     }
     // Earlier certificates first (by name: their end times), the current last.
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .flatten()
         .map(|e| e.path())
-        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.starts_with("tsa.crt.")))
+        .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.strip_prefix("tsa.crt.").is_some_and(|end| end.bytes().all(|b| b.is_ascii_digit()) && !end.is_empty())))
         .collect();
     paths.sort();
-    paths.push(cp);
-    let certs = paths.iter().map(|p| crate::trust::pdfkey::read_cert_der(p)).collect::<Result<Vec<_>>>()?;
-    Ok((certs, certified))
+    for p in &paths {
+        let der = crate::trust::pdfkey::read_cert_der(p)?;
+        if ours(&der) {
+            out.certs.push(der);
+        } else {
+            set_aside(p, &mut out)?;
+        }
+    }
+    out.certs.push(crate::trust::pdfkey::read_cert_der(&cp)?);
+    Ok(out)
 }
 
 /// A time-stamp authority's certificate a trust list names, decoded.
@@ -235,15 +280,26 @@ pub struct TsaCert {
     pub for_time_stamping: bool,
     /// Its subject, as shown to a person.
     pub name: String,
+    /// It names the district root as its issuer, but the root's signature
+    /// on it does not hold: a certificate made to look like the district's
+    /// own authority, whose tokens prove nothing.
+    pub forged_issuer: bool,
 }
 
 impl TsaCert {
-    /// Decode a time-stamp certificate of `district`'s list.
-    pub fn of(district: &str, der: &[u8]) -> Option<TsaCert> {
+    /// Decode a time-stamp certificate of `district`'s list, whose root
+    /// certificate is `root` (DER) when known. A certificate the root
+    /// issued is the district's own authority's; one another authority
+    /// issued (a PSrE's) is trusted as the list names it — but one that
+    /// names the root as its issuer must carry the root's signature.
+    pub fn of(district: &str, der: &[u8], root: Option<&[u8]>) -> Option<TsaCert> {
         let (not_before, not_after) = crate::trust::pdfkey::validity(der)?;
         let cert = Certificate::from_der(der).ok()?;
         let name = crate::util::show::clip_shown(&cert.tbs_certificate().subject().to_string(), 160);
-        Some(TsaCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name })
+        let forged_issuer = root.and_then(|r| Certificate::from_der(r).ok()).is_some_and(|r| {
+            cert.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&cert, &r) != Some(true)
+        });
+        Some(TsaCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name, forged_issuer })
     }
 }
 
@@ -264,7 +320,11 @@ mod tests {
         let pdf = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
         let pdf = Certificate::from_der(&pdf).unwrap();
         assert!(!is_tsa_certificate(&pdf) && !names_time_stamping(&pdf));
-        let parsed = TsaCert::of("3506", &der).unwrap();
-        assert!(parsed.for_time_stamping && parsed.name.contains("Time-stamp authority"), "{parsed:?}");
+        let parsed = TsaCert::of("3506", &der, Some(&root.cert.der)).unwrap();
+        assert!(parsed.for_time_stamping && parsed.name.contains("Time-stamp authority") && !parsed.forged_issuer, "{parsed:?}");
+        // Signed by another key under the root's name: forged.
+        let other = crate::trust::list::tests::test_root_with(&[0x44; 32]);
+        let fake = certify(&other, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 1_609_459_200 + VALIDITY).unwrap();
+        assert!(TsaCert::of("3506", &fake, Some(&root.cert.der)).unwrap().forged_issuer);
     }
 }

@@ -452,6 +452,9 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
                     if t.district != issuer {
                         return Some(format!("the PDF file's signature is time-stamped by district {}'s authority, but the document is issuer {issuer}'s", t.district));
                     }
+                    if t.forged_issuer {
+                        return Some("the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate".into());
+                    }
                     if !t.for_time_stamping {
                         return Some("the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)".into());
                     }

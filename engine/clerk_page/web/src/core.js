@@ -451,7 +451,7 @@ export function verifyTrustList(list, pin) {
   if (foreign) throw new TrustError(`key ${foreign.kid} signs for ${foreign.issuer}, but the list is district ${list.district}'s: a root vouches only for its own district`);
   const pdfCerts = certs.map((der) => ({ der, info: certInfo(der) })).filter((c) => c.info).map((c) => ({ district: list.district, der: c.der, notBefore: c.info.notBefore, notAfter: c.info.notAfter, root: der }));
   // The time-stamp authorities this list names (trust::tsa::TsaCert::of), for the PDF judge.
-  const tsaCerts = tsa.map((c) => tsaCert(list.district, c)).filter((c) => c);
+  const tsaCerts = tsa.map((c) => tsaCert(list.district, c, der)).filter((c) => c);
   return { district: list.district, sequence, issuedAt, nextUpdate, fingerprint: fp, subject: root.subject, keys, pdfCerts, tsaCerts, digest: hex(sha256(signed)) };
 }
 

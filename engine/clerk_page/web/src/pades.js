@@ -812,6 +812,7 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
     const a = (tsaCerts || []).find((x) => same(x.der, s.cert));
     if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered";
     if (a.district !== issuer) return `the PDF file's signature is time-stamped by district ${a.district}'s authority, but the document is issuer ${issuer}'s`;
+    if (a.forgedIssuer) return "the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate";
     if (!a.forTimeStamping) return "the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)";
     if (!(s.at >= a.notBefore && s.at < a.notAfter)) return `the PDF file's time-stamp (${rfc3339(s.at)}) falls outside its authority's certificate`;
     if (s.at < t) return `the PDF file's time-stamp (${rfc3339(s.at)}) is earlier than the signature's claimed time: a stamp is never made before what it stamps`;
@@ -839,8 +840,13 @@ export function stampWords(sig, tsaCerts) {
 }
 
 /** A time-stamp authority's certificate `der` a district's signed list names, decoded (trust::tsa::TsaCert::of); null if unreadable. */
-export function tsaCert(district, der) {
+export function tsaCert(district, der, root = null) {
   const info = certInfo(der);
   if (!info || !Number.isFinite(info.notBefore) || !Number.isFinite(info.notAfter)) return null;
-  return { district, der, notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der) };
+  // Naming the district root as its issuer, it must carry the root's signature (TsaCert::of).
+  const c = tbsFields(der);
+  const r = root && tbsFields(root);
+  const namesRoot = !!(c && r && hexOf(der, { start: c.issuer.at, end: c.issuer.end }) === hexOf(root, { start: r.subject.at, end: r.subject.end }));
+  const forgedIssuer = namesRoot && !issuedBy(der, root);
+  return { district, der, notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der), forgedIssuer };
 }

@@ -12,6 +12,7 @@ export const REASONS = [
   ["stamp-unknown-authority", "a time-stamp from an authority no district's trust list names"],
   ["stamp-wrong-district", "is time-stamped by district"],
   ["stamp-not-tsa", "is not a time-stamp authority's"],
+  ["stamp-forged-authority", "but the root did not sign it"],
   ["stamp-outside-authority", "falls outside its authority's certificate"],
   ["stamp-before-signature", "is earlier than the signature's claimed time"],
   ["stamped-after-certificate", "after its signing certificate ended"],
