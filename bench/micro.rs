@@ -111,7 +111,7 @@ fn stages(c: &mut Criterion) {
                 })
                 .collect();
             let mut open: Vec<(&mut [u8], terbit::pdf::sign::Place)> = made.iter_mut().map(|(f, p)| (f.as_mut_slice(), *p)).collect();
-            pades.sign_many(&mut open);
+            pades.sign_many(&mut open).unwrap();
             made
         })
     });

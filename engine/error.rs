@@ -186,6 +186,12 @@ pub enum Error {
         message: String,
     },
 
+    /// The time-stamp authority could not stamp the night's signatures (an
+    /// external service that does not answer, refuses, or answers wrongly):
+    /// nothing of the night is published; run it again once it answers.
+    #[error("time-stamp: {0}")]
+    TimeStamp(String),
+
     /// The whole batch was refused (e.g. over the reject threshold).
     #[error("batch refused: {0}")]
     Refused(String),

@@ -256,3 +256,114 @@ fn a_planted_time_stamp_certificate_is_not_listed() {
     // root holder) gives its stamps no weight: the root did not sign it.
     assert!(terbit::trust::tsa::TsaCert::of("3506", &planted, Some(&root.der)).unwrap().forged_issuer);
 }
+
+/// An external authority's key and certificates (RSA, as BSrE's), made
+/// with openssl in `dir`, and its OpenSSL configuration: (config, CA
+/// certificate, authority certificate).
+fn openssl_authority(dir: &Path) -> (PathBuf, PathBuf, PathBuf) {
+    std::fs::create_dir_all(dir).unwrap();
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+    };
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/C=ID/O=Test PSrE/CN=Test PSrE Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/C=ID/O=Test PSrE/CN=Test PSrE Time-Stamping"]);
+    std::fs::write(dir.join("ext.cnf"), "basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\n").unwrap();
+    run(&["x509", "-req", "-in", "tsa.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "tsa.crt", "-days", "3650", "-extfile", "ext.cnf"]);
+    std::fs::write(dir.join("serial"), "01\n").unwrap();
+    let config = format!(
+        "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = {}\nserial = $dir/serial\ncrypto_device = builtin\nsigner_cert = $dir/tsa.crt\ncerts = $dir/ca.crt\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+        dir.display()
+    );
+    std::fs::write(dir.join("ts.cnf"), config).unwrap();
+    (dir.join("ts.cnf"), dir.join("ca.crt"), dir.join("tsa.crt"))
+}
+
+/// The local service: OpenSSL's authority behind tests/tsa_server.py;
+/// killed when dropped.
+struct Service(std::process::Child, u16);
+
+impl Service {
+    fn start(config: &Path, dir: &Path, credentials: &str) -> Service {
+        let port_file = dir.join("port");
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tsa_server.py");
+        let child = Command::new("python3").arg(script).arg(config).arg(&port_file).arg(credentials).spawn().unwrap();
+        for _ in 0..200 {
+            if let Ok(p) = std::fs::read_to_string(&port_file) {
+                return Service(child, p.trim().parse().unwrap());
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        panic!("the time-stamp service did not start");
+    }
+}
+
+impl Drop for Service {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+#[test]
+fn an_external_authority_stamps_every_signature() {
+    let tools = tools::require("external time-stamp authority: OpenSSL ts", tools::program("openssl", "version")).is_some()
+        && tools::require("external time-stamp authority: python3 (its HTTP front)", tools::program("python3", "--version")).is_some();
+    if !tools {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (config, ca, tsa_cert) = openssl_authority(&d.join("psre"));
+    let service = Service::start(&config, &d.join("psre"), "dinas:rahasia");
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    // The district lists the authority at its ceremony.
+    let signed = ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30", "--tsa-cert", tsa_cert.to_str().unwrap()]);
+    assert!(signed.contains("listed the external time-stamp authority") && signed.contains("Test PSrE Time-Stamping"), "{signed}");
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "6", "--seed", "5", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    let settings = |password: &str, port: u16| {
+        std::fs::write(d.join("tsa.pass"), format!("dinas:{password}\n")).unwrap();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(d.join("tsa.pass")).unwrap().permissions(), 0o600);
+        let mut perm = std::fs::metadata(d.join("tsa.pass")).unwrap().permissions();
+        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
+        std::fs::set_permissions(d.join("tsa.pass"), perm).unwrap();
+        std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"out\"\ntsa_url = \"http://127.0.0.1:{port}/tsa\"\ntsa_credentials = \"tsa.pass\"\n")).unwrap();
+    };
+    // A wrong password: refused before anything is numbered or written.
+    settings("salah", service.1);
+    let (code, out, err) = terbit_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("time-stamp") && err.contains("401") && !err.contains("salah"), "{err}");
+    assert!(!d.join("out").exists() || std::fs::read_dir(d.join("out")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing published");
+    // The right one: every signature stamped there.
+    settings("rahasia", service.1);
+    let out = ok_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    assert!(out.contains(&format!("time-stamped by the time-stamp authority at http://127.0.0.1:{}/tsa", service.1)), "{out}");
+    let run = run_in(&d.join("out"));
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    assert!(files.len() > 6);
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        let (token, signature) = token_of(&bytes);
+        std::fs::write(d.join("token.der"), &token).unwrap();
+        std::fs::write(d.join("signature.bin"), &signature).unwrap();
+        let o = Command::new("openssl").args(["ts", "-verify", "-token_in", "-in", "token.der", "-data", "signature.bin", "-CAfile"]).arg(&ca).current_dir(d).output().unwrap();
+        assert!(o.status.success(), "{}: {}", f.display(), String::from_utf8_lossy(&o.stderr));
+        let (code, said) = verify(d, "bundle.json", f);
+        assert_eq!(code, 0, "{said}");
+        if !f.parent().unwrap().ends_with("print") {
+            assert!(said.contains("GENUINE") && said.contains("by CN=Test PSrE Time-Stamping"), "{said}");
+        }
+    }
+    // The service gone: the night stops, saying why, and publishes nothing.
+    drop(service);
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "3", "--seed", "6", "--as-of", "2026-11-24", "--out", "more.csv"]);
+    let (code, out, err) = terbit_at(d, None, &["issue", "more.csv", "--issued-on", "2026-11-24"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("time-stamp") && err.contains("no answer after 4 attempts"), "{err}");
+    assert!(std::fs::read_dir(d.join("out")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("20261124")).all(|e| !e.path().join("manifest.csv").exists()));
+}

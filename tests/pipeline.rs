@@ -78,6 +78,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         progress: None,
         ahead_max_rows: terbit::issue::AHEAD_MAX_ROWS,
         started_at: None,
+        remote_tsa: None,
     }
 }
 

@@ -462,6 +462,9 @@ pub(crate) enum TrustCommand {
         /// Signing time, RFC 3339 (default: now).
         #[arg(long)]
         at: Option<String>,
+        /// An external time-stamp authority's certificate (BSrE's, another PSrE's) to list: kept beside the root key and listed from then on.
+        #[arg(long, value_name = "FILE")]
+        tsa_cert: Vec<PathBuf>,
     },
     /// Join districts' signed lists, each checked against its pinned root, with their revocation lists.
     #[command(after_help = "Example:\n  terbit trust bundle --list kediri/trust-3506.json --list sampang/trust-3527.json \\\n      --pin '<fingerprint 3506>' --pin '<fingerprint 3527>' --out trust-bundle.json\n\nAn existing --out bundle is updated: a list older than the one it holds is refused,\nand so is a district's new root unless --new-root DISTRICT says it was announced.")]

@@ -58,7 +58,7 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         let nb = terbit::model::midnight_utc(issue_date.min(Utc::now().date_naive()));
         super::trust::root_init(&region.code, &root_dir, nb, 20)?;
     }
-    super::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp())?;
+    super::trust::trust_sign(&keys_dir, &root_key, &root_cert, 30, None, Utc::now().timestamp(), &[])?;
     let pin = terbit::trust::root::read_cert(&root_cert)?.fingerprint;
     let bundle = out.join("trust-bundle.json");
     super::trust::trust_bundle(&[keys_dir.join(format!("trust-{}.json", region.code))], &[hex::encode(pin)], &[], &[], &bundle)?;

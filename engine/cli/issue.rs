@@ -47,6 +47,10 @@ pub(crate) fn run(a: IssueArgs, quiet: bool, handed: Handed) -> Result<ExitCode>
         progress: progress.as_ref().map(|(_, p)| p.clone()),
         ahead_max_rows: issue::AHEAD_MAX_ROWS,
         started_at: Some(super::region::clock()?),
+        remote_tsa: match &settings.tsa {
+            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref())? }),
+            None => None,
+        },
     };
     let result = issue::issue(&opts);
     let result = result.map_err(|e| explain_failure(e.into(), &opts, &night.region_said, &keys.origin));
@@ -106,4 +110,26 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
         b.set_message(format!("{:.0}/s", done as f64 / start.elapsed().as_secs_f64().max(1e-3)));
     });
     Some((bar, report))
+}
+
+/// The external time-stamp service's credentials: the file terbit.toml's
+/// `tsa_credentials` names, else the service manager's credential
+/// `terbit-tsa-credentials` (systemd's LoadCredential=), else none. One
+/// line, `user:password`; the file must be readable by its owner alone.
+fn tsa_credentials(file: Option<&std::path::Path>) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
+    let path = match file {
+        Some(p) => p.to_path_buf(),
+        None => match std::env::var_os("CREDENTIALS_DIRECTORY").map(|d| std::path::PathBuf::from(d).join("terbit-tsa-credentials")) {
+            Some(p) if p.exists() => p,
+            _ => return Ok(None),
+        },
+    };
+    keys::refuse_readable_by_others(&path)?;
+    let bytes = zeroize::Zeroizing::new(terbit::util::fs::read_limited(&path, 4096)?);
+    let text = std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{}: not text (one line, user:password)", path.display()))?;
+    let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
+    let Some((user, password)) = line.split_once(':') else {
+        anyhow::bail!("{}: its first line is not user:password", path.display());
+    };
+    Ok(Some((user.to_string(), zeroize::Zeroizing::new(password.to_string()))))
 }

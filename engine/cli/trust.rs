@@ -52,9 +52,9 @@ pub(crate) fn root_init(district: &str, dir: &Path, not_before: i64, years: u32)
 
 /// `terbit trust sign`: sign the keys folder's trust list with the root
 /// (the rules: [`terbit::trust::publish::sign_list`]).
-pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64) -> Result<()> {
+pub(crate) fn trust_sign(keys: &Path, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64, external_tsa: &[PathBuf]) -> Result<()> {
     let root = RootKey::load(root_key, root_cert)?;
-    let signed = publish::sign_list(keys, &root, root_key, root_cert, valid_days, out, now)?;
+    let signed = publish::sign_list(keys, &root, root_key, root_cert, valid_days, out, now, external_tsa)?;
     print_notes(&signed.notes);
     let (district, out) = (&signed.district, &signed.path);
     println!("trust list of district {district}, no. {}, {} key(s), signed by root {}", signed.list.sequence, signed.list.keys.len(), show_fingerprint(&root.cert.fingerprint));
@@ -76,6 +76,9 @@ fn print_notes(notes: &[Note]) {
                 "  WARNING: a time-stamp certificate in the keys folder was not issued by this root for the folder's time-stamp key: NOT listed, set aside as {} (who put it there?)",
                 kept.display()
             ),
+            Note::ExternalTsaListed { subject, sha256, kept } => {
+                println!("  listed the external time-stamp authority {subject} (SHA-256 {sha256}; kept as {}): its tokens prove when documents were signed", kept.display())
+            }
             Note::CrlWritten { path, revoked } => println!("  the root's certificate revocation list ({revoked} revoked) → {}", path.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),
             Note::DistrictPut { district, sequence, keys, revocation_lists, root } => {

@@ -375,7 +375,7 @@ pub fn read_key_file(path: &Path) -> Result<SigningKey> {
 }
 
 /// Refuse a private key file that group or others can read.
-pub(crate) fn refuse_readable_by_others(path: &Path) -> Result<()> {
+pub fn refuse_readable_by_others(path: &Path) -> Result<()> {
     refuse_secret_readable_by_others(path, "private key")
 }
 

@@ -46,6 +46,8 @@ struct Raw {
     replica: Option<PathBuf>,
     out: Option<PathBuf>,
     max_reject_rate: Option<f64>,
+    tsa_url: Option<String>,
+    tsa_credentials: Option<PathBuf>,
     /// With their places: a wrong entry is named by its line.
     #[serde(default)]
     templates: Vec<toml::Spanned<String>>,
@@ -70,6 +72,13 @@ pub struct Config {
     pub max_reject_rate: Option<f64>,
     /// KIND=FILE template overrides, as `--template` takes them.
     pub templates: Vec<String>,
+    /// An external time-stamp authority's URL (RFC 3161 over HTTP(S)):
+    /// every PDF signature is stamped there instead of by the district's
+    /// own authority.
+    pub tsa_url: Option<String>,
+    /// The file holding its credentials, `user:password` on the first line
+    /// (mode 0600; never on the command line).
+    pub tsa_credentials: Option<PathBuf>,
     /// The file this came from.
     pub path: PathBuf,
 }
@@ -120,6 +129,18 @@ impl Config {
                 None => return Err(Error::config(path, format!("line {line}: `templates` entry {entry:?}: give KIND=FILE, e.g. \"birth=templates/birth.toml\""))),
             }
         }
+        if let Some(u) = &raw.tsa_url {
+            if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 || u.chars().any(char::is_control) {
+                return Err(Error::config(path, format!("tsa_url = {:?}: give the time-stamp service's https:// URL", crate::util::show::clip_shown(u, 120))));
+            }
+            // Credentials never travel in the URL (it is shown in messages and logs).
+            if u.split("://").nth(1).is_some_and(|rest| rest.split('/').next().is_some_and(|host| host.contains('@'))) {
+                return Err(Error::config(path, "tsa_url holds credentials: put them in the file `tsa_credentials` names (user:password, mode 0600)"));
+            }
+        }
+        if raw.tsa_credentials.is_some() && raw.tsa_url.is_none() {
+            return Err(Error::config(path, "tsa_credentials without tsa_url: name the time-stamp service too"));
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let batch = raw
@@ -146,6 +167,8 @@ impl Config {
             out: raw.out.map(abs),
             max_reject_rate: raw.max_reject_rate,
             templates,
+            tsa_url: raw.tsa_url,
+            tsa_credentials: raw.tsa_credentials.map(abs),
             path: path.to_path_buf(),
         })
     }

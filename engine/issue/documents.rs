@@ -138,7 +138,7 @@ fn sign_and_write(mut made: Vec<(IssuedDoc, Vec<u8>, Option<Place>)>, renderer: 
     };
     let t = Instant::now();
     let mut open: Vec<(&mut [u8], Place)> = made.iter_mut().filter_map(|(_, pdf, place)| place.map(|p| (pdf.as_mut_slice(), p))).collect();
-    let whole = pades.sign_many(&mut open);
+    let whole = pades.sign_many(&mut open).map_err(|e| Error::TimeStamp(e.0))?;
     StepClock::add(&clock.sign, t);
     made.into_iter()
         .zip(whole)

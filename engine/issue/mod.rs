@@ -60,6 +60,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // folder or region (no key of this regency) is the mistake to say, and
     // it leaves no out folder, lock file or report behind.
     let (signer, found, tsa) = signers(opts)?;
+    // An external time-stamp authority answers once before anything of the
+    // night is read or numbered: one that cannot is said now.
+    let remote = match &opts.remote_tsa {
+        Some(config) => Some(crate::pdf::remote::RemoteTsa::connect(config).map_err(|e| Error::TimeStamp(e.0))?),
+        None => None,
+    };
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
     let bound = binding::check(&opts.keys_dir, &opts.register)?;
@@ -208,8 +214,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // The time every signature's time-stamp states (see `stamp_time`),
     // from the run's first recorded start, read back from the register: a
     // resumed run stamps as its first attempt did.
-    let stamper = match &tsa {
-        Some(tsa) => {
+    let stamper = match (&tsa, remote) {
+        (_, Some(remote)) => Some(crate::pdf::stamp::Stamping::Remote(remote)),
+        (Some(tsa), None) => {
             let recorded = register.run_started_at(&summary.run_id)?.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.timestamp());
             let at = stamp_time(opts.issue_date, recorded);
             let (_, not_after) = crate::trust::pdfkey::validity(&found.cert).unwrap_or((0, 0));
@@ -220,15 +227,20 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                     keys::rfc3339(at)
                 )));
             }
-            Some(crate::pdf::stamp::Stamper::new(tsa, at).map_err(|e| Error::NoKey(e.0))?)
+            Some(crate::pdf::stamp::Stamping::District(crate::pdf::stamp::Stamper::new(tsa, at).map_err(|e| Error::NoKey(e.0))?))
         }
-        None => None,
+        (None, None) => None,
     };
     let mut pades = crate::pdf::sign::Pades::stamped(&found, stamper).map_err(|e| Error::NoKey(e.to_string()))?;
     // PAdES B-LT: a stamped signature's validation data in every file —
     // the certificates and the district root's CRL (`terbit trust sign`
     // writes it beside the list).
-    if let Some(tsa) = &tsa {
+    let authority_certs = match pades.stamping() {
+        Some(crate::pdf::stamp::Stamping::Remote(r)) => Some(r.certs.clone()),
+        Some(crate::pdf::stamp::Stamping::District(_)) => tsa.as_ref().map(|t| vec![t.cert.clone()]),
+        None => None,
+    };
+    if let Some(authority_certs) = authority_certs {
         let root = found.chain.last().cloned().unwrap_or_default();
         match crate::trust::crl::read(&opts.keys_dir, &opts.region.code, &root)? {
             Some((crl, info)) => {
@@ -242,7 +254,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 }
                 let mut certs = vec![found.cert.clone()];
                 certs.extend(found.chain.iter().cloned());
-                certs.push(tsa.cert.clone());
+                certs.extend(authority_certs);
                 pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls: vec![crl] });
             }
             None => summary.warnings.push(format!(
@@ -254,6 +266,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     }
     let pades = std::sync::Arc::new(pades);
     summary.stamped_at = pades.stamp_time().map(keys::rfc3339);
+    if let Some(crate::pdf::stamp::Stamping::Remote(r)) = pades.stamping() {
+        summary.stamped_by = Some(r.url().to_string());
+    }
     let register: Shared = std::sync::Mutex::new(register);
     // A folder an earlier attempt of this run left may hold copies of
     // documents whose numbers another run has since taken over (a crash

@@ -68,6 +68,9 @@ pub struct IssueOptions {
     /// the register beside the issue date; the caller reads the clock (the
     /// library never does). `None`: not recorded.
     pub started_at: Option<i64>,
+    /// An external time-stamp authority that stamps every PDF signature
+    /// instead of the keys folder's own (`terbit.toml`'s `tsa_url`).
+    pub remote_tsa: Option<crate::pdf::remote::RemoteConfig>,
 }
 
 /// A progress callback; called from the writer thread.
@@ -106,6 +109,7 @@ impl IssueOptions {
             progress: None,
             ahead_max_rows: AHEAD_MAX_ROWS,
             started_at: None,
+            remote_tsa: None,
         }
     }
 }

@@ -92,6 +92,9 @@ pub struct Settings {
     /// The reject share over which a batch is refused; `None`: the
     /// library's default.
     pub max_reject_rate: Option<f64>,
+    /// The external time-stamp authority's URL and credentials file, if
+    /// the settings file names one.
+    pub tsa: Option<(String, Option<PathBuf>)>,
 }
 
 /// Why no settings could be made from the file and the flags.
@@ -155,6 +158,7 @@ pub fn merge(file: &Config, flags: Flags, command: For) -> Result<Settings, Sett
         register,
         replica: file.replica(flags.replica),
         max_reject_rate: flags.max_reject_rate.or(file.max_reject_rate),
+        tsa: file.tsa_url.clone().map(|u| (u, file.tsa_credentials.clone())),
     })
 }
 

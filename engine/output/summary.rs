@@ -18,6 +18,10 @@ pub struct RunSummary {
     /// district's time-stamp authority stamped them (PAdES B-T).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stamped_at: Option<String>,
+    /// The external time-stamp authority that stamped the PDF signatures
+    /// (its URL), when one did.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub stamped_by: Option<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
     /// The issuing regency's code ("3506").
@@ -161,6 +165,9 @@ impl RunSummary {
         }
         if let Some(at) = &s.stamped_at {
             let _ = writeln!(out, "  PDF signatures time-stamped {at} by the district time-stamp authority (PAdES B-T)");
+        }
+        if let Some(url) = &s.stamped_by {
+            let _ = writeln!(out, "  PDF signatures time-stamped by the time-stamp authority at {} (PAdES B-T)", crate::util::show::clip_shown(url, 200));
         }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)

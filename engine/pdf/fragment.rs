@@ -210,19 +210,19 @@ impl Fragment {
 
     /// The document as its own PDF file.
     pub fn standalone(&self) -> Vec<u8> {
-        self.standalone_signed(None)
+        self.standalone_unsigned(None).0
     }
 
     /// The document as its own PDF file, signed (PAdES B-B, [`Pades`]) when
     /// a signer and the claimed time (a PDF date) are given: an invisible
     /// signature field on the first page, in the catalog's form, whose
     /// signature covers the whole file but its own value.
-    pub fn standalone_signed(&self, sign: Option<(&Pades, &str)>) -> Vec<u8> {
+    pub fn standalone_signed(&self, sign: Option<(&Pades, &str)>) -> Result<Vec<u8>, crate::pdf::sign::PadesError> {
         let (mut out, place) = self.standalone_unsigned(sign);
         if let (Some((pades, _)), Some(place)) = (sign, place) {
-            pades.sign(&mut out, place);
+            pades.sign(&mut out, place)?;
         }
-        out
+        Ok(out)
     }
 
     /// As [`Fragment::standalone_signed`], the signature's place left open

@@ -11,6 +11,7 @@ pub mod fonts;
 pub mod geometry;
 pub mod fragment;
 pub mod print;
+pub mod remote;
 pub mod render;
 pub mod sign;
 pub mod stamp;

@@ -206,7 +206,7 @@ impl PrintFile {
             signed.update(&head[..c]);
             signed.update(&head[c + pades.contents_len + 2..]);
             signed.update(&x);
-            pades.cms_hex_into(&signed.finalize().into(), &mut head[c + 1..c + 1 + pades.contents_len]);
+            pades.cms_hex_into(&signed.finalize().into(), &mut head[c + 1..c + 1 + pades.contents_len]).map_err(|e| Error::TimeStamp(e.0))?;
             self.put(&head)?;
         }
         self.put(&x)?;

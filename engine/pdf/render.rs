@@ -323,7 +323,7 @@ impl Renderer {
     pub fn render_objects(&self, doc: &Document) -> Result<(Vec<u8>, Fragment)> {
         let (mut pdf, place, fragment) = self.render_unsigned(doc)?;
         if let (Some(pades), Some(place)) = (&self.pades, place) {
-            pades.sign(&mut pdf, place);
+            pades.sign(&mut pdf, place).map_err(|e| crate::error::Error::TimeStamp(e.0))?;
         }
         Ok((pdf, fragment))
     }

@@ -14,6 +14,7 @@
 use sha2::{Digest, Sha256};
 use x509_cert::der::{Decode, Encode};
 
+use crate::pdf::stamp::{Stamp, Stamping};
 use crate::trust::pdfkey::PdfSigner;
 
 // DER object identifiers (content bytes); verify/signature/pades.rs reads with them too.
@@ -94,7 +95,7 @@ pub struct Pades {
     templates: Vec<(usize, Vec<u8>, usize)>,
     /// The district time-stamp authority that stamps each signature (PAdES
     /// B-T), if the run has one.
-    stamper: Option<crate::pdf::stamp::Stamper>,
+    stamper: Option<crate::pdf::stamp::Stamping>,
     /// As `templates`, for stamped signatures: the whole CMS with its
     /// token, as hex, per signature length and token signature length,
     /// and where the digest, the signature and the token start in it.
@@ -127,7 +128,7 @@ impl Pades {
 
     /// Prepare `signer`'s CMS for a run whose signatures `stamper` stamps
     /// (PAdES B-T) when given.
-    pub fn stamped(signer: &PdfSigner, stamper: Option<crate::pdf::stamp::Stamper>) -> Result<Pades, PadesError> {
+    pub fn stamped(signer: &PdfSigner, stamper: Option<crate::pdf::stamp::Stamping>) -> Result<Pades, PadesError> {
         let cert = x509_cert::Certificate::from_der(&signer.cert).map_err(|e| PadesError(e.to_string()))?;
         let issuer = cert.tbs_certificate().issuer().to_der().map_err(|e| PadesError(e.to_string()))?;
         let serial = cert.tbs_certificate().serial_number().to_der().map_err(|e| PadesError(e.to_string()))?;
@@ -172,9 +173,18 @@ impl Pades {
         .concat();
         let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
-        let longest = p.stamper.as_ref().map(|s| vec![0u8; s.max_len()]);
+        let longest = p.stamper.as_ref().map(|s| match s {
+            Stamping::District(d) => vec![0u8; d.max_len()],
+            // Room for the longest token it is expected to give, in a
+            // tagged OCTET STRING's shape (the length of the length counts).
+            Stamping::Remote(r) => tlv(0x04, &vec![0u8; r.max_token.saturating_sub(6)]),
+        });
         p.contents_len = p.assemble(&[0u8; 32], &[0u8; 72], longest.as_deref()).len() * 2;
-        if let Some(stamper) = &p.stamper {
+        if let Some(Stamping::Remote(_)) = &p.stamper {
+            // Each CMS is assembled whole: an external token's shape is its authority's.
+            return Ok(p);
+        }
+        if let Some(Stamping::District(stamper)) = &p.stamper {
             // Every pair of lengths: a file's CMS is a copy with the
             // digest, the signature and the token's fields written in.
             let md = seq(&[&oid(OID_MESSAGE_DIGEST), &tlv(0x31, &tlv(0x04, &[0u8; 32]))]);
@@ -239,56 +249,74 @@ impl Pades {
         self.dss.as_ref()
     }
 
-    /// The time the run's time-stamps state (epoch seconds), if it stamps.
+    /// The time the run's time-stamps state (epoch seconds), when the
+    /// district authority stamps (an external one states its own).
     pub fn stamp_time(&self) -> Option<i64> {
-        self.stamper.as_ref().map(|s| s.at)
-    }
-
-    /// The time-stamps for signature values `sigs` (none when the run
-    /// does not stamp).
-    fn tokens(&self, sigs: &[&[u8]]) -> Vec<Option<crate::pdf::stamp::Stamped>> {
         match &self.stamper {
-            Some(s) => s.stamp(sigs).into_iter().map(Some).collect(),
-            None => sigs.iter().map(|_| None).collect(),
+            Some(Stamping::District(s)) => Some(s.at),
+            _ => None,
         }
     }
 
+    /// Who stamps the run's signatures, if anyone.
+    pub fn stamping(&self) -> Option<&Stamping> {
+        self.stamper.as_ref()
+    }
+
+    /// The time-stamps for signature values `sigs`.
+    fn tokens(&self, sigs: &[&[u8]]) -> Result<Vec<Stamp>, PadesError> {
+        Ok(match &self.stamper {
+            Some(Stamping::District(s)) => s.stamp(sigs).into_iter().map(Stamp::District).collect(),
+            Some(Stamping::Remote(r)) => r.tokens(sigs)?.into_iter().map(Stamp::Remote).collect(),
+            None => sigs.iter().map(|_| Stamp::None).collect(),
+        })
+    }
+
     /// A time-stamp's token bytes.
-    fn token_bytes(&self, stamp: Option<&crate::pdf::stamp::Stamped>) -> Option<Vec<u8>> {
-        Some(self.stamper.as_ref()?.token(stamp?))
+    fn token_bytes(&self, stamp: &Stamp) -> Option<Vec<u8>> {
+        match (stamp, &self.stamper) {
+            (Stamp::District(s), Some(Stamping::District(d))) => Some(d.token(s)),
+            (Stamp::Remote(t), _) => Some(t.clone()),
+            _ => None,
+        }
     }
 
     /// Write the CMS for `digest` as hex into `out` (which is
     /// `contents_len` long; what the CMS does not fill stays as it is).
-    pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) {
+    pub fn cms_hex_into(&self, digest: &[u8; 32], out: &mut [u8]) -> Result<(), PadesError> {
         let sig = self.signature(digest);
-        let stamp = self.tokens(&[sig.as_bytes()]).pop().flatten();
-        self.write_cms(digest, sig.as_bytes(), stamp.as_ref(), out);
+        let stamp = self.tokens(&[sig.as_bytes()])?.pop().unwrap_or(Stamp::None);
+        self.write_cms(digest, sig.as_bytes(), &stamp, out)
     }
 
     /// Write the CMS for `digest` signed by `sig` (stamped by `stamp`) as hex into `out`.
-    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], stamp: Option<&crate::pdf::stamp::Stamped>, out: &mut [u8]) {
-        if let (Some(st), Some(stamper)) = (stamp, &self.stamper) {
+    fn write_cms(&self, digest: &[u8; 32], sig: &[u8], stamp: &Stamp, out: &mut [u8]) -> Result<(), PadesError> {
+        if let (Stamp::District(st), Some(Stamping::District(stamper))) = (stamp, &self.stamper) {
             let t = self.stamped_templates.iter().find(|t| t.sig_len == sig.len() && t.token_sig_len == st.sig_len());
             if let Some(t) = t {
                 out[..t.hex.len()].copy_from_slice(&t.hex);
                 let _ = hex::encode_to_slice(digest, &mut out[t.digest_at..t.digest_at + 64]);
                 let _ = hex::encode_to_slice(sig, &mut out[t.sig_at..t.sig_at + 2 * sig.len()]);
                 if stamper.write_hex(st, &mut out[t.token_at..t.hex.len()]) {
-                    return;
+                    return Ok(());
                 }
             }
         }
-        let template = self.templates.iter().find(|(len, _, _)| *len == sig.len()).filter(|_| stamp.is_none());
+        let template = self.templates.iter().find(|(len, _, _)| *len == sig.len()).filter(|_| matches!(stamp, Stamp::None));
         let Some((_, head, at)) = template else {
-            // A shorter signature (about one in 2^16) or token signature: assembled in full.
+            // An external token, or a shorter signature (about one in
+            // 2^16) or token signature: assembled in full.
             let cms = self.assemble(digest, sig, self.token_bytes(stamp).as_deref());
+            if 2 * cms.len() > out.len() {
+                return Err(PadesError(format!("the signature with its time-stamp takes {} bytes, more than the {} the run reserved", cms.len(), out.len() / 2)));
+            }
             let _ = hex::encode_to_slice(&cms, &mut out[..2 * cms.len()]);
-            return;
+            return Ok(());
         };
         out[..head.len()].copy_from_slice(head);
         let _ = hex::encode_to_slice(digest, &mut out[*at..at + 64]);
         let _ = hex::encode_to_slice(sig, &mut out[head.len()..head.len() + 2 * sig.len()]);
+        Ok(())
     }
 
     fn assemble(&self, digest: &[u8; 32], sig: &[u8], token: Option<&[u8]>) -> Vec<u8> {
@@ -301,10 +329,10 @@ impl Pades {
     }
 
     /// The CMS for a file whose byte range hashes to `digest`.
-    pub fn cms(&self, digest: &[u8; 32]) -> Vec<u8> {
+    pub fn cms(&self, digest: &[u8; 32]) -> Result<Vec<u8>, PadesError> {
         let sig = self.signature(digest);
-        let stamp = self.tokens(&[sig.as_bytes()]).pop().flatten();
-        self.assemble(digest, sig.as_bytes(), self.token_bytes(stamp.as_ref()).as_deref())
+        let stamp = self.tokens(&[sig.as_bytes()])?.pop().unwrap_or(Stamp::None);
+        Ok(self.assemble(digest, sig.as_bytes(), self.token_bytes(&stamp).as_deref()))
     }
 
     /// The signature dictionary's bytes (an object's content, without `n 0
@@ -327,8 +355,8 @@ impl Pades {
     }
 
     /// Sign `file` in place at `place`.
-    pub fn sign(&self, file: &mut [u8], place: Place) {
-        self.sign_many(&mut [(file, place)]);
+    pub fn sign(&self, file: &mut [u8], place: Place) -> Result<(), PadesError> {
+        self.sign_many(&mut [(file, place)]).map(|_| ())
     }
 
     /// Sign many files in place, each at its place: the same bytes as
@@ -336,11 +364,11 @@ impl Pades {
     /// ([`crate::pdf::ecdsa::TableSigner::sign_prehashes`]). Gives each
     /// signed file's SHA-256 (the manifest's), in order: the bytes before
     /// `/Contents` are hashed once for it and for the signed range.
-    pub fn sign_many(&self, files: &mut [(&mut [u8], Place)]) -> Vec<[u8; 32]> {
+    pub fn sign_many(&self, files: &mut [(&mut [u8], Place)]) -> Result<Vec<[u8; 32]>, PadesError> {
         let (digests, heads): (Vec<[u8; 32]>, Vec<Sha256>) = files.iter_mut().map(|(file, place)| self.byte_range_digest(file, *place)).unzip();
         let signed: Vec<[u8; 32]> = digests.iter().map(|d| self.attributes_digest(d)).collect();
         let sigs = self.signer.sign_prehashes(&signed);
-        let tokens = self.tokens(&sigs.iter().map(|s| s.as_bytes()).collect::<Vec<_>>());
+        let tokens = self.tokens(&sigs.iter().map(|s| s.as_bytes()).collect::<Vec<_>>())?;
         files
             .iter_mut()
             .zip(&digests)
@@ -349,9 +377,9 @@ impl Pades {
             .zip(&tokens)
             .map(|(((((file, place), digest), sig), mut whole), token)| {
                 let at = place.contents_at + 1;
-                self.write_cms(digest, sig.as_bytes(), token.as_ref(), &mut file[at..at + self.contents_len]);
+                self.write_cms(digest, sig.as_bytes(), token, &mut file[at..at + self.contents_len])?;
                 whole.update(&file[place.contents_at..]);
-                whole.finalize().into()
+                Ok(whole.finalize().into())
             })
             .collect()
     }
@@ -407,8 +435,8 @@ mod tests {
         for n in 0..40u8 {
             let digest: [u8; 32] = Sha256::digest([n]).into();
             let mut out = vec![b'0'; p.contents_len];
-            p.cms_hex_into(&digest, &mut out);
-            let want = hex::encode(p.cms(&digest));
+            p.cms_hex_into(&digest, &mut out).unwrap();
+            let want = hex::encode(p.cms(&digest).unwrap());
             assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
             assert!(out[want.len()..].iter().all(|c| *c == b'0'));
         }
@@ -420,13 +448,13 @@ mod tests {
         let key = p256::ecdsa::SigningKey::from_slice(&[0x23; 32]).unwrap();
         let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
         let stamper = crate::pdf::stamp::Stamper::new(&crate::pdf::stamp::tests::test_tsa(), 1_795_478_399).unwrap();
-        let p = Pades::stamped(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }, Some(stamper)).unwrap();
+        let p = Pades::stamped(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }, Some(Stamping::District(stamper))).unwrap();
         assert_eq!(p.stamped_templates.len(), 9);
         for n in 0..60u8 {
             let digest: [u8; 32] = Sha256::digest([n]).into();
             let mut out = vec![b'0'; p.contents_len];
-            p.cms_hex_into(&digest, &mut out);
-            let want = hex::encode(p.cms(&digest));
+            p.cms_hex_into(&digest, &mut out).unwrap();
+            let want = hex::encode(p.cms(&digest).unwrap());
             assert_eq!(&out[..want.len()], want.as_bytes(), "digest {n}");
             assert!(out[want.len()..].iter().all(|c| *c == b'0'));
             // And it holds, stamp included.
@@ -453,13 +481,13 @@ mod tests {
             .iter()
             .map(|(f, place)| {
                 let mut f = f.clone();
-                p.sign(&mut f, *place);
+                p.sign(&mut f, *place).unwrap();
                 f
             })
             .collect();
         let mut many = files.clone();
         let mut open: Vec<(&mut [u8], Place)> = many.iter_mut().map(|(f, place)| (f.as_mut_slice(), *place)).collect();
-        let whole = p.sign_many(&mut open);
+        let whole = p.sign_many(&mut open).unwrap();
         assert_eq!(whole.len(), many.len());
         for (n, (((f, _), want), sha)) in many.iter().zip(&alone).zip(&whole).enumerate() {
             assert_eq!(f, want, "file {n}");
@@ -469,7 +497,7 @@ mod tests {
         let (f, place) = (&alone[3], files[3].1);
         let after = place.contents_at + p.contents_len + 2;
         let digest: [u8; 32] = Sha256::new().chain_update(&f[..place.contents_at]).chain_update(&f[after..]).finalize().into();
-        let want = hex::encode(p.cms(&digest));
+        let want = hex::encode(p.cms(&digest).unwrap());
         assert_eq!(&f[place.contents_at + 1..place.contents_at + 1 + want.len()], want.as_bytes());
     }
     /// Fixed bytes: the test root's certificate, a PDF key's certificate
@@ -488,7 +516,7 @@ mod tests {
         all.extend_from_slice(crate::trust::root::pem_encode("CERTIFICATE", &cert).as_bytes());
         for n in 0..70u8 {
             let d: [u8; 32] = Sha256::digest([n]).into();
-            all.extend_from_slice(&p.cms(&d));
+            all.extend_from_slice(&p.cms(&d).unwrap());
         }
         assert_eq!(hex::encode(Sha256::digest(&root.cert.der)), "55d1a2733a9ba32bfbd324762eddb5821135e8e184f9eb0017be8507fdeaa906", "root certificate");
         assert_eq!(hex::encode(Sha256::digest(&cert)), "5f5ca992f587f4109de9294a8bebe074d19745748ee5282fea71da703eaec089", "PDF key certificate");

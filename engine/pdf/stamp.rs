@@ -281,6 +281,26 @@ impl Stamper {
     }
 }
 
+/// Who stamps a run's signatures.
+#[derive(Debug)]
+pub enum Stamping {
+    /// The district's own authority, in-process.
+    District(Stamper),
+    /// An external authority, over HTTP(S).
+    Remote(crate::pdf::remote::RemoteTsa),
+}
+
+/// One signature's stamp as the signer writes it.
+#[derive(Debug, Clone)]
+pub enum Stamp {
+    /// No stamp (PAdES B-B).
+    None,
+    /// The district authority's, in values.
+    District(Stamped),
+    /// An external authority's token.
+    Remote(Vec<u8>),
+}
+
 /// The unsigned attributes `[1] { signature-time-stamp-token { token } }`
 /// a signer info carries for `token`.
 pub(crate) fn unsigned_attributes(token: &[u8]) -> Vec<u8> {

@@ -36,6 +36,8 @@ pub struct Stamp {
     pub gen_time: String,
     /// The authority's certificate (DER) that signed the token.
     pub cert: Vec<u8>,
+    /// The request's nonce the token carries, if any (INTEGER content).
+    pub nonce: Option<Vec<u8>>,
 }
 
 fn bad(w: &str) -> String {
@@ -56,7 +58,9 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
     // (the content is not data), SHA-256 the one digest algorithm, no
     // revocation data inside, no unsigned attributes: otherwise one token
     // would have other byte strings that read the same.
-    let sha256_only = matches!(sd.digest_algorithms.as_slice(), [a] if a.oid.as_bytes() == OID_SHA256 && a.parameters.is_none());
+    // SHA-256's parameters absent (RFC 5754) or NULL (as OpenSSL writes them).
+    let plain = |a: &x509_cert::spki::AlgorithmIdentifierOwned| a.oid.as_bytes() == OID_SHA256 && a.parameters.as_ref().is_none_or(|p| p.tag() == x509_cert::der::Tag::Null && p.value().is_empty());
+    let sha256_only = matches!(sd.digest_algorithms.as_slice(), [a] if plain(a));
     if sd.version != cms::content_info::CmsVersion::V3 || !sha256_only || sd.crls.is_some() {
         return Err(bad("not the SignedData of a time-stamp (version, digest algorithms, or revocation data inside)"));
     }
@@ -71,7 +75,7 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
         return Err("the time-stamp does not stamp this signature (its message imprint is another's)".into());
     }
     let [si] = sd.signer_infos.0.as_slice() else { return Err(bad("not exactly one signer")) };
-    if si.digest_alg.oid.as_bytes() != OID_SHA256 || si.digest_alg.parameters.is_some() {
+    if !plain(&si.digest_alg) {
         return Err(bad("its digest is not SHA-256"));
     }
     let version_fits = match si.sid {
@@ -153,7 +157,23 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
         Some(false) => return Err("the time-stamp's signature does not hold under its authority's certificate".into()),
         None => return Err(format!("the time-stamp is signed with an algorithm terbit does not check ({})", si.signature_algorithm.oid)),
     }
-    Ok(Stamp { at: tst.at, gen_time: tst.gen_time, cert: der.clone() })
+    Ok(Stamp { at: tst.at, gen_time: tst.gen_time, cert: der.clone(), nonce: tst.nonce })
+}
+
+/// The certificates a token carries (DER), at most 16; none when it is
+/// not a readable token.
+pub fn certificates(token: &[u8]) -> Vec<Vec<u8>> {
+    let Ok(ci) = ContentInfo::from_der(token) else { return Vec::new() };
+    let Ok(sd) = ci.content.decode_as::<SignedData>() else { return Vec::new() };
+    sd.certificates
+        .iter()
+        .flat_map(|set| set.0.iter())
+        .take(16)
+        .filter_map(|c| match c {
+            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
+            _ => None,
+        })
+        .collect()
 }
 
 /// The certificate hash of the first ESSCertID(v2) of a signing-certificate
@@ -205,6 +225,7 @@ struct TstInfo {
     imprint: Vec<u8>,
     at: i64,
     gen_time: String,
+    nonce: Option<Vec<u8>>,
 }
 
 /// Read a TSTInfo (RFC 3161 §2.4.2), all of it: version 1, policy,
@@ -239,15 +260,19 @@ fn tst_info(b: &[u8]) -> Result<TstInfo, String> {
         at = at.checked_add(accuracy(b, a.1, a.2).ok_or_else(|| err("accuracy"))?).ok_or_else(|| err("accuracy"))?;
         next += 1;
     }
+    let mut nonce = None;
     for tag in [0x01, 0x02, 0xa0, 0xa1] {
-        if f.get(next).is_some_and(|x| x.0 == tag) {
+        if let Some(x) = f.get(next).filter(|x| x.0 == tag) {
+            if tag == 0x02 {
+                nonce = Some(b[x.1..x.2].to_vec());
+            }
             next += 1;
         }
     }
     if next != f.len() {
         return Err(err("has fields out of order or unknown"));
     }
-    Ok(TstInfo { imprint_alg: b[alg[0].1..alg[0].2].to_vec(), imprint: b[mi[1].1..mi[1].2].to_vec(), at, gen_time })
+    Ok(TstInfo { imprint_alg: b[alg[0].1..alg[0].2].to_vec(), imprint: b[mi[1].1..mi[1].2].to_vec(), at, gen_time, nonce })
 }
 
 /// Accuracy in whole seconds, a fraction rounded up.

@@ -55,6 +55,15 @@ pub enum Note {
         /// Where it is now.
         kept: PathBuf,
     },
+    /// An external time-stamp authority's certificate the list names.
+    ExternalTsaListed {
+        /// Its subject, shown.
+        subject: String,
+        /// Its SHA-256, hex.
+        sha256: String,
+        /// Where it is kept (beside the root key).
+        kept: PathBuf,
+    },
     /// The root's CRL, written beside the list.
     CrlWritten {
         /// Where.
@@ -125,7 +134,8 @@ pub struct Signed {
 /// number, every PDF key certified, written to `out` (default
 /// `<keys>/trust-<district>.json`); the root's count is written before the
 /// list, so a list on disk never carries a number the count has not seen.
-pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64) -> Result<Signed> {
+#[allow(clippy::too_many_arguments)]
+pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path, valid_days: u32, out: Option<PathBuf>, now: i64, external_tsa: &[PathBuf]) -> Result<Signed> {
     // The root certifies what this folder holds: never one another user controls.
     crate::dk1::keys::check_keys_dir(keys)?;
     let list_path = keys.join("trust.json");
@@ -181,7 +191,31 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     for kept in tsa.set_aside {
         notes.push(Note::TsaCertificateRefused { kept });
     }
-    let tsa = tsa.certs;
+    let mut tsa = tsa.certs;
+    // External authorities (a PSrE's): named at the ceremony with
+    // --tsa-cert, kept beside the root key (where the keys folder's
+    // writers cannot add one), and listed at every signing after.
+    let kept_dir = root_key.parent().filter(|d| !d.as_os_str().is_empty()).unwrap_or(Path::new(".")).join("external-tsa");
+    for p in external_tsa {
+        let der = pdfkey::read_cert_der(p)?;
+        let cert = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&der).map_err(|e| Error::config(p, format!("not a certificate: {e}")))?;
+        if !super::tsa::is_tsa_certificate(&cert) {
+            return Err(Error::config(p, "is not a time-stamp authority's certificate (extended key usage timeStamping alone, critical: RFC 3161 §2.3)"));
+        }
+        std::fs::create_dir_all(&kept_dir).map_err(|e| Error::io(&kept_dir, e))?;
+        let name = kept_dir.join(format!("{}.crt", &hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&der))[..16]));
+        pdfkey::write_cert(&name, &der)?;
+    }
+    if let Ok(entries) = std::fs::read_dir(&kept_dir) {
+        let mut paths: Vec<PathBuf> = entries.flatten().map(|e| e.path()).filter(|p| p.extension().is_some_and(|x| x == "crt")).collect();
+        paths.sort();
+        for p in paths {
+            let der = pdfkey::read_cert_der(&p)?;
+            let subject = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&der).map(|c| c.tbs_certificate().subject().to_string()).unwrap_or_default();
+            notes.push(Note::ExternalTsaListed { subject: crate::util::show::clip_shown(&subject, 160), sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&der)), kept: p });
+            tsa.push(der);
+        }
+    }
     // The root's CRL, numbered and dated as the list.
     let crl = revocation_list(keys, root, &list, sequence, now, next_update)?;
     let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;

@@ -1,0 +1,215 @@
+//! An external time-stamp authority (RFC 3161 over HTTP or HTTPS): BSrE's,
+//! another PSrE's, or any service speaking the protocol. For each
+//! signature the run asks for a token (`application/timestamp-query`, the
+//! SHA-256 of the signature's value, a fresh nonce, the authority's
+//! certificate asked for), several requests at a time, each retried; every
+//! answer is read in full (`pdf/token.rs`) and must stamp that signature
+//! with that nonce. A night whose authority cannot answer stops with the
+//! reason before anything of it is published.
+//!
+//! Its credentials (HTTP basic) come from a file or the service manager,
+//! never the command line (`issue::settings`).
+
+use std::time::Duration;
+
+use sha2::{Digest, Sha256};
+
+use crate::pdf::sign::{tlv, PadesError, OID_SHA256};
+
+/// Requests a batch of signatures makes at once.
+pub const CONCURRENT: usize = 8;
+/// Attempts per token (the first and the retries), waiting 0.25, 1 and 4 s between.
+pub const ATTEMPTS: u32 = 4;
+/// The largest answer read (a token with its authority's chain is a few KiB).
+pub const MAX_ANSWER: u64 = 64 << 10;
+
+/// Where to ask, and as whom.
+#[derive(Clone)]
+pub struct RemoteConfig {
+    /// The service's URL (`https://…`; `http://` for a service on this host).
+    pub url: String,
+    /// HTTP basic credentials (user, password).
+    pub credentials: Option<(String, zeroize::Zeroizing<String>)>,
+}
+
+impl std::fmt::Debug for RemoteConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never the password.
+        write!(f, "RemoteConfig {{ url: {:?}, user: {:?} }}", self.url, self.credentials.as_ref().map(|c| &c.0))
+    }
+}
+
+/// A connected external authority.
+pub struct RemoteTsa {
+    agent: ureq::Agent,
+    url: String,
+    authorization: Option<zeroize::Zeroizing<String>>,
+    /// The longest token expected: the first answer's length and room to
+    /// spare; `/Contents` is sized by it.
+    pub max_token: usize,
+    /// The certificates the first answer carried (the authority's), for
+    /// the document security store.
+    pub certs: Vec<Vec<u8>>,
+}
+
+impl std::fmt::Debug for RemoteTsa {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "RemoteTsa {{ url: {:?} }}", self.url)
+    }
+}
+
+/// A TimeStampReq (RFC 3161 §2.4.1): version 1, the SHA-256 imprint, the
+/// nonce, certReq TRUE.
+fn request(imprint: &[u8; 32], nonce: &[u8; 8]) -> Vec<u8> {
+    let alg = tlv(0x30, &tlv(0x06, OID_SHA256));
+    let imprint = tlv(0x30, &[alg, tlv(0x04, imprint)].concat());
+    // A positive INTEGER in its shortest form.
+    let mut n = nonce.to_vec();
+    n[0] = (n[0] & 0x7f) | 0x01;
+    tlv(0x30, &[tlv(0x02, &[1]), imprint, tlv(0x02, &n), vec![0x01, 0x01, 0xff]].concat())
+}
+
+/// The token of a TimeStampResp (RFC 3161 §2.4.2), or why there is none.
+fn token_of(answer: &[u8]) -> Result<Vec<u8>, String> {
+    use crate::util::der::{items, tlv as read};
+    let bad = || "the answer is not a time-stamp response (RFC 3161)".to_string();
+    let (t, s, e) = read(answer, 0, answer.len()).filter(|x| x.2 == answer.len()).ok_or_else(bad)?;
+    let parts = items(answer, s, e).filter(|p| t == 0x30 && !p.is_empty()).ok_or_else(bad)?;
+    let status = items(answer, parts[0].1, parts[0].2).filter(|p| parts[0].0 == 0x30 && !p.is_empty()).ok_or_else(bad)?;
+    let code = &answer[status[0].1..status[0].2];
+    if status[0].0 != 0x02 || !(code == [0] || code == [1]) {
+        // statusString: the service's own words, shown escaped.
+        let said = status
+            .get(1)
+            .filter(|s| s.0 == 0x30)
+            .and_then(|s| items(answer, s.1, s.2))
+            .and_then(|texts| texts.first().map(|t| crate::util::show::clip_shown(&String::from_utf8_lossy(&answer[t.1..t.2]), 200)))
+            .unwrap_or_default();
+        return Err(format!("the authority refused (status {}){}", code.first().copied().unwrap_or(255), if said.is_empty() { String::new() } else { format!(": {said}") }));
+    }
+    let token = parts.get(1).ok_or("the authority granted no token")?;
+    Ok(answer[token.3..token.2].to_vec())
+}
+
+impl RemoteTsa {
+    /// Connect to `config`'s authority and ask it once (the answer sizes
+    /// the run's `/Contents` and gives its certificates): an error names
+    /// the URL and what went wrong, before anything of the night is made.
+    pub fn connect(config: &RemoteConfig) -> Result<RemoteTsa, PadesError> {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(Duration::from_secs(30)))
+            .max_idle_connections_per_host(CONCURRENT * 2)
+            .user_agent(concat!("terbit/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .into();
+        let authorization = config.credentials.as_ref().map(|(user, password)| {
+            use base64ct::Encoding;
+            zeroize::Zeroizing::new(format!("Basic {}", base64ct::Base64::encode_string(format!("{user}:{}", password.as_str()).as_bytes())))
+        });
+        let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new() };
+        let probe = *b"terbit: is the authority there?";
+        let (token, stamp) = tsa.ask(&probe).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
+        tsa.certs = crate::pdf::token::certificates(&token);
+        tsa.max_token = token.len() + 1024;
+        let _ = stamp;
+        Ok(tsa)
+    }
+
+    /// The service's URL.
+    pub fn url(&self) -> &str {
+        &self.url
+    }
+
+    /// One token for the signature value `signature`, with its retries.
+    fn ask(&self, signature: &[u8]) -> Result<(Vec<u8>, crate::pdf::token::Stamp), String> {
+        let imprint: [u8; 32] = Sha256::digest(signature).into();
+        let mut last = String::new();
+        for attempt in 0..ATTEMPTS {
+            if attempt > 0 {
+                std::thread::sleep(Duration::from_millis(250 << (2 * (attempt - 1))));
+            }
+            let mut nonce = [0u8; 8];
+            if getrandom::fill(&mut nonce).is_err() {
+                return Err("the OS random source failed (for a nonce)".into());
+            }
+            match self.once(&request(&imprint, &nonce)) {
+                Ok(answer) => {
+                    let token = token_of(&answer)?;
+                    let stamp = crate::pdf::token::read(&token, signature)?;
+                    let mut n = nonce.to_vec();
+                    n[0] = (n[0] & 0x7f) | 0x01;
+                    if stamp.nonce.as_deref() != Some(&n[..]) {
+                        return Err("the authority's token does not carry this request's nonce".into());
+                    }
+                    return Ok((token, stamp));
+                }
+                Err(why) => last = why,
+            }
+        }
+        Err(format!("no answer after {ATTEMPTS} attempts: {last}"))
+    }
+
+    fn once(&self, body: &[u8]) -> Result<Vec<u8>, String> {
+        let mut req = self.agent.post(&self.url).header("Content-Type", "application/timestamp-query");
+        if let Some(a) = &self.authorization {
+            req = req.header("Authorization", a.as_str());
+        }
+        let mut resp = req.send(body).map_err(|e| crate::util::show::clip_shown(&e.to_string(), 200))?;
+        resp.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().map_err(|e| crate::util::show::clip_shown(&e.to_string(), 200))
+    }
+
+    /// Tokens for the signature values `signatures`, in order, asked
+    /// [`CONCURRENT`] at a time; the first that cannot be had stops the batch.
+    pub fn tokens(&self, signatures: &[&[u8]]) -> Result<Vec<Vec<u8>>, PadesError> {
+        let mut out: Vec<Option<Vec<u8>>> = vec![None; signatures.len()];
+        let chunk = signatures.len().div_ceil(CONCURRENT).max(1);
+        let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
+            let handles: Vec<_> = signatures
+                .chunks(chunk)
+                .zip(out.chunks_mut(chunk))
+                .map(|(sigs, slots)| {
+                    scope.spawn(move || -> Result<(), String> {
+                        for (sig, slot) in sigs.iter().zip(slots) {
+                            let (token, _) = self.ask(sig)?;
+                            if token.len() > self.max_token {
+                                return Err(format!("a token of {} bytes, longer than the {} the run reserved from the first", token.len(), self.max_token));
+                            }
+                            *slot = Some(token);
+                        }
+                        Ok(())
+                    })
+                })
+                .collect();
+            handles.into_iter().map(|h| h.join().unwrap_or_else(|_| Err("a request thread panicked".into()))).collect()
+        });
+        if let Some(Err(why)) = results.into_iter().find(Result::is_err) {
+            return Err(PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&self.url, 200))));
+        }
+        out.into_iter().map(|t| t.ok_or_else(|| PadesError("a token is missing".into()))).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_request_is_der_with_a_positive_nonce() {
+        let r = request(&[7; 32], &[0xff; 8]);
+        let (t, s, e) = crate::util::der::tlv(&r, 0, r.len()).unwrap();
+        assert_eq!((t, e), (0x30, r.len()));
+        let parts = crate::util::der::items(&r, s, e).unwrap();
+        assert_eq!(parts.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0x02, 0x30, 0x02, 0x01]);
+        assert_eq!(r[parts[2].1], 0x7f);
+    }
+
+    #[test]
+    fn a_refusal_is_said_in_the_services_words() {
+        // status 2 (rejection), statusString "bad\x1b[2J".
+        let status = tlv(0x30, &[tlv(0x02, &[2]), tlv(0x30, &tlv(0x0c, b"bad\x1b[2J"))].concat());
+        let answer = tlv(0x30, &status);
+        let e = token_of(&answer).unwrap_err();
+        assert!(e.contains("refused (status 2)") && !e.contains('\x1b'), "{e}");
+        assert!(token_of(b"\x30\x03\x02\x01").is_err());
+    }
+}
