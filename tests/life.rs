@@ -123,6 +123,22 @@ fn every_signature_is_stamped_and_carries_its_validation_data() {
         let o = Command::new("openssl").args(["ts", "-verify", "-token_in", "-in", "token.der", "-data", "signature.bin", "-CAfile"]).arg(&root).current_dir(d).output().unwrap();
         assert!(!o.status.success(), "another signature's token");
     }
+    // The seal carries one token over the whole signed seal: the run existed then.
+    let (code, out) = verify(d, "bundle.json", &run);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("batch seal: time-stamped 2026-11-23T23:59:59Z by CN=Time-stamp authority Kabupaten Kediri") && out.contains("the whole run existed by then"), "{out}");
+    let seal_path = run.join("seal.json");
+    let genuine_seal = std::fs::read_to_string(&seal_path).unwrap();
+    let mut seal: serde_json::Value = serde_json::from_str(&genuine_seal).unwrap();
+    let token = seal["time_stamp"].as_str().unwrap().to_string();
+    // Its token: another run's, or one byte changed: the seal fails.
+    let flipped = format!("{}{}{}", &token[..300], if &token[300..301] == "0" { "1" } else { "0" }, &token[301..]);
+    seal["time_stamp"] = serde_json::Value::String(flipped);
+    std::fs::write(&seal_path, serde_json::to_string_pretty(&seal).unwrap()).unwrap();
+    let (code, out) = verify(d, "bundle.json", &run);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("batch seal: FAILS — the seal's time-stamp"), "{out}");
+    std::fs::write(&seal_path, &genuine_seal).unwrap();
     // terbit verify names the stamp.
     let (code, out) = verify(d, "bundle.json", &files[0]);
     assert_eq!(code, 0, "{out}");
@@ -359,6 +375,9 @@ fn an_external_authority_stamps_every_signature() {
             assert!(said.contains("GENUINE") && said.contains("by CN=Test PSrE Time-Stamping"), "{said}");
         }
     }
+    let (code, said) = verify(d, "bundle.json", &run);
+    assert_eq!(code, 0, "{said}");
+    assert!(said.contains("batch seal: time-stamped") && said.contains("by CN=Test PSrE Time-Stamping"), "{said}");
     // The service gone: the night stops, saying why, and publishes nothing.
     drop(service);
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "3", "--seed", "6", "--as-of", "2026-11-24", "--out", "more.csv"]);

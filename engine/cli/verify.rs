@@ -403,6 +403,9 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
             }
             if run.seal_ok {
                 out.line("  batch seal: holds (the run is complete and untouched)");
+                if let Some(said) = &run.seal_stamp {
+                    out.line(&format!("  batch seal: {said}"));
+                }
             } else {
                 out.line(&format!("  batch seal: FAILS — {}", run.seal_problem));
             }

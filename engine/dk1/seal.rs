@@ -164,6 +164,12 @@ pub struct BatchSeal {
     /// {1: run id, 2: documents, 3: root, 4: manifest SHA-256, 5: {print
     /// file: SHA-256}}} (key 5 from `terbit-seal/2` on).
     pub cose: String,
+    /// An RFC 3161 time-stamp token (hex) over the signed seal (its
+    /// message imprint is the SHA-256 of `cose`'s bytes), from the run's
+    /// time-stamp authority: proof that the whole run existed then.
+    /// Outside what the seal's own signature covers, as a time-stamp is.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub time_stamp: Option<String>,
 }
 
 /// What a seal signs, read back from its signed payload.
@@ -245,6 +251,7 @@ impl BatchSeal {
             manifest_sha256: hex::encode(manifest_sha256),
             print_files: print_files.iter().map(|(p, h)| (p.clone(), hex::encode(h))).collect(),
             cose: hex::encode(cose),
+            time_stamp: None,
         }
     }
 

@@ -350,7 +350,12 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     tracing::debug!(busy = ?summary.busy_seconds, "document stage, seconds of work per step");
     summary.print_files = finished.print_files;
     // The batch seal: one signature over every document's number and bytes.
-    let seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);
+    let mut seal = BatchSeal::make(&summary.run_id, opts.issued_at, &finished.leaves, &finished.manifest_sha256, &finished.print_digests, &signer);
+    // One token over the whole signed seal from the run's authority: proof
+    // that the run, every document of it, existed then.
+    if let Ok(cose) = hex::decode(&seal.cose) {
+        seal.time_stamp = pades.token_over(&cose).map_err(|e| Error::TimeStamp(e.0))?.map(hex::encode);
+    }
     crate::util::fs::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
     // Finished only once sealed: a run stopped before its seal is finished
     // (or its documents adopted) by the next run that holds its applications.

@@ -258,6 +258,16 @@ impl Pades {
         }
     }
 
+    /// A time-stamp token over `data` (its imprint is `data`'s SHA-256)
+    /// from the run's authority, if the run stamps: the batch seal's.
+    pub fn token_over(&self, data: &[u8]) -> Result<Option<Vec<u8>>, PadesError> {
+        Ok(match &self.stamper {
+            Some(Stamping::District(s)) => s.tokens(&[data]).pop(),
+            Some(Stamping::Remote(r)) => r.tokens(&[data])?.pop(),
+            None => None,
+        })
+    }
+
     /// Who stamps the run's signatures, if anyone.
     pub fn stamping(&self) -> Option<&Stamping> {
         self.stamper.as_ref()

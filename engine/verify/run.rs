@@ -63,6 +63,10 @@ pub struct RunReport {
     pub print_files: usize,
     /// The issuer the seal names (unverified until the seal holds).
     pub issuer: Option<String>,
+    /// What the seal's time-stamp proves, in words, when it carries one
+    /// and the seal holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_stamp: Option<String>,
 }
 
 impl RunReport {
@@ -456,15 +460,34 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
         }
     }
     let manifest_sha: Hash = Sha256::digest(&manifest).into();
-    let checked = seal.and_then(|s| s.check(trust.list, &leaves, &manifest_sha, &prints).map_err(|e| e.to_string())).and_then(|_| match extra {
-        0 => Ok(()),
+    let checked = seal.and_then(|s| s.check(trust.list, &leaves, &manifest_sha, &prints).map_err(|e| e.to_string()).map(|_| s)).and_then(|s| match extra {
+        0 => Ok(s),
         n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
     });
+    // The seal's time-stamp, once the seal holds: when the run existed.
+    let checked = checked.and_then(|s| seal_stamp(&s, trust).map(|said| report.seal_stamp = said));
     match checked {
         Ok(()) => report.seal_ok = true,
         Err(e) => report.seal_problem = e,
     }
     Ok(report)
+}
+
+/// The seal's time-stamp judged: `None` when it carries none, the words of
+/// what it proves when it holds, or why it does not (the seal then fails:
+/// an unexplained token in a sealed run is something added to it).
+fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<String>, String> {
+    let Some(text) = &seal.time_stamp else { return Ok(None) };
+    let token = hex::decode(text).ok().filter(|t| t.len() <= 64 << 10).ok_or("seal.json's time_stamp is not a token (hex, at most 64 KiB)")?;
+    let cose = hex::decode(&seal.cose).map_err(|_| "seal.json's cose is not hex")?;
+    let stamp = crate::pdf::token::read(&token, &cose).map_err(|why| format!("the seal's time-stamp: {why}"))?;
+    let Some(a) = trust.tsa_certificates().iter().find(|a| a.der == stamp.cert) else {
+        return Err("the seal's time-stamp is from an authority no district's trust list names".into());
+    };
+    if a.district != seal.issuer || a.forged_issuer || !a.for_time_stamping || stamp.at < a.not_before || stamp.at >= a.not_after {
+        return Err(format!("the seal's time-stamp is not one district {}'s listed authority could make (another district's, a planted certificate, no critical timeStamping usage, or outside its certificate)", clip_shown(&seal.issuer, 8)));
+    }
+    Ok(Some(format!("time-stamped {} by {} (named in district {}'s trust list): the whole run existed by then", crate::dk1::keys::rfc3339(stamp.at), a.name, a.district)))
 }
 
 /// A print file that is not the sealed one: every page checked.

@@ -27,6 +27,14 @@ pub struct Proof {
     pub path: Vec<String>,
     /// Which seal it is.
     pub seal: String,
+    /// The signed seal (hex COSE_Sign1), when it carries a time-stamp: with
+    /// `seal_time_stamp` it proves when the whole run existed, to anyone
+    /// holding the district's trust list (`verify RUN` judges it).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_cose: Option<String>,
+    /// The seal's RFC 3161 time-stamp token (hex), over `seal_cose`'s bytes.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub seal_time_stamp: Option<String>,
     /// The document file's SHA-256 (hex), as the manifest lists it.
     pub sha256: String,
 }
@@ -79,6 +87,8 @@ pub fn prove(dir: &Path, number: &str) -> Result<Proof, ProveError> {
         merkle_root: hex::encode(root),
         path: seal::proof(&leaves, index).iter().map(hex::encode).collect(),
         seal: format!("seal.json of run {}", sealed.run_id),
+        seal_cose: sealed.time_stamp.as_ref().map(|_| sealed.cose.clone()),
+        seal_time_stamp: sealed.time_stamp.clone(),
         sha256: rows[index].sha256.clone(),
     })
 }
