@@ -303,10 +303,12 @@ impl Service {
     fn start(config: &Path, dir: &Path, credentials: &str) -> Service {
         let port_file = dir.join("port");
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/tsa_server.py");
-        let child = Command::new("python3").arg(script).arg(config).arg(&port_file).arg(credentials).spawn().unwrap();
+        // Held by the guard from the start: killed and waited for however this ends.
+        let mut service = Service(Command::new("python3").arg(script).arg(config).arg(&port_file).arg(credentials).spawn().unwrap(), 0);
         for _ in 0..200 {
             if let Ok(p) = std::fs::read_to_string(&port_file) {
-                return Service(child, p.trim().parse().unwrap());
+                service.1 = p.trim().parse().unwrap();
+                return service;
             }
             std::thread::sleep(std::time::Duration::from_millis(50));
         }

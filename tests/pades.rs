@@ -212,7 +212,7 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     // Time-stamped as the office's own run stamps (the district authority), so the CMS keeps its size.
     let tsa = terbit::trust::tsa::signer_for(&d.join("keys")).unwrap().expect("the keys folder's time-stamp authority");
     let stamper = terbit::pdf::stamp::Stamper::new(&tsa, terbit::issue::stamp_time(chrono::NaiveDate::from_ymd_opt(2026, 11, 24).unwrap(), None)).unwrap();
-    let pades = terbit::pdf::sign::Pades::stamped(&signer, Some(terbit::pdf::stamp::Stamping::District(stamper))).unwrap();
+    let pades = terbit::pdf::sign::Pades::stamped(&signer, Some(terbit::pdf::stamp::Stamping::District(Box::new(stamper)))).unwrap();
     let mut bytes = std::fs::read(genuine).unwrap();
     let find = |b: &[u8], what: &[u8]| b.windows(what.len()).position(|w| w == what).unwrap();
     let place = terbit::pdf::sign::Place { range_at: find(&bytes, b"/ByteRange") + 10, contents_at: find(&bytes, b"/Contents<") + 9 };

@@ -227,7 +227,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                     keys::rfc3339(at)
                 )));
             }
-            Some(crate::pdf::stamp::Stamping::District(crate::pdf::stamp::Stamper::new(tsa, at).map_err(|e| Error::NoKey(e.0))?))
+            Some(crate::pdf::stamp::Stamping::District(Box::new(crate::pdf::stamp::Stamper::new(tsa, at).map_err(|e| Error::NoKey(e.0))?)))
         }
         (None, None) => None,
     };

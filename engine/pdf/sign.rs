@@ -458,7 +458,7 @@ mod tests {
         let key = p256::ecdsa::SigningKey::from_slice(&[0x23; 32]).unwrap();
         let cert = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 2_240_611_200).unwrap();
         let stamper = crate::pdf::stamp::Stamper::new(&crate::pdf::stamp::tests::test_tsa(), 1_795_478_399).unwrap();
-        let p = Pades::stamped(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }, Some(Stamping::District(stamper))).unwrap();
+        let p = Pades::stamped(&PdfSigner { key, cert, chain: vec![root.cert.der.clone()] }, Some(Stamping::District(Box::new(stamper)))).unwrap();
         assert_eq!(p.stamped_templates.len(), 9);
         for n in 0..60u8 {
             let digest: [u8; 32] = Sha256::digest([n]).into();

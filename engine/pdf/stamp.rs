@@ -197,7 +197,9 @@ impl Stamper {
     /// order, as values: their signatures made as one batch.
     pub fn stamp(&self, signatures: &[&[u8]]) -> Vec<Stamped> {
         let (info, imprint_at, serial_at) = (&self.info.0, self.info.1, self.info.2);
-        let parts: Vec<([u8; 32], [u8; 16], [u8; 32], [u8; 32])> = signatures
+        // (imprint, serial, TSTInfo digest, what the authority signs) per signature.
+        type Parts = ([u8; 32], [u8; 16], [u8; 32], [u8; 32]);
+        let parts: Vec<Parts> = signatures
             .iter()
             .map(|sig| {
                 let imprint: [u8; 32] = Sha256::digest(sig).into();
@@ -285,7 +287,7 @@ impl Stamper {
 #[derive(Debug)]
 pub enum Stamping {
     /// The district's own authority, in-process.
-    District(Stamper),
+    District(Box<Stamper>),
     /// An external authority, over HTTP(S).
     Remote(crate::pdf::remote::RemoteTsa),
 }

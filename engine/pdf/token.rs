@@ -237,7 +237,7 @@ fn tst_info(b: &[u8]) -> Result<TstInfo, String> {
     let (t, s, e) = tlv(b, 0, b.len()).filter(|x| x.2 == b.len() && x.0 == 0x30).ok_or_else(|| err("is not a SEQUENCE"))?;
     let _ = t;
     let f = items(b, s, e).ok_or_else(|| err("fields"))?;
-    if f.len() < 5 || &b[f[0].3..f[0].2] != [0x02, 0x01, 0x01] {
+    if f.len() < 5 || b[f[0].3..f[0].2] != [0x02, 0x01, 0x01] {
         return Err(err("version"));
     }
     if f[1].0 != 0x06 {
@@ -246,7 +246,7 @@ fn tst_info(b: &[u8]) -> Result<TstInfo, String> {
     let mi = items(b, f[2].1, f[2].2).filter(|m| f[2].0 == 0x30 && m.len() == 2 && m[0].0 == 0x30 && m[1].0 == 0x04).ok_or_else(|| err("message imprint"))?;
     let alg = items(b, mi[0].1, mi[0].2).filter(|a| !a.is_empty() && a[0].0 == 0x06).ok_or_else(|| err("message imprint"))?;
     // Parameters absent or NULL.
-    if alg.len() > 2 || (alg.len() == 2 && &b[alg[1].3..alg[1].2] != [0x05, 0x00]) {
+    if alg.len() > 2 || (alg.len() == 2 && b[alg[1].3..alg[1].2] != [0x05, 0x00]) {
         return Err(err("hash algorithm"));
     }
     if f[3].0 != 0x02 || f[4].0 != 0x18 {
