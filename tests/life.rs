@@ -55,7 +55,8 @@ fn run_in(out: &Path) -> PathBuf {
 }
 
 /// A district (root, key, time-stamp authority, signed list) in `d`, a
-/// night of births issued 2026-11-23 with the clock at 20:00 UTC that day,
+/// night of births issued 2026-11-23 with the clock at 20:00 UTC that day
+/// (the tokens' genTime; with their hour of accuracy, 21:00),
 /// and the bundle's pin.
 fn district(d: &Path) -> String {
     ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
@@ -65,7 +66,7 @@ fn district(d: &Path) -> String {
     assert!(signed.contains("time-stamp authority") && signed.contains("crl-3506.crl"), "{signed}");
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "8", "--seed", "3", "--as-of", "2026-11-23", "--out", "births.csv"]);
     let out = ok_at(d, Some("2026-11-23T20:00:00Z"), &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
-    assert!(out.contains("time-stamped 2026-11-23T23:59:59Z"), "{out}");
+    assert!(out.contains("time-stamped 2026-11-23T20:00:00Z") && out.contains("PAdES B-LT"), "{out}");
     hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint)
 }
 
@@ -104,7 +105,8 @@ fn every_signature_is_stamped_and_carries_its_validation_data() {
         let bytes = std::fs::read(f).unwrap();
         let sig = terbit::verify::signature::pades::check(&bytes);
         let terbit::verify::signature::pades::FileSignature::Holds { stamp: Some(stamp), .. } = &sig else { panic!("{}: {sig:?}", f.display()) };
-        assert_eq!(stamp.gen_time, "20261123235959Z");
+        assert_eq!(stamp.gen_time, "20261123200000Z");
+        assert_eq!(stamp.at, chrono::DateTime::parse_from_rfc3339("2026-11-23T21:00:00Z").unwrap().timestamp(), "genTime and its hour of accuracy");
         assert_eq!(stamp.cert, terbit::trust::pdfkey::read_cert_der(&d.join("keys/tsa.crt")).unwrap());
         let text = String::from_utf8_lossy(&bytes);
         assert!(text.contains("/DSS ") && text.contains("/Type/DSS/Certs[") && text.contains("/CRLs["), "{}", f.display());
@@ -126,7 +128,7 @@ fn every_signature_is_stamped_and_carries_its_validation_data() {
     // The seal carries one token over the whole signed seal: the run existed then.
     let (code, out) = verify(d, "bundle.json", &run);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("batch seal: time-stamped 2026-11-23T23:59:59Z by CN=Time-stamp authority Kabupaten Kediri") && out.contains("the whole run existed by then"), "{out}");
+    assert!(out.contains("batch seal: time-stamped 2026-11-23T21:00:00Z by CN=Time-stamp authority Kabupaten Kediri") && out.contains("the whole run existed by then"), "{out}");
     let seal_path = run.join("seal.json");
     let genuine_seal = std::fs::read_to_string(&seal_path).unwrap();
     let mut seal: serde_json::Value = serde_json::from_str(&genuine_seal).unwrap();
@@ -142,7 +144,7 @@ fn every_signature_is_stamped_and_carries_its_validation_data() {
     // terbit verify names the stamp.
     let (code, out) = verify(d, "bundle.json", &files[0]);
     assert_eq!(code, 0, "{out}");
-    assert!(out.contains("time-stamped 2026-11-23T23:59:59Z by CN=Time-stamp authority Kabupaten Kediri"), "{out}");
+    assert!(out.contains("time-stamped 2026-11-23T21:00:00Z by CN=Time-stamp authority Kabupaten Kediri"), "{out}");
     // pyHanko: intact, trusted, and a time-stamp it trusts through the root.
     if let Some(python) = pyhanko {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py");
@@ -152,7 +154,7 @@ fn every_signature_is_stamped_and_carries_its_validation_data() {
             let v: serde_json::Value = serde_json::from_str(line).unwrap();
             assert_eq!(v["bottom_line"], true, "{v}");
             assert_eq!(v["stamp_ok"], true, "{v}");
-            assert_eq!(v["stamp"], "2026-11-23T23:59:59+00:00", "{v}");
+            assert_eq!(v["stamp"], "2026-11-23T20:00:00+00:00", "{v}");
         }
     }
 }
@@ -199,10 +201,10 @@ fn a_revoked_keys_documents_are_judged_by_their_stamps() {
         let (code, out) = verify(d, &format!("{keys}.json"), &doc);
         if genuine {
             assert_eq!(code, 0, "stamped before the revocation: {out}");
-            assert!(out.contains("GENUINE") && out.contains("time-stamped 2026-11-23T23:59:59Z"), "{out}");
+            assert!(out.contains("GENUINE") && out.contains("time-stamped 2026-11-23T21:00:00Z"), "{out}");
         } else {
             assert_eq!(code, 1, "{out}");
-            assert!(out.contains("time-stamped 2026-11-23T23:59:59Z, when its key was already revoked (from 2026-11-23T12:00:00Z)"), "{out}");
+            assert!(out.contains("time-stamped 2026-11-23T21:00:00Z, when its key was already revoked (from 2026-11-23T12:00:00Z)"), "{out}");
         }
     }
     // The thief's night: the stolen key, a document dated before the
@@ -231,7 +233,7 @@ fn a_revoked_keys_documents_are_judged_by_their_stamps() {
     for f in forged.iter().filter(|f| !f.parent().unwrap().ends_with("print")) {
         let (code, out) = verify(d, "after.json", f);
         assert_eq!(code, 1, "{out}");
-        assert!(out.contains("time-stamped 2026-11-27T23:59:59Z, when its key was already revoked"), "{out}");
+        assert!(out.contains("time-stamped 2026-11-27T21:00:00Z, when its key was already revoked"), "{out}");
     }
 }
 
@@ -255,16 +257,21 @@ fn a_planted_time_stamp_certificate_is_not_listed() {
     // time-stamp key (or their own) as the district's authority.
     ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "fake", "--not-before", "2026-01-01"]);
     let fake = terbit::trust::root::RootKey::load(&d.join("fake/root-3506.key"), &d.join("fake/root-3506.crt")).unwrap();
-    let key = terbit::trust::pdfkey::public_key(&d.join("keys/tsa.key")).unwrap();
-    let planted = terbit::trust::tsa::certify(&fake, &key, "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+    let theirs = p256::ecdsa::SigningKey::from_slice(&[0x55; 32]).unwrap();
+    let planted = terbit::trust::tsa::certify(&fake, theirs.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
     terbit::trust::pdfkey::write_cert(&d.join("keys/tsa.crt"), &planted).unwrap();
     terbit::trust::pdfkey::write_cert(&d.join("keys/tsa.crt.2082758400"), &planted).unwrap();
+    // And one for the folder's own key (harmless: no one else can sign with it).
+    let key = terbit::trust::pdfkey::public_key(&d.join("keys/tsa.key")).unwrap();
+    let same_key = terbit::trust::tsa::certify(&fake, &key, "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+    terbit::trust::pdfkey::write_cert(&d.join("keys/tsa.crt.2082758401"), &same_key).unwrap();
     let out = ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30"]);
     assert_eq!(out.matches("WARNING: a time-stamp certificate in the keys folder was not issued by this root").count(), 2, "{out}");
+    assert_eq!(out.matches("from the earlier root, set aside").count(), 1, "{out}");
     let list: serde_json::Value = serde_json::from_slice(&std::fs::read(d.join("keys/trust-3506.json")).unwrap()).unwrap();
     let listed: Vec<Vec<u8>> = list["tsa_certificates"].as_array().unwrap().iter().map(|c| terbit::trust::root::base64_decode(c.as_str().unwrap()).unwrap()).collect();
     assert_eq!(listed.len(), 1, "only the certificate this root issued now");
-    assert!(!listed.contains(&planted));
+    assert!(!listed.contains(&planted) && !listed.contains(&same_key));
     let root = terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap();
     let cert = terbit::trust::tsa::TsaCert::of("3506", &listed[0], Some(&root.der)).unwrap();
     assert!(cert.for_time_stamping && !cert.forged_issuer);

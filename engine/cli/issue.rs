@@ -124,12 +124,17 @@ fn tsa_credentials(file: Option<&std::path::Path>) -> Result<Option<(String, zer
             _ => return Ok(None),
         },
     };
-    keys::refuse_readable_by_others(&path)?;
-    let bytes = zeroize::Zeroizing::new(terbit::util::fs::read_limited(&path, 4096)?);
+    let setting = if file.is_some() { "terbit.toml's tsa_credentials" } else { "the service manager's credential terbit-tsa-credentials" };
+    let meta = std::fs::metadata(&path).map_err(|e| anyhow::anyhow!("{} ({setting}): {e}", path.display()))?;
+    let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
+    if mode & 0o077 != 0 {
+        anyhow::bail!("{} ({setting}) holds the time-stamp service's password and may be read by others (mode {:o}): chmod 600 {}", path.display(), mode & 0o777, path.display());
+    }
+    let bytes = zeroize::Zeroizing::new(terbit::util::fs::read_limited(&path, 4096).map_err(|e| anyhow::anyhow!("{e} ({setting})"))?);
     let text = std::str::from_utf8(&bytes).map_err(|_| anyhow::anyhow!("{}: not text (one line, user:password)", path.display()))?;
     let line = text.lines().next().unwrap_or("").trim_end_matches('\r');
     let Some((user, password)) = line.split_once(':') else {
-        anyhow::bail!("{}: its first line is not user:password", path.display());
+        anyhow::bail!("{} ({setting}): its first line is not user:password", path.display());
     };
     Ok(Some((user.to_string(), zeroize::Zeroizing::new(password.to_string()))))
 }

@@ -67,6 +67,7 @@ pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
             let at = chrono::DateTime::parse_from_rfc3339(&from).with_context(|| format!("--from {from:?} is not an RFC 3339 time"))?.timestamp();
             let e = keys::set_status(&dir, &kid, keys::KeyStatus::Revoked, at)?;
             println!("key {} revoked from {}: documents it signed since are REVOKED once verifiers have the new list", e.kid, e.revoked_from.as_deref().unwrap_or("?"));
+            println!("  its PDF files are genuine only with a time-stamp from before then: its PDFs without one (issued before time-stamps, PAdES B-B) become INVALID too — reissue them");
             println!("Now sign the list for verifiers: terbit trust sign --keys {} --root-key ... --root-cert ...", dir.display());
             Ok(ExitCode::SUCCESS)
         }

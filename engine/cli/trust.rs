@@ -72,12 +72,23 @@ fn print_notes(notes: &[Note]) {
             }
             Note::Certified { kid, cert } => println!("  certified PDF key {} → {}", hex::encode(kid), cert.display()),
             Note::TsaCertified { cert } => println!("  certified the district time-stamp authority → {}", cert.display()),
-            Note::TsaCertificateRefused { kept } => println!(
-                "  WARNING: a time-stamp certificate in the keys folder was not issued by this root for the folder's time-stamp key: NOT listed, set aside as {} (who put it there?)",
-                kept.display()
+            Note::TsaCertificateRefused { kept, why } => {
+                let kept = terbit::util::show::clip_shown(&kept.display().to_string(), 300);
+                match why {
+                    terbit::trust::tsa::SetAside::EarlierRoot => println!("  the time-stamp authority's certificate from the earlier root, set aside as {kept}: this root certifies the same key"),
+                    terbit::trust::tsa::SetAside::KeyChanged => println!(
+                        "  WARNING: the keys folder's time-stamp key is not the one this root certified before (that certificate set aside as {kept}): if no one here made a new key, someone who can write to the keys folder replaced it"
+                    ),
+                    terbit::trust::tsa::SetAside::Foreign => println!(
+                        "  WARNING: a time-stamp certificate in the keys folder was not issued by this root for the folder's time-stamp key: NOT listed, set aside as {kept} (who put it there?)"
+                    ),
+                }
+            }
+            Note::TsaKeyChanged => println!(
+                "  WARNING: the time-stamp key just certified is not the one the last list named: if no one here made a new one (`terbit keys tsa`), someone who can write to the keys folder replaced it — its stamps would be trusted"
             ),
             Note::ExternalTsaListed { subject, sha256, kept } => {
-                println!("  listed the external time-stamp authority {subject} (SHA-256 {sha256}; kept as {}): its tokens prove when documents were signed", kept.display())
+                println!("  listed the external time-stamp authority {subject} (SHA-256 {sha256}; kept as {}): its tokens prove when documents were signed", terbit::util::show::clip_shown(&kept.display().to_string(), 300))
             }
             Note::CrlWritten { path, revoked } => println!("  the root's certificate revocation list ({revoked} revoked) → {}", path.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),

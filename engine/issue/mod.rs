@@ -66,6 +66,29 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         Some(config) => Some(crate::pdf::remote::RemoteTsa::connect(config).map_err(|e| Error::TimeStamp(e.0))?),
         None => None,
     };
+    // Its key must be one the district's signed list names: otherwise every
+    // document of the night would be judged invalid by verifiers.
+    if let Some(r) = &remote {
+        let list_path = opts.keys_dir.join(format!("trust-{}.json", opts.region.code));
+        let listed = crate::util::fs::read_limited(&list_path, crate::trust::list::MAX_LIST as u64).ok().and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok());
+        match listed {
+            Some(list) => {
+                let names = list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| crate::trust::tsa::TsaCert::of(&list.district, &der, None)).any(|t| t.spki == r.spki);
+                if !names {
+                    return Err(Error::TimeStamp(format!(
+                        "the time-stamp service's certificate ({}) is not named in the district's signed trust list {}: verifiers would judge every document of the night invalid. List it at the root's ceremony (`terbit trust sign ... --tsa-cert <its certificate>`) and give verifiers the new bundle first",
+                        r.subject,
+                        list_path.display()
+                    )));
+                }
+            }
+            None => summary.warnings.push(format!(
+                "{} (the district's signed trust list) cannot be read here, so whether it names the time-stamp service's certificate ({}) was not checked",
+                list_path.display(),
+                r.subject
+            )),
+        }
+    }
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
     let bound = binding::check(&opts.keys_dir, &opts.register)?;
@@ -241,8 +264,28 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         None => None,
     };
     if let Some(authority_certs) = authority_certs {
-        let root = found.chain.last().cloned().unwrap_or_default();
-        match crate::trust::crl::read(&opts.keys_dir, &opts.region.code, &root)? {
+        // The CRL is the district root's: checked against the root of the
+        // signer's chain, else the root of the folder's signed list (a
+        // PSrE's chain has another root).
+        let list_root = crate::util::fs::read_limited(&opts.keys_dir.join(format!("trust-{}.json", opts.region.code)), crate::trust::list::MAX_LIST as u64)
+            .ok()
+            .and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok())
+            .and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
+        let roots: Vec<Vec<u8>> = found.chain.last().cloned().into_iter().chain(list_root).collect();
+        let read = roots.iter().find_map(|root| crate::trust::crl::read(&opts.keys_dir, &opts.region.code, root).ok().flatten());
+        let read = match read {
+            Some(r) => Some(r),
+            // None that checks: say why (against the first root), or there is no CRL.
+            None => match roots.first().map(|root| crate::trust::crl::read(&opts.keys_dir, &opts.region.code, root)) {
+                Some(Err(e)) => {
+                    summary.warnings.push(format!("{e}: the PDF signatures carry no revocation data (PAdES B-T, not B-LT)"));
+                    None
+                }
+                _ => None,
+            },
+        };
+        let crl_missing = read.is_none() && std::fs::symlink_metadata(crate::trust::crl::path(&opts.keys_dir, &opts.region.code)).is_err();
+        match read {
             Some((crl, info)) => {
                 let now = opts.started_at.unwrap_or(opts.issued_at);
                 if info.next_update < now {
@@ -257,12 +300,16 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 certs.extend(authority_certs);
                 pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls: vec![crl] });
             }
+            None if !crl_missing => {}
             None => summary.warnings.push(format!(
                 "{} holds no CRL of the district root ({}): the PDF signatures are time-stamped (PAdES B-T) but carry no revocation data for validating them offline (B-LT). `terbit trust sign` writes it",
                 opts.keys_dir.display(),
                 crate::trust::crl::path(&opts.keys_dir, &opts.region.code).display()
             )),
         }
+    }
+    if pades.stamping().is_some() {
+        summary.pades_level = Some(if pades.dss().is_some() { "B-LT" } else { "B-T" }.to_string());
     }
     let pades = std::sync::Arc::new(pades);
     summary.stamped_at = pades.stamp_time().map(keys::rfc3339);
@@ -445,15 +492,19 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
 
 /// The run's DK1 signer and its certified PDF-signing partner, checked
 /// against the documents' issue time.
-/// The time a run's time-stamps state: the last second (UTC) of the issue
-/// date, or of the day the run first started when that is later (a night
-/// issued late). A stamp says "this signature existed by then", so it is
-/// never earlier than a signature of the run (none is made before the run
-/// starts), and a day's runs stamp alike: the same inputs, the same bytes.
+/// The time a run's time-stamps state (their genTime): the run's first
+/// recorded start, whose clock the caller read (the signatures are made
+/// within the tokens' accuracy, an hour, after it), but never more than a
+/// day before the issue date's first second (a night issued ahead of its
+/// date); without a recorded start (no clock), the issue date's last
+/// second. A resumed run reads its first start back and stamps as the
+/// first attempt did: the same inputs, the same bytes.
 pub fn stamp_time(issue_date: chrono::NaiveDate, recorded_start: Option<i64>) -> i64 {
-    let day_end = |d: chrono::NaiveDate| crate::model::midnight_utc(d) + 86_399;
-    let started = recorded_start.and_then(|t| chrono::DateTime::from_timestamp(t, 0)).map(|t| t.date_naive());
-    day_end(started.map_or(issue_date, |d| d.max(issue_date)))
+    let first = crate::model::midnight_utc(issue_date);
+    match recorded_start {
+        Some(t) => t.max(first - 86_400),
+        None => first + 86_399,
+    }
 }
 
 /// The run's signers: the DK1 key, its PDF-signing partner, and the keys
@@ -512,14 +563,16 @@ fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::P
 #[cfg(test)]
 mod stamp_tests {
     #[test]
-    fn a_run_stamps_the_end_of_its_day() {
+    fn a_run_stamps_its_recorded_start() {
         let d = chrono::NaiveDate::from_ymd_opt(2026, 11, 23).unwrap();
-        let end = crate::model::midnight_utc(d) + 86_399;
-        assert_eq!(super::stamp_time(d, None), end);
-        // Started on the issue date, or before it: that date's end.
-        assert_eq!(super::stamp_time(d, Some(end - 3600)), end);
-        assert_eq!(super::stamp_time(d, Some(end - 5 * 86_400)), end);
-        // Issued late: the end of the day it started.
-        assert_eq!(super::stamp_time(d, Some(end + 3 * 86_400 - 7200)), end + 3 * 86_400);
+        let first = crate::model::midnight_utc(d);
+        // No clock: the issue date's last second.
+        assert_eq!(super::stamp_time(d, None), first + 86_399);
+        // Its start: the night before in UTC (WIB's early hours), the day, or later.
+        for start in [first - 6 * 3600, first + 3600, first + 3 * 86_400] {
+            assert_eq!(super::stamp_time(d, Some(start)), start);
+        }
+        // Issued days ahead of its date: a day before that date.
+        assert_eq!(super::stamp_time(d, Some(first - 5 * 86_400)), first - 86_400);
     }
 }

@@ -22,6 +22,10 @@ pub struct RunSummary {
     /// (its URL), when one did.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub stamped_by: Option<String>,
+    /// The PDF signatures' PAdES level when stamped: "B-LT" (with their
+    /// validation data in each file) or "B-T".
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pades_level: Option<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
     /// The issuing regency's code ("3506").
@@ -163,11 +167,12 @@ impl RunSummary {
                 }
             }
         }
+        let level = s.pades_level.as_deref().map(|l| if l == "B-LT" { "PAdES B-LT: each file carries its validation data".to_string() } else { format!("PAdES {l}") }).unwrap_or_default();
         if let Some(at) = &s.stamped_at {
-            let _ = writeln!(out, "  PDF signatures time-stamped {at} by the district time-stamp authority (PAdES B-T)");
+            let _ = writeln!(out, "  PDF signatures time-stamped {at} (within the hour after) by the district time-stamp authority ({level})");
         }
         if let Some(url) = &s.stamped_by {
-            let _ = writeln!(out, "  PDF signatures time-stamped by the time-stamp authority at {} (PAdES B-T)", crate::util::show::clip_shown(url, 200));
+            let _ = writeln!(out, "  PDF signatures time-stamped by the time-stamp authority at {} ({level})", crate::util::show::clip_shown(url, 200));
         }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)

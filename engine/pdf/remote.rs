@@ -50,12 +50,25 @@ pub struct RemoteTsa {
     /// The certificates the first answer carried (the authority's), for
     /// the document security store.
     pub certs: Vec<Vec<u8>>,
+    /// The key (subject public key info, DER) that signed the first
+    /// answer: the district's signed list must name it.
+    pub spki: Vec<u8>,
+    /// Its certificate's subject, shown.
+    pub subject: String,
 }
 
 impl std::fmt::Debug for RemoteTsa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RemoteTsa {{ url: {:?} }}", self.url)
     }
+}
+
+/// Why one request had no answer.
+enum Failure {
+    /// The service refused the request as such (credentials, URL): asking again would not help.
+    Refused(String),
+    /// The service could not be reached or answered wrongly this time.
+    Passing(String),
 }
 
 /// A TimeStampReq (RFC 3161 §2.4.1): version 1, the SHA-256 imprint, the
@@ -106,12 +119,15 @@ impl RemoteTsa {
             use base64ct::Encoding;
             zeroize::Zeroizing::new(format!("Basic {}", base64ct::Base64::encode_string(format!("{user}:{}", password.as_str()).as_bytes())))
         });
-        let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new() };
+        let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), spki: Vec::new(), subject: String::new() };
         let probe = *b"terbit: is the authority there?";
         let (token, stamp) = tsa.ask(&probe).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
         tsa.certs = crate::pdf::token::certificates(&token);
         tsa.max_token = token.len() + 1024;
-        let _ = stamp;
+        tsa.spki = stamp.spki;
+        tsa.subject = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&stamp.cert)
+            .map(|c| crate::util::show::clip_shown(&c.tbs_certificate().subject().to_string(), 160))
+            .unwrap_or_default();
         Ok(tsa)
     }
 
@@ -133,6 +149,8 @@ impl RemoteTsa {
                 return Err("the OS random source failed (for a nonce)".into());
             }
             match self.once(&request(&imprint, &nonce)) {
+                // A refusal of the request itself is not retried.
+                Err(Failure::Refused(why)) => return Err(why),
                 Ok(answer) => {
                     let token = token_of(&answer)?;
                     let stamp = crate::pdf::token::read(&token, signature)?;
@@ -143,19 +161,27 @@ impl RemoteTsa {
                     }
                     return Ok((token, stamp));
                 }
-                Err(why) => last = why,
+                Err(Failure::Passing(why)) => last = why,
             }
         }
         Err(format!("no answer after {ATTEMPTS} attempts: {last}"))
     }
 
-    fn once(&self, body: &[u8]) -> Result<Vec<u8>, String> {
+    fn once(&self, body: &[u8]) -> Result<Vec<u8>, Failure> {
         let mut req = self.agent.post(&self.url).header("Content-Type", "application/timestamp-query");
         if let Some(a) = &self.authorization {
             req = req.header("Authorization", a.as_str());
         }
-        let mut resp = req.send(body).map_err(|e| crate::util::show::clip_shown(&e.to_string(), 200))?;
-        resp.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().map_err(|e| crate::util::show::clip_shown(&e.to_string(), 200))
+        let shown = |e: &ureq::Error| crate::util::show::clip_shown(&e.to_string(), 200);
+        let mut resp = req.send(body).map_err(|e| match e {
+            ureq::Error::StatusCode(code @ (401 | 403)) => Failure::Refused(format!(
+                "the service answered HTTP {code}: it does not accept the credentials (terbit.toml's tsa_credentials, or the service manager's terbit-tsa-credentials){}",
+                if self.authorization.is_none() { " — none were given" } else { "" }
+            )),
+            ureq::Error::StatusCode(code @ 400..=499) => Failure::Refused(format!("the service answered HTTP {code}: check terbit.toml's tsa_url")),
+            other => Failure::Passing(shown(&other)),
+        })?;
+        resp.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().map_err(|e| Failure::Passing(shown(&e)))
     }
 
     /// Tokens for the signature values `signatures`, in order, asked

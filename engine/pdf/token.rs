@@ -36,6 +36,10 @@ pub struct Stamp {
     pub gen_time: String,
     /// The authority's certificate (DER) that signed the token.
     pub cert: Vec<u8>,
+    /// That certificate's subject public key info (DER): the authority's
+    /// key, by which a trust list's authority is recognised (a district
+    /// root replaced since certifies the same key anew).
+    pub spki: Vec<u8>,
     /// The request's nonce the token carries, if any (INTEGER content).
     pub nonce: Option<Vec<u8>>,
 }
@@ -157,7 +161,8 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
         Some(false) => return Err("the time-stamp's signature does not hold under its authority's certificate".into()),
         None => return Err(format!("the time-stamp is signed with an algorithm terbit does not check ({})", si.signature_algorithm.oid)),
     }
-    Ok(Stamp { at: tst.at, gen_time: tst.gen_time, cert: der.clone(), nonce: tst.nonce })
+    let spki = cert.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad("the authority's key"))?;
+    Ok(Stamp { at: tst.at, gen_time: tst.gen_time, cert: der.clone(), spki, nonce: tst.nonce })
 }
 
 /// The certificates a token carries (DER), at most 16; none when it is
@@ -327,7 +332,7 @@ mod tests {
         let sig = [7u8; 71];
         let token = s.tokens(&[&sig]).remove(0);
         let stamp = read(&token, &sig).unwrap();
-        assert_eq!(stamp.at, 1_795_478_399);
+        assert_eq!(stamp.at, 1_795_478_399 + 3600, "genTime plus its accuracy");
         assert_eq!(stamp.gen_time, "20261123235959Z");
         assert_eq!(stamp.cert, tsa.cert);
         // Another signature's token does not stamp this one.

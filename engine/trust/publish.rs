@@ -54,7 +54,12 @@ pub enum Note {
     TsaCertificateRefused {
         /// Where it is now.
         kept: PathBuf,
+        /// Why.
+        why: super::tsa::SetAside,
     },
+    /// The time-stamp key the root certified now is not the one the last
+    /// list named.
+    TsaKeyChanged,
     /// An external time-stamp authority's certificate the list names.
     ExternalTsaListed {
         /// Its subject, shown.
@@ -184,12 +189,29 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     // when it has no certificate of this root or its own ends within a year.
     let office = crate::kind::refdata::reference().regency_name(&district).unwrap_or(&district).to_string();
     let earliest = list.keys.iter().filter_map(|k| chrono::DateTime::parse_from_rfc3339(&k.not_before).ok()).map(|t| t.timestamp()).min().unwrap_or(now);
+    // The authority keys the last list this root signed named (the one
+    // being replaced): a certified key that is not among them is said.
+    let previous: Vec<Vec<u8>> = [&out, &default_out]
+        .iter()
+        .filter_map(|p| crate::util::fs::read_limited(p, MAX_LIST as u64).ok())
+        .filter_map(|bytes| SignedTrustList::parse(&bytes).ok())
+        .filter_map(|l| l.verify(std::slice::from_ref(&root.cert.fingerprint)).ok())
+        .flat_map(|v| v.tsa_certificates.into_iter().filter_map(|c| super::tsa::TsaCert::of(&district, &c, Some(&root.cert.der))))
+        .filter(|t| !t.forged_issuer && t.for_time_stamping && t.name.contains("terbit time-stamping"))
+        .map(|t| t.spki)
+        .collect();
     let tsa = super::tsa::certify_folder(keys, root, &district, &office, earliest, now)?;
+    if let Some(new) = &tsa.new {
+        let spki = pdfkey::read_cert_der(new).ok().and_then(|c| super::tsa::TsaCert::of(&district, &c, None)).map(|t| t.spki);
+        if !previous.is_empty() && spki.is_some_and(|s| !previous.contains(&s)) {
+            notes.push(Note::TsaKeyChanged);
+        }
+    }
     if let Some(cert) = tsa.new {
         notes.push(Note::TsaCertified { cert });
     }
-    for kept in tsa.set_aside {
-        notes.push(Note::TsaCertificateRefused { kept });
+    for (kept, why) in tsa.set_aside {
+        notes.push(Note::TsaCertificateRefused { kept, why });
     }
     let mut tsa = tsa.certs;
     // External authorities (a PSrE's): named at the ceremony with
@@ -211,7 +233,12 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
         paths.sort();
         for p in paths {
             let der = pdfkey::read_cert_der(&p)?;
-            let subject = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&der).map(|c| c.tbs_certificate().subject().to_string()).unwrap_or_default();
+            // What --tsa-cert checks, again: a file put there by hand too.
+            let cert = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&der).map_err(|e| Error::config(&p, format!("not a certificate: {e}")))?;
+            if !super::tsa::is_tsa_certificate(&cert) {
+                return Err(Error::config(&p, "is not a time-stamp authority's certificate (extended key usage timeStamping alone, critical): take it out of the folder"));
+            }
+            let subject = cert.tbs_certificate().subject().to_string();
             notes.push(Note::ExternalTsaListed { subject: crate::util::show::clip_shown(&subject, 160), sha256: hex::encode(<sha2::Sha256 as sha2::Digest>::digest(&der)), kept: p });
             tsa.push(der);
         }

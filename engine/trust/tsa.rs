@@ -174,11 +174,26 @@ pub struct Certified {
     pub certs: Vec<Vec<u8>>,
     /// The new certificate, when the root certified the key now.
     pub new: Option<PathBuf>,
-    /// Certificates found in the folder that this root did not issue: set
-    /// aside under these names, and not listed (someone who can write to
-    /// the keys folder must not get their own authority into the list the
-    /// root signs).
-    pub set_aside: Vec<PathBuf>,
+    /// Certificates found in the folder that are not this root's for the
+    /// folder's key: set aside under these names, and not listed (someone
+    /// who can write to the keys folder must not get their own authority
+    /// into the list the root signs), each with why.
+    pub set_aside: Vec<(PathBuf, SetAside)>,
+}
+
+/// Why a certificate of the keys folder was set aside.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SetAside {
+    /// This root issued it, for another key than the folder's: the key was
+    /// replaced (by whom?).
+    KeyChanged,
+    /// Another root issued it for the folder's key (the district's root was
+    /// replaced): the new root certifies the same key, which is how tokens
+    /// are recognised, so what it stamped still verifies.
+    EarlierRoot,
+    /// Not this root's, not the folder key's, or not a time-stamp
+    /// authority's certificate at all.
+    Foreign,
 }
 
 /// Whether `root` (the district root) issued `der`.
@@ -197,13 +212,31 @@ fn by_root(der: &[u8], root: &RootKey) -> bool {
 /// (`tsa.crt.refused-<n>`) and named.
 pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, earliest: i64, now: i64) -> Result<Certified> {
     let kp = key_path(dir);
+    let cp = cert_path(dir);
+    let is_tsa = |der: &[u8]| Certificate::from_der(der).is_ok_and(|c| is_tsa_certificate(&c));
     if std::fs::symlink_metadata(&kp).is_err() {
-        return Ok(Certified::default());
+        // No key (destroyed once the district took an external
+        // authority): what this root certified of it stays listed, so that
+        // what it stamped still verifies; nothing can stamp with it now.
+        let mut out = Certified::default();
+        for p in listed_paths(dir)?.iter().chain(std::iter::once(&cp)).filter(|p| p.exists()) {
+            let der = crate::trust::pdfkey::read_cert_der(p)?;
+            if by_root(&der, root) && is_tsa(&der) {
+                out.certs.push(der);
+            }
+        }
+        return Ok(out);
     }
     let public = *read_key(&kp)?.verifying_key();
-    let ours = |der: &[u8]| by_root(der, root) && Certificate::from_der(der).is_ok_and(|c| is_tsa_certificate(&c)) && crate::trust::pdfkey::cert_key(der, Path::new("")).is_ok_and(|k| k == public);
+    let of_key = |der: &[u8]| crate::trust::pdfkey::cert_key(der, Path::new("")).is_ok_and(|k| k == public);
+    let ours = |der: &[u8]| by_root(der, root) && is_tsa(der) && of_key(der);
+    let why = |der: &[u8]| match (by_root(der, root), of_key(der) && is_tsa(der)) {
+        (true, false) if is_tsa(der) => SetAside::KeyChanged,
+        (false, true) => SetAside::EarlierRoot,
+        _ => SetAside::Foreign,
+    };
     let mut out = Certified::default();
-    let set_aside = |p: &Path, out: &mut Certified| -> Result<()> {
+    let set_aside = |p: &Path, reason: SetAside, out: &mut Certified| -> Result<()> {
         let mut n = 1;
         let aside = loop {
             let a = dir.join(format!("tsa.crt.refused-{n}"));
@@ -213,10 +246,9 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
             n += 1;
         };
         std::fs::rename(p, &aside).map_err(|e| Error::io(&aside, e))?;
-        out.set_aside.push(aside);
+        out.set_aside.push((aside, reason));
         Ok(())
     };
-    let cp = cert_path(dir);
     let current = match std::fs::symlink_metadata(&cp) {
         Ok(_) => Some(crate::trust::pdfkey::read_cert_der(&cp)?),
         Err(_) => None,
@@ -224,7 +256,7 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
     let renew = match &current {
         None => true,
         Some(der) if !ours(der) => {
-            set_aside(&cp, &mut out)?;
+            set_aside(&cp, why(der), &mut out)?;
             true
         }
         Some(der) => {
@@ -245,6 +277,28 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
         out.new = Some(cp.clone());
     }
     // Earlier certificates first (by name: their end times), the current last.
+    for p in &listed_paths(dir)? {
+        let der = crate::trust::pdfkey::read_cert_der(p)?;
+        if ours(&der) {
+            out.certs.push(der);
+        } else {
+            set_aside(p, why(&der), &mut out)?;
+        }
+    }
+    out.certs.push(crate::trust::pdfkey::read_cert_der(&cp)?);
+    Ok(out)
+}
+
+/// The authority a district's list names for a token signed with the key
+/// `spki`: of `district` first, among `certs`.
+pub fn authority_of<'a>(certs: &'a [TsaCert], spki: &[u8], district: &str) -> Option<&'a TsaCert> {
+    let mut of_key = certs.iter().filter(|t| t.spki == spki);
+    let all: Vec<&TsaCert> = of_key.by_ref().collect();
+    all.iter().find(|t| t.district == district).or(all.first()).copied()
+}
+
+/// The folder's earlier authority certificates (`tsa.crt.<end>`), by name.
+fn listed_paths(dir: &Path) -> Result<Vec<PathBuf>> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|e| Error::io(dir, e))?
         .flatten()
@@ -252,16 +306,7 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
         .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n.strip_prefix("tsa.crt.").is_some_and(|end| end.bytes().all(|b| b.is_ascii_digit()) && !end.is_empty())))
         .collect();
     paths.sort();
-    for p in &paths {
-        let der = crate::trust::pdfkey::read_cert_der(p)?;
-        if ours(&der) {
-            out.certs.push(der);
-        } else {
-            set_aside(p, &mut out)?;
-        }
-    }
-    out.certs.push(crate::trust::pdfkey::read_cert_der(&cp)?);
-    Ok(out)
+    Ok(paths)
 }
 
 /// A time-stamp authority's certificate a trust list names, decoded.
@@ -275,6 +320,9 @@ pub struct TsaCert {
     pub not_before: i64,
     /// Validity end, epoch seconds.
     pub not_after: i64,
+    /// Its subject public key info (DER): a token is the authority's when
+    /// signed by this key (whichever certificate of it the token carries).
+    pub spki: Vec<u8>,
     /// Whether it may sign time-stamps ([`is_tsa_certificate`]): a list
     /// could name another certificate, whose tokens then prove nothing.
     pub for_time_stamping: bool,
@@ -299,7 +347,8 @@ impl TsaCert {
         let forged_issuer = root.and_then(|r| Certificate::from_der(r).ok()).is_some_and(|r| {
             cert.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&cert, &r) != Some(true)
         });
-        Some(TsaCert { district: district.to_string(), der: der.to_vec(), not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name, forged_issuer })
+        let spki = cert.tbs_certificate().subject_public_key_info().to_der().ok()?;
+        Some(TsaCert { district: district.to_string(), der: der.to_vec(), spki, not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name, forged_issuer })
     }
 }
 

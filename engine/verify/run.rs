@@ -481,9 +481,15 @@ fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<String>, S
     let token = hex::decode(text).ok().filter(|t| t.len() <= 64 << 10).ok_or("seal.json's time_stamp is not a token (hex, at most 64 KiB)")?;
     let cose = hex::decode(&seal.cose).map_err(|_| "seal.json's cose is not hex")?;
     let stamp = crate::pdf::token::read(&token, &cose).map_err(|why| format!("the seal's time-stamp: {why}"))?;
-    let Some(a) = trust.tsa_certificates().iter().find(|a| a.der == stamp.cert) else {
+    let Some(a) = crate::trust::tsa::authority_of(trust.tsa_certificates(), &stamp.spki, &seal.issuer) else {
         return Err("the seal's time-stamp is from an authority no district's trust list names".into());
     };
+    // As for a document's: not before the seal's claimed time, less a day
+    // (the issue date's first second, UTC, and a night run where the office is).
+    let claimed = chrono::DateTime::parse_from_rfc3339(&seal.issued_at).map(|t| t.timestamp()).unwrap_or(i64::MAX);
+    if stamp.at < claimed.saturating_sub(86_400) {
+        return Err(format!("the seal's time-stamp ({}) is earlier than the seal's claimed time: a stamp is never made before what it stamps", crate::dk1::keys::rfc3339(stamp.at)));
+    }
     if a.district != seal.issuer || a.forged_issuer || !a.for_time_stamping || stamp.at < a.not_before || stamp.at >= a.not_after {
         return Err(format!("the seal's time-stamp is not one district {}'s listed authority could make (another district's, a planted certificate, no critical timeStamping usage, or outside its certificate)", clip_shown(&seal.issuer, 8)));
     }

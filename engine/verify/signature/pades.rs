@@ -446,8 +446,8 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
             let proven = match stamp {
                 None => None,
                 Some(s) => {
-                    let Some(t) = times.tsa.iter().find(|t| t.der == s.cert) else {
-                        return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered".into());
+                    let Some(t) = crate::trust::tsa::authority_of(times.tsa, &s.spki, issuer) else {
+                        return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)".into());
                     };
                     if t.district != issuer {
                         return Some(format!("the PDF file's signature is time-stamped by district {}'s authority, but the document is issuer {issuer}'s", t.district));
@@ -461,7 +461,10 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
                     if s.at < t.not_before || s.at >= t.not_after {
                         return Some(format!("the PDF file's time-stamp ({}) falls outside its authority's certificate", crate::dk1::keys::rfc3339(s.at)));
                     }
-                    if s.at < at {
+                    // The claimed time is the issue date's first second,
+                    // UTC; a night runs on that date where the office is
+                    // (up to 14 hours ahead of UTC): a day's leeway.
+                    if s.at < at - 86_400 {
                         return Some(format!("the PDF file's time-stamp ({}) is earlier than the signature's claimed time: a stamp is never made before what it stamps", crate::dk1::keys::rfc3339(s.at)));
                     }
                     if s.at >= c.not_after {

@@ -569,7 +569,7 @@ export function readStamp(token, signature) {
   const holds = stampSignatureHolds(found, si.sigAlg.oidBytes, signed, token.subarray(si.value.start, si.value.end));
   if (holds === false) throw new Broken("the time-stamp's signature does not hold under its authority's certificate");
   if (holds === null) throw new Broken(`the time-stamp is signed with an algorithm terbit does not check (${dotted(si.sigAlg.oidBytes)})`);
-  return { at: tst.at, genTime: tst.genTime, cert: found };
+  return { at: tst.at, genTime: tst.genTime, cert: found, spki: spkiOf(found) };
 }
 
 function checkCms(b, digest) {
@@ -809,13 +809,15 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
   if (!Number.isFinite(c.notBefore) || !Number.isFinite(c.notAfter) || !Number.isFinite(t) || t < c.notBefore || t >= c.notAfter) return "the PDF file's signing certificate was not valid when the document was issued";
   const s = sig.stamp;
   if (s) {
-    const a = (tsaCerts || []).find((x) => same(x.der, s.cert));
-    if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered";
+    const a = authorityOf(tsaCerts, s.spki, issuer);
+    if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)";
     if (a.district !== issuer) return `the PDF file's signature is time-stamped by district ${a.district}'s authority, but the document is issuer ${issuer}'s`;
     if (a.forgedIssuer) return "the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate";
     if (!a.forTimeStamping) return "the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)";
     if (!(s.at >= a.notBefore && s.at < a.notAfter)) return `the PDF file's time-stamp (${rfc3339(s.at)}) falls outside its authority's certificate`;
-    if (s.at < t) return `the PDF file's time-stamp (${rfc3339(s.at)}) is earlier than the signature's claimed time: a stamp is never made before what it stamps`;
+    // The claimed time is the issue date's first second, UTC; a night runs on
+    // that date where the office is (up to 14 hours ahead of UTC): a day's leeway.
+    if (s.at < t - 86400) return `the PDF file's time-stamp (${rfc3339(s.at)}) is earlier than the signature's claimed time: a stamp is never made before what it stamps`;
     if (s.at >= c.notAfter) return `the PDF file's signature was time-stamped ${rfc3339(s.at)}, after its signing certificate ended (${rfc3339(c.notAfter)})`;
   }
   // A revoked key's signature: genuine only with a stamp before its revocation.
@@ -835,8 +837,25 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
 export function stampWords(sig, tsaCerts) {
   if (!sig || sig.state !== 'holds') return '';
   if (!sig.stamp) return "; not time-stamped (PAdES B-B): its time is the signer's claim";
-  const a = (tsaCerts || []).find((x) => same(x.der, sig.stamp.cert));
+  const a = authorityOf(tsaCerts, sig.stamp.spki, null);
   return a ? `; time-stamped ${rfc3339(sig.stamp.at)} by ${a.name} (named in district ${a.district}'s trust list): it existed by then` : '';
+}
+
+/** A certificate's subject public key info (DER), or null. */
+function spkiOf(der) {
+  const f = der && tbsFields(der);
+  return f ? der.slice(f.spki.at, f.spki.end) : null;
+}
+
+/**
+ * The authority a list names for a token signed with the key `spki`, of
+ * `district` first (trust::tsa::authority_of): a district root replaced
+ * since certifies the same key anew, so the key is what is recognised.
+ */
+function authorityOf(tsaCerts, spki, district) {
+  if (!spki) return null;
+  const all = (tsaCerts || []).filter((x) => x.spki && same(x.spki, spki));
+  return all.find((x) => x.district === district) || all[0] || null;
 }
 
 /** A time-stamp authority's certificate `der` a district's signed list names, decoded (trust::tsa::TsaCert::of); null if unreadable. */
@@ -848,5 +867,5 @@ export function tsaCert(district, der, root = null) {
   const r = root && tbsFields(root);
   const namesRoot = !!(c && r && hexOf(der, { start: c.issuer.at, end: c.issuer.end }) === hexOf(root, { start: r.subject.at, end: r.subject.end }));
   const forgedIssuer = namesRoot && !issuedBy(der, root);
-  return { district, der, notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der), forgedIssuer };
+  return { district, der, spki: spkiOf(der), notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der), forgedIssuer };
 }
