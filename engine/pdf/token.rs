@@ -123,16 +123,7 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
     let (v1, hash) = ess.ok_or_else(|| bad("no ESS signing-certificate attribute (RFC 3161 §2.4.1)"))?;
     // The authority's certificate travels in the token (terbit's does; a
     // PSrE's does when asked, as terbit asks).
-    let certs: Vec<Vec<u8>> = sd
-        .certificates
-        .iter()
-        .flat_map(|set| set.0.iter())
-        .take(16)
-        .filter_map(|c| match c {
-            cms::cert::CertificateChoices::Certificate(c) => c.to_der().ok(),
-            _ => None,
-        })
-        .collect();
+    let certs = carried(&sd);
     let names = |c: &Certificate| match &si.sid {
         SignerIdentifier::IssuerAndSerialNumber(s) => c.tbs_certificate().issuer() == &s.issuer && c.tbs_certificate().serial_number() == &s.serial_number,
         SignerIdentifier::SubjectKeyIdentifier(k) => c
@@ -170,6 +161,11 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
 pub fn certificates(token: &[u8]) -> Vec<Vec<u8>> {
     let Ok(ci) = ContentInfo::from_der(token) else { return Vec::new() };
     let Ok(sd) = ci.content.decode_as::<SignedData>() else { return Vec::new() };
+    carried(&sd)
+}
+
+/// The X.509 certificates a SignedData carries (DER), at most 16.
+fn carried(sd: &SignedData) -> Vec<Vec<u8>> {
     sd.certificates
         .iter()
         .flat_map(|set| set.0.iter())

@@ -77,12 +77,19 @@ pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &s
     let subject = Name::from_str(&format!("CN=Dinas Kependudukan dan Pencatatan Sipil {},O={},OU=terbit document signing {district},C=ID", clean(office), clean(office)))
         .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
     let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
-    let spki = SubjectPublicKeyInfoOwned::from_key(public).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
-    let mut serial = Sha256::digest(public.to_sec1_point(false).as_bytes())[..16].to_vec();
+    let serial = Sha256::digest(public.to_sec1_point(false).as_bytes());
+    issue(root, public, CertProfile::Leaf { issuer, subject }, &serial[..16], not_before, not_after)
+}
+
+/// The root issues a certificate of `profile` for `public`, valid over
+/// `[not_before, not_after)`, with the 16-byte `serial` (made positive).
+pub(crate) fn issue(root: &RootKey, public: &VerifyingKey, profile: CertProfile, serial: &[u8], not_before: i64, not_after: i64) -> Result<Vec<u8>> {
+    let spki = SubjectPublicKeyInfoOwned::from_key(public).map_err(|e| Error::Usage(format!("certified key: {e}")))?;
+    let mut serial = serial.to_vec();
     serial[0] &= 0x7f;
     let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("serial: {e}")))?;
     let validity = Validity::new(time(not_before)?, time(not_after)?);
-    let builder = CertificateBuilder::new(CertProfile::Leaf { issuer, subject }, serial, validity, spki).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
+    let builder = CertificateBuilder::new(profile, serial, validity, spki).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
     let cert = builder.build::<_, DerSignature>(root.signing_key()).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
     cert.to_der().map_err(|e| Error::Usage(format!("certificate: {e}")))
 }

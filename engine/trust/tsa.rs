@@ -11,18 +11,13 @@
 
 use std::path::{Path, PathBuf};
 use std::str::FromStr;
-use std::time::Duration;
 
-use p256::ecdsa::{DerSignature, SigningKey, VerifyingKey};
+use p256::ecdsa::{SigningKey, VerifyingKey};
 use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
-use x509_cert::builder::{Builder, CertificateBuilder};
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::name::Name;
-use x509_cert::serial_number::SerialNumber;
-use x509_cert::spki::SubjectPublicKeyInfoOwned;
-use x509_cert::time::{Time, Validity};
 use x509_cert::Certificate;
 use zeroize::Zeroizing;
 
@@ -69,11 +64,6 @@ fn read_key(path: &Path) -> Result<SigningKey> {
     SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))
 }
 
-fn time(epoch: i64) -> Result<Time> {
-    let secs = u64::try_from(epoch.max(0)).unwrap_or(0);
-    let t = x509_cert::der::asn1::GeneralizedTime::from_unix_duration(Duration::from_secs(secs)).map_err(|e| Error::Usage(format!("certificate validity: {e}")))?;
-    Ok(Time::GeneralTime(t))
-}
 
 /// The root certifies `public` as district `district`'s time-stamp
 /// authority, valid over `[not_before, not_after)`.
@@ -82,19 +72,12 @@ pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &s
     let subject = Name::from_str(&format!("CN=Time-stamp authority {},O={},OU=terbit time-stamping {},C=ID", clean(office), clean(office), clean(district)))
         .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
     let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
-    let spki = SubjectPublicKeyInfoOwned::from_key(public).map_err(|e| Error::Usage(format!("time-stamp key: {e}")))?;
     // A key certified again (renewal) gets another serial: the validity is hashed in.
     let mut h = Sha256::new();
     h.update(b"terbit tsa");
     h.update(public.to_sec1_point(false).as_bytes());
     h.update(not_before.to_be_bytes());
-    let mut serial = h.finalize()[..16].to_vec();
-    serial[0] &= 0x7f;
-    let serial = SerialNumber::new(&serial).map_err(|e| Error::Usage(format!("serial: {e}")))?;
-    let validity = Validity::new(time(not_before)?, time(not_after)?);
-    let builder = CertificateBuilder::new(CertProfile::TimeStamping { issuer, subject }, serial, validity, spki).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
-    let cert = builder.build::<_, DerSignature>(root.signing_key()).map_err(|e| Error::Usage(format!("certificate: {e}")))?;
-    cert.to_der().map_err(|e| Error::Usage(format!("certificate: {e}")))
+    crate::trust::pdfkey::issue(root, public, CertProfile::TimeStamping { issuer, subject }, &h.finalize()[..16], not_before, not_after)
 }
 
 /// Whether `cert` may sign time-stamp tokens: its extended key usage is
