@@ -118,8 +118,16 @@ fn separate_processes_give_byte_identical_output() {
         std::fs::copy(e.path(), d.join("k2").join(e.file_name())).unwrap();
     }
     for (out, keys) in [("o1", "k"), ("o2", "k2")] {
-        let (code, stdout, err) = terbit(d, &["issue", "b.parquet", "--keys", keys, "--out", out, "--issued-on", "2026-11-23"]);
-        assert_eq!(code, 0, "{stdout}{err}");
+        // The same inputs, the clock among them: the time-stamps state the
+        // run's recorded start (SOURCE_DATE_EPOCH here: 2026-11-23T20:00:00Z).
+        let o = std::process::Command::new(env!("CARGO_BIN_EXE_terbit"))
+            .args(["issue", "b.parquet", "--keys", keys, "--out", out, "--issued-on", "2026-11-23"])
+            .current_dir(d)
+            .env("SOURCE_DATE_EPOCH", "1795464000")
+            .env("XDG_STATE_HOME", d.join("state"))
+            .output()
+            .unwrap();
+        assert!(o.status.success(), "{}{}", String::from_utf8_lossy(&o.stdout), String::from_utf8_lossy(&o.stderr));
     }
     let run = |o: &str| std::fs::read_dir(d.join(o)).unwrap().flatten().find(|e| e.path().is_dir()).unwrap().path();
     let (a, b) = (run("o1"), run("o2"));

@@ -403,8 +403,9 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
             }
             if run.seal_ok {
                 out.line("  batch seal: holds (the run is complete and untouched)");
-                if let Some(said) = &run.seal_stamp {
-                    out.line(&format!("  batch seal: {said}"));
+                match &run.seal_stamp {
+                    Some(said) => out.line(&format!("  batch seal: {said}")),
+                    None => out.line("  batch seal: not time-stamped (the run's time is its signer's claim)"),
                 }
             } else {
                 out.line(&format!("  batch seal: FAILS — {}", run.seal_problem));

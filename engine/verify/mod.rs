@@ -185,7 +185,15 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                     let d = m.strip_prefix("D:").filter(|d| d.len() >= 8 && d[..8].bytes().all(|b| b.is_ascii_digit()));
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
                     let stamped = match stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer).map(|t| (s, t))) {
-                        Some((s, t)) => format!("; time-stamped {} by {} (named in district {}'s trust list): it existed by then", crate::dk1::keys::rfc3339(s.at), t.name, t.district),
+                        Some((s, t)) => {
+                            report.time_stamp = Some(verdict::TimeStamp {
+                                existed_by: crate::dk1::keys::rfc3339(s.at),
+                                gen_time: crate::util::show::clip_shown(&s.gen_time, 40),
+                                authority: t.name.clone(),
+                                district: t.district.clone(),
+                            });
+                            format!("; time-stamped {} by {} (named in district {}'s trust list): it existed by then", crate::dk1::keys::rfc3339(s.at), t.name, t.district)
+                        }
                         None => "; not time-stamped (PAdES B-B): its time is the signer's claim".to_string(),
                     };
                     format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file{stamped}", claims.issuer)

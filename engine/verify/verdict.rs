@@ -97,11 +97,28 @@ pub struct Report {
     /// For a PDF: what its file signature (PAdES) is, in words.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub file_signature: Option<String>,
+    /// For a PDF whose signature carries a time-stamp from a listed
+    /// authority: when the signature existed by, and who says so.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub time_stamp: Option<TimeStamp>,
+}
+
+/// A PDF signature's time-stamp, as `verify --json` gives it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TimeStamp {
+    /// The time the signature existed by (genTime and its accuracy), RFC 3339.
+    pub existed_by: String,
+    /// The token's genTime as written.
+    pub gen_time: String,
+    /// The authority's certificate subject.
+    pub authority: String,
+    /// The district whose signed list names the authority.
+    pub district: String,
 }
 
 impl Report {
     fn with(verdict: Verdict) -> Report {
-        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None }
+        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None, time_stamp: None }
     }
     /// An INVALID report.
     pub fn invalid(reason: impl Into<String>) -> Report {
@@ -190,6 +207,7 @@ pub fn verify_text(text: &str, trust: &Trust) -> Report {
         qr: Some(text.trim_end().to_string()),
         claims: None,
         file_signature: None,
+        time_stamp: None,
     };
     let Some(key) = trust.find(&sealed.kid) else {
         report.verdict = Verdict::Untrusted(format!("kid {} is not in the trust list", hex::encode(sealed.kid)));
