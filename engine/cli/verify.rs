@@ -375,6 +375,10 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
             let genuine = documents.iter().filter(|d| d.report.verdict.is_genuine()).count();
             let pages = documents.last().map_or(0, |d| d.last_page);
             out.line(&format!("{target}: {} documents on {pages} pages, {genuine} genuine", documents.len()));
+            // The file's one signature, said once (every document of it shares it).
+            if let Some(said) = documents.iter().find(|d| d.report.verdict.is_genuine()).and_then(|d| d.report.file_signature.as_deref()) {
+                out.line(&format!("  PDF signature: {}", terbit::util::show::clip_shown(said, 600)));
+            }
             for d in documents.iter().filter(|d| !d.report.verdict.is_genuine()) {
                 let at = if d.first_page == d.last_page { format!("page {}", d.first_page) } else { format!("pages {}–{}", d.first_page, d.last_page) };
                 print_report(out, &format!("  {at}"), &d.report);
