@@ -261,17 +261,17 @@ impl Fragment {
             let _ = write!(out, "{widget} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig/F 132/Rect[0 0 0 0]/T(Signature1)/V {sig} 0 R/P {page} 0 R>>\nendobj\n");
             offsets[sig as usize] = out.len() as u64;
             let _ = writeln!(out, "{sig} 0 obj");
-            let (dict, range_at, contents_at) = pades.dictionary(m);
-            at = Some(Place { range_at: out.len() + range_at, contents_at: out.len() + contents_at });
-            out.extend_from_slice(&dict);
+            let start = out.len();
+            let (range_at, contents_at) = pades.dictionary_into(&mut out, m);
+            at = Some(Place { range_at: start + range_at, contents_at: start + contents_at });
             out.extend_from_slice(b"\nendobj\n");
         }
-        if let Some((first, d)) = dss {
-            let (bytes, at) = d.objects(first);
+        if let Some(made) = dss.and_then(|(first, _)| sign.and_then(|(p, _)| p.dss_objects(first))) {
+            let (bytes, at) = made.as_ref();
             for (id, off) in at {
-                offsets[id as usize] = (out.len() + off) as u64;
+                offsets[*id as usize] = (out.len() + off) as u64;
             }
-            out.extend_from_slice(&bytes);
+            out.extend_from_slice(bytes);
         }
         let xref_at = out.len();
         xref(&mut out, offsets.into_iter());

@@ -102,7 +102,13 @@ pub struct Pades {
     stamped_templates: Vec<StampedTemplate>,
     /// The validation data every file of the run carries (PAdES B-LT).
     dss: Option<crate::pdf::dss::Dss>,
+    /// Its objects as bytes, per first object number (a run's documents
+    /// have a handful of shapes): serialized once each.
+    dss_made: std::sync::Mutex<Vec<(u32, std::sync::Arc<DssObjects>)>>,
 }
+
+/// A document security store's objects as bytes, and where each starts.
+pub type DssObjects = (Vec<u8>, Vec<(u32, usize)>);
 
 /// A stamped CMS of given signature lengths, as hex, its varying parts at known places.
 struct StampedTemplate {
@@ -171,7 +177,7 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None, dss_made: std::sync::Mutex::new(Vec::new()) };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
         let longest = p.stamper.as_ref().map(|s| match s {
             Stamping::District(d) => vec![0u8; d.max_len()],
@@ -247,6 +253,19 @@ impl Pades {
     /// The validation data every file carries, if any.
     pub fn dss(&self) -> Option<&crate::pdf::dss::Dss> {
         self.dss.as_ref()
+    }
+
+    /// The store's objects numbered from `first`, made once per number.
+    pub fn dss_objects(&self, first: u32) -> Option<std::sync::Arc<DssObjects>> {
+        let d = self.dss.as_ref()?;
+        let mut made = self.dss_made.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some((_, o)) = made.iter().find(|(f, _)| *f == first) {
+            return Some(o.clone());
+        }
+        let o = std::sync::Arc::new(d.objects(first));
+        // A few shapes a run; bounded all the same.
+        crate::util::keep_recent(&mut made, (first, o.clone()), 32);
+        Some(o)
     }
 
     /// The time the run's time-stamps state (epoch seconds), when the
@@ -351,17 +370,26 @@ impl Pades {
     /// a PDF date (`D:20261123000000Z`).
     pub fn dictionary(&self, m: &str) -> (Vec<u8>, usize, usize) {
         let mut d = Vec::with_capacity(self.contents_len + 256);
+        let (range_at, contents_at) = self.dictionary_into(&mut d, m);
+        (d, range_at, contents_at)
+    }
+
+    /// [`Pades::dictionary`] appended to `d`; where the placeholders start
+    /// (offsets from where it was appended).
+    pub fn dictionary_into(&self, out: &mut Vec<u8>, m: &str) -> (usize, usize) {
+        let base = out.len();
+        let d = out;
         d.extend_from_slice(b"<</Type/Sig/Filter/Adobe.PPKLite/SubFilter/ETSI.CAdES.detached/M(");
         d.extend_from_slice(m.as_bytes());
         d.extend_from_slice(b")/ByteRange");
-        let range_at = d.len();
+        let range_at = d.len() - base;
         d.extend_from_slice(RANGE_PLACEHOLDER);
         d.extend_from_slice(b"/Contents");
-        let contents_at = d.len();
+        let contents_at = d.len() - base;
         d.push(b'<');
         d.resize(d.len() + self.contents_len, b'0');
         d.extend_from_slice(b">>>");
-        (d, range_at, contents_at)
+        (range_at, contents_at)
     }
 
     /// Sign `file` in place at `place`.
