@@ -18,7 +18,7 @@ mod fixture;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fixture::tools;
+use fixture::{pdfs, tools};
 
 /// Run terbit in `dir` with the clock at `clock` (RFC 3339, through
 /// SOURCE_DATE_EPOCH) when given: (exit code, stdout, stderr).
@@ -38,16 +38,6 @@ fn ok_at(dir: &Path, clock: Option<&str>, args: &[&str]) -> String {
     out
 }
 
-fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            pdfs(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pdf") {
-            out.push(p);
-        }
-    }
-}
 
 /// The run folder `out` holds.
 fn run_in(out: &Path) -> PathBuf {

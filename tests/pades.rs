@@ -17,7 +17,7 @@ mod fixture;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use fixture::{ok, terbit};
+use fixture::{ok, pdfs, terbit};
 
 use fixture::tools;
 
@@ -63,16 +63,6 @@ fn pyhanko(root: &Path, files: &[PathBuf]) -> Vec<serde_json::Value> {
     String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
 }
 
-fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
-    for e in std::fs::read_dir(dir).unwrap().flatten() {
-        let p = e.path();
-        if p.is_dir() {
-            pdfs(&p, out);
-        } else if p.extension().is_some_and(|x| x == "pdf") {
-            out.push(p);
-        }
-    }
-}
 
 #[test]
 fn every_pdf_of_a_run_is_a_pades_signature_the_validators_accept() {

@@ -63,7 +63,8 @@ pub fn public_key(path: &Path) -> Result<VerifyingKey> {
     Ok(*read_key(path)?.verifying_key())
 }
 
-fn read_key(path: &Path) -> Result<SigningKey> {
+/// A P-256 private key file (PKCS#8 PEM), refused when others can read it.
+pub(crate) fn read_key(path: &Path) -> Result<SigningKey> {
     crate::dk1::keys::refuse_readable_by_others(path)?;
     let bytes = Zeroizing::new(crate::util::fs::read_limited(path, 64 << 10)?);
     let pem = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))?;
@@ -73,12 +74,16 @@ fn read_key(path: &Path) -> Result<SigningKey> {
 /// The root certifies `public` as the document-signing key of `office`
 /// (the regency's Dinas), valid over `[not_before, not_after)`.
 pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &str, not_before: i64, not_after: i64) -> Result<Vec<u8>> {
-    let clean = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string() };
-    let subject = Name::from_str(&format!("CN=Dinas Kependudukan dan Pencatatan Sipil {},O={},OU=terbit document signing {district},C=ID", clean(office), clean(office)))
+    let subject = Name::from_str(&format!("CN=Dinas Kependudukan dan Pencatatan Sipil {},O={},OU=terbit document signing {district},C=ID", name_part(office), name_part(office)))
         .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
     let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
     let serial = Sha256::digest(public.to_sec1_point(false).as_bytes());
     issue(root, public, CertProfile::Leaf { issuer, subject }, &serial[..16], not_before, not_after)
+}
+
+/// `s` as it may stand in a certificate's subject: letters, digits, spaces and dots.
+pub(crate) fn name_part(s: &str) -> String {
+    s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string()
 }
 
 /// The root issues a certificate of `profile` for `public`, valid over

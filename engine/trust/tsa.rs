@@ -13,16 +13,15 @@ use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use p256::ecdsa::{SigningKey, VerifyingKey};
-use p256::pkcs8::{DecodePrivateKey, EncodePrivateKey, LineEnding};
+use p256::pkcs8::{EncodePrivateKey, LineEnding};
 use sha2::{Digest, Sha256};
 use x509_cert::der::asn1::ObjectIdentifier;
 use x509_cert::der::{Decode, Encode};
 use x509_cert::name::Name;
 use x509_cert::Certificate;
-use zeroize::Zeroizing;
 
 use crate::error::{Error, Result};
-use crate::trust::pdfkey::CertProfile;
+use crate::trust::pdfkey::{read_key, CertProfile};
 use crate::trust::root::RootKey;
 
 /// id-kp-timeStamping (RFC 5280 §4.2.1.12).
@@ -57,19 +56,13 @@ pub fn generate(dir: &Path, secret: &[u8; 32]) -> Result<PathBuf> {
     Ok(path)
 }
 
-fn read_key(path: &Path) -> Result<SigningKey> {
-    crate::dk1::keys::refuse_readable_by_others(path)?;
-    let bytes = Zeroizing::new(crate::util::fs::read_limited(path, 64 << 10)?);
-    let pem = std::str::from_utf8(&bytes).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))?;
-    SigningKey::from_pkcs8_pem(pem).map_err(|_| Error::config(path, "not a PKCS#8 PEM P-256 private key"))
-}
 
 
 /// The root certifies `public` as district `district`'s time-stamp
 /// authority, valid over `[not_before, not_after)`.
 pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &str, not_before: i64, not_after: i64) -> Result<Vec<u8>> {
-    let clean = |s: &str| -> String { s.chars().filter(|c| c.is_ascii_alphanumeric() || *c == ' ' || *c == '.').collect::<String>().trim().to_string() };
-    let subject = Name::from_str(&format!("CN=Time-stamp authority {},O={},OU=terbit time-stamping {},C=ID", clean(office), clean(office), clean(district)))
+    use crate::trust::pdfkey::name_part;
+    let subject = Name::from_str(&format!("CN=Time-stamp authority {},O={},OU=terbit time-stamping {},C=ID", name_part(office), name_part(office), name_part(district)))
         .map_err(|e| Error::Usage(format!("certificate subject: {e}")))?;
     let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
     // A key certified again (renewal) gets another serial: the validity is hashed in.

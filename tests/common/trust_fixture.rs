@@ -11,6 +11,18 @@ use std::process::Command;
 #[path = "tools.rs"]
 pub(crate) mod tools;
 
+/// Every PDF under `dir`, depth first, appended to `out`.
+pub(crate) fn pdfs(dir: &Path, out: &mut Vec<PathBuf>) {
+    for e in std::fs::read_dir(dir).unwrap().flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            pdfs(&p, out);
+        } else if p.extension().is_some_and(|x| x == "pdf") {
+            out.push(p);
+        }
+    }
+}
+
 /// Run terbit in `dir`; (exit code, stdout, stderr).
 pub(crate) fn terbit(dir: &Path, args: &[&str]) -> (i32, String, String) {
     let out = Command::new(env!("CARGO_BIN_EXE_terbit"))
