@@ -40,6 +40,8 @@ fn main() {
         ("pyHanko validates the PAdES signatures", "pades", path(tools::python(Py::Pyhanko))),
         ("pdfsig trusts the root (NSS certutil)", "pades", prog(&[("pdfsig", "-v"), ("certutil", "-H")])),
         ("a certification authority made with openssl", "pades", prog(&[("openssl", "version")])),
+        ("time-stamp tokens checked by OpenSSL ts -verify", "life", prog(&[("openssl", "version")])),
+        ("an external time-stamp authority: OpenSSL ts behind a local HTTP front", "life", prog(&[("openssl", "version"), ("python3", "--version")])),
         ("the verifier page's core and tests in node", "verifier", path(tools::page_packages())),
         ("the page and the report in headless Chromium", "verifier, report", path(tools::chromium())),
         ("a qpdf re-save read by the page", "verifier", prog(&[("qpdf", "--version")])),
