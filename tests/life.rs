@@ -385,3 +385,62 @@ fn an_external_authority_stamps_every_signature() {
     assert!(err.contains("time-stamp") && err.contains("no answer after 4 attempts"), "{err}");
     assert!(std::fs::read_dir(d.join("out")).unwrap().flatten().filter(|e| e.file_name().to_string_lossy().starts_with("20261124")).all(|e| !e.path().join("manifest.csv").exists()));
 }
+
+#[test]
+fn an_independent_stamp_on_the_seal_catches_a_back_dated_night() {
+    let tools = tools::require("independent seal stamp: OpenSSL ts", tools::program("openssl", "version")).is_some()
+        && tools::require("independent seal stamp: python3 (its HTTP front)", tools::program("python3", "--version")).is_some();
+    if !tools {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let (config, _, tsa_cert) = openssl_authority(&d.join("psre"));
+    let service = Service::start(&config, &d.join("psre"), "dinas:rahasia");
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30", "--tsa-cert", tsa_cert.to_str().unwrap()]);
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    // The documents with the district's own authority, the seal with the independent one.
+    std::fs::write(d.join("seal.pass"), "dinas:rahasia\n").unwrap();
+    let mut perm = std::fs::metadata(d.join("seal.pass")).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
+    std::fs::set_permissions(d.join("seal.pass"), perm).unwrap();
+    std::fs::write(d.join("terbit.toml"), format!("seal_tsa_url = \"http://127.0.0.1:{}/tsa\"\nseal_tsa_credentials = \"seal.pass\"\n", service.1)).unwrap();
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "7", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    // The genuine night, on the real clock.
+    copy_dir(&d.join("keys"), &d.join("thief"));
+    ok_at(d, None, &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
+    let genuine = run_in(&d.join("out"));
+    // Then the key is stolen and revoked from now; the district's list says so.
+    std::thread::sleep(std::time::Duration::from_secs(3));
+    let kid = std::fs::read_dir(d.join("keys")).unwrap().flatten().map(|e| e.file_name().to_string_lossy().to_string()).find(|n| n.ends_with(".pdf.key")).unwrap().trim_end_matches(".pdf.key").to_string();
+    let from = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
+    ok_at(d, None, &["keys", "revoke", &kid, "--from", &from, "--dir", "keys"]);
+    std::thread::sleep(std::time::Duration::from_secs(1));
+    ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30"]);
+    ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
+    // The thief, with the whole keys folder (the district authority's key
+    // too), back-dates a night to before the revocation: its documents'
+    // own stamps say 2026-11-23, and each alone verifies…
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "3", "--seed", "8", "--as-of", "2026-11-23", "--out", "forged.csv"]);
+    ok_at(d, Some("2026-11-23T20:00:00Z"), &["issue", "forged.csv", "--keys", "thief", "--out", "thief-out", "--issued-on", "2026-11-23"]);
+    let forged = run_in(&d.join("thief-out"));
+    let mut files = Vec::new();
+    pdfs(&forged, &mut files);
+    let doc = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap();
+    let (code, out) = verify(d, "bundle.json", doc);
+    assert_eq!(code, 0, "a back-dated document alone cannot be told: {out}");
+    // … but its seal carries the independent authority's stamp, made now.
+    let (code, out) = verify(d, "bundle.json", &forged);
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("batch seal: FAILS") && out.contains("by an independent authority") && out.contains("the run was made after the revocation"), "{out}");
+    // The genuine night holds. Its documents' own stamps reach only to an
+    // hour after its start (their accuracy), past the revocation three
+    // seconds after it, so each alone is refused; the independent stamp on
+    // its seal, from before the revocation, shows they were made in time.
+    let (code, out) = verify(d, "bundle.json", &genuine);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("4 documents, 4 genuine") && out.contains("4 document(s) of a key revoked since are genuine by the seal's independent time-stamp"), "{out}");
+    assert!(out.contains("batch seal: time-stamped") && out.contains("by CN=Test PSrE Time-Stamping"), "{out}");
+}

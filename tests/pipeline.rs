@@ -79,6 +79,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         ahead_max_rows: terbit::issue::AHEAD_MAX_ROWS,
         started_at: None,
         remote_tsa: None,
+        seal_tsa: None,
     }
 }
 

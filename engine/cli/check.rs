@@ -39,6 +39,7 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
         ahead_max_rows: issue::AHEAD_MAX_ROWS,
         started_at: None,
         remote_tsa: None,
+        seal_tsa: None,
     };
     let (s, list) = issue::check(&opts)?;
     if s.rejects_by_rule.contains_key(terbit::input::rules::Rule::Village.to_string().as_str()) {

@@ -48,7 +48,11 @@ pub(crate) fn run(a: IssueArgs, quiet: bool, handed: Handed) -> Result<ExitCode>
         ahead_max_rows: issue::AHEAD_MAX_ROWS,
         started_at: Some(super::region::clock()?),
         remote_tsa: match &settings.tsa {
-            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref())? }),
+            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "tsa_credentials")? }),
+            None => None,
+        },
+        seal_tsa: match &settings.seal_tsa {
+            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "seal_tsa_credentials")? }),
             None => None,
         },
     };
@@ -116,7 +120,7 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
 /// `tsa_credentials` names, else the service manager's credential
 /// `terbit-tsa-credentials` (systemd's LoadCredential=), else none. One
 /// line, `user:password`; the file must be readable by its owner alone.
-fn tsa_credentials(file: Option<&std::path::Path>) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
+fn tsa_credentials(file: Option<&std::path::Path>, key: &str) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
     let path = match file {
         Some(p) => p.to_path_buf(),
         None => match std::env::var_os("CREDENTIALS_DIRECTORY").map(|d| std::path::PathBuf::from(d).join("terbit-tsa-credentials")) {
@@ -124,7 +128,7 @@ fn tsa_credentials(file: Option<&std::path::Path>) -> Result<Option<(String, zer
             _ => return Ok(None),
         },
     };
-    let setting = if file.is_some() { "terbit.toml's tsa_credentials" } else { "the service manager's credential terbit-tsa-credentials" };
+    let setting = if file.is_some() { format!("terbit.toml's {key}") } else { "the service manager's credential terbit-tsa-credentials".to_string() };
     let meta = std::fs::metadata(&path).map_err(|e| anyhow::anyhow!("{} ({setting}): {e}", path.display()))?;
     let mode = std::os::unix::fs::PermissionsExt::mode(&meta.permissions());
     if mode & 0o077 != 0 {

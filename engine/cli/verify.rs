@@ -407,6 +407,12 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
             }
             if run.seal_ok {
                 out.line("  batch seal: holds (the run is complete and untouched)");
+                if run.genuine_by_seal_stamp > 0 {
+                    out.line(&format!(
+                        "  {} document(s) of a key revoked since are genuine by the seal's independent time-stamp: their own stamps do not reach back before the revocation, the seal's does",
+                        run.genuine_by_seal_stamp
+                    ));
+                }
                 match &run.seal_stamp {
                     Some(said) => out.line(&format!("  batch seal: {said}")),
                     None => out.line("  batch seal: not time-stamped (the run's time is its signer's claim)"),

@@ -48,6 +48,8 @@ struct Raw {
     max_reject_rate: Option<f64>,
     tsa_url: Option<String>,
     tsa_credentials: Option<PathBuf>,
+    seal_tsa_url: Option<String>,
+    seal_tsa_credentials: Option<PathBuf>,
     /// With their places: a wrong entry is named by its line.
     #[serde(default)]
     templates: Vec<toml::Spanned<String>>,
@@ -79,6 +81,12 @@ pub struct Config {
     /// The file holding its credentials, `user:password` on the first line
     /// (mode 0600; never on the command line).
     pub tsa_credentials: Option<PathBuf>,
+    /// An external time-stamp authority for the night's seal alone (the
+    /// documents stay with the district's own authority): one request a
+    /// night, an independent proof of when the run existed.
+    pub seal_tsa_url: Option<String>,
+    /// Its credentials file, as `tsa_credentials`.
+    pub seal_tsa_credentials: Option<PathBuf>,
     /// The file this came from.
     pub path: PathBuf,
 }
@@ -129,17 +137,23 @@ impl Config {
                 None => return Err(Error::config(path, format!("line {line}: `templates` entry {entry:?}: give KIND=FILE, e.g. \"birth=templates/birth.toml\""))),
             }
         }
-        if let Some(u) = &raw.tsa_url {
-            if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 || u.chars().any(char::is_control) {
-                return Err(Error::config(path, format!("tsa_url = {:?}: give the time-stamp service's https:// URL", crate::util::show::clip_shown(u, 120))));
+        for (key, url, credentials) in [("tsa_url", &raw.tsa_url, &raw.tsa_credentials), ("seal_tsa_url", &raw.seal_tsa_url, &raw.seal_tsa_credentials)] {
+            let creds_key = key.replace("url", "credentials");
+            if let Some(u) = url {
+                if !(u.starts_with("https://") || u.starts_with("http://")) || u.len() > 2000 || u.chars().any(char::is_control) {
+                    return Err(Error::config(path, format!("{key} = {:?}: give the time-stamp service's https:// URL", crate::util::show::clip_shown(u, 120))));
+                }
+                // Credentials never travel in the URL (it is shown in messages and logs).
+                if u.split("://").nth(1).is_some_and(|rest| rest.split('/').next().is_some_and(|host| host.contains('@'))) {
+                    return Err(Error::config(path, format!("{key} holds credentials: put them in the file `{creds_key}` names (user:password, mode 0600)")));
+                }
             }
-            // Credentials never travel in the URL (it is shown in messages and logs).
-            if u.split("://").nth(1).is_some_and(|rest| rest.split('/').next().is_some_and(|host| host.contains('@'))) {
-                return Err(Error::config(path, "tsa_url holds credentials: put them in the file `tsa_credentials` names (user:password, mode 0600)"));
+            if credentials.is_some() && url.is_none() {
+                return Err(Error::config(path, format!("{creds_key} without {key}: name the time-stamp service too")));
             }
         }
-        if raw.tsa_credentials.is_some() && raw.tsa_url.is_none() {
-            return Err(Error::config(path, "tsa_credentials without tsa_url: name the time-stamp service too"));
+        if raw.tsa_url.is_some() && raw.seal_tsa_url.is_some() {
+            return Err(Error::config(path, "tsa_url and seal_tsa_url both set: with tsa_url the external service stamps the seal too; give one"));
         }
         let base = path.parent().unwrap_or(Path::new(""));
         let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
@@ -169,6 +183,8 @@ impl Config {
             templates,
             tsa_url: raw.tsa_url,
             tsa_credentials: raw.tsa_credentials.map(abs),
+            seal_tsa_url: raw.seal_tsa_url,
+            seal_tsa_credentials: raw.seal_tsa_credentials.map(abs),
             path: path.to_path_buf(),
         })
     }

@@ -62,13 +62,15 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let (signer, found, tsa) = signers(opts)?;
     // An external time-stamp authority answers once before anything of the
     // night is read or numbered: one that cannot is said now.
-    let remote = match &opts.remote_tsa {
-        Some(config) => Some(crate::pdf::remote::RemoteTsa::connect(config).map_err(|e| Error::TimeStamp(e.0))?),
-        None => None,
+    let connect = |c: &Option<crate::pdf::remote::RemoteConfig>| -> Result<Option<crate::pdf::remote::RemoteTsa>> {
+        c.as_ref().map(|config| crate::pdf::remote::RemoteTsa::connect(config).map_err(|e| Error::TimeStamp(e.0))).transpose()
     };
+    let remote = connect(&opts.remote_tsa)?;
+    // And the one that stamps the night's seal alone, if another.
+    let seal_remote = connect(&opts.seal_tsa)?;
     // Its key must be one the district's signed list names: otherwise every
     // document of the night would be judged invalid by verifiers.
-    if let Some(r) = &remote {
+    for r in remote.iter().chain(seal_remote.iter()) {
         let list_path = opts.keys_dir.join(format!("trust-{}.json", opts.region.code));
         let listed = crate::util::fs::read_limited(&list_path, crate::trust::list::MAX_LIST as u64).ok().and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok());
         match listed {
@@ -401,7 +403,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // One token over the whole signed seal from the run's authority: proof
     // that the run, every document of it, existed then.
     if let Ok(cose) = hex::decode(&seal.cose) {
-        seal.time_stamp = pades.token_over(&cose).map_err(|e| Error::TimeStamp(e.0))?.map(hex::encode);
+        let token = match &seal_remote {
+            Some(r) => r.tokens(&[&cose]).map_err(|e| Error::TimeStamp(e.0))?.pop(),
+            None => pades.token_over(&cose).map_err(|e| Error::TimeStamp(e.0))?,
+        };
+        seal.time_stamp = token.map(hex::encode);
     }
     crate::util::fs::write_atomic(&summary.run_dir.join("seal.json"), seal.to_json().as_bytes())?;
     // Finished only once sealed: a run stopped before its seal is finished

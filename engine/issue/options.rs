@@ -71,6 +71,9 @@ pub struct IssueOptions {
     /// An external time-stamp authority that stamps every PDF signature
     /// instead of the keys folder's own (`terbit.toml`'s `tsa_url`).
     pub remote_tsa: Option<crate::pdf::remote::RemoteConfig>,
+    /// An external time-stamp authority for the night's seal alone
+    /// (`terbit.toml`'s `seal_tsa_url`).
+    pub seal_tsa: Option<crate::pdf::remote::RemoteConfig>,
 }
 
 /// A progress callback; called from the writer thread.
@@ -110,6 +113,7 @@ impl IssueOptions {
             ahead_max_rows: AHEAD_MAX_ROWS,
             started_at: None,
             remote_tsa: None,
+            seal_tsa: None,
         }
     }
 }

@@ -95,6 +95,8 @@ pub struct Settings {
     /// The external time-stamp authority's URL and credentials file, if
     /// the settings file names one.
     pub tsa: Option<(String, Option<PathBuf>)>,
+    /// The external authority for the night's seal alone, if named.
+    pub seal_tsa: Option<(String, Option<PathBuf>)>,
 }
 
 /// Why no settings could be made from the file and the flags.
@@ -159,6 +161,7 @@ pub fn merge(file: &Config, flags: Flags, command: For) -> Result<Settings, Sett
         replica: file.replica(flags.replica),
         max_reject_rate: flags.max_reject_rate.or(file.max_reject_rate),
         tsa: file.tsa_url.clone().map(|u| (u, file.tsa_credentials.clone())),
+        seal_tsa: file.seal_tsa_url.clone().map(|u| (u, file.seal_tsa_credentials.clone())),
     })
 }
 

@@ -308,6 +308,10 @@ pub struct TsaCert {
     /// on it does not hold: a certificate made to look like the district's
     /// own authority, whose tokens prove nothing.
     pub forged_issuer: bool,
+    /// The district root issued it (the district's own authority, whose key
+    /// lives on the issuing host); otherwise an independent authority (a
+    /// PSrE's), whose stamps a thief of the keys folder cannot make.
+    pub by_district_root: bool,
 }
 
 impl TsaCert {
@@ -320,11 +324,12 @@ impl TsaCert {
         let (not_before, not_after) = crate::trust::pdfkey::validity(der)?;
         let cert = Certificate::from_der(der).ok()?;
         let name = crate::util::show::clip_shown(&cert.tbs_certificate().subject().to_string(), 160);
-        let forged_issuer = root.and_then(|r| Certificate::from_der(r).ok()).is_some_and(|r| {
-            cert.tbs_certificate().issuer() == r.tbs_certificate().subject() && crate::trust::pdfkey::issued_by(&cert, &r) != Some(true)
-        });
+        let root = root.and_then(|r| Certificate::from_der(r).ok());
+        let names_root = root.as_ref().is_some_and(|r| cert.tbs_certificate().issuer() == r.tbs_certificate().subject());
+        let by_district_root = names_root && root.as_ref().is_some_and(|r| crate::trust::pdfkey::issued_by(&cert, r) == Some(true));
+        let forged_issuer = names_root && !by_district_root;
         let spki = cert.tbs_certificate().subject_public_key_info().to_der().ok()?;
-        Some(TsaCert { district: district.to_string(), der: der.to_vec(), spki, not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name, forged_issuer })
+        Some(TsaCert { district: district.to_string(), der: der.to_vec(), spki, not_before, not_after, for_time_stamping: is_tsa_certificate(&cert), name, forged_issuer, by_district_root })
     }
 }
 

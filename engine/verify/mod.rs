@@ -226,7 +226,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
 }
 
 /// The time the key `kid` (hex, as a report names it) is revoked from, if it is.
-fn revoked_from(trust: &Trust, kid: Option<&str>) -> Option<i64> {
+pub(crate) fn revoked_from(trust: &Trust, kid: Option<&str>) -> Option<i64> {
     let mut k: crate::dk1::keys::Kid = [0; 8];
     hex::decode_to_slice(kid?, &mut k).ok()?;
     let key = trust.find(&k)?;

@@ -67,6 +67,10 @@ pub struct RunReport {
     /// and the seal holds.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub seal_stamp: Option<String>,
+    /// Of `genuine`: documents of a revoked key without a stamp of their own
+    /// from before its revocation, shown to have existed then by an
+    /// independent authority's stamp on the run's seal.
+    pub genuine_by_seal_stamp: usize,
 }
 
 impl RunReport {
@@ -345,19 +349,23 @@ fn safe_path(file: &str) -> bool {
 struct Checked {
     leaf: Hash,
     issues: Vec<String>,
+    /// Its one issue is its key's revocation with no stamp of its own from
+    /// before it: an independent stamp on the run's seal from before may
+    /// still prove it was made in time.
+    revocation_only: bool,
 }
 
 fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts) -> Checked {
     let mut issues = Vec::new();
     if !safe_path(&row.file) {
         issues.push("unsafe path in the manifest".into());
-        return Checked { leaf: seal::leaf(&row.number, "missing"), issues };
+        return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false };
     }
     let bytes = match read_file(root, &row.file, MAX_DOCUMENT) {
         Ok(b) => b,
         Err(e) => {
             issues.push(e.to_string());
-            return Checked { leaf: seal::leaf(&row.number, "missing"), issues };
+            return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false };
         }
     };
     // The manifest's QR text: the drawn QR is recognised by its exact bits
@@ -369,6 +377,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
     if actual != row.sha256 {
         issues.push("altered (SHA-256 differs from the manifest)".into());
     }
+    let mut revocation_only = false;
     match said {
         Err(r) => issues.push(format!("invalid: {}", r.verdict.reason().unwrap_or(""))),
         Ok(docs) if docs.len() != 1 => issues.push(format!("the file holds {} documents (or pages without their QR), not one", docs.len())),
@@ -378,11 +387,15 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
                 Verdict::Genuine if r.qr.as_deref() != Some(row.qr.as_str()) => issues.push("the QR drawn differs from the manifest's".into()),
                 Verdict::Genuine if r.number() != Some(row.number.as_str()) => issues.push("the QR is for another document number".into()),
                 Verdict::Genuine => {}
-                v => issues.push(v.said_lower()),
+                v => {
+                    let code = crate::verify::signature::reasons::code(v.reason().unwrap_or(""));
+                    revocation_only = issues.is_empty() && matches!(v, Verdict::Invalid(_)) && matches!(code, "stamped-after-revocation" | "revoked-not-stamped");
+                    issues.push(v.said_lower());
+                }
             }
         }
     }
-    Checked { leaf, issues }
+    Checked { leaf, issues, revocation_only }
 }
 
 /// Check a run directory: every manifest row's file exists with its
@@ -415,6 +428,8 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
     tracing::debug!(seconds = t.elapsed().as_secs_f64(), "audit: documents checked, run listed, print files hashed");
     let mut listed = BTreeSet::new();
     let mut numbers = BTreeSet::new();
+    // Documents whose one issue is their key's revocation, until the seal says.
+    let mut pending: Vec<RunProblem> = Vec::new();
     let mut leaves = Vec::with_capacity(rows.len());
     for (n, (row, checked)) in rows.iter().zip(checked).enumerate() {
         let (Some(row), Some(mut c)) = (row, checked) else {
@@ -431,6 +446,8 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
         leaves.push(c.leaf);
         if c.issues.is_empty() {
             report.genuine += 1;
+        } else if c.revocation_only && c.issues.len() == 1 {
+            pending.push(RunProblem { file: clip_shown(&row.file, 200), problem: c.issues.join("; ") });
         } else {
             report.problems.push(RunProblem { file: clip_shown(&row.file, 200), problem: c.issues.join("; ") });
         }
@@ -465,7 +482,23 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
         n => Err(format!("{n} PDF(s) present that the sealed run does not contain")),
     });
     // The seal's time-stamp, once the seal holds: when the run existed.
-    let checked = checked.and_then(|s| seal_stamp(&s, trust).map(|said| report.seal_stamp = said));
+    let checked = checked.and_then(|s| {
+        seal_stamp(&s, trust).map(|said| {
+            let before_revocation = said.as_ref().is_some_and(|st| st.independent_before_revocation);
+            report.seal_stamp = said.map(|st| st.words);
+            before_revocation
+        })
+    });
+    // An independent authority's stamp on the sealed run from before its
+    // key's revocation proves every sealed document existed then.
+    match &checked {
+        Ok(true) => {
+            report.genuine += pending.len();
+            report.genuine_by_seal_stamp = pending.len();
+        }
+        _ => report.problems.extend(pending),
+    }
+    let checked = checked.map(|_| ());
     match checked {
         Ok(()) => report.seal_ok = true,
         Err(e) => report.seal_problem = e,
@@ -476,7 +509,15 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
 /// The seal's time-stamp judged: `None` when it carries none, the words of
 /// what it proves when it holds, or why it does not (the seal then fails:
 /// an unexplained token in a sealed run is something added to it).
-fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<String>, String> {
+/// What the seal's time-stamp says: in words, and whether an independent
+/// authority (not the district's own) stamped it before the seal's key was
+/// revoked.
+struct SealStamp {
+    words: String,
+    independent_before_revocation: bool,
+}
+
+fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<SealStamp>, String> {
     let Some(text) = &seal.time_stamp else { return Ok(None) };
     let token = hex::decode(text).ok().filter(|t| t.len() <= 64 << 10).ok_or("seal.json's time_stamp is not a token (hex, at most 64 KiB)")?;
     let cose = hex::decode(&seal.cose).map_err(|_| "seal.json's cose is not hex")?;
@@ -493,7 +534,27 @@ fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<String>, S
     if a.district != seal.issuer || a.forged_issuer || !a.for_time_stamping || stamp.at < a.not_before || stamp.at >= a.not_after {
         return Err(format!("the seal's time-stamp is not one district {}'s listed authority could make (another district's, a planted certificate, no critical timeStamping usage, or outside its certificate)", clip_shown(&seal.issuer, 8)));
     }
-    Ok(Some(format!("time-stamped {} by {} (named in district {}'s trust list): the whole run existed by then", crate::dk1::keys::rfc3339(stamp.at), a.name, a.district)))
+    // Against back-dating: an independent authority's stamp on the seal
+    // after the seal's key was revoked says the run was made then, whatever
+    // its documents' own stamps (the district authority's, whose key a
+    // thief of the keys folder holds too) claim.
+    let revoked = super::revoked_from(trust, Some(&seal.kid));
+    if !a.by_district_root {
+        if let Some(r) = revoked {
+            if stamp.at >= r {
+                return Err(format!(
+                    "the seal is time-stamped {} by an independent authority ({}), when its key was already revoked (from {}): the run was made after the revocation, whatever its documents' own time-stamps claim",
+                    crate::dk1::keys::rfc3339(stamp.at),
+                    a.name,
+                    crate::dk1::keys::rfc3339(r)
+                ));
+            }
+        }
+    }
+    Ok(Some(SealStamp {
+        words: format!("time-stamped {} by {} (named in district {}'s trust list): the whole run existed by then", crate::dk1::keys::rfc3339(stamp.at), a.name, a.district),
+        independent_before_revocation: !a.by_district_root && revoked.is_some_and(|r| stamp.at < r),
+    }))
 }
 
 /// A print file that is not the sealed one: every page checked.
