@@ -389,7 +389,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
                 Verdict::Genuine => {}
                 v => {
                     let code = crate::verify::signature::reasons::code(v.reason().unwrap_or(""));
-                    revocation_only = issues.is_empty() && matches!(v, Verdict::Invalid(_)) && matches!(code, "stamped-after-revocation" | "revoked-not-stamped");
+                    revocation_only = issues.is_empty() && matches!(v, Verdict::Invalid(_)) && matches!(code, "stamped-after-revocation" | "revoked-not-stamped" | "revoked-district-stamp");
                     issues.push(v.said_lower());
                 }
             }

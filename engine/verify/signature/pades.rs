@@ -474,11 +474,20 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
                             crate::dk1::keys::rfc3339(c.not_after)
                         ));
                     }
-                    Some(s.at)
+                    Some((s.at, t.by_district_root))
                 }
             };
             match (times.revoked_from, proven) {
-                (Some(r), Some(t)) if t >= r => Some(format!(
+                // The district's own authority keeps its key on the issuing
+                // host, beside the signing key: whoever took the one took
+                // the other, so against a revocation its stamps prove
+                // nothing. Only an independent authority's do (or, for a
+                // sealed run, an independent stamp on its seal: verify RUN).
+                (Some(r), Some((_, true))) => Some(format!(
+                    "the document's key is revoked from {}, and nothing independent proves this PDF file was signed before then: its only time-stamp is the district's own authority's, whose key was kept with the signing key",
+                    crate::dk1::keys::rfc3339(r)
+                )),
+                (Some(r), Some((t, _))) if t >= r => Some(format!(
                     "the PDF file's signature was time-stamped {}, when its key was already revoked (from {}): it was signed with a revoked key",
                     crate::dk1::keys::rfc3339(t),
                     crate::dk1::keys::rfc3339(r)

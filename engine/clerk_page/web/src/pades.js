@@ -808,8 +808,9 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
   if (c.district !== issuer) return `the PDF file is signed by district ${c.district}'s certificate, but the document is issuer ${issuer}'s`;
   if (!Number.isFinite(c.notBefore) || !Number.isFinite(c.notAfter) || !Number.isFinite(t) || t < c.notBefore || t >= c.notAfter) return "the PDF file's signing certificate was not valid when the document was issued";
   const s = sig.stamp;
+  let a = null;
   if (s) {
-    const a = authorityOf(tsaCerts, s.spki, issuer);
+    a = authorityOf(tsaCerts, s.spki, issuer);
     if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)";
     if (a.district !== issuer) return `the PDF file's signature is time-stamped by district ${a.district}'s authority, but the document is issuer ${issuer}'s`;
     if (a.forgedIssuer) return "the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate";
@@ -822,6 +823,8 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
   }
   // A revoked key's signature: genuine only with a stamp before its revocation.
   if (revokedFrom !== null && revokedFrom !== undefined) {
+    // The district's own authority keeps its key beside the signing key: against a revocation its stamps prove nothing.
+    if (s && a && a.byDistrictRoot) return `the document's key is revoked from ${rfc3339(revokedFrom)}, and nothing independent proves this PDF file was signed before then: its only time-stamp is the district's own authority's, whose key was kept with the signing key`;
     if (s && s.at >= revokedFrom) return `the PDF file's signature was time-stamped ${rfc3339(s.at)}, when its key was already revoked (from ${rfc3339(revokedFrom)}): it was signed with a revoked key`;
     if (!s) return `the document's key is revoked from ${rfc3339(revokedFrom)}, and nothing proves this PDF file was signed before then: its signature carries no time-stamp (its claimed time is the signer's own word)`;
   }
@@ -866,6 +869,7 @@ export function tsaCert(district, der, root = null) {
   const c = tbsFields(der);
   const r = root && tbsFields(root);
   const namesRoot = !!(c && r && hexOf(der, { start: c.issuer.at, end: c.issuer.end }) === hexOf(root, { start: r.subject.at, end: r.subject.end }));
-  const forgedIssuer = namesRoot && !issuedBy(der, root);
-  return { district, der, spki: spkiOf(der), notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der), forgedIssuer };
+  const byDistrictRoot = namesRoot && issuedBy(der, root);
+  const forgedIssuer = namesRoot && !byDistrictRoot;
+  return { district, der, spki: spkiOf(der), notBefore: info.notBefore, notAfter: info.notAfter, forTimeStamping: forTimeStamping(der), name: subjectShown(der), forgedIssuer, byDistrictRoot };
 }

@@ -18,6 +18,7 @@ export const REASONS = [
   ["stamped-after-certificate", "after its signing certificate ended"],
   ["stamped-after-revocation", "when its key was already revoked"],
   ["revoked-not-stamped", "nothing proves this PDF file was signed before then"],
+  ["revoked-district-stamp", "nothing independent proves this PDF file was signed before then"],
   ["not-signed", "the PDF file is not signed"],
   ["field-without-range", "a signature field without a signed byte range"],
   ["second-revision", "appears more than once: a second signature or revision was added"],
