@@ -68,6 +68,8 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
         region,
         issued_at,
         batch,
+        // The run's clock: its time-stamps state when it started.
+        started_at: Some(super::region::clock()?),
         ..IssueOptions::defaults(PathBuf::new(), keys_dir.clone(), out.to_path_buf(), issue_date)
     };
     println!("4. issue run (register {}):", opts.register);
