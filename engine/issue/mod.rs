@@ -68,12 +68,14 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     let remote = connect(&opts.remote_tsa)?;
     // And the one that stamps the night's seal alone, if another.
     let seal_remote = connect(&opts.seal_tsa)?;
-    // Its key must be one the district's signed list names: otherwise every
-    // document of the night would be judged invalid by verifiers.
+    // The keys folder's signed list (as `trust sign` wrote it), read once:
+    // what it names of time-stamp authorities, and its root.
+    let list_path = opts.keys_dir.join(format!("trust-{}.json", opts.region.code));
+    let folder_list = crate::util::fs::read_limited(&list_path, crate::trust::list::MAX_LIST as u64).ok().and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok());
+    // An external authority's key must be one that list names: otherwise
+    // every document of the night would be judged invalid by verifiers.
     for r in remote.iter().chain(seal_remote.iter()) {
-        let list_path = opts.keys_dir.join(format!("trust-{}.json", opts.region.code));
-        let listed = crate::util::fs::read_limited(&list_path, crate::trust::list::MAX_LIST as u64).ok().and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok());
-        match listed {
+        match &folder_list {
             Some(list) => {
                 let names = list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| crate::trust::tsa::TsaCert::of(&list.district, &der, None)).any(|t| t.spki == r.spki);
                 if !names {
@@ -269,26 +271,10 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         // The CRL is the district root's: checked against the root of the
         // signer's chain, else the root of the folder's signed list (a
         // PSrE's chain has another root).
-        let list_root = crate::util::fs::read_limited(&opts.keys_dir.join(format!("trust-{}.json", opts.region.code)), crate::trust::list::MAX_LIST as u64)
-            .ok()
-            .and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok())
-            .and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
+        let list_root = folder_list.as_ref().and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
         let roots: Vec<Vec<u8>> = found.chain.last().cloned().into_iter().chain(list_root).collect();
-        let read = roots.iter().find_map(|root| crate::trust::crl::read(&opts.keys_dir, &opts.region.code, root).ok().flatten());
-        let read = match read {
-            Some(r) => Some(r),
-            // None that checks: say why (against the first root), or there is no CRL.
-            None => match roots.first().map(|root| crate::trust::crl::read(&opts.keys_dir, &opts.region.code, root)) {
-                Some(Err(e)) => {
-                    summary.warnings.push(format!("{e}: the PDF signatures carry no revocation data (PAdES B-T, not B-LT)"));
-                    None
-                }
-                _ => None,
-            },
-        };
-        let crl_missing = read.is_none() && std::fs::symlink_metadata(crate::trust::crl::path(&opts.keys_dir, &opts.region.code)).is_err();
-        match read {
-            Some((crl, info)) => {
+        match crate::trust::crl::read(&opts.keys_dir, &opts.region.code, &roots) {
+            Ok(Some((crl, info))) => {
                 let now = opts.started_at.unwrap_or(opts.issued_at);
                 if info.next_update < now {
                     summary.warnings.push(format!(
@@ -302,8 +288,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 certs.extend(authority_certs);
                 pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls: vec![crl] });
             }
-            None if !crl_missing => {}
-            None => summary.warnings.push(format!(
+            Err(e) => summary.warnings.push(format!("{e}: the PDF signatures carry no revocation data (PAdES B-T, not B-LT)")),
+            Ok(None) => summary.warnings.push(format!(
                 "{} holds no CRL of the district root ({}): the PDF signatures are time-stamped (PAdES B-T) but carry no revocation data for validating them offline (B-LT). `terbit trust sign` writes it",
                 opts.keys_dir.display(),
                 crate::trust::crl::path(&opts.keys_dir, &opts.region.code).display()
@@ -496,8 +482,6 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     Ok(summary)
 }
 
-/// The run's DK1 signer and its certified PDF-signing partner, checked
-/// against the documents' issue time.
 /// The time a run's time-stamps state (their genTime): the run's first
 /// recorded start, whose clock the caller read (the signatures are made
 /// within the tokens' accuracy, an hour, after it), but never more than a
@@ -513,8 +497,9 @@ pub fn stamp_time(issue_date: chrono::NaiveDate, recorded_start: Option<i64>) ->
     }
 }
 
-/// The run's signers: the DK1 key, its PDF-signing partner, and the keys
-/// folder's time-stamp authority (if it has one).
+/// The run's signers: the DK1 key and its certified PDF-signing partner,
+/// checked against the documents' issue time, and the keys folder's
+/// time-stamp authority (if it has one).
 fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::PdfSigner, Option<crate::trust::tsa::TsaSigner>)> {
     let signer = match &opts.signing_seed {
         Some(seed) => keys::signer_from_seed(&opts.keys_dir, &opts.region.code, opts.issued_at, seed, KEY_ENV)?,

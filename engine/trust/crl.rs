@@ -131,15 +131,24 @@ pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<CrlInfo, String> 
 }
 
 /// Read the keys folder's CRL for `district`, if it has one, checked
-/// against the root certificate `root` (DER).
-pub fn read(dir: &Path, district: &str, root: &[u8]) -> Result<Option<(Vec<u8>, CrlInfo)>> {
+/// against the first of the root certificates `roots` (DER) that signed
+/// it; when none did, why not against the first.
+pub fn read(dir: &Path, district: &str, roots: &[Vec<u8>]) -> Result<Option<(Vec<u8>, CrlInfo)>> {
     let p = path(dir, district);
     if std::fs::symlink_metadata(&p).is_err() {
         return Ok(None);
     }
     let der = crate::util::fs::read_limited(&p, MAX_CRL)?;
-    let info = check(&der, root).map_err(|why| Error::config(&p, why))?;
-    Ok(Some((der, info)))
+    let mut first = None;
+    for root in roots {
+        match check(&der, root) {
+            Ok(info) => return Ok(Some((der, info))),
+            Err(why) => {
+                first.get_or_insert(why);
+            }
+        }
+    }
+    Err(Error::config(&p, first.unwrap_or_else(|| "no district root to check it against".into())))
 }
 
 #[cfg(test)]
