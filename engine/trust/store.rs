@@ -345,17 +345,11 @@ impl TrustStore {
             }
             pdf_certs.push(c);
         }
-        // The folder's own time-stamp authority, its earlier certificates too.
+        // The folder's own time-stamp authority, its earlier certificates
+        // too (as `trust sign` lists them: never one it set aside).
         let mut tsa_certs = Vec::new();
         if let Some(district) = list.trusted().first().map(|k| k.issuer.clone()) {
-            let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-                .map_err(|e| Error::io(dir, e))?
-                .flatten()
-                .map(|e| e.path())
-                .filter(|p| p.file_name().and_then(|n| n.to_str()).is_some_and(|n| n == "tsa.crt" || n.starts_with("tsa.crt.")))
-                .collect();
-            paths.sort();
-            for p in paths {
+            for p in crate::trust::tsa::folder_certificates(dir)? {
                 let der = crate::trust::pdfkey::read_cert_der(&p)?;
                 tsa_certs.push(crate::trust::tsa::TsaCert::of(&district, &der, None).ok_or_else(|| Error::config(&p, "not a readable certificate"))?);
             }

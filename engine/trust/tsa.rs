@@ -195,7 +195,7 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
         // authority): what this root certified of it stays listed, so that
         // what it stamped still verifies; nothing can stamp with it now.
         let mut out = Certified::default();
-        for p in listed_paths(dir)?.iter().chain(std::iter::once(&cp)).filter(|p| p.exists()) {
+        for p in &folder_certificates(dir)? {
             let der = crate::trust::pdfkey::read_cert_der(p)?;
             if by_root(&der, root) && is_tsa(&der) {
                 out.certs.push(der);
@@ -266,11 +266,25 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
 }
 
 /// The authority a district's list names for a token signed with the key
-/// `spki`: of `district` first, among `certs`.
-pub fn authority_of<'a>(certs: &'a [TsaCert], spki: &[u8], district: &str) -> Option<&'a TsaCert> {
-    let mut of_key = certs.iter().filter(|t| t.spki == spki);
-    let all: Vec<&TsaCert> = of_key.by_ref().collect();
-    all.iter().find(|t| t.district == district).or(all.first()).copied()
+/// `spki` at `at`: among `certs` of that key, one of `district` whose
+/// validity holds `at` first (a key certified again before its
+/// certificate ended has both listed), else one of `district`, else any.
+pub fn authority_of<'a>(certs: &'a [TsaCert], spki: &[u8], district: &str, at: i64) -> Option<&'a TsaCert> {
+    let of_key: Vec<&TsaCert> = certs.iter().filter(|t| t.spki == spki).collect();
+    let ours = |t: &&&TsaCert| t.district == district;
+    of_key.iter().filter(ours).find(|t| t.not_before <= at && at < t.not_after).or_else(|| of_key.iter().find(ours)).or(of_key.first()).copied()
+}
+
+/// The folder's authority certificates as `trust sign` keeps them: the
+/// earlier ones (`tsa.crt.<end>`) by name, then the current (`tsa.crt`),
+/// if there. Never the ones it set aside (`tsa.crt.refused-<n>`).
+pub fn folder_certificates(dir: &Path) -> Result<Vec<PathBuf>> {
+    let mut paths = listed_paths(dir)?;
+    let current = cert_path(dir);
+    if std::fs::symlink_metadata(&current).is_ok() {
+        paths.push(current);
+    }
+    Ok(paths)
 }
 
 /// The folder's earlier authority certificates (`tsa.crt.<end>`), by name.
@@ -356,5 +370,22 @@ mod tests {
         let other = crate::trust::list::tests::test_root_with(&[0x44; 32]);
         let fake = certify(&other, key.verifying_key(), "3506", "Kabupaten Kediri", 1_609_459_200, 1_609_459_200 + VALIDITY).unwrap();
         assert!(TsaCert::of("3506", &fake, Some(&root.cert.der)).unwrap().forged_issuer);
+    }
+
+    #[test]
+    fn the_authority_of_a_stamp_is_the_certificate_valid_then() {
+        let root = crate::trust::list::tests::test_root();
+        let key = SigningKey::from_slice(&[0x32; 32]).unwrap();
+        // Certified again before the first certificate ended: both listed, earlier first.
+        let (a, b, end) = (1_609_459_200, 1_609_459_200 + VALIDITY - RENEW_WITHIN, 1_609_459_200 + VALIDITY);
+        let first = TsaCert::of("3506", &certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", a, end).unwrap(), Some(&root.cert.der)).unwrap();
+        let second = TsaCert::of("3506", &certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", a, b + VALIDITY).unwrap(), Some(&root.cert.der)).unwrap();
+        let listed = [first.clone(), second.clone()];
+        assert_eq!(authority_of(&listed, &first.spki, "3506", a + 10).map(|t| t.not_after), Some(end));
+        assert_eq!(authority_of(&listed, &first.spki, "3506", end + 10).map(|t| t.not_after), Some(b + VALIDITY));
+        // Another key: none.
+        let other = SigningKey::from_slice(&[0x33; 32]).unwrap();
+        let spki = x509_cert::spki::SubjectPublicKeyInfoOwned::from_key(other.verifying_key()).unwrap().to_der().unwrap();
+        assert!(authority_of(&listed, &spki, "3506", a + 10).is_none());
     }
 }

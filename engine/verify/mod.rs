@@ -184,7 +184,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                     // `/M` as a date a person reads (D:YYYYMMDD…).
                     let d = m.strip_prefix("D:").filter(|d| d.len() >= 8 && d[..8].bytes().all(|b| b.is_ascii_digit()));
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
-                    let stamped = match stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer).map(|t| (s, t))) {
+                    let stamped = match stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer, s.at).map(|t| (s, t))) {
                         Some((s, t)) => {
                             report.time_stamp = Some(verdict::TimeStamp {
                                 existed_by: crate::dk1::keys::rfc3339(s.at),

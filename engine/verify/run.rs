@@ -522,7 +522,7 @@ fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<SealStamp>
     let token = hex::decode(text).ok().filter(|t| t.len() <= 64 << 10).ok_or("seal.json's time_stamp is not a token (hex, at most 64 KiB)")?;
     let cose = hex::decode(&seal.cose).map_err(|_| "seal.json's cose is not hex")?;
     let stamp = crate::pdf::token::read(&token, &cose).map_err(|why| format!("the seal's time-stamp: {why}"))?;
-    let Some(a) = crate::trust::tsa::authority_of(trust.tsa_certificates(), &stamp.spki, &seal.issuer) else {
+    let Some(a) = crate::trust::tsa::authority_of(trust.tsa_certificates(), &stamp.spki, &seal.issuer, stamp.at) else {
         return Err("the seal's time-stamp is from an authority no district's trust list names".into());
     };
     // As for a document's: not before the seal's claimed time, less a day

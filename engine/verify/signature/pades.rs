@@ -446,7 +446,7 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
             let proven = match stamp {
                 None => None,
                 Some(s) => {
-                    let Some(t) = crate::trust::tsa::authority_of(times.tsa, &s.spki, issuer) else {
+                    let Some(t) = crate::trust::tsa::authority_of(times.tsa, &s.spki, issuer, s.at) else {
                         return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)".into());
                     };
                     if t.district != issuer {

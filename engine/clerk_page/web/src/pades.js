@@ -810,7 +810,7 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
   const s = sig.stamp;
   let a = null;
   if (s) {
-    a = authorityOf(tsaCerts, s.spki, issuer);
+    a = authorityOf(tsaCerts, s.spki, issuer, s.at);
     if (!a) return "the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)";
     if (a.district !== issuer) return `the PDF file's signature is time-stamped by district ${a.district}'s authority, but the document is issuer ${issuer}'s`;
     if (a.forgedIssuer) return "the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate";
@@ -840,7 +840,7 @@ export function judgeFileSignature(sig, certs, tsaCerts, issuer, at, revokedFrom
 export function stampWords(sig, tsaCerts) {
   if (!sig || sig.state !== 'holds') return '';
   if (!sig.stamp) return "; not time-stamped (PAdES B-B): its time is the signer's claim";
-  const a = authorityOf(tsaCerts, sig.stamp.spki, null);
+  const a = authorityOf(tsaCerts, sig.stamp.spki, null, sig.stamp.at);
   return a ? `; time-stamped ${rfc3339(sig.stamp.at)} by ${a.name} (named in district ${a.district}'s trust list): it existed by then` : '';
 }
 
@@ -851,14 +851,17 @@ function spkiOf(der) {
 }
 
 /**
- * The authority a list names for a token signed with the key `spki`, of
- * `district` first (trust::tsa::authority_of): a district root replaced
- * since certifies the same key anew, so the key is what is recognised.
+ * The authority a list names for a token signed with the key `spki` at
+ * `at` (trust::tsa::authority_of): of `district` and valid then first, else
+ * of `district`, else any. A district root replaced since certifies the same
+ * key anew, so the key is what is recognised; a key certified again before
+ * its certificate ended has both listed.
  */
-function authorityOf(tsaCerts, spki, district) {
+function authorityOf(tsaCerts, spki, district, at) {
   if (!spki) return null;
   const all = (tsaCerts || []).filter((x) => x.spki && same(x.spki, spki));
-  return all.find((x) => x.district === district) || all[0] || null;
+  const ours = all.filter((x) => x.district === district);
+  return ours.find((x) => at >= x.notBefore && at < x.notAfter) || ours[0] || all[0] || null;
 }
 
 /** A time-stamp authority's certificate `der` a district's signed list names, decoded (trust::tsa::TsaCert::of); null if unreadable. */
