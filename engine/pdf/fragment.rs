@@ -266,12 +266,12 @@ impl Fragment {
             at = Some(Place { range_at: start + range_at, contents_at: start + contents_at });
             out.extend_from_slice(b"\nendobj\n");
         }
-        if let Some(made) = dss.and_then(|(first, _)| sign.and_then(|(p, _)| p.dss_objects(first))) {
-            let (bytes, at) = made.as_ref();
+        if let Some((first, d)) = dss {
+            let (bytes, at) = d.objects(first);
             for (id, off) in at {
-                offsets[*id as usize] = (out.len() + off) as u64;
+                offsets[id as usize] = (out.len() + off) as u64;
             }
-            out.extend_from_slice(bytes);
+            out.extend_from_slice(&bytes);
         }
         let xref_at = out.len();
         xref(&mut out, offsets.into_iter());

@@ -93,8 +93,8 @@ pub struct Pades {
     /// (an offset into the hex): a file's CMS is a copy of one of them
     /// with its digest and signature written in.
     templates: Vec<(usize, Vec<u8>, usize)>,
-    /// The district time-stamp authority that stamps each signature (PAdES
-    /// B-T), if the run has one.
+    /// The time-stamp authority that stamps each signature (PAdES B-T):
+    /// the district's own or an external one, if the run has one.
     stamper: Option<crate::pdf::stamp::Stamping>,
     /// As `templates`, for stamped signatures: the whole CMS with its
     /// token, as hex, per signature length and token signature length,
@@ -102,13 +102,7 @@ pub struct Pades {
     stamped_templates: Vec<StampedTemplate>,
     /// The validation data every file of the run carries (PAdES B-LT).
     dss: Option<crate::pdf::dss::Dss>,
-    /// Its objects as bytes, per first object number (a run's documents
-    /// have a handful of shapes): serialized once each.
-    dss_made: std::sync::Mutex<Vec<(u32, std::sync::Arc<DssObjects>)>>,
 }
-
-/// A document security store's objects as bytes, and where each starts.
-pub type DssObjects = (Vec<u8>, Vec<(u32, usize)>);
 
 /// A stamped CMS of given signature lengths, as hex, its varying parts at known places.
 struct StampedTemplate {
@@ -177,7 +171,7 @@ impl Pades {
             tlv(0xa0, &certs),
         ]
         .concat();
-        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None, dss_made: std::sync::Mutex::new(Vec::new()) };
+        let mut p = Pades { signer: crate::pdf::ecdsa::TableSigner::new(&signer.key), attrs, digest_at, info_head, data_head, contents_len: 0, templates: Vec::new(), stamper, stamped_templates: Vec::new(), dss: None };
         // The largest a DER ECDSA P-256 signature gets is 72 bytes (its token's too).
         let longest = p.stamper.as_ref().map(|s| match s {
             Stamping::District(d) => vec![0u8; d.max_len()],
@@ -253,19 +247,6 @@ impl Pades {
     /// The validation data every file carries, if any.
     pub fn dss(&self) -> Option<&crate::pdf::dss::Dss> {
         self.dss.as_ref()
-    }
-
-    /// The store's objects numbered from `first`, made once per number.
-    pub fn dss_objects(&self, first: u32) -> Option<std::sync::Arc<DssObjects>> {
-        let d = self.dss.as_ref()?;
-        let mut made = self.dss_made.lock().unwrap_or_else(|e| e.into_inner());
-        if let Some((_, o)) = made.iter().find(|(f, _)| *f == first) {
-            return Some(o.clone());
-        }
-        let o = std::sync::Arc::new(d.objects(first));
-        // A few shapes a run; bounded all the same.
-        crate::util::keep_recent(&mut made, (first, o.clone()), 32);
-        Some(o)
     }
 
     /// The time the run's time-stamps state (epoch seconds), when the
