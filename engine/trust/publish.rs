@@ -180,7 +180,8 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     if default_out != out {
         at_hand.push(&default_out);
     }
-    let replaced = at_hand.into_iter().map(|p| signed_number(p, &root.cert.fingerprint)).max().unwrap_or(0);
+    let at_hand: Vec<super::list::VerifiedTrust> = at_hand.into_iter().filter_map(|p| signed_by(p, &root.cert.fingerprint)).collect();
+    let replaced = at_hand.iter().map(|v| v.sequence).max().unwrap_or(0);
     let sequence = next_sequence(last_signed, replaced, &seq_path)?;
     let next_update = now + i64::from(valid_days) * 86_400;
     let mut notes = Vec::new();
@@ -191,13 +192,10 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     let earliest = list.keys.iter().filter_map(|k| chrono::DateTime::parse_from_rfc3339(&k.not_before).ok()).map(|t| t.timestamp()).min().unwrap_or(now);
     // The authority keys the last list this root signed named (the one
     // being replaced): a certified key that is not among them is said.
-    let previous: Vec<Vec<u8>> = [&out, &default_out]
+    let previous: Vec<Vec<u8>> = at_hand
         .iter()
-        .filter_map(|p| crate::util::fs::read_limited(p, MAX_LIST as u64).ok())
-        .filter_map(|bytes| SignedTrustList::parse(&bytes).ok())
-        .filter_map(|l| l.verify(std::slice::from_ref(&root.cert.fingerprint)).ok())
-        .flat_map(|v| v.tsa_certificates.into_iter().filter_map(|c| super::tsa::TsaCert::of(&district, &c, Some(&root.cert.der))))
-        .filter(|t| !t.forged_issuer && t.for_time_stamping && t.name.contains("terbit time-stamping"))
+        .flat_map(|v| v.tsa_certificates.iter().filter_map(|c| super::tsa::TsaCert::of(&district, c, Some(&root.cert.der))))
+        .filter(|t| t.by_district_root && t.for_time_stamping)
         .map(|t| t.spki)
         .collect();
     let tsa = super::tsa::certify_folder(keys, root, &district, &office, earliest, now)?;
@@ -293,15 +291,14 @@ pub fn sign_crl(keys: &Path, root: &RootKey, root_key: &Path, valid_days: u32, n
     Ok((path, revoked))
 }
 
-/// The number of the list at `path` if it is one the root with
-/// `fingerprint` signed, else 0 (no file, not a list, not this root's, or
-/// readable fields that differ from the signed ones).
-fn signed_number(path: &Path, fingerprint: &Fingerprint) -> u64 {
+/// The list at `path` if it is one the root with `fingerprint` signed,
+/// checked; `None` for no file, not a list, not this root's, or readable
+/// fields that differ from the signed ones.
+fn signed_by(path: &Path, fingerprint: &Fingerprint) -> Option<super::list::VerifiedTrust> {
     crate::util::fs::read_limited(path, MAX_LIST as u64)
         .ok()
         .and_then(|bytes| SignedTrustList::parse(&bytes).ok())
         .and_then(|l| l.verify(std::slice::from_ref(fingerprint)).ok())
-        .map_or(0, |v| v.sequence)
 }
 
 /// The root certifies every PDF-signing key of the keys folder that has no
