@@ -76,10 +76,16 @@ enum Failure {
 fn request(imprint: &[u8; 32], nonce: &[u8; 8]) -> Vec<u8> {
     let alg = tlv(0x30, &tlv(0x06, OID_SHA256));
     let imprint = tlv(0x30, &[alg, tlv(0x04, imprint)].concat());
-    // A positive INTEGER in its shortest form.
-    let mut n = nonce.to_vec();
-    n[0] = (n[0] & 0x7f) | 0x01;
-    tlv(0x30, &[tlv(0x02, &[1]), imprint, tlv(0x02, &n), vec![0x01, 0x01, 0xff]].concat())
+    tlv(0x30, &[tlv(0x02, &[1]), imprint, tlv(0x02, nonce), vec![0x01, 0x01, 0xff]].concat())
+}
+
+/// A fresh nonce from the OS random source, as the INTEGER's content: a
+/// positive number in its shortest form (first byte 0x01–0x7f).
+fn fresh_nonce() -> Result<[u8; 8], String> {
+    let mut nonce = [0u8; 8];
+    getrandom::fill(&mut nonce).map_err(|_| "the OS random source failed (for a nonce)".to_string())?;
+    nonce[0] = (nonce[0] & 0x7f) | 0x01;
+    Ok(nonce)
 }
 
 /// The token of a TimeStampResp (RFC 3161 §2.4.2), or why there is none.
@@ -144,19 +150,14 @@ impl RemoteTsa {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(250 << (2 * (attempt - 1))));
             }
-            let mut nonce = [0u8; 8];
-            if getrandom::fill(&mut nonce).is_err() {
-                return Err("the OS random source failed (for a nonce)".into());
-            }
+            let nonce = fresh_nonce()?;
             match self.once(&request(&imprint, &nonce)) {
                 // A refusal of the request itself is not retried.
                 Err(Failure::Refused(why)) => return Err(why),
                 Ok(answer) => {
                     let token = token_of(&answer)?;
                     let stamp = crate::pdf::token::read(&token, signature)?;
-                    let mut n = nonce.to_vec();
-                    n[0] = (n[0] & 0x7f) | 0x01;
-                    if stamp.nonce.as_deref() != Some(&n[..]) {
+                    if stamp.nonce.as_deref() != Some(&nonce[..]) {
                         return Err("the authority's token does not carry this request's nonce".into());
                     }
                     return Ok((token, stamp));
@@ -221,7 +222,11 @@ mod tests {
 
     #[test]
     fn a_request_is_der_with_a_positive_nonce() {
-        let r = request(&[7; 32], &[0xff; 8]);
+        for _ in 0..64 {
+            let n = fresh_nonce().unwrap();
+            assert!(n[0] != 0 && n[0] < 0x80, "{n:?}");
+        }
+        let r = request(&[7; 32], &[0x7f, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff]);
         let (t, s, e) = crate::util::der::tlv(&r, 0, r.len()).unwrap();
         assert_eq!((t, e), (0x30, r.len()));
         let parts = crate::util::der::items(&r, s, e).unwrap();
