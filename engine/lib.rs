@@ -57,6 +57,7 @@
 
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod error;
 pub mod util;
 pub mod kind;

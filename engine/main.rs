@@ -113,6 +113,7 @@ fn dispatch(command: Command, quiet: bool, handed: Handed) -> anyhow::Result<Exi
         Command::Check(a) => cli::check::run(a),
         Command::Stats(a) => cli::stats::run(a),
         Command::Prove(a) => cli::prove::run(&a),
+        Command::Archive(c) => cli::archive::run(c),
     }
 }
 

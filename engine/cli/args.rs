@@ -84,6 +84,30 @@ pub(crate) enum Command {
     /// Inclusion proof of one document in a run's batch seal.
     #[command(after_help = "Example:\n  terbit prove out/20261123-1a2b3c4d 3506-LU-23112026-0007")]
     Prove(ProveArgs),
+    /// Long-term archive of issued runs (PAdES B-LTA).
+    #[command(subcommand)]
+    Archive(ArchiveCommand),
+}
+
+/// `terbit archive`.
+#[derive(Subcommand)]
+pub(crate) enum ArchiveCommand {
+    /// Renew runs' files: fresh validation data and a document time-stamp, appended to each sealed file (the yearly job).
+    #[command(after_help = "Example:\n  terbit archive renew out/20261123-1a2b3c4d out/20261124-5e6f7a8b --keys /etc/terbit/keys\n\nRun it once a year, after `terbit trust sign` (which writes the root's fresh CRL and its OCSP answer\nfor the time-stamp authority), and always before the certificate of the files' newest time-stamp ends.\nA file stamped less than --min-age-days ago is left as it is, so a stopped renewal is finished by running it again.\nThe stamps come from the district's time-stamp authority, or from terbit.toml's tsa_url.")]
+    Renew {
+        /// The run folders.
+        #[arg(required = true, value_name = "RUN_DIR")]
+        runs: Vec<PathBuf>,
+        /// The keys folder (its time-stamp authority, signed list, CRL and OCSP answer).
+        #[arg(long)]
+        keys: PathBuf,
+        /// Settings file whose tsa_url (and tsa_credentials) stamp instead of the district's authority (default: ./terbit.toml if there).
+        #[arg(long)]
+        config: Option<PathBuf>,
+        /// Leave files whose newest time-stamp is younger than this many days.
+        #[arg(long, default_value_t = 30)]
+        min_age_days: u32,
+    },
 }
 
 // `terbit demo`.
@@ -504,6 +528,9 @@ pub(crate) enum KeysCommand {
         /// Start of the signing window (default: start of today, UTC).
         #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
         not_before: Option<NaiveDate>,
+        /// End of the signing window, and of the PDF key's certificate (default: open; the certificate lasts 20 years).
+        #[arg(long, value_parser = date_arg, value_name = "YYYY-MM-DD")]
+        not_after: Option<NaiveDate>,
     },
     /// Make the district time-stamp authority's key (<dir>/tsa.key) for a keys folder that has none (keys generate makes one).
     #[command(after_help = "Example:\n  terbit keys tsa --dir /etc/terbit/keys\n\nThen terbit trust sign certifies it; from the next run on every PDF signature is time-stamped (PAdES B-T)\nand carries its validation data (B-LT).")]

@@ -43,7 +43,7 @@ fn demo(out: &Path, count: usize) -> Result<ExitCode> {
     let keys_dir = out.join("keys");
     let have_key = keys::signer_for(&keys_dir, &region.code, issued_at).is_ok();
     if !have_key {
-        let g = generate_key(&keys_dir, &region.code, Some(issue_date.min(Utc::now().date_naive())))?;
+        let g = generate_key(&keys_dir, &region.code, Some(issue_date.min(Utc::now().date_naive())), None)?;
         println!("2. new signing key {} → {}", hex::encode(g.kid), g.key_file.display());
     } else {
         println!("2. signing key: reusing the key in {}", keys_dir.display());

@@ -120,7 +120,7 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
 /// `tsa_credentials` names, else the service manager's credential
 /// `terbit-tsa-credentials` (systemd's LoadCredential=), else none. One
 /// line, `user:password`; the file must be readable by its owner alone.
-fn tsa_credentials(file: Option<&std::path::Path>, key: &str) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
+pub(crate) fn tsa_credentials(file: Option<&std::path::Path>, key: &str) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
     let path = match file {
         Some(p) => p.to_path_buf(),
         None => match std::env::var_os("CREDENTIALS_DIRECTORY").map(|d| std::path::PathBuf::from(d).join("terbit-tsa-credentials")) {

@@ -13,9 +13,9 @@ use super::args::{KeysCommand, KeysDir};
 
 pub(crate) fn run(command: KeysCommand) -> Result<ExitCode> {
     match command {
-        KeysCommand::Generate { issuer, dir, not_before } => {
+        KeysCommand::Generate { issuer, dir, not_before, not_after } => {
             let dir = keys_dir(&dir)?;
-            let g = generate_key(&dir, &issuer, not_before)?;
+            let g = generate_key(&dir, &issuer, not_before, not_after)?;
             println!("key {} for issuer {issuer}", hex::encode(g.kid));
             println!("  private key: {} (keep it secret; mode 0600)", g.key_file.display());
             println!("  PDF key:     {} (keep it secret; the district root certifies it at `terbit trust sign`)", terbit::trust::pdfkey::key_path(&dir, &g.kid).display());
@@ -82,11 +82,11 @@ fn keys_dir(d: &KeysDir) -> Result<PathBuf> {
 }
 
 /// A new DK1 key and its PDF-signing partner in `dir`, from the OS random source.
-pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>) -> Result<keys::Generated> {
+pub(crate) fn generate_key(dir: &Path, issuer: &str, not_before: Option<NaiveDate>, not_after: Option<NaiveDate>) -> Result<keys::Generated> {
     let mut seed = zeroize::Zeroizing::new([0u8; 32]);
     getrandom::fill(&mut seed[..]).map_err(|e| anyhow::anyhow!("OS random source: {e}"))?;
     let nb = terbit::model::midnight_utc(not_before.unwrap_or_else(|| Utc::now().date_naive()));
-    let g = keys::generate(dir, issuer, &seed, nb)?;
+    let g = keys::generate_until(dir, issuer, &seed, nb, not_after.map(terbit::model::midnight_utc))?;
     // Its PDF-signing partner (ECDSA P-256); the root certifies it at `trust sign`.
     new_p256_secret(&mut seed)?;
     terbit::trust::pdfkey::generate(dir, &g.kid, &seed)?;

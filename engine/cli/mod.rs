@@ -12,6 +12,7 @@ use std::path::Path;
 use terbit::issue::config::Config;
 use terbit::issue::settings::{self, Flags, For, Settings};
 
+pub(crate) mod archive;
 pub(crate) mod args;
 pub(crate) mod backup;
 pub(crate) mod check;

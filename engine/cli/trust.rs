@@ -91,6 +91,7 @@ fn print_notes(notes: &[Note]) {
                 println!("  listed the external time-stamp authority {subject} (SHA-256 {sha256}; kept as {}): its tokens prove when documents were signed", terbit::util::show::clip_shown(&kept.display().to_string(), 300))
             }
             Note::CrlWritten { path, revoked } => println!("  the root's certificate revocation list ({revoked} revoked) → {}", path.display()),
+            Note::OcspWritten { path } => println!("  the root's OCSP answer for the time-stamp authority (good until the next update) → {}", path.display()),
             Note::RootReplaced { district, root } => println!("district {district}: root replaced by {} (--new-root)", show_fingerprint(root)),
             Note::DistrictPut { district, sequence, keys, revocation_lists, root } => {
                 println!("district {district}: list no. {sequence}, {keys} key(s), {revocation_lists} revocation list(s), root {}", show_fingerprint(root))

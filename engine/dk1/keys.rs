@@ -211,6 +211,16 @@ pub struct Generated {
 /// The seed comes from the caller (the CLI draws it from the OS) so that this
 /// function stays deterministic and testable.
 pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> Result<Generated> {
+    generate_until(dir, issuer, seed, not_before, None)
+}
+
+/// [`generate`], its signing window closing at `not_after` when given (the
+/// PDF key's certificate then lasts as long: a district whose policy
+/// wants certificates of a year or two, as a PSrE's are).
+pub fn generate_until(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64, not_after: Option<i64>) -> Result<Generated> {
+    if not_after.is_some_and(|na| na <= not_before) {
+        return Err(Error::Usage("--not-after must come after --not-before".into()));
+    }
     if crate::kind::refdata::reference().regency_name(issuer).is_none() {
         return Err(Error::Usage(format!("--issuer {issuer:?} is not a regency code (e.g. 3506)")));
     }
@@ -243,7 +253,7 @@ pub fn generate(dir: &Path, issuer: &str, seed: &[u8; 32], not_before: i64) -> R
         alg: "EdDSA".into(),
         public_key: hex::encode(public),
         not_before: rfc3339(not_before),
-        not_after: None,
+        not_after: not_after.map(rfc3339),
         status: KeyStatus::Active,
         revoked_from: None,
     });

@@ -77,8 +77,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     for r in remote.iter().chain(seal_remote.iter()) {
         match &folder_list {
             Some(list) => {
-                let names = list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| crate::trust::tsa::TsaCert::of(&list.district, &der, None)).any(|t| t.spki == r.spki);
-                if !names {
+                if !crate::trust::tsa::listed(list, &r.spki) {
                     return Err(Error::TimeStamp(format!(
                         "the time-stamp service's certificate ({}) is not named in the district's signed trust list {}: verifiers would judge every document of the night invalid. List it at the root's ceremony (`terbit trust sign ... --tsa-cert <its certificate>`) and give verifiers the new bundle first",
                         r.subject,

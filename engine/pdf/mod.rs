@@ -1,7 +1,8 @@
 //! Pages: the renderer, the skeletons that documents of one shape share,
-//! raw content streams, the service points' print files, and their PAdES
-//! signatures.
+//! raw content streams, the service points' print files, their PAdES
+//! signatures, and the archive time-stamps appended to them (B-LTA).
 
+pub mod archive;
 mod canvas;
 pub mod contents;
 pub mod dss;

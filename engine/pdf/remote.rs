@@ -127,7 +127,7 @@ impl RemoteTsa {
         });
         let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), spki: Vec::new(), subject: String::new() };
         let probe = *b"terbit: is the authority there?";
-        let (token, stamp) = tsa.ask(&probe).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
+        let (token, stamp) = tsa.ask_imprint(&Sha256::digest(probe).into()).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
         tsa.certs = crate::pdf::token::certificates(&token);
         tsa.max_token = token.len() + 1024;
         tsa.spki = stamp.spki;
@@ -142,21 +142,20 @@ impl RemoteTsa {
         &self.url
     }
 
-    /// One token for the signature value `signature`, with its retries.
-    fn ask(&self, signature: &[u8]) -> Result<(Vec<u8>, crate::pdf::token::Stamp), String> {
-        let imprint: [u8; 32] = Sha256::digest(signature).into();
+    /// One token whose message imprint is `imprint` (a SHA-256), with its retries.
+    fn ask_imprint(&self, imprint: &[u8; 32]) -> Result<(Vec<u8>, crate::pdf::token::Stamp), String> {
         let mut last = String::new();
         for attempt in 0..ATTEMPTS {
             if attempt > 0 {
                 std::thread::sleep(Duration::from_millis(250 << (2 * (attempt - 1))));
             }
             let nonce = fresh_nonce()?;
-            match self.once(&request(&imprint, &nonce)) {
+            match self.once(&request(imprint, &nonce)) {
                 // A refusal of the request itself is not retried.
                 Err(Failure::Refused(why)) => return Err(why),
                 Ok(answer) => {
                     let token = token_of(&answer)?;
-                    let stamp = crate::pdf::token::read(&token, signature)?;
+                    let stamp = crate::pdf::token::read_imprint(&token, imprint)?;
                     if stamp.nonce.as_deref() != Some(&nonce[..]) {
                         return Err("the authority's token does not carry this request's nonce".into());
                     }
@@ -188,16 +187,23 @@ impl RemoteTsa {
     /// Tokens for the signature values `signatures`, in order, asked
     /// [`CONCURRENT`] at a time; the first that cannot be had stops the batch.
     pub fn tokens(&self, signatures: &[&[u8]]) -> Result<Vec<Vec<u8>>, PadesError> {
-        let mut out: Vec<Option<Vec<u8>>> = vec![None; signatures.len()];
-        let chunk = signatures.len().div_ceil(CONCURRENT).max(1);
+        let imprints: Vec<[u8; 32]> = signatures.iter().map(|s| Sha256::digest(s).into()).collect();
+        self.tokens_for(&imprints)
+    }
+
+    /// Tokens whose message imprints are `imprints` (SHA-256s), in order,
+    /// asked [`CONCURRENT`] at a time (a renewal's document time-stamps).
+    pub fn tokens_for(&self, imprints: &[[u8; 32]]) -> Result<Vec<Vec<u8>>, PadesError> {
+        let mut out: Vec<Option<Vec<u8>>> = vec![None; imprints.len()];
+        let chunk = imprints.len().div_ceil(CONCURRENT).max(1);
         let results: Vec<Result<(), String>> = std::thread::scope(|scope| {
-            let handles: Vec<_> = signatures
+            let handles: Vec<_> = imprints
                 .chunks(chunk)
                 .zip(out.chunks_mut(chunk))
                 .map(|(sigs, slots)| {
                     scope.spawn(move || -> Result<(), String> {
-                        for (sig, slot) in sigs.iter().zip(slots) {
-                            let (token, _) = self.ask(sig)?;
+                        for (imprint, slot) in sigs.iter().zip(slots) {
+                            let (token, _) = self.ask_imprint(imprint)?;
                             if token.len() > self.max_token {
                                 return Err(format!("a token of {} bytes, longer than the {} the run reserved from the first", token.len(), self.max_token));
                             }

@@ -571,4 +571,4 @@ impl Renderer {
 
 #[cfg(test)]
 #[path = "render_tests.rs"]
-mod tests;
+pub(crate) mod tests;

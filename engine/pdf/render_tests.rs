@@ -192,6 +192,14 @@ pub(crate) fn signing_renderer() -> (Renderer, crate::trust::root::RootKey) {
     (Renderer::new(Template::birth_default(), &Region::kediri()).unwrap().with_signature(pades), root)
 }
 
+/// A signed birth certificate (test keys).
+pub(crate) fn signed_document() -> Vec<u8> {
+    let (r, _) = signing_renderer();
+    let qr = crate::dk1::qr::encode_1bit("DK1:TEST 123").unwrap();
+    let v = values(r.template());
+    r.render(&document(&v, &qr)).unwrap()
+}
+
 #[test]
 fn signed_documents_are_deterministic_and_cover_the_whole_file() {
     let (r, root) = signing_renderer();

@@ -204,13 +204,20 @@ impl Stamper {
     /// The tokens for the signature values `signatures` (DER ECDSA), in
     /// order, as values: their signatures made as one batch.
     pub fn stamp(&self, signatures: &[&[u8]]) -> Vec<Stamped> {
+        let imprints: Vec<[u8; 32]> = signatures.iter().map(|s| Sha256::digest(s).into()).collect();
+        self.stamp_imprints(&imprints)
+    }
+
+    /// The tokens whose message imprints are `imprints` (SHA-256s), in
+    /// order, as values (a renewal's document time-stamps).
+    pub fn stamp_imprints(&self, imprints: &[[u8; 32]]) -> Vec<Stamped> {
         let (info, imprint_at, serial_at) = (&self.info.0, self.info.1, self.info.2);
         // (imprint, serial, TSTInfo digest, what the authority signs) per signature.
         type Parts = ([u8; 32], [u8; 16], [u8; 32], [u8; 32]);
-        let parts: Vec<Parts> = signatures
+        let parts: Vec<Parts> = imprints
             .iter()
-            .map(|sig| {
-                let imprint: [u8; 32] = Sha256::digest(sig).into();
+            .map(|imprint| {
+                let imprint = *imprint;
                 let serial = self.serial(&imprint);
                 let mut h = Sha256::new();
                 h.update(&info[..imprint_at]);
@@ -298,6 +305,24 @@ pub enum Stamping {
     District(Box<Stamper>),
     /// An external authority, over HTTP(S).
     Remote(crate::pdf::remote::RemoteTsa),
+}
+
+impl Stamping {
+    /// Tokens whose message imprints are `imprints` (SHA-256s), in order.
+    pub fn tokens_for(&self, imprints: &[[u8; 32]]) -> Result<Vec<Vec<u8>>, PadesError> {
+        match self {
+            Stamping::District(s) => Ok(s.stamp_imprints(imprints).iter().map(|x| s.token(x)).collect()),
+            Stamping::Remote(r) => r.tokens_for(imprints),
+        }
+    }
+
+    /// The longest token it is expected to give (bytes).
+    pub fn max_token(&self) -> usize {
+        match self {
+            Stamping::District(s) => s.max_len(),
+            Stamping::Remote(r) => r.max_token,
+        }
+    }
 }
 
 /// One signature's stamp as the signer writes it.

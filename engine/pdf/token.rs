@@ -50,6 +50,12 @@ fn bad(w: &str) -> String {
 
 /// Read the token `token` that stamps the signature value `signature`.
 pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
+    read_imprint(token, &Sha256::digest(signature).into())
+}
+
+/// Read the token `token` whose message imprint should be `imprint` (a
+/// SHA-256): a document time-stamp's is its byte range's.
+pub fn read_imprint(token: &[u8], imprint: &[u8; 32]) -> Result<Stamp, String> {
     let ci = ContentInfo::from_der(token).map_err(|_| bad("not a DER ContentInfo"))?;
     if ci.to_der().ok().as_deref() != Some(token) {
         return Err(bad("not in DER's one form"));
@@ -75,7 +81,7 @@ pub fn read(token: &[u8], signature: &[u8]) -> Result<Stamp, String> {
     let info = x509_cert::der::asn1::OctetString::from_der(&econtent.to_der().map_err(|_| bad("TSTInfo"))?).map_err(|_| bad("TSTInfo is not an OCTET STRING"))?;
     let info = info.as_bytes();
     let tst = tst_info(info)?;
-    if tst.imprint_alg != OID_SHA256 || tst.imprint != Sha256::digest(signature).as_slice() {
+    if tst.imprint_alg != OID_SHA256 || tst.imprint != imprint.as_slice() {
         return Err("the time-stamp does not stamp this signature (its message imprint is another's)".into());
     }
     let [si] = sd.signer_infos.0.as_slice() else { return Err(bad("not exactly one signer")) };

@@ -21,7 +21,8 @@
 //! publish all this — list numbers that only grow, PDF keys certified,
 //! bundles assembled whole — is [`publish`]. The district's own time-stamp
 //! authority ([`tsa`], listed in the signed list) stamps PDF signatures,
-//! and the root's [`crl`] travels in each PDF beside the certificates, so
+//! and the root's [`crl`] travels in each PDF beside the certificates (its
+//! [`ocsp`] answers for the authority's certificate in each renewal), so
 //! that signatures can be validated long after their certificates end
 //! (formats in `engine/dk1/README.md`, §12–§13).
 //!
@@ -31,6 +32,7 @@
 pub mod bundle;
 pub mod crl;
 pub mod list;
+pub mod ocsp;
 pub mod p12;
 pub mod pdfkey;
 pub mod publish;

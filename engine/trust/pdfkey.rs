@@ -169,6 +169,14 @@ impl BuilderProfile for CertProfile {
             // Critical, as RFC 3161 §2.3 requires of a TSA's certificate.
             let eku = x509_cert::ext::pkix::ExtendedKeyUsage(vec![crate::trust::tsa::ID_KP_TIME_STAMPING]);
             extensions.push(x509_cert::ext::Extension { extn_id: crate::trust::tsa::ID_CE_EXT_KEY_USAGE, critical: true, extn_value: x509_cert::der::asn1::OctetString::new(eku.to_der()?)? });
+            // Where its revocation answers come from (trust/ocsp.rs): a
+            // validator (pyHanko's EN 319 102-1 validation) weighs an OCSP
+            // answer only for a certificate that names a responder.
+            let aia = x509_cert::ext::pkix::AuthorityInfoAccessSyntax(vec![x509_cert::ext::pkix::AccessDescription {
+                access_method: crate::trust::ocsp::ID_AD_OCSP,
+                access_location: x509_cert::ext::pkix::name::GeneralName::UniformResourceIdentifier(x509_cert::der::asn1::Ia5String::new(crate::trust::ocsp::RESPONDER)?),
+            }]);
+            extensions.push(aia.to_extension(subject, &extensions)?);
         }
         Ok(extensions)
     }

@@ -69,6 +69,11 @@ pub enum Note {
         /// Where it is kept (beside the root key).
         kept: PathBuf,
     },
+    /// The root's OCSP answer for the time-stamp authority's certificate was written there.
+    OcspWritten {
+        /// `tsa.ocsp`.
+        path: PathBuf,
+    },
     /// The root's CRL, written beside the list.
     CrlWritten {
         /// Where.
@@ -248,6 +253,16 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     let crl_path = super::crl::path(keys, &district);
     crate::util::fs::write_atomic(&crl_path, &crl.0)?;
     notes.push(Note::CrlWritten { path: crl_path, revoked: crl.1 });
+    // The root's answer for its time-stamp authority's current
+    // certificate, dated as the list: what a validator needs, years on,
+    // of the last stamp's authority (trust/ocsp.rs).
+    let current = super::tsa::cert_path(keys);
+    if std::fs::symlink_metadata(super::tsa::key_path(keys)).is_ok() && std::fs::symlink_metadata(&current).is_ok() {
+        let answer = super::ocsp::make(root, &pdfkey::read_cert_der(&current)?, now, next_update)?;
+        let path = super::ocsp::path(keys);
+        crate::util::fs::write_atomic(&path, &answer)?;
+        notes.push(Note::OcspWritten { path });
+    }
     crate::util::fs::write_atomic(&out, signed.to_json().as_bytes())?;
     Ok(Signed { district, list: signed, path: out, next_update, notes })
 }

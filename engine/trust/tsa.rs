@@ -67,7 +67,9 @@ pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &s
     let issuer = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?.tbs_certificate().subject().clone();
     // A key certified again (renewal) gets another serial: the validity is hashed in.
     let mut h = Sha256::new();
-    h.update(b"terbit tsa");
+    // "ocsp": certificates that name the responder (trust/ocsp.rs) never
+    // share a serial with the earlier ones of the same key and validity.
+    h.update(b"terbit tsa ocsp");
     h.update(public.to_sec1_point(false).as_bytes());
     h.update(not_before.to_be_bytes());
     crate::trust::pdfkey::issue(root, public, CertProfile::TimeStamping { issuer, subject }, &h.finalize()[..16], not_before, not_after)
@@ -237,7 +239,9 @@ pub fn certify_folder(dir: &Path, root: &RootKey, district: &str, office: &str, 
         }
         Some(der) => {
             let (_, not_after) = crate::trust::pdfkey::validity(der).ok_or_else(|| Error::config(&cp, "not a readable certificate"))?;
-            if not_after - now < RENEW_WITHIN {
+            // Renewed within a year of its end, or when it is one made
+            // before authority certificates named their OCSP responder.
+            if not_after - now < RENEW_WITHIN || !crate::trust::ocsp::names_responder(der) {
                 let kept = dir.join(format!("tsa.crt.{not_after}"));
                 std::fs::rename(&cp, &kept).map_err(|e| Error::io(&kept, e))?;
                 true
@@ -273,6 +277,11 @@ pub fn authority_of<'a>(certs: &'a [TsaCert], spki: &[u8], district: &str, at: i
     let of_key: Vec<&TsaCert> = certs.iter().filter(|t| t.spki == spki).collect();
     let ours = |t: &&&TsaCert| t.district == district;
     of_key.iter().filter(ours).find(|t| t.not_before <= at && at < t.not_after).or_else(|| of_key.iter().find(ours)).or(of_key.first()).copied()
+}
+
+/// Whether the signed list `list` names an authority certificate of the key `spki`.
+pub fn listed(list: &crate::trust::list::SignedTrustList, spki: &[u8]) -> bool {
+    list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| TsaCert::of(&list.district, &der, None)).any(|t| t.spki == spki)
 }
 
 /// The folder's authority certificates as `trust sign` keeps them: the

@@ -135,6 +135,10 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         Some(end) => return Err(Report::invalid(format!("{} byte(s) were added after the file's end (%%EOF): terbit writes nothing after it", bytes.len() - end))),
         None => return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does")),
     }
+    // A renewed file (PAdES B-LTA) is its sealed part, which is judged as
+    // any file, and archive time-stamps after it, each judged below.
+    let archive = crate::pdf::archive::read(bytes).map_err(Report::invalid)?;
+    let bytes = &bytes[..archive.sealed_len];
     let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();
     if pages.is_empty() {
@@ -178,6 +182,14 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         if let Some(claims) = report.claims.clone() {
             let times = signature::pades::Times { tsa: trust.tsa_certificates(), revoked_from: revoked_from(trust, report.kid.as_deref()) };
             signature_problem = signature::pades::judge(&file_signature, trust.pdf_certificates(), times, &claims.issuer, claims.issued_at);
+            let mut archive_words = String::new();
+            if let (None, signature::pades::FileSignature::Holds { stamp, .. }) = (&signature_problem, &file_signature) {
+                let first = stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer, s.at).map(|t| (s.at, t.not_after)));
+                match signature::archive::judge(&archive, trust.tsa_certificates(), &claims.issuer, first) {
+                    Ok(r) => archive_words = archived(&r),
+                    Err(why) => signature_problem = Some(why),
+                }
+            }
             report.file_signature = Some(match (&signature_problem, &file_signature) {
                 (Some(p), _) => p.clone(),
                 (None, signature::pades::FileSignature::Holds { m, stamp, .. }) => {
@@ -196,7 +208,8 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                         }
                         None => "; not time-stamped (PAdES B-B): its time is the signer's claim".to_string(),
                     };
-                    format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers the whole file{stamped}", claims.issuer)
+                    let covers = if archive.renewals.is_empty() { "the whole file" } else { "the whole file as it was sealed" };
+                    format!("holds: signed (claimed {when}) with a certificate district {}'s root put in the trust list; it covers {covers}{stamped}{archive_words}", claims.issuer)
                 }
                 (None, _) => signature::pades::NOT_SIGNED.into(),
             });
@@ -223,6 +236,22 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         i = j;
     }
     Ok(out)
+}
+
+/// What a file's renewals say, after its signature's words.
+fn archived(renewals: &[signature::archive::Renewed<'_>]) -> String {
+    let Some(last) = renewals.last() else { return String::new() };
+    let late = renewals.iter().filter(|r| r.late).count();
+    let gap = match late {
+        0 => String::new(),
+        n => format!(" ({n} of them made after the certificate of the stamp before it had ended: a validator that no longer trusts that authority finds a gap there)"),
+    };
+    format!(
+        "; renewed (PAdES B-LTA) {} time(s), last time-stamped {} by {}{gap}",
+        renewals.len(),
+        crate::dk1::keys::rfc3339(last.stamp.at),
+        last.authority.name
+    )
 }
 
 /// The time the key `kid` (hex, as a report names it) is revoked from, if it is.

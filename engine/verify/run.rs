@@ -140,7 +140,7 @@ fn open_dir(at: &impl std::os::fd::AsFd, name: &str) -> rustix::io::Result<Owned
 }
 
 /// The run directory itself, opened without following a link at its end.
-pub(super) fn open_root(dir: &Path) -> Result<OwnedFd, RunError> {
+pub fn open_root(dir: &Path) -> Result<OwnedFd, RunError> {
     open_dir(&rustix::fs::CWD, &dir.to_string_lossy()).map_err(|e| match e {
         rustix::io::Errno::LOOP | rustix::io::Errno::NOTDIR => RunError::NotARun(format!("{}: not a run directory (a link or a file; links are not followed)", clip_shown(&dir.display().to_string(), 200))),
         e => RunError::NotARun(format!("{}: {}", clip_shown(&dir.display().to_string(), 200), std::io::Error::from(e))),
@@ -183,9 +183,10 @@ fn unread(e: rustix::io::Errno) -> Unread {
     }
 }
 
-/// Open `rel` (a relative path of normal components) below `root` without
-/// following any link; a regular file only.
-fn open_file(root: &OwnedFd, rel: &str, max: u64) -> Result<(std::fs::File, u64), Unread> {
+/// The folder that holds `rel` (a relative path of normal components)
+/// below `root`, each folder opened without following a link, and the
+/// file's name in it.
+pub fn open_parent<'a>(root: &OwnedFd, rel: &'a str) -> Result<(Option<OwnedFd>, &'a str), Unread> {
     let parts: Vec<&str> = rel.split('/').collect();
     let (name, dirs) = parts.split_last().ok_or(Unread::Missing)?;
     let mut held: Option<OwnedFd> = None;
@@ -196,10 +197,17 @@ fn open_file(root: &OwnedFd, rel: &str, max: u64) -> Result<(std::fs::File, u64)
         };
         held = Some(next.map_err(unread)?);
     }
+    Ok((held, name))
+}
+
+/// Open `rel` (a relative path of normal components) below `root` without
+/// following any link; a regular file only.
+fn open_file(root: &OwnedFd, rel: &str, max: u64) -> Result<(std::fs::File, u64), Unread> {
+    let (held, name) = open_parent(root, rel)?;
     let flags = OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC | OFlags::NOCTTY;
     let fd = match &held {
-        None => rustix::fs::openat(root, *name, flags, Mode::empty()),
-        Some(h) => rustix::fs::openat(h, *name, flags, Mode::empty()),
+        None => rustix::fs::openat(root, name, flags, Mode::empty()),
+        Some(h) => rustix::fs::openat(h, name, flags, Mode::empty()),
     }
     .map_err(unread)?;
     let st = rustix::fs::fstat(&fd).map_err(unread)?;
@@ -468,8 +476,22 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
         report.print_files += 1;
         match digest {
             Ok(h) => {
+                let sealed = |h: &Hash| sealed_prints.get(&rel) == Some(&hex::encode(h));
+                // A renewed print file (PAdES B-LTA): its sealed part is
+                // the sealed file, and each renewal after it must hold.
+                let h = match (sealed(&h), report.issuer.as_deref()) {
+                    (true, _) | (false, None) => h,
+                    (false, Some(issuer)) => match renewed_print(&root, &rel, keys, issuer) {
+                        Some((part, Ok(()))) if sealed(&part) => part,
+                        Some((part, Err(why))) if sealed(&part) => {
+                            report.problems.push(RunProblem { file: clip_shown(&rel, 200), problem: why });
+                            part
+                        }
+                        _ => h,
+                    },
+                };
                 prints.insert(rel.clone(), h);
-                if sealed_prints.get(&rel) != Some(&hex::encode(h)) {
+                if !sealed(&h) {
                     check_print_file(&root, &rel, keys, layouts, &mut report.problems);
                 }
             }
@@ -555,6 +577,21 @@ fn seal_stamp(seal: &seal::BatchSeal, trust: &Trust) -> Result<Option<SealStamp>
         words: format!("time-stamped {} by {} (named in district {}'s trust list): the whole run existed by then", crate::dk1::keys::rfc3339(stamp.at), a.name, a.district),
         independent_before_revocation: !a.by_district_root && revoked.is_some_and(|r| stamp.at < r),
     }))
+}
+
+/// A print file with renewals: the digest of its sealed part, and whether
+/// its renewals hold (for a document of `issuer`). `None` when it has no
+/// renewals or is not one terbit wrote.
+fn renewed_print(root: &OwnedFd, rel: &str, trust: &Trust, issuer: &str) -> Option<(Hash, Result<(), String>)> {
+    let bytes = read_file(root, rel, super::MAX_PDF).ok()?;
+    let archive = crate::pdf::archive::read(&bytes).ok().filter(|a| !a.renewals.is_empty())?;
+    let sealed = &bytes[..archive.sealed_len];
+    let part: Hash = Sha256::digest(sealed).into();
+    let first = match super::signature::pades::check(sealed) {
+        super::signature::pades::FileSignature::Holds { stamp: Some(s), .. } => crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, issuer, s.at).map(|t| (s.at, t.not_after)),
+        _ => None,
+    };
+    Some((part, super::signature::archive::judge(&archive, trust.tsa_certificates(), issuer, first).map(|_| ())))
 }
 
 /// A print file that is not the sealed one: every page checked.

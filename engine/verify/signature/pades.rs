@@ -446,21 +446,14 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
             let proven = match stamp {
                 None => None,
                 Some(s) => {
-                    let Some(t) = crate::trust::tsa::authority_of(times.tsa, &s.spki, issuer, s.at) else {
-                        return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)".into());
+                    let t = match authority(times.tsa, s, issuer) {
+                        Ok(t) => t,
+                        Err(AuthorityProblem::Unlisted) => return Some("the PDF file's signature carries a time-stamp from an authority no district's trust list names: the file was altered, or the trust data is older than the district's time-stamps (get its current list)".into()),
+                        Err(AuthorityProblem::OtherDistrict(d)) => return Some(format!("the PDF file's signature is time-stamped by district {d}'s authority, but the document is issuer {issuer}'s")),
+                        Err(AuthorityProblem::Planted) => return Some("the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate".into()),
+                        Err(AuthorityProblem::NotTimeStamping) => return Some("the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)".into()),
+                        Err(AuthorityProblem::Outside) => return Some(format!("the PDF file's time-stamp ({}) falls outside its authority's certificate", crate::dk1::keys::rfc3339(s.at))),
                     };
-                    if t.district != issuer {
-                        return Some(format!("the PDF file's signature is time-stamped by district {}'s authority, but the document is issuer {issuer}'s", t.district));
-                    }
-                    if t.forged_issuer {
-                        return Some("the PDF file's time-stamp authority's certificate names the district root as its issuer, but the root did not sign it: the trust list was made from a planted certificate".into());
-                    }
-                    if !t.for_time_stamping {
-                        return Some("the PDF file's time-stamp is signed by a certificate that is not a time-stamp authority's (extended key usage timeStamping, critical)".into());
-                    }
-                    if s.at < t.not_before || s.at >= t.not_after {
-                        return Some(format!("the PDF file's time-stamp ({}) falls outside its authority's certificate", crate::dk1::keys::rfc3339(s.at)));
-                    }
                     // The claimed time is the issue date's first second,
                     // UTC; a night runs on that date where the office is
                     // (up to 14 hours ahead of UTC): a day's leeway.
@@ -500,6 +493,41 @@ pub fn judge(sig: &FileSignature, certs: &[PdfCert], times: Times<'_>, issuer: &
             }
         }
     }
+}
+
+/// Why the trust lists' authorities do not vouch for a time-stamp.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthorityProblem {
+    /// No list names its key.
+    Unlisted,
+    /// Another district's list names it (that district).
+    OtherDistrict(String),
+    /// Its certificate names the district root as issuer, which did not sign it.
+    Planted,
+    /// Its certificate is not a time-stamp authority's (critical EKU timeStamping).
+    NotTimeStamping,
+    /// The stamp's time falls outside its certificate.
+    Outside,
+}
+
+/// The authority, named in `issuer`'s list, that vouches for the stamp
+/// `s`: the key that signed it, certified for time-stamping by the
+/// district's root, valid at the stamp's time.
+pub fn authority<'a>(tsa: &'a [crate::trust::tsa::TsaCert], s: &crate::pdf::token::Stamp, issuer: &str) -> Result<&'a crate::trust::tsa::TsaCert, AuthorityProblem> {
+    let t = crate::trust::tsa::authority_of(tsa, &s.spki, issuer, s.at).ok_or(AuthorityProblem::Unlisted)?;
+    if t.district != issuer {
+        return Err(AuthorityProblem::OtherDistrict(t.district.clone()));
+    }
+    if t.forged_issuer {
+        return Err(AuthorityProblem::Planted);
+    }
+    if !t.for_time_stamping {
+        return Err(AuthorityProblem::NotTimeStamping);
+    }
+    if s.at < t.not_before || s.at >= t.not_after {
+        return Err(AuthorityProblem::Outside);
+    }
+    Ok(t)
 }
 
 /// Whether `chain` is a district root alone that issued `cert`, as a PDF

@@ -10,6 +10,10 @@
 /// (code, a fragment of the words that says it), tried in order: the more
 /// particular first.
 pub const REASONS: &[(&str, &str)] = &[
+    // A renewal's archive time-stamp (PAdES B-LTA): pdf/archive.rs and verify/signature/archive.rs.
+    ("archive-altered", "is not an archive time-stamp as terbit writes it"),
+    ("archive-too-many", "revisions were appended"),
+    ("archive-stamp-invalid", "archive time-stamp (revision"),
     // The signature's time-stamp (PAdES B-T): pdf/token.rs and pades::judge.
     ("stamp-not-this-signature", "the time-stamp does not stamp this signature"),
     ("stamp-altered", "the time-stamp's TSTInfo was changed"),

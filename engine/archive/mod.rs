@@ -1,0 +1,140 @@
+//! The yearly archive renewal (`terbit archive renew RUN_DIR...`, PAdES
+//! B-LTA; engine/dk1/README.md §14): every sealed file of a run — the
+//! documents its manifest lists and the print files its seal names — gets
+//! a renewal appended ([`crate::pdf::archive`]): the validation data it
+//! lacks, then a document time-stamp over all of it. Run before the
+//! certificate of a file's newest stamp ends, it carries the proof that
+//! the file existed then on to the new stamp's authority.
+//!
+//! A file is replaced whole (a new file beside it, synced, renamed over
+//! it), so a renewal stopped half-way leaves each file either as it was
+//! or renewed; run again, it renews only what has no stamp younger than
+//! [`RenewOptions::min_age`]. What the seal covers stays the file's first
+//! revision: `verify RUN_DIR` checks that part against the manifest and
+//! the renewals after it one by one.
+
+use std::io::Write as _;
+use std::os::fd::OwnedFd;
+use std::path::{Path, PathBuf};
+
+use rayon::prelude::*;
+use rustix::fs::{Mode, OFlags};
+
+use crate::error::{Error, Result};
+use crate::pdf::archive::Added;
+use crate::pdf::stamp::Stamping;
+use crate::util::show::clip_shown;
+
+/// Files stamped in one batch (one batch of signatures for the district
+/// authority, [`crate::pdf::remote`]'s concurrent requests for another).
+const BATCH: usize = 512;
+
+/// What a renewal needs.
+#[derive(Debug)]
+pub struct RenewOptions {
+    /// Who stamps.
+    pub stamping: Stamping,
+    /// What each renewal adds to the files' stores.
+    pub added: Added,
+    /// The renewal's time (epoch seconds): files whose newest stamp is
+    /// younger than `min_age` seconds then are left as they are.
+    pub now: i64,
+    /// See `now`.
+    pub min_age: i64,
+}
+
+/// What a renewal did to one run.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct RunRenewal {
+    /// The run.
+    pub run: PathBuf,
+    /// Files renewed.
+    pub renewed: usize,
+    /// Files whose newest stamp is recent enough: left as they are.
+    pub recent: usize,
+    /// Files not renewed, and why (a file that is not the one sealed, or
+    /// cannot be read or written).
+    pub refused: Vec<(String, String)>,
+}
+
+/// Renew the run `run`: `Err` when it cannot be opened as a sealed run,
+/// or the authority stops answering (what was renewed stays renewed).
+pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
+    let shown = || clip_shown(&run.display().to_string(), 200);
+    let root = crate::verify::run::open_root(run).map_err(|e| Error::Usage(e.to_string()))?;
+    let (_, rows) = crate::verify::run::read_manifest(run).map_err(|e| Error::Usage(format!("{}: {e}", shown())))?;
+    let seal = crate::verify::run::read_file(&root, "seal.json", 16 << 20).map_err(|e| Error::Usage(format!("{}/seal.json: {e}: only a sealed run is renewed", shown())))?;
+    let seal: crate::dk1::seal::BatchSeal = serde_json::from_slice(&seal).map_err(|e| Error::Usage(format!("{}/seal.json is not a batch seal: {}", shown(), clip_shown(&e.to_string(), 120))))?;
+    let mut files: Vec<String> = rows.into_iter().flatten().map(|r| r.file).collect();
+    files.extend(seal.print_files.keys().cloned());
+    let mut out = RunRenewal { run: run.to_path_buf(), ..Default::default() };
+    for chunk in files.chunks(BATCH) {
+        let prepared: Vec<(&String, std::result::Result<Option<(Vec<u8>, crate::pdf::archive::Prepared)>, String>)> =
+            chunk.par_iter().map(|rel| (rel, prepare_file(&root, rel, opts))).collect();
+        let mut ready = Vec::new();
+        for (rel, p) in prepared {
+            match p {
+                Ok(Some(p)) => ready.push((rel, p)),
+                Ok(None) => out.recent += 1,
+                Err(why) => out.refused.push((clip_shown(rel, 200), why)),
+            }
+        }
+        let imprints: Vec<[u8; 32]> = ready.iter().map(|(_, (_, p))| p.imprint).collect();
+        let tokens = opts.stamping.tokens_for(&imprints).map_err(|e| Error::TimeStamp(e.0))?;
+        let written: Vec<(&String, std::result::Result<(), String>)> = ready
+            .into_par_iter()
+            .zip(tokens)
+            .map(|((rel, (bytes, p)), token)| (rel, p.finish(&token).and_then(|rev| replace(&root, rel, &bytes, &rev))))
+            .collect();
+        for (rel, w) in written {
+            match w {
+                Ok(()) => out.renewed += 1,
+                Err(why) => out.refused.push((clip_shown(rel, 200), why)),
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// The file `rel` read and its renewal prepared, or `None` when its newest
+/// stamp is recent enough.
+type Ready = (Vec<u8>, crate::pdf::archive::Prepared);
+
+fn prepare_file(root: &OwnedFd, rel: &str, opts: &RenewOptions) -> std::result::Result<Option<Ready>, String> {
+    let bytes = crate::verify::run::read_file(root, rel, crate::verify::MAX_PDF).map_err(|e| e.to_string())?;
+    let archive = crate::pdf::archive::read(&bytes)?;
+    let sealed = &bytes[..archive.sealed_len];
+    let crate::verify::signature::pades::FileSignature::Holds { stamp, .. } = crate::verify::signature::pades::check(sealed) else {
+        return Err("its signature does not hold as terbit wrote it: not renewed (verify the run)".into());
+    };
+    let newest = match archive.renewals.last() {
+        Some(r) => Some(crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("its last renewal does not hold: {why}"))?.at),
+        None => stamp.map(|s| s.at),
+    };
+    if newest.is_some_and(|at| opts.now - at < opts.min_age) {
+        return Ok(None);
+    }
+    let p = crate::pdf::archive::prepare(&bytes, &opts.added, opts.stamping.max_token())?;
+    Ok(Some((bytes, p)))
+}
+
+/// Put `old` + `revision` in place of `rel`: a new file beside it
+/// (created exclusively, no link followed), synced, then renamed over it.
+fn replace(root: &OwnedFd, rel: &str, old: &[u8], revision: &[u8]) -> std::result::Result<(), String> {
+    let (held, name) = crate::verify::run::open_parent(root, rel).map_err(|e| e.to_string())?;
+    let dir: &OwnedFd = held.as_ref().unwrap_or(root);
+    let tmp = format!(".{name}.renewing");
+    // One a stopped renewal left.
+    let _ = rustix::fs::unlinkat(dir, tmp.as_str(), rustix::fs::AtFlags::empty());
+    let flags = OFlags::WRONLY | OFlags::CREATE | OFlags::EXCL | OFlags::NOFOLLOW | OFlags::CLOEXEC;
+    let fd = rustix::fs::openat(dir, tmp.as_str(), flags, Mode::from_raw_mode(0o644)).map_err(|e| format!("cannot write beside it: {}", std::io::Error::from(e)))?;
+    let mut f = std::fs::File::from(fd);
+    let written = f.write_all(old).and_then(|_| f.write_all(revision)).and_then(|_| f.sync_all());
+    if let Err(e) = written {
+        let _ = rustix::fs::unlinkat(dir, tmp.as_str(), rustix::fs::AtFlags::empty());
+        return Err(format!("cannot write beside it: {e}"));
+    }
+    rustix::fs::renameat(dir, tmp.as_str(), dir, name).map_err(|e| format!("cannot put the renewed file in place: {}", std::io::Error::from(e)))?;
+    rustix::fs::fsync(dir).map_err(|e| format!("cannot sync its folder: {}", std::io::Error::from(e)))?;
+    Ok(())
+}

@@ -1,0 +1,97 @@
+//! `terbit archive renew`: the yearly renewal of issued runs (PAdES
+//! B-LTA). The settings and validation data are gathered here; the
+//! library's [`terbit::archive::renew`] appends a renewal to every sealed
+//! file.
+
+use std::path::Path;
+use std::process::ExitCode;
+
+use anyhow::{bail, Context, Result};
+use terbit::pdf::archive::Added;
+use terbit::pdf::stamp::Stamping;
+
+use super::args::ArchiveCommand;
+
+pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
+    let ArchiveCommand::Renew { runs, keys, config, min_age_days } = c;
+    terbit::dk1::keys::check_keys_dir(&keys)?;
+    let now = super::region::clock()?;
+    let list = terbit::dk1::keys::TrustList::load(&keys.join("trust.json"))?;
+    let Some(district) = list.keys.first().map(|k| k.issuer.clone()) else { bail!("{} holds no key: not a keys folder", keys.display()) };
+    let list_path = keys.join(format!("trust-{district}.json"));
+    let signed = terbit::util::fs::read_limited(&list_path, terbit::trust::list::MAX_LIST as u64)
+        .ok()
+        .and_then(|b| terbit::trust::list::SignedTrustList::parse(&b).ok())
+        .with_context(|| format!("{}: the district's signed trust list cannot be read: sign it first (`terbit trust sign`)", list_path.display()))?;
+    let root = terbit::trust::root::base64_decode(&signed.root_certificate).with_context(|| format!("{}: its root certificate is malformed", list_path.display()))?;
+    let config = match config {
+        Some(p) => Some(terbit::issue::config::Config::load(&p)?),
+        None if Path::new(terbit::issue::config::DEFAULT_FILE).exists() => Some(terbit::issue::config::Config::load(Path::new(terbit::issue::config::DEFAULT_FILE))?),
+        None => None,
+    };
+    let mut notes: Vec<String> = Vec::new();
+    let mut added = Added { certs: vec![root.clone()], ..Added::default() };
+    let stamping = match config.as_ref().and_then(|c| c.tsa_url.clone().map(|u| (u, c.tsa_credentials.clone()))) {
+        Some((url, credentials)) => {
+            let credentials = super::issue::tsa_credentials(credentials.as_deref(), "tsa_credentials")?;
+            let remote = terbit::pdf::remote::RemoteTsa::connect(&terbit::pdf::remote::RemoteConfig { url, credentials }).map_err(|e| anyhow::anyhow!(e.0))?;
+            if !terbit::trust::tsa::listed(&signed, &remote.spki) {
+                bail!("the time-stamp service's certificate ({}) is not named in {}: verifiers would find every renewal unproven. List it first (`terbit trust sign ... --tsa-cert`)", remote.subject, list_path.display());
+            }
+            added.certs.extend(remote.certs.iter().cloned());
+            notes.push(format!("stamped by {}; its revocation answers are not fetched: a validator gets them from the service", remote.url()));
+            Stamping::Remote(remote)
+        }
+        None => {
+            let tsa = terbit::trust::tsa::signer_for(&keys)?.with_context(|| format!("{} has no time-stamp authority (tsa.key) and terbit.toml names no tsa_url: nothing can stamp the renewal", keys.display()))?;
+            added.certs.push(tsa.cert.clone());
+            match std::fs::read(terbit::trust::ocsp::path(&keys)) {
+                Ok(answer) => match terbit::trust::ocsp::check(&answer, &root) {
+                    Ok((from, until)) if from <= now && now < until => added.ocsps.push(answer),
+                    Ok((_, until)) => notes.push(format!("WARNING: the root's OCSP answer for the authority ({}) ran out {}: the renewal carries none, and validators need a current one. Sign the trust list first (`terbit trust sign`)", terbit::trust::ocsp::path(&keys).display(), terbit::dk1::keys::rfc3339(until))),
+                    Err(why) => bail!("{}: {why}", terbit::trust::ocsp::path(&keys).display()),
+                },
+                Err(_) => notes.push(format!("WARNING: {} is missing: the renewal carries no OCSP answer for the authority. `terbit trust sign` writes it", terbit::trust::ocsp::path(&keys).display())),
+            }
+            Stamping::District(Box::new(terbit::pdf::stamp::Stamper::new(&tsa, now).map_err(|e| anyhow::anyhow!(e.0))?))
+        }
+    };
+    match terbit::trust::crl::read(&keys, &district, std::slice::from_ref(&root))? {
+        Some((crl, info)) => {
+            if info.next_update < now {
+                notes.push(format!("WARNING: the root's CRL promised its next update by {}: sign the trust list again (`terbit trust sign`) before renewing", terbit::dk1::keys::rfc3339(info.next_update)));
+            }
+            added.crls.push(crl);
+        }
+        None => notes.push(format!("WARNING: {} holds no CRL of the district root", keys.display())),
+    }
+    for n in &notes {
+        eprintln!("{n}");
+    }
+    let opts = terbit::archive::RenewOptions { stamping, added, now, min_age: i64::from(min_age_days) * 86_400 };
+    let mut refused = 0;
+    for run in &runs {
+        // Each run as it is done: one that cannot be renewed is said, and the next goes on.
+        let r = match terbit::archive::renew_run(run, &opts) {
+            Ok(r) => r,
+            Err(e) => {
+                println!("{}: not renewed: {}", shown(run), terbit::util::show::clip_shown(&e.to_string(), 300));
+                refused += 1;
+                continue;
+            }
+        };
+        println!("{}: {} file(s) renewed, time-stamped {}; {} left (stamped within {min_age_days} days); {} refused", shown(&r.run), r.renewed, terbit::dk1::keys::rfc3339(now), r.recent, r.refused.len());
+        for (file, why) in r.refused.iter().take(20) {
+            println!("  {file}: {}", terbit::util::show::clip_shown(why, 300));
+        }
+        if r.refused.len() > 20 {
+            println!("  … and {} more", r.refused.len() - 20);
+        }
+        refused += r.refused.len();
+    }
+    Ok(if refused == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+}
+
+fn shown(p: &Path) -> String {
+    terbit::util::show::clip_shown(&p.display().to_string(), 200)
+}

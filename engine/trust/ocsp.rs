@@ -1,0 +1,168 @@
+//! The district root's OCSP answers (RFC 6960) for its time-stamp
+//! authority's certificate (engine/dk1/README.md, §13): "good, as of this
+//! time". A validator that weighs a signature years on, after the
+//! certificates of the signer and of the earlier stamps have ended, still
+//! needs current revocation data for the *last* stamp's authority — and
+//! only for it: a fresh CRL would also cover the long-expired signer, and
+//! a validator then checks the signer at today's date. The root signs an
+//! answer offline at every `terbit trust sign` (`tsa.ocsp` beside
+//! `tsa.crt`, valid until the list's next update); `terbit archive renew`
+//! puts the newest in the files it renews, and the district hands it to
+//! auditors beside its trust data. There is no online responder: the
+//! certificates name one at an address that never resolves
+//! ([`RESPONDER`], RFC 6761 `.invalid`), because a validator weighs an
+//! OCSP answer only for a certificate that names a responder.
+
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+use x509_cert::der::asn1::{GeneralizedTime, ObjectIdentifier};
+use x509_cert::der::{Decode, Encode};
+use x509_cert::Certificate;
+
+use crate::error::{Error, Result};
+use crate::trust::root::RootKey;
+
+/// id-ad-ocsp (RFC 5280 §4.2.2.1).
+pub const ID_AD_OCSP: ObjectIdentifier = ObjectIdentifier::new_unwrap("1.3.6.1.5.5.7.48.1");
+
+/// The responder authority certificates name: never fetched (see the module doc).
+pub const RESPONDER: &str = "http://ocsp.terbit.invalid/";
+
+/// `<dir>/tsa.ocsp`: the answer for the folder's current authority certificate (DER).
+pub fn path(dir: &Path) -> PathBuf {
+    dir.join("tsa.ocsp")
+}
+
+const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
+
+/// The largest answer read.
+pub const MAX_OCSP: u64 = 64 * 1024;
+
+/// A DER element: tag, definite length, content.
+fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+    let n = content.len();
+    let mut out = vec![tag];
+    match n {
+        0..=0x7f => out.push(n as u8),
+        0x80..=0xff => out.extend_from_slice(&[0x81, n as u8]),
+        _ => out.extend_from_slice(&[0x82, (n >> 8) as u8, n as u8]),
+    }
+    out.extend_from_slice(content);
+    out
+}
+
+fn seq(parts: &[&[u8]]) -> Vec<u8> {
+    tlv(0x30, &parts.concat())
+}
+
+fn generalized(epoch: i64) -> Result<Vec<u8>> {
+    let t = GeneralizedTime::from_unix_duration(std::time::Duration::from_secs(u64::try_from(epoch.max(0)).unwrap_or(0))).map_err(|e| Error::Usage(format!("OCSP time: {e}")))?;
+    t.to_der().map_err(|e| Error::Usage(format!("OCSP time: {e}")))
+}
+
+/// Whether the certificate (DER) names an OCSP responder.
+pub fn names_responder(der: &[u8]) -> bool {
+    let Ok(c) = Certificate::from_der(der) else { return false };
+    c.tbs_certificate()
+        .extensions()
+        .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "1.3.6.1.5.5.7.1.1"))
+        .and_then(|e| x509_cert::ext::pkix::AuthorityInfoAccessSyntax::from_der(e.extn_value.as_bytes()).ok())
+        .is_some_and(|a| a.0.iter().any(|d| d.access_method == ID_AD_OCSP))
+}
+
+/// The root's answer "good" for `cert` (DER, which the root issued), as of
+/// `this_update`, until `next_update`: an OCSPResponse (successful) with a
+/// basic response the root signs itself (responder by key hash).
+pub fn make(root: &RootKey, cert: &[u8], this_update: i64, next_update: i64) -> Result<Vec<u8>> {
+    let bad = |e: String| Error::Usage(format!("OCSP answer: {e}"));
+    let root_cert = Certificate::from_der(&root.cert.der).map_err(|e| bad(e.to_string()))?;
+    let c = Certificate::from_der(cert).map_err(|e| bad(e.to_string()))?;
+    if c.tbs_certificate().issuer() != root_cert.tbs_certificate().subject() {
+        return Err(bad("the certificate is not the district root's".into()));
+    }
+    let issuer_name = root_cert.tbs_certificate().subject().to_der().map_err(|e| bad(e.to_string()))?;
+    let issuer_key = root_cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
+    let serial = c.tbs_certificate().serial_number().to_der().map_err(|e| bad(e.to_string()))?;
+    // CertID with SHA-256 (RFC 6960 §4.1.1 lets the requester choose; RFC 5754: no parameters).
+    let sha256 = seq(&[&tlv(0x06, OID_SHA256)]);
+    let cert_id = seq(&[&sha256, &tlv(0x04, &Sha256::digest(&issuer_name)), &tlv(0x04, &Sha256::digest(issuer_key)), &serial]);
+    let single = seq(&[&cert_id, &[0x80, 0x00], &generalized(this_update)?, &tlv(0xa0, &generalized(next_update)?)]);
+    // ResponderID byKey: SHA-1 of the root's public key (RFC 6960 §4.2.1).
+    let key_hash = sha1::Digest::finalize(sha1::Digest::chain_update(sha1::Sha1::new(), issuer_key));
+    let data = seq(&[&tlv(0xa2, &tlv(0x04, &key_hash)), &generalized(this_update)?, &seq(&[&single])]);
+    let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(root.signing_key(), &data);
+    let mut bits = vec![0u8];
+    bits.extend_from_slice(sig.as_bytes());
+    let ecdsa_sha256 = seq(&[&tlv(0x06, OID_ECDSA_SHA256)]);
+    let basic = seq(&[&data, &ecdsa_sha256, &tlv(0x03, &bits)]);
+    // id-pkix-ocsp-basic 1.3.6.1.5.5.7.48.1.1
+    let basic_oid = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01]);
+    Ok(seq(&[&tlv(0x0a, &[0]), &tlv(0xa0, &seq(&[&basic_oid, &tlv(0x04, &basic)]))]))
+}
+
+/// What an answer says, once its signature holds under `issuer` (DER):
+/// (this update, next update), epoch seconds; otherwise why not.
+pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<(i64, i64), String> {
+    use crate::util::der::{items, tlv as read};
+    let bad = || "not an OCSP answer terbit reads (successful, basic, one answer \"good\")".to_string();
+    let (t, s, e) = read(der, 0, der.len()).ok_or_else(bad)?;
+    if t != 0x30 || e != der.len() {
+        return Err(bad());
+    }
+    let top = items(der, s, e).ok_or_else(bad)?;
+    let [(0x0a, ss, se, _), (0xa0, bs, be, _)] = top.as_slice() else { return Err(bad()) };
+    if der[*ss..*se] != [0] {
+        return Err(bad());
+    }
+    let (_, rs, re) = read(der, *bs, *be).ok_or_else(bad)?;
+    let rb = items(der, rs, re).ok_or_else(bad)?;
+    let [_, (0x04, os, oe, _)] = rb.as_slice() else { return Err(bad()) };
+    let basic = &der[*os..*oe];
+    let (_, s, e) = read(basic, 0, basic.len()).ok_or_else(bad)?;
+    let parts = items(basic, s, e).ok_or_else(bad)?;
+    let [(0x30, _, de, ds), (0x30, as_, ae, _), (0x03, gs, ge, _), ..] = parts.as_slice() else { return Err(bad()) };
+    if basic[*as_..*ae] != tlv(0x06, OID_ECDSA_SHA256) {
+        return Err("it is not signed with ECDSA and SHA-256".into());
+    }
+    let data = &basic[*ds..*de];
+    let root = Certificate::from_der(issuer).map_err(|_| "its issuer's certificate is not readable".to_string())?;
+    let spki = root.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad())?;
+    let key: p256::ecdsa::VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| "its issuer's key is not P-256".to_string())?;
+    let sig = basic.get(gs + 1..*ge).and_then(|b| p256::ecdsa::Signature::from_der(b).ok()).ok_or_else(bad)?;
+    if p256::ecdsa::signature::Verifier::verify(&key, data, &sig).is_err() {
+        return Err("its signature does not hold under the district root".into());
+    }
+    let (_, s, e) = read(data, 0, data.len()).ok_or_else(bad)?;
+    let fields = items(data, s, e).ok_or_else(bad)?;
+    let [_, _, (0x30, ls, le, _)] = fields.as_slice() else { return Err(bad()) };
+    let singles = items(data, *ls, *le).ok_or_else(bad)?;
+    let [(0x30, s1, e1, _)] = singles.as_slice() else { return Err(bad()) };
+    let f = items(data, *s1, *e1).ok_or_else(bad)?;
+    let [_, (0x80, _, _, _), (0x18, _, te, tstart), (0xa0, ns, ne, _)] = f.as_slice() else { return Err(bad()) };
+    let when = |b: &[u8]| GeneralizedTime::from_der(b).map(|g| g.to_unix_duration().as_secs() as i64).map_err(|_| bad());
+    Ok((when(&data[*tstart..*te])?, when(&data[*ns..*ne])?))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_answer_reads_back_under_its_root_only() {
+        let root = crate::trust::list::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x31; 32]).unwrap();
+        let cert = crate::trust::tsa::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+        assert!(names_responder(&cert));
+        let a = make(&root, &cert, 1_800_000_000, 1_830_000_000).unwrap();
+        assert_eq!(check(&a, &root.cert.der), Ok((1_800_000_000, 1_830_000_000)));
+        let n = a.len();
+        for at in [n - 80, n / 2, n - 5] {
+            let mut changed = a.clone();
+            changed[at] ^= 1;
+            assert!(check(&changed, &root.cert.der).is_err(), "byte {at}");
+        }
+        assert!(check(&a[..n - 1], &root.cert.der).is_err());
+    }
+}
