@@ -5,6 +5,14 @@
       trusted, coverage, modification level, bottom line) and the AdES
       basic validation (ETSI EN 319 102-1) with ROOT as the only trust
       anchor and no revocation fetching (the files carry none: B-B).
+  python3 tests/pades_tools.py ades ROOT.crt TIME FILE... [--ocsp F]...
+      one JSON line per file: EN 319 102-1 long-term validation
+      (ades_lta_validation, the policy of `pyhanko sign adesverify`:
+      revocation data required, never fetched) at the validation time TIME
+      (ISO 8601), ROOT the only trust anchor, the OCSP answers F known
+      beside what the file carries. pyHanko dates what it has no proof of
+      existence for by the wall clock; an auditor validating in year X has
+      that clock at X, so it is set to TIME here.
   python3 tests/pades_tools.py update IN OUT OLD NEW
       append an incremental update to IN that replaces OLD by NEW in its
       first page's content (a forger editing a signed document), as OUT.
@@ -67,6 +75,64 @@ async def validate(root_path, files):
         print(json.dumps(out), flush=True)
 
 
+async def long_term(root_path, when, files, ocsps):
+    from datetime import datetime, timezone
+    import pyhanko_certvalidator.ltv.ades_past as past_mod
+    import pyhanko_certvalidator.ltv.poe as poe_mod
+    from pyhanko.sign.diff_analysis import DEFAULT_DIFF_POLICY
+    from pyhanko.sign.validation.policy_decl import (
+        CertificateFetchingRule,
+        LocalKnowledge,
+        PdfSignatureValidationSpec,
+        RevinfoOnlineFetchingRule,
+        RevocationInfoGatheringSpec,
+    )
+    from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
+    from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, FreshnessReqType
+    from pyhanko_certvalidator.revinfo.archival import OCSPContainer
+    from asn1crypto import ocsp as aocsp
+
+    vt = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(timezone.utc)
+
+    class Pinned(datetime):
+        @classmethod
+        def now(cls, tz=None):
+            return vt.astimezone(tz) if tz else vt
+
+    poe_mod.datetime = Pinned
+    past_mod.datetime = Pinned
+    root = load_cert_from_pemder(root_path)
+    known = []
+    for f in ocsps:
+        with open(f, "rb") as fh:
+            known.extend(OCSPContainer.load_multi(aocsp.OCSPResponse.load(fh.read())))
+    spec = SignatureValidationSpec(
+        cert_validation_policy=CertValidationPolicySpec(
+            trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+            revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO, freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
+        ),
+        revinfo_gathering_policy=RevocationInfoGatheringSpec(
+            online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY, certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH
+        ),
+        local_knowledge=LocalKnowledge(known_ocsps=known),
+    )
+    pspec = PdfSignatureValidationSpec(signature_validation_spec=spec, diff_policy=DEFAULT_DIFF_POLICY)
+    timing = ValidationTimingInfo(validation_time=vt, best_signature_time=vt, point_in_time_validation=True)
+    for f in files:
+        out = {"file": f}
+        try:
+            with open(f, "rb") as fh:
+                r = PdfFileReader(fh)
+                sig = r.embedded_regular_signatures[0]
+                res = await ades.ades_lta_validation(sig, pspec, timing_info=timing)
+                out["ades"] = f"{res.ades_subindic.status.name}/{res.ades_subindic.name}" if res.ades_subindic else None
+                out["best_time"] = res.best_signature_time.isoformat() if res.best_signature_time else None
+                out["message"] = str(res.failure_msg) if res.failure_msg else None
+        except Exception as e:
+            out["error"] = f"{type(e).__name__}: {e}"
+        print(json.dumps(out), flush=True)
+
+
 def update(src, dst, old, new):
     with open(src, "rb") as fh:
         w = IncrementalPdfFileWriter(fh)
@@ -86,6 +152,15 @@ def update(src, dst, old, new):
 if __name__ == "__main__":
     if sys.argv[1] == "validate":
         asyncio.run(validate(sys.argv[2], sys.argv[3:]))
+    elif sys.argv[1] == "ades":
+        args, ocsps = [], []
+        rest = iter(sys.argv[2:])
+        for a in rest:
+            if a == "--ocsp":
+                ocsps.append(next(rest))
+            else:
+                args.append(a)
+        asyncio.run(long_term(args[0], args[1], args[2:], ocsps))
     elif sys.argv[1] == "update":
         update(*sys.argv[2:6])
     else:

@@ -34,8 +34,15 @@ const BATCH: usize = 512;
 pub struct RenewOptions {
     /// Who stamps.
     pub stamping: Stamping,
-    /// What each renewal adds to the files' stores.
+    /// What each renewal adds to the files' stores (certificates, OCSP answers).
     pub added: Added,
+    /// The district root's current CRL and its issue time (epoch seconds):
+    /// added to the files whose signing certificate had not ended when it
+    /// was issued. After that it says nothing of the signer a validator
+    /// can use (a CRL drops expired certificates), and a validator that
+    /// finds it takes the signer as checked at its date, after the
+    /// certificate ended — pyHanko then fails the signature.
+    pub crl: Option<(Vec<u8>, i64)>,
     /// The renewal's time (epoch seconds): files whose newest stamp is
     /// younger than `min_age` seconds then are left as they are.
     pub now: i64,
@@ -104,7 +111,7 @@ fn prepare_file(root: &OwnedFd, rel: &str, opts: &RenewOptions) -> std::result::
     let bytes = crate::verify::run::read_file(root, rel, crate::verify::MAX_PDF).map_err(|e| e.to_string())?;
     let archive = crate::pdf::archive::read(&bytes)?;
     let sealed = &bytes[..archive.sealed_len];
-    let crate::verify::signature::pades::FileSignature::Holds { stamp, .. } = crate::verify::signature::pades::check(sealed) else {
+    let crate::verify::signature::pades::FileSignature::Holds { stamp, cert, .. } = crate::verify::signature::pades::check(sealed) else {
         return Err("its signature does not hold as terbit wrote it: not renewed (verify the run)".into());
     };
     let newest = match archive.renewals.last() {
@@ -114,7 +121,15 @@ fn prepare_file(root: &OwnedFd, rel: &str, opts: &RenewOptions) -> std::result::
     if newest.is_some_and(|at| opts.now - at < opts.min_age) {
         return Ok(None);
     }
-    let p = crate::pdf::archive::prepare(&bytes, &opts.added, opts.stamping.max_token())?;
+    let signer_ends = crate::trust::pdfkey::validity(&cert).map_or(i64::MIN, |(_, end)| end);
+    let p = match &opts.crl {
+        Some((crl, issued)) if *issued < signer_ends => {
+            let mut added = opts.added.clone();
+            added.crls.push(crl.clone());
+            crate::pdf::archive::prepare(&bytes, &added, opts.stamping.max_token())?
+        }
+        _ => crate::pdf::archive::prepare(&bytes, &opts.added, opts.stamping.max_token())?,
+    };
     Ok(Some((bytes, p)))
 }
 

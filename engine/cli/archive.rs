@@ -56,19 +56,22 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
             Stamping::District(Box::new(terbit::pdf::stamp::Stamper::new(&tsa, now).map_err(|e| anyhow::anyhow!(e.0))?))
         }
     };
-    match terbit::trust::crl::read(&keys, &district, std::slice::from_ref(&root))? {
+    let crl = match terbit::trust::crl::read(&keys, &district, std::slice::from_ref(&root))? {
         Some((crl, info)) => {
             if info.next_update < now {
                 notes.push(format!("WARNING: the root's CRL promised its next update by {}: sign the trust list again (`terbit trust sign`) before renewing", terbit::dk1::keys::rfc3339(info.next_update)));
             }
-            added.crls.push(crl);
+            Some((crl, info.this_update))
         }
-        None => notes.push(format!("WARNING: {} holds no CRL of the district root", keys.display())),
-    }
+        None => {
+            notes.push(format!("WARNING: {} holds no CRL of the district root", keys.display()));
+            None
+        }
+    };
     for n in &notes {
         eprintln!("{n}");
     }
-    let opts = terbit::archive::RenewOptions { stamping, added, now, min_age: i64::from(min_age_days) * 86_400 };
+    let opts = terbit::archive::RenewOptions { stamping, added, crl, now, min_age: i64::from(min_age_days) * 86_400 };
     let mut refused = 0;
     for run in &runs {
         // Each run as it is done: one that cannot be renewed is said, and the next goes on.

@@ -72,26 +72,32 @@ pub fn names_responder(der: &[u8]) -> bool {
         .is_some_and(|a| a.0.iter().any(|d| d.access_method == ID_AD_OCSP))
 }
 
-/// The root's answer "good" for `cert` (DER, which the root issued), as of
-/// `this_update`, until `next_update`: an OCSPResponse (successful) with a
-/// basic response the root signs itself (responder by key hash).
-pub fn make(root: &RootKey, cert: &[u8], this_update: i64, next_update: i64) -> Result<Vec<u8>> {
+/// The root's answer "good" for each of `certs` (DER, which the root
+/// issued: the authority's current certificate and the earlier ones still
+/// valid, whose stamps the next renewal covers), as of `this_update`, until
+/// `next_update`: an OCSPResponse (successful) with a basic response the
+/// root signs itself (responder by key hash), one single answer per
+/// certificate.
+pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i64) -> Result<Vec<u8>> {
     let bad = |e: String| Error::Usage(format!("OCSP answer: {e}"));
     let root_cert = Certificate::from_der(&root.cert.der).map_err(|e| bad(e.to_string()))?;
-    let c = Certificate::from_der(cert).map_err(|e| bad(e.to_string()))?;
-    if c.tbs_certificate().issuer() != root_cert.tbs_certificate().subject() {
-        return Err(bad("the certificate is not the district root's".into()));
-    }
     let issuer_name = root_cert.tbs_certificate().subject().to_der().map_err(|e| bad(e.to_string()))?;
     let issuer_key = root_cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
-    let serial = c.tbs_certificate().serial_number().to_der().map_err(|e| bad(e.to_string()))?;
-    // CertID with SHA-256 (RFC 6960 §4.1.1 lets the requester choose; RFC 5754: no parameters).
-    let sha256 = seq(&[&tlv(0x06, OID_SHA256)]);
-    let cert_id = seq(&[&sha256, &tlv(0x04, &Sha256::digest(&issuer_name)), &tlv(0x04, &Sha256::digest(issuer_key)), &serial]);
-    let single = seq(&[&cert_id, &[0x80, 0x00], &generalized(this_update)?, &tlv(0xa0, &generalized(next_update)?)]);
+    let mut singles = Vec::new();
+    for cert in certs {
+        let c = Certificate::from_der(cert).map_err(|e| bad(e.to_string()))?;
+        if c.tbs_certificate().issuer() != root_cert.tbs_certificate().subject() {
+            return Err(bad("the certificate is not the district root's".into()));
+        }
+        let serial = c.tbs_certificate().serial_number().to_der().map_err(|e| bad(e.to_string()))?;
+        // CertID with SHA-256 (RFC 6960 §4.1.1 lets the requester choose; RFC 5754: no parameters).
+        let sha256 = seq(&[&tlv(0x06, OID_SHA256)]);
+        let cert_id = seq(&[&sha256, &tlv(0x04, &Sha256::digest(&issuer_name)), &tlv(0x04, &Sha256::digest(issuer_key)), &serial]);
+        singles.extend(seq(&[&cert_id, &[0x80, 0x00], &generalized(this_update)?, &tlv(0xa0, &generalized(next_update)?)]));
+    }
     // ResponderID byKey: SHA-1 of the root's public key (RFC 6960 §4.2.1).
     let key_hash = sha1::Digest::finalize(sha1::Digest::chain_update(sha1::Sha1::new(), issuer_key));
-    let data = seq(&[&tlv(0xa2, &tlv(0x04, &key_hash)), &generalized(this_update)?, &seq(&[&single])]);
+    let data = seq(&[&tlv(0xa2, &tlv(0x04, &key_hash)), &generalized(this_update)?, &tlv(0x30, &singles)]);
     let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(root.signing_key(), &data);
     let mut bits = vec![0u8];
     bits.extend_from_slice(sig.as_bytes());
@@ -138,11 +144,19 @@ pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<(i64, i64), Strin
     let fields = items(data, s, e).ok_or_else(bad)?;
     let [_, _, (0x30, ls, le, _)] = fields.as_slice() else { return Err(bad()) };
     let singles = items(data, *ls, *le).ok_or_else(bad)?;
-    let [(0x30, s1, e1, _)] = singles.as_slice() else { return Err(bad()) };
-    let f = items(data, *s1, *e1).ok_or_else(bad)?;
-    let [_, (0x80, _, _, _), (0x18, _, te, tstart), (0xa0, ns, ne, _)] = f.as_slice() else { return Err(bad()) };
     let when = |b: &[u8]| GeneralizedTime::from_der(b).map(|g| g.to_unix_duration().as_secs() as i64).map_err(|_| bad());
-    Ok((when(&data[*tstart..*te])?, when(&data[*ns..*ne])?))
+    // Every single answer "good", all of one time.
+    let mut times = None;
+    for (tag, s1, e1, _) in &singles {
+        let f = items(data, *s1, *e1).ok_or_else(bad)?;
+        let (0x30, [_, (0x80, _, _, _), (0x18, _, te, tstart), (0xa0, ns, ne, _)]) = (*tag, f.as_slice()) else { return Err(bad()) };
+        let t = (when(&data[*tstart..*te])?, when(&data[*ns..*ne])?);
+        if times.is_some_and(|x| x != t) {
+            return Err(bad());
+        }
+        times = Some(t);
+    }
+    times.ok_or_else(bad)
 }
 
 #[cfg(test)]
@@ -155,7 +169,7 @@ mod tests {
         let key = p256::ecdsa::SigningKey::from_slice(&[0x31; 32]).unwrap();
         let cert = crate::trust::tsa::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
         assert!(names_responder(&cert));
-        let a = make(&root, &cert, 1_800_000_000, 1_830_000_000).unwrap();
+        let a = make(&root, &[cert.clone(), cert], 1_800_000_000, 1_830_000_000).unwrap();
         assert_eq!(check(&a, &root.cert.der), Ok((1_800_000_000, 1_830_000_000)));
         let n = a.len();
         for at in [n - 80, n / 2, n - 5] {

@@ -248,17 +248,18 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     }
     // The root's CRL, numbered and dated as the list.
     let crl = revocation_list(keys, root, &list, sequence, now, next_update)?;
+    // The authority certificates the root's OCSP answer covers (below).
+    let valid: Vec<Vec<u8>> = tsa.iter().filter(|c| super::tsa::TsaCert::of(&district, c, Some(&root.cert.der)).is_some_and(|t| t.by_district_root && t.not_before <= now && now < t.not_after)).cloned().collect();
     let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
     crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
     let crl_path = super::crl::path(keys, &district);
     crate::util::fs::write_atomic(&crl_path, &crl.0)?;
     notes.push(Note::CrlWritten { path: crl_path, revoked: crl.1 });
-    // The root's answer for its time-stamp authority's current
-    // certificate, dated as the list: what a validator needs, years on,
-    // of the last stamp's authority (trust/ocsp.rs).
-    let current = super::tsa::cert_path(keys);
-    if std::fs::symlink_metadata(super::tsa::key_path(keys)).is_ok() && std::fs::symlink_metadata(&current).is_ok() {
-        let answer = super::ocsp::make(root, &pdfkey::read_cert_der(&current)?, now, next_update)?;
+    // The root's answer for its time-stamp authority's certificates still
+    // valid, dated as the list: what a validator needs, years on, of the
+    // last stamp's authority, and a renewal of the ones it covers (trust/ocsp.rs).
+    if std::fs::symlink_metadata(super::tsa::key_path(keys)).is_ok() && !valid.is_empty() {
+        let answer = super::ocsp::make(root, &valid, now, next_update)?;
         let path = super::ocsp::path(keys);
         crate::util::fs::write_atomic(&path, &answer)?;
         notes.push(Note::OcspWritten { path });
