@@ -8,6 +8,10 @@
 //! were stamped before its revocation, and a thief's back-dated signature
 //! (claimed before the revocation, stamped after it or not at all) does not.
 //!
+//! Archive renewals (PAdES B-LTA, `terbit archive renew`) keep every file
+//! of a run genuine for `terbit verify` and carry the proof on for
+//! pyHanko's EN 319 102-1 validation after the signing certificate ended.
+//!
 //! Needs openssl and pyHanko (the venv tests/common/tools.rs makes);
 //! without them the test says what it skipped, or fails under
 //! TERBIT_REQUIRE_TOOLS.
@@ -225,11 +229,14 @@ fn a_revoked_keys_documents_are_judged_by_their_stamps() {
     }
 }
 
+/// Copy a folder's files, and its folders' (a run) too.
 fn copy_dir(from: &Path, to: &Path) {
     std::fs::create_dir_all(to).unwrap();
     for e in std::fs::read_dir(from).unwrap().flatten() {
         if e.path().is_file() {
             std::fs::copy(e.path(), to.join(e.file_name())).unwrap();
+        } else if e.path().is_dir() {
+            copy_dir(&e.path(), &to.join(e.file_name()));
         }
     }
 }
@@ -442,4 +449,128 @@ fn an_independent_stamp_on_the_seal_catches_a_back_dated_night() {
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("4 documents, 4 genuine") && out.contains("4 document(s) of a key revoked since are genuine by the seal's independent time-stamp"), "{out}");
     assert!(out.contains("batch seal: time-stamped") && out.contains("by CN=Test PSrE Time-Stamping"), "{out}");
+}
+
+/// pyHanko's EN 319 102-1 long-term validation (tests/pades_tools.py
+/// `ades`) of `files` at `when`, `known` revocation data beside: one JSON
+/// object per file.
+fn ades(python: &Path, root: &Path, when: &str, files: &[PathBuf], known: &[(&str, PathBuf)]) -> Vec<serde_json::Value> {
+    let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/pades_tools.py");
+    let mut c = Command::new(python);
+    c.arg(script).arg("ades").arg(root).arg(when).args(files);
+    for (flag, f) in known {
+        c.arg(flag).arg(f);
+    }
+    let o = c.output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    String::from_utf8_lossy(&o.stdout).lines().map(|l| serde_json::from_str(l).unwrap()).collect()
+}
+
+/// pyHanko's command line (`pyhanko sign SUBCOMMAND`) on `file` at `when`: exit code and output.
+fn pyhanko_cli(python: &Path, sub: &str, root: &Path, when: &str, file: &Path) -> (i32, String) {
+    let o = Command::new(python).args(["-m", "pyhanko", "sign", sub, "--trust"]).arg(root).args(["--trust-replace", "--validation-time", when]).arg(file).output().unwrap();
+    (o.status.code().unwrap_or(-1), String::from_utf8_lossy(&o.stdout).to_string() + &String::from_utf8_lossy(&o.stderr))
+}
+
+#[test]
+fn an_archive_renewal_carries_the_proof_past_the_certificates_end() {
+    let pyhanko = tools::require("archive renewal check: pyHanko", tools::python(tools::Py::Pyhanko));
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    // A signing certificate of a year (as a PSrE's): 2026-01-01 to 2027-01-01.
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01", "--not-after", "2027-01-01"]);
+    let sign = |at: &str, days: &str| ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--at", at, "--valid-days", days]);
+    let said = sign("2026-11-20T00:00:00Z", "30");
+    assert!(said.contains("tsa.ocsp"), "{said}");
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "6", "--seed", "3", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    ok_at(d, Some("2026-11-23T20:00:00Z"), &["issue", "births.csv", "--keys", "keys", "--out", "out", "--issued-on", "2026-11-23"]);
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    let root = d.join("root/root-3506.crt");
+    let run = run_in(&d.join("out"));
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    files.sort();
+    let doc = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap().clone();
+    let print = files.iter().find(|f| f.parent().unwrap().ends_with("print")).unwrap().clone();
+    copy_dir(&d.join("out"), &d.join("out-lt"));
+    copy_dir(&d.join("out"), &d.join("out-again"));
+    // A year on: the root signs the list, its CRL and its OCSP answer for
+    // the authority, and the yearly job renews the run.
+    sign("2028-03-01T00:00:00Z", "400");
+    let first = ok_at(d, Some("2028-03-01T10:00:00Z"), &["archive", "renew", run.to_str().unwrap(), "--keys", "keys"]);
+    assert!(first.contains(&format!("{} file(s) renewed, time-stamped 2028-03-01T10:00:00Z", files.len())), "{first}");
+    // Again within a month: nothing to do (a stopped renewal finishes so).
+    let again = ok_at(d, Some("2028-03-02T10:00:00Z"), &["archive", "renew", run.to_str().unwrap(), "--keys", "keys"]);
+    assert!(again.contains("0 file(s) renewed") && again.contains(&format!("{} left", files.len())), "{again}");
+    // The same inputs and clock: the same bytes.
+    let run_again = run_in(&d.join("out-again"));
+    ok_at(d, Some("2028-03-01T10:00:00Z"), &["archive", "renew", run_again.to_str().unwrap(), "--keys", "keys"]);
+    for f in &files {
+        let rel = f.strip_prefix(&run).unwrap();
+        assert_eq!(std::fs::read(f).unwrap(), std::fs::read(run_again.join(rel)).unwrap(), "{}", rel.display());
+    }
+    // terbit verify: the run is the sealed one plus signed renewals.
+    ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
+    let (code, out) = verify(d, "bundle.json", &run);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains(", 0 problem(s)") && out.contains("batch seal: holds"), "{out}");
+    let (code, out) = verify(d, "bundle.json", &doc);
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("it covers the whole file as it was sealed") && out.contains("renewed (PAdES B-LTA) 1 time(s), last time-stamped 2028-03-01T11:00:00Z by CN=Time-stamp authority"), "{out}");
+    // What a renewal may not be.
+    let renewed = std::fs::read(&doc).unwrap();
+    let sealed_len = terbit::pdf::archive::read(&renewed).unwrap().sealed_len;
+    let mut other = std::fs::read(files.iter().filter(|f| !f.parent().unwrap().ends_with("print")).nth(1).unwrap()).unwrap();
+    let contents = |b: &[u8]| {
+        let at = b.windows(10).rposition(|w| w == b"/Contents<").unwrap() + 10;
+        (at, at + b[at..].iter().position(|c| *c == b'>').unwrap())
+    };
+    let (a, b) = contents(&renewed);
+    let (oa, ob) = contents(&other);
+    let mut swapped = renewed.clone();
+    swapped.splice(a..b, other.drain(oa..ob));
+    let mut appended = renewed.clone();
+    appended.extend_from_slice(b"1 0 obj\n<<>>\nendobj\n%%EOF\n");
+    let mut flipped = renewed.clone();
+    flipped[sealed_len + 1] ^= 1;
+    // In a certificate it adds: a renewal as terbit writes it, of bytes its token does not stamp.
+    let mut data = renewed.clone();
+    data[sealed_len + 60] ^= 1;
+    for (name, bytes, why) in [
+        ("swapped", swapped, "does not hold: the time-stamp does not stamp"),
+        ("appended", appended, "is not an archive time-stamp as terbit writes it"),
+        ("flipped", flipped, "is not an archive time-stamp as terbit writes it"),
+        ("data", data, "does not hold: the time-stamp does not stamp"),
+    ] {
+        let f = d.join(format!("{name}.pdf"));
+        std::fs::write(&f, bytes).unwrap();
+        let (code, out) = verify(d, "bundle.json", &f);
+        assert_eq!(code, 1, "{name}: {out}");
+        assert!(out.contains(why), "{name}: {out}");
+    }
+    // pyHanko's EN 319 102-1 validation in mid-2028, a year and a half
+    // after the signing certificate ended: the B-LT file with the root's
+    // current OCSP answer for the authority (pyHanko needs current
+    // revocation data for the last stamp's authority), the renewed ones
+    // (B-LTA) as they are, documents and print files alike.
+    let Some(python) = pyhanko else { return };
+    let when = "2028-06-01T00:00:00Z";
+    let lt: Vec<PathBuf> = [&doc, &print].iter().map(|f| d.join("out-lt").join(f.strip_prefix(d.join("out")).unwrap())).collect();
+    for v in ades(&python, &root, when, &lt, &[("--ocsp", d.join("keys/tsa.ocsp"))]) {
+        assert_eq!(v["ades"], "PASSED/OK", "B-LT with the authority's OCSP answer: {v}");
+        assert_eq!(v["best_time"], "2026-11-23T20:00:00+00:00", "{v}");
+    }
+    for v in ades(&python, &root, when, &lt, &[]) {
+        assert_ne!(v["ades"], "PASSED/OK", "B-LT without current revocation data of the authority: {v}");
+    }
+    for v in ades(&python, &root, when, &[doc.clone(), print.clone()], &[]) {
+        assert_eq!(v["ades"], "PASSED/OK", "B-LTA: {v}");
+    }
+    // The command line says the same; its plain validation (the signer's
+    // certificate at the validation time) does not, as the README says.
+    let (code, out) = pyhanko_cli(&python, "adesverify", &root, when, &doc);
+    assert!(code == 0 && out.contains("INTACT:TRUSTED,TIMESTAMP_TOKEN<INTACT:TRUSTED>,EXTENDED_WITH_LTA_UPDATES"), "{out}");
+    let (code, out) = pyhanko_cli(&python, "validate", &root, when, &doc);
+    assert!(code != 0 && out.contains("INTACT:UNTRUSTED"), "{out}");
 }

@@ -5,12 +5,12 @@
       trusted, coverage, modification level, bottom line) and the AdES
       basic validation (ETSI EN 319 102-1) with ROOT as the only trust
       anchor and no revocation fetching (the files carry none: B-B).
-  python3 tests/pades_tools.py ades ROOT.crt TIME FILE... [--ocsp F]...
+  python3 tests/pades_tools.py ades ROOT.crt TIME FILE... [--ocsp F]... [--crl F]...
       one JSON line per file: EN 319 102-1 long-term validation
       (ades_lta_validation, the policy of `pyhanko sign adesverify`:
       revocation data required, never fetched) at the validation time TIME
-      (ISO 8601), ROOT the only trust anchor, the OCSP answers F known
-      beside what the file carries. pyHanko dates what it has no proof of
+      (ISO 8601), ROOT the only trust anchor, the OCSP answers and CRLs F
+      known beside what the file carries. pyHanko dates what it has no proof of
       existence for by the wall clock; an auditor validating in year X has
       that clock at X, so it is set to TIME here.
   python3 tests/pades_tools.py update IN OUT OLD NEW
@@ -75,7 +75,7 @@ async def validate(root_path, files):
         print(json.dumps(out), flush=True)
 
 
-async def long_term(root_path, when, files, ocsps):
+async def long_term(root_path, when, files, ocsps, crls):
     from datetime import datetime, timezone
     import pyhanko_certvalidator.ltv.ades_past as past_mod
     import pyhanko_certvalidator.ltv.poe as poe_mod
@@ -89,8 +89,8 @@ async def long_term(root_path, when, files, ocsps):
     )
     from pyhanko_certvalidator.ltv.types import ValidationTimingInfo
     from pyhanko_certvalidator.policy_decl import REQUIRE_REVINFO, FreshnessReqType
-    from pyhanko_certvalidator.revinfo.archival import OCSPContainer
-    from asn1crypto import ocsp as aocsp
+    from pyhanko_certvalidator.revinfo.archival import CRLContainer, OCSPContainer
+    from asn1crypto import crl as acrl, ocsp as aocsp
 
     vt = datetime.fromisoformat(when.replace("Z", "+00:00")).astimezone(timezone.utc)
 
@@ -114,7 +114,7 @@ async def long_term(root_path, when, files, ocsps):
         revinfo_gathering_policy=RevocationInfoGatheringSpec(
             online_fetching_rule=RevinfoOnlineFetchingRule.LOCAL_ONLY, certificate_fetching_rule=CertificateFetchingRule.NEVER_FETCH
         ),
-        local_knowledge=LocalKnowledge(known_ocsps=known),
+        local_knowledge=LocalKnowledge(known_ocsps=known, known_crls=[CRLContainer(acrl.CertificateList.load(open(f, "rb").read())) for f in crls]),
     )
     pspec = PdfSignatureValidationSpec(signature_validation_spec=spec, diff_policy=DEFAULT_DIFF_POLICY)
     timing = ValidationTimingInfo(validation_time=vt, best_signature_time=vt, point_in_time_validation=True)
@@ -153,14 +153,14 @@ if __name__ == "__main__":
     if sys.argv[1] == "validate":
         asyncio.run(validate(sys.argv[2], sys.argv[3:]))
     elif sys.argv[1] == "ades":
-        args, ocsps = [], []
+        args, known = [], {"--ocsp": [], "--crl": []}
         rest = iter(sys.argv[2:])
         for a in rest:
-            if a == "--ocsp":
-                ocsps.append(next(rest))
+            if a in known:
+                known[a].append(next(rest))
             else:
                 args.append(a)
-        asyncio.run(long_term(args[0], args[1], args[2:], ocsps))
+        asyncio.run(long_term(args[0], args[1], args[2:], known["--ocsp"], known["--crl"]))
     elif sys.argv[1] == "update":
         update(*sys.argv[2:6])
     else:

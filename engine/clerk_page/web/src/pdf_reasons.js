@@ -3,6 +3,9 @@
 
 /** (code, a fragment of the words that says it), tried in order. */
 export const REASONS = [
+  ["archive-altered", "is not an archive time-stamp as terbit writes it"],
+  ["archive-too-many", "revisions were appended"],
+  ["archive-stamp-invalid", "archive time-stamp (revision"],
   ["stamp-not-this-signature", "the time-stamp does not stamp this signature"],
   ["stamp-altered", "the time-stamp's TSTInfo was changed"],
   ["stamp-altered", "the time-stamp names another certificate"],
