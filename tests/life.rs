@@ -227,6 +227,26 @@ fn a_revoked_keys_documents_are_judged_by_their_stamps() {
         assert_eq!(code, 1, "{out}");
         assert!(out.contains("its only time-stamp is the district's own authority's"), "{out}");
     }
+    // pyHanko's EN 319 102-1 validation, with the root's CRL that revokes
+    // the key and its OCSP answer for the authority: the genuine file,
+    // stamped before the revocation, passes; the thief's, unstamped or
+    // stamped after it, do not. (Validated while the signing certificate
+    // is valid: once it has ended, pyHanko 0.38 no longer weighs its
+    // revocation — README, "Documents for life".)
+    let Some(python) = tools::require("back-dated forgery check: pyHanko", tools::python(tools::Py::Pyhanko)) else { return };
+    let root = d.join("root/root-3506.crt");
+    let known = [("--crl", d.join("after/crl-3506.crl")), ("--ocsp", d.join("after/tsa.ocsp"))];
+    let genuine = ades(&python, &root, "2026-12-01T00:00:00Z", std::slice::from_ref(&doc), &known);
+    assert_eq!(genuine[0]["ades"], "PASSED/OK", "{}", genuine[0]);
+    let mut thieves = Vec::new();
+    for out in ["thief-out", "thief2-out"] {
+        let mut f = Vec::new();
+        pdfs(&run_in(&d.join(out)), &mut f);
+        thieves.extend(f.into_iter().filter(|f| !f.parent().unwrap().ends_with("print")).take(1));
+    }
+    for v in ades(&python, &root, "2026-12-01T00:00:00Z", &thieves, &known) {
+        assert!(v["ades"].as_str().is_some_and(|a| !a.starts_with("PASSED")), "a back-dated forgery: {v}");
+    }
 }
 
 /// Copy a folder's files, and its folders' (a run) too.
