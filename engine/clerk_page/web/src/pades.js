@@ -487,6 +487,16 @@ function stampSignatureHolds(der, alg, message, sig) {
  * authority is one a district's list names is the judge's.
  */
 export function readStamp(token, signature) {
+  return readStampImprint(token, sha256(signature));
+}
+
+/**
+ * Read the time-stamp token `token` whose message imprint should be
+ * `imprint` (a SHA-256), as terbit's `pdf::token::read_imprint` does: a
+ * document time-stamp's (PAdES B-LTA, archive.js) is its byte range's.
+ * {at, genTime, cert, spki}, or a Broken with why.
+ */
+export function readStampImprint(token, imprint) {
   const ci0 = tlv(token, 0, token.length);
   const ci = ci0 && ci0.tag === 0x30 && ci0.end === token.length ? items(token, ci0.start, ci0.end) : null;
   const inner = ci && ci.length === 2 && ci[0].tag === 0x06 && ci[1].tag === 0xa0 ? items(token, ci[1].start, ci[1].end) : null;
@@ -502,7 +512,6 @@ export function readStamp(token, signature) {
   if (sd.content.tag !== 0x04) throw stampBad('TSTInfo is not an OCTET STRING');
   const info = token.subarray(sd.content.start, sd.content.end);
   const tst = tstInfo(info);
-  const imprint = sha256(signature);
   if (tst.imprintAlg !== OID.sha256 || !same(tst.imprint, imprint)) throw new Broken("the time-stamp does not stamp this signature (its message imprint is another's)");
   if (sd.signers.length !== 1) throw stampBad('not exactly one signer');
   const si = sd.signers[0];
@@ -570,6 +579,16 @@ export function readStamp(token, signature) {
   if (holds === false) throw new Broken("the time-stamp's signature does not hold under its authority's certificate");
   if (holds === null) throw new Broken(`the time-stamp is signed with an algorithm terbit does not check (${dotted(si.sigAlg.oidBytes)})`);
   return { at: tst.at, genTime: tst.genTime, cert: found, spki: spkiOf(found) };
+}
+
+/** The stamp `token` over `imprint` as {stamp} or {why} (the words of a Broken token); other errors are thrown. */
+export function stampOverImprint(token, imprint) {
+  try {
+    return { stamp: readStampImprint(token, imprint) };
+  } catch (e) {
+    if (e instanceof Broken) return { why: e.message };
+    throw e;
+  }
 }
 
 function checkCms(b, digest) {
@@ -773,7 +792,7 @@ const same = (x, y) => x.length === y.length && x.every((v, i) => v === y[i]);
 export const NOT_SIGNED = "the PDF file is not signed: terbit signs every PDF it writes, so this file was altered or is not terbit's";
 
 /** Epoch seconds as RFC 3339 in UTC, as terbit writes a time (dk1::keys::rfc3339). */
-function rfc3339(epoch) {
+export function rfc3339(epoch) {
   const ms = Number(epoch) * 1000;
   if (!Number.isFinite(ms) || Math.abs(ms) > 8.64e15) return String(epoch);
   return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
@@ -857,7 +876,7 @@ function spkiOf(der) {
  * key anew, so the key is what is recognised; a key certified again before
  * its certificate ended has both listed.
  */
-function authorityOf(tsaCerts, spki, district, at) {
+export function authorityOf(tsaCerts, spki, district, at) {
   if (!spki) return null;
   const all = (tsaCerts || []).filter((x) => x.spki && same(x.spki, spki));
   const ours = all.filter((x) => x.district === district);

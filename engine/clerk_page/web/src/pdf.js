@@ -71,7 +71,7 @@ export class Stream {
     return this.source.subarray(this.start, this.end);
   }
 }
-class Keyword {
+export class Keyword {
   constructor(k) {
     this.k = k;
   }
@@ -649,6 +649,19 @@ export function looksLikeQr(size, dark) {
     if (n >= 21 && n <= 177 && (n - 17) % 4 === 0 && finders(size, dark, q)) return true;
   }
   return false;
+}
+
+/**
+ * The PDF `bytes` with its cross-reference data read (every incremental
+ * update back through /Prev, the newest definition of an object winning):
+ * {trailer, xref, resolve(ref)}, for archive.js, which takes a renewed file
+ * apart. Throws PdfRefused for a file this reader cannot follow.
+ */
+export async function openPdf(bytes) {
+  if (bytes.length > MAX_PDF) throw new PdfRefused('larger than 16 MiB: not a document terbit made');
+  const pdf = new Pdf(bytes);
+  await pdf.readXref();
+  return pdf;
 }
 
 /**
