@@ -43,7 +43,7 @@ pub struct RenewOptions {
     /// finds it takes the signer as checked at its date, after the
     /// certificate ended — pyHanko then fails the signature.
     pub crl: Option<(Vec<u8>, i64)>,
-    /// The renewal's time (epoch seconds): files whose newest stamp is
+    /// The renewal's time (epoch seconds): files whose last renewal is
     /// younger than `min_age` seconds then are left as they are.
     pub now: i64,
     /// See `now`.
@@ -111,15 +111,18 @@ fn prepare_file(root: &OwnedFd, rel: &str, opts: &RenewOptions) -> std::result::
     let bytes = crate::verify::run::read_file(root, rel, crate::verify::MAX_PDF).map_err(|e| e.to_string())?;
     let archive = crate::pdf::archive::read(&bytes)?;
     let sealed = &bytes[..archive.sealed_len];
-    let crate::verify::signature::pades::FileSignature::Holds { stamp, cert, .. } = crate::verify::signature::pades::check(sealed) else {
+    let crate::verify::signature::pades::FileSignature::Holds { cert, .. } = crate::verify::signature::pades::check(sealed) else {
         return Err("its signature does not hold as terbit wrote it: not renewed (verify the run)".into());
     };
-    let newest = match archive.renewals.last() {
-        Some(r) => Some(crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("its last renewal does not hold: {why}"))?.at),
-        None => stamp.map(|s| s.at),
-    };
-    if newest.is_some_and(|at| opts.now - at < opts.min_age) {
-        return Ok(None);
+    // A file not yet renewed always is: its first document time-stamp
+    // should come soon after the night, before its signing certificate
+    // ends (a validator takes no proof of time from the signature's own
+    // stamp once that stamp's certificate has ended).
+    if let Some(r) = archive.renewals.last() {
+        let at = crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("its last renewal does not hold: {why}"))?.at;
+        if opts.now - at < opts.min_age {
+            return Ok(None);
+        }
     }
     let signer_ends = crate::trust::pdfkey::validity(&cert).map_or(i64::MIN, |(_, end)| end);
     let p = match &opts.crl {

@@ -56,6 +56,17 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
             Stamping::District(Box::new(terbit::pdf::stamp::Stamper::new(&tsa, now).map_err(|e| anyhow::anyhow!(e.0))?))
         }
     };
+    // The root's CRL of certification authorities only: for the root's
+    // own status, in every renewal (it says nothing of the signers).
+    let ca_crl = terbit::trust::crl::ca_path(&keys, &district);
+    match std::fs::read(&ca_crl) {
+        Ok(der) => match terbit::trust::crl::check(&der, &root) {
+            Ok(info) if info.next_update >= now => added.crls.push(der),
+            Ok(_) => notes.push(format!("WARNING: {} is past its next update: sign the trust list first (`terbit trust sign`)", ca_crl.display())),
+            Err(why) => bail!("{}: {why}", ca_crl.display()),
+        },
+        Err(_) => notes.push(format!("WARNING: {} is missing: `terbit trust sign` writes it", ca_crl.display())),
+    }
     let crl = match terbit::trust::crl::read(&keys, &district, std::slice::from_ref(&root))? {
         Some((crl, info)) => {
             if info.next_update < now {

@@ -93,7 +93,7 @@ pub(crate) enum Command {
 #[derive(Subcommand)]
 pub(crate) enum ArchiveCommand {
     /// Renew runs' files: fresh validation data and a document time-stamp, appended to each sealed file (the yearly job).
-    #[command(after_help = "Example:\n  terbit archive renew out/20261123-1a2b3c4d out/20261124-5e6f7a8b --keys /etc/terbit/keys\n\nRun it once a year, after `terbit trust sign` (which writes the root's fresh CRL and its OCSP answer\nfor the time-stamp authority), and always before the certificate of the files' newest time-stamp ends.\nA file stamped less than --min-age-days ago is left as it is, so a stopped renewal is finished by running it again.\nThe stamps come from the district's time-stamp authority, or from terbit.toml's tsa_url.")]
+    #[command(after_help = "Example:\n  terbit archive renew out/20261123-1a2b3c4d out/20261124-5e6f7a8b --keys /etc/terbit/keys\n\nRun it on each night's run soon after the night (its first document time-stamp must come before the\nsigning certificate ends), then once a year, after `terbit trust sign` (which writes the root's fresh CRLs\nand its OCSP answer for the time-stamp authority), always before the certificate of the newest stamp ends.\nA file renewed less than --min-age-days ago is left as it is, so a stopped renewal is finished by running it again.\nThe stamps come from the district's time-stamp authority, or from terbit.toml's tsa_url.")]
     Renew {
         /// The run folders.
         #[arg(required = true, value_name = "RUN_DIR")]
@@ -104,7 +104,7 @@ pub(crate) enum ArchiveCommand {
         /// Settings file whose tsa_url (and tsa_credentials) stamp instead of the district's authority (default: ./terbit.toml if there).
         #[arg(long)]
         config: Option<PathBuf>,
-        /// Leave files whose newest time-stamp is younger than this many days.
+        /// Leave files whose last renewal is younger than this many days (a file never renewed always is).
         #[arg(long, default_value_t = 30)]
         min_age_days: u32,
     },

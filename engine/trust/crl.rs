@@ -61,6 +61,27 @@ pub struct Revoked<'a> {
 /// the next by `next_update`, listing `revoked` (reason keyCompromise: a
 /// revoked key is a stolen or lost one).
 pub fn make(root: &RootKey, number: u64, this_update: i64, next_update: i64, revoked: &[Revoked<'_>]) -> Result<Vec<u8>> {
+    make_scoped(root, number, this_update, next_update, revoked, false)
+}
+
+/// `<dir>/crl-<district>-ca.crl` (DER): the root's CRL of certification
+/// authorities only.
+pub fn ca_path(dir: &Path, district: &str) -> PathBuf {
+    dir.join(format!("crl-{district}-ca.crl"))
+}
+
+/// The root's CRL of certification authorities only (an issuing
+/// distribution point, critical, onlyContainsCACerts; the root certifies
+/// none, so it lists nothing), numbered apart from the full CRL's. A
+/// validator that weighs the root's own status at a time (pyHanko checks
+/// even a trust anchor against its issuer's newest CRL) reads this one,
+/// which says nothing of the PDF keys: a renewal carries it years after a
+/// signing certificate ended without making that signer's check late.
+pub fn make_ca_only(root: &RootKey, number: u64, this_update: i64, next_update: i64) -> Result<Vec<u8>> {
+    make_scoped(root, number | (1 << 40), this_update, next_update, &[], true)
+}
+
+fn make_scoped(root: &RootKey, number: u64, this_update: i64, next_update: i64, revoked: &[Revoked<'_>], ca_only: bool) -> Result<Vec<u8>> {
     let root_cert = Certificate::from_der(&root.cert.der).map_err(|e| Error::Usage(format!("root certificate: {e}")))?;
     let alg = AlgorithmIdentifierOwned { oid: "1.2.840.10045.4.3.2".parse().map_err(|_| Error::Usage("OID".into()))?, parameters: None };
     let mut entries = Vec::new();
@@ -89,7 +110,14 @@ pub fn make(root: &RootKey, number: u64, this_update: i64, next_update: i64, rev
         this_update: time(this_update)?,
         next_update: Some(time(next_update)?),
         revoked_certificates: (!entries.is_empty()).then_some(entries),
-        crl_extensions: Some(vec![ext("2.5.29.35", false, aki)?, ext("2.5.29.20", false, n)?]),
+        crl_extensions: Some({
+            let mut e = vec![ext("2.5.29.35", false, aki)?, ext("2.5.29.20", false, n)?];
+            if ca_only {
+                // IssuingDistributionPoint { [2] onlyContainsCACerts TRUE }, critical (RFC 5280 §5.2.5).
+                e.push(ext("2.5.29.28", true, vec![0x30, 0x03, 0x82, 0x01, 0xff])?);
+            }
+            e
+        }),
     };
     let tbs_der = tbs.to_der().map_err(|e| Error::Usage(format!("CRL: {e}")))?;
     let sig: DerSignature = p256::ecdsa::signature::Signer::sign(root.signing_key(), &tbs_der);

@@ -93,7 +93,12 @@ pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i6
         // CertID with SHA-256 (RFC 6960 §4.1.1 lets the requester choose; RFC 5754: no parameters).
         let sha256 = seq(&[&tlv(0x06, OID_SHA256)]);
         let cert_id = seq(&[&sha256, &tlv(0x04, &Sha256::digest(&issuer_name)), &tlv(0x04, &Sha256::digest(issuer_key)), &serial]);
-        singles.extend(seq(&[&cert_id, &[0x80, 0x00], &generalized(this_update)?, &tlv(0xa0, &generalized(next_update)?)]));
+        // Ending a day before the certificate does: a validator weighing
+        // the certificate after its end goes back to when its newest
+        // answer ran out (pyHanko: that time plus two seconds), which must
+        // still fall within the certificate.
+        let (_, ends) = crate::trust::pdfkey::validity(cert).ok_or_else(|| bad("the certificate's validity".into()))?;
+        singles.extend(seq(&[&cert_id, &[0x80, 0x00], &generalized(this_update)?, &tlv(0xa0, &generalized(next_update.min(ends - 86_400).max(this_update))?)]));
     }
     // ResponderID byKey: SHA-1 of the root's public key (RFC 6960 §4.2.1).
     let key_hash = sha1::Digest::finalize(sha1::Digest::chain_update(sha1::Sha1::new(), issuer_key));
@@ -145,16 +150,17 @@ pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<(i64, i64), Strin
     let [_, _, (0x30, ls, le, _)] = fields.as_slice() else { return Err(bad()) };
     let singles = items(data, *ls, *le).ok_or_else(bad)?;
     let when = |b: &[u8]| GeneralizedTime::from_der(b).map(|g| g.to_unix_duration().as_secs() as i64).map_err(|_| bad());
-    // Every single answer "good", all of one time.
-    let mut times = None;
+    // Every single answer "good", all of one time; the answer lasts as
+    // long as its longest (the current certificate's).
+    let mut times: Option<(i64, i64)> = None;
     for (tag, s1, e1, _) in &singles {
         let f = items(data, *s1, *e1).ok_or_else(bad)?;
         let (0x30, [_, (0x80, _, _, _), (0x18, _, te, tstart), (0xa0, ns, ne, _)]) = (*tag, f.as_slice()) else { return Err(bad()) };
-        let t = (when(&data[*tstart..*te])?, when(&data[*ns..*ne])?);
-        if times.is_some_and(|x| x != t) {
+        let (this, next) = (when(&data[*tstart..*te])?, when(&data[*ns..*ne])?);
+        if times.is_some_and(|(t, _)| t != this) {
             return Err(bad());
         }
-        times = Some(t);
+        times = Some((this, times.map_or(next, |(_, n)| n.max(next))));
     }
     times.ok_or_else(bad)
 }

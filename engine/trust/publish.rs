@@ -255,6 +255,8 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     let crl_path = super::crl::path(keys, &district);
     crate::util::fs::write_atomic(&crl_path, &crl.0)?;
     notes.push(Note::CrlWritten { path: crl_path, revoked: crl.1 });
+    let ca_crl = super::crl::ca_path(keys, &district);
+    crate::util::fs::write_atomic(&ca_crl, &super::crl::make_ca_only(root, sequence, now, next_update)?)?;
     // The root's answer for its time-stamp authority's certificates still
     // valid, dated as the list: what a validator needs, years on, of the
     // last stamp's authority, and a renewal of the ones it covers (trust/ocsp.rs).

@@ -72,6 +72,9 @@ pub fn certify(root: &RootKey, public: &VerifyingKey, district: &str, office: &s
     h.update(b"terbit tsa ocsp");
     h.update(public.to_sec1_point(false).as_bytes());
     h.update(not_before.to_be_bytes());
+    // And its end: a key certified again from the same start (renewed
+    // before its end) gets another serial, as RFC 5280 §4.1.2.2 wants.
+    h.update(not_after.to_be_bytes());
     crate::trust::pdfkey::issue(root, public, CertProfile::TimeStamping { issuer, subject }, &h.finalize()[..16], not_before, not_after)
 }
 

@@ -186,7 +186,10 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
             if let (None, signature::pades::FileSignature::Holds { stamp, .. }) = (&signature_problem, &file_signature) {
                 let first = stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer, s.at).map(|t| (s.at, t.not_after)));
                 match signature::archive::judge(&archive, trust.tsa_certificates(), &claims.issuer, first) {
-                    Ok(r) => archive_words = archived(&r),
+                    Ok(r) => {
+                        archive_words = archived(&r);
+                        report.renewals = r.iter().map(|x| verdict::TimeStamp::of(&x.stamp, x.authority)).collect();
+                    }
                     Err(why) => signature_problem = Some(why),
                 }
             }
@@ -198,12 +201,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
                     let when = d.map(|d| format!("{}-{}-{}", &d[..4], &d[4..6], &d[6..8])).unwrap_or_else(|| crate::util::show::clip_shown(m, 40));
                     let stamped = match stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer, s.at).map(|t| (s, t))) {
                         Some((s, t)) => {
-                            report.time_stamp = Some(verdict::TimeStamp {
-                                existed_by: crate::dk1::keys::rfc3339(s.at),
-                                gen_time: crate::util::show::clip_shown(&s.gen_time, 40),
-                                authority: t.name.clone(),
-                                district: t.district.clone(),
-                            });
+                            report.time_stamp = Some(verdict::TimeStamp::of(s, t));
                             format!("; time-stamped {} by {} (named in district {}'s trust list): it existed by then", crate::dk1::keys::rfc3339(s.at), t.name, t.district)
                         }
                         None => "; not time-stamped (PAdES B-B): its time is the signer's claim".to_string(),

@@ -101,6 +101,9 @@ pub struct Report {
     /// authority: when the signature existed by, and who says so.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub time_stamp: Option<TimeStamp>,
+    /// For a renewed PDF (PAdES B-LTA): its archive time-stamps, oldest first.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub renewals: Vec<TimeStamp>,
 }
 
 /// A PDF signature's time-stamp, as `verify --json` gives it.
@@ -116,9 +119,21 @@ pub struct TimeStamp {
     pub district: String,
 }
 
+impl TimeStamp {
+    /// The stamp `s` by the listed authority `t`, as `--json` gives it.
+    pub fn of(s: &crate::pdf::token::Stamp, t: &crate::trust::tsa::TsaCert) -> TimeStamp {
+        TimeStamp {
+            existed_by: crate::dk1::keys::rfc3339(s.at),
+            gen_time: crate::util::show::clip_shown(&s.gen_time, 40),
+            authority: t.name.clone(),
+            district: t.district.clone(),
+        }
+    }
+}
+
 impl Report {
     fn with(verdict: Verdict) -> Report {
-        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None, time_stamp: None }
+        Report { verdict, kid: None, issuer: None, key_status: None, fields: vec![], unverified: vec![], qr: None, claims: None, file_signature: None, time_stamp: None, renewals: Vec::new() }
     }
     /// An INVALID report.
     pub fn invalid(reason: impl Into<String>) -> Report {
@@ -208,6 +223,7 @@ pub fn verify_text(text: &str, trust: &Trust) -> Report {
         claims: None,
         file_signature: None,
         time_stamp: None,
+        renewals: Vec::new(),
     };
     let Some(key) = trust.find(&sealed.kid) else {
         report.verdict = Verdict::Untrusted(format!("kid {} is not in the trust list", hex::encode(sealed.kid)));

@@ -365,13 +365,13 @@ impl Py {
     fn pins(self) -> &'static [&'static str] {
         match self {
             Py::Pycose => &["cbor2<6", "base45", "pycose"],
-            Py::Pyhanko => &["pyhanko==0.38.*", "pyhanko-cli==0.6.*"],
+            Py::Pyhanko => &["pyhanko==0.38.*"],
         }
     }
     fn imports(self) -> &'static str {
         match self {
             Py::Pycose => "import pycose.messages, cbor2, base45",
-            Py::Pyhanko => "import pyhanko.sign.validation, pyhanko_certvalidator, pyhanko.cli",
+            Py::Pyhanko => "import pyhanko.sign.validation, pyhanko_certvalidator",
         }
     }
 }

@@ -8,8 +8,9 @@
 import { verifyText, loadBundle, trustFromEntries, parseTime, hex, PREFIX } from './core.js';
 import { localTime, localAndUtc, dateWords } from './time.js';
 import { readFrame, readImage, readMatrix } from './qr.js';
-import { qrMatrices, looksLikeQr, PdfRefused } from './pdf.js';
+import { qrMatrices, looksLikeQr, PdfRefused, MAX_PDF } from './pdf.js';
 import { checkFileSignature, judgeFileSignature, stampWords } from './pades.js';
+import { readArchive, judgeRenewals, firstStamp, archiveWords } from './archive.js';
 import { reasonCode } from './pdf_reasons.js';
 import { MEMORY_KEY, OLD_MEMORY_KEY, parseMemory, checkMemory } from './memory.js';
 import { shown } from './show.js';
@@ -238,8 +239,8 @@ function unreadable(why) {
   show([el('article', { class: 'answer', 'data-verdict': 'unreadable' }, verdictBox('unreadable', why))]);
 }
 
-function invalidFile(why) {
-  show([el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', why))]);
+function invalidFile(why, code = null) {
+  show([el('article', { class: 'answer', 'data-verdict': 'invalid', ...(code ? { 'data-reason': code } : {}) }, verdictBox('invalid', why))]);
 }
 
 /** The document number a QR text claims (signed or not), for naming answers. */
@@ -300,7 +301,13 @@ async function onFile(file) {
   show([el('p', { class: 'stale multi', id: 'multi' }, many), ...nodes]);
 }
 
-async function onPdf(bytes, name) {
+async function onPdf(whole, name) {
+  // A renewed file (PAdES B-LTA) is its sealed part, judged as any file,
+  // and archive time-stamps after it, each judged after its signature
+  // (archive.js, as terbit's verify/mod.rs).
+  const archive = whole.length <= MAX_PDF ? await readArchive(whole) : { sealedLen: whole.length, renewals: [] };
+  if (archive.why) return invalidFile(`${name}: ${archive.why}`, reasonCode(archive.why));
+  const bytes = whole.subarray(0, archive.sealedLen);
   let mats;
   try {
     mats = await qrMatrices(bytes);
@@ -330,12 +337,19 @@ async function onPdf(bytes, name) {
   if (!texts.length) return invalidFile(`${name}: no QR code in this PDF (not a document terbit made)`);
   // The file's own signature (PAdES): the file is genuine only with it, whatever its QR says.
   const fileSig = checkFileSignature(bytes);
+  // What the renewals say, from the first document whose renewals hold.
+  let renewedWords = null;
   const judged = (t) => {
     const r = verifyText(t, state.trust);
     // The document's key, if revoked: its PDF signature needs a stamp before that.
     const key = state.trust.keys.find((k) => k.kid === r.kid);
     const revokedFrom = key && key.status === 'revoked' ? key.revokedFrom : null;
     let problem = r.claims ? judgeFileSignature(fileSig, state.trust.pdfCerts, state.trust.tsaCerts, r.claims.issuer, r.claims.issuedAt, revokedFrom) : null;
+    if (!problem && r.claims && fileSig.state === 'holds') {
+      const j = judgeRenewals(archive, state.trust.tsaCerts, r.claims.issuer, firstStamp(fileSig, state.trust.tsaCerts, r.claims.issuer));
+      if (j.why) problem = j.why;
+      else if (renewedWords === null) renewedWords = archiveWords(j.renewed);
+    }
     if (problem && mats.resaved) problem = `${problem} (${mats.resaved})`;
     return problem ? { ...r, verdict: 'invalid', reason: problem, qrVerdict: r.verdict, pdfReason: reasonCode(problem) } : r;
   };
@@ -346,11 +360,12 @@ async function onPdf(bytes, name) {
   });
   // Its time, in terbit's words (verify/mod.rs): a time-stamp from an
   // authority a district's list names, or the signer's claim.
-  const stamp = stampWords(fileSig, state.trust.tsaCerts);
-  const stampId = !fileSig.stamp ? ' Tanpa cap waktu: waktunya hanya klaim penanda tangan.' : stamp ? ' Bercap waktu dari otoritas yang tercantum dalam daftar kepercayaan: berkas sudah ada saat itu.' : '';
+  const stamp = stampWords(fileSig, state.trust.tsaCerts) + (renewedWords || '');
+  let stampId = !fileSig.stamp ? ' Tanpa cap waktu: waktunya hanya klaim penanda tangan.' : stamp ? ' Bercap waktu dari otoritas yang tercantum dalam daftar kepercayaan: berkas sudah ada saat itu.' : '';
+  if (renewedWords) stampId += ` Diperbarui (PAdES B-LTA) ${archive.renewals.length} kali dengan cap waktu arsip.`;
   const signed =
     fileSig.state === 'holds'
-      ? `Tanda tangan berkas PDF diperiksa dan utuh.${stampId} / The PDF file's signature was checked: the file is as signed${stamp}.`
+      ? `Tanda tangan berkas PDF diperiksa dan utuh.${stampId} / The PDF file's signature was checked: the file is as ${archive.renewals.length ? 'sealed' : 'signed'}${stamp}.`
       : fileSig.state === 'absent'
         ? 'Berkas PDF ini tidak bertanda tangan: terbit menandatangani setiap PDF, jadi berkas ini diubah atau bukan buatan terbit. / This PDF file is not signed: terbit signs every PDF it writes.'
         : '';

@@ -8,17 +8,26 @@ import { verifyText, loadBundle } from '../src/core.js';
 import { qrMatrices, looksLikeQr } from '../src/pdf.js';
 import { readMatrix } from '../src/qr.js';
 import { checkFileSignature, judgeFileSignature } from '../src/pades.js';
+import { readArchive, judgeRenewals, firstStamp } from '../src/archive.js';
 import { reasonCode } from '../src/pdf_reasons.js';
 
 const input = JSON.parse(readFileSync(0, 'utf8'));
 const trust = loadBundle(input.bundle, input.now);
 const out = [];
 for (const file of input.files) {
-  const bytes = new Uint8Array(readFileSync(file));
+  const whole = new Uint8Array(readFileSync(file));
+  // As the page's onPdf: a renewed file is its sealed part and its renewals.
+  const archive = await readArchive(whole);
+  if (archive.why) {
+    out.push({ qr: null, verdict: 'invalid', reason: archive.why, code: reasonCode(archive.why) });
+    continue;
+  }
+  const bytes = whole.subarray(0, archive.sealedLen);
   const texts = (await qrMatrices(bytes)).filter((m) => looksLikeQr(m.size, m.dark)).map((m) => readMatrix(m.size, m.dark));
   const sig = checkFileSignature(bytes);
   const r = texts.length ? verifyText(texts[0], trust) : null;
-  const problem = r && r.claims ? judgeFileSignature(sig, trust.pdfCerts, trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
+  let problem = r && r.claims ? judgeFileSignature(sig, trust.pdfCerts, trust.tsaCerts, r.claims.issuer, r.claims.issuedAt) : null;
+  if (!problem && r && r.claims && sig.state === 'holds') problem = judgeRenewals(archive, trust.tsaCerts, r.claims.issuer, firstStamp(sig, trust.tsaCerts, r.claims.issuer)).why || null;
   out.push({ qr: r ? r.verdict : null, verdict: problem ? 'invalid' : r ? r.verdict : 'unreadable', reason: problem, code: problem ? reasonCode(problem) : null });
 }
 process.stdout.write(JSON.stringify(out));
