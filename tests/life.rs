@@ -521,6 +521,17 @@ fn an_archive_renewal_carries_the_proof_past_the_certificates_end() {
     for f in &files {
         assert_eq!(std::fs::read(f).unwrap(), std::fs::read(twin("out-again", f)).unwrap(), "{}", f.display());
     }
+    // A run whose manifest names a file outside it, or another file than
+    // the one sealed: nothing outside is touched, and that file is not renewed.
+    copy_dir(&d.join("out-lt"), &d.join("out-hostile"));
+    let hostile = run_in(&d.join("out-hostile"));
+    std::fs::write(d.join("victim.pdf"), std::fs::read(&doc).unwrap()).unwrap();
+    let manifest = std::fs::read_to_string(hostile.join("manifest.csv")).unwrap();
+    let rel = doc.strip_prefix(&run).unwrap().to_str().unwrap().to_string();
+    std::fs::write(hostile.join("manifest.csv"), manifest.replacen(&format!(",{rel},"), ",../../victim.pdf,", 1)).unwrap();
+    let (code, out, _) = terbit_at(d, Some("2026-11-24T10:00:00Z"), &["archive", "renew", hostile.to_str().unwrap(), "--keys", "keys"]);
+    assert!(code == 1 && out.contains("../../victim.pdf: not a plain path below the run"), "{out}");
+    assert_eq!(std::fs::read(d.join("victim.pdf")).unwrap(), std::fs::read(&doc).unwrap(), "nothing outside the run is written");
     // A year on: the root's ceremony (list, CRLs, OCSP answer), the yearly job.
     sign("2028-03-01T00:00:00Z", "400");
     let yearly = renew(&run, "2028-03-01T10:00:00Z");

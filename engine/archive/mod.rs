@@ -18,6 +18,7 @@ use std::os::fd::OwnedFd;
 use std::path::{Path, PathBuf};
 
 use rayon::prelude::*;
+use sha2::Digest as _;
 use rustix::fs::{Mode, OFlags};
 
 use crate::error::{Error, Result};
@@ -34,6 +35,11 @@ const BATCH: usize = 512;
 pub struct RenewOptions {
     /// Who stamps.
     pub stamping: Stamping,
+    /// The district the keys folder serves: only its runs are renewed.
+    pub district: String,
+    /// The time-stamp authorities its signed list names (their earlier
+    /// renewals are judged against them).
+    pub authorities: Vec<crate::trust::tsa::TsaCert>,
     /// What each renewal adds to the files' stores (certificates, OCSP answers).
     pub added: Added,
     /// The district root's current CRL and its issue time (epoch seconds):
@@ -68,16 +74,34 @@ pub struct RunRenewal {
 /// or the authority stops answering (what was renewed stays renewed).
 pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
     let shown = || clip_shown(&run.display().to_string(), 200);
+    // What the audit says of a folder that is no finished run (the out
+    // folder, a stopped night).
+    let (_, seal) = crate::verify::run::manifest_and_seal(run).map_err(|e| Error::Usage(e.to_string()))?;
+    let seal = match seal {
+        Some(Ok(s)) => s,
+        Some(Err(why)) => return Err(Error::Usage(format!("{}: {why}", shown()))),
+        None => return Err(Error::Usage(format!("{}: the run has no seal.json: only a sealed run is renewed", shown()))),
+    };
+    if seal.issuer != opts.district {
+        return Err(Error::Usage(format!(
+            "{}: the run is district {}'s, the keys folder district {}'s: renew it with its own district's keys folder",
+            shown(),
+            clip_shown(&seal.issuer, 8),
+            opts.district
+        )));
+    }
     let root = crate::verify::run::open_root(run).map_err(|e| Error::Usage(e.to_string()))?;
+    // One renewal of a run at a time: a second would rename files the first is replacing.
+    rustix::fs::flock(&root, rustix::fs::FlockOperation::NonBlockingLockExclusive)
+        .map_err(|_| Error::Usage(format!("{}: another `terbit archive renew` of this run is under way: let it finish", shown())))?;
     let (_, rows) = crate::verify::run::read_manifest(run).map_err(|e| Error::Usage(format!("{}: {e}", shown())))?;
-    let seal = crate::verify::run::read_file(&root, "seal.json", 16 << 20).map_err(|e| Error::Usage(format!("{}/seal.json: {e}: only a sealed run is renewed", shown())))?;
-    let seal: crate::dk1::seal::BatchSeal = serde_json::from_slice(&seal).map_err(|e| Error::Usage(format!("{}/seal.json is not a batch seal: {}", shown(), clip_shown(&e.to_string(), 120))))?;
-    let mut files: Vec<String> = rows.into_iter().flatten().map(|r| r.file).collect();
-    files.extend(seal.print_files.keys().cloned());
+    // Each file with the SHA-256 the run sealed: only that file is renewed.
+    let mut files: Vec<(String, String)> = rows.into_iter().flatten().map(|r| (r.file, r.sha256)).collect();
+    files.extend(seal.print_files.iter().map(|(f, h)| (f.clone(), h.clone())));
     let mut out = RunRenewal { run: run.to_path_buf(), ..Default::default() };
     for chunk in files.chunks(BATCH) {
         let prepared: Vec<(&String, std::result::Result<Option<(Vec<u8>, crate::pdf::archive::Prepared)>, String>)> =
-            chunk.par_iter().map(|rel| (rel, prepare_file(&root, rel, opts))).collect();
+            chunk.par_iter().map(|(rel, sealed)| (rel, prepare_file(&root, rel, sealed, opts))).collect();
         let mut ready = Vec::new();
         for (rel, p) in prepared {
             match p {
@@ -107,13 +131,19 @@ pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
 /// stamp is recent enough.
 type Ready = (Vec<u8>, crate::pdf::archive::Prepared);
 
-fn prepare_file(root: &OwnedFd, rel: &str, opts: &RenewOptions) -> std::result::Result<Option<Ready>, String> {
+fn prepare_file(root: &OwnedFd, rel: &str, sealed_sha256: &str, opts: &RenewOptions) -> std::result::Result<Option<Ready>, String> {
     let bytes = crate::verify::run::read_file(root, rel, crate::verify::MAX_PDF).map_err(|e| e.to_string())?;
     let archive = crate::pdf::archive::read(&bytes)?;
     let sealed = &bytes[..archive.sealed_len];
-    let crate::verify::signature::pades::FileSignature::Holds { cert, .. } = crate::verify::signature::pades::check(sealed) else {
+    if hex::encode(sha2::Sha256::digest(sealed)) != sealed_sha256.to_ascii_lowercase() {
+        return Err("it is not the file the run sealed (its SHA-256 differs from the manifest's or the seal's): not renewed (verify the run)".into());
+    }
+    let crate::verify::signature::pades::FileSignature::Holds { cert, stamp, .. } = crate::verify::signature::pades::check(sealed) else {
         return Err("its signature does not hold as terbit wrote it: not renewed (verify the run)".into());
     };
+    // Its renewals so far must hold: one on top of a bad one proves nothing.
+    let first = stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(&opts.authorities, &s.spki, &opts.district, s.at).map(|t| (s.at, t.not_after)));
+    crate::verify::signature::archive::judge(&archive, &opts.authorities, &opts.district, first).map_err(|why| format!("{why}: not renewed (verify the run)"))?;
     // A file not yet renewed always is: its first document time-stamp
     // should come soon after the night, before its signing certificate
     // ends (a validator takes no proof of time from the signature's own

@@ -43,15 +43,28 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
             Stamping::Remote(remote)
         }
         None => {
-            let tsa = terbit::trust::tsa::signer_for(&keys)?.with_context(|| format!("{} has no time-stamp authority (tsa.key) and terbit.toml names no tsa_url: nothing can stamp the renewal", keys.display()))?;
+            if std::fs::symlink_metadata(terbit::trust::tsa::key_path(&keys)).is_err() {
+                bail!(
+                    "{} holds no time-stamp authority key (tsa.key): a renewal is stamped by the district's authority, or by an external one named in terbit.toml (tsa_url; give --config FILE)",
+                    keys.display()
+                );
+            }
+            let tsa = terbit::trust::tsa::signer_for(&keys)?.with_context(|| format!("{} has no time-stamp authority", keys.display()))?;
             added.certs.push(tsa.cert.clone());
-            match std::fs::read(terbit::trust::ocsp::path(&keys)) {
-                Ok(answer) => match terbit::trust::ocsp::check(&answer, &root) {
-                    Ok((from, until)) if from <= now && now < until => added.ocsps.push(answer),
-                    Ok((_, until)) => notes.push(format!("WARNING: the root's OCSP answer for the authority ({}) ran out {}: the renewal carries none, and validators need a current one. Sign the trust list first (`terbit trust sign`)", terbit::trust::ocsp::path(&keys).display(), terbit::dk1::keys::rfc3339(until))),
-                    Err(why) => bail!("{}: {why}", terbit::trust::ocsp::path(&keys).display()),
-                },
-                Err(_) => notes.push(format!("WARNING: {} is missing: the renewal carries no OCSP answer for the authority. `terbit trust sign` writes it", terbit::trust::ocsp::path(&keys).display())),
+            // A renewal is made for validators years on, who need the
+            // authority's status as of it: without a current answer it
+            // would be wasted (and the next run within --min-age-days
+            // would leave the files as they are).
+            let answer_path = terbit::trust::ocsp::path(&keys);
+            let answer = std::fs::read(&answer_path).with_context(|| format!("{} is missing: the root's OCSP answer for the time-stamp authority goes into every renewal. Sign the trust list first (`terbit trust sign`, which writes it), then renew", answer_path.display()))?;
+            match terbit::trust::ocsp::check(&answer, &root) {
+                Ok((from, until)) if from <= now && now < until => added.ocsps.push(answer),
+                Ok((_, until)) => bail!(
+                    "the root's OCSP answer for the time-stamp authority ({}) ran out {}: sign the trust list first (`terbit trust sign`, which writes a current one and current CRLs), then renew",
+                    answer_path.display(),
+                    terbit::dk1::keys::rfc3339(until)
+                ),
+                Err(why) => bail!("{}: {why}", answer_path.display()),
             }
             Stamping::District(Box::new(terbit::pdf::stamp::Stamper::new(&tsa, now).map_err(|e| anyhow::anyhow!(e.0))?))
         }
@@ -62,7 +75,7 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
     match std::fs::read(&ca_crl) {
         Ok(der) => match terbit::trust::crl::check(&der, &root) {
             Ok(info) if info.next_update >= now => added.crls.push(der),
-            Ok(_) => notes.push(format!("WARNING: {} is past its next update: sign the trust list first (`terbit trust sign`)", ca_crl.display())),
+            Ok(_) => bail!("{} is past its next update: sign the trust list first (`terbit trust sign`), then renew", ca_crl.display()),
             Err(why) => bail!("{}: {why}", ca_crl.display()),
         },
         Err(_) => notes.push(format!("WARNING: {} is missing: `terbit trust sign` writes it", ca_crl.display())),
@@ -70,7 +83,7 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
     let crl = match terbit::trust::crl::read(&keys, &district, std::slice::from_ref(&root))? {
         Some((crl, info)) => {
             if info.next_update < now {
-                notes.push(format!("WARNING: the root's CRL promised its next update by {}: sign the trust list again (`terbit trust sign`) before renewing", terbit::dk1::keys::rfc3339(info.next_update)));
+                bail!("the root's CRL in {} promised its next update by {}: sign the trust list first (`terbit trust sign`), then renew", keys.display(), terbit::dk1::keys::rfc3339(info.next_update));
             }
             Some((crl, info.this_update))
         }
@@ -82,19 +95,21 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
     for n in &notes {
         eprintln!("{n}");
     }
-    let opts = terbit::archive::RenewOptions { stamping, added, crl, now, min_age: i64::from(min_age_days) * 86_400 };
-    let mut refused = 0;
+    let authorities: Vec<terbit::trust::tsa::TsaCert> = signed.tsa_certificates.iter().filter_map(|c| terbit::trust::root::base64_decode(c)).filter_map(|der| terbit::trust::tsa::TsaCert::of(&district, &der, Some(&root))).collect();
+    let opts = terbit::archive::RenewOptions { district, authorities, stamping, added, crl, now, min_age: i64::from(min_age_days) * 86_400 };
+    let (mut refused, mut unopened) = (0, 0);
     for run in &runs {
         // Each run as it is done: one that cannot be renewed is said, and the next goes on.
         let r = match terbit::archive::renew_run(run, &opts) {
             Ok(r) => r,
             Err(e) => {
                 println!("{}: not renewed: {}", shown(run), terbit::util::show::clip_shown(&e.to_string(), 300));
-                refused += 1;
+                unopened += 1;
                 continue;
             }
         };
-        println!("{}: {} file(s) renewed, time-stamped {}; {} left (stamped within {min_age_days} days); {} refused", shown(&r.run), r.renewed, terbit::dk1::keys::rfc3339(now), r.recent, r.refused.len());
+        let stamped = if r.renewed > 0 { format!(", time-stamped {} (within the hour after)", terbit::dk1::keys::rfc3339(now)) } else { String::new() };
+        println!("{}: {} file(s) renewed{stamped}; {} left (renewed within {min_age_days} days); {} not renewed", shown(&r.run), r.renewed, r.recent, r.refused.len());
         for (file, why) in r.refused.iter().take(20) {
             println!("  {file}: {}", terbit::util::show::clip_shown(why, 300));
         }
@@ -103,7 +118,12 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
         }
         refused += r.refused.len();
     }
-    Ok(if refused == 0 { ExitCode::SUCCESS } else { ExitCode::from(1) })
+    // 2: a run could not be renewed at all; 1: some of its files were not.
+    Ok(match (unopened, refused) {
+        (0, 0) => ExitCode::SUCCESS,
+        (0, _) => ExitCode::from(1),
+        _ => ExitCode::from(2),
+    })
 }
 
 fn shown(p: &Path) -> String {

@@ -309,7 +309,11 @@ fn read_one(bytes: &[u8], start: usize) -> Result<Renewal, String> {
     let rest = &bytes[start..];
     // Loosely: the streams, the store and the token; then the revision
     // must be what `prepare` writes of them.
-    let mut streams: Vec<(u32, &[u8])> = Vec::new();
+    // At most this many objects in one renewal: a store's items are a
+    // handful (certificates, CRLs, OCSP answers).
+    const MAX_OBJECTS: usize = 1024;
+    let mut streams: std::collections::BTreeMap<u32, &[u8]> = std::collections::BTreeMap::new();
+    let mut objects = 0usize;
     let mut store: Option<&[u8]> = None;
     let mut token_hex: Option<&[u8]> = None;
     let mut p = 0;
@@ -317,13 +321,19 @@ fn read_one(bytes: &[u8], start: usize) -> Result<Renewal, String> {
         let line = rest[p..].iter().take(24).position(|c| *c == b'\n').ok_or("an object without its header")?;
         let head = std::str::from_utf8(&rest[p..p + line]).map_err(|_| "an object without its header")?;
         let id: u32 = head.strip_suffix(" 0 obj").and_then(|n| n.parse().ok()).ok_or("an object without its header")?;
+        objects += 1;
+        if objects > MAX_OBJECTS {
+            return Err(format!("more than {MAX_OBJECTS} objects"));
+        }
         p += line + 1;
         if let Some(len) = rest[p..].strip_prefix(b"<</Length ") {
             let digits = len.iter().take(12).position(|c| !c.is_ascii_digit()).ok_or("a stream's length")?;
             let n: usize = std::str::from_utf8(&len[..digits]).ok().and_then(|d| d.parse().ok()).ok_or("a stream's length")?;
             let data_at = p + b"<</Length ".len() + digits + b">>stream\n".len();
             let data = rest.get(data_at..data_at.checked_add(n).ok_or("a stream's length")?).ok_or("a stream runs past the file's end")?;
-            streams.push((id, data));
+            if streams.insert(id, data).is_some() {
+                return Err("an object defined twice".into());
+            }
             p = data_at + n;
             p += rest[p..].starts_with(b"\nendstream\nendobj\n").then_some(b"\nendstream\nendobj\n".len()).ok_or("a stream's end")?;
         } else {
@@ -342,6 +352,9 @@ fn read_one(bytes: &[u8], start: usize) -> Result<Renewal, String> {
     let store = store.ok_or("no document security store")?;
     let token_hex = token_hex.ok_or("no document time-stamp")?;
     let mut added = Added::default();
+    // Each stream of the renewal taken once: a list naming one twice is
+    // not one `prepare` writes, and would copy its bytes again and again.
+    let mut taken = std::collections::BTreeSet::new();
     for (k, key) in KINDS.iter().enumerate() {
         let mut pat = b"/".to_vec();
         pat.extend_from_slice(key);
@@ -350,7 +363,10 @@ fn read_one(bytes: &[u8], start: usize) -> Result<Renewal, String> {
         let e = s + store[s..].iter().position(|c| *c == b']').ok_or("the store's lists")?;
         for r in std::str::from_utf8(&store[s..e]).map_err(|_| "the store's lists")?.split(" 0 R").map(str::trim).filter(|r| !r.is_empty()) {
             let id: u32 = r.parse().map_err(|_| "the store's lists")?;
-            if let Some((_, data)) = streams.iter().find(|(n, _)| *n == id) {
+            if let Some(data) = streams.get(&id) {
+                if !taken.insert(id) {
+                    return Err("the store names one of its streams twice".into());
+                }
                 let list = match k {
                     0 => &mut added.certs,
                     1 => &mut added.crls,
@@ -426,6 +442,20 @@ mod tests {
         let rev = String::from_utf8_lossy(&prepare(&sealed, &add, 40).unwrap().finish(&token).unwrap()).replacen("/Type/DSS", "/Type/DSS/VRI<<>>", 1);
         extra.extend_from_slice(rev.as_bytes());
         assert!(read(&extra).is_err());
+        // A store naming its new stream twice (each name a copy of its
+        // bytes: a few bytes of file for a lot of memory), and a renewal
+        // of too many objects: refused before anything is copied again.
+        let twice = String::from_utf8_lossy(&file[sealed.len()..]).to_string();
+        let id = twice.split(" 0 obj\n<</Length").next().unwrap().rsplit('\n').next().unwrap().to_string();
+        let mut doubled = sealed.clone();
+        doubled.extend_from_slice(twice.replacen(&format!("/Certs["), &format!("/Certs[{id} 0 R {id} 0 R "), 1).as_bytes());
+        assert!(read(&doubled).unwrap_err().contains("names one of its streams twice"), "{:?}", read(&doubled));
+        let mut many = sealed.clone();
+        for n in 0..1100 {
+            many.extend_from_slice(format!("{} 0 obj\n<</Length 0>>stream\n\nendstream\nendobj\n", 9000 + n).as_bytes());
+        }
+        many.extend_from_slice(b"xref\n");
+        assert!(read(&many).unwrap_err().contains("more than 1024 objects"));
         // Cut anywhere: refused.
         for cut in [file.len() - 1, file.len() - 30, sealed.len() + 10] {
             assert!(read(&file[..cut]).is_err(), "cut at {cut}");

@@ -158,6 +158,8 @@ pub enum Unread {
     NotAFile,
     /// It is larger than the audit reads (the limit in bytes).
     TooLarge(u64),
+    /// Its path is not a plain relative one below the run (never opened).
+    Unsafe,
     /// It could not be read.
     Io(String),
 }
@@ -169,6 +171,7 @@ impl std::fmt::Display for Unread {
             Unread::Link => f.write_str("a symbolic link (not followed)"),
             Unread::NotAFile => f.write_str("not a regular file (not read)"),
             Unread::TooLarge(max) => write!(f, "larger than {} MiB (not read)", max >> 20),
+            Unread::Unsafe => f.write_str("not a plain path below the run (`..`, `.`, an absolute or empty part): refused"),
             Unread::Io(e) => f.write_str(e),
         }
     }
@@ -187,6 +190,10 @@ fn unread(e: rustix::io::Errno) -> Unread {
 /// below `root`, each folder opened without following a link, and the
 /// file's name in it.
 pub fn open_parent<'a>(root: &OwnedFd, rel: &'a str) -> Result<(Option<OwnedFd>, &'a str), Unread> {
+    // Never `..`, `.`, an absolute path or an empty part: below the run only.
+    if !safe_path(rel) {
+        return Err(Unread::Unsafe);
+    }
     let parts: Vec<&str> = rel.split('/').collect();
     let (name, dirs) = parts.split_last().ok_or(Unread::Missing)?;
     let mut held: Option<OwnedFd> = None;
@@ -346,7 +353,7 @@ pub fn manifest_and_seal(dir: &Path) -> Result<(Vec<u8>, Option<SealRead>), RunE
 }
 
 /// A manifest path the audit may open: relative, normal components only.
-fn safe_path(file: &str) -> bool {
+pub fn safe_path(file: &str) -> bool {
     !file.is_empty()
         && file.len() <= 4096
         && file.split('/').all(|c| !c.is_empty() && c != "." && c != ".." && !c.contains('\0'))

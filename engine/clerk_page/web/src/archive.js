@@ -466,15 +466,21 @@ function derEnd(b) {
 }
 
 /** The renewal that starts at `start` (archive.rs, `read_one`): {token, imprint, added, end}. */
+/** At most this many objects in one renewal (archive.rs, `read_one`). */
+const MAX_OBJECTS = 1024;
+
 async function readOne(bytes, start) {
   const rest = bytes.subarray(start);
   // Loosely: the streams, the store and the token; then the revision must
   // be what `prepare` writes of them.
-  const streams = [];
+  // At most MAX_OBJECTS objects in one renewal (a store's items are a handful).
+  const streams = new Map();
+  let objects = 0;
   let store = null;
   let tokenHex = null;
   let p = 0;
   while (!startsWith(rest, p, 'xref\n')) {
+    if (++objects > MAX_OBJECTS) throw no(`more than ${MAX_OBJECTS} objects`);
     const line = rest.subarray(p, p + 24).indexOf(0x0a);
     if (line < 0) throw no('an object without its header');
     let head;
@@ -496,7 +502,8 @@ async function readOne(bytes, start) {
       if (n === null) throw no("a stream's length");
       const dataAt = p + 10 + digits + '>>stream\n'.length;
       if (dataAt + n > rest.length) throw no("a stream runs past the file's end");
-      streams.push({ id, data: rest.subarray(dataAt, dataAt + n) });
+      if (streams.has(id)) throw no('an object defined twice');
+      streams.set(id, rest.subarray(dataAt, dataAt + n));
       p = dataAt + n;
       if (!startsWith(rest, p, '\nendstream\nendobj\n')) throw no("a stream's end");
       p += '\nendstream\nendobj\n'.length;
@@ -520,6 +527,9 @@ async function readOne(bytes, start) {
   if (!tokenHex) throw no('no document time-stamp');
   const added = { certs: [], crls: [], ocsps: [] };
   const into = [added.certs, added.crls, added.ocsps];
+  // Each stream of the renewal taken once: a list naming one twice is not
+  // one `prepare` writes, and would copy its bytes again and again.
+  const taken = new Set();
   for (let k = 0; k < 3; k++) {
     const pat = `/${KINDS[k]}[`;
     const s0 = findIn(store, pat);
@@ -539,8 +549,12 @@ async function readOne(bytes, start) {
       .filter((x) => x !== '')) {
       const id = parseUsize(r);
       if (id === null || id > 0xffffffff) throw no("the store's lists");
-      const found = streams.find((x) => x.id === id);
-      if (found) into[k].push(found.data.slice());
+      const found = streams.get(id);
+      if (found) {
+        if (taken.has(id)) throw no('the store names one of its streams twice');
+        taken.add(id);
+        into[k].push(found.slice());
+      }
     }
   }
   // The token: lower-case hex, the DER, then zeros.
