@@ -41,6 +41,9 @@
 //! and their revocation lists ([`trust`]: the roots, signed lists, bundles,
 //! PDF-signing certificates, the verifier's [`trust::store::TrustStore`] and
 //! the rules of publishing them).
+//! [`archive`] is the yearly renewal of issued runs (PAdES B-LTA): every
+//! sealed file gets fresh validation data and a document time-stamp
+//! appended, which `verify` takes apart again.
 //! [`clerk_page`] writes the clerks' offline page, whose script makes the same
 //! checks in the browser. [`input::samples`] makes realistic synthetic
 //! batches for demos, tests and benchmarks; [`util`] holds what every stage
@@ -49,7 +52,8 @@
 //! Each folder imports only the stages listed before it (`util ← kind ←
 //! {input, numbering, dk1} ← trust ← model ← pdf ← output ← issue`;
 //! `verify` uses `util`, `kind`, `dk1`, `trust`, `model` and `pdf`;
-//! `clerk_page` uses `kind`, `dk1` and `trust`):
+//! `clerk_page` uses `kind`, `dk1` and `trust`; `archive` uses `verify` and
+//! what it uses):
 //! `tests/layering.rs` keeps it so.
 //!
 //! Every run is deterministic: the same batch, register state, key, issue

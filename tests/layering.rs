@@ -8,6 +8,7 @@
 //! util ← kind ← {input, numbering, dk1} ← trust ← model ← pdf ← output ← issue
 //!                               dk1, trust, model, pdf ← verify
 //!                                           dk1, trust ← clerk_page
+//!                       dk1, trust, model, pdf, verify ← archive
 //! ```
 //!
 //! `trust` (roots, signed lists, bundles, PDF-signing certificates, the
@@ -37,6 +38,7 @@ const ALLOWED: &[(&str, &[&str])] = &[
     ("issue", &["util", "kind", "input", "numbering", "dk1", "trust", "model", "pdf", "output"]),
     ("verify", &["util", "kind", "dk1", "trust", "model", "pdf"]),
     ("clerk_page", &["util", "kind", "dk1", "trust"]),
+    ("archive", &["util", "kind", "dk1", "trust", "model", "pdf", "verify"]),
 ];
 
 /// Files of the library outside the stage folders.

@@ -139,8 +139,8 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     assert!(st.success());
     for (f, pdfsig_says, terbit_says) in [
         (&flipped, "Digest Mismatch", "changed after signing"),
-        // An update that is not a renewal (PAdES B-LTA) as terbit writes one.
-        (&updated, "Not total document signed", "the file was changed after signing: what follows the signed file is not an archive time-stamp as terbit writes it"),
+        // An update that is not a renewal (PAdES B-LTA): judged whole.
+        (&updated, "Not total document signed", "incremental update"),
     ] {
         let v = &pyhanko(&root, std::slice::from_ref(f))[0];
         assert_eq!(v["bottom_line"], false, "{}: {v}", f.display());
@@ -246,7 +246,7 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
     upper[lt..gt].make_ascii_uppercase();
     let upper_file = d.join("upper.pdf");
     std::fs::write(&upper_file, &upper).unwrap();
-    let mut more = vec![(genuine.clone(), None), (flipped.clone(), Some("digest-mismatch")), (updated.clone(), Some("archive-altered")), (upper_file, Some("contents-not-hex"))];
+    let mut more = vec![(genuine.clone(), None), (flipped.clone(), Some("digest-mismatch")), (updated.clone(), Some("incremental-update")), (upper_file, Some("contents-not-hex"))];
     let cms = hex::decode(&g[lt..gt]).unwrap();
     if cms[..2] == [0x30, 0x82] && cms.last() == Some(&0) {
         let long = [&[0x30, 0x83, 0x00][..], &cms[2..cms.len() - 1]].concat();
@@ -300,17 +300,8 @@ fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String>
         let name = file.file_name().unwrap().to_string_lossy();
         let page_code = p["code"].as_str();
         // As verify does: a file is its sealed part and its renewals
-        // (PAdES B-LTA); one whose appended part is no renewal is refused whole.
-        let archive = match terbit::pdf::archive::read(&bytes) {
-            Ok(a) => a,
-            Err(why) => {
-                let rust_code = Some(terbit::verify::signature::reasons::code(&why));
-                if rust_code != page_code || rust_code != *expected || Some(why.as_str()) != p["reason"].as_str() {
-                    disagree.push(format!("{name}: terbit {rust_code:?} ({why:?}), page {page_code:?} ({}), expected {expected:?}", p["reason"]));
-                }
-                continue;
-            }
-        };
+        // (PAdES B-LTA); one whose appended part is no renewal is judged whole.
+        let archive = terbit::pdf::archive::read(&bytes).unwrap_or(terbit::pdf::archive::Archive { sealed_len: bytes.len(), renewals: Vec::new() });
         let sealed = &bytes[..archive.sealed_len];
         let docs = terbit::verify::verify_pdf_documents(&bytes, &store.trust(), &layouts, None).unwrap_or_default();
         let claims = docs.first().and_then(|d| d.report.claims.clone());

@@ -136,8 +136,10 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
         None => return Err(Report::invalid("the file is cut short: it does not end with %%EOF and a line break, as every PDF terbit writes does")),
     }
     // A renewed file (PAdES B-LTA) is its sealed part, which is judged as
-    // any file, and archive time-stamps after it, each judged below.
-    let archive = crate::pdf::archive::read(bytes).map_err(Report::invalid)?;
+    // any file, and archive time-stamps after it, each judged below. A file
+    // whose appended part is no renewal is judged whole: its signature says
+    // bytes were added, and its page what they changed.
+    let archive = crate::pdf::archive::read(bytes).unwrap_or(crate::pdf::archive::Archive { sealed_len: bytes.len(), renewals: Vec::new() });
     let bytes = &bytes[..archive.sealed_len];
     let doc = page::load::load(bytes).map_err(|e| Report::invalid(format!("not a readable PDF: {}", crate::util::show::clip_shown(&e.to_string(), 120))))?;
     let pages: Vec<lopdf_read::ObjectId> = doc.get_pages().into_values().collect();

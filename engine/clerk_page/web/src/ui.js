@@ -239,8 +239,8 @@ function unreadable(why) {
   show([el('article', { class: 'answer', 'data-verdict': 'unreadable' }, verdictBox('unreadable', why))]);
 }
 
-function invalidFile(why, code = null) {
-  show([el('article', { class: 'answer', 'data-verdict': 'invalid', ...(code ? { 'data-reason': code } : {}) }, verdictBox('invalid', why))]);
+function invalidFile(why) {
+  show([el('article', { class: 'answer', 'data-verdict': 'invalid' }, verdictBox('invalid', why))]);
 }
 
 /** The document number a QR text claims (signed or not), for naming answers. */
@@ -305,8 +305,10 @@ async function onPdf(whole, name) {
   // A renewed file (PAdES B-LTA) is its sealed part, judged as any file,
   // and archive time-stamps after it, each judged after its signature
   // (archive.js, as terbit's verify/mod.rs).
-  const archive = whole.length <= MAX_PDF ? await readArchive(whole) : { sealedLen: whole.length, renewals: [] };
-  if (archive.why) return invalidFile(`${name}: ${archive.why}`, reasonCode(archive.why));
+  // A file whose appended part is no renewal is judged whole: its
+  // signature says bytes were added, its page what they changed.
+  const read = whole.length <= MAX_PDF ? await readArchive(whole) : null;
+  const archive = read && !read.why ? read : { sealedLen: whole.length, renewals: [] };
   const bytes = whole.subarray(0, archive.sealedLen);
   let mats;
   try {
