@@ -74,13 +74,17 @@ pub struct RunRenewal {
 /// or the authority stops answering (what was renewed stays renewed).
 pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
     let shown = || clip_shown(&run.display().to_string(), 200);
+    let root = crate::verify::run::open_root(run).map_err(|e| Error::Usage(e.to_string()))?;
     // What the audit says of a folder that is no finished run (the out
     // folder, a stopped night).
-    let (_, seal) = crate::verify::run::manifest_and_seal(run).map_err(|e| Error::Usage(e.to_string()))?;
-    let seal = match seal {
-        Some(Ok(s)) => s,
-        Some(Err(why)) => return Err(Error::Usage(format!("{}: {why}", shown()))),
-        None => return Err(Error::Usage(format!("{}: the run has no seal.json: only a sealed run is renewed", shown()))),
+    let unfinished = || match crate::verify::run::manifest_and_seal(run) {
+        Err(e) => Error::Usage(e.to_string()),
+        Ok(_) => Error::Usage(format!("{}: manifest.csv cannot be read", shown())),
+    };
+    let manifest = crate::verify::run::read_file(&root, "manifest.csv", crate::verify::run::MAX_MANIFEST).map_err(|_| unfinished())?;
+    let seal = match crate::verify::run::read_file(&root, "seal.json", 16 << 20) {
+        Ok(b) => serde_json::from_slice::<crate::dk1::seal::BatchSeal>(&b).map_err(|e| Error::Usage(format!("{}/seal.json is not a batch seal: {}", shown(), clip_shown(&e.to_string(), 120))))?,
+        Err(e) => return Err(Error::Usage(format!("{}/seal.json: {e}: only a sealed run is renewed", shown()))),
     };
     if seal.issuer != opts.district {
         return Err(Error::Usage(format!(
@@ -90,16 +94,34 @@ pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
             opts.district
         )));
     }
-    let root = crate::verify::run::open_root(run).map_err(|e| Error::Usage(e.to_string()))?;
     // One renewal of a run at a time: a second would rename files the first is replacing.
     rustix::fs::flock(&root, rustix::fs::FlockOperation::NonBlockingLockExclusive)
         .map_err(|_| Error::Usage(format!("{}: another `terbit archive renew` of this run is under way: let it finish", shown())))?;
-    let (_, rows) = crate::verify::run::read_manifest(run).map_err(|e| Error::Usage(format!("{}: {e}", shown())))?;
-    // Each file with the SHA-256 the run sealed: only that file is renewed.
-    let mut files: Vec<(String, String)> = rows.into_iter().flatten().map(|r| (r.file, r.sha256)).collect();
-    files.extend(seal.print_files.iter().map(|(f, h)| (f.clone(), h.clone())));
+    // Each file with the SHA-256 the run sealed: only that file is
+    // renewed. The manifest is read a row at a time, its two columns kept
+    // (a night's manifest is ~100 MB, mostly QR texts).
+    let text = crate::verify::run::manifest_text(&manifest).map_err(Error::Usage)?;
+    let mut files: Vec<(String, String)> = Vec::new();
+    let mut columns = None;
+    crate::verify::run::each_csv_row(text, |_, row| match columns {
+        None => columns = Some((row.iter().position(|h| h == "file"), row.iter().position(|h| h == "sha256"))),
+        Some((Some(f), Some(h))) => {
+            if let (Some(file), Some(sha)) = (row.get(f), row.get(h)) {
+                files.push((file.clone(), sha.clone()));
+            }
+        }
+        Some(_) => {}
+    })
+    .map_err(|(line, m)| Error::Usage(format!("{}/manifest.csv:{line}: {m}", shown())))?;
+    if !matches!(columns, Some((Some(_), Some(_)))) {
+        return Err(Error::Usage(format!("{}/manifest.csv: not a terbit manifest (no file or sha256 column)", shown())));
+    }
+    drop(manifest);
+    // The print files (a service point's night, ~100 MB each) one at a
+    // time, after the documents: each is read and parsed whole.
+    let prints: Vec<(String, String)> = seal.print_files.iter().map(|(f, h)| (f.clone(), h.clone())).collect();
     let mut out = RunRenewal { run: run.to_path_buf(), ..Default::default() };
-    for chunk in files.chunks(BATCH) {
+    for chunk in files.chunks(BATCH).chain(prints.chunks(1)) {
         let prepared: Vec<(&String, std::result::Result<Option<(Vec<u8>, crate::pdf::archive::Prepared)>, String>)> =
             chunk.par_iter().map(|(rel, sealed)| (rel, prepare_file(&root, rel, sealed, opts))).collect();
         let mut ready = Vec::new();
@@ -150,7 +172,7 @@ fn prepare_file(root: &OwnedFd, rel: &str, sealed_sha256: &str, opts: &RenewOpti
     // stamp once that stamp's certificate has ended).
     if let Some(r) = archive.renewals.last() {
         let at = crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("its last renewal does not hold: {why}"))?.at;
-        if opts.now - at < opts.min_age {
+        if opts.min_age > 0 && opts.now - at < opts.min_age {
             return Ok(None);
         }
     }
