@@ -122,7 +122,7 @@ pub fn renew_run(run: &Path, opts: &RenewOptions) -> Result<RunRenewal> {
     let prints: Vec<(String, String)> = seal.print_files.iter().map(|(f, h)| (f.clone(), h.clone())).collect();
     let mut out = RunRenewal { run: run.to_path_buf(), ..Default::default() };
     for chunk in files.chunks(BATCH).chain(prints.chunks(1)) {
-        let prepared: Vec<(&String, std::result::Result<Option<(Vec<u8>, crate::pdf::archive::Prepared)>, String>)> =
+        let prepared: Vec<(&String, std::result::Result<Option<Ready>, String>)> =
             chunk.par_iter().map(|(rel, sealed)| (rel, prepare_file(&root, rel, sealed, opts))).collect();
         let mut ready = Vec::new();
         for (rel, p) in prepared {

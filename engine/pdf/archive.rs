@@ -186,7 +186,7 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     let _ = writeln!(out, "{size} {}", next + 3 - size);
     for id in size..next + 3 {
         let at = offsets.iter().find(|(n, _)| *n == id).map_or(0, |(_, at)| *at);
-        let _ = write!(out, "{:010} 00000 n \n", prev.len() + at);
+        let _ = writeln!(out, "{:010} 00000 n ", prev.len() + at);
     }
     let _ = write!(out, "trailer\n<</Size {}/Root {} {} R", next + 3, root.0, root.1);
     for key in [&b"Info"[..], b"ID"] {
@@ -448,7 +448,7 @@ mod tests {
         let twice = String::from_utf8_lossy(&file[sealed.len()..]).to_string();
         let id = twice.split(" 0 obj\n<</Length").next().unwrap().rsplit('\n').next().unwrap().to_string();
         let mut doubled = sealed.clone();
-        doubled.extend_from_slice(twice.replacen(&format!("/Certs["), &format!("/Certs[{id} 0 R {id} 0 R "), 1).as_bytes());
+        doubled.extend_from_slice(twice.replacen("/Certs[", &format!("/Certs[{id} 0 R {id} 0 R "), 1).as_bytes());
         assert!(read(&doubled).unwrap_err().contains("names one of its streams twice"), "{:?}", read(&doubled));
         let mut many = sealed.clone();
         for n in 0..1100 {
