@@ -59,6 +59,12 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
             let answer = std::fs::read(&answer_path).with_context(|| format!("{} is missing: the root's OCSP answer for the time-stamp authority goes into every renewal. Sign the trust list first (`terbit trust sign`, which writes it), then renew", answer_path.display()))?;
             match terbit::trust::ocsp::check(&answer, &root) {
                 Ok((from, until)) if from <= now && now < until => added.ocsps.push(answer),
+                Ok((from, _)) if now < from => bail!(
+                    "the root's OCSP answer for the time-stamp authority ({}) is dated {}, after this renewal's time {}: check the clock (SOURCE_DATE_EPOCH)",
+                    answer_path.display(),
+                    terbit::dk1::keys::rfc3339(from),
+                    terbit::dk1::keys::rfc3339(now)
+                ),
                 Ok((_, until)) => bail!(
                     "the root's OCSP answer for the time-stamp authority ({}) ran out {}: sign the trust list first (`terbit trust sign`, which writes a current one and current CRLs), then renew",
                     answer_path.display(),
