@@ -402,6 +402,24 @@ fn an_external_authority_stamps_every_signature() {
     let (code, said) = verify(d, "bundle.json", &run);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("batch seal: time-stamped") && said.contains("by CN=Test PSrE Time-Stamping"), "{said}");
+    // The run renewed by the same service (terbit.toml's tsa_url): B-LTA.
+    let renewed = ok_at(d, None, &["archive", "renew", run.to_str().unwrap(), "--keys", "keys"]);
+    assert!(renewed.contains(&format!("{} file(s) renewed", files.len())), "{renewed}");
+    let (code, said) = verify(d, "bundle.json", &run);
+    assert!(code == 0 && said.contains(", 0 problem(s)"), "{said}");
+    let doc = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap();
+    let (code, said) = verify(d, "bundle.json", doc);
+    assert!(code == 0 && said.contains("renewed (PAdES B-LTA) 1 time(s)") && said.matches("by CN=Test PSrE Time-Stamping").count() == 2, "{said}");
+    // OpenSSL checks the document time-stamp over the file's byte range.
+    let bytes = std::fs::read(doc).unwrap();
+    let lt = bytes.windows(10).rposition(|w| w == b"/Contents<").unwrap() + 9;
+    let gt = lt + bytes[lt..].iter().position(|c| *c == b'>').unwrap() + 1;
+    let token = hex::decode(&bytes[lt + 1..gt - 1]).unwrap();
+    let (_, _, end) = terbit::util::der::tlv(&token, 0, token.len()).unwrap();
+    std::fs::write(d.join("doc-token.der"), &token[..end]).unwrap();
+    std::fs::write(d.join("range.bin"), [&bytes[..lt], &bytes[gt..]].concat()).unwrap();
+    let o = Command::new("openssl").args(["ts", "-verify", "-token_in", "-in", "doc-token.der", "-data", "range.bin", "-CAfile"]).arg(&ca).current_dir(d).output().unwrap();
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
     // The service gone: the night stops, saying why, and publishes nothing.
     drop(service);
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "3", "--seed", "6", "--as-of", "2026-11-24", "--out", "more.csv"]);
