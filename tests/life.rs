@@ -562,6 +562,7 @@ fn an_archive_renewal_carries_the_proof_past_the_certificates_end() {
     let (code, out) = verify(d, "bundle.json", &run);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains(", 0 problem(s)") && out.contains("batch seal: holds"), "{out}");
+    assert!(out.contains("archive: 6 of 6 document(s) renewed (PAdES B-LTA), the newest archive time-stamp 2028-03-01T11:00:00Z"), "{out}");
     let (code, out) = verify(d, "bundle.json", &doc);
     assert_eq!(code, 0, "{out}");
     assert!(out.contains("it covers the whole file as it was sealed") && out.contains("renewed (PAdES B-LTA) 2 time(s), last time-stamped 2028-03-01T11:00:00Z by CN=Time-stamp authority"), "{out}");

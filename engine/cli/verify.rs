@@ -417,6 +417,9 @@ fn print_answer(out: &mut Out, target: &str, a: &Answer) {
                     Some(said) => out.line(&format!("  batch seal: {said}")),
                     None => out.line("  batch seal: not time-stamped (the run's time is its signer's claim)"),
                 }
+                if let Some(last) = &run.last_renewal {
+                    out.line(&format!("  archive: {} of {} document(s) renewed (PAdES B-LTA), the newest archive time-stamp {last}", run.renewed, run.documents));
+                }
             } else {
                 out.line(&format!("  batch seal: FAILS — {}", run.seal_problem));
             }

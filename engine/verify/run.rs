@@ -71,6 +71,11 @@ pub struct RunReport {
     /// from before its revocation, shown to have existed then by an
     /// independent authority's stamp on the run's seal.
     pub genuine_by_seal_stamp: usize,
+    /// Documents renewed (PAdES B-LTA) whose renewals hold.
+    pub renewed: usize,
+    /// The newest of their archive time-stamps (RFC 3339), if any.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub last_renewal: Option<String>,
 }
 
 impl RunReport {
@@ -368,19 +373,21 @@ struct Checked {
     /// before it: an independent stamp on the run's seal from before may
     /// still prove it was made in time.
     revocation_only: bool,
+    /// Its newest archive time-stamp's time, when it is renewed and genuine.
+    renewed: Option<String>,
 }
 
 fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts) -> Checked {
     let mut issues = Vec::new();
     if !safe_path(&row.file) {
         issues.push("unsafe path in the manifest".into());
-        return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false };
+        return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false, renewed: None };
     }
     let bytes = match read_file(root, &row.file, MAX_DOCUMENT) {
         Ok(b) => b,
         Err(e) => {
             issues.push(e.to_string());
-            return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false };
+            return Checked { leaf: seal::leaf(&row.number, "missing"), issues, revocation_only: false, renewed: None };
         }
     };
     // The manifest's QR text: the drawn QR is recognised by its exact bits
@@ -393,6 +400,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
         issues.push("altered (SHA-256 differs from the manifest)".into());
     }
     let mut revocation_only = false;
+    let mut renewed = None;
     match said {
         Err(r) => issues.push(format!("invalid: {}", r.verdict.reason().unwrap_or(""))),
         Ok(docs) if docs.len() != 1 => issues.push(format!("the file holds {} documents (or pages without their QR), not one", docs.len())),
@@ -401,7 +409,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
             match &r.verdict {
                 Verdict::Genuine if r.qr.as_deref() != Some(row.qr.as_str()) => issues.push("the QR drawn differs from the manifest's".into()),
                 Verdict::Genuine if r.number() != Some(row.number.as_str()) => issues.push("the QR is for another document number".into()),
-                Verdict::Genuine => {}
+                Verdict::Genuine => renewed = r.renewals.last().map(|t| t.existed_by.clone()),
                 v => {
                     let code = crate::verify::signature::reasons::code(v.reason().unwrap_or(""));
                     revocation_only = issues.is_empty() && matches!(v, Verdict::Invalid(_)) && matches!(code, "stamped-after-revocation" | "revoked-not-stamped" | "revoked-district-stamp");
@@ -410,7 +418,7 @@ fn check_row(root: &OwnedFd, row: &ManifestRow, trust: &Trust, layouts: &Layouts
             }
         }
     }
-    Checked { leaf, issues, revocation_only }
+    Checked { leaf, issues, revocation_only, renewed }
 }
 
 /// Check a run directory: every manifest row's file exists with its
@@ -461,6 +469,13 @@ pub fn verify_run(dir: &Path, trust: &Trust, layouts: &Layouts) -> Result<RunRep
         leaves.push(c.leaf);
         if c.issues.is_empty() {
             report.genuine += 1;
+            if let Some(t) = c.renewed {
+                report.renewed += 1;
+                // RFC 3339 in UTC: the text's order is the time's.
+                if report.last_renewal.as_ref().is_none_or(|l| *l < t) {
+                    report.last_renewal = Some(t);
+                }
+            }
         } else if c.revocation_only && c.issues.len() == 1 {
             pending.push(RunProblem { file: clip_shown(&row.file, 200), problem: c.issues.join("; ") });
         } else {
