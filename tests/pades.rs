@@ -308,11 +308,11 @@ fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String>
         let signature = terbit::verify::signature::pades::check(sealed);
         let rust = claims.as_ref().and_then(|c| {
             terbit::verify::signature::pades::judge(&signature, &store.pdf_certs, terbit::verify::signature::pades::Times { tsa: &store.tsa_certs, revoked_from: None }, &c.issuer, c.issued_at).or_else(|| {
-                let first = match &signature {
-                    terbit::verify::signature::pades::FileSignature::Holds { stamp: Some(s), .. } => terbit::trust::tsa::authority_of(&store.tsa_certs, &s.spki, &c.issuer, s.at).map(|t| (s.at, t.not_after)),
+                let stamp = match &signature {
+                    terbit::verify::signature::pades::FileSignature::Holds { stamp, .. } => stamp.as_ref(),
                     _ => None,
                 };
-                terbit::verify::signature::archive::judge(&archive, &store.tsa_certs, &c.issuer, first).err()
+                terbit::verify::signature::archive::judge(&archive, &store.tsa_certs, &c.issuer, stamp).err()
             })
         });
         let rust_code = rust.as_deref().map(terbit::verify::signature::reasons::code);

@@ -164,17 +164,13 @@ fn prepare_file(root: &OwnedFd, rel: &str, sealed_sha256: &str, opts: &RenewOpti
         return Err("its signature does not hold as terbit wrote it: not renewed (verify the run)".into());
     };
     // Its renewals so far must hold: one on top of a bad one proves nothing.
-    let first = stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(&opts.authorities, &s.spki, &opts.district, s.at).map(|t| (s.at, t.not_after)));
-    crate::verify::signature::archive::judge(&archive, &opts.authorities, &opts.district, first).map_err(|why| format!("{why}: not renewed (verify the run)"))?;
+    let renewed = crate::verify::signature::archive::judge(&archive, &opts.authorities, &opts.district, stamp.as_ref()).map_err(|why| format!("{why}: not renewed (verify the run)"))?;
     // A file not yet renewed always is: its first document time-stamp
     // should come soon after the night, before its signing certificate
     // ends (a validator takes no proof of time from the signature's own
     // stamp once that stamp's certificate has ended).
-    if let Some(r) = archive.renewals.last() {
-        let at = crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("its last renewal does not hold: {why}"))?.at;
-        if opts.min_age > 0 && opts.now - at < opts.min_age {
-            return Ok(None);
-        }
+    if renewed.last().is_some_and(|r| opts.min_age > 0 && opts.now - r.stamp.at < opts.min_age) {
+        return Ok(None);
     }
     let signer_ends = crate::trust::pdfkey::validity(&cert).map_or(i64::MIN, |(_, end)| end);
     let p = match &opts.crl {

@@ -186,8 +186,7 @@ fn pdf_documents(bytes: &[u8], trust: &Trust, layouts: &Layouts, expected_qr: Op
             signature_problem = signature::pades::judge(&file_signature, trust.pdf_certificates(), times, &claims.issuer, claims.issued_at);
             let mut archive_words = String::new();
             if let (None, signature::pades::FileSignature::Holds { stamp, .. }) = (&signature_problem, &file_signature) {
-                let first = stamp.as_ref().and_then(|s| crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, &claims.issuer, s.at).map(|t| (s.at, t.not_after)));
-                match signature::archive::judge(&archive, trust.tsa_certificates(), &claims.issuer, first) {
+                match signature::archive::judge(&archive, trust.tsa_certificates(), &claims.issuer, stamp.as_ref()) {
                     Ok(r) => {
                         archive_words = archived(&r);
                         report.renewals = r.iter().map(|x| verdict::TimeStamp::of(&x.stamp, x.authority)).collect();

@@ -609,11 +609,11 @@ fn renewed_print(root: &OwnedFd, rel: &str, trust: &Trust, issuer: &str) -> Opti
     let archive = crate::pdf::archive::read(&bytes).ok().filter(|a| !a.renewals.is_empty())?;
     let sealed = &bytes[..archive.sealed_len];
     let part: Hash = Sha256::digest(sealed).into();
-    let first = match super::signature::pades::check(sealed) {
-        super::signature::pades::FileSignature::Holds { stamp: Some(s), .. } => crate::trust::tsa::authority_of(trust.tsa_certificates(), &s.spki, issuer, s.at).map(|t| (s.at, t.not_after)),
+    let stamp = match super::signature::pades::check(sealed) {
+        super::signature::pades::FileSignature::Holds { stamp, .. } => stamp,
         _ => None,
     };
-    Some((part, super::signature::archive::judge(&archive, trust.tsa_certificates(), issuer, first).map(|_| ())))
+    Some((part, super::signature::archive::judge(&archive, trust.tsa_certificates(), issuer, stamp.as_ref()).map(|_| ())))
 }
 
 /// A print file that is not the sealed one: every page checked.

@@ -22,12 +22,13 @@ pub struct Renewed<'a> {
     pub late: bool,
 }
 
-/// The renewals of `archive` (of the file `bytes`), each judged for a
-/// document of `issuer` whose signature was stamped `first` (its time
-/// and authority certificate's end), or why one does not hold.
-pub fn judge<'a>(archive: &Archive, tsa: &'a [TsaCert], issuer: &str, first: Option<(i64, i64)>) -> Result<Vec<Renewed<'a>>, String> {
+/// The renewals of `archive`, each judged for a document of `issuer`
+/// whose signature carries the stamp `signature_stamp` (if any), or why
+/// one does not hold.
+pub fn judge<'a>(archive: &Archive, tsa: &'a [TsaCert], issuer: &str, signature_stamp: Option<&Stamp>) -> Result<Vec<Renewed<'a>>, String> {
     let mut out = Vec::with_capacity(archive.renewals.len());
-    let mut before = first;
+    // The stamp before each: its time and its authority certificate's end.
+    let mut before = signature_stamp.and_then(|s| crate::trust::tsa::authority_of(tsa, &s.spki, issuer, s.at).map(|t| (s.at, t.not_after)));
     for (k, r) in archive.renewals.iter().enumerate() {
         let what = format!("the file's archive time-stamp (revision {})", k + 2);
         let stamp = crate::pdf::token::read_imprint(&r.token, &r.imprint).map_err(|why| format!("{what} does not hold: {why}"))?;
