@@ -173,7 +173,8 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     offsets.push((sig, out.len()));
     let _ = write!(out, "{sig} 0 obj\n<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161/ByteRange");
     let range_at = out.len();
-    out.extend_from_slice(b"[0 0000000000 0000000000 0000000000]/Contents");
+    out.extend_from_slice(crate::pdf::sign::RANGE_PLACEHOLDER);
+    out.extend_from_slice(b"/Contents");
     let contents_at = out.len();
     let contents_len = 2 * token_len;
     out.push(b'<');
@@ -198,8 +199,7 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     let _ = write!(out, "/Prev {prev_xref}>>\nstartxref\n{xref_at}\n%%EOF\n");
     // The byte range: the whole file but the token.
     let total = prev.len() + out.len();
-    let (a, b) = (prev.len() + contents_at, prev.len() + contents_at + contents_len + 2);
-    let range = format!("[0 {a:>10} {b:>10} {:>10}]", total - b);
+    let range = crate::pdf::sign::byte_range(prev.len() + contents_at, contents_len, total);
     out[range_at..range_at + range.len()].copy_from_slice(range.as_bytes());
     let mut h = Sha256::new();
     h.update(prev);

@@ -197,8 +197,7 @@ impl PrintFile {
         if let Some((pades, mut head, range_at, contents_at)) = signature {
             let start = self.written as usize;
             let total = start + head.len() + x.len();
-            let after = contents_at + pades.contents_len + 2;
-            let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", total - after);
+            let range = crate::pdf::sign::byte_range(contents_at, pades.contents_len, total);
             let (r, c) = (range_at - start, contents_at - start);
             head[r..r + range.len()].copy_from_slice(range.as_bytes());
             // Every byte so far is in the signed range.

@@ -408,7 +408,7 @@ impl Pades {
     fn byte_range_digest(&self, file: &mut [u8], place: Place) -> ([u8; 32], Sha256) {
         let Place { range_at, contents_at } = place;
         let after = contents_at + self.contents_len + 2;
-        let range = format!("[0 {contents_at:>10} {after:>10} {:>10}]", file.len() - after);
+        let range = byte_range(contents_at, self.contents_len, file.len());
         file[range_at..range_at + RANGE_PLACEHOLDER.len()].copy_from_slice(range.as_bytes());
         let mut head = Sha256::new();
         head.update(&file[..contents_at]);
@@ -429,7 +429,15 @@ pub struct Place {
 }
 
 /// `/ByteRange`'s placeholder: four numbers of fixed width.
-const RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
+pub(crate) const RANGE_PLACEHOLDER: &[u8] = b"[0 0000000000 0000000000 0000000000]";
+
+/// The `/ByteRange` that takes the place of [`RANGE_PLACEHOLDER`] in a
+/// file of `total` bytes whose `/Contents` hex string (`hex_len` digits)
+/// opens at `contents_at`: everything but that string, `<` and `>` included.
+pub(crate) fn byte_range(contents_at: usize, hex_len: usize, total: usize) -> String {
+    let after = contents_at + hex_len + 2;
+    format!("[0 {contents_at:>10} {after:>10} {:>10}]", total - after)
+}
 
 /// A PDF date for a signature's `/M`: the issue date at midnight UTC.
 pub fn pdf_date(d: chrono::NaiveDate) -> String {
