@@ -21,6 +21,10 @@ use rayon::prelude::*;
 use sha2::Digest as _;
 use rustix::fs::{Mode, OFlags};
 
+mod setup;
+
+pub use setup::options;
+
 use crate::error::{Error, Result};
 use crate::pdf::archive::Added;
 use crate::pdf::stamp::Stamping;

@@ -282,9 +282,15 @@ pub fn authority_of<'a>(certs: &'a [TsaCert], spki: &[u8], district: &str, at: i
     of_key.iter().filter(ours).find(|t| t.not_before <= at && at < t.not_after).or_else(|| of_key.iter().find(ours)).or(of_key.first()).copied()
 }
 
+/// The authority certificates the signed list `list` names (as by the
+/// district root `root`, when given: see [`TsaCert::of`]).
+pub fn listed_authorities(list: &crate::trust::list::SignedTrustList, root: Option<&[u8]>) -> Vec<TsaCert> {
+    list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| TsaCert::of(&list.district, &der, root)).collect()
+}
+
 /// Whether the signed list `list` names an authority certificate of the key `spki`.
 pub fn listed(list: &crate::trust::list::SignedTrustList, spki: &[u8]) -> bool {
-    list.tsa_certificates.iter().filter_map(|c| crate::trust::root::base64_decode(c)).filter_map(|der| TsaCert::of(&list.district, &der, None)).any(|t| t.spki == spki)
+    listed_authorities(list, None).iter().any(|t| t.spki == spki)
 }
 
 /// The folder's authority certificates as `trust sign` keeps them: the
