@@ -444,7 +444,7 @@ pub(crate) enum RootCommand {
         years: u32,
     },
     /// The root signs a new certificate revocation list for the keys folder (`trust sign` writes one too).
-    #[command(after_help = "Example:\n  terbit root crl --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/crl-<district>.crl: the certificates of revoked PDF keys. Every run puts it in its PDFs (PAdES B-LT).")]
+    #[command(after_help = "Example:\n  terbit root crl --keys keys --root-key /media/usb/root/root-3506.key --root-cert /media/usb/root/root-3506.crt\n\nWrites <keys>/crl-<district>.crl: the certificates of revoked PDF keys. Every run puts it in its PDFs (PAdES B-LT).\nAnd <keys>/crl-<district>-ca.crl, the root's CRL of certification authorities, which renewals carry (PAdES B-LTA).")]
     Crl {
         /// Keys folder.
         #[arg(long, default_value = "keys")]

@@ -246,17 +246,13 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
             tsa.push(der);
         }
     }
-    // The root's CRL, numbered and dated as the list.
-    let crl = revocation_list(keys, root, &list, sequence, now, next_update)?;
+    // The root's CRLs, numbered and dated as the list.
+    let crls = revocation_lists(keys, root, &list, sequence, now, next_update)?;
     // The authority certificates the root's OCSP answer covers (below).
     let valid: Vec<Vec<u8>> = tsa.iter().filter(|c| super::tsa::TsaCert::of(&district, c, Some(&root.cert.der)).is_some_and(|t| t.by_district_root && t.not_before <= now && now < t.not_after)).cloned().collect();
     let signed = SignedTrustList::make_with_tsa(root, &district, sequence, now, next_update, list.keys, certs, tsa).map_err(|e| Error::config(&list_path, e.to_string()))?;
     crate::util::fs::write_atomic(&seq_path, format!("{sequence}\n").as_bytes())?;
-    let crl_path = super::crl::path(keys, &district);
-    crate::util::fs::write_atomic(&crl_path, &crl.0)?;
-    notes.push(Note::CrlWritten { path: crl_path, revoked: crl.1 });
-    let ca_crl = super::crl::ca_path(keys, &district);
-    crate::util::fs::write_atomic(&ca_crl, &super::crl::make_ca_only(root, sequence, now, next_update)?)?;
+    notes.push(Note::CrlWritten { path: crls.write(keys, &district)?, revoked: crls.revoked });
     // The root's answer for its time-stamp authority's certificates still
     // valid, dated as the list: what a validator needs, years on, of the
     // last stamp's authority, and a renewal of the ones it covers (trust/ocsp.rs).
@@ -270,10 +266,30 @@ pub fn sign_list(keys: &Path, root: &RootKey, root_key: &Path, root_cert: &Path,
     Ok(Signed { district, list: signed, path: out, next_update, notes })
 }
 
-/// The root's CRL for the keys folder: the certificates of its revoked PDF
-/// keys (this root's and earlier roots'), each from its key's revocation
-/// time; with how many it lists.
-fn revocation_list(keys: &Path, root: &RootKey, list: &TrustList, number: u64, now: i64, next_update: i64) -> Result<(Vec<u8>, usize)> {
+/// The root's CRLs for a keys folder, signed, not yet written.
+struct Crls {
+    /// The full CRL (`crl-<district>.crl`).
+    full: Vec<u8>,
+    /// The CRL of certification authorities only (`crl-<district>-ca.crl`).
+    ca: Vec<u8>,
+    /// How many certificates the full one revokes.
+    revoked: usize,
+}
+
+impl Crls {
+    /// Write both into `keys`; the full one's path.
+    fn write(&self, keys: &Path, district: &str) -> Result<PathBuf> {
+        let path = super::crl::path(keys, district);
+        crate::util::fs::write_atomic(&path, &self.full)?;
+        crate::util::fs::write_atomic(&super::crl::ca_path(keys, district), &self.ca)?;
+        Ok(path)
+    }
+}
+
+/// The root's CRLs for the keys folder, numbered `number`: the full one,
+/// the certificates of its revoked PDF keys (this root's and earlier
+/// roots'), each from its key's revocation time; and the CA-only one.
+fn revocation_lists(keys: &Path, root: &RootKey, list: &TrustList, number: u64, now: i64, next_update: i64) -> Result<Crls> {
     let mut revoked = Vec::new();
     for k in list.trusted().iter().filter(|k| k.status == crate::dk1::keys::KeyStatus::Revoked) {
         let Some(from) = k.revoked_from else { continue };
@@ -285,10 +301,10 @@ fn revocation_list(keys: &Path, root: &RootKey, list: &TrustList, number: u64, n
         revoked.extend(of_key.into_iter().map(|c| (c, from)));
     }
     let entries: Vec<super::crl::Revoked<'_>> = revoked.iter().map(|(cert, from)| super::crl::Revoked { cert, from: *from }).collect();
-    Ok((super::crl::make(root, number, now, next_update, &entries)?, entries.len()))
+    Ok(Crls { full: super::crl::make(root, number, now, next_update, &entries)?, ca: super::crl::make_ca_only(root, number, now, next_update)?, revoked: entries.len() })
 }
 
-/// The root signs a new CRL for the keys folder alone (`terbit root crl`:
+/// The root signs new CRLs (the full one and the CA-only one) for the keys folder alone (`terbit root crl`:
 /// between trust lists, when a key was revoked or the CRL nears its next
 /// update), numbered past everything the root signed. Gives where it was
 /// written and how many certificates it lists.
@@ -302,11 +318,9 @@ pub fn sign_crl(keys: &Path, root: &RootKey, root_key: &Path, valid_days: u32, n
         .map_err(|_| Error::config(&seq_path, "is missing or unreadable: it counts what this root has signed (root init starts it at 0)"))
         .and_then(|s| String::from_utf8_lossy(&s).trim().parse().map_err(|_| Error::config(&seq_path, "is not a number")))?;
     let number = next_sequence(last, 0, &seq_path)?;
-    let (crl, revoked) = revocation_list(keys, root, &list, number, now, now + i64::from(valid_days) * 86_400)?;
+    let crls = revocation_lists(keys, root, &list, number, now, now + i64::from(valid_days) * 86_400)?;
     crate::util::fs::write_atomic(&seq_path, format!("{number}\n").as_bytes())?;
-    let path = super::crl::path(keys, &district);
-    crate::util::fs::write_atomic(&path, &crl)?;
-    Ok((path, revoked))
+    Ok((crls.write(keys, &district)?, crls.revoked))
 }
 
 /// The list at `path` if it is one the root with `fingerprint` signed,
