@@ -118,7 +118,8 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     }
     let mut out = Vec::with_capacity(token_len * 2 + add.certs.iter().chain(&add.crls).chain(&add.ocsps).map(|c| c.len() + 48).sum::<usize>() + 2048);
     let mut next = size;
-    let mut offsets: Vec<(u32, usize)> = Vec::new();
+    // Where each new object starts in `out`, in number order from `size`.
+    let mut offsets: Vec<usize> = Vec::new();
     let mut refs: [Vec<u32>; 3] = Default::default();
     for (k, items) in [&add.certs, &add.crls, &add.ocsps].into_iter().enumerate() {
         refs[k] = old[k].iter().map(|(id, _)| id.0).collect();
@@ -126,7 +127,7 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
             if old[k].iter().any(|(_, d)| d == data) || items.iter().take_while(|d| !std::ptr::eq(*d, data)).any(|d| d == data) {
                 continue;
             }
-            offsets.push((next, out.len()));
+            offsets.push(out.len());
             let _ = write!(out, "{next} 0 obj\n<</Length {}>>stream\n", data.len());
             out.extend_from_slice(data);
             out.extend_from_slice(b"\nendstream\nendobj\n");
@@ -135,7 +136,7 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
         }
     }
     let (store, widget, sig) = (next, next + 1, next + 2);
-    offsets.push((store, out.len()));
+    offsets.push(out.len());
     let _ = write!(out, "{store} 0 obj\n<</Type/DSS");
     for (k, key) in KINDS.iter().enumerate() {
         if !refs[k].is_empty() {
@@ -146,7 +147,7 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     out.extend_from_slice(b">>\nendobj\n");
     // The catalog again: its entries as they were, the form naming the
     // new field too, the new store.
-    offsets.push((root.0, out.len()));
+    let catalog_at = out.len();
     let _ = write!(out, "{} {} obj\n<<", root.0, root.1);
     for (key, value) in catalog.iter() {
         if key.as_slice() == b"AcroForm" || key.as_slice() == b"DSS" {
@@ -168,9 +169,9 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
         out.push(b' ');
     }
     let _ = write!(out, "{widget} 0 R]>>/DSS {store} 0 R>>\nendobj\n");
-    offsets.push((widget, out.len()));
+    offsets.push(out.len());
     let _ = write!(out, "{widget} 0 obj\n<</Type/Annot/Subtype/Widget/FT/Sig/F 132/Rect[0 0 0 0]/T(DocTimeStamp{})/V {sig} 0 R>>\nendobj\n", fields.len());
-    offsets.push((sig, out.len()));
+    offsets.push(out.len());
     let _ = write!(out, "{sig} 0 obj\n<</Type/DocTimeStamp/Filter/Adobe.PPKLite/SubFilter/ETSI.RFC3161/ByteRange");
     let range_at = out.len();
     out.extend_from_slice(crate::pdf::sign::RANGE_PLACEHOLDER);
@@ -183,10 +184,9 @@ pub fn prepare(prev: &[u8], add: &Added, token_len: usize) -> Result<Prepared, S
     // Cross-reference: the catalog's line, then the new objects'.
     let xref_at = prev.len() + out.len();
     out.extend_from_slice(b"xref\n");
-    let _ = write!(out, "{} 1\n{:010} {:05} n \n", root.0, prev.len() + offsets.iter().find(|(id, _)| *id == root.0).map_or(0, |(_, at)| *at), root.1);
-    let _ = writeln!(out, "{size} {}", next + 3 - size);
-    for id in size..next + 3 {
-        let at = offsets.iter().find(|(n, _)| *n == id).map_or(0, |(_, at)| *at);
+    let _ = write!(out, "{} 1\n{:010} {:05} n \n", root.0, prev.len() + catalog_at, root.1);
+    let _ = writeln!(out, "{size} {}", offsets.len());
+    for at in &offsets {
         let _ = writeln!(out, "{:010} 00000 n ", prev.len() + at);
     }
     let _ = write!(out, "trailer\n<</Size {}/Root {} {} R", next + 3, root.0, root.1);
