@@ -345,15 +345,16 @@ impl Drop for Service {
     }
 }
 
-#[test]
-fn an_external_authority_stamps_every_signature() {
-    let tools = tools::require("external time-stamp authority: OpenSSL ts", tools::program("openssl", "version")).is_some()
-        && tools::require("external time-stamp authority: python3 (its HTTP front)", tools::program("python3", "--version")).is_some();
+/// A district in `d` whose signed list names an external authority
+/// (OpenSSL's `ts` behind its HTTP front, password `dinas:rahasia`): the
+/// running service, the authority's CA certificate and the root's pin;
+/// `None` when OpenSSL or python3 is missing (said by `check`'s name).
+fn district_with_external_authority(d: &Path, check: &str) -> Option<(Service, PathBuf, String)> {
+    let tools = tools::require(&format!("{check}: OpenSSL ts"), tools::program("openssl", "version")).is_some()
+        && tools::require(&format!("{check}: python3 (its HTTP front)"), tools::program("python3", "--version")).is_some();
     if !tools {
-        return;
+        return None;
     }
-    let tmp = tempfile::tempdir().unwrap();
-    let d = tmp.path();
     let (config, ca, tsa_cert) = openssl_authority(&d.join("psre"));
     let service = Service::start(&config, &d.join("psre"), "dinas:rahasia");
     ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
@@ -362,14 +363,26 @@ fn an_external_authority_stamps_every_signature() {
     let signed = ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30", "--tsa-cert", tsa_cert.to_str().unwrap()]);
     assert!(signed.contains("listed the external time-stamp authority") && signed.contains("Test PSrE Time-Stamping"), "{signed}");
     let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    Some((service, ca, pin))
+}
+
+/// Write a secret file (`user:password`) of mode 0600.
+fn secret(path: &Path, text: &str) {
+    std::fs::write(path, text).unwrap();
+    let mut perm = std::fs::metadata(path).unwrap().permissions();
+    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
+    std::fs::set_permissions(path, perm).unwrap();
+}
+
+#[test]
+fn an_external_authority_stamps_every_signature() {
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let Some((service, ca, pin)) = district_with_external_authority(d, "external time-stamp authority") else { return };
     ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "6", "--seed", "5", "--as-of", "2026-11-23", "--out", "births.csv"]);
     let settings = |password: &str, port: u16| {
-        std::fs::write(d.join("tsa.pass"), format!("dinas:{password}\n")).unwrap();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut std::fs::metadata(d.join("tsa.pass")).unwrap().permissions(), 0o600);
-        let mut perm = std::fs::metadata(d.join("tsa.pass")).unwrap().permissions();
-        std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
-        std::fs::set_permissions(d.join("tsa.pass"), perm).unwrap();
+        secret(&d.join("tsa.pass"), &format!("dinas:{password}\n"));
         std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"out\"\ntsa_url = \"http://127.0.0.1:{port}/tsa\"\ntsa_credentials = \"tsa.pass\"\n")).unwrap();
     };
     // A wrong password: refused before anything is numbered or written.
@@ -431,24 +444,11 @@ fn an_external_authority_stamps_every_signature() {
 
 #[test]
 fn an_independent_stamp_on_the_seal_catches_a_back_dated_night() {
-    let tools = tools::require("independent seal stamp: OpenSSL ts", tools::program("openssl", "version")).is_some()
-        && tools::require("independent seal stamp: python3 (its HTTP front)", tools::program("python3", "--version")).is_some();
-    if !tools {
-        return;
-    }
     let tmp = tempfile::tempdir().unwrap();
     let d = tmp.path();
-    let (config, _, tsa_cert) = openssl_authority(&d.join("psre"));
-    let service = Service::start(&config, &d.join("psre"), "dinas:rahasia");
-    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
-    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
-    ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30", "--tsa-cert", tsa_cert.to_str().unwrap()]);
-    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    let Some((service, _, pin)) = district_with_external_authority(d, "independent seal stamp") else { return };
     // The documents with the district's own authority, the seal with the independent one.
-    std::fs::write(d.join("seal.pass"), "dinas:rahasia\n").unwrap();
-    let mut perm = std::fs::metadata(d.join("seal.pass")).unwrap().permissions();
-    std::os::unix::fs::PermissionsExt::set_mode(&mut perm, 0o600);
-    std::fs::set_permissions(d.join("seal.pass"), perm).unwrap();
+    secret(&d.join("seal.pass"), "dinas:rahasia\n");
     std::fs::write(d.join("terbit.toml"), format!("seal_tsa_url = \"http://127.0.0.1:{}/tsa\"\nseal_tsa_credentials = \"seal.pass\"\n", service.1)).unwrap();
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "7", "--as-of", "2026-11-23", "--out", "births.csv"]);
     // The genuine night, on the real clock.
