@@ -192,6 +192,12 @@ pub enum Error {
     #[error("time-stamp: {0}")]
     TimeStamp(String),
 
+    /// A certification authority's revocation answers could not be had
+    /// (`fetch_revocation`): its service does not answer, answers wrongly,
+    /// or says a certificate is revoked. Nothing of the night is published.
+    #[error("revocation data: {0}")]
+    Revocation(String),
+
     /// The whole batch was refused (e.g. over the reject threshold).
     #[error("batch refused: {0}")]
     Refused(String),

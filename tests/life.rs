@@ -639,3 +639,124 @@ fn an_archive_renewal_carries_the_proof_past_the_certificates_end() {
         }
     }
 }
+
+/// A PSrE in `dir` whose services the local service on `port` answers
+/// (tests/tsa_server.py: OpenSSL's): its root (RSA), an intermediate for
+/// time-stamping whose status is on the root's CRL at `/crl/root.crl`, and
+/// the time-stamp authority's certificate, whose status OpenSSL's OCSP
+/// responder at `/ocsp` gives from `index.txt`. (ts config, root
+/// certificate, authority certificate)
+fn psre_with_revocation(dir: &Path, port: u16) -> (PathBuf, PathBuf, PathBuf) {
+    let run = |args: &[&str]| {
+        let o = Command::new("openssl").args(args).current_dir(dir).output().unwrap();
+        assert!(o.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    let write = |name: &str, text: String| std::fs::write(dir.join(name), text).unwrap();
+    run(&["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", "ca.key", "-out", "ca.crt", "-days", "3650", "-subj", "/C=ID/O=Test PSrE/CN=Test PSrE Root", "-addext", "basicConstraints=critical,CA:TRUE", "-addext", "keyUsage=critical,keyCertSign,cRLSign"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "inter.key", "-out", "inter.csr", "-subj", "/C=ID/O=Test PSrE/CN=Test PSrE Time-Stamping CA"]);
+    write("inter.cnf", format!("basicConstraints=critical,CA:TRUE,pathlen:0\nkeyUsage=critical,keyCertSign,cRLSign\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\ncrlDistributionPoints=URI:http://127.0.0.1:{port}/crl/root.crl\n"));
+    run(&["x509", "-req", "-in", "inter.csr", "-CA", "ca.crt", "-CAkey", "ca.key", "-CAcreateserial", "-out", "inter.crt", "-days", "3650", "-extfile", "inter.cnf"]);
+    run(&["req", "-newkey", "rsa:2048", "-nodes", "-keyout", "tsa.key", "-out", "tsa.csr", "-subj", "/C=ID/O=Test PSrE/CN=Test PSrE Time-Stamping"]);
+    write("tsa.cnf", format!("basicConstraints=CA:FALSE\nkeyUsage=critical,digitalSignature\nextendedKeyUsage=critical,timeStamping\nsubjectKeyIdentifier=hash\nauthorityKeyIdentifier=keyid\nauthorityInfoAccess=OCSP;URI:http://127.0.0.1:{port}/ocsp\n"));
+    run(&["x509", "-req", "-in", "tsa.csr", "-CA", "inter.crt", "-CAkey", "inter.key", "-CAcreateserial", "-out", "tsa.crt", "-days", "3650", "-extfile", "tsa.cnf"]);
+    let serial = run(&["x509", "-in", "tsa.crt", "-noout", "-serial"]).trim().trim_start_matches("serial=").to_string();
+    write("index.txt", format!("V\t361231000000Z\t\t{serial}\tunknown\t/C=ID/O=Test PSrE/CN=Test PSrE Time-Stamping\n"));
+    // The root's CRL (nothing revoked), DER, as a distribution point serves it.
+    write("root-index.txt", String::new());
+    write("crlnumber", "01\n".into());
+    write("ca.cnf", "[ca]\ndefault_ca = c\n[c]\ndatabase = root-index.txt\ndefault_md = sha256\ndefault_crl_days = 30\ncrlnumber = crlnumber\n".into());
+    run(&["ca", "-gencrl", "-config", "ca.cnf", "-keyfile", "ca.key", "-cert", "ca.crt", "-out", "root.crl.pem"]);
+    run(&["crl", "-in", "root.crl.pem", "-outform", "DER", "-out", "root.crl"]);
+    let chain = [std::fs::read_to_string(dir.join("inter.crt")).unwrap(), std::fs::read_to_string(dir.join("ca.crt")).unwrap()].concat();
+    write("chain.pem", chain);
+    write("serial", "01\n".into());
+    write(
+        "ts.cnf",
+        format!(
+            "[ tsa ]\ndefault_tsa = tsa1\n[ tsa1 ]\ndir = {}\nserial = $dir/serial\ncrypto_device = builtin\nsigner_cert = $dir/tsa.crt\ncerts = $dir/chain.pem\nsigner_key = $dir/tsa.key\nsigner_digest = sha256\ndefault_policy = 1.2.3.4.1\ndigests = sha256\naccuracy = secs:1\nordering = no\ntsa_name = no\ness_cert_id_chain = no\ness_cert_id_alg = sha256\n",
+            dir.display()
+        ),
+    );
+    (dir.join("ts.cnf"), dir.join("ca.crt"), dir.join("tsa.crt"))
+}
+
+#[test]
+fn a_psres_revocation_answers_are_fetched_into_the_files() {
+    let check = "PSrE revocation answers fetched";
+    let tools_here = tools::require(&format!("{check}: OpenSSL ts, ocsp and ca"), tools::program("openssl", "version")).is_some()
+        && tools::require(&format!("{check}: python3 (the services' HTTP front)"), tools::program("python3", "--version")).is_some();
+    let Some(pyhanko) = tools::require(&format!("{check}: pyHanko"), tools::python(tools::Py::Pyhanko)) else { return };
+    if !tools_here {
+        return;
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let d = tmp.path();
+    let psre = d.join("psre");
+    std::fs::create_dir_all(&psre).unwrap();
+    // The service first (its port goes into the certificates); it reads its files per request.
+    let service = Service::start(&psre.join("ts.cnf"), &psre, "dinas:rahasia");
+    let (_, ca, tsa_cert) = psre_with_revocation(&psre, service.1);
+    ok_at(d, None, &["root", "init", "--district", "3506", "--dir", "root", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["keys", "generate", "--issuer", "3506", "--dir", "keys", "--not-before", "2026-01-01"]);
+    ok_at(d, None, &["trust", "sign", "--keys", "keys", "--root-key", "root/root-3506.key", "--root-cert", "root/root-3506.crt", "--valid-days", "30", "--tsa-cert", tsa_cert.to_str().unwrap()]);
+    let pin = hex::encode(terbit::trust::root::read_cert(&d.join("root/root-3506.crt")).unwrap().fingerprint);
+    ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "8", "--as-of", "2026-11-23", "--out", "births.csv"]);
+    secret(&d.join("tsa.pass"), "dinas:rahasia\n");
+    let settings = |out: &str, fetch: bool| {
+        std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"{out}\"\nregister = \"register.sqlite\"\ntsa_url = \"http://127.0.0.1:{}/tsa\"\ntsa_credentials = \"tsa.pass\"\nfetch_revocation = {fetch}\n", service.1)).unwrap();
+    };
+    let roots = format!("{},{}", d.join("root/root-3506.crt").display(), ca.display());
+    let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
+    // Without fetching: B-LT by the district's data, but nothing for the
+    // PSrE's authority: pyHanko's long-term validation cannot pass.
+    settings("plain", false);
+    ok_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    let mut plain = Vec::new();
+    pdfs(&run_in(&d.join("plain")), &mut plain);
+    for v in ades(&pyhanko, Path::new(&roots), &later, &plain[..1], &[]) {
+        assert_ne!(v["ades"], "PASSED/OK", "no revocation data for the PSrE's authority: {v}");
+    }
+    // Fetched: the authority's OCSP answer and its CA's CRL in every file.
+    settings("fetched", true);
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
+    let out = ok_at(d, None, &["issue", "more.csv", "--issued-on", "2026-11-24"]);
+    assert!(out.contains("revocation data: CN=Test PSrE Time-Stamping,O=Test PSrE,C=ID: OCSP \"good\""), "{out}");
+    assert!(out.contains("revocation data: CN=Test PSrE Time-Stamping CA,O=Test PSrE,C=ID: not on the CRL"), "{out}");
+    let run = run_in(&d.join("fetched"));
+    let mut files = Vec::new();
+    pdfs(&run, &mut files);
+    assert!(files.len() > 4);
+    let crl = std::fs::read(psre.join("root.crl")).unwrap();
+    for f in &files {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(bytes.windows(7).any(|w| w == b"/OCSPs["), "{}", f.display());
+        assert!(bytes.windows(crl.len()).any(|w| w == crl.as_slice()), "the PSrE root's CRL in {}", f.display());
+    }
+    let print = files.iter().find(|f| f.parent().unwrap().ends_with("print")).unwrap().clone();
+    let doc = files.iter().find(|f| !f.parent().unwrap().ends_with("print")).unwrap().clone();
+    for v in ades(&pyhanko, Path::new(&roots), &later, &[doc.clone(), print.clone()], &[]) {
+        assert_eq!(v["ades"], "PASSED/OK", "with the PSrE's answers in the file: {v}");
+    }
+    let (code, said) = verify(d, "bundle.json", &run);
+    assert!(code == 0 && said.contains(", 0 problem(s)"), "{said}");
+    // The renewal fetches the authority's status again, into the renewal.
+    let (code, renewed, notes) = terbit_at(d, None, &["archive", "renew", run.to_str().unwrap(), "--keys", "keys"]);
+    assert_eq!(code, 0, "{renewed}{notes}");
+    assert!(notes.contains("revocation data: CN=Test PSrE Time-Stamping,O=Test PSrE,C=ID: OCSP \"good\""), "{notes}");
+    let (code, said) = verify(d, "bundle.json", &doc);
+    assert!(code == 0 && said.contains("renewed (PAdES B-LTA) 1 time(s)"), "{said}");
+    for v in ades(&pyhanko, Path::new(&roots), &later, &[doc, print], &[]) {
+        assert_eq!(v["ades"], "PASSED/OK", "renewed: {v}");
+    }
+    // The authority revoked: the night stops before anything is issued.
+    let index = std::fs::read_to_string(psre.join("index.txt")).unwrap();
+    std::fs::write(psre.join("index.txt"), index.replacen("V\t361231000000Z\t\t", "R\t361231000000Z\t261201000000Z\t", 1)).unwrap();
+    settings("revoked", true);
+    ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "10", "--as-of", "2026-11-25", "--out", "last.csv"]);
+    let (code, out, err) = terbit_at(d, None, &["issue", "last.csv", "--issued-on", "2026-11-25"]);
+    assert_ne!(code, 0, "{out}{err}");
+    assert!(err.contains("REVOKED") && err.contains("Test PSrE Time-Stamping") && err.contains("Nothing was issued"), "{err}");
+    assert!(!d.join("revoked").exists() || std::fs::read_dir(d.join("revoked")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing published");
+}

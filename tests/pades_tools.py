@@ -5,11 +5,11 @@
       trusted, coverage, modification level, bottom line) and the AdES
       basic validation (ETSI EN 319 102-1) with ROOT as the only trust
       anchor and no revocation fetching (the files carry none: B-B).
-  python3 tests/pades_tools.py ades ROOT.crt TIME FILE... [--ocsp F]... [--crl F]...
+  python3 tests/pades_tools.py ades ROOT.crt[,ROOT2.crt...] TIME FILE... [--ocsp F]... [--crl F]...
       one JSON line per file: EN 319 102-1 long-term validation
       (ades_lta_validation, the policy of `pyhanko sign adesverify`:
       revocation data required, never fetched) at the validation time TIME
-      (ISO 8601), ROOT the only trust anchor, the OCSP answers and CRLs F
+      (ISO 8601), the ROOTs the only trust anchors, the OCSP answers and CRLs F
       known beside what the file carries. pyHanko dates what it has no proof of
       existence for by the wall clock; an auditor validating in year X has
       that clock at X, so it is set to TIME here.
@@ -101,14 +101,14 @@ async def long_term(root_path, when, files, ocsps, crls):
 
     poe_mod.datetime = Pinned
     past_mod.datetime = Pinned
-    root = load_cert_from_pemder(root_path)
+    roots = [load_cert_from_pemder(p) for p in root_path.split(",")]
     known = []
     for f in ocsps:
         with open(f, "rb") as fh:
             known.extend(OCSPContainer.load_multi(aocsp.OCSPResponse.load(fh.read())))
     spec = SignatureValidationSpec(
         cert_validation_policy=CertValidationPolicySpec(
-            trust_manager=SimpleTrustManager.build(trust_roots=[root]),
+            trust_manager=SimpleTrustManager.build(trust_roots=roots),
             revinfo_policy=CertRevTrustPolicy(REQUIRE_REVINFO, freshness_req_type=FreshnessReqType.MAX_DIFF_REVOCATION_VALIDATION),
         ),
         revinfo_gathering_policy=RevocationInfoGatheringSpec(

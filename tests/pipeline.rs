@@ -80,6 +80,7 @@ fn options(s: &Setup, out: &str, batch: &Path) -> IssueOptions {
         started_at: None,
         remote_tsa: None,
         seal_tsa: None,
+        fetch_revocation: false,
     }
 }
 

@@ -17,9 +17,11 @@ use super::RenewOptions;
 
 /// The options for renewing with the keys folder `keys` at `now`, stamped
 /// by the external authority `remote` when given (else the district's),
-/// leaving files renewed less than `min_age` seconds before; and what the
-/// operator should know (warnings).
-pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, now: i64, min_age: i64) -> Result<(RenewOptions, Vec<String>)> {
+/// its revocation answers fetched from its certification authority's
+/// services when `fetch_revocation` (`trust::fetch`), leaving files renewed
+/// less than `min_age` seconds before; and what the operator should know
+/// (warnings).
+pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, fetch_revocation: bool, now: i64, min_age: i64) -> Result<(RenewOptions, Vec<String>)> {
     crate::dk1::keys::check_keys_dir(keys)?;
     let list = crate::dk1::keys::TrustList::load(&keys.join("trust.json"))?;
     let Some(district) = list.keys.first().map(|k| k.issuer.clone()) else { return Err(Error::Usage(format!("{} holds no key: not a keys folder", keys.display()))) };
@@ -42,7 +44,17 @@ pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, no
                 )));
             }
             added.certs.extend(remote.certs.iter().cloned());
-            notes.push(format!("stamped by {}; its revocation answers are not fetched: a validator gets them from the service", remote.url()));
+            if fetch_revocation {
+                // The authority's status as of this renewal, from its
+                // certification authority: what a validator years on needs
+                // for the newest stamp.
+                let fetched = crate::trust::fetch::fetch(&remote.certs, Some(&root), now).map_err(|why| Error::Revocation(format!("{why}. Nothing was renewed: run it again once the service answers")))?;
+                added.ocsps.extend(fetched.ocsps);
+                added.crls.extend(fetched.crls);
+                notes.extend(fetched.said.into_iter().map(|l| if l.starts_with("WARNING: ") { l } else { format!("revocation data: {l}") }));
+            } else {
+                notes.push(format!("stamped by {}; its revocation answers are not fetched (fetch_revocation in terbit.toml): a validator gets them from the service", remote.url()));
+            }
             Stamping::Remote(remote)
         }
         None => {

@@ -19,11 +19,12 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
         None if Path::new(terbit::issue::config::DEFAULT_FILE).exists() => Some(terbit::issue::config::Config::load(Path::new(terbit::issue::config::DEFAULT_FILE))?),
         None => None,
     };
+    let fetch_revocation = config.as_ref().is_some_and(|c| c.fetch_revocation);
     let remote = match config.and_then(|c| c.tsa_url.map(|u| (u, c.tsa_credentials))) {
         Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url, credentials: super::issue::tsa_credentials(credentials.as_deref(), "tsa_credentials")? }),
         None => None,
     };
-    let (opts, notes) = terbit::archive::options(&keys, remote, now, i64::from(min_age_days) * 86_400)?;
+    let (opts, notes) = terbit::archive::options(&keys, remote, fetch_revocation, now, i64::from(min_age_days) * 86_400)?;
     for n in &notes {
         eprintln!("{n}");
     }

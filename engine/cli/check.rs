@@ -40,6 +40,7 @@ pub(crate) fn run(a: CheckArgs) -> Result<ExitCode> {
         started_at: None,
         remote_tsa: None,
         seal_tsa: None,
+        fetch_revocation: false,
     };
     let (s, list) = issue::check(&opts)?;
     if s.rejects_by_rule.contains_key(terbit::input::rules::Rule::Village.to_string().as_str()) {

@@ -55,6 +55,7 @@ pub(crate) fn run(a: IssueArgs, quiet: bool, handed: Handed) -> Result<ExitCode>
             Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "seal_tsa_credentials")? }),
             None => None,
         },
+        fetch_revocation: settings.fetch_revocation,
     };
     let result = issue::issue(&opts);
     let result = result.map_err(|e| explain_failure(e.into(), &opts, &night.region_said, &keys.origin));

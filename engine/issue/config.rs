@@ -50,6 +50,7 @@ struct Raw {
     tsa_credentials: Option<PathBuf>,
     seal_tsa_url: Option<String>,
     seal_tsa_credentials: Option<PathBuf>,
+    fetch_revocation: Option<bool>,
     /// With their places: a wrong entry is named by its line.
     #[serde(default)]
     templates: Vec<toml::Spanned<String>>,
@@ -87,6 +88,11 @@ pub struct Config {
     pub seal_tsa_url: Option<String>,
     /// Its credentials file, as `tsa_credentials`.
     pub seal_tsa_credentials: Option<PathBuf>,
+    /// Fetch the revocation answers of certificates a certification
+    /// authority (a PSrE) issued — a signing certificate from `terbit keys
+    /// import`, an external time-stamp authority's — from the services
+    /// they name, into every file's validation data (`trust::fetch`).
+    pub fetch_revocation: bool,
     /// The file this came from.
     pub path: PathBuf,
 }
@@ -185,6 +191,7 @@ impl Config {
             tsa_credentials: raw.tsa_credentials.map(abs),
             seal_tsa_url: raw.seal_tsa_url,
             seal_tsa_credentials: raw.seal_tsa_credentials.map(abs),
+            fetch_revocation: raw.fetch_revocation.unwrap_or(false),
             path: path.to_path_buf(),
         })
     }

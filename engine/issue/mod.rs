@@ -285,7 +285,28 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                 let mut certs = vec![found.cert.clone()];
                 certs.extend(found.chain.iter().cloned());
                 certs.extend(authority_certs);
-                pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls: vec![crl] });
+                let mut ocsps = Vec::new();
+                let mut crls = Vec::new();
+                if opts.fetch_revocation {
+                    // Once, before anything is numbered or signed: a
+                    // certification authority's answers for its certificates.
+                    let now = opts.started_at.unwrap_or(opts.issued_at);
+                    // The district's root is the one that signed its CRL: its certificates need nothing fetched.
+                    let district_root = roots.iter().find(|r| crate::trust::crl::check(&crl, r).is_ok()).map(Vec::as_slice);
+                    let fetched = crate::trust::fetch::fetch(&certs, district_root, now).map_err(|why| {
+                        Error::Revocation(format!("{why}. Nothing was issued: run it again once the service answers (or set fetch_revocation = false in terbit.toml to issue without its answers)"))
+                    })?;
+                    crls = fetched.crls;
+                    ocsps = fetched.ocsps;
+                    for line in fetched.said {
+                        match line.strip_prefix("WARNING: ") {
+                            Some(w) => summary.warnings.push(w.to_string()),
+                            None => summary.revocation_fetched.push(line),
+                        }
+                    }
+                }
+                crls.insert(0, crl);
+                pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls, ocsps });
             }
             Err(e) => summary.warnings.push(format!("{e}: the PDF signatures carry no revocation data (PAdES B-T, not B-LT)")),
             Ok(None) => summary.warnings.push(format!(

@@ -74,6 +74,10 @@ pub struct IssueOptions {
     /// An external time-stamp authority for the night's seal alone
     /// (`terbit.toml`'s `seal_tsa_url`).
     pub seal_tsa: Option<crate::pdf::remote::RemoteConfig>,
+    /// Fetch a certification authority's revocation answers for its
+    /// certificates in the files' validation data (`terbit.toml`'s
+    /// `fetch_revocation`; [`crate::trust::fetch`]).
+    pub fetch_revocation: bool,
 }
 
 /// A progress callback; called from the writer thread.
@@ -114,6 +118,7 @@ impl IssueOptions {
             started_at: None,
             remote_tsa: None,
             seal_tsa: None,
+            fetch_revocation: false,
         }
     }
 }

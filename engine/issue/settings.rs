@@ -97,6 +97,9 @@ pub struct Settings {
     pub tsa: Option<(String, Option<PathBuf>)>,
     /// The external authority for the night's seal alone, if named.
     pub seal_tsa: Option<(String, Option<PathBuf>)>,
+    /// Whether a certification authority's revocation answers are fetched
+    /// (`fetch_revocation`).
+    pub fetch_revocation: bool,
 }
 
 /// Why no settings could be made from the file and the flags.
@@ -162,6 +165,7 @@ pub fn merge(file: &Config, flags: Flags, command: For) -> Result<Settings, Sett
         max_reject_rate: flags.max_reject_rate.or(file.max_reject_rate),
         tsa: file.tsa_url.clone().map(|u| (u, file.tsa_credentials.clone())),
         seal_tsa: file.seal_tsa_url.clone().map(|u| (u, file.seal_tsa_credentials.clone())),
+        fetch_revocation: file.fetch_revocation,
     })
 }
 

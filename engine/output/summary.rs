@@ -26,6 +26,10 @@ pub struct RunSummary {
     /// validation data in each file) or "B-T".
     #[serde(skip_serializing_if = "Option::is_none")]
     pub pades_level: Option<String>,
+    /// What was fetched from certification authorities' services for
+    /// their certificates (`fetch_revocation`): a line per certificate.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub revocation_fetched: Vec<String>,
     /// Where its files are.
     pub run_dir: PathBuf,
     /// The issuing regency's code ("3506").
@@ -173,6 +177,9 @@ impl RunSummary {
         }
         if let Some(url) = &s.stamped_by {
             let _ = writeln!(out, "  PDF signatures time-stamped by the time-stamp authority at {} ({level})", crate::util::show::clip_shown(url, 200));
+        }
+        for line in &s.revocation_fetched {
+            let _ = writeln!(out, "  revocation data: {line}");
         }
         let resumed = if s.resumed > 0 {
             format!(" ({} new; {} already numbered by an earlier attempt of this run)", s.issued - s.resumed, s.resumed)

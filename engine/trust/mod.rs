@@ -31,6 +31,7 @@
 
 pub mod bundle;
 pub mod crl;
+pub mod fetch;
 pub mod list;
 pub mod ocsp;
 pub mod p12;

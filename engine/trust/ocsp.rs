@@ -40,8 +40,8 @@ const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02
 /// The largest answer read.
 pub const MAX_OCSP: u64 = 64 * 1024;
 
-/// A DER element: tag, definite length, content.
-fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
+/// A DER element: tag, definite length, content (up to 64 KiB).
+pub(crate) fn tlv(tag: u8, content: &[u8]) -> Vec<u8> {
     let n = content.len();
     let mut out = vec![tag];
     match n {

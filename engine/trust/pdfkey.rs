@@ -334,19 +334,26 @@ pub fn import_p12(dir: &Path, kid: &Kid, p12: &Path, password: &str) -> Result<(
 /// SHA-256/384/512: the P-256 case by the `p256` crate like every terbit
 /// signature, the others by `ring`).
 pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate) -> Option<bool> {
-    use ring::signature as rs;
     let Ok(tbs) = cert.tbs_certificate().to_der() else { return Some(false) };
     let Some(sig) = cert.signature().as_bytes() else { return Some(false) };
-    let issuer_key = &issuer.tbs_certificate().subject_public_key_info();
-    let key_bytes = issuer_key.subject_public_key.as_bytes()?;
+    signed_by(issuer.tbs_certificate().subject_public_key_info(), &cert.signature_algorithm().oid.to_string(), &tbs, sig)
+}
+
+/// Whether `sig` signs `message` under the key `key` with the signature
+/// algorithm `alg` (its OID, dotted): the algorithms [`issued_by`] checks,
+/// for whatever a certification authority signs (a certificate, a CRL, an
+/// OCSP answer); `None` for another algorithm.
+pub fn signed_by(key: &x509_cert::spki::SubjectPublicKeyInfoOwned, alg: &str, message: &[u8], sig: &[u8]) -> Option<bool> {
+    use ring::signature as rs;
+    let key_bytes = key.subject_public_key.as_bytes()?;
     // The issuer's curve, for ECDSA (its parameters name it).
-    let curve = issuer_key.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok()).map(|o| o.to_string());
-    let algorithm: &dyn rs::VerificationAlgorithm = match (cert.signature_algorithm().oid.to_string().as_str(), curve.as_deref()) {
+    let curve = key.algorithm.parameters.as_ref().and_then(|p| p.decode_as::<x509_cert::der::asn1::ObjectIdentifier>().ok()).map(|o| o.to_string());
+    let algorithm: &dyn rs::VerificationAlgorithm = match (alg, curve.as_deref()) {
         ("1.2.840.10045.4.3.2", Some("1.2.840.10045.3.1.7")) => {
-            let spki = issuer_key.to_der().ok()?;
+            let spki = key.to_der().ok()?;
             let key = p256::ecdsa::VerifyingKey::from_public_key_der(&spki).ok()?;
             let Ok(sig) = p256::ecdsa::Signature::from_der(sig) else { return Some(false) };
-            return Some(p256::ecdsa::signature::hazmat::PrehashVerifier::verify_prehash(&key, &Sha256::digest(&tbs), &sig).is_ok());
+            return Some(p256::ecdsa::signature::hazmat::PrehashVerifier::verify_prehash(&key, &Sha256::digest(message), &sig).is_ok());
         }
         ("1.2.840.10045.4.3.2", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA256_ASN1,
         ("1.2.840.10045.4.3.3", Some("1.3.132.0.34")) => &rs::ECDSA_P384_SHA384_ASN1,
@@ -356,7 +363,7 @@ pub fn issued_by(cert: &x509_cert::Certificate, issuer: &x509_cert::Certificate)
         ("1.2.840.113549.1.1.13", _) => &rs::RSA_PKCS1_2048_8192_SHA512,
         _ => return None,
     };
-    Some(rs::UnparsedPublicKey::new(algorithm, key_bytes).verify(&tbs, sig).is_ok())
+    Some(rs::UnparsedPublicKey::new(algorithm, key_bytes).verify(message, sig).is_ok())
 }
 
 /// The chain above `leaf` as a path: `chain`'s indices from the leaf's

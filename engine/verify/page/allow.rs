@@ -288,21 +288,21 @@ fn catalog(doc: &Document, out: &mut Refusals) {
 }
 
 /// The document security store terbit writes (PAdES B-LT, pdf/dss.rs):
-/// certificates and CRLs as plain streams, nothing else. Viewers show none
+/// certificates, CRLs and OCSP answers as plain streams, nothing else. Viewers show none
 /// of it, but it is what validators read the signature's status from.
 fn security_store(doc: &Document, store: &Object, out: &mut Refusals) {
     let Some(d) = dict(doc, store) else {
         out.push("the file's document security store (/DSS) is not a dictionary".into());
         return;
     };
-    if let Some(k) = stray_key(d, &[b"Type", b"Certs", b"CRLs"]) {
-        out.push(format!("the file's document security store has a {k} entry — terbit's holds certificates and CRLs only"));
+    if let Some(k) = stray_key(d, &[b"Type", b"Certs", b"CRLs", b"OCSPs"]) {
+        out.push(format!("the file's document security store has a {k} entry — terbit's holds certificates, CRLs and OCSP answers only"));
         return;
     }
     if d.get(b"Type").ok().is_some_and(|t| !matches!(t, Object::Name(n) if n == b"DSS")) {
         out.push("the file's document security store is not of /Type /DSS".into());
     }
-    for (key, what) in [(&b"Certs"[..], "certificate"), (&b"CRLs"[..], "CRL")] {
+    for (key, what) in [(&b"Certs"[..], "certificate"), (&b"CRLs"[..], "CRL"), (&b"OCSPs"[..], "OCSP answer")] {
         let Ok(list) = d.get(key) else { continue };
         let Some(items) = deref(doc, list).and_then(|l| l.as_array().ok()) else {
             out.push(format!("the document security store's /{} is not an array", shown(key)));
@@ -321,10 +321,11 @@ fn security_store(doc: &Document, store: &Object, out: &mut Refusals) {
                 out.push(format!("a {what} of the document security store has a {k} entry — terbit writes them plain"));
                 continue;
             }
-            let readable = if what == "CRL" {
-                x509_cert::der::Decode::from_der(&s.content).map(|_: x509_cert::crl::CertificateList| ()).is_ok()
-            } else {
-                <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&s.content).is_ok()
+            let readable = match what {
+                "CRL" => x509_cert::der::Decode::from_der(&s.content).map(|_: x509_cert::crl::CertificateList| ()).is_ok(),
+                // One DER element, whole (its answer is the validator's to weigh).
+                "OCSP answer" => crate::util::der::tlv(&s.content, 0, s.content.len()).is_some_and(|(t, _, e)| t == 0x30 && e == s.content.len()),
+                _ => <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&s.content).is_ok(),
             };
             if !readable {
                 out.push(format!("a {what} of the document security store is not one (not DER)"));
