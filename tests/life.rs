@@ -415,6 +415,11 @@ fn an_external_authority_stamps_every_signature() {
     let (code, said) = verify(d, "bundle.json", &run);
     assert_eq!(code, 0, "{said}");
     assert!(said.contains("batch seal: time-stamped") && said.contains("by CN=Test PSrE Time-Stamping"), "{said}");
+    // The clerks' page agrees: OpenSSL writes SHA-256's parameters as
+    // NULL, which the page once took for a malformed token.
+    for v in page_verdicts("external time-stamp authority", &d.join("bundle.json"), &files).unwrap_or_default() {
+        assert_eq!(v["verdict"], "genuine", "{v}");
+    }
     // The run renewed by the same service (terbit.toml's tsa_url): B-LTA.
     let renewed = ok_at(d, None, &["archive", "renew", run.to_str().unwrap(), "--keys", "keys"]);
     assert!(renewed.contains(&format!("{} file(s) renewed", files.len())), "{renewed}");
@@ -747,8 +752,11 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     assert!(notes.contains("revocation data: CN=Test PSrE Time-Stamping,O=Test PSrE,C=ID: OCSP \"good\""), "{notes}");
     let (code, said) = verify(d, "bundle.json", &doc);
     assert!(code == 0 && said.contains("renewed (PAdES B-LTA) 1 time(s)"), "{said}");
-    for v in ades(&pyhanko, Path::new(&roots), &later, &[doc, print], &[]) {
+    for v in ades(&pyhanko, Path::new(&roots), &later, &[doc.clone(), print.clone()], &[]) {
         assert_eq!(v["ades"], "PASSED/OK", "renewed: {v}");
+    }
+    for v in page_verdicts(check, &d.join("bundle.json"), &[doc, print]).unwrap_or_default() {
+        assert_eq!(v["verdict"], "genuine", "the page on a renewed file with fetched answers: {v}");
     }
     // The authority revoked: the night stops before anything is issued.
     let index = std::fs::read_to_string(psre.join("index.txt")).unwrap();
@@ -759,4 +767,24 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     assert_ne!(code, 0, "{out}{err}");
     assert!(err.contains("REVOKED") && err.contains("Test PSrE Time-Stamping") && err.contains("Nothing was issued"), "{err}");
     assert!(!d.join("revoked").exists() || std::fs::read_dir(d.join("revoked")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing published");
+}
+
+/// The clerks' page's verdicts (test/pdfverdicts.mjs, as its onPdf judges:
+/// the sealed part's signature and stamp, then the renewals) for `files`
+/// with the bundle `bundle` at the wall clock; `None` when node or the
+/// page's packages are missing (said by `check`).
+fn page_verdicts(check: &str, bundle: &Path, files: &[PathBuf]) -> Option<Vec<serde_json::Value>> {
+    use std::io::Write as _;
+    tools::require(&format!("{check}: the page's verdicts in node"), tools::page_packages())?;
+    let input = serde_json::json!({
+        "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
+        "now": chrono::Utc::now().timestamp(),
+        "files": files,
+    });
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web");
+    let mut child = Command::new("node").arg(web.join("test/pdfverdicts.mjs")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("node");
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
 }

@@ -327,6 +327,11 @@ function tstInfo(b) {
   return { imprintAlg: hexOf(b, alg[0]), imprint: b.subarray(mi[1].start, mi[1].end), at, genTime };
 }
 
+/** Whether an AlgorithmIdentifier is SHA-256 with its parameters absent or NULL. */
+function plainSha256(a) {
+  return !!a && a.oid === OID.sha256 && (!a.params || (a.params.tag === 0x05 && a.params.end === a.params.start));
+}
+
 /** An AlgorithmIdentifier: {oid (hex), params (the element or null)}, or null when it is not one. */
 function algorithm(b, t) {
   const p = t && t.tag === 0x30 ? items(b, t.start, t.end) : null;
@@ -505,7 +510,8 @@ export function readStampImprint(token, imprint) {
   const sd = tokenSignedData(token, inner[0]);
   // The parts nobody signs, as RFC 5652 and 3161 have them: version 3,
   // SHA-256 the one digest algorithm, no revocation data inside.
-  const sha256Only = sd.digests.length === 1 && sd.digests[0].oid === OID.sha256 && !sd.digests[0].params;
+  // SHA-256's parameters absent (RFC 5754) or NULL (as OpenSSL writes them), as terbit reads them.
+  const sha256Only = sd.digests.length === 1 && plainSha256(sd.digests[0]);
   if (sd.version !== 3 || !sha256Only || sd.crls) throw stampBad('not the SignedData of a time-stamp (version, digest algorithms, or revocation data inside)');
   if (sd.contentType !== OID.tstInfo) throw stampBad('its content is not a TSTInfo');
   if (!sd.content) throw stampBad('no TSTInfo');
@@ -515,7 +521,7 @@ export function readStampImprint(token, imprint) {
   if (tst.imprintAlg !== OID.sha256 || !same(tst.imprint, imprint)) throw new Broken("the time-stamp does not stamp this signature (its message imprint is another's)");
   if (sd.signers.length !== 1) throw stampBad('not exactly one signer');
   const si = sd.signers[0];
-  if (si.digest.oid !== OID.sha256 || si.digest.params) throw stampBad('its digest is not SHA-256');
+  if (!plainSha256(si.digest)) throw stampBad('its digest is not SHA-256');
   const versionFits = si.sid.tag === 0x30 ? si.version === 1 : si.version === 3;
   if (!versionFits || si.unsigned) throw stampBad('its signer info (version, or unsigned attributes)');
   if (!si.attrs) throw stampBad('no signed attributes');
