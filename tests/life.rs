@@ -717,7 +717,8 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     // Without fetching: B-LT by the district's data, but nothing for the
     // PSrE's authority: pyHanko's long-term validation cannot pass.
     settings("plain", false);
-    ok_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    let out = ok_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    assert!(out.contains("revocation data: not fetched for the certificates a certification authority issued (fetch_revocation is off"), "{out}");
     let mut plain = Vec::new();
     pdfs(&run_in(&d.join("plain")), &mut plain);
     for v in ades(&pyhanko, Path::new(&roots), &later, &plain[..1], &[]) {
@@ -765,8 +766,14 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "10", "--as-of", "2026-11-25", "--out", "last.csv"]);
     let (code, out, err) = terbit_at(d, None, &["issue", "last.csv", "--issued-on", "2026-11-25"]);
     assert_ne!(code, 0, "{out}{err}");
-    assert!(err.contains("REVOKED") && err.contains("Test PSrE Time-Stamping") && err.contains("Nothing was issued"), "{err}");
+    assert!(err.contains("Test PSrE Time-Stamping,O=Test PSrE,C=ID (the OCSP answer from") && err.contains("the certificate is REVOKED (since 2026-12-01T00:00:00Z)"), "{err}");
+    // Never told to switch the checking off: to sign or stamp otherwise.
+    assert!(err.contains("Nothing was issued: the certification authority revoked this certificate") && !err.contains("fetch_revocation = false"), "{err}");
     assert!(!d.join("revoked").exists() || std::fs::read_dir(d.join("revoked")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing published");
+    // The same authority for the seal alone: its status is checked too.
+    std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"revoked\"\nregister = \"register.sqlite\"\nseal_tsa_url = \"http://127.0.0.1:{}/tsa\"\nseal_tsa_credentials = \"tsa.pass\"\nfetch_revocation = true\n", service.1)).unwrap();
+    let (code, out, err) = terbit_at(d, None, &["issue", "last.csv", "--issued-on", "2026-11-25"]);
+    assert!(code != 0 && err.contains("the seal's time-stamp authority") && err.contains("REVOKED"), "{out}{err}");
 }
 
 /// The clerks' page's verdicts (test/pdfverdicts.mjs, as its onPdf judges:

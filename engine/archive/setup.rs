@@ -48,7 +48,13 @@ pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, fe
                 // The authority's status as of this renewal, from its
                 // certification authority: what a validator years on needs
                 // for the newest stamp.
-                let fetched = crate::trust::fetch::fetch(&remote.certs, Some(&root), now).map_err(|why| Error::Revocation(format!("{why}. Nothing was renewed: run it again once the service answers")))?;
+                let fetched = crate::trust::fetch::fetch(std::slice::from_ref(&remote.cert), &remote.certs, Some(&root), now).map_err(|f| {
+                    let then = match f {
+                        crate::trust::fetch::Failure::Revoked { .. } => "the certification authority revoked the time-stamp authority's certificate: renew with another authority (the district's own: leave tsa_url out of the settings file)",
+                        crate::trust::fetch::Failure::Service(_) => "run it again once the service answers",
+                    };
+                    Error::Revocation(format!("{f}. Nothing was renewed: {then}"))
+                })?;
                 added.ocsps.extend(fetched.ocsps);
                 added.crls.extend(fetched.crls);
                 notes.extend(fetched.said.into_iter().map(|l| if l.starts_with("WARNING: ") { l } else { format!("revocation data: {l}") }));

@@ -39,7 +39,11 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
                 continue;
             }
         };
-        let stamped = if r.renewed > 0 { format!(", time-stamped {} (within the hour after)", terbit::dk1::keys::rfc3339(now)) } else { String::new() };
+        let stamped = match (r.renewed, opts.stamping.remote_url()) {
+            (0, _) => String::new(),
+            (_, Some(url)) => format!(", time-stamped by the time-stamp authority at {}", terbit::util::show::clip_shown(url, 200)),
+            (_, None) => format!(", time-stamped {} (within the hour after) by the district's time-stamp authority", terbit::dk1::keys::rfc3339(now)),
+        };
         println!("{}: {} file(s) renewed{stamped}; {} left (renewed within {min_age_days} days); {} not renewed", shown(&r.run), r.renewed, r.recent, r.refused.len());
         for (file, why) in r.refused.iter().take(20) {
             println!("  {file}: {}", terbit::util::show::clip_shown(why, 300));

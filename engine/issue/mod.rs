@@ -92,6 +92,21 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
             )),
         }
     }
+    // The seal's own authority: its certificate's status checked (seal.json
+    // carries its token, not its answers), so that a revoked one stops the
+    // night as the documents' would.
+    if let (true, Some(s)) = (opts.fetch_revocation, seal_remote.as_ref()) {
+        let list_root = folder_list.as_ref().and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
+        let now = opts.started_at.unwrap_or(opts.issued_at);
+        let fetched = crate::trust::fetch::fetch(std::slice::from_ref(&s.cert), &s.certs, list_root.as_deref(), now)
+            .map_err(|f| Error::Revocation(format!("the seal's time-stamp authority: {f}. Nothing was issued: {}", after_fetch_failure(&f))))?;
+        for line in fetched.said {
+            match line.strip_prefix("WARNING: ") {
+                Some(w) => summary.warnings.push(format!("the seal's time-stamp authority: {w}")),
+                None => summary.revocation_fetched.push(format!("{line} (the seal's authority: checked, not kept)")),
+            }
+        }
+    }
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
     let bound = binding::check(&opts.keys_dir, &opts.register)?;
@@ -282,6 +297,8 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                         keys::rfc3339(info.next_update)
                     ));
                 }
+                // The district's root is the one that signed its CRL: its certificates need nothing fetched.
+                let district_root = roots.iter().find(|r| crate::trust::crl::check(&crl, r).is_ok()).cloned();
                 let mut certs = vec![found.cert.clone()];
                 certs.extend(found.chain.iter().cloned());
                 certs.extend(authority_certs);
@@ -291,19 +308,27 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                     // Once, before anything is numbered or signed: a
                     // certification authority's answers for its certificates.
                     let now = opts.started_at.unwrap_or(opts.issued_at);
-                    // The district's root is the one that signed its CRL: its certificates need nothing fetched.
-                    let district_root = roots.iter().find(|r| crate::trust::crl::check(&crl, r).is_ok()).map(Vec::as_slice);
-                    let fetched = crate::trust::fetch::fetch(&certs, district_root, now).map_err(|why| {
-                        Error::Revocation(format!("{why}. Nothing was issued: run it again once the service answers (or set fetch_revocation = false in terbit.toml to issue without its answers)"))
-                    })?;
+                    // Asked about: the signing certificate's chain and the external authority's.
+                    let mut leaves = vec![found.cert.clone()];
+                    if let Some(crate::pdf::stamp::Stamping::Remote(r)) = pades.stamping() {
+                        leaves.push(r.cert.clone());
+                    }
+                    let fetched = crate::trust::fetch::fetch(&leaves, &certs, district_root.as_deref(), now).map_err(|f| Error::Revocation(format!("{f}. Nothing was issued: {}", after_fetch_failure(&f))))?;
                     crls = fetched.crls;
                     ocsps = fetched.ocsps;
+                    if fetched.said.is_empty() {
+                        summary.revocation_fetched.push("nothing to fetch: the district root issued every certificate in the files".into());
+                    }
                     for line in fetched.said {
                         match line.strip_prefix("WARNING: ") {
                             Some(w) => summary.warnings.push(w.to_string()),
                             None => summary.revocation_fetched.push(line),
                         }
                     }
+                } else if found.chain.last().is_some_and(|r| Some(r) != district_root.as_ref()) || matches!(pades.stamping(), Some(crate::pdf::stamp::Stamping::Remote(_))) {
+                    summary.revocation_fetched.push(
+                        "not fetched for the certificates a certification authority issued (fetch_revocation is off in the settings file): validators must get their status from its services".into(),
+                    );
                 }
                 crls.insert(0, crl);
                 pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls, ocsps });
@@ -569,6 +594,18 @@ fn signers(opts: &IssueOptions) -> Result<(keys::Signer, crate::trust::pdfkey::P
     }
     let tsa = crate::trust::tsa::signer_for(&opts.keys_dir)?;
     Ok((signer, found, tsa))
+}
+
+/// What the operator does about a night stopped for its revocation data.
+fn after_fetch_failure(f: &crate::trust::fetch::Failure) -> &'static str {
+    match f {
+        crate::trust::fetch::Failure::Revoked { .. } => {
+            "the certification authority revoked this certificate, and documents signed or time-stamped with it would not validate. Sign with another certificate (`terbit keys import`) or stamp with another authority (`tsa_url` in the settings file; without it, the district's own), then issue"
+        }
+        crate::trust::fetch::Failure::Service(_) => {
+            "run it again once the service answers (or set fetch_revocation = false in the settings file to issue without its answers; validators then need the service)"
+        }
+    }
 }
 
 #[cfg(test)]

@@ -50,6 +50,8 @@ pub struct RemoteTsa {
     /// The certificates the first answer carried (the authority's), for
     /// the document security store.
     pub certs: Vec<Vec<u8>>,
+    /// The certificate that signed the first answer (DER).
+    pub cert: Vec<u8>,
     /// The key (subject public key info, DER) that signed the first
     /// answer: the district's signed list must name it.
     pub spki: Vec<u8>,
@@ -125,12 +127,13 @@ impl RemoteTsa {
             use base64ct::Encoding;
             zeroize::Zeroizing::new(format!("Basic {}", base64ct::Base64::encode_string(format!("{user}:{}", password.as_str()).as_bytes())))
         });
-        let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), spki: Vec::new(), subject: String::new() };
+        let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), cert: Vec::new(), spki: Vec::new(), subject: String::new() };
         let probe = *b"terbit: is the authority there?";
         let (token, stamp) = tsa.ask_imprint(&Sha256::digest(probe).into()).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
         tsa.certs = crate::pdf::token::certificates(&token);
         tsa.max_token = token.len() + 1024;
         tsa.spki = stamp.spki;
+        tsa.cert = stamp.cert.clone();
         tsa.subject = <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&stamp.cert)
             .map(|c| crate::util::show::clip_shown(&c.tbs_certificate().subject().to_string(), 160))
             .unwrap_or_default();

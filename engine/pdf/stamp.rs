@@ -308,6 +308,14 @@ pub enum Stamping {
 }
 
 impl Stamping {
+    /// The external authority's URL; `None` for the district's own.
+    pub fn remote_url(&self) -> Option<&str> {
+        match self {
+            Stamping::District(_) => None,
+            Stamping::Remote(r) => Some(r.url()),
+        }
+    }
+
     /// Tokens whose message imprints are `imprints` (SHA-256s), in order.
     pub fn tokens_for(&self, imprints: &[[u8; 32]]) -> Result<Vec<Vec<u8>>, PadesError> {
         match self {
