@@ -28,7 +28,7 @@ pub fn toml_error(path: &std::path::Path, text: &str, e: &toml::de::Error) -> Er
         let column = before.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
         format!("line {line}, column {column}: ")
     });
-    Error::config(path, format!("{}{}", at.unwrap_or_default(), clip(e.message(), 200)))
+    Error::config(path, format!("{}{}", at.unwrap_or_default(), clip(e.message(), 400)))
 }
 
 /// A TOML file's bytes as text, or an error that says it is not UTF-8

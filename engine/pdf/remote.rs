@@ -112,6 +112,24 @@ fn token_of(answer: &[u8]) -> Result<Vec<u8>, String> {
     Ok(answer[token.3..token.2].to_vec())
 }
 
+/// The authority's certificate `signer` and those above it among
+    /// `carried` (each the issuer of the one before, by its signature, up to
+    /// a self-signed one): what every file's store carries of a token's
+    /// certificates. Any other certificate a token carries (its set is not
+    /// signed: anyone on the way could add some) is left out.
+fn chain_of(signer: &[u8], carried: &[Vec<u8>]) -> Vec<Vec<u8>> {
+    use x509_cert::der::Decode as _;
+    let parsed: Vec<(Vec<u8>, x509_cert::Certificate)> = carried.iter().filter_map(|d| x509_cert::Certificate::from_der(d).ok().map(|c| (d.clone(), c))).collect();
+    let Ok(mut at) = x509_cert::Certificate::from_der(signer) else { return Vec::new() };
+    let mut chain = vec![signer.to_vec()];
+    while chain.len() < 8 && at.tbs_certificate().issuer() != at.tbs_certificate().subject() {
+        let Some((der, c)) = parsed.iter().find(|(d, c)| !chain.contains(d) && c.tbs_certificate().subject() == at.tbs_certificate().issuer() && crate::trust::pdfkey::issued_by(&at, c) == Some(true)) else { break };
+        chain.push(der.clone());
+        at = c.clone();
+    }
+    chain
+}
+
 impl RemoteTsa {
     /// Connect to `config`'s authority and ask it once (the answer sizes
     /// the run's `/Contents` and gives its certificates): an error names
@@ -130,7 +148,7 @@ impl RemoteTsa {
         let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), cert: Vec::new(), spki: Vec::new(), subject: String::new() };
         let probe = *b"terbit: is the authority there?";
         let (token, stamp) = tsa.ask_imprint(&Sha256::digest(probe).into()).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
-        tsa.certs = crate::pdf::token::certificates(&token);
+        tsa.certs = chain_of(&stamp.cert, &crate::pdf::token::certificates(&token));
         tsa.max_token = token.len() + 1024;
         tsa.spki = stamp.spki;
         tsa.cert = stamp.cert.clone();
@@ -241,6 +259,18 @@ mod tests {
         let parts = crate::util::der::items(&r, s, e).unwrap();
         assert_eq!(parts.iter().map(|p| p.0).collect::<Vec<_>>(), vec![0x02, 0x30, 0x02, 0x01]);
         assert_eq!(r[parts[2].1], 0x7f);
+    }
+
+    #[test]
+    fn only_the_authoritys_chain_is_kept_of_a_tokens_certificates() {
+        let root = crate::trust::list::tests::test_root();
+        let key = p256::ecdsa::SigningKey::from_slice(&[0x31; 32]).unwrap();
+        let tsa = crate::trust::tsa::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+        let other = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
+        // An added certificate (another the root issued, or junk) is left out; the order is the chain's.
+        let carried = vec![other, b"junk".to_vec(), root.cert.der.clone(), tsa.clone()];
+        assert_eq!(chain_of(&tsa, &carried), vec![tsa.clone(), root.cert.der.clone()]);
+        assert_eq!(chain_of(&tsa, &[]), vec![tsa]);
     }
 
     #[test]

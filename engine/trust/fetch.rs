@@ -36,6 +36,11 @@ pub const MAX_CRL: u64 = 1 << 20;
 pub const ATTEMPTS: u32 = 4;
 /// A responder's clock may run this far ahead of ours (seconds).
 const SKEW: i64 = 300;
+/// An OCSP answer that names no next update is current only this long
+/// after it was made (seconds): an old "good" could be replayed for ever.
+const NO_NEXT_MAX_AGE: i64 = 86_400;
+/// At most this many bytes of answers in all: they go into every file.
+pub const MAX_TOTAL: usize = 1 << 20;
 
 const ID_AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
@@ -133,6 +138,10 @@ pub fn fetch(leaves: &[Vec<u8>], pool: &[Vec<u8>], district_root: Option<&[u8]>,
                 .cloned()
                 .ok_or_else(|| Failure::Service(format!("the certificate {name} came without its issuer's certificate: its status cannot be checked")))?;
             one(&agent, &cert, &issuer, &name, now, &mut out, &mut crl_urls)?;
+            let total: usize = out.ocsps.iter().chain(&out.crls).map(Vec::len).sum();
+            if total > MAX_TOTAL {
+                return Err(Failure::Service(format!("the answers take {total} bytes, more than the {MAX_TOTAL} every file could carry")));
+            }
             seen.push(cert);
             cert = issuer;
         }
@@ -167,8 +176,11 @@ fn one(agent: &ureq::Agent, cert: &Certificate, issuer: &Certificate, name: &str
             let crl = ask(agent, &url, None, MAX_CRL).map_err(|why| Failure::Service(format!("the CRL distribution point {} (for {name}): {why}", clip_shown(&url, 200))))?;
             let (this, next) = check_crl(&crl, cert, issuer, now).map_err(named(format!("{name} (the CRL from {})", clip_shown(&url, 200))))?;
             out.said.push(format!("{name}: not on the CRL from {} of {}, next by {} ({} bytes in every file)", clip_shown(&url, 200), crate::dk1::keys::rfc3339(this), crate::dk1::keys::rfc3339(next), crl.len()));
-            out.crls.push(crl);
-            crl_urls.push(url);
+            // The same list at two addresses is carried once.
+            if !out.crls.contains(&crl) {
+                out.crls.push(crl);
+                crl_urls.push(url);
+            }
         }
         None => out.said.push(format!("WARNING: {name} names no OCSP responder and no CRL distribution point (http): validators will find no revocation data for it")),
     }
@@ -312,19 +324,27 @@ fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -
         let (_, ls, le) = read(basic, cs, ce).filter(|x| x.0 == 0x30).ok_or_else(bad)?;
         for (_, _, ie, is) in items(basic, ls, le).ok_or_else(bad)?.into_iter().take(8) {
             let Ok(c) = Certificate::from_der(&basic[is..ie]) else { return Err(bad()) };
-            if crate::trust::pdfkey::issued_by(&c, issuer) == Some(true) && for_ocsp_signing(&c) {
+            if crate::trust::pdfkey::issued_by(&c, issuer) == Some(true) && for_ocsp_signing(&c) && delegate_fits(&c, now) {
                 signers.push(c);
             }
         }
     }
     if !signers.iter().any(|k| crate::trust::pdfkey::signed_by(k.tbs_certificate().subject_public_key_info(), &alg, data, sig) == Some(true)) {
-        return Err("its signature does not hold under the certificate's issuer or a responder it certified".into());
+        return Err("its signature does not hold under the certificate's issuer or a current responder it certified for OCSP signing".into());
+    }
+    if let Some(ext) = data_extensions(data)? {
+        if critical(data, ext) {
+            return Err("it has a critical extension terbit does not know".into());
+        }
     }
     let (_, s, e) = read(data, 0, data.len()).ok_or_else(bad)?;
     let fields = items(data, s, e).ok_or_else(bad)?;
     let at = usize::from(fields.first().is_some_and(|f| f.0 == 0xa0));
     let (0x30, ls, le, _) = fields.get(at + 2).copied().ok_or_else(bad)? else { return Err(bad()) };
     let serial = cert.tbs_certificate().serial_number().as_bytes();
+    // Every single answer about this certificate: one that says revoked
+    // wins over one that says good.
+    let mut good: Option<(i64, Option<i64>)> = None;
     for (tag, s1, e1, _) in items(data, ls, le).ok_or_else(bad)? {
         let f = items(data, s1, e1).filter(|_| tag == 0x30).ok_or_else(bad)?;
         let ((0x30, is, ie, _), status, (0x18, _, te, tstart)) = (f.first().copied().ok_or_else(bad)?, f.get(1).copied().ok_or_else(bad)?, f.get(2).copied().ok_or_else(bad)?) else { return Err(bad()) };
@@ -338,6 +358,28 @@ fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -
         if data[*ss..*se] != *serial || data[*ns..*ne] != name_hash[..] || data[*ks..*ke] != key_hash[..] {
             continue;
         }
+        let mut rest = f[3..].iter();
+        let mut next_el = rest.next();
+        let next = match next_el {
+            Some((0xa0, ns, ne, _)) => {
+                let inner = read(data, *ns, *ne).filter(|x| x.2 == *ne).ok_or_else(bad)?;
+                next_el = rest.next();
+                Some(when(&data[*ns..inner.2])?)
+            }
+            _ => None,
+        };
+        match next_el {
+            Some(&(0xa1, xs, xe, _)) => {
+                if critical(data, (xs, xe)) {
+                    return Err("its answer has a critical extension terbit does not know".into());
+                }
+                if rest.next().is_some() {
+                    return Err(bad());
+                }
+            }
+            None => {}
+            Some(_) => return Err(bad()),
+        }
         match status.0 {
             0x80 => {}
             // RevokedInfo: its revocation time first.
@@ -345,19 +387,88 @@ fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -
             _ => return Err("the responder does not know the certificate (status unknown)".into()),
         }
         let this = when(&data[tstart..te])?;
-        let next = match f.get(3) {
-            Some((0xa0, ns, ne, _)) => Some(when(&data[*ns..*ne])?),
-            _ => None,
-        };
         if this > now + SKEW {
             return Err(format!("it is dated {}, after now ({}): check the clocks", crate::dk1::keys::rfc3339(this), crate::dk1::keys::rfc3339(now)));
         }
-        if next.is_some_and(|n| n < now) {
-            return Err(format!("it is out of date: it ran out {}, and the responder gives nothing newer", crate::dk1::keys::rfc3339(next.unwrap_or_default())));
+        match next {
+            Some(n) if n < now => return Err(format!("it is out of date: it ran out {}, and the responder gives nothing newer", crate::dk1::keys::rfc3339(n))),
+            None if this < now - NO_NEXT_MAX_AGE => {
+                return Err(format!("it is out of date: made {} with no next update, more than a day ago (an old answer replayed?)", crate::dk1::keys::rfc3339(this)))
+            }
+            _ => {}
         }
-        return Ok(Status::Good(this, next));
+        good.get_or_insert((this, next));
     }
-    Err("it holds no answer about this certificate".into())
+    good.map(|(this, next)| Status::Good(this, next)).ok_or_else(|| "it holds no answer about this certificate".into())
+}
+
+/// The ResponseData's responseExtensions ([1]), (start, end) of its content, if any.
+fn data_extensions(data: &[u8]) -> Result<Option<(usize, usize)>, String> {
+    use crate::util::der::{items, tlv as read};
+    let bad = || "not an OCSP response (RFC 6960)".to_string();
+    let (_, s, e) = read(data, 0, data.len()).ok_or_else(bad)?;
+    let fields = items(data, s, e).ok_or_else(bad)?;
+    Ok(fields.iter().skip(2).find(|f| f.0 == 0xa1).map(|f| (f.1, f.2)))
+}
+
+/// Whether the explicitly tagged Extensions at `b[at.0..at.1]` hold one
+/// marked critical (terbit knows no OCSP extension that must be obeyed;
+/// a nonce is never critical). Unreadable counts as critical.
+fn critical(b: &[u8], at: (usize, usize)) -> bool {
+    use crate::util::der::{items, tlv as read};
+    let Some((0x30, s, e)) = read(b, at.0, at.1) else { return true };
+    let Some(exts) = items(b, s, e) else { return true };
+    exts.iter().any(|x| match items(b, x.1, x.2) {
+        Some(p) => p.get(1).is_some_and(|c| c.0 == 0x01 && b.get(c.1) != Some(&0)),
+        None => true,
+    })
+}
+
+/// Whether a delegated OCSP responder's certificate is valid at `now`
+/// and no certification authority's.
+fn delegate_fits(c: &Certificate, now: i64) -> bool {
+    let v = c.tbs_certificate().validity();
+    let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
+    let is_ca = c
+        .tbs_certificate()
+        .extensions()
+        .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "2.5.29.19"))
+        .and_then(|e| x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
+        .is_some_and(|b| b.ca);
+    secs(&v.not_before) <= now + SKEW && now <= secs(&v.not_after) && !is_ca
+}
+
+/// Whether a CRL is a complete one that covers `cert`: no delta CRL, no
+/// indirect or partial one (by reasons, or of the other kind of
+/// certificate than `cert`), no critical extension terbit does not know.
+fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc5280>, cert: &Certificate) -> Result<(), &'static str> {
+    let is_ca = cert
+        .tbs_certificate()
+        .extensions()
+        .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "2.5.29.19"))
+        .and_then(|e| x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
+        .is_some_and(|b| b.ca);
+    for e in crl.tbs_cert_list.crl_extensions.iter().flatten() {
+        match e.extn_id.to_string().as_str() {
+            "2.5.29.27" => return Err("it is a delta CRL, not a complete one"),
+            "2.5.29.28" => {
+                let idp = x509_cert::ext::pkix::crl::dp::IssuingDistributionPoint::from_der(e.extn_value.as_bytes()).map_err(|_| "its issuing distribution point is unreadable")?;
+                if idp.indirect_crl || idp.only_some_reasons.is_some() || idp.only_contains_attribute_certs {
+                    return Err("it is a partial or indirect CRL, not a complete one");
+                }
+                if (idp.only_contains_user_certs && is_ca) || (idp.only_contains_ca_certs && !is_ca) {
+                    return Err("it covers another kind of certificate than this one");
+                }
+            }
+            "2.5.29.20" | "2.5.29.35" | "2.5.29.46" | "1.3.6.1.5.5.7.1.1" => {}
+            _ if e.critical => return Err("it has a critical extension terbit does not know"),
+            _ => {}
+        }
+    }
+    if crl.tbs_cert_list.revoked_certificates.iter().flatten().any(|r| r.crl_entry_extensions.iter().flatten().any(|x| x.critical)) {
+        return Err("an entry has a critical extension (an indirect CRL?) terbit does not read");
+    }
+    Ok(())
 }
 
 /// Whether the certificate's extended key usage names OCSP signing.
@@ -390,6 +501,7 @@ fn crl_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) ->
     if crate::trust::pdfkey::signed_by(issuer.tbs_certificate().subject_public_key_info(), &crl.signature_algorithm.oid.to_string(), &tbs, sig) != Some(true) {
         return Err(fail("its signature does not hold under the certificate's issuer".into()));
     }
+    crl_scope(&crl, cert).map_err(|why| fail(why.into()))?;
     let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
     let this = secs(&crl.tbs_cert_list.this_update);
     let next = crl.tbs_cert_list.next_update.as_ref().map(secs).ok_or_else(|| fail("it has no next update".into()))?;
@@ -473,6 +585,67 @@ mod tests {
         for n in 0..answer.len() {
             assert!(check_ocsp(&answer[..n], &c, &i, 1_800_000_100).is_err());
         }
+    }
+
+    /// A single answer: status bytes, this update, next update, its extensions.
+    type Single<'a> = (&'a [u8], i64, Option<i64>, Option<Vec<u8>>);
+
+    /// An OCSP answer the root signs about `cert`: its singles, response extensions.
+    fn answer(root: &crate::trust::root::RootKey, cert: &[u8], singles: &[Single<'_>], response_ext: Option<Vec<u8>>) -> Vec<u8> {
+        let seq = |parts: &[&[u8]]| tlv(0x30, &parts.concat());
+        let gt = |t: i64| GeneralizedTime::from_unix_duration(Duration::from_secs(t as u64)).unwrap().to_der().unwrap();
+        let c = Certificate::from_der(cert).unwrap();
+        let i = Certificate::from_der(&root.cert.der).unwrap();
+        let (nh, kh) = issuer_hashes(&i, OID_SHA1).unwrap();
+        let id = seq(&[&seq(&[&tlv(0x06, OID_SHA1), &[0x05, 0x00]]), &tlv(0x04, &nh), &tlv(0x04, &kh), &c.tbs_certificate().serial_number().to_der().unwrap()]);
+        let mut list = Vec::new();
+        for (status, this, next, ext) in singles {
+            let mut parts: Vec<Vec<u8>> = vec![id.clone(), status.to_vec(), gt(*this)];
+            if let Some(n) = next {
+                parts.push(tlv(0xa0, &gt(*n)));
+            }
+            if let Some(e) = ext {
+                parts.push(tlv(0xa1, e));
+            }
+            list.extend(tlv(0x30, &parts.concat()));
+        }
+        let mut data = vec![tlv(0xa2, &tlv(0x04, &[7; 20])), gt(singles[0].1), tlv(0x30, &list)];
+        if let Some(e) = response_ext {
+            data.push(tlv(0xa1, &e));
+        }
+        let data = tlv(0x30, &data.concat());
+        let sig: p256::ecdsa::DerSignature = p256::ecdsa::signature::Signer::sign(root.signing_key(), &data);
+        let mut bits = vec![0u8];
+        bits.extend_from_slice(sig.as_bytes());
+        let basic = seq(&[&data, &seq(&[&tlv(0x06, &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02])]), &tlv(0x03, &bits)]);
+        seq(&[&tlv(0x0a, &[0]), &tlv(0xa0, &seq(&[&tlv(0x06, ID_PKIX_OCSP_BASIC), &tlv(0x04, &basic)]))])
+    }
+
+    #[test]
+    fn old_answers_revocations_and_critical_extensions() {
+        let (root, cert) = district();
+        let c = Certificate::from_der(&cert).unwrap();
+        let i = Certificate::from_der(&root.cert.der).unwrap();
+        let now = 1_800_000_000;
+        let good: &[u8] = &[0x80, 0x00];
+        let ok = answer(&root, &cert, &[(good, now - 60, Some(now + 86_400), None)], None);
+        assert_eq!(check_ocsp(&ok, &c, &i, now), Ok((now - 60, Some(now + 86_400))));
+        // No next update: current for a day, then an old answer.
+        assert!(check_ocsp(&answer(&root, &cert, &[(good, now - 3_600, None, None)], None), &c, &i, now).is_ok());
+        let old = answer(&root, &cert, &[(good, now - 90 * 86_400, None, None)], None);
+        assert!(check_ocsp(&old, &c, &i, now).unwrap_err().to_string().contains("out of date"));
+        // "good" then "revoked" for the same certificate: revoked.
+        let revoked: Vec<u8> = tlv(0xa1, &GeneralizedTime::from_unix_duration(Duration::from_secs(1_790_000_000)).unwrap().to_der().unwrap());
+        let both = answer(&root, &cert, &[(good, now - 60, Some(now + 60), None), (&revoked, now - 60, Some(now + 60), None)], None);
+        assert_eq!(check_ocsp(&both, &c, &i, now), Err(Failure::Revoked { what: String::new(), since: Some(1_790_000_000) }));
+        // Extensions: a non-critical one (a nonce) is fine, a critical one is not.
+        let ext = |critical: bool| tlv(0x30, &tlv(0x30, &[tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x02]), if critical { vec![0x01, 0x01, 0xff] } else { vec![] }, tlv(0x04, &[4, 2, 1, 2])].concat()));
+        assert!(check_ocsp(&answer(&root, &cert, &[(good, now - 60, Some(now + 60), None)], Some(ext(false))), &c, &i, now).is_ok());
+        assert!(check_ocsp(&answer(&root, &cert, &[(good, now - 60, Some(now + 60), None)], Some(ext(true))), &c, &i, now).unwrap_err().to_string().contains("critical"));
+        assert!(check_ocsp(&answer(&root, &cert, &[(good, now - 60, Some(now + 60), Some(ext(true)))], None), &c, &i, now).unwrap_err().to_string().contains("critical"));
+        // The root's CA-only CRL does not cover a PDF-signing certificate.
+        let ca_only = crate::trust::crl::make_ca_only(&root, 1, now - 60, now + 86_400).unwrap();
+        assert!(check_crl(&ca_only, &c, &i, now).unwrap_err().to_string().contains("another kind of certificate"));
     }
 
     #[test]
