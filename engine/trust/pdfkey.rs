@@ -461,10 +461,19 @@ fn install(dir: &Path, kid: &Kid, signing: &SigningKey, der: &[u8], chain: &[Vec
         path.into_iter().map(|i| chain[i].clone()).collect()
     };
     let (kp, cp) = (key_path(dir, kid), cert_path(dir, kid));
-    for p in [&kp, &cp] {
-        if std::fs::symlink_metadata(p).is_ok() {
-            return Err(Error::Usage(format!("{} already exists: move it away first", p.display())));
-        }
+    if std::fs::symlink_metadata(&cp).is_ok() {
+        // Never "move it away": the documents signed with the key's
+        // present certificate stay genuine only while the trust list
+        // names it, and `trust sign` lists what the folder holds.
+        return Err(Error::Usage(format!(
+            "{} already exists: key {} has a certified PDF key, and what it signed stays genuine only while the trust list names that certificate. Import for a new key instead: `terbit keys generate` (a new DK1 key), move its new, never certified {} away, then `terbit keys import NEW_KID …`; retire this one with `terbit keys retire` once the new one signs",
+            cp.display(),
+            hex::encode(kid),
+            "<NEW_KID>.pdf.key"
+        )));
+    }
+    if std::fs::symlink_metadata(&kp).is_ok() {
+        return Err(Error::Usage(format!("{} already exists (a PDF key no root has certified yet, so it has signed nothing): move it away first", kp.display())));
     }
     let pem = signing.to_pkcs8_pem(LineEnding::LF).map_err(|e| Error::Usage(format!("PDF key: {e}")))?;
     crate::dk1::keys::write_secret_file(&kp, &pem)?;
