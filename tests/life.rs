@@ -709,9 +709,11 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     ok_at(d, None, &["trust", "bundle", "--list", "keys/trust-3506.json", "--pin", &pin, "--out", "bundle.json"]);
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "8", "--as-of", "2026-11-23", "--out", "births.csv"]);
     secret(&d.join("tsa.pass"), "dinas:rahasia\n");
-    let settings = |out: &str, fetch: bool| {
-        std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"{out}\"\nregister = \"register.sqlite\"\ntsa_url = \"http://127.0.0.1:{}/tsa\"\ntsa_credentials = \"tsa.pass\"\nfetch_revocation = {fetch}\n", service.1)).unwrap();
+    let settings_with = |out: &str, fetch: bool, chain: &str| {
+        let chain = if chain.is_empty() { String::new() } else { format!("tsa_chain = \"{chain}\"\n") };
+        std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"{out}\"\nregister = \"register.sqlite\"\ntsa_url = \"http://127.0.0.1:{}/tsa\"\ntsa_credentials = \"tsa.pass\"\nfetch_revocation = {fetch}\n{chain}", service.1)).unwrap();
     };
+    let settings = |out: &str, fetch: bool| settings_with(out, fetch, "");
     let roots = format!("{},{}", d.join("root/root-3506.crt").display(), ca.display());
     let later = (chrono::Utc::now() + chrono::Duration::hours(1)).to_rfc3339_opts(chrono::SecondsFormat::Secs, true);
     // Without fetching: B-LT by the district's data, but nothing for the
@@ -724,8 +726,13 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     for v in ades(&pyhanko, Path::new(&roots), &later, &plain[..1], &[]) {
         assert_ne!(v["ades"], "PASSED/OK", "no revocation data for the PSrE's authority: {v}");
     }
-    // Fetched: the authority's OCSP answer and its CA's CRL in every file.
-    settings("fetched", true);
+    // A pinned chain (tsa_chain) the authority's certificate is not issued
+    // by: refused before anything is made.
+    settings_with("fetched", true, "psre/ca.crt");
+    let (code, out, err) = terbit_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    assert!(code != 0 && err.contains("not issued by any certificate of tsa_chain"), "{out}{err}");
+    // Fetched, the chain pinned: the authority's OCSP answer and its CA's CRL in every file.
+    settings_with("fetched", true, "psre/chain.pem");
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "9", "--as-of", "2026-11-24", "--out", "more.csv"]);
     let out = ok_at(d, None, &["issue", "more.csv", "--issued-on", "2026-11-24"]);
     assert!(out.contains("revocation data: CN=Test PSrE Time-Stamping,O=Test PSrE,C=ID: OCSP \"good\""), "{out}");

@@ -20,8 +20,9 @@ pub(crate) fn run(c: ArchiveCommand) -> Result<ExitCode> {
         None => None,
     };
     let fetch_revocation = config.as_ref().is_some_and(|c| c.fetch_revocation);
+    let chain = super::issue::tsa_chain(config.as_ref().and_then(|c| c.tsa_chain.as_deref()))?;
     let remote = match config.and_then(|c| c.tsa_url.map(|u| (u, c.tsa_credentials))) {
-        Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url, credentials: super::issue::tsa_credentials(credentials.as_deref(), "tsa_credentials")? }),
+        Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url, credentials: super::issue::tsa_credentials(credentials.as_deref(), "tsa_credentials")?, chain }),
         None => None,
     };
     let (opts, notes) = terbit::archive::options(&keys, remote, fetch_revocation, now, i64::from(min_age_days) * 86_400)?;

@@ -48,11 +48,11 @@ pub(crate) fn run(a: IssueArgs, quiet: bool, handed: Handed) -> Result<ExitCode>
         ahead_max_rows: issue::AHEAD_MAX_ROWS,
         started_at: Some(super::region::clock()?),
         remote_tsa: match &settings.tsa {
-            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "tsa_credentials")? }),
+            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "tsa_credentials")?, chain: tsa_chain(settings.tsa_chain.as_deref())? }),
             None => None,
         },
         seal_tsa: match &settings.seal_tsa {
-            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "seal_tsa_credentials")? }),
+            Some((url, credentials)) => Some(terbit::pdf::remote::RemoteConfig { url: url.clone(), credentials: tsa_credentials(credentials.as_deref(), "seal_tsa_credentials")?, chain: tsa_chain(settings.tsa_chain.as_deref())? }),
             None => None,
         },
         fetch_revocation: settings.fetch_revocation,
@@ -121,6 +121,16 @@ fn progress_bar(quiet: bool) -> Option<(indicatif::ProgressBar, issue::Progress)
 /// `tsa_credentials` names, else the service manager's credential
 /// `terbit-tsa-credentials` (systemd's LoadCredential=), else none. One
 /// line, `user:password`; the file must be readable by its owner alone.
+/// The certificates of `tsa_chain` (PEM), if the settings file names it.
+pub(crate) fn tsa_chain(file: Option<&std::path::Path>) -> Result<Vec<Vec<u8>>> {
+    let Some(path) = file else { return Ok(Vec::new()) };
+    let certs = terbit::trust::pdfkey::pem_chain(path).map_err(|e| anyhow::anyhow!("{e} (terbit.toml's tsa_chain)"))?;
+    if certs.is_empty() {
+        anyhow::bail!("{} (terbit.toml's tsa_chain) holds no certificate: give the PEM certificates above the time-stamp authority's, up to its root", path.display());
+    }
+    Ok(certs)
+}
+
 pub(crate) fn tsa_credentials(file: Option<&std::path::Path>, key: &str) -> Result<Option<(String, zeroize::Zeroizing<String>)>> {
     let path = match file {
         Some(p) => p.to_path_buf(),

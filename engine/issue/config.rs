@@ -51,6 +51,7 @@ struct Raw {
     seal_tsa_url: Option<String>,
     seal_tsa_credentials: Option<PathBuf>,
     fetch_revocation: Option<bool>,
+    tsa_chain: Option<PathBuf>,
     /// With their places: a wrong entry is named by its line.
     #[serde(default)]
     templates: Vec<toml::Spanned<String>>,
@@ -93,6 +94,9 @@ pub struct Config {
     /// import`, an external time-stamp authority's — from the services
     /// they name, into every file's validation data (`trust::fetch`).
     pub fetch_revocation: bool,
+    /// A PEM file with the certificates above the external authority's, up
+    /// to its root: pinned, instead of those its tokens carry.
+    pub tsa_chain: Option<PathBuf>,
     /// The file this came from.
     pub path: PathBuf,
 }
@@ -192,6 +196,7 @@ impl Config {
             seal_tsa_url: raw.seal_tsa_url,
             seal_tsa_credentials: raw.seal_tsa_credentials.map(abs),
             fetch_revocation: raw.fetch_revocation.unwrap_or(false),
+            tsa_chain: raw.tsa_chain.map(abs),
             path: path.to_path_buf(),
         })
     }

@@ -100,6 +100,8 @@ pub struct Settings {
     /// Whether a certification authority's revocation answers are fetched
     /// (`fetch_revocation`).
     pub fetch_revocation: bool,
+    /// The external authority's pinned chain file (`tsa_chain`).
+    pub tsa_chain: Option<PathBuf>,
 }
 
 /// Why no settings could be made from the file and the flags.
@@ -166,6 +168,7 @@ pub fn merge(file: &Config, flags: Flags, command: For) -> Result<Settings, Sett
         tsa: file.tsa_url.clone().map(|u| (u, file.tsa_credentials.clone())),
         seal_tsa: file.seal_tsa_url.clone().map(|u| (u, file.seal_tsa_credentials.clone())),
         fetch_revocation: file.fetch_revocation,
+        tsa_chain: file.tsa_chain.clone(),
     })
 }
 

@@ -30,6 +30,10 @@ pub struct RemoteConfig {
     pub url: String,
     /// HTTP basic credentials (user, password).
     pub credentials: Option<(String, zeroize::Zeroizing<String>)>,
+    /// The certificates above the authority's, up to its root (DER), as
+    /// the district pinned them (`tsa_chain`): when given, the token's own
+    /// (an unsigned set anyone on the way may change) are not used.
+    pub chain: Vec<Vec<u8>>,
 }
 
 impl std::fmt::Debug for RemoteConfig {
@@ -113,21 +117,34 @@ fn token_of(answer: &[u8]) -> Result<Vec<u8>, String> {
 }
 
 /// The authority's certificate `signer` and those above it among
-    /// `carried` (each the issuer of the one before, by its signature, up to
-    /// a self-signed one): what every file's store carries of a token's
-    /// certificates. Any other certificate a token carries (its set is not
-    /// signed: anyone on the way could add some) is left out.
-fn chain_of(signer: &[u8], carried: &[Vec<u8>]) -> Vec<Vec<u8>> {
+/// `carried` (each the issuer of the one before, by its signature, up to
+/// a self-signed one): what every file's store carries of a token's
+/// certificates, and whose status is fetched. Any other certificate a
+/// token carries (its set is not signed: anyone on the way could add
+/// some) is left out; two different certificates carrying an issuer's
+/// name are refused, since a forged one can wrap the real issuer's public
+/// key and pass the signature check (pin the chain with `tsa_chain`).
+fn chain_of(signer: &[u8], carried: &[Vec<u8>]) -> Result<Vec<Vec<u8>>, String> {
     use x509_cert::der::Decode as _;
     let parsed: Vec<(Vec<u8>, x509_cert::Certificate)> = carried.iter().filter_map(|d| x509_cert::Certificate::from_der(d).ok().map(|c| (d.clone(), c))).collect();
-    let Ok(mut at) = x509_cert::Certificate::from_der(signer) else { return Vec::new() };
+    let mut at = x509_cert::Certificate::from_der(signer).map_err(|_| "its certificate is not readable".to_string())?;
     let mut chain = vec![signer.to_vec()];
     while chain.len() < 8 && at.tbs_certificate().issuer() != at.tbs_certificate().subject() {
-        let Some((der, c)) = parsed.iter().find(|(d, c)| !chain.contains(d) && c.tbs_certificate().subject() == at.tbs_certificate().issuer() && crate::trust::pdfkey::issued_by(&at, c) == Some(true)) else { break };
+        let mut named = parsed.iter().filter(|(d, c)| !chain.contains(d) && c.tbs_certificate().subject() == at.tbs_certificate().issuer());
+        let first = named.next();
+        let others = named.count();
+        if others > 0 {
+            return Err(format!(
+                "its answer carries {} different certificates named {}: which one issued the authority's is unclear (pin its chain with tsa_chain in the settings file)",
+                others + 1,
+                crate::util::show::clip_shown(&at.tbs_certificate().issuer().to_string(), 160)
+            ));
+        }
+        let Some((der, c)) = first.filter(|(_, c)| crate::trust::pdfkey::issued_by(&at, c) == Some(true)) else { break };
         chain.push(der.clone());
         at = c.clone();
     }
-    chain
+    Ok(chain)
 }
 
 impl RemoteTsa {
@@ -148,7 +165,15 @@ impl RemoteTsa {
         let mut tsa = RemoteTsa { agent, url: config.url.clone(), authorization, max_token: 0, certs: Vec::new(), cert: Vec::new(), spki: Vec::new(), subject: String::new() };
         let probe = *b"terbit: is the authority there?";
         let (token, stamp) = tsa.ask_imprint(&Sha256::digest(probe).into()).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
-        tsa.certs = chain_of(&stamp.cert, &crate::pdf::token::certificates(&token));
+        let pinned = !config.chain.is_empty();
+        let carried = if pinned { config.chain.clone() } else { crate::pdf::token::certificates(&token) };
+        tsa.certs = chain_of(&stamp.cert, &carried).map_err(|why| PadesError(format!("the time-stamp authority {}: {why}", crate::util::show::clip_shown(&tsa.url, 200))))?;
+        if pinned && tsa.certs.len() < 2 {
+            return Err(PadesError(format!(
+                "the time-stamp authority {}: its certificate is not issued by any certificate of tsa_chain (the pinned chain of its certification authority)",
+                crate::util::show::clip_shown(&tsa.url, 200)
+            )));
+        }
         tsa.max_token = token.len() + 1024;
         tsa.spki = stamp.spki;
         tsa.cert = stamp.cert.clone();
@@ -269,8 +294,12 @@ mod tests {
         let other = crate::trust::pdfkey::certify(&root, key.verifying_key(), "3506", "Kabupaten Kediri", 1_767_225_600, 2_082_758_400).unwrap();
         // An added certificate (another the root issued, or junk) is left out; the order is the chain's.
         let carried = vec![other, b"junk".to_vec(), root.cert.der.clone(), tsa.clone()];
-        assert_eq!(chain_of(&tsa, &carried), vec![tsa.clone(), root.cert.der.clone()]);
-        assert_eq!(chain_of(&tsa, &[]), vec![tsa]);
+        assert_eq!(chain_of(&tsa, &carried), Ok(vec![tsa.clone(), root.cert.der.clone()]));
+        assert_eq!(chain_of(&tsa, &[]), Ok(vec![tsa.clone()]));
+        // A second certificate with the root's name (another key): refused as unclear.
+        let same_name = crate::trust::list::tests::test_root_with(&[0x55; 32]);
+        let e = chain_of(&tsa, &[root.cert.der.clone(), same_name.cert.der.clone()]).unwrap_err();
+        assert!(e.contains("2 different certificates named"), "{e}");
     }
 
     #[test]

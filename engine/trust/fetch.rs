@@ -169,12 +169,12 @@ fn one(agent: &ureq::Agent, cert: &Certificate, issuer: &Certificate, name: &str
         Some(Source::Crl(url)) => {
             if let Some(i) = crl_urls.iter().position(|u| *u == url) {
                 // Fetched for another certificate: checked for this one too.
-                check_crl(&out.crls[i], cert, issuer, now).map_err(named(format!("{name} (the CRL from {})", clip_shown(&url, 200))))?;
+                check_crl(&out.crls[i], cert, issuer, &url, now).map_err(named(format!("{name} (the CRL from {})", clip_shown(&url, 200))))?;
                 out.said.push(format!("{name}: not on the CRL from {}", clip_shown(&url, 200)));
                 return Ok(());
             }
             let crl = ask(agent, &url, None, MAX_CRL).map_err(|why| Failure::Service(format!("the CRL distribution point {} (for {name}): {why}", clip_shown(&url, 200))))?;
-            let (this, next) = check_crl(&crl, cert, issuer, now).map_err(named(format!("{name} (the CRL from {})", clip_shown(&url, 200))))?;
+            let (this, next) = check_crl(&crl, cert, issuer, &url, now).map_err(named(format!("{name} (the CRL from {})", clip_shown(&url, 200))))?;
             out.said.push(format!("{name}: not on the CRL from {} of {}, next by {} ({} bytes in every file)", clip_shown(&url, 200), crate::dk1::keys::rfc3339(this), crate::dk1::keys::rfc3339(next), crl.len()));
             // The same list at two addresses is carried once.
             if !out.crls.contains(&crl) {
@@ -440,8 +440,10 @@ fn delegate_fits(c: &Certificate, now: i64) -> bool {
 
 /// Whether a CRL is a complete one that covers `cert`: no delta CRL, no
 /// indirect or partial one (by reasons, or of the other kind of
-/// certificate than `cert`), no critical extension terbit does not know.
-fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc5280>, cert: &Certificate) -> Result<(), &'static str> {
+/// certificate than `cert`), for the distribution point `from` it was
+/// fetched from when it names one (RFC 5280 §6.3.3 b), no critical
+/// extension terbit does not know.
+fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc5280>, cert: &Certificate, from: &str) -> Result<(), &'static str> {
     let is_ca = cert
         .tbs_certificate()
         .extensions()
@@ -458,6 +460,15 @@ fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc52
                 }
                 if (idp.only_contains_user_certs && is_ca) || (idp.only_contains_ca_certs && !is_ca) {
                     return Err("it covers another kind of certificate than this one");
+                }
+                match &idp.distribution_point {
+                    None => {}
+                    Some(DistributionPointName::FullName(names)) => {
+                        if !names.iter().any(|n| matches!(n, GeneralName::UniformResourceIdentifier(u) if u.as_str() == from)) {
+                            return Err("it is the CRL of another distribution point than the certificate's");
+                        }
+                    }
+                    Some(_) => return Err("its distribution point is named relative to its issuer, which terbit does not read"),
                 }
             }
             "2.5.29.20" | "2.5.29.35" | "2.5.29.46" | "1.3.6.1.5.5.7.1.1" => {}
@@ -482,15 +493,15 @@ fn for_ocsp_signing(c: &Certificate) -> bool {
 
 /// Check a CRL for `cert`: `issuer` signed it, it is current at `now` and
 /// does not list the certificate: its (this update, next update).
-pub fn check_crl(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -> Result<(i64, i64), Failure> {
-    crl_status(der, cert, issuer, now).and_then(|(this, next, revoked)| match revoked {
+pub fn check_crl(der: &[u8], cert: &Certificate, issuer: &Certificate, from: &str, now: i64) -> Result<(i64, i64), Failure> {
+    crl_status(der, cert, issuer, from, now).and_then(|(this, next, revoked)| match revoked {
         Some(since) => Err(Failure::Revoked { what: String::new(), since: Some(since) }),
         None => Ok((this, next)),
     })
 }
 
 /// A CRL's (this update, next update, the certificate's revocation time if listed).
-fn crl_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -> Result<(i64, i64, Option<i64>), Failure> {
+fn crl_status(der: &[u8], cert: &Certificate, issuer: &Certificate, from: &str, now: i64) -> Result<(i64, i64, Option<i64>), Failure> {
     let fail = |why: String| Failure::Service(why);
     let crl = x509_cert::crl::CertificateList::<x509_cert::certificate::Rfc5280>::from_der(der).map_err(|_| fail("not a DER certificate revocation list".into()))?;
     if crl.tbs_cert_list.issuer != *issuer.tbs_certificate().subject() {
@@ -501,7 +512,7 @@ fn crl_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) ->
     if crate::trust::pdfkey::signed_by(issuer.tbs_certificate().subject_public_key_info(), &crl.signature_algorithm.oid.to_string(), &tbs, sig) != Some(true) {
         return Err(fail("its signature does not hold under the certificate's issuer".into()));
     }
-    crl_scope(&crl, cert).map_err(|why| fail(why.into()))?;
+    crl_scope(&crl, cert, from).map_err(|why| fail(why.into()))?;
     let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
     let this = secs(&crl.tbs_cert_list.this_update);
     let next = crl.tbs_cert_list.next_update.as_ref().map(secs).ok_or_else(|| fail("it has no next update".into()))?;
@@ -645,7 +656,7 @@ mod tests {
         assert!(check_ocsp(&answer(&root, &cert, &[(good, now - 60, Some(now + 60), Some(ext(true)))], None), &c, &i, now).unwrap_err().to_string().contains("critical"));
         // The root's CA-only CRL does not cover a PDF-signing certificate.
         let ca_only = crate::trust::crl::make_ca_only(&root, 1, now - 60, now + 86_400).unwrap();
-        assert!(check_crl(&ca_only, &c, &i, now).unwrap_err().to_string().contains("another kind of certificate"));
+        assert!(check_crl(&ca_only, &c, &i, "http://crl.example/", now).unwrap_err().to_string().contains("another kind of certificate"));
     }
 
     #[test]
@@ -654,15 +665,15 @@ mod tests {
         let c = Certificate::from_der(&cert).unwrap();
         let i = Certificate::from_der(&root.cert.der).unwrap();
         let clean = crate::trust::crl::make(&root, 1, 1_800_000_000, 1_802_592_000, &[]).unwrap();
-        assert_eq!(check_crl(&clean, &c, &i, 1_800_000_100), Ok((1_800_000_000, 1_802_592_000)));
-        assert!(check_crl(&clean, &c, &i, 1_802_592_001).unwrap_err().to_string().contains("out of date"));
+        assert_eq!(check_crl(&clean, &c, &i, "http://crl.example/", 1_800_000_100), Ok((1_800_000_000, 1_802_592_000)));
+        assert!(check_crl(&clean, &c, &i, "http://crl.example/", 1_802_592_001).unwrap_err().to_string().contains("out of date"));
         let listed = crate::trust::crl::make(&root, 2, 1_800_000_000, 1_802_592_000, &[crate::trust::crl::Revoked { cert: &cert, from: 1_790_000_000 }]).unwrap();
-        assert_eq!(check_crl(&listed, &c, &i, 1_800_000_100), Err(Failure::Revoked { what: String::new(), since: Some(1_790_000_000) }));
+        assert_eq!(check_crl(&listed, &c, &i, "http://crl.example/", 1_800_000_100), Err(Failure::Revoked { what: String::new(), since: Some(1_790_000_000) }));
         let mut d = clean.clone();
         let n = d.len();
         d[n - 3] ^= 1;
-        assert!(check_crl(&d, &c, &i, 1_800_000_100).is_err());
+        assert!(check_crl(&d, &c, &i, "http://crl.example/", 1_800_000_100).is_err());
         // Checked against another issuer: refused.
-        assert!(check_crl(&clean, &c, &c, 1_800_000_100).is_err());
+        assert!(check_crl(&clean, &c, &c, "http://crl.example/", 1_800_000_100).is_err());
     }
 }
