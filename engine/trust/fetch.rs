@@ -463,11 +463,10 @@ fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc52
                 }
                 match &idp.distribution_point {
                     None => {}
-                    Some(DistributionPointName::FullName(names)) => {
-                        if !names.iter().any(|n| matches!(n, GeneralName::UniformResourceIdentifier(u) if u.as_str() == from)) {
-                            return Err("it is the CRL of another distribution point than the certificate's");
-                        }
+                    Some(DistributionPointName::FullName(names)) if !names.iter().any(|n| matches!(n, GeneralName::UniformResourceIdentifier(u) if u.as_str() == from)) => {
+                        return Err("it is the CRL of another distribution point than the certificate's");
                     }
+                    Some(DistributionPointName::FullName(_)) => {}
                     Some(_) => return Err("its distribution point is named relative to its issuer, which terbit does not read"),
                 }
             }
