@@ -429,13 +429,16 @@ fn critical(b: &[u8], at: (usize, usize)) -> bool {
 fn delegate_fits(c: &Certificate, now: i64) -> bool {
     let v = c.tbs_certificate().validity();
     let secs = |t: &x509_cert::time::Time| t.to_unix_duration().as_secs() as i64;
-    let is_ca = c
-        .tbs_certificate()
+    secs(&v.not_before) <= now + SKEW && now <= secs(&v.not_after) && !is_ca(c)
+}
+
+/// Whether the certificate's basic constraints make it a certification authority's.
+fn is_ca(c: &Certificate) -> bool {
+    c.tbs_certificate()
         .extensions()
         .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "2.5.29.19"))
         .and_then(|e| x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-        .is_some_and(|b| b.ca);
-    secs(&v.not_before) <= now + SKEW && now <= secs(&v.not_after) && !is_ca
+        .is_some_and(|b| b.ca)
 }
 
 /// Whether a CRL is a complete one that covers `cert`: no delta CRL, no
@@ -444,12 +447,7 @@ fn delegate_fits(c: &Certificate, now: i64) -> bool {
 /// fetched from when it names one (RFC 5280 §6.3.3 b), no critical
 /// extension terbit does not know.
 fn crl_scope(crl: &x509_cert::crl::CertificateList<x509_cert::certificate::Rfc5280>, cert: &Certificate, from: &str) -> Result<(), &'static str> {
-    let is_ca = cert
-        .tbs_certificate()
-        .extensions()
-        .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "2.5.29.19"))
-        .and_then(|e| x509_cert::ext::pkix::BasicConstraints::from_der(e.extn_value.as_bytes()).ok())
-        .is_some_and(|b| b.ca);
+    let is_ca = is_ca(cert);
     for e in crl.tbs_cert_list.crl_extensions.iter().flatten() {
         match e.extn_id.to_string().as_str() {
             "2.5.29.27" => return Err("it is a delta CRL, not a complete one"),
