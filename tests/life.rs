@@ -726,6 +726,15 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     for v in ades(&pyhanko, Path::new(&roots), &later, &plain[..1], &[]) {
         assert_ne!(v["ades"], "PASSED/OK", "no revocation data for the PSrE's authority: {v}");
     }
+    // A night dated days ahead: the authority stamps now, before the
+    // documents' claimed time; refused before anything is made.
+    let ahead = (chrono::Utc::now() + chrono::Duration::days(3)).date_naive().to_string();
+    let (code, out, err) = terbit_at(d, None, &["issue", "births.csv", "--issued-on", &ahead]);
+    assert!(code != 0 && err.contains("more than a day after now"), "{out}{err}");
+    // Fetching for an external authority needs its chain pinned.
+    settings("fetched", true);
+    let (code, out, err) = terbit_at(d, None, &["issue", "births.csv", "--issued-on", "2026-11-23"]);
+    assert!(code != 0 && err.contains("fetch_revocation with an external time-stamp authority needs tsa_chain"), "{out}{err}");
     // A pinned chain (tsa_chain) the authority's certificate is not issued
     // by: refused before anything is made.
     settings_with("fetched", true, "psre/ca.crt");
@@ -769,7 +778,7 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     // The authority revoked: the night stops before anything is issued.
     let index = std::fs::read_to_string(psre.join("index.txt")).unwrap();
     std::fs::write(psre.join("index.txt"), index.replacen("V\t361231000000Z\t\t", "R\t361231000000Z\t261201000000Z\t", 1)).unwrap();
-    settings("revoked", true);
+    settings_with("revoked", true, "psre/chain.pem");
     ok_at(d, None, &["samples", "--kind", "birth", "--count", "4", "--seed", "10", "--as-of", "2026-11-25", "--out", "last.csv"]);
     let (code, out, err) = terbit_at(d, None, &["issue", "last.csv", "--issued-on", "2026-11-25"]);
     assert_ne!(code, 0, "{out}{err}");
@@ -778,7 +787,7 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     assert!(err.contains("Nothing was issued: the certification authority revoked this certificate") && !err.contains("fetch_revocation = false"), "{err}");
     assert!(!d.join("revoked").exists() || std::fs::read_dir(d.join("revoked")).unwrap().flatten().all(|e| !e.path().join("manifest.csv").exists()), "nothing published");
     // The same authority for the seal alone: its status is checked too.
-    std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"revoked\"\nregister = \"register.sqlite\"\nseal_tsa_url = \"http://127.0.0.1:{}/tsa\"\nseal_tsa_credentials = \"tsa.pass\"\nfetch_revocation = true\n", service.1)).unwrap();
+    std::fs::write(d.join("terbit.toml"), format!("keys = \"keys\"\nout = \"revoked\"\nregister = \"register.sqlite\"\nseal_tsa_url = \"http://127.0.0.1:{}/tsa\"\nseal_tsa_credentials = \"tsa.pass\"\nfetch_revocation = true\ntsa_chain = \"psre/chain.pem\"\n", service.1)).unwrap();
     let (code, out, err) = terbit_at(d, None, &["issue", "last.csv", "--issued-on", "2026-11-25"]);
     assert!(code != 0 && err.contains("the seal's time-stamp authority") && err.contains("REVOKED"), "{out}{err}");
 }

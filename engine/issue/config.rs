@@ -165,6 +165,17 @@ impl Config {
         if raw.tsa_url.is_some() && raw.seal_tsa_url.is_some() {
             return Err(Error::config(path, "tsa_url and seal_tsa_url both set: with tsa_url the external service stamps the seal too; give one"));
         }
+        // The certificates a token carries are not signed: whose status is
+        // asked (and what goes into every file) must not be theirs to choose.
+        if raw.fetch_revocation == Some(true) && (raw.tsa_url.is_some() || raw.seal_tsa_url.is_some()) && raw.tsa_chain.is_none() {
+            return Err(Error::config(
+                path,
+                "fetch_revocation with an external time-stamp authority needs tsa_chain: the PEM file of its certification authority's certificates above the authority's, up to the root (as the PSrE publishes them). The certificates its tokens carry are not signed, so anyone on the way could choose whose status is asked",
+            ));
+        }
+        if raw.tsa_chain.is_some() && raw.tsa_url.is_none() && raw.seal_tsa_url.is_none() {
+            return Err(Error::config(path, "tsa_chain without tsa_url or seal_tsa_url: it pins an external time-stamp authority's chain; name the authority too"));
+        }
         let base = path.parent().unwrap_or(Path::new(""));
         let abs = |p: PathBuf| if p.is_absolute() { p } else { base.join(p) };
         let batch = raw
@@ -571,6 +582,12 @@ mod tests {
         assert!(Config::parse("bacth = []", p).unwrap_err().to_string().contains("bacth"));
         assert!(Config::parse("max_reject_rate = 5.0", p).unwrap_err().to_string().contains("between 0 and 1"));
         assert!(Config::parse("", p).unwrap().batch_files(NaiveDate::default()).is_err());
+        // A PSrE's revocation answers need its chain pinned; a pin needs its authority.
+        let tsa = "tsa_url = \"https://tsa.example/\"\nfetch_revocation = true\n";
+        assert!(Config::parse(tsa, p).unwrap_err().to_string().contains("needs tsa_chain"));
+        assert!(Config::parse(&format!("{tsa}tsa_chain = \"chain.pem\"\n"), p).unwrap().fetch_revocation);
+        assert!(Config::parse("fetch_revocation = true\n", p).is_ok(), "the district's own certificates need no pin");
+        assert!(Config::parse("tsa_chain = \"chain.pem\"\n", p).unwrap_err().to_string().contains("without tsa_url"));
     }
 
     #[test]

@@ -256,7 +256,18 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // from the run's first recorded start, read back from the register: a
     // resumed run stamps as its first attempt did.
     let stamper = match (&tsa, remote) {
-        (_, Some(remote)) => Some(crate::pdf::stamp::Stamping::Remote(remote)),
+        (_, Some(remote)) => {
+            // An external authority stamps at its own clock's now; verifiers
+            // take a stamp up to a day before the claimed issue time.
+            if let Some(now) = opts.started_at.filter(|now| *now < opts.issued_at - 86_400) {
+                return Err(Error::TimeStamp(format!(
+                    "the issue date {} is more than a day after now ({}): the external time-stamp authority stamps at the current time, so verifiers would find every signature stamped before its claimed time. Issue the night on its date",
+                    opts.issue_date,
+                    keys::rfc3339(now)
+                )));
+            }
+            Some(crate::pdf::stamp::Stamping::Remote(remote))
+        }
         (Some(tsa), None) => {
             let recorded = register.run_started_at(&summary.run_id)?.and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok()).map(|t| t.timestamp());
             let at = stamp_time(opts.issue_date, recorded);
