@@ -57,7 +57,8 @@ pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, fe
                 })?;
                 added.ocsps.extend(fetched.ocsps);
                 added.crls.extend(fetched.crls);
-                notes.extend(fetched.said.into_iter().map(|l| if l.starts_with("WARNING: ") { l } else { format!("revocation data: {l}") }));
+                notes.extend(fetched.said.into_iter().map(|l| format!("revocation data: {l}")));
+                notes.extend(fetched.warnings.into_iter().map(|w| format!("WARNING: {w}")));
             } else {
                 notes.push(format!("stamped by {}; its revocation answers are not fetched (fetch_revocation in terbit.toml): a validator gets them from the service", remote.url()));
             }
@@ -118,7 +119,7 @@ pub fn options(keys: &Path, remote: Option<crate::pdf::remote::RemoteConfig>, fe
         Err(_) => notes.push(format!("WARNING: {} is missing: `terbit trust sign` writes it", ca_crl.display())),
     }
     let crl = match crate::trust::crl::read(keys, &district, std::slice::from_ref(&root))? {
-        Some((crl, info)) => {
+        Some(crate::trust::crl::FolderCrl { der: crl, info, .. }) => {
             if info.next_update < now {
                 return Err(Error::Usage(format!(
                     "the root's CRL in {} promised its next update by {}: sign the trust list first (`terbit trust sign`), then renew",

@@ -72,6 +72,7 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // what it names of time-stamp authorities, and its root.
     let list_path = opts.keys_dir.join(format!("trust-{}.json", opts.region.code));
     let folder_list = crate::util::fs::read_limited(&list_path, crate::trust::list::MAX_LIST as u64).ok().and_then(|b| crate::trust::list::SignedTrustList::parse(&b).ok());
+    let list_root = folder_list.as_ref().and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
     // An external authority's key must be one that list names: otherwise
     // every document of the night would be judged invalid by verifiers.
     for r in remote.iter().chain(seal_remote.iter()) {
@@ -96,16 +97,11 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
     // carries its token, not its answers), so that a revoked one stops the
     // night as the documents' would.
     if let (true, Some(s)) = (opts.fetch_revocation, seal_remote.as_ref()) {
-        let list_root = folder_list.as_ref().and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
         let now = opts.started_at.unwrap_or(opts.issued_at);
         let fetched = crate::trust::fetch::fetch(std::slice::from_ref(&s.cert), &s.certs, list_root.as_deref(), now)
             .map_err(|f| Error::Revocation(format!("the seal's time-stamp authority: {f}. Nothing was issued: {}", after_fetch_failure(&f))))?;
-        for line in fetched.said {
-            match line.strip_prefix("WARNING: ") {
-                Some(w) => summary.warnings.push(format!("the seal's time-stamp authority: {w}")),
-                None => summary.revocation_fetched.push(format!("{line} (the seal's authority: checked, not kept)")),
-            }
-        }
+        summary.warnings.extend(fetched.warnings.iter().map(|w| format!("the seal's time-stamp authority: {w}")));
+        summary.revocation_fetched.extend(fetched.said.iter().map(|l| format!("{l} (the seal's authority: checked, not kept)")));
     }
     summary.kid = hex::encode(signer.kid);
     // And the register the keys folder issues with: never a second one.
@@ -296,10 +292,9 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
         // The CRL is the district root's: checked against the root of the
         // signer's chain, else the root of the folder's signed list (a
         // PSrE's chain has another root).
-        let list_root = folder_list.as_ref().and_then(|l| crate::trust::root::base64_decode(&l.root_certificate));
         let roots: Vec<Vec<u8>> = found.chain.last().cloned().into_iter().chain(list_root).collect();
         match crate::trust::crl::read(&opts.keys_dir, &opts.region.code, &roots) {
-            Ok(Some((crl, info))) => {
+            Ok(Some(crate::trust::crl::FolderCrl { der: crl, info, root: district_root })) => {
                 let now = opts.started_at.unwrap_or(opts.issued_at);
                 if info.next_update < now {
                     summary.warnings.push(format!(
@@ -308,41 +303,34 @@ pub fn issue(opts: &IssueOptions) -> Result<RunSummary> {
                         keys::rfc3339(info.next_update)
                     ));
                 }
-                // The district's root is the one that signed its CRL: its certificates need nothing fetched.
-                let district_root = roots.iter().find(|r| crate::trust::crl::check(&crl, r).is_ok()).cloned();
                 let mut certs = vec![found.cert.clone()];
                 certs.extend(found.chain.iter().cloned());
                 certs.extend(authority_certs);
-                let mut ocsps = Vec::new();
-                let mut crls = Vec::new();
+                let mut dss = crate::pdf::dss::Dss { certs, crls: vec![crl], ocsps: Vec::new() };
                 if opts.fetch_revocation {
                     // Once, before anything is numbered or signed: a
-                    // certification authority's answers for its certificates.
-                    let now = opts.started_at.unwrap_or(opts.issued_at);
-                    // Asked about: the signing certificate's chain and the external authority's.
+                    // certification authority's answers for its certificates
+                    // on the signing certificate's chain and the external
+                    // authority's (the district root, which signed the CRL,
+                    // needs none).
                     let mut leaves = vec![found.cert.clone()];
                     if let Some(crate::pdf::stamp::Stamping::Remote(r)) = pades.stamping() {
                         leaves.push(r.cert.clone());
                     }
-                    let fetched = crate::trust::fetch::fetch(&leaves, &certs, district_root.as_deref(), now).map_err(|f| Error::Revocation(format!("{f}. Nothing was issued: {}", after_fetch_failure(&f))))?;
-                    crls = fetched.crls;
-                    ocsps = fetched.ocsps;
-                    if fetched.said.is_empty() {
+                    let fetched = crate::trust::fetch::fetch(&leaves, &dss.certs, Some(district_root), now).map_err(|f| Error::Revocation(format!("{f}. Nothing was issued: {}", after_fetch_failure(&f))))?;
+                    if fetched.said.is_empty() && fetched.warnings.is_empty() {
                         summary.revocation_fetched.push("nothing to fetch: the district root issued every certificate in the files".into());
                     }
-                    for line in fetched.said {
-                        match line.strip_prefix("WARNING: ") {
-                            Some(w) => summary.warnings.push(w.to_string()),
-                            None => summary.revocation_fetched.push(line),
-                        }
-                    }
-                } else if found.chain.last().is_some_and(|r| Some(r) != district_root.as_ref()) || matches!(pades.stamping(), Some(crate::pdf::stamp::Stamping::Remote(_))) {
+                    dss.crls.extend(fetched.crls);
+                    dss.ocsps = fetched.ocsps;
+                    summary.revocation_fetched.extend(fetched.said);
+                    summary.warnings.extend(fetched.warnings);
+                } else if found.chain.last().is_some_and(|r| r.as_slice() != district_root) || matches!(pades.stamping(), Some(crate::pdf::stamp::Stamping::Remote(_))) {
                     summary.revocation_fetched.push(
                         "not fetched for the certificates a certification authority issued (fetch_revocation is off in the settings file): validators must get their status from its services".into(),
                     );
                 }
-                crls.insert(0, crl);
-                pades = pades.with_dss(crate::pdf::dss::Dss { certs, crls, ocsps });
+                pades = pades.with_dss(dss);
             }
             Err(e) => summary.warnings.push(format!("{e}: the PDF signatures carry no revocation data (PAdES B-T, not B-LT)")),
             Ok(None) => summary.warnings.push(format!(

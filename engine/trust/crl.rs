@@ -158,10 +158,20 @@ pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<CrlInfo, String> 
     Ok(CrlInfo { this_update: secs(&crl.tbs_cert_list.this_update), next_update, revoked })
 }
 
+/// A keys folder's CRL, read and checked.
+pub struct FolderCrl<'r> {
+    /// The CRL (DER).
+    pub der: Vec<u8>,
+    /// What it says.
+    pub info: CrlInfo,
+    /// The root certificate (DER) that signed it.
+    pub root: &'r [u8],
+}
+
 /// Read the keys folder's CRL for `district`, if it has one, checked
 /// against the first of the root certificates `roots` (DER) that signed
 /// it; when none did, why not against the first.
-pub fn read(dir: &Path, district: &str, roots: &[Vec<u8>]) -> Result<Option<(Vec<u8>, CrlInfo)>> {
+pub fn read<'r>(dir: &Path, district: &str, roots: &'r [Vec<u8>]) -> Result<Option<FolderCrl<'r>>> {
     let p = path(dir, district);
     if std::fs::symlink_metadata(&p).is_err() {
         return Ok(None);
@@ -170,7 +180,7 @@ pub fn read(dir: &Path, district: &str, roots: &[Vec<u8>]) -> Result<Option<(Vec
     let mut first = None;
     for root in roots {
         match check(&der, root) {
-            Ok(info) => return Ok(Some((der, info))),
+            Ok(info) => return Ok(Some(FolderCrl { der, info, root })),
             Err(why) => {
                 first.get_or_insert(why);
             }

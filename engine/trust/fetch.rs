@@ -57,6 +57,8 @@ pub struct Fetched {
     pub crls: Vec<Vec<u8>>,
     /// One line per certificate: what was fetched for it, from where.
     pub said: Vec<String>,
+    /// What the operator should know: a certificate naming no service.
+    pub warnings: Vec<String>,
 }
 
 /// Why a night cannot have its answers.
@@ -182,7 +184,7 @@ fn one(agent: &ureq::Agent, cert: &Certificate, issuer: &Certificate, name: &str
                 crl_urls.push(url);
             }
         }
-        None => out.said.push(format!("WARNING: {name} names no OCSP responder and no CRL distribution point (http): validators will find no revocation data for it")),
+        None => out.warnings.push(format!("{name} names no OCSP responder and no CRL distribution point (http): validators will find no revocation data for it")),
     }
     Ok(())
 }
