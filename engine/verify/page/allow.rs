@@ -302,7 +302,14 @@ fn security_store(doc: &Document, store: &Object, out: &mut Refusals) {
     if d.get(b"Type").ok().is_some_and(|t| !matches!(t, Object::Name(n) if n == b"DSS")) {
         out.push("the file's document security store is not of /Type /DSS".into());
     }
-    for (key, what) in [(&b"Certs"[..], "certificate"), (&b"CRLs"[..], "CRL"), (&b"OCSPs"[..], "OCSP answer")] {
+    // Each kind with the reading its streams must pass (an OCSP answer:
+    // one whole DER element; its answer is the validator's to weigh).
+    type Reads = fn(&[u8]) -> bool;
+    let cert: Reads = |b| <x509_cert::Certificate as x509_cert::der::Decode>::from_der(b).is_ok();
+    let crl: Reads = |b| <x509_cert::crl::CertificateList as x509_cert::der::Decode>::from_der(b).is_ok();
+    let ocsp: Reads = |b| crate::util::der::tlv(b, 0, b.len()).is_some_and(|(t, _, e)| t == 0x30 && e == b.len());
+    let kinds = [(&b"Certs"[..], "certificate", cert), (&b"CRLs"[..], "CRL", crl), (&b"OCSPs"[..], "OCSP answer", ocsp)];
+    for (key, what, readable) in kinds {
         let Ok(list) = d.get(key) else { continue };
         let Some(items) = deref(doc, list).and_then(|l| l.as_array().ok()) else {
             out.push(format!("the document security store's /{} is not an array", shown(key)));
@@ -321,13 +328,7 @@ fn security_store(doc: &Document, store: &Object, out: &mut Refusals) {
                 out.push(format!("a {what} of the document security store has a {k} entry — terbit writes them plain"));
                 continue;
             }
-            let readable = match what {
-                "CRL" => x509_cert::der::Decode::from_der(&s.content).map(|_: x509_cert::crl::CertificateList| ()).is_ok(),
-                // One DER element, whole (its answer is the validator's to weigh).
-                "OCSP answer" => crate::util::der::tlv(&s.content, 0, s.content.len()).is_some_and(|(t, _, e)| t == 0x30 && e == s.content.len()),
-                _ => <x509_cert::Certificate as x509_cert::der::Decode>::from_der(&s.content).is_ok(),
-            };
-            if !readable {
+            if !readable(&s.content) {
                 out.push(format!("a {what} of the document security store is not one (not DER)"));
             }
         }
