@@ -19,13 +19,12 @@
 
 use std::time::Duration;
 
-use sha2::{Digest, Sha256};
 use x509_cert::der::asn1::{GeneralizedTime, ObjectIdentifier};
 use x509_cert::der::{Decode, Encode};
 use x509_cert::ext::pkix::name::{DistributionPointName, GeneralName};
 use x509_cert::Certificate;
 
-use crate::trust::ocsp::tlv;
+use crate::trust::ocsp::{cert_id, issuer_hashes, tlv, IdHash};
 use crate::util::show::clip_shown;
 
 /// The largest OCSP answer read.
@@ -45,8 +44,6 @@ pub const MAX_TOTAL: usize = 1 << 20;
 const ID_AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
-const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
-const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
 
 /// What was fetched: the answers to carry, and what the operator should know.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -247,25 +244,10 @@ fn ask(agent: &ureq::Agent, url: &str, body: Option<&[u8]>, limit: u64) -> Resul
     Err(format!("no answer after {ATTEMPTS} attempts: {last}"))
 }
 
-/// The issuer's name and key hashes with SHA-1 or SHA-256 (`alg`, the OID's content bytes).
-fn issuer_hashes(issuer: &Certificate, alg: &[u8]) -> Result<(Vec<u8>, Vec<u8>), String> {
-    let name = issuer.tbs_certificate().subject().to_der().map_err(|_| "the issuer's name".to_string())?;
-    let key = issuer.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
-    Ok(if alg == OID_SHA1 {
-        (sha1::Sha1::digest(&name).to_vec(), sha1::Sha1::digest(key).to_vec())
-    } else {
-        (Sha256::digest(&name).to_vec(), Sha256::digest(key).to_vec())
-    })
-}
-
 /// An OCSPRequest for `cert` (RFC 6960 §4.1): one request, a SHA-1
 /// CertID, no nonce (responders that pre-sign their answers ignore one).
 fn ocsp_request(cert: &Certificate, issuer: &Certificate) -> Result<Vec<u8>, String> {
-    let (name_hash, key_hash) = issuer_hashes(issuer, OID_SHA1)?;
-    let serial = cert.tbs_certificate().serial_number().to_der().map_err(|_| "the certificate's serial".to_string())?;
-    let alg = tlv(0x30, &[tlv(0x06, OID_SHA1), vec![0x05, 0x00]].concat());
-    let cert_id = tlv(0x30, &[alg, tlv(0x04, &name_hash), tlv(0x04, &key_hash), serial].concat());
-    let request = tlv(0x30, &cert_id);
+    let request = tlv(0x30, &cert_id(cert, issuer, IdHash::Sha1)?);
     Ok(tlv(0x30, &tlv(0x30, &tlv(0x30, &request))))
 }
 
@@ -352,11 +334,9 @@ fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -
         let ((0x30, is, ie, _), status, (0x18, _, te, tstart)) = (f.first().copied().ok_or_else(bad)?, f.get(1).copied().ok_or_else(bad)?, f.get(2).copied().ok_or_else(bad)?) else { return Err(bad()) };
         let id = items(data, is, ie).ok_or_else(bad)?;
         let [(0x30, hs, he, _), (0x04, ns, ne, _), (0x04, ks, ke, _), (0x02, ss, se, _)] = id.as_slice() else { return Err(bad()) };
-        let hash = items(data, *hs, *he).and_then(|h| h.first().filter(|a| a.0 == 0x06).map(|a| data[a.1..a.2].to_vec())).ok_or_else(bad)?;
-        if hash != OID_SHA1 && hash != OID_SHA256 {
-            continue;
-        }
-        let (name_hash, key_hash) = issuer_hashes(issuer, &hash)?;
+        let hash = items(data, *hs, *he).and_then(|h| h.first().filter(|a| a.0 == 0x06).map(|a| &data[a.1..a.2])).ok_or_else(bad)?;
+        let Some(hash) = IdHash::from_oid(hash) else { continue };
+        let (name_hash, key_hash) = issuer_hashes(issuer, hash)?;
         if data[*ss..*se] != *serial || data[*ns..*ne] != name_hash[..] || data[*ks..*ke] != key_hash[..] {
             continue;
         }
@@ -566,7 +546,9 @@ mod tests {
         let r = ocsp_request(&c, &i).unwrap();
         let (t, _, e) = crate::util::der::tlv(&r, 0, r.len()).unwrap();
         assert_eq!((t, e), (0x30, r.len()));
-        assert!(r.windows(OID_SHA1.len()).any(|w| w == OID_SHA1));
+        // SHA-1 (1.3.14.3.2.26), as RFC 5019 profiles requests.
+        let sha1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
+        assert!(r.windows(sha1.len()).any(|w| w == sha1));
         assert!(r.windows(c.tbs_certificate().serial_number().as_bytes().len()).any(|w| w == c.tbs_certificate().serial_number().as_bytes()));
     }
 
@@ -606,8 +588,7 @@ mod tests {
         let gt = |t: i64| GeneralizedTime::from_unix_duration(Duration::from_secs(t as u64)).unwrap().to_der().unwrap();
         let c = Certificate::from_der(cert).unwrap();
         let i = Certificate::from_der(&root.cert.der).unwrap();
-        let (nh, kh) = issuer_hashes(&i, OID_SHA1).unwrap();
-        let id = seq(&[&seq(&[&tlv(0x06, OID_SHA1), &[0x05, 0x00]]), &tlv(0x04, &nh), &tlv(0x04, &kh), &c.tbs_certificate().serial_number().to_der().unwrap()]);
+        let id = cert_id(&c, &i, IdHash::Sha1).unwrap();
         let mut list = Vec::new();
         for (status, this, next, ext) in singles {
             let mut parts: Vec<Vec<u8>> = vec![id.clone(), status.to_vec(), gt(*this)];

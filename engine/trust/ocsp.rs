@@ -35,6 +35,57 @@ pub fn path(dir: &Path) -> PathBuf {
 }
 
 const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
+const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
+
+/// The hash of a CertID (RFC 6960 §4.1.1: the requester chooses).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum IdHash {
+    /// SHA-1, as RFC 5019 profiles requests (what a PSrE's responder surely reads).
+    Sha1,
+    /// SHA-256, in the root's own answers.
+    Sha256,
+}
+
+impl IdHash {
+    /// The hash an AlgorithmIdentifier's OID (its content bytes) names, if one of these.
+    pub(crate) fn from_oid(oid: &[u8]) -> Option<IdHash> {
+        match oid {
+            OID_SHA1 => Some(IdHash::Sha1),
+            OID_SHA256 => Some(IdHash::Sha256),
+            _ => None,
+        }
+    }
+
+    fn digest(self, b: &[u8]) -> Vec<u8> {
+        match self {
+            IdHash::Sha1 => <sha1::Sha1 as sha1::Digest>::digest(b).to_vec(),
+            IdHash::Sha256 => Sha256::digest(b).to_vec(),
+        }
+    }
+
+    /// Its AlgorithmIdentifier as terbit writes it: SHA-1 with NULL
+    /// parameters (as requesters send it), SHA-256 without (RFC 5754).
+    fn algorithm(self) -> Vec<u8> {
+        match self {
+            IdHash::Sha1 => seq(&[&tlv(0x06, OID_SHA1), &[0x05, 0x00]]),
+            IdHash::Sha256 => seq(&[&tlv(0x06, OID_SHA256)]),
+        }
+    }
+}
+
+/// The hashes of `issuer`'s name and key a CertID carries.
+pub(crate) fn issuer_hashes(issuer: &Certificate, hash: IdHash) -> std::result::Result<(Vec<u8>, Vec<u8>), String> {
+    let name = issuer.tbs_certificate().subject().to_der().map_err(|_| "the issuer's name".to_string())?;
+    let key = issuer.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
+    Ok((hash.digest(&name), hash.digest(key)))
+}
+
+/// The CertID of `cert`, which `issuer` issued, with `hash`.
+pub(crate) fn cert_id(cert: &Certificate, issuer: &Certificate, hash: IdHash) -> std::result::Result<Vec<u8>, String> {
+    let (name_hash, key_hash) = issuer_hashes(issuer, hash)?;
+    let serial = cert.tbs_certificate().serial_number().to_der().map_err(|_| "the certificate's serial".to_string())?;
+    Ok(seq(&[&hash.algorithm(), &tlv(0x04, &name_hash), &tlv(0x04, &key_hash), &serial]))
+}
 const OID_ECDSA_SHA256: &[u8] = &[0x2a, 0x86, 0x48, 0xce, 0x3d, 0x04, 0x03, 0x02];
 
 /// The largest answer read.
@@ -81,7 +132,6 @@ pub fn names_responder(der: &[u8]) -> bool {
 pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i64) -> Result<Vec<u8>> {
     let bad = |e: String| Error::Usage(format!("OCSP answer: {e}"));
     let root_cert = Certificate::from_der(&root.cert.der).map_err(|e| bad(e.to_string()))?;
-    let issuer_name = root_cert.tbs_certificate().subject().to_der().map_err(|e| bad(e.to_string()))?;
     let issuer_key = root_cert.tbs_certificate().subject_public_key_info().subject_public_key.raw_bytes();
     let mut singles = Vec::new();
     for cert in certs {
@@ -89,10 +139,7 @@ pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i6
         if c.tbs_certificate().issuer() != root_cert.tbs_certificate().subject() {
             return Err(bad("the certificate is not the district root's".into()));
         }
-        let serial = c.tbs_certificate().serial_number().to_der().map_err(|e| bad(e.to_string()))?;
-        // CertID with SHA-256 (RFC 6960 §4.1.1 lets the requester choose; RFC 5754: no parameters).
-        let sha256 = seq(&[&tlv(0x06, OID_SHA256)]);
-        let cert_id = seq(&[&sha256, &tlv(0x04, &Sha256::digest(&issuer_name)), &tlv(0x04, &Sha256::digest(issuer_key)), &serial]);
+        let cert_id = cert_id(&c, &root_cert, IdHash::Sha256).map_err(bad)?;
         // Ending a day before the certificate does: a validator weighing
         // the certificate after its end goes back to when its newest
         // answer ran out (pyHanko: that time plus two seconds), which must
