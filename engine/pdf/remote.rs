@@ -15,11 +15,10 @@ use std::time::Duration;
 use sha2::{Digest, Sha256};
 
 use crate::pdf::sign::{tlv, PadesError, OID_SHA256};
+use crate::util::retry::{with_retries, Attempt};
 
 /// Requests a batch of signatures makes at once.
 pub const CONCURRENT: usize = 8;
-/// Attempts per token (the first and the retries), waiting 0.25, 1 and 4 s between.
-pub const ATTEMPTS: u32 = 4;
 /// The largest answer read (a token with its authority's chain is a few KiB).
 pub const MAX_ANSWER: u64 = 64 << 10;
 
@@ -67,14 +66,6 @@ impl std::fmt::Debug for RemoteTsa {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         write!(f, "RemoteTsa {{ url: {:?} }}", self.url)
     }
-}
-
-/// Why one request had no answer.
-enum Failure {
-    /// The service refused the request as such (credentials, URL): asking again would not help.
-    Refused(String),
-    /// The service could not be reached or answered wrongly this time.
-    Passing(String),
 }
 
 /// A TimeStampReq (RFC 3161 §2.4.1): version 1, the SHA-256 imprint, the
@@ -190,44 +181,56 @@ impl RemoteTsa {
 
     /// One token whose message imprint is `imprint` (a SHA-256), with its retries.
     fn ask_imprint(&self, imprint: &[u8; 32]) -> Result<(Vec<u8>, crate::pdf::token::Stamp), String> {
-        let mut last = String::new();
-        for attempt in 0..ATTEMPTS {
-            if attempt > 0 {
-                std::thread::sleep(Duration::from_millis(250 << (2 * (attempt - 1))));
-            }
-            let nonce = fresh_nonce()?;
+        with_retries(|| {
+            let nonce = match fresh_nonce() {
+                Ok(n) => n,
+                Err(why) => return Attempt::Stop(why),
+            };
             match self.once(&request(imprint, &nonce)) {
-                // A refusal of the request itself is not retried.
-                Err(Failure::Refused(why)) => return Err(why),
-                Ok(answer) => {
-                    let token = token_of(&answer)?;
-                    let stamp = crate::pdf::token::read_imprint(&token, imprint)?;
-                    if stamp.nonce.as_deref() != Some(&nonce[..]) {
-                        return Err("the authority's token does not carry this request's nonce".into());
-                    }
-                    return Ok((token, stamp));
-                }
-                Err(Failure::Passing(why)) => last = why,
+                // An answer that is no good token for this request is not asked again.
+                Attempt::Done(answer) => match Self::stamp_of(&answer, imprint, &nonce) {
+                    Ok(t) => Attempt::Done(t),
+                    Err(why) => Attempt::Stop(why),
+                },
+                Attempt::Stop(why) => Attempt::Stop(why),
+                Attempt::Again(why) => Attempt::Again(why),
             }
-        }
-        Err(format!("no answer after {ATTEMPTS} attempts: {last}"))
+        })
     }
 
-    fn once(&self, body: &[u8]) -> Result<Vec<u8>, Failure> {
+    /// The token an answer carries, read in full: it must stamp `imprint` with `nonce`.
+    fn stamp_of(answer: &[u8], imprint: &[u8; 32], nonce: &[u8; 8]) -> Result<(Vec<u8>, crate::pdf::token::Stamp), String> {
+        let token = token_of(answer)?;
+        let stamp = crate::pdf::token::read_imprint(&token, imprint)?;
+        if stamp.nonce.as_deref() != Some(&nonce[..]) {
+            return Err("the authority's token does not carry this request's nonce".into());
+        }
+        Ok((token, stamp))
+    }
+
+    /// One request: the answer, a refusal of the request as such
+    /// (credentials, URL: not asked again), or a failure that may pass.
+    fn once(&self, body: &[u8]) -> Attempt<Vec<u8>> {
         let mut req = self.agent.post(&self.url).header("Content-Type", "application/timestamp-query");
         if let Some(a) = &self.authorization {
             req = req.header("Authorization", a.as_str());
         }
         let shown = |e: &ureq::Error| crate::util::show::clip_shown(&e.to_string(), 200);
-        let mut resp = req.send(body).map_err(|e| match e {
-            ureq::Error::StatusCode(code @ (401 | 403)) => Failure::Refused(format!(
-                "the service answered HTTP {code}: it does not accept the credentials (terbit.toml's tsa_credentials, or the service manager's terbit-tsa-credentials){}",
-                if self.authorization.is_none() { " — none were given" } else { "" }
-            )),
-            ureq::Error::StatusCode(code @ 400..=499) => Failure::Refused(format!("the service answered HTTP {code}: check terbit.toml's tsa_url")),
-            other => Failure::Passing(shown(&other)),
-        })?;
-        resp.body_mut().with_config().limit(MAX_ANSWER).read_to_vec().map_err(|e| Failure::Passing(shown(&e)))
+        let mut resp = match req.send(body) {
+            Ok(resp) => resp,
+            Err(ureq::Error::StatusCode(code @ (401 | 403))) => {
+                return Attempt::Stop(format!(
+                    "the service answered HTTP {code}: it does not accept the credentials (terbit.toml's tsa_credentials, or the service manager's terbit-tsa-credentials){}",
+                    if self.authorization.is_none() { " — none were given" } else { "" }
+                ))
+            }
+            Err(ureq::Error::StatusCode(code @ 400..=499)) => return Attempt::Stop(format!("the service answered HTTP {code}: check terbit.toml's tsa_url")),
+            Err(other) => return Attempt::Again(shown(&other)),
+        };
+        match resp.body_mut().with_config().limit(MAX_ANSWER).read_to_vec() {
+            Ok(bytes) => Attempt::Done(bytes),
+            Err(e) => Attempt::Again(shown(&e)),
+        }
     }
 
     /// Tokens for the signature values `signatures`, in order, asked

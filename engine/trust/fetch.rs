@@ -31,8 +31,6 @@ use crate::util::show::clip_shown;
 pub const MAX_OCSP: u64 = 64 << 10;
 /// The largest CRL read: it goes into every file, so a bigger one is refused (ask for OCSP).
 pub const MAX_CRL: u64 = 1 << 20;
-/// Attempts per request (the first and the retries), waiting 0.25, 1 and 4 s between.
-pub const ATTEMPTS: u32 = 4;
 /// A responder's clock may run this far ahead of ours (seconds).
 const SKEW: i64 = 300;
 /// An OCSP answer that names no next update is current only this long
@@ -222,26 +220,22 @@ fn source(cert: &Certificate) -> Option<Source> {
 /// One request (POST of `body` as an OCSP request, else GET), its answer
 /// read up to `limit` bytes, retried on what may pass.
 fn ask(agent: &ureq::Agent, url: &str, body: Option<&[u8]>, limit: u64) -> Result<Vec<u8>, String> {
+    use crate::util::retry::{with_retries, Attempt};
     let shown = |e: &ureq::Error| clip_shown(&e.to_string(), 200);
-    let mut last = String::new();
-    for attempt in 0..ATTEMPTS {
-        if attempt > 0 {
-            std::thread::sleep(Duration::from_millis(250 << (2 * (attempt - 1))));
-        }
+    with_retries(|| {
         let sent = match body {
             Some(b) => agent.post(url).header("Content-Type", "application/ocsp-request").send(b),
             None => agent.get(url).call(),
         };
         match sent {
             Ok(mut resp) => match resp.body_mut().with_config().limit(limit).read_to_vec() {
-                Ok(bytes) => return Ok(bytes),
-                Err(e) => last = shown(&e),
+                Ok(bytes) => Attempt::Done(bytes),
+                Err(e) => Attempt::Again(shown(&e)),
             },
-            Err(e @ ureq::Error::StatusCode(400..=499)) => return Err(shown(&e)),
-            Err(e) => last = shown(&e),
+            Err(e @ ureq::Error::StatusCode(400..=499)) => Attempt::Stop(shown(&e)),
+            Err(e) => Attempt::Again(shown(&e)),
         }
-    }
-    Err(format!("no answer after {ATTEMPTS} attempts: {last}"))
+    })
 }
 
 /// An OCSPRequest for `cert` (RFC 6960 §4.1): one request, a SHA-1

@@ -9,6 +9,7 @@ pub mod escape;
 pub mod show;
 pub mod lock;
 pub mod panics;
+pub mod retry;
 
 /// Push `item` onto a worker's bounded memory of recent things, the
 /// oldest dropped once it holds `max`: what is remembered never grows with
