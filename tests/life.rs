@@ -792,22 +792,8 @@ fn a_psres_revocation_answers_are_fetched_into_the_files() {
     assert!(code != 0 && err.contains("the seal's time-stamp authority") && err.contains("REVOKED"), "{out}{err}");
 }
 
-/// The clerks' page's verdicts (test/pdfverdicts.mjs, as its onPdf judges:
-/// the sealed part's signature and stamp, then the renewals) for `files`
-/// with the bundle `bundle` at the wall clock; `None` when node or the
-/// page's packages are missing (said by `check`).
+/// The clerks' page's verdicts on `files` with the bundle `bundle` at the
+/// wall clock; `None` when node or the page's packages are missing.
 fn page_verdicts(check: &str, bundle: &Path, files: &[PathBuf]) -> Option<Vec<serde_json::Value>> {
-    use std::io::Write as _;
-    tools::require(&format!("{check}: the page's verdicts in node"), tools::page_packages())?;
-    let input = serde_json::json!({
-        "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
-        "now": chrono::Utc::now().timestamp(),
-        "files": files,
-    });
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web");
-    let mut child = Command::new("node").arg(web.join("test/pdfverdicts.mjs")).stdin(std::process::Stdio::piped()).stdout(std::process::Stdio::piped()).stderr(std::process::Stdio::piped()).spawn().expect("node");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
-    Some(serde_json::from_slice(&out.stdout).unwrap())
+    fixture::page_pdf_verdicts(&format!("{check}: the page's verdicts in node"), bundle, chrono::Utc::now().timestamp(), files)
 }

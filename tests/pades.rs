@@ -270,30 +270,11 @@ fn forgers_changes_are_rejected_by_pyhanko_pdfsig_and_terbit() {
 /// (verify/signature/reasons.rs, the table both share) must match each other and
 /// `expected`; the words too. Returns what differs.
 fn rust_vs_page(bundle: &Path, files: &[(PathBuf, Option<&str>)]) -> Vec<String> {
-    use std::io::Write as _;
-    if tools::require("the page's PDF verdicts in node", tools::page_packages()).is_none() {
-        return Vec::new();
-    }
     let now = 1_800_000_000;
+    let paths: Vec<PathBuf> = files.iter().map(|(f, _)| f.clone()).collect();
+    let Some(page) = fixture::page_pdf_verdicts("the page's PDF verdicts in node", bundle, now, &paths) else { return Vec::new() };
     let store = terbit::trust::store::TrustStore::load(&terbit::trust::store::TrustSource { path: bundle.to_path_buf(), now, ..Default::default() }).unwrap();
     let layouts = terbit::verify::Layouts::standard();
-    let input = serde_json::json!({
-        "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
-        "now": now,
-        "files": files.iter().map(|(f, _)| f.clone()).collect::<Vec<_>>(),
-    });
-    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web");
-    let mut child = Command::new("node")
-        .arg(web.join("test/pdfverdicts.mjs"))
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .expect("node");
-    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
-    let page: Vec<serde_json::Value> = serde_json::from_slice(&out.stdout).unwrap();
     let mut disagree = Vec::new();
     for ((file, expected), p) in files.iter().zip(&page) {
         let bytes = std::fs::read(file).unwrap();

@@ -285,3 +285,31 @@ pub(crate) fn remove_register(register: &Path) {
         let _ = std::fs::remove_file(format!("{}{f}", register.display()));
     }
 }
+
+/// The clerks' page's verdicts on PDF `files` (engine/clerk_page/web/
+/// test/pdfverdicts.mjs, judged as its onPdf does: the sealed part's QR
+/// codes, signature and stamp, then the renewals) with the bundle file
+/// `bundle` at `now`: one JSON object per file ({qr, verdict, reason,
+/// code}); `None` when node or the page's packages are missing (said by
+/// `check`).
+pub(crate) fn page_pdf_verdicts(check: &str, bundle: &Path, now: i64, files: &[PathBuf]) -> Option<Vec<serde_json::Value>> {
+    use std::io::Write as _;
+    tools::require(check, tools::page_packages())?;
+    let input = serde_json::json!({
+        "bundle": serde_json::from_slice::<serde_json::Value>(&std::fs::read(bundle).unwrap()).unwrap(),
+        "now": now,
+        "files": files,
+    });
+    let web = Path::new(env!("CARGO_MANIFEST_DIR")).join("engine/clerk_page/web");
+    let mut child = Command::new("node")
+        .arg(web.join("test/pdfverdicts.mjs"))
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("node");
+    child.stdin.take().unwrap().write_all(input.to_string().as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "node: {}", String::from_utf8_lossy(&out.stderr));
+    Some(serde_json::from_slice(&out.stdout).unwrap())
+}
