@@ -24,7 +24,6 @@ import threading
 
 CONFIG, PORT_FILE = sys.argv[1], sys.argv[2]
 AUTH = "Basic " + base64.b64encode(sys.argv[3].encode()).decode() if len(sys.argv) > 3 else None
-# OpenSSL rewrites its serial file on every token: one at a time.
 LOCK = threading.Lock()
 
 
@@ -47,49 +46,34 @@ class Handler(http.server.BaseHTTPRequestHandler):
         with open(path, "rb") as f:
             self.answer(200, f.read(), "application/pkix-crl")
 
-    def ocsp(self, body):
+    def openssl(self, body, args, kind):
+        """Answer with what OpenSSL replies to the request `body`: its file
+        stands for "{q}" in `args`, the reply's for "{r}"."""
         with tempfile.TemporaryDirectory() as t:
             query, reply = os.path.join(t, "q.der"), os.path.join(t, "r.der")
             with open(query, "wb") as f:
                 f.write(body)
-            p = subprocess.run(
-                ["openssl", "ocsp", "-index", os.path.join(DIR, "index.txt"), "-CA", os.path.join(DIR, "inter.crt"),
-                 "-rsigner", os.path.join(DIR, "inter.crt"), "-rkey", os.path.join(DIR, "inter.key"),
-                 "-reqin", query, "-respout", reply, "-ndays", "1"],
-                capture_output=True,
-            )
+            p = subprocess.run(["openssl"] + [{"{q}": query, "{r}": reply}.get(a, a) for a in args], capture_output=True)
             if p.returncode != 0:
                 return self.answer(500, p.stderr)
             with open(reply, "rb") as f:
-                self.answer(200, f.read(), "application/ocsp-response")
+                self.answer(200, f.read(), kind)
 
     def do_POST(self):
+        body = lambda: self.rfile.read(int(self.headers.get("Content-Length", "0")))
         if self.path == "/ocsp":
-            return self.ocsp(self.rfile.read(int(self.headers.get("Content-Length", "0"))))
+            at = lambda name: os.path.join(DIR, name)
+            return self.openssl(
+                body(),
+                ["ocsp", "-index", at("index.txt"), "-CA", at("inter.crt"), "-rsigner", at("inter.crt"), "-rkey", at("inter.key"), "-reqin", "{q}", "-respout", "{r}", "-ndays", "1"],
+                "application/ocsp-response",
+            )
         if AUTH and self.headers.get("Authorization") != AUTH:
-            self.send_response(401)
-            self.send_header("Content-Length", "0")
-            self.end_headers()
-            return
-        body = self.rfile.read(int(self.headers.get("Content-Length", "0")))
-        with tempfile.TemporaryDirectory() as t, LOCK:
-            query, reply = os.path.join(t, "q.tsq"), os.path.join(t, "r.tsr")
-            with open(query, "wb") as f:
-                f.write(body)
-            p = subprocess.run(["openssl", "ts", "-reply", "-config", CONFIG, "-queryfile", query, "-out", reply], capture_output=True)
-            if p.returncode != 0:
-                self.send_response(500)
-                self.send_header("Content-Length", str(len(p.stderr)))
-                self.end_headers()
-                self.wfile.write(p.stderr)
-                return
-            with open(reply, "rb") as f:
-                data = f.read()
-        self.send_response(200)
-        self.send_header("Content-Type", "application/timestamp-reply")
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        self.wfile.write(data)
+            return self.answer(401, b"")
+        request = body()
+        # OpenSSL rewrites its serial file on every token: one at a time.
+        with LOCK:
+            self.openssl(request, ["ts", "-reply", "-config", CONFIG, "-queryfile", "{q}", "-out", "{r}"], "application/timestamp-reply")
 
     def log_message(self, *args):
         pass
