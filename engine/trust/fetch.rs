@@ -39,7 +39,6 @@ const NO_NEXT_MAX_AGE: i64 = 86_400;
 /// At most this many bytes of answers in all: they go into every file.
 pub const MAX_TOTAL: usize = 1 << 20;
 
-const ID_AD_OCSP: &str = "1.3.6.1.5.5.7.48.1";
 const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
 const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
 
@@ -189,16 +188,10 @@ fn one(agent: &ureq::Agent, cert: &Certificate, issuer: &Certificate, name: &str
 fn source(cert: &Certificate) -> Option<Source> {
     let exts = cert.tbs_certificate().extensions()?;
     let web = |u: &str| (u.starts_with("http://") || u.starts_with("https://")).then(|| u.to_string());
-    let ocsp = exts
-        .iter()
-        .find(|e| e.extn_id.to_string() == "1.3.6.1.5.5.7.1.1")
-        .and_then(|e| x509_cert::ext::pkix::AuthorityInfoAccessSyntax::from_der(e.extn_value.as_bytes()).ok())
-        .and_then(|a| {
-            a.0.iter().find_map(|d| match &d.access_location {
-                GeneralName::UniformResourceIdentifier(u) if d.access_method.to_string() == ID_AD_OCSP => web(u.as_str()),
-                _ => None,
-            })
-        });
+    let ocsp = crate::trust::ocsp::responders(cert).iter().find_map(|r| match r {
+        GeneralName::UniformResourceIdentifier(u) => web(u.as_str()),
+        _ => None,
+    });
     if let Some(url) = ocsp {
         return Some(Source::Ocsp(url));
     }

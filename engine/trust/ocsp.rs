@@ -115,12 +115,18 @@ fn generalized(epoch: i64) -> Result<Vec<u8>> {
 
 /// Whether the certificate (DER) names an OCSP responder.
 pub fn names_responder(der: &[u8]) -> bool {
-    let Ok(c) = Certificate::from_der(der) else { return false };
+    Certificate::from_der(der).is_ok_and(|c| !responders(&c).is_empty())
+}
+
+/// Where the certificate's authority information access says its OCSP
+/// responders are.
+pub(crate) fn responders(c: &Certificate) -> Vec<x509_cert::ext::pkix::name::GeneralName> {
     c.tbs_certificate()
         .extensions()
         .and_then(|e| e.iter().find(|e| e.extn_id.to_string() == "1.3.6.1.5.5.7.1.1"))
         .and_then(|e| x509_cert::ext::pkix::AuthorityInfoAccessSyntax::from_der(e.extn_value.as_bytes()).ok())
-        .is_some_and(|a| a.0.iter().any(|d| d.access_method == ID_AD_OCSP))
+        .map(|a| a.0.into_iter().filter(|d| d.access_method == ID_AD_OCSP).map(|d| d.access_location).collect())
+        .unwrap_or_default()
 }
 
 /// The root's answer "good" for each of `certs` (DER, which the root
