@@ -40,7 +40,6 @@ const NO_NEXT_MAX_AGE: i64 = 86_400;
 pub const MAX_TOTAL: usize = 1 << 20;
 
 const ID_KP_OCSP_SIGNING: &str = "1.3.6.1.5.5.7.3.9";
-const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
 
 /// What was fetched: the answers to carry, and what the operator should know.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
@@ -266,38 +265,20 @@ enum Status {
 fn ocsp_status(der: &[u8], cert: &Certificate, issuer: &Certificate, now: i64) -> Result<Status, String> {
     use crate::util::der::{items, tlv as read};
     let bad = || "not an OCSP response (RFC 6960)".to_string();
-    let (t, s, e) = read(der, 0, der.len()).filter(|x| x.0 == 0x30 && x.2 == der.len()).ok_or_else(bad)?;
-    let _ = t;
-    let top = items(der, s, e).ok_or_else(bad)?;
-    let status = top.first().filter(|x| x.0 == 0x0a).map(|x| &der[x.1..x.2]).ok_or_else(bad)?;
-    if status != [0] {
-        return Err(format!("the responder refused (status {})", status.first().copied().unwrap_or(255)));
-    }
-    let [_, (0xa0, bs, be, _)] = top.as_slice() else { return Err(bad()) };
-    let (_, rs, re) = read(der, *bs, *be).filter(|x| x.0 == 0x30 && x.2 == *be).ok_or_else(bad)?;
-    let rb = items(der, rs, re).ok_or_else(bad)?;
-    let [(0x06, ts, te, _), (0x04, os, oe, _)] = rb.as_slice() else { return Err(bad()) };
-    if der[*ts..*te] != *ID_PKIX_OCSP_BASIC {
-        return Err("not a basic OCSP response".into());
-    }
-    let basic = &der[*os..*oe];
-    let (_, s, e) = read(basic, 0, basic.len()).filter(|x| x.0 == 0x30 && x.2 == basic.len()).ok_or_else(bad)?;
-    let parts = items(basic, s, e).ok_or_else(bad)?;
-    let ((0x30, _, de, ds), (0x30, as_, ae, _), (0x03, gs, ge, _)) = (parts.first().copied().ok_or_else(bad)?, parts.get(1).copied().ok_or_else(bad)?, parts.get(2).copied().ok_or_else(bad)?) else { return Err(bad()) };
-    let data = &basic[ds..de];
-    let alg_items = items(basic, as_, ae).ok_or_else(bad)?;
-    let alg = alg_items.first().filter(|a| a.0 == 0x06).and_then(|a| ObjectIdentifier::from_bytes(&basic[a.1..a.2]).ok()).ok_or_else(bad)?.to_string();
-    let sig = basic.get(gs + 1..ge).filter(|_| basic.get(gs) == Some(&0)).ok_or_else(bad)?;
+    let answer = crate::trust::ocsp::basic(der)?;
+    let data = answer.data;
+    let alg = items(answer.alg, 0, answer.alg.len())
+        .and_then(|a| a.first().filter(|a| a.0 == 0x06).and_then(|a| ObjectIdentifier::from_bytes(&answer.alg[a.1..a.2]).ok()))
+        .ok_or_else(bad)?
+        .to_string();
+    let sig = answer.bits.get(1..).filter(|_| answer.bits.first() == Some(&0)).ok_or_else(bad)?;
     // The responder: the issuer itself, or a certificate the answer
     // carries that the issuer certified for OCSP signing (RFC 6960 §4.2.2.2).
     let mut signers: Vec<Certificate> = vec![issuer.clone()];
-    if let Some((0xa0, cs, ce, _)) = parts.get(3).copied() {
-        let (_, ls, le) = read(basic, cs, ce).filter(|x| x.0 == 0x30).ok_or_else(bad)?;
-        for (_, _, ie, is) in items(basic, ls, le).ok_or_else(bad)?.into_iter().take(8) {
-            let Ok(c) = Certificate::from_der(&basic[is..ie]) else { return Err(bad()) };
-            if crate::trust::pdfkey::issued_by(&c, issuer) == Some(true) && for_ocsp_signing(&c) && delegate_fits(&c, now) {
-                signers.push(c);
-            }
+    for c in answer.certs.iter().take(8) {
+        let Ok(c) = Certificate::from_der(c) else { return Err(bad()) };
+        if crate::trust::pdfkey::issued_by(&c, issuer) == Some(true) && for_ocsp_signing(&c) && delegate_fits(&c, now) {
+            signers.push(c);
         }
     }
     if !signers.iter().any(|k| crate::trust::pdfkey::signed_by(k.tbs_certificate().subject_public_key_info(), &alg, data, sig) == Some(true)) {
@@ -501,6 +482,7 @@ fn crl_status(der: &[u8], cert: &Certificate, issuer: &Certificate, from: &str, 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::trust::ocsp::ID_PKIX_OCSP_BASIC;
 
     fn district() -> (crate::trust::root::RootKey, Vec<u8>) {
         let root = crate::trust::list::tests::test_root();

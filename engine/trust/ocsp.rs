@@ -36,6 +36,8 @@ pub fn path(dir: &Path) -> PathBuf {
 
 const OID_SHA256: &[u8] = &[0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01];
 const OID_SHA1: &[u8] = &[0x2b, 0x0e, 0x03, 0x02, 0x1a];
+/// id-pkix-ocsp-basic 1.3.6.1.5.5.7.48.1.1.
+pub(crate) const ID_PKIX_OCSP_BASIC: &[u8] = &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01];
 
 /// The hash of a CertID (RFC 6960 §4.1.1: the requester chooses).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -161,9 +163,50 @@ pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i6
     bits.extend_from_slice(sig.as_bytes());
     let ecdsa_sha256 = seq(&[&tlv(0x06, OID_ECDSA_SHA256)]);
     let basic = seq(&[&data, &ecdsa_sha256, &tlv(0x03, &bits)]);
-    // id-pkix-ocsp-basic 1.3.6.1.5.5.7.48.1.1
-    let basic_oid = tlv(0x06, &[0x2b, 0x06, 0x01, 0x05, 0x05, 0x07, 0x30, 0x01, 0x01]);
-    Ok(seq(&[&tlv(0x0a, &[0]), &tlv(0xa0, &seq(&[&basic_oid, &tlv(0x04, &basic)]))]))
+    Ok(seq(&[&tlv(0x0a, &[0]), &tlv(0xa0, &seq(&[&tlv(0x06, ID_PKIX_OCSP_BASIC), &tlv(0x04, &basic)]))]))
+}
+
+/// The parts of a successful OCSPResponse with a basic response (RFC
+/// 6960 §4.2.1) that are checked.
+pub(crate) struct Basic<'a> {
+    /// tbsResponseData, the element whole: what the signature covers.
+    pub data: &'a [u8],
+    /// The signature algorithm (its AlgorithmIdentifier's content).
+    pub alg: &'a [u8],
+    /// The signature BIT STRING's content, its unused-bits byte first.
+    pub bits: &'a [u8],
+    /// The certificates it carries (each element whole).
+    pub certs: Vec<&'a [u8]>,
+}
+
+/// `der` taken apart as a successful basic OCSP response, whole;
+/// otherwise why not (a refusal named by its status).
+pub(crate) fn basic(der: &[u8]) -> std::result::Result<Basic<'_>, String> {
+    use crate::util::der::{items, tlv as read};
+    let bad = || "not an OCSP response (RFC 6960)".to_string();
+    let (_, s, e) = read(der, 0, der.len()).filter(|x| x.0 == 0x30 && x.2 == der.len()).ok_or_else(bad)?;
+    let top = items(der, s, e).ok_or_else(bad)?;
+    let status = top.first().filter(|x| x.0 == 0x0a).map(|x| &der[x.1..x.2]).ok_or_else(bad)?;
+    if status != [0] {
+        return Err(format!("the responder refused (status {})", status.first().copied().unwrap_or(255)));
+    }
+    let [_, (0xa0, bs, be, _)] = top.as_slice() else { return Err(bad()) };
+    let (_, rs, re) = read(der, *bs, *be).filter(|x| x.0 == 0x30 && x.2 == *be).ok_or_else(bad)?;
+    let rb = items(der, rs, re).ok_or_else(bad)?;
+    let [(0x06, ts, te, _), (0x04, os, oe, _)] = rb.as_slice() else { return Err(bad()) };
+    if der[*ts..*te] != *ID_PKIX_OCSP_BASIC {
+        return Err("not a basic OCSP response".into());
+    }
+    let b = &der[*os..*oe];
+    let (_, s, e) = read(b, 0, b.len()).filter(|x| x.0 == 0x30 && x.2 == b.len()).ok_or_else(bad)?;
+    let parts = items(b, s, e).ok_or_else(bad)?;
+    let [(0x30, _, de, ds), (0x30, as_, ae, _), (0x03, gs, ge, _), rest @ ..] = parts.as_slice() else { return Err(bad()) };
+    let mut certs = Vec::new();
+    if let Some((0xa0, cs, ce, _)) = rest.first() {
+        let (_, ls, le) = read(b, *cs, *ce).filter(|x| x.0 == 0x30).ok_or_else(bad)?;
+        certs = items(b, ls, le).ok_or_else(bad)?.into_iter().map(|(_, _, ie, is)| &b[is..ie]).collect();
+    }
+    Ok(Basic { data: &b[*ds..*de], alg: &b[*as_..*ae], bits: &b[*gs..*ge], certs })
 }
 
 /// What an answer says, once its signature holds under `issuer` (DER):
@@ -171,30 +214,15 @@ pub fn make(root: &RootKey, certs: &[Vec<u8>], this_update: i64, next_update: i6
 pub fn check(der: &[u8], issuer: &[u8]) -> std::result::Result<(i64, i64), String> {
     use crate::util::der::{items, tlv as read};
     let bad = || "not an OCSP answer terbit reads (successful, basic, one answer \"good\")".to_string();
-    let (t, s, e) = read(der, 0, der.len()).ok_or_else(bad)?;
-    if t != 0x30 || e != der.len() {
-        return Err(bad());
-    }
-    let top = items(der, s, e).ok_or_else(bad)?;
-    let [(0x0a, ss, se, _), (0xa0, bs, be, _)] = top.as_slice() else { return Err(bad()) };
-    if der[*ss..*se] != [0] {
-        return Err(bad());
-    }
-    let (_, rs, re) = read(der, *bs, *be).ok_or_else(bad)?;
-    let rb = items(der, rs, re).ok_or_else(bad)?;
-    let [_, (0x04, os, oe, _)] = rb.as_slice() else { return Err(bad()) };
-    let basic = &der[*os..*oe];
-    let (_, s, e) = read(basic, 0, basic.len()).ok_or_else(bad)?;
-    let parts = items(basic, s, e).ok_or_else(bad)?;
-    let [(0x30, _, de, ds), (0x30, as_, ae, _), (0x03, gs, ge, _), ..] = parts.as_slice() else { return Err(bad()) };
-    if basic[*as_..*ae] != tlv(0x06, OID_ECDSA_SHA256) {
+    let answer = basic(der).map_err(|_| bad())?;
+    if answer.alg != tlv(0x06, OID_ECDSA_SHA256) {
         return Err("it is not signed with ECDSA and SHA-256".into());
     }
-    let data = &basic[*ds..*de];
+    let data = answer.data;
     let root = Certificate::from_der(issuer).map_err(|_| "its issuer's certificate is not readable".to_string())?;
     let spki = root.tbs_certificate().subject_public_key_info().to_der().map_err(|_| bad())?;
     let key: p256::ecdsa::VerifyingKey = p256::pkcs8::DecodePublicKey::from_public_key_der(&spki).map_err(|_| "its issuer's key is not P-256".to_string())?;
-    let sig = basic.get(gs + 1..*ge).and_then(|b| p256::ecdsa::Signature::from_der(b).ok()).ok_or_else(bad)?;
+    let sig = answer.bits.get(1..).and_then(|b| p256::ecdsa::Signature::from_der(b).ok()).ok_or_else(bad)?;
     if p256::ecdsa::signature::Verifier::verify(&key, data, &sig).is_err() {
         return Err("its signature does not hold under the district root".into());
     }
